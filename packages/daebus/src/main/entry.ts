@@ -1,0 +1,67 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { DaebusError, ErrorCodes } from '../shared/errors';
+import type { ThreadEntrySpec } from '../shared/protocol';
+
+/** What `app.thread(name, entry)` accepts: a module path or URL, or a self-contained function. */
+export type ThreadEntry = string | URL | ((running: () => boolean, t: never) => unknown);
+
+/** Turn a registration's `entry` into what the worker loads; throws at registration when it cannot work. */
+export function toEntrySpec(name: string, entry: ThreadEntry): ThreadEntrySpec {
+  if (typeof entry === 'function') return { kind: 'inline', source: inlineSource(name, entry) };
+  if (entry instanceof URL || (typeof entry === 'string' && entry.startsWith('file:'))) {
+    const url = entry instanceof URL ? entry : new URL(entry);
+    if (url.protocol !== 'file:') {
+      throw new DaebusError(ErrorCodes.INVALID_OPTION, `Thread "${name}": entry URL must be a file: URL (got ${url.href}).`);
+    }
+    requireFile(name, fileURLToPath(url));
+    return { kind: 'module', specifier: url.href };
+  }
+  if (typeof entry === 'string' && entry.length > 0) {
+    const path = isAbsolute(entry) ? entry : resolve(process.cwd(), entry);
+    requireFile(name, path);
+    return { kind: 'module', specifier: pathToFileURL(path).href };
+  }
+  throw new DaebusError(
+    ErrorCodes.INVALID_OPTION,
+    `Thread "${name}": entry must be a module path, a file URL or a function (running, t) => { ... } (got ${typeof entry}).`,
+  );
+}
+
+function requireFile(name: string, path: string): void {
+  if (!existsSync(path)) {
+    throw new DaebusError(
+      ErrorCodes.INVALID_OPTION,
+      `Thread "${name}": module ${path} does not exist. Relative paths resolve from the working directory; ` +
+        "prefer new URL('./thread.js', import.meta.url) or path.join(__dirname, 'thread.js'), pointing at built JavaScript.",
+    );
+  }
+}
+
+/**
+ * Source text of an inline thread function, checked now so that a function that cannot be
+ * shipped fails at registration. Method shorthand (`run(running) { ... }`) is wrapped in an object.
+ */
+function inlineSource(name: string, fn: (...args: never[]) => unknown): string {
+  const text = Function.prototype.toString.call(fn);
+  if (/\{\s*\[native code\]\s*\}\s*$/.test(text)) {
+    throw new DaebusError(
+      ErrorCodes.THREAD_NOT_SHIPPABLE,
+      `Thread "${name}": a native or bound function cannot be sent to a worker as source. Pass a plain function literal, or a module made with defineThread().`,
+    );
+  }
+  for (const candidate of [`(${text})`, `Object.values({ ${text} })[0]`]) {
+    try {
+      // Compiles without running: the function body is only evaluated when called.
+      new Function(`return ${candidate};`);
+      return candidate;
+    } catch {
+      // try the next form
+    }
+  }
+  throw new DaebusError(
+    ErrorCodes.THREAD_NOT_SHIPPABLE,
+    `Thread "${name}": the function's source text cannot be compiled on its own. Pass a plain function literal, or a module made with defineThread().`,
+  );
+}

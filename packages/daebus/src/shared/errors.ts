@@ -1,0 +1,84 @@
+/**
+ * One error class for everything the library throws or sends back, told apart by a stable
+ * `code`. Errors cross MessagePorts and Redis as plain objects ({@link toPlainError}) and are
+ * rebuilt with their code ({@link fromPlainError}).
+ */
+
+export const ErrorCodes = {
+  /** An option given at registration is not valid; the message names it. */
+  INVALID_OPTION: 'INVALID_OPTION',
+  /** A thread, action or structure name is already registered. */
+  DUPLICATE_NAME: 'DUPLICATE_NAME',
+  /** No thread is registered under that name. */
+  UNKNOWN_THREAD: 'UNKNOWN_THREAD',
+  /** The thread's module could not be loaded, or does not export a `defineThread(...)` default. */
+  THREAD_LOAD_FAILED: 'THREAD_LOAD_FAILED',
+  /** An inline thread function referenced a variable of the scope it was written in. */
+  THREAD_INLINE_SCOPE: 'THREAD_INLINE_SCOPE',
+  /** An inline thread function cannot be sent as source text (native, bound, not a function). */
+  THREAD_NOT_SHIPPABLE: 'THREAD_NOT_SHIPPABLE',
+  /** The thread exited before it reached its first line of code. */
+  THREAD_START_FAILED: 'THREAD_START_FAILED',
+  /** The thread crashed too often and was given up on, or crashed under a `temporary` policy. */
+  THREAD_FAILED: 'THREAD_FAILED',
+  /** The thread is not running (stopped, restarting, failed); the message says which. */
+  THREAD_NOT_RUNNING: 'THREAD_NOT_RUNNING',
+  /** A thread-side API was used outside a daebus worker thread. */
+  NOT_IN_THREAD: 'NOT_IN_THREAD',
+  /** The service was stopped while the operation was pending. */
+  STOPPED: 'STOPPED',
+  /** An operation did not complete in time. */
+  TIMEOUT: 'TIMEOUT',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** The plain form of an error, safe to structured-clone or JSON-encode. */
+export interface PlainError {
+  name: string;
+  code?: string;
+  message: string;
+  stack?: string;
+  details?: Record<string, unknown>;
+}
+
+export class DaebusError extends Error {
+  override name = 'DaebusError';
+  readonly code: ErrorCode | string;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode | string, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    if (options?.details !== undefined) this.details = options.details;
+  }
+}
+
+/** Plain form of any thrown value. */
+export function toPlainError(err: unknown): PlainError {
+  if (err instanceof Error) {
+    const plain: PlainError = { name: err.name, message: err.message };
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string') plain.code = code;
+    if (err.stack !== undefined) plain.stack = err.stack;
+    const details = (err as { details?: unknown }).details;
+    if (details !== null && typeof details === 'object') plain.details = details as Record<string, unknown>;
+    return plain;
+  }
+  if (err !== null && typeof err === 'object' && typeof (err as PlainError).message === 'string') {
+    const obj = err as PlainError;
+    return { ...obj, name: typeof obj.name === 'string' ? obj.name : 'Error' };
+  }
+  return { name: 'Error', message: String(err) };
+}
+
+/** Rebuild an error from its plain form; known codes come back as {@link DaebusError}. */
+export function fromPlainError(plain: PlainError): Error {
+  const err =
+    plain.code !== undefined
+      ? new DaebusError(plain.code, plain.message, plain.details ? { details: plain.details } : undefined)
+      : new Error(plain.message);
+  if (plain.code === undefined) err.name = plain.name;
+  if (plain.stack !== undefined) err.stack = plain.stack;
+  return err;
+}

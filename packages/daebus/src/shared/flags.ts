@@ -1,0 +1,31 @@
+/**
+ * Layout of the SharedArrayBuffer that a thread and the supervisor share. Each thread
+ * incarnation gets its own buffer, so a late write to an old worker's flag can never stop the
+ * new one.
+ *
+ * The main side writes only through `Atomics`, and every write is followed by `Atomics.notify`
+ * so that sleepers wake at once. The thread side reads the run slot with a plain read in
+ * `running()` (see thread/running.ts for why) and waits on it with `Atomics.wait`/`waitAsync`.
+ */
+
+/** Index of the run slot in the Int32Array view. */
+export const RUN_SLOT = 0;
+/** Value of the run slot while the thread may run. */
+export const RUN = 1;
+/** Value of the run slot once a stop was requested. */
+export const STOP = 0;
+/** Number of Int32 slots; the rest are reserved so the layout can grow without a new buffer kind. */
+export const FLAG_SLOTS = 4;
+
+/** A fresh flag buffer, set to "running". */
+export function createFlags(): Int32Array {
+  const flags = new Int32Array(new SharedArrayBuffer(FLAG_SLOTS * Int32Array.BYTES_PER_ELEMENT));
+  Atomics.store(flags, RUN_SLOT, RUN);
+  return flags;
+}
+
+/** Ask the thread to stop and wake every `Atomics.wait`/`waitAsync` sleeper on the slot. */
+export function requestStop(flags: Int32Array): void {
+  Atomics.store(flags, RUN_SLOT, STOP);
+  Atomics.notify(flags, RUN_SLOT);
+}

@@ -1,0 +1,6 @@
+// Public API of `daebus/thread`: what code running inside a daebus worker thread imports.
+export { defineThread, type ThreadDefinition, type ThreadFunction } from './define';
+export { ThreadContext } from './context';
+export { directLogger } from './direct-logger';
+export type { ThreadLogger } from './log';
+export { DaebusError, ErrorCodes, type ErrorCode } from '../shared/errors';

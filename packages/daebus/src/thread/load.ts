@@ -1,0 +1,76 @@
+import { DaebusError, ErrorCodes } from '../shared/errors';
+import type { ThreadEntrySpec } from '../shared/protocol';
+import { isThreadDefinition, type ThreadFunction } from './define';
+
+/** Load the function a thread runs, from its module or its inline source. */
+export async function loadThreadFunction(name: string, entry: ThreadEntrySpec): Promise<ThreadFunction> {
+  if (entry.kind === 'inline') return compileInline(name, entry.source);
+  let mod: unknown;
+  try {
+    mod = await import(entry.specifier);
+  } catch (err) {
+    throw new DaebusError(
+      ErrorCodes.THREAD_LOAD_FAILED,
+      `Thread "${name}" could not load its module ${entry.specifier}: ${describe(err)}. ` +
+        'Check the path (built JavaScript, not .ts) and that the module runs on its own.',
+      { cause: err },
+    );
+  }
+  const definition = findDefinition(mod);
+  if (!definition) {
+    throw new DaebusError(
+      ErrorCodes.THREAD_LOAD_FAILED,
+      `Thread "${name}": module ${entry.specifier} has no default export made with defineThread(). ` +
+        "Write `export default defineThread((running, t) => { ... })` with defineThread from 'daebus/thread'.",
+    );
+  }
+  return definition.fn;
+}
+
+// An ES module's default, or a CommonJS module whose `exports.default` was set (compiled TS).
+function findDefinition(mod: unknown): { fn: ThreadFunction } | undefined {
+  const candidates = [mod, (mod as { default?: unknown } | null)?.default];
+  const nested = (candidates[1] as { default?: unknown } | null | undefined)?.default;
+  candidates.push(nested);
+  return candidates.find(isThreadDefinition);
+}
+
+/** Inline source was checked at registration; here it only becomes a function again. */
+function compileInline(name: string, source: string): ThreadFunction {
+  let fn: unknown;
+  try {
+    fn = new Function(`return ${source};`)();
+  } catch (err) {
+    throw new DaebusError(ErrorCodes.THREAD_NOT_SHIPPABLE, `Inline thread "${name}" could not be compiled in its worker: ${describe(err)}`, {
+      cause: err,
+    });
+  }
+  if (typeof fn !== 'function') {
+    throw new DaebusError(ErrorCodes.THREAD_NOT_SHIPPABLE, `Inline thread "${name}" did not compile to a function.`);
+  }
+  return fn as ThreadFunction;
+}
+
+/**
+ * An inline function runs in a worker where the file that registered it does not exist: a
+ * ReferenceError there almost always means it used a variable of that file.
+ */
+export function explainInlineError(name: string, err: unknown): unknown {
+  if (!(err instanceof ReferenceError)) return err;
+  const match = /^(\S+) is not defined$/.exec(err.message);
+  if (!match) return err;
+  const variable = match[1];
+  return new DaebusError(
+    ErrorCodes.THREAD_INLINE_SCOPE,
+    `Inline thread "${name}" uses "${variable}", which is not defined inside the function. ` +
+      'An inline thread function is sent to its worker as source text and cannot see the variables, ' +
+      'imports or functions of the file that registered it. Define it inside the function, pass data ' +
+      'with the workerData option (t.workerData), use t.log / t.sleep instead of imported helpers, ' +
+      'load modules with `await import(...)` inside the function, or register a module made with defineThread().',
+    { cause: err, details: { variable } },
+  );
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,64 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { LogLevel, ThreadToMain } from '../shared/protocol';
+
+/** Logging inside a thread: records cross the framework port to the main side's winston logger. */
+export interface ThreadLogger {
+  error(message: string, meta?: unknown): void;
+  warn(message: string, meta?: unknown): void;
+  info(message: string, meta?: unknown): void;
+  http(message: string, meta?: unknown): void;
+  verbose(message: string, meta?: unknown): void;
+  debug(message: string, meta?: unknown): void;
+  log(level: LogLevel, message: string, meta?: unknown): void;
+}
+
+type Sink = (level: LogLevel, message: string, meta?: Record<string, unknown>) => void;
+
+export function createLogger(sink: Sink): ThreadLogger {
+  const log = (level: LogLevel, message: unknown, meta?: unknown): void =>
+    sink(level, typeof message === 'string' ? message : String(message), normalizeMeta(meta));
+  return {
+    error: (m, meta) => log('error', m, meta),
+    warn: (m, meta) => log('warn', m, meta),
+    info: (m, meta) => log('info', m, meta),
+    http: (m, meta) => log('http', m, meta),
+    verbose: (m, meta) => log('verbose', m, meta),
+    debug: (m, meta) => log('debug', m, meta),
+    log,
+  };
+}
+
+/** A sink that posts records on the framework port; values that cannot be cloned are sent as text. */
+export function portSink(port: MessagePort): Sink {
+  return (level, message, meta) => {
+    const record: ThreadToMain = meta === undefined ? { type: 'log', level, message } : { type: 'log', level, message, meta };
+    try {
+      port.postMessage(record);
+    } catch {
+      port.postMessage({ type: 'log', level, message, meta: { meta: safeString(meta) } } satisfies ThreadToMain);
+    }
+  };
+}
+
+/** Where `directLogger` writes when used outside a daebus thread (no winston on this side). */
+export const consoleSink: Sink = (level, message, meta) => {
+  const line = meta === undefined ? message : `${message} ${safeString(meta)}`;
+  if (level === 'error') console.error(line);
+  else if (level === 'warn') console.warn(line);
+  else console.log(line);
+};
+
+function normalizeMeta(meta: unknown): Record<string, unknown> | undefined {
+  if (meta === undefined) return undefined;
+  if (meta instanceof Error) return { error: { name: meta.name, message: meta.message, stack: meta.stack } };
+  if (meta !== null && typeof meta === 'object' && !Array.isArray(meta)) return meta as Record<string, unknown>;
+  return { meta };
+}
+
+function safeString(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,50 @@
+import { workerData } from 'node:worker_threads';
+import { DaebusError, ErrorCodes } from '../shared/errors';
+import { BOOT_KEY, type MainToThread, type ThreadBoot, type ThreadToMain } from '../shared/protocol';
+import { RUN, RUN_SLOT } from '../shared/flags';
+import { ThreadContext } from './context';
+import { setCurrent } from './current';
+import { explainInlineError, loadThreadFunction } from './load';
+import { createLogger, portSink } from './log';
+
+/**
+ * Runs one thread inside its worker: load the function, tell the supervisor it is ready, run it,
+ * and end the worker when it returns. A throw here reaches the supervisor as the worker's
+ * `error` event, with the error's `code` kept, which is how load failures are told from crashes.
+ */
+export async function runThread(): Promise<void> {
+  const boot = (workerData as Record<string, unknown> | null)?.[BOOT_KEY] as ThreadBoot | undefined;
+  if (boot === undefined) {
+    throw new DaebusError(ErrorCodes.NOT_IN_THREAD, 'The daebus worker entry is started by the daebus supervisor only (app.thread(...)).');
+  }
+  const { port, name } = boot;
+  const flags = new Int32Array(boot.flags);
+  const stop = new AbortController();
+
+  // The listener also keeps the worker alive while the thread function awaits something that
+  // holds no handle of its own.
+  port.on('message', (message: MainToThread) => {
+    switch (message.type) {
+      case 'stop':
+        stop.abort();
+        break;
+    }
+  });
+
+  const log = createLogger(portSink(port));
+  const context = new ThreadContext({ name, workerData: boot.workerData, restarts: boot.restarts, log, flags, signal: stop.signal });
+  setCurrent({ context, log });
+
+  const fn = await loadThreadFunction(name, boot.entry);
+  if (Atomics.load(flags, RUN_SLOT) === RUN) {
+    port.postMessage({ type: 'ready' } satisfies ThreadToMain);
+    try {
+      await fn(context.running, context);
+    } catch (err) {
+      throw boot.entry.kind === 'inline' ? explainInlineError(name, err) : err;
+    }
+  }
+  // The thread function returned: the thread is done, whatever handles it left open.
+  port.close();
+  process.exit(0);
+}
