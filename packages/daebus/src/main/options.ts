@@ -67,7 +67,7 @@ export function resolveThreadOptions(name: string, options: ThreadOptions | unde
   const fail = (option: string, constraint: string, value: unknown): never => {
     throw new DaebusError(
       ErrorCodes.INVALID_OPTION,
-      `Thread "${name}": options.${option} must be ${constraint} (got ${show(value)}).`,
+      `Thread "${name}": ${option ? `options.${option}` : 'options'} must be ${constraint} (got ${show(value)}).`,
       { details: { thread: name, option } },
     );
   };

@@ -54,22 +54,21 @@ export class DaebusError extends Error {
   }
 }
 
-/** Plain form of any thrown value. */
+/**
+ * Plain form of any thrown value. Read field by field, not with `instanceof` or a spread: errors
+ * from another realm (a worker, a vm context) fail `instanceof Error`, and `message` and `stack`
+ * are not enumerable.
+ */
 export function toPlainError(err: unknown): PlainError {
-  if (err instanceof Error) {
-    const plain: PlainError = { name: err.name, message: err.message };
-    const code = (err as { code?: unknown }).code;
-    if (typeof code === 'string') plain.code = code;
-    if (err.stack !== undefined) plain.stack = err.stack;
-    const details = (err as { details?: unknown }).details;
-    if (details !== null && typeof details === 'object') plain.details = details as Record<string, unknown>;
-    return plain;
+  if (err === null || typeof err !== 'object' || typeof (err as { message?: unknown }).message !== 'string') {
+    return { name: 'Error', message: String(err) };
   }
-  if (err !== null && typeof err === 'object' && typeof (err as PlainError).message === 'string') {
-    const obj = err as PlainError;
-    return { ...obj, name: typeof obj.name === 'string' ? obj.name : 'Error' };
-  }
-  return { name: 'Error', message: String(err) };
+  const e = err as { name?: unknown; message: string; code?: unknown; stack?: unknown; details?: unknown };
+  const plain: PlainError = { name: typeof e.name === 'string' ? e.name : 'Error', message: e.message };
+  if (typeof e.code === 'string') plain.code = e.code;
+  if (typeof e.stack === 'string') plain.stack = e.stack;
+  if (e.details !== null && typeof e.details === 'object') plain.details = e.details as Record<string, unknown>;
+  return plain;
 }
 
 /** Rebuild an error from its plain form; known codes come back as {@link DaebusError}. */

@@ -1,0 +1,63 @@
+import { join } from 'node:path';
+import winston, { type Logger } from 'winston';
+import type { Daebus, ThreadEvents } from 'daebus';
+
+export interface LogRecord {
+  level: string;
+  message: string;
+  thread?: string;
+  [key: string]: unknown;
+}
+
+class MemoryTransport extends winston.Transport {
+  constructor(private readonly records: LogRecord[]) {
+    super();
+  }
+  override log(info: LogRecord, next: () => void): void {
+    this.records.push(info);
+    next();
+  }
+}
+
+/** A winston logger that keeps every record in memory (and prints nothing). */
+export function captureLogger(level = 'debug'): { logger: Logger; records: LogRecord[] } {
+  const records: LogRecord[] = [];
+  const logger = winston.createLogger({ level, format: winston.format.json(), transports: [new MemoryTransport(records)] });
+  return { logger, records };
+}
+
+export function fixture(name: string): string {
+  return join(__dirname, 'fixtures', name);
+}
+
+/** Poll until `predicate` holds; fails with `what` after a generous deadline (not a timing assertion). */
+export async function waitFor(predicate: () => boolean, what: string, deadlineMs = 15_000): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  while (!predicate()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** The next `event` whose payload satisfies `match`. */
+export function nextEvent<K extends keyof ThreadEvents & string>(
+  app: Daebus,
+  event: K,
+  match: (...args: ThreadEvents[K]) => boolean = () => true,
+): Promise<ThreadEvents[K][0]> {
+  return new Promise((resolve) => {
+    const listener = (...args: ThreadEvents[K]): void => {
+      if (!match(...args)) return;
+      app.off(event, listener);
+      resolve(args[0]);
+    };
+    app.on(event, listener);
+  });
+}
+
+/** Collect every payload of `event` from now on. */
+export function collect<K extends keyof ThreadEvents & string>(app: Daebus, event: K): ThreadEvents[K][0][] {
+  const out: ThreadEvents[K][0][] = [];
+  app.on(event, (...args: ThreadEvents[K]) => out.push(args[0]));
+  return out;
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// Runs the whole test suite against built packages: makes sure a Redis server is reachable
+// (see redis.mjs), exports it as REDIS_URL, runs jest, and stops a private server afterwards.
+//   node scripts/test.mjs [jest args]
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureRedis } from './redis.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const jest = createRequire(join(root, 'package.json')).resolve('jest/bin/jest');
+
+const redis = await ensureRedis();
+console.log(`tests: Redis at ${redis.url} (${redis.source})`);
+let status = 1;
+try {
+  const result = spawnSync(process.execPath, [jest, ...process.argv.slice(2)], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, REDIS_URL: redis.url },
+  });
+  status = result.status ?? 1;
+} finally {
+  await redis.stop();
+}
+process.exit(status);
