@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import winston, { type Logger } from 'winston';
+import Transport from 'winston-transport';
 import type { Daebus, ThreadEvents } from 'daebus';
 
 export interface LogRecord {
@@ -9,7 +10,7 @@ export interface LogRecord {
   [key: string]: unknown;
 }
 
-class MemoryTransport extends winston.Transport {
+class MemoryTransport extends Transport {
   constructor(private readonly records: LogRecord[]) {
     super();
   }

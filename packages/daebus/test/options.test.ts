@@ -57,7 +57,10 @@ describe('thread options', () => {
     [{ maxRestarts: -1 }, 'options.maxRestarts must be a whole number >= 0 (got -1)'],
     [{ resourceLimits: 5 }, 'options.resourceLimits must be an object (got 5)'],
     [{ resourceLimits: { heapMb: 5 } }, 'options.resourceLimits.heapMb must be one of maxYoungGenerationSizeMb'],
-    [{ resourceLimits: { maxOldGenerationSizeMb: 0 } }, 'options.resourceLimits.maxOldGenerationSizeMb must be a number of megabytes > 0 (got 0)'],
+    [
+      { resourceLimits: { maxOldGenerationSizeMb: 0 } },
+      'options.resourceLimits.maxOldGenerationSizeMb must be a number of megabytes > 0 (got 0)',
+    ],
     [{ workerData: { f: () => 1 } }, 'options.workerData must be data that can be structured-cloned to a thread'],
     [{ env: 'x' }, 'options.env must be an object of strings or SHARE_ENV (got "x")'],
     [{ env: { A: 1 } }, 'options.env.A must be a string (got 1)'],

@@ -88,7 +88,9 @@ describe('registration', () => {
     await app.start();
     await app.stopThread('s');
     expect(seen).toEqual(['start s', 'exit s stopped', 'stop s']);
-    expect(records.some((r) => r.level === 'error' && r.message.includes('A listener of the "start" event threw: listener bug'))).toBe(true);
+    expect(records.some((r) => r.level === 'error' && r.message.includes('A listener of the "start" event threw: listener bug'))).toBe(
+      true,
+    );
   });
 
   it('starts a thread registered while the service runs', async () => {

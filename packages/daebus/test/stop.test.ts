@@ -59,7 +59,9 @@ describe('stopping threads', () => {
     await waitFor(() => app.threads.stubborn?.state === 'running' && app.threads.polite?.state === 'running', 'both running');
     await app.stop();
     expect(app.threads.polite?.lastExit?.terminated).toBe(false);
-    expect(records.some((r) => r.level === 'warn' && r.message.includes('terminated thread(s) that ignored the stop: stubborn'))).toBe(true);
+    expect(records.some((r) => r.level === 'warn' && r.message.includes('terminated thread(s) that ignored the stop: stubborn'))).toBe(
+      true,
+    );
   });
 
   it('stopThread(name, timeoutMs) overrides shutdownTimeoutMs', async () => {

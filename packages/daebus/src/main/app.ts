@@ -108,7 +108,9 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
   /** Stop one thread; it is terminated if it has not returned within `timeoutMs` (default: its `shutdownTimeoutMs`). */
   stopThread(name: string, timeoutMs?: number): Promise<ThreadStopResult> {
     if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))) {
-      return Promise.reject(new DaebusError(ErrorCodes.INVALID_OPTION, `stopThread("${name}", timeoutMs): timeoutMs must be a number >= 0.`));
+      return Promise.reject(
+        new DaebusError(ErrorCodes.INVALID_OPTION, `stopThread("${name}", timeoutMs): timeoutMs must be a number >= 0.`),
+      );
     }
     try {
       return this.#supervisor.get(name).stop(timeoutMs);
@@ -139,7 +141,10 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
    */
   async run(options: RunOptions = {}): Promise<number> {
     if (options.service !== undefined && (typeof options.service !== 'string' || options.service.length === 0)) {
-      throw new DaebusError(ErrorCodes.INVALID_OPTION, `app.run({ service }): service must be a non-empty string (got ${String(options.service)}).`);
+      throw new DaebusError(
+        ErrorCodes.INVALID_OPTION,
+        `app.run({ service }): service must be a non-empty string (got ${String(options.service)}).`,
+      );
     }
     this.#service = options.service ?? this.name;
     this.#exitCode = 0;

@@ -3,7 +3,7 @@ import type { ThreadEntrySpec } from '../shared/protocol';
 import type { Logger } from './logger';
 import type { ResolvedThreadOptions } from './options';
 import { ThreadRunner, type RunnerHost } from './thread-runner';
-import type { ThreadEvents, ThreadSnapshot, ThreadStopResult } from './thread-types';
+import type { ThreadSnapshot, ThreadStopResult } from './thread-types';
 
 /** Owns every thread's runner; starts, stops and reports on them as a group. */
 export class Supervisor {
@@ -14,12 +14,7 @@ export class Supervisor {
   /** A stop of the whole service is under way or done: nothing is restarted. */
   #shuttingDown = false;
 
-  constructor(host: {
-    logger: Logger;
-    emit: RunnerHost['emit'];
-    onFailed: (name: string) => void;
-    random?: () => number;
-  }) {
+  constructor(host: { logger: Logger; emit: RunnerHost['emit']; onFailed: (name: string) => void; random?: () => number }) {
     this.#host = {
       logger: host.logger,
       emit: host.emit,

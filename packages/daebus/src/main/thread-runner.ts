@@ -92,7 +92,10 @@ export class ThreadRunner {
         return Promise.resolve();
       case 'stopping':
         return Promise.reject(
-          new DaebusError(ErrorCodes.THREAD_NOT_RUNNING, `Thread "${this.name}" is stopping; wait for stopThread() to finish before starting it again.`),
+          new DaebusError(
+            ErrorCodes.THREAD_NOT_RUNNING,
+            `Thread "${this.name}" is stopping; wait for stopThread() to finish before starting it again.`,
+          ),
         );
       case 'backoff':
         this.#cancelRestart();
@@ -188,7 +191,10 @@ export class ThreadRunner {
       port1.close();
       port2.close();
       this.#lastError = toPlainError(err);
-      const failure = new DaebusError(ErrorCodes.THREAD_START_FAILED, `Thread "${this.name}" could not be spawned: ${this.#lastError.message}`);
+      const failure = new DaebusError(
+        ErrorCodes.THREAD_START_FAILED,
+        `Thread "${this.name}" could not be spawned: ${this.#lastError.message}`,
+      );
       for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(failure);
       this.#fail('failed-to-start', this.#lastError);
       return;
@@ -303,9 +309,12 @@ export class ThreadRunner {
         : why === 'failed-to-start'
           ? `could not start${cause}`
           : `crashed under restart policy "temporary"${cause}`;
-    this.#log.error(`Thread "${this.name}" failed and will not be restarted: it ${what}. Fix the cause and call app.startThread("${this.name}").`, {
-      ...(error ? { error } : {}),
-    });
+    this.#log.error(
+      `Thread "${this.name}" failed and will not be restarted: it ${what}. Fix the cause and call app.startThread("${this.name}").`,
+      {
+        ...(error ? { error } : {}),
+      },
+    );
     this.#host.emit('failed', { name: this.name, why, ...(error ? { error } : {}) });
     this.#host.onFailed(this.name);
   }

@@ -11,9 +11,7 @@ export const BOOT_KEY = '__daebusThread';
 export type LogLevel = 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug' | 'silly';
 
 /** What the worker runs: a module with a `defineThread(...)` default export, or inline source. */
-export type ThreadEntrySpec =
-  | { kind: 'module'; specifier: string }
-  | { kind: 'inline'; source: string };
+export type ThreadEntrySpec = { kind: 'module'; specifier: string } | { kind: 'inline'; source: string };
 
 /** Everything a worker needs to start, passed as `workerData[BOOT_KEY]`. */
 export interface ThreadBoot {
@@ -30,9 +28,7 @@ export interface ThreadBoot {
 }
 
 /** Thread -> main. */
-export type ThreadToMain =
-  | { type: 'ready' }
-  | { type: 'log'; level: LogLevel; message: string; meta?: Record<string, unknown> };
+export type ThreadToMain = { type: 'ready' } | { type: 'log'; level: LogLevel; message: string; meta?: Record<string, unknown> };
 
 /** Main -> thread. */
 export type MainToThread = { type: 'stop' };

@@ -24,14 +24,7 @@ export class ThreadContext {
 
   readonly #flags: Int32Array;
 
-  constructor(init: {
-    name: string;
-    workerData: unknown;
-    restarts: number;
-    log: ThreadLogger;
-    flags: Int32Array;
-    signal: AbortSignal;
-  }) {
+  constructor(init: { name: string; workerData: unknown; restarts: number; log: ThreadLogger; flags: Int32Array; signal: AbortSignal }) {
     this.name = init.name;
     this.workerData = init.workerData;
     this.restarts = init.restarts;

@@ -41,9 +41,13 @@ function compileInline(name: string, source: string): ThreadFunction {
   try {
     fn = new Function(`return ${source};`)();
   } catch (err) {
-    throw new DaebusError(ErrorCodes.THREAD_NOT_SHIPPABLE, `Inline thread "${name}" could not be compiled in its worker: ${describe(err)}`, {
-      cause: err,
-    });
+    throw new DaebusError(
+      ErrorCodes.THREAD_NOT_SHIPPABLE,
+      `Inline thread "${name}" could not be compiled in its worker: ${describe(err)}`,
+      {
+        cause: err,
+      },
+    );
   }
   if (typeof fn !== 'function') {
     throw new DaebusError(ErrorCodes.THREAD_NOT_SHIPPABLE, `Inline thread "${name}" did not compile to a function.`);

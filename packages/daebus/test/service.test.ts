@@ -1,0 +1,85 @@
+// A service run as a child process, as it runs in production: signals and exit codes.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fixture } from './helpers';
+
+interface Outcome {
+  code: number | null;
+  lines: Record<string, unknown>[];
+}
+
+function runService(scenario: string, onReady?: (child: ChildProcess) => void): Promise<Outcome> {
+  const child = spawn(process.execPath, [fixture('service.cjs'), scenario], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: Record<string, unknown>[] = [];
+  let buffered = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      try {
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        lines.push(parsed);
+        if (parsed.ready === true) onReady?.(child);
+      } catch {
+        // not a JSON line
+      }
+    }
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (stderr.trim()) lines.push({ stderr });
+      resolve({ code, lines });
+    });
+  });
+}
+
+function result(outcome: Outcome): {
+  code: number;
+  threads: Record<string, { state: string; lastExit?: { reason: string; terminated: boolean } }>;
+} {
+  const last = outcome.lines.find((l) => 'threads' in l);
+  if (!last) throw new Error(`the service printed no result: ${JSON.stringify(outcome.lines)}`);
+  return last as never;
+}
+
+describe('a service process', () => {
+  it('exits 0 on SIGTERM with every thread stopped cleanly (none terminated)', async () => {
+    const outcome = await runService('clean', (child) => child.kill('SIGTERM'));
+    expect(outcome.code).toBe(0);
+    const { code, threads } = result(outcome);
+    expect(code).toBe(0);
+    expect(Object.keys(threads).sort()).toEqual(['blocked', 'cpu', 'sleeper']);
+    for (const snapshot of Object.values(threads)) {
+      expect(snapshot).toMatchObject({ state: 'stopped', lastExit: { reason: 'stopped', terminated: false } });
+    }
+    expect(outcome.lines.some((l) => String(l.message).includes('Received SIGTERM'))).toBe(true);
+  });
+
+  it('exits 0 on SIGINT too', async () => {
+    const outcome = await runService('clean', (child) => child.kill('SIGINT'));
+    expect(outcome.code).toBe(0);
+  });
+
+  it('forces the stop on a second signal: a thread that ignores the stop is terminated at once', async () => {
+    // shutdownTimeoutMs is ten minutes: only the second signal can end this within the test's time.
+    const outcome = await runService('stubborn', (child) => {
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGTERM'), 200);
+    });
+    expect(outcome.code).toBe(1);
+    expect(result(outcome).threads.stubborn).toMatchObject({ state: 'stopped', lastExit: { terminated: true } });
+    expect(outcome.lines.some((l) => String(l.message).includes('terminating every thread now'))).toBe(true);
+  });
+
+  it("exits 1 when a thread with onFailure: 'exit' fails, after stopping the others", async () => {
+    const outcome = await runService('fail-exit');
+    expect(outcome.code).toBe(1);
+    const { threads } = result(outcome);
+    expect(threads.crashy?.state).toBe('failed');
+    expect(threads.sleeper).toMatchObject({ state: 'stopped', lastExit: { reason: 'stopped', terminated: false } });
+  });
+});
