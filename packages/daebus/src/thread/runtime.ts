@@ -44,7 +44,7 @@ export async function runThread(): Promise<void> {
       throw boot.entry.kind === 'inline' ? explainInlineError(name, err) : err;
     }
   }
-  // The thread function returned: the thread is done, whatever handles it left open.
-  port.close();
+  // The thread function returned: the thread is done, whatever handles it left open. The port is
+  // left open: closing it here could drop log records still on their way to the main side.
   process.exit(0);
 }
