@@ -55,5 +55,11 @@ export function renderTable(rows: Cell[][], options: { color: boolean; width?: n
       })
       .join('  ')
       .trimEnd();
-  return [line(HEADERS.map((text) => ({ text })), true), ...rows.map((r) => line(r, false))];
+  return [
+    line(
+      HEADERS.map((text) => ({ text })),
+      true,
+    ),
+    ...rows.map((r) => line(r, false)),
+  ];
 }
