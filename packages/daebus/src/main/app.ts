@@ -1,23 +1,27 @@
 import { DaebusError, ErrorCodes, toPlainError } from '../shared/errors';
+import { SharedList, SharedMap, SharedQueue, checkListMax, checkStructureName } from '../shared/state-api';
+import type { ActionHandler } from './actions/dispatcher';
+import { setDefaultBroadcaster } from './actions/globals';
+import { ServiceBus, type ListenHandler } from './bus';
 import { toEntrySpec, type ThreadEntry } from './entry';
 import { directLogger, type Logger } from './logger';
-import { resolveThreadOptions, type ThreadOptions } from './options';
+import { resolveAppOptions, resolveThreadOptions, type DaebusOptions, type ResolvedAppOptions, type ThreadOptions } from './options';
+import { StateStore } from './state/store';
+import { resolveTransport, type TransportOption } from './transport/resolve';
 import { installSignalHandlers } from './signals';
 import { Supervisor } from './supervisor';
 import { ThreadHandle } from './thread-handle';
 import type { ThreadEvents, ThreadSnapshot, ThreadStopResult } from './thread-types';
 import { TypedEmitter } from './typed-emitter';
 
-export interface DaebusOptions {
-  /** The winston logger every record goes to, threads' included. Default: `directLogger`. */
-  logger?: Logger;
-  /** Source of randomness for restart jitter (tests). Default `Math.random`. */
-  random?: () => number;
+export interface StartOptions {
+  /** The service name (Daebus's `app.run(service=...)`): the channel its actions are requested on. Default: the app's name. */
+  service?: string;
+  /** How requests arrive: `'memory'` (in-process, the embedded default) or a Transport. */
+  transport?: TransportOption;
 }
 
-export interface RunOptions {
-  /** The service name (Daebus's `app.run(service=...)`). Default: the app's name. */
-  service?: string;
+export interface RunOptions extends StartOptions {
   /** Stop on SIGINT/SIGTERM (a second signal forces the stop). Default true. */
   handleSignals?: boolean;
 }
@@ -39,8 +43,13 @@ export interface StopOptions {
 export class Daebus extends TypedEmitter<ThreadEvents> {
   readonly name: string;
   readonly logger: Logger;
+  readonly #options: ResolvedAppOptions;
   readonly #supervisor: Supervisor;
+  readonly #store = new StateStore();
   readonly #handles = new Map<string, ThreadHandle>();
+  readonly #actions = new Map<string, ActionHandler>();
+  readonly #listeners = new Map<string, ListenHandler[]>();
+  #bus?: ServiceBus;
   #service?: string;
   #stopping?: Promise<void>;
   #exitCode = 0;
@@ -52,13 +61,67 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
       throw new DaebusError(ErrorCodes.INVALID_OPTION, `new Daebus(name): name must be a non-empty string (got ${String(name)}).`);
     }
     this.name = name;
-    this.logger = options.logger ?? directLogger;
+    this.#options = resolveAppOptions(options);
+    this.logger = this.#options.logger ?? directLogger;
     this.#supervisor = new Supervisor({
       logger: this.logger,
       emit: (event, ...args) => this.emit(event, ...args),
       onFailed: (thread) => this.#onThreadFailed(thread),
-      ...(options.random ? { random: options.random } : {}),
+      store: this.#store,
+      broadcast: (channel, payload) => this.broadcast(channel, payload),
+      ...(this.#options.random ? { random: this.#options.random } : {}),
     });
+  }
+
+  /**
+   * Register an action: requests naming it run `handler(payload, context)`. The handler answers
+   * with `response.send(...)` (or `context.response`), or returns a value (sent as success) or
+   * throws (sent as an error). Handlers run concurrently, each with its own `request`/`response`.
+   */
+  action(name: string, handler: ActionHandler): this {
+    checkName('app.action', name);
+    if (typeof handler !== 'function') throw new DaebusError(ErrorCodes.INVALID_OPTION, `app.action("${name}", handler): handler must be a function.`);
+    if (this.#actions.has(name)) throw new DaebusError(ErrorCodes.DUPLICATE_NAME, `An action named "${name}" is already registered; give each action its own name.`);
+    this.#actions.set(name, handler);
+    return this;
+  }
+
+  /** Run `handler(payload, channel)` for every broadcast on `channel`. */
+  listen(channel: string, handler: ListenHandler): this {
+    checkName('app.listen', channel);
+    if (typeof handler !== 'function') throw new DaebusError(ErrorCodes.INVALID_OPTION, `app.listen("${channel}", handler): handler must be a function.`);
+    const handlers = this.#listeners.get(channel) ?? [];
+    handlers.push(handler);
+    this.#listeners.set(channel, handlers);
+    if (this.#bus) void this.#bus.subscribeListeners(channel).catch((err: unknown) => this.logger.error(`Could not listen on "${channel}": ${toPlainError(err).message}`));
+    return this;
+  }
+
+  /** Publish `payload` (JSON) on `channel` of the running service's transport; resolves with the number of receivers. */
+  broadcast(channel: string, payload: unknown): Promise<number> {
+    if (!this.#bus) {
+      return Promise.reject(new DaebusError(ErrorCodes.TRANSPORT_ERROR, `Service "${this.service}" is not started: broadcast after app.run() or app.start().`));
+    }
+    return this.#bus.broadcast(channel, payload);
+  }
+
+  /** The shared map `name`, reachable from threads as `t.map(name)`. */
+  map<V = unknown>(name: string): SharedMap<V> {
+    this.#store.ensure('map', checkStructureName('app.map', name));
+    return new SharedMap<V>(name, (call) => this.#store.execLocal(call));
+  }
+
+  /** The shared queue `name`, reachable from threads as `t.queue(name)`. */
+  queue<T = unknown>(name: string): SharedQueue<T> {
+    this.#store.ensure('queue', checkStructureName('app.queue', name));
+    return new SharedQueue<T>(name, (call) => this.#store.execLocal(call));
+  }
+
+  /** The shared list `name` keeping its last `max` items (default 1000), reachable as `t.list(name)`. */
+  list<T = unknown>(name: string, options: { max?: number } = {}): SharedList<T> {
+    const max = checkListMax(checkStructureName('app.list', name), options.max);
+    this.#store.ensure('list', name, max);
+    return new SharedList<T>(name, (call) => this.#store.execLocal(call), max);
   }
 
   /** The service name given to `run()` (the app's name until then). */
@@ -88,7 +151,7 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
     const resolved = resolveThreadOptions(name, options);
     const spec = toEntrySpec(name, entry);
     const runner = this.#supervisor.register(name, spec, resolved);
-    const handle = new ThreadHandle(this, name);
+    const handle = new ThreadHandle(this, name, runner);
     this.#handles.set(name, handle);
     this.#supervisor.startIfRunning(runner);
     return handle;
@@ -119,8 +182,26 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
     }
   }
 
-  /** Start every `autoStart` thread (without signal handling; `run()` is the usual way in). */
-  async start(): Promise<void> {
+  /**
+   * Connect the transport, subscribe the service channel and listeners, and start every
+   * `autoStart` thread (without signal handling; `run()` is the usual way in).
+   */
+  async start(options: StartOptions = {}): Promise<void> {
+    if (options.service !== undefined) this.#service = checkName('service', options.service);
+    if (!this.#bus) {
+      const bus = new ServiceBus({
+        service: this.service,
+        transport: resolveTransport(options.transport ?? 'memory'),
+        logger: this.logger,
+        actions: this.#actions,
+        listeners: this.#listeners,
+        maxPayloadBytes: this.#options.maxPayloadBytes,
+      });
+      await bus.start();
+      this.#bus = bus;
+      setDefaultBroadcaster(this.broadcast.bind(this));
+      this.logger.info(`Service "${this.service}" listening on ${bus.transport.description}`);
+    }
     await this.#supervisor.startAll();
   }
 
@@ -167,7 +248,7 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
             },
           });
     try {
-      await this.start();
+      await this.start({ ...(options.service !== undefined ? { service: options.service } : {}), ...(options.transport ? { transport: options.transport } : {}) });
       this.logger.info(`Service "${this.service}" running with ${Object.keys(this.threads).length} thread(s)`);
       const code = await stopped;
       process.exitCode = code;
@@ -180,7 +261,19 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
   }
 
   async #stopAll(timeoutMs: number | undefined): Promise<void> {
+    const bus = this.#bus;
+    if (bus) {
+      // no new requests; the ones running get the grace period to reply
+      await bus.stopAccepting();
+      const unfinished = await bus.drain(this.#options.drainTimeoutMs);
+      if (unfinished > 0) this.logger.warn(`${unfinished} action handler(s) still running after ${this.#options.drainTimeoutMs} ms; stopping anyway`);
+    }
     const results = await this.#supervisor.stopAll(timeoutMs);
+    if (bus) {
+      this.#bus = undefined;
+      setDefaultBroadcaster(undefined);
+      await bus.close().catch((err: unknown) => this.logger.warn(`Closing the transport failed: ${toPlainError(err).message}`));
+    }
     const terminated = results.filter((r) => r.terminated).map((r) => r.name);
     if (terminated.length > 0) this.logger.warn(`Stopped; terminated thread(s) that ignored the stop: ${terminated.join(', ')}`);
     else this.logger.info(`Service "${this.service}" stopped; every thread returned`);
@@ -193,4 +286,11 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
     this.#exitCode = 1;
     void this.stop();
   }
+}
+
+function checkName(where: string, name: unknown): string {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new DaebusError(ErrorCodes.INVALID_OPTION, `${where}: the name must be a non-empty string (got ${String(name)}).`);
+  }
+  return name;
 }

@@ -1,8 +1,19 @@
 // Public API of `daebus`: the main side of a service.
-export { Daebus, type DaebusOptions, type RunOptions, type StopOptions } from './app';
+export { Daebus, type RunOptions, type StartOptions, type StopOptions } from './app';
+export { DaebusCaller, DEFAULT_CALLER_TIMEOUT_MS, type CallerOptions, type RequestOptions } from './caller';
+export { request, response, logger, broadcast } from './actions/globals';
+export type { ActionHandler } from './actions/dispatcher';
+export type { ActionContext } from './actions/context';
+export type { ActionRequest } from './actions/request';
+export type { ActionResponse, SendOptions } from './actions/response';
+export type { ListenHandler } from './bus';
+export { MemoryBroker, MemoryTransport } from './transport/memory';
+export type { Transport, MessageHandler as TransportMessageHandler } from './transport/transport';
+export type { TransportOption } from './transport/resolve';
+export { SharedMap, SharedQueue, SharedList } from '../shared/state-api';
 export { ThreadHandle } from './thread-handle';
 export type { ThreadEntry } from './entry';
-export { DEFAULT_THREAD_OPTIONS, type ThreadOptions, type RestartPolicy } from './options';
+export { DEFAULT_THREAD_OPTIONS, DEFAULT_APP_OPTIONS, type DaebusOptions, type ThreadOptions, type RestartPolicy } from './options';
 export { restartDelay, type BackoffOptions } from './backoff';
 export type { ExitReason } from './exit';
 export type {

@@ -1,5 +1,6 @@
 import { SHARE_ENV, type ResourceLimits } from 'node:worker_threads';
 import { DaebusError, ErrorCodes } from '../shared/errors';
+import type { Logger } from './logger';
 
 /** What the supervisor does when a thread exits (names from Erlang/OTP). */
 export type RestartPolicy = 'permanent' | 'transient' | 'temporary';
@@ -129,4 +130,41 @@ function show(value: unknown): string {
   } catch {
     return Object.prototype.toString.call(value);
   }
+}
+
+/** Options of `new Daebus(name, options)`. */
+export interface DaebusOptions {
+  /** The winston logger every record goes to, threads' included. Default: `directLogger`. */
+  logger?: Logger;
+  /** Source of randomness for restart jitter (tests). Default `Math.random`. */
+  random?: () => number;
+  /** Largest request accepted, in bytes; a larger one gets a PAYLOAD_TOO_LARGE error reply. Default 8 MiB. */
+  maxPayloadBytes?: number;
+  /** On stop, how long running action handlers may take to reply before threads are stopped. Default 10 000 ms. */
+  drainTimeoutMs?: number;
+}
+
+export type ResolvedAppOptions = Required<Pick<DaebusOptions, 'maxPayloadBytes' | 'drainTimeoutMs'>> & Pick<DaebusOptions, 'logger' | 'random'>;
+
+export const DEFAULT_APP_OPTIONS = Object.freeze({
+  maxPayloadBytes: 8 * 1024 * 1024,
+  drainTimeoutMs: 10_000,
+} as const);
+
+const APP_KNOWN = new Set(['logger', 'random', 'maxPayloadBytes', 'drainTimeoutMs']);
+
+export function resolveAppOptions(options: DaebusOptions): ResolvedAppOptions {
+  const fail = (option: string, constraint: string, value: unknown): never => {
+    throw new DaebusError(ErrorCodes.INVALID_OPTION, `new Daebus(name, options): ${option ? `options.${option}` : 'options'} must be ${constraint} (got ${show(value)}).`);
+  };
+  if (options === null || typeof options !== 'object') fail('', 'an object', options);
+  for (const key of Object.keys(options)) if (!APP_KNOWN.has(key)) fail(key, `one of the known options (${[...APP_KNOWN].join(', ')})`, key);
+  const o = { ...DEFAULT_APP_OPTIONS, ...withoutUndefined(options) } as ResolvedAppOptions;
+  if (o.logger !== undefined && (o.logger === null || typeof (o.logger as { log?: unknown }).log !== 'function' || typeof o.logger.child !== 'function')) {
+    fail('logger', 'a winston logger', o.logger);
+  }
+  if (o.random !== undefined && typeof o.random !== 'function') fail('random', 'a function returning a number in [0, 1)', o.random);
+  if (!Number.isInteger(o.maxPayloadBytes) || o.maxPayloadBytes < 1) fail('maxPayloadBytes', 'a whole number of bytes >= 1', o.maxPayloadBytes);
+  if (!isFiniteNumber(o.drainTimeoutMs) || o.drainTimeoutMs < 0) fail('drainTimeoutMs', 'a finite number of milliseconds >= 0', o.drainTimeoutMs);
+  return o;
 }

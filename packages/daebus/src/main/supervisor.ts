@@ -1,6 +1,5 @@
 import { DaebusError, ErrorCodes } from '../shared/errors';
 import type { ThreadEntrySpec } from '../shared/protocol';
-import type { Logger } from './logger';
 import type { ResolvedThreadOptions } from './options';
 import { ThreadRunner, type RunnerHost } from './thread-runner';
 import type { ThreadSnapshot, ThreadStopResult } from './thread-types';
@@ -14,11 +13,13 @@ export class Supervisor {
   /** A stop of the whole service is under way or done: nothing is restarted. */
   #shuttingDown = false;
 
-  constructor(host: { logger: Logger; emit: RunnerHost['emit']; onFailed: (name: string) => void; random?: () => number }) {
+  constructor(host: Omit<RunnerHost, 'random' | 'serviceRunning'> & { random?: () => number }) {
     this.#host = {
       logger: host.logger,
       emit: host.emit,
       onFailed: host.onFailed,
+      store: host.store,
+      broadcast: host.broadcast,
       random: host.random ?? Math.random,
       serviceRunning: () => !this.#shuttingDown,
     };

@@ -1,10 +1,11 @@
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { DaebusError, ErrorCodes, toPlainError, type PlainError } from '../shared/errors';
+import { DaebusError, ErrorCodes, fromPlainError, toPlainError, type PlainError } from '../shared/errors';
 import { createFlags, requestStop } from '../shared/flags';
 import { BOOT_KEY, type MainToThread, type ThreadBoot, type ThreadEntrySpec, type ThreadToMain } from '../shared/protocol';
 import { restartDelay } from './backoff';
 import { classifyExit, shouldRestart, type ExitReason } from './exit';
 import type { Logger } from './logger';
+import { PortClient, type StateStore } from './state/store';
 import type { ResolvedThreadOptions } from './options';
 import type { ThreadEvents, ThreadExit, ThreadSnapshot, ThreadState, ThreadStopResult } from './thread-types';
 import { WORKER_ENTRY } from './worker-path';
@@ -18,7 +19,14 @@ export interface RunnerHost {
   /** Called once when the thread enters `failed`. */
   onFailed(name: string): void;
   random: () => number;
+  /** The shared structures threads reach over their ports. */
+  store: StateStore;
+  /** Publish on the service's transport (a thread's `t.broadcast`). */
+  broadcast(channel: string, payload: unknown): Promise<number>;
 }
+
+/** Default wait for `request` to a thread. */
+export const DEFAULT_THREAD_REQUEST_TIMEOUT_MS = 5_000;
 
 /** One live worker and what belongs to it alone. */
 interface Incarnation {
@@ -31,6 +39,10 @@ interface Incarnation {
   stopRequested: boolean;
   terminated: boolean;
   exited: Promise<void>;
+  /** Its calls on shared state, and what it holds of the queues. */
+  client: PortClient;
+  /** Requests sent to it and not answered yet. */
+  requests: Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void; timer: NodeJS.Timeout }>;
 }
 
 /**
@@ -58,6 +70,7 @@ export class ThreadRunner {
   #lastError?: PlainError;
   #stopping?: Promise<ThreadStopResult>;
   #readyWaiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  #nextRequestId = 1;
 
   constructor(name: string, entry: ThreadEntrySpec, options: ResolvedThreadOptions, host: RunnerHost) {
     this.name = name;
@@ -144,10 +157,57 @@ export class ThreadRunner {
     await current.exited;
   }
 
+  /** Send a message the thread answers with its `t.on(type, handler)`; fails at once unless it runs. */
+  request(type: string, payload: unknown, timeoutMs: number = DEFAULT_THREAD_REQUEST_TIMEOUT_MS): Promise<unknown> {
+    const current = this.#runningIncarnation();
+    const id = this.#nextRequestId++;
+    return new Promise((resolve, reject) => {
+      try {
+        current.port.postMessage({ type: 'request', id, name: type, payload } satisfies MainToThread);
+      } catch (err) {
+        reject(notCloneable(`request "${type}" to thread "${this.name}"`, err));
+        return;
+      }
+      const timer = setTimeout(() => {
+        current.requests.delete(id);
+        reject(new DaebusError(ErrorCodes.TIMEOUT, `Thread "${this.name}" did not answer "${type}" within ${timeoutMs} ms.`));
+      }, timeoutMs);
+      current.requests.set(id, { resolve, reject, timer });
+    });
+  }
+
+  /** Send a message without waiting for an answer; throws unless the thread runs. */
+  post(type: string, payload: unknown): void {
+    const current = this.#runningIncarnation();
+    try {
+      current.port.postMessage({ type: 'post', name: type, payload } satisfies MainToThread);
+    } catch (err) {
+      throw notCloneable(`post "${type}" to thread "${this.name}"`, err);
+    }
+  }
+
+  #runningIncarnation(): Incarnation {
+    const current = this.#current;
+    if (this.#state === 'running' && current && !current.stopRequested) return current;
+    const why: Record<ThreadState, string> = {
+      starting: 'is starting; await app.startThread() or the "start" event first',
+      running: 'is running',
+      stopping: 'is stopping',
+      stopped: 'is stopped; start it with app.startThread()',
+      backoff: `crashed and is waiting to restart${this.#nextRestartAt ? ` (in ${Math.max(0, this.#nextRestartAt - Date.now())} ms)` : ''}`,
+      failed: 'has failed and will not be restarted; see its lastError',
+      completed: 'has returned and will not be restarted',
+    };
+    throw new DaebusError(ErrorCodes.THREAD_NOT_RUNNING, `Thread "${this.name}" ${why[this.#state]}.`, {
+      details: { thread: this.name, state: this.#state },
+    });
+  }
+
   async #stopWorker(current: Incarnation, timeoutMs: number): Promise<ThreadStopResult> {
     current.stopRequested = true;
     this.#setState('stopping');
     requestStop(current.flags);
+    current.client.cancelWaits();
     this.#post(current, { type: 'stop' });
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
@@ -200,7 +260,17 @@ export class ThreadRunner {
       return;
     }
     let markExited!: () => void;
+    const client = new PortClient((message) => {
+      try {
+        port1.postMessage(message);
+        return true;
+      } catch {
+        return false;
+      }
+    });
     const current: Incarnation = {
+      client,
+      requests: new Map(),
       worker,
       port: port1,
       flags,
@@ -219,6 +289,8 @@ export class ThreadRunner {
       current.error = toPlainError(err);
     });
     worker.on('exit', (code) => {
+      client.release();
+      this.#failRequests(current);
       port1.close();
       this.#onExit(current, code);
       markExited();
@@ -238,7 +310,36 @@ export class ThreadRunner {
       case 'log':
         this.#log.log(message.level, message.message, message.meta ?? {});
         return;
+      case 'state':
+        this.#host.store.serve(message.id, message.call, current.client);
+        return;
+      case 'ack':
+        current.client.ack(message.id);
+        return;
+      case 'reply': {
+        const pending = current.requests.get(message.id);
+        if (!pending) return;
+        current.requests.delete(message.id);
+        clearTimeout(pending.timer);
+        if (message.ok) pending.resolve(message.value);
+        else pending.reject(fromPlainError(message.error));
+        return;
+      }
+      case 'broadcast':
+        this.#host.broadcast(message.channel, message.payload).then(
+          (value) => current.client.post({ type: 'state-result', id: message.id, ok: true, value }),
+          (err: unknown) => current.client.post({ type: 'state-result', id: message.id, ok: false, error: toPlainError(err) }),
+        );
+        return;
     }
+  }
+
+  #failRequests(current: Incarnation): void {
+    for (const [id, pending] of current.requests) {
+      clearTimeout(pending.timer);
+      pending.reject(new DaebusError(ErrorCodes.THREAD_NOT_RUNNING, `Thread "${this.name}" ended before it answered request ${id}.`));
+    }
+    current.requests.clear();
   }
 
   #onExit(current: Incarnation, code: number): void {
@@ -376,3 +477,11 @@ export class ThreadRunner {
 }
 
 export type { ExitReason };
+
+function notCloneable(what: string, err: unknown): DaebusError {
+  return new DaebusError(
+    ErrorCodes.NOT_CLONEABLE,
+    `${what}: the payload cannot cross to the thread (${toPlainError(err).message}). Send plain data.`,
+    { cause: err },
+  );
+}

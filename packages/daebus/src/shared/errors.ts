@@ -29,6 +29,32 @@ export const ErrorCodes = {
   STOPPED: 'STOPPED',
   /** An operation did not complete in time. */
   TIMEOUT: 'TIMEOUT',
+  /** An argument of an operation is not valid (a key that is not a string, increment of a non-number, ...). */
+  INVALID_ARGUMENT: 'INVALID_ARGUMENT',
+  /** A value cannot be structured-cloned to another thread (functions, symbols, class instances with private state, ...). */
+  NOT_CLONEABLE: 'NOT_CLONEABLE',
+  /** A shared structure name is already used by a structure of another kind. */
+  STATE_KIND_MISMATCH: 'STATE_KIND_MISMATCH',
+  /** `request`, `response` or the handler logger used outside an action handler. */
+  NOT_IN_HANDLER: 'NOT_IN_HANDLER',
+  /** A request named an action the service does not have. */
+  UNKNOWN_ACTION: 'UNKNOWN_ACTION',
+  /** A message that is not a valid request: not JSON, not an object, no action, a payload that is not an object. */
+  BAD_REQUEST: 'BAD_REQUEST',
+  /** A request larger than the service accepts. */
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** An action handler threw or answered with an error. */
+  HANDLER_ERROR: 'HANDLER_ERROR',
+  /** A reply that cannot be encoded as JSON. */
+  BAD_RESPONSE: 'BAD_RESPONSE',
+  /** The remote service answered with an error; its text is the message. */
+  REMOTE_ERROR: 'REMOTE_ERROR',
+  /** Nobody is subscribed to the channel a request was sent to. */
+  NO_SUBSCRIBER: 'NO_SUBSCRIBER',
+  /** A thread has no handler for a message type sent to it. */
+  NO_HANDLER: 'NO_HANDLER',
+  /** The transport is closed or could not connect. */
+  TRANSPORT_ERROR: 'TRANSPORT_ERROR',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

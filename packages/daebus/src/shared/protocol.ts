@@ -1,9 +1,11 @@
 /**
- * Messages between the supervisor (main side) and a worker (thread side). Every message on the
- * framework's port is one of these unions, switched on exhaustively by `type`. The port is a
- * dedicated MessageChannel, so the worker's `parentPort` stays free for user code.
+ * Messages between the main side and a worker (a supervised thread, later a pool worker). Every
+ * message on the framework's port is one of these unions, switched on exhaustively by `type`.
+ * The port is a dedicated MessageChannel, so the worker's `parentPort` stays free for user code.
  */
 import type { MessagePort } from 'node:worker_threads';
+import type { PlainError } from './errors';
+import type { StateCall } from './state-ops';
 
 /** Key under which the boot data sits in `workerData`. */
 export const BOOT_KEY = '__daebusThread';
@@ -27,8 +29,26 @@ export interface ThreadBoot {
   restarts: number;
 }
 
+/** The outcome of a call that crossed the port; `id` echoes the call's. */
+export type Outcome = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: PlainError };
+
 /** Thread -> main. */
-export type ThreadToMain = { type: 'ready' } | { type: 'log'; level: LogLevel; message: string; meta?: Record<string, unknown> };
+export type ThreadToMain =
+  | { type: 'ready' }
+  | { type: 'log'; level: LogLevel; message: string; meta?: Record<string, unknown> }
+  /** An operation on a shared structure; answered with `state-result`. */
+  | { type: 'state'; id: number; call: StateCall }
+  /** The thread received a queue item (`state-result` with `ack`): it may now leave the queue for good. */
+  | { type: 'ack'; id: number }
+  /** The answer to a `request` from the main side. */
+  | ({ type: 'reply' } & Outcome)
+  /** Publish on a transport channel (broadcast); answered with `state-result` (receiver count). */
+  | { type: 'broadcast'; id: number; channel: string; payload: unknown };
 
 /** Main -> thread. */
-export type MainToThread = { type: 'stop' };
+export type MainToThread =
+  | { type: 'stop' }
+  /** `ack: true` asks the thread to confirm receipt (queue items). */
+  | ({ type: 'state-result'; ack?: true } & Outcome)
+  | { type: 'request'; id: number; name: string; payload: unknown }
+  | { type: 'post'; name: string; payload: unknown };

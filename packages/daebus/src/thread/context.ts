@@ -1,3 +1,5 @@
+import { SharedList, SharedMap, SharedQueue, checkListMax, checkStructureName } from '../shared/state-api';
+import type { MainLink, MessageHandler } from './link';
 import { createRunning, sleep, sleepSync } from './running';
 import type { ThreadLogger } from './log';
 
@@ -23,8 +25,17 @@ export class ThreadContext {
   readonly signal: AbortSignal;
 
   readonly #flags: Int32Array;
+  readonly #link: MainLink;
 
-  constructor(init: { name: string; workerData: unknown; restarts: number; log: ThreadLogger; flags: Int32Array; signal: AbortSignal }) {
+  constructor(init: {
+    name: string;
+    workerData: unknown;
+    restarts: number;
+    log: ThreadLogger;
+    flags: Int32Array;
+    signal: AbortSignal;
+    link: MainLink;
+  }) {
     this.name = init.name;
     this.workerData = init.workerData;
     this.restarts = init.restarts;
@@ -32,6 +43,41 @@ export class ThreadContext {
     this.#flags = init.flags;
     this.running = createRunning(init.flags);
     this.signal = init.signal;
+    this.#link = init.link;
+  }
+
+  /** The shared map `name`, the same one actions reach with `app.map(name)`. */
+  map<V = unknown>(name: string): SharedMap<V> {
+    return new SharedMap<V>(checkStructureName('t.map', name), (call) => this.#link.stateCall(call));
+  }
+
+  /** The shared queue `name` (`app.queue(name)` on the main side). */
+  queue<T = unknown>(name: string): SharedQueue<T> {
+    return new SharedQueue<T>(checkStructureName('t.queue', name), (call) => this.#link.stateCall(call));
+  }
+
+  /** The shared capped list `name`, keeping its last `max` items (`app.list(name, { max })`). */
+  list<T = unknown>(name: string, options: { max?: number } = {}): SharedList<T> {
+    const checked = checkStructureName('t.list', name);
+    return new SharedList<T>(checked, (call) => this.#link.stateCall(call), checkListMax(checked, options.max));
+  }
+
+  /**
+   * Answer messages of `type` sent with `app.thread(name).request(type, payload)` (the handler's
+   * return value is the reply) or `.post(type, payload)`. Handlers run between the thread's own
+   * awaits: a thread that never yields (a synchronous CPU loop) cannot answer.
+   */
+  on(type: string, handler: MessageHandler): void {
+    this.#link.on(type, handler);
+  }
+
+  off(type: string): void {
+    this.#link.off(type);
+  }
+
+  /** Publish `payload` on a channel of the service's transport; resolves with the number of receivers. */
+  broadcast(channel: string, payload: unknown): Promise<number> {
+    return this.#link.broadcast(channel, payload);
   }
 
   /**

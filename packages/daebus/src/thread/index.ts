@@ -3,4 +3,6 @@ export { defineThread, type ThreadDefinition, type ThreadFunction } from './defi
 export { ThreadContext } from './context';
 export { directLogger } from './direct-logger';
 export type { ThreadLogger } from './log';
+export type { MessageHandler } from './link';
+export { SharedMap, SharedQueue, SharedList } from '../shared/state-api';
 export { DaebusError, ErrorCodes, type ErrorCode } from '../shared/errors';

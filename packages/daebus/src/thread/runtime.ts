@@ -5,6 +5,7 @@ import { RUN, RUN_SLOT } from '../shared/flags';
 import { ThreadContext } from './context';
 import { setCurrent } from './current';
 import { explainInlineError, loadThreadFunction } from './load';
+import { MainLink } from './link';
 import { createLogger, portSink } from './log';
 
 /**
@@ -21,18 +22,16 @@ export async function runThread(): Promise<void> {
   const flags = new Int32Array(boot.flags);
   const stop = new AbortController();
 
+  const log = createLogger(portSink(port));
+  const link = new MainLink(port, log);
   // The listener also keeps the worker alive while the thread function awaits something that
   // holds no handle of its own.
   port.on('message', (message: MainToThread) => {
-    switch (message.type) {
-      case 'stop':
-        stop.abort();
-        break;
-    }
+    if (message.type === 'stop') stop.abort();
+    else link.receive(message);
   });
 
-  const log = createLogger(portSink(port));
-  const context = new ThreadContext({ name, workerData: boot.workerData, restarts: boot.restarts, log, flags, signal: stop.signal });
+  const context = new ThreadContext({ name, workerData: boot.workerData, restarts: boot.restarts, log, flags, signal: stop.signal, link });
   setCurrent({ context, log });
 
   const fn = await loadThreadFunction(name, boot.entry);

@@ -1,0 +1,29 @@
+/** A list that keeps its last `max` items. */
+export class ListCore {
+  readonly name: string;
+  readonly max: number;
+  #items: unknown[] = [];
+
+  constructor(name: string, max: number) {
+    this.name = name;
+    this.max = max;
+  }
+
+  append(item: unknown): number {
+    this.#items.push(item);
+    if (this.#items.length > this.max) this.#items.splice(0, this.#items.length - this.max);
+    return this.#items.length;
+  }
+
+  snapshot(): unknown[] {
+    return this.#items.slice();
+  }
+
+  get size(): number {
+    return this.#items.length;
+  }
+
+  clear(): void {
+    this.#items = [];
+  }
+}

@@ -1,0 +1,139 @@
+import { DaebusError, ErrorCodes } from '../../shared/errors';
+
+/** Who waits on a queue: a live thread run, or the main side itself (no owner). */
+export interface QueueOwner {
+  readonly alive: boolean;
+}
+
+interface Waiter {
+  owner?: QueueOwner;
+  /** Hand the item over; false when the receiver is gone, and the item stays queued. */
+  deliver: (item: unknown) => boolean;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * A FIFO queue owned by the main thread. A `get` that finds it empty waits as a waiter: a `put`
+ * hands its item straight to the longest-waiting live waiter, so there is no polling anywhere.
+ * An item leaves the queue only when a waiter accepts it.
+ */
+export class QueueCore {
+  readonly name: string;
+  #items: unknown[] = [];
+  #head = 0;
+  #waiters: Waiter[] = [];
+  #unfinished = 0;
+  #joiners: { resolve: (done: boolean) => void; timer?: NodeJS.Timeout }[] = [];
+
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  get size(): number {
+    return this.#items.length - this.#head;
+  }
+
+  put(item: unknown): void {
+    this.#unfinished += 1;
+    if (!this.#handToWaiter(item)) this.#items.push(item);
+  }
+
+  /** Put back an item a receiver took but never got (it died first): it is next again. */
+  requeueFront(item: unknown): void {
+    if (this.#handToWaiter(item)) return;
+    if (this.#head > 0) this.#items[--this.#head] = item;
+    else this.#items.unshift(item);
+  }
+
+  /**
+   * Deliver the oldest item now, or wait up to `timeoutMs`; `onTimeout` runs if none came.
+   * Returns a function that cancels the wait (used when the waiter stops).
+   */
+  take(timeoutMs: number, deliver: (item: unknown) => boolean, onTimeout: () => void, owner?: QueueOwner): () => void {
+    if (this.size > 0) {
+      if (deliver(this.#items[this.#head])) this.#shift();
+      return noop;
+    }
+    if (timeoutMs <= 0) {
+      onTimeout();
+      return noop;
+    }
+    const waiter: Waiter = { deliver, ...(owner ? { owner } : {}) };
+    if (Number.isFinite(timeoutMs)) {
+      waiter.timer = setTimeout(() => {
+        this.#removeWaiter(waiter);
+        onTimeout();
+      }, timeoutMs);
+    }
+    this.#waiters.push(waiter);
+    return () => {
+      if (this.#removeWaiter(waiter)) onTimeout();
+    };
+  }
+
+  position(match: (item: unknown) => boolean): number {
+    for (let i = this.#head; i < this.#items.length; i++) if (match(this.#items[i])) return i - this.#head;
+    return -1;
+  }
+
+  taskDone(): void {
+    if (this.#unfinished <= 0) {
+      throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `queue "${this.name}": taskDone() called more times than items were put.`);
+    }
+    this.#unfinished -= 1;
+    if (this.#unfinished === 0) {
+      for (const joiner of this.#joiners.splice(0)) {
+        clearTimeout(joiner.timer);
+        joiner.resolve(true);
+      }
+    }
+  }
+
+  join(timeoutMs: number): Promise<boolean> {
+    if (this.#unfinished === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const joiner: { resolve: (done: boolean) => void; timer?: NodeJS.Timeout } = { resolve };
+      if (Number.isFinite(timeoutMs)) {
+        joiner.timer = setTimeout(() => {
+          this.#joiners = this.#joiners.filter((j) => j !== joiner);
+          resolve(false);
+        }, timeoutMs);
+      }
+      this.#joiners.push(joiner);
+    });
+  }
+
+  snapshot(): unknown[] {
+    return this.#items.slice(this.#head);
+  }
+
+  #handToWaiter(item: unknown): boolean {
+    while (this.#waiters.length > 0) {
+      const waiter = this.#waiters.shift() as Waiter;
+      clearTimeout(waiter.timer);
+      if (waiter.owner && !waiter.owner.alive) continue;
+      if (waiter.deliver(item)) return true;
+    }
+    return false;
+  }
+
+  #shift(): void {
+    this.#items[this.#head] = undefined;
+    this.#head += 1;
+    // compact once the dead prefix dominates, keeping shift O(1) amortized
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  #removeWaiter(waiter: Waiter): boolean {
+    const index = this.#waiters.indexOf(waiter);
+    if (index < 0) return false;
+    this.#waiters.splice(index, 1);
+    clearTimeout(waiter.timer);
+    return true;
+  }
+}
+
+function noop(): void {}

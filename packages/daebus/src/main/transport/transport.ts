@@ -1,0 +1,21 @@
+/**
+ * What a service and a caller need from a message bus: Redis-style publish/subscribe of text
+ * messages on global channels. The memory transport and the Redis transport implement it; the
+ * messages are the same JSON text on both (PROTOCOL.md).
+ */
+export type MessageHandler = (message: string, channel: string) => void;
+
+export interface Transport {
+  /** A short name for logs: `memory`, `redis://host:port`. */
+  readonly description: string;
+  /** Connect; rejects with a clear error when the bus cannot be reached. */
+  connect(): Promise<void>;
+  /** Receive every message published on `channel` from now on. */
+  subscribe(channel: string, handler: MessageHandler): Promise<void>;
+  /** Stop `handler` from receiving `channel`. */
+  unsubscribe(channel: string, handler: MessageHandler): Promise<void>;
+  /** Publish `message`; resolves with the number of subscribers that received it. */
+  publish(channel: string, message: string): Promise<number>;
+  /** Unsubscribe from everything and release connections. */
+  close(): Promise<void>;
+}

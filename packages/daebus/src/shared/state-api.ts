@@ -1,0 +1,212 @@
+/**
+ * The API of shared structures, the same on both sides of the thread boundary. Each method
+ * builds one call and hands it to an executor: on the main side the owner applies it at once,
+ * in a worker it crosses the port to the owner. Arguments are checked here, before anything
+ * leaves, so a bad call changes nothing.
+ */
+import { DaebusError, ErrorCodes } from './errors';
+import type { ListOp, MapOp, QueueOp, StateCall } from './state-ops';
+
+export type StateExecutor = (call: StateCall) => Promise<unknown>;
+
+/** A map of string keys to structured-clonable values, shared by actions and threads. */
+export class SharedMap<V = unknown> {
+  readonly name: string;
+  readonly #exec: StateExecutor;
+
+  constructor(name: string, exec: StateExecutor) {
+    this.name = name;
+    this.#exec = exec;
+  }
+
+  async get(key: string): Promise<V | undefined> {
+    return this.#call({ op: 'get', key: checkKey(key) }) as Promise<V | undefined>;
+  }
+
+  /** Store `value` (a copy: later changes to the object do not reach the map). */
+  async set(key: string, value: V): Promise<void> {
+    await this.#call({ op: 'set', key: checkKey(key), value: checkValue(value) });
+  }
+
+  /** True when the key was there. */
+  async delete(key: string): Promise<boolean> {
+    return this.#call({ op: 'delete', key: checkKey(key) }) as Promise<boolean>;
+  }
+
+  async has(key: string): Promise<boolean> {
+    return this.#call({ op: 'has', key: checkKey(key) }) as Promise<boolean>;
+  }
+
+  async keys(): Promise<string[]> {
+    return this.#call({ op: 'keys' }) as Promise<string[]>;
+  }
+
+  async size(): Promise<number> {
+    return this.#call({ op: 'size' }) as Promise<number>;
+  }
+
+  /** A copy of every entry, as a plain object. */
+  async snapshot(): Promise<Record<string, V>> {
+    return this.#call({ op: 'snapshot' }) as Promise<Record<string, V>>;
+  }
+
+  /** Add `by` (default 1) to a number (missing counts as 0), atomically; resolves with the new value. */
+  async increment(key: string, by = 1): Promise<number> {
+    if (typeof by !== 'number' || !Number.isFinite(by)) {
+      throw invalid(`map "${this.name}": increment(key, by): by must be a finite number (got ${String(by)}).`);
+    }
+    return this.#call({ op: 'increment', key: checkKey(key), by }) as Promise<number>;
+  }
+
+  /** Set every entry of `entries` in one atomic step (Python's `dict.update`). */
+  async merge(entries: Record<string, V>): Promise<void> {
+    if (entries === null || typeof entries !== 'object' || Array.isArray(entries)) {
+      throw invalid(`map "${this.name}": merge(entries): entries must be a plain object of key -> value.`);
+    }
+    for (const value of Object.values(entries)) checkValue(value);
+    await this.#call({ op: 'merge', entries });
+  }
+
+  async clear(): Promise<void> {
+    await this.#call({ op: 'clear' });
+  }
+
+  #call(op: MapOp): Promise<unknown> {
+    return this.#exec({ kind: 'map', name: this.name, ...op });
+  }
+}
+
+/** A FIFO work queue shared by actions and threads (Python's `queue.Queue`). */
+export class SharedQueue<T = unknown> {
+  readonly name: string;
+  readonly #exec: StateExecutor;
+
+  constructor(name: string, exec: StateExecutor) {
+    this.name = name;
+    this.#exec = exec;
+  }
+
+  /** Add an item (a copy); it goes straight to the longest-waiting `get` if there is one. */
+  async put(item: T): Promise<void> {
+    if (item === undefined) throw invalid(`queue "${this.name}": put(item): item must not be undefined (undefined means "no item" from get).`);
+    await this.#call({ op: 'put', item: checkValue(item) });
+  }
+
+  /**
+   * Take the oldest item, waiting up to `timeoutMs` (default: until one arrives) without polling:
+   * resolves as soon as an item is put, or with `undefined` at the timeout. In a thread, a stop
+   * also ends the wait with `undefined`.
+   */
+  async get(timeoutMs = Infinity): Promise<T | undefined> {
+    if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0) {
+      throw invalid(`queue "${this.name}": get(timeoutMs): timeoutMs must be a number >= 0 (got ${String(timeoutMs)}).`);
+    }
+    return this.#call({ op: 'get', timeoutMs }) as Promise<T | undefined>;
+  }
+
+  async size(): Promise<number> {
+    return this.#call({ op: 'size' }) as Promise<number>;
+  }
+
+  /**
+   * Where an item waits (0 = next), or -1: by the value of its `key` field (default `id`), or,
+   * on the main side only, by a predicate (functions cannot cross threads).
+   */
+  async position(idOrPredicate: unknown, key = 'id'): Promise<number> {
+    const op: QueueOp & { predicate?: (item: T) => boolean } =
+      typeof idOrPredicate === 'function'
+        ? { op: 'position', id: undefined, key, predicate: idOrPredicate as (item: T) => boolean }
+        : { op: 'position', id: idOrPredicate, key };
+    return this.#call(op) as Promise<number>;
+  }
+
+  /** Mark one item taken with `get` as processed (Python's `task_done`). */
+  async taskDone(): Promise<void> {
+    await this.#call({ op: 'taskDone' });
+  }
+
+  /** Wait until every item put has been marked done; resolves false if `timeoutMs` passes first. */
+  async join(timeoutMs = Infinity): Promise<boolean> {
+    if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0) {
+      throw invalid(`queue "${this.name}": join(timeoutMs): timeoutMs must be a number >= 0 (got ${String(timeoutMs)}).`);
+    }
+    return this.#call({ op: 'join', timeoutMs }) as Promise<boolean>;
+  }
+
+  /** A copy of the items waiting, oldest first. */
+  async snapshot(): Promise<T[]> {
+    return this.#call({ op: 'snapshot' }) as Promise<T[]>;
+  }
+
+  #call(op: QueueOp): Promise<unknown> {
+    return this.#exec({ kind: 'queue', name: this.name, ...op });
+  }
+}
+
+/** A list that keeps only its last `max` items (the seed's "keep only the last 100 messages"). */
+export class SharedList<T = unknown> {
+  readonly name: string;
+  readonly max: number | undefined;
+  readonly #exec: StateExecutor;
+
+  constructor(name: string, exec: StateExecutor, max?: number) {
+    this.name = name;
+    this.max = max;
+    this.#exec = exec;
+  }
+
+  /** Append a copy of `item`, dropping the oldest beyond `max`; resolves with the new length. */
+  async append(item: T): Promise<number> {
+    return this.#call({ op: 'append', item: checkValue(item) }) as Promise<number>;
+  }
+
+  async snapshot(): Promise<T[]> {
+    return this.#call({ op: 'snapshot' }) as Promise<T[]>;
+  }
+
+  async size(): Promise<number> {
+    return this.#call({ op: 'size' }) as Promise<number>;
+  }
+
+  async clear(): Promise<void> {
+    await this.#call({ op: 'clear' });
+  }
+
+  #call(op: ListOp): Promise<unknown> {
+    return this.#exec({ kind: 'list', name: this.name, ...(this.max === undefined ? {} : { max: this.max }), ...op });
+  }
+}
+
+/** Check a list's `max` option where the list is named. */
+export function checkListMax(name: string, max: unknown): number | undefined {
+  if (max === undefined) return undefined;
+  if (typeof max !== 'number' || !Number.isInteger(max) || max < 1) {
+    throw new DaebusError(ErrorCodes.INVALID_OPTION, `list "${name}": options.max must be a whole number >= 1 (got ${String(max)}).`);
+  }
+  return max;
+}
+
+export function checkStructureName(kind: string, name: unknown): string {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `${kind}(name): name must be a non-empty string (got ${String(name)}).`);
+  }
+  return name;
+}
+
+function checkKey(key: unknown): string {
+  if (typeof key !== 'string') throw invalid(`map keys must be strings (got ${typeof key}); convert numbers with String(key).`);
+  return key;
+}
+
+/** Functions and symbols are refused here on both sides, before anything is sent or stored. */
+function checkValue<V>(value: V): V {
+  const kind = typeof value;
+  if (kind === 'function' || kind === 'symbol') {
+    throw new DaebusError(ErrorCodes.NOT_CLONEABLE, `A ${kind} cannot be shared between threads: store plain data (objects, arrays, strings, numbers, Maps, Dates, ...).`);
+  }
+  return value;
+}
+
+function invalid(message: string): DaebusError {
+  return new DaebusError(ErrorCodes.INVALID_ARGUMENT, message);
+}

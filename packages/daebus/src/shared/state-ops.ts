@@ -1,0 +1,38 @@
+/**
+ * The operations on shared structures, as they cross a port from a worker to the owner on the
+ * main side. The main side applies them in arrival order, one at a time.
+ */
+
+export type StructureKind = 'map' | 'queue' | 'list';
+
+export type MapOp =
+  | { op: 'get'; key: string }
+  | { op: 'set'; key: string; value: unknown }
+  | { op: 'delete'; key: string }
+  | { op: 'has'; key: string }
+  | { op: 'keys' }
+  | { op: 'size' }
+  | { op: 'snapshot' }
+  | { op: 'increment'; key: string; by: number }
+  | { op: 'merge'; entries: Record<string, unknown> }
+  | { op: 'clear' };
+
+export type QueueOp =
+  | { op: 'put'; item: unknown }
+  | { op: 'get'; timeoutMs: number }
+  | { op: 'size' }
+  | { op: 'position'; id: unknown; key: string }
+  | { op: 'taskDone' }
+  | { op: 'join'; timeoutMs: number }
+  | { op: 'snapshot' };
+
+export type ListOp = { op: 'append'; item: unknown } | { op: 'snapshot' } | { op: 'size' } | { op: 'clear' };
+
+/** One call: which structure, created on first use with `max` for lists. */
+export type StateCall =
+  | ({ kind: 'map'; name: string } & MapOp)
+  | ({ kind: 'queue'; name: string } & QueueOp)
+  | ({ kind: 'list'; name: string; max?: number } & ListOp);
+
+/** Largest number of items a capped list keeps when no `max` is given. */
+export const DEFAULT_LIST_MAX = 1000;
