@@ -1,0 +1,61 @@
+import type { Daebus } from 'daebus';
+import { built, logsOf, memoryLogger, waitFor, type LogRecord } from './helpers';
+
+const { createApp } = built<typeof import('../src/seed/connection-manager/service')>('seed/connection-manager/service');
+const { LocalNetwork } = built<typeof import('../src/seed/connection-manager/network')>('seed/connection-manager/network');
+type LocalNetwork = import('../src/seed/connection-manager/network').LocalNetwork;
+
+const THREAD = 'connection_manager';
+
+describe('seed: connection manager (manage_connections)', () => {
+  let app: Daebus | undefined;
+  let network: LocalNetwork | undefined;
+  let records: LogRecord[] = [];
+  const logged = (message: RegExp): LogRecord | undefined => logsOf(records, THREAD, message)[0];
+
+  beforeEach(async () => {
+    const memory = memoryLogger();
+    records = memory.records;
+    network = await LocalNetwork.start(2);
+    // One seed "second" is 20 ms: a check every 100 ms, backoff 100, 200, ... 600 ms.
+    app = createApp({ logger: memory.logger, discoveryUrl: network.discoveryUrl, secondMs: 20 });
+    await app.start();
+  });
+
+  afterEach(async () => {
+    await app?.stop();
+    await network?.close();
+  });
+
+  it('connects to every discovered host, and to hosts that join later', async () => {
+    const hosts = network!.hosts;
+    for (const host of hosts) {
+      await waitFor(`a connection to ${host.address}`, () => logged(new RegExp(`^Connected to new host: ${host.address}$`)));
+      expect(host.accepted).toBe(1);
+    }
+    const joined = await network!.addHost();
+    await waitFor(`a connection to ${joined.address}`, () => logged(new RegExp(`^Connected to new host: ${joined.address}$`)));
+    expect(joined.accepted).toBe(1);
+  });
+
+  it('backs off while a host is down and reconnects when it is back', async () => {
+    const host = network!.hosts[0]!;
+    await waitFor('the first connection', () => logged(new RegExp(`^Connected to new host: ${host.address}$`)));
+
+    await host.stop();
+    await waitFor('a connection error', () => logged(new RegExp(`^Connection error \\(retry 1\\): .*${host.address}`)));
+    await host.start();
+    await waitFor('the reconnection', () => logged(new RegExp(`^Reconnected to ${host.address}$`)));
+    expect(host.accepted).toBe(2);
+    expect(app!.threads[THREAD]).toMatchObject({ state: 'running', restarts: 0 });
+  });
+
+  it('closes its connections when the service stops', async () => {
+    for (const host of network!.hosts) {
+      await waitFor(`a connection to ${host.address}`, () => logged(new RegExp(`^Connected to new host: ${host.address}$`)));
+    }
+    await app!.stop();
+    expect(app!.threads[THREAD]).toMatchObject({ state: 'stopped', lastExit: { reason: 'stopped', terminated: false } });
+    await waitFor('the closing record', () => logged(/^Closed 2 connection\(s\)$/));
+  });
+});

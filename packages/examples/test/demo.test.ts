@@ -1,0 +1,43 @@
+// The README's first command, as a newcomer would run it in CI: stdout is a pipe, so the demo
+// prints plain lines, stops by itself and summarises.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+const DEMO = join(__dirname, '..', 'dist', 'demo.js');
+
+function runDemo(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.DEMO_SECONDS;
+    const child = spawn(process.execPath, [DEMO], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('the demo without a terminal', () => {
+  it('runs its threads, shows the crashing thread restarted, stops by itself and exits 0', async () => {
+    const { code, stdout, stderr } = await runDemo();
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+
+    expect(stdout).not.toContain('\x1b['); // plain lines, no terminal escapes
+    expect(stdout).toMatch(/\[primes\] [\d,]+ primes below/);
+    expect(stdout).toMatch(/\[monitor\] process uses/);
+    expect(stdout).toMatch(/\[flaky\] Thread "flaky" crashed: Simulated crash/);
+    expect(stdout).toMatch(/\[flaky\] Restarting thread "flaky" in \d+ ms/);
+    expect(stdout).toMatch(/Service "demo" stopped; every thread returned/);
+
+    // The summary: the flaky thread restarted more than once, with growing delays.
+    const summary = /^flaky: (\d+) restart\(s\), delays in ms: ([\d |]+)$/m.exec(stdout);
+    expect(summary).not.toBeNull();
+    expect(Number(summary![1])).toBeGreaterThanOrEqual(2);
+    const delays = summary![2]!.split(' | ')[0]!.split(' ').map(Number);
+    expect(delays[1]).toBeGreaterThan(delays[0]!);
+    expect(stdout).toMatch(/^primes +stopped +0 /m);
+  }, 60_000);
+});
