@@ -80,8 +80,10 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
    */
   action(name: string, handler: ActionHandler): this {
     checkName('app.action', name);
-    if (typeof handler !== 'function') throw new DaebusError(ErrorCodes.INVALID_OPTION, `app.action("${name}", handler): handler must be a function.`);
-    if (this.#actions.has(name)) throw new DaebusError(ErrorCodes.DUPLICATE_NAME, `An action named "${name}" is already registered; give each action its own name.`);
+    if (typeof handler !== 'function')
+      throw new DaebusError(ErrorCodes.INVALID_OPTION, `app.action("${name}", handler): handler must be a function.`);
+    if (this.#actions.has(name))
+      throw new DaebusError(ErrorCodes.DUPLICATE_NAME, `An action named "${name}" is already registered; give each action its own name.`);
     this.#actions.set(name, handler);
     return this;
   }
@@ -89,18 +91,24 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
   /** Run `handler(payload, channel)` for every broadcast on `channel`. */
   listen(channel: string, handler: ListenHandler): this {
     checkName('app.listen', channel);
-    if (typeof handler !== 'function') throw new DaebusError(ErrorCodes.INVALID_OPTION, `app.listen("${channel}", handler): handler must be a function.`);
+    if (typeof handler !== 'function')
+      throw new DaebusError(ErrorCodes.INVALID_OPTION, `app.listen("${channel}", handler): handler must be a function.`);
     const handlers = this.#listeners.get(channel) ?? [];
     handlers.push(handler);
     this.#listeners.set(channel, handlers);
-    if (this.#bus) void this.#bus.subscribeListeners(channel).catch((err: unknown) => this.logger.error(`Could not listen on "${channel}": ${toPlainError(err).message}`));
+    if (this.#bus)
+      void this.#bus
+        .subscribeListeners(channel)
+        .catch((err: unknown) => this.logger.error(`Could not listen on "${channel}": ${toPlainError(err).message}`));
     return this;
   }
 
   /** Publish `payload` (JSON) on `channel` of the running service's transport; resolves with the number of receivers. */
   broadcast(channel: string, payload: unknown): Promise<number> {
     if (!this.#bus) {
-      return Promise.reject(new DaebusError(ErrorCodes.TRANSPORT_ERROR, `Service "${this.service}" is not started: broadcast after app.run() or app.start().`));
+      return Promise.reject(
+        new DaebusError(ErrorCodes.TRANSPORT_ERROR, `Service "${this.service}" is not started: broadcast after app.run() or app.start().`),
+      );
     }
     return this.#bus.broadcast(channel, payload);
   }
@@ -248,7 +256,10 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
             },
           });
     try {
-      await this.start({ ...(options.service !== undefined ? { service: options.service } : {}), ...(options.transport ? { transport: options.transport } : {}) });
+      await this.start({
+        ...(options.service !== undefined ? { service: options.service } : {}),
+        ...(options.transport ? { transport: options.transport } : {}),
+      });
       this.logger.info(`Service "${this.service}" running with ${Object.keys(this.threads).length} thread(s)`);
       const code = await stopped;
       process.exitCode = code;
@@ -266,7 +277,8 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
       // no new requests; the ones running get the grace period to reply
       await bus.stopAccepting();
       const unfinished = await bus.drain(this.#options.drainTimeoutMs);
-      if (unfinished > 0) this.logger.warn(`${unfinished} action handler(s) still running after ${this.#options.drainTimeoutMs} ms; stopping anyway`);
+      if (unfinished > 0)
+        this.logger.warn(`${unfinished} action handler(s) still running after ${this.#options.drainTimeoutMs} ms; stopping anyway`);
     }
     const results = await this.#supervisor.stopAll(timeoutMs);
     if (bus) {

@@ -82,9 +82,16 @@ export class ServiceBus {
     try {
       message = JSON.stringify(payload);
     } catch (err) {
-      throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `broadcast on "${channel}": the payload cannot be encoded as JSON (${toPlainError(err).message}).`);
+      throw new DaebusError(
+        ErrorCodes.INVALID_ARGUMENT,
+        `broadcast on "${channel}": the payload cannot be encoded as JSON (${toPlainError(err).message}).`,
+      );
     }
-    if (message === undefined) throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `broadcast on "${channel}": the payload must be JSON data, got ${typeof payload}.`);
+    if (message === undefined)
+      throw new DaebusError(
+        ErrorCodes.INVALID_ARGUMENT,
+        `broadcast on "${channel}": the payload must be JSON data, got ${typeof payload}.`,
+      );
     return this.transport.publish(channel, message);
   };
 

@@ -41,7 +41,10 @@ export class DaebusCaller {
 
   constructor(service: string, options: CallerOptions = {}) {
     if (typeof service !== 'string' || service.length === 0) {
-      throw new DaebusError(ErrorCodes.INVALID_OPTION, `new DaebusCaller(service): service must be a non-empty string (got ${String(service)}).`);
+      throw new DaebusError(
+        ErrorCodes.INVALID_OPTION,
+        `new DaebusCaller(service): service must be a non-empty string (got ${String(service)}).`,
+      );
     }
     this.#timeoutMs = checkTimeout(options.timeoutMs ?? DEFAULT_CALLER_TIMEOUT_MS, 'new DaebusCaller(service, { timeoutMs })');
     this.service = service;
@@ -50,7 +53,8 @@ export class DaebusCaller {
 
   /** Send `action` and resolve with the final reply's payload; reject with REMOTE_ERROR, TIMEOUT or NO_SUBSCRIBER. */
   async sendRequest(action: string, payload: Record<string, unknown> = {}, options: RequestOptions = {}): Promise<unknown> {
-    if (typeof action !== 'string' || action.length === 0) throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, 'sendRequest(action): action must be a non-empty string.');
+    if (typeof action !== 'string' || action.length === 0)
+      throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, 'sendRequest(action): action must be a non-empty string.');
     const timeoutMs = checkTimeout(options.timeoutMs ?? this.#timeoutMs, `sendRequest("${action}", payload, { timeoutMs })`);
     await this.#connect();
     const requestId = randomUUID();
@@ -58,7 +62,11 @@ export class DaebusCaller {
     const reply = new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(requestId);
-        reject(new DaebusError(ErrorCodes.TIMEOUT, `Service "${this.service}" did not answer "${action}" within ${timeoutMs} ms.`, { details: { requestId } }));
+        reject(
+          new DaebusError(ErrorCodes.TIMEOUT, `Service "${this.service}" did not answer "${action}" within ${timeoutMs} ms.`, {
+            details: { requestId },
+          }),
+        );
       }, timeoutMs);
       this.#pending.set(requestId, { resolve, reject, timer, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
     });
@@ -66,14 +74,21 @@ export class DaebusCaller {
     try {
       receivers = await this.#transport.publish(this.service, message);
     } catch (err) {
-      this.#settle(requestId, undefined, new DaebusError(ErrorCodes.TRANSPORT_ERROR, `Could not send "${action}": ${toPlainError(err).message}`, { cause: err }));
+      this.#settle(
+        requestId,
+        undefined,
+        new DaebusError(ErrorCodes.TRANSPORT_ERROR, `Could not send "${action}": ${toPlainError(err).message}`, { cause: err }),
+      );
       return reply;
     }
     if (receivers === 0) {
       this.#settle(
         requestId,
         undefined,
-        new DaebusError(ErrorCodes.NO_SUBSCRIBER, `No service is listening on channel "${this.service}": is "${this.service}" running on this transport?`),
+        new DaebusError(
+          ErrorCodes.NO_SUBSCRIBER,
+          `No service is listening on channel "${this.service}": is "${this.service}" running on this transport?`,
+        ),
       );
     }
     return reply;
@@ -106,7 +121,8 @@ export class DaebusCaller {
 
   /** Fail every request still waiting (the transport lost its connection). */
   failPending(reason: string): void {
-    for (const requestId of [...this.#pending.keys()]) this.#settle(requestId, undefined, new DaebusError(ErrorCodes.TRANSPORT_ERROR, reason));
+    for (const requestId of [...this.#pending.keys()])
+      this.#settle(requestId, undefined, new DaebusError(ErrorCodes.TRANSPORT_ERROR, reason));
   }
 
   #connect(): Promise<void> {
@@ -156,6 +172,7 @@ export class DaebusCaller {
 }
 
 function checkTimeout(value: unknown, where: string): number {
-  if (typeof value !== 'number' || !(value > 0)) throw new DaebusError(ErrorCodes.INVALID_OPTION, `${where}: timeoutMs must be a number > 0 (got ${String(value)}).`);
+  if (typeof value !== 'number' || !(value > 0))
+    throw new DaebusError(ErrorCodes.INVALID_OPTION, `${where}: timeoutMs must be a number > 0 (got ${String(value)}).`);
   return value;
 }

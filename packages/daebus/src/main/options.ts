@@ -144,7 +144,8 @@ export interface DaebusOptions {
   drainTimeoutMs?: number;
 }
 
-export type ResolvedAppOptions = Required<Pick<DaebusOptions, 'maxPayloadBytes' | 'drainTimeoutMs'>> & Pick<DaebusOptions, 'logger' | 'random'>;
+export type ResolvedAppOptions = Required<Pick<DaebusOptions, 'maxPayloadBytes' | 'drainTimeoutMs'>> &
+  Pick<DaebusOptions, 'logger' | 'random'>;
 
 export const DEFAULT_APP_OPTIONS = Object.freeze({
   maxPayloadBytes: 8 * 1024 * 1024,
@@ -155,16 +156,25 @@ const APP_KNOWN = new Set(['logger', 'random', 'maxPayloadBytes', 'drainTimeoutM
 
 export function resolveAppOptions(options: DaebusOptions): ResolvedAppOptions {
   const fail = (option: string, constraint: string, value: unknown): never => {
-    throw new DaebusError(ErrorCodes.INVALID_OPTION, `new Daebus(name, options): ${option ? `options.${option}` : 'options'} must be ${constraint} (got ${show(value)}).`);
+    throw new DaebusError(
+      ErrorCodes.INVALID_OPTION,
+      `new Daebus(name, options): ${option ? `options.${option}` : 'options'} must be ${constraint} (got ${show(value)}).`,
+    );
   };
   if (options === null || typeof options !== 'object') fail('', 'an object', options);
-  for (const key of Object.keys(options)) if (!APP_KNOWN.has(key)) fail(key, `one of the known options (${[...APP_KNOWN].join(', ')})`, key);
+  for (const key of Object.keys(options))
+    if (!APP_KNOWN.has(key)) fail(key, `one of the known options (${[...APP_KNOWN].join(', ')})`, key);
   const o = { ...DEFAULT_APP_OPTIONS, ...withoutUndefined(options) } as ResolvedAppOptions;
-  if (o.logger !== undefined && (o.logger === null || typeof (o.logger as { log?: unknown }).log !== 'function' || typeof o.logger.child !== 'function')) {
+  if (
+    o.logger !== undefined &&
+    (o.logger === null || typeof (o.logger as { log?: unknown }).log !== 'function' || typeof o.logger.child !== 'function')
+  ) {
     fail('logger', 'a winston logger', o.logger);
   }
   if (o.random !== undefined && typeof o.random !== 'function') fail('random', 'a function returning a number in [0, 1)', o.random);
-  if (!Number.isInteger(o.maxPayloadBytes) || o.maxPayloadBytes < 1) fail('maxPayloadBytes', 'a whole number of bytes >= 1', o.maxPayloadBytes);
-  if (!isFiniteNumber(o.drainTimeoutMs) || o.drainTimeoutMs < 0) fail('drainTimeoutMs', 'a finite number of milliseconds >= 0', o.drainTimeoutMs);
+  if (!Number.isInteger(o.maxPayloadBytes) || o.maxPayloadBytes < 1)
+    fail('maxPayloadBytes', 'a whole number of bytes >= 1', o.maxPayloadBytes);
+  if (!isFiniteNumber(o.drainTimeoutMs) || o.drainTimeoutMs < 0)
+    fail('drainTimeoutMs', 'a finite number of milliseconds >= 0', o.drainTimeoutMs);
   return o;
 }

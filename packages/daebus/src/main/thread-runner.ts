@@ -207,7 +207,7 @@ export class ThreadRunner {
     current.stopRequested = true;
     this.#setState('stopping');
     requestStop(current.flags);
-    current.client.cancelWaits();
+    current.client.stopWaiting();
     this.#post(current, { type: 'stop' });
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
@@ -315,6 +315,9 @@ export class ThreadRunner {
         return;
       case 'ack':
         current.client.ack(message.id);
+        return;
+      case 'flush':
+        current.client.post({ type: 'state-result', id: message.id, ok: true, value: undefined });
         return;
       case 'reply': {
         const pending = current.requests.get(message.id);

@@ -23,8 +23,7 @@ export interface WireResponse {
 
 /** The outcome of reading a request: the request, or an error and where to send it (if anywhere). */
 export type DecodedRequest =
-  | { ok: true; request: WireRequest }
-  | { ok: false; error: DaebusError; replyTo?: string; requestId?: string; action?: string };
+  { ok: true; request: WireRequest } | { ok: false; error: DaebusError; replyTo?: string; requestId?: string; action?: string };
 
 const ENVELOPE_KEYS = new Set(['action', 'reply_to', 'request_id', 'service']);
 
@@ -66,17 +65,30 @@ export function decodeRequest(raw: string, maxBytes: number): DecodedRequest {
     return {
       ok: false,
       ...peekEnvelope(`${raw.slice(0, 4096)} ${raw.slice(-4096)}`),
-      error: new DaebusError(ErrorCodes.PAYLOAD_TOO_LARGE, `The request is ${Buffer.byteLength(raw)} bytes; this service accepts at most ${maxBytes}.`),
+      error: new DaebusError(
+        ErrorCodes.PAYLOAD_TOO_LARGE,
+        `The request is ${Buffer.byteLength(raw)} bytes; this service accepts at most ${maxBytes}.`,
+      ),
     };
   }
   let message: unknown;
   try {
     message = JSON.parse(raw);
   } catch {
-    return { ok: false, error: bad(`The request is not JSON (${preview(raw)}); send a JSON object with an "action".`) };
+    // still answer when the broken text shows where to
+    return {
+      ok: false,
+      ...peekEnvelope(raw.length > 8192 ? `${raw.slice(0, 4096)} ${raw.slice(-4096)}` : raw),
+      error: bad(`The request is not JSON (${preview(raw)}); send a JSON object with an "action".`),
+    };
   }
   if (message === null || typeof message !== 'object' || Array.isArray(message)) {
-    return { ok: false, error: bad(`The request must be a JSON object with an "action", got ${Array.isArray(message) ? 'an array' : typeof message === 'object' ? 'null' : typeof message}.`) };
+    return {
+      ok: false,
+      error: bad(
+        `The request must be a JSON object with an "action", got ${Array.isArray(message) ? 'an array' : typeof message === 'object' ? 'null' : typeof message}.`,
+      ),
+    };
   }
   const fields = message as Record<string, unknown>;
   const replyTo = typeof fields.reply_to === 'string' && fields.reply_to.length > 0 ? fields.reply_to : undefined;
@@ -85,7 +97,10 @@ export function decodeRequest(raw: string, maxBytes: number): DecodedRequest {
   const where = { ...optional('replyTo', replyChannel(replyTo, service)), ...optional('requestId', requestId) };
 
   if (typeof fields.action !== 'string' || fields.action.length === 0) {
-    const what = fields.action === undefined ? 'has no "action"' : `has an "action" that is not a non-empty string (${preview(JSON.stringify(fields.action))})`;
+    const what =
+      fields.action === undefined
+        ? 'has no "action"'
+        : `has an "action" that is not a non-empty string (${preview(JSON.stringify(fields.action))})`;
     return { ok: false, ...where, error: bad(`The request ${what}; name the action to run.`) };
   }
   const action = fields.action;
@@ -114,7 +129,9 @@ function readPayload(fields: Record<string, unknown>): Record<string, unknown> |
     }
   }
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
-    return bad(`The request's "payload" must be a JSON object, got ${Array.isArray(payload) ? 'an array' : payload === null ? 'null' : typeof payload}.`);
+    return bad(
+      `The request's "payload" must be a JSON object, got ${Array.isArray(payload) ? 'an array' : payload === null ? 'null' : typeof payload}.`,
+    );
   }
   return payload as Record<string, unknown>;
 }

@@ -88,7 +88,8 @@ export class SharedQueue<T = unknown> {
 
   /** Add an item (a copy); it goes straight to the longest-waiting `get` if there is one. */
   async put(item: T): Promise<void> {
-    if (item === undefined) throw invalid(`queue "${this.name}": put(item): item must not be undefined (undefined means "no item" from get).`);
+    if (item === undefined)
+      throw invalid(`queue "${this.name}": put(item): item must not be undefined (undefined means "no item" from get).`);
     await this.#call({ op: 'put', item: checkValue(item) });
   }
 
@@ -202,7 +203,10 @@ function checkKey(key: unknown): string {
 function checkValue<V>(value: V): V {
   const kind = typeof value;
   if (kind === 'function' || kind === 'symbol') {
-    throw new DaebusError(ErrorCodes.NOT_CLONEABLE, `A ${kind} cannot be shared between threads: store plain data (objects, arrays, strings, numbers, Maps, Dates, ...).`);
+    throw new DaebusError(
+      ErrorCodes.NOT_CLONEABLE,
+      `A ${kind} cannot be shared between threads: store plain data (objects, arrays, strings, numbers, Maps, Dates, ...).`,
+    );
   }
   return value;
 }

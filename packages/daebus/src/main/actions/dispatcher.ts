@@ -91,7 +91,8 @@ export class Dispatcher {
         } catch (err) {
           const plain = toPlainError(err);
           logger.warn(`Action "${request.action}" failed: ${plain.message}`, { error: plain });
-          if (!response.finalSent) await response.error(err instanceof DaebusError || plain.code ? err : new DaebusError(ErrorCodes.HANDLER_ERROR, plain.message));
+          if (!response.finalSent)
+            await response.error(err instanceof DaebusError || plain.code ? err : new DaebusError(ErrorCodes.HANDLER_ERROR, plain.message));
         }
       });
     } catch (err) {

@@ -58,7 +58,10 @@ export const broadcast = {
     const send = currentContext()?.broadcast ?? outsideHandlers;
     if (!send) {
       return Promise.reject(
-        new DaebusError(ErrorCodes.TRANSPORT_ERROR, 'broadcast.send() needs a started service: call it from a handler, or after app.run()/app.start(); or use app.broadcast().'),
+        new DaebusError(
+          ErrorCodes.TRANSPORT_ERROR,
+          'broadcast.send() needs a started service: call it from a handler, or after app.run()/app.start(); or use app.broadcast().',
+        ),
       );
     }
     return send(channel, payload);

@@ -71,9 +71,17 @@ export class ActionResponse {
     try {
       message = encodeResponse({ ...response, requestId: this.#requestId });
     } catch (err) {
-      const error = new DaebusError(ErrorCodes.BAD_RESPONSE, `The reply cannot be encoded as JSON (${toPlainError(err).message}); reply with plain JSON data.`);
+      const error = new DaebusError(
+        ErrorCodes.BAD_RESPONSE,
+        `The reply cannot be encoded as JSON (${toPlainError(err).message}); reply with plain JSON data.`,
+      );
       this.#logger.warn(error.message);
-      message = encodeResponse({ status: 'error', payload: { error: error.message, code: error.code }, requestId: this.#requestId, final: response.final });
+      message = encodeResponse({
+        status: 'error',
+        payload: { error: error.message, code: error.code },
+        requestId: this.#requestId,
+        final: response.final,
+      });
     }
     await this.#publish(this.#channel, message);
   }

@@ -7,6 +7,8 @@ import { QueueCore, type QueueOwner } from './queue-core';
 /** A worker run that reaches the store over its port. */
 export class PortClient implements QueueOwner {
   alive = true;
+  /** The worker was asked to stop: its queue gets no longer wait. */
+  stopping = false;
   /** Queue items sent to the worker and not yet acknowledged, by call id. */
   readonly inflight = new Map<number, { queue: QueueCore; item: unknown }>();
   /** Cancels the worker's pending queue waits. */
@@ -19,8 +21,9 @@ export class PortClient implements QueueOwner {
     return () => this.#waits.delete(cancel);
   }
 
-  /** The worker was asked to stop: its waits end now with "no item". */
-  cancelWaits(): void {
+  /** The worker was asked to stop: its waits end now with "no item", and later gets do not wait. */
+  stopWaiting(): void {
+    this.stopping = true;
     for (const cancel of [...this.#waits]) cancel();
     this.#waits.clear();
   }
@@ -28,7 +31,7 @@ export class PortClient implements QueueOwner {
   /** The worker is gone: what it was sent but never confirmed goes back to the front of its queue. */
   release(): void {
     this.alive = false;
-    this.cancelWaits();
+    this.stopWaiting();
     const pending = [...this.inflight.values()].reverse();
     this.inflight.clear();
     for (const { queue, item } of pending) queue.requeueFront(item);
@@ -95,7 +98,7 @@ export class StateStore {
     const queue = this.#queue(name);
     let remove: () => void = () => undefined;
     const cancel = queue.take(
-      timeoutMs,
+      client.stopping ? 0 : timeoutMs,
       (item) => {
         if (!client.alive) return false;
         if (!client.post({ type: 'state-result', id, ok: true, value: item, ack: true })) return false;
@@ -179,7 +182,10 @@ export class StateStore {
       case 'list': {
         const list = this.#get(call.name, 'list', () => new ListCore(call.name, call.max ?? DEFAULT_LIST_MAX)) as ListCore;
         if (call.max !== undefined && call.max !== list.max) {
-          throw new DaebusError(ErrorCodes.INVALID_OPTION, `list "${call.name}" keeps ${list.max} items; it was asked for with max ${call.max}.`);
+          throw new DaebusError(
+            ErrorCodes.INVALID_OPTION,
+            `list "${call.name}" keeps ${list.max} items; it was asked for with max ${call.max}.`,
+          );
         }
         switch (call.op) {
           case 'append':
@@ -206,7 +212,10 @@ export class StateStore {
     const found = this.#structures.get(name);
     if (found) {
       if (found.kind !== kind) {
-        throw new DaebusError(ErrorCodes.STATE_KIND_MISMATCH, `"${name}" is a shared ${found.kind}; it cannot also be used as a ${kind}. Use another name.`);
+        throw new DaebusError(
+          ErrorCodes.STATE_KIND_MISMATCH,
+          `"${name}" is a shared ${found.kind}; it cannot also be used as a ${kind}. Use another name.`,
+        );
       }
       return found.value;
     }
