@@ -11,7 +11,9 @@ import { recordRestarts, summary } from './demo/summary';
 
 async function main(): Promise<void> {
   const live = process.stdout.isTTY === true;
-  const seconds = Number(process.env.DEMO_SECONDS ?? (live ? 0 : 10));
+  // How long to run: DEMO_SECONDS if it is a number > 0; else 10 s without a terminal, or until Ctrl-C.
+  const fromEnv = Number(process.env.DEMO_SECONDS);
+  const seconds = fromEnv > 0 ? fromEnv : live ? 0 : 10;
 
   // Every record, the library's and the threads', lands in this transport: the live view
   // reads its last lines; without a terminal each line is printed as it comes.
