@@ -1,14 +1,12 @@
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { DaebusError, ErrorCodes, fromPlainError, toPlainError, type PlainError } from '../shared/errors';
-import { createFlags, requestStop } from '../shared/flags';
-import { BOOT_KEY, type MainToThread, type ThreadBoot, type ThreadEntrySpec, type ThreadToMain } from '../shared/protocol';
+import { DaebusError, ErrorCodes, toPlainError, type PlainError } from '../shared/errors';
+import type { ThreadEntrySpec } from '../shared/protocol';
 import { restartDelay } from './backoff';
 import { classifyExit, shouldRestart, type ExitReason } from './exit';
+import { Incarnation, type IncarnationHost } from './incarnation';
 import type { Logger } from './logger';
-import { PortClient, type StateStore } from './state/store';
+import type { StateStore } from './state/store';
 import type { ResolvedThreadOptions } from './options';
 import type { ThreadEvents, ThreadExit, ThreadSnapshot, ThreadState, ThreadStopResult } from './thread-types';
-import { WORKER_ENTRY } from './worker-path';
 
 /** What a runner needs from the supervisor that owns it. */
 export interface RunnerHost {
@@ -27,23 +25,6 @@ export interface RunnerHost {
 
 /** Default wait for `request` to a thread. */
 export const DEFAULT_THREAD_REQUEST_TIMEOUT_MS = 5_000;
-
-/** One live worker and what belongs to it alone. */
-interface Incarnation {
-  worker: Worker;
-  port: MessagePort;
-  flags: Int32Array;
-  spawnedAt: number;
-  readyAt?: number;
-  error?: PlainError;
-  stopRequested: boolean;
-  terminated: boolean;
-  exited: Promise<void>;
-  /** Its calls on shared state, and what it holds of the queues. */
-  client: PortClient;
-  /** Requests sent to it and not answered yet. */
-  requests: Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void; timer: NodeJS.Timeout }>;
-}
 
 /**
  * The supervisor's record of one thread: spawns its worker, watches it die, and restarts it
@@ -70,7 +51,7 @@ export class ThreadRunner {
   #lastError?: PlainError;
   #stopping?: Promise<ThreadStopResult>;
   #readyWaiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
-  #nextRequestId = 1;
+  readonly #incarnationHost: IncarnationHost;
 
   constructor(name: string, entry: ThreadEntrySpec, options: ResolvedThreadOptions, host: RunnerHost) {
     this.name = name;
@@ -78,6 +59,13 @@ export class ThreadRunner {
     this.options = options;
     this.#host = host;
     this.#log = host.logger.child({ thread: name });
+    this.#incarnationHost = {
+      log: this.#log,
+      store: host.store,
+      broadcast: host.broadcast,
+      onReady: (incarnation) => this.#onReady(incarnation),
+      onExit: (incarnation, code) => this.#onExit(incarnation, code),
+    };
   }
 
   get state(): ThreadState {
@@ -148,42 +136,21 @@ export class ThreadRunner {
   /** End the thread now, without waiting for it (second signal). */
   async terminate(): Promise<void> {
     this.#cancelRestart();
-    const current = this.#current;
-    if (!current) return;
-    current.stopRequested = true;
-    current.terminated = true;
-    requestStop(current.flags);
-    await current.worker.terminate();
-    await current.exited;
+    await this.#current?.terminate();
   }
 
   /** Send a message the thread answers with its `t.on(type, handler)`; fails at once unless it runs. */
   request(type: string, payload: unknown, timeoutMs: number = DEFAULT_THREAD_REQUEST_TIMEOUT_MS): Promise<unknown> {
-    const current = this.#runningIncarnation();
-    const id = this.#nextRequestId++;
-    return new Promise((resolve, reject) => {
-      try {
-        current.port.postMessage({ type: 'request', id, name: type, payload } satisfies MainToThread);
-      } catch (err) {
-        reject(notCloneable(`request "${type}" to thread "${this.name}"`, err));
-        return;
-      }
-      const timer = setTimeout(() => {
-        current.requests.delete(id);
-        reject(new DaebusError(ErrorCodes.TIMEOUT, `Thread "${this.name}" did not answer "${type}" within ${timeoutMs} ms.`));
-      }, timeoutMs);
-      current.requests.set(id, { resolve, reject, timer });
-    });
+    try {
+      return this.#runningIncarnation().request(type, payload, timeoutMs);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** Send a message without waiting for an answer; throws unless the thread runs. */
   post(type: string, payload: unknown): void {
-    const current = this.#runningIncarnation();
-    try {
-      current.port.postMessage({ type: 'post', name: type, payload } satisfies MainToThread);
-    } catch (err) {
-      throw notCloneable(`post "${type}" to thread "${this.name}"`, err);
-    }
+    this.#runningIncarnation().post(type, payload);
   }
 
   #runningIncarnation(): Incarnation {
@@ -204,11 +171,8 @@ export class ThreadRunner {
   }
 
   async #stopWorker(current: Incarnation, timeoutMs: number): Promise<ThreadStopResult> {
-    current.stopRequested = true;
     this.#setState('stopping');
-    requestStop(current.flags);
-    current.client.stopWaiting();
-    this.#post(current, { type: 'stop' });
+    current.requestStop();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
       current.exited.then(() => false),
@@ -218,10 +182,8 @@ export class ThreadRunner {
     ]);
     clearTimeout(timer);
     if (timedOut) {
-      current.terminated = true;
       this.#log.warn(`Thread "${this.name}" did not return within ${timeoutMs} ms of the stop; terminating it`);
-      await current.worker.terminate();
-      await current.exited;
+      await current.terminate();
     }
     return { name: this.name, terminated: current.terminated, state: this.#state };
   }
@@ -229,27 +191,9 @@ export class ThreadRunner {
   #spawn(): void {
     this.#nextRestartAt = undefined;
     this.#setState('starting');
-    const flags = createFlags();
-    const { port1, port2 } = new MessageChannel();
-    const boot: ThreadBoot = {
-      name: this.name,
-      entry: this.#entry,
-      flags: flags.buffer as SharedArrayBuffer,
-      port: port2,
-      workerData: this.options.workerData,
-      restarts: this.#restarts,
-    };
-    let worker: Worker;
     try {
-      worker = new Worker(WORKER_ENTRY, {
-        workerData: { [BOOT_KEY]: boot },
-        transferList: [port2],
-        ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}),
-        ...(this.options.env !== undefined ? { env: this.options.env } : {}),
-      });
+      this.#current = new Incarnation(this.name, this.#entry, this.options, this.#restarts, this.#incarnationHost);
     } catch (err) {
-      port1.close();
-      port2.close();
       this.#lastError = toPlainError(err);
       const failure = new DaebusError(
         ErrorCodes.THREAD_START_FAILED,
@@ -257,92 +201,15 @@ export class ThreadRunner {
       );
       for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(failure);
       this.#fail('failed-to-start', this.#lastError);
-      return;
-    }
-    let markExited!: () => void;
-    const client = new PortClient((message) => {
-      try {
-        port1.postMessage(message);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-    const current: Incarnation = {
-      client,
-      requests: new Map(),
-      worker,
-      port: port1,
-      flags,
-      spawnedAt: Date.now(),
-      stopRequested: false,
-      terminated: false,
-      exited: new Promise<void>((resolve) => {
-        markExited = resolve;
-      }),
-    };
-    this.#current = current;
-    // The worker itself keeps the process alive while it runs; the port should not.
-    port1.unref();
-    port1.on('message', (message: ThreadToMain) => this.#onMessage(current, message));
-    worker.on('error', (err) => {
-      current.error = toPlainError(err);
-    });
-    worker.on('exit', (code) => {
-      client.release();
-      this.#failRequests(current);
-      port1.close();
-      this.#onExit(current, code);
-      markExited();
-    });
-  }
-
-  #onMessage(current: Incarnation, message: ThreadToMain): void {
-    switch (message.type) {
-      case 'ready':
-        current.readyAt = Date.now();
-        if (this.#current !== current || this.#state !== 'starting') return;
-        this.#startedAt = current.readyAt;
-        this.#setState('running');
-        this.#host.emit('start', { name: this.name, restarts: this.#restarts });
-        for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
-        return;
-      case 'log':
-        this.#log.log(message.level, message.message, message.meta ?? {});
-        return;
-      case 'state':
-        this.#host.store.serve(message.id, message.call, current.client);
-        return;
-      case 'ack':
-        current.client.ack(message.id);
-        return;
-      case 'flush':
-        current.client.post({ type: 'state-result', id: message.id, ok: true, value: undefined });
-        return;
-      case 'reply': {
-        const pending = current.requests.get(message.id);
-        if (!pending) return;
-        current.requests.delete(message.id);
-        clearTimeout(pending.timer);
-        if (message.ok) pending.resolve(message.value);
-        else pending.reject(fromPlainError(message.error));
-        return;
-      }
-      case 'broadcast':
-        this.#host.broadcast(message.channel, message.payload).then(
-          (value) => current.client.post({ type: 'state-result', id: message.id, ok: true, value }),
-          (err: unknown) => current.client.post({ type: 'state-result', id: message.id, ok: false, error: toPlainError(err) }),
-        );
-        return;
     }
   }
 
-  #failRequests(current: Incarnation): void {
-    for (const [id, pending] of current.requests) {
-      clearTimeout(pending.timer);
-      pending.reject(new DaebusError(ErrorCodes.THREAD_NOT_RUNNING, `Thread "${this.name}" ended before it answered request ${id}.`));
-    }
-    current.requests.clear();
+  #onReady(current: Incarnation): void {
+    if (this.#current !== current || this.#state !== 'starting') return;
+    this.#startedAt = current.readyAt;
+    this.#setState('running');
+    this.#host.emit('start', { name: this.name, restarts: this.#restarts });
+    for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
   }
 
   #onExit(current: Incarnation, code: number): void {
@@ -469,22 +336,6 @@ export class ThreadRunner {
     if (state !== this.#state) this.#log.debug(`Thread "${this.name}": ${this.#state} -> ${state}`);
     this.#state = state;
   }
-
-  #post(current: Incarnation, message: MainToThread): void {
-    try {
-      current.port.postMessage(message);
-    } catch {
-      // the port closes with the worker; the flag already carries the stop
-    }
-  }
 }
 
 export type { ExitReason };
-
-function notCloneable(what: string, err: unknown): DaebusError {
-  return new DaebusError(
-    ErrorCodes.NOT_CLONEABLE,
-    `${what}: the payload cannot cross to the thread (${toPlainError(err).message}). Send plain data.`,
-    { cause: err },
-  );
-}
