@@ -2,7 +2,6 @@
 // doing. t.sleep() resolves false at once when the service stops, so a stop never waits for it.
 import { cpus, loadavg } from 'node:os';
 import { defineThread } from 'daebus/thread';
-import { flushThreadLogs } from '../../shared/flush-thread-logs';
 
 const INTERVAL_MS = 3_000;
 
@@ -26,5 +25,4 @@ export default defineThread(async (_running, t) => {
     timeBefore = performance.now();
   }
   t.log.info('Monitor stopping');
-  await flushThreadLogs();
 });

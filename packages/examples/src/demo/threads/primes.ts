@@ -2,11 +2,10 @@
 // awaits; the only thing it checks is running(), which is a read of shared memory, so a stop is
 // seen on the next iteration even though this thread's event loop never gets a turn.
 import { defineThread } from 'daebus/thread';
-import { flushThreadLogs } from '../../shared/flush-thread-logs';
 
 const REPORT_EVERY_MS = 2_000;
 
-export default defineThread(async (running, t) => {
+export default defineThread((running, t) => {
   let found = 0;
   let candidate = 2;
   let reportedAt = Date.now();
@@ -26,7 +25,6 @@ export default defineThread(async (running, t) => {
     }
   }
   t.log.info(`Stopped after finding ${count(found)} primes below ${count(candidate)}`);
-  await flushThreadLogs();
 });
 
 function isPrime(n: number): boolean {

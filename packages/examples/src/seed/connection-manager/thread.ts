@@ -2,7 +2,6 @@
 // reconnection of dead connections, discovery of new hosts, and backoff after errors.
 import { defineThread, directLogger } from 'daebus/thread';
 import { describeError } from '../../shared/describe-error';
-import { flushThreadLogs } from '../../shared/flush-thread-logs';
 import { establishConnection, type Connection } from './connection';
 import { discoverHosts } from './discovery';
 import type { ConnectionManagerSettings } from './settings';
@@ -43,5 +42,4 @@ export default defineThread(async (running, t) => {
   // Not in the seed, which leaves it to the process exit: close what is still open.
   for (const conn of connections.values()) conn.close();
   directLogger.info(`Closed ${connections.size} connection(s)`);
-  await flushThreadLogs();
 });

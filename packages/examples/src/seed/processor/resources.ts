@@ -4,7 +4,6 @@ import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { directLogger, type ThreadContext } from 'daebus/thread';
-import { flushThreadLogs } from '../../shared/flush-thread-logs';
 
 const ITEM_EVERY_MS = 200;
 const REPORT_EVERY = 10;
@@ -40,5 +39,4 @@ export async function cleanupResources(resources: Resources): Promise<void> {
     dir: resources.dir,
     processed: resources.processed,
   });
-  await flushThreadLogs();
 }

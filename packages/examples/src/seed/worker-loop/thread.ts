@@ -2,7 +2,6 @@
 // down properly when the service exits (Ctrl-C).
 import { defineThread, directLogger } from 'daebus/thread';
 import { describeError } from '../../shared/describe-error';
-import { flushThreadLogs } from '../../shared/flush-thread-logs';
 import { processWorkItems } from './work';
 
 export default defineThread(async (running, t) => {
@@ -20,5 +19,4 @@ export default defineThread(async (running, t) => {
     }
   }
   directLogger.info('Worker thread stopping');
-  await flushThreadLogs();
 });
