@@ -13,12 +13,16 @@ const jest = createRequire(join(root, 'package.json')).resolve('jest/bin/jest');
 
 const redis = await ensureRedis();
 console.log(`tests: Redis at ${redis.url} (${redis.source})`);
+// Tests that use Redis read DAEBUS_TEST_REDIS_URL; REDIS_URL itself is removed so that a service a
+// test starts without naming a transport stays on the embedded memory transport.
+const env = { ...process.env, DAEBUS_TEST_REDIS_URL: redis.url };
+delete env.REDIS_URL;
 let status = 1;
 try {
   const result = spawnSync(process.execPath, [jest, ...process.argv.slice(2)], {
     cwd: root,
     stdio: 'inherit',
-    env: { ...process.env, REDIS_URL: redis.url },
+    env,
   });
   status = result.status ?? 1;
 } finally {

@@ -1,24 +1,28 @@
 import { DaebusError, ErrorCodes, toPlainError } from '../shared/errors';
 import { SharedList, SharedMap, SharedQueue, checkListMax, checkStructureName } from '../shared/state-api';
 import type { ActionHandler } from './actions/dispatcher';
-import { setDefaultBroadcaster } from './actions/globals';
+import { clearActiveService, setActiveService } from './actions/globals';
+import type { Redis } from 'ioredis';
+import { RedisTransport } from './transport/redis';
 import { ServiceBus, type ListenHandler } from './bus';
 import { toEntrySpec, type ThreadEntry } from './entry';
 import { directLogger, type Logger } from './logger';
 import { resolveAppOptions, resolveThreadOptions, type DaebusOptions, type ResolvedAppOptions, type ThreadOptions } from './options';
 import { StateStore } from './state/store';
-import { resolveTransport, type TransportOption } from './transport/resolve';
+import { resolveTransport, type TransportChoice } from './transport/resolve';
 import { installSignalHandlers } from './signals';
 import { Supervisor } from './supervisor';
 import { ThreadHandle } from './thread-handle';
 import type { ThreadEvents, ThreadSnapshot, ThreadStopResult } from './thread-types';
 import { TypedEmitter } from './typed-emitter';
 
-export interface StartOptions {
+/**
+ * Where requests come from: `transport: 'memory' | 'redis' | Transport`, `redis: url | ioredis
+ * options`. Without either, `REDIS_URL` from the environment means Redis; otherwise memory.
+ */
+export interface StartOptions extends TransportChoice {
   /** The service name (Daebus's `app.run(service=...)`): the channel its actions are requested on. Default: the app's name. */
   service?: string;
-  /** How requests arrive: `'memory'` (in-process, the embedded default) or a Transport. */
-  transport?: TransportOption;
 }
 
 export interface RunOptions extends StartOptions {
@@ -113,6 +117,18 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
     return this.#bus.broadcast(channel, payload);
   }
 
+  /** The Redis key/value client (Daebus's `cache`): the Redis transport's publishing connection. */
+  get cache(): Redis {
+    const transport = this.#bus?.transport;
+    if (!(transport instanceof RedisTransport)) {
+      throw new DaebusError(
+        ErrorCodes.TRANSPORT_ERROR,
+        `app.cache needs service "${this.service}" started on the Redis transport (redis option or REDIS_URL).`,
+      );
+    }
+    return transport.client;
+  }
+
   /** The shared map `name`, reachable from threads as `t.map(name)`. */
   map<V = unknown>(name: string): SharedMap<V> {
     this.#store.ensure('map', checkStructureName('app.map', name));
@@ -199,7 +215,7 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
     if (!this.#bus) {
       const bus = new ServiceBus({
         service: this.service,
-        transport: resolveTransport(options.transport ?? 'memory'),
+        transport: resolveTransport(options),
         logger: this.logger,
         actions: this.#actions,
         listeners: this.#listeners,
@@ -207,7 +223,7 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
       });
       await bus.start();
       this.#bus = bus;
-      setDefaultBroadcaster(this.broadcast.bind(this));
+      setActiveService(this);
       this.logger.info(`Service "${this.service}" listening on ${bus.transport.description}`);
     }
     await this.#supervisor.startAll();
@@ -256,10 +272,8 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
             },
           });
     try {
-      await this.start({
-        ...(options.service !== undefined ? { service: options.service } : {}),
-        ...(options.transport ? { transport: options.transport } : {}),
-      });
+      const { handleSignals: _signals, ...startOptions } = options;
+      await this.start(startOptions);
       this.logger.info(`Service "${this.service}" running with ${Object.keys(this.threads).length} thread(s)`);
       const code = await stopped;
       process.exitCode = code;
@@ -283,7 +297,7 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
     const results = await this.#supervisor.stopAll(timeoutMs);
     if (bus) {
       this.#bus = undefined;
-      setDefaultBroadcaster(undefined);
+      clearActiveService(this);
       await bus.close().catch((err: unknown) => this.logger.warn(`Closing the transport failed: ${toPlainError(err).message}`));
     }
     const terminated = results.filter((r) => r.terminated).map((r) => r.name);

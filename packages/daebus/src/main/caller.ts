@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { DaebusError, ErrorCodes, toPlainError } from '../shared/errors';
-import { resolveTransport, type TransportOption } from './transport/resolve';
+import { resolveTransport, type TransportChoice } from './transport/resolve';
 import type { Transport } from './transport/transport';
 import { decodeResponse, encodeRequest, encodeServiceMessage } from './wire';
 
-export interface CallerOptions {
-  /** How to reach the service: `'memory'` (in-process), a Redis URL or ioredis options, or a Transport. Default `'memory'`. */
-  transport?: TransportOption;
+export interface CallerOptions extends TransportChoice {
   /** Default time to wait for a final reply. Default 5 000 ms (as Python Daebus). */
   timeoutMs?: number;
 }
@@ -48,7 +46,9 @@ export class DaebusCaller {
     }
     this.#timeoutMs = checkTimeout(options.timeoutMs ?? DEFAULT_CALLER_TIMEOUT_MS, 'new DaebusCaller(service, { timeoutMs })');
     this.service = service;
-    this.#transport = resolveTransport(options.transport ?? 'memory');
+    this.#transport = resolveTransport(options);
+    // pub/sub keeps nothing: a reply published while the connection is down is gone
+    this.#transport.onDisconnect?.((reason) => this.failPending(`${reason} Requests in flight were abandoned; send them again.`));
   }
 
   /** Send `action` and resolve with the final reply's payload; reject with REMOTE_ERROR, TIMEOUT or NO_SUBSCRIBER. */
@@ -72,6 +72,7 @@ export class DaebusCaller {
     });
     let receivers: number;
     try {
+      await this.#transport.whenReady?.();
       receivers = await this.#transport.publish(this.service, message);
     } catch (err) {
       this.#settle(
@@ -97,6 +98,7 @@ export class DaebusCaller {
   /** Broadcast `payload` on `channel`; resolves with the number of receivers. */
   async sendMessage(channel: string, payload: unknown): Promise<number> {
     await this.#connect();
+    await this.#transport.whenReady?.();
     return this.#transport.publish(channel, JSON.stringify(payload));
   }
 
@@ -106,6 +108,7 @@ export class DaebusCaller {
       throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, 'sendToService(payload): payload must be an object.');
     }
     await this.#connect();
+    await this.#transport.whenReady?.();
     return this.#transport.publish(this.service, encodeServiceMessage(payload, action));
   }
 

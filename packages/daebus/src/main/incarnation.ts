@@ -1,4 +1,4 @@
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { DaebusError, ErrorCodes, fromPlainError, toPlainError, type PlainError } from '../shared/errors';
 import { createFlags, requestStop } from '../shared/flags';
 import { BOOT_KEY, type MainToThread, type ThreadBoot, type ThreadEntrySpec, type ThreadToMain } from '../shared/protocol';
@@ -83,6 +83,10 @@ export class Incarnation {
       this.error = toPlainError(err);
     });
     this.#worker.on('exit', (code) => {
+      // read what the worker sent before it ended (its last records, a reply) before closing
+      for (let left = receiveMessageOnPort(port1); left !== undefined; left = receiveMessageOnPort(port1)) {
+        this.#onMessage(left.message as ThreadToMain);
+      }
       this.#client.release();
       this.#failRequests();
       port1.close();

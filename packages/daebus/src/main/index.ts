@@ -1,7 +1,7 @@
 // Public API of `daebus`: the main side of a service.
 export { Daebus, type RunOptions, type StartOptions, type StopOptions } from './app';
 export { DaebusCaller, DEFAULT_CALLER_TIMEOUT_MS, type CallerOptions, type RequestOptions } from './caller';
-export { request, response, logger, broadcast } from './actions/globals';
+export { request, response, logger, broadcast, cache } from './actions/globals';
 export type { ActionHandler } from './actions/dispatcher';
 export type { ActionContext } from './actions/context';
 export type { ActionRequest } from './actions/request';
@@ -9,7 +9,8 @@ export type { ActionResponse, SendOptions } from './actions/response';
 export type { ListenHandler } from './bus';
 export { MemoryBroker, MemoryTransport } from './transport/memory';
 export type { Transport, MessageHandler as TransportMessageHandler } from './transport/transport';
-export type { TransportOption } from './transport/resolve';
+export type { TransportOption, TransportChoice } from './transport/resolve';
+export { RedisTransport, type RedisConfig } from './transport/redis';
 export { SharedMap, SharedQueue, SharedList } from '../shared/state-api';
 export { ThreadHandle } from './thread-handle';
 export type { ThreadEntry } from './entry';

@@ -6,6 +6,7 @@ import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { directLogger, type Logger } from '../logger';
 import { currentContext, requireContext } from './context';
 import type { SendOptions } from './response';
+import type { Redis } from 'ioredis';
 
 export const request = {
   get payload(): Record<string, unknown> {
@@ -45,17 +46,27 @@ export const logger: Logger = new Proxy(directLogger, {
   },
 });
 
-let outsideHandlers: ((channel: string, payload: unknown) => Promise<number>) | undefined;
+/** What `broadcast` and `cache` use outside handlers: the service started last. */
+export interface ActiveService {
+  broadcast(channel: string, payload: unknown): Promise<number>;
+  readonly cache: Redis;
+}
 
-/** The app whose transport `broadcast.send` uses outside handlers: the one started last. */
-export function setDefaultBroadcaster(send: ((channel: string, payload: unknown) => Promise<number>) | undefined): void {
-  outsideHandlers = send;
+let active: ActiveService | undefined;
+
+export function setActiveService(service: ActiveService): void {
+  active = service;
+}
+
+/** Forget `service` if it is the active one (it stopped). */
+export function clearActiveService(service: ActiveService): void {
+  if (active === service) active = undefined;
 }
 
 export const broadcast = {
   /** Publish `payload` (JSON) on `channel`; resolves with the number of receivers. */
   send(channel: string, payload: unknown): Promise<number> {
-    const send = currentContext()?.broadcast ?? outsideHandlers;
+    const send = currentContext()?.broadcast ?? active?.broadcast.bind(active);
     if (!send) {
       return Promise.reject(
         new DaebusError(
@@ -67,3 +78,21 @@ export const broadcast = {
     return send(channel, payload);
   },
 };
+
+/**
+ * Daebus's `cache`: the Redis key/value client of the running service (the Redis transport's
+ * publishing connection), e.g. `await cache.set('k', 'v')`. Only with the Redis transport.
+ */
+export const cache: Redis = new Proxy({} as Redis, {
+  get(_target, property) {
+    if (!active) {
+      throw new DaebusError(
+        ErrorCodes.TRANSPORT_ERROR,
+        'cache needs a started service on the Redis transport: use it after app.run()/app.start() with redis configured.',
+      );
+    }
+    const client = active.cache;
+    const value = Reflect.get(client, property, client) as unknown;
+    return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(client) : value;
+  },
+});

@@ -1,14 +1,39 @@
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { MemoryTransport } from './memory';
+import { RedisTransport, type RedisConfig } from './redis';
 import type { Transport } from './transport';
 
-/** What `transport` options accept: `'memory'`, or a Transport instance. */
-export type TransportOption = 'memory' | Transport;
+/** `'memory'` (in-process), `'redis'` (see {@link TransportChoice.redis}), or a Transport object. */
+export type TransportOption = 'memory' | 'redis' | Transport;
 
-export function resolveTransport(option: TransportOption): Transport {
-  if (option === 'memory') return new MemoryTransport();
-  if (isTransport(option)) return option;
-  throw new DaebusError(ErrorCodes.INVALID_OPTION, `transport must be 'memory' or a Transport object (got ${String(option)}).`);
+export interface TransportChoice {
+  transport?: TransportOption;
+  /** A Redis URL or ioredis options; implies the Redis transport. */
+  redis?: RedisConfig;
+}
+
+/**
+ * Pick the transport: an explicit `transport` wins; a `redis` option, or else a `REDIS_URL`
+ * in the environment, means Redis; otherwise the embedded memory transport.
+ */
+export function resolveTransport(choice: TransportChoice = {}): Transport {
+  const { transport, redis } = choice;
+  if (transport !== undefined && transport !== 'memory' && transport !== 'redis' && !isTransport(transport)) {
+    throw new DaebusError(
+      ErrorCodes.INVALID_OPTION,
+      `transport must be 'memory', 'redis' or a Transport object (got ${String(transport)}).`,
+    );
+  }
+  if (redis !== undefined && (redis === null || (typeof redis !== 'string' && typeof redis !== 'object'))) {
+    throw new DaebusError(ErrorCodes.INVALID_OPTION, `redis must be a URL string or ioredis options (got ${String(redis)}).`);
+  }
+  if (isTransport(transport)) return transport;
+  if (transport === 'memory') return new MemoryTransport();
+  const url = process.env.REDIS_URL;
+  if (transport === 'redis' || redis !== undefined || (url !== undefined && url !== '')) {
+    return new RedisTransport(redis ?? url ?? 'redis://127.0.0.1:6379');
+  }
+  return new MemoryTransport();
 }
 
 function isTransport(value: unknown): value is Transport {

@@ -18,4 +18,8 @@ export interface Transport {
   publish(channel: string, message: string): Promise<number>;
   /** Unsubscribe from everything and release connections. */
   close(): Promise<void>;
+  /** Called when the connection that receives messages drops: replies in flight may be lost. */
+  onDisconnect?(listener: (reason: string) => void): void;
+  /** Resolves when the transport can send and receive (after a reconnect, once re-subscribed). */
+  whenReady?(): Promise<void>;
 }

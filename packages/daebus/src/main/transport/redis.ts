@@ -1,0 +1,185 @@
+import type { Redis, RedisOptions } from 'ioredis';
+import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+import type { MessageHandler, Transport } from './transport';
+
+/** A Redis URL (`redis://[:password@]host:port[/db]`, `rediss://` for TLS) or ioredis options (AUTH, TLS, ... pass through). */
+export type RedisConfig = string | RedisOptions;
+
+/** How long `connect()` waits for a server before it gives up with a clear error. */
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/**
+ * Publish/subscribe over Redis with ioredis: one connection subscribes, one publishes (a
+ * subscribed connection can do nothing else). ioredis reconnects on its own and re-subscribes
+ * every channel once (`autoResubscribe`); this class never subscribes a channel twice, so a
+ * reconnect cannot double the handling of a message.
+ */
+export class RedisTransport implements Transport {
+  readonly description: string;
+  readonly #subscriber: Redis;
+  readonly #publisher: Redis;
+  readonly #handlers = new Map<string, Set<MessageHandler>>();
+  readonly #disconnectListeners = new Set<(reason: string) => void>();
+  #lastError?: Error;
+  #connected = false;
+  #closed = false;
+
+  constructor(config: RedisConfig) {
+    const base: RedisOptions = {
+      lazyConnect: true,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      // publishes wait through a short outage instead of failing at once
+      maxRetriesPerRequest: 20,
+    };
+    const RedisClient = loadIoredis();
+    const make = (extra: RedisOptions): Redis =>
+      typeof config === 'string' ? new RedisClient(config, { ...base, ...extra }) : new RedisClient({ ...base, ...config, ...extra });
+    this.#subscriber = make({});
+    this.#publisher = make({ enableAutoPipelining: true });
+    this.description = describe(this.#publisher);
+    for (const connection of [this.#subscriber, this.#publisher]) {
+      // ioredis logs unhandled 'error' events itself; keep the last one for a clear message instead
+      connection.on('error', (err: Error) => {
+        this.#lastError = err;
+      });
+    }
+    this.#subscriber.on('message', (channel: string, message: string) => this.#deliver(channel, message));
+    this.#subscriber.on('close', () => {
+      if (this.#connected && !this.#closed) this.#notifyDisconnect(`The connection to Redis at ${this.description} was lost.`);
+    });
+  }
+
+  /** The connection for keys and values (Daebus's `cache`). */
+  get client(): Redis {
+    return this.#publisher;
+  }
+
+  async connect(): Promise<void> {
+    if (this.#connected) return;
+    try {
+      await Promise.all([connectOnce(this.#subscriber), connectOnce(this.#publisher)]);
+    } catch (err) {
+      this.#subscriber.disconnect();
+      this.#publisher.disconnect();
+      throw this.#connectError(err);
+    }
+    this.#connected = true;
+  }
+
+  async subscribe(channel: string, handler: MessageHandler): Promise<void> {
+    let handlers = this.#handlers.get(channel);
+    if (!handlers) {
+      handlers = new Set();
+      this.#handlers.set(channel, handlers);
+      handlers.add(handler);
+      await this.#subscriber.subscribe(channel);
+      return;
+    }
+    handlers.add(handler);
+  }
+
+  async unsubscribe(channel: string, handler: MessageHandler): Promise<void> {
+    const handlers = this.#handlers.get(channel);
+    if (!handlers?.delete(handler) || handlers.size > 0) return;
+    this.#handlers.delete(channel);
+    // a server that just went away must not hold up a stop: the handler is already gone
+    if (this.#subscriber.status === 'ready') await settleWithin(this.#subscriber.unsubscribe(channel), 1_000);
+  }
+
+  async publish(channel: string, message: string): Promise<number> {
+    try {
+      return await this.#publisher.publish(channel, message);
+    } catch (err) {
+      throw new DaebusError(
+        ErrorCodes.TRANSPORT_ERROR,
+        `Could not publish on "${channel}" to Redis at ${this.description}: ${toPlainError(err).message}`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+
+  /** Resolves once both connections are ready again (ioredis re-subscribes before it reports ready). */
+  async whenReady(): Promise<void> {
+    await Promise.all([ready(this.#subscriber), ready(this.#publisher)]);
+  }
+
+  /** Run `listener` whenever the subscribing connection drops (in-flight replies may be lost then). */
+  onDisconnect(listener: (reason: string) => void): void {
+    this.#disconnectListeners.add(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#handlers.clear();
+    await Promise.all([quit(this.#subscriber), quit(this.#publisher)]);
+  }
+
+  #deliver(channel: string, message: string): void {
+    for (const handler of this.#handlers.get(channel) ?? []) handler(message, channel);
+  }
+
+  #notifyDisconnect(reason: string): void {
+    for (const listener of this.#disconnectListeners) {
+      try {
+        listener(reason);
+      } catch {
+        // a listener's failure must not stop the others
+      }
+    }
+  }
+
+  #connectError(err: unknown): DaebusError {
+    const cause = this.#lastError ?? (err as Error);
+    const text = toPlainError(cause).message.replace(/\.$/, '');
+    const auth = /NOAUTH|WRONGPASS|invalid password|AUTH/i.test(text);
+    const hint = auth
+      ? 'Check the password (redis://:password@host:port or the password option).'
+      : 'Is redis-server running there? Set REDIS_URL or the redis option to where it runs.';
+    return new DaebusError(ErrorCodes.TRANSPORT_ERROR, `Could not connect to Redis at ${this.description}: ${text}. ${hint}`, { cause });
+  }
+}
+
+/** ioredis is loaded on first use only: a service on the memory transport never loads it. */
+function loadIoredis(): typeof import('ioredis').default {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('ioredis') as typeof import('ioredis')).default;
+}
+
+/** Connect, and stop ioredis from retrying in the background when the first attempt fails. */
+async function connectOnce(connection: Redis): Promise<void> {
+  if (connection.status === 'ready') return;
+  await connection.connect();
+}
+
+function ready(connection: Redis): Promise<void> {
+  if (connection.status === 'ready') return Promise.resolve();
+  if (connection.status === 'end') return Promise.reject(new DaebusError(ErrorCodes.TRANSPORT_ERROR, 'The Redis connection is closed.'));
+  return new Promise((resolve) => connection.once('ready', () => resolve()));
+}
+
+/** QUIT when the server is there; otherwise drop the connection at once instead of retrying. */
+async function quit(connection: Redis): Promise<void> {
+  if (connection.status === 'end') return;
+  if (connection.status !== 'ready') {
+    connection.disconnect();
+    return;
+  }
+  await settleWithin(connection.quit(), 1_000);
+  connection.disconnect();
+}
+
+/** Wait for `promise` at most `ms`; its failure is ignored (used on the way out). */
+async function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
+function describe(connection: Redis): string {
+  const { host, port, path, tls } = connection.options;
+  if (path) return `unix:${path}`;
+  return `${tls ? 'rediss' : 'redis'}://${host ?? '127.0.0.1'}:${port ?? 6379}`;
+}
