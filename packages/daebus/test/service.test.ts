@@ -1,14 +1,24 @@
 // A service run as a child process, as it runs in production: signals and exit codes.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { DaebusCaller } from 'daebus';
 import { fixture } from './helpers';
+import { TEST_REDIS_URL } from './redis-server';
 
 interface Outcome {
   code: number | null;
   lines: Record<string, unknown>[];
 }
 
-function runService(scenario: string, onReady?: (child: ChildProcess) => void): Promise<Outcome> {
-  const child = spawn(process.execPath, [fixture('service.cjs'), scenario], { stdio: ['ignore', 'pipe', 'pipe'] });
+function runService(
+  scenario: string,
+  onReady?: (child: ChildProcess) => void,
+  options: { args?: string[]; env?: NodeJS.ProcessEnv; onLine?: (line: Record<string, unknown>, child: ChildProcess) => void } = {},
+): Promise<Outcome> {
+  const child = spawn(process.execPath, [fixture('service.cjs'), scenario, ...(options.args ?? [])], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
+  });
   const lines: Record<string, unknown>[] = [];
   let buffered = '';
   child.stdout.on('data', (chunk: Buffer) => {
@@ -21,6 +31,7 @@ function runService(scenario: string, onReady?: (child: ChildProcess) => void): 
         const parsed = JSON.parse(line) as Record<string, unknown>;
         lines.push(parsed);
         if (parsed.ready === true) onReady?.(child);
+        options.onLine?.(parsed, child);
       } catch {
         // not a JSON line
       }
@@ -73,6 +84,33 @@ describe('a service process', () => {
     expect(outcome.code).toBe(1);
     expect(result(outcome).threads.stubborn).toMatchObject({ state: 'stopped', lastExit: { terminated: true } });
     expect(outcome.lines.some((l) => String(l.message).includes('terminating every thread now'))).toBe(true);
+  });
+
+  it('on SIGTERM over Redis, stops taking requests but lets a running handler reply, then exits 0', async () => {
+    const service = `drain_${randomUUID()}`;
+    const caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 10_000 });
+    let reply: Promise<unknown> | undefined;
+    try {
+      const outcome = await runService(
+        'drain',
+        () => {
+          reply = caller.sendRequest('slow');
+        },
+        {
+          args: [service],
+          env: { REDIS_URL: TEST_REDIS_URL },
+          onLine: (line, child) => {
+            if (line.handling === true) child.kill('SIGTERM');
+          },
+        },
+      );
+      expect(outcome.code).toBe(0);
+      await expect(reply).resolves.toEqual({ finished: true });
+      expect(result(outcome).threads.sleeper).toMatchObject({ state: 'stopped', lastExit: { terminated: false } });
+      expect(outcome.lines.some((l) => String(l.message).includes('listening on redis://'))).toBe(true);
+    } finally {
+      await caller.close();
+    }
   });
 
   it("exits 1 when a thread with onFailure: 'exit' fails, after stopping the others", async () => {
