@@ -220,7 +220,7 @@ describe('actions', () => {
   it('refuses bad registrations', () => {
     app.action('a', () => ({}));
     expect(() => app.action('a', () => ({}))).toThrow(/An action named "a" is already registered/);
-    expect(() => app.action('', () => ({}))).toThrow(/must be a non-empty string/);
+    expect(() => app.action('', () => ({}))).toThrow(/An action needs a name: a non-empty string/);
     expect(() => app.action('b', 'nope' as never)).toThrow(/handler must be a function/);
   });
 });

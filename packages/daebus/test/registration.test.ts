@@ -22,7 +22,7 @@ describe('registration', () => {
     expect(() => app.thread('b', fixture('nope.mjs'))).toThrow(/module .*nope\.mjs does not exist/);
     expect(() => app.thread('c', new URL('https://example.com/x.js'))).toThrow(/must be a file: URL/);
     expect(() => app.thread('d', 42 as never)).toThrow(/entry must be a module path, a file URL or a function/);
-    expect(() => app.thread('', fixture('sleeper.mjs'))).toThrow(/name must be a non-empty string/);
+    expect(() => app.thread('', fixture('sleeper.mjs'))).toThrow(/needs a name: a non-empty string/);
   });
 
   it('refuses native and bound functions at registration', () => {

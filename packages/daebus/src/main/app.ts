@@ -1,19 +1,24 @@
+import type { Redis } from 'ioredis';
 import { DaebusError, ErrorCodes, toPlainError } from '../shared/errors';
 import { SharedList, SharedMap, SharedQueue, checkListMax, checkStructureName } from '../shared/state-api';
 import type { ActionHandler } from './actions/dispatcher';
 import { clearActiveService, setActiveService } from './actions/globals';
-import type { Redis } from 'ioredis';
-import { RedisTransport } from './transport/redis';
+import type { BackgroundFunction, BackgroundTask } from './background';
+import type { Blueprint, BackgroundOptions, StartHook } from './blueprint';
 import { ServiceBus, type ListenHandler } from './bus';
-import { toEntrySpec, type ThreadEntry } from './entry';
+import type { ThreadEntry } from './entry';
 import { directLogger, type Logger } from './logger';
-import { resolveAppOptions, resolveThreadOptions, type DaebusOptions, type ResolvedAppOptions, type ThreadOptions } from './options';
-import { StateStore } from './state/store';
-import { resolveTransport, type TransportChoice } from './transport/resolve';
+import { resolveAppOptions, type DaebusOptions, type ResolvedAppOptions, type ThreadOptions } from './options';
+import { HandlerPool } from './pool/handler-pool';
+import type { PooledSpec } from './pool/pooled-spec';
+import { Registry } from './registry';
 import { installSignalHandlers } from './signals';
+import { StateStore } from './state/store';
 import { Supervisor } from './supervisor';
 import { ThreadHandle } from './thread-handle';
 import type { ThreadEvents, ThreadSnapshot, ThreadStopResult } from './thread-types';
+import { RedisTransport } from './transport/redis';
+import { resolveTransport, type TransportChoice } from './transport/resolve';
 import { TypedEmitter } from './typed-emitter';
 
 /**
@@ -36,11 +41,12 @@ export interface StopOptions {
 }
 
 /**
- * A Daebus service: register threads (and, later, actions), then `run()` it.
+ * A Daebus service: register threads, actions, listeners, background tasks, then `run()` it.
  *
  * ```ts
  * const app = new Daebus('my_service');
  * app.thread('worker', new URL('./worker.js', import.meta.url));
+ * app.action('get_status', () => ({ status: 'healthy' }));
  * await app.run({ service: 'my_service' });
  * ```
  */
@@ -50,9 +56,9 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
   readonly #options: ResolvedAppOptions;
   readonly #supervisor: Supervisor;
   readonly #store = new StateStore();
+  readonly #registry: Registry;
   readonly #handles = new Map<string, ThreadHandle>();
-  readonly #actions = new Map<string, ActionHandler>();
-  readonly #listeners = new Map<string, ListenHandler[]>();
+  #pool?: HandlerPool;
   #bus?: ServiceBus;
   #service?: string;
   #stopping?: Promise<void>;
@@ -75,36 +81,121 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
       broadcast: (channel, payload) => this.broadcast(channel, payload),
       ...(this.#options.random ? { random: this.#options.random } : {}),
     });
+    this.#registry = new Registry({
+      logger: this.logger,
+      supervisor: this.#supervisor,
+      pool: () =>
+        (this.#pool ??= new HandlerPool(
+          this.#options.maxWorkers,
+          { store: this.#store, broadcast: (c, p) => this.broadcast(c, p) },
+          this.logger,
+        )),
+      onThread: (runner) => {
+        this.#handles.set(runner.name, new ThreadHandle(this, runner.name, runner));
+        this.#supervisor.startIfRunning(runner);
+      },
+      onListen: (channel) => {
+        this.#bus
+          ?.subscribeListeners(channel)
+          .catch((err: unknown) => this.logger.error(`Could not listen on "${channel}": ${toPlainError(err).message}`));
+      },
+      onBackground: (task, immediately) => {
+        if (this.#bus) task.start(immediately);
+      },
+    });
+  }
+
+  /** The service name given to `run()`/`start()` (the app's name until then). */
+  get service(): string {
+    return this.#service ?? this.name;
   }
 
   /**
-   * Register an action: requests naming it run `handler(payload, context)`. The handler answers
-   * with `response.send(...)` (or `context.response`), or returns a value (sent as success) or
-   * throws (sent as an error). Handlers run concurrently, each with its own `request`/`response`.
+   * Register an action: requests naming it run `handler(payload, context)`, which answers with
+   * `response.send(...)`, or returns a value (sent as success) or throws (sent as an error).
+   * Handlers run concurrently, each with its own `request`/`response`. `{ module, export?,
+   * timeoutMs? }` instead of a function runs a CPU-heavy handler on the piscina pool.
    */
-  action(name: string, handler: ActionHandler): this {
-    checkName('app.action', name);
-    if (typeof handler !== 'function')
-      throw new DaebusError(ErrorCodes.INVALID_OPTION, `app.action("${name}", handler): handler must be a function.`);
-    if (this.#actions.has(name))
-      throw new DaebusError(ErrorCodes.DUPLICATE_NAME, `An action named "${name}" is already registered; give each action its own name.`);
-    this.#actions.set(name, handler);
+  action(name: string, handler: ActionHandler | PooledSpec): this {
+    this.#registry.apply([{ kind: 'action', name, handler }], 'the app');
     return this;
   }
 
   /** Run `handler(payload, channel)` for every broadcast on `channel`. */
   listen(channel: string, handler: ListenHandler): this {
-    checkName('app.listen', channel);
-    if (typeof handler !== 'function')
-      throw new DaebusError(ErrorCodes.INVALID_OPTION, `app.listen("${channel}", handler): handler must be a function.`);
-    const handlers = this.#listeners.get(channel) ?? [];
-    handlers.push(handler);
-    this.#listeners.set(channel, handlers);
-    if (this.#bus)
-      void this.#bus
-        .subscribeListeners(channel)
-        .catch((err: unknown) => this.logger.error(`Could not listen on "${channel}": ${toPlainError(err).message}`));
+    this.#registry.apply([{ kind: 'listen', name: channel, handler }], 'the app');
     return this;
+  }
+
+  /**
+   * Run `fn` every `intervalSeconds` while the service runs, never two runs at once; errors are
+   * logged and the schedule goes on. `{ module }` runs it on the pool. Returns the task, whose
+   * `intervalSeconds` can be changed at run time.
+   */
+  background(name: string, intervalSeconds: number, fn: BackgroundFunction | PooledSpec, options?: BackgroundOptions): BackgroundTask {
+    this.#registry.apply([{ kind: 'background', name, intervalSeconds, run: fn, ...(options ? { options } : {}) }], 'the app');
+    return this.#registry.background.get(name)?.task as BackgroundTask;
+  }
+
+  /** A registered background task. */
+  backgroundTask(name: string): BackgroundTask {
+    const found = this.#registry.background.get(name);
+    if (!found) throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `No background task named "${name}" is registered.`);
+    return found.task;
+  }
+
+  /** Run `hook` once the transport is connected and the threads are started; an error is logged with its name. */
+  onStart(hook: StartHook): this {
+    this.#registry.apply([{ kind: 'onStart', name: hook?.name || `hook ${this.#registry.hooks.length + 1}`, hook }], 'the app');
+    return this;
+  }
+
+  /** Register everything `blueprint` declares; a name it shares with what is registered already is refused, and nothing of it is registered. */
+  registerBlueprint(blueprint: Blueprint): this {
+    this.#registry.apply(blueprint.registrations, `blueprint "${blueprint.name}"`);
+    return this;
+  }
+
+  /**
+   * Register a background thread, or get the handle of one registered already.
+   *
+   * `entry` is a module (path or file URL to built JavaScript) whose default export is
+   * `defineThread((running, t) => ...)`, or a self-contained function sent to the worker as source.
+   */
+  thread(name: string): ThreadHandle;
+  thread(name: string, entry: ThreadEntry, options?: ThreadOptions): ThreadHandle;
+  thread(name: string, entry?: ThreadEntry, options?: ThreadOptions): ThreadHandle {
+    if (entry === undefined) {
+      this.#supervisor.get(name);
+      return this.#handles.get(name) as ThreadHandle;
+    }
+    this.#registry.apply([{ kind: 'thread', name, entry, ...(options ? { options } : {}) }], 'the app');
+    return this.#handles.get(name) as ThreadHandle;
+  }
+
+  /** A snapshot of every thread's record, by name. */
+  get threads(): Record<string, ThreadSnapshot> {
+    return this.#supervisor.snapshots();
+  }
+
+  /** Start a stopped, failed, completed or `autoStart: false` thread. Resolves when its function runs. */
+  async startThread(name: string): Promise<ThreadSnapshot> {
+    await this.#supervisor.start(name);
+    return this.#supervisor.get(name).snapshot();
+  }
+
+  /** Stop one thread; it is terminated if it has not returned within `timeoutMs` (default: its `shutdownTimeoutMs`). */
+  stopThread(name: string, timeoutMs?: number): Promise<ThreadStopResult> {
+    if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))) {
+      return Promise.reject(
+        new DaebusError(ErrorCodes.INVALID_OPTION, `stopThread("${name}", timeoutMs): timeoutMs must be a number >= 0.`),
+      );
+    }
+    try {
+      return this.#supervisor.get(name).stop(timeoutMs);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** Publish `payload` (JSON) on `channel` of the running service's transport; resolves with the number of receivers. */
@@ -148,94 +239,51 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
     return new SharedList<T>(name, (call) => this.#store.execLocal(call), max);
   }
 
-  /** The service name given to `run()` (the app's name until then). */
-  get service(): string {
-    return this.#service ?? this.name;
-  }
-
   /**
-   * Register a background thread, or get the handle of one registered already.
-   *
-   * `entry` is a module (path or file URL to built JavaScript) whose default export is
-   * `defineThread((running, t) => ...)`, or a self-contained function sent to the worker as source.
-   */
-  thread(name: string): ThreadHandle;
-  thread(name: string, entry: ThreadEntry, options?: ThreadOptions): ThreadHandle;
-  thread(name: string, entry?: ThreadEntry, options?: ThreadOptions): ThreadHandle {
-    if (entry === undefined) {
-      this.#supervisor.get(name);
-      return this.#handles.get(name) as ThreadHandle;
-    }
-    if (typeof name !== 'string' || name.length === 0) {
-      throw new DaebusError(ErrorCodes.INVALID_OPTION, `app.thread(name, ...): name must be a non-empty string (got ${String(name)}).`);
-    }
-    if (this.#supervisor.has(name)) {
-      throw new DaebusError(ErrorCodes.DUPLICATE_NAME, `A thread named "${name}" is already registered; give each thread its own name.`);
-    }
-    const resolved = resolveThreadOptions(name, options);
-    const spec = toEntrySpec(name, entry);
-    const runner = this.#supervisor.register(name, spec, resolved);
-    const handle = new ThreadHandle(this, name, runner);
-    this.#handles.set(name, handle);
-    this.#supervisor.startIfRunning(runner);
-    return handle;
-  }
-
-  /** A snapshot of every thread's record, by name. */
-  get threads(): Record<string, ThreadSnapshot> {
-    return this.#supervisor.snapshots();
-  }
-
-  /** Start a stopped, failed, completed or `autoStart: false` thread. Resolves when its function runs. */
-  async startThread(name: string): Promise<ThreadSnapshot> {
-    await this.#supervisor.start(name);
-    return this.#supervisor.get(name).snapshot();
-  }
-
-  /** Stop one thread; it is terminated if it has not returned within `timeoutMs` (default: its `shutdownTimeoutMs`). */
-  stopThread(name: string, timeoutMs?: number): Promise<ThreadStopResult> {
-    if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))) {
-      return Promise.reject(
-        new DaebusError(ErrorCodes.INVALID_OPTION, `stopThread("${name}", timeoutMs): timeoutMs must be a number >= 0.`),
-      );
-    }
-    try {
-      return this.#supervisor.get(name).stop(timeoutMs);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
-  /**
-   * Connect the transport, subscribe the service channel and listeners, and start every
-   * `autoStart` thread (without signal handling; `run()` is the usual way in).
+   * Connect the transport, subscribe the service channel and listeners, start every `autoStart`
+   * thread and the background tasks, then run the start hooks (without signal handling; `run()`
+   * is the usual way in).
    */
   async start(options: StartOptions = {}): Promise<void> {
-    if (options.service !== undefined) this.#service = checkName('service', options.service);
-    if (!this.#bus) {
-      const bus = new ServiceBus({
-        service: this.service,
-        transport: resolveTransport(options),
-        logger: this.logger,
-        actions: this.#actions,
-        listeners: this.#listeners,
-        maxPayloadBytes: this.#options.maxPayloadBytes,
-      });
-      await bus.start();
-      this.#bus = bus;
-      setActiveService(this);
-      this.logger.info(`Service "${this.service}" listening on ${bus.transport.description}`);
+    if (options.service !== undefined) {
+      if (typeof options.service !== 'string' || options.service.length === 0) {
+        throw new DaebusError(ErrorCodes.INVALID_OPTION, `service must be a non-empty string (got ${String(options.service)}).`);
+      }
+      this.#service = options.service;
     }
+    if (this.#bus) return;
+    const bus = new ServiceBus({
+      service: this.service,
+      transport: resolveTransport(options),
+      logger: this.logger,
+      actions: this.#registry.actions,
+      listeners: this.#registry.listeners,
+      maxPayloadBytes: this.#options.maxPayloadBytes,
+    });
+    await bus.start();
+    this.#bus = bus;
+    setActiveService(this);
+    this.logger.info(`Service "${this.service}" listening on ${bus.transport.description}`);
     await this.#supervisor.startAll();
+    for (const { task, immediately } of this.#registry.background.values()) task.start(immediately);
+    for (const { name, hook } of this.#registry.hooks) {
+      try {
+        await hook();
+      } catch (err) {
+        this.logger.error(`The start hook "${name}" failed: ${toPlainError(err).message}`, { error: toPlainError(err) });
+      }
+    }
   }
 
-  /** Stop everything: each thread gets its `shutdownTimeoutMs` to return, then is terminated. */
+  /**
+   * Stop everything: take no new requests, give running handlers `drainTimeoutMs` to reply
+   * (then cancel pooled ones with an error reply), stop background tasks and threads (each gets
+   * its `shutdownTimeoutMs`, then is terminated), close the pool and the transport.
+   */
   stop(options: StopOptions = {}): Promise<void> {
-    if (!this.#stopping) {
-      this.#stopping = this.#stopAll(options.timeoutMs).finally(() => {
-        this.#stopping = undefined;
-      });
-    }
+    this.#stopping ??= this.#stopAll(options.timeoutMs).finally(() => {
+      this.#stopping = undefined;
+    });
     return this.#stopping;
   }
 
@@ -245,13 +293,6 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
    * `process.exitCode`; the process then exits by itself once nothing else keeps it alive.
    */
   async run(options: RunOptions = {}): Promise<number> {
-    if (options.service !== undefined && (typeof options.service !== 'string' || options.service.length === 0)) {
-      throw new DaebusError(
-        ErrorCodes.INVALID_OPTION,
-        `app.run({ service }): service must be a non-empty string (got ${String(options.service)}).`,
-      );
-    }
-    this.#service = options.service ?? this.name;
     this.#exitCode = 0;
     const stopped = new Promise<number>((resolve) => {
       this.#onStopped = resolve;
@@ -287,14 +328,20 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
 
   async #stopAll(timeoutMs: number | undefined): Promise<void> {
     const bus = this.#bus;
+    await Promise.all([...this.#registry.background.values()].map(({ task }) => task.stop()));
     if (bus) {
       // no new requests; the ones running get the grace period to reply
       await bus.stopAccepting();
       const unfinished = await bus.drain(this.#options.drainTimeoutMs);
-      if (unfinished > 0)
-        this.logger.warn(`${unfinished} action handler(s) still running after ${this.#options.drainTimeoutMs} ms; stopping anyway`);
+      if (unfinished > 0) {
+        this.logger.warn(`${unfinished} action handler(s) still running after ${this.#options.drainTimeoutMs} ms; cancelling pooled ones`);
+        this.#pool?.cancelAll(`Service "${this.service}" stopped before this pooled action finished.`);
+        await bus.drain(1_000);
+      }
     }
     const results = await this.#supervisor.stopAll(timeoutMs);
+    await this.#pool?.close();
+    this.#pool = undefined;
     if (bus) {
       this.#bus = undefined;
       clearActiveService(this);
@@ -312,11 +359,4 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
     this.#exitCode = 1;
     void this.stop();
   }
-}
-
-function checkName(where: string, name: unknown): string {
-  if (typeof name !== 'string' || name.length === 0) {
-    throw new DaebusError(ErrorCodes.INVALID_OPTION, `${where}: the name must be a non-empty string (got ${String(name)}).`);
-  }
-  return name;
 }

@@ -10,18 +10,8 @@ export type ThreadEntry = string | URL | ((running: () => boolean, t: never) => 
 /** Turn a registration's `entry` into what the worker loads; throws at registration when it cannot work. */
 export function toEntrySpec(name: string, entry: ThreadEntry): ThreadEntrySpec {
   if (typeof entry === 'function') return { kind: 'inline', source: inlineSource(name, entry) };
-  if (entry instanceof URL || (typeof entry === 'string' && entry.startsWith('file:'))) {
-    const url = entry instanceof URL ? entry : new URL(entry);
-    if (url.protocol !== 'file:') {
-      throw new DaebusError(ErrorCodes.INVALID_OPTION, `Thread "${name}": entry URL must be a file: URL (got ${url.href}).`);
-    }
-    requireFile(name, fileURLToPath(url));
-    return { kind: 'module', specifier: url.href };
-  }
-  if (typeof entry === 'string' && entry.length > 0) {
-    const path = isAbsolute(entry) ? entry : resolve(process.cwd(), entry);
-    requireFile(name, path);
-    return { kind: 'module', specifier: pathToFileURL(path).href };
+  if (entry instanceof URL || (typeof entry === 'string' && entry.length > 0)) {
+    return { kind: 'module', specifier: moduleSpecifier(`Thread "${name}"`, entry) };
   }
   throw new DaebusError(
     ErrorCodes.INVALID_OPTION,
@@ -29,12 +19,26 @@ export function toEntrySpec(name: string, entry: ThreadEntry): ThreadEntrySpec {
   );
 }
 
-function requireFile(name: string, path: string): void {
+/** The file URL of a module given as a path (absolute, or from the working directory) or a file URL; it must exist. */
+export function moduleSpecifier(where: string, entry: string | URL): string {
+  if (entry instanceof URL || entry.startsWith('file:')) {
+    const url = entry instanceof URL ? entry : new URL(entry);
+    if (url.protocol !== 'file:')
+      throw new DaebusError(ErrorCodes.INVALID_OPTION, `${where}: entry URL must be a file: URL (got ${url.href}).`);
+    requireFile(where, fileURLToPath(url));
+    return url.href;
+  }
+  const path = isAbsolute(entry) ? entry : resolve(process.cwd(), entry);
+  requireFile(where, path);
+  return pathToFileURL(path).href;
+}
+
+function requireFile(where: string, path: string): void {
   if (!existsSync(path)) {
     throw new DaebusError(
       ErrorCodes.INVALID_OPTION,
-      `Thread "${name}": module ${path} does not exist. Relative paths resolve from the working directory; ` +
-        "prefer new URL('./thread.js', import.meta.url) or path.join(__dirname, 'thread.js'), pointing at built JavaScript.",
+      `${where}: module ${path} does not exist. Relative paths resolve from the working directory; ` +
+        "prefer new URL('./module.js', import.meta.url) or path.join(__dirname, 'module.js'), pointing at built JavaScript.",
     );
   }
 }

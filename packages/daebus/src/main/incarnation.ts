@@ -2,17 +2,13 @@ import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from '
 import { DaebusError, ErrorCodes, fromPlainError, toPlainError, type PlainError } from '../shared/errors';
 import { createFlags, requestStop } from '../shared/flags';
 import { BOOT_KEY, type MainToThread, type ThreadBoot, type ThreadEntrySpec, type ThreadToMain } from '../shared/protocol';
-import type { Logger } from './logger';
 import type { ResolvedThreadOptions } from './options';
-import { PortClient, type StateStore } from './state/store';
+import { PortClient } from './state/store';
+import { serveWorkerMessage, type WorkerServices } from './worker-messages';
 import { WORKER_ENTRY } from './worker-path';
 
-/** What one run of a thread needs from its runner. */
-export interface IncarnationHost {
-  /** The thread's logger (records from the worker go here). */
-  log: Logger;
-  store: StateStore;
-  broadcast(channel: string, payload: unknown): Promise<number>;
+/** What one run of a thread needs from its runner; `log` is the thread's logger. */
+export interface IncarnationHost extends WorkerServices {
   /** The worker reached its first line of code. */
   onReady(incarnation: Incarnation): void;
   /** The worker ended, with its exit code; `error` is set when it died of one. */
@@ -137,22 +133,11 @@ export class Incarnation {
   }
 
   #onMessage(message: ThreadToMain): void {
+    if (serveWorkerMessage(message, this.#client, this.#host)) return;
     switch (message.type) {
       case 'ready':
         this.readyAt = Date.now();
         this.#host.onReady(this);
-        return;
-      case 'log':
-        this.#host.log.log(message.level, message.message, message.meta ?? {});
-        return;
-      case 'state':
-        this.#host.store.serve(message.id, message.call, this.#client);
-        return;
-      case 'ack':
-        this.#client.ack(message.id);
-        return;
-      case 'flush':
-        this.#send({ type: 'state-result', id: message.id, ok: true, value: undefined });
         return;
       case 'reply': {
         const pending = this.#requests.get(message.id);
@@ -163,12 +148,8 @@ export class Incarnation {
         else pending.reject(fromPlainError(message.error));
         return;
       }
-      case 'broadcast':
-        this.#host.broadcast(message.channel, message.payload).then(
-          (value) => this.#send({ type: 'state-result', id: message.id, ok: true, value }),
-          (err: unknown) => this.#send({ type: 'state-result', id: message.id, ok: false, error: toPlainError(err) }),
-        );
-        return;
+      default:
+        this.#host.log.warn(`Thread "${this.name}" sent a message of an unexpected type "${message.type}"; ignored`);
     }
   }
 

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { SHARE_ENV, type ResourceLimits } from 'node:worker_threads';
 import { DaebusError, ErrorCodes } from '../shared/errors';
 import type { Logger } from './logger';
@@ -142,17 +143,21 @@ export interface DaebusOptions {
   maxPayloadBytes?: number;
   /** On stop, how long running action handlers may take to reply before threads are stopped. Default 10 000 ms. */
   drainTimeoutMs?: number;
+  /** Workers of the pool that runs pooled actions and tasks (Daebus's `max_workers`). Default: the machine's cores. */
+  maxWorkers?: number;
 }
 
-export type ResolvedAppOptions = Required<Pick<DaebusOptions, 'maxPayloadBytes' | 'drainTimeoutMs'>> &
+export type ResolvedAppOptions = Required<Pick<DaebusOptions, 'maxPayloadBytes' | 'drainTimeoutMs' | 'maxWorkers'>> &
   Pick<DaebusOptions, 'logger' | 'random'>;
 
+/** The app's defaults, in one place (documented in the package README). */
 export const DEFAULT_APP_OPTIONS = Object.freeze({
   maxPayloadBytes: 8 * 1024 * 1024,
   drainTimeoutMs: 10_000,
-} as const);
+  maxWorkers: availableParallelism(),
+});
 
-const APP_KNOWN = new Set(['logger', 'random', 'maxPayloadBytes', 'drainTimeoutMs']);
+const APP_KNOWN = new Set(['logger', 'random', 'maxPayloadBytes', 'drainTimeoutMs', 'maxWorkers']);
 
 export function resolveAppOptions(options: DaebusOptions): ResolvedAppOptions {
   const fail = (option: string, constraint: string, value: unknown): never => {
@@ -176,5 +181,6 @@ export function resolveAppOptions(options: DaebusOptions): ResolvedAppOptions {
     fail('maxPayloadBytes', 'a whole number of bytes >= 1', o.maxPayloadBytes);
   if (!isFiniteNumber(o.drainTimeoutMs) || o.drainTimeoutMs < 0)
     fail('drainTimeoutMs', 'a finite number of milliseconds >= 0', o.drainTimeoutMs);
+  if (!Number.isInteger(o.maxWorkers) || o.maxWorkers < 1) fail('maxWorkers', 'a whole number >= 1', o.maxWorkers);
   return o;
 }

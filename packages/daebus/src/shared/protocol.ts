@@ -45,7 +45,21 @@ export type ThreadToMain =
   /** Everything sent before this has arrived once it is answered (a `state-result`): sent before the worker exits. */
   | { type: 'flush'; id: number }
   /** Publish on a transport channel (broadcast); answered with `state-result` (receiver count). */
-  | { type: 'broadcast'; id: number; channel: string; payload: unknown };
+  | { type: 'broadcast'; id: number; channel: string; payload: unknown }
+  /** A pooled handler's streamed update (`final: false`) to its caller. */
+  | { type: 'progress'; payload: unknown };
+
+/** One pooled action call, as the pool's worker receives it. */
+export interface PooledTask {
+  /** The handler's module (file URL) and export. */
+  specifier: string;
+  exportName: string;
+  action: string;
+  requestId: string | undefined;
+  payload: Record<string, unknown>;
+  /** Progress, logs and shared state for this call (transferred). */
+  port: MessagePort;
+}
 
 /** Main -> thread. */
 export type MainToThread =

@@ -113,10 +113,12 @@ export class SharedQueue<T = unknown> {
    * Where an item waits (0 = next), or -1: by the value of its `key` field (default `id`), or,
    * on the main side only, by a predicate (functions cannot cross threads).
    */
-  async position(idOrPredicate: unknown, key = 'id'): Promise<number> {
+  async position(predicate: (item: T) => boolean): Promise<number>;
+  async position(id: string | number, key?: string): Promise<number>;
+  async position(idOrPredicate: string | number | ((item: T) => boolean), key = 'id'): Promise<number> {
     const op: QueueOp & { predicate?: (item: T) => boolean } =
       typeof idOrPredicate === 'function'
-        ? { op: 'position', id: undefined, key, predicate: idOrPredicate as (item: T) => boolean }
+        ? { op: 'position', id: undefined, key, predicate: idOrPredicate }
         : { op: 'position', id: idOrPredicate, key };
     return this.#call(op) as Promise<number>;
   }

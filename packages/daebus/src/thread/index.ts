@@ -1,6 +1,8 @@
 // Public API of `daebus/thread`: what code running inside a daebus worker thread imports.
 export { defineThread, type ThreadDefinition, type ThreadFunction } from './define';
 export { ThreadContext } from './context';
+export { defineHandler, type PooledHandler, type PooledHandlerDefinition } from './define-handler';
+export { PooledContext } from './pooled-context';
 export { directLogger } from './direct-logger';
 export type { ThreadLogger } from './log';
 export type { MessageHandler } from './link';

@@ -1,0 +1,36 @@
+import type { PooledContext } from './pooled-context';
+
+/** A CPU-heavy action handler that runs on the pool: its return value (or throw) is the reply. */
+export type PooledHandler = (payload: Record<string, unknown>, ctx: PooledContext) => unknown;
+
+const HANDLER_BRAND = Symbol.for('daebus.pooledHandler');
+
+export interface PooledHandlerDefinition {
+  readonly [HANDLER_BRAND]: true;
+  readonly fn: PooledHandler;
+}
+
+/**
+ * Declare a pooled action handler; export it from a module registered with
+ * `app.action(name, { module })`: `export default defineHandler(async (payload, ctx) => { ... })`.
+ * A plain exported function works too; `defineHandler` adds the types.
+ */
+export function defineHandler(fn: PooledHandler): PooledHandlerDefinition {
+  if (typeof fn !== 'function') throw new TypeError('defineHandler(fn): fn must be a function (payload, ctx) => result');
+  return { [HANDLER_BRAND]: true, fn };
+}
+
+/** The handler a module exports under `exportName`, as a definition or a plain function. */
+export function pickHandler(mod: unknown, exportName: string): PooledHandler | undefined {
+  const candidates: unknown[] = [(mod as Record<string, unknown> | null)?.[exportName]];
+  // a CommonJS module compiled from TypeScript arrives as { default: module.exports }
+  const inner = (mod as { default?: Record<string, unknown> } | null)?.default;
+  if (inner && typeof inner === 'object') candidates.push(inner[exportName]);
+  for (const candidate of candidates) {
+    if (typeof candidate === 'function') return candidate as PooledHandler;
+    if (candidate !== null && typeof candidate === 'object' && (candidate as Record<symbol, unknown>)[HANDLER_BRAND] === true) {
+      return (candidate as PooledHandlerDefinition).fn;
+    }
+  }
+  return undefined;
+}
