@@ -84,12 +84,7 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
     this.#registry = new Registry({
       logger: this.logger,
       supervisor: this.#supervisor,
-      pool: () =>
-        (this.#pool ??= new HandlerPool(
-          this.#options.maxWorkers,
-          { store: this.#store, broadcast: (c, p) => this.broadcast(c, p) },
-          this.logger,
-        )),
+      pool: () => this.#handlerPool(),
       onThread: (runner) => {
         this.#handles.set(runner.name, new ThreadHandle(this, runner.name, runner));
         this.#supervisor.startIfRunning(runner);
@@ -264,6 +259,7 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
     this.#bus = bus;
     setActiveService(this);
     this.logger.info(`Service "${this.service}" listening on ${bus.transport.description}`);
+    if (this.#registry.usesPool) this.#handlerPool().warm();
     await this.#supervisor.startAll();
     for (const { task, immediately } of this.#registry.background.values()) task.start(immediately);
     for (const { name, hook } of this.#registry.hooks) {
@@ -351,6 +347,15 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
     if (terminated.length > 0) this.logger.warn(`Stopped; terminated thread(s) that ignored the stop: ${terminated.join(', ')}`);
     else this.logger.info(`Service "${this.service}" stopped; every thread returned`);
     this.#onStopped?.(this.#exitCode);
+  }
+
+  #handlerPool(): HandlerPool {
+    this.#pool ??= new HandlerPool(
+      this.#options.maxWorkers,
+      { store: this.#store, broadcast: (c, p) => this.broadcast(c, p) },
+      this.logger,
+    );
+    return this.#pool;
   }
 
   #onThreadFailed(name: string): void {

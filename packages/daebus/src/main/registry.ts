@@ -35,6 +35,8 @@ export class Registry {
   readonly listeners = new Map<string, ListenHandler[]>();
   readonly background = new Map<string, { task: BackgroundTask; immediately: boolean }>();
   readonly hooks: { name: string; hook: StartHook }[] = [];
+  /** Something registered runs on the pool: the app starts it with the service. */
+  usesPool = false;
   readonly #origins = new Map<string, string>();
   readonly #host: RegistryHost;
 
@@ -84,6 +86,7 @@ export class Registry {
         const where = `Background task "${name}"`;
         const pooled = isPooledSpec(run) ? resolvePooledSpec(where, run) : undefined;
         if (!pooled) requireFunction(run, `${where}: the task`);
+        else this.usesPool = true;
         const fn = pooled ? () => this.#runPooled(name, pooled, {}) : (run as () => unknown);
         const task = new BackgroundTask(name, registration.intervalSeconds, fn, this.#host.logger);
         const immediately = registration.options?.immediately === true;
@@ -115,6 +118,7 @@ export class Registry {
     if (typeof handler === 'function') return handler as ActionHandler;
     if (isPooledSpec(handler)) {
       const pooled = resolvePooledSpec(`Action "${name}"`, handler);
+      this.usesPool = true;
       return (payload, context) => this.#runPooled(name, pooled, payload, context);
     }
     throw new DaebusError(

@@ -1,4 +1,5 @@
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type Piscina from 'piscina';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
@@ -98,6 +99,11 @@ export class HandlerPool {
     }
   }
 
+  /** Start the pool's workers now, so the first pooled call does not wait for a worker to boot. */
+  warm(): void {
+    this.#ensurePool();
+  }
+
   /** Abort every running or queued call: each gets an error reply (shutdown after the grace period). */
   cancelAll(reason: string): void {
     for (const abort of this.#running) abort.abort(new DaebusError(ErrorCodes.STOPPED, reason));
@@ -114,7 +120,13 @@ export class HandlerPool {
       // piscina is loaded on first use: a service without pooled work never starts the pool
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { Piscina: PiscinaPool } = require('piscina') as typeof import('piscina');
-      const pool = new PiscinaPool({ filename: POOL_WORKER, maxThreads: this.#maxWorkers, minThreads: 0, idleTimeout: 30_000 });
+      // minThreads workers stay up; more start under load and end after idleTimeout
+      const pool = new PiscinaPool({
+        filename: POOL_WORKER,
+        maxThreads: this.#maxWorkers,
+        minThreads: Math.min(this.#maxWorkers, Math.max(1, Math.floor(availableParallelism() / 2))),
+        idleTimeout: 30_000,
+      });
       // with no listener, a pool 'error' event would end the process
       pool.on('error', (err: unknown) => this.#logger.error(`The handler pool reported an error: ${toPlainError(err).message}`));
       this.#pool = pool;
