@@ -1,0 +1,45 @@
+// How much CPU other processes used while a benchmark ran: the machine's busy time from
+// /proc/stat minus this process's own (all its threads, from process.cpuUsage). Benchmarks on
+// a shared machine are only as good as this figure is low. Linux only; elsewhere it reports null.
+import { readFileSync } from 'node:fs';
+
+const TICK_MS = 10; // USER_HZ is 100 on every Linux Node supports
+
+function machineBusyMs() {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
+    const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
+    return (user + nice + system + irq + softirq + steal) * TICK_MS;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time of this process's reaped children (cutime + cstime in /proc/self/stat), in ms. */
+function childrenMs() {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[13]) + Number(fields[14])) * TICK_MS; // fields 16 and 17 of proc(5)
+  } catch {
+    return 0;
+  }
+}
+
+/** Start measuring; `stop()` returns { otherCores, wallMs } (otherCores null off Linux). */
+export function cpuMeter() {
+  const busy0 = machineBusyMs();
+  const own0 = process.cpuUsage();
+  const children0 = childrenMs();
+  const t0 = performance.now();
+  return {
+    stop() {
+      const wallMs = performance.now() - t0;
+      const busy1 = machineBusyMs();
+      const own = process.cpuUsage(own0);
+      if (busy0 === null || busy1 === null || wallMs <= 0) return { otherCores: null, wallMs };
+      const ownMs = (own.user + own.system) / 1000 + (childrenMs() - children0);
+      return { otherCores: Math.max(0, (busy1 - busy0 - ownMs) / wallMs), wallMs };
+    },
+  };
+}

@@ -1,0 +1,43 @@
+// The one shape every benchmark returns, and how it is printed.
+import { fmt } from './stats.mjs';
+
+/**
+ * Build a result. `goal` is `{ on: 'ratio' | 'library', op: '>=' | '<=' | '<', value, text }`:
+ * what is compared (the ratio library/floor, or the library figure itself) and the bound.
+ */
+export function result({ library, floor, unit, ratio, goal, details = [], libraryLabel, floorLabel, ratioLabel }) {
+  const r = ratio ?? library / floor;
+  const subject = goal.on === 'ratio' ? r : library;
+  const met = compare(subject, goal.op, goal.value);
+  return { library, floor, unit, ratio: r, goal, met, details, libraryLabel, floorLabel, ratioLabel };
+}
+
+function compare(a, op, b) {
+  if (!Number.isFinite(a)) return false;
+  switch (op) {
+    case '>=':
+      return a >= b;
+    case '<=':
+      return a <= b;
+    case '<':
+      return a < b;
+    case '>':
+      return a > b;
+    default:
+      throw new Error(`unknown goal operator ${op}`);
+  }
+}
+
+export function goalText(goal) {
+  if (goal.text) return goal.text;
+  return goal.on === 'ratio' ? `${goal.op} ${goal.value}x` : `${goal.op} ${goal.value}`;
+}
+
+export function printResult(id, title, res, out = console.log) {
+  out(`\n${id}: ${title}`);
+  out(`  library  ${fmt(res.library)} ${res.unit}${res.libraryLabel ? `  (${res.libraryLabel})` : ''}`);
+  out(`  floor    ${fmt(res.floor)} ${res.unit}${res.floorLabel ? `  (${res.floorLabel})` : ''}`);
+  out(`  ratio    ${res.ratio.toFixed(2)}x${res.ratioLabel ? `  (${res.ratioLabel})` : ''}`);
+  out(`  goal     ${goalText(res.goal)}  -> ${res.met ? 'MET' : 'NOT MET'}`);
+  for (const line of res.details) out(`    ${line}`);
+}
