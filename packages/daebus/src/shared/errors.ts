@@ -68,7 +68,15 @@ export interface PlainError {
   details?: Record<string, unknown>;
 }
 
+/** Marks every DaebusError, whichever copy of the library made it (worker entries are bundled). */
+const DAEBUS_ERROR = Symbol.for('daebus.error');
+
 export class DaebusError extends Error {
+  /** `instanceof` holds for a DaebusError from any copy of the library in this thread. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return value !== null && typeof value === 'object' && (value as Record<symbol, unknown>)[DAEBUS_ERROR] === true;
+  }
+
   override name = 'DaebusError';
   readonly code: ErrorCode | string;
   readonly details?: Record<string, unknown>;
@@ -77,6 +85,7 @@ export class DaebusError extends Error {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     if (options?.details !== undefined) this.details = options.details;
+    Object.defineProperty(this, DAEBUS_ERROR, { value: true });
   }
 }
 
