@@ -93,6 +93,16 @@ describe('registration', () => {
     );
   });
 
+  it('never loses the last record of a thread that logs and returns at once', async () => {
+    app.thread('brief', (running, t: { log: { info(m: string): void } }) => t.log.info('bye'), { autoStart: false });
+    for (let i = 0; i < 50; i++) {
+      const exited = nextEvent(app, 'exit');
+      await app.startThread('brief');
+      await exited;
+    }
+    expect(records.filter((r) => r.message === 'bye')).toHaveLength(50);
+  });
+
   it('starts a thread registered while the service runs', async () => {
     await app.start();
     const started = nextEvent(app, 'start');

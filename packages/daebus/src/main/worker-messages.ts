@@ -11,7 +11,7 @@ export interface WorkerServices {
 }
 
 /**
- * Serve the messages every kind of worker sends (logs, shared state, flushes, broadcasts);
+ * Serve the messages every kind of worker sends (logs, shared state, broadcasts);
  * returns false for the ones its owner must handle itself (`ready`, `reply`, `progress`).
  */
 export function serveWorkerMessage(message: ThreadToMain, client: PortClient, services: WorkerServices): boolean {
@@ -24,9 +24,6 @@ export function serveWorkerMessage(message: ThreadToMain, client: PortClient, se
       return true;
     case 'ack':
       client.ack(message.id);
-      return true;
-    case 'flush':
-      client.post({ type: 'state-result', id: message.id, ok: true, value: undefined });
       return true;
     case 'broadcast':
       services.broadcast(message.channel, message.payload).then(

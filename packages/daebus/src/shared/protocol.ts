@@ -42,8 +42,6 @@ export type ThreadToMain =
   | { type: 'ack'; id: number }
   /** The answer to a `request` from the main side. */
   | ({ type: 'reply' } & Outcome)
-  /** Everything sent before this has arrived once it is answered (a `state-result`): sent before the worker exits. */
-  | { type: 'flush'; id: number }
   /** Publish on a transport channel (broadcast); answered with `state-result` (receiver count). */
   | { type: 'broadcast'; id: number; channel: string; payload: unknown }
   /** A pooled handler's streamed update (`final: false`) to its caller. */

@@ -33,21 +33,6 @@ export class MainLink {
     return this.#call((id) => ({ type: 'broadcast', id, channel, payload }), `broadcast on "${channel}"`) as Promise<number>;
   }
 
-  /**
-   * Resolves once the main side has received everything sent so far (messages on one port keep
-   * their order). Called before the worker exits, so the last log records are not lost.
-   */
-  async flush(timeoutMs: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.#call((id) => ({ type: 'flush', id }), 'flush').catch(() => undefined),
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
-  }
-
   on(type: string, handler: MessageHandler): void {
     if (typeof type !== 'string' || type.length === 0)
       throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, 't.on(type, handler): type must be a non-empty string.');

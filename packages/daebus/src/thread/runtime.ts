@@ -13,9 +13,6 @@ import { createLogger, portSink } from './log';
  * and end the worker when it returns. A throw here reaches the supervisor as the worker's
  * `error` event, with the error's `code` kept, which is how load failures are told from crashes.
  */
-/** How long an ending thread waits for the main side to confirm it has every record. */
-const FLUSH_TIMEOUT_MS = 1_000;
-
 export async function runThread(): Promise<void> {
   const boot = (workerData as Record<string, unknown> | null)?.[BOOT_KEY] as ThreadBoot | undefined;
   if (boot === undefined) {
@@ -43,12 +40,10 @@ export async function runThread(): Promise<void> {
     try {
       await fn(context.running, context);
     } catch (err) {
-      await link.flush(FLUSH_TIMEOUT_MS);
       throw boot.entry.kind === 'inline' ? explainInlineError(name, err) : err;
     }
   }
-  await link.flush(FLUSH_TIMEOUT_MS);
-  // The thread function returned: the thread is done, whatever handles it left open. The port is
-  // left open: closing it here could drop log records still on their way to the main side.
+  // The thread function returned: the thread is done, whatever handles it left open. What it
+  // posted is already queued on the main side's port, which reads it all before closing.
   process.exit(0);
 }
