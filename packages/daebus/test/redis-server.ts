@@ -37,21 +37,34 @@ function answers(port: number): Promise<boolean> {
   });
 }
 
-export async function privateRedis(extraArgs: string[] = []): Promise<PrivateRedis> {
+/** A private server; `tls` makes it listen with TLS only (certificate and key files). */
+export async function privateRedis(extraArgs: string[] = [], tls?: { cert: string; key: string }): Promise<PrivateRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'daebus-test-redis-'));
+  const listen = tls
+    ? [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--tls-cert-file',
+        tls.cert,
+        '--tls-key-file',
+        tls.key,
+        '--tls-ca-cert-file',
+        tls.cert,
+        '--tls-auth-clients',
+        'no',
+      ]
+    : ['--port', String(port)];
   let child: ChildProcess | undefined;
   const server: PrivateRedis = {
     port,
     url: `redis://127.0.0.1:${port}`,
     async start() {
-      child = spawn(
-        'redis-server',
-        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs],
-        {
-          stdio: 'ignore',
-        },
-      );
+      child = spawn('redis-server', [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs], {
+        stdio: 'ignore',
+      });
       for (let i = 0; i < 200 && !(await answers(port)); i++) await new Promise((r) => setTimeout(r, 25));
     },
     async stop() {

@@ -1,5 +1,9 @@
 // The Redis transport against a real server: the wire, concurrency, bad input, faults.
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Daebus, DaebusCaller, cache, request, response } from 'daebus';
 import { captureLogger, waitFor } from './helpers';
@@ -216,6 +220,52 @@ describe('the Redis transport', () => {
     app.action('hi', () => ({ hi: true }));
     await app.start({ service, redis: { host: '127.0.0.1', port: server.port, password: 's3cret' } });
     await expect(makeCaller(service, `redis://:s3cret@127.0.0.1:${server.port}`).sendRequest('hi')).resolves.toEqual({ hi: true });
+    await server.stop();
+  });
+
+  it('passes TLS options through: a service and a caller talk over a TLS-only server', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'daebus-tls-'));
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      {
+        stdio: 'ignore',
+      },
+    );
+    const server = await privateRedis([], { cert, key });
+    const tls = { ca: readFileSync(cert) };
+    const service = unique('svc');
+    const { app } = makeApp();
+    app.action('secure', () => ({ over: 'tls' }));
+    await app.start({ service, redis: { host: '127.0.0.1', port: server.port, tls } });
+    const caller = new DaebusCaller(service, { redis: { host: '127.0.0.1', port: server.port, tls } });
+    callers.push(caller);
+    await expect(caller.sendRequest('secure')).resolves.toEqual({ over: 'tls' });
+    // without TLS the same server cannot be reached, and the error names the address
+    await expect(
+      makeApp().app.start({ service: unique('svc'), redis: { host: '127.0.0.1', port: server.port, connectTimeout: 1_000 } }),
+    ).rejects.toMatchObject({
+      code: 'TRANSPORT_ERROR',
+      message: expect.stringContaining(`redis://127.0.0.1:${server.port}`),
+    });
     await server.stop();
   });
 
