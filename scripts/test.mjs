@@ -3,6 +3,8 @@
 // (see redis.mjs), exports it as REDIS_URL, runs jest, and stops a private server afterwards.
 //   node scripts/test.mjs [jest args]
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,15 +19,35 @@ console.log(`tests: Redis at ${redis.url} (${redis.source})`);
 // test starts without naming a transport stays on the embedded memory transport.
 const env = { ...process.env, DAEBUS_TEST_REDIS_URL: redis.url };
 delete env.REDIS_URL;
+// jest's own summary is not a line CI reads; the JSON report gives the counts for a plain one
+const reportDir = mkdtempSync(join(tmpdir(), 'daebus-jest-'));
+const report = join(reportDir, 'report.json');
 let status = 1;
 try {
-  const result = spawnSync(process.execPath, [jest, ...process.argv.slice(2)], {
+  const result = spawnSync(process.execPath, [jest, '--json', `--outputFile=${report}`, ...process.argv.slice(2)], {
     cwd: root,
     stdio: 'inherit',
     env,
   });
   status = result.status ?? 1;
+  const counts = readCounts(report);
+  if (counts) console.log(`tests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
 } finally {
   await redis.stop();
+  rmSync(reportDir, { recursive: true, force: true });
+}
+
+function readCounts(file) {
+  try {
+    const r = JSON.parse(readFileSync(file, 'utf8'));
+    // a test file that cannot even run counts as a failure too
+    return {
+      passed: r.numPassedTests,
+      failed: r.numFailedTests + r.numRuntimeErrorTestSuites,
+      skipped: r.numPendingTests + r.numTodoTests,
+    };
+  } catch {
+    return undefined;
+  }
 }
 process.exit(status);
