@@ -1,21 +1,19 @@
-import { SharedList, SharedMap, SharedQueue, checkListMax, checkStructureName } from '../shared/state-api';
 import type { MainLink, MessageHandler } from './link';
-import { createRunning, sleep, sleepSync } from './running';
 import type { ThreadLogger } from './log';
+import { createRunning, sleep, sleepSync } from './running';
+import { WorkerContext } from './worker-context';
 
 /**
  * The second argument of a thread function: everything a thread needs from the framework.
  * Made once per thread start by the runtime.
  */
-export class ThreadContext {
+export class ThreadContext extends WorkerContext {
   /** The name the thread was registered under. */
   readonly name: string;
   /** The `workerData` option given at registration (structured-cloned). */
   readonly workerData: unknown;
   /** How many times the supervisor restarted this thread before this start (0 on the first). */
   readonly restarts: number;
-  /** Log records go to the main side's logger with the thread's name attached. */
-  readonly log: ThreadLogger;
   /** Same as the first argument of the thread function. */
   readonly running: () => boolean;
   /**
@@ -25,7 +23,6 @@ export class ThreadContext {
   readonly signal: AbortSignal;
 
   readonly #flags: Int32Array;
-  readonly #link: MainLink;
 
   constructor(init: {
     name: string;
@@ -36,30 +33,13 @@ export class ThreadContext {
     signal: AbortSignal;
     link: MainLink;
   }) {
+    super(init.log, init.link);
     this.name = init.name;
     this.workerData = init.workerData;
     this.restarts = init.restarts;
-    this.log = init.log;
     this.#flags = init.flags;
     this.running = createRunning(init.flags);
     this.signal = init.signal;
-    this.#link = init.link;
-  }
-
-  /** The shared map `name`, the same one actions reach with `app.map(name)`. */
-  map<V = unknown>(name: string): SharedMap<V> {
-    return new SharedMap<V>(checkStructureName('t.map', name), (call) => this.#link.stateCall(call));
-  }
-
-  /** The shared queue `name` (`app.queue(name)` on the main side). */
-  queue<T = unknown>(name: string): SharedQueue<T> {
-    return new SharedQueue<T>(checkStructureName('t.queue', name), (call) => this.#link.stateCall(call));
-  }
-
-  /** The shared capped list `name`, keeping its last `max` items (`app.list(name, { max })`). */
-  list<T = unknown>(name: string, options: { max?: number } = {}): SharedList<T> {
-    const checked = checkStructureName('t.list', name);
-    return new SharedList<T>(checked, (call) => this.#link.stateCall(call), checkListMax(checked, options.max));
   }
 
   /**
@@ -68,16 +48,11 @@ export class ThreadContext {
    * awaits: a thread that never yields (a synchronous CPU loop) cannot answer.
    */
   on(type: string, handler: MessageHandler): void {
-    this.#link.on(type, handler);
+    this.link.on(type, handler);
   }
 
   off(type: string): void {
-    this.#link.off(type);
-  }
-
-  /** Publish `payload` on a channel of the service's transport; resolves with the number of receivers. */
-  broadcast(channel: string, payload: unknown): Promise<number> {
-    return this.#link.broadcast(channel, payload);
+    this.link.off(type);
   }
 
   /**

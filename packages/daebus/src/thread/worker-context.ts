@@ -1,0 +1,39 @@
+import { SharedList, SharedMap, SharedQueue, checkListMax, checkStructureName } from '../shared/state-api';
+import type { MainLink } from './link';
+import type { ThreadLogger } from './log';
+
+/**
+ * What every worker's context offers, a thread's `t` and a pooled handler's `ctx` alike: its
+ * logger, the shared structures and broadcasts, all reached over the worker's port.
+ */
+export class WorkerContext {
+  /** Log records go to the main side's logger, with the thread's name or the request's id attached. */
+  readonly log: ThreadLogger;
+  protected readonly link: MainLink;
+
+  constructor(log: ThreadLogger, link: MainLink) {
+    this.log = log;
+    this.link = link;
+  }
+
+  /** The shared map `name`, the same one actions reach with `app.map(name)`. */
+  map<V = unknown>(name: string): SharedMap<V> {
+    return new SharedMap<V>(checkStructureName('map', name), (call) => this.link.stateCall(call));
+  }
+
+  /** The shared queue `name` (`app.queue(name)` on the main side). */
+  queue<T = unknown>(name: string): SharedQueue<T> {
+    return new SharedQueue<T>(checkStructureName('queue', name), (call) => this.link.stateCall(call));
+  }
+
+  /** The shared capped list `name`, keeping its last `max` items (`app.list(name, { max })`). */
+  list<T = unknown>(name: string, options: { max?: number } = {}): SharedList<T> {
+    const checked = checkStructureName('list', name);
+    return new SharedList<T>(checked, (call) => this.link.stateCall(call), checkListMax(checked, options.max));
+  }
+
+  /** Publish `payload` on a channel of the service's transport; resolves with the number of receivers. */
+  broadcast(channel: string, payload: unknown): Promise<number> {
+    return this.link.broadcast(channel, payload);
+  }
+}
