@@ -70,6 +70,15 @@ describe('a service process', () => {
     expect(outcome.lines.some((l) => String(l.message).includes('Received SIGTERM'))).toBe(true);
   });
 
+  it('logs errors that escape user code and goes on; still exits 0 on SIGTERM', async () => {
+    const outcome = await runService('escapes', (child) => setTimeout(() => child.kill('SIGTERM'), 300));
+    expect(outcome.code).toBe(0);
+    const messages = outcome.lines.map((l) => String(l.message));
+    expect(messages).toContain('Uncaught exception (the service goes on): late bug');
+    expect(messages).toContain('Unhandled promise rejection (the service goes on): nobody awaited this');
+    expect(result(outcome).threads.sleeper).toMatchObject({ state: 'stopped', lastExit: { terminated: false } });
+  });
+
   it('exits 0 on SIGINT too', async () => {
     const outcome = await runService('clean', (child) => child.kill('SIGINT'));
     expect(outcome.code).toBe(0);

@@ -12,6 +12,7 @@ import { resolveAppOptions, type DaebusOptions, type ResolvedAppOptions, type Th
 import { HandlerPool } from './pool/handler-pool';
 import type { PooledSpec } from './pool/pooled-spec';
 import { Registry } from './registry';
+import { guardProcess } from './process-guards';
 import { installSignalHandlers } from './signals';
 import { StateStore } from './state/store';
 import { Supervisor } from './supervisor';
@@ -33,6 +34,11 @@ export interface StartOptions extends TransportChoice {
 export interface RunOptions extends StartOptions {
   /** Stop on SIGINT/SIGTERM (a second signal forces the stop). Default true. */
   handleSignals?: boolean;
+  /**
+   * Let an exception or rejection that escapes user code end the process, as Node does by
+   * default. Default false: it is logged and the service goes on.
+   */
+  exitOnUncaughtError?: boolean;
 }
 
 export interface StopOptions {
@@ -308,8 +314,9 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
               void this.#supervisor.terminateAll();
             },
           });
+    const removeGuards = options.exitOnUncaughtError === true ? () => undefined : guardProcess(this.logger);
     try {
-      const { handleSignals: _signals, ...startOptions } = options;
+      const { handleSignals: _signals, exitOnUncaughtError: _exit, ...startOptions } = options;
       await this.start(startOptions);
       this.logger.info(`Service "${this.service}" running with ${Object.keys(this.threads).length} thread(s)`);
       const code = await stopped;
@@ -318,6 +325,7 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
     } finally {
       clearInterval(keepAlive);
       removeSignals();
+      removeGuards();
       this.#onStopped = undefined;
     }
   }
