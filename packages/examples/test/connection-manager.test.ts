@@ -1,5 +1,5 @@
-import type { Daebus } from 'daebus';
-import { built, logsOf, memoryLogger, waitFor, type LogRecord } from './helpers';
+import type { Daebus, DaebusCaller } from 'daebus';
+import { built, callerFor, logsOf, memoryLogger, TRANSPORTS, uniqueName, waitFor, type LogRecord } from './helpers';
 
 const { createApp } = built<typeof import('../src/seed/connection-manager/service')>('seed/connection-manager/service');
 const { LocalNetwork } = built<typeof import('../src/seed/connection-manager/network')>('seed/connection-manager/network');
@@ -57,5 +57,43 @@ describe('seed: connection manager (manage_connections)', () => {
     await app!.stop();
     expect(app!.threads[THREAD]).toMatchObject({ state: 'stopped', lastExit: { reason: 'stopped', terminated: false } });
     await waitFor('the closing record', () => logged(/^Closed 2 connection\(s\)$/));
+  });
+
+  // get_status is not in the seed: the example's one action, so it is driven through a caller too.
+  // (The service of beforeEach above runs on the memory transport under its default name; this
+  // one runs beside it, on its own name.)
+  describe.each(TRANSPORTS)('get_status over %s', (_name, transport) => {
+    let statusApp: Daebus | undefined;
+    let caller: DaebusCaller | undefined;
+    afterEach(async () => {
+      await caller?.close();
+      await statusApp?.stop();
+    });
+
+    it('answers with each connection and whether it is active', async () => {
+      const service = uniqueName('connection_manager');
+      statusApp = createApp({ logger: memoryLogger().logger, discoveryUrl: network!.discoveryUrl, secondMs: 20 });
+      await statusApp.start({ service, ...transport() });
+      caller = callerFor(service, transport());
+      const [first, second] = network!.hosts;
+
+      type Status = { connections?: Record<string, string> };
+      const status = await waitFor('both connections', async () => {
+        const current = (await caller!.sendRequest('get_status')) as Status;
+        return Object.keys(current.connections ?? {}).length === 2 && current;
+      });
+      expect(status).toEqual({
+        thread: 'running',
+        restarts: 0,
+        connections: { [first!.address]: 'active', [second!.address]: 'active' },
+        retry_count: 0,
+      });
+
+      await first!.stop();
+      await waitFor('the dropped connection reported', async () => {
+        const current = (await caller!.sendRequest('get_status')) as Status & { retry_count: number };
+        return current.connections?.[first!.address] === 'inactive' || current.retry_count > 0;
+      });
+    });
   });
 });

@@ -14,7 +14,7 @@ export interface SelfClientOptions {
   /** Then a round every `everyMs`. */
   everyMs: number;
   /** One round of calls; what it logs is up to it. */
-  round: (caller: DaebusCaller, logger: Logger) => Promise<void>;
+  round: (caller: DaebusCaller, logger: Logger) => Promise<unknown>;
 }
 
 /** Start calling; resolves the returned function once the last round ended and the caller is closed. */

@@ -3,6 +3,8 @@
 //   node dist/seed/connection-manager/service.js
 import { join } from 'node:path';
 import { Daebus, directLogger, type Logger } from 'daebus';
+import { startSelfClient } from '../../shared/self-client';
+import { threadStatus } from '../../shared/thread-status';
 import { churn } from './churn';
 import { LocalNetwork } from './network';
 import type { ConnectionManagerSettings } from './settings';
@@ -21,6 +23,11 @@ export function createApp(options: CreateAppOptions): Daebus {
   const app = new Daebus('connection_manager', { logger: options.logger });
   const settings: ConnectionManagerSettings = { discoveryUrl: options.discoveryUrl, secondMs: options.secondMs ?? 1000 };
   app.thread('connection_manager', join(__dirname, 'thread.js'), { workerData: settings });
+
+  // Not in the seed, which gives this example no action: a status action, so that the service
+  // can be driven through a DaebusCaller too. It answers { thread: <state>, restarts,
+  // connections: { host: 'active' | 'inactive' }, retry_count } (the last two while the thread runs).
+  app.action('get_status', () => threadStatus(app, 'connection_manager'));
   return app;
 }
 
@@ -29,10 +36,18 @@ async function main(): Promise<void> {
   const logger = directLogger;
   logger.info(`network: hosts ${network.hosts.map((h) => h.address).join(', ')}; discovery at ${network.discoveryUrl}`);
   const stopChurn = churn(network, logger);
+  const stopClient = startSelfClient({
+    service: 'connection_manager',
+    logger,
+    firstMs: 2_000,
+    everyMs: 10_000,
+    round: async (caller) => logger.info(`client: get_status -> ${JSON.stringify(await caller.sendRequest('get_status'))}`),
+  });
   try {
     await createApp({ discoveryUrl: network.discoveryUrl, logger }).run({ service: 'connection_manager' });
   } finally {
     stopChurn();
+    await stopClient();
     await network.close();
   }
 }

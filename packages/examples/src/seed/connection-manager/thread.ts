@@ -11,6 +11,11 @@ export default defineThread(async (running, t) => {
   // Initialize thread-local state
   const connections = new Map<string, Connection>();
   let retryCount = 0;
+  // Not in the seed: what the service's get_status action reports (see service.ts)
+  t.on('status', () => ({
+    connections: Object.fromEntries([...connections].map(([host, conn]) => [host, conn.isActive() ? 'active' : 'inactive'])),
+    retry_count: retryCount,
+  }));
   while (running()) {
     try {
       // Monitor and manage connections

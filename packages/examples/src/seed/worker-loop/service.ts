@@ -1,7 +1,9 @@
 // Seed: "Use the @app.thread decorator to define a background thread" (continuous_worker).
 //   node dist/seed/worker-loop/service.js
 import { join } from 'node:path';
-import { Daebus, type Logger } from 'daebus';
+import { Daebus, directLogger, type Logger } from 'daebus';
+import { startSelfClient } from '../../shared/self-client';
+import { threadStatus } from '../../shared/thread-status';
 
 export interface CreateAppOptions {
   /** Where every record goes, the thread's included. Default: daebus's `directLogger`. */
@@ -12,9 +14,24 @@ export interface CreateAppOptions {
 export function createApp(options: CreateAppOptions = {}): Daebus {
   const app = new Daebus('worker_loop', { logger: options.logger });
   app.thread('worker_thread', join(__dirname, 'thread.js'));
+
+  // Not in the seed, which gives this example no action: a status action, so that the service
+  // can be driven through a DaebusCaller too. It answers
+  // { thread: <state>, restarts, processed, errors } (the counts while the thread runs).
+  app.action('get_status', () => threadStatus(app, 'worker_thread'));
   return app;
 }
 
 if (require.main === module) {
-  void createApp().run({ service: 'my_service' });
+  const logger = directLogger;
+  const stopClient = startSelfClient({
+    service: 'my_service',
+    logger,
+    firstMs: 2_000,
+    everyMs: 10_000,
+    round: async (caller) => logger.info(`client: get_status -> ${JSON.stringify(await caller.sendRequest('get_status'))}`),
+  });
+  void createApp({ logger })
+    .run({ service: 'my_service' })
+    .finally(() => stopClient());
 }

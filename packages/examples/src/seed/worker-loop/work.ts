@@ -12,6 +12,11 @@ const REPORT_EVERY = 100;
 let nextId = 1;
 let processed = 0;
 
+/** Items processed so far by this thread run (for the get_status action, not in the seed). */
+export function processedCount(): number {
+  return processed;
+}
+
 export function processWorkItems(): void {
   for (let i = 0; i < ITEMS_PER_CALL; i += 1) {
     const id = nextId;
