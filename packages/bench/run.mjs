@@ -9,12 +9,11 @@
 // A filter keeps benchmarks whose id ("threads/stop-latency") contains it.
 import { cpus, loadavg } from 'node:os';
 import { cpuMeter } from './lib/cpu-meter.mjs';
-import { goalText, printResult } from './lib/result.mjs';
+import { goalText, metText, printResult } from './lib/result.mjs';
 import { fmt } from './lib/stats.mjs';
 
 // One module per area; each exports `suite` and `benchmarks: [{ name, title, run, timeoutMs? }]`.
-// Later: 'actions.mjs', 'redis.mjs', 'pool.mjs'.
-const FILES = ['threads.mjs'];
+const FILES = ['threads.mjs', 'actions.mjs', 'redis.mjs', 'pool.mjs'];
 const DEFAULT_TIMEOUT_MS = 90_000;
 
 const args = process.argv.slice(2);
@@ -90,7 +89,7 @@ for (const r of rows) {
     continue;
   }
   console.log(
-    `| ${r.id} | ${fmt(r.library)} ${r.unit} | ${fmt(r.floor)} ${r.unit} | ${r.ratio.toFixed(2)}x | ${goalText(r.goal)} | ${r.met ? 'yes' : 'NO'} | ${r.otherCores === null ? '?' : r.otherCores.toFixed(2)} |`,
+    `| ${r.id} | ${fmt(r.library)} ${r.unit} | ${fmt(r.floor)} ${r.unit} | ${r.ratio.toFixed(2)}x | ${goalText(r.goal)} | ${metText(r.met)} | ${r.otherCores === null ? '?' : r.otherCores.toFixed(2)} |`,
   );
 }
 if (json)

@@ -3,12 +3,13 @@ import { fmt } from './stats.mjs';
 
 /**
  * Build a result. `goal` is `{ on: 'ratio' | 'library', op: '>=' | '<=' | '<', value, text }`:
- * what is compared (the ratio library/floor, or the library figure itself) and the bound.
+ * what is compared (the ratio library/floor, or the library figure itself) and the bound; or
+ * `{ none: true, text }` for a figure that is only reported (then `met` is null).
  */
 export function result({ library, floor, unit, ratio, goal, details = [], libraryLabel, floorLabel, ratioLabel }) {
   const r = ratio ?? library / floor;
   const subject = goal.on === 'ratio' ? r : library;
-  const met = compare(subject, goal.op, goal.value);
+  const met = goal.none ? null : compare(subject, goal.op, goal.value);
   return { library, floor, unit, ratio: r, goal, met, details, libraryLabel, floorLabel, ratioLabel };
 }
 
@@ -30,6 +31,7 @@ function compare(a, op, b) {
 
 export function goalText(goal) {
   if (goal.text) return goal.text;
+  if (goal.none) return 'none (reported only)';
   return goal.on === 'ratio' ? `${goal.op} ${goal.value}x` : `${goal.op} ${goal.value}`;
 }
 
@@ -38,6 +40,12 @@ export function printResult(id, title, res, out = console.log) {
   out(`  library  ${fmt(res.library)} ${res.unit}${res.libraryLabel ? `  (${res.libraryLabel})` : ''}`);
   out(`  floor    ${fmt(res.floor)} ${res.unit}${res.floorLabel ? `  (${res.floorLabel})` : ''}`);
   out(`  ratio    ${res.ratio.toFixed(2)}x${res.ratioLabel ? `  (${res.ratioLabel})` : ''}`);
-  out(`  goal     ${goalText(res.goal)}  -> ${res.met ? 'MET' : 'NOT MET'}`);
+  out(`  goal     ${goalText(res.goal)}  -> ${metText(res.met, 'MET', 'NOT MET')}`);
   for (const line of res.details) out(`    ${line}`);
+}
+
+/** How `met` reads: yes / no, or "n/a" for a figure with no goal (met === null). */
+export function metText(met, yes = 'yes', no = 'NO') {
+  if (met === null) return 'n/a';
+  return met ? yes : no;
 }

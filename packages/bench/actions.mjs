@@ -1,0 +1,273 @@
+// Shared state and action benchmarks (issue 3): shared-map gets and queue hand-offs between a
+// library thread and the main side against a raw MessagePort round trip between the main thread
+// and a raw worker, and an action round trip on the memory transport against a direct call of
+// its handler. Each benchmark returns a result() (lib/result.mjs); run.mjs prints it.
+import { randomUUID } from 'node:crypto';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { DaebusCaller } from 'daebus';
+import { closedLoop, interleave, pairedRatio, sequential } from './lib/drive.mjs';
+import { result } from './lib/result.mjs';
+import { fmt, median, now, percentile, sleep, summary } from './lib/stats.mjs';
+import { fixture, quietApp, within } from './lib/workers.mjs';
+
+export const suite = 'actions';
+
+/** The value stored under the key every get reads: a small status object. */
+const VALUE = { status: 'running', processed: 12345, updatedAt: '2026-11-29T20:00:00.000Z' };
+const KEY = 'status';
+
+/** A raw worker given one end of a MessageChannel; resolves once it said 'ready'. */
+async function rawPortWorker(file, port) {
+  const worker = new Worker(fixture(file), { workerData: { port }, transferList: [port] });
+  worker.on('error', () => undefined);
+  await within(
+    new Promise((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    }),
+    10_000,
+    `raw worker ${file} start`,
+  );
+  return worker;
+}
+
+/** Send one command to a raw worker on its parentPort and wait for its one answer. */
+function ask(worker, message, timeoutMs = 30_000) {
+  return within(
+    new Promise((resolve) => {
+      worker.once('message', resolve);
+      worker.postMessage(message);
+    }),
+    timeoutMs,
+    'raw worker answer',
+  );
+}
+
+/**
+ * The two sides of the map-get benchmarks: a library thread reading `app.map(name)` and a raw
+ * worker reading a plain Map that the main thread serves on a MessagePort. `measure(cfg)` runs
+ * the same loop (fixtures/get-bench.mjs) inside each.
+ */
+async function mapGetSides() {
+  const name = `bench-map-${randomUUID()}`;
+  const app = quietApp('bench-map');
+  app.thread('reader', fixture('state-thread.mjs'), { restart: 'temporary', workerData: { map: name } });
+  await app.map(name).set(KEY, VALUE);
+  await app.start({ service: `bench-map-${randomUUID()}`, transport: 'memory' });
+  if (app.threads.reader.state !== 'running') throw new Error(`the reader thread is ${app.threads.reader.state}`);
+
+  const store = new Map([[KEY, VALUE]]);
+  const { port1, port2 } = new MessageChannel();
+  port1.on('message', (message) => port1.postMessage({ id: message.id, value: store.get(message.key) }));
+  const worker = await rawPortWorker('raw-state-client.mjs', port2);
+  return {
+    lib: (cfg) => app.thread('reader').request('measure', cfg, { timeoutMs: 30_000 }),
+    raw: (cfg) => ask(worker, cfg),
+    async close() {
+      await worker.terminate();
+      port1.close();
+      await app.stop();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Map get from a thread: sequential round-trip latency.
+
+async function mapGetLatency() {
+  const rounds = 7;
+  const cfg = { kind: 'sequential', key: KEY, n: 2000 };
+  const sides = await mapGetSides();
+  let out;
+  try {
+    out = await interleave({ lib: () => sides.lib(cfg), raw: () => sides.raw(cfg) }, rounds);
+  } finally {
+    await sides.close();
+  }
+  const pick = (xs, field) => xs.map((x) => x[field]);
+  const lib = pick(out.lib, 'medianUs');
+  const raw = pick(out.raw, 'medianUs');
+  return result({
+    library: median(lib),
+    floor: median(raw),
+    unit: 'µs per get',
+    ratio: pairedRatio(lib, raw),
+    ratioLabel: 'median of per-round lib/raw',
+    libraryLabel: `await t.map(m).get(k) in a library thread, ${cfg.n} in a row, timed in the thread (median per round)`,
+    floorLabel: 'raw worker: postMessage({id, op, key}) on a MessagePort, main answers {id, value}, same loop',
+    goal: { on: 'ratio', op: '<=', value: 1.5, text: '<= 1.50x of the raw round trip' },
+    details: [
+      `per-round medians (µs): lib ${lib.map((x) => fmt(x)).join(', ')}; raw ${raw.map((x) => fmt(x)).join(', ')}`,
+      `means over rounds (µs): lib ${fmt(median(pick(out.lib, 'meanUs')))}, raw ${fmt(median(pick(out.raw, 'meanUs')))}; ` +
+        `p95: lib ${fmt(median(pick(out.lib, 'p95Us')))}, raw ${fmt(median(pick(out.raw, 'p95Us')))}`,
+      `value: ${JSON.stringify(VALUE).length} bytes of JSON, the same object in both; ${rounds} rounds, order rotated`,
+    ],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Map get from a thread: pipelined throughput (1000 in flight).
+
+async function mapGetThroughput() {
+  const rounds = 7;
+  const cfg = { kind: 'pipelined', key: KEY, batch: 1000, batches: 10 };
+  const sides = await mapGetSides();
+  let out;
+  try {
+    out = await interleave({ lib: () => sides.lib(cfg), raw: () => sides.raw(cfg) }, rounds);
+  } finally {
+    await sides.close();
+  }
+  const lib = out.lib.map((x) => x.perSecond);
+  const raw = out.raw.map((x) => x.perSecond);
+  return result({
+    library: median(lib),
+    floor: median(raw),
+    unit: 'gets/s',
+    ratio: pairedRatio(lib, raw),
+    ratioLabel: 'median of per-round lib/raw',
+    libraryLabel: `Promise.all of ${cfg.batch} t.map(m).get(k), ${cfg.batches} times, in a library thread`,
+    floorLabel: `raw worker, ${cfg.batch} port requests in flight, ${cfg.batches} times`,
+    goal: { on: 'ratio', op: '>=', value: 0.5, text: '>= 0.50x of the raw throughput' },
+    details: [`per round (gets/s): lib ${lib.map((x) => fmt(x)).join(', ')}; raw ${raw.map((x) => fmt(x)).join(', ')}`],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Queue hand-off: main puts, a waiting thread gets and puts it on a second queue, main gets it.
+
+async function queueHandoff() {
+  const rounds = 5;
+  const n = 200;
+  const names = { in: `bench-q-in-${randomUUID()}`, out: `bench-q-out-${randomUUID()}` };
+  const app = quietApp('bench-queue');
+  app.thread('echo', fixture('queue-thread.mjs'), { restart: 'temporary', workerData: names });
+  await app.start({ service: `bench-queue-${randomUUID()}`, transport: 'memory' });
+  if (app.threads.echo.state !== 'running') throw new Error(`the echo thread is ${app.threads.echo.state}`);
+  const input = app.queue(names.in);
+  const output = app.queue(names.out);
+
+  const { port1, port2 } = new MessageChannel();
+  let answer;
+  port1.on('message', (message) => answer(message));
+  const worker = await rawPortWorker('raw-echo.mjs', port2);
+
+  const sends = {
+    lib: async (item) => {
+      await input.put(item);
+      return output.get(5_000);
+    },
+    raw: (item) =>
+      new Promise((resolve) => {
+        answer = resolve;
+        port1.postMessage(item);
+      }),
+  };
+  // One round: n hand-offs; `paced` waits 1 ms before each so the thread is idle in its get
+  // (as a worker waiting for jobs is), otherwise back to back.
+  const round = (side, paced) => async () => {
+    const rt = [];
+    const oneWay = [];
+    for (let i = 0; i < n; i++) {
+      if (paced) await sleep(1);
+      const t0 = now();
+      const echo = await sends[side]({ i, t0 });
+      const t1 = now();
+      if (echo?.i !== i) throw new Error(`${side}: expected item ${i} back, got ${JSON.stringify(echo)}`);
+      rt.push((t1 - t0) * 1000);
+      oneWay.push((echo.got - t0) * 1000);
+    }
+    return { rt: median(rt), oneWay: median(oneWay), p95: percentile(rt, 95) };
+  };
+  let paced;
+  let burst;
+  try {
+    paced = await interleave({ lib: round('lib', true), raw: round('raw', true) }, rounds);
+    burst = await interleave({ lib: round('lib', false), raw: round('raw', false) }, 3);
+  } finally {
+    await worker.terminate();
+    port1.close();
+    await app.stop();
+  }
+  const f = (xs, field) => xs.map((x) => x[field]);
+  const lib = f(paced.lib, 'rt');
+  const raw = f(paced.raw, 'rt');
+  const ratio = pairedRatio(lib, raw);
+  return result({
+    library: median(lib),
+    floor: median(raw),
+    unit: 'µs',
+    ratio,
+    ratioLabel: 'median of per-round lib/raw; the goal is 2x',
+    libraryLabel: `app.queue(in).put(item) -> thread's t.queue(in).get() -> t.queue(out).put(item) -> app.queue(out).get(), 1 ms apart`,
+    floorLabel: 'raw port round trip main -> raw worker -> main, same item, 1 ms apart',
+    goal: { on: 'ratio', op: '<=', value: 2, text: '<= 2x a raw port round trip (no polling delay)' },
+    details: [
+      `put -> the thread has the item (shared clock, about 0.1 ms accurate): lib ${fmt(median(f(paced.lib, 'oneWay')))} µs, ` +
+        `raw one way ${fmt(median(f(paced.raw, 'oneWay')))} µs`,
+      `p95 of the round trip: lib ${fmt(median(f(paced.lib, 'p95')))} µs, raw ${fmt(median(f(paced.raw, 'p95')))} µs`,
+      `back to back (no pause, the thread may not be waiting yet): lib ${fmt(median(f(burst.lib, 'rt')))} µs, ` +
+        `raw ${fmt(median(f(burst.raw, 'rt')))} µs = ${pairedRatio(f(burst.lib, 'rt'), f(burst.raw, 'rt')).toFixed(2)}x`,
+      `per-round medians (µs): lib ${lib.map((x) => fmt(x)).join(', ')}; raw ${raw.map((x) => fmt(x)).join(', ')}`,
+    ],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Action round trip on the memory transport against calling the handler directly.
+
+async function memoryAction() {
+  const rounds = 7;
+  const n = 5000;
+  const service = `bench-action-${randomUUID()}`;
+  const handler = (payload) => ({ ok: true, echo: payload.n });
+  const app = quietApp('bench-action');
+  app.action('echo', handler);
+  await app.start({ service, transport: 'memory' });
+  const caller = new DaebusCaller(service, { transport: 'memory', timeoutMs: 10_000 });
+  const payload = { n: 1 };
+  const variants = {
+    lib: async () => {
+      const d = await sequential(() => caller.sendRequest('echo', payload), n);
+      return (d.reduce((a, b) => a + b, 0) / n) * 1000;
+    },
+    direct: async () => {
+      const d = await sequential(() => handler(payload), n);
+      return (d.reduce((a, b) => a + b, 0) / n) * 1000;
+    },
+  };
+  let out;
+  let concurrent;
+  try {
+    out = await interleave(variants, rounds);
+    concurrent = await interleave({ lib: () => closedLoop(() => caller.sendRequest('echo', payload), 20_000, 256) }, 3);
+  } finally {
+    await caller.close();
+    await app.stop();
+  }
+  const overhead = out.lib.map((x, r) => x - out.direct[r]);
+  return result({
+    library: median(out.lib),
+    floor: median(out.direct),
+    unit: 'µs per call',
+    ratio: pairedRatio(out.lib, out.direct),
+    ratioLabel: 'median of per-round lib/direct',
+    libraryLabel: `await caller.sendRequest('echo', {n}) on the memory transport, ${n} in a row (mean per round)`,
+    floorLabel: 'await handler(payload) called directly, same loop',
+    goal: { none: true, text: 'none given (reported only)' },
+    details: [
+      `overhead per call: ${fmt(median(overhead))} µs (per round: ${overhead.map((x) => fmt(x)).join(', ')})`,
+      `throughput with 256 in flight: ${fmt(median(concurrent.lib))} calls/s`,
+      `the round trip: encode request (JSON, randomUUID), publish (microtask), decode and validate, AsyncLocalStorage context, ` +
+        `handler, encode response, publish, decode, settle`,
+      `summary lib: ${summary(out.lib, 'µs')}`,
+    ],
+  });
+}
+
+export const benchmarks = [
+  { name: 'map-get-latency', title: 'map get from a thread: sequential round trip vs a raw MessagePort round trip', run: mapGetLatency },
+  { name: 'map-get-throughput', title: 'map get from a thread: 1000 in flight vs raw MessagePort requests', run: mapGetThroughput },
+  { name: 'queue-handoff', title: 'queue hand-off main -> waiting thread -> main vs a raw port round trip', run: queueHandoff },
+  { name: 'memory-action', title: 'action round trip on the memory transport vs calling the handler directly', run: memoryAction },
+];

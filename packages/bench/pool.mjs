@@ -1,0 +1,271 @@
+// Pool benchmarks (issue 5): pooled actions (app.action(name, { module })) called in-process
+// through a memory DaebusCaller, against raw piscina.run of the same function on a raw Piscina
+// with the same maxThreads; and what the pool is for: the main event loop's delay while
+// CPU-heavy actions run, and the speed-up of N CPU-heavy requests on two cores.
+import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Piscina } from 'piscina';
+import { Daebus, DaebusCaller, createLogger } from 'daebus';
+import { fib } from './fixtures/fib.mjs';
+import { closedLoop, interleave, pairedRatio, sequential } from './lib/drive.mjs';
+import { result } from './lib/result.mjs';
+import { fmt, median, sleep } from './lib/stats.mjs';
+import { fixture } from './lib/workers.mjs';
+
+export const suite = 'pool';
+
+/** Workers of both pools: the library's default maxWorkers (the machine's cores). */
+const MAX_THREADS = availableParallelism();
+
+/**
+ * The library side: an app on the memory transport with a trivial pooled action, the same
+ * trivial function as an ordinary action, and fib pooled and inline; a memory caller.
+ */
+async function libSide() {
+  const logger = createLogger({ level: 'error' });
+  logger.silent = true;
+  const app = new Daebus('bench-pool', { logger, maxWorkers: MAX_THREADS });
+  const trivial = () => ({ ok: true });
+  app.action('noop-pooled', { module: fixture('pool-noop.mjs') });
+  app.action('noop-plain', trivial);
+  app.action('fib-pooled', { module: fixture('pool-fib.mjs') });
+  app.action('fib-inline', (payload) => ({ value: fib(payload.n) }));
+  const service = `bench-pool-${randomUUID()}`;
+  await app.start({ service, transport: 'memory' });
+  const caller = new DaebusCaller(service, { transport: 'memory', timeoutMs: 120_000 });
+  const call = (action, payload = {}) => caller.sendRequest(action, payload);
+  // every worker up and every module loaded before anything is timed
+  await Promise.all(Array.from({ length: MAX_THREADS * 2 }, () => call('noop-pooled')));
+  await Promise.all(Array.from({ length: MAX_THREADS * 2 }, () => call('fib-pooled', { n: 20 })));
+  return {
+    call,
+    async close() {
+      await caller.close();
+      await app.stop();
+    },
+  };
+}
+
+/** The raw floor: a Piscina with the library's pool settings (maxThreads, minThreads, idleTimeout). */
+async function rawPool(file) {
+  const pool = new Piscina({
+    filename: fixture(file).href,
+    maxThreads: MAX_THREADS,
+    minThreads: Math.min(MAX_THREADS, Math.max(1, Math.floor(availableParallelism() / 2))),
+    idleTimeout: 30_000,
+  });
+  pool.on('error', () => undefined);
+  await Promise.all(Array.from({ length: MAX_THREADS * 2 }, () => pool.run({ n: 20 })));
+  return pool;
+}
+
+/** The n for which fib(n) takes about `targetMs` on this machine (measured on the main thread). */
+function calibrateFib(targetMs) {
+  fib(25);
+  const base = 27;
+  const t0 = performance.now();
+  fib(base);
+  const ms = performance.now() - t0;
+  return base + Math.max(0, Math.round(Math.log(targetMs / ms) / Math.log((1 + Math.sqrt(5)) / 2)));
+}
+
+const perCallUs = (durations) => (durations.reduce((a, b) => a + b, 0) / durations.length) * 1000;
+
+// ---------------------------------------------------------------------------------------------
+// 1. A trivial pooled action, one call at a time, against raw piscina.run.
+
+async function trivialLatency() {
+  const rounds = 7;
+  const n = 2000;
+  const lib = await libSide();
+  const raw = await rawPool('raw-pool-noop.mjs');
+  let out;
+  try {
+    out = await interleave(
+      {
+        pooled: async () => perCallUs(await sequential(() => lib.call('noop-pooled'), n)),
+        plain: async () => perCallUs(await sequential(() => lib.call('noop-plain'), n)),
+        raw: async () => perCallUs(await sequential(() => raw.run({}), n)),
+      },
+      rounds,
+    );
+  } finally {
+    await lib.close();
+    await raw.destroy();
+  }
+  const poolLevel = out.pooled.map((x, r) => x - out.plain[r]);
+  return result({
+    library: median(out.pooled),
+    floor: median(out.raw),
+    unit: 'µs per call',
+    ratio: pairedRatio(out.pooled, out.raw),
+    ratioLabel: 'median of per-round lib/raw',
+    libraryLabel: `await caller.sendRequest('noop-pooled') (memory transport, pooled trivial handler), ${n} in a row`,
+    floorLabel: `await piscina.run({}) of the same function, raw Piscina, maxThreads ${MAX_THREADS}, same loop`,
+    goal: { on: 'ratio', op: '<=', value: 1.5, text: '<= 1.50x of raw piscina.run' },
+    details: [
+      `the pool alone is not public (no API runs a pooled handler without an action): estimated as pooled action - ` +
+        `ordinary action: ${fmt(median(poolLevel))} µs = ${pairedRatio(poolLevel, out.raw).toFixed(2)}x raw piscina.run`,
+      `ordinary (inline) trivial action through the same caller: ${fmt(median(out.plain))} µs`,
+      `per round (µs): pooled ${out.pooled.map((x) => fmt(x)).join(', ')}; raw ${out.raw.map((x) => fmt(x)).join(', ')}; ` +
+        `plain ${out.plain.map((x) => fmt(x)).join(', ')}`,
+    ],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. The same with 32 calls in flight.
+
+async function trivialThroughput() {
+  const rounds = 5;
+  const total = 5000;
+  const inFlight = 32;
+  const lib = await libSide();
+  const raw = await rawPool('raw-pool-noop.mjs');
+  let out;
+  try {
+    out = await interleave(
+      {
+        pooled: () => closedLoop(() => lib.call('noop-pooled'), total, inFlight),
+        plain: () => closedLoop(() => lib.call('noop-plain'), total, inFlight),
+        raw: () => closedLoop(() => raw.run({}), total, inFlight),
+      },
+      rounds,
+    );
+  } finally {
+    await lib.close();
+    await raw.destroy();
+  }
+  return result({
+    library: median(out.pooled),
+    floor: median(out.raw),
+    unit: 'calls/s',
+    ratio: pairedRatio(out.pooled, out.raw),
+    ratioLabel: 'median of per-round lib/raw',
+    libraryLabel: `caller.sendRequest('noop-pooled'), ${inFlight} in flight`,
+    floorLabel: `raw piscina.run({}), ${inFlight} in flight, maxThreads ${MAX_THREADS}`,
+    goal: { on: 'ratio', op: '>=', value: 1 / 1.5, text: '>= 0.67x of raw (time per call <= 1.5x)' },
+    details: [
+      `ordinary (inline) trivial action, same caller, ${inFlight} in flight: ${fmt(median(out.plain))}/s`,
+      `per round (/s): pooled ${out.pooled.map((x) => fmt(x)).join(', ')}; raw ${out.raw.map((x) => fmt(x)).join(', ')}`,
+    ],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Main event-loop delay while 2 CPU-heavy actions run, pooled and inline.
+
+/**
+ * p99 and max of the main thread's event-loop delay (ms) while `work()` runs. The loop runs a
+ * little before and after the work, so that a block starting at once (an inline handler runs in
+ * the microtask after the request) is seen by the sampling timer at all.
+ */
+async function loopDelay(work) {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  await sleep(20);
+  const t0 = performance.now();
+  await work();
+  const ms = performance.now() - t0;
+  await sleep(20);
+  histogram.disable();
+  return { p99: histogram.percentile(99) / 1e6, max: histogram.max / 1e6, ms, samples: histogram.count };
+}
+
+async function eventLoopDelay() {
+  const rounds = 3;
+  const n = calibrateFib(1000);
+  const lib = await libSide();
+  const raw = await rawPool('raw-pool-fib.mjs');
+  const two = (fn) => () => loopDelay(() => Promise.all([fn(), fn()]));
+  let out;
+  try {
+    out = await interleave(
+      {
+        pooled: two(() => lib.call('fib-pooled', { n })),
+        raw: two(() => raw.run({ n })),
+        inline: two(() => lib.call('fib-inline', { n })),
+        idle: () => loopDelay(() => sleep(1000)),
+      },
+      rounds,
+      { warmup: 0 },
+    );
+  } finally {
+    await lib.close();
+    await raw.destroy();
+  }
+  const f = (name, field) => median(out[name].map((x) => x[field]));
+  return result({
+    library: f('pooled', 'p99'),
+    floor: f('raw', 'p99'),
+    unit: 'ms p99 event-loop delay',
+    libraryLabel: `2 concurrent pooled fib(${n}) actions through the memory caller, ${fmt(f('pooled', 'ms'))} ms`,
+    floorLabel: `2 concurrent raw piscina.run fib(${n}), ${fmt(f('raw', 'ms'))} ms`,
+    goal: { on: 'library', op: '<', value: 10, text: 'pooled p99 < 10 ms' },
+    details: [
+      `inline (ordinary actions on the main thread): p99 ${fmt(f('inline', 'p99'))} ms, max ${fmt(f('inline', 'max'))} ms ` +
+        `(${fmt(f('inline', 'samples'))} samples: the loop was blocked once for both), ${fmt(f('inline', 'ms'))} ms for both`,
+      `max: pooled ${fmt(f('pooled', 'max'))} ms, raw ${fmt(f('raw', 'max'))} ms; idle process (1 s sleep): p99 ${fmt(f('idle', 'p99'))} ms`,
+      `monitorEventLoopDelay({ resolution: 1 }): values include the 1 ms sampling interval; ${rounds} rounds, medians; ` +
+        `per-round pooled p99 ${out.pooled.map((x) => fmt(x.p99)).join(', ')} ms`,
+    ],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. N CPU-heavy requests at once: completion time pooled against inline, on this machine's cores.
+
+async function cpuSpeedup() {
+  const rounds = 3;
+  const count = 8;
+  const n = calibrateFib(150);
+  const lib = await libSide();
+  const raw = await rawPool('raw-pool-fib.mjs');
+  const all = (fn) => async () => {
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: count }, fn));
+    return performance.now() - t0;
+  };
+  let out;
+  try {
+    out = await interleave(
+      {
+        pooled: all(() => lib.call('fib-pooled', { n })),
+        inline: all(() => lib.call('fib-inline', { n })),
+        raw: all(() => raw.run({ n })),
+        direct: all(async () => fib(n)),
+      },
+      rounds,
+      { warmup: 0 },
+    );
+  } finally {
+    await lib.close();
+    await raw.destroy();
+  }
+  const libSpeedup = out.inline.map((x, r) => x / out.pooled[r]);
+  const rawSpeedup = out.direct.map((x, r) => x / out.raw[r]);
+  return result({
+    library: median(libSpeedup),
+    floor: median(rawSpeedup),
+    unit: 'x speed-up (inline time / pooled time)',
+    ratio: pairedRatio(libSpeedup, rawSpeedup),
+    ratioLabel: 'median of per-round lib/raw speed-up',
+    libraryLabel: `${count} concurrent fib(${n}) actions: inline ${fmt(median(out.inline))} ms, pooled ${fmt(median(out.pooled))} ms`,
+    floorLabel: `${count} fib(${n}) called directly ${fmt(median(out.direct))} ms, raw piscina ${fmt(median(out.raw))} ms`,
+    goal: { none: true, text: `none given (reported; about ${MAX_THREADS}x expected on ${MAX_THREADS} cores)` },
+    details: [
+      `pooled / raw piscina completion time: ${pairedRatio(out.pooled, out.raw).toFixed(3)}x; ` +
+        `inline actions / direct calls: ${pairedRatio(out.inline, out.direct).toFixed(3)}x`,
+      `per round (ms): pooled ${out.pooled.map((x) => fmt(x)).join(', ')}; inline ${out.inline.map((x) => fmt(x)).join(', ')}; ` +
+        `raw ${out.raw.map((x) => fmt(x)).join(', ')}; direct ${out.direct.map((x) => fmt(x)).join(', ')}`,
+    ],
+  });
+}
+
+export const benchmarks = [
+  { name: 'trivial-latency', title: 'trivial pooled action, sequential, vs raw piscina.run', run: trivialLatency },
+  { name: 'trivial-throughput', title: 'trivial pooled action, 32 in flight, vs raw piscina.run', run: trivialThroughput },
+  { name: 'event-loop-delay', title: 'main event-loop delay (p99) while 2 CPU-heavy actions run, pooled vs inline', run: eventLoopDelay },
+  { name: 'cpu-speedup', title: `8 CPU-heavy requests: completion time pooled vs inline`, run: cpuSpeedup },
+];
