@@ -59,8 +59,14 @@ describe('seed: API monitor (monitor_apis, get_api_status, a broadcast summary)'
         error: expect.stringMatching(/inventory\/health: read timed out \(timeout=1 s\)$/),
         checked_at: expect.any(Number),
       });
-      expect(logsOf(records, 'api_monitor', /^API orders_api returned 500$/)[0]).toMatchObject({ level: 'warn' });
-      expect(logsOf(records, 'api_monitor', /^Error monitoring inventory_api: .*read timed out/)[0]).toMatchObject({ level: 'error' });
+      // The thread logs after it stores a status; its records may arrive a moment after the status.
+      const warning = await waitFor('the warning', () => logsOf(records, 'api_monitor', /^API orders_api returned 500$/)[0]);
+      expect(warning).toMatchObject({ level: 'warn' });
+      const error = await waitFor(
+        'the error',
+        () => logsOf(records, 'api_monitor', /^Error monitoring inventory_api: .*read timed out/)[0],
+      );
+      expect(error).toMatchObject({ level: 'error' });
 
       // The checks go on: a later cycle has a later checked_at.
       await waitFor('a later check', async () => ((await apiStatus()).users_api?.checked_at ?? 0) > status.users_api!.checked_at);
