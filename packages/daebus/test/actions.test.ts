@@ -1,7 +1,9 @@
 // Actions over the memory transport, driven through DaebusCaller as a client would.
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import { Daebus, DaebusCaller, MemoryBroker, MemoryTransport, broadcast, logger, request, response } from 'daebus';
-import { captureLogger, waitFor } from './helpers';
+import { captureLogger, fixture, waitFor } from './helpers';
 
 let app: Daebus;
 let caller: DaebusCaller;
@@ -215,6 +217,12 @@ describe('actions', () => {
     release();
     await expect(pending).resolves.toEqual({ done: true });
     await stopping;
+  });
+
+  it('hands an error reply that arrives before publish() resolves to the caller, not to the process', async () => {
+    // in a child process: jest's own handling of unhandled rejections would hide the failure
+    const { stdout } = await promisify(execFile)(process.execPath, [fixture('early-reply.cjs')], { timeout: 20_000 });
+    expect(JSON.parse(stdout)).toEqual({ outcome: 'boom' });
   });
 
   it('refuses bad registrations', () => {

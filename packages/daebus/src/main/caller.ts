@@ -70,6 +70,9 @@ export class DaebusCaller {
       }, timeoutMs);
       this.#pending.set(requestId, { resolve, reject, timer, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
     });
+    // The reply can come (or time out) before publish() resolves: mark it handled now, the
+    // caller gets it through the returned promise either way.
+    reply.catch(() => undefined);
     let receivers: number;
     try {
       await this.#transport.whenReady?.();
