@@ -3,7 +3,7 @@
 //   REDIS_URL=redis://127.0.0.1:6379 node dist/seed/queue-processor/service.js     (one terminal)
 //   REDIS_URL=redis://127.0.0.1:6379 node dist/call.js queue_processor submit_job '{"text": "hi"}'
 // Prints the reply as JSON; an error reply goes to stderr with exit code 1.
-import { DaebusCaller, DaebusError, ErrorCodes } from 'daebus';
+import { DaebusCaller } from 'daebus';
 import { describeError } from './shared/describe-error';
 
 const USAGE = 'usage: node dist/call.js <service> <action> [payload as JSON, default {}]   (REDIS_URL selects the server)';
@@ -38,23 +38,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-/**
- * Works around a daebus bug: DaebusCaller.sendRequest attaches no handler to the reply's promise
- * until the request's PUBLISH has been acknowledged, so an error reply (or the timeout) that comes
- * first is reported as an unhandled rejection, which ends the process, although sendRequest's
- * caller receives and handles that same rejection a moment later. Only those two errors are let
- * through; anything else still ends the process as Node does by default.
- */
-function toleratePublishRace(): void {
-  process.on('unhandledRejection', (reason) => {
-    if (reason instanceof DaebusError && (reason.code === ErrorCodes.REMOTE_ERROR || reason.code === ErrorCodes.TIMEOUT)) return;
-    throw reason;
-  });
-  process.on('rejectionHandled', () => undefined); // no "handled asynchronously" warning for those
-}
-
 if (require.main === module) {
-  toleratePublishRace();
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
