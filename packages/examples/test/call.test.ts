@@ -1,25 +1,13 @@
 // src/call.ts, the command-line caller: another process reaches a service over Redis.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Daebus } from 'daebus';
-import { built, memoryLogger, TEST_REDIS_URL, uniqueName } from './helpers';
+import { built, memoryLogger, runNode, TEST_REDIS_URL, uniqueName } from './helpers';
 
 const { createApp } = built<typeof import('../src/seed/queue-processor/service')>('seed/queue-processor/service');
 const CALL = join(__dirname, '..', 'dist', 'call.js');
 
 function call(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CALL, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, REDIS_URL: TEST_REDIS_URL },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runNode(CALL, args, { ...process.env, REDIS_URL: TEST_REDIS_URL });
 }
 
 describe('the command-line caller (dist/call.js)', () => {

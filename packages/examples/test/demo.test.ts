@@ -1,22 +1,14 @@
 // The README's first command, as a newcomer would run it in CI: stdout is a pipe, so the demo
 // prints plain lines, stops by itself and summarises.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { runNode } from './helpers';
 
 const DEMO = join(__dirname, '..', 'dist', 'demo.js');
 
 function runDemo(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    delete env.DEMO_SECONDS;
-    const child = spawn(process.execPath, [DEMO], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.DEMO_SECONDS;
+  return runNode(DEMO, [], env);
 }
 
 describe('the demo without a terminal', () => {

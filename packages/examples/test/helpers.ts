@@ -1,5 +1,6 @@
 // Shared by the examples' integration tests. They run the built services (threads need built
 // JavaScript in their workers), so each service module is loaded from dist/ and typed from src/.
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { DaebusCaller, type TransportChoice } from 'daebus';
@@ -96,4 +97,21 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<Error & { 
     return err as Error & { code?: string };
   }
   throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
+}
+
+/** Run a Node script to its end and collect its output. */
+export function runNode(
+  script: string,
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
