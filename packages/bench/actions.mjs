@@ -49,7 +49,7 @@ function ask(worker, message, timeoutMs = 30_000) {
  * the same loop (fixtures/get-bench.mjs) inside each.
  */
 async function mapGetSides() {
-  const name = `bench-map-${randomUUID()}`;
+  const name = 'm'; // short, as a user's map name would be: it travels in every get
   const app = quietApp('bench-map');
   app.thread('reader', fixture('state-thread.mjs'), { restart: 'temporary', workerData: { map: name } });
   await app.map(name).set(KEY, VALUE);
