@@ -49,3 +49,49 @@ export function pairedRatio(a, b) {
   const mid = ratios.length >> 1;
   return ratios.length % 2 === 1 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2;
 }
+
+/**
+ * Split per-round figures of two sides into a fast and a slow mode. A round trip between two
+ * threads is bimodal on this machine (both threads woken on one core, or on two: DESIGN.md), and
+ * the mode holds for a whole round, so a median over rounds compares whichever mode each side
+ * happened to get. The threshold is the geometric middle of the lowest and highest round of
+ * both sides; each mode gets its own medians and ratio (null when a side has no round there).
+ */
+export function byMode(lib, raw) {
+  const all = [...lib, ...raw];
+  const lo = Math.min(...all);
+  const hi = Math.max(...all);
+  const split = hi / lo < 1.6 ? Infinity : Math.sqrt(lo * hi); // one mode only: no split
+  const mode = (name, keep) => {
+    const l = lib.filter(keep);
+    const r = raw.filter(keep);
+    const lm = medianOf(l);
+    const rm = medianOf(r);
+    return { name, lib: l, raw: r, libMedian: lm, rawMedian: rm, ratio: l.length && r.length ? lm / rm : null };
+  };
+  return { split, fast: mode('fast', (x) => x < split), slow: mode('slow', (x) => x >= split) };
+}
+
+function medianOf(values) {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * The figures to report for bimodal per-round results (see byMode): the mean over all rounds of
+ * each side (so each mode counts as often as that side met it; a median would report whichever
+ * mode a side met in more than half of its rounds), and a line describing both modes.
+ */
+export function modeFigures(lib, raw, unit, fmt) {
+  const { split, fast, slow } = byMode(lib, raw);
+  const text = (m) =>
+    m.ratio === null
+      ? `${m.name}: lib ${m.lib.length} rounds, raw ${m.raw.length} rounds (no comparison)`
+      : `${m.name}: lib ${fmt(m.libMedian)} ${unit} (${m.lib.length} rounds), raw ${fmt(m.rawMedian)} ${unit} (${m.raw.length} rounds) = ${m.ratio.toFixed(2)}x`;
+  const line =
+    split === Infinity ? 'one mode only (no split)' : `rounds split at ${fmt(split)} ${unit} into modes: ${text(fast)}; ${text(slow)}`;
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return { library: mean(lib), floor: mean(raw), ratio: mean(lib) / mean(raw), line };
+}
