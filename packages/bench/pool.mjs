@@ -62,11 +62,14 @@ async function rawPool(file) {
 
 /** The n for which fib(n) takes about `targetMs` on this machine (measured on the main thread). */
 function calibrateFib(targetMs) {
-  fib(25);
-  const base = 27;
-  const t0 = performance.now();
-  fib(base);
-  const ms = performance.now() - t0;
+  const base = 30;
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    fib(base);
+    times.push(performance.now() - t0);
+  }
+  const ms = median(times.slice(2)); // the first runs are not optimized yet
   return base + Math.max(0, Math.round(Math.log(targetMs / ms) / Math.log((1 + Math.sqrt(5)) / 2)));
 }
 
@@ -175,7 +178,7 @@ async function loopDelay(work) {
 
 async function eventLoopDelay() {
   const rounds = 3;
-  const n = calibrateFib(1000);
+  const n = calibrateFib(1200); // 1-2 s per action
   const lib = await libSide();
   const raw = await rawPool('raw-pool-fib.mjs');
   const two = (fn) => () => loopDelay(() => Promise.all([fn(), fn()]));
@@ -237,7 +240,7 @@ async function cpuSpeedup() {
         direct: all(async () => fib(n)),
       },
       rounds,
-      { warmup: 0 },
+      { warmup: 1 },
     );
   } finally {
     await lib.close();
