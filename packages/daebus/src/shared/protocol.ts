@@ -55,8 +55,22 @@ export interface PooledTask {
   action: string;
   requestId: string | undefined;
   payload: Record<string, unknown>;
-  /** Progress, logs and shared state for this call (transferred). */
-  port: MessagePort;
+  /** Tags this call's messages on the pool's BroadcastChannel (progress, logs, shared state). */
+  call: number;
+}
+
+/** Key under which the pool's workerData names its BroadcastChannel. */
+export const POOL_CHANNEL_KEY = '__daebusPoolChannel';
+
+/** A message on the pool's BroadcastChannel: one call's message, either way. */
+export interface PoolEnvelope<M> {
+  call: number;
+  message: M;
+}
+
+/** Anything messages to the main side can be posted on (a MessagePort, or one call's share of a channel). */
+export interface MessageSink<M> {
+  postMessage(message: M): void;
 }
 
 /** Main -> thread. */

@@ -1,6 +1,5 @@
-import type { MessagePort } from 'node:worker_threads';
 import { DaebusError, ErrorCodes, fromPlainError, toPlainError } from '../shared/errors';
-import type { MainToThread, ThreadToMain } from '../shared/protocol';
+import type { MainToThread, MessageSink, ThreadToMain } from '../shared/protocol';
 import type { StateCall } from '../shared/state-ops';
 import type { ThreadLogger } from './log';
 
@@ -14,13 +13,13 @@ type Pending = { resolve: (value: unknown) => void; reject: (err: Error) => void
  * with their replies matched by id, and the thread's handlers for messages sent to it.
  */
 export class MainLink {
-  readonly #port: MessagePort;
+  readonly #port: MessageSink<ThreadToMain>;
   readonly #log: ThreadLogger;
   readonly #pending = new Map<number, Pending>();
   readonly #handlers = new Map<string, MessageHandler>();
   #nextId = 1;
 
-  constructor(port: MessagePort, log: ThreadLogger) {
+  constructor(port: MessageSink<ThreadToMain>, log: ThreadLogger) {
     this.#port = port;
     this.#log = log;
   }

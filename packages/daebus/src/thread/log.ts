@@ -1,5 +1,4 @@
-import type { MessagePort } from 'node:worker_threads';
-import type { LogLevel, ThreadToMain } from '../shared/protocol';
+import type { LogLevel, MessageSink, ThreadToMain } from '../shared/protocol';
 
 /** Logging inside a thread: records cross the framework port to the main side's winston logger. */
 export interface ThreadLogger {
@@ -29,7 +28,7 @@ export function createLogger(sink: Sink): ThreadLogger {
 }
 
 /** A sink that posts records on the framework port; values that cannot be cloned are sent as text. */
-export function portSink(port: MessagePort): Sink {
+export function portSink(port: MessageSink<ThreadToMain>): Sink {
   return (level, message, meta) => {
     const record: ThreadToMain = meta === undefined ? { type: 'log', level, message } : { type: 'log', level, message, meta };
     try {

@@ -2,7 +2,15 @@
 // module is imported per task, inside the task, so a broken module fails that task alone (a
 // piscina worker whose own module fails to load stops the pool from replacing workers).
 import { DaebusError, ErrorCodes } from '../shared/errors';
-import type { MainToThread, PooledTask } from '../shared/protocol';
+import { BroadcastChannel, workerData } from 'node:worker_threads';
+import {
+  POOL_CHANNEL_KEY,
+  type MainToThread,
+  type MessageSink,
+  type PoolEnvelope,
+  type PooledTask,
+  type ThreadToMain,
+} from '../shared/protocol';
 import { pickHandler, type PooledHandler } from './define-handler';
 import { MainLink } from './link';
 import { createLogger, portSink } from './log';
@@ -42,20 +50,34 @@ function handlerFor(specifier: string, exportName: string): Promise<PooledHandle
   return found;
 }
 
+/**
+ * One BroadcastChannel per pool, opened once per worker: every call's progress, logs and shared
+ * state travel on it tagged with the call's id, instead of a MessageChannel made and transferred
+ * for every call (which cost more than the call itself for small handlers).
+ */
+const channel = new BroadcastChannel((workerData as Record<string, string>)[POOL_CHANNEL_KEY] ?? 'daebus-pool');
+channel.unref();
+const links = new Map<number, MainLink>();
+channel.onmessage = (event) => {
+  const { call, message } = (event as { data: PoolEnvelope<MainToThread> }).data;
+  if (message.type !== 'stop') links.get(call)?.receive(message);
+};
+
 /** One pooled call: run the handler; its value or throw goes back through piscina. */
 export default async function runPooledTask(task: PooledTask): Promise<unknown> {
-  const { port } = task;
+  const { call } = task;
+  const port: MessageSink<ThreadToMain> = {
+    postMessage: (message) => channel.postMessage({ call, message } satisfies PoolEnvelope<ThreadToMain>),
+  };
   const log = createLogger(portSink(port));
   const link = new MainLink(port, log);
-  port.on('message', (message: MainToThread) => {
-    if (message.type !== 'stop') link.receive(message);
-  });
+  links.set(call, link);
   try {
     const handler = await handlerFor(task.specifier, task.exportName);
     return await handler(task.payload, new PooledContext({ action: task.action, requestId: task.requestId, log, port, link }));
   } finally {
-    // updates and records are already queued on the main side's port; it reads them all before
-    // it replies, so none comes after the final reply
-    port.close();
+    // what the call sent is already queued for the main side, which reads it all before it
+    // replies, so no update comes after the final reply
+    links.delete(call);
   }
 }

@@ -1,5 +1,4 @@
-import type { MessagePort } from 'node:worker_threads';
-import type { ThreadToMain } from '../shared/protocol';
+import type { MessageSink, ThreadToMain } from '../shared/protocol';
 import type { MainLink } from './link';
 import type { ThreadLogger } from './log';
 import { WorkerContext } from './worker-context';
@@ -8,9 +7,9 @@ import { WorkerContext } from './worker-context';
 export class PooledContext extends WorkerContext {
   readonly action: string;
   readonly requestId: string | undefined;
-  readonly #port: MessagePort;
+  readonly #port: MessageSink<ThreadToMain>;
 
-  constructor(init: { action: string; requestId: string | undefined; log: ThreadLogger; port: MessagePort; link: MainLink }) {
+  constructor(init: { action: string; requestId: string | undefined; log: ThreadLogger; port: MessageSink<ThreadToMain>; link: MainLink }) {
     super(init.log, init.link);
     this.action = init.action;
     this.requestId = init.requestId;

@@ -1,15 +1,19 @@
-import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
+import { randomUUID } from 'node:crypto';
+import { BroadcastChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type Piscina from 'piscina';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
-import type { PooledTask, ThreadToMain } from '../../shared/protocol';
+import { POOL_CHANNEL_KEY, type MainToThread, type PoolEnvelope, type PooledTask, type ThreadToMain } from '../../shared/protocol';
 import type { Logger } from '../logger';
 import { PortClient } from '../state/store';
 import { serveWorkerMessage, type WorkerServices } from '../worker-messages';
 
 /** The pool's worker module, beside the thread entry in the built package. */
 const POOL_WORKER = join(__dirname, '..', '..', 'thread', 'pool-worker.js');
+
+/** How often running calls are checked against their timeouts (a timeout fires up to this late). */
+const SWEEP_MS = 25;
 
 /** What one pooled call runs and how long it may take. */
 export interface PooledCall {
@@ -26,16 +30,23 @@ export interface PooledCall {
 }
 
 /**
- * Runs CPU-heavy handlers on a piscina pool so the main event loop stays free. Each call gets
- * its own MessageChannel for progress, logs and shared state. A call past its timeout, or
- * cancelled at shutdown, is aborted: piscina ends that worker and starts another.
+ * Runs CPU-heavy handlers on a piscina pool so the main event loop stays free. Progress, logs
+ * and shared state of every call travel on one BroadcastChannel per pool, tagged with the
+ * call's id. A call past its timeout, or cancelled at shutdown, is aborted: piscina ends that
+ * worker and starts another.
  */
 export class HandlerPool {
   readonly #maxWorkers: number;
   readonly #services: Omit<WorkerServices, 'log'>;
   readonly #logger: Logger;
-  readonly #running = new Set<AbortController>();
+  /** Running or queued calls and when each times out; one sweeper, not a timer per call. */
+  readonly #running = new Map<AbortController, { deadline: number; action: string; timeoutMs: number }>();
+  #sweeper?: NodeJS.Timeout;
+  /** Where each running call's messages go, by call id. */
+  readonly #calls = new Map<number, (message: ThreadToMain) => void>();
+  #nextCall = 1;
   #pool?: Piscina;
+  #channel?: BroadcastChannel;
 
   constructor(maxWorkers: number, services: Omit<WorkerServices, 'log'>, logger: Logger) {
     this.#maxWorkers = maxWorkers;
@@ -50,52 +61,44 @@ export class HandlerPool {
 
   async run(call: PooledCall): Promise<unknown> {
     const pool = this.#ensurePool();
-    const { port1, port2 } = new MessageChannel();
-    const services: WorkerServices = { ...this.#services, log: call.log };
-    const client = new PortClient((message) => {
-      try {
-        port1.postMessage(message);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-    const onMessage = (message: ThreadToMain): void => {
-      if (serveWorkerMessage(message, client, services)) return;
+    const channel = this.#channel as BroadcastChannel;
+    const id = this.#nextCall++;
+    // made on the call's first message: most small handlers send none
+    let client: PortClient | undefined;
+    this.#calls.set(id, (message) => {
+      client ??= new PortClient((reply) => {
+        try {
+          channel.postMessage({ call: id, message: reply } satisfies PoolEnvelope<MainToThread>);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      if (serveWorkerMessage(message, client, { ...this.#services, log: call.log })) return;
       if (message.type === 'progress') call.onProgress(message.payload);
-    };
-    port1.on('message', onMessage);
+    });
     const abort = new AbortController();
-    this.#running.add(abort);
-    const timer = setTimeout(
-      () =>
-        abort.abort(
-          new DaebusError(
-            ErrorCodes.TIMEOUT,
-            `Pooled action "${call.action}" ran past its timeout of ${call.timeoutMs} ms; its worker was stopped.`,
-          ),
-        ),
-      call.timeoutMs,
-    );
+    this.#running.set(abort, { deadline: Date.now() + call.timeoutMs, action: call.action, timeoutMs: call.timeoutMs });
+    this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_MS).unref();
     const task: PooledTask = {
       specifier: call.specifier,
       exportName: call.exportName,
       action: call.action,
       requestId: call.requestId,
       payload: call.payload,
-      port: port2,
+      call: id,
     };
     try {
-      return await pool.run(task, { transferList: [port2], signal: abort.signal });
+      return await pool.run(task, { signal: abort.signal });
     } catch (err) {
       throw describeFailure(call.action, abort.signal, err);
     } finally {
-      clearTimeout(timer);
       this.#running.delete(abort);
-      for (let left = receiveMessageOnPort(port1); left !== undefined; left = receiveMessageOnPort(port1))
-        onMessage(left.message as ThreadToMain);
-      client.release();
-      port1.close();
+      if (this.#running.size === 0) this.#stopSweeper();
+      // the call's last updates are queued already: deliver them before the reply goes out
+      this.#drain();
+      this.#calls.delete(id);
+      client?.release();
     }
   }
 
@@ -106,17 +109,55 @@ export class HandlerPool {
 
   /** Abort every running or queued call: each gets an error reply (shutdown after the grace period). */
   cancelAll(reason: string): void {
-    for (const abort of this.#running) abort.abort(new DaebusError(ErrorCodes.STOPPED, reason));
+    for (const abort of this.#running.keys()) abort.abort(new DaebusError(ErrorCodes.STOPPED, reason));
   }
 
   async close(): Promise<void> {
+    this.#stopSweeper();
     const pool = this.#pool;
     this.#pool = undefined;
     if (pool) await pool.destroy();
+    this.#channel?.close();
+    this.#channel = undefined;
+  }
+
+  #sweep(): void {
+    const now = Date.now();
+    for (const [abort, { deadline, action, timeoutMs }] of this.#running) {
+      if (now >= deadline && !abort.signal.aborted) {
+        abort.abort(
+          new DaebusError(ErrorCodes.TIMEOUT, `Pooled action "${action}" ran past its timeout of ${timeoutMs} ms; its worker was stopped.`),
+        );
+      }
+    }
+  }
+
+  #stopSweeper(): void {
+    clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
+  }
+
+  #route(envelope: PoolEnvelope<ThreadToMain>): void {
+    this.#calls.get(envelope.call)?.(envelope.message);
+  }
+
+  #drain(): void {
+    const channel = this.#channel;
+    if (!channel) return;
+    // Node reads a BroadcastChannel like a port here; its typings only name MessagePort
+    const port = channel as unknown as MessagePort;
+    for (let left = receiveMessageOnPort(port); left !== undefined; left = receiveMessageOnPort(port)) {
+      this.#route(left.message as PoolEnvelope<ThreadToMain>);
+    }
   }
 
   #ensurePool(): Piscina {
     if (!this.#pool) {
+      const name = `daebus-pool-${randomUUID()}`;
+      const channel = new BroadcastChannel(name);
+      channel.unref();
+      channel.onmessage = (event) => this.#route((event as { data: PoolEnvelope<ThreadToMain> }).data);
+      this.#channel = channel;
       // piscina is loaded on first use: a service without pooled work never starts the pool
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { Piscina: PiscinaPool } = require('piscina') as typeof import('piscina');
@@ -126,6 +167,7 @@ export class HandlerPool {
         maxThreads: this.#maxWorkers,
         minThreads: Math.min(this.#maxWorkers, Math.max(1, Math.floor(availableParallelism() / 2))),
         idleTimeout: 30_000,
+        workerData: { [POOL_CHANNEL_KEY]: name },
       });
       // with no listener, a pool 'error' event would end the process
       pool.on('error', (err: unknown) => this.#logger.error(`The handler pool reported an error: ${toPlainError(err).message}`));

@@ -10,7 +10,7 @@ const CONNECT_TIMEOUT_MS = 5_000;
 
 /**
  * Publish/subscribe over Redis with ioredis: one connection subscribes, one publishes (a
- * subscribed connection can do nothing else). ioredis reconnects on its own and re-subscribes
+ * subscribed connection can do nothing else); both get the given options as they are. ioredis reconnects on its own and re-subscribes
  * every channel once (`autoResubscribe`); this class never subscribes a channel twice, so a
  * reconnect cannot double the handling of a message.
  */
@@ -32,10 +32,11 @@ export class RedisTransport implements Transport {
       maxRetriesPerRequest: 20,
     };
     const RedisClient = loadIoredis();
-    const make = (extra: RedisOptions): Redis =>
-      typeof config === 'string' ? new RedisClient(config, { ...base, ...extra }) : new RedisClient({ ...base, ...config, ...extra });
-    this.#subscriber = make({});
-    this.#publisher = make({ enableAutoPipelining: true });
+    // the user's options win over the defaults above (enableAutoPipelining, for one: off by
+    // default, since it defers each publish to the next turn and so costs latency)
+    const make = (): Redis => (typeof config === 'string' ? new RedisClient(config, base) : new RedisClient({ ...base, ...config }));
+    this.#subscriber = make();
+    this.#publisher = make();
     this.description = describe(this.#publisher);
     for (const connection of [this.#subscriber, this.#publisher]) {
       // ioredis logs unhandled 'error' events itself; keep the last one for a clear message instead
