@@ -75,14 +75,24 @@ export class Dispatcher {
   }
 
   async #run(handler: ActionHandler, request: ActionRequest): Promise<void> {
-    const logger = this.#logger.child({ action: request.action, ...(request.requestId ? { request_id: request.requestId } : {}) });
+    // the request's child logger costs a few µs: made only when something logs
+    let child: Logger | undefined;
+    const logger = (): Logger =>
+      (child ??= this.#logger.child({ action: request.action, ...(request.requestId ? { request_id: request.requestId } : {}) }));
     const response = new ActionResponse({
       requestId: request.requestId,
       channel: request.replyTo,
       publish: (channel, message) => this.#transport.publish(channel, message),
       logger,
     });
-    const context: ActionContext = { request, response, logger, broadcast: this.#broadcast };
+    const context: ActionContext = {
+      request,
+      response,
+      get logger() {
+        return logger();
+      },
+      broadcast: this.#broadcast,
+    };
     try {
       await runInContext(context, async () => {
         try {
@@ -90,14 +100,14 @@ export class Dispatcher {
           if (!response.finalSent) await response.success(value === undefined ? {} : value);
         } catch (err) {
           const plain = toPlainError(err);
-          logger.warn(`Action "${request.action}" failed: ${plain.message}`, { error: plain });
+          logger().warn(`Action "${request.action}" failed: ${plain.message}`, { error: plain });
           if (!response.finalSent)
             await response.error(err instanceof DaebusError || plain.code ? err : new DaebusError(ErrorCodes.HANDLER_ERROR, plain.message));
         }
       });
     } catch (err) {
       // publishing the reply failed (transport down): nothing more can be sent for this request
-      logger.error(`Could not reply to action "${request.action}": ${toPlainError(err).message}`);
+      logger().error(`Could not reply to action "${request.action}": ${toPlainError(err).message}`);
     }
   }
 

@@ -16,14 +16,15 @@ export class ActionResponse {
   readonly #requestId: string | undefined;
   readonly #channel: string | undefined;
   readonly #publish: (channel: string, message: string) => Promise<number>;
-  readonly #logger: Logger;
+  readonly #logger: () => Logger;
   #finalSent = false;
 
   constructor(init: {
     requestId: string | undefined;
     channel: string | undefined;
     publish: (channel: string, message: string) => Promise<number>;
-    logger: Logger;
+    /** The request's logger, made on first use. */
+    logger: () => Logger;
   }) {
     this.#requestId = init.requestId;
     this.#channel = init.channel;
@@ -62,7 +63,9 @@ export class ActionResponse {
 
   async #emit(response: Omit<WireResponse, 'requestId'>): Promise<void> {
     if (this.#finalSent) {
-      this.#logger.warn('A reply was sent after the final one; it was dropped. Send updates with { final: false } before the final reply.');
+      this.#logger().warn(
+        'A reply was sent after the final one; it was dropped. Send updates with { final: false } before the final reply.',
+      );
       return;
     }
     if (response.final) this.#finalSent = true;
@@ -75,7 +78,7 @@ export class ActionResponse {
         ErrorCodes.BAD_RESPONSE,
         `The reply cannot be encoded as JSON (${toPlainError(err).message}); reply with plain JSON data.`,
       );
-      this.#logger.warn(error.message);
+      this.#logger().warn(error.message);
       message = encodeResponse({
         status: 'error',
         payload: { error: error.message, code: error.code },
