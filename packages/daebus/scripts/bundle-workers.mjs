@@ -1,18 +1,23 @@
-// Bundles each worker entry (a supervised thread's, the pool's) into one file, replacing what tsc
-// emitted for it. A worker then loads one module instead of a dozen: that took a thread's start
-// from about 1.3x a raw `new Worker` to about 1.0x here (BENCHMARKS.md).
+// Bundles each worker entry (a supervised thread's, the pool's) and the `daebus/thread` entry
+// into one file each, replacing what tsc emitted for them, plus ES module twins of the thread
+// entry and of `daebus/thread`. A worker then loads one module instead of a dozen, and a thread
+// written as an ES module stays in the ES module loader from its entry to `daebus/thread`
+// (BENCHMARKS.md has the start times). The copies share state only through registered symbols
+// (thread brand, current context, DaebusError's instanceof), which is what they are for.
 import { build } from 'esbuild';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-await build({
-  entryPoints: [join(root, 'src/thread/worker-entry.ts'), join(root, 'src/thread/pool-worker.ts')],
-  outdir: join(root, 'dist/thread'),
+const common = {
   bundle: true,
   platform: 'node',
-  format: 'cjs',
   target: 'node20',
   sourcemap: true,
   logLevel: 'warning',
-});
+  outdir: join(root, 'dist/thread'),
+};
+const entry = (name) => join(root, 'src/thread', `${name}.ts`);
+
+await build({ ...common, format: 'cjs', entryPoints: [entry('worker-entry'), entry('pool-worker'), entry('index')] });
+await build({ ...common, format: 'esm', outExtension: { '.js': '.mjs' }, entryPoints: [entry('worker-entry'), entry('index')] });

@@ -5,7 +5,7 @@ import { BOOT_KEY, type MainToThread, type ThreadBoot, type ThreadEntrySpec, typ
 import type { ResolvedThreadOptions } from './options';
 import { PortClient } from './state/store';
 import { serveWorkerMessage, type WorkerServices } from './worker-messages';
-import { WORKER_ENTRY } from './worker-path';
+import { workerEntry } from './worker-path';
 
 /** What one run of a thread needs from its runner; `log` is the thread's logger. */
 export interface IncarnationHost extends WorkerServices {
@@ -55,7 +55,7 @@ export class Incarnation {
       restarts,
     };
     try {
-      this.#worker = new Worker(WORKER_ENTRY, {
+      this.#worker = new Worker(workerEntry(entry.kind), {
         workerData: { [BOOT_KEY]: boot },
         transferList: [port2],
         ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),

@@ -1,7 +1,12 @@
 import { join } from 'node:path';
+import type { ThreadEntrySpec } from '../shared/protocol';
 
 /**
- * The one place the main side finds the thread side's worker entry: the built
- * `dist/thread/worker-entry.js`, beside this file's `dist/main/`.
+ * The one place the main side finds the thread side's worker entries, beside this file's
+ * `dist/main/`. A thread given as a module starts from the ES module entry, so an ES module
+ * thread never crosses from the CommonJS loader to the ES one; an inline thread starts from the
+ * CommonJS entry, the quickest to load.
  */
-export const WORKER_ENTRY = join(__dirname, '..', 'thread', 'worker-entry.js');
+export function workerEntry(kind: ThreadEntrySpec['kind']): string {
+  return join(__dirname, '..', 'thread', kind === 'module' ? 'worker-entry.mjs' : 'worker-entry.js');
+}
