@@ -39,10 +39,6 @@ export class ServiceBus {
     });
   }
 
-  get inflight(): number {
-    return this.#dispatcher.inflight;
-  }
-
   /** Connect and subscribe: the service channel, then every listener channel. */
   async start(): Promise<void> {
     await this.transport.connect();

@@ -25,10 +25,6 @@ export class Supervisor {
     };
   }
 
-  get started(): boolean {
-    return this.#started;
-  }
-
   has(name: string): boolean {
     return this.#runners.has(name);
   }

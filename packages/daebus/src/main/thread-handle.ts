@@ -1,3 +1,4 @@
+import { DaebusError, ErrorCodes } from '../shared/errors';
 import type { ThreadSnapshot, ThreadStopResult } from './thread-types';
 
 interface HandleHost {
@@ -29,6 +30,9 @@ export class ThreadHandle {
    * `timeoutMs` (default 5 000), or with the handler's error.
    */
   async request<R = unknown>(type: string, payload?: unknown, options: { timeoutMs?: number } = {}): Promise<R> {
+    if (options.timeoutMs !== undefined && !(typeof options.timeoutMs === 'number' && options.timeoutMs > 0)) {
+      throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `request("${type}", payload, { timeoutMs }): timeoutMs must be a number > 0.`);
+    }
     return (await this.#messenger.request(type, payload, options.timeoutMs)) as R;
   }
 

@@ -1,7 +1,7 @@
 import { DaebusError, ErrorCodes, toPlainError, type PlainError } from '../shared/errors';
 import type { ThreadEntrySpec } from '../shared/protocol';
 import { restartDelay } from './backoff';
-import { classifyExit, shouldRestart, type ExitReason } from './exit';
+import { classifyExit, shouldRestart } from './exit';
 import { Incarnation, type IncarnationHost } from './incarnation';
 import type { Logger } from './logger';
 import type { StateStore } from './state/store';
@@ -337,5 +337,3 @@ export class ThreadRunner {
     this.#state = state;
   }
 }
-
-export type { ExitReason };

@@ -36,11 +36,6 @@ export class Dispatcher {
     this.#broadcast = init.broadcast;
   }
 
-  /** Handlers running now. */
-  get inflight(): number {
-    return this.#inflight.size;
-  }
-
   /** Take one raw message from the service channel. */
   readonly receive = (raw: string): void => {
     const decoded = decodeRequest(raw, this.#maxBytes);
