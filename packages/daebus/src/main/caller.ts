@@ -68,7 +68,9 @@ export class DaebusCaller {
           }),
         );
       }, timeoutMs);
-      this.#pending.set(requestId, { resolve, reject, timer, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+      const pending: Pending = { resolve, reject, timer };
+      if (options.onProgress) pending.onProgress = options.onProgress;
+      this.#pending.set(requestId, pending);
     });
     // The reply can come (or time out) before publish() resolves: mark it handled now, the
     // caller gets it through the returned promise either way.

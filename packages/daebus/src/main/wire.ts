@@ -94,22 +94,28 @@ export function decodeRequest(raw: string, maxBytes: number): DecodedRequest {
   const replyTo = typeof fields.reply_to === 'string' && fields.reply_to.length > 0 ? fields.reply_to : undefined;
   const requestId = typeof fields.request_id === 'string' ? fields.request_id : undefined;
   const service = typeof fields.service === 'string' && fields.service.length > 0 ? fields.service : undefined;
-  const where = { ...optional('replyTo', replyChannel(replyTo, service)), ...optional('requestId', requestId) };
+  // where an error reply goes; built only on the error paths below
+  const where = (): { replyTo?: string; requestId?: string } => ({
+    ...optional('replyTo', replyChannel(replyTo, service)),
+    ...optional('requestId', requestId),
+  });
 
   if (typeof fields.action !== 'string' || fields.action.length === 0) {
     const what =
       fields.action === undefined
         ? 'has no "action"'
         : `has an "action" that is not a non-empty string (${preview(JSON.stringify(fields.action))})`;
-    return { ok: false, ...where, error: bad(`The request ${what}; name the action to run.`) };
+    return { ok: false, ...where(), error: bad(`The request ${what}; name the action to run.`) };
   }
   const action = fields.action;
   const payload = readPayload(fields);
-  if (payload instanceof DaebusError) return { ok: false, ...where, action, error: payload };
-  return {
-    ok: true,
-    request: { action, payload, ...optional('replyTo', replyTo), ...optional('requestId', requestId), ...optional('service', service) },
-  };
+  if (payload instanceof DaebusError) return { ok: false, ...where(), action, error: payload };
+  // the hot path: one object, no spreads
+  const request: WireRequest = { action, payload };
+  if (replyTo !== undefined) request.replyTo = replyTo;
+  if (requestId !== undefined) request.requestId = requestId;
+  if (service !== undefined) request.service = service;
+  return { ok: true, request };
 }
 
 function readPayload(fields: Record<string, unknown>): Record<string, unknown> | DaebusError {
@@ -148,13 +154,10 @@ export function decodeResponse(raw: string): WireResponse | undefined {
   const fields = message as Record<string, unknown>;
   const status = fields.status;
   if (status !== 'success' && status !== 'error' && status !== 'progress') return undefined;
-  return {
-    status,
-    payload: fields.payload,
-    ...optional('requestId', typeof fields.request_id === 'string' ? fields.request_id : undefined),
-    // a missing `final` counts as true; Python's progress messages carry `final: false`
-    final: fields.final !== false,
-  };
+  const response: WireResponse = { status, payload: fields.payload, final: fields.final !== false };
+  // a missing `final` counts as true; Python's progress messages carry `final: false`
+  if (typeof fields.request_id === 'string') response.requestId = fields.request_id;
+  return response;
 }
 
 /** Best effort: the reply address of a message too large to parse whole. */

@@ -72,7 +72,8 @@ export class ActionResponse {
     if (this.#channel === undefined) return;
     let message: string;
     try {
-      message = encodeResponse({ ...response, requestId: this.#requestId });
+      (response as WireResponse).requestId = this.#requestId;
+      message = encodeResponse(response as WireResponse);
     } catch (err) {
       const error = new DaebusError(
         ErrorCodes.BAD_RESPONSE,
