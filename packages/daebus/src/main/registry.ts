@@ -133,7 +133,7 @@ export class Registry {
       action,
       requestId: context?.request.requestId,
       payload,
-      log: context?.logger ?? this.#host.logger,
+      log: () => context?.logger ?? this.#host.logger,
       onProgress: (update) => void context?.response.send(update, { final: false }),
     });
   }

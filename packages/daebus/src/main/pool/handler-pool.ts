@@ -25,8 +25,8 @@ export interface PooledCall {
   timeoutMs: number;
   /** Streamed updates from the handler, in order. */
   onProgress: (payload: unknown) => void;
-  /** The request's logger. */
-  log: Logger;
+  /** The request's logger, asked for only when the handler logs. */
+  log: () => Logger;
 }
 
 /**
@@ -74,7 +74,7 @@ export class HandlerPool {
           return false;
         }
       });
-      if (serveWorkerMessage(message, client, { ...this.#services, log: call.log })) return;
+      if (serveWorkerMessage(message, client, { ...this.#services, log: call.log() })) return;
       if (message.type === 'progress') call.onProgress(message.payload);
     });
     const abort = new AbortController();
