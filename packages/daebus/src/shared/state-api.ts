@@ -71,8 +71,9 @@ export class SharedMap<V = unknown> {
     await this.#call({ op: 'clear' });
   }
 
+  // `op` is a fresh literal of the caller's: completed in place, no copy on this hot path
   #call(op: MapOp): Promise<unknown> {
-    return this.#exec({ kind: 'map', name: this.name, ...op });
+    return this.#exec(Object.assign(op, { kind: 'map' as const, name: this.name }));
   }
 }
 
@@ -142,7 +143,7 @@ export class SharedQueue<T = unknown> {
   }
 
   #call(op: QueueOp): Promise<unknown> {
-    return this.#exec({ kind: 'queue', name: this.name, ...op });
+    return this.#exec(Object.assign(op, { kind: 'queue' as const, name: this.name }));
   }
 }
 
@@ -176,7 +177,8 @@ export class SharedList<T = unknown> {
   }
 
   #call(op: ListOp): Promise<unknown> {
-    return this.#exec({ kind: 'list', name: this.name, ...(this.max === undefined ? {} : { max: this.max }), ...op });
+    const call = Object.assign(op, { kind: 'list' as const, name: this.name });
+    return this.#exec(this.max === undefined ? call : Object.assign(call, { max: this.max }));
   }
 }
 
