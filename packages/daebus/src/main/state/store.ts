@@ -54,7 +54,7 @@ export class StateStore {
   /** Create a structure now (so a list's `max` holds from the start); checks the kind and `max`. */
   ensure(kind: StructureKind, name: string, max?: number): void {
     if (kind === 'list') this.#apply({ kind, name, op: 'size', ...(max === undefined ? {} : { max }) });
-    else this.#get(name, kind, () => (kind === 'map' ? new Map<string, unknown>() : new QueueCore(name)));
+    else this.#get(name, kind);
   }
 
   /** Apply a call made on the main side; values are copied in and out, as a thread would see them. */
@@ -118,7 +118,7 @@ export class StateStore {
   #apply(call: StateCall): unknown {
     switch (call.kind) {
       case 'map': {
-        const map = this.#get(call.name, 'map', () => new Map<string, unknown>()) as Map<string, unknown>;
+        const map = this.#get(call.name, 'map') as Map<string, unknown>;
         switch (call.op) {
           case 'get':
             return map.get(call.key);
@@ -180,7 +180,7 @@ export class StateStore {
         break;
       }
       case 'list': {
-        const list = this.#get(call.name, 'list', () => new ListCore(call.name, call.max ?? DEFAULT_LIST_MAX)) as ListCore;
+        const list = this.#get(call.name, 'list', call.max) as ListCore;
         if (call.max !== undefined && call.max !== list.max) {
           throw new DaebusError(
             ErrorCodes.INVALID_OPTION,
@@ -205,10 +205,11 @@ export class StateStore {
   }
 
   #queue(name: string): QueueCore {
-    return this.#get(name, 'queue', () => new QueueCore(name)) as QueueCore;
+    return this.#get(name, 'queue') as QueueCore;
   }
 
-  #get(name: string, kind: StructureKind, create: () => Structure): Structure {
+  /** The structure `name`, created on first use (`max` only for a new list). No allocation when it exists: every operation passes here. */
+  #get(name: string, kind: StructureKind, max?: number): Structure {
     const found = this.#structures.get(name);
     if (found) {
       if (found.kind !== kind) {
@@ -219,7 +220,8 @@ export class StateStore {
       }
       return found.value;
     }
-    const value = create();
+    const value =
+      kind === 'map' ? new Map<string, unknown>() : kind === 'queue' ? new QueueCore(name) : new ListCore(name, max ?? DEFAULT_LIST_MAX);
     this.#structures.set(name, { kind, value });
     return value;
   }
