@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'packages/daebus/test/fixtures/syntax-error.mjs'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'packages/daebus/test/support/fixtures/syntax-error.mjs'] },
   js.configs.recommended,
   {
     files: ['**/*.{js,mjs,cjs}'],
@@ -41,7 +41,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['packages/daebus/test/fixtures/**', 'packages/bench/**'],
+    files: ['packages/daebus/test/support/fixtures/**', 'packages/bench/**'],
     rules: { 'no-empty': 'off', 'no-unused-vars': 'off' },
   },
 );

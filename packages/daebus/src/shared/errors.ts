@@ -27,6 +27,10 @@ export const ErrorCodes = {
   NOT_IN_THREAD: 'NOT_IN_THREAD',
   /** The service was stopped while the operation was pending. */
   STOPPED: 'STOPPED',
+  /** The service is stopping: the operation (a start, a registration that starts something) was refused. */
+  SERVICE_STOPPING: 'SERVICE_STOPPING',
+  /** The operation does not fit the service's state (started twice under another name, used before start). */
+  INVALID_STATE: 'INVALID_STATE',
   /** An operation did not complete in time. */
   TIMEOUT: 'TIMEOUT',
   /** An argument of an operation is not valid (a key that is not a string, increment of a non-number, ...). */

@@ -1,4 +1,5 @@
-import type { MainLink, MessageHandler } from './link';
+import type { MessageHandler, ThreadInbox } from './inbox';
+import type { MainLink } from './link';
 import type { ThreadLogger } from './log';
 import { createRunning, sleep, sleepSync } from './running';
 import { WorkerContext } from './worker-context';
@@ -23,6 +24,7 @@ export class ThreadContext extends WorkerContext {
   readonly signal: AbortSignal;
 
   readonly #flags: Int32Array;
+  readonly #inbox: ThreadInbox;
 
   constructor(init: {
     name: string;
@@ -32,12 +34,14 @@ export class ThreadContext extends WorkerContext {
     flags: Int32Array;
     signal: AbortSignal;
     link: MainLink;
+    inbox: ThreadInbox;
   }) {
     super(init.log, init.link);
     this.name = init.name;
     this.workerData = init.workerData;
     this.restarts = init.restarts;
     this.#flags = init.flags;
+    this.#inbox = init.inbox;
     this.running = createRunning(init.flags);
     this.signal = init.signal;
   }
@@ -48,11 +52,11 @@ export class ThreadContext extends WorkerContext {
    * awaits: a thread that never yields (a synchronous CPU loop) cannot answer.
    */
   on(type: string, handler: MessageHandler): void {
-    this.link.on(type, handler);
+    this.#inbox.on(type, handler);
   }
 
   off(type: string): void {
-    this.link.off(type);
+    this.#inbox.off(type);
   }
 
   /**

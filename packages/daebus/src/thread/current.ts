@@ -1,21 +1,23 @@
-import type { ThreadContext } from './context';
 import type { ThreadLogger } from './log';
 
 /**
- * The running thread's context, reachable from any module of the worker. Kept on `globalThis`
- * under a registered symbol so that two copies of the library in one worker still agree.
+ * The logger of what runs in this worker now (the thread, or the pooled call), for
+ * `directLogger` in any module of the worker. Kept on `globalThis` under a registered symbol so
+ * that two copies of the library in one worker still agree.
  */
 const CURRENT = Symbol.for('daebus.thread.current');
 
 interface Current {
-  context: ThreadContext;
   log: ThreadLogger;
 }
 
 type WithCurrent = typeof globalThis & { [CURRENT]?: Current };
 
-export function setCurrent(current: Current): void {
+/** Set what runs now; returns what ran before, to put back when it ends. */
+export function setCurrent(current: Current | undefined): Current | undefined {
+  const before = (globalThis as WithCurrent)[CURRENT];
   (globalThis as WithCurrent)[CURRENT] = current;
+  return before;
 }
 
 export function getCurrent(): Current | undefined {

@@ -1,3 +1,4 @@
+import { checker } from '../shared/validate';
 import type { PooledContext } from './pooled-context';
 
 /** A CPU-heavy action handler that runs on the pool: its return value (or throw) is the reply. */
@@ -16,7 +17,7 @@ export interface PooledHandlerDefinition {
  * A plain exported function works too; `defineHandler` adds the types.
  */
 export function defineHandler(fn: PooledHandler): PooledHandlerDefinition {
-  if (typeof fn !== 'function') throw new TypeError('defineHandler(fn): fn must be a function (payload, ctx) => result');
+  checker('defineHandler(fn)', 'INVALID_ARGUMENT').fn('fn', fn);
   return { [HANDLER_BRAND]: true, fn };
 }
 

@@ -1,3 +1,4 @@
+import { checker } from '../shared/validate';
 import type { ThreadContext } from './context';
 
 /** The function a thread runs: loop while `running()` is true; return (or resolve) to finish. */
@@ -16,9 +17,7 @@ export interface ThreadDefinition {
  * `export default defineThread(async (running, t) => { while (running()) { ... } })`.
  */
 export function defineThread(fn: ThreadFunction): ThreadDefinition {
-  if (typeof fn !== 'function') {
-    throw new TypeError('defineThread(fn): fn must be a function (running, t) => { ... }');
-  }
+  checker('defineThread(fn)', 'INVALID_ARGUMENT').fn('fn', fn);
   return { [THREAD_BRAND]: true, fn };
 }
 

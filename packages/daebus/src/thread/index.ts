@@ -5,6 +5,6 @@ export { defineHandler, type PooledHandler, type PooledHandlerDefinition } from 
 export { PooledContext } from './pooled-context';
 export { directLogger } from './direct-logger';
 export type { ThreadLogger } from './log';
-export type { MessageHandler } from './link';
+export type { MessageHandler } from './inbox';
 export { SharedMap, SharedQueue, SharedList } from '../shared/state-api';
 export { DaebusError, ErrorCodes, type ErrorCode } from '../shared/errors';

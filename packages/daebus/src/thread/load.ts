@@ -1,5 +1,5 @@
 import { DaebusError, ErrorCodes } from '../shared/errors';
-import type { ThreadEntrySpec } from '../shared/protocol';
+import type { ThreadEntrySpec } from '../shared/protocol/thread';
 import { isThreadDefinition, type ThreadFunction } from './define';
 
 /** Load the function a thread runs, from its module or its inline source. */

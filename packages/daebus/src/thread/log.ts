@@ -1,4 +1,5 @@
-import type { LogLevel, MessageSink, ThreadToMain } from '../shared/protocol';
+import { safeJson } from '../shared/json';
+import type { CoreToMain, LogLevel, MessageSink } from '../shared/protocol/core';
 
 /** Logging inside a thread: records cross the framework port to the main side's winston logger. */
 export interface ThreadLogger {
@@ -28,20 +29,20 @@ export function createLogger(sink: Sink): ThreadLogger {
 }
 
 /** A sink that posts records on the framework port; values that cannot be cloned are sent as text. */
-export function portSink(port: MessageSink<ThreadToMain>): Sink {
+export function portSink(port: MessageSink<CoreToMain>): Sink {
   return (level, message, meta) => {
-    const record: ThreadToMain = meta === undefined ? { type: 'log', level, message } : { type: 'log', level, message, meta };
+    const record: CoreToMain = meta === undefined ? { type: 'log', level, message } : { type: 'log', level, message, meta };
     try {
       port.postMessage(record);
     } catch {
-      port.postMessage({ type: 'log', level, message, meta: { meta: safeString(meta) } } satisfies ThreadToMain);
+      port.postMessage({ type: 'log', level, message, meta: { meta: safeJson(meta) } } satisfies CoreToMain);
     }
   };
 }
 
 /** Where `directLogger` writes when used outside a daebus thread (no winston on this side). */
 export const consoleSink: Sink = (level, message, meta) => {
-  const line = meta === undefined ? message : `${message} ${safeString(meta)}`;
+  const line = meta === undefined ? message : `${message} ${safeJson(meta)}`;
   if (level === 'error') console.error(line);
   else if (level === 'warn') console.warn(line);
   else console.log(line);
@@ -52,12 +53,4 @@ function normalizeMeta(meta: unknown): Record<string, unknown> | undefined {
   if (meta instanceof Error) return { error: { name: meta.name, message: meta.message, stack: meta.stack } };
   if (meta !== null && typeof meta === 'object' && !Array.isArray(meta)) return meta as Record<string, unknown>;
   return { meta };
-}
-
-function safeString(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
 }

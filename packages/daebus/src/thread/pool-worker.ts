@@ -1,20 +1,15 @@
 // The module every piscina worker of the pool loads. It never fails to load: the user's handler
 // module is imported per task, inside the task, so a broken module fails that task alone (a
 // piscina worker whose own module fails to load stops the pool from replacing workers).
-import { DaebusError, ErrorCodes } from '../shared/errors';
 import { BroadcastChannel, workerData } from 'node:worker_threads';
-import {
-  POOL_CHANNEL_KEY,
-  type MainToThread,
-  type MessageSink,
-  type PoolEnvelope,
-  type PooledTask,
-  type ThreadToMain,
-} from '../shared/protocol';
+import { DaebusError, ErrorCodes } from '../shared/errors';
+import type { MessageSink } from '../shared/protocol/core';
+import { POOL_CHANNEL_KEY, type MainToPooled, type PoolEnvelope, type PooledTask, type PooledToMain } from '../shared/protocol/pool';
 import { pickHandler, type PooledHandler } from './define-handler';
 import { MainLink } from './link';
 import { createLogger, portSink } from './log';
 import { PooledContext } from './pooled-context';
+import { setCurrent } from './current';
 
 const handlers = new Map<string, Promise<PooledHandler>>();
 
@@ -59,19 +54,21 @@ const channel = new BroadcastChannel((workerData as Record<string, string>)[POOL
 channel.unref();
 const links = new Map<number, MainLink>();
 channel.onmessage = (event) => {
-  const { call, message } = (event as { data: PoolEnvelope<MainToThread> }).data;
-  if (message.type !== 'stop') links.get(call)?.receive(message);
+  const { call, message } = (event as { data: PoolEnvelope<MainToPooled> }).data;
+  links.get(call)?.receive(message);
 };
 
 /** One pooled call: run the handler; its value or throw goes back through piscina. */
 export default async function runPooledTask(task: PooledTask): Promise<unknown> {
   const { call } = task;
-  const port: MessageSink<ThreadToMain> = {
-    postMessage: (message) => channel.postMessage({ call, message } satisfies PoolEnvelope<ThreadToMain>),
+  const port: MessageSink<PooledToMain> = {
+    postMessage: (message) => channel.postMessage({ call, message } satisfies PoolEnvelope<PooledToMain>),
   };
   const log = createLogger(portSink(port));
-  const link = new MainLink(port, log);
+  const link = new MainLink(port);
   links.set(call, link);
+  // one call at a time per pool worker: directLogger in the handler's modules writes as this call
+  const before = setCurrent({ log });
   try {
     const handler = await handlerFor(task.specifier, task.exportName);
     return await handler(task.payload, new PooledContext({ action: task.action, requestId: task.requestId, log, port, link }));
@@ -79,5 +76,6 @@ export default async function runPooledTask(task: PooledTask): Promise<unknown> 
     // what the call sent is already queued for the main side, which reads it all before it
     // replies, so no update comes after the final reply
     links.delete(call);
+    setCurrent(before);
   }
 }

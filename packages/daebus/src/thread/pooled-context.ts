@@ -1,4 +1,5 @@
-import type { MessageSink, ThreadToMain } from '../shared/protocol';
+import type { MessageSink } from '../shared/protocol/core';
+import type { PooledToMain } from '../shared/protocol/pool';
 import type { MainLink } from './link';
 import type { ThreadLogger } from './log';
 import { WorkerContext } from './worker-context';
@@ -7,9 +8,9 @@ import { WorkerContext } from './worker-context';
 export class PooledContext extends WorkerContext {
   readonly action: string;
   readonly requestId: string | undefined;
-  readonly #port: MessageSink<ThreadToMain>;
+  readonly #port: MessageSink<PooledToMain>;
 
-  constructor(init: { action: string; requestId: string | undefined; log: ThreadLogger; port: MessageSink<ThreadToMain>; link: MainLink }) {
+  constructor(init: { action: string; requestId: string | undefined; log: ThreadLogger; port: MessageSink<PooledToMain>; link: MainLink }) {
     super(init.log, init.link);
     this.action = init.action;
     this.requestId = init.requestId;
@@ -18,7 +19,7 @@ export class PooledContext extends WorkerContext {
 
   /** Stream an update to the caller before the final reply (the handler's return value). */
   send(data: unknown): void {
-    this.#port.postMessage({ type: 'progress', payload: data ?? {} } satisfies ThreadToMain);
+    this.#port.postMessage({ type: 'progress', payload: data ?? {} });
   }
 
   /** Stream a progress update as Python Daebus does: `progress_percentage` added to the payload. */

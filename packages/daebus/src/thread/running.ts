@@ -1,11 +1,12 @@
 import { RUN, RUN_SLOT } from '../shared/flags';
+import { checker } from '../shared/validate';
 
 /**
  * `running()` for one flag buffer.
  *
  * A plain read of the Int32Array, not `Atomics.load`: in a tight CPU-bound loop the atomic load
  * cost 9-13 ns per call here (the loop ran at about 0.14x its bare speed) while the plain read
- * cost nothing measurable (1.00x; see BENCHMARKS.md). The language lets an engine keep a
+ * cost nothing measurable (1.00x in the running() benchmark). The language lets an engine keep a
  * non-atomic read out of a loop; V8 re-reads typed-array elements on every call, the test suite
  * checks that a loop calling only `running()` sees the stop, and the supervisor's terminate
  * after `shutdownTimeoutMs` is the guaranteed backstop. The sleeps below wait with `Atomics`,
@@ -25,28 +26,30 @@ export function sleepSync(flags: Int32Array, ms: number): boolean {
 /**
  * Wait up to `ms` without blocking the event loop, resolving early when a stop is requested.
  * Resolves true while still running. `Atomics.waitAsync` alone does not keep a worker alive, so a
- * timer of the same length is held (ref'd) until the wait settles.
+ * ref'd timer is held until the wait settles.
  */
 export async function sleep(flags: Int32Array, ms: number): Promise<boolean> {
   const timeout = normalizeMs(ms);
   if (timeout > 0 && Atomics.load(flags, RUN_SLOT) === RUN) {
     const wait = Atomics.waitAsync(flags, RUN_SLOT, RUN, timeout);
     if (wait.async) {
-      const keepAlive = setTimeout(noop, timeout + 1);
+      // an interval, not a timeout of the same length: a timer past 2^31-1 ms (or Infinity) fires at once
+      const keepAlive = setInterval(noop, 1 << 30);
       try {
         await wait.value;
       } finally {
-        clearTimeout(keepAlive);
+        clearInterval(keepAlive);
       }
     }
   }
   return Atomics.load(flags, RUN_SLOT) === RUN;
 }
 
+const check = checker('t.sleep(ms)', 'INVALID_ARGUMENT');
+
+/** A sleep of 0 or less returns at once; Infinity sleeps until the stop. */
 function normalizeMs(ms: number): number {
-  if (typeof ms !== 'number' || Number.isNaN(ms)) {
-    throw new TypeError(`sleep(ms): ms must be a number of milliseconds, got ${String(ms)}`);
-  }
+  if (typeof ms !== 'number' || Number.isNaN(ms)) check.fail('ms', 'a number of milliseconds', ms);
   return ms <= 0 ? 0 : ms;
 }
 

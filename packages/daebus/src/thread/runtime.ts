@@ -1,11 +1,12 @@
 import { workerData } from 'node:worker_threads';
 import { DaebusError, ErrorCodes } from '../shared/errors';
-import { BOOT_KEY, type MainToThread, type ThreadBoot, type ThreadToMain } from '../shared/protocol';
 import { RUN, RUN_SLOT } from '../shared/flags';
+import { BOOT_KEY, type MainToThread, type ThreadBoot, type ThreadToMain } from '../shared/protocol/thread';
 import { ThreadContext } from './context';
 import { setCurrent } from './current';
-import { explainInlineError, loadThreadFunction } from './load';
+import { ThreadInbox } from './inbox';
 import { MainLink } from './link';
+import { explainInlineError, loadThreadFunction } from './load';
 import { createLogger, portSink } from './log';
 
 /**
@@ -23,16 +24,38 @@ export async function runThread(): Promise<void> {
   const stop = new AbortController();
 
   const log = createLogger(portSink(port));
-  const link = new MainLink(port, log);
+  const link = new MainLink(port);
+  const inbox = new ThreadInbox(port, log);
   // The listener also keeps the worker alive while the thread function awaits something that
   // holds no handle of its own.
   port.on('message', (message: MainToThread) => {
-    if (message.type === 'stop') stop.abort();
-    else link.receive(message);
+    switch (message.type) {
+      case 'stop':
+        stop.abort();
+        return;
+      case 'result':
+        link.receive(message);
+        return;
+      case 'request':
+        void inbox.answer(message.id, message.name, message.payload);
+        return;
+      case 'post':
+        void inbox.post(message.name, message.payload);
+        return;
+    }
   });
 
-  const context = new ThreadContext({ name, workerData: boot.workerData, restarts: boot.restarts, log, flags, signal: stop.signal, link });
-  setCurrent({ context, log });
+  const context = new ThreadContext({
+    name,
+    workerData: boot.workerData,
+    restarts: boot.restarts,
+    log,
+    flags,
+    signal: stop.signal,
+    link,
+    inbox,
+  });
+  setCurrent({ log });
 
   const fn = await loadThreadFunction(name, boot.entry);
   if (Atomics.load(flags, RUN_SLOT) === RUN) {

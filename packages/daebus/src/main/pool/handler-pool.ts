@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { BroadcastChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { BroadcastChannel, type MessagePort } from 'node:worker_threads';
 import type Piscina from 'piscina';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
-import { POOL_CHANNEL_KEY, type MainToThread, type PoolEnvelope, type PooledTask, type ThreadToMain } from '../../shared/protocol';
-import type { Logger } from '../logger';
-import { PortClient } from '../state/store';
-import { serveWorkerMessage, type WorkerServices } from '../worker-messages';
-
-/** The pool's worker module, beside the thread entry in the built package. */
-const POOL_WORKER = join(__dirname, '..', '..', 'thread', 'pool-worker.js');
+import { isCoreMessage } from '../../shared/protocol/core';
+import { POOL_CHANNEL_KEY, type MainToPooled, type PoolEnvelope, type PooledTask, type PooledToMain } from '../../shared/protocol/pool';
+import type { Logger } from '../support/logger';
+import { WorkerConnection, type WorkerServices } from '../workers/connection';
+import { drainPort } from '../workers/drain';
+import { poolWorkerEntry } from '../workers/worker-path';
 
 /** How often running calls are checked against their timeouts (a timeout fires up to this late). */
 const SWEEP_MS = 25;
@@ -37,26 +35,21 @@ export interface PooledCall {
  */
 export class HandlerPool {
   readonly #maxWorkers: number;
-  readonly #services: Omit<WorkerServices, 'log'>;
+  readonly #services: WorkerServices;
   readonly #logger: Logger;
   /** Running or queued calls and when each times out; one sweeper, not a timer per call. */
   readonly #running = new Map<AbortController, { deadline: number; action: string; timeoutMs: number }>();
   #sweeper?: NodeJS.Timeout;
   /** Where each running call's messages go, by call id. */
-  readonly #calls = new Map<number, (message: ThreadToMain) => void>();
+  readonly #calls = new Map<number, (message: PooledToMain) => void>();
   #nextCall = 1;
   #pool?: Piscina;
   #channel?: BroadcastChannel;
 
-  constructor(maxWorkers: number, services: Omit<WorkerServices, 'log'>, logger: Logger) {
+  constructor(maxWorkers: number, services: WorkerServices, logger: Logger) {
     this.#maxWorkers = maxWorkers;
     this.#services = services;
     this.#logger = logger;
-  }
-
-  /** Calls running or queued now. */
-  get active(): number {
-    return this.#running.size;
   }
 
   async run(call: PooledCall): Promise<unknown> {
@@ -64,18 +57,25 @@ export class HandlerPool {
     const channel = this.#channel as BroadcastChannel;
     const id = this.#nextCall++;
     // made on the call's first message: most small handlers send none
-    let client: PortClient | undefined;
+    let connection: WorkerConnection | undefined;
     this.#calls.set(id, (message) => {
-      client ??= new PortClient((reply) => {
-        try {
-          channel.postMessage({ call: id, message: reply } satisfies PoolEnvelope<MainToThread>);
-          return true;
-        } catch {
-          return false;
-        }
-      });
-      if (serveWorkerMessage(message, client, { ...this.#services, log: call.log() })) return;
-      if (message.type === 'progress') call.onProgress(message.payload);
+      if (!isCoreMessage(message)) {
+        call.onProgress(message.payload);
+        return;
+      }
+      connection ??= new WorkerConnection(
+        (reply) => {
+          try {
+            channel.postMessage({ call: id, message: reply } satisfies PoolEnvelope<MainToPooled>);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        this.#services,
+        call.log,
+      );
+      connection.serve(message);
     });
     const abort = new AbortController();
     this.#running.set(abort, { deadline: Date.now() + call.timeoutMs, action: call.action, timeoutMs: call.timeoutMs });
@@ -98,7 +98,7 @@ export class HandlerPool {
       // the call's last updates are queued already: deliver them before the reply goes out
       this.#drain();
       this.#calls.delete(id);
-      client?.release();
+      connection?.release();
     }
   }
 
@@ -137,18 +137,13 @@ export class HandlerPool {
     this.#sweeper = undefined;
   }
 
-  #route(envelope: PoolEnvelope<ThreadToMain>): void {
+  #route(envelope: PoolEnvelope<PooledToMain>): void {
     this.#calls.get(envelope.call)?.(envelope.message);
   }
 
   #drain(): void {
-    const channel = this.#channel;
-    if (!channel) return;
     // Node reads a BroadcastChannel like a port here; its typings only name MessagePort
-    const port = channel as unknown as MessagePort;
-    for (let left = receiveMessageOnPort(port); left !== undefined; left = receiveMessageOnPort(port)) {
-      this.#route(left.message as PoolEnvelope<ThreadToMain>);
-    }
+    if (this.#channel) drainPort<PoolEnvelope<PooledToMain>>(this.#channel as unknown as MessagePort, (envelope) => this.#route(envelope));
   }
 
   #ensurePool(): Piscina {
@@ -156,14 +151,14 @@ export class HandlerPool {
       const name = `daebus-pool-${randomUUID()}`;
       const channel = new BroadcastChannel(name);
       channel.unref();
-      channel.onmessage = (event) => this.#route((event as { data: PoolEnvelope<ThreadToMain> }).data);
+      channel.onmessage = (event) => this.#route((event as { data: PoolEnvelope<PooledToMain> }).data);
       this.#channel = channel;
       // piscina is loaded on first use: a service without pooled work never starts the pool
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { Piscina: PiscinaPool } = require('piscina') as typeof import('piscina');
       // minThreads workers stay up; more start under load and end after idleTimeout
       const pool = new PiscinaPool({
-        filename: POOL_WORKER,
+        filename: poolWorkerEntry(),
         maxThreads: this.#maxWorkers,
         minThreads: Math.min(this.#maxWorkers, Math.max(1, Math.floor(availableParallelism() / 2))),
         idleTimeout: 30_000,

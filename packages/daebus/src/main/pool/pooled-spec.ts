@@ -1,5 +1,5 @@
-import { DaebusError, ErrorCodes } from '../../shared/errors';
-import { moduleSpecifier } from '../entry';
+import { checker } from '../../shared/validate';
+import { moduleSpecifier } from '../workers/module-path';
 
 /**
  * A handler that runs on the piscina pool instead of the main thread: `app.action(name,
@@ -28,27 +28,10 @@ export function isPooledSpec(value: unknown): value is PooledSpec {
 }
 
 export function resolvePooledSpec(where: string, spec: PooledSpec): ResolvedPooledSpec {
-  for (const key of Object.keys(spec)) {
-    if (!['module', 'export', 'timeoutMs'].includes(key)) {
-      throw new DaebusError(
-        ErrorCodes.INVALID_OPTION,
-        `${where}: unknown option "${key}" (a pooled handler takes module, export, timeoutMs).`,
-      );
-    }
-  }
-  if (!(spec.module instanceof URL) && (typeof spec.module !== 'string' || spec.module.length === 0)) {
-    throw new DaebusError(ErrorCodes.INVALID_OPTION, `${where}: module must be a path or file URL of built JavaScript.`);
-  }
-  const exportName = spec.export ?? 'default';
-  if (typeof exportName !== 'string' || exportName.length === 0) {
-    throw new DaebusError(ErrorCodes.INVALID_OPTION, `${where}: export must be the name of an exported function.`);
-  }
-  const timeoutMs = spec.timeoutMs ?? DEFAULT_POOLED_TIMEOUT_MS;
-  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
-    throw new DaebusError(
-      ErrorCodes.INVALID_OPTION,
-      `${where}: timeoutMs must be a finite number of milliseconds > 0 (got ${String(timeoutMs)}).`,
-    );
-  }
+  const check = checker(where);
+  check.knownKeys('the pooled handler', spec, ['module', 'export', 'timeoutMs']);
+  if (!(spec.module instanceof URL)) check.name('module', spec.module);
+  const exportName = check.name('export', spec.export ?? 'default');
+  const timeoutMs = check.timeout('timeoutMs', spec.timeoutMs ?? DEFAULT_POOLED_TIMEOUT_MS);
   return { specifier: moduleSpecifier(where, spec.module), exportName, timeoutMs };
 }

@@ -1,14 +1,20 @@
 import { DaebusError, ErrorCodes } from '../../shared/errors';
+import { MAX_TIMEOUT_MS } from '../../shared/validate';
 
-/** Who waits on a queue: a live thread run, or the main side itself (no owner). */
-export interface QueueOwner {
-  readonly alive: boolean;
+// a wait longer than the longest timer (or Infinity) has no timer: it ends with an item or a cancel
+
+/** Who waits for an item: a worker's `get` over its connection, or a main-side `get`. */
+export interface QueueReceiver {
+  /** False once the receiver is gone: it is skipped. */
+  alive(): boolean;
+  /** Hand the item over; false when the receiver could not take it, and the item stays queued. */
+  deliver(item: unknown): boolean;
+  /** The wait ended with no item (its timeout, or a cancel). */
+  timedOut(): void;
 }
 
 interface Waiter {
-  owner?: QueueOwner;
-  /** Hand the item over; false when the receiver is gone, and the item stays queued. */
-  deliver: (item: unknown) => boolean;
+  receiver: QueueReceiver;
   timer?: NodeJS.Timeout;
 }
 
@@ -46,28 +52,28 @@ export class QueueCore {
   }
 
   /**
-   * Deliver the oldest item now, or wait up to `timeoutMs`; `onTimeout` runs if none came.
-   * Returns a function that cancels the wait (used when the waiter stops).
+   * Deliver the oldest item now, or wait up to `timeoutMs` for one (Infinity: no limit). Returns
+   * a function that cancels the wait (the receiver's `timedOut` runs then).
    */
-  take(timeoutMs: number, deliver: (item: unknown) => boolean, onTimeout: () => void, owner?: QueueOwner): () => void {
+  take(timeoutMs: number, receiver: QueueReceiver): () => void {
     if (this.size > 0) {
-      if (deliver(this.#items[this.#head])) this.#shift();
+      if (receiver.deliver(this.#items[this.#head])) this.#shift();
       return noop;
     }
     if (timeoutMs <= 0) {
-      onTimeout();
+      receiver.timedOut();
       return noop;
     }
-    const waiter: Waiter = { deliver, ...(owner ? { owner } : {}) };
-    if (Number.isFinite(timeoutMs)) {
+    const waiter: Waiter = { receiver };
+    if (timeoutMs <= MAX_TIMEOUT_MS) {
       waiter.timer = setTimeout(() => {
         this.#removeWaiter(waiter);
-        onTimeout();
+        receiver.timedOut();
       }, timeoutMs);
     }
     this.#waiters.push(waiter);
     return () => {
-      if (this.#removeWaiter(waiter)) onTimeout();
+      if (this.#removeWaiter(waiter)) receiver.timedOut();
     };
   }
 
@@ -93,7 +99,7 @@ export class QueueCore {
     if (this.#unfinished === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
       const joiner: { resolve: (done: boolean) => void; timer?: NodeJS.Timeout } = { resolve };
-      if (Number.isFinite(timeoutMs)) {
+      if (timeoutMs <= MAX_TIMEOUT_MS) {
         joiner.timer = setTimeout(() => {
           this.#joiners = this.#joiners.filter((j) => j !== joiner);
           resolve(false);
@@ -111,8 +117,8 @@ export class QueueCore {
     while (this.#waiters.length > 0) {
       const waiter = this.#waiters.shift() as Waiter;
       clearTimeout(waiter.timer);
-      if (waiter.owner && !waiter.owner.alive) continue;
-      if (waiter.deliver(item)) return true;
+      if (!waiter.receiver.alive()) continue;
+      if (waiter.receiver.deliver(item)) return true;
     }
     return false;
   }

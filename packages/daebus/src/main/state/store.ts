@@ -1,46 +1,10 @@
-import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
-import type { MainToThread } from '../../shared/protocol';
+import { cloneOrThrow } from '../../shared/cloneable';
+import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { DEFAULT_LIST_MAX, type StateCall, type StructureKind } from '../../shared/state-ops';
 import { ListCore } from './list-core';
-import { QueueCore, type QueueOwner } from './queue-core';
+import { QueueCore, type QueueReceiver } from './queue-core';
 
-/** A worker run that reaches the store over its port. */
-export class PortClient implements QueueOwner {
-  alive = true;
-  /** The worker was asked to stop: its queue gets no longer wait. */
-  stopping = false;
-  /** Queue items sent to the worker and not yet acknowledged, by call id. */
-  readonly inflight = new Map<number, { queue: QueueCore; item: unknown }>();
-  /** Cancels the worker's pending queue waits. */
-  readonly #waits = new Set<() => void>();
-
-  constructor(readonly post: (message: MainToThread) => boolean) {}
-
-  addWait(cancel: () => void): () => void {
-    this.#waits.add(cancel);
-    return () => this.#waits.delete(cancel);
-  }
-
-  /** The worker was asked to stop: its waits end now with "no item", and later gets do not wait. */
-  stopWaiting(): void {
-    this.stopping = true;
-    for (const cancel of [...this.#waits]) cancel();
-    this.#waits.clear();
-  }
-
-  /** The worker is gone: what it was sent but never confirmed goes back to the front of its queue. */
-  release(): void {
-    this.alive = false;
-    this.stopWaiting();
-    const pending = [...this.inflight.values()].reverse();
-    this.inflight.clear();
-    for (const { queue, item } of pending) queue.requeueFront(item);
-  }
-
-  ack(id: number): void {
-    this.inflight.delete(id);
-  }
-}
+export type { QueueReceiver } from './queue-core';
 
 type Structure = Map<string, unknown> | QueueCore | ListCore;
 
@@ -53,7 +17,7 @@ export class StateStore {
 
   /** Create a structure now (so a list's `max` holds from the start); checks the kind and `max`. */
   ensure(kind: StructureKind, name: string, max?: number): void {
-    if (kind === 'list') this.#apply({ kind, name, op: 'size', ...(max === undefined ? {} : { max }) });
+    if (kind === 'list') this.apply({ kind, name, op: 'size', ...(max === undefined ? {} : { max }) });
     else this.#get(name, kind);
   }
 
@@ -61,61 +25,38 @@ export class StateStore {
   async execLocal(call: StateCall): Promise<unknown> {
     const copied = copyIn(call);
     if (copied.kind === 'queue' && copied.op === 'get') {
-      const queue = this.#queue(copied.name);
+      const { name, timeoutMs } = copied;
       return new Promise((resolve) => {
-        queue.take(
-          copied.timeoutMs,
-          (item) => {
+        this.take(name, timeoutMs, {
+          alive: () => true,
+          deliver: (item) => {
             resolve(item);
             return true;
           },
-          () => resolve(undefined),
-        );
+          timedOut: () => resolve(undefined),
+        });
       });
     }
-    if (copied.kind === 'queue' && copied.op === 'join') return this.#queue(copied.name).join(copied.timeoutMs);
-    return structuredClone(this.#apply(copied));
+    if (copied.kind === 'queue' && copied.op === 'join') return this.join(copied.name, copied.timeoutMs);
+    return structuredClone(this.apply(copied));
   }
 
-  /** Apply a call that came over a port, and post its outcome back with the same id. */
-  serve(id: number, call: StateCall, client: PortClient): void {
-    try {
-      if (call.kind === 'queue' && call.op === 'get') {
-        this.#serveGet(id, call.name, call.timeoutMs, client);
-      } else if (call.kind === 'queue' && call.op === 'join') {
-        void this.#queue(call.name)
-          .join(call.timeoutMs)
-          .then((value) => client.post({ type: 'state-result', id, ok: true, value }));
-      } else {
-        client.post({ type: 'state-result', id, ok: true, value: this.#apply(call) });
-      }
-    } catch (err) {
-      client.post({ type: 'state-result', id, ok: false, error: toPlainError(err) });
-    }
+  /** Hand the oldest item of queue `name` to `receiver`, now or when one is put (see QueueCore.take). */
+  take(name: string, timeoutMs: number, receiver: QueueReceiver): () => void {
+    return this.#queue(name).take(timeoutMs, receiver);
   }
 
-  #serveGet(id: number, name: string, timeoutMs: number, client: PortClient): void {
-    const queue = this.#queue(name);
-    let remove: () => void = () => undefined;
-    const cancel = queue.take(
-      client.stopping ? 0 : timeoutMs,
-      (item) => {
-        if (!client.alive) return false;
-        if (!client.post({ type: 'state-result', id, ok: true, value: item, ack: true })) return false;
-        client.inflight.set(id, { queue, item });
-        remove();
-        return true;
-      },
-      () => {
-        remove();
-        client.post({ type: 'state-result', id, ok: true, value: undefined });
-      },
-      client,
-    );
-    remove = client.addWait(cancel);
+  join(name: string, timeoutMs: number): Promise<boolean> {
+    return this.#queue(name).join(timeoutMs);
   }
 
-  #apply(call: StateCall): unknown {
+  /** Put back an item whose receiver died before it confirmed it: it is next again. */
+  requeueFront(name: string, item: unknown): void {
+    this.#queue(name).requeueFront(item);
+  }
+
+  /** Apply a call that needs no waiting (every call but a queue's get and join); returns its result. */
+  apply(call: StateCall): unknown {
     switch (call.kind) {
       case 'map': {
         const map = this.#get(call.name, 'map') as Map<string, unknown>;
@@ -175,7 +116,7 @@ export class StateStore {
             return queue.snapshot();
           case 'get':
           case 'join':
-            throw new Error('waiting queue operations are served by serve()/execLocal()');
+            throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `queue "${call.name}": ${call.op} waits; it is served by take()/join().`);
         }
         break;
       }
@@ -233,17 +174,10 @@ function fieldOf(item: unknown, key: string): unknown {
 
 /** Copy the values a main-side call stores, so the caller's object and the store never alias. */
 function copyIn(call: StateCall): StateCall {
-  try {
-    if (call.kind === 'map' && call.op === 'set') return { ...call, value: structuredClone(call.value) };
-    if (call.kind === 'map' && call.op === 'merge') return { ...call, entries: structuredClone(call.entries) };
-    if (call.kind === 'queue' && call.op === 'put') return { ...call, item: structuredClone(call.item) };
-    if (call.kind === 'list' && call.op === 'append') return { ...call, item: structuredClone(call.item) };
-  } catch (err) {
-    throw new DaebusError(
-      ErrorCodes.NOT_CLONEABLE,
-      `${call.kind} "${call.name}": the value cannot be shared between threads (${(err as Error).message}). Store plain data.`,
-      { cause: err },
-    );
-  }
+  const what = `${call.kind} "${call.name}"`;
+  if (call.kind === 'map' && call.op === 'set') return { ...call, value: cloneOrThrow(what, call.value) };
+  if (call.kind === 'map' && call.op === 'merge') return { ...call, entries: cloneOrThrow(what, call.entries) };
+  if (call.kind === 'queue' && call.op === 'put') return { ...call, item: cloneOrThrow(what, call.item) };
+  if (call.kind === 'list' && call.op === 'append') return { ...call, item: cloneOrThrow(what, call.item) };
   return call;
 }

@@ -1,6 +1,7 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
-import type { MessageHandler, Transport } from './transport';
+import { settlesWithin } from '../support/timers';
+import type { MessageHandler, Transport, TransportBehaviour } from './transport';
 
 /** A Redis URL (`redis://[:password@]host:port[/db]`, `rediss://` for TLS) or ioredis options (AUTH, TLS, ... pass through). */
 export type RedisConfig = string | RedisOptions;
@@ -21,22 +22,27 @@ export class RedisTransport implements Transport {
   readonly #handlers = new Map<string, Set<MessageHandler>>();
   readonly #disconnectListeners = new Set<(reason: string) => void>();
   #lastError?: Error;
+  #ready?: Promise<void>;
   #connected = false;
   #closed = false;
 
-  constructor(config: RedisConfig) {
+  constructor(config: RedisConfig, behaviour: TransportBehaviour = {}) {
     const base: RedisOptions = {
       lazyConnect: true,
       connectTimeout: CONNECT_TIMEOUT_MS,
       // publishes wait through a short outage instead of failing at once
       maxRetriesPerRequest: 20,
     };
+    // a caller's publish fails at once while disconnected, and is never sent again after a drop
+    const strict: RedisOptions =
+      behaviour.queueWhileDisconnected === false ? { enableOfflineQueue: false, autoResendUnfulfilledCommands: false } : {};
     const RedisClient = loadIoredis();
     // the user's options win over the defaults above (enableAutoPipelining, for one: off by
     // default, since it defers each publish to the next turn and so costs latency)
-    const make = (): Redis => (typeof config === 'string' ? new RedisClient(config, base) : new RedisClient({ ...base, ...config }));
-    this.#subscriber = make();
-    this.#publisher = make();
+    const make = (extra: RedisOptions): Redis =>
+      typeof config === 'string' ? new RedisClient(config, { ...base, ...extra }) : new RedisClient({ ...base, ...config, ...extra });
+    this.#subscriber = make({});
+    this.#publisher = make(strict);
     this.description = describe(this.#publisher);
     for (const connection of [this.#subscriber, this.#publisher]) {
       // ioredis logs unhandled 'error' events itself; keep the last one for a clear message instead
@@ -51,8 +57,12 @@ export class RedisTransport implements Transport {
   }
 
   /** The connection for keys and values (Daebus's `cache`). */
-  get client(): Redis {
+  cache(): Redis {
     return this.#publisher;
+  }
+
+  isConnected(): boolean {
+    return this.#subscriber.status === 'ready' && this.#publisher.status === 'ready';
   }
 
   async connect(): Promise<void> {
@@ -84,7 +94,7 @@ export class RedisTransport implements Transport {
     if (!handlers?.delete(handler) || handlers.size > 0) return;
     this.#handlers.delete(channel);
     // a server that just went away must not hold up a stop: the handler is already gone
-    if (this.#subscriber.status === 'ready') await settleWithin(this.#subscriber.unsubscribe(channel), 1_000);
+    if (this.#subscriber.status === 'ready') await settlesWithin(this.#subscriber.unsubscribe(channel), 1_000);
   }
 
   async publish(channel: string, message: string): Promise<number> {
@@ -101,9 +111,19 @@ export class RedisTransport implements Transport {
     }
   }
 
-  /** Resolves once both connections are ready again (ioredis re-subscribes before it reports ready). */
-  async whenReady(): Promise<void> {
-    await Promise.all([ready(this.#subscriber), ready(this.#publisher)]);
+  /** Resolves once both connections are ready again (ioredis re-subscribes before it reports ready); one wait per outage. */
+  whenReady(): Promise<void> {
+    if (this.isConnected()) return Promise.resolve();
+    this.#ready ??= Promise.all([ready(this.#subscriber), ready(this.#publisher)]).then(
+      () => {
+        this.#ready = undefined;
+      },
+      (err: unknown) => {
+        this.#ready = undefined;
+        throw err;
+      },
+    );
+    return this.#ready;
   }
 
   /** Run `listener` whenever the subscribing connection drops (in-flight replies may be lost then). */
@@ -168,15 +188,8 @@ async function quit(connection: Redis): Promise<void> {
     connection.disconnect();
     return;
   }
-  await settleWithin(connection.quit(), 1_000);
+  await settlesWithin(connection.quit(), 1_000);
   connection.disconnect();
-}
-
-/** Wait for `promise` at most `ms`; its failure is ignored (used on the way out). */
-async function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([promise.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
 }
 
 function describe(connection: Redis): string {

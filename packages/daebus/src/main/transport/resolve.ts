@@ -1,7 +1,7 @@
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { MemoryTransport } from './memory';
 import { RedisTransport, type RedisConfig } from './redis';
-import type { Transport } from './transport';
+import type { Transport, TransportBehaviour } from './transport';
 
 /** `'memory'` (in-process), `'redis'` (see {@link TransportChoice.redis}), or a Transport object. */
 export type TransportOption = 'memory' | 'redis' | Transport;
@@ -16,7 +16,7 @@ export interface TransportChoice {
  * Pick the transport: an explicit `transport` wins; a `redis` option, or else a `REDIS_URL`
  * in the environment, means Redis; otherwise the embedded memory transport.
  */
-export function resolveTransport(choice: TransportChoice = {}): Transport {
+export function resolveTransport(choice: TransportChoice = {}, behaviour: TransportBehaviour = {}): Transport {
   const { transport, redis } = choice;
   if (transport !== undefined && transport !== 'memory' && transport !== 'redis' && !isTransport(transport)) {
     throw new DaebusError(
@@ -31,7 +31,7 @@ export function resolveTransport(choice: TransportChoice = {}): Transport {
   if (transport === 'memory') return new MemoryTransport();
   const url = process.env.REDIS_URL;
   if (transport === 'redis' || redis !== undefined || (url !== undefined && url !== '')) {
-    return new RedisTransport(redis ?? url ?? 'redis://127.0.0.1:6379');
+    return new RedisTransport(redis ?? url ?? 'redis://127.0.0.1:6379', behaviour);
   }
   return new MemoryTransport();
 }

@@ -1,7 +1,9 @@
+import type { Redis } from 'ioredis';
+
 /**
  * What a service and a caller need from a message bus: Redis-style publish/subscribe of text
  * messages on global channels. The memory transport and the Redis transport implement it; the
- * messages are the same JSON text on both (PROTOCOL.md).
+ * messages are the same JSON text on both (the wire format in docs/protocol.md).
  */
 export type MessageHandler = (message: string, channel: string) => void;
 
@@ -22,4 +24,18 @@ export interface Transport {
   onDisconnect?(listener: (reason: string) => void): void;
   /** Resolves when the transport can send and receive (after a reconnect, once re-subscribed). */
   whenReady?(): Promise<void>;
+  /** True while the transport can send and receive now. */
+  isConnected?(): boolean;
+  /** A key/value client on the same server, where the transport has one (Daebus's `cache`). */
+  cache?(): Redis;
+}
+
+/** How a transport made here behaves; callers and services differ. */
+export interface TransportBehaviour {
+  /**
+   * Publish what is sent while disconnected once the connection is back (a service's replies
+   * wait through a short outage), or fail it at once (a caller's requests must not go out late).
+   * Default true.
+   */
+  queueWhileDisconnected?: boolean;
 }

@@ -1,0 +1,96 @@
+import { toPlainError } from '../../shared/errors';
+import { checker } from '../../shared/validate';
+import type { Logger } from '../support/logger';
+
+/** What a background task runs: a function on the main thread (it may be async). */
+export type BackgroundFunction = () => unknown;
+
+/**
+ * A periodic task (`app.background(name, intervalSeconds, fn)`). A run never overlaps the one
+ * before: the next run is timed from the start of the last, and waits for it to finish when it
+ * takes longer than the interval. An error is logged and the schedule goes on.
+ */
+export class BackgroundTask {
+  readonly name: string;
+  readonly #run: BackgroundFunction;
+  readonly #log: Logger;
+  #intervalMs: number;
+  #timer?: NodeJS.Timeout;
+  #current?: Promise<void>;
+  #active = false;
+  #lastStart = 0;
+  /** Completed runs, and the last error (if the last run failed). */
+  runs = 0;
+  lastError?: string;
+
+  constructor(name: string, intervalSeconds: number, run: BackgroundFunction, logger: Logger) {
+    this.name = name;
+    this.#intervalMs = checkInterval(name, intervalSeconds) * 1000;
+    this.#run = run;
+    this.#log = logger.child({ task: name });
+  }
+
+  get intervalSeconds(): number {
+    return this.#intervalMs / 1000;
+  }
+
+  /** Change the interval at run time; the next run is rescheduled from the last start. */
+  set intervalSeconds(seconds: number) {
+    this.#intervalMs = checkInterval(this.name, seconds) * 1000;
+    if (this.#active && !this.#current) this.#schedule();
+  }
+
+  /** True while a run is in progress. */
+  get busy(): boolean {
+    return this.#current !== undefined;
+  }
+
+  start(immediately: boolean): void {
+    if (this.#active) return;
+    this.#active = true;
+    this.#lastStart = immediately ? 0 : Date.now();
+    this.#schedule();
+  }
+
+  /** No more runs; resolves when a run in progress has finished. */
+  async stop(): Promise<void> {
+    this.#active = false;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#current;
+  }
+
+  #schedule(): void {
+    clearTimeout(this.#timer);
+    const wait = Math.max(0, this.#lastStart + this.#intervalMs - Date.now());
+    this.#timer = setTimeout(() => this.#fire(), wait);
+  }
+
+  #fire(): void {
+    this.#timer = undefined;
+    if (!this.#active) return;
+    this.#lastStart = Date.now();
+    this.#current = (async () => {
+      try {
+        await this.#run();
+        this.lastError = undefined;
+      } catch (err) {
+        this.lastError = toPlainError(err).message;
+        this.#log.error(`Background task "${this.name}" failed: ${this.lastError}; it runs again in ${this.intervalSeconds} s`, {
+          error: toPlainError(err),
+        });
+      } finally {
+        this.runs += 1;
+        this.#current = undefined;
+        if (this.#active) this.#schedule();
+      }
+    })();
+  }
+}
+
+export function checkInterval(name: string, seconds: unknown): number {
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
+    checker(`Background task "${name}"`).fail('intervalSeconds', 'a number of seconds > 0', seconds);
+  }
+  return seconds as number;
+}

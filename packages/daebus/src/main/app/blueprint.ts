@@ -1,0 +1,77 @@
+import { checker } from '../../shared/validate';
+import type { PooledSpec } from '../pool/pooled-spec';
+import type { ActionHandler } from '../rpc/dispatcher';
+import type { ListenHandler } from '../rpc/service-bus';
+import type { ThreadEntry } from '../supervisor/entry';
+import type { ThreadOptions } from '../supervisor/thread-options';
+import type { BackgroundFunction } from './background';
+import { NameBook, type NamedKind } from './names';
+
+/** A hook run once the service has started (`app.onStart`). */
+export type StartHook = () => unknown;
+
+export interface BackgroundOptions {
+  /** Run once at start instead of after the first interval. Default false. */
+  immediately?: boolean;
+}
+
+/** One registration, as a blueprint records it and the app applies it. */
+export type Registration =
+  | { kind: 'action'; name: string; handler: ActionHandler | PooledSpec }
+  | { kind: 'listen'; name: string; handler: ListenHandler }
+  | { kind: 'thread'; name: string; entry: ThreadEntry; options?: ThreadOptions }
+  | { kind: 'background'; name: string; intervalSeconds: number; run: BackgroundFunction | PooledSpec; options?: BackgroundOptions }
+  | { kind: 'onStart'; hook: StartHook };
+
+export function isNamed(r: Registration): r is Extract<Registration, { kind: NamedKind }> {
+  return r.kind === 'action' || r.kind === 'thread' || r.kind === 'background';
+}
+
+/**
+ * A group of actions, listeners, threads, background tasks and start hooks, registered on an
+ * app in one go with `app.registerBlueprint(bp)` (Daebus's blueprints). Nothing runs until then;
+ * every registration is checked when the app applies it.
+ */
+export class Blueprint {
+  readonly name: string;
+  readonly #registrations: Registration[] = [];
+  readonly #names = new NameBook();
+  readonly #origin: string;
+
+  constructor(name: string) {
+    this.name = checker('new Blueprint(name)').name('name', name);
+    this.#origin = `blueprint "${name}"`;
+  }
+
+  /** What was registered, in order (read by `app.registerBlueprint`). */
+  get registrations(): readonly Registration[] {
+    return this.#registrations;
+  }
+
+  action(name: string, handler: ActionHandler | PooledSpec): this {
+    return this.#add({ kind: 'action', name, handler });
+  }
+
+  listen(channel: string, handler: ListenHandler): this {
+    return this.#add({ kind: 'listen', name: channel, handler });
+  }
+
+  thread(name: string, entry: ThreadEntry, options?: ThreadOptions): this {
+    return this.#add({ kind: 'thread', name, entry, ...(options ? { options } : {}) });
+  }
+
+  background(name: string, intervalSeconds: number, run: BackgroundFunction | PooledSpec, options?: BackgroundOptions): this {
+    return this.#add({ kind: 'background', name, intervalSeconds, run, ...(options ? { options } : {}) });
+  }
+
+  onStart(hook: StartHook): this {
+    return this.#add({ kind: 'onStart', hook });
+  }
+
+  #add(registration: Registration): this {
+    // a name given twice in one blueprint is refused where it is written
+    if (isNamed(registration)) this.#names.claimAll([registration], this.#origin);
+    this.#registrations.push(registration);
+    return this;
+  }
+}

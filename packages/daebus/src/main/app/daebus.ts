@@ -1,0 +1,243 @@
+import type { Redis } from 'ioredis';
+import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+import { SharedList, SharedMap, SharedQueue, checkListMax, checkStructureName } from '../../shared/state-api';
+import { checker } from '../../shared/validate';
+import type { PooledSpec } from '../pool/pooled-spec';
+import type { ActionHandler } from '../rpc/dispatcher';
+import type { ListenHandler } from '../rpc/service-bus';
+import type { ThreadEntry } from '../supervisor/entry';
+import type { ThreadEvents, ThreadSnapshot, ThreadStopResult } from '../supervisor/events';
+import { ThreadHandle } from '../supervisor/handle';
+import type { ThreadOptions } from '../supervisor/thread-options';
+import { directLogger, type Logger } from '../support/logger';
+import { TypedEmitter } from '../support/typed-emitter';
+import type { BackgroundFunction, BackgroundTask } from './background';
+import type { BackgroundOptions, Blueprint, Registration, StartHook } from './blueprint';
+import { resolveAppOptions, type DaebusOptions } from './options';
+import { runOwningProcess, type RunOptions as ProcessOptions } from './process-owner';
+import { isPooled, Registry, type Prepared } from './registry';
+import { Runtime, type StartOptions } from './runtime';
+
+export type { StartOptions } from './runtime';
+
+export interface RunOptions extends StartOptions, ProcessOptions {}
+
+export interface StopOptions {
+  /** Wait this long for each thread instead of its own `shutdownTimeoutMs`. */
+  timeoutMs?: number;
+}
+
+/**
+ * A Daebus service: register threads, actions, listeners, background tasks, then `run()` it.
+ *
+ * ```ts
+ * const app = new Daebus('my_service');
+ * app.thread('worker', new URL('./worker.js', import.meta.url));
+ * app.action('get_status', () => ({ status: 'healthy' }));
+ * await app.run({ service: 'my_service' });
+ * ```
+ */
+export class Daebus extends TypedEmitter<ThreadEvents> {
+  readonly name: string;
+  readonly logger: Logger;
+  readonly #runtime: Runtime;
+  readonly #registry = new Registry();
+  readonly #handles = new Map<string, ThreadHandle>();
+
+  constructor(name = 'daebus', options: DaebusOptions = {}) {
+    super((event, err) => this.logger.error(`A listener of the "${event}" event threw: ${toPlainError(err).message}`));
+    this.name = checker('new Daebus(name)').name('name', name);
+    const resolved = resolveAppOptions(options);
+    this.logger = resolved.logger ?? directLogger;
+    this.#runtime = new Runtime({ name, options: resolved, logger: this.logger, emit: (event, ...args) => this.emit(event, ...args) });
+  }
+
+  /** The service name given to `run()`/`start()` (the app's name until then). */
+  get service(): string {
+    return this.#runtime.service;
+  }
+
+  /**
+   * Register an action: requests naming it run `handler(payload, context)`, which answers with
+   * `response.send(...)`, or returns a value (sent as success) or throws (sent as an error).
+   * Handlers run concurrently, each with its own `request`/`response`. `{ module, export?,
+   * timeoutMs? }` instead of a function runs a CPU-heavy handler on the piscina pool.
+   */
+  action(name: string, handler: ActionHandler | PooledSpec): this {
+    return this.#register({ kind: 'action', name, handler });
+  }
+
+  /** Run `handler(payload, channel)` for every broadcast on `channel`. */
+  listen(channel: string, handler: ListenHandler): this {
+    return this.#register({ kind: 'listen', name: channel, handler });
+  }
+
+  /**
+   * Run `fn` every `intervalSeconds` while the service runs, never two runs at once; errors are
+   * logged and the schedule goes on. `{ module }` runs it on the pool. Returns the task, whose
+   * `intervalSeconds` can be changed at run time.
+   */
+  background(name: string, intervalSeconds: number, fn: BackgroundFunction | PooledSpec, options?: BackgroundOptions): BackgroundTask {
+    this.#register({ kind: 'background', name, intervalSeconds, run: fn, ...(options ? { options } : {}) });
+    return this.backgroundTask(name);
+  }
+
+  /** A registered background task. */
+  backgroundTask(name: string): BackgroundTask {
+    const found = this.#runtime.tasks.get(name);
+    if (!found) throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `No background task named "${name}" is registered.`);
+    return found.task;
+  }
+
+  /** Run `hook` once the transport is connected and the threads are started; an error is logged with its name. */
+  onStart(hook: StartHook): this {
+    return this.#register({ kind: 'onStart', hook });
+  }
+
+  /** Register everything `blueprint` declares; a name it shares with what is registered already is refused, and nothing of it is registered. */
+  registerBlueprint(blueprint: Blueprint): this {
+    this.#apply(this.#registry.prepare(blueprint.registrations, `blueprint "${blueprint.name}"`));
+    return this;
+  }
+
+  /**
+   * Register a background thread, or get the handle of one registered already.
+   *
+   * `entry` is a module (path or file URL to built JavaScript) whose default export is
+   * `defineThread((running, t) => ...)`, or a self-contained function sent to the worker as source.
+   */
+  thread(name: string): ThreadHandle;
+  thread(name: string, entry: ThreadEntry, options?: ThreadOptions): ThreadHandle;
+  thread(name: string, entry?: ThreadEntry, options?: ThreadOptions): ThreadHandle {
+    if (entry !== undefined) this.#register({ kind: 'thread', name, entry, ...(options ? { options } : {}) });
+    const handle = this.#handles.get(name);
+    if (handle) return handle;
+    this.#runtime.supervisor.get(name); // throws UNKNOWN_THREAD, naming the threads there are
+    throw new DaebusError(ErrorCodes.UNKNOWN_THREAD, `No thread named "${name}" is registered.`);
+  }
+
+  /** A snapshot of every thread's record, by name. */
+  get threads(): Record<string, ThreadSnapshot> {
+    return this.#runtime.supervisor.snapshots();
+  }
+
+  /** Start a stopped, failed, completed or `autoStart: false` thread. Resolves when its function runs. */
+  async startThread(name: string): Promise<ThreadSnapshot> {
+    await this.#runtime.startThread(name);
+    return this.#runtime.supervisor.get(name).snapshot();
+  }
+
+  /** Stop one thread; it is terminated if it has not returned within `timeoutMs` (default: its `shutdownTimeoutMs`). */
+  async stopThread(name: string, timeoutMs?: number): Promise<ThreadStopResult> {
+    return this.thread(name).stop(timeoutMs);
+  }
+
+  /** Publish `payload` (JSON) on `channel` of the running service's transport; resolves with the number of receivers. */
+  broadcast(channel: string, payload: unknown): Promise<number> {
+    return this.#runtime.broadcast(channel, payload);
+  }
+
+  /** The Redis key/value client (Daebus's `cache`): the Redis transport's publishing connection. */
+  get cache(): Redis {
+    return this.#runtime.cache();
+  }
+
+  /** The shared map `name`, reachable from threads as `t.map(name)`. */
+  map<V = unknown>(name: string): SharedMap<V> {
+    const store = this.#runtime.store;
+    store.ensure('map', checkStructureName('app.map', name));
+    return new SharedMap<V>(name, (call) => store.execLocal(call));
+  }
+
+  /** The shared queue `name`, reachable from threads as `t.queue(name)`. */
+  queue<T = unknown>(name: string): SharedQueue<T> {
+    const store = this.#runtime.store;
+    store.ensure('queue', checkStructureName('app.queue', name));
+    return new SharedQueue<T>(name, (call) => store.execLocal(call));
+  }
+
+  /** The shared list `name` keeping its last `max` items (default 1000), reachable as `t.list(name)`. */
+  list<T = unknown>(name: string, options: { max?: number } = {}): SharedList<T> {
+    const store = this.#runtime.store;
+    const max = checkListMax(checkStructureName('app.list', name), options.max);
+    store.ensure('list', name, max);
+    return new SharedList<T>(name, (call) => store.execLocal(call), max);
+  }
+
+  /**
+   * Connect the transport, subscribe the service channel and listeners, start every `autoStart`
+   * thread and the background tasks, then run the start hooks (without signal handling; `run()`
+   * is the usual way in). Starting a started app again does nothing; under another service name
+   * it is refused.
+   */
+  start(options: StartOptions = {}): Promise<void> {
+    return this.#runtime.start(options);
+  }
+
+  /**
+   * Stop everything: take no new requests, give running handlers `drainTimeoutMs` to reply
+   * (then cancel pooled ones with an error reply), stop background tasks and threads (each gets
+   * its `shutdownTimeoutMs`, then is terminated), close the pool and the transport.
+   */
+  stop(options: StopOptions = {}): Promise<void> {
+    return this.#runtime.stop(options.timeoutMs);
+  }
+
+  /**
+   * Run the service until it is stopped (`app.stop()`, SIGINT, SIGTERM, or a failed thread with
+   * `onFailure: 'exit'`). Resolves with the exit code (0 for a clean stop), which is also set as
+   * `process.exitCode`; the process then exits by itself once nothing else keeps it alive.
+   */
+  run(options: RunOptions = {}): Promise<number> {
+    const { handleSignals, exitOnUncaughtError, ...startOptions } = options;
+    const runtime = this.#runtime;
+    return runOwningProcess(
+      {
+        logger: this.logger,
+        get service() {
+          return runtime.service;
+        },
+        start: async () => {
+          await runtime.start(startOptions);
+          this.logger.info(`Service "${runtime.service}" running with ${Object.keys(this.threads).length} thread(s)`);
+        },
+        stop: () => runtime.stop(),
+        forceStop: () => runtime.forceStop(),
+        nextStop: () => runtime.nextStop(),
+      },
+      { ...(handleSignals === undefined ? {} : { handleSignals }), ...(exitOnUncaughtError === undefined ? {} : { exitOnUncaughtError }) },
+    );
+  }
+
+  #register(registration: Registration): this {
+    this.#apply(this.#registry.prepare([registration], 'the app'));
+    return this;
+  }
+
+  /** Put checked registrations in place; what the service needs now starts now. */
+  #apply(prepared: Prepared[]): void {
+    const runtime = this.#runtime;
+    for (const p of prepared) {
+      switch (p.kind) {
+        case 'action':
+          runtime.actions.set(p.name, isPooled(p.run) ? runtime.pooledAction(p.name, p.run) : p.run);
+          break;
+        case 'listen':
+          runtime.addListener(p.name, p.handler);
+          break;
+        case 'thread':
+          this.#handles.set(
+            p.name,
+            new ThreadHandle(runtime.supervisor.register(p.name, p.entry, p.options), () => runtime.startThread(p.name)),
+          );
+          break;
+        case 'background':
+          runtime.addTask(p.name, p.intervalSeconds, p.run, p.immediately);
+          break;
+        case 'onStart':
+          runtime.hooks.push({ name: p.name, hook: p.hook });
+          break;
+      }
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import { availableParallelism } from 'node:os';
+import { checker, withoutUndefined } from '../../shared/validate';
+import type { Logger } from '../support/logger';
+
+/** Options of `new Daebus(name, options)`. */
+export interface DaebusOptions {
+  /** The winston logger every record goes to, threads' included. Default: `directLogger`. */
+  logger?: Logger;
+  /** Source of randomness for restart jitter (tests). Default `Math.random`. */
+  random?: () => number;
+  /** Largest request accepted, in bytes; a larger one gets a PAYLOAD_TOO_LARGE error reply. Default 8 MiB. */
+  maxPayloadBytes?: number;
+  /** On stop, how long running action handlers may take to reply before threads are stopped. Default 10 000 ms. */
+  drainTimeoutMs?: number;
+  /** Workers of the pool that runs pooled actions and tasks (Daebus's `max_workers`). Default: the machine's cores. */
+  maxWorkers?: number;
+}
+
+export type ResolvedAppOptions = Required<Pick<DaebusOptions, 'maxPayloadBytes' | 'drainTimeoutMs' | 'maxWorkers'>> &
+  Pick<DaebusOptions, 'logger' | 'random'>;
+
+/** The app's defaults, in one place (documented in the package README). */
+export const DEFAULT_APP_OPTIONS = Object.freeze({
+  maxPayloadBytes: 8 * 1024 * 1024,
+  drainTimeoutMs: 10_000,
+  maxWorkers: availableParallelism(),
+});
+
+const KNOWN = ['logger', 'random', 'maxPayloadBytes', 'drainTimeoutMs', 'maxWorkers'];
+
+export function resolveAppOptions(options: DaebusOptions): ResolvedAppOptions {
+  const check = checker('new Daebus(name, options)');
+  check.knownKeys('options', check.plainObject('options', options), KNOWN);
+  const o = { ...DEFAULT_APP_OPTIONS, ...withoutUndefined(options) } as ResolvedAppOptions;
+  const logger = o.logger as { log?: unknown; child?: unknown } | null | undefined;
+  if (logger !== undefined && (logger === null || typeof logger.log !== 'function' || typeof logger.child !== 'function')) {
+    check.fail('options.logger', 'a winston logger', o.logger);
+  }
+  if (o.random !== undefined) check.fn('options.random', o.random);
+  check.count('options.maxPayloadBytes', o.maxPayloadBytes, 1);
+  check.duration('options.drainTimeoutMs', o.drainTimeoutMs);
+  check.count('options.maxWorkers', o.maxWorkers, 1);
+  return o;
+}

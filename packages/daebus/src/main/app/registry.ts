@@ -1,0 +1,77 @@
+import { checker } from '../../shared/validate';
+import type { ThreadEntrySpec } from '../../shared/protocol/thread';
+import { isPooledSpec, resolvePooledSpec, type ResolvedPooledSpec } from '../pool/pooled-spec';
+import type { ActionHandler } from '../rpc/dispatcher';
+import type { ListenHandler } from '../rpc/service-bus';
+import { toEntrySpec } from '../supervisor/entry';
+import { resolveThreadOptions, type ResolvedThreadOptions } from '../supervisor/thread-options';
+import { checkInterval, type BackgroundFunction } from './background';
+import { isNamed, type Registration, type StartHook } from './blueprint';
+import { NameBook } from './names';
+
+/** A registration after its checks: what the app applies. */
+export type Prepared =
+  | { kind: 'action'; name: string; run: ActionHandler | ResolvedPooledSpec }
+  | { kind: 'listen'; name: string; handler: ListenHandler }
+  | { kind: 'thread'; name: string; entry: ThreadEntrySpec; options: ResolvedThreadOptions }
+  | { kind: 'background'; name: string; intervalSeconds: number; run: BackgroundFunction | ResolvedPooledSpec; immediately: boolean }
+  | { kind: 'onStart'; name: string; hook: StartHook };
+
+export function isPooled(run: unknown): run is ResolvedPooledSpec {
+  return typeof run === 'object' && run !== null && 'specifier' in run;
+}
+
+/**
+ * The checks of everything registered on an app, and the names taken. A batch (one call, or
+ * one blueprint) is checked whole before anything of it is taken: a refused batch leaves no trace.
+ */
+export class Registry {
+  readonly #names = new NameBook();
+  #hooks = 0;
+
+  prepare(registrations: readonly Registration[], origin: string): Prepared[] {
+    const prepared = registrations.map((r) => this.#check(r));
+    this.#names.claimAll(registrations.filter(isNamed), origin);
+    for (const p of prepared) if (p.kind === 'onStart' && p.name === '') p.name = `hook ${++this.#hooks}`;
+    return prepared;
+  }
+
+  #check(registration: Registration): Prepared {
+    if (registration.kind === 'onStart') {
+      const hook = checker('onStart(hook)').fn('hook', registration.hook);
+      return { kind: 'onStart', name: hook.name, hook };
+    }
+    const what = registration.kind === 'listen' ? 'channel' : 'name';
+    const name = checker(`${registration.kind}(${what})`).name(what, registration.name);
+    switch (registration.kind) {
+      case 'action': {
+        const where = `Action "${name}"`;
+        const { handler } = registration;
+        if (isPooledSpec(handler)) return { kind: 'action', name, run: resolvePooledSpec(where, handler) };
+        if (typeof handler !== 'function')
+          checker(where).fail('handler', 'a function, or { module } for a handler that runs on the pool', handler);
+        return { kind: 'action', name, run: handler };
+      }
+      case 'listen':
+        return { kind: 'listen', name, handler: checker(`listen("${name}")`).fn('handler', registration.handler) };
+      case 'thread':
+        return {
+          kind: 'thread',
+          name,
+          options: resolveThreadOptions(name, registration.options),
+          entry: toEntrySpec(name, registration.entry),
+        };
+      case 'background': {
+        const where = `Background task "${name}"`;
+        const { run } = registration;
+        return {
+          kind: 'background',
+          name,
+          intervalSeconds: checkInterval(name, registration.intervalSeconds),
+          run: isPooledSpec(run) ? resolvePooledSpec(where, run) : checker(where).fn('the task', run),
+          immediately: registration.options?.immediately === true,
+        };
+      }
+    }
+  }
+}

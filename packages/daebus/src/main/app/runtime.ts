@@ -1,0 +1,275 @@
+import type { Redis } from 'ioredis';
+import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+import { checker } from '../../shared/validate';
+import { HandlerPool } from '../pool/handler-pool';
+import type { ResolvedPooledSpec } from '../pool/pooled-spec';
+import { runInScope, type AppScope, type Scope } from '../rpc/context';
+import type { ActionHandler } from '../rpc/dispatcher';
+import { addRunningApp, removeRunningApp } from '../rpc/globals';
+import { ServiceBus, type ListenHandler } from '../rpc/service-bus';
+import { StateStore } from '../state/store';
+import type { ThreadEvents } from '../supervisor/events';
+import { Incarnation } from '../supervisor/incarnation';
+import { Supervisor } from '../supervisor/supervisor';
+import type { Logger } from '../support/logger';
+import { resolveTransport, type TransportChoice } from '../transport/resolve';
+import type { WorkerServices } from '../workers/connection';
+import { BackgroundTask, type BackgroundFunction } from './background';
+import type { StartHook } from './blueprint';
+import type { ResolvedAppOptions } from './options';
+
+/**
+ * Where requests come from: `transport: 'memory' | 'redis' | Transport`, `redis: url | ioredis
+ * options`. Without either, `REDIS_URL` from the environment means Redis; otherwise memory.
+ */
+export interface StartOptions extends TransportChoice {
+  /** The service name (Daebus's `app.run(service=...)`): the channel its actions are requested on. Default: the app's name. */
+  service?: string;
+}
+
+type Phase = 'idle' | 'starting' | 'running' | 'stopping';
+
+/**
+ * What a started app is made of, and the order in which it comes up and goes down: transport,
+ * pool, threads, background tasks, start hooks up; tasks, new requests, running handlers,
+ * threads, pool, transport down. The facade (`Daebus`) fills its tables from registrations.
+ */
+export class Runtime {
+  readonly actions = new Map<string, ActionHandler>();
+  readonly listeners = new Map<string, ListenHandler[]>();
+  readonly tasks = new Map<string, { task: BackgroundTask; immediately: boolean }>();
+  readonly hooks: { name: string; hook: StartHook }[] = [];
+  readonly store = new StateStore();
+  readonly supervisor: Supervisor;
+  /** The app as user code outside handlers reaches it (`broadcast`, `cache` globals). */
+  readonly scope: AppScope;
+  readonly #name: string;
+  readonly #options: ResolvedAppOptions;
+  readonly #logger: Logger;
+  readonly #services: WorkerServices;
+  readonly #userScope: Scope;
+  #service?: string;
+  #phase: Phase = 'idle';
+  #bus?: ServiceBus;
+  #pool?: HandlerPool;
+  #usesPool = false;
+  #stopping?: Promise<void>;
+  #exitCode = 0;
+  #stopWaiters: ((code: number) => void)[] = [];
+
+  constructor(init: {
+    name: string;
+    options: ResolvedAppOptions;
+    logger: Logger;
+    emit<K extends keyof ThreadEvents>(event: K, ...args: ThreadEvents[K]): void;
+  }) {
+    this.#name = init.name;
+    this.#options = init.options;
+    this.#logger = init.logger;
+    const broadcast = (channel: string, payload: unknown): Promise<number> => this.broadcast(channel, payload);
+    this.#services = { store: this.store, broadcast };
+    const service = (): string => this.service;
+    this.scope = {
+      get service() {
+        return service();
+      },
+      broadcast,
+      cache: () => this.cache(),
+    };
+    this.#userScope = { app: this.scope, logger: init.logger };
+    this.supervisor = new Supervisor({
+      logger: init.logger,
+      emit: init.emit,
+      spawn: (spec, events) => new Incarnation(spec, events, this.#services),
+      onFailed: (name) => this.#onThreadFailed(name),
+      ...(init.options.random ? { random: init.options.random } : {}),
+    });
+  }
+
+  get service(): string {
+    return this.#service ?? this.#name;
+  }
+
+  get running(): boolean {
+    return this.#phase === 'running';
+  }
+
+  /** The pool for pooled actions and tasks, made on first use. */
+  pool(): HandlerPool {
+    this.#pool ??= new HandlerPool(this.#options.maxWorkers, this.#services, this.#logger);
+    return this.#pool;
+  }
+
+  /** An action handler that runs `spec` on the pool. */
+  pooledAction(action: string, spec: ResolvedPooledSpec): ActionHandler {
+    this.#usesPool = true;
+    return (payload, context) =>
+      this.pool().run({
+        ...spec,
+        action,
+        requestId: context.request.requestId,
+        payload,
+        log: () => context.logger,
+        onProgress: (update) => void context.response.send(update, { final: false }),
+      });
+  }
+
+  addListener(channel: string, handler: ListenHandler): void {
+    const handlers = this.listeners.get(channel) ?? [];
+    handlers.push(handler);
+    this.listeners.set(channel, handlers);
+    this.#bus
+      ?.subscribeListeners(channel)
+      .catch((err: unknown) => this.#logger.error(`Could not listen on "${channel}": ${toPlainError(err).message}`));
+  }
+
+  addTask(name: string, intervalSeconds: number, run: BackgroundFunction | ResolvedPooledSpec, immediately: boolean): BackgroundTask {
+    let fn: BackgroundFunction;
+    if (typeof run === 'function') {
+      fn = () => runInScope(this.#userScope, run);
+    } else {
+      this.#usesPool = true;
+      fn = () =>
+        this.pool().run({ ...run, action: name, requestId: undefined, payload: {}, log: () => this.#logger, onProgress: () => undefined });
+    }
+    const task = new BackgroundTask(name, intervalSeconds, fn, this.#logger);
+    this.tasks.set(name, { task, immediately });
+    if (this.#phase === 'running') task.start(immediately);
+    return task;
+  }
+
+  /** Publish `payload` (JSON) on `channel` of the started transport; resolves with the number of receivers. */
+  async broadcast(channel: string, payload: unknown): Promise<number> {
+    if (!this.#bus) {
+      throw new DaebusError(
+        ErrorCodes.INVALID_STATE,
+        `Service "${this.service}" is not started: broadcast after app.run() or app.start().`,
+      );
+    }
+    return this.#bus.broadcast(channel, payload);
+  }
+
+  /** The transport's key/value client (Daebus's `cache`), where it offers one. */
+  cache(): Redis {
+    const client = this.#bus?.transport.cache?.();
+    if (!client) {
+      throw new DaebusError(
+        ErrorCodes.INVALID_STATE,
+        `cache needs service "${this.service}" started on the Redis transport (the redis option or REDIS_URL).`,
+      );
+    }
+    return client;
+  }
+
+  /** Start a thread by hand; refused while the service is stopping. */
+  async startThread(name: string): Promise<void> {
+    if (this.#phase === 'stopping') {
+      this.supervisor.get(name);
+      throw new DaebusError(ErrorCodes.SERVICE_STOPPING, `Thread "${name}" was not started: service "${this.service}" is stopping.`);
+    }
+    await this.supervisor.start(name);
+  }
+
+  async start(options: StartOptions): Promise<void> {
+    const service = options.service === undefined ? undefined : checker('start(options)').name('options.service', options.service);
+    if (this.#phase !== 'idle') {
+      if (service !== undefined && service !== this.service) {
+        throw new DaebusError(
+          ErrorCodes.INVALID_STATE,
+          `The app is already ${this.#phase === 'stopping' ? 'stopping' : 'started'} as service "${this.service}"; stop it before starting it as "${service}".`,
+        );
+      }
+      if (this.#phase === 'stopping')
+        throw new DaebusError(ErrorCodes.SERVICE_STOPPING, `Service "${this.service}" is stopping; start it again after stop() resolves.`);
+      return;
+    }
+    if (service !== undefined) this.#service = service;
+    this.#phase = 'starting';
+    this.#exitCode = 0;
+    const bus = new ServiceBus({
+      service: this.service,
+      transport: resolveTransport(options),
+      logger: this.#logger,
+      actions: this.actions,
+      listeners: this.listeners,
+      maxPayloadBytes: this.#options.maxPayloadBytes,
+      app: this.scope,
+    });
+    try {
+      await bus.start();
+    } catch (err) {
+      this.#phase = 'idle';
+      await bus.close().catch(() => undefined);
+      throw err;
+    }
+    this.#bus = bus;
+    this.#phase = 'running';
+    addRunningApp(this.scope);
+    this.#logger.info(`Service "${this.service}" listening on ${bus.transport.description}`);
+    if (this.#usesPool) this.pool().warm();
+    await this.supervisor.startAll();
+    for (const { task, immediately } of this.tasks.values()) task.start(immediately);
+    for (const { name, hook } of this.hooks) {
+      try {
+        await runInScope(this.#userScope, hook);
+      } catch (err) {
+        this.#logger.error(`The start hook "${name}" failed: ${toPlainError(err).message}`, { error: toPlainError(err) });
+      }
+    }
+  }
+
+  /** Stop everything (see `Daebus.stop`); a second call while stopping joins the first. */
+  stop(timeoutMs?: number): Promise<void> {
+    this.#stopping ??= this.#stopAll(timeoutMs).finally(() => {
+      this.#stopping = undefined;
+    });
+    return this.#stopping;
+  }
+
+  /** Resolves with the exit code when the service next finishes stopping. */
+  nextStop(): Promise<number> {
+    return new Promise((resolve) => this.#stopWaiters.push(resolve));
+  }
+
+  /** Terminate every thread now (a second signal); the stop under way then finishes at once. */
+  async forceStop(): Promise<void> {
+    this.#exitCode = 1;
+    await this.supervisor.terminateAll();
+  }
+
+  async #stopAll(timeoutMs: number | undefined): Promise<void> {
+    const bus = this.#bus;
+    this.#phase = 'stopping';
+    await Promise.all([...this.tasks.values()].map(({ task }) => task.stop()));
+    if (bus) {
+      // no new requests; the ones running get the grace period to reply
+      await bus.stopAccepting();
+      const unfinished = await bus.drain(this.#options.drainTimeoutMs);
+      if (unfinished > 0) {
+        this.#logger.warn(`${unfinished} action handler(s) still running after ${this.#options.drainTimeoutMs} ms; cancelling pooled ones`);
+        this.#pool?.cancelAll(`Service "${this.service}" stopped before this pooled action finished.`);
+        await bus.drain(1_000);
+      }
+    }
+    const results = await this.supervisor.stopAll(timeoutMs);
+    await this.#pool?.close();
+    this.#pool = undefined;
+    if (bus) {
+      this.#bus = undefined;
+      removeRunningApp(this.scope);
+      await bus.close().catch((err: unknown) => this.#logger.warn(`Closing the transport failed: ${toPlainError(err).message}`));
+    }
+    this.#phase = 'idle';
+    const terminated = results.filter((r) => r.terminated).map((r) => r.name);
+    if (terminated.length > 0) this.#logger.warn(`Stopped; terminated thread(s) that ignored the stop: ${terminated.join(', ')}`);
+    else this.#logger.info(`Service "${this.service}" stopped; every thread returned`);
+    for (const resolve of this.#stopWaiters.splice(0)) resolve(this.#exitCode);
+  }
+
+  #onThreadFailed(name: string): void {
+    if (this.supervisor.get(name).options.onFailure !== 'exit') return;
+    this.#logger.error(`Thread "${name}" failed and its onFailure is "exit": stopping service "${this.service}" with exit code 1`);
+    this.#exitCode = 1;
+    void this.stop();
+  }
+}

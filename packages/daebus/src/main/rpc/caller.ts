@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+import { PendingCalls } from '../../shared/pending';
+import { checker } from '../../shared/validate';
+import { settlesWithin } from '../support/timers';
+import { resolveTransport, type TransportChoice } from '../transport/resolve';
+import type { Transport } from '../transport/transport';
+import { decodeResponse, encodeRequest, encodeServiceMessage } from './wire';
+
+/** What a caller does with a request made while its transport is disconnected. */
+export type OfflineBehaviour = 'fail' | 'queue';
+
+export interface CallerOptions extends TransportChoice {
+  /** Default time to wait for a final reply, counted from the call. Default 5 000 ms (as Python Daebus). */
+  timeoutMs?: number;
+  /**
+   * While the connection is down: `fail` rejects a request at once with TRANSPORT_ERROR (the
+   * default); `queue` holds it until the connection is back, within its timeout. Either way a
+   * request is sent at most once, and never after it failed or timed out.
+   */
+  offline?: OfflineBehaviour;
+}
+
+export interface RequestOptions {
+  timeoutMs?: number;
+  /** Called with the payload of each streamed (`final: false`) message before the final one. */
+  onProgress?: (payload: unknown) => void;
+}
+
+export const DEFAULT_CALLER_TIMEOUT_MS = 5_000;
+
+/** How often a queued request retries a first connection that failed. */
+const RECONNECT_POLL_MS = 250;
+
+/**
+ * Calls a Daebus service (Python's `DaebusCaller`): requests with replies matched by
+ * `request_id` on one reply channel (`caller:<uuid4>`), shared by all concurrent requests.
+ */
+export class DaebusCaller {
+  readonly service: string;
+  readonly replyChannel = `caller:${randomUUID()}`;
+  readonly #transport: Transport;
+  readonly #timeoutMs: number;
+  readonly #offline: OfflineBehaviour;
+  readonly #pending = new PendingCalls<string, unknown, ((payload: unknown) => void) | undefined>();
+  #ready?: Promise<void>;
+  #closed = false;
+
+  constructor(service: string, options: CallerOptions = {}) {
+    const check = checker('new DaebusCaller(service, options)');
+    this.service = check.name('service', service);
+    this.#timeoutMs = check.timeout('options.timeoutMs', options.timeoutMs ?? DEFAULT_CALLER_TIMEOUT_MS);
+    this.#offline = check.oneOf('options.offline', options.offline ?? 'fail', ['fail', 'queue']);
+    const { timeoutMs: _t, offline: _o, ...choice } = options;
+    // a request the transport could not send now must fail, not go out later from a queue
+    this.#transport = resolveTransport(choice, { queueWhileDisconnected: false });
+    // pub/sub keeps nothing: a reply published while the connection is down is gone
+    this.#transport.onDisconnect?.((reason) =>
+      this.failPending(`${reason} The replies of requests in flight are lost; they may have run. Check before sending them again.`),
+    );
+  }
+
+  /**
+   * Send `action` and resolve with the final reply's payload; reject with REMOTE_ERROR,
+   * TIMEOUT (the timeout counts from this call), NO_SUBSCRIBER or TRANSPORT_ERROR.
+   */
+  async sendRequest(action: string, payload: Record<string, unknown> = {}, options: RequestOptions = {}): Promise<unknown> {
+    const check = checker(`sendRequest("${String(action)}")`, ErrorCodes.INVALID_ARGUMENT);
+    check.name('action', action);
+    check.plainObject('payload', payload);
+    const timeoutMs = check.timeout('options.timeoutMs', options.timeoutMs ?? this.#timeoutMs);
+    if (this.#closed) throw closedError();
+    const deadline = Date.now() + timeoutMs;
+    const requestId = randomUUID();
+    const reply = this.#pending.wait(requestId, options.onProgress, {
+      ms: timeoutMs,
+      error: () =>
+        new DaebusError(ErrorCodes.TIMEOUT, `Service "${this.service}" did not answer "${action}" within ${timeoutMs} ms.`, {
+          details: { requestId },
+        }),
+    });
+    // The reply can come (or time out) before publish() resolves: mark it handled now, the
+    // caller gets it through the returned promise either way.
+    reply.catch(() => undefined);
+    try {
+      await this.#connected(deadline);
+      // timed out (or failed) while waiting for the connection: never sent
+      if (!this.#pending.has(requestId)) return await reply;
+      const message = encodeRequest({ action, payload, replyTo: this.replyChannel, requestId, service: this.service });
+      const receivers = await this.#transport.publish(this.service, message);
+      if (receivers === 0) {
+        this.#pending.reject(
+          requestId,
+          new DaebusError(
+            ErrorCodes.NO_SUBSCRIBER,
+            `No service is listening on channel "${this.service}": is "${this.service}" running on this transport?`,
+          ),
+        );
+      }
+    } catch (err) {
+      this.#pending.reject(
+        requestId,
+        err instanceof DaebusError && err.code === ErrorCodes.TRANSPORT_ERROR
+          ? err
+          : new DaebusError(ErrorCodes.TRANSPORT_ERROR, `Could not send "${action}": ${toPlainError(err).message}`, { cause: err }),
+      );
+    }
+    return reply;
+  }
+
+  /** Broadcast `payload` on `channel`; resolves with the number of receivers. */
+  async sendMessage(channel: string, payload: unknown): Promise<number> {
+    checker('sendMessage(channel, payload)', ErrorCodes.INVALID_ARGUMENT).name('channel', channel);
+    await this.#connected(Date.now() + this.#timeoutMs);
+    return this.#transport.publish(channel, JSON.stringify(payload));
+  }
+
+  /** Fire and forget: the payload's fields with `action` added, on the service channel. Resolves with the number of receivers. */
+  async sendToService(payload: Record<string, unknown>, action?: string): Promise<number> {
+    const check = checker('sendToService(payload, action)', ErrorCodes.INVALID_ARGUMENT);
+    check.plainObject('payload', payload);
+    if (action !== undefined) check.name('action', action);
+    await this.#connected(Date.now() + this.#timeoutMs);
+    return this.#transport.publish(this.service, encodeServiceMessage(payload, action));
+  }
+
+  /** Reject what is still waiting and release the transport. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#pending.rejectAll(() => new DaebusError(ErrorCodes.STOPPED, 'The caller was closed before the reply came.'));
+    await this.#transport.close();
+  }
+
+  /** Fail every request still waiting (the transport lost its connection). */
+  failPending(reason: string): void {
+    this.#pending.rejectAll(() => new DaebusError(ErrorCodes.TRANSPORT_ERROR, reason));
+  }
+
+  /** Connected and subscribed to the reply channel, by `deadline`; how a disconnection is met depends on `offline`. */
+  async #connected(deadline: number): Promise<void> {
+    if (this.#closed) throw closedError();
+    for (;;) {
+      try {
+        await (this.#ready ??= this.#connectOnce());
+        break;
+      } catch (err) {
+        this.#ready = undefined;
+        if (this.#offline === 'fail' || Date.now() + RECONNECT_POLL_MS >= deadline) throw err;
+        await new Promise((resolve) => setTimeout(resolve, RECONNECT_POLL_MS));
+      }
+    }
+    const transport = this.#transport;
+    if (transport.isConnected?.() !== false) return;
+    if (this.#offline === 'fail') {
+      throw new DaebusError(ErrorCodes.TRANSPORT_ERROR, `Not connected to ${transport.description}; the request was not sent.`);
+    }
+    const back = await settlesWithin(transport.whenReady?.() ?? Promise.resolve(), Math.max(0, deadline - Date.now()));
+    if (!back || transport.isConnected?.() === false)
+      throw new DaebusError(ErrorCodes.TRANSPORT_ERROR, `Still not connected to ${transport.description}; the request was not sent.`);
+  }
+
+  async #connectOnce(): Promise<void> {
+    await this.#transport.connect();
+    await this.#transport.subscribe(this.replyChannel, this.#onReply);
+  }
+
+  readonly #onReply = (raw: string): void => {
+    const response = decodeResponse(raw);
+    if (!response?.requestId || !this.#pending.has(response.requestId)) return;
+    if (!response.final && response.status !== 'error') {
+      try {
+        this.#pending.extra(response.requestId)?.(response.payload);
+      } catch {
+        // a progress callback that throws must not lose the request
+      }
+      return;
+    }
+    if (response.status === 'error') {
+      const body = response.payload as { error?: unknown; code?: unknown } | null;
+      const message = typeof body?.error === 'string' ? body.error : JSON.stringify(response.payload);
+      const remoteCode = typeof body?.code === 'string' ? body.code : undefined;
+      this.#pending.reject(
+        response.requestId,
+        new DaebusError(ErrorCodes.REMOTE_ERROR, message, { details: { service: this.service, ...(remoteCode ? { remoteCode } : {}) } }),
+      );
+    } else {
+      this.#pending.resolve(response.requestId, response.payload);
+    }
+  };
+}
+
+function closedError(): DaebusError {
+  return new DaebusError(ErrorCodes.STOPPED, 'This caller is closed; make a new one.');
+}

@@ -1,0 +1,61 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Redis } from 'ioredis';
+import { DaebusError, ErrorCodes } from '../../shared/errors';
+import type { Logger } from '../support/logger';
+import type { ActionRequest } from './request';
+import type { ActionResponse } from './response';
+
+/** What one handler run sees: Daebus's thread-local `request`, `response` and `logger`. */
+export interface ActionContext {
+  request: ActionRequest;
+  response: ActionResponse;
+  /** The app's logger with this request's id attached. */
+  logger: Logger;
+  /** Publish on the service's transport. */
+  broadcast(channel: string, payload: unknown): Promise<number>;
+}
+
+/** The running service that code runs for: what the `broadcast` and `cache` globals use. */
+export interface AppScope {
+  readonly service: string;
+  broadcast(channel: string, payload: unknown): Promise<number>;
+  /** The Redis key/value client; throws when the service does not run on Redis. */
+  cache(): Redis;
+}
+
+/**
+ * What the async context holds while user code runs for an app: an action handler (with its
+ * request), or a listener, background task or start hook (without one).
+ */
+export interface Scope {
+  readonly app: AppScope;
+  readonly logger: Logger;
+  readonly request?: ActionRequest;
+  readonly response?: ActionResponse;
+}
+
+/** An action handler's context as the async context holds it: the public part, and its app. */
+export type HandlerScope = ActionContext & Scope;
+
+const storage = new AsyncLocalStorage<Scope>();
+
+export function runInScope<T>(scope: Scope, fn: () => T): T {
+  return storage.run(scope, fn);
+}
+
+export function currentScope(): Scope | undefined {
+  return storage.getStore();
+}
+
+/** The current action handler's context, or an error that says where `what` can be used. */
+export function requireContext(what: string): HandlerScope {
+  const scope = storage.getStore();
+  if (scope?.request === undefined) {
+    throw new DaebusError(
+      ErrorCodes.NOT_IN_HANDLER,
+      `${what} is only available while an action handler runs (inside app.action(name, handler), including code it awaits). ` +
+        'Outside a handler, pass the data in as arguments; in a thread, use t.log instead of logger.',
+    );
+  }
+  return scope as HandlerScope;
+}

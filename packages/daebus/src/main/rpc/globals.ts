@@ -1,0 +1,91 @@
+/**
+ * Daebus's module-level `request`, `response`, `logger`, `broadcast` and `cache`. Each reads
+ * the async context of the code running now (an action handler, a listener, a background task,
+ * a start hook), so concurrent handlers never see each other's request and two apps in one
+ * process never see each other's transport.
+ */
+import type { Redis } from 'ioredis';
+import { DaebusError, ErrorCodes } from '../../shared/errors';
+import { directLogger, type Logger } from '../support/logger';
+import { currentScope, requireContext, type AppScope } from './context';
+import type { SendOptions } from './response';
+
+export const request = {
+  get payload(): Record<string, unknown> {
+    return requireContext('request.payload').request.payload;
+  },
+  get requestId(): string | undefined {
+    return requireContext('request.requestId').request.requestId;
+  },
+  get replyTo(): string | undefined {
+    return requireContext('request.replyTo').request.replyTo;
+  },
+  get action(): string {
+    return requireContext('request.action').request.action;
+  },
+  get service(): string | undefined {
+    return requireContext('request.service').request.service;
+  },
+};
+
+export const response = {
+  send: (data: unknown, options?: SendOptions): Promise<void> => requireContext('response.send()').response.send(data, options),
+  success: (data: unknown): Promise<void> => requireContext('response.success()').response.success(data),
+  error: (errorOrMessage: unknown): Promise<void> => requireContext('response.error()').response.error(errorOrMessage),
+  progress: (percentage: number, data?: Record<string, unknown>): Promise<void> =>
+    requireContext('response.progress()').response.progress(percentage, data),
+  get finalSent(): boolean {
+    return requireContext('response.finalSent').response.finalSent;
+  },
+};
+
+/** Inside a handler: the app's logger with `request_id` and `action` attached; elsewhere: `directLogger`. */
+export const logger: Logger = new Proxy(directLogger, {
+  get(target, property) {
+    const current = currentScope()?.logger ?? target;
+    const value = Reflect.get(current, property, current) as unknown;
+    return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(current) : value;
+  },
+});
+
+/** Apps started and not stopped, for code that runs outside any app's context. */
+const running = new Set<AppScope>();
+
+export function addRunningApp(app: AppScope): void {
+  running.add(app);
+}
+
+export function removeRunningApp(app: AppScope): void {
+  running.delete(app);
+}
+
+/** The app of the code running now; outside any, the one app running in this process. */
+function appFor(what: string): AppScope {
+  const scoped = currentScope()?.app;
+  if (scoped) return scoped;
+  if (running.size === 1) return running.values().next().value as AppScope;
+  const why =
+    running.size === 0
+      ? 'no service is started in this process: use it after app.run()/app.start()'
+      : `${running.size} services run in this process (${[...running].map((a) => `"${a.service}"`).join(', ')}) and this code runs for none of them: use app.broadcast()/app.cache of the one you mean`;
+  throw new DaebusError(ErrorCodes.INVALID_STATE, `${what}: ${why}.`);
+}
+
+export const broadcast = {
+  /** Publish `payload` (JSON) on `channel`; resolves with the number of receivers. */
+  async send(channel: string, payload: unknown): Promise<number> {
+    return appFor('broadcast.send()').broadcast(channel, payload);
+  },
+};
+
+/**
+ * Daebus's `cache`: the Redis key/value client of the running service (the Redis transport's
+ * publishing connection), e.g. `await cache.set('k', 'v')`. Only with the Redis transport.
+ */
+export const cache: Redis = new Proxy({} as Redis, {
+  get(_target, property) {
+    const client = appFor('cache').cache();
+    const value = Reflect.get(client, property, client) as unknown;
+    return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(client) : value;
+  },
+});

@@ -1,0 +1,92 @@
+import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+import type { Logger } from '../support/logger';
+import { encodeResponse, type WireResponse } from './wire';
+
+export interface SendOptions {
+  /** `false` for a streamed update before the final reply. Default true. */
+  final?: boolean;
+}
+
+/**
+ * How an action handler answers (Daebus's `response`). One final reply per request; streamed
+ * updates (`final: false`) may come before it. Every method resolves once the message is
+ * published; nothing is sent when the request has nowhere to reply to.
+ */
+export class ActionResponse {
+  readonly #requestId: string | undefined;
+  readonly #channel: string | undefined;
+  readonly #publish: (channel: string, message: string) => Promise<number>;
+  readonly #logger: () => Logger;
+  #finalSent = false;
+
+  constructor(init: {
+    requestId: string | undefined;
+    channel: string | undefined;
+    publish: (channel: string, message: string) => Promise<number>;
+    /** The request's logger, made on first use. */
+    logger: () => Logger;
+  }) {
+    this.#requestId = init.requestId;
+    this.#channel = init.channel;
+    this.#publish = init.publish;
+    this.#logger = init.logger;
+  }
+
+  /** True once the final reply went out. */
+  get finalSent(): boolean {
+    return this.#finalSent;
+  }
+
+  /** Reply with `data` as a success; `{ final: false }` streams an update instead. */
+  send(data: unknown, options: SendOptions = {}): Promise<void> {
+    return this.#emit({ status: 'success', payload: data ?? {}, final: options.final !== false });
+  }
+
+  /** The final success reply (same as `send(data)`). */
+  success(data: unknown): Promise<void> {
+    return this.#emit({ status: 'success', payload: data ?? {}, final: true });
+  }
+
+  /** The final error reply: a message, or an error whose message (and code) is sent. */
+  error(errorOrMessage: unknown): Promise<void> {
+    const plain = typeof errorOrMessage === 'string' ? { message: errorOrMessage, code: undefined } : toPlainError(errorOrMessage);
+    return this.#emit({ status: 'error', payload: { error: plain.message, ...(plain.code ? { code: plain.code } : {}) }, final: true });
+  }
+
+  /**
+   * A streamed progress update, as Python Daebus sends it: a non-final success whose payload has
+   * `progress_percentage` added.
+   */
+  progress(percentage: number, data: Record<string, unknown> = {}): Promise<void> {
+    return this.#emit({ status: 'success', payload: { ...data, progress_percentage: percentage }, final: false });
+  }
+
+  async #emit(response: Omit<WireResponse, 'requestId'>): Promise<void> {
+    if (this.#finalSent) {
+      this.#logger().warn(
+        'A reply was sent after the final one; it was dropped. Send updates with { final: false } before the final reply.',
+      );
+      return;
+    }
+    if (response.final) this.#finalSent = true;
+    if (this.#channel === undefined) return;
+    let message: string;
+    try {
+      (response as WireResponse).requestId = this.#requestId;
+      message = encodeResponse(response as WireResponse);
+    } catch (err) {
+      const error = new DaebusError(
+        ErrorCodes.BAD_RESPONSE,
+        `The reply cannot be encoded as JSON (${toPlainError(err).message}); reply with plain JSON data.`,
+      );
+      this.#logger().warn(error.message);
+      message = encodeResponse({
+        status: 'error',
+        payload: { error: error.message, code: error.code },
+        requestId: this.#requestId,
+        final: response.final,
+      });
+    }
+    await this.#publish(this.#channel, message);
+  }
+}

@@ -1,0 +1,117 @@
+import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+import { checker } from '../../shared/validate';
+import type { Logger } from '../support/logger';
+import type { MessageHandler, Transport } from '../transport/transport';
+import { runInScope, type AppScope, type Scope } from './context';
+import { Dispatcher, type ActionHandler } from './dispatcher';
+
+/** A listener of broadcasts: gets the decoded JSON payload and the channel. */
+export type ListenHandler = (payload: unknown, channel: string) => unknown;
+
+/**
+ * The service's side of the transport: the service channel feeding the dispatcher, the
+ * listeners' channels, and broadcasts. One per started app.
+ */
+export class ServiceBus {
+  readonly transport: Transport;
+  readonly service: string;
+  readonly #logger: Logger;
+  readonly #dispatcher: Dispatcher;
+  readonly #listeners: ReadonlyMap<string, ListenHandler[]>;
+  readonly #subscribed = new Map<string, MessageHandler>();
+  readonly #scope: Scope;
+
+  constructor(init: {
+    service: string;
+    transport: Transport;
+    logger: Logger;
+    actions: ReadonlyMap<string, ActionHandler>;
+    listeners: ReadonlyMap<string, ListenHandler[]>;
+    maxPayloadBytes: number;
+    app: AppScope;
+  }) {
+    this.service = init.service;
+    this.transport = init.transport;
+    this.#logger = init.logger;
+    this.#listeners = init.listeners;
+    this.#scope = { app: init.app, logger: init.logger };
+    this.#dispatcher = new Dispatcher({
+      actions: init.actions,
+      transport: init.transport,
+      logger: init.logger,
+      maxPayloadBytes: init.maxPayloadBytes,
+      app: init.app,
+    });
+  }
+
+  /** Connect and subscribe: the service channel, then every listener channel. */
+  async start(): Promise<void> {
+    await this.transport.connect();
+    await this.#subscribe(this.service, this.#dispatcher.receive);
+    for (const channel of this.#listeners.keys()) await this.subscribeListeners(channel);
+  }
+
+  /** Subscribe a listener channel (once, however many handlers it has). */
+  async subscribeListeners(channel: string): Promise<void> {
+    if (this.#subscribed.has(channel)) return;
+    await this.#subscribe(channel, (raw) => this.#deliver(channel, raw));
+  }
+
+  /** Stop taking new requests: leave the service channel. */
+  async stopAccepting(): Promise<void> {
+    const handler = this.#subscribed.get(this.service);
+    if (!handler) return;
+    this.#subscribed.delete(this.service);
+    await this.transport.unsubscribe(this.service, handler).catch(() => undefined);
+  }
+
+  drain(timeoutMs: number): Promise<number> {
+    return this.#dispatcher.drain(timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    this.#subscribed.clear();
+    await this.transport.close();
+  }
+
+  /** Publish `payload` as JSON on `channel`; resolves with the number of receivers. */
+  readonly broadcast = async (channel: string, payload: unknown): Promise<number> => {
+    const check = checker('broadcast(channel, payload)', ErrorCodes.INVALID_ARGUMENT);
+    check.name('channel', channel);
+    let message: string | undefined;
+    try {
+      message = JSON.stringify(payload);
+    } catch (err) {
+      throw new DaebusError(
+        ErrorCodes.INVALID_ARGUMENT,
+        `broadcast on "${channel}": the payload cannot be encoded as JSON (${toPlainError(err).message}).`,
+      );
+    }
+    if (message === undefined) check.fail('payload', 'JSON data', payload);
+    return this.transport.publish(channel, message);
+  };
+
+  async #subscribe(channel: string, handler: MessageHandler): Promise<void> {
+    this.#subscribed.set(channel, handler);
+    await this.transport.subscribe(channel, handler);
+  }
+
+  #deliver(channel: string, raw: string): void {
+    let payload: unknown;
+    try {
+      payload = JSON.parse(raw);
+    } catch {
+      this.#logger.warn(`Dropped a message on "${channel}" that is not JSON`, { channel });
+      return;
+    }
+    for (const handler of this.#listeners.get(channel) ?? []) {
+      void runInScope(this.#scope, async () => {
+        try {
+          await handler(payload, channel);
+        } catch (err) {
+          this.#logger.error(`A listener on "${channel}" threw: ${toPlainError(err).message}`, { error: toPlainError(err) });
+        }
+      });
+    }
+  }
+}

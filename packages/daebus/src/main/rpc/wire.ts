@@ -1,0 +1,181 @@
+/**
+ * Daebus's wire format (docs/protocol.md in the repository): requests on the service channel, responses on the
+ * caller's reply channel. Field names, key order and values match the Python framework.
+ */
+import { DaebusError, ErrorCodes } from '../../shared/errors';
+
+/** A request as it arrives on a service channel, after validation. */
+export interface WireRequest {
+  action: string;
+  payload: Record<string, unknown>;
+  replyTo?: string;
+  requestId?: string;
+  /** The target service named by the caller (Python callers always send it). */
+  service?: string;
+}
+
+export interface WireResponse {
+  status: 'success' | 'error' | 'progress';
+  payload: unknown;
+  requestId?: string;
+  final: boolean;
+}
+
+/** The outcome of reading a request: the request, or an error and where to send it (if anywhere). */
+export type DecodedRequest =
+  { ok: true; request: WireRequest } | { ok: false; error: DaebusError; replyTo?: string; requestId?: string; action?: string };
+
+const ENVELOPE_KEYS = new Set(['action', 'reply_to', 'request_id', 'service']);
+
+/** Encode a request with the Python caller's key order: action, payload, reply_to, request_id, service. */
+export function encodeRequest(request: { action: string; payload: unknown; replyTo: string; requestId: string; service: string }): string {
+  return JSON.stringify({
+    action: request.action,
+    payload: request.payload,
+    reply_to: request.replyTo,
+    request_id: request.requestId,
+    service: request.service,
+  });
+}
+
+/** A fire-and-forget message to a service: the payload's own fields with `action` added at the top. */
+export function encodeServiceMessage(payload: Record<string, unknown>, action: string | undefined): string {
+  return JSON.stringify(action === undefined ? payload : { ...payload, action });
+}
+
+export function encodeResponse(response: WireResponse): string {
+  return JSON.stringify({
+    status: response.status,
+    payload: response.payload,
+    request_id: response.requestId ?? null,
+    final: response.final,
+  });
+}
+
+/** Where the reply to a request goes: its `reply_to`, else `<service>.responses`, else nowhere. */
+export function replyChannel(replyTo: string | undefined, service: string | undefined): string | undefined {
+  if (replyTo) return replyTo;
+  if (service) return `${service}.responses`;
+  return undefined;
+}
+
+/** Read and check one message from a service channel. Never throws. */
+export function decodeRequest(raw: string, maxBytes: number): DecodedRequest {
+  if (raw.length > maxBytes / 3 && Buffer.byteLength(raw) > maxBytes) {
+    return {
+      ok: false,
+      ...peekEnvelope(`${raw.slice(0, 4096)} ${raw.slice(-4096)}`),
+      error: new DaebusError(
+        ErrorCodes.PAYLOAD_TOO_LARGE,
+        `The request is ${Buffer.byteLength(raw)} bytes; this service accepts at most ${maxBytes}.`,
+      ),
+    };
+  }
+  let message: unknown;
+  try {
+    message = JSON.parse(raw);
+  } catch {
+    // still answer when the broken text shows where to
+    return {
+      ok: false,
+      ...peekEnvelope(raw.length > 8192 ? `${raw.slice(0, 4096)} ${raw.slice(-4096)}` : raw),
+      error: bad(`The request is not JSON (${preview(raw)}); send a JSON object with an "action".`),
+    };
+  }
+  if (message === null || typeof message !== 'object' || Array.isArray(message)) {
+    return {
+      ok: false,
+      error: bad(
+        `The request must be a JSON object with an "action", got ${Array.isArray(message) ? 'an array' : typeof message === 'object' ? 'null' : typeof message}.`,
+      ),
+    };
+  }
+  const fields = message as Record<string, unknown>;
+  const replyTo = typeof fields.reply_to === 'string' && fields.reply_to.length > 0 ? fields.reply_to : undefined;
+  const requestId = typeof fields.request_id === 'string' ? fields.request_id : undefined;
+  const service = typeof fields.service === 'string' && fields.service.length > 0 ? fields.service : undefined;
+  // where an error reply goes; built only on the error paths below
+  const where = (): { replyTo?: string; requestId?: string } => ({
+    ...optional('replyTo', replyChannel(replyTo, service)),
+    ...optional('requestId', requestId),
+  });
+
+  if (typeof fields.action !== 'string' || fields.action.length === 0) {
+    const what =
+      fields.action === undefined
+        ? 'has no "action"'
+        : `has an "action" that is not a non-empty string (${preview(JSON.stringify(fields.action))})`;
+    return { ok: false, ...where(), error: bad(`The request ${what}; name the action to run.`) };
+  }
+  const action = fields.action;
+  const payload = readPayload(fields);
+  if (payload instanceof DaebusError) return { ok: false, ...where(), action, error: payload };
+  // the hot path: one object, no spreads
+  const request: WireRequest = { action, payload };
+  if (replyTo !== undefined) request.replyTo = replyTo;
+  if (requestId !== undefined) request.requestId = requestId;
+  if (service !== undefined) request.service = service;
+  return { ok: true, request };
+}
+
+function readPayload(fields: Record<string, unknown>): Record<string, unknown> | DaebusError {
+  if (!('payload' in fields)) {
+    // a "send to service" message: the payload is the message's own fields
+    const own: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(fields)) if (!ENVELOPE_KEYS.has(key)) own[key] = value;
+    return own;
+  }
+  let payload = fields.payload;
+  if (payload === null || payload === undefined) return {};
+  if (typeof payload === 'string') {
+    try {
+      payload = JSON.parse(payload);
+    } catch {
+      return bad(`The request's "payload" is a string that is not JSON (${preview(payload as string)}); send an object.`);
+    }
+  }
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+    return bad(
+      `The request's "payload" must be a JSON object, got ${Array.isArray(payload) ? 'an array' : payload === null ? 'null' : typeof payload}.`,
+    );
+  }
+  return payload as Record<string, unknown>;
+}
+
+/** Decode a response on a reply channel; undefined when it is not one. */
+export function decodeResponse(raw: string): WireResponse | undefined {
+  let message: unknown;
+  try {
+    message = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (message === null || typeof message !== 'object') return undefined;
+  const fields = message as Record<string, unknown>;
+  const status = fields.status;
+  if (status !== 'success' && status !== 'error' && status !== 'progress') return undefined;
+  const response: WireResponse = { status, payload: fields.payload, final: fields.final !== false };
+  // a missing `final` counts as true; Python's progress messages carry `final: false`
+  if (typeof fields.request_id === 'string') response.requestId = fields.request_id;
+  return response;
+}
+
+/** Best effort: the reply address of a message too large to parse whole. */
+function peekEnvelope(head: string): { replyTo?: string; requestId?: string } {
+  const replyTo = /"reply_to"\s*:\s*"([^"]+)"/.exec(head)?.[1];
+  const requestId = /"request_id"\s*:\s*"([^"]+)"/.exec(head)?.[1];
+  const service = /"service"\s*:\s*"([^"]+)"/.exec(head)?.[1];
+  return { ...optional('replyTo', replyChannel(replyTo, service)), ...optional('requestId', requestId) };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+function preview(text: string): string {
+  return JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}...` : text);
+}
+
+function bad(message: string): DaebusError {
+  return new DaebusError(ErrorCodes.BAD_REQUEST, message);
+}

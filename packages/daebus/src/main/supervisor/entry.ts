@@ -1,0 +1,45 @@
+import { DaebusError, ErrorCodes } from '../../shared/errors';
+import type { ThreadEntrySpec } from '../../shared/protocol/thread';
+import { moduleSpecifier } from '../workers/module-path';
+
+/** What `app.thread(name, entry)` accepts: a module path or URL, or a self-contained function. */
+export type ThreadEntry = string | URL | ((running: () => boolean, t: never) => unknown);
+
+/** Turn a registration's `entry` into what the worker loads; throws at registration when it cannot work. */
+export function toEntrySpec(name: string, entry: ThreadEntry): ThreadEntrySpec {
+  if (typeof entry === 'function') return { kind: 'inline', source: inlineSource(name, entry) };
+  if (entry instanceof URL || (typeof entry === 'string' && entry.length > 0)) {
+    return { kind: 'module', specifier: moduleSpecifier(`Thread "${name}"`, entry) };
+  }
+  throw new DaebusError(
+    ErrorCodes.INVALID_OPTION,
+    `Thread "${name}": entry must be a module path, a file URL or a function (running, t) => { ... } (got ${typeof entry}).`,
+  );
+}
+
+/**
+ * Source text of an inline thread function, checked now so that a function that cannot be
+ * shipped fails at registration. Method shorthand (`run(running) { ... }`) is wrapped in an object.
+ */
+function inlineSource(name: string, fn: (...args: never[]) => unknown): string {
+  const text = Function.prototype.toString.call(fn);
+  if (/\{\s*\[native code\]\s*\}\s*$/.test(text)) {
+    throw new DaebusError(
+      ErrorCodes.THREAD_NOT_SHIPPABLE,
+      `Thread "${name}": a native or bound function cannot be sent to a worker as source. Pass a plain function literal, or a module made with defineThread().`,
+    );
+  }
+  for (const candidate of [`(${text})`, `Object.values({ ${text} })[0]`]) {
+    try {
+      // Compiles without running: the function body is only evaluated when called.
+      new Function(`return ${candidate};`);
+      return candidate;
+    } catch {
+      // try the next form
+    }
+  }
+  throw new DaebusError(
+    ErrorCodes.THREAD_NOT_SHIPPABLE,
+    `Thread "${name}": the function's source text cannot be compiled on its own. Pass a plain function literal, or a module made with defineThread().`,
+  );
+}

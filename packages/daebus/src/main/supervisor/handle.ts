@@ -1,0 +1,52 @@
+import { checker } from '../../shared/validate';
+import type { ThreadSnapshot, ThreadStopResult } from './events';
+import type { ThreadRunner } from './runner';
+
+/** A registered thread, as `app.thread(name)` returns it. */
+export class ThreadHandle {
+  readonly name: string;
+  readonly #runner: ThreadRunner;
+  readonly #start: () => Promise<void>;
+
+  /** `start` starts the thread as `app.startThread` does (refused while the service stops). */
+  constructor(runner: ThreadRunner, start: () => Promise<void>) {
+    this.name = runner.name;
+    this.#runner = runner;
+    this.#start = start;
+  }
+
+  /**
+   * Ask the thread something: its `t.on(type, handler)` answers. Rejects at once with
+   * THREAD_NOT_RUNNING (saying whether it is stopped, starting or restarting) or THREAD_FAILED,
+   * with TIMEOUT after `timeoutMs` (default 5 000), or with the handler's error.
+   */
+  async request<R = unknown>(type: string, payload?: unknown, options: { timeoutMs?: number } = {}): Promise<R> {
+    const check = checker(`thread "${this.name}": request("${String(type)}")`, 'INVALID_ARGUMENT');
+    check.name('type', type);
+    const timeoutMs = options.timeoutMs === undefined ? undefined : check.timeout('options.timeoutMs', options.timeoutMs);
+    return (await this.#runner.request(type, payload, timeoutMs)) as R;
+  }
+
+  /** Send the thread a message without waiting for an answer; throws unless it runs. */
+  post(type: string, payload?: unknown): void {
+    checker(`thread "${this.name}": post()`, 'INVALID_ARGUMENT').name('type', type);
+    this.#runner.post(type, payload);
+  }
+
+  /** The thread's record now. */
+  get status(): ThreadSnapshot {
+    return this.#runner.snapshot();
+  }
+
+  /** Start the thread (see `app.startThread`); resolves with its record once its function runs. */
+  async start(): Promise<ThreadSnapshot> {
+    await this.#start();
+    return this.#runner.snapshot();
+  }
+
+  /** Stop the thread (see `app.stopThread`). */
+  async stop(timeoutMs?: number): Promise<ThreadStopResult> {
+    const timeout = timeoutMs === undefined ? undefined : checker(`stopThread("${this.name}")`).duration('timeoutMs', timeoutMs);
+    return this.#runner.stop(timeout);
+  }
+}

@@ -1,0 +1,151 @@
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { notCloneable } from '../../shared/cloneable';
+import { DaebusError, ErrorCodes, fromPlainError, toPlainError, type PlainError } from '../../shared/errors';
+import { createFlags, requestStop } from '../../shared/flags';
+import { PendingCalls } from '../../shared/pending';
+import { isCoreMessage } from '../../shared/protocol/core';
+import { BOOT_KEY, type MainToThread, type ThreadBoot, type ThreadToMain } from '../../shared/protocol/thread';
+import { WorkerConnection, type WorkerServices } from '../workers/connection';
+import { drainPort } from '../workers/drain';
+import { workerEntry } from '../workers/worker-path';
+import type { RunEvents, RunSpec, WorkerRun } from './worker-run';
+
+/**
+ * One run of a thread in a real worker: its worker, its flag buffer, its port, and what it holds
+ * (queue items in flight, requests waiting for its answer). Made anew for every start and
+ * restart, so nothing of a dead run can touch the next one.
+ */
+export class Incarnation implements WorkerRun {
+  readonly name: string;
+  readonly flags: Int32Array;
+  readonly exited: Promise<void>;
+  readyAt: number | undefined;
+  error: PlainError | undefined;
+  stopRequested = false;
+  terminated = false;
+
+  readonly #worker: Worker;
+  readonly #port: MessagePort;
+  readonly #connection: WorkerConnection;
+  readonly #events: RunEvents;
+  readonly #requests = new PendingCalls<number>();
+  #nextRequestId = 1;
+
+  /** Spawns the worker; throws when Node refuses to (bad resourceLimits, for one). */
+  constructor(spec: RunSpec, events: RunEvents, services: WorkerServices) {
+    const { name, entry, options, restarts, log } = spec;
+    this.name = name;
+    this.#events = events;
+    this.flags = createFlags();
+    const { port1, port2 } = new MessageChannel();
+    const boot: ThreadBoot = {
+      name,
+      entry,
+      flags: this.flags.buffer as SharedArrayBuffer,
+      port: port2,
+      workerData: options.workerData,
+      restarts,
+    };
+    try {
+      this.#worker = new Worker(workerEntry(entry.kind), {
+        workerData: { [BOOT_KEY]: boot },
+        transferList: [port2],
+        ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
+        ...(options.env !== undefined ? { env: options.env } : {}),
+      });
+    } catch (err) {
+      port1.close();
+      port2.close();
+      throw err;
+    }
+    this.#port = port1;
+    this.#connection = new WorkerConnection(
+      (message) => this.#send(message),
+      services,
+      () => log,
+    );
+    // The worker itself keeps the process alive while it runs; the port should not.
+    port1.unref();
+    port1.on('message', (message: ThreadToMain) => this.#onMessage(message));
+    let markExited!: () => void;
+    this.exited = new Promise<void>((resolve) => {
+      markExited = resolve;
+    });
+    this.#worker.on('error', (err) => {
+      this.error = toPlainError(err);
+    });
+    this.#worker.on('exit', (code) => {
+      // read what the worker sent before it ended (its last records, a reply) before closing
+      drainPort<ThreadToMain>(port1, (message) => this.#onMessage(message));
+      this.#connection.release();
+      this.#requests.rejectAll(
+        (id) => new DaebusError(ErrorCodes.THREAD_NOT_RUNNING, `Thread "${this.name}" ended before it answered request ${id}.`),
+      );
+      port1.close();
+      this.#events.onExit(this, code);
+      markExited();
+    });
+  }
+
+  requestStop(): void {
+    this.stopRequested = true;
+    requestStop(this.flags);
+    this.#connection.stopWaiting();
+    this.#send({ type: 'stop' });
+  }
+
+  async terminate(): Promise<void> {
+    this.terminated = true;
+    if (!this.stopRequested) this.requestStop();
+    await this.#worker.terminate();
+    await this.exited;
+  }
+
+  request(type: string, payload: unknown, timeoutMs: number): Promise<unknown> {
+    const id = this.#nextRequestId++;
+    try {
+      this.#port.postMessage({ type: 'request', id, name: type, payload } satisfies MainToThread);
+    } catch (err) {
+      return Promise.reject(notCloneable(`request "${type}" to thread "${this.name}"`, err));
+    }
+    return this.#requests.wait(id, undefined, {
+      ms: timeoutMs,
+      error: () => new DaebusError(ErrorCodes.TIMEOUT, `Thread "${this.name}" did not answer "${type}" within ${timeoutMs} ms.`),
+    });
+  }
+
+  post(type: string, payload: unknown): void {
+    try {
+      this.#port.postMessage({ type: 'post', name: type, payload } satisfies MainToThread);
+    } catch (err) {
+      throw notCloneable(`post "${type}" to thread "${this.name}"`, err);
+    }
+  }
+
+  #onMessage(message: ThreadToMain): void {
+    if (isCoreMessage(message)) {
+      this.#connection.serve(message);
+      return;
+    }
+    switch (message.type) {
+      case 'ready':
+        this.readyAt = Date.now();
+        this.#events.onReady(this);
+        return;
+      case 'reply':
+        if (message.ok) this.#requests.resolve(message.id, message.value);
+        else this.#requests.reject(message.id, fromPlainError(message.error));
+        return;
+    }
+  }
+
+  /** Post to the worker; false once its port is closed (it exited). */
+  #send(message: MainToThread): boolean {
+    try {
+      this.#port.postMessage(message);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

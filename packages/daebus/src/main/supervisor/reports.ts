@@ -1,0 +1,79 @@
+/** What the supervisor says about a thread: errors for calls it cannot take, log lines for exits and failures. */
+import { DaebusError, ErrorCodes, type PlainError } from '../../shared/errors';
+import type { ThreadExit, ThreadFailedEvent, ThreadState } from './events';
+import type { ResolvedThreadOptions } from './thread-options';
+
+/** Why a message cannot reach thread `name` in `state`: THREAD_FAILED, or THREAD_NOT_RUNNING saying what it does. */
+export function notRunningError(
+  name: string,
+  state: ThreadState,
+  nextRestartAt: number | undefined,
+  lastError: PlainError | undefined,
+): DaebusError {
+  const details = { thread: name, state };
+  if (state === 'failed') {
+    const cause = lastError ? `: ${lastError.message}` : '';
+    return new DaebusError(ErrorCodes.THREAD_FAILED, `Thread "${name}" has failed and will not be restarted${cause}`, { details });
+  }
+  const why: Record<Exclude<ThreadState, 'failed'>, string> = {
+    starting: 'is starting; await app.startThread() or the "start" event first',
+    running: 'is running',
+    stopping: 'is stopping',
+    stopped: 'is stopped; start it with app.startThread()',
+    backoff: `crashed and is waiting to restart${nextRestartAt ? ` (in ${Math.max(0, nextRestartAt - Date.now())} ms)` : ''}`,
+    completed: 'has returned and will not be restarted',
+  };
+  return new DaebusError(ErrorCodes.THREAD_NOT_RUNNING, `Thread "${name}" ${why[state]}.`, { details });
+}
+
+/** The error line for a thread that enters `failed`. */
+export function failureLine(
+  name: string,
+  why: ThreadFailedEvent['why'],
+  options: ResolvedThreadOptions,
+  error: PlainError | undefined,
+  lastExit: ThreadExit | undefined,
+): string {
+  const cause = error ? `: ${error.message.replace(/\.$/, '')}` : '';
+  const what =
+    why === 'crash-loop'
+      ? `crashed more than ${options.maxRestarts} times within ${options.windowMs} ms; last error${cause || `: none (exit code ${String(lastExit?.code)})`}`
+      : why === 'failed-to-start'
+        ? `could not start${cause}`
+        : `crashed under restart policy "temporary"${cause}`;
+  return `Thread "${name}" failed and will not be restarted: it ${what}. Fix the cause and call app.startThread("${name}").`;
+}
+
+/** The log line for an exit while the service runs (stops and start failures are reported elsewhere). */
+export function exitLine(
+  name: string,
+  exit: ThreadExit,
+  options: ResolvedThreadOptions,
+): { level: 'info' | 'error'; message: string } | undefined {
+  switch (exit.reason) {
+    case 'normal':
+      return { level: 'info', message: `Thread "${name}" returned` };
+    case 'crashed':
+      return {
+        level: 'error',
+        message: exit.error ? `Thread "${name}" crashed: ${exit.error.message}` : `Thread "${name}" exited with code ${exit.code}`,
+      };
+    case 'out-of-memory':
+      return {
+        level: 'error',
+        message: `Thread "${name}" ran out of memory (resourceLimits ${JSON.stringify(options.resourceLimits ?? {})})`,
+      };
+    case 'failed-to-start':
+    case 'stopped':
+      return undefined;
+  }
+}
+
+/** Why a start did not reach the thread function. */
+export function startError(name: string, exit: ThreadExit): DaebusError {
+  if (exit.reason === 'stopped') return new DaebusError(ErrorCodes.STOPPED, `Thread "${name}" was stopped before it started.`);
+  const because = exit.error ? `: ${exit.error.message}` : ` (exit code ${exit.code})`;
+  return new DaebusError(exit.error?.code ?? ErrorCodes.THREAD_START_FAILED, `Thread "${name}" ended before it started${because}`, {
+    details: { thread: name, reason: exit.reason },
+  });
+}

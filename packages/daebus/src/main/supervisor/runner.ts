@@ -1,0 +1,272 @@
+import { DaebusError, ErrorCodes, toPlainError, type PlainError } from '../../shared/errors';
+import type { ThreadEntrySpec } from '../../shared/protocol/thread';
+import type { Logger } from '../support/logger';
+import { settlesWithin } from '../support/timers';
+import type { ThreadEvents, ThreadExit, ThreadFailedEvent, ThreadSnapshot, ThreadState, ThreadStopResult } from './events';
+import { exitLine, failureLine, notRunningError, startError } from './reports';
+import { classifyExit, shouldRestart } from './exit';
+import { RestartBudget } from './restart-budget';
+import type { ResolvedThreadOptions } from './thread-options';
+import type { RunEvents, SpawnRun, WorkerRun } from './worker-run';
+
+/** What a runner is given by the supervisor that owns it. */
+export interface RunnerDeps {
+  /** The app's logger; the runner logs through a child with the thread's name. */
+  logger: Logger;
+  emit<K extends keyof ThreadEvents>(event: K, ...args: ThreadEvents[K]): void;
+  random: () => number;
+  spawn: SpawnRun;
+  /** False while the whole service stops: nothing is restarted then. */
+  restartsAllowed(): boolean;
+  /** Called once each time the thread enters `failed`. */
+  onFailed(name: string): void;
+}
+
+/** Default wait for `request` to a thread. */
+export const DEFAULT_THREAD_REQUEST_TIMEOUT_MS = 5_000;
+
+/**
+ * The supervisor's record of one thread, and its state machine: starts a run, watches it end,
+ * and restarts it as its policy says. One runner per registered thread, for the life of the app.
+ */
+export class ThreadRunner {
+  readonly name: string;
+  readonly options: ResolvedThreadOptions;
+  readonly #entry: ThreadEntrySpec;
+  readonly #deps: RunnerDeps;
+  readonly #log: Logger;
+  readonly #events: RunEvents;
+
+  #state: ThreadState = 'stopped';
+  #current?: WorkerRun;
+  readonly #budget: RestartBudget;
+  #startedAt?: number;
+  #nextRestartAt?: number;
+  #restartTimer?: NodeJS.Timeout;
+  #lastExit?: ThreadExit;
+  #lastError?: PlainError;
+  #stopping?: Promise<ThreadStopResult>;
+  #readyWaiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
+
+  constructor(name: string, entry: ThreadEntrySpec, options: ResolvedThreadOptions, deps: RunnerDeps) {
+    this.name = name;
+    this.#entry = entry;
+    this.options = options;
+    this.#deps = deps;
+    this.#log = deps.logger.child({ thread: name });
+    this.#budget = new RestartBudget(options, deps.random);
+    this.#events = { onReady: (run) => this.#onReady(run), onExit: (run, code) => this.#onExit(run, code) };
+  }
+
+  get state(): ThreadState {
+    return this.#state;
+  }
+
+  snapshot(): ThreadSnapshot {
+    const snap: ThreadSnapshot = { name: this.name, state: this.#state, restarts: this.#budget.restarts };
+    if (this.#startedAt !== undefined) snap.startedAt = this.#startedAt;
+    if (this.#nextRestartAt !== undefined) snap.nextRestartAt = this.#nextRestartAt;
+    if (this.#lastExit !== undefined) snap.lastExit = { ...this.#lastExit };
+    if (this.#lastError !== undefined) snap.lastError = { ...this.#lastError };
+    return snap;
+  }
+
+  /**
+   * Start a thread that is not running (stopped, failed, completed, never started), with a fresh
+   * restart budget. Resolves when its function starts; rejects if it ends before that.
+   */
+  start(): Promise<void> {
+    switch (this.#state) {
+      case 'starting':
+        return this.#whenReady();
+      case 'running':
+        return Promise.resolve();
+      case 'stopping':
+        return Promise.reject(
+          new DaebusError(
+            ErrorCodes.THREAD_NOT_RUNNING,
+            `Thread "${this.name}" is stopping; wait for stopThread() to finish before starting it again.`,
+          ),
+        );
+      case 'backoff':
+        this.#cancelRestart();
+        break;
+      case 'stopped':
+      case 'failed':
+      case 'completed':
+        break;
+    }
+    this.#budget.reset();
+    const ready = this.#whenReady();
+    this.#spawn();
+    return ready;
+  }
+
+  /**
+   * Stop the thread: clear its flag (waking its sleeps), wait up to `timeoutMs` for it to
+   * return, then terminate it. A pending restart is cancelled.
+   */
+  stop(timeoutMs: number = this.options.shutdownTimeoutMs): Promise<ThreadStopResult> {
+    if (this.#stopping) return this.#stopping;
+    if (this.#state === 'backoff') {
+      this.#cancelRestart();
+      this.#setState('stopped');
+      this.#deps.emit('stop', { name: this.name, terminated: false });
+    }
+    const current = this.#current;
+    if (!current) return Promise.resolve({ name: this.name, terminated: false, state: this.#state });
+    this.#stopping = this.#stopRun(current, timeoutMs).finally(() => {
+      this.#stopping = undefined;
+    });
+    return this.#stopping;
+  }
+
+  /** End the thread now, without waiting for it (second signal). */
+  async terminate(): Promise<void> {
+    this.#cancelRestart();
+    await this.#current?.terminate();
+  }
+
+  /** Send a message the thread answers with its `t.on(type, handler)`; fails at once unless it runs. */
+  request(type: string, payload: unknown, timeoutMs: number = DEFAULT_THREAD_REQUEST_TIMEOUT_MS): Promise<unknown> {
+    try {
+      return this.#runningRun().request(type, payload, timeoutMs);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Send a message without waiting for an answer; throws unless the thread runs. */
+  post(type: string, payload: unknown): void {
+    this.#runningRun().post(type, payload);
+  }
+
+  #runningRun(): WorkerRun {
+    const current = this.#current;
+    if (this.#state === 'running' && current && !current.stopRequested) return current;
+    throw notRunningError(this.name, this.#state, this.#nextRestartAt, this.#lastError);
+  }
+
+  async #stopRun(current: WorkerRun, timeoutMs: number): Promise<ThreadStopResult> {
+    this.#setState('stopping');
+    current.requestStop();
+    if (!(await settlesWithin(current.exited, timeoutMs))) {
+      this.#log.warn(`Thread "${this.name}" did not return within ${timeoutMs} ms of the stop; terminating it`);
+      await current.terminate();
+    }
+    return { name: this.name, terminated: current.terminated, state: this.#state };
+  }
+
+  #spawn(): void {
+    this.#nextRestartAt = undefined;
+    this.#setState('starting');
+    try {
+      this.#current = this.#deps.spawn(
+        { name: this.name, entry: this.#entry, options: this.options, restarts: this.#budget.restarts, log: this.#log },
+        this.#events,
+      );
+    } catch (err) {
+      this.#lastError = toPlainError(err);
+      const failure = new DaebusError(
+        ErrorCodes.THREAD_START_FAILED,
+        `Thread "${this.name}" could not be spawned: ${this.#lastError.message}`,
+        {
+          cause: err,
+        },
+      );
+      for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(failure);
+      this.#fail('failed-to-start', this.#lastError);
+    }
+  }
+
+  #onReady(run: WorkerRun): void {
+    if (this.#current !== run || this.#state !== 'starting') return;
+    this.#startedAt = run.readyAt;
+    this.#setState('running');
+    this.#deps.emit('start', { name: this.name, restarts: this.#budget.restarts });
+    for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
+  }
+
+  #onExit(run: WorkerRun, code: number): void {
+    if (this.#current === run) this.#current = undefined;
+    const now = Date.now();
+    const reason = classifyExit({ code, ...(run.error ? { error: run.error } : {}), stopRequested: run.stopRequested });
+    const exit: ThreadExit = {
+      reason,
+      code,
+      terminated: run.terminated,
+      at: now,
+      uptimeMs: run.readyAt === undefined ? 0 : now - run.readyAt,
+      ...(run.error ? { error: run.error } : {}),
+    };
+    this.#lastExit = exit;
+    if (run.error) this.#lastError = run.error;
+    this.#startedAt = undefined;
+    this.#deps.emit('exit', { name: this.name, ...exit });
+    this.#rejectReady(run, exit);
+
+    if (reason === 'stopped' || !this.#deps.restartsAllowed()) {
+      if (run.error && reason === 'stopped') {
+        this.#log.error(`Thread "${this.name}" threw while stopping: ${run.error.message}`, { error: run.error });
+      }
+      this.#setState('stopped');
+      this.#deps.emit('stop', { name: this.name, terminated: run.terminated });
+      return;
+    }
+    const line = exitLine(this.name, exit, this.options);
+    if (line) this.#log.log(line.level, line.message, exit.error ? { error: exit.error } : {});
+    if (shouldRestart(this.options.restart, reason)) {
+      this.#scheduleRestart(now, exit);
+    } else if (reason === 'normal') {
+      this.#setState('completed');
+    } else {
+      this.#fail(reason === 'failed-to-start' ? 'failed-to-start' : 'crashed', run.error);
+    }
+  }
+
+  #scheduleRestart(now: number, exit: ThreadExit): void {
+    const next = this.#budget.take(now, exit.uptimeMs);
+    if (next === undefined) {
+      this.#fail('crash-loop', exit.error);
+      return;
+    }
+    const { attempt, delayMs } = next;
+    this.#nextRestartAt = now + delayMs;
+    this.#setState('backoff');
+    this.#log.info(`Restarting thread "${this.name}" in ${delayMs} ms (restart ${this.#budget.restarts}, attempt ${attempt})`);
+    this.#deps.emit('restart', { name: this.name, attempt, delayMs, at: this.#nextRestartAt });
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = undefined;
+      if (this.#state === 'backoff' && this.#deps.restartsAllowed()) this.#spawn();
+    }, delayMs);
+  }
+
+  #fail(why: ThreadFailedEvent['why'], error: PlainError | undefined): void {
+    this.#setState('failed');
+    this.#nextRestartAt = undefined;
+    this.#log.error(failureLine(this.name, why, this.options, error, this.#lastExit), error ? { error } : {});
+    this.#deps.emit('failed', { name: this.name, why, ...(error ? { error } : {}) });
+    this.#deps.onFailed(this.name);
+  }
+
+  #whenReady(): Promise<void> {
+    return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
+  }
+
+  #rejectReady(run: WorkerRun, exit: ThreadExit): void {
+    if (run.readyAt !== undefined || this.#readyWaiters.length === 0) return;
+    const err = startError(this.name, exit);
+    for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(err);
+  }
+
+  #cancelRestart(): void {
+    if (this.#restartTimer) clearTimeout(this.#restartTimer);
+    this.#restartTimer = undefined;
+    this.#nextRestartAt = undefined;
+  }
+
+  #setState(state: ThreadState): void {
+    if (state !== this.#state) this.#log.debug(`Thread "${this.name}": ${this.#state} -> ${state}`);
+    this.#state = state;
+  }
+}

@@ -1,0 +1,112 @@
+import { DaebusError, ErrorCodes } from '../../shared/errors';
+import type { ThreadEntrySpec } from '../../shared/protocol/thread';
+import type { Logger } from '../support/logger';
+import type { ThreadEvents, ThreadSnapshot, ThreadStopResult } from './events';
+import { ThreadRunner } from './runner';
+import type { ResolvedThreadOptions } from './thread-options';
+import type { SpawnRun } from './worker-run';
+
+export interface SupervisorInit {
+  logger: Logger;
+  emit<K extends keyof ThreadEvents>(event: K, ...args: ThreadEvents[K]): void;
+  /** Starts a thread's run: a real worker, or a stand-in in unit tests. */
+  spawn: SpawnRun;
+  /** Called once each time a thread enters `failed`. */
+  onFailed(name: string): void;
+  random?: () => number;
+}
+
+/** Owns every thread's runner; starts, stops and reports on them as a group. */
+export class Supervisor {
+  readonly #runners = new Map<string, ThreadRunner>();
+  readonly #init: SupervisorInit;
+  /** startAll() was called and no stop since: threads registered now start at once. */
+  #started = false;
+  /** A stop of the whole group is under way: nothing is started or restarted. */
+  #stopping = false;
+
+  constructor(init: SupervisorInit) {
+    this.#init = init;
+  }
+
+  register(name: string, entry: ThreadEntrySpec, options: ResolvedThreadOptions): ThreadRunner {
+    const { logger, emit, spawn, onFailed, random = Math.random } = this.#init;
+    const runner = new ThreadRunner(name, entry, options, {
+      logger,
+      emit,
+      spawn,
+      random,
+      onFailed,
+      restartsAllowed: () => !this.#stopping,
+    });
+    this.#runners.set(name, runner);
+    if (this.#started && options.autoStart) runner.start().catch(() => undefined);
+    return runner;
+  }
+
+  get(name: string): ThreadRunner {
+    const runner = this.#runners.get(name);
+    if (!runner) {
+      const known = [...this.#runners.keys()];
+      throw new DaebusError(
+        ErrorCodes.UNKNOWN_THREAD,
+        `No thread named "${name}" is registered${known.length ? ` (known: ${known.join(', ')})` : ''}. Register it with app.thread(name, entry).`,
+      );
+    }
+    return runner;
+  }
+
+  snapshots(): Record<string, ThreadSnapshot> {
+    const out: Record<string, ThreadSnapshot> = {};
+    for (const [name, runner] of this.#runners) out[name] = runner.snapshot();
+    return out;
+  }
+
+  /** Start every `autoStart` thread that is not running; resolves with the starts that failed. */
+  async startAll(): Promise<{ name: string; error: Error }[]> {
+    this.#started = true;
+    const idle = [...this.#runners.values()].filter((r) => r.options.autoStart && isIdle(r.state));
+    const results = await Promise.allSettled(idle.map((r) => r.start()));
+    const failed: { name: string; error: Error }[] = [];
+    results.forEach((result, i) => {
+      if (result.status === 'rejected') failed.push({ name: (idle[i] as ThreadRunner).name, error: result.reason as Error });
+    });
+    return failed;
+  }
+
+  /** Start one thread by hand; refused while the group is stopping. */
+  start(name: string): Promise<void> {
+    const runner = this.get(name);
+    if (this.#stopping) {
+      return Promise.reject(
+        new DaebusError(
+          ErrorCodes.SERVICE_STOPPING,
+          `Thread "${name}" was not started: the service is stopping. Start it after stop() resolves.`,
+        ),
+      );
+    }
+    return runner.start();
+  }
+
+  /** Stop every thread in parallel, each within its own (or the given) timeout. */
+  async stopAll(timeoutMs?: number): Promise<ThreadStopResult[]> {
+    this.#started = false;
+    this.#stopping = true;
+    try {
+      return await Promise.all([...this.#runners.values()].map((r) => r.stop(timeoutMs)));
+    } finally {
+      this.#stopping = false;
+    }
+  }
+
+  /** Terminate every thread now (a second signal). */
+  async terminateAll(): Promise<void> {
+    this.#started = false;
+    this.#stopping = true;
+    await Promise.all([...this.#runners.values()].map((r) => r.terminate()));
+  }
+}
+
+function isIdle(state: string): boolean {
+  return state === 'stopped' || state === 'completed' || state === 'failed';
+}

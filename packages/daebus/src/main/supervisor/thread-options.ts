@@ -1,0 +1,106 @@
+import { SHARE_ENV, type ResourceLimits } from 'node:worker_threads';
+import { cloneOrThrow } from '../../shared/cloneable';
+import { DaebusError } from '../../shared/errors';
+import { checker, withoutUndefined } from '../../shared/validate';
+
+/** What the supervisor does when a thread exits (names from Erlang/OTP). */
+export type RestartPolicy = 'permanent' | 'transient' | 'temporary';
+
+/** Options of `app.thread(name, entry, options)`. Every field is optional; defaults below. */
+export interface ThreadOptions {
+  /** Start with the service (`app.run`/`app.start`); otherwise only on `app.startThread(name)`. Default `true`. */
+  autoStart?: boolean;
+  /**
+   * `permanent`: restart after any exit while the service runs; `transient`: restart after a
+   * crash, not after a normal return; `temporary`: never restart. Default `transient`.
+   */
+  restart?: RestartPolicy;
+  /** Delay before the first restart. Default 100 ms. */
+  initialDelayMs?: number;
+  /** Longest delay between restarts. Default 30 000 ms. */
+  maxDelayMs?: number;
+  /** Growth of the delay: restart n waits `min(maxDelayMs, initialDelayMs * factor^(n-1))`. Default 2. */
+  factor?: number;
+  /** Random share taken off each delay, 0 to 1 (0.1 = up to 10% shorter). Default 0.1. */
+  jitter?: number;
+  /** A thread that stayed up this long before exiting starts again from `initialDelayMs`. Default 60 000 ms. */
+  resetAfterMs?: number;
+  /** More than this many restarts within `windowMs` puts the thread in state `failed`. Default 5. */
+  maxRestarts?: number;
+  /** The window for `maxRestarts`. Default 60 000 ms. */
+  windowMs?: number;
+  /** When the thread fails for good: `continue` without it, or `exit` (stop the service, exit code 1). Default `continue`. */
+  onFailure?: 'continue' | 'exit';
+  /** How long a stop waits for the thread to return before `worker.terminate()`. Default 5 000 ms. */
+  shutdownTimeoutMs?: number;
+  /** Passed to the Worker: heap and stack limits; exceeding them is reported as out of memory. */
+  resourceLimits?: ResourceLimits;
+  /** Structured-clonable data handed to the thread as `t.workerData`. */
+  workerData?: unknown;
+  /** The worker's `process.env`: an object, or `SHARE_ENV` from node:worker_threads. Default: a copy of the main one. */
+  env?: Record<string, string | undefined> | typeof SHARE_ENV;
+}
+
+/** Options after defaults are applied; internals trust these. */
+export type ResolvedThreadOptions = Required<Omit<ThreadOptions, 'resourceLimits' | 'workerData' | 'env'>> &
+  Pick<ThreadOptions, 'resourceLimits' | 'workerData' | 'env'>;
+
+/** The defaults, in one place (documented in the package README). */
+export const DEFAULT_THREAD_OPTIONS = Object.freeze({
+  autoStart: true,
+  restart: 'transient',
+  initialDelayMs: 100,
+  maxDelayMs: 30_000,
+  factor: 2,
+  jitter: 0.1,
+  resetAfterMs: 60_000,
+  maxRestarts: 5,
+  windowMs: 60_000,
+  onFailure: 'continue',
+  shutdownTimeoutMs: 5_000,
+} as const satisfies ResolvedThreadOptions);
+
+const KNOWN = [...Object.keys(DEFAULT_THREAD_OPTIONS), 'resourceLimits', 'workerData', 'env'];
+const RESOURCE_LIMITS = ['maxYoungGenerationSizeMb', 'maxOldGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'];
+
+/** Check `options` for thread `name` and fill in defaults. Throws INVALID_OPTION naming the option. */
+export function resolveThreadOptions(name: string, options: ThreadOptions | undefined): ResolvedThreadOptions {
+  if (options === undefined) return { ...DEFAULT_THREAD_OPTIONS };
+  const check = checker(`Thread "${name}"`);
+  check.knownKeys('options', check.plainObject('options', options), KNOWN);
+  const o = { ...DEFAULT_THREAD_OPTIONS, ...withoutUndefined(options) } as ResolvedThreadOptions;
+
+  if (typeof o.autoStart !== 'boolean') check.fail('options.autoStart', 'true or false', o.autoStart);
+  check.oneOf('options.restart', o.restart, ['permanent', 'transient', 'temporary']);
+  check.oneOf('options.onFailure', o.onFailure, ['continue', 'exit']);
+  for (const key of ['initialDelayMs', 'maxDelayMs', 'resetAfterMs', 'shutdownTimeoutMs'] as const)
+    check.duration(`options.${key}`, o[key]);
+  check.timeout('options.windowMs', o.windowMs);
+  if (o.maxDelayMs < o.initialDelayMs) check.fail('options.maxDelayMs', `>= initialDelayMs (${o.initialDelayMs})`, o.maxDelayMs);
+  if (!(Number.isFinite(o.factor) && o.factor >= 1)) check.fail('options.factor', 'a finite number >= 1', o.factor);
+  if (!(typeof o.jitter === 'number' && o.jitter >= 0 && o.jitter <= 1)) check.fail('options.jitter', 'a number from 0 to 1', o.jitter);
+  check.count('options.maxRestarts', o.maxRestarts, 0);
+
+  if (o.resourceLimits !== undefined) {
+    check.knownKeys('options.resourceLimits', check.plainObject('options.resourceLimits', o.resourceLimits), RESOURCE_LIMITS);
+    for (const [key, value] of Object.entries(o.resourceLimits)) {
+      if (!(typeof value === 'number' && Number.isFinite(value) && value > 0))
+        check.fail(`options.resourceLimits.${key}`, 'a number of megabytes > 0', value);
+    }
+  }
+  if (o.workerData !== undefined) {
+    try {
+      cloneOrThrow(`Thread "${name}": options.workerData`, o.workerData);
+    } catch (err) {
+      throw new DaebusError('INVALID_OPTION', (err as Error).message, { cause: err });
+    }
+  }
+  if (o.env !== undefined && o.env !== SHARE_ENV) {
+    if (o.env === null || typeof o.env !== 'object' || Array.isArray(o.env))
+      check.fail('options.env', 'an object of strings or SHARE_ENV', o.env);
+    for (const [key, value] of Object.entries(o.env)) {
+      if (value !== undefined && typeof value !== 'string') check.fail(`options.env.${key}`, 'a string', value);
+    }
+  }
+  return o;
+}

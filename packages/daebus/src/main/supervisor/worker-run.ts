@@ -1,0 +1,48 @@
+import type { PlainError } from '../../shared/errors';
+import type { ThreadEntrySpec } from '../../shared/protocol/thread';
+import type { Logger } from '../support/logger';
+import type { ResolvedThreadOptions } from './thread-options';
+
+/**
+ * One run of a thread as its runner sees it: a worker started for one start or restart, with
+ * its own flag buffer and channel. The runner's state machine talks only to this interface, so
+ * it can be driven by a stand-in in unit tests.
+ */
+export interface WorkerRun {
+  /** When the thread function started (it reached `ready`). */
+  readonly readyAt: number | undefined;
+  /** The error the worker died of, if any. */
+  readonly error: PlainError | undefined;
+  readonly stopRequested: boolean;
+  /** True when the run was ended with `terminate()`. */
+  readonly terminated: boolean;
+  /** Resolves once the worker has exited and `onExit` ran. */
+  readonly exited: Promise<void>;
+  /** Clear the run flag (waking sleeps), end queue waits, abort `t.signal`. */
+  requestStop(): void;
+  /** End the worker now; resolves once it has exited. */
+  terminate(): Promise<void>;
+  /** Ask the thread's `t.on(type)` handler; rejects on timeout, its error, or the thread's end. */
+  request(type: string, payload: unknown, timeoutMs: number): Promise<unknown>;
+  post(type: string, payload: unknown): void;
+}
+
+/** What a run reports to its runner. */
+export interface RunEvents {
+  onReady(run: WorkerRun): void;
+  /** The worker ended with `code`; `run.error` is set when it died of an error. */
+  onExit(run: WorkerRun, code: number): void;
+}
+
+export interface RunSpec {
+  name: string;
+  entry: ThreadEntrySpec;
+  options: ResolvedThreadOptions;
+  /** How many restarts came before this run (`t.restarts`). */
+  restarts: number;
+  /** The thread's logger (its records and the worker's). */
+  log: Logger;
+}
+
+/** Start a run; throws when Node refuses to start a worker (bad resourceLimits, for one). */
+export type SpawnRun = (spec: RunSpec, events: RunEvents) => WorkerRun;

@@ -1,0 +1,120 @@
+import { toPlainError } from '../../shared/errors';
+import type { CoreToMain, MainToWorker } from '../../shared/protocol/core';
+import type { StateCall } from '../../shared/state-ops';
+import type { StateStore, QueueReceiver } from '../state/store';
+import type { Logger } from '../support/logger';
+
+/** The main side's services every worker reaches over its channel. */
+export interface WorkerServices {
+  store: StateStore;
+  /** Publish on the service's transport (`t.broadcast`, `ctx.broadcast`). */
+  broadcast(channel: string, payload: unknown): Promise<number>;
+}
+
+/**
+ * The main side's end of one worker's channel (a supervised thread's run, or one pooled call):
+ * it serves the core messages (log records, shared-state calls, broadcasts) and keeps what the
+ * worker holds. A queue item sent to the worker stays in this connection's keeping until the
+ * worker confirms it; if the worker dies first, the item goes back to the front of its queue.
+ */
+export class WorkerConnection {
+  /** False once the worker is gone: nothing more is handed to it. */
+  alive = true;
+  /** The worker was asked to stop: its queue gets no longer wait. */
+  #stopping = false;
+  readonly #post: (message: MainToWorker) => boolean;
+  readonly #services: WorkerServices;
+  readonly #log: () => Logger;
+  /** Queue items sent and not yet confirmed, by call id. */
+  readonly #held = new Map<number, { queue: string; item: unknown }>();
+  /** Cancels of the worker's pending queue waits. */
+  readonly #waits = new Set<() => void>();
+
+  /** `post` sends to the worker and returns false once its channel is closed; `log` is its logger. */
+  constructor(post: (message: MainToWorker) => boolean, services: WorkerServices, log: () => Logger) {
+    this.#post = post;
+    this.#services = services;
+    this.#log = log;
+  }
+
+  serve(message: CoreToMain): void {
+    switch (message.type) {
+      case 'log':
+        this.#log().log(message.level, message.message, message.meta ?? {});
+        return;
+      case 'state':
+        this.#serveState(message.id, message.call);
+        return;
+      case 'ack':
+        this.#held.delete(message.id);
+        return;
+      case 'broadcast':
+        this.#services.broadcast(message.channel, message.payload).then(
+          (value) => this.#ok(message.id, value),
+          (err: unknown) => this.#fail(message.id, err),
+        );
+        return;
+    }
+  }
+
+  /** The worker was asked to stop: its waits end now with "no item", and later gets do not wait. */
+  stopWaiting(): void {
+    this.#stopping = true;
+    for (const cancel of [...this.#waits]) cancel();
+    this.#waits.clear();
+  }
+
+  /** The worker is gone: what it was sent but never confirmed goes back to the front of its queue. */
+  release(): void {
+    this.alive = false;
+    this.stopWaiting();
+    const held = [...this.#held.values()].reverse();
+    this.#held.clear();
+    for (const { queue, item } of held) this.#services.store.requeueFront(queue, item);
+  }
+
+  #serveState(id: number, call: StateCall): void {
+    const { store } = this.#services;
+    try {
+      if (call.kind === 'queue' && call.op === 'get') {
+        this.#serveGet(id, call.name, call.timeoutMs);
+      } else if (call.kind === 'queue' && call.op === 'join') {
+        void store.join(call.name, call.timeoutMs).then((value) => this.#ok(id, value));
+      } else {
+        this.#ok(id, store.apply(call));
+      }
+    } catch (err) {
+      this.#fail(id, err);
+    }
+  }
+
+  #serveGet(id: number, queue: string, timeoutMs: number): void {
+    // a delivery can happen inside take(), before its cancel function exists
+    const wait = { cancel: (): void => undefined, settled: false };
+    const receiver: QueueReceiver = {
+      alive: () => this.alive,
+      deliver: (item) => {
+        if (!this.alive || !this.#post({ type: 'result', id, ok: true, value: item, hold: true })) return false;
+        wait.settled = true;
+        this.#held.set(id, { queue, item });
+        this.#waits.delete(wait.cancel);
+        return true;
+      },
+      timedOut: () => {
+        wait.settled = true;
+        this.#waits.delete(wait.cancel);
+        this.#ok(id, undefined);
+      },
+    };
+    wait.cancel = this.#services.store.take(queue, this.#stopping ? 0 : timeoutMs, receiver);
+    if (!wait.settled) this.#waits.add(wait.cancel);
+  }
+
+  #ok(id: number, value: unknown): void {
+    this.#post({ type: 'result', id, ok: true, value });
+  }
+
+  #fail(id: number, err: unknown): void {
+    this.#post({ type: 'result', id, ok: false, error: toPlainError(err) });
+  }
+}

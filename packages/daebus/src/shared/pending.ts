@@ -1,0 +1,71 @@
+/**
+ * Calls waiting for their answer, by id: the one table behind every request/reply pairing (a
+ * caller's requests over the transport, the main side's requests to a thread, a worker's calls
+ * to the main side). An entry settles once: by its answer, its timeout, or a failure of all.
+ */
+interface Entry<V, X> {
+  resolve: (value: V) => void;
+  reject: (err: Error) => void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  extra: X;
+}
+
+export class PendingCalls<K, V = unknown, X = undefined> {
+  readonly #entries = new Map<K, Entry<V, X>>();
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /**
+   * Wait for the answer to `key`. With `timeout`, the call fails with `timeout.error()` after
+   * `timeout.ms` unless it settled first.
+   */
+  wait(key: K, extra: X, timeout?: { ms: number; error: () => Error }): Promise<V> {
+    return new Promise<V>((resolve, reject) => {
+      const timer =
+        timeout === undefined
+          ? undefined
+          : setTimeout(() => {
+              this.#entries.delete(key);
+              reject(timeout.error());
+            }, timeout.ms);
+      this.#entries.set(key, { resolve, reject, timer, extra });
+    });
+  }
+
+  /** What was stored with `key` while it waits (a progress callback, say). */
+  extra(key: K): X | undefined {
+    return this.#entries.get(key)?.extra;
+  }
+
+  has(key: K): boolean {
+    return this.#entries.has(key);
+  }
+
+  /** Settle `key` with its answer; false when nothing waits for it (answered, timed out). */
+  resolve(key: K, value: V): boolean {
+    const entry = this.#take(key);
+    entry?.resolve(value);
+    return entry !== undefined;
+  }
+
+  reject(key: K, err: Error): boolean {
+    const entry = this.#take(key);
+    entry?.reject(err);
+    return entry !== undefined;
+  }
+
+  /** Fail every waiting call with the error made for its key. */
+  rejectAll(error: (key: K) => Error): void {
+    for (const key of [...this.#entries.keys()]) this.reject(key, error(key));
+  }
+
+  #take(key: K): Entry<V, X> | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    this.#entries.delete(key);
+    if (entry.timer !== undefined) clearTimeout(entry.timer);
+    return entry;
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * What every worker (a supervised thread or a pool worker) and the main side say to each other
+ * on the framework's channel: log records, calls to the main side's services (shared state,
+ * broadcasts) and their results. The thread and pool protocols add their own messages to these.
+ */
+import type { PlainError } from '../errors';
+import type { StateCall } from '../state-ops';
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug' | 'silly';
+
+/** The outcome of a call that crossed the channel; `id` echoes the call's. */
+export type Outcome = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: PlainError };
+
+/** Worker -> main, from any kind of worker. */
+export type CoreToMain =
+  | { type: 'log'; level: LogLevel; message: string; meta?: Record<string, unknown> }
+  /** An operation on a shared structure; answered with `result`. */
+  | { type: 'state'; id: number; call: StateCall }
+  /** Publish on a transport channel; answered with `result` (the receiver count). */
+  | { type: 'broadcast'; id: number; channel: string; payload: unknown }
+  /** The worker holds the queue item of `result` `id`: it may leave the main side's keeping. */
+  | { type: 'ack'; id: number };
+
+/** Main -> worker, to any kind of worker. `hold: true` marks a queue item the worker must `ack`. */
+export type MainToWorker = { type: 'result'; hold?: true } & Outcome;
+
+const CORE_TYPES: ReadonlySet<string> = new Set<CoreToMain['type']>(['log', 'state', 'broadcast', 'ack']);
+
+/** True for the messages every worker connection serves the same way. */
+export function isCoreMessage(message: { type: string }): message is CoreToMain {
+  return CORE_TYPES.has(message.type);
+}
+
+/** Anything messages can be posted on (a MessagePort, or one call's share of a channel). */
+export interface MessageSink<M> {
+  postMessage(message: M): void;
+}

@@ -1,0 +1,28 @@
+/** The pool's protocol: one pooled call, and what its handler sends while it runs. */
+import type { CoreToMain, MainToWorker } from './core';
+
+/** One pooled call, as a pool worker receives it from piscina. */
+export interface PooledTask {
+  /** The handler's module (file URL) and export. */
+  specifier: string;
+  exportName: string;
+  action: string;
+  requestId: string | undefined;
+  payload: Record<string, unknown>;
+  /** Tags this call's messages on the pool's BroadcastChannel. */
+  call: number;
+}
+
+/** Pooled handler -> main: the core messages, and streamed updates (`final: false`) to its caller. */
+export type PooledToMain = CoreToMain | { type: 'progress'; payload: unknown };
+
+export type MainToPooled = MainToWorker;
+
+/** Key under which the pool's workerData names its BroadcastChannel. */
+export const POOL_CHANNEL_KEY = '__daebusPoolChannel';
+
+/** A message on the pool's BroadcastChannel: one call's message, either way. */
+export interface PoolEnvelope<M> {
+  call: number;
+  message: M;
+}

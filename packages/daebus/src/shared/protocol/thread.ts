@@ -1,0 +1,42 @@
+/**
+ * A supervised thread's protocol: how it boots, and the messages it adds to the core ones. The
+ * framework's port is a dedicated MessageChannel, so the worker's `parentPort` stays free for
+ * user code.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { CoreToMain, MainToWorker, Outcome } from './core';
+
+/** Key under which the boot data sits in `workerData`. */
+export const BOOT_KEY = '__daebusThread';
+
+/** What the worker runs: a module with a `defineThread(...)` default export, or inline source. */
+export type ThreadEntrySpec = { kind: 'module'; specifier: string } | { kind: 'inline'; source: string };
+
+/** Everything a worker needs to start, passed as `workerData[BOOT_KEY]`. */
+export interface ThreadBoot {
+  name: string;
+  entry: ThreadEntrySpec;
+  /** The thread's flag buffer; layout in flags.ts. */
+  flags: SharedArrayBuffer;
+  /** The framework's port to the supervisor (transferred). */
+  port: MessagePort;
+  /** The user's `workerData` option, handed to the thread as `t.workerData`. */
+  workerData: unknown;
+  /** 0 for the first start, n for the n-th restart. */
+  restarts: number;
+}
+
+/** Thread -> main. */
+export type ThreadToMain =
+  | CoreToMain
+  /** The thread function is about to run. */
+  | { type: 'ready' }
+  /** The answer to a `request` from the main side. */
+  | ({ type: 'reply' } & Outcome);
+
+/** Main -> thread. */
+export type MainToThread =
+  | MainToWorker
+  | { type: 'stop' }
+  | { type: 'request'; id: number; name: string; payload: unknown }
+  | { type: 'post'; name: string; payload: unknown };

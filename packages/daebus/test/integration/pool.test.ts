@@ -1,0 +1,108 @@
+// CPU-heavy actions on the piscina pool: answers, streaming, failures, responsiveness, shutdown.
+import { randomUUID } from 'node:crypto';
+import { Daebus, DaebusCaller, MemoryBroker, MemoryTransport } from 'daebus';
+import { captureLogger, fixture, waitFor } from '../support/helpers';
+
+const pooled = fixture('pooled.mjs');
+let app: Daebus;
+let caller: DaebusCaller;
+let records: ReturnType<typeof captureLogger>['records'];
+
+async function startWith(register: (app: Daebus) => void, options: { drainTimeoutMs?: number } = {}): Promise<void> {
+  const broker = new MemoryBroker();
+  const service = `pool_${randomUUID()}`;
+  const captured = captureLogger();
+  records = captured.records;
+  app = new Daebus('pool', { logger: captured.logger, maxWorkers: 2, ...options });
+  register(app);
+  await app.start({ service, transport: new MemoryTransport(broker) });
+  caller = new DaebusCaller(service, { transport: new MemoryTransport(broker), timeoutMs: 20_000 });
+}
+
+afterEach(async () => {
+  await caller?.close();
+  await app?.stop();
+});
+
+describe('pooled actions', () => {
+  it('answer correctly and concurrently, with streamed progress', async () => {
+    await startWith((a) => a.action('fib', { module: pooled }).action('plain', { module: pooled, export: 'plain' }));
+    const progress: unknown[] = [];
+    const results = await Promise.all(
+      [25, 26, 27, 28].map((n) => caller.sendRequest('fib', { n }, { onProgress: (p) => progress.push(p) })),
+    );
+    expect(results).toEqual([
+      { fib: 75025, action: 'fib', hasRequestId: true },
+      { fib: 121393, action: 'fib', hasRequestId: true },
+      { fib: 196418, action: 'fib', hasRequestId: true },
+      { fib: 317811, action: 'fib', hasRequestId: true },
+    ]);
+    expect(progress).toHaveLength(4);
+    expect(progress[0]).toEqual({ stage: 'computing', progress_percentage: 50 });
+    await expect(caller.sendRequest('plain', { x: 21 })).resolves.toEqual({ plain: 42 });
+  });
+
+  it('reply with an error when the handler throws, exits its worker, runs past its timeout, or is missing; the service goes on', async () => {
+    await startWith((a) =>
+      a
+        .action('throws', { module: pooled, export: 'throws' })
+        .action('exits', { module: pooled, export: 'exits' })
+        .action('spins', { module: pooled, export: 'spins', timeoutMs: 300 })
+        .action('missing', { module: pooled, export: 'notAFunction' })
+        .action('fib', { module: pooled }),
+    );
+    await expect(caller.sendRequest('throws')).rejects.toMatchObject({ code: 'REMOTE_ERROR', message: 'pooled bug' });
+    await expect(caller.sendRequest('exits')).rejects.toMatchObject({ code: 'REMOTE_ERROR', message: expect.stringContaining('exit') });
+    await expect(caller.sendRequest('spins')).rejects.toMatchObject({
+      code: 'REMOTE_ERROR',
+      message: 'Pooled action "spins" ran past its timeout of 300 ms; its worker was stopped.',
+    });
+    await expect(caller.sendRequest('missing')).rejects.toMatchObject({
+      message: expect.stringContaining('has no function export "notAFunction"'),
+    });
+    await expect(caller.sendRequest('fib', { n: 10 })).resolves.toMatchObject({ fib: 55 });
+  });
+
+  it('keep the main loop answering while pooled handlers compute', async () => {
+    await startWith((a) => a.action('busy', { module: pooled, export: 'busy' }).action('cheap', () => ({ cheap: true })));
+    const finished: string[] = [];
+    const heavy = [1, 2].map((i) => caller.sendRequest('busy', { ms: 1_500 }).then(() => finished.push(`busy ${i}`)));
+    // the pooled handlers are running: both workers busy
+    await waitFor(() => records.length > 0, 'the service');
+    await new Promise((r) => setTimeout(r, 200));
+    await caller.sendRequest('cheap').then(() => finished.push('cheap'));
+    await Promise.all(heavy);
+    expect(finished[0]).toBe('cheap');
+  });
+
+  it('reach the shared maps and lists over their port', async () => {
+    await startWith((a) => a.action('state', { module: pooled, export: 'usesState' }));
+    await Promise.all(['a', 'b', 'c'].map((tag) => caller.sendRequest('state', { tag })));
+    expect(await app.map('pooled').get('calls')).toBe(3);
+    expect((await app.list('pooled_log', { max: 10 }).snapshot()).sort()).toEqual(['a', 'b', 'c']);
+    expect(records.filter((r) => r.message === 'pooled handler used shared state')).toHaveLength(3);
+  });
+
+  it('are cancelled with an error reply when the service stops before they finish', async () => {
+    await startWith((a) => a.action('waits', { module: pooled, export: 'waits' }), { drainTimeoutMs: 100 });
+    const pending = caller.sendRequest('waits', { ms: 10_000 });
+    const outcome = pending.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    await app.stop();
+    expect(await outcome).toMatchObject({
+      code: 'REMOTE_ERROR',
+      message: expect.stringContaining('stopped before this pooled action finished'),
+    });
+  });
+
+  it('are checked at registration', () => {
+    const a = new Daebus('pool-registration', { logger: captureLogger().logger });
+    expect(() => a.action('x', { module: fixture('nope.mjs') })).toThrow(/Action "x": module .*nope\.mjs does not exist/);
+    expect(() => a.action('x', { module: pooled, timeoutMs: 0 })).toThrow(/timeoutMs must be a number of milliseconds > 0/);
+    expect(() => a.action('x', { module: pooled, retries: 3 } as never)).toThrow(/unknown option "retries"/);
+    expect(() => new Daebus('p', { maxWorkers: 0 })).toThrow(/options.maxWorkers must be a whole number >= 1/);
+  });
+});

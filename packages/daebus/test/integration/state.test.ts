@@ -1,0 +1,221 @@
+// Shared maps, queues and lists: the main side owns them, threads reach them over their ports.
+import { Daebus } from 'daebus';
+import { captureLogger, fixture, waitFor } from '../support/helpers';
+
+let app: Daebus;
+let records: ReturnType<typeof captureLogger>['records'];
+
+beforeEach(() => {
+  const captured = captureLogger();
+  records = captured.records;
+  app = new Daebus('state', { logger: captured.logger });
+});
+
+afterEach(async () => {
+  await app.stop({ timeoutMs: 1_000 });
+});
+
+describe('shared maps', () => {
+  it('get, set, delete, has, keys, size, snapshot, increment, merge, clear', async () => {
+    const m = app.map<number | { a: number }>('m');
+    await m.set('x', 1);
+    await m.merge({ y: 2, z: { a: 3 } });
+    expect(await m.get('x')).toBe(1);
+    expect(await m.has('y')).toBe(true);
+    expect(await m.keys()).toEqual(['x', 'y', 'z']);
+    expect(await m.size()).toBe(3);
+    expect(await m.increment('x', 5)).toBe(6);
+    expect(await m.increment('fresh')).toBe(1);
+    expect(await m.delete('y')).toBe(true);
+    expect(await m.delete('y')).toBe(false);
+    expect(await m.snapshot()).toEqual({ x: 6, z: { a: 3 }, fresh: 1 });
+    await m.clear();
+    expect(await m.size()).toBe(0);
+  });
+
+  it('stores copies: changing an object after set does not change the map', async () => {
+    const m = app.map<{ n: number }>('copies');
+    const value = { n: 1 };
+    await m.set('k', value);
+    value.n = 2;
+    const read = await m.get('k');
+    expect(read).toEqual({ n: 1 });
+    (read as { n: number }).n = 3;
+    expect(await m.get('k')).toEqual({ n: 1 });
+  });
+
+  it('increments atomically from several threads at once', async () => {
+    app.thread('a', fixture('counter.mjs'), { workerData: { n: 500 } });
+    app.thread('b', fixture('counter.mjs'), { workerData: { n: 500 } });
+    app.thread('c', fixture('counter.mjs'), { workerData: { n: 500 } });
+    await app.start();
+    await waitFor(() => ['a', 'b', 'c'].every((n) => app.threads[n]?.state === 'completed'), 'all counters done');
+    expect(await app.map('hits').get('count')).toBe(1500);
+  });
+
+  it('refuses a value that cannot cross threads, on either side, and writes nothing', async () => {
+    const m = app.map('guarded');
+    await expect(m.set('f', (() => 1) as never)).rejects.toMatchObject({ code: 'NOT_CLONEABLE' });
+    await expect(m.merge({ good: 1, bad: Symbol('x') as never })).rejects.toMatchObject({ code: 'NOT_CLONEABLE' });
+    await expect(m.set('weak', new WeakMap() as never)).rejects.toMatchObject({
+      code: 'NOT_CLONEABLE',
+      message: expect.stringContaining('plain data'),
+    });
+    await expect(m.increment('n', NaN)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(m.get(5 as never)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('map keys must be strings'),
+    });
+    expect(await m.size()).toBe(0);
+
+    app.thread(
+      'sender',
+      async (running, t: { map(n: string): { merge(e: object): Promise<void> }; log: { info(m: string, meta: object): void } }) => {
+        const outcome = await t
+          .map('guarded')
+          .merge({ good: 1, bad: { deep: new (class Secret {})() } })
+          .then(
+            () => 'stored',
+            (e: { code: string }) => e.code,
+          );
+        const viaPort = await t
+          .map('guarded')
+          .merge({ fn: { nested: () => 1 } })
+          .then(
+            () => 'stored',
+            (e: { code: string }) => e.code,
+          );
+        t.log.info('outcomes', { outcome, viaPort });
+      },
+    );
+    await app.start();
+    await waitFor(() => records.some((r) => r.message === 'outcomes'), 'the thread to report');
+    // a class instance crosses as a plain object; a nested function cannot cross at all
+    expect(records.find((r) => r.message === 'outcomes')).toMatchObject({ outcome: 'stored', viaPort: 'NOT_CLONEABLE' });
+    expect(await m.keys()).toEqual(['good', 'bad']);
+  });
+
+  it('refuses to use one name as two kinds of structure', async () => {
+    app.map('thing');
+    expect(() => app.queue('thing')).toThrow(/"thing" is a shared map; it cannot also be used as a queue/);
+  });
+});
+
+describe('shared queues', () => {
+  it('hands items from an action-side put to a waiting thread, and join waits for task_done', async () => {
+    const jobs = app.queue<{ id: string; value: number }>('jobs');
+    app.thread('worker', fixture('queue-worker.mjs'));
+    await app.start();
+    for (let i = 0; i < 20; i++) await jobs.put({ id: `job${i}`, value: i });
+    await expect(jobs.join(10_000)).resolves.toBe(true);
+    const results = await app.map('results').snapshot();
+    expect(Object.keys(results)).toHaveLength(20);
+    expect(results.job7).toEqual({ doubled: 14, by: 'worker' });
+  });
+
+  it('get waits without polling and resolves undefined at its timeout; position finds an item', async () => {
+    const q = app.queue<{ id: string }>('q');
+    expect(await q.get(10)).toBeUndefined();
+    const waiting = q.get(10_000);
+    await q.put({ id: 'a' });
+    await expect(waiting).resolves.toEqual({ id: 'a' });
+    await q.put({ id: 'b' });
+    await q.put({ id: 'c' });
+    expect(await q.position('c')).toBe(1);
+    expect(await q.position('zzz')).toBe(-1);
+    expect(await q.position((item) => (item as { id: string }).id === 'b')).toBe(0);
+    expect(await q.size()).toBe(2);
+    expect(await q.snapshot()).toEqual([{ id: 'b' }, { id: 'c' }]);
+    await expect(q.put(undefined as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(q.get(-1)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('loses no item when a thread dies after its get was answered but before it took the item', async () => {
+    const jobs = app.queue<{ id: string }>('jobs');
+    app.thread('hog', fixture('queue-hog.mjs'));
+    await app.start();
+    await waitFor(() => records.some((r) => r.message === 'blocked'), 'the thread to block');
+    await jobs.put({ id: 'precious' });
+    // the item went to the blocked thread's port; it never confirmed it
+    expect(await jobs.size()).toBe(0);
+    await expect(app.stopThread('hog', 100)).resolves.toMatchObject({ terminated: true });
+    expect(await jobs.snapshot()).toEqual([{ id: 'precious' }]);
+  });
+
+  it("ends a stopping thread's wait on a queue with undefined", async () => {
+    app.thread(
+      'waiter',
+      async (running, t: { queue(n: string): { get(): Promise<unknown> }; log: { info(m: string, meta: object): void } }) => {
+        const item = await t.queue('empty').get();
+        t.log.info('wait ended', { item: item === undefined ? 'none' : 'some' });
+      },
+    );
+    await app.start();
+    await waitFor(() => app.threads.waiter?.state === 'running', 'running');
+    await new Promise((r) => setTimeout(r, 50));
+    await expect(app.stopThread('waiter', 5_000)).resolves.toMatchObject({ terminated: false });
+    expect(records.find((r) => r.message === 'wait ended')).toMatchObject({ item: 'none' });
+  });
+});
+
+describe('capped lists', () => {
+  it('keeps the last max items', async () => {
+    const recent = app.list<number>('recent', { max: 3 });
+    for (let i = 1; i <= 5; i++) await recent.append(i);
+    expect(await recent.snapshot()).toEqual([3, 4, 5]);
+    expect(await recent.size()).toBe(3);
+    expect(() => app.list('recent', { max: 4 })).toThrow(/keeps 3 items; it was asked for with max 4/);
+    expect(() => app.list('bad', { max: 0 })).toThrow(/options.max must be a whole number >= 1/);
+  });
+});
+
+describe('messages to a thread', () => {
+  it('request and post reach the thread; its handlers answer', async () => {
+    app.thread('ws', fixture('answers.mjs'));
+    await app.start();
+    const ws = app.thread('ws');
+    await expect(ws.request('send', { message: 'hello' })).resolves.toEqual({ sent: true });
+    await expect(ws.request('send', {})).rejects.toMatchObject({ message: 'No message provided' });
+    await expect(ws.request('nope')).rejects.toMatchObject({
+      code: 'NO_HANDLER',
+      message: expect.stringContaining('t.on("nope", handler)'),
+    });
+    await expect(ws.request('unclonable')).rejects.toMatchObject({ code: 'NOT_CLONEABLE' });
+    await expect(ws.request('slow', null, { timeoutMs: 50 })).rejects.toMatchObject({ code: 'TIMEOUT' });
+    await expect(ws.request('send', { message: () => 1 })).rejects.toMatchObject({ code: 'NOT_CLONEABLE' });
+    ws.post('note', { text: 'posted' });
+    // a request after the post is answered after it: messages to a thread keep their order
+    await ws.request('send', { message: 'after the note' });
+    expect(await app.map('notes').get('last')).toEqual({ text: 'posted' });
+    expect(await app.list('sent', { max: 3 }).snapshot()).toEqual(['hello', 'after the note']);
+  });
+
+  it('a thread broadcasts through its port to the service transport', async () => {
+    const heard: unknown[] = [];
+    app.listen('announcements', (payload) => {
+      heard.push(payload);
+    });
+    app.thread('ws', fixture('answers.mjs'));
+    await app.start();
+    await expect(app.thread('ws').request('announce', { channel: 'announcements' })).resolves.toEqual({ receivers: 1 });
+    await waitFor(() => heard.length === 1, 'the broadcast');
+    expect(heard[0]).toEqual({ from: 'ws' });
+  });
+
+  it('fails at once, saying why, when the thread is stopped, restarting or failed', async () => {
+    app.thread('idle', fixture('answers.mjs'), { autoStart: false });
+    app.thread('crashy', fixture('throws.mjs'), { initialDelayMs: 60_000, maxDelayMs: 60_000 });
+    app.thread('broken', fixture('no-default.mjs'));
+    await app.start();
+    await waitFor(() => app.threads.crashy?.state === 'backoff' && app.threads.broken?.state === 'failed', 'backoff and failed');
+    await expect(app.thread('idle').request('send', {})).rejects.toMatchObject({
+      code: 'THREAD_NOT_RUNNING',
+      message: expect.stringContaining('is stopped'),
+    });
+    await expect(app.thread('crashy').request('send', {})).rejects.toMatchObject({
+      message: expect.stringContaining('waiting to restart'),
+    });
+    await expect(app.thread('broken').request('send', {})).rejects.toMatchObject({ message: expect.stringContaining('has failed') });
+    expect(() => app.thread('idle').post('send', {})).toThrow(/is stopped/);
+  });
+});

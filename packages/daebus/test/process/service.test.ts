@@ -1,0 +1,132 @@
+// A service run as a child process, as it runs in production: signals and exit codes.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { DaebusCaller } from 'daebus';
+import { fixture } from '../support/helpers';
+import { TEST_REDIS_URL } from '../support/redis-server';
+
+interface Outcome {
+  code: number | null;
+  lines: Record<string, unknown>[];
+}
+
+function runService(
+  scenario: string,
+  onReady?: (child: ChildProcess) => void,
+  options: { args?: string[]; env?: NodeJS.ProcessEnv; onLine?: (line: Record<string, unknown>, child: ChildProcess) => void } = {},
+): Promise<Outcome> {
+  const child = spawn(process.execPath, [fixture('service.cjs'), scenario, ...(options.args ?? [])], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
+  });
+  const lines: Record<string, unknown>[] = [];
+  let buffered = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      try {
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        lines.push(parsed);
+        if (parsed.ready === true) onReady?.(child);
+        options.onLine?.(parsed, child);
+      } catch {
+        // not a JSON line
+      }
+    }
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (stderr.trim()) lines.push({ stderr });
+      resolve({ code, lines });
+    });
+  });
+}
+
+function result(outcome: Outcome): {
+  code: number;
+  threads: Record<string, { state: string; lastExit?: { reason: string; terminated: boolean } }>;
+} {
+  const last = outcome.lines.find((l) => 'threads' in l);
+  if (!last) throw new Error(`the service printed no result: ${JSON.stringify(outcome.lines)}`);
+  return last as never;
+}
+
+describe('a service process', () => {
+  it('exits 0 on SIGTERM with every thread stopped cleanly (none terminated)', async () => {
+    const outcome = await runService('clean', (child) => child.kill('SIGTERM'));
+    expect(outcome.code).toBe(0);
+    const { code, threads } = result(outcome);
+    expect(code).toBe(0);
+    expect(Object.keys(threads).sort()).toEqual(['blocked', 'cpu', 'sleeper']);
+    for (const snapshot of Object.values(threads)) {
+      expect(snapshot).toMatchObject({ state: 'stopped', lastExit: { reason: 'stopped', terminated: false } });
+    }
+    expect(outcome.lines.some((l) => String(l.message).includes('Received SIGTERM'))).toBe(true);
+  });
+
+  it('logs errors that escape user code and goes on; still exits 0 on SIGTERM', async () => {
+    const outcome = await runService('escapes', (child) => setTimeout(() => child.kill('SIGTERM'), 300));
+    expect(outcome.code).toBe(0);
+    const messages = outcome.lines.map((l) => String(l.message));
+    expect(messages).toContain('Uncaught exception (the service goes on): late bug');
+    expect(messages).toContain('Unhandled promise rejection (the service goes on): nobody awaited this');
+    expect(result(outcome).threads.sleeper).toMatchObject({ state: 'stopped', lastExit: { terminated: false } });
+  });
+
+  it('exits 0 on SIGINT too', async () => {
+    const outcome = await runService('clean', (child) => child.kill('SIGINT'));
+    expect(outcome.code).toBe(0);
+  });
+
+  it('forces the stop on a second signal: a thread that ignores the stop is terminated at once', async () => {
+    // shutdownTimeoutMs is ten minutes: only the second signal can end this within the test's time.
+    const outcome = await runService('stubborn', (child) => {
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGTERM'), 200);
+    });
+    expect(outcome.code).toBe(1);
+    expect(result(outcome).threads.stubborn).toMatchObject({ state: 'stopped', lastExit: { terminated: true } });
+    expect(outcome.lines.some((l) => String(l.message).includes('terminating every thread now'))).toBe(true);
+  });
+
+  it('on SIGTERM over Redis, stops taking requests but lets a running handler reply, then exits 0', async () => {
+    const service = `drain_${randomUUID()}`;
+    const caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 10_000 });
+    let reply: Promise<unknown> | undefined;
+    try {
+      const outcome = await runService(
+        'drain',
+        () => {
+          reply = caller.sendRequest('slow');
+        },
+        {
+          args: [service],
+          env: { REDIS_URL: TEST_REDIS_URL },
+          onLine: (line, child) => {
+            if (line.handling === true) child.kill('SIGTERM');
+          },
+        },
+      );
+      expect(outcome.code).toBe(0);
+      await expect(reply).resolves.toEqual({ finished: true });
+      expect(result(outcome).threads.sleeper).toMatchObject({ state: 'stopped', lastExit: { terminated: false } });
+      expect(outcome.lines.some((l) => String(l.message).includes('listening on redis://'))).toBe(true);
+    } finally {
+      await caller.close();
+    }
+  });
+
+  it("exits 1 when a thread with onFailure: 'exit' fails, after stopping the others", async () => {
+    const outcome = await runService('fail-exit');
+    expect(outcome.code).toBe(1);
+    const { threads } = result(outcome);
+    expect(threads.crashy?.state).toBe('failed');
+    expect(threads.sleeper).toMatchObject({ state: 'stopped', lastExit: { reason: 'stopped', terminated: false } });
+  });
+});

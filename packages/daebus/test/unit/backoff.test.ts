@@ -1,0 +1,53 @@
+import { restartDelay } from '../../src/main/supervisor/backoff';
+import { classifyExit, shouldRestart } from '../../src/main/supervisor/exit';
+
+const opts = { initialDelayMs: 100, maxDelayMs: 1_000, factor: 2, jitter: 0 };
+
+describe('restartDelay', () => {
+  it('grows by factor from initialDelayMs and caps at maxDelayMs', () => {
+    expect([1, 2, 3, 4, 5, 6].map((n) => restartDelay(n, opts))).toEqual([100, 200, 400, 800, 1000, 1000]);
+  });
+
+  it('takes at most `jitter` of the delay off, using the injected random source', () => {
+    const jittered = { ...opts, jitter: 0.5 };
+    expect(restartDelay(3, jittered, () => 0)).toBe(400);
+    expect(restartDelay(3, jittered, () => 0.5)).toBe(300);
+    expect(restartDelay(3, jittered, () => 0.999999)).toBe(200);
+    expect(restartDelay(10, jittered, () => 0.5)).toBe(750);
+  });
+
+  it('treats attempt 0 like the first and factor 1 as a constant delay', () => {
+    expect(restartDelay(0, opts)).toBe(100);
+    expect(restartDelay(7, { ...opts, factor: 1 })).toBe(100);
+  });
+});
+
+describe('exit classification and policies', () => {
+  it('classifies exits', () => {
+    expect(classifyExit({ code: 0, stopRequested: false })).toBe('normal');
+    expect(classifyExit({ code: 1, stopRequested: true, error: { name: 'Error', message: 'x' } })).toBe('stopped');
+    expect(classifyExit({ code: 3, stopRequested: false })).toBe('crashed');
+    expect(classifyExit({ code: 1, stopRequested: false, error: { name: 'Error', message: 'x' } })).toBe('crashed');
+    expect(classifyExit({ code: 1, stopRequested: false, error: { name: 'Error', message: 'x', code: 'ERR_WORKER_OUT_OF_MEMORY' } })).toBe(
+      'out-of-memory',
+    );
+    expect(classifyExit({ code: 1, stopRequested: false, error: { name: 'DaebusError', message: 'x', code: 'THREAD_LOAD_FAILED' } })).toBe(
+      'failed-to-start',
+    );
+  });
+
+  it.each([
+    ['permanent', 'normal', true],
+    ['permanent', 'crashed', true],
+    ['permanent', 'out-of-memory', true],
+    ['transient', 'normal', false],
+    ['transient', 'crashed', true],
+    ['transient', 'out-of-memory', true],
+    ['temporary', 'normal', false],
+    ['temporary', 'crashed', false],
+    ['permanent', 'stopped', false],
+    ['permanent', 'failed-to-start', false],
+  ] as const)('%s after %s: restart %s', (policy, reason, expected) => {
+    expect(shouldRestart(policy, reason)).toBe(expected);
+  });
+});

@@ -1,0 +1,70 @@
+import { SHARE_ENV } from 'node:worker_threads';
+import { DEFAULT_THREAD_OPTIONS, resolveThreadOptions, type ThreadOptions } from '../../src/main/supervisor/thread-options';
+
+function messageOf(options: unknown): string {
+  try {
+    resolveThreadOptions('t1', options as ThreadOptions);
+  } catch (err) {
+    expect((err as { code?: string }).code).toBe('INVALID_OPTION');
+    return (err as Error).message;
+  }
+  throw new Error('expected the options to be rejected');
+}
+
+describe('thread options', () => {
+  it('fills in the documented defaults', () => {
+    expect(resolveThreadOptions('t1', undefined)).toEqual(DEFAULT_THREAD_OPTIONS);
+    expect(resolveThreadOptions('t1', { maxRestarts: 2, jitter: undefined })).toEqual({ ...DEFAULT_THREAD_OPTIONS, maxRestarts: 2 });
+    expect(DEFAULT_THREAD_OPTIONS).toMatchObject({ autoStart: true, restart: 'transient', onFailure: 'continue' });
+  });
+
+  it('accepts every option at a valid value', () => {
+    const all: ThreadOptions = {
+      autoStart: false,
+      restart: 'permanent',
+      initialDelayMs: 0,
+      maxDelayMs: 10,
+      factor: 1,
+      jitter: 1,
+      resetAfterMs: 0,
+      maxRestarts: 0,
+      windowMs: 1,
+      onFailure: 'exit',
+      shutdownTimeoutMs: 0,
+      resourceLimits: { maxOldGenerationSizeMb: 16, stackSizeMb: 1 },
+      workerData: { a: [1, 2], m: new Map([[1, 2]]) },
+      env: { A: 'b' },
+    };
+    expect(resolveThreadOptions('t1', all)).toMatchObject({ ...all, workerData: all.workerData });
+    expect(resolveThreadOptions('t1', { env: SHARE_ENV }).env).toBe(SHARE_ENV);
+  });
+
+  it.each<[unknown, string]>([
+    ['nope', 'Thread "t1": options must be an object (got "nope").'],
+    [{ restartt: 'permanent' }, 'Thread "t1": unknown option "restartt" in options (known: autoStart'],
+    [{ autoStart: 'yes' }, 'options.autoStart must be true or false (got "yes")'],
+    [{ restart: 'always' }, "options.restart must be 'permanent', 'transient' or 'temporary' (got \"always\")"],
+    [{ onFailure: 'crash' }, "options.onFailure must be 'continue' or 'exit' (got \"crash\")"],
+    [{ initialDelayMs: -1 }, 'options.initialDelayMs must be a finite number of milliseconds >= 0 (got -1)'],
+    [{ maxDelayMs: Infinity }, 'options.maxDelayMs must be a finite number of milliseconds >= 0 (got null)'],
+    [{ resetAfterMs: '5' }, 'options.resetAfterMs must be a finite number of milliseconds >= 0 (got "5")'],
+    [{ shutdownTimeoutMs: NaN }, 'options.shutdownTimeoutMs must be a finite number of milliseconds >= 0'],
+    [{ windowMs: 0 }, 'options.windowMs must be a number of milliseconds > 0 and at most 2147483647 (got 0)'],
+    [{ initialDelayMs: 500, maxDelayMs: 100 }, 'options.maxDelayMs must be >= initialDelayMs (500) (got 100)'],
+    [{ factor: 0.5 }, 'options.factor must be a finite number >= 1 (got 0.5)'],
+    [{ jitter: 1.5 }, 'options.jitter must be a number from 0 to 1 (got 1.5)'],
+    [{ maxRestarts: 1.5 }, 'options.maxRestarts must be a whole number >= 0 (got 1.5)'],
+    [{ maxRestarts: -1 }, 'options.maxRestarts must be a whole number >= 0 (got -1)'],
+    [{ resourceLimits: 5 }, 'options.resourceLimits must be an object (got 5)'],
+    [{ resourceLimits: { heapMb: 5 } }, 'unknown option "heapMb" in options.resourceLimits (known: maxYoungGenerationSizeMb'],
+    [
+      { resourceLimits: { maxOldGenerationSizeMb: 0 } },
+      'options.resourceLimits.maxOldGenerationSizeMb must be a number of megabytes > 0 (got 0)',
+    ],
+    [{ workerData: { f: () => 1 } }, 'options.workerData: the value cannot be copied to another thread'],
+    [{ env: 'x' }, 'options.env must be an object of strings or SHARE_ENV (got "x")'],
+    [{ env: { A: 1 } }, 'options.env.A must be a string (got 1)'],
+  ])('rejects %j with a message naming the option', (options, expected) => {
+    expect(messageOf(options)).toContain(expected);
+  });
+});
