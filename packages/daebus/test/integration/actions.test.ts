@@ -2,38 +2,25 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { Daebus, DaebusCaller, MemoryBroker, MemoryTransport, broadcast, logger, request, response } from 'daebus';
-import { captureLogger, fixture, waitFor } from '../support/helpers';
+import { DaebusCaller, MemoryTransport, broadcast, logger, request, response } from 'daebus';
+import { fixture, waitFor } from '../support/helpers';
+import { appPerTest } from '../support/app-per-test';
 
-let app: Daebus;
+const t = appPerTest('actions', { drainTimeoutMs: 1_000 });
 let caller: DaebusCaller;
-let records: ReturnType<typeof captureLogger>['records'];
-let broker: MemoryBroker;
-let service: string;
-
-beforeEach(async () => {
-  const captured = captureLogger();
-  records = captured.records;
-  broker = new MemoryBroker();
-  service = `svc_${randomUUID()}`;
-  app = new Daebus('actions', { logger: captured.logger, drainTimeoutMs: 1_000 });
-  caller = new DaebusCaller(service, { transport: new MemoryTransport(broker), timeoutMs: 2_000 });
+beforeEach(() => {
+  caller = t.caller({ timeoutMs: 2_000 });
 });
 
-afterEach(async () => {
-  await caller.close();
-  await app.stop();
-});
-
-const start = () => app.start({ service, transport: new MemoryTransport(broker) });
+const start = () => t.start();
 
 /** Publish a raw text message on the service channel and collect the replies on a fresh channel. */
 async function raw(text: (replyTo: string) => string): Promise<Record<string, unknown>[]> {
-  const client = new MemoryTransport(broker);
+  const client = new MemoryTransport(t.broker);
   const replyTo = `caller:${randomUUID()}`;
   const replies: Record<string, unknown>[] = [];
   await client.subscribe(replyTo, (message) => replies.push(JSON.parse(message) as Record<string, unknown>));
-  await client.publish(service, text(replyTo));
+  await client.publish(t.service, text(replyTo));
   await waitFor(() => replies.length > 0, 'a reply');
   await client.close();
   return replies;
@@ -41,10 +28,10 @@ async function raw(text: (replyTo: string) => string): Promise<Record<string, un
 
 describe('actions', () => {
   it('answers through response.send, a returned value, or response.success', async () => {
-    app.action('send', () => response.send({ via: 'send', got: request.payload }));
-    app.action('returns', (payload) => ({ via: 'return', n: payload.n }));
-    app.action('success', async (_payload, ctx) => ctx.response.success({ via: 'context' }));
-    app.action('nothing', () => undefined);
+    t.app.action('send', () => response.send({ via: 'send', got: request.payload }));
+    t.app.action('returns', (payload) => ({ via: 'return', n: payload.n }));
+    t.app.action('success', async (_payload, ctx) => ctx.response.success({ via: 'context' }));
+    t.app.action('nothing', () => undefined);
     await start();
     await expect(caller.sendRequest('send', { a: 1 })).resolves.toEqual({ via: 'send', got: { a: 1 } });
     await expect(caller.sendRequest('returns', { n: 2 })).resolves.toEqual({ via: 'return', n: 2 });
@@ -53,8 +40,8 @@ describe('actions', () => {
   });
 
   it('sends errors: response.error, a thrown error; the service goes on', async () => {
-    app.action('check_job', () => (request.payload.job_id ? response.send({ ok: true }) : response.error('Missing job_id parameter')));
-    app.action('throws', () => {
+    t.app.action('check_job', () => (request.payload.job_id ? response.send({ ok: true }) : response.error('Missing job_id parameter')));
+    t.app.action('throws', () => {
       throw new Error('handler bug');
     });
     await start();
@@ -64,12 +51,12 @@ describe('actions', () => {
       message: 'handler bug',
       details: { remoteCode: 'HANDLER_ERROR' },
     });
-    expect(records.some((r) => r.level === 'warn' && r.message.includes('Action "throws" failed: handler bug'))).toBe(true);
+    expect(t.records.some((r) => r.level === 'warn' && r.message.includes('Action "throws" failed: handler bug'))).toBe(true);
     await expect(caller.sendRequest('check_job', { job_id: 'x' })).resolves.toEqual({ ok: true });
   });
 
   it('streams: non-final messages reach onProgress before the final reply', async () => {
-    app.action('stream', async () => {
+    t.app.action('stream', async () => {
       for (let i = 1; i <= 3; i++) await response.send({ step: i }, { final: false });
       await response.progress(100, { stage: 'done' });
       return { finished: true };
@@ -81,7 +68,7 @@ describe('actions', () => {
   });
 
   it('keeps concurrent requests apart: each handler sees its own request after awaiting', async () => {
-    app.action('echo_later', async () => {
+    t.app.action('echo_later', async () => {
       const before = request.payload.id;
       await new Promise((r) => setTimeout(r, Number(request.payload.delay)));
       logger.info('echoing', { id: request.payload.id });
@@ -93,7 +80,7 @@ describe('actions', () => {
     await expect(fast).resolves.toEqual({ before: 'fast', after: 'fast', requestId: true });
     await expect(slow).resolves.toEqual({ before: 'slow', after: 'slow', requestId: true });
     // logger inside a handler carries the request id and the action
-    const lines = records.filter((r) => r.message === 'echoing');
+    const lines = t.records.filter((r) => r.message === 'echoing');
     expect(lines).toHaveLength(2);
     for (const line of lines) expect(line).toMatchObject({ action: 'echo_later', request_id: expect.any(String) });
   });
@@ -104,7 +91,7 @@ describe('actions', () => {
   });
 
   it('replies with an error to an unknown action, and names the actions it has', async () => {
-    app.action('known', () => ({}));
+    t.app.action('known', () => ({}));
     await start();
     await expect(caller.sendRequest('unknown')).rejects.toMatchObject({
       message: 'Unknown action "unknown"; this service has: known.',
@@ -127,7 +114,7 @@ describe('actions', () => {
     ['no action', (r) => JSON.stringify({ payload: {}, reply_to: r, request_id: 'x' }), 'BAD_REQUEST'],
     ['an action that is not a string', (r) => JSON.stringify({ action: 5, payload: {}, reply_to: r, request_id: 'x' }), 'BAD_REQUEST'],
   ])('answers %s with an error reply, and goes on', async (_what, text, code) => {
-    app.action('known', () => ({ fine: true }));
+    t.app.action('known', () => ({ fine: true }));
     await start();
     const [reply] = await raw(text);
     expect(reply).toMatchObject({ status: 'error', final: true, payload: { code } });
@@ -136,42 +123,46 @@ describe('actions', () => {
   });
 
   it('speaks the wire format: request key order, response fields, payload given as a JSON string', async () => {
-    app.action('wire', () => ({ got: request.payload }));
+    t.app.action('wire', () => ({ got: request.payload }));
     await start();
     const seen: string[] = [];
-    const spy = new MemoryTransport(broker);
-    await spy.subscribe(service, (message) => seen.push(message));
+    const spy = new MemoryTransport(t.broker);
+    await spy.subscribe(t.service, (message) => seen.push(message));
     await caller.sendRequest('wire', { x: 1 });
     expect(Object.keys(JSON.parse(seen[0] as string) as object)).toEqual(['action', 'payload', 'reply_to', 'request_id', 'service']);
-    const [reply] = await raw((r) => JSON.stringify({ action: 'wire', payload: '{"y": 2}', reply_to: r, request_id: 'rid-1', service }));
+    const [reply] = await raw((r) =>
+      JSON.stringify({ action: 'wire', payload: '{"y": 2}', reply_to: r, request_id: 'rid-1', service: t.service }),
+    );
     expect(reply).toEqual({ status: 'success', payload: { got: { y: 2 } }, request_id: 'rid-1', final: true });
     await spy.close();
   });
 
   it('takes fire-and-forget messages: the top-level fields are the payload; no reply without reply_to or service', async () => {
     const got: unknown[] = [];
-    app.action('log_info', (payload) => {
+    t.app.action('log_info', (payload) => {
       got.push(payload);
     });
     await start();
-    const spy = new MemoryTransport(broker);
+    const spy = new MemoryTransport(t.broker);
     const responses: string[] = [];
-    await spy.subscribe(`${service}.responses`, (m) => responses.push(m));
+    await spy.subscribe(`${t.service}.responses`, (m) => responses.push(m));
     await expect(caller.sendToService({ timestamp: 1625176230, info: 'hello' }, 'log_info')).resolves.toBe(1);
     await waitFor(() => got.length === 1, 'the handler');
     expect(got[0]).toEqual({ timestamp: 1625176230, info: 'hello' });
-    await new Promise((r) => setTimeout(r, 20));
-    expect(responses).toEqual([]);
+    // a later message that does ask for a reply: had the first one been answered, its reply came first
+    await spy.publish(t.service, JSON.stringify({ action: 'log_info', payload: { second: true }, service: t.service }));
+    await waitFor(() => responses.length > 0, 'the reply to the second message');
+    expect(responses).toHaveLength(1);
     await spy.close();
   });
 
   it('replies on <service>.responses when a request names the service but has no reply_to', async () => {
-    app.action('ping', () => ({ pong: true }));
+    t.app.action('ping', () => ({ pong: true }));
     await start();
-    const spy = new MemoryTransport(broker);
+    const spy = new MemoryTransport(t.broker);
     const responses: string[] = [];
-    await spy.subscribe(`${service}.responses`, (m) => responses.push(m));
-    await spy.publish(service, JSON.stringify({ action: 'ping', payload: {}, request_id: 'r1', service }));
+    await spy.subscribe(`${t.service}.responses`, (m) => responses.push(m));
+    await spy.publish(t.service, JSON.stringify({ action: 'ping', payload: {}, request_id: 'r1', service: t.service }));
     await waitFor(() => responses.length === 1, 'a reply on the responses channel');
     expect(JSON.parse(responses[0] as string)).toEqual({ status: 'success', payload: { pong: true }, request_id: 'r1', final: true });
     await spy.close();
@@ -180,22 +171,22 @@ describe('actions', () => {
   it('broadcasts to listeners; broadcast.send works inside handlers and counts receivers', async () => {
     const channel = `alerts_${randomUUID()}`;
     const heard: unknown[] = [];
-    app.listen(channel, (payload) => {
+    t.app.listen(channel, (payload) => {
       heard.push(payload);
     });
-    app.action('alert', async () => ({ receivers: await broadcast.send(channel, { type: 'alert', message: request.payload.message }) }));
+    t.app.action('alert', async () => ({ receivers: await broadcast.send(channel, { type: 'alert', message: request.payload.message }) }));
     await start();
     await expect(caller.sendRequest('alert', { message: 'disk full' })).resolves.toEqual({ receivers: 1 });
     await expect(caller.sendMessage(channel, { type: 'note' })).resolves.toBe(1);
     await waitFor(() => heard.length === 2, 'two broadcasts');
     expect(heard).toEqual([{ type: 'alert', message: 'disk full' }, { type: 'note' }]);
-    await expect(app.broadcast(`nobody_${randomUUID()}`, {})).resolves.toBe(0);
+    await expect(t.app.broadcast(`nobody_${randomUUID()}`, {})).resolves.toBe(0);
   });
 
   it('fails fast when no service listens, and times out when the handler never replies', async () => {
     await expect(caller.sendRequest('anything')).rejects.toMatchObject({ code: 'NO_SUBSCRIBER' });
-    app.action('hangs', () => response.send({ partial: true }, { final: false }));
-    app.action('never', () => new Promise(() => undefined));
+    t.app.action('hangs', () => response.send({ partial: true }, { final: false }));
+    t.app.action('never', () => new Promise(() => undefined));
     await start();
     await expect(caller.sendRequest('never', {}, { timeoutMs: 100 })).rejects.toMatchObject({ code: 'TIMEOUT' });
   });
@@ -204,7 +195,7 @@ describe('actions', () => {
     let release!: () => void;
     let started = false;
     const gate = new Promise<void>((r) => (release = r));
-    app.action('slow', async () => {
+    t.app.action('slow', async () => {
       started = true;
       await gate;
       return { done: true };
@@ -212,7 +203,7 @@ describe('actions', () => {
     await start();
     const pending = caller.sendRequest('slow');
     await waitFor(() => started, 'the handler to start');
-    const stopping = app.stop();
+    const stopping = t.app.stop();
     await expect(caller.sendRequest('slow', {}, { timeoutMs: 200 })).rejects.toMatchObject({ code: 'NO_SUBSCRIBER' });
     release();
     await expect(pending).resolves.toEqual({ done: true });
@@ -226,9 +217,9 @@ describe('actions', () => {
   });
 
   it('refuses bad registrations', () => {
-    app.action('a', () => ({}));
-    expect(() => app.action('a', () => ({}))).toThrow(/An action named "a" is already registered/);
-    expect(() => app.action('', () => ({}))).toThrow(/action\(name\): name must be a non-empty string/);
-    expect(() => app.action('b', 'nope' as never)).toThrow(/handler must be a function/);
+    t.app.action('a', () => ({}));
+    expect(() => t.app.action('a', () => ({}))).toThrow(/An action named "a" is already registered/);
+    expect(() => t.app.action('', () => ({}))).toThrow(/action\(name\): name must be a non-empty string/);
+    expect(() => t.app.action('b', 'nope' as never)).toThrow(/handler must be a function/);
   });
 });

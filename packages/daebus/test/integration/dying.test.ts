@@ -1,28 +1,18 @@
 // Each way a thread can die, with real worker threads: how the supervisor classifies it and
 // what the policy then does.
 import { pathToFileURL } from 'node:url';
-import { Daebus, type ThreadOptions } from 'daebus';
-import { captureLogger, collect, fixture, nextEvent, waitFor } from '../support/helpers';
+import { type ThreadOptions } from 'daebus';
+import { collect, fixture, nextEvent, waitFor } from '../support/helpers';
+import { appPerTest } from '../support/app-per-test';
 
 const fast: ThreadOptions = { initialDelayMs: 10, jitter: 0, maxRestarts: 2, windowMs: 60_000 };
 
-let app: Daebus;
-let records: ReturnType<typeof captureLogger>['records'];
-
-beforeEach(() => {
-  const captured = captureLogger();
-  records = captured.records;
-  app = new Daebus('dying', { logger: captured.logger });
-});
-
-afterEach(async () => {
-  await app.stop({ timeoutMs: 1_000 });
-});
+const t = appPerTest('dying');
 
 async function firstExit(name: string, entry: string, options: ThreadOptions = {}) {
-  const exit = nextEvent(app, 'exit', (e) => e.name === name);
-  app.thread(name, entry, { ...fast, ...options });
-  await app.start();
+  const exit = nextEvent(t.app, 'exit', (e) => e.name === name);
+  t.app.thread(name, entry, { ...fast, ...options });
+  await t.app.start();
   return exit;
 }
 
@@ -30,8 +20,8 @@ describe('ways a thread dies', () => {
   it('an exception thrown by the thread function is a crash, and the error is kept', async () => {
     const exit = await firstExit('throws', fixture('throws.mjs'), { restart: 'temporary' });
     expect(exit).toMatchObject({ reason: 'crashed', code: 1, error: { message: 'thrown on start 0' } });
-    await waitFor(() => app.threads.throws?.state === 'failed', 'state failed');
-    expect(app.threads.throws?.lastError?.message).toBe('thrown on start 0');
+    await waitFor(() => t.app.threads.throws?.state === 'failed', 'state failed');
+    expect(t.app.threads.throws?.lastError?.message).toBe('thrown on start 0');
   });
 
   it('an unhandled rejection inside the thread is a crash', async () => {
@@ -43,24 +33,24 @@ describe('ways a thread dies', () => {
     const crashed = await firstExit('exit3', fixture('exits.mjs'), { restart: 'temporary', workerData: { code: 3 } });
     expect(crashed).toMatchObject({ reason: 'crashed', code: 3 });
     expect(crashed.error).toBeUndefined();
-    const normal = nextEvent(app, 'exit', (e) => e.name === 'exit0');
-    app.thread('exit0', fixture('exits.mjs'), { ...fast, workerData: { code: 0 } });
+    const normal = nextEvent(t.app, 'exit', (e) => e.name === 'exit0');
+    t.app.thread('exit0', fixture('exits.mjs'), { ...fast, workerData: { code: 0 } });
     expect(await normal).toMatchObject({ reason: 'normal', code: 0 });
   });
 
   it('a clean return is a normal exit and ends the thread as completed under transient', async () => {
     const exit = await firstExit('returns', fixture('returns.mjs'));
     expect(exit).toMatchObject({ reason: 'normal', code: 0, terminated: false });
-    await waitFor(() => app.threads.returns?.state === 'completed', 'state completed');
-    expect(app.threads.returns?.restarts).toBe(0);
+    await waitFor(() => t.app.threads.returns?.state === 'completed', 'state completed');
+    expect(t.app.threads.returns?.restarts).toBe(0);
   });
 
   it('running out of memory under resourceLimits is reported as out-of-memory and restarted', async () => {
-    const restarts = collect(app, 'restart');
+    const restarts = collect(t.app, 'restart');
     const exit = await firstExit('oom', fixture('oom.mjs'), { resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 2 } });
     expect(exit).toMatchObject({ reason: 'out-of-memory', error: { code: 'ERR_WORKER_OUT_OF_MEMORY' } });
     await waitFor(() => restarts.length > 0, 'a restart after running out of memory');
-    expect(records.some((r) => r.level === 'error' && r.message.includes('ran out of memory'))).toBe(true);
+    expect(t.records.some((r) => r.level === 'error' && r.message.includes('ran out of memory'))).toBe(true);
   });
 
   it.each([
@@ -68,22 +58,22 @@ describe('ways a thread dies', () => {
     ['throws-on-import.mjs', 'this module fails while loading'],
     ['syntax-error.mjs', 'could not load its module'],
   ])('a module that cannot be loaded (%s) fails to start: failed at once, not restarted', async (file, text) => {
-    const failed = nextEvent(app, 'failed', (e) => e.name === 'bad');
+    const failed = nextEvent(t.app, 'failed', (e) => e.name === 'bad');
     const exit = await firstExit('bad', fixture(file), { restart: 'permanent' });
     expect(exit).toMatchObject({ reason: 'failed-to-start', error: { code: 'THREAD_LOAD_FAILED' } });
     expect(exit.error?.message).toContain(text);
     expect(await failed).toMatchObject({ why: 'failed-to-start' });
-    expect(app.threads.bad).toMatchObject({ state: 'failed', restarts: 0 });
+    expect(t.app.threads.bad).toMatchObject({ state: 'failed', restarts: 0 });
   });
 
   it('startThread rejects with the load error when the thread cannot start', async () => {
-    app.thread('bad', fixture('no-default.mjs'), { autoStart: false });
-    await expect(app.startThread('bad')).rejects.toMatchObject({ code: 'THREAD_LOAD_FAILED' });
+    t.app.thread('bad', fixture('no-default.mjs'), { autoStart: false });
+    await expect(t.app.startThread('bad')).rejects.toMatchObject({ code: 'THREAD_LOAD_FAILED' });
   });
 
   it('accepts a file URL entry and a CommonJS module compiled from TypeScript', async () => {
     const exit = await firstExit('cjs', pathToFileURL(fixture('cjs-thread.cjs')).href);
     expect(exit.reason).toBe('normal');
-    expect(records.some((r) => r.thread === 'cjs' && r.message === 'cjs thread ran')).toBe(true);
+    expect(t.records.some((r) => r.thread === 'cjs' && r.message === 'cjs thread ran')).toBe(true);
   });
 });

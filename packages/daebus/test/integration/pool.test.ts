@@ -1,28 +1,18 @@
 // CPU-heavy actions on the piscina pool: answers, streaming, failures, responsiveness, shutdown.
-import { randomUUID } from 'node:crypto';
-import { Daebus, DaebusCaller, MemoryBroker, MemoryTransport } from 'daebus';
+import { Daebus, type DaebusCaller } from 'daebus';
 import { captureLogger, fixture, waitFor } from '../support/helpers';
+import { appPerTest } from '../support/app-per-test';
 
 const pooled = fixture('pooled.mjs');
-let app: Daebus;
+const t = appPerTest('pool', { maxWorkers: 2 });
 let caller: DaebusCaller;
-let records: ReturnType<typeof captureLogger>['records'];
 
 async function startWith(register: (app: Daebus) => void, options: { drainTimeoutMs?: number } = {}): Promise<void> {
-  const broker = new MemoryBroker();
-  const service = `pool_${randomUUID()}`;
-  const captured = captureLogger();
-  records = captured.records;
-  app = new Daebus('pool', { logger: captured.logger, maxWorkers: 2, ...options });
-  register(app);
-  await app.start({ service, transport: new MemoryTransport(broker) });
-  caller = new DaebusCaller(service, { transport: new MemoryTransport(broker), timeoutMs: 20_000 });
+  if (options.drainTimeoutMs !== undefined) t.remake(options);
+  register(t.app);
+  await t.start();
+  caller = t.caller({ timeoutMs: 20_000 });
 }
-
-afterEach(async () => {
-  await caller?.close();
-  await app?.stop();
-});
 
 describe('pooled actions', () => {
   it('answer correctly and concurrently, with streamed progress', async () => {
@@ -66,10 +56,12 @@ describe('pooled actions', () => {
   it('keep the main loop answering while pooled handlers compute', async () => {
     await startWith((a) => a.action('busy', { module: pooled, export: 'busy' }).action('cheap', () => ({ cheap: true })));
     const finished: string[] = [];
-    const heavy = [1, 2].map((i) => caller.sendRequest('busy', { ms: 1_500 }).then(() => finished.push(`busy ${i}`)));
-    // the pooled handlers are running: both workers busy
-    await waitFor(() => records.length > 0, 'the service');
-    await new Promise((r) => setTimeout(r, 200));
+    let started = 0;
+    const heavy = [1, 2].map((i) =>
+      caller.sendRequest('busy', { ms: 1_500 }, { onProgress: () => (started += 1) }).then(() => finished.push(`busy ${i}`)),
+    );
+    // both pooled handlers run now: both workers are busy
+    await waitFor(() => started === 2, 'both pooled handlers to start');
     await caller.sendRequest('cheap').then(() => finished.push('cheap'));
     await Promise.all(heavy);
     expect(finished[0]).toBe('cheap');
@@ -78,24 +70,30 @@ describe('pooled actions', () => {
   it('reach the shared maps and lists over their port', async () => {
     await startWith((a) => a.action('state', { module: pooled, export: 'usesState' }));
     await Promise.all(['a', 'b', 'c'].map((tag) => caller.sendRequest('state', { tag })));
-    expect(await app.map('pooled').get('calls')).toBe(3);
-    expect((await app.list('pooled_log', { max: 10 }).snapshot()).sort()).toEqual(['a', 'b', 'c']);
-    expect(records.filter((r) => r.message === 'pooled handler used shared state')).toHaveLength(3);
+    expect(await t.app.map('pooled').get('calls')).toBe(3);
+    expect((await t.app.list('pooled_log', { max: 10 }).snapshot()).sort()).toEqual(['a', 'b', 'c']);
+    expect(t.records.filter((r) => r.message === 'pooled handler used shared state')).toHaveLength(3);
   });
 
   it('are cancelled with an error reply when the service stops before they finish', async () => {
     await startWith((a) => a.action('waits', { module: pooled, export: 'waits' }), { drainTimeoutMs: 100 });
-    const pending = caller.sendRequest('waits', { ms: 10_000 });
-    const outcome = pending.then(
+    let started = false;
+    const outcome = caller.sendRequest('waits', { ms: 10_000 }, { onProgress: () => (started = true) }).then(
       () => undefined,
       (err: unknown) => err,
     );
-    await new Promise((r) => setTimeout(r, 100));
-    await app.stop();
+    await waitFor(() => started, 'the pooled handler to start');
+    await t.app.stop();
     expect(await outcome).toMatchObject({
       code: 'REMOTE_ERROR',
       message: expect.stringContaining('stopped before this pooled action finished'),
     });
+  });
+
+  it('route directLogger in a pooled handler to the app logger, with the call', async () => {
+    await startWith((a) => a.action('logs', { module: pooled, export: 'logsDirect' }));
+    await caller.sendRequest('logs', { tag: 'x1' });
+    expect(t.records).toContainEqual(expect.objectContaining({ message: 'logged with directLogger from a pooled handler', tag: 'x1' }));
   });
 
   it('are checked at registration', () => {

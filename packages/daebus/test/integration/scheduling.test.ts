@@ -1,26 +1,12 @@
 // Background tasks, start hooks and blueprints.
 import { randomUUID } from 'node:crypto';
-import { Blueprint, Daebus, DaebusCaller, MemoryBroker, MemoryTransport } from 'daebus';
-import { captureLogger, fixture, waitFor } from '../support/helpers';
+import { Blueprint, DaebusCaller, MemoryTransport } from 'daebus';
+import { fixture, waitFor } from '../support/helpers';
+import { appPerTest } from '../support/app-per-test';
 
-let app: Daebus;
-let records: ReturnType<typeof captureLogger>['records'];
-let broker: MemoryBroker;
-let service: string;
+const t = appPerTest('scheduling');
 
-beforeEach(() => {
-  const captured = captureLogger();
-  records = captured.records;
-  broker = new MemoryBroker();
-  service = `sched_${randomUUID()}`;
-  app = new Daebus('scheduling', { logger: captured.logger });
-});
-
-afterEach(async () => {
-  await app.stop();
-});
-
-const start = () => app.start({ service, transport: new MemoryTransport(broker) });
+const start = () => t.start();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('background tasks', () => {
@@ -28,7 +14,7 @@ describe('background tasks', () => {
     let running = 0;
     let most = 0;
     let runs = 0;
-    app.background('slow', 0.01, async () => {
+    t.app.background('slow', 0.01, async () => {
       running += 1;
       most = Math.max(most, running);
       await sleep(50);
@@ -42,59 +28,57 @@ describe('background tasks', () => {
 
   it('log an error and keep the schedule', async () => {
     let calls = 0;
-    app.background('flaky', 0.01, () => {
+    t.app.background('flaky', 0.01, () => {
       calls += 1;
       if (calls % 2 === 1) throw new Error(`bad run ${calls}`);
     });
     await start();
     await waitFor(() => calls >= 4, 'four calls');
-    expect(records.some((r) => r.level === 'error' && r.message.startsWith('Background task "flaky" failed: bad run 1'))).toBe(true);
-    expect(app.backgroundTask('flaky').runs).toBeGreaterThanOrEqual(3);
+    expect(t.records.some((r) => r.level === 'error' && r.message.startsWith('Background task "flaky" failed: bad run 1'))).toBe(true);
+    expect(t.app.backgroundTask('flaky').runs).toBeGreaterThanOrEqual(3);
   });
 
   it('change their interval at run time, run at once when asked, and stop with the service', async () => {
     let calls = 0;
-    const task = app.background('rare', 3_600, () => {
+    const task = t.app.background('rare', 3_600, () => {
       calls += 1;
     });
     let early = 0;
-    app.background('early', 3_600, () => void (early += 1), { immediately: true });
+    t.app.background('early', 3_600, () => void (early += 1), { immediately: true });
     await start();
     await waitFor(() => early === 1, 'the immediate run');
     expect(calls).toBe(0);
     task.intervalSeconds = 0.01;
     await waitFor(() => calls >= 3, 'runs at the new interval');
-    await app.stop();
-    const after = calls;
-    await sleep(50);
-    expect(calls).toBe(after);
+    await t.app.stop();
+    expect(task.nextRunAt).toBeUndefined();
+    expect(task.busy).toBe(false);
     expect(() => (task.intervalSeconds = 0)).toThrow(/intervalSeconds must be a number of seconds > 0/);
   });
 
   it('can run on the pool', async () => {
-    app.background('pooled', 0.01, { module: fixture('tick.mjs') });
+    t.app.background('pooled', 0.01, { module: fixture('tick.mjs') });
     await start();
-    const ticks = app.map<number>('ticks');
-    for (let i = 0; i < 500 && ((await ticks.get('pooled')) ?? 0) < 3; i++) await sleep(10);
-    expect(await ticks.get('pooled')).toBeGreaterThanOrEqual(3);
+    const ticks = t.app.map<number>('ticks');
+    await waitFor(async () => ((await ticks.get('pooled')) ?? 0) >= 3, 'three pooled runs');
   });
 });
 
 describe('start hooks', () => {
   it('run after the transport is connected and the threads are started; a failing one is logged by name', async () => {
     const seen: unknown[] = [];
-    app.thread('sleeper', fixture('sleeper.mjs'));
-    app.onStart(async function checkThreads() {
-      seen.push(app.threads.sleeper?.state);
-      seen.push(await app.broadcast(`nobody_${randomUUID()}`, {}));
+    t.app.thread('sleeper', fixture('sleeper.mjs'));
+    t.app.onStart(async function checkThreads() {
+      seen.push(t.app.threads.sleeper?.state);
+      seen.push(await t.app.broadcast(`nobody_${randomUUID()}`, {}));
     });
-    app.onStart(function brokenHook() {
+    t.app.onStart(function brokenHook() {
       throw new Error('hook bug');
     });
-    app.onStart(() => void seen.push('after the broken one'));
+    t.app.onStart(() => void seen.push('after the broken one'));
     await start();
     expect(seen).toEqual(['running', 0, 'after the broken one']);
-    expect(records.some((r) => r.level === 'error' && r.message === 'The start hook "brokenHook" failed: hook bug')).toBe(true);
+    expect(t.records.some((r) => r.level === 'error' && r.message === 'The start hook "brokenHook" failed: hook bug')).toBe(true);
   });
 });
 
@@ -111,33 +95,33 @@ describe('blueprints', () => {
       .onStart(() => {
         hooked = true;
       });
-    app.registerBlueprint(bp);
+    t.app.registerBlueprint(bp);
     await start();
-    const caller = new DaebusCaller(service, { transport: new MemoryTransport(broker) });
+    const caller = new DaebusCaller(t.service, { transport: new MemoryTransport(t.broker) });
     await expect(caller.sendRequest('job_status')).resolves.toEqual({ ok: true });
     await caller.sendMessage('jobs_events', { n: 1 });
     await caller.close();
     await waitFor(() => heard.length === 1 && ticks > 0, 'the listener and the task');
-    expect(app.threads.job_worker?.state).toBe('running');
+    expect(t.app.threads.job_worker?.state).toBe('running');
     expect(hooked).toBe(true);
   });
 
   it('refuse a name registered twice, naming both places, and register nothing of a refused blueprint', async () => {
-    app.action('status', () => ({}));
+    t.app.action('status', () => ({}));
     const clash = new Blueprint('monitoring').action('fresh', () => ({ fresh: true })).action('status', () => ({}));
-    expect(() => app.registerBlueprint(clash)).toThrow(
+    expect(() => t.app.registerBlueprint(clash)).toThrow(
       'An action named "status" is registered twice: by the app and by blueprint "monitoring". Give each its own name.',
     );
-    app.registerBlueprint(new Blueprint('a').thread('w', fixture('sleeper.mjs'), { autoStart: false }));
-    expect(() => app.registerBlueprint(new Blueprint('b').thread('w', fixture('sleeper.mjs')))).toThrow(
+    t.app.registerBlueprint(new Blueprint('a').thread('w', fixture('sleeper.mjs'), { autoStart: false }));
+    expect(() => t.app.registerBlueprint(new Blueprint('b').thread('w', fixture('sleeper.mjs')))).toThrow(
       'A thread named "w" is registered twice: by blueprint "a" and by blueprint "b".',
     );
     expect(() => new Blueprint('c').background('t', 1, () => 1).background('t', 2, () => 2)).toThrow(
       'A background task named "t" is already registered by blueprint "c".',
     );
-    expect(() => app.action('status', () => ({}))).toThrow('An action named "status" is already registered by the app.');
+    expect(() => t.app.action('status', () => ({}))).toThrow('An action named "status" is already registered by the app.');
     await start();
-    const caller = new DaebusCaller(service, { transport: new MemoryTransport(broker) });
+    const caller = new DaebusCaller(t.service, { transport: new MemoryTransport(t.broker) });
     await expect(caller.sendRequest('fresh')).rejects.toMatchObject({ details: { remoteCode: 'UNKNOWN_ACTION' } });
     await caller.close();
   });

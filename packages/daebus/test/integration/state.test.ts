@@ -1,23 +1,12 @@
 // Shared maps, queues and lists: the main side owns them, threads reach them over their ports.
-import { Daebus } from 'daebus';
-import { captureLogger, fixture, waitFor } from '../support/helpers';
+import { fixture, waitFor } from '../support/helpers';
+import { appPerTest } from '../support/app-per-test';
 
-let app: Daebus;
-let records: ReturnType<typeof captureLogger>['records'];
-
-beforeEach(() => {
-  const captured = captureLogger();
-  records = captured.records;
-  app = new Daebus('state', { logger: captured.logger });
-});
-
-afterEach(async () => {
-  await app.stop({ timeoutMs: 1_000 });
-});
+const t = appPerTest('state');
 
 describe('shared maps', () => {
   it('get, set, delete, has, keys, size, snapshot, increment, merge, clear', async () => {
-    const m = app.map<number | { a: number }>('m');
+    const m = t.app.map<number | { a: number }>('m');
     await m.set('x', 1);
     await m.merge({ y: 2, z: { a: 3 } });
     expect(await m.get('x')).toBe(1);
@@ -34,7 +23,7 @@ describe('shared maps', () => {
   });
 
   it('stores copies: changing an object after set does not change the map', async () => {
-    const m = app.map<{ n: number }>('copies');
+    const m = t.app.map<{ n: number }>('copies');
     const value = { n: 1 };
     await m.set('k', value);
     value.n = 2;
@@ -45,16 +34,16 @@ describe('shared maps', () => {
   });
 
   it('increments atomically from several threads at once', async () => {
-    app.thread('a', fixture('counter.mjs'), { workerData: { n: 500 } });
-    app.thread('b', fixture('counter.mjs'), { workerData: { n: 500 } });
-    app.thread('c', fixture('counter.mjs'), { workerData: { n: 500 } });
-    await app.start();
-    await waitFor(() => ['a', 'b', 'c'].every((n) => app.threads[n]?.state === 'completed'), 'all counters done');
-    expect(await app.map('hits').get('count')).toBe(1500);
+    t.app.thread('a', fixture('counter.mjs'), { workerData: { n: 500 } });
+    t.app.thread('b', fixture('counter.mjs'), { workerData: { n: 500 } });
+    t.app.thread('c', fixture('counter.mjs'), { workerData: { n: 500 } });
+    await t.app.start();
+    await waitFor(() => ['a', 'b', 'c'].every((n) => t.app.threads[n]?.state === 'completed'), 'all counters done');
+    expect(await t.app.map('hits').get('count')).toBe(1500);
   });
 
   it('refuses a value that cannot cross threads, on either side, and writes nothing', async () => {
-    const m = app.map('guarded');
+    const m = t.app.map('guarded');
     await expect(m.set('f', (() => 1) as never)).rejects.toMatchObject({ code: 'NOT_CLONEABLE' });
     await expect(m.merge({ good: 1, bad: Symbol('x') as never })).rejects.toMatchObject({ code: 'NOT_CLONEABLE' });
     await expect(m.set('weak', new WeakMap() as never)).rejects.toMatchObject({
@@ -68,7 +57,7 @@ describe('shared maps', () => {
     });
     expect(await m.size()).toBe(0);
 
-    app.thread(
+    t.app.thread(
       'sender',
       async (running, t: { map(n: string): { merge(e: object): Promise<void> }; log: { info(m: string, meta: object): void } }) => {
         const outcome = await t
@@ -88,33 +77,33 @@ describe('shared maps', () => {
         t.log.info('outcomes', { outcome, viaPort });
       },
     );
-    await app.start();
-    await waitFor(() => records.some((r) => r.message === 'outcomes'), 'the thread to report');
+    await t.app.start();
+    await waitFor(() => t.records.some((r) => r.message === 'outcomes'), 'the thread to report');
     // a class instance crosses as a plain object; a nested function cannot cross at all
-    expect(records.find((r) => r.message === 'outcomes')).toMatchObject({ outcome: 'stored', viaPort: 'NOT_CLONEABLE' });
+    expect(t.records.find((r) => r.message === 'outcomes')).toMatchObject({ outcome: 'stored', viaPort: 'NOT_CLONEABLE' });
     expect(await m.keys()).toEqual(['good', 'bad']);
   });
 
   it('refuses to use one name as two kinds of structure', async () => {
-    app.map('thing');
-    expect(() => app.queue('thing')).toThrow(/"thing" is a shared map; it cannot also be used as a queue/);
+    t.app.map('thing');
+    expect(() => t.app.queue('thing')).toThrow(/"thing" is a shared map; it cannot also be used as a queue/);
   });
 });
 
 describe('shared queues', () => {
   it('hands items from an action-side put to a waiting thread, and join waits for task_done', async () => {
-    const jobs = app.queue<{ id: string; value: number }>('jobs');
-    app.thread('worker', fixture('queue-worker.mjs'));
-    await app.start();
+    const jobs = t.app.queue<{ id: string; value: number }>('jobs');
+    t.app.thread('worker', fixture('queue-worker.mjs'));
+    await t.app.start();
     for (let i = 0; i < 20; i++) await jobs.put({ id: `job${i}`, value: i });
     await expect(jobs.join(10_000)).resolves.toBe(true);
-    const results = await app.map('results').snapshot();
+    const results = await t.app.map('results').snapshot();
     expect(Object.keys(results)).toHaveLength(20);
     expect(results.job7).toEqual({ doubled: 14, by: 'worker' });
   });
 
   it('get waits without polling and resolves undefined at its timeout; position finds an item', async () => {
-    const q = app.queue<{ id: string }>('q');
+    const q = t.app.queue<{ id: string }>('q');
     expect(await q.get(10)).toBeUndefined();
     const waiting = q.get(10_000);
     await q.put({ id: 'a' });
@@ -131,49 +120,59 @@ describe('shared queues', () => {
   });
 
   it('loses no item when a thread dies after its get was answered but before it took the item', async () => {
-    const jobs = app.queue<{ id: string }>('jobs');
-    app.thread('hog', fixture('queue-hog.mjs'));
-    await app.start();
-    await waitFor(() => records.some((r) => r.message === 'blocked'), 'the thread to block');
+    const jobs = t.app.queue<{ id: string }>('jobs');
+    t.app.thread('hog', fixture('queue-hog.mjs'));
+    await t.app.start();
+    await waitFor(() => t.records.some((r) => r.message === 'blocked'), 'the thread to block');
     await jobs.put({ id: 'precious' });
     // the item went to the blocked thread's port; it never confirmed it
     expect(await jobs.size()).toBe(0);
-    await expect(app.stopThread('hog', 100)).resolves.toMatchObject({ terminated: true });
+    await expect(t.app.stopThread('hog', 100)).resolves.toMatchObject({ terminated: true });
     expect(await jobs.snapshot()).toEqual([{ id: 'precious' }]);
   });
 
   it("ends a stopping thread's wait on a queue with undefined", async () => {
-    app.thread(
+    t.app.thread(
       'waiter',
-      async (running, t: { queue(n: string): { get(): Promise<unknown> }; log: { info(m: string, meta: object): void } }) => {
-        const item = await t.queue('empty').get();
+      async (
+        running,
+        t: {
+          queue(n: string): { get(): Promise<unknown> };
+          map(n: string): { set(k: string, v: unknown): Promise<void> };
+          log: { info(m: string, meta: object): void };
+        },
+      ) => {
+        const waiting = t.queue('empty').get();
+        // calls on one port are served in order: once this is set, the get above waits on the main side
+        await t.map('waiter').set('asked', true);
+        const item = await waiting;
         t.log.info('wait ended', { item: item === undefined ? 'none' : 'some' });
       },
     );
-    await app.start();
-    await waitFor(() => app.threads.waiter?.state === 'running', 'running');
-    await new Promise((r) => setTimeout(r, 50));
-    await expect(app.stopThread('waiter', 5_000)).resolves.toMatchObject({ terminated: false });
-    expect(records.find((r) => r.message === 'wait ended')).toMatchObject({ item: 'none' });
+    await t.app.start();
+    const asked = t.app.map('waiter');
+    await waitFor(async () => (await asked.get('asked')) === true, 'the thread to wait on the empty queue');
+    await expect(t.app.stopThread('waiter', 5_000)).resolves.toMatchObject({ terminated: false });
+    expect(t.records.find((r) => r.message === 'wait ended')).toMatchObject({ item: 'none' });
   });
 });
 
 describe('capped lists', () => {
   it('keeps the last max items', async () => {
-    const recent = app.list<number>('recent', { max: 3 });
+    const recent = t.app.list<number>('recent', { max: 3 });
     for (let i = 1; i <= 5; i++) await recent.append(i);
     expect(await recent.snapshot()).toEqual([3, 4, 5]);
     expect(await recent.size()).toBe(3);
-    expect(() => app.list('recent', { max: 4 })).toThrow(/keeps 3 items; it was asked for with max 4/);
-    expect(() => app.list('bad', { max: 0 })).toThrow(/options.max must be a whole number >= 1/);
+    expect(() => t.app.list('recent', { max: 4 })).toThrow(/keeps 3 items; it was asked for with max 4/);
+    expect(() => t.app.list('bad', { max: 0 })).toThrow(/options.max must be a whole number >= 1/);
   });
 });
 
 describe('messages to a thread', () => {
   it('request and post reach the thread; its handlers answer', async () => {
-    app.thread('ws', fixture('answers.mjs'));
-    await app.start();
-    const ws = app.thread('ws');
+    t.app.thread('ws', fixture('answers.mjs'));
+    await t.app.start();
+    const ws = t.app.thread('ws');
     await expect(ws.request('send', { message: 'hello' })).resolves.toEqual({ sent: true });
     await expect(ws.request('send', {})).rejects.toMatchObject({ message: 'No message provided' });
     await expect(ws.request('nope')).rejects.toMatchObject({
@@ -186,36 +185,36 @@ describe('messages to a thread', () => {
     ws.post('note', { text: 'posted' });
     // a request after the post is answered after it: messages to a thread keep their order
     await ws.request('send', { message: 'after the note' });
-    expect(await app.map('notes').get('last')).toEqual({ text: 'posted' });
-    expect(await app.list('sent', { max: 3 }).snapshot()).toEqual(['hello', 'after the note']);
+    expect(await t.app.map('notes').get('last')).toEqual({ text: 'posted' });
+    expect(await t.app.list('sent', { max: 3 }).snapshot()).toEqual(['hello', 'after the note']);
   });
 
   it('a thread broadcasts through its port to the service transport', async () => {
     const heard: unknown[] = [];
-    app.listen('announcements', (payload) => {
+    t.app.listen('announcements', (payload) => {
       heard.push(payload);
     });
-    app.thread('ws', fixture('answers.mjs'));
-    await app.start();
-    await expect(app.thread('ws').request('announce', { channel: 'announcements' })).resolves.toEqual({ receivers: 1 });
+    t.app.thread('ws', fixture('answers.mjs'));
+    await t.app.start();
+    await expect(t.app.thread('ws').request('announce', { channel: 'announcements' })).resolves.toEqual({ receivers: 1 });
     await waitFor(() => heard.length === 1, 'the broadcast');
     expect(heard[0]).toEqual({ from: 'ws' });
   });
 
   it('fails at once, saying why, when the thread is stopped, restarting or failed', async () => {
-    app.thread('idle', fixture('answers.mjs'), { autoStart: false });
-    app.thread('crashy', fixture('throws.mjs'), { initialDelayMs: 60_000, maxDelayMs: 60_000 });
-    app.thread('broken', fixture('no-default.mjs'));
-    await app.start();
-    await waitFor(() => app.threads.crashy?.state === 'backoff' && app.threads.broken?.state === 'failed', 'backoff and failed');
-    await expect(app.thread('idle').request('send', {})).rejects.toMatchObject({
+    t.app.thread('idle', fixture('answers.mjs'), { autoStart: false });
+    t.app.thread('crashy', fixture('throws.mjs'), { initialDelayMs: 60_000, maxDelayMs: 60_000 });
+    t.app.thread('broken', fixture('no-default.mjs'));
+    await t.app.start();
+    await waitFor(() => t.app.threads.crashy?.state === 'backoff' && t.app.threads.broken?.state === 'failed', 'backoff and failed');
+    await expect(t.app.thread('idle').request('send', {})).rejects.toMatchObject({
       code: 'THREAD_NOT_RUNNING',
       message: expect.stringContaining('is stopped'),
     });
-    await expect(app.thread('crashy').request('send', {})).rejects.toMatchObject({
+    await expect(t.app.thread('crashy').request('send', {})).rejects.toMatchObject({
       message: expect.stringContaining('waiting to restart'),
     });
-    await expect(app.thread('broken').request('send', {})).rejects.toMatchObject({ message: expect.stringContaining('has failed') });
-    expect(() => app.thread('idle').post('send', {})).toThrow(/is stopped/);
+    await expect(t.app.thread('broken').request('send', {})).rejects.toMatchObject({ message: expect.stringContaining('has failed') });
+    expect(() => t.app.thread('idle').post('send', {})).toThrow(/is stopped/);
   });
 });

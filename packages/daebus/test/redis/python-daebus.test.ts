@@ -8,11 +8,11 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:chil
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import winston from 'winston';
 import { Daebus, DaebusCaller, request, response } from 'daebus';
+import { captureLogger, waitFor } from '../support/helpers';
+import { TEST_REDIS_URL } from '../support/redis-server';
 
-const REDIS_URL = process.env.DAEBUS_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = TEST_REDIS_URL;
 const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
 const DAEBUS_PY = join(REPO_ROOT, '..', 'shared', 'daebus-py');
 const PYTHON = '/usr/bin/python3';
@@ -188,24 +188,12 @@ async function startPythonService(service: string): Promise<PythonService> {
 
 // ---- this library's side -----------------------------------------------------------------------
 
-/** A winston logger that keeps records in memory and prints nothing. */
-function quietLogger(): { logger: winston.Logger; records: Array<Record<string, unknown>> } {
-  const records: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    objectMode: true,
-    write(info: Record<string, unknown>, _encoding, done) {
-      records.push(info);
-      done();
-    },
-  });
-  return { logger: winston.createLogger({ level: 'debug', transports: [new winston.transports.Stream({ stream })] }), records };
-}
 
 const apps: Daebus[] = [];
 const callers: DaebusCaller[] = [];
 
 async function startApp(service: string, register: (app: Daebus) => void): Promise<Daebus> {
-  const app = new Daebus('node_side', { logger: quietLogger().logger });
+  const app = new Daebus('node_side', { logger: captureLogger().logger });
   register(app);
   apps.push(app);
   await app.start({ service, redis: REDIS_URL });
@@ -218,13 +206,6 @@ function newCaller(service: string, timeoutMs = 5_000): DaebusCaller {
   return caller;
 }
 
-async function waitFor(predicate: () => boolean, what: string, deadlineMs = 10_000): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const parse = (text: string | undefined): Record<string, unknown> => JSON.parse(text ?? 'null') as Record<string, unknown>;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -277,7 +277,9 @@ describe('the Redis transport', () => {
     let releaseHeld!: () => void;
     const held = new Promise<void>((r) => (releaseHeld = r));
     app.action('count', () => ({ handled: ++handled }));
+    let heldRuns = false;
     app.action('held', async () => {
+      heldRuns = true;
       await held;
       return {};
     });
@@ -286,7 +288,7 @@ describe('the Redis transport', () => {
     await expect(caller.sendRequest('count')).resolves.toEqual({ handled: 1 });
 
     const inFlight = caller.sendRequest('held');
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => heldRuns, 'the held handler to run');
     await server.stop();
     await expect(inFlight).rejects.toMatchObject({ code: 'TRANSPORT_ERROR', message: expect.stringContaining('was lost') });
     releaseHeld();

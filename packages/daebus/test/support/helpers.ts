@@ -32,9 +32,9 @@ export function fixture(name: string): string {
 }
 
 /** Poll until `predicate` holds; fails with `what` after a generous deadline (not a timing assertion). */
-export async function waitFor(predicate: () => boolean, what: string, deadlineMs = 15_000): Promise<void> {
+export async function waitFor(predicate: () => boolean | Promise<boolean>, what: string, deadlineMs = 15_000): Promise<void> {
   const until = Date.now() + deadlineMs;
-  while (!predicate()) {
+  while (!(await predicate())) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }

@@ -19,6 +19,7 @@ export class BackgroundTask {
   #current?: Promise<void>;
   #active = false;
   #lastStart = 0;
+  #nextAt = 0;
   /** Completed runs, and the last error (if the last run failed). */
   runs = 0;
   lastError?: string;
@@ -38,6 +39,11 @@ export class BackgroundTask {
   set intervalSeconds(seconds: number) {
     this.#intervalMs = checkInterval(this.name, seconds) * 1000;
     if (this.#active && !this.#current) this.#schedule();
+  }
+
+  /** When the next run is due (ms since the epoch); undefined while a run is in progress or the task is stopped. */
+  get nextRunAt(): number | undefined {
+    return this.#timer === undefined ? undefined : this.#nextAt;
   }
 
   /** True while a run is in progress. */
@@ -62,8 +68,8 @@ export class BackgroundTask {
 
   #schedule(): void {
     clearTimeout(this.#timer);
-    const wait = Math.max(0, this.#lastStart + this.#intervalMs - Date.now());
-    this.#timer = setTimeout(() => this.#fire(), wait);
+    this.#nextAt = Math.max(Date.now(), this.#lastStart + this.#intervalMs);
+    this.#timer = setTimeout(() => this.#fire(), this.#nextAt - Date.now());
   }
 
   #fire(): void {
