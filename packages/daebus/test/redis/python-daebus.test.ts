@@ -188,7 +188,6 @@ async function startPythonService(service: string): Promise<PythonService> {
 
 // ---- this library's side -----------------------------------------------------------------------
 
-
 const apps: Daebus[] = [];
 const callers: DaebusCaller[] = [];
 
@@ -205,7 +204,6 @@ function newCaller(service: string, timeoutMs = 5_000): DaebusCaller {
   callers.push(caller);
   return caller;
 }
-
 
 const parse = (text: string | undefined): Record<string, unknown> => JSON.parse(text ?? 'null') as Record<string, unknown>;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -1,0 +1,89 @@
+// What an app does when started twice, started during a stop, or run beside another app in the
+// same process.
+import { Daebus, DaebusCaller, MemoryBroker, MemoryTransport, broadcast } from 'daebus';
+import { appPerTest } from '../support/app-per-test';
+import { captureLogger, fixture, nextEvent, waitFor } from '../support/helpers';
+
+const t = appPerTest('lifecycle');
+
+describe('an app', () => {
+  it('refuses a second start under another service name, and keeps answering on its channel', async () => {
+    t.app.action('ping', () => ({ pong: true }));
+    await t.start();
+    await expect(t.start({ service: 'another_name' })).rejects.toMatchObject({
+      code: 'INVALID_STATE',
+      message: expect.stringContaining(`already started as service "${t.service}"`),
+    });
+    await expect(t.start()).resolves.toBeUndefined(); // the same service again: nothing to do
+    expect(t.app.service).toBe(t.service);
+    await expect(t.caller().sendRequest('ping')).resolves.toEqual({ pong: true });
+  });
+
+  it('refuses to start a thread while it stops, and leaves nothing running after stop() resolves', async () => {
+    t.remake({ drainTimeoutMs: 5_000 });
+    let releaseHandler!: () => void;
+    const held = new Promise<void>((resolve) => (releaseHandler = resolve));
+    let handlerRuns = false;
+    t.app.action('held', async () => {
+      handlerRuns = true;
+      await held;
+      return {};
+    });
+    t.app.thread('late', fixture('sleeper.mjs'), { autoStart: false, restart: 'permanent' });
+    await t.start();
+    const reply = t.caller().sendRequest('held');
+    await waitFor(() => handlerRuns, 'the held handler to run');
+    const stopping = t.app.stop(); // drains: waits for the held handler
+    await expect(t.app.startThread('late')).rejects.toMatchObject({ code: 'SERVICE_STOPPING' });
+    await expect(t.app.thread('late').start()).rejects.toMatchObject({ code: 'SERVICE_STOPPING' });
+    releaseHandler();
+    await reply;
+    await stopping;
+    expect(t.app.threads.late?.state).toBe('stopped');
+  });
+
+  it('starts a thread by hand again once a stop is done', async () => {
+    t.app.thread('worker', fixture('sleeper.mjs'));
+    await t.start();
+    await t.app.stop();
+    const started = nextEvent(t.app, 'start');
+    await t.app.startThread('worker');
+    await started;
+    expect(t.app.threads.worker?.state).toBe('running');
+  });
+});
+
+describe('two apps in one process', () => {
+  it('each handler, listener and start hook broadcasts on its own app transport', async () => {
+    const brokers = [new MemoryBroker(), new MemoryBroker()];
+    const apps = brokers.map((_, i) => new Daebus(`app${i}`, { logger: captureLogger().logger }));
+    const heard: string[][] = [[], []];
+    apps.forEach((app, i) => {
+      app.action('announce', async () => ({ receivers: await broadcast.send('news', { from: `app${i}` }) }));
+      app.listen('news', (payload) => void heard[i]?.push((payload as { from: string }).from));
+      app.listen('poke', () => void broadcast.send('news', { from: `listener of app${i}` }));
+      app.onStart(() => void broadcast.send('news', { from: `hook of app${i}` }));
+    });
+    try {
+      await apps[0]?.start({ service: 'svc', transport: new MemoryTransport(brokers[0]) });
+      await apps[1]?.start({ service: 'svc', transport: new MemoryTransport(brokers[1]) });
+      const callers = brokers.map((b) => new DaebusCaller('svc', { transport: new MemoryTransport(b) }));
+      // the first app's handler publishes on the first broker, though the second app started last
+      await expect(callers[0]?.sendRequest('announce')).resolves.toEqual({ receivers: 1 });
+      await callers[1]?.sendRequest('announce');
+      await callers[0]?.sendMessage('poke', {});
+      await callers[1]?.sendMessage('poke', {});
+      await waitFor(() => heard[0]?.length === 3 && heard[1]?.length === 3, 'three messages on each broker');
+      expect(heard[0]?.sort()).toEqual(['app0', 'hook of app0', 'listener of app0']);
+      expect(heard[1]?.sort()).toEqual(['app1', 'hook of app1', 'listener of app1']);
+      // outside any app's code, with two apps running, the global cannot guess
+      await expect(broadcast.send('news', {})).rejects.toMatchObject({
+        code: 'INVALID_STATE',
+        message: expect.stringContaining('2 services run'),
+      });
+      await Promise.all(callers.map((c) => c.close()));
+    } finally {
+      await Promise.all(apps.map((app) => app.stop()));
+    }
+  });
+});

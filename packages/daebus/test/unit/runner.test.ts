@@ -1,0 +1,346 @@
+// The supervisor's state machine without real workers: runs are stand-ins driven by the test, and
+// time is jest's fake clock, so every policy, delay and limit is checked exactly.
+import type { PlainError } from '../../src/shared/errors';
+import type { ThreadEvents } from '../../src/main/supervisor/events';
+import { Supervisor } from '../../src/main/supervisor/supervisor';
+import { resolveThreadOptions, type ThreadOptions } from '../../src/main/supervisor/thread-options';
+import type { RunEvents, RunSpec, WorkerRun } from '../../src/main/supervisor/worker-run';
+import { captureLogger } from '../support/helpers';
+
+/** A run the test drives: it becomes ready, exits, and obeys a stop only when told to. */
+class FakeRun implements WorkerRun {
+  readyAt: number | undefined;
+  error: PlainError | undefined;
+  stopRequested = false;
+  terminated = false;
+  readonly exited: Promise<void>;
+  readonly posted: unknown[] = [];
+  #markExited!: () => void;
+  #ended = false;
+
+  constructor(
+    readonly spec: RunSpec,
+    readonly events: RunEvents,
+    /** Return at once when asked to stop. */
+    readonly cooperative: boolean,
+  ) {
+    this.exited = new Promise((resolve) => (this.#markExited = resolve));
+  }
+
+  ready(): void {
+    this.readyAt = Date.now();
+    this.events.onReady(this);
+  }
+
+  exit(code: number, error?: PlainError): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.error = error;
+    this.events.onExit(this, code);
+    this.#markExited();
+  }
+
+  crash(message = 'boom'): void {
+    this.exit(1, { name: 'Error', message });
+  }
+
+  requestStop(): void {
+    this.stopRequested = true;
+    // a promise job, not queueMicrotask: jest's fake clock holds queued microtasks back
+    if (this.cooperative) void Promise.resolve().then(() => this.exit(0));
+  }
+
+  async terminate(): Promise<void> {
+    this.terminated = true;
+    this.stopRequested = true;
+    this.exit(1);
+    await this.exited;
+  }
+
+  async request(type: string, payload: unknown): Promise<unknown> {
+    return { type, payload };
+  }
+
+  post(type: string, payload: unknown): void {
+    this.posted.push({ type, payload });
+  }
+}
+
+function harness(options: { cooperative?: boolean; random?: () => number } = {}) {
+  const runs: FakeRun[] = [];
+  const events: { event: keyof ThreadEvents; data: unknown }[] = [];
+  const failed: string[] = [];
+  let spawnError: Error | undefined;
+  const supervisor = new Supervisor({
+    logger: captureLogger().logger,
+    emit: (event, ...args) => events.push({ event, data: args[0] }),
+    spawn: (spec, runEvents) => {
+      if (spawnError) throw spawnError;
+      const run = new FakeRun(spec, runEvents, options.cooperative ?? true);
+      runs.push(run);
+      return run;
+    },
+    onFailed: (name) => failed.push(name),
+    random: options.random ?? (() => 0),
+  });
+  const add = (threadOptions: ThreadOptions = {}, name = 't') =>
+    supervisor.register(name, { kind: 'inline', source: '() => {}' }, resolveThreadOptions(name, threadOptions));
+  const last = (): FakeRun => runs[runs.length - 1] as FakeRun;
+  const named = (event: keyof ThreadEvents) => events.filter((e) => e.event === event).map((e) => e.data);
+  return { supervisor, runs, events, failed, add, last, named, failSpawn: (err: Error) => (spawnError = err) };
+}
+
+const quick: ThreadOptions = { initialDelayMs: 100, factor: 2, maxDelayMs: 1_000, jitter: 0, maxRestarts: 3, windowMs: 10_000 };
+
+beforeEach(() => {
+  jest.useFakeTimers({ now: 1_000_000 });
+});
+afterEach(() => {
+  jest.useRealTimers();
+});
+
+describe('a thread runner', () => {
+  it('starts: starting, then running once the run is ready; start() resolves then', async () => {
+    const h = harness();
+    const runner = h.add();
+    const started = runner.start();
+    expect(runner.state).toBe('starting');
+    expect(runner.start()).not.toBe(started); // a second start waits for the same run
+    expect(h.runs).toHaveLength(1);
+    h.last().ready();
+    await started;
+    expect(runner.state).toBe('running');
+    expect(runner.snapshot()).toMatchObject({ state: 'running', restarts: 0, startedAt: 1_000_000 });
+    expect(h.named('start')).toEqual([{ name: 't', restarts: 0 }]);
+  });
+
+  it('restarts a crash after delays that grow by factor up to maxDelayMs, then fails past maxRestarts', async () => {
+    const h = harness();
+    const runner = h.add({ ...quick, maxRestarts: 5, windowMs: 60_000, maxDelayMs: 300 });
+    void runner.start();
+    const delays: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      h.last().ready();
+      h.last().crash();
+      expect(runner.state).toBe('backoff');
+      const restart = h.named('restart').at(-1) as ThreadEvents['restart'][0];
+      delays.push(restart.delayMs);
+      expect(runner.snapshot().nextRestartAt).toBe(Date.now() + restart.delayMs);
+      await jest.advanceTimersByTimeAsync(restart.delayMs - 1);
+      expect(h.runs).toHaveLength(i + 1);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(h.runs).toHaveLength(i + 2);
+      expect(h.last().spec.restarts).toBe(i + 1);
+    }
+    expect(delays).toEqual([100, 200, 300, 300, 300]);
+    h.last().ready();
+    h.last().crash('sixth');
+    expect(runner.state).toBe('failed');
+    expect(h.named('failed')).toEqual([{ name: 't', why: 'crash-loop', error: { name: 'Error', message: 'sixth' } }]);
+    expect(h.failed).toEqual(['t']);
+    expect(runner.snapshot().restarts).toBe(5);
+  });
+
+  it('counts the intensity limit within windowMs only', async () => {
+    const h = harness();
+    const runner = h.add({ ...quick, maxRestarts: 1, windowMs: 1_000 });
+    void runner.start();
+    h.last().ready();
+    h.last().crash();
+    await jest.advanceTimersByTimeAsync(100);
+    h.last().ready();
+    await jest.advanceTimersByTimeAsync(2_000); // the first restart leaves the window
+    h.last().crash();
+    expect(runner.state).toBe('backoff');
+    await jest.advanceTimersByTimeAsync(200);
+    h.last().ready();
+    h.last().crash(); // second within a second of the last one
+    expect(runner.state).toBe('failed');
+  });
+
+  it('applies jitter from the random source: up to `jitter` of the delay taken off', () => {
+    const h = harness({ random: () => 0.5 });
+    const runner = h.add({ ...quick, jitter: 0.2 });
+    void runner.start();
+    h.last().ready();
+    h.last().crash();
+    expect(h.named('restart')).toEqual([{ name: 't', attempt: 1, delayMs: 90, at: Date.now() + 90 }]);
+  });
+
+  it('starts the delays again from initialDelayMs after a run that lasted resetAfterMs', async () => {
+    const h = harness();
+    const runner = h.add({ ...quick, resetAfterMs: 5_000, maxRestarts: 10 });
+    void runner.start();
+    h.last().ready();
+    h.last().crash();
+    await jest.advanceTimersByTimeAsync(100);
+    h.last().ready();
+    h.last().crash();
+    await jest.advanceTimersByTimeAsync(200);
+    h.last().ready();
+    await jest.advanceTimersByTimeAsync(5_000);
+    h.last().crash();
+    expect((h.named('restart') as ThreadEvents['restart'][0][]).map((r) => [r.attempt, r.delayMs])).toEqual([
+      [1, 100],
+      [2, 200],
+      [1, 100],
+    ]);
+    expect(runner.snapshot().restarts).toBe(3);
+  });
+
+  it.each<[ThreadOptions['restart'], 'normal' | 'crash', string]>([
+    ['transient', 'normal', 'completed'],
+    ['transient', 'crash', 'backoff'],
+    ['permanent', 'normal', 'backoff'],
+    ['permanent', 'crash', 'backoff'],
+    ['temporary', 'normal', 'completed'],
+    ['temporary', 'crash', 'failed'],
+  ])('under %s, a %s exit leaves the thread %s', (restart, how, state) => {
+    const h = harness();
+    const runner = h.add({ ...quick, restart });
+    void runner.start();
+    h.last().ready();
+    if (how === 'normal') h.last().exit(0);
+    else h.last().crash();
+    expect(runner.state).toBe(state);
+    if (state === 'failed') expect(h.named('failed')).toEqual([expect.objectContaining({ why: 'crashed' })]);
+  });
+
+  it('does not retry a thread that failed to start, and start() rejects with the cause', async () => {
+    const h = harness();
+    const runner = h.add({ ...quick, restart: 'permanent' });
+    const started = runner.start();
+    h.last().exit(1, { name: 'DaebusError', code: 'THREAD_LOAD_FAILED', message: 'no such module' });
+    await expect(started).rejects.toMatchObject({
+      code: 'THREAD_LOAD_FAILED',
+      message: 'Thread "t" ended before it started: no such module',
+    });
+    expect(runner.state).toBe('failed');
+    expect(h.named('failed')).toEqual([expect.objectContaining({ why: 'failed-to-start' })]);
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(h.runs).toHaveLength(1);
+  });
+
+  it('fails at once, with start() rejected, when a worker cannot be spawned', async () => {
+    const h = harness();
+    const runner = h.add();
+    h.failSpawn(new Error('bad resourceLimits'));
+    await expect(runner.start()).rejects.toMatchObject({
+      code: 'THREAD_START_FAILED',
+      message: expect.stringContaining('bad resourceLimits'),
+    });
+    expect(runner.snapshot()).toMatchObject({ state: 'failed', lastError: { message: 'bad resourceLimits' } });
+  });
+
+  it('a stop during backoff cancels the restart', async () => {
+    const h = harness();
+    const runner = h.add(quick);
+    void runner.start();
+    h.last().ready();
+    h.last().crash();
+    await expect(runner.stop()).resolves.toEqual({ name: 't', terminated: false, state: 'stopped' });
+    expect(runner.snapshot().nextRestartAt).toBeUndefined();
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(h.runs).toHaveLength(1);
+    expect(h.named('stop')).toEqual([{ name: 't', terminated: false }]);
+  });
+
+  it('a start during backoff starts at once with a fresh budget', async () => {
+    const h = harness();
+    const runner = h.add(quick);
+    void runner.start();
+    h.last().ready();
+    h.last().crash();
+    const again = runner.start();
+    expect(h.runs).toHaveLength(2);
+    h.last().ready();
+    await again;
+    expect(runner.snapshot()).toMatchObject({ state: 'running', restarts: 0 });
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(h.runs).toHaveLength(2);
+  });
+
+  it('stops a cooperative run without terminating it, and terminates one that ignores the stop after its timeout', async () => {
+    const h = harness({ cooperative: false });
+    const runner = h.add({ ...quick, shutdownTimeoutMs: 500 });
+    void runner.start();
+    h.last().ready();
+    const stopping = runner.stop();
+    expect(runner.state).toBe('stopping');
+    expect(runner.stop()).toBe(stopping);
+    await expect(runner.start()).rejects.toMatchObject({ code: 'THREAD_NOT_RUNNING', message: expect.stringContaining('is stopping') });
+    await jest.advanceTimersByTimeAsync(499);
+    expect(h.last().terminated).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    await expect(stopping).resolves.toEqual({ name: 't', terminated: true, state: 'stopped' });
+    expect(runner.snapshot().lastExit).toMatchObject({ reason: 'stopped', terminated: true });
+
+    const polite = harness();
+    const other = polite.add();
+    void other.start();
+    polite.last().ready();
+    await expect(other.stop()).resolves.toEqual({ name: 't', terminated: false, state: 'stopped' });
+  });
+
+  it('answers calls only while running: THREAD_NOT_RUNNING says the state, THREAD_FAILED after a failure', async () => {
+    const h = harness();
+    const runner = h.add({ ...quick, restart: 'temporary' });
+    await expect(runner.request('x', 1)).rejects.toMatchObject({ code: 'THREAD_NOT_RUNNING', details: { state: 'stopped' } });
+    void runner.start();
+    expect(() => runner.post('x', 1)).toThrow(
+      expect.objectContaining({ code: 'THREAD_NOT_RUNNING', message: expect.stringContaining('is starting') }),
+    );
+    h.last().ready();
+    await expect(runner.request('x', 1)).resolves.toEqual({ type: 'x', payload: 1 });
+    runner.post('y', 2);
+    expect(h.last().posted).toEqual([{ type: 'y', payload: 2 }]);
+    h.last().crash('gone');
+    await expect(runner.request('x', 1)).rejects.toMatchObject({
+      code: 'THREAD_FAILED',
+      message: 'Thread "t" has failed and will not be restarted: gone',
+    });
+  });
+});
+
+describe('the supervisor', () => {
+  it('restarts nothing while the group stops, and refuses a start by hand until the stop is done', async () => {
+    const h = harness({ cooperative: false });
+    const a = h.add({ ...quick, shutdownTimeoutMs: 1_000 }, 'a');
+    const b = h.add({ ...quick, restart: 'permanent' }, 'b');
+    expect((await Promise.all([h.supervisor.startAll(), flush(() => h.runs.forEach((r) => r.ready()))]))[0]).toEqual([]);
+    const stopping = h.supervisor.stopAll();
+    await expect(h.supervisor.start('a')).rejects.toMatchObject({ code: 'SERVICE_STOPPING' });
+    h.runs[1]?.crash(); // b crashes while the group stops: not restarted
+    expect(b.state).toBe('stopped');
+    await jest.advanceTimersByTimeAsync(1_000);
+    await stopping;
+    expect(a.state).toBe('stopped');
+    expect(h.runs).toHaveLength(2);
+    // once stopped, a start by hand works again, with restarts
+    const again = h.supervisor.start('b');
+    h.last().ready();
+    await again;
+    h.last().exit(0);
+    expect(b.state).toBe('backoff');
+  });
+
+  it('reports the autoStart threads that did not start, by name', async () => {
+    const h = harness();
+    h.add({}, 'good');
+    h.add({}, 'bad');
+    h.add({ autoStart: false }, 'later');
+    const result = h.supervisor.startAll();
+    await flush(() => {
+      h.runs[0]?.ready();
+      h.runs[1]?.exit(1, { name: 'DaebusError', code: 'THREAD_LOAD_FAILED', message: 'broken' });
+    });
+    await expect(result).resolves.toEqual([{ name: 'bad', error: expect.objectContaining({ code: 'THREAD_LOAD_FAILED' }) }]);
+    expect(h.runs).toHaveLength(2);
+  });
+});
+
+/** Run `fn` once the current microtasks have run (after the starts above spawned their runs). */
+async function flush(fn: () => void): Promise<void> {
+  await Promise.resolve();
+  fn();
+}
