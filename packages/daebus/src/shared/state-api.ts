@@ -5,49 +5,65 @@
  * leaves, so a bad call changes nothing.
  */
 import { DaebusError, ErrorCodes } from './errors';
-import type { ListOp, MapOp, QueueOp, StateCall } from './state-ops';
+import type { ListOp, MapOp, QueueOp, StateCall, StructureKind } from './state-ops';
+import { checker } from './validate';
 
 export type StateExecutor = (call: StateCall) => Promise<unknown>;
 
-/** A map of string keys to structured-clonable values, shared by actions and threads. */
-export class SharedMap<V = unknown> {
+/** What every shared structure has: its name, its size, a copy of its content. */
+abstract class SharedStructure<Op extends { op: string }, Snapshot> {
   readonly name: string;
   readonly #exec: StateExecutor;
+  readonly #kind: StructureKind;
 
-  constructor(name: string, exec: StateExecutor) {
+  protected constructor(kind: StructureKind, name: string, exec: StateExecutor) {
+    this.#kind = kind;
     this.name = name;
     this.#exec = exec;
   }
 
+  /** How many entries (map) or items (queue, list) it holds. */
+  async size(): Promise<number> {
+    return this.call({ op: 'size' } as Op) as Promise<number>;
+  }
+
+  /** A copy of its content: a map's entries as a plain object, a queue's or list's items oldest first. */
+  async snapshot(): Promise<Snapshot> {
+    return this.call({ op: 'snapshot' } as Op) as Promise<Snapshot>;
+  }
+
+  // `op` is a fresh literal of the caller's: completed in place, no copy on this hot path
+  protected call(op: Op): Promise<unknown> {
+    return this.#exec(Object.assign(op, { kind: this.#kind, name: this.name }) as unknown as StateCall);
+  }
+}
+
+/** A map of string keys to structured-clonable values, shared by actions and threads. */
+export class SharedMap<V = unknown> extends SharedStructure<MapOp, Record<string, V>> {
+  constructor(name: string, exec: StateExecutor) {
+    super('map', name, exec);
+  }
+
   async get(key: string): Promise<V | undefined> {
-    return this.#call({ op: 'get', key: checkKey(key) }) as Promise<V | undefined>;
+    return this.call({ op: 'get', key: checkKey(key) }) as Promise<V | undefined>;
   }
 
   /** Store `value` (a copy: later changes to the object do not reach the map). */
   async set(key: string, value: V): Promise<void> {
-    await this.#call({ op: 'set', key: checkKey(key), value: checkValue(value) });
+    await this.call({ op: 'set', key: checkKey(key), value: checkValue(value) });
   }
 
   /** True when the key was there. */
   async delete(key: string): Promise<boolean> {
-    return this.#call({ op: 'delete', key: checkKey(key) }) as Promise<boolean>;
+    return this.call({ op: 'delete', key: checkKey(key) }) as Promise<boolean>;
   }
 
   async has(key: string): Promise<boolean> {
-    return this.#call({ op: 'has', key: checkKey(key) }) as Promise<boolean>;
+    return this.call({ op: 'has', key: checkKey(key) }) as Promise<boolean>;
   }
 
   async keys(): Promise<string[]> {
-    return this.#call({ op: 'keys' }) as Promise<string[]>;
-  }
-
-  async size(): Promise<number> {
-    return this.#call({ op: 'size' }) as Promise<number>;
-  }
-
-  /** A copy of every entry, as a plain object. */
-  async snapshot(): Promise<Record<string, V>> {
-    return this.#call({ op: 'snapshot' }) as Promise<Record<string, V>>;
+    return this.call({ op: 'keys' }) as Promise<string[]>;
   }
 
   /** Add `by` (default 1) to a number (missing counts as 0), atomically; resolves with the new value. */
@@ -55,7 +71,7 @@ export class SharedMap<V = unknown> {
     if (typeof by !== 'number' || !Number.isFinite(by)) {
       throw invalid(`map "${this.name}": increment(key, by): by must be a finite number (got ${String(by)}).`);
     }
-    return this.#call({ op: 'increment', key: checkKey(key), by }) as Promise<number>;
+    return this.call({ op: 'increment', key: checkKey(key), by }) as Promise<number>;
   }
 
   /** Set every entry of `entries` in one atomic step (Python's `dict.update`). */
@@ -64,34 +80,25 @@ export class SharedMap<V = unknown> {
       throw invalid(`map "${this.name}": merge(entries): entries must be a plain object of key -> value.`);
     }
     for (const value of Object.values(entries)) checkValue(value);
-    await this.#call({ op: 'merge', entries });
+    await this.call({ op: 'merge', entries });
   }
 
   async clear(): Promise<void> {
-    await this.#call({ op: 'clear' });
-  }
-
-  // `op` is a fresh literal of the caller's: completed in place, no copy on this hot path
-  #call(op: MapOp): Promise<unknown> {
-    return this.#exec(Object.assign(op, { kind: 'map' as const, name: this.name }));
+    await this.call({ op: 'clear' });
   }
 }
 
 /** A FIFO work queue shared by actions and threads (Python's `queue.Queue`). */
-export class SharedQueue<T = unknown> {
-  readonly name: string;
-  readonly #exec: StateExecutor;
-
+export class SharedQueue<T = unknown> extends SharedStructure<QueueOp, T[]> {
   constructor(name: string, exec: StateExecutor) {
-    this.name = name;
-    this.#exec = exec;
+    super('queue', name, exec);
   }
 
   /** Add an item (a copy); it goes straight to the longest-waiting `get` if there is one. */
   async put(item: T): Promise<void> {
     if (item === undefined)
       throw invalid(`queue "${this.name}": put(item): item must not be undefined (undefined means "no item" from get).`);
-    await this.#call({ op: 'put', item: checkValue(item) });
+    await this.call({ op: 'put', item: checkValue(item) });
   }
 
   /**
@@ -100,14 +107,8 @@ export class SharedQueue<T = unknown> {
    * also ends the wait with `undefined`.
    */
   async get(timeoutMs = Infinity): Promise<T | undefined> {
-    if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0) {
-      throw invalid(`queue "${this.name}": get(timeoutMs): timeoutMs must be a number >= 0 (got ${String(timeoutMs)}).`);
-    }
-    return this.#call({ op: 'get', timeoutMs }) as Promise<T | undefined>;
-  }
-
-  async size(): Promise<number> {
-    return this.#call({ op: 'size' }) as Promise<number>;
+    checker(`queue "${this.name}": get(timeoutMs)`, ErrorCodes.INVALID_ARGUMENT).wait('timeoutMs', timeoutMs);
+    return this.call({ op: 'get', timeoutMs }) as Promise<T | undefined>;
   }
 
   /**
@@ -121,81 +122,52 @@ export class SharedQueue<T = unknown> {
       typeof idOrPredicate === 'function'
         ? { op: 'position', id: undefined, key, predicate: idOrPredicate }
         : { op: 'position', id: idOrPredicate, key };
-    return this.#call(op) as Promise<number>;
+    return this.call(op) as Promise<number>;
   }
 
   /** Mark one item taken with `get` as processed (Python's `task_done`). */
   async taskDone(): Promise<void> {
-    await this.#call({ op: 'taskDone' });
+    await this.call({ op: 'taskDone' });
   }
 
   /** Wait until every item put has been marked done; resolves false if `timeoutMs` passes first. */
   async join(timeoutMs = Infinity): Promise<boolean> {
-    if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0) {
-      throw invalid(`queue "${this.name}": join(timeoutMs): timeoutMs must be a number >= 0 (got ${String(timeoutMs)}).`);
-    }
-    return this.#call({ op: 'join', timeoutMs }) as Promise<boolean>;
-  }
-
-  /** A copy of the items waiting, oldest first. */
-  async snapshot(): Promise<T[]> {
-    return this.#call({ op: 'snapshot' }) as Promise<T[]>;
-  }
-
-  #call(op: QueueOp): Promise<unknown> {
-    return this.#exec(Object.assign(op, { kind: 'queue' as const, name: this.name }));
+    checker(`queue "${this.name}": join(timeoutMs)`, ErrorCodes.INVALID_ARGUMENT).wait('timeoutMs', timeoutMs);
+    return this.call({ op: 'join', timeoutMs }) as Promise<boolean>;
   }
 }
 
 /** A list that keeps only its last `max` items (the seed's "keep only the last 100 messages"). */
-export class SharedList<T = unknown> {
-  readonly name: string;
+export class SharedList<T = unknown> extends SharedStructure<ListOp, T[]> {
   readonly max: number | undefined;
-  readonly #exec: StateExecutor;
 
   constructor(name: string, exec: StateExecutor, max?: number) {
-    this.name = name;
+    super('list', name, exec);
     this.max = max;
-    this.#exec = exec;
   }
 
   /** Append a copy of `item`, dropping the oldest beyond `max`; resolves with the new length. */
   async append(item: T): Promise<number> {
-    return this.#call({ op: 'append', item: checkValue(item) }) as Promise<number>;
-  }
-
-  async snapshot(): Promise<T[]> {
-    return this.#call({ op: 'snapshot' }) as Promise<T[]>;
-  }
-
-  async size(): Promise<number> {
-    return this.#call({ op: 'size' }) as Promise<number>;
+    return this.call({ op: 'append', item: checkValue(item) }) as Promise<number>;
   }
 
   async clear(): Promise<void> {
-    await this.#call({ op: 'clear' });
+    await this.call({ op: 'clear' });
   }
 
-  #call(op: ListOp): Promise<unknown> {
-    const call = Object.assign(op, { kind: 'list' as const, name: this.name });
-    return this.#exec(this.max === undefined ? call : Object.assign(call, { max: this.max }));
+  // every call names the list's `max`, so whichever side uses the list first creates it capped
+  protected override call(op: ListOp): Promise<unknown> {
+    return super.call(this.max === undefined ? op : Object.assign(op, { max: this.max }));
   }
 }
 
 /** Check a list's `max` option where the list is named. */
 export function checkListMax(name: string, max: unknown): number | undefined {
-  if (max === undefined) return undefined;
-  if (typeof max !== 'number' || !Number.isInteger(max) || max < 1) {
-    throw new DaebusError(ErrorCodes.INVALID_OPTION, `list "${name}": options.max must be a whole number >= 1 (got ${String(max)}).`);
-  }
-  return max;
+  return max === undefined ? undefined : checker(`list "${name}"`).count('options.max', max, 1);
 }
 
 export function checkStructureName(kind: string, name: unknown): string {
-  if (typeof name !== 'string' || name.length === 0) {
-    throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `${kind}(name): name must be a non-empty string (got ${String(name)}).`);
-  }
-  return name;
+  return checker(`${kind}(name)`, ErrorCodes.INVALID_ARGUMENT).name('name', name);
 }
 
 function checkKey(key: unknown): string {

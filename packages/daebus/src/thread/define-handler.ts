@@ -1,15 +1,12 @@
-import { checker } from '../shared/validate';
+import { define, isDefinition, type Definition } from './brand';
 import type { PooledContext } from './pooled-context';
 
 /** A CPU-heavy action handler that runs on the pool: its return value (or throw) is the reply. */
 export type PooledHandler = (payload: Record<string, unknown>, ctx: PooledContext) => unknown;
 
-const HANDLER_BRAND = Symbol.for('daebus.pooledHandler');
+const HANDLER = Symbol.for('daebus.pooledHandler');
 
-export interface PooledHandlerDefinition {
-  readonly [HANDLER_BRAND]: true;
-  readonly fn: PooledHandler;
-}
+export type PooledHandlerDefinition = Definition<PooledHandler>;
 
 /**
  * Declare a pooled action handler; export it from a module registered with
@@ -17,8 +14,7 @@ export interface PooledHandlerDefinition {
  * A plain exported function works too; `defineHandler` adds the types.
  */
 export function defineHandler(fn: PooledHandler): PooledHandlerDefinition {
-  checker('defineHandler(fn)', 'INVALID_ARGUMENT').fn('fn', fn);
-  return { [HANDLER_BRAND]: true, fn };
+  return define(HANDLER, 'defineHandler(fn)', fn);
 }
 
 /** The handler a module exports under `exportName`, as a definition or a plain function. */
@@ -29,9 +25,7 @@ export function pickHandler(mod: unknown, exportName: string): PooledHandler | u
   if (inner && typeof inner === 'object') candidates.push(inner[exportName]);
   for (const candidate of candidates) {
     if (typeof candidate === 'function') return candidate as PooledHandler;
-    if (candidate !== null && typeof candidate === 'object' && (candidate as Record<symbol, unknown>)[HANDLER_BRAND] === true) {
-      return (candidate as PooledHandlerDefinition).fn;
-    }
+    if (isDefinition<PooledHandler>(HANDLER, candidate)) return candidate.fn;
   }
   return undefined;
 }
