@@ -31,10 +31,13 @@ describe('seed: connection manager (manage_connections)', () => {
     const hosts = network!.hosts;
     for (const host of hosts) {
       await waitFor(`a connection to ${host.address}`, () => logged(new RegExp(`^Connected to new host: ${host.address}$`)));
+      // the server side counts the connection on its own event loop turn
+      await waitFor(`${host.address} to count the connection`, () => host.accepted > 0);
       expect(host.accepted).toBe(1);
     }
     const joined = await network!.addHost();
     await waitFor(`a connection to ${joined.address}`, () => logged(new RegExp(`^Connected to new host: ${joined.address}$`)));
+    await waitFor(`${joined.address} to count the connection`, () => joined.accepted > 0);
     expect(joined.accepted).toBe(1);
   });
 

@@ -22,7 +22,7 @@ describe('the demo without a terminal', () => {
     expect(stdout).toMatch(/\[monitor\] process uses/);
     expect(stdout).toMatch(/\[flaky\] Thread "flaky" crashed: Simulated crash/);
     expect(stdout).toMatch(/\[flaky\] Restarting thread "flaky" in \d+ ms/);
-    expect(stdout).toMatch(/Service "demo" stopped; every thread returned/);
+    expect(stdout).toMatch(/Service "demo" stopped; every action finished and every thread returned/);
 
     // The summary: the flaky thread restarted more than once, with growing delays.
     const summary = /^flaky: (\d+) restart\(s\), delays in ms: ([\d |]+)$/m.exec(stdout);

@@ -14,7 +14,7 @@ export { MemoryBroker, MemoryTransport } from './transport/memory';
 export type { Transport, TransportBehaviour, MessageHandler as TransportMessageHandler } from './transport/transport';
 export type { TransportOption, TransportChoice } from './transport/resolve';
 export { RedisTransport, type RedisConfig } from './transport/redis';
-export { SharedMap, SharedQueue, SharedList } from '../shared/state-api';
+export { SharedMap, SharedQueue, SharedList, Delivery } from '../shared/state-api';
 export { ThreadHandle } from './supervisor/handle';
 export { DEFAULT_POOLED_TIMEOUT_MS, type PooledSpec } from './pool/pooled-spec';
 export type { ThreadEntry } from './supervisor/entry';

@@ -51,6 +51,8 @@ export const ErrorCodes = {
   HANDLER_ERROR: 'HANDLER_ERROR',
   /** A reply that cannot be encoded as JSON. */
   BAD_RESPONSE: 'BAD_RESPONSE',
+  /** An action has as many handlers running and requests waiting as its limits allow: try again later. */
+  BUSY: 'BUSY',
   /** The remote service answered with an error; its text is the message. */
   REMOTE_ERROR: 'REMOTE_ERROR',
   /** Nobody is subscribed to the channel a request was sent to. */

@@ -56,9 +56,12 @@ export class PendingCalls<K, V = unknown, X = undefined> {
     return entry !== undefined;
   }
 
-  /** Fail every waiting call with the error made for its key. */
-  rejectAll(error: (key: K) => Error): void {
-    for (const key of [...this.#entries.keys()]) this.reject(key, error(key));
+  /** Fail every waiting call with the error made for it; a call for which `error` gives undefined goes on waiting. */
+  rejectAll(error: (key: K, extra: X) => Error | undefined): void {
+    for (const [key, entry] of [...this.#entries]) {
+      const err = error(key, entry.extra);
+      if (err) this.reject(key, err);
+    }
   }
 
   #take(key: K): Entry<V, X> | undefined {

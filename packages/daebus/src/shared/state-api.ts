@@ -5,8 +5,8 @@
  * leaves, so a bad call changes nothing.
  */
 import { DaebusError, ErrorCodes } from './errors';
-import type { ListOp, MapOp, QueueOp, StateCall, StructureKind } from './state-ops';
-import { checker } from './validate';
+import type { ListOp, MapOp, QueueOp, Received, StateCall, StructureKind } from './state-ops';
+import { checker, isName, isWait } from './validate';
 
 export type StateExecutor = (call: StateCall) => Promise<unknown>;
 
@@ -107,7 +107,7 @@ export class SharedQueue<T = unknown> extends SharedStructure<QueueOp, T[]> {
    * also ends the wait with `undefined`.
    */
   async get(timeoutMs = Infinity): Promise<T | undefined> {
-    checker(`queue "${this.name}": get(timeoutMs)`, ErrorCodes.INVALID_ARGUMENT).wait('timeoutMs', timeoutMs);
+    if (!isWait(timeoutMs)) checker(`queue "${this.name}": get(timeoutMs)`, ErrorCodes.INVALID_ARGUMENT).wait('timeoutMs', timeoutMs);
     return this.call({ op: 'get', timeoutMs }) as Promise<T | undefined>;
   }
 
@@ -125,6 +125,19 @@ export class SharedQueue<T = unknown> extends SharedStructure<QueueOp, T[]> {
     return this.call(op) as Promise<number>;
   }
 
+  /**
+   * At-least-once consumption: take the oldest item as `get` does, but keep it until
+   * `delivery.ack()`. If the consumer's thread (or pooled call) ends before it acknowledges the
+   * item, the item goes back to the front of the queue and is delivered again, with
+   * `delivery.redelivered` true. `ack()` also counts as `taskDone()`.
+   */
+  async receive(timeoutMs = Infinity): Promise<Delivery<T> | undefined> {
+    if (!isWait(timeoutMs)) checker(`queue "${this.name}": receive(timeoutMs)`, ErrorCodes.INVALID_ARGUMENT).wait('timeoutMs', timeoutMs);
+    const received = (await this.call({ op: 'receive', timeoutMs })) as Received | undefined;
+    if (received === undefined) return undefined;
+    return new Delivery<T>(received.item as T, received.deliveries, () => this.call({ op: 'ack', receipt: received.receipt }));
+  }
+
   /** Mark one item taken with `get` as processed (Python's `task_done`). */
   async taskDone(): Promise<void> {
     await this.call({ op: 'taskDone' });
@@ -132,8 +145,35 @@ export class SharedQueue<T = unknown> extends SharedStructure<QueueOp, T[]> {
 
   /** Wait until every item put has been marked done; resolves false if `timeoutMs` passes first. */
   async join(timeoutMs = Infinity): Promise<boolean> {
-    checker(`queue "${this.name}": join(timeoutMs)`, ErrorCodes.INVALID_ARGUMENT).wait('timeoutMs', timeoutMs);
+    if (!isWait(timeoutMs)) checker(`queue "${this.name}": join(timeoutMs)`, ErrorCodes.INVALID_ARGUMENT).wait('timeoutMs', timeoutMs);
     return this.call({ op: 'join', timeoutMs }) as Promise<boolean>;
+  }
+}
+
+/** An item taken with `queue.receive()`: held for its consumer until `ack()`. */
+export class Delivery<T> {
+  readonly item: T;
+  /** How many times the item has been handed out (1 the first time). */
+  readonly deliveries: number;
+  readonly #ack: () => Promise<unknown>;
+  #acked = false;
+
+  constructor(item: T, deliveries: number, ack: () => Promise<unknown>) {
+    this.item = item;
+    this.deliveries = deliveries;
+    this.#ack = ack;
+  }
+
+  /** True when an earlier consumer got this item and ended before acknowledging it. */
+  get redelivered(): boolean {
+    return this.deliveries > 1;
+  }
+
+  /** The item is processed: it leaves the queue for good. A second call does nothing. */
+  async ack(): Promise<void> {
+    if (this.#acked) return;
+    this.#acked = true;
+    await this.#ack();
   }
 }
 
@@ -167,7 +207,7 @@ export function checkListMax(name: string, max: unknown): number | undefined {
 }
 
 export function checkStructureName(kind: string, name: unknown): string {
-  return checker(`${kind}(name)`, ErrorCodes.INVALID_ARGUMENT).name('name', name);
+  return isName(name) ? name : checker(`${kind}(name)`, ErrorCodes.INVALID_ARGUMENT).name('name', name);
 }
 
 function checkKey(key: unknown): string {

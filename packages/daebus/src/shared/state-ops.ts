@@ -20,6 +20,10 @@ export type MapOp =
 export type QueueOp =
   | { op: 'put'; item: unknown }
   | { op: 'get'; timeoutMs: number }
+  /** Take the oldest item and keep it held until `ack` (at-least-once). */
+  | { op: 'receive'; timeoutMs: number }
+  /** The consumer is done with the received item `receipt`: it leaves for good (and counts as taskDone). */
+  | { op: 'ack'; receipt: number }
   | { op: 'size' }
   | { op: 'position'; id: unknown; key: string }
   | { op: 'taskDone' }
@@ -33,6 +37,13 @@ export type StateCall =
   | ({ kind: 'map'; name: string } & MapOp)
   | ({ kind: 'queue'; name: string } & QueueOp)
   | ({ kind: 'list'; name: string; max?: number } & ListOp);
+
+/** What `receive` answers with: the item, how many times it was handed out, and the receipt to `ack`. */
+export interface Received {
+  item: unknown;
+  deliveries: number;
+  receipt: number;
+}
 
 /** Largest number of items a capped list keeps when no `max` is given. */
 export const DEFAULT_LIST_MAX = 1000;

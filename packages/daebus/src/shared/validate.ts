@@ -35,40 +35,84 @@ export interface Checker {
   knownKeys(what: string, value: object, known: ReadonlySet<string> | readonly string[]): void;
 }
 
-/** The checks for values given at `where` (e.g. `Thread "x"`), failing with `code`. */
+/**
+ * The checks for values given at `where` (e.g. `Thread "x"`), failing with `code`. Cheap to make
+ * (one small object); on a hot path, test with the predicates below first and make the checker
+ * only to report a failure.
+ */
 export function checker(where: string, code: ErrorCode = ErrorCodes.INVALID_OPTION): Checker {
-  const fail = (what: string, constraint: string, value: unknown): never => {
-    throw new DaebusError(code, `${where}: ${what} must be ${constraint} (got ${show(value)}).`, { details: { where, what } });
-  };
-  return {
-    fail,
-    name: (what, value) => (typeof value === 'string' && value.length > 0 ? value : fail(what, 'a non-empty string', value)),
-    duration: (what, value) => (isFiniteNumber(value) && value >= 0 ? value : fail(what, 'a finite number of milliseconds >= 0', value)),
-    timeout: (what, value) =>
-      typeof value === 'number' && value > 0 && value <= MAX_TIMEOUT_MS
-        ? value
-        : fail(what, `a number of milliseconds > 0 and at most ${MAX_TIMEOUT_MS}`, value),
-    wait: (what, value) =>
-      typeof value === 'number' && value >= 0 ? value : fail(what, 'a number of milliseconds >= 0 (or Infinity)', value),
-    count: (what, value, min) =>
-      Number.isInteger(value) && (value as number) >= min ? (value as number) : fail(what, `a whole number >= ${min}`, value),
-    fn: (what, value) => (typeof value === 'function' ? value : fail(what, 'a function', value)),
-    oneOf: <T extends string>(what: string, value: unknown, allowed: readonly T[]): T =>
-      allowed.includes(value as T) ? (value as T) : fail(what, orList(allowed.map((a) => `'${a}'`)), value),
-    plainObject: (what, value) =>
-      value !== null && typeof value === 'object' && !Array.isArray(value)
-        ? (value as Record<string, unknown>)
-        : fail(what, 'an object', value),
-    knownKeys: (what, value, known) => {
-      const set = known instanceof Set ? known : new Set(known as readonly string[]);
-      for (const key of Object.keys(value)) {
-        if (set.has(key)) continue;
-        throw new DaebusError(code, `${where}: unknown option "${key}" in ${what} (known: ${[...set].join(', ')}).`, {
-          details: { where, what: `${what}.${key}` },
-        });
-      }
-    },
-  };
+  return new Checks(where, code);
+}
+
+class Checks implements Checker {
+  constructor(
+    readonly where: string,
+    readonly code: ErrorCode,
+  ) {}
+
+  fail(what: string, constraint: string, value: unknown): never {
+    throw new DaebusError(this.code, `${this.where}: ${what} must be ${constraint} (got ${show(value)}).`, {
+      details: { where: this.where, what },
+    });
+  }
+
+  name(what: string, value: unknown): string {
+    return isName(value) ? value : this.fail(what, 'a non-empty string', value);
+  }
+
+  duration(what: string, value: unknown): number {
+    return isFiniteNumber(value) && value >= 0 ? value : this.fail(what, 'a finite number of milliseconds >= 0', value);
+  }
+
+  timeout(what: string, value: unknown): number {
+    return isTimeout(value) ? value : this.fail(what, `a number of milliseconds > 0 and at most ${MAX_TIMEOUT_MS}`, value);
+  }
+
+  wait(what: string, value: unknown): number {
+    return isWait(value) ? value : this.fail(what, 'a number of milliseconds >= 0 (or Infinity)', value);
+  }
+
+  count(what: string, value: unknown, min: number): number {
+    return Number.isInteger(value) && (value as number) >= min ? (value as number) : this.fail(what, `a whole number >= ${min}`, value);
+  }
+
+  fn<F>(what: string, value: F): F {
+    return typeof value === 'function' ? value : this.fail(what, 'a function', value);
+  }
+
+  oneOf<T extends string>(what: string, value: unknown, allowed: readonly T[]): T {
+    return allowed.includes(value as T) ? (value as T) : this.fail(what, orList(allowed.map((a) => `'${a}'`)), value);
+  }
+
+  plainObject(what: string, value: unknown): Record<string, unknown> {
+    return isPlainObject(value) ? value : this.fail(what, 'an object', value);
+  }
+
+  knownKeys(what: string, value: object, known: ReadonlySet<string> | readonly string[]): void {
+    const set = known instanceof Set ? known : new Set(known as readonly string[]);
+    for (const key of Object.keys(value)) {
+      if (set.has(key)) continue;
+      throw new DaebusError(this.code, `${this.where}: unknown option "${key}" in ${what} (known: ${[...set].join(', ')}).`, {
+        details: { where: this.where, what: `${what}.${key}` },
+      });
+    }
+  }
+}
+
+export function isName(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
+}
+
+export function isTimeout(value: unknown): value is number {
+  return typeof value === 'number' && value > 0 && value <= MAX_TIMEOUT_MS;
+}
+
+export function isWait(value: unknown): value is number {
+  return typeof value === 'number' && value >= 0;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 export function isFiniteNumber(value: unknown): value is number {

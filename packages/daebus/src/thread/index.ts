@@ -6,5 +6,5 @@ export { PooledContext } from './pooled-context';
 export { directLogger } from './direct-logger';
 export type { ThreadLogger } from './log';
 export type { MessageHandler } from './inbox';
-export { SharedMap, SharedQueue, SharedList } from '../shared/state-api';
+export { SharedMap, SharedQueue, SharedList, Delivery } from '../shared/state-api';
 export { DaebusError, ErrorCodes, type ErrorCode } from '../shared/errors';

@@ -29,8 +29,8 @@ export class MainLink {
 
   /** A call's result from the main side. */
   receive(message: MainToWorker): void {
-    // Confirm a queue item first: until then the main side keeps it, in case this worker dies.
-    if (message.hold) this.#port.postMessage({ type: 'ack', id: message.id });
+    // Confirm a queue item from get() first: until then the main side keeps it, in case this worker dies.
+    if (message.hold === 'receipt') this.#port.postMessage({ type: 'ack', id: message.id });
     if (message.ok) this.#pending.resolve(message.id, message.value);
     else this.#pending.reject(message.id, fromPlainError(message.error));
   }
@@ -39,7 +39,7 @@ export class MainLink {
     try {
       this.#port.postMessage(message);
     } catch (err) {
-      return Promise.reject(notCloneable(what, err));
+      return Promise.reject(notCloneable(what, err, message));
     }
     return this.#pending.wait(message.id, undefined);
   }

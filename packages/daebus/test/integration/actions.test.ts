@@ -204,6 +204,8 @@ describe('actions', () => {
     const pending = caller.sendRequest('slow');
     await waitFor(() => started, 'the handler to start');
     const stopping = t.app.stop();
+    // the service says what it waits for once it has left its channel
+    await waitFor(() => t.records.some((r) => r.message.startsWith('Waiting up to 1 s for 1 request')), 'the drain to begin');
     await expect(caller.sendRequest('slow', {}, { timeoutMs: 200 })).rejects.toMatchObject({ code: 'NO_SUBSCRIBER' });
     release();
     await expect(pending).resolves.toEqual({ done: true });

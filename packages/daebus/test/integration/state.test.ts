@@ -189,6 +189,29 @@ describe('messages to a thread', () => {
     expect(await t.app.list('sent', { max: 3 }).snapshot()).toEqual(['hello', 'after the note']);
   });
 
+  it('keeps "__proto__" keys as plain data in thread messages and shared state', async () => {
+    t.app.thread('ws', fixture('answers.mjs'));
+    await t.app.start();
+    const hostile = JSON.parse('{"__proto__": {"isAdmin": true}, "constructor": {"prototype": {"isAdmin": true}}}') as Record<
+      string,
+      unknown
+    >;
+    await expect(t.app.thread('ws').request('inspect', hostile)).resolves.toEqual({
+      keys: ['__proto__', 'constructor'],
+      isAdmin: null,
+      plainPrototype: true,
+    });
+    const map = t.app.map('hostile');
+    await map.set('__proto__', { isAdmin: true });
+    await map.merge(hostile);
+    const snapshot = await map.snapshot();
+    // an Object.prototype (of whichever realm made the copy), not a swapped-in object
+    expect(Object.getPrototypeOf(Object.getPrototypeOf(snapshot))).toBeNull();
+    expect((snapshot as { isAdmin?: unknown }).isAdmin).toBeUndefined();
+    expect(Object.keys(snapshot).sort()).toEqual(['__proto__', 'constructor']);
+    expect(await map.get('__proto__')).toEqual({ isAdmin: true });
+  });
+
   it('a thread broadcasts through its port to the service transport', async () => {
     const heard: unknown[] = [];
     t.app.listen('announcements', (payload) => {

@@ -92,7 +92,7 @@ describe('a service process', () => {
     });
     expect(outcome.code).toBe(1);
     expect(result(outcome).threads.stubborn).toMatchObject({ state: 'stopped', lastExit: { terminated: true } });
-    expect(outcome.lines.some((l) => String(l.message).includes('terminating every thread now'))).toBe(true);
+    expect(outcome.lines.some((l) => String(l.message).includes('forcing the stop; the process ends within 2 s'))).toBe(true);
   });
 
   it('on SIGTERM over Redis, stops taking requests but lets a running handler reply, then exits 0', async () => {
@@ -117,6 +117,77 @@ describe('a service process', () => {
       await expect(reply).resolves.toEqual({ finished: true });
       expect(result(outcome).threads.sleeper).toMatchObject({ state: 'stopped', lastExit: { terminated: false } });
       expect(outcome.lines.some((l) => String(l.message).includes('listening on redis://'))).toBe(true);
+    } finally {
+      await caller.close();
+    }
+  });
+
+  it('answers handlers still running after drainTimeoutMs with STOPPED, says which, drops their late replies once, and exits 1', async () => {
+    const service = `hang_${randomUUID()}`;
+    const caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 20_000 });
+    const replies: Promise<unknown>[] = [];
+    const handling = new Set<unknown>();
+    try {
+      const outcome = await runService(
+        'hang',
+        () => {
+          replies.push(caller.sendRequest('forever').catch((e: unknown) => e));
+          replies.push(caller.sendRequest('late').catch((e: unknown) => e));
+        },
+        {
+          args: [service],
+          env: { REDIS_URL: TEST_REDIS_URL, DRAIN_MS: '500' },
+          onLine: (line, child) => {
+            if (line.handling !== undefined) handling.add(line.handling);
+            if (handling.size === 2 && line.handling !== undefined) child.kill('SIGTERM');
+          },
+        },
+      );
+      expect(outcome.code).toBe(1);
+      for (const reply of await Promise.all(replies)) {
+        expect(reply).toMatchObject({
+          code: 'REMOTE_ERROR',
+          details: { remoteCode: 'STOPPED' },
+          message: expect.stringContaining('drain timeout of 500 ms'),
+        });
+      }
+      const messages = outcome.lines.map((l) => String(l.message));
+      expect(messages).toContainEqual(expect.stringMatching(/^Waiting up to 500 ms for 2 requests: forever, late/));
+      expect(messages).toContainEqual(expect.stringMatching(/^Gave up on 2 requests: forever, late after 500 ms/));
+      expect(messages).toContainEqual(expect.stringMatching(/stopped; abandoned action\(s\): forever, late/));
+      expect(messages.filter((m) => m.includes('was dropped'))).toHaveLength(1);
+      expect(outcome.lines.some((l) => 'stderr' in l)).toBe(false);
+    } finally {
+      await caller.close();
+    }
+  });
+
+  it('ends the process on a second signal whatever handlers and threads do, answering what ran with STOPPED', async () => {
+    const service = `hang_${randomUUID()}`;
+    const caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 20_000 });
+    let reply: Promise<unknown> | undefined;
+    try {
+      const outcome = await runService(
+        'hang',
+        () => {
+          reply = caller.sendRequest('forever').catch((e: unknown) => e);
+        },
+        {
+          args: [service],
+          env: { REDIS_URL: TEST_REDIS_URL, DRAIN_MS: '600000' },
+          onLine: (line, child) => {
+            if (line.handling === 'forever') child.kill('SIGTERM');
+            if (String(line.message).startsWith('Waiting up to 600 s')) child.kill('SIGTERM');
+          },
+        },
+      );
+      expect(outcome.code).toBe(1);
+      expect(await reply).toMatchObject({
+        code: 'REMOTE_ERROR',
+        details: { remoteCode: 'STOPPED' },
+        message: expect.stringContaining('forced to stop'),
+      });
+      expect(outcome.lines.map((l) => String(l.message))).toContainEqual('Forced stop: gave up on forever');
     } finally {
       await caller.close();
     }

@@ -1,6 +1,6 @@
 // Wire compatibility with Python Daebus peers, over a real Redis: a Python process calls this
 // library's service, and this library's caller calls a Python service. The Python side is a
-// standard-library stand-in (test/python/daebus_peer.py) that writes JSON as Python does.
+// standard-library stand-in (test/support/python/daebus_peer.py) that writes JSON as Python does.
 import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';

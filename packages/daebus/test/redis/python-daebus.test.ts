@@ -1,7 +1,7 @@
 // Interoperability with the REAL Python Daebus package (not the stand-in of interop.test.ts), over
 // a real Redis: the Python DaebusCaller calls a service built with this library, and this
 // library's DaebusCaller calls a Python Daebus service. The Python side is
-// test/python/real_daebus_peer.py, run with Debian's python3 and the package from
+// test/support/python/real_daebus_peer.py, run with Debian's python3 and the package from
 // ../shared/daebus-py (next to the repository's root). A clone without that folder, or without
 // python3-redis, skips this file.
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -267,9 +267,8 @@ describeReal('the real Python DaebusCaller calls a service built with this libra
     ]);
   });
 
-  // Python's response.progress(payload, progress_percentage) clamps the percentage to 0..100
-  // (context.py, legacy_progress); this library's response.progress(pct, data) sends it as given.
-  it.failing('clamps progress_percentage to 0..100 as the Python progress helper does', async () => {
+  // Python's progress helper clamps the percentage to 0..100; so does this library's.
+  it('clamps progress_percentage to 0..100 as the Python progress helper does', async () => {
     const service = unique('svc');
     await startApp(service, (app) =>
       app.action('over', async () => {
@@ -287,15 +286,15 @@ describeReal('the real Python DaebusCaller calls a service built with this libra
     ]);
   });
 
-  // PROTOCOL.md (Request): a string payload is parsed as JSON and taken as {} when that fails; a
-  // real Python service runs the handler with {} then. This library replies BAD_REQUEST instead.
-  it.failing('runs the handler with {} for a string payload that is not JSON, as a Python service does', async () => {
+  // A string payload that is not JSON: a Python service runs the handler with {}; this library
+  // answers BAD_REQUEST on purpose (docs/protocol.md, "Where this library differs").
+  it('answers a string payload that is not JSON with a BAD_REQUEST error the Python caller raises', async () => {
     const service = unique('svc');
     await startApp(service, (app) => app.action('record', (payload) => ({ got: payload })));
 
     const call = await pythonCall(service, 'record', 'not json');
 
-    expect(call).toMatchObject({ ok: true, result: { got: {} } });
+    expect(call).toMatchObject({ ok: false, error: expect.stringContaining('is a string that is not JSON') });
   });
 
   it('gets an error reply as an Exception carrying payload.error (response.error and a throwing handler)', async () => {
@@ -403,10 +402,9 @@ describeReal("this library's DaebusCaller calls a real Python Daebus service", (
     await expect(failure).rejects.toMatchObject({ details: { service } });
   });
 
-  // Python's DaebusCaller routes every non-final message that is not status "progress" to the
-  // progress callback, errors included (caller.py, _response_listener); the real Python caller
-  // returns {"after_warning": true} here. This library's caller takes any error as final.
-  it.failing('treats a non-final error (response.error(..., final=False)) as a progress update, as the Python caller does', async () => {
+  // Python's DaebusCaller hands every non-final message to the progress callback, errors included,
+  // and so does this library's: the request completes with the final reply.
+  it('treats a non-final error (response.error(..., final=False)) as a progress update, as the Python caller does', async () => {
     const service = unique('pysvc');
     await startPythonService(service);
     const caller = newCaller(service);

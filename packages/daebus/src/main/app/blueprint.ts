@@ -10,6 +10,14 @@ import { NameBook, type NamedKind } from './names';
 /** A hook run once the service has started (`app.onStart`). */
 export type StartHook = () => unknown;
 
+/** Options of `app.action(name, handler, options)`; unset ones follow the app's options. */
+export interface ActionOptions {
+  /** Handlers of this action running at once. Default: the app's `concurrency` (256). */
+  concurrency?: number;
+  /** Requests of this action waiting for a free slot; past that a request gets a BUSY error reply. Default: the app's `maxQueued` (1 024). */
+  maxQueued?: number;
+}
+
 export interface BackgroundOptions {
   /** Run once at start instead of after the first interval. Default false. */
   immediately?: boolean;
@@ -17,7 +25,7 @@ export interface BackgroundOptions {
 
 /** One registration, as a blueprint records it and the app applies it. */
 export type Registration =
-  | { kind: 'action'; name: string; handler: ActionHandler | PooledSpec }
+  | { kind: 'action'; name: string; handler: ActionHandler | PooledSpec; options?: ActionOptions }
   | { kind: 'listen'; name: string; handler: ListenHandler }
   | { kind: 'thread'; name: string; entry: ThreadEntry; options?: ThreadOptions }
   | { kind: 'background'; name: string; intervalSeconds: number; run: BackgroundFunction | PooledSpec; options?: BackgroundOptions }
@@ -48,8 +56,8 @@ export class Blueprint {
     return this.#registrations;
   }
 
-  action(name: string, handler: ActionHandler | PooledSpec): this {
-    return this.#add({ kind: 'action', name, handler });
+  action(name: string, handler: ActionHandler | PooledSpec, options?: ActionOptions): this {
+    return this.#add({ kind: 'action', name, handler, ...(options ? { options } : {}) });
   }
 
   listen(channel: string, handler: ListenHandler): this {

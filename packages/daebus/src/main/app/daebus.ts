@@ -12,7 +12,7 @@ import type { ThreadOptions } from '../supervisor/thread-options';
 import { directLogger, type Logger } from '../support/logger';
 import { TypedEmitter } from '../support/typed-emitter';
 import type { BackgroundFunction, BackgroundTask } from './background';
-import type { BackgroundOptions, Blueprint, Registration, StartHook } from './blueprint';
+import type { ActionOptions, BackgroundOptions, Blueprint, Registration, StartHook } from './blueprint';
 import { resolveAppOptions, type DaebusOptions } from './options';
 import { runOwningProcess, type RunOptions as ProcessOptions } from './process-owner';
 import { isPooled, Registry, type Prepared } from './registry';
@@ -62,9 +62,11 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
    * `response.send(...)`, or returns a value (sent as success) or throws (sent as an error).
    * Handlers run concurrently, each with its own `request`/`response`. `{ module, export?,
    * timeoutMs? }` instead of a function runs a CPU-heavy handler on the piscina pool.
+   * `options.concurrency` and `options.maxQueued` bound how many run and wait at once (past both:
+   * a BUSY error reply).
    */
-  action(name: string, handler: ActionHandler | PooledSpec): this {
-    return this.#register({ kind: 'action', name, handler });
+  action(name: string, handler: ActionHandler | PooledSpec, options?: ActionOptions): this {
+    return this.#register({ kind: 'action', name, handler, ...(options ? { options } : {}) });
   }
 
   /** Run `handler(payload, channel)` for every broadcast on `channel`. */
@@ -220,7 +222,7 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
     for (const p of prepared) {
       switch (p.kind) {
         case 'action':
-          runtime.actions.set(p.name, isPooled(p.run) ? runtime.pooledAction(p.name, p.run) : p.run);
+          runtime.addAction(p.name, isPooled(p.run) ? runtime.pooledAction(p.name, p.run) : p.run, p.limits);
           break;
         case 'listen':
           runtime.addListener(p.name, p.handler);

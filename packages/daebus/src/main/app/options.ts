@@ -14,9 +14,15 @@ export interface DaebusOptions {
   drainTimeoutMs?: number;
   /** Workers of the pool that runs pooled actions and tasks (Daebus's `max_workers`). Default: the machine's cores. */
   maxWorkers?: number;
+  /** Handlers of one action running at once (each action can set its own). Default 256. */
+  concurrency?: number;
+  /** Requests of one action waiting for a free slot; past that a request gets a BUSY error reply. Default 1 024. */
+  maxQueued?: number;
 }
 
-export type ResolvedAppOptions = Required<Pick<DaebusOptions, 'maxPayloadBytes' | 'drainTimeoutMs' | 'maxWorkers'>> &
+export type ResolvedAppOptions = Required<
+  Pick<DaebusOptions, 'maxPayloadBytes' | 'drainTimeoutMs' | 'maxWorkers' | 'concurrency' | 'maxQueued'>
+> &
   Pick<DaebusOptions, 'logger' | 'random'>;
 
 /** The app's defaults, in one place (documented in the package README). */
@@ -24,9 +30,11 @@ export const DEFAULT_APP_OPTIONS = Object.freeze({
   maxPayloadBytes: 8 * 1024 * 1024,
   drainTimeoutMs: 10_000,
   maxWorkers: availableParallelism(),
+  concurrency: 256,
+  maxQueued: 1_024,
 });
 
-const KNOWN = ['logger', 'random', 'maxPayloadBytes', 'drainTimeoutMs', 'maxWorkers'];
+const KNOWN = ['logger', 'random', ...Object.keys(DEFAULT_APP_OPTIONS)];
 
 export function resolveAppOptions(options: DaebusOptions): ResolvedAppOptions {
   const check = checker('new Daebus(name, options)');
@@ -40,5 +48,7 @@ export function resolveAppOptions(options: DaebusOptions): ResolvedAppOptions {
   check.count('options.maxPayloadBytes', o.maxPayloadBytes, 1);
   check.duration('options.drainTimeoutMs', o.drainTimeoutMs);
   check.count('options.maxWorkers', o.maxWorkers, 1);
+  check.count('options.concurrency', o.concurrency, 1);
+  check.count('options.maxQueued', o.maxQueued, 0);
   return o;
 }

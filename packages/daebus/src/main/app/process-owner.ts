@@ -18,10 +18,16 @@ export interface Runnable {
   readonly logger: Logger;
   start(): Promise<void>;
   stop(): Promise<void>;
-  forceStop(): Promise<void>;
+  /** Give up on user code: resolves with the actions abandoned. */
+  forceStop(): Promise<string[]>;
   /** Resolves with the exit code when the service next finishes stopping. */
   nextStop(): Promise<number>;
 }
+
+/** After a second signal, the longest the process lives on. */
+export const FORCE_EXIT_MS = 2_000;
+/** After a stop that gave up on user code (exit code not 0), the longest that code may keep the process alive. */
+export const EXIT_GRACE_MS = 2_000;
 
 /**
  * Own the process while `service` runs: keep it alive, stop on signals, log what escapes user
@@ -40,8 +46,16 @@ export async function runOwningProcess(service: Runnable, options: RunOptions): 
             void service.stop();
           },
           force: (signal) => {
-            logger.warn(`Received ${signal} again: terminating every thread now`);
-            void service.forceStop();
+            logger.warn(`Received ${signal} again: forcing the stop; the process ends within ${FORCE_EXIT_MS / 1000} s`);
+            // the bound holds whatever user code does; the forced stop usually ends sooner
+            setTimeout(() => process.exit(1), FORCE_EXIT_MS);
+            void service.forceStop().then(
+              (abandoned) => {
+                if (abandoned.length > 0) logger.warn(`Forced stop: gave up on ${abandoned.join(', ')}`);
+                process.exit(1);
+              },
+              () => process.exit(1),
+            );
           },
         });
   const removeGuards = options.exitOnUncaughtError === true ? () => undefined : guardProcess(logger);
@@ -49,6 +63,13 @@ export async function runOwningProcess(service: Runnable, options: RunOptions): 
     await service.start();
     const code = await stopped;
     process.exitCode = code;
+    if (code !== 0) {
+      // user code the stop gave up on may still hold timers or sockets: it gets a bounded time
+      setTimeout(() => {
+        logger.warn(`Still running ${EXIT_GRACE_MS / 1000} s after the stop (user code holds the event loop): exiting with code ${code}`);
+        process.exit(code);
+      }, EXIT_GRACE_MS).unref();
+    }
     return code;
   } finally {
     clearInterval(keepAlive);

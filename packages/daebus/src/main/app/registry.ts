@@ -11,7 +11,7 @@ import { NameBook } from './names';
 
 /** A registration after its checks: what the app applies. */
 export type Prepared =
-  | { kind: 'action'; name: string; run: ActionHandler | ResolvedPooledSpec }
+  | { kind: 'action'; name: string; run: ActionHandler | ResolvedPooledSpec; limits: { concurrency?: number; maxQueued?: number } }
   | { kind: 'listen'; name: string; handler: ListenHandler }
   | { kind: 'thread'; name: string; entry: ThreadEntrySpec; options: ResolvedThreadOptions }
   | { kind: 'background'; name: string; intervalSeconds: number; run: BackgroundFunction | ResolvedPooledSpec; immediately: boolean }
@@ -46,11 +46,16 @@ export class Registry {
     switch (registration.kind) {
       case 'action': {
         const where = `Action "${name}"`;
-        const { handler } = registration;
-        if (isPooledSpec(handler)) return { kind: 'action', name, run: resolvePooledSpec(where, handler) };
-        if (typeof handler !== 'function')
-          checker(where).fail('handler', 'a function, or { module } for a handler that runs on the pool', handler);
-        return { kind: 'action', name, run: handler };
+        const { handler, options = {} } = registration;
+        const check = checker(where);
+        check.knownKeys('options', check.plainObject('options', options), ['concurrency', 'maxQueued']);
+        const limits = {
+          ...(options.concurrency === undefined ? {} : { concurrency: check.count('options.concurrency', options.concurrency, 1) }),
+          ...(options.maxQueued === undefined ? {} : { maxQueued: check.count('options.maxQueued', options.maxQueued, 0) }),
+        };
+        if (isPooledSpec(handler)) return { kind: 'action', name, run: resolvePooledSpec(where, handler), limits };
+        if (typeof handler !== 'function') check.fail('handler', 'a function, or { module } for a handler that runs on the pool', handler);
+        return { kind: 'action', name, run: handler, limits };
       }
       case 'listen':
         return { kind: 'listen', name, handler: checker(`listen("${name}")`).fn('handler', registration.handler) };

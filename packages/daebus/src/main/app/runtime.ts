@@ -4,7 +4,8 @@ import { checker } from '../../shared/validate';
 import { HandlerPool } from '../pool/handler-pool';
 import type { ResolvedPooledSpec } from '../pool/pooled-spec';
 import { runInScope, type AppScope, type Scope } from '../rpc/context';
-import type { ActionHandler } from '../rpc/dispatcher';
+import { Bulkhead } from '../rpc/bulkhead';
+import type { ActionEntry, ActionHandler } from '../rpc/dispatcher';
 import { addRunningApp, removeRunningApp } from '../rpc/globals';
 import { ServiceBus, type ListenHandler } from '../rpc/service-bus';
 import { StateStore } from '../state/store';
@@ -12,10 +13,12 @@ import type { ThreadEvents } from '../supervisor/events';
 import { Incarnation } from '../supervisor/incarnation';
 import { Supervisor } from '../supervisor/supervisor';
 import type { Logger } from '../support/logger';
+import { settlesWithin } from '../support/timers';
 import { resolveTransport, type TransportChoice } from '../transport/resolve';
 import type { WorkerServices } from '../workers/connection';
 import { BackgroundTask, type BackgroundFunction } from './background';
 import type { StartHook } from './blueprint';
+import { abandonAll, drainRequests } from './drain';
 import type { ResolvedAppOptions } from './options';
 
 /**
@@ -35,7 +38,7 @@ type Phase = 'idle' | 'starting' | 'running' | 'stopping';
  * threads, pool, transport down. The facade (`Daebus`) fills its tables from registrations.
  */
 export class Runtime {
-  readonly actions = new Map<string, ActionHandler>();
+  readonly actions = new Map<string, ActionEntry>();
   readonly listeners = new Map<string, ListenHandler[]>();
   readonly tasks = new Map<string, { task: BackgroundTask; immediately: boolean }>();
   readonly hooks: { name: string; hook: StartHook }[] = [];
@@ -112,6 +115,11 @@ export class Runtime {
         log: () => context.logger,
         onProgress: (update) => void context.response.send(update, { final: false }),
       });
+  }
+
+  addAction(name: string, handler: ActionHandler, limits: { concurrency?: number; maxQueued?: number }): void {
+    const bulkhead = new Bulkhead(limits.concurrency ?? this.#options.concurrency, limits.maxQueued ?? this.#options.maxQueued);
+    this.actions.set(name, { handler, bulkhead });
   }
 
   addListener(channel: string, handler: ListenHandler): void {
@@ -231,25 +239,34 @@ export class Runtime {
     return new Promise((resolve) => this.#stopWaiters.push(resolve));
   }
 
-  /** Terminate every thread now (a second signal); the stop under way then finishes at once. */
-  async forceStop(): Promise<void> {
+  /**
+   * A forced stop (a second signal): answer every request taken in with a STOPPED error, cancel
+   * pooled calls and terminate every thread, without waiting for user code. Resolves with the
+   * actions it gave up on.
+   */
+  async forceStop(): Promise<string[]> {
     this.#exitCode = 1;
+    this.#pool?.cancelAll(`Service "${this.service}" was forced to stop before this pooled action finished.`);
+    const abandoned = this.#bus ? await abandonAll(this.#bus, this.service) : [];
     await this.supervisor.terminateAll();
+    return abandoned;
   }
 
   async #stopAll(timeoutMs: number | undefined): Promise<void> {
     const bus = this.#bus;
     this.#phase = 'stopping';
-    await Promise.all([...this.tasks.values()].map(({ task }) => task.stop()));
+    const drainMs = this.#options.drainTimeoutMs;
+    const tasks = [...this.tasks.values()].map(({ task }) => task.stop());
+    if (!(await settlesWithin(Promise.all(tasks), drainMs))) {
+      const busy = [...this.tasks.values()].filter(({ task }) => task.busy).map(({ task }) => task.name);
+      this.#logger.warn(`Background task(s) still running after ${drainMs} ms, not waited for: ${busy.join(', ')}`);
+    }
+    let abandoned: string[] = [];
     if (bus) {
-      // no new requests; the ones running get the grace period to reply
+      // no new requests; the ones taken in get the grace period to reply
       await bus.stopAccepting();
-      const unfinished = await bus.drain(this.#options.drainTimeoutMs);
-      if (unfinished > 0) {
-        this.#logger.warn(`${unfinished} action handler(s) still running after ${this.#options.drainTimeoutMs} ms; cancelling pooled ones`);
-        this.#pool?.cancelAll(`Service "${this.service}" stopped before this pooled action finished.`);
-        await bus.drain(1_000);
-      }
+      abandoned = await drainRequests({ bus, pool: this.#pool, logger: this.#logger, service: this.service, timeoutMs: drainMs });
+      if (abandoned.length > 0) this.#exitCode = 1;
     }
     const results = await this.supervisor.stopAll(timeoutMs);
     await this.#pool?.close();
@@ -261,8 +278,12 @@ export class Runtime {
     }
     this.#phase = 'idle';
     const terminated = results.filter((r) => r.terminated).map((r) => r.name);
-    if (terminated.length > 0) this.#logger.warn(`Stopped; terminated thread(s) that ignored the stop: ${terminated.join(', ')}`);
-    else this.#logger.info(`Service "${this.service}" stopped; every thread returned`);
+    const troubles = [
+      ...(abandoned.length > 0 ? [`abandoned action(s): ${abandoned.join(', ')}`] : []),
+      ...(terminated.length > 0 ? [`terminated thread(s) that ignored the stop: ${terminated.join(', ')}`] : []),
+    ];
+    if (troubles.length > 0) this.#logger.warn(`Service "${this.service}" stopped; ${troubles.join('; ')}`);
+    else this.#logger.info(`Service "${this.service}" stopped; every action finished and every thread returned`);
     for (const resolve of this.#stopWaiters.splice(0)) resolve(this.#exitCode);
   }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { PendingCalls } from '../../shared/pending';
-import { checker } from '../../shared/validate';
+import { checker, isName, isPlainObject, isTimeout } from '../../shared/validate';
 import { settlesWithin } from '../support/timers';
 import { resolveTransport, type TransportChoice } from '../transport/resolve';
 import type { Transport } from '../transport/transport';
@@ -15,8 +15,9 @@ export interface CallerOptions extends TransportChoice {
   timeoutMs?: number;
   /**
    * While the connection is down: `fail` rejects a request at once with TRANSPORT_ERROR (the
-   * default); `queue` holds it until the connection is back, within its timeout. Either way a
-   * request is sent at most once, and never after it failed or timed out.
+   * default); `queue` holds it until the connection is back and a service listens, within its
+   * timeout. Either way a request reaches a service at most once, and is never sent after it
+   * failed or timed out.
    */
   offline?: OfflineBehaviour;
 }
@@ -42,8 +43,14 @@ export class DaebusCaller {
   readonly #transport: Transport;
   readonly #timeoutMs: number;
   readonly #offline: OfflineBehaviour;
-  readonly #pending = new PendingCalls<string, unknown, ((payload: unknown) => void) | undefined>();
+  /** Requests waiting for their final reply, with their progress callback and whether they went out. */
+  readonly #pending = new PendingCalls<string, unknown, { onProgress: ((payload: unknown) => void) | undefined; sent: boolean }>();
   #ready?: Promise<void>;
+  /** Connected and subscribed, and the transport reports no outage: requests go out at once. */
+  get #live(): boolean {
+    return this.#subscribed && this.#transport.isConnected?.() !== false;
+  }
+  #subscribed = false;
   #closed = false;
 
   constructor(service: string, options: CallerOptions = {}) {
@@ -65,14 +72,18 @@ export class DaebusCaller {
    * TIMEOUT (the timeout counts from this call), NO_SUBSCRIBER or TRANSPORT_ERROR.
    */
   async sendRequest(action: string, payload: Record<string, unknown> = {}, options: RequestOptions = {}): Promise<unknown> {
-    const check = checker(`sendRequest("${String(action)}")`, ErrorCodes.INVALID_ARGUMENT);
-    check.name('action', action);
-    check.plainObject('payload', payload);
-    const timeoutMs = check.timeout('options.timeoutMs', options.timeoutMs ?? this.#timeoutMs);
+    const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
+    if (!isName(action) || !isPlainObject(payload) || !isTimeout(timeoutMs)) {
+      const check = checker(`sendRequest("${String(action)}")`, ErrorCodes.INVALID_ARGUMENT);
+      check.name('action', action);
+      check.plainObject('payload', payload);
+      check.timeout('options.timeoutMs', timeoutMs);
+    }
     if (this.#closed) throw closedError();
     const deadline = Date.now() + timeoutMs;
     const requestId = randomUUID();
-    const reply = this.#pending.wait(requestId, options.onProgress, {
+    const waiting = { onProgress: options.onProgress, sent: false };
+    const reply = this.#pending.wait(requestId, waiting, {
       ms: timeoutMs,
       error: () =>
         new DaebusError(ErrorCodes.TIMEOUT, `Service "${this.service}" did not answer "${action}" within ${timeoutMs} ms.`, {
@@ -83,11 +94,20 @@ export class DaebusCaller {
     // caller gets it through the returned promise either way.
     reply.catch(() => undefined);
     try {
-      await this.#connected(deadline);
-      // timed out (or failed) while waiting for the connection: never sent
+      // out of time (or failed) while waiting for the connection: never sent, the timeout answers
+      if (!this.#live && !(await this.#connected(deadline))) return await reply;
       if (!this.#pending.has(requestId)) return await reply;
       const message = encodeRequest({ action, payload, replyTo: this.replyChannel, requestId, service: this.service });
-      const receivers = await this.#transport.publish(this.service, message);
+      waiting.sent = true;
+      let receivers = await this.#transport.publish(this.service, message);
+      // Nobody received it, so nobody runs it: in queue mode it is sent again until someone
+      // listens (a service reconnecting after the same outage), within the timeout.
+      while (receivers === 0 && this.#offline === 'queue' && this.#pending.has(requestId) && Date.now() + RECONNECT_POLL_MS < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, RECONNECT_POLL_MS));
+        if (!this.#pending.has(requestId)) break;
+        if (!this.#live && !(await this.#connected(deadline))) return await reply;
+        receivers = await this.#transport.publish(this.service, message);
+      }
       if (receivers === 0) {
         this.#pending.reject(
           requestId,
@@ -111,7 +131,7 @@ export class DaebusCaller {
   /** Broadcast `payload` on `channel`; resolves with the number of receivers. */
   async sendMessage(channel: string, payload: unknown): Promise<number> {
     checker('sendMessage(channel, payload)', ErrorCodes.INVALID_ARGUMENT).name('channel', channel);
-    await this.#connected(Date.now() + this.#timeoutMs);
+    await this.#connectedForMessage();
     return this.#transport.publish(channel, JSON.stringify(payload));
   }
 
@@ -120,7 +140,7 @@ export class DaebusCaller {
     const check = checker('sendToService(payload, action)', ErrorCodes.INVALID_ARGUMENT);
     check.plainObject('payload', payload);
     if (action !== undefined) check.name('action', action);
-    await this.#connected(Date.now() + this.#timeoutMs);
+    await this.#connectedForMessage();
     return this.#transport.publish(this.service, encodeServiceMessage(payload, action));
   }
 
@@ -132,13 +152,16 @@ export class DaebusCaller {
     await this.#transport.close();
   }
 
-  /** Fail every request still waiting (the transport lost its connection). */
+  /** Fail every request sent and still waiting for its reply (the connection was lost: the reply would be too). */
   failPending(reason: string): void {
-    this.#pending.rejectAll(() => new DaebusError(ErrorCodes.TRANSPORT_ERROR, reason));
+    this.#pending.rejectAll((_id, { sent }) => (sent ? new DaebusError(ErrorCodes.TRANSPORT_ERROR, reason) : undefined));
   }
 
-  /** Connected and subscribed to the reply channel, by `deadline`; how a disconnection is met depends on `offline`. */
-  async #connected(deadline: number): Promise<void> {
+  /**
+   * Connected and subscribed to the reply channel by `deadline`? While disconnected, `fail`
+   * throws TRANSPORT_ERROR at once; `queue` waits, and resolves false if the deadline passes.
+   */
+  async #connected(deadline: number): Promise<boolean> {
     if (this.#closed) throw closedError();
     for (;;) {
       try {
@@ -146,37 +169,49 @@ export class DaebusCaller {
         break;
       } catch (err) {
         this.#ready = undefined;
-        if (this.#offline === 'fail' || Date.now() + RECONNECT_POLL_MS >= deadline) throw err;
+        if (this.#offline === 'fail') throw err;
+        if (Date.now() + RECONNECT_POLL_MS >= deadline) return false;
         await new Promise((resolve) => setTimeout(resolve, RECONNECT_POLL_MS));
       }
     }
     const transport = this.#transport;
-    if (transport.isConnected?.() !== false) return;
+    if (transport.isConnected?.() !== false) return true;
     if (this.#offline === 'fail') {
       throw new DaebusError(ErrorCodes.TRANSPORT_ERROR, `Not connected to ${transport.description}; the request was not sent.`);
     }
-    const back = await settlesWithin(transport.whenReady?.() ?? Promise.resolve(), Math.max(0, deadline - Date.now()));
-    if (!back || transport.isConnected?.() === false)
-      throw new DaebusError(ErrorCodes.TRANSPORT_ERROR, `Still not connected to ${transport.description}; the request was not sent.`);
+    await settlesWithin(transport.whenReady?.() ?? Promise.resolve(), Math.max(0, deadline - Date.now()));
+    return transport.isConnected?.() !== false;
+  }
+
+  /** For messages without a reply: connected within the caller's timeout, or TRANSPORT_ERROR. */
+  async #connectedForMessage(): Promise<void> {
+    if (!(await this.#connected(Date.now() + this.#timeoutMs))) {
+      throw new DaebusError(
+        ErrorCodes.TRANSPORT_ERROR,
+        `Not connected to ${this.#transport.description} within ${this.#timeoutMs} ms; the message was not sent.`,
+      );
+    }
   }
 
   async #connectOnce(): Promise<void> {
     await this.#transport.connect();
     await this.#transport.subscribe(this.replyChannel, this.#onReply);
+    this.#subscribed = true;
   }
 
   readonly #onReply = (raw: string): void => {
     const response = decodeResponse(raw);
-    if (!response?.requestId || !this.#pending.has(response.requestId)) return;
-    if (!response.final && response.status !== 'error') {
+    if (!response || !this.#pending.has(response.requestId)) return;
+    if (!response.final) {
+      // updates, errors included, go to the progress callback, as Python's caller does
       try {
-        this.#pending.extra(response.requestId)?.(response.payload);
+        this.#pending.extra(response.requestId)?.onProgress?.(response.payload);
       } catch {
         // a progress callback that throws must not lose the request
       }
       return;
     }
-    if (response.status === 'error') {
+    if (response.error) {
       const body = response.payload as { error?: unknown; code?: unknown } | null;
       const message = typeof body?.error === 'string' ? body.error : JSON.stringify(response.payload);
       const remoteCode = typeof body?.code === 'string' ? body.code : undefined;

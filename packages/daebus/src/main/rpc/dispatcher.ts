@@ -2,6 +2,7 @@ import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { Logger } from '../support/logger';
 import { settlesWithin } from '../support/timers';
 import type { Transport } from '../transport/transport';
+import type { Bulkhead } from './bulkhead';
 import { runInScope, type ActionContext, type AppScope, type HandlerScope } from './context';
 import { ActionRequest } from './request';
 import { ActionResponse } from './response';
@@ -10,21 +11,39 @@ import { decodeRequest, encodeResponse, replyChannel } from './wire';
 /** An action handler: gets the payload (and the context); returns a reply or answers through `response`. */
 export type ActionHandler = (payload: Record<string, unknown>, context: ActionContext) => unknown;
 
+/** A registered action: its handler and the limit of its concurrent runs. */
+export interface ActionEntry {
+  readonly handler: ActionHandler;
+  readonly bulkhead: Bulkhead;
+}
+
+/** A request taken in: waiting for a slot, or running. */
+export interface Accepted {
+  readonly request: ActionRequest;
+  readonly response: ActionResponse;
+  /** The request's logger (the app's, with its action and id), made on first use: it costs a few µs. */
+  readonly logger: () => Logger;
+  readonly acceptedAt: number;
+  running: boolean;
+}
+
 /**
  * Reads requests from the service channel and runs their handlers, each in its own context,
- * concurrently. Whatever comes in, it never throws and never stalls: a request it cannot serve
- * gets an error reply when it has somewhere to reply to, and a warning in the log.
+ * concurrently within its action's limits. Whatever comes in, it never throws and never stalls:
+ * a request it cannot serve gets an error reply when it has somewhere to reply to, and a warning
+ * in the log.
  */
 export class Dispatcher {
-  readonly #actions: ReadonlyMap<string, ActionHandler>;
+  readonly #actions: ReadonlyMap<string, ActionEntry>;
   readonly #transport: Transport;
   readonly #logger: Logger;
   readonly #maxBytes: number;
   readonly #app: AppScope;
-  readonly #inflight = new Set<Promise<void>>();
+  readonly #accepted = new Set<Accepted>();
+  #onIdle?: () => void;
 
   constructor(init: {
-    actions: ReadonlyMap<string, ActionHandler>;
+    actions: ReadonlyMap<string, ActionEntry>;
     transport: Transport;
     logger: Logger;
     maxPayloadBytes: number;
@@ -37,6 +56,11 @@ export class Dispatcher {
     this.#app = init.app;
   }
 
+  /** Requests taken in and not finished: waiting for a slot, or running. */
+  get accepted(): ReadonlySet<Accepted> {
+    return this.#accepted;
+  }
+
   /** Take one raw message from the service channel. */
   readonly receive = (raw: string): void => {
     const decoded = decodeRequest(raw, this.#maxBytes);
@@ -44,41 +68,64 @@ export class Dispatcher {
       this.#reject(decoded.error, decoded.replyTo, decoded.requestId, decoded.action);
       return;
     }
-    const { request } = decoded;
-    const channel = replyChannel(request.replyTo, request.service);
-    const handler = this.#actions.get(request.action);
-    if (!handler) {
+    const { request: wire } = decoded;
+    const channel = replyChannel(wire.replyTo, wire.service);
+    const entry = this.#actions.get(wire.action);
+    if (!entry) {
       const known = [...this.#actions.keys()];
       const error = new DaebusError(
         ErrorCodes.UNKNOWN_ACTION,
-        `Unknown action "${request.action}"${known.length ? `; this service has: ${known.join(', ')}` : '; this service has no actions'}.`,
+        `Unknown action "${wire.action}"${known.length ? `; this service has: ${known.join(', ')}` : '; this service has no actions'}.`,
       );
-      this.#reject(error, channel, request.requestId, request.action);
+      this.#reject(error, channel, wire.requestId, wire.action);
       return;
     }
-    const run = this.#run(handler, new ActionRequest(request, channel));
-    this.#inflight.add(run);
-    void run.finally(() => this.#inflight.delete(run));
-  };
-
-  /** Wait for running handlers, up to `timeoutMs`; resolves with how many were still running. */
-  async drain(timeoutMs: number): Promise<number> {
-    if (this.#inflight.size === 0) return 0;
-    await settlesWithin(Promise.allSettled([...this.#inflight]), timeoutMs);
-    return this.#inflight.size;
-  }
-
-  async #run(handler: ActionHandler, request: ActionRequest): Promise<void> {
-    // the request's child logger costs a few µs: made only when something logs
+    if (channel === undefined && wire.requestId !== undefined) {
+      this.#logger.warn(
+        `Request ${wire.requestId} for "${wire.action}" has a request_id but neither reply_to nor service: it runs, and its reply goes nowhere.`,
+      );
+    }
+    const request = new ActionRequest(wire, channel);
     let child: Logger | undefined;
     const logger = (): Logger =>
-      (child ??= this.#logger.child({ action: request.action, ...(request.requestId ? { request_id: request.requestId } : {}) }));
+      (child ??= this.#logger.child({ action: wire.action, ...(wire.requestId ? { request_id: wire.requestId } : {}) }));
     const response = new ActionResponse({
       requestId: request.requestId,
-      channel: request.replyTo,
-      publish: (channel, message) => this.#transport.publish(channel, message),
+      channel,
+      publish: (to, message) => this.#transport.publish(to, message),
       logger,
     });
+    const accepted: Accepted = { request, response, logger, acceptedAt: Date.now(), running: false };
+    this.#accepted.add(accepted);
+    if (!entry.bulkhead.offer(() => this.#run(entry.handler, accepted))) {
+      this.#accepted.delete(accepted);
+      const { limit, maxQueued } = entry.bulkhead;
+      const error = new DaebusError(
+        ErrorCodes.BUSY,
+        `Action "${wire.action}" is busy: ${limit} running and ${maxQueued} waiting. Try again later, or raise its concurrency or maxQueued.`,
+      );
+      this.#reject(error, channel, wire.requestId, wire.action);
+    }
+  };
+
+  /** Wait up to `timeoutMs` for the requests taken in to finish; resolves with those that did not. */
+  async drain(timeoutMs: number): Promise<Accepted[]> {
+    if (this.#accepted.size > 0) {
+      await settlesWithin(new Promise<void>((resolve) => (this.#onIdle = resolve)), timeoutMs);
+      this.#onIdle = undefined;
+    }
+    return [...this.#accepted];
+  }
+
+  /** Give up on requests still running or waiting: each gets `error` as its final reply, and is forgotten. */
+  async abandon(requests: readonly Accepted[], error: DaebusError): Promise<void> {
+    for (const accepted of requests) this.#accepted.delete(accepted);
+    await Promise.all(requests.map((accepted) => accepted.response.abandon(error)));
+  }
+
+  async #run(handler: ActionHandler, accepted: Accepted): Promise<void> {
+    const { request, response, logger } = accepted;
+    accepted.running = true;
     const app = this.#app;
     const context: HandlerScope = {
       request,
@@ -96,26 +143,29 @@ export class Dispatcher {
           if (!response.finalSent) await response.success(value === undefined ? {} : value);
         } catch (err) {
           const plain = toPlainError(err);
-          logger().warn(`Action "${request.action}" failed: ${plain.message}`, { error: plain });
+          context.logger.warn(`Action "${request.action}" failed: ${plain.message}`, { error: plain });
           if (!response.finalSent)
             await response.error(err instanceof DaebusError || plain.code ? err : new DaebusError(ErrorCodes.HANDLER_ERROR, plain.message));
         }
       });
     } catch (err) {
-      // publishing the reply failed (transport down): nothing more can be sent for this request
-      logger().error(`Could not reply to action "${request.action}": ${toPlainError(err).message}`);
+      // publishing the reply failed (transport down or closed): nothing more can be sent for this request
+      context.logger.warn(`Could not reply to action "${request.action}": ${toPlainError(err).message}`);
+    } finally {
+      this.#accepted.delete(accepted);
+      if (this.#accepted.size === 0) this.#onIdle?.();
     }
   }
 
-  #reject(error: DaebusError, channel: string | undefined, requestId: string | undefined, action: string | undefined): void {
+  #reject(error: DaebusError, channel: string | undefined, requestId: string | number | undefined, action: string | undefined): void {
     this.#logger.warn(`Rejected a request${action ? ` for "${action}"` : ''}: ${error.message}`, {
       code: error.code,
-      ...(requestId ? { request_id: requestId } : {}),
+      ...(requestId !== undefined ? { request_id: requestId } : {}),
     });
     if (channel === undefined) return;
     const message = encodeResponse({ status: 'error', payload: { error: error.message, code: error.code }, requestId, final: true });
     this.#transport.publish(channel, message).catch((err: unknown) => {
-      this.#logger.error(`Could not send the error reply: ${toPlainError(err).message}`);
+      this.#logger.warn(`Could not send the error reply: ${toPlainError(err).message}`);
     });
   }
 }

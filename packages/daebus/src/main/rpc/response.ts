@@ -10,7 +10,9 @@ export interface SendOptions {
 /**
  * How an action handler answers (Daebus's `response`). One final reply per request; streamed
  * updates (`final: false`) may come before it. Every method resolves once the message is
- * published; nothing is sent when the request has nowhere to reply to.
+ * published; nothing is sent when the request has nowhere to reply to. A reply that can no
+ * longer go out (after the final one, after the service gave up on the handler or closed its
+ * transport) is dropped with one warning; it never throws into the handler.
  */
 export class ActionResponse {
   readonly #requestId: string | undefined;
@@ -18,6 +20,7 @@ export class ActionResponse {
   readonly #publish: (channel: string, message: string) => Promise<number>;
   readonly #logger: () => Logger;
   #finalSent = false;
+  #warned = false;
 
   constructor(init: {
     requestId: string | undefined;
@@ -49,23 +52,38 @@ export class ActionResponse {
 
   /** The final error reply: a message, or an error whose message (and code) is sent. */
   error(errorOrMessage: unknown): Promise<void> {
-    const plain = typeof errorOrMessage === 'string' ? { message: errorOrMessage, code: undefined } : toPlainError(errorOrMessage);
-    return this.#emit({ status: 'error', payload: { error: plain.message, ...(plain.code ? { code: plain.code } : {}) }, final: true });
+    return this.#emit(errorReply(errorOrMessage));
   }
 
   /**
-   * A streamed progress update, as Python Daebus sends it: a non-final success whose payload has
-   * `progress_percentage` added.
+   * A streamed progress update, as Python Daebus sends it: a non-final success whose payload is
+   * `data` with `progress_percentage` (clamped to 0-100) added; data that is not an object is
+   * sent as `{ data }`.
    */
-  progress(percentage: number, data: Record<string, unknown> = {}): Promise<void> {
-    return this.#emit({ status: 'success', payload: { ...data, progress_percentage: percentage }, final: false });
+  progress(percentage: number, data: unknown = {}): Promise<void> {
+    const pct = Math.min(100, Math.max(0, Number(percentage) || 0));
+    const body = data !== null && typeof data === 'object' && !Array.isArray(data) ? data : { data };
+    return this.#emit({ status: 'success', payload: { ...body, progress_percentage: pct }, final: false });
+  }
+
+  /**
+   * The service gave up on this handler (it stopped before the handler finished): send `error`
+   * as the final reply if none went out, and drop what the handler sends later.
+   */
+  async abandon(error: DaebusError): Promise<void> {
+    if (this.#finalSent) return;
+    await this.#emit(errorReply(error)).catch(() => undefined);
   }
 
   async #emit(response: Omit<WireResponse, 'requestId'>): Promise<void> {
     if (this.#finalSent) {
-      this.#logger().warn(
-        'A reply was sent after the final one; it was dropped. Send updates with { final: false } before the final reply.',
-      );
+      if (!this.#warned) {
+        this.#warned = true;
+        this.#logger().warn(
+          'A reply was sent after the final one, or after the service gave up on this handler; it was dropped ' +
+            '(later ones are dropped without a word). Send updates with { final: false } before the final reply.',
+        );
+      }
       return;
     }
     if (response.final) this.#finalSent = true;
@@ -80,13 +98,13 @@ export class ActionResponse {
         `The reply cannot be encoded as JSON (${toPlainError(err).message}); reply with plain JSON data.`,
       );
       this.#logger().warn(error.message);
-      message = encodeResponse({
-        status: 'error',
-        payload: { error: error.message, code: error.code },
-        requestId: this.#requestId,
-        final: response.final,
-      });
+      message = encodeResponse({ ...errorReply(error), requestId: this.#requestId, final: response.final });
     }
     await this.#publish(this.#channel, message);
   }
+}
+
+function errorReply(errorOrMessage: unknown): Omit<WireResponse, 'requestId'> {
+  const plain = typeof errorOrMessage === 'string' ? { message: errorOrMessage, code: undefined } : toPlainError(errorOrMessage);
+  return { status: 'error', payload: { error: plain.message, ...(plain.code ? { code: plain.code } : {}) }, final: true };
 }

@@ -1,9 +1,9 @@
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
-import { checker } from '../../shared/validate';
+import { checker, isName } from '../../shared/validate';
 import type { Logger } from '../support/logger';
 import type { MessageHandler, Transport } from '../transport/transport';
 import { runInScope, type AppScope, type Scope } from './context';
-import { Dispatcher, type ActionHandler } from './dispatcher';
+import { Dispatcher, type Accepted, type ActionEntry } from './dispatcher';
 
 /** A listener of broadcasts: gets the decoded JSON payload and the channel. */
 export type ListenHandler = (payload: unknown, channel: string) => unknown;
@@ -25,7 +25,7 @@ export class ServiceBus {
     service: string;
     transport: Transport;
     logger: Logger;
-    actions: ReadonlyMap<string, ActionHandler>;
+    actions: ReadonlyMap<string, ActionEntry>;
     listeners: ReadonlyMap<string, ListenHandler[]>;
     maxPayloadBytes: number;
     app: AppScope;
@@ -65,8 +65,19 @@ export class ServiceBus {
     await this.transport.unsubscribe(this.service, handler).catch(() => undefined);
   }
 
-  drain(timeoutMs: number): Promise<number> {
+  /** Requests taken in and not finished. */
+  get accepted(): ReadonlySet<Accepted> {
+    return this.#dispatcher.accepted;
+  }
+
+  /** Wait up to `timeoutMs` for the requests taken in; resolves with those still unfinished. */
+  drain(timeoutMs: number): Promise<Accepted[]> {
     return this.#dispatcher.drain(timeoutMs);
+  }
+
+  /** Answer unfinished requests with `error` and forget them. */
+  abandon(requests: readonly Accepted[], error: DaebusError): Promise<void> {
+    return this.#dispatcher.abandon(requests, error);
   }
 
   async close(): Promise<void> {
@@ -76,8 +87,7 @@ export class ServiceBus {
 
   /** Publish `payload` as JSON on `channel`; resolves with the number of receivers. */
   readonly broadcast = async (channel: string, payload: unknown): Promise<number> => {
-    const check = checker('broadcast(channel, payload)', ErrorCodes.INVALID_ARGUMENT);
-    check.name('channel', channel);
+    if (!isName(channel)) checker('broadcast(channel, payload)', ErrorCodes.INVALID_ARGUMENT).name('channel', channel);
     let message: string | undefined;
     try {
       message = JSON.stringify(payload);
@@ -87,7 +97,7 @@ export class ServiceBus {
         `broadcast on "${channel}": the payload cannot be encoded as JSON (${toPlainError(err).message}).`,
       );
     }
-    if (message === undefined) check.fail('payload', 'JSON data', payload);
+    if (message === undefined) checker(`broadcast on "${channel}"`, ErrorCodes.INVALID_ARGUMENT).fail('payload', 'JSON data', payload);
     return this.transport.publish(channel, message);
   };
 

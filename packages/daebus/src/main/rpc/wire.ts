@@ -17,15 +17,14 @@ export interface WireRequest {
 export interface WireResponse {
   status: 'success' | 'error' | 'progress';
   payload: unknown;
-  requestId?: string;
+  /** Echoed as the request sent it; a request id that is not a string only appears in the error reply about it. */
+  requestId?: string | number;
   final: boolean;
 }
 
 /** The outcome of reading a request: the request, or an error and where to send it (if anywhere). */
 export type DecodedRequest =
-  { ok: true; request: WireRequest } | { ok: false; error: DaebusError; replyTo?: string; requestId?: string; action?: string };
-
-const ENVELOPE_KEYS = new Set(['action', 'reply_to', 'request_id', 'service']);
+  { ok: true; request: WireRequest } | { ok: false; error: DaebusError; replyTo?: string; requestId?: string | number; action?: string };
 
 /** Encode a request with the Python caller's key order: action, payload, reply_to, request_id, service. */
 export function encodeRequest(request: { action: string; payload: unknown; replyTo: string; requestId: string; service: string }): string {
@@ -92,12 +91,15 @@ export function decodeRequest(raw: string, maxBytes: number): DecodedRequest {
   }
   const fields = message as Record<string, unknown>;
   const replyTo = typeof fields.reply_to === 'string' && fields.reply_to.length > 0 ? fields.reply_to : undefined;
-  const requestId = typeof fields.request_id === 'string' ? fields.request_id : undefined;
+  const rawId = fields.request_id;
+  const requestId = typeof rawId === 'string' ? rawId : undefined;
+  // a number is echoed in the error reply, so that its caller can still match it
+  const echoedId = requestId ?? (typeof rawId === 'number' && Number.isFinite(rawId) ? rawId : undefined);
   const service = typeof fields.service === 'string' && fields.service.length > 0 ? fields.service : undefined;
   // where an error reply goes; built only on the error paths below
-  const where = (): { replyTo?: string; requestId?: string } => ({
+  const where = (): { replyTo?: string; requestId?: string | number } => ({
     ...optional('replyTo', replyChannel(replyTo, service)),
-    ...optional('requestId', requestId),
+    ...optional('requestId', echoedId),
   });
 
   if (typeof fields.action !== 'string' || fields.action.length === 0) {
@@ -108,6 +110,14 @@ export function decodeRequest(raw: string, maxBytes: number): DecodedRequest {
     return { ok: false, ...where(), error: bad(`The request ${what}; name the action to run.`) };
   }
   const action = fields.action;
+  if (rawId !== undefined && rawId !== null && requestId === undefined) {
+    return {
+      ok: false,
+      ...where(),
+      action,
+      error: bad(`The request's "request_id" must be a string (got ${preview(JSON.stringify(rawId))}).`),
+    };
+  }
   const payload = readPayload(fields);
   if (payload instanceof DaebusError) return { ok: false, ...where(), action, error: payload };
   // the hot path: one object, no spreads
@@ -119,10 +129,10 @@ export function decodeRequest(raw: string, maxBytes: number): DecodedRequest {
 }
 
 function readPayload(fields: Record<string, unknown>): Record<string, unknown> | DaebusError {
-  if (!('payload' in fields)) {
-    // a "send to service" message: the payload is the message's own fields
-    const own: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(fields)) if (!ENVELOPE_KEYS.has(key)) own[key] = value;
+  if (!Object.hasOwn(fields, 'payload')) {
+    // A "send to service" message: the payload is the message's own fields. Rest properties
+    // define each key as plain data: a "__proto__" key stays a key, it never sets a prototype.
+    const { action: _a, reply_to: _r, request_id: _i, service: _s, ...own } = fields;
     return own;
   }
   let payload = fields.payload;
@@ -142,8 +152,21 @@ function readPayload(fields: Record<string, unknown>): Record<string, unknown> |
   return payload as Record<string, unknown>;
 }
 
-/** Decode a response on a reply channel; undefined when it is not one. */
-export function decodeResponse(raw: string): WireResponse | undefined {
+/** A reply as a caller reads it. */
+export interface DecodedResponse {
+  /** True for an error reply; every other status (success, progress, another word) is a success. */
+  error: boolean;
+  payload: unknown;
+  requestId: string;
+  final: boolean;
+}
+
+/**
+ * Decode a message on a reply channel, as Python Daebus's caller reads it; undefined when it is
+ * not a reply to a request of ours. A missing `final` counts as true, and `final: false` (or
+ * another false value) marks an update; a missing payload is `{}`.
+ */
+export function decodeResponse(raw: string): DecodedResponse | undefined {
   let message: unknown;
   try {
     message = JSON.parse(raw);
@@ -152,12 +175,13 @@ export function decodeResponse(raw: string): WireResponse | undefined {
   }
   if (message === null || typeof message !== 'object') return undefined;
   const fields = message as Record<string, unknown>;
-  const status = fields.status;
-  if (status !== 'success' && status !== 'error' && status !== 'progress') return undefined;
-  const response: WireResponse = { status, payload: fields.payload, final: fields.final !== false };
-  // a missing `final` counts as true; Python's progress messages carry `final: false`
-  if (typeof fields.request_id === 'string') response.requestId = fields.request_id;
-  return response;
+  if (typeof fields.status !== 'string' || typeof fields.request_id !== 'string') return undefined;
+  return {
+    error: fields.status === 'error',
+    payload: fields.payload === undefined ? {} : fields.payload,
+    requestId: fields.request_id,
+    final: fields.final === undefined || Boolean(fields.final),
+  };
 }
 
 /** Best effort: the reply address of a message too large to parse whole. */

@@ -7,10 +7,21 @@ import { MAX_TIMEOUT_MS } from '../../shared/validate';
 export interface QueueReceiver {
   /** False once the receiver is gone: it is skipped. */
   alive(): boolean;
-  /** Hand the item over; false when the receiver could not take it, and the item stays queued. */
-  deliver(item: unknown): boolean;
+  /**
+   * Hand the item over (`deliveries`: 1 the first time, more when it comes back after a consumer
+   * died); false when the receiver could not take it, and the item stays queued.
+   */
+  deliver(item: unknown, deliveries: number): boolean;
   /** The wait ended with no item (its timeout, or a cancel). */
   timedOut(): void;
+}
+
+/** An item that was handed out before and came back: it carries its count. Fresh items are stored bare. */
+class Redelivery {
+  constructor(
+    readonly item: unknown,
+    readonly deliveries: number,
+  ) {}
 }
 
 interface Waiter {
@@ -44,11 +55,12 @@ export class QueueCore {
     if (!this.#handToWaiter(item)) this.#items.push(item);
   }
 
-  /** Put back an item a receiver took but never got (it died first): it is next again. */
-  requeueFront(item: unknown): void {
-    if (this.#handToWaiter(item)) return;
-    if (this.#head > 0) this.#items[--this.#head] = item;
-    else this.#items.unshift(item);
+  /** Put back an item whose consumer died before it was done with it (after `deliveries` deliveries): it is next again. */
+  requeueFront(item: unknown, deliveries: number): void {
+    const entry = new Redelivery(item, deliveries);
+    if (this.#handToWaiter(entry)) return;
+    if (this.#head > 0) this.#items[--this.#head] = entry;
+    else this.#items.unshift(entry);
   }
 
   /**
@@ -57,7 +69,7 @@ export class QueueCore {
    */
   take(timeoutMs: number, receiver: QueueReceiver): () => void {
     if (this.size > 0) {
-      if (receiver.deliver(this.#items[this.#head])) this.#shift();
+      if (offer(receiver, this.#items[this.#head])) this.#shift();
       return noop;
     }
     if (timeoutMs <= 0) {
@@ -78,7 +90,7 @@ export class QueueCore {
   }
 
   position(match: (item: unknown) => boolean): number {
-    for (let i = this.#head; i < this.#items.length; i++) if (match(this.#items[i])) return i - this.#head;
+    for (let i = this.#head; i < this.#items.length; i++) if (match(bare(this.#items[i]))) return i - this.#head;
     return -1;
   }
 
@@ -110,7 +122,7 @@ export class QueueCore {
   }
 
   snapshot(): unknown[] {
-    return this.#items.slice(this.#head);
+    return this.#items.slice(this.#head).map(bare);
   }
 
   #handToWaiter(item: unknown): boolean {
@@ -118,7 +130,7 @@ export class QueueCore {
       const waiter = this.#waiters.shift() as Waiter;
       clearTimeout(waiter.timer);
       if (!waiter.receiver.alive()) continue;
-      if (waiter.receiver.deliver(item)) return true;
+      if (offer(waiter.receiver, item)) return true;
     }
     return false;
   }
@@ -143,3 +155,11 @@ export class QueueCore {
 }
 
 function noop(): void {}
+
+function offer(receiver: QueueReceiver, entry: unknown): boolean {
+  return entry instanceof Redelivery ? receiver.deliver(entry.item, entry.deliveries + 1) : receiver.deliver(entry, 1);
+}
+
+function bare(entry: unknown): unknown {
+  return entry instanceof Redelivery ? entry.item : entry;
+}

@@ -1,6 +1,6 @@
 import { cloneOrThrow } from '../../shared/cloneable';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
-import { DEFAULT_LIST_MAX, type StateCall, type StructureKind } from '../../shared/state-ops';
+import { DEFAULT_LIST_MAX, type Received, type StateCall, type StructureKind } from '../../shared/state-ops';
 import { ListCore } from './list-core';
 import { QueueCore, type QueueReceiver } from './queue-core';
 
@@ -24,19 +24,21 @@ export class StateStore {
   /** Apply a call made on the main side; values are copied in and out, as a thread would see them. */
   async execLocal(call: StateCall): Promise<unknown> {
     const copied = copyIn(call);
-    if (copied.kind === 'queue' && copied.op === 'get') {
-      const { name, timeoutMs } = copied;
+    if (copied.kind === 'queue' && (copied.op === 'get' || copied.op === 'receive')) {
+      const { name, timeoutMs, op } = copied;
+      // on the main side nothing can die apart from the store: an item received is done when acked
       return new Promise((resolve) => {
         this.take(name, timeoutMs, {
           alive: () => true,
-          deliver: (item) => {
-            resolve(item);
+          deliver: (item, deliveries) => {
+            resolve(op === 'get' ? item : ({ item, deliveries, receipt: 0 } satisfies Received));
             return true;
           },
           timedOut: () => resolve(undefined),
         });
       });
     }
+    if (copied.kind === 'queue' && copied.op === 'ack') return this.#queue(copied.name).taskDone();
     if (copied.kind === 'queue' && copied.op === 'join') return this.join(copied.name, copied.timeoutMs);
     return structuredClone(this.apply(copied));
   }
@@ -50,9 +52,14 @@ export class StateStore {
     return this.#queue(name).join(timeoutMs);
   }
 
-  /** Put back an item whose receiver died before it confirmed it: it is next again. */
-  requeueFront(name: string, item: unknown): void {
-    this.#queue(name).requeueFront(item);
+  /** Put back an item whose consumer died before it was done with it: it is next again. */
+  requeueFront(name: string, item: unknown, deliveries: number): void {
+    this.#queue(name).requeueFront(item, deliveries);
+  }
+
+  /** The item of `receive` acknowledged: it counts as done (taskDone). */
+  done(name: string): void {
+    this.#queue(name).taskDone();
   }
 
   /** Apply a call that needs no waiting (every call but a queue's get and join); returns its result. */
@@ -115,6 +122,8 @@ export class StateStore {
           case 'snapshot':
             return queue.snapshot();
           case 'get':
+          case 'receive':
+          case 'ack':
           case 'join':
             throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `queue "${call.name}": ${call.op} waits; it is served by take()/join().`);
         }

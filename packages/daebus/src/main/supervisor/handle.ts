@@ -1,4 +1,4 @@
-import { checker } from '../../shared/validate';
+import { checker, isName, isTimeout } from '../../shared/validate';
 import type { ThreadSnapshot, ThreadStopResult } from './events';
 import type { ThreadRunner } from './runner';
 
@@ -21,15 +21,18 @@ export class ThreadHandle {
    * with TIMEOUT after `timeoutMs` (default 5 000), or with the handler's error.
    */
   async request<R = unknown>(type: string, payload?: unknown, options: { timeoutMs?: number } = {}): Promise<R> {
-    const check = checker(`thread "${this.name}": request("${String(type)}")`, 'INVALID_ARGUMENT');
-    check.name('type', type);
-    const timeoutMs = options.timeoutMs === undefined ? undefined : check.timeout('options.timeoutMs', options.timeoutMs);
+    const { timeoutMs } = options;
+    if (!isName(type) || (timeoutMs !== undefined && !isTimeout(timeoutMs))) {
+      const check = checker(`thread "${this.name}": request("${String(type)}")`, 'INVALID_ARGUMENT');
+      check.name('type', type);
+      check.timeout('options.timeoutMs', timeoutMs);
+    }
     return (await this.#runner.request(type, payload, timeoutMs)) as R;
   }
 
   /** Send the thread a message without waiting for an answer; throws unless it runs. */
   post(type: string, payload?: unknown): void {
-    checker(`thread "${this.name}": post()`, 'INVALID_ARGUMENT').name('type', type);
+    if (!isName(type)) checker(`thread "${this.name}": post()`, 'INVALID_ARGUMENT').name('type', type);
     this.#runner.post(type, payload);
   }
 

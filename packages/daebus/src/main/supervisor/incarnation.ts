@@ -106,7 +106,7 @@ export class Incarnation implements WorkerRun {
     try {
       this.#port.postMessage({ type: 'request', id, name: type, payload } satisfies MainToThread);
     } catch (err) {
-      return Promise.reject(notCloneable(`request "${type}" to thread "${this.name}"`, err));
+      return Promise.reject(notCloneable(`request "${type}" to thread "${this.name}"`, err, payload));
     }
     return this.#requests.wait(id, undefined, {
       ms: timeoutMs,
@@ -118,7 +118,7 @@ export class Incarnation implements WorkerRun {
     try {
       this.#port.postMessage({ type: 'post', name: type, payload } satisfies MainToThread);
     } catch (err) {
-      throw notCloneable(`post "${type}" to thread "${this.name}"`, err);
+      throw notCloneable(`post "${type}" to thread "${this.name}"`, err, payload);
     }
   }
 

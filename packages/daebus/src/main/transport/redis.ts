@@ -23,6 +23,7 @@ export class RedisTransport implements Transport {
   readonly #disconnectListeners = new Set<(reason: string) => void>();
   #lastError?: Error;
   #ready?: Promise<void>;
+  #down = false;
   #connected = false;
   #closed = false;
 
@@ -51,8 +52,14 @@ export class RedisTransport implements Transport {
       });
     }
     this.#subscriber.on('message', (channel: string, message: string) => this.#deliver(channel, message));
+    // one notice per outage: ioredis reports a close for every reconnect attempt that fails
     this.#subscriber.on('close', () => {
-      if (this.#connected && !this.#closed) this.#notifyDisconnect(`The connection to Redis at ${this.description} was lost.`);
+      if (!this.#connected || this.#closed || this.#down) return;
+      this.#down = true;
+      this.#notifyDisconnect(`The connection to Redis at ${this.description} was lost.`);
+    });
+    this.#subscriber.on('ready', () => {
+      this.#down = false;
     });
   }
 

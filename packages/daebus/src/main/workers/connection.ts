@@ -1,6 +1,6 @@
-import { toPlainError } from '../../shared/errors';
+import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { CoreToMain, MainToWorker } from '../../shared/protocol/core';
-import type { StateCall } from '../../shared/state-ops';
+import type { Received, StateCall } from '../../shared/state-ops';
 import type { StateStore, QueueReceiver } from '../state/store';
 import type { Logger } from '../support/logger';
 
@@ -25,8 +25,11 @@ export class WorkerConnection {
   readonly #post: (message: MainToWorker) => boolean;
   readonly #services: WorkerServices;
   readonly #log: () => Logger;
-  /** Queue items sent and not yet confirmed, by call id. */
-  readonly #held = new Map<number, { queue: string; item: unknown }>();
+  /**
+   * Queue items handed to the worker and not yet let go, by call id: an item of `get` until the
+   * worker confirms it has it, an item of `receive` until its consumer acknowledges it.
+   */
+  readonly #held = new Map<number, { queue: string; item: unknown; deliveries: number }>();
   /** Cancels of the worker's pending queue waits. */
   readonly #waits = new Set<() => void>();
 
@@ -70,14 +73,16 @@ export class WorkerConnection {
     this.stopWaiting();
     const held = [...this.#held.values()].reverse();
     this.#held.clear();
-    for (const { queue, item } of held) this.#services.store.requeueFront(queue, item);
+    for (const { queue, item, deliveries } of held) this.#services.store.requeueFront(queue, item, deliveries);
   }
 
   #serveState(id: number, call: StateCall): void {
     const { store } = this.#services;
     try {
-      if (call.kind === 'queue' && call.op === 'get') {
-        this.#serveGet(id, call.name, call.timeoutMs);
+      if (call.kind === 'queue' && (call.op === 'get' || call.op === 'receive')) {
+        this.#serveTake(id, call.name, call.timeoutMs, call.op === 'get' ? 'receipt' : 'ack');
+      } else if (call.kind === 'queue' && call.op === 'ack') {
+        this.#ack(id, call.name, call.receipt);
       } else if (call.kind === 'queue' && call.op === 'join') {
         void store.join(call.name, call.timeoutMs).then((value) => this.#ok(id, value));
       } else {
@@ -88,15 +93,17 @@ export class WorkerConnection {
     }
   }
 
-  #serveGet(id: number, queue: string, timeoutMs: number): void {
+  /** Hand the worker the oldest item, now or when one comes; it stays held until `hold` lets it go. */
+  #serveTake(id: number, queue: string, timeoutMs: number, hold: 'receipt' | 'ack'): void {
     // a delivery can happen inside take(), before its cancel function exists
     const wait = { cancel: (): void => undefined, settled: false };
     const receiver: QueueReceiver = {
       alive: () => this.alive,
-      deliver: (item) => {
-        if (!this.alive || !this.#post({ type: 'result', id, ok: true, value: item, hold: true })) return false;
+      deliver: (item, deliveries) => {
+        const value = hold === 'receipt' ? item : ({ item, deliveries, receipt: id } satisfies Received);
+        if (!this.alive || !this.#post({ type: 'result', id, ok: true, value, hold })) return false;
         wait.settled = true;
-        this.#held.set(id, { queue, item });
+        this.#held.set(id, { queue, item, deliveries });
         this.#waits.delete(wait.cancel);
         return true;
       },
@@ -108,6 +115,19 @@ export class WorkerConnection {
     };
     wait.cancel = this.#services.store.take(queue, this.#stopping ? 0 : timeoutMs, receiver);
     if (!wait.settled) this.#waits.add(wait.cancel);
+  }
+
+  /** The consumer is done with the item it received as `receipt`: it leaves for good. */
+  #ack(id: number, queue: string, receipt: number): void {
+    if (!this.#held.delete(receipt)) {
+      this.#fail(
+        id,
+        new DaebusError(ErrorCodes.INVALID_ARGUMENT, `queue "${queue}": this item was acknowledged already, or was never received here.`),
+      );
+      return;
+    }
+    this.#services.store.done(queue);
+    this.#ok(id, undefined);
   }
 
   #ok(id: number, value: unknown): void {

@@ -18,11 +18,15 @@ export type CoreToMain =
   | { type: 'state'; id: number; call: StateCall }
   /** Publish on a transport channel; answered with `result` (the receiver count). */
   | { type: 'broadcast'; id: number; channel: string; payload: unknown }
-  /** The worker holds the queue item of `result` `id`: it may leave the main side's keeping. */
+  /** The worker received the queue item of `result` `id` (a `get`): it may leave the main side's keeping. */
   | { type: 'ack'; id: number };
 
-/** Main -> worker, to any kind of worker. `hold: true` marks a queue item the worker must `ack`. */
-export type MainToWorker = { type: 'result'; hold?: true } & Outcome;
+/**
+ * Main -> worker, to any kind of worker. `hold: 'receipt'` marks a queue item from `get`, which
+ * the worker confirms with `ack` as soon as it has it; an item from `receive` stays held until
+ * its consumer acknowledges it with a queue `ack` call.
+ */
+export type MainToWorker = { type: 'result'; hold?: 'receipt' | 'ack' } & Outcome;
 
 const CORE_TYPES: ReadonlySet<string> = new Set<CoreToMain['type']>(['log', 'state', 'broadcast', 'ack']);
 

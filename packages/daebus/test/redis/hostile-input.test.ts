@@ -1,0 +1,93 @@
+// Messages written to attack a service, over the memory transport and over Redis: keys that would
+// swap a prototype, request ids of the wrong type. Each gets a plain answer; nothing changes shape.
+import { randomUUID } from 'node:crypto';
+import { Daebus, MemoryBroker, MemoryTransport, RedisTransport, type Transport } from 'daebus';
+import { captureLogger, waitFor } from '../support/helpers';
+import { TEST_REDIS_URL } from '../support/redis-server';
+
+type Kind = 'memory' | 'redis';
+
+function connect(kind: Kind, broker: MemoryBroker): { transport: Transport } | { redis: string } {
+  return kind === 'memory' ? { transport: new MemoryTransport(broker) } : { redis: TEST_REDIS_URL };
+}
+
+/** What a handler sees of its payload. */
+function inspect(payload: Record<string, unknown>): Record<string, unknown> {
+  return {
+    keys: Object.keys(payload).sort(),
+    isAdmin: (payload as { isAdmin?: unknown }).isAdmin ?? null,
+    plainPrototype: Object.getPrototypeOf(payload) === Object.prototype,
+  };
+}
+
+describe.each<Kind>(['memory', 'redis'])('hostile input over %s', (kind) => {
+  let app: Daebus;
+  let broker: MemoryBroker;
+  let service: string;
+  const clients: { close(): Promise<void> }[] = [];
+
+  beforeEach(async () => {
+    broker = new MemoryBroker();
+    service = `hostile_${randomUUID()}`;
+    app = new Daebus('hostile', { logger: captureLogger().logger });
+    app.action('inspect', (payload) => inspect(payload));
+    await app.start({ service, ...connect(kind, broker) });
+  });
+
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await app.stop();
+  });
+
+  it.each<[string, string]>([
+    [
+      'a top-level "__proto__" in a message without a payload',
+      '{"__proto__": {"isAdmin": true}, "action": "inspect", "reply_to": "%R", "request_id": "p1"}',
+    ],
+    [
+      '"__proto__", "constructor" and "prototype" keys in the payload',
+      '{"action": "inspect", "payload": {"__proto__": {"isAdmin": true}, "constructor": {"prototype": {"isAdmin": true}}, "prototype": {"isAdmin": true}}, "reply_to": "%R", "request_id": "p2"}',
+    ],
+    [
+      'a "__proto__" key in a payload given as a JSON string',
+      '{"action": "inspect", "payload": "{\\"__proto__\\": {\\"isAdmin\\": true}}", "reply_to": "%R", "request_id": "p3"}',
+    ],
+  ])('keeps %s as plain data: no prototype changes', async (_what, template) => {
+    const reply = await sendRaw(template);
+    expect(reply).toMatchObject({ status: 'success', final: true });
+    const seen = reply.payload as { keys: string[]; isAdmin: unknown; plainPrototype: boolean };
+    expect(seen.isAdmin).toBeNull();
+    expect(seen.plainPrototype).toBe(true);
+    expect(seen.keys).toContain('__proto__');
+  });
+
+  it('answers a request_id that is not a string with BAD_REQUEST, echoing a number as sent', async () => {
+    expect(await sendRaw('{"action": "inspect", "payload": {}, "reply_to": "%R", "request_id": 42}')).toMatchObject({
+      status: 'error',
+      request_id: 42,
+      payload: { code: 'BAD_REQUEST', error: expect.stringContaining('"request_id" must be a string') },
+    });
+    expect(await sendRaw('{"action": "inspect", "payload": {}, "reply_to": "%R", "request_id": {"a": 1}}')).toMatchObject({
+      status: 'error',
+      request_id: null,
+      payload: { code: 'BAD_REQUEST' },
+    });
+  });
+
+  /** Publish the message text exactly as written (%R: a fresh reply channel); resolves with the reply. */
+  async function sendRaw(template: string): Promise<Record<string, unknown>> {
+    const replyTo = `caller:${randomUUID()}`;
+    const replies: Record<string, unknown>[] = [];
+    const listener = new Daebus('reply-listener', { logger: captureLogger().logger });
+    listener.listen(replyTo, (message) => void replies.push(message as Record<string, unknown>));
+    await listener.start({ service: `listener_${randomUUID()}`, ...connect(kind, broker) });
+    clients.push({ close: () => listener.stop() });
+    const publisher = connect(kind, broker);
+    const transport = 'transport' in publisher ? publisher.transport : new RedisTransport(TEST_REDIS_URL);
+    await transport.connect();
+    clients.push({ close: () => transport.close() });
+    await transport.publish(service, template.replace('%R', replyTo));
+    await waitFor(() => replies.length > 0, 'a reply');
+    return replies[0] as Record<string, unknown>;
+  }
+});

@@ -1,0 +1,118 @@
+// A caller while its Redis server is down: the timeout counts from the call, a request fails or
+// is sent once, and a request that failed is never published later. A private redis-server is
+// killed and started again.
+import { randomUUID } from 'node:crypto';
+import { Daebus, DaebusCaller } from 'daebus';
+import { captureLogger, waitFor } from '../support/helpers';
+import { privateRedis, type PrivateRedis } from '../support/redis-server';
+
+let server: PrivateRedis;
+let app: Daebus;
+let handled = 0;
+const callers: DaebusCaller[] = [];
+const warnings: string[] = [];
+const onWarning = (warning: Error): void => void warnings.push(warning.name);
+
+beforeEach(async () => {
+  server = await privateRedis();
+  handled = 0;
+  warnings.length = 0;
+  process.on('warning', onWarning);
+  app = new Daebus('outage', { logger: captureLogger().logger });
+  app.action('count', () => ({ handled: ++handled }));
+});
+
+afterEach(async () => {
+  process.off('warning', onWarning);
+  await Promise.all(callers.splice(0).map((c) => c.close()));
+  await app.stop();
+  await server.stop();
+});
+
+async function startService(): Promise<string> {
+  const service = `outage_${randomUUID()}`;
+  await app.start({ service, redis: { host: '127.0.0.1', port: server.port, retryStrategy: () => 50 } });
+  return service;
+}
+
+function caller(service: string, options: { offline?: 'fail' | 'queue'; timeoutMs?: number } = {}): DaebusCaller {
+  const made = new DaebusCaller(service, { redis: { host: '127.0.0.1', port: server.port, retryStrategy: () => 50 }, ...options });
+  callers.push(made);
+  return made;
+}
+
+/** Call until a request succeeds (the service and the caller are connected again); its reply. */
+async function whenServed(c: DaebusCaller): Promise<{ handled: number }> {
+  let reply: { handled: number } | undefined;
+  await waitFor(async () => {
+    reply = (await c.sendRequest('count', {}, { timeoutMs: 1_000 }).catch(() => undefined)) as { handled: number } | undefined;
+    return reply !== undefined;
+  }, 'a request served after the restart');
+  return reply as { handled: number };
+}
+
+describe('a caller during a Redis outage', () => {
+  it('fails at once by default, never sends the request later, and adds no listener per call', async () => {
+    const service = await startService();
+    const c = caller(service);
+    await expect(c.sendRequest('count')).resolves.toEqual({ handled: 1 });
+    await server.stop();
+    // the first call may still find the connection up and fail when it drops
+    await waitFor(
+      async () => (await c.sendRequest('count', {}, { timeoutMs: 2_000 }).catch((e: { code?: string }) => e.code)) === 'TRANSPORT_ERROR',
+      'a refusal',
+    );
+    const outcomes = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        c.sendRequest('count', {}, { timeoutMs: 2_000 }).catch((e: { code?: string; message: string }) => e),
+      ),
+    );
+    expect(outcomes.every((o) => (o as { code?: string }).code === 'TRANSPORT_ERROR')).toBe(true);
+    expect((outcomes[0] as Error).message).toMatch(/not sent/);
+    await server.start();
+    // only the calls made while connected ran: 1 before, and this one
+    expect(await whenServed(c)).toEqual({ handled: 2 });
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
+
+  it('with offline: queue, a call times out within its timeout and is not sent when the server comes back', async () => {
+    const service = await startService();
+    const c = caller(service, { offline: 'queue' });
+    await expect(c.sendRequest('count')).resolves.toEqual({ handled: 1 });
+    await server.stop();
+    await waitFor(
+      async () => (await c.sendRequest('count', {}, { timeoutMs: 300 }).catch((e: { code?: string }) => e.code)) === 'TIMEOUT',
+      'a first timeout',
+    );
+    let restarted = false;
+    const outcomes = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        c.sendRequest('count', {}, { timeoutMs: 1_000 }).then(
+          () => ({ code: 'ANSWERED', restarted }),
+          (e: { code?: string }) => ({ code: e.code, restarted }),
+        ),
+      ),
+    );
+    // every call settled by its own timeout, while the server was still down
+    expect(outcomes).toEqual(Array.from({ length: 12 }, () => ({ code: 'TIMEOUT', restarted: false })));
+    await server.start();
+    restarted = true;
+    expect(await whenServed(c)).toEqual({ handled: 2 });
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
+
+  it('with offline: queue, a call made during a short outage is sent once the server is back', async () => {
+    const service = await startService();
+    const c = caller(service, { offline: 'queue' });
+    await expect(c.sendRequest('count')).resolves.toEqual({ handled: 1 });
+    await server.stop();
+    await waitFor(
+      async () => (await c.sendRequest('count', {}, { timeoutMs: 300 }).catch((e: { code?: string }) => e.code)) === 'TIMEOUT',
+      'a first timeout',
+    );
+    const queued = c.sendRequest('count', {}, { timeoutMs: 20_000 });
+    await server.start();
+    await expect(queued).resolves.toEqual({ handled: 2 });
+    await expect(c.sendRequest('count')).resolves.toEqual({ handled: 3 });
+  });
+});
