@@ -13,7 +13,8 @@ export const MAX_NESTING = 1_000;
  * going; `value`, when given, lets a nesting failure say how deep the value is.
  */
 export function notCloneable(what: string, err: unknown, value?: unknown): DaebusError {
-  if (err instanceof RangeError) {
+  // by name: the error may come from another realm (a worker, a vm context)
+  if ((err as { name?: unknown } | null)?.name === 'RangeError') {
     const depth = value === undefined ? undefined : nestingDepth(value);
     return new DaebusError(
       ErrorCodes.NOT_CLONEABLE,

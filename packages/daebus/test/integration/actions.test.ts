@@ -218,10 +218,47 @@ describe('actions', () => {
     expect(JSON.parse(stdout)).toEqual({ outcome: 'boom' });
   });
 
+  it('runs at most `concurrency` handlers of an action, queues `maxQueued` more, and answers the rest BUSY; other actions go on', async () => {
+    const gates: (() => void)[] = [];
+    let running = 0;
+    let most = 0;
+    t.app.action(
+      'slow',
+      async () => {
+        running += 1;
+        most = Math.max(most, running);
+        await new Promise<void>((r) => gates.push(r));
+        running -= 1;
+        return {};
+      },
+      { concurrency: 2, maxQueued: 1 },
+    );
+    t.app.action('ping', () => ({ pong: true }));
+    await start();
+    const calls = Array.from({ length: 5 }, () =>
+      caller.sendRequest('slow').then(
+        () => 'ok',
+        (e: { details?: { remoteCode?: string } }) => e.details?.remoteCode,
+      ),
+    );
+    await waitFor(() => gates.length === 2, 'two handlers to run');
+    await expect(caller.sendRequest('ping')).resolves.toEqual({ pong: true });
+    while (gates.length > 0 || running > 0) {
+      gates.splice(0).forEach((open) => open());
+      await new Promise((r) => setImmediate(r));
+    }
+    expect((await Promise.all(calls)).sort()).toEqual(['BUSY', 'BUSY', 'ok', 'ok', 'ok']);
+    expect(most).toBe(2);
+    // one warning for the requests turned away, not one each
+    await waitFor(() => t.records.some((r) => r.message.startsWith('Turned away 2 request(s) for "slow" with BUSY')), 'the warning');
+  });
+
   it('refuses bad registrations', () => {
     t.app.action('a', () => ({}));
     expect(() => t.app.action('a', () => ({}))).toThrow(/An action named "a" is already registered/);
     expect(() => t.app.action('', () => ({}))).toThrow(/action\(name\): name must be a non-empty string/);
     expect(() => t.app.action('b', 'nope' as never)).toThrow(/handler must be a function/);
+    expect(() => t.app.action('c', () => ({}), { concurrency: 0 })).toThrow(/options.concurrency must be a whole number >= 1/);
+    expect(() => t.app.action('d', () => ({}), { queue: 3 } as never)).toThrow(/unknown option "queue"/);
   });
 });

@@ -157,6 +157,64 @@ describe('shared queues', () => {
   });
 });
 
+describe('at-least-once queue consumption', () => {
+  const crashing = { restart: 'permanent', initialDelayMs: 1, maxDelayMs: 5, jitter: 0, maxRestarts: 100 } as const;
+
+  it.each([
+    ['get', 'loses the items a crashing thread took (at-most-once)'],
+    ['receive', 'delivers the items a crashing thread had not acknowledged again, marked as redelivered'],
+  ])('%s %s', async (mode) => {
+    const work = t.app.queue<number>('work');
+    for (let i = 1; i <= 2_000; i++) await work.put(i);
+    t.app.thread('consumer', fixture('queue-crasher.mjs'), { ...crashing, workerData: { mode } });
+    await t.app.start();
+    // 20 numbers in 2 000 are multiples of 97: 20 crashes
+    await waitFor(async () => (await work.size()) === 0 && t.app.threads.consumer?.restarts === 20, 'the queue to empty');
+    await waitFor(async () => (await t.app.map('done').size()) >= (mode === 'get' ? 1_980 : 2_000), 'the last items');
+    const done = await t.app.map<number>('done').snapshot();
+    const missing = Array.from({ length: 2_000 }, (_, i) => String(i + 1)).filter((n) => done[n] === undefined);
+    const twice = Object.entries(done)
+      .filter(([, count]) => count > 1)
+      .map(([n]) => Number(n));
+    if (mode === 'get') {
+      // each crash lost the item it had taken: the next get() took the one after it
+      expect(missing).toHaveLength(20);
+    } else {
+      expect(missing).toEqual([]);
+      // processed, then the crash came before ack(): those 20 ran twice, the second time as a redelivery
+      expect(twice.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => 97 * (i + 1)));
+      expect(Object.keys(await t.app.map('redelivered').snapshot())).toHaveLength(20);
+      await expect(work.join(1_000)).resolves.toBe(true);
+    }
+  });
+
+  it('on the main side, receive() hands out a delivery that ack() completes', async () => {
+    const work = t.app.queue<string>('jobs');
+    await work.put('a');
+    const delivery = await work.receive(0);
+    expect(delivery).toMatchObject({ item: 'a', deliveries: 1, redelivered: false });
+    await delivery?.ack();
+    await delivery?.ack(); // a second ack does nothing
+    await expect(work.join(0)).resolves.toBe(true);
+    await expect(work.receive(0)).resolves.toBeUndefined();
+  });
+});
+
+describe('nesting', () => {
+  it('refuses a value nested deeper than values can be copied between threads, saying how deep', async () => {
+    const deep: Record<string, unknown> = {};
+    let cursor = deep;
+    for (let i = 0; i < 100_000; i++) cursor = (cursor.a = {}) as Record<string, unknown>;
+    const err = (await t.app
+      .map('m')
+      .set('deep', deep)
+      .catch((e: unknown) => e)) as { code: string; message: string; details: { depth: number } };
+    expect(err).toMatchObject({ code: 'NOT_CLONEABLE', details: { depth: 100_001, maxNesting: 1_000 } });
+    expect(err.message).toContain('nested 100001 levels deep');
+    expect(await t.app.map('m').has('deep')).toBe(false);
+  });
+});
+
 describe('capped lists', () => {
   it('keeps the last max items', async () => {
     const recent = t.app.list<number>('recent', { max: 3 });

@@ -8,6 +8,9 @@ import { ActionRequest } from './request';
 import { ActionResponse } from './response';
 import { decodeRequest, encodeResponse, replyChannel } from './wire';
 
+/** How often the requests turned away with BUSY are reported, at most. */
+const BUSY_REPORT_MS = 1_000;
+
 /** An action handler: gets the payload (and the context); returns a reply or answers through `response`. */
 export type ActionHandler = (payload: Record<string, unknown>, context: ActionContext) => unknown;
 
@@ -40,6 +43,9 @@ export class Dispatcher {
   readonly #maxBytes: number;
   readonly #app: AppScope;
   readonly #accepted = new Set<Accepted>();
+  /** Requests turned away with BUSY since the last warning, by action. */
+  readonly #busy = new Map<string, number>();
+  #busyTimer?: NodeJS.Timeout;
   #onIdle?: () => void;
 
   constructor(init: {
@@ -99,14 +105,34 @@ export class Dispatcher {
     this.#accepted.add(accepted);
     if (!entry.bulkhead.offer(() => this.#run(entry.handler, accepted))) {
       this.#accepted.delete(accepted);
-      const { limit, maxQueued } = entry.bulkhead;
-      const error = new DaebusError(
-        ErrorCodes.BUSY,
-        `Action "${wire.action}" is busy: ${limit} running and ${maxQueued} waiting. Try again later, or raise its concurrency or maxQueued.`,
-      );
-      this.#reject(error, channel, wire.requestId, wire.action);
+      this.#turnAway(wire.action, entry.bulkhead, channel, wire.requestId);
     }
   };
+
+  /**
+   * Answer a request its action has no room for with BUSY. This is the path a flood takes, so it
+   * is kept cheap: no Error object, and one warning a second for all the requests turned away.
+   */
+  #turnAway(action: string, bulkhead: Bulkhead, channel: string | undefined, requestId: string | undefined): void {
+    const text = `Action "${action}" is busy: ${bulkhead.limit} running and ${bulkhead.maxQueued} waiting. Try again later, or raise its concurrency or maxQueued.`;
+    this.#busy.set(action, (this.#busy.get(action) ?? 0) + 1);
+    if (this.#busyTimer === undefined) this.#busyTimer = setTimeout(() => this.#reportBusy(), BUSY_REPORT_MS).unref();
+    if (channel === undefined) return;
+    const message = encodeResponse({ status: 'error', payload: { error: text, code: ErrorCodes.BUSY }, requestId, final: true });
+    this.#transport.publish(channel, message).catch(() => undefined);
+  }
+
+  #reportBusy(): void {
+    this.#busyTimer = undefined;
+    for (const [action, count] of this.#busy) {
+      const { limit, maxQueued } = (this.#actions.get(action) as ActionEntry).bulkhead;
+      this.#logger.warn(
+        `Turned away ${count} request(s) for "${action}" with BUSY in the last ${BUSY_REPORT_MS / 1000} s: ${limit} running and ${maxQueued} waiting`,
+        { code: ErrorCodes.BUSY, action, count },
+      );
+    }
+    this.#busy.clear();
+  }
 
   /** Wait up to `timeoutMs` for the requests taken in to finish; resolves with those that did not. */
   async drain(timeoutMs: number): Promise<Accepted[]> {
