@@ -22,8 +22,9 @@ export class RedisTransport implements Transport {
   readonly #handlers = new Map<string, Set<MessageHandler>>();
   readonly #disconnectListeners = new Set<(reason: string) => void>();
   #lastError?: Error;
-  #ready?: Promise<void>;
+  /** The subscribing connection dropped and its channels are not confirmed again yet. */
   #down = false;
+  #waiters: (() => void)[] = [];
   #connected = false;
   #closed = false;
 
@@ -58,9 +59,22 @@ export class RedisTransport implements Transport {
       this.#down = true;
       this.#notifyDisconnect(`The connection to Redis at ${this.description} was lost.`);
     });
+    // Back after an outage: ioredis re-subscribes every channel as it reports ready. Our own
+    // SUBSCRIBE of the same channels is answered after those (Redis answers in order), so once it
+    // is, every channel receives again; only then does the transport count as connected.
     this.#subscriber.on('ready', () => {
-      this.#down = false;
+      if (!this.#down) return;
+      const channels = [...this.#handlers.keys()];
+      const confirmed = channels.length > 0 ? this.#subscriber.subscribe(...channels) : Promise.resolve();
+      confirmed.then(
+        () => {
+          this.#down = false;
+          this.#wake();
+        },
+        () => undefined,
+      );
     });
+    this.#publisher.on('ready', () => this.#wake());
   }
 
   /** The connection for keys and values (Daebus's `cache`). */
@@ -69,7 +83,7 @@ export class RedisTransport implements Transport {
   }
 
   isConnected(): boolean {
-    return this.#subscriber.status === 'ready' && this.#publisher.status === 'ready';
+    return !this.#down && usable(this.#subscriber) && usable(this.#publisher);
   }
 
   async connect(): Promise<void> {
@@ -108,29 +122,24 @@ export class RedisTransport implements Transport {
     try {
       return await this.#publisher.publish(channel, message);
     } catch (err) {
-      throw new DaebusError(
-        ErrorCodes.TRANSPORT_ERROR,
-        `Could not publish on "${channel}" to Redis at ${this.description}: ${toPlainError(err).message}`,
-        {
-          cause: err,
-        },
-      );
+      const text = toPlainError(err).message;
+      // refused before anything was written (no offline queue): say so, it matters to a caller
+      const unsent = /enableOfflineQueue/.test(text) ? 'not connected; the message was not sent' : text;
+      throw new DaebusError(ErrorCodes.TRANSPORT_ERROR, `Could not publish on "${channel}" to Redis at ${this.description}: ${unsent}`, {
+        cause: err,
+      });
     }
   }
 
-  /** Resolves once both connections are ready again (ioredis re-subscribes before it reports ready); one wait per outage. */
+  /** Resolves once both connections are ready again and every channel is subscribed again (or the transport closed). */
   whenReady(): Promise<void> {
-    if (this.isConnected()) return Promise.resolve();
-    this.#ready ??= Promise.all([ready(this.#subscriber), ready(this.#publisher)]).then(
-      () => {
-        this.#ready = undefined;
-      },
-      (err: unknown) => {
-        this.#ready = undefined;
-        throw err;
-      },
-    );
-    return this.#ready;
+    if (this.isConnected() || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  #wake(): void {
+    if (!this.isConnected() && !this.#closed) return;
+    for (const resolve of this.#waiters.splice(0)) resolve();
   }
 
   /** Run `listener` whenever the subscribing connection drops (in-flight replies may be lost then). */
@@ -142,6 +151,7 @@ export class RedisTransport implements Transport {
     if (this.#closed) return;
     this.#closed = true;
     this.#handlers.clear();
+    this.#wake();
     await Promise.all([quit(this.#subscriber), quit(this.#publisher)]);
   }
 
@@ -182,10 +192,9 @@ async function connectOnce(connection: Redis): Promise<void> {
   await connection.connect();
 }
 
-function ready(connection: Redis): Promise<void> {
-  if (connection.status === 'ready') return Promise.resolve();
-  if (connection.status === 'end') return Promise.reject(new DaebusError(ErrorCodes.TRANSPORT_ERROR, 'The Redis connection is closed.'));
-  return new Promise((resolve) => connection.once('ready', () => resolve()));
+/** Ready, and its socket still takes writes (a dropped one can read ready until its close is seen). */
+function usable(connection: Redis): boolean {
+  return connection.status === 'ready' && (connection as unknown as { stream?: { writable?: boolean } }).stream?.writable !== false;
 }
 
 /** QUIT when the server is there; otherwise drop the connection at once instead of retrying. */
