@@ -35,3 +35,7 @@ export type {
 } from './supervisor/events';
 export { createLogger, directLogger, type Logger } from './support/logger';
 export { DaebusError, ErrorCodes, type ErrorCode, type PlainError } from '../shared/errors';
+export type { AnyContract, AnyMessages, Contract, Exchange, NameOf, PayloadOf, ResultOf } from '../shared/contract';
+// the context of a thread (`t`), for code on the main side that names its type
+export type { ThreadContext } from '../thread/context';
+export type { ThreadLogger } from '../thread/log';

@@ -1,3 +1,4 @@
+import type { AnyMessages, NameOf, PayloadOf, ResultOf } from '../shared/contract';
 import type { MessageHandler, ThreadInbox } from './inbox';
 import type { MainLink } from './link';
 import type { ThreadLogger } from './log';
@@ -6,13 +7,14 @@ import { WorkerContext } from './worker-context';
 
 /**
  * The second argument of a thread function: everything a thread needs from the framework.
- * Made once per thread start by the runtime.
+ * Made once per thread start by the runtime. `Data` types `workerData`; `Messages` types the
+ * messages the thread answers with `t.on` (see `defineThread`).
  */
-export class ThreadContext extends WorkerContext {
+export class ThreadContext<Data = unknown, Messages extends object = AnyMessages> extends WorkerContext {
   /** The name the thread was registered under. */
   readonly name: string;
   /** The `workerData` option given at registration (structured-cloned). */
-  readonly workerData: unknown;
+  readonly workerData: Data;
   /** How many times the supervisor restarted this thread before this start (0 on the first). */
   readonly restarts: number;
   /** Same as the first argument of the thread function. */
@@ -38,7 +40,7 @@ export class ThreadContext extends WorkerContext {
   }) {
     super(init.log, init.link);
     this.name = init.name;
-    this.workerData = init.workerData;
+    this.workerData = init.workerData as Data;
     this.restarts = init.restarts;
     this.#flags = init.flags;
     this.#inbox = init.inbox;
@@ -51,11 +53,14 @@ export class ThreadContext extends WorkerContext {
    * return value is the reply) or `.post(type, payload)`. Handlers run between the thread's own
    * awaits: a thread that never yields (a synchronous CPU loop) cannot answer.
    */
-  on(type: string, handler: MessageHandler): void {
-    this.#inbox.on(type, handler);
+  on<K extends NameOf<Messages>>(
+    type: K,
+    handler: (payload: PayloadOf<Messages, K>) => ResultOf<Messages, K> | Promise<ResultOf<Messages, K>>,
+  ): void {
+    this.#inbox.on(type, handler as MessageHandler);
   }
 
-  off(type: string): void {
+  off(type: NameOf<Messages>): void {
     this.#inbox.off(type);
   }
 

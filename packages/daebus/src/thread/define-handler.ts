@@ -2,18 +2,23 @@ import { define, isDefinition, type Definition } from './brand';
 import type { PooledContext } from './pooled-context';
 
 /** A CPU-heavy action handler that runs on the pool: its return value (or throw) is the reply. */
-export type PooledHandler = (payload: Record<string, unknown>, ctx: PooledContext) => unknown;
+export type PooledHandler<Payload = Record<string, unknown>, Result = unknown> = (
+  payload: Payload,
+  ctx: PooledContext,
+) => Result | Promise<Result>;
 
 const HANDLER = Symbol.for('daebus.pooledHandler');
 
-export type PooledHandlerDefinition = Definition<PooledHandler>;
+export type PooledHandlerDefinition<Payload = Record<string, unknown>, Result = unknown> = Definition<PooledHandler<Payload, Result>>;
 
 /**
  * Declare a pooled action handler; export it from a module registered with
  * `app.action(name, { module })`: `export default defineHandler(async (payload, ctx) => { ... })`.
  * A plain exported function works too; `defineHandler` adds the types.
  */
-export function defineHandler(fn: PooledHandler): PooledHandlerDefinition {
+export function defineHandler<Payload = Record<string, unknown>, Result = unknown>(
+  fn: PooledHandler<Payload, Result>,
+): PooledHandlerDefinition<Payload, Result> {
   return define(HANDLER, 'defineHandler(fn)', fn);
 }
 
@@ -25,7 +30,7 @@ export function pickHandler(mod: unknown, exportName: string): PooledHandler | u
   if (inner && typeof inner === 'object') candidates.push(inner[exportName]);
   for (const candidate of candidates) {
     if (typeof candidate === 'function') return candidate as PooledHandler;
-    if (isDefinition<PooledHandler>(HANDLER, candidate)) return candidate.fn;
+    if (isDefinition<PooledHandler>(HANDLER, candidate)) return candidate.fn as PooledHandler;
   }
   return undefined;
 }

@@ -1,18 +1,26 @@
+import type { AnyMessages } from '../shared/contract';
 import { define, isDefinition, type Definition } from './brand';
 import type { ThreadContext } from './context';
 
 /** The function a thread runs: loop while `running()` is true; return (or resolve) to finish. */
-export type ThreadFunction = (running: () => boolean, t: ThreadContext) => unknown;
+export type ThreadFunction<Data = unknown, Messages extends object = AnyMessages> = (
+  running: () => boolean,
+  t: ThreadContext<Data, Messages>,
+) => unknown;
 
-export type ThreadDefinition = Definition<ThreadFunction>;
+/** A thread's body, as a module's default export. `Messages` is kept for `app.thread<Messages>()`. */
+export type ThreadDefinition<Data = unknown, Messages extends object = AnyMessages> = Definition<ThreadFunction<Data, Messages>>;
 
 const THREAD = Symbol.for('daebus.thread');
 
 /**
  * Declare a thread's body; use it as a module's default export:
  * `export default defineThread(async (running, t) => { while (running()) { ... } })`.
+ * `defineThread<Data, Messages>(...)` types `t.workerData` and the messages of `t.on`.
  */
-export function defineThread(fn: ThreadFunction): ThreadDefinition {
+export function defineThread<Data = unknown, Messages extends object = AnyMessages>(
+  fn: ThreadFunction<Data, Messages>,
+): ThreadDefinition<Data, Messages> {
   return define(THREAD, 'defineThread(fn)', fn);
 }
 

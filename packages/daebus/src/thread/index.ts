@@ -8,3 +8,4 @@ export type { ThreadLogger } from './log';
 export type { MessageHandler } from './inbox';
 export { SharedMap, SharedQueue, SharedList, Delivery } from '../shared/state-api';
 export { DaebusError, ErrorCodes, type ErrorCode } from '../shared/errors';
+export type { AnyContract, AnyMessages, Contract, Exchange, NameOf, PayloadOf, ResultOf } from '../shared/contract';

@@ -1,3 +1,4 @@
+import type { AnyContract, NameOf, PayloadOf, ResultOf } from '../../shared/contract';
 import { checker } from '../../shared/validate';
 import type { PooledSpec } from '../pool/pooled-spec';
 import type { ActionHandler } from '../rpc/dispatcher';
@@ -40,7 +41,7 @@ export function isNamed(r: Registration): r is Extract<Registration, { kind: Nam
  * app in one go with `app.registerBlueprint(bp)` (Daebus's blueprints). Nothing runs until then;
  * every registration is checked when the app applies it.
  */
-export class Blueprint {
+export class Blueprint<C extends object = AnyContract> {
   readonly name: string;
   readonly #registrations: Registration[] = [];
   readonly #names = new NameBook();
@@ -56,8 +57,12 @@ export class Blueprint {
     return this.#registrations;
   }
 
-  action(name: string, handler: ActionHandler | PooledSpec, options?: ActionOptions): this {
-    return this.#add({ kind: 'action', name, handler, ...(options ? { options } : {}) });
+  action<K extends NameOf<C>>(
+    name: K,
+    handler: ActionHandler<PayloadOf<C, K>, ResultOf<C, K>> | PooledSpec,
+    options?: ActionOptions,
+  ): this {
+    return this.#add({ kind: 'action', name, handler: handler as ActionHandler | PooledSpec, ...(options ? { options } : {}) });
   }
 
   listen(channel: string, handler: ListenHandler): this {

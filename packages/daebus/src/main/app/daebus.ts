@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { AnyContract, AnyMessages, NameOf, PayloadOf, ResultOf } from '../../shared/contract';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { SharedList, SharedMap, SharedQueue, checkListMax, checkStructureName } from '../../shared/state-api';
 import { checker } from '../../shared/validate';
@@ -37,7 +38,7 @@ export interface StopOptions {
  * await app.run({ service: 'my_service' });
  * ```
  */
-export class Daebus extends TypedEmitter<ThreadEvents> {
+export class Daebus<C extends object = AnyContract> extends TypedEmitter<ThreadEvents> {
   readonly name: string;
   readonly logger: Logger;
   readonly #runtime: Runtime;
@@ -65,8 +66,12 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
    * `options.concurrency` and `options.maxQueued` bound how many run and wait at once (past both:
    * a BUSY error reply).
    */
-  action(name: string, handler: ActionHandler | PooledSpec, options?: ActionOptions): this {
-    return this.#register({ kind: 'action', name, handler, ...(options ? { options } : {}) });
+  action<K extends NameOf<C>>(
+    name: K,
+    handler: ActionHandler<PayloadOf<C, K>, ResultOf<C, K>> | PooledSpec,
+    options?: ActionOptions,
+  ): this {
+    return this.#register({ kind: 'action', name, handler: handler as ActionHandler | PooledSpec, ...(options ? { options } : {}) });
   }
 
   /** Run `handler(payload, channel)` for every broadcast on `channel`. */
@@ -97,7 +102,7 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
   }
 
   /** Register everything `blueprint` declares; a name it shares with what is registered already is refused, and nothing of it is registered. */
-  registerBlueprint(blueprint: Blueprint): this {
+  registerBlueprint(blueprint: Blueprint<object>): this {
     this.#apply(this.#registry.prepare(blueprint.registrations, `blueprint "${blueprint.name}"`));
     return this;
   }
@@ -108,12 +113,12 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
    * `entry` is a module (path or file URL to built JavaScript) whose default export is
    * `defineThread((running, t) => ...)`, or a self-contained function sent to the worker as source.
    */
-  thread(name: string): ThreadHandle;
-  thread(name: string, entry: ThreadEntry, options?: ThreadOptions): ThreadHandle;
-  thread(name: string, entry?: ThreadEntry, options?: ThreadOptions): ThreadHandle {
+  thread<M extends object = AnyMessages>(name: string): ThreadHandle<M>;
+  thread<M extends object = AnyMessages>(name: string, entry: ThreadEntry, options?: ThreadOptions): ThreadHandle<M>;
+  thread<M extends object = AnyMessages>(name: string, entry?: ThreadEntry, options?: ThreadOptions): ThreadHandle<M> {
     if (entry !== undefined) this.#register({ kind: 'thread', name, entry, ...(options ? { options } : {}) });
     const handle = this.#handles.get(name);
-    if (handle) return handle;
+    if (handle) return handle as unknown as ThreadHandle<M>;
     this.#runtime.supervisor.get(name); // throws UNKNOWN_THREAD, naming the threads there are
     throw new DaebusError(ErrorCodes.UNKNOWN_THREAD, `No thread named "${name}" is registered.`);
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { PendingCalls } from '../../shared/pending';
+import type { AnyContract, NameOf, PayloadArgs, PayloadOf, ResultOf } from '../../shared/contract';
 import { checker, isName, isPlainObject, isTimeout } from '../../shared/validate';
 import { settlesWithin } from '../support/timers';
 import { resolveTransport, type TransportChoice } from '../transport/resolve';
@@ -37,7 +38,7 @@ const RECONNECT_POLL_MS = 250;
  * Calls a Daebus service (Python's `DaebusCaller`): requests with replies matched by
  * `request_id` on one reply channel (`caller:<uuid4>`), shared by all concurrent requests.
  */
-export class DaebusCaller {
+export class DaebusCaller<C extends object = AnyContract> {
   readonly service: string;
   readonly replyChannel = `caller:${randomUUID()}`;
   readonly #transport: Transport;
@@ -71,7 +72,12 @@ export class DaebusCaller {
    * Send `action` and resolve with the final reply's payload; reject with REMOTE_ERROR,
    * TIMEOUT (the timeout counts from this call), NO_SUBSCRIBER or TRANSPORT_ERROR.
    */
-  async sendRequest(action: string, payload: Record<string, unknown> = {}, options: RequestOptions = {}): Promise<unknown> {
+  sendRequest<K extends NameOf<C>>(action: K, ...args: PayloadArgs<C, K, [options?: RequestOptions]>): Promise<ResultOf<C, K>> {
+    const [payload = {}, options = {}] = args as [Record<string, unknown>?, RequestOptions?];
+    return this.#request(action, payload, options) as Promise<ResultOf<C, K>>;
+  }
+
+  async #request(action: string, payload: Record<string, unknown>, options: RequestOptions): Promise<unknown> {
     const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
     if (!isName(action) || !isPlainObject(payload) || !isTimeout(timeoutMs)) {
       const check = checker(`sendRequest("${String(action)}")`, ErrorCodes.INVALID_ARGUMENT);
@@ -136,12 +142,12 @@ export class DaebusCaller {
   }
 
   /** Fire and forget: the payload's fields with `action` added, on the service channel. Resolves with the number of receivers. */
-  async sendToService(payload: Record<string, unknown>, action?: string): Promise<number> {
+  async sendToService<K extends NameOf<C>>(payload: PayloadOf<C, K>, action?: K): Promise<number> {
     const check = checker('sendToService(payload, action)', ErrorCodes.INVALID_ARGUMENT);
     check.plainObject('payload', payload);
     if (action !== undefined) check.name('action', action);
     await this.#connectedForMessage();
-    return this.#transport.publish(this.service, encodeServiceMessage(payload, action));
+    return this.#transport.publish(this.service, encodeServiceMessage(payload as Record<string, unknown>, action));
   }
 
   /** Reject what is still waiting and release the transport. */

@@ -11,8 +11,14 @@ import { decodeRequest, encodeResponse, replyChannel } from './wire';
 /** How often the requests turned away with BUSY are reported, at most. */
 const BUSY_REPORT_MS = 1_000;
 
-/** An action handler: gets the payload (and the context); returns a reply or answers through `response`. */
-export type ActionHandler = (payload: Record<string, unknown>, context: ActionContext) => unknown;
+/**
+ * An action handler: gets the payload (and the context); returns the reply, or answers through
+ * `response` (and returns nothing). A typed contract types both (see `Daebus<Api>`).
+ */
+export type ActionHandler<Payload = Record<string, unknown>, Result = unknown> = (
+  payload: Payload,
+  context: ActionContext,
+) => Result | void | Promise<Result | void>;
 
 /** A registered action: its handler and the limit of its concurrent runs. */
 export interface ActionEntry {

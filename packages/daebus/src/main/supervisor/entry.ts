@@ -1,9 +1,13 @@
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import type { ThreadEntrySpec } from '../../shared/protocol/thread';
+import type { ThreadContext } from '../../thread/context';
 import { moduleSpecifier } from '../workers/module-path';
 
-/** What `app.thread(name, entry)` accepts: a module path or URL, or a self-contained function. */
-export type ThreadEntry = string | URL | ((running: () => boolean, t: never) => unknown);
+/**
+ * What `app.thread(name, entry)` accepts: a module path or URL, or a self-contained function
+ * (its `t` is the thread's context, typed without an annotation).
+ */
+export type ThreadEntry = string | URL | ((running: () => boolean, t: ThreadContext) => unknown);
 
 /** Turn a registration's `entry` into what the worker loads; throws at registration when it cannot work. */
 export function toEntrySpec(name: string, entry: ThreadEntry): ThreadEntrySpec {

@@ -1,9 +1,13 @@
+import type { AnyMessages, NameOf, PayloadArgs, ResultOf } from '../../shared/contract';
 import { checker, isName, isTimeout } from '../../shared/validate';
 import type { ThreadSnapshot, ThreadStopResult } from './events';
 import type { ThreadRunner } from './runner';
 
-/** A registered thread, as `app.thread(name)` returns it. */
-export class ThreadHandle {
+/**
+ * A registered thread, as `app.thread(name)` returns it. `app.thread<Messages>(name)` types its
+ * `request` and `post` with the thread's message contract (the one its `defineThread` names).
+ */
+export class ThreadHandle<Messages extends object = AnyMessages> {
   readonly name: string;
   readonly #runner: ThreadRunner;
   readonly #start: () => Promise<void>;
@@ -20,18 +24,23 @@ export class ThreadHandle {
    * THREAD_NOT_RUNNING (saying whether it is stopped, starting or restarting) or THREAD_FAILED,
    * with TIMEOUT after `timeoutMs` (default 5 000), or with the handler's error.
    */
-  async request<R = unknown>(type: string, payload?: unknown, options: { timeoutMs?: number } = {}): Promise<R> {
+  async request<K extends NameOf<Messages>>(
+    type: K,
+    ...args: PayloadArgs<Messages, K, [options?: { timeoutMs?: number }]>
+  ): Promise<ResultOf<Messages, K>> {
+    const [payload, options = {}] = args as [unknown, { timeoutMs?: number }?];
     const { timeoutMs } = options;
     if (!isName(type) || (timeoutMs !== undefined && !isTimeout(timeoutMs))) {
       const check = checker(`thread "${this.name}": request("${String(type)}")`, 'INVALID_ARGUMENT');
       check.name('type', type);
       check.timeout('options.timeoutMs', timeoutMs);
     }
-    return (await this.#runner.request(type, payload, timeoutMs)) as R;
+    return (await this.#runner.request(type, payload, timeoutMs)) as ResultOf<Messages, K>;
   }
 
   /** Send the thread a message without waiting for an answer; throws unless it runs. */
-  post(type: string, payload?: unknown): void {
+  post<K extends NameOf<Messages>>(type: K, ...args: PayloadArgs<Messages, K>): void {
+    const [payload] = args as [unknown];
     if (!isName(type)) checker(`thread "${this.name}": post()`, 'INVALID_ARGUMENT').name('type', type);
     this.#runner.post(type, payload);
   }

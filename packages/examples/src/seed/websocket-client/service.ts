@@ -8,6 +8,7 @@ import { describeError } from '../../shared/describe-error';
 import { startSelfClient } from '../../shared/self-client';
 import { KEEP_MESSAGES, RECEIVED_MESSAGES, type WebSocketClientSettings } from './settings';
 import { StreamServer } from './stream-server';
+import type { WebSocketMessages } from './thread';
 
 export interface CreateAppOptions {
   /** The stream to connect to (`StreamServer.url`). */
@@ -46,7 +47,7 @@ export function createApp(options: CreateAppOptions): Daebus {
 
   app.action('send_websocket_message', async () => {
     // The connection lives in the thread: ask it (see thread.ts).
-    const websocketClient = app.thread('websocket_client');
+    const websocketClient = app.thread<WebSocketMessages>('websocket_client');
     if (!(await isConnected(websocketClient))) {
       return response.error('WebSocket not connected');
     }
@@ -65,9 +66,9 @@ export function createApp(options: CreateAppOptions): Daebus {
 }
 
 /** The seed's `if not websocket_client`: false while the thread is not running or its connection is not open. */
-async function isConnected(thread: ThreadHandle): Promise<boolean> {
+async function isConnected(thread: ThreadHandle<WebSocketMessages>): Promise<boolean> {
   try {
-    return await thread.request<boolean>('connected');
+    return await thread.request('connected');
   } catch {
     return false; // THREAD_NOT_RUNNING (stopped, restarting, failed) or no answer
   }

@@ -11,8 +11,14 @@ import { describeError } from '../../shared/describe-error';
 import { runForever } from './run-forever';
 import { KEEP_MESSAGES, RECEIVED_MESSAGES, type WebSocketClientSettings } from './settings';
 
-export default defineThread(async (running, t) => {
-  const { url, apiKey, reconnectMs, retryMs } = t.workerData as WebSocketClientSettings;
+/** The messages this thread answers: the actions ask it with `app.thread<WebSocketMessages>(...)`. */
+export interface WebSocketMessages {
+  connected: { result: boolean };
+  send: { payload: unknown; result: { sent: boolean } };
+}
+
+export default defineThread<WebSocketClientSettings, WebSocketMessages>(async (running, t) => {
+  const { url, apiKey, reconnectMs, retryMs } = t.workerData;
   const getApiKey = (): string => apiKey;
   // Shared message storage (a list behind a lock in the seed): keeps only the last 100 messages
   const receivedMessages = t.list(RECEIVED_MESSAGES, { max: KEEP_MESSAGES });

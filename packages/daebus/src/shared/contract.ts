@@ -1,0 +1,48 @@
+/**
+ * Typed contracts: one interface that names a service's actions (or a thread's messages), with
+ * the payload and the result of each, shared by the code that answers and the code that asks:
+ *
+ * ```ts
+ * interface JobsApi {
+ *   submit_job: { payload: { job_id: string; data: unknown }; result: { status: 'queued' } };
+ *   check_job: { payload: { job_id: string }; result: { status: string; position?: number } };
+ * }
+ * const app = new Daebus<JobsApi>('jobs');           // handlers are checked against it
+ * const caller = new DaebusCaller<JobsApi>('jobs');  // calls are checked, results typed
+ * ```
+ *
+ * Without a contract everything is untyped, as before: any name, a payload of
+ * `Record<string, unknown>`, a result of `unknown`.
+ */
+
+/** One action or message: its payload and its result. Either may be left out. */
+export interface Exchange {
+  payload?: unknown;
+  result?: unknown;
+}
+
+/** Names to exchanges: a service's actions, or a thread's messages (an interface of these works too). */
+export type Contract = { [name: string]: Exchange };
+
+/** The contract of an untyped service: any action, an object payload, any result. */
+export interface AnyContract {
+  [name: string]: { payload: Record<string, unknown>; result: unknown };
+}
+
+/** The messages of an untyped thread: any name, any payload, any result. */
+export interface AnyMessages {
+  [name: string]: { payload: unknown; result: unknown };
+}
+
+/** The names of a contract (any string for an untyped one). */
+export type NameOf<C> = keyof C & string;
+
+/** The payload of `C[K]`; `Record<string, unknown>` when the contract does not say. */
+export type PayloadOf<C, K extends keyof C> = C[K] extends { payload: infer P } ? P : Record<string, unknown>;
+
+/** The result of `C[K]`; `unknown` when the contract does not say. */
+export type ResultOf<C, K extends keyof C> = C[K] extends { result: infer R } ? R : unknown;
+
+/** The arguments after the name: the payload may be left out when it can be empty. */
+export type PayloadArgs<C, K extends keyof C, Rest extends unknown[] = []> =
+  Record<string, never> extends PayloadOf<C, K> ? [payload?: PayloadOf<C, K>, ...Rest] : [payload: PayloadOf<C, K>, ...Rest];
