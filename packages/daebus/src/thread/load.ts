@@ -1,20 +1,18 @@
 import { DaebusError, ErrorCodes } from '../shared/errors';
 import type { ThreadEntrySpec } from '../shared/protocol/thread';
 import { isThreadDefinition, type ThreadFunction } from './define';
+import { compilerHelperAdvice, compilerHelperIn } from '../shared/compiler-helpers';
+import { ensureLoader } from './typescript';
 
 /** Load the function a thread runs, from its module or its inline source. */
 export async function loadThreadFunction(name: string, entry: ThreadEntrySpec): Promise<ThreadFunction> {
   if (entry.kind === 'inline') return compileInline(name, entry.source);
   let mod: unknown;
   try {
+    await ensureLoader(entry.loader);
     mod = await import(entry.specifier);
   } catch (err) {
-    throw new DaebusError(
-      ErrorCodes.THREAD_LOAD_FAILED,
-      `Thread "${name}" could not load its module ${entry.specifier}: ${describe(err)}. ` +
-        'Check the path (built JavaScript, not .ts) and that the module runs on its own.',
-      { cause: err },
-    );
+    throw loadFailure(`Thread "${name}" could not load its module ${entry.specifier}`, err);
   }
   const definition = findDefinition(mod);
   if (!definition) {
@@ -63,7 +61,14 @@ export function explainInlineError(name: string, err: unknown): unknown {
   if (!(err instanceof ReferenceError)) return err;
   const match = /^(\S+) is not defined$/.exec(err.message);
   if (!match) return err;
-  const variable = match[1];
+  const variable = match[1] as string;
+  const helper = compilerHelperIn(variable);
+  if (helper !== undefined) {
+    return new DaebusError(ErrorCodes.THREAD_NOT_SHIPPABLE, compilerHelperAdvice(`Inline thread "${name}"`, helper), {
+      cause: err,
+      details: { helper },
+    });
+  }
   return new DaebusError(
     ErrorCodes.THREAD_INLINE_SCOPE,
     `Inline thread "${name}" uses "${variable}", which is not defined inside the function. ` +
@@ -77,4 +82,23 @@ export function explainInlineError(name: string, err: unknown): unknown {
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * THREAD_LOAD_FAILED for a module that would not load. The user's own error (its stack names
+ * their file and line) travels in `details.cause`: a worker's error reaches the main side
+ * without its `cause`, but with its plain fields.
+ */
+export function loadFailure(what: string, err: unknown): DaebusError {
+  const cause = err as { name?: unknown; message?: unknown; stack?: unknown } | null;
+  return new DaebusError(ErrorCodes.THREAD_LOAD_FAILED, `${what}: ${describe(err)}`, {
+    cause: err,
+    details: {
+      cause: {
+        name: typeof cause?.name === 'string' ? cause.name : 'Error',
+        message: describe(err),
+        ...(typeof cause?.stack === 'string' ? { stack: cause.stack } : {}),
+      },
+    },
+  });
 }

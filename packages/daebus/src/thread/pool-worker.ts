@@ -10,18 +10,18 @@ import { MainLink } from './link';
 import { createLogger, portSink } from './log';
 import { PooledContext } from './pooled-context';
 import { setCurrent } from './current';
+import { loadFailure } from './load';
+import { ensureLoader } from './typescript';
 
 const handlers = new Map<string, Promise<PooledHandler>>();
 
-async function load(specifier: string, exportName: string): Promise<PooledHandler> {
+async function load(specifier: string, exportName: string, loader: string | undefined): Promise<PooledHandler> {
   let mod: unknown;
   try {
+    await ensureLoader(loader);
     mod = await import(specifier);
   } catch (err) {
-    throw new DaebusError(
-      ErrorCodes.THREAD_LOAD_FAILED,
-      `The pooled handler module ${specifier} could not be loaded: ${(err as Error).message}`,
-    );
+    throw loadFailure(`The pooled handler module ${specifier} could not be loaded`, err);
   }
   const handler = pickHandler(mod, exportName);
   if (!handler) {
@@ -33,11 +33,11 @@ async function load(specifier: string, exportName: string): Promise<PooledHandle
   return handler;
 }
 
-function handlerFor(specifier: string, exportName: string): Promise<PooledHandler> {
+function handlerFor(specifier: string, exportName: string, loader: string | undefined): Promise<PooledHandler> {
   const key = `${specifier}#${exportName}`;
   let found = handlers.get(key);
   if (!found) {
-    found = load(specifier, exportName);
+    found = load(specifier, exportName, loader);
     // a failed load is not cached: the next call tries again
     found.catch(() => handlers.delete(key));
     handlers.set(key, found);
@@ -70,7 +70,7 @@ export default async function runPooledTask(task: PooledTask): Promise<unknown> 
   // one call at a time per pool worker: directLogger in the handler's modules writes as this call
   const before = setCurrent({ log });
   try {
-    const handler = await handlerFor(task.specifier, task.exportName);
+    const handler = await handlerFor(task.specifier, task.exportName, task.loader);
     return await handler(task.payload, new PooledContext({ action: task.action, requestId: task.requestId, log, port, link }));
   } finally {
     // what the call sent is already queued for the main side, which reads it all before it

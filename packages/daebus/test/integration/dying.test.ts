@@ -59,11 +59,21 @@ describe('ways a thread dies', () => {
     ['syntax-error.mjs', 'could not load its module'],
   ])('a module that cannot be loaded (%s) fails to start: failed at once, not restarted', async (file, text) => {
     const failed = nextEvent(t.app, 'failed', (e) => e.name === 'bad');
-    const exit = await firstExit('bad', fixture(file), { restart: 'permanent' });
+    const exit = await firstExit('bad', fixture(file), { restart: 'permanent', optional: true });
     expect(exit).toMatchObject({ reason: 'failed-to-start', error: { code: 'THREAD_LOAD_FAILED' } });
     expect(exit.error?.message).toContain(text);
     expect(await failed).toMatchObject({ why: 'failed-to-start' });
     expect(t.app.threads.bad).toMatchObject({ state: 'failed', restarts: 0 });
+  });
+
+  it("app.start() rejects when a required thread cannot start, with the module's own error as the cause", async () => {
+    t.app.thread('bad', fixture('throws-on-import.mjs'));
+    const err = (await t.app.start().catch((e: unknown) => e)) as Error & { code: string; cause: Error };
+    expect(err).toMatchObject({ code: 'THREAD_START_FAILED', details: { threads: ['bad'] } });
+    expect(err.message).toContain('thread "bad": Thread "bad" ended before it started');
+    expect(err.cause.message).toBe('this module fails while loading');
+    expect(err.cause.stack).toContain('throws-on-import.mjs:1');
+    expect(t.app.threads.bad?.state).toBe('failed');
   });
 
   it('startThread rejects with the load error when the thread cannot start', async () => {

@@ -285,7 +285,7 @@ describe('messages to a thread', () => {
   it('fails at once, saying why, when the thread is stopped, restarting or failed', async () => {
     t.app.thread('idle', fixture('answers.mjs'), { autoStart: false });
     t.app.thread('crashy', fixture('throws.mjs'), { initialDelayMs: 60_000, maxDelayMs: 60_000 });
-    t.app.thread('broken', fixture('no-default.mjs'));
+    t.app.thread('broken', fixture('no-default.mjs'), { optional: true });
     await t.app.start();
     await waitFor(() => t.app.threads.crashy?.state === 'backoff' && t.app.threads.broken?.state === 'failed', 'backoff and failed');
     await expect(t.app.thread('idle').request('send', {})).rejects.toMatchObject({

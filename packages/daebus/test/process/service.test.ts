@@ -1,61 +1,8 @@
 // A service run as a child process, as it runs in production: signals and exit codes.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { DaebusCaller } from 'daebus';
-import { fixture } from '../support/helpers';
+import { result, runService } from '../support/run-service';
 import { TEST_REDIS_URL } from '../support/redis-server';
-
-interface Outcome {
-  code: number | null;
-  lines: Record<string, unknown>[];
-}
-
-function runService(
-  scenario: string,
-  onReady?: (child: ChildProcess) => void,
-  options: { args?: string[]; env?: NodeJS.ProcessEnv; onLine?: (line: Record<string, unknown>, child: ChildProcess) => void } = {},
-): Promise<Outcome> {
-  const child = spawn(process.execPath, [fixture('service.cjs'), scenario, ...(options.args ?? [])], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...options.env },
-  });
-  const lines: Record<string, unknown>[] = [];
-  let buffered = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    let newline: number;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, newline);
-      buffered = buffered.slice(newline + 1);
-      try {
-        const parsed = JSON.parse(line) as Record<string, unknown>;
-        lines.push(parsed);
-        if (parsed.ready === true) onReady?.(child);
-        options.onLine?.(parsed, child);
-      } catch {
-        // not a JSON line
-      }
-    }
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (stderr.trim()) lines.push({ stderr });
-      resolve({ code, lines });
-    });
-  });
-}
-
-function result(outcome: Outcome): {
-  code: number;
-  threads: Record<string, { state: string; lastExit?: { reason: string; terminated: boolean } }>;
-} {
-  const last = outcome.lines.find((l) => 'threads' in l);
-  if (!last) throw new Error(`the service printed no result: ${JSON.stringify(outcome.lines)}`);
-  return last as never;
-}
 
 describe('a service process', () => {
   it('exits 0 on SIGTERM with every thread stopped cleanly (none terminated)', async () => {

@@ -17,9 +17,10 @@ import type { ActionOptions, BackgroundOptions, Blueprint, Registration, StartHo
 import { resolveAppOptions, type DaebusOptions } from './options';
 import { runOwningProcess, type RunOptions as ProcessOptions } from './process-owner';
 import { isPooled, Registry, type Prepared } from './registry';
-import { Runtime, type StartOptions } from './runtime';
+import { Runtime } from './runtime';
+import type { StartOptions } from './options';
 
-export type { StartOptions } from './runtime';
+export type { StartOptions } from './options';
 
 export interface RunOptions extends StartOptions, ProcessOptions {}
 

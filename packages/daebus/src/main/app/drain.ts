@@ -3,6 +3,8 @@ import type { HandlerPool } from '../pool/handler-pool';
 import type { Accepted } from '../rpc/dispatcher';
 import type { ServiceBus } from '../rpc/service-bus';
 import type { Logger } from '../support/logger';
+import { settlesWithin } from '../support/timers';
+import type { BackgroundTask } from './background';
 
 /** How long cancelled pooled calls get to send their error replies before the rest is abandoned. */
 const CANCEL_GRACE_MS = 1_000;
@@ -38,6 +40,13 @@ export async function drainRequests(init: {
     `Service "${service}" stopped before this action finished (it ran past the drain timeout of ${seconds(timeoutMs)}).`,
   );
   return abandoned;
+}
+
+/** Stop background tasks, waiting up to `timeoutMs` for runs in progress; a run still going then is named and left. */
+export async function stopTasks(tasks: BackgroundTask[], logger: Logger, timeoutMs: number): Promise<void> {
+  if (await settlesWithin(Promise.all(tasks.map((task) => task.stop())), timeoutMs)) return;
+  const busy = tasks.filter((task) => task.busy).map((task) => task.name);
+  logger.warn(`Background task(s) still running after ${timeoutMs} ms, not waited for: ${busy.join(', ')}`);
 }
 
 /** Answer every request taken in with a STOPPED error now (a forced stop). */

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { checker, withoutUndefined } from '../../shared/validate';
 import type { Logger } from '../support/logger';
+import type { TransportChoice } from '../transport/resolve';
 
 /** Options of `new Daebus(name, options)`. */
 export interface DaebusOptions {
@@ -51,4 +52,19 @@ export function resolveAppOptions(options: DaebusOptions): ResolvedAppOptions {
   check.count('options.concurrency', o.concurrency, 1);
   check.count('options.maxQueued', o.maxQueued, 0);
   return o;
+}
+
+/**
+ * Where requests come from: `transport: 'memory' | 'redis' | Transport`, `redis: url | ioredis
+ * options`. Without either, `REDIS_URL` from the environment means Redis; otherwise memory.
+ */
+export interface StartOptions extends TransportChoice {
+  /** The service name (Daebus's `app.run(service=...)`): the channel its actions are requested on. Default: the app's name. */
+  service?: string;
+  /**
+   * How long to wait for the transport at start, trying again every second and logging while it
+   * waits (Redis starting after the service). Default 0: a transport that cannot be reached
+   * fails the start at once.
+   */
+  connectTimeoutMs?: number;
 }

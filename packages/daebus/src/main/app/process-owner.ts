@@ -1,3 +1,4 @@
+import { toPlainError } from '../../shared/errors';
 import type { Logger } from '../support/logger';
 import { guardProcess } from './process-guards';
 import { installSignalHandlers } from './signals';
@@ -60,7 +61,16 @@ export async function runOwningProcess(service: Runnable, options: RunOptions): 
         });
   const removeGuards = options.exitOnUncaughtError === true ? () => undefined : guardProcess(logger);
   try {
-    await service.start();
+    try {
+      await service.start();
+    } catch (err) {
+      // said once, with the user's own error (and its stack) when there is one
+      const plain = toPlainError(err);
+      const cause = (err as { cause?: unknown }).cause;
+      logger.error(plain.message, { error: cause === undefined ? plain : toPlainError(cause) });
+      process.exitCode = 1;
+      return 1;
+    }
     const code = await stopped;
     process.exitCode = code;
     if (code !== 0) {

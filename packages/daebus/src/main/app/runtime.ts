@@ -13,22 +13,13 @@ import type { ThreadEvents } from '../supervisor/events';
 import { Incarnation } from '../supervisor/incarnation';
 import { Supervisor } from '../supervisor/supervisor';
 import type { Logger } from '../support/logger';
-import { settlesWithin } from '../support/timers';
-import { resolveTransport, type TransportChoice } from '../transport/resolve';
+import { resolveTransport } from '../transport/resolve';
 import type { WorkerServices } from '../workers/connection';
 import { BackgroundTask, type BackgroundFunction } from './background';
 import type { StartHook } from './blueprint';
-import { abandonAll, drainRequests } from './drain';
-import type { ResolvedAppOptions } from './options';
-
-/**
- * Where requests come from: `transport: 'memory' | 'redis' | Transport`, `redis: url | ioredis
- * options`. Without either, `REDIS_URL` from the environment means Redis; otherwise memory.
- */
-export interface StartOptions extends TransportChoice {
-  /** The service name (Daebus's `app.run(service=...)`): the channel its actions are requested on. Default: the app's name. */
-  service?: string;
-}
+import { abandonAll, drainRequests, stopTasks } from './drain';
+import { connectBus, threadsDidNotStart } from './startup';
+import type { ResolvedAppOptions, StartOptions } from './options';
 
 type Phase = 'idle' | 'starting' | 'running' | 'stopping';
 
@@ -91,10 +82,6 @@ export class Runtime {
 
   get service(): string {
     return this.#service ?? this.#name;
-  }
-
-  get running(): boolean {
-    return this.#phase === 'running';
   }
 
   /** The pool for pooled actions and tasks, made on first use. */
@@ -179,7 +166,9 @@ export class Runtime {
   }
 
   async start(options: StartOptions): Promise<void> {
-    const service = options.service === undefined ? undefined : checker('start(options)').name('options.service', options.service);
+    const check = checker('start(options)');
+    const service = options.service === undefined ? undefined : check.name('options.service', options.service);
+    const waitMs = check.duration('options.connectTimeoutMs', options.connectTimeoutMs ?? 0);
     if (this.#phase !== 'idle') {
       if (service !== undefined && service !== this.service) {
         throw new DaebusError(
@@ -194,20 +183,21 @@ export class Runtime {
     if (service !== undefined) this.#service = service;
     this.#phase = 'starting';
     this.#exitCode = 0;
-    const bus = new ServiceBus({
-      service: this.service,
-      transport: resolveTransport(options),
-      logger: this.#logger,
-      actions: this.actions,
-      listeners: this.listeners,
-      maxPayloadBytes: this.#options.maxPayloadBytes,
-      app: this.scope,
-    });
+    const makeBus = (): ServiceBus =>
+      new ServiceBus({
+        service: this.service,
+        transport: resolveTransport(options),
+        logger: this.#logger,
+        actions: this.actions,
+        listeners: this.listeners,
+        maxPayloadBytes: this.#options.maxPayloadBytes,
+        app: this.scope,
+      });
+    let bus: ServiceBus;
     try {
-      await bus.start();
+      bus = await connectBus(makeBus, this.#logger, waitMs);
     } catch (err) {
       this.#phase = 'idle';
-      await bus.close().catch(() => undefined);
       throw err;
     }
     this.#bus = bus;
@@ -215,7 +205,11 @@ export class Runtime {
     addRunningApp(this.scope);
     this.#logger.info(`Service "${this.service}" listening on ${bus.transport.description}`);
     if (this.#usesPool) this.pool().warm();
-    await this.supervisor.startAll();
+    const failed = (await this.supervisor.startAll()).filter(({ name }) => !this.supervisor.get(name).options.optional);
+    if (failed.length > 0) {
+      await this.stop();
+      throw threadsDidNotStart(this.service, failed);
+    }
     for (const { task, immediately } of this.tasks.values()) task.start(immediately);
     for (const { name, hook } of this.hooks) {
       try {
@@ -256,11 +250,11 @@ export class Runtime {
     const bus = this.#bus;
     this.#phase = 'stopping';
     const drainMs = this.#options.drainTimeoutMs;
-    const tasks = [...this.tasks.values()].map(({ task }) => task.stop());
-    if (!(await settlesWithin(Promise.all(tasks), drainMs))) {
-      const busy = [...this.tasks.values()].filter(({ task }) => task.busy).map(({ task }) => task.name);
-      this.#logger.warn(`Background task(s) still running after ${drainMs} ms, not waited for: ${busy.join(', ')}`);
-    }
+    await stopTasks(
+      [...this.tasks.values()].map(({ task }) => task),
+      this.#logger,
+      drainMs,
+    );
     let abandoned: string[] = [];
     if (bus) {
       // no new requests; the ones taken in get the grace period to reply

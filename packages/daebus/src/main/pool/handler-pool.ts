@@ -16,6 +16,7 @@ const SWEEP_MS = 25;
 /** What one pooled call runs and how long it may take. */
 export interface PooledCall {
   specifier: string;
+  loader?: string;
   exportName: string;
   action: string;
   requestId: string | undefined;
@@ -82,6 +83,7 @@ export class HandlerPool {
     this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_MS).unref();
     const task: PooledTask = {
       specifier: call.specifier,
+      ...(call.loader === undefined ? {} : { loader: call.loader }),
       exportName: call.exportName,
       action: call.action,
       requestId: call.requestId,

@@ -1,5 +1,5 @@
 import { checker } from '../../shared/validate';
-import { moduleSpecifier } from '../workers/module-path';
+import { workerModule } from '../workers/module-path';
 
 /**
  * A handler that runs on the piscina pool instead of the main thread: `app.action(name,
@@ -17,6 +17,7 @@ export interface PooledSpec {
 
 export interface ResolvedPooledSpec {
   specifier: string;
+  loader?: string;
   exportName: string;
   timeoutMs: number;
 }
@@ -33,5 +34,5 @@ export function resolvePooledSpec(where: string, spec: PooledSpec): ResolvedPool
   if (!(spec.module instanceof URL)) check.name('module', spec.module);
   const exportName = check.name('export', spec.export ?? 'default');
   const timeoutMs = check.timeout('timeoutMs', spec.timeoutMs ?? DEFAULT_POOLED_TIMEOUT_MS);
-  return { specifier: moduleSpecifier(where, spec.module), exportName, timeoutMs };
+  return { ...workerModule(where, spec.module), exportName, timeoutMs };
 }

@@ -1,7 +1,8 @@
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import type { ThreadEntrySpec } from '../../shared/protocol/thread';
 import type { ThreadContext } from '../../thread/context';
-import { moduleSpecifier } from '../workers/module-path';
+import { compilerHelperAdvice, compilerHelperIn } from '../../shared/compiler-helpers';
+import { workerModule } from '../workers/module-path';
 
 /**
  * What `app.thread(name, entry)` accepts: a module path or URL, or a self-contained function
@@ -13,7 +14,7 @@ export type ThreadEntry = string | URL | ((running: () => boolean, t: ThreadCont
 export function toEntrySpec(name: string, entry: ThreadEntry): ThreadEntrySpec {
   if (typeof entry === 'function') return { kind: 'inline', source: inlineSource(name, entry) };
   if (entry instanceof URL || (typeof entry === 'string' && entry.length > 0)) {
-    return { kind: 'module', specifier: moduleSpecifier(`Thread "${name}"`, entry) };
+    return { kind: 'module', ...workerModule(`Thread "${name}"`, entry) };
   }
   throw new DaebusError(
     ErrorCodes.INVALID_OPTION,
@@ -27,6 +28,10 @@ export function toEntrySpec(name: string, entry: ThreadEntry): ThreadEntrySpec {
  */
 function inlineSource(name: string, fn: (...args: never[]) => unknown): string {
   const text = Function.prototype.toString.call(fn);
+  const helper = compilerHelperIn(text);
+  if (helper !== undefined) {
+    throw new DaebusError(ErrorCodes.THREAD_NOT_SHIPPABLE, compilerHelperAdvice(`Thread "${name}"`, helper), { details: { helper } });
+  }
   if (/\{\s*\[native code\]\s*\}\s*$/.test(text)) {
     throw new DaebusError(
       ErrorCodes.THREAD_NOT_SHIPPABLE,

@@ -52,6 +52,7 @@ export class Incarnation implements WorkerRun {
         transferList: [port2],
         ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
         ...(options.env !== undefined ? { env: options.env } : {}),
+        ...(options.execArgv !== undefined ? { execArgv: options.execArgv } : {}),
       });
     } catch (err) {
       port1.close();

@@ -73,7 +73,9 @@ export function exitLine(
 export function startError(name: string, exit: ThreadExit): DaebusError {
   if (exit.reason === 'stopped') return new DaebusError(ErrorCodes.STOPPED, `Thread "${name}" was stopped before it started.`);
   const because = exit.error ? `: ${exit.error.message}` : ` (exit code ${exit.code})`;
+  // the module's own error (its stack names the user's file and line), when the thread side sent it
+  const cause = exit.error?.details?.cause;
   return new DaebusError(exit.error?.code ?? ErrorCodes.THREAD_START_FAILED, `Thread "${name}" ended before it started${because}`, {
-    details: { thread: name, reason: exit.reason },
+    details: { thread: name, reason: exit.reason, ...(cause === undefined ? {} : { cause }) },
   });
 }

@@ -11,6 +11,12 @@ export interface ThreadOptions {
   /** Start with the service (`app.run`/`app.start`); otherwise only on `app.startThread(name)`. Default `true`. */
   autoStart?: boolean;
   /**
+   * A thread that cannot start with the service (a missing module, a throw at import) makes
+   * `app.start()` fail and `app.run()` exit 1, unless it is optional: then the service starts
+   * without it. Default `false`.
+   */
+  optional?: boolean;
+  /**
    * `permanent`: restart after any exit while the service runs; `transient`: restart after a
    * crash, not after a normal return; `temporary`: never restart. Default `transient`.
    */
@@ -39,15 +45,18 @@ export interface ThreadOptions {
   workerData?: unknown;
   /** The worker's `process.env`: an object, or `SHARE_ENV` from node:worker_threads. Default: a copy of the main one. */
   env?: Record<string, string | undefined> | typeof SHARE_ENV;
+  /** Node options of the worker (your own loader, say: `['--import', 'my-loader']`). Default: the main process's. */
+  execArgv?: string[];
 }
 
 /** Options after defaults are applied; internals trust these. */
-export type ResolvedThreadOptions = Required<Omit<ThreadOptions, 'resourceLimits' | 'workerData' | 'env'>> &
-  Pick<ThreadOptions, 'resourceLimits' | 'workerData' | 'env'>;
+export type ResolvedThreadOptions = Required<Omit<ThreadOptions, 'resourceLimits' | 'workerData' | 'env' | 'execArgv'>> &
+  Pick<ThreadOptions, 'resourceLimits' | 'workerData' | 'env' | 'execArgv'>;
 
 /** The defaults, in one place (documented in the package README). */
 export const DEFAULT_THREAD_OPTIONS = Object.freeze({
   autoStart: true,
+  optional: false,
   restart: 'transient',
   initialDelayMs: 100,
   maxDelayMs: 30_000,
@@ -60,7 +69,7 @@ export const DEFAULT_THREAD_OPTIONS = Object.freeze({
   shutdownTimeoutMs: 5_000,
 } as const satisfies ResolvedThreadOptions);
 
-const KNOWN = [...Object.keys(DEFAULT_THREAD_OPTIONS), 'resourceLimits', 'workerData', 'env'];
+const KNOWN = [...Object.keys(DEFAULT_THREAD_OPTIONS), 'resourceLimits', 'workerData', 'env', 'execArgv'];
 const RESOURCE_LIMITS = ['maxYoungGenerationSizeMb', 'maxOldGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'];
 
 /** Check `options` for thread `name` and fill in defaults. Throws INVALID_OPTION naming the option. */
@@ -71,6 +80,10 @@ export function resolveThreadOptions(name: string, options: ThreadOptions | unde
   const o = { ...DEFAULT_THREAD_OPTIONS, ...withoutUndefined(options) } as ResolvedThreadOptions;
 
   if (typeof o.autoStart !== 'boolean') check.fail('options.autoStart', 'true or false', o.autoStart);
+  if (typeof o.optional !== 'boolean') check.fail('options.optional', 'true or false', o.optional);
+  if (o.execArgv !== undefined && !(Array.isArray(o.execArgv) && o.execArgv.every((a) => typeof a === 'string'))) {
+    check.fail('options.execArgv', 'an array of strings', o.execArgv);
+  }
   check.oneOf('options.restart', o.restart, ['permanent', 'transient', 'temporary']);
   check.oneOf('options.onFailure', o.onFailure, ['continue', 'exit']);
   for (const key of ['initialDelayMs', 'maxDelayMs', 'resetAfterMs', 'shutdownTimeoutMs'] as const)

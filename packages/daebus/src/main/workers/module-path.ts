@@ -2,27 +2,50 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
+import { isTypeScript, typeScriptLoader } from './typescript';
 
-/** The file URL of a module given as a path (absolute, or from the working directory) or a file URL; it must exist. */
+/** The TypeScript source a compiled file name stands for, as TypeScript's own imports read `.js`. */
+const SOURCE_OF: Record<string, string> = { '.js': '.ts', '.mjs': '.mts', '.cjs': '.cts' };
+
+/**
+ * The file URL of a module given as a path (absolute, or from the working directory) or a file
+ * URL; it must exist. A `.js` (`.mjs`, `.cjs`) name whose file is missing but whose `.ts`
+ * (`.mts`, `.cts`) source sits beside it stands for that source, as in TypeScript's own imports:
+ * the same registration runs from the build and, in development, from the sources.
+ */
 export function moduleSpecifier(where: string, entry: string | URL): string {
+  let path: string;
   if (entry instanceof URL || entry.startsWith('file:')) {
     const url = entry instanceof URL ? entry : new URL(entry);
     if (url.protocol !== 'file:')
       throw new DaebusError(ErrorCodes.INVALID_OPTION, `${where}: entry URL must be a file: URL (got ${url.href}).`);
-    requireFile(where, fileURLToPath(url));
-    return url.href;
+    path = fileURLToPath(url);
+  } else {
+    path = isAbsolute(entry) ? entry : resolve(process.cwd(), entry);
   }
-  const path = isAbsolute(entry) ? entry : resolve(process.cwd(), entry);
-  requireFile(where, path);
-  return pathToFileURL(path).href;
+  return pathToFileURL(existingModule(where, path)).href;
 }
 
-function requireFile(where: string, path: string): void {
-  if (!existsSync(path)) {
-    throw new DaebusError(
-      ErrorCodes.INVALID_OPTION,
-      `${where}: module ${path} does not exist. Relative paths resolve from the working directory; ` +
-        "prefer new URL('./module.js', import.meta.url) or path.join(__dirname, 'module.js'), pointing at built JavaScript.",
-    );
-  }
+function existingModule(where: string, path: string): string {
+  if (existsSync(path)) return path;
+  const extension = /\.[cm]?js$/.exec(path)?.[0];
+  const source = extension === undefined ? undefined : path.slice(0, -extension.length) + SOURCE_OF[extension];
+  if (source !== undefined && existsSync(source)) return source;
+  throw new DaebusError(
+    ErrorCodes.INVALID_OPTION,
+    `${where}: module ${path} does not exist. Relative paths resolve from the working directory; ` +
+      "prefer new URL('./module.js', import.meta.url) or path.join(__dirname, 'module.js').",
+  );
+}
+
+/** A module a worker loads: its file URL, and for TypeScript where needed the loader to register first. */
+export interface WorkerModule {
+  specifier: string;
+  loader?: string;
+}
+
+export function workerModule(where: string, entry: string | URL): WorkerModule {
+  const specifier = moduleSpecifier(where, entry);
+  const loader = isTypeScript(specifier) ? typeScriptLoader(where, specifier) : undefined;
+  return loader === undefined ? { specifier } : { specifier, loader };
 }

@@ -5,6 +5,8 @@ import type { CoreToMain, MainToWorker } from './core';
 export interface PooledTask {
   /** The handler's module (file URL) and export. */
   specifier: string;
+  /** For a TypeScript module where Node cannot strip types: the package.json of the tsx to register first. */
+  loader?: string;
   exportName: string;
   action: string;
   requestId: string | undefined;

@@ -10,7 +10,8 @@ import type { CoreToMain, MainToWorker, Outcome } from './core';
 export const BOOT_KEY = '__daebusThread';
 
 /** What the worker runs: a module with a `defineThread(...)` default export, or inline source. */
-export type ThreadEntrySpec = { kind: 'module'; specifier: string } | { kind: 'inline'; source: string };
+/** `loader`: for a TypeScript module where Node cannot strip types, the package.json of the tsx to register first. */
+export type ThreadEntrySpec = { kind: 'module'; specifier: string; loader?: string } | { kind: 'inline'; source: string };
 
 /** Everything a worker needs to start, passed as `workerData[BOOT_KEY]`. */
 export interface ThreadBoot {

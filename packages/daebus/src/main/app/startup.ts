@@ -1,0 +1,46 @@
+import { DaebusError, ErrorCodes, fromPlainError, toPlainError, type PlainError } from '../../shared/errors';
+import type { ServiceBus } from '../rpc/service-bus';
+import type { Logger } from '../support/logger';
+
+/** Between two tries to reach the transport at start. */
+const RETRY_MS = 1_000;
+
+/**
+ * Connect a service bus. With `waitMs` 0 the first failure is final (the default: fail fast
+ * with the transport's message); otherwise it tries again every second, saying so in the log,
+ * until the transport answers or `waitMs` has passed (compose-style start-ups, where Redis may
+ * come up after the service).
+ */
+export async function connectBus(make: () => ServiceBus, logger: Logger, waitMs: number): Promise<ServiceBus> {
+  const deadline = Date.now() + waitMs;
+  for (let attempt = 1; ; attempt++) {
+    const bus = make();
+    try {
+      await bus.start();
+      if (attempt > 1) logger.info(`Connected to ${bus.transport.description} after ${attempt} tries`);
+      return bus;
+    } catch (err) {
+      await bus.close().catch(() => undefined);
+      const left = deadline - Date.now();
+      if (left <= RETRY_MS) throw err;
+      logger.warn(`Waiting for the transport: ${toPlainError(err).message} (try ${attempt}; giving up in ${Math.ceil(left / 1000)} s)`);
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    }
+  }
+}
+
+/**
+ * THREAD_START_FAILED for the required threads that did not start with the service, naming
+ * each and its cause; the first one's own error (with the user's stack, when it came from the
+ * module) is the `cause`.
+ */
+export function threadsDidNotStart(service: string, failures: { name: string; error: Error }[]): DaebusError {
+  const lines = failures.map(({ name, error }) => `thread "${name}": ${error.message.replace(/\.$/, '')}`);
+  const first = failures[0]?.error as (Error & { details?: { cause?: PlainError } }) | undefined;
+  const userError = first?.details?.cause;
+  return new DaebusError(
+    ErrorCodes.THREAD_START_FAILED,
+    `Service "${service}" did not start: ${lines.join('; ')}. Fix the cause, or register the thread with { optional: true } to start without it.`,
+    { cause: userError ? fromPlainError(userError) : first, details: { threads: failures.map((f) => f.name) } },
+  );
+}

@@ -1,0 +1,49 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DaebusError, ErrorCodes } from '../../shared/errors';
+
+/** A module file the worker loads as TypeScript. */
+export function isTypeScript(specifier: string): boolean {
+  return /\.(ts|mts|cts)$/.test(specifier);
+}
+
+/**
+ * How a worker can load the TypeScript module `specifier` (a file URL): `undefined` when Node
+ * strips types by itself (Node 22.18 and later, 23.6 and later), or the path of the
+ * `package.json` of the tsx whose hooks the worker registers before it imports the module: the
+ * tsx the service itself runs under (`tsx service.ts`, `node --import tsx ...`), else the one the
+ * module's own project has installed. Throws INVALID_OPTION, saying how to run it, when there is
+ * neither.
+ */
+export function typeScriptLoader(where: string, specifier: string): string | undefined {
+  if ((process.features as { typescript?: unknown }).typescript) return undefined;
+  const file = fileURLToPath(specifier);
+  const found = tsxOfThisProcess() ?? tsxFrom(file);
+  if (found) return found;
+  throw new DaebusError(
+    ErrorCodes.INVALID_OPTION,
+    `${where}: ${file} is TypeScript, and Node ${process.version} cannot run it by itself. Run the service with tsx ` +
+      '(npm i -D tsx, then `npx tsx service.ts` or `node --import tsx service.ts`), use Node 22.18 or later, ' +
+      'or build to JavaScript and register the .js file.',
+  );
+}
+
+/** tsx's API, when this process runs under tsx: its loader is named in the node options. */
+function tsxOfThisProcess(): string | undefined {
+  const options = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  for (const option of options) {
+    const path = /^(?:file:\/\/)?(.*[\\/]node_modules[\\/]tsx)[\\/]/.exec(option)?.[1];
+    if (path) return tsxFrom(join(path, 'package.json'));
+  }
+  return options.includes('tsx') ? tsxFrom(join(process.cwd(), 'noop.js')) : undefined;
+}
+
+/** tsx's package.json as resolved from `file`, if it can be. */
+function tsxFrom(file: string): string | undefined {
+  try {
+    return createRequire(file).resolve('tsx/package.json');
+  } catch {
+    return undefined;
+  }
+}

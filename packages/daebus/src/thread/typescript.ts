@@ -1,0 +1,23 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+
+/**
+ * TypeScript in a worker on a Node that cannot strip types: the main side names a tsx
+ * (its package.json), and the worker registers tsx's hooks, for `import` and for `require`, once,
+ * before it imports a `.ts` module. A worker does not inherit the loader of the process that
+ * started it.
+ */
+let registered: Promise<void> | undefined;
+
+export function ensureLoader(tsxPackage: string | undefined): Promise<void> {
+  if (tsxPackage === undefined) return Promise.resolve();
+  registered ??= (async () => {
+    const load = createRequire(tsxPackage);
+    // require hooks first: a .ts file in a CommonJS package is loaded through them
+    (load('tsx/cjs/api') as { register(): unknown }).register();
+    // tsx's ES module API from its own .mjs file: the CommonJS copy of it misplaces its loader
+    const esm = load.resolve('tsx/esm/api').replace(/index\.cjs$/, 'index.mjs');
+    ((await import(pathToFileURL(esm).href)) as { register(): unknown }).register();
+  })();
+  return registered;
+}

@@ -1,0 +1,45 @@
+// Threads and pooled handlers written in TypeScript, run from their sources: natively where Node
+// strips types, through tsx's loader elsewhere (tsx is installed in this package).
+import { appPerTest } from '../support/app-per-test';
+import { fixture, nextEvent, waitFor } from '../support/helpers';
+
+const t = appPerTest('typescript');
+
+describe('TypeScript modules', () => {
+  it('runs a .ts thread, given as the .js name it builds to', async () => {
+    t.app.thread('ts', fixture('ts-thread.js'), { workerData: { greeting: 'hello' } });
+    const started = nextEvent(t.app, 'start');
+    await t.app.start();
+    await started;
+    await waitFor(() => t.records.some((r) => r.message === 'hello from TypeScript'), 'the thread to log');
+  });
+
+  it('runs a pooled handler from a .ts module', async () => {
+    t.app.action('double', { module: fixture('ts-pooled.ts') });
+    await t.start();
+    await expect(t.caller({ timeoutMs: 20_000 }).sendRequest('double', { n: 21 })).resolves.toEqual({ doubled: 42 });
+  });
+
+  it('passes execArgv to the thread', async () => {
+    t.app.thread('ts', fixture('ts-thread.ts'), { workerData: { greeting: 'hi' }, execArgv: ['--no-deprecation'] });
+    await t.app.start();
+    await waitFor(() => t.records.some((r) => r.message === 'hi from TypeScript'), 'the thread to log');
+    expect(t.records.find((r) => r.message === 'hi from TypeScript')).toMatchObject({ execArgv: ['--no-deprecation'] });
+  });
+});
+
+declare const __awaiter: (...args: unknown[]) => Promise<unknown>;
+
+describe('inline threads compiled for an old language level', () => {
+  it("are refused at registration, with advice about the compiler's target", () => {
+    // what TypeScript writes for an async arrow when its target is below ES2017
+    function compiled(this: unknown): Promise<unknown> {
+      return __awaiter(this, undefined, undefined, function* () {
+        yield 1;
+      });
+    }
+    expect(() => t.app.thread('old', compiled)).toThrow(
+      expect.objectContaining({ code: 'THREAD_NOT_SHIPPABLE', message: expect.stringContaining('Raise `target` in tsconfig.json') }),
+    );
+  });
+});

@@ -1,0 +1,91 @@
+// Start-up that tells the truth, in real processes: a thread that cannot start fails the service
+// (unless optional), Redis may be waited for, and a TypeScript thread that nothing can load is
+// refused at registration. (In jest, module resolution is jest's own: these run as plain Node.)
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { DaebusCaller } from 'daebus';
+import { privateRedis } from '../support/redis-server';
+import { result, runService } from '../support/run-service';
+
+const nativeTypeScript = Boolean((process.features as { typescript?: unknown }).typescript);
+
+describe('starting a service', () => {
+  it('exits 1 when a required thread cannot start, naming it, with the error and stack of the module that threw', async () => {
+    const outcome = await runService('bad-thread');
+    expect(outcome.code).toBe(1);
+    const failure = outcome.lines.find((l) => String(l.message).startsWith('Service "child_service" did not start'));
+    expect(failure?.message).toContain('thread "broken"');
+    expect(failure?.message).toContain('this module fails while loading');
+    // the error logged is the module's own, its stack naming the file that threw
+    expect(failure?.error).toMatchObject({
+      message: 'this module fails while loading',
+      stack: expect.stringContaining('throws-on-import.mjs:1'),
+    });
+    // nothing was left running
+    expect(outcome.lines.some((l) => String(l.message).includes('stopped; every action finished and every thread returned'))).toBe(true);
+  });
+
+  it('starts without an optional thread that cannot start, and runs until stopped', async () => {
+    // start() has settled every thread's start once the service says it runs
+    const outcome = await runService('optional-bad', undefined, {
+      onLine: (line, child) => {
+        if (String(line.message).startsWith('Service "child_service" running with')) child.kill('SIGTERM');
+      },
+    });
+    expect(outcome.code).toBe(0);
+    expect(result(outcome).threads).toMatchObject({ sleeper: { state: 'stopped' }, broken: { state: 'failed' } });
+  });
+
+  it('with connectTimeoutMs, waits for Redis to come up, saying so, then serves', async () => {
+    const server = await privateRedis();
+    await server.stop();
+    const service = `late_redis_${randomUUID()}`;
+    let caller: DaebusCaller | undefined;
+    let reply: unknown;
+    const outcome = await runService(
+      'clean',
+      (child) => {
+        caller = new DaebusCaller(service, { redis: server.url });
+        // nothing answers on this service but its own channel: the call shows it subscribed
+        void caller
+          .sendRequest('nope')
+          .catch((e: unknown) => e)
+          .then((r) => {
+            reply = r;
+            child.kill('SIGTERM');
+          });
+      },
+      {
+        args: [service],
+        env: { REDIS_URL: server.url, CONNECT_TIMEOUT_MS: '30000' },
+        onLine: (line) => {
+          if (String(line.message).startsWith('Waiting for the transport')) void server.start();
+        },
+      },
+    );
+    await caller?.close();
+    expect(outcome.code).toBe(0);
+    expect(outcome.lines.some((l) => String(l.message).startsWith('Waiting for the transport: Could not connect to Redis'))).toBe(true);
+    expect(reply).toMatchObject({ code: 'REMOTE_ERROR', details: { remoteCode: 'UNKNOWN_ACTION' } });
+  });
+
+  (nativeTypeScript ? it.skip : it)(
+    'refuses a .ts thread at registration when nothing can load TypeScript, saying how to run it',
+    async () => {
+      // a project of its own: no tsx to find, and the process does not run under tsx
+      const dir = mkdtempSync(join(tmpdir(), 'daebus-ts-'));
+      writeFileSync(join(dir, 'worker.ts'), 'export default 1;\n');
+      const script = `const { Daebus } = require('daebus'); try { new Daebus('x').thread('w', ${JSON.stringify(join(dir, 'worker.ts'))}); } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); process.exit(0); } console.log(JSON.stringify({ code: 'NONE' }));`;
+      const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], {
+        cwd: join(__dirname, '..', '..'),
+        // pnpm's shims set NODE_PATH to the workspace's packages, tsx among them: a user's project has none
+        env: { ...process.env, NODE_PATH: '' },
+      });
+      expect(JSON.parse(stdout)).toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('Run the service with tsx') });
+    },
+  );
+});
