@@ -1,0 +1,38 @@
+// The dev loop: the demo run from its TypeScript sources with tsx, threads in .ts, no build. The
+// sources are copied where no build output sits beside them, so nothing compiled can stand in.
+import { spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+const tsx = createRequire(join(__dirname, '..', 'package.json')).resolve('tsx/cli');
+
+describe('the dev script (tsx src/demo.ts)', () => {
+  let copy: string;
+  beforeAll(() => {
+    copy = mkdtempSync(join(__dirname, '..', '.dev-test-'));
+    cpSync(join(__dirname, '..', 'src'), join(copy, 'src'), { recursive: true });
+  });
+  afterAll(() => rmSync(copy, { recursive: true, force: true }));
+
+  it('runs the demo with its threads from .ts sources and exits 0', async () => {
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [tsx, join(copy, 'src', 'demo.ts')], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, DEMO_SECONDS: '4' },
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', (exit) => resolve({ code: exit, stdout: out, stderr: err }));
+    });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/\[primes\] Counting primes/);
+    expect(stdout).toMatch(/\[monitor\] Checking the process/);
+    expect(stdout).toMatch(/\[flaky\] Started \(restart #0\)/);
+    expect(stdout).toMatch(/Service "demo" stopped; every action finished and every thread returned/);
+  });
+});
