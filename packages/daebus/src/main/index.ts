@@ -34,6 +34,9 @@ export type {
   ThreadStopResult,
 } from './supervisor/events';
 export { createLogger, directLogger, type Logger } from './support/logger';
+export { DEFAULT_REPLICA_OPTIONS, type ReplicaOptions } from './replicas/options';
+export type { ReplicaInfo } from './replicas/presence';
+export type { DeadLetter } from './replicas/dead-letters';
 export { DaebusError, ErrorCodes, type ErrorCode, type PlainError } from '../shared/errors';
 export type { AnyContract, AnyMessages, Contract, Exchange, NameOf, PayloadOf, ResultOf } from '../shared/contract';
 // the context of a thread (`t`), for code on the main side that names its type

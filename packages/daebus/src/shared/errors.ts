@@ -53,6 +53,8 @@ export const ErrorCodes = {
   BAD_RESPONSE: 'BAD_RESPONSE',
   /** An action has as many handlers running and requests waiting as its limits allow: try again later. */
   BUSY: 'BUSY',
+  /** A durable request was given up on: every replica that took it stopped before answering (maxAttempts). */
+  DEAD_LETTER: 'DEAD_LETTER',
   /** The remote service answered with an error; its text is the message. */
   REMOTE_ERROR: 'REMOTE_ERROR',
   /** Nobody is subscribed to the channel a request was sent to. */

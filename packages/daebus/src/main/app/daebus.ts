@@ -17,6 +17,8 @@ import type { ActionOptions, BackgroundOptions, Blueprint, Registration, StartHo
 import { resolveAppOptions, type DaebusOptions } from './options';
 import { runOwningProcess, type RunOptions as ProcessOptions } from './process-owner';
 import { isPooled, Registry, type Prepared } from './registry';
+import { listDeadLetters, type DeadLetter } from '../replicas/dead-letters';
+import { listReplicas, type ReplicaInfo } from '../replicas/presence';
 import { Runtime } from './runtime';
 import type { StartOptions } from './options';
 
@@ -148,6 +150,19 @@ export class Daebus<C extends object = AnyContract> extends TypedEmitter<ThreadE
   /** The Redis key/value client (Daebus's `cache`): the Redis transport's publishing connection. */
   get cache(): Redis {
     return this.#runtime.cache();
+  }
+
+  /**
+   * The live replicas of this service (`app.run({ replicas })`): id, host, pid, when each started,
+   * its requests in flight. Empty when the service does not run replicated.
+   */
+  async replicas(): Promise<ReplicaInfo[]> {
+    return this.#runtime.replicaId === undefined ? [] : listReplicas(this.#runtime.cache(), this.service);
+  }
+
+  /** The newest `count` durable requests this service gave up on (its dead-letter stream), newest first. */
+  async deadLetters(count = 100): Promise<DeadLetter[]> {
+    return this.#runtime.replicaId === undefined ? [] : listDeadLetters(this.#runtime.cache(), this.service, count);
   }
 
   /** The shared map `name`, reachable from threads as `t.map(name)`. */

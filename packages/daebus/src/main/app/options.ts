@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { checker, withoutUndefined } from '../../shared/validate';
 import type { Logger } from '../support/logger';
+import type { ReplicaOptions } from '../replicas/options';
 import type { TransportChoice } from '../transport/resolve';
 
 /** Options of `new Daebus(name, options)`. */
@@ -67,4 +68,10 @@ export interface StartOptions extends TransportChoice {
    * fails the start at once.
    */
   connectTimeoutMs?: number;
+  /**
+   * Run as one replica of the service among any number on the same Redis: each request is handled
+   * by one replica, durable requests survive a replica's death, and `scope: 'service'` structures
+   * are shared (see the package README, "Replicas"). `true`, or options. Default: not replicated.
+   */
+  replicas?: boolean | ReplicaOptions;
 }

@@ -17,6 +17,8 @@ import { resolveTransport } from '../transport/resolve';
 import type { WorkerServices } from '../workers/connection';
 import { BackgroundTask, type BackgroundFunction } from './background';
 import type { StartHook } from './blueprint';
+import type { Replication } from '../replicas/replication';
+import { resolveReplicaOptions } from '../replicas/options';
 import { abandonAll, drainRequests, stopTasks } from './drain';
 import { connectBus, threadsDidNotStart } from './startup';
 import type { ResolvedAppOptions, StartOptions } from './options';
@@ -45,6 +47,7 @@ export class Runtime {
   #service?: string;
   #phase: Phase = 'idle';
   #bus?: ServiceBus;
+  #replication?: Replication;
   #pool?: HandlerPool;
   #usesPool = false;
   #stopping?: Promise<void>;
@@ -156,6 +159,11 @@ export class Runtime {
     return client;
   }
 
+  /** This process's replica id, when it runs as a replica. */
+  get replicaId(): string | undefined {
+    return this.#replication?.id;
+  }
+
   /** Start a thread by hand; refused while the service is stopping. */
   async startThread(name: string): Promise<void> {
     if (this.#phase === 'stopping') {
@@ -169,6 +177,7 @@ export class Runtime {
     const check = checker('start(options)');
     const service = options.service === undefined ? undefined : check.name('options.service', options.service);
     const waitMs = check.duration('options.connectTimeoutMs', options.connectTimeoutMs ?? 0);
+    const replicas = options.replicas ? resolveReplicaOptions(options.replicas) : undefined;
     if (this.#phase !== 'idle') {
       if (service !== undefined && service !== this.service) {
         throw new DaebusError(
@@ -192,15 +201,15 @@ export class Runtime {
         listeners: this.listeners,
         maxPayloadBytes: this.#options.maxPayloadBytes,
         app: this.scope,
+        serviceChannel: replicas === undefined,
       });
-    let bus: ServiceBus;
     try {
-      bus = await connectBus(makeBus, this.#logger, waitMs);
+      ({ bus: this.#bus, replication: this.#replication } = await connectBus(makeBus, this.#logger, waitMs, replicas));
     } catch (err) {
       this.#phase = 'idle';
       throw err;
     }
-    this.#bus = bus;
+    const bus = this.#bus;
     this.#phase = 'running';
     addRunningApp(this.scope);
     this.#logger.info(`Service "${this.service}" listening on ${bus.transport.description}`);
@@ -257,11 +266,14 @@ export class Runtime {
     );
     let abandoned: string[] = [];
     if (bus) {
-      // no new requests; the ones taken in get the grace period to reply
+      // no new requests (a replica hands back the ones it has not started); the ones taken in get the grace period to reply
+      await this.#replication?.stopIntake();
       await bus.stopAccepting();
       abandoned = await drainRequests({ bus, pool: this.#pool, logger: this.#logger, service: this.service, timeoutMs: drainMs });
       if (abandoned.length > 0) this.#exitCode = 1;
     }
+    await this.#replication?.close();
+    this.#replication = undefined;
     const results = await this.supervisor.stopAll(timeoutMs);
     await this.#pool?.close();
     this.#pool = undefined;

@@ -1,4 +1,6 @@
 import { DaebusError, ErrorCodes, fromPlainError, toPlainError, type PlainError } from '../../shared/errors';
+import { Replication } from '../replicas/replication';
+import type { ResolvedReplicaOptions } from '../replicas/options';
 import type { ServiceBus } from '../rpc/service-bus';
 import type { Logger } from '../support/logger';
 
@@ -6,19 +8,27 @@ import type { Logger } from '../support/logger';
 const RETRY_MS = 1_000;
 
 /**
- * Connect a service bus. With `waitMs` 0 the first failure is final (the default: fail fast
+ * Connect a service bus (and, for a replica, join the other replicas). With `waitMs` 0 the first failure is final (the default: fail fast
  * with the transport's message); otherwise it tries again every second, saying so in the log,
  * until the transport answers or `waitMs` has passed (compose-style start-ups, where Redis may
  * come up after the service).
  */
-export async function connectBus(make: () => ServiceBus, logger: Logger, waitMs: number): Promise<ServiceBus> {
+export async function connectBus(
+  make: () => ServiceBus,
+  logger: Logger,
+  waitMs: number,
+  replicas: ResolvedReplicaOptions | undefined,
+): Promise<{ bus: ServiceBus; replication?: Replication }> {
   const deadline = Date.now() + waitMs;
   for (let attempt = 1; ; attempt++) {
     const bus = make();
     try {
       await bus.start();
       if (attempt > 1) logger.info(`Connected to ${bus.transport.description} after ${attempt} tries`);
-      return bus;
+      if (!replicas) return { bus };
+      const replication = new Replication(bus, replicas, logger);
+      await replication.start();
+      return { bus, replication };
     } catch (err) {
       await bus.close().catch(() => undefined);
       const left = deadline - Date.now();

@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { PendingCalls } from '../../shared/pending';
 import type { AnyContract, NameOf, PayloadArgs, PayloadOf, ResultOf } from '../../shared/contract';
 import { checker, isName, isPlainObject, isTimeout } from '../../shared/validate';
+import { listDeadLetters, type DeadLetter } from '../replicas/dead-letters';
+import { serviceKeys, type ServiceKeys } from '../replicas/keys';
+import { listReplicas, type ReplicaInfo } from '../replicas/presence';
 import { settlesWithin } from '../support/timers';
 import { resolveTransport, type TransportChoice } from '../transport/resolve';
 import type { Transport } from '../transport/transport';
@@ -21,6 +25,13 @@ export interface CallerOptions extends TransportChoice {
    * failed or timed out.
    */
   offline?: OfflineBehaviour;
+  /**
+   * Send requests to a replicated service through its durable stream, so that they survive the
+   * death of the replica that takes them: `'auto'` (the default) does so whenever the service
+   * runs replicas on this Redis, `true` always (Redis only), `false` never (pub/sub, as Python
+   * Daebus does: at-most-once).
+   */
+  durable?: boolean | 'auto';
 }
 
 export interface RequestOptions {
@@ -30,6 +41,9 @@ export interface RequestOptions {
 }
 
 export const DEFAULT_CALLER_TIMEOUT_MS = 5_000;
+
+/** How often a caller looks up whether its service runs replicas ('auto'). */
+const REPLICA_CHECK_MS = 2_000;
 
 /** How often a queued request retries a first connection that failed. */
 const RECONNECT_POLL_MS = 250;
@@ -52,6 +66,11 @@ export class DaebusCaller<C extends object = AnyContract> {
     return this.#subscribed && this.#transport.isConnected?.() !== false;
   }
   #subscribed = false;
+  readonly #durable: boolean | 'auto';
+  readonly #keys: ServiceKeys;
+  /** Whether the service runs replicas, as last looked up, and when. */
+  #replicated = false;
+  #checkedAt = 0;
   #closed = false;
 
   constructor(service: string, options: CallerOptions = {}) {
@@ -59,7 +78,11 @@ export class DaebusCaller<C extends object = AnyContract> {
     this.service = check.name('service', service);
     this.#timeoutMs = check.timeout('options.timeoutMs', options.timeoutMs ?? DEFAULT_CALLER_TIMEOUT_MS);
     this.#offline = check.oneOf('options.offline', options.offline ?? 'fail', ['fail', 'queue']);
-    const { timeoutMs: _t, offline: _o, ...choice } = options;
+    const durable = options.durable ?? 'auto';
+    if (durable !== 'auto' && typeof durable !== 'boolean') check.fail('options.durable', "true, false or 'auto'", durable);
+    this.#durable = durable;
+    this.#keys = serviceKeys(service);
+    const { timeoutMs: _t, offline: _o, durable: _d, ...choice } = options;
     // a request the transport could not send now must fail, not go out later from a queue
     this.#transport = resolveTransport(choice, { queueWhileDisconnected: false });
     // pub/sub keeps nothing: a reply published while the connection is down is gone
@@ -104,6 +127,11 @@ export class DaebusCaller<C extends object = AnyContract> {
       if (!this.#live && !(await this.#connected(deadline))) return await reply;
       if (!this.#pending.has(requestId)) return await reply;
       const message = encodeRequest({ action, payload, replyTo: this.replyChannel, requestId, service: this.service });
+      if (await this.#viaStream()) {
+        waiting.sent = true;
+        await this.#redis().xadd(this.#keys.requests, '*', 'm', message, 't', String(timeoutMs));
+        return await reply;
+      }
       waiting.sent = true;
       let receivers = await this.#transport.publish(this.service, message);
       // Nobody received it, so nobody runs it: in queue mode it is sent again until someone
@@ -147,7 +175,43 @@ export class DaebusCaller<C extends object = AnyContract> {
     check.plainObject('payload', payload);
     if (action !== undefined) check.name('action', action);
     await this.#connectedForMessage();
-    return this.#transport.publish(this.service, encodeServiceMessage(payload as Record<string, unknown>, action));
+    const message = encodeServiceMessage(payload as Record<string, unknown>, action);
+    if (await this.#viaStream()) {
+      await this.#redis().xadd(this.#keys.requests, '*', 'm', message);
+      return 1;
+    }
+    return this.#transport.publish(this.service, message);
+  }
+
+  /** The live replicas of the service (none unless it runs replicated, on Redis). */
+  async replicas(): Promise<ReplicaInfo[]> {
+    await this.#connectedForMessage();
+    const client = this.#transport.cache?.();
+    return client ? listReplicas(client, this.service) : [];
+  }
+
+  /** The newest `count` requests a replicated service gave up on (its dead-letter stream), newest first. */
+  async deadLetters(count = 100): Promise<DeadLetter[]> {
+    await this.#connectedForMessage();
+    const client = this.#transport.cache?.();
+    return client ? listDeadLetters(client, this.service, count) : [];
+  }
+
+  /** Send through the durable stream? Looked up at most every 2 s ('auto'). */
+  async #viaStream(): Promise<boolean> {
+    if (this.#durable === false || !this.#transport.cache) return false;
+    if (this.#durable === true) return true;
+    if (Date.now() - this.#checkedAt < REPLICA_CHECK_MS) return this.#replicated;
+    this.#replicated = (await this.#redis().exists(this.#keys.live)) === 1;
+    this.#checkedAt = Date.now();
+    return this.#replicated;
+  }
+
+  #redis(): Redis {
+    const client = this.#transport.cache?.();
+    if (!client)
+      throw new DaebusError(ErrorCodes.INVALID_OPTION, 'new DaebusCaller(service, { durable: true }) needs the Redis transport.');
+    return client;
   }
 
   /** Reject what is still waiting and release the transport. */

@@ -3,13 +3,11 @@ import type { Logger } from '../support/logger';
 import { settlesWithin } from '../support/timers';
 import type { Transport } from '../transport/transport';
 import type { Bulkhead } from './bulkhead';
+import { BusyReport } from './busy-report';
 import { runInScope, type ActionContext, type AppScope, type HandlerScope } from './context';
 import { ActionRequest } from './request';
 import { ActionResponse } from './response';
 import { decodeRequest, encodeResponse, replyChannel } from './wire';
-
-/** How often the requests turned away with BUSY are reported, at most. */
-const BUSY_REPORT_MS = 1_000;
 
 /**
  * An action handler: gets the payload (and the context); returns the reply, or answers through
@@ -26,6 +24,16 @@ export interface ActionEntry {
   readonly bulkhead: Bulkhead;
 }
 
+/** A request read from a durable stream (replicas): how it leaves the stream, or goes back to it. */
+export interface DurableHooks {
+  /** 1 the first time the request is handled, more after replicas died holding it. */
+  readonly attempt: number;
+  /** Answered, refused or rejected: it leaves the stream. */
+  done(): void;
+  /** Not started here: back to the stream, for any replica to take. */
+  handBack(): void;
+}
+
 /** A request taken in: waiting for a slot, or running. */
 export interface Accepted {
   readonly request: ActionRequest;
@@ -34,6 +42,10 @@ export interface Accepted {
   readonly logger: () => Logger;
   readonly acceptedAt: number;
   running: boolean;
+  /** Set for a request from the durable stream. */
+  durable?: DurableHooks;
+  /** Handed back before it started: when its slot comes, it does not run. */
+  handedBack?: boolean;
 }
 
 /**
@@ -49,9 +61,7 @@ export class Dispatcher {
   readonly #maxBytes: number;
   readonly #app: AppScope;
   readonly #accepted = new Set<Accepted>();
-  /** Requests turned away with BUSY since the last warning, by action. */
-  readonly #busy = new Map<string, number>();
-  #busyTimer?: NodeJS.Timeout;
+  readonly #busy: BusyReport;
   #onIdle?: () => void;
 
   constructor(init: {
@@ -66,6 +76,7 @@ export class Dispatcher {
     this.#logger = init.logger;
     this.#maxBytes = init.maxPayloadBytes;
     this.#app = init.app;
+    this.#busy = new BusyReport(init.transport, init.logger, (action) => this.#actions.get(action)?.bulkhead);
   }
 
   /** Requests taken in and not finished: waiting for a slot, or running. */
@@ -74,10 +85,18 @@ export class Dispatcher {
   }
 
   /** Take one raw message from the service channel. */
-  readonly receive = (raw: string): void => {
+  readonly receive = (raw: string): void => this.#take(raw, undefined);
+
+  /** Take one request read from the durable stream; `durable` confirms it or hands it back. */
+  receiveDurable(raw: string, durable: DurableHooks): void {
+    this.#take(raw, durable);
+  }
+
+  #take(raw: string, durable: DurableHooks | undefined): void {
     const decoded = decodeRequest(raw, this.#maxBytes);
     if (!decoded.ok) {
       this.#reject(decoded.error, decoded.replyTo, decoded.requestId, decoded.action);
+      durable?.done(); // answered: bad input never stays in the stream
       return;
     }
     const { request: wire } = decoded;
@@ -90,6 +109,7 @@ export class Dispatcher {
         `Unknown action "${wire.action}"${known.length ? `; this service has: ${known.join(', ')}` : '; this service has no actions'}.`,
       );
       this.#reject(error, channel, wire.requestId, wire.action);
+      durable?.done();
       return;
     }
     if (channel === undefined && wire.requestId !== undefined) {
@@ -97,7 +117,7 @@ export class Dispatcher {
         `Request ${wire.requestId} for "${wire.action}" has a request_id but neither reply_to nor service: it runs, and its reply goes nowhere.`,
       );
     }
-    const request = new ActionRequest(wire, channel);
+    const request = new ActionRequest(wire, channel, durable?.attempt ?? 1);
     let child: Logger | undefined;
     const logger = (): Logger =>
       (child ??= this.#logger.child({ action: wire.action, ...(wire.requestId ? { request_id: wire.requestId } : {}) }));
@@ -108,36 +128,41 @@ export class Dispatcher {
       logger,
     });
     const accepted: Accepted = { request, response, logger, acceptedAt: Date.now(), running: false };
+    if (durable) accepted.durable = durable;
     this.#accepted.add(accepted);
     if (!entry.bulkhead.offer(() => this.#run(entry.handler, accepted))) {
       this.#accepted.delete(accepted);
-      this.#turnAway(wire.action, entry.bulkhead, channel, wire.requestId);
+      // a durable request waits in the stream instead, for a replica with room
+      if (durable) durable.handBack();
+      else this.#busy.turnAway(wire.action, channel, wire.requestId);
     }
-  };
-
-  /**
-   * Answer a request its action has no room for with BUSY. This is the path a flood takes, so it
-   * is kept cheap: no Error object, and one warning a second for all the requests turned away.
-   */
-  #turnAway(action: string, bulkhead: Bulkhead, channel: string | undefined, requestId: string | undefined): void {
-    const text = `Action "${action}" is busy: ${bulkhead.limit} running and ${bulkhead.maxQueued} waiting. Try again later, or raise its concurrency or maxQueued.`;
-    this.#busy.set(action, (this.#busy.get(action) ?? 0) + 1);
-    if (this.#busyTimer === undefined) this.#busyTimer = setTimeout(() => this.#reportBusy(), BUSY_REPORT_MS).unref();
-    if (channel === undefined) return;
-    const message = encodeResponse({ status: 'error', payload: { error: text, code: ErrorCodes.BUSY }, requestId, final: true });
-    this.#transport.publish(channel, message).catch(() => undefined);
   }
 
-  #reportBusy(): void {
-    this.#busyTimer = undefined;
-    for (const [action, count] of this.#busy) {
-      const { limit, maxQueued } = (this.#actions.get(action) as ActionEntry).bulkhead;
-      this.#logger.warn(
-        `Turned away ${count} request(s) for "${action}" with BUSY in the last ${BUSY_REPORT_MS / 1000} s: ${limit} running and ${maxQueued} waiting`,
-        { code: ErrorCodes.BUSY, action, count },
+  /** Answer `raw` with `error` without running it (a request the service gives up on). */
+  refuse(raw: string, error: DaebusError): void {
+    const decoded = decodeRequest(raw, this.#maxBytes);
+    if (decoded.ok)
+      this.#reject(
+        error,
+        replyChannel(decoded.request.replyTo, decoded.request.service),
+        decoded.request.requestId,
+        decoded.request.action,
       );
+    else this.#reject(error, decoded.replyTo, decoded.requestId, decoded.action);
+  }
+
+  /** Give the durable requests that have not started back to the stream (this replica stops). */
+  handBackWaiting(): number {
+    let handed = 0;
+    for (const accepted of this.#accepted) {
+      if (accepted.running || !accepted.durable) continue;
+      accepted.handedBack = true;
+      this.#accepted.delete(accepted);
+      accepted.durable.handBack();
+      handed += 1;
     }
-    this.#busy.clear();
+    this.#idleCheck();
+    return handed;
   }
 
   /** Wait up to `timeoutMs` for the requests taken in to finish; resolves with those that did not. */
@@ -152,11 +177,14 @@ export class Dispatcher {
   /** Give up on requests still running or waiting: each gets `error` as its final reply, and is forgotten. */
   async abandon(requests: readonly Accepted[], error: DaebusError): Promise<void> {
     for (const accepted of requests) this.#accepted.delete(accepted);
-    await Promise.all(requests.map((accepted) => accepted.response.abandon(error)));
+    // a durable request gets no reply: it stays in the stream, and a live replica runs it again
+    // once this one is gone (at-least-once)
+    await Promise.all(requests.filter((a) => !a.durable).map((accepted) => accepted.response.abandon(error)));
   }
 
   async #run(handler: ActionHandler, accepted: Accepted): Promise<void> {
     const { request, response, logger } = accepted;
+    if (accepted.handedBack) return;
     accepted.running = true;
     const app = this.#app;
     const context: HandlerScope = {
@@ -185,8 +213,13 @@ export class Dispatcher {
       context.logger.warn(`Could not reply to action "${request.action}": ${toPlainError(err).message}`);
     } finally {
       this.#accepted.delete(accepted);
-      if (this.#accepted.size === 0) this.#onIdle?.();
+      accepted.durable?.done();
+      this.#idleCheck();
     }
+  }
+
+  #idleCheck(): void {
+    if (this.#accepted.size === 0) this.#onIdle?.();
   }
 
   #reject(error: DaebusError, channel: string | undefined, requestId: string | number | undefined, action: string | undefined): void {

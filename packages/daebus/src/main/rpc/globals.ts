@@ -26,6 +26,10 @@ export const request = {
   get service(): string | undefined {
     return requireContext('request.service').request.service;
   },
+  /** 1 the first time; more when a replicated service runs a durable request again after a replica died. */
+  get attempt(): number {
+    return requireContext('request.attempt').request.attempt;
+  },
 };
 
 export const response = {

@@ -12,12 +12,18 @@ export class ActionRequest {
   readonly replyTo: string | undefined;
   /** The service the caller addressed. */
   readonly service: string | undefined;
+  /**
+   * 1 the first time; more when a replicated service runs a durable request again because the
+   * replica that had it died (see the package README, "Replicas").
+   */
+  readonly attempt: number;
 
-  constructor(wire: WireRequest, replyTo: string | undefined) {
+  constructor(wire: WireRequest, replyTo: string | undefined, attempt = 1) {
     this.action = wire.action;
     this.payload = wire.payload;
     this.requestId = wire.requestId;
     this.replyTo = replyTo;
     this.service = wire.service;
+    this.attempt = attempt;
   }
 }

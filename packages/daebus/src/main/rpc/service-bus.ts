@@ -3,7 +3,7 @@ import { checker, isName } from '../../shared/validate';
 import type { Logger } from '../support/logger';
 import type { MessageHandler, Transport } from '../transport/transport';
 import { runInScope, type AppScope, type Scope } from './context';
-import { Dispatcher, type Accepted, type ActionEntry } from './dispatcher';
+import { Dispatcher, type Accepted, type ActionEntry, type DurableHooks } from './dispatcher';
 
 /** A listener of broadcasts: gets the decoded JSON payload and the channel. */
 export type ListenHandler = (payload: unknown, channel: string) => unknown;
@@ -20,6 +20,7 @@ export class ServiceBus {
   readonly #listeners: ReadonlyMap<string, ListenHandler[]>;
   readonly #subscribed = new Map<string, MessageHandler>();
   readonly #scope: Scope;
+  readonly #direct: boolean;
 
   constructor(init: {
     service: string;
@@ -29,7 +30,10 @@ export class ServiceBus {
     listeners: ReadonlyMap<string, ListenHandler[]>;
     maxPayloadBytes: number;
     app: AppScope;
+    /** False for a replica: requests come from the durable stream, not from the channel itself. */
+    serviceChannel?: boolean;
   }) {
+    this.#direct = init.serviceChannel !== false;
     this.service = init.service;
     this.transport = init.transport;
     this.#logger = init.logger;
@@ -47,7 +51,7 @@ export class ServiceBus {
   /** Connect and subscribe: the service channel, then every listener channel. */
   async start(): Promise<void> {
     await this.transport.connect();
-    await this.#subscribe(this.service, this.#dispatcher.receive);
+    if (this.#direct) await this.#subscribe(this.service, this.#dispatcher.receive);
     for (const channel of this.#listeners.keys()) await this.subscribeListeners(channel);
   }
 
@@ -73,6 +77,21 @@ export class ServiceBus {
   /** Wait up to `timeoutMs` for the requests taken in; resolves with those still unfinished. */
   drain(timeoutMs: number): Promise<Accepted[]> {
     return this.#dispatcher.drain(timeoutMs);
+  }
+
+  /** A request from the durable stream (replicas). */
+  receiveDurable(raw: string, hooks: DurableHooks): void {
+    this.#dispatcher.receiveDurable(raw, hooks);
+  }
+
+  /** Answer `raw` with `error` without running it. */
+  refuse(raw: string, error: DaebusError): void {
+    this.#dispatcher.refuse(raw, error);
+  }
+
+  /** Give the durable requests not started yet back to the stream. */
+  handBackWaiting(): number {
+    return this.#dispatcher.handBackWaiting();
   }
 
   /** Answer unfinished requests with `error` and forget them. */

@@ -1,0 +1,32 @@
+import type { Redis } from 'ioredis';
+import { serviceKeys } from './keys';
+
+/** A durable request given up on after too many attempts, as `listDeadLetters` returns it. */
+export interface DeadLetter {
+  /** Its entry id in the dead-letter stream. */
+  id: string;
+  /** The request as it was sent (the wire format's JSON). */
+  message: string;
+  /** Its id in the request stream when it was given up on. */
+  requestEntry: string;
+  attempts: number;
+  /** When it was given up on (ms since the epoch). */
+  at: number;
+  reason: string;
+}
+
+/** The newest `count` dead letters of `service`, newest first. */
+export async function listDeadLetters(client: Redis, service: string, count = 100): Promise<DeadLetter[]> {
+  const entries = await client.xrevrange(serviceKeys(service).dead, '+', '-', 'COUNT', count);
+  return entries.map(([id, fields]) => {
+    const get = (name: string): string => fields[fields.indexOf(name) + 1] ?? '';
+    return {
+      id,
+      message: get('m'),
+      requestEntry: get('id'),
+      attempts: Number(get('attempts')),
+      at: Number(get('at')),
+      reason: get('reason'),
+    };
+  });
+}

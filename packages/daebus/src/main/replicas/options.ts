@@ -1,0 +1,39 @@
+import { checker, withoutUndefined } from '../../shared/validate';
+
+/** Options of `app.run({ replicas })` / `app.start({ replicas })`: how this replica takes part. */
+export interface ReplicaOptions {
+  /**
+   * How long a durable request may stay with a replica that stopped answering for it (it died)
+   * before another replica takes it over. A live replica keeps its requests however long their
+   * handlers run. Default 30 000 ms.
+   */
+  visibilityTimeoutMs?: number;
+  /** Deliveries of one durable request before it goes to the dead-letter stream. Default 5. */
+  maxAttempts?: number;
+  /** How often a replica says it is alive; it counts as gone after three missed heartbeats. Default 1 000 ms. */
+  heartbeatMs?: number;
+  /** Durable requests read from the stream at most at once (all actions together). Default 256. */
+  maxInFlight?: number;
+}
+
+export type ResolvedReplicaOptions = Required<ReplicaOptions>;
+
+/** The defaults, in one place (documented in the package README). */
+export const DEFAULT_REPLICA_OPTIONS = Object.freeze({
+  visibilityTimeoutMs: 30_000,
+  maxAttempts: 5,
+  heartbeatMs: 1_000,
+  maxInFlight: 256,
+} satisfies ResolvedReplicaOptions);
+
+export function resolveReplicaOptions(options: true | ReplicaOptions): ResolvedReplicaOptions {
+  if (options === true) return { ...DEFAULT_REPLICA_OPTIONS };
+  const check = checker('start(options): options.replicas');
+  check.knownKeys('options.replicas', check.plainObject('options.replicas', options), Object.keys(DEFAULT_REPLICA_OPTIONS));
+  const o = { ...DEFAULT_REPLICA_OPTIONS, ...withoutUndefined(options) };
+  check.timeout('visibilityTimeoutMs', o.visibilityTimeoutMs);
+  check.count('maxAttempts', o.maxAttempts, 1);
+  check.timeout('heartbeatMs', o.heartbeatMs);
+  check.count('maxInFlight', o.maxInFlight, 1);
+  return o;
+}

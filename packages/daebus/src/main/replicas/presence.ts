@@ -1,0 +1,124 @@
+import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
+import { toPlainError } from '../../shared/errors';
+import type { Logger } from '../support/logger';
+import { serviceKeys, type ServiceKeys } from './keys';
+
+/** One live replica of a service, as `app.replicas()` and `caller.replicas()` list it. */
+export interface ReplicaInfo {
+  id: string;
+  host: string;
+  pid: number;
+  /** When it started (ms since the epoch). */
+  startedAt: number;
+  /** Requests it had taken in and not finished, at its last heartbeat. */
+  inFlight: number;
+  /** Its last heartbeat (Redis server time, ms). */
+  lastSeen: number;
+}
+
+// KEYS: replicas set, replica hash, live key. ARGV: ttl ms, id, then field/value pairs.
+// Scored with the server's clock, so that replicas on machines whose clocks differ agree.
+const HEARTBEAT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ttl = tonumber(ARGV[1])
+redis.call('HSET', KEYS[2], 'lastSeen', now, unpack(ARGV, 3))
+redis.call('PEXPIRE', KEYS[2], ttl)
+redis.call('ZADD', KEYS[1], now, ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 10 * ttl)
+redis.call('SET', KEYS[3], '1', 'PX', ttl)
+return now`;
+
+/**
+ * This replica's presence: a hash of its details that expires unless it is renewed, renewed on
+ * every heartbeat. A replica that dies disappears within three heartbeats.
+ */
+export class ReplicaPresence {
+  readonly id: string;
+  readonly startedAt = Date.now();
+  /** Redis server time minus this process's clock, as of the last heartbeat (ms). */
+  serverOffsetMs = 0;
+  readonly #client: Redis;
+  readonly #keys: ServiceKeys;
+  readonly #heartbeatMs: number;
+  readonly #inFlight: () => number;
+  readonly #log: Logger;
+  #timer?: NodeJS.Timeout;
+
+  constructor(init: { client: Redis; service: string; id: string; heartbeatMs: number; inFlight: () => number; log: Logger }) {
+    this.id = init.id;
+    this.#client = init.client;
+    this.#keys = serviceKeys(init.service);
+    this.#heartbeatMs = init.heartbeatMs;
+    this.#inFlight = init.inFlight;
+    this.#log = init.log;
+  }
+
+  async start(): Promise<void> {
+    await this.#beat();
+    this.#timer = setInterval(() => {
+      this.#beat().catch((err: unknown) => this.#log.warn(`Replica heartbeat failed: ${toPlainError(err).message}`));
+    }, this.#heartbeatMs);
+    this.#timer.unref();
+  }
+
+  /** Leave at once: the others stop counting this replica. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#client.multi().del(this.#keys.replica(this.id)).zrem(this.#keys.replicas, this.id).exec();
+  }
+
+  async #beat(): Promise<void> {
+    const sentAt = Date.now();
+    const fields = [
+      'id',
+      this.id,
+      'host',
+      hostname(),
+      'pid',
+      String(process.pid),
+      'startedAt',
+      String(this.startedAt),
+      'inFlight',
+      String(this.#inFlight()),
+    ];
+    const now = Number(
+      await this.#client.eval(
+        HEARTBEAT,
+        3,
+        this.#keys.replicas,
+        this.#keys.replica(this.id),
+        this.#keys.live,
+        String(this.#heartbeatMs * 3),
+        this.id,
+        ...fields,
+      ),
+    );
+    this.serverOffsetMs = now - (sentAt + Date.now()) / 2;
+  }
+}
+
+/** The live replicas of `service` (those whose heartbeat has not expired), oldest first. */
+export async function listReplicas(client: Redis, service: string): Promise<ReplicaInfo[]> {
+  const keys = serviceKeys(service);
+  const ids = await client.zrange(keys.replicas, 0, -1);
+  if (ids.length === 0) return [];
+  const pipeline = client.pipeline();
+  for (const id of ids) pipeline.hgetall(keys.replica(id));
+  const hashes = (await pipeline.exec()) ?? [];
+  const live: ReplicaInfo[] = [];
+  for (const [err, hash] of hashes) {
+    const h = hash as Record<string, string> | null;
+    if (err || !h?.id) continue; // expired: that replica is gone
+    live.push({
+      id: h.id,
+      host: h.host ?? '',
+      pid: Number(h.pid),
+      startedAt: Number(h.startedAt),
+      inFlight: Number(h.inFlight),
+      lastSeen: Number(h.lastSeen),
+    });
+  }
+  return live.sort((a, b) => a.startedAt - b.startedAt);
+}
