@@ -23,7 +23,7 @@ export type QueueOp =
   /** Take the oldest item and keep it held until `ack` (at-least-once). */
   | { op: 'receive'; timeoutMs: number }
   /** The consumer is done with the received item `receipt`: it leaves for good (and counts as taskDone). */
-  | { op: 'ack'; receipt: number }
+  | { op: 'ack'; receipt: number | string }
   | { op: 'size' }
   | { op: 'position'; id: unknown; key: string }
   | { op: 'taskDone' }
@@ -42,7 +42,8 @@ export type StateCall =
 export interface Received {
   item: unknown;
   deliveries: number;
-  receipt: number;
+  /** What `ack` names: a call id (in-process queues), a stream entry id (service-wide ones). */
+  receipt: number | string;
 }
 
 /** Largest number of items a capped list keeps when no `max` is given. */

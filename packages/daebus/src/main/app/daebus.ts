@@ -2,6 +2,8 @@ import type { Redis } from 'ioredis';
 import type { AnyContract, AnyMessages, NameOf, PayloadOf, ResultOf } from '../../shared/contract';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { SharedList, SharedMap, SharedQueue, checkListMax, checkStructureName } from '../../shared/state-api';
+import { DEFAULT_LIST_MAX, type StructureKind } from '../../shared/state-ops';
+import type { StateStore } from '../state/store';
 import { checker } from '../../shared/validate';
 import type { PooledSpec } from '../pool/pooled-spec';
 import type { ActionHandler } from '../rpc/dispatcher';
@@ -25,6 +27,11 @@ import type { StartOptions } from './options';
 export type { StartOptions } from './options';
 
 export interface RunOptions extends StartOptions, ProcessOptions {}
+
+/** Where a shared structure lives: `process` (in this process, the default) or `service` (in Redis, shared by every replica). */
+export interface StructureOptions {
+  scope?: 'process' | 'service';
+}
 
 export interface StopOptions {
   /** Wait this long for each thread instead of its own `shutdownTimeoutMs`. */
@@ -165,26 +172,37 @@ export class Daebus<C extends object = AnyContract> extends TypedEmitter<ThreadE
     return this.#runtime.replicaId === undefined ? [] : listDeadLetters(this.#runtime.cache(), this.service, count);
   }
 
-  /** The shared map `name`, reachable from threads as `t.map(name)`. */
-  map<V = unknown>(name: string): SharedMap<V> {
-    const store = this.#runtime.store;
-    store.ensure('map', checkStructureName('app.map', name));
+  /**
+   * The shared map `name`, reachable from threads as `t.map(name)`. `{ scope: 'service' }` keeps
+   * it in Redis, one map for every replica of the service (values are JSON).
+   */
+  map<V = unknown>(name: string, options: StructureOptions = {}): SharedMap<V> {
+    const store = this.#structure('map', 'app.map', name, options);
     return new SharedMap<V>(name, (call) => store.execLocal(call));
   }
 
-  /** The shared queue `name`, reachable from threads as `t.queue(name)`. */
-  queue<T = unknown>(name: string): SharedQueue<T> {
-    const store = this.#runtime.store;
-    store.ensure('queue', checkStructureName('app.queue', name));
+  /** The shared queue `name`, reachable from threads as `t.queue(name)`; `{ scope: 'service' }` as for maps. */
+  queue<T = unknown>(name: string, options: StructureOptions = {}): SharedQueue<T> {
+    const store = this.#structure('queue', 'app.queue', name, options);
     return new SharedQueue<T>(name, (call) => store.execLocal(call));
   }
 
-  /** The shared list `name` keeping its last `max` items (default 1000), reachable as `t.list(name)`. */
-  list<T = unknown>(name: string, options: { max?: number } = {}): SharedList<T> {
-    const store = this.#runtime.store;
-    const max = checkListMax(checkStructureName('app.list', name), options.max);
-    store.ensure('list', name, max);
+  /** The shared list `name` keeping its last `max` items (default 1000), reachable as `t.list(name)`; `{ scope: 'service' }` as for maps. */
+  list<T = unknown>(name: string, options: StructureOptions & { max?: number } = {}): SharedList<T> {
+    const max =
+      checkListMax(checkStructureName('app.list', name), options.max) ?? (options.scope === 'service' ? DEFAULT_LIST_MAX : undefined);
+    const store = this.#structure('list', 'app.list', name, { ...(options.scope ? { scope: options.scope } : {}) }, max);
     return new SharedList<T>(name, (call) => store.execLocal(call), max);
+  }
+
+  #structure(kind: StructureKind, where: string, name: string, options: StructureOptions, max?: number): StateStore {
+    const store = this.#runtime.store;
+    checkStructureName(where, name);
+    const scope = checker(`${where}("${name}")`).oneOf('options.scope', options.scope ?? 'process', ['process', 'service']);
+    if (scope === 'service') store.declareServiceWide(kind, name, max);
+    else if (store.serviceWide(name) === undefined) store.ensure(kind, name, max);
+    else if (store.serviceWide(name)?.kind !== kind) store.declareServiceWide(kind, name, max); // refused: another kind
+    return store;
   }
 
   /**

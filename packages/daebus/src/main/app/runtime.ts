@@ -204,7 +204,9 @@ export class Runtime {
         serviceChannel: replicas === undefined,
       });
     try {
-      ({ bus: this.#bus, replication: this.#replication } = await connectBus(makeBus, this.#logger, waitMs, replicas));
+      const connected = await connectBus(makeBus, this.#logger, waitMs, replicas);
+      ({ bus: this.#bus, replication: this.#replication } = connected);
+      this.store.attach(connected.state);
     } catch (err) {
       this.#phase = 'idle';
       throw err;
@@ -275,6 +277,7 @@ export class Runtime {
     await this.#replication?.close();
     this.#replication = undefined;
     const results = await this.supervisor.stopAll(timeoutMs);
+    this.store.detach();
     await this.#pool?.close();
     this.#pool = undefined;
     if (bus) {

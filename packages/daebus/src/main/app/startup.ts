@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { DaebusError, ErrorCodes, fromPlainError, toPlainError, type PlainError } from '../../shared/errors';
 import { Replication } from '../replicas/replication';
-import type { ResolvedReplicaOptions } from '../replicas/options';
+import { DEFAULT_REPLICA_OPTIONS, type ResolvedReplicaOptions } from '../replicas/options';
+import { ServiceState } from '../state/service/service-state';
 import type { ServiceBus } from '../rpc/service-bus';
 import type { Logger } from '../support/logger';
 
@@ -18,17 +20,27 @@ export async function connectBus(
   logger: Logger,
   waitMs: number,
   replicas: ResolvedReplicaOptions | undefined,
-): Promise<{ bus: ServiceBus; replication?: Replication }> {
+): Promise<{ bus: ServiceBus; replication?: Replication; state?: ServiceState }> {
   const deadline = Date.now() + waitMs;
   for (let attempt = 1; ; attempt++) {
     const bus = make();
     try {
       await bus.start();
       if (attempt > 1) logger.info(`Connected to ${bus.transport.description} after ${attempt} tries`);
-      if (!replicas) return { bus };
-      const replication = new Replication(bus, replicas, logger);
-      await replication.start();
-      return { bus, replication };
+      const replication = replicas ? new Replication(bus, replicas, logger) : undefined;
+      await replication?.start();
+      // on Redis, structures declared service-wide live there
+      const client = bus.transport.cache?.();
+      const state = client
+        ? new ServiceState({
+            client,
+            service: bus.service,
+            consumer: replication?.id ?? randomUUID(),
+            visibilityMs: replicas?.visibilityTimeoutMs ?? DEFAULT_REPLICA_OPTIONS.visibilityTimeoutMs,
+            log: logger,
+          })
+        : undefined;
+      return { bus, ...(replication ? { replication } : {}), ...(state ? { state } : {}) };
     } catch (err) {
       await bus.close().catch(() => undefined);
       const left = deadline - Date.now();

@@ -2,6 +2,7 @@ import { cloneOrThrow } from '../../shared/cloneable';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { DEFAULT_LIST_MAX, type Received, type StateCall, type StructureKind } from '../../shared/state-ops';
 import { ListCore } from './list-core';
+import type { ServiceState } from './service/service-state';
 import { QueueCore, type QueueReceiver } from './queue-core';
 
 export type { QueueReceiver } from './queue-core';
@@ -14,6 +15,56 @@ type Structure = Map<string, unknown> | QueueCore | ListCore;
  */
 export class StateStore {
   readonly #structures = new Map<string, { kind: StructureKind; value: Structure }>();
+  /** Names declared service-wide (`{ scope: 'service' }`): they live in Redis, not here. */
+  readonly #serviceWide = new Map<string, { kind: StructureKind; max?: number }>();
+  #service?: ServiceState;
+
+  /** Declare `name` service-wide: every call on it, from any side, goes to the service's Redis. */
+  declareServiceWide(kind: StructureKind, name: string, max?: number): void {
+    const local = this.#structures.get(name);
+    const declared = this.#serviceWide.get(name);
+    if (local || (declared && declared.kind !== kind)) {
+      throw new DaebusError(
+        ErrorCodes.STATE_KIND_MISMATCH,
+        `"${name}" is already ${local ? `an in-process ${local.kind}` : `a service-wide ${declared?.kind}`}; it cannot also be a service-wide ${kind}. Use another name.`,
+      );
+    }
+    this.#serviceWide.set(name, { kind, ...(max === undefined ? {} : { max }) });
+  }
+
+  /** The service-wide declaration of `name`, if it has one. */
+  serviceWide(name: string): { kind: StructureKind; max?: number } | undefined {
+    return this.#serviceWide.get(name);
+  }
+
+  /** Where service-wide structures live while the service runs. */
+  attach(service: ServiceState | undefined): void {
+    this.#service = service;
+  }
+
+  /** The service stopped: service-wide structures are out of reach until it starts again. */
+  detach(): void {
+    this.#service?.close();
+    this.#service = undefined;
+  }
+
+  /** The service-wide structures' home; INVALID_STATE when the service is not started on Redis. */
+  remote(name: string, kind: StructureKind): ServiceState {
+    const declared = this.#serviceWide.get(name);
+    if (declared && declared.kind !== kind) {
+      throw new DaebusError(
+        ErrorCodes.STATE_KIND_MISMATCH,
+        `"${name}" is a service-wide ${declared.kind}; it cannot also be used as a ${kind}.`,
+      );
+    }
+    if (!this.#service) {
+      throw new DaebusError(
+        ErrorCodes.INVALID_STATE,
+        `${kind} "${name}" is service-wide: it is reached once the service is started on Redis (the redis option or REDIS_URL).`,
+      );
+    }
+    return this.#service;
+  }
 
   /** Create a structure now (so a list's `max` holds from the start); checks the kind and `max`. */
   ensure(kind: StructureKind, name: string, max?: number): void {
@@ -23,6 +74,7 @@ export class StateStore {
 
   /** Apply a call made on the main side; values are copied in and out, as a thread would see them. */
   async execLocal(call: StateCall): Promise<unknown> {
+    if (this.#serviceWide.has(call.name)) return this.#execServiceWide(call);
     const copied = copyIn(call);
     if (copied.kind === 'queue' && (copied.op === 'get' || copied.op === 'receive')) {
       const { name, timeoutMs, op } = copied;
@@ -41,6 +93,18 @@ export class StateStore {
     if (copied.kind === 'queue' && copied.op === 'ack') return this.#queue(copied.name).taskDone();
     if (copied.kind === 'queue' && copied.op === 'join') return this.join(copied.name, copied.timeoutMs);
     return structuredClone(this.apply(copied));
+  }
+
+  async #execServiceWide(call: StateCall): Promise<unknown> {
+    const remote = this.remote(call.name, call.kind);
+    if (call.kind === 'queue' && (call.op === 'get' || call.op === 'receive')) {
+      const taken = await remote.queues.take(call.name, call.timeoutMs, call.op).result;
+      if (taken === undefined) return undefined;
+      return call.op === 'get'
+        ? taken.item
+        : ({ item: taken.item, deliveries: taken.deliveries, receipt: taken.receipt } satisfies Received);
+    }
+    return remote.exec(call, this.#serviceWide.get(call.name)?.max);
   }
 
   /** Hand the oldest item of queue `name` to `receiver`, now or when one is put (see QueueCore.take). */

@@ -1,6 +1,7 @@
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { CoreToMain, MainToWorker } from '../../shared/protocol/core';
 import type { Received, StateCall } from '../../shared/state-ops';
+import type { Taken } from '../state/service/service-queue';
 import type { StateStore, QueueReceiver } from '../state/store';
 import type { Logger } from '../support/logger';
 
@@ -30,6 +31,8 @@ export class WorkerConnection {
    * worker confirms it has it, an item of `receive` until its consumer acknowledges it.
    */
   readonly #held = new Map<number, { queue: string; item: unknown; deliveries: number }>();
+  /** Items of service-wide queues received and not acknowledged, by receipt: [queue, item]. */
+  readonly #heldRemote = new Map<string, [string, Taken]>();
   /** Cancels of the worker's pending queue waits. */
   readonly #waits = new Set<() => void>();
 
@@ -74,15 +77,24 @@ export class WorkerConnection {
     const held = [...this.#held.values()].reverse();
     this.#held.clear();
     for (const { queue, item, deliveries } of held) this.#services.store.requeueFront(queue, item, deliveries);
+    for (const [queue, taken] of this.#heldRemote.values()) {
+      this.#services.store
+        .remote(queue, 'queue')
+        .queues.handBack(queue, taken)
+        .catch((err: unknown) => this.#log().warn(`Queue "${queue}": an item could not be handed back: ${toPlainError(err).message}`));
+    }
+    this.#heldRemote.clear();
   }
 
   #serveState(id: number, call: StateCall): void {
     const { store } = this.#services;
     try {
-      if (call.kind === 'queue' && (call.op === 'get' || call.op === 'receive')) {
+      if (store.serviceWide(call.name)) {
+        this.#serveServiceWide(id, call);
+      } else if (call.kind === 'queue' && (call.op === 'get' || call.op === 'receive')) {
         this.#serveTake(id, call.name, call.timeoutMs, call.op === 'get' ? 'receipt' : 'ack');
       } else if (call.kind === 'queue' && call.op === 'ack') {
-        this.#ack(id, call.name, call.receipt);
+        this.#ack(id, call.name, Number(call.receipt));
       } else if (call.kind === 'queue' && call.op === 'join') {
         void store.join(call.name, call.timeoutMs).then((value) => this.#ok(id, value));
       } else {
@@ -115,6 +127,37 @@ export class WorkerConnection {
     };
     wait.cancel = this.#services.store.take(queue, this.#stopping ? 0 : timeoutMs, receiver);
     if (!wait.settled) this.#waits.add(wait.cancel);
+  }
+
+  /** A call on a service-wide structure (in Redis): answered when Redis has answered. */
+  #serveServiceWide(id: number, call: StateCall): void {
+    const { store } = this.#services;
+    if (call.kind === 'queue' && (call.op === 'get' || call.op === 'receive')) {
+      const { name, op } = call;
+      const { result, cancel } = store.remote(name, 'queue').queues.take(name, this.#stopping ? 0 : call.timeoutMs, op);
+      this.#waits.add(cancel);
+      result.then(
+        (taken) => {
+          this.#waits.delete(cancel);
+          if (taken === undefined) return this.#ok(id, undefined);
+          if (op === 'get') return this.#ok(id, taken.item);
+          // held for the consumer until it acknowledges; back to the queue if it dies first
+          this.#heldRemote.set(taken.receipt, [name, taken]);
+          const value: Received = { item: taken.item, deliveries: taken.deliveries, receipt: taken.receipt };
+          if (!this.alive || !this.#post({ type: 'result', id, ok: true, value, hold: 'ack' })) this.release();
+        },
+        (err: unknown) => {
+          this.#waits.delete(cancel);
+          this.#fail(id, err);
+        },
+      );
+      return;
+    }
+    if (call.kind === 'queue' && call.op === 'ack') this.#heldRemote.delete(String(call.receipt));
+    store.execLocal(call).then(
+      (value) => this.#ok(id, value),
+      (err: unknown) => this.#fail(id, err),
+    );
   }
 
   /** The consumer is done with the item it received as `receipt`: it leaves for good. */

@@ -1,0 +1,141 @@
+import type { Redis } from 'ioredis';
+import { DaebusError, ErrorCodes, toPlainError } from '../../../shared/errors';
+import type { StateCall, StructureKind } from '../../../shared/state-ops';
+import { serviceKeys, type ServiceKeys } from '../../replicas/keys';
+import type { Logger } from '../../support/logger';
+import { decodeEntries, decodeValue, encodeValue } from './json-values';
+import { ServiceQueues } from './service-queue';
+
+/**
+ * The service-wide structures of a running service, in Redis: a map is a hash, a capped list a
+ * list trimmed in the same step as each append, a queue a stream read by one consumer group (see
+ * ServiceQueues). Values are JSON. Every operation is one Redis command or transaction, so
+ * `increment` and `merge` are atomic across replicas.
+ */
+export class ServiceState {
+  readonly queues: ServiceQueues;
+  readonly #client: Redis;
+  readonly #keys: ServiceKeys;
+
+  constructor(init: { client: Redis; service: string; consumer: string; visibilityMs: number; log: Logger }) {
+    this.#client = init.client;
+    this.#keys = serviceKeys(init.service);
+    this.queues = new ServiceQueues(init);
+  }
+
+  /** Apply any call but a queue's get and receive (served by `queues.take`). */
+  async exec(call: StateCall, max: number | undefined): Promise<unknown> {
+    try {
+      switch (call.kind) {
+        case 'map':
+          return await this.#map(call);
+        case 'list':
+          return await this.#list(call, max ?? Number.MAX_SAFE_INTEGER);
+        case 'queue':
+          return await this.#queue(call);
+      }
+    } catch (err) {
+      if (err instanceof DaebusError) throw err;
+      throw new DaebusError(
+        ErrorCodes.TRANSPORT_ERROR,
+        `${call.kind} "${call.name}" (service-wide, in Redis): ${toPlainError(err).message}`,
+        { cause: err },
+      );
+    }
+  }
+
+  close(): void {
+    this.queues.close();
+  }
+
+  async #map(call: Extract<StateCall, { kind: 'map' }>): Promise<unknown> {
+    const key = this.#key('map', call.name);
+    const where = `map "${call.name}"`;
+    switch (call.op) {
+      case 'get':
+        return decodeValue(await this.#client.hget(key, call.key));
+      case 'set':
+        await this.#client.hset(key, call.key, encodeValue(where, call.value));
+        return undefined;
+      case 'delete':
+        return (await this.#client.hdel(key, call.key)) > 0;
+      case 'has':
+        return (await this.#client.hexists(key, call.key)) === 1;
+      case 'keys':
+        return this.#client.hkeys(key);
+      case 'size':
+        return this.#client.hlen(key);
+      case 'snapshot':
+        return decodeEntries(await this.#client.hgetall(key));
+      case 'increment':
+        try {
+          return Number(await this.#client.hincrbyfloat(key, call.key, call.by));
+        } catch {
+          throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `${where}: increment("${call.key}") needs a number there.`);
+        }
+      case 'merge': {
+        const pairs = Object.entries(call.entries).flatMap(([field, value]) => [field, encodeValue(where, value)]);
+        if (pairs.length > 0) await this.#client.hset(key, ...pairs);
+        return undefined;
+      }
+      case 'clear':
+        await this.#client.del(key);
+        return undefined;
+    }
+  }
+
+  async #list(call: Extract<StateCall, { kind: 'list' }>, max: number): Promise<unknown> {
+    const key = this.#key('list', call.name);
+    switch (call.op) {
+      case 'append': {
+        // appended and trimmed in one transaction: the list never holds more than max
+        const result = await this.#client
+          .multi()
+          .rpush(key, encodeValue(`list "${call.name}"`, call.item))
+          .ltrim(key, -max, -1)
+          .llen(key)
+          .exec();
+        return Number(result?.[2]?.[1] ?? 0);
+      }
+      case 'snapshot':
+        return (await this.#client.lrange(key, 0, -1)).map((text) => decodeValue(text));
+      case 'size':
+        return this.#client.llen(key);
+      case 'clear':
+        await this.#client.del(key);
+        return undefined;
+    }
+  }
+
+  async #queue(call: Extract<StateCall, { kind: 'queue' }>): Promise<unknown> {
+    const queues = this.queues;
+    switch (call.op) {
+      case 'put':
+        await queues.put(call.name, encodeValue(`queue "${call.name}"`, call.item));
+        return undefined;
+      case 'size':
+        return queues.size(call.name);
+      case 'snapshot':
+        return queues.snapshot(call.name);
+      case 'position': {
+        const { predicate } = call as { predicate?: (item: unknown) => boolean };
+        return queues.position(call.name, predicate ?? ((item) => (item as Record<string, unknown> | null)?.[call.key] === call.id));
+      }
+      case 'taskDone':
+        await queues.taskDone(call.name);
+        return undefined;
+      case 'join':
+        return queues.join(call.name, call.timeoutMs);
+      case 'ack':
+        await queues.ack(call.name, String(call.receipt));
+        return undefined;
+      case 'get':
+      case 'receive':
+        throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `queue "${call.name}": ${call.op} waits; it is served by queues.take().`);
+    }
+  }
+
+  #key(kind: StructureKind, name: string): string {
+    return this.#keys.structure(kind, name);
+  }
+}
