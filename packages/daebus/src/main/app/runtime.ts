@@ -207,6 +207,12 @@ export class Runtime {
       const connected = await connectBus(makeBus, this.#logger, waitMs, replicas);
       ({ bus: this.#bus, replication: this.#replication } = connected);
       this.store.attach(connected.state);
+      await this.#replication?.start().catch(async (err: unknown) => {
+        this.store.detach();
+        this.#replication = undefined;
+        await connected.bus.close().catch(() => undefined);
+        throw err;
+      });
     } catch (err) {
       this.#phase = 'idle';
       throw err;

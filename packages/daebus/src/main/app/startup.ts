@@ -27,8 +27,8 @@ export async function connectBus(
     try {
       await bus.start();
       if (attempt > 1) logger.info(`Connected to ${bus.transport.description} after ${attempt} tries`);
+      // made here, started by the runtime once the service counts as running
       const replication = replicas ? new Replication(bus, replicas, logger) : undefined;
-      await replication?.start();
       // on Redis, structures declared service-wide live there
       const client = bus.transport.cache?.();
       const state = client

@@ -5,6 +5,9 @@ import type { Logger } from '../support/logger';
 import { REQUEST_GROUP, serviceKeys, type ServiceKeys } from './keys';
 import type { ResolvedReplicaOptions } from './options';
 
+/** Entries read from the stream at most at once. */
+const READ_BATCH = 16;
+
 /** A stream entry as ioredis returns it: its id and its fields as name, value, name, value... */
 type Entry = [id: string, fields: string[] | null];
 
@@ -102,12 +105,13 @@ export class RequestConsumer {
         continue;
       }
       try {
+        // a few at a time, so that requests arriving together spread over the replicas
         const streams = (await this.#reader.xreadgroup(
           'GROUP',
           REQUEST_GROUP,
           this.#id,
           'COUNT',
-          room,
+          Math.min(room, READ_BATCH),
           'BLOCK',
           1_000,
           'STREAMS',

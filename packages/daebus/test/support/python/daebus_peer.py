@@ -1,9 +1,10 @@
 """A stand-in for a Python Daebus peer, using only the standard library (PyPI is out of reach
 here, so the real `daebus` package cannot be installed). It writes and reads the wire format
-exactly as PROTOCOL.md records the Python framework doing it: json.dumps with its default
+exactly as docs/protocol.md records the Python framework doing it: json.dumps with its default
 separators and ASCII escapes, the caller's key order, caller:<uuid4> reply channels.
 
     python3 daebus_peer.py caller REDIS_URL SERVICE ACTION PAYLOAD_JSON [TIMEOUT_S]
+    python3 daebus_peer.py caller_many REDIS_URL SERVICE ACTION COUNT     (COUNT requests in turn, payload {"n": i})
     python3 daebus_peer.py send_to_service REDIS_URL SERVICE ACTION PAYLOAD_JSON
     python3 daebus_peer.py service REDIS_URL SERVICE      (answers "echo" and "fail"; prints "ready")
 """
@@ -85,6 +86,25 @@ def caller(url, service, action, payload, timeout):
     print(json.dumps({"progress": progress, "response": None}))
 
 
+def caller_many(url, service, action, count, timeout=10.0):
+    """COUNT requests one after the other, as a Python caller makes them; prints the final replies' payloads."""
+    reply_to = "caller:%s" % uuid.uuid4()
+    sub = Resp(url)
+    sub.call("SUBSCRIBE", reply_to)
+    pub = Resp(url)
+    finals = []
+    for n in range(count):
+        request_id = str(uuid.uuid4())
+        message = {"action": action, "payload": {"n": n, "from": "python"}, "reply_to": reply_to, "request_id": request_id, "service": service}
+        pub.call("PUBLISH", service, json.dumps(message))
+        for _channel, text in sub.messages(timeout):
+            response = json.loads(text)
+            if response.get("request_id") == request_id and response.get("final", True) is not False:
+                finals.append(response)
+                break
+    print(json.dumps({"finals": finals}))
+
+
 def send_to_service(url, service, action, payload):
     """Python DaebusCaller.send_to_service: the payload with "action" added, no envelope."""
     message = dict(payload)
@@ -122,6 +142,8 @@ if __name__ == "__main__":
     role = sys.argv[1]
     if role == "caller":
         caller(sys.argv[2], sys.argv[3], sys.argv[4], json.loads(sys.argv[5]), float(sys.argv[6]) if len(sys.argv) > 6 else 5.0)
+    elif role == "caller_many":
+        caller_many(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
     elif role == "send_to_service":
         send_to_service(sys.argv[2], sys.argv[3], sys.argv[4], json.loads(sys.argv[5]))
     elif role == "service":
