@@ -20,4 +20,9 @@ export interface JobResult {
 export interface QueueProcessorSettings {
   /** How long processing one item takes (simulated work). */
   processMs: number;
+  /**
+   * Take items with receive()/ack() (at-least-once: an item whose thread or replica dies is
+   * processed again) instead of get()/taskDone() (the seed's at-most-once).
+   */
+  atLeastOnce: boolean;
 }

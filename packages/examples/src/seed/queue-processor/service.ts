@@ -12,16 +12,22 @@ export interface CreateAppOptions {
   logger?: Logger;
   /** How long processing one job takes. Default 2 000 ms. */
   processMs?: number;
+  /**
+   * Run as one of several replicas on one Redis: the queue and the results are service-wide, and
+   * jobs are taken at-least-once (a job being processed when its replica dies is processed again).
+   */
+  replicated?: boolean;
 }
 
 /** The service with its thread and actions, ready to `run()`; tests start and stop it in-process. */
 export function createApp(options: CreateAppOptions = {}): Daebus {
   const app = new Daebus('queue_processor', { logger: options.logger });
   // Create a thread-safe work queue (queue.Queue()) and the results (a dict behind a lock in the seed)
-  const workQueue = app.queue<Job>('work_queue');
-  const results = app.map<JobResult>('results');
+  const scope = options.replicated ? 'service' : 'process';
+  const workQueue = app.queue<Job>('work_queue', { scope });
+  const results = app.map<JobResult>('results', { scope });
 
-  const settings: QueueProcessorSettings = { processMs: options.processMs ?? 2_000 };
+  const settings: QueueProcessorSettings = { processMs: options.processMs ?? 2_000, atLeastOnce: options.replicated === true };
   app.thread('queue_processor', join(__dirname, 'thread.js'), { workerData: settings });
 
   // Action to add items to the queue
@@ -82,7 +88,21 @@ const SAMPLE_TEXTS = [
   'Monitor external APIs and report status',
 ];
 
+/**
+ * As one replica of several (`--replica`, Redis from REDIS_URL; `--service NAME`, default
+ * queue_processor; PROCESS_MS): no client of its own, the replicas share the work.
+ */
+async function replica(): Promise<void> {
+  const at = process.argv.indexOf('--service');
+  const service = at > 0 ? (process.argv[at + 1] as string) : 'queue_processor';
+  const processMs = Number(process.env.PROCESS_MS) || undefined;
+  const app = createApp({ replicated: true, ...(processMs ? { processMs } : {}) });
+  app.onStart(() => directLogger.info(`Replica of "${service}" ready`, { pid: process.pid }));
+  await app.run({ service, replicas: { visibilityTimeoutMs: 5_000 } });
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--replica')) return replica();
   const logger = directLogger;
   // A client submits two jobs every 5 s and reports on the jobs it is waiting for.
   const waiting = new Set<string>();

@@ -6,7 +6,7 @@ import type { Job, JobResult, QueueProcessorSettings } from './job';
 import { processItem } from './process-item';
 
 export default defineThread(async (running, t) => {
-  const { processMs } = t.workerData as QueueProcessorSettings;
+  const { processMs, atLeastOnce } = t.workerData as QueueProcessorSettings;
   // The service's work queue and results (app.queue / app.map on the main side)
   const workQueue = t.queue<Job>('work_queue');
   const results = t.map<JobResult>('results');
@@ -16,15 +16,18 @@ export default defineThread(async (running, t) => {
       // Try to get an item from the queue with a timeout
       // This allows the thread to check the running() condition regularly
       // (a stop also ends the wait at once, with undefined)
-      const item = await workQueue.get(1000);
+      const delivery = atLeastOnce ? await workQueue.receive(1000) : undefined;
+      const item = atLeastOnce ? delivery?.item : await workQueue.get(1000);
       if (item === undefined) continue; // queue.Empty
       // Process the item
       const itemId = item.id;
+      if (delivery?.redelivered) directLogger.warn(`Processing item ${itemId} again: its last consumer stopped before finishing it`);
       const result = await processItem(item, processMs, t);
       // Store the result (one atomic set on the map's owner: no lock needed)
       await results.set(itemId, result);
-      // Mark the task as done
-      await workQueue.taskDone();
+      // Mark the task as done (ack: done, and off the queue for good)
+      if (delivery) await delivery.ack();
+      else await workQueue.taskDone();
       directLogger.info(`Processed item ${itemId}`);
     } catch (e) {
       directLogger.error(`Error processing queue item: ${describeError(e)}`);
