@@ -1,0 +1,141 @@
+// Replica benchmarks (issue 11): a CPU-bound action (about 1 ms) served by 1 replica vs 2 (the
+// throughput should nearly double on 2 cores); the latency of a request to a replicated service
+// (the durable stream) vs the same service unreplicated (pub/sub); service-wide map operations
+// vs the raw ioredis commands they are made of. Each pair is measured in the same run.
+import { fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import Redis from 'ioredis';
+import { Daebus, DaebusCaller, createLogger } from 'daebus';
+import { closedLoop, interleave, pairedRatio, sequential } from './lib/drive.mjs';
+import { result } from './lib/result.mjs';
+import { fmt, median } from './lib/stats.mjs';
+import { fixture, within } from './lib/workers.mjs';
+
+export const suite = 'replicas';
+
+const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+
+async function startChild(service, replicated) {
+  const child = fork(fileURLToPath(fixture('replica-child.mjs')), [JSON.stringify({ url: REDIS_URL, service, replicated })], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  await within(new Promise((resolve) => child.once('message', resolve)), 15_000, 'replica child start');
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    stop: async () => {
+      child.send('stop');
+      await within(exited, 10_000, 'replica child stop').catch(() => child.kill('SIGKILL'));
+    },
+  };
+}
+
+async function cleanUp(service) {
+  const redis = new Redis(REDIS_URL);
+  const keys = await redis.keys(`daebus:{${service}}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+}
+
+/** Requests/s of `spin` with `replicas` replicas, 32 in flight. */
+async function spinThroughput(replicas) {
+  const service = `bench-spin-${randomUUID()}`;
+  const children = [];
+  for (let i = 0; i < replicas; i++) children.push(await startChild(service, true));
+  const caller = new DaebusCaller(service, { redis: REDIS_URL, timeoutMs: 60_000 });
+  try {
+    while ((await caller.replicas()).length < replicas) await new Promise((r) => setTimeout(r, 50));
+    await closedLoop(() => caller.sendRequest('spin'), 300, 32); // warm up
+    return await closedLoop(() => caller.sendRequest('spin'), 3_000, 32);
+  } finally {
+    await caller.close();
+    await Promise.all(children.map((c) => c.stop()));
+    await cleanUp(service);
+  }
+}
+
+async function cpuScaling() {
+  const rounds = await interleave({ one: () => spinThroughput(1), two: () => spinThroughput(2) }, 2, { warmup: 0 });
+  const one = median(rounds.one);
+  const two = median(rounds.two);
+  return result({
+    library: two,
+    floor: one,
+    unit: 'requests/s',
+    ratio: pairedRatio(rounds.two, rounds.one),
+    libraryLabel: '2 replicas, a 1 ms CPU-bound action, 32 in flight from one caller',
+    floorLabel: '1 replica, the same',
+    goal: { on: 'ratio', op: '>=', value: 1.7, text: '>= 1.70x the throughput of one replica (2 cores)' },
+    details: [`per round (requests/s): 2 replicas ${rounds.two.map((v) => fmt(v)).join(', ')}; 1 replica ${rounds.one.map((v) => fmt(v)).join(', ')}`],
+  });
+}
+
+async function latency() {
+  const single = `bench-single-${randomUUID()}`;
+  const replicated = `bench-repl-${randomUUID()}`;
+  const children = [await startChild(single, false), await startChild(replicated, true)];
+  const callers = { single: new DaebusCaller(single, { redis: REDIS_URL }), replicated: new DaebusCaller(replicated, { redis: REDIS_URL }) };
+  try {
+    while ((await callers.replicated.replicas()).length < 1) await new Promise((r) => setTimeout(r, 50));
+    const rounds = await interleave(
+      {
+        single: async () => median(await sequential((n) => callers.single.sendRequest('echo', { n }), 500)),
+        replicated: async () => median(await sequential((n) => callers.replicated.sendRequest('echo', { n }), 500)),
+      },
+      5,
+    );
+    return result({
+      library: median(rounds.replicated),
+      floor: median(rounds.single),
+      unit: 'ms per request',
+      ratio: pairedRatio(rounds.replicated, rounds.single),
+      libraryLabel: 'a replicated service: the request through the durable stream, the reply over pub/sub',
+      floorLabel: 'the same service unreplicated: pub/sub both ways',
+      goal: { on: 'ratio', op: '<=', value: 1.3, text: '<= 1.30x the latency of an unreplicated service' },
+      details: [`medians per round (ms): replicated ${rounds.replicated.map((v) => fmt(v)).join(', ')}; single ${rounds.single.map((v) => fmt(v)).join(', ')}`],
+    });
+  } finally {
+    await Promise.all(Object.values(callers).map((c) => c.close()));
+    await Promise.all(children.map((c) => c.stop()));
+    await cleanUp(replicated);
+  }
+}
+
+async function mapOps() {
+  const service = `bench-map-${randomUUID()}`;
+  const logger = createLogger({ level: 'error' });
+  logger.silent = true;
+  const app = new Daebus('bench-map', { logger });
+  const map = app.map('m', { scope: 'service' });
+  await app.start({ service, redis: REDIS_URL });
+  const raw = new Redis(REDIS_URL);
+  const key = `bench-raw-map-${randomUUID()}`;
+  try {
+    const variants = {
+      lib: () => closedLoop((i) => (i % 2 ? map.increment('hits') : map.get('hits')), 20_000, 64),
+      raw: () => closedLoop((i) => (i % 2 ? raw.hincrbyfloat(key, 'hits', 1) : raw.hget(key, 'hits').then((v) => (v === null ? undefined : JSON.parse(v)))), 20_000, 64),
+    };
+    const rounds = await interleave(variants, 5);
+    return result({
+      library: median(rounds.lib),
+      floor: median(rounds.raw),
+      unit: 'operations/s',
+      ratio: pairedRatio(rounds.lib, rounds.raw),
+      libraryLabel: "app.map('m', { scope: 'service' }): get and increment alternately, 64 in flight",
+      floorLabel: 'raw ioredis HGET (+ JSON.parse) and HINCRBYFLOAT on one connection, the same mix',
+      goal: { on: 'ratio', op: '>=', value: 0.8, text: '>= 0.80x the raw ioredis throughput' },
+      details: [`per round (ops/s): lib ${rounds.lib.map((v) => fmt(v)).join(', ')}; raw ${rounds.raw.map((v) => fmt(v)).join(', ')}`],
+    });
+  } finally {
+    await raw.del(key);
+    await raw.quit();
+    await app.stop();
+    await cleanUp(service);
+  }
+}
+
+export const benchmarks = [
+  { name: 'cpu-scaling', title: 'a 1 ms CPU-bound action: 2 replicas vs 1', run: cpuScaling, timeoutMs: 180_000 },
+  { name: 'latency', title: 'a request to a replicated service vs an unreplicated one', run: latency, timeoutMs: 120_000 },
+  { name: 'map-ops', title: 'service-wide map operations vs raw ioredis', run: mapOps, timeoutMs: 120_000 },
+];
