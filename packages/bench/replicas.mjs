@@ -66,7 +66,9 @@ async function cpuScaling() {
     libraryLabel: '2 replicas, a 1 ms CPU-bound action, 32 in flight from one caller',
     floorLabel: '1 replica, the same',
     goal: { on: 'ratio', op: '>=', value: 1.7, text: '>= 1.70x the throughput of one replica (2 cores)' },
-    details: [`per round (requests/s): 2 replicas ${rounds.two.map((v) => fmt(v)).join(', ')}; 1 replica ${rounds.one.map((v) => fmt(v)).join(', ')}`],
+    details: [
+      `per round (requests/s): 2 replicas ${rounds.two.map((v) => fmt(v)).join(', ')}; 1 replica ${rounds.one.map((v) => fmt(v)).join(', ')}`,
+    ],
   });
 }
 
@@ -74,7 +76,10 @@ async function latency() {
   const single = `bench-single-${randomUUID()}`;
   const replicated = `bench-repl-${randomUUID()}`;
   const children = [await startChild(single, false), await startChild(replicated, true)];
-  const callers = { single: new DaebusCaller(single, { redis: REDIS_URL }), replicated: new DaebusCaller(replicated, { redis: REDIS_URL }) };
+  const callers = {
+    single: new DaebusCaller(single, { redis: REDIS_URL }),
+    replicated: new DaebusCaller(replicated, { redis: REDIS_URL }),
+  };
   try {
     while ((await callers.replicated.replicas()).length < 1) await new Promise((r) => setTimeout(r, 50));
     const rounds = await interleave(
@@ -92,7 +97,9 @@ async function latency() {
       libraryLabel: 'a replicated service: the request through the durable stream, the reply over pub/sub',
       floorLabel: 'the same service unreplicated: pub/sub both ways',
       goal: { on: 'ratio', op: '<=', value: 1.3, text: '<= 1.30x the latency of an unreplicated service' },
-      details: [`medians per round (ms): replicated ${rounds.replicated.map((v) => fmt(v)).join(', ')}; single ${rounds.single.map((v) => fmt(v)).join(', ')}`],
+      details: [
+        `medians per round (ms): replicated ${rounds.replicated.map((v) => fmt(v)).join(', ')}; single ${rounds.single.map((v) => fmt(v)).join(', ')}`,
+      ],
     });
   } finally {
     await Promise.all(Object.values(callers).map((c) => c.close()));
@@ -113,7 +120,12 @@ async function mapOps() {
   try {
     const variants = {
       lib: () => closedLoop((i) => (i % 2 ? map.increment('hits') : map.get('hits')), 20_000, 64),
-      raw: () => closedLoop((i) => (i % 2 ? raw.hincrbyfloat(key, 'hits', 1) : raw.hget(key, 'hits').then((v) => (v === null ? undefined : JSON.parse(v)))), 20_000, 64),
+      raw: () =>
+        closedLoop(
+          (i) => (i % 2 ? raw.hincrbyfloat(key, 'hits', 1) : raw.hget(key, 'hits').then((v) => (v === null ? undefined : JSON.parse(v)))),
+          20_000,
+          64,
+        ),
     };
     const rounds = await interleave(variants, 5);
     return result({
