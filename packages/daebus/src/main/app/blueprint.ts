@@ -32,6 +32,18 @@ export type Registration =
   | { kind: 'background'; name: string; intervalSeconds: number; run: BackgroundFunction | PooledSpec; options?: BackgroundOptions }
   | { kind: 'onStart'; hook: StartHook };
 
+/** The arguments of `action(...)` on an app or a blueprint typed by contract `C`. */
+export type ActionArgs<C, K extends keyof C> = [
+  name: K,
+  handler: ActionHandler<PayloadOf<C, K>, ResultOf<C, K>> | PooledSpec,
+  options?: ActionOptions,
+];
+
+/** The registration `action(...args)` makes. */
+export function actionRegistration<C, K extends keyof C & string>(...[name, handler, options]: ActionArgs<C, K>): Registration {
+  return { kind: 'action', name, handler: handler as ActionHandler | PooledSpec, ...(options ? { options } : {}) };
+}
+
 export function isNamed(r: Registration): r is Extract<Registration, { kind: NamedKind }> {
   return r.kind === 'action' || r.kind === 'thread' || r.kind === 'background';
 }
@@ -57,12 +69,8 @@ export class Blueprint<C extends object = AnyContract> {
     return this.#registrations;
   }
 
-  action<K extends NameOf<C>>(
-    name: K,
-    handler: ActionHandler<PayloadOf<C, K>, ResultOf<C, K>> | PooledSpec,
-    options?: ActionOptions,
-  ): this {
-    return this.#add({ kind: 'action', name, handler: handler as ActionHandler | PooledSpec, ...(options ? { options } : {}) });
+  action<K extends NameOf<C>>(...args: ActionArgs<C, K>): this {
+    return this.#add(actionRegistration(...args));
   }
 
   listen(channel: string, handler: ListenHandler): this {

@@ -1,12 +1,11 @@
 import type { Redis } from 'ioredis';
-import type { AnyContract, AnyMessages, NameOf, PayloadOf, ResultOf } from '../../shared/contract';
+import type { AnyContract, AnyMessages, NameOf } from '../../shared/contract';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { SharedList, SharedMap, SharedQueue, checkListMax, checkStructureName } from '../../shared/state-api';
 import { DEFAULT_LIST_MAX, type StructureKind } from '../../shared/state-ops';
 import type { StateStore } from '../state/store';
 import { checker } from '../../shared/validate';
 import type { PooledSpec } from '../pool/pooled-spec';
-import type { ActionHandler } from '../rpc/dispatcher';
 import type { ListenHandler } from '../rpc/service-bus';
 import type { ThreadEntry } from '../supervisor/entry';
 import type { ThreadEvents, ThreadSnapshot, ThreadStopResult } from '../supervisor/events';
@@ -15,7 +14,14 @@ import type { ThreadOptions } from '../supervisor/thread-options';
 import { directLogger, type Logger } from '../support/logger';
 import { TypedEmitter } from '../support/typed-emitter';
 import type { BackgroundFunction, BackgroundTask } from './background';
-import type { ActionOptions, BackgroundOptions, Blueprint, Registration, StartHook } from './blueprint';
+import {
+  actionRegistration,
+  type ActionArgs,
+  type BackgroundOptions,
+  type Blueprint,
+  type Registration,
+  type StartHook,
+} from './blueprint';
 import { resolveAppOptions, type DaebusOptions } from './options';
 import { runOwningProcess, type RunOptions as ProcessOptions } from './process-owner';
 import { isPooled, Registry, type Prepared } from './registry';
@@ -76,12 +82,8 @@ export class Daebus<C extends object = AnyContract> extends TypedEmitter<ThreadE
    * `options.concurrency` and `options.maxQueued` bound how many run and wait at once (past both:
    * a BUSY error reply).
    */
-  action<K extends NameOf<C>>(
-    name: K,
-    handler: ActionHandler<PayloadOf<C, K>, ResultOf<C, K>> | PooledSpec,
-    options?: ActionOptions,
-  ): this {
-    return this.#register({ kind: 'action', name, handler: handler as ActionHandler | PooledSpec, ...(options ? { options } : {}) });
+  action<K extends NameOf<C>>(...args: ActionArgs<C, K>): this {
+    return this.#register(actionRegistration(...args));
   }
 
   /** Run `handler(payload, channel)` for every broadcast on `channel`. */

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { checker } from '../../shared/validate';
 import { HandlerPool } from '../pool/handler-pool';
+import { pooledAction, pooledTask } from '../pool/pooled-calls';
 import type { ResolvedPooledSpec } from '../pool/pooled-spec';
 import { runInScope, type AppScope, type Scope } from '../rpc/context';
 import { Bulkhead } from '../rpc/bulkhead';
@@ -96,15 +97,7 @@ export class Runtime {
   /** An action handler that runs `spec` on the pool. */
   pooledAction(action: string, spec: ResolvedPooledSpec): ActionHandler {
     this.#usesPool = true;
-    return (payload, context) =>
-      this.pool().run({
-        ...spec,
-        action,
-        requestId: context.request.requestId,
-        payload,
-        log: () => context.logger,
-        onProgress: (update) => void context.response.send(update, { final: false }),
-      });
+    return pooledAction(() => this.pool(), action, spec);
   }
 
   addAction(name: string, handler: ActionHandler, limits: { concurrency?: number; maxQueued?: number }): void {
@@ -122,14 +115,9 @@ export class Runtime {
   }
 
   addTask(name: string, intervalSeconds: number, run: BackgroundFunction | ResolvedPooledSpec, immediately: boolean): BackgroundTask {
-    let fn: BackgroundFunction;
-    if (typeof run === 'function') {
-      fn = () => runInScope(this.#userScope, run);
-    } else {
-      this.#usesPool = true;
-      fn = () =>
-        this.pool().run({ ...run, action: name, requestId: undefined, payload: {}, log: () => this.#logger, onProgress: () => undefined });
-    }
+    if (typeof run !== 'function') this.#usesPool = true;
+    const fn: BackgroundFunction =
+      typeof run === 'function' ? () => runInScope(this.#userScope, run) : pooledTask(() => this.pool(), name, run, this.#logger);
     const task = new BackgroundTask(name, intervalSeconds, fn, this.#logger);
     this.tasks.set(name, { task, immediately });
     if (this.#phase === 'running') task.start(immediately);

@@ -13,14 +13,8 @@ import { poolWorkerEntry } from '../workers/worker-path';
 /** How often running calls are checked against their timeouts (a timeout fires up to this late). */
 const SWEEP_MS = 25;
 
-/** What one pooled call runs and how long it may take. */
-export interface PooledCall {
-  specifier: string;
-  loader?: string;
-  exportName: string;
-  action: string;
-  requestId: string | undefined;
-  payload: Record<string, unknown>;
+/** What one pooled call runs (the task a pool worker gets, but for its channel id) and how long it may take. */
+export interface PooledCall extends Omit<PooledTask, 'call'> {
   timeoutMs: number;
   /** Streamed updates from the handler, in order. */
   onProgress: (payload: unknown) => void;
@@ -81,15 +75,16 @@ export class HandlerPool {
     const abort = new AbortController();
     this.#running.set(abort, { deadline: Date.now() + call.timeoutMs, action: call.action, timeoutMs: call.timeoutMs });
     this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_MS).unref();
+    // built field by field: no spread on this hot path
     const task: PooledTask = {
       specifier: call.specifier,
-      ...(call.loader === undefined ? {} : { loader: call.loader }),
       exportName: call.exportName,
       action: call.action,
       requestId: call.requestId,
       payload: call.payload,
       call: id,
     };
+    if (call.loader !== undefined) task.loader = call.loader;
     try {
       return await pool.run(task, { signal: abort.signal });
     } catch (err) {
