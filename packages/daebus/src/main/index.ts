@@ -35,3 +35,19 @@ export type {
 } from './supervisor/events';
 export { createLogger, directLogger, type Logger } from './support/logger';
 export { DaebusError, ErrorCodes, type ErrorCode, type PlainError } from '../shared/errors';
+export { DaebusHttp, DaebusWebSocket } from './http/components';
+export {
+  DEFAULT_HTTP_OPTIONS,
+  type HttpOptions,
+  type WebSocketOptions,
+  type CorsOptions,
+  type RateLimit,
+} from './http/options';
+export type { HttpStartOptions } from './http/host';
+export type { HttpEndpoints } from './http/server';
+export type { HttpRequest } from './http/http-request';
+export type { HttpResponse } from './http/http-response';
+export type { RouteHandler, RouteContext, RouteOptions } from './http/route-entry';
+export type { SocketHandler, SocketContext } from './http/socket-hub';
+export { WebSocketClients } from '../shared/socket-api';
+export type { SocketClientInfo } from '../shared/socket-ops';

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { checker } from '../../shared/validate';
+import { HttpHost, type HttpStartOptions } from '../http/host';
 import { HandlerPool } from '../pool/handler-pool';
 import type { ResolvedPooledSpec } from '../pool/pooled-spec';
 import { runInScope, type AppScope, type Scope } from '../rpc/context';
@@ -25,7 +26,7 @@ import type { ResolvedAppOptions } from './options';
  * Where requests come from: `transport: 'memory' | 'redis' | Transport`, `redis: url | ioredis
  * options`. Without either, `REDIS_URL` from the environment means Redis; otherwise memory.
  */
-export interface StartOptions extends TransportChoice {
+export interface StartOptions extends TransportChoice, HttpStartOptions {
   /** The service name (Daebus's `app.run(service=...)`): the channel its actions are requested on. Default: the app's name. */
   service?: string;
 }
@@ -44,6 +45,8 @@ export class Runtime {
   readonly hooks: { name: string; hook: StartHook }[] = [];
   readonly store = new StateStore();
   readonly supervisor: Supervisor;
+  /** Routes, WebSocket handlers and their servers (started after the transport, stopped first). */
+  readonly http: HttpHost;
   /** The app as user code outside handlers reaches it (`broadcast`, `cache` globals). */
   readonly scope: AppScope;
   readonly #name: string;
@@ -70,7 +73,7 @@ export class Runtime {
     this.#options = init.options;
     this.#logger = init.logger;
     const broadcast = (channel: string, payload: unknown): Promise<number> => this.broadcast(channel, payload);
-    this.#services = { store: this.store, broadcast };
+    this.#services = { store: this.store, broadcast, socket: (call) => this.http.hub.exec(call) };
     const service = (): string => this.service;
     this.scope = {
       get service() {
@@ -80,6 +83,7 @@ export class Runtime {
       cache: () => this.cache(),
     };
     this.#userScope = { app: this.scope, logger: init.logger };
+    this.http = new HttpHost(this.scope, init.logger);
     this.supervisor = new Supervisor({
       logger: init.logger,
       emit: init.emit,
@@ -217,6 +221,12 @@ export class Runtime {
     if (this.#usesPool) this.pool().warm();
     await this.supervisor.startAll();
     for (const { task, immediately } of this.tasks.values()) task.start(immediately);
+    try {
+      await this.http.start(options);
+    } catch (err) {
+      await this.stop(); // a server that cannot listen stops the service it was part of
+      throw err;
+    }
     for (const { name, hook } of this.hooks) {
       try {
         await runInScope(this.#userScope, hook);
@@ -246,6 +256,7 @@ export class Runtime {
    */
   async forceStop(): Promise<string[]> {
     this.#exitCode = 1;
+    await this.http.forceStop();
     this.#pool?.cancelAll(`Service "${this.service}" was forced to stop before this pooled action finished.`);
     const abandoned = this.#bus ? await abandonAll(this.#bus, this.service) : [];
     await this.supervisor.terminateAll();
@@ -255,6 +266,7 @@ export class Runtime {
   async #stopAll(timeoutMs: number | undefined): Promise<void> {
     const bus = this.#bus;
     this.#phase = 'stopping';
+    await this.http.stop(this.#options.drainTimeoutMs, this.service);
     const drainMs = this.#options.drainTimeoutMs;
     const tasks = [...this.tasks.values()].map(({ task }) => task.stop());
     if (!(await settlesWithin(Promise.all(tasks), drainMs))) {
