@@ -36,13 +36,7 @@ export type {
 export { createLogger, directLogger, type Logger } from './support/logger';
 export { DaebusError, ErrorCodes, type ErrorCode, type PlainError } from '../shared/errors';
 export { DaebusHttp, DaebusWebSocket } from './http/components';
-export {
-  DEFAULT_HTTP_OPTIONS,
-  type HttpOptions,
-  type WebSocketOptions,
-  type CorsOptions,
-  type RateLimit,
-} from './http/options';
+export { DEFAULT_HTTP_OPTIONS, type HttpOptions, type WebSocketOptions, type CorsOptions, type RateLimit } from './http/options';
 export type { HttpStartOptions } from './http/host';
 export type { HttpEndpoints } from './http/server';
 export type { HttpRequest } from './http/http-request';

@@ -281,7 +281,10 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
           break;
         case 'route': {
           const { handler, path, methods } = p.route;
-          runtime.http.addRoute(p.route, isPooled(handler) ? runtime.pooledAction(`${methods.join(',')} ${path.written}`, handler) : undefined);
+          runtime.http.addRoute(
+            p.route,
+            isPooled(handler) ? runtime.pooledAction(`${methods.join(',')} ${path.written}`, handler) : undefined,
+          );
           break;
         }
         case 'socket':

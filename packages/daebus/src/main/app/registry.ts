@@ -45,7 +45,8 @@ export class Registry {
       const hook = checker('onStart(hook)').fn('hook', registration.hook);
       return { kind: 'onStart', name: hook.name, hook };
     }
-    if (registration.kind === 'route') return { kind: 'route', route: prepareRoute(registration.path, registration.handler, registration.options) };
+    if (registration.kind === 'route')
+      return { kind: 'route', route: prepareRoute(registration.path, registration.handler, registration.options) };
     const what = registration.kind === 'listen' ? 'channel' : registration.kind === 'socket' ? 'type' : 'name';
     const name = checker(`${registration.kind}(${what})`).name(what, registration.name);
     switch (registration.kind) {

@@ -55,7 +55,8 @@ export class HttpHost {
 
   /** Daebus's `app.attach(component)`: configure the HTTP server or the WebSocket endpoint. */
   attach(component: unknown): void {
-    if (this.#servers) throw new DaebusError(ErrorCodes.INVALID_STATE, 'attach() configures the servers before app.start(); stop the app first.');
+    if (this.#servers)
+      throw new DaebusError(ErrorCodes.INVALID_STATE, 'attach() configures the servers before app.start(); stop the app first.');
     if (component instanceof DaebusHttp) this.#http = component.options;
     else if (component instanceof DaebusWebSocket) this.#ws = component.options;
     else throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, 'attach(component): the component must be a DaebusHttp or a DaebusWebSocket.');
@@ -64,7 +65,10 @@ export class HttpHost {
   addRoute(route: PreparedRoute, pooled: ActionHandler | undefined): void {
     const run = pooled ?? (route.handler as RouteHandler);
     this.routes.add({ path: route.path, methods: route.methods, kind: pooled ? 'pooled' : 'function', run, timeoutMs: route.timeoutMs });
-    if (this.#servers) this.#logger.warn(`Route ${route.methods.join(',')} ${route.path.written} was registered while the HTTP server runs: it is served from the next start.`);
+    if (this.#servers)
+      this.#logger.warn(
+        `Route ${route.methods.join(',')} ${route.path.written} was registered while the HTTP server runs: it is served from the next start.`,
+      );
   }
 
   addSocketHandler(type: string, handler: SocketHandler): void {
@@ -73,17 +77,31 @@ export class HttpHost {
 
   /** Start the servers the options and registrations call for (none: nothing is loaded). */
   async start(options: HttpStartOptions): Promise<void> {
-    const wantsWs = options.websocket === true || typeof options.websocket === 'object' || (options.websocket === undefined && (this.#ws !== undefined || this.hub.handlers.size > 0));
-    const ws = !wantsWs ? undefined : typeof options.websocket === 'object' ? resolveWebSocketOptions('start(options.websocket)', options.websocket) : (this.#ws ?? resolveWebSocketOptions('websocket'));
+    const wantsWs =
+      options.websocket === true ||
+      typeof options.websocket === 'object' ||
+      (options.websocket === undefined && (this.#ws !== undefined || this.hub.handlers.size > 0));
+    const ws = !wantsWs
+      ? undefined
+      : typeof options.websocket === 'object'
+        ? resolveWebSocketOptions('start(options.websocket)', options.websocket)
+        : (this.#ws ?? resolveWebSocketOptions('websocket'));
     let http: ResolvedHttpOptions | undefined;
     if (typeof options.http === 'object') http = resolveHttpOptions('start(options.http)', options.http);
-    else if (options.http !== false && (options.http === true || this.#http !== undefined || this.routes.size > 0 || (ws && ws.port === undefined))) {
+    else if (
+      options.http !== false &&
+      (options.http === true || this.#http !== undefined || this.routes.size > 0 || (ws && ws.port === undefined))
+    ) {
       http = this.#http ?? resolveHttpOptions('http');
     }
     if (ws && ws.port === undefined && !http) {
-      throw new DaebusError(ErrorCodes.INVALID_OPTION, 'start(options): the WebSocket endpoint is on the HTTP server\'s port, and http is false; give websocket a port of its own.');
+      throw new DaebusError(
+        ErrorCodes.INVALID_OPTION,
+        "start(options): the WebSocket endpoint is on the HTTP server's port, and http is false; give websocket a port of its own.",
+      );
     }
-    if (!http && this.routes.size > 0) this.#logger.warn(`${this.routes.size} route(s) registered, but the HTTP server is off (http: false): they are not served.`);
+    if (!http && this.routes.size > 0)
+      this.#logger.warn(`${this.routes.size} route(s) registered, but the HTTP server is off (http: false): they are not served.`);
     if (!http && !ws) return;
     const servers = new HttpServers({ http, ws, routes: this.routes, runner: this.#runner, hub: this.hub, logger: this.#logger });
     await servers.start();

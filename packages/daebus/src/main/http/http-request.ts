@@ -67,7 +67,8 @@ function payloadOf(incoming: IncomingRoute): Record<string, unknown> {
   const { body, params } = incoming;
   let base: Record<string, unknown> = {};
   if (!BODY_METHODS.has(incoming.method)) base = incoming.query;
-  else if (body !== null && typeof body === 'object' && !Array.isArray(body) && !Buffer.isBuffer(body)) base = body as Record<string, unknown>;
+  else if (body !== null && typeof body === 'object' && !Array.isArray(body) && !Buffer.isBuffer(body))
+    base = body as Record<string, unknown>;
   for (const _ in params) return { ...base, ...params };
   return base;
 }

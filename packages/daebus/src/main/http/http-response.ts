@@ -22,6 +22,7 @@ export class HttpResponse implements HandlerResponse {
   #headers?: Record<string, string>;
   #finalSent = false;
   #warned = false;
+  #lastOnConnection = false;
 
   constructor(reply: FastifyReply, logger: () => Logger, onAnswer?: () => void) {
     this.#reply = reply;
@@ -36,7 +37,11 @@ export class HttpResponse implements HandlerResponse {
 
   /** The status of the next `send` without one (Daebus's `set_status`). */
   setStatus(status: number): this {
-    if (!isStatus(status)) throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `response.setStatus(): the status must be a whole number from 200 to 599 (got ${String(status)}).`);
+    if (!isStatus(status))
+      throw new DaebusError(
+        ErrorCodes.INVALID_ARGUMENT,
+        `response.setStatus(): the status must be a whole number from 200 to 599 (got ${String(status)}).`,
+      );
     this.#status = status;
     return this;
   }
@@ -52,7 +57,10 @@ export class HttpResponse implements HandlerResponse {
     if (typeof statusOrOptions === 'object' && statusOrOptions !== null && statusOrOptions.final === false) return Promise.resolve();
     if (typeof statusOrOptions === 'number' && !isStatus(statusOrOptions)) {
       return Promise.reject(
-        new DaebusError(ErrorCodes.INVALID_ARGUMENT, `response.send(): the status must be a whole number from 200 to 599 (got ${statusOrOptions}).`),
+        new DaebusError(
+          ErrorCodes.INVALID_ARGUMENT,
+          `response.send(): the status must be a whole number from 200 to 599 (got ${statusOrOptions}).`,
+        ),
       );
     }
     this.write(typeof statusOrOptions === 'number' ? statusOrOptions : this.#status, data);
@@ -73,8 +81,16 @@ export class HttpResponse implements HandlerResponse {
   /** Progress updates are for actions; an HTTP response goes out once. */
   progress(): Promise<void> {
     return Promise.reject(
-      new DaebusError(ErrorCodes.INVALID_STATE, 'response.progress() streams updates of an action; an HTTP route answers once, with response.send().'),
+      new DaebusError(
+        ErrorCodes.INVALID_STATE,
+        'response.progress() streams updates of an action; an HTTP route answers once, with response.send().',
+      ),
     );
+  }
+
+  /** The server is closing: this answer ends its keep-alive connection, so the close need not wait for it. */
+  closeConnectionAfter(): void {
+    this.#lastOnConnection = true;
   }
 
   /** Write the answer unless one went out; later ones are dropped with one warning. */
@@ -82,13 +98,16 @@ export class HttpResponse implements HandlerResponse {
     if (this.#finalSent) {
       if (!this.#warned) {
         this.#warned = true;
-        this.#logger().warn('An HTTP answer was sent after the first one, or after the request timed out or the service stopped; it was dropped.');
+        this.#logger().warn(
+          'An HTTP answer was sent after the first one, or after the request timed out or the service stopped; it was dropped.',
+        );
       }
       return;
     }
     this.#finalSent = true;
     const reply = this.#reply;
     if (this.#headers) reply.headers(this.#headers);
+    if (this.#lastOnConnection) reply.header('connection', 'close');
     const ownType = this.#headers?.['content-type'];
     if (status === 204 || status === 304) reply.code(status).send();
     else if (ownType !== undefined && (typeof data === 'string' || Buffer.isBuffer(data))) reply.code(status).send(data);
@@ -104,7 +123,9 @@ export class HttpResponse implements HandlerResponse {
   }
 }
 
-const BAD_RESPONSE_BODY = JSON.stringify(errorBody('The answer cannot be encoded as JSON; answer with plain JSON data.', ErrorCodes.BAD_RESPONSE));
+const BAD_RESPONSE_BODY = JSON.stringify(
+  errorBody('The answer cannot be encoded as JSON; answer with plain JSON data.', ErrorCodes.BAD_RESPONSE),
+);
 
 /** `data` as JSON (undefined as `{}`); undefined when it cannot be encoded (a BigInt, a cycle, a function). */
 function encode(data: unknown): string | undefined {

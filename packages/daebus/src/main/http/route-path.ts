@@ -59,7 +59,8 @@ export function parseMethods(where: string, methods: unknown): RouteMethod[] {
   const check = checker(where);
   if (methods === undefined) return ['GET'];
   const list = typeof methods === 'string' ? [methods] : methods;
-  if (!Array.isArray(list) || list.length === 0) return check.fail('options.methods', `a non-empty list of ${ROUTE_METHODS.join(', ')}`, methods);
+  if (!Array.isArray(list) || list.length === 0)
+    return check.fail('options.methods', `a non-empty list of ${ROUTE_METHODS.join(', ')}`, methods);
   const out: RouteMethod[] = [];
   for (const m of list) {
     const upper = typeof m === 'string' ? m.toUpperCase() : m;

@@ -111,6 +111,7 @@ export class RouteRunner {
    * how many were.
    */
   async drain(timeoutMs: number, service: string): Promise<number> {
+    for (const { response } of this.#inFlight) response.closeConnectionAfter();
     const waiting = this.#unanswered();
     if (waiting > 0) {
       this.#logger.info(`Waiting up to ${timeoutMs} ms for ${waiting} HTTP request(s) to be answered`);
@@ -126,6 +127,7 @@ export class RouteRunner {
     for (const { request, response } of this.#inFlight) {
       if (response.finalSent) continue;
       given += 1;
+      response.closeConnectionAfter();
       this.#logger.warn(`Gave up on ${request.action} (${request.requestId}): the service stopped`);
       response.write(503, errorBody(message, ErrorCodes.STOPPED));
     }

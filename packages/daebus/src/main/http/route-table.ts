@@ -60,7 +60,10 @@ function mountPathAnswers(fastify: FastifyInstance, group: PathGroup, cors: Reso
       url: group.fastifyPath,
       handler: (req, reply) => {
         const message = `${req.method} is not allowed on ${group.written}; it takes ${allow}.`;
-        void reply.code(405).header('allow', allow).send(errorBody(message, ErrorCodes.METHOD_NOT_ALLOWED, { method: req.method, path: req.url }));
+        void reply
+          .code(405)
+          .header('allow', allow)
+          .send(errorBody(message, ErrorCodes.METHOD_NOT_ALLOWED, { method: req.method, path: req.url }));
       },
     });
   }

@@ -81,7 +81,9 @@ export class HttpServers {
       this.#runner.startSweeping();
     } catch (err) {
       await this.forceStop();
-      throw err instanceof DaebusError ? err : new DaebusError(ErrorCodes.LISTEN_FAILED, `The HTTP server could not start: ${toPlainError(err).message}`, { cause: err });
+      throw err instanceof DaebusError
+        ? err
+        : new DaebusError(ErrorCodes.LISTEN_FAILED, `The HTTP server could not start: ${toPlainError(err).message}`, { cause: err });
     }
     const where = [this.endpoints.url, this.endpoints.websocketUrl].filter(Boolean).join(' and ');
     this.#logger.info(`HTTP listening on ${where}`);
@@ -130,7 +132,9 @@ export class HttpServers {
       const path = req.url.split('?')[0];
       void reply.code(404).send({ ...errorBody('Not Found', ErrorCodes.UNKNOWN_ROUTE), path });
     });
-    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, parseForm(body as string)));
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+      done(null, parseForm(body as string)),
+    );
     return app;
   }
 
@@ -156,7 +160,9 @@ async function listen(app: FastifyInstance, host: string, port: number, what: st
   try {
     await app.listen({ host, port });
   } catch (err) {
-    throw new DaebusError(ErrorCodes.LISTEN_FAILED, `The ${what} could not listen on ${host}:${port}: ${toPlainError(err).message}`, { cause: err });
+    throw new DaebusError(ErrorCodes.LISTEN_FAILED, `The ${what} could not listen on ${host}:${port}: ${toPlainError(err).message}`, {
+      cause: err,
+    });
   }
   const address = app.server.address();
   return typeof address === 'object' && address !== null ? address.port : port;

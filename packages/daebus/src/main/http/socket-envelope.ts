@@ -37,7 +37,10 @@ export function frame(type: string, data: unknown, id?: MessageId): string {
   try {
     text = JSON.stringify(id === undefined ? { type, data: value } : { type, data: value, id });
   } catch (err) {
-    throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `A WebSocket message of type "${type}" cannot be encoded as JSON: ${toPlainError(err).message}`);
+    throw new DaebusError(
+      ErrorCodes.INVALID_ARGUMENT,
+      `A WebSocket message of type "${type}" cannot be encoded as JSON: ${toPlainError(err).message}`,
+    );
   }
   return text;
 }

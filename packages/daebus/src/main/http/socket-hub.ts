@@ -145,7 +145,9 @@ export class SocketHub {
     const { type, data, id } = decoded;
     const handler = EVENTS.has(type) ? undefined : this.handlers.get(type);
     if (!handler) {
-      const why = EVENTS.has(type) ? `'${type}' is an event of the server, not a message type` : `No handler found for message type '${type}'`;
+      const why = EVENTS.has(type)
+        ? `'${type}' is an event of the server, not a message type`
+        : `No handler found for message type '${type}'`;
       client.send(errorFrame(why, ErrorCodes.NO_HANDLER, { id }));
       return;
     }
