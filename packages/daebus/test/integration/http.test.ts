@@ -98,7 +98,7 @@ describe('HTTP routes', () => {
     });
     const url = await start();
     const { body } = await http(`${url}/who`);
-    expect(body).toEqual({ id: expect.stringMatching(/^http-[0-9a-f-]{36}$/), service: 'http', action: 'GET /who' });
+    expect(body).toEqual({ id: expect.stringMatching(/^http-[0-9a-f]{8}-\d+$/), service: 'http', action: 'GET /who' });
     const line = t.records.find((r) => r.message === 'answering who');
     expect(line).toMatchObject({ route: 'GET /who', request_id: (body as { id: string }).id });
   });

@@ -1,7 +1,7 @@
 // The WebSocket endpoint on a real server (port 0) driven with `ws` clients: Daebus's envelopes,
 // the connect, disconnect and register hooks, sends from actions, tasks, threads and the pool,
 // bad input, floods, slow clients, its own port, and stop.
-import { Blueprint, logger, type Daebus, type WebSocketOptions } from 'daebus';
+import { Blueprint, type Daebus, type WebSocketOptions } from 'daebus';
 import { appPerTest } from '../support/app-per-test';
 import { fixture, waitFor } from '../support/helpers';
 import { http, TestSocket } from '../support/http-client';
@@ -134,8 +134,8 @@ describe('WebSocket clients and hooks', () => {
     const gone: unknown[] = [];
     t.app.socket('connect', (data: { query: Record<string, string> }, clientId) => ({ welcome: clientId, token: data.query.token }));
     t.app.socket('register', (data: { name: string }) => ({ registered: data.name }));
-    t.app.socket('disconnect', (data, clientId) => {
-      logger.info('client left');
+    t.app.socket('disconnect', (data, clientId, context) => {
+      context.logger.info('client left');
       gone.push({ clientId, ...(data as object) });
     });
     const url = await start();

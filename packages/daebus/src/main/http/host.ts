@@ -45,7 +45,7 @@ export class HttpHost {
   constructor(app: AppScope, logger: Logger) {
     this.#logger = logger;
     this.#runner = new RouteRunner(app, logger);
-    this.hub = new SocketHub(app, logger);
+    this.hub = new SocketHub(logger);
     this.clients = new WebSocketClients((call) => this.hub.exec(call));
   }
 

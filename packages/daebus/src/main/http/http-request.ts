@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { ActionRequest } from '../rpc/request';
 
 /** What Fastify hands a route, as the request is built from it (kept small: the hot path). */
@@ -14,6 +14,10 @@ export interface IncomingRoute {
   body: unknown;
 }
 
+/** Request ids: `http-<this process's random prefix>-<count>`, unique without a UUID per request. */
+const ID_PREFIX = `http-${randomBytes(4).toString('hex')}-`;
+let requests = 0;
+
 /** Methods whose payload is the body (the others' is the query), as Python Daebus reads them. */
 const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
 
@@ -21,7 +25,7 @@ const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
  * The request an HTTP route handler answers (Daebus's `HttpRequest`). It is a request like an
  * action's, so the `request` global works in routes: `payload` is the query (GET, DELETE) or the
  * JSON or form body (POST, PUT, PATCH) with the path parameters added; `requestId` is
- * `http-<uuid>`; `service` is `"http"` and `replyTo` is unset, as in Python Daebus.
+ * `http-<process prefix>-<count>`; `service` is `"http"` and `replyTo` is unset, as in Python Daebus.
  */
 export class HttpRequest extends ActionRequest {
   readonly method: string;
@@ -43,7 +47,7 @@ export class HttpRequest extends ActionRequest {
       {
         action: `${incoming.method} ${route}`,
         payload: payloadOf(incoming),
-        requestId: `http-${randomUUID()}`,
+        requestId: `${ID_PREFIX}${++requests}`,
         service: 'http',
       },
       undefined,

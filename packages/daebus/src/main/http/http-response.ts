@@ -16,7 +16,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  */
 export class HttpResponse implements HandlerResponse {
   readonly #reply: FastifyReply;
-  readonly #logger: () => Logger;
+  readonly #owner: { readonly logger: Logger };
   readonly #onAnswer: (() => void) | undefined;
   #status = 200;
   #headers?: Record<string, string>;
@@ -24,9 +24,10 @@ export class HttpResponse implements HandlerResponse {
   #warned = false;
   #lastOnConnection = false;
 
-  constructor(reply: FastifyReply, logger: () => Logger, onAnswer?: () => void) {
+  /** `owner.logger` is the request's logger (made when first read); `onAnswer` hears of the answer going out. */
+  constructor(reply: FastifyReply, owner: { readonly logger: Logger }, onAnswer?: () => void) {
     this.#reply = reply;
-    this.#logger = logger;
+    this.#owner = owner;
     this.#onAnswer = onAnswer;
   }
 
@@ -98,7 +99,7 @@ export class HttpResponse implements HandlerResponse {
     if (this.#finalSent) {
       if (!this.#warned) {
         this.#warned = true;
-        this.#logger().warn(
+        this.#owner.logger.warn(
           'An HTTP answer was sent after the first one, or after the request timed out or the service stopped; it was dropped.',
         );
       }
@@ -113,7 +114,7 @@ export class HttpResponse implements HandlerResponse {
     else if (ownType !== undefined && (typeof data === 'string' || Buffer.isBuffer(data))) reply.code(status).send(data);
     else {
       const body = encode(data);
-      if (body === undefined) this.#logger().warn('The HTTP answer cannot be encoded as JSON; the client got 500 BAD_RESPONSE.');
+      if (body === undefined) this.#owner.logger.warn('The HTTP answer cannot be encoded as JSON; the client got 500 BAD_RESPONSE.');
       reply
         .code(body === undefined ? 500 : status)
         .header('content-type', JSON_TYPE)

@@ -12,12 +12,37 @@ import type { RouteContext, RouteEntry, RouteHandler } from './route-entry';
 /** How often running routes are checked against their timeouts (a timeout fires up to this late). */
 const SWEEP_MS = 50;
 
-/** A request being answered: what a timeout, a drain or a forced stop needs of it. */
-interface InFlight {
+/**
+ * One request being answered: the handler's context and its async context (scope) in one object
+ * (this is the hot path: a getter on a class costs nothing per request, one on an object literal
+ * does), and what a timeout, a drain or a forced stop needs of it.
+ */
+class RouteCall implements RouteContext, Scope {
   readonly request: HttpRequest;
   readonly response: HttpResponse;
+  readonly app: AppScope;
   readonly deadline: number;
   readonly timeoutMs: number;
+  readonly #appLogger: Logger;
+  #logger?: Logger;
+
+  constructor(request: HttpRequest, reply: FastifyReply, app: AppScope, appLogger: Logger, timeoutMs: number, onAnswer: () => void) {
+    this.request = request;
+    this.app = app;
+    this.#appLogger = appLogger;
+    this.timeoutMs = timeoutMs;
+    this.deadline = Date.now() + timeoutMs;
+    this.response = new HttpResponse(reply, this, onAnswer);
+  }
+
+  /** The app's logger with the route and the request id, made on first use (it costs a few µs). */
+  get logger(): Logger {
+    return (this.#logger ??= this.#appLogger.child({ route: this.request.action, request_id: this.request.requestId }));
+  }
+
+  broadcast(channel: string, payload: unknown): Promise<number> {
+    return this.app.broadcast(channel, payload);
+  }
 }
 
 /**
@@ -29,7 +54,7 @@ interface InFlight {
 export class RouteRunner {
   readonly #app: AppScope;
   readonly #logger: Logger;
-  readonly #inFlight = new Set<InFlight>();
+  readonly #inFlight = new Set<RouteCall>();
   #sweeper?: NodeJS.Timeout;
   #onIdle?: () => void;
 
@@ -55,9 +80,10 @@ export class RouteRunner {
 
   /** Fastify's handler for `entry`. */
   handler(entry: RouteEntry & { timeoutMs: number }): (req: FastifyRequest, reply: FastifyReply) => void {
+    const route = entry.path.written;
     return (req, reply) => {
       const incoming = req as unknown as IncomingRoute;
-      const request = new HttpRequest(entry.path.written, {
+      const request = new HttpRequest(route, {
         method: req.method,
         path: pathOf(req.url),
         headers: req.headers,
@@ -65,42 +91,29 @@ export class RouteRunner {
         query: incoming.query,
         body: req.body,
       });
-      let child: Logger | undefined;
-      const logger = (): Logger => (child ??= this.#logger.child({ route: request.action, request_id: request.requestId }));
-      const response = new HttpResponse(reply, logger, this.#answered);
-      const flight: InFlight = { request, response, deadline: Date.now() + entry.timeoutMs, timeoutMs: entry.timeoutMs };
-      this.#inFlight.add(flight);
-      const app = this.#app;
-      const context: RouteContext & Scope = {
-        request,
-        response,
-        get logger() {
-          return logger();
-        },
-        broadcast: app.broadcast,
-        app,
-      };
-      void runInScope(context, () => this.#run(entry, flight, context));
+      const call = new RouteCall(request, reply, this.#app, this.#logger, entry.timeoutMs, this.#answered);
+      this.#inFlight.add(call);
+      void runInScope(call, () => this.#run(entry, call));
     };
   }
 
-  async #run(entry: RouteEntry, flight: InFlight, context: RouteContext): Promise<void> {
-    const { request, response } = flight;
+  async #run(entry: RouteEntry, call: RouteCall): Promise<void> {
+    const { request, response } = call;
     try {
       const value =
         entry.kind === 'pooled'
-          ? await (entry.run as ActionHandler)(request.payload, context as unknown as ActionContext)
-          : await (entry.run as RouteHandler)(request, context);
+          ? await (entry.run as ActionHandler)(request.payload, call as unknown as ActionContext)
+          : await (entry.run as RouteHandler)(request, call);
       if (!response.finalSent) answer(response, value);
     } catch (err) {
       const reply = thrownReply(err);
       // a pooled handler past its timeout was stopped by the pool: the request timed out
       const status = entry.kind === 'pooled' && reply.body.code === ErrorCodes.TIMEOUT ? 504 : reply.status;
       const { body } = reply;
-      if (status >= 500) context.logger.warn(`Route ${request.action} failed: ${body.error}`, { error: toPlainError(err) });
+      if (status >= 500) call.logger.warn(`Route ${request.action} failed: ${body.error}`, { error: toPlainError(err) });
       if (!response.finalSent) response.write(status, body);
     } finally {
-      this.#inFlight.delete(flight);
+      this.#inFlight.delete(call);
       this.#answered();
     }
   }

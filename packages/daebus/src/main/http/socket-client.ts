@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws';
 import type { SocketClientInfo } from '../../shared/socket-ops';
 import { ErrorCodes } from '../../shared/errors';
+import type { Logger } from '../support/logger';
 import type { ResolvedWebSocketOptions } from './options';
 import { closeReason, errorFrame } from './socket-envelope';
 
@@ -30,6 +31,8 @@ export class SocketClient {
   messagesReceived = 0;
   messagesSent = 0;
   registration: unknown = undefined;
+  /** Its logger (the app's with its id), made when a handler first logs. */
+  logger: Logger | undefined = undefined;
   readonly #socket: WebSocket;
   readonly #limits: ResolvedWebSocketOptions;
   readonly #handle: (client: SocketClient, raw: string) => Promise<void>;
