@@ -7,4 +7,6 @@ export { directLogger } from './direct-logger';
 export type { ThreadLogger } from './log';
 export type { MessageHandler } from './inbox';
 export { SharedMap, SharedQueue, SharedList, Delivery } from '../shared/state-api';
+export { WebSocketClients } from '../shared/socket-api';
+export type { SocketClientInfo } from '../shared/socket-ops';
 export { DaebusError, ErrorCodes, type ErrorCode } from '../shared/errors';
