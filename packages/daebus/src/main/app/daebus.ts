@@ -1,12 +1,8 @@
 import type { Redis } from 'ioredis';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { SharedList, SharedMap, SharedQueue, checkListMax, checkStructureName } from '../../shared/state-api';
-import type { WebSocketClients } from '../../shared/socket-api';
 import { checker } from '../../shared/validate';
-import type { DaebusHttp, DaebusWebSocket } from '../http/components';
-import type { RouteHandler, RouteOptions } from '../http/route-entry';
-import type { HttpEndpoints } from '../http/server';
-import type { SocketHandler } from '../http/socket-hub';
+import type { DaebusHttp, DaebusWebSocket, HttpEndpoints, RouteHandler, RouteOptions, SocketHandler, WebSocketClients } from '../http/api';
 import type { PooledSpec } from '../pool/pooled-spec';
 import type { ActionHandler } from '../rpc/dispatcher';
 import type { ListenHandler } from '../rpc/service-bus';
@@ -101,26 +97,17 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
     return this.#register({ kind: 'onStart', hook });
   }
 
-  /**
-   * Serve `path` over HTTP (Daebus's `@app.route`): `<user_id>` or `:user_id` are parameters.
-   * `handler(request, context)` answers with `response.send(data, status)`, a returned value
-   * (200) or a returned `[data, status]` pair; `{ module }` runs it on the pool. `options.methods`:
-   * GET (default), POST, PUT, PATCH, DELETE.
-   */
+  /** Serve `path` (`/users/<id>` or `/users/:id`) over HTTP, as Daebus's `@app.route`; `{ module }` runs it on the pool. */
   route(path: string, handler: RouteHandler | PooledSpec, options?: RouteOptions): this {
     return this.#register({ kind: 'route', path, handler, ...(options ? { options } : {}) });
   }
 
-  /**
-   * Handle WebSocket messages `{ "type": type, "data": ... }` (Daebus's `@app.socket`):
-   * `handler(data, clientId, context)`; a returned value goes back as `{ "type": "response", "data": value }`.
-   * `connect` and `disconnect` are the events of a client coming and going; `register` keeps its data as the client's `registration`.
-   */
+  /** Answer WebSocket messages `{ "type": type, "data" }`, as Daebus's `@app.socket`; `connect` and `disconnect` are events. */
   socket(type: string, handler: SocketHandler): this {
     return this.#register({ kind: 'socket', name: type, handler });
   }
 
-  /** Configure the HTTP server or the WebSocket endpoint with a component (Daebus's `app.attach(DaebusHttp(...))`). */
+  /** Configure the HTTP server or the WebSocket endpoint (Daebus's `app.attach(DaebusHttp(...))`). */
   attach(component: DaebusHttp | DaebusWebSocket): this {
     this.#runtime.http.attach(component);
     return this;
@@ -131,7 +118,7 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
     return this.#runtime.http.clients;
   }
 
-  /** Where the HTTP server and the WebSocket endpoint are reached while they run (`url`, `port`, `websocketUrl`). */
+  /** Where the HTTP server and the WebSocket endpoint listen while they run (`url`, `port`, `websocketUrl`). */
   get http(): HttpEndpoints {
     return this.#runtime.http.endpoints;
   }
@@ -279,16 +266,9 @@ export class Daebus extends TypedEmitter<ThreadEvents> {
         case 'onStart':
           runtime.hooks.push({ name: p.name, hook: p.hook });
           break;
-        case 'route': {
-          const { handler, path, methods } = p.route;
-          runtime.http.addRoute(
-            p.route,
-            isPooled(handler) ? runtime.pooledAction(`${methods.join(',')} ${path.written}`, handler) : undefined,
-          );
-          break;
-        }
+        case 'route':
         case 'socket':
-          runtime.http.addSocketHandler(p.name, p.handler);
+          runtime.http.register(p, (name, spec) => runtime.pooledAction(name, spec));
           break;
       }
     }

@@ -12,6 +12,7 @@ import {
   type ResolvedWebSocketOptions,
   type WebSocketOptions,
 } from './options';
+import type { ResolvedPooledSpec } from '../pool/pooled-spec';
 import type { PreparedRoute, RouteHandler } from './route-entry';
 import { RouteRunner } from './route-runner';
 import { RouteTable } from './route-table';
@@ -62,17 +63,26 @@ export class HttpHost {
     else throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, 'attach(component): the component must be a DaebusHttp or a DaebusWebSocket.');
   }
 
-  addRoute(route: PreparedRoute, pooled: ActionHandler | undefined): void {
+  /** Put a checked route or socket handler in place; `pooled` makes a pooled route's handler. */
+  register(
+    p: { kind: 'route'; route: PreparedRoute } | { kind: 'socket'; name: string; handler: SocketHandler },
+    pooled: (name: string, spec: ResolvedPooledSpec) => ActionHandler,
+  ): void {
+    if (p.kind === 'socket') {
+      this.hub.handlers.set(p.name, p.handler);
+      return;
+    }
+    const { handler, methods, path } = p.route;
+    this.#addRoute(p.route, isPooledRoute(handler) ? pooled(`${methods.join(',')} ${path.written}`, handler) : undefined);
+  }
+
+  #addRoute(route: PreparedRoute, pooled: ActionHandler | undefined): void {
     const run = pooled ?? (route.handler as RouteHandler);
     this.routes.add({ path: route.path, methods: route.methods, kind: pooled ? 'pooled' : 'function', run, timeoutMs: route.timeoutMs });
     if (this.#servers)
       this.#logger.warn(
         `Route ${route.methods.join(',')} ${route.path.written} was registered while the HTTP server runs: it is served from the next start.`,
       );
-  }
-
-  addSocketHandler(type: string, handler: SocketHandler): void {
-    this.hub.handlers.set(type, handler);
   }
 
   /** Start the servers the options and registrations call for (none: nothing is loaded). */
@@ -120,4 +130,8 @@ export class HttpHost {
     this.#servers = undefined;
     await servers?.forceStop();
   }
+}
+
+function isPooledRoute(handler: PreparedRoute['handler']): handler is ResolvedPooledSpec {
+  return typeof handler === 'object' && handler !== null && 'specifier' in handler;
 }
