@@ -34,7 +34,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['../main/*', '../main', '**/main/**'], message: 'Thread-side and shared code never imports main-side code.' },
-            { group: ['winston', 'ioredis', 'piscina'], message: 'Thread-side and shared code loads no main-side dependency.' },
+            {
+              group: ['winston', 'ioredis', 'piscina', 'fastify', '@fastify/*', 'ws'],
+              message: 'Thread-side and shared code loads no main-side dependency.',
+            },
           ],
         },
       ],

@@ -42,3 +42,13 @@ export type { AnyContract, AnyMessages, Contract, Exchange, NameOf, PayloadOf, R
 // the context of a thread (`t`), for code on the main side that names its type
 export type { ThreadContext } from '../thread/context';
 export type { ThreadLogger } from '../thread/log';
+export { DaebusHttp, DaebusWebSocket } from './http/components';
+export { DEFAULT_HTTP_OPTIONS, type HttpOptions, type WebSocketOptions, type CorsOptions, type RateLimit } from './http/options';
+export type { HttpStartOptions } from './http/host';
+export type { HttpEndpoints } from './http/server';
+export type { HttpRequest } from './http/http-request';
+export type { HttpResponse } from './http/http-response';
+export type { RouteHandler, RouteContext, RouteOptions } from './http/route-entry';
+export type { SocketHandler, SocketContext } from './http/socket-hub';
+export { WebSocketClients } from '../shared/socket-api';
+export type { SocketClientInfo } from '../shared/socket-ops';

@@ -55,11 +55,19 @@ export const ErrorCodes = {
   BUSY: 'BUSY',
   /** A durable request was given up on: every replica that took it stopped before answering (maxAttempts). */
   DEAD_LETTER: 'DEAD_LETTER',
+  /** An HTTP request for a path no route serves (404). */
+  UNKNOWN_ROUTE: 'UNKNOWN_ROUTE',
+  /** An HTTP request with a method its path's routes do not take (405; the `Allow` header lists those they do). */
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
+  /** A WebSocket client sent more messages than its rate limit allows: try again after `retry_after` seconds. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** The HTTP or WebSocket server could not listen on its address (in use, not permitted, unknown host). */
+  LISTEN_FAILED: 'LISTEN_FAILED',
   /** The remote service answered with an error; its text is the message. */
   REMOTE_ERROR: 'REMOTE_ERROR',
   /** Nobody is subscribed to the channel a request was sent to. */
   NO_SUBSCRIBER: 'NO_SUBSCRIBER',
-  /** A thread has no handler for a message type sent to it. */
+  /** A thread, or the WebSocket server, has no handler for a message type sent to it. */
   NO_HANDLER: 'NO_HANDLER',
   /** The transport is closed or could not connect. */
   TRANSPORT_ERROR: 'TRANSPORT_ERROR',

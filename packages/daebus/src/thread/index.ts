@@ -7,5 +7,7 @@ export { directLogger } from './direct-logger';
 export type { ThreadLogger } from './log';
 export type { MessageHandler } from './inbox';
 export { SharedMap, SharedQueue, SharedList, Delivery } from '../shared/state-api';
+export { WebSocketClients } from '../shared/socket-api';
+export type { SocketClientInfo } from '../shared/socket-ops';
 export { DaebusError, ErrorCodes, type ErrorCode } from '../shared/errors';
 export type { AnyContract, AnyMessages, Contract, Exchange, NameOf, PayloadOf, ResultOf } from '../shared/contract';

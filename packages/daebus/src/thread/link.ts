@@ -2,10 +2,11 @@ import { notCloneable } from '../shared/cloneable';
 import { fromPlainError } from '../shared/errors';
 import { PendingCalls } from '../shared/pending';
 import type { CoreToMain, MainToWorker, MessageSink } from '../shared/protocol/core';
+import type { SocketCall } from '../shared/socket-ops';
 import type { StateCall } from '../shared/state-ops';
 
 /**
- * A worker's calls to the main side (shared state, broadcasts), with their results matched by
+ * A worker's calls to the main side (shared state, broadcasts, WebSocket clients), with their results matched by
  * id. Used by a thread's `t` and a pooled handler's `ctx` alike.
  */
 export class MainLink {
@@ -25,6 +26,11 @@ export class MainLink {
   broadcast(channel: string, payload: unknown): Promise<number> {
     const id = this.#nextId++;
     return this.#call({ type: 'broadcast', id, channel, payload }, `broadcast on "${channel}"`) as Promise<number>;
+  }
+
+  socketCall(call: SocketCall): Promise<unknown> {
+    const id = this.#nextId++;
+    return this.#call({ type: 'socket', id, call }, `websocket ${call.op}`);
   }
 
   /** A call's result from the main side. */

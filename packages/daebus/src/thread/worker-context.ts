@@ -1,3 +1,4 @@
+import { WebSocketClients } from '../shared/socket-api';
 import { SharedList, SharedMap, SharedQueue, checkListMax, checkStructureName } from '../shared/state-api';
 import type { MainLink } from './link';
 import type { ThreadLogger } from './log';
@@ -30,6 +31,11 @@ export class WorkerContext {
   list<T = unknown>(name: string, options: { max?: number } = {}): SharedList<T> {
     const checked = checkStructureName('list', name);
     return new SharedList<T>(checked, (call) => this.link.stateCall(call), checkListMax(checked, options.max));
+  }
+
+  /** The service's WebSocket clients (`app.websocket`): send to one, broadcast to all, list, disconnect. */
+  get websocket(): WebSocketClients {
+    return new WebSocketClients((call) => this.link.socketCall(call));
   }
 
   /** Publish `payload` on a channel of the service's transport; resolves with the number of receivers. */

@@ -86,7 +86,7 @@ describe('actions', () => {
   });
 
   it('request and response outside a handler throw an error that says where they work', () => {
-    expect(() => request.payload).toThrow(/request\.payload is only available while an action handler runs/);
+    expect(() => request.payload).toThrow(/request\.payload is only available while an action or HTTP route handler runs/);
     expect(() => response.send({})).toThrow(expect.objectContaining({ code: 'NOT_IN_HANDLER' }));
   });
 

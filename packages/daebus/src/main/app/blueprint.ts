@@ -1,12 +1,14 @@
 import type { AnyContract, NameOf, PayloadOf, ResultOf } from '../../shared/contract';
 import { checker } from '../../shared/validate';
+import type { RouteHandler, RouteOptions } from '../http/route-entry';
+import type { SocketHandler } from '../http/socket-hub';
 import type { PooledSpec } from '../pool/pooled-spec';
 import type { ActionHandler } from '../rpc/dispatcher';
 import type { ListenHandler } from '../rpc/service-bus';
 import type { ThreadEntry } from '../supervisor/entry';
 import type { ThreadOptions } from '../supervisor/thread-options';
 import type { BackgroundFunction } from './background';
-import { NameBook, type NamedKind } from './names';
+import { claimsOf, NameBook } from './names';
 
 /** A hook run once the service has started (`app.onStart`). */
 export type StartHook = () => unknown;
@@ -30,7 +32,9 @@ export type Registration =
   | { kind: 'listen'; name: string; handler: ListenHandler }
   | { kind: 'thread'; name: string; entry: ThreadEntry; options?: ThreadOptions }
   | { kind: 'background'; name: string; intervalSeconds: number; run: BackgroundFunction | PooledSpec; options?: BackgroundOptions }
-  | { kind: 'onStart'; hook: StartHook };
+  | { kind: 'onStart'; hook: StartHook }
+  | { kind: 'route'; path: string; handler: RouteHandler | PooledSpec; options?: RouteOptions }
+  | { kind: 'socket'; name: string; handler: SocketHandler };
 
 /** The arguments of `action(...)` on an app or a blueprint typed by contract `C`. */
 export type ActionArgs<C, K extends keyof C> = [
@@ -44,12 +48,9 @@ export function actionRegistration<C, K extends keyof C & string>(...[name, hand
   return { kind: 'action', name, handler: handler as ActionHandler | PooledSpec, ...(options ? { options } : {}) };
 }
 
-export function isNamed(r: Registration): r is Extract<Registration, { kind: NamedKind }> {
-  return r.kind === 'action' || r.kind === 'thread' || r.kind === 'background';
-}
-
 /**
- * A group of actions, listeners, threads, background tasks and start hooks, registered on an
+ * A group of actions, listeners, threads, background tasks, start hooks, routes and WebSocket
+ * handlers, registered on an
  * app in one go with `app.registerBlueprint(bp)` (Daebus's blueprints). Nothing runs until then;
  * every registration is checked when the app applies it.
  */
@@ -89,9 +90,17 @@ export class Blueprint<C extends object = AnyContract> {
     return this.#add({ kind: 'onStart', hook });
   }
 
+  route(path: string, handler: RouteHandler | PooledSpec, options?: RouteOptions): this {
+    return this.#add({ kind: 'route', path, handler, ...(options ? { options } : {}) });
+  }
+
+  socket(type: string, handler: SocketHandler): this {
+    return this.#add({ kind: 'socket', name: type, handler });
+  }
+
   #add(registration: Registration): this {
     // a name given twice in one blueprint is refused where it is written
-    if (isNamed(registration)) this.#names.claimAll([registration], this.#origin);
+    this.#names.claimAll(claimsOf(registration), this.#origin);
     this.#registrations.push(registration);
     return this;
   }

@@ -5,6 +5,7 @@ import { SharedList, SharedMap, SharedQueue, checkListMax, checkStructureName } 
 import { DEFAULT_LIST_MAX, type StructureKind } from '../../shared/state-ops';
 import type { StateStore } from '../state/store';
 import { checker } from '../../shared/validate';
+import type { DaebusHttp, DaebusWebSocket, HttpEndpoints, RouteHandler, RouteOptions, SocketHandler, WebSocketClients } from '../http/api';
 import type { PooledSpec } from '../pool/pooled-spec';
 import type { ListenHandler } from '../rpc/service-bus';
 import type { ThreadEntry } from '../supervisor/entry';
@@ -111,6 +112,32 @@ export class Daebus<C extends object = AnyContract> extends TypedEmitter<ThreadE
   /** Run `hook` once the transport is connected and the threads are started; an error is logged with its name. */
   onStart(hook: StartHook): this {
     return this.#register({ kind: 'onStart', hook });
+  }
+
+  /** Serve `path` (`/users/<id>` or `/users/:id`) over HTTP, as Daebus's `@app.route`; `{ module }` runs it on the pool. */
+  route(path: string, handler: RouteHandler | PooledSpec, options?: RouteOptions): this {
+    return this.#register({ kind: 'route', path, handler, ...(options ? { options } : {}) });
+  }
+
+  /** Answer WebSocket messages `{ "type": type, "data" }`, as Daebus's `@app.socket`; `connect` and `disconnect` are events. */
+  socket(type: string, handler: SocketHandler): this {
+    return this.#register({ kind: 'socket', name: type, handler });
+  }
+
+  /** Configure the HTTP server or the WebSocket endpoint (Daebus's `app.attach(DaebusHttp(...))`). */
+  attach(component: DaebusHttp | DaebusWebSocket): this {
+    this.#runtime.http.attach(component);
+    return this;
+  }
+
+  /** The service's WebSocket clients: `sendToClient`, `broadcastToAll`, `clients`, `disconnect`. */
+  get websocket(): WebSocketClients {
+    return this.#runtime.http.clients;
+  }
+
+  /** Where the HTTP server and the WebSocket endpoint listen while they run (`url`, `port`, `websocketUrl`). */
+  get http(): HttpEndpoints {
+    return this.#runtime.http.endpoints;
   }
 
   /** Register everything `blueprint` declares; a name it shares with what is registered already is refused, and nothing of it is registered. */
@@ -279,6 +306,10 @@ export class Daebus<C extends object = AnyContract> extends TypedEmitter<ThreadE
           break;
         case 'onStart':
           runtime.hooks.push({ name: p.name, hook: p.hook });
+          break;
+        case 'route':
+        case 'socket':
+          runtime.http.register(p, (name, spec) => runtime.pooledAction(name, spec));
           break;
       }
     }

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { checker, withoutUndefined } from '../../shared/validate';
 import type { Logger } from '../support/logger';
 import type { ReplicaOptions } from '../replicas/options';
+import type { HttpStartOptions } from '../http/host';
 import type { TransportChoice } from '../transport/resolve';
 
 /** Options of `new Daebus(name, options)`. */
@@ -59,7 +60,7 @@ export function resolveAppOptions(options: DaebusOptions): ResolvedAppOptions {
  * Where requests come from: `transport: 'memory' | 'redis' | Transport`, `redis: url | ioredis
  * options`. Without either, `REDIS_URL` from the environment means Redis; otherwise memory.
  */
-export interface StartOptions extends TransportChoice {
+export interface StartOptions extends TransportChoice, HttpStartOptions {
   /** The service name (Daebus's `app.run(service=...)`): the channel its actions are requested on. Default: the app's name. */
   service?: string;
   /**

@@ -1,13 +1,15 @@
 import { checker } from '../../shared/validate';
 import type { ThreadEntrySpec } from '../../shared/protocol/thread';
+import { prepareRoute, type PreparedRoute } from '../http/route-entry';
+import type { SocketHandler } from '../http/socket-hub';
 import { isPooledSpec, resolvePooledSpec, type ResolvedPooledSpec } from '../pool/pooled-spec';
 import type { ActionHandler } from '../rpc/dispatcher';
 import type { ListenHandler } from '../rpc/service-bus';
 import { toEntrySpec } from '../supervisor/entry';
 import { resolveThreadOptions, type ResolvedThreadOptions } from '../supervisor/thread-options';
 import { checkInterval, type BackgroundFunction } from './background';
-import { isNamed, type Registration, type StartHook } from './blueprint';
-import { NameBook } from './names';
+import type { Registration, StartHook } from './blueprint';
+import { claimsOf, NameBook } from './names';
 
 /** A registration after its checks: what the app applies. */
 export type Prepared =
@@ -15,7 +17,9 @@ export type Prepared =
   | { kind: 'listen'; name: string; handler: ListenHandler }
   | { kind: 'thread'; name: string; entry: ThreadEntrySpec; options: ResolvedThreadOptions }
   | { kind: 'background'; name: string; intervalSeconds: number; run: BackgroundFunction | ResolvedPooledSpec; immediately: boolean }
-  | { kind: 'onStart'; name: string; hook: StartHook };
+  | { kind: 'onStart'; name: string; hook: StartHook }
+  | { kind: 'route'; route: PreparedRoute }
+  | { kind: 'socket'; name: string; handler: SocketHandler };
 
 export function isPooled(run: unknown): run is ResolvedPooledSpec {
   return typeof run === 'object' && run !== null && 'specifier' in run;
@@ -31,7 +35,7 @@ export class Registry {
 
   prepare(registrations: readonly Registration[], origin: string): Prepared[] {
     const prepared = registrations.map((r) => this.#check(r));
-    this.#names.claimAll(registrations.filter(isNamed), origin);
+    this.#names.claimAll(registrations.flatMap(claimsOf), origin);
     for (const p of prepared) if (p.kind === 'onStart' && p.name === '') p.name = `hook ${++this.#hooks}`;
     return prepared;
   }
@@ -41,7 +45,9 @@ export class Registry {
       const hook = checker('onStart(hook)').fn('hook', registration.hook);
       return { kind: 'onStart', name: hook.name, hook };
     }
-    const what = registration.kind === 'listen' ? 'channel' : 'name';
+    if (registration.kind === 'route')
+      return { kind: 'route', route: prepareRoute(registration.path, registration.handler, registration.options) };
+    const what = registration.kind === 'listen' ? 'channel' : registration.kind === 'socket' ? 'type' : 'name';
     const name = checker(`${registration.kind}(${what})`).name(what, registration.name);
     switch (registration.kind) {
       case 'action': {
@@ -59,6 +65,8 @@ export class Registry {
       }
       case 'listen':
         return { kind: 'listen', name, handler: checker(`listen("${name}")`).fn('handler', registration.handler) };
+      case 'socket':
+        return { kind: 'socket', name, handler: checker(`socket("${name}")`).fn('handler', registration.handler) };
       case 'thread':
         return {
           kind: 'thread',

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { checker } from '../../shared/validate';
+import { HttpHost } from '../http/host';
 import { HandlerPool } from '../pool/handler-pool';
 import { pooledAction, pooledTask } from '../pool/pooled-calls';
 import type { ResolvedPooledSpec } from '../pool/pooled-spec';
@@ -38,6 +39,8 @@ export class Runtime {
   readonly hooks: { name: string; hook: StartHook }[] = [];
   readonly store = new StateStore();
   readonly supervisor: Supervisor;
+  /** Routes, WebSocket handlers and their servers (started after the transport, stopped first). */
+  readonly http: HttpHost;
   /** The app as user code outside handlers reaches it (`broadcast`, `cache` globals). */
   readonly scope: AppScope;
   readonly #name: string;
@@ -65,7 +68,7 @@ export class Runtime {
     this.#options = init.options;
     this.#logger = init.logger;
     const broadcast = (channel: string, payload: unknown): Promise<number> => this.broadcast(channel, payload);
-    this.#services = { store: this.store, broadcast };
+    this.#services = { store: this.store, broadcast, socket: (call) => this.http.hub.exec(call) };
     const service = (): string => this.service;
     this.scope = {
       get service() {
@@ -75,6 +78,7 @@ export class Runtime {
       cache: () => this.cache(),
     };
     this.#userScope = { app: this.scope, logger: init.logger };
+    this.http = new HttpHost(this.scope, init.logger);
     this.supervisor = new Supervisor({
       logger: init.logger,
       emit: init.emit,
@@ -216,6 +220,12 @@ export class Runtime {
       throw threadsDidNotStart(this.service, failed);
     }
     for (const { task, immediately } of this.tasks.values()) task.start(immediately);
+    try {
+      await this.http.start(options);
+    } catch (err) {
+      await this.stop(); // a server that cannot listen stops the service it was part of
+      throw err;
+    }
     for (const { name, hook } of this.hooks) {
       try {
         await runInScope(this.#userScope, hook);
@@ -245,6 +255,7 @@ export class Runtime {
    */
   async forceStop(): Promise<string[]> {
     this.#exitCode = 1;
+    await this.http.forceStop();
     this.#pool?.cancelAll(`Service "${this.service}" was forced to stop before this pooled action finished.`);
     const abandoned = this.#bus ? await abandonAll(this.#bus, this.service) : [];
     await this.supervisor.terminateAll();
@@ -254,6 +265,7 @@ export class Runtime {
   async #stopAll(timeoutMs: number | undefined): Promise<void> {
     const bus = this.#bus;
     this.#phase = 'stopping';
+    await this.http.stop(this.#options.drainTimeoutMs, this.service);
     const drainMs = this.#options.drainTimeoutMs;
     await stopTasks(
       [...this.tasks.values()].map(({ task }) => task),

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import type { Logger } from '../support/logger';
 import type { ActionRequest } from './request';
-import type { ActionResponse } from './response';
+import type { ActionResponse, SendOptions } from './response';
 
 /** What one handler run sees: Daebus's thread-local `request`, `response` and `logger`. */
 export interface ActionContext {
@@ -24,14 +24,27 @@ export interface AppScope {
 }
 
 /**
- * What the async context holds while user code runs for an app: an action handler (with its
- * request), or a listener, background task or start hook (without one).
+ * What the `response` global drives: an action's response, or an HTTP route's (whose `send`
+ * takes a status and whose `error` takes one too).
+ */
+export interface HandlerResponse {
+  readonly finalSent: boolean;
+  send(data: unknown, options?: SendOptions | number): Promise<void>;
+  success(data: unknown): Promise<void>;
+  error(errorOrMessage: unknown, status?: number): Promise<void>;
+  progress(percentage: number, data?: unknown): Promise<void>;
+}
+
+/**
+ * What the async context holds while user code runs for an app: an action handler or an HTTP
+ * route handler (with its request), or a listener, background task, start hook or WebSocket
+ * handler (without one).
  */
 export interface Scope {
   readonly app: AppScope;
   readonly logger: Logger;
   readonly request?: ActionRequest;
-  readonly response?: ActionResponse;
+  readonly response?: HandlerResponse;
 }
 
 /** An action handler's context as the async context holds it: the public part, and its app. */
@@ -53,7 +66,7 @@ export function requireContext(what: string): HandlerScope {
   if (scope?.request === undefined) {
     throw new DaebusError(
       ErrorCodes.NOT_IN_HANDLER,
-      `${what} is only available while an action handler runs (inside app.action(name, handler), including code it awaits). ` +
+      `${what} is only available while an action or HTTP route handler runs (inside app.action(name, handler) or app.route(path, handler), including code it awaits). ` +
         'Outside a handler, pass the data in as arguments; in a thread, use t.log instead of logger.',
     );
   }

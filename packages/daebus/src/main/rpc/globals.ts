@@ -6,8 +6,9 @@
  */
 import type { Redis } from 'ioredis';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
+import { isHttpRequest, type HttpRequest } from '../http/http-request';
 import { directLogger, type Logger } from '../support/logger';
-import { currentScope, requireContext, type AppScope } from './context';
+import { currentScope, requireContext, type AppScope, type HandlerResponse } from './context';
 import type { SendOptions } from './response';
 
 export const request = {
@@ -30,12 +31,46 @@ export const request = {
   get attempt(): number {
     return requireContext('request.attempt').request.attempt;
   },
+  /** In an HTTP route: the method, e.g. `GET`. */
+  get method(): string {
+    return routeRequest('request.method').method;
+  },
+  /** In an HTTP route: the URL path, without the query. */
+  get path(): string {
+    return routeRequest('request.path').path;
+  },
+  /** In an HTTP route: the headers, names in lower case. */
+  get headers(): HttpRequest['headers'] {
+    return routeRequest('request.headers').headers;
+  },
+  /** In an HTTP route: the path parameters (`<user_id>` -> `params.user_id`). */
+  get params(): Record<string, string> {
+    return routeRequest('request.params').params;
+  },
+  /** In an HTTP route: the query parameters. */
+  get query(): Record<string, string | string[]> {
+    return routeRequest('request.query').query;
+  },
 };
 
+/** The HTTP request being answered, or an error that says `what` is for routes only. */
+function routeRequest(what: string): HttpRequest {
+  const current = requireContext(what).request;
+  if (isHttpRequest(current)) return current;
+  throw new DaebusError(
+    ErrorCodes.NOT_IN_HANDLER,
+    `${what} is only available while an HTTP route handler runs (app.route(path, handler)); an action's request has payload, action, requestId, replyTo and service.`,
+  );
+}
+
 export const response = {
-  send: (data: unknown, options?: SendOptions): Promise<void> => requireContext('response.send()').response.send(data, options),
+  /** Reply; in an HTTP route the second argument may be the status (`response.send(data, 201)`). */
+  send: (data: unknown, options?: SendOptions | number): Promise<void> =>
+    (requireContext('response.send()').response as HandlerResponse).send(data, options),
   success: (data: unknown): Promise<void> => requireContext('response.success()').response.success(data),
-  error: (errorOrMessage: unknown): Promise<void> => requireContext('response.error()').response.error(errorOrMessage),
+  /** The error reply; in an HTTP route with `status` (default 400). */
+  error: (errorOrMessage: unknown, status?: number): Promise<void> =>
+    (requireContext('response.error()').response as HandlerResponse).error(errorOrMessage, status),
   progress: (percentage: number, data?: Record<string, unknown>): Promise<void> =>
     requireContext('response.progress()').response.progress(percentage, data),
   get finalSent(): boolean {

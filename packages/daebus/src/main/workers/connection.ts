@@ -1,5 +1,6 @@
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { CoreToMain, MainToWorker } from '../../shared/protocol/core';
+import type { SocketCall } from '../../shared/socket-ops';
 import type { Received, StateCall } from '../../shared/state-ops';
 import type { Taken } from '../state/service/service-queue';
 import type { StateStore, QueueReceiver } from '../state/store';
@@ -10,6 +11,8 @@ export interface WorkerServices {
   store: StateStore;
   /** Publish on the service's transport (`t.broadcast`, `ctx.broadcast`). */
   broadcast(channel: string, payload: unknown): Promise<number>;
+  /** Reach the service's WebSocket clients (`t.websocket`, `ctx.websocket`). */
+  socket(call: SocketCall): Promise<unknown>;
 }
 
 /**
@@ -56,6 +59,12 @@ export class WorkerConnection {
         return;
       case 'broadcast':
         this.#services.broadcast(message.channel, message.payload).then(
+          (value) => this.#ok(message.id, value),
+          (err: unknown) => this.#fail(message.id, err),
+        );
+        return;
+      case 'socket':
+        this.#services.socket(message.call).then(
           (value) => this.#ok(message.id, value),
           (err: unknown) => this.#fail(message.id, err),
         );

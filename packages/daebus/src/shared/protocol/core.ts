@@ -4,6 +4,7 @@
  * broadcasts) and their results. The thread and pool protocols add their own messages to these.
  */
 import type { PlainError } from '../errors';
+import type { SocketCall } from '../socket-ops';
 import type { StateCall } from '../state-ops';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug' | 'silly';
@@ -19,7 +20,9 @@ export type CoreToMain =
   /** Publish on a transport channel; answered with `result` (the receiver count). */
   | { type: 'broadcast'; id: number; channel: string; payload: unknown }
   /** The worker received the queue item of `result` `id` (a `get`): it may leave the main side's keeping. */
-  | { type: 'ack'; id: number };
+  | { type: 'ack'; id: number }
+  /** Send to, list or disconnect the service's WebSocket clients; answered with `result`. */
+  | { type: 'socket'; id: number; call: SocketCall };
 
 /**
  * Main -> worker, to any kind of worker. `hold: 'receipt'` marks a queue item from `get`, which
@@ -28,7 +31,7 @@ export type CoreToMain =
  */
 export type MainToWorker = { type: 'result'; hold?: 'receipt' | 'ack' } & Outcome;
 
-const CORE_TYPES: ReadonlySet<string> = new Set<CoreToMain['type']>(['log', 'state', 'broadcast', 'ack']);
+const CORE_TYPES: ReadonlySet<string> = new Set<CoreToMain['type']>(['log', 'state', 'broadcast', 'ack', 'socket']);
 
 /** True for the messages every worker connection serves the same way. */
 export function isCoreMessage(message: { type: string }): message is CoreToMain {

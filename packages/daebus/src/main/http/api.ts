@@ -1,0 +1,6 @@
+// The types the app's facade (app/daebus.ts) names, from one place.
+export type { WebSocketClients } from '../../shared/socket-api';
+export type { DaebusHttp, DaebusWebSocket } from './components';
+export type { RouteHandler, RouteOptions } from './route-entry';
+export type { HttpEndpoints } from './server';
+export type { SocketHandler } from './socket-hub';

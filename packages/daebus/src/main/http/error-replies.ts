@@ -1,0 +1,51 @@
+// The JSON bodies of HTTP errors, and the status a failure gets. Every error answer is
+// `{ "error": message, "code": CODE }` (Python Daebus sends `{ "error": message }`; the code is
+// added), and never a stack.
+import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+
+export interface ErrorBody {
+  error: string;
+  code: string;
+  [extra: string]: unknown;
+}
+
+export function errorBody(message: string, code: string, extra?: Record<string, unknown>): ErrorBody {
+  return extra === undefined ? { error: message, code } : { error: message, code, ...extra };
+}
+
+/** An HTTP status of an error response: a whole number from 400 to 599. */
+export function isErrorStatus(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 400 && (value as number) <= 599;
+}
+
+/** A status of any response: a whole number from 200 to 599 (1xx are not for handlers). */
+export function isStatus(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 200 && (value as number) <= 599;
+}
+
+/**
+ * What a route handler that threw answers: 500 with the error's message and code
+ * (HANDLER_ERROR when it has none), or the status the error carries as `statusCode` or `status`
+ * (as http-errors and Fastify's errors do), when that is a 4xx or 5xx.
+ */
+export function thrownReply(err: unknown): { status: number; body: ErrorBody } {
+  const plain = toPlainError(err);
+  const e = err as { statusCode?: unknown; status?: unknown } | null;
+  const carried = e !== null && typeof e === 'object' ? (isErrorStatus(e.statusCode) ? e.statusCode : e.status) : undefined;
+  const status = isErrorStatus(carried) ? carried : 500;
+  return { status, body: errorBody(plain.message, plain.code ?? ErrorCodes.HANDLER_ERROR) };
+}
+
+/**
+ * What Fastify's own errors (before a handler runs: the body's parsing, its size, its media
+ * type) answer: their status, with a daebus code: 413 PAYLOAD_TOO_LARGE, another 4xx
+ * BAD_REQUEST (malformed JSON, an empty JSON body, an unsupported media type), else 500.
+ */
+export function frameworkReply(err: unknown): { status: number; body: ErrorBody } {
+  const plain = toPlainError(err);
+  const statusCode = (err as { statusCode?: unknown } | null)?.statusCode;
+  const status = isErrorStatus(statusCode) ? statusCode : 500;
+  if (status === 413) return { status, body: errorBody(plain.message, ErrorCodes.PAYLOAD_TOO_LARGE) };
+  if (status < 500) return { status, body: errorBody(plain.message, ErrorCodes.BAD_REQUEST) };
+  return { status, body: errorBody('Internal server error', err instanceof DaebusError ? err.code : ErrorCodes.HANDLER_ERROR) };
+}

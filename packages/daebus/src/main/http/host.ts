@@ -1,0 +1,137 @@
+import { DaebusError, ErrorCodes } from '../../shared/errors';
+import { WebSocketClients } from '../../shared/socket-api';
+import type { AppScope } from '../rpc/context';
+import type { ActionHandler } from '../rpc/dispatcher';
+import type { Logger } from '../support/logger';
+import { DaebusHttp, DaebusWebSocket } from './components';
+import {
+  resolveHttpOptions,
+  resolveWebSocketOptions,
+  type HttpOptions,
+  type ResolvedHttpOptions,
+  type ResolvedWebSocketOptions,
+  type WebSocketOptions,
+} from './options';
+import type { ResolvedPooledSpec } from '../pool/pooled-spec';
+import type { PreparedRoute, RouteHandler } from './route-entry';
+import { RouteRunner } from './route-runner';
+import { RouteTable } from './route-table';
+import { HttpServers, type HttpEndpoints } from './server';
+import { SocketHub, type SocketHandler } from './socket-hub';
+
+/** What `app.start()` / `app.run()` take for HTTP: options, true (the defaults or the attached component), false (none). */
+export interface HttpStartOptions {
+  /** The HTTP server. Default: on when routes are registered or a DaebusHttp is attached. */
+  http?: HttpOptions | boolean;
+  /** The WebSocket endpoint. Default: on when socket handlers are registered or a DaebusWebSocket is attached. */
+  websocket?: WebSocketOptions | boolean;
+}
+
+/**
+ * The HTTP side of an app: its routes and socket handlers (registered any time), the components
+ * attached, and the servers while the app runs. The runtime starts it after the transport and
+ * stops it first.
+ */
+export class HttpHost {
+  readonly routes = new RouteTable();
+  readonly hub: SocketHub;
+  /** `app.websocket`. */
+  readonly clients: WebSocketClients;
+  readonly #runner: RouteRunner;
+  readonly #logger: Logger;
+  #http?: ResolvedHttpOptions;
+  #ws?: ResolvedWebSocketOptions;
+  #servers?: HttpServers;
+
+  constructor(app: AppScope, logger: Logger) {
+    this.#logger = logger;
+    this.#runner = new RouteRunner(app, logger);
+    this.hub = new SocketHub(logger);
+    this.clients = new WebSocketClients((call) => this.hub.exec(call));
+  }
+
+  get endpoints(): HttpEndpoints {
+    return { ...this.#servers?.endpoints };
+  }
+
+  /** Daebus's `app.attach(component)`: configure the HTTP server or the WebSocket endpoint. */
+  attach(component: unknown): void {
+    if (this.#servers)
+      throw new DaebusError(ErrorCodes.INVALID_STATE, 'attach() configures the servers before app.start(); stop the app first.');
+    if (component instanceof DaebusHttp) this.#http = component.options;
+    else if (component instanceof DaebusWebSocket) this.#ws = component.options;
+    else throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, 'attach(component): the component must be a DaebusHttp or a DaebusWebSocket.');
+  }
+
+  /** Put a checked route or socket handler in place; `pooled` makes a pooled route's handler. */
+  register(
+    p: { kind: 'route'; route: PreparedRoute } | { kind: 'socket'; name: string; handler: SocketHandler },
+    pooled: (name: string, spec: ResolvedPooledSpec) => ActionHandler,
+  ): void {
+    if (p.kind === 'socket') {
+      this.hub.handlers.set(p.name, p.handler);
+      return;
+    }
+    const { handler, methods, path } = p.route;
+    this.#addRoute(p.route, isPooledRoute(handler) ? pooled(`${methods.join(',')} ${path.written}`, handler) : undefined);
+  }
+
+  #addRoute(route: PreparedRoute, pooled: ActionHandler | undefined): void {
+    const run = pooled ?? (route.handler as RouteHandler);
+    this.routes.add({ path: route.path, methods: route.methods, kind: pooled ? 'pooled' : 'function', run, timeoutMs: route.timeoutMs });
+    if (this.#servers)
+      this.#logger.warn(
+        `Route ${route.methods.join(',')} ${route.path.written} was registered while the HTTP server runs: it is served from the next start.`,
+      );
+  }
+
+  /** Start the servers the options and registrations call for (none: nothing is loaded). */
+  async start(options: HttpStartOptions): Promise<void> {
+    const wantsWs =
+      options.websocket === true ||
+      typeof options.websocket === 'object' ||
+      (options.websocket === undefined && (this.#ws !== undefined || this.hub.handlers.size > 0));
+    const ws = !wantsWs
+      ? undefined
+      : typeof options.websocket === 'object'
+        ? resolveWebSocketOptions('start(options.websocket)', options.websocket)
+        : (this.#ws ?? resolveWebSocketOptions('websocket'));
+    let http: ResolvedHttpOptions | undefined;
+    if (typeof options.http === 'object') http = resolveHttpOptions('start(options.http)', options.http);
+    else if (
+      options.http !== false &&
+      (options.http === true || this.#http !== undefined || this.routes.size > 0 || (ws && ws.port === undefined))
+    ) {
+      http = this.#http ?? resolveHttpOptions('http');
+    }
+    if (ws && ws.port === undefined && !http) {
+      throw new DaebusError(
+        ErrorCodes.INVALID_OPTION,
+        "start(options): the WebSocket endpoint is on the HTTP server's port, and http is false; give websocket a port of its own.",
+      );
+    }
+    if (!http && this.routes.size > 0)
+      this.#logger.warn(`${this.routes.size} route(s) registered, but the HTTP server is off (http: false): they are not served.`);
+    if (!http && !ws) return;
+    const servers = new HttpServers({ http, ws, routes: this.routes, runner: this.#runner, hub: this.hub, logger: this.#logger });
+    await servers.start();
+    this.#servers = servers;
+  }
+
+  /** Close WebSocket clients, stop taking requests, drain those in flight (`drainMs`), close. */
+  async stop(drainMs: number, service: string): Promise<void> {
+    const servers = this.#servers;
+    this.#servers = undefined;
+    await servers?.stop(drainMs, service);
+  }
+
+  async forceStop(): Promise<void> {
+    const servers = this.#servers;
+    this.#servers = undefined;
+    await servers?.forceStop();
+  }
+}
+
+function isPooledRoute(handler: PreparedRoute['handler']): handler is ResolvedPooledSpec {
+  return typeof handler === 'object' && handler !== null && 'specifier' in handler;
+}

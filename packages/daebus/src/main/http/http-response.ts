@@ -1,0 +1,138 @@
+import type { FastifyReply } from 'fastify';
+import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+import type { HandlerResponse } from '../rpc/context';
+import type { SendOptions } from '../rpc/response';
+import type { Logger } from '../support/logger';
+import { errorBody, isStatus } from './error-replies';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * How an HTTP route handler answers (Daebus's `HttpResponse`): `send(data, status)` once; the
+ * data goes out as JSON. It has the methods of an action's response, so the `response` global
+ * works in routes: `send(data, 201)`, `success(data)`, `error(err, status = 400)`. Streamed
+ * updates (`{ final: false }`, a pooled handler's progress) are not sent: HTTP answers once. A
+ * second answer (or one after a timeout) is dropped with one warning, as for actions.
+ */
+export class HttpResponse implements HandlerResponse {
+  readonly #reply: FastifyReply;
+  readonly #owner: { readonly logger: Logger };
+  readonly #onAnswer: (() => void) | undefined;
+  #status = 200;
+  #headers?: Record<string, string>;
+  #finalSent = false;
+  #warned = false;
+  #lastOnConnection = false;
+
+  /** `owner.logger` is the request's logger (made when first read); `onAnswer` hears of the answer going out. */
+  constructor(reply: FastifyReply, owner: { readonly logger: Logger }, onAnswer?: () => void) {
+    this.#reply = reply;
+    this.#owner = owner;
+    this.#onAnswer = onAnswer;
+  }
+
+  /** True once the answer went out (or the request was given up on). */
+  get finalSent(): boolean {
+    return this.#finalSent;
+  }
+
+  /** The status of the next `send` without one (Daebus's `set_status`). */
+  setStatus(status: number): this {
+    if (!isStatus(status))
+      throw new DaebusError(
+        ErrorCodes.INVALID_ARGUMENT,
+        `response.setStatus(): the status must be a whole number from 200 to 599 (got ${String(status)}).`,
+      );
+    this.#status = status;
+    return this;
+  }
+
+  /** Set a response header. With a `content-type` of your own, string and Buffer data go out as they are. */
+  header(name: string, value: string): this {
+    (this.#headers ??= {})[name.toLowerCase()] = value;
+    return this;
+  }
+
+  /** Answer with `data` (JSON) and `status` (default 200, or `setStatus`'s). `{ final: false }` is ignored: HTTP answers once. */
+  send(data: unknown, statusOrOptions?: number | SendOptions): Promise<void> {
+    if (typeof statusOrOptions === 'object' && statusOrOptions !== null && statusOrOptions.final === false) return Promise.resolve();
+    if (typeof statusOrOptions === 'number' && !isStatus(statusOrOptions)) {
+      return Promise.reject(
+        new DaebusError(
+          ErrorCodes.INVALID_ARGUMENT,
+          `response.send(): the status must be a whole number from 200 to 599 (got ${statusOrOptions}).`,
+        ),
+      );
+    }
+    this.write(typeof statusOrOptions === 'number' ? statusOrOptions : this.#status, data);
+    return Promise.resolve();
+  }
+
+  success(data: unknown): Promise<void> {
+    return this.send(data, 200);
+  }
+
+  /** Answer `{ error, code? }` with `status` (default 400, as Daebus): a message, or an error whose message and code are sent. */
+  error(errorOrMessage: unknown, status = 400): Promise<void> {
+    const plain = typeof errorOrMessage === 'string' ? { message: errorOrMessage, code: undefined } : toPlainError(errorOrMessage);
+    const body = plain.code ? errorBody(plain.message, plain.code) : { error: plain.message };
+    return this.send(body, isStatus(status) ? status : 400);
+  }
+
+  /** Progress updates are for actions; an HTTP response goes out once. */
+  progress(): Promise<void> {
+    return Promise.reject(
+      new DaebusError(
+        ErrorCodes.INVALID_STATE,
+        'response.progress() streams updates of an action; an HTTP route answers once, with response.send().',
+      ),
+    );
+  }
+
+  /** The server is closing: this answer ends its keep-alive connection, so the close need not wait for it. */
+  closeConnectionAfter(): void {
+    this.#lastOnConnection = true;
+  }
+
+  /** Write the answer unless one went out; later ones are dropped with one warning. */
+  write(status: number, data: unknown): void {
+    if (this.#finalSent) {
+      if (!this.#warned) {
+        this.#warned = true;
+        this.#owner.logger.warn(
+          'An HTTP answer was sent after the first one, or after the request timed out or the service stopped; it was dropped.',
+        );
+      }
+      return;
+    }
+    this.#finalSent = true;
+    const reply = this.#reply;
+    if (this.#headers) reply.headers(this.#headers);
+    if (this.#lastOnConnection) reply.header('connection', 'close');
+    const ownType = this.#headers?.['content-type'];
+    if (status === 204 || status === 304) reply.code(status).send();
+    else if (ownType !== undefined && (typeof data === 'string' || Buffer.isBuffer(data))) reply.code(status).send(data);
+    else {
+      const body = encode(data);
+      if (body === undefined) this.#owner.logger.warn('The HTTP answer cannot be encoded as JSON; the client got 500 BAD_RESPONSE.');
+      reply
+        .code(body === undefined ? 500 : status)
+        .header('content-type', JSON_TYPE)
+        .send(body ?? BAD_RESPONSE_BODY);
+    }
+    this.#onAnswer?.();
+  }
+}
+
+const BAD_RESPONSE_BODY = JSON.stringify(
+  errorBody('The answer cannot be encoded as JSON; answer with plain JSON data.', ErrorCodes.BAD_RESPONSE),
+);
+
+/** `data` as JSON (undefined as `{}`); undefined when it cannot be encoded (a BigInt, a cycle, a function). */
+function encode(data: unknown): string | undefined {
+  try {
+    return JSON.stringify(data === undefined ? {} : data);
+  } catch {
+    return undefined;
+  }
+}

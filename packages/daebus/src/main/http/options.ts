@@ -1,0 +1,169 @@
+import { checker, isPlainObject, type Checker } from '../../shared/validate';
+
+/** CORS as Python Daebus configures it (`cors_config`), in camelCase. Unset keys follow the notes. */
+export interface CorsOptions {
+  /** Origins allowed to call (`allowed_origins`); `'*'` allows any and echoes the caller's origin. Default: any, answered with `*`. */
+  allowedOrigins?: string | string[];
+  /** Methods a preflight may allow (`allowed_methods`), intersected with the route's own; `'*'`: the route's. Default: the route's. */
+  allowedMethods?: string | string[];
+  /** Request headers a preflight allows (`allowed_headers`); `'*'` echoes those asked for. Default: those asked for. */
+  allowedHeaders?: string | string[];
+  /** Response headers a page may read (`expose_headers`). Default: none. */
+  exposeHeaders?: string | string[];
+  /** Send `Access-Control-Allow-Credentials: true` (`allow_credentials`). Default false. */
+  allowCredentials?: boolean;
+  /** Seconds a browser may cache a preflight (`max_age`). Default: not sent. */
+  maxAge?: number;
+}
+
+/** A flood bound: more than `messages` from one client within `windowMs` get RATE_LIMITED errors. */
+export interface RateLimit {
+  messages: number;
+  windowMs: number;
+}
+
+/** The WebSocket endpoint (Daebus's `DaebusWebSocket`). */
+export interface WebSocketOptions {
+  /** Its own port; unset: on the HTTP server's port (Daebus needs a second port, this does not). */
+  port?: number;
+  /** The address of its own port. Default `'0.0.0.0'`, as the HTTP server's. */
+  host?: string;
+  /** The path clients connect to on the HTTP server's port. Default `'/ws'`; on its own port every path is accepted. */
+  path?: string;
+  /** Largest frame a client may send; a larger one closes the connection with 1009. Default 1 MiB. */
+  maxPayloadBytes?: number;
+  /** Bytes queued for one client before it counts as too slow and is closed with 1013. Default 1 MiB. */
+  maxBufferedBytes?: number;
+  /** A client's messages waiting for its handler to finish; past that its connection is not read until they are done. Default 32. */
+  maxQueuedMessages?: number;
+  /** Clients connected at once; one more is closed with 1013. Default 10 000. */
+  maxClients?: number;
+  /** Messages per client per window, or false for no limit (as Python Daebus by default). Default false. */
+  rateLimit?: RateLimit | false;
+}
+
+/** The HTTP server (Daebus's `DaebusHttp`). */
+export interface HttpOptions {
+  /** Default 8080, as Python Daebus. 0: a free port (read it from `app.http.port`). */
+  port?: number;
+  /** Default `'0.0.0.0'` (every interface), as Python Daebus; `'127.0.0.1'` for this machine only. */
+  host?: string;
+  /** CORS headers and preflights; false (default): none, as Daebus without `cors_config`. */
+  cors?: CorsOptions | false;
+  /** Largest request body in bytes; a larger one gets 413. Default 1 MiB. */
+  bodyLimit?: number;
+  /** How long a route handler may take before the request gets 504 (a route can set its own). Default 30 000 ms. */
+  timeoutMs?: number;
+  /** How long an idle keep-alive connection stays open. Default 72 000 ms. */
+  keepAliveTimeoutMs?: number;
+}
+
+export type ResolvedWebSocketOptions = Required<Omit<WebSocketOptions, 'port' | 'rateLimit'>> & {
+  port: number | undefined;
+  rateLimit: RateLimit | false;
+};
+/** CORS options with every list as a list, methods in upper case. */
+export interface ResolvedCors {
+  allowedOrigins?: string[];
+  allowedMethods?: string[];
+  allowedHeaders?: string[];
+  exposeHeaders?: string[];
+  allowCredentials?: boolean;
+  maxAge?: number;
+}
+export type ResolvedHttpOptions = Required<Omit<HttpOptions, 'cors'>> & { cors: ResolvedCors | false };
+
+/** The defaults of the HTTP server and its WebSocket endpoint, in one place (documented in the package README). */
+export const DEFAULT_HTTP_OPTIONS = Object.freeze({
+  port: 8080,
+  host: '0.0.0.0',
+  cors: false as const,
+  bodyLimit: 1024 * 1024,
+  timeoutMs: 30_000,
+  keepAliveTimeoutMs: 72_000,
+  websocket: Object.freeze({
+    path: '/ws',
+    host: '0.0.0.0',
+    maxPayloadBytes: 1024 * 1024,
+    maxBufferedBytes: 1024 * 1024,
+    maxQueuedMessages: 32,
+    maxClients: 10_000,
+    rateLimit: false as const,
+  }),
+});
+
+const CORS_KEYS = ['allowedOrigins', 'allowedMethods', 'allowedHeaders', 'exposeHeaders', 'allowCredentials', 'maxAge'];
+const HTTP_KEYS = ['port', 'host', 'cors', 'bodyLimit', 'timeoutMs', 'keepAliveTimeoutMs'];
+const WS_KEYS = ['port', 'host', 'path', 'maxPayloadBytes', 'maxBufferedBytes', 'maxQueuedMessages', 'maxClients', 'rateLimit'];
+
+export function resolveHttpOptions(where: string, options: HttpOptions = {}): ResolvedHttpOptions {
+  const check = checker(where);
+  check.knownKeys('options', check.plainObject('options', options), HTTP_KEYS);
+  const d = DEFAULT_HTTP_OPTIONS;
+  return {
+    port: checkPort(check, 'options.port', options.port ?? d.port),
+    host: check.name('options.host', options.host ?? d.host),
+    cors: options.cors === undefined || options.cors === false ? false : resolveCors(check, options.cors),
+    bodyLimit: check.count('options.bodyLimit', options.bodyLimit ?? d.bodyLimit, 1),
+    timeoutMs: check.timeout('options.timeoutMs', options.timeoutMs ?? d.timeoutMs),
+    keepAliveTimeoutMs: check.timeout('options.keepAliveTimeoutMs', options.keepAliveTimeoutMs ?? d.keepAliveTimeoutMs),
+  };
+}
+
+export function resolveWebSocketOptions(where: string, options: WebSocketOptions = {}): ResolvedWebSocketOptions {
+  const check = checker(where);
+  check.knownKeys('options', check.plainObject('options', options), WS_KEYS);
+  const d = DEFAULT_HTTP_OPTIONS.websocket;
+  const path = check.name('options.path', options.path ?? d.path);
+  if (!path.startsWith('/')) check.fail('options.path', 'a path that starts with "/"', path);
+  return {
+    port: options.port === undefined ? undefined : checkPort(check, 'options.port', options.port),
+    host: check.name('options.host', options.host ?? d.host),
+    path,
+    maxPayloadBytes: check.count('options.maxPayloadBytes', options.maxPayloadBytes ?? d.maxPayloadBytes, 1),
+    maxBufferedBytes: check.count('options.maxBufferedBytes', options.maxBufferedBytes ?? d.maxBufferedBytes, 1),
+    maxQueuedMessages: check.count('options.maxQueuedMessages', options.maxQueuedMessages ?? d.maxQueuedMessages, 1),
+    maxClients: check.count('options.maxClients', options.maxClients ?? d.maxClients, 1),
+    rateLimit: resolveRateLimit(check, options.rateLimit ?? d.rateLimit),
+  };
+}
+
+function checkPort(check: Checker, what: string, value: unknown): number {
+  const port = check.count(what, value, 0);
+  return port <= 65_535 ? port : check.fail(what, 'a port number from 0 to 65535', value);
+}
+
+function resolveRateLimit(check: Checker, value: unknown): RateLimit | false {
+  if (value === false) return false;
+  if (!isPlainObject(value)) return check.fail('options.rateLimit', '{ messages, windowMs } or false', value);
+  check.knownKeys('options.rateLimit', value, ['messages', 'windowMs']);
+  return {
+    messages: check.count('options.rateLimit.messages', value.messages, 1),
+    windowMs: check.timeout('options.rateLimit.windowMs', value.windowMs),
+  };
+}
+
+function resolveCors(check: Checker, cors: unknown): ResolvedCors {
+  const o = check.plainObject('options.cors', cors);
+  check.knownKeys('options.cors', o, CORS_KEYS);
+  const out: ResolvedCors = {};
+  for (const key of ['allowedOrigins', 'allowedMethods', 'allowedHeaders', 'exposeHeaders'] as const) {
+    if (o[key] !== undefined) out[key] = stringList(check, `options.cors.${key}`, o[key]);
+  }
+  if (out.allowedMethods !== undefined) out.allowedMethods = out.allowedMethods.map((m) => m.toUpperCase());
+  if (o.allowCredentials !== undefined) {
+    if (typeof o.allowCredentials !== 'boolean') check.fail('options.cors.allowCredentials', 'true or false', o.allowCredentials);
+    out.allowCredentials = o.allowCredentials;
+  }
+  if (o.maxAge !== undefined) out.maxAge = check.count('options.cors.maxAge', o.maxAge, 0);
+  return out;
+}
+
+/** A string or a list of non-empty strings, as a list (Daebus takes both). */
+function stringList(check: Checker, what: string, value: unknown): string[] {
+  const list = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(list) || list.length === 0 || !list.every((v) => typeof v === 'string' && v.length > 0)) {
+    return check.fail(what, 'a string or a non-empty list of strings', value);
+  }
+  return [...(list as string[])];
+}

@@ -1,0 +1,181 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ErrorCodes, toPlainError } from '../../shared/errors';
+import { runInScope, type ActionContext, type AppScope, type Scope } from '../rpc/context';
+import type { ActionHandler } from '../rpc/dispatcher';
+import type { Logger } from '../support/logger';
+import { settlesWithin } from '../support/timers';
+import { errorBody, isStatus, thrownReply } from './error-replies';
+import { HttpRequest, type IncomingRoute } from './http-request';
+import { HttpResponse } from './http-response';
+import type { RouteContext, RouteEntry, RouteHandler } from './route-entry';
+
+/** How often running routes are checked against their timeouts (a timeout fires up to this late). */
+const SWEEP_MS = 50;
+
+/**
+ * One request being answered: the handler's context and its async context (scope) in one object
+ * (this is the hot path: a getter on a class costs nothing per request, one on an object literal
+ * does), and what a timeout, a drain or a forced stop needs of it.
+ */
+class RouteCall implements RouteContext, Scope {
+  readonly request: HttpRequest;
+  readonly response: HttpResponse;
+  readonly app: AppScope;
+  readonly deadline: number;
+  readonly timeoutMs: number;
+  readonly #appLogger: Logger;
+  #logger?: Logger;
+
+  constructor(request: HttpRequest, reply: FastifyReply, app: AppScope, appLogger: Logger, timeoutMs: number, onAnswer: () => void) {
+    this.request = request;
+    this.app = app;
+    this.#appLogger = appLogger;
+    this.timeoutMs = timeoutMs;
+    this.deadline = Date.now() + timeoutMs;
+    this.response = new HttpResponse(reply, this, onAnswer);
+  }
+
+  /** The app's logger with the route and the request id, made on first use (it costs a few µs). */
+  get logger(): Logger {
+    return (this.#logger ??= this.#appLogger.child({ route: this.request.action, request_id: this.request.requestId }));
+  }
+
+  broadcast(channel: string, payload: unknown): Promise<number> {
+    return this.app.broadcast(channel, payload);
+  }
+}
+
+/**
+ * Runs route handlers: each in its own async context (so the `request`, `response` and `logger`
+ * globals work), with its answer (a returned value, a `[data, status]` pair, `response.send`, or
+ * a thrown error) turned into an HTTP response, and a timeout. Knows the requests in flight, so
+ * a stop can wait for them and answer the rest.
+ */
+export class RouteRunner {
+  readonly #app: AppScope;
+  readonly #logger: Logger;
+  readonly #inFlight = new Set<RouteCall>();
+  #sweeper?: NodeJS.Timeout;
+  #onIdle?: () => void;
+
+  constructor(app: AppScope, logger: Logger) {
+    this.#app = app;
+    this.#logger = logger;
+  }
+
+  /** Requests being answered now. */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Check timeouts while the server runs. */
+  startSweeping(): void {
+    this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_MS).unref();
+  }
+
+  stopSweeping(): void {
+    clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
+  }
+
+  /** Fastify's handler for `entry`. */
+  handler(entry: RouteEntry & { timeoutMs: number }): (req: FastifyRequest, reply: FastifyReply) => void {
+    const route = entry.path.written;
+    return (req, reply) => {
+      const incoming = req as unknown as IncomingRoute;
+      const request = new HttpRequest(route, {
+        method: req.method,
+        path: pathOf(req.url),
+        headers: req.headers,
+        params: incoming.params,
+        query: incoming.query,
+        body: req.body,
+      });
+      const call = new RouteCall(request, reply, this.#app, this.#logger, entry.timeoutMs, this.#answered);
+      this.#inFlight.add(call);
+      void runInScope(call, () => this.#run(entry, call));
+    };
+  }
+
+  async #run(entry: RouteEntry, call: RouteCall): Promise<void> {
+    const { request, response } = call;
+    try {
+      const value =
+        entry.kind === 'pooled'
+          ? await (entry.run as ActionHandler)(request.payload, call as unknown as ActionContext)
+          : await (entry.run as RouteHandler)(request, call);
+      if (!response.finalSent) answer(response, value);
+    } catch (err) {
+      const reply = thrownReply(err);
+      // a pooled handler past its timeout was stopped by the pool: the request timed out
+      const status = entry.kind === 'pooled' && reply.body.code === ErrorCodes.TIMEOUT ? 504 : reply.status;
+      const { body } = reply;
+      if (status >= 500) call.logger.warn(`Route ${request.action} failed: ${body.error}`, { error: toPlainError(err) });
+      if (!response.finalSent) response.write(status, body);
+    } finally {
+      this.#inFlight.delete(call);
+      this.#answered();
+    }
+  }
+
+  /**
+   * Wait up to `timeoutMs` for the requests in flight to be answered (a handler that timed out is
+   * answered already: it is not waited for); then answer the rest with 503 STOPPED. Resolves with
+   * how many were.
+   */
+  async drain(timeoutMs: number, service: string): Promise<number> {
+    for (const { response } of this.#inFlight) response.closeConnectionAfter();
+    const waiting = this.#unanswered();
+    if (waiting > 0) {
+      this.#logger.info(`Waiting up to ${timeoutMs} ms for ${waiting} HTTP request(s) to be answered`);
+      await settlesWithin(new Promise<void>((resolve) => (this.#onIdle = resolve)), timeoutMs);
+      this.#onIdle = undefined;
+    }
+    return this.abandonAll(`Service "${service}" stopped before this request was answered.`);
+  }
+
+  /** Answer every request still unanswered with 503 STOPPED (a forced stop, or after the drain). */
+  abandonAll(message: string): number {
+    let given = 0;
+    for (const { request, response } of this.#inFlight) {
+      if (response.finalSent) continue;
+      given += 1;
+      response.closeConnectionAfter();
+      this.#logger.warn(`Gave up on ${request.action} (${request.requestId}): the service stopped`);
+      response.write(503, errorBody(message, ErrorCodes.STOPPED));
+    }
+    return given;
+  }
+
+  #sweep(): void {
+    const now = Date.now();
+    for (const { request, response, deadline, timeoutMs } of this.#inFlight) {
+      if (now < deadline || response.finalSent) continue;
+      const text = `Route ${request.action} did not answer within ${timeoutMs} ms.`;
+      this.#logger.warn(text, { request_id: request.requestId });
+      response.write(504, errorBody(text, ErrorCodes.TIMEOUT));
+    }
+  }
+
+  /** A request was answered: while draining, the drain may be over. */
+  readonly #answered = (): void => {
+    if (this.#onIdle && this.#unanswered() === 0) this.#onIdle();
+  };
+
+  #unanswered(): number {
+    let n = 0;
+    for (const { response } of this.#inFlight) if (!response.finalSent) n += 1;
+    return n;
+  }
+}
+
+/** A handler's returned value as the answer: `[data, status]` when it is such a pair, else the data with 200. */
+function answer(response: HttpResponse, value: unknown): void {
+  if (Array.isArray(value) && value.length === 2 && isStatus(value[1])) response.write(value[1] as number, value[0]);
+  else response.write(200, value);
+}
+
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}

@@ -1,0 +1,186 @@
+import type { FastifyInstance } from 'fastify';
+import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+import type { Logger } from '../support/logger';
+import { settlesWithin } from '../support/timers';
+import { corsPluginOptions } from './cors';
+import { errorBody, frameworkReply } from './error-replies';
+import type { ResolvedHttpOptions, ResolvedWebSocketOptions } from './options';
+import type { RouteRunner } from './route-runner';
+import type { RouteTable } from './route-table';
+import type { SocketHub } from './socket-hub';
+
+/** How long the servers get to close their connections once every request is answered. */
+const CLOSE_GRACE_MS = 2_000;
+
+/** Where the running servers are reached. Empty while they do not run. */
+export interface HttpEndpoints {
+  /** `http://host:port` of the HTTP server. */
+  url?: string;
+  port?: number;
+  /** `ws://host:port/path` of the WebSocket endpoint. */
+  websocketUrl?: string;
+}
+
+/**
+ * The Fastify servers of a started app: the HTTP server (routes, and the WebSocket endpoint on
+ * its port), and a second one when the WebSocket endpoint has a port of its own. Fastify and its
+ * plugins are loaded here, on first start: a service without HTTP never loads them.
+ */
+export class HttpServers {
+  readonly #http: ResolvedHttpOptions | undefined;
+  readonly #ws: ResolvedWebSocketOptions | undefined;
+  readonly #routes: RouteTable;
+  readonly #runner: RouteRunner;
+  readonly #hub: SocketHub;
+  readonly #logger: Logger;
+  readonly #instances: FastifyInstance[] = [];
+  endpoints: HttpEndpoints = {};
+
+  constructor(init: {
+    http: ResolvedHttpOptions | undefined;
+    ws: ResolvedWebSocketOptions | undefined;
+    routes: RouteTable;
+    runner: RouteRunner;
+    hub: SocketHub;
+    logger: Logger;
+  }) {
+    this.#http = init.http;
+    this.#ws = init.ws;
+    this.#routes = init.routes;
+    this.#runner = init.runner;
+    this.#hub = init.hub;
+    this.#logger = init.logger;
+  }
+
+  /** Build and listen; on failure nothing is left listening and it rejects with LISTEN_FAILED. */
+  async start(): Promise<void> {
+    const http = this.#http;
+    const ws = this.#ws;
+    try {
+      if (ws) this.#hub.open(ws);
+      if (http) {
+        const app = await this.#build(http.bodyLimit, http.keepAliveTimeoutMs);
+        if (http.cors !== false) {
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          await app.register(require('@fastify/cors') as typeof import('@fastify/cors'), corsPluginOptions(http.cors));
+        }
+        if (ws && ws.port === undefined) await this.#mountSocket(app, [ws.path]);
+        this.#routes.mount(app, this.#runner, http.cors, http.timeoutMs);
+        const port = await listen(app, http.host, http.port, 'HTTP server');
+        this.endpoints.url = `http://${urlHost(http.host)}:${port}`;
+        this.endpoints.port = port;
+        if (ws && ws.port === undefined) this.endpoints.websocketUrl = `ws://${urlHost(http.host)}:${port}${ws.path}`;
+      }
+      if (ws && ws.port !== undefined) {
+        const app = await this.#build(1024, 72_000);
+        // on a port of its own every path is the endpoint, as with Python Daebus's server
+        await this.#mountSocket(app, ['/', '/*']);
+        const port = await listen(app, ws.host, ws.port, 'WebSocket server');
+        this.endpoints.websocketUrl = `ws://${urlHost(ws.host)}:${port}`;
+      }
+      this.#runner.startSweeping();
+    } catch (err) {
+      await this.forceStop();
+      throw err instanceof DaebusError
+        ? err
+        : new DaebusError(ErrorCodes.LISTEN_FAILED, `The HTTP server could not start: ${toPlainError(err).message}`, { cause: err });
+    }
+    const where = [this.endpoints.url, this.endpoints.websocketUrl].filter(Boolean).join(' and ');
+    this.#logger.info(`HTTP listening on ${where}`);
+  }
+
+  /**
+   * Stop: close every WebSocket client (1001), stop taking connections, give the requests in
+   * flight `drainMs` to be answered (then answer them 503 STOPPED), and close.
+   */
+  async stop(drainMs: number, service: string): Promise<void> {
+    await this.#hub.closeAll(`Service "${service}" is shutting down`);
+    const closing = Promise.all(this.#instances.map((app) => app.close()));
+    await this.#runner.drain(drainMs, service);
+    if (!(await settlesWithin(closing, CLOSE_GRACE_MS))) for (const app of this.#instances) app.server.closeAllConnections();
+    await closing.catch(() => undefined);
+    this.#end();
+  }
+
+  /** A forced stop: answer what is in flight with 503, cut every connection, close. */
+  async forceStop(): Promise<void> {
+    this.#runner.abandonAll('The service was forced to stop before this request was answered.');
+    this.#hub.terminateAll();
+    const closing = Promise.all(this.#instances.map((app) => app.close().catch(() => undefined)));
+    for (const app of this.#instances) app.server.closeAllConnections();
+    await settlesWithin(closing, CLOSE_GRACE_MS);
+    this.#end();
+  }
+
+  #end(): void {
+    this.#runner.stopSweeping();
+    this.#instances.length = 0;
+    this.endpoints = {};
+  }
+
+  async #build(bodyLimit: number, keepAliveTimeout: number): Promise<FastifyInstance> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Fastify = require('fastify') as typeof import('fastify');
+    const app = Fastify.fastify({ logger: false, bodyLimit, keepAliveTimeout, return503OnClosing: true, forceCloseConnections: 'idle' });
+    this.#instances.push(app);
+    app.setErrorHandler((err, _req, reply) => {
+      const { status, body } = frameworkReply(err);
+      if (status >= 500) this.#logger.error(`The HTTP server failed a request: ${toPlainError(err).message}`);
+      void reply.code(status).send(body);
+    });
+    app.setNotFoundHandler((req, reply) => {
+      const path = req.url.split('?')[0];
+      void reply.code(404).send({ ...errorBody('Not Found', ErrorCodes.UNKNOWN_ROUTE), path });
+    });
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+      done(null, parseForm(body as string)),
+    );
+    return app;
+  }
+
+  async #mountSocket(app: FastifyInstance, paths: string[]): Promise<void> {
+    const ws = this.#ws as ResolvedWebSocketOptions;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const plugin = require('@fastify/websocket') as typeof import('@fastify/websocket');
+    await app.register(plugin.default, {
+      options: { maxPayload: ws.maxPayloadBytes },
+      // a socket error (an oversized frame: ws closes it with 1009 itself) is the client's, not the service's
+      errorHandler: (error) => this.#logger.debug(`WebSocket client error: ${toPlainError(error).message}`),
+      // the hub closes its clients before the server closes
+      preClose: (done) => {
+        this.#hub.terminateAll();
+        done();
+      },
+    });
+    for (const path of paths) app.get(path, { websocket: true }, this.#hub.accept);
+  }
+}
+
+async function listen(app: FastifyInstance, host: string, port: number, what: string): Promise<number> {
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    throw new DaebusError(ErrorCodes.LISTEN_FAILED, `The ${what} could not listen on ${host}:${port}: ${toPlainError(err).message}`, {
+      cause: err,
+    });
+  }
+  const address = app.server.address();
+  return typeof address === 'object' && address !== null ? address.port : port;
+}
+
+/** A host a URL can name: the wildcard addresses are reached on this machine as 127.0.0.1. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** A form body's fields; a name given more than once has a list of values. Names stay plain data. */
+function parseForm(body: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [key, value] of new URLSearchParams(body)) {
+    const before = Object.hasOwn(out, key) ? out[key] : undefined;
+    const next = before === undefined ? value : Array.isArray(before) ? [...before, value] : [before, value];
+    Object.defineProperty(out, key, { value: next, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}

@@ -1,0 +1,171 @@
+import type { SocketClientInfo } from '../../shared/socket-ops';
+import { ErrorCodes } from '../../shared/errors';
+import type { Logger } from '../support/logger';
+import type { ResolvedWebSocketOptions } from './options';
+import { closeReason, errorFrame } from './socket-envelope';
+
+/** ws's readyState for an open connection. */
+const OPEN = 1;
+
+/**
+ * The part of a ws socket a client and the hub use. Written out here, not imported from ws, so
+ * that the package's published types do not need `@types/ws` in the user's project.
+ */
+export interface ClientSocket {
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  send(text: string): void;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+  pause(): void;
+  resume(): void;
+  on(event: 'message', listener: (data: Buffer | ArrayBuffer | Buffer[]) => void): unknown;
+  on(event: 'close', listener: (code: number, reason: Buffer) => void): unknown;
+}
+
+/** What a client connected with. */
+export interface Handshake {
+  path: string;
+  query: Record<string, string | string[]>;
+  headers: Record<string, string | string[] | undefined>;
+  remoteAddress: string | undefined;
+}
+
+/**
+ * One connected client. Its messages are handled one at a time, in order (as Python Daebus does):
+ * those that arrive meanwhile wait, and past `maxQueuedMessages` the connection is not read until
+ * they are done, so a flood waits in the network instead of in memory. What is sent to it may
+ * queue up to `maxBufferedBytes` (plus one message); a client that reads slower than that is
+ * closed with 1013.
+ */
+export class SocketClient {
+  readonly id: string;
+  readonly handshake: Handshake;
+  readonly connectedAt = Date.now();
+  lastActivity = this.connectedAt;
+  messagesReceived = 0;
+  messagesSent = 0;
+  registration: unknown = undefined;
+  /** Its logger (the app's with its id), made when a handler first logs. */
+  logger: Logger | undefined = undefined;
+  readonly #socket: ClientSocket;
+  readonly #limits: ResolvedWebSocketOptions;
+  readonly #handle: (client: SocketClient, raw: string) => Promise<void>;
+  readonly #waiting: string[] = [];
+  /** A message is being handled (or the connect handler runs): new ones wait. */
+  #busy = true;
+  #paused = false;
+  #windowStart = 0;
+  #windowCount = 0;
+
+  constructor(init: {
+    id: string;
+    socket: ClientSocket;
+    handshake: Handshake;
+    limits: ResolvedWebSocketOptions;
+    handle: (client: SocketClient, raw: string) => Promise<void>;
+  }) {
+    this.id = init.id;
+    this.#socket = init.socket;
+    this.handshake = init.handshake;
+    this.#limits = init.limits;
+    this.#handle = init.handle;
+  }
+
+  /** The connect handler is done: handle what arrived meanwhile, then each message as it comes. */
+  ready(): void {
+    const next = this.#waiting.shift();
+    if (next === undefined) this.#busy = false;
+    else void this.#pump(next);
+  }
+
+  /** A frame from the client. */
+  receive(raw: string): void {
+    this.messagesReceived += 1;
+    this.lastActivity = Date.now();
+    if (this.#overRate()) return;
+    if (!this.#busy) {
+      void this.#pump(raw);
+      return;
+    }
+    this.#waiting.push(raw);
+    if (!this.#paused && this.#waiting.length >= this.#limits.maxQueuedMessages) {
+      this.#paused = true;
+      this.#socket.pause();
+    }
+  }
+
+  /** Send a frame; false when the connection is not open or the client was closed as too slow. */
+  send(text: string): boolean {
+    const socket = this.#socket;
+    if (socket.readyState !== OPEN) return false;
+    const buffered = socket.bufferedAmount;
+    if (buffered > 0 && buffered + text.length > this.#limits.maxBufferedBytes) {
+      this.close(1013, `Too slow: ${buffered} bytes are waiting to be sent to this client`);
+      return false;
+    }
+    socket.send(text);
+    this.messagesSent += 1;
+    this.lastActivity = Date.now();
+    return true;
+  }
+
+  close(code: number, reason: string): void {
+    if (this.#socket.readyState === OPEN) this.#socket.close(code, closeReason(reason));
+  }
+
+  /** End the connection without the closing handshake (it did not answer the close in time). */
+  terminate(): void {
+    this.#socket.terminate();
+  }
+
+  get open(): boolean {
+    return this.#socket.readyState === OPEN;
+  }
+
+  info(): SocketClientInfo {
+    const { path, query, remoteAddress } = this.handshake;
+    return {
+      id: this.id,
+      connectedAt: this.connectedAt,
+      lastActivity: this.lastActivity,
+      path,
+      query,
+      remoteAddress,
+      messagesReceived: this.messagesReceived,
+      messagesSent: this.messagesSent,
+      bufferedBytes: this.#socket.bufferedAmount,
+      ...(this.registration === undefined ? {} : { registration: this.registration }),
+    };
+  }
+
+  async #pump(first: string): Promise<void> {
+    this.#busy = true;
+    let raw: string | undefined = first;
+    while (raw !== undefined) {
+      await this.#handle(this, raw);
+      raw = this.#waiting.shift();
+      if (this.#paused && this.#waiting.length <= this.#limits.maxQueuedMessages / 2) {
+        this.#paused = false;
+        this.#socket.resume();
+      }
+    }
+    this.#busy = false;
+  }
+
+  /** Count the message against the rate limit; over it, answer RATE_LIMITED and drop it. */
+  #overRate(): boolean {
+    const limit = this.#limits.rateLimit;
+    if (limit === false) return false;
+    const now = Date.now();
+    if (now - this.#windowStart >= limit.windowMs) {
+      this.#windowStart = now;
+      this.#windowCount = 0;
+    }
+    this.#windowCount += 1;
+    if (this.#windowCount <= limit.messages) return false;
+    const retryAfter = Math.ceil((this.#windowStart + limit.windowMs - now) / 1000);
+    this.send(errorFrame('Rate limit exceeded', ErrorCodes.RATE_LIMITED, { retry_after: retryAfter }));
+    return true;
+  }
+}

@@ -1,0 +1,69 @@
+// The frames of the WebSocket endpoint, as Python Daebus frames them: a client sends
+// `{ "type": t, "data": d }`; a handler's reply goes back as `{ "type": "response", "data": r }`;
+// sends and broadcasts are `{ "type": t, "data": d }`. Errors are `{ "type": "error", ... }` with
+// the message and code both at the top level (where Daebus puts protocol errors) and in `data`
+// (where it puts a handler's error), so a client written for either reads them. A message's
+// `id`, when it has one, comes back on its reply or error (Daebus has none).
+import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+import { isPlainObject } from '../../shared/validate';
+
+export type MessageId = string | number;
+
+export type Decoded = { ok: true; type: string; data: unknown; id: MessageId | undefined } | { ok: false; frame: string };
+
+/** Read one frame from a client; what is not a message becomes the error frame to answer with. */
+export function decodeMessage(raw: string): Decoded {
+  let message: unknown;
+  try {
+    message = JSON.parse(raw);
+  } catch {
+    return { ok: false, frame: errorFrame('Invalid JSON', ErrorCodes.BAD_REQUEST) };
+  }
+  if (!isPlainObject(message)) {
+    return { ok: false, frame: errorFrame('A message must be a JSON object: {"type": ..., "data": ...}', ErrorCodes.BAD_REQUEST) };
+  }
+  const id = typeof message.id === 'string' || typeof message.id === 'number' ? message.id : undefined;
+  if (typeof message.type !== 'string' || message.type === '') {
+    return { ok: false, frame: errorFrame('No message type provided', ErrorCodes.BAD_REQUEST, { id }) };
+  }
+  // Daebus hands a handler `{}` when the message has no data
+  return { ok: true, type: message.type, data: message.data === undefined ? {} : message.data, id };
+}
+
+/** `{ type, data }` as text; data that is not JSON is refused with INVALID_ARGUMENT. */
+export function frame(type: string, data: unknown, id?: MessageId): string {
+  let text: string | undefined;
+  const value = data === undefined ? null : data;
+  try {
+    text = JSON.stringify(id === undefined ? { type, data: value } : { type, data: value, id });
+  } catch (err) {
+    throw new DaebusError(
+      ErrorCodes.INVALID_ARGUMENT,
+      `A WebSocket message of type "${type}" cannot be encoded as JSON: ${toPlainError(err).message}`,
+    );
+  }
+  return text;
+}
+
+/** A handler's reply, or the error frame saying it cannot be encoded. */
+export function responseFrame(data: unknown, id: MessageId | undefined): string {
+  try {
+    return frame('response', data, id);
+  } catch (err) {
+    return errorFrame(toPlainError(err).message, ErrorCodes.BAD_RESPONSE, { id });
+  }
+}
+
+export function errorFrame(message: string, code: string, extra: { id?: MessageId | undefined; retry_after?: number } = {}): string {
+  const out: Record<string, unknown> = { type: 'error', error: message, code, data: { error: message, code } };
+  if (extra.id !== undefined) out.id = extra.id;
+  if (extra.retry_after !== undefined) out.retry_after = extra.retry_after;
+  return JSON.stringify(out);
+}
+
+/** A close reason fits in 123 bytes; longer ones are cut (by characters, then checked in bytes). */
+export function closeReason(text: string): string {
+  let reason = text.length > 123 ? text.slice(0, 123) : text;
+  while (Buffer.byteLength(reason) > 123) reason = reason.slice(0, -1);
+  return reason;
+}

@@ -1,0 +1,318 @@
+// HTTP routes on a real server (port 0) driven with fetch: handlers' answers, path syntax,
+// payloads, the globals, bad input and its status codes, CORS, the pool, registration rules,
+// start and stop.
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Blueprint, DaebusHttp, request, response, logger, type HttpOptions } from 'daebus';
+import { appPerTest } from '../support/app-per-test';
+import { fixture } from '../support/helpers';
+import { http } from '../support/http-client';
+
+const t = appPerTest('http', { drainTimeoutMs: 2_000 });
+const LOCAL: HttpOptions = { port: 0, host: '127.0.0.1' };
+
+async function start(options: HttpOptions = {}): Promise<string> {
+  await t.start({ http: { ...LOCAL, ...options } });
+  return t.app.http.url as string;
+}
+
+describe('HTTP routes', () => {
+  it('answer with a returned value, a [data, status] pair, response.send(data, status) and response.error', async () => {
+    t.app
+      .route('/hello', () => ({ hello: 'world' }))
+      .route('/created', () => [{ id: 1 }, 201])
+      .route('/sent', async () => {
+        await response.send({ sent: true }, 202);
+      })
+      .route('/nothing', () => undefined)
+      .route('/refused', () => response.error('no such thing'))
+      .route('/gone', () => response.error(new Error('gone for good'), 410));
+    const url = await start();
+    const hello = await http(`${url}/hello`);
+    expect(hello).toMatchObject({ status: 200, body: { hello: 'world' } });
+    expect(hello.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await http(`${url}/created`)).toMatchObject({ status: 201, body: { id: 1 } });
+    expect(await http(`${url}/sent`)).toMatchObject({ status: 202, body: { sent: true } });
+    expect(await http(`${url}/nothing`)).toMatchObject({ status: 200, body: {} });
+    expect(await http(`${url}/refused`)).toMatchObject({ status: 400, body: { error: 'no such thing' } });
+    expect(await http(`${url}/gone`)).toMatchObject({ status: 410, body: { error: 'gone for good' } });
+  });
+
+  it('take path parameters as <name> and :name, the query for GET and the JSON or form body for POST, PUT, PATCH', async () => {
+    const seen: unknown[] = [];
+    t.app.route(
+      '/users/<user_id>',
+      (req) => {
+        seen.push({
+          method: request.method,
+          path: request.path,
+          params: request.params,
+          query: request.query,
+          agent: request.headers['x-test'],
+        });
+        return { method: req.method, params: req.params, payload: req.payload, body: req.body ?? null };
+      },
+      { methods: ['GET', 'post', 'PUT', 'PATCH', 'DELETE'] },
+    );
+    t.app.route('/orders/:order_id/items/:item', (req) => req.params);
+    const url = await start();
+
+    expect((await http(`${url}/users/42?detail=full&tag=a&tag=b`, { headers: { 'x-test': 'yes' } })).body).toEqual({
+      method: 'GET',
+      params: { user_id: '42' },
+      payload: { detail: 'full', tag: ['a', 'b'], user_id: '42' },
+      body: null,
+    });
+    expect(seen[0]).toEqual({
+      method: 'GET',
+      path: '/users/42',
+      params: { user_id: '42' },
+      query: { detail: 'full', tag: ['a', 'b'] },
+      agent: 'yes',
+    });
+    // the path parameter wins over a body field of the same name
+    expect((await http(`${url}/users/7`, { method: 'POST', json: { name: 'Ada', user_id: 'x' } })).body).toMatchObject({
+      payload: { name: 'Ada', user_id: '7' },
+    });
+    const form = await http(`${url}/users/7`, {
+      method: 'PUT',
+      body: 'name=Ada&role=admin&role=ops',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(form.body).toMatchObject({ method: 'PUT', payload: { name: 'Ada', role: ['admin', 'ops'], user_id: '7' } });
+    // a JSON body that is not an object stays in request.body; the payload has the parameters
+    expect((await http(`${url}/users/7`, { method: 'PATCH', json: [1, 2] })).body).toMatchObject({
+      payload: { user_id: '7' },
+      body: [1, 2],
+    });
+    expect((await http(`${url}/users/7`, { method: 'DELETE' })).body).toMatchObject({ method: 'DELETE', payload: { user_id: '7' } });
+    expect((await http(`${url}/orders/9/items/3`)).body).toEqual({ order_id: '9', item: '3' });
+  });
+
+  it('give routes the request, response and logger globals, with the route and request id on log lines', async () => {
+    t.app.route('/who', async () => {
+      await new Promise((r) => setImmediate(r));
+      logger.info('answering who');
+      return { id: request.requestId, service: request.service, action: request.action };
+    });
+    const url = await start();
+    const { body } = await http(`${url}/who`);
+    expect(body).toEqual({ id: expect.stringMatching(/^http-[0-9a-f]{8}-\d+$/), service: 'http', action: 'GET /who' });
+    const line = t.records.find((r) => r.message === 'answering who');
+    expect(line).toMatchObject({ route: 'GET /who', request_id: (body as { id: string }).id });
+  });
+
+  it('refuse request.method and the other HTTP fields inside an action, saying where they work', async () => {
+    t.app.action('probe', () => request.method);
+    await t.start();
+    await expect(t.caller().sendRequest('probe')).rejects.toThrow(/request\.method is only available while an HTTP route handler runs/);
+  });
+
+  it('answer bad input with JSON errors and the right status, and keep serving', async () => {
+    t.app
+      .route('/echo', (req) => req.payload, { methods: 'POST' })
+      .route('/throws', () => {
+        throw Object.assign(new Error('the disk is full'), { code: 'DISK_FULL' });
+      })
+      .route('/forbidden', () => {
+        throw Object.assign(new Error('not yours'), { statusCode: 403 });
+      })
+      .route('/never', () => new Promise(() => undefined), { timeoutMs: 100 })
+      .route('/bigint', () => ({ n: 1n }));
+    const url = await start({ bodyLimit: 1024 });
+
+    const malformed = await http(`${url}/echo`, { method: 'POST', body: '{"a": ', headers: { 'content-type': 'application/json' } });
+    expect(malformed).toMatchObject({ status: 400, body: { code: 'BAD_REQUEST', error: expect.any(String) } });
+    const big = await http(`${url}/echo`, { method: 'POST', json: { text: 'x'.repeat(2048) } });
+    expect(big).toMatchObject({ status: 413, body: { code: 'PAYLOAD_TOO_LARGE' } });
+    expect(await http(`${url}/nowhere`)).toMatchObject({
+      status: 404,
+      body: { error: 'Not Found', code: 'UNKNOWN_ROUTE', path: '/nowhere' },
+    });
+    const wrong = await http(`${url}/echo`);
+    expect(wrong).toMatchObject({ status: 405, body: { code: 'METHOD_NOT_ALLOWED', method: 'GET' } });
+    expect(wrong.headers.get('allow')).toBe('POST, OPTIONS');
+    const thrown = await http(`${url}/throws`);
+    expect(thrown).toMatchObject({ status: 500, body: { error: 'the disk is full', code: 'DISK_FULL' } });
+    expect(thrown.text).not.toMatch(/at |\.js:/); // no stack
+    expect(await http(`${url}/forbidden`)).toMatchObject({ status: 403, body: { error: 'not yours', code: 'HANDLER_ERROR' } });
+    expect(await http(`${url}/never`)).toMatchObject({ status: 504, body: { code: 'TIMEOUT' } });
+    expect(await http(`${url}/bigint`)).toMatchObject({ status: 500, body: { code: 'BAD_RESPONSE' } });
+    expect(await http(`${url}/echo`, { method: 'POST', json: { still: 'here' } })).toMatchObject({ status: 200, body: { still: 'here' } });
+    expect(t.records.some((r) => r.message === 'Route GET /throws failed: the disk is full')).toBe(true);
+  });
+
+  it('answer OPTIONS with the methods of the path, and HEAD for GET routes', async () => {
+    t.app.route('/things', () => ({ n: 1 }), { methods: ['GET', 'POST'] });
+    const url = await start();
+    const options = await http(`${url}/things`, { method: 'OPTIONS' });
+    expect(options.status).toBe(204);
+    expect(options.headers.get('allow')).toBe('GET, POST, HEAD, OPTIONS');
+    expect((await http(`${url}/things`, { method: 'HEAD' })).status).toBe(200);
+    expect((await http(`${url}/missing`, { method: 'OPTIONS' })).status).toBe(404);
+  });
+
+  it('run a route on the pool with { module }', async () => {
+    t.remake({ maxWorkers: 1 });
+    t.app.route('/pooled/<user_id>', { module: fixture('pooled-route.mjs') }, { methods: ['GET', 'POST'] });
+    t.app.route('/fib/<n>', { module: fixture('pooled.mjs') });
+    const url = await start();
+    expect(await http(`${url}/pooled/5?note=hi`)).toMatchObject({
+      status: 201,
+      body: { user: '5', note: 'hi', action: 'GET,POST /pooled/<user_id>' },
+    });
+    expect(await http(`${url}/pooled/6`, { method: 'POST', json: { note: 'posted' } })).toMatchObject({
+      status: 201,
+      body: { user: '6', note: 'posted' },
+    });
+    // progress updates of a pooled handler are not sent over HTTP: one answer
+    expect(await http(`${url}/fib/20`)).toMatchObject({ status: 200, body: { fib: 6765 } });
+  });
+});
+
+describe('CORS with Daebus options', () => {
+  const cors = {
+    allowedOrigins: ['https://app.example'],
+    allowedMethods: ['GET', 'POST', 'DELETE'],
+    allowedHeaders: ['content-type', 'x-token'],
+    exposeHeaders: ['x-total'],
+    allowCredentials: true,
+    maxAge: 600,
+  };
+
+  it('answer a preflight with the route’s allowed methods, and mark responses for allowed origins only', async () => {
+    t.app.route('/items', () => ({ items: [] }), { methods: ['GET', 'PUT'] });
+    const url = await start({ cors });
+    const preflight = await http(`${url}/items`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-token' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(Object.fromEntries(preflight.headers)).toMatchObject({
+      'access-control-allow-origin': 'https://app.example',
+      'access-control-allow-methods': 'GET', // PUT is not among the allowed methods
+      'access-control-allow-headers': 'content-type, x-token',
+      'access-control-allow-credentials': 'true',
+      'access-control-max-age': '600',
+    });
+    const simple = await http(`${url}/items`, { headers: { origin: 'https://app.example' } });
+    expect(simple.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    expect(simple.headers.get('access-control-expose-headers')).toBe('x-total');
+    const stranger = await http(`${url}/items`, { headers: { origin: 'https://evil.example' } });
+    expect(stranger.status).toBe(200);
+    expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
+    const unknown = await http(`${url}/nothing-here`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'GET' },
+    });
+    expect(unknown.status).toBe(404);
+  });
+
+  it('answer * with no origins configured, and echo any origin with "*" among them', async () => {
+    t.app.route('/a', () => ({}));
+    const url = await start({ cors: {} });
+    expect((await http(`${url}/a`, { headers: { origin: 'https://x.example' } })).headers.get('access-control-allow-origin')).toBe('*');
+    await t.app.stop();
+    await t.start({ http: { ...LOCAL, cors: { allowedOrigins: '*' } } });
+    const again = await http(`${t.app.http.url}/a`, { headers: { origin: 'https://x.example' } });
+    expect(again.headers.get('access-control-allow-origin')).toBe('https://x.example');
+  });
+});
+
+describe('registering routes', () => {
+  it('refuse a method and path registered twice, naming both places, in either syntax', () => {
+    t.app.route('/users/<id>', () => ({}), { methods: ['GET', 'POST'] });
+    const bp = new Blueprint('admin').route('/users/:user_id', () => ({}), { methods: 'POST' });
+    expect(() => t.app.registerBlueprint(bp)).toThrow(
+      'The route POST /users/:user_id is registered twice: by the app and by blueprint "admin". Serve each method of a path once.',
+    );
+    expect(() => t.app.route('/users/<id>', () => ({}), { methods: 'DELETE' })).not.toThrow();
+  });
+
+  it('check paths, methods and options at registration', () => {
+    expect(() => t.app.route('users', () => ({}))).toThrow(/path must be a path that starts with "\/"/);
+    expect(() => t.app.route('/a/<1x>', () => ({}))).toThrow(/parameter names are identifiers/);
+    expect(() => t.app.route('/a', () => ({}), { methods: ['FETCH'] })).toThrow(
+      /options\.methods must be made of GET, POST, PUT, PATCH, DELETE/,
+    );
+    expect(() => t.app.route('/a', () => ({}), { methods: ['OPTIONS'] })).toThrow(/OPTIONS for every path/);
+    expect(() => t.app.route('/a', 'nope' as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    expect(() => new DaebusHttp({ port: 70_000 })).toThrow(/port must be a port number from 0 to 65535/);
+    expect(() => new DaebusHttp({ cors: { allowedOrigins: [] } })).toThrow(/allowedOrigins must be a string or a non-empty list/);
+  });
+
+  it('serve a blueprint’s routes, and take the server’s options from an attached DaebusHttp', async () => {
+    t.app.attach(new DaebusHttp(LOCAL));
+    t.app.registerBlueprint(new Blueprint('api').route('/api/ping', () => ({ pong: true })));
+    await t.start();
+    expect(await http(`${t.app.http.url}/api/ping`)).toMatchObject({ status: 200, body: { pong: true } });
+  });
+
+  it('start no server with http: false, and reject bad start options', async () => {
+    t.app.route('/x', () => ({}));
+    await t.start({ http: false });
+    expect(t.app.http).toEqual({});
+    expect(t.records.some((r) => /1 route\(s\) registered, but the HTTP server is off/.test(r.message))).toBe(true);
+    await t.app.stop();
+    await expect(t.start({ http: { port: -1 } })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+  });
+});
+
+describe('the HTTP server’s life', () => {
+  it('lets requests in flight finish on stop, and answers those past the drain timeout with 503 STOPPED', async () => {
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((r) => (release = r));
+    let entered: () => void = () => undefined;
+    let inside = new Promise<void>((r) => (entered = r));
+    t.remake({ drainTimeoutMs: 300 });
+    t.app
+      .route('/slow', async () => {
+        entered();
+        await released;
+        return { done: true };
+      })
+      .route('/stuck', () => {
+        entered();
+        return new Promise(() => undefined);
+      });
+    const url = await start();
+    const slow = http(`${url}/slow`);
+    await inside;
+    const stopping = t.app.stop();
+    release();
+    expect(await slow).toMatchObject({ status: 200, body: { done: true } });
+    await stopping;
+    await expect(fetch(`${url}/slow`)).rejects.toThrow();
+
+    await t.start({ http: LOCAL });
+    inside = new Promise<void>((r) => (entered = r));
+    const stuck = http(`${t.app.http.url}/stuck`);
+    await inside;
+    await t.app.stop();
+    expect(await stuck).toMatchObject({ status: 503, body: { code: 'STOPPED' } });
+  });
+
+  it('fails start with LISTEN_FAILED when the port is taken, and leaves the app stopped', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    t.app.route('/x', () => ({}));
+    try {
+      await expect(t.start({ http: { port, host: '127.0.0.1' } })).rejects.toMatchObject({ code: 'LISTEN_FAILED' });
+    } finally {
+      blocker.close();
+    }
+    await t.start({ http: LOCAL });
+    expect((await http(`${t.app.http.url}/x`)).status).toBe(200);
+  });
+
+  it('does not load Fastify in a service without HTTP', () => {
+    const main = join(__dirname, '..', '..', 'dist', 'main', 'index.js');
+    const script = `const { Daebus } = require(${JSON.stringify(main)});
+      const app = new Daebus('plain'); app.action('a', () => 1);
+      app.start({ transport: 'memory' }).then(() => app.stop()).then(() =>
+        console.log(Object.keys(require.cache).filter((k) => /fastify|[\\\\/]ws[\\\\/]/.test(k)).length));`;
+    expect(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }).trim().split('\n').pop()).toBe('0');
+  });
+});

@@ -1,0 +1,248 @@
+// The WebSocket endpoint on a real server (port 0) driven with `ws` clients: Daebus's envelopes,
+// the connect, disconnect and register hooks, sends from actions, tasks, threads and the pool,
+// bad input, floods, slow clients, its own port, and stop.
+import { Blueprint, type Daebus, type WebSocketOptions } from 'daebus';
+import { appPerTest } from '../support/app-per-test';
+import { fixture, waitFor } from '../support/helpers';
+import { http, TestSocket } from '../support/http-client';
+
+const t = appPerTest('websocket');
+const sockets: TestSocket[] = [];
+
+afterEach(() => {
+  for (const s of sockets.splice(0)) s.socket.terminate();
+});
+
+async function start(websocket: WebSocketOptions = {}): Promise<string> {
+  await t.start({ http: { port: 0, host: '127.0.0.1' }, websocket });
+  return t.app.http.websocketUrl as string;
+}
+
+async function connect(url: string): Promise<TestSocket> {
+  const socket = await TestSocket.connect(url);
+  sockets.push(socket);
+  return socket;
+}
+
+/** The id of the client that connected last (the connect hook sends it). */
+function greet(app: Daebus): void {
+  app.socket('connect', (_data, clientId) => ({ welcome: clientId }));
+}
+
+describe('WebSocket handlers', () => {
+  it('answer {"type": "response", "data": ...} to the sender, with the message id when it has one', async () => {
+    t.app.socket('echo', (data, clientId) => ({ echo: data, from: clientId }));
+    t.app.socket('quiet', () => undefined);
+    const url = await start();
+    expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/ws$/);
+    const client = await connect(url);
+    const answer = await client.ask({ type: 'echo', data: { n: 1 }, id: 'a1' });
+    expect(answer).toEqual({ type: 'response', data: { echo: { n: 1 }, from: expect.stringMatching(/^user_[0-9a-f-]{36}$/) }, id: 'a1' });
+    client.send({ type: 'quiet', id: 'q' });
+    client.send({ type: 'echo' }); // no data: the handler gets {} (Daebus's default), and no id comes back
+    expect(await client.next()).toEqual({
+      type: 'response',
+      data: { echo: {}, from: answer.data && (answer.data as { from: string }).from },
+    });
+  });
+
+  it('handle one client’s messages one at a time, in order', async () => {
+    const order: number[] = [];
+    t.app.socket('work', async (data: { n: number; ms: number }) => {
+      await new Promise((r) => setTimeout(r, data.ms));
+      order.push(data.n);
+      return data.n;
+    });
+    const client = await connect(await start({ maxQueuedMessages: 2 }));
+    const answers = [30, 1, 20, 1, 10].map((ms, n) => client.ask({ type: 'work', data: { n, ms }, id: n }));
+    expect((await Promise.all(answers)).map((f) => f.data)).toEqual([0, 1, 2, 3, 4]);
+    expect(order).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('answer bad input with {"type": "error"} frames and keep the connection', async () => {
+    t.app.socket('fails', () => {
+      throw Object.assign(new Error('cannot do that'), { code: 'NOPE' });
+    });
+    t.app.socket('ok', () => 'fine');
+    const client = await connect(await start());
+    client.send('not json');
+    expect(await client.next()).toEqual({
+      type: 'error',
+      error: 'Invalid JSON',
+      code: 'BAD_REQUEST',
+      data: { error: 'Invalid JSON', code: 'BAD_REQUEST' },
+    });
+    client.send('[1, 2]');
+    expect(await client.next()).toMatchObject({ type: 'error', code: 'BAD_REQUEST' });
+    expect(await client.ask({ id: 1, data: {} })).toMatchObject({ type: 'error', error: 'No message type provided', code: 'BAD_REQUEST' });
+    expect(await client.ask({ type: 'nobody', id: 2 })).toMatchObject({
+      type: 'error',
+      error: "No handler found for message type 'nobody'",
+      code: 'NO_HANDLER',
+    });
+    expect(await client.ask({ type: 'connect', id: 3 })).toMatchObject({ type: 'error', code: 'NO_HANDLER' });
+    expect(await client.ask({ type: 'fails', id: 4 })).toMatchObject({
+      type: 'error',
+      error: 'cannot do that',
+      code: 'NOPE',
+      data: { error: 'cannot do that' },
+    });
+    expect(await client.ask({ type: 'ok', id: 5 })).toEqual({ type: 'response', data: 'fine', id: 5 });
+  });
+
+  it('close a client that sends a frame over maxPayloadBytes with 1009, and keep the others', async () => {
+    t.app.socket('ok', () => 'fine');
+    const url = await start({ maxPayloadBytes: 1024 });
+    const [big, other] = [await connect(url), await connect(url)];
+    big.send({ type: 'ok', data: 'x'.repeat(4096) });
+    expect((await big.closed).code).toBe(1009);
+    expect(await other.ask({ type: 'ok', id: 1 })).toMatchObject({ data: 'fine' });
+  });
+
+  it('answer a flood past the rate limit with RATE_LIMITED errors', async () => {
+    t.app.socket('ping', () => 'pong');
+    const client = await connect(await start({ rateLimit: { messages: 5, windowMs: 60_000 } }));
+    for (let i = 0; i < 8; i++) client.send({ type: 'ping', id: i });
+    await waitFor(() => client.frames.length === 8, 'an answer to every message');
+    expect(client.frames.filter((f) => f.data === 'pong')).toHaveLength(5);
+    const limited = client.frames.filter((f) => f.code === 'RATE_LIMITED');
+    expect(limited).toHaveLength(3);
+    expect(limited[0]).toMatchObject({ type: 'error', error: 'Rate limit exceeded', retry_after: expect.any(Number) });
+  });
+
+  it('close a client that reads too slowly with 1013 instead of queueing without bound', async () => {
+    const url = await start({ maxBufferedBytes: 64 * 1024 });
+    const slow = await connect(url);
+    await waitFor(async () => (await t.app.websocket.clients()).length === 1, 'the client');
+    const id = (await t.app.websocket.clients())[0]?.id as string;
+    slow.socket.pause(); // stops reading: what the server sends piles up
+    const chunk = 'y'.repeat(32 * 1024);
+    let sent = 0;
+    while (await t.app.websocket.sendToClient(id, chunk)) {
+      sent += 1;
+      if (sent > 20_000) throw new Error('the server never refused to queue more');
+    }
+    const info = await t.app.websocket.clients();
+    expect(info.every((c) => c.bufferedBytes <= 64 * 1024 + chunk.length + 64)).toBe(true);
+    slow.socket.resume();
+    expect(await slow.closed).toMatchObject({ code: 1013, reason: expect.stringMatching(/^Too slow/) });
+  });
+});
+
+describe('WebSocket clients and hooks', () => {
+  it('run connect, register and disconnect hooks, and list clients with their metadata', async () => {
+    const gone: unknown[] = [];
+    t.app.socket('connect', (data: { query: Record<string, string> }, clientId) => ({ welcome: clientId, token: data.query.token }));
+    t.app.socket('register', (data: { name: string }) => ({ registered: data.name }));
+    t.app.socket('disconnect', (data, clientId, context) => {
+      context.logger.info('client left');
+      gone.push({ clientId, ...(data as object) });
+    });
+    const url = await start();
+    const client = await connect(`${url}?token=t1`);
+    const welcome = await client.next();
+    const id = (welcome.data as { welcome: string }).welcome;
+    expect(welcome).toEqual({ type: 'response', data: { welcome: id, token: 't1' } });
+    expect(await client.ask({ type: 'register', data: { name: 'kiosk-3' }, id: 'r' })).toMatchObject({ data: { registered: 'kiosk-3' } });
+    const [info] = await t.app.websocket.clients();
+    expect(info).toMatchObject({
+      id,
+      path: '/ws',
+      query: { token: 't1' },
+      remoteAddress: '127.0.0.1',
+      messagesReceived: 1,
+      messagesSent: 2,
+      registration: { name: 'kiosk-3' },
+    });
+    await client.close();
+    await waitFor(() => gone.length === 1, 'the disconnect hook');
+    expect(gone[0]).toEqual({ clientId: id, code: 1005, reason: '' });
+    expect(await t.app.websocket.clients()).toEqual([]);
+    expect(t.records.find((r) => r.message === 'client left')).toMatchObject({ ws_client: id });
+  });
+
+  it('refuse a client whose connect hook throws, closing with 1008 and the reason', async () => {
+    t.app.socket('connect', (data: { query: Record<string, string> }) => {
+      if (data.query.token !== 'secret') throw new Error('bad token');
+    });
+    const url = await start();
+    const refused = await connect(`${url}?token=guess`);
+    expect(await refused.closed).toEqual({ code: 1008, reason: 'bad token' });
+    const welcome = await connect(`${url}?token=secret`);
+    expect(welcome.socket.readyState).toBe(welcome.socket.OPEN);
+  });
+
+  it('send to one client and to all from actions and background tasks; disconnect a client', async () => {
+    greet(t.app);
+    t.app.action('notify', async (payload) => ({ sent: await t.app.websocket.sendToClient(payload.to as string, { hi: true }, 'note') }));
+    t.app.action('kick', async (payload) => ({ kicked: await t.app.websocket.disconnect(payload.to as string, 4000, 'bye') }));
+    const task = t.app.background('ticker', 3600, async () => {
+      await t.app.websocket.broadcastToAll({ tick: 1 });
+    });
+    const url = await start();
+    const [a, b] = [await connect(url), await connect(url)];
+    const idOf = async (s: TestSocket): Promise<string> =>
+      ((await s.next((f) => f.type === 'response')).data as { welcome: string }).welcome;
+    const [idA] = [await idOf(a), await idOf(b)];
+    const caller = t.caller();
+    expect(await caller.sendRequest('notify', { to: idA })).toEqual({ sent: true });
+    expect(await a.next((f) => f.type === 'note')).toEqual({ type: 'note', data: { hi: true } });
+    expect(await caller.sendRequest('notify', { to: 'user_nobody' })).toEqual({ sent: false });
+    task.intervalSeconds = 0.01;
+    expect(await b.next((f) => f.type === 'broadcast')).toEqual({ type: 'broadcast', data: { tick: 1 } });
+    expect(await caller.sendRequest('kick', { to: idA })).toEqual({ kicked: true });
+    expect(await a.closed).toEqual({ code: 4000, reason: 'bye' });
+    await expect(t.app.websocket.broadcastToAll({ n: 1n })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(t.app.websocket.disconnect(idA, 1006)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('send from a thread (t.websocket) and a pooled handler (ctx.websocket), through the main side', async () => {
+    t.remake({ maxWorkers: 1 });
+    t.app.thread('pusher', fixture('socket-pusher.mjs'));
+    t.app.route('/push', { module: fixture('pooled-route.mjs'), export: 'pushes' }, { methods: 'POST' });
+    const url = await start();
+    const client = await connect(url);
+    await waitFor(async () => (await t.app.websocket.clients()).length === 1, 'the client');
+    expect(await t.app.thread('pusher').request('push', { a: 1 })).toEqual({ sent: 1, clients: 1 });
+    expect(await client.next((f) => f.type === 'from_thread')).toEqual({ type: 'from_thread', data: { a: 1 } });
+    expect((await http(`${t.app.http.url}/push`, { method: 'POST', json: { b: 2 } })).body).toEqual({ sent: 1 });
+    expect(await client.next((f) => f.type === 'from_pool')).toEqual({ type: 'from_pool', data: { b: 2 } });
+  });
+
+  it('run a blueprint’s socket handlers, and refuse a type registered twice', async () => {
+    t.app.socket('chat', () => 'app');
+    expect(() => t.app.registerBlueprint(new Blueprint('chat').socket('chat', () => 'bp'))).toThrow(
+      'A WebSocket handler named "chat" is registered twice: by the app and by blueprint "chat". Give each its own name.',
+    );
+    t.app.registerBlueprint(new Blueprint('extra').socket('shout', (data: string) => data.toUpperCase()));
+    const client = await connect(await start());
+    expect(await client.ask({ type: 'shout', data: 'hey', id: 1 })).toMatchObject({ data: 'HEY' });
+  });
+});
+
+describe('the WebSocket endpoint’s life', () => {
+  it('listens on a port of its own when given one, on every path, with no HTTP server', async () => {
+    t.app.socket('ping', () => 'pong');
+    await t.start({ http: false, websocket: { port: 0, host: '127.0.0.1' } });
+    const { url, websocketUrl } = t.app.http;
+    expect(url).toBeUndefined();
+    const client = await connect(`${websocketUrl as string}/any/path`);
+    expect(await client.ask({ type: 'ping', id: 1 })).toMatchObject({ data: 'pong' });
+  });
+
+  it('closes every client with 1001 when the service stops', async () => {
+    greet(t.app);
+    const client = await connect(await start());
+    await client.next();
+    await t.app.stop();
+    expect((await client.closed).code).toBe(1001);
+  });
+
+  it('refuses clients past maxClients with 1013', async () => {
+    greet(t.app);
+    const url = await start({ maxClients: 1 });
+    await (await connect(url)).next();
+    const second = await connect(url);
+    expect((await second.closed).code).toBe(1013);
+  });
+});
