@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import Redis from 'ioredis';
 import { Daebus, DaebusCaller, createLogger } from 'daebus';
+import { machineBusyMs, processCpuMs } from './lib/cpu-meter.mjs';
 import { closedLoop, interleave, pairedRatio, sequential } from './lib/drive.mjs';
 import { result } from './lib/result.mjs';
 import { fmt, median } from './lib/stats.mjs';
@@ -23,6 +24,7 @@ async function startChild(service, replicated) {
   await within(new Promise((resolve) => child.once('message', resolve)), 15_000, 'replica child start');
   const exited = new Promise((resolve) => child.once('exit', resolve));
   return {
+    pid: child.pid,
     stop: async () => {
       child.send('stop');
       await within(exited, 10_000, 'replica child stop').catch(() => child.kill('SIGKILL'));
@@ -37,8 +39,44 @@ async function cleanUp(service) {
   await redis.quit();
 }
 
-/** Requests/s of `spin` with `replicas` replicas, 32 in flight. */
-async function spinThroughput(replicas) {
+/** Redis's CPU time so far in ms (INFO cpu: the server process's user + system). */
+async function redisCpuMs(redis) {
+  const info = await redis.info('cpu');
+  const seconds = (field) => Number(new RegExp(`^${field}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1000;
+}
+
+/**
+ * Where the CPU went while `measure` ran, in cores (CPU ms / wall ms): this process (the caller),
+ * the replicas, Redis, and the machine as a whole. Shows whether a throughput is bounded by the
+ * 2 cores everything shares rather than by the replicas.
+ */
+async function cpuSplit(pids, measure) {
+  const redis = new Redis(REDIS_URL);
+  try {
+    const replicas0 = pids.map(processCpuMs);
+    const redis0 = await redisCpuMs(redis);
+    const machine0 = machineBusyMs();
+    const own0 = process.cpuUsage();
+    const t0 = performance.now();
+    const value = await measure();
+    const wallMs = performance.now() - t0;
+    const own = process.cpuUsage(own0);
+    const cores = (ms) => ms / wallMs;
+    return {
+      value,
+      caller: cores((own.user + own.system) / 1000),
+      replicas: cores(pids.map((pid, i) => (processCpuMs(pid) ?? 0) - (replicas0[i] ?? 0)).reduce((a, b) => a + b, 0)),
+      redis: cores((await redisCpuMs(redis)) - redis0),
+      machine: machine0 === null ? null : cores(machineBusyMs() - machine0),
+    };
+  } finally {
+    await redis.quit();
+  }
+}
+
+/** Requests/s of `spin` with `replicas` replicas, 32 in flight (and the CPU split of the measured part). */
+async function spinThroughput(replicas, splits) {
   const service = `bench-spin-${randomUUID()}`;
   const children = [];
   for (let i = 0; i < replicas; i++) children.push(await startChild(service, true));
@@ -46,7 +84,12 @@ async function spinThroughput(replicas) {
   try {
     while ((await caller.replicas()).length < replicas) await new Promise((r) => setTimeout(r, 50));
     await closedLoop(() => caller.sendRequest('spin'), 300, 32); // warm up
-    return await closedLoop(() => caller.sendRequest('spin'), 3_000, 32);
+    const split = await cpuSplit(
+      children.map((c) => c.pid),
+      () => closedLoop(() => caller.sendRequest('spin'), 3_000, 32),
+    );
+    splits.push(split);
+    return split.value;
   } finally {
     await caller.close();
     await Promise.all(children.map((c) => c.stop()));
@@ -55,9 +98,17 @@ async function spinThroughput(replicas) {
 }
 
 async function cpuScaling() {
-  const rounds = await interleave({ one: () => spinThroughput(1), two: () => spinThroughput(2) }, 2, { warmup: 0 });
+  const splits = { one: [], two: [] };
+  const rounds = await interleave({ one: () => spinThroughput(1, splits.one), two: () => spinThroughput(2, splits.two) }, 2, { warmup: 0 });
   const one = median(rounds.one);
   const two = median(rounds.two);
+  const where = (list, rate) => {
+    const m = (key) => median(list.map((s) => s[key] ?? NaN));
+    const machine = m('machine');
+    // the most this mix can do on 2 cores: 2 cores / the CPU one request costs the whole machine
+    const ceiling = Number.isFinite(machine) ? (2 / machine) * rate : NaN;
+    return `caller ${fmt(m('caller'))}, replicas ${fmt(m('replicas'))}, Redis ${fmt(m('redis'))}, machine ${fmt(machine)} of 2 cores busy; 2-core ceiling for this mix ${fmt(ceiling)} requests/s`;
+  };
   return result({
     library: two,
     floor: one,
@@ -68,6 +119,8 @@ async function cpuScaling() {
     goal: { on: 'ratio', op: '>=', value: 1.7, text: '>= 1.70x the throughput of one replica (2 cores)' },
     details: [
       `per round (requests/s): 2 replicas ${rounds.two.map((v) => fmt(v)).join(', ')}; 1 replica ${rounds.one.map((v) => fmt(v)).join(', ')}`,
+      `CPU in cores, 2 replicas: ${where(splits.two, two)}`,
+      `CPU in cores, 1 replica: ${where(splits.one, one)}`,
     ],
   });
 }

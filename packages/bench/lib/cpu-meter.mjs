@@ -26,6 +26,20 @@ function childrenMs() {
   }
 }
 
+/** CPU time (user + system) process `pid` has used so far, in ms; null off Linux or once it is gone. */
+export function processCpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS; // fields 14 and 15 of proc(5)
+  } catch {
+    return null;
+  }
+}
+
+/** The whole machine's busy CPU time so far, in ms (null off Linux). */
+export { machineBusyMs };
+
 /** Start measuring; `stop()` returns { otherCores, wallMs } (otherCores null off Linux). */
 export function cpuMeter() {
   const busy0 = machineBusyMs();

@@ -1,9 +1,8 @@
 // Interoperability with the REAL Python Daebus package (not the stand-in of interop.test.ts), over
 // a real Redis: the Python DaebusCaller calls a service built with this library, and this
 // library's DaebusCaller calls a Python Daebus service. The Python side is
-// test/support/python/real_daebus_peer.py, run with Debian's python3 and the package from
-// ../shared/daebus-py (next to the repository's root). A clone without that folder, or without
-// python3-redis, skips this file.
+// test/support/python/real_daebus_peer.py, run with Debian's python3 and the copy of the package
+// in test/support/python/daebus-py. A machine without python3-redis skips this file.
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -13,8 +12,7 @@ import { captureLogger, waitFor } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
 
 const REDIS_URL = TEST_REDIS_URL;
-const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
-const DAEBUS_PY = join(REPO_ROOT, '..', 'shared', 'daebus-py');
+const DAEBUS_PY = join(__dirname, '..', 'support', 'python', 'daebus-py');
 const PYTHON = '/usr/bin/python3';
 const PEER = join(__dirname, '..', 'support', 'python', 'real_daebus_peer.py');
 const PYTHON_ENV = { ...process.env, PYTHONPATH: DAEBUS_PY, PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' };
