@@ -63,6 +63,12 @@ export const ErrorCodes = {
   RATE_LIMITED: 'RATE_LIMITED',
   /** The HTTP or WebSocket server could not listen on its address (in use, not permitted, unknown host). */
   LISTEN_FAILED: 'LISTEN_FAILED',
+  /** An action name starting with `daebus.`: those are the built-in actions every service answers. */
+  RESERVED_NAME: 'RESERVED_NAME',
+  /** An admin action (start, stop, restart a thread; pause, resume a task) on an app that did not enable them (`admin` option). */
+  ADMIN_DISABLED: 'ADMIN_DISABLED',
+  /** An admin action without the token the app requires, or with another one. */
+  FORBIDDEN: 'FORBIDDEN',
   /** The remote service answered with an error; its text is the message. */
   REMOTE_ERROR: 'REMOTE_ERROR',
   /** Nobody is subscribed to the channel a request was sent to. */

@@ -1,5 +1,6 @@
-import { toPlainError } from '../../shared/errors';
+import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { checker } from '../../shared/validate';
+import type { TaskInfo } from '../ops/ops-view';
 import type { Logger } from '../support/logger';
 
 /** What a background task runs: a function on the main thread (it may be async). */
@@ -18,6 +19,7 @@ export class BackgroundTask {
   #timer?: NodeJS.Timeout;
   #current?: Promise<void>;
   #active = false;
+  #paused = false;
   #lastStart = 0;
   #nextAt = 0;
   /** Completed runs, and the last error (if the last run failed). */
@@ -38,7 +40,7 @@ export class BackgroundTask {
   /** Change the interval at run time; the next run is rescheduled from the last start. */
   set intervalSeconds(seconds: number) {
     this.#intervalMs = checkInterval(this.name, seconds) * 1000;
-    if (this.#active && !this.#current) this.#schedule();
+    if (this.#active && !this.#current && !this.#paused) this.#schedule();
   }
 
   /** When the next run is due (ms since the epoch); undefined while a run is in progress or the task is stopped. */
@@ -51,11 +53,45 @@ export class BackgroundTask {
     return this.#current !== undefined;
   }
 
+  /** True while paused (`pause()`, or the `daebus.task.pause` admin action): no new runs. */
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /** What introspection shows of it. */
+  info(): TaskInfo {
+    const info: TaskInfo = {
+      name: this.name,
+      intervalSeconds: this.intervalSeconds,
+      paused: this.#paused,
+      busy: this.busy,
+      runs: this.runs,
+    };
+    const next = this.nextRunAt;
+    if (next !== undefined) info.nextRunAt = next;
+    if (this.lastError !== undefined) info.lastError = this.lastError;
+    return info;
+  }
+
+  /** No new runs until `resume()`; a run in progress finishes. Survives a restart of the service. */
+  pause(): void {
+    this.#paused = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Runs again on its schedule (at once when a run is overdue). */
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    if (this.#active && !this.#current) this.#schedule();
+  }
+
   start(immediately: boolean): void {
     if (this.#active) return;
     this.#active = true;
     this.#lastStart = immediately ? 0 : Date.now();
-    this.#schedule();
+    if (!this.#paused) this.#schedule();
   }
 
   /** No more runs; resolves when a run in progress has finished. */
@@ -74,7 +110,7 @@ export class BackgroundTask {
 
   #fire(): void {
     this.#timer = undefined;
-    if (!this.#active) return;
+    if (!this.#active || this.#paused) return;
     this.#lastStart = Date.now();
     this.#current = (async () => {
       try {
@@ -88,7 +124,7 @@ export class BackgroundTask {
       } finally {
         this.runs += 1;
         this.#current = undefined;
-        if (this.#active) this.#schedule();
+        if (this.#active && !this.#paused) this.#schedule();
       }
     })();
   }
@@ -99,4 +135,15 @@ export function checkInterval(name: string, seconds: unknown): number {
     checker(`Background task "${name}"`).fail('intervalSeconds', 'a number of seconds > 0', seconds);
   }
   return seconds as number;
+}
+
+/** The registered background task `name`; INVALID_ARGUMENT naming the registered ones otherwise. */
+export function findTask(tasks: ReadonlyMap<string, { task: BackgroundTask }>, name: string): BackgroundTask {
+  const found = tasks.get(name);
+  if (found) return found.task;
+  const known = [...tasks.keys()];
+  throw new DaebusError(
+    ErrorCodes.INVALID_ARGUMENT,
+    `No background task named "${name}" is registered${known.length ? ` (there are: ${known.join(', ')})` : ''}.`,
+  );
 }

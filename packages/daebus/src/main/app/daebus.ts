@@ -14,7 +14,7 @@ import { ThreadHandle } from '../supervisor/handle';
 import type { ThreadOptions } from '../supervisor/thread-options';
 import { directLogger, type Logger } from '../support/logger';
 import { TypedEmitter } from '../support/typed-emitter';
-import type { BackgroundFunction, BackgroundTask } from './background';
+import { findTask, type BackgroundFunction, type BackgroundTask } from './background';
 import {
   actionRegistration,
   type ActionArgs,
@@ -23,6 +23,7 @@ import {
   type Registration,
   type StartHook,
 } from './blueprint';
+import { installBuiltins, opsView } from './ops-view';
 import { resolveAppOptions, type DaebusOptions } from './options';
 import { runOwningProcess, type RunOptions as ProcessOptions } from './process-owner';
 import { isPooled, Registry, type Prepared } from './registry';
@@ -68,6 +69,7 @@ export class Daebus<C extends object = AnyContract> extends TypedEmitter<ThreadE
     const resolved = resolveAppOptions(options);
     this.logger = resolved.logger ?? directLogger;
     this.#runtime = new Runtime({ name, options: resolved, logger: this.logger, emit: (event, ...args) => this.emit(event, ...args) });
+    installBuiltins(this.#runtime, opsView(this.#runtime, this.name), resolved.admin);
   }
 
   /** The service name given to `run()`/`start()` (the app's name until then). */
@@ -104,9 +106,7 @@ export class Daebus<C extends object = AnyContract> extends TypedEmitter<ThreadE
 
   /** A registered background task. */
   backgroundTask(name: string): BackgroundTask {
-    const found = this.#runtime.tasks.get(name);
-    if (!found) throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `No background task named "${name}" is registered.`);
-    return found.task;
+    return findTask(this.#runtime.tasks, name);
   }
 
   /** Run `hook` once the transport is connected and the threads are started; an error is logged with its name. */

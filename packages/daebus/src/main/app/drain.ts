@@ -4,6 +4,7 @@ import type { Accepted } from '../rpc/dispatcher';
 import type { ServiceBus } from '../rpc/service-bus';
 import type { Logger } from '../support/logger';
 import { settlesWithin } from '../support/timers';
+import type { ThreadStopResult } from '../supervisor/events';
 import type { BackgroundTask } from './background';
 
 /** How long cancelled pooled calls get to send their error replies before the rest is abandoned. */
@@ -75,4 +76,15 @@ function summary(requests: Accepted[]): string[] {
 
 function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+/** The last line of a stop: what was given up on, or that everything ended by itself. */
+export function logStopped(logger: Logger, service: string, abandoned: readonly string[], results: readonly ThreadStopResult[]): void {
+  const terminated = results.filter((r) => r.terminated).map((r) => r.name);
+  const troubles = [
+    ...(abandoned.length > 0 ? [`abandoned action(s): ${abandoned.join(', ')}`] : []),
+    ...(terminated.length > 0 ? [`terminated thread(s) that ignored the stop: ${terminated.join(', ')}`] : []),
+  ];
+  if (troubles.length > 0) logger.warn(`Service "${service}" stopped; ${troubles.join('; ')}`);
+  else logger.info(`Service "${service}" stopped; every action finished and every thread returned`);
 }

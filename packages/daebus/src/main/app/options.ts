@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { checker, withoutUndefined } from '../../shared/validate';
+import { checker, withoutUndefined, type Checker } from '../../shared/validate';
+import type { AdminOptions } from '../ops/admin';
 import type { Logger } from '../support/logger';
 import type { ReplicaOptions } from '../replicas/options';
 import type { HttpStartOptions } from '../http/host';
@@ -21,12 +22,18 @@ export interface DaebusOptions {
   concurrency?: number;
   /** Requests of one action waiting for a free slot; past that a request gets a BUSY error reply. Default 1 024. */
   maxQueued?: number;
+  /**
+   * The admin actions (`daebus.thread.start|stop|restart`, `daebus.task.pause|resume`): `true` turns
+   * them on, `{ token }` turns them on for requests that carry the token. Anyone who can publish on
+   * the service's channel can call them. Default false.
+   */
+  admin?: boolean | { token: string };
 }
 
 export type ResolvedAppOptions = Required<
   Pick<DaebusOptions, 'maxPayloadBytes' | 'drainTimeoutMs' | 'maxWorkers' | 'concurrency' | 'maxQueued'>
 > &
-  Pick<DaebusOptions, 'logger' | 'random'>;
+  Pick<DaebusOptions, 'logger' | 'random'> & { admin: AdminOptions };
 
 /** The app's defaults, in one place (documented in the package README). */
 export const DEFAULT_APP_OPTIONS = Object.freeze({
@@ -35,6 +42,7 @@ export const DEFAULT_APP_OPTIONS = Object.freeze({
   maxWorkers: availableParallelism(),
   concurrency: 256,
   maxQueued: 1_024,
+  admin: false,
 });
 
 const KNOWN = ['logger', 'random', ...Object.keys(DEFAULT_APP_OPTIONS)];
@@ -42,7 +50,8 @@ const KNOWN = ['logger', 'random', ...Object.keys(DEFAULT_APP_OPTIONS)];
 export function resolveAppOptions(options: DaebusOptions): ResolvedAppOptions {
   const check = checker('new Daebus(name, options)');
   check.knownKeys('options', check.plainObject('options', options), KNOWN);
-  const o = { ...DEFAULT_APP_OPTIONS, ...withoutUndefined(options) } as ResolvedAppOptions;
+  const { admin, ...rest } = { ...DEFAULT_APP_OPTIONS, ...withoutUndefined(options) };
+  const o = { ...rest, admin: resolveAdmin(check, admin) } as ResolvedAppOptions;
   const logger = o.logger as { log?: unknown; child?: unknown } | null | undefined;
   if (logger !== undefined && (logger === null || typeof logger.log !== 'function' || typeof logger.child !== 'function')) {
     check.fail('options.logger', 'a winston logger', o.logger);
@@ -54,6 +63,15 @@ export function resolveAppOptions(options: DaebusOptions): ResolvedAppOptions {
   check.count('options.concurrency', o.concurrency, 1);
   check.count('options.maxQueued', o.maxQueued, 0);
   return o;
+}
+
+function resolveAdmin(check: Checker, admin: unknown): AdminOptions {
+  if (typeof admin === 'boolean') return { enabled: admin };
+  if (typeof admin !== 'object' || admin === null) check.fail('options.admin', 'true, false, or { token: string }', admin);
+  const token = (check.plainObject('options.admin', admin) as { token?: unknown }).token;
+  check.knownKeys('options.admin', admin as Record<string, unknown>, ['token']);
+  if (typeof token !== 'string' || token.length < 8) check.fail('options.admin.token', 'a string of at least 8 characters', token);
+  return { enabled: true, token: token as string };
 }
 
 /**

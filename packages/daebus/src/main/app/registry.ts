@@ -1,7 +1,9 @@
+import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { checker } from '../../shared/validate';
 import type { ThreadEntrySpec } from '../../shared/protocol/thread';
 import { prepareRoute, type PreparedRoute } from '../http/route-entry';
 import type { SocketHandler } from '../http/socket-hub';
+import { isReserved, RESERVED_PREFIX } from '../../shared/protocol/builtin-actions';
 import { isPooledSpec, resolvePooledSpec, type ResolvedPooledSpec } from '../pool/pooled-spec';
 import type { ActionHandler } from '../rpc/dispatcher';
 import type { ListenHandler } from '../rpc/service-bus';
@@ -52,6 +54,13 @@ export class Registry {
     switch (registration.kind) {
       case 'action': {
         const where = `Action "${name}"`;
+        if (isReserved(name)) {
+          throw new DaebusError(
+            ErrorCodes.RESERVED_NAME,
+            `${where}: names starting with "${RESERVED_PREFIX}" are reserved for the actions every service answers by itself (daebus.info, daebus.threads, ...). Choose another name.`,
+            { details: { kind: 'action', name } },
+          );
+        }
         const { handler, options = {} } = registration;
         const check = checker(where);
         check.knownKeys('options', check.plainObject('options', options), ['concurrency', 'maxQueued']);

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { checker } from '../../shared/validate';
 import { HttpHost } from '../http/host';
-import { HandlerPool } from '../pool/handler-pool';
+import { HandlerPool, type PoolStats } from '../pool/handler-pool';
 import { pooledAction, pooledTask } from '../pool/pooled-calls';
 import type { ResolvedPooledSpec } from '../pool/pooled-spec';
 import { runInScope, type AppScope, type Scope } from '../rpc/context';
@@ -21,7 +21,7 @@ import { BackgroundTask, type BackgroundFunction } from './background';
 import type { StartHook } from './blueprint';
 import type { Replication } from '../replicas/replication';
 import { resolveReplicaOptions } from '../replicas/options';
-import { abandonAll, drainRequests, stopTasks } from './drain';
+import { abandonAll, drainRequests, logStopped, stopTasks } from './drain';
 import { connectBus, threadsDidNotStart } from './startup';
 import type { ResolvedAppOptions, StartOptions } from './options';
 
@@ -54,6 +54,7 @@ export class Runtime {
   #replication?: Replication;
   #pool?: HandlerPool;
   #usesPool = false;
+  #startedAt?: number;
   #stopping?: Promise<void>;
   #exitCode = 0;
   #stopWaiters: ((code: number) => void)[] = [];
@@ -151,6 +152,16 @@ export class Runtime {
     return client;
   }
 
+  /** What introspection reads: when it started, its transport, its pool. */
+  status(): { startedAt?: number; transport?: { description: string; connected: boolean }; pool: PoolStats | null } {
+    const transport = this.#bus?.transport;
+    return {
+      ...(this.#startedAt === undefined ? {} : { startedAt: this.#startedAt }),
+      ...(transport ? { transport: { description: transport.description, connected: transport.isConnected?.() ?? true } } : {}),
+      pool: this.#usesPool ? (this.#pool?.stats() ?? null) : null,
+    };
+  }
+
   /** This process's replica id, when it runs as a replica. */
   get replicaId(): string | undefined {
     return this.#replication?.id;
@@ -226,6 +237,7 @@ export class Runtime {
       await this.stop(); // a server that cannot listen stops the service it was part of
       throw err;
     }
+    this.#startedAt = Date.now();
     for (const { name, hook } of this.hooks) {
       try {
         await runInScope(this.#userScope, hook);
@@ -292,13 +304,8 @@ export class Runtime {
       await bus.close().catch((err: unknown) => this.#logger.warn(`Closing the transport failed: ${toPlainError(err).message}`));
     }
     this.#phase = 'idle';
-    const terminated = results.filter((r) => r.terminated).map((r) => r.name);
-    const troubles = [
-      ...(abandoned.length > 0 ? [`abandoned action(s): ${abandoned.join(', ')}`] : []),
-      ...(terminated.length > 0 ? [`terminated thread(s) that ignored the stop: ${terminated.join(', ')}`] : []),
-    ];
-    if (troubles.length > 0) this.#logger.warn(`Service "${this.service}" stopped; ${troubles.join('; ')}`);
-    else this.#logger.info(`Service "${this.service}" stopped; every action finished and every thread returned`);
+    this.#startedAt = undefined;
+    logStopped(this.#logger, this.service, abandoned, results);
     for (const resolve of this.#stopWaiters.splice(0)) resolve(this.#exitCode);
   }
 

@@ -22,6 +22,18 @@ export interface PooledCall extends Omit<PooledTask, 'call'> {
   log: () => Logger;
 }
 
+/** A pool's load: `utilization` is piscina's (time running tasks over the capacity of its workers, 0..1). */
+export interface PoolStats {
+  maxWorkers: number;
+  threads: number;
+  /** Calls taken and not finished (running or waiting for a worker). */
+  running: number;
+  /** Calls waiting for a worker. */
+  queued: number;
+  utilization: number;
+  completed: number;
+}
+
 /**
  * Runs CPU-heavy handlers on a piscina pool so the main event loop stays free. Progress, logs
  * and shared state of every call travel on one BroadcastChannel per pool, tagged with the
@@ -97,6 +109,19 @@ export class HandlerPool {
       this.#calls.delete(id);
       connection?.release();
     }
+  }
+
+  /** Its load now, for introspection and metrics (zeros before the first pooled call starts it). */
+  stats(): PoolStats {
+    const pool = this.#pool;
+    return {
+      maxWorkers: this.#maxWorkers,
+      threads: pool?.threads.length ?? 0,
+      running: this.#running.size,
+      queued: pool?.queueSize ?? 0,
+      utilization: pool?.utilization ?? 0,
+      completed: pool?.completed ?? 0,
+    };
   }
 
   /** Start the pool's workers now, so the first pooled call does not wait for a worker to boot. */

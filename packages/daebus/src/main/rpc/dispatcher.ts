@@ -1,4 +1,5 @@
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+import { isReserved } from '../../shared/protocol/builtin-actions';
 import type { Logger } from '../support/logger';
 import { settlesWithin } from '../support/timers';
 import type { Transport } from '../transport/transport';
@@ -103,7 +104,7 @@ export class Dispatcher {
     const channel = replyChannel(wire.replyTo, wire.service);
     const entry = this.#actions.get(wire.action);
     if (!entry) {
-      const known = [...this.#actions.keys()];
+      const known = [...this.#actions.keys()].filter((name) => !isReserved(name));
       const error = new DaebusError(
         ErrorCodes.UNKNOWN_ACTION,
         `Unknown action "${wire.action}"${known.length ? `; this service has: ${known.join(', ')}` : '; this service has no actions'}.`,

@@ -35,6 +35,14 @@ export interface ThreadSnapshot {
   startedAt?: number;
   /** When the pending restart will happen (state `backoff`). */
   nextRestartAt?: number;
+  /** How long the current run has been up (state `running` or `stopping`). */
+  uptimeMs?: number;
+  /** Set while the thread is stalled: how long since it last called `running()` or let its event loop turn. */
+  stalledForMs?: number;
+  /** Share of the last sampling window (about a second) the thread's event loop was busy, 0 to 1. */
+  eventLoopUtilization?: number;
+  /** The thread's V8 heap in use, as it last reported it. */
+  heapUsedBytes?: number;
   lastExit?: ThreadExit;
   lastError?: PlainError;
 }

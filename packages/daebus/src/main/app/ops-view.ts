@@ -1,0 +1,58 @@
+import { Bulkhead } from '../rpc/bulkhead';
+import { adminActions, type AdminOptions } from '../ops/admin';
+import { isReserved } from '../../shared/protocol/builtin-actions';
+import { introspectionActions } from '../ops/introspection';
+import type { OpsView } from '../ops/ops-view';
+import { listReplicas } from '../replicas/presence';
+import { findTask } from './background';
+import type { Runtime } from './runtime';
+
+/**
+ * Built-in actions get limits of their own, so that a service whose actions are all busy still
+ * answers `daebus.health` and `daebus.threads`.
+ */
+const BUILTIN_CONCURRENCY = 8;
+const BUILTIN_MAX_QUEUED = 64;
+
+/** What the service knows of itself, read from its runtime. */
+export function opsView(runtime: Runtime, app: string): OpsView {
+  const { supervisor } = runtime;
+  return {
+    app,
+    get service() {
+      return runtime.service;
+    },
+    get startedAt() {
+      return runtime.status().startedAt;
+    },
+    transport: () => runtime.status().transport,
+    actions: () => [...runtime.actions.keys()].filter((name) => !isReserved(name)),
+    listeners: () => [...runtime.listeners.keys()],
+    threads: () => Object.values(supervisor.snapshots()),
+    threadOptional: (name) => supervisor.get(name).options.optional,
+    tasks: () => [...runtime.tasks.values()].map(({ task }) => task.info()),
+    pool: () => runtime.status().pool,
+    replicaId: () => runtime.replicaId,
+    replicas: async () => (runtime.replicaId === undefined ? [] : listReplicas(runtime.cache(), runtime.service)),
+    startThread: async (name) => {
+      await runtime.startThread(name);
+      return supervisor.get(name).snapshot();
+    },
+    stopThread: (name) => supervisor.get(name).stop(),
+    snapshot: (name) => supervisor.get(name).snapshot(),
+    pauseTask: (name, paused) => {
+      const task = findTask(runtime.tasks, name);
+      if (paused) task.pause();
+      else task.resume();
+      return task.info();
+    },
+  };
+}
+
+/** Add the built-in actions (`daebus.*`) to the runtime's actions. */
+export function installBuiltins(runtime: Runtime, view: OpsView, admin: AdminOptions): void {
+  const bulkhead = new Bulkhead(BUILTIN_CONCURRENCY, BUILTIN_MAX_QUEUED);
+  for (const [name, handler] of [...introspectionActions(view, admin.enabled), ...adminActions(view, admin)]) {
+    runtime.actions.set(name, { handler, bulkhead });
+  }
+}

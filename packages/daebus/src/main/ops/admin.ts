@@ -1,0 +1,71 @@
+import { timingSafeEqual } from 'node:crypto';
+import { DaebusError, ErrorCodes } from '../../shared/errors';
+import type { ActionHandler } from '../rpc/dispatcher';
+import { BuiltinActions } from '../../shared/protocol/builtin-actions';
+import type { OpsView } from './ops-view';
+
+/** The app's `admin` option, resolved: off, on, or on with a token every admin request must carry. */
+export interface AdminOptions {
+  enabled: boolean;
+  token?: string;
+}
+
+/**
+ * The admin actions: start, stop and restart a thread; pause and resume a background task. Off
+ * unless the app enables them; then anyone who can publish on the service's channel can call them
+ * (with the token, when one is set), so enable them only where that channel is trusted.
+ */
+export function adminActions(view: OpsView, options: AdminOptions): Map<string, ActionHandler> {
+  const guarded =
+    (run: (name: string) => unknown): ActionHandler =>
+    (payload) => {
+      if (!options.enabled) {
+        throw new DaebusError(
+          ErrorCodes.ADMIN_DISABLED,
+          `Admin actions are off on service "${view.service}"; enable them with new Daebus(name, { admin: true }) or { admin: { token } }.`,
+        );
+      }
+      const { name, token } = (payload ?? {}) as { name?: unknown; token?: unknown };
+      if (options.token !== undefined && !sameToken(token, options.token)) {
+        throw new DaebusError(
+          ErrorCodes.FORBIDDEN,
+          `This admin action needs the service's admin token in the payload ({ "name", "token" }).`,
+        );
+      }
+      if (typeof name !== 'string' || name === '') {
+        throw new DaebusError(
+          ErrorCodes.INVALID_ARGUMENT,
+          `The payload needs "name": the thread or task to act on, e.g. { "name": "worker" }.`,
+        );
+      }
+      return run(name);
+    };
+  return new Map<string, ActionHandler>([
+    [BuiltinActions.threadStart, guarded((name) => view.startThread(name))],
+    [
+      BuiltinActions.threadStop,
+      guarded(async (name) => {
+        await view.stopThread(name);
+        return view.snapshot(name);
+      }),
+    ],
+    [
+      BuiltinActions.threadRestart,
+      guarded(async (name) => {
+        view.snapshot(name); // an unknown name fails before anything stops
+        await view.stopThread(name);
+        return view.startThread(name);
+      }),
+    ],
+    [BuiltinActions.taskPause, guarded((name) => view.pauseTask(name, true))],
+    [BuiltinActions.taskResume, guarded((name) => view.pauseTask(name, false))],
+  ]);
+}
+
+/** Compares in constant time, so the token cannot be guessed a character at a time. */
+function sameToken(given: unknown, expected: string): boolean {
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

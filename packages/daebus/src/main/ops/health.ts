@@ -1,0 +1,36 @@
+import type { OpsView } from './ops-view';
+
+/**
+ * The service's health, as `daebus.health`, `/readyz` and `daebus health` report it:
+ * - `failing`: not started, the transport is down, or a required thread has failed;
+ * - `degraded`: a thread is stalled, or an optional thread has failed;
+ * - `ok` otherwise. `ready` is true only when `ok` or `degraded` by an optional thread alone.
+ */
+export interface Health {
+  status: 'ok' | 'degraded' | 'failing';
+  ready: boolean;
+  transport: { connected: boolean; description?: string };
+  threads: { failed: string[]; stalled: string[] };
+}
+
+export function healthOf(view: OpsView): Health {
+  const transport = view.transport();
+  const failed: string[] = [];
+  const stalled: string[] = [];
+  let requiredFailed = false;
+  for (const thread of view.threads()) {
+    if (thread.state === 'failed') {
+      failed.push(thread.name);
+      if (!view.threadOptional(thread.name)) requiredFailed = true;
+    }
+    if (thread.stalledForMs !== undefined) stalled.push(thread.name);
+  }
+  const connected = transport?.connected ?? false;
+  const status = !connected || requiredFailed ? 'failing' : failed.length > 0 || stalled.length > 0 ? 'degraded' : 'ok';
+  return {
+    status,
+    ready: status !== 'failing' && stalled.length === 0,
+    transport: { connected, ...(transport ? { description: transport.description } : {}) },
+    threads: { failed, stalled },
+  };
+}

@@ -1,0 +1,41 @@
+import type { PoolStats } from '../pool/handler-pool';
+import type { ReplicaInfo } from '../replicas/presence';
+import type { ThreadSnapshot, ThreadStopResult } from '../supervisor/events';
+
+/** A background task as introspection shows it. */
+export interface TaskInfo {
+  name: string;
+  intervalSeconds: number;
+  paused: boolean;
+  /** A run is in progress. */
+  busy: boolean;
+  runs: number;
+  nextRunAt?: number;
+  lastError?: string;
+}
+
+/** What a service knows of itself: what the built-in actions, health checks and metrics read. */
+export interface OpsView {
+  readonly app: string;
+  readonly service: string;
+  /** When the service last finished starting (ms since the epoch); undefined while not started. */
+  readonly startedAt: number | undefined;
+  /** The transport's description and whether it can send and receive now; undefined while not started. */
+  transport(): { description: string; connected: boolean } | undefined;
+  /** The app's own actions (not the built-in ones). */
+  actions(): string[];
+  listeners(): string[];
+  threads(): ThreadSnapshot[];
+  /** Whether a thread may fail without the service being unready (`optional`). */
+  threadOptional(name: string): boolean;
+  tasks(): TaskInfo[];
+  /** Null when the app has no pooled handlers. */
+  pool(): PoolStats | null;
+  replicaId(): string | undefined;
+  replicas(): Promise<ReplicaInfo[]>;
+  /** The admin operations. */
+  startThread(name: string): Promise<ThreadSnapshot>;
+  stopThread(name: string): Promise<ThreadStopResult>;
+  snapshot(name: string): ThreadSnapshot;
+  pauseTask(name: string, paused: boolean): TaskInfo;
+}

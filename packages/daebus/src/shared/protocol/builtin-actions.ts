@@ -1,0 +1,24 @@
+/**
+ * The actions every service answers by itself, over any transport (so a Python Daebus caller, or
+ * `daebus` on the command line, can ask a running service what it is doing). Names starting with
+ * `daebus.` are reserved: an app cannot register an action with one.
+ */
+export const RESERVED_PREFIX = 'daebus.';
+
+export const BuiltinActions = Object.freeze({
+  ping: 'daebus.ping',
+  info: 'daebus.info',
+  threads: 'daebus.threads',
+  health: 'daebus.health',
+  replicas: 'daebus.replicas',
+  // admin: off unless the app enables them (`admin` option)
+  threadStart: 'daebus.thread.start',
+  threadStop: 'daebus.thread.stop',
+  threadRestart: 'daebus.thread.restart',
+  taskPause: 'daebus.task.pause',
+  taskResume: 'daebus.task.resume',
+});
+
+export function isReserved(action: string): boolean {
+  return action.startsWith(RESERVED_PREFIX);
+}

@@ -1,0 +1,154 @@
+// The built-in actions (daebus.*) every service answers: introspection always, admin only when
+// the app turns it on, and the reserved prefix that apps cannot register under.
+import { fixture, waitFor } from '../support/helpers';
+import { appPerTest } from '../support/app-per-test';
+
+const t = appPerTest('ops', { drainTimeoutMs: 1_000 });
+
+describe('introspection actions', () => {
+  it('daebus.info describes the service: library version, pid, actions, threads, tasks, pool', async () => {
+    t.app.action('echo', (p) => p);
+    t.app.listen('events', () => undefined);
+    t.app.thread('sleeper', fixture('sleeper.mjs'));
+    t.app.background('tick', 60, () => undefined);
+    await t.start();
+    const info = (await t.caller().sendRequest('daebus.info')) as Record<string, unknown>;
+    expect(info).toMatchObject({
+      service: t.service,
+      app: 'ops',
+      library: { name: 'daebus', version: expect.stringMatching(/^\d+\.\d+\.\d+/) },
+      pid: process.pid,
+      actions: ['echo'],
+      listeners: ['events'],
+      threads: ['sleeper'],
+      background: [{ name: 'tick', intervalSeconds: 60, paused: false, busy: false, runs: 0 }],
+      pool: null,
+      replica: null,
+      admin: false,
+    });
+    expect(info.transport).toEqual(expect.stringContaining('memory'));
+    expect(info.uptimeMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('daebus.threads returns each snapshot with uptime, heap and event-loop use; daebus.ping answers', async () => {
+    t.app.thread('sleeper', fixture('sleeper.mjs'));
+    await t.start();
+    const caller = t.caller();
+    await expect(caller.sendRequest('daebus.ping')).resolves.toMatchObject({ pong: true });
+    // heap and event-loop use arrive with the first sample, a moment after the start
+    await waitFor(async () => {
+      const { threads } = (await caller.sendRequest('daebus.threads')) as { threads: Record<string, unknown>[] };
+      return threads[0]?.heapUsedBytes !== undefined && threads[0]?.eventLoopUtilization !== undefined;
+    }, 'a heap sample');
+    const { threads } = (await caller.sendRequest('daebus.threads')) as { threads: Record<string, unknown>[] };
+    expect(threads).toEqual([expect.objectContaining({ name: 'sleeper', state: 'running', restarts: 0, uptimeMs: expect.any(Number) })]);
+    expect(threads[0]?.heapUsedBytes).toBeGreaterThan(100_000);
+    expect(threads[0]?.eventLoopUtilization).toBeGreaterThanOrEqual(0);
+    expect(threads[0]?.eventLoopUtilization).toBeLessThanOrEqual(1);
+  });
+
+  it('daebus.health: ok with every thread up, failing when a required thread fails', async () => {
+    t.app.thread('dies', fixture('throws.mjs'), { maxRestarts: 0 });
+    await t.start().catch(() => undefined);
+    const caller = t.caller();
+    await waitFor(() => t.app.threads.dies?.state === 'failed', 'the thread to fail');
+    await expect(caller.sendRequest('daebus.health')).resolves.toMatchObject({
+      status: 'failing',
+      ready: false,
+      transport: { connected: true },
+      threads: { failed: ['dies'], stalled: [] },
+    });
+  });
+
+  it('an optional thread that failed leaves the service degraded but ready', async () => {
+    t.app.thread('dies', fixture('throws.mjs'), { maxRestarts: 0, optional: true });
+    t.app.thread('sleeper', fixture('sleeper.mjs'));
+    await t.start();
+    await waitFor(() => t.app.threads.dies?.state === 'failed', 'the thread to fail');
+    await expect(t.caller().sendRequest('daebus.health')).resolves.toMatchObject({ status: 'degraded', ready: true });
+  });
+
+  it('refuses to register an action under the reserved prefix', () => {
+    expect(() => t.app.action('daebus.mine', () => 1)).toThrow(expect.objectContaining({ code: 'RESERVED_NAME' }));
+  });
+
+  it('an unknown action lists the app actions, not the built-in ones', async () => {
+    t.app.action('echo', (p) => p);
+    await t.start();
+    const err = await t
+      .caller()
+      .sendRequest('nope')
+      .catch((e: Error) => e);
+    expect(String((err as Error).message)).toContain('echo');
+    expect(String((err as Error).message)).not.toContain('daebus.');
+  });
+});
+
+describe('admin actions', () => {
+  it('are off by default, with an error that says how to turn them on', async () => {
+    t.app.thread('sleeper', fixture('sleeper.mjs'));
+    await t.start();
+    await expect(t.caller().sendRequest('daebus.thread.stop', { name: 'sleeper' })).rejects.toMatchObject({
+      details: { remoteCode: 'ADMIN_DISABLED' },
+      message: expect.stringContaining('admin: true'),
+    });
+    expect(t.app.threads.sleeper?.state).toBe('running');
+  });
+
+  it('stop, start and restart a thread when enabled', async () => {
+    t.remake({ admin: true });
+    t.app.thread('sleeper', fixture('sleeper.mjs'));
+    await t.start();
+    const caller = t.caller();
+    await expect(caller.sendRequest('daebus.thread.stop', { name: 'sleeper' })).resolves.toMatchObject({
+      name: 'sleeper',
+      state: 'stopped',
+    });
+    await expect(caller.sendRequest('daebus.thread.start', { name: 'sleeper' })).resolves.toMatchObject({ state: 'running' });
+    const before = t.app.threads.sleeper?.startedAt ?? 0;
+    const restarted = (await caller.sendRequest('daebus.thread.restart', { name: 'sleeper' })) as { state: string; startedAt: number };
+    expect(restarted.state).toBe('running');
+    expect(restarted.startedAt).toBeGreaterThanOrEqual(before);
+    await expect(caller.sendRequest('daebus.thread.stop', { name: 'ghost' })).rejects.toMatchObject({
+      message: expect.stringContaining('ghost'),
+    });
+    await expect(caller.sendRequest('daebus.thread.stop', {})).rejects.toMatchObject({ details: { remoteCode: 'INVALID_ARGUMENT' } });
+  });
+
+  it('pause and resume a background task', async () => {
+    t.remake({ admin: true });
+    let runs = 0;
+    t.app.background('tick', 0.02, () => {
+      runs += 1;
+    });
+    await t.start();
+    await waitFor(() => runs > 0, 'a first run');
+    const caller = t.caller();
+    await expect(caller.sendRequest('daebus.task.pause', { name: 'tick' })).resolves.toMatchObject({ name: 'tick', paused: true });
+    await new Promise((r) => setTimeout(r, 50)); // a run in progress finishes
+    const paused = runs;
+    await new Promise((r) => setTimeout(r, 150));
+    expect(runs).toBe(paused);
+    await expect(caller.sendRequest('daebus.task.resume', { name: 'tick' })).resolves.toMatchObject({ paused: false });
+    await waitFor(() => runs > paused, 'a run after resume');
+  });
+
+  it('with a token: refused without it or with a wrong one, done with it', async () => {
+    t.remake({ admin: { token: 'correct-horse' } });
+    t.app.thread('sleeper', fixture('sleeper.mjs'));
+    await t.start();
+    const caller = t.caller();
+    for (const payload of [{ name: 'sleeper' }, { name: 'sleeper', token: 'wrong-horse' }, { name: 'sleeper', token: 7 }]) {
+      await expect(caller.sendRequest('daebus.thread.stop', payload)).rejects.toMatchObject({ details: { remoteCode: 'FORBIDDEN' } });
+    }
+    expect(t.app.threads.sleeper?.state).toBe('running');
+    await expect(caller.sendRequest('daebus.thread.stop', { name: 'sleeper', token: 'correct-horse' })).resolves.toMatchObject({
+      state: 'stopped',
+    });
+  });
+
+  it('checks the admin option at construction', () => {
+    expect(() => t.remake({ admin: { token: 'short' } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    expect(() => t.remake({ admin: 'yes' as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+  });
+});
