@@ -31,6 +31,8 @@ export type {
   ThreadRestartEvent,
   ThreadFailedEvent,
   ThreadStopEvent,
+  ThreadStalledEvent,
+  ThreadUnstalledEvent,
   ThreadStopResult,
 } from './supervisor/events';
 export { createLogger, directLogger, type Logger } from './support/logger';

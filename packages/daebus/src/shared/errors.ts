@@ -21,6 +21,8 @@ export const ErrorCodes = {
   THREAD_START_FAILED: 'THREAD_START_FAILED',
   /** The thread crashed too often and was given up on, or crashed under a `temporary` policy. */
   THREAD_FAILED: 'THREAD_FAILED',
+  /** The thread neither called `running()` nor let its event loop turn for `stallTimeoutMs`, and `onStall: 'restart'` ended it. */
+  THREAD_STALLED: 'THREAD_STALLED',
   /** The thread is not running (stopped, restarting, failed); the message says which. */
   THREAD_NOT_RUNNING: 'THREAD_NOT_RUNNING',
   /** A thread-side API was used outside a daebus worker thread. */

@@ -3,9 +3,10 @@
  * incarnation gets its own buffer, so a late write to an old worker's flag can never stop the
  * new one.
  *
- * The main side writes only through `Atomics`, and every write is followed by `Atomics.notify`
- * so that sleepers wake at once. The thread side reads the run slot with a plain read in
- * `running()` (see thread/running.ts for why) and waits on it with `Atomics.wait`/`waitAsync`.
+ * The main side writes only through `Atomics`, and every write to the run slot is followed by
+ * `Atomics.notify` so that sleepers wake at once. The thread side reads the run slot and writes
+ * the heartbeat with plain accesses in `running()` (see thread/running.ts for why) and waits on
+ * the run slot with `Atomics.wait`/`waitAsync`.
  */
 
 /** Index of the run slot in the Int32Array view. */
@@ -14,7 +15,17 @@ export const RUN_SLOT = 0;
 export const RUN = 1;
 /** Value of the run slot once a stop was requested. */
 export const STOP = 0;
-/** Number of Int32 slots; the rest are reserved so the layout can grow without a new buffer kind. */
+/**
+ * Heartbeat slot: the thread writes 1 on every `running()` call and on each tick of its event
+ * loop; the supervisor swaps it back to 0 when it samples. Still 0 at the next sample means the
+ * thread neither checked `running()` nor let its event loop turn in between.
+ */
+export const BEAT_SLOT = 1;
+/** 1 while the thread blocks in `t.sleepSync()`: asleep on purpose, not stalled. */
+export const SLEEP_SLOT = 2;
+/** The thread's V8 heap in use, in KiB, as of its last tick. */
+export const HEAP_SLOT = 3;
+/** Number of Int32 slots. */
 export const FLAG_SLOTS = 4;
 
 /** A fresh flag buffer, set to "running". */

@@ -1,4 +1,4 @@
-import { RUN, RUN_SLOT } from '../shared/flags';
+import { BEAT_SLOT, RUN, RUN_SLOT, SLEEP_SLOT } from '../shared/flags';
 import { checker } from '../shared/validate';
 
 /**
@@ -11,15 +11,30 @@ import { checker } from '../shared/validate';
  * checks that a loop calling only `running()` sees the stop, and the supervisor's terminate
  * after `shutdownTimeoutMs` is the guaranteed backstop. The sleeps below wait with `Atomics`,
  * so a sleeping thread always sees the stop at once.
+ *
+ * Each call also writes the heartbeat (a plain store to a cache line the thread owns between
+ * the supervisor's samples), so a CPU loop that checks `running()` is never taken for stalled.
  */
 export function createRunning(flags: Int32Array): () => boolean {
-  return () => flags[RUN_SLOT] === RUN;
+  return () => {
+    flags[BEAT_SLOT] = 1;
+    return flags[RUN_SLOT] === RUN;
+  };
 }
 
 /** Block the thread up to `ms`, returning early when a stop is requested. True while still running. */
 export function sleepSync(flags: Int32Array, ms: number): boolean {
   const timeout = normalizeMs(ms);
-  if (timeout > 0) Atomics.wait(flags, RUN_SLOT, RUN, timeout);
+  if (timeout > 0) {
+    // asleep on purpose: the supervisor must not count this as a stall
+    Atomics.store(flags, SLEEP_SLOT, 1);
+    try {
+      Atomics.wait(flags, RUN_SLOT, RUN, timeout);
+    } finally {
+      Atomics.store(flags, SLEEP_SLOT, 0);
+      Atomics.store(flags, BEAT_SLOT, 1);
+    }
+  }
   return Atomics.load(flags, RUN_SLOT) === RUN;
 }
 

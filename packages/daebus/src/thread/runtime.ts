@@ -8,6 +8,7 @@ import { ThreadInbox } from './inbox';
 import { MainLink } from './link';
 import { explainInlineError, loadThreadFunction } from './load';
 import { createLogger, portSink } from './log';
+import { startHeartbeat } from './heartbeat';
 
 /**
  * Runs one thread inside its worker: load the function, tell the supervisor it is ready, run it,
@@ -22,6 +23,7 @@ export async function runThread(): Promise<void> {
   const { port, name } = boot;
   const flags = new Int32Array(boot.flags);
   const stop = new AbortController();
+  startHeartbeat(flags, boot.tickMs);
 
   const log = createLogger(portSink(port));
   const link = new MainLink(port);

@@ -4,7 +4,7 @@ import type { PlainError } from '../../src/shared/errors';
 import type { ThreadEvents } from '../../src/main/supervisor/events';
 import { Supervisor } from '../../src/main/supervisor/supervisor';
 import { resolveThreadOptions, type ThreadOptions } from '../../src/main/supervisor/thread-options';
-import type { RunEvents, RunSpec, WorkerRun } from '../../src/main/supervisor/worker-run';
+import type { RunEvents, RunProbe, RunSpec, WorkerRun } from '../../src/main/supervisor/worker-run';
 import { captureLogger } from '../support/helpers';
 
 /** A run the test drives: it becomes ready, exits, and obeys a stop only when told to. */
@@ -15,6 +15,8 @@ class FakeRun implements WorkerRun {
   terminated = false;
   readonly exited: Promise<void>;
   readonly posted: unknown[] = [];
+  /** What the next probes see: a beat unless the test says the thread hangs. */
+  hanging = false;
   #markExited!: () => void;
   #ended = false;
 
@@ -63,6 +65,15 @@ class FakeRun implements WorkerRun {
 
   post(type: string, payload: unknown): void {
     this.posted.push({ type, payload });
+  }
+
+  probe(): RunProbe {
+    return { alive: !this.hanging, eventLoopUtilization: this.hanging ? 1 : 0.25, heapUsedBytes: 4_000_000 };
+  }
+
+  abort(error: PlainError): void {
+    this.terminated = true;
+    this.exit(1, error);
   }
 }
 
@@ -299,6 +310,82 @@ describe('a thread runner', () => {
       code: 'THREAD_FAILED',
       message: 'Thread "t" has failed and will not be restarted: gone',
     });
+  });
+});
+
+describe('stall detection', () => {
+  it('a run that stops beating is stalled past stallTimeoutMs: one warning, one event, shown in the snapshot; a beat ends it', async () => {
+    const h = harness();
+    const runner = h.add({ stallTimeoutMs: 1_000 });
+    const started = runner.start();
+    h.last().ready();
+    await started;
+    await jest.advanceTimersByTimeAsync(1_000); // four samples: each sees a beat
+    expect(runner.snapshot()).toMatchObject({ eventLoopUtilization: 0.25, heapUsedBytes: 4_000_000, uptimeMs: 1_000 });
+    expect(runner.snapshot().stalledForMs).toBeUndefined();
+    h.last().hanging = true;
+    await jest.advanceTimersByTimeAsync(1_000); // the last beat was at +1000: not yet past the timeout
+    expect(h.named('stalled')).toEqual([]);
+    await jest.advanceTimersByTimeAsync(250);
+    expect(h.named('stalled')).toEqual([{ name: 't', stalledForMs: 1_250, restarting: false }]);
+    await jest.advanceTimersByTimeAsync(2_000);
+    expect(h.named('stalled')).toHaveLength(1); // once per stall
+    expect(runner.snapshot()).toMatchObject({ state: 'running', stalledForMs: 3_250, eventLoopUtilization: 1 });
+    h.last().hanging = false;
+    await jest.advanceTimersByTimeAsync(250);
+    expect(h.named('unstalled')).toEqual([{ name: 't', stalledForMs: 3_500 }]);
+    expect(runner.snapshot().stalledForMs).toBeUndefined();
+    expect(h.runs).toHaveLength(1);
+  });
+
+  it("onStall: 'restart' ends a stalled run as a crash with THREAD_STALLED, and the policy restarts it", async () => {
+    const h = harness();
+    const runner = h.add({ ...quick, stallTimeoutMs: 400, onStall: 'restart' });
+    const started = runner.start();
+    h.last().ready();
+    await started;
+    h.last().hanging = true;
+    await jest.advanceTimersByTimeAsync(500);
+    expect(h.named('stalled')).toEqual([{ name: 't', stalledForMs: 500, restarting: true }]);
+    expect(h.named('exit')).toEqual([
+      expect.objectContaining({ reason: 'crashed', error: expect.objectContaining({ code: 'THREAD_STALLED' }) }),
+    ]);
+    expect(runner.state).toBe('backoff');
+    expect(runner.snapshot().lastError?.code).toBe('THREAD_STALLED');
+    await jest.advanceTimersByTimeAsync(100);
+    expect(h.runs).toHaveLength(2);
+  });
+
+  it('stallTimeoutMs 0 never reports a stall, yet still samples the heap and event-loop use', async () => {
+    const h = harness();
+    const runner = h.add({ stallTimeoutMs: 0 });
+    const started = runner.start();
+    h.last().ready();
+    await started;
+    h.last().hanging = true;
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(h.named('stalled')).toEqual([]);
+    expect(runner.snapshot()).toMatchObject({ heapUsedBytes: 4_000_000, eventLoopUtilization: 1 });
+  });
+
+  it('stops sampling when the run exits: the snapshot of a stopped thread has no live figures', async () => {
+    const h = harness();
+    const runner = h.add({ stallTimeoutMs: 400 });
+    const started = runner.start();
+    h.last().ready();
+    await started;
+    await jest.advanceTimersByTimeAsync(200);
+    await runner.stop();
+    h.last().hanging = true;
+    await jest.advanceTimersByTimeAsync(5_000);
+    expect(h.named('stalled')).toEqual([]);
+    const snap = runner.snapshot();
+    expect([snap.heapUsedBytes, snap.eventLoopUtilization, snap.stalledForMs, snap.uptimeMs]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });
 

@@ -71,6 +71,19 @@ export interface ThreadStopEvent {
   terminated: boolean;
 }
 
+export interface ThreadStalledEvent {
+  name: string;
+  /** Time since the thread last called `running()` or let its event loop turn. */
+  stalledForMs: number;
+  /** True when `onStall: 'restart'` ends the thread (an `exit` and a `restart` follow). */
+  restarting: boolean;
+}
+export interface ThreadUnstalledEvent {
+  name: string;
+  /** How long the stall lasted. */
+  stalledForMs: number;
+}
+
 /** The lifecycle events of `app.on(...)`, name to listener arguments. */
 export interface ThreadEvents {
   start: [ThreadStartEvent];
@@ -78,6 +91,8 @@ export interface ThreadEvents {
   restart: [ThreadRestartEvent];
   failed: [ThreadFailedEvent];
   stop: [ThreadStopEvent];
+  stalled: [ThreadStalledEvent];
+  unstalled: [ThreadUnstalledEvent];
 }
 
 /** What `app.stopThread` resolves with. */

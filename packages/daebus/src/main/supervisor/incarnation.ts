@@ -1,14 +1,16 @@
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { notCloneable } from '../../shared/cloneable';
 import { DaebusError, ErrorCodes, fromPlainError, toPlainError, type PlainError } from '../../shared/errors';
-import { createFlags, requestStop } from '../../shared/flags';
+import { BEAT_SLOT, createFlags, HEAP_SLOT, requestStop, SLEEP_SLOT } from '../../shared/flags';
 import { PendingCalls } from '../../shared/pending';
 import { isCoreMessage } from '../../shared/protocol/core';
 import { BOOT_KEY, type MainToThread, type ThreadBoot, type ThreadToMain } from '../../shared/protocol/thread';
 import { WorkerConnection, type WorkerServices } from '../workers/connection';
 import { drainPort } from '../workers/drain';
 import { workerEntry } from '../workers/worker-path';
-import type { RunEvents, RunSpec, WorkerRun } from './worker-run';
+import { tickIntervalMs } from './stall-watch';
+import type { RunEvents, RunProbe, RunSpec, WorkerRun } from './worker-run';
 
 /**
  * One run of a thread in a real worker: its worker, its flag buffer, its port, and what it holds
@@ -30,6 +32,8 @@ export class Incarnation implements WorkerRun {
   readonly #events: RunEvents;
   readonly #requests = new PendingCalls<number>();
   #nextRequestId = 1;
+  #elu?: EventLoopUtilization;
+  #ended = false;
 
   /** Spawns the worker; throws when Node refuses to (bad resourceLimits, for one). */
   constructor(spec: RunSpec, events: RunEvents, services: WorkerServices) {
@@ -45,6 +49,7 @@ export class Incarnation implements WorkerRun {
       port: port2,
       workerData: options.workerData,
       restarts,
+      tickMs: tickIntervalMs(options.stallTimeoutMs),
     };
     try {
       this.#worker = new Worker(workerEntry(entry.kind), {
@@ -76,6 +81,7 @@ export class Incarnation implements WorkerRun {
       this.error = toPlainError(err);
     });
     this.#worker.on('exit', (code) => {
+      this.#ended = true;
       // read what the worker sent before it ended (its last records, a reply) before closing
       drainPort<ThreadToMain>(port1, (message) => this.#onMessage(message));
       this.#connection.release();
@@ -100,6 +106,26 @@ export class Incarnation implements WorkerRun {
     if (!this.stopRequested) this.requestStop();
     await this.#worker.terminate();
     await this.exited;
+  }
+
+  probe(): RunProbe {
+    const alive = Atomics.exchange(this.flags, BEAT_SLOT, 0) === 1 || Atomics.load(this.flags, SLEEP_SLOT) === 1;
+    const probe: RunProbe = { alive };
+    if (this.#ended) return probe;
+    const heapKiB = Atomics.load(this.flags, HEAP_SLOT);
+    if (heapKiB > 0) probe.heapUsedBytes = heapKiB * 1024;
+    // the worker's own loop, measured by Node from this side: no message to a stalled thread
+    const now = this.#worker.performance.eventLoopUtilization();
+    if (this.#elu) probe.eventLoopUtilization = this.#worker.performance.eventLoopUtilization(now, this.#elu).utilization;
+    this.#elu = now;
+    return probe;
+  }
+
+  abort(error: PlainError): void {
+    if (this.#ended) return;
+    this.error = error;
+    this.terminated = true;
+    void this.#worker.terminate();
   }
 
   request(type: string, payload: unknown, timeoutMs: number): Promise<unknown> {

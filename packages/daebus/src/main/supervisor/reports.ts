@@ -79,3 +79,13 @@ export function startError(name: string, exit: ThreadExit): DaebusError {
     details: { thread: name, reason: exit.reason, ...(cause === undefined ? {} : { cause }) },
   });
 }
+
+/** The warning for a stall, and the error a stalled thread is ended with under `onStall: 'restart'`. */
+export function stallReport(name: string, stalledForMs: number, options: ResolvedThreadOptions): { line: string; error: PlainError } {
+  const what = `Thread "${name}" is stalled: no running() call and no turn of its event loop for ${stalledForMs} ms (stallTimeoutMs ${options.stallTimeoutMs})`;
+  const line =
+    options.onStall === 'restart'
+      ? `${what}; restarting it (onStall: 'restart')`
+      : `${what}; a synchronous loop should call running() (or set onStall: 'restart')`;
+  return { line, error: { name: 'DaebusError', code: ErrorCodes.THREAD_STALLED, message: `${what}; ended by onStall: 'restart'` } };
+}

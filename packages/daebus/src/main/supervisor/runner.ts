@@ -3,9 +3,10 @@ import type { ThreadEntrySpec } from '../../shared/protocol/thread';
 import type { Logger } from '../support/logger';
 import { settlesWithin } from '../support/timers';
 import type { ThreadEvents, ThreadExit, ThreadFailedEvent, ThreadSnapshot, ThreadState, ThreadStopResult } from './events';
-import { exitLine, failureLine, notRunningError, startError } from './reports';
+import { exitLine, failureLine, notRunningError, stallReport, startError } from './reports';
 import { classifyExit, shouldRestart } from './exit';
 import { RestartBudget } from './restart-budget';
+import { StallWatch } from './stall-watch';
 import type { ResolvedThreadOptions } from './thread-options';
 import type { RunEvents, SpawnRun, WorkerRun } from './worker-run';
 
@@ -39,6 +40,7 @@ export class ThreadRunner {
 
   #state: ThreadState = 'stopped';
   #current?: WorkerRun;
+  #watch?: StallWatch;
   readonly #budget: RestartBudget;
   #startedAt?: number;
   #nextRestartAt?: number;
@@ -63,8 +65,16 @@ export class ThreadRunner {
   }
 
   snapshot(): ThreadSnapshot {
+    const now = Date.now();
     const snap: ThreadSnapshot = { name: this.name, state: this.#state, restarts: this.#budget.restarts };
-    if (this.#startedAt !== undefined) snap.startedAt = this.#startedAt;
+    if (this.#startedAt !== undefined) Object.assign(snap, { startedAt: this.#startedAt, uptimeMs: now - this.#startedAt });
+    const watch = this.#watch;
+    if (watch) {
+      const stalledForMs = watch.stalledForMs(now);
+      if (stalledForMs !== undefined) snap.stalledForMs = stalledForMs;
+      if (watch.eventLoopUtilization !== undefined) snap.eventLoopUtilization = watch.eventLoopUtilization;
+      if (watch.heapUsedBytes !== undefined) snap.heapUsedBytes = watch.heapUsedBytes;
+    }
     if (this.#nextRestartAt !== undefined) snap.nextRestartAt = this.#nextRestartAt;
     if (this.#lastExit !== undefined) snap.lastExit = { ...this.#lastExit };
     if (this.#lastError !== undefined) snap.lastError = { ...this.#lastError };
@@ -182,13 +192,32 @@ export class ThreadRunner {
   #onReady(run: WorkerRun): void {
     if (this.#current !== run || this.#state !== 'starting') return;
     this.#startedAt = run.readyAt;
+    this.#watch = new StallWatch(run, this.options.stallTimeoutMs, {
+      stalled: (stalledForMs) => this.#onStalled(run, stalledForMs),
+      recovered: (stalledForMs) => {
+        this.#log.info(`Thread "${this.name}" is running again after a stall of ${stalledForMs} ms`);
+        this.#deps.emit('unstalled', { name: this.name, stalledForMs });
+      },
+    });
     this.#setState('running');
     this.#deps.emit('start', { name: this.name, restarts: this.#budget.restarts });
     for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
   }
 
+  #onStalled(run: WorkerRun, stalledForMs: number): void {
+    const restarting = this.options.onStall === 'restart' && this.#state === 'running';
+    const { line, error } = stallReport(this.name, stalledForMs, this.options);
+    this.#log.warn(line);
+    this.#deps.emit('stalled', { name: this.name, stalledForMs, restarting });
+    if (restarting) run.abort(error);
+  }
+
   #onExit(run: WorkerRun, code: number): void {
-    if (this.#current === run) this.#current = undefined;
+    if (this.#current === run) {
+      this.#current = undefined;
+      this.#watch?.stop();
+      this.#watch = undefined;
+    }
     const now = Date.now();
     const reason = classifyExit({ code, ...(run.error ? { error: run.error } : {}), stopRequested: run.stopRequested });
     const exit: ThreadExit = {

@@ -39,6 +39,14 @@ export interface ThreadOptions {
   onFailure?: 'continue' | 'exit';
   /** How long a stop waits for the thread to return before `worker.terminate()`. Default 5 000 ms. */
   shutdownTimeoutMs?: number;
+  /**
+   * The thread is stalled once it has neither called `running()` nor let its event loop turn for
+   * this long (a synchronous loop that never checks `running()`, a deadlock in native code).
+   * 0 turns the check off. Default 10 000 ms.
+   */
+  stallTimeoutMs?: number;
+  /** What a stall does: `warn` (log once, `stalled` event, shown in the snapshot), or `restart` the thread as a crash. Default `warn`. */
+  onStall?: 'warn' | 'restart';
   /** Passed to the Worker: heap and stack limits; exceeding them is reported as out of memory. */
   resourceLimits?: ResourceLimits;
   /** Structured-clonable data handed to the thread as `t.workerData`. */
@@ -67,6 +75,8 @@ export const DEFAULT_THREAD_OPTIONS = Object.freeze({
   windowMs: 60_000,
   onFailure: 'continue',
   shutdownTimeoutMs: 5_000,
+  stallTimeoutMs: 10_000,
+  onStall: 'warn',
 } as const satisfies ResolvedThreadOptions);
 
 const KNOWN = [...Object.keys(DEFAULT_THREAD_OPTIONS), 'resourceLimits', 'workerData', 'env', 'execArgv'];
@@ -86,7 +96,8 @@ export function resolveThreadOptions(name: string, options: ThreadOptions | unde
   }
   check.oneOf('options.restart', o.restart, ['permanent', 'transient', 'temporary']);
   check.oneOf('options.onFailure', o.onFailure, ['continue', 'exit']);
-  for (const key of ['initialDelayMs', 'maxDelayMs', 'resetAfterMs', 'shutdownTimeoutMs'] as const)
+  check.oneOf('options.onStall', o.onStall, ['warn', 'restart']);
+  for (const key of ['initialDelayMs', 'maxDelayMs', 'resetAfterMs', 'shutdownTimeoutMs', 'stallTimeoutMs'] as const)
     check.duration(`options.${key}`, o[key]);
   check.timeout('options.windowMs', o.windowMs);
   if (o.maxDelayMs < o.initialDelayMs) check.fail('options.maxDelayMs', `>= initialDelayMs (${o.initialDelayMs})`, o.maxDelayMs);

@@ -25,6 +25,19 @@ export interface WorkerRun {
   /** Ask the thread's `t.on(type)` handler; rejects on timeout, its error, or the thread's end. */
   request(type: string, payload: unknown, timeoutMs: number): Promise<unknown>;
   post(type: string, payload: unknown): void;
+  /** Read and reset the heartbeat; read the event-loop use since the last probe and the heap. */
+  probe(): RunProbe;
+  /** End the worker now as a crash with `error` (a stalled thread the policy restarts). */
+  abort(error: PlainError): void;
+}
+
+/** One sample of a run, taken from the main side. */
+export interface RunProbe {
+  /** The thread called `running()`, let its event loop turn, or slept in `sleepSync` since the last probe. */
+  alive: boolean;
+  /** Share of the time since the last probe the thread's event loop was busy, 0 to 1. */
+  eventLoopUtilization?: number;
+  heapUsedBytes?: number;
 }
 
 /** What a run reports to its runner. */

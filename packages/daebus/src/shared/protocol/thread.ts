@@ -25,6 +25,8 @@ export interface ThreadBoot {
   workerData: unknown;
   /** 0 for the first start, n for the n-th restart. */
   restarts: number;
+  /** How often the thread's event loop beats (flags.ts, BEAT_SLOT). */
+  tickMs: number;
 }
 
 /** Thread -> main. */
