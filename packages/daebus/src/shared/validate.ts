@@ -29,6 +29,7 @@ export interface Checker {
   wait(what: string, value: unknown): number;
   count(what: string, value: unknown, min: number): number;
   fn<F>(what: string, value: F): F;
+  flag(what: string, value: unknown): boolean;
   oneOf<T extends string>(what: string, value: unknown, allowed: readonly T[]): T;
   plainObject(what: string, value: unknown): Record<string, unknown>;
   /** Refuse keys of `value` that are not in `known`. */
@@ -58,6 +59,10 @@ class Checks implements Checker {
 
   name(what: string, value: unknown): string {
     return isName(value) ? value : this.fail(what, 'a non-empty string', value);
+  }
+
+  flag(what: string, value: unknown): boolean {
+    return typeof value === 'boolean' ? value : this.fail(what, 'true or false', value);
   }
 
   duration(what: string, value: unknown): number {

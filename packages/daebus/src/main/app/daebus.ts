@@ -2,8 +2,7 @@ import type { Redis } from 'ioredis';
 import type { AnyContract, AnyMessages, NameOf } from '../../shared/contract';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { SharedList, SharedMap, SharedQueue, checkListMax, checkStructureName } from '../../shared/state-api';
-import { DEFAULT_LIST_MAX, type StructureKind } from '../../shared/state-ops';
-import type { StateStore } from '../state/store';
+import { DEFAULT_LIST_MAX } from '../../shared/state-ops';
 import { checker } from '../../shared/validate';
 import type { DaebusHttp, DaebusWebSocket, HttpEndpoints, RouteHandler, RouteOptions, SocketHandler, WebSocketClients } from '../http/api';
 import type { PooledSpec } from '../pool/pooled-spec';
@@ -23,8 +22,10 @@ import {
   type Registration,
   type StartHook,
 } from './blueprint';
-import { installBuiltins, opsView } from './ops-view';
+import { installOps } from './ops-view';
+import type { ServiceMetrics } from '../ops/metrics';
 import { resolveAppOptions, type DaebusOptions } from './options';
+import { openStructure, type StructureOptions } from './structures';
 import { runOwningProcess, type RunOptions as ProcessOptions } from './process-owner';
 import { isPooled, Registry, type Prepared } from './registry';
 import { listDeadLetters, type DeadLetter } from '../replicas/dead-letters';
@@ -36,10 +37,7 @@ export type { StartOptions } from './options';
 
 export interface RunOptions extends StartOptions, ProcessOptions {}
 
-/** Where a shared structure lives: `process` (in this process, the default) or `service` (in Redis, shared by every replica). */
-export interface StructureOptions {
-  scope?: 'process' | 'service';
-}
+export type { StructureOptions } from './structures';
 
 export interface StopOptions {
   /** Wait this long for each thread instead of its own `shutdownTimeoutMs`. */
@@ -62,6 +60,7 @@ export class Daebus<C extends object = AnyContract> extends TypedEmitter<ThreadE
   readonly #runtime: Runtime;
   readonly #registry = new Registry();
   readonly #handles = new Map<string, ThreadHandle>();
+  readonly #metrics: ServiceMetrics | undefined;
 
   constructor(name = 'daebus', options: DaebusOptions = {}) {
     super((event, err) => this.logger.error(`A listener of the "${event}" event threw: ${toPlainError(err).message}`));
@@ -69,7 +68,7 @@ export class Daebus<C extends object = AnyContract> extends TypedEmitter<ThreadE
     const resolved = resolveAppOptions(options);
     this.logger = resolved.logger ?? directLogger;
     this.#runtime = new Runtime({ name, options: resolved, logger: this.logger, emit: (event, ...args) => this.emit(event, ...args) });
-    installBuiltins(this.#runtime, opsView(this.#runtime, this.name), resolved.admin);
+    this.#metrics = installOps(this.#runtime, this, this.name, resolved);
   }
 
   /** The service name given to `run()`/`start()` (the app's name until then). */
@@ -167,6 +166,13 @@ export class Daebus<C extends object = AnyContract> extends TypedEmitter<ThreadE
     return this.#runtime.supervisor.snapshots();
   }
 
+  /** The service's Prometheus metrics as exposition text (served as `/metrics` by the HTTP server too). */
+  async metrics(): Promise<string> {
+    if (!this.#metrics)
+      throw new DaebusError(ErrorCodes.INVALID_STATE, 'Metrics are off for this app (metrics: false in new Daebus(name, options)).');
+    return (await this.#metrics.scrape()).text;
+  }
+
   /** Start a stopped, failed, completed or `autoStart: false` thread. Resolves when its function runs. */
   async startThread(name: string): Promise<ThreadSnapshot> {
     await this.#runtime.startThread(name);
@@ -206,13 +212,13 @@ export class Daebus<C extends object = AnyContract> extends TypedEmitter<ThreadE
    * it in Redis, one map for every replica of the service (values are JSON).
    */
   map<V = unknown>(name: string, options: StructureOptions = {}): SharedMap<V> {
-    const store = this.#structure('map', 'app.map', name, options);
+    const store = openStructure(this.#runtime.store, 'map', 'app.map', name, options);
     return new SharedMap<V>(name, (call) => store.execLocal(call));
   }
 
   /** The shared queue `name`, reachable from threads as `t.queue(name)`; `{ scope: 'service' }` as for maps. */
   queue<T = unknown>(name: string, options: StructureOptions = {}): SharedQueue<T> {
-    const store = this.#structure('queue', 'app.queue', name, options);
+    const store = openStructure(this.#runtime.store, 'queue', 'app.queue', name, options);
     return new SharedQueue<T>(name, (call) => store.execLocal(call));
   }
 
@@ -220,18 +226,8 @@ export class Daebus<C extends object = AnyContract> extends TypedEmitter<ThreadE
   list<T = unknown>(name: string, options: StructureOptions & { max?: number } = {}): SharedList<T> {
     const max =
       checkListMax(checkStructureName('app.list', name), options.max) ?? (options.scope === 'service' ? DEFAULT_LIST_MAX : undefined);
-    const store = this.#structure('list', 'app.list', name, { ...(options.scope ? { scope: options.scope } : {}) }, max);
+    const store = openStructure(this.#runtime.store, 'list', 'app.list', name, { ...(options.scope ? { scope: options.scope } : {}) }, max);
     return new SharedList<T>(name, (call) => store.execLocal(call), max);
-  }
-
-  #structure(kind: StructureKind, where: string, name: string, options: StructureOptions, max?: number): StateStore {
-    const store = this.#runtime.store;
-    checkStructureName(where, name);
-    const scope = checker(`${where}("${name}")`).oneOf('options.scope', options.scope ?? 'process', ['process', 'service']);
-    if (scope === 'service') store.declareServiceWide(kind, name, max);
-    else if (store.serviceWide(name) === undefined) store.ensure(kind, name, max);
-    else if (store.serviceWide(name)?.kind !== kind) store.declareServiceWide(kind, name, max); // refused: another kind
-    return store;
   }
 
   /**

@@ -1,8 +1,13 @@
 import { Bulkhead } from '../rpc/bulkhead';
-import { adminActions, type AdminOptions } from '../ops/admin';
+import { adminActions } from '../ops/admin';
+import { healthOf } from '../ops/health';
+import { ServiceMetrics } from '../ops/metrics';
 import { isReserved } from '../../shared/protocol/builtin-actions';
 import { introspectionActions } from '../ops/introspection';
 import type { OpsView } from '../ops/ops-view';
+import type { ThreadEvents } from '../supervisor/events';
+import type { TypedEmitter } from '../support/typed-emitter';
+import type { ResolvedAppOptions } from './options';
 import { listReplicas } from '../replicas/presence';
 import { findTask } from './background';
 import type { Runtime } from './runtime';
@@ -31,6 +36,7 @@ export function opsView(runtime: Runtime, app: string): OpsView {
     threads: () => Object.values(supervisor.snapshots()),
     threadOptional: (name) => supervisor.get(name).options.optional,
     tasks: () => [...runtime.tasks.values()].map(({ task }) => task.info()),
+    queues: () => runtime.store.queueDepths(),
     pool: () => runtime.status().pool,
     replicaId: () => runtime.replicaId,
     replicas: async () => (runtime.replicaId === undefined ? [] : listReplicas(runtime.cache(), runtime.service)),
@@ -49,10 +55,28 @@ export function opsView(runtime: Runtime, app: string): OpsView {
   };
 }
 
-/** Add the built-in actions (`daebus.*`) to the runtime's actions. */
-export function installBuiltins(runtime: Runtime, view: OpsView, admin: AdminOptions): void {
+/**
+ * Give the app what an operator sees from outside: the built-in actions (`daebus.*`), the
+ * metrics (when on) fed by the dispatcher and the thread events, and the HTTP server's
+ * `/healthz`, `/readyz` and `/metrics`. Returns the metrics, if on.
+ */
+export function installOps(
+  runtime: Runtime,
+  events: Pick<TypedEmitter<ThreadEvents>, 'on'>,
+  app: string,
+  options: Pick<ResolvedAppOptions, 'admin' | 'metrics'>,
+): ServiceMetrics | undefined {
+  const view = opsView(runtime, app);
   const bulkhead = new Bulkhead(BUILTIN_CONCURRENCY, BUILTIN_MAX_QUEUED);
-  for (const [name, handler] of [...introspectionActions(view, admin.enabled), ...adminActions(view, admin)]) {
+  for (const [name, handler] of [...introspectionActions(view, options.admin.enabled), ...adminActions(view, options.admin)]) {
     runtime.actions.set(name, { handler, bulkhead });
   }
+  const metrics = options.metrics ? new ServiceMetrics(view) : undefined;
+  if (metrics) {
+    runtime.observer = metrics;
+    events.on('restart', ({ name }) => metrics.threadRestarted(name));
+    events.on('stalled', ({ name }) => metrics.threadStalled(name));
+  }
+  runtime.http.ops = { health: () => healthOf(view), ...(metrics ? { metrics: () => metrics.scrape() } : {}) };
+  return metrics;
 }

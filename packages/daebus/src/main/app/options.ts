@@ -22,6 +22,8 @@ export interface DaebusOptions {
   concurrency?: number;
   /** Requests of one action waiting for a free slot; past that a request gets a BUSY error reply. Default 1 024. */
   maxQueued?: number;
+  /** Prometheus metrics: `app.metrics()` and the HTTP server's `/metrics`. Default true. */
+  metrics?: boolean;
   /**
    * The admin actions (`daebus.thread.start|stop|restart`, `daebus.task.pause|resume`): `true` turns
    * them on, `{ token }` turns them on for requests that carry the token. Anyone who can publish on
@@ -31,7 +33,7 @@ export interface DaebusOptions {
 }
 
 export type ResolvedAppOptions = Required<
-  Pick<DaebusOptions, 'maxPayloadBytes' | 'drainTimeoutMs' | 'maxWorkers' | 'concurrency' | 'maxQueued'>
+  Pick<DaebusOptions, 'maxPayloadBytes' | 'drainTimeoutMs' | 'maxWorkers' | 'concurrency' | 'maxQueued' | 'metrics'>
 > &
   Pick<DaebusOptions, 'logger' | 'random'> & { admin: AdminOptions };
 
@@ -42,6 +44,7 @@ export const DEFAULT_APP_OPTIONS = Object.freeze({
   maxWorkers: availableParallelism(),
   concurrency: 256,
   maxQueued: 1_024,
+  metrics: true,
   admin: false,
 });
 
@@ -62,6 +65,7 @@ export function resolveAppOptions(options: DaebusOptions): ResolvedAppOptions {
   check.count('options.maxWorkers', o.maxWorkers, 1);
   check.count('options.concurrency', o.concurrency, 1);
   check.count('options.maxQueued', o.maxQueued, 0);
+  check.flag('options.metrics', o.metrics);
   return o;
 }
 

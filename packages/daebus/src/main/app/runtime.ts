@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { ActionObserver } from '../rpc/observer';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { checker } from '../../shared/validate';
 import { HttpHost } from '../http/host';
@@ -22,7 +23,7 @@ import type { StartHook } from './blueprint';
 import type { Replication } from '../replicas/replication';
 import { resolveReplicaOptions } from '../replicas/options';
 import { abandonAll, drainRequests, logStopped, stopTasks } from './drain';
-import { connectBus, threadsDidNotStart } from './startup';
+import { cacheClient, connectBus, threadsDidNotStart } from './startup';
 import type { ResolvedAppOptions, StartOptions } from './options';
 
 type Phase = 'idle' | 'starting' | 'running' | 'stopping';
@@ -43,6 +44,8 @@ export class Runtime {
   readonly http: HttpHost;
   /** The app as user code outside handlers reaches it (`broadcast`, `cache` globals). */
   readonly scope: AppScope;
+  /** Told of each request's end (the metrics), when set. */
+  observer?: ActionObserver;
   readonly #name: string;
   readonly #options: ResolvedAppOptions;
   readonly #logger: Logger;
@@ -142,14 +145,7 @@ export class Runtime {
 
   /** The transport's key/value client (Daebus's `cache`), where it offers one. */
   cache(): Redis {
-    const client = this.#bus?.transport.cache?.();
-    if (!client) {
-      throw new DaebusError(
-        ErrorCodes.INVALID_STATE,
-        `cache needs service "${this.service}" started on the Redis transport (the redis option or REDIS_URL).`,
-      );
-    }
-    return client;
+    return cacheClient(this.#bus?.transport, this.service);
   }
 
   /** What introspection reads: when it started, its transport, its pool. */
@@ -205,6 +201,7 @@ export class Runtime {
         maxPayloadBytes: this.#options.maxPayloadBytes,
         app: this.scope,
         serviceChannel: replicas === undefined,
+        observer: this.observer,
       });
     try {
       const connected = await connectBus(makeBus, this.#logger, waitMs, replicas);

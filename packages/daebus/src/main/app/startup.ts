@@ -5,6 +5,8 @@ import { DEFAULT_REPLICA_OPTIONS, type ResolvedReplicaOptions } from '../replica
 import { ServiceState } from '../state/service/service-state';
 import type { ServiceBus } from '../rpc/service-bus';
 import type { Logger } from '../support/logger';
+import type { Transport } from '../transport/transport';
+import type { Redis } from 'ioredis';
 
 /** Between two tries to reach the transport at start. */
 const RETRY_MS = 1_000;
@@ -65,4 +67,16 @@ export function threadsDidNotStart(service: string, failures: { name: string; er
     `Service "${service}" did not start: ${lines.join('; ')}. Fix the cause, or register the thread with { optional: true } to start without it.`,
     { cause: userError ? fromPlainError(userError) : first, details: { threads: failures.map((f) => f.name) } },
   );
+}
+
+/** The transport's key/value client (Daebus's `cache`); INVALID_STATE when there is none. */
+export function cacheClient(transport: Transport | undefined, service: string): Redis {
+  const client = transport?.cache?.();
+  if (!client) {
+    throw new DaebusError(
+      ErrorCodes.INVALID_STATE,
+      `cache needs service "${service}" started on the Redis transport (the redis option or REDIS_URL).`,
+    );
+  }
+  return client;
 }

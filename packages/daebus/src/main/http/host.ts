@@ -14,6 +14,7 @@ import {
 } from './options';
 import type { ResolvedPooledSpec } from '../pool/pooled-spec';
 import type { PreparedRoute, RouteHandler } from './route-entry';
+import type { OpsEndpoints } from './ops-routes';
 import { RouteRunner } from './route-runner';
 import { RouteTable } from './route-table';
 import { HttpServers, type HttpEndpoints } from './server';
@@ -42,6 +43,8 @@ export class HttpHost {
   #http?: ResolvedHttpOptions;
   #ws?: ResolvedWebSocketOptions;
   #servers?: HttpServers;
+  /** The service's health and metrics, for `/healthz`, `/readyz` and `/metrics`. */
+  ops?: OpsEndpoints;
 
   constructor(app: AppScope, logger: Logger) {
     this.#logger = logger;
@@ -113,7 +116,15 @@ export class HttpHost {
     if (!http && this.routes.size > 0)
       this.#logger.warn(`${this.routes.size} route(s) registered, but the HTTP server is off (http: false): they are not served.`);
     if (!http && !ws) return;
-    const servers = new HttpServers({ http, ws, routes: this.routes, runner: this.#runner, hub: this.hub, logger: this.#logger });
+    const servers = new HttpServers({
+      http,
+      ws,
+      routes: this.routes,
+      runner: this.#runner,
+      hub: this.hub,
+      logger: this.#logger,
+      ops: this.ops,
+    });
     await servers.start();
     this.#servers = servers;
   }

@@ -56,6 +56,11 @@ export interface HttpOptions {
   timeoutMs?: number;
   /** How long an idle keep-alive connection stays open. Default 72 000 ms. */
   keepAliveTimeoutMs?: number;
+  /**
+   * Serve `/metrics` (Prometheus), `/healthz` (liveness) and `/readyz` (readiness) beside the
+   * routes; a route of the app on one of these paths takes its place. Default true.
+   */
+  ops?: boolean;
 }
 
 export type ResolvedWebSocketOptions = Required<Omit<WebSocketOptions, 'port' | 'rateLimit'>> & {
@@ -81,6 +86,7 @@ export const DEFAULT_HTTP_OPTIONS = Object.freeze({
   bodyLimit: 1024 * 1024,
   timeoutMs: 30_000,
   keepAliveTimeoutMs: 72_000,
+  ops: true,
   websocket: Object.freeze({
     path: '/ws',
     host: '0.0.0.0',
@@ -93,7 +99,7 @@ export const DEFAULT_HTTP_OPTIONS = Object.freeze({
 });
 
 const CORS_KEYS = ['allowedOrigins', 'allowedMethods', 'allowedHeaders', 'exposeHeaders', 'allowCredentials', 'maxAge'];
-const HTTP_KEYS = ['port', 'host', 'cors', 'bodyLimit', 'timeoutMs', 'keepAliveTimeoutMs'];
+const HTTP_KEYS = ['port', 'host', 'cors', 'bodyLimit', 'timeoutMs', 'keepAliveTimeoutMs', 'ops'];
 const WS_KEYS = ['port', 'host', 'path', 'maxPayloadBytes', 'maxBufferedBytes', 'maxQueuedMessages', 'maxClients', 'rateLimit'];
 
 export function resolveHttpOptions(where: string, options: HttpOptions = {}): ResolvedHttpOptions {
@@ -107,6 +113,7 @@ export function resolveHttpOptions(where: string, options: HttpOptions = {}): Re
     bodyLimit: check.count('options.bodyLimit', options.bodyLimit ?? d.bodyLimit, 1),
     timeoutMs: check.timeout('options.timeoutMs', options.timeoutMs ?? d.timeoutMs),
     keepAliveTimeoutMs: check.timeout('options.keepAliveTimeoutMs', options.keepAliveTimeoutMs ?? d.keepAliveTimeoutMs),
+    ops: check.flag('options.ops', options.ops ?? d.ops),
   };
 }
 

@@ -26,6 +26,11 @@ export class RouteTable {
     return this.#entries.length;
   }
 
+  /** Whether a route of the app is written with exactly `path`. */
+  routes(path: string): boolean {
+    return this.#entries.some((entry) => entry.path.written === path);
+  }
+
   add(entry: RouteEntry): void {
     this.#entries.push(entry);
   }

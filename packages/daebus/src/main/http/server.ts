@@ -5,6 +5,7 @@ import { settlesWithin } from '../support/timers';
 import { corsPluginOptions } from './cors';
 import { errorBody, frameworkReply } from './error-replies';
 import type { ResolvedHttpOptions, ResolvedWebSocketOptions } from './options';
+import { mountOps, type OpsEndpoints } from './ops-routes';
 import type { RouteRunner } from './route-runner';
 import type { RouteTable } from './route-table';
 import type { SocketHub } from './socket-hub';
@@ -33,6 +34,7 @@ export class HttpServers {
   readonly #runner: RouteRunner;
   readonly #hub: SocketHub;
   readonly #logger: Logger;
+  readonly #ops: OpsEndpoints | undefined;
   readonly #instances: FastifyInstance[] = [];
   endpoints: HttpEndpoints = {};
 
@@ -43,6 +45,7 @@ export class HttpServers {
     runner: RouteRunner;
     hub: SocketHub;
     logger: Logger;
+    ops?: OpsEndpoints | undefined;
   }) {
     this.#http = init.http;
     this.#ws = init.ws;
@@ -50,6 +53,7 @@ export class HttpServers {
     this.#runner = init.runner;
     this.#hub = init.hub;
     this.#logger = init.logger;
+    this.#ops = init.ops;
   }
 
   /** Build and listen; on failure nothing is left listening and it rejects with LISTEN_FAILED. */
@@ -66,6 +70,7 @@ export class HttpServers {
         }
         if (ws && ws.port === undefined) await this.#mountSocket(app, [ws.path]);
         this.#routes.mount(app, this.#runner, http.cors, http.timeoutMs);
+        if (http.ops && this.#ops) mountOps(app, this.#ops, (path) => this.#routes.routes(path));
         const port = await listen(app, http.host, http.port, 'HTTP server');
         this.endpoints.url = `http://${urlHost(http.host)}:${port}`;
         this.endpoints.port = port;

@@ -29,6 +29,8 @@ export interface OpsView {
   /** Whether a thread may fail without the service being unready (`optional`). */
   threadOptional(name: string): boolean;
   tasks(): TaskInfo[];
+  /** The in-process shared queues' depths. */
+  queues(): { name: string; waiting: number; inProgress: number }[];
   /** Null when the app has no pooled handlers. */
   pool(): PoolStats | null;
   replicaId(): string | undefined;

@@ -5,6 +5,7 @@ import { settlesWithin } from '../support/timers';
 import type { Transport } from '../transport/transport';
 import type { Bulkhead } from './bulkhead';
 import { BusyReport } from './busy-report';
+import type { ActionObserver } from './observer';
 import { runInScope, type ActionContext, type AppScope, type HandlerScope } from './context';
 import { ActionRequest } from './request';
 import { ActionResponse } from './response';
@@ -42,6 +43,8 @@ export interface Accepted {
   /** The request's logger (the app's, with its action and id), made on first use: it costs a few µs. */
   readonly logger: () => Logger;
   readonly acceptedAt: number;
+  /** `performance.now()` when taken in, for the duration metric. */
+  readonly acceptedHr: number;
   running: boolean;
   /** Set for a request from the durable stream. */
   durable?: DurableHooks;
@@ -63,6 +66,7 @@ export class Dispatcher {
   readonly #app: AppScope;
   readonly #accepted = new Set<Accepted>();
   readonly #busy: BusyReport;
+  readonly #observer: ActionObserver | undefined;
   #onIdle?: () => void;
 
   constructor(init: {
@@ -71,12 +75,14 @@ export class Dispatcher {
     logger: Logger;
     maxPayloadBytes: number;
     app: AppScope;
+    observer?: ActionObserver | undefined;
   }) {
     this.#actions = init.actions;
     this.#transport = init.transport;
     this.#logger = init.logger;
     this.#maxBytes = init.maxPayloadBytes;
     this.#app = init.app;
+    this.#observer = init.observer;
     this.#busy = new BusyReport(init.transport, init.logger, (action) => this.#actions.get(action)?.bulkhead);
   }
 
@@ -128,7 +134,7 @@ export class Dispatcher {
       publish: (to, message) => this.#transport.publish(to, message),
       logger,
     });
-    const accepted: Accepted = { request, response, logger, acceptedAt: Date.now(), running: false };
+    const accepted: Accepted = { request, response, logger, acceptedAt: Date.now(), acceptedHr: performance.now(), running: false };
     if (durable) accepted.durable = durable;
     this.#accepted.add(accepted);
     if (!entry.bulkhead.offer(() => this.#run(entry.handler, accepted))) {
@@ -136,6 +142,7 @@ export class Dispatcher {
       // a durable request waits in the stream instead, for a replica with room
       if (durable) durable.handBack();
       else this.#busy.turnAway(wire.action, channel, wire.requestId);
+      this.#observer?.settled(wire.action, 'busy', 0);
     }
   }
 
@@ -213,6 +220,7 @@ export class Dispatcher {
       // publishing the reply failed (transport down or closed): nothing more can be sent for this request
       context.logger.warn(`Could not reply to action "${request.action}": ${toPlainError(err).message}`);
     } finally {
+      this.#observer?.settled(request.action, response.failed ? 'error' : 'ok', (performance.now() - accepted.acceptedHr) / 1000);
       this.#accepted.delete(accepted);
       accepted.durable?.done();
       this.#idleCheck();
@@ -224,6 +232,7 @@ export class Dispatcher {
   }
 
   #reject(error: DaebusError, channel: string | undefined, requestId: string | number | undefined, action: string | undefined): void {
+    this.#observer?.rejected(error.code);
     this.#logger.warn(`Rejected a request${action ? ` for "${action}"` : ''}: ${error.message}`, {
       code: error.code,
       ...(requestId !== undefined ? { request_id: requestId } : {}),

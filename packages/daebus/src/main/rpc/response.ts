@@ -20,6 +20,7 @@ export class ActionResponse {
   readonly #publish: (channel: string, message: string) => Promise<number>;
   readonly #logger: () => Logger;
   #finalSent = false;
+  #failed = false;
   #warned = false;
 
   constructor(init: {
@@ -38,6 +39,11 @@ export class ActionResponse {
   /** True once the final reply went out. */
   get finalSent(): boolean {
     return this.#finalSent;
+  }
+
+  /** The final reply was an error. */
+  get failed(): boolean {
+    return this.#failed;
   }
 
   /** Reply with `data` as a success; `{ final: false }` streams an update instead. */
@@ -86,7 +92,10 @@ export class ActionResponse {
       }
       return;
     }
-    if (response.final) this.#finalSent = true;
+    if (response.final) {
+      this.#finalSent = true;
+      this.#failed = response.status === 'error';
+    }
     if (this.#channel === undefined) return;
     let message: string;
     try {

@@ -1,4 +1,5 @@
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+import type { ActionObserver } from './observer';
 import { checker, isName } from '../../shared/validate';
 import type { Logger } from '../support/logger';
 import type { MessageHandler, Transport } from '../transport/transport';
@@ -32,6 +33,7 @@ export class ServiceBus {
     app: AppScope;
     /** False for a replica: requests come from the durable stream, not from the channel itself. */
     serviceChannel?: boolean;
+    observer?: ActionObserver | undefined;
   }) {
     this.#direct = init.serviceChannel !== false;
     this.service = init.service;
@@ -45,6 +47,7 @@ export class ServiceBus {
       logger: init.logger,
       maxPayloadBytes: init.maxPayloadBytes,
       app: init.app,
+      observer: init.observer,
     });
   }
 

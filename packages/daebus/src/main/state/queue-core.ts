@@ -50,6 +50,11 @@ export class QueueCore {
     return this.#items.length - this.#head;
   }
 
+  /** Items taken by a consumer and not yet marked done. */
+  get inProgress(): number {
+    return Math.max(0, this.#unfinished - this.size);
+  }
+
   put(item: unknown): void {
     this.#unfinished += 1;
     if (!this.#handToWaiter(item)) this.#items.push(item);

@@ -218,6 +218,15 @@ export class StateStore {
     throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `Unknown shared-state operation ${JSON.stringify(call)}.`);
   }
 
+  /** Each in-process queue: items waiting, and items taken and not done (for metrics). */
+  queueDepths(): { name: string; waiting: number; inProgress: number }[] {
+    const depths = [];
+    for (const [name, { value }] of this.#structures) {
+      if (value instanceof QueueCore) depths.push({ name, waiting: value.size, inProgress: value.inProgress });
+    }
+    return depths;
+  }
+
   #queue(name: string): QueueCore {
     return this.#get(name, 'queue') as QueueCore;
   }

@@ -89,8 +89,8 @@ export function resolveThreadOptions(name: string, options: ThreadOptions | unde
   check.knownKeys('options', check.plainObject('options', options), KNOWN);
   const o = { ...DEFAULT_THREAD_OPTIONS, ...withoutUndefined(options) } as ResolvedThreadOptions;
 
-  if (typeof o.autoStart !== 'boolean') check.fail('options.autoStart', 'true or false', o.autoStart);
-  if (typeof o.optional !== 'boolean') check.fail('options.optional', 'true or false', o.optional);
+  check.flag('options.autoStart', o.autoStart);
+  check.flag('options.optional', o.optional);
   if (o.execArgv !== undefined && !(Array.isArray(o.execArgv) && o.execArgv.every((a) => typeof a === 'string'))) {
     check.fail('options.execArgv', 'an array of strings', o.execArgv);
   }

@@ -1,0 +1,36 @@
+import type { FastifyInstance } from 'fastify';
+
+/** What the operations endpoints read from the service. */
+export interface OpsEndpoints {
+  /** The Prometheus exposition; unset when the app's metrics are off (then `/metrics` is not served). */
+  metrics?: () => Promise<{ contentType: string; text: string }>;
+  /** The health report; `ready` decides `/readyz`'s status. */
+  health: () => { ready: boolean };
+}
+
+export const OPS_PATHS = Object.freeze({ metrics: '/metrics', liveness: '/healthz', readiness: '/readyz' });
+
+/**
+ * `/healthz`: 200 whenever the main event loop answers (a liveness probe: restart the process
+ * when it fails). `/readyz`: 200 when the service is ready, 503 with the reasons otherwise (a
+ * readiness probe: send it no traffic). `/metrics`: the Prometheus text. A path the app routes
+ * itself is left to the app.
+ */
+export function mountOps(fastify: FastifyInstance, ops: OpsEndpoints, routed: (path: string) => boolean): void {
+  if (!routed(OPS_PATHS.liveness)) {
+    fastify.get(OPS_PATHS.liveness, (_req, reply) => void reply.send({ status: 'alive', pid: process.pid }));
+  }
+  if (!routed(OPS_PATHS.readiness)) {
+    fastify.get(OPS_PATHS.readiness, (_req, reply) => {
+      const health = ops.health();
+      void reply.code(health.ready ? 200 : 503).send(health);
+    });
+  }
+  const metrics = ops.metrics;
+  if (metrics && !routed(OPS_PATHS.metrics)) {
+    fastify.get(OPS_PATHS.metrics, async (_req, reply) => {
+      const { contentType, text } = await metrics();
+      return reply.type(contentType).send(text);
+    });
+  }
+}

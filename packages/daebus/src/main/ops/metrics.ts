@@ -1,0 +1,195 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ThreadState } from '../supervisor/events';
+import type { ActionObserver, ActionOutcome } from '../rpc/observer';
+import { healthOf } from './health';
+import { libraryVersion } from './library-version';
+import type { OpsView } from './ops-view';
+
+const STATES: readonly ThreadState[] = ['starting', 'running', 'stopping', 'stopped', 'backoff', 'failed', 'completed'];
+/** Seconds: from 0.25 ms (a memory-transport action) to 10 s. */
+const DURATION_BUCKETS = [0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+type Child = { observe(value: number): void };
+type PerOutcome = Record<ActionOutcome, { duration: Child; count: { inc(): void } }>;
+
+/**
+ * The service's Prometheus metrics, in a registry of its own (two apps in one process do not
+ * mix). Everything but the request counts is read from the service when scraped, so a metric
+ * costs nothing between scrapes; Node's default metrics (among them the main event loop's lag)
+ * are added at the first scrape.
+ */
+export class ServiceMetrics implements ActionObserver {
+  readonly registry = new Registry();
+  readonly #duration: Histogram<'action' | 'outcome'>;
+  readonly #requests: Counter<'action' | 'outcome'>;
+  readonly #rejected: Counter<'code'>;
+  readonly #restarts: Counter<'thread'>;
+  readonly #stalls: Counter<'thread'>;
+  /** Label children per action, made once: looking labels up costs more than the observation. */
+  readonly #children = new Map<string, PerOutcome>();
+  #defaults = false;
+
+  constructor(view: OpsView) {
+    const registers = [this.registry];
+    this.#duration = new Histogram({
+      name: 'daebus_action_duration_seconds',
+      help: 'Time from taking a request in to its final reply, by action and outcome (ok, error).',
+      labelNames: ['action', 'outcome'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.#requests = new Counter({
+      name: 'daebus_requests_total',
+      help: 'Requests of registered actions, by action and outcome (ok, error, busy).',
+      labelNames: ['action', 'outcome'],
+      registers,
+    });
+    this.#rejected = new Counter({
+      name: 'daebus_requests_rejected_total',
+      help: 'Messages refused before any action ran (bad request, unknown action, too large), by error code.',
+      labelNames: ['code'],
+      registers,
+    });
+    this.#restarts = new Counter({
+      name: 'daebus_thread_restarts_total',
+      help: 'Restarts of each thread.',
+      labelNames: ['thread'],
+      registers,
+    });
+    this.#stalls = new Counter({ name: 'daebus_thread_stalls_total', help: 'Stalls of each thread.', labelNames: ['thread'], registers });
+    registerScraped(view, registers);
+  }
+
+  settled(action: string, outcome: ActionOutcome, seconds: number): void {
+    const child = (this.#children.get(action) ?? this.#childrenOf(action))[outcome];
+    child.count.inc();
+    if (outcome !== 'busy') child.duration.observe(seconds);
+  }
+
+  rejected(code: string): void {
+    this.#rejected.inc({ code });
+  }
+
+  /** Count the lifecycle events that are not a current state. */
+  threadRestarted(thread: string): void {
+    this.#restarts.inc({ thread });
+  }
+
+  threadStalled(thread: string): void {
+    this.#stalls.inc({ thread });
+  }
+
+  /** The exposition text, and its content type. */
+  async scrape(): Promise<{ contentType: string; text: string }> {
+    if (!this.#defaults) {
+      this.#defaults = true;
+      collectDefaultMetrics({ register: this.registry });
+    }
+    return { contentType: this.registry.contentType, text: await this.registry.metrics() };
+  }
+
+  #childrenOf(action: string): PerOutcome {
+    const of = (outcome: ActionOutcome) => ({
+      duration: this.#duration.labels({ action, outcome }),
+      count: this.#requests.labels({ action, outcome }),
+    });
+    const children: PerOutcome = { ok: of('ok'), error: of('error'), busy: of('busy') };
+    this.#children.set(action, children);
+    return children;
+  }
+}
+
+/** The metrics read from the service at each scrape. */
+function registerScraped(view: OpsView, registers: Registry[]): void {
+  new Gauge({
+    name: 'daebus_info',
+    help: 'Always 1; the labels say which service and library version.',
+    labelNames: ['service', 'version'],
+    registers,
+    collect() {
+      this.reset();
+      this.set({ service: view.service, version: libraryVersion() }, 1);
+    },
+  });
+  new Gauge({
+    name: 'daebus_ready',
+    help: '1 when the service is ready: transport connected, no required thread failed or stalled.',
+    registers,
+    collect() {
+      this.set(healthOf(view).ready ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'daebus_transport_connected',
+    help: '1 while the transport can send and receive.',
+    registers,
+    collect() {
+      this.set(view.transport()?.connected ? 1 : 0);
+    },
+  });
+  const perThread = (name: string, help: string, read: (t: ReturnType<OpsView['threads']>[number]) => number | undefined) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['thread'],
+      registers,
+      collect() {
+        this.reset();
+        for (const thread of view.threads()) {
+          const value = read(thread);
+          if (value !== undefined) this.set({ thread: thread.name }, value);
+        }
+      },
+    });
+  new Gauge({
+    name: 'daebus_thread_state',
+    help: '1 for the state each thread is in, 0 for the others.',
+    labelNames: ['thread', 'state'],
+    registers,
+    collect() {
+      this.reset();
+      for (const thread of view.threads())
+        for (const state of STATES) this.set({ thread: thread.name, state }, thread.state === state ? 1 : 0);
+    },
+  });
+  perThread('daebus_thread_up', '1 while the thread runs.', (t) => (t.state === 'running' ? 1 : 0));
+  perThread('daebus_thread_stalled', '1 while the thread is stalled (no running() call, no event-loop turn for stallTimeoutMs).', (t) =>
+    t.stalledForMs === undefined ? 0 : 1,
+  );
+  perThread(
+    'daebus_thread_event_loop_utilization',
+    "Share of the last sampling window the thread's event loop was busy.",
+    (t) => t.eventLoopUtilization,
+  );
+  perThread('daebus_thread_heap_used_bytes', "The thread's V8 heap in use.", (t) => t.heapUsedBytes);
+  perThread('daebus_thread_uptime_seconds', 'How long the current run of the thread has been up.', (t) =>
+    t.uptimeMs === undefined ? undefined : t.uptimeMs / 1000,
+  );
+  const perQueue = (name: string, help: string, read: (q: ReturnType<OpsView['queues']>[number]) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['queue'],
+      registers,
+      collect() {
+        this.reset();
+        for (const queue of view.queues()) this.set({ queue: queue.name }, read(queue));
+      },
+    });
+  perQueue('daebus_queue_depth', 'Items waiting in each shared queue.', (q) => q.waiting);
+  perQueue('daebus_queue_in_progress', 'Items taken from each shared queue and not yet done.', (q) => q.inProgress);
+  const pool = (name: string, help: string, read: (p: NonNullable<ReturnType<OpsView['pool']>>) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        const stats = view.pool();
+        if (stats) this.set(read(stats));
+      },
+    });
+  pool('daebus_pool_utilization', 'Share of the pool capacity in use (piscina utilization).', (p) => p.utilization);
+  pool('daebus_pool_queued', 'Pooled tasks waiting for a worker.', (p) => p.queued);
+  pool('daebus_pool_running', 'Pooled tasks running.', (p) => p.running);
+  pool('daebus_pool_threads', 'Worker threads in the pool.', (p) => p.threads);
+}

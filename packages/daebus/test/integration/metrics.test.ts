@@ -1,0 +1,138 @@
+// Prometheus metrics and the health endpoints, read the way an operator's scraper reads them:
+// app.metrics() and the real HTTP server's /metrics, /healthz and /readyz, while threads crash,
+// stall and recover.
+import { fixture, waitFor } from '../support/helpers';
+import { appPerTest } from '../support/app-per-test';
+import { http } from '../support/http-client';
+
+const t = appPerTest('metrics', { drainTimeoutMs: 1_000 });
+const LOCAL = { host: '127.0.0.1', port: 0 };
+
+/** The value of one sample (`name{labels} value`) in the exposition text, or undefined. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(match[3]);
+  }
+  return undefined;
+}
+
+async function scrape(): Promise<string> {
+  const answer = await http(`${t.app.http.url}/metrics`);
+  expect(answer.status).toBe(200);
+  expect(answer.headers.get('content-type')).toContain('text/plain');
+  return answer.text;
+}
+
+describe('metrics', () => {
+  it('counts requests by action and outcome, with a duration histogram; refusals by code', async () => {
+    t.app.action('ok', () => ({ fine: true }));
+    t.app.action('fails', () => {
+      throw new Error('nope');
+    });
+    await t.start();
+    const caller = t.caller();
+    for (let i = 0; i < 3; i++) await caller.sendRequest('ok');
+    await caller.sendRequest('fails').catch(() => undefined);
+    await caller.sendRequest('missing').catch(() => undefined);
+    const text = await t.app.metrics();
+    expect(sample(text, 'daebus_requests_total', { action: 'ok', outcome: 'ok' })).toBe(3);
+    expect(sample(text, 'daebus_requests_total', { action: 'fails', outcome: 'error' })).toBe(1);
+    expect(sample(text, 'daebus_action_duration_seconds_count', { action: 'ok', outcome: 'ok' })).toBe(3);
+    expect(sample(text, 'daebus_action_duration_seconds_bucket', { action: 'ok', outcome: 'ok', le: '+Inf' })).toBe(3);
+    expect(sample(text, 'daebus_requests_rejected_total', { code: 'UNKNOWN_ACTION' })).toBe(1);
+    expect(sample(text, 'daebus_info', { service: t.service })).toBe(1);
+    expect(sample(text, 'daebus_transport_connected')).toBe(1);
+    // Node's default metrics, among them the main event loop's lag
+    expect(sample(text, 'nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
+    expect(sample(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
+  });
+
+  it('counts a BUSY turn-away as outcome busy, and shows queue depths', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    t.app.action('slow', () => gate, { concurrency: 1, maxQueued: 0 });
+    const jobs = t.app.queue('jobs');
+    await t.start();
+    await jobs.put(1);
+    await jobs.put(2);
+    const caller = t.caller();
+    const first = caller.sendRequest('slow');
+    // requests arrive in order: the first holds the only slot, the second is turned away
+    await expect(caller.sendRequest('slow')).rejects.toMatchObject({ details: { remoteCode: 'BUSY' } });
+    const text = await t.app.metrics();
+    expect(sample(text, 'daebus_requests_total', { action: 'slow', outcome: 'busy' })).toBe(1);
+    expect(sample(text, 'daebus_queue_depth', { queue: 'jobs' })).toBe(2);
+    expect(sample(text, 'daebus_action_duration_seconds_count', { action: 'slow', outcome: 'busy' })).toBeUndefined();
+    release();
+    await first;
+  });
+
+  it('is off with metrics: false: app.metrics() says so and /metrics is not served, /readyz still is', async () => {
+    t.remake({ metrics: false });
+    await t.start({ http: LOCAL });
+    await expect(t.app.metrics()).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    expect((await http(`${t.app.http.url}/metrics`)).status).toBe(404);
+    expect((await http(`${t.app.http.url}/readyz`)).status).toBe(200);
+  });
+
+  it('checks the option', () => {
+    expect(() => t.remake({ metrics: 'yes' as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+  });
+});
+
+describe('the health endpoints and /metrics on the HTTP server', () => {
+  it('during a crash loop: restarts count up, the state turns failed, /readyz turns 503; /healthz stays 200', async () => {
+    t.app.thread('dies', fixture('throws.mjs'), { initialDelayMs: 20, maxDelayMs: 20, jitter: 0, maxRestarts: 3 });
+    await t.start({ http: LOCAL });
+    const url = t.app.http.url as string;
+    const seen: number[] = [];
+    await waitFor(async () => {
+      const text = await scrape();
+      seen.push(sample(text, 'daebus_thread_restarts_total', { thread: 'dies' }) ?? 0);
+      return sample(text, 'daebus_thread_state', { thread: 'dies', state: 'failed' }) === 1;
+    }, 'the thread to fail');
+    expect(seen.at(-1)).toBe(3);
+    expect([...seen].sort((a, b) => a - b)).toEqual(seen); // never counts down
+    const text = await scrape();
+    expect(sample(text, 'daebus_thread_up', { thread: 'dies' })).toBe(0);
+    expect(sample(text, 'daebus_ready')).toBe(0);
+    const ready = await http(`${url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(ready.body).toMatchObject({ status: 'failing', ready: false, threads: { failed: ['dies'] } });
+    const live = await http(`${url}/healthz`);
+    expect(live.status).toBe(200);
+    expect(live.body).toMatchObject({ status: 'alive', pid: process.pid });
+  });
+
+  it('during a stall: stalled 1 and /readyz 503 while it lasts, back to 0 and 200 after', async () => {
+    t.app.thread('blocks', fixture('blocks.mjs'), { stallTimeoutMs: 200, workerData: { ms: 1_500 } });
+    await t.start({ http: LOCAL });
+    const url = t.app.http.url as string;
+    expect((await http(`${url}/readyz`)).status).toBe(200);
+    await waitFor(async () => sample(await scrape(), 'daebus_thread_stalled', { thread: 'blocks' }) === 1, 'the stall in /metrics');
+    const during = await http(`${url}/readyz`);
+    expect(during.status).toBe(503);
+    expect(during.body).toMatchObject({ status: 'degraded', threads: { stalled: ['blocks'] } });
+    const text = await scrape();
+    expect(sample(text, 'daebus_thread_stalls_total', { thread: 'blocks' })).toBe(1);
+    expect(sample(text, 'daebus_thread_event_loop_utilization', { thread: 'blocks' })).toBeGreaterThan(0.5);
+    await waitFor(async () => sample(await scrape(), 'daebus_thread_stalled', { thread: 'blocks' }) === 0, 'the end of the stall');
+    expect((await http(`${url}/readyz`)).status).toBe(200);
+    expect(sample(await scrape(), 'daebus_thread_heap_used_bytes', { thread: 'blocks' })).toBeGreaterThan(0);
+  });
+
+  it('a route of the app on /healthz takes that path; ops: false serves none of them', async () => {
+    t.app.route('/healthz', () => ({ mine: true }));
+    await t.start({ http: LOCAL });
+    expect((await http(`${t.app.http.url}/healthz`)).body).toEqual({ mine: true });
+    expect((await http(`${t.app.http.url}/readyz`)).status).toBe(200);
+    await t.app.stop();
+    await t.start({ http: { ...LOCAL, ops: false } });
+    expect((await http(`${t.app.http.url}/readyz`)).status).toBe(404);
+    expect((await http(`${t.app.http.url}/metrics`)).status).toBe(404);
+  });
+});
