@@ -323,9 +323,67 @@ async function memoryAction() {
   });
 }
 
+/** The same action on two apps, metrics on and off, on the same memory transport: what the metrics cost per request. */
+async function metricsCost() {
+  const rounds = 9;
+  const n = 5000;
+  const handler = (payload) => ({ ok: true, echo: payload.n });
+  const make = async (metrics) => {
+    const service = `bench-metrics-${metrics ? 'on' : 'off'}-${randomUUID()}`;
+    const app = quietApp('bench-metrics', { metrics });
+    app.action('echo', handler);
+    await app.start({ service, transport: 'memory' });
+    return { app, caller: new DaebusCaller(service, { transport: 'memory', timeoutMs: 10_000 }) };
+  };
+  const on = await make(true);
+  const off = await make(false);
+  const payload = { n: 1 };
+  const meanOf = async (caller) => {
+    const d = await sequential(() => caller.sendRequest('echo', payload), n);
+    return (d.reduce((a, b) => a + b, 0) / n) * 1000;
+  };
+  let out;
+  let flood;
+  let scrape;
+  try {
+    out = await interleave({ on: () => meanOf(on.caller), off: () => meanOf(off.caller) }, rounds);
+    flood = await interleave(
+      {
+        on: () => closedLoop(() => on.caller.sendRequest('echo', payload), 20_000, 256),
+        off: () => closedLoop(() => off.caller.sendRequest('echo', payload), 20_000, 256),
+      },
+      3,
+    );
+    const t0 = now();
+    const text = await on.app.metrics();
+    scrape = { ms: now() - t0, bytes: text.length };
+  } finally {
+    for (const side of [on, off]) {
+      await side.caller.close();
+      await side.app.stop();
+    }
+  }
+  return result({
+    library: median(out.on),
+    floor: median(out.off),
+    unit: 'µs per call',
+    ratio: pairedRatio(out.on, out.off),
+    ratioLabel: 'median of per-round on/off',
+    libraryLabel: `memory-transport action round trip with metrics on (count + duration histogram per request), ${n} in a row`,
+    floorLabel: 'the same action on an app with metrics: false, same loop, rounds interleaved',
+    goal: { on: 'ratio', op: '<=', value: 1.1 },
+    details: [
+      `cost per request: ${fmt(median(out.on) - median(out.off))} µs`,
+      `256 in flight: on ${fmt(median(flood.on))} calls/s, off ${fmt(median(flood.off))} calls/s (${fmt(median(flood.on) / median(flood.off))}x)`,
+      `one scrape of app.metrics() (first, with Node's default metrics): ${fmt(scrape.ms)} ms, ${fmt(scrape.bytes)} bytes`,
+    ],
+  });
+}
+
 export const benchmarks = [
   { name: 'map-get-latency', title: 'map get from a thread: sequential round trip vs a raw MessagePort round trip', run: mapGetLatency },
   { name: 'map-get-throughput', title: 'map get from a thread: 1000 in flight vs raw MessagePort requests', run: mapGetThroughput },
   { name: 'queue-handoff', title: 'queue hand-off main -> waiting thread -> main vs a raw port round trip', run: queueHandoff },
   { name: 'memory-action', title: 'action round trip on the memory transport vs calling the handler directly', run: memoryAction },
+  { name: 'metrics-cost', title: 'action round trip with metrics on vs off (memory transport)', run: metricsCost },
 ];

@@ -7,10 +7,10 @@ import { now } from './stats.mjs';
 export const fixture = (name) => new URL(`../fixtures/${name}`, import.meta.url);
 
 /** An app whose logger prints nothing (crashes are on purpose here). */
-export function quietApp(name) {
+export function quietApp(name, options = {}) {
   const logger = createLogger({ level: 'error' });
   logger.silent = true;
-  return new Daebus(name, { logger });
+  return new Daebus(name, { logger, ...options });
 }
 
 /**

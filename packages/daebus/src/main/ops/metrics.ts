@@ -1,16 +1,12 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { ThreadState } from '../supervisor/events';
 import type { ActionObserver, ActionOutcome } from '../rpc/observer';
 import { healthOf } from './health';
 import { libraryVersion } from './library-version';
+import { RequestMetrics } from './request-metrics';
 import type { OpsView } from './ops-view';
 
 const STATES: readonly ThreadState[] = ['starting', 'running', 'stopping', 'stopped', 'backoff', 'failed', 'completed'];
-/** Seconds: from 0.25 ms (a memory-transport action) to 10 s. */
-const DURATION_BUCKETS = [0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
-type Child = { observe(value: number): void };
-type PerOutcome = Record<ActionOutcome, { duration: Child; count: { inc(): void } }>;
 
 /**
  * The service's Prometheus metrics, in a registry of its own (two apps in one process do not
@@ -20,30 +16,15 @@ type PerOutcome = Record<ActionOutcome, { duration: Child; count: { inc(): void 
  */
 export class ServiceMetrics implements ActionObserver {
   readonly registry = new Registry();
-  readonly #duration: Histogram<'action' | 'outcome'>;
-  readonly #requests: Counter<'action' | 'outcome'>;
+  readonly #requests: RequestMetrics;
   readonly #rejected: Counter<'code'>;
   readonly #restarts: Counter<'thread'>;
   readonly #stalls: Counter<'thread'>;
-  /** Label children per action, made once: looking labels up costs more than the observation. */
-  readonly #children = new Map<string, PerOutcome>();
   #defaults = false;
 
   constructor(view: OpsView) {
     const registers = [this.registry];
-    this.#duration = new Histogram({
-      name: 'daebus_action_duration_seconds',
-      help: 'Time from taking a request in to its final reply, by action and outcome (ok, error).',
-      labelNames: ['action', 'outcome'],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
-    this.#requests = new Counter({
-      name: 'daebus_requests_total',
-      help: 'Requests of registered actions, by action and outcome (ok, error, busy).',
-      labelNames: ['action', 'outcome'],
-      registers,
-    });
+    this.#requests = new RequestMetrics(this.registry);
     this.#rejected = new Counter({
       name: 'daebus_requests_rejected_total',
       help: 'Messages refused before any action ran (bad request, unknown action, too large), by error code.',
@@ -61,9 +42,7 @@ export class ServiceMetrics implements ActionObserver {
   }
 
   settled(action: string, outcome: ActionOutcome, seconds: number): void {
-    const child = (this.#children.get(action) ?? this.#childrenOf(action))[outcome];
-    child.count.inc();
-    if (outcome !== 'busy') child.duration.observe(seconds);
+    this.#requests.observe(action, outcome, seconds);
   }
 
   rejected(code: string): void {
@@ -86,16 +65,6 @@ export class ServiceMetrics implements ActionObserver {
       collectDefaultMetrics({ register: this.registry });
     }
     return { contentType: this.registry.contentType, text: await this.registry.metrics() };
-  }
-
-  #childrenOf(action: string): PerOutcome {
-    const of = (outcome: ActionOutcome) => ({
-      duration: this.#duration.labels({ action, outcome }),
-      count: this.#requests.labels({ action, outcome }),
-    });
-    const children: PerOutcome = { ok: of('ok'), error: of('error'), busy: of('busy') };
-    this.#children.set(action, children);
-    return children;
   }
 }
 
