@@ -329,6 +329,25 @@ describeReal('the real Python DaebusCaller calls a service built with this libra
     expect(call.elapsed_s).toBeLessThan(4);
     expect(parse(call.raw[0])).toMatchObject({ status: 'error', payload: { code: 'UNKNOWN_ACTION' }, final: true });
   });
+
+  it('reads the built-in actions: daebus.threads, daebus.health, and an admin action with its token', async () => {
+    const service = unique('svc');
+    const app = new Daebus('node_side', { logger: captureLogger().logger, admin: { token: 'python-token' } });
+    app.thread('sleeper', async (running, t) => {
+      while (running()) await t.sleep(50);
+    });
+    apps.push(app);
+    await app.start({ service, redis: REDIS_URL });
+
+    const threads = await pythonCall(service, 'daebus.threads', {});
+    expect(threads).toMatchObject({ ok: true, result: { threads: [expect.objectContaining({ name: 'sleeper', state: 'running' })] } });
+    const health = await pythonCall(service, 'daebus.health', {});
+    expect(health).toMatchObject({ ok: true, result: { status: 'ok', ready: true, transport: { connected: true } } });
+    const refused = await pythonCall(service, 'daebus.thread.stop', { name: 'sleeper' });
+    expect(refused).toMatchObject({ ok: false, error: expect.stringContaining('admin token') });
+    const stopped = await pythonCall(service, 'daebus.thread.stop', { name: 'sleeper', token: 'python-token' });
+    expect(stopped).toMatchObject({ ok: true, result: { name: 'sleeper', state: 'stopped' } });
+  });
 });
 
 describeReal('the real Python send_to_service reaches an action of this library', () => {
