@@ -5,6 +5,7 @@ import { BuiltinActions } from '../shared/protocol/builtin-actions';
 import { DaebusError, ErrorCodes, toPlainError } from '../shared/errors';
 import { CliError, ExitCodes } from './exit-codes';
 import type { GlobalOptions } from './options';
+import { probeTcp } from './probe';
 
 /**
  * ioredis options for `url`, so that the connect timeout can be set (a URL string gets the
@@ -49,14 +50,24 @@ export function shownUrl(url: string): string {
  * connection is down fails at once instead of waiting in a queue (what a caller needs).
  */
 export async function openTransport(globals: GlobalOptions, strict = false): Promise<RedisTransport> {
-  const transport = new RedisTransport(redisOptions(globals.redis, globals.connectTimeout), { queueWhileDisconnected: !strict });
+  const options = redisOptions(globals.redis, globals.connectTimeout);
+  const unreachable = (err: unknown): CliError => {
+    const cause = err instanceof Error && err.cause !== undefined ? err.cause : err;
+    const reason = toPlainError(cause).message.replace(/\.$/, '');
+    return new CliError(`cannot reach Redis at ${shownUrl(globals.redis)}: ${reason}`, ExitCodes.UNREACHABLE);
+  };
+  try {
+    await probeTcp(options.host ?? '127.0.0.1', options.port ?? 6379, globals.connectTimeout);
+  } catch (err) {
+    throw unreachable(err);
+  }
+  const transport = new RedisTransport(options, { queueWhileDisconnected: !strict });
   try {
     await transport.connect();
   } catch (err) {
+    // something listens there but the connection failed all the same: TLS, AUTH, not Redis
     await transport.close();
-    const cause = err instanceof Error && err.cause !== undefined ? err.cause : err;
-    const reason = toPlainError(cause).message.replace(/\.$/, '');
-    throw new CliError(`cannot reach Redis at ${shownUrl(globals.redis)}: ${reason}`, ExitCodes.UNREACHABLE);
+    throw unreachable(err);
   }
   return transport;
 }
