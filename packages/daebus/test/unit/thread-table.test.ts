@@ -105,6 +105,23 @@ describe('formatThreadTable', () => {
     expect(colored.replace(/\x1b\[\d+m/g, '')).toBe(formatThreadTable(snapshots, { now: NOW }));
   });
 
+  it("leaves '-' uncolored", () => {
+    const colored = formatThreadTable([{ name: 'idle', state: 'stopped', restarts: 0 }], { now: NOW, color: true });
+    for (const code of [31, 32, 33, 36]) expect(colored).not.toContain(`\x1b[${code}m-`);
+  });
+
+  it('rounds durations into the next unit instead of showing 60.0s or 60m', () => {
+    const table = formatThreadTable(
+      [
+        { name: 'a', state: 'running', restarts: 0, uptimeMs: 59_960 },
+        { name: 'b', state: 'running', restarts: 0, uptimeMs: 3_599_700 },
+        { name: 'c', state: 'running', restarts: 0, uptimeMs: 90_000_000 },
+      ],
+      { now: NOW },
+    );
+    expect(rows(table).map((row) => row[3])).toEqual(['UPTIME', '1m00s', '1h00m', '1d01h']);
+  });
+
   it('is just the header when there are no threads', () => {
     expect(formatThreadTable([], { now: NOW }).split('\n')).toHaveLength(1);
   });

@@ -89,5 +89,7 @@ function lastExitCell(t: ThreadSnapshot, now: number): Cell {
 }
 
 function paint(text: string, color: Color | undefined, on: boolean): string {
-  return on && color !== undefined && text.trim() !== '' ? `\x1b[${ANSI[color]}m${text}\x1b[0m` : text;
+  // an absent value ('-') stays plain: color marks what is there
+  const shown = text.trim();
+  return on && color !== undefined && shown !== '' && shown !== '-' ? `\x1b[${ANSI[color]}m${text}\x1b[0m` : text;
 }
