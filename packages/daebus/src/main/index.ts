@@ -35,6 +35,7 @@ export type {
   ThreadUnstalledEvent,
   ThreadStopResult,
 } from './supervisor/events';
+export { formatThreadTable, type ThreadTableOptions } from './ops/thread-table';
 export { createLogger, directLogger, type Logger } from './support/logger';
 export { DEFAULT_REPLICA_OPTIONS, type ReplicaOptions } from './replicas/options';
 export type { ReplicaInfo } from './replicas/presence';

@@ -1,6 +1,7 @@
 // The package as a user meets it: packed, installed from the tarball into fresh projects outside
 // this workspace (an ES module project with NodeNext resolution, a CommonJS one with node10
-// resolution), compiled with tsc, run, called over Redis, and stopped with SIGINT.
+// resolution), compiled with tsc, run, called over Redis (by a caller and by the installed
+// `daebus` command), and stopped with SIGINT.
 import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -85,7 +86,13 @@ describe('the packed package', () => {
     const list = await run('tar', ['-tzf', tarball]);
     const files = list.stdout.split('\n').filter(Boolean);
     expect(files).toEqual(
-      expect.arrayContaining(['package/LICENSE', 'package/README.md', 'package/docs/protocol.md', 'package/docs/architecture.md']),
+      expect.arrayContaining([
+        'package/LICENSE',
+        'package/README.md',
+        'package/docs/protocol.md',
+        'package/docs/architecture.md',
+        'package/docs/cli.md',
+      ]),
     );
     const unpacked = join(work, 'unpacked');
     mkdirSync(unpacked);
@@ -154,6 +161,10 @@ describe('the packed package', () => {
         await expect(caller.sendRequest('square', { n: 7 })).resolves.toEqual({ square: 49 });
         let ticks = { module: 0, inline: 0 };
         while (ticks.module === 0 || ticks.inline === 0) ticks = (await caller.sendRequest('ticks')) as typeof ticks;
+        // the `daebus` command the package installs, run as a user runs it (shebang, bin link, commander)
+        const bin = join(dir, 'node_modules', '.bin', 'daebus');
+        const cli = await run(bin, ['--redis', TEST_REDIS_URL, 'call', name, 'square', '{"n": 6}'], { cwd: dir });
+        expect(JSON.parse(cli.stdout)).toEqual({ square: 36 });
       } finally {
         await caller.close();
       }

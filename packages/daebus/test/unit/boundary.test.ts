@@ -1,6 +1,7 @@
 // The layout's rules, checked on the sources: the thread side never loads main-side code (a
-// worker would pull in winston and the supervisor); shared code depends on neither side; no
-// module imports itself back through a cycle.
+// worker would pull in winston and the supervisor); shared code depends on neither side; the
+// command line sits on top of main and shared, and nothing depends on it; no module imports
+// itself back through a cycle.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
@@ -51,6 +52,28 @@ describe('the layout', () => {
 
   it('shared modules import only shared modules and Node built-ins', () => {
     expect(outside('shared', ['shared'])).toEqual([]);
+  });
+
+  it('command-line modules import main, shared and cli modules (and packages), never thread-side ones', () => {
+    const bad: string[] = [];
+    for (const [file, imports] of graph) {
+      if (!rel(file).startsWith('cli/')) continue;
+      for (const spec of imports) {
+        if (spec.startsWith('/') && !['cli/', 'main/', 'shared/'].some((folder) => rel(spec).startsWith(folder))) {
+          bad.push(`${rel(file)} -> ${rel(spec)}`);
+        }
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('nothing outside the cli folder imports it: a service never loads the command line', () => {
+    const bad: string[] = [];
+    for (const [file, imports] of graph) {
+      if (rel(file).startsWith('cli/')) continue;
+      for (const spec of imports) if (spec.startsWith('/') && rel(spec).startsWith('cli/')) bad.push(`${rel(file)} -> ${rel(spec)}`);
+    }
+    expect(bad).toEqual([]);
   });
 
   it('has no import cycle', () => {

@@ -1,7 +1,7 @@
-import type { Daebus } from 'daebus';
+import { formatThreadTable, type Daebus } from 'daebus';
 import { duration, logLine, paint } from './format';
+import { lastMessageLines } from './last-messages';
 import type { RecentLogs } from './recent-logs';
-import { renderTable, statusRows } from './status-table';
 
 const ESC = '\x1b[';
 const ALT_SCREEN_ON = `${ESC}?1049h`;
@@ -58,8 +58,19 @@ export class LiveView {
     const now = Date.now();
     const title = `daebus demo: service "${this.#app.service}", up ${duration(now - this.#startedAt)}`;
     const hint = 'Ctrl-C stops cleanly; a second Ctrl-C forces';
-    const table = renderTable(statusRows(this.#app.threads, this.#logs.lastByThread, now), { color: true, width });
-    const head = [`${paint(title, 'bold', true)}   ${paint(hint, 'dim', true)}`, '', ...table, '', paint('Recent log', 'bold', true)];
+    // the same table `daebus threads` prints for a running service
+    const table = formatThreadTable(Object.values(this.#app.threads), { now, color: true }).split('\n');
+    const last = lastMessageLines(Object.keys(this.#app.threads), this.#logs.lastByThread, width);
+    const head = [
+      `${paint(title, 'bold', true)}   ${paint(hint, 'dim', true)}`,
+      '',
+      ...table,
+      '',
+      paint('Last message of each thread', 'bold', true),
+      ...last,
+      '',
+      paint('Recent log', 'bold', true),
+    ];
     const room = Math.max(0, height - head.length - 1);
     const logs = this.#logs.lines.slice(-room).map((line) => logLine(line, { color: true, width }));
     this.#out.write(HOME + [...head, ...logs].join(`${CLEAR_LINE_END}\n`) + CLEAR_LINE_END + CLEAR_BELOW);

@@ -1,6 +1,6 @@
-import type { Daebus, ThreadRestartEvent } from 'daebus';
+import { formatThreadTable, type Daebus, type ThreadRestartEvent } from 'daebus';
 import { duration } from './format';
-import { renderTable, statusRows } from './status-table';
+import { lastMessageLines } from './last-messages';
 
 /** Collects the restart events of every thread, for the summary. */
 export function recordRestarts(app: Daebus): Map<string, ThreadRestartEvent[]> {
@@ -13,7 +13,7 @@ export function recordRestarts(app: Daebus): Map<string, ThreadRestartEvent[]> {
   return restarts;
 }
 
-/** The final report: the thread table once more, and the restart delays of each thread. */
+/** The final report: the thread table once more, each thread's last message, and its restart delays. */
 export function summary(
   app: Daebus,
   restarts: ReadonlyMap<string, ThreadRestartEvent[]>,
@@ -21,7 +21,8 @@ export function summary(
   ranMs: number,
 ): string {
   const lines = [`Summary: service "${app.service}" ran for ${duration(ranMs)}, exit code ${process.exitCode ?? 0}`, ''];
-  lines.push(...renderTable(statusRows(app.threads, lastMessages, Date.now()), { color: false }), '');
+  lines.push(formatThreadTable(Object.values(app.threads)), '');
+  lines.push('Last message of each thread:', ...lastMessageLines(Object.keys(app.threads), lastMessages), '');
   for (const name of Object.keys(app.threads)) {
     const events = restarts.get(name) ?? [];
     if (events.length === 0) {

@@ -1,0 +1,112 @@
+import type { RedisOptions } from 'ioredis';
+import { DaebusCaller } from '../main/rpc/caller';
+import { RedisTransport } from '../main/transport/redis';
+import { BuiltinActions } from '../shared/protocol/builtin-actions';
+import { DaebusError, ErrorCodes, toPlainError } from '../shared/errors';
+import { CliError, ExitCodes } from './exit-codes';
+import type { GlobalOptions } from './options';
+import { probeTcp } from './probe';
+
+/**
+ * ioredis options for `url`, so that the connect timeout can be set (a URL string gets the
+ * transport's own five seconds) and retries stop after the first failure.
+ */
+export function redisOptions(url: string, connectTimeoutMs: number): RedisOptions {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new CliError(`"${url}" is not a Redis URL; expected redis://[[user]:password@]host[:port][/db] or rediss://...`, ExitCodes.USAGE);
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new CliError(`"${url}" is not a Redis URL: it must start with redis:// or rediss://.`, ExitCodes.USAGE);
+  }
+  const db = parsed.pathname.replace(/^\//, '');
+  if (db !== '' && !/^\d+$/.test(db)) throw new CliError(`"${url}": the database after the host must be a number.`, ExitCodes.USAGE);
+  return {
+    host: parsed.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1',
+    port: parsed.port === '' ? 6379 : Number(parsed.port),
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(db !== '' ? { db: Number(db) } : {}),
+    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
+    connectTimeout: connectTimeoutMs,
+  };
+}
+
+/** The URL as it may be shown: without its password. */
+export function shownUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * A connected transport, or exit status 4 with the reason. `strict`: a publish while the
+ * connection is down fails at once instead of waiting in a queue (what a caller needs).
+ */
+export async function openTransport(globals: GlobalOptions, strict = false): Promise<RedisTransport> {
+  const options = redisOptions(globals.redis, globals.connectTimeout);
+  const unreachable = (err: unknown): CliError => {
+    const cause = err instanceof Error && err.cause !== undefined ? err.cause : err;
+    const reason = toPlainError(cause).message.replace(/\.$/, '');
+    return new CliError(`cannot reach Redis at ${shownUrl(globals.redis)}: ${reason}`, ExitCodes.UNREACHABLE);
+  };
+  try {
+    await probeTcp(options.host ?? '127.0.0.1', options.port ?? 6379, globals.connectTimeout);
+  } catch (err) {
+    throw unreachable(err);
+  }
+  const transport = new RedisTransport(options, { queueWhileDisconnected: !strict });
+  try {
+    await transport.connect();
+  } catch (err) {
+    // something listens there but the connection failed all the same: TLS, AUTH, not Redis
+    await transport.close();
+    throw unreachable(err);
+  }
+  return transport;
+}
+
+/** A caller of `service` on a connected transport; close it when done. */
+export async function openCaller(globals: GlobalOptions, service: string): Promise<DaebusCaller> {
+  if (service === '' || /\s/.test(service)) throw new CliError(`"${service}" is not a service name.`, ExitCodes.USAGE);
+  const transport = await openTransport(globals, true);
+  return new DaebusCaller(service, { transport, timeoutMs: globals.timeout });
+}
+
+/** The message for a service that does not answer: most often not running, or a misspelt name. */
+export function noServiceError(globals: GlobalOptions, service: string): CliError {
+  return new CliError(
+    `no service "${service}" answered ${BuiltinActions.ping} on ${shownUrl(globals.redis)} within ${globals.timeout} ms; ` +
+      'is it running, and is the name right?',
+    ExitCodes.NO_ANSWER,
+  );
+}
+
+/** Fail with {@link noServiceError} unless the service answers a ping. */
+export async function expectService(caller: DaebusCaller, globals: GlobalOptions): Promise<void> {
+  try {
+    await caller.sendRequest(BuiltinActions.ping, {});
+  } catch (err) {
+    if (err instanceof DaebusError && (err.code === ErrorCodes.TIMEOUT || err.code === ErrorCodes.NO_SUBSCRIBER)) {
+      throw noServiceError(globals, caller.service);
+    }
+    throw err;
+  }
+}
+
+/** Connect, check that the service answers, run `use`, and close whatever happens. */
+export async function withService<T>(globals: GlobalOptions, service: string, use: (caller: DaebusCaller) => Promise<T>): Promise<T> {
+  const caller = await openCaller(globals, service);
+  try {
+    await expectService(caller, globals);
+    return await use(caller);
+  } finally {
+    await caller.close();
+  }
+}

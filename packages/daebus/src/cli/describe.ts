@@ -1,0 +1,53 @@
+// Human forms of what the built-in actions answer.
+import { formatDuration } from '../main/ops/units';
+import { fields, listOrDash, table, timeOrDash } from './output';
+import type { Health, ReplicaInfo, ServiceInfo } from './queries';
+
+export function describeInfo(info: ServiceInfo): string[] {
+  const tasks = info.background.map(
+    (task) =>
+      `${task.name} (every ${task.intervalSeconds} s, ${task.runs} runs${task.paused ? ', paused' : ''}${task.busy ? ', running' : ''})`,
+  );
+  const pool = info.pool;
+  return fields([
+    ['service', `${info.service} (app "${info.app}")`],
+    ['library', `${info.library.name} ${info.library.version} on Node ${info.node}`],
+    ['process', `pid ${info.pid} on ${info.host}`],
+    ['started', info.startedAt === null ? 'not started' : `${timeOrDash(info.startedAt)} (up ${formatDuration(info.uptimeMs)})`],
+    ['transport', info.transport ?? '-'],
+    ['actions', listOrDash(info.actions)],
+    ['listeners', listOrDash(info.listeners)],
+    ['threads', listOrDash(info.threads)],
+    ['background', listOrDash(tasks)],
+    [
+      'pool',
+      pool ? `${pool.threads}/${pool.maxWorkers} workers, ${pool.running} running, ${pool.queued} queued, ${pool.completed} done` : '-',
+    ],
+    ['replica', info.replica?.id ?? '-'],
+    ['admin', info.admin ? 'on' : 'off'],
+  ]);
+}
+
+/** "ok, ready" with the transport, then what failed or stalled. */
+export function describeHealth(health: Health): string[] {
+  const transport = `${health.transport.description ?? 'transport'} ${health.transport.connected ? 'connected' : 'NOT connected'}`;
+  const lines = [`${health.status}, ${health.ready ? 'ready' : 'NOT ready'} (${transport})`];
+  if (health.threads.failed.length > 0) lines.push(`failed threads: ${health.threads.failed.join(', ')}`);
+  if (health.threads.stalled.length > 0) lines.push(`stalled threads: ${health.threads.stalled.join(', ')}`);
+  return lines;
+}
+
+export function describeReplicas(replicas: readonly ReplicaInfo[], now = Date.now()): string[] {
+  if (replicas.length === 0) return ['no replicas: the service does not run replicated (or none is alive)'];
+  return table(
+    ['REPLICA', 'HOST', 'PID', 'UP', 'IN FLIGHT', 'LAST SEEN'],
+    replicas.map((r) => [
+      r.id,
+      r.host,
+      String(r.pid),
+      formatDuration(Math.max(0, now - r.startedAt)),
+      String(r.inFlight),
+      `${formatDuration(Math.max(0, now - r.lastSeen))} ago`,
+    ]),
+  );
+}

@@ -1,0 +1,59 @@
+import { Command, CommanderError, Option } from 'commander';
+import { libraryVersion } from '../main/ops/library-version';
+import { describeError, exitCodeOf, ExitCodes, type ExitCode } from './exit-codes';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REDIS_URL, DEFAULT_TIMEOUT_MS, wholeNumber } from './options';
+import { registerAdmin } from './verbs/admin';
+import { registerCall } from './verbs/call';
+import { registerInspect } from './verbs/inspect';
+import { registerPing } from './verbs/ping';
+import { registerPubSub } from './verbs/pubsub';
+import { registerWatch } from './verbs/watch';
+
+/** The `daebus` command and its verbs. */
+export function buildProgram(): Command {
+  const program = new Command('daebus')
+    .description('Talk to running Daebus services over Redis: call actions, look at threads and health, watch, publish and listen.')
+    .version(libraryVersion(), '-V, --version')
+    .addOption(new Option('--redis <url>', 'the Redis server the services use').env('REDIS_URL').default(DEFAULT_REDIS_URL))
+    .addOption(new Option('--timeout <ms>', 'how long to wait for a reply').argParser(wholeNumber(1)).default(DEFAULT_TIMEOUT_MS))
+    .addOption(
+      new Option('--connect-timeout <ms>', 'how long to wait for Redis to accept the connection')
+        .argParser(wholeNumber(1))
+        .default(DEFAULT_CONNECT_TIMEOUT_MS),
+    )
+    // errors come back to run() as exceptions, so it can pick the exit status
+    .exitOverride()
+    // each verb's --help lists --redis and --timeout too
+    .configureHelp({ showGlobalOptions: true })
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Exit status: 0 ok, 1 the service answered with an error (or, for health, is not ready),
+2 bad usage, 3 no answer in time (or no such service), 4 Redis unreachable.
+
+Example:
+  $ daebus --redis redis://127.0.0.1:6379 threads orders`,
+    );
+  registerCall(program);
+  registerInspect(program);
+  registerWatch(program);
+  registerPing(program);
+  registerPubSub(program);
+  registerAdmin(program);
+  return program;
+}
+
+/** Run the command line `argv` (as process.argv) and resolve with the exit status. */
+export async function run(argv: readonly string[]): Promise<ExitCode> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return (process.exitCode as ExitCode | undefined) ?? ExitCodes.OK;
+  } catch (err) {
+    // commander has printed its own message (or the help, or the version) already
+    if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCodes.OK : ExitCodes.USAGE;
+    process.stderr.write(`${describeError(err)}\n`);
+    return exitCodeOf(err);
+  }
+}

@@ -1,0 +1,73 @@
+import { Option, type Command } from 'commander';
+import { formatThreadTable } from '../../main/ops/thread-table';
+import type { TaskInfo } from '../../main/ops/ops-view';
+import { BuiltinActions } from '../../shared/protocol/builtin-actions';
+import { withService } from '../connection';
+import { globalsOf } from '../options';
+import { printJson, printLines } from '../output';
+import type { ThreadSnapshot } from '../queries';
+
+interface AdminOptions {
+  token?: string;
+  json?: boolean;
+}
+
+const THREAD_ACTIONS = {
+  start: BuiltinActions.threadStart,
+  stop: BuiltinActions.threadStop,
+  restart: BuiltinActions.threadRestart,
+} as const;
+const TASK_ACTIONS = { pause: BuiltinActions.taskPause, resume: BuiltinActions.taskResume } as const;
+
+/** One admin verb: sends `{ name, token }` to the built-in action and prints what it answers. */
+function adminVerb(
+  group: Command,
+  verb: string,
+  description: string,
+  example: string,
+  print: (reply: unknown) => string[],
+  action: string,
+): void {
+  group
+    .command(verb)
+    .description(description)
+    .argument('<service>', 'the service name')
+    .argument('<name>', `the ${group.name()}'s name`)
+    .addOption(new Option('--token <token>', "the service's admin token, when it sets one").env('DAEBUS_ADMIN_TOKEN'))
+    .option('--json', 'print the JSON the service answered')
+    .addHelpText('after', `\nAdmin actions are off unless the service enables them (admin option).\n\nExample:\n  $ ${example}`)
+    .action(async (service: string, name: string, options: AdminOptions, command: Command) => {
+      const payload = { name, ...(options.token !== undefined ? { token: options.token } : {}) };
+      const reply = await withService(globalsOf(command), service, (caller) => caller.sendRequest(action, payload));
+      if (options.json) printJson(reply);
+      else printLines(print(reply));
+    });
+}
+
+export function registerAdmin(program: Command): void {
+  const thread = program.command('thread').description('Start, stop or restart a thread of a service (admin actions).');
+  const showThread = (reply: unknown): string[] => [formatThreadTable([reply as ThreadSnapshot], { color: process.stdout.isTTY === true })];
+  for (const [verb, action] of Object.entries(THREAD_ACTIONS)) {
+    adminVerb(
+      thread,
+      verb,
+      `${capitalized(verb)} a thread of a service.`,
+      `daebus thread ${verb} orders poller --token "$TOKEN"`,
+      showThread,
+      action,
+    );
+  }
+
+  const task = program.command('task').description('Pause or resume a background task of a service (admin actions).');
+  const showTask = (reply: unknown): string[] => {
+    const info = reply as TaskInfo;
+    return [`task "${info.name}": ${info.paused ? 'paused' : 'running'} (every ${info.intervalSeconds} s, ${info.runs} runs so far)`];
+  };
+  for (const [verb, action] of Object.entries(TASK_ACTIONS)) {
+    adminVerb(task, verb, `${capitalized(verb)} a background task of a service.`, `daebus task ${verb} orders cleanup`, showTask, action);
+  }
+}
+
+function capitalized(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
+}

@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+import { isPlainObject } from '../../shared/validate';
+import { withService } from '../connection';
+import { CliError, ExitCodes } from '../exit-codes';
+import { globalsOf } from '../options';
+import { parseJsonArgument, printJson } from '../output';
+
+export function registerCall(program: Command): void {
+  program
+    .command('call')
+    .description('Send an action to a service and print its final reply as JSON; progress updates go to stderr, one JSON line each.')
+    .argument('<service>', 'the service name')
+    .argument('<action>', 'the action to call')
+    .argument('[json]', 'the payload: a JSON object', '{}')
+    .addHelpText(
+      'after',
+      `
+Exit status: 0 on a reply, 1 when the service answered with an error, 2 for a payload that is
+not a JSON object, 3 when no reply came in time, 4 when Redis cannot be reached.
+
+Example:
+  $ daebus call orders create '{"item": "book", "qty": 2}' --timeout 10000`,
+    )
+    .action(async (service: string, action: string, json: string, _options: unknown, command: Command) => {
+      const payload = parseJsonArgument(json, 'The payload');
+      if (!isPlainObject(payload)) throw new CliError(`The payload must be a JSON object, like '{"id": 1}'; got ${json}`, ExitCodes.USAGE);
+      const globals = globalsOf(command);
+      const reply = await withService(globals, service, (caller) =>
+        caller.sendRequest(action, payload, { onProgress: (update) => process.stderr.write(`${JSON.stringify(update)}\n`) }),
+      );
+      printJson(reply);
+    });
+}

@@ -1,0 +1,60 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Command } from 'commander';
+import { formatDuration } from '../../main/ops/units';
+import { BuiltinActions } from '../../shared/protocol/builtin-actions';
+import { DaebusError, ErrorCodes } from '../../shared/errors';
+import { noServiceError, openCaller } from '../connection';
+import { ExitCodes } from '../exit-codes';
+import { globalsOf, wholeNumber } from '../options';
+import { printLines } from '../output';
+
+interface PingOptions {
+  count: number;
+  interval: number;
+}
+
+export function registerPing(program: Command): void {
+  program
+    .command('ping')
+    .description('Time round trips of daebus.ping to a service; prints each, then min/avg/max. Exits 3 if any went unanswered.')
+    .argument('<service>', 'the service name')
+    .option('-c, --count <n>', 'how many pings', wholeNumber(1), 3)
+    .option('--interval <ms>', 'pause between pings', wholeNumber(0), 200)
+    .addHelpText('after', '\nExample:\n  $ daebus ping orders --count 5')
+    .action(async (service: string, options: PingOptions, command: Command) => {
+      const globals = globalsOf(command);
+      const caller = await openCaller(globals, service);
+      const times: number[] = [];
+      try {
+        for (let i = 1; i <= options.count; i++) {
+          if (i > 1 && options.interval > 0) await sleep(options.interval);
+          const started = performance.now();
+          try {
+            await caller.sendRequest(BuiltinActions.ping, {});
+          } catch (err) {
+            const noAnswer = err instanceof DaebusError && (err.code === ErrorCodes.TIMEOUT || err.code === ErrorCodes.NO_SUBSCRIBER);
+            // nobody there at all: say so plainly instead of counting lost pings
+            if (noAnswer && times.length === 0 && i === 1) throw noServiceError(globals, service);
+            if (!noAnswer) throw err;
+            printLines([`ping ${i}: no answer within ${globals.timeout} ms`]);
+            continue;
+          }
+          const ms = performance.now() - started;
+          times.push(ms);
+          printLines([`ping ${i}: reply from "${service}" in ${ms.toFixed(2)} ms`]);
+        }
+      } finally {
+        await caller.close();
+      }
+      printLines([summary(times, options.count)]);
+      if (times.length < options.count) process.exitCode = ExitCodes.NO_ANSWER;
+    });
+}
+
+function summary(times: readonly number[], sent: number): string {
+  const lost = `${sent} sent, ${times.length} answered`;
+  if (times.length === 0) return lost;
+  const avg = times.reduce((sum, ms) => sum + ms, 0) / times.length;
+  const ms = (value: number): string => (value < 1_000 ? value.toFixed(2) : formatDuration(value));
+  return `${lost}; min/avg/max = ${ms(Math.min(...times))}/${ms(avg)}/${ms(Math.max(...times))} ms`;
+}

@@ -1,0 +1,344 @@
+// The `daebus` command as a user runs it: the built bin in its own process, against a service
+// running in another process on Redis. Only exit codes and output are checked, never timings.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fixture, waitFor } from '../support/helpers';
+import { TEST_REDIS_URL } from '../support/redis-server';
+
+jest.setTimeout(60_000);
+
+const BIN = join(__dirname, '..', '..', 'dist', 'cli', 'index.js');
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The environment of a user who set nothing: no REDIS_URL, no admin token. */
+function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  if (!('REDIS_URL' in extra)) delete env.REDIS_URL;
+  if (!('DAEBUS_ADMIN_TOKEN' in extra)) delete env.DAEBUS_ADMIN_TOKEN;
+  return env;
+}
+
+/** Start `daebus ...args` on the test Redis; the process and its output so far. */
+function start(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; out: Ran; done: Promise<Ran> } {
+  const child = spawn(process.execPath, [BIN, '--redis', TEST_REDIS_URL, ...args], {
+    env: cleanEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out: Ran = { code: null, stdout: '', stderr: '' };
+  child.stdout?.on('data', (chunk: Buffer) => (out.stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (out.stderr += chunk.toString()));
+  const done = new Promise<Ran>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ ...out, code }));
+  });
+  return { child, out, done };
+}
+
+/** Run `daebus ...args` to its end (it must end by itself: no handle left open). */
+function daebus(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Ran> {
+  return start(args, env).done;
+}
+
+/** A service process of the fixture; resolves once it has started. */
+async function startService(name: string, env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [fixture('cli-service.cjs'), name, TEST_REDIS_URL], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  services.push(child);
+  let buffered = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      if (buffered.includes('"ready":true')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`the service exited (${String(code)}) before it was ready`)));
+  });
+  return child;
+}
+
+const services: ChildProcess[] = [];
+const service = `cli_${randomUUID()}`;
+
+beforeAll(() => startService(service));
+afterAll(async () => {
+  await Promise.all(
+    services.map((child) =>
+      child.exitCode !== null ? undefined : new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGKILL'))),
+    ),
+  );
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+describe('daebus call', () => {
+  it('prints the final reply as JSON and exits 0', async () => {
+    const ran = await daebus(['call', service, 'echo', '{"a": 1, "b": [true]}']);
+    expect(ran).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(ran.stdout)).toEqual({ echoed: { a: 1, b: [true] } });
+  });
+
+  it('sends an empty payload when none is given', async () => {
+    const ran = await daebus(['call', service, 'echo']);
+    expect(JSON.parse(ran.stdout)).toEqual({ echoed: {} });
+  });
+
+  it('prints progress updates on stderr, one JSON line each, and the reply on stdout', async () => {
+    const ran = await daebus(['call', service, 'count', '{"to": 3}']);
+    expect(ran.code).toBe(0);
+    expect(
+      ran.stderr
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as unknown),
+    ).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    expect(JSON.parse(ran.stdout)).toEqual({ counted: 3 });
+  });
+
+  it("exits 1 with the service's error code and message when the handler fails", async () => {
+    const ran = await daebus(['call', service, 'fail']);
+    expect(ran.code).toBe(1);
+    expect(ran.stdout).toBe('');
+    expect(ran.stderr).toMatch(/^daebus: error HANDLER_ERROR: this action always fails$/m);
+  });
+
+  it("exits 1 with the service's UNKNOWN_ACTION message for an action it does not have", async () => {
+    const ran = await daebus(['call', service, 'nope']);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toContain('error UNKNOWN_ACTION: Unknown action "nope"');
+    expect(ran.stderr).toContain('echo, count, fail, slow');
+  });
+
+  it('exits 3 with TIMEOUT when the reply does not come within --timeout', async () => {
+    const ran = await daebus(['call', service, 'slow', '{"ms": 3000}', '--timeout', '300']);
+    expect(ran.code).toBe(3);
+    expect(ran.stderr).toMatch(/^daebus: error TIMEOUT: .*did not answer "slow" within 300 ms/m);
+  });
+
+  it('exits 2 for a payload that is not JSON, or not a JSON object, without sending anything', async () => {
+    const bad = await daebus(['call', service, 'echo', '{oops']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('The payload is not valid JSON');
+    const array = await daebus(['call', service, 'echo', '[1, 2]']);
+    expect(array.code).toBe(2);
+    expect(array.stderr).toContain('The payload must be a JSON object');
+  });
+});
+
+describe('reading a service', () => {
+  it('daebus threads prints the table with the running thread', async () => {
+    const ran = await daebus(['threads', service]);
+    expect(ran.code).toBe(0);
+    const [header, row] = ran.stdout.split('\n');
+    expect(header).toMatch(/^THREAD +STATE +RESTARTS +UPTIME +LAST EXIT +NEXT RESTART +STALLED FOR +EVENT LOOP +HEAP$/);
+    expect(row).toMatch(/^sleeper +running +\d+ /);
+    expect(ran.stdout).not.toContain('\x1b['); // not a terminal: no colors
+  });
+
+  it('daebus threads --json prints the snapshots', async () => {
+    const ran = await daebus(['threads', service, '--json']);
+    expect(JSON.parse(ran.stdout)).toEqual([expect.objectContaining({ name: 'sleeper', state: 'running' })]);
+  });
+
+  it('daebus info describes the service; --json gives the daebus.info reply', async () => {
+    const human = await daebus(['info', service]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(new RegExp(`^service +${service} \\(app "cli_fixture"\\)$`, 'm'));
+    expect(human.stdout).toMatch(/^actions +echo, count, fail, slow$/m);
+    expect(human.stdout).toMatch(/^background +tick \(every 60 s/m);
+    expect(human.stdout).toMatch(/^admin +on$/m);
+    const json = await daebus(['info', service, '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ service, app: 'cli_fixture', threads: ['sleeper'], admin: true });
+  });
+
+  it('daebus health exits 0 for a ready service', async () => {
+    const ran = await daebus(['health', service]);
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toMatch(/^ok, ready \(redis:\/\/.* connected\)$/m);
+    const json = await daebus(['health', service, '--json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ status: 'ok', ready: true });
+  });
+
+  it('daebus health exits 1 once a required thread has failed', async () => {
+    const doomed = `cli_doomed_${randomUUID()}`;
+    await startService(doomed, { DOOMED_THREAD: '1' });
+    let last: Ran | undefined;
+    await waitFor(async () => {
+      last = await daebus(['health', doomed]);
+      return last.code !== 0;
+    }, 'the service to be unready');
+    expect(last?.code).toBe(1);
+    expect(last?.stdout).toContain('failing, NOT ready');
+    expect(last?.stdout).toContain('failed threads: doomed');
+  });
+
+  it('daebus replicas says when the service runs no replicas', async () => {
+    const ran = await daebus(['replicas', service]);
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toContain('no replicas');
+    expect(JSON.parse((await daebus(['replicas', service, '--json'])).stdout)).toEqual([]);
+  });
+
+  it('daebus ping prints each round trip and the min/avg/max', async () => {
+    const ran = await daebus(['ping', service, '--count', '2', '--interval', '0']);
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toMatch(new RegExp(`^ping 1: reply from "${service}" in [\\d.]+ ms$`, 'm'));
+    expect(ran.stdout).toMatch(/^ping 2: reply from/m);
+    expect(ran.stdout).toMatch(/^2 sent, 2 answered; min\/avg\/max = [\d.]+\/[\d.]+\/[\d.]+ ms$/m);
+  });
+});
+
+describe('daebus watch', () => {
+  it('prints timestamped blocks when stdout is not a terminal, and exits 0 on Ctrl-C', async () => {
+    const watch = start(['watch', service, '--interval', '100']);
+    await waitFor(() => (watch.out.stdout.match(/^--- \d{4}-/gm) ?? []).length >= 2, 'two blocks');
+    watch.child.kill('SIGINT');
+    const ran = await watch.done;
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toContain(`"${service}" ---`);
+    expect(ran.stdout).toMatch(/^health +ok, ready/m);
+    expect(ran.stdout).toMatch(/^sleeper +running/m);
+    expect(ran.stdout).not.toContain('\x1b[');
+  });
+
+  it('keeps going, and says so, while the service does not answer', async () => {
+    const watch = start(['watch', `cli_absent_${randomUUID()}`, '--interval', '100', '--timeout', '500']);
+    await waitFor(() => (watch.out.stdout.match(/NOT ANSWERING/g) ?? []).length >= 2, 'two blocks');
+    watch.child.kill('SIGINT');
+    expect((await watch.done).code).toBe(0);
+  });
+});
+
+describe('daebus listen and send', () => {
+  it('prints what is sent on the channel; send prints the number of receivers', async () => {
+    const channel = `cli_channel_${randomUUID()}`;
+    const listen = start(['listen', channel]);
+    await waitFor(() => listen.out.stderr.includes('listening on'), 'the subscription');
+    const sent = await daebus(['send', channel, '{"hello": "world"}']);
+    expect(sent).toMatchObject({ code: 0, stdout: '1\n' });
+    const raw = await daebus(['send', channel, 'not json', '--raw']);
+    expect(raw.code).toBe(0);
+    await waitFor(() => listen.out.stdout.includes('not json'), 'the messages');
+    listen.child.kill('SIGINT');
+    const ran = await listen.done;
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toBe('{"hello": "world"}\nnot json\n');
+  });
+
+  it('listen --pretty indents JSON messages', async () => {
+    const channel = `cli_channel_${randomUUID()}`;
+    const listen = start(['listen', channel, '--pretty']);
+    await waitFor(() => listen.out.stderr.includes('listening on'), 'the subscription');
+    await daebus(['send', channel, '{"a":1}']);
+    await waitFor(() => listen.out.stdout.includes('}'), 'the message');
+    listen.child.kill('SIGINT');
+    expect((await listen.done).stdout).toBe('{\n  "a": 1\n}\n');
+  });
+
+  it('send refuses text that is not JSON unless --raw, and prints 0 when nobody listens', async () => {
+    const channel = `cli_channel_${randomUUID()}`;
+    const bad = await daebus(['send', channel, 'plain words']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('The message is not valid JSON');
+    expect((await daebus(['send', channel, '{}'])).stdout).toBe('0\n');
+  });
+});
+
+describe('admin verbs', () => {
+  it('refuse without the token: exit 1 with FORBIDDEN', async () => {
+    const ran = await daebus(['thread', 'restart', service, 'sleeper']);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toContain('error FORBIDDEN:');
+    const wrong = await daebus(['task', 'pause', service, 'tick', '--token', 'guess']);
+    expect(wrong.code).toBe(1);
+  });
+
+  it('restart a thread with --token, and show it', async () => {
+    const ran = await daebus(['thread', 'restart', service, 'sleeper', '--token', 'let-me-in']);
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toMatch(/^sleeper +running /m);
+    expect(ran.stdout).toContain('stopped, code 0');
+  });
+
+  it('stop and start a thread, with --json', async () => {
+    const stopped = await daebus(['thread', 'stop', service, 'sleeper', '--token', 'let-me-in', '--json']);
+    expect(JSON.parse(stopped.stdout)).toMatchObject({ name: 'sleeper', state: 'stopped' });
+    const started = await daebus(['thread', 'start', service, 'sleeper', '--token', 'let-me-in', '--json']);
+    expect(JSON.parse(started.stdout)).toMatchObject({ name: 'sleeper', state: 'running' });
+  });
+
+  it('pause and resume a task with the token from DAEBUS_ADMIN_TOKEN', async () => {
+    const env = { DAEBUS_ADMIN_TOKEN: 'let-me-in' };
+    const paused = await daebus(['task', 'pause', service, 'tick'], env);
+    expect(paused).toMatchObject({ code: 0, stdout: expect.stringContaining('task "tick": paused') });
+    const resumed = await daebus(['task', 'resume', service, 'tick'], env);
+    expect(resumed).toMatchObject({ code: 0, stdout: expect.stringContaining('task "tick": running') });
+  });
+
+  it("exit 1 with the service's message for a thread it does not have", async () => {
+    const ran = await daebus(['thread', 'start', service, 'ghost', '--token', 'let-me-in']);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toContain('error UNKNOWN_THREAD:');
+  });
+});
+
+describe('errors a user meets first', () => {
+  it('an unknown service: exit 3 with a hint', async () => {
+    const name = `cli_nobody_${randomUUID()}`;
+    const ran = await daebus(['threads', name, '--timeout', '500']);
+    expect(ran.code).toBe(3);
+    expect(ran.stderr).toBe(
+      `daebus: no service "${name}" answered daebus.ping on ${TEST_REDIS_URL} within 500 ms; is it running, and is the name right?\n`,
+    );
+  });
+
+  it('an unreachable Redis: exit 4 with the address and the reason', async () => {
+    const port = await freePort();
+    const ran = await daebus(['call', service, 'echo', '--redis', `redis://127.0.0.1:${port}`]);
+    expect(ran.code).toBe(4);
+    expect(ran.stderr).toMatch(new RegExp(`^daebus: cannot reach Redis at redis://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
+  });
+
+  it('REDIS_URL is read when --redis is not given', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [BIN, 'ping', service], { env: cleanEnv({ REDIS_URL: `redis://127.0.0.1:${port}` }) });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise((resolve) => child.once('close', resolve));
+    expect(code).toBe(4);
+    expect(stderr).toContain(`redis://127.0.0.1:${port}`);
+  });
+
+  it('--help of a verb explains it with an example, and exits 0', async () => {
+    const ran = await daebus(['call', '--help']);
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toContain('Usage: daebus call [options] <service> <action> [json]');
+    expect(ran.stdout).toContain('Example:');
+    expect(ran.stdout).toContain('--redis <url>');
+  });
+
+  it('an unknown verb or a missing argument: exit 2', async () => {
+    const verb = await daebus(['frobnicate']);
+    expect(verb.code).toBe(2);
+    expect(verb.stderr).toContain("unknown command 'frobnicate'");
+    expect((await daebus(['call', service])).code).toBe(2);
+    expect((await daebus(['ping', service, '--count', 'many'])).code).toBe(2);
+  });
+});
