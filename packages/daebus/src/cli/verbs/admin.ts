@@ -19,6 +19,13 @@ const THREAD_ACTIONS = {
 } as const;
 const TASK_ACTIONS = { pause: BuiltinActions.taskPause, resume: BuiltinActions.taskResume } as const;
 
+/**
+ * A thread stop waits for the thread to return, up to its shutdownTimeoutMs (5 s by default, any
+ * length if the service says so), and a restart then starts it: unless --timeout is given, an
+ * admin verb waits this long rather than the usual reply timeout.
+ */
+const ADMIN_TIMEOUT_MS = 60_000;
+
 /** One admin verb: sends `{ name, token }` to the built-in action and prints what it answers. */
 function adminVerb(
   group: Command,
@@ -38,7 +45,9 @@ function adminVerb(
     .addHelpText('after', `\nAdmin actions are off unless the service enables them (admin option).\n\nExample:\n  $ ${example}`)
     .action(async (service: string, name: string, options: AdminOptions, command: Command) => {
       const payload = { name, ...(options.token !== undefined ? { token: options.token } : {}) };
-      const reply = await withService(globalsOf(command), service, (caller) => caller.sendRequest(action, payload));
+      const globals = globalsOf(command);
+      const timeoutMs = timeoutGiven(command) ? globals.timeout : Math.max(globals.timeout, ADMIN_TIMEOUT_MS);
+      const reply = await withService(globals, service, (caller) => caller.sendRequest(action, payload, { timeoutMs }));
       if (options.json) printJson(reply);
       else printLines(print(reply));
     });
@@ -70,4 +79,11 @@ export function registerAdmin(program: Command): void {
 
 function capitalized(word: string): string {
   return word.charAt(0).toUpperCase() + word.slice(1);
+}
+
+/** Whether `--timeout` was given on the command line (it is an option of the root command). */
+function timeoutGiven(command: Command): boolean {
+  let root = command;
+  while (root.parent) root = root.parent;
+  return root.getOptionValueSource('timeout') === 'cli';
 }
