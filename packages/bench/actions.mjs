@@ -373,7 +373,7 @@ async function metricsCost() {
     floorLabel: 'the same action on an app with metrics: false, same loop, rounds interleaved',
     goal: { on: 'ratio', op: '<=', value: 1.1 },
     details: [
-      `cost per request: ${fmt(median(out.on) - median(out.off))} µs`,
+      `cost per request: ${fmt(median(out.on) - median(out.off))} µs; per round on/off: ${out.on.map((x, r) => `${fmt(x)}/${fmt(out.off[r])}`).join(', ')} µs`,
       `256 in flight: on ${fmt(median(flood.on))} calls/s, off ${fmt(median(flood.off))} calls/s (${fmt(median(flood.on) / median(flood.off))}x)`,
       `one scrape of app.metrics() (first, with Node's default metrics): ${fmt(scrape.ms)} ms, ${fmt(scrape.bytes)} bytes`,
     ],
