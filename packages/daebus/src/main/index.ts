@@ -36,6 +36,12 @@ export type {
   ThreadStopResult,
 } from './supervisor/events';
 export { formatThreadTable, type ThreadTableOptions } from './ops/thread-table';
+// the built-in actions every service answers, and what they answer (for a caller that asks them)
+export { BuiltinActions } from '../shared/protocol/builtin-actions';
+export type { Health } from './ops/health';
+export type { ServiceInfo } from './ops/introspection';
+export type { TaskInfo } from './ops/ops-view';
+export type { PoolStats } from './pool/handler-pool';
 export { createLogger, directLogger, type Logger } from './support/logger';
 export { DEFAULT_REPLICA_OPTIONS, type ReplicaOptions } from './replicas/options';
 export type { ReplicaInfo } from './replicas/presence';
