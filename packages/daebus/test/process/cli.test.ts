@@ -4,7 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { fixture, waitFor } from '../support/helpers';
+import { Daebus } from 'daebus';
+import { captureLogger, fixture, waitFor } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
 
 jest.setTimeout(60_000);
@@ -194,6 +195,26 @@ describe('reading a service', () => {
     expect(ran.code).toBe(0);
     expect(ran.stdout).toContain('no replicas');
     expect(JSON.parse((await daebus(['replicas', service, '--json'])).stdout)).toEqual([]);
+  });
+
+  it('daebus replicas and daebus info of a service run as two replicas', async () => {
+    const replicated = `cli_replicas_${randomUUID()}`;
+    const apps = [0, 1].map(() => new Daebus('replicated', { logger: captureLogger().logger }));
+    try {
+      for (const app of apps) await app.start({ service: replicated, redis: TEST_REDIS_URL, replicas: {} });
+      const ids = (await (apps[0] as Daebus).replicas()).map((r) => r.id);
+      expect(ids).toHaveLength(2);
+      const listed = JSON.parse((await daebus(['replicas', replicated, '--json'])).stdout) as { id: string; pid: number }[];
+      expect(listed.map((r) => r.id).sort()).toEqual([...ids].sort());
+      expect(listed.every((r) => r.pid === process.pid)).toBe(true);
+      const table = await daebus(['replicas', replicated]);
+      expect(table.code).toBe(0);
+      for (const id of ids) expect(table.stdout).toContain(String(id));
+      const info = JSON.parse((await daebus(['info', replicated, '--json'])).stdout) as { replica: { id: string } | null };
+      expect(ids).toContain(info.replica?.id);
+    } finally {
+      for (const app of apps) await app.stop();
+    }
   });
 
   it('daebus ping prints each round trip and the min/avg/max', async () => {
