@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { Daebus, DaebusCaller, cache, request, response } from 'daebus';
+import { Daebus, DaebusCaller, RedisTransport, cache, request, response } from 'daebus';
 import { captureLogger, waitFor } from '../support/helpers';
 import { TEST_REDIS_URL, privateRedis } from '../support/redis-server';
 
@@ -118,6 +118,39 @@ describe('the Redis transport', () => {
       await waitFor(() => records.some((r) => r.level === 'warn' && r.message.startsWith('Rejected a request')), 'the warning');
     }
     await expect(makeCaller(service).sendRequest('echo', { still: 'alive' })).resolves.toEqual({ still: 'alive' });
+  });
+
+  it('writes the publishes of one turn to the socket together, in order, and each still resolves', async () => {
+    const transport = new RedisTransport(TEST_REDIS_URL);
+    await transport.connect();
+    const channel = `coalesce-${randomUUID()}`;
+    const sub = new Redis(TEST_REDIS_URL);
+    clients.push(sub);
+    const got: string[] = [];
+    sub.on('message', (_c: string, m: string) => got.push(m));
+    await sub.subscribe(channel);
+    const socket = transport.cache().stream as unknown as { write: (...args: unknown[]) => boolean; writableCorked: number };
+    let writesWhileCorked = 0;
+    let writesUncorked = 0;
+    const write = socket.write.bind(socket);
+    socket.write = (...args: unknown[]) => {
+      if (socket.writableCorked > 0) writesWhileCorked += 1;
+      else writesUncorked += 1;
+      return write(...args);
+    };
+    try {
+      const sent = Array.from({ length: 100 }, (_, i) => transport.publish(channel, `m${i}`));
+      await expect(Promise.all(sent)).resolves.toEqual(Array(100).fill(1));
+      expect(writesWhileCorked).toBe(100);
+      expect(writesUncorked).toBe(0);
+      await waitFor(() => got.length === 100, 'the messages');
+      expect(got).toEqual(Array.from({ length: 100 }, (_, i) => `m${i}`));
+      // the next turn's publish is corked again, and released again
+      await expect(transport.publish(channel, 'later')).resolves.toBe(1);
+      expect(socket.writableCorked).toBe(0);
+    } finally {
+      await transport.close();
+    }
   });
 
   it('refuses a payload over maxPayloadBytes with an error reply, and echoes a 5 MB one under the default', async () => {

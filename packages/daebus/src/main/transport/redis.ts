@@ -27,6 +27,8 @@ export class RedisTransport implements Transport {
   #waiters: (() => void)[] = [];
   #connected = false;
   #closed = false;
+  /** The publisher's socket is corked until the current turn's publishes are all written. */
+  #corked = false;
 
   constructor(config: RedisConfig, behaviour: TransportBehaviour = {}) {
     const base: RedisOptions = {
@@ -119,6 +121,7 @@ export class RedisTransport implements Transport {
   }
 
   async publish(channel: string, message: string): Promise<number> {
+    this.#coalesce();
     try {
       return await this.#publisher.publish(channel, message);
     } catch (err) {
@@ -129,6 +132,25 @@ export class RedisTransport implements Transport {
         cause: err,
       });
     }
+  }
+
+  /**
+   * Hold the publisher's writes until the current turn's callbacks and promise jobs are done,
+   * then write them at once: a service answering the requests of one read from Redis sends their
+   * replies in one system call instead of one each (the per-reply write was the largest single
+   * cost of a loaded service). ioredis's auto-pipelining batches too, but builds a pipeline per
+   * batch and re-dispatches each command; corking the socket keeps ioredis's own path.
+   */
+  #coalesce(): void {
+    if (this.#corked) return;
+    const socket = this.#publisher.stream;
+    if (socket === undefined || socket.writableCorked > 0) return;
+    this.#corked = true;
+    socket.cork();
+    process.nextTick(() => {
+      this.#corked = false;
+      socket.uncork();
+    });
   }
 
   /** Resolves once both connections are ready again and every channel is subscribed again (or the transport closed). */
