@@ -81,15 +81,20 @@ for (const bench of selected) {
 }
 
 console.log(`\nSummary (${((performance.now() - began) / 1000).toFixed(1)} s)\n`);
-console.log('| benchmark | library | raw floor | ratio | goal | met | other load (cores) |');
-console.log('|---|---|---|---|---|---|---|');
+// Peer columns (another library measured in the same rounds) only when a selected row has one.
+const peers = rows.some((r) => r.peer);
+const peerHead = peers ? ' peer | lib/peer | peer goal | met |' : '';
+console.log(`| benchmark | library | raw floor | ratio | goal | met |${peerHead} other load (cores) |`);
+console.log(`|---|---|---|---|---|---|${peers ? '---|---|---|---|' : ''}---|`);
+const peerCells = (p) =>
+  !peers ? '' : p ? ` ${p.name} ${fmt(p.value)} | ${p.ratio.toFixed(2)}x | ${goalText(p.goal)} | ${metText(p.met)} |` : ' | | | |';
 for (const r of rows) {
   if (r.error) {
-    console.log(`| ${r.id} | error: ${r.error} | | | | | |`);
+    console.log(`| ${r.id} | error: ${r.error} | | | | |${peers ? ' | | | |' : ''} |`);
     continue;
   }
   console.log(
-    `| ${r.id} | ${fmt(r.library)} ${r.unit} | ${fmt(r.floor)} ${r.unit} | ${r.ratio.toFixed(2)}x | ${goalText(r.goal)} | ${metText(r.met)} | ${r.otherCores === null ? '?' : r.otherCores.toFixed(2)} |`,
+    `| ${r.id} | ${fmt(r.library)} ${r.unit} | ${fmt(r.floor)} ${r.unit} | ${r.ratio.toFixed(2)}x | ${goalText(r.goal)} | ${metText(r.met)} |${peerCells(r.peer)} ${r.otherCores === null ? '?' : r.otherCores.toFixed(2)} |`,
   );
 }
 if (json)
