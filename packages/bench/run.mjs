@@ -13,7 +13,7 @@ import { goalText, metText, printResult } from './lib/result.mjs';
 import { fmt } from './lib/stats.mjs';
 
 // One module per area; each exports `suite` and `benchmarks: [{ name, title, run, timeoutMs? }]`.
-const FILES = ['threads.mjs', 'actions.mjs', 'redis.mjs', 'pool.mjs', 'flood.mjs', 'replicas.mjs', 'http.mjs'];
+const FILES = ['threads.mjs', 'actions.mjs', 'redis.mjs', 'pool.mjs', 'flood.mjs', 'replicas.mjs', 'http.mjs', 'curves.mjs'];
 const DEFAULT_TIMEOUT_MS = 90_000;
 
 const args = process.argv.slice(2);

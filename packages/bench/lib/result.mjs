@@ -7,12 +7,14 @@ import { fmt } from './stats.mjs';
  * `{ none: true, text }` for a figure that is only reported (then `met` is null).
  * `peer` (optional) is another library measured in the same rounds, `{ name, value, ratio, goal }`
  * with `ratio` = library/peer and a goal on that ratio; it gets its own columns in the summary.
+ * `curve` (optional) is the data behind a curve's table, kept for --json (and the charts).
  */
-export function result({ library, floor, unit, ratio, goal, details = [], libraryLabel, floorLabel, ratioLabel, peer }) {
+export function result({ library, floor, unit, ratio, goal, details = [], libraryLabel, floorLabel, ratioLabel, peer, curve }) {
   const r = ratio ?? library / floor;
   const subject = goal.on === 'ratio' ? r : library;
   const met = goal.none ? null : compare(subject, goal.op, goal.value);
   const out = { library, floor, unit, ratio: r, goal, met, details, libraryLabel, floorLabel, ratioLabel };
+  if (curve) out.curve = curve;
   if (peer) {
     const peerRatio = peer.ratio ?? library / peer.value;
     out.peer = { ...peer, ratio: peerRatio, met: peer.goal.none ? null : compare(peerRatio, peer.goal.op, peer.goal.value) };
