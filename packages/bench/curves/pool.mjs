@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Piscina } from 'piscina';
 import { DaebusCaller } from 'daebus';
 import { fib } from '../fixtures/fib.mjs';
+import { cpuMeter } from '../lib/cpu-meter.mjs';
 import { interleave, pairedRatio, timedLoop } from '../lib/drive.mjs';
 import { result } from '../lib/result.mjs';
 import { fmt, median } from '../lib/stats.mjs';
@@ -56,8 +57,16 @@ export async function poolCurve() {
     const sides = await sidesFor(maxWorkers);
     try {
       const loop = (call) => async () => (await timedLoop(() => call(payload), IN_FLIGHT, ROUND_MS)).perSecond;
+      const meter = cpuMeter();
       const out = await interleave({ lib: loop(sides.lib), raw: loop(sides.raw) }, ROUNDS);
-      points.push({ maxWorkers, lib: median(out.lib), raw: median(out.raw), ratio: pairedRatio(out.lib, out.raw), rounds: out });
+      points.push({
+        maxWorkers,
+        lib: median(out.lib),
+        raw: median(out.raw),
+        ratio: pairedRatio(out.lib, out.raw),
+        rounds: out,
+        otherCores: meter.stop().otherCores,
+      });
     } finally {
       await sides.close();
     }
@@ -75,7 +84,7 @@ export async function poolCurve() {
     curve: { kind: 'pool', workers: WORKERS, n, points: points.map(({ rounds, ...p }) => p) },
     details: [
       ...table(
-        ['workers', 'daebus calls/s', 'raw piscina calls/s', 'daebus/raw', 'daebus vs 1 worker', 'raw vs 1 worker'],
+        ['workers', 'daebus calls/s', 'raw piscina calls/s', 'daebus/raw', 'daebus vs 1 worker', 'raw vs 1 worker', 'other load (cores)'],
         points.map((p) => [
           p.maxWorkers,
           fmt(p.lib),
@@ -83,6 +92,7 @@ export async function poolCurve() {
           `${p.ratio.toFixed(2)}x`,
           `${(p.lib / points[0].lib).toFixed(2)}x`,
           `${(p.raw / points[0].raw).toFixed(2)}x`,
+          p.otherCores === null ? '?' : p.otherCores.toFixed(2),
         ]),
       ),
       '',

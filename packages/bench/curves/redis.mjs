@@ -2,6 +2,7 @@
 // ioredis (auto-pipelined, as the library) and Moleculer, all in one run on one set of processes
 // (lib/redis-sides.mjs). Per point and side, the cores each process used meanwhile (the caller,
 // the child holding the three services, redis-server), to show which one saturates.
+import { machineBusyMs } from '../lib/cpu-meter.mjs';
 import { interleave, pairedRatio, timedLoop } from '../lib/drive.mjs';
 import { setUp, SETUP_TEXT } from '../lib/redis-sides.mjs';
 import { result } from '../lib/result.mjs';
@@ -9,8 +10,8 @@ import { fmt, median, percentile } from '../lib/stats.mjs';
 import { table } from '../lib/table.mjs';
 
 const LEVELS = [1, 4, 16, 64, 256, 1024];
-const ROUND_MS = 600;
-const ROUNDS = 3;
+const ROUND_MS = 500;
+const ROUNDS = 5;
 const SIDES = { lib: 'daebus', raw: 'raw ioredis', mol: 'Moleculer' };
 
 export async function redisCurve() {
@@ -22,19 +23,27 @@ export async function redisCurve() {
         const caller0 = process.cpuUsage();
         const service0 = await env.child.cpu();
         const server0 = await env.serverCpuMs();
+        const busy0 = machineBusyMs();
         const t0 = performance.now();
         const { perSecond, latencies } = await timedLoop(call, inFlight, ROUND_MS);
         const wall = performance.now() - t0;
+        const busy1 = machineBusyMs();
         const server1 = await env.serverCpuMs();
         const service = ((await env.child.cpu()) - service0) / 1000;
         const caller = process.cpuUsage(caller0);
+        const callerCores = (caller.user + caller.system) / 1000 / wall;
+        const serverCores = server0 === null || server1 === null ? NaN : (server1 - server0) / wall;
+        // everything else on the machine meanwhile (the other engineer's runs, ...)
+        const otherCores =
+          busy0 === null || busy1 === null ? NaN : (busy1 - busy0) / wall - callerCores - service / wall - (serverCores || 0);
         return {
           perSecond,
           p50: percentile(latencies, 50) * 1000,
           p99: percentile(latencies, 99) * 1000,
-          callerCores: (caller.user + caller.system) / 1000 / wall,
+          callerCores,
           serviceCores: service / wall,
-          serverCores: server0 === null || server1 === null ? NaN : (server1 - server0) / wall,
+          serverCores,
+          otherCores: Math.max(0, otherCores),
         };
       };
       const out = await interleave({ lib: variant(env.calls.lib), raw: variant(env.calls.rawPiped), mol: variant(env.calls.mol) }, ROUNDS);
@@ -49,6 +58,7 @@ export async function redisCurve() {
           callerCores: pick('callerCores'),
           serviceCores: pick('serviceCores'),
           serverCores: pick('serverCores'),
+          otherCores: pick('otherCores'),
         };
       }
       point.libRaw = pairedRatio(point.lib.rounds, point.raw.rounds);
@@ -59,12 +69,13 @@ export async function redisCurve() {
     await env.close();
   }
   const peak = (side) => Math.max(...points.map((p) => p[side].perSecond));
-  const cores = (s) =>
-    `${s.callerCores.toFixed(2)} / ${s.serviceCores.toFixed(2)} / ${Number.isNaN(s.serverCores) ? '?' : s.serverCores.toFixed(2)}`;
+  const c = (x) => (Number.isNaN(x) ? '?' : x.toFixed(2));
+  const cores = (s) => `${c(s.callerCores)} / ${c(s.serviceCores)} / ${c(s.serverCores)} / ${c(s.otherCores)}`;
   return result({
     library: peak('lib'),
     floor: peak('raw'),
     unit: 'requests/s at the best point',
+    ratioLabel: 'best point / best point',
     libraryLabel: 'daebus, highest median requests/s over the in-flight levels',
     floorLabel: 'raw ioredis (auto-pipelined), highest median requests/s over the levels',
     goal: { none: true, text: 'a curve (reported only)' },
@@ -89,10 +100,11 @@ export async function redisCurve() {
       ),
       '',
       ...table(
-        ['in flight', 'daebus cores: caller / service / redis', 'raw cores', 'Moleculer cores'],
+        ['in flight', 'daebus cores: caller / service / redis-server / other', 'raw cores', 'Moleculer cores'],
         points.map((p) => [p.inFlight, ...Object.keys(SIDES).map((s) => cores(p[s]))]),
       ),
       '',
+      'cores: CPU time per wall time of the bench process (caller), the child (service), redis-server, and every other process',
       `${ROUNDS} rounds of ${ROUND_MS} ms per point and side, order rotated, after a warm-up round; medians over rounds; ` +
         'ratios = median of per-round ratios; latency from each call to its settling (closed loop)',
       SETUP_TEXT,

@@ -4,6 +4,7 @@
 // increment a plain Map. The main thread serves every request on both sides.
 import { randomUUID } from 'node:crypto';
 import { MessageChannel, Worker } from 'node:worker_threads';
+import { cpuMeter } from '../lib/cpu-meter.mjs';
 import { interleave, pairedRatio } from '../lib/drive.mjs';
 import { result } from '../lib/result.mjs';
 import { fmt, median, now } from '../lib/stats.mjs';
@@ -40,6 +41,8 @@ async function rawWorker(store) {
     },
   };
 }
+
+const otherText = (cores) => (cores === null ? '?' : cores.toFixed(2));
 
 export async function stateCurve() {
   const app = quietApp('bench-curve-state');
@@ -80,8 +83,16 @@ export async function stateCurve() {
           }
         },
       };
+      const meter = cpuMeter();
       const out = await interleave(sides, ROUNDS);
-      points.push({ count, lib: median(out.lib), raw: median(out.raw), ratio: pairedRatio(out.lib, out.raw), rounds: out });
+      points.push({
+        count,
+        lib: median(out.lib),
+        raw: median(out.raw),
+        ratio: pairedRatio(out.lib, out.raw),
+        rounds: out,
+        otherCores: meter.stop().otherCores,
+      });
     }
   } finally {
     await app.stop();
@@ -92,14 +103,15 @@ export async function stateCurve() {
     library: peakLib,
     floor: peakRaw,
     unit: 'increments/s at the best point',
+    ratioLabel: 'best point / best point',
     libraryLabel: "N library threads, each awaiting t.map('m').increment(k) in a loop",
     floorLabel: 'N raw workers, each awaiting a port request the main thread answers from a Map',
     goal: { none: true, text: 'a curve (reported only)' },
     curve: { kind: 'state', counts: COUNTS, points: points.map(({ rounds, ...p }) => p) },
     details: [
       ...table(
-        ['threads', 'daebus incr/s', 'raw incr/s', 'daebus/raw'],
-        points.map((p) => [p.count, fmt(p.lib), fmt(p.raw), `${p.ratio.toFixed(2)}x`]),
+        ['threads', 'daebus incr/s', 'raw incr/s', 'daebus/raw', 'other load (cores)'],
+        points.map((p) => [p.count, fmt(p.lib), fmt(p.raw), `${p.ratio.toFixed(2)}x`, otherText(p.otherCores)]),
       ),
       '',
       `per round (incr/s): ${points.map((p) => `${p.count}: lib ${p.rounds.lib.map((x) => fmt(x)).join(', ')}; raw ${p.rounds.raw.map((x) => fmt(x)).join(', ')}`).join(' | ')}`,
