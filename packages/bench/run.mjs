@@ -13,7 +13,7 @@ import { goalText, metText, printResult } from './lib/result.mjs';
 import { fmt } from './lib/stats.mjs';
 
 // One module per area; each exports `suite` and `benchmarks: [{ name, title, run, timeoutMs? }]`.
-const FILES = ['threads.mjs', 'actions.mjs', 'redis.mjs', 'pool.mjs', 'flood.mjs', 'replicas.mjs', 'http.mjs'];
+const FILES = ['threads.mjs', 'actions.mjs', 'redis.mjs', 'pool.mjs', 'flood.mjs', 'replicas.mjs', 'http.mjs', 'curves.mjs'];
 const DEFAULT_TIMEOUT_MS = 90_000;
 
 const args = process.argv.slice(2);
@@ -81,15 +81,20 @@ for (const bench of selected) {
 }
 
 console.log(`\nSummary (${((performance.now() - began) / 1000).toFixed(1)} s)\n`);
-console.log('| benchmark | library | raw floor | ratio | goal | met | other load (cores) |');
-console.log('|---|---|---|---|---|---|---|');
+// Peer columns (another library measured in the same rounds) only when a selected row has one.
+const peers = rows.some((r) => r.peer);
+const peerHead = peers ? ' peer | lib/peer | peer goal | met |' : '';
+console.log(`| benchmark | library | raw floor | ratio | goal | met |${peerHead} other load (cores) |`);
+console.log(`|---|---|---|---|---|---|${peers ? '---|---|---|---|' : ''}---|`);
+const peerCells = (p) =>
+  !peers ? '' : p ? ` ${p.name} ${fmt(p.value)} | ${p.ratio.toFixed(2)}x | ${goalText(p.goal)} | ${metText(p.met)} |` : ' | | | |';
 for (const r of rows) {
   if (r.error) {
-    console.log(`| ${r.id} | error: ${r.error} | | | | | |`);
+    console.log(`| ${r.id} | error: ${r.error} | | | | |${peers ? ' | | | |' : ''} |`);
     continue;
   }
   console.log(
-    `| ${r.id} | ${fmt(r.library)} ${r.unit} | ${fmt(r.floor)} ${r.unit} | ${r.ratio.toFixed(2)}x | ${goalText(r.goal)} | ${metText(r.met)} | ${r.otherCores === null ? '?' : r.otherCores.toFixed(2)} |`,
+    `| ${r.id} | ${fmt(r.library)} ${r.unit} | ${fmt(r.floor)} ${r.unit} | ${r.ratio.toFixed(2)}x | ${goalText(r.goal)} | ${metText(r.met)} |${peerCells(r.peer)} ${r.otherCores === null ? '?' : r.otherCores.toFixed(2)} |`,
   );
 }
 if (json)

@@ -95,3 +95,23 @@ export function modeFigures(lib, raw, unit, fmt) {
   const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
   return { library: mean(lib), floor: mean(raw), ratio: mean(lib) / mean(raw), line };
 }
+
+/**
+ * Keep `concurrency` calls of `fn` in flight for `ms`, then let the ones in flight finish (the
+ * curves: a fixed time per point, whatever the rate). Resolves with calls per second and each
+ * call's latency in ms, from its start to its settling (a closed loop's own queueing included).
+ */
+export async function timedLoop(fn, concurrency, ms) {
+  const latencies = [];
+  const t0 = performance.now();
+  const deadline = t0 + ms;
+  const lane = async () => {
+    while (performance.now() < deadline) {
+      const s = performance.now();
+      await fn();
+      latencies.push(performance.now() - s);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  return { perSecond: (latencies.length / (performance.now() - t0)) * 1000, latencies };
+}

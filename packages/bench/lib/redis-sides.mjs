@@ -1,0 +1,150 @@
+// The sides of the Redis benchmarks (redis.mjs, curves.mjs): the service process, the daebus
+// caller, the raw ioredis requesters and the Moleculer caller, all set up for one run. The
+// service (daebus), the raw responder and the Moleculer service run in one child process
+// (fixtures/redis-child.mjs); the callers run in the bench process.
+import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import Redis from 'ioredis';
+import { DaebusCaller } from 'daebus';
+import { moleculerCaller } from './moleculer.mjs';
+import { fixture, within } from './workers.mjs';
+
+export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+export const PAYLOAD = { n: 1 };
+
+/**
+ * CPU time (ms) the redis-server process has used so far, from /proc (Linux, server on this
+ * machine); null when it cannot be read. The runner counts redis-server as "other load".
+ */
+export async function redisServerCpuMs(client) {
+  try {
+    const info = await client.info('server');
+    const pid = /process_id:(\d+)/.exec(info)?.[1];
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in 10 ms ticks
+  } catch {
+    return null;
+  }
+}
+
+/** The child process: the daebus service and the raw responder. */
+async function startChild() {
+  const id = randomUUID();
+  const config = {
+    url: REDIS_URL,
+    service: `bench-redis-${id}`,
+    rawPlain: `bench-raw-plain-${id}`,
+    rawPiped: `bench-raw-piped-${id}`,
+    moleculer: `bench-mol-${id}`,
+  };
+  const child = fork(fileURLToPath(fixture('redis-child.mjs')), [JSON.stringify(config)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const ready = new Promise((resolve, reject) => {
+    child.once('message', (message) => (message?.ready ? resolve() : reject(new Error(`redis child: ${message?.error ?? 'no ready'}`))));
+    child.once('exit', (code) => reject(new Error(`redis child exited with ${code} before it was ready: ${stderr.trim()}`)));
+  });
+  await within(ready, 15_000, 'redis child start');
+  return {
+    config,
+    /** The child's CPU time so far, in µs. */
+    cpu() {
+      return within(
+        new Promise((resolve) => {
+          child.once('message', (message) => resolve(message.cpuUs));
+          child.send('cpu');
+        }),
+        5_000,
+        'redis child cpu',
+      );
+    },
+    async stop() {
+      child.send('stop');
+      await within(exited, 10_000, 'redis child stop').catch(() => child.kill('SIGKILL'));
+    },
+  };
+}
+
+/**
+ * The raw requester: one ioredis connection subscribed to a reply channel, and one publishing
+ * (with or without auto-pipelining); replies are matched by request_id, as DaebusCaller does.
+ */
+async function rawRequester(channel, autoPipelining) {
+  const replyTo = `bench-raw-reply-${randomUUID()}`;
+  const sub = new Redis(REDIS_URL, { lazyConnect: true });
+  const pub = new Redis(REDIS_URL, { lazyConnect: true, enableAutoPipelining: autoPipelining });
+  await Promise.all([sub.connect(), pub.connect()]);
+  const pending = new Map();
+  sub.on('message', (_channel, raw) => {
+    const reply = JSON.parse(raw);
+    const resolve = pending.get(reply.request_id);
+    if (!resolve) return;
+    pending.delete(reply.request_id);
+    resolve(reply.payload);
+  });
+  await sub.subscribe(replyTo);
+  return {
+    request(action, payload) {
+      const requestId = randomUUID();
+      const message = JSON.stringify({ action, payload, reply_to: replyTo, request_id: requestId, service: channel });
+      return new Promise((resolve, reject) => {
+        pending.set(requestId, resolve);
+        pub.publish(channel, message).then((receivers) => {
+          if (receivers === 0) reject(new Error(`nobody listens on ${channel}`));
+        }, reject);
+      });
+    },
+    /** A connection for other commands (INFO). */
+    client: pub,
+    async close() {
+      await Promise.allSettled([sub.quit(), pub.quit()]);
+    },
+  };
+}
+
+/** Child, callers and raw requesters; `calls` are the four ways to make one request. */
+export async function setUp() {
+  const child = await startChild();
+  const caller = new DaebusCaller(child.config.service, { redis: REDIS_URL, timeoutMs: 30_000 });
+  const piped = await rawRequester(child.config.rawPiped, true);
+  const plain = await rawRequester(child.config.rawPlain, false);
+  let mol;
+  try {
+    mol = await moleculerCaller({ url: REDIS_URL, namespace: child.config.moleculer });
+  } catch (err) {
+    await Promise.allSettled([caller.close(), piped.close(), plain.close()]);
+    await child.stop();
+    throw err;
+  }
+  const server0 = await redisServerCpuMs(plain.client);
+  const t0 = performance.now();
+  return {
+    child,
+    /** redis-server's CPU time so far in ms (null if unknown). */
+    serverCpuMs: () => redisServerCpuMs(plain.client),
+    /** Cores redis-server used since set-up (null if unknown). */
+    async serverCores() {
+      const server1 = await redisServerCpuMs(plain.client);
+      return server0 === null || server1 === null ? null : (server1 - server0) / (performance.now() - t0);
+    },
+    calls: {
+      lib: () => caller.sendRequest('echo', PAYLOAD),
+      rawPiped: () => piped.request('echo', PAYLOAD),
+      rawPlain: () => plain.request('echo', PAYLOAD),
+      mol: () => mol.call(PAYLOAD),
+    },
+    async close() {
+      await Promise.allSettled([caller.close(), piped.close(), plain.close(), mol.stop()]);
+      await child.stop();
+    },
+  };
+}
+
+export const SETUP_TEXT =
+  'library: DaebusCaller (publisher auto-pipelined) -> service in the child (publisher auto-pipelined); ' +
+  'raw: ioredis subscriber + publisher on each side, same JSON; ' +
+  "Moleculer: broker.call('echo-svc.echo') -> service broker in the same child, Redis transporter, JSON serializer, own namespace";
