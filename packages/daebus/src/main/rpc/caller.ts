@@ -127,7 +127,8 @@ export class DaebusCaller<C extends object = AnyContract> {
       if (!this.#live && !(await this.#connected(deadline))) return await reply;
       if (!this.#pending.has(requestId)) return await reply;
       const message = encodeRequest({ action, payload, replyTo: this.replyChannel, requestId, service: this.service });
-      if (await this.#viaStream()) {
+      // no await (a turn per request) where there can be no stream: the memory transport, or durable off
+      if (this.#durable !== false && this.#transport.cache !== undefined && (await this.#viaStream())) {
         waiting.sent = true;
         await this.#redis().xadd(this.#keys.requests, '*', 'm', message, 't', String(timeoutMs));
         return await reply;

@@ -207,7 +207,9 @@ export class Dispatcher {
     try {
       await runInScope(context, async () => {
         try {
-          const value = await handler(request.payload, context as ActionContext);
+          const returned = handler(request.payload, context as ActionContext);
+          // a handler that answers synchronously costs no extra turn
+          const value = isThenable(returned) ? await returned : returned;
           if (!response.finalSent) await response.success(value === undefined ? {} : value);
         } catch (err) {
           const plain = toPlainError(err);
@@ -243,4 +245,8 @@ export class Dispatcher {
       this.#logger.warn(`Could not send the error reply: ${toPlainError(err).message}`);
     });
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }

@@ -64,9 +64,9 @@ export class MemoryTransport implements Transport {
     this.#broker.unsubscribe(channel, handler);
   }
 
-  async publish(channel: string, message: string): Promise<number> {
-    this.#checkOpen();
-    return this.#broker.publish(channel, message);
+  publish(channel: string, message: string): Promise<number> {
+    if (this.#closed) return Promise.reject(this.#closedError());
+    return Promise.resolve(this.#broker.publish(channel, message));
   }
 
   async close(): Promise<void> {
@@ -78,6 +78,10 @@ export class MemoryTransport implements Transport {
   }
 
   #checkOpen(): void {
-    if (this.#closed) throw new DaebusError(ErrorCodes.TRANSPORT_ERROR, 'The memory transport is closed.');
+    if (this.#closed) throw this.#closedError();
+  }
+
+  #closedError(): DaebusError {
+    return new DaebusError(ErrorCodes.TRANSPORT_ERROR, 'The memory transport is closed.');
   }
 }
