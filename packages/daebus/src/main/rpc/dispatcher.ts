@@ -43,7 +43,7 @@ export interface Accepted {
   /** The request's logger (the app's, with its action and id), made on first use: it costs a few µs. */
   readonly logger: () => Logger;
   readonly acceptedAt: number;
-  /** `performance.now()` when taken in, for the duration metric. */
+  /** `performance.now()` when taken in, for the duration metric (0 without metrics). */
   readonly acceptedHr: number;
   running: boolean;
   /** Set for a request from the durable stream. */
@@ -134,7 +134,14 @@ export class Dispatcher {
       publish: (to, message) => this.#transport.publish(to, message),
       logger,
     });
-    const accepted: Accepted = { request, response, logger, acceptedAt: Date.now(), acceptedHr: performance.now(), running: false };
+    const accepted: Accepted = {
+      request,
+      response,
+      logger,
+      acceptedAt: Date.now(),
+      acceptedHr: this.#observer ? performance.now() : 0,
+      running: false,
+    };
     if (durable) accepted.durable = durable;
     this.#accepted.add(accepted);
     if (!entry.bulkhead.offer(() => this.#run(entry.handler, accepted))) {

@@ -81,16 +81,7 @@ export class ActionResponse {
     await this.#emit(errorReply(error)).catch(() => undefined);
   }
 
-  /** Not async: the publish's own promise is returned as it is (one promise less per reply). */
-  #emit(response: Omit<WireResponse, 'requestId'>): Promise<void> {
-    try {
-      return this.#send(response);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
-  #send(response: Omit<WireResponse, 'requestId'>): Promise<void> {
+  async #emit(response: Omit<WireResponse, 'requestId'>): Promise<void> {
     if (this.#finalSent) {
       if (!this.#warned) {
         this.#warned = true;
@@ -99,13 +90,13 @@ export class ActionResponse {
             '(later ones are dropped without a word). Send updates with { final: false } before the final reply.',
         );
       }
-      return DONE;
+      return;
     }
     if (response.final) {
       this.#finalSent = true;
       this.#failed = response.status === 'error';
     }
-    if (this.#channel === undefined) return DONE;
+    if (this.#channel === undefined) return;
     let message: string;
     try {
       (response as WireResponse).requestId = this.#requestId;
@@ -118,13 +109,9 @@ export class ActionResponse {
       this.#logger().warn(error.message);
       message = encodeResponse({ ...errorReply(error), requestId: this.#requestId, final: response.final });
     }
-    return this.#publish(this.#channel, message).then(ignore);
+    await this.#publish(this.#channel, message);
   }
 }
-
-const DONE: Promise<void> = Promise.resolve();
-
-function ignore(): void {}
 
 function errorReply(errorOrMessage: unknown): Omit<WireResponse, 'requestId'> {
   const plain = typeof errorOrMessage === 'string' ? { message: errorOrMessage, code: undefined } : toPlainError(errorOrMessage);
