@@ -55,6 +55,30 @@ describe('actions', () => {
     await expect(caller.sendRequest('check_job', { job_id: 'x' })).resolves.toEqual({ ok: true });
   });
 
+  it('follows what a handler returns: a promise, a rejection, a foreign thenable, even one whose then() throws', async () => {
+    t.app.action('resolves', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return { via: 'promise', action: request.action };
+    });
+    t.app.action('rejects', async () => {
+      await null;
+      throw new Error('later bug');
+    });
+    t.app.action('thenable', () => ({ then: (resolve: (value: unknown) => void) => resolve({ via: 'thenable' }) }));
+    t.app.action('bad-thenable', () => ({
+      then: () => {
+        throw new Error('then() threw');
+      },
+    }));
+    await start();
+    await expect(caller.sendRequest('resolves')).resolves.toEqual({ via: 'promise', action: 'resolves' });
+    await expect(caller.sendRequest('rejects')).rejects.toMatchObject({ code: 'REMOTE_ERROR', message: 'later bug' });
+    await expect(caller.sendRequest('thenable')).resolves.toEqual({ via: 'thenable' });
+    await expect(caller.sendRequest('bad-thenable')).rejects.toMatchObject({ code: 'REMOTE_ERROR', message: 'then() threw' });
+    // every slot was given back: the same actions still answer
+    await expect(caller.sendRequest('thenable')).resolves.toEqual({ via: 'thenable' });
+  });
+
   it('streams: non-final messages reach onProgress before the final reply', async () => {
     t.app.action('stream', async () => {
       for (let i = 1; i <= 3; i++) await response.send({ step: i }, { final: false });

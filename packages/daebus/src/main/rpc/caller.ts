@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
-import { PendingCalls } from '../../shared/pending';
 import type { AnyContract, NameOf, PayloadArgs, PayloadOf, ResultOf } from '../../shared/contract';
 import { checker, isName, isPlainObject, isTimeout } from '../../shared/validate';
 import { listDeadLetters, type DeadLetter } from '../replicas/dead-letters';
@@ -10,7 +9,8 @@ import { listReplicas, type ReplicaInfo } from '../replicas/presence';
 import { settlesWithin } from '../support/timers';
 import { resolveTransport, type TransportChoice } from '../transport/resolve';
 import type { Transport } from '../transport/transport';
-import { decodeResponse, encodeRequest, encodeServiceMessage } from './wire';
+import { ReplyTable } from './reply-table';
+import { encodeRequest, encodeServiceMessage } from './wire';
 
 /** What a caller does with a request made while its transport is disconnected. */
 export type OfflineBehaviour = 'fail' | 'queue';
@@ -58,8 +58,8 @@ export class DaebusCaller<C extends object = AnyContract> {
   readonly #transport: Transport;
   readonly #timeoutMs: number;
   readonly #offline: OfflineBehaviour;
-  /** Requests waiting for their final reply, with their progress callback and whether they went out. */
-  readonly #pending = new PendingCalls<string, unknown, { onProgress: ((payload: unknown) => void) | undefined; sent: boolean }>();
+  /** Requests waiting for their final reply. */
+  readonly #pending: ReplyTable;
   #ready?: Promise<void>;
   /** Connected and subscribed, and the transport reports no outage: requests go out at once. */
   get #live(): boolean {
@@ -76,6 +76,7 @@ export class DaebusCaller<C extends object = AnyContract> {
   constructor(service: string, options: CallerOptions = {}) {
     const check = checker('new DaebusCaller(service, options)');
     this.service = check.name('service', service);
+    this.#pending = new ReplyTable(this.service);
     this.#timeoutMs = check.timeout('options.timeoutMs', options.timeoutMs ?? DEFAULT_CALLER_TIMEOUT_MS);
     this.#offline = check.oneOf('options.offline', options.offline ?? 'fail', ['fail', 'queue']);
     const durable = options.durable ?? 'auto';
@@ -97,11 +98,18 @@ export class DaebusCaller<C extends object = AnyContract> {
    */
   sendRequest<K extends NameOf<C>>(action: K, ...args: PayloadArgs<C, K, [options?: RequestOptions]>): Promise<ResultOf<C, K>> {
     const [payload = {}, options = {}] = args as [Record<string, unknown>?, RequestOptions?];
-    return this.#request(action, payload, options) as Promise<ResultOf<C, K>>;
+    // never a synchronous throw: whatever the arguments, the answer is the returned promise
+    const timeoutMs = options?.timeoutMs ?? this.#timeoutMs;
+    // the common case takes no turn of its own: connected, valid, and no stream to look up first
+    if (this.#live && !this.#closed && isName(action) && isPlainObject(payload) && isTimeout(timeoutMs) && this.#viaStreamNow() === false) {
+      const { requestId, reply } = this.#pending.wait(action, options?.onProgress, timeoutMs, true);
+      void this.#publish(action, payload, requestId, Date.now() + timeoutMs);
+      return reply as Promise<ResultOf<C, K>>;
+    }
+    return this.#request(action, payload, options, timeoutMs) as Promise<ResultOf<C, K>>;
   }
 
-  async #request(action: string, payload: Record<string, unknown>, options: RequestOptions): Promise<unknown> {
-    const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
+  async #request(action: string, payload: Record<string, unknown>, options: RequestOptions, timeoutMs: number): Promise<unknown> {
     if (!isName(action) || !isPlainObject(payload) || !isTimeout(timeoutMs)) {
       const check = checker(`sendRequest("${String(action)}")`, ErrorCodes.INVALID_ARGUMENT);
       check.name('action', action);
@@ -110,37 +118,60 @@ export class DaebusCaller<C extends object = AnyContract> {
     }
     if (this.#closed) throw closedError();
     const deadline = Date.now() + timeoutMs;
-    const requestId = randomUUID();
-    const waiting = { onProgress: options.onProgress, sent: false };
-    const reply = this.#pending.wait(requestId, waiting, {
-      ms: timeoutMs,
-      error: () =>
-        new DaebusError(ErrorCodes.TIMEOUT, `Service "${this.service}" did not answer "${action}" within ${timeoutMs} ms.`, {
-          details: { requestId },
-        }),
-    });
+    const { requestId, reply, waiting } = this.#pending.wait(action, options?.onProgress, timeoutMs, false);
     // The reply can come (or time out) before publish() resolves: mark it handled now, the
     // caller gets it through the returned promise either way.
     reply.catch(() => undefined);
+    // out of time (or failed) while waiting for the connection: never sent, the timeout answers
+    if (!this.#live && !(await this.#connected(deadline).catch((err: unknown) => this.#failSend(requestId, action, err)))) return reply;
+    if (!this.#pending.has(requestId)) return reply;
     try {
-      // out of time (or failed) while waiting for the connection: never sent, the timeout answers
-      if (!this.#live && !(await this.#connected(deadline))) return await reply;
-      if (!this.#pending.has(requestId)) return await reply;
-      const message = encodeRequest({ action, payload, replyTo: this.replyChannel, requestId, service: this.service });
-      // no await (a turn per request) where there can be no stream: the memory transport, or durable off
-      if (this.#durable !== false && this.#transport.cache !== undefined && (await this.#viaStream())) {
+      if (await this.#viaStream()) {
+        const message = encodeRequest({ action, payload, replyTo: this.replyChannel, requestId, service: this.service });
         waiting.sent = true;
         await this.#redis().xadd(this.#keys.requests, '*', 'm', message, 't', String(timeoutMs));
-        return await reply;
+        return reply;
       }
-      waiting.sent = true;
-      let receivers = await this.#transport.publish(this.service, message);
-      // Nobody received it, so nobody runs it: in queue mode it is sent again until someone
-      // listens (a service reconnecting after the same outage), within the timeout.
+    } catch (err) {
+      this.#failSend(requestId, action, err);
+      return reply;
+    }
+    waiting.sent = true;
+    await this.#publish(action, payload, requestId, deadline);
+    return reply;
+  }
+
+  /**
+   * Publish a request on the service channel, encoded now; a failure settles its wait, never the
+   * promise returned. No promise of its own while someone receives it (every request's path).
+   */
+  #publish(action: string, payload: Record<string, unknown>, requestId: string, deadline: number): Promise<void> {
+    let message: string;
+    let published: Promise<number>;
+    try {
+      message = encodeRequest({ action, payload, replyTo: this.replyChannel, requestId, service: this.service });
+      published = this.#transport.publish(this.service, message);
+    } catch (err) {
+      this.#failSend(requestId, action, err);
+      return Promise.resolve();
+    }
+    return published.then(
+      (receivers) => (receivers === 0 ? this.#unreceived(action, message, requestId, deadline) : undefined),
+      (err: unknown) => void this.#failSend(requestId, action, err),
+    );
+  }
+
+  /**
+   * Nobody received the request, so nobody runs it: in queue mode it is sent again until someone
+   * listens (a service reconnecting after the same outage), within the timeout; else NO_SUBSCRIBER.
+   */
+  async #unreceived(action: string, message: string, requestId: string, deadline: number): Promise<void> {
+    try {
+      let receivers = 0;
       while (receivers === 0 && this.#offline === 'queue' && this.#pending.has(requestId) && Date.now() + RECONNECT_POLL_MS < deadline) {
         await new Promise((resolve) => setTimeout(resolve, RECONNECT_POLL_MS));
-        if (!this.#pending.has(requestId)) break;
-        if (!this.#live && !(await this.#connected(deadline))) return await reply;
+        if (!this.#pending.has(requestId)) return;
+        if (!this.#live && !(await this.#connected(deadline))) return;
         receivers = await this.#transport.publish(this.service, message);
       }
       if (receivers === 0) {
@@ -153,14 +184,19 @@ export class DaebusCaller<C extends object = AnyContract> {
         );
       }
     } catch (err) {
-      this.#pending.reject(
-        requestId,
-        err instanceof DaebusError && err.code === ErrorCodes.TRANSPORT_ERROR
-          ? err
-          : new DaebusError(ErrorCodes.TRANSPORT_ERROR, `Could not send "${action}": ${toPlainError(err).message}`, { cause: err }),
-      );
+      this.#failSend(requestId, action, err);
     }
-    return reply;
+  }
+
+  /** The request could not be sent: its wait fails with TRANSPORT_ERROR. */
+  #failSend(requestId: string, action: string, err: unknown): false {
+    this.#pending.reject(
+      requestId,
+      err instanceof DaebusError && err.code === ErrorCodes.TRANSPORT_ERROR
+        ? err
+        : new DaebusError(ErrorCodes.TRANSPORT_ERROR, `Could not send "${action}": ${toPlainError(err).message}`, { cause: err }),
+    );
+    return false;
   }
 
   /** Broadcast `payload` on `channel`; resolves with the number of receivers. */
@@ -198,11 +234,17 @@ export class DaebusCaller<C extends object = AnyContract> {
     return client ? listDeadLetters(client, this.service, count) : [];
   }
 
-  /** Send through the durable stream? Looked up at most every 2 s ('auto'). */
-  async #viaStream(): Promise<boolean> {
+  /** Send through the durable stream? undefined when it is time to look it up again ('auto'). */
+  #viaStreamNow(): boolean | undefined {
     if (this.#durable === false || !this.#transport.cache) return false;
     if (this.#durable === true) return true;
-    if (Date.now() - this.#checkedAt < REPLICA_CHECK_MS) return this.#replicated;
+    return Date.now() - this.#checkedAt < REPLICA_CHECK_MS ? this.#replicated : undefined;
+  }
+
+  /** Send through the durable stream? Looked up at most every 2 s ('auto'). */
+  async #viaStream(): Promise<boolean> {
+    const known = this.#viaStreamNow();
+    if (known !== undefined) return known;
     this.#replicated = (await this.#redis().exists(this.#keys.live)) === 1;
     this.#checkedAt = Date.now();
     return this.#replicated;
@@ -266,34 +308,9 @@ export class DaebusCaller<C extends object = AnyContract> {
 
   async #connectOnce(): Promise<void> {
     await this.#transport.connect();
-    await this.#transport.subscribe(this.replyChannel, this.#onReply);
+    await this.#transport.subscribe(this.replyChannel, this.#pending.receive);
     this.#subscribed = true;
   }
-
-  readonly #onReply = (raw: string): void => {
-    const response = decodeResponse(raw);
-    if (!response || !this.#pending.has(response.requestId)) return;
-    if (!response.final) {
-      // updates, errors included, go to the progress callback, as Python's caller does
-      try {
-        this.#pending.extra(response.requestId)?.onProgress?.(response.payload);
-      } catch {
-        // a progress callback that throws must not lose the request
-      }
-      return;
-    }
-    if (response.error) {
-      const body = response.payload as { error?: unknown; code?: unknown } | null;
-      const message = typeof body?.error === 'string' ? body.error : JSON.stringify(response.payload);
-      const remoteCode = typeof body?.code === 'string' ? body.code : undefined;
-      this.#pending.reject(
-        response.requestId,
-        new DaebusError(ErrorCodes.REMOTE_ERROR, message, { details: { service: this.service, ...(remoteCode ? { remoteCode } : {}) } }),
-      );
-    } else {
-      this.#pending.resolve(response.requestId, response.payload);
-    }
-  };
 }
 
 function closedError(): DaebusError {

@@ -52,8 +52,8 @@ export type HandlerScope = ActionContext & Scope;
 
 const storage = new AsyncLocalStorage<Scope>();
 
-export function runInScope<T>(scope: Scope, fn: () => T): T {
-  return storage.run(scope, fn);
+export function runInScope<A extends unknown[], T>(scope: Scope, fn: (...args: A) => T, ...args: A): T {
+  return storage.run(scope, fn, ...args);
 }
 
 export function currentScope(): Scope | undefined {

@@ -8,7 +8,7 @@ import { BusyReport } from './busy-report';
 import type { ActionObserver } from './observer';
 import { runInScope, type ActionContext, type AppScope, type HandlerScope } from './context';
 import { ActionRequest } from './request';
-import { ActionResponse } from './response';
+import { ActionResponse, finalReply } from './response';
 import { decodeRequest, encodeResponse, replyChannel } from './wire';
 
 /**
@@ -144,7 +144,7 @@ export class Dispatcher {
     };
     if (durable) accepted.durable = durable;
     this.#accepted.add(accepted);
-    if (!entry.bulkhead.offer(() => this.#run(entry.handler, accepted))) {
+    if (!entry.bulkhead.offer(() => this.#run(entry, accepted))) {
       this.#accepted.delete(accepted);
       // a durable request waits in the stream instead, for a replica with room
       if (durable) durable.handBack();
@@ -197,43 +197,66 @@ export class Dispatcher {
     await Promise.all(requests.filter((a) => !a.durable).map((accepted) => accepted.response.abandon(error)));
   }
 
-  async #run(handler: ActionHandler, accepted: Accepted): Promise<void> {
-    const { request, response, logger } = accepted;
-    if (accepted.handedBack) return;
+  /**
+   * Run one request in its own context and reply. A handler that answers synchronously is
+   * replied to at once, and the only promise on that path is the transport's publish: this is
+   * every request's path, and on Node 20 each promise also costs the async-context hooks.
+   */
+  #run(entry: ActionEntry, accepted: Accepted): void {
+    const { request, response } = accepted;
+    // handed back to the stream while it waited: it was let go there, only its slot is left
+    if (accepted.handedBack) return entry.bulkhead.release();
     accepted.running = true;
-    const app = this.#app;
-    const context: HandlerScope = {
-      request,
-      response,
-      get logger() {
-        return logger();
-      },
-      broadcast: app.broadcast,
-      app,
-    };
+    const context = handlerScope(accepted, this.#app);
+    let returned: unknown;
     try {
-      await runInScope(context, async () => {
-        try {
-          const returned = handler(request.payload, context as ActionContext);
-          // a handler that answers synchronously costs no extra turn
-          const value = isThenable(returned) ? await returned : returned;
-          if (!response.finalSent) await response.success(value === undefined ? {} : value);
-        } catch (err) {
-          const plain = toPlainError(err);
-          context.logger.warn(`Action "${request.action}" failed: ${plain.message}`, { error: plain });
-          if (!response.finalSent)
-            await response.error(err instanceof DaebusError || plain.code ? err : new DaebusError(ErrorCodes.HANDLER_ERROR, plain.message));
-        }
-      });
+      returned = runInScope(context, entry.handler, request.payload, context as ActionContext);
     } catch (err) {
-      // publishing the reply failed (transport down or closed): nothing more can be sent for this request
-      context.logger.warn(`Could not reply to action "${request.action}": ${toPlainError(err).message}`);
-    } finally {
-      this.#observer?.settled(request.action, response.failed ? 'error' : 'ok', (performance.now() - accepted.acceptedHr) / 1000);
-      this.#accepted.delete(accepted);
-      accepted.durable?.done();
-      this.#idleCheck();
+      return this.#reply(entry, accepted, this.#failure(err, context), true);
     }
+    // the handler's own awaits keep its context; what follows here needs none
+    if (isThenable(returned)) {
+      // Promise.resolve gives back a native promise as it is, and makes a user's thenable safe to follow
+      Promise.resolve(returned).then(
+        (value) => this.#reply(entry, accepted, value, false),
+        (err: unknown) => this.#reply(entry, accepted, this.#failure(err, context), true),
+      );
+      return;
+    }
+    this.#reply(entry, accepted, returned, false);
+  }
+
+  /** Send the final reply (unless the handler sent it), then finish once it is published. */
+  #reply(entry: ActionEntry, accepted: Accepted, valueOrError: unknown, failed: boolean): void {
+    const published = accepted.response.finalSent ? undefined : accepted.response[finalReply](valueOrError, failed);
+    if (published === undefined) return this.#finish(entry, accepted);
+    published.then(
+      () => this.#finish(entry, accepted),
+      (err: unknown) => {
+        // publishing the reply failed (transport down or closed): nothing more can be sent for this request
+        accepted.logger().warn(`Could not reply to action "${accepted.request.action}": ${toPlainError(err).message}`);
+        this.#finish(entry, accepted);
+      },
+    );
+  }
+
+  /** A handler failed: log it, and say what its caller gets. */
+  #failure(err: unknown, context: HandlerScope): unknown {
+    const plain = toPlainError(err);
+    context.logger.warn(`Action "${context.request.action}" failed: ${plain.message}`, { error: plain });
+    return err instanceof DaebusError || plain.code ? err : new DaebusError(ErrorCodes.HANDLER_ERROR, plain.message);
+  }
+
+  #finish(entry: ActionEntry, accepted: Accepted): void {
+    this.#observer?.settled(
+      accepted.request.action,
+      accepted.response.failed ? 'error' : 'ok',
+      (performance.now() - accepted.acceptedHr) / 1000,
+    );
+    this.#accepted.delete(accepted);
+    accepted.durable?.done();
+    entry.bulkhead.release();
+    this.#idleCheck();
   }
 
   #idleCheck(): void {
@@ -252,6 +275,20 @@ export class Dispatcher {
       this.#logger.warn(`Could not send the error reply: ${toPlainError(err).message}`);
     });
   }
+}
+
+/** What the async context holds while the handler runs: its request, response, logger and app. */
+function handlerScope(accepted: Accepted, app: AppScope): HandlerScope {
+  const { logger } = accepted;
+  return {
+    request: accepted.request,
+    response: accepted.response,
+    get logger() {
+      return logger();
+    },
+    broadcast: app.broadcast,
+    app,
+  };
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -7,6 +7,9 @@ export interface SendOptions {
   final?: boolean;
 }
 
+/** The key of the dispatcher's reply method: not part of the handlers' `response`. */
+export const finalReply = Symbol('finalReply');
+
 /**
  * How an action handler answers (Daebus's `response`). One final reply per request; streamed
  * updates (`final: false`) may come before it. Every method resolves once the message is
@@ -48,17 +51,17 @@ export class ActionResponse {
 
   /** Reply with `data` as a success; `{ final: false }` streams an update instead. */
   send(data: unknown, options: SendOptions = {}): Promise<void> {
-    return this.#emit({ status: 'success', payload: data ?? {}, final: options.final !== false });
+    return settled(this.#emit({ status: 'success', payload: data ?? {}, final: options.final !== false }));
   }
 
   /** The final success reply (same as `send(data)`). */
   success(data: unknown): Promise<void> {
-    return this.#emit({ status: 'success', payload: data ?? {}, final: true });
+    return settled(this.#emit({ status: 'success', payload: data ?? {}, final: true }));
   }
 
   /** The final error reply: a message, or an error whose message (and code) is sent. */
   error(errorOrMessage: unknown): Promise<void> {
-    return this.#emit(errorReply(errorOrMessage));
+    return settled(this.#emit(errorReply(errorOrMessage)));
   }
 
   /**
@@ -69,7 +72,7 @@ export class ActionResponse {
   progress(percentage: number, data: unknown = {}): Promise<void> {
     const pct = Math.min(100, Math.max(0, Number(percentage) || 0));
     const body = data !== null && typeof data === 'object' && !Array.isArray(data) ? data : { data };
-    return this.#emit({ status: 'success', payload: { ...body, progress_percentage: pct }, final: false });
+    return settled(this.#emit({ status: 'success', payload: { ...body, progress_percentage: pct }, final: false }));
   }
 
   /**
@@ -78,10 +81,20 @@ export class ActionResponse {
    */
   async abandon(error: DaebusError): Promise<void> {
     if (this.#finalSent) return;
-    await this.#emit(errorReply(error)).catch(() => undefined);
+    await settled(this.#emit(errorReply(error))).catch(() => undefined);
   }
 
-  async #emit(response: Omit<WireResponse, 'requestId'>): Promise<void> {
+  /**
+   * The dispatcher's final reply: the handler's returned value as a success, or its error. Returns
+   * the transport's publish promise as it is, or undefined when nothing went out: no promise of
+   * its own on the path every request takes.
+   */
+  [finalReply](valueOrError: unknown, failed: boolean): Promise<unknown> | undefined {
+    return this.#emit(failed ? errorReply(valueOrError) : { status: 'success', payload: valueOrError ?? {}, final: true });
+  }
+
+  /** Encode and publish; undefined when nothing is sent (after the final reply, or nowhere to reply to). */
+  #emit(response: Omit<WireResponse, 'requestId'>): Promise<unknown> | undefined {
     if (this.#finalSent) {
       if (!this.#warned) {
         this.#warned = true;
@@ -90,13 +103,13 @@ export class ActionResponse {
             '(later ones are dropped without a word). Send updates with { final: false } before the final reply.',
         );
       }
-      return;
+      return undefined;
     }
     if (response.final) {
       this.#finalSent = true;
       this.#failed = response.status === 'error';
     }
-    if (this.#channel === undefined) return;
+    if (this.#channel === undefined) return undefined;
     let message: string;
     try {
       (response as WireResponse).requestId = this.#requestId;
@@ -109,8 +122,21 @@ export class ActionResponse {
       this.#logger().warn(error.message);
       message = encodeResponse({ ...errorReply(error), requestId: this.#requestId, final: response.final });
     }
-    await this.#publish(this.#channel, message);
+    try {
+      return this.#publish(this.#channel, message);
+    } catch (err) {
+      // a transport that throws instead of rejecting
+      return Promise.reject(err as Error);
+    }
   }
+}
+
+const RESOLVED = Promise.resolve();
+const nothing = (): void => undefined;
+
+/** What the public methods resolve with: nothing, once the message is published. */
+function settled(published: Promise<unknown> | undefined): Promise<void> {
+  return published === undefined ? RESOLVED : published.then(nothing);
 }
 
 function errorReply(errorOrMessage: unknown): Omit<WireResponse, 'requestId'> {

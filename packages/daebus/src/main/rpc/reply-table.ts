@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { DaebusError, ErrorCodes } from '../../shared/errors';
+import { PendingCalls } from '../../shared/pending';
+import { decodeResponse } from './wire';
+
+/** A request waiting for its final reply: its progress callback, and whether it went out. */
+export interface Waiting {
+  readonly onProgress: ((payload: unknown) => void) | undefined;
+  sent: boolean;
+}
+
+/**
+ * A caller's requests waiting for their final reply, by request id, each with its timeout; and
+ * what the caller's reply channel receives, matched to them as Python Daebus's caller does.
+ */
+export class ReplyTable {
+  readonly #service: string;
+  readonly #pending = new PendingCalls<string, unknown, Waiting>();
+
+  constructor(service: string) {
+    this.#service = service;
+  }
+
+  /** A new request id and the promise of its final reply, which fails with TIMEOUT after `timeoutMs`. */
+  wait(action: string, onProgress: Waiting['onProgress'], timeoutMs: number, sent: boolean) {
+    const requestId = randomUUID();
+    const waiting: Waiting = { onProgress, sent };
+    const reply = this.#pending.wait(requestId, waiting, {
+      ms: timeoutMs,
+      error: () =>
+        new DaebusError(ErrorCodes.TIMEOUT, `Service "${this.#service}" did not answer "${action}" within ${timeoutMs} ms.`, {
+          details: { requestId },
+        }),
+    });
+    return { requestId, reply, waiting };
+  }
+
+  has(requestId: string): boolean {
+    return this.#pending.has(requestId);
+  }
+
+  reject(requestId: string, err: Error): void {
+    this.#pending.reject(requestId, err);
+  }
+
+  /** Fail every waiting request with the error made for it; one for which `error` gives undefined goes on waiting. */
+  rejectAll(error: (requestId: string, waiting: Waiting) => Error | undefined): void {
+    this.#pending.rejectAll(error);
+  }
+
+  /** A message on the reply channel: an update goes to its progress callback, a final reply settles its request. */
+  readonly receive = (raw: string): void => {
+    const response = decodeResponse(raw);
+    if (!response || !this.#pending.has(response.requestId)) return;
+    if (!response.final) {
+      // updates, errors included, go to the progress callback, as Python's caller does
+      try {
+        this.#pending.extra(response.requestId)?.onProgress?.(response.payload);
+      } catch {
+        // a progress callback that throws must not lose the request
+      }
+      return;
+    }
+    if (response.error) {
+      const body = response.payload as { error?: unknown; code?: unknown } | null;
+      const message = typeof body?.error === 'string' ? body.error : JSON.stringify(response.payload);
+      const remoteCode = typeof body?.code === 'string' ? body.code : undefined;
+      this.#pending.reject(
+        response.requestId,
+        new DaebusError(ErrorCodes.REMOTE_ERROR, message, { details: { service: this.#service, ...(remoteCode ? { remoteCode } : {}) } }),
+      );
+    } else {
+      this.#pending.resolve(response.requestId, response.payload);
+    }
+  };
+}
