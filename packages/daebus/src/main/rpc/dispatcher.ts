@@ -203,7 +203,7 @@ export class Dispatcher {
    * every request's path, and on Node 20 each promise also costs the async-context hooks.
    */
   #run(entry: ActionEntry, accepted: Accepted): void {
-    const { request, response } = accepted;
+    const { request } = accepted;
     // handed back to the stream while it waited: it was let go there, only its slot is left
     if (accepted.handedBack) return entry.bulkhead.release();
     accepted.running = true;
