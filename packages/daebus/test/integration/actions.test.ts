@@ -161,6 +161,45 @@ describe('actions', () => {
     await spy.close();
   });
 
+  it('in-process, a request and its reply are copies as over the wire: taken when sent, JSON values only, size-checked', async () => {
+    let seen: Record<string, unknown> | undefined;
+    const kept = { list: [1] };
+    t.app.action('copy', (payload) => {
+      seen = payload;
+      (payload.list as number[]).push(99); // the caller's object is not the handler's
+      return kept;
+    });
+    await start();
+    const payload: Record<string, unknown> = { list: [1, 2], when: new Date(0), gone: undefined };
+    const pending = caller.sendRequest('copy', payload);
+    (payload.list as number[]).push(3); // after sending: does not travel
+    const reply = (await pending) as { list: number[] };
+    expect(seen).toEqual({ list: [1, 2, 99], when: '1970-01-01T00:00:00.000Z' });
+    expect(payload.list).toEqual([1, 2, 3]);
+    reply.list.push(7); // the handler's object is not the caller's
+    expect(kept.list).toEqual([1]);
+
+    // a receiver that takes text sees the exact wire text of the reply
+    const texts: string[] = [];
+    const spy = new MemoryTransport(t.broker);
+    await spy.subscribe(caller.replyChannel, (message) => texts.push(message));
+    await caller.sendRequest('copy', { list: [] });
+    expect(Object.keys(JSON.parse(texts[0] as string) as object)).toEqual(['status', 'payload', 'request_id', 'final']);
+    expect(JSON.parse(texts[0] as string)).toMatchObject({ status: 'success', payload: { list: [1] }, final: true });
+    await spy.close();
+  });
+
+  it('in-process, a request over maxPayloadBytes is refused as over the wire', async () => {
+    t.remake({ maxPayloadBytes: 2_048 });
+    t.app.action('echo', (payload) => payload);
+    await start();
+    await expect(caller.sendRequest('echo', { text: 'x'.repeat(400) })).resolves.toEqual({ text: 'x'.repeat(400) });
+    await expect(caller.sendRequest('echo', { text: 'x'.repeat(3_000) })).rejects.toMatchObject({
+      code: 'REMOTE_ERROR',
+      details: { remoteCode: 'PAYLOAD_TOO_LARGE' },
+    });
+  });
+
   it('takes fire-and-forget messages: the top-level fields are the payload; no reply without reply_to or service', async () => {
     const got: unknown[] = [];
     t.app.action('log_info', (payload) => {

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { AnyContract, NameOf, PayloadArgs, PayloadOf, ResultOf } from '../../shared/contract';
 import { checker, isName, isPlainObject, isTimeout } from '../../shared/validate';
 import { listDeadLetters, type DeadLetter } from '../replicas/dead-letters';
-import { serviceKeys, type ServiceKeys } from '../replicas/keys';
 import { listReplicas, type ReplicaInfo } from '../replicas/presence';
 import { settlesWithin } from '../support/timers';
 import { resolveTransport, type TransportChoice } from '../transport/resolve';
-import type { Transport } from '../transport/transport';
+import { carriesObjects, type ObjectMessage, type ObjectTransport, type Transport } from '../transport/transport';
+import { LocalRequest } from './local-messages';
 import { ReplyTable } from './reply-table';
+import { RequestStream } from './request-stream';
 import { encodeRequest, encodeServiceMessage } from './wire';
 
 /** What a caller does with a request made while its transport is disconnected. */
@@ -42,9 +42,6 @@ export interface RequestOptions {
 
 export const DEFAULT_CALLER_TIMEOUT_MS = 5_000;
 
-/** How often a caller looks up whether its service runs replicas ('auto'). */
-const REPLICA_CHECK_MS = 2_000;
-
 /** How often a queued request retries a first connection that failed. */
 const RECONNECT_POLL_MS = 250;
 
@@ -66,11 +63,8 @@ export class DaebusCaller<C extends object = AnyContract> {
     return this.#subscribed && this.#transport.isConnected?.() !== false;
   }
   #subscribed = false;
-  readonly #durable: boolean | 'auto';
-  readonly #keys: ServiceKeys;
-  /** Whether the service runs replicas, as last looked up, and when. */
-  #replicated = false;
-  #checkedAt = 0;
+  /** The durable stream of a replicated service, and whether requests take it. */
+  readonly #stream: RequestStream;
   #closed = false;
 
   constructor(service: string, options: CallerOptions = {}) {
@@ -81,11 +75,10 @@ export class DaebusCaller<C extends object = AnyContract> {
     this.#offline = check.oneOf('options.offline', options.offline ?? 'fail', ['fail', 'queue']);
     const durable = options.durable ?? 'auto';
     if (durable !== 'auto' && typeof durable !== 'boolean') check.fail('options.durable', "true, false or 'auto'", durable);
-    this.#durable = durable;
-    this.#keys = serviceKeys(service);
     const { timeoutMs: _t, offline: _o, durable: _d, ...choice } = options;
     // a request the transport could not send now must fail, not go out later from a queue
     this.#transport = resolveTransport(choice, { queueWhileDisconnected: false });
+    this.#stream = new RequestStream(this.service, this.#transport, durable);
     // pub/sub keeps nothing: a reply published while the connection is down is gone
     this.#transport.onDisconnect?.((reason) =>
       this.failPending(`${reason} The replies of requests in flight are lost; they may have run. Check before sending them again.`),
@@ -101,7 +94,14 @@ export class DaebusCaller<C extends object = AnyContract> {
     // never a synchronous throw: whatever the arguments, the answer is the returned promise
     const timeoutMs = options?.timeoutMs ?? this.#timeoutMs;
     // the common case takes no turn of its own: connected, valid, and no stream to look up first
-    if (this.#live && !this.#closed && isName(action) && isPlainObject(payload) && isTimeout(timeoutMs) && this.#viaStreamNow() === false) {
+    if (
+      this.#live &&
+      !this.#closed &&
+      isName(action) &&
+      isPlainObject(payload) &&
+      isTimeout(timeoutMs) &&
+      this.#stream.usedNow() === false
+    ) {
       const { requestId, reply } = this.#pending.wait(action, options?.onProgress, timeoutMs, true);
       void this.#publish(action, payload, requestId, Date.now() + timeoutMs);
       return reply as Promise<ResultOf<C, K>>;
@@ -122,14 +122,21 @@ export class DaebusCaller<C extends object = AnyContract> {
     // The reply can come (or time out) before publish() resolves: mark it handled now, the
     // caller gets it through the returned promise either way.
     reply.catch(() => undefined);
+    // the payload as it is now, as the fast path sends it: later changes to the object do not travel
+    try {
+      payload = JSON.parse(JSON.stringify(payload)) as Record<string, unknown>;
+    } catch (err) {
+      this.#failSend(requestId, action, err);
+      return reply;
+    }
     // out of time (or failed) while waiting for the connection: never sent, the timeout answers
     if (!this.#live && !(await this.#connected(deadline).catch((err: unknown) => this.#failSend(requestId, action, err)))) return reply;
     if (!this.#pending.has(requestId)) return reply;
     try {
-      if (await this.#viaStream()) {
+      if (await this.#stream.used()) {
         const message = encodeRequest({ action, payload, replyTo: this.replyChannel, requestId, service: this.service });
         waiting.sent = true;
-        await this.#redis().xadd(this.#keys.requests, '*', 'm', message, 't', String(timeoutMs));
+        await this.#stream.add(message, timeoutMs);
         return reply;
       }
     } catch (err) {
@@ -146,11 +153,14 @@ export class DaebusCaller<C extends object = AnyContract> {
    * promise returned. No promise of its own while someone receives it (every request's path).
    */
   #publish(action: string, payload: Record<string, unknown>, requestId: string, deadline: number): Promise<void> {
-    let message: string;
+    let message: string | ObjectMessage;
     let published: Promise<number>;
     try {
-      message = encodeRequest({ action, payload, replyTo: this.replyChannel, requestId, service: this.service });
-      published = this.#transport.publish(this.service, message);
+      // in-process, only the payload is JSON (see local-messages.ts)
+      message = carriesObjects(this.#transport)
+        ? new LocalRequest(action, JSON.stringify(payload), this.replyChannel, requestId, this.service)
+        : encodeRequest({ action, payload, replyTo: this.replyChannel, requestId, service: this.service });
+      published = this.#send(message);
     } catch (err) {
       this.#failSend(requestId, action, err);
       return Promise.resolve();
@@ -161,18 +171,23 @@ export class DaebusCaller<C extends object = AnyContract> {
     );
   }
 
+  #send(message: string | ObjectMessage): Promise<number> {
+    if (typeof message === 'string') return this.#transport.publish(this.service, message);
+    return (this.#transport as ObjectTransport).publishObject(this.service, message);
+  }
+
   /**
    * Nobody received the request, so nobody runs it: in queue mode it is sent again until someone
    * listens (a service reconnecting after the same outage), within the timeout; else NO_SUBSCRIBER.
    */
-  async #unreceived(action: string, message: string, requestId: string, deadline: number): Promise<void> {
+  async #unreceived(action: string, message: string | ObjectMessage, requestId: string, deadline: number): Promise<void> {
     try {
       let receivers = 0;
       while (receivers === 0 && this.#offline === 'queue' && this.#pending.has(requestId) && Date.now() + RECONNECT_POLL_MS < deadline) {
         await new Promise((resolve) => setTimeout(resolve, RECONNECT_POLL_MS));
         if (!this.#pending.has(requestId)) return;
         if (!this.#live && !(await this.#connected(deadline))) return;
-        receivers = await this.#transport.publish(this.service, message);
+        receivers = await this.#send(message);
       }
       if (receivers === 0) {
         this.#pending.reject(
@@ -213,8 +228,8 @@ export class DaebusCaller<C extends object = AnyContract> {
     if (action !== undefined) check.name('action', action);
     await this.#connectedForMessage();
     const message = encodeServiceMessage(payload as Record<string, unknown>, action);
-    if (await this.#viaStream()) {
-      await this.#redis().xadd(this.#keys.requests, '*', 'm', message);
+    if (await this.#stream.used()) {
+      await this.#stream.add(message);
       return 1;
     }
     return this.#transport.publish(this.service, message);
@@ -232,29 +247,6 @@ export class DaebusCaller<C extends object = AnyContract> {
     await this.#connectedForMessage();
     const client = this.#transport.cache?.();
     return client ? listDeadLetters(client, this.service, count) : [];
-  }
-
-  /** Send through the durable stream? undefined when it is time to look it up again ('auto'). */
-  #viaStreamNow(): boolean | undefined {
-    if (this.#durable === false || !this.#transport.cache) return false;
-    if (this.#durable === true) return true;
-    return Date.now() - this.#checkedAt < REPLICA_CHECK_MS ? this.#replicated : undefined;
-  }
-
-  /** Send through the durable stream? Looked up at most every 2 s ('auto'). */
-  async #viaStream(): Promise<boolean> {
-    const known = this.#viaStreamNow();
-    if (known !== undefined) return known;
-    this.#replicated = (await this.#redis().exists(this.#keys.live)) === 1;
-    this.#checkedAt = Date.now();
-    return this.#replicated;
-  }
-
-  #redis(): Redis {
-    const client = this.#transport.cache?.();
-    if (!client)
-      throw new DaebusError(ErrorCodes.INVALID_OPTION, 'new DaebusCaller(service, { durable: true }) needs the Redis transport.');
-    return client;
   }
 
   /** Reject what is still waiting and release the transport. */
@@ -308,7 +300,9 @@ export class DaebusCaller<C extends object = AnyContract> {
 
   async #connectOnce(): Promise<void> {
     await this.#transport.connect();
-    await this.#transport.subscribe(this.replyChannel, this.#pending.receive);
+    const transport = this.#transport;
+    if (carriesObjects(transport)) await transport.subscribeObjects(this.replyChannel, this.#pending.receive);
+    else await transport.subscribe(this.replyChannel, this.#pending.receive);
     this.#subscribed = true;
   }
 }

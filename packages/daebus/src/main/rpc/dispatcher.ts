@@ -2,14 +2,15 @@ import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { isReserved } from '../../shared/protocol/builtin-actions';
 import type { Logger } from '../support/logger';
 import { settlesWithin } from '../support/timers';
-import type { Transport } from '../transport/transport';
+import { carriesObjects, type ObjectMessage, type Transport } from '../transport/transport';
 import type { Bulkhead } from './bulkhead';
 import { BusyReport } from './busy-report';
 import type { ActionObserver } from './observer';
 import { runInScope, type ActionContext, type AppScope, type HandlerScope } from './context';
 import { ActionRequest } from './request';
 import { ActionResponse, finalReply } from './response';
-import { decodeRequest, encodeResponse, replyChannel } from './wire';
+import { decodeRequestMessage, localResponse } from './local-messages';
+import { decodeRequest, encodeResponse, replyChannel, type WireResponse } from './wire';
 
 /**
  * An action handler: gets the payload (and the context); returns the reply, or answers through
@@ -67,6 +68,9 @@ export class Dispatcher {
   readonly #accepted = new Set<Accepted>();
   readonly #busy: BusyReport;
   readonly #observer: ActionObserver | undefined;
+  /** How replies are encoded and published: object messages where the transport carries them (in-process). */
+  readonly #publish: (channel: string, message: string | ObjectMessage) => Promise<number>;
+  readonly #encode: (response: WireResponse) => string | ObjectMessage;
   #onIdle?: () => void;
 
   constructor(init: {
@@ -83,6 +87,14 @@ export class Dispatcher {
     this.#maxBytes = init.maxPayloadBytes;
     this.#app = init.app;
     this.#observer = init.observer;
+    const transport = init.transport;
+    if (carriesObjects(transport)) {
+      this.#publish = (channel, message) => transport.publishObject(channel, message);
+      this.#encode = localResponse;
+    } else {
+      this.#publish = (channel, message) => transport.publish(channel, message as string);
+      this.#encode = encodeResponse;
+    }
     this.#busy = new BusyReport(init.transport, init.logger, (action) => this.#actions.get(action)?.bulkhead);
   }
 
@@ -92,15 +104,15 @@ export class Dispatcher {
   }
 
   /** Take one raw message from the service channel. */
-  readonly receive = (raw: string): void => this.#take(raw, undefined);
+  readonly receive = (raw: string | ObjectMessage): void => this.#take(raw, undefined);
 
   /** Take one request read from the durable stream; `durable` confirms it or hands it back. */
   receiveDurable(raw: string, durable: DurableHooks): void {
     this.#take(raw, durable);
   }
 
-  #take(raw: string, durable: DurableHooks | undefined): void {
-    const decoded = decodeRequest(raw, this.#maxBytes);
+  #take(raw: string | ObjectMessage, durable: DurableHooks | undefined): void {
+    const decoded = decodeRequestMessage(raw, this.#maxBytes);
     if (!decoded.ok) {
       this.#reject(decoded.error, decoded.replyTo, decoded.requestId, decoded.action);
       durable?.done(); // answered: bad input never stays in the stream
@@ -131,7 +143,8 @@ export class Dispatcher {
     const response = new ActionResponse({
       requestId: request.requestId,
       channel,
-      publish: (to, message) => this.#transport.publish(to, message),
+      publish: this.#publish,
+      encode: this.#encode,
       logger,
     });
     const accepted: Accepted = {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { PendingCalls } from '../../shared/pending';
-import { decodeResponse } from './wire';
+import type { ObjectMessage } from '../transport/transport';
+import { decodeResponseMessage } from './local-messages';
 
 /** A request waiting for its final reply: its progress callback, and whether it went out. */
 export interface Waiting {
@@ -49,8 +50,8 @@ export class ReplyTable {
   }
 
   /** A message on the reply channel: an update goes to its progress callback, a final reply settles its request. */
-  readonly receive = (raw: string): void => {
-    const response = decodeResponse(raw);
+  readonly receive = (raw: string | ObjectMessage): void => {
+    const response = decodeResponseMessage(raw);
     if (!response || !this.#pending.has(response.requestId)) return;
     if (!response.final) {
       // updates, errors included, go to the progress callback, as Python's caller does

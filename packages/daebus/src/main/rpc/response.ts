@@ -1,5 +1,6 @@
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { Logger } from '../support/logger';
+import type { ObjectMessage } from '../transport/transport';
 import { encodeResponse, type WireResponse } from './wire';
 
 export interface SendOptions {
@@ -20,7 +21,8 @@ export const finalReply = Symbol('finalReply');
 export class ActionResponse {
   readonly #requestId: string | undefined;
   readonly #channel: string | undefined;
-  readonly #publish: (channel: string, message: string) => Promise<number>;
+  readonly #publish: (channel: string, message: string | ObjectMessage) => Promise<number>;
+  readonly #encode: (response: WireResponse) => string | ObjectMessage;
   readonly #logger: () => Logger;
   #finalSent = false;
   #failed = false;
@@ -29,13 +31,16 @@ export class ActionResponse {
   constructor(init: {
     requestId: string | undefined;
     channel: string | undefined;
-    publish: (channel: string, message: string) => Promise<number>;
+    publish: (channel: string, message: string | ObjectMessage) => Promise<number>;
+    /** Text for the wire; an object message where the transport carries them (in-process). */
+    encode?: (response: WireResponse) => string | ObjectMessage;
     /** The request's logger, made on first use. */
     logger: () => Logger;
   }) {
     this.#requestId = init.requestId;
     this.#channel = init.channel;
     this.#publish = init.publish;
+    this.#encode = init.encode ?? encodeResponse;
     this.#logger = init.logger;
   }
 
@@ -110,17 +115,17 @@ export class ActionResponse {
       this.#failed = response.status === 'error';
     }
     if (this.#channel === undefined) return undefined;
-    let message: string;
+    let message: string | ObjectMessage;
     try {
       (response as WireResponse).requestId = this.#requestId;
-      message = encodeResponse(response as WireResponse);
+      message = this.#encode(response as WireResponse);
     } catch (err) {
       const error = new DaebusError(
         ErrorCodes.BAD_RESPONSE,
         `The reply cannot be encoded as JSON (${toPlainError(err).message}); reply with plain JSON data.`,
       );
       this.#logger().warn(error.message);
-      message = encodeResponse({ ...errorReply(error), requestId: this.#requestId, final: response.final });
+      message = this.#encode({ ...errorReply(error), requestId: this.#requestId, final: response.final });
     }
     try {
       return this.#publish(this.#channel, message);

@@ -2,7 +2,7 @@ import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { ActionObserver } from './observer';
 import { checker, isName } from '../../shared/validate';
 import type { Logger } from '../support/logger';
-import type { MessageHandler, Transport } from '../transport/transport';
+import { carriesObjects, type MessageHandler, type ObjectMessageHandler, type Transport } from '../transport/transport';
 import { runInScope, type AppScope, type Scope } from './context';
 import { Dispatcher, type Accepted, type ActionEntry, type DurableHooks } from './dispatcher';
 
@@ -54,7 +54,8 @@ export class ServiceBus {
   /** Connect and subscribe: the service channel, then every listener channel. */
   async start(): Promise<void> {
     await this.transport.connect();
-    if (this.#direct) await this.#subscribe(this.service, this.#dispatcher.receive);
+    // in-process, requests arrive as object messages (see local-messages.ts)
+    if (this.#direct) await this.#subscribeObjects(this.service, this.#dispatcher.receive);
     for (const channel of this.#listeners.keys()) await this.subscribeListeners(channel);
   }
 
@@ -126,6 +127,14 @@ export class ServiceBus {
   async #subscribe(channel: string, handler: MessageHandler): Promise<void> {
     this.#subscribed.set(channel, handler);
     await this.transport.subscribe(channel, handler);
+  }
+
+  /** Subscribe a handler that takes object messages as they are, where the transport carries them. */
+  async #subscribeObjects(channel: string, handler: ObjectMessageHandler): Promise<void> {
+    const transport = this.transport;
+    if (!carriesObjects(transport)) return this.#subscribe(channel, handler);
+    this.#subscribed.set(channel, handler);
+    await transport.subscribeObjects(channel, handler);
   }
 
   #deliver(channel: string, raw: string): void {

@@ -89,7 +89,11 @@ export function decodeRequest(raw: string, maxBytes: number): DecodedRequest {
       ),
     };
   }
-  const fields = message as Record<string, unknown>;
+  return readRequest(message as Record<string, unknown>);
+}
+
+/** Check a request's fields, as decoded from its JSON object. Never throws. */
+export function readRequest(fields: Record<string, unknown>): DecodedRequest {
   const replyTo = typeof fields.reply_to === 'string' && fields.reply_to.length > 0 ? fields.reply_to : undefined;
   const rawId = fields.request_id;
   const requestId = typeof rawId === 'string' ? rawId : undefined;
@@ -174,7 +178,11 @@ export function decodeResponse(raw: string): DecodedResponse | undefined {
     return undefined;
   }
   if (message === null || typeof message !== 'object') return undefined;
-  const fields = message as Record<string, unknown>;
+  return readResponse(message as Record<string, unknown>);
+}
+
+/** Read a reply's fields, as decoded from its JSON object; undefined when it is not a reply to a request. */
+export function readResponse(fields: Record<string, unknown>): DecodedResponse | undefined {
   if (typeof fields.status !== 'string' || typeof fields.request_id !== 'string') return undefined;
   return {
     error: fields.status === 'error',

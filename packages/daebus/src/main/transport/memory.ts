@@ -1,5 +1,5 @@
 import { DaebusError, ErrorCodes } from '../../shared/errors';
-import type { MessageHandler, Transport } from './transport';
+import type { MessageHandler, ObjectMessage, ObjectMessageHandler, ObjectTransport } from './transport';
 
 /**
  * An in-process stand-in for a Redis server's pub/sub: channels are global to the broker, as
@@ -7,27 +7,34 @@ import type { MessageHandler, Transport } from './transport';
  * `publish`, so handlers see the same ordering rules as over Redis.
  */
 export class MemoryBroker {
-  readonly #channels = new Map<string, Set<MessageHandler>>();
+  /** Each channel's receivers, and whether each takes object messages as they are. */
+  readonly #channels = new Map<string, Map<MessageHandler, boolean>>();
 
-  subscribe(channel: string, handler: MessageHandler): void {
+  /** Receive `channel`; with `objects`, an object message arrives as it is instead of as text. */
+  subscribe(channel: string, handler: MessageHandler | ObjectMessageHandler, objects = false): void {
     let handlers = this.#channels.get(channel);
-    if (!handlers) this.#channels.set(channel, (handlers = new Set()));
-    handlers.add(handler);
+    if (!handlers) this.#channels.set(channel, (handlers = new Map()));
+    handlers.set(handler, objects);
   }
 
-  unsubscribe(channel: string, handler: MessageHandler): void {
+  unsubscribe(channel: string, handler: MessageHandler | ObjectMessageHandler): void {
     const handlers = this.#channels.get(channel);
     if (!handlers) return;
     handlers.delete(handler);
     if (handlers.size === 0) this.#channels.delete(channel);
   }
 
-  publish(channel: string, message: string): number {
+  /** Deliver `message` a microtask from now to the channel's receivers as of now; returns how many. */
+  publish(channel: string, message: string | ObjectMessage): number {
     const handlers = this.#channels.get(channel);
     if (!handlers || handlers.size === 0) return 0;
     const receivers = [...handlers];
     queueMicrotask(() => {
-      for (const handler of receivers) handler(message, channel);
+      let text = typeof message === 'string' ? message : undefined;
+      for (const [handler, objects] of receivers) {
+        if (objects) (handler as ObjectMessageHandler)(message, channel);
+        else (handler as MessageHandler)((text ??= (message as ObjectMessage).toText()), channel);
+      }
     });
     return receivers.length;
   }
@@ -37,10 +44,10 @@ export class MemoryBroker {
 export const defaultBroker = new MemoryBroker();
 
 /** The embedded default transport: a connection to an in-process broker. */
-export class MemoryTransport implements Transport {
+export class MemoryTransport implements ObjectTransport {
   readonly description = 'memory';
   readonly #broker: MemoryBroker;
-  readonly #subscriptions = new Map<string, Set<MessageHandler>>();
+  readonly #subscriptions = new Map<string, Set<MessageHandler | ObjectMessageHandler>>();
   #closed = false;
 
   constructor(broker: MemoryBroker = defaultBroker) {
@@ -52,11 +59,12 @@ export class MemoryTransport implements Transport {
   }
 
   async subscribe(channel: string, handler: MessageHandler): Promise<void> {
-    this.#checkOpen();
-    let handlers = this.#subscriptions.get(channel);
-    if (!handlers) this.#subscriptions.set(channel, (handlers = new Set()));
-    handlers.add(handler);
-    this.#broker.subscribe(channel, handler);
+    this.#add(channel, handler, false);
+  }
+
+  /** Like `subscribe`, and an object message arrives as it is (no JSON in between). */
+  async subscribeObjects(channel: string, handler: ObjectMessageHandler): Promise<void> {
+    this.#add(channel, handler, true);
   }
 
   async unsubscribe(channel: string, handler: MessageHandler): Promise<void> {
@@ -65,6 +73,11 @@ export class MemoryTransport implements Transport {
   }
 
   publish(channel: string, message: string): Promise<number> {
+    return this.publishObject(channel, message);
+  }
+
+  /** Publish without encoding: receivers that take objects get `message` as it is, the others its text. */
+  publishObject(channel: string, message: string | ObjectMessage): Promise<number> {
     if (this.#closed) return Promise.reject(this.#closedError());
     return Promise.resolve(this.#broker.publish(channel, message));
   }
@@ -77,8 +90,12 @@ export class MemoryTransport implements Transport {
     this.#closed = true;
   }
 
-  #checkOpen(): void {
+  #add(channel: string, handler: MessageHandler | ObjectMessageHandler, objects: boolean): void {
     if (this.#closed) throw this.#closedError();
+    let handlers = this.#subscriptions.get(channel);
+    if (!handlers) this.#subscriptions.set(channel, (handlers = new Set()));
+    handlers.add(handler);
+    this.#broker.subscribe(channel, handler, objects);
   }
 
   #closedError(): DaebusError {

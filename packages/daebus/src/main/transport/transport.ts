@@ -30,6 +30,29 @@ export interface Transport {
   cache?(): Redis;
 }
 
+/**
+ * A request or reply not turned into text yet. In-process transports hand it as it is to the
+ * receivers that take objects, and its text to every other receiver, so nothing pays for JSON
+ * twice inside one process.
+ */
+export interface ObjectMessage {
+  /** The message as wire text, exactly as a text-only receiver gets it. */
+  toText(): string;
+}
+
+/** A receiver that takes text, or an object message as it is. */
+export type ObjectMessageHandler = (message: string | ObjectMessage, channel: string) => void;
+
+/** A transport that can carry object messages (the memory transport). Internal: not part of the Transport contract. */
+export interface ObjectTransport extends Transport {
+  publishObject(channel: string, message: string | ObjectMessage): Promise<number>;
+  subscribeObjects(channel: string, handler: ObjectMessageHandler): Promise<void>;
+}
+
+export function carriesObjects(transport: Transport): transport is ObjectTransport {
+  return typeof (transport as Partial<ObjectTransport>).publishObject === 'function';
+}
+
 /** How a transport made here behaves; callers and services differ. */
 export interface TransportBehaviour {
   /**

@@ -1,0 +1,56 @@
+import type { Redis } from 'ioredis';
+import { DaebusError, ErrorCodes } from '../../shared/errors';
+import { serviceKeys, type ServiceKeys } from '../replicas/keys';
+import type { Transport } from '../transport/transport';
+
+/** How often a caller looks up whether its service runs replicas ('auto'). */
+const REPLICA_CHECK_MS = 2_000;
+
+/**
+ * A caller's way into a replicated service's durable stream, and whether to take it: always
+ * (`true`), never (`false`), or while the service runs replicas (`'auto'`, looked up at most
+ * every 2 s).
+ */
+export class RequestStream {
+  readonly #transport: Transport;
+  readonly #durable: boolean | 'auto';
+  readonly #keys: ServiceKeys;
+  /** Whether the service runs replicas, as last looked up, and when. */
+  #replicated = false;
+  #checkedAt = 0;
+
+  constructor(service: string, transport: Transport, durable: boolean | 'auto') {
+    this.#transport = transport;
+    this.#durable = durable;
+    this.#keys = serviceKeys(service);
+  }
+
+  /** Send through the stream? undefined when it is time to look it up again. */
+  usedNow(): boolean | undefined {
+    if (this.#durable === false || !this.#transport.cache) return false;
+    if (this.#durable === true) return true;
+    return Date.now() - this.#checkedAt < REPLICA_CHECK_MS ? this.#replicated : undefined;
+  }
+
+  /** Send through the stream? Looked up when the last look is older than 2 s. */
+  async used(): Promise<boolean> {
+    const known = this.usedNow();
+    if (known !== undefined) return known;
+    this.#replicated = (await this.#redis().exists(this.#keys.live)) === 1;
+    this.#checkedAt = Date.now();
+    return this.#replicated;
+  }
+
+  /** Add a message to the stream, with the time its caller waits for the reply, if any. */
+  async add(message: string, timeoutMs?: number): Promise<void> {
+    if (timeoutMs === undefined) await this.#redis().xadd(this.#keys.requests, '*', 'm', message);
+    else await this.#redis().xadd(this.#keys.requests, '*', 'm', message, 't', String(timeoutMs));
+  }
+
+  #redis(): Redis {
+    const client = this.#transport.cache?.();
+    if (!client)
+      throw new DaebusError(ErrorCodes.INVALID_OPTION, 'new DaebusCaller(service, { durable: true }) needs the Redis transport.');
+    return client;
+  }
+}
