@@ -9,6 +9,7 @@ import type { Logger } from '../support/logger';
 import { WorkerConnection, type WorkerServices } from '../workers/connection';
 import { drainPort } from '../workers/drain';
 import { poolWorkerEntry } from '../workers/worker-path';
+import { CallAbort } from './call-abort';
 
 /** How often running calls are checked against their timeouts (a timeout fires up to this late). */
 const SWEEP_MS = 25;
@@ -45,7 +46,7 @@ export class HandlerPool {
   readonly #services: WorkerServices;
   readonly #logger: Logger;
   /** Running or queued calls and when each times out; one sweeper, not a timer per call. */
-  readonly #running = new Map<AbortController, { deadline: number; action: string; timeoutMs: number }>();
+  readonly #running = new Map<CallAbort, { deadline: number; action: string; timeoutMs: number }>();
   #sweeper?: NodeJS.Timeout;
   /** Where each running call's messages go, by call id. */
   readonly #calls = new Map<number, (message: PooledToMain) => void>();
@@ -84,7 +85,7 @@ export class HandlerPool {
       );
       connection.serve(message);
     });
-    const abort = new AbortController();
+    const abort = new CallAbort();
     this.#running.set(abort, { deadline: Date.now() + call.timeoutMs, action: call.action, timeoutMs: call.timeoutMs });
     this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_MS).unref();
     // built field by field: no spread on this hot path
@@ -98,9 +99,9 @@ export class HandlerPool {
     };
     if (call.loader !== undefined) task.loader = call.loader;
     try {
-      return await pool.run(task, { signal: abort.signal });
+      return await pool.run(task, { signal: abort });
     } catch (err) {
-      throw describeFailure(call.action, abort.signal, err);
+      throw describeFailure(call.action, abort, err);
     } finally {
       this.#running.delete(abort);
       if (this.#running.size === 0) this.#stopSweeper();
@@ -146,7 +147,7 @@ export class HandlerPool {
   #sweep(): void {
     const now = Date.now();
     for (const [abort, { deadline, action, timeoutMs }] of this.#running) {
-      if (now >= deadline && !abort.signal.aborted) {
+      if (now >= deadline && !abort.aborted) {
         abort.abort(
           new DaebusError(ErrorCodes.TIMEOUT, `Pooled action "${action}" ran past its timeout of ${timeoutMs} ms; its worker was stopped.`),
         );
@@ -194,8 +195,8 @@ export class HandlerPool {
   }
 }
 
-function describeFailure(action: string, signal: AbortSignal, err: unknown): Error {
-  if (signal.aborted && signal.reason instanceof Error) return signal.reason;
+function describeFailure(action: string, abort: CallAbort, err: unknown): Error {
+  if (abort.aborted && abort.reason instanceof Error) return abort.reason;
   const plain = toPlainError(err);
   if (plain.code) return err instanceof Error ? err : new DaebusError(plain.code, plain.message);
   if (/worker (exited|terminated)|terminat/i.test(plain.message)) {

@@ -5,9 +5,14 @@ import type { ResolvedPooledSpec } from './pooled-spec';
 
 /** An action handler that runs `spec` on the pool: its updates stream to the caller, its logs carry the request. */
 export function pooledAction(pool: () => HandlerPool, action: string, spec: ResolvedPooledSpec): ActionHandler {
+  const { specifier, loader, exportName, timeoutMs } = spec;
+  // built field by field: this runs for every pooled request
   return (payload, context) =>
     pool().run({
-      ...spec,
+      specifier,
+      loader,
+      exportName,
+      timeoutMs,
       action,
       requestId: context.request.requestId,
       payload,
