@@ -3,7 +3,8 @@ export { Daebus, type RunOptions, type StartOptions, type StopOptions } from './
 export { Blueprint, type BackgroundOptions, type StartHook } from './app/blueprint';
 export type { BackgroundTask, BackgroundFunction } from './app/background';
 export { DEFAULT_APP_OPTIONS, type DaebusOptions } from './app/options';
-export { DaebusCaller, DEFAULT_CALLER_TIMEOUT_MS, type CallerOptions, type RequestOptions, type OfflineBehaviour } from './rpc/caller';
+export { DaebusCaller } from './rpc/caller';
+export { DEFAULT_CALLER_TIMEOUT_MS, type CallerOptions, type RequestOptions, type OfflineBehaviour } from './rpc/caller-options';
 export { request, response, logger, broadcast, cache } from './rpc/globals';
 export type { ActionHandler } from './rpc/dispatcher';
 export type { ActionContext } from './rpc/context';

@@ -18,18 +18,19 @@ export class PendingCalls<K, V = unknown, X = undefined> {
   }
 
   /**
-   * Wait for the answer to `key`. With `timeout`, the call fails with `timeout.error()` after
-   * `timeout.ms` unless it settled first.
+   * Wait for the answer to `key`. With `timeoutMs`, the call fails with `timeoutError(key, extra)`
+   * after that long unless it settled first (the factory can be one function for every call:
+   * nothing is made per call for a timeout that never fires).
    */
-  wait(key: K, extra: X, timeout?: { ms: number; error: () => Error }): Promise<V> {
+  wait(key: K, extra: X, timeoutMs?: number, timeoutError?: (key: K, extra: X) => Error): Promise<V> {
     return new Promise<V>((resolve, reject) => {
       const timer =
-        timeout === undefined
+        timeoutMs === undefined
           ? undefined
           : setTimeout(() => {
               this.#entries.delete(key);
-              reject(timeout.error());
-            }, timeout.ms);
+              reject(timeoutError?.(key, extra) ?? new Error(`No answer within ${timeoutMs} ms.`));
+            }, timeoutMs);
       this.#entries.set(key, { resolve, reject, timer, extra });
     });
   }

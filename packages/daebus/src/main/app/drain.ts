@@ -1,6 +1,6 @@
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import type { HandlerPool } from '../pool/handler-pool';
-import type { Accepted } from '../rpc/dispatcher';
+import type { Accepted } from '../rpc/accepted';
 import type { ServiceBus } from '../rpc/service-bus';
 import type { Logger } from '../support/logger';
 import { settlesWithin } from '../support/timers';

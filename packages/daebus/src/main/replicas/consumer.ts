@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
-import type { DurableHooks } from '../rpc/dispatcher';
+import type { DurableHooks } from '../rpc/accepted';
 import type { Logger } from '../support/logger';
 import { REQUEST_GROUP, serviceKeys, type ServiceKeys } from './keys';
 import type { ResolvedReplicaOptions } from './options';

@@ -5,42 +5,13 @@ import { checker, isName, isPlainObject, isTimeout } from '../../shared/validate
 import { listDeadLetters, type DeadLetter } from '../replicas/dead-letters';
 import { listReplicas, type ReplicaInfo } from '../replicas/presence';
 import { settlesWithin } from '../support/timers';
-import { resolveTransport, type TransportChoice } from '../transport/resolve';
+import { resolveTransport } from '../transport/resolve';
 import { carriesObjects, type ObjectMessage, type ObjectTransport, type Transport } from '../transport/transport';
+import { DEFAULT_CALLER_TIMEOUT_MS, type CallerOptions, type OfflineBehaviour, type RequestOptions } from './caller-options';
 import { LocalRequest } from './local-messages';
 import { ReplyTable } from './reply-table';
 import { RequestStream } from './request-stream';
 import { encodeRequest, encodeServiceMessage } from './wire';
-
-/** What a caller does with a request made while its transport is disconnected. */
-export type OfflineBehaviour = 'fail' | 'queue';
-
-export interface CallerOptions extends TransportChoice {
-  /** Default time to wait for a final reply, counted from the call. Default 5 000 ms (as Python Daebus). */
-  timeoutMs?: number;
-  /**
-   * While the connection is down: `fail` rejects a request at once with TRANSPORT_ERROR (the
-   * default); `queue` holds it until the connection is back and a service listens, within its
-   * timeout. Either way a request reaches a service at most once, and is never sent after it
-   * failed or timed out.
-   */
-  offline?: OfflineBehaviour;
-  /**
-   * Send requests to a replicated service through its durable stream, so that they survive the
-   * death of the replica that takes them: `'auto'` (the default) does so whenever the service
-   * runs replicas on this Redis, `true` always (Redis only), `false` never (pub/sub, as Python
-   * Daebus does: at-most-once).
-   */
-  durable?: boolean | 'auto';
-}
-
-export interface RequestOptions {
-  timeoutMs?: number;
-  /** Called with the payload of each streamed (`final: false`) message before the final one. */
-  onProgress?: (payload: unknown) => void;
-}
-
-export const DEFAULT_CALLER_TIMEOUT_MS = 5_000;
 
 /** How often a queued request retries a first connection that failed. */
 const RECONNECT_POLL_MS = 250;
@@ -90,7 +61,9 @@ export class DaebusCaller<C extends object = AnyContract> {
    * TIMEOUT (the timeout counts from this call), NO_SUBSCRIBER or TRANSPORT_ERROR.
    */
   sendRequest<K extends NameOf<C>>(action: K, ...args: PayloadArgs<C, K, [options?: RequestOptions]>): Promise<ResultOf<C, K>> {
-    const [payload = {}, options = {}] = args as [Record<string, unknown>?, RequestOptions?];
+    // indexed, not destructured: destructuring an array walks an iterator, on every request
+    const payload = (args[0] === undefined ? {} : args[0]) as Record<string, unknown>;
+    const options = args[1] as RequestOptions | undefined;
     // never a synchronous throw: whatever the arguments, the answer is the returned promise
     const timeoutMs = options?.timeoutMs ?? this.#timeoutMs;
     // the common case takes no turn of its own: connected, valid, and no stream to look up first
@@ -102,14 +75,20 @@ export class DaebusCaller<C extends object = AnyContract> {
       isTimeout(timeoutMs) &&
       this.#stream.usedNow() === false
     ) {
-      const { requestId, reply } = this.#pending.wait(action, options?.onProgress, timeoutMs, true);
+      const requestId = randomUUID();
+      const reply = this.#pending.wait(requestId, action, options?.onProgress, timeoutMs, true);
       void this.#publish(action, payload, requestId, Date.now() + timeoutMs);
       return reply as Promise<ResultOf<C, K>>;
     }
     return this.#request(action, payload, options, timeoutMs) as Promise<ResultOf<C, K>>;
   }
 
-  async #request(action: string, payload: Record<string, unknown>, options: RequestOptions, timeoutMs: number): Promise<unknown> {
+  async #request(
+    action: string,
+    payload: Record<string, unknown>,
+    options: RequestOptions | undefined,
+    timeoutMs: number,
+  ): Promise<unknown> {
     if (!isName(action) || !isPlainObject(payload) || !isTimeout(timeoutMs)) {
       const check = checker(`sendRequest("${String(action)}")`, ErrorCodes.INVALID_ARGUMENT);
       check.name('action', action);
@@ -118,7 +97,8 @@ export class DaebusCaller<C extends object = AnyContract> {
     }
     if (this.#closed) throw closedError();
     const deadline = Date.now() + timeoutMs;
-    const { requestId, reply, waiting } = this.#pending.wait(action, options?.onProgress, timeoutMs, false);
+    const requestId = randomUUID();
+    const reply = this.#pending.wait(requestId, action, options?.onProgress, timeoutMs, false);
     // The reply can come (or time out) before publish() resolves: mark it handled now, the
     // caller gets it through the returned promise either way.
     reply.catch(() => undefined);
@@ -135,7 +115,7 @@ export class DaebusCaller<C extends object = AnyContract> {
     try {
       if (await this.#stream.used()) {
         const message = encodeRequest({ action, payload, replyTo: this.replyChannel, requestId, service: this.service });
-        waiting.sent = true;
+        this.#pending.sent(requestId);
         await this.#stream.add(message, timeoutMs);
         return reply;
       }
@@ -143,7 +123,7 @@ export class DaebusCaller<C extends object = AnyContract> {
       this.#failSend(requestId, action, err);
       return reply;
     }
-    waiting.sent = true;
+    this.#pending.sent(requestId);
     await this.#publish(action, payload, requestId, deadline);
     return reply;
   }

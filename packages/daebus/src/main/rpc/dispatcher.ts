@@ -8,9 +8,10 @@ import { BusyReport } from './busy-report';
 import type { ActionObserver } from './observer';
 import { runInScope, type ActionContext, type AppScope, type HandlerScope } from './context';
 import { ActionRequest } from './request';
-import { ActionResponse, finalReply } from './response';
+import { Accepted, type DurableHooks, type ReplyRoute } from './accepted';
+import { finalReply } from './response';
 import { decodeRequestMessage, localResponse } from './local-messages';
-import { decodeRequest, encodeResponse, replyChannel, type WireResponse } from './wire';
+import { decodeRequest, encodeResponse, replyChannel } from './wire';
 
 /**
  * An action handler: gets the payload (and the context); returns the reply, or answers through
@@ -25,32 +26,6 @@ export type ActionHandler<Payload = Record<string, unknown>, Result = unknown> =
 export interface ActionEntry {
   readonly handler: ActionHandler;
   readonly bulkhead: Bulkhead;
-}
-
-/** A request read from a durable stream (replicas): how it leaves the stream, or goes back to it. */
-export interface DurableHooks {
-  /** 1 the first time the request is handled, more after replicas died holding it. */
-  readonly attempt: number;
-  /** Answered, refused or rejected: it leaves the stream. */
-  done(): void;
-  /** Not started here: back to the stream, for any replica to take. */
-  handBack(): void;
-}
-
-/** A request taken in: waiting for a slot, or running. */
-export interface Accepted {
-  readonly request: ActionRequest;
-  readonly response: ActionResponse;
-  /** The request's logger (the app's, with its action and id), made on first use: it costs a few µs. */
-  readonly logger: () => Logger;
-  readonly acceptedAt: number;
-  /** `performance.now()` when taken in, for the duration metric (0 without metrics). */
-  readonly acceptedHr: number;
-  running: boolean;
-  /** Set for a request from the durable stream. */
-  durable?: DurableHooks;
-  /** Handed back before it started: when its slot comes, it does not run. */
-  handedBack?: boolean;
 }
 
 /**
@@ -69,8 +44,7 @@ export class Dispatcher {
   readonly #busy: BusyReport;
   readonly #observer: ActionObserver | undefined;
   /** How replies are encoded and published: object messages where the transport carries them (in-process). */
-  readonly #publish: (channel: string, message: string | ObjectMessage) => Promise<number>;
-  readonly #encode: (response: WireResponse) => string | ObjectMessage;
+  readonly #route: ReplyRoute;
   #onIdle?: () => void;
 
   constructor(init: {
@@ -88,13 +62,9 @@ export class Dispatcher {
     this.#app = init.app;
     this.#observer = init.observer;
     const transport = init.transport;
-    if (carriesObjects(transport)) {
-      this.#publish = (channel, message) => transport.publishObject(channel, message);
-      this.#encode = localResponse;
-    } else {
-      this.#publish = (channel, message) => transport.publish(channel, message as string);
-      this.#encode = encodeResponse;
-    }
+    this.#route = carriesObjects(transport)
+      ? { publish: (channel, message) => transport.publishObject(channel, message), encode: localResponse }
+      : { publish: (channel, message) => transport.publish(channel, message as string), encode: encodeResponse };
     this.#busy = new BusyReport(init.transport, init.logger, (action) => this.#actions.get(action)?.bulkhead);
   }
 
@@ -137,24 +107,7 @@ export class Dispatcher {
       );
     }
     const request = new ActionRequest(wire, channel, durable?.attempt ?? 1);
-    let child: Logger | undefined;
-    const logger = (): Logger =>
-      (child ??= this.#logger.child({ action: wire.action, ...(wire.requestId ? { request_id: wire.requestId } : {}) }));
-    const response = new ActionResponse({
-      requestId: request.requestId,
-      channel,
-      publish: this.#publish,
-      encode: this.#encode,
-      logger,
-    });
-    const accepted: Accepted = {
-      request,
-      response,
-      logger,
-      acceptedAt: Date.now(),
-      acceptedHr: this.#observer ? performance.now() : 0,
-      running: false,
-    };
+    const accepted = new Accepted(request, this.#logger, this.#route, this.#observer !== undefined);
     if (durable) accepted.durable = durable;
     this.#accepted.add(accepted);
     if (!entry.bulkhead.offer(() => this.#run(entry, accepted))) {
@@ -220,10 +173,10 @@ export class Dispatcher {
     // handed back to the stream while it waited: it was let go there, only its slot is left
     if (accepted.handedBack) return entry.bulkhead.release();
     accepted.running = true;
-    const context = handlerScope(accepted, this.#app);
+    const context = accepted.scope(this.#app);
     let returned: unknown;
     try {
-      returned = runInScope(context, entry.handler, request.payload, context as ActionContext);
+      returned = runInScope(context, entry.handler, request.payload, context);
     } catch (err) {
       return this.#reply(entry, accepted, this.#failure(err, context), true);
     }
@@ -288,20 +241,6 @@ export class Dispatcher {
       this.#logger.warn(`Could not send the error reply: ${toPlainError(err).message}`);
     });
   }
-}
-
-/** What the async context holds while the handler runs: its request, response, logger and app. */
-function handlerScope(accepted: Accepted, app: AppScope): HandlerScope {
-  const { logger } = accepted;
-  return {
-    request: accepted.request,
-    response: accepted.response,
-    get logger() {
-      return logger();
-    },
-    broadcast: app.broadcast,
-    app,
-  };
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { PendingCalls } from '../../shared/pending';
 import type { ObjectMessage } from '../transport/transport';
@@ -6,6 +5,8 @@ import { decodeResponseMessage } from './local-messages';
 
 /** A request waiting for its final reply: its progress callback, and whether it went out. */
 export interface Waiting {
+  readonly action: string;
+  readonly timeoutMs: number;
   readonly onProgress: ((payload: unknown) => void) | undefined;
   sent: boolean;
 }
@@ -22,19 +23,21 @@ export class ReplyTable {
     this.#service = service;
   }
 
-  /** A new request id and the promise of its final reply, which fails with TIMEOUT after `timeoutMs`. */
-  wait(action: string, onProgress: Waiting['onProgress'], timeoutMs: number, sent: boolean) {
-    const requestId = randomUUID();
-    const waiting: Waiting = { onProgress, sent };
-    const reply = this.#pending.wait(requestId, waiting, {
-      ms: timeoutMs,
-      error: () =>
-        new DaebusError(ErrorCodes.TIMEOUT, `Service "${this.#service}" did not answer "${action}" within ${timeoutMs} ms.`, {
-          details: { requestId },
-        }),
-    });
-    return { requestId, reply, waiting };
+  /** The promise of the final reply to `requestId`, which fails with TIMEOUT after `timeoutMs`. */
+  wait(requestId: string, action: string, onProgress: Waiting['onProgress'], timeoutMs: number, sent: boolean): Promise<unknown> {
+    return this.#pending.wait(requestId, { action, timeoutMs, onProgress, sent }, timeoutMs, this.#timeoutError);
   }
+
+  /** The request went out (a failed connection fails only requests that did). */
+  sent(requestId: string): void {
+    const waiting = this.#pending.extra(requestId);
+    if (waiting) waiting.sent = true;
+  }
+
+  readonly #timeoutError = (requestId: string, { action, timeoutMs }: Waiting): Error =>
+    new DaebusError(ErrorCodes.TIMEOUT, `Service "${this.#service}" did not answer "${action}" within ${timeoutMs} ms.`, {
+      details: { requestId },
+    });
 
   has(requestId: string): boolean {
     return this.#pending.has(requestId);

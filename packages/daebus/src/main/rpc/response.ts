@@ -23,7 +23,7 @@ export class ActionResponse {
   readonly #channel: string | undefined;
   readonly #publish: (channel: string, message: string | ObjectMessage) => Promise<number>;
   readonly #encode: (response: WireResponse) => string | ObjectMessage;
-  readonly #logger: () => Logger;
+  readonly #log: { logger(): Logger };
   #finalSent = false;
   #failed = false;
   #warned = false;
@@ -34,14 +34,14 @@ export class ActionResponse {
     publish: (channel: string, message: string | ObjectMessage) => Promise<number>;
     /** Text for the wire; an object message where the transport carries them (in-process). */
     encode?: (response: WireResponse) => string | ObjectMessage;
-    /** The request's logger, made on first use. */
-    logger: () => Logger;
+    /** Where the request's logger is made, on first use. */
+    log: { logger(): Logger };
   }) {
     this.#requestId = init.requestId;
     this.#channel = init.channel;
     this.#publish = init.publish;
     this.#encode = init.encode ?? encodeResponse;
-    this.#logger = init.logger;
+    this.#log = init.log;
   }
 
   /** True once the final reply went out. */
@@ -103,10 +103,12 @@ export class ActionResponse {
     if (this.#finalSent) {
       if (!this.#warned) {
         this.#warned = true;
-        this.#logger().warn(
-          'A reply was sent after the final one, or after the service gave up on this handler; it was dropped ' +
-            '(later ones are dropped without a word). Send updates with { final: false } before the final reply.',
-        );
+        this.#log
+          .logger()
+          .warn(
+            'A reply was sent after the final one, or after the service gave up on this handler; it was dropped ' +
+              '(later ones are dropped without a word). Send updates with { final: false } before the final reply.',
+          );
       }
       return undefined;
     }
@@ -124,7 +126,7 @@ export class ActionResponse {
         ErrorCodes.BAD_RESPONSE,
         `The reply cannot be encoded as JSON (${toPlainError(err).message}); reply with plain JSON data.`,
       );
-      this.#logger().warn(error.message);
+      this.#log.logger().warn(error.message);
       message = this.#encode({ ...errorReply(error), requestId: this.#requestId, final: response.final });
     }
     try {

@@ -4,7 +4,8 @@ import { checker, isName } from '../../shared/validate';
 import type { Logger } from '../support/logger';
 import { carriesObjects, type MessageHandler, type ObjectMessageHandler, type Transport } from '../transport/transport';
 import { runInScope, type AppScope, type Scope } from './context';
-import { Dispatcher, type Accepted, type ActionEntry, type DurableHooks } from './dispatcher';
+import type { Accepted, DurableHooks } from './accepted';
+import { Dispatcher, type ActionEntry } from './dispatcher';
 
 /** A listener of broadcasts: gets the decoded JSON payload and the channel. */
 export type ListenHandler = (payload: unknown, channel: string) => unknown;

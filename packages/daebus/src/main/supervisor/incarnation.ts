@@ -135,10 +135,12 @@ export class Incarnation implements WorkerRun {
     } catch (err) {
       return Promise.reject(notCloneable(`request "${type}" to thread "${this.name}"`, err, payload));
     }
-    return this.#requests.wait(id, undefined, {
-      ms: timeoutMs,
-      error: () => new DaebusError(ErrorCodes.TIMEOUT, `Thread "${this.name}" did not answer "${type}" within ${timeoutMs} ms.`),
-    });
+    return this.#requests.wait(
+      id,
+      undefined,
+      timeoutMs,
+      () => new DaebusError(ErrorCodes.TIMEOUT, `Thread "${this.name}" did not answer "${type}" within ${timeoutMs} ms.`),
+    );
   }
 
   post(type: string, payload: unknown): void {

@@ -7,36 +7,50 @@ import type { MessageHandler, ObjectMessage, ObjectMessageHandler, ObjectTranspo
  * `publish`, so handlers see the same ordering rules as over Redis.
  */
 export class MemoryBroker {
-  /** Each channel's receivers, and whether each takes object messages as they are. */
-  readonly #channels = new Map<string, Map<MessageHandler, boolean>>();
+  /**
+   * Each channel's receivers, and whether each takes object messages as they are. The array is
+   * replaced on every subscribe and unsubscribe, never changed: a publish keeps the one it saw
+   * (the receivers as of the publish) without copying it.
+   */
+  readonly #channels = new Map<string, readonly Receiver[]>();
 
   /** Receive `channel`; with `objects`, an object message arrives as it is instead of as text. */
   subscribe(channel: string, handler: MessageHandler | ObjectMessageHandler, objects = false): void {
-    let handlers = this.#channels.get(channel);
-    if (!handlers) this.#channels.set(channel, (handlers = new Map()));
-    handlers.set(handler, objects);
+    const receivers = this.#channels.get(channel) ?? [];
+    const at = receivers.findIndex((r) => r.handler === handler);
+    const next = [...receivers];
+    if (at >= 0) next[at] = { handler, objects };
+    else next.push({ handler, objects });
+    this.#channels.set(channel, next);
   }
 
   unsubscribe(channel: string, handler: MessageHandler | ObjectMessageHandler): void {
-    const handlers = this.#channels.get(channel);
-    if (!handlers) return;
-    handlers.delete(handler);
-    if (handlers.size === 0) this.#channels.delete(channel);
+    const receivers = this.#channels.get(channel);
+    if (!receivers) return;
+    const next = receivers.filter((r) => r.handler !== handler);
+    if (next.length === 0) this.#channels.delete(channel);
+    else this.#channels.set(channel, next);
   }
 
   /** Deliver `message` a microtask from now to the channel's receivers as of now; returns how many. */
   publish(channel: string, message: string | ObjectMessage): number {
-    const handlers = this.#channels.get(channel);
-    if (!handlers || handlers.size === 0) return 0;
-    const receivers = [...handlers];
-    queueMicrotask(() => {
-      let text = typeof message === 'string' ? message : undefined;
-      for (const [handler, objects] of receivers) {
-        if (objects) (handler as ObjectMessageHandler)(message, channel);
-        else (handler as MessageHandler)((text ??= (message as ObjectMessage).toText()), channel);
-      }
-    });
+    const receivers = this.#channels.get(channel);
+    if (!receivers) return 0;
+    queueMicrotask(() => deliver(receivers, message, channel));
     return receivers.length;
+  }
+}
+
+interface Receiver {
+  readonly handler: MessageHandler | ObjectMessageHandler;
+  readonly objects: boolean;
+}
+
+function deliver(receivers: readonly Receiver[], message: string | ObjectMessage, channel: string): void {
+  let text = typeof message === 'string' ? message : undefined;
+  for (const { handler, objects } of receivers) {
+    if (objects) (handler as ObjectMessageHandler)(message, channel);
+    else (handler as MessageHandler)((text ??= (message as ObjectMessage).toText()), channel);
   }
 }
 

@@ -1,0 +1,87 @@
+import type { Logger } from '../support/logger';
+import type { ObjectMessage } from '../transport/transport';
+import type { ActionContext, AppScope, HandlerScope } from './context';
+import type { ActionRequest } from './request';
+import { ActionResponse } from './response';
+import type { WireResponse } from './wire';
+
+/** A request read from a durable stream (replicas): how it leaves the stream, or goes back to it. */
+export interface DurableHooks {
+  /** 1 the first time the request is handled, more after replicas died holding it. */
+  readonly attempt: number;
+  /** Answered, refused or rejected: it leaves the stream. */
+  done(): void;
+  /** Not started here: back to the stream, for any replica to take. */
+  handBack(): void;
+}
+
+/** How a service sends its replies: the transport's publish, and the encoding it carries. */
+export interface ReplyRoute {
+  readonly publish: (channel: string, message: string | ObjectMessage) => Promise<number>;
+  readonly encode: (response: WireResponse) => string | ObjectMessage;
+}
+
+/**
+ * A request taken in: waiting for a slot, or running. One object per request holds what the
+ * request needs (its response, its logger made on first use, what its handler's context reads),
+ * because every closure and object made per request is garbage to collect on every request.
+ */
+export class Accepted {
+  readonly request: ActionRequest;
+  readonly response: ActionResponse;
+  readonly acceptedAt = Date.now();
+  /** `performance.now()` when taken in, for the duration metric (0 without metrics). */
+  readonly acceptedHr: number;
+  running = false;
+  /** Set for a request from the durable stream. */
+  durable?: DurableHooks;
+  /** Handed back before it started: when its slot comes, it does not run. */
+  handedBack?: boolean;
+  readonly #appLogger: Logger;
+  #logger: Logger | undefined;
+
+  constructor(request: ActionRequest, appLogger: Logger, route: ReplyRoute, timed: boolean) {
+    this.request = request;
+    this.#appLogger = appLogger;
+    this.acceptedHr = timed ? performance.now() : 0;
+    this.response = new ActionResponse({
+      requestId: request.requestId,
+      channel: request.replyTo,
+      publish: route.publish,
+      encode: route.encode,
+      log: this,
+    });
+  }
+
+  /** The request's logger (the app's, with its action and id), made on first use: it costs a few µs. */
+  logger(): Logger {
+    const { action, requestId } = this.request;
+    return (this.#logger ??= this.#appLogger.child({ action, ...(requestId ? { request_id: requestId } : {}) }));
+  }
+
+  /** What the async context holds while the handler runs. */
+  scope(app: AppScope): HandlerScope & ActionContext {
+    return new RequestScope(this, app);
+  }
+}
+
+/** An action handler's context: its request, response, logger (made when read) and app. */
+class RequestScope implements HandlerScope {
+  readonly request: ActionRequest;
+  readonly response: ActionResponse;
+  readonly broadcast: AppScope['broadcast'];
+  readonly app: AppScope;
+  readonly #accepted: Accepted;
+
+  constructor(accepted: Accepted, app: AppScope) {
+    this.#accepted = accepted;
+    this.request = accepted.request;
+    this.response = accepted.response;
+    this.broadcast = app.broadcast;
+    this.app = app;
+  }
+
+  get logger(): Logger {
+    return this.#accepted.logger();
+  }
+}
