@@ -17,7 +17,8 @@ export interface DurableHooks {
 
 /** How a service sends its replies: the transport's publish, and the encoding it carries. */
 export interface ReplyRoute {
-  readonly publish: (channel: string, message: string | ObjectMessage) => Promise<number>;
+  /** A number when published at once (in-process), else the transport's promise. */
+  readonly publish: (channel: string, message: string | ObjectMessage) => Promise<number> | number;
   readonly encode: (response: WireResponse) => string | ObjectMessage;
 }
 

@@ -13,6 +13,8 @@ import { ReplyTable } from './reply-table';
 import { RequestStream } from './request-stream';
 import { encodeRequest, encodeServiceMessage } from './wire';
 
+const RESOLVED = Promise.resolve();
+
 /** How often a queued request retries a first connection that failed. */
 const RECONNECT_POLL_MS = 250;
 
@@ -134,24 +136,25 @@ export class DaebusCaller<C extends object = AnyContract> {
    */
   #publish(action: string, payload: Record<string, unknown>, requestId: string, deadline: number): Promise<void> {
     let message: string | ObjectMessage;
-    let published: Promise<number>;
+    let published: Promise<number> | number;
     try {
-      // in-process, only the payload is JSON (see local-messages.ts)
+      // in-process, only the payload is JSON, and it is published at once (see local-messages.ts)
       message = carriesObjects(this.#transport)
         ? new LocalRequest(action, JSON.stringify(payload), this.replyChannel, requestId, this.service)
         : encodeRequest({ action, payload, replyTo: this.replyChannel, requestId, service: this.service });
       published = this.#send(message);
     } catch (err) {
       this.#failSend(requestId, action, err);
-      return Promise.resolve();
+      return RESOLVED;
     }
+    if (typeof published === 'number') return published === 0 ? this.#unreceived(action, message, requestId, deadline) : RESOLVED;
     return published.then(
       (receivers) => (receivers === 0 ? this.#unreceived(action, message, requestId, deadline) : undefined),
       (err: unknown) => void this.#failSend(requestId, action, err),
     );
   }
 
-  #send(message: string | ObjectMessage): Promise<number> {
+  #send(message: string | ObjectMessage): Promise<number> | number {
     if (typeof message === 'string') return this.#transport.publish(this.service, message);
     return (this.#transport as ObjectTransport).publishObject(this.service, message);
   }

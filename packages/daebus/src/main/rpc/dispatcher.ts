@@ -195,7 +195,8 @@ export class Dispatcher {
   /** Send the final reply (unless the handler sent it), then finish once it is published. */
   #reply(entry: ActionEntry, accepted: Accepted, valueOrError: unknown, failed: boolean): void {
     const published = accepted.response.finalSent ? undefined : accepted.response[finalReply](valueOrError, failed);
-    if (published === undefined) return this.#finish(entry, accepted);
+    // published at once (in-process), or nothing to publish: done now
+    if (typeof published !== 'object') return this.#finish(entry, accepted);
     published.then(
       () => this.#finish(entry, accepted),
       (err: unknown) => {

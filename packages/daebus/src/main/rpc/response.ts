@@ -21,7 +21,7 @@ export const finalReply = Symbol('finalReply');
 export class ActionResponse {
   readonly #requestId: string | undefined;
   readonly #channel: string | undefined;
-  readonly #publish: (channel: string, message: string | ObjectMessage) => Promise<number>;
+  readonly #publish: (channel: string, message: string | ObjectMessage) => Promise<number> | number;
   readonly #encode: (response: WireResponse) => string | ObjectMessage;
   readonly #log: { logger(): Logger };
   #finalSent = false;
@@ -31,7 +31,7 @@ export class ActionResponse {
   constructor(init: {
     requestId: string | undefined;
     channel: string | undefined;
-    publish: (channel: string, message: string | ObjectMessage) => Promise<number>;
+    publish: (channel: string, message: string | ObjectMessage) => Promise<number> | number;
     /** Text for the wire; an object message where the transport carries them (in-process). */
     encode?: (response: WireResponse) => string | ObjectMessage;
     /** Where the request's logger is made, on first use. */
@@ -91,15 +91,15 @@ export class ActionResponse {
 
   /**
    * The dispatcher's final reply: the handler's returned value as a success, or its error. Returns
-   * the transport's publish promise as it is, or undefined when nothing went out: no promise of
-   * its own on the path every request takes.
+   * the transport's publish promise as it is, a number when published at once (in-process), or
+   * undefined when nothing went out: no promise of its own on the path every request takes.
    */
-  [finalReply](valueOrError: unknown, failed: boolean): Promise<unknown> | undefined {
+  [finalReply](valueOrError: unknown, failed: boolean): Promise<unknown> | number | undefined {
     return this.#emit(failed ? errorReply(valueOrError) : { status: 'success', payload: valueOrError ?? {}, final: true });
   }
 
   /** Encode and publish; undefined when nothing is sent (after the final reply, or nowhere to reply to). */
-  #emit(response: Omit<WireResponse, 'requestId'>): Promise<unknown> | undefined {
+  #emit(response: Omit<WireResponse, 'requestId'>): Promise<unknown> | number | undefined {
     if (this.#finalSent) {
       if (!this.#warned) {
         this.#warned = true;
@@ -132,7 +132,7 @@ export class ActionResponse {
     try {
       return this.#publish(this.#channel, message);
     } catch (err) {
-      // a transport that throws instead of rejecting
+      // a transport that throws instead of rejecting, or the memory transport closed
       return Promise.reject(err as Error);
     }
   }
@@ -142,8 +142,8 @@ const RESOLVED = Promise.resolve();
 const nothing = (): void => undefined;
 
 /** What the public methods resolve with: nothing, once the message is published. */
-function settled(published: Promise<unknown> | undefined): Promise<void> {
-  return published === undefined ? RESOLVED : published.then(nothing);
+function settled(published: Promise<unknown> | number | undefined): Promise<void> {
+  return typeof published === 'object' ? published.then(nothing) : RESOLVED;
 }
 
 function errorReply(errorOrMessage: unknown): Omit<WireResponse, 'requestId'> {

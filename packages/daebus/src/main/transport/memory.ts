@@ -87,13 +87,17 @@ export class MemoryTransport implements ObjectTransport {
   }
 
   publish(channel: string, message: string): Promise<number> {
-    return this.publishObject(channel, message);
+    try {
+      return Promise.resolve(this.publishObject(channel, message));
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
   }
 
-  /** Publish without encoding: receivers that take objects get `message` as it is, the others its text. */
-  publishObject(channel: string, message: string | ObjectMessage): Promise<number> {
-    if (this.#closed) return Promise.reject(this.#closedError());
-    return Promise.resolve(this.#broker.publish(channel, message));
+  /** Publish without encoding, at once: receivers that take objects get `message` as it is, the others its text. */
+  publishObject(channel: string, message: string | ObjectMessage): number {
+    if (this.#closed) throw this.#closedError();
+    return this.#broker.publish(channel, message);
   }
 
   async close(): Promise<void> {

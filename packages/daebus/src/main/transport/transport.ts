@@ -45,7 +45,8 @@ export type ObjectMessageHandler = (message: string | ObjectMessage, channel: st
 
 /** A transport that can carry object messages (the memory transport). Internal: not part of the Transport contract. */
 export interface ObjectTransport extends Transport {
-  publishObject(channel: string, message: string | ObjectMessage): Promise<number>;
+  /** Publish at once (in-process, nothing to wait for): the number of receivers; throws TRANSPORT_ERROR when closed. */
+  publishObject(channel: string, message: string | ObjectMessage): number;
   subscribeObjects(channel: string, handler: ObjectMessageHandler): Promise<void>;
 }
 
