@@ -3,25 +3,19 @@ import { availableParallelism } from 'node:os';
 import { BroadcastChannel, type MessagePort } from 'node:worker_threads';
 import type Piscina from 'piscina';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
-import { isCoreMessage } from '../../shared/protocol/core';
-import { POOL_CHANNEL_KEY, type MainToPooled, type PoolEnvelope, type PooledTask, type PooledToMain } from '../../shared/protocol/pool';
+import { POOL_CHANNEL_KEY, type PoolEnvelope, type PooledTask, type PooledToMain } from '../../shared/protocol/pool';
 import type { Logger } from '../support/logger';
-import { WorkerConnection, type WorkerServices } from '../workers/connection';
+import type { WorkerServices } from '../workers/connection';
 import { drainPort } from '../workers/drain';
 import { poolWorkerEntry } from '../workers/worker-path';
-import { CallAbort } from './call-abort';
+import type { CallAbort } from './call-abort';
+import { RunningCall, type CallRequest } from './running-call';
 
 /** How often running calls are checked against their timeouts (a timeout fires up to this late). */
 const SWEEP_MS = 25;
 
 /** What one pooled call runs (the task a pool worker gets, but for its channel id) and how long it may take. */
-export interface PooledCall extends Omit<PooledTask, 'call'> {
-  timeoutMs: number;
-  /** Streamed updates from the handler, in order. */
-  onProgress: (payload: unknown) => void;
-  /** The request's logger, asked for only when the handler logs. */
-  log: () => Logger;
-}
+export interface PooledCall extends Omit<PooledTask, 'call' | 'action'>, CallRequest {}
 
 /** A pool's load: `utilization` is piscina's (time running tasks over the capacity of its workers, 0..1). */
 export interface PoolStats {
@@ -45,11 +39,9 @@ export class HandlerPool {
   readonly #maxWorkers: number;
   readonly #services: WorkerServices;
   readonly #logger: Logger;
-  /** Running or queued calls and when each times out; one sweeper, not a timer per call. */
-  readonly #running = new Map<CallAbort, { deadline: number; action: string; timeoutMs: number }>();
+  /** Running or queued calls by id: where each one's messages go, and when it times out (one sweeper, not a timer per call). */
+  readonly #calls = new Map<number, RunningCall>();
   #sweeper?: NodeJS.Timeout;
-  /** Where each running call's messages go, by call id. */
-  readonly #calls = new Map<number, (message: PooledToMain) => void>();
   #nextCall = 1;
   #pool?: Piscina;
   #channel?: BroadcastChannel;
@@ -62,31 +54,10 @@ export class HandlerPool {
 
   async run(call: PooledCall): Promise<unknown> {
     const pool = this.#ensurePool();
-    const channel = this.#channel as BroadcastChannel;
     const id = this.#nextCall++;
-    // made on the call's first message: most small handlers send none
-    let connection: WorkerConnection | undefined;
-    this.#calls.set(id, (message) => {
-      if (!isCoreMessage(message)) {
-        call.onProgress(message.payload);
-        return;
-      }
-      connection ??= new WorkerConnection(
-        (reply) => {
-          try {
-            channel.postMessage({ call: id, message: reply } satisfies PoolEnvelope<MainToPooled>);
-            return true;
-          } catch {
-            return false;
-          }
-        },
-        this.#services,
-        call.log,
-      );
-      connection.serve(message);
-    });
-    const abort = new CallAbort();
-    this.#running.set(abort, { deadline: Date.now() + call.timeoutMs, action: call.action, timeoutMs: call.timeoutMs });
+    const running = new RunningCall(id, call, this.#channel as BroadcastChannel, this.#services);
+    this.#calls.set(id, running);
+    // stopped by a sweep that finds nothing running, not after each call: no timer per call
     this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_MS).unref();
     // built field by field: no spread on this hot path
     const task: PooledTask = {
@@ -99,16 +70,14 @@ export class HandlerPool {
     };
     if (call.loader !== undefined) task.loader = call.loader;
     try {
-      return await pool.run(task, { signal: abort });
+      return await pool.run(task, { signal: running });
     } catch (err) {
-      throw describeFailure(call.action, abort, err);
+      throw describeFailure(call.action, running, err);
     } finally {
-      this.#running.delete(abort);
-      if (this.#running.size === 0) this.#stopSweeper();
       // the call's last updates are queued already: deliver them before the reply goes out
       this.#drain();
       this.#calls.delete(id);
-      connection?.release();
+      running.release();
     }
   }
 
@@ -118,7 +87,7 @@ export class HandlerPool {
     return {
       maxWorkers: this.#maxWorkers,
       threads: pool?.threads.length ?? 0,
-      running: this.#running.size,
+      running: this.#calls.size,
       queued: pool?.queueSize ?? 0,
       utilization: pool?.utilization ?? 0,
       completed: pool?.completed ?? 0,
@@ -132,7 +101,7 @@ export class HandlerPool {
 
   /** Abort every running or queued call: each gets an error reply (shutdown after the grace period). */
   cancelAll(reason: string): void {
-    for (const abort of this.#running.keys()) abort.abort(new DaebusError(ErrorCodes.STOPPED, reason));
+    for (const running of this.#calls.values()) running.abort(new DaebusError(ErrorCodes.STOPPED, reason));
   }
 
   async close(): Promise<void> {
@@ -145,10 +114,12 @@ export class HandlerPool {
   }
 
   #sweep(): void {
+    if (this.#calls.size === 0) return this.#stopSweeper();
     const now = Date.now();
-    for (const [abort, { deadline, action, timeoutMs }] of this.#running) {
-      if (now >= deadline && !abort.aborted) {
-        abort.abort(
+    for (const running of this.#calls.values()) {
+      if (now >= running.deadline && !running.aborted) {
+        const { action, timeoutMs } = running.request;
+        running.abort(
           new DaebusError(ErrorCodes.TIMEOUT, `Pooled action "${action}" ran past its timeout of ${timeoutMs} ms; its worker was stopped.`),
         );
       }
@@ -161,7 +132,7 @@ export class HandlerPool {
   }
 
   #route(envelope: PoolEnvelope<PooledToMain>): void {
-    this.#calls.get(envelope.call)?.(envelope.message);
+    this.#calls.get(envelope.call)?.receive(envelope.message);
   }
 
   #drain(): void {
