@@ -1,17 +1,16 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-
 /**
  * TypeScript in a worker on a Node that cannot strip types: the main side names a tsx
  * (its package.json), and the worker registers tsx's hooks, for `import` and for `require`, once,
  * before it imports a `.ts` module. A worker does not inherit the loader of the process that
- * started it.
+ * started it. `node:module` and `node:url` are loaded here only when needed: every module a
+ * worker loads at boot is compiled on every thread start.
  */
 let registered: Promise<void> | undefined;
 
 export function ensureLoader(tsxPackage: string | undefined): Promise<void> {
   if (tsxPackage === undefined) return Promise.resolve();
   registered ??= (async () => {
+    const [{ createRequire }, { pathToFileURL }] = await Promise.all([import('node:module'), import('node:url')]);
     const load = createRequire(tsxPackage);
     // require hooks first: a .ts file in a CommonJS package is loaded through them
     (load('tsx/cjs/api') as { register(): unknown }).register();
