@@ -187,6 +187,12 @@ describe('actions', () => {
     expect(Object.keys(JSON.parse(texts[0] as string) as object)).toEqual(['status', 'payload', 'request_id', 'final']);
     expect(JSON.parse(texts[0] as string)).toMatchObject({ status: 'success', payload: { list: [1] }, final: true });
     await spy.close();
+
+    // a payload whose toJSON makes it an array is refused, as the wire text of it would be
+    await expect(caller.sendRequest('copy', { toJSON: () => [1] })).rejects.toMatchObject({
+      code: 'REMOTE_ERROR',
+      details: { remoteCode: 'BAD_REQUEST' },
+    });
   });
 
   it('in-process, a request over maxPayloadBytes is refused as over the wire', async () => {

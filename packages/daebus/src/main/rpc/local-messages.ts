@@ -68,13 +68,15 @@ export function decodeRequestMessage(raw: string | ObjectMessage, maxBytes: numb
   if (typeof raw === 'string') return decodeRequest(raw, maxBytes);
   // a large one is checked on its exact text, as over the wire
   if (!(raw instanceof LocalRequest) || raw.bytesBound() > maxBytes) return decodeRequest(raw.toText(), maxBytes);
-  return readRequest({
-    action: raw.action,
-    payload: JSON.parse(raw.payloadJson),
-    reply_to: raw.replyTo,
-    request_id: raw.requestId,
-    service: raw.service,
-  });
+  // Made by DaebusCaller from a checked action name, its reply channel, a uuid and a service
+  // name, with a payload that was a plain object: readRequest's checks hold by construction,
+  // unless an object's toJSON made the payload something else (then they run, as on the wire).
+  const { action, replyTo, requestId, service } = raw;
+  const payload: unknown = JSON.parse(raw.payloadJson);
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload) || action.length === 0) {
+    return readRequest({ action, payload, reply_to: replyTo, request_id: requestId, service });
+  }
+  return { ok: true, request: { action, payload: payload as Record<string, unknown>, replyTo, requestId, service } };
 }
 
 /** `decodeResponse` for a message as a transport delivers it: text, or an object message. */

@@ -100,36 +100,42 @@ export function readRequest(fields: Record<string, unknown>): DecodedRequest {
   // a number is echoed in the error reply, so that its caller can still match it
   const echoedId = requestId ?? (typeof rawId === 'number' && Number.isFinite(rawId) ? rawId : undefined);
   const service = typeof fields.service === 'string' && fields.service.length > 0 ? fields.service : undefined;
-  // where an error reply goes; built only on the error paths below
-  const where = (): { replyTo?: string; requestId?: string | number } => ({
-    ...optional('replyTo', replyChannel(replyTo, service)),
-    ...optional('requestId', echoedId),
-  });
+  // where an error reply goes: built only on the error paths below (no closure per request)
+  const where = errorAddress;
 
   if (typeof fields.action !== 'string' || fields.action.length === 0) {
     const what =
       fields.action === undefined
         ? 'has no "action"'
         : `has an "action" that is not a non-empty string (${preview(JSON.stringify(fields.action))})`;
-    return { ok: false, ...where(), error: bad(`The request ${what}; name the action to run.`) };
+    return { ok: false, ...where(replyTo, service, echoedId), error: bad(`The request ${what}; name the action to run.`) };
   }
   const action = fields.action;
   if (rawId !== undefined && rawId !== null && requestId === undefined) {
     return {
       ok: false,
-      ...where(),
+      ...where(replyTo, service, echoedId),
       action,
       error: bad(`The request's "request_id" must be a string (got ${preview(JSON.stringify(rawId))}).`),
     };
   }
   const payload = readPayload(fields);
-  if (payload instanceof DaebusError) return { ok: false, ...where(), action, error: payload };
+  if (payload instanceof DaebusError) return { ok: false, ...where(replyTo, service, echoedId), action, error: payload };
   // the hot path: one object, no spreads
   const request: WireRequest = { action, payload };
   if (replyTo !== undefined) request.replyTo = replyTo;
   if (requestId !== undefined) request.requestId = requestId;
   if (service !== undefined) request.service = service;
   return { ok: true, request };
+}
+
+/** Where the error reply to a request goes, from the fields it has. */
+function errorAddress(
+  replyTo: string | undefined,
+  service: string | undefined,
+  echoedId: string | number | undefined,
+): { replyTo?: string; requestId?: string | number } {
+  return { ...optional('replyTo', replyChannel(replyTo, service)), ...optional('requestId', echoedId) };
 }
 
 function readPayload(fields: Record<string, unknown>): Record<string, unknown> | DaebusError {
