@@ -206,55 +206,64 @@ async function restart() {
   const lib = { total: [], toExit: [], exitToRunning: [] };
   const raw = { total: [], toExit: [], exitToRunning: [] };
   const delays = new Set();
+
+  // One library round: the running incarnation (t.restarts === r) crashes; the supervisor restarts it.
+  const libRound = async (r) => {
+    const exited = nextEvent(app, 'exit', 'crasher');
+    const restarting = nextEvent(app, 'restart', 'crasher');
+    const started = nextEvent(app, 'start', 'crasher');
+    const t0 = now();
+    signal(ctl, 0, r + 1);
+    const exit = await exited;
+    const { payload: planned } = await restarting;
+    const start = await started;
+    if (exit.payload.reason !== 'crashed') throw new Error(`crasher exited with ${exit.payload.reason}`);
+    if (r < warmup) return;
+    delays.add(planned.delayMs);
+    lib.total.push(start.at - t0 - planned.delayMs);
+    lib.toExit.push(exit.at - t0);
+    lib.exitToRunning.push(start.at - exit.at - planned.delayMs);
+  };
+
+  // One raw round: a worker crashes; its 'exit' handler spawns the next one at once.
+  const rctl = new Int32Array(new SharedArrayBuffer(8));
+  let current;
+  const rawRound = async (r) => {
+    const t0 = now();
+    const crashed = current;
+    const respawned = crashed.exited.then((exitAt) => {
+      const next = rawWorker(fixture('raw-crash.mjs'), { ctl: rctl.buffer, generation: r + 1 });
+      return { next, exitAt };
+    });
+    signal(rctl, 0, r + 1);
+    const { next, exitAt } = await within(respawned, 10_000, 'raw crash');
+    const { at } = await within(next.firstMessage, 10_000, 'raw respawn');
+    current = next;
+    if (r < warmup) return;
+    raw.total.push(at - t0);
+    raw.toExit.push(exitAt - t0);
+    raw.exitToRunning.push(at - exitAt);
+  };
+
+  // The two sides alternate round by round (their order too), so a machine whose speed drifts
+  // over the run weighs on both alike.
   try {
     await app.startThread('crasher');
+    current = rawWorker(fixture('raw-crash.mjs'), { ctl: rctl.buffer, generation: 0 });
+    await within(current.firstMessage, 10_000, 'raw crash worker start');
     for (let r = 0; r < warmup + rounds; r++) {
-      await sleep(20);
-      const exited = nextEvent(app, 'exit', 'crasher');
-      const restarting = nextEvent(app, 'restart', 'crasher');
-      const started = nextEvent(app, 'start', 'crasher');
-      const t0 = now();
-      signal(ctl, 0, r + 1); // the running incarnation (t.restarts === r) crashes
-      const exit = await exited;
-      const { payload: planned } = await restarting;
-      const start = await started;
-      if (exit.payload.reason !== 'crashed') throw new Error(`crasher exited with ${exit.payload.reason}`);
-      if (r < warmup) continue;
-      delays.add(planned.delayMs);
-      lib.total.push(start.at - t0 - planned.delayMs);
-      lib.toExit.push(exit.at - t0);
-      lib.exitToRunning.push(start.at - exit.at - planned.delayMs);
+      for (const round of r % 2 ? [rawRound, libRound] : [libRound, rawRound]) {
+        await sleep(20);
+        await round(r);
+      }
     }
   } finally {
     await app.stop();
-  }
-
-  // Raw floor: a worker crashes; its 'exit' handler spawns the next one at once.
-  const rctl = new Int32Array(new SharedArrayBuffer(8));
-  let current = rawWorker(fixture('raw-crash.mjs'), { ctl: rctl.buffer, generation: 0 });
-  await within(current.firstMessage, 10_000, 'raw crash worker start');
-  try {
-    for (let r = 0; r < warmup + rounds; r++) {
-      await sleep(20);
-      const t0 = now();
-      const crashed = current;
-      const respawned = crashed.exited.then((exitAt) => {
-        const next = rawWorker(fixture('raw-crash.mjs'), { ctl: rctl.buffer, generation: r + 1 });
-        return { next, exitAt };
-      });
-      signal(rctl, 0, r + 1);
-      const { next, exitAt } = await within(respawned, 10_000, 'raw crash');
-      const { at } = await within(next.firstMessage, 10_000, 'raw respawn');
-      current = next;
-      if (r < warmup) continue;
-      raw.total.push(at - t0);
-      raw.toExit.push(exitAt - t0);
-      raw.exitToRunning.push(at - exitAt);
+    if (current) {
+      Atomics.store(rctl, 1, 1); // tell the last one to end without crashing
+      signal(rctl, 0, 1 << 30);
+      await within(current.exited, 10_000, 'raw crash worker end').catch(() => current.worker.terminate());
     }
-  } finally {
-    Atomics.store(rctl, 1, 1); // tell the last one to end without crashing
-    signal(rctl, 0, 1 << 30);
-    await within(current.exited, 10_000, 'raw crash worker end').catch(() => current.worker.terminate());
   }
   const m = median;
   return result({
