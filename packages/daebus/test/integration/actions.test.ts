@@ -188,6 +188,8 @@ describe('actions', () => {
     expect(JSON.parse(texts[0] as string)).toMatchObject({ status: 'success', payload: { list: [1] }, final: true });
     await spy.close();
 
+    // a payload that encodes to nothing is refused by the caller; the service goes on
+    await expect(caller.sendRequest('copy', { toJSON: () => undefined })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     // a payload whose toJSON makes it an array is refused, as the wire text of it would be
     await expect(caller.sendRequest('copy', { toJSON: () => [1] })).rejects.toMatchObject({
       code: 'REMOTE_ERROR',

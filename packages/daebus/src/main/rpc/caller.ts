@@ -106,7 +106,7 @@ export class DaebusCaller<C extends object = AnyContract> {
     reply.catch(() => undefined);
     // the payload as it is now, as the fast path sends it: later changes to the object do not travel
     try {
-      payload = JSON.parse(JSON.stringify(payload)) as Record<string, unknown>;
+      payload = JSON.parse(payloadJson(payload)) as Record<string, unknown>;
     } catch (err) {
       this.#failSend(requestId, action, err);
       return reply;
@@ -139,9 +139,12 @@ export class DaebusCaller<C extends object = AnyContract> {
     let published: Promise<number> | number;
     try {
       // in-process, only the payload is JSON, and it is published at once (see local-messages.ts)
-      message = carriesObjects(this.#transport)
-        ? new LocalRequest(action, JSON.stringify(payload), this.replyChannel, requestId, this.service)
-        : encodeRequest({ action, payload, replyTo: this.replyChannel, requestId, service: this.service });
+      if (carriesObjects(this.#transport)) {
+        message = new LocalRequest(action, payloadJson(payload), this.replyChannel, requestId, this.service);
+      } else {
+        if (typeof payload.toJSON === 'function') payloadJson(payload); // the rare payload that can encode to nothing
+        message = encodeRequest({ action, payload, replyTo: this.replyChannel, requestId, service: this.service });
+      }
       published = this.#send(message);
     } catch (err) {
       this.#failSend(requestId, action, err);
@@ -190,7 +193,7 @@ export class DaebusCaller<C extends object = AnyContract> {
   #failSend(requestId: string, action: string, err: unknown): false {
     this.#pending.reject(
       requestId,
-      err instanceof DaebusError && err.code === ErrorCodes.TRANSPORT_ERROR
+      err instanceof DaebusError && (err.code === ErrorCodes.TRANSPORT_ERROR || err.code === ErrorCodes.INVALID_ARGUMENT)
         ? err
         : new DaebusError(ErrorCodes.TRANSPORT_ERROR, `Could not send "${action}": ${toPlainError(err).message}`, { cause: err }),
     );
@@ -288,6 +291,18 @@ export class DaebusCaller<C extends object = AnyContract> {
     else await transport.subscribe(this.replyChannel, this.#pending.receive);
     this.#subscribed = true;
   }
+}
+
+/** The payload as JSON text: a toJSON() that returns nothing is an error here, not a field left out on the wire. */
+function payloadJson(payload: Record<string, unknown>): string {
+  const json = JSON.stringify(payload) as string | undefined;
+  if (json === undefined) {
+    throw new DaebusError(
+      ErrorCodes.INVALID_ARGUMENT,
+      'The payload encodes to nothing (its toJSON() returned undefined); send a JSON object.',
+    );
+  }
+  return json;
 }
 
 function closedError(): DaebusError {
