@@ -26,6 +26,8 @@ export class DaebusCaller<C extends object = AnyContract> {
   readonly service: string;
   readonly replyChannel = `caller:${randomUUID()}`;
   readonly #transport: Transport;
+  /** The transport again when it carries object messages (in-process): decided once, not per request. */
+  readonly #objects: ObjectTransport | undefined;
   readonly #timeoutMs: number;
   readonly #offline: OfflineBehaviour;
   /** Requests waiting for their final reply. */
@@ -51,6 +53,7 @@ export class DaebusCaller<C extends object = AnyContract> {
     const { timeoutMs: _t, offline: _o, durable: _d, ...choice } = options;
     // a request the transport could not send now must fail, not go out later from a queue
     this.#transport = resolveTransport(choice, { queueWhileDisconnected: false });
+    this.#objects = carriesObjects(this.#transport) ? this.#transport : undefined;
     this.#stream = new RequestStream(this.service, this.#transport, durable);
     // pub/sub keeps nothing: a reply published while the connection is down is gone
     this.#transport.onDisconnect?.((reason) =>
@@ -139,7 +142,7 @@ export class DaebusCaller<C extends object = AnyContract> {
     let published: Promise<number> | number;
     try {
       // in-process, only the payload is JSON, and it is published at once (see local-messages.ts)
-      if (carriesObjects(this.#transport)) {
+      if (this.#objects) {
         message = new LocalRequest(action, payloadJson(payload), this.replyChannel, requestId, this.service);
       } else {
         if (typeof payload.toJSON === 'function') payloadJson(payload); // the rare payload that can encode to nothing
@@ -159,7 +162,7 @@ export class DaebusCaller<C extends object = AnyContract> {
 
   #send(message: string | ObjectMessage): Promise<number> | number {
     if (typeof message === 'string') return this.#transport.publish(this.service, message);
-    return (this.#transport as ObjectTransport).publishObject(this.service, message);
+    return (this.#objects as ObjectTransport).publishObject(this.service, message);
   }
 
   /**
@@ -286,9 +289,8 @@ export class DaebusCaller<C extends object = AnyContract> {
 
   async #connectOnce(): Promise<void> {
     await this.#transport.connect();
-    const transport = this.#transport;
-    if (carriesObjects(transport)) await transport.subscribeObjects(this.replyChannel, this.#pending.receive);
-    else await transport.subscribe(this.replyChannel, this.#pending.receive);
+    if (this.#objects) await this.#objects.subscribeObjects(this.replyChannel, this.#pending.receive);
+    else await this.#transport.subscribe(this.replyChannel, this.#pending.receive);
     this.#subscribed = true;
   }
 }
