@@ -2,11 +2,11 @@
 // running in another process on Redis. Only exit codes and output are checked, never timings.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Daebus } from 'daebus';
 import { captureLogger, fixture, waitFor } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
+import { freePort } from '../support/free-port';
 
 jest.setTimeout(60_000);
 
@@ -76,17 +76,6 @@ afterAll(async () => {
     ),
   );
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 describe('daebus call', () => {
   it('prints the final reply as JSON and exits 0', async () => {
