@@ -25,8 +25,14 @@ export const BEAT_SLOT = 1;
 export const SLEEP_SLOT = 2;
 /** The thread's V8 heap in use, in KiB, as of its last tick. */
 export const HEAP_SLOT = 3;
+/**
+ * How many queue items from `get` the thread has received, counted by the thread as each one
+ * arrives. Items reach it in the order the main side sent them, so the main side knows which of
+ * the items it sent are confirmed without a message for each.
+ */
+export const RECEIPT_SLOT = 4;
 /** Number of Int32 slots. */
-export const FLAG_SLOTS = 4;
+export const FLAG_SLOTS = 5;
 
 /** A fresh flag buffer, set to "running". */
 export function createFlags(): Int32Array {

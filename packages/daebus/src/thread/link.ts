@@ -4,6 +4,9 @@ import { PendingCalls } from '../shared/pending';
 import type { CoreToMain, MainToWorker, MessageSink } from '../shared/protocol/core';
 import type { SocketCall } from '../shared/socket-ops';
 import type { StateCall } from '../shared/state-ops';
+import { PostedWrites } from './posted-writes';
+
+const POSTED: Promise<undefined> = Promise.resolve(undefined);
 
 /**
  * A worker's calls to the main side (shared state, broadcasts, WebSocket clients), with their results matched by
@@ -12,14 +15,31 @@ import type { StateCall } from '../shared/state-ops';
 export class MainLink {
   readonly #port: MessageSink<CoreToMain>;
   readonly #pending = new PendingCalls<number>();
+  readonly #writes = new PostedWrites();
+  readonly #confirmReceipt: (id: number) => void;
   #nextId = 1;
 
-  constructor(port: MessageSink<CoreToMain>) {
+  /**
+   * `confirmReceipt` tells the main side that a queue item from `get` arrived; by default an
+   * `ack` message, a thread counts it in its shared flags instead (no message to send or serve).
+   */
+  constructor(port: MessageSink<CoreToMain>, confirmReceipt?: (id: number) => void) {
     this.#port = port;
+    this.#confirmReceipt = confirmReceipt ?? ((id) => port.postMessage({ type: 'ack', id }));
   }
 
   stateCall(call: StateCall): Promise<unknown> {
     const id = this.#nextId++;
+    if (this.#writes.mayPost(call)) {
+      try {
+        this.#port.postMessage({ type: 'state', id, call, posted: true });
+      } catch (err) {
+        return Promise.reject(notCloneable(`${call.kind} "${call.name}"`, err, call));
+      }
+      this.#writes.posted(id);
+      return POSTED;
+    }
+    this.#writes.answered(id, call);
     return this.#call({ type: 'state', id, call }, `${call.kind} "${call.name}"`);
   }
 
@@ -36,7 +56,8 @@ export class MainLink {
   /** A call's result from the main side. */
   receive(message: MainToWorker): void {
     // Confirm a queue item from get() first: until then the main side keeps it, in case this worker dies.
-    if (message.hold === 'receipt') this.#port.postMessage({ type: 'ack', id: message.id });
+    if (message.hold === 'receipt') this.#confirmReceipt(message.id);
+    this.#writes.settled(message.id, message.postable);
     if (message.ok) this.#pending.resolve(message.id, message.value);
     else this.#pending.reject(message.id, fromPlainError(message.error));
   }

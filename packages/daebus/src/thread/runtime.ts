@@ -1,6 +1,6 @@
 import { workerData } from 'node:worker_threads';
 import { DaebusError, ErrorCodes } from '../shared/errors';
-import { RUN, RUN_SLOT } from '../shared/flags';
+import { RECEIPT_SLOT, RUN, RUN_SLOT } from '../shared/flags';
 import { BOOT_KEY, type MainToThread, type ThreadBoot, type ThreadToMain } from '../shared/protocol/thread';
 import { ThreadContext } from './context';
 import { setCurrent } from './current';
@@ -26,7 +26,7 @@ export async function runThread(): Promise<void> {
   startHeartbeat(flags, boot.tickMs);
 
   const log = createLogger(portSink(port));
-  const link = new MainLink(port);
+  const link = new MainLink(port, () => Atomics.add(flags, RECEIPT_SLOT, 1));
   const inbox = new ThreadInbox(port, log);
   // The listener also keeps the worker alive while the thread function awaits something that
   // holds no handle of its own.

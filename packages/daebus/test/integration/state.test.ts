@@ -131,6 +131,18 @@ describe('shared queues', () => {
     expect(await jobs.snapshot()).toEqual([{ id: 'precious' }]);
   });
 
+  it('keeps every put and set of a thread that writes without pausing and returns at once, in order', async () => {
+    t.app.map('not-a-queue');
+    t.app.thread('producer', fixture('producer.mjs'), { workerData: { n: 1_000 } });
+    await t.app.start();
+    await waitFor(() => t.app.threads.producer?.state === 'completed', 'the producer to finish');
+    // a first write to a name of another kind is still refused where it was made
+    expect(t.records.find((r) => r.message === 'produced')).toMatchObject({ wrong: 'STATE_KIND_MISMATCH' });
+    expect(await t.app.queue<number>('made').snapshot()).toEqual(Array.from({ length: 1_000 }, (_, i) => i));
+    expect(await t.app.map('progress').get('last')).toBe(999);
+    expect(t.records.filter((r) => r.level === 'error')).toEqual([]);
+  });
+
   it("ends a stopping thread's wait on a queue with undefined", async () => {
     t.app.thread(
       'waiter',

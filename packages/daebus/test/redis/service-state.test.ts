@@ -107,6 +107,34 @@ describe('service-wide structures', () => {
     expect(await app.list('pooled_log').snapshot()).toEqual(['p1']);
   });
 
+  it('answer every write of a thread, so a write Redis refuses fails where it was made', async () => {
+    const app = replica((r) => {
+      r.thread('writer', async (running, t) => {
+        const stats = t.map('stats');
+        const outcomes: unknown[] = [];
+        // in-process structures answer a thread's first write and then let it post the rest; these must not
+        for (const value of [1, 2, 3, 10n, 4]) {
+          outcomes.push(
+            await stats.set(`k${outcomes.length}`, value).then(
+              () => 'stored',
+              (err: { code: string }) => err.code,
+            ),
+          );
+        }
+        await stats.set('outcomes', outcomes);
+      });
+    });
+    await start(app);
+    await waitFor(() => app.threads.writer?.state === 'completed', 'the writer to finish');
+    expect(await app.map('stats').snapshot()).toEqual({
+      k0: 1,
+      k1: 2,
+      k2: 3,
+      k4: 4,
+      outcomes: ['stored', 'stored', 'stored', 'INVALID_ARGUMENT', 'stored'],
+    });
+  });
+
   it('refuse a name used as another kind, and are out of reach before the service starts', async () => {
     const app = replica();
     expect(() => app.queue('stats')).toThrow(expect.objectContaining({ code: 'STATE_KIND_MISMATCH' }));

@@ -92,7 +92,9 @@ export class StateStore {
     }
     if (copied.kind === 'queue' && copied.op === 'ack') return this.#queue(copied.name).taskDone();
     if (copied.kind === 'queue' && copied.op === 'join') return this.join(copied.name, copied.timeoutMs);
-    return structuredClone(this.apply(copied));
+    const result = this.apply(copied);
+    // a write's undefined, a size, a flag: nothing to copy
+    return typeof result === 'object' && result !== null ? structuredClone(result) : result;
   }
 
   async #execServiceWide(call: StateCall): Promise<unknown> {

@@ -2,7 +2,7 @@ import type { EventLoopUtilization } from 'node:perf_hooks';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { notCloneable } from '../../shared/cloneable';
 import { DaebusError, ErrorCodes, fromPlainError, toPlainError, type PlainError } from '../../shared/errors';
-import { BEAT_SLOT, createFlags, HEAP_SLOT, requestStop, SLEEP_SLOT } from '../../shared/flags';
+import { BEAT_SLOT, createFlags, HEAP_SLOT, RECEIPT_SLOT, requestStop, SLEEP_SLOT } from '../../shared/flags';
 import { PendingCalls } from '../../shared/pending';
 import { isCoreMessage } from '../../shared/protocol/core';
 import { BOOT_KEY, type MainToThread, type ThreadBoot, type ThreadToMain } from '../../shared/protocol/thread';
@@ -65,10 +65,12 @@ export class Incarnation implements WorkerRun {
       throw err;
     }
     this.#port = port1;
+    const flags = this.flags;
     this.#connection = new WorkerConnection(
       (message) => this.#send(message),
       services,
       () => log,
+      () => Atomics.load(flags, RECEIPT_SLOT),
     );
     // The worker itself keeps the process alive while it runs; the port should not.
     port1.unref();

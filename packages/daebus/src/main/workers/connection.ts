@@ -5,6 +5,7 @@ import type { Received, StateCall } from '../../shared/state-ops';
 import type { Taken } from '../state/service/service-queue';
 import type { StateStore, QueueReceiver } from '../state/store';
 import type { Logger } from '../support/logger';
+import { HeldItems } from './held-items';
 
 /** The main side's services every worker reaches over its channel. */
 export interface WorkerServices {
@@ -29,21 +30,23 @@ export class WorkerConnection {
   readonly #post: (message: MainToWorker) => boolean;
   readonly #services: WorkerServices;
   readonly #log: () => Logger;
-  /**
-   * Queue items handed to the worker and not yet let go, by call id: an item of `get` until the
-   * worker confirms it has it, an item of `receive` until its consumer acknowledges it.
-   */
-  readonly #held = new Map<number, { queue: string; item: unknown; deliveries: number }>();
+  /** Queue items handed to the worker and not yet let go. */
+  readonly #held: HeldItems;
   /** Items of service-wide queues received and not acknowledged, by receipt: [queue, item]. */
   readonly #heldRemote = new Map<string, [string, Taken]>();
   /** Cancels of the worker's pending queue waits. */
   readonly #waits = new Set<() => void>();
 
-  /** `post` sends to the worker and returns false once its channel is closed; `log` is its logger. */
-  constructor(post: (message: MainToWorker) => boolean, services: WorkerServices, log: () => Logger) {
+  /**
+   * `post` sends to the worker and returns false once its channel is closed; `log` is its logger;
+   * `receipts` reads how many items of `get` the worker has received, for a worker that counts
+   * them in shared memory instead of acknowledging each (see HeldItems).
+   */
+  constructor(post: (message: MainToWorker) => boolean, services: WorkerServices, log: () => Logger, receipts?: () => number) {
     this.#post = post;
     this.#services = services;
     this.#log = log;
+    this.#held = new HeldItems(receipts);
   }
 
   serve(message: CoreToMain): void {
@@ -52,10 +55,11 @@ export class WorkerConnection {
         this.#log().log(message.level, message.message, message.meta ?? {});
         return;
       case 'state':
-        this.#serveState(message.id, message.call);
+        if (message.posted) this.#servePosted(message.call);
+        else this.#serveState(message.id, message.call);
         return;
       case 'ack':
-        this.#held.delete(message.id);
+        this.#held.release(message.id);
         return;
       case 'broadcast':
         this.#services.broadcast(message.channel, message.payload).then(
@@ -83,8 +87,8 @@ export class WorkerConnection {
   release(): void {
     this.alive = false;
     this.stopWaiting();
-    const held = [...this.#held.values()].reverse();
-    this.#held.clear();
+    // newest first to the front: the oldest ends up next
+    const held = this.#held.takeAll().reverse();
     for (const { queue, item, deliveries } of held) this.#services.store.requeueFront(queue, item, deliveries);
     for (const [queue, taken] of this.#heldRemote.values()) {
       this.#services.store
@@ -106,11 +110,35 @@ export class WorkerConnection {
         this.#ack(id, call.name, Number(call.receipt));
       } else if (call.kind === 'queue' && call.op === 'join') {
         void store.join(call.name, call.timeoutMs).then((value) => this.#ok(id, value));
+      } else if ((call.kind === 'queue' && call.op === 'put') || (call.kind === 'map' && call.op === 'set')) {
+        store.apply(call);
+        // an in-process structure of this kind: the worker may post its later writes to it
+        this.#post({ type: 'result', id, ok: true, value: undefined, postable: true });
       } else {
         this.#ok(id, store.apply(call));
       }
     } catch (err) {
       this.#fail(id, err);
+    }
+  }
+
+  /**
+   * A write the worker did not wait for, to a structure whose earlier answer said it could. It
+   * cannot fail here (a name never changes kind or scope); if it ever did, the worker has moved
+   * on, so the error is logged.
+   */
+  #servePosted(call: StateCall): void {
+    const lost = (err: unknown): void => {
+      this.#log().error(
+        `${call.kind} "${call.name}": a ${call.op} this worker did not wait for failed, and nothing was stored: ${toPlainError(err).message}`,
+      );
+    };
+    const { store } = this.#services;
+    try {
+      if (store.serviceWide(call.name)) store.execLocal(call).catch(lost);
+      else store.apply(call);
+    } catch (err) {
+      lost(err);
     }
   }
 
@@ -124,7 +152,7 @@ export class WorkerConnection {
         const value = hold === 'receipt' ? item : ({ item, deliveries, receipt: id } satisfies Received);
         if (!this.alive || !this.#post({ type: 'result', id, ok: true, value, hold })) return false;
         wait.settled = true;
-        this.#held.set(id, { queue, item, deliveries });
+        this.#held.sent(id, { queue, item, deliveries }, hold === 'ack');
         this.#waits.delete(wait.cancel);
         return true;
       },
@@ -171,7 +199,7 @@ export class WorkerConnection {
 
   /** The consumer is done with the item it received as `receipt`: it leaves for good. */
   #ack(id: number, queue: string, receipt: number): void {
-    if (!this.#held.delete(receipt)) {
+    if (!this.#held.release(receipt)) {
       this.#fail(
         id,
         new DaebusError(ErrorCodes.INVALID_ARGUMENT, `queue "${queue}": this item was acknowledged already, or was never received here.`),

@@ -15,8 +15,11 @@ export type Outcome = { id: number; ok: true; value: unknown } | { id: number; o
 /** Worker -> main, from any kind of worker. */
 export type CoreToMain =
   | { type: 'log'; level: LogLevel; message: string; meta?: Record<string, unknown> }
-  /** An operation on a shared structure; answered with `result`. */
-  | { type: 'state'; id: number; call: StateCall }
+  /**
+   * An operation on a shared structure; answered with `result`. A `posted` one (a queue's put or
+   * a map's set on a structure whose answer said `postable`) is answered only if it fails.
+   */
+  | { type: 'state'; id: number; call: StateCall; posted?: true }
   /** Publish on a transport channel; answered with `result` (the receiver count). */
   | { type: 'broadcast'; id: number; channel: string; payload: unknown }
   /** The worker received the queue item of `result` `id` (a `get`): it may leave the main side's keeping. */
@@ -26,10 +29,12 @@ export type CoreToMain =
 
 /**
  * Main -> worker, to any kind of worker. `hold: 'receipt'` marks a queue item from `get`, which
- * the worker confirms with `ack` as soon as it has it; an item from `receive` stays held until
- * its consumer acknowledges it with a queue `ack` call.
+ * the worker confirms as soon as it has it (an `ack`, or a thread's receipt count in its shared
+ * flags); an item from `receive` stays held until its consumer acknowledges it with a queue
+ * `ack` call. `postable` on the answer to a put or set: the structure is the main side's own,
+ * later writes of that kind to it may be posted.
  */
-export type MainToWorker = { type: 'result'; hold?: 'receipt' | 'ack' } & Outcome;
+export type MainToWorker = { type: 'result'; hold?: 'receipt' | 'ack'; postable?: true } & Outcome;
 
 const CORE_TYPES: ReadonlySet<string> = new Set<CoreToMain['type']>(['log', 'state', 'broadcast', 'ack', 'socket']);
 

@@ -1,0 +1,37 @@
+// The queue items a worker was handed and has not let go (main side).
+import { HeldItems } from '../../src/main/workers/held-items';
+
+const item = (n: number) => ({ queue: 'q', item: n, deliveries: 1 });
+
+describe('HeldItems', () => {
+  it('lets go of the items of get the worker counted as received, in the order they were sent', () => {
+    let received = 0;
+    const held = new HeldItems(() => received);
+    held.sent(1, item(1), false);
+    held.sent(2, item(2), false);
+    held.sent(3, item(3), false);
+    received = 2;
+    expect(held.takeAll().map((h) => h.item)).toEqual([3]);
+    expect(held.takeAll()).toEqual([]);
+  });
+
+  it('keeps the items of receive until released, whatever the count says, and gives everything back in hand-out order', () => {
+    let received = 0;
+    const held = new HeldItems(() => received);
+    held.sent(7, item(1), true);
+    held.sent(8, item(2), false);
+    held.sent(9, item(3), true);
+    received = 1;
+    expect(held.release(9)).toBe(true);
+    expect(held.release(9)).toBe(false);
+    expect(held.takeAll().map((h) => h.item)).toEqual([1]);
+  });
+
+  it('without a count, holds each item of get until its ack', () => {
+    const held = new HeldItems();
+    held.sent(1, item(1), false);
+    held.sent(2, item(2), false);
+    expect(held.release(1)).toBe(true);
+    expect(held.takeAll().map((h) => h.item)).toEqual([2]);
+  });
+});

@@ -1,0 +1,104 @@
+// A worker's link to the main side: which writes go without an answer, and how many at once.
+import type { CoreToMain, MainToWorker } from '../../src/shared/protocol/core';
+import type { StateCall } from '../../src/shared/state-ops';
+import { MainLink } from '../../src/thread/link';
+import { POSTED_WINDOW } from '../../src/thread/posted-writes';
+
+type Sent = CoreToMain & { id: number; posted?: true };
+
+function link(): { link: MainLink; sent: Sent[]; answer(id: number, extra?: Partial<MainToWorker>): void } {
+  const sent: Sent[] = [];
+  const l = new MainLink({ postMessage: (m) => sent.push(m as Sent) });
+  return {
+    link: l,
+    sent,
+    answer: (id, extra = {}) => l.receive({ type: 'result', id, ok: true, value: undefined, ...extra } as MainToWorker),
+  };
+}
+
+const put = (name: string, item: unknown): StateCall => ({ kind: 'queue', name, op: 'put', item });
+const set = (name: string, key: string, value: unknown): StateCall => ({ kind: 'map', name, op: 'set', key, value });
+/** Settles within a few turns of the microtask queue: true when `promise` did. */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  void promise.then(() => (done = true));
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+  return done;
+}
+
+describe('MainLink writes', () => {
+  it('waits for the answer to the first put on a queue; once it said postable, later puts resolve when posted', async () => {
+    const { link: l, sent, answer } = link();
+    const first = l.stateCall(put('q', 1));
+    expect(await settled(first)).toBe(false);
+    expect(sent[0]).not.toHaveProperty('posted');
+    answer(sent[0]!.id, { postable: true });
+    expect(await settled(first)).toBe(true);
+
+    const second = l.stateCall(put('q', 2));
+    expect(await settled(second)).toBe(true);
+    expect(sent[1]).toMatchObject({ type: 'state', posted: true, call: { op: 'put', item: 2 } });
+    // another queue, and a map of another name, start over: their first write waits
+    expect(await settled(l.stateCall(put('other', 3)))).toBe(false);
+    expect(await settled(l.stateCall(set('q', 'k', 1)))).toBe(false);
+  });
+
+  it('keeps every write answered when the answer did not say postable (a service-wide structure, a failed write)', async () => {
+    const { link: l, sent, answer } = link();
+    for (let i = 0; i < 3; i++) {
+      const write = l.stateCall(set('remote', 'k', i));
+      expect(sent[i]).not.toHaveProperty('posted');
+      answer(sent[i]!.id);
+      await write;
+    }
+    const failing = l.stateCall(put('wrong-kind', 1));
+    l.receive({
+      type: 'result',
+      id: sent[3]!.id,
+      ok: false,
+      error: { name: 'DaebusError', message: 'is a map', code: 'STATE_KIND_MISMATCH' },
+    });
+    await expect(failing).rejects.toMatchObject({ code: 'STATE_KIND_MISMATCH' });
+    expect(await settled(l.stateCall(put('wrong-kind', 2)))).toBe(false);
+  });
+
+  it(`posts at most ${POSTED_WINDOW} writes ahead of the main side's answers; the next waits, and its answer opens the window again`, async () => {
+    const { link: l, sent, answer } = link();
+    const first = l.stateCall(put('q', 0));
+    answer(sent[0]!.id, { postable: true });
+    await first;
+    for (let i = 1; i <= POSTED_WINDOW; i++) expect(await settled(l.stateCall(put('q', i)))).toBe(true);
+    const blocked = l.stateCall(put('q', 'over'));
+    expect(await settled(blocked)).toBe(false);
+    const over = sent[sent.length - 1]!;
+    expect(over).not.toHaveProperty('posted');
+    // any answer means the main side handled every message posted before that call
+    answer(over.id);
+    expect(await settled(blocked)).toBe(true);
+    expect(await settled(l.stateCall(put('q', 'again')))).toBe(true);
+    expect(sent[sent.length - 1]).toMatchObject({ posted: true });
+  });
+
+  it('refuses a posted write that cannot be copied, and sends nothing', async () => {
+    const sent: unknown[] = [];
+    const strict = new MainLink({ postMessage: (m) => sent.push(structuredClone(m)) });
+    const first = strict.stateCall(put('q', 1));
+    strict.receive({ type: 'result', id: 1, ok: true, value: undefined, postable: true });
+    await first;
+    await expect(strict.stateCall(put('q', () => 1))).rejects.toMatchObject({ code: 'NOT_CLONEABLE' });
+    expect(sent).toHaveLength(1);
+  });
+
+  it('confirms an item of get as it arrives: an ack message by default, or the given confirmation', () => {
+    const { link: l, sent } = link();
+    void l.stateCall({ kind: 'queue', name: 'q', op: 'get', timeoutMs: 10 });
+    l.receive({ type: 'result', id: 1, ok: true, value: 'item', hold: 'receipt' });
+    expect(sent[1]).toEqual({ type: 'ack', id: 1 });
+
+    const confirmed: number[] = [];
+    const counting = new MainLink({ postMessage: () => undefined }, (id) => confirmed.push(id));
+    void counting.stateCall({ kind: 'queue', name: 'q', op: 'get', timeoutMs: 10 });
+    counting.receive({ type: 'result', id: 1, ok: true, value: 'item', hold: 'receipt' });
+    expect(confirmed).toEqual([1]);
+  });
+});
