@@ -44,13 +44,22 @@ export class SharedMap<V = unknown> extends SharedStructure<MapOp, Record<string
     super('map', name, exec);
   }
 
-  async get(key: string): Promise<V | undefined> {
-    return this.call({ op: 'get', key: checkKey(key) }) as Promise<V | undefined>;
+  // get, set, put and get of a queue are the hot calls: not async functions, whose return of
+  // the call's promise costs extra turns of the microtask queue; a bad argument still rejects
+
+  get(key: string): Promise<V | undefined> {
+    if (typeof key !== 'string') return rejected(() => checkKey(key));
+    return this.call({ op: 'get', key }) as Promise<V | undefined>;
   }
 
   /** Store `value` (a copy: later changes to the object do not reach the map). */
-  async set(key: string, value: V): Promise<void> {
-    await this.call({ op: 'set', key: checkKey(key), value: checkValue(value) });
+  set(key: string, value: V): Promise<void> {
+    if (typeof key !== 'string' || !isShareable(value))
+      return rejected(() => {
+        checkKey(key);
+        checkValue(value);
+      });
+    return this.call({ op: 'set', key, value }) as Promise<void>;
   }
 
   /** True when the key was there. */
@@ -95,10 +104,11 @@ export class SharedQueue<T = unknown> extends SharedStructure<QueueOp, T[]> {
   }
 
   /** Add an item (a copy); it goes straight to the longest-waiting `get` if there is one. */
-  async put(item: T): Promise<void> {
+  put(item: T): Promise<void> {
     if (item === undefined)
-      throw invalid(`queue "${this.name}": put(item): item must not be undefined (undefined means "no item" from get).`);
-    await this.call({ op: 'put', item: checkValue(item) });
+      return Promise.reject(invalid(`queue "${this.name}": put(item): item must not be undefined (undefined means "no item" from get).`));
+    if (!isShareable(item)) return rejected(() => checkValue(item));
+    return this.call({ op: 'put', item }) as Promise<void>;
   }
 
   /**
@@ -106,8 +116,9 @@ export class SharedQueue<T = unknown> extends SharedStructure<QueueOp, T[]> {
    * resolves as soon as an item is put, or with `undefined` at the timeout. In a thread, a stop
    * also ends the wait with `undefined`.
    */
-  async get(timeoutMs = Infinity): Promise<T | undefined> {
-    if (!isWait(timeoutMs)) checker(`queue "${this.name}": get(timeoutMs)`, ErrorCodes.INVALID_ARGUMENT).wait('timeoutMs', timeoutMs);
+  get(timeoutMs = Infinity): Promise<T | undefined> {
+    if (!isWait(timeoutMs))
+      return rejected(() => checker(`queue "${this.name}": get(timeoutMs)`, ErrorCodes.INVALID_ARGUMENT).wait('timeoutMs', timeoutMs));
     return this.call({ op: 'get', timeoutMs }) as Promise<T | undefined>;
   }
 
@@ -213,6 +224,21 @@ export function checkStructureName(kind: string, name: unknown): string {
 function checkKey(key: unknown): string {
   if (typeof key !== 'string') throw invalid(`map keys must be strings (got ${typeof key}); convert numbers with String(key).`);
   return key;
+}
+
+function isShareable(value: unknown): boolean {
+  const kind = typeof value;
+  return kind !== 'function' && kind !== 'symbol';
+}
+
+/** The error `check` throws, as a rejected promise (what an async method would have returned). */
+function rejected(check: () => unknown): Promise<never> {
+  try {
+    check();
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  return Promise.reject(new DaebusError(ErrorCodes.INVALID_ARGUMENT, 'A shared-state call was refused.'));
 }
 
 /** Functions and symbols are refused here on both sides, before anything is sent or stored. */

@@ -143,6 +143,36 @@ describe('shared queues', () => {
     expect(t.records.filter((r) => r.level === 'error')).toEqual([]);
   });
 
+  it('refuses an item that cannot be copied to the thread waiting for it, which goes on waiting for the next', async () => {
+    t.app.thread(
+      'taker',
+      async (
+        running,
+        t: {
+          queue(n: string): { get(): Promise<unknown> };
+          map(n: string): { set(k: string, v: unknown): Promise<void> };
+          log: { info(m: string, meta: object): void };
+        },
+      ) => {
+        const waiting = t.queue('jobs').get();
+        // calls on one port are served in order: once this is set, the get above waits on the main side
+        await t.map('taker').set('asked', true);
+        t.log.info('took', { item: await waiting });
+      },
+    );
+    await t.app.start();
+    await waitFor(async () => (await t.app.map('taker').get('asked')) === true, 'the thread to wait for a job');
+    const jobs = t.app.queue('jobs');
+    await expect(jobs.put({ run: () => 1 })).rejects.toMatchObject({ code: 'NOT_CLONEABLE', message: expect.stringContaining('queue "jobs"') });
+    expect(await jobs.size()).toBe(0);
+    await jobs.put({ run: 'fine' });
+    await waitFor(() => t.records.some((r) => r.message === 'took'), 'the thread to take the next job');
+    expect(t.records.find((r) => r.message === 'took')).toMatchObject({ item: { run: 'fine' } });
+    // the refused put was never counted: one taskDone finishes the queue's work
+    await jobs.taskDone();
+    await expect(jobs.join(1_000)).resolves.toBe(true);
+  });
+
   it("ends a stopping thread's wait on a queue with undefined", async () => {
     t.app.thread(
       'waiter',

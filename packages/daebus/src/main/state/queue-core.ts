@@ -14,7 +14,15 @@ export interface QueueReceiver {
   deliver(item: unknown, deliveries: number): boolean;
   /** The wait ended with no item (its timeout, or a cancel). */
   timedOut(): void;
+  /**
+   * True when `deliver` copies the item as it sends it (a worker's port clones what it posts):
+   * an item put on the main side goes to it as it is, with no copy of its own first. `deliver`
+   * then throws NOT_CLONEABLE for an item that cannot be copied.
+   */
+  readonly copies?: boolean;
 }
+
+const asIs = (item: unknown): unknown => item;
 
 /** An item that was handed out before and came back: it carries its count. Fresh items are stored bare. */
 class Redelivery {
@@ -55,15 +63,21 @@ export class QueueCore {
     return Math.max(0, this.#unfinished - this.size);
   }
 
-  put(item: unknown): void {
+  /**
+   * Add `item`. `copy` makes the queue's own copy of an item the caller keeps (a main-side put):
+   * made only where one is needed, for the queue itself or a main-side waiter; a worker waiting
+   * gets the item through its port, which copies it anyway. It throws for an item that cannot
+   * be copied, and then nothing changed.
+   */
+  put(item: unknown, copy: (item: unknown) => unknown = asIs): void {
+    if (!this.#handToWaiter(item, copy)) this.#items.push(copy(item));
     this.#unfinished += 1;
-    if (!this.#handToWaiter(item)) this.#items.push(item);
   }
 
   /** Put back an item whose consumer died before it was done with it (after `deliveries` deliveries): it is next again. */
   requeueFront(item: unknown, deliveries: number): void {
     const entry = new Redelivery(item, deliveries);
-    if (this.#handToWaiter(entry)) return;
+    if (this.#handToWaiter(entry, asIs)) return;
     if (this.#head > 0) this.#items[--this.#head] = entry;
     else this.#items.unshift(entry);
   }
@@ -130,12 +144,15 @@ export class QueueCore {
     return this.#items.slice(this.#head).map(bare);
   }
 
-  #handToWaiter(item: unknown): boolean {
+  #handToWaiter(item: unknown, copy: (item: unknown) => unknown): boolean {
     while (this.#waiters.length > 0) {
-      const waiter = this.#waiters.shift() as Waiter;
+      const waiter = this.#waiters[0] as Waiter;
+      const { receiver } = waiter;
+      // a copy that throws leaves the waiter waiting, first in line
+      const taken = receiver.alive() && offer(receiver, receiver.copies === true ? item : copy(item));
+      this.#waiters.shift();
       clearTimeout(waiter.timer);
-      if (!waiter.receiver.alive()) continue;
-      if (offer(waiter.receiver, item)) return true;
+      if (taken) return true;
     }
     return false;
   }

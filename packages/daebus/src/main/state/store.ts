@@ -75,6 +75,12 @@ export class StateStore {
   /** Apply a call made on the main side; values are copied in and out, as a thread would see them. */
   async execLocal(call: StateCall): Promise<unknown> {
     if (this.#serviceWide.has(call.name)) return this.#execServiceWide(call);
+    if (call.kind === 'queue' && call.op === 'put') {
+      // copied where the queue needs a copy: a worker waiting for it gets it through its port
+      const what = `queue "${call.name}"`;
+      this.#queue(call.name).put(call.item, (item) => cloneOrThrow(what, item));
+      return undefined;
+    }
     const copied = copyIn(call);
     if (copied.kind === 'queue' && (copied.op === 'get' || copied.op === 'receive')) {
       const { name, timeoutMs, op } = copied;
@@ -261,7 +267,6 @@ function copyIn(call: StateCall): StateCall {
   const what = `${call.kind} "${call.name}"`;
   if (call.kind === 'map' && call.op === 'set') return { ...call, value: cloneOrThrow(what, call.value) };
   if (call.kind === 'map' && call.op === 'merge') return { ...call, entries: cloneOrThrow(what, call.entries) };
-  if (call.kind === 'queue' && call.op === 'put') return { ...call, item: cloneOrThrow(what, call.item) };
   if (call.kind === 'list' && call.op === 'append') return { ...call, item: cloneOrThrow(what, call.item) };
   return call;
 }

@@ -1,3 +1,4 @@
+import { notCloneable } from '../../shared/cloneable';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { CoreToMain, MainToWorker } from '../../shared/protocol/core';
 import type { SocketCall } from '../../shared/socket-ops';
@@ -147,10 +148,13 @@ export class WorkerConnection {
     // a delivery can happen inside take(), before its cancel function exists
     const wait = { cancel: (): void => undefined, settled: false };
     const receiver: QueueReceiver = {
+      copies: true,
       alive: () => this.alive,
       deliver: (item, deliveries) => {
+        if (!this.alive) return false;
         const value = hold === 'receipt' ? item : ({ item, deliveries, receipt: id } satisfies Received);
-        if (!this.alive || !this.#post({ type: 'result', id, ok: true, value, hold })) return false;
+        // a port refuses only what it cannot copy (a closed port drops messages without a word)
+        if (!this.#post({ type: 'result', id, ok: true, value, hold })) throw cloneFailure(`queue "${queue}"`, item);
         wait.settled = true;
         this.#held.sent(id, { queue, item, deliveries }, hold === 'ack');
         this.#waits.delete(wait.cancel);
@@ -217,4 +221,14 @@ export class WorkerConnection {
   #fail(id: number, err: unknown): void {
     this.#post({ type: 'result', id, ok: false, error: toPlainError(err) });
   }
+}
+
+/** The error of an item a port would not copy, with the reason structured clone gives. */
+function cloneFailure(what: string, item: unknown): DaebusError {
+  try {
+    structuredClone(item);
+  } catch (err) {
+    return notCloneable(what, err, item);
+  }
+  return new DaebusError(ErrorCodes.NOT_CLONEABLE, `${what}: the item could not be sent to the worker waiting for it.`);
 }
