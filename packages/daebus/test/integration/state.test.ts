@@ -163,7 +163,10 @@ describe('shared queues', () => {
     await t.app.start();
     await waitFor(async () => (await t.app.map('taker').get('asked')) === true, 'the thread to wait for a job');
     const jobs = t.app.queue('jobs');
-    await expect(jobs.put({ run: () => 1 })).rejects.toMatchObject({ code: 'NOT_CLONEABLE', message: expect.stringContaining('queue "jobs"') });
+    await expect(jobs.put({ run: () => 1 })).rejects.toMatchObject({
+      code: 'NOT_CLONEABLE',
+      message: expect.stringContaining('queue "jobs"'),
+    });
     expect(await jobs.size()).toBe(0);
     await jobs.put({ run: 'fine' });
     await waitFor(() => t.records.some((r) => r.message === 'took'), 'the thread to take the next job');
