@@ -72,18 +72,28 @@ export class StateStore {
     else this.#get(name, kind);
   }
 
-  /** Apply a call made on the main side; values are copied in and out, as a thread would see them. */
-  async execLocal(call: StateCall): Promise<unknown> {
-    if (this.#serviceWide.has(call.name)) return this.#execServiceWide(call);
+  /**
+   * Apply a call made on the main side; values are copied in and out, as a thread would see them.
+   * Not an async function: a call that needs no waiting settles in one turn of the microtask
+   * queue (an async function returning a promise takes three); a throw becomes the rejection.
+   */
+  execLocal(call: StateCall): Promise<unknown> {
+    try {
+      return this.#serviceWide.has(call.name) ? this.#execServiceWide(call) : this.#execInProcess(call);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  #execInProcess(call: StateCall): Promise<unknown> {
     if (call.kind === 'queue' && call.op === 'put') {
       // copied where the queue needs a copy: a worker waiting for it gets it through its port
       const what = `queue "${call.name}"`;
       this.#queue(call.name).put(call.item, (item) => cloneOrThrow(what, item));
-      return undefined;
+      return DONE;
     }
-    const copied = copyIn(call);
-    if (copied.kind === 'queue' && (copied.op === 'get' || copied.op === 'receive')) {
-      const { name, timeoutMs, op } = copied;
+    if (call.kind === 'queue' && (call.op === 'get' || call.op === 'receive')) {
+      const { name, timeoutMs, op } = call;
       // on the main side nothing can die apart from the store: an item received is done when acked
       return new Promise((resolve) => {
         this.take(name, timeoutMs, {
@@ -96,11 +106,11 @@ export class StateStore {
         });
       });
     }
-    if (copied.kind === 'queue' && copied.op === 'ack') return this.#queue(copied.name).taskDone();
-    if (copied.kind === 'queue' && copied.op === 'join') return this.join(copied.name, copied.timeoutMs);
-    const result = this.apply(copied);
+    if (call.kind === 'queue' && call.op === 'ack') return Promise.resolve(this.#queue(call.name).taskDone());
+    if (call.kind === 'queue' && call.op === 'join') return this.join(call.name, call.timeoutMs);
+    const result = this.apply(copyIn(call));
     // a write's undefined, a size, a flag: nothing to copy
-    return typeof result === 'object' && result !== null ? structuredClone(result) : result;
+    return Promise.resolve(typeof result === 'object' && result !== null ? structuredClone(result) : result);
   }
 
   async #execServiceWide(call: StateCall): Promise<unknown> {
@@ -257,6 +267,8 @@ export class StateStore {
     return value;
   }
 }
+
+const DONE: Promise<undefined> = Promise.resolve(undefined);
 
 function fieldOf(item: unknown, key: string): unknown {
   return item !== null && typeof item === 'object' ? (item as Record<string, unknown>)[key] : undefined;
