@@ -1,9 +1,10 @@
 // Bundles each worker entry (a supervised thread's, the pool's) and the `daebus/thread` entry
 // into one file each, replacing what tsc emitted for them, plus ES module twins of the thread
-// entry and of `daebus/thread`. A worker then loads one module instead of a dozen, and a thread
-// written as an ES module stays in the ES module loader from its entry to `daebus/thread`
-// (BENCHMARKS.md has the start times). The copies share state only through registered symbols
-// (thread brand, current context, DaebusError's instanceof), which is what they are for.
+// entry and of `daebus/thread`. A worker then loads a few modules instead of a dozen, and a
+// thread written as an ES module stays in the ES module loader from its entry to
+// `daebus/thread` (BENCHMARKS.md has the start times). The ES module twins share one chunk of
+// what both hold; the CommonJS copies are separate and share state only through registered
+// symbols (thread brand, current context, DaebusError's instanceof), which is what they are for.
 import { build } from 'esbuild';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,4 +21,13 @@ const common = {
 const entry = (name) => join(root, 'src/thread', `${name}.ts`);
 
 await build({ ...common, format: 'cjs', entryPoints: [entry('worker-entry'), entry('pool-worker'), entry('index')] });
-await build({ ...common, format: 'esm', outExtension: { '.js': '.mjs' }, entryPoints: [entry('worker-entry'), entry('index')] });
+// one build with splitting: what both hold is one shared chunk, so a thread's worker compiles it
+// once and its `import 'daebus/thread'` finds it loaded already
+await build({
+  ...common,
+  format: 'esm',
+  splitting: true,
+  chunkNames: 'shared-[hash]',
+  outExtension: { '.js': '.mjs' },
+  entryPoints: [entry('worker-entry'), entry('index')],
+});
