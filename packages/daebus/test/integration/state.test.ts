@@ -144,24 +144,9 @@ describe('shared queues', () => {
   });
 
   it('refuses an item that cannot be copied to the thread waiting for it, which goes on waiting for the next', async () => {
-    t.app.thread(
-      'taker',
-      async (
-        running,
-        t: {
-          queue(n: string): { get(): Promise<unknown> };
-          map(n: string): { set(k: string, v: unknown): Promise<void> };
-          log: { info(m: string, meta: object): void };
-        },
-      ) => {
-        const waiting = t.queue('jobs').get();
-        // calls on one port are served in order: once this is set, the get above waits on the main side
-        await t.map('taker').set('asked', true);
-        t.log.info('took', { item: await waiting });
-      },
-    );
+    t.app.thread('taker', fixture('queue-waiter.mjs'), { workerData: { queue: 'jobs' } });
     await t.app.start();
-    await waitFor(async () => (await t.app.map('taker').get('asked')) === true, 'the thread to wait for a job');
+    await waitFor(async () => (await t.app.map('jobs-waiter').get('asked')) === true, 'the thread to wait for a job');
     const jobs = t.app.queue('jobs');
     await expect(jobs.put({ run: () => 1 })).rejects.toMatchObject({
       code: 'NOT_CLONEABLE',
@@ -169,34 +154,17 @@ describe('shared queues', () => {
     });
     expect(await jobs.size()).toBe(0);
     await jobs.put({ run: 'fine' });
-    await waitFor(() => t.records.some((r) => r.message === 'took'), 'the thread to take the next job');
-    expect(t.records.find((r) => r.message === 'took')).toMatchObject({ item: { run: 'fine' } });
+    await waitFor(() => t.records.some((r) => r.message === 'wait ended'), 'the thread to take the next job');
+    expect(t.records.find((r) => r.message === 'wait ended')).toMatchObject({ item: { run: 'fine' } });
     // the refused put was never counted: one taskDone finishes the queue's work
     await jobs.taskDone();
     await expect(jobs.join(1_000)).resolves.toBe(true);
   });
 
   it("ends a stopping thread's wait on a queue with undefined", async () => {
-    t.app.thread(
-      'waiter',
-      async (
-        running,
-        t: {
-          queue(n: string): { get(): Promise<unknown> };
-          map(n: string): { set(k: string, v: unknown): Promise<void> };
-          log: { info(m: string, meta: object): void };
-        },
-      ) => {
-        const waiting = t.queue('empty').get();
-        // calls on one port are served in order: once this is set, the get above waits on the main side
-        await t.map('waiter').set('asked', true);
-        const item = await waiting;
-        t.log.info('wait ended', { item: item === undefined ? 'none' : 'some' });
-      },
-    );
+    t.app.thread('waiter', fixture('queue-waiter.mjs'), { workerData: { queue: 'empty' } });
     await t.app.start();
-    const asked = t.app.map('waiter');
-    await waitFor(async () => (await asked.get('asked')) === true, 'the thread to wait on the empty queue');
+    await waitFor(async () => (await t.app.map('empty-waiter').get('asked')) === true, 'the thread to wait on the empty queue');
     await expect(t.app.stopThread('waiter', 5_000)).resolves.toMatchObject({ terminated: false });
     expect(t.records.find((r) => r.message === 'wait ended')).toMatchObject({ item: 'none' });
   });
