@@ -129,18 +129,19 @@ export class WorkerConnection {
    * on, so the error is logged.
    */
   #servePosted(call: StateCall): void {
-    const lost = (err: unknown): void => {
-      this.#log().error(
-        `${call.kind} "${call.name}": a ${call.op} this worker did not wait for failed, and nothing was stored: ${toPlainError(err).message}`,
-      );
-    };
     const { store } = this.#services;
     try {
-      if (store.serviceWide(call.name)) store.execLocal(call).catch(lost);
+      if (store.serviceWide(call.name)) store.execLocal(call).catch((err: unknown) => this.#lostWrite(call, err));
       else store.apply(call);
     } catch (err) {
-      lost(err);
+      this.#lostWrite(call, err);
     }
+  }
+
+  #lostWrite(call: StateCall, err: unknown): void {
+    this.#log().error(
+      `${call.kind} "${call.name}": a ${call.op} this worker did not wait for failed, and nothing was stored: ${toPlainError(err).message}`,
+    );
   }
 
   /** Hand the worker the oldest item, now or when one comes; it stays held until `hold` lets it go. */
@@ -153,8 +154,12 @@ export class WorkerConnection {
       deliver: (item, deliveries) => {
         if (!this.alive) return false;
         const value = hold === 'receipt' ? item : ({ item, deliveries, receipt: id } satisfies Received);
-        // a port refuses only what it cannot copy (a closed port drops messages without a word)
-        if (!this.#post({ type: 'result', id, ok: true, value, hold })) throw cloneFailure(`queue "${queue}"`, item);
+        if (!this.#post({ type: 'result', id, ok: true, value, hold })) {
+          // the item is refused if it cannot be copied (the waiter goes on waiting); otherwise the channel is gone
+          const refused = copyFailure(`queue "${queue}"`, item);
+          if (refused) throw refused;
+          return false;
+        }
         wait.settled = true;
         this.#held.sent(id, { queue, item, deliveries }, hold === 'ack');
         this.#waits.delete(wait.cancel);
@@ -223,12 +228,12 @@ export class WorkerConnection {
   }
 }
 
-/** The error of an item a port would not copy, with the reason structured clone gives. */
-function cloneFailure(what: string, item: unknown): DaebusError {
+/** NOT_CLONEABLE, with the reason structured clone gives, for an item that cannot be copied; undefined when it can. */
+function copyFailure(what: string, item: unknown): DaebusError | undefined {
   try {
     structuredClone(item);
+    return undefined;
   } catch (err) {
     return notCloneable(what, err, item);
   }
-  return new DaebusError(ErrorCodes.NOT_CLONEABLE, `${what}: the item could not be sent to the worker waiting for it.`);
 }
