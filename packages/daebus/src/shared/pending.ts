@@ -1,3 +1,5 @@
+import { DeadlineTimer, type Deadline } from './deadline-timer';
+
 /**
  * Calls waiting for their answer, by id: the one table behind every request/reply pairing (a
  * caller's requests over the transport, the main side's requests to a thread, a worker's calls
@@ -6,12 +8,14 @@
 interface Entry<V, X> {
   resolve: (value: V) => void;
   reject: (err: Error) => void;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  deadline: Deadline | undefined;
   extra: X;
 }
 
 export class PendingCalls<K, V = unknown, X = undefined> {
   readonly #entries = new Map<K, Entry<V, X>>();
+  /** The timeouts of every call here, on one timer. */
+  readonly #deadlines = new DeadlineTimer();
 
   get size(): number {
     return this.#entries.size;
@@ -24,14 +28,14 @@ export class PendingCalls<K, V = unknown, X = undefined> {
    */
   wait(key: K, extra: X, timeoutMs?: number, timeoutError?: (key: K, extra: X) => Error): Promise<V> {
     return new Promise<V>((resolve, reject) => {
-      const timer =
+      const deadline =
         timeoutMs === undefined
           ? undefined
-          : setTimeout(() => {
+          : this.#deadlines.add(timeoutMs, () => {
               this.#entries.delete(key);
               reject(timeoutError?.(key, extra) ?? new Error(`No answer within ${timeoutMs} ms.`));
-            }, timeoutMs);
-      this.#entries.set(key, { resolve, reject, timer, extra });
+            });
+      this.#entries.set(key, { resolve, reject, deadline, extra });
     });
   }
 
@@ -69,7 +73,7 @@ export class PendingCalls<K, V = unknown, X = undefined> {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     this.#entries.delete(key);
-    if (entry.timer !== undefined) clearTimeout(entry.timer);
+    if (entry.deadline !== undefined) this.#deadlines.remove(entry.deadline);
     return entry;
   }
 }
