@@ -170,7 +170,7 @@ export class Incarnation implements WorkerRun {
     }
   }
 
-  /** Post to the worker; false once its port is closed (it exited). */
+  /** Post to the worker; false when the message could not be copied (a closed port drops messages without an error). */
   #send(message: MainToThread): boolean {
     try {
       this.#port.postMessage(message);

@@ -39,7 +39,8 @@ export class WorkerConnection {
   readonly #waits = new Set<() => void>();
 
   /**
-   * `post` sends to the worker and returns false once its channel is closed; `log` is its logger;
+   * `post` sends to the worker and returns false when it could not (a message that cannot be
+   * copied; for a pooled call, also a closed channel); `log` is its logger;
    * `receipts` reads how many items of `get` the worker has received, for a worker that counts
    * them in shared memory instead of acknowledging each (see HeldItems).
    */
