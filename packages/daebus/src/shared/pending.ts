@@ -14,8 +14,8 @@ interface Entry<V, X> {
 
 export class PendingCalls<K, V = unknown, X = undefined> {
   readonly #entries = new Map<K, Entry<V, X>>();
-  /** The timeouts of every call here, on one timer. */
-  readonly #deadlines = new DeadlineTimer();
+  /** The timeouts of every call here, on one timer (made on the first call with a timeout). */
+  #deadlines: DeadlineTimer | undefined;
 
   get size(): number {
     return this.#entries.size;
@@ -31,7 +31,7 @@ export class PendingCalls<K, V = unknown, X = undefined> {
       const deadline =
         timeoutMs === undefined
           ? undefined
-          : this.#deadlines.add(timeoutMs, () => {
+          : (this.#deadlines ??= new DeadlineTimer()).add(timeoutMs, () => {
               this.#entries.delete(key);
               reject(timeoutError?.(key, extra) ?? new Error(`No answer within ${timeoutMs} ms.`));
             });
@@ -73,7 +73,7 @@ export class PendingCalls<K, V = unknown, X = undefined> {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     this.#entries.delete(key);
-    if (entry.deadline !== undefined) this.#deadlines.remove(entry.deadline);
+    if (entry.deadline !== undefined) this.#deadlines?.remove(entry.deadline);
     return entry;
   }
 }

@@ -15,7 +15,8 @@ const POSTED: Promise<undefined> = Promise.resolve(undefined);
 export class MainLink {
   readonly #port: MessageSink<CoreToMain>;
   readonly #pending = new PendingCalls<number>();
-  readonly #writes = new PostedWrites();
+  /** Made on the first state call: a pooled call that uses no shared state makes none. */
+  #writes: PostedWrites | undefined;
   readonly #confirmReceipt: (id: number) => void;
   #nextId = 1;
 
@@ -30,16 +31,17 @@ export class MainLink {
 
   stateCall(call: StateCall): Promise<unknown> {
     const id = this.#nextId++;
-    if (this.#writes.mayPost(call)) {
+    const writes = (this.#writes ??= new PostedWrites());
+    if (writes.mayPost(call)) {
       try {
         this.#port.postMessage({ type: 'state', id, call, posted: true });
       } catch (err) {
         return Promise.reject(notCloneable(`${call.kind} "${call.name}"`, err, call));
       }
-      this.#writes.posted(id);
+      writes.posted(id);
       return POSTED;
     }
-    this.#writes.answered(id, call);
+    writes.answered(id, call);
     return this.#call({ type: 'state', id, call }, `${call.kind} "${call.name}"`);
   }
 
@@ -57,7 +59,7 @@ export class MainLink {
   receive(message: MainToWorker): void {
     // Confirm a queue item from get() first: until then the main side keeps it, in case this worker dies.
     if (message.hold === 'receipt') this.#confirmReceipt(message.id);
-    this.#writes.settled(message.id, message.postable);
+    this.#writes?.settled(message.id, message.postable);
     if (message.ok) this.#pending.resolve(message.id, message.value);
     else this.#pending.reject(message.id, fromPlainError(message.error));
   }
