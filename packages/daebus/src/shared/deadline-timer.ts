@@ -70,7 +70,14 @@ export class DeadlineTimer {
         }
         lane.delete(deadline);
         this.#count -= 1;
-        deadline.expire();
+        try {
+          deadline.expire();
+        } catch (err) {
+          // thrown as its own timer's callback would have been, without stopping the other waits
+          queueMicrotask(() => {
+            throw err;
+          });
+        }
       }
       if (lane.size === 0) this.#lanes.delete(ms);
     }

@@ -40,6 +40,15 @@ describe('DeadlineTimer', () => {
       execFile(process.execPath, ['-e', script], { timeout: 20_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
     });
 
+  it('fires the other waits when one expiry throws, and the throw still reaches the process', async () => {
+    const script =
+      `const { DeadlineTimer } = require(${built}); const t = new DeadlineTimer(); const fired = [];` +
+      `process.on('uncaughtException', (err) => fired.push('thrown: ' + err.message));` +
+      `t.add(10, () => { throw new Error('expiry failed'); }); t.add(10, () => fired.push('same length'));` +
+      `t.add(30, () => fired.push('later')); setTimeout(() => console.log(fired.sort().join(', ')), 100);`;
+    await expect(run(script)).resolves.toBe('later, same length, thrown: expiry failed\n');
+  });
+
   it('keeps the process alive while a wait is out, and not once every wait ended', async () => {
     // a wait of ten minutes, removed: the process exits at once instead of waiting for it
     await expect(
