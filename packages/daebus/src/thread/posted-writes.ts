@@ -19,13 +19,14 @@ export class PostedWrites {
   readonly #postable = { queue: new Set<string>(), map: new Set<string>() };
   /** Answered writes that may confirm their structure: call id -> where its name goes. */
   readonly #confirming = new Map<number, [Set<string>, string]>();
-  /** Ids of writes posted without an answer and not yet known to be applied, oldest first. */
+  /** Ids of writes posted without an answer, oldest first; those before `#head` are known to be applied. */
   #inFlight: number[] = [];
+  #head = 0;
 
   /** True when `call` may be posted now without waiting for its answer. */
   mayPost(call: StateCall): boolean {
     const names = this.#namesOf(call);
-    return names !== undefined && names.has(call.name) && this.#inFlight.length < POSTED_WINDOW;
+    return names !== undefined && names.has(call.name) && this.#inFlight.length - this.#head < POSTED_WINDOW;
   }
 
   posted(id: number): void {
@@ -40,9 +41,16 @@ export class PostedWrites {
 
   /** The answer to call `id` arrived: the main side has handled every message posted before it. */
   settled(id: number, postable: boolean | undefined): void {
-    let applied = 0;
-    while (applied < this.#inFlight.length && (this.#inFlight[applied] as number) < id) applied++;
-    if (applied > 0) this.#inFlight = this.#inFlight.slice(applied);
+    const inFlight = this.#inFlight;
+    while (this.#head < inFlight.length && (inFlight[this.#head] as number) < id) this.#head++;
+    // emptied in place, not copied on each answer; compacted if it never empties
+    if (this.#head === inFlight.length) {
+      inFlight.length = 0;
+      this.#head = 0;
+    } else if (this.#head > POSTED_WINDOW) {
+      inFlight.splice(0, this.#head);
+      this.#head = 0;
+    }
     if (this.#confirming.size === 0) return;
     const confirming = this.#confirming.get(id);
     if (confirming === undefined) return;

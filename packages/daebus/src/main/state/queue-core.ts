@@ -1,3 +1,5 @@
+import { DeadlineTimer, type Deadline } from '../../shared/deadline-timer';
+import { cloneOrThrow } from '../../shared/cloneable';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { MAX_TIMEOUT_MS } from '../../shared/validate';
 
@@ -22,8 +24,6 @@ export interface QueueReceiver {
   readonly copies?: boolean;
 }
 
-const asIs = (item: unknown): unknown => item;
-
 /** An item that was handed out before and came back: it carries its count. Fresh items are stored bare. */
 class Redelivery {
   constructor(
@@ -34,7 +34,7 @@ class Redelivery {
 
 interface Waiter {
   receiver: QueueReceiver;
-  timer?: NodeJS.Timeout;
+  deadline?: Deadline;
 }
 
 /**
@@ -44,14 +44,17 @@ interface Waiter {
  */
 export class QueueCore {
   readonly name: string;
+  /** The waits' timeouts, on one timer shared by the store's queues (a timer per wait cost a hand-off 2-4 µs). */
+  readonly #deadlines: DeadlineTimer;
   #items: unknown[] = [];
   #head = 0;
   #waiters: Waiter[] = [];
   #unfinished = 0;
   #joiners: { resolve: (done: boolean) => void; timer?: NodeJS.Timeout }[] = [];
 
-  constructor(name: string) {
+  constructor(name: string, deadlines: DeadlineTimer = new DeadlineTimer()) {
     this.name = name;
+    this.#deadlines = deadlines;
   }
 
   get size(): number {
@@ -64,20 +67,20 @@ export class QueueCore {
   }
 
   /**
-   * Add `item`. `copy` makes the queue's own copy of an item the caller keeps (a main-side put):
-   * made only where one is needed, for the queue itself or a main-side waiter; a worker waiting
+   * Add `item`. `copy`: the caller keeps the item (a main-side put), so the queue makes its own
+   * copy, only where one is needed: for the queue itself or a main-side waiter; a worker waiting
    * gets the item through its port, which copies it anyway. It throws for an item that cannot
    * be copied, and then nothing changed.
    */
-  put(item: unknown, copy: (item: unknown) => unknown = asIs): void {
-    if (!this.#handToWaiter(item, copy)) this.#items.push(copy(item));
+  put(item: unknown, copy = false): void {
+    if (!this.#handToWaiter(item, copy)) this.#items.push(copy ? this.#copy(item) : item);
     this.#unfinished += 1;
   }
 
   /** Put back an item whose consumer died before it was done with it (after `deliveries` deliveries): it is next again. */
   requeueFront(item: unknown, deliveries: number): void {
     const entry = new Redelivery(item, deliveries);
-    if (this.#handToWaiter(entry, asIs)) return;
+    if (this.#handToWaiter(entry, false)) return;
     if (this.#head > 0) this.#items[--this.#head] = entry;
     else this.#items.unshift(entry);
   }
@@ -97,10 +100,10 @@ export class QueueCore {
     }
     const waiter: Waiter = { receiver };
     if (timeoutMs <= MAX_TIMEOUT_MS) {
-      waiter.timer = setTimeout(() => {
+      waiter.deadline = this.#deadlines.add(timeoutMs, () => {
         this.#removeWaiter(waiter);
         receiver.timedOut();
-      }, timeoutMs);
+      });
     }
     this.#waiters.push(waiter);
     return () => {
@@ -144,17 +147,21 @@ export class QueueCore {
     return this.#items.slice(this.#head).map(bare);
   }
 
-  #handToWaiter(item: unknown, copy: (item: unknown) => unknown): boolean {
+  #handToWaiter(item: unknown, copy: boolean): boolean {
     while (this.#waiters.length > 0) {
       const waiter = this.#waiters[0] as Waiter;
       const { receiver } = waiter;
       // a copy that throws leaves the waiter waiting, first in line
-      const taken = receiver.alive() && offer(receiver, receiver.copies === true ? item : copy(item));
+      const taken = receiver.alive() && offer(receiver, copy && receiver.copies !== true ? this.#copy(item) : item);
       this.#waiters.shift();
-      clearTimeout(waiter.timer);
+      if (waiter.deadline !== undefined) this.#deadlines.remove(waiter.deadline);
       if (taken) return true;
     }
     return false;
+  }
+
+  #copy(item: unknown): unknown {
+    return cloneOrThrow(`queue "${this.name}"`, item);
   }
 
   #shift(): void {
@@ -171,7 +178,7 @@ export class QueueCore {
     const index = this.#waiters.indexOf(waiter);
     if (index < 0) return false;
     this.#waiters.splice(index, 1);
-    clearTimeout(waiter.timer);
+    if (waiter.deadline !== undefined) this.#deadlines.remove(waiter.deadline);
     return true;
   }
 }

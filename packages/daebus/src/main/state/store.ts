@@ -1,4 +1,5 @@
 import { cloneOrThrow } from '../../shared/cloneable';
+import { DeadlineTimer } from '../../shared/deadline-timer';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { DEFAULT_LIST_MAX, type Received, type StateCall, type StructureKind } from '../../shared/state-ops';
 import { ListCore } from './list-core';
@@ -17,6 +18,8 @@ export class StateStore {
   readonly #structures = new Map<string, { kind: StructureKind; value: Structure }>();
   /** Names declared service-wide (`{ scope: 'service' }`): they live in Redis, not here. */
   readonly #serviceWide = new Map<string, { kind: StructureKind; max?: number }>();
+  /** The timeouts of every queue's waits. */
+  readonly #deadlines = new DeadlineTimer();
   #service?: ServiceState;
 
   /** Declare `name` service-wide: every call on it, from any side, goes to the service's Redis. */
@@ -88,23 +91,12 @@ export class StateStore {
   #execInProcess(call: StateCall): Promise<unknown> {
     if (call.kind === 'queue' && call.op === 'put') {
       // copied where the queue needs a copy: a worker waiting for it gets it through its port
-      const what = `queue "${call.name}"`;
-      this.#queue(call.name).put(call.item, (item) => cloneOrThrow(what, item));
+      this.#queue(call.name).put(call.item, true);
       return DONE;
     }
     if (call.kind === 'queue' && (call.op === 'get' || call.op === 'receive')) {
       const { name, timeoutMs, op } = call;
-      // on the main side nothing can die apart from the store: an item received is done when acked
-      return new Promise((resolve) => {
-        this.take(name, timeoutMs, {
-          alive: () => true,
-          deliver: (item, deliveries) => {
-            resolve(op === 'get' ? item : ({ item, deliveries, receipt: 0 } satisfies Received));
-            return true;
-          },
-          timedOut: () => resolve(undefined),
-        });
-      });
+      return new Promise((resolve) => this.take(name, timeoutMs, new LocalTake(resolve, op === 'receive')));
     }
     if (call.kind === 'queue' && call.op === 'ack') return Promise.resolve(this.#queue(call.name).taskDone());
     if (call.kind === 'queue' && call.op === 'join') return this.join(call.name, call.timeoutMs);
@@ -262,13 +254,44 @@ export class StateStore {
       return found.value;
     }
     const value =
-      kind === 'map' ? new Map<string, unknown>() : kind === 'queue' ? new QueueCore(name) : new ListCore(name, max ?? DEFAULT_LIST_MAX);
+      kind === 'map'
+        ? new Map<string, unknown>()
+        : kind === 'queue'
+          ? new QueueCore(name, this.#deadlines)
+          : new ListCore(name, max ?? DEFAULT_LIST_MAX);
     this.#structures.set(name, { kind, value });
     return value;
   }
 }
 
 const DONE: Promise<undefined> = Promise.resolve(undefined);
+
+/**
+ * A main-side get or receive waiting for its item. On the main side nothing can die apart from
+ * the store: an item received is done when acked.
+ */
+class LocalTake implements QueueReceiver {
+  readonly #resolve: (value: unknown) => void;
+  readonly #receive: boolean;
+
+  constructor(resolve: (value: unknown) => void, receive: boolean) {
+    this.#resolve = resolve;
+    this.#receive = receive;
+  }
+
+  alive(): boolean {
+    return true;
+  }
+
+  deliver(item: unknown, deliveries: number): boolean {
+    this.#resolve(this.#receive ? ({ item, deliveries, receipt: 0 } satisfies Received) : item);
+    return true;
+  }
+
+  timedOut(): void {
+    this.#resolve(undefined);
+  }
+}
 
 function fieldOf(item: unknown, key: string): unknown {
   return item !== null && typeof item === 'object' ? (item as Record<string, unknown>)[key] : undefined;

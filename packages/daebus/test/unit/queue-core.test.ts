@@ -1,0 +1,51 @@
+// Queue waits and their timeouts (main/state/queue-core.ts): every queue's waits share one timer.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { DeadlineTimer } from '../../src/shared/deadline-timer';
+import { QueueCore, type QueueReceiver } from '../../src/main/state/queue-core';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function receiver(log: string[], tag: string): QueueReceiver {
+  return {
+    alive: () => true,
+    deliver: (item) => {
+      log.push(`${tag} got ${String(item)}`);
+      return true;
+    },
+    timedOut: () => log.push(`${tag} timed out`),
+  };
+}
+
+describe('QueueCore waits', () => {
+  it('end with no item at their timeouts, in deadline order across queues; a wait that got an item never times out', async () => {
+    const deadlines = new DeadlineTimer();
+    const jobs = new QueueCore('jobs', deadlines);
+    const mail = new QueueCore('mail', deadlines);
+    const log: string[] = [];
+    jobs.take(60, receiver(log, 'jobs/60'));
+    mail.take(20, receiver(log, 'mail/20'));
+    jobs.take(20, receiver(log, 'jobs/20'));
+    const cancel = mail.take(40, receiver(log, 'mail/40'));
+    jobs.put('a'); // the longest-waiting wait of jobs (60 ms) takes it
+    cancel(); // a cancelled wait ends at once, not again at its deadline
+    await sleep(150);
+    expect(log).toEqual(['jobs/60 got a', 'mail/40 timed out', 'mail/20 timed out', 'jobs/20 timed out']);
+    // the waits are gone: an item now stays queued
+    jobs.put('b');
+    expect(jobs.size).toBe(1);
+  });
+
+  it('lets the process exit once a wait with a long timeout got its item', async () => {
+    // the module as built: a child process has no TypeScript transform
+    const built = JSON.stringify(join(__dirname, '..', '..', 'dist', 'main', 'state', 'store.js'));
+    const script =
+      `const { StateStore } = require(${built}); const store = new StateStore();` +
+      `const got = store.execLocal({ kind: 'queue', name: 'q', op: 'get', timeoutMs: 600000 });` +
+      `store.execLocal({ kind: 'queue', name: 'q', op: 'put', item: 'x' }); got.then((item) => console.log(item));`;
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['-e', script], { timeout: 20_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    });
+    expect(out).toBe('x\n');
+  });
+});
