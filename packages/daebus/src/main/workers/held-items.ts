@@ -67,6 +67,8 @@ export class HeldItems {
       drop++;
       this.#covered = (this.#covered + 1) | 0;
     }
-    if (drop > 0) this.#counted = this.#counted.slice(drop);
+    // in place: in a steady hand-off every item sent finds the one before it counted
+    if (drop === this.#counted.length) this.#counted.length = 0;
+    else if (drop > 0) this.#counted.splice(0, drop);
   }
 }
