@@ -20,7 +20,7 @@ export class PostedWrites {
   /** Answered writes that may confirm their structure: call id -> where its name goes. */
   readonly #confirming = new Map<number, [Set<string>, string]>();
   /** Ids of writes posted without an answer, oldest first; those before `#head` are known to be applied. */
-  #inFlight: number[] = [];
+  readonly #inFlight: number[] = [];
   #head = 0;
 
   /** True when `call` may be posted now without waiting for its answer. */

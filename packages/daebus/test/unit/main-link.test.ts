@@ -79,6 +79,24 @@ describe('MainLink writes', () => {
     expect(sent[sent.length - 1]).toMatchObject({ posted: true });
   });
 
+  it('counts the window right when answers keep arriving with writes still in flight', async () => {
+    const { link: l, sent, answer } = link();
+    const first = l.stateCall(put('q', 0));
+    answer(sent[0]!.id, { postable: true });
+    await first;
+    // put, get, put, then the get's answer: one put is still on its way after each answer
+    for (let round = 0; round < 3 * POSTED_WINDOW; round++) {
+      expect(await settled(l.stateCall(put('q', round)))).toBe(true);
+      void l.stateCall({ kind: 'queue', name: 'in', op: 'get', timeoutMs: 10 });
+      const get = sent[sent.length - 1]!;
+      expect(await settled(l.stateCall(put('q', `after ${round}`)))).toBe(true);
+      answer(get.id);
+    }
+    // one write is in flight now: the window takes POSTED_WINDOW - 1 more, the next one waits
+    for (let i = 1; i < POSTED_WINDOW; i++) expect(await settled(l.stateCall(put('q', `fill ${i}`)))).toBe(true);
+    expect(await settled(l.stateCall(put('q', 'over')))).toBe(false);
+  });
+
   it('refuses a posted write that cannot be copied, and sends nothing', async () => {
     const sent: unknown[] = [];
     const strict = new MainLink({ postMessage: (m) => sent.push(structuredClone(m)) });
