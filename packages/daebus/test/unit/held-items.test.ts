@@ -15,6 +15,16 @@ describe('HeldItems', () => {
     expect(held.takeAll()).toEqual([]);
   });
 
+  it('in a steady hand-off, each item sent lets go of the one before it once counted', () => {
+    let received = 0;
+    const held = new HeldItems(() => received);
+    for (let n = 1; n <= 5; n++) {
+      held.sent(n, item(n), false);
+      received = n - 1; // the thread has every item but the newest
+    }
+    expect(held.takeAll().map((h) => h.item)).toEqual([5]);
+  });
+
   it('keeps the items of receive until released, whatever the count says, and gives everything back in hand-out order', () => {
     let received = 0;
     const held = new HeldItems(() => received);
