@@ -9,7 +9,7 @@ import { closedLoop, interleave, modeFigures, pairedRatio, sequential } from './
 import { bareRoundTrip } from './lib/bare-round-trip.mjs';
 import { result } from './lib/result.mjs';
 import { fmt, median, now, percentile, sleep, summary } from './lib/stats.mjs';
-import { fixture, quietApp, within } from './lib/workers.mjs';
+import { fixture, quietApp, rawEcho, rawPortWorker, within } from './lib/workers.mjs';
 
 export const suite = 'actions';
 
@@ -18,21 +18,6 @@ const VALUE = { status: 'running', processed: 12345, updatedAt: '2026-11-29T20:0
 const KEY = 'status';
 
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-
-/** A raw worker given one end of a MessageChannel; resolves once it said 'ready'. */
-async function rawPortWorker(file, port) {
-  const worker = new Worker(fixture(file), { workerData: { port }, transferList: [port] });
-  worker.on('error', () => undefined);
-  await within(
-    new Promise((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-    }),
-    10_000,
-    `raw worker ${file} start`,
-  );
-  return worker;
-}
 
 /** Send one command to a raw worker on its parentPort and wait for its one answer. */
 function ask(worker, message, timeoutMs = 30_000) {
@@ -200,23 +185,7 @@ async function queueHandoff() {
         stop: () => app.stopThread('echo'),
       };
     },
-    async raw() {
-      const { port1, port2 } = new MessageChannel();
-      let answer;
-      port1.on('message', (message) => answer(message));
-      const worker = await rawPortWorker('raw-echo.mjs', port2);
-      return {
-        send: (item) =>
-          new Promise((resolve) => {
-            answer = resolve;
-            port1.postMessage(item);
-          }),
-        async stop() {
-          await worker.terminate();
-          port1.close();
-        },
-      };
-    },
+    raw: () => rawEcho(),
   };
   // One round: n hand-offs of a fresh thread; `paced` waits 1 ms before each so the thread is idle
   // in its get (as a worker waiting for jobs is), otherwise back to back.

@@ -1,5 +1,5 @@
 // Helpers for benchmarks that start library threads and raw workers.
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { Daebus, createLogger } from 'daebus';
 import { now } from './stats.mjs';
 
@@ -61,4 +61,49 @@ export function within(promise, ms, what) {
 export function signal(view, index, value) {
   Atomics.store(view, index, value);
   Atomics.notify(view, index);
+}
+
+/**
+ * A raw worker running fixture `file`, given one end of a MessageChannel as `workerData.port`
+ * (beside any other `workerData`); resolves once it said 'ready'.
+ */
+export async function rawPortWorker(file, port, { workerData = {}, execArgv } = {}) {
+  const worker = new Worker(fixture(file), {
+    workerData: { ...workerData, port },
+    transferList: [port],
+    ...(execArgv === undefined ? {} : { execArgv }),
+  });
+  worker.on('error', () => undefined);
+  await within(
+    new Promise((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    }),
+    10_000,
+    `raw worker ${file} start`,
+  );
+  return worker;
+}
+
+/**
+ * The raw floor of a port round trip: a fresh worker (fixtures/raw-echo.mjs) that sends each
+ * message on its port straight back; `options` as for rawPortWorker. `send` resolves with the
+ * echo; one message in flight at a time.
+ */
+export async function rawEcho(options) {
+  const { port1, port2 } = new MessageChannel();
+  let answer;
+  port1.on('message', (message) => answer(message));
+  const worker = await rawPortWorker('raw-echo.mjs', port2, options);
+  return {
+    send: (item) =>
+      new Promise((resolve) => {
+        answer = resolve;
+        port1.postMessage(item);
+      }),
+    async stop() {
+      await worker.terminate();
+      port1.close();
+    },
+  };
 }

@@ -6,9 +6,8 @@
 //
 //   node packages/bench/tools/queue-legs.mjs [rounds=2] [hand-offs=3000]
 import { randomUUID } from 'node:crypto';
-import { MessageChannel, Worker } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fixture, quietApp } from '../lib/workers.mjs';
+import { fixture, quietApp, rawEcho } from '../lib/workers.mjs';
 import { median } from '../lib/stats.mjs';
 import { POST, RECEIVE, STAMP_BYTES, clock, eventOf, install, logOf } from './port-stamps.mjs';
 
@@ -43,25 +42,9 @@ async function librarySide() {
   };
 }
 
-/** The raw floor: a worker that echoes each message on its port. */
+/** The raw floor: a worker that echoes each message on its port (the benchmark's floor). */
 async function rawSide() {
-  const { port1, port2 } = new MessageChannel();
-  let answer;
-  port1.on('message', (message) => answer(message));
-  const worker = new Worker(fixture('raw-echo.mjs'), { workerData: { port: port2, stamps }, transferList: [port2], execArgv: preload });
-  await new Promise((resolve) => worker.once('message', resolve));
-  return {
-    marks: {},
-    send: (item) =>
-      new Promise((resolve) => {
-        answer = resolve;
-        port1.postMessage(item);
-      }),
-    async stop() {
-      await worker.terminate();
-      port1.close();
-    },
-  };
+  return { marks: {}, ...(await rawEcho({ workerData: { stamps }, execArgv: preload })) };
 }
 
 const events = (log, from, to) => Array.from({ length: to - from }, (_, k) => eventOf(log, from + k));
