@@ -170,6 +170,31 @@ describe('shared queues', () => {
   });
 });
 
+describe('main-side queue waits', () => {
+  it('end with undefined once the service has stopped, after its threads', async () => {
+    t.app.thread('waiter', fixture('queue-waiter.mjs'), { workerData: { queue: 'main-empty' } });
+    await t.app.start();
+    const ended: string[] = [];
+    const waiting = t.app
+      .queue('main-empty')
+      .get(600_000)
+      .then((item) => {
+        ended.push(`main: ${String(item)}`);
+        return item;
+      });
+    await waitFor(async () => (await t.app.map('main-empty-waiter').get('asked')) === true, 'the thread to wait on the queue');
+    await t.app.stop();
+    await expect(waiting).resolves.toBeUndefined();
+    // the thread's wait ended first, as the stop reached it; the main side's after the threads had stopped
+    expect(t.records.find((r) => r.message === 'wait ended')).toMatchObject({ item: 'none' });
+    expect(ended).toEqual(['main: undefined']);
+    // a get after the stop waits as usual
+    const later = t.app.queue('main-empty').get(600_000);
+    await t.app.queue('main-empty').put('x');
+    await expect(later).resolves.toBe('x');
+  });
+});
+
 describe('at-least-once queue consumption', () => {
   const crashing = { restart: 'permanent', initialDelayMs: 1, maxDelayMs: 5, jitter: 0, maxRestarts: 100 } as const;
 

@@ -48,4 +48,30 @@ describe('QueueCore waits', () => {
     });
     expect(out).toBe('x\n');
   });
+
+  it('ends the waits picked, in the order they started, and leaves the others waiting', async () => {
+    const jobs = new QueueCore('jobs', new DeadlineTimer());
+    const log: string[] = [];
+    const local = [receiver(log, 'local 1'), receiver(log, 'local 2')];
+    jobs.take(Infinity, local[0] as QueueReceiver);
+    jobs.take(30, receiver(log, 'thread'));
+    jobs.take(30, local[1] as QueueReceiver);
+    jobs.endWaits((r) => local.includes(r));
+    expect(log).toEqual(['local 1 timed out', 'local 2 timed out']);
+    jobs.put('a');
+    await sleep(80); // an ended wait's deadline does not fire later
+    expect(log).toEqual(['local 1 timed out', 'local 2 timed out', 'thread got a']);
+  });
+
+  it("lets the process exit when the store ends the main side's waits", async () => {
+    const built = JSON.stringify(join(__dirname, '..', '..', 'dist', 'main', 'state', 'store.js'));
+    const script =
+      `const { StateStore } = require(${built}); const store = new StateStore();` +
+      `const got = store.execLocal({ kind: 'queue', name: 'q', op: 'get', timeoutMs: 600000 });` +
+      `store.endLocalWaits(); got.then((item) => console.log(String(item)));`;
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['-e', script], { timeout: 20_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    });
+    expect(out).toBe('undefined\n');
+  });
 });

@@ -293,6 +293,7 @@ export class Runtime {
     this.#replication = undefined;
     const results = await this.supervisor.stopAll(timeoutMs);
     this.store.detach();
+    this.store.endLocalWaits();
     await this.#pool?.close();
     this.#pool = undefined;
     if (bus) {

@@ -111,6 +111,13 @@ export class QueueCore {
     };
   }
 
+  /** End the waits of the receivers `which` picks with no item (their `timedOut` runs), in the order they started. */
+  endWaits(which: (receiver: QueueReceiver) => boolean): void {
+    for (const waiter of this.#waiters.filter((w) => which(w.receiver))) {
+      if (this.#removeWaiter(waiter)) waiter.receiver.timedOut();
+    }
+  }
+
   position(match: (item: unknown) => boolean): number {
     for (let i = this.#head; i < this.#items.length; i++) if (match(bare(this.#items[i]))) return i - this.#head;
     return -1;

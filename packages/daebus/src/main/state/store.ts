@@ -228,6 +228,17 @@ export class StateStore {
     throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `Unknown shared-state operation ${JSON.stringify(call)}.`);
   }
 
+  /**
+   * The service stopped: the main side's gets and receives still waiting end with no item, as a
+   * stopping thread's do (no thread is left to put what they wait for, and a wait of minutes would
+   * keep the process alive). Later gets wait as usual.
+   */
+  endLocalWaits(): void {
+    for (const { value } of this.#structures.values()) {
+      if (value instanceof QueueCore) value.endWaits((receiver) => receiver instanceof LocalTake);
+    }
+  }
+
   /** Each in-process queue: items waiting, and items taken and not done (for metrics). */
   queueDepths(): { name: string; waiting: number; inProgress: number }[] {
     const depths = [];
