@@ -1,9 +1,49 @@
 /** One wait's deadline, as `DeadlineTimer.add` returns it: `remove` takes it back. */
-export interface Deadline {
-  readonly at: number;
-  readonly ms: number;
-  readonly expire: () => void;
-  readonly lane: Set<Deadline>;
+export class Deadline {
+  /** Its neighbours in its lane, earlier and later; `lane` is undefined once it fired or was removed. */
+  prev: Deadline | undefined = undefined;
+  next: Deadline | undefined = undefined;
+  lane: Lane | undefined;
+
+  constructor(
+    readonly at: number,
+    readonly ms: number,
+    readonly expire: () => void,
+    lane: Lane,
+  ) {
+    this.lane = lane;
+  }
+}
+
+/**
+ * The waits of one length, in the order they started, linked through the deadlines themselves:
+ * adding and removing allocate nothing (a Set per lane made a new hash table whenever it went
+ * from one wait to none, every call of a sequential caller).
+ */
+class Lane {
+  first: Deadline | undefined = undefined;
+  last: Deadline | undefined = undefined;
+  size = 0;
+
+  constructor(readonly ms: number) {}
+
+  push(deadline: Deadline): void {
+    deadline.prev = this.last;
+    if (this.last === undefined) this.first = deadline;
+    else this.last.next = deadline;
+    this.last = deadline;
+    this.size += 1;
+  }
+
+  unlink(deadline: Deadline): void {
+    const { prev, next } = deadline;
+    if (prev === undefined) this.first = next;
+    else prev.next = next;
+    if (next === undefined) this.last = prev;
+    else next.prev = prev;
+    deadline.prev = deadline.next = deadline.lane = undefined;
+    this.size -= 1;
+  }
 }
 
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
@@ -22,7 +62,7 @@ const KEPT_LANES = 16;
  */
 export class DeadlineTimer {
   /** Waits by length in ms, each lane in start order. */
-  readonly #lanes = new Map<number, Set<Deadline>>();
+  readonly #lanes = new Map<number, Lane>();
   #count = 0;
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Infinity;
@@ -31,11 +71,11 @@ export class DeadlineTimer {
   add(ms: number, expire: () => void): Deadline {
     let lane = this.#lanes.get(ms);
     if (lane === undefined) {
-      lane = new Set();
+      lane = new Lane(ms);
       this.#lanes.set(ms, lane);
     }
-    const deadline: Deadline = { at: performance.now() + ms, ms, expire, lane };
-    lane.add(deadline);
+    const deadline = new Deadline(performance.now() + ms, ms, expire, lane);
+    lane.push(deadline);
     if (this.#count++ === 0) this.#timer?.ref();
     if (deadline.at < this.#timerAt) this.#arm(deadline.at);
     return deadline;
@@ -44,8 +84,9 @@ export class DeadlineTimer {
   /** The wait ended first: its deadline will not fire. */
   remove(deadline: Deadline): void {
     const { lane } = deadline;
-    if (!lane.delete(deadline)) return;
-    if (lane.size === 0 && this.#lanes.size > KEPT_LANES) this.#lanes.delete(deadline.ms);
+    if (lane === undefined) return;
+    lane.unlink(deadline);
+    if (lane.size === 0 && this.#lanes.size > KEPT_LANES) this.#lanes.delete(lane.ms);
     if (--this.#count === 0) this.#timer?.unref();
   }
 
@@ -63,12 +104,12 @@ export class DeadlineTimer {
     const now = performance.now();
     let next = Infinity;
     for (const [ms, lane] of this.#lanes) {
-      for (const deadline of lane) {
+      for (let deadline = lane.first; deadline !== undefined; deadline = lane.first) {
         if (deadline.at > now) {
           next = Math.min(next, deadline.at);
           break;
         }
-        lane.delete(deadline);
+        lane.unlink(deadline);
         this.#count -= 1;
         try {
           deadline.expire();

@@ -1,4 +1,5 @@
 import { DeadlineTimer, type Deadline } from './deadline-timer';
+import { SoloMap } from './solo-map';
 
 /**
  * Calls waiting for their answer, by id: the one table behind every request/reply pairing (a
@@ -13,7 +14,8 @@ interface Entry<V, X> {
 }
 
 export class PendingCalls<K, V = unknown, X = undefined> {
-  readonly #entries = new Map<K, Entry<V, X>>();
+  /** One call at a time is the common case (a sequential caller): see SoloMap. */
+  readonly #entries = new SoloMap<K, Entry<V, X>>();
   /** The timeouts of every call here, on one timer (made on the first call with a timeout). */
   #deadlines: DeadlineTimer | undefined;
 
@@ -63,7 +65,7 @@ export class PendingCalls<K, V = unknown, X = undefined> {
 
   /** Fail every waiting call with the error made for it; a call for which `error` gives undefined goes on waiting. */
   rejectAll(error: (key: K, extra: X) => Error | undefined): void {
-    for (const [key, entry] of [...this.#entries]) {
+    for (const [key, entry] of this.#entries.entries()) {
       const err = error(key, entry.extra);
       if (err) this.reject(key, err);
     }

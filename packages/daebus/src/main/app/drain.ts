@@ -23,8 +23,8 @@ export async function drainRequests(init: {
   timeoutMs: number;
 }): Promise<string[]> {
   const { bus, pool, logger, service, timeoutMs } = init;
-  if (bus.accepted.size === 0) return [];
-  logger.info(`Waiting up to ${seconds(timeoutMs)} for ${describe([...bus.accepted])} to finish`);
+  if (bus.acceptedCount === 0) return [];
+  logger.info(`Waiting up to ${seconds(timeoutMs)} for ${describe(bus.acceptedRequests())} to finish`);
   let unfinished = await bus.drain(timeoutMs);
   if (unfinished.length === 0) return [];
   const abandoned = summary(unfinished);
@@ -52,7 +52,7 @@ export async function stopTasks(tasks: BackgroundTask[], logger: Logger, timeout
 
 /** Answer every request taken in with a STOPPED error now (a forced stop). */
 export async function abandonAll(bus: ServiceBus, service: string): Promise<string[]> {
-  const unfinished = [...bus.accepted];
+  const unfinished = bus.acceptedRequests();
   await abandon(bus, unfinished, `Service "${service}" was forced to stop before this action finished.`);
   return summary(unfinished);
 }

@@ -36,7 +36,7 @@ export class Replication {
       service,
       id: this.id,
       heartbeatMs: options.heartbeatMs,
-      inFlight: () => bus.accepted.size,
+      inFlight: () => bus.acceptedCount,
       log,
     });
     this.#consumer = new RequestConsumer({

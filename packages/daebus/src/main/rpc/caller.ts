@@ -10,6 +10,7 @@ import { carriesObjects, type ObjectMessage, type ObjectTransport, type Transpor
 import { DEFAULT_CALLER_TIMEOUT_MS, type CallerOptions, type OfflineBehaviour, type RequestOptions } from './caller-options';
 import { LocalRequest } from './local-messages';
 import { ReplyTable } from './reply-table';
+import { RequestIds } from './request-ids';
 import { RequestStream } from './request-stream';
 import { encodeRequest, encodeServiceMessage } from './wire';
 
@@ -32,6 +33,7 @@ export class DaebusCaller<C extends object = AnyContract> {
   readonly #offline: OfflineBehaviour;
   /** Requests waiting for their final reply. */
   readonly #pending: ReplyTable;
+  readonly #ids = new RequestIds();
   #ready?: Promise<void>;
   /** Connected and subscribed, and the transport reports no outage: requests go out at once. */
   get #live(): boolean {
@@ -80,7 +82,7 @@ export class DaebusCaller<C extends object = AnyContract> {
       isTimeout(timeoutMs) &&
       this.#stream.usedNow() === false
     ) {
-      const requestId = randomUUID();
+      const requestId = this.#ids.next();
       const reply = this.#pending.wait(requestId, action, options?.onProgress, timeoutMs, true);
       void this.#publish(action, payload, requestId, Date.now() + timeoutMs);
       return reply as Promise<ResultOf<C, K>>;
@@ -102,7 +104,7 @@ export class DaebusCaller<C extends object = AnyContract> {
     }
     if (this.#closed) throw closedError();
     const deadline = Date.now() + timeoutMs;
-    const requestId = randomUUID();
+    const requestId = this.#ids.next();
     const reply = this.#pending.wait(requestId, action, options?.onProgress, timeoutMs, false);
     // The reply can come (or time out) before publish() resolves: mark it handled now, the
     // caller gets it through the returned promise either way.

@@ -1,4 +1,5 @@
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+import { SoloMap } from '../../shared/solo-map';
 import { isReserved } from '../../shared/protocol/builtin-actions';
 import type { Logger } from '../support/logger';
 import { settlesWithin } from '../support/timers';
@@ -40,7 +41,8 @@ export class Dispatcher {
   readonly #logger: Logger;
   readonly #maxBytes: number;
   readonly #app: AppScope;
-  readonly #accepted = new Set<Accepted>();
+  /** Mostly one at a time when requests come one after another: see SoloMap. */
+  readonly #accepted = new SoloMap<Accepted, true>();
   readonly #busy: BusyReport;
   readonly #observer: ActionObserver | undefined;
   /** How replies are encoded and published: object messages where the transport carries them (in-process). */
@@ -69,8 +71,13 @@ export class Dispatcher {
   }
 
   /** Requests taken in and not finished: waiting for a slot, or running. */
-  get accepted(): ReadonlySet<Accepted> {
-    return this.#accepted;
+  get acceptedCount(): number {
+    return this.#accepted.size;
+  }
+
+  /** A copy of the requests taken in and not finished. */
+  acceptedRequests(): Accepted[] {
+    return this.#accepted.entries().map(([accepted]) => accepted);
   }
 
   /** Take one raw message from the service channel. */
@@ -109,7 +116,7 @@ export class Dispatcher {
     const request = new ActionRequest(wire, channel, durable?.attempt ?? 1);
     const accepted = new Accepted(request, this.#logger, this.#route, this.#observer !== undefined);
     if (durable) accepted.durable = durable;
-    this.#accepted.add(accepted);
+    this.#accepted.set(accepted, true);
     if (!entry.bulkhead.offer(() => this.#run(entry, accepted))) {
       this.#accepted.delete(accepted);
       // a durable request waits in the stream instead, for a replica with room
@@ -135,7 +142,7 @@ export class Dispatcher {
   /** Give the durable requests that have not started back to the stream (this replica stops). */
   handBackWaiting(): number {
     let handed = 0;
-    for (const accepted of this.#accepted) {
+    for (const accepted of this.acceptedRequests()) {
       if (accepted.running || !accepted.durable) continue;
       accepted.handedBack = true;
       this.#accepted.delete(accepted);
@@ -152,7 +159,7 @@ export class Dispatcher {
       await settlesWithin(new Promise<void>((resolve) => (this.#onIdle = resolve)), timeoutMs);
       this.#onIdle = undefined;
     }
-    return [...this.#accepted];
+    return this.acceptedRequests();
   }
 
   /** Give up on requests still running or waiting: each gets `error` as its final reply, and is forgotten. */

@@ -74,9 +74,14 @@ export class ServiceBus {
     await this.transport.unsubscribe(this.service, handler).catch(() => undefined);
   }
 
-  /** Requests taken in and not finished. */
-  get accepted(): ReadonlySet<Accepted> {
-    return this.#dispatcher.accepted;
+  /** How many requests are taken in and not finished. */
+  get acceptedCount(): number {
+    return this.#dispatcher.acceptedCount;
+  }
+
+  /** A copy of the requests taken in and not finished. */
+  acceptedRequests(): Accepted[] {
+    return this.#dispatcher.acceptedRequests();
   }
 
   /** Wait up to `timeoutMs` for the requests taken in; resolves with those still unfinished. */
