@@ -1,3 +1,5 @@
+import { monotonicMs } from './clock';
+
 /** One wait's deadline, as `DeadlineTimer.add` returns it: `remove` takes it back. */
 export class Deadline {
   /** Its neighbours in its lane, earlier and later; `lane` is undefined once it fired or was removed. */
@@ -74,7 +76,7 @@ export class DeadlineTimer {
       lane = new Lane(ms);
       this.#lanes.set(ms, lane);
     }
-    const deadline = new Deadline(performance.now() + ms, ms, expire, lane);
+    const deadline = new Deadline(monotonicMs() + ms, ms, expire, lane);
     lane.push(deadline);
     if (this.#count++ === 0) this.#timer?.ref();
     if (deadline.at < this.#timerAt) this.#arm(deadline.at);
@@ -94,14 +96,14 @@ export class DeadlineTimer {
     clearTimeout(this.#timer);
     this.#timerAt = at;
     // a longer delay would fire at once: the timer then wakes early and arms again
-    this.#timer = setTimeout(() => this.#fire(), Math.min(LONGEST_TIMER_MS, Math.max(0, at - performance.now())));
+    this.#timer = setTimeout(() => this.#fire(), Math.min(LONGEST_TIMER_MS, Math.max(0, at - monotonicMs())));
     if (this.#count === 0) this.#timer.unref();
   }
 
   #fire(): void {
     this.#timer = undefined;
     this.#timerAt = Infinity;
-    const now = performance.now();
+    const now = monotonicMs();
     let next = Infinity;
     for (const [ms, lane] of this.#lanes) {
       for (let deadline = lane.first; deadline !== undefined; deadline = lane.first) {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { BroadcastChannel, type MessagePort } from 'node:worker_threads';
 import type Piscina from 'piscina';
+import { monotonicMs } from '../../shared/clock';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { POOL_CHANNEL_KEY, type PoolEnvelope, type PooledTask, type PooledToMain } from '../../shared/protocol/pool';
 import type { Logger } from '../support/logger';
@@ -115,7 +116,7 @@ export class HandlerPool {
 
   #sweep(): void {
     if (this.#calls.size === 0) return this.#stopSweeper();
-    const now = Date.now();
+    const now = monotonicMs();
     for (const running of this.#calls.values()) {
       if (now >= running.deadline && !running.aborted) {
         const { action, timeoutMs } = running.request;

@@ -1,4 +1,5 @@
 import type { BroadcastChannel } from 'node:worker_threads';
+import { monotonicMs } from '../../shared/clock';
 import { isCoreMessage } from '../../shared/protocol/core';
 import type { MainToPooled, PoolEnvelope, PooledToMain } from '../../shared/protocol/pool';
 import type { Logger } from '../support/logger';
@@ -32,7 +33,7 @@ export class RunningCall extends CallAbort {
     super();
     this.id = id;
     this.request = request;
-    this.deadline = Date.now() + request.timeoutMs;
+    this.deadline = monotonicMs() + request.timeoutMs;
     this.#channel = channel;
     this.#services = services;
   }

@@ -1,3 +1,4 @@
+import { monotonicMs } from '../../shared/clock';
 import type { Logger } from '../support/logger';
 import type { ObjectMessage } from '../transport/transport';
 import type { ActionContext, AppScope, HandlerScope } from './context';
@@ -30,8 +31,7 @@ export interface ReplyRoute {
 export class Accepted {
   readonly request: ActionRequest;
   readonly response: ActionResponse;
-  readonly acceptedAt = Date.now();
-  /** `performance.now()` when taken in, for the duration metric (0 without metrics). */
+  /** `monotonicMs()` when taken in, for the duration metric (0 without metrics). */
   readonly acceptedHr: number;
   running = false;
   /** Set for a request from the durable stream. */
@@ -44,7 +44,7 @@ export class Accepted {
   constructor(request: ActionRequest, appLogger: Logger, route: ReplyRoute, timed: boolean) {
     this.request = request;
     this.#appLogger = appLogger;
-    this.acceptedHr = timed ? performance.now() : 0;
+    this.acceptedHr = timed ? monotonicMs() : 0;
     this.response = new ActionResponse({
       requestId: request.requestId,
       channel: request.replyTo,

@@ -84,7 +84,7 @@ export class DaebusCaller<C extends object = AnyContract> {
     ) {
       const requestId = this.#ids.next();
       const reply = this.#pending.wait(requestId, action, options?.onProgress, timeoutMs, true);
-      void this.#publish(action, payload, requestId, Date.now() + timeoutMs);
+      void this.#publish(action, payload, requestId, timeoutMs);
       return reply as Promise<ResultOf<C, K>>;
     }
     return this.#request(action, payload, options, timeoutMs) as Promise<ResultOf<C, K>>;
@@ -131,7 +131,7 @@ export class DaebusCaller<C extends object = AnyContract> {
       return reply;
     }
     this.#pending.sent(requestId);
-    await this.#publish(action, payload, requestId, deadline);
+    await this.#publish(action, payload, requestId, Math.max(0, deadline - Date.now()));
     return reply;
   }
 
@@ -139,7 +139,7 @@ export class DaebusCaller<C extends object = AnyContract> {
    * Publish a request on the service channel, encoded now; a failure settles its wait, never the
    * promise returned. No promise of its own while someone receives it (every request's path).
    */
-  #publish(action: string, payload: Record<string, unknown>, requestId: string, deadline: number): Promise<void> {
+  #publish(action: string, payload: Record<string, unknown>, requestId: string, timeLeftMs: number): Promise<void> {
     let message: string | ObjectMessage;
     let published: Promise<number> | number;
     try {
@@ -155,9 +155,9 @@ export class DaebusCaller<C extends object = AnyContract> {
       this.#failSend(requestId, action, err);
       return RESOLVED;
     }
-    if (typeof published === 'number') return published === 0 ? this.#unreceived(action, message, requestId, deadline) : RESOLVED;
+    if (typeof published === 'number') return published === 0 ? this.#unreceived(action, message, requestId, timeLeftMs) : RESOLVED;
     return published.then(
-      (receivers) => (receivers === 0 ? this.#unreceived(action, message, requestId, deadline) : undefined),
+      (receivers) => (receivers === 0 ? this.#unreceived(action, message, requestId, timeLeftMs) : undefined),
       (err: unknown) => void this.#failSend(requestId, action, err),
     );
   }
@@ -171,7 +171,10 @@ export class DaebusCaller<C extends object = AnyContract> {
    * Nobody received the request, so nobody runs it: in queue mode it is sent again until someone
    * listens (a service reconnecting after the same outage), within the timeout; else NO_SUBSCRIBER.
    */
-  async #unreceived(action: string, message: string | ObjectMessage, requestId: string, deadline: number): Promise<void> {
+  async #unreceived(action: string, message: string | ObjectMessage, requestId: string, timeLeftMs: number): Promise<void> {
+    // counted from here, not from the call (no clock read on every request's path): a little
+    // later, but the request's own timeout still ends the retries at its time
+    const deadline = Date.now() + timeLeftMs;
     try {
       let receivers = 0;
       while (receivers === 0 && this.#offline === 'queue' && this.#pending.has(requestId) && Date.now() + RECONNECT_POLL_MS < deadline) {

@@ -1,4 +1,5 @@
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+import { monotonicMs } from '../../shared/clock';
 import { SoloMap } from '../../shared/solo-map';
 import { isReserved } from '../../shared/protocol/builtin-actions';
 import type { Logger } from '../support/logger';
@@ -225,7 +226,7 @@ export class Dispatcher {
     this.#observer?.settled(
       accepted.request.action,
       accepted.response.failed ? 'error' : 'ok',
-      (performance.now() - accepted.acceptedHr) / 1000,
+      (monotonicMs() - accepted.acceptedHr) / 1000,
     );
     this.#accepted.delete(accepted);
     accepted.durable?.done();
