@@ -3,6 +3,7 @@
 // piscina worker whose own module fails to load stops the pool from replacing workers).
 import { BroadcastChannel, workerData } from 'node:worker_threads';
 import { DaebusError, ErrorCodes } from '../shared/errors';
+import { SoloMap } from '../shared/solo-map';
 import type { MessageSink } from '../shared/protocol/core';
 import { POOL_CHANNEL_KEY, type MainToPooled, type PoolEnvelope, type PooledTask, type PooledToMain } from '../shared/protocol/pool';
 import { pickHandler, type PooledHandler } from './define-handler';
@@ -52,7 +53,8 @@ function handlerFor(specifier: string, exportName: string, loader: string | unde
  */
 const channel = new BroadcastChannel((workerData as Record<string, string>)[POOL_CHANNEL_KEY] ?? 'daebus-pool');
 channel.unref();
-const links = new Map<number, MainLink>();
+/** The running call's link (one call at a time per worker: see SoloMap). */
+const links = new SoloMap<number, MainLink>();
 channel.onmessage = (event) => {
   const { call, message } = (event as { data: PoolEnvelope<MainToPooled> }).data;
   links.get(call)?.receive(message);

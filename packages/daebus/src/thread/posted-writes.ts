@@ -1,3 +1,4 @@
+import { emptyInPlace } from '../shared/arrays';
 import type { StateCall } from '../shared/state-ops';
 
 /**
@@ -45,7 +46,7 @@ export class PostedWrites {
     while (this.#head < inFlight.length && (inFlight[this.#head] as number) < id) this.#head++;
     // emptied in place, not copied on each answer; compacted if it never empties
     if (this.#head === inFlight.length) {
-      inFlight.length = 0;
+      emptyInPlace(inFlight);
       this.#head = 0;
     } else if (this.#head > POSTED_WINDOW) {
       inFlight.splice(0, this.#head);

@@ -1,4 +1,5 @@
 import { DeadlineTimer, type Deadline } from '../../shared/deadline-timer';
+import { takeFirst } from '../../shared/arrays';
 import { cloneOrThrow } from '../../shared/cloneable';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { MAX_TIMEOUT_MS } from '../../shared/validate';
@@ -160,7 +161,7 @@ export class QueueCore {
       const { receiver } = waiter;
       // a copy that throws leaves the waiter waiting, first in line
       const taken = receiver.alive() && offer(receiver, copy && receiver.copies !== true ? this.#copy(item) : item);
-      this.#waiters.shift();
+      takeFirst(this.#waiters);
       if (waiter.deadline !== undefined) this.#deadlines.remove(waiter.deadline);
       if (taken) return true;
     }

@@ -1,3 +1,5 @@
+import { emptyInPlace } from '../../shared/arrays';
+
 /** A queue item handed to a worker and not yet let go. */
 export interface HeldItem {
   queue: string;
@@ -68,7 +70,7 @@ export class HeldItems {
       this.#covered = (this.#covered + 1) | 0;
     }
     // in place: in a steady hand-off every item sent finds the one before it counted
-    if (drop === this.#counted.length) this.#counted.length = 0;
+    if (drop === this.#counted.length) emptyInPlace(this.#counted);
     else if (drop > 0) this.#counted.splice(0, drop);
   }
 }
