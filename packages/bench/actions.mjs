@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { DaebusCaller } from 'daebus';
 import { closedLoop, interleave, modeFigures, pairedRatio, sequential } from './lib/drive.mjs';
+import { allocationPerCall } from './lib/allocation.mjs';
 import { bareRoundTrip } from './lib/bare-round-trip.mjs';
 import { result } from './lib/result.mjs';
 import { fmt, median, now, percentile, sleep, summary } from './lib/stats.mjs';
@@ -278,9 +279,15 @@ async function memoryAction() {
   };
   let out;
   let concurrent;
+  let allocated;
   try {
     out = await interleave(variants, rounds);
     concurrent = await interleave({ lib: () => closedLoop(() => caller.sendRequest('echo', payload), 20_000, 256) }, 3);
+    // after the timed rounds: the profiler slows what it samples
+    allocated = {
+      lib: (await allocationPerCall(() => caller.sendRequest('echo', payload), { calls: 20_000, top: 0 })).perCall,
+      bare: (await allocationPerCall(() => bare(payload), { calls: 20_000, top: 0 })).perCall,
+    };
   } finally {
     await caller.close();
     await app.stop();
@@ -300,7 +307,9 @@ async function memoryAction() {
       `throughput with 256 in flight: ${fmt(median(concurrent.lib))} calls/s`,
       `the same round trip without the library (lib/bare-round-trip.mjs: request id, timeout, payload and reply as JSON, ` +
         `AsyncLocalStorage, a microtask each way): ${fmt(median(out.bare))} µs; lib/bare ${pairedRatio(out.lib, out.bare).toFixed(2)}x`,
-      `the round trip: request (randomUUID; on the memory transport the envelope travels as fields, the payload as JSON), ` +
+      `allocated per round trip (V8's sampling heap profiler, collected objects included; tools/alloc.mjs says where): ` +
+        `lib ${fmt(allocated.lib)} bytes, bare ${fmt(allocated.bare)} bytes`,
+      `the round trip: request (a counter id; on the memory transport the envelope travels as fields, the payload as JSON), ` +
         `publish (microtask), decode and validate, AsyncLocalStorage context, handler, reply, publish, decode, settle`,
       `summary lib: ${summary(out.lib, 'µs')}`,
     ],
