@@ -9,28 +9,30 @@ export class SoloMap<K, V> {
   #soloKey: K | undefined;
   #solo: V | undefined;
   #hasSolo = false;
-  readonly #rest = new Map<K, V>();
+  /** Made when a second entry comes: a table made per call (a pooled call's) often never needs it. */
+  #rest: Map<K, V> | undefined;
 
   get size(): number {
-    return this.#hasSolo ? this.#rest.size + 1 : this.#rest.size;
+    const rest = this.#rest === undefined ? 0 : this.#rest.size;
+    return this.#hasSolo ? rest + 1 : rest;
   }
 
   get(key: K): V | undefined {
     if (this.#hasSolo && this.#soloKey === key) return this.#solo;
-    return this.#rest.size === 0 ? undefined : this.#rest.get(key);
+    return this.#rest === undefined || this.#rest.size === 0 ? undefined : this.#rest.get(key);
   }
 
   has(key: K): boolean {
-    return (this.#hasSolo && this.#soloKey === key) || (this.#rest.size > 0 && this.#rest.has(key));
+    return (this.#hasSolo && this.#soloKey === key) || (this.#rest !== undefined && this.#rest.size > 0 && this.#rest.has(key));
   }
 
   set(key: K, value: V): void {
-    if (this.#hasSolo ? this.#soloKey === key : this.#rest.size === 0 || !this.#rest.has(key)) {
+    if (this.#hasSolo ? this.#soloKey === key : this.#rest === undefined || this.#rest.size === 0 || !this.#rest.has(key)) {
       this.#soloKey = key;
       this.#solo = value;
       this.#hasSolo = true;
     } else {
-      this.#rest.set(key, value);
+      (this.#rest ??= new Map()).set(key, value);
     }
   }
 
@@ -43,19 +45,19 @@ export class SoloMap<K, V> {
       this.#hasSolo = false;
       return true;
     }
-    return this.#rest.size > 0 && this.#rest.delete(key);
+    return this.#rest !== undefined && this.#rest.size > 0 && this.#rest.delete(key);
   }
 
   /** A copy of the entries: the table may change while they are used. */
   entries(): [K, V][] {
-    const all = [...this.#rest];
+    const all: [K, V][] = this.#rest === undefined ? [] : [...this.#rest];
     if (this.#hasSolo) all.unshift([this.#soloKey as K, this.#solo as V]);
     return all;
   }
 
   /** A copy of the values. */
   values(): V[] {
-    const all = [...this.#rest.values()];
+    const all: V[] = this.#rest === undefined ? [] : [...this.#rest.values()];
     if (this.#hasSolo) all.unshift(this.#solo as V);
     return all;
   }
