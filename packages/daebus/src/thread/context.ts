@@ -38,7 +38,7 @@ export class ThreadContext<Data = unknown, Messages extends object = AnyMessages
     link: MainLink;
     inbox: ThreadInbox;
   }) {
-    super(init.log, init.link);
+    super({ log: init.log, link: init.link });
     this.name = init.name;
     this.workerData = init.workerData as Data;
     this.restarts = init.restarts;

@@ -8,11 +8,12 @@ import type { MessageSink } from '../shared/protocol/core';
 import { POOL_CHANNEL_KEY, type MainToPooled, type PoolEnvelope, type PooledTask, type PooledToMain } from '../shared/protocol/pool';
 import { pickHandler, type PooledHandler } from './define-handler';
 import { MainLink } from './link';
-import { createLogger, portSink } from './log';
+import { createLogger, portSink, type ThreadLogger } from './log';
 import { PooledContext } from './pooled-context';
 import { setCurrent } from './current';
 import { loadFailure } from './load';
 import { ensureLoader } from './typescript';
+import type { WorkerChannel } from './worker-context';
 
 const handlers = new Map<string, Promise<PooledHandler>>();
 
@@ -60,24 +61,50 @@ channel.onmessage = (event) => {
   links.get(call)?.receive(message);
 };
 
+/**
+ * One pooled call's end of the pool's channel: its messages go tagged with its id. Its logger
+ * and its link to the main side are made on first use: a small handler often needs neither, and
+ * they were most of what a call allocated here.
+ */
+class PooledCall implements MessageSink<PooledToMain>, WorkerChannel {
+  readonly #id: number;
+  #log: ThreadLogger | undefined;
+  #link: MainLink | undefined;
+
+  constructor(id: number) {
+    this.#id = id;
+  }
+
+  postMessage(message: PooledToMain): void {
+    channel.postMessage({ call: this.#id, message } satisfies PoolEnvelope<PooledToMain>);
+  }
+
+  get log(): ThreadLogger {
+    return (this.#log ??= createLogger(portSink(this)));
+  }
+
+  get link(): MainLink {
+    if (this.#link === undefined) {
+      this.#link = new MainLink(this);
+      // registered before its first call goes out, so the answer finds it
+      links.set(this.#id, this.#link);
+    }
+    return this.#link;
+  }
+}
+
 /** One pooled call: run the handler; its value or throw goes back through piscina. */
 export default async function runPooledTask(task: PooledTask): Promise<unknown> {
-  const { call } = task;
-  const port: MessageSink<PooledToMain> = {
-    postMessage: (message) => channel.postMessage({ call, message } satisfies PoolEnvelope<PooledToMain>),
-  };
-  const log = createLogger(portSink(port));
-  const link = new MainLink(port);
-  links.set(call, link);
+  const call = new PooledCall(task.call);
   // one call at a time per pool worker: directLogger in the handler's modules writes as this call
-  const before = setCurrent({ log });
+  const before = setCurrent(call);
   try {
     const handler = await handlerFor(task.specifier, task.exportName, task.loader);
-    return await handler(task.payload, new PooledContext({ action: task.action, requestId: task.requestId, log, port, link }));
+    return await handler(task.payload, new PooledContext({ action: task.action, requestId: task.requestId, call }));
   } finally {
     // what the call sent is already queued for the main side, which reads it all before it
     // replies, so no update comes after the final reply
-    links.delete(call);
+    links.delete(task.call);
     setCurrent(before);
   }
 }

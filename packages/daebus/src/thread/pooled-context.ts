@@ -1,8 +1,6 @@
 import type { MessageSink } from '../shared/protocol/core';
 import type { PooledToMain } from '../shared/protocol/pool';
-import type { MainLink } from './link';
-import type { ThreadLogger } from './log';
-import { WorkerContext } from './worker-context';
+import { WorkerContext, type WorkerChannel } from './worker-context';
 
 /** The second argument of a pooled handler: this call's request, streaming, logs and shared state. */
 export class PooledContext extends WorkerContext {
@@ -10,11 +8,12 @@ export class PooledContext extends WorkerContext {
   readonly requestId: string | undefined;
   readonly #port: MessageSink<PooledToMain>;
 
-  constructor(init: { action: string; requestId: string | undefined; log: ThreadLogger; port: MessageSink<PooledToMain>; link: MainLink }) {
-    super(init.log, init.link);
+  /** `call`: the call's end of the pool's channel, with its logger and link. */
+  constructor(init: { action: string; requestId: string | undefined; call: MessageSink<PooledToMain> & WorkerChannel }) {
+    super(init.call);
     this.action = init.action;
     this.requestId = init.requestId;
-    this.#port = init.port;
+    this.#port = init.call;
   }
 
   /** Stream an update to the caller before the final reply (the handler's return value). */

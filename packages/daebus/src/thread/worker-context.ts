@@ -4,17 +4,32 @@ import type { MainLink } from './link';
 import type { ThreadLogger } from './log';
 
 /**
+ * Where a context's logger and calls to the main side go: made up front for a thread, on first
+ * use for a pooled call (a small handler often neither logs nor touches shared state).
+ */
+export interface WorkerChannel {
+  readonly log: ThreadLogger;
+  readonly link: MainLink;
+}
+
+/**
  * What every worker's context offers, a thread's `t` and a pooled handler's `ctx` alike: its
  * logger, the shared structures and broadcasts, all reached over the worker's port.
  */
 export class WorkerContext {
-  /** Log records go to the main side's logger, with the thread's name or the request's id attached. */
-  readonly log: ThreadLogger;
-  protected readonly link: MainLink;
+  readonly #channel: WorkerChannel;
 
-  constructor(log: ThreadLogger, link: MainLink) {
-    this.log = log;
-    this.link = link;
+  constructor(channel: WorkerChannel) {
+    this.#channel = channel;
+  }
+
+  /** Log records go to the main side's logger, with the thread's name or the request's id attached. */
+  get log(): ThreadLogger {
+    return this.#channel.log;
+  }
+
+  protected get link(): MainLink {
+    return this.#channel.link;
   }
 
   /** The shared map `name`, the same one actions reach with `app.map(name)`. */
