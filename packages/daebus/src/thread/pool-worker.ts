@@ -70,6 +70,7 @@ class PooledCall implements MessageSink<PooledToMain>, WorkerChannel {
   readonly #id: number;
   #log: ThreadLogger | undefined;
   #link: MainLink | undefined;
+  #ended = false;
 
   constructor(id: number) {
     this.#id = id;
@@ -86,10 +87,17 @@ class PooledCall implements MessageSink<PooledToMain>, WorkerChannel {
   get link(): MainLink {
     if (this.#link === undefined) {
       this.#link = new MainLink(this);
-      // registered before its first call goes out, so the answer finds it
-      links.set(this.#id, this.#link);
+      // registered before its first call goes out, so the answer finds it; not once the call
+      // ended (code it left running gets no answer then, as before, and nothing stays behind)
+      if (!this.#ended) links.set(this.#id, this.#link);
     }
     return this.#link;
+  }
+
+  /** The call returned or threw: its link stops taking answers. */
+  end(): void {
+    this.#ended = true;
+    links.delete(this.#id);
   }
 }
 
@@ -104,7 +112,7 @@ export default async function runPooledTask(task: PooledTask): Promise<unknown> 
   } finally {
     // what the call sent is already queued for the main side, which reads it all before it
     // replies, so no update comes after the final reply
-    links.delete(task.call);
+    call.end();
     setCurrent(before);
   }
 }
