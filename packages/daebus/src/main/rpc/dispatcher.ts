@@ -43,7 +43,7 @@ export class Dispatcher {
   readonly #maxBytes: number;
   readonly #app: AppScope;
   /** Mostly one at a time when requests come one after another: see SoloMap. */
-  readonly #accepted = new SoloMap<Accepted, true>();
+  readonly #accepted = new SoloMap<Accepted, Accepted>();
   readonly #busy: BusyReport;
   readonly #observer: ActionObserver | undefined;
   /** How replies are encoded and published: object messages where the transport carries them (in-process). */
@@ -78,7 +78,7 @@ export class Dispatcher {
 
   /** A copy of the requests taken in and not finished. */
   acceptedRequests(): Accepted[] {
-    return this.#accepted.entries().map(([accepted]) => accepted);
+    return this.#accepted.values();
   }
 
   /** Take one raw message from the service channel. */
@@ -117,7 +117,7 @@ export class Dispatcher {
     const request = new ActionRequest(wire, channel, durable?.attempt ?? 1);
     const accepted = new Accepted(request, this.#logger, this.#route, this.#observer !== undefined);
     if (durable) accepted.durable = durable;
-    this.#accepted.set(accepted, true);
+    this.#accepted.set(accepted, accepted);
     if (!entry.bulkhead.offer(() => this.#run(entry, accepted))) {
       this.#accepted.delete(accepted);
       // a durable request waits in the stream instead, for a replica with room
