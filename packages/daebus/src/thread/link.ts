@@ -1,7 +1,17 @@
 import { notCloneable } from '../shared/cloneable';
 import { fromPlainError } from '../shared/errors';
 import { PendingCalls } from '../shared/pending';
-import type { CoreToMain, MainToWorker, MessageSink } from '../shared/protocol/core';
+import {
+  POSTED_PUT,
+  POSTED_SET,
+  QUEUE_GET,
+  isQueueItem,
+  type CoreToMain,
+  type MainToWorker,
+  type MessageSink,
+  type PostedPut,
+  type PostedSet,
+} from '../shared/protocol/core';
 import type { SocketCall } from '../shared/socket-ops';
 import type { StateCall } from '../shared/state-ops';
 import { PostedWrites } from './posted-writes';
@@ -34,42 +44,61 @@ export class MainLink {
     const writes = (this.#writes ??= new PostedWrites());
     if (writes.mayPost(call)) {
       try {
-        this.#port.postMessage({ type: 'state', id, call, posted: true });
+        this.#port.postMessage(postedWrite(call));
       } catch (err) {
-        return Promise.reject(notCloneable(`${call.kind} "${call.name}"`, err, call));
+        return Promise.reject(notCloneable(describe(call), err, call));
       }
       writes.posted(id);
       return POSTED;
     }
     writes.answered(id, call);
-    return this.#call({ type: 'state', id, call }, `${call.kind} "${call.name}"`);
+    if (call.kind === 'queue' && call.op === 'get') return this.#call([QUEUE_GET, id, call.name, call.timeoutMs], id, call);
+    return this.#call({ type: 'state', id, call }, id, call);
   }
 
   broadcast(channel: string, payload: unknown): Promise<number> {
     const id = this.#nextId++;
-    return this.#call({ type: 'broadcast', id, channel, payload }, `broadcast on "${channel}"`) as Promise<number>;
+    return this.#call({ type: 'broadcast', id, channel, payload }, id, `broadcast on "${channel}"`) as Promise<number>;
   }
 
   socketCall(call: SocketCall): Promise<unknown> {
     const id = this.#nextId++;
-    return this.#call({ type: 'socket', id, call }, `websocket ${call.op}`);
+    return this.#call({ type: 'socket', id, call }, id, `websocket ${call.op}`);
   }
 
-  /** A call's result from the main side. */
+  /** A call's result, or an item of `get`, from the main side. */
   receive(message: MainToWorker): void {
-    // Confirm a queue item from get() first: until then the main side keeps it, in case this worker dies.
-    if (message.hold === 'receipt') this.#confirmReceipt(message.id);
+    if (isQueueItem(message)) {
+      // confirmed first: until then the main side keeps it, in case this worker dies
+      const id = message[1];
+      this.#confirmReceipt(id);
+      this.#writes?.settled(id, undefined);
+      this.#pending.resolve(id, message[2]);
+      return;
+    }
     this.#writes?.settled(message.id, message.postable);
     if (message.ok) this.#pending.resolve(message.id, message.value);
     else this.#pending.reject(message.id, fromPlainError(message.error));
   }
 
-  #call(message: CoreToMain & { id: number }, what: string): Promise<unknown> {
+  /** `what`: the state call sent, or what else was (named in the error only: nothing is built per call). */
+  #call(message: CoreToMain, id: number, what: StateCall | string): Promise<unknown> {
     try {
       this.#port.postMessage(message);
     } catch (err) {
-      return Promise.reject(notCloneable(what, err, message));
+      return Promise.reject(typeof what === 'string' ? notCloneable(what, err, message) : notCloneable(describe(what), err, what));
     }
-    return this.#pending.wait(message.id, undefined);
+    return this.#pending.wait(id, undefined);
   }
+}
+
+function describe(call: StateCall): string {
+  return `${call.kind} "${call.name}"`;
+}
+
+/** The message of a write that `mayPost` let go unanswered: a queue's put, or else a map's set. */
+function postedWrite(call: StateCall): PostedPut | PostedSet {
+  if (call.kind === 'queue' && call.op === 'put') return [POSTED_PUT, call.name, call.item];
+  const { name, key, value } = call as StateCall & { key: string; value: unknown };
+  return [POSTED_SET, name, key, value];
 }

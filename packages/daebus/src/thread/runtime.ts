@@ -1,6 +1,7 @@
 import { workerData } from 'node:worker_threads';
 import { DaebusError, ErrorCodes } from '../shared/errors';
 import { RECEIPT_SLOT, RUN, RUN_SLOT } from '../shared/flags';
+import { isQueueItem } from '../shared/protocol/core';
 import { BOOT_KEY, type MainToThread, type ThreadBoot, type ThreadToMain } from '../shared/protocol/thread';
 import { ThreadContext } from './context';
 import { setCurrent } from './current';
@@ -31,6 +32,10 @@ export async function runThread(): Promise<void> {
   // The listener also keeps the worker alive while the thread function awaits something that
   // holds no handle of its own.
   port.on('message', (message: MainToThread) => {
+    if (isQueueItem(message)) {
+      link.receive(message);
+      return;
+    }
     switch (message.type) {
       case 'stop':
         stop.abort();

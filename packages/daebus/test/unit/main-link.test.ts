@@ -1,14 +1,28 @@
 // A worker's link to the main side: which writes go without an answer, and how many at once.
-import type { CoreToMain, MainToWorker } from '../../src/shared/protocol/core';
+import { POSTED_PUT, POSTED_SET, QUEUE_GET, QUEUE_ITEM, type CoreToMain, type MainToWorker } from '../../src/shared/protocol/core';
 import type { StateCall } from '../../src/shared/state-ops';
 import { MainLink } from '../../src/thread/link';
 import { POSTED_WINDOW } from '../../src/thread/posted-writes';
 
-type Sent = CoreToMain & { id: number; posted?: true };
+/** A message the link sent, read back: posted writes have no id (nothing answers them). */
+interface Sent {
+  posted: boolean;
+  id: number;
+  message: CoreToMain;
+}
+
+function read(message: CoreToMain): Sent {
+  if (Array.isArray(message)) {
+    const tag = message[0] as number;
+    if (tag === POSTED_PUT || tag === POSTED_SET) return { posted: true, id: NaN, message };
+    if (tag === QUEUE_GET) return { posted: false, id: message[1] as number, message };
+  }
+  return { posted: false, id: (message as { id: number }).id, message };
+}
 
 function link(): { link: MainLink; sent: Sent[]; answer(id: number, extra?: Partial<MainToWorker>): void } {
   const sent: Sent[] = [];
-  const l = new MainLink({ postMessage: (m) => sent.push(m as Sent) });
+  const l = new MainLink({ postMessage: (m) => sent.push(read(m)) });
   return {
     link: l,
     sent,
@@ -31,13 +45,13 @@ describe('MainLink writes', () => {
     const { link: l, sent, answer } = link();
     const first = l.stateCall(put('q', 1));
     expect(await settled(first)).toBe(false);
-    expect(sent[0]).not.toHaveProperty('posted');
+    expect(sent[0]).toMatchObject({ posted: false, message: { type: 'state', call: { op: 'put', item: 1 } } });
     answer(sent[0]!.id, { postable: true });
     expect(await settled(first)).toBe(true);
 
     const second = l.stateCall(put('q', 2));
     expect(await settled(second)).toBe(true);
-    expect(sent[1]).toMatchObject({ type: 'state', posted: true, call: { op: 'put', item: 2 } });
+    expect(sent[1]).toEqual({ posted: true, id: NaN, message: [POSTED_PUT, 'q', 2] });
     // another queue, and a map of another name, start over: their first write waits
     expect(await settled(l.stateCall(put('other', 3)))).toBe(false);
     expect(await settled(l.stateCall(set('q', 'k', 1)))).toBe(false);
@@ -47,7 +61,7 @@ describe('MainLink writes', () => {
     const { link: l, sent, answer } = link();
     for (let i = 0; i < 3; i++) {
       const write = l.stateCall(set('remote', 'k', i));
-      expect(sent[i]).not.toHaveProperty('posted');
+      expect(sent[i]?.posted).toBe(false);
       answer(sent[i]!.id);
       await write;
     }
@@ -71,12 +85,12 @@ describe('MainLink writes', () => {
     const blocked = l.stateCall(put('q', 'over'));
     expect(await settled(blocked)).toBe(false);
     const over = sent[sent.length - 1]!;
-    expect(over).not.toHaveProperty('posted');
+    expect(over.posted).toBe(false);
     // any answer means the main side handled every message posted before that call
     answer(over.id);
     expect(await settled(blocked)).toBe(true);
     expect(await settled(l.stateCall(put('q', 'again')))).toBe(true);
-    expect(sent[sent.length - 1]).toMatchObject({ posted: true });
+    expect(sent[sent.length - 1]?.posted).toBe(true);
   });
 
   it('counts the window right when answers keep arriving with writes still in flight', async () => {
@@ -107,16 +121,38 @@ describe('MainLink writes', () => {
     expect(sent).toHaveLength(1);
   });
 
+  it('sends a map set posted once the map said postable, as the compact form', async () => {
+    const { link: l, sent, answer } = link();
+    const first = l.stateCall(set('m', 'a', 1));
+    answer(sent[0]!.id, { postable: true });
+    await first;
+    expect(await settled(l.stateCall(set('m', 'b', { deep: [2] })))).toBe(true);
+    expect(sent[1]).toEqual({ posted: true, id: NaN, message: [POSTED_SET, 'm', 'b', { deep: [2] }] });
+  });
+
+  it('sends a get in compact form and resolves it with its item, or with a result', async () => {
+    const { link: l, sent } = link();
+    const got = l.stateCall({ kind: 'queue', name: 'q', op: 'get', timeoutMs: 10 });
+    expect(sent[0]!.message).toEqual([QUEUE_GET, 1, 'q', 10]);
+    l.receive([QUEUE_ITEM, 1, { n: 1 }]);
+    await expect(got).resolves.toEqual({ n: 1 });
+    // no item (a timeout): a plain result, which is not confirmed
+    const none = l.stateCall({ kind: 'queue', name: 'q', op: 'get', timeoutMs: 10 });
+    l.receive({ type: 'result', id: 2, ok: true, value: undefined });
+    await expect(none).resolves.toBeUndefined();
+    expect(sent.map((m) => m.message)).toEqual([[QUEUE_GET, 1, 'q', 10], { type: 'ack', id: 1 }, [QUEUE_GET, 2, 'q', 10]]);
+  });
+
   it('confirms an item of get as it arrives: an ack message by default, or the given confirmation', () => {
     const { link: l, sent } = link();
     void l.stateCall({ kind: 'queue', name: 'q', op: 'get', timeoutMs: 10 });
-    l.receive({ type: 'result', id: 1, ok: true, value: 'item', hold: 'receipt' });
-    expect(sent[1]).toEqual({ type: 'ack', id: 1 });
+    l.receive([QUEUE_ITEM, 1, 'item']);
+    expect(sent[1]!.message).toEqual({ type: 'ack', id: 1 });
 
     const confirmed: number[] = [];
     const counting = new MainLink({ postMessage: () => undefined }, (id) => confirmed.push(id));
     void counting.stateCall({ kind: 'queue', name: 'q', op: 'get', timeoutMs: 10 });
-    counting.receive({ type: 'result', id: 1, ok: true, value: 'item', hold: 'receipt' });
+    counting.receive([QUEUE_ITEM, 1, 'item']);
     expect(confirmed).toEqual([1]);
   });
 });

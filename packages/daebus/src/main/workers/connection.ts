@@ -1,6 +1,16 @@
 import { notCloneable } from '../../shared/cloneable';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
-import type { CoreToMain, MainToWorker } from '../../shared/protocol/core';
+import {
+  isCompact,
+  POSTED_PUT,
+  QUEUE_GET,
+  QUEUE_ITEM,
+  type CompactToMain,
+  type CoreToMain,
+  type MainToWorker,
+  type PostedPut,
+  type PostedSet,
+} from '../../shared/protocol/core';
 import type { SocketCall } from '../../shared/socket-ops';
 import type { Received, StateCall } from '../../shared/state-ops';
 import type { Taken } from '../state/service/service-queue';
@@ -52,13 +62,16 @@ export class WorkerConnection {
   }
 
   serve(message: CoreToMain): void {
+    if (isCompact(message)) {
+      this.#serveCompact(message);
+      return;
+    }
     switch (message.type) {
       case 'log':
         this.#log().log(message.level, message.message, message.meta ?? {});
         return;
       case 'state':
-        if (message.posted) this.#servePosted(message.call);
-        else this.#serveState(message.id, message.call);
+        this.#serveState(message.id, message.call);
         return;
       case 'ack':
         this.#held.release(message.id);
@@ -101,6 +114,12 @@ export class WorkerConnection {
     this.#heldRemote.clear();
   }
 
+  /** A queue hand-off's messages: a posted write, or a queue's get. */
+  #serveCompact(message: CompactToMain): void {
+    if (message[0] === QUEUE_GET) this.#serveState(message[1], { kind: 'queue', name: message[2], op: 'get', timeoutMs: message[3] });
+    else this.#servePosted(message);
+  }
+
   #serveState(id: number, call: StateCall): void {
     const { store } = this.#services;
     try {
@@ -129,7 +148,11 @@ export class WorkerConnection {
    * cannot fail here (a name never changes kind or scope); if it ever did, the worker has moved
    * on, so the error is logged.
    */
-  #servePosted(call: StateCall): void {
+  #servePosted(write: PostedPut | PostedSet): void {
+    const call: StateCall =
+      write[0] === POSTED_PUT
+        ? { kind: 'queue', name: write[1], op: 'put', item: write[2] }
+        : { kind: 'map', name: write[1], op: 'set', key: write[2], value: write[3] };
     const { store } = this.#services;
     try {
       if (store.serviceWide(call.name)) store.execLocal(call).catch((err: unknown) => this.#lostWrite(call, err));
@@ -154,8 +177,11 @@ export class WorkerConnection {
       alive: () => this.alive,
       deliver: (item, deliveries) => {
         if (!this.alive) return false;
-        const value = hold === 'receipt' ? item : ({ item, deliveries, receipt: id } satisfies Received);
-        if (!this.#post({ type: 'result', id, ok: true, value, hold })) {
+        const sent =
+          hold === 'receipt'
+            ? this.#post([QUEUE_ITEM, id, item])
+            : this.#post({ type: 'result', id, ok: true, value: { item, deliveries, receipt: id } satisfies Received, hold });
+        if (!sent) {
           // the item is refused if it cannot be copied (the waiter goes on waiting); otherwise the channel is gone
           const refused = copyFailure(`queue "${queue}"`, item);
           if (refused) throw refused;
