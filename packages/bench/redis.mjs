@@ -77,7 +77,11 @@ async function latency() {
 // ---------------------------------------------------------------------------------------------
 // 2-4. Throughput with 1, 16 and 256 requests in flight.
 
-function throughput(concurrency, total) {
+/**
+ * `peerGoal`: the issue asks 2x Moleculer's throughput with 16 and 256 in flight; one request at
+ * a time has a latency goal instead (the latency row), and Moleculer is reported only.
+ */
+function throughput(concurrency, total, { peerGoal = true } = {}) {
   return async () => {
     const rounds = 5;
     const env = await setUp();
@@ -130,7 +134,9 @@ function throughput(concurrency, total) {
         name: 'Moleculer',
         value: median(mol),
         ratio: pairedRatio(lib, mol),
-        goal: { on: 'ratio', op: '>=', value: 2, text: ">= 2x Moleculer's throughput" },
+        goal: peerGoal
+          ? { on: 'ratio', op: '>=', value: 2, text: ">= 2x Moleculer's throughput" }
+          : { none: true, text: 'none given (reported only)' },
       },
       details: [
         `Moleculer broker.call over Redis, ${concurrency} in flight: ${fmt(median(mol))}/s; lib/Moleculer ` +
@@ -164,7 +170,7 @@ export const benchmarks = [
   {
     name: 'throughput-1-in-flight',
     title: 'requests/s over Redis with 1 in flight vs raw ioredis and Moleculer',
-    run: throughput(1, 1000),
+    run: throughput(1, 1000, { peerGoal: false }),
   },
   {
     name: 'throughput-16-in-flight',
