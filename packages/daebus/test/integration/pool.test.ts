@@ -75,6 +75,22 @@ describe('pooled actions', () => {
     expect(t.records.filter((r) => r.message === 'pooled handler used shared state')).toHaveLength(3);
   });
 
+  it('take and put queue items; what they took stays taken once the call ended', async () => {
+    await startWith((a) => a.action('queue', { module: pooled, export: 'usesQueue' }));
+    const jobs = t.app.queue<number>('jobs');
+    for (const n of [1, 2, 3, 4]) await jobs.put(n);
+    await expect(caller.sendRequest('queue', { take: 3 })).resolves.toEqual({ took: [1, 2, 3] });
+    // the call confirmed each item it received: none went back to the queue when it ended
+    expect(await jobs.snapshot()).toEqual([4]);
+    expect(await t.app.queue('done').snapshot()).toEqual([2, 4, 6]);
+    // an item put while the call waits for its second one reaches it
+    const waiting = caller.sendRequest('queue', { take: 2 });
+    await waitFor(async () => (await jobs.size()) === 0, 'the call to take item 4');
+    await jobs.put(5);
+    await expect(waiting).resolves.toEqual({ took: [4, 5] });
+    expect(await t.app.queue('done').snapshot()).toEqual([2, 4, 6, 8, 10]);
+  });
+
   it('are cancelled with an error reply when the service stops before they finish', async () => {
     await startWith((a) => a.action('waits', { module: pooled, export: 'waits' }), { drainTimeoutMs: 100 });
     let started = false;
