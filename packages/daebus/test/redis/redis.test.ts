@@ -166,6 +166,26 @@ describe('the Redis transport', () => {
     });
   });
 
+  it('fails a durable request with TRANSPORT_ERROR when the stream refuses it, while connecting and once connected', async () => {
+    const service = unique('durable');
+    const client = rawClient();
+    // the requests' stream key holds a string: XADD answers WRONGTYPE
+    await client.set(`daebus:{${service}}:requests`, 'not a stream');
+    const caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 5_000, durable: true });
+    callers.push(caller);
+    try {
+      // the first request waits for the connection; the second goes out at once
+      for (let i = 0; i < 2; i++) {
+        await expect(caller.sendRequest('anything', { i })).rejects.toMatchObject({
+          code: 'TRANSPORT_ERROR',
+          message: expect.stringContaining('WRONGTYPE'),
+        });
+      }
+    } finally {
+      await client.del(`daebus:{${service}}:requests`);
+    }
+  });
+
   it('runs handlers concurrently: a slow request does not delay a fast one', async () => {
     const service = unique('svc');
     const { app } = makeApp();

@@ -73,21 +73,27 @@ export class DaebusCaller<C extends object = AnyContract> {
     const options = args[1] as RequestOptions | undefined;
     // never a synchronous throw: whatever the arguments, the answer is the returned promise
     const timeoutMs = options?.timeoutMs ?? this.#timeoutMs;
-    // the common case takes no turn of its own: connected, valid, and no stream to look up first
-    if (
-      this.#live &&
-      !this.#closed &&
-      isName(action) &&
-      isPlainObject(payload) &&
-      isTimeout(timeoutMs) &&
-      this.#stream.usedNow() === false
-    ) {
+    // the common case takes no turn of its own: connected, valid, and the way in (the service
+    // channel, or a replicated service's stream) known without looking it up
+    const stream =
+      this.#live && !this.#closed && isName(action) && isPlainObject(payload) && isTimeout(timeoutMs) ? this.#stream.usedNow() : undefined;
+    if (stream !== undefined) {
       const requestId = this.#ids.next();
       const reply = this.#pending.wait(requestId, action, options?.onProgress, timeoutMs, true);
-      void this.#publish(action, payload, requestId, timeoutMs);
+      if (stream) this.#addToStream(action, payload, requestId, timeoutMs);
+      else void this.#publish(action, payload, requestId, timeoutMs);
       return reply as Promise<ResultOf<C, K>>;
     }
     return this.#request(action, payload, options, timeoutMs) as Promise<ResultOf<C, K>>;
+  }
+
+  /** Add a request to the replicated service's stream, encoded now; a failure settles its wait. */
+  #addToStream(action: string, payload: Record<string, unknown>, requestId: string, timeoutMs: number): void {
+    try {
+      this.#stream.add(this.#encode(action, payload, requestId), timeoutMs).catch((err: unknown) => this.#failSend(requestId, action, err));
+    } catch (err) {
+      this.#failSend(requestId, action, err);
+    }
   }
 
   async #request(
@@ -147,8 +153,7 @@ export class DaebusCaller<C extends object = AnyContract> {
       if (this.#objects) {
         message = new LocalRequest(action, payloadJson(payload), this.replyChannel, requestId, this.service);
       } else {
-        if (typeof payload.toJSON === 'function') payloadJson(payload); // the rare payload that can encode to nothing
-        message = encodeRequest({ action, payload, replyTo: this.replyChannel, requestId, service: this.service });
+        message = this.#encode(action, payload, requestId);
       }
       published = this.#send(message);
     } catch (err) {
@@ -160,6 +165,12 @@ export class DaebusCaller<C extends object = AnyContract> {
       (receivers) => (receivers === 0 ? this.#unreceived(action, message, requestId, timeLeftMs) : undefined),
       (err: unknown) => void this.#failSend(requestId, action, err),
     );
+  }
+
+  /** The request as wire JSON; INVALID_ARGUMENT for the rare payload that encodes to nothing. */
+  #encode(action: string, payload: Record<string, unknown>, requestId: string): string {
+    if (typeof payload.toJSON === 'function') payloadJson(payload);
+    return encodeRequest({ action, payload, replyTo: this.replyChannel, requestId, service: this.service });
   }
 
   #send(message: string | ObjectMessage): Promise<number> | number {
