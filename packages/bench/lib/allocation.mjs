@@ -13,32 +13,37 @@ export async function allocationPerCall(fn, { calls = 50_000, top = 15, interval
   const session = new Session();
   session.connect();
   try {
-    await session.post('HeapProfiler.enable');
-    await session.post('HeapProfiler.startSampling', {
-      samplingInterval: intervalBytes,
-      includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
-    });
+    await startSampling(session, intervalBytes);
     for (let i = 0; i < calls; i++) await fn();
     const { profile } = await session.post('HeapProfiler.stopSampling');
-    const byFunction = new Map();
-    let total = 0;
-    const walk = (node) => {
-      const { functionName, url, lineNumber } = node.callFrame;
-      const where = `${functionName || '(anonymous)'} ${url.replace(/^.*\/(packages|node_modules)\//, '')}:${lineNumber + 1}`;
-      if (node.selfSize > 0) byFunction.set(where, (byFunction.get(where) ?? 0) + node.selfSize);
-      total += node.selfSize;
-      node.children.forEach(walk);
-    };
-    walk(profile.head);
-    return {
-      perCall: total / calls,
-      top: [...byFunction]
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, top)
-        .map(([where, bytes]) => [bytes / calls, where]),
-    };
+    const { bytes, byFunction } = summarize(profile);
+    return { perCall: bytes / calls, top: byFunction.slice(0, top).map(([where, b]) => [b / calls, where]) };
   } finally {
     session.disconnect();
   }
+}
+
+/** Start V8's sampling heap profiler on `session`'s thread, counting what is collected too. */
+export async function startSampling(session, intervalBytes = 64) {
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: intervalBytes,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+}
+
+/** A sampling heap profile's bytes in all, and by allocating function (`name file:line`), most first. */
+export function summarize(profile) {
+  const byFunction = new Map();
+  let bytes = 0;
+  const walk = (node) => {
+    const { functionName, url, lineNumber } = node.callFrame;
+    const where = `${functionName || '(anonymous)'} ${url.replace(/^.*\/(packages|node_modules)\//, '')}:${lineNumber + 1}`;
+    if (node.selfSize > 0) byFunction.set(where, (byFunction.get(where) ?? 0) + node.selfSize);
+    bytes += node.selfSize;
+    node.children.forEach(walk);
+  };
+  walk(profile.head);
+  return { bytes, byFunction: [...byFunction].sort((a, b) => b[1] - a[1]) };
 }

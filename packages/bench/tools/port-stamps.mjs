@@ -3,6 +3,7 @@
 // process.hrtime, one monotonic clock for every thread of the process, into a log in a
 // SharedArrayBuffer the worker finds in its workerData. Used by queue-legs.mjs.
 import { MessagePort, isMainThread, workerData } from 'node:worker_threads';
+import { findSharedBuffer } from './worker-data.mjs';
 
 /** Bytes of a stamp buffer: two logs (main thread, worker) of LOG_EVENTS events each. */
 export const LOG_EVENTS = 1 << 18;
@@ -56,17 +57,7 @@ export function install(log) {
   };
 }
 
-function findBuffer(value, depth = 0) {
-  if (value instanceof SharedArrayBuffer) return value.byteLength === STAMP_BYTES ? value : undefined;
-  if (value === null || typeof value !== 'object' || depth > 4) return undefined;
-  for (const key of Object.keys(value)) {
-    const found = findBuffer(value[key], depth + 1);
-    if (found) return found;
-  }
-  return undefined;
-}
-
 if (!isMainThread) {
-  const buffer = findBuffer(workerData);
+  const buffer = findSharedBuffer(workerData, STAMP_BYTES);
   if (buffer) install(logOf(buffer, 1));
 }

@@ -4,6 +4,8 @@
 // finds in its workerData, and writes back the bytes and the top allocating functions.
 import { Session } from 'node:inspector/promises';
 import { isMainThread, workerData } from 'node:worker_threads';
+import { startSampling, summarize } from '../lib/allocation.mjs';
+import { findSharedBuffer } from './worker-data.mjs';
 
 /** Bytes of the control buffer: [state, length of the report], bytes allocated, the report as JSON. */
 export const CONTROL_BYTES = 16 * 1024 + 24;
@@ -24,45 +26,17 @@ export function readReport(buffer) {
   return { bytes: bytesOf(buffer)[0], top };
 }
 
-function findBuffer(value, depth = 0) {
-  if (value instanceof SharedArrayBuffer) return value.byteLength === CONTROL_BYTES ? value : undefined;
-  if (value === null || typeof value !== 'object' || depth > 4) return undefined;
-  for (const key of Object.keys(value)) {
-    const found = findBuffer(value[key], depth + 1);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-async function start(session) {
-  await session.post('HeapProfiler.enable');
-  await session.post('HeapProfiler.startSampling', {
-    samplingInterval: 64,
-    includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
-  });
-}
-
 async function report(session, buffer) {
   const { profile } = await session.post('HeapProfiler.stopSampling');
-  const byFunction = new Map();
-  let total = 0;
-  const walk = (node) => {
-    const { functionName, url, lineNumber } = node.callFrame;
-    const where = `${functionName || '(anonymous)'} ${url.replace(/^.*\/(packages|node_modules)\//, '')}:${lineNumber + 1}`;
-    if (node.selfSize > 0) byFunction.set(where, (byFunction.get(where) ?? 0) + node.selfSize);
-    total += node.selfSize;
-    node.children.forEach(walk);
-  };
-  walk(profile.head);
-  const top = [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 40);
+  const { bytes, byFunction } = summarize(profile);
+  const top = byFunction.slice(0, 40);
   const json = new TextEncoder().encode(JSON.stringify(top)).slice(0, CONTROL_BYTES - REPORT_AT);
   new Uint8Array(buffer, REPORT_AT).set(json);
-  bytesOf(buffer)[0] = total;
+  bytesOf(buffer)[0] = bytes;
   stateOf(buffer)[1] = json.length;
 }
 
-const buffer = isMainThread ? undefined : findBuffer(workerData);
+const buffer = isMainThread ? undefined : findSharedBuffer(workerData, CONTROL_BYTES);
 if (buffer) {
   const state = stateOf(buffer);
   const session = new Session();
@@ -74,7 +48,7 @@ if (buffer) {
     const now = Atomics.load(state, 0);
     if (now !== START && now !== STOP) return;
     busy = true;
-    (now === START ? start(session) : report(session, buffer))
+    (now === START ? startSampling(session) : report(session, buffer))
       .then(() => Atomics.store(state, 0, now === START ? SAMPLING : REPORTED))
       .finally(() => (busy = false));
   }, 5).unref();
