@@ -12,7 +12,7 @@ import { LocalRequest } from './local-messages';
 import { ReplyTable } from './reply-table';
 import { RequestIds } from './request-ids';
 import { RequestStream } from './request-stream';
-import { encodeRequest, encodeServiceMessage } from './wire';
+import { encodeRequest, encodeServiceMessage, payloadJson } from './wire';
 
 const RESOLVED = Promise.resolve();
 
@@ -309,18 +309,6 @@ export class DaebusCaller<C extends object = AnyContract> {
     else await this.#transport.subscribe(this.replyChannel, this.#pending.receive);
     this.#subscribed = true;
   }
-}
-
-/** The payload as JSON text: a toJSON() that returns nothing is an error here, not a field left out on the wire. */
-function payloadJson(payload: Record<string, unknown>): string {
-  const json = JSON.stringify(payload) as string | undefined;
-  if (json === undefined) {
-    throw new DaebusError(
-      ErrorCodes.INVALID_ARGUMENT,
-      'The payload encodes to nothing (its toJSON() returned undefined); send a JSON object.',
-    );
-  }
-  return json;
 }
 
 function closedError(): DaebusError {

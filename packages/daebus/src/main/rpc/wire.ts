@@ -37,6 +37,18 @@ export function encodeRequest(request: { action: string; payload: unknown; reply
   });
 }
 
+/** The payload as JSON text: a toJSON() that returns nothing is an error here, not a field left out on the wire. */
+export function payloadJson(payload: Record<string, unknown>): string {
+  const json = JSON.stringify(payload) as string | undefined;
+  if (json === undefined) {
+    throw new DaebusError(
+      ErrorCodes.INVALID_ARGUMENT,
+      'The payload encodes to nothing (its toJSON() returned undefined); send a JSON object.',
+    );
+  }
+  return json;
+}
+
 /** A fire-and-forget message to a service: the payload's own fields with `action` added at the top. */
 export function encodeServiceMessage(payload: Record<string, unknown>, action: string | undefined): string {
   return JSON.stringify(action === undefined ? payload : { ...payload, action });
