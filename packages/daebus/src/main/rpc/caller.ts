@@ -75,12 +75,12 @@ export class DaebusCaller<C extends object = AnyContract> {
     const timeoutMs = options?.timeoutMs ?? this.#timeoutMs;
     // the common case takes no turn of its own: connected, valid, and the way in (the service
     // channel, or a replicated service's stream) known without looking it up
-    const stream =
+    const viaStream =
       this.#live && !this.#closed && isName(action) && isPlainObject(payload) && isTimeout(timeoutMs) ? this.#stream.usedNow() : undefined;
-    if (stream !== undefined) {
+    if (viaStream !== undefined) {
       const requestId = this.#ids.next();
       const reply = this.#pending.wait(requestId, action, options?.onProgress, timeoutMs, true);
-      if (stream) this.#addToStream(action, payload, requestId, timeoutMs);
+      if (viaStream) this.#addToStream(action, payload, requestId, timeoutMs);
       else void this.#publish(action, payload, requestId, timeoutMs);
       return reply as Promise<ResultOf<C, K>>;
     }
