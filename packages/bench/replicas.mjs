@@ -164,6 +164,59 @@ async function latency() {
   }
 }
 
+/** Requests/s of `echo`, 64 in flight, with the CPU each request cost the replica and Redis (µs). */
+async function echoThroughput(caller, pid, perRequest) {
+  const total = 10_000;
+  const split = await cpuSplit([pid], () => closedLoop((n) => caller.sendRequest('echo', { n }), total, 64));
+  const wallS = total / split.value;
+  const us = (cores) => (cores * wallS * 1e6) / total;
+  perRequest.push({ service: us(split.replicas), redis: us(split.redis), caller: us(split.caller) });
+  return split.value;
+}
+
+async function throughput() {
+  const single = `bench-single-${randomUUID()}`;
+  const replicated = `bench-repl-${randomUUID()}`;
+  const children = { single: await startChild(single, false), replicated: await startChild(replicated, true) };
+  const callers = {
+    single: new DaebusCaller(single, { redis: REDIS_URL }),
+    replicated: new DaebusCaller(replicated, { redis: REDIS_URL }),
+  };
+  const cpu = { single: [], replicated: [] };
+  try {
+    while ((await callers.replicated.replicas()).length < 1) await new Promise((r) => setTimeout(r, 50));
+    for (const caller of Object.values(callers)) await closedLoop((n) => caller.sendRequest('echo', { n }), 5_000, 64); // warm up
+    const rounds = await interleave(
+      {
+        single: () => echoThroughput(callers.single, children.single.pid, cpu.single),
+        replicated: () => echoThroughput(callers.replicated, children.replicated.pid, cpu.replicated),
+      },
+      5,
+    );
+    const costs = (list) => {
+      const m = (key) => fmt(median(list.map((c) => c[key])));
+      return `service ${m('service')}, Redis ${m('redis')}, caller ${m('caller')}`;
+    };
+    return result({
+      library: median(rounds.replicated),
+      floor: median(rounds.single),
+      unit: 'requests/s',
+      ratio: pairedRatio(rounds.replicated, rounds.single),
+      libraryLabel: 'one replica: requests through the durable stream, replies over pub/sub, 64 in flight',
+      floorLabel: 'the same service unreplicated: pub/sub both ways',
+      goal: { none: true, text: 'none given (reported: what the durable stream costs under load)' },
+      details: [
+        `per round (requests/s): replicated ${rounds.replicated.map((v) => fmt(v)).join(', ')}; single ${rounds.single.map((v) => fmt(v)).join(', ')}`,
+        `CPU per request (µs, medians of the rounds): replicated ${costs(cpu.replicated)}; single ${costs(cpu.single)}`,
+      ],
+    });
+  } finally {
+    await Promise.all(Object.values(callers).map((c) => c.close()));
+    await Promise.all(Object.values(children).map((c) => c.stop()));
+    await cleanUp(replicated);
+  }
+}
+
 async function mapOps() {
   const service = `bench-map-${randomUUID()}`;
   const logger = createLogger({ level: 'error' });
@@ -205,5 +258,11 @@ async function mapOps() {
 export const benchmarks = [
   { name: 'cpu-scaling', title: 'a 1 ms CPU-bound action: 2 replicas vs 1', run: cpuScaling, timeoutMs: 180_000 },
   { name: 'latency', title: 'a request to a replicated service vs an unreplicated one', run: latency, timeoutMs: 120_000 },
+  {
+    name: 'throughput',
+    title: 'requests/s, 64 in flight, to a replicated service vs an unreplicated one',
+    run: throughput,
+    timeoutMs: 180_000,
+  },
   { name: 'map-ops', title: 'service-wide map operations vs raw ioredis', run: mapOps, timeoutMs: 120_000 },
 ];

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Daebus, DaebusCaller, RedisTransport, cache, request, response } from 'daebus';
+import { RequestStream } from '../../src/main/rpc/request-stream';
 import { captureLogger, waitFor } from '../support/helpers';
 import { TEST_REDIS_URL, privateRedis } from '../support/redis-server';
 
@@ -149,6 +150,33 @@ describe('the Redis transport', () => {
       await expect(transport.publish(channel, 'later')).resolves.toBe(1);
       expect(socket.writableCorked).toBe(0);
     } finally {
+      await transport.close();
+    }
+  });
+
+  it("writes a caller's stream adds of one turn together, in order, and each still resolves", async () => {
+    const transport = new RedisTransport(TEST_REDIS_URL);
+    await transport.connect();
+    const service = `coalesce-${randomUUID()}`;
+    const key = `daebus:{${service}}:requests`;
+    const socket = transport.cache().stream as unknown as { write: (...args: unknown[]) => boolean; writableCorked: number };
+    let writesWhileCorked = 0;
+    let writesUncorked = 0;
+    const write = socket.write.bind(socket);
+    socket.write = (...args: unknown[]) => {
+      if (socket.writableCorked > 0) writesWhileCorked += 1;
+      else writesUncorked += 1;
+      return write(...args);
+    };
+    try {
+      const stream = new RequestStream(service, transport, true);
+      await expect(Promise.all(Array.from({ length: 50 }, (_, i) => stream.add(`m${i}`, 1_000)))).resolves.toHaveLength(50);
+      expect([writesWhileCorked, writesUncorked]).toEqual([50, 0]);
+      expect(socket.writableCorked).toBe(0);
+      const entries = (await transport.cache().xrange(key, '-', '+')).map(([, fields]) => fields);
+      expect(entries).toEqual(Array.from({ length: 50 }, (_, i) => ['m', `m${i}`, 't', '1000']));
+    } finally {
+      await transport.cache().del(key);
       await transport.close();
     }
   });

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { DurableHooks } from '../rpc/accepted';
 import type { Logger } from '../support/logger';
+import { Confirmations } from './confirmations';
 import { REQUEST_GROUP, serviceKeys, type ServiceKeys } from './keys';
 import type { ResolvedReplicaOptions } from './options';
 
@@ -35,6 +36,7 @@ export class RequestConsumer {
   readonly #sink: RequestSink;
   readonly #log: Logger;
   readonly #serverNow: () => number;
+  readonly #confirmations: Confirmations;
   /** Entries handed to the dispatcher and not yet acknowledged or handed back. */
   readonly #held = new Set<string>();
   #reading = false;
@@ -62,6 +64,7 @@ export class RequestConsumer {
     this.#sink = init.sink;
     this.#log = init.log;
     this.#serverNow = init.serverNow;
+    this.#confirmations = new Confirmations(init.client, this.#keys.requests, init.log);
   }
 
   get held(): number {
@@ -90,10 +93,14 @@ export class RequestConsumer {
     await this.#loop;
   }
 
-  /** After the drain: stop the timers and close the reader. Entries still held stay pending, for another replica. */
+  /**
+   * After the drain: stop the timers, confirm what finished, close the reader. Entries still held
+   * stay pending, for another replica.
+   */
   async close(): Promise<void> {
     await this.stopReading();
     for (const timer of this.#timers) clearInterval(timer);
+    await this.#confirmations.flush();
     this.#reader.disconnect();
   }
 
@@ -132,12 +139,12 @@ export class RequestConsumer {
     const raw = field(fields, 'm');
     const timeoutMs = Number(field(fields, 't'));
     if (raw === undefined) {
-      void this.#settle(entryId); // not a request of ours: never let it block the group
+      this.#settle(entryId); // not a request of ours: never let it block the group
       return;
     }
     // a caller that gave up on the request (its timeout passed) gets no late run
     if (timeoutMs > 0 && Number(entryId.split('-')[0]) + timeoutMs < this.#serverNow()) {
-      void this.#settle(entryId);
+      this.#settle(entryId);
       return;
     }
     if (attempt > this.#options.maxAttempts) {
@@ -147,20 +154,15 @@ export class RequestConsumer {
     this.#held.add(entryId);
     this.#sink.receiveDurable(raw, {
       attempt,
-      done: () => void this.#settle(entryId),
+      done: () => this.#settle(entryId),
       handBack: () => void this.#handBack(entryId, fields),
     });
   }
 
   /** The entry is done: it leaves the stream. */
-  async #settle(entryId: string): Promise<void> {
+  #settle(entryId: string): void {
     this.#release(entryId);
-    await this.#client
-      .multi()
-      .xack(this.#keys.requests, REQUEST_GROUP, entryId)
-      .xdel(this.#keys.requests, entryId)
-      .exec()
-      .catch((err: unknown) => this.#log.warn(`Could not confirm request ${entryId}: ${toPlainError(err).message}`));
+    this.#confirmations.add(entryId);
   }
 
   /** Not started here: appended again for any replica, and this delivery confirmed, in one step. */

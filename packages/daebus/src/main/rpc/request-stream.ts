@@ -43,8 +43,12 @@ export class RequestStream {
 
   /** Add a message to the stream, with the time its caller waits for the reply, if any. */
   async add(message: string, timeoutMs?: number): Promise<void> {
-    if (timeoutMs === undefined) await this.#redis().xadd(this.#keys.requests, '*', 'm', message);
-    else await this.#redis().xadd(this.#keys.requests, '*', 'm', message, 't', String(timeoutMs));
+    const redis = this.#redis();
+    // the requests a caller sends in one turn leave in one write (one system call each was most
+    // of a loaded caller's cost)
+    this.#transport.coalesceCache?.();
+    if (timeoutMs === undefined) await redis.xadd(this.#keys.requests, '*', 'm', message);
+    else await redis.xadd(this.#keys.requests, '*', 'm', message, 't', String(timeoutMs));
   }
 
   #redis(): Redis {

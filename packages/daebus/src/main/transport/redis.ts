@@ -84,6 +84,11 @@ export class RedisTransport implements Transport {
     return this.#publisher;
   }
 
+  /** The cache is the publisher's connection: its writes in this turn go out together too. */
+  coalesceCache(): void {
+    this.#coalesce();
+  }
+
   isConnected(): boolean {
     return !this.#down && usable(this.#subscriber) && usable(this.#publisher);
   }

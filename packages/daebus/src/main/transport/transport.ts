@@ -28,6 +28,8 @@ export interface Transport {
   isConnected?(): boolean;
   /** A key/value client on the same server, where the transport has one (Daebus's `cache`). */
   cache?(): Redis;
+  /** Write what `cache()` is sent in this turn in one system call, as publishes are (a caller's stream adds). */
+  coalesceCache?(): void;
 }
 
 /**

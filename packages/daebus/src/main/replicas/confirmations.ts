@@ -1,0 +1,71 @@
+import type { Redis } from 'ioredis';
+import { toPlainError } from '../../shared/errors';
+import type { Logger } from '../support/logger';
+import { REQUEST_GROUP } from './keys';
+
+/** The script's name on the client (ioredis `defineCommand`: EVALSHA, EVAL when not yet loaded). */
+const COMMAND = 'daebusConfirmRequests';
+
+/** KEYS[1] the request stream, ARGV the entry ids: acknowledged for the group, then deleted. */
+const CONFIRM = `redis.call('XACK', KEYS[1], '${REQUEST_GROUP}', unpack(ARGV))
+return redis.call('XDEL', KEYS[1], unpack(ARGV))`;
+
+/** Ids per script call: Lua's `unpack` refuses a few thousand. */
+const MAX_IDS = 1_000;
+
+type ConfirmCommand = (stream: string, ...ids: string[]) => Promise<unknown>;
+
+/**
+ * Takes finished entries out of the request stream. The ids finished in one turn of the event
+ * loop leave in one script call (XACK and XDEL, atomic as a script is): measured against a
+ * MULTI/XACK/XDEL/EXEC per entry, it costs the service about a third of the CPU per request and
+ * Redis less too, and under load many entries share a call.
+ */
+export class Confirmations {
+  readonly #stream: string;
+  readonly #log: Logger;
+  readonly #confirm: ConfirmCommand;
+  #ids: string[] = [];
+  #scheduled?: NodeJS.Immediate;
+  /** The calls sent and not yet answered. */
+  readonly #sent = new Set<Promise<void>>();
+
+  constructor(client: Redis, stream: string, log: Logger) {
+    this.#stream = stream;
+    this.#log = log;
+    client.defineCommand(COMMAND, { numberOfKeys: 1, lua: CONFIRM });
+    this.#confirm = (client as unknown as Record<typeof COMMAND, ConfirmCommand>)[COMMAND].bind(client);
+  }
+
+  /** `entryId` is done: it leaves the stream with the others done in this turn. */
+  add(entryId: string): void {
+    if (this.#ids.push(entryId) === 1) this.#scheduled = setImmediate(this.#send);
+  }
+
+  /** Send what waits and resolve once every call sent is answered (before the connection closes). */
+  async flush(): Promise<void> {
+    if (this.#scheduled) clearImmediate(this.#scheduled);
+    this.#send();
+    await Promise.all(this.#sent);
+  }
+
+  readonly #send = (): void => {
+    this.#scheduled = undefined;
+    const ids = this.#ids;
+    this.#ids = [];
+    for (let i = 0; i < ids.length; i += MAX_IDS) {
+      const chunk = ids.length <= MAX_IDS ? ids : ids.slice(i, i + MAX_IDS);
+      const call = this.#confirm(this.#stream, ...chunk).then(
+        () => undefined,
+        (err: unknown) => {
+          this.#log.warn(
+            `Could not confirm ${chunk.length === 1 ? `request ${chunk[0]}` : `${chunk.length} requests`}: ${toPlainError(err).message}; ` +
+              'a request not confirmed runs again once its visibility timeout passes.',
+          );
+        },
+      );
+      this.#sent.add(call);
+      void call.then(() => this.#sent.delete(call));
+    }
+  };
+}
