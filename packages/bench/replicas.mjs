@@ -125,24 +125,71 @@ async function cpuScaling() {
   });
 }
 
+/**
+ * The raw floors of the latency row, plain ioredis on both sides: the echo over pub/sub, and
+ * through a stream read by a consumer group as a replicated service reads it
+ * (fixtures/raw-stream-child.mjs).
+ */
+async function startRawFloors() {
+  const id = randomUUID();
+  const config = { url: REDIS_URL, channel: `bench-raw-ps-${id}`, stream: `bench-raw-stream-${id}` };
+  const child = fork(fileURLToPath(fixture('raw-stream-child.mjs')), [JSON.stringify(config)], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  await within(new Promise((resolve) => child.once('message', resolve)), 15_000, 'raw stream child start');
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const replyTo = `bench-raw-reply-${id}`;
+  const sub = new Redis(REDIS_URL);
+  const pub = new Redis(REDIS_URL);
+  const waiting = new Map();
+  sub.on('message', (_channel, raw) => {
+    const reply = JSON.parse(raw);
+    waiting.get(reply.request_id)?.(reply.payload);
+    waiting.delete(reply.request_id);
+  });
+  await sub.subscribe(replyTo);
+  let next = 0;
+  const request = (viaStream, n) => {
+    const requestId = String((next += 1));
+    const message = JSON.stringify({ action: 'echo', payload: { n }, reply_to: replyTo, request_id: requestId });
+    return new Promise((resolve, reject) => {
+      waiting.set(requestId, resolve);
+      (viaStream ? pub.xadd(config.stream, '*', 'm', message, 't', '30000') : pub.publish(config.channel, message)).catch(reject);
+    });
+  };
+  return {
+    pubsub: (n) => request(false, n),
+    stream: (n) => request(true, n),
+    async stop() {
+      child.send('stop');
+      await within(exited, 10_000, 'raw stream child stop').catch(() => child.kill('SIGKILL'));
+      await Promise.allSettled([sub.quit(), pub.quit()]);
+    },
+  };
+}
+
 async function latency() {
   const single = `bench-single-${randomUUID()}`;
   const replicated = `bench-repl-${randomUUID()}`;
   const children = [await startChild(single, false), await startChild(replicated, true)];
+  const raw = await startRawFloors();
   const callers = {
     single: new DaebusCaller(single, { redis: REDIS_URL }),
     replicated: new DaebusCaller(replicated, { redis: REDIS_URL }),
   };
   try {
     while ((await callers.replicated.replicas()).length < 1) await new Promise((r) => setTimeout(r, 50));
+    const sides = {
+      single: (n) => callers.single.sendRequest('echo', { n }),
+      replicated: (n) => callers.replicated.sendRequest('echo', { n }),
+      rawPubsub: raw.pubsub,
+      rawStream: raw.stream,
+    };
     // 2,000 requests of each first, not counted: without them the first rounds of both sides ran
     // 2-3x their last ones (code not yet optimized), and the median round said how warm each was
-    for (const caller of [callers.single, callers.replicated]) await sequential((n) => caller.sendRequest('echo', { n }), 2_000);
+    for (const side of Object.values(sides)) await sequential(side, 2_000);
     const rounds = await interleave(
-      {
-        single: async () => median(await sequential((n) => callers.single.sendRequest('echo', { n }), 500)),
-        replicated: async () => median(await sequential((n) => callers.replicated.sendRequest('echo', { n }), 500)),
-      },
+      Object.fromEntries(Object.entries(sides).map(([name, side]) => [name, async () => median(await sequential(side, 500))])),
       5,
     );
     return result({
@@ -154,11 +201,19 @@ async function latency() {
       floorLabel: 'the same service unreplicated: pub/sub both ways',
       goal: { on: 'ratio', op: '<=', value: 1.3, text: '<= 1.30x the latency of an unreplicated service' },
       details: [
-        `after 2,000 requests of each not counted; medians per round (ms): replicated ${rounds.replicated.map((v) => fmt(v)).join(', ')}; single ${rounds.single.map((v) => fmt(v)).join(', ')}`,
+        `the design's own cost, raw ioredis on both sides: through a stream read by a consumer group (XADD, XREADGROUP, PUBLISH, ` +
+          `then XACK + XDEL) ${fmt(median(rounds.rawStream))} ms, over pub/sub ${fmt(median(rounds.rawPubsub))} ms: ` +
+          `${pairedRatio(rounds.rawStream, rounds.rawPubsub).toFixed(2)}x`,
+        `library / raw, paired: replicated ${pairedRatio(rounds.replicated, rounds.rawStream).toFixed(2)}x the raw stream, ` +
+          `unreplicated ${pairedRatio(rounds.single, rounds.rawPubsub).toFixed(2)}x raw pub/sub`,
+        `after 2,000 requests of each not counted; medians per round (ms): ${Object.entries(rounds)
+          .map(([name, values]) => `${name} ${values.map((v) => fmt(v)).join(', ')}`)
+          .join('; ')}`,
       ],
     });
   } finally {
     await Promise.all(Object.values(callers).map((c) => c.close()));
+    await raw.stop();
     await Promise.all(children.map((c) => c.stop()));
     await cleanUp(replicated);
   }

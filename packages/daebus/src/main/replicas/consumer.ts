@@ -126,6 +126,9 @@ export class RequestConsumer {
           '>',
         )) as [string, Entry[]][] | null;
         for (const [, entries] of streams ?? []) for (const entry of entries) this.#deliver(entry, 1);
+        // the replies of what was just delivered are written before the next read (they wait for
+        // the end of this turn, see the transport), not after it: the read is not the reply's hurry
+        if (streams) await new Promise(setImmediate);
       } catch (err) {
         if (!this.#reading) return;
         this.#log.warn(`Reading the request stream failed: ${toPlainError(err).message}; trying again in 1 s`);
