@@ -13,6 +13,7 @@ function replica(register: (app: Daebus) => void = () => undefined): Daebus {
   const app = new Daebus('shared', { logger: captureLogger().logger });
   app.map('stats', { scope: 'service' });
   app.list('recent', { scope: 'service', max: 3 });
+  app.list('all', { scope: 'service' });
   app.queue('jobs', { scope: 'service' });
   register(app);
   apps.push(app);
@@ -53,6 +54,10 @@ describe('service-wide structures', () => {
     for (let i = 1; i <= 5; i++) await (i % 2 ? list : (a as Daebus).list<number>('recent')).append(i);
     expect(await list.snapshot()).toEqual([3, 4, 5]);
     expect(await list.size()).toBe(3);
+    // under its cap (the default, 1000), a list keeps everything
+    const all = (a as Daebus).list<number>('all');
+    for (let i = 1; i <= 5; i++) await all.append(i);
+    expect(await (b as Daebus).list<number>('all').snapshot()).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('hand each queue item to one consumer across replicas; a received item is held until acknowledged', async () => {
@@ -77,6 +82,15 @@ describe('service-wide structures', () => {
     await qb.taskDone();
     await expect(qa.join(1_000)).resolves.toBe(true);
     await expect(qa.get(50)).resolves.toBeUndefined(); // waits, then nothing
+    // every item taken left the stream and the group's pending list
+    const redis = new Redis(TEST_REDIS_URL);
+    const stream = `daebus:{${service}}:queue:jobs`;
+    try {
+      expect(await redis.xlen(stream)).toBe(0);
+      expect(((await redis.xpending(stream, 'daebus-queue')) as [number])[0]).toBe(0);
+    } finally {
+      await redis.quit();
+    }
   });
 
   it('are reached from threads and pooled handlers with the same API', async () => {

@@ -4,6 +4,7 @@ import { MAX_TIMEOUT_MS } from '../../../shared/validate';
 import { serviceKeys, type ServiceKeys } from '../../replicas/keys';
 import type { Logger } from '../../support/logger';
 import { decodeValue } from './json-values';
+import type { StateScripts } from './scripts';
 
 /** The consumer group of every service-wide queue. */
 const GROUP = 'daebus-queue';
@@ -33,6 +34,7 @@ export class ServiceQueues {
   readonly #consumer: string;
   readonly #visibilityMs: number;
   readonly #log: Logger;
+  readonly #scripts: StateScripts;
   readonly #groups = new Set<string>();
   readonly #idle: Redis[] = [];
   readonly #waiting: ((reader: Redis) => void)[] = [];
@@ -44,8 +46,9 @@ export class ServiceQueues {
   #timers: NodeJS.Timeout[] = [];
   #closed = false;
 
-  constructor(init: { client: Redis; service: string; consumer: string; visibilityMs: number; log: Logger }) {
+  constructor(init: { client: Redis; service: string; consumer: string; visibilityMs: number; log: Logger; scripts: StateScripts }) {
     this.#client = init.client;
+    this.#scripts = init.scripts;
     this.#keys = serviceKeys(init.service);
     this.#consumer = init.consumer;
     this.#visibilityMs = init.visibilityMs;
@@ -60,7 +63,7 @@ export class ServiceQueues {
 
   async put(name: string, text: string): Promise<void> {
     await this.#group(name);
-    await this.#client.multi().xadd(this.key(name), '*', 'v', text).incr(this.#keys.unfinished(name)).exec();
+    await this.#scripts.queuePut(this.key(name), this.#keys.unfinished(name), text);
   }
 
   /** Wait up to `timeoutMs` for the oldest item; `cancel` ends the wait with undefined. */
@@ -163,9 +166,7 @@ export class ServiceQueues {
   }
 
   async #done(name: string, receipt: string, counts: boolean): Promise<void> {
-    const multi = this.#client.multi().xack(this.key(name), GROUP, receipt).xdel(this.key(name), receipt);
-    if (counts) multi.decr(this.#keys.unfinished(name));
-    await multi.exec();
+    await this.#scripts.queueDone(this.key(name), this.#keys.unfinished(name), GROUP, receipt, counts ? '1' : '0');
   }
 
   async #group(name: string): Promise<void> {

@@ -4,23 +4,26 @@ import type { StateCall, StructureKind } from '../../../shared/state-ops';
 import { serviceKeys, type ServiceKeys } from '../../replicas/keys';
 import type { Logger } from '../../support/logger';
 import { decodeEntries, decodeValue, encodeValue } from './json-values';
+import { stateScripts, type StateScripts } from './scripts';
 import { ServiceQueues } from './service-queue';
 
 /**
  * The service-wide structures of a running service, in Redis: a map is a hash, a capped list a
  * list trimmed in the same step as each append, a queue a stream read by one consumer group (see
- * ServiceQueues). Values are JSON. Every operation is one Redis command or transaction, so
+ * ServiceQueues). Values are JSON. Every operation is one Redis command or script, so
  * `increment` and `merge` are atomic across replicas.
  */
 export class ServiceState {
   readonly queues: ServiceQueues;
   readonly #client: Redis;
   readonly #keys: ServiceKeys;
+  readonly #scripts: StateScripts;
 
   constructor(init: { client: Redis; service: string; consumer: string; visibilityMs: number; log: Logger }) {
     this.#client = init.client;
     this.#keys = serviceKeys(init.service);
-    this.queues = new ServiceQueues(init);
+    this.#scripts = stateScripts(init.client);
+    this.queues = new ServiceQueues({ ...init, scripts: this.#scripts });
   }
 
   /** Apply any call but a queue's get and receive (served by `queues.take`). */
@@ -88,14 +91,8 @@ export class ServiceState {
     const key = this.#key('list', call.name);
     switch (call.op) {
       case 'append': {
-        // appended and trimmed in one transaction: the list never holds more than max
-        const result = await this.#client
-          .multi()
-          .rpush(key, encodeValue(`list "${call.name}"`, call.item))
-          .ltrim(key, -max, -1)
-          .llen(key)
-          .exec();
-        return Number(result?.[2]?.[1] ?? 0);
+        // appended and trimmed in one script: the list never holds more than max
+        return Number(await this.#scripts.listAppend(key, encodeValue(`list "${call.name}"`, call.item), String(-max)));
       }
       case 'snapshot':
         return (await this.#client.lrange(key, 0, -1)).map((text) => decodeValue(text));
