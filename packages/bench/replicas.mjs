@@ -11,6 +11,7 @@ import { machineBusyMs, processCpuMs } from './lib/cpu-meter.mjs';
 import { closedLoop, interleave, pairedRatio, sequential } from './lib/drive.mjs';
 import { result } from './lib/result.mjs';
 import { fmt, median } from './lib/stats.mjs';
+import { startRawFloors } from './lib/raw-stream-floors.mjs';
 import { fixture, within } from './lib/workers.mjs';
 
 export const suite = 'replicas';
@@ -125,49 +126,6 @@ async function cpuScaling() {
   });
 }
 
-/**
- * The raw floors of the latency row, plain ioredis on both sides: the echo over pub/sub, and
- * through a stream read by a consumer group as a replicated service reads it
- * (fixtures/raw-stream-child.mjs).
- */
-async function startRawFloors() {
-  const id = randomUUID();
-  const config = { url: REDIS_URL, channel: `bench-raw-ps-${id}`, stream: `bench-raw-stream-${id}` };
-  const child = fork(fileURLToPath(fixture('raw-stream-child.mjs')), [JSON.stringify(config)], {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  await within(new Promise((resolve) => child.once('message', resolve)), 15_000, 'raw stream child start');
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const replyTo = `bench-raw-reply-${id}`;
-  const sub = new Redis(REDIS_URL);
-  const pub = new Redis(REDIS_URL);
-  const waiting = new Map();
-  sub.on('message', (_channel, raw) => {
-    const reply = JSON.parse(raw);
-    waiting.get(reply.request_id)?.(reply.payload);
-    waiting.delete(reply.request_id);
-  });
-  await sub.subscribe(replyTo);
-  let next = 0;
-  const request = (viaStream, n) => {
-    const requestId = String((next += 1));
-    const message = JSON.stringify({ action: 'echo', payload: { n }, reply_to: replyTo, request_id: requestId });
-    return new Promise((resolve, reject) => {
-      waiting.set(requestId, resolve);
-      (viaStream ? pub.xadd(config.stream, '*', 'm', message, 't', '30000') : pub.publish(config.channel, message)).catch(reject);
-    });
-  };
-  return {
-    pubsub: (n) => request(false, n),
-    stream: (n) => request(true, n),
-    async stop() {
-      child.send('stop');
-      await within(exited, 10_000, 'raw stream child stop').catch(() => child.kill('SIGKILL'));
-      await Promise.allSettled([sub.quit(), pub.quit()]);
-    },
-  };
-}
-
 async function latency() {
   const single = `bench-single-${randomUUID()}`;
   const replicated = `bench-repl-${randomUUID()}`;
@@ -272,6 +230,68 @@ async function throughput() {
   }
 }
 
+/** A service-wide queue's put and get (the item taken for good) against the raw commands they are made of. */
+async function queueOps() {
+  const service = `bench-queue-${randomUUID()}`;
+  const logger = createLogger({ level: 'error' });
+  logger.silent = true;
+  const app = new Daebus('bench-queue', { logger });
+  const queue = app.queue('q', { scope: 'service' });
+  await app.start({ service, redis: REDIS_URL });
+  const raw = new Redis(REDIS_URL);
+  const key = `bench-raw-queue-${randomUUID()}`;
+  const count = `${key}:unfinished`;
+  await raw.xgroup('CREATE', key, 'g', '0', 'MKSTREAM');
+  // raw: the same commands, pipelined, without the atomicity (a put is XADD + INCR; a get is
+  // XREADGROUP, then XACK + XDEL)
+  const rawPut = (item) => Promise.all([raw.xadd(key, '*', 'v', JSON.stringify(item)), raw.incr(count)]);
+  const rawGet = async () => {
+    const read = await raw.xreadgroup('GROUP', 'g', 'c', 'COUNT', 1, 'STREAMS', key, '>');
+    const entry = read?.[0]?.[1]?.[0];
+    if (!entry) return undefined;
+    await Promise.all([raw.xack(key, 'g', entry[0]), raw.xdel(key, entry[0])]);
+    return JSON.parse(entry[1][1]);
+  };
+  try {
+    // puts first, then gets: each get finds an item
+    const variants = {
+      lib: async () => {
+        const put = await closedLoop((i) => queue.put({ i }), 10_000, 64);
+        const get = await closedLoop(() => queue.get(0), 10_000, 64);
+        return { put, get };
+      },
+      raw: async () => {
+        const put = await closedLoop((i) => rawPut({ i }), 10_000, 64);
+        const get = await closedLoop(() => rawGet(), 10_000, 64);
+        return { put, get };
+      },
+    };
+    const rounds = await interleave(variants, 5);
+    const both = (r) => 2 / (1 / r.put + 1 / r.get); // operations/s over a put and a get each
+    const lib = rounds.lib.map(both);
+    const floor = rounds.raw.map(both);
+    const side = (list, op) => fmt(median(list.map((r) => r[op])));
+    return result({
+      library: median(lib),
+      floor: median(floor),
+      unit: 'operations/s',
+      ratio: pairedRatio(lib, floor),
+      libraryLabel: "app.queue('q', { scope: 'service' }): 10,000 puts, then 10,000 gets, 64 in flight",
+      floorLabel: 'raw ioredis, the same commands pipelined on one connection (XADD + INCR; XREADGROUP, then XACK + XDEL)',
+      goal: { none: true, text: 'none given (reported)' },
+      details: [
+        `puts/s: lib ${side(rounds.lib, 'put')}, raw ${side(rounds.raw, 'put')}; gets/s: lib ${side(rounds.lib, 'get')}, raw ${side(rounds.raw, 'get')}`,
+        `per round (put and get, operations/s): lib ${lib.map((v) => fmt(v)).join(', ')}; raw ${floor.map((v) => fmt(v)).join(', ')}`,
+      ],
+    });
+  } finally {
+    await raw.del(key, count);
+    await raw.quit();
+    await app.stop();
+    await cleanUp(service);
+  }
+}
+
 async function mapOps() {
   const service = `bench-map-${randomUUID()}`;
   const logger = createLogger({ level: 'error' });
@@ -319,5 +339,6 @@ export const benchmarks = [
     run: throughput,
     timeoutMs: 180_000,
   },
+  { name: 'queue-ops', title: 'service-wide queue put and get vs raw ioredis', run: queueOps, timeoutMs: 180_000 },
   { name: 'map-ops', title: 'service-wide map operations vs raw ioredis', run: mapOps, timeoutMs: 120_000 },
 ];
