@@ -1,10 +1,8 @@
 import type { Redis } from 'ioredis';
 import { toPlainError } from '../../shared/errors';
 import type { Logger } from '../support/logger';
+import { defineScript } from '../support/redis-script';
 import { REQUEST_GROUP } from './keys';
-
-/** The script's name on the client (ioredis `defineCommand`: EVALSHA, EVAL when not yet loaded). */
-const COMMAND = 'daebusConfirmRequests';
 
 /** KEYS[1] the request stream, ARGV the entry ids: acknowledged for the group, then deleted. */
 const CONFIRM = `redis.call('XACK', KEYS[1], '${REQUEST_GROUP}', unpack(ARGV))
@@ -33,8 +31,7 @@ export class Confirmations {
   constructor(client: Redis, stream: string, log: Logger) {
     this.#stream = stream;
     this.#log = log;
-    client.defineCommand(COMMAND, { numberOfKeys: 1, lua: CONFIRM });
-    this.#confirm = (client as unknown as Record<typeof COMMAND, ConfirmCommand>)[COMMAND].bind(client);
+    this.#confirm = defineScript<ConfirmCommand>(client, 'daebusConfirmRequests', 1, CONFIRM);
   }
 
   /** `entryId` is done: it leaves the stream with the others done in this turn. */
