@@ -22,13 +22,15 @@ const MAX_THREADS = availableParallelism();
  * The library side: an app on the memory transport with a trivial pooled action, the same
  * trivial function as an ordinary action, and fib pooled and inline; a memory caller.
  */
-async function libSide() {
+async function libSide(rawForAction) {
   const logger = createLogger({ level: 'error' });
   logger.silent = true;
   const app = new Daebus('bench-pool', { logger, maxWorkers: MAX_THREADS });
   const trivial = () => ({ ok: true });
   app.action('noop-pooled', { module: fixture('pool-noop.mjs') });
   app.action('noop-plain', trivial);
+  // an ordinary action whose handler awaits a raw piscina.run: the request path around any pool
+  if (rawForAction) app.action('noop-via-raw', () => rawForAction.run({}));
   app.action('fib-pooled', { module: fixture('pool-fib.mjs') });
   app.action('fib-inline', (payload) => ({ value: fib(payload.n) }));
   const service = `bench-pool-${randomUUID()}`;
@@ -141,8 +143,8 @@ async function trivialThroughput() {
   const rounds = 5;
   const total = 5000;
   const inFlight = 32;
-  const lib = await libSide();
   const raw = await rawPool('raw-pool-noop.mjs');
+  const lib = await libSide(raw);
   let out;
   try {
     out = await interleave(
@@ -150,6 +152,7 @@ async function trivialThroughput() {
         pooled: () => closedLoop(() => lib.call('noop-pooled'), total, inFlight),
         plain: () => closedLoop(() => lib.call('noop-plain'), total, inFlight),
         raw: () => closedLoop(() => raw.run({}), total, inFlight),
+        viaRaw: () => closedLoop(() => lib.call('noop-via-raw'), total, inFlight),
       },
       rounds,
     );
@@ -168,6 +171,9 @@ async function trivialThroughput() {
     goal: { on: 'ratio', op: '>=', value: 0.7, text: '>= 0.70x of raw throughput' },
     details: [
       `ordinary (inline) trivial action, same caller, ${inFlight} in flight: ${fmt(median(out.plain))}/s`,
+      `an ordinary action awaiting raw piscina.run (the request path around a pool, no pool of ours): ` +
+        `${fmt(median(out.viaRaw))}/s = ${pairedRatio(out.viaRaw, out.raw).toFixed(2)}x raw; the pooled action / it ` +
+        `${pairedRatio(out.pooled, out.viaRaw).toFixed(2)}x (what the library's pool adds)`,
       `per round (/s): pooled ${out.pooled.map((x) => fmt(x)).join(', ')}; raw ${out.raw.map((x) => fmt(x)).join(', ')}`,
     ],
   });
