@@ -230,14 +230,20 @@ async function throughput() {
   }
 }
 
-/** A service-wide queue's put and get (the item taken for good) against the raw commands they are made of. */
-async function queueOps() {
-  const service = `bench-queue-${randomUUID()}`;
+/** A quiet app on a service of its own, with the structure `declare` returns, started on Redis. */
+async function startStateApp(name, declare) {
+  const service = `bench-${name}-${randomUUID()}`;
   const logger = createLogger({ level: 'error' });
   logger.silent = true;
-  const app = new Daebus('bench-queue', { logger });
-  const queue = app.queue('q', { scope: 'service' });
+  const app = new Daebus(`bench-${name}`, { logger });
+  const structure = declare(app);
   await app.start({ service, redis: REDIS_URL });
+  return { app, service, structure };
+}
+
+/** A service-wide queue's put and get (the item taken for good) against the raw commands they are made of. */
+async function queueOps() {
+  const { app, service, structure: queue } = await startStateApp('queue', (app) => app.queue('q', { scope: 'service' }));
   const raw = new Redis(REDIS_URL);
   const key = `bench-raw-queue-${randomUUID()}`;
   const count = `${key}:unfinished`;
@@ -293,12 +299,7 @@ async function queueOps() {
 }
 
 async function mapOps() {
-  const service = `bench-map-${randomUUID()}`;
-  const logger = createLogger({ level: 'error' });
-  logger.silent = true;
-  const app = new Daebus('bench-map', { logger });
-  const map = app.map('m', { scope: 'service' });
-  await app.start({ service, redis: REDIS_URL });
+  const { app, service, structure: map } = await startStateApp('map', (app) => app.map('m', { scope: 'service' }));
   const raw = new Redis(REDIS_URL);
   const key = `bench-raw-map-${randomUUID()}`;
   try {

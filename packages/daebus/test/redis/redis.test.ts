@@ -14,6 +14,21 @@ const apps: Daebus[] = [];
 const callers: DaebusCaller[] = [];
 const clients: Redis[] = [];
 
+type CountedSocket = { write: (...args: unknown[]) => boolean; writableCorked: number };
+
+/** Counts the writes to the transport's command connection, corked (held for one write) or not. */
+function countWrites(transport: RedisTransport): { corked: number; uncorked: number; socket: CountedSocket } {
+  const socket = transport.cache().stream as unknown as CountedSocket;
+  const counts = { corked: 0, uncorked: 0, socket };
+  const write = socket.write.bind(socket);
+  socket.write = (...args: unknown[]) => {
+    if (socket.writableCorked > 0) counts.corked += 1;
+    else counts.uncorked += 1;
+    return write(...args);
+  };
+  return counts;
+}
+
 function makeApp(options: { drainTimeoutMs?: number; maxPayloadBytes?: number } = {}): {
   app: Daebus;
   records: ReturnType<typeof captureLogger>['records'];
@@ -130,25 +145,16 @@ describe('the Redis transport', () => {
     const got: string[] = [];
     sub.on('message', (_c: string, m: string) => got.push(m));
     await sub.subscribe(channel);
-    const socket = transport.cache().stream as unknown as { write: (...args: unknown[]) => boolean; writableCorked: number };
-    let writesWhileCorked = 0;
-    let writesUncorked = 0;
-    const write = socket.write.bind(socket);
-    socket.write = (...args: unknown[]) => {
-      if (socket.writableCorked > 0) writesWhileCorked += 1;
-      else writesUncorked += 1;
-      return write(...args);
-    };
+    const writes = countWrites(transport);
     try {
       const sent = Array.from({ length: 100 }, (_, i) => transport.publish(channel, `m${i}`));
       await expect(Promise.all(sent)).resolves.toEqual(Array(100).fill(1));
-      expect(writesWhileCorked).toBe(100);
-      expect(writesUncorked).toBe(0);
+      expect(writes).toMatchObject({ corked: 100, uncorked: 0 });
       await waitFor(() => got.length === 100, 'the messages');
       expect(got).toEqual(Array.from({ length: 100 }, (_, i) => `m${i}`));
       // the next turn's publish is corked again, and released again
       await expect(transport.publish(channel, 'later')).resolves.toBe(1);
-      expect(socket.writableCorked).toBe(0);
+      expect(writes.socket.writableCorked).toBe(0);
     } finally {
       await transport.close();
     }
@@ -159,20 +165,12 @@ describe('the Redis transport', () => {
     await transport.connect();
     const service = `coalesce-${randomUUID()}`;
     const key = `daebus:{${service}}:requests`;
-    const socket = transport.cache().stream as unknown as { write: (...args: unknown[]) => boolean; writableCorked: number };
-    let writesWhileCorked = 0;
-    let writesUncorked = 0;
-    const write = socket.write.bind(socket);
-    socket.write = (...args: unknown[]) => {
-      if (socket.writableCorked > 0) writesWhileCorked += 1;
-      else writesUncorked += 1;
-      return write(...args);
-    };
+    const writes = countWrites(transport);
     try {
       const stream = new RequestStream(service, transport, true);
       await expect(Promise.all(Array.from({ length: 50 }, (_, i) => stream.add(`m${i}`, 1_000)))).resolves.toHaveLength(50);
-      expect([writesWhileCorked, writesUncorked]).toEqual([50, 0]);
-      expect(socket.writableCorked).toBe(0);
+      expect(writes).toMatchObject({ corked: 50, uncorked: 0 });
+      expect(writes.socket.writableCorked).toBe(0);
       const entries = (await transport.cache().xrange(key, '-', '+')).map(([, fields]) => fields);
       expect(entries).toEqual(Array.from({ length: 50 }, (_, i) => ['m', `m${i}`, 't', '1000']));
     } finally {
