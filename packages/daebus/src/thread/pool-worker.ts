@@ -5,7 +5,7 @@ import { BroadcastChannel, workerData } from 'node:worker_threads';
 import { DaebusError, ErrorCodes } from '../shared/errors';
 import { SoloMap } from '../shared/solo-map';
 import type { MessageSink } from '../shared/protocol/core';
-import { POOL_CHANNEL_KEY, type MainToPooled, type PoolEnvelope, type PooledTask, type PooledToMain } from '../shared/protocol/pool';
+import { POOL_CHANNEL_KEY, POOL_POSTED_KEY, type MainToPooled, type PoolEnvelope, type PooledTask, type PooledToMain } from '../shared/protocol/pool';
 import { pickHandler, type PooledHandler } from './define-handler';
 import { MainLink } from './link';
 import { createLogger, portSink, type ThreadLogger } from './log';
@@ -54,6 +54,8 @@ function handlerFor(specifier: string, exportName: string, loader: string | unde
  */
 const channel = new BroadcastChannel((workerData as Record<string, string>)[POOL_CHANNEL_KEY] ?? 'daebus-pool');
 channel.unref();
+/** Messages posted on the channel by every worker of the pool (see POOL_POSTED_KEY). */
+const posted = (workerData as Record<string, unknown>)[POOL_POSTED_KEY] as Int32Array | undefined;
 /** The running call's link (one call at a time per worker: see SoloMap). */
 const links = new SoloMap<number, MainLink>();
 channel.onmessage = (event) => {
@@ -78,6 +80,8 @@ class PooledCall implements MessageSink<PooledToMain>, WorkerChannel {
 
   postMessage(message: PooledToMain): void {
     channel.postMessage({ call: this.#id, message } satisfies PoolEnvelope<PooledToMain>);
+    // counted after it is queued: the main side that sees the count can read the message
+    if (posted) Atomics.add(posted, 0, 1);
   }
 
   get log(): ThreadLogger {

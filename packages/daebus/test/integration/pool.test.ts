@@ -32,6 +32,23 @@ describe('pooled actions', () => {
     await expect(caller.sendRequest('plain', { x: 21 })).resolves.toEqual({ plain: 42 });
   });
 
+  it('deliver every update a handler sent before its reply, however many were still on their way', async () => {
+    await startWith((a) => a.action('chatty', { module: pooled, export: 'chatty' }));
+    for (let round = 0; round < 20; round++) {
+      const updates: unknown[] = [];
+      const counts = [1, 50, 200];
+      const replies = await Promise.all(
+        counts.map((count) => caller.sendRequest('chatty', { count }, { onProgress: (u) => updates.push({ count, ...(u as object) }) })),
+      );
+      expect(replies).toEqual(counts.map((count) => ({ sent: count })));
+      for (const count of counts) {
+        expect(updates.filter((u) => (u as { count: number }).count === count)).toEqual(
+          Array.from({ length: count }, (_, i) => ({ count, i })),
+        );
+      }
+    }
+  });
+
   it('reply with an error when the handler throws, exits its worker, runs past its timeout, or is missing; the service goes on', async () => {
     await startWith((a) =>
       a

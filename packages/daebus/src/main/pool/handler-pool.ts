@@ -4,7 +4,7 @@ import { BroadcastChannel, type MessagePort } from 'node:worker_threads';
 import type Piscina from 'piscina';
 import { monotonicMs } from '../../shared/clock';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
-import { POOL_CHANNEL_KEY, type PoolEnvelope, type PooledTask, type PooledToMain } from '../../shared/protocol/pool';
+import { POOL_CHANNEL_KEY, POOL_POSTED_KEY, type PoolEnvelope, type PooledTask, type PooledToMain } from '../../shared/protocol/pool';
 import type { Logger } from '../support/logger';
 import type { WorkerServices } from '../workers/connection';
 import { drainPort } from '../workers/drain';
@@ -46,6 +46,9 @@ export class HandlerPool {
   #nextCall = 1;
   #pool?: Piscina;
   #channel?: BroadcastChannel;
+  /** Messages the workers posted on the channel, and the ones received here (both wrap as int32). */
+  readonly #posted = new Int32Array(new SharedArrayBuffer(4));
+  #received = 0;
 
   constructor(maxWorkers: number, services: WorkerServices, logger: Logger) {
     this.#maxWorkers = maxWorkers;
@@ -76,7 +79,8 @@ export class HandlerPool {
       throw describeFailure(call.action, running, err);
     } finally {
       // the call's last updates are queued already: deliver them before the reply goes out
-      this.#drain();
+      // (reading the channel only when some are: most calls send none)
+      if (Atomics.load(this.#posted, 0) !== this.#received) this.#drain();
       this.#calls.delete(id);
       running.release();
     }
@@ -133,6 +137,7 @@ export class HandlerPool {
   }
 
   #route(envelope: PoolEnvelope<PooledToMain>): void {
+    this.#received = (this.#received + 1) | 0;
     this.#calls.get(envelope.call)?.receive(envelope.message);
   }
 
@@ -144,6 +149,9 @@ export class HandlerPool {
   #ensurePool(): Piscina {
     if (!this.#pool) {
       const name = `daebus-pool-${randomUUID()}`;
+      // a new pool's count starts over (what the last one's workers posted and nobody read is gone)
+      Atomics.store(this.#posted, 0, 0);
+      this.#received = 0;
       const channel = new BroadcastChannel(name);
       channel.unref();
       channel.onmessage = (event) => this.#route((event as { data: PoolEnvelope<PooledToMain> }).data);
@@ -157,7 +165,7 @@ export class HandlerPool {
         maxThreads: this.#maxWorkers,
         minThreads: Math.min(this.#maxWorkers, Math.max(1, Math.floor(availableParallelism() / 2))),
         idleTimeout: 30_000,
-        workerData: { [POOL_CHANNEL_KEY]: name },
+        workerData: { [POOL_CHANNEL_KEY]: name, [POOL_POSTED_KEY]: this.#posted },
       });
       // with no listener, a pool 'error' event would end the process
       pool.on('error', (err: unknown) => this.#logger.error(`The handler pool reported an error: ${toPlainError(err).message}`));

@@ -23,6 +23,13 @@ export type MainToPooled = MainToWorker;
 /** Key under which the pool's workerData names its BroadcastChannel. */
 export const POOL_CHANNEL_KEY = '__daebusPoolChannel';
 
+/**
+ * Key under which the pool's workerData holds an `Int32Array` of one element on a
+ * SharedArrayBuffer: how many messages the pool's workers posted on the channel (wrapping as an
+ * int32). The main side reads the channel at a call's end only when it has not received them all.
+ */
+export const POOL_POSTED_KEY = '__daebusPoolPosted';
+
 /** A message on the pool's BroadcastChannel: one call's message, either way. */
 export interface PoolEnvelope<M> {
   call: number;
