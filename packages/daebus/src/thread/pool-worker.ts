@@ -5,7 +5,14 @@ import { BroadcastChannel, workerData } from 'node:worker_threads';
 import { DaebusError, ErrorCodes } from '../shared/errors';
 import { SoloMap } from '../shared/solo-map';
 import type { MessageSink } from '../shared/protocol/core';
-import { POOL_CHANNEL_KEY, POOL_POSTED_KEY, type MainToPooled, type PoolEnvelope, type PooledTask, type PooledToMain } from '../shared/protocol/pool';
+import {
+  POOL_CHANNEL_KEY,
+  POOL_POSTED_KEY,
+  type MainToPooled,
+  type PoolEnvelope,
+  type PooledTask,
+  type PooledToMain,
+} from '../shared/protocol/pool';
 import { pickHandler, type PooledHandler } from './define-handler';
 import { MainLink } from './link';
 import { createLogger, portSink, type ThreadLogger } from './log';
