@@ -78,8 +78,15 @@ export class HandlerPool {
       call: id,
     };
     if (call.loader !== undefined) task.loader = call.loader;
-    // no async function: its own promise and the await's cost a few hundred bytes a call
-    return pool.run(task, { signal: running }).then(
+    // no async function: its own promise and the await's cost a few hundred bytes a call; a
+    // synchronous throw still settles the call as a rejection, as it did in one
+    let settled: Promise<unknown>;
+    try {
+      settled = pool.run(task, { signal: running });
+    } catch (err) {
+      settled = Promise.reject(err as Error);
+    }
+    return settled.then(
       (value: unknown) => {
         this.#end(running);
         return value;
