@@ -19,6 +19,7 @@ import { createLogger, portSink, type ThreadLogger } from './log';
 import { PooledContext } from './pooled-context';
 import { setCurrent } from './current';
 import { loadFailure } from './load';
+import { markRunning } from './pool-slot';
 import { ensureLoader } from './typescript';
 import type { WorkerChannel } from './worker-context';
 
@@ -114,6 +115,10 @@ class PooledCall implements MessageSink<PooledToMain>, WorkerChannel {
 
 /** One pooled call: run the handler; its value or throw goes back through piscina. */
 export default async function runPooledTask(task: PooledTask): Promise<unknown> {
+  // aborted while it waited for a worker: its caller has its answer already
+  if (task.cancelled) return undefined;
+  // the main side stops this worker if it aborts the call while it runs
+  markRunning(task.call);
   const call = new PooledCall(task.call);
   // one call at a time per pool worker: directLogger in the handler's modules writes as this call
   const before = setCurrent(call);
@@ -125,5 +130,6 @@ export default async function runPooledTask(task: PooledTask): Promise<unknown> 
     // replies, so no update comes after the final reply
     call.end();
     setCurrent(before);
+    markRunning(0);
   }
 }

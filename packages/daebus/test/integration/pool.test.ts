@@ -1,4 +1,7 @@
 // CPU-heavy actions on the piscina pool: answers, streaming, failures, responsiveness, shutdown.
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Daebus, type DaebusCaller } from 'daebus';
 import { captureLogger, fixture, waitFor } from '../support/helpers';
 import { appPerTest } from '../support/app-per-test';
@@ -67,6 +70,52 @@ describe('pooled actions', () => {
     await expect(caller.sendRequest('missing')).rejects.toMatchObject({
       message: expect.stringContaining('has no function export "notAFunction"'),
     });
+    await expect(caller.sendRequest('fib', { n: 10 })).resolves.toMatchObject({ fib: 55 });
+  });
+
+  it('answer a call that waited for a busy pool past its timeout at once, and never run it', async () => {
+    await startWith((a) =>
+      a
+        .action('busy', { module: pooled, export: 'busy' })
+        .action('marks', { module: pooled, export: 'marks', timeoutMs: 200 })
+        .action('fib', { module: pooled }),
+    );
+    const mark = join(mkdtempSync(join(tmpdir(), 'daebus-pool-')), 'ran');
+    const finished: string[] = [];
+    let started = 0;
+    const heavy = [1, 2].map((i) =>
+      caller.sendRequest('busy', { ms: 1_500 }, { onProgress: () => (started += 1) }).then(() => finished.push(`busy ${i}`)),
+    );
+    await waitFor(() => started === 2, 'both workers to be busy');
+    const dropped = caller.sendRequest('marks', { path: mark }).catch((err: unknown) => {
+      finished.push('marks');
+      return err;
+    });
+    expect(await dropped).toMatchObject({
+      code: 'REMOTE_ERROR',
+      message: 'Pooled action "marks" did not start within its timeout of 200 ms: every worker of the pool was busy. It was dropped; raise maxWorkers or the action\'s timeoutMs.',
+    });
+    await Promise.all(heavy);
+    expect(finished[0]).toBe('marks');
+    // calls queued after it have run on both workers: the dropped call reached one before them, and was skipped
+    await Promise.all([1, 2, 3, 4].map(() => caller.sendRequest('fib', { n: 5 })));
+    expect(existsSync(mark)).toBe(false);
+  });
+
+  it('stop the worker of a call past its timeout after many workers were replaced', async () => {
+    t.remake({ maxWorkers: 1 });
+    await startWith((a) =>
+      a
+        .action('exits', { module: pooled, export: 'exits' })
+        .action('spins', { module: pooled, export: 'spins', timeoutMs: 300 })
+        .action('fib', { module: pooled }),
+    );
+    // more workers ended than the pool's table of running calls has slots for one worker
+    for (let i = 0; i < 12; i++) await expect(caller.sendRequest('exits')).rejects.toMatchObject({ code: 'REMOTE_ERROR' });
+    await expect(caller.sendRequest('spins')).rejects.toMatchObject({
+      message: 'Pooled action "spins" ran past its timeout of 300 ms; its worker was stopped.',
+    });
+    // the only worker, spinning, was stopped and replaced: the next call runs
     await expect(caller.sendRequest('fib', { n: 10 })).resolves.toMatchObject({ fib: 55 });
   });
 

@@ -4,16 +4,26 @@ import { BroadcastChannel, type MessagePort } from 'node:worker_threads';
 import type Piscina from 'piscina';
 import { monotonicMs } from '../../shared/clock';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
-import { POOL_CHANNEL_KEY, POOL_POSTED_KEY, type PoolEnvelope, type PooledTask, type PooledToMain } from '../../shared/protocol/pool';
+import {
+  POOL_CHANNEL_KEY,
+  POOL_POSTED_KEY,
+  POOL_RUNNING_KEY,
+  type PoolEnvelope,
+  type PooledTask,
+  type PooledToMain,
+} from '../../shared/protocol/pool';
 import type { Logger } from '../support/logger';
 import type { WorkerServices } from '../workers/connection';
 import { drainPort } from '../workers/drain';
 import { poolWorkerEntry } from '../workers/worker-path';
-import type { CallAbort } from './call-abort';
 import { RunningCall, type CallRequest } from './running-call';
+import { RunningTable } from './running-table';
 
 /** How often running calls are checked against their timeouts (a timeout fires up to this late). */
 const SWEEP_MS = 25;
+
+/** Call ids stay positive int32s: they are written to the pool's shared running table. */
+const MAX_CALL_ID = 0x7fffffff;
 
 /** What one pooled call runs (the task a pool worker gets, but for its channel id) and how long it may take. */
 export interface PooledCall extends Omit<PooledTask, 'call' | 'action'>, CallRequest {}
@@ -33,8 +43,9 @@ export interface PoolStats {
 /**
  * Runs CPU-heavy handlers on a piscina pool so the main event loop stays free. Progress, logs
  * and shared state of every call travel on one BroadcastChannel per pool, tagged with the
- * call's id. A call past its timeout, or cancelled at shutdown, is aborted: piscina ends that
- * worker and starts another.
+ * call's id. A call past its timeout, or cancelled at shutdown, is aborted: its caller is
+ * answered at once; if a worker runs it, that worker is stopped (piscina starts another), and
+ * if it still waits for one, it is skipped.
  */
 export class HandlerPool {
   readonly #maxWorkers: number;
@@ -49,11 +60,14 @@ export class HandlerPool {
   /** Messages the workers posted on the channel, and the ones received here (both wrap as int32). */
   readonly #posted = new Int32Array(new SharedArrayBuffer(4));
   #received = 0;
+  /** Which worker runs which call: room for the pool's workers and as many again still exiting. */
+  readonly #running: RunningTable;
 
   constructor(maxWorkers: number, services: WorkerServices, logger: Logger) {
     this.#maxWorkers = maxWorkers;
     this.#services = services;
     this.#logger = logger;
+    this.#running = new RunningTable(maxWorkers * 2 + 8);
   }
 
   run(call: PooledCall): Promise<unknown> {
@@ -63,11 +77,8 @@ export class HandlerPool {
     } catch (err) {
       return Promise.reject(err as Error);
     }
-    const id = this.#nextCall++;
-    const running = new RunningCall(id, call, this.#channel as BroadcastChannel, this.#services);
-    this.#calls.set(id, running);
-    // stopped by a sweep that finds nothing running, not after each call: no timer per call
-    this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_MS).unref();
+    const id = this.#nextCall;
+    this.#nextCall = id === MAX_CALL_ID ? 1 : id + 1;
     // built field by field: no spread on this hot path
     const task: PooledTask = {
       specifier: call.specifier,
@@ -78,32 +89,58 @@ export class HandlerPool {
       call: id,
     };
     if (call.loader !== undefined) task.loader = call.loader;
-    // no async function: its own promise and the await's cost a few hundred bytes a call; a
-    // synchronous throw still settles the call as a rejection, as it did in one
+    const running = new RunningCall(id, call, task, this.#channel as BroadcastChannel, this.#services);
+    this.#calls.set(id, running);
+    // stopped by a sweep that finds nothing running, not after each call: no timer per call
+    this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_MS).unref();
+    // no abort signal: piscina's bookkeeping for one costs more than the rest of a small call
+    // here (see RunningTable); a synchronous throw settles the call as a rejection
     let settled: Promise<unknown>;
     try {
-      settled = pool.run(task, { signal: running });
+      settled = pool.run(task);
     } catch (err) {
       settled = Promise.reject(err as Error);
     }
-    return settled.then(
+    settled.then(
       (value: unknown) => {
-        this.#end(running);
-        return value;
+        if (this.#end(running)) running.resolve(value);
       },
       (err: unknown) => {
-        this.#end(running);
-        throw describeFailure(call.action, running, err);
+        if (this.#end(running)) running.reject(describeFailure(call.action, err));
       },
     );
+    return running.answer;
   }
 
-  /** A call settled: its last updates are delivered before its reply goes out, and it is let go. */
-  #end(running: RunningCall): void {
+  /**
+   * Piscina settled a call's task: its last updates are delivered before its reply goes out, and
+   * it is let go. False when the call was aborted (its caller has its answer).
+   */
+  #end(running: RunningCall): boolean {
     // the call's last updates are queued already (reading the channel only when some are: most calls send none)
     if (Atomics.load(this.#posted, 0) !== this.#received) this.#drain();
     this.#calls.delete(running.id);
-    running.release();
+    return !running.aborted;
+  }
+
+  /** Answer `running` with `reason` now, and stop the worker that runs it, if one does yet. */
+  #abort(running: RunningCall, reason: Error): void {
+    if (running.aborted) return;
+    running.abort(reason);
+    this.#stopWorkerOf(running);
+  }
+
+  /**
+   * Stop the worker running an aborted call. None may run it yet (the task waits in piscina's
+   * queue, or was just handed to a worker that has not started it): each sweep looks again until
+   * piscina settles the task.
+   */
+  #stopWorkerOf(running: RunningCall): void {
+    const threadId = this.#running.workerRunning(running.id);
+    if (threadId === undefined) return;
+    const worker = this.#pool?.threads.find((thread) => thread.threadId === threadId);
+    // piscina sees the worker exit: it fails the task (already answered here) and starts another worker
+    void worker?.terminate();
   }
 
   /** Its load now, for introspection and metrics (zeros before the first pooled call starts it). */
@@ -126,7 +163,7 @@ export class HandlerPool {
 
   /** Abort every running or queued call: each gets an error reply (shutdown after the grace period). */
   cancelAll(reason: string): void {
-    for (const running of this.#calls.values()) running.abort(new DaebusError(ErrorCodes.STOPPED, reason));
+    for (const running of this.#calls.values()) this.#abort(running, new DaebusError(ErrorCodes.STOPPED, reason));
   }
 
   async close(): Promise<void> {
@@ -142,13 +179,20 @@ export class HandlerPool {
     if (this.#calls.size === 0) return this.#stopSweeper();
     const now = monotonicMs();
     for (const running of this.#calls.values()) {
-      if (now >= running.deadline && !running.aborted) {
-        const { action, timeoutMs } = running.request;
-        running.abort(
-          new DaebusError(ErrorCodes.TIMEOUT, `Pooled action "${action}" ran past its timeout of ${timeoutMs} ms; its worker was stopped.`),
-        );
-      }
+      if (running.aborted) this.#stopWorkerOf(running);
+      else if (now >= running.deadline) this.#abort(running, this.#timedOut(running));
     }
+  }
+
+  /** The error a call past its timeout gets: it ran too long, or never got a worker. */
+  #timedOut(running: RunningCall): DaebusError {
+    const { action, timeoutMs } = running.request;
+    return this.#running.workerRunning(running.id) === undefined
+      ? new DaebusError(
+          ErrorCodes.TIMEOUT,
+          `Pooled action "${action}" did not start within its timeout of ${timeoutMs} ms: every worker of the pool was busy. It was dropped; raise maxWorkers or the action's timeoutMs.`,
+        )
+      : new DaebusError(ErrorCodes.TIMEOUT, `Pooled action "${action}" ran past its timeout of ${timeoutMs} ms; its worker was stopped.`);
   }
 
   #stopSweeper(): void {
@@ -172,6 +216,7 @@ export class HandlerPool {
       // a new pool's count starts over (what the last one's workers posted and nobody read is gone)
       Atomics.store(this.#posted, 0, 0);
       this.#received = 0;
+      this.#running.clear();
       const channel = new BroadcastChannel(name);
       channel.unref();
       channel.onmessage = (event) => this.#route((event as { data: PoolEnvelope<PooledToMain> }).data);
@@ -185,18 +230,24 @@ export class HandlerPool {
         maxThreads: this.#maxWorkers,
         minThreads: Math.min(this.#maxWorkers, Math.max(1, Math.floor(availableParallelism() / 2))),
         idleTimeout: 30_000,
-        workerData: { [POOL_CHANNEL_KEY]: name, [POOL_POSTED_KEY]: this.#posted },
+        // one call at a time per worker: the running table has one call per worker, and an
+        // aborted call's worker is stopped without taking another call with it
+        concurrentTasksPerWorker: 1,
+        workerData: { [POOL_CHANNEL_KEY]: name, [POOL_POSTED_KEY]: this.#posted, [POOL_RUNNING_KEY]: this.#running.shared },
       });
       // with no listener, a pool 'error' event would end the process
       pool.on('error', (err: unknown) => this.#logger.error(`The handler pool reported an error: ${toPlainError(err).message}`));
+      // a worker's slot in the running table is free once the worker is gone (not before: it may still write to it)
+      pool.on('workerCreate', ({ id }: { id: number }) => {
+        pool.threads.find((thread) => thread.threadId === id)?.once('exit', () => this.#running.release(id));
+      });
       this.#pool = pool;
     }
     return this.#pool;
   }
 }
 
-function describeFailure(action: string, abort: CallAbort, err: unknown): Error {
-  if (abort.aborted && abort.reason instanceof Error) return abort.reason;
+function describeFailure(action: string, err: unknown): Error {
   const plain = toPlainError(err);
   if (plain.code) return err instanceof Error ? err : new DaebusError(plain.code, plain.message);
   if (/worker (exited|terminated)|terminat/i.test(plain.message)) {

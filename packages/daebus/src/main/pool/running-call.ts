@@ -1,10 +1,9 @@
 import type { BroadcastChannel } from 'node:worker_threads';
 import { monotonicMs } from '../../shared/clock';
 import { isCoreMessage } from '../../shared/protocol/core';
-import type { MainToPooled, PoolEnvelope, PooledToMain } from '../../shared/protocol/pool';
+import type { MainToPooled, PoolEnvelope, PooledTask, PooledToMain } from '../../shared/protocol/pool';
 import type { Logger } from '../support/logger';
 import { WorkerConnection, type WorkerServices } from '../workers/connection';
-import { CallAbort } from './call-abort';
 
 /** What a pooled call needs of its request: where its updates go, and its logger. */
 export interface CallRequest {
@@ -17,22 +16,41 @@ export interface CallRequest {
 }
 
 /**
- * One pooled call while it runs or waits for a worker: its abort (the signal piscina gets), when
- * it times out, and where the messages its handler sends go. One object per call.
+ * One pooled call while it runs or waits for a worker: when it times out, where the messages its
+ * handler sends go, and how its caller is answered. An aborted call (timeout, shutdown) is
+ * answered at once; it stays in the pool's table until piscina settles its task, so that the
+ * worker running it can be found and stopped. One object per call.
  */
-export class RunningCall extends CallAbort {
+export class RunningCall {
   readonly id: number;
   readonly request: CallRequest;
+  readonly task: PooledTask;
   readonly deadline: number;
+  /** What the caller gets: settled when the task is, or at once by an abort. */
+  readonly answer: Promise<unknown>;
+  /** Answered with an abort's error; what piscina settles the task with later is dropped. */
+  aborted = false;
+  #resolve!: (value: unknown) => void;
+  #reject!: (err: Error) => void;
   readonly #channel: BroadcastChannel;
   readonly #services: WorkerServices;
   /** Made on the call's first shared-state message: most small handlers send none. */
   #connection: WorkerConnection | undefined;
 
-  constructor(id: number, request: CallRequest, channel: BroadcastChannel, services: WorkerServices) {
-    super();
+  constructor(
+    id: number,
+    request: CallRequest,
+    task: PooledTask,
+    channel: BroadcastChannel,
+    services: WorkerServices,
+  ) {
     this.id = id;
     this.request = request;
+    this.task = task;
+    this.answer = new Promise<unknown>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
     this.deadline = monotonicMs() + request.timeoutMs;
     this.#channel = channel;
     this.#services = services;
@@ -40,6 +58,8 @@ export class RunningCall extends CallAbort {
 
   /** A message from the call's handler: an update for its caller, or a request of the shared state. */
   receive(message: PooledToMain): void {
+    // its worker is being stopped, and its caller has its answer
+    if (this.aborted) return;
     if (!isCoreMessage(message)) {
       this.request.onProgress(message.payload);
       return;
@@ -48,9 +68,26 @@ export class RunningCall extends CallAbort {
     this.#connection.serve(message);
   }
 
-  /** The call is over: what its handler opened on the main side is let go. */
-  release(): void {
+  /** The call returned: its caller gets `value`, and what its handler opened on the main side is let go. */
+  resolve(value: unknown): void {
     this.#connection?.release();
+    this.#resolve(value);
+  }
+
+  /** The call failed: its caller gets `err`, and what its handler opened on the main side is let go. */
+  reject(err: Error): void {
+    this.#connection?.release();
+    this.#reject(err);
+  }
+
+  /**
+   * Answer the caller with `reason` now. A task still in piscina's queue is marked so that its
+   * worker skips it (piscina posts a copy of the task object when a worker takes it).
+   */
+  abort(reason: Error): void {
+    this.aborted = true;
+    this.task.cancelled = true;
+    this.reject(reason);
   }
 
   #reply(reply: MainToPooled): boolean {

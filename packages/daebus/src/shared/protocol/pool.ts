@@ -11,8 +11,10 @@ export interface PooledTask {
   action: string;
   requestId: string | undefined;
   payload: Record<string, unknown>;
-  /** Tags this call's messages on the pool's BroadcastChannel. */
+  /** Tags this call's messages on the pool's BroadcastChannel, and marks its worker's slot while it runs. */
   call: number;
+  /** Set while the task still waits in piscina's queue when its call is aborted: the worker skips it. */
+  cancelled?: true;
 }
 
 /** Pooled handler -> main: the core messages, and streamed updates (`final: false`) to its caller. */
@@ -29,6 +31,17 @@ export const POOL_CHANNEL_KEY = '__daebusPoolChannel';
  * int32). The main side reads the channel at a call's end only when it has not received them all.
  */
 export const POOL_POSTED_KEY = '__daebusPoolPosted';
+
+/**
+ * Key under which the pool's workerData holds an `Int32Array` on a SharedArrayBuffer: which call
+ * each worker runs, so that the main side can stop the worker of a call it aborts. Slot `i` is
+ * `[i * 2]` the owning worker's threadId (0: free) and `[i * 2 + 1]` the call it runs (0: none).
+ * A worker claims a free slot when it loads; the main side frees it when that worker exits.
+ */
+export const POOL_RUNNING_KEY = '__daebusPoolRunning';
+
+/** Int32 fields per slot of the running table (owner threadId, running call). */
+export const RUNNING_SLOT_FIELDS = 2;
 
 /** A message on the pool's BroadcastChannel: one call's message, either way. */
 export interface PoolEnvelope<M> {
