@@ -93,7 +93,8 @@ describe('pooled actions', () => {
     });
     expect(await dropped).toMatchObject({
       code: 'REMOTE_ERROR',
-      message: 'Pooled action "marks" did not start within its timeout of 200 ms: every worker of the pool was busy. It was dropped; raise maxWorkers or the action\'s timeoutMs.',
+      message:
+        'Pooled action "marks" did not start within its timeout of 200 ms: every worker of the pool was busy. It was dropped; raise maxWorkers or the action\'s timeoutMs.',
     });
     await Promise.all(heavy);
     expect(finished[0]).toBe('marks');

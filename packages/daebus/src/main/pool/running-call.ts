@@ -37,13 +37,7 @@ export class RunningCall {
   /** Made on the call's first shared-state message: most small handlers send none. */
   #connection: WorkerConnection | undefined;
 
-  constructor(
-    id: number,
-    request: CallRequest,
-    task: PooledTask,
-    channel: BroadcastChannel,
-    services: WorkerServices,
-  ) {
+  constructor(id: number, request: CallRequest, task: PooledTask, channel: BroadcastChannel, services: WorkerServices) {
     this.id = id;
     this.request = request;
     this.task = task;
