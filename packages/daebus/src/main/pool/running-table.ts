@@ -2,9 +2,9 @@ import { RUNNING_SLOT_FIELDS } from '../../shared/protocol/pool';
 
 /**
  * The main side of the pool's running table (see POOL_RUNNING_KEY): which worker runs a call.
- * It replaces the abort signal piscina would otherwise get for every call, whose bookkeeping
- * in piscina cost 4-20% of a trivial call's throughput on Node 20 and 2-8% on Node 24; the table costs a worker two
- * atomic stores per call, and is read only when a call is aborted.
+ * It replaces the abort signal piscina would otherwise get for every call, whose bookkeeping in
+ * piscina cost 4-20% of a trivial call's throughput on Node 20 and 2-8% on Node 24; the table
+ * costs a worker two atomic stores per call, and is read only when a call is aborted.
  */
 export class RunningTable {
   readonly shared: Int32Array;
