@@ -4,6 +4,7 @@ import { BroadcastChannel, type MessagePort } from 'node:worker_threads';
 import type Piscina from 'piscina';
 import { monotonicMs } from '../../shared/clock';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+import { SoloMap } from '../../shared/solo-map';
 import {
   POOL_CHANNEL_KEY,
   POOL_POSTED_KEY,
@@ -51,8 +52,12 @@ export class HandlerPool {
   readonly #maxWorkers: number;
   readonly #services: WorkerServices;
   readonly #logger: Logger;
-  /** Running or queued calls by id: where each one's messages go, and when it times out (one sweeper, not a timer per call). */
-  readonly #calls = new Map<number, RunningCall>();
+  /**
+   * Running or queued calls by id: where each one's messages go, and when it times out (one
+   * sweeper, not a timer per call). A SoloMap: calls one at a time would make a Map rebuild its
+   * table on every call.
+   */
+  readonly #calls = new SoloMap<number, RunningCall>();
   #sweeper?: NodeJS.Timeout;
   #nextCall = 1;
   #pool?: Piscina;

@@ -1,24 +1,47 @@
+import type { ActionContext } from '../rpc/context';
 import type { ActionHandler } from '../rpc/dispatcher';
 import type { Logger } from '../support/logger';
-import type { HandlerPool } from './handler-pool';
+import type { HandlerPool, PooledCall } from './handler-pool';
 import type { ResolvedPooledSpec } from './pooled-spec';
+
+/**
+ * One request's call of a pooled action: its updates go to the request's response, its logs
+ * carry the request. A class, not an object literal with two closures: it is made for every
+ * pooled request.
+ */
+class ActionCall implements PooledCall {
+  readonly specifier: string;
+  readonly loader: string | undefined;
+  readonly exportName: string;
+  readonly timeoutMs: number;
+  readonly action: string;
+  readonly requestId: string | undefined;
+  readonly payload: Record<string, unknown>;
+  readonly #context: ActionContext;
+
+  constructor(spec: ResolvedPooledSpec, action: string, payload: Record<string, unknown>, context: ActionContext) {
+    this.specifier = spec.specifier;
+    this.loader = spec.loader;
+    this.exportName = spec.exportName;
+    this.timeoutMs = spec.timeoutMs;
+    this.action = action;
+    this.requestId = context.request.requestId;
+    this.payload = payload;
+    this.#context = context;
+  }
+
+  onProgress(update: unknown): void {
+    void this.#context.response.send(update, { final: false });
+  }
+
+  log(): Logger {
+    return this.#context.logger;
+  }
+}
 
 /** An action handler that runs `spec` on the pool: its updates stream to the caller, its logs carry the request. */
 export function pooledAction(pool: () => HandlerPool, action: string, spec: ResolvedPooledSpec): ActionHandler {
-  const { specifier, loader, exportName, timeoutMs } = spec;
-  // built field by field: this runs for every pooled request
-  return (payload, context) =>
-    pool().run({
-      specifier,
-      loader,
-      exportName,
-      timeoutMs,
-      action,
-      requestId: context.request.requestId,
-      payload,
-      log: () => context.logger,
-      onProgress: (update) => void context.response.send(update, { final: false }),
-    });
+  return (payload, context) => pool().run(new ActionCall(spec, action, payload, context));
 }
 
 /** A background task's run on the pool: no payload, no caller. */

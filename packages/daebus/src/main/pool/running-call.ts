@@ -10,9 +10,9 @@ export interface CallRequest {
   readonly action: string;
   readonly timeoutMs: number;
   /** Streamed updates from the handler, in order. */
-  readonly onProgress: (payload: unknown) => void;
+  onProgress(payload: unknown): void;
   /** The request's logger, asked for only when the handler logs. */
-  readonly log: () => Logger;
+  log(): Logger;
 }
 
 /**
@@ -58,7 +58,11 @@ export class RunningCall {
       this.request.onProgress(message.payload);
       return;
     }
-    this.#connection ??= new WorkerConnection((reply) => this.#reply(reply), this.#services, this.request.log);
+    this.#connection ??= new WorkerConnection(
+      (reply) => this.#reply(reply),
+      this.#services,
+      () => this.request.log(),
+    );
     this.#connection.serve(message);
   }
 
