@@ -43,6 +43,14 @@ export const POOL_RUNNING_KEY = '__daebusPoolRunning';
 /** Int32 fields per slot of the running table (owner threadId, running call). */
 export const RUNNING_SLOT_FIELDS = 2;
 
+/** A worker's claim of a free slot of the running table: the index of its call field, or -1 (none free). */
+export function claimRunningSlot(table: Int32Array, threadId: number): number {
+  for (let at = 0; at < table.length; at += RUNNING_SLOT_FIELDS) {
+    if (Atomics.compareExchange(table, at, 0, threadId) === 0) return at + 1;
+  }
+  return -1;
+}
+
 /** A message on the pool's BroadcastChannel: one call's message, either way. */
 export interface PoolEnvelope<M> {
   call: number;
