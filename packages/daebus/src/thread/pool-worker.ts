@@ -1,17 +1,18 @@
 // The module every piscina worker of the pool loads. It never fails to load: the user's handler
 // module is imported per task, inside the task, so a broken module fails that task alone (a
 // piscina worker whose own module fails to load stops the pool from replacing workers).
-import { BroadcastChannel, workerData } from 'node:worker_threads';
-import { DaebusError, ErrorCodes } from '../shared/errors';
+import { MessageChannel, parentPort, threadId } from 'node:worker_threads';
+import { DaebusError, ErrorCodes, toPlainError } from '../shared/errors';
 import { SoloMap } from '../shared/solo-map';
 import type { MessageSink } from '../shared/protocol/core';
 import {
-  POOL_CHANNEL_KEY,
-  POOL_POSTED_KEY,
+  POOL_WORKER_KEY,
   type MainToPooled,
   type PoolEnvelope,
+  type PooledResult,
   type PooledTask,
   type PooledToMain,
+  type PoolWorkerHello,
 } from '../shared/protocol/pool';
 import { pickHandler, type PooledHandler } from './define-handler';
 import { MainLink } from './link';
@@ -56,31 +57,33 @@ function handlerFor(specifier: string, exportName: string, loader: string | unde
 }
 
 /**
- * One BroadcastChannel per pool, opened once per worker: every call's progress, logs and shared
- * state travel on it tagged with the call's id, instead of a MessageChannel made and transferred
- * for every call (which cost more than the call itself for small handlers).
+ * One MessageChannel per worker, made when it loads, its other end handed to the main side: every
+ * call this worker runs sends its progress, logs and shared-state requests on it, tagged with the
+ * call's id. Not a channel per call (made and transferred for every call, it cost more than a
+ * small call), and not one channel for the whole pool (a BroadcastChannel delivers each message
+ * to every worker too, and a worker waiting for its next call in piscina's Atomics.wait never
+ * reads them: they piled up in its memory).
  */
-const channel = new BroadcastChannel((workerData as Record<string, string>)[POOL_CHANNEL_KEY] ?? 'daebus-pool');
-channel.unref();
-/** Messages posted on the channel by every worker of the pool (see POOL_POSTED_KEY). */
-const posted = (workerData as Record<string, unknown>)[POOL_POSTED_KEY] as Int32Array | undefined;
+const { port1: channel, port2 } = new MessageChannel();
 /** The running call's link (one call at a time per worker: see SoloMap). */
 const links = new SoloMap<number, MainLink>();
-channel.onmessage = (event) => {
-  const { call, message } = (event as { data: PoolEnvelope<MainToPooled> }).data;
-  links.get(call)?.receive(message);
-};
+channel.on('message', (envelope: PoolEnvelope<MainToPooled>) => links.get(envelope.call)?.receive(envelope.message));
+channel.unref();
+// piscina passes on a worker message that is not its own as the pool's 'message' event
+parentPort?.postMessage({ [POOL_WORKER_KEY]: threadId, port: port2 } satisfies PoolWorkerHello, [port2]);
 
 /**
- * One pooled call's end of the pool's channel: its messages go tagged with its id. Its logger
- * and its link to the main side are made on first use: a small handler often needs neither, and
- * they were most of what a call allocated here.
+ * One pooled call's end of its worker's channel: its messages go tagged with its id, and are
+ * counted. Its logger and its link to the main side are made on first use: a small handler often
+ * needs neither, and they were most of what a call allocated here.
  */
 class PooledCall implements MessageSink<PooledToMain>, WorkerChannel {
   readonly #id: number;
   #log: ThreadLogger | undefined;
   #link: MainLink | undefined;
   #ended = false;
+  /** Messages sent: the main side reads them all before it answers the call. */
+  sent = 0;
 
   constructor(id: number) {
     this.#id = id;
@@ -88,8 +91,7 @@ class PooledCall implements MessageSink<PooledToMain>, WorkerChannel {
 
   postMessage(message: PooledToMain): void {
     channel.postMessage({ call: this.#id, message } satisfies PoolEnvelope<PooledToMain>);
-    // counted after it is queued: the main side that sees the count can read the message
-    if (posted) Atomics.add(posted, 0, 1);
+    this.sent += 1;
   }
 
   get log(): ThreadLogger {
@@ -113,10 +115,10 @@ class PooledCall implements MessageSink<PooledToMain>, WorkerChannel {
   }
 }
 
-/** One pooled call: run the handler; its value or throw goes back through piscina. */
-export default async function runPooledTask(task: PooledTask): Promise<unknown> {
+/** One pooled call: run the handler; its value or error goes back through piscina, with what the call sent. */
+export default async function runPooledTask(task: PooledTask): Promise<PooledResult> {
   // aborted while it waited for a worker: its caller has its answer already
-  if (task.cancelled) return undefined;
+  if (task.cancelled) return { value: undefined, sent: 0 };
   // the main side stops this worker if it aborts the call while it runs
   markRunning(task.call);
   const call = new PooledCall(task.call);
@@ -124,10 +126,12 @@ export default async function runPooledTask(task: PooledTask): Promise<unknown> 
   const before = setCurrent(call);
   try {
     const handler = await handlerFor(task.specifier, task.exportName, task.loader);
-    return await handler(task.payload, new PooledContext({ action: task.action, requestId: task.requestId, call }));
+    const value = await handler(task.payload, new PooledContext({ action: task.action, requestId: task.requestId, call }));
+    return { value, sent: call.sent };
+  } catch (err) {
+    // as a plain error: its code and details reach the main side, which piscina's copy of an Error drops
+    return { error: toPlainError(err), sent: call.sent };
   } finally {
-    // what the call sent is already queued for the main side, which reads it all before it
-    // replies, so no update comes after the final reply
     call.end();
     setCurrent(before);
     markRunning(0);

@@ -1,24 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { BroadcastChannel, type MessagePort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import type Piscina from 'piscina';
 import { monotonicMs } from '../../shared/clock';
-import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+import { DaebusError, ErrorCodes, fromPlainError, toPlainError } from '../../shared/errors';
 import { SoloMap } from '../../shared/solo-map';
-import {
-  POOL_CHANNEL_KEY,
-  POOL_POSTED_KEY,
-  POOL_RUNNING_KEY,
-  type PoolEnvelope,
-  type PooledTask,
-  type PooledToMain,
-} from '../../shared/protocol/pool';
+import { POOL_RUNNING_KEY, type PoolEnvelope, type PooledResult, type PooledTask, type PooledToMain } from '../../shared/protocol/pool';
 import type { Logger } from '../support/logger';
 import type { WorkerServices } from '../workers/connection';
-import { drainPort } from '../workers/drain';
 import { poolWorkerEntry } from '../workers/worker-path';
 import { RunningCall, type CallRequest } from './running-call';
 import { RunningTable } from './running-table';
+import { WorkerPorts } from './worker-ports';
 
 /** How often running calls are checked against their timeouts (a timeout fires up to this late). */
 const SWEEP_MS = 25;
@@ -26,7 +18,13 @@ const SWEEP_MS = 25;
 /** Call ids stay positive int32s: they are written to the pool's shared running table. */
 const MAX_CALL_ID = 0x7fffffff;
 
-/** What one pooled call runs (the task a pool worker gets, but for its channel id) and how long it may take. */
+/**
+ * Turns of the event loop a call's answer waits for messages it sent that are not readable yet:
+ * those on a new worker's port, whose hand-over the main side has not read yet.
+ */
+const MAX_DELIVERY_TURNS = 100;
+
+/** What one pooled call runs (the task a pool worker gets, but for its call id) and how long it may take. */
 export interface PooledCall extends Omit<PooledTask, 'call' | 'action'>, CallRequest {}
 
 /** A pool's load: `utilization` is piscina's (time running tasks over the capacity of its workers, 0..1). */
@@ -43,8 +41,8 @@ export interface PoolStats {
 
 /**
  * Runs CPU-heavy handlers on a piscina pool so the main event loop stays free. Progress, logs
- * and shared state of every call travel on one BroadcastChannel per pool, tagged with the
- * call's id. A call past its timeout, or cancelled at shutdown, is aborted: its caller is
+ * and shared state of every call travel on its worker's own port (see WorkerPorts), tagged with
+ * the call's id. A call past its timeout, or cancelled at shutdown, is aborted: its caller is
  * answered at once; if a worker runs it, that worker is stopped (piscina starts another), and
  * if it still waits for one, it is skipped.
  */
@@ -61,10 +59,7 @@ export class HandlerPool {
   #sweeper?: NodeJS.Timeout;
   #nextCall = 1;
   #pool?: Piscina;
-  #channel?: BroadcastChannel;
-  /** Messages the workers posted on the channel, and the ones received here (both wrap as int32). */
-  readonly #posted = new Int32Array(new SharedArrayBuffer(4));
-  #received = 0;
+  readonly #ports = new WorkerPorts((envelope, port) => this.#route(envelope, port));
   /** Which worker runs which call: room for the pool's workers and as many again still exiting. */
   readonly #running: RunningTable;
 
@@ -94,7 +89,7 @@ export class HandlerPool {
       call: id,
     };
     if (call.loader !== undefined) task.loader = call.loader;
-    const running = new RunningCall(id, call, task, this.#channel as BroadcastChannel, this.#services);
+    const running = new RunningCall(id, call, task, this.#services);
     this.#calls.set(id, running);
     // stopped by a sweep that finds nothing running, not after each call: no timer per call
     this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_MS).unref();
@@ -107,10 +102,10 @@ export class HandlerPool {
       settled = Promise.reject(err as Error);
     }
     settled.then(
-      (value: unknown) => {
-        if (this.#end(running)) running.resolve(value);
-      },
+      (result: unknown) => this.#settle(running, result as PooledResult, 0),
       (err: unknown) => {
+        // the worker ended (a crash, or stopped): what it sent before is read first
+        this.#ports.drainAll();
         if (this.#end(running)) running.reject(describeFailure(call.action, err));
       },
     );
@@ -118,12 +113,25 @@ export class HandlerPool {
   }
 
   /**
-   * Piscina settled a call's task: its last updates are delivered before its reply goes out, and
-   * it is let go. False when the call was aborted (its caller has its answer).
+   * Piscina settled a call's task: its caller is answered once every message the call sent was
+   * delivered, so that no update comes after the reply. They are on its worker's port already,
+   * read here at once if not yet; those on a new worker's port can wait for its hand-over.
    */
+  #settle(running: RunningCall, result: PooledResult, turns: number): void {
+    if (running.received < result.sent && !running.aborted) {
+      this.#ports.drainAll();
+      if (running.received < result.sent && turns < MAX_DELIVERY_TURNS) {
+        setImmediate(() => this.#settle(running, result, turns + 1));
+        return;
+      }
+    }
+    if (!this.#end(running)) return;
+    if ('error' in result) running.reject(fromPlainError(result.error));
+    else running.resolve(result.value);
+  }
+
+  /** The call is let go; false when it was aborted (its caller has its answer). */
   #end(running: RunningCall): boolean {
-    // the call's last updates are queued already (reading the channel only when some are: most calls send none)
-    if (Atomics.load(this.#posted, 0) !== this.#received) this.#drain();
     this.#calls.delete(running.id);
     return !running.aborted;
   }
@@ -176,8 +184,7 @@ export class HandlerPool {
     const pool = this.#pool;
     this.#pool = undefined;
     if (pool) await pool.destroy();
-    this.#channel?.close();
-    this.#channel = undefined;
+    this.#ports.closeAll();
   }
 
   #sweep(): void {
@@ -205,27 +212,13 @@ export class HandlerPool {
     this.#sweeper = undefined;
   }
 
-  #route(envelope: PoolEnvelope<PooledToMain>): void {
-    this.#received = (this.#received + 1) | 0;
-    this.#calls.get(envelope.call)?.receive(envelope.message);
-  }
-
-  #drain(): void {
-    // Node reads a BroadcastChannel like a port here; its typings only name MessagePort
-    if (this.#channel) drainPort<PoolEnvelope<PooledToMain>>(this.#channel as unknown as MessagePort, (envelope) => this.#route(envelope));
+  #route(envelope: PoolEnvelope<PooledToMain>, port: MessagePort): void {
+    this.#calls.get(envelope.call)?.receive(envelope.message, port);
   }
 
   #ensurePool(): Piscina {
     if (!this.#pool) {
-      const name = `daebus-pool-${randomUUID()}`;
-      // a new pool's count starts over (what the last one's workers posted and nobody read is gone)
-      Atomics.store(this.#posted, 0, 0);
-      this.#received = 0;
       this.#running.clear();
-      const channel = new BroadcastChannel(name);
-      channel.unref();
-      channel.onmessage = (event) => this.#route((event as { data: PoolEnvelope<PooledToMain> }).data);
-      this.#channel = channel;
       // piscina is loaded on first use: a service without pooled work never starts the pool
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { Piscina: PiscinaPool } = require('piscina') as typeof import('piscina');
@@ -238,8 +231,10 @@ export class HandlerPool {
         // one call at a time per worker: the running table has one call per worker, and an
         // aborted call's worker is stopped without taking another call with it
         concurrentTasksPerWorker: 1,
-        workerData: { [POOL_CHANNEL_KEY]: name, [POOL_POSTED_KEY]: this.#posted, [POOL_RUNNING_KEY]: this.#running.shared },
+        workerData: { [POOL_RUNNING_KEY]: this.#running.shared },
       });
+      // each worker's port, handed over when it loads
+      pool.on('message', (message: unknown) => this.#ports.adopt(message));
       // with no listener, a pool 'error' event would end the process
       pool.on('error', (err: unknown) => this.#logger.error(`The handler pool reported an error: ${toPlainError(err).message}`));
       // a worker's slot in the running table is free once the worker is gone (not before: it may still write to it)

@@ -1,4 +1,4 @@
-import type { BroadcastChannel } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { monotonicMs } from '../../shared/clock';
 import { isCoreMessage } from '../../shared/protocol/core';
 import type { MainToPooled, PoolEnvelope, PooledTask, PooledToMain } from '../../shared/protocol/pool';
@@ -32,12 +32,15 @@ export class RunningCall {
   aborted = false;
   #resolve!: (value: unknown) => void;
   #reject!: (err: Error) => void;
-  readonly #channel: BroadcastChannel;
+  /** Messages received from its handler: all it sent are read before its caller is answered. */
+  received = 0;
+  /** Its worker's port, where its handler's messages come from and the answers to them go. */
+  #port: MessagePort | undefined;
   readonly #services: WorkerServices;
   /** Made on the call's first shared-state message: most small handlers send none. */
   #connection: WorkerConnection | undefined;
 
-  constructor(id: number, request: CallRequest, task: PooledTask, channel: BroadcastChannel, services: WorkerServices) {
+  constructor(id: number, request: CallRequest, task: PooledTask, services: WorkerServices) {
     this.id = id;
     this.request = request;
     this.task = task;
@@ -46,12 +49,13 @@ export class RunningCall {
       this.#reject = reject;
     });
     this.deadline = monotonicMs() + request.timeoutMs;
-    this.#channel = channel;
     this.#services = services;
   }
 
   /** A message from the call's handler: an update for its caller, or a request of the shared state. */
-  receive(message: PooledToMain): void {
+  receive(message: PooledToMain, port: MessagePort): void {
+    this.received += 1;
+    this.#port = port;
     // its worker is being stopped, and its caller has its answer
     if (this.aborted) return;
     if (!isCoreMessage(message)) {
@@ -90,8 +94,9 @@ export class RunningCall {
 
   #reply(reply: MainToPooled): boolean {
     try {
-      this.#channel.postMessage({ call: this.id, message: reply } satisfies PoolEnvelope<MainToPooled>);
-      return true;
+      // an answer follows a request, so the port is known
+      this.#port?.postMessage({ call: this.id, message: reply } satisfies PoolEnvelope<MainToPooled>);
+      return this.#port !== undefined;
     } catch {
       return false;
     }

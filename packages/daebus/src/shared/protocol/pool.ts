@@ -1,4 +1,6 @@
-/** The pool's protocol: one pooled call, and what its handler sends while it runs. */
+/** The pool's protocol: one pooled call, what its handler sends while it runs, and its result. */
+import type { MessagePort } from 'node:worker_threads';
+import type { PlainError } from '../errors';
 import type { CoreToMain, MainToWorker } from './core';
 
 /** One pooled call, as a pool worker receives it from piscina. */
@@ -11,7 +13,7 @@ export interface PooledTask {
   action: string;
   requestId: string | undefined;
   payload: Record<string, unknown>;
-  /** Tags this call's messages on the pool's BroadcastChannel, and marks its worker's slot while it runs. */
+  /** Tags this call's messages on its worker's port, and marks its worker's slot while it runs. */
   call: number;
   /** Set while the task still waits in piscina's queue when its call is aborted: the worker skips it. */
   cancelled?: true;
@@ -22,15 +24,24 @@ export type PooledToMain = CoreToMain | { type: 'progress'; payload: unknown };
 
 export type MainToPooled = MainToWorker;
 
-/** Key under which the pool's workerData names its BroadcastChannel. */
-export const POOL_CHANNEL_KEY = '__daebusPoolChannel';
+/**
+ * What a pool worker returns to piscina: the handler's value or error, and how many messages the
+ * call sent on its worker's port, all of which the main side reads before it answers the call.
+ */
+export type PooledResult = { value: unknown; sent: number } | { error: PlainError; sent: number };
 
 /**
- * Key under which the pool's workerData holds an `Int32Array` of one element on a
- * SharedArrayBuffer: how many messages the pool's workers posted on the channel (wrapping as an
- * int32). The main side reads the channel at a call's end only when it has not received them all.
+ * Key of the message a pool worker posts once, on its `parentPort` when it loads, with its end of
+ * a MessageChannel of its own: its calls' messages go both ways on that port. Piscina passes a
+ * worker message that is not its own on as the pool's 'message' event.
  */
-export const POOL_POSTED_KEY = '__daebusPoolPosted';
+export const POOL_WORKER_KEY = '__daebusPoolWorker';
+
+export interface PoolWorkerHello {
+  /** The worker's threadId. */
+  [POOL_WORKER_KEY]: number;
+  port: MessagePort;
+}
 
 /**
  * Key under which the pool's workerData holds an `Int32Array` on a SharedArrayBuffer: which call
@@ -51,7 +62,7 @@ export function claimRunningSlot(table: Int32Array, threadId: number): number {
   return -1;
 }
 
-/** A message on the pool's BroadcastChannel: one call's message, either way. */
+/** A message on a pool worker's port: one call's message, either way. */
 export interface PoolEnvelope<M> {
   call: number;
   message: M;
