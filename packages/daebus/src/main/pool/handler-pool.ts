@@ -59,9 +59,13 @@ export class HandlerPool {
   #sweeper?: NodeJS.Timeout;
   #nextCall = 1;
   #pool?: Piscina;
-  readonly #ports = new WorkerPorts((envelope, port) => this.#route(envelope, port));
   /** Which worker runs which call: room for the pool's workers and as many again still exiting. */
   readonly #running: RunningTable;
+  /** Each worker's port; a worker's slot in the running table is freed once its port closes (the worker ended). */
+  readonly #ports = new WorkerPorts(
+    (envelope, port) => this.#route(envelope, port),
+    (threadId) => this.#running.release(threadId),
+  );
 
   constructor(maxWorkers: number, services: WorkerServices, logger: Logger) {
     this.#maxWorkers = maxWorkers;
@@ -237,10 +241,6 @@ export class HandlerPool {
       pool.on('message', (message: unknown) => this.#ports.adopt(message));
       // with no listener, a pool 'error' event would end the process
       pool.on('error', (err: unknown) => this.#logger.error(`The handler pool reported an error: ${toPlainError(err).message}`));
-      // a worker's slot in the running table is free once the worker is gone (not before: it may still write to it)
-      pool.on('workerCreate', ({ id }: { id: number }) => {
-        pool.threads.find((thread) => thread.threadId === id)?.once('exit', () => this.#running.release(id));
-      });
       this.#pool = pool;
     }
     return this.#pool;

@@ -7,14 +7,17 @@ export type RouteMessage = (envelope: PoolEnvelope<PooledToMain>, port: MessageP
 
 /**
  * The pool workers' own ports, by threadId: each worker hands the main side one end of a
- * MessageChannel when it loads (see POOL_WORKER_KEY), and its calls' messages travel on it.
+ * MessageChannel when it loads (see POOL_WORKER_KEY), and its calls' messages travel on it. A
+ * port closes when its worker has ended: `gone` is told then (the worker runs no code any more).
  */
 export class WorkerPorts {
   readonly #ports = new Map<number, MessagePort>();
   readonly #route: RouteMessage;
+  readonly #gone: (threadId: number) => void;
 
-  constructor(route: RouteMessage) {
+  constructor(route: RouteMessage, gone: (threadId: number) => void) {
     this.#route = route;
+    this.#gone = gone;
   }
 
   /** A message a pool worker posted on its parentPort (the pool's 'message' event): its port, if that is what it is. */
@@ -29,6 +32,7 @@ export class WorkerPorts {
     // the worker ended (what it sent before is read first)
     port.once('close', () => {
       if (this.#ports.get(threadId) === port) this.#ports.delete(threadId);
+      this.#gone(threadId);
     });
   }
 
