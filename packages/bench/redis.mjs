@@ -103,6 +103,7 @@ function throughput(concurrency, total, { peerGoal = true } = {}) {
           lib: variant(env.calls.lib),
           rawPiped: variant(env.calls.rawPiped),
           rawPlain: variant(env.calls.rawPlain),
+          bare: variant(env.calls.bare),
           mol: variant(env.calls.mol),
         },
         rounds,
@@ -118,7 +119,7 @@ function throughput(concurrency, total, { peerGoal = true } = {}) {
     } finally {
       await env.close();
     }
-    const { lib, rawPiped: piped, rawPlain: plain, mol } = out;
+    const { lib, rawPiped: piped, rawPlain: plain, bare, mol } = out;
     const cpuText = (name) => `caller ${fmt(cpu[name].caller)} µs + service ${fmt(cpu[name].service)} µs`;
     const best = piped.map((x, r) => Math.max(x, plain[r]));
     return result({
@@ -146,10 +147,14 @@ function throughput(concurrency, total, { peerGoal = true } = {}) {
           `(best raw per round / Moleculer); lib/best raw ${pairedRatio(lib, best).toFixed(2)}x`,
         `raw without auto-pipelining: ${fmt(median(plain))}/s; lib/raw(off) ${pairedRatio(lib, plain).toFixed(2)}x; ` +
           `lib/best raw per round ${pairedRatio(lib, best).toFixed(2)}x`,
+        // the least any client and service can do on these sockets (lib/bare-redis.mjs)
+        `bare floor (the library's bytes and batching, no JSON parsed, no table, no timer): ${fmt(median(bare))}/s; ` +
+          `lib/bare ${pairedRatio(lib, bare).toFixed(2)}x; bare/Moleculer ${pairedRatio(bare, mol).toFixed(2)}x`,
         `per round (/s): lib ${lib.map((x) => fmt(x)).join(', ')}; raw on ${piped.map((x) => fmt(x)).join(', ')}; ` +
-          `raw off ${plain.map((x) => fmt(x)).join(', ')}; Moleculer ${mol.map((x) => fmt(x)).join(', ')}`,
+          `raw off ${plain.map((x) => fmt(x)).join(', ')}; bare ${bare.map((x) => fmt(x)).join(', ')}; ` +
+          `Moleculer ${mol.map((x) => fmt(x)).join(', ')}`,
         `CPU per request (process.cpuUsage): lib ${cpuText('lib')}; raw on ${cpuText('rawPiped')}; raw off ${cpuText('rawPlain')}; ` +
-          `Moleculer ${cpuText('mol')}`,
+          `bare ${cpuText('bare')}; Moleculer ${cpuText('mol')}`,
         SETUP_TEXT,
         serverText(serverCores),
       ],

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import Redis from 'ioredis';
 import { DaebusCaller } from 'daebus';
+import { corkedPublisher, repliedId, requestTemplate } from './bare-redis.mjs';
 import { moleculerCaller } from './moleculer.mjs';
 import { fixture, within } from './workers.mjs';
 
@@ -38,6 +39,7 @@ async function startChild() {
     service: `bench-redis-${id}`,
     rawPlain: `bench-raw-plain-${id}`,
     rawPiped: `bench-raw-piped-${id}`,
+    rawBare: `bench-raw-bare-${id}`,
     moleculer: `bench-mol-${id}`,
   };
   const child = fork(fileURLToPath(fixture('redis-child.mjs')), [JSON.stringify(config)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
@@ -106,17 +108,55 @@ async function rawRequester(channel, autoPipelining) {
   };
 }
 
-/** Child, callers and raw requesters; `calls` are the four ways to make one request. */
+/**
+ * The bare requester (lib/bare-redis.mjs): the library's bytes from a template, replies matched
+ * by a number read at a fixed place, publishes held back per turn as the library's are.
+ */
+const RING = 4096;
+
+async function bareRequester(channel) {
+  const replyTo = `bare-r:${randomUUID()}`; // as long as the library's reply channel
+  const sub = new Redis(REDIS_URL, { lazyConnect: true });
+  const pub = new Redis(REDIS_URL, { lazyConnect: true });
+  await Promise.all([sub.connect(), pub.connect()]);
+  const publish = corkedPublisher(pub);
+  const request = requestTemplate({ service: channel, replyTo });
+  // a ring of resolvers, larger than any number of requests the benches keep in flight
+  const waiting = new Array(RING).fill(undefined);
+  let next = 0;
+  sub.on('message', (_channel, raw) => {
+    const slot = repliedId(raw) % RING;
+    const resolve = waiting[slot];
+    waiting[slot] = undefined;
+    resolve?.(raw);
+  });
+  await sub.subscribe(replyTo);
+  return {
+    request() {
+      const id = next++;
+      return new Promise((resolve) => {
+        waiting[id % RING] = resolve;
+        publish(channel, request(id));
+      });
+    },
+    async close() {
+      await Promise.allSettled([sub.quit(), pub.quit()]);
+    },
+  };
+}
+
+/** Child, callers and raw requesters; `calls` are the five ways to make one request. */
 export async function setUp() {
   const child = await startChild();
   const caller = new DaebusCaller(child.config.service, { redis: REDIS_URL, timeoutMs: 30_000 });
   const piped = await rawRequester(child.config.rawPiped, true);
   const plain = await rawRequester(child.config.rawPlain, false);
+  const bare = await bareRequester(child.config.rawBare);
   let mol;
   try {
     mol = await moleculerCaller({ url: REDIS_URL, namespace: child.config.moleculer });
   } catch (err) {
-    await Promise.allSettled([caller.close(), piped.close(), plain.close()]);
+    await Promise.allSettled([caller.close(), piped.close(), plain.close(), bare.close()]);
     await child.stop();
     throw err;
   }
@@ -135,10 +175,11 @@ export async function setUp() {
       lib: () => caller.sendRequest('echo', PAYLOAD),
       rawPiped: () => piped.request('echo', PAYLOAD),
       rawPlain: () => plain.request('echo', PAYLOAD),
+      bare: () => bare.request(),
       mol: () => mol.call(PAYLOAD),
     },
     async close() {
-      await Promise.allSettled([caller.close(), piped.close(), plain.close(), mol.stop()]);
+      await Promise.allSettled([caller.close(), piped.close(), plain.close(), bare.close(), mol.stop()]);
       await child.stop();
     },
   };

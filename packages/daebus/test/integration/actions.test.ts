@@ -161,6 +161,29 @@ describe('actions', () => {
     await spy.close();
   });
 
+  it('settles a request only with a reply carrying its whole id, not another id that ends the same', async () => {
+    let release: () => void = () => undefined;
+    t.app.action('held', () => new Promise((resolve) => (release = () => resolve({ real: true }))));
+    await start();
+    const seen: string[] = [];
+    const spy = new MemoryTransport(t.broker);
+    await spy.subscribe(t.service, (message) => seen.push(message));
+    const pending = caller.sendRequest('held');
+    await waitFor(() => seen.length > 0, 'the request');
+    const id = (JSON.parse(seen[0] as string) as { request_id: string }).request_id;
+    // the same counter under another prefix, the same id in upper case, a number: none is this request's
+    const others: unknown[] = [`ffffffff-ffff-4fff-bfff-${id.slice(24)}`, id.toUpperCase(), Number.parseInt(id.slice(24), 16)];
+    for (const other of others) {
+      await spy.publish(
+        caller.replyChannel,
+        JSON.stringify({ status: 'success', payload: { forged: true }, request_id: other, final: true }),
+      );
+    }
+    release();
+    await expect(pending).resolves.toEqual({ real: true });
+    await spy.close();
+  });
+
   it('in-process, a request and its reply are copies as over the wire: taken when sent, JSON values only, size-checked', async () => {
     let seen: Record<string, unknown> | undefined;
     const kept = { list: [1] };

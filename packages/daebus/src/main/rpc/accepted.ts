@@ -1,4 +1,5 @@
 import { monotonicMs } from '../../shared/clock';
+import type { Linkable } from '../support/linked-set';
 import type { Logger } from '../support/logger';
 import type { ObjectMessage } from '../transport/transport';
 import type { ActionContext, AppScope, HandlerScope } from './context';
@@ -28,7 +29,7 @@ export interface ReplyRoute {
  * request needs (its response, its logger made on first use, what its handler's context reads),
  * because every closure and object made per request is garbage to collect on every request.
  */
-export class Accepted {
+export class Accepted implements Linkable<Accepted> {
   readonly request: ActionRequest;
   readonly response: ActionResponse;
   /** `monotonicMs()` when taken in, for the duration metric (0 without metrics). */
@@ -40,8 +41,15 @@ export class Accepted {
   handedBack?: boolean;
   readonly #appLogger: Logger;
   #logger: Logger | undefined;
+  /** The dispatcher's set of requests taken in (LinkedSet). */
+  linkPrev: Accepted | undefined;
+  linkNext: Accepted | undefined;
+  linked: boolean;
 
   constructor(request: ActionRequest, appLogger: Logger, route: ReplyRoute, timed: boolean) {
+    this.linkPrev = undefined;
+    this.linkNext = undefined;
+    this.linked = false;
     this.request = request;
     this.#appLogger = appLogger;
     this.acceptedHr = timed ? monotonicMs() : 0;

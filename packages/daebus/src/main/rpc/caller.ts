@@ -12,7 +12,7 @@ import { LocalRequest } from './local-messages';
 import { ReplyTable } from './reply-table';
 import { RequestIds } from './request-ids';
 import { RequestStream } from './request-stream';
-import { encodeRequest, encodeServiceMessage, payloadJson } from './wire';
+import { RequestEncoder, encodeServiceMessage, payloadJson } from './wire';
 
 const RESOLVED = Promise.resolve();
 
@@ -34,6 +34,7 @@ export class DaebusCaller<C extends object = AnyContract> {
   /** Requests waiting for their final reply. */
   readonly #pending: ReplyTable;
   readonly #ids = new RequestIds();
+  readonly #encoder: RequestEncoder;
   #ready?: Promise<void>;
   /** Connected and subscribed, and the transport reports no outage: requests go out at once. */
   get #live(): boolean {
@@ -48,6 +49,7 @@ export class DaebusCaller<C extends object = AnyContract> {
     const check = checker('new DaebusCaller(service, options)');
     this.service = check.name('service', service);
     this.#pending = new ReplyTable(this.service);
+    this.#encoder = new RequestEncoder(this.replyChannel, this.service);
     this.#timeoutMs = check.timeout('options.timeoutMs', options.timeoutMs ?? DEFAULT_CALLER_TIMEOUT_MS);
     this.#offline = check.oneOf('options.offline', options.offline ?? 'fail', ['fail', 'queue']);
     const durable = options.durable ?? 'auto';
@@ -127,7 +129,7 @@ export class DaebusCaller<C extends object = AnyContract> {
     if (!this.#pending.has(requestId)) return reply;
     try {
       if (await this.#stream.used()) {
-        const message = encodeRequest({ action, payload, replyTo: this.replyChannel, requestId, service: this.service });
+        const message = this.#encode(action, payload, requestId);
         this.#pending.sent(requestId);
         await this.#stream.add(message, timeoutMs);
         return reply;
@@ -169,8 +171,7 @@ export class DaebusCaller<C extends object = AnyContract> {
 
   /** The request as wire JSON; INVALID_ARGUMENT for the rare payload that encodes to nothing. */
   #encode(action: string, payload: Record<string, unknown>, requestId: string): string {
-    if (typeof payload.toJSON === 'function') payloadJson(payload);
-    return encodeRequest({ action, payload, replyTo: this.replyChannel, requestId, service: this.service });
+    return this.#encoder.encode(action, payloadJson(payload), requestId);
   }
 
   #send(message: string | ObjectMessage): Promise<number> | number {

@@ -1,7 +1,7 @@
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { monotonicMs } from '../../shared/clock';
-import { SoloMap } from '../../shared/solo-map';
 import { isReserved } from '../../shared/protocol/builtin-actions';
+import { LinkedSet } from '../support/linked-set';
 import type { Logger } from '../support/logger';
 import { settlesWithin } from '../support/timers';
 import { carriesObjects, type ObjectMessage, type Transport } from '../transport/transport';
@@ -42,8 +42,8 @@ export class Dispatcher {
   readonly #logger: Logger;
   readonly #maxBytes: number;
   readonly #app: AppScope;
-  /** Mostly one at a time when requests come one after another: see SoloMap. */
-  readonly #accepted = new SoloMap<Accepted, Accepted>();
+  /** Requests come and go all the time: a set linked through them, no table to hash into. */
+  readonly #accepted = new LinkedSet<Accepted>();
   readonly #busy: BusyReport;
   readonly #observer: ActionObserver | undefined;
   /** How replies are encoded and published: object messages where the transport carries them (in-process). */
@@ -117,7 +117,7 @@ export class Dispatcher {
     const request = new ActionRequest(wire, channel, durable?.attempt ?? 1);
     const accepted = new Accepted(request, this.#logger, this.#route, this.#observer !== undefined);
     if (durable) accepted.durable = durable;
-    this.#accepted.set(accepted, accepted);
+    this.#accepted.add(accepted);
     if (!entry.bulkhead.offer(() => this.#run(entry, accepted))) {
       this.#accepted.delete(accepted);
       // a durable request waits in the stream instead, for a replica with room

@@ -2,9 +2,11 @@ import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { PendingCalls } from '../../shared/pending';
 import type { ObjectMessage } from '../transport/transport';
 import { decodeResponseMessage } from './local-messages';
+import { idCount } from './request-ids';
 
 /** A request waiting for its final reply: its progress callback, and whether it went out. */
 export interface Waiting {
+  readonly requestId: string;
   readonly action: string;
   readonly timeoutMs: number;
   readonly onProgress: ((payload: unknown) => void) | undefined;
@@ -14,52 +16,65 @@ export interface Waiting {
 /**
  * A caller's requests waiting for their final reply, by request id, each with its timeout; and
  * what the caller's reply channel receives, matched to them as Python Daebus's caller does.
+ * The table is keyed by the counter in each id (`idCount`), and a reply settles a request only
+ * when its whole id matches.
  */
 export class ReplyTable {
   readonly #service: string;
-  readonly #pending = new PendingCalls<string, unknown, Waiting>();
+  readonly #pending = new PendingCalls<number, unknown, Waiting>();
 
   constructor(service: string) {
     this.#service = service;
   }
 
   /** The promise of the final reply to `requestId`, which fails with TIMEOUT after `timeoutMs`. */
+  /** `requestId` comes from the caller's `RequestIds`. */
   wait(requestId: string, action: string, onProgress: Waiting['onProgress'], timeoutMs: number, sent: boolean): Promise<unknown> {
-    return this.#pending.wait(requestId, { action, timeoutMs, onProgress, sent }, timeoutMs, this.#timeoutError);
+    return this.#pending.wait(idCount(requestId), { requestId, action, timeoutMs, onProgress, sent }, timeoutMs, this.#timeoutError);
   }
 
   /** The request went out (a failed connection fails only requests that did). */
   sent(requestId: string): void {
-    const waiting = this.#pending.extra(requestId);
+    const waiting = this.#waiting(requestId);
     if (waiting) waiting.sent = true;
   }
 
-  readonly #timeoutError = (requestId: string, { action, timeoutMs }: Waiting): Error =>
+  readonly #timeoutError = (_count: number, { requestId, action, timeoutMs }: Waiting): Error =>
     new DaebusError(ErrorCodes.TIMEOUT, `Service "${this.#service}" did not answer "${action}" within ${timeoutMs} ms.`, {
       details: { requestId },
     });
 
   has(requestId: string): boolean {
-    return this.#pending.has(requestId);
+    return this.#waiting(requestId) !== undefined;
   }
 
   reject(requestId: string, err: Error): void {
-    this.#pending.reject(requestId, err);
+    if (this.#waiting(requestId)) this.#pending.reject(idCount(requestId), err);
   }
 
   /** Fail every waiting request with the error made for it; one for which `error` gives undefined goes on waiting. */
   rejectAll(error: (requestId: string, waiting: Waiting) => Error | undefined): void {
-    this.#pending.rejectAll(error);
+    this.#pending.rejectAll((_count, waiting) => error(waiting.requestId, waiting));
+  }
+
+  /** The request waiting under exactly this id, if one is. */
+  #waiting(requestId: unknown): Waiting | undefined {
+    if (typeof requestId !== 'string') return undefined;
+    const waiting = this.#pending.extra(idCount(requestId));
+    return waiting?.requestId === requestId ? waiting : undefined;
   }
 
   /** A message on the reply channel: an update goes to its progress callback, a final reply settles its request. */
   readonly receive = (raw: string | ObjectMessage): void => {
     const response = decodeResponseMessage(raw);
-    if (!response || !this.#pending.has(response.requestId)) return;
+    if (!response) return;
+    const count = typeof response.requestId === 'string' ? idCount(response.requestId) : -1;
+    const waiting = this.#pending.extra(count);
+    if (waiting === undefined || waiting.requestId !== response.requestId) return;
     if (!response.final) {
       // updates, errors included, go to the progress callback, as Python's caller does
       try {
-        this.#pending.extra(response.requestId)?.onProgress?.(response.payload);
+        waiting.onProgress?.(response.payload);
       } catch {
         // a progress callback that throws must not lose the request
       }
@@ -70,11 +85,11 @@ export class ReplyTable {
       const message = typeof body?.error === 'string' ? body.error : JSON.stringify(response.payload);
       const remoteCode = typeof body?.code === 'string' ? body.code : undefined;
       this.#pending.reject(
-        response.requestId,
+        count,
         new DaebusError(ErrorCodes.REMOTE_ERROR, message, { details: { service: this.#service, ...(remoteCode ? { remoteCode } : {}) } }),
       );
     } else {
-      this.#pending.resolve(response.requestId, response.payload);
+      this.#pending.resolve(count, response.payload);
     }
   };
 }

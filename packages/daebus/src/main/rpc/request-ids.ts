@@ -30,3 +30,25 @@ export class RequestIds {
     this.#count = 0;
   }
 }
+
+/** Where an id's counter starts: the last 12 characters are its hex digits. */
+const COUNT_AT = 24;
+const ID_LENGTH = 36;
+
+/**
+ * The counter of an id shaped as `RequestIds` makes them, read back from its text; -1 for any
+ * other text. A table keyed by this number finds a reply without hashing its id's 36 characters
+ * (each reply's id is a new string, hashed again on every lookup).
+ */
+export function idCount(id: string): number {
+  if (id.length !== ID_LENGTH) return -1;
+  let count = 0;
+  for (let i = COUNT_AT; i < ID_LENGTH; i++) {
+    const code = id.charCodeAt(i);
+    // 0-9, then a-f (the ids are lower case)
+    const digit = code >= 48 && code <= 57 ? code - 48 : code >= 97 && code <= 102 ? code - 87 : -1;
+    if (digit < 0) return -1;
+    count = count * 16 + digit;
+  }
+  return count;
+}
