@@ -1,9 +1,11 @@
 // Redis benchmarks (issue 4): an action round trip through DaebusCaller over Redis against a raw
 // ioredis publish/subscribe request/response between the same two processes: the service (and
 // the raw responder) in a child process, the caller (and the raw requester) in this one. Raw
-// requests and replies carry the same JSON as the library's (PROTOCOL.md), so the bytes on the
+// requests and replies carry the same JSON as the library's (docs/protocol.md), so the bytes on the
 // wire are the same and only the code around them differs. Moleculer (issue 14) is measured as a
-// peer in the same rounds: its service broker in the same child, its caller broker here.
+// peer in the same rounds: its service broker in the same child, its caller broker here. The
+// throughput rows also measure a bare floor (lib/bare-redis.mjs): what is left of a request when
+// nothing is parsed or kept, a ceiling rather than a usable client.
 import { closedLoop, interleave, pairedRatio, sequential } from './lib/drive.mjs';
 import { SETUP_TEXT, setUp } from './lib/redis-sides.mjs';
 import { result } from './lib/result.mjs';

@@ -52,7 +52,7 @@ export function pairedRatio(a, b) {
 
 /**
  * Split per-round figures of two sides into a fast and a slow mode. A round trip between two
- * threads is bimodal on this machine (both threads woken on one core, or on two: DESIGN.md), and
+ * threads is bimodal on this machine (both threads woken on one core, or on two), and
  * the mode holds for a whole round, so a median over rounds compares whichever mode each side
  * happened to get. The threshold is the geometric middle of the lowest and highest round of
  * both sides; each mode gets its own medians and ratio (null when a side has no round there).

@@ -1,10 +1,12 @@
 import { monotonicMs } from './clock';
+import { LinkedSet, type Linkable } from './linked-set';
 
 /** One wait's deadline, as `DeadlineTimer.add` returns it: `remove` takes it back. */
-export class Deadline {
-  /** Its neighbours in its lane, earlier and later; `lane` is undefined once it fired or was removed. */
-  prev: Deadline | undefined = undefined;
-  next: Deadline | undefined = undefined;
+export class Deadline implements Linkable<Deadline> {
+  linkPrev: Deadline | undefined;
+  linkNext: Deadline | undefined;
+  linked: boolean;
+  /** Its lane; undefined once it fired or was removed. */
   lane: Lane | undefined;
 
   constructor(
@@ -13,38 +15,17 @@ export class Deadline {
     readonly expire: () => void,
     lane: Lane,
   ) {
+    this.linkPrev = undefined;
+    this.linkNext = undefined;
+    this.linked = false;
     this.lane = lane;
   }
 }
 
-/**
- * The waits of one length, in the order they started, linked through the deadlines themselves:
- * adding and removing allocate nothing (a Set per lane made a new hash table whenever it went
- * from one wait to none, every call of a sequential caller).
- */
-class Lane {
-  first: Deadline | undefined = undefined;
-  last: Deadline | undefined = undefined;
-  size = 0;
-
-  constructor(readonly ms: number) {}
-
-  push(deadline: Deadline): void {
-    deadline.prev = this.last;
-    if (this.last === undefined) this.first = deadline;
-    else this.last.next = deadline;
-    this.last = deadline;
-    this.size += 1;
-  }
-
-  unlink(deadline: Deadline): void {
-    const { prev, next } = deadline;
-    if (prev === undefined) this.first = next;
-    else prev.next = next;
-    if (next === undefined) this.last = prev;
-    else next.prev = prev;
-    deadline.prev = deadline.next = deadline.lane = undefined;
-    this.size -= 1;
+/** The waits of one length, in the order they started (so their deadlines rise along it). */
+class Lane extends LinkedSet<Deadline> {
+  constructor(readonly ms: number) {
+    super();
   }
 }
 
@@ -77,7 +58,7 @@ export class DeadlineTimer {
       this.#lanes.set(ms, lane);
     }
     const deadline = new Deadline(monotonicMs() + ms, ms, expire, lane);
-    lane.push(deadline);
+    lane.add(deadline);
     if (this.#count++ === 0) this.#timer?.ref();
     if (deadline.at < this.#timerAt) this.#arm(deadline.at);
     return deadline;
@@ -87,7 +68,8 @@ export class DeadlineTimer {
   remove(deadline: Deadline): void {
     const { lane } = deadline;
     if (lane === undefined) return;
-    lane.unlink(deadline);
+    lane.delete(deadline);
+    deadline.lane = undefined;
     if (lane.size === 0 && this.#lanes.size > KEPT_LANES) this.#lanes.delete(lane.ms);
     if (--this.#count === 0) this.#timer?.unref();
   }
@@ -111,7 +93,8 @@ export class DeadlineTimer {
           next = Math.min(next, deadline.at);
           break;
         }
-        lane.unlink(deadline);
+        lane.delete(deadline);
+        deadline.lane = undefined;
         this.#count -= 1;
         try {
           deadline.expire();

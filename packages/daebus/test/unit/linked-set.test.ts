@@ -1,5 +1,5 @@
-// LinkedSet (main/support/linked-set.ts): a set linked through its entries; it must behave as a Set.
-import { LinkedSet, type Linkable } from '../../src/main/support/linked-set';
+// LinkedSet (shared/linked-set.ts): a set linked through its entries; it must behave as a Set.
+import { LinkedSet, type Linkable } from '../../src/shared/linked-set';
 
 class Item implements Linkable<Item> {
   linkPrev: Item | undefined = undefined;
@@ -17,6 +17,7 @@ describe('LinkedSet', () => {
     const same = () => {
       expect(set.size).toBe(model.size);
       expect(set.values().map((i) => i.name)).toEqual([...model].map((i) => i.name));
+      expect(set.first).toBe([...model][0]);
     };
     for (const [op, item] of [
       ['add', a],

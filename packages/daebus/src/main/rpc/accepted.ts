@@ -1,5 +1,5 @@
 import { monotonicMs } from '../../shared/clock';
-import type { Linkable } from '../support/linked-set';
+import type { Linkable } from '../../shared/linked-set';
 import type { Logger } from '../support/logger';
 import type { ObjectMessage } from '../transport/transport';
 import type { ActionContext, AppScope, HandlerScope } from './context';

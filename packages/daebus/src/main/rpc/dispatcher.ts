@@ -1,7 +1,7 @@
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { monotonicMs } from '../../shared/clock';
 import { isReserved } from '../../shared/protocol/builtin-actions';
-import { LinkedSet } from '../support/linked-set';
+import { LinkedSet } from '../../shared/linked-set';
 import type { Logger } from '../support/logger';
 import { settlesWithin } from '../support/timers';
 import { carriesObjects, type ObjectMessage, type Transport } from '../transport/transport';

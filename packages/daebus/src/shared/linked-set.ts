@@ -6,10 +6,11 @@ export interface Linkable<T> {
 }
 
 /**
- * A set of objects that hold their own links (a doubly linked list through them): adding and
- * removing touch two neighbours and allocate nothing. A `Map` with object keys hashes each key and,
- * with entries coming and going all the time (the requests a service runs), rebuilds its table
- * every few dozen of them. An object can be in one LinkedSet at a time.
+ * A set of objects that hold their own links (a doubly linked list through them), in the order
+ * they were added: adding and removing touch two neighbours and allocate nothing. A `Map` or `Set`
+ * hashes each key and, with entries coming and going all the time (the requests a service runs,
+ * the deadlines of a caller's requests), makes a new table every few dozen of them, or each time
+ * it empties. An object can be in one LinkedSet at a time.
  */
 export class LinkedSet<T extends Linkable<T>> {
   #first: T | undefined;
@@ -18,6 +19,11 @@ export class LinkedSet<T extends Linkable<T>> {
 
   get size(): number {
     return this.#size;
+  }
+
+  /** The entry added first of those still here. */
+  get first(): T | undefined {
+    return this.#first;
   }
 
   add(item: T): void {
