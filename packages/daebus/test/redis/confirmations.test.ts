@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Confirmations } from '../../src/main/replicas/confirmations';
 import { REQUEST_GROUP } from '../../src/main/replicas/keys';
+import { RedisTransport } from '../../src/main/transport/redis';
 import { captureLogger } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
 
@@ -67,6 +68,40 @@ describe('confirming finished requests', () => {
     await confirmations.flush();
     expect(calls.count).toBe(sentForThree + 1);
     expect(await left()).toEqual({ entries: 0, pending: 0 });
+  });
+
+  it('goes out with the replies the transport still holds, after them, and on its own when it holds none', async () => {
+    const transport = new RedisTransport(TEST_REDIS_URL);
+    await transport.connect();
+    try {
+      const ids = await pendingEntries(3);
+      const publisher = transport.cache();
+      const socket = publisher.stream;
+      // what the confirmation found when it was sent: the socket still holding the reply back
+      const corkedAtSend: number[] = [];
+      const join = (send: () => void): boolean =>
+        transport.joinHeldWrites((): void => {
+          corkedAtSend.push(socket.writableCorked);
+          send();
+        });
+      const confirmations = new Confirmations(publisher, stream, captureLogger().logger, join);
+      const reply = transport.publish(`test-replies-${randomUUID()}`, 'a reply');
+      confirmations.add(ids[0] as string);
+      confirmations.add(ids[1] as string);
+      expect(corkedAtSend).toEqual([]); // sent with the held writes, when they go out
+      await reply;
+      expect(corkedAtSend).toEqual([1]); // once, for both, before the uncork
+      await confirmations.flush();
+      expect(await left()).toEqual({ entries: 1, pending: 1 });
+      // nothing held back: it is sent on its own, in the next turn
+      confirmations.add(ids[2] as string);
+      await new Promise((resolve) => setImmediate(resolve));
+      await confirmations.flush();
+      expect(corkedAtSend).toEqual([1]);
+      expect(await left()).toEqual({ entries: 0, pending: 0 });
+    } finally {
+      await transport.close();
+    }
   });
 
   it('sends what waits when flushed, so that closing loses no confirmation', async () => {

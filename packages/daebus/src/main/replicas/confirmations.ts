@@ -17,7 +17,9 @@ type ConfirmCommand = (stream: string, ...ids: string[]) => Promise<unknown>;
  * Takes finished entries out of the request stream. The ids finished in one turn of the event
  * loop leave in one script call (XACK and XDEL, atomic as a script is): measured against a
  * MULTI/XACK/XDEL/EXEC per entry, it costs the service about a third of the CPU per request and
- * Redis less too, and under load many entries share a call.
+ * Redis less too, and under load many entries share a call. When the replies of those entries are
+ * still held back on the same connection (`join`), the call goes out with them, in the same
+ * write and after them: one system call and one wake-up for its answer fewer per turn.
  */
 export class Confirmations {
   readonly #stream: string;
@@ -28,25 +30,29 @@ export class Confirmations {
   /** The calls sent and not yet answered. */
   readonly #sent = new Set<Promise<void>>();
 
-  constructor(client: Redis, stream: string, log: Logger) {
+  /** Joins the writes held back on `client` in this turn (RedisTransport.joinHeldWrites); false when none are. */
+  readonly #join: ((send: () => void) => boolean) | undefined;
+
+  constructor(client: Redis, stream: string, log: Logger, join?: (send: () => void) => boolean) {
     this.#stream = stream;
     this.#log = log;
+    this.#join = join;
     this.#confirm = defineScript<ConfirmCommand>(client, 'daebusConfirmRequests', 1, CONFIRM);
   }
 
   /** `entryId` is done: it leaves the stream with the others done in this turn. */
   add(entryId: string): void {
-    if (this.#ids.push(entryId) === 1) this.#scheduled = setImmediate(this.#send);
+    if (this.#ids.push(entryId) === 1 && !this.#join?.(this.#send)) this.#scheduled = setImmediate(this.#send);
   }
 
   /** Send what waits and resolve once every call sent is answered (before the connection closes). */
   async flush(): Promise<void> {
-    if (this.#scheduled) clearImmediate(this.#scheduled);
     this.#send();
     await Promise.all(this.#sent);
   }
 
   readonly #send = (): void => {
+    if (this.#scheduled) clearImmediate(this.#scheduled);
     this.#scheduled = undefined;
     const ids = this.#ids;
     this.#ids = [];

@@ -54,6 +54,8 @@ export class RequestConsumer {
     log: Logger;
     /** The Redis server's clock (ms), to tell expired requests. */
     serverNow: () => number;
+    /** Joins the writes held back on `client` in this turn (the transport's joinHeldWrites). */
+    joinHeldWrites?: (send: () => void) => boolean;
   }) {
     this.#client = init.client;
     // a blocking read holds its connection: the reader has one of its own
@@ -64,7 +66,7 @@ export class RequestConsumer {
     this.#sink = init.sink;
     this.#log = init.log;
     this.#serverNow = init.serverNow;
-    this.#confirmations = new Confirmations(init.client, this.#keys.requests, init.log);
+    this.#confirmations = new Confirmations(init.client, this.#keys.requests, init.log, init.joinHeldWrites);
   }
 
   get held(): number {
@@ -157,7 +159,10 @@ export class RequestConsumer {
     this.#held.add(entryId);
     this.#sink.receiveDurable(raw, {
       attempt,
-      done: () => this.#settle(entryId),
+      // once: the dispatcher says so when the reply goes out, and again when the request ends
+      done: () => {
+        if (this.#held.has(entryId)) this.#settle(entryId);
+      },
       handBack: () => void this.#handBack(entryId, fields),
     });
   }

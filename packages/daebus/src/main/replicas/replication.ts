@@ -47,6 +47,7 @@ export class Replication {
       sink: bus,
       log,
       serverNow: () => Date.now() + this.presence.serverOffsetMs,
+      joinHeldWrites: bus.transport.joinHeldWrites?.bind(bus.transport),
     });
     this.#ingest = new IngestLeader({ client, transport: bus.transport, service, id: this.id, heartbeatMs: options.heartbeatMs, log });
   }

@@ -11,7 +11,7 @@ import type { WireResponse } from './wire';
 export interface DurableHooks {
   /** 1 the first time the request is handled, more after replicas died holding it. */
   readonly attempt: number;
-  /** Answered, refused or rejected: it leaves the stream. */
+  /** Answered, refused or rejected: it leaves the stream. Calls after the first do nothing. */
   done(): void;
   /** Not started here: back to the stream, for any replica to take. */
   handBack(): void;

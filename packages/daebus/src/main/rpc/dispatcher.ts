@@ -205,6 +205,11 @@ export class Dispatcher {
     const published = accepted.response.finalSent ? undefined : accepted.response[finalReply](valueOrError, failed);
     // published at once (in-process), or nothing to publish: done now
     if (typeof published !== 'object') return this.#finish(entry, accepted);
+    // A durable request leaves the stream now: its confirmation is sent after the reply on the
+    // same connection (so Redis runs it after the reply's publish), in the same write when the
+    // transport still holds the reply. Waiting for the publish's answer cost a write and a
+    // wake-up of their own per request; a reply that fails to publish is confirmed either way.
+    accepted.durable?.done();
     published.then(
       () => this.#finish(entry, accepted),
       (err: unknown) => {

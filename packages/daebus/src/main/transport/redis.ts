@@ -29,6 +29,8 @@ export class RedisTransport implements Transport {
   #closed = false;
   /** The publisher's socket is corked until the current turn's publishes are all written. */
   #corked = false;
+  /** What sends on the publisher right before it is uncorked (joinHeldWrites). */
+  #beforeUncork: (() => void)[] = [];
 
   constructor(config: RedisConfig, behaviour: TransportBehaviour = {}) {
     const base: RedisOptions = {
@@ -153,9 +155,22 @@ export class RedisTransport implements Transport {
     this.#corked = true;
     socket.cork();
     process.nextTick(() => {
+      for (const send of this.#beforeUncork.splice(0)) {
+        try {
+          send();
+        } catch {
+          // a sender's failure is its own (it reports it): the held writes still go out
+        }
+      }
       this.#corked = false;
       socket.uncork();
     });
+  }
+
+  joinHeldWrites(send: () => void): boolean {
+    if (!this.#corked) return false;
+    this.#beforeUncork.push(send);
+    return true;
   }
 
   /** Resolves once both connections are ready again and every channel is subscribed again (or the transport closed). */

@@ -30,6 +30,12 @@ export interface Transport {
   cache?(): Redis;
   /** Write what `cache()` is sent in this turn in one system call, as publishes are (a caller's stream adds). */
   coalesceCache?(): void;
+  /**
+   * Run `send` just before the writes held back in this turn (publishes, `cache()` commands) go
+   * out, so that what it sends on `cache()` joins them in the same system call; false when no
+   * write is held back now.
+   */
+  joinHeldWrites?(send: () => void): boolean;
 }
 
 /**
