@@ -27,8 +27,7 @@ export class ReplyTable {
     this.#service = service;
   }
 
-  /** The promise of the final reply to `requestId`, which fails with TIMEOUT after `timeoutMs`. */
-  /** `requestId` comes from the caller's `RequestIds`. */
+  /** The promise of the final reply to `requestId` (from the caller's `RequestIds`), which fails with TIMEOUT after `timeoutMs`. */
   wait(requestId: string, action: string, onProgress: Waiting['onProgress'], timeoutMs: number, sent: boolean): Promise<unknown> {
     return this.#pending.wait(idCount(requestId), { requestId, action, timeoutMs, onProgress, sent }, timeoutMs, this.#timeoutError);
   }
@@ -49,7 +48,8 @@ export class ReplyTable {
   }
 
   reject(requestId: string, err: Error): void {
-    if (this.#waiting(requestId)) this.#pending.reject(idCount(requestId), err);
+    const waiting = this.#waiting(requestId);
+    if (waiting) this.#pending.reject(idCount(waiting.requestId), err);
   }
 
   /** Fail every waiting request with the error made for it; one for which `error` gives undefined goes on waiting. */
