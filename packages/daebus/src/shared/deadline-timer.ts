@@ -86,26 +86,33 @@ export class DeadlineTimer {
     this.#timer = undefined;
     this.#timerAt = Infinity;
     const now = monotonicMs();
+    // A late wake-up (a busy loop) finds several lanes due: fire across them earliest deadline
+    // first, as Node fires its own timers. Bounded by the waits out now, so an expiry that adds a
+    // wait of 0 ms cannot keep this loop going.
+    for (let budget = this.#count; budget > 0; budget -= 1) {
+      let due: Deadline | undefined;
+      for (const lane of this.#lanes.values()) {
+        const first = lane.first;
+        if (first !== undefined && first.at <= now && (due === undefined || first.at < due.at)) due = first;
+      }
+      if (due === undefined) break;
+      due.lane?.delete(due);
+      due.lane = undefined;
+      this.#count -= 1;
+      try {
+        due.expire();
+      } catch (err) {
+        // thrown as its own timer's callback would have been, without stopping the other waits
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+    }
     let next = Infinity;
     for (const [ms, lane] of this.#lanes) {
-      for (let deadline = lane.first; deadline !== undefined; deadline = lane.first) {
-        if (deadline.at > now) {
-          next = Math.min(next, deadline.at);
-          break;
-        }
-        lane.delete(deadline);
-        deadline.lane = undefined;
-        this.#count -= 1;
-        try {
-          deadline.expire();
-        } catch (err) {
-          // thrown as its own timer's callback would have been, without stopping the other waits
-          queueMicrotask(() => {
-            throw err;
-          });
-        }
-      }
-      if (lane.size === 0) this.#lanes.delete(ms);
+      const first = lane.first;
+      if (first === undefined) this.#lanes.delete(ms);
+      else if (first.at < next) next = first.at;
     }
     if (next < Infinity && next < this.#timerAt) this.#arm(next);
   }

@@ -20,6 +20,19 @@ describe('DeadlineTimer', () => {
     expect(fired).toEqual(['e5', 'd20', 'c40', 'a60']);
   });
 
+  it('fires in deadline order across lengths when it wakes late, after all of them are due', async () => {
+    const timer = new DeadlineTimer();
+    const fired: string[] = [];
+    timer.add(60, () => fired.push('a60'));
+    timer.add(20, () => fired.push('b20'));
+    timer.add(40, () => fired.push('c40'));
+    timer.add(5, () => fired.push('d5'));
+    const busyUntil = Date.now() + 100; // a busy loop: every deadline passes before the timer runs
+    while (Date.now() < busyUntil);
+    await sleep(20);
+    expect(fired).toEqual(['d5', 'b20', 'c40', 'a60']);
+  });
+
   it('takes waits added while it fires, and a wait longer than a Node timer can hold does not fire early', async () => {
     const timer = new DeadlineTimer();
     const fired: string[] = [];
