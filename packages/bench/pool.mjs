@@ -89,16 +89,19 @@ async function trivialLatency() {
   // (the ratio moved between 1.23x and 1.55x from run to run). Rounds are then split by mode.
   // The first round is not counted: the process's first calls warm code both sides share
   // (piscina's, the caller's), and whichever side went first ran 1.5-2x its later rounds.
-  const out = { pooled: [], plain: [], raw: [] };
+  // An ordinary action awaiting the raw pool's piscina.run runs on the raw side's worker: paired
+  // with it round by round, it shows what the request path alone adds, whatever the placement.
+  const out = { pooled: [], plain: [], raw: [], viaRaw: [] };
   const first = {};
   for (let r = -1; r < rounds; r++) {
-    const lib = await libSide();
     const raw = await rawPool('raw-pool-noop.mjs');
+    const lib = await libSide(raw);
     try {
       const sides = {
         pooled: () => sequential(() => lib.call('noop-pooled'), n),
         plain: () => sequential(() => lib.call('noop-plain'), n),
         raw: () => sequential(() => raw.run({}), n),
+        viaRaw: () => sequential(() => lib.call('noop-via-raw'), n),
       };
       const names = Object.keys(sides);
       for (let k = 0; k < names.length; k++) {
@@ -129,9 +132,13 @@ async function trivialLatency() {
       `the pool alone is not public (no API runs a pooled handler without an action): estimated as pooled action - ` +
         `ordinary action: ${fmt(median(poolLevel))} µs = ${pairedRatio(poolLevel, out.raw).toFixed(2)}x raw piscina.run`,
       `ordinary (inline) trivial action through the same caller: ${fmt(median(out.plain))} µs`,
+      `an ordinary action awaiting the raw pool's piscina.run (the request path around a pool call, no pool of ours; ` +
+        `same worker as raw): ${fmt(median(out.viaRaw))} µs, paired per round ${pairedRatio(out.viaRaw, out.raw).toFixed(2)}x raw; ` +
+        `the pooled action / it ${pairedRatio(out.pooled, out.viaRaw).toFixed(2)}x`,
       `per round (µs): pooled ${out.pooled.map((x) => fmt(x)).join(', ')}; raw ${out.raw.map((x) => fmt(x)).join(', ')}; ` +
-        `plain ${out.plain.map((x) => fmt(x)).join(', ')}`,
-      `first round, not counted (in this order): pooled ${fmt(first.pooled)}, plain ${fmt(first.plain)}, raw ${fmt(first.raw)} µs`,
+        `plain ${out.plain.map((x) => fmt(x)).join(', ')}; via raw ${out.viaRaw.map((x) => fmt(x)).join(', ')}`,
+      `first round, not counted (in this order): pooled ${fmt(first.pooled)}, plain ${fmt(first.plain)}, raw ${fmt(first.raw)}, ` +
+        `via raw ${fmt(first.viaRaw)} µs`,
     ],
   });
 }

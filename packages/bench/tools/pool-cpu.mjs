@@ -1,6 +1,7 @@
 // The main thread's CPU time per pooled call, against raw piscina.run and against an ordinary
 // action that awaits raw piscina.run (the request path around a pool, without the library's
-// pool), one call at a time and with 32 in flight. CPU time varies less than latency or
+// pool), one call at a time and with 32 in flight; and the CPU of the process's other threads
+// (the pool's workers, and V8's and libuv's helpers) per call. CPU time varies less than latency or
 // throughput on a shared machine: this is how a change to the pool's main side is judged.
 // Linux only (reads the main thread's run time from /proc). Not run by the benchmark runner.
 //
@@ -20,6 +21,11 @@ const workers = availableParallelism();
 
 /** Nanoseconds the main thread has run (the first field of its schedstat). */
 const mainRunNs = () => Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]);
+/** Nanoseconds every thread of the process has run. */
+const processNs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) * 1000;
+};
 
 const raw = new Piscina({ filename: fixture('raw-pool-noop.mjs').href, maxThreads: workers, idleTimeout: 30_000 });
 const logger = createLogger({ level: 'error' });
@@ -46,20 +52,24 @@ const modes = {
 try {
   console.log(`Node ${process.versions.node}, ${workers} workers per pool, ${rounds} rounds of ${calls} calls, medians`);
   for (const [mode, drive] of Object.entries(modes)) {
-    const out = Object.fromEntries(Object.keys(sides).map((name) => [name, { cpu: [], wall: [] }]));
+    const out = Object.fromEntries(Object.keys(sides).map((name) => [name, { cpu: [], others: [], wall: [] }]));
     for (const fn of Object.values(sides)) await drive(fn); // warm every side first
     for (let r = 0; r < rounds; r++) {
       for (const [name, fn] of Object.entries(sides)) {
         const ns0 = mainRunNs();
+        const all0 = processNs();
         const t0 = performance.now();
         await drive(fn);
         out[name].wall.push(((performance.now() - t0) * 1000) / calls);
-        out[name].cpu.push((mainRunNs() - ns0) / 1000 / calls);
+        const main = mainRunNs() - ns0;
+        out[name].cpu.push(main / 1000 / calls);
+        out[name].others.push((processNs() - all0 - main) / 1000 / calls);
       }
     }
-    console.log(`\n${mode}: µs per call, main thread's CPU and wall clock`);
-    for (const [name, { cpu, wall }] of Object.entries(out)) {
-      console.log(`  ${name.padEnd(34)} CPU ${fmt(median(cpu)).padStart(6)}   wall ${fmt(median(wall)).padStart(6)}`);
+    console.log(`\n${mode}: µs per call, main thread's CPU, other threads' CPU and wall clock`);
+    for (const [name, { cpu, others, wall }] of Object.entries(out)) {
+      const row = `CPU ${fmt(median(cpu)).padStart(6)}   others ${fmt(median(others)).padStart(6)}   wall ${fmt(median(wall)).padStart(6)}`;
+      console.log(`  ${name.padEnd(34)} ${row}`);
     }
   }
 } finally {

@@ -24,7 +24,13 @@ import { markRunning } from './pool-slot';
 import { ensureLoader } from './typescript';
 import type { WorkerChannel } from './worker-context';
 
+/** Handlers being loaded or loaded, by `specifier#exportName`. */
 const handlers = new Map<string, Promise<PooledHandler>>();
+/**
+ * Handlers loaded, by specifier then export name: a call of one starts at once, without a key
+ * built and a promise awaited for it on every call.
+ */
+const loaded = new Map<string, Map<string, PooledHandler>>();
 
 async function load(specifier: string, exportName: string, loader: string | undefined): Promise<PooledHandler> {
   let mod: unknown;
@@ -41,6 +47,9 @@ async function load(specifier: string, exportName: string, loader: string | unde
       `The pooled handler module ${specifier} has no function export "${exportName}"; export one made with defineHandler() from 'daebus/thread'.`,
     );
   }
+  let exports = loaded.get(specifier);
+  if (exports === undefined) loaded.set(specifier, (exports = new Map()));
+  exports.set(exportName, handler);
   return handler;
 }
 
@@ -115,8 +124,13 @@ class PooledCall implements MessageSink<PooledToMain>, WorkerChannel {
   }
 }
 
-/** One pooled call: run the handler; its value or error goes back through piscina, with what the call sent. */
-export default async function runPooledTask(task: PooledTask): Promise<PooledResult> {
+/**
+ * One pooled call: run the handler; its value or error goes back through piscina, with what the
+ * call sent. A loaded handler that returns a plain value is answered without a promise of ours
+ * (piscina awaits what this returns either way); a handler still to load, or one that returns a
+ * promise, is answered when it settles.
+ */
+export default function runPooledTask(task: PooledTask): PooledResult | Promise<PooledResult> {
   // aborted while it waited for a worker: its caller has its answer already
   if (task.cancelled) return { value: undefined, sent: 0 };
   // the main side stops this worker if it aborts the call while it runs
@@ -124,16 +138,62 @@ export default async function runPooledTask(task: PooledTask): Promise<PooledRes
   const call = new PooledCall(task.call);
   // one call at a time per pool worker: directLogger in the handler's modules writes as this call
   const before = setCurrent(call);
+  const handler = loaded.get(task.specifier)?.get(task.exportName);
+  if (handler === undefined) return loadAndRun(task, call, before);
+  let value: unknown;
+  try {
+    value = handler(task.payload, contextOf(task, call));
+  } catch (err) {
+    end(call, before);
+    return failed(err, call);
+  }
+  if (!isThenable(value)) {
+    end(call, before);
+    return { value, sent: call.sent };
+  }
+  return settled(value, call, before);
+}
+
+async function loadAndRun(task: PooledTask, call: PooledCall, before: ReturnType<typeof setCurrent>): Promise<PooledResult> {
   try {
     const handler = await handlerFor(task.specifier, task.exportName, task.loader);
-    const value = await handler(task.payload, new PooledContext({ action: task.action, requestId: task.requestId, call }));
+    const value = await handler(task.payload, contextOf(task, call));
     return { value, sent: call.sent };
   } catch (err) {
-    // as a plain error: its code and details reach the main side, which piscina's copy of an Error drops
-    return { error: toPlainError(err), sent: call.sent };
+    return failed(err, call);
   } finally {
-    call.end();
-    setCurrent(before);
-    markRunning(0);
+    end(call, before);
   }
+}
+
+async function settled(pending: PromiseLike<unknown>, call: PooledCall, before: ReturnType<typeof setCurrent>): Promise<PooledResult> {
+  try {
+    return { value: await pending, sent: call.sent };
+  } catch (err) {
+    return failed(err, call);
+  } finally {
+    end(call, before);
+  }
+}
+
+function contextOf(task: PooledTask, call: PooledCall): PooledContext {
+  return new PooledContext({ action: task.action, requestId: task.requestId, call });
+}
+
+/** As a plain error: its code and details reach the main side, which piscina's copy of an Error drops. */
+function failed(err: unknown, call: PooledCall): PooledResult {
+  return { error: toPlainError(err), sent: call.sent };
+}
+
+/** The call returned or threw: its link stops taking answers, and the worker runs nothing. */
+function end(call: PooledCall, before: ReturnType<typeof setCurrent>): void {
+  call.end();
+  setCurrent(before);
+  markRunning(0);
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function'
+  );
 }

@@ -80,7 +80,10 @@ describe('pooled actions', () => {
         .action('missing', { module: pooled, export: 'notAFunction' })
         .action('fib', { module: pooled }),
     );
-    await expect(caller.sendRequest('throws')).rejects.toMatchObject({ code: 'REMOTE_ERROR', message: 'pooled bug' });
+    // twice: the first call loads the module, a later one runs the loaded handler at once
+    for (let i = 0; i < 2; i++) {
+      await expect(caller.sendRequest('throws')).rejects.toMatchObject({ code: 'REMOTE_ERROR', message: 'pooled bug' });
+    }
     await expect(caller.sendRequest('exits')).rejects.toMatchObject({ code: 'REMOTE_ERROR', message: expect.stringContaining('exit') });
     await expect(caller.sendRequest('spins')).rejects.toMatchObject({
       code: 'REMOTE_ERROR',
@@ -196,8 +199,12 @@ describe('pooled actions', () => {
 
   it('route directLogger in a pooled handler to the app logger, with the call', async () => {
     await startWith((a) => a.action('logs', { module: pooled, export: 'logsDirect' }));
+    // the first call loads the module, the second runs the loaded handler at once
     await caller.sendRequest('logs', { tag: 'x1' });
-    expect(t.records).toContainEqual(expect.objectContaining({ message: 'logged with directLogger from a pooled handler', tag: 'x1' }));
+    await caller.sendRequest('logs', { tag: 'x2' });
+    for (const tag of ['x1', 'x2']) {
+      expect(t.records).toContainEqual(expect.objectContaining({ message: 'logged with directLogger from a pooled handler', tag }));
+    }
   });
 
   it('are checked at registration', () => {
