@@ -9,6 +9,7 @@
 // A filter keeps benchmarks whose id ("threads/stop-latency") contains it.
 import { cpus, loadavg } from 'node:os';
 import { cpuMeter } from './lib/cpu-meter.mjs';
+import { idlePollingText } from './lib/idle-polling.mjs';
 import { goalText, metText, printResult } from './lib/result.mjs';
 import { fmt } from './lib/stats.mjs';
 
@@ -44,6 +45,8 @@ console.log(`daebus benchmarks  ${new Date().toISOString()}`);
 console.log(
   `node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown cpu'}), load average ${load1.toFixed(2)}`,
 );
+const idlePolling = idlePollingText();
+if (idlePolling) console.log(idlePolling);
 // The load average lags by a minute; what other processes do right now matters more.
 const idle = cpuMeter();
 await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -99,7 +102,7 @@ for (const r of rows) {
 }
 if (json)
   console.log(
-    `\n${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, load1, otherCoresBefore: before, results: rows })}`,
+    `\n${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, load1, idlePolling, otherCoresBefore: before, results: rows })}`,
   );
 // Benchmarks are not tests: always exit 0 (and end any worker a failed benchmark left behind).
 process.exit(0);
