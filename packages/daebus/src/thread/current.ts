@@ -7,7 +7,8 @@ import type { ThreadLogger } from './log';
  */
 const CURRENT = Symbol.for('daebus.thread.current');
 
-interface Current {
+/** What runs in the worker now: its logger. */
+export interface Current {
   log: ThreadLogger;
 }
 

@@ -4,6 +4,7 @@
 import { MessageChannel, parentPort, threadId } from 'node:worker_threads';
 import { DaebusError, ErrorCodes, toPlainError } from '../shared/errors';
 import { SoloMap } from '../shared/solo-map';
+import { isThenable } from '../shared/thenable';
 import type { MessageSink } from '../shared/protocol/core';
 import {
   POOL_WORKER_KEY,
@@ -18,7 +19,7 @@ import { pickHandler, type PooledHandler } from './define-handler';
 import { MainLink } from './link';
 import { createLogger, portSink, type ThreadLogger } from './log';
 import { PooledContext } from './pooled-context';
-import { setCurrent } from './current';
+import { setCurrent, type Current } from './current';
 import { loadFailure } from './load';
 import { markRunning } from './pool-slot';
 import { ensureLoader } from './typescript';
@@ -154,7 +155,7 @@ export default function runPooledTask(task: PooledTask): PooledResult | Promise<
   return settled(value, call, before);
 }
 
-async function loadAndRun(task: PooledTask, call: PooledCall, before: ReturnType<typeof setCurrent>): Promise<PooledResult> {
+async function loadAndRun(task: PooledTask, call: PooledCall, before: Current | undefined): Promise<PooledResult> {
   try {
     const handler = await handlerFor(task.specifier, task.exportName, task.loader);
     const value = await handler(task.payload, contextOf(task, call));
@@ -166,7 +167,7 @@ async function loadAndRun(task: PooledTask, call: PooledCall, before: ReturnType
   }
 }
 
-async function settled(pending: PromiseLike<unknown>, call: PooledCall, before: ReturnType<typeof setCurrent>): Promise<PooledResult> {
+async function settled(pending: PromiseLike<unknown>, call: PooledCall, before: Current | undefined): Promise<PooledResult> {
   try {
     return { value: await pending, sent: call.sent };
   } catch (err) {
@@ -186,14 +187,8 @@ function failed(err: unknown, call: PooledCall): PooledResult {
 }
 
 /** The call returned or threw: its link stops taking answers, and the worker runs nothing. */
-function end(call: PooledCall, before: ReturnType<typeof setCurrent>): void {
+function end(call: PooledCall, before: Current | undefined): void {
   call.end();
   setCurrent(before);
   markRunning(0);
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function'
-  );
 }

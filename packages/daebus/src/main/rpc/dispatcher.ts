@@ -2,6 +2,7 @@ import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { monotonicMs } from '../../shared/clock';
 import { isReserved } from '../../shared/protocol/builtin-actions';
 import { LinkedSet } from '../../shared/linked-set';
+import { isThenable } from '../../shared/thenable';
 import type { Logger } from '../support/logger';
 import { settlesWithin } from '../support/timers';
 import { carriesObjects, type ObjectMessage, type Transport } from '../transport/transport';
@@ -255,8 +256,4 @@ export class Dispatcher {
       this.#logger.warn(`Could not send the error reply: ${toPlainError(err).message}`);
     });
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
