@@ -1,5 +1,6 @@
 // The wire encoders (main/rpc/wire.ts) join JSON text instead of stringifying an object: their
 // text must be exactly what JSON.stringify gives for the object in Python Daebus's key order.
+import { LocalRequest } from '../../src/main/rpc/local-messages';
 import { RequestEncoder, encodeResponse, payloadJson } from '../../src/main/rpc/wire';
 
 const awkward = ['plain', 'with "quotes" and \\ slashes', 'line\nbreak\ttab\u0001', 'ünïcødé ☃ \u2028', ''];
@@ -20,6 +21,16 @@ describe('RequestEncoder', () => {
         }
       }
     }
+  });
+});
+
+describe('LocalRequest', () => {
+  it('as text, is the request a caller writes on the wire', () => {
+    const payload = { n: 1, text: awkward[2] };
+    const request = new LocalRequest(awkward[1] as string, payloadJson(payload), 'caller:x', 'id-1', awkward[3] as string);
+    expect(request.toText()).toBe(
+      JSON.stringify({ action: awkward[1], payload, reply_to: 'caller:x', request_id: 'id-1', service: awkward[3] }),
+    );
   });
 });
 

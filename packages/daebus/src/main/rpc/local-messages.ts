@@ -2,10 +2,10 @@ import type { ObjectMessage } from '../transport/transport';
 import {
   decodeRequest,
   decodeResponse,
-  encodeRequest,
   encodeResponse,
   readRequest,
   readResponse,
+  RequestEncoder,
   type DecodedRequest,
   type DecodedResponse,
   type WireResponse,
@@ -31,8 +31,7 @@ export class LocalRequest implements ObjectMessage {
   ) {}
 
   toText(): string {
-    const { action, replyTo, requestId, service } = this;
-    return encodeRequest({ action, payload: JSON.parse(this.payloadJson), replyTo, requestId, service });
+    return new RequestEncoder(this.replyTo, this.service).encode(this.action, this.payloadJson, this.requestId);
   }
 
   /** At least the size of the text in UTF-8 bytes: JSON escapes a character in at most 6, UTF-8 takes at most 3 bytes per unit. */

@@ -26,21 +26,11 @@ export interface WireResponse {
 export type DecodedRequest =
   { ok: true; request: WireRequest } | { ok: false; error: DaebusError; replyTo?: string; requestId?: string | number; action?: string };
 
-/** Encode a request with the Python caller's key order: action, payload, reply_to, request_id, service. */
-export function encodeRequest(request: { action: string; payload: unknown; replyTo: string; requestId: string; service: string }): string {
-  return JSON.stringify({
-    action: request.action,
-    payload: request.payload,
-    reply_to: request.replyTo,
-    request_id: request.requestId,
-    service: request.service,
-  });
-}
-
 /**
- * A caller's requests as text, the same text as `encodeRequest`: the two fields a caller never
- * changes (its reply channel, the service) are JSON once, and each request joins the rest to
- * them (on Node 20, 0.3 µs a request less than an object made and stringified each time).
+ * Requests as wire text, with the Python caller's key order: action, payload, reply_to,
+ * request_id, service. The two fields a caller never changes (its reply channel, the service)
+ * are JSON once, and each request joins the rest to them (on Node 20, 0.3 µs a request less than
+ * an object made and stringified each time).
  */
 export class RequestEncoder {
   readonly #replyTo: string;
