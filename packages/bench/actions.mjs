@@ -7,6 +7,7 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import { DaebusCaller } from 'daebus';
 import { closedLoop, interleave, modeFigures, pairedRatio, sequential } from './lib/drive.mjs';
 import { allocationPerCall } from './lib/allocation.mjs';
+import { cpuPerOp, threadCpuNs } from './lib/cpu-meter.mjs';
 import { bareRoundTrip } from './lib/bare-round-trip.mjs';
 import { result } from './lib/result.mjs';
 import { fmt, median, now, percentile, sleep, summary } from './lib/stats.mjs';
@@ -194,7 +195,9 @@ async function queueHandoff() {
     const { send, stop } = await sides[side]();
     const rt = [];
     const oneWay = [];
+    let cpu;
     try {
+      const cpu0 = threadCpuNs();
       for (let i = 0; i < n; i++) {
         if (paced) await sleep(1);
         const t0 = now();
@@ -204,6 +207,7 @@ async function queueHandoff() {
         rt.push((t1 - t0) * 1000);
         oneWay.push((echo.got - t0) * 1000);
       }
+      cpu = cpuPerOp(cpu0, n);
     } finally {
       await stop();
     }
@@ -214,6 +218,8 @@ async function queueHandoff() {
       warm: median(warmRt),
       oneWay: median(oneWay.slice(warm)),
       p95: percentile(warmRt, 95),
+      cpuMain: cpu.main,
+      cpuOthers: cpu.others,
     };
   };
   let paced;
@@ -245,8 +251,20 @@ async function queueHandoff() {
       `back to back (no pause, the thread may not be waiting yet; mean of ${burst.lib.length} rounds, all ${n}): ` +
         `lib ${fmt(mean(f(burst.lib, 'rt')))} µs, raw ${fmt(mean(f(burst.raw, 'rt')))} µs = ${ratio('rt', burst)}x`,
       `per-round means (µs): lib ${lib.map((x) => fmt(x)).join(', ')}; raw ${raw.map((x) => fmt(x)).join(', ')}`,
+      cpuText(paced),
     ],
   });
+}
+
+/**
+ * CPU per paced hand-off, median over rounds: the main thread's (the bench's loop and timer
+ * included, the same for both sides) and the other threads' (the thread or raw worker, and V8's
+ * helpers, which compile the fresh worker's code). Steadier than the round trip on a shared machine.
+ */
+function cpuText(paced) {
+  if (paced.lib[0].cpuMain === null) return 'CPU per hand-off: not measured (needs /proc)';
+  const side = (xs) => `main ${fmt(median(xs.map((x) => x.cpuMain)))} + others ${fmt(median(xs.map((x) => x.cpuOthers)))} µs`;
+  return `CPU per paced hand-off (median of rounds): lib ${side(paced.lib)}; raw ${side(paced.raw)}`;
 }
 
 // ---------------------------------------------------------------------------------------------

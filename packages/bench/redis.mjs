@@ -5,7 +5,8 @@
 // wire are the same and only the code around them differs. Moleculer (issue 14) is measured as a
 // peer in the same rounds: its service broker in the same child, its caller broker here. The
 // throughput rows also measure a bare floor (lib/bare-redis.mjs): what is left of a request when
-// nothing is parsed or kept, a ceiling rather than a usable client.
+// nothing is parsed or kept, a ceiling rather than a usable client; and a parsed floor, the bare
+// one plus the JSON any client and service of the wire format must parse and write.
 import { closedLoop, interleave, pairedRatio, sequential } from './lib/drive.mjs';
 import { SETUP_TEXT, setUp } from './lib/redis-sides.mjs';
 import { result } from './lib/result.mjs';
@@ -106,6 +107,7 @@ function throughput(concurrency, total, { peerGoal = true } = {}) {
           rawPiped: variant(env.calls.rawPiped),
           rawPlain: variant(env.calls.rawPlain),
           bare: variant(env.calls.bare),
+          parsed: variant(env.calls.parsed),
           mol: variant(env.calls.mol),
         },
         rounds,
@@ -121,7 +123,7 @@ function throughput(concurrency, total, { peerGoal = true } = {}) {
     } finally {
       await env.close();
     }
-    const { lib, rawPiped: piped, rawPlain: plain, bare, mol } = out;
+    const { lib, rawPiped: piped, rawPlain: plain, bare, parsed, mol } = out;
     const cpuText = (name) => `caller ${fmt(cpu[name].caller)} µs + service ${fmt(cpu[name].service)} µs`;
     const best = piped.map((x, r) => Math.max(x, plain[r]));
     return result({
@@ -152,11 +154,15 @@ function throughput(concurrency, total, { peerGoal = true } = {}) {
         // the least any client and service can do on these sockets (lib/bare-redis.mjs)
         `bare floor (the library's bytes and batching, no JSON parsed, no table, no timer): ${fmt(median(bare))}/s; ` +
           `lib/bare ${pairedRatio(lib, bare).toFixed(2)}x; bare/Moleculer ${pairedRatio(bare, mol).toFixed(2)}x`,
+        // what any conforming pair must add to it: the JSON of each request and reply (lib/bare-redis.mjs)
+        `parsed floor (the bare floor plus the JSON the wire format needs: request and reply parsed, payloads written): ` +
+          `${fmt(median(parsed))}/s; lib/parsed ${pairedRatio(lib, parsed).toFixed(2)}x; parsed/Moleculer ${pairedRatio(parsed, mol).toFixed(2)}x`,
         `per round (/s): lib ${lib.map((x) => fmt(x)).join(', ')}; raw on ${piped.map((x) => fmt(x)).join(', ')}; ` +
           `raw off ${plain.map((x) => fmt(x)).join(', ')}; bare ${bare.map((x) => fmt(x)).join(', ')}; ` +
+          `parsed ${parsed.map((x) => fmt(x)).join(', ')}; ` +
           `Moleculer ${mol.map((x) => fmt(x)).join(', ')}`,
         `CPU per request (process.cpuUsage): lib ${cpuText('lib')}; raw on ${cpuText('rawPiped')}; raw off ${cpuText('rawPlain')}; ` +
-          `bare ${cpuText('bare')}; Moleculer ${cpuText('mol')}`,
+          `bare ${cpuText('bare')}; parsed ${cpuText('parsed')}; Moleculer ${cpuText('mol')}`,
         SETUP_TEXT,
         serverText(serverCores),
       ],

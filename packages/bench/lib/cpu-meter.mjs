@@ -40,6 +40,30 @@ export function processCpuMs(pid) {
 /** The whole machine's busy CPU time so far, in ms (null off Linux). */
 export { machineBusyMs };
 
+/**
+ * Nanoseconds this process's main thread has run so far (the first field of its schedstat), and
+ * all its threads together (process.cpuUsage); main is null off Linux. CPU time varies less than
+ * latency on a shared machine: the rows that wait on wake-ups print it beside their times.
+ */
+export function threadCpuNs() {
+  const { user, system } = process.cpuUsage();
+  let main = null;
+  try {
+    main = Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]);
+  } catch {
+    // not Linux: only the process's total is known
+  }
+  return { main, all: (user + system) * 1000 };
+}
+
+/** CPU per operation since `from` (a threadCpuNs()), in µs: the main thread's and the other threads'. */
+export function cpuPerOp(from, ops) {
+  const to = threadCpuNs();
+  if (from.main === null || to.main === null) return { main: null, others: null };
+  const main = to.main - from.main;
+  return { main: main / 1000 / ops, others: (to.all - from.all - main) / 1000 / ops };
+}
+
 /** Start measuring; `stop()` returns { otherCores, wallMs } (otherCores null off Linux). */
 export function cpuMeter() {
   const busy0 = machineBusyMs();

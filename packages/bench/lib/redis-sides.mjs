@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import Redis from 'ioredis';
 import { DaebusCaller } from 'daebus';
-import { corkedPublisher, repliedId, requestTemplate } from './bare-redis.mjs';
+import { corkedPublisher, parsedAnswer, parsedRequestTemplate, repliedId, requestTemplate } from './bare-redis.mjs';
 import { moleculerCaller } from './moleculer.mjs';
 import { fixture, within } from './workers.mjs';
 
@@ -40,6 +40,7 @@ async function startChild() {
     rawPlain: `bench-raw-plain-${id}`,
     rawPiped: `bench-raw-piped-${id}`,
     rawBare: `bench-raw-bare-${id}`,
+    rawParsed: `bench-raw-parsed-${id}`,
     moleculer: `bench-mol-${id}`,
   };
   const child = fork(fileURLToPath(fixture('redis-child.mjs')), [JSON.stringify(config)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
@@ -145,18 +146,58 @@ async function bareRequester(channel) {
   };
 }
 
-/** Child, callers and raw requesters; `calls` are the five ways to make one request. */
+/**
+ * The parsed requester (lib/bare-redis.mjs): the bare requester plus the JSON a conforming
+ * caller does, the payload written and each reply parsed, its whole id checked.
+ */
+async function parsedRequester(channel) {
+  const replyTo = `bare-p:${randomUUID()}`;
+  const sub = new Redis(REDIS_URL, { lazyConnect: true });
+  const pub = new Redis(REDIS_URL, { lazyConnect: true });
+  await Promise.all([sub.connect(), pub.connect()]);
+  const publish = corkedPublisher(pub);
+  const request = parsedRequestTemplate({ service: channel, replyTo });
+  const waiting = new Array(RING).fill(undefined);
+  const ids = new Array(RING).fill(-1);
+  let next = 0;
+  sub.on('message', (_channel, raw) => {
+    const [id, payload] = parsedAnswer(raw);
+    const slot = id % RING;
+    if (ids[slot] !== id) return;
+    const resolve = waiting[slot];
+    waiting[slot] = undefined;
+    ids[slot] = -1;
+    resolve?.(payload);
+  });
+  await sub.subscribe(replyTo);
+  return {
+    request(payload) {
+      const id = next++;
+      return new Promise((resolve) => {
+        waiting[id % RING] = resolve;
+        ids[id % RING] = id;
+        publish(channel, request(id, payload));
+      });
+    },
+    async close() {
+      await Promise.allSettled([sub.quit(), pub.quit()]);
+    },
+  };
+}
+
+/** Child, callers and raw requesters; `calls` are the six ways to make one request. */
 export async function setUp() {
   const child = await startChild();
   const caller = new DaebusCaller(child.config.service, { redis: REDIS_URL, timeoutMs: 30_000 });
   const piped = await rawRequester(child.config.rawPiped, true);
   const plain = await rawRequester(child.config.rawPlain, false);
   const bare = await bareRequester(child.config.rawBare);
+  const parsed = await parsedRequester(child.config.rawParsed);
   let mol;
   try {
     mol = await moleculerCaller({ url: REDIS_URL, namespace: child.config.moleculer });
   } catch (err) {
-    await Promise.allSettled([caller.close(), piped.close(), plain.close(), bare.close()]);
+    await Promise.allSettled([caller.close(), piped.close(), plain.close(), bare.close(), parsed.close()]);
     await child.stop();
     throw err;
   }
@@ -176,10 +217,11 @@ export async function setUp() {
       rawPiped: () => piped.request('echo', PAYLOAD),
       rawPlain: () => plain.request('echo', PAYLOAD),
       bare: () => bare.request(),
+      parsed: () => parsed.request(PAYLOAD),
       mol: () => mol.call(PAYLOAD),
     },
     async close() {
-      await Promise.allSettled([caller.close(), piped.close(), plain.close(), bare.close(), mol.stop()]);
+      await Promise.allSettled([caller.close(), piped.close(), plain.close(), bare.close(), parsed.close(), mol.stop()]);
       await child.stop();
     },
   };

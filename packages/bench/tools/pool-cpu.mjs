@@ -7,10 +7,10 @@
 //
 //   node packages/bench/tools/pool-cpu.mjs [rounds] [calls]
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { Daebus, DaebusCaller, createLogger } from 'daebus';
+import { cpuPerOp, threadCpuNs } from '../lib/cpu-meter.mjs';
 import { closedLoop, sequential } from '../lib/drive.mjs';
 import { fmt, median } from '../lib/stats.mjs';
 import { fixture } from '../lib/workers.mjs';
@@ -18,14 +18,6 @@ import { fixture } from '../lib/workers.mjs';
 const rounds = Number(process.argv[2] ?? 6);
 const calls = Number(process.argv[3] ?? 5000);
 const workers = availableParallelism();
-
-/** Nanoseconds the main thread has run (the first field of its schedstat). */
-const mainRunNs = () => Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]);
-/** Nanoseconds every thread of the process has run. */
-const processNs = () => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) * 1000;
-};
 
 const raw = new Piscina({ filename: fixture('raw-pool-noop.mjs').href, maxThreads: workers, idleTimeout: 30_000 });
 const logger = createLogger({ level: 'error' });
@@ -56,14 +48,13 @@ try {
     for (const fn of Object.values(sides)) await drive(fn); // warm every side first
     for (let r = 0; r < rounds; r++) {
       for (const [name, fn] of Object.entries(sides)) {
-        const ns0 = mainRunNs();
-        const all0 = processNs();
+        const cpu0 = threadCpuNs();
         const t0 = performance.now();
         await drive(fn);
         out[name].wall.push(((performance.now() - t0) * 1000) / calls);
-        const main = mainRunNs() - ns0;
-        out[name].cpu.push(main / 1000 / calls);
-        out[name].others.push((processNs() - all0 - main) / 1000 / calls);
+        const { main, others } = cpuPerOp(cpu0, calls);
+        out[name].cpu.push(main);
+        out[name].others.push(others);
       }
     }
     console.log(`\n${mode}: µs per call, main thread's CPU, other threads' CPU and wall clock`);
