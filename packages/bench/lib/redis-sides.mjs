@@ -109,65 +109,31 @@ async function rawRequester(channel, autoPipelining) {
   };
 }
 
-/**
- * The bare requester (lib/bare-redis.mjs): the library's bytes from a template, replies matched
- * by a number read at a fixed place, publishes held back per turn as the library's are.
- */
+/** More slots than any number of requests the benches keep in flight. */
 const RING = 4096;
 
-async function bareRequester(channel) {
-  const replyTo = `bare-r:${randomUUID()}`; // as long as the library's reply channel
-  const sub = new Redis(REDIS_URL, { lazyConnect: true });
-  const pub = new Redis(REDIS_URL, { lazyConnect: true });
-  await Promise.all([sub.connect(), pub.connect()]);
-  const publish = corkedPublisher(pub);
-  const request = requestTemplate({ service: channel, replyTo });
-  // a ring of resolvers, larger than any number of requests the benches keep in flight
-  const waiting = new Array(RING).fill(undefined);
-  let next = 0;
-  sub.on('message', (_channel, raw) => {
-    const slot = repliedId(raw) % RING;
-    const resolve = waiting[slot];
-    waiting[slot] = undefined;
-    resolve?.(raw);
-  });
-  await sub.subscribe(replyTo);
-  return {
-    request() {
-      const id = next++;
-      return new Promise((resolve) => {
-        waiting[id % RING] = resolve;
-        publish(channel, request(id));
-      });
-    },
-    async close() {
-      await Promise.allSettled([sub.quit(), pub.quit()]);
-    },
-  };
-}
-
 /**
- * The parsed requester (lib/bare-redis.mjs): the bare requester plus the JSON a conforming
- * caller does, the payload written and each reply parsed, its whole id checked.
+ * A floor's requester (lib/bare-redis.mjs): requests from `template`, publishes held back per
+ * turn as the library's are, replies matched to a ring of resolvers by the number `answer` reads
+ * from them ([id, value]); with `checkId`, only a reply whose whole id matches settles its slot.
  */
-async function parsedRequester(channel) {
-  const replyTo = `bare-p:${randomUUID()}`;
+async function ringRequester(channel, { replyPrefix, template, answer, checkId }) {
+  const replyTo = `${replyPrefix}:${randomUUID()}`; // as long as the library's reply channel
   const sub = new Redis(REDIS_URL, { lazyConnect: true });
   const pub = new Redis(REDIS_URL, { lazyConnect: true });
   await Promise.all([sub.connect(), pub.connect()]);
   const publish = corkedPublisher(pub);
-  const request = parsedRequestTemplate({ service: channel, replyTo });
+  const request = template({ service: channel, replyTo });
   const waiting = new Array(RING).fill(undefined);
   const ids = new Array(RING).fill(-1);
   let next = 0;
   sub.on('message', (_channel, raw) => {
-    const [id, payload] = parsedAnswer(raw);
+    const [id, value] = answer(raw);
     const slot = id % RING;
-    if (ids[slot] !== id) return;
+    if (checkId && ids[slot] !== id) return;
     const resolve = waiting[slot];
     waiting[slot] = undefined;
-    ids[slot] = -1;
-    resolve?.(payload);
+    resolve?.(value);
   });
   await sub.subscribe(replyTo);
   return {
@@ -184,6 +150,14 @@ async function parsedRequester(channel) {
     },
   };
 }
+
+/** The bare floor's requester: the library's bytes from a template, a reply's id read at a fixed place. */
+const bareRequester = (channel) =>
+  ringRequester(channel, { replyPrefix: 'bare-r', template: requestTemplate, answer: (raw) => [repliedId(raw), raw], checkId: false });
+
+/** The parsed floor's requester: the payload written and each reply parsed, its whole id checked. */
+const parsedRequester = (channel) =>
+  ringRequester(channel, { replyPrefix: 'bare-p', template: parsedRequestTemplate, answer: parsedAnswer, checkId: true });
 
 /** Child, callers and raw requesters; `calls` are the six ways to make one request. */
 export async function setUp() {
@@ -216,7 +190,7 @@ export async function setUp() {
       lib: () => caller.sendRequest('echo', PAYLOAD),
       rawPiped: () => piped.request('echo', PAYLOAD),
       rawPlain: () => plain.request('echo', PAYLOAD),
-      bare: () => bare.request(),
+      bare: () => bare.request(PAYLOAD),
       parsed: () => parsed.request(PAYLOAD),
       mol: () => mol.call(PAYLOAD),
     },
