@@ -4,6 +4,15 @@ import { isThreadDefinition, type ThreadFunction } from './define';
 import { compilerHelperAdvice, compilerHelperIn } from '../shared/compiler-helpers';
 import { ensureLoader } from './typescript';
 
+/**
+ * The part of loading that runs no user code: registering tsx's hooks for a TypeScript module.
+ * A failure here is left for loadThreadFunction to report (ensureLoader keeps its promise).
+ */
+export function prepareThreadLoad(entry: ThreadEntrySpec): Promise<void> {
+  if (entry.kind === 'inline') return Promise.resolve();
+  return ensureLoader(entry.loader).catch(() => undefined);
+}
+
 /** Load the function a thread runs, from its module or its inline source. */
 export async function loadThreadFunction(name: string, entry: ThreadEntrySpec): Promise<ThreadFunction> {
   if (entry.kind === 'inline') return compileInline(name, entry.source);

@@ -7,7 +7,7 @@ import { ThreadContext } from './context';
 import { setCurrent } from './current';
 import { ThreadInbox } from './inbox';
 import { MainLink } from './link';
-import { explainInlineError, loadThreadFunction } from './load';
+import { explainInlineError, loadThreadFunction, prepareThreadLoad } from './load';
 import { createLogger, portSink } from './log';
 import { startHeartbeat } from './heartbeat';
 
@@ -29,6 +29,9 @@ export async function runThread(): Promise<void> {
   const log = createLogger(portSink(port));
   const link = new MainLink(port, () => Atomics.add(flags, RECEIPT_SLOT, 1));
   const inbox = new ThreadInbox(port, log);
+  // A held worker (a restart's, started during the backoff) waits here for `go` or `stop`.
+  let release: (() => void) | undefined;
+  const released = boot.held ? new Promise<void>((resolve) => (release = resolve)) : undefined;
   // The listener also keeps the worker alive while the thread function awaits something that
   // holds no handle of its own.
   port.on('message', (message: MainToThread) => {
@@ -39,6 +42,10 @@ export async function runThread(): Promise<void> {
     switch (message.type) {
       case 'stop':
         stop.abort();
+        release?.();
+        return;
+      case 'go':
+        release?.();
         return;
       case 'result':
         link.receive(message);
@@ -64,6 +71,13 @@ export async function runThread(): Promise<void> {
   });
   setCurrent({ log });
 
+  // Everything up to here is the library's own boot; user code starts with the module's import.
+  await prepareThreadLoad(boot.entry);
+  port.postMessage({ type: 'booted' } satisfies ThreadToMain);
+  if (released) {
+    await released;
+    if (Atomics.load(flags, RUN_SLOT) !== RUN) process.exit(0); // dismissed before its restart
+  }
   const fn = await loadThreadFunction(name, boot.entry);
   if (Atomics.load(flags, RUN_SLOT) === RUN) {
     port.postMessage({ type: 'ready' } satisfies ThreadToMain);

@@ -1,4 +1,7 @@
 // Restart policies, backoff delays and the crash-loop limit, with real worker threads.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type ThreadOptions } from 'daebus';
 import { collect, fixture, nextEvent, waitFor } from '../support/helpers';
 import { appPerTest } from '../support/app-per-test';
@@ -82,5 +85,35 @@ describe('restart policies', () => {
     await waitFor(() => t.app.threads.crashy?.state === 'failed', 'crashy failed again');
     // the fresh start got a fresh restart budget
     expect(t.app.threads.crashy?.restarts).toBe(1);
+  });
+});
+
+describe("a restart's worker", () => {
+  it('boots during the backoff, and loads the thread module only when the delay ends', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'daebus-restart-'));
+    const markFile = join(dir, 'imports');
+    try {
+      const restart = nextEvent(t.app, 'restart');
+      const restarted = nextEvent(t.app, 'start', (e) => e.restarts === 1);
+      t.app.thread('marked', fixture('marks-import.mjs'), {
+        ...crashing,
+        initialDelayMs: 1_500,
+        maxDelayMs: 1_500,
+        env: { ...process.env, MARK_FILE: markFile },
+        workerData: { ms: 20 },
+      });
+      await t.app.start();
+      const { at } = await restart;
+      await restarted;
+      // the spare said it booted while it was still held, so before the delay ended
+      expect(t.records.some((r) => r.thread === 'marked' && r.message.includes('the worker of its next restart booted'))).toBe(true);
+      const times = readFileSync(markFile, 'utf8').trim().split('\n').map(Number);
+      expect(times).toHaveLength(2);
+      // the module (user code) was imported when the delay ended, not when the worker booted; a
+      // little slack because a timer's clock is read once per event-loop turn
+      expect(times[1]).toBeGreaterThanOrEqual(at - 20);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

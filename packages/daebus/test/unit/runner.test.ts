@@ -7,9 +7,11 @@ import { resolveThreadOptions, type ThreadOptions } from '../../src/main/supervi
 import type { RunEvents, RunProbe, RunSpec, WorkerRun } from '../../src/main/supervisor/worker-run';
 import { captureLogger } from '../support/helpers';
 
-/** A run the test drives: it becomes ready, exits, and obeys a stop only when told to. */
+/** A run the test drives: it boots, becomes ready, exits, and obeys a stop only when told to. */
 class FakeRun implements WorkerRun {
   readyAt: number | undefined;
+  bootMs: number | undefined;
+  released = false;
   error: PlainError | undefined;
   stopRequested = false;
   terminated = false;
@@ -27,6 +29,15 @@ class FakeRun implements WorkerRun {
     readonly cooperative: boolean,
   ) {
     this.exited = new Promise((resolve) => (this.#markExited = resolve));
+  }
+
+  booted(ms: number): void {
+    this.bootMs = ms;
+    this.events.onBooted(this);
+  }
+
+  release(): void {
+    this.released = true;
   }
 
   ready(): void {
@@ -98,7 +109,7 @@ function harness(options: { cooperative?: boolean; random?: () => number } = {})
     supervisor.register(name, { kind: 'inline', source: '() => {}' }, resolveThreadOptions(name, threadOptions));
   const last = (): FakeRun => runs[runs.length - 1] as FakeRun;
   const named = (event: keyof ThreadEvents) => events.filter((e) => e.event === event).map((e) => e.data);
-  return { supervisor, runs, events, failed, add, last, named, failSpawn: (err: Error) => (spawnError = err) };
+  return { supervisor, runs, events, failed, add, last, named, failSpawn: (err: Error | undefined) => (spawnError = err) };
 }
 
 const quick: ThreadOptions = { initialDelayMs: 100, factor: 2, maxDelayMs: 1_000, jitter: 0, maxRestarts: 3, windowMs: 10_000 };
@@ -137,11 +148,15 @@ describe('a thread runner', () => {
       const restart = h.named('restart').at(-1) as ThreadEvents['restart'][0];
       delays.push(restart.delayMs);
       expect(runner.snapshot().nextRestartAt).toBe(Date.now() + restart.delayMs);
-      await jest.advanceTimersByTimeAsync(restart.delayMs - 1);
-      expect(h.runs).toHaveLength(i + 1);
-      await jest.advanceTimersByTimeAsync(1);
+      // the restart's worker is started at once (no boot time known yet), held until the delay ends
       expect(h.runs).toHaveLength(i + 2);
-      expect(h.last().spec.restarts).toBe(i + 1);
+      expect(h.last().spec).toMatchObject({ held: true, restarts: i + 1 });
+      await jest.advanceTimersByTimeAsync(restart.delayMs - 1);
+      expect(h.last().released).toBe(false);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(h.last().released).toBe(true);
+      expect(runner.state).toBe('starting');
+      expect(h.runs).toHaveLength(i + 2);
     }
     expect(delays).toEqual([100, 200, 300, 300, 300]);
     h.last().ready();
@@ -249,11 +264,15 @@ describe('a thread runner', () => {
     void runner.start();
     h.last().ready();
     h.last().crash();
+    const spare = h.last();
+    expect(spare.spec.held).toBe(true);
     await expect(runner.stop()).resolves.toEqual({ name: 't', terminated: false, state: 'stopped' });
+    expect(spare).toMatchObject({ terminated: true, released: false });
     expect(runner.snapshot().nextRestartAt).toBeUndefined();
     await jest.advanceTimersByTimeAsync(10_000);
-    expect(h.runs).toHaveLength(1);
+    expect(h.runs).toHaveLength(2);
     expect(h.named('stop')).toEqual([{ name: 't', terminated: false }]);
+    expect(h.named('exit')).toHaveLength(1); // the spare's end is not the thread's
   });
 
   it('a start during backoff starts at once with a fresh budget', async () => {
@@ -262,13 +281,97 @@ describe('a thread runner', () => {
     void runner.start();
     h.last().ready();
     h.last().crash();
+    const spare = h.last();
     const again = runner.start();
-    expect(h.runs).toHaveLength(2);
+    // the spare counted the old budget's restarts: it is ended, and a fresh worker started
+    expect(spare).toMatchObject({ terminated: true, released: false });
+    expect(h.runs).toHaveLength(3);
+    expect(h.last().spec).toMatchObject({ held: false, restarts: 0 });
     h.last().ready();
     await again;
     expect(runner.snapshot()).toMatchObject({ state: 'running', restarts: 0 });
     await jest.advanceTimersByTimeAsync(10_000);
+    expect(h.runs).toHaveLength(3);
+  });
+
+  it("starts a restart's worker a few boot times before the delay ends, and releases it when it ends", async () => {
+    const h = harness();
+    const runner = h.add({ ...quick, initialDelayMs: 1_000, maxDelayMs: 1_000 });
+    const started = runner.start();
+    h.last().booted(40);
+    h.last().ready();
+    await started;
+    h.last().crash();
+    // lead: 3 boot times + 50 ms = 170 ms before the end of the 1000 ms delay
+    await jest.advanceTimersByTimeAsync(829);
+    expect(h.runs).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(1);
     expect(h.runs).toHaveLength(2);
+    const spare = h.last();
+    expect(spare.spec).toMatchObject({ held: true, restarts: 1 });
+    spare.booted(60);
+    await jest.advanceTimersByTimeAsync(169);
+    expect([runner.state, spare.released]).toEqual(['backoff', false]);
+    await jest.advanceTimersByTimeAsync(1);
+    expect([runner.state, spare.released]).toEqual(['starting', true]);
+    spare.ready();
+    expect(runner.snapshot()).toMatchObject({ state: 'running', restarts: 1 });
+    expect(h.named('start')).toEqual([
+      { name: 't', restarts: 0 },
+      { name: 't', restarts: 1 },
+    ]);
+    // the next lead comes from the spare's own boot: 3 x 60 + 50 = 230 ms
+    spare.crash();
+    await jest.advanceTimersByTimeAsync(769);
+    expect(h.runs).toHaveLength(2);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(h.runs).toHaveLength(3);
+  });
+
+  it('a spare that dies before its release is dropped, and the restart starts a fresh worker', async () => {
+    const h = harness();
+    const runner = h.add(quick);
+    void runner.start();
+    h.last().ready();
+    h.last().crash('first');
+    h.last().crash('spare died');
+    expect(runner.state).toBe('backoff');
+    expect(h.named('exit')).toHaveLength(1);
+    expect(runner.snapshot().lastError).toEqual({ name: 'Error', message: 'first' });
+    await jest.advanceTimersByTimeAsync(100);
+    expect(h.runs).toHaveLength(3);
+    expect(h.last().spec).toMatchObject({ held: false, restarts: 1 });
+    expect(runner.state).toBe('starting');
+    h.last().ready();
+    expect(runner.state).toBe('running');
+  });
+
+  it('a spare that cannot be spawned leaves the restart to spawn its own worker', async () => {
+    const h = harness();
+    const runner = h.add(quick);
+    void runner.start();
+    h.last().ready();
+    h.failSpawn(new Error('not now'));
+    h.last().crash();
+    h.failSpawn(undefined);
+    expect([runner.state, h.runs.length]).toEqual(['backoff', 1]);
+    await jest.advanceTimersByTimeAsync(100);
+    expect(h.runs).toHaveLength(2);
+    expect(h.last().spec.held).toBe(false);
+  });
+
+  it("a stop of the group ends a waiting spare, not counted as the thread's exit", async () => {
+    const h = harness({ cooperative: false });
+    const a = h.add({ ...quick, shutdownTimeoutMs: 1_000 }, 'a');
+    const b = h.add(quick, 'b');
+    await Promise.all([h.supervisor.startAll(), flush(() => h.runs.forEach((r) => r.ready()))]);
+    h.runs[1]?.crash();
+    const spare = h.last();
+    const stopping = h.supervisor.stopAll();
+    expect(spare).toMatchObject({ terminated: true, released: false });
+    await jest.advanceTimersByTimeAsync(1_000);
+    await stopping;
+    expect([a.state, b.state, h.runs.length]).toEqual(['stopped', 'stopped', 3]);
   });
 
   it('stops a cooperative run without terminating it, and terminates one that ignores the stop after its timeout', async () => {

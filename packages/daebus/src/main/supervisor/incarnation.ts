@@ -1,4 +1,4 @@
-import type { EventLoopUtilization } from 'node:perf_hooks';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { notCloneable } from '../../shared/cloneable';
 import { DaebusError, ErrorCodes, fromPlainError, toPlainError, type PlainError } from '../../shared/errors';
@@ -22,6 +22,7 @@ export class Incarnation implements WorkerRun {
   readonly flags: Int32Array;
   readonly exited: Promise<void>;
   readyAt: number | undefined;
+  bootMs: number | undefined;
   error: PlainError | undefined;
   stopRequested = false;
   terminated = false;
@@ -34,10 +35,11 @@ export class Incarnation implements WorkerRun {
   #nextRequestId = 1;
   #elu?: EventLoopUtilization;
   #ended = false;
+  readonly #spawnedAt = performance.now();
 
   /** Spawns the worker; throws when Node refuses to (bad resourceLimits, for one). */
   constructor(spec: RunSpec, events: RunEvents, services: WorkerServices) {
-    const { name, entry, options, restarts, log } = spec;
+    const { name, entry, options, restarts, log, held } = spec;
     this.name = name;
     this.#events = events;
     this.flags = createFlags();
@@ -50,6 +52,7 @@ export class Incarnation implements WorkerRun {
       workerData: options.workerData,
       restarts,
       tickMs: tickIntervalMs(options.stallTimeoutMs),
+      held,
     };
     try {
       this.#worker = new Worker(workerEntry(entry.kind), {
@@ -94,6 +97,10 @@ export class Incarnation implements WorkerRun {
       this.#events.onExit(this, code);
       markExited();
     });
+  }
+
+  release(): void {
+    this.#send({ type: 'go' });
   }
 
   requestStop(): void {
@@ -159,6 +166,10 @@ export class Incarnation implements WorkerRun {
       return;
     }
     switch (message.type) {
+      case 'booted':
+        this.bootMs = performance.now() - this.#spawnedAt;
+        this.#events.onBooted(this);
+        return;
       case 'ready':
         this.readyAt = Date.now();
         this.#events.onReady(this);

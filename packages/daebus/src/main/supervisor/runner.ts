@@ -6,9 +6,10 @@ import type { ThreadEvents, ThreadExit, ThreadFailedEvent, ThreadSnapshot, Threa
 import { exitLine, failureLine, notRunningError, stallReport, startError } from './reports';
 import { classifyExit, shouldRestart } from './exit';
 import { RestartBudget } from './restart-budget';
+import { RestartSpare } from './spare';
 import { StallWatch } from './stall-watch';
 import type { ResolvedThreadOptions } from './thread-options';
-import type { RunEvents, SpawnRun, WorkerRun } from './worker-run';
+import type { RunEvents, RunSpec, SpawnRun, WorkerRun } from './worker-run';
 
 /** What a runner is given by the supervisor that owns it. */
 export interface RunnerDeps {
@@ -45,6 +46,9 @@ export class ThreadRunner {
   #startedAt?: number;
   #nextRestartAt?: number;
   #restartTimer?: NodeJS.Timeout;
+  readonly #spare: RestartSpare;
+  /** The last boot time of one of its workers, which decides when a restart's spare starts. */
+  #bootMs?: number;
   #lastExit?: ThreadExit;
   #lastError?: PlainError;
   #stopping?: Promise<ThreadStopResult>;
@@ -57,7 +61,15 @@ export class ThreadRunner {
     this.#deps = deps;
     this.#log = deps.logger.child({ thread: name });
     this.#budget = new RestartBudget(options, deps.random);
-    this.#events = { onReady: (run) => this.#onReady(run), onExit: (run, code) => this.#onExit(run, code) };
+    this.#events = {
+      onBooted: (run) => this.#onBooted(run),
+      onReady: (run) => this.#onReady(run),
+      onExit: (run, code) => this.#onExit(run, code),
+    };
+    this.#spare = new RestartSpare(
+      () => deps.spawn(this.#runSpec(true), this.#events),
+      (err) => this.#log.debug(`Thread "${name}": the worker of its next restart could not be spawned ahead: ${String(err)}`),
+    );
   }
 
   get state(): ThreadState {
@@ -99,7 +111,7 @@ export class ThreadRunner {
           ),
         );
       case 'backoff':
-        this.#cancelRestart();
+        void this.#cancelRestart(); // its spare counted the old budget's restarts
         break;
       case 'stopped':
       case 'failed':
@@ -118,13 +130,14 @@ export class ThreadRunner {
    */
   stop(timeoutMs: number = this.options.shutdownTimeoutMs): Promise<ThreadStopResult> {
     if (this.#stopping) return this.#stopping;
+    let dismissed: Promise<void> | undefined;
     if (this.#state === 'backoff') {
-      this.#cancelRestart();
+      dismissed = this.#cancelRestart();
       this.#setState('stopped');
       this.#deps.emit('stop', { name: this.name, terminated: false });
     }
     const current = this.#current;
-    if (!current) return Promise.resolve({ name: this.name, terminated: false, state: this.#state });
+    if (!current) return (dismissed ?? Promise.resolve()).then(() => ({ name: this.name, terminated: false, state: this.#state }));
     this.#stopping = this.#stopRun(current, timeoutMs).finally(() => {
       this.#stopping = undefined;
     });
@@ -133,8 +146,7 @@ export class ThreadRunner {
 
   /** End the thread now, without waiting for it (second signal). */
   async terminate(): Promise<void> {
-    this.#cancelRestart();
-    await this.#current?.terminate();
+    await Promise.all([this.#cancelRestart(), this.#current?.terminate()]);
   }
 
   /** Send a message the thread answers with its `t.on(type, handler)`; fails at once unless it runs. */
@@ -167,14 +179,21 @@ export class ThreadRunner {
     return { name: this.name, terminated: current.terminated, state: this.#state };
   }
 
+  #runSpec(held: boolean): RunSpec {
+    return { name: this.name, entry: this.#entry, options: this.options, restarts: this.#budget.restarts, log: this.#log, held };
+  }
+
   #spawn(): void {
     this.#nextRestartAt = undefined;
     this.#setState('starting');
+    const spare = this.#spare.take();
+    if (spare) {
+      this.#current = spare;
+      spare.release();
+      return;
+    }
     try {
-      this.#current = this.#deps.spawn(
-        { name: this.name, entry: this.#entry, options: this.options, restarts: this.#budget.restarts, log: this.#log },
-        this.#events,
-      );
+      this.#current = this.#deps.spawn(this.#runSpec(false), this.#events);
     } catch (err) {
       this.#lastError = toPlainError(err);
       const failure = new DaebusError(
@@ -186,6 +205,14 @@ export class ThreadRunner {
       );
       for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(failure);
       this.#fail('failed-to-start', this.#lastError);
+    }
+  }
+
+  #onBooted(run: WorkerRun): void {
+    if (run.bootMs === undefined) return;
+    this.#bootMs = run.bootMs;
+    if (this.#spare.holds(run)) {
+      this.#log.debug(`Thread "${this.name}": the worker of its next restart booted in ${run.bootMs.toFixed(1)} ms`);
     }
   }
 
@@ -213,6 +240,12 @@ export class ThreadRunner {
   }
 
   #onExit(run: WorkerRun, code: number): void {
+    if (this.#spare.holds(run)) {
+      // a spare dismissed, or one that died before its restart (which then spawns its own)
+      this.#spare.ended(run);
+      this.#log.debug(`Thread "${this.name}": the worker of a restart ended (code ${code}) before it was released`);
+      return;
+    }
     if (this.#current === run) {
       this.#current = undefined;
       this.#watch?.stop();
@@ -267,7 +300,9 @@ export class ThreadRunner {
     this.#restartTimer = setTimeout(() => {
       this.#restartTimer = undefined;
       if (this.#state === 'backoff' && this.#deps.restartsAllowed()) this.#spawn();
+      else void this.#spare.dismiss();
     }, delayMs);
+    this.#spare.prepare(delayMs, this.#bootMs);
   }
 
   #fail(why: ThreadFailedEvent['why'], error: PlainError | undefined): void {
@@ -288,10 +323,12 @@ export class ThreadRunner {
     for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(err);
   }
 
-  #cancelRestart(): void {
+  /** Cancel a planned restart; resolves once its spare, if one was started, has exited. */
+  #cancelRestart(): Promise<void> {
     if (this.#restartTimer) clearTimeout(this.#restartTimer);
     this.#restartTimer = undefined;
     this.#nextRestartAt = undefined;
+    return this.#spare.dismiss();
   }
 
   #setState(state: ThreadState): void {

@@ -11,6 +11,8 @@ import type { ResolvedThreadOptions } from './thread-options';
 export interface WorkerRun {
   /** When the thread function started (it reached `ready`). */
   readonly readyAt: number | undefined;
+  /** Milliseconds from the spawn to the worker's `booted` (before any user code), once it booted. */
+  readonly bootMs: number | undefined;
   /** The error the worker died of, if any. */
   readonly error: PlainError | undefined;
   readonly stopRequested: boolean;
@@ -18,6 +20,8 @@ export interface WorkerRun {
   readonly terminated: boolean;
   /** Resolves once the worker has exited and `onExit` ran. */
   readonly exited: Promise<void>;
+  /** Let a held run (RunSpec.held) load and run its thread. */
+  release(): void;
   /** Clear the run flag (waking sleeps), end queue waits, abort `t.signal`. */
   requestStop(): void;
   /** End the worker now; resolves once it has exited. */
@@ -42,6 +46,8 @@ export interface RunProbe {
 
 /** What a run reports to its runner. */
 export interface RunEvents {
+  /** The worker booted; `run.bootMs` is set. */
+  onBooted(run: WorkerRun): void;
   onReady(run: WorkerRun): void;
   /** The worker ended with `code`; `run.error` is set when it died of an error. */
   onExit(run: WorkerRun, code: number): void;
@@ -55,6 +61,8 @@ export interface RunSpec {
   restarts: number;
   /** The thread's logger (its records and the worker's). */
   log: Logger;
+  /** Boot, then wait for `release()` before loading the user's module (a restart's spare). */
+  held: boolean;
 }
 
 /** Start a run; throws when Node refuses to start a worker (bad resourceLimits, for one). */

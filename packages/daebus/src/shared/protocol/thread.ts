@@ -27,11 +27,18 @@ export interface ThreadBoot {
   restarts: number;
   /** How often the thread's event loop beats (flags.ts, BEAT_SLOT). */
   tickMs: number;
+  /**
+   * A restart's worker started during the backoff: it boots, says `booted`, and waits for `go`
+   * before it loads the user's module or runs the function (a `stop` ends it instead).
+   */
+  held: boolean;
 }
 
 /** Thread -> main. */
 export type ThreadToMain =
   | CoreToMain
+  /** The worker has booted: what follows loads and runs user code. */
+  | { type: 'booted' }
   /** The thread function is about to run. */
   | { type: 'ready' }
   /** The answer to a `request` from the main side. */
@@ -41,5 +48,7 @@ export type ThreadToMain =
 export type MainToThread =
   | MainToWorker
   | { type: 'stop' }
+  /** A held worker may load and run its thread (ThreadBoot.held). */
+  | { type: 'go' }
   | { type: 'request'; id: number; name: string; payload: unknown }
   | { type: 'post'; name: string; payload: unknown };
