@@ -6,6 +6,7 @@ import type { ThreadEvents, ThreadExit, ThreadFailedEvent, ThreadSnapshot, Threa
 import { exitLine, failureLine, notRunningError, stallReport, startError } from './reports';
 import { classifyExit, shouldRestart } from './exit';
 import { RestartBudget } from './restart-budget';
+import { ReadyWaiters } from './ready-waiters';
 import { RestartSpare } from './spare';
 import { StallWatch } from './stall-watch';
 import type { ResolvedThreadOptions } from './thread-options';
@@ -52,7 +53,7 @@ export class ThreadRunner {
   #lastExit?: ThreadExit;
   #lastError?: PlainError;
   #stopping?: Promise<ThreadStopResult>;
-  #readyWaiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  readonly #ready = new ReadyWaiters();
 
   constructor(name: string, entry: ThreadEntrySpec, options: ResolvedThreadOptions, deps: RunnerDeps) {
     this.name = name;
@@ -66,10 +67,8 @@ export class ThreadRunner {
       onReady: (run) => this.#onReady(run),
       onExit: (run, code) => this.#onExit(run, code),
     };
-    this.#spare = new RestartSpare(
-      () => deps.spawn(this.#runSpec(true), this.#events),
-      (err) => this.#log.debug(`Thread "${name}": the worker of its next restart could not be spawned ahead: ${String(err)}`),
-    );
+    const debug = (line: string): void => void this.#log.debug(`Thread "${name}": ${line}`);
+    this.#spare = new RestartSpare(() => deps.spawn(this.#runSpec(true), this.#events), debug);
   }
 
   get state(): ThreadState {
@@ -100,7 +99,7 @@ export class ThreadRunner {
   start(): Promise<void> {
     switch (this.#state) {
       case 'starting':
-        return this.#whenReady();
+        return this.#ready.wait();
       case 'running':
         return Promise.resolve();
       case 'stopping':
@@ -119,7 +118,7 @@ export class ThreadRunner {
         break;
     }
     this.#budget.reset();
-    const ready = this.#whenReady();
+    const ready = this.#ready.wait();
     this.#spawn();
     return ready;
   }
@@ -203,17 +202,14 @@ export class ThreadRunner {
           cause: err,
         },
       );
-      for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(failure);
+      this.#ready.rejectAll(failure);
       this.#fail('failed-to-start', this.#lastError);
     }
   }
 
   #onBooted(run: WorkerRun): void {
-    if (run.bootMs === undefined) return;
-    this.#bootMs = run.bootMs;
-    if (this.#spare.holds(run)) {
-      this.#log.debug(`Thread "${this.name}": the worker of its next restart booted in ${run.bootMs.toFixed(1)} ms`);
-    }
+    if (run.bootMs !== undefined) this.#bootMs = run.bootMs;
+    this.#spare.booted(run);
   }
 
   #onReady(run: WorkerRun): void {
@@ -228,7 +224,7 @@ export class ThreadRunner {
     });
     this.#setState('running');
     this.#deps.emit('start', { name: this.name, restarts: this.#budget.restarts });
-    for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
+    this.#ready.resolveAll();
   }
 
   #onStalled(run: WorkerRun, stalledForMs: number): void {
@@ -240,12 +236,7 @@ export class ThreadRunner {
   }
 
   #onExit(run: WorkerRun, code: number): void {
-    if (this.#spare.holds(run)) {
-      // a spare dismissed, or one that died before its restart (which then spawns its own)
-      this.#spare.ended(run);
-      this.#log.debug(`Thread "${this.name}": the worker of a restart ended (code ${code}) before it was released`);
-      return;
-    }
+    if (this.#spare.ended(run, code)) return; // not the thread's exit: the restart spawns its own worker
     if (this.#current === run) {
       this.#current = undefined;
       this.#watch?.stop();
@@ -265,7 +256,7 @@ export class ThreadRunner {
     if (run.error) this.#lastError = run.error;
     this.#startedAt = undefined;
     this.#deps.emit('exit', { name: this.name, ...exit });
-    this.#rejectReady(run, exit);
+    if (run.readyAt === undefined && this.#ready.waiting) this.#ready.rejectAll(startError(this.name, exit));
 
     if (reason === 'stopped' || !this.#deps.restartsAllowed()) {
       if (run.error && reason === 'stopped') {
@@ -311,16 +302,6 @@ export class ThreadRunner {
     this.#log.error(failureLine(this.name, why, this.options, error, this.#lastExit), error ? { error } : {});
     this.#deps.emit('failed', { name: this.name, why, ...(error ? { error } : {}) });
     this.#deps.onFailed(this.name);
-  }
-
-  #whenReady(): Promise<void> {
-    return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
-  }
-
-  #rejectReady(run: WorkerRun, exit: ThreadExit): void {
-    if (run.readyAt !== undefined || this.#readyWaiters.length === 0) return;
-    const err = startError(this.name, exit);
-    for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(err);
   }
 
   /** Cancel a planned restart; resolves once its spare, if one was started, has exited. */

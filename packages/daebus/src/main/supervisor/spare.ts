@@ -21,17 +21,17 @@ export function spareLeadMs(delayMs: number, bootMs: number | undefined): number
  */
 export class RestartSpare {
   readonly #spawn: () => WorkerRun;
-  readonly #onSpawnError: (err: unknown) => void;
+  readonly #debug: (line: string) => void;
   #timer?: NodeJS.Timeout;
   /** The spare waiting for its release. */
   #run?: WorkerRun;
   /** Spares never released, waiting or ending: their exits are not the thread's. */
   readonly #unreleased = new WeakSet<WorkerRun>();
 
-  /** `spawn` starts a held run; a spare that cannot be spawned is only reported: the restart spawns its own. */
-  constructor(spawn: () => WorkerRun, onSpawnError: (err: unknown) => void) {
+  /** `spawn` starts a held run; `debug` logs what a spare does, as the thread. */
+  constructor(spawn: () => WorkerRun, debug: (line: string) => void) {
     this.#spawn = spawn;
-    this.#onSpawnError = onSpawnError;
+    this.#debug = debug;
   }
 
   /** Plan the spare of a restart due in `delayMs`, from the thread's last boot time. */
@@ -57,15 +57,20 @@ export class RestartSpare {
     return run;
   }
 
-  /** True for a spare that was never released (waiting, or started before it ended). */
-  holds(run: WorkerRun): boolean {
-    return this.#unreleased.has(run);
+  /** A run booted: if it is a spare, it now waits for its release. */
+  booted(run: WorkerRun): void {
+    if (this.#unreleased.has(run)) this.#debug(`the worker of its next restart booted in ${run.bootMs?.toFixed(1)} ms`);
   }
 
-  /** A spare ended before its release (dismissed, or its worker died): forget it. */
-  ended(run: WorkerRun): void {
-    this.#unreleased.delete(run);
+  /**
+   * A run exited: true if it was a spare never released (dismissed, or its worker died), which
+   * is forgotten; its exit is not the thread's.
+   */
+  ended(run: WorkerRun, code: number): boolean {
+    if (!this.#unreleased.delete(run)) return false;
     if (this.#run === run) this.#run = undefined;
+    this.#debug(`the worker of a restart ended (code ${code}) before it was released`);
+    return true;
   }
 
   /** Cancel a planned spare and end a waiting one; resolves once it has exited. */
@@ -82,7 +87,8 @@ export class RestartSpare {
       this.#unreleased.add(run);
       this.#run = run;
     } catch (err) {
-      this.#onSpawnError(err);
+      // the restart spawns its own worker when the delay ends, and reports a failure then
+      this.#debug(`the worker of its next restart could not be started ahead: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 
