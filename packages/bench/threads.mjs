@@ -299,8 +299,9 @@ async function restart() {
       `exit -> running again (minus delay): lib ${fmt(m(lib.exitToRunning))} ms, raw start ${fmt(m(raw.exitToRunning))} ms ` +
         `= ${(m(lib.exitToRunning) / m(raw.exitToRunning)).toFixed(2)}x`,
       `at the default ${defaultDelayMs} ms delay (the worker booted within it), crash to running again minus the delay: ` +
-        `${fmt(m(libDefault.total))} ms = ${(m(libDefault.total) / m(raw.total)).toFixed(2)}x raw, of which the backoff ` +
-        `timer firing late ${fmt(m(libDefault.timerLate))} ms (a timer of the same delay started with it)`,
+        `${fmt(m(libDefault.total))} ms = ${(m(libDefault.total) / m(raw.total)).toFixed(2)}x raw: the crash ` +
+        `${fmt(m(libDefault.toExit))} ms, then ${fmt(m(libDefault.exitToRunning))} ms past the delay, of which its timer ` +
+        `fired late ${fmt(m(libDefault.timerLate))} ms (a timer of the same delay started with it)`,
       `library: ${summary(lib.total, 'ms')}`,
       `raw:     ${summary(raw.total, 'ms')}`,
     ],
