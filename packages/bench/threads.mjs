@@ -193,9 +193,9 @@ async function restart() {
   const delayMs = 10;
   const defaultDelayMs = 100;
   const app = quietApp('bench-restart');
-  const crasher = (name, delay) => {
+  const crasher = (name, delay, file = 'crash-thread.mjs') => {
     const ctl = new Int32Array(new SharedArrayBuffer(8));
-    app.thread(name, fixture('crash-thread.mjs'), {
+    app.thread(name, fixture(file), {
       autoStart: false,
       restart: 'transient',
       initialDelayMs: delay,
@@ -211,6 +211,7 @@ async function restart() {
   };
   const lib = crasher('crasher', delayMs);
   const libDefault = crasher('crasher-default', defaultDelayMs);
+  const libTs = crasher('crasher-ts', defaultDelayMs, 'crash-thread.mts');
   const raw = { total: [], toExit: [], exitToRunning: [] };
   const delays = new Set();
 
@@ -269,9 +270,10 @@ async function restart() {
   try {
     await app.startThread('crasher');
     await app.startThread('crasher-default');
+    await app.startThread('crasher-ts');
     current = rawWorker(fixture('raw-crash.mjs'), { ctl: rctl.buffer, generation: 0 });
     await within(current.firstMessage, 10_000, 'raw crash worker start');
-    const sides = [libRound(lib), rawRound, libRound(libDefault)];
+    const sides = [libRound(lib), rawRound, libRound(libDefault), libRound(libTs)];
     for (let r = 0; r < warmup + rounds; r++) {
       for (const round of r % 2 ? [...sides].reverse() : sides) {
         await sleep(20);
@@ -302,6 +304,8 @@ async function restart() {
         `${fmt(m(libDefault.total))} ms = ${(m(libDefault.total) / m(raw.total)).toFixed(2)}x raw: the crash ` +
         `${fmt(m(libDefault.toExit))} ms, then ${fmt(m(libDefault.exitToRunning))} ms past the delay, of which its timer ` +
         `fired late ${fmt(m(libDefault.timerLate))} ms (a timer of the same delay started with it)`,
+      `the same for a TypeScript thread (.mts, ${process.features.typescript ? "Node's own type stripping" : "tsx's loader"}): ` +
+        `${fmt(m(libTs.exitToRunning))} ms past the delay`,
       `library: ${summary(lib.total, 'ms')}`,
       `raw:     ${summary(raw.total, 'ms')}`,
     ],

@@ -72,7 +72,7 @@ export async function runThread(): Promise<void> {
   setCurrent({ log });
 
   // Everything up to here is the library's own boot; user code starts with the module's import.
-  await prepareThreadLoad(boot.entry);
+  await prepareThreadLoad(boot.entry, boot.held);
   port.postMessage({ type: 'booted' } satisfies ThreadToMain);
   if (released) {
     await released;

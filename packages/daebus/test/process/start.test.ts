@@ -73,6 +73,19 @@ describe('starting a service', () => {
     expect(reply).toMatchObject({ code: 'REMOTE_ERROR', details: { remoteCode: 'UNKNOWN_ACTION' } });
   });
 
+  it('restarts a crashed TypeScript thread, printing no warning of its own', async () => {
+    const outcome = await runService('ts-restart', undefined, {
+      onLine: (line, child) => {
+        if (line.message === 'TypeScript thread running after 1 restart(s)') child.kill('SIGTERM');
+      },
+    });
+    expect(outcome.code).toBe(0);
+    expect(result(outcome).threads).toMatchObject({ ts: { state: 'stopped', restarts: 1 } });
+    // where Node strips the types, the held worker set up the stripper without its experimental warning
+    const stderr = outcome.lines.find((l) => typeof l.stderr === 'string')?.stderr;
+    expect(String(stderr ?? '')).not.toContain('Warning');
+  });
+
   (nativeTypeScript ? it.skip : it)(
     'refuses a .ts thread at registration when nothing can load TypeScript, saying how to run it',
     async () => {

@@ -38,14 +38,19 @@ function existingModule(where: string, path: string): string {
   );
 }
 
-/** A module a worker loads: its file URL, and for TypeScript where needed the loader to register first. */
+/**
+ * A module a worker loads: its file URL, and for TypeScript either the loader to register first
+ * or `stripsTypes` (Node strips the types itself).
+ */
 export interface WorkerModule {
   specifier: string;
   loader?: string;
+  stripsTypes?: true;
 }
 
 export function workerModule(where: string, entry: string | URL): WorkerModule {
   const specifier = moduleSpecifier(where, entry);
-  const loader = isTypeScript(specifier) ? typeScriptLoader(where, specifier) : undefined;
-  return loader === undefined ? { specifier } : { specifier, loader };
+  if (!isTypeScript(specifier)) return { specifier };
+  const loader = typeScriptLoader(where, specifier);
+  return loader === undefined ? { specifier, stripsTypes: true } : { specifier, loader };
 }

@@ -10,8 +10,12 @@ import type { CoreToMain, MainToWorker, Outcome } from './core';
 export const BOOT_KEY = '__daebusThread';
 
 /** What the worker runs: a module with a `defineThread(...)` default export, or inline source. */
-/** `loader`: for a TypeScript module where Node cannot strip types, the package.json of the tsx to register first. */
-export type ThreadEntrySpec = { kind: 'module'; specifier: string; loader?: string } | { kind: 'inline'; source: string };
+/**
+ * `loader`: for a TypeScript module where Node cannot strip types, the package.json of the tsx to
+ * register first; `stripsTypes`: a TypeScript module Node strips the types of itself.
+ */
+export type ThreadEntrySpec =
+  { kind: 'module'; specifier: string; loader?: string; stripsTypes?: true } | { kind: 'inline'; source: string };
 
 /** Everything a worker needs to start, passed as `workerData[BOOT_KEY]`. */
 export interface ThreadBoot {
