@@ -211,7 +211,7 @@ async function restart() {
   };
   const lib = crasher('crasher', delayMs);
   const libDefault = crasher('crasher-default', defaultDelayMs);
-  const libTs = crasher('crasher-ts', defaultDelayMs, 'crash-thread.mts');
+  const libTs = crasher('crasher-ts', defaultDelayMs, 'typed-crash-thread.mts');
   const raw = { total: [], toExit: [], exitToRunning: [] };
   const delays = new Set();
 
