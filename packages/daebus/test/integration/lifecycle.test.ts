@@ -1,5 +1,8 @@
 // What an app does when started twice, started during a stop, or run beside another app in the
 // same process.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Daebus, DaebusCaller, MemoryBroker, MemoryTransport, broadcast } from 'daebus';
 import { appPerTest } from '../support/app-per-test';
 import { captureLogger, fixture, nextEvent, waitFor } from '../support/helpers';
@@ -85,5 +88,65 @@ describe('two apps in one process', () => {
     } finally {
       await Promise.all(apps.map((app) => app.stop()));
     }
+  });
+});
+
+/** A memory transport whose connect() waits for the test, and fails if told to. */
+class GatedTransport extends MemoryTransport {
+  readonly #gate: Promise<void>;
+  open!: () => void;
+  fail!: (err: Error) => void;
+  constructor(broker: MemoryBroker) {
+    super(broker);
+    this.#gate = new Promise<void>((resolve, reject) => {
+      this.open = resolve;
+      this.fail = reject;
+    });
+  }
+  override async connect(): Promise<void> {
+    await this.#gate;
+    await super.connect();
+  }
+}
+
+describe("an app's start", () => {
+  let dir: string;
+  let markFile: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'daebus-start-'));
+    markFile = join(dir, 'imports');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const imports = (): number => (existsSync(markFile) ? readFileSync(markFile, 'utf8').trim().split('\n').length : 0);
+  const register = () =>
+    t.app.thread('marked', fixture('marks-import.mjs'), { env: { ...process.env, MARK_FILE: markFile }, workerData: { ms: 60_000 } });
+  const heldBooted = () => t.records.some((r) => r.thread === 'marked' && String(r.message).includes('the worker of its next run booted'));
+
+  it('boots its threads while the transport connects, and runs them only once it has', async () => {
+    register();
+    const transport = new GatedTransport(t.broker);
+    const starting = t.start({ transport });
+    await waitFor(heldBooted, 'the held worker to boot');
+    expect(imports()).toBe(0); // no user code yet: the module is not even imported
+    expect(t.app.threads.marked?.state).toBe('stopped');
+    transport.open();
+    await starting;
+    expect(t.app.threads.marked).toMatchObject({ state: 'running', restarts: 0 });
+    expect(imports()).toBe(1);
+  });
+
+  it('ends the held workers when the transport cannot connect', async () => {
+    register();
+    const transport = new GatedTransport(t.broker);
+    const starting = t.start({ transport });
+    await waitFor(heldBooted, 'the held worker to boot');
+    transport.fail(new Error('no bus today'));
+    await expect(starting).rejects.toThrow('no bus today');
+    await waitFor(
+      () => t.records.some((r) => r.thread === 'marked' && String(r.message).includes('ended (code 1) before it was released')),
+      'the held worker to end',
+    );
+    expect(imports()).toBe(0);
+    expect(t.app.threads.marked?.state).toBe('stopped');
   });
 });

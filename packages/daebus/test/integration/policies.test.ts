@@ -106,7 +106,7 @@ describe("a restart's worker", () => {
       const { at } = await restart;
       await restarted;
       // the spare said it booted while it was still held, so before the delay ended
-      expect(t.records.some((r) => r.thread === 'marked' && r.message.includes('the worker of its next restart booted'))).toBe(true);
+      expect(t.records.some((r) => r.thread === 'marked' && r.message.includes('the worker of its next run booted'))).toBe(true);
       const times = readFileSync(markFile, 'utf8').trim().split('\n').map(Number);
       expect(times).toHaveLength(2);
       // the module (user code) was imported when the delay ended, not when the worker booted; a

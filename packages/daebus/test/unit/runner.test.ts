@@ -374,6 +374,34 @@ describe('a thread runner', () => {
     expect([a.state, b.state, h.runs.length]).toEqual(['stopped', 'stopped', 3]);
   });
 
+  it('prepare() boots a held worker that start() releases, and stop() ends', async () => {
+    const h = harness();
+    const runner = h.add(quick);
+    runner.prepare();
+    expect(runner.state).toBe('stopped');
+    expect(h.last().spec).toMatchObject({ held: true, restarts: 0 });
+    const held = h.last();
+    const started = runner.start();
+    expect([h.runs.length, held.released, runner.state]).toEqual([1, true, 'starting']);
+    held.ready();
+    await started;
+    expect(runner.state).toBe('running');
+
+    const other = h.add(quick, 'other');
+    other.prepare();
+    other.prepare(); // one held worker, however often
+    expect(h.runs).toHaveLength(2);
+    await expect(other.stop()).resolves.toEqual({ name: 'other', terminated: false, state: 'stopped' });
+    expect(h.last()).toMatchObject({ terminated: true, released: false });
+    expect(h.named('exit')).toEqual([]);
+    // a thread with restarts counted starts afresh in start(), whose budget reset a held worker cannot know
+    h.runs[0]?.crash();
+    await runner.stop();
+    runner.prepare();
+    expect(h.runs).toHaveLength(3); // the restart's spare only, ended by the stop
+    expect(h.last()).toMatchObject({ terminated: true });
+  });
+
   it('stops a cooperative run without terminating it, and terminates one that ignores the stop after its timeout', async () => {
     const h = harness({ cooperative: false });
     const runner = h.add({ ...quick, shutdownTimeoutMs: 500 });
@@ -512,6 +540,23 @@ describe('the supervisor', () => {
     await again;
     h.last().exit(0);
     expect(b.state).toBe('backoff');
+  });
+
+  it('prepares the autoStart threads for startAll(), and unprepares them without touching a running one', async () => {
+    const h = harness();
+    h.add({}, 'auto');
+    const manual = h.add({ autoStart: false }, 'manual');
+    h.supervisor.prepareAll();
+    expect(h.runs.map((r) => [r.spec.name, r.spec.held])).toEqual([['auto', true]]);
+    const started = manual.start();
+    h.last().ready();
+    await started;
+    await h.supervisor.unprepareAll();
+    expect(h.runs.map((r) => [r.spec.name, r.terminated])).toEqual([
+      ['auto', true],
+      ['manual', false],
+    ]);
+    expect(manual.state).toBe('running');
   });
 
   it('reports the autoStart threads that did not start, by name', async () => {

@@ -203,6 +203,7 @@ export class Runtime {
         serviceChannel: replicas === undefined,
         observer: this.observer,
       });
+    this.supervisor.prepareAll(); // the threads' workers boot while the transport connects
     try {
       const connected = await connectBus(makeBus, this.#logger, waitMs, replicas);
       ({ bus: this.#bus, replication: this.#replication } = connected);
@@ -215,6 +216,7 @@ export class Runtime {
       });
     } catch (err) {
       this.#phase = 'idle';
+      await this.supervisor.unprepareAll();
       throw err;
     }
     const bus = this.#bus;

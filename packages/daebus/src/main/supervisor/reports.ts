@@ -70,6 +70,19 @@ export function exitLine(
 }
 
 /** Why a start did not reach the thread function. */
+/** THREAD_NOT_RUNNING for a start asked while the thread stops. */
+export function stoppingError(name: string): DaebusError {
+  return new DaebusError(
+    ErrorCodes.THREAD_NOT_RUNNING,
+    `Thread "${name}" is stopping; wait for stopThread() to finish before starting it again.`,
+  );
+}
+
+/** THREAD_START_FAILED: Node refused to start the thread's worker (bad resourceLimits, for one). */
+export function spawnError(name: string, err: unknown, message: string): DaebusError {
+  return new DaebusError(ErrorCodes.THREAD_START_FAILED, `Thread "${name}" could not be spawned: ${message}`, { cause: err });
+}
+
 export function startError(name: string, exit: ThreadExit): DaebusError {
   if (exit.reason === 'stopped') return new DaebusError(ErrorCodes.STOPPED, `Thread "${name}" was stopped before it started.`);
   const because = exit.error ? `: ${exit.error.message}` : ` (exit code ${exit.code})`;

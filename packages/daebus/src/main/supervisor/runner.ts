@@ -1,9 +1,9 @@
-import { DaebusError, ErrorCodes, toPlainError, type PlainError } from '../../shared/errors';
+import { toPlainError, type PlainError } from '../../shared/errors';
 import type { ThreadEntrySpec } from '../../shared/protocol/thread';
 import type { Logger } from '../support/logger';
 import { settlesWithin } from '../support/timers';
 import type { ThreadEvents, ThreadExit, ThreadFailedEvent, ThreadSnapshot, ThreadState, ThreadStopResult } from './events';
-import { exitLine, failureLine, notRunningError, stallReport, startError } from './reports';
+import { exitLine, failureLine, notRunningError, spawnError, stallReport, startError, stoppingError } from './reports';
 import { classifyExit, shouldRestart } from './exit';
 import { RestartBudget } from './restart-budget';
 import { ReadyWaiters } from './ready-waiters';
@@ -103,12 +103,7 @@ export class ThreadRunner {
       case 'running':
         return Promise.resolve();
       case 'stopping':
-        return Promise.reject(
-          new DaebusError(
-            ErrorCodes.THREAD_NOT_RUNNING,
-            `Thread "${this.name}" is stopping; wait for stopThread() to finish before starting it again.`,
-          ),
-        );
+        return Promise.reject(stoppingError(this.name));
       case 'backoff':
         void this.#cancelRestart(); // its spare counted the old budget's restarts
         break;
@@ -124,19 +119,27 @@ export class ThreadRunner {
   }
 
   /**
+   * Boot the worker of a start to come, held until start() releases it (stop() ends it): an app's
+   * start does this while its transport connects. Only for a thread with no restarts counted.
+   */
+  prepare(): void {
+    const idle = this.#state === 'stopped' || this.#state === 'failed' || this.#state === 'completed';
+    if (idle && this.#budget.restarts === 0) this.#spare.prepare(0, undefined);
+  }
+
+  /**
    * Stop the thread: clear its flag (waking its sleeps), wait up to `timeoutMs` for it to
-   * return, then terminate it. A pending restart is cancelled.
+   * return, then terminate it. A pending restart, and a worker held for a start, are cancelled.
    */
   stop(timeoutMs: number = this.options.shutdownTimeoutMs): Promise<ThreadStopResult> {
     if (this.#stopping) return this.#stopping;
-    let dismissed: Promise<void> | undefined;
+    const dismissed = this.#cancelRestart();
     if (this.#state === 'backoff') {
-      dismissed = this.#cancelRestart();
       this.#setState('stopped');
       this.#deps.emit('stop', { name: this.name, terminated: false });
     }
     const current = this.#current;
-    if (!current) return (dismissed ?? Promise.resolve()).then(() => ({ name: this.name, terminated: false, state: this.#state }));
+    if (!current) return dismissed.then(() => ({ name: this.name, terminated: false, state: this.#state }));
     this.#stopping = this.#stopRun(current, timeoutMs).finally(() => {
       this.#stopping = undefined;
     });
@@ -195,14 +198,7 @@ export class ThreadRunner {
       this.#current = this.#deps.spawn(this.#runSpec(false), this.#events);
     } catch (err) {
       this.#lastError = toPlainError(err);
-      const failure = new DaebusError(
-        ErrorCodes.THREAD_START_FAILED,
-        `Thread "${this.name}" could not be spawned: ${this.#lastError.message}`,
-        {
-          cause: err,
-        },
-      );
-      this.#ready.rejectAll(failure);
+      this.#ready.rejectAll(spawnError(this.name, err, this.#lastError.message));
       this.#fail('failed-to-start', this.#lastError);
     }
   }

@@ -15,9 +15,10 @@ export function spareLeadMs(delayMs: number, bootMs: number | undefined): number
 }
 
 /**
- * The worker of a thread's next restart, started during the backoff so that its boot (Node's,
- * the module loader's, the library's) is done when the delay ends. It runs no user code until it
- * is released: the thread restarts at the end of its delay, not a worker boot later.
+ * The worker of a thread's next run, started ahead: during a restart's backoff, so that its boot
+ * (Node's, the module loader's, the library's) is done when the delay ends, or while an app's
+ * transport connects. It runs no user code until it is released: the thread restarts at the end
+ * of its delay, not a worker boot later.
  */
 export class RestartSpare {
   readonly #spawn: () => WorkerRun;
@@ -34,8 +35,9 @@ export class RestartSpare {
     this.#debug = debug;
   }
 
-  /** Plan the spare of a restart due in `delayMs`, from the thread's last boot time. */
+  /** Plan the spare of a run due in `delayMs`, from the thread's last boot time; one at a time. */
   prepare(delayMs: number, bootMs: number | undefined): void {
+    if (this.#run) return;
     this.#clearTimer();
     const wait = delayMs - spareLeadMs(delayMs, bootMs);
     if (wait <= 0) {
@@ -59,7 +61,7 @@ export class RestartSpare {
 
   /** A run booted: if it is a spare, it now waits for its release. */
   booted(run: WorkerRun): void {
-    if (this.#unreleased.has(run)) this.#debug(`the worker of its next restart booted in ${run.bootMs?.toFixed(1)} ms`);
+    if (this.#unreleased.has(run)) this.#debug(`the worker of its next run booted in ${run.bootMs?.toFixed(1)} ms`);
   }
 
   /**
@@ -69,7 +71,7 @@ export class RestartSpare {
   ended(run: WorkerRun, code: number): boolean {
     if (!this.#unreleased.delete(run)) return false;
     if (this.#run === run) this.#run = undefined;
-    this.#debug(`the worker of a restart ended (code ${code}) before it was released`);
+    this.#debug(`the worker of its next run ended (code ${code}) before it was released`);
     return true;
   }
 
@@ -88,7 +90,7 @@ export class RestartSpare {
       this.#run = run;
     } catch (err) {
       // the restart spawns its own worker when the delay ends, and reports a failure then
-      this.#debug(`the worker of its next restart could not be started ahead: ${err instanceof Error ? err.message : String(err)}`);
+      this.#debug(`the worker of its next run could not be started ahead: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 

@@ -62,6 +62,20 @@ export class Supervisor {
     return out;
   }
 
+  /**
+   * Boot the workers of the `autoStart` threads startAll() will start, each held until its start
+   * releases it: an app's start does this before its transport connects, so that the boots and
+   * the connection overlap. No user code runs in a held worker.
+   */
+  prepareAll(): void {
+    for (const runner of this.#runners.values()) if (runner.options.autoStart) runner.prepare();
+  }
+
+  /** End the workers prepareAll() held, when startAll() will not come (the transport failed). */
+  async unprepareAll(): Promise<void> {
+    await Promise.all([...this.#runners.values()].filter((r) => isIdle(r.state)).map((r) => r.stop()));
+  }
+
   /** Start every `autoStart` thread that is not running; resolves with the starts that failed. */
   async startAll(): Promise<{ name: string; error: Error }[]> {
     this.#started = true;
