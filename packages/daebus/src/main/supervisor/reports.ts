@@ -69,7 +69,6 @@ export function exitLine(
   }
 }
 
-/** Why a start did not reach the thread function. */
 /** THREAD_NOT_RUNNING for a start asked while the thread stops. */
 export function stoppingError(name: string): DaebusError {
   return new DaebusError(
@@ -83,6 +82,7 @@ export function spawnError(name: string, err: unknown, message: string): DaebusE
   return new DaebusError(ErrorCodes.THREAD_START_FAILED, `Thread "${name}" could not be spawned: ${message}`, { cause: err });
 }
 
+/** Why a start did not reach the thread function. */
 export function startError(name: string, exit: ThreadExit): DaebusError {
   if (exit.reason === 'stopped') return new DaebusError(ErrorCodes.STOPPED, `Thread "${name}" was stopped before it started.`);
   const because = exit.error ? `: ${exit.error.message}` : ` (exit code ${exit.code})`;

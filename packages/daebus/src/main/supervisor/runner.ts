@@ -232,7 +232,7 @@ export class ThreadRunner {
   }
 
   #onExit(run: WorkerRun, code: number): void {
-    if (this.#spare.ended(run, code)) return; // not the thread's exit: the restart spawns its own worker
+    if (this.#spare.ended(run, code)) return; // a held worker dismissed, or dead before its release: not the thread's exit
     if (this.#current === run) {
       this.#current = undefined;
       this.#watch?.stop();

@@ -9,7 +9,7 @@ const LEAD_SLACK_MS = 50;
  * How long before the end of a restart delay its worker is started: the whole delay while the
  * thread's boot time is unknown, else a few boot times. A worker that waits costs only memory.
  */
-export function spareLeadMs(delayMs: number, bootMs: number | undefined): number {
+function spareLeadMs(delayMs: number, bootMs: number | undefined): number {
   if (bootMs === undefined) return delayMs;
   return Math.min(delayMs, Math.ceil(LEAD_FACTOR * bootMs) + LEAD_SLACK_MS);
 }
