@@ -29,7 +29,7 @@ export async function runThread(): Promise<void> {
   const log = createLogger(portSink(port));
   const link = new MainLink(port, () => Atomics.add(flags, RECEIPT_SLOT, 1));
   const inbox = new ThreadInbox(port, log);
-  // A held worker (a restart's, started during the backoff) waits here for `go` or `stop`.
+  // A held worker (started ahead of its run: ThreadBoot.held) waits here for `go` or `stop`.
   let release: (() => void) | undefined;
   const released = boot.held ? new Promise<void>((resolve) => (release = resolve)) : undefined;
   // The listener also keeps the worker alive while the thread function awaits something that
@@ -76,7 +76,7 @@ export async function runThread(): Promise<void> {
   port.postMessage({ type: 'booted' } satisfies ThreadToMain);
   if (released) {
     await released;
-    if (Atomics.load(flags, RUN_SLOT) !== RUN) process.exit(0); // dismissed before its restart
+    if (Atomics.load(flags, RUN_SLOT) !== RUN) process.exit(0); // dismissed before its release
   }
   const fn = await loadThreadFunction(name, boot.entry);
   if (Atomics.load(flags, RUN_SLOT) === RUN) {

@@ -1,5 +1,6 @@
-// A restart's worker started during the backoff ("held"): one real worker, driven directly
-// through the built run class, so that its release is in the test's hands and nothing is timed.
+// A worker started ahead of its run ("held", as for a restart or an app's start): one real
+// worker, driven directly through the built run class, so that its release is in the test's
+// hands and nothing is timed.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -7,7 +7,7 @@ import { exitLine, failureLine, notRunningError, spawnError, stallReport, startE
 import { classifyExit, shouldRestart } from './exit';
 import { RestartBudget } from './restart-budget';
 import { ReadyWaiters } from './ready-waiters';
-import { RestartSpare } from './spare';
+import { SpareRun } from './spare';
 import { StallWatch } from './stall-watch';
 import type { ResolvedThreadOptions } from './thread-options';
 import type { RunEvents, RunSpec, SpawnRun, WorkerRun } from './worker-run';
@@ -47,8 +47,8 @@ export class ThreadRunner {
   #startedAt?: number;
   #nextRestartAt?: number;
   #restartTimer?: NodeJS.Timeout;
-  readonly #spare: RestartSpare;
-  /** The last boot time of one of its workers, which decides when a restart's spare starts. */
+  readonly #spare: SpareRun;
+  /** The last boot time of one of its workers, which decides when a restart's spare is started. */
   #bootMs?: number;
   #lastExit?: ThreadExit;
   #lastError?: PlainError;
@@ -68,7 +68,7 @@ export class ThreadRunner {
       onExit: (run, code) => this.#onExit(run, code),
     };
     const debug = (line: string): void => void this.#log.debug(`Thread "${name}": ${line}`);
-    this.#spare = new RestartSpare(() => deps.spawn(this.#runSpec(true), this.#events), debug);
+    this.#spare = new SpareRun(() => deps.spawn(this.#runSpec(true), this.#events), debug);
   }
 
   get state(): ThreadState {

@@ -20,7 +20,7 @@ function spareLeadMs(delayMs: number, bootMs: number | undefined): number {
  * transport connects. It runs no user code until it is released: the thread restarts at the end
  * of its delay, not a worker boot later.
  */
-export class RestartSpare {
+export class SpareRun {
   readonly #spawn: () => WorkerRun;
   readonly #debug: (line: string) => void;
   #timer?: NodeJS.Timeout;

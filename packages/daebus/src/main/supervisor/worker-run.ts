@@ -61,7 +61,7 @@ export interface RunSpec {
   restarts: number;
   /** The thread's logger (its records and the worker's). */
   log: Logger;
-  /** Boot, then wait for `release()` before loading the user's module (a restart's spare). */
+  /** Boot, then wait for `release()` before loading the user's module (a spare: supervisor/spare.ts). */
   held: boolean;
 }
 

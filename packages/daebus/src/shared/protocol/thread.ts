@@ -32,8 +32,9 @@ export interface ThreadBoot {
   /** How often the thread's event loop beats (flags.ts, BEAT_SLOT). */
   tickMs: number;
   /**
-   * A restart's worker started during the backoff: it boots, says `booted`, and waits for `go`
-   * before it loads the user's module or runs the function (a `stop` ends it instead).
+   * A worker started ahead of its run (during a restart's backoff, or while the app's transport
+   * connects): it boots, says `booted`, and waits for `go` before it loads the user's module or
+   * runs the function (a `stop` ends it instead).
    */
   held: boolean;
 }
