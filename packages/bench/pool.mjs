@@ -91,12 +91,27 @@ async function trivialLatency() {
   // (piscina's, the caller's), and whichever side went first ran 1.5-2x its later rounds.
   // An ordinary action awaiting the raw pool's piscina.run runs on the raw side's worker: paired
   // with it round by round, it shows what the request path alone adds, whatever the placement.
+  // Each new pool's first n calls are timed apart (`fresh`), both pools in turn, before the
+  // rounds that count: a new worker is a new V8 isolate, whose code runs uncompiled at first and
+  // whose load leaves the helper threads work, and a pool's workers live on (minThreads stay up;
+  // idleTimeout 30 s), so the row's figure is the pool as a running service calls it. Timed in
+  // with the rest, this warm-up fell on the pooled side every round but on the raw side only
+  // when it went before the action that shares its pool.
   const out = { pooled: [], plain: [], raw: [], viaRaw: [] };
+  const fresh = { pooled: [], raw: [] };
   const first = {};
   for (let r = -1; r < rounds; r++) {
     const raw = await rawPool('raw-pool-noop.mjs');
     const lib = await libSide(raw);
     try {
+      const freshSides = {
+        pooled: () => sequential(() => lib.call('noop-pooled'), n),
+        raw: () => sequential(() => raw.run({}), n),
+      };
+      for (const name of r % 2 === 0 ? ['pooled', 'raw'] : ['raw', 'pooled']) {
+        const us = perCallUs(await freshSides[name]());
+        if (r >= 0) fresh[name].push(us);
+      }
       const sides = {
         pooled: () => sequential(() => lib.call('noop-pooled'), n),
         plain: () => sequential(() => lib.call('noop-plain'), n),
@@ -116,13 +131,14 @@ async function trivialLatency() {
     }
   }
   const modes = modeFigures(out.pooled, out.raw, 'µs', fmt);
+  const freshModes = modeFigures(fresh.pooled, fresh.raw, 'µs', fmt);
   const poolLevel = out.pooled.map((x, r) => x - out.plain[r]);
   return result({
     library: modes.library,
     floor: modes.floor,
     unit: 'µs per call',
     ratio: modes.ratio,
-    ratioLabel: `means over ${rounds} rounds, a new pool on each side every round`,
+    ratioLabel: `means over ${rounds} rounds, a new pool on each side every round, after its first ${n} calls`,
     libraryLabel: `await caller.sendRequest('noop-pooled') (memory transport, pooled trivial handler), ${n} in a row`,
     floorLabel: `await piscina.run({}) of the same function, raw Piscina, maxThreads ${MAX_THREADS}, same loop`,
     goal: { on: 'ratio', op: '<=', value: 1.3, text: '<= 1.30x of raw piscina.run' },
@@ -135,6 +151,9 @@ async function trivialLatency() {
       `an ordinary action awaiting the raw pool's piscina.run (the request path around a pool call, no pool of ours; ` +
         `same worker as raw): ${fmt(median(out.viaRaw))} µs, paired per round ${pairedRatio(out.viaRaw, out.raw).toFixed(2)}x raw; ` +
         `the pooled action / it ${pairedRatio(out.pooled, out.viaRaw).toFixed(2)}x`,
+      `a new pool's first ${n} calls (timed apart, before the rounds): lib ${fmt(freshModes.library)} µs, raw ` +
+        `${fmt(freshModes.floor)} µs = ${freshModes.ratio.toFixed(2)}x (means); ${freshModes.line}; per round: pooled ` +
+        `${fresh.pooled.map((x) => fmt(x)).join(', ')}; raw ${fresh.raw.map((x) => fmt(x)).join(', ')}`,
       `per round (µs): pooled ${out.pooled.map((x) => fmt(x)).join(', ')}; raw ${out.raw.map((x) => fmt(x)).join(', ')}; ` +
         `plain ${out.plain.map((x) => fmt(x)).join(', ')}; via raw ${out.viaRaw.map((x) => fmt(x)).join(', ')}`,
       `first round, not counted (in this order): pooled ${fmt(first.pooled)}, plain ${fmt(first.plain)}, raw ${fmt(first.raw)}, ` +

@@ -50,18 +50,29 @@ export function pairedRatio(a, b) {
   return ratios.length % 2 === 1 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2;
 }
 
+/** The smallest ratio between two neighbouring rounds (sorted) that byMode takes for a gap between modes. */
+const MODE_GAP = 1.25;
+
 /**
  * Split per-round figures of two sides into a fast and a slow mode. A round trip between two
- * threads is bimodal on this machine (both threads woken on one core, or on two), and
- * the mode holds for a whole round, so a median over rounds compares whichever mode each side
- * happened to get. The threshold is the geometric middle of the lowest and highest round of
- * both sides; each mode gets its own medians and ratio (null when a side has no round there).
+ * threads can be bimodal on this machine (when its idle cores halt without polling: see
+ * BENCHMARKS.md), and the mode holds for a whole round, so a median over rounds compares
+ * whichever mode each side happened to get. The rounds of both sides, sorted, are split at their
+ * widest gap, and only when it is a real one (the next round at least 1.25x the one before): a
+ * side that is simply slower, by a steady factor, is not taken for a side that drew the slow
+ * mode more often. Each mode gets its own medians and ratio (null when a side has no round there).
  */
 export function byMode(lib, raw) {
-  const all = [...lib, ...raw];
-  const lo = Math.min(...all);
-  const hi = Math.max(...all);
-  const split = hi / lo < 1.6 ? Infinity : Math.sqrt(lo * hi); // one mode only: no split
+  const all = [...lib, ...raw].sort((a, b) => a - b);
+  let widest = 1;
+  let split = Infinity; // one mode only: no split
+  for (let i = 1; i < all.length; i++) {
+    const gap = all[i] / all[i - 1];
+    if (gap >= MODE_GAP && gap > widest) {
+      widest = gap;
+      split = Math.sqrt(all[i] * all[i - 1]);
+    }
+  }
   const mode = (name, keep) => {
     const l = lib.filter(keep);
     const r = raw.filter(keep);
