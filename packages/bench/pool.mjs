@@ -315,9 +315,69 @@ async function cpuSpeedup() {
   });
 }
 
+// ---------------------------------------------------------------------------------------------
+// 5. A service's first pooled call, a while after it started, against a raw pool's first run.
+
+async function firstCall() {
+  const rounds = 8;
+  const idleMs = 300;
+  const out = { pooled: [], raw: [], plain: [], pooledSecond: [], rawSecond: [] };
+  const timed = async (fn) => {
+    const t0 = performance.now();
+    await fn();
+    return performance.now() - t0;
+  };
+  for (let r = -1; r < rounds; r++) {
+    for (const side of r % 2 === 0 ? ['pooled', 'raw'] : ['raw', 'pooled']) {
+      if (side === 'raw') {
+        const pool = new Piscina({ filename: fixture('raw-pool-noop.mjs').href, maxThreads: MAX_THREADS, idleTimeout: 30_000 });
+        await sleep(idleMs);
+        const first = await timed(() => pool.run({}));
+        const second = await timed(() => pool.run({}));
+        await pool.destroy();
+        if (r >= 0) (out.raw.push(first), out.rawSecond.push(second));
+        continue;
+      }
+      const logger = createLogger({ level: 'error' });
+      logger.silent = true;
+      const app = new Daebus('bench-pool-first', { logger, maxWorkers: MAX_THREADS });
+      app.action('noop-pooled', { module: fixture('pool-noop.mjs') });
+      app.action('noop-plain', () => ({ ok: true }));
+      const service = `bench-pool-first-${randomUUID()}`;
+      await app.start({ service, transport: 'memory' });
+      const caller = new DaebusCaller(service, { transport: 'memory', timeoutMs: 120_000 });
+      await sleep(idleMs);
+      // an ordinary action first: the caller's and the service's first request, no pool
+      const plain = await timed(() => caller.sendRequest('noop-plain'));
+      const first = await timed(() => caller.sendRequest('noop-pooled'));
+      const second = await timed(() => caller.sendRequest('noop-pooled'));
+      await caller.close();
+      await app.stop();
+      if (r >= 0) (out.plain.push(plain), out.pooled.push(first), out.pooledSecond.push(second));
+    }
+  }
+  const ms = (xs) => xs.map((x) => fmt(x)).join(', ');
+  return result({
+    library: median(out.pooled),
+    floor: median(out.raw),
+    unit: 'ms',
+    ratio: pairedRatio(out.pooled, out.raw),
+    ratioLabel: `median of per-round lib/raw, ${rounds} rounds, a new service and a new pool each`,
+    libraryLabel: `a service's first pooled call (memory transport), ${idleMs} ms after app.start()`,
+    floorLabel: `a raw Piscina's first run of the same function, ${idleMs} ms after new Piscina()`,
+    goal: { none: true, text: "none given (reported: a pool worker loads its handlers' modules as it starts)" },
+    details: [
+      `second call: lib ${fmt(median(out.pooledSecond))} ms, raw ${fmt(median(out.rawSecond))} ms; ` +
+        `an ordinary action's call just before the first pooled one (the caller's first): ${fmt(median(out.plain))} ms`,
+      `per round (ms): pooled ${ms(out.pooled)}; raw ${ms(out.raw)}`,
+    ],
+  });
+}
+
 export const benchmarks = [
   { name: 'trivial-latency', title: 'trivial pooled action, sequential, vs raw piscina.run', run: trivialLatency },
   { name: 'trivial-throughput', title: 'trivial pooled action, 32 in flight, vs raw piscina.run', run: trivialThroughput },
   { name: 'event-loop-delay', title: 'main event-loop delay (p99) while 2 CPU-heavy actions run, pooled vs inline', run: eventLoopDelay },
   { name: 'cpu-speedup', title: `8 CPU-heavy requests: completion time pooled vs inline`, run: cpuSpeedup },
+  { name: 'first-call', title: "a service's first pooled call, a while after start, vs a raw pool's first run", run: firstCall },
 ];

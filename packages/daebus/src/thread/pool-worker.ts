@@ -1,18 +1,22 @@
 // The module every piscina worker of the pool loads. It never fails to load: the user's handler
-// module is imported per task, inside the task, so a broken module fails that task alone (a
-// piscina worker whose own module fails to load stops the pool from replacing workers).
-import { MessageChannel, parentPort, threadId } from 'node:worker_threads';
+// modules are imported as the worker starts and again, if that failed, inside each task that
+// needs one, so a broken module fails those tasks alone (a piscina worker whose own module fails
+// to load stops the pool from replacing workers).
+import { MessageChannel, parentPort, threadId, workerData } from 'node:worker_threads';
 import { DaebusError, ErrorCodes, toPlainError } from '../shared/errors';
 import { SoloMap } from '../shared/solo-map';
 import { isThenable } from '../shared/thenable';
 import type { MessageSink } from '../shared/protocol/core';
 import {
+  LOADING_CALL,
+  POOL_PRELOAD_KEY,
   POOL_WORKER_KEY,
   type MainToPooled,
   type PoolEnvelope,
   type PooledResult,
   type PooledTask,
   type PooledToMain,
+  type PoolPreload,
   type PoolWorkerHello,
 } from '../shared/protocol/pool';
 import { pickHandler, type PooledHandler } from './define-handler';
@@ -131,7 +135,7 @@ class PooledCall implements MessageSink<PooledToMain>, WorkerChannel {
  * (piscina awaits what this returns either way); a handler still to load, or one that returns a
  * promise, is answered when it settles.
  */
-export default function runPooledTask(task: PooledTask): PooledResult | Promise<PooledResult> {
+function runPooledTask(task: PooledTask): PooledResult | Promise<PooledResult> {
   // aborted while it waited for a worker: its caller has its answer already
   if (task.cancelled) return { value: undefined, sent: 0 };
   // the main side stops this worker if it aborts the call while it runs
@@ -192,3 +196,34 @@ function end(call: PooledCall, before: Current | undefined): void {
   setCurrent(before);
   markRunning(0);
 }
+
+/** How long a worker's start waits for its modules before it takes calls anyway. */
+const PRELOAD_WAIT_MS = 10_000;
+
+/**
+ * Load the handler modules registered before the pool started (POOL_PRELOAD_KEY), with their
+ * own logs sent as no call's. One that fails to load fails quietly here: the first call that
+ * needs it loads it again and reports why. One whose load never ends holds the worker back for
+ * PRELOAD_WAIT_MS at most.
+ */
+async function preload(): Promise<void> {
+  const modules = (workerData as Record<string, unknown> | null)?.[POOL_PRELOAD_KEY] as PoolPreload[] | undefined;
+  if (!modules?.length) return;
+  const before = setCurrent(new PooledCall(LOADING_CALL));
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      Promise.allSettled(modules.map((m) => handlerFor(m.specifier, m.exportName, m.loader))),
+      new Promise((resolve) => (timer = setTimeout(resolve, PRELOAD_WAIT_MS))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    setCurrent(before);
+  }
+}
+
+/**
+ * What piscina calls for each task. A promise of it: piscina gives a worker no call until its
+ * module's export settles, and this one settles once the registered modules are loaded.
+ */
+export default preload().then(() => runPooledTask);

@@ -71,6 +71,25 @@ describe('pooled actions', () => {
     expect((process.memoryUsage().rss - before) / 2 ** 20).toBeLessThan(80);
   });
 
+  it('load their modules as each worker starts, before a call needs them; later registrations load on their first call', async () => {
+    await startWith((a) =>
+      a.action('marked', { module: fixture('pooled-marked.mjs') }).action('broken', { module: fixture('throws-on-import.mjs') }),
+    );
+    // no call yet: the pool's worker loads the module as it starts, and the module's log reaches the app's logger
+    await waitFor(() => t.records.some((r) => r.message === 'pooled-marked.mjs loaded'), 'a pool worker to load the registered module');
+    await expect(caller.sendRequest('marked')).resolves.toEqual({ ok: true });
+    // a module that failed to load as the worker started is loaded again by each call that needs it, which reports why
+    for (let i = 0; i < 2; i++) {
+      await expect(caller.sendRequest('broken')).rejects.toMatchObject({
+        message: expect.stringContaining('this module fails while loading'),
+        details: expect.objectContaining({ remoteCode: 'THREAD_LOAD_FAILED' }),
+      });
+    }
+    // registered once the pool runs: its module loads on its first call
+    t.app.action('late', { module: pooled });
+    await expect(caller.sendRequest('late', { n: 10 })).resolves.toMatchObject({ fib: 55, action: 'late' });
+  });
+
   it('reply with an error when the handler throws, exits its worker, runs past its timeout, or is missing; the service goes on', async () => {
     await startWith((a) =>
       a
@@ -80,7 +99,7 @@ describe('pooled actions', () => {
         .action('missing', { module: pooled, export: 'notAFunction' })
         .action('fib', { module: pooled }),
     );
-    // twice: the first call loads the module, a later one runs the loaded handler at once
+    // twice: a handler that throws leaves its worker able to run it again
     for (let i = 0; i < 2; i++) {
       await expect(caller.sendRequest('throws')).rejects.toMatchObject({ code: 'REMOTE_ERROR', message: 'pooled bug' });
     }
@@ -199,7 +218,7 @@ describe('pooled actions', () => {
 
   it('route directLogger in a pooled handler to the app logger, with the call', async () => {
     await startWith((a) => a.action('logs', { module: pooled, export: 'logsDirect' }));
-    // the first call loads the module, the second runs the loaded handler at once
+    // twice: each call's logs carry that call
     await caller.sendRequest('logs', { tag: 'x1' });
     await caller.sendRequest('logs', { tag: 'x2' });
     for (const tag of ['x1', 'x2']) {

@@ -5,7 +5,7 @@ import { checker } from '../../shared/validate';
 import { HttpHost } from '../http/host';
 import { HandlerPool, type PoolStats } from '../pool/handler-pool';
 import { pooledAction, pooledTask } from '../pool/pooled-calls';
-import type { ResolvedPooledSpec } from '../pool/pooled-spec';
+import { preloadsOf, specKey, type ResolvedPooledSpec } from '../pool/pooled-spec';
 import { runInScope, type AppScope, type Scope } from '../rpc/context';
 import { Bulkhead } from '../rpc/bulkhead';
 import type { ActionEntry, ActionHandler } from '../rpc/dispatcher';
@@ -56,7 +56,8 @@ export class Runtime {
   #bus?: ServiceBus;
   #replication?: Replication;
   #pool?: HandlerPool;
-  #usesPool = false;
+  /** The pooled handlers registered, by module and export: each pool worker loads them as it starts. */
+  readonly #pooled = new Map<string, ResolvedPooledSpec>();
   #startedAt?: number;
   #stopping?: Promise<void>;
   #exitCode = 0;
@@ -98,13 +99,13 @@ export class Runtime {
 
   /** The pool for pooled actions and tasks, made on first use. */
   pool(): HandlerPool {
-    this.#pool ??= new HandlerPool(this.#options.maxWorkers, this.#services, this.#logger);
+    this.#pool ??= new HandlerPool(this.#options.maxWorkers, this.#services, this.#logger, () => preloadsOf(this.#pooled.values()));
     return this.#pool;
   }
 
   /** An action handler that runs `spec` on the pool. */
   pooledAction(action: string, spec: ResolvedPooledSpec): ActionHandler {
-    this.#usesPool = true;
+    this.#pooled.set(specKey(spec), spec);
     return pooledAction(() => this.pool(), action, spec);
   }
 
@@ -123,7 +124,7 @@ export class Runtime {
   }
 
   addTask(name: string, intervalSeconds: number, run: BackgroundFunction | ResolvedPooledSpec, immediately: boolean): BackgroundTask {
-    if (typeof run !== 'function') this.#usesPool = true;
+    if (typeof run !== 'function') this.#pooled.set(specKey(run), run);
     const fn: BackgroundFunction =
       typeof run === 'function' ? () => runInScope(this.#userScope, run) : pooledTask(() => this.pool(), name, run, this.#logger);
     const task = new BackgroundTask(name, intervalSeconds, fn, this.#logger);
@@ -154,7 +155,7 @@ export class Runtime {
     return {
       ...(this.#startedAt === undefined ? {} : { startedAt: this.#startedAt }),
       ...(transport ? { transport: { description: transport.description, connected: transport.isConnected?.() ?? true } } : {}),
-      pool: this.#usesPool ? (this.#pool?.stats() ?? null) : null,
+      pool: this.#pooled.size > 0 ? (this.#pool?.stats() ?? null) : null,
     };
   }
 
@@ -223,7 +224,7 @@ export class Runtime {
     this.#phase = 'running';
     addRunningApp(this.scope);
     this.#logger.info(`Service "${this.service}" listening on ${bus.transport.description}`);
-    if (this.#usesPool) this.pool().warm();
+    if (this.#pooled.size > 0) this.pool().warm();
     const failed = (await this.supervisor.startAll()).filter(({ name }) => !this.supervisor.get(name).options.optional);
     if (failed.length > 0) {
       await this.stop();

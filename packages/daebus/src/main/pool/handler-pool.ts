@@ -4,7 +4,17 @@ import type Piscina from 'piscina';
 import { monotonicMs } from '../../shared/clock';
 import { DaebusError, ErrorCodes, fromPlainError, toPlainError } from '../../shared/errors';
 import { SoloMap } from '../../shared/solo-map';
-import { POOL_RUNNING_KEY, type PoolEnvelope, type PooledResult, type PooledTask, type PooledToMain } from '../../shared/protocol/pool';
+import type { CoreToMain } from '../../shared/protocol/core';
+import {
+  LOADING_CALL,
+  POOL_PRELOAD_KEY,
+  POOL_RUNNING_KEY,
+  type PoolEnvelope,
+  type PooledResult,
+  type PooledTask,
+  type PooledToMain,
+  type PoolPreload,
+} from '../../shared/protocol/pool';
 import type { Logger } from '../support/logger';
 import type { WorkerServices } from '../workers/connection';
 import { poolWorkerEntry } from '../workers/worker-path';
@@ -50,6 +60,8 @@ export class HandlerPool {
   readonly #maxWorkers: number;
   readonly #services: WorkerServices;
   readonly #logger: Logger;
+  /** The handler modules each worker loads as it starts: those registered before the pool starts. */
+  readonly #preloads: () => PoolPreload[];
   /**
    * Running or queued calls by id: where each one's messages go, and when it times out (one
    * sweeper, not a timer per call). A SoloMap: calls one at a time would make a Map rebuild its
@@ -67,10 +79,11 @@ export class HandlerPool {
     (threadId) => this.#running.release(threadId),
   );
 
-  constructor(maxWorkers: number, services: WorkerServices, logger: Logger) {
+  constructor(maxWorkers: number, services: WorkerServices, logger: Logger, preloads: () => PoolPreload[] = () => []) {
     this.#maxWorkers = maxWorkers;
     this.#services = services;
     this.#logger = logger;
+    this.#preloads = preloads;
     this.#running = new RunningTable(maxWorkers * 2 + 8);
   }
 
@@ -217,7 +230,13 @@ export class HandlerPool {
   }
 
   #route(envelope: PoolEnvelope<PooledToMain>, port: MessagePort): void {
-    this.#calls.get(envelope.call)?.receive(envelope.message, port);
+    if (envelope.call !== LOADING_CALL) {
+      this.#calls.get(envelope.call)?.receive(envelope.message, port);
+      return;
+    }
+    // a module's own logs as a worker loads it, before any call
+    const { message } = envelope;
+    if (isLog(message)) this.#logger.log(message.level, message.message, message.meta ?? {});
   }
 
   #ensurePool(): Piscina {
@@ -235,7 +254,7 @@ export class HandlerPool {
         // one call at a time per worker: the running table has one call per worker, and an
         // aborted call's worker is stopped without taking another call with it
         concurrentTasksPerWorker: 1,
-        workerData: { [POOL_RUNNING_KEY]: this.#running.shared },
+        workerData: { [POOL_RUNNING_KEY]: this.#running.shared, [POOL_PRELOAD_KEY]: this.#preloads() },
       });
       // each worker's port, handed over when it loads
       pool.on('message', (message: unknown) => this.#ports.adopt(message));
@@ -245,6 +264,10 @@ export class HandlerPool {
     }
     return this.#pool;
   }
+}
+
+function isLog(message: PooledToMain): message is Extract<CoreToMain, { type: 'log' }> {
+  return !Array.isArray(message) && (message as { type: string }).type === 'log';
 }
 
 function describeFailure(action: string, err: unknown): Error {

@@ -1,3 +1,4 @@
+import type { PoolPreload } from '../../shared/protocol/pool';
 import { checker } from '../../shared/validate';
 import { workerModule } from '../workers/module-path';
 
@@ -35,4 +36,16 @@ export function resolvePooledSpec(where: string, spec: PooledSpec): ResolvedPool
   const exportName = check.name('export', spec.export ?? 'default');
   const timeoutMs = check.timeout('timeoutMs', spec.timeoutMs ?? DEFAULT_POOLED_TIMEOUT_MS);
   return { ...workerModule(where, spec.module), exportName, timeoutMs };
+}
+
+/** One key per handler (its module and export), whatever its timeout. */
+export function specKey(spec: ResolvedPooledSpec): string {
+  return `${spec.exportName}#${spec.specifier}`;
+}
+
+/** What the pool's workers load as they start: each registered handler's module and export. */
+export function preloadsOf(specs: Iterable<ResolvedPooledSpec>): PoolPreload[] {
+  return Array.from(specs, ({ specifier, loader, exportName }) =>
+    loader === undefined ? { specifier, exportName } : { specifier, loader, exportName },
+  );
 }

@@ -43,6 +43,23 @@ export interface PoolWorkerHello {
   port: MessagePort;
 }
 
+/** A handler module a pool worker loads as it starts, before it takes a call. */
+export interface PoolPreload {
+  specifier: string;
+  loader?: string;
+  exportName: string;
+}
+
+/**
+ * Key under which the pool's workerData lists the handler modules registered before the pool
+ * started (`PoolPreload[]`): each worker loads them as it starts, as piscina loads its own
+ * `filename`, so that no call waits for its module to load.
+ */
+export const POOL_PRELOAD_KEY = '__daebusPoolPreload';
+
+/** The call id on what a pool worker sends while it loads those modules (their own logs): no call. */
+export const LOADING_CALL = 0;
+
 /**
  * Key under which the pool's workerData holds an `Int32Array` on a SharedArrayBuffer: which call
  * each worker runs, so that the main side can stop the worker of a call it aborts. Slot `i` is
