@@ -335,7 +335,10 @@ async function firstCall() {
         const first = await timed(() => pool.run({}));
         const second = await timed(() => pool.run({}));
         await pool.destroy();
-        if (r >= 0) (out.raw.push(first), out.rawSecond.push(second));
+        if (r >= 0) {
+          out.raw.push(first);
+          out.rawSecond.push(second);
+        }
         continue;
       }
       const logger = createLogger({ level: 'error' });
@@ -353,7 +356,11 @@ async function firstCall() {
       const second = await timed(() => caller.sendRequest('noop-pooled'));
       await caller.close();
       await app.stop();
-      if (r >= 0) (out.plain.push(plain), out.pooled.push(first), out.pooledSecond.push(second));
+      if (r >= 0) {
+        out.plain.push(plain);
+        out.pooled.push(first);
+        out.pooledSecond.push(second);
+      }
     }
   }
   const ms = (xs) => xs.map((x) => fmt(x)).join(', ');
