@@ -4,7 +4,7 @@ import type Piscina from 'piscina';
 import { monotonicMs } from '../../shared/clock';
 import { DaebusError, ErrorCodes, fromPlainError, toPlainError } from '../../shared/errors';
 import { SoloMap } from '../../shared/solo-map';
-import type { CoreToMain } from '../../shared/protocol/core';
+import { isCoreMessage } from '../../shared/protocol/core';
 import {
   LOADING_CALL,
   POOL_PRELOAD_KEY,
@@ -16,7 +16,7 @@ import {
   type PoolPreload,
 } from '../../shared/protocol/pool';
 import type { Logger } from '../support/logger';
-import type { WorkerServices } from '../workers/connection';
+import { WorkerConnection, type WorkerServices } from '../workers/connection';
 import { poolWorkerEntry } from '../workers/worker-path';
 import { RunningCall, type CallRequest } from './running-call';
 import { RunningTable } from './running-table';
@@ -69,6 +69,8 @@ export class HandlerPool {
    */
   readonly #calls = new SoloMap<number, RunningCall>();
   #sweeper?: NodeJS.Timeout;
+  /** Serves what the workers send as they load their modules (call 0), made on its first message. */
+  #loading?: WorkerConnection;
   #nextCall = 1;
   #pool?: Piscina;
   /** Which worker runs which call: room for the pool's workers and as many again still exiting. */
@@ -234,9 +236,15 @@ export class HandlerPool {
       this.#calls.get(envelope.call)?.receive(envelope.message, port);
       return;
     }
-    // a module's own logs as a worker loads it, before any call
-    const { message } = envelope;
-    if (isLog(message)) this.#logger.log(message.level, message.message, message.meta ?? {});
+    // a module's own logs as a worker loads it, before any call: served as a call's are, answered never
+    if (isCoreMessage(envelope.message)) {
+      this.#loading ??= new WorkerConnection(
+        () => false,
+        this.#services,
+        () => this.#logger,
+      );
+      this.#loading.serve(envelope.message);
+    }
   }
 
   #ensurePool(): Piscina {
@@ -264,10 +272,6 @@ export class HandlerPool {
     }
     return this.#pool;
   }
-}
-
-function isLog(message: PooledToMain): message is Extract<CoreToMain, { type: 'log' }> {
-  return !Array.isArray(message) && (message as { type: string }).type === 'log';
 }
 
 function describeFailure(action: string, err: unknown): Error {
