@@ -1,15 +1,26 @@
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 /**
- * First SIGINT/SIGTERM: a clean stop. Any signal after that: force it. Returns a function that
- * removes the handlers again.
+ * A signal this soon after the first is the same stop delivered twice, not a second request:
+ * `timeout`, npm and some init processes send it to the process and to its group, a few ms
+ * apart. A person pressing Ctrl-C again, or a supervisor escalating, takes longer.
+ */
+export const REPEAT_WINDOW_MS = 100;
+
+/**
+ * First SIGINT/SIGTERM: a clean stop. Any signal after that (and after REPEAT_WINDOW_MS): force
+ * it. Returns a function that removes the handlers again.
  */
 export function installSignalHandlers(actions: { stop: (signal: string) => void; force: (signal: string) => void }): () => void {
-  let received = 0;
+  let firstAt: number | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
-    received += 1;
-    if (received === 1) actions.stop(signal);
-    else actions.force(signal);
+    const now = performance.now();
+    if (firstAt === undefined) {
+      firstAt = now;
+      actions.stop(signal);
+    } else if (now - firstAt >= REPEAT_WINDOW_MS) {
+      actions.force(signal);
+    }
   };
   for (const signal of SIGNALS) process.on(signal, onSignal);
   return () => {

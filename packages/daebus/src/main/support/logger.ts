@@ -1,19 +1,36 @@
 import winston from 'winston';
+import { checkedLogLevel, describeLevels, parseLogLevel } from './log-level';
 
 export type Logger = winston.Logger;
 
 /**
  * The default sink: human-readable lines on a terminal, JSON lines when `LOG_FORMAT=json` or when
- * output is not a terminal (`LOG_FORMAT=text` forces lines). Level from `LOG_LEVEL`, default `info`.
+ * output is not a terminal (`LOG_FORMAT=text` forces lines, coloured only on a terminal and
+ * without `NO_COLOR`). Level from `level`, else `LOG_LEVEL` (any case, Python's names too),
+ * default `info`. A bad `level` throws INVALID_OPTION; a bad `LOG_LEVEL` logs at `info` and says so.
  */
 export function createLogger(options: { level?: string; json?: boolean } = {}): Logger {
   const format = process.env.LOG_FORMAT;
   const json = options.json ?? (format === 'json' || (format !== 'text' && !process.stdout.isTTY));
-  return winston.createLogger({
-    level: options.level ?? process.env.LOG_LEVEL ?? 'info',
-    format: json ? jsonFormat() : textFormat(),
+  const fromEnv = process.env.LOG_LEVEL;
+  const envLevel = fromEnv === undefined || fromEnv === '' ? 'info' : parseLogLevel(fromEnv);
+  const level = options.level !== undefined ? checkedLogLevel(options.level, 'createLogger(options)') : (envLevel ?? 'info');
+  const logger = winston.createLogger({
+    level,
+    format: json ? jsonFormat() : textFormat(colours()),
     transports: [new winston.transports.Console()],
   });
+  // a typo must not silence the service: winston would write nothing at an unknown level
+  if (options.level === undefined && envLevel === undefined) {
+    logger.warn(`LOG_LEVEL=${JSON.stringify(fromEnv)} is not a log level: logging at info. Use one of ${describeLevels()}.`);
+  }
+  return logger;
+}
+
+/** Colour codes only for a terminal, and never with `NO_COLOR` set (https://no-color.org). */
+function colours(): boolean {
+  const noColor = process.env.NO_COLOR;
+  return process.stdout.isTTY === true && (noColor === undefined || noColor === '');
 }
 
 function jsonFormat(): winston.Logform.Format {
@@ -21,12 +38,12 @@ function jsonFormat(): winston.Logform.Format {
   return combine(errors({ stack: true }), timestamp(), json());
 }
 
-function textFormat(): winston.Logform.Format {
+function textFormat(coloured: boolean): winston.Logform.Format {
   const { combine, timestamp, errors, colorize, printf } = winston.format;
   return combine(
     errors({ stack: true }),
     timestamp({ format: 'HH:mm:ss.SSS' }),
-    colorize(),
+    ...(coloured ? [colorize()] : []),
     printf((info) => {
       const { timestamp: time, level, message, thread, stack, error, ...rest } = info;
       const where = typeof thread === 'string' ? ` [${thread}]` : '';

@@ -1,0 +1,40 @@
+// The default logger's level and format as a service's environment sets them, in a real
+// process: a level in any case (Python services write LOG_LEVEL=DEBUG), and a typo that must not
+// silence the service.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const packageRoot = join(__dirname, '..', '..');
+
+/** What a process that logs one error and one debug line through `directLogger` prints, with `env` set. */
+async function logsWith(env: Record<string, string>): Promise<string> {
+  const script = "const { directLogger: log } = require('daebus'); log.error('an error line'); log.debug('a debug line');";
+  const { stdout } = await run(process.execPath, ['-e', script], {
+    cwd: packageRoot,
+    env: { ...process.env, LOG_FORMAT: 'text', NO_COLOR: '', ...env },
+  });
+  return stdout;
+}
+
+describe('the default logger', () => {
+  it('takes LOG_LEVEL in any case, and Python names', async () => {
+    expect(await logsWith({ LOG_LEVEL: 'ERROR' })).toContain('error an error line');
+    expect(await logsWith({ LOG_LEVEL: 'ERROR' })).not.toContain('a debug line');
+    expect(await logsWith({ LOG_LEVEL: 'DEBUG' })).toContain('debug a debug line');
+    expect(await logsWith({ LOG_LEVEL: 'WARNING' })).toContain('error an error line');
+  });
+
+  it('logs at info, and says why, when LOG_LEVEL names no level', async () => {
+    const out = await logsWith({ LOG_LEVEL: 'bogus' });
+    expect(out).toContain('LOG_LEVEL="bogus" is not a log level: logging at info.');
+    expect(out).toContain('error an error line');
+    expect(out).not.toContain('a debug line');
+  });
+
+  it('writes no colour codes when output is not a terminal', async () => {
+    // eslint-disable-next-line no-control-regex
+    expect(await logsWith({ LOG_LEVEL: 'info' })).not.toMatch(/\u001b\[/);
+  });
+});
