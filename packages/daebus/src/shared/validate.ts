@@ -136,6 +136,8 @@ export function show(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   if (typeof value === 'symbol') return value.toString();
   if (typeof value === 'bigint') return `${value}n`;
+  // JSON would show NaN and Infinity as null
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   return safeJson(value);
 }
 

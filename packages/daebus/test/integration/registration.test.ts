@@ -40,7 +40,7 @@ describe('registration', () => {
     expect(lines).toEqual(expect.arrayContaining(['arrow ran', 'function ran', 'async ran', 'shorthand ran']));
   });
 
-  it('an inline function that uses a variable of its enclosing scope fails at start and says what to do', async () => {
+  it('an inline function that uses a variable of its enclosing scope fails when it runs, is not restarted, and says what to do', async () => {
     const outside = 41;
     const failed = nextEvent(t.app, 'failed');
     t.app.thread('scoped', () => outside + 1, { restart: 'permanent' });

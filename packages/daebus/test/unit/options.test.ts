@@ -46,7 +46,7 @@ describe('thread options', () => {
     [{ restart: 'always' }, "options.restart must be 'permanent', 'transient' or 'temporary' (got \"always\")"],
     [{ onFailure: 'crash' }, "options.onFailure must be 'continue' or 'exit' (got \"crash\")"],
     [{ initialDelayMs: -1 }, 'options.initialDelayMs must be a finite number of milliseconds >= 0 (got -1)'],
-    [{ maxDelayMs: Infinity }, 'options.maxDelayMs must be a finite number of milliseconds >= 0 (got null)'],
+    [{ maxDelayMs: Infinity }, 'options.maxDelayMs must be a finite number of milliseconds >= 0 (got Infinity)'],
     [{ resetAfterMs: '5' }, 'options.resetAfterMs must be a finite number of milliseconds >= 0 (got "5")'],
     [{ shutdownTimeoutMs: NaN }, 'options.shutdownTimeoutMs must be a finite number of milliseconds >= 0'],
     [{ windowMs: 0 }, 'options.windowMs must be a number of milliseconds > 0 and at most 2147483647 (got 0)'],

@@ -154,6 +154,12 @@ export class Daebus<C extends object = AnyContract> extends TypedEmitter<ThreadE
   thread<M extends object = AnyMessages>(name: string): ThreadHandle<M>;
   thread<M extends object = AnyMessages>(name: string, entry: ThreadEntry, options?: ThreadOptions): ThreadHandle<M>;
   thread<M extends object = AnyMessages>(name: string, entry?: ThreadEntry, options?: ThreadOptions): ThreadHandle<M> {
+    // an entry read from an unset variable is a registration gone wrong, not a lookup
+    if (entry === undefined && arguments.length > 1)
+      throw new DaebusError(
+        ErrorCodes.INVALID_OPTION,
+        `thread "${name}": its entry is undefined; pass a module (path or file URL) or a function.`,
+      );
     if (entry !== undefined) this.#register({ kind: 'thread', name, entry, ...(options ? { options } : {}) });
     const handle = this.#handles.get(name);
     if (handle) return handle as unknown as ThreadHandle<M>;

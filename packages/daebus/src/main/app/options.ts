@@ -98,3 +98,12 @@ export interface StartOptions extends TransportChoice, HttpStartOptions {
    */
   replicas?: boolean | ReplicaOptions;
 }
+
+const START_KEYS = ['service', 'connectTimeoutMs', 'replicas', 'transport', 'redis', 'http', 'websocket'];
+
+/** The checker of `start(options)`, once the options are an object of known keys (a typo is an error, not a default). */
+export function startChecker(options: StartOptions): Checker {
+  const check = checker('start(options)');
+  check.knownKeys('options', check.plainObject('options', options), START_KEYS);
+  return check;
+}

@@ -91,9 +91,18 @@ export class Registry {
           name,
           intervalSeconds: checkInterval(name, registration.intervalSeconds),
           run: isPooledSpec(run) ? resolvePooledSpec(where, run) : checker(where).fn('the task', run),
-          immediately: registration.options?.immediately === true,
+          immediately: backgroundImmediately(where, registration.options),
         };
       }
     }
   }
+}
+
+/** `options.immediately` of a background task; a typo (`immediate`) is refused, not ignored. */
+function backgroundImmediately(where: string, options: { immediately?: boolean } | undefined): boolean {
+  if (options === undefined) return false;
+  const check = checker(where);
+  check.knownKeys('options', check.plainObject('options', options), ['immediately']);
+  if (options.immediately !== undefined) check.flag('options.immediately', options.immediately);
+  return options.immediately === true;
 }

@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { ActionObserver } from '../rpc/observer';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
-import { checker } from '../../shared/validate';
 import { HttpHost } from '../http/host';
 import { HandlerPool, type PoolStats } from '../pool/handler-pool';
 import { pooledAction, pooledTask } from '../pool/pooled-calls';
@@ -24,7 +23,7 @@ import type { Replication } from '../replicas/replication';
 import { resolveReplicaOptions } from '../replicas/options';
 import { abandonAll, drainRequests, logStopped, stopTasks } from './drain';
 import { cacheClient, connectBus, threadsDidNotStart } from './startup';
-import type { ResolvedAppOptions, StartOptions } from './options';
+import { startChecker, type ResolvedAppOptions, type StartOptions } from './options';
 
 type Phase = 'idle' | 'starting' | 'running' | 'stopping';
 
@@ -174,7 +173,7 @@ export class Runtime {
   }
 
   async start(options: StartOptions): Promise<void> {
-    const check = checker('start(options)');
+    const check = startChecker(options);
     const service = options.service === undefined ? undefined : check.name('options.service', options.service);
     const waitMs = check.duration('options.connectTimeoutMs', options.connectTimeoutMs ?? 0);
     const replicas = options.replicas ? resolveReplicaOptions(options.replicas) : undefined;

@@ -1,3 +1,5 @@
+import { ErrorCodes } from '../../shared/errors';
+import { checker, isName, isPlainObject, isTimeout, type Checker } from '../../shared/validate';
 import type { TransportChoice } from '../transport/resolve';
 
 /** What a caller does with a request made while its transport is disconnected. */
@@ -29,3 +31,30 @@ export interface RequestOptions {
 }
 
 export const DEFAULT_CALLER_TIMEOUT_MS = 5_000;
+
+// Each options object takes only its own keys: a typo is refused, not ignored (plain JavaScript has no type checker).
+const CALLER_KEYS = ['transport', 'redis', 'timeoutMs', 'offline', 'durable'];
+const REQUEST_KEYS = ['timeoutMs', 'onProgress'];
+
+/** The checker of `new DaebusCaller`, once its options are an object of known keys. */
+export function callerChecker(options: CallerOptions): Checker {
+  const check = checker('new DaebusCaller(service, options)');
+  check.knownKeys('options', check.plainObject('options', options), CALLER_KEYS);
+  return check;
+}
+
+/** True when a request's arguments are valid: run on every request, so it builds nothing. */
+export function validRequest(action: unknown, payload: unknown, timeoutMs: unknown, options: RequestOptions | undefined): boolean {
+  if (!isName(action) || !isPlainObject(payload) || !isTimeout(timeoutMs)) return false;
+  if (options !== undefined) for (const key in options) if (key !== 'timeoutMs' && key !== 'onProgress') return false;
+  return true;
+}
+
+/** Throw INVALID_ARGUMENT for the first thing wrong with arguments that `validRequest` refused. */
+export function checkRequest(action: unknown, payload: unknown, timeoutMs: unknown, options: RequestOptions | undefined): void {
+  const check = checker(`sendRequest("${String(action)}")`, ErrorCodes.INVALID_ARGUMENT);
+  if (options !== undefined) check.knownKeys('options', check.plainObject('options', options), REQUEST_KEYS);
+  check.name('action', action);
+  check.plainObject('payload', payload);
+  check.timeout('options.timeoutMs', timeoutMs);
+}

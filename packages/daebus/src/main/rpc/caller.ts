@@ -1,13 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { AnyContract, NameOf, PayloadArgs, PayloadOf, ResultOf } from '../../shared/contract';
-import { checker, isName, isPlainObject, isTimeout } from '../../shared/validate';
+import { checker } from '../../shared/validate';
 import { listDeadLetters, type DeadLetter } from '../replicas/dead-letters';
 import { listReplicas, type ReplicaInfo } from '../replicas/presence';
 import { settlesWithin } from '../support/timers';
 import { resolveTransport } from '../transport/resolve';
 import { carriesObjects, type ObjectMessage, type ObjectTransport, type Transport } from '../transport/transport';
-import { DEFAULT_CALLER_TIMEOUT_MS, type CallerOptions, type OfflineBehaviour, type RequestOptions } from './caller-options';
+import {
+  callerChecker,
+  checkRequest,
+  DEFAULT_CALLER_TIMEOUT_MS,
+  validRequest,
+  type CallerOptions,
+  type RequestOptions,
+} from './caller-options';
 import { LocalRequest } from './local-messages';
 import { ReplyTable } from './reply-table';
 import { RequestIds } from './request-ids';
@@ -30,7 +37,7 @@ export class DaebusCaller<C extends object = AnyContract> {
   /** The transport again when it carries object messages (in-process): decided once, not per request. */
   readonly #objects: ObjectTransport | undefined;
   readonly #timeoutMs: number;
-  readonly #offline: OfflineBehaviour;
+  readonly #offline: NonNullable<CallerOptions['offline']>;
   /** Requests waiting for their final reply. */
   readonly #pending: ReplyTable;
   readonly #ids = new RequestIds();
@@ -46,7 +53,7 @@ export class DaebusCaller<C extends object = AnyContract> {
   #closed = false;
 
   constructor(service: string, options: CallerOptions = {}) {
-    const check = checker('new DaebusCaller(service, options)');
+    const check = callerChecker(options);
     this.service = check.name('service', service);
     this.#pending = new ReplyTable(this.service);
     this.#encoder = new RequestEncoder(this.replyChannel, this.service);
@@ -77,8 +84,7 @@ export class DaebusCaller<C extends object = AnyContract> {
     const timeoutMs = options?.timeoutMs ?? this.#timeoutMs;
     // the common case takes no turn of its own: connected, valid, and the way in (the service
     // channel, or a replicated service's stream) known without looking it up
-    const viaStream =
-      this.#live && !this.#closed && isName(action) && isPlainObject(payload) && isTimeout(timeoutMs) ? this.#stream.usedNow() : undefined;
+    const viaStream = this.#live && !this.#closed && validRequest(action, payload, timeoutMs, options) ? this.#stream.usedNow() : undefined;
     if (viaStream !== undefined) {
       const requestId = this.#ids.next();
       const reply = this.#pending.wait(requestId, action, options?.onProgress, timeoutMs, true);
@@ -104,12 +110,7 @@ export class DaebusCaller<C extends object = AnyContract> {
     options: RequestOptions | undefined,
     timeoutMs: number,
   ): Promise<unknown> {
-    if (!isName(action) || !isPlainObject(payload) || !isTimeout(timeoutMs)) {
-      const check = checker(`sendRequest("${String(action)}")`, ErrorCodes.INVALID_ARGUMENT);
-      check.name('action', action);
-      check.plainObject('payload', payload);
-      check.timeout('options.timeoutMs', timeoutMs);
-    }
+    if (!validRequest(action, payload, timeoutMs, options)) checkRequest(action, payload, timeoutMs, options);
     if (this.#closed) throw closedError();
     const deadline = Date.now() + timeoutMs;
     const requestId = this.#ids.next();

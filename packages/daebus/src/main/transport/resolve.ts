@@ -31,7 +31,9 @@ export function resolveTransport(choice: TransportChoice = {}, behaviour: Transp
   if (transport === 'memory') return new MemoryTransport();
   const url = process.env.REDIS_URL;
   if (transport === 'redis' || redis !== undefined || (url !== undefined && url !== '')) {
-    return new RedisTransport(redis ?? url ?? 'redis://127.0.0.1:6379', behaviour);
+    const config = redis ?? url ?? 'redis://127.0.0.1:6379';
+    if (typeof config === 'string') checkRedisUrl(config, redis === undefined ? 'REDIS_URL' : 'the redis option');
+    return new RedisTransport(config, behaviour);
   }
   return new MemoryTransport();
 }
@@ -47,4 +49,27 @@ function isTransport(value: unknown): value is Transport {
     typeof t.publish === 'function' &&
     typeof t.close === 'function'
   );
+}
+
+/**
+ * A URL with a scheme must parse and name Redis: ioredis would throw Node's own URL error for a
+ * bad one, and take any other scheme (`http://host:6379`) for a Unix socket path. A bare
+ * `host:port` or a socket path goes to ioredis as it is.
+ */
+function checkRedisUrl(url: string, from: string): void {
+  if (!url.includes('://')) return;
+  // a password in the URL stays out of the message (it may reach a log)
+  const shown = url.replace(/\/\/[^/@]*@/, '//***@');
+  let protocol: string;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    throw new DaebusError(
+      ErrorCodes.INVALID_OPTION,
+      `${from} is not a valid URL (got ${shown}); use redis://host:port, or rediss:// for TLS.`,
+    );
+  }
+  if (protocol !== 'redis:' && protocol !== 'rediss:') {
+    throw new DaebusError(ErrorCodes.INVALID_OPTION, `${from} must be a redis:// or rediss:// URL (got ${shown}).`);
+  }
 }

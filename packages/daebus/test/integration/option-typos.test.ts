@@ -1,0 +1,70 @@
+// Options a user can misspell in plain JavaScript, where no type checker catches it: each is
+// refused with an error naming the option and the ones there are, and nothing starts or is sent.
+import { DaebusCaller } from 'daebus';
+import { show } from '../../src/shared/validate';
+import { appPerTest } from '../support/app-per-test';
+
+const t = appPerTest('option-typos');
+
+describe('misspelled and missing options', () => {
+  it('refuses an unknown key of start(options) and of run(options), and the app stays idle', async () => {
+    await expect(t.app.start({ servce: 'x' } as never)).rejects.toMatchObject({
+      code: 'INVALID_OPTION',
+      message: expect.stringContaining('unknown option "servce" in options (known: service,'),
+    });
+    await expect(t.app.run({ handleSignals: false, conectTimeoutMs: 5 } as never)).resolves.toBe(1);
+    expect(t.records.some((r) => String(r.message).includes('unknown option "conectTimeoutMs"'))).toBe(true);
+    process.exitCode = 0;
+    // the refused starts left nothing behind: a right one works
+    await t.app.start({ transport: 'memory' });
+  });
+
+  it("refuses an unknown key of a caller's options and of a request's options", async () => {
+    expect(() => new DaebusCaller('x', { timout: 5 } as never)).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('unknown option "timout"') }),
+    );
+    t.app.action('echo', (payload) => payload);
+    await t.app.start({ transport: 'memory' });
+    const caller = new DaebusCaller(t.app.service, { transport: 'memory' });
+    try {
+      await expect(caller.sendRequest('echo', {}, { timeout: 100 } as never)).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringContaining('unknown option "timeout" in options (known: timeoutMs, onProgress)'),
+      });
+      // the right spelling still goes through, on the path that checks nothing more
+      await expect(caller.sendRequest('echo', { a: 1 }, { timeoutMs: 1_000 })).resolves.toEqual({ a: 1 });
+    } finally {
+      await caller.close();
+    }
+  });
+
+  it("refuses an unknown key of a background task's options", () => {
+    expect(() => t.app.background('tick', 1, () => undefined, { immediate: true } as never)).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('unknown option "immediate"') }),
+    );
+    expect(() => t.app.background('tick', 1, () => undefined, { immediately: 'yes' } as never)).toThrow(/options.immediately must be/);
+  });
+
+  it('says an entry that is undefined is missing, rather than looking a thread up', () => {
+    expect(() => t.app.thread('x', undefined as never, { restart: 'permanent' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('its entry is undefined') }),
+    );
+    expect(() => t.app.thread('x')).toThrow(expect.objectContaining({ code: 'UNKNOWN_THREAD' }));
+  });
+
+  it('refuses a Redis URL that does not parse or names another scheme, without showing its password', async () => {
+    await expect(t.app.start({ redis: 'redis://:secret@127.0.0.1:99999' })).rejects.toMatchObject({
+      code: 'INVALID_OPTION',
+      message: 'the redis option is not a valid URL (got redis://***@127.0.0.1:99999); use redis://host:port, or rediss:// for TLS.',
+    });
+    expect(() => new DaebusCaller('x', { redis: 'http://localhost:6379' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('must be a redis:// or rediss:// URL') }),
+    );
+  });
+
+  it('shows NaN and Infinity as themselves in messages', () => {
+    expect(show(Number.NaN)).toBe('NaN');
+    expect(show(-Infinity)).toBe('-Infinity');
+    expect(() => t.app.thread('w', () => undefined, { initialDelayMs: Number.NaN })).toThrow(/\(got NaN\)/);
+  });
+});
