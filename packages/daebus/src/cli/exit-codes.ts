@@ -57,3 +57,18 @@ export function describeError(err: unknown): string {
   }
   return `daebus: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
 }
+
+/** What a usage error ends with, in place of commander's second line. */
+export const USAGE_HINT = '(add --help for usage)';
+
+/**
+ * commander's own error (`error: unknown option '--x'`, maybe with a `(Did you mean ...?)` line)
+ * as one line in the form of the others, so that scripts can read stderr the same way.
+ */
+export function describeUsageError(text: string): string {
+  const message = text
+    .trim()
+    .replace(/^error:\s*/, '')
+    .replace(/\s*\n\s*/g, ' ');
+  return `daebus: ${message} ${USAGE_HINT}`;
+}

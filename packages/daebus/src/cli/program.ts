@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { libraryVersion } from '../main/ops/library-version';
-import { describeError, exitCodeOf, ExitCodes, type ExitCode } from './exit-codes';
+import { describeError, describeUsageError, exitCodeOf, ExitCodes, type ExitCode } from './exit-codes';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REDIS_URL, DEFAULT_TIMEOUT_MS, wholeNumber } from './options';
 import { registerAdmin } from './verbs/admin';
 import { registerCall } from './verbs/call';
@@ -23,9 +23,10 @@ export function buildProgram(): Command {
     )
     // errors come back to run() as exceptions, so it can pick the exit status
     .exitOverride()
+    // usage errors as one `daebus: ...` line, like every other error (the verbs inherit this)
+    .configureOutput({ outputError: (text, write) => write(`${describeUsageError(text)}\n`) })
     // each verb's --help lists --redis and --timeout too
     .configureHelp({ showGlobalOptions: true })
-    .showHelpAfterError('(add --help for usage)')
     .addHelpText(
       'after',
       `

@@ -1,0 +1,111 @@
+// What the built `daebus` bin writes when its stdout goes away or fails, and how the usage
+// errors commander finds itself look. No service is needed: `listen` and `watch` of an absent
+// service print until stopped.
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { waitFor } from '../support/helpers';
+import { TEST_REDIS_URL } from '../support/redis-server';
+
+jest.setTimeout(60_000);
+
+const BIN = join(__dirname, '..', '..', 'dist', 'cli', 'index.js');
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Start `daebus ...args` on the test Redis; stdout is a pipe unless `stdout` is a file descriptor. */
+function start(args: string[], stdout: number | 'pipe' = 'pipe'): { child: ChildProcess; out: Ran; done: Promise<Ran> } {
+  const env = { ...process.env };
+  delete env.REDIS_URL;
+  const stdio: StdioOptions = ['ignore', stdout, 'pipe'];
+  const child = spawn(process.execPath, [BIN, '--redis', TEST_REDIS_URL, ...args], { env, stdio });
+  const out: Ran = { code: null, stdout: '', stderr: '' };
+  child.stdout?.on('data', (chunk: Buffer) => (out.stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (out.stderr += chunk.toString()));
+  const done = new Promise<Ran>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ ...out, code }));
+  });
+  return { child, out, done };
+}
+
+function daebus(args: string[]): Promise<Ran> {
+  return start(args).done;
+}
+
+/** Close our end of the child's stdout, as `| head` does once it has read enough. */
+function closeReader(child: ChildProcess): void {
+  child.stdout?.destroy();
+}
+
+describe('when the reader of stdout goes away (EPIPE)', () => {
+  it('listen stops quietly and exits 0', async () => {
+    const channel = `cli_channel_${randomUUID()}`;
+    const listen = start(['listen', channel]);
+    await waitFor(() => listen.out.stderr.includes('listening on'), 'the subscription');
+    await daebus(['send', channel, '{"n": 1}']);
+    await waitFor(() => listen.out.stdout.includes('{"n": 1}'), 'the first message');
+    closeReader(listen.child);
+    // the next messages are written into the closed pipe
+    await daebus(['send', channel, '{"n": 2}']);
+    await daebus(['send', channel, '{"n": 3}']);
+    const ran = await listen.done;
+    expect(ran.stderr).toBe(`listening on "${channel}" at ${TEST_REDIS_URL}; Ctrl-C to stop\n`);
+    expect(ran.code).toBe(0);
+  });
+
+  it('watch stops quietly and exits 0', async () => {
+    const watch = start(['watch', `cli_absent_${randomUUID()}`, '--interval', '50', '--timeout', '100']);
+    await waitFor(() => watch.out.stdout.includes('NOT ANSWERING'), 'the first block');
+    closeReader(watch.child);
+    const ran = await watch.done;
+    expect(ran.stderr).toBe('');
+    expect(ran.code).toBe(0);
+  });
+});
+
+describe('when stdout fails otherwise', () => {
+  const full = '/dev/full';
+  const itHasDevFull = existsSync(full) ? it : it.skip;
+
+  itHasDevFull('says so on one line and exits 1', async () => {
+    const fd = openSync(full, 'w');
+    try {
+      const ran = await start(['send', `cli_channel_${randomUUID()}`, '{}'], fd).done;
+      expect(ran.stderr).toBe('daebus: cannot write to stdout: ENOSPC: no space left on device, write\n');
+      expect(ran.code).toBe(1);
+    } finally {
+      closeSync(fd);
+    }
+  });
+});
+
+describe("commander's usage errors", () => {
+  const hint = '(add --help for usage)';
+
+  it.each([
+    [['frobnicate'], `daebus: unknown command 'frobnicate' ${hint}\n`],
+    [['cal', 'orders', 'echo'], `daebus: unknown command 'cal' (Did you mean call?) ${hint}\n`],
+    [['info', 'orders', '--bogus'], `daebus: unknown option '--bogus' ${hint}\n`],
+    [['call', 'orders'], `daebus: missing required argument 'action' ${hint}\n`],
+    [
+      ['ping', 'orders', '--count', 'many'],
+      `daebus: option '-c, --count <n>' argument 'many' is invalid. expected a whole number >= 1, got "many". ${hint}\n`,
+    ],
+  ])('daebus %j: one "daebus:" line on stderr, exit 2', async (args, stderr) => {
+    const ran = await daebus(args);
+    expect(ran).toEqual({ code: 2, stdout: '', stderr });
+  });
+
+  it('--help is unchanged: usage on stdout, nothing on stderr, exit 0', async () => {
+    const ran = await daebus(['call', '--help']);
+    expect(ran.code).toBe(0);
+    expect(ran.stderr).toBe('');
+    expect(ran.stdout).toMatch(/^Usage: daebus call \[options\] <service> <action> \[json\]\n/);
+  });
+});
