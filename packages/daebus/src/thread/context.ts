@@ -3,6 +3,7 @@ import type { MessageHandler, ThreadInbox } from './inbox';
 import type { MainLink } from './link';
 import type { ThreadLogger } from './log';
 import { createRunning, sleep, sleepSync } from './running';
+import type { StopHook, ThreadStop } from './stop';
 import { WorkerContext } from './worker-context';
 
 /**
@@ -19,14 +20,10 @@ export class ThreadContext<Data = unknown, Messages extends object = AnyMessages
   readonly restarts: number;
   /** Same as the first argument of the thread function. */
   readonly running: () => boolean;
-  /**
-   * Aborted when a stop is requested: hand it to anything that waits on I/O (fetch, sockets,
-   * `events.once`) so the wait ends with the stop.
-   */
-  readonly signal: AbortSignal;
 
   readonly #flags: Int32Array;
   readonly #inbox: ThreadInbox;
+  readonly #stop: ThreadStop;
 
   constructor(init: {
     name: string;
@@ -34,7 +31,7 @@ export class ThreadContext<Data = unknown, Messages extends object = AnyMessages
     restarts: number;
     log: ThreadLogger;
     flags: Int32Array;
-    signal: AbortSignal;
+    stop: ThreadStop;
     link: MainLink;
     inbox: ThreadInbox;
   }) {
@@ -44,8 +41,17 @@ export class ThreadContext<Data = unknown, Messages extends object = AnyMessages
     this.restarts = init.restarts;
     this.#flags = init.flags;
     this.#inbox = init.inbox;
+    this.#stop = init.stop;
     this.running = createRunning(init.flags);
-    this.signal = init.signal;
+  }
+
+  /**
+   * Aborted when a stop is requested: hand it to anything that waits on I/O (fetch, sockets,
+   * `events.once`) so the wait ends with the stop. Reading it checks the flag, so once
+   * `running()` or a sleep has reported the stop, `t.signal.aborted` is true.
+   */
+  get signal(): AbortSignal {
+    return this.#stop.signal;
   }
 
   /**
@@ -68,8 +74,8 @@ export class ThreadContext<Data = unknown, Messages extends object = AnyMessages
    * Wait `ms` milliseconds without blocking the thread's event loop; returns early, at once,
    * when the thread is asked to stop. Resolves `true` while the thread should keep running.
    */
-  sleep(ms: number): Promise<boolean> {
-    return sleep(this.#flags, ms);
+  async sleep(ms: number): Promise<boolean> {
+    return this.#seen(await sleep(this.#flags, ms));
   }
 
   /**
@@ -77,12 +83,20 @@ export class ThreadContext<Data = unknown, Messages extends object = AnyMessages
    * once, when the thread is asked to stop. Returns `true` while the thread should keep running.
    */
   sleepSync(ms: number): boolean {
-    return sleepSync(this.#flags, ms);
+    return this.#seen(sleepSync(this.#flags, ms));
   }
 
-  /** Run `fn` once when a stop is requested (at once if one already was). */
-  onStop(fn: () => void): void {
-    if (this.signal.aborted) fn();
-    else this.signal.addEventListener('abort', () => fn(), { once: true });
+  /**
+   * Run `fn` once when a stop is requested (soon after, if one already was), and before the
+   * thread ends. A promise it returns is awaited; an error it throws is logged.
+   */
+  onStop(fn: StopHook): void {
+    this.#stop.add(fn);
+  }
+
+  /** A sleep reported the stop: abort the signal before the thread acts on it. */
+  #seen(running: boolean): boolean {
+    if (!running) this.#stop.notice();
+    return running;
   }
 }

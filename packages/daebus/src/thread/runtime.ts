@@ -10,6 +10,7 @@ import { MainLink } from './link';
 import { explainInlineError, loadThreadFunction, prepareThreadLoad } from './load';
 import { createLogger, portSink } from './log';
 import { startHeartbeat } from './heartbeat';
+import { ThreadStop } from './stop';
 
 /**
  * Runs one thread inside its worker: load the function, tell the supervisor it is ready, run it,
@@ -23,10 +24,10 @@ export async function runThread(): Promise<void> {
   }
   const { port, name } = boot;
   const flags = new Int32Array(boot.flags);
-  const stop = new AbortController();
   startHeartbeat(flags, boot.tickMs);
 
   const log = createLogger(portSink(port));
+  const stop = new ThreadStop(flags, log);
   const link = new MainLink(port, () => Atomics.add(flags, RECEIPT_SLOT, 1));
   const inbox = new ThreadInbox(port, log);
   // A held worker (started ahead of its run: ThreadBoot.held) waits here for `go` or `stop`.
@@ -41,7 +42,7 @@ export async function runThread(): Promise<void> {
     }
     switch (message.type) {
       case 'stop':
-        stop.abort();
+        stop.notice();
         release?.();
         return;
       case 'go':
@@ -65,7 +66,7 @@ export async function runThread(): Promise<void> {
     restarts: boot.restarts,
     log,
     flags,
-    signal: stop.signal,
+    stop,
     link,
     inbox,
   });
@@ -85,9 +86,12 @@ export async function runThread(): Promise<void> {
       await fn(context.running, context);
     } catch (err) {
       throw boot.entry.kind === 'inline' ? explainInlineError(name, err) : err;
+    } finally {
+      // a function that returns (or throws) as soon as it sees the stop must not skip its hooks
+      await stop.finish();
     }
   }
   // The thread function returned: the thread is done, whatever handles it left open. What it
-  // posted is already queued on the main side's port, which reads it all before closing.
+  // and its hooks posted is already queued on the main side's port, which reads it all before closing.
   process.exit(0);
 }

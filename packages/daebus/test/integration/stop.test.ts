@@ -1,6 +1,7 @@
 // Stopping threads: through their own running() check when they cooperate, by terminate() when not.
 import { collect, fixture, nextEvent, waitFor } from '../support/helpers';
 import { appPerTest } from '../support/app-per-test';
+import type { ThreadContext } from 'daebus';
 
 const t = appPerTest('stopping');
 
@@ -94,5 +95,81 @@ describe('stopping threads', () => {
     t.app.thread('x', fixture('sleeper.mjs'), { autoStart: false });
     await expect(t.app.stopThread('x', -1)).rejects.toMatchObject({ code: 'INVALID_OPTION' });
     expect(() => t.app.thread('ghost')).toThrow(/No thread named "ghost" is registered \(known: x\)/);
+  });
+});
+
+describe('a stop reaches t.onStop and t.signal', () => {
+  // what the thread logged itself: the supervisor's lines about it start with its name
+  const lines = (thread: string): string[] =>
+    t.records.filter((r) => r.thread === thread && !r.message.startsWith(`Thread "${thread}"`)).map((r) => r.message);
+
+  it('when an async thread returns right after its t.sleep loop: hooks run once and are awaited, before app.stop() resolves', async () => {
+    t.app.thread('brief', async (running, t) => {
+      t.onStop(() => t.log.info('hook ran'));
+      t.onStop(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        t.log.info('async hook done');
+      });
+      t.onStop(() => {
+        throw new Error('hook failed');
+      });
+      t.signal.addEventListener('abort', () => t.log.info('aborted'));
+      t.log.info('looping');
+      while (await t.sleep(60_000));
+      t.log.info('after loop', { aborted: t.signal.aborted });
+      t.onStop(() => t.log.info('late hook ran'));
+    });
+    await t.app.start();
+    await waitFor(() => lines('brief').includes('looping'), 'the loop to start');
+    await t.app.stop();
+    // no waiting here: the records are in before stop() resolves
+    expect(lines('brief').sort()).toEqual(
+      ['looping', 'aborted', 'after loop', 'hook ran', 'async hook done', 'late hook ran', 'A t.onStop hook threw: hook failed'].sort(),
+    );
+    expect(t.records.find((r) => r.message === 'after loop')).toMatchObject({ aborted: true });
+    expect(t.records.find((r) => r.message.includes('hook failed'))).toMatchObject({ level: 'error' });
+    expect(t.app.threads.brief?.lastExit).toMatchObject({ reason: 'stopped', code: 0, terminated: false });
+  });
+
+  it.each([
+    [
+      'running()',
+      (running: () => boolean, t: ThreadContext) => {
+        t.onStop(() => t.log.info('hook ran'));
+        t.signal.addEventListener('abort', () => t.log.info('aborted'));
+        t.log.info('looping');
+        while (running());
+        t.log.info('after loop', { aborted: t.signal.aborted });
+      },
+    ],
+    [
+      't.sleepSync()',
+      (running: () => boolean, t: ThreadContext) => {
+        t.onStop(() => t.log.info('hook ran'));
+        t.signal.addEventListener('abort', () => t.log.info('aborted'));
+        t.log.info('looping');
+        while (t.sleepSync(60_000));
+        t.log.info('after loop', { aborted: t.signal.aborted });
+      },
+    ],
+  ])('when a synchronous %s loop returns', async (_, loop) => {
+    t.app.thread('sync', loop);
+    await t.app.start();
+    await waitFor(() => lines('sync').includes('looping'), 'the loop to start');
+    await t.app.stop();
+    expect(lines('sync')).toEqual(['looping', 'aborted', 'after loop', 'hook ran']);
+    expect(t.records.find((r) => r.message === 'after loop')).toMatchObject({ aborted: true });
+  });
+
+  it('not when a thread ends on its own', async () => {
+    t.app.thread('done', (running, t) => {
+      t.onStop(() => t.log.info('hook ran'));
+      t.signal.addEventListener('abort', () => t.log.info('aborted'));
+      t.log.info('done');
+    });
+    await t.app.start();
+    await waitFor(() => t.app.threads.done?.state === 'completed', 'the thread to complete');
+    await t.app.stop();
+    expect(lines('done')).toEqual(['done']);
   });
 });
