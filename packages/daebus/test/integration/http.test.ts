@@ -18,6 +18,14 @@ async function start(options: HttpOptions = {}): Promise<string> {
 }
 
 describe('HTTP routes', () => {
+  it('log a local URL to use, and say when the server is bound to every interface', async () => {
+    t.app.route('/hello', () => ({ hello: 'world' }));
+    const url = await start({ host: '0.0.0.0' });
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(t.records.map((r) => r.message)).toContain(`HTTP listening on ${url} (bound to 0.0.0.0: every interface)`);
+    expect((await http(`${url}/hello`)).body).toEqual({ hello: 'world' });
+  });
+
   it('answer with a returned value, a [data, status] pair, response.send(data, status) and response.error', async () => {
     t.app
       .route('/hello', () => ({ hello: 'world' }))

@@ -91,7 +91,11 @@ export class HttpServers {
         : new DaebusError(ErrorCodes.LISTEN_FAILED, `The HTTP server could not start: ${toPlainError(err).message}`, { cause: err });
     }
     const where = [this.endpoints.url, this.endpoints.websocketUrl].filter(Boolean).join(' and ');
-    this.#logger.info(`HTTP listening on ${where}`);
+    // the URLs name a local address a client can use; a wildcard bind reaches further, and is said so
+    const wildcards = [http?.host, ws?.port === undefined ? undefined : ws.host].filter((h) => h === '0.0.0.0' || h === '::');
+    this.#logger.info(
+      `HTTP listening on ${where}${wildcards.length > 0 ? ` (bound to ${[...new Set(wildcards)].join(', ')}: every interface)` : ''}`,
+    );
   }
 
   /**

@@ -1,7 +1,9 @@
-import winston from 'winston';
+import winston, { type Logger as WinstonLogger } from 'winston';
 import { checkedLogLevel, describeLevels, parseLogLevel } from './log-level';
 
-export type Logger = winston.Logger;
+// a named type import: the declaration file then needs no default import of winston, which a
+// project compiled without esModuleInterop could not read (TS1259)
+export type Logger = WinstonLogger;
 
 /**
  * The default sink: human-readable lines on a terminal, JSON lines when `LOG_FORMAT=json` or when
