@@ -27,6 +27,13 @@ async function raw(text: (replyTo: string) => string): Promise<Record<string, un
 }
 
 describe('actions', () => {
+  it('serves an action registered while the service runs, from its registration', async () => {
+    await start();
+    await expect(caller.sendRequest('late')).rejects.toMatchObject({ details: { remoteCode: 'UNKNOWN_ACTION' } });
+    t.app.action('late', () => ({ late: true }));
+    await expect(caller.sendRequest('late')).resolves.toEqual({ late: true });
+  });
+
   it('answers through response.send, a returned value, or response.success', async () => {
     t.app.action('send', () => response.send({ via: 'send', got: request.payload }));
     t.app.action('returns', (payload) => ({ via: 'return', n: payload.n }));
