@@ -2,6 +2,7 @@ import { DaebusError, ErrorCodes } from '../shared/errors';
 import type { ThreadEntrySpec } from '../shared/protocol/thread';
 import { isThreadDefinition, type ThreadFunction } from './define';
 import { compilerHelperAdvice, compilerHelperIn } from '../shared/compiler-helpers';
+import { syntaxErrorSite } from './syntax-site';
 import { ensureLoader, warmTypeStripping } from './typescript';
 
 /** The library's public thread entry, imported by name as a thread's module imports it. */
@@ -30,7 +31,7 @@ export async function loadThreadFunction(name: string, entry: ThreadEntrySpec): 
     await ensureLoader(entry.loader);
     mod = await import(entry.specifier);
   } catch (err) {
-    throw loadFailure(`Thread "${name}" could not load its module ${entry.specifier}`, err);
+    throw loadFailure(`Thread "${name}" could not load its module ${entry.specifier}`, err, entry.specifier);
   }
   const definition = findDefinition(mod);
   if (!definition) {
@@ -107,15 +108,17 @@ function describe(err: unknown): string {
  * their file and line) travels in `details.cause`: a worker's error reaches the main side
  * without its `cause`, but with its plain fields.
  */
-export function loadFailure(what: string, err: unknown): DaebusError {
+export function loadFailure(what: string, err: unknown, specifier?: string): DaebusError {
   const cause = err as { name?: unknown; message?: unknown; stack?: unknown } | null;
-  return new DaebusError(ErrorCodes.THREAD_LOAD_FAILED, `${what}: ${describe(err)}`, {
+  const site = specifier === undefined ? undefined : syntaxErrorSite(specifier, err);
+  const where = site === undefined ? '' : ` (at ${site.split('\n')[0] as string})`;
+  return new DaebusError(ErrorCodes.THREAD_LOAD_FAILED, `${what}: ${describe(err)}${where}`, {
     cause: err,
     details: {
       cause: {
         name: typeof cause?.name === 'string' ? cause.name : 'Error',
         message: describe(err),
-        ...(typeof cause?.stack === 'string' ? { stack: cause.stack } : {}),
+        ...(typeof cause?.stack === 'string' ? { stack: site === undefined ? cause.stack : `${site}\n\n${cause.stack}` } : {}),
       },
     },
   });

@@ -66,11 +66,18 @@ describe('ways a thread dies', () => {
     expect(t.app.threads.bad).toMatchObject({ state: 'failed', restarts: 0 });
   });
 
+  it('says where in its file a module does not parse', async () => {
+    const exit = await firstExit('bad', fixture('syntax-error.mjs'), { optional: true });
+    expect(exit.error?.message).toMatch(/could not load its module .*syntax-error\.mjs: .* \(at .*syntax-error\.mjs:\d+\)$/);
+    // where it is (and the line with a caret, when the error is on one), above the error's stack
+    expect((exit.error?.details?.cause as { stack?: string } | undefined)?.stack).toMatch(/^\/.*syntax-error\.mjs:\d+\n/);
+  });
+
   it("app.start() rejects when a required thread cannot start, with the module's own error as the cause", async () => {
     t.app.thread('bad', fixture('throws-on-import.mjs'));
     const err = (await t.app.start().catch((e: unknown) => e)) as Error & { code: string; cause: Error };
     expect(err).toMatchObject({ code: 'THREAD_START_FAILED', details: { threads: ['bad'] } });
-    expect(err.message).toContain('thread "bad": Thread "bad" ended before it started');
+    expect(err.message).toContain('did not start: thread "bad" ended before it started: could not load its module');
     expect(err.cause.message).toBe('this module fails while loading');
     expect(err.cause.stack).toContain('throws-on-import.mjs:1');
     expect(t.app.threads.bad?.state).toBe('failed');

@@ -59,7 +59,12 @@ export async function connectBus(
  * module) is the `cause`.
  */
 export function threadsDidNotStart(service: string, failures: { name: string; error: Error }[]): DaebusError {
-  const lines = failures.map(({ name, error }) => `thread "${name}": ${error.message.replace(/\.$/, '')}`);
+  // "thread "x" ended before it started: ...", not "thread "x": Thread "x" ended ..."
+  const lines = failures.map(({ name, error }) => {
+    const message = error.message.replace(/\.$/, '');
+    const subject = `Thread "${name}" `;
+    return message.startsWith(subject) ? `thread "${name}" ${message.slice(subject.length)}` : `thread "${name}": ${message}`;
+  });
   const first = failures[0]?.error as (Error & { details?: { cause?: PlainError } }) | undefined;
   const userError = first?.details?.cause;
   return new DaebusError(

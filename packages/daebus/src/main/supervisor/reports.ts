@@ -85,7 +85,8 @@ export function spawnError(name: string, err: unknown, message: string): DaebusE
 /** Why a start did not reach the thread function. */
 export function startError(name: string, exit: ThreadExit): DaebusError {
   if (exit.reason === 'stopped') return new DaebusError(ErrorCodes.STOPPED, `Thread "${name}" was stopped before it started.`);
-  const because = exit.error ? `: ${exit.error.message}` : ` (exit code ${exit.code})`;
+  // the thread side's message names the thread too: said once
+  const because = exit.error ? `: ${exit.error.message.replace(`Thread "${name}" `, '')}` : ` (exit code ${exit.code})`;
   // the module's own error (its stack names the user's file and line), when the thread side sent it
   const cause = exit.error?.details?.cause;
   return new DaebusError(exit.error?.code ?? ErrorCodes.THREAD_START_FAILED, `Thread "${name}" ended before it started${because}`, {
