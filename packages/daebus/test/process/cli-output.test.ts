@@ -1,37 +1,18 @@
 // What the built `daebus` bin writes when its stdout goes away or fails, and how the usage
 // errors commander finds itself look. No service is needed: `listen` and `watch` of an absent
 // service print until stopped.
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { join } from 'node:path';
 import { waitFor } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
+import { startCli, type Ran } from '../support/cli-process';
 
 jest.setTimeout(60_000);
 
-const BIN = join(__dirname, '..', '..', 'dist', 'cli', 'index.js');
-
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Start `daebus ...args` on the test Redis; stdout is a pipe unless `stdout` is a file descriptor. */
-function start(args: string[], stdout: number | 'pipe' = 'pipe'): { child: ChildProcess; out: Ran; done: Promise<Ran> } {
-  const env = { ...process.env };
-  delete env.REDIS_URL;
-  const stdio: StdioOptions = ['ignore', stdout, 'pipe'];
-  const child = spawn(process.execPath, [BIN, '--redis', TEST_REDIS_URL, ...args], { env, stdio });
-  const out: Ran = { code: null, stdout: '', stderr: '' };
-  child.stdout?.on('data', (chunk: Buffer) => (out.stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (out.stderr += chunk.toString()));
-  const done = new Promise<Ran>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ ...out, code }));
-  });
-  return { child, out, done };
+function start(args: string[], stdout: number | 'pipe' = 'pipe'): ReturnType<typeof startCli> {
+  return startCli(args, { stdout });
 }
 
 function daebus(args: string[]): Promise<Ran> {

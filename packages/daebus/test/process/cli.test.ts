@@ -2,44 +2,17 @@
 // running in another process on Redis. Only exit codes and output are checked, never timings.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { Daebus } from 'daebus';
 import { captureLogger, fixture, waitFor } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
 import { freePort } from '../support/free-port';
+import { BIN, cleanEnv, startCli, type Ran } from '../support/cli-process';
 
 jest.setTimeout(60_000);
 
-const BIN = join(__dirname, '..', '..', 'dist', 'cli', 'index.js');
-
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The environment of a user who set nothing: no REDIS_URL, no admin token. */
-function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env, ...extra };
-  if (!('REDIS_URL' in extra)) delete env.REDIS_URL;
-  if (!('DAEBUS_ADMIN_TOKEN' in extra)) delete env.DAEBUS_ADMIN_TOKEN;
-  return env;
-}
-
 /** Start `daebus ...args` on the test Redis; the process and its output so far. */
-function start(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; out: Ran; done: Promise<Ran> } {
-  const child = spawn(process.execPath, [BIN, '--redis', TEST_REDIS_URL, ...args], {
-    env: cleanEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const out: Ran = { code: null, stdout: '', stderr: '' };
-  child.stdout?.on('data', (chunk: Buffer) => (out.stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (out.stderr += chunk.toString()));
-  const done = new Promise<Ran>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ ...out, code }));
-  });
-  return { child, out, done };
+function start(args: string[], env: NodeJS.ProcessEnv = {}): ReturnType<typeof startCli> {
+  return startCli(args, { env });
 }
 
 /** Run `daebus ...args` to its end (it must end by itself: no handle left open). */

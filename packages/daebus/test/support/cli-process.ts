@@ -1,0 +1,40 @@
+// The built `daebus` bin run as a user runs it, in its own process, on the test Redis.
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { join } from 'node:path';
+import { TEST_REDIS_URL } from './redis-server';
+
+export const BIN = join(__dirname, '..', '..', 'dist', 'cli', 'index.js');
+
+export interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The environment of a user who set nothing: no REDIS_URL, no admin token. */
+export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  if (!('REDIS_URL' in extra)) delete env.REDIS_URL;
+  if (!('DAEBUS_ADMIN_TOKEN' in extra)) delete env.DAEBUS_ADMIN_TOKEN;
+  return env;
+}
+
+/**
+ * Start `daebus ...args` on the test Redis: the process, its output so far, and its end. stdout
+ * is a pipe unless `stdout` is a file descriptor.
+ */
+export function startCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; stdout?: number | 'pipe' } = {},
+): { child: ChildProcess; out: Ran; done: Promise<Ran> } {
+  const stdio: StdioOptions = ['ignore', options.stdout ?? 'pipe', 'pipe'];
+  const child = spawn(process.execPath, [BIN, '--redis', TEST_REDIS_URL, ...args], { env: cleanEnv(options.env), stdio });
+  const out: Ran = { code: null, stdout: '', stderr: '' };
+  child.stdout?.on('data', (chunk: Buffer) => (out.stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (out.stderr += chunk.toString()));
+  const done = new Promise<Ran>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ ...out, code }));
+  });
+  return { child, out, done };
+}
