@@ -1,9 +1,5 @@
 import { DaebusError, ErrorCodes } from '../../shared/errors';
-
-/** winston's levels (npm's), most severe first: a logger at one level writes it and those before it. */
-const LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
-
-export type LogLevelName = (typeof LEVELS)[number];
+import { LOG_LEVELS as LEVELS, type LogLevel as LogLevelName } from '../../shared/protocol/core';
 
 /** Python's names for the same levels, as a Python Daebus service's `LOG_LEVEL` spells them. */
 const PYTHON_NAMES: Record<string, LogLevelName> = { warning: 'warn', critical: 'error', fatal: 'error', notset: 'silly' };

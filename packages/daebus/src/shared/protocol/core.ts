@@ -7,7 +7,9 @@ import type { PlainError } from '../errors';
 import type { SocketCall } from '../socket-ops';
 import type { StateCall } from '../state-ops';
 
-export type LogLevel = 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug' | 'silly';
+/** winston's (npm's) levels, most severe first: a logger at one level writes it and those before it. */
+export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** The outcome of a call that crossed the channel; `id` echoes the call's. */
 export type Outcome = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: PlainError };
