@@ -76,7 +76,8 @@ const PROJECTS = {
   },
   commonjs: {
     packageJson: {},
-    tsconfig: { module: 'CommonJS', moduleResolution: 'node10', esModuleInterop: true },
+    // no esModuleInterop (off by default for CommonJS): the declarations must not reach types that need it
+    tsconfig: { module: 'CommonJS', moduleResolution: 'node10' },
     here: (file: string) => `require('node:path').join(__dirname, '${file}')`,
   },
 } as const;

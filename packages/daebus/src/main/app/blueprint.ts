@@ -1,7 +1,7 @@
 import type { AnyContract, NameOf, PayloadOf, ResultOf } from '../../shared/contract';
 import { checker } from '../../shared/validate';
 import type { RouteHandler, RouteOptions } from '../http/route-entry';
-import type { SocketHandler } from '../http/socket-hub';
+import type { SocketHandler } from '../http/socket-handler';
 import type { PooledSpec } from '../pool/pooled-spec';
 import type { ActionHandler } from '../rpc/dispatcher';
 import type { ListenHandler } from '../rpc/service-bus';

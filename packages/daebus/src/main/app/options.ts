@@ -3,7 +3,7 @@ import { checker, withoutUndefined, type Checker } from '../../shared/validate';
 import type { AdminOptions } from '../ops/admin';
 import type { Logger } from '../support/logger';
 import type { ReplicaOptions } from '../replicas/options';
-import type { HttpStartOptions } from '../http/host';
+import type { HttpStartOptions } from '../http/endpoints';
 import type { TransportChoice } from '../transport/resolve';
 
 /** Options of `new Daebus(name, options)`. */

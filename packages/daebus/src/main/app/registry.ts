@@ -2,7 +2,7 @@ import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { checker } from '../../shared/validate';
 import type { ThreadEntrySpec } from '../../shared/protocol/thread';
 import { prepareRoute, type PreparedRoute } from '../http/route-entry';
-import type { SocketHandler } from '../http/socket-hub';
+import type { SocketHandler } from '../http/socket-handler';
 import { isReserved, RESERVED_PREFIX } from '../../shared/protocol/builtin-actions';
 import { isPooledSpec, resolvePooledSpec, type ResolvedPooledSpec } from '../pool/pooled-spec';
 import type { ActionHandler } from '../rpc/dispatcher';

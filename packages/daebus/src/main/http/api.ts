@@ -2,5 +2,5 @@
 export type { WebSocketClients } from '../../shared/socket-api';
 export type { DaebusHttp, DaebusWebSocket } from './components';
 export type { RouteHandler, RouteOptions } from './route-entry';
-export type { HttpEndpoints } from './server';
-export type { SocketHandler } from './socket-hub';
+export type { HttpEndpoints } from './endpoints';
+export type { SocketHandler } from './socket-handler';

@@ -4,29 +4,16 @@ import type { AppScope } from '../rpc/context';
 import type { ActionHandler } from '../rpc/dispatcher';
 import type { Logger } from '../support/logger';
 import { DaebusHttp, DaebusWebSocket } from './components';
-import {
-  resolveHttpOptions,
-  resolveWebSocketOptions,
-  type HttpOptions,
-  type ResolvedHttpOptions,
-  type ResolvedWebSocketOptions,
-  type WebSocketOptions,
-} from './options';
+import { resolveHttpOptions, resolveWebSocketOptions, type ResolvedHttpOptions, type ResolvedWebSocketOptions } from './options';
 import type { ResolvedPooledSpec } from '../pool/pooled-spec';
 import type { PreparedRoute, RouteHandler } from './route-entry';
 import type { OpsEndpoints } from './ops-routes';
 import { RouteRunner } from './route-runner';
 import { RouteTable } from './route-table';
-import { HttpServers, type HttpEndpoints } from './server';
-import { SocketHub, type SocketHandler } from './socket-hub';
-
-/** What `app.start()` / `app.run()` take for HTTP: options, true (the defaults or the attached component), false (none). */
-export interface HttpStartOptions {
-  /** The HTTP server. Default: on when routes are registered or a DaebusHttp is attached. */
-  http?: HttpOptions | boolean;
-  /** The WebSocket endpoint. Default: on when socket handlers are registered or a DaebusWebSocket is attached. */
-  websocket?: WebSocketOptions | boolean;
-}
+import { HttpServers } from './server';
+import type { HttpEndpoints, HttpStartOptions } from './endpoints';
+import { SocketHub } from './socket-hub';
+import type { SocketHandler } from './socket-handler';
 
 /**
  * The HTTP side of an app: its routes and socket handlers (registered any time), the components

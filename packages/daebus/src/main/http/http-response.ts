@@ -1,4 +1,3 @@
-import type { FastifyReply } from 'fastify';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { HandlerResponse } from '../rpc/context';
 import type { SendOptions } from '../rpc/response';
@@ -8,6 +7,17 @@ import { errorBody, isStatus } from './error-replies';
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
+ * The part of Fastify's reply an answer writes (Fastify's reply has it). Named here, not imported,
+ * so that this public type's declaration does not pull Fastify's types into a user's compile.
+ */
+export interface ReplyWriter {
+  code(status: number): ReplyWriter;
+  header(name: string, value: string): ReplyWriter;
+  headers(values: Record<string, string>): ReplyWriter;
+  send(payload?: unknown): unknown;
+}
+
+/**
  * How an HTTP route handler answers (Daebus's `HttpResponse`): `send(data, status)` once; the
  * data goes out as JSON. It has the methods of an action's response, so the `response` global
  * works in routes: `send(data, 201)`, `success(data)`, `error(err, status = 400)`. Streamed
@@ -15,7 +25,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  * second answer (or one after a timeout) is dropped with one warning, as for actions.
  */
 export class HttpResponse implements HandlerResponse {
-  readonly #reply: FastifyReply;
+  readonly #reply: ReplyWriter;
   readonly #owner: { readonly logger: Logger };
   readonly #onAnswer: (() => void) | undefined;
   #status = 200;
@@ -25,7 +35,7 @@ export class HttpResponse implements HandlerResponse {
   #lastOnConnection = false;
 
   /** `owner.logger` is the request's logger (made when first read); `onAnswer` hears of the answer going out. */
-  constructor(reply: FastifyReply, owner: { readonly logger: Logger }, onAnswer?: () => void) {
+  constructor(reply: ReplyWriter, owner: { readonly logger: Logger }, onAnswer?: () => void) {
     this.#reply = reply;
     this.#owner = owner;
     this.#onAnswer = onAnswer;

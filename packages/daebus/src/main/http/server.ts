@@ -9,18 +9,10 @@ import { mountOps, type OpsEndpoints } from './ops-routes';
 import type { RouteRunner } from './route-runner';
 import type { RouteTable } from './route-table';
 import type { SocketHub } from './socket-hub';
+import type { HttpEndpoints } from './endpoints';
 
 /** How long the servers get to close their connections once every request is answered. */
 const CLOSE_GRACE_MS = 2_000;
-
-/** Where the running servers are reached. Empty while they do not run. */
-export interface HttpEndpoints {
-  /** `http://host:port` of the HTTP server. */
-  url?: string;
-  port?: number;
-  /** `ws://host:port/path` of the WebSocket endpoint. */
-  websocketUrl?: string;
-}
 
 /**
  * The Fastify servers of a started app: the HTTP server (routes, and the WebSocket endpoint on

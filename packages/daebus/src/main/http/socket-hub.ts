@@ -5,27 +5,9 @@ import { ErrorCodes, toPlainError } from '../../shared/errors';
 import type { SocketCall, SocketClientInfo } from '../../shared/socket-ops';
 import type { Logger } from '../support/logger';
 import type { ResolvedWebSocketOptions } from './options';
+import type { SocketContext, SocketHandler } from './socket-handler';
 import { SocketClient, type ClientSocket, type Handshake } from './socket-client';
 import { closeReason, decodeMessage, errorFrame, frame, responseFrame } from './socket-envelope';
-
-/** What a WebSocket handler gets besides the message's data and the client's id. */
-export interface SocketContext {
-  clientId: string;
-  /** The message's type (`connect`, `disconnect` for those events). */
-  type: string;
-  /** The client's metadata now. */
-  client: SocketClientInfo;
-  /** Send `{ type, data }` to this client (default type `response`); false if it is gone. */
-  send(data: unknown, type?: string): boolean;
-  /** The app's logger with the client's id attached. */
-  logger: Logger;
-}
-
-/**
- * A WebSocket handler, as `@app.socket(type)` in Python Daebus: `(data, clientId) => reply`; a
- * reply other than undefined goes back as `{ "type": "response", "data": reply }`.
- */
-export type SocketHandler = (data: any, clientId: string, context: SocketContext) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** Events, not messages: a client cannot send these types. */
 const EVENTS: ReadonlySet<string> = new Set(['connect', 'disconnect']);

@@ -1,0 +1,23 @@
+// The WebSocket handler's types, apart from the hub that runs handlers: the public declarations
+// name these, and must not reach Fastify's types (see endpoints.ts).
+import type { SocketClientInfo } from '../../shared/socket-ops';
+import type { Logger } from '../support/logger';
+
+/** What a WebSocket handler gets besides the message's data and the client's id. */
+export interface SocketContext {
+  clientId: string;
+  /** The message's type (`connect`, `disconnect` for those events). */
+  type: string;
+  /** The client's metadata now. */
+  client: SocketClientInfo;
+  /** Send `{ type, data }` to this client (default type `response`); false if it is gone. */
+  send(data: unknown, type?: string): boolean;
+  /** The app's logger with the client's id attached. */
+  logger: Logger;
+}
+
+/**
+ * A WebSocket handler, as `@app.socket(type)` in Python Daebus: `(data, clientId) => reply`; a
+ * reply other than undefined goes back as `{ "type": "response", "data": reply }`.
+ */
+export type SocketHandler = (data: any, clientId: string, context: SocketContext) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
