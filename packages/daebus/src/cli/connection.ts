@@ -8,21 +8,35 @@ import type { GlobalOptions } from './options';
 import { probeTcp } from './probe';
 
 /**
+ * `url` in the URL form: a service reads REDIS_URL through ioredis, which also takes a bare
+ * `host:port`, `host` or port, so the command takes them too. A socket path stays as it is.
+ */
+function asUrl(url: string): string {
+  if (url.includes('://') || url.startsWith('/')) return url;
+  return /^\d+$/.test(url) ? `redis://127.0.0.1:${url}` : `redis://${url}`;
+}
+
+/**
  * ioredis options for `url`, so that the connect timeout can be set (a URL string gets the
  * transport's own five seconds) and retries stop after the first failure.
  */
 export function redisOptions(url: string, connectTimeoutMs: number): RedisOptions {
+  if (url.startsWith('/')) return { path: url, connectTimeout: connectTimeoutMs };
   let parsed: URL;
   try {
-    parsed = new URL(url);
+    parsed = new URL(asUrl(url));
   } catch {
-    throw new CliError(`"${url}" is not a Redis URL; expected redis://[[user]:password@]host[:port][/db] or rediss://...`, ExitCodes.USAGE);
+    throw new CliError(
+      `"${shownUrl(url)}" is not a Redis URL; expected redis://[[user]:password@]host[:port][/db], rediss://..., host:port or a socket path.`,
+      ExitCodes.USAGE,
+    );
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new CliError(`"${url}" is not a Redis URL: it must start with redis:// or rediss://.`, ExitCodes.USAGE);
+    throw new CliError(`"${shownUrl(url)}" is not a Redis URL: it must start with redis:// or rediss://.`, ExitCodes.USAGE);
   }
   const db = parsed.pathname.replace(/^\//, '');
-  if (db !== '' && !/^\d+$/.test(db)) throw new CliError(`"${url}": the database after the host must be a number.`, ExitCodes.USAGE);
+  if (db !== '' && !/^\d+$/.test(db))
+    throw new CliError(`"${shownUrl(url)}": the database after the host must be a number.`, ExitCodes.USAGE);
   return {
     host: parsed.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1',
     port: parsed.port === '' ? 6379 : Number(parsed.port),
@@ -34,14 +48,14 @@ export function redisOptions(url: string, connectTimeoutMs: number): RedisOption
   };
 }
 
-/** The URL as it may be shown: without its password. */
+/** The URL as it may be shown: in the URL form, without its password. */
 export function shownUrl(url: string): string {
   try {
-    const parsed = new URL(url);
+    const parsed = new URL(asUrl(url));
     if (parsed.password) parsed.password = '***';
     return parsed.toString().replace(/\/$/, '');
   } catch {
-    return url;
+    return asUrl(url).replace(/\/\/[^/@]*@/, '//***@');
   }
 }
 
@@ -57,7 +71,7 @@ export async function openTransport(globals: GlobalOptions, strict = false): Pro
     return new CliError(`cannot reach Redis at ${shownUrl(globals.redis)}: ${reason}`, ExitCodes.UNREACHABLE);
   };
   try {
-    await probeTcp(options.host ?? '127.0.0.1', options.port ?? 6379, globals.connectTimeout);
+    if (options.path === undefined) await probeTcp(options.host ?? '127.0.0.1', options.port ?? 6379, globals.connectTimeout);
   } catch (err) {
     throw unreachable(err);
   }

@@ -309,6 +309,12 @@ describe('errors a user meets first', () => {
     expect(stderr).toContain(`redis://127.0.0.1:${port}`);
   });
 
+  it('takes a bare host:port, as a service takes it from REDIS_URL', async () => {
+    const ran = await daebus(['call', service, 'echo', '{"a": 2}', '--redis', TEST_REDIS_URL.replace(/^redis:\/\//, '')]);
+    expect(ran).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(ran.stdout)).toEqual({ echoed: { a: 2 } });
+  });
+
   it('--help of a verb explains it with an example, and exits 0', async () => {
     const ran = await daebus(['call', '--help']);
     expect(ran.code).toBe(0);

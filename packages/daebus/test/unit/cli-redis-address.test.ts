@@ -1,0 +1,37 @@
+// The Redis address the `daebus` command takes: every form a service takes from REDIS_URL (ioredis
+// reads a bare host:port, host or port too), shown without its password.
+import { redisOptions, shownUrl } from '../../src/cli/connection';
+import { CliError } from '../../src/cli/exit-codes';
+
+describe('the CLI Redis address', () => {
+  it('reads URLs, a bare host:port, a host, a port and a socket path', () => {
+    expect(redisOptions('redis://:pw@db.example:6390/2', 500)).toEqual({
+      host: 'db.example',
+      port: 6390,
+      password: 'pw',
+      db: 2,
+      connectTimeout: 500,
+    });
+    expect(redisOptions('rediss://db.example', 500)).toMatchObject({ host: 'db.example', port: 6379, tls: {} });
+    expect(redisOptions('10.0.0.5:6390', 500)).toEqual({ host: '10.0.0.5', port: 6390, connectTimeout: 500 });
+    expect(redisOptions('db.example', 500)).toEqual({ host: 'db.example', port: 6379, connectTimeout: 500 });
+    expect(redisOptions('6390', 500)).toEqual({ host: '127.0.0.1', port: 6390, connectTimeout: 500 });
+    expect(redisOptions('[::1]:6390', 500)).toEqual({ host: '::1', port: 6390, connectTimeout: 500 });
+    expect(redisOptions('/run/redis.sock', 500)).toEqual({ path: '/run/redis.sock', connectTimeout: 500 });
+  });
+
+  it('refuses another scheme, a bad port and a database that is not a number, as usage errors', () => {
+    for (const bad of ['http://db.example:6379', 'db.example:99999', 'redis://db.example/x']) {
+      expect(() => redisOptions(bad, 500)).toThrow(CliError);
+    }
+    expect(() => redisOptions('http://db.example:6379', 500)).toThrow('it must start with redis:// or rediss://');
+  });
+
+  it('shows every form as a URL, without its password', () => {
+    expect(shownUrl('redis://user:secret@db.example:6390')).toBe('redis://user:***@db.example:6390');
+    expect(shownUrl('user:secret@db.example:6390')).toBe('redis://user:***@db.example:6390');
+    expect(shownUrl('db.example:6390')).toBe('redis://db.example:6390');
+    expect(shownUrl('6390')).toBe('redis://127.0.0.1:6390');
+    expect(() => redisOptions('user:secret@db.example:99999', 500)).toThrow(/^(?!.*secret)/);
+  });
+});
