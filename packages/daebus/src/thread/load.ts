@@ -1,5 +1,6 @@
 import { DaebusError, ErrorCodes } from '../shared/errors';
-import type { ThreadEntrySpec } from '../shared/protocol/thread';
+import { runInThisContext } from 'node:vm';
+import type { InlineOrigin, ThreadEntrySpec } from '../shared/protocol/thread';
 import { isThreadDefinition, type ThreadFunction } from './define';
 import { compilerHelperAdvice, compilerHelperIn } from '../shared/compiler-helpers';
 import { syntaxErrorSite } from './syntax-site';
@@ -25,7 +26,7 @@ export async function prepareThreadLoad(entry: ThreadEntrySpec, held: boolean): 
 
 /** Load the function a thread runs, from its module or its inline source. */
 export async function loadThreadFunction(name: string, entry: ThreadEntrySpec): Promise<ThreadFunction> {
-  if (entry.kind === 'inline') return compileInline(name, entry.source);
+  if (entry.kind === 'inline') return compileInline(name, entry.source, entry.origin);
   let mod: unknown;
   try {
     await ensureLoader(entry.loader);
@@ -52,11 +53,18 @@ function findDefinition(mod: unknown): { fn: ThreadFunction } | undefined {
   return candidates.find(isThreadDefinition);
 }
 
-/** Inline source was checked at registration; here it only becomes a function again. */
-function compileInline(name: string, source: string): ThreadFunction {
+/**
+ * Inline source was checked at registration; here it only becomes a function again, compiled as
+ * the file and place it was written at (when the main side found them), so that its stack traces
+ * name the user's lines; else as `inline thread "name"`, lines counted from the function's first.
+ */
+function compileInline(name: string, source: string, origin: InlineOrigin | undefined): ThreadFunction {
   let fn: unknown;
   try {
-    fn = new Function(`return ${source};`)();
+    const place = origin
+      ? { filename: origin.file, lineOffset: origin.line - 1, columnOffset: origin.column - 1 }
+      : { filename: `inline thread "${name}"` };
+    fn = runInThisContext(source, place);
   } catch (err) {
     throw new DaebusError(
       ErrorCodes.THREAD_NOT_SHIPPABLE,

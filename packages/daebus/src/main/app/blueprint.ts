@@ -5,7 +5,9 @@ import type { SocketHandler } from '../http/socket-handler';
 import type { PooledSpec } from '../pool/pooled-spec';
 import type { ActionHandler } from '../rpc/dispatcher';
 import type { ListenHandler } from '../rpc/service-bus';
+import type { InlineOrigin } from '../../shared/protocol/thread';
 import type { ThreadEntry } from '../supervisor/entry';
+import { inlineOrigin } from '../supervisor/inline-origin';
 import type { ThreadOptions } from '../supervisor/thread-options';
 import type { BackgroundFunction } from './background';
 import { claimsOf, NameBook } from './names';
@@ -30,7 +32,8 @@ export interface BackgroundOptions {
 export type Registration =
   | { kind: 'action'; name: string; handler: ActionHandler | PooledSpec; options?: ActionOptions }
   | { kind: 'listen'; name: string; handler: ListenHandler }
-  | { kind: 'thread'; name: string; entry: ThreadEntry; options?: ThreadOptions }
+  // written: where an inline function is, found when a blueprint registers it (its file is not on the app's stack)
+  | { kind: 'thread'; name: string; entry: ThreadEntry; options?: ThreadOptions; written?: InlineOrigin }
   | { kind: 'background'; name: string; intervalSeconds: number; run: BackgroundFunction | PooledSpec; options?: BackgroundOptions }
   | { kind: 'onStart'; hook: StartHook }
   | { kind: 'route'; path: string; handler: RouteHandler | PooledSpec; options?: RouteOptions }
@@ -79,7 +82,8 @@ export class Blueprint<C extends object = AnyContract> {
   }
 
   thread(name: string, entry: ThreadEntry, options?: ThreadOptions): this {
-    return this.#add({ kind: 'thread', name, entry, ...(options ? { options } : {}) });
+    const written = typeof entry === 'function' ? inlineOrigin(entry) : undefined;
+    return this.#add({ kind: 'thread', name, entry, ...(options ? { options } : {}), ...(written ? { written } : {}) });
   }
 
   background(name: string, intervalSeconds: number, run: BackgroundFunction | PooledSpec, options?: BackgroundOptions): this {

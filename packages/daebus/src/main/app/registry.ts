@@ -81,7 +81,7 @@ export class Registry {
           kind: 'thread',
           name,
           options: resolveThreadOptions(name, registration.options),
-          entry: toEntrySpec(name, registration.entry),
+          entry: toEntrySpec(name, registration.entry, registration.written),
         };
       case 'background': {
         const where = `Background task "${name}"`;

@@ -1,8 +1,9 @@
 import { DaebusError, ErrorCodes } from '../../shared/errors';
-import type { ThreadEntrySpec } from '../../shared/protocol/thread';
+import type { InlineOrigin, ThreadEntrySpec } from '../../shared/protocol/thread';
 import type { ThreadContext } from '../../thread/context';
 import { compilerHelperAdvice, compilerHelperIn } from '../../shared/compiler-helpers';
 import { workerModule } from '../workers/module-path';
+import { inlineOrigin } from './inline-origin';
 
 /**
  * What `app.thread(name, entry)` accepts: a module path or URL, or a self-contained function
@@ -11,8 +12,15 @@ import { workerModule } from '../workers/module-path';
 export type ThreadEntry = string | URL | ((running: () => boolean, t: ThreadContext) => unknown);
 
 /** Turn a registration's `entry` into what the worker loads; throws at registration when it cannot work. */
-export function toEntrySpec(name: string, entry: ThreadEntry): ThreadEntrySpec {
-  if (typeof entry === 'function') return { kind: 'inline', source: inlineSource(name, entry) };
+export function toEntrySpec(name: string, entry: ThreadEntry, written?: InlineOrigin): ThreadEntrySpec {
+  if (typeof entry === 'function') {
+    const text = Function.prototype.toString.call(entry);
+    const source = inlineSource(name, text);
+    const at = written ?? inlineOrigin(entry);
+    if (!at) return { kind: 'inline', source };
+    // the shipped source wraps the text: it starts that many columns before it
+    return { kind: 'inline', source, origin: { ...at, column: at.column - source.indexOf(text) } };
+  }
   if (entry instanceof URL || (typeof entry === 'string' && entry.length > 0)) {
     return { kind: 'module', ...workerModule(`Thread "${name}"`, entry) };
   }
@@ -26,8 +34,7 @@ export function toEntrySpec(name: string, entry: ThreadEntry): ThreadEntrySpec {
  * Source text of an inline thread function, checked now so that a function that cannot be
  * shipped fails at registration. Method shorthand (`run(running) { ... }`) is wrapped in an object.
  */
-function inlineSource(name: string, fn: (...args: never[]) => unknown): string {
-  const text = Function.prototype.toString.call(fn);
+function inlineSource(name: string, text: string): string {
   const helper = compilerHelperIn(text);
   if (helper !== undefined) {
     throw new DaebusError(ErrorCodes.THREAD_NOT_SHIPPABLE, compilerHelperAdvice(`Thread "${name}"`, helper), { details: { helper } });

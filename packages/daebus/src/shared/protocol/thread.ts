@@ -15,7 +15,14 @@ export const BOOT_KEY = '__daebusThread';
  * register first; `stripsTypes`: a TypeScript module Node strips the types of itself.
  */
 export type ThreadEntrySpec =
-  { kind: 'module'; specifier: string; loader?: string; stripsTypes?: true } | { kind: 'inline'; source: string };
+  { kind: 'module'; specifier: string; loader?: string; stripsTypes?: true } | { kind: 'inline'; source: string; origin?: InlineOrigin };
+
+/** Where an inline function's shipped source would start in its file (1-based line and column), for its stack traces. */
+export interface InlineOrigin {
+  file: string;
+  line: number;
+  column: number;
+}
 
 /** Everything a worker needs to start, passed as `workerData[BOOT_KEY]`. */
 export interface ThreadBoot {

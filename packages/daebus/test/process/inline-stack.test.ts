@@ -1,0 +1,85 @@
+// An inline thread runs from source text in its worker; a crash's stack still names the file and
+// line the user wrote it on, for a thread registered on the app (ES module) and one registered on a
+// blueprint in another file (CommonJS). Real processes: in jest the test files are transpiled, so
+// no function's text is in its file as written.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const MAIN = join(__dirname, '..', '..', 'dist', 'main', 'index.js');
+const dir = mkdtempSync(join(tmpdir(), 'daebus-inline-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Run `file` to its end; the `error.stack` of the log line saying `thread` crashed. */
+async function crashStack(file: string, thread: string): Promise<string> {
+  const { stdout } = await run(process.execPath, [file], { env: { ...process.env, LOG_FORMAT: 'json' }, timeout: 30_000 });
+  const lines = stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { message: string; error?: { stack?: string } });
+  const crash = lines.find((l) => l.message.startsWith(`Thread "${thread}" crashed`));
+  return crash?.error?.stack ?? `no crash line in: ${stdout}`;
+}
+
+describe("an inline thread's stack", () => {
+  it('names the line of the ES module that registered it', async () => {
+    const file = join(dir, 'service.mjs');
+    writeFileSync(
+      file,
+      [
+        `import { Daebus } from ${JSON.stringify(pathToFileURL(MAIN).href)};`,
+        `const app = new Daebus('inline_stack');`,
+        `app.thread(`,
+        `  'crashes',`,
+        `  async (running, t) => {`,
+        `    const missing = null;`,
+        `    return missing.field;`,
+        `  },`,
+        `  { restart: 'temporary' },`,
+        `);`,
+        `await app.start();`,
+        `await new Promise((resolve) => setTimeout(resolve, 300));`,
+        `await app.stop();`,
+        ``,
+      ].join('\n'),
+    );
+    const stack = await crashStack(file, 'crashes');
+    // line 7, the column of `field`
+    expect(stack).toContain(`at ${pathToFileURL(file).href}:7:20`);
+    expect(stack).not.toContain('eval');
+  });
+
+  it('names the line of the blueprint file that registered it, and of a copy of the same text the right one', async () => {
+    const blueprint = join(dir, 'parts.cjs');
+    writeFileSync(
+      blueprint,
+      [
+        `const { Blueprint } = require(${JSON.stringify(MAIN)});`,
+        `const fails = () => { throw new Error('from the blueprint'); };`,
+        `module.exports = new Blueprint('parts')`,
+        `  .thread('first', () => { throw new Error('from the blueprint'); }, { restart: 'temporary' })`,
+        `  .thread('second', () => { throw new Error('from the blueprint'); }, { restart: 'temporary' });`,
+        `void fails;`,
+        ``,
+      ].join('\n'),
+    );
+    const service = join(dir, 'service.cjs');
+    writeFileSync(
+      service,
+      [
+        `const { Daebus } = require(${JSON.stringify(MAIN)});`,
+        `const app = new Daebus('inline_stack_bp');`,
+        `app.registerBlueprint(require('./parts.cjs'));`,
+        `app.start().then(() => new Promise((r) => setTimeout(r, 300))).then(() => app.stop());`,
+        ``,
+      ].join('\n'),
+    );
+    // the same text is written three times: each registration finds the copy at or after its own line
+    expect(await crashStack(service, 'first')).toContain(`at ${blueprint}:4:`);
+    expect(await crashStack(service, 'second')).toContain(`at ${blueprint}:5:`);
+  });
+});

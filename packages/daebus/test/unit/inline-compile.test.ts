@@ -1,0 +1,30 @@
+// An inline thread's source compiled in its worker: at the place the main side found it written,
+// or, when it found none, named after the thread.
+import { loadThreadFunction } from '../../src/thread/load';
+import { inlineOrigin } from '../../src/main/supervisor/inline-origin';
+
+const SOURCE = "(() => {\n  throw new Error('boom');\n})";
+
+async function stackOf(origin?: { file: string; line: number; column: number }): Promise<string> {
+  const fn = await loadThreadFunction('w', origin ? { kind: 'inline', source: SOURCE, origin } : { kind: 'inline', source: SOURCE });
+  try {
+    await fn(() => true, {} as never);
+  } catch (err) {
+    return (err as Error).stack ?? '';
+  }
+  return 'did not throw';
+}
+
+describe('inline thread compilation', () => {
+  it('compiles the source as the file and place it was written at', async () => {
+    expect(await stackOf({ file: '/srv/app/service.js', line: 40, column: 12 })).toContain('at /srv/app/service.js:41:9');
+  });
+
+  it('names the thread when the place is not known', async () => {
+    expect(await stackOf()).toContain('at inline thread "w":2:9');
+  });
+
+  it('finds no place for a function whose text is in no file of the stack', () => {
+    expect(inlineOrigin(new Function('running', 'return 1;') as () => unknown)).toBeUndefined();
+  });
+});
