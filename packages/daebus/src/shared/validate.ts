@@ -7,7 +7,7 @@
  * | rule       | accepts                                               | used for                         |
  * | ---------- | ----------------------------------------------------- | -------------------------------- |
  * | `name`     | a non-empty string                                    | services, actions, threads, ...  |
- * | `duration` | a finite number of milliseconds >= 0                  | delays, grace periods            |
+ * | `duration` | a number of milliseconds >= 0 and <= MAX_TIMEOUT_MS   | delays, grace periods            |
  * | `timeout`  | a number of milliseconds > 0 and <= MAX_TIMEOUT_MS    | how long to wait for an answer   |
  * | `wait`     | a number of milliseconds >= 0, or Infinity            | queue waits (0: do not wait)     |
  * | `count`    | a whole number >= a minimum                           | sizes, limits                    |
@@ -66,7 +66,9 @@ class Checks implements Checker {
   }
 
   duration(what: string, value: unknown): number {
-    return isFiniteNumber(value) && value >= 0 ? value : this.fail(what, 'a finite number of milliseconds >= 0', value);
+    return isFiniteNumber(value) && value >= 0 && value <= MAX_TIMEOUT_MS
+      ? value
+      : this.fail(what, `a number of milliseconds from 0 to ${MAX_TIMEOUT_MS} (about 24.8 days)`, value);
   }
 
   timeout(what: string, value: unknown): number {

@@ -54,6 +54,9 @@ describe('background tasks', () => {
     expect(task.nextRunAt).toBeUndefined();
     expect(task.busy).toBe(false);
     expect(() => (task.intervalSeconds = 0)).toThrow(/intervalSeconds must be a number of seconds > 0/);
+    // a month does not fit Node's timer (which would fire after 1 ms): refused, not run in a loop
+    expect(() => (task.intervalSeconds = 30 * 24 * 3600)).toThrow(/at most 2147483.647 \(about 24.8 days/);
+    expect(() => t.app.background('monthly', 30 * 24 * 3600, () => undefined)).toThrow(/at most 2147483.647/);
   });
 
   it('can run on the pool', async () => {

@@ -1,5 +1,5 @@
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
-import { checker } from '../../shared/validate';
+import { checker, MAX_TIMEOUT_MS } from '../../shared/validate';
 import type { TaskInfo } from '../ops/ops-view';
 import type { Logger } from '../support/logger';
 
@@ -131,8 +131,13 @@ export class BackgroundTask {
 }
 
 export function checkInterval(name: string, seconds: unknown): number {
-  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
-    checker(`Background task "${name}"`).fail('intervalSeconds', 'a number of seconds > 0', seconds);
+  // a longer interval would not fit Node's timer, which would then fire after 1 ms
+  if (typeof seconds !== 'number' || !(seconds > 0) || seconds * 1000 > MAX_TIMEOUT_MS) {
+    checker(`Background task "${name}"`).fail(
+      'intervalSeconds',
+      `a number of seconds > 0 and at most ${MAX_TIMEOUT_MS / 1000} (about 24.8 days; for a longer period, run more often and check the date)`,
+      seconds,
+    );
   }
   return seconds as number;
 }
