@@ -220,6 +220,16 @@ describe('actions', () => {
 
     // a payload that encodes to nothing is refused by the caller; the service goes on
     await expect(caller.sendRequest('copy', { toJSON: () => undefined })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    // as is one JSON cannot encode (a BigInt, a cycle): the caller's mistake, not the transport's
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    for (const payload of [{ big: 10n }, cycle]) {
+      await expect(caller.sendRequest('copy', payload)).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringContaining('The payload cannot be encoded as JSON'),
+      });
+    }
+    await expect(caller.sendMessage('anywhere', { big: 10n })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     // a payload whose toJSON makes it an array is refused, as the wire text of it would be
     await expect(caller.sendRequest('copy', { toJSON: () => [1] })).rejects.toMatchObject({
       code: 'REMOTE_ERROR',

@@ -19,7 +19,7 @@ import { LocalRequest } from './local-messages';
 import { ReplyTable } from './reply-table';
 import { RequestIds } from './request-ids';
 import { RequestStream } from './request-stream';
-import { RequestEncoder, encodeServiceMessage, payloadJson } from './wire';
+import { RequestEncoder, encodeServiceMessage, messageJson, payloadJson } from './wire';
 
 const RESOLVED = Promise.resolve();
 
@@ -225,7 +225,7 @@ export class DaebusCaller<C extends object = AnyContract> {
   async sendMessage(channel: string, payload: unknown): Promise<number> {
     checker('sendMessage(channel, payload)', ErrorCodes.INVALID_ARGUMENT).name('channel', channel);
     await this.#connectedForMessage();
-    return this.#transport.publish(channel, JSON.stringify(payload));
+    return this.#transport.publish(channel, messageJson(`sendMessage on "${channel}"`, payload));
   }
 
   /** Fire and forget: the payload's fields with `action` added, on the service channel. Resolves with the number of receivers. */

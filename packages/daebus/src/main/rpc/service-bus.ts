@@ -6,6 +6,7 @@ import { carriesObjects, type MessageHandler, type ObjectMessageHandler, type Tr
 import { runInScope, type AppScope, type Scope } from './context';
 import type { Accepted, DurableHooks } from './accepted';
 import { Dispatcher, type ActionEntry } from './dispatcher';
+import { messageJson } from './wire';
 
 /** A listener of broadcasts: gets the decoded JSON payload and the channel. */
 export type ListenHandler = (payload: unknown, channel: string) => unknown;
@@ -117,17 +118,7 @@ export class ServiceBus {
   /** Publish `payload` as JSON on `channel`; resolves with the number of receivers. */
   readonly broadcast = async (channel: string, payload: unknown): Promise<number> => {
     if (!isName(channel)) checker('broadcast(channel, payload)', ErrorCodes.INVALID_ARGUMENT).name('channel', channel);
-    let message: string | undefined;
-    try {
-      message = JSON.stringify(payload);
-    } catch (err) {
-      throw new DaebusError(
-        ErrorCodes.INVALID_ARGUMENT,
-        `broadcast on "${channel}": the payload cannot be encoded as JSON (${toPlainError(err).message}).`,
-      );
-    }
-    if (message === undefined) checker(`broadcast on "${channel}"`, ErrorCodes.INVALID_ARGUMENT).fail('payload', 'JSON data', payload);
-    return this.transport.publish(channel, message);
+    return this.transport.publish(channel, messageJson(`broadcast on "${channel}"`, payload));
   };
 
   async #subscribe(channel: string, handler: MessageHandler): Promise<void> {

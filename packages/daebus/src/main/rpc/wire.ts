@@ -2,7 +2,8 @@
  * Daebus's wire format (docs/protocol.md in the repository): requests on the service channel, responses on the
  * caller's reply channel. Field names, key order and values match the Python framework.
  */
-import { DaebusError, ErrorCodes } from '../../shared/errors';
+import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+import { checker } from '../../shared/validate';
 
 /** A request as it arrives on a service channel, after validation. */
 export interface WireRequest {
@@ -49,7 +50,16 @@ export class RequestEncoder {
 
 /** The payload as JSON text: a toJSON() that returns nothing is an error here, not a field left out on the wire. */
 export function payloadJson(payload: Record<string, unknown>): string {
-  const json = JSON.stringify(payload) as string | undefined;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(payload) as string | undefined;
+  } catch (err) {
+    // a BigInt, a cycle: the caller's mistake, not the transport's (a retry would fail the same way)
+    throw new DaebusError(
+      ErrorCodes.INVALID_ARGUMENT,
+      `The payload cannot be encoded as JSON (${toPlainError(err).message}); send plain JSON data.`,
+    );
+  }
   if (json === undefined) {
     throw new DaebusError(
       ErrorCodes.INVALID_ARGUMENT,
@@ -57,6 +67,17 @@ export function payloadJson(payload: Record<string, unknown>): string {
     );
   }
   return json;
+}
+
+/** `payload` as the JSON text of a message on a channel; INVALID_ARGUMENT naming `where` when it has none. */
+export function messageJson(where: string, payload: unknown): string {
+  let message: string | undefined;
+  try {
+    message = JSON.stringify(payload) as string | undefined;
+  } catch (err) {
+    throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `${where}: the payload cannot be encoded as JSON (${toPlainError(err).message}).`);
+  }
+  return message ?? checker(where, ErrorCodes.INVALID_ARGUMENT).fail('payload', 'JSON data', payload);
 }
 
 /** A fire-and-forget message to a service: the payload's own fields with `action` added at the top. */
