@@ -40,6 +40,77 @@ export function cloneOrThrow<T>(what: string, value: T): T {
   }
 }
 
+/** Objects the quick walk of `nestsTooDeep` visits before it counts exactly instead (a subtree shared by many paths is walked once per path). */
+const QUICK_WALK = 10_000;
+let walkLeft = 0;
+/** Set by a walk that met a function or a symbol (which structured clone refuses). */
+let sawCode = false;
+
+/**
+ * Whether `value` nests deeper than `limit` levels. A worker checks what it sends: with a larger
+ * stack than the main thread's, it can copy values the main thread cannot read back, and the port
+ * would drop such a message unseen. A recursive walk that stops at the limit, cheap for the usual
+ * small value; a cycle (which structured clone keeps as a reference) or a value past the walk's
+ * budget is counted exactly.
+ */
+export function nestsTooDeep(value: unknown, limit: number = MAX_NESTING): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  walkLeft = QUICK_WALK;
+  const over = deeper(value, limit);
+  return over === false ? false : nestingDepth(value) > limit;
+}
+
+/**
+ * What keeps `value` from reaching the main thread as it is: `deep` (nested past `limit`),
+ * `code` (a function or a symbol in it, which structured clone refuses), or undefined.
+ */
+export function copyProblem(value: unknown, limit: number = MAX_NESTING): 'deep' | 'code' | undefined {
+  if (typeof value === 'function' || typeof value === 'symbol') return 'code';
+  sawCode = false;
+  if (nestsTooDeep(value, limit)) return 'deep';
+  return sawCode ? 'code' : undefined;
+}
+
+/** True past `levels` more levels; undefined once the walk's budget is spent. */
+function deeper(value: object, levels: number): boolean | undefined {
+  if (levels === 0) return true;
+  if (--walkLeft < 0) return undefined;
+  let over: boolean | undefined = false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length && over === false; i++) over = deeperChild(value[i], levels);
+  } else if (value instanceof Map) {
+    for (const [key, child] of value) {
+      over = deeperChild(key, levels);
+      if (over === false) over = deeperChild(child, levels);
+      if (over !== false) break;
+    }
+  } else if (value instanceof Set) {
+    for (const child of value) if ((over = deeperChild(child, levels)) !== false) break;
+  } else if (!(ArrayBuffer.isView(value) || value instanceof Date || value instanceof RegExp || value instanceof Error)) {
+    for (const key in value) if ((over = deeperChild((value as Record<string, unknown>)[key], levels)) !== false) break;
+  }
+  return over;
+}
+
+function deeperChild(child: unknown, levels: number): boolean | undefined {
+  if (child !== null && typeof child === 'object') return deeper(child, levels - 1);
+  if (typeof child === 'function' || typeof child === 'symbol') sawCode = true;
+  return false;
+}
+
+/** What the main side says of a message from a worker that it could not read (the port dropped it). */
+export function unreadable(from: string, err: unknown): string {
+  return (
+    `A message from ${from} could not be read on the main thread and was dropped (${toPlainError(err).message}). ` +
+    `Values sent from threads can nest up to ${MAX_NESTING} levels.`
+  );
+}
+
+/** NOT_CLONEABLE for a value `nestsTooDeep` refused, saying how deep it is. */
+export function tooDeep(what: string, value: unknown): DaebusError {
+  return notCloneable(what, new RangeError('nested too deep'), value);
+}
+
 /** How many levels of objects and arrays `value` nests (counted without recursion; stops counting at 1 000 000). */
 export function nestingDepth(value: unknown): number {
   let deepest = 0;

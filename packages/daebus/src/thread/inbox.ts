@@ -1,4 +1,4 @@
-import { notCloneable } from '../shared/cloneable';
+import { nestsTooDeep, notCloneable, tooDeep } from '../shared/cloneable';
 import { DaebusError, ErrorCodes, toPlainError } from '../shared/errors';
 import type { MessageSink } from '../shared/protocol/core';
 import type { ThreadToMain } from '../shared/protocol/thread';
@@ -44,7 +44,10 @@ export class ThreadInbox {
     }
     let outcome: ThreadToMain;
     try {
-      outcome = { type: 'reply', id, ok: true, value: await handler(payload) };
+      const value = await handler(payload);
+      // a worker can copy what the main thread cannot read back: that reply would be dropped unseen
+      if (nestsTooDeep(value)) throw tooDeep(`the reply to "${name}"`, value);
+      outcome = { type: 'reply', id, ok: true, value };
     } catch (err) {
       outcome = { type: 'reply', id, ok: false, error: toPlainError(err) };
     }

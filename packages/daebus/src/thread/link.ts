@@ -1,4 +1,4 @@
-import { notCloneable } from '../shared/cloneable';
+import { MAX_NESTING, nestsTooDeep, notCloneable, tooDeep } from '../shared/cloneable';
 import { fromPlainError } from '../shared/errors';
 import { PendingCalls } from '../shared/pending';
 import {
@@ -40,6 +40,8 @@ export class MainLink {
   }
 
   stateCall(call: StateCall): Promise<unknown> {
+    const value = carried(call);
+    if (value !== undefined && nestsTooDeep(value)) return Promise.reject(tooDeep(describe(call), value));
     const id = this.#nextId++;
     const writes = (this.#writes ??= new PostedWrites());
     if (writes.mayPost(call)) {
@@ -57,11 +59,14 @@ export class MainLink {
   }
 
   broadcast(channel: string, payload: unknown): Promise<number> {
+    if (nestsTooDeep(payload)) return Promise.reject(tooDeep(`broadcast on "${channel}"`, payload));
     const id = this.#nextId++;
     return this.#call({ type: 'broadcast', id, channel, payload }, id, `broadcast on "${channel}"`) as Promise<number>;
   }
 
   socketCall(call: SocketCall): Promise<unknown> {
+    // the call wraps the data one level deep
+    if (nestsTooDeep(call, MAX_NESTING + 1)) return Promise.reject(tooDeep(`websocket ${call.op}`, call));
     const id = this.#nextId++;
     return this.#call({ type: 'socket', id, call }, id, `websocket ${call.op}`);
   }
@@ -89,6 +94,21 @@ export class MainLink {
       return Promise.reject(typeof what === 'string' ? notCloneable(what, err, message) : notCloneable(describe(what), err, what));
     }
     return this.#pending.wait(id, undefined);
+  }
+}
+
+/** The user's value a call carries to the main side, if any. */
+function carried(call: StateCall): unknown {
+  switch (call.op) {
+    case 'set':
+      return call.value;
+    case 'put':
+    case 'append':
+      return call.item;
+    case 'merge':
+      return call.entries;
+    default:
+      return undefined;
   }
 }
 

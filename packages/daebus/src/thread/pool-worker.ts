@@ -3,6 +3,7 @@
 // needs one, so a broken module fails those tasks alone (a piscina worker whose own module fails
 // to load stops the pool from replacing workers).
 import { MessageChannel, parentPort, threadId, workerData } from 'node:worker_threads';
+import { copyProblem, tooDeep } from '../shared/cloneable';
 import { DaebusError, ErrorCodes, toPlainError } from '../shared/errors';
 import { SoloMap } from '../shared/solo-map';
 import { isThenable } from '../shared/thenable';
@@ -154,7 +155,7 @@ function runPooledTask(task: PooledTask): PooledResult | Promise<PooledResult> {
   }
   if (!isThenable(value)) {
     end(call, before);
-    return { value, sent: call.sent };
+    return answered(value, call);
   }
   return settled(value, call, before);
 }
@@ -162,8 +163,7 @@ function runPooledTask(task: PooledTask): PooledResult | Promise<PooledResult> {
 async function loadAndRun(task: PooledTask, call: PooledCall, before: Current | undefined): Promise<PooledResult> {
   try {
     const handler = await handlerFor(task.specifier, task.exportName, task.loader);
-    const value = await handler(task.payload, contextOf(task, call));
-    return { value, sent: call.sent };
+    return answered(await handler(task.payload, contextOf(task, call)), call);
   } catch (err) {
     return failed(err, call);
   } finally {
@@ -173,7 +173,7 @@ async function loadAndRun(task: PooledTask, call: PooledCall, before: Current | 
 
 async function settled(pending: PromiseLike<unknown>, call: PooledCall, before: Current | undefined): Promise<PooledResult> {
   try {
-    return { value: await pending, sent: call.sent };
+    return answered(await pending, call);
   } catch (err) {
     return failed(err, call);
   } finally {
@@ -183,6 +183,23 @@ async function settled(pending: PromiseLike<unknown>, call: PooledCall, before: 
 
 function contextOf(task: PooledTask, call: PooledCall): PooledContext {
   return new PooledContext({ action: task.action, requestId: task.requestId, call });
+}
+
+/**
+ * The handler's value as the call's answer. It goes out as JSON, as an ordinary action's does: a
+ * value holding functions gets JSON's copy here (piscina's copy would fail, and its error lose its
+ * message on the way); one nested deeper than the main thread can read back is NOT_CLONEABLE.
+ */
+function answered(value: unknown, call: PooledCall): PooledResult {
+  const problem = copyProblem(value);
+  if (problem === undefined) return { value, sent: call.sent };
+  if (problem === 'deep') return failed(tooDeep('the pooled reply', value), call);
+  try {
+    const json = JSON.stringify(value) as string | undefined;
+    return { value: json === undefined ? undefined : (JSON.parse(json) as unknown), sent: call.sent };
+  } catch (err) {
+    return failed(err, call);
+  }
 }
 
 /** As a plain error: its code and details reach the main side, which piscina's copy of an Error drops. */

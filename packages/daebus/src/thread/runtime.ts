@@ -11,6 +11,7 @@ import { explainInlineError, loadThreadFunction, prepareThreadLoad } from './loa
 import { createLogger, portSink } from './log';
 import { startHeartbeat } from './heartbeat';
 import { ThreadStop } from './stop';
+import { copyableError, crashOnUnhandledRejections } from './crash-error';
 
 /**
  * Runs one thread inside its worker: load the function, tell the supervisor it is ready, run it,
@@ -23,6 +24,7 @@ export async function runThread(): Promise<void> {
     throw new DaebusError(ErrorCodes.NOT_IN_THREAD, 'The daebus worker entry is started by the daebus supervisor only (app.thread(...)).');
   }
   const { port, name } = boot;
+  crashOnUnhandledRejections();
   const flags = new Int32Array(boot.flags);
   startHeartbeat(flags, boot.tickMs);
 
@@ -85,7 +87,7 @@ export async function runThread(): Promise<void> {
     try {
       await fn(context.running, context);
     } catch (err) {
-      throw boot.entry.kind === 'inline' ? explainInlineError(name, err) : err;
+      throw copyableError(boot.entry.kind === 'inline' ? explainInlineError(name, err) : err);
     } finally {
       // a function that returns (or throws) as soon as it sees the stop must not skip its hooks
       await stop.finish();

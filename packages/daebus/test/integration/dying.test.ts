@@ -29,6 +29,21 @@ describe('ways a thread dies', () => {
     expect(exit).toMatchObject({ reason: 'crashed', error: { name: 'TypeError', message: 'nobody handled this' } });
   });
 
+  it('a DOMException (an AbortSignal reason) keeps its name and message, awaited or unhandled; a listener of the thread decides', async () => {
+    const awaited = await firstExit('awaited', fixture('dom-exception.mjs'), { restart: 'temporary', workerData: { mode: 'awaited' } });
+    expect(awaited).toMatchObject({
+      reason: 'crashed',
+      error: { name: 'TimeoutError', message: 'The operation was aborted due to timeout' },
+    });
+    const loose = nextEvent(t.app, 'exit', (e) => e.name === 'loose');
+    t.app.thread('loose', fixture('dom-exception.mjs'), { ...fast, restart: 'temporary', workerData: { mode: 'loose' } });
+    expect(await loose).toMatchObject({ reason: 'crashed', error: { name: 'AbortError', message: 'left unhandled' } });
+    const listened = nextEvent(t.app, 'exit', (e) => e.name === 'listened');
+    t.app.thread('listened', fixture('dom-exception.mjs'), { ...fast, restart: 'temporary', workerData: { mode: 'listened' } });
+    expect(await listened).toMatchObject({ reason: 'normal' });
+    expect(t.records.some((r) => r.message === 'went on')).toBe(true);
+  });
+
   it('process.exit(n) inside the thread is a crash for n != 0 and a normal exit for 0', async () => {
     const crashed = await firstExit('exit3', fixture('exits.mjs'), { restart: 'temporary', workerData: { code: 3 } });
     expect(crashed).toMatchObject({ reason: 'crashed', code: 3 });

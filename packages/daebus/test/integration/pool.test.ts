@@ -116,6 +116,26 @@ describe('pooled actions', () => {
     await expect(caller.sendRequest('fib', { n: 10 })).resolves.toMatchObject({ fib: 55 });
   });
 
+  it('reply as ordinary actions do with a value that holds functions; refuse one nested past the limit; keep a DOMException message', async () => {
+    await startWith((a) =>
+      a
+        .action('awkward', { module: pooled, export: 'awkward' })
+        .action('aborts', { module: pooled, export: 'aborts' })
+        .action('plainAwkward', () => ({ a: 1, f: () => 1, list: [1, () => 2] })),
+    );
+    const ordinary = await caller.sendRequest('plainAwkward');
+    expect(ordinary).toEqual({ a: 1, list: [1, null] });
+    await expect(caller.sendRequest('awkward', { kind: 'functions' })).resolves.toEqual(ordinary);
+    await expect(caller.sendRequest('awkward', { levels: 1000 })).resolves.toMatchObject({ o: { o: {} } });
+    // deeper than the main thread can read back: an error now, not a call that never answers
+    await expect(caller.sendRequest('awkward', { levels: 3000 })).rejects.toMatchObject({
+      code: 'REMOTE_ERROR',
+      message: expect.stringContaining('the pooled reply: the value is nested 3000 levels deep'),
+      details: expect.objectContaining({ remoteCode: 'NOT_CLONEABLE' }),
+    });
+    await expect(caller.sendRequest('aborts')).rejects.toMatchObject({ code: 'REMOTE_ERROR', message: 'the wait timed out' });
+  });
+
   it('answer a call that waited for a busy pool past its timeout at once, and never run it', async () => {
     await startWith((a) =>
       a

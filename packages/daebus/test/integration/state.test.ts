@@ -251,6 +251,47 @@ describe('nesting', () => {
     expect(err.message).toContain('nested 100001 levels deep');
     expect(await t.app.map('m').has('deep')).toBe(false);
   });
+
+  it("refuses a thread's value nested past the limit, which its larger stack could copy but the main thread not read back, and loses nothing else", async () => {
+    t.app.thread('nester', async (running, t) => {
+      const nest = (levels: number): object => {
+        let o: object = { v: 1 };
+        for (let i = 1; i < levels; i++) o = { o };
+        return o;
+      };
+      t.on('deep', () => nest(3000));
+      const outcome = (p: Promise<unknown>): Promise<string> =>
+        p.then(
+          () => 'stored',
+          (e: { code: string; details: { depth: number } }) => `${e.code} ${e.details.depth}`,
+        );
+      const m = t.map('nested');
+      const q = t.queue('nested-items');
+      await m.set('small', 1);
+      const set = await outcome(m.set('deep', nest(2000)));
+      await m.set('after', 2);
+      await q.put(1);
+      const put = await outcome(q.put(nest(5000)));
+      await q.put(3);
+      const edge = await outcome(m.set('edge', nest(1000)));
+      t.log.info('nested outcomes', { set, put, edge });
+      while (running()) await t.sleep(20);
+    });
+    await t.app.start();
+    await waitFor(() => t.records.some((r) => r.message === 'nested outcomes'), 'the thread to report');
+    expect(t.records.find((r) => r.message === 'nested outcomes')).toMatchObject({
+      set: 'NOT_CLONEABLE 2000',
+      put: 'NOT_CLONEABLE 5000',
+      edge: 'stored',
+    });
+    expect(await t.app.map('nested').keys()).toEqual(['small', 'after', 'edge']);
+    expect(await t.app.queue('nested-items').snapshot()).toEqual([1, 3]);
+    // a reply too deep fails the request at once, rather than never arriving
+    await expect(t.app.thread('nester').request('deep')).rejects.toMatchObject({
+      code: 'NOT_CLONEABLE',
+      message: expect.stringContaining('the reply to "deep": the value is nested 3000 levels deep'),
+    });
+  });
 });
 
 describe('capped lists', () => {

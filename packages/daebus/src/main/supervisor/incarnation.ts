@@ -1,6 +1,6 @@
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { notCloneable } from '../../shared/cloneable';
+import { notCloneable, unreadable } from '../../shared/cloneable';
 import { DaebusError, ErrorCodes, fromPlainError, toPlainError, type PlainError } from '../../shared/errors';
 import { BEAT_SLOT, createFlags, HEAP_SLOT, RECEIPT_SLOT, requestStop, SLEEP_SLOT } from '../../shared/flags';
 import { PendingCalls } from '../../shared/pending';
@@ -78,6 +78,8 @@ export class Incarnation implements WorkerRun {
     // The worker itself keeps the process alive while it runs; the port should not.
     port1.unref();
     port1.on('message', (message: ThreadToMain) => this.#onMessage(message));
+    // the thread checks what it sends; a message the main thread still cannot read is said, not lost unseen
+    port1.on('messageerror', (err) => log.error(unreadable(`thread "${name}"`, err), { error: toPlainError(err) }));
     let markExited!: () => void;
     this.exited = new Promise<void>((resolve) => {
       markExited = resolve;
