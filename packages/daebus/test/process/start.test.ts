@@ -73,6 +73,17 @@ describe('starting a service', () => {
     expect(reply).toMatchObject({ code: 'REMOTE_ERROR', details: { remoteCode: 'UNKNOWN_ACTION' } });
   });
 
+  it('takes a signal while the threads start as the stop it asks for: exit code 0, no start failure', async () => {
+    const outcome = await runService('slow-start', undefined, {
+      onLine: (line, child) => {
+        if (line.loading === true) child.kill('SIGINT');
+      },
+    });
+    expect(outcome.code).toBe(0);
+    expect(outcome.lines.filter((l) => l.level === 'error')).toEqual([]);
+    expect(outcome.lines.some((l) => String(l.message).includes('stopped; every action finished and every thread returned'))).toBe(true);
+  });
+
   it('restarts a crashed TypeScript thread, printing no warning of its own', async () => {
     const outcome = await runService('ts-restart', undefined, {
       onLine: (line, child) => {

@@ -38,11 +38,13 @@ export async function runOwningProcess(service: Runnable, options: RunOptions): 
   const { logger } = service;
   const stopped = service.nextStop();
   const keepAlive = setInterval(() => undefined, 1 << 30);
+  let signalled = false;
   const removeSignals =
     options.handleSignals === false
       ? () => undefined
       : installSignalHandlers({
           stop: (signal) => {
+            signalled = true;
             logger.info(`Received ${signal}: stopping service "${service.service}"`);
             void service.stop();
           },
@@ -64,12 +66,15 @@ export async function runOwningProcess(service: Runnable, options: RunOptions): 
     try {
       await service.start();
     } catch (err) {
-      // said once, with the user's own error (and its stack) when there is one
-      const plain = toPlainError(err);
-      const cause = (err as { cause?: unknown }).cause;
-      logger.error(plain.message, { error: cause === undefined ? plain : toPlainError(cause) });
-      process.exitCode = 1;
-      return 1;
+      // a signal during the start stopped what had started: the stop it asked for, not a failure
+      if (!signalled) {
+        // said once, with the user's own error (and its stack) when there is one
+        const plain = toPlainError(err);
+        const cause = (err as { cause?: unknown }).cause;
+        logger.error(plain.message, { error: cause === undefined ? plain : toPlainError(cause) });
+        process.exitCode = 1;
+        return 1;
+      }
     }
     const code = await stopped;
     process.exitCode = code;
