@@ -43,3 +43,19 @@ describe('inline threads compiled for an old language level', () => {
     );
   });
 });
+
+describe('inline threads compiled by tsx', () => {
+  it("run with their inner functions and classes named, though the file's __name helper is not sent", async () => {
+    // what tsx (esbuild with keepNames) writes for an inline thread with an inner function, arrow and class
+    const compiled = new Function(
+      'return async (running, t) => { function inner(y) { return y + 1; } __name(inner, "inner"); ' +
+        'const arrow = __name((y) => y + 1, "arrow"); class K { static { __name(this, "K"); } } ' +
+        "t.log.info('named', { names: [inner.name, arrow.name, K.name], sum: inner(1) + arrow(1) }); };",
+    )() as (running: () => boolean, t: unknown) => Promise<void>;
+    const exit = nextEvent(t.app, 'exit', (e) => e.name === 'tsx');
+    t.app.thread('tsx', compiled, { restart: 'temporary' });
+    await t.app.start();
+    expect(await exit).toMatchObject({ reason: 'normal' });
+    expect(t.records.find((r) => r.message === 'named')).toMatchObject({ names: ['inner', 'arrow', 'K'], sum: 4 });
+  });
+});

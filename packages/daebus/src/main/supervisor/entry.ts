@@ -31,6 +31,13 @@ export function toEntrySpec(name: string, entry: ThreadEntry, written?: InlineOr
 }
 
 /**
+ * tsx (esbuild's keepNames) names a function's inner functions and classes with `__name(fn, "x")`,
+ * a helper defined in the compiled file, not in the function: the shipped source brings its own.
+ */
+const KEEPS_NAMES = /\b__name\(/;
+const NAME_HELPER = '(fn, name) => Object.defineProperty(fn, "name", { value: name, configurable: true })';
+
+/**
  * Source text of an inline thread function, checked now so that a function that cannot be
  * shipped fails at registration. Method shorthand (`run(running) { ... }`) is wrapped in an object.
  */
@@ -49,7 +56,7 @@ function inlineSource(name: string, text: string): string {
     try {
       // Compiles without running: the function body is only evaluated when called.
       new Function(`return ${candidate};`);
-      return candidate;
+      return KEEPS_NAMES.test(text) ? `((__name) => ${candidate})(${NAME_HELPER})` : candidate;
     } catch {
       // try the next form
     }
