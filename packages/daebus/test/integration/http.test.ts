@@ -117,6 +117,32 @@ describe('HTTP routes', () => {
     await expect(t.caller().sendRequest('probe')).rejects.toThrow(/request\.method is only available while an HTTP route handler runs/);
   });
 
+  it('set the status and headers with the response global in routes, and refuse them in an action', async () => {
+    t.app
+      .route('/text', () => {
+        response.header('content-type', 'text/plain');
+        return response.send('hello');
+      })
+      .route('/accepted', () => {
+        response.setStatus(202).header('x-queued', 'yes');
+        return { queued: true };
+      })
+      .route('/bad-status', () => response.setStatus(99));
+    t.app.action('status_in_action', () => response.setStatus(202));
+    t.app.action('header_in_action', () => response.header('x-a', 'b'));
+    const url = await start();
+    const text = await http(`${url}/text`);
+    expect(text).toMatchObject({ status: 200, text: 'hello' });
+    expect(text.headers.get('content-type')).toBe('text/plain');
+    const accepted = await http(`${url}/accepted`);
+    expect(accepted).toMatchObject({ status: 202, body: { queued: true } });
+    expect(accepted.headers.get('x-queued')).toBe('yes');
+    expect(await http(`${url}/bad-status`)).toMatchObject({ status: 500, body: { code: 'INVALID_ARGUMENT' } });
+    const caller = t.caller();
+    await expect(caller.sendRequest('status_in_action')).rejects.toThrow(/response\.setStatus\(\) is only available while an HTTP route/);
+    await expect(caller.sendRequest('header_in_action')).rejects.toMatchObject({ details: { remoteCode: 'NOT_IN_HANDLER' } });
+  });
+
   it('answer bad input with JSON errors and the right status, and keep serving', async () => {
     t.app
       .route('/echo', (req) => req.payload, { methods: 'POST' })
@@ -149,6 +175,15 @@ describe('HTTP routes', () => {
     expect(await http(`${url}/bigint`)).toMatchObject({ status: 500, body: { code: 'BAD_RESPONSE' } });
     expect(await http(`${url}/echo`, { method: 'POST', json: { still: 'here' } })).toMatchObject({ status: 200, body: { still: 'here' } });
     expect(t.records.some((r) => r.message === 'Route GET /throws failed: the disk is full')).toBe(true);
+  });
+
+  it('answer a malformed URL with the documented error body, not Fastify’s', async () => {
+    t.app.route('/items/<sku>', (req) => req.params);
+    const url = await start();
+    const bad = await http(`${url}/items/%E0%A4%A`);
+    expect(bad).toMatchObject({ status: 400 });
+    expect(bad.body).toEqual({ error: expect.any(String), code: 'BAD_REQUEST' });
+    expect(await http(`${url}/items/a%20b`)).toMatchObject({ status: 200, body: { sku: 'a b' } });
   });
 
   it('answer OPTIONS with the methods of the path, and HEAD for GET routes', async () => {
@@ -215,6 +250,35 @@ describe('CORS with Daebus options', () => {
       headers: { origin: 'https://app.example', 'access-control-request-method': 'GET' },
     });
     expect(unknown.status).toBe(404);
+  });
+
+  it('send no CORS headers at all to an origin not allowed, nor for a route none of whose methods is allowed', async () => {
+    t.app.route('/items', () => ({ items: [] })).route('/put-only', () => ({}), { methods: 'PUT' });
+    const url = await start({
+      cors: { allowedOrigins: ['http://good.example'], allowedMethods: ['GET'], allowCredentials: true, exposeHeaders: ['X-Foo'] },
+    });
+    const corsHeaders = (a: { headers: Headers }): string[] => [...a.headers.keys()].filter((k) => k.startsWith('access-control-'));
+    const good = await http(`${url}/items`, { headers: { origin: 'http://good.example' } });
+    expect(corsHeaders(good).sort()).toEqual([
+      'access-control-allow-credentials',
+      'access-control-allow-origin',
+      'access-control-expose-headers',
+    ]);
+    const evil = await http(`${url}/items`, { headers: { origin: 'http://evil.example' } });
+    expect(evil.status).toBe(200);
+    expect(corsHeaders(evil)).toEqual([]);
+    const evilPreflight = await http(`${url}/items`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://evil.example', 'access-control-request-method': 'GET' },
+    });
+    expect(corsHeaders(evilPreflight)).toEqual([]);
+    const putPreflight = await http(`${url}/put-only`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://good.example', 'access-control-request-method': 'PUT' },
+    });
+    expect(putPreflight.status).toBe(204);
+    expect(corsHeaders(putPreflight)).toEqual([]);
+    expect(putPreflight.headers.get('allow')).toBe('PUT, OPTIONS');
   });
 
   it('answer * with no origins configured, and echo any origin with "*" among them', async () => {

@@ -1,7 +1,7 @@
 // The WebSocket endpoint on a real server (port 0) driven with `ws` clients: Daebus's envelopes,
 // the connect, disconnect and register hooks, sends from actions, tasks, threads and the pool,
 // bad input, floods, slow clients, its own port, and stop.
-import { Blueprint, type Daebus, type WebSocketOptions } from 'daebus';
+import { Blueprint, DaebusWebSocket, DEFAULT_HTTP_OPTIONS, type Daebus, type WebSocketOptions } from 'daebus';
 import { appPerTest } from '../support/app-per-test';
 import { fixture, waitFor } from '../support/helpers';
 import { http, TestSocket } from '../support/http-client';
@@ -110,6 +110,39 @@ describe('WebSocket handlers', () => {
     expect(limited[0]).toMatchObject({ type: 'error', error: 'Rate limit exceeded', retry_after: expect.any(Number) });
   });
 
+  it('answer each message refused by the rate limit with its id, in order after the earlier messages’ replies', async () => {
+    t.app.socket('echo', async (data: unknown) => {
+      await new Promise((r) => setImmediate(r));
+      return data;
+    });
+    const client = await connect(await start({ rateLimit: { messages: 5, windowMs: 60_000 } }));
+    for (let id = 100; id < 108; id++) client.send({ type: 'echo', data: id, id });
+    await waitFor(() => client.frames.length === 8, 'an answer to every message');
+    expect(client.frames.map((f) => [f.id, f.type === 'error' ? f.code : f.data])).toEqual([
+      [100, 100],
+      [101, 101],
+      [102, 102],
+      [103, 103],
+      [104, 104],
+      [105, 'RATE_LIMITED'],
+      [106, 'RATE_LIMITED'],
+      [107, 'RATE_LIMITED'],
+    ]);
+  });
+
+  it('answer a handler that runs past handlerTimeoutMs with TIMEOUT and its id, log it, and handle the next messages', async () => {
+    t.app.socket('hang', () => new Promise(() => undefined));
+    t.app.socket('ok', () => 'fine');
+    const client = await connect(await start({ handlerTimeoutMs: 100 }));
+    client.send({ type: 'hang', id: 'h1' });
+    client.send({ type: 'ok', id: 'o1' });
+    expect(await client.next()).toMatchObject({ type: 'error', code: 'TIMEOUT', id: 'h1', error: expect.stringMatching(/within 100 ms/) });
+    expect(await client.next()).toEqual({ type: 'response', data: 'fine', id: 'o1' });
+    expect(t.records.some((r) => r.level === 'warn' && /WebSocket handler "hang" failed: .*within 100 ms/.test(r.message))).toBe(true);
+    expect(() => new DaebusWebSocket({ handlerTimeoutMs: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    expect(DEFAULT_HTTP_OPTIONS.websocket.handlerTimeoutMs).toBe(30_000);
+  });
+
   it('close a client that reads too slowly with 1013 instead of queueing without bound', async () => {
     const url = await start({ maxBufferedBytes: 64 * 1024 });
     const slow = await connect(url);
@@ -170,6 +203,24 @@ describe('WebSocket clients and hooks', () => {
     expect(await refused.closed).toEqual({ code: 1008, reason: 'bad token' });
     const welcome = await connect(`${url}?token=secret`);
     expect(welcome.socket.readyState).toBe(welcome.socket.OPEN);
+  });
+
+  it('run the disconnect hook only for clients the connect hook admitted', async () => {
+    const gone: string[] = [];
+    t.app.socket('connect', (data: { query: Record<string, string> }) => {
+      if (data.query.token !== 'secret') throw new Error('bad token');
+      return 'welcome';
+    });
+    t.app.socket('disconnect', (_data, clientId) => void gone.push(clientId));
+    const url = await start();
+    const refused = await connect(`${url}?token=guess`);
+    expect(await refused.closed).toMatchObject({ code: 1008 });
+    const admitted = await connect(`${url}?token=secret`);
+    await admitted.next();
+    const [info] = await t.app.websocket.clients();
+    await admitted.close();
+    await waitFor(() => gone.includes(info?.id as string), 'the disconnect hook of the admitted client');
+    expect(gone).toEqual([info?.id]);
   });
 
   it('send to one client and to all from actions and background tasks; disconnect a client', async () => {

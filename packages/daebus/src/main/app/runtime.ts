@@ -266,31 +266,31 @@ export class Runtime {
    */
   async forceStop(): Promise<string[]> {
     this.#exitCode = 1;
-    await this.http.forceStop();
+    const gaveUp = await this.http.forceStop(); // HTTP requests answered 503 count as abandoned
     this.#pool?.cancelAll(`Service "${this.service}" was forced to stop before this pooled action finished.`);
     const abandoned = this.#bus ? await abandonAll(this.#bus, this.service) : [];
     await this.supervisor.terminateAll();
-    return abandoned;
+    return [...gaveUp, ...abandoned];
   }
 
   async #stopAll(timeoutMs: number | undefined): Promise<void> {
     const bus = this.#bus;
     this.#phase = 'stopping';
-    await this.http.stop(this.#options.drainTimeoutMs, this.service);
     const drainMs = this.#options.drainTimeoutMs;
+    // HTTP requests given up on count as abandoned actions: named in the last line, exit code 1
+    const abandoned = await this.http.stop(drainMs, this.service);
     await stopTasks(
       [...this.tasks.values()].map(({ task }) => task),
       this.#logger,
       drainMs,
     );
-    let abandoned: string[] = [];
     if (bus) {
       // no new requests (a replica hands back the ones it has not started); the ones taken in get the grace period to reply
       await this.#replication?.stopIntake();
       await bus.stopAccepting();
-      abandoned = await drainRequests({ bus, pool: this.#pool, logger: this.#logger, service: this.service, timeoutMs: drainMs });
-      if (abandoned.length > 0) this.#exitCode = 1;
+      abandoned.push(...(await drainRequests({ bus, pool: this.#pool, logger: this.#logger, service: this.service, timeoutMs: drainMs })));
     }
+    if (abandoned.length > 0) this.#exitCode = 1;
     await this.#replication?.close();
     this.#replication = undefined;
     const results = await this.supervisor.stopAll(timeoutMs);

@@ -19,19 +19,30 @@ export function corsPluginOptions(cors: ResolvedCors): FastifyCorsOptions {
     maxAge: cors.maxAge ?? null,
     strictPreflight: false,
   } as unknown as FastifyCorsOptions;
-  const unknownPath = { ...base, origin: false };
+  const none = { ...base, origin: false };
+  // the plugin leaves out only Allow-Origin for an origin not in the list (credentials and exposed
+  // headers would still go out): such an origin gets no CORS headers at all
+  const listed = cors.allowedOrigins !== undefined && !cors.allowedOrigins.includes('*') ? new Set(cors.allowedOrigins) : undefined;
   return {
     hook: 'onRequest',
     // the plugin's catch-all OPTIONS route would answer a preflight for any path
-    delegator: (req: FastifyRequest, callback: (error: Error | null, options: FastifyCorsOptions) => void) =>
-      callback(null, req.routeOptions.url === '*' ? unknownPath : base),
+    delegator: (req: FastifyRequest, callback: (error: Error | null, options: FastifyCorsOptions) => void) => {
+      const refused = req.routeOptions.url === '*' || (listed !== undefined && !listed.has(req.headers.origin ?? ''));
+      callback(null, refused ? none : base);
+    },
   } as FastifyCorsOptions;
 }
 
-/** A route's own CORS config: its preflight allows its methods (within `allowedMethods`). */
-export function routeCorsConfig(cors: ResolvedCors | false, methods: readonly string[]): { cors: { methods: string[] } } | undefined {
+/**
+ * A route's own CORS config: its preflight allows its methods (within `allowedMethods`). When
+ * none of them is allowed it has no CORS at all (not a preflight allowing nothing).
+ */
+export function routeCorsConfig(
+  cors: ResolvedCors | false,
+  methods: readonly string[],
+): { cors: { methods: string[] } | false } | undefined {
   if (cors === false) return undefined;
   const allowed = cors.allowedMethods;
   const own = allowed === undefined || allowed.includes('*') ? [...methods] : methods.filter((m) => allowed.includes(m));
-  return { cors: { methods: own } };
+  return { cors: own.length > 0 ? { methods: own } : false };
 }

@@ -30,6 +30,7 @@ export class HttpHost {
   #http?: ResolvedHttpOptions;
   #ws?: ResolvedWebSocketOptions;
   #servers?: HttpServers;
+  #stopping?: HttpServers;
   /** The service's health and metrics, for `/healthz`, `/readyz` and `/metrics`. */
   ops?: OpsEndpoints;
 
@@ -116,17 +117,29 @@ export class HttpHost {
     this.#servers = servers;
   }
 
-  /** Close WebSocket clients, stop taking requests, drain those in flight (`drainMs`), close. */
-  async stop(drainMs: number, service: string): Promise<void> {
+  /**
+   * Close WebSocket clients, stop taking requests, drain those in flight (`drainMs`), close.
+   * Resolves with the requests given up on ("GET /slow x2"): they count as abandoned.
+   */
+  async stop(drainMs: number, service: string): Promise<string[]> {
     const servers = this.#servers;
     this.#servers = undefined;
-    await servers?.stop(drainMs, service);
+    // kept until stopped, so that a forced stop meanwhile reaches the requests still draining
+    this.#stopping = servers;
+    try {
+      return (await servers?.stop(drainMs, service)) ?? [];
+    } finally {
+      if (this.#stopping === servers) this.#stopping = undefined;
+    }
   }
 
-  async forceStop(): Promise<void> {
-    const servers = this.#servers;
+  /** Answer every request in flight 503 at once, cut every connection, close (a stop under way too). */
+  async forceStop(): Promise<string[]> {
+    const servers = [this.#servers, this.#stopping];
     this.#servers = undefined;
-    await servers?.forceStop();
+    this.#stopping = undefined;
+    const gaveUp = await Promise.all(servers.map((s) => s?.forceStop() ?? []));
+    return gaveUp.flat();
   }
 }
 

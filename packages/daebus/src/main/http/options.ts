@@ -40,6 +40,11 @@ export interface WebSocketOptions {
   maxClients?: number;
   /** Messages per client per window, or false for no limit (as Python Daebus by default). Default false. */
   rateLimit?: RateLimit | false;
+  /**
+   * How long a handler (or the connect hook) may take with one message; past it the client gets a
+   * TIMEOUT error (the connect hook: is refused) and its next messages are handled. Default 30 000 ms.
+   */
+  handlerTimeoutMs?: number;
 }
 
 /** The HTTP server (Daebus's `DaebusHttp`). */
@@ -95,12 +100,23 @@ export const DEFAULT_HTTP_OPTIONS = Object.freeze({
     maxQueuedMessages: 32,
     maxClients: 10_000,
     rateLimit: false as const,
+    handlerTimeoutMs: 30_000,
   }),
 });
 
 const CORS_KEYS = ['allowedOrigins', 'allowedMethods', 'allowedHeaders', 'exposeHeaders', 'allowCredentials', 'maxAge'];
 const HTTP_KEYS = ['port', 'host', 'cors', 'bodyLimit', 'timeoutMs', 'keepAliveTimeoutMs', 'ops'];
-const WS_KEYS = ['port', 'host', 'path', 'maxPayloadBytes', 'maxBufferedBytes', 'maxQueuedMessages', 'maxClients', 'rateLimit'];
+const WS_KEYS = [
+  'port',
+  'host',
+  'path',
+  'maxPayloadBytes',
+  'maxBufferedBytes',
+  'maxQueuedMessages',
+  'maxClients',
+  'rateLimit',
+  'handlerTimeoutMs',
+];
 
 export function resolveHttpOptions(where: string, options: HttpOptions = {}): ResolvedHttpOptions {
   const check = checker(where);
@@ -132,6 +148,7 @@ export function resolveWebSocketOptions(where: string, options: WebSocketOptions
     maxQueuedMessages: check.count('options.maxQueuedMessages', options.maxQueuedMessages ?? d.maxQueuedMessages, 1),
     maxClients: check.count('options.maxClients', options.maxClients ?? d.maxClients, 1),
     rateLimit: resolveRateLimit(check, options.rateLimit ?? d.rateLimit),
+    handlerTimeoutMs: check.timeout('options.handlerTimeoutMs', options.handlerTimeoutMs ?? d.handlerTimeoutMs),
   };
 }
 

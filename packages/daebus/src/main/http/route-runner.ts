@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCodes, toPlainError } from '../../shared/errors';
 import { runInScope, type ActionContext, type AppScope, type Scope } from '../rpc/context';
@@ -23,6 +24,8 @@ class RouteCall implements RouteContext, Scope {
   readonly app: AppScope;
   readonly deadline: number;
   readonly timeoutMs: number;
+  /** Node's response under the reply: a forced stop waits for it to be written before cutting connections. */
+  readonly raw: ServerResponse;
   readonly #appLogger: Logger;
   #logger?: Logger;
 
@@ -32,6 +35,7 @@ class RouteCall implements RouteContext, Scope {
     this.#appLogger = appLogger;
     this.timeoutMs = timeoutMs;
     this.deadline = Date.now() + timeoutMs;
+    this.raw = reply.raw;
     this.response = new HttpResponse(reply, this, onAnswer);
   }
 
@@ -121,9 +125,9 @@ export class RouteRunner {
   /**
    * Wait up to `timeoutMs` for the requests in flight to be answered (a handler that timed out is
    * answered already: it is not waited for); then answer the rest with 503 STOPPED. Resolves with
-   * how many were.
+   * those given up on ("GET /slow x2"), as a stop names the actions it abandoned.
    */
-  async drain(timeoutMs: number, service: string): Promise<number> {
+  async drain(timeoutMs: number, service: string): Promise<string[]> {
     for (const { response } of this.#inFlight) response.closeConnectionAfter();
     const waiting = this.#unanswered();
     if (waiting > 0) {
@@ -134,17 +138,27 @@ export class RouteRunner {
     return this.abandonAll(`Service "${service}" stopped before this request was answered.`);
   }
 
-  /** Answer every request still unanswered with 503 STOPPED (a forced stop, or after the drain). */
-  abandonAll(message: string): number {
-    let given = 0;
+  /** Answer every request still unanswered with 503 STOPPED (a forced stop, or after the drain); resolves with those. */
+  abandonAll(message: string): string[] {
+    const given: string[] = [];
     for (const { request, response } of this.#inFlight) {
       if (response.finalSent) continue;
-      given += 1;
+      given.push(request.action);
       response.closeConnectionAfter();
       this.#logger.warn(`Gave up on ${request.action} (${request.requestId}): the service stopped`);
       response.write(503, errorBody(message, ErrorCodes.STOPPED));
     }
-    return given;
+    return counted(given);
+  }
+
+  /** Resolves once every answer written so far has gone out to its connection (or the connection is gone). */
+  written(): Promise<void> {
+    const pending: Promise<void>[] = [];
+    for (const { raw } of this.#inFlight) {
+      if (raw.writableFinished || raw.destroyed) continue;
+      pending.push(new Promise((resolve) => raw.once('finish', resolve).once('close', resolve)));
+    }
+    return Promise.all(pending).then(() => undefined);
   }
 
   #sweep(): void {
@@ -169,10 +183,17 @@ export class RouteRunner {
   }
 }
 
-/** A handler's returned value as the answer: `[data, status]` when it is such a pair, else the data with 200. */
+/** A handler's returned value as the answer: `[data, status]` when it is such a pair, else the data with 200 (or `setStatus`'s). */
 function answer(response: HttpResponse, value: unknown): void {
   if (Array.isArray(value) && value.length === 2 && isStatus(value[1])) response.write(value[1] as number, value[0]);
-  else response.write(200, value);
+  else void response.send(value);
+}
+
+/** ["GET /a", "GET /a", "POST /b"] as ["GET /a x2", "POST /b"]. */
+function counted(names: string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
+  return [...counts].map(([name, n]) => (n === 1 ? name : `${name} x${n}`));
 }
 
 function pathOf(url: string): string {

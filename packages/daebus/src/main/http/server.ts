@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { Logger } from '../support/logger';
 import { settlesWithin } from '../support/timers';
@@ -13,6 +13,8 @@ import type { HttpEndpoints } from './endpoints';
 
 /** How long the servers get to close their connections once every request is answered. */
 const CLOSE_GRACE_MS = 2_000;
+/** How long a forced stop waits for its 503 answers to be written before it cuts the connections. */
+const FLUSH_GRACE_MS = 500;
 
 /**
  * The Fastify servers of a started app: the HTTP server (routes, and the WebSocket endpoint on
@@ -92,29 +94,38 @@ export class HttpServers {
 
   /**
    * Stop: close every WebSocket client (1001), stop taking connections, give the requests in
-   * flight `drainMs` to be answered (then answer them 503 STOPPED), and close.
+   * flight `drainMs` to be answered (then answer them 503 STOPPED), and close. Resolves with the
+   * requests given up on ("GET /slow x2").
    */
-  async stop(drainMs: number, service: string): Promise<void> {
+  async stop(drainMs: number, service: string): Promise<string[]> {
     await this.#hub.closeAll(`Service "${service}" is shutting down`);
     const closing = Promise.all(this.#instances.map((app) => app.close()));
-    await this.#runner.drain(drainMs, service);
+    const gaveUp = await this.#runner.drain(drainMs, service);
     if (!(await settlesWithin(closing, CLOSE_GRACE_MS))) for (const app of this.#instances) app.server.closeAllConnections();
     await closing.catch(() => undefined);
     this.#end();
+    return gaveUp;
   }
 
-  /** A forced stop: answer what is in flight with 503, cut every connection, close. */
-  async forceStop(): Promise<void> {
-    this.#runner.abandonAll('The service was forced to stop before this request was answered.');
+  /**
+   * A forced stop (also during a stop): answer what is in flight with 503, let those answers go
+   * out (a cut connection would lose them), cut every connection, close. Resolves with the
+   * requests given up on.
+   */
+  async forceStop(): Promise<string[]> {
+    const gaveUp = this.#runner.abandonAll('The service was forced to stop before this request was answered.');
     this.#hub.terminateAll();
     const closing = Promise.all(this.#instances.map((app) => app.close().catch(() => undefined)));
+    await settlesWithin(this.#runner.written(), FLUSH_GRACE_MS);
     for (const app of this.#instances) app.server.closeAllConnections();
     await settlesWithin(closing, CLOSE_GRACE_MS);
     this.#end();
+    return gaveUp;
   }
 
   #end(): void {
     this.#runner.stopSweeping();
+    this.#hub.stopSweeping();
     this.#instances.length = 0;
     this.endpoints = {};
   }
@@ -122,13 +133,22 @@ export class HttpServers {
   async #build(bodyLimit: number, keepAliveTimeout: number): Promise<FastifyInstance> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const Fastify = require('fastify') as typeof import('fastify');
-    const app = Fastify.fastify({ logger: false, bodyLimit, keepAliveTimeout, return503OnClosing: true, forceCloseConnections: 'idle' });
-    this.#instances.push(app);
-    app.setErrorHandler((err, _req, reply) => {
+    const fail = (err: unknown, reply: FastifyReply): void => {
       const { status, body } = frameworkReply(err);
       if (status >= 500) this.#logger.error(`The HTTP server failed a request: ${toPlainError(err).message}`);
       void reply.code(status).send(body);
+    };
+    const app = Fastify.fastify({
+      logger: false,
+      bodyLimit,
+      keepAliveTimeout,
+      return503OnClosing: true,
+      forceCloseConnections: 'idle',
+      // errors of the router (a malformed URL, a parameter too long) get the same body as the others
+      frameworkErrors: (err, _req, reply) => fail(err, reply),
     });
+    this.#instances.push(app);
+    app.setErrorHandler((err, _req, reply) => fail(err, reply));
     app.setNotFoundHandler((req, reply) => {
       const path = req.url.split('?')[0];
       void reply.code(404).send({ ...errorBody('Not Found', ErrorCodes.UNKNOWN_ROUTE), path });

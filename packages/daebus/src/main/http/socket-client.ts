@@ -1,11 +1,23 @@
 import type { SocketClientInfo } from '../../shared/socket-ops';
-import { ErrorCodes } from '../../shared/errors';
+import { DaebusError, ErrorCodes } from '../../shared/errors';
 import type { Logger } from '../support/logger';
 import type { ResolvedWebSocketOptions } from './options';
-import { closeReason, errorFrame } from './socket-envelope';
+import { closeReason, errorFrame, messageId } from './socket-envelope';
 
 /** ws's readyState for an open connection. */
 const OPEN = 1;
+
+/** A message refused by the rate limit: its error frame, sent in its turn (after the replies to earlier messages). */
+class Refusal {
+  constructor(readonly frame: string) {}
+}
+
+/** The message being handled: when it is past its time, and how to give up on it. */
+interface Turn {
+  readonly deadline: number;
+  readonly what: string;
+  readonly fail: (err: Error) => void;
+}
 
 /**
  * The part of a ws socket a client and the hub use. Written out here, not imported from ws, so
@@ -51,7 +63,10 @@ export class SocketClient {
   readonly #socket: ClientSocket;
   readonly #limits: ResolvedWebSocketOptions;
   readonly #handle: (client: SocketClient, raw: string) => Promise<void>;
-  readonly #waiting: string[] = [];
+  readonly #waiting: (string | Refusal)[] = [];
+  #turn: Turn | undefined = undefined;
+  /** The connect handler finished without refusing it: only such a client gets the disconnect hook. */
+  admitted = false;
   /** A message is being handled (or the connect handler runs): new ones wait. */
   #busy = true;
   #paused = false;
@@ -74,6 +89,7 @@ export class SocketClient {
 
   /** The connect handler is done: handle what arrived meanwhile, then each message as it comes. */
   ready(): void {
+    this.admitted = true;
     const next = this.#waiting.shift();
     if (next === undefined) this.#busy = false;
     else void this.#pump(next);
@@ -83,12 +99,12 @@ export class SocketClient {
   receive(raw: string): void {
     this.messagesReceived += 1;
     this.lastActivity = Date.now();
-    if (this.#overRate()) return;
+    const item = this.#overRate(raw) ?? raw;
     if (!this.#busy) {
-      void this.#pump(raw);
+      void this.#pump(item);
       return;
     }
-    this.#waiting.push(raw);
+    this.#waiting.push(item);
     if (!this.#paused && this.#waiting.length >= this.#limits.maxQueuedMessages) {
       this.#paused = true;
       this.#socket.pause();
@@ -139,12 +155,43 @@ export class SocketClient {
     };
   }
 
-  async #pump(first: string): Promise<void> {
+  /**
+   * `work` (a handler's run), or a TIMEOUT error once it runs past `handlerTimeoutMs` (`expire`
+   * finds it): the client's next messages need not wait for a handler that never settles.
+   */
+  within<T>(work: Promise<T>, what: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const turn: Turn = { deadline: Date.now() + this.#limits.handlerTimeoutMs, what, fail: reject };
+      this.#turn = turn;
+      work.then(
+        (value) => {
+          if (this.#turn === turn) this.#turn = undefined;
+          resolve(value);
+        },
+        (err: unknown) => {
+          if (this.#turn === turn) this.#turn = undefined;
+          reject(err);
+        },
+      );
+    });
+  }
+
+  /** Give up on the handler running now if it is past its time (the hub checks every client). */
+  expire(now: number): void {
+    const turn = this.#turn;
+    if (turn === undefined || now < turn.deadline) return;
+    this.#turn = undefined;
+    const ms = this.#limits.handlerTimeoutMs;
+    turn.fail(new DaebusError(ErrorCodes.TIMEOUT, `${turn.what} did not answer within ${ms} ms; its client's next messages go on.`));
+  }
+
+  async #pump(first: string | Refusal): Promise<void> {
     this.#busy = true;
-    let raw: string | undefined = first;
-    while (raw !== undefined) {
-      await this.#handle(this, raw);
-      raw = this.#waiting.shift();
+    let item: string | Refusal | undefined = first;
+    while (item !== undefined) {
+      if (item instanceof Refusal) this.send(item.frame);
+      else await this.#handle(this, item);
+      item = this.#waiting.shift();
       if (this.#paused && this.#waiting.length <= this.#limits.maxQueuedMessages / 2) {
         this.#paused = false;
         this.#socket.resume();
@@ -153,19 +200,18 @@ export class SocketClient {
     this.#busy = false;
   }
 
-  /** Count the message against the rate limit; over it, answer RATE_LIMITED and drop it. */
-  #overRate(): boolean {
+  /** Count the message against the rate limit; over it, the RATE_LIMITED error (with its id) to answer instead. */
+  #overRate(raw: string): Refusal | undefined {
     const limit = this.#limits.rateLimit;
-    if (limit === false) return false;
+    if (limit === false) return undefined;
     const now = Date.now();
     if (now - this.#windowStart >= limit.windowMs) {
       this.#windowStart = now;
       this.#windowCount = 0;
     }
     this.#windowCount += 1;
-    if (this.#windowCount <= limit.messages) return false;
+    if (this.#windowCount <= limit.messages) return undefined;
     const retryAfter = Math.ceil((this.#windowStart + limit.windowMs - now) / 1000);
-    this.send(errorFrame('Rate limit exceeded', ErrorCodes.RATE_LIMITED, { retry_after: retryAfter }));
-    return true;
+    return new Refusal(errorFrame('Rate limit exceeded', ErrorCodes.RATE_LIMITED, { id: messageId(raw), retry_after: retryAfter }));
   }
 }

@@ -30,6 +30,16 @@ export function decodeMessage(raw: string): Decoded {
   return { ok: true, type: message.type, data: message.data === undefined ? {} : message.data, id };
 }
 
+/** The `id` of a message that is not handled (refused by the rate limit), if it has one. */
+export function messageId(raw: string): MessageId | undefined {
+  try {
+    const id = (JSON.parse(raw) as { id?: unknown } | null)?.id;
+    return typeof id === 'string' || typeof id === 'number' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** `{ type, data }` as text; data that is not JSON is refused with INVALID_ARGUMENT. */
 export function frame(type: string, data: unknown, id?: MessageId): string {
   let text: string | undefined;

@@ -13,6 +13,8 @@ import { closeReason, decodeMessage, errorFrame, frame, responseFrame } from './
 const EVENTS: ReadonlySet<string> = new Set(['connect', 'disconnect']);
 /** How long clients get to answer the closing handshake at stop before they are cut off. */
 const CLOSE_GRACE_MS = 1_000;
+/** How often running handlers are checked against `handlerTimeoutMs` (a timeout fires up to this late). */
+const SWEEP_MS = 50;
 
 /** The service's WebSocket clients and the handlers of their messages, one message of a client at a time. */
 export class SocketHub {
@@ -20,6 +22,7 @@ export class SocketHub {
   readonly #clients = new Map<string, SocketClient>();
   readonly #logger: Logger;
   #limits?: ResolvedWebSocketOptions;
+  #sweeper?: NodeJS.Timeout;
 
   constructor(logger: Logger) {
     this.#logger = logger;
@@ -32,6 +35,18 @@ export class SocketHub {
   /** Take clients with these limits (the server is starting). */
   open(limits: ResolvedWebSocketOptions): void {
     this.#limits = limits;
+    this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_MS).unref();
+  }
+
+  /** The server stopped: no more timeout checks. */
+  stopSweeping(): void {
+    clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
+  }
+
+  #sweep(): void {
+    const now = Date.now();
+    for (const client of this.#clients.values()) client.expire(now);
   }
 
   /** A new connection (the @fastify/websocket route's handler). */
@@ -98,7 +113,10 @@ export class SocketHub {
     if (handler) {
       try {
         const { path, query, headers, remoteAddress } = client.handshake;
-        const value = await this.#call(handler, client, 'connect', { path, query, headers, remoteAddress });
+        const value = await client.within(
+          this.#call(handler, client, 'connect', { path, query, headers, remoteAddress }),
+          'The connect hook',
+        );
         if (value !== undefined) client.send(responseFrame(value, undefined));
       } catch (err) {
         // a connect handler that throws refuses the client (Daebus logs it and keeps the client)
@@ -108,7 +126,8 @@ export class SocketHub {
         return;
       }
     }
-    client.ready();
+    // one that left while the connect hook ran is not admitted (and gets no disconnect hook)
+    if (this.#clients.has(client.id)) client.ready();
   }
 
   readonly #onMessage = async (client: SocketClient, raw: string): Promise<void> => {
@@ -127,7 +146,7 @@ export class SocketHub {
       return;
     }
     try {
-      const value = await this.#call(handler, client, type, data);
+      const value = await client.within(this.#call(handler, client, type, data), `The handler of "${type}"`);
       if (type === 'register') client.registration = data;
       if (value !== undefined) client.send(responseFrame(value, id));
     } catch (err) {
@@ -140,7 +159,8 @@ export class SocketHub {
   #onClose(client: SocketClient, code: number, reason: string): void {
     this.#clients.delete(client.id);
     const handler = this.handlers.get('disconnect');
-    if (!handler) return;
+    // a client the connect hook refused (or did not finish with) was never admitted: it has nothing to leave
+    if (!handler || !client.admitted) return;
     this.#call(handler, client, 'disconnect', { code, reason }).catch((err: unknown) =>
       this.#logger.error(`The WebSocket disconnect handler failed: ${toPlainError(err).message}`, { ws_client: client.id }),
     );

@@ -7,6 +7,7 @@
 import type { Redis } from 'ioredis';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { isHttpRequest, type HttpRequest } from '../http/http-request';
+import { HttpResponse } from '../http/http-response';
 import { directLogger, type Logger } from '../support/logger';
 import { currentScope, requireContext, type AppScope, type HandlerResponse } from './context';
 import type { SendOptions } from './response';
@@ -76,7 +77,21 @@ export const response = {
   get finalSent(): boolean {
     return requireContext('response.finalSent').response.finalSent;
   },
+  /** In an HTTP route: the status of the next `send` without one. Throws NOT_IN_HANDLER in an action. */
+  setStatus: (status: number): HttpResponse => routeResponse('response.setStatus()').setStatus(status),
+  /** In an HTTP route: set a response header for the answer. Throws NOT_IN_HANDLER in an action. */
+  header: (name: string, value: string): HttpResponse => routeResponse('response.header()').header(name, value),
 };
+
+/** The HTTP answer being made, or an error that says `what` is for routes only (an action's reply has no status or headers). */
+function routeResponse(what: string): HttpResponse {
+  const current = requireContext(what).response;
+  if (current instanceof HttpResponse) return current;
+  throw new DaebusError(
+    ErrorCodes.NOT_IN_HANDLER,
+    `${what} is only available while an HTTP route handler runs (app.route(path, handler)); an action's reply has no status or headers: reply with response.send(data) or response.error(err).`,
+  );
+}
 
 /** Inside a handler: the app's logger with `request_id` and `action` attached; elsewhere: `directLogger`. */
 export const logger: Logger = new Proxy(directLogger, {

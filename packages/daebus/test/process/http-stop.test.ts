@@ -1,0 +1,90 @@
+// A service with HTTP routes run as its own process, stopped by signals: requests given up on
+// count as abandoned actions (exit code 1), and a forced stop answers them 503 before it cuts.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { http, type Answer } from '../support/http-client';
+
+const MAIN = join(__dirname, '..', '..', 'dist', 'main', 'index.js');
+
+/** The service: `/forever` never answers and holds the loop; `/slow` answers after 5 s. */
+const SCRIPT = `
+const { Daebus, createLogger } = require(${JSON.stringify(MAIN)});
+const say = (what) => process.stdout.write(JSON.stringify(what) + '\\n');
+const app = new Daebus('http_stop', { logger: createLogger({ json: true, level: 'info' }), drainTimeoutMs: Number(process.env.DRAIN_MS) });
+app.route('/forever', () => {
+  say({ handling: 'forever' });
+  setInterval(() => undefined, 1_000);
+  return new Promise(() => undefined);
+});
+app.route('/slow', async () => {
+  say({ handling: 'slow' });
+  await new Promise((r) => setTimeout(r, 5_000));
+  return { slow: 'done' };
+});
+app.onStart(() => say({ url: app.http.url }));
+app.run({ service: process.env.SERVICE, transport: 'memory', http: { port: 0, host: '127.0.0.1' } }).then((code) => say({ resolved: code }));
+`;
+
+interface Run {
+  code: number | null;
+  lines: Record<string, unknown>[];
+  answer: Answer | undefined;
+}
+
+/** Run the service, request `path` once it listens, and call `onLine` with each line it prints. */
+function runHttpService(path: string, drainMs: number, onLine: (line: Record<string, unknown>, child: ChildProcess) => void): Promise<Run> {
+  const child = spawn(process.execPath, ['-e', SCRIPT], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, DRAIN_MS: String(drainMs), SERVICE: `http_stop_${randomUUID()}` },
+  });
+  // a process that never exits fails the test instead of hanging it
+  const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const lines: Record<string, unknown>[] = [];
+  let answer: Promise<Answer | undefined> = Promise.resolve(undefined);
+  let buffered = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const line = JSON.parse(buffered.slice(0, newline)) as Record<string, unknown>;
+      buffered = buffered.slice(newline + 1);
+      lines.push(line);
+      if (typeof line.url === 'string') answer = http(`${line.url}${path}`).catch(() => undefined);
+      onLine(line, child);
+    }
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      clearTimeout(guard);
+      void answer.then((a) => resolve({ code, lines, answer: a }));
+    });
+  });
+}
+
+const messages = (run: Run): string[] => run.lines.map((l) => String(l.message));
+
+describe('an HTTP service process', () => {
+  it('counts requests given up on at the stop as abandoned: named, exit code 1, and the process ends', async () => {
+    const run = await runHttpService('/forever', 300, (line, child) => {
+      if (line.handling === 'forever') child.kill('SIGINT');
+    });
+    expect(run.answer).toMatchObject({ status: 503, body: { code: 'STOPPED' } });
+    expect(run.code).toBe(1);
+    expect(run.lines).toContainEqual({ resolved: 1 });
+    expect(messages(run)).toContainEqual(expect.stringMatching(/stopped; abandoned action\(s\): GET \/forever$/));
+    expect(messages(run)).toContainEqual(expect.stringMatching(/^Still running 2 s after the stop .* exiting with code 1$/));
+  });
+
+  it('answers a request in flight 503 STOPPED on a second signal before it cuts the connections', async () => {
+    const run = await runHttpService('/slow', 60_000, (line, child) => {
+      if (line.handling === 'slow') child.kill('SIGINT');
+      // past the window in which a repeat counts as the same signal delivered twice
+      if (String(line.message).startsWith('Waiting up to 60000 ms')) setTimeout(() => child.kill('SIGINT'), 150);
+    });
+    expect(run.answer).toMatchObject({ status: 503, body: { code: 'STOPPED', error: expect.stringContaining('forced to stop') } });
+    expect(run.code).toBe(1);
+    expect(messages(run)).toContain('Forced stop: gave up on GET /slow');
+  });
+});
