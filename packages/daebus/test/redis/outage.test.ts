@@ -116,3 +116,24 @@ describe('a caller during a Redis outage', () => {
     await expect(c.sendRequest('count')).resolves.toEqual({ handled: 3 });
   });
 });
+
+describe('a stop while the service waits for Redis at start', () => {
+  it('ends the start (STOPPED), and the service does not come up when Redis does', async () => {
+    await server.stop();
+    const records = captureLogger();
+    const waiting = new Daebus('outage_wait', { logger: records.logger });
+    waiting.thread('worker', async (running, t) => {
+      while (running()) await t.sleep(20);
+    });
+    const starting = waiting.start({ service: `outage_${randomUUID()}`, redis: server.url, connectTimeoutMs: 60_000 });
+    await waitFor(() => records.records.some((r) => String(r.message).startsWith('Waiting for the transport')), 'the wait');
+    const stopping = waiting.stop();
+    await expect(starting).rejects.toMatchObject({ code: 'STOPPED' });
+    await stopping;
+    // Redis comes up after the stop: before, the start went on, connected, and ran the service
+    await server.start();
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(waiting.threads.worker?.state).toBe('stopped');
+    expect(records.records.some((r) => String(r.message).includes('listening on'))).toBe(false);
+  });
+});

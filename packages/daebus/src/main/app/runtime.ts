@@ -22,7 +22,8 @@ import type { StartHook } from './blueprint';
 import type { Replication } from '../replicas/replication';
 import { resolveReplicaOptions } from '../replicas/options';
 import { abandonAll, drainRequests, logStopped, stopTasks } from './drain';
-import { cacheClient, connectBus, threadsDidNotStart } from './startup';
+import { cacheClient, connectBus, refuseStartAs, runStartHooks, stoppedBeforeStart, threadsDidNotStart } from './startup';
+import { StartGate } from './start-gate';
 import { startChecker, type ResolvedAppOptions, type StartOptions } from './options';
 
 type Phase = 'idle' | 'starting' | 'running' | 'stopping';
@@ -58,6 +59,7 @@ export class Runtime {
   /** The pooled handlers registered, by module and export: each pool worker loads them as it starts. */
   readonly #pooled = new Map<string, ResolvedPooledSpec>();
   #startedAt?: number;
+  readonly #startGate = new StartGate();
   #stopping?: Promise<void>;
   #exitCode = 0;
   #stopWaiters: ((code: number) => void)[] = [];
@@ -172,22 +174,16 @@ export class Runtime {
     await this.supervisor.start(name);
   }
 
-  async start(options: StartOptions): Promise<void> {
+  start(options: StartOptions): Promise<void> {
+    return this.#phase === 'idle' ? this.#startGate.run((stopped) => this.#start(options, stopped)) : this.#start(options);
+  }
+
+  async #start(options: StartOptions, stopped?: AbortSignal): Promise<void> {
     const check = startChecker(options);
     const service = options.service === undefined ? undefined : check.name('options.service', options.service);
     const waitMs = check.duration('options.connectTimeoutMs', options.connectTimeoutMs ?? 0);
     const replicas = options.replicas ? resolveReplicaOptions(options.replicas) : undefined;
-    if (this.#phase !== 'idle') {
-      if (service !== undefined && service !== this.service) {
-        throw new DaebusError(
-          ErrorCodes.INVALID_STATE,
-          `The app is already ${this.#phase === 'stopping' ? 'stopping' : 'started'} as service "${this.service}"; stop it before starting it as "${service}".`,
-        );
-      }
-      if (this.#phase === 'stopping')
-        throw new DaebusError(ErrorCodes.SERVICE_STOPPING, `Service "${this.service}" is stopping; start it again after stop() resolves.`);
-      return;
-    }
+    if (this.#phase !== 'idle' || !stopped) return refuseStartAs(this.#phase, this.service, service);
     if (service !== undefined) this.#service = service;
     this.#phase = 'starting';
     this.#exitCode = 0;
@@ -205,7 +201,7 @@ export class Runtime {
       });
     this.supervisor.prepareAll(); // the threads' workers boot while the transport connects
     try {
-      const connected = await connectBus(makeBus, this.#logger, waitMs, replicas);
+      const connected = await connectBus(makeBus, this.#logger, waitMs, replicas, stopped);
       ({ bus: this.#bus, replication: this.#replication } = connected);
       this.store.attach(connected.state);
       await this.#replication?.start().catch(async (err: unknown) => {
@@ -225,29 +221,31 @@ export class Runtime {
     this.#logger.info(`Service "${this.service}" listening on ${bus.transport.description}`);
     if (this.#pooled.size > 0) this.pool().warm();
     const failed = (await this.supervisor.startAll()).filter(({ name }) => !this.supervisor.get(name).options.optional);
+    // a stop asked for meanwhile runs once this start has settled: it stops what came up
+    if (stopped.aborted) throw stoppedBeforeStart(this.service);
     if (failed.length > 0) {
-      await this.stop();
+      await this.#stopNow();
       throw threadsDidNotStart(this.service, failed);
     }
     for (const { task, immediately } of this.tasks.values()) task.start(immediately);
     try {
       await this.http.start(options);
     } catch (err) {
-      await this.stop(); // a server that cannot listen stops the service it was part of
+      await this.#stopNow(); // a server that cannot listen stops the service it was part of
       throw err;
     }
+    if (stopped.aborted) throw stoppedBeforeStart(this.service);
     this.#startedAt = Date.now();
-    for (const { name, hook } of this.hooks) {
-      try {
-        await runInScope(this.#userScope, hook);
-      } catch (err) {
-        this.#logger.error(`The start hook "${name}" failed: ${toPlainError(err).message}`, { error: toPlainError(err) });
-      }
-    }
+    await runStartHooks(this.hooks, this.#userScope, this.#logger);
   }
 
-  /** Stop everything (see `Daebus.stop`); a second call while stopping joins the first. */
+  /** Stop everything (see `Daebus.stop`); a second call while stopping joins the first; a start under way is cut short first. */
   stop(timeoutMs?: number): Promise<void> {
+    const cut = this.#startGate.cut();
+    return cut ? cut.then(() => this.#stopNow(timeoutMs)) : this.#stopNow(timeoutMs);
+  }
+
+  #stopNow(timeoutMs?: number): Promise<void> {
     this.#stopping ??= this.#stopAll(timeoutMs).finally(() => {
       this.#stopping = undefined;
     });

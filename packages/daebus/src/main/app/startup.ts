@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DaebusError, ErrorCodes, fromPlainError, toPlainError, type PlainError } from '../../shared/errors';
 import { Replication } from '../replicas/replication';
 import { DEFAULT_REPLICA_OPTIONS, type ResolvedReplicaOptions } from '../replicas/options';
 import { ServiceState } from '../state/service/service-state';
 import type { ServiceBus } from '../rpc/service-bus';
+import { runInScope, type Scope } from '../rpc/context';
+import type { StartHook } from './blueprint';
 import type { Logger } from '../support/logger';
 import type { Transport } from '../transport/transport';
 import type { Redis } from 'ioredis';
@@ -22,12 +25,15 @@ export async function connectBus(
   logger: Logger,
   waitMs: number,
   replicas: ResolvedReplicaOptions | undefined,
+  stopped: AbortSignal,
 ): Promise<{ bus: ServiceBus; replication?: Replication; state?: ServiceState }> {
   const deadline = Date.now() + waitMs;
   for (let attempt = 1; ; attempt++) {
     const bus = make();
     try {
       await bus.start();
+      // a stop asked for while it connected: the service does not come up
+      if (stopped.aborted) throw stoppedBeforeStart(bus.service);
       if (attempt > 1) logger.info(`Connected to ${bus.transport.description} after ${attempt} tries`);
       // made here, started by the runtime once the service counts as running
       const replication = replicas ? new Replication(bus, replicas, logger) : undefined;
@@ -46,9 +52,37 @@ export async function connectBus(
     } catch (err) {
       await bus.close().catch(() => undefined);
       const left = deadline - Date.now();
-      if (left <= RETRY_MS) throw err;
+      if (left <= RETRY_MS || stopped.aborted) throw stopped.aborted ? stoppedBeforeStart(bus.service) : err;
       logger.warn(`Waiting for the transport: ${toPlainError(err).message} (try ${attempt}; giving up in ${Math.ceil(left / 1000)} s)`);
-      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+      await sleep(RETRY_MS, undefined, { signal: stopped }).catch(() => undefined);
+    }
+  }
+}
+
+/** A start of an app that is not idle: nothing to do when it runs as `requested` (or unnamed), else refused. */
+export function refuseStartAs(phase: string, current: string, requested: string | undefined): void {
+  if (requested !== undefined && requested !== current) {
+    throw new DaebusError(
+      ErrorCodes.INVALID_STATE,
+      `The app is already ${phase === 'stopping' ? 'stopping' : 'started'} as service "${current}"; stop it before starting it as "${requested}".`,
+    );
+  }
+  if (phase === 'stopping')
+    throw new DaebusError(ErrorCodes.SERVICE_STOPPING, `Service "${current}" is stopping; start it again after stop() resolves.`);
+}
+
+/** What a start rejects with when a stop was asked for before it finished. */
+export function stoppedBeforeStart(service: string): DaebusError {
+  return new DaebusError(ErrorCodes.STOPPED, `Service "${service}" was stopped before it finished starting.`);
+}
+
+/** Run the start hooks in order; one that fails is logged and the next runs. */
+export async function runStartHooks(hooks: readonly { name: string; hook: StartHook }[], scope: Scope, logger: Logger): Promise<void> {
+  for (const { name, hook } of hooks) {
+    try {
+      await runInScope(scope, hook);
+    } catch (err) {
+      logger.error(`The start hook "${name}" failed: ${toPlainError(err).message}`, { error: toPlainError(err) });
     }
   }
 }
