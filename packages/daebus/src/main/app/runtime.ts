@@ -231,7 +231,9 @@ export class Runtime {
     try {
       await this.http.start(options);
     } catch (err) {
-      await this.#stopNow(); // a server that cannot listen stops the service it was part of
+      // a server that cannot listen stops the service it was part of (the caller reports why)
+      this.#logger.warn(`The HTTP server did not start: stopping service "${this.service}"`);
+      await this.#stopNow();
       throw err;
     }
     if (stopped.aborted) throw stoppedBeforeStart(this.service);
