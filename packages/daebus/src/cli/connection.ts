@@ -1,8 +1,7 @@
 import type { RedisOptions } from 'ioredis';
 import { DaebusCaller } from '../main/rpc/caller';
 import { RedisTransport } from '../main/transport/redis';
-import { BuiltinActions } from '../shared/protocol/builtin-actions';
-import { DaebusError, ErrorCodes, toPlainError } from '../shared/errors';
+import { toPlainError } from '../shared/errors';
 import { CliError, ExitCodes } from './exit-codes';
 import type { GlobalOptions } from './options';
 import { probeTcp } from './probe';
@@ -86,41 +85,15 @@ export async function openTransport(globals: GlobalOptions, strict = false): Pro
   return transport;
 }
 
-/** A caller of `service` on a connected transport; close it when done. */
-export async function openCaller(globals: GlobalOptions, service: string): Promise<DaebusCaller> {
+/** A caller of `service`, and the transport it uses; close the caller when done (it closes the transport). */
+export interface ServiceLink {
+  caller: DaebusCaller;
+  transport: RedisTransport;
+}
+
+/** A caller of `service` on a connected transport. */
+export async function openCaller(globals: GlobalOptions, service: string): Promise<ServiceLink> {
   if (service === '' || /\s/.test(service)) throw new CliError(`"${service}" is not a service name.`, ExitCodes.USAGE);
   const transport = await openTransport(globals, true);
-  return new DaebusCaller(service, { transport, timeoutMs: globals.timeout });
-}
-
-/** The message for a service that does not answer: most often not running, or a misspelt name. */
-export function noServiceError(globals: GlobalOptions, service: string): CliError {
-  return new CliError(
-    `no service "${service}" answered ${BuiltinActions.ping} on ${shownUrl(globals.redis)} within ${globals.timeout} ms; ` +
-      'is it running, and is the name right?',
-    ExitCodes.NO_ANSWER,
-  );
-}
-
-/** Fail with {@link noServiceError} unless the service answers a ping. */
-export async function expectService(caller: DaebusCaller, globals: GlobalOptions): Promise<void> {
-  try {
-    await caller.sendRequest(BuiltinActions.ping, {});
-  } catch (err) {
-    if (err instanceof DaebusError && (err.code === ErrorCodes.TIMEOUT || err.code === ErrorCodes.NO_SUBSCRIBER)) {
-      throw noServiceError(globals, caller.service);
-    }
-    throw err;
-  }
-}
-
-/** Connect, check that the service answers, run `use`, and close whatever happens. */
-export async function withService<T>(globals: GlobalOptions, service: string, use: (caller: DaebusCaller) => Promise<T>): Promise<T> {
-  const caller = await openCaller(globals, service);
-  try {
-    await expectService(caller, globals);
-    return await use(caller);
-  } finally {
-    await caller.close();
-  }
+  return { caller: new DaebusCaller(service, { transport, timeoutMs: globals.timeout }), transport };
 }

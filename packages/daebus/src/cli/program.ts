@@ -17,7 +17,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--redis <url>', 'the Redis server the services use').env('REDIS_URL').default(DEFAULT_REDIS_URL))
     .addOption(new Option('--timeout <ms>', 'how long to wait for a reply').argParser(wholeNumber(1)).default(DEFAULT_TIMEOUT_MS))
     .addOption(
-      new Option('--connect-timeout <ms>', 'how long to wait for Redis to accept the connection')
+      new Option('--connect-timeout <ms>', 'how long to wait for Redis to accept the connection and answer')
         .argParser(wholeNumber(1))
         .default(DEFAULT_CONNECT_TIMEOUT_MS),
     )

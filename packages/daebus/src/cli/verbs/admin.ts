@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { formatThreadTable } from '../../main/ops/thread-table';
 import type { TaskInfo } from '../../main/ops/ops-view';
 import { BuiltinActions } from '../../shared/protocol/builtin-actions';
-import { withService } from '../connection';
+import { withService } from '../service';
 import { globalsOf } from '../options';
 import { printJson, printLines } from '../output';
 import type { ThreadSnapshot } from '../queries';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { isPlainObject } from '../../shared/validate';
-import { withService } from '../connection';
+import { withAnyService } from '../service';
 import { CliError, ExitCodes } from '../exit-codes';
 import { globalsOf } from '../options';
 import { parseJsonArgument, printJson } from '../output';
@@ -25,7 +25,7 @@ Example:
       const payload = parseJsonArgument(json, 'The payload');
       if (!isPlainObject(payload)) throw new CliError(`The payload must be a JSON object, like '{"id": 1}'; got ${json}`, ExitCodes.USAGE);
       const globals = globalsOf(command);
-      const reply = await withService(globals, service, (caller) =>
+      const reply = await withAnyService(globals, service, (caller) =>
         caller.sendRequest(action, payload, { onProgress: (update) => process.stderr.write(`${JSON.stringify(update)}\n`) }),
       );
       printJson(reply);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatThreadTable } from '../../main/ops/thread-table';
-import { withService } from '../connection';
+import { withService } from '../service';
 import { describeHealth, describeInfo, describeReplicas } from '../describe';
 import { ExitCodes } from '../exit-codes';
 import { globalsOf } from '../options';

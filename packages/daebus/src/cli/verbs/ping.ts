@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { formatDuration } from '../../main/ops/units';
 import { BuiltinActions } from '../../shared/protocol/builtin-actions';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
-import { noServiceError, openCaller } from '../connection';
+import { openCaller } from '../connection';
+import { isNoAnswer, noServiceError, notNodeServiceError, subscribersOf } from '../service';
 import { ExitCodes } from '../exit-codes';
 import { globalsOf, wholeNumber } from '../options';
 import { printLines } from '../output';
@@ -23,25 +24,32 @@ export function registerPing(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ daebus ping orders --count 5')
     .action(async (service: string, options: PingOptions, command: Command) => {
       const globals = globalsOf(command);
-      const caller = await openCaller(globals, service);
+      const { caller, transport } = await openCaller(globals, service);
       const times: number[] = [];
       try {
         for (let i = 1; i <= options.count; i++) {
           if (i > 1 && options.interval > 0) await sleep(options.interval);
           const started = performance.now();
+          let answer = 'reply';
           try {
             await caller.sendRequest(BuiltinActions.ping, {});
           } catch (err) {
-            const noAnswer = err instanceof DaebusError && (err.code === ErrorCodes.TIMEOUT || err.code === ErrorCodes.NO_SUBSCRIBER);
-            // nobody there at all: say so plainly instead of counting lost pings
-            if (noAnswer && times.length === 0 && i === 1) throw noServiceError(globals, service);
-            if (!noAnswer) throw err;
-            printLines([`ping ${i}: no answer within ${globals.timeout} ms`]);
-            continue;
+            if (!isNoAnswer(err)) {
+              // an error reply is a round trip all the same
+              if (!(err instanceof DaebusError && err.code === ErrorCodes.REMOTE_ERROR)) throw err;
+              answer = 'error reply';
+            } else if (i === 1) {
+              // nobody there, or a service without daebus.ping: say so plainly instead of counting lost pings
+              const listening = err.code === ErrorCodes.TIMEOUT && (await subscribersOf(transport, service)) > 0;
+              throw listening ? notNodeServiceError(globals, service, BuiltinActions.ping) : noServiceError(globals, service);
+            } else {
+              printLines([`ping ${i}: no answer within ${globals.timeout} ms`]);
+              continue;
+            }
           }
           const ms = performance.now() - started;
           times.push(ms);
-          printLines([`ping ${i}: reply from "${service}" in ${ms.toFixed(2)} ms`]);
+          printLines([`ping ${i}: ${answer} from "${service}" in ${ms.toFixed(2)} ms`]);
         }
       } finally {
         await caller.close();

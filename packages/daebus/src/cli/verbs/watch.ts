@@ -2,12 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { formatThreadTable } from '../../main/ops/thread-table';
 import { formatDuration } from '../../main/ops/units';
-import type { DaebusCaller } from '../../main/rpc/caller';
-import { toPlainError } from '../../shared/errors';
-import { openCaller, shownUrl } from '../connection';
+import { BuiltinActions } from '../../shared/protocol/builtin-actions';
+import { ErrorCodes, toPlainError } from '../../shared/errors';
+import { openCaller, shownUrl, type ServiceLink } from '../connection';
 import { describeHealth } from '../describe';
 import { untilInterrupted } from '../interrupt';
 import { globalsOf, wholeNumber, type GlobalOptions } from '../options';
+import { isNoAnswer, notNodeServiceError, subscribersOf } from '../service';
 import { fetchHealth, fetchInfo, fetchThreads, type Health, type ServiceInfo, type ThreadsReply } from '../queries';
 
 /** One look at the service: what it answered, or why it did not. */
@@ -27,13 +28,13 @@ export function registerWatch(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ daebus watch orders --interval 500')
     .action(async (service: string, options: { interval: number }, command: Command) => {
       const globals = globalsOf(command);
-      const caller = await openCaller(globals, service);
+      const link = await openCaller(globals, service);
       const interrupt = untilInterrupted();
       const live = process.stdout.isTTY === true;
       let lastGood: Extract<Sample, { info: ServiceInfo }> | undefined;
       try {
         while (!interrupt.signal.aborted) {
-          const sample = await look(caller);
+          const sample = await look(link, globals);
           if (interrupt.signal.aborted) break;
           if ('info' in sample) lastGood = sample;
           const lines = render(sample, lastGood, service, globals, options.interval, live);
@@ -42,16 +43,20 @@ export function registerWatch(program: Command): void {
         }
       } finally {
         interrupt.dispose();
-        await caller.close();
+        await link.caller.close();
       }
     });
 }
 
-async function look(caller: DaebusCaller): Promise<Sample> {
+async function look({ caller, transport }: ServiceLink, globals: GlobalOptions): Promise<Sample> {
   try {
     const [threads, health, info] = await Promise.all([fetchThreads(caller), fetchHealth(caller), fetchInfo(caller)]);
     return { at: Date.now(), threads, health, info };
   } catch (err) {
+    // something listens and leaves daebus.* unanswered (a Python Daebus service): say that, not just a timeout
+    if (isNoAnswer(err) && err.code === ErrorCodes.TIMEOUT && (await subscribersOf(transport, caller.service)) > 0) {
+      return { at: Date.now(), error: notNodeServiceError(globals, caller.service, BuiltinActions.threads).message };
+    }
     return { at: Date.now(), error: toPlainError(err).message };
   }
 }

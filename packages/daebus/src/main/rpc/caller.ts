@@ -115,9 +115,6 @@ export class DaebusCaller<C extends object = AnyContract> {
     const deadline = Date.now() + timeoutMs;
     const requestId = this.#ids.next();
     const reply = this.#pending.wait(requestId, action, options?.onProgress, timeoutMs, false);
-    // The reply can come (or time out) before publish() resolves: mark it handled now, the
-    // caller gets it through the returned promise either way.
-    reply.catch(() => undefined);
     // the payload as it is now, as the fast path sends it: later changes to the object do not travel
     try {
       payload = JSON.parse(payloadJson(payload)) as Record<string, unknown>;
@@ -125,23 +122,27 @@ export class DaebusCaller<C extends object = AnyContract> {
       this.#failSend(requestId, action, err);
       return reply;
     }
+    // not awaited: the reply or its timeout settles the call, even while connecting hangs
+    void this.#sendWhenConnected(action, payload, requestId, deadline, timeoutMs);
+    return reply;
+  }
+
+  /** Connect if need be, then send; any failure settles the request's wait, never throws. */
+  async #sendWhenConnected(action: string, payload: Record<string, unknown>, requestId: string, deadline: number, timeoutMs: number) {
     // out of time (or failed) while waiting for the connection: never sent, the timeout answers
-    if (!this.#live && !(await this.#connected(deadline).catch((err: unknown) => this.#failSend(requestId, action, err)))) return reply;
-    if (!this.#pending.has(requestId)) return reply;
+    if (!this.#live && !(await this.#connected(deadline).catch((err: unknown) => this.#failSend(requestId, action, err)))) return;
+    if (!this.#pending.has(requestId)) return;
     try {
       if (await this.#stream.used()) {
         const message = this.#encode(action, payload, requestId);
         this.#pending.sent(requestId);
-        await this.#stream.add(message, timeoutMs);
-        return reply;
+        return await this.#stream.add(message, timeoutMs);
       }
     } catch (err) {
-      this.#failSend(requestId, action, err);
-      return reply;
+      return void this.#failSend(requestId, action, err);
     }
     this.#pending.sent(requestId);
     await this.#publish(action, payload, requestId, Math.max(0, deadline - Date.now()));
-    return reply;
   }
 
   /**

@@ -6,6 +6,7 @@ import { carriesObjects, type MessageHandler, type ObjectMessageHandler, type Tr
 import { runInScope, type AppScope, type Scope } from './context';
 import type { Accepted, DurableHooks } from './accepted';
 import { Dispatcher, type ActionEntry } from './dispatcher';
+import { warnIfChannelShared } from './shared-channel';
 import { messageJson } from './wire';
 
 /** A listener of broadcasts: gets the decoded JSON payload and the channel. */
@@ -57,7 +58,11 @@ export class ServiceBus {
   async start(): Promise<void> {
     await this.transport.connect();
     // in-process, requests arrive as object messages (see local-messages.ts)
-    if (this.#direct) await this.#subscribeObjects(this.service, this.#dispatcher.receive);
+    if (this.#direct) {
+      await this.#subscribeObjects(this.service, this.#dispatcher.receive);
+      // without replicas, two processes on one channel both run every request: say so
+      await warnIfChannelShared(this.transport, this.service, this.#logger);
+    }
     for (const channel of this.#listeners.keys()) await this.subscribeListeners(channel);
   }
 

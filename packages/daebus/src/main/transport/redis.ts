@@ -1,13 +1,11 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { settlesWithin } from '../support/timers';
+import { CONNECT_TIMEOUT_MS, DISCONNECT_TIMEOUT_MS, drop, readyTimeoutMs, readyWithin, retryAfterFirstConnect } from './redis-connect';
 import type { MessageHandler, Transport, TransportBehaviour } from './transport';
 
 /** A Redis URL (`redis://[:password@]host:port[/db]`, `rediss://` for TLS) or ioredis options (AUTH, TLS, ... pass through). */
 export type RedisConfig = string | RedisOptions;
-
-/** How long `connect()` waits for a server before it gives up with a clear error. */
-const CONNECT_TIMEOUT_MS = 5_000;
 
 /**
  * Publish/subscribe over Redis with ioredis: one connection subscribes, one publishes (a
@@ -38,15 +36,21 @@ export class RedisTransport implements Transport {
       connectTimeout: CONNECT_TIMEOUT_MS,
       // publishes wait through a short outage instead of failing at once
       maxRetriesPerRequest: 20,
+      // how long ioredis lets a socket it ends close by itself before destroying it: one whose
+      // connect failed (a server that never answered) would otherwise hold the process for 2 s
+      disconnectTimeout: DISCONNECT_TIMEOUT_MS,
     };
     // a caller's publish fails at once while disconnected, and is never sent again after a drop
     const strict: RedisOptions =
       behaviour.queueWhileDisconnected === false ? { enableOfflineQueue: false, autoResendUnfulfilledCommands: false } : {};
     const RedisClient = loadIoredis();
+    const retryStrategy = retryAfterFirstConnect(config, () => this.#connected);
     // the user's options win over the defaults above (enableAutoPipelining, for one: off by
     // default, since it defers each publish to the next turn and so costs latency)
     const make = (extra: RedisOptions): Redis =>
-      typeof config === 'string' ? new RedisClient(config, { ...base, ...extra }) : new RedisClient({ ...base, ...config, ...extra });
+      typeof config === 'string'
+        ? new RedisClient(config, { ...base, ...extra, retryStrategy })
+        : new RedisClient({ ...base, ...config, ...extra, retryStrategy });
     this.#subscriber = make({});
     this.#publisher = make(strict);
     this.description = describe(this.#publisher);
@@ -95,13 +99,16 @@ export class RedisTransport implements Transport {
     return !this.#down && usable(this.#subscriber) && usable(this.#publisher);
   }
 
+  /** Both connections ready within the connect timeout (5 s unless the options set one), or TRANSPORT_ERROR. */
   async connect(): Promise<void> {
     if (this.#connected) return;
+    this.#lastError = undefined;
+    const connections = [this.#subscriber, this.#publisher];
     try {
-      await Promise.all([connectOnce(this.#subscriber), connectOnce(this.#publisher)]);
+      await readyWithin(connections, readyTimeoutMs(this.#publisher), this.description);
     } catch (err) {
-      this.#subscriber.disconnect();
-      this.#publisher.disconnect();
+      // nothing may stay behind to hold the process: no socket, no retry timer
+      for (const connection of connections) drop(connection);
       throw this.#connectError(err);
     }
     this.#connected = true;
@@ -212,6 +219,7 @@ export class RedisTransport implements Transport {
   }
 
   #connectError(err: unknown): DaebusError {
+    if (err instanceof DaebusError) return err;
     const cause = this.#lastError ?? (err as Error);
     const text = toPlainError(cause).message.replace(/\.$/, '');
     const auth = /NOAUTH|WRONGPASS|invalid password|AUTH/i.test(text);
@@ -228,12 +236,6 @@ function loadIoredis(): typeof import('ioredis').default {
   return (require('ioredis') as typeof import('ioredis')).default;
 }
 
-/** Connect, and stop ioredis from retrying in the background when the first attempt fails. */
-async function connectOnce(connection: Redis): Promise<void> {
-  if (connection.status === 'ready') return;
-  await connection.connect();
-}
-
 /** Ready, and its socket still takes writes (a dropped one can read ready until its close is seen). */
 function usable(connection: Redis): boolean {
   return connection.status === 'ready' && (connection as unknown as { stream?: { writable?: boolean } }).stream?.writable !== false;
@@ -242,10 +244,7 @@ function usable(connection: Redis): boolean {
 /** QUIT when the server is there; otherwise drop the connection at once instead of retrying. */
 async function quit(connection: Redis): Promise<void> {
   if (connection.status === 'end') return;
-  if (connection.status !== 'ready') {
-    connection.disconnect();
-    return;
-  }
+  if (connection.status !== 'ready') return drop(connection);
   await settlesWithin(connection.quit(), 1_000);
   connection.disconnect();
 }

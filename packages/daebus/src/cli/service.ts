@@ -1,0 +1,92 @@
+import type { DaebusCaller } from '../main/rpc/caller';
+import type { RedisTransport } from '../main/transport/redis';
+import { BuiltinActions } from '../shared/protocol/builtin-actions';
+import { DaebusError, ErrorCodes } from '../shared/errors';
+import { openCaller, shownUrl, type ServiceLink } from './connection';
+import { CliError, ExitCodes } from './exit-codes';
+import type { GlobalOptions } from './options';
+
+/** The message for a service that does not answer: most often not running, or a misspelt name. */
+export function noServiceError(globals: GlobalOptions, service: string): CliError {
+  return new CliError(
+    `no service "${service}" answered ${BuiltinActions.ping} on ${shownUrl(globals.redis)} within ${globals.timeout} ms; ` +
+      'is it running, and is the name right?',
+    ExitCodes.NO_ANSWER,
+  );
+}
+
+/**
+ * The message for a service that listens on its channel but leaves the built-in actions
+ * unanswered: a Python Daebus service drops an action it does not have, without a reply.
+ */
+export function notNodeServiceError(globals: GlobalOptions, service: string, action: string): CliError {
+  return new CliError(
+    `service "${service}" listens on ${shownUrl(globals.redis)} but did not answer ${action} within ${globals.timeout} ms: ` +
+      'it is not a daebus service for Node (a Python Daebus service has no daebus.* actions; `daebus call` works with it), ' +
+      'or it is too busy to answer.',
+    ExitCodes.NO_ANSWER,
+  );
+}
+
+/** How many connections subscribe to `channel` now (PUBSUB NUMSUB); 0 when Redis cannot say. */
+export async function subscribersOf(transport: RedisTransport, channel: string): Promise<number> {
+  try {
+    const reply = (await transport.cache().pubsub('NUMSUB', channel)) as [string, number | string];
+    return Number(reply[1]) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** A TIMEOUT or NO_SUBSCRIBER: nothing came back. */
+export function isNoAnswer(err: unknown): err is DaebusError {
+  return err instanceof DaebusError && (err.code === ErrorCodes.TIMEOUT || err.code === ErrorCodes.NO_SUBSCRIBER);
+}
+
+/**
+ * Fail unless the service answers a ping: with {@link notNodeServiceError} when something
+ * listens on its channel all the same, else with {@link noServiceError}.
+ */
+export async function expectService({ caller, transport }: ServiceLink, globals: GlobalOptions): Promise<void> {
+  try {
+    await caller.sendRequest(BuiltinActions.ping, {});
+  } catch (err) {
+    if (!isNoAnswer(err)) throw err;
+    if (err.code === ErrorCodes.TIMEOUT && (await subscribersOf(transport, caller.service)) > 0) {
+      throw notNodeServiceError(globals, caller.service, BuiltinActions.ping);
+    }
+    throw noServiceError(globals, caller.service);
+  }
+}
+
+/** Connect, check that the service answers the built-in actions, run `use`, and close whatever happens. */
+export async function withService<T>(globals: GlobalOptions, service: string, use: (caller: DaebusCaller) => Promise<T>): Promise<T> {
+  const link = await openCaller(globals, service);
+  try {
+    await expectService(link, globals);
+    return await use(link.caller);
+  } finally {
+    await link.caller.close();
+  }
+}
+
+/**
+ * Connect and run `use` with no ping first, for what any Daebus service answers (a Python one
+ * has no daebus.ping); nobody on the service's channel fails as {@link noServiceError} does.
+ */
+export async function withAnyService<T>(globals: GlobalOptions, service: string, use: (caller: DaebusCaller) => Promise<T>): Promise<T> {
+  const { caller } = await openCaller(globals, service);
+  try {
+    return await use(caller);
+  } catch (err) {
+    if (err instanceof DaebusError && err.code === ErrorCodes.NO_SUBSCRIBER) {
+      throw new CliError(
+        `no service "${service}" listens on ${shownUrl(globals.redis)}; is it running, and is the name right?`,
+        ExitCodes.NO_ANSWER,
+      );
+    }
+    throw err;
+  } finally {
+    await caller.close();
+  }
+}

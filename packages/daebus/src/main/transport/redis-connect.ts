@@ -1,0 +1,77 @@
+import type { Redis, RedisOptions } from 'ioredis';
+import { DaebusError, ErrorCodes } from '../../shared/errors';
+
+/** How long `connect()` waits for Redis to be ready when the options set no connectTimeout. */
+export const CONNECT_TIMEOUT_MS = 5_000;
+
+/** After QUIT the server closes at once: this is only for a socket that will not close. */
+export const DISCONNECT_TIMEOUT_MS = 100;
+
+/** ioredis's own default: 50 ms more per try, at most 2 s. */
+const defaultRetry = (times: number): number => Math.min(times * 50, 2_000);
+
+/**
+ * ioredis's `retryStrategy` for one connection: no retry until the transport's first connect
+ * succeeded (it reports that failure itself, and a retry would hold the process), the user's (or
+ * ioredis's) strategy afterwards.
+ */
+export function retryAfterFirstConnect(config: RedisOptions | string, connected: () => boolean): RedisOptions['retryStrategy'] {
+  const own = typeof config === 'object' ? config.retryStrategy : undefined;
+  return (times) => (connected() ? (own ?? defaultRetry)(times) : null);
+}
+
+/** The time `connect()` may take: the connect timeout of the options, for the whole way to ready. */
+export function readyTimeoutMs(connection: Redis): number {
+  const ms = connection.options.connectTimeout;
+  return typeof ms === 'number' && ms > 0 ? ms : CONNECT_TIMEOUT_MS;
+}
+
+/**
+ * Every connection ready within `ms`. ioredis's connectTimeout covers the TCP (or TLS) connect
+ * only: a server that accepts the connection and never answers would leave the ready check
+ * waiting forever. Rejects with TRANSPORT_ERROR naming the address and what was missing.
+ */
+export async function readyWithin(connections: readonly Redis[], ms: number, description: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(notReady(connections, ms, description)), ms);
+  });
+  try {
+    await Promise.race([Promise.all(connections.map(connectOnce)), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function notReady(connections: readonly Redis[], ms: number, description: string): DaebusError {
+  // 'connect': the socket is open, Redis has not answered the ready check (or AUTH, SELECT)
+  const accepted = connections.some((connection) => connection.status === 'connect');
+  const tls = description.startsWith('rediss:');
+  const reason = accepted
+    ? `it accepted the connection but did not answer within ${ms} ms`
+    : `the connection was not made within ${ms} ms${tls ? ' (no TLS handshake)' : ''}`;
+  const hint = tls
+    ? 'Check that a Redis server with TLS listens there (or use redis:// for one without), or raise connectTimeout.'
+    : 'Check that a Redis server listens there and is not overloaded (rediss:// for one with TLS), or raise connectTimeout.';
+  return new DaebusError(ErrorCodes.TRANSPORT_ERROR, `Could not connect to Redis at ${description}: ${reason}. ${hint}`, {
+    cause: new Error(reason),
+  });
+}
+
+/** Connect, unless this connection is ready already. */
+async function connectOnce(connection: Redis): Promise<void> {
+  if (connection.status === 'ready') return;
+  await connection.connect();
+}
+
+/**
+ * End a connection at once and for good, ready or not. ioredis's disconnect ends the socket and
+ * keeps a timer for up to 2 s until the server closes it, which one that never answers may not
+ * do: the socket is destroyed instead, so nothing is left to hold the process.
+ */
+export function drop(connection: Redis): void {
+  if (connection.status === 'end') return;
+  const stream = connection.stream as (Redis['stream'] & { destroyed?: boolean }) | undefined;
+  connection.disconnect();
+  if (stream !== undefined && !stream.destroyed) stream.destroy();
+}
