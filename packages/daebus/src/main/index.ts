@@ -39,6 +39,7 @@ export type {
 export { formatThreadTable, type ThreadTableOptions } from './ops/thread-table';
 // the built-in actions every service answers, and what they answer (for a caller that asks them)
 export { BuiltinActions } from '../shared/protocol/builtin-actions';
+export type { BuiltinContract, AdminPayload, Callable } from './ops/builtin-contract';
 export type { Health } from './ops/health';
 export type { ServiceInfo } from './ops/introspection';
 export type { TaskInfo } from './ops/ops-view';

@@ -12,7 +12,7 @@ describe('introspection actions', () => {
     t.app.thread('sleeper', fixture('sleeper.mjs'));
     t.app.background('tick', 60, () => undefined);
     await t.start();
-    const info = (await t.caller().sendRequest('daebus.info')) as Record<string, unknown>;
+    const info = await t.caller().sendRequest('daebus.info');
     expect(info).toMatchObject({
       service: t.service,
       app: 'ops',
@@ -37,10 +37,10 @@ describe('introspection actions', () => {
     await expect(caller.sendRequest('daebus.ping')).resolves.toMatchObject({ pong: true });
     // heap and event-loop use arrive with the first sample, a moment after the start
     await waitFor(async () => {
-      const { threads } = (await caller.sendRequest('daebus.threads')) as { threads: Record<string, unknown>[] };
+      const { threads } = await caller.sendRequest('daebus.threads');
       return threads[0]?.heapUsedBytes !== undefined && threads[0]?.eventLoopUtilization !== undefined;
     }, 'a heap sample');
-    const { threads } = (await caller.sendRequest('daebus.threads')) as { threads: Record<string, unknown>[] };
+    const { threads } = await caller.sendRequest('daebus.threads');
     expect(threads).toEqual([expect.objectContaining({ name: 'sleeper', state: 'running', restarts: 0, uptimeMs: expect.any(Number) })]);
     // a size, not a time: any live V8 heap holds more than 100 KB, so this is a real sample
     expect(threads[0]?.heapUsedBytes).toBeGreaterThan(100_000);
@@ -113,7 +113,9 @@ describe('admin actions', () => {
     await expect(caller.sendRequest('daebus.thread.stop', { name: 'ghost' })).rejects.toMatchObject({
       message: expect.stringContaining('ghost'),
     });
-    await expect(caller.sendRequest('daebus.thread.stop', {})).rejects.toMatchObject({ details: { remoteCode: 'INVALID_ARGUMENT' } });
+    await expect(caller.sendRequest('daebus.thread.stop', {} as never)).rejects.toMatchObject({
+      details: { remoteCode: 'INVALID_ARGUMENT' },
+    });
   });
 
   it('pause and resume a background task', async () => {
@@ -140,7 +142,9 @@ describe('admin actions', () => {
     await t.start();
     const caller = t.caller();
     for (const payload of [{ name: 'sleeper' }, { name: 'sleeper', token: 'wrong-horse' }, { name: 'sleeper', token: 7 }]) {
-      await expect(caller.sendRequest('daebus.thread.stop', payload)).rejects.toMatchObject({ details: { remoteCode: 'FORBIDDEN' } });
+      await expect(caller.sendRequest('daebus.thread.stop', payload as never)).rejects.toMatchObject({
+        details: { remoteCode: 'FORBIDDEN' },
+      });
     }
     expect(t.app.threads.sleeper?.state).toBe('running');
     await expect(caller.sendRequest('daebus.thread.stop', { name: 'sleeper', token: 'correct-horse' })).resolves.toMatchObject({

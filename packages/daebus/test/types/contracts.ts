@@ -1,6 +1,6 @@
 // Type tests: compiled by the package's typecheck (tsc), never run. Each `@ts-expect-error` line
 // must be an error: if the library stopped rejecting it, tsc reports the unused directive.
-import { Blueprint, Daebus, DaebusCaller, type ThreadContext } from 'daebus';
+import { Blueprint, BuiltinActions, Daebus, DaebusCaller, type Health, type ThreadContext } from 'daebus';
 import { defineHandler, defineThread } from 'daebus/thread';
 
 interface JobsApi {
@@ -52,6 +52,16 @@ export async function calls(): Promise<void> {
   await caller.sendRequest('submit');
   const pong: true = (await caller.sendRequest('ping')).pong; // no payload needed
   void pong;
+  // the built-in actions every service answers, typed, from the same caller
+  const health: Health = await caller.sendRequest(BuiltinActions.health);
+  const threads: string[] = (await caller.sendRequest(BuiltinActions.threads)).threads.map((s) => s.name);
+  void [health, threads];
+  await caller.sendRequest(BuiltinActions.threadRestart, { name: 'worker', token: 't' });
+  // @ts-expect-error an admin action needs the thread's name
+  await caller.sendRequest(BuiltinActions.threadRestart, {});
+  // @ts-expect-error a built-in result used as what it is not
+  const notHealth: number = await caller.sendRequest(BuiltinActions.health);
+  void notHealth;
 }
 
 // untyped use keeps working: any name, an object payload, an unknown result
@@ -60,6 +70,8 @@ loose.action('anything', (payload) => ({ echo: payload.whatever }));
 export async function looseCalls(): Promise<unknown> {
   const looseCaller = new DaebusCaller('loose');
   await looseCaller.sendRequest('any');
+  const ready: boolean = (await looseCaller.sendRequest(BuiltinActions.health)).ready; // built-ins are typed here too
+  void ready;
   return looseCaller.sendRequest('any', { a: 1 }, { timeoutMs: 10 });
 }
 

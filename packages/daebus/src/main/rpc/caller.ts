@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+import { DaebusError, ErrorCodes } from '../../shared/errors';
 import type { AnyContract, NameOf, PayloadArgs, PayloadOf, ResultOf } from '../../shared/contract';
 import { checker } from '../../shared/validate';
+import type { Callable } from '../ops/builtin-contract';
 import { listDeadLetters, type DeadLetter } from '../replicas/dead-letters';
 import { listReplicas, type ReplicaInfo } from '../replicas/presence';
 import { settlesWithin } from '../support/timers';
@@ -15,6 +16,7 @@ import {
   type CallerOptions,
   type RequestOptions,
 } from './caller-options';
+import { noSubscriber, sendFailure } from './caller-errors';
 import { LocalRequest } from './local-messages';
 import { ReplyTable } from './reply-table';
 import { RequestIds } from './request-ids';
@@ -76,7 +78,10 @@ export class DaebusCaller<C extends object = AnyContract> {
    * Send `action` and resolve with the final reply's payload; reject with REMOTE_ERROR,
    * TIMEOUT (the timeout counts from this call), NO_SUBSCRIBER or TRANSPORT_ERROR.
    */
-  sendRequest<K extends NameOf<C>>(action: K, ...args: PayloadArgs<C, K, [options?: RequestOptions]>): Promise<ResultOf<C, K>> {
+  sendRequest<K extends NameOf<Callable<C>>>(
+    action: K,
+    ...args: PayloadArgs<Callable<C>, K, [options?: RequestOptions]>
+  ): Promise<ResultOf<Callable<C>, K>> {
     // indexed, not destructured: destructuring an array walks an iterator, on every request
     const payload = (args[0] === undefined ? {} : args[0]) as Record<string, unknown>;
     const options = args[1] as RequestOptions | undefined;
@@ -90,9 +95,9 @@ export class DaebusCaller<C extends object = AnyContract> {
       const reply = this.#pending.wait(requestId, action, options?.onProgress, timeoutMs, true);
       if (viaStream) this.#addToStream(action, payload, requestId, timeoutMs);
       else void this.#publish(action, payload, requestId, timeoutMs);
-      return reply as Promise<ResultOf<C, K>>;
+      return reply as Promise<ResultOf<Callable<C>, K>>;
     }
-    return this.#request(action, payload, options, timeoutMs) as Promise<ResultOf<C, K>>;
+    return this.#request(action, payload, options, timeoutMs) as Promise<ResultOf<Callable<C>, K>>;
   }
 
   /** Add a request to the replicated service's stream, encoded now; a failure settles its wait. */
@@ -197,15 +202,7 @@ export class DaebusCaller<C extends object = AnyContract> {
         if (!this.#live && !(await this.#connected(deadline))) return;
         receivers = await this.#send(message);
       }
-      if (receivers === 0) {
-        this.#pending.reject(
-          requestId,
-          new DaebusError(
-            ErrorCodes.NO_SUBSCRIBER,
-            `No service is listening on channel "${this.service}": is "${this.service}" running on this transport?`,
-          ),
-        );
-      }
+      if (receivers === 0) this.#pending.reject(requestId, noSubscriber(this.service));
     } catch (err) {
       this.#failSend(requestId, action, err);
     }
@@ -213,12 +210,7 @@ export class DaebusCaller<C extends object = AnyContract> {
 
   /** The request could not be sent: its wait fails with TRANSPORT_ERROR. */
   #failSend(requestId: string, action: string, err: unknown): false {
-    this.#pending.reject(
-      requestId,
-      err instanceof DaebusError && (err.code === ErrorCodes.TRANSPORT_ERROR || err.code === ErrorCodes.INVALID_ARGUMENT)
-        ? err
-        : new DaebusError(ErrorCodes.TRANSPORT_ERROR, `Could not send "${action}": ${toPlainError(err).message}`, { cause: err }),
-    );
+    this.#pending.reject(requestId, sendFailure(action, err));
     return false;
   }
 

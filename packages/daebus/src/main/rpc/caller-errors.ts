@@ -1,0 +1,15 @@
+import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+
+/** Nobody received a request on `service`'s channel, so nobody runs it. */
+export function noSubscriber(service: string): DaebusError {
+  return new DaebusError(
+    ErrorCodes.NO_SUBSCRIBER,
+    `No service is listening on channel "${service}": is "${service}" running on this transport?`,
+  );
+}
+
+/** Why a request of `action` was not sent: the error itself when it says so already, else TRANSPORT_ERROR. */
+export function sendFailure(action: string, err: unknown): DaebusError {
+  if (err instanceof DaebusError && (err.code === ErrorCodes.TRANSPORT_ERROR || err.code === ErrorCodes.INVALID_ARGUMENT)) return err;
+  return new DaebusError(ErrorCodes.TRANSPORT_ERROR, `Could not send "${action}": ${toPlainError(err).message}`, { cause: err });
+}
