@@ -64,7 +64,12 @@ describe('a Redis that accepts the connection and never answers', () => {
     // the connect timeout is longer than the request's: the request's timeout answers first
     const caller = new DaebusCaller(`silent_${randomUUID()}`, { redis: { host: '127.0.0.1', port }, timeoutMs: 300 });
     try {
-      await expect(caller.sendRequest('daebus.ping')).rejects.toMatchObject({ code: ErrorCodes.TIMEOUT });
+      // and says it was never sent: the service is not the one that failed to answer
+      await expect(caller.sendRequest('daebus.ping')).rejects.toMatchObject({
+        code: ErrorCodes.TIMEOUT,
+        message: expect.stringContaining('was not sent to service'),
+        details: expect.objectContaining({ sent: false }),
+      });
     } finally {
       await caller.close();
     }

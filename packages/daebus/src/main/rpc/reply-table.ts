@@ -38,10 +38,15 @@ export class ReplyTable {
     if (waiting) waiting.sent = true;
   }
 
-  readonly #timeoutError = (_count: number, { requestId, action, timeoutMs }: Waiting): Error =>
-    new DaebusError(ErrorCodes.TIMEOUT, `Service "${this.#service}" did not answer "${action}" within ${timeoutMs} ms.`, {
-      details: { requestId },
-    });
+  // a request never sent timed out waiting for the connection: the service is not to blame
+  readonly #timeoutError = (_count: number, { requestId, action, timeoutMs, sent }: Waiting): Error =>
+    new DaebusError(
+      ErrorCodes.TIMEOUT,
+      sent
+        ? `Service "${this.#service}" did not answer "${action}" within ${timeoutMs} ms.`
+        : `"${action}" was not sent to service "${this.#service}": the transport did not connect within ${timeoutMs} ms.`,
+      { details: { requestId, sent } },
+    );
 
   has(requestId: string): boolean {
     return this.#waiting(requestId) !== undefined;
