@@ -77,9 +77,11 @@ export class RouteRunner {
     this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_MS).unref();
   }
 
+  /** The server is closed: stop checking, and forget the calls given up on (their handlers may never settle). */
   stopSweeping(): void {
     clearInterval(this.#sweeper);
     this.#sweeper = undefined;
+    this.#inFlight.clear();
   }
 
   /** Fastify's handler for `entry`. */
@@ -163,11 +165,14 @@ export class RouteRunner {
 
   #sweep(): void {
     const now = Date.now();
-    for (const { request, response, deadline, timeoutMs } of this.#inFlight) {
+    for (const call of this.#inFlight) {
+      const { request, response, deadline, timeoutMs } = call;
       if (now < deadline || response.finalSent) continue;
       const text = `Route ${request.action} did not answer within ${timeoutMs} ms.`;
       this.#logger.warn(text, { request_id: request.requestId });
       response.write(504, errorBody(text, ErrorCodes.TIMEOUT));
+      // answered: a handler that never settles must not keep its call (and its request) for good
+      this.#inFlight.delete(call);
     }
   }
 
