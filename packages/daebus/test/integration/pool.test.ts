@@ -95,7 +95,7 @@ describe('pooled actions', () => {
       a
         .action('throws', { module: pooled, export: 'throws' })
         .action('exits', { module: pooled, export: 'exits' })
-        .action('spins', { module: pooled, export: 'spins', timeoutMs: 300 })
+        .action('spins', { module: pooled, export: 'spins', timeoutMs: 2_000 })
         .action('missing', { module: pooled, export: 'notAFunction' })
         .action('fib', { module: pooled }),
     );
@@ -104,9 +104,11 @@ describe('pooled actions', () => {
       await expect(caller.sendRequest('throws')).rejects.toMatchObject({ code: 'REMOTE_ERROR', message: 'pooled bug' });
     }
     await expect(caller.sendRequest('exits')).rejects.toMatchObject({ code: 'REMOTE_ERROR', message: expect.stringContaining('exit') });
+    // long enough for the exited worker's replacement to start on a loaded machine: past it, the
+    // call would not have started at all (another error, tested apart)
     await expect(caller.sendRequest('spins')).rejects.toMatchObject({
       code: 'REMOTE_ERROR',
-      message: 'Pooled action "spins" ran past its timeout of 300 ms; its worker was stopped.',
+      message: 'Pooled action "spins" ran past its timeout of 2000 ms; its worker was stopped.',
     });
     // the error's code crosses from the worker (a copy of an Error by itself would drop it)
     await expect(caller.sendRequest('missing')).rejects.toMatchObject({
@@ -171,13 +173,13 @@ describe('pooled actions', () => {
     await startWith((a) =>
       a
         .action('exits', { module: pooled, export: 'exits' })
-        .action('spins', { module: pooled, export: 'spins', timeoutMs: 300 })
+        .action('spins', { module: pooled, export: 'spins', timeoutMs: 2_000 })
         .action('fib', { module: pooled }),
     );
     // more workers ended than the pool's table of running calls has slots for one worker
     for (let i = 0; i < 12; i++) await expect(caller.sendRequest('exits')).rejects.toMatchObject({ code: 'REMOTE_ERROR' });
     await expect(caller.sendRequest('spins')).rejects.toMatchObject({
-      message: 'Pooled action "spins" ran past its timeout of 300 ms; its worker was stopped.',
+      message: 'Pooled action "spins" ran past its timeout of 2000 ms; its worker was stopped.',
     });
     // the only worker, spinning, was stopped and replaced: the next call runs
     await expect(caller.sendRequest('fib', { n: 10 })).resolves.toMatchObject({ fib: 55 });
