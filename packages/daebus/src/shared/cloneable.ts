@@ -118,6 +118,8 @@ export function nestingDepth(value: unknown): number {
   const seen = new Set<object>();
   while (stack.length > 0 && deepest < 1_000_000) {
     const [current, depth] = stack.pop() as [unknown, number];
+    // the exact count also finishes what a quick walk past its budget left unseen (copyProblem)
+    if (typeof current === 'function' || typeof current === 'symbol') sawCode = true;
     if (current === null || typeof current !== 'object' || seen.has(current)) continue;
     seen.add(current);
     deepest = Math.max(deepest, depth + 1);
