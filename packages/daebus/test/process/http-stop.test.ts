@@ -1,5 +1,5 @@
 // A service with HTTP routes run as its own process, stopped by signals: requests given up on
-// count as abandoned actions (exit code 1), and a forced stop answers them 503 before it cuts.
+// count as abandoned work (exit code 1), and a forced stop answers them 503 before it cuts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -73,7 +73,7 @@ describe('an HTTP service process', () => {
     expect(run.answer).toMatchObject({ status: 503, body: { code: 'STOPPED' } });
     expect(run.code).toBe(1);
     expect(run.lines).toContainEqual({ resolved: 1 });
-    expect(messages(run)).toContainEqual(expect.stringMatching(/stopped; abandoned action\(s\): GET \/forever$/));
+    expect(messages(run)).toContainEqual(expect.stringMatching(/stopped; abandoned HTTP request\(s\): GET \/forever$/));
     expect(messages(run)).toContainEqual(expect.stringMatching(/^Still running 2 s after the stop .* exiting with code 1$/));
   });
 

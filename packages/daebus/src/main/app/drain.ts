@@ -79,10 +79,16 @@ function seconds(ms: number): string {
 }
 
 /** The last line of a stop: what was given up on, or that everything ended by itself. */
-export function logStopped(logger: Logger, service: string, abandoned: readonly string[], results: readonly ThreadStopResult[]): void {
+export function logStopped(
+  logger: Logger,
+  service: string,
+  abandoned: { readonly actions: readonly string[]; readonly requests: readonly string[] },
+  results: readonly ThreadStopResult[],
+): void {
   const terminated = results.filter((r) => r.terminated).map((r) => r.name);
   const troubles = [
-    ...(abandoned.length > 0 ? [`abandoned action(s): ${abandoned.join(', ')}`] : []),
+    ...(abandoned.actions.length > 0 ? [`abandoned action(s): ${abandoned.actions.join(', ')}`] : []),
+    ...(abandoned.requests.length > 0 ? [`abandoned HTTP request(s): ${abandoned.requests.join(', ')}`] : []),
     ...(terminated.length > 0 ? [`terminated thread(s) that ignored the stop: ${terminated.join(', ')}`] : []),
   ];
   if (troubles.length > 0) logger.warn(`Service "${service}" stopped; ${troubles.join('; ')}`);

@@ -277,8 +277,9 @@ export class Runtime {
     const bus = this.#bus;
     this.#phase = 'stopping';
     const drainMs = this.#options.drainTimeoutMs;
-    // HTTP requests given up on count as abandoned actions: named in the last line, exit code 1
-    const abandoned = await this.http.stop(drainMs, this.service);
+    // HTTP requests given up on count as abandoned work: named in the last line, exit code 1
+    const requests = await this.http.stop(drainMs, this.service);
+    const abandoned: string[] = [];
     await stopTasks(
       [...this.tasks.values()].map(({ task }) => task),
       this.#logger,
@@ -290,7 +291,7 @@ export class Runtime {
       await bus.stopAccepting();
       abandoned.push(...(await drainRequests({ bus, pool: this.#pool, logger: this.#logger, service: this.service, timeoutMs: drainMs })));
     }
-    if (abandoned.length > 0) this.#exitCode = 1;
+    if (abandoned.length + requests.length > 0) this.#exitCode = 1;
     await this.#replication?.close();
     this.#replication = undefined;
     const results = await this.supervisor.stopAll(timeoutMs);
@@ -305,7 +306,7 @@ export class Runtime {
     }
     this.#phase = 'idle';
     this.#startedAt = undefined;
-    logStopped(this.#logger, this.service, abandoned, results);
+    logStopped(this.#logger, this.service, { actions: abandoned, requests }, results);
     for (const resolve of this.#stopWaiters.splice(0)) resolve(this.#exitCode);
   }
 
