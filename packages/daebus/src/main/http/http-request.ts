@@ -66,7 +66,11 @@ export function isHttpRequest(request: unknown): request is HttpRequest {
   return request instanceof HttpRequest;
 }
 
-/** Query (or an object body) and path parameters in one object; the parameters win a clash. */
+/**
+ * Query (or an object body) and path parameters in one object; the parameters win a clash (the
+ * client's own value stays in `body` or `query`). Python Daebus's payload has none: they are here
+ * because a pooled route gets only the payload.
+ */
 function payloadOf(incoming: IncomingRoute): Record<string, unknown> {
   const { body, params } = incoming;
   let base: Record<string, unknown> = {};
