@@ -81,7 +81,9 @@ export async function runThread(): Promise<void> {
     await released;
     if (Atomics.load(flags, RUN_SLOT) !== RUN) process.exit(0); // dismissed before its release
   }
-  const fn = await loadThreadFunction(name, boot.entry);
+  const fn = await loadThreadFunction(name, boot.entry).catch((err: unknown) => {
+    throw copyableError(err); // the module's own error is its cause, whatever its chain
+  });
   if (Atomics.load(flags, RUN_SLOT) === RUN) {
     port.postMessage({ type: 'ready' } satisfies ThreadToMain);
     try {

@@ -44,6 +44,18 @@ describe('ways a thread dies', () => {
     expect(t.records.some((r) => r.message === 'went on')).toBe(true);
   });
 
+  it('an error whose cause chain loops or runs thousands long is a crash, with the chain cut (Node alone never ends the copy)', async () => {
+    const loop = await firstExit('loop', fixture('cause-chain.mjs'), { restart: 'temporary', workerData: { mode: 'loop' } });
+    expect(loop).toMatchObject({ reason: 'crashed', error: { message: 'first' } });
+    const long = nextEvent(t.app, 'exit', (e) => e.name === 'long');
+    t.app.thread('long', fixture('cause-chain.mjs'), { ...fast, restart: 'temporary', workerData: { mode: 'long' } });
+    const exit = await long;
+    expect(exit).toMatchObject({ reason: 'crashed', error: { message: 'error 1999', code: 'E_LONG' } });
+    const failed = nextEvent(t.app, 'exit', (e) => e.name === 'import');
+    t.app.thread('import', fixture('cause-chain-import.mjs'), { ...fast, optional: true });
+    expect(await failed).toMatchObject({ reason: 'failed-to-start', error: { code: 'THREAD_LOAD_FAILED' } });
+  });
+
   it('process.exit(n) inside the thread is a crash for n != 0 and a normal exit for 0', async () => {
     const crashed = await firstExit('exit3', fixture('exits.mjs'), { restart: 'temporary', workerData: { code: 3 } });
     expect(crashed).toMatchObject({ reason: 'crashed', code: 3 });
