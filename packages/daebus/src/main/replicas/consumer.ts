@@ -175,10 +175,15 @@ export class RequestConsumer {
 
   /** Not started here: appended again for any replica, and this delivery confirmed, in one step. */
   async #handBack(entryId: string, fields: string[]): Promise<void> {
+    const again = withTimeLeft(entryId, fields, this.#serverNow());
+    if (!again) {
+      this.#settle(entryId); // its caller gave up meanwhile
+      return;
+    }
     this.#release(entryId);
     await this.#client
       .multi()
-      .xadd(this.#keys.requests, '*', ...fields)
+      .xadd(this.#keys.requests, '*', ...again)
       .xack(this.#keys.requests, REQUEST_GROUP, entryId)
       .xdel(this.#keys.requests, entryId)
       .exec()
@@ -251,4 +256,21 @@ export class RequestConsumer {
 function field(fields: string[], name: string): string | undefined {
   for (let i = 0; i < fields.length - 1; i += 2) if (fields[i] === name) return fields[i + 1];
   return undefined;
+}
+
+/**
+ * `fields` with the timeout `t` counted from now: appended again, an entry keeps its caller's
+ * deadline rather than getting a new one. Undefined once that deadline passed.
+ */
+function withTimeLeft(entryId: string, fields: string[], now: number): string[] | undefined {
+  for (let i = 0; i < fields.length - 1; i += 2) {
+    const timeoutMs = Number(fields[i + 1]);
+    if (fields[i] !== 't' || !(timeoutMs > 0)) continue;
+    const left = Number(entryId.split('-')[0]) + timeoutMs - now;
+    if (left <= 0) return undefined;
+    const kept = [...fields];
+    kept[i + 1] = String(Math.ceil(left));
+    return kept;
+  }
+  return fields;
 }

@@ -2,12 +2,8 @@ import type { Redis } from 'ioredis';
 import { toPlainError } from '../../shared/errors';
 import type { Logger } from '../support/logger';
 import type { MessageHandler, Transport } from '../transport/transport';
+import { IngestLease } from './ingest-lease';
 import { serviceKeys, type ServiceKeys } from './keys';
-
-// KEYS: the lease. ARGV: the holder, ttl ms. Extends the lease if this replica holds it.
-const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
-// KEYS: the lease. ARGV: the holder. Drops the lease if this replica holds it.
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
 /**
  * Requests published on the service's pub/sub channel (by Python Daebus callers, and by ours
@@ -16,29 +12,46 @@ const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
  * the durable request stream, which every replica reads. The lease expires if its holder dies
  * (the next replica takes over within a few heartbeats); a holder that stops hands it over at
  * once. A message published while no replica holds the lease is not delivered (pub/sub keeps
- * nothing): requests over pub/sub stay at-most-once.
+ * nothing): requests over pub/sub stay at-most-once. The add to the stream is fenced (see
+ * ingest-lease.ts): a holder that stalled while another took over adds nothing more.
+ *
+ * A request that waits for a reply and has no deadline (Python's callers send none) gets one
+ * here, `untimedRequestTimeoutMs` after it was taken in: no late run once its caller gave up.
  */
 export class IngestLeader {
   readonly #client: Redis;
   readonly #transport: Transport;
   readonly #keys: ServiceKeys;
+  readonly #lease: IngestLease;
   readonly #service: string;
   readonly #id: string;
-  readonly #ttlMs: number;
   readonly #renewMs: number;
+  /** untimedRequestTimeoutMs, as the stream's `t` field. */
+  readonly #untimedTimeout: string;
   readonly #log: Logger;
   #leading = false;
+  /** The epoch of the lease this replica took last ('' before: Redis refuses its adds). */
+  #epoch = '';
   #stopped = false;
   #timer?: NodeJS.Timeout;
 
-  constructor(init: { client: Redis; transport: Transport; service: string; id: string; heartbeatMs: number; log: Logger }) {
+  constructor(init: {
+    client: Redis;
+    transport: Transport;
+    service: string;
+    id: string;
+    heartbeatMs: number;
+    untimedRequestTimeoutMs: number;
+    log: Logger;
+  }) {
     this.#client = init.client;
     this.#transport = init.transport;
     this.#keys = serviceKeys(init.service);
+    this.#lease = new IngestLease(init.client, this.#keys, init.id, init.heartbeatMs * 3);
     this.#service = init.service;
     this.#id = init.id;
     this.#renewMs = init.heartbeatMs;
-    this.#ttlMs = init.heartbeatMs * 3;
+    this.#untimedTimeout = String(init.untimedRequestTimeoutMs);
     this.#log = init.log;
   }
 
@@ -61,7 +74,7 @@ export class IngestLeader {
     if (!this.#leading) return;
     this.#leading = false;
     await this.#transport.unsubscribe(this.#service, this.#ingest).catch(() => undefined);
-    await this.#client.eval(RELEASE, 1, this.#keys.ingest, this.#id).catch(() => undefined);
+    await this.#lease.release().catch(() => undefined);
     await this.#client.publish(this.#keys.handoff, this.#id).catch(() => undefined);
   }
 
@@ -72,13 +85,17 @@ export class IngestLeader {
     if (this.#stopped) return;
     try {
       if (this.#leading) {
-        if (Number(await this.#client.eval(RENEW, 1, this.#keys.ingest, this.#id, String(this.#ttlMs))) === 1) return;
-        this.#leading = false; // it expired (this process stalled): another replica may hold it now
-        await this.#transport.unsubscribe(this.#service, this.#ingest);
-        this.#log.warn(`Lost the lease on the pub/sub channel of "${this.#service}"`);
+        const epoch = this.#epoch;
+        if (!(await this.#lease.renew(epoch))) this.#lose(epoch);
         return;
       }
-      if ((await this.#client.set(this.#keys.ingest, this.#id, 'PX', this.#ttlMs, 'NX')) !== 'OK' || this.#stopped) return;
+      const epoch = await this.#lease.acquire();
+      if (epoch === undefined) return;
+      if (this.#stopped) {
+        await this.#lease.release();
+        return;
+      }
+      this.#epoch = epoch;
       this.#leading = true;
       await this.#transport.subscribe(this.#service, this.#ingest);
       this.#log.debug(`Taking pub/sub requests of "${this.#service}" into the request stream`);
@@ -87,9 +104,47 @@ export class IngestLeader {
     }
   }
 
-  readonly #ingest: MessageHandler = (raw) => {
-    this.#client.xadd(this.#keys.requests, '*', 'm', raw).catch((err: unknown) => {
-      this.#log.warn(`A pub/sub request was lost: it could not be added to the request stream (${toPlainError(err).message})`);
+  /** The lease of `epoch` is another replica's now (this process stalled): stop taking requests in, once. */
+  #lose(epoch: string): void {
+    if (!this.#leading || epoch !== this.#epoch) return;
+    this.#leading = false;
+    this.#log.warn(
+      `Lost the lease on the pub/sub channel of "${this.#service}" (this process stalled and another replica took it): ` +
+        'the requests received meanwhile are left to that replica',
+    );
+    this.#transport.unsubscribe(this.#service, this.#ingest).catch((err: unknown) => {
+      this.#log.warn(`Could not unsubscribe from the pub/sub channel of "${this.#service}": ${toPlainError(err).message}`);
     });
+  }
+
+  // The fenced add replaces a plain XADD: one script call per request, no extra round trip.
+  readonly #ingest: MessageHandler = (raw) => {
+    const epoch = this.#epoch;
+    this.#lease.add(epoch, raw, expectsReply(raw) ? this.#untimedTimeout : undefined).then(
+      (added) => {
+        if (added !== 1) this.#lose(epoch);
+      },
+      (err: unknown) => {
+        this.#log.warn(`A pub/sub request was lost: it could not be added to the request stream (${toPlainError(err).message})`);
+      },
+    );
   };
+}
+
+/**
+ * Whether a message from the service channel waits for a reply: it names a reply channel or a
+ * request id (Python's send_request sets both, its send_to_service neither). The messages that
+ * mention neither are told apart without parsing them.
+ */
+export function expectsReply(raw: string): boolean {
+  if (!raw.includes('"reply_to"') && !raw.includes('"request_id"')) return false;
+  let message: unknown;
+  try {
+    message = JSON.parse(raw);
+  } catch {
+    return true; // answered with an error at once, when it can be: a deadline changes nothing
+  }
+  if (message === null || typeof message !== 'object') return false;
+  const { reply_to: replyTo, request_id: requestId } = message as Record<string, unknown>;
+  return (replyTo !== undefined && replyTo !== null) || (requestId !== undefined && requestId !== null);
 }

@@ -16,6 +16,8 @@ export interface ServiceKeys {
   live: string;
   /** The lease of the replica that takes pub/sub requests into the stream. */
   ingest: string;
+  /** Counter of the ingest leases taken: only the holder of the latest may add to the stream. */
+  ingestEpoch: string;
   /** Pub/sub channel on which a leaving ingest leader tells the others to take over. */
   handoff: string;
   /** A service-wide structure. */
@@ -36,6 +38,7 @@ export function serviceKeys(service: string): ServiceKeys {
     replica: (id) => `${base}replica:${id}`,
     live: `${base}live`,
     ingest: `${base}ingest`,
+    ingestEpoch: `${base}ingest-epoch`,
     handoff: `${base}handoff`,
     structure: (kind, name) => `${base}${kind}:${name}`,
     unfinished: (name) => `${base}queue-unfinished:${name}`,

@@ -14,6 +14,14 @@ export interface ReplicaOptions {
   heartbeatMs?: number;
   /** Durable requests read from the stream at most at once (all actions together). Default 256. */
   maxInFlight?: number;
+  /**
+   * The deadline given to a request that waits for a reply but brings none (Python Daebus callers
+   * publish no timeout): after this long in the stream, counted from when the replica holding the
+   * channel took it in, it is dropped unrun. Set it to your Python callers' timeout. Default
+   * 30 000 ms, as `visibilityTimeoutMs`: such a request is dropped rather than run again after
+   * its replica died. Messages that wait for no reply get no deadline.
+   */
+  untimedRequestTimeoutMs?: number;
 }
 
 export type ResolvedReplicaOptions = Required<ReplicaOptions>;
@@ -24,6 +32,7 @@ export const DEFAULT_REPLICA_OPTIONS = Object.freeze({
   maxAttempts: 5,
   heartbeatMs: 1_000,
   maxInFlight: 256,
+  untimedRequestTimeoutMs: 30_000,
 } satisfies ResolvedReplicaOptions);
 
 export function resolveReplicaOptions(options: true | ReplicaOptions): ResolvedReplicaOptions {
@@ -35,5 +44,6 @@ export function resolveReplicaOptions(options: true | ReplicaOptions): ResolvedR
   check.count('maxAttempts', o.maxAttempts, 1);
   check.timeout('heartbeatMs', o.heartbeatMs);
   check.count('maxInFlight', o.maxInFlight, 1);
+  check.timeout('untimedRequestTimeoutMs', o.untimedRequestTimeoutMs);
   return o;
 }

@@ -49,7 +49,15 @@ export class Replication {
       serverNow: () => Date.now() + this.presence.serverOffsetMs,
       joinHeldWrites: bus.transport.joinHeldWrites?.bind(bus.transport),
     });
-    this.#ingest = new IngestLeader({ client, transport: bus.transport, service, id: this.id, heartbeatMs: options.heartbeatMs, log });
+    this.#ingest = new IngestLeader({
+      client,
+      transport: bus.transport,
+      service,
+      id: this.id,
+      heartbeatMs: options.heartbeatMs,
+      untimedRequestTimeoutMs: options.untimedRequestTimeoutMs,
+      log,
+    });
   }
 
   async start(): Promise<void> {

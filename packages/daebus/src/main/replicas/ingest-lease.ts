@@ -1,0 +1,100 @@
+import type { Redis } from 'ioredis';
+import { defineScript } from '../support/redis-script';
+import type { ServiceKeys } from './keys';
+
+/*
+ * The ingest lease, fenced. Every lease taken bumps the service's ingest epoch, and a replica
+ * may add to the request stream only while the epoch is still the one of its own lease: a
+ * replica that stalled past its lease, and whose lease another replica then took, is refused,
+ * however many messages its socket kept meanwhile (they went to the new holder too, or were
+ * published before it subscribed). The lease key alone could not tell that: a replica id comes
+ * back when it takes the lease again. Every script here has KEYS the lease, the epoch.
+ *
+ * An absent lease key with this replica's epoch still current means the lease lapsed (this
+ * replica stalled) and no replica took it since. Adding is safe then: only replicas that held
+ * the lease subscribe to the channel, any other that still is held an older epoch and is
+ * refused, so the message is added once. This replica takes the lease back in the same step,
+ * rather than dropping what it received while stalled. Adding while the key is absent without
+ * the epoch would not be safe: a replica that took the lease after this one and added the same
+ * message before dying leaves the key absent too.
+ */
+
+// ARGV: the holder, its epoch. Sets `holder` and `current` (the lease is still this replica's).
+const CURRENT = `local holder = redis.call('GET', KEYS[1])
+local current = redis.call('GET', KEYS[2]) == ARGV[2] and (holder == ARGV[1] or not holder)`;
+
+// ARGV: the holder, ttl ms. Takes the lease if no replica holds it: the new epoch, or 0.
+const ACQUIRE = `if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
+return redis.call('INCR', KEYS[2])`;
+
+// ARGV: the holder, its epoch, ttl ms. Extends the lease (takes it back when it lapsed) while it is this replica's.
+const RENEW = `${CURRENT}
+if not current then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+return 1`;
+
+// ARGV: the holder. Drops the lease if this replica holds it, and ends its epoch: a late add from
+// this replica cannot take it back.
+const RELEASE = `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+return redis.call('INCR', KEYS[2])`;
+
+// KEYS[3]: the request stream. ARGV: the holder, its epoch, ttl ms, the message, then the
+// request's timeout ms if it has one. Adds the message while the lease is this replica's: 1, or 0.
+const ADD = `${CURRENT}
+if not current then return 0 end
+if not holder then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3]) end
+if ARGV[5] then redis.call('XADD', KEYS[3], '*', 'm', ARGV[4], 't', ARGV[5])
+else redis.call('XADD', KEYS[3], '*', 'm', ARGV[4]) end
+return 1`;
+
+type Script = (...args: string[]) => Promise<unknown>;
+
+/** The lease's scripts on `client`, each sent by its hash (EVALSHA). */
+export class IngestLease {
+  readonly #keys: [lease: string, epoch: string];
+  readonly #stream: string;
+  readonly #id: string;
+  readonly #ttl: string;
+  readonly #acquire: Script;
+  readonly #renew: Script;
+  readonly #release: Script;
+  readonly #add: Script;
+
+  constructor(client: Redis, keys: ServiceKeys, id: string, ttlMs: number) {
+    this.#keys = [keys.ingest, keys.ingestEpoch];
+    this.#stream = keys.requests;
+    this.#id = id;
+    this.#ttl = String(ttlMs);
+    this.#acquire = defineScript(client, 'daebusIngestAcquire', 2, ACQUIRE);
+    this.#renew = defineScript(client, 'daebusIngestRenew', 2, RENEW);
+    this.#release = defineScript(client, 'daebusIngestRelease', 2, RELEASE);
+    this.#add = defineScript(client, 'daebusIngestAdd', 3, ADD);
+  }
+
+  /** Take the lease if no replica holds it: its epoch, or undefined. */
+  async acquire(): Promise<string | undefined> {
+    const epoch = Number(await this.#acquire(...this.#keys, this.#id, this.#ttl));
+    return epoch > 0 ? String(epoch) : undefined;
+  }
+
+  /** Keep the lease of `epoch`: false when it is no longer this replica's. */
+  async renew(epoch: string): Promise<boolean> {
+    return Number(await this.#renew(...this.#keys, this.#id, epoch, this.#ttl)) === 1;
+  }
+
+  async release(): Promise<void> {
+    await this.#release(...this.#keys, this.#id);
+  }
+
+  /**
+   * Add `message` to the request stream if the lease of `epoch` is still this replica's: 1 if it
+   * was added, 0 if not. Not async: one promise per request, as the plain XADD it replaces.
+   */
+  add(epoch: string, message: string, timeoutMs?: string): Promise<unknown> {
+    const [lease, epochKey] = this.#keys;
+    return timeoutMs === undefined
+      ? this.#add(lease, epochKey, this.#stream, this.#id, epoch, this.#ttl, message)
+      : this.#add(lease, epochKey, this.#stream, this.#id, epoch, this.#ttl, message, timeoutMs);
+  }
+}

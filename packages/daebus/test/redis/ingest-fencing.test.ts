@@ -1,0 +1,166 @@
+// The replica holding the ingest lease adds pub/sub requests to the stream only while the lease is
+// still its own, checked by Redis in the same step as the add: a holder that stalled while another
+// replica took over adds nothing more, so a request received by both runs once.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { IngestLease } from '../../src/main/replicas/ingest-lease';
+import { serviceKeys, type ServiceKeys } from '../../src/main/replicas/keys';
+import { fixture, waitFor } from '../support/helpers';
+import { TEST_REDIS_URL } from '../support/redis-server';
+
+jest.setTimeout(60_000);
+
+let service: string;
+let keys: ServiceKeys;
+let redis: Redis;
+
+beforeEach(() => {
+  service = `fenced_${randomUUID()}`;
+  keys = serviceKeys(service);
+  redis = new Redis(TEST_REDIS_URL);
+});
+
+afterEach(async () => {
+  const left = await redis.keys(`*{${service}}*`);
+  if (left.length > 0) await redis.del(...left);
+  await redis.quit();
+});
+
+/** The messages in the request stream, with their fields. */
+async function streamed(): Promise<Record<string, string>[]> {
+  const entries = await redis.xrange(keys.requests, '-', '+');
+  return entries.map(([, fields]) => Object.fromEntries(fields.flatMap((_, i) => (i % 2 ? [] : [[fields[i], fields[i + 1]]]))));
+}
+
+describe('the fenced add to the request stream', () => {
+  const lease = (id: string): IngestLease => new IngestLease(redis, keys, id, 60_000);
+
+  it('refuses a replica whose lease another replica took while it stalled', async () => {
+    const [a, b] = [lease('a'), lease('b')];
+    const epochA = await a.acquire();
+    expect(epochA).toBeDefined();
+    await redis.del(keys.ingest); // a's lease expired: a stalled past it
+    const epochB = await b.acquire();
+    expect(epochB).toBeDefined();
+    expect(await a.add(epochA as string, 'late')).toBe(0);
+    expect(await a.renew(epochA as string)).toBe(false);
+    expect(await b.add(epochB as string, 'taken')).toBe(1);
+    expect(await streamed()).toEqual([{ m: 'taken' }]);
+    expect(await redis.get(keys.ingest)).toBe('b');
+  });
+
+  it('adds, and takes the lease back, when it lapsed and no replica took it since', async () => {
+    const a = lease('a');
+    const epoch = (await a.acquire()) as string;
+    await redis.del(keys.ingest);
+    expect(await a.add(epoch, 'kept', '1500')).toBe(1);
+    expect(await streamed()).toEqual([{ m: 'kept', t: '1500' }]);
+    expect(await redis.get(keys.ingest)).toBe('a');
+    expect(await lease('b').acquire()).toBeUndefined();
+  });
+
+  it('refuses when another replica held the lease in between, though it lapsed again (that one may have added the message)', async () => {
+    const [a, b] = [lease('a'), lease('b')];
+    const epochA = (await a.acquire()) as string;
+    await redis.del(keys.ingest);
+    expect(await b.acquire()).toBeDefined();
+    await redis.del(keys.ingest); // b died
+    expect(await a.add(epochA, 'late')).toBe(0);
+    expect(await a.renew(epochA)).toBe(false);
+    expect(await streamed()).toEqual([]);
+    expect(await redis.exists(keys.ingest)).toBe(0);
+  });
+
+  it('refuses a replica that released its lease, and a replica that never held one', async () => {
+    const a = lease('a');
+    const epoch = (await a.acquire()) as string;
+    await a.release();
+    expect(await a.add(epoch, 'after release')).toBe(0);
+    expect(await lease('c').add('', 'never held')).toBe(0);
+    expect(await streamed()).toEqual([]);
+    expect(await redis.exists(keys.ingest)).toBe(0);
+  });
+});
+
+/** Entries ever added to the request stream (XINFO STREAM's entries-added). */
+async function entriesAdded(): Promise<number> {
+  const info = (await redis.xinfo('STREAM', keys.requests)) as unknown[];
+  return Number(info[info.indexOf('entries-added') + 1]);
+}
+
+class StallingReplica {
+  readonly child: ChildProcess;
+  readonly lines: Record<string, unknown>[] = [];
+  readonly exited: Promise<unknown>;
+
+  constructor() {
+    this.child = spawn(process.execPath, [fixture('stall-replica.cjs'), service, TEST_REDIS_URL], {
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    });
+    this.exited = new Promise((resolve) => this.child.once('exit', resolve));
+    let buffered = '';
+    this.child.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        try {
+          this.lines.push(JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          // not JSON
+        }
+      }
+    });
+  }
+
+  said(match: (line: Record<string, unknown>) => boolean): boolean {
+    return this.lines.some(match);
+  }
+}
+
+describe('a replica that stalls while holding the ingest lease', () => {
+  const replicas: StallingReplica[] = [];
+  const flag = join(tmpdir(), `daebus-stall-${randomUUID()}`);
+
+  afterEach(async () => {
+    writeFileSync(flag, '');
+    for (const replica of replicas) replica.child.kill('SIGKILL');
+    await Promise.all(replicas.splice(0).map((r) => r.exited));
+    if (existsSync(flag)) rmSync(flag);
+  });
+
+  it('adds nothing it received once another replica took the lease: each message runs once', async () => {
+    replicas.push(new StallingReplica(), new StallingReplica());
+    await waitFor(() => replicas.every((r) => r.said((l) => l.ready === true)), 'two replicas');
+    await waitFor(async () => (await redis.get(keys.ingest)) !== null, 'a lease holder');
+    const holderId = (await redis.get(keys.ingest)) as string;
+    const holderPid = Number(await redis.hget(keys.replica(holderId), 'pid'));
+    const holder = replicas.find((r) => r.child.pid === holderPid) as StallingReplica;
+    expect(holder).toBeDefined();
+
+    holder.child.send({ block: flag });
+    await waitFor(() => holder.said((l) => l.blocked === true), 'the holder to block');
+    // the other replica takes the lease and subscribes; the stalled one still is subscribed
+    await waitFor(async () => (await redis.get(keys.ingest)) !== holderId, 'another replica to take the lease');
+    await waitFor(async () => ((await redis.pubsub('NUMSUB', service)) as [string, number])[1] === 2, 'both subscribed');
+    const ids = Array.from({ length: 20 }, (_, n) => `n${n}`);
+    for (const id of ids) await redis.publish(service, JSON.stringify({ id, action: 'note' }));
+    // the new holder adds them all (some may be read by the stalled replica, and run once it goes on)
+    await waitFor(async () => (await entriesAdded()) >= ids.length, 'the new holder to add every message');
+
+    writeFileSync(flag, ''); // the stalled replica goes on with what its socket kept
+    await waitFor(() => holder.said((l) => String(l.message).includes('Lost the lease')), 'the stalled replica to learn it lost the lease');
+    await waitFor(async () => ((await redis.pubsub('NUMSUB', service)) as [string, number])[1] === 1, 'the stalled replica to unsubscribe');
+    await waitFor(async () => (await redis.hlen(`test:{${service}}:runs`)) === ids.length, 'every message run');
+    await waitFor(async () => (await redis.xlen(keys.requests)) === 0, 'the stream to empty');
+    await waitFor(async () => ((await redis.xpending(keys.requests, 'daebus')) as [number])[0] === 0, 'nothing pending');
+    const runs = await redis.hgetall(`test:{${service}}:runs`);
+    expect(Object.keys(runs).sort()).toEqual([...ids].sort());
+    expect(Object.values(runs).filter((n) => n !== '1')).toEqual([]);
+    expect(await entriesAdded()).toBe(ids.length);
+  });
+});
