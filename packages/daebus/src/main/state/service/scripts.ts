@@ -9,7 +9,11 @@ import { defineScript } from '../../support/redis-script';
 export interface StateScripts {
   /** XADD the item to the queue's stream and count it unfinished (for join). */
   queuePut(stream: string, unfinished: string, text: string): Promise<unknown>;
-  /** The item leaves the group's pending list and the stream; with `counts` '1', one item fewer unfinished. */
+  /**
+   * The item leaves the group's pending list and the stream; with `counts` '1', one item fewer
+   * unfinished, if it was still pending here: an item put back for another consumer (or lost with
+   * a Redis that restarted empty) is counted by whoever does it, or not at all.
+   */
   queueDone(stream: string, unfinished: string, group: string, receipt: string, counts: '0' | '1'): Promise<unknown>;
   /** RPUSH, then LTRIM from `from` (minus the cap: the last items kept); resolves with the list's length. */
   listAppend(key: string, text: string, from: string): Promise<number>;
@@ -29,9 +33,9 @@ return redis.call('INCR', KEYS[2])`,
       client,
       'daebusQueueDone',
       2,
-      `redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+      `local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 redis.call('XDEL', KEYS[1], ARGV[2])
-if ARGV[3] == '1' then redis.call('DECR', KEYS[2]) end
+if ARGV[3] == '1' and acked == 1 then redis.call('DECR', KEYS[2]) end
 return 1`,
     ),
     listAppend: defineScript(

@@ -3,11 +3,11 @@ import { toPlainError } from '../../../shared/errors';
 import { MAX_TIMEOUT_MS } from '../../../shared/validate';
 import { serviceKeys, type ServiceKeys } from '../../replicas/keys';
 import type { Logger } from '../../support/logger';
+import { ConsumerGroups, GROUP } from './consumer-groups';
 import { decodeValue } from './json-values';
+import { OutageNotice } from './outage-notice';
 import type { StateScripts } from './scripts';
-
-/** The consumer group of every service-wide queue. */
-const GROUP = 'daebus-queue';
+import { stateFailure } from './state-failure';
 /** Blocking reads at once; more waiters wait for a free connection. */
 const MAX_READERS = 32;
 
@@ -26,7 +26,7 @@ type Entry = [id: string, fields: string[] | null];
  * under this process until `ack`, its idle time reset while it is held, so that only the items of
  * a process that died grow idle past the visibility timeout; those are put back at the tail, with
  * their delivery count, for any consumer. Each waiting `get`/`receive` blocks on a connection of
- * its own, from a small pool.
+ * its own, from a small pool. A group Redis lost (it restarted empty) is made again on first need.
  */
 export class ServiceQueues {
   readonly #client: Redis;
@@ -35,7 +35,8 @@ export class ServiceQueues {
   readonly #visibilityMs: number;
   readonly #log: Logger;
   readonly #scripts: StateScripts;
-  readonly #groups = new Set<string>();
+  readonly #groups: ConsumerGroups;
+  readonly #outages: OutageNotice;
   readonly #idle: Redis[] = [];
   readonly #waiting: ((reader: Redis) => void)[] = [];
   /** Items received here and not acknowledged, by queue. */
@@ -53,6 +54,8 @@ export class ServiceQueues {
     this.#consumer = init.consumer;
     this.#visibilityMs = init.visibilityMs;
     this.#log = init.log;
+    this.#groups = new ConsumerGroups(init.client, (name) => this.key(name));
+    this.#outages = new OutageNotice(init.log, 'Service-wide queue readers');
     this.#every(Math.max(50, this.#visibilityMs / 3), () => this.#keepAlive());
     this.#every(Math.max(100, this.#visibilityMs / 2), () => this.#reclaim());
   }
@@ -62,7 +65,7 @@ export class ServiceQueues {
   }
 
   async put(name: string, text: string): Promise<void> {
-    await this.#group(name);
+    await this.#groups.ensure(name);
     await this.#scripts.queuePut(this.key(name), this.#keys.unfinished(name), text);
   }
 
@@ -77,14 +80,17 @@ export class ServiceQueues {
       if (id !== undefined) void this.#client.client('UNBLOCK', id).catch(() => undefined);
     };
     const result = (async (): Promise<Taken | undefined> => {
-      await this.#group(name);
-      reader = await this.#reader();
+      const held = await this.#reader();
+      reader = held;
       try {
         if (cancelled) return undefined;
-        const block = timeoutMs > MAX_TIMEOUT_MS ? 0 : Math.max(1, Math.ceil(timeoutMs));
-        const args: (string | number)[] = ['GROUP', GROUP, this.#consumer, 'COUNT', 1];
-        if (timeoutMs > 0) args.push('BLOCK', block);
-        const read = (await reader.call('XREADGROUP', ...args, 'STREAMS', this.key(name), '>')) as [string, Entry[]][] | null;
+        const until = Date.now() + timeoutMs;
+        const read = await this.#groups.with(name, async () => {
+          if (cancelled) return null; // left before a read made again
+          await this.#knowId(held);
+          const args = ['GROUP', GROUP, this.#consumer, 'COUNT', 1, ...blockFor(timeoutMs, until)];
+          return (await held.call('XREADGROUP', ...args, 'STREAMS', this.key(name), '>')) as [string, Entry[]][] | null;
+        });
         const entry = read?.[0]?.[1]?.[0];
         if (!entry?.[1]) return undefined;
         const taken = toTaken(entry);
@@ -96,9 +102,11 @@ export class ServiceQueues {
         else this.#hold(name).add(taken.receipt);
         return taken;
       } finally {
-        this.#release(reader);
+        this.#release(held);
       }
-    })();
+    })().catch((err: unknown) => {
+      throw stateFailure(`queue "${name}"`, err);
+    });
     return { result, cancel };
   }
 
@@ -116,7 +124,10 @@ export class ServiceQueues {
       .xadd(this.key(name), '*', 'v', JSON.stringify(taken.item), 'd', String(taken.deliveries))
       .xack(this.key(name), GROUP, taken.receipt)
       .xdel(this.key(name), taken.receipt)
-      .exec();
+      .exec()
+      .catch((err: unknown) => {
+        throw stateFailure(`queue "${name}"`, err);
+      });
   }
 
   /** Items not yet handed to any consumer. */
@@ -148,7 +159,7 @@ export class ServiceQueues {
 
   async clearAll(name: string): Promise<void> {
     await this.#client.del(this.key(name), this.#keys.unfinished(name));
-    this.#groups.delete(name);
+    this.#groups.forget(name);
   }
 
   close(): void {
@@ -158,23 +169,16 @@ export class ServiceQueues {
   }
 
   async #undelivered(name: string): Promise<Entry[]> {
-    await this.#group(name);
-    const groups = (await this.#client.xinfo('GROUPS', this.key(name))) as unknown[][];
+    const groups = await this.#groups.with(name, async () => (await this.#client.xinfo('GROUPS', this.key(name))) as unknown[][]);
     const ours = groups.map((g) => toRecord(g)).find((g) => g.name === GROUP);
     const last = String(ours?.['last-delivered-id'] ?? '0-0');
     return (await this.#client.xrange(this.key(name), `(${last}`, '+')) as Entry[];
   }
 
   async #done(name: string, receipt: string, counts: boolean): Promise<void> {
-    await this.#scripts.queueDone(this.key(name), this.#keys.unfinished(name), GROUP, receipt, counts ? '1' : '0');
-  }
-
-  async #group(name: string): Promise<void> {
-    if (this.#groups.has(name)) return;
-    await this.#client.xgroup('CREATE', this.key(name), GROUP, '0', 'MKSTREAM').catch((err: unknown) => {
-      if (!/BUSYGROUP/.test(toPlainError(err).message)) throw err;
-    });
-    this.#groups.add(name);
+    await this.#groups.with(name, () =>
+      this.#scripts.queueDone(this.key(name), this.#keys.unfinished(name), GROUP, receipt, counts ? '1' : '0'),
+    );
   }
 
   #hold(name: string): Set<string> {
@@ -189,10 +193,25 @@ export class ServiceQueues {
     if (this.#readers < MAX_READERS) {
       this.#readers += 1;
       const reader = this.#client.duplicate();
-      this.#readerIds.set(reader, Number(await reader.client('ID')));
+      this.#outages.watch(reader);
+      // a reconnect gives it another id: CLIENT UNBLOCK must never name a stranger's
+      reader.on('close', () => this.#readerIds.delete(reader));
+      try {
+        await this.#knowId(reader);
+      } catch (err) {
+        // not kept half-made: its slot is free again, and it stops trying to reconnect
+        this.#readers -= 1;
+        reader.disconnect();
+        throw err;
+      }
       return reader;
     }
     return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  /** The reader's connection id, asked again after a reconnect. */
+  async #knowId(reader: Redis): Promise<void> {
+    if (!this.#readerIds.has(reader)) this.#readerIds.set(reader, Number(await reader.client('ID')));
   }
 
   #release(reader: Redis): void {
@@ -204,21 +223,16 @@ export class ServiceQueues {
 
   async #keepAlive(): Promise<void> {
     for (const [name, held] of this.#held) {
-      if (held.size > 0) await this.#client.xclaim(this.key(name), GROUP, this.#consumer, 0, ...held, 'JUSTID');
+      if (held.size > 0)
+        await this.#groups.with(name, () => this.#client.xclaim(this.key(name), GROUP, this.#consumer, 0, ...held, 'JUSTID'));
     }
   }
 
   /** Items held by a consumer that stopped renewing them (its process died): back to the queue. */
   async #reclaim(): Promise<void> {
-    for (const name of this.#groups) {
-      const [, entries] = (await this.#client.xautoclaim(
-        this.key(name),
-        GROUP,
-        this.#consumer,
-        this.#visibilityMs,
-        '0-0',
-        'COUNT',
-        100,
+    for (const name of [...this.#groups.names()]) {
+      const [, entries] = (await this.#groups.with(name, () =>
+        this.#client.xautoclaim(this.key(name), GROUP, this.#consumer, this.#visibilityMs, '0-0', 'COUNT', 100),
       )) as [string, Entry[]];
       for (const entry of entries) {
         if (!entry[1] || this.#hold(name).has(entry[0])) continue;
@@ -235,6 +249,12 @@ export class ServiceQueues {
     timer.unref();
     this.#timers.push(timer);
   }
+}
+
+/** XREADGROUP's BLOCK for what is left of a wait until `until`: none for no wait, 0 (for ever) past the longest timeout. */
+function blockFor(timeoutMs: number, until: number): (string | number)[] {
+  if (timeoutMs <= 0) return [];
+  return ['BLOCK', timeoutMs > MAX_TIMEOUT_MS ? 0 : Math.max(1, Math.ceil(until - Date.now()))];
 }
 
 function toTaken([id, fields]: Entry): Taken {

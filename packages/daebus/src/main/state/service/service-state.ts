@@ -6,6 +6,7 @@ import type { Logger } from '../../support/logger';
 import { decodeEntries, decodeValue, encodeValue } from './json-values';
 import { stateScripts, type StateScripts } from './scripts';
 import { ServiceQueues } from './service-queue';
+import { stateFailure } from './state-failure';
 
 /**
  * The service-wide structures of a running service, in Redis: a map is a hash, a capped list a
@@ -38,12 +39,7 @@ export class ServiceState {
           return await this.#queue(call);
       }
     } catch (err) {
-      if (err instanceof DaebusError) throw err;
-      throw new DaebusError(
-        ErrorCodes.TRANSPORT_ERROR,
-        `${call.kind} "${call.name}" (service-wide, in Redis): ${toPlainError(err).message}`,
-        { cause: err },
-      );
+      throw stateFailure(`${call.kind} "${call.name}"`, err);
     }
   }
 
@@ -73,7 +69,9 @@ export class ServiceState {
       case 'increment':
         try {
           return Number(await this.#client.hincrbyfloat(key, call.key, call.by));
-        } catch {
+        } catch (err) {
+          // only Redis's refusal of the value there: a dropped connection is not the caller's argument
+          if (!/not a (valid )?float|NaN or Infinity/i.test(toPlainError(err).message)) throw err;
           throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `${where}: increment("${call.key}") needs a number there.`);
         }
       case 'merge': {

@@ -1,0 +1,22 @@
+import { DaebusError, ErrorCodes, toPlainError } from '../../../shared/errors';
+
+/**
+ * What a service-wide structure's operation rejects with when Redis failed it (down, a dropped
+ * connection, a refused command): TRANSPORT_ERROR with Redis's message, the original as cause.
+ * `where` names the structure: `queue "jobs"`. A DaebusError passes as it is.
+ */
+export function stateFailure(where: string, err: unknown): DaebusError {
+  if (err instanceof DaebusError) return err;
+  const text = toPlainError(err).message.replace(/\.$/, '');
+  // a value that is not JSON: written there by something other than daebus
+  if (err instanceof SyntaxError) {
+    return new DaebusError(ErrorCodes.BAD_RESPONSE, `${where} (service-wide, in Redis) holds a value that is not JSON: ${text}.`, {
+      cause: err,
+    });
+  }
+  return new DaebusError(
+    ErrorCodes.TRANSPORT_ERROR,
+    `${where} (service-wide, in Redis): ${text}. Check that Redis is up and reachable; the connection comes back on its own, and the call can be made again then.`,
+    { cause: err },
+  );
+}

@@ -1,0 +1,117 @@
+// A service-wide queue when its Redis restarts without its data (no persistence, a failover):
+// the consumer group is gone, and a put makes the stream again without it. A private
+// redis-server is killed and started again, empty.
+import { randomUUID } from 'node:crypto';
+import { Daebus } from 'daebus';
+import { captureLogger, waitFor } from '../support/helpers';
+import { privateRedis, type PrivateRedis } from '../support/redis-server';
+
+let server: PrivateRedis;
+let service: string;
+const apps: Daebus[] = [];
+
+beforeEach(async () => {
+  server = await privateRedis();
+  service = `queue_restart_${randomUUID()}`;
+});
+
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.stop()));
+  await server.stop();
+});
+
+async function replica(logger = captureLogger().logger): Promise<Daebus> {
+  const app = new Daebus('queue_restart', { logger });
+  app.queue('jobs', { scope: 'service' });
+  app.map('stats', { scope: 'service' });
+  apps.push(app);
+  await app.start({ service, redis: { host: '127.0.0.1', port: server.port, retryStrategy: () => 50 } });
+  return app;
+}
+
+async function restartEmpty(): Promise<void> {
+  await server.stop();
+  await server.start(); // no --save, no append-only file: it comes back with nothing
+}
+
+describe('a service-wide queue after Redis restarts empty', () => {
+  it('gives the items put since to the consumers of every replica', async () => {
+    const [a, b] = [await replica(), await replica()];
+    const qa = a.queue<{ id: number }>('jobs');
+    const qb = b.queue<{ id: number }>('jobs');
+    await qa.put({ id: 0 });
+    await expect(qb.get(0)).resolves.toEqual({ id: 0 }); // both replicas have used the group
+    await expect(qa.size()).resolves.toBe(0);
+    await restartEmpty();
+    await expect(qb.size()).resolves.toBe(0);
+    // put before any read: the stream is made again by the put, without a group
+    await qa.put({ id: 1 });
+    await qa.put({ id: 2 });
+    const taken = await Promise.all([qa.get(5_000), qb.get(5_000)]);
+    expect(taken.map((job) => job?.id).sort()).toEqual([1, 2]);
+    await qb.put({ id: 3 });
+    const received = await qa.receive(5_000);
+    expect(received).toMatchObject({ item: { id: 3 }, deliveries: 1 });
+    await received?.ack();
+    await expect(qb.size()).resolves.toBe(0);
+  });
+
+  it('counts nothing for the ack of an item Redis lost: join still waits for the items put since', async () => {
+    const q = (await replica()).queue<{ id: number }>('jobs');
+    await q.put({ id: 0 });
+    const lost = await q.receive(0);
+    expect(lost).toMatchObject({ item: { id: 0 } });
+    await restartEmpty();
+    await q.put({ id: 1 });
+    await lost?.ack();
+    await expect(q.join(0)).resolves.toBe(false);
+    await expect(q.get(5_000)).resolves.toEqual({ id: 1 });
+    await q.taskDone();
+    await expect(q.join(0)).resolves.toBe(true);
+  });
+});
+
+describe('a service-wide queue during a Redis outage', () => {
+  it('rejects get and receive with TRANSPORT_ERROR, and logs its readers lost connection once, never on stderr', async () => {
+    const errors = jest.spyOn(console, 'error');
+    try {
+      const { logger, records } = captureLogger();
+      const q = (await replica(logger)).queue<{ id: number }>('jobs');
+      await q.put({ id: 0 });
+      await expect(q.get(0)).resolves.toEqual({ id: 0 }); // one reader in the pool
+      const lostNotices = (): number => records.filter((r) => /queue readers lost their connection/.test(String(r.message))).length;
+      await server.stop();
+      for (const take of [() => q.get(100), () => q.receive(100)]) {
+        await expect(take()).rejects.toMatchObject({
+          code: 'TRANSPORT_ERROR',
+          message: expect.stringMatching(/^queue "jobs" \(service-wide, in Redis\): .*Check that Redis is up/),
+        });
+      }
+      await waitFor(() => lostNotices() > 0, 'the notice of the lost connection');
+      await server.start();
+      await waitFor(() => records.some((r) => /queue readers are connected to Redis again/.test(String(r.message))), 'the reconnect');
+      expect(lostNotices()).toBe(1);
+      expect(records.find((r) => /lost their connection/.test(String(r.message)))).toMatchObject({ level: 'warn' });
+      const unhandled = errors.mock.calls.filter((args) => args.some((arg) => String(arg).includes('[ioredis] Unhandled error event')));
+      expect(unhandled).toEqual([]);
+      // and the queue works again (Redis came back empty: the group is made again)
+      await q.put({ id: 1 });
+      await expect(q.get(5_000)).resolves.toEqual({ id: 1 });
+    } finally {
+      errors.mockRestore();
+    }
+  });
+
+  it("fails a map's increment with TRANSPORT_ERROR, not the caller's INVALID_ARGUMENT", async () => {
+    const stats = (await replica()).map<unknown>('stats');
+    await expect(stats.increment('hits')).resolves.toBe(1);
+    await server.stop();
+    await expect(stats.increment('hits')).rejects.toMatchObject({
+      code: 'TRANSPORT_ERROR',
+      message: expect.stringContaining('map "stats"'),
+    });
+    await server.start();
+    await stats.set('name', 'not a number');
+    await expect(stats.increment('name')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+});
