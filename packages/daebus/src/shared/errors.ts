@@ -51,7 +51,7 @@ export const ErrorCodes = {
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   /** An action handler threw or answered with an error. */
   HANDLER_ERROR: 'HANDLER_ERROR',
-  /** A reply that cannot be encoded as JSON. */
+  /** A reply that cannot be encoded as JSON (service side), or that a caller cannot read (not JSON, not UTF-8). */
   BAD_RESPONSE: 'BAD_RESPONSE',
   /** An action has as many handlers running and requests waiting as its limits allow: try again later. */
   BUSY: 'BUSY',
@@ -120,7 +120,7 @@ export class DaebusError extends Error {
  */
 export function toPlainError(err: unknown): PlainError {
   if (err === null || typeof err !== 'object' || typeof (err as { message?: unknown }).message !== 'string') {
-    return { name: 'Error', message: String(err) };
+    return { name: 'Error', message: describeThrown(err) };
   }
   const e = err as { name?: unknown; message: string; code?: unknown; stack?: unknown; details?: unknown };
   const plain: PlainError = { name: typeof e.name === 'string' ? e.name : 'Error', message: e.message };
@@ -128,6 +128,27 @@ export function toPlainError(err: unknown): PlainError {
   if (typeof e.stack === 'string') plain.stack = e.stack;
   if (e.details !== null && typeof e.details === 'object') plain.details = e.details as Record<string, unknown>;
   return plain;
+}
+
+/**
+ * The text of a thrown value that is not an error. A plain object or an array is its JSON text
+ * ("[object Object]" would say nothing; Python Daebus sends str(dict), which keeps the content);
+ * anything else, or JSON that fails, is String(value).
+ */
+function describeThrown(value: unknown): string {
+  if (value === null || typeof value !== 'object') return String(value);
+  let text: string;
+  try {
+    text = String(value);
+  } catch {
+    text = Object.prototype.toString.call(value); // no toString at all (a null prototype)
+  }
+  if (!Array.isArray(value) && text !== '[object Object]') return text; // a toString of its own says something
+  try {
+    return (JSON.stringify(value) as string | undefined) ?? text;
+  } catch {
+    return text; // a cycle, a BigInt
+  }
 }
 
 /** Rebuild an error from its plain form; known codes come back as {@link DaebusError}. */

@@ -1,4 +1,5 @@
 import { MAX_NESTING, nestsTooDeep, notCloneable, tooDeep } from '../shared/cloneable';
+import { notAnObject } from '../shared/broadcast-payload';
 import { fromPlainError } from '../shared/errors';
 import { PendingCalls } from '../shared/pending';
 import {
@@ -14,6 +15,7 @@ import {
 } from '../shared/protocol/core';
 import type { SocketCall } from '../shared/socket-ops';
 import type { StateCall } from '../shared/state-ops';
+import { isPlainObject } from '../shared/validate';
 import { PostedWrites } from './posted-writes';
 
 const POSTED: Promise<undefined> = Promise.resolve(undefined);
@@ -59,6 +61,8 @@ export class MainLink {
   }
 
   broadcast(channel: string, payload: unknown): Promise<number> {
+    // refused here, before it crosses to the main side (which checks it again)
+    if (!isPlainObject(payload)) return Promise.reject(notAnObject(`broadcast on "${channel}"`, payload));
     if (nestsTooDeep(payload)) return Promise.reject(tooDeep(`broadcast on "${channel}"`, payload));
     const id = this.#nextId++;
     return this.#call({ type: 'broadcast', id, channel, payload }, id, `broadcast on "${channel}"`) as Promise<number>;

@@ -53,8 +53,8 @@ export class WorkerContext {
     return new WebSocketClients((call) => this.link.socketCall(call));
   }
 
-  /** Publish `payload` on a channel of the service's transport; resolves with the number of receivers. */
-  broadcast(channel: string, payload: unknown): Promise<number> {
+  /** Publish `payload` (a JSON object) on a channel of the service's transport; resolves with the number of receivers. */
+  broadcast(channel: string, payload: object): Promise<number> {
     return this.link.broadcast(channel, payload);
   }
 }

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Daebus } from 'daebus';
+import Redis from 'ioredis';
 import { captureLogger, fixture, waitFor } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
 import { freePort } from '../support/free-port';
@@ -241,6 +242,34 @@ describe('daebus listen and send', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('The message is not valid JSON');
     expect((await daebus(['send', channel, '{}'])).stdout).toBe('0\n');
+  });
+
+  it('send refuses JSON that is not an object (a broadcast is one), unless --raw', async () => {
+    const channel = `cli_channel_${randomUUID()}`;
+    for (const text of ['[1]', '"text"', '7', 'null']) {
+      const refused = await daebus(['send', channel, text]);
+      expect(refused).toMatchObject({ code: 2, stdout: '' });
+      expect(refused.stderr).toContain('must be a JSON object');
+    }
+    expect(await daebus(['send', channel, '[1]', '--raw'])).toMatchObject({ code: 0, stdout: '0\n' });
+  });
+
+  it('listen says on stderr when a message is not valid UTF-8', async () => {
+    const channel = `cli_channel_${randomUUID()}`;
+    const listen = start(['listen', channel]);
+    await waitFor(() => listen.out.stderr.includes('listening on'), 'the subscription');
+    const publisher = new Redis(TEST_REDIS_URL);
+    try {
+      await publisher.publish(channel, Buffer.from('{"s": "caf\u00e9"}', 'latin1'));
+      await publisher.publish(channel, '{"s": "ok"}');
+    } finally {
+      publisher.disconnect();
+    }
+    await waitFor(() => listen.out.stdout.includes('"ok"'), 'the messages');
+    listen.child.kill('SIGINT');
+    const ran = await listen.done;
+    expect(ran.stdout).toBe('{"s": "caf\uFFFD"}\n{"s": "ok"}\n');
+    expect(ran.stderr).toContain('the next message is not valid UTF-8');
   });
 });
 

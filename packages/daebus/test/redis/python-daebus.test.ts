@@ -350,6 +350,42 @@ describeReal('the real Python DaebusCaller calls a service built with this libra
   });
 });
 
+describeReal("Python's NaN and Infinity (json.dumps writes them by default)", () => {
+  it('a reply, a progress update and a broadcast from a Python service read as NaN, Infinity, -Infinity', async () => {
+    const pyService = unique('pysvc');
+    const channel = unique('readings');
+    const heard: unknown[] = [];
+    await startApp(unique('svc'), (a) => a.listen(channel, (payload) => void heard.push(payload)));
+    await startPythonService(pyService);
+    const caller = newCaller(pyService);
+    const progress: unknown[] = [];
+
+    const reply = await caller.sendRequest('nonfinite', { channel }, { onProgress: (p) => progress.push(p) });
+
+    expect(reply).toEqual({ value: NaN, high: Infinity, low: -Infinity, text: 'NaN' });
+    expect(progress).toEqual([{ p: Infinity }]);
+    await waitFor(() => heard.length === 1, 'the broadcast from Python');
+    expect(heard).toEqual([{ temp: NaN }]);
+  });
+
+  it("a Python caller's request holding NaN runs (JSON.stringify answers it with null)", async () => {
+    const service = unique('svc');
+    let seen: unknown;
+    await startApp(service, (app) =>
+      app.action('echo', (payload) => {
+        seen = payload.v;
+        return payload;
+      }),
+    );
+
+    // the payload argument is read with Python's json.loads, which takes NaN
+    const call = (await runPeer(['caller', REDIS_HOST, REDIS_PORT, service, 'echo', '{"v": NaN}', '5'])) as unknown as PythonCall;
+
+    expect(call).toMatchObject({ ok: true, result: { v: null } });
+    expect(seen).toBeNaN();
+  });
+});
+
 describeReal('the real Python send_to_service reaches an action of this library', () => {
   it("gives the handler the message's own fields, with no request id and nowhere to reply", async () => {
     const service = unique('svc');

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { openTransport, shownUrl } from '../connection';
+import { isPlainObject } from '../../shared/validate';
+import { CliError, ExitCodes } from '../exit-codes';
 import { globalsOf } from '../options';
 import { untilInterrupted } from '../interrupt';
 import { parseJsonArgument, printLines } from '../output';
@@ -16,7 +18,11 @@ export function registerPubSub(program: Command): void {
       const transport = await openTransport(globals);
       const interrupt = untilInterrupted();
       try {
-        await transport.subscribe(channel, (message) => printLines([options.pretty ? pretty(message) : message]));
+        await transport.subscribe(channel, (message, _channel, notUtf8) => {
+          // printed all the same, so that it can be looked at; stderr says it is not what was sent
+          if (notUtf8 === true) process.stderr.write(`daebus: the next message is not valid UTF-8 (U+FFFD shows each bad byte sequence)\n`);
+          printLines([options.pretty ? pretty(message) : message]);
+        });
         process.stderr.write(`listening on "${channel}" at ${shownUrl(globals.redis)}; Ctrl-C to stop\n`);
         await interrupt.stopped;
       } finally {
@@ -29,11 +35,17 @@ export function registerPubSub(program: Command): void {
     .command('send')
     .description('Publish a message on a channel and print how many subscribers received it.')
     .argument('<channel>', 'the channel')
-    .argument('<json>', 'the message: JSON text, sent as given')
-    .option('--raw', 'send the text even when it is not JSON')
+    .argument('<json>', 'the message: a JSON object, sent as given')
+    .option('--raw', 'send the text even when it is not a JSON object')
     .addHelpText('after', `\nExample:\n  $ daebus send orders.events '{"type": "restock", "item": "book"}'`)
     .action(async (channel: string, text: string, options: { raw?: boolean }, command: Command) => {
-      if (!options.raw) parseJsonArgument(text, 'The message');
+      if (!options.raw && !isPlainObject(parseJsonArgument(text, 'The message'))) {
+        // what Python Daebus's listeners take (a broadcast is an object), and the only thing its broadcast sends
+        throw new CliError(
+          `The message must be a JSON object, like '{"value": 1}': wrap the value in one (--raw sends any text); got ${text}`,
+          ExitCodes.USAGE,
+        );
+      }
       const transport = await openTransport(globalsOf(command));
       try {
         const receivers = await transport.publish(channel, text);

@@ -190,8 +190,8 @@ export class Daebus<C extends object = AnyContract> extends TypedEmitter<ThreadE
     return this.thread(name).stop(timeoutMs);
   }
 
-  /** Publish `payload` (JSON) on `channel` of the running service's transport; resolves with the number of receivers. */
-  broadcast(channel: string, payload: unknown): Promise<number> {
+  /** Publish `payload` (a JSON object) on `channel` of the running service's transport; resolves with the number of receivers. */
+  broadcast(channel: string, payload: object): Promise<number> {
     return this.#runtime.broadcast(channel, payload);
   }
 

@@ -13,3 +13,13 @@ export function sendFailure(action: string, err: unknown): DaebusError {
   if (err instanceof DaebusError && (err.code === ErrorCodes.TRANSPORT_ERROR || err.code === ErrorCodes.INVALID_ARGUMENT)) return err;
   return new DaebusError(ErrorCodes.TRANSPORT_ERROR, `Could not send "${action}": ${toPlainError(err).message}`, { cause: err });
 }
+
+/** A reply to a request of `action` that cannot be read: the request fails now, not at its timeout. */
+export function unreadableReply(service: string, action: string, why: string): DaebusError {
+  return new DaebusError(
+    ErrorCodes.BAD_RESPONSE,
+    `Service "${service}" answered "${action}" with a message that ${why}, so its reply cannot be read (the action may have run). ` +
+      'The service must send its replies as JSON text encoded in UTF-8 (docs/protocol.md).',
+    { details: { service } },
+  );
+}

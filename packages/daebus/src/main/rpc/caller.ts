@@ -214,8 +214,8 @@ export class DaebusCaller<C extends object = AnyContract> {
     return false;
   }
 
-  /** Broadcast `payload` on `channel`; resolves with the number of receivers. */
-  async sendMessage(channel: string, payload: unknown): Promise<number> {
+  /** Broadcast `payload` (a JSON object) on `channel`; resolves with the number of receivers. */
+  async sendMessage(channel: string, payload: object): Promise<number> {
     checker('sendMessage(channel, payload)', ErrorCodes.INVALID_ARGUMENT).name('channel', channel);
     await this.#connectedForMessage();
     return this.#transport.publish(channel, messageJson(`sendMessage on "${channel}"`, payload));

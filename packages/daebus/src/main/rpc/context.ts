@@ -11,8 +11,8 @@ export interface ActionContext {
   response: ActionResponse;
   /** The app's logger with this request's id attached. */
   logger: Logger;
-  /** Publish on the service's transport. */
-  broadcast(channel: string, payload: unknown): Promise<number>;
+  /** Publish `payload` (a JSON object) on the service's transport. */
+  broadcast(channel: string, payload: object): Promise<number>;
 }
 
 /** The running service that code runs for: what the `broadcast` and `cache` globals use. */

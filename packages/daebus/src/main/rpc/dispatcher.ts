@@ -82,16 +82,16 @@ export class Dispatcher {
     return this.#accepted.values();
   }
 
-  /** Take one raw message from the service channel. */
-  readonly receive = (raw: string | ObjectMessage): void => this.#take(raw, undefined);
+  /** Take one raw message from the service channel (`notUtf8`: see MessageHandler). */
+  readonly receive = (raw: string | ObjectMessage, _channel?: string, notUtf8?: boolean): void => this.#take(raw, undefined, notUtf8);
 
   /** Take one request read from the durable stream; `durable` confirms it or hands it back. */
   receiveDurable(raw: string, durable: DurableHooks): void {
     this.#take(raw, durable);
   }
 
-  #take(raw: string | ObjectMessage, durable: DurableHooks | undefined): void {
-    const decoded = decodeRequestMessage(raw, this.#maxBytes);
+  #take(raw: string | ObjectMessage, durable: DurableHooks | undefined, notUtf8?: boolean): void {
+    const decoded = decodeRequestMessage(raw, this.#maxBytes, notUtf8);
     if (!decoded.ok) {
       this.#reject(decoded.error, decoded.replyTo, decoded.requestId, decoded.action);
       durable?.done(); // answered: bad input never stays in the stream

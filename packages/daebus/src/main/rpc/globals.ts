@@ -126,8 +126,8 @@ function appFor(what: string): AppScope {
 }
 
 export const broadcast = {
-  /** Publish `payload` (JSON) on `channel`; resolves with the number of receivers. */
-  async send(channel: string, payload: unknown): Promise<number> {
+  /** Publish `payload` (a JSON object) on `channel`; resolves with the number of receivers. */
+  async send(channel: string, payload: object): Promise<number> {
     return appFor('broadcast.send()').broadcast(channel, payload);
   },
 };

@@ -62,9 +62,9 @@ export function localResponse(response: WireResponse): LocalResponse {
   return new LocalResponse(response.status, JSON.stringify(response.payload), response.requestId, response.final);
 }
 
-/** `decodeRequest` for a message as a transport delivers it: text, or an object message. */
-export function decodeRequestMessage(raw: string | ObjectMessage, maxBytes: number): DecodedRequest {
-  if (typeof raw === 'string') return decodeRequest(raw, maxBytes);
+/** `decodeRequest` for a message as a transport delivers it: text (maybe not UTF-8, see MessageHandler), or an object message. */
+export function decodeRequestMessage(raw: string | ObjectMessage, maxBytes: number, notUtf8?: boolean): DecodedRequest {
+  if (typeof raw === 'string') return decodeRequest(raw, maxBytes, notUtf8);
   // a large one is checked on its exact text, as over the wire
   if (!(raw instanceof LocalRequest) || raw.bytesBound() > maxBytes) return decodeRequest(raw.toText(), maxBytes);
   // Made by DaebusCaller from a checked action name, its reply channel, a uuid and a service
@@ -78,9 +78,9 @@ export function decodeRequestMessage(raw: string | ObjectMessage, maxBytes: numb
   return { ok: true, request: { action, payload: payload as Record<string, unknown>, replyTo, requestId, service } };
 }
 
-/** `decodeResponse` for a message as a transport delivers it: text, or an object message. */
-export function decodeResponseMessage(raw: string | ObjectMessage): DecodedResponse | undefined {
-  if (typeof raw === 'string') return decodeResponse(raw);
+/** `decodeResponse` for a message as a transport delivers it: text (maybe not UTF-8), or an object message. */
+export function decodeResponseMessage(raw: string | ObjectMessage, notUtf8?: boolean): DecodedResponse | undefined {
+  if (typeof raw === 'string') return decodeResponse(raw, notUtf8);
   if (!(raw instanceof LocalResponse)) return decodeResponse(raw.toText());
   return readResponse({ status: raw.status, payload: parse(raw.payloadJson), request_id: raw.requestId ?? null, final: raw.final });
 }

@@ -1,6 +1,7 @@
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { PendingCalls } from '../../shared/pending';
 import type { ObjectMessage } from '../transport/transport';
+import { unreadableReply } from './caller-errors';
 import { decodeResponseMessage } from './local-messages';
 import { idCount } from './request-ids';
 
@@ -69,13 +70,20 @@ export class ReplyTable {
     return waiting?.requestId === requestId ? waiting : undefined;
   }
 
-  /** A message on the reply channel: an update goes to its progress callback, a final reply settles its request. */
-  readonly receive = (raw: string | ObjectMessage): void => {
-    const response = decodeResponseMessage(raw);
+  /**
+   * A message on the reply channel: an update goes to its progress callback, a final reply settles
+   * its request, and one that cannot be read (not JSON, not UTF-8) fails it at once.
+   */
+  readonly receive = (raw: string | ObjectMessage, _channel?: string, notUtf8?: boolean): void => {
+    const response = decodeResponseMessage(raw, notUtf8);
     if (!response) return;
     const count = typeof response.requestId === 'string' ? idCount(response.requestId) : -1;
     const waiting = this.#pending.extra(count);
     if (waiting === undefined || waiting.requestId !== response.requestId) return;
+    if (response.unreadable !== undefined) {
+      this.#pending.reject(count, unreadableReply(this.#service, waiting.action, response.unreadable));
+      return;
+    }
     if (!response.final) {
       // updates, errors included, go to the progress callback, as Python's caller does
       try {

@@ -1,5 +1,6 @@
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { ActionObserver } from './observer';
+import { NOT_JSON, parseNonFinite } from '../../shared/python-json';
 import { checker, isName } from '../../shared/validate';
 import type { Logger } from '../support/logger';
 import { carriesObjects, type MessageHandler, type ObjectMessageHandler, type Transport } from '../transport/transport';
@@ -69,7 +70,7 @@ export class ServiceBus {
   /** Subscribe a listener channel (once, however many handlers it has). */
   async subscribeListeners(channel: string): Promise<void> {
     if (this.#subscribed.has(channel)) return;
-    await this.#subscribe(channel, (raw) => this.#deliver(channel, raw));
+    await this.#subscribe(channel, (raw, _channel, notUtf8) => this.#deliver(channel, raw, notUtf8));
   }
 
   /** Stop taking new requests: leave the service channel. */
@@ -139,11 +140,19 @@ export class ServiceBus {
     await transport.subscribeObjects(channel, handler);
   }
 
-  #deliver(channel: string, raw: string): void {
+  #deliver(channel: string, raw: string, notUtf8?: boolean): void {
+    if (notUtf8 === true) {
+      this.#logger.warn(`Dropped a message on "${channel}" that is not valid UTF-8`, { channel });
+      return;
+    }
     let payload: unknown;
     try {
       payload = JSON.parse(raw);
     } catch {
+      // Python's json.dumps writes NaN and Infinity: read them too
+      payload = parseNonFinite(raw);
+    }
+    if (payload === NOT_JSON) {
       this.#logger.warn(`Dropped a message on "${channel}" that is not JSON`, { channel });
       return;
     }

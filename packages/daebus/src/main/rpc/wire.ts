@@ -3,7 +3,8 @@
  * caller's reply channel. Field names, key order and values match the Python framework.
  */
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
-import { checker } from '../../shared/validate';
+import { checkBroadcastPayload, notAnObject } from '../../shared/broadcast-payload';
+import { NOT_JSON, parseNonFinite } from '../../shared/python-json';
 
 /** A request as it arrives on a service channel, after validation. */
 export interface WireRequest {
@@ -69,15 +70,18 @@ export function payloadJson(payload: Record<string, unknown>): string {
   return json;
 }
 
-/** `payload` as the JSON text of a message on a channel; INVALID_ARGUMENT naming `where` when it has none. */
+/** `payload` as the JSON text of a broadcast on a channel: a JSON object, else INVALID_ARGUMENT naming `where`. */
 export function messageJson(where: string, payload: unknown): string {
+  checkBroadcastPayload(where, payload);
   let message: string | undefined;
   try {
     message = JSON.stringify(payload) as string | undefined;
   } catch (err) {
     throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `${where}: the payload cannot be encoded as JSON (${toPlainError(err).message}).`);
   }
-  return message ?? checker(where, ErrorCodes.INVALID_ARGUMENT).fail('payload', 'JSON data', payload);
+  // an object whose toJSON() gives something else (a Date gives a string) is not an object on the wire
+  if (message?.charCodeAt(0) !== 0x7b /* { */) throw notAnObject(where, message === undefined ? payload : JSON.parse(message));
+  return message;
 }
 
 /** A fire-and-forget message to a service: the payload's own fields with `action` added at the top. */
@@ -102,8 +106,11 @@ export function replyChannel(replyTo: string | undefined, service: string | unde
   return undefined;
 }
 
-/** Read and check one message from a service channel. Never throws. */
-export function decodeRequest(raw: string, maxBytes: number): DecodedRequest {
+/**
+ * Read and check one message from a service channel. Never throws. `notUtf8`: the transport
+ * found its bytes not valid UTF-8 (`raw` has U+FFFD in their place): refused, as Python refuses it.
+ */
+export function decodeRequest(raw: string, maxBytes: number, notUtf8?: boolean): DecodedRequest {
   if (raw.length > maxBytes / 3 && Buffer.byteLength(raw) > maxBytes) {
     return {
       ok: false,
@@ -114,10 +121,17 @@ export function decodeRequest(raw: string, maxBytes: number): DecodedRequest {
       ),
     };
   }
+  if (notUtf8 === true) {
+    return { ok: false, ...addressOf(raw), error: bad('The request is not valid UTF-8; send its JSON text encoded as UTF-8.') };
+  }
   let message: unknown;
   try {
     message = JSON.parse(raw);
   } catch {
+    // Python's json.dumps writes NaN and Infinity: read them too (only here, after JSON.parse failed)
+    message = parseNonFinite(raw);
+  }
+  if (message === NOT_JSON) {
     // still answer when the broken text shows where to
     return {
       ok: false,
@@ -173,6 +187,24 @@ export function readRequest(fields: Record<string, unknown>): DecodedRequest {
   return { ok: true, request };
 }
 
+/** Where the error reply to a request refused whole goes: from its fields when its text parses, else peeked at. */
+function addressOf(raw: string): { replyTo?: string; requestId?: string | number; action?: string } {
+  let message: unknown;
+  try {
+    message = JSON.parse(raw);
+  } catch {
+    message = parseNonFinite(raw);
+  }
+  if (message === null || typeof message !== 'object' || Array.isArray(message)) {
+    return peekEnvelope(raw.length > 8192 ? `${raw.slice(0, 4096)} ${raw.slice(-4096)}` : raw);
+  }
+  const read = readRequest(message as Record<string, unknown>);
+  if (!read.ok)
+    return { ...optional('replyTo', read.replyTo), ...optional('requestId', read.requestId), ...optional('action', read.action) };
+  const { replyTo, service, requestId, action } = read.request;
+  return { ...errorAddress(replyTo, service, requestId), action };
+}
+
 /** Where the error reply to a request goes, from the fields it has. */
 function errorAddress(
   replyTo: string | undefined,
@@ -195,7 +227,10 @@ function readPayload(fields: Record<string, unknown>): Record<string, unknown> |
     try {
       payload = JSON.parse(payload);
     } catch {
-      return bad(`The request's "payload" is a string that is not JSON (${preview(payload as string)}); send an object.`);
+      payload = parseNonFinite(payload as string);
+    }
+    if (payload === NOT_JSON) {
+      return bad(`The request's "payload" is a string that is not JSON (${preview(fields.payload as string)}); send an object.`);
     }
   }
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
@@ -213,22 +248,40 @@ export interface DecodedResponse {
   payload: unknown;
   requestId: string;
   final: boolean;
+  /** Set when the message names `requestId` but cannot be read: why (`is not JSON (...)`, `is not valid UTF-8`). */
+  unreadable?: string;
 }
 
 /**
  * Decode a message on a reply channel, as Python Daebus's caller reads it; undefined when it is
  * not a reply to a request of ours. A missing `final` counts as true, and `final: false` (or
- * another false value) marks an update; a missing payload is `{}`.
+ * another false value) marks an update; a missing payload is `{}`. Python's NaN, Infinity and
+ * -Infinity are read. A message that cannot be read but shows a request id comes back with
+ * `unreadable` set, so that its request fails at once instead of at its timeout.
  */
-export function decodeResponse(raw: string): DecodedResponse | undefined {
+export function decodeResponse(raw: string, notUtf8?: boolean): DecodedResponse | undefined {
+  if (notUtf8 === true) return unreadableResponse(raw, 'is not valid UTF-8');
   let message: unknown;
   try {
     message = JSON.parse(raw);
   } catch {
-    return undefined;
+    message = parseNonFinite(raw);
+    if (message === NOT_JSON) return unreadableResponse(raw, `is not JSON (${preview(raw)})`);
   }
   if (message === null || typeof message !== 'object') return undefined;
   return readResponse(message as Record<string, unknown>);
+}
+
+/** A reply that cannot be read, under the request id it shows (parsed, else peeked at); undefined when it shows none. */
+function unreadableResponse(raw: string, why: string): DecodedResponse | undefined {
+  let requestId: unknown;
+  try {
+    requestId = (JSON.parse(raw) as { request_id?: unknown } | null)?.request_id;
+  } catch {
+    requestId = /"request_id"\s*:\s*"([^"\\]+)"/.exec(raw.length > 8192 ? `${raw.slice(0, 4096)} ${raw.slice(-4096)}` : raw)?.[1];
+  }
+  if (typeof requestId !== 'string') return undefined;
+  return { error: true, payload: undefined, requestId, final: true, unreadable: why };
 }
 
 /** Read a reply's fields, as decoded from its JSON object; undefined when it is not a reply to a request. */

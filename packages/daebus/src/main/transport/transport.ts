@@ -5,7 +5,12 @@ import type { Redis } from 'ioredis';
  * messages on global channels. The memory transport and the Redis transport implement it; the
  * messages are the same JSON text on both (the wire format in docs/protocol.md).
  */
-export type MessageHandler = (message: string, channel: string) => void;
+/**
+ * `notUtf8` is true when the message's bytes were not valid UTF-8 (a transport that receives
+ * bytes checks them): `message` then has U+FFFD in place of each bad sequence, and is not what
+ * was sent. Receivers refuse such a message (protocol.md, "Bad input") rather than use it.
+ */
+export type MessageHandler = (message: string, channel: string, notUtf8?: boolean) => void;
 
 export interface Transport {
   /** A short name for logs: `memory`, `redis://host:port`. */
@@ -49,7 +54,7 @@ export interface ObjectMessage {
 }
 
 /** A receiver that takes text, or an object message as it is. */
-export type ObjectMessageHandler = (message: string | ObjectMessage, channel: string) => void;
+export type ObjectMessageHandler = (message: string | ObjectMessage, channel: string, notUtf8?: boolean) => void;
 
 /** A transport that can carry object messages (the memory transport). Internal: not part of the Transport contract. */
 export interface ObjectTransport extends Transport {

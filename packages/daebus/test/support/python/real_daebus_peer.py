@@ -30,6 +30,10 @@ Modes:
           record      prints "RECEIVED" with what the framework parsed, replies {"recorded": true}
           announce    payload {"channel", "message"}: broadcast.send(channel, message),
                       replies {"receivers": n}
+          nonfinite   what Python's json.dumps writes for float('nan') and float('inf'): with
+                      payload {"channel"}, first broadcasts {"temp": NaN} there; then one
+                      progress update {"p": Infinity}, then {"value": NaN, "high": Infinity,
+                      "low": -Infinity, "text": "NaN"}
         and a listener on "<SERVICE>.inbox" that prints "HEARD <data>".
         The daebus logger is at DEBUG level on stderr.
 """
@@ -179,6 +183,13 @@ def service_mode(host, port, service):
     def announce():
         receivers = broadcast.send(request.payload["channel"], request.payload["message"])
         response.send({"receivers": receivers})
+
+    @app.action("nonfinite")
+    def nonfinite():
+        if request.payload.get("channel"):
+            broadcast.send(request.payload["channel"], {"temp": float("nan")})
+        response.send({"p": float("inf")}, final=False)
+        response.send({"value": float("nan"), "high": float("inf"), "low": float("-inf"), "text": "NaN"})
 
     @app.listen(inbox)
     def heard(data):

@@ -1,0 +1,66 @@
+/**
+ * Python's json.dumps writes NaN, Infinity and -Infinity by default, so Python Daebus services
+ * send them; JSON.parse refuses them. Readers call this only after JSON.parse failed: the common
+ * path pays nothing.
+ */
+
+/** What `parseNonFinite` returns for text that is not JSON even with Python's tokens read. */
+export const NOT_JSON: unique symbol = Symbol('daebus.notJson');
+
+const TOKENS = [
+  ['-Infinity', -Infinity],
+  ['Infinity', Infinity],
+  ['NaN', NaN],
+] as const;
+
+// A string no message can hold: the tokens become it (as JSON strings), and the reviver turns it
+// back into the number. Random per process, so that a sender cannot spell it on purpose.
+const MARK = `\u0000daebus-nonfinite-${Math.random().toString(36).slice(2)}-`;
+/** The mark as it is written inside JSON text, without its closing quote (U+0000 must be escaped there). */
+const MARK_JSON = JSON.stringify(MARK).slice(0, -1);
+
+/**
+ * The value of JSON text that may hold NaN, Infinity or -Infinity outside strings (JS NaN,
+ * Infinity, -Infinity), or `NOT_JSON`. Never throws.
+ */
+export function parseNonFinite(text: string): unknown {
+  let out = '';
+  let from = 0;
+  let found = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      i = stringEnd(text, i);
+      continue;
+    }
+    // only N, I and - can start a token; anything else is copied as it is
+    if (c !== 0x4e && c !== 0x49 && c !== 0x2d) continue;
+    const index = TOKENS.findIndex(([token]) => text.startsWith(token, i));
+    if (index < 0) continue;
+    out += `${text.slice(from, i)}${MARK_JSON}${index}"`;
+    i += (TOKENS[index] as (typeof TOKENS)[number])[0].length - 1;
+    from = i + 1;
+    found = true;
+  }
+  if (!found) return NOT_JSON;
+  try {
+    return JSON.parse(out + text.slice(from), revive) as unknown;
+  } catch {
+    return NOT_JSON;
+  }
+}
+
+/** The index of the quote that closes the string opening at `start` (escaped quotes skipped). */
+function stringEnd(text: string, start: number): number {
+  for (let i = start + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5c /* \ */) i++;
+    else if (c === 0x22) return i;
+  }
+  return text.length;
+}
+
+function revive(_key: string, value: unknown): unknown {
+  if (typeof value !== 'string' || !value.startsWith(MARK)) return value;
+  return TOKENS[Number(value.slice(MARK.length))]?.[1] ?? value;
+}
