@@ -9,6 +9,7 @@ import { privateRedis, type PrivateRedis } from '../support/redis-server';
 let server: PrivateRedis;
 let app: Daebus;
 let handled = 0;
+let records: ReturnType<typeof captureLogger>['records'];
 const callers: DaebusCaller[] = [];
 const warnings: string[] = [];
 const onWarning = (warning: Error): void => void warnings.push(warning.name);
@@ -18,7 +19,9 @@ beforeEach(async () => {
   handled = 0;
   warnings.length = 0;
   process.on('warning', onWarning);
-  app = new Daebus('outage', { logger: captureLogger().logger });
+  const captured = captureLogger();
+  records = captured.records;
+  app = new Daebus('outage', { logger: captured.logger });
   app.action('count', () => ({ handled: ++handled }));
 });
 
@@ -114,6 +117,21 @@ describe('a caller during a Redis outage', () => {
     await server.start();
     await expect(queued).resolves.toEqual({ handled: 2 });
     await expect(c.sendRequest('count')).resolves.toEqual({ handled: 3 });
+  });
+});
+
+describe('a service during a Redis outage', () => {
+  it('says in its log, once, that the connection dropped, and again when it is back', async () => {
+    const service = await startService();
+    const c = caller(service);
+    await server.stop();
+    const lost = (): string[] => records.filter((r) => r.level === 'warn' && /was lost/.test(r.message)).map((r) => r.message);
+    await waitFor(() => lost().length > 0, 'the warning of the drop');
+    expect(lost()[0]).toMatch(/gets no requests until it is back/);
+    await server.start();
+    await whenServed(c);
+    await waitFor(() => records.some((r) => r.level === 'info' && /again: service .* takes requests/.test(r.message)), 'the notice');
+    expect(lost()).toHaveLength(1);
   });
 });
 

@@ -9,6 +9,7 @@ import type { Accepted, DurableHooks } from './accepted';
 import { Dispatcher, type ActionEntry } from './dispatcher';
 import { warnIfChannelShared } from './shared-channel';
 import { messageJson } from './wire';
+import { logOutages } from './outage-log';
 
 /** A listener of broadcasts: gets the decoded JSON payload and the channel. */
 export type ListenHandler = (payload: unknown, channel: string) => unknown;
@@ -26,6 +27,7 @@ export class ServiceBus {
   readonly #subscribed = new Map<string, MessageHandler>();
   readonly #scope: Scope;
   readonly #direct: boolean;
+  #closed = false;
 
   constructor(init: {
     service: string;
@@ -58,6 +60,7 @@ export class ServiceBus {
   /** Connect and subscribe: the service channel, then every listener channel. */
   async start(): Promise<void> {
     await this.transport.connect();
+    logOutages(this.transport, this.service, this.#logger, () => this.#closed);
     // in-process, requests arrive as object messages (see local-messages.ts)
     if (this.#direct) {
       await this.#subscribeObjects(this.service, this.#dispatcher.receive);
@@ -117,6 +120,7 @@ export class ServiceBus {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     this.#subscribed.clear();
     await this.transport.close();
   }

@@ -1,0 +1,19 @@
+import type { Logger } from '../support/logger';
+import type { Transport } from '../transport/transport';
+
+/**
+ * A service says in its log when its connection to Redis drops and when it is back: without it,
+ * the only sign of an outage was requests failing on the callers' side. The transport reports a
+ * drop once per outage.
+ */
+export function logOutages(transport: Transport, service: string, logger: Logger, closed: () => boolean): void {
+  transport.onDisconnect?.((reason) => {
+    if (closed()) return;
+    logger.warn(
+      `${reason} Service "${service}" gets no requests until it is back (pub/sub keeps nothing: those published meanwhile are lost); reconnecting.`,
+    );
+    void transport.whenReady?.().then(() => {
+      if (!closed()) logger.info(`Connected to Redis at ${transport.description} again: service "${service}" takes requests`);
+    });
+  });
+}
