@@ -1,5 +1,5 @@
 import { DaebusError, ErrorCodes } from '../shared/errors';
-import { runInThisContext } from 'node:vm';
+import { pathToFileURL } from 'node:url';
 import type { InlineOrigin, ThreadEntrySpec } from '../shared/protocol/thread';
 import { isThreadDefinition, type ThreadFunction } from './define';
 import { compilerHelperAdvice, compilerHelperIn } from '../shared/compiler-helpers';
@@ -54,17 +54,20 @@ function findDefinition(mod: unknown): { fn: ThreadFunction } | undefined {
 }
 
 /**
- * Inline source was checked at registration; here it only becomes a function again, compiled as
+ * Inline source was checked at registration; here it only becomes a function again, named after
  * the file and place it was written at (when the main side found them), so that its stack traces
- * name the user's lines; else as `inline thread "name"`, lines counted from the function's first.
+ * name the user's lines; else `inline-thread:name`, lines counted from the function's first.
+ * Global (indirect) eval rather than vm: code vm compiles cannot `import()` without an
+ * experimental flag or loader, and an inline thread loads its modules with `await import(...)`.
+ * The source is placed at its line and column by padding, and named by a sourceURL comment.
  */
 function compileInline(name: string, source: string, origin: InlineOrigin | undefined): ThreadFunction {
+  const placed = origin
+    ? `${'\n'.repeat(origin.line - 1)}${' '.repeat(origin.column - 1)}${source}\n//# sourceURL=${sourceUrl(origin.file)}`
+    : `${source}\n//# sourceURL=inline-thread:${encodeURIComponent(name)}`;
   let fn: unknown;
   try {
-    const place = origin
-      ? { filename: origin.file, lineOffset: origin.line - 1, columnOffset: origin.column - 1 }
-      : { filename: `inline thread "${name}"` };
-    fn = runInThisContext(source, place);
+    fn = globalEval(placed);
   } catch (err) {
     throw new DaebusError(
       ErrorCodes.THREAD_NOT_SHIPPABLE,
@@ -78,6 +81,14 @@ function compileInline(name: string, source: string, origin: InlineOrigin | unde
     throw new DaebusError(ErrorCodes.THREAD_NOT_SHIPPABLE, `Inline thread "${name}" did not compile to a function.`);
   }
   return fn as ThreadFunction;
+}
+
+// the global scope, not this module's: the source sees no variable of ours
+const globalEval = eval;
+
+/** A sourceURL ends at whitespace: a path with a space in it is named by its file URL. */
+function sourceUrl(file: string): string {
+  return /\s/.test(file) && !file.includes('://') ? pathToFileURL(file).href : file;
 }
 
 /**
