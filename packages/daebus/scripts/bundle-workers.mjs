@@ -5,6 +5,7 @@
 // `daebus/thread` (BENCHMARKS.md has the start times). The ES module twins share one chunk of
 // what both hold; the CommonJS copies are separate and share state only through registered
 // symbols (thread brand, current context, DaebusError's instanceof), which is what they are for.
+import { writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,3 +32,7 @@ await build({
   outExtension: { '.js': '.mjs' },
   entryPoints: [entry('worker-entry'), entry('index')],
 });
+// `import 'daebus/thread'` loads index.mjs: its types must be ES module types too (a .d.mts), or
+// TypeScript takes it for CommonJS and lets through a default import that fails at run time.
+// They re-export tsc's declarations, which index.mjs matches export for export.
+writeFileSync(join(root, 'dist/thread/index.d.mts'), "export * from './index.js';\n");

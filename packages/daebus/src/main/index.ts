@@ -1,6 +1,6 @@
 // Public API of `daebus`: the main side of a service.
-export { Daebus, type RunOptions, type StartOptions, type StopOptions } from './app/daebus';
-export { Blueprint, type BackgroundOptions, type StartHook } from './app/blueprint';
+export { Daebus, type RunOptions, type StartOptions, type StopOptions, type StructureOptions } from './app/daebus';
+export { Blueprint, type ActionOptions, type BackgroundOptions, type StartHook } from './app/blueprint';
 export type { BackgroundTask, BackgroundFunction } from './app/background';
 export { DEFAULT_APP_OPTIONS, type DaebusOptions } from './app/options';
 export { DaebusCaller } from './rpc/caller';
@@ -53,6 +53,7 @@ export type { AnyContract, AnyMessages, Contract, Exchange, NameOf, PayloadOf, R
 // the context of a thread (`t`), for code on the main side that names its type
 export type { ThreadContext } from '../thread/context';
 export type { ThreadLogger } from '../thread/log';
+export type { LogLevel } from '../shared/protocol/core';
 export { DaebusHttp, DaebusWebSocket } from './http/components';
 export { DEFAULT_HTTP_OPTIONS, type HttpOptions, type WebSocketOptions, type CorsOptions, type RateLimit } from './http/options';
 export type { HttpStartOptions, HttpEndpoints } from './http/endpoints';

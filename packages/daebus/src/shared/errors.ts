@@ -79,6 +79,8 @@ export const ErrorCodes = {
   NO_HANDLER: 'NO_HANDLER',
   /** The transport is closed or could not connect. */
   TRANSPORT_ERROR: 'TRANSPORT_ERROR',
+  /** The library's own worker files are not beside it (daebus bundled into another file): no worker can start. */
+  LIBRARY_FILES_MISSING: 'LIBRARY_FILES_MISSING',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -105,7 +107,7 @@ export class DaebusError extends Error {
   readonly code: ErrorCode | string;
   readonly details?: Record<string, unknown>;
 
-  constructor(code: ErrorCode | string, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+  constructor(code: ErrorCode | string, message: string, options?: { cause?: unknown; details?: Record<string, unknown> | undefined }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     if (options?.details !== undefined) this.details = options.details;

@@ -5,6 +5,7 @@ export { defineHandler, type PooledHandler, type PooledHandlerDefinition } from 
 export { PooledContext } from './pooled-context';
 export { directLogger } from './direct-logger';
 export type { ThreadLogger } from './log';
+export type { LogLevel } from '../shared/protocol/core';
 export type { MessageHandler } from './inbox';
 export { SharedMap, SharedQueue, SharedList, Delivery } from '../shared/state-api';
 export { WebSocketClients } from '../shared/socket-api';

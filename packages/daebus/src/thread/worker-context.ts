@@ -43,7 +43,7 @@ export class WorkerContext {
   }
 
   /** The shared capped list `name`, keeping its last `max` items (`app.list(name, { max })`). */
-  list<T = unknown>(name: string, options: { max?: number } = {}): SharedList<T> {
+  list<T = unknown>(name: string, options: { max?: number | undefined } = {}): SharedList<T> {
     const checked = checkStructureName('list', name);
     return new SharedList<T>(checked, (call) => this.link.stateCall(call), checkListMax(checked, options.max));
   }

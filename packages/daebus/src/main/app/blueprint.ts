@@ -18,14 +18,14 @@ export type StartHook = () => unknown;
 /** Options of `app.action(name, handler, options)`; unset ones follow the app's options. */
 export interface ActionOptions {
   /** Handlers of this action running at once. Default: the app's `concurrency` (256). */
-  concurrency?: number;
+  concurrency?: number | undefined;
   /** Requests of this action waiting for a free slot; past that a request gets a BUSY error reply. Default: the app's `maxQueued` (1 024). */
-  maxQueued?: number;
+  maxQueued?: number | undefined;
 }
 
 export interface BackgroundOptions {
   /** Run once at start instead of after the first interval. Default false. */
-  immediately?: boolean;
+  immediately?: boolean | undefined;
 }
 
 /** One registration, as a blueprint records it and the app applies it. */

@@ -41,7 +41,7 @@ export type { StructureOptions } from './structures';
 
 export interface StopOptions {
   /** Wait this long for each thread instead of its own `shutdownTimeoutMs`. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /**
@@ -229,7 +229,7 @@ export class Daebus<C extends object = AnyContract> extends TypedEmitter<ThreadE
   }
 
   /** The shared list `name` keeping its last `max` items (default 1000), reachable as `t.list(name)`; `{ scope: 'service' }` as for maps. */
-  list<T = unknown>(name: string, options: StructureOptions & { max?: number } = {}): SharedList<T> {
+  list<T = unknown>(name: string, options: StructureOptions & { max?: number | undefined } = {}): SharedList<T> {
     const max =
       checkListMax(checkStructureName('app.list', name), options.max) ?? (options.scope === 'service' ? DEFAULT_LIST_MAX : undefined);
     const store = openStructure(this.#runtime.store, 'list', 'app.list', name, { ...(options.scope ? { scope: options.scope } : {}) }, max);

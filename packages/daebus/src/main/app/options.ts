@@ -9,27 +9,27 @@ import type { TransportChoice } from '../transport/resolve';
 /** Options of `new Daebus(name, options)`. */
 export interface DaebusOptions {
   /** The winston logger every record goes to, threads' included. Default: `directLogger`. */
-  logger?: Logger;
+  logger?: Logger | undefined;
   /** Source of randomness for restart jitter (tests). Default `Math.random`. */
-  random?: () => number;
+  random?: (() => number) | undefined;
   /** Largest request accepted, in bytes; a larger one gets a PAYLOAD_TOO_LARGE error reply. Default 8 MiB. */
-  maxPayloadBytes?: number;
+  maxPayloadBytes?: number | undefined;
   /** On stop, how long running action handlers may take to reply before threads are stopped. Default 10 000 ms. */
-  drainTimeoutMs?: number;
+  drainTimeoutMs?: number | undefined;
   /** Workers of the pool that runs pooled actions and tasks (Daebus's `max_workers`). Default: the machine's cores. */
-  maxWorkers?: number;
+  maxWorkers?: number | undefined;
   /** Handlers of one action running at once (each action can set its own). Default 256. */
-  concurrency?: number;
+  concurrency?: number | undefined;
   /** Requests of one action waiting for a free slot; past that a request gets a BUSY error reply. Default 1 024. */
-  maxQueued?: number;
+  maxQueued?: number | undefined;
   /** Prometheus metrics: `app.metrics()` and the HTTP server's `/metrics`. Default true. */
-  metrics?: boolean;
+  metrics?: boolean | undefined;
   /**
    * The admin actions (`daebus.thread.start|stop|restart`, `daebus.task.pause|resume`): `true` turns
    * them on, `{ token }` turns them on for requests that carry the token. Anyone who can publish on
    * the service's channel can call them. Default false.
    */
-  admin?: boolean | { token: string };
+  admin?: boolean | { token: string } | undefined;
 }
 
 export type ResolvedAppOptions = Required<
@@ -84,19 +84,19 @@ function resolveAdmin(check: Checker, admin: unknown): AdminOptions {
  */
 export interface StartOptions extends TransportChoice, HttpStartOptions {
   /** The service name (Daebus's `app.run(service=...)`): the channel its actions are requested on. Default: the app's name. */
-  service?: string;
+  service?: string | undefined;
   /**
    * How long to wait for the transport at start, trying again every second and logging while it
    * waits (Redis starting after the service). Default 0: a transport that cannot be reached
    * fails the start at once.
    */
-  connectTimeoutMs?: number;
+  connectTimeoutMs?: number | undefined;
   /**
    * Run as one replica of the service among any number on the same Redis: each request is handled
    * by one replica, durable requests survive a replica's death, and `scope: 'service'` structures
    * are shared (see the package README, "Replicas"). `true`, or options. Default: not replicated.
    */
-  replicas?: boolean | ReplicaOptions;
+  replicas?: boolean | ReplicaOptions | undefined;
 }
 
 const START_KEYS = ['service', 'connectTimeoutMs', 'replicas', 'transport', 'redis', 'http', 'websocket'];

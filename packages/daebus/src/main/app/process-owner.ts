@@ -5,12 +5,12 @@ import { installSignalHandlers } from './signals';
 
 export interface RunOptions {
   /** Stop on SIGINT/SIGTERM (a second signal forces the stop). Default true. */
-  handleSignals?: boolean;
+  handleSignals?: boolean | undefined;
   /**
    * Let an exception or rejection that escapes user code end the process, as Node does by
    * default. Default false: it is logged and the service goes on.
    */
-  exitOnUncaughtError?: boolean;
+  exitOnUncaughtError?: boolean | undefined;
 }
 
 /** What `run()` drives: a service that starts, stops, and can be forced to stop. */

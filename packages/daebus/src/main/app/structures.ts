@@ -5,7 +5,7 @@ import type { StateStore } from '../state/store';
 
 /** Where a shared structure lives: `process` (in this process, the default) or `service` (in Redis, shared by every replica). */
 export interface StructureOptions {
-  scope?: 'process' | 'service';
+  scope?: 'process' | 'service' | undefined;
 }
 
 /** Check a structure's name and scope, declare or create it, and return the store that serves it. */

@@ -6,9 +6,9 @@ import type { HttpOptions, WebSocketOptions } from './options';
 /** What `app.start()` / `app.run()` take for HTTP: options, true (the defaults or the attached component), false (none). */
 export interface HttpStartOptions {
   /** The HTTP server. Default: on when routes are registered or a DaebusHttp is attached. */
-  http?: HttpOptions | boolean;
+  http?: HttpOptions | boolean | undefined;
   /** The WebSocket endpoint. Default: on when socket handlers are registered or a DaebusWebSocket is attached. */
-  websocket?: WebSocketOptions | boolean;
+  websocket?: WebSocketOptions | boolean | undefined;
 }
 
 /** Where the running servers are reached. Empty while they do not run. */

@@ -3,17 +3,17 @@ import { checker, isPlainObject, type Checker } from '../../shared/validate';
 /** CORS as Python Daebus configures it (`cors_config`), in camelCase. Unset keys follow the notes. */
 export interface CorsOptions {
   /** Origins allowed to call (`allowed_origins`); `'*'` allows any and echoes the caller's origin. Default: any, answered with `*`. */
-  allowedOrigins?: string | string[];
+  allowedOrigins?: string | string[] | undefined;
   /** Methods a preflight may allow (`allowed_methods`), intersected with the route's own; `'*'`: the route's. Default: the route's. */
-  allowedMethods?: string | string[];
+  allowedMethods?: string | string[] | undefined;
   /** Request headers a preflight allows (`allowed_headers`); `'*'` echoes those asked for. Default: those asked for. */
-  allowedHeaders?: string | string[];
+  allowedHeaders?: string | string[] | undefined;
   /** Response headers a page may read (`expose_headers`). Default: none. */
-  exposeHeaders?: string | string[];
+  exposeHeaders?: string | string[] | undefined;
   /** Send `Access-Control-Allow-Credentials: true` (`allow_credentials`). Default false. */
-  allowCredentials?: boolean;
+  allowCredentials?: boolean | undefined;
   /** Seconds a browser may cache a preflight (`max_age`). Default: not sent. */
-  maxAge?: number;
+  maxAge?: number | undefined;
 }
 
 /** A flood bound: more than `messages` from one client within `windowMs` get RATE_LIMITED errors. */
@@ -25,47 +25,47 @@ export interface RateLimit {
 /** The WebSocket endpoint (Daebus's `DaebusWebSocket`). */
 export interface WebSocketOptions {
   /** Its own port; unset: on the HTTP server's port (Daebus needs a second port, this does not). */
-  port?: number;
+  port?: number | undefined;
   /** The address of its own port. Default `'0.0.0.0'`, as the HTTP server's. */
-  host?: string;
+  host?: string | undefined;
   /** The path clients connect to on the HTTP server's port. Default `'/ws'`; on its own port every path is accepted. */
-  path?: string;
+  path?: string | undefined;
   /** Largest frame a client may send; a larger one closes the connection with 1009. Default 1 MiB. */
-  maxPayloadBytes?: number;
+  maxPayloadBytes?: number | undefined;
   /** Bytes queued for one client before it counts as too slow and is closed with 1013. Default 1 MiB. */
-  maxBufferedBytes?: number;
+  maxBufferedBytes?: number | undefined;
   /** A client's messages waiting for its handler to finish; past that its connection is not read until they are done. Default 32. */
-  maxQueuedMessages?: number;
+  maxQueuedMessages?: number | undefined;
   /** Clients connected at once; one more is closed with 1013. Default 10 000. */
-  maxClients?: number;
+  maxClients?: number | undefined;
   /** Messages per client per window, or false for no limit (as Python Daebus by default). Default false. */
-  rateLimit?: RateLimit | false;
+  rateLimit?: RateLimit | false | undefined;
   /**
    * How long a handler (or the connect hook) may take with one message; past it the client gets a
    * TIMEOUT error (the connect hook: is refused) and its next messages are handled. Default 30 000 ms.
    */
-  handlerTimeoutMs?: number;
+  handlerTimeoutMs?: number | undefined;
 }
 
 /** The HTTP server (Daebus's `DaebusHttp`). */
 export interface HttpOptions {
   /** Default 8080, as Python Daebus. 0: a free port (read it from `app.http.port`). */
-  port?: number;
+  port?: number | undefined;
   /** Default `'0.0.0.0'` (every interface), as Python Daebus; `'127.0.0.1'` for this machine only. */
-  host?: string;
+  host?: string | undefined;
   /** CORS headers and preflights; false (default): none, as Daebus without `cors_config`. */
-  cors?: CorsOptions | false;
+  cors?: CorsOptions | false | undefined;
   /** Largest request body in bytes; a larger one gets 413. Default 1 MiB. */
-  bodyLimit?: number;
+  bodyLimit?: number | undefined;
   /** How long a route handler may take before the request gets 504 (a route can set its own). Default 30 000 ms. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** How long an idle keep-alive connection stays open. Default 72 000 ms. */
-  keepAliveTimeoutMs?: number;
+  keepAliveTimeoutMs?: number | undefined;
   /**
    * Serve `/metrics` (Prometheus), `/healthz` (liveness) and `/readyz` (readiness) beside the
    * routes; a route of the app on one of these paths takes its place. Default true.
    */
-  ops?: boolean;
+  ops?: boolean | undefined;
 }
 
 export type ResolvedWebSocketOptions = Required<Omit<WebSocketOptions, 'port' | 'rateLimit'>> & {

@@ -25,9 +25,9 @@ export type RouteHandler = (request: HttpRequest, context: RouteContext) => unkn
 /** Options of `app.route(path, handler, options)`. */
 export interface RouteOptions {
   /** GET (default), POST, PUT, PATCH, DELETE: one or a list. */
-  methods?: string | string[];
+  methods?: string | string[] | undefined;
   /** How long the handler may take before the request gets 504. Default: the server's `timeoutMs` (30 000 ms). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /** A route after its checks: what the server serves. `run` is the handler, or a pooled one made into an action-style handler. */

@@ -3,9 +3,9 @@ import { formatBytes, formatDuration, formatPercent } from './units';
 
 export interface ThreadTableOptions {
   /** The time the ages and countdowns are counted from (ms since the epoch); default now. */
-  now?: number;
+  now?: number | undefined;
   /** Color states and problems with ANSI escapes; default false. */
-  color?: boolean;
+  color?: boolean | undefined;
 }
 
 type Color = 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'magenta' | 'cyan';

@@ -11,9 +11,9 @@ export interface PooledSpec {
   /** Path or file URL of the built module. */
   module: string | URL;
   /** Which export to call. Default `default`. */
-  export?: string;
+  export?: string | undefined;
   /** An error reply (and a fresh worker) after this long. Default 60 000 ms. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 export interface ResolvedPooledSpec {

@@ -7,27 +7,27 @@ export type OfflineBehaviour = 'fail' | 'queue';
 
 export interface CallerOptions extends TransportChoice {
   /** Default time to wait for a final reply, counted from the call. Default 5 000 ms (as Python Daebus). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /**
    * While the connection is down: `fail` rejects a request at once with TRANSPORT_ERROR (the
    * default); `queue` holds it until the connection is back and a service listens, within its
    * timeout. Either way a request reaches a service at most once, and is never sent after it
    * failed or timed out.
    */
-  offline?: OfflineBehaviour;
+  offline?: OfflineBehaviour | undefined;
   /**
    * Send requests to a replicated service through its durable stream, so that they survive the
    * death of the replica that takes them: `'auto'` (the default) does so whenever the service
    * runs replicas on this Redis, `true` always (Redis only), `false` never (pub/sub, as Python
    * Daebus does: at-most-once).
    */
-  durable?: boolean | 'auto';
+  durable?: boolean | 'auto' | undefined;
 }
 
 export interface RequestOptions {
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Called with the payload of each streamed (`final: false`) message before the final one. */
-  onProgress?: (payload: unknown) => void;
+  onProgress?: ((payload: unknown) => void) | undefined;
 }
 
 export const DEFAULT_CALLER_TIMEOUT_MS = 5_000;

@@ -5,7 +5,7 @@ import { encodeResponse, type WireResponse } from './wire';
 
 export interface SendOptions {
   /** `false` for a streamed update before the final reply. Default true. */
-  final?: boolean;
+  final?: boolean | undefined;
 }
 
 /** The key of the dispatcher's reply method: not part of the handlers' `response`. */

@@ -3,6 +3,7 @@ import type { InlineOrigin, ThreadEntrySpec } from '../../shared/protocol/thread
 import type { ThreadContext } from '../../thread/context';
 import { compilerHelperAdvice, compilerHelperIn } from '../../shared/compiler-helpers';
 import { workerModule } from '../workers/module-path';
+import { checkWorkerFiles } from '../workers/worker-path';
 import { inlineOrigin } from './inline-origin';
 
 /**
@@ -14,6 +15,7 @@ export type ThreadEntry = string | URL | ((running: () => boolean, t: ThreadCont
 /** Turn a registration's `entry` into what the worker loads; throws at registration when it cannot work. */
 export function toEntrySpec(name: string, entry: ThreadEntry, written?: InlineOrigin): ThreadEntrySpec {
   if (typeof entry === 'function') {
+    checkWorkerFiles(); // a module entry checks them as it resolves its path
     const text = Function.prototype.toString.call(entry);
     const source = inlineSource(name, text);
     const at = written ?? inlineOrigin(entry);

@@ -26,9 +26,9 @@ export class ThreadHandle<Messages extends object = AnyMessages> {
    */
   async request<K extends NameOf<Messages>>(
     type: K,
-    ...args: PayloadArgs<Messages, K, [options?: { timeoutMs?: number }]>
+    ...args: PayloadArgs<Messages, K, [options?: { timeoutMs?: number | undefined }]>
   ): Promise<ResultOf<Messages, K>> {
-    const [payload, options = {}] = args as [unknown, { timeoutMs?: number }?];
+    const [payload, options = {}] = args as [unknown, { timeoutMs?: number | undefined }?];
     const { timeoutMs } = options;
     if (!isName(type) || (timeoutMs !== undefined && !isTimeout(timeoutMs))) {
       const check = checker(`thread "${this.name}": request("${String(type)}")`, 'INVALID_ARGUMENT');

@@ -9,52 +9,52 @@ export type RestartPolicy = 'permanent' | 'transient' | 'temporary';
 /** Options of `app.thread(name, entry, options)`. Every field is optional; defaults below. */
 export interface ThreadOptions {
   /** Start with the service (`app.run`/`app.start`); otherwise only on `app.startThread(name)`. Default `true`. */
-  autoStart?: boolean;
+  autoStart?: boolean | undefined;
   /**
    * A thread that cannot start with the service (a missing module, a throw at import) makes
    * `app.start()` fail and `app.run()` exit 1, unless it is optional: then the service starts
    * without it. Default `false`.
    */
-  optional?: boolean;
+  optional?: boolean | undefined;
   /**
    * `permanent`: restart after any exit while the service runs; `transient`: restart after a
    * crash, not after a normal return; `temporary`: never restart. Default `transient`.
    */
-  restart?: RestartPolicy;
+  restart?: RestartPolicy | undefined;
   /** Delay before the first restart. Default 100 ms. */
-  initialDelayMs?: number;
+  initialDelayMs?: number | undefined;
   /** Longest delay between restarts. Default 30 000 ms. */
-  maxDelayMs?: number;
+  maxDelayMs?: number | undefined;
   /** Growth of the delay: restart n waits `min(maxDelayMs, initialDelayMs * factor^(n-1))`. Default 2. */
-  factor?: number;
+  factor?: number | undefined;
   /** Random share taken off each delay, 0 to 1 (0.1 = up to 10% shorter). Default 0.1. */
-  jitter?: number;
+  jitter?: number | undefined;
   /** A thread that stayed up this long before exiting starts again from `initialDelayMs`. Default 60 000 ms. */
-  resetAfterMs?: number;
+  resetAfterMs?: number | undefined;
   /** More than this many restarts within `windowMs` puts the thread in state `failed`. Default 5. */
-  maxRestarts?: number;
+  maxRestarts?: number | undefined;
   /** The window for `maxRestarts`. Default 60 000 ms. */
-  windowMs?: number;
+  windowMs?: number | undefined;
   /** When the thread fails for good: `continue` without it, or `exit` (stop the service, exit code 1). Default `continue`. */
-  onFailure?: 'continue' | 'exit';
+  onFailure?: 'continue' | 'exit' | undefined;
   /** How long a stop waits for the thread to return before `worker.terminate()`. Default 5 000 ms. */
-  shutdownTimeoutMs?: number;
+  shutdownTimeoutMs?: number | undefined;
   /**
    * The thread is stalled once it has neither called `running()` nor let its event loop turn for
    * this long (a synchronous loop that never checks `running()`, a deadlock in native code).
    * 0 turns the check off. Default 10 000 ms.
    */
-  stallTimeoutMs?: number;
+  stallTimeoutMs?: number | undefined;
   /** What a stall does: `warn` (log once, `stalled` event, shown in the snapshot), or `restart` the thread as a crash. Default `warn`. */
-  onStall?: 'warn' | 'restart';
+  onStall?: 'warn' | 'restart' | undefined;
   /** Passed to the Worker: heap and stack limits; exceeding them is reported as out of memory. */
-  resourceLimits?: ResourceLimits;
+  resourceLimits?: ResourceLimits | undefined;
   /** Structured-clonable data handed to the thread as `t.workerData`. */
-  workerData?: unknown;
+  workerData?: unknown | undefined;
   /** The worker's `process.env`: an object, or `SHARE_ENV` from node:worker_threads. Default: a copy of the main one. */
-  env?: Record<string, string | undefined> | typeof SHARE_ENV;
+  env?: Record<string, string | undefined> | typeof SHARE_ENV | undefined;
   /** Node options of the worker (your own loader, say: `['--import', 'my-loader']`). Default: the main process's. */
-  execArgv?: string[];
+  execArgv?: string[] | undefined;
 }
 
 /** Options after defaults are applied; internals trust these. */

@@ -11,7 +11,7 @@ export type Logger = WinstonLogger;
  * without `NO_COLOR`). Level from `level`, else `LOG_LEVEL` (any case, Python's names too),
  * default `info`. A bad `level` throws INVALID_OPTION; a bad `LOG_LEVEL` logs at `info` and says so.
  */
-export function createLogger(options: { level?: string; json?: boolean } = {}): Logger {
+export function createLogger(options: { level?: string | undefined; json?: boolean | undefined } = {}): Logger {
   const format = process.env.LOG_FORMAT;
   const json = options.json ?? (format === 'json' || (format !== 'text' && !process.stdout.isTTY));
   const fromEnv = process.env.LOG_LEVEL;

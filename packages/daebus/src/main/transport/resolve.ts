@@ -7,9 +7,9 @@ import type { Transport, TransportBehaviour } from './transport';
 export type TransportOption = 'memory' | 'redis' | Transport;
 
 export interface TransportChoice {
-  transport?: TransportOption;
+  transport?: TransportOption | undefined;
   /** A Redis URL or ioredis options; implies the Redis transport. */
-  redis?: RedisConfig;
+  redis?: RedisConfig | undefined;
 }
 
 /**

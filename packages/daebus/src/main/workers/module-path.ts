@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { isTypeScript, typeScriptLoader } from './typescript';
+import { checkWorkerFiles } from './worker-path';
 
 /** The TypeScript source a compiled file name stands for, as TypeScript's own imports read `.js`. */
 const SOURCE_OF: Record<string, string> = { '.js': '.ts', '.mjs': '.mts', '.cjs': '.cts' };
@@ -49,6 +50,8 @@ export interface WorkerModule {
 }
 
 export function workerModule(where: string, entry: string | URL): WorkerModule {
+  // a module only a worker loads: if no worker can start (daebus bundled), say so at registration
+  checkWorkerFiles();
   const specifier = moduleSpecifier(where, entry);
   if (!isTypeScript(specifier)) return { specifier };
   const loader = typeScriptLoader(where, specifier);
