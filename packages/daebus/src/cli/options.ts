@@ -5,16 +5,35 @@ export interface GlobalOptions {
   redis: string;
   timeout: number;
   connectTimeout: number;
+  /** Only the verbs that list them among their own options take these (see {@link VERB_OPTIONS}). */
+  json?: boolean;
+  token?: string;
 }
+
+/**
+ * Options of some verbs only, which the program takes too so that they can come before the verb:
+ * the program parses them wherever they are, and refuses them for a verb that does not list them.
+ */
+export const VERB_OPTIONS = ['json', 'token'] as const;
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export const DEFAULT_TIMEOUT_MS = 5_000;
 /** Short, so that a wrong address fails in a moment rather than after ioredis's retries. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 2_000;
 
-/** The global options as seen from a verb's command. */
+/** The global options as seen from a verb's command (the program's values win over the verb's). */
 export function globalsOf(command: Command): GlobalOptions {
   return command.optsWithGlobals<GlobalOptions>();
+}
+
+/** Refuse, as commander refuses an unknown option, a {@link VERB_OPTIONS} given to a verb that does not take it. */
+export function refuseOptionsNotTaken(program: Command, verb: Command): void {
+  for (const name of VERB_OPTIONS) {
+    if (program.getOptionValueSource(name) !== 'cli') continue; // from the environment: only the verbs that take it read it
+    if (!verb.options.some((option) => option.attributeName() === name)) {
+      verb.error(`error: unknown option '--${name}'`, { code: 'commander.unknownOption', exitCode: 2 });
+    }
+  }
 }
 
 /** A commander parser for a whole number of milliseconds (or a count) of at least `min`. */

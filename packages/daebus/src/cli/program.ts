@@ -1,7 +1,14 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import { libraryVersion } from '../main/ops/library-version';
 import { describeError, describeUsageError, exitCodeOf, ExitCodes, type ExitCode } from './exit-codes';
-import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REDIS_URL, DEFAULT_TIMEOUT_MS, wholeNumber } from './options';
+import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_REDIS_URL,
+  DEFAULT_TIMEOUT_MS,
+  refuseOptionsNotTaken,
+  VERB_OPTIONS,
+  wholeNumber,
+} from './options';
 import { registerAdmin } from './verbs/admin';
 import { registerCall } from './verbs/call';
 import { registerInspect } from './verbs/inspect';
@@ -21,12 +28,22 @@ export function buildProgram(): Command {
         .argParser(wholeNumber(1))
         .default(DEFAULT_CONNECT_TIMEOUT_MS),
     )
+    // also options of the verbs that take them: here so that they can come before the verb
+    .addOption(new Option('--token <token>', 'the admin token (admin verbs only)').env('DAEBUS_ADMIN_TOKEN'))
+    .option('--json', 'machine output (info, health, replicas, threads, admin verbs)')
+    .hook('preAction', (root, verb) => refuseOptionsNotTaken(root, verb))
     // errors come back to run() as exceptions, so it can pick the exit status
     .exitOverride()
     // usage errors as one `daebus: ...` line, like every other error (the verbs inherit this)
     .configureOutput({ outputError: (text, write) => write(`${describeUsageError(text)}\n`) })
-    // each verb's --help lists --redis and --timeout too
-    .configureHelp({ showGlobalOptions: true })
+    // each verb's --help lists --redis and --timeout too; --json and --token only where the verb lists them itself
+    .configureHelp({
+      showGlobalOptions: true,
+      visibleGlobalOptions(cmd) {
+        const all = Help.prototype.visibleGlobalOptions.call(this as Help, cmd);
+        return all.filter((option) => !(VERB_OPTIONS as readonly string[]).includes(option.attributeName()));
+      },
+    })
     .addHelpText(
       'after',
       `

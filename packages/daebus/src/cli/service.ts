@@ -6,11 +6,18 @@ import { openCaller, shownUrl, type ServiceLink } from './connection';
 import { CliError, ExitCodes } from './exit-codes';
 import type { GlobalOptions } from './options';
 
+/**
+ * What a no-answer message ends with. Besides not running and a misspelt name, a service run
+ * without Redis is on the in-memory transport (the default): no other process can reach it.
+ */
+const NO_SERVICE_HINT =
+  'is it running, and is the name right? ' +
+  'A service run without REDIS_URL or a redis option uses the in-memory transport, which no other process can reach.';
+
 /** The message for a service that does not answer: most often not running, or a misspelt name. */
 export function noServiceError(globals: GlobalOptions, service: string): CliError {
   return new CliError(
-    `no service "${service}" answered ${BuiltinActions.ping} on ${shownUrl(globals.redis)} within ${globals.timeout} ms; ` +
-      'is it running, and is the name right?',
+    `no service "${service}" answered ${BuiltinActions.ping} on ${shownUrl(globals.redis)} within ${globals.timeout} ms; ${NO_SERVICE_HINT}`,
     ExitCodes.NO_ANSWER,
   );
 }
@@ -80,10 +87,7 @@ export async function withAnyService<T>(globals: GlobalOptions, service: string,
     return await use(caller);
   } catch (err) {
     if (err instanceof DaebusError && err.code === ErrorCodes.NO_SUBSCRIBER) {
-      throw new CliError(
-        `no service "${service}" listens on ${shownUrl(globals.redis)}; is it running, and is the name right?`,
-        ExitCodes.NO_ANSWER,
-      );
+      throw new CliError(`no service "${service}" listens on ${shownUrl(globals.redis)}; ${NO_SERVICE_HINT}`, ExitCodes.NO_ANSWER);
     }
     throw err;
   } finally {

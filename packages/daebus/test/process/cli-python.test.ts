@@ -64,6 +64,9 @@ describeReal('daebus and a Python Daebus service', () => {
     const nobody = `cli_py_nobody_${randomUUID()}`;
     const ran = await daebus(['call', nobody, 'echo']);
     expect(ran.code).toBe(3);
-    expect(ran.stderr).toBe(`daebus: no service "${nobody}" listens on ${TEST_REDIS_URL}; is it running, and is the name right?\n`);
+    expect(ran.stderr).toBe(
+      `daebus: no service "${nobody}" listens on ${TEST_REDIS_URL}; is it running, and is the name right? ` +
+        'A service run without REDIS_URL or a redis option uses the in-memory transport, which no other process can reach.\n',
+    );
   });
 });

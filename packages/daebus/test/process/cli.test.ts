@@ -11,6 +11,9 @@ import { BIN, cleanEnv, startCli, type Ran } from '../support/cli-process';
 
 jest.setTimeout(60_000);
 
+/** What a no-answer error ends with: the CLI cannot reach a service on the in-memory transport. */
+const IN_MEMORY_HINT = 'A service run without REDIS_URL or a redis option uses the in-memory transport, which no other process can reach.';
+
 /** Start `daebus ...args` on the test Redis; the process and its output so far. */
 function start(args: string[], env: NodeJS.ProcessEnv = {}): ReturnType<typeof startCli> {
   return startCli(args, { env });
@@ -311,13 +314,41 @@ describe('admin verbs', () => {
   });
 });
 
+describe('options before the verb, as after it', () => {
+  it('--json and --token work before the verb', async () => {
+    const threads = await daebus(['--json', 'threads', service]);
+    expect(threads).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(threads.stdout)).toEqual([expect.objectContaining({ name: 'sleeper' })]);
+    const restarted = await daebus(['--token', 'let-me-in', '--json', 'thread', 'restart', service, 'sleeper']);
+    expect(restarted).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(restarted.stdout)).toMatchObject({ name: 'sleeper', state: 'running' });
+  });
+
+  it('--token on the command line wins over DAEBUS_ADMIN_TOKEN, before the verb too', async () => {
+    const ran = await daebus(['--token', 'let-me-in', 'task', 'resume', service, 'tick'], { DAEBUS_ADMIN_TOKEN: 'guess' });
+    expect(ran).toMatchObject({ code: 0, stdout: expect.stringContaining('task "tick": running') });
+  });
+
+  it('a verb that does not take --json or --token refuses it, before or after the verb', async () => {
+    for (const args of [
+      ['--json', 'call', service, 'echo'],
+      ['call', service, 'echo', '--json'],
+      ['--token', 'let-me-in', 'ping', service],
+    ]) {
+      const ran = await daebus(args);
+      expect(ran).toMatchObject({ code: 2, stdout: '' });
+      expect(ran.stderr).toMatch(/^daebus: unknown option '--(json|token)' \(add --help for usage\)\n$/);
+    }
+  });
+});
+
 describe('errors a user meets first', () => {
   it('an unknown service: exit 3 with a hint', async () => {
     const name = `cli_nobody_${randomUUID()}`;
     const ran = await daebus(['threads', name, '--timeout', '500']);
     expect(ran.code).toBe(3);
     expect(ran.stderr).toBe(
-      `daebus: no service "${name}" answered daebus.ping on ${TEST_REDIS_URL} within 500 ms; is it running, and is the name right?\n`,
+      `daebus: no service "${name}" answered daebus.ping on ${TEST_REDIS_URL} within 500 ms; is it running, and is the name right? ${IN_MEMORY_HINT}\n`,
     );
   });
 
@@ -350,6 +381,15 @@ describe('errors a user meets first', () => {
     expect(ran.stdout).toContain('Usage: daebus call [options] <service> <action> [json]');
     expect(ran.stdout).toContain('Example:');
     expect(ran.stdout).toContain('--redis <url>');
+  });
+
+  it('every verb, the admin groups included, shows an example with --help', async () => {
+    const verbs = ['call', 'threads', 'info', 'health', 'replicas', 'watch', 'ping', 'listen', 'send', 'thread', 'task'];
+    for (const verb of [...verbs.map((v) => [v]), ['thread', 'restart'], ['task', 'pause']]) {
+      const ran = await daebus([...verb, '--help']);
+      expect({ verb, code: ran.code }).toEqual({ verb, code: 0 });
+      expect(ran.stdout).toMatch(new RegExp(`Example:\\n  \\$ daebus ${verb.join(' ')} `));
+    }
   });
 
   it('an unknown verb or a missing argument: exit 2', async () => {

@@ -7,11 +7,6 @@ import { globalsOf } from '../options';
 import { printJson, printLines } from '../output';
 import type { ThreadSnapshot } from '../queries';
 
-interface AdminOptions {
-  token?: string;
-  json?: boolean;
-}
-
 const THREAD_ACTIONS = {
   start: BuiltinActions.threadStart,
   stop: BuiltinActions.threadStop,
@@ -25,6 +20,8 @@ const TASK_ACTIONS = { pause: BuiltinActions.taskPause, resume: BuiltinActions.t
  * admin verb waits this long rather than the usual reply timeout.
  */
 const ADMIN_TIMEOUT_MS = 60_000;
+
+const ADMIN_NOTE = 'Admin actions are off unless the service enables them (admin option).';
 
 /** One admin verb: sends `{ name, token }` to the built-in action and prints what it answers. */
 function adminVerb(
@@ -40,21 +37,27 @@ function adminVerb(
     .description(description)
     .argument('<service>', 'the service name')
     .argument('<name>', `the ${group.name()}'s name`)
+    // the program parses these, before or after the verb (program.ts); listed here for this verb's help
     .addOption(new Option('--token <token>', "the service's admin token, when it sets one").env('DAEBUS_ADMIN_TOKEN'))
     .option('--json', 'print the JSON the service answered')
-    .addHelpText('after', `\nAdmin actions are off unless the service enables them (admin option).\n\nExample:\n  $ ${example}`)
-    .action(async (service: string, name: string, options: AdminOptions, command: Command) => {
-      const payload = { name, ...(options.token !== undefined ? { token: options.token } : {}) };
+    .addHelpText('after', `\n${ADMIN_NOTE}\n\nExample:\n  $ ${example}`)
+    .action(async (service: string, name: string, _options: unknown, command: Command) => {
       const globals = globalsOf(command);
+      const payload = { name, ...(globals.token !== undefined ? { token: globals.token } : {}) };
       const timeoutMs = timeoutGiven(command) ? globals.timeout : Math.max(globals.timeout, ADMIN_TIMEOUT_MS);
       const reply = await withService(globals, service, (caller) => caller.sendRequest(action, payload, { timeoutMs }));
-      if (options.json) printJson(reply);
+      if (globals.json) printJson(reply);
       else printLines(print(reply));
     });
 }
 
 export function registerAdmin(program: Command): void {
-  const thread = program.command('thread').description('Start, stop or restart a thread of a service (admin actions).');
+  const thread = adminGroup(
+    program,
+    'thread',
+    'Start, stop or restart a thread of a service (admin actions).',
+    'daebus thread restart orders poller --token "$TOKEN"',
+  );
   const showThread = (reply: unknown): string[] => [formatThreadTable([reply as ThreadSnapshot], { color: process.stdout.isTTY === true })];
   for (const [verb, action] of Object.entries(THREAD_ACTIONS)) {
     adminVerb(
@@ -67,7 +70,12 @@ export function registerAdmin(program: Command): void {
     );
   }
 
-  const task = program.command('task').description('Pause or resume a background task of a service (admin actions).');
+  const task = adminGroup(
+    program,
+    'task',
+    'Pause or resume a background task of a service (admin actions).',
+    'daebus task pause orders cleanup',
+  );
   const showTask = (reply: unknown): string[] => {
     const info = reply as TaskInfo;
     return [`task "${info.name}": ${info.paused ? 'paused' : 'running'} (every ${info.intervalSeconds} s, ${info.runs} runs so far)`];
@@ -75,6 +83,11 @@ export function registerAdmin(program: Command): void {
   for (const [verb, action] of Object.entries(TASK_ACTIONS)) {
     adminVerb(task, verb, `${capitalized(verb)} a background task of a service.`, `daebus task ${verb} orders cleanup`, showTask, action);
   }
+}
+
+/** `daebus thread` or `daebus task`: its verbs, with an example as every verb has. */
+function adminGroup(program: Command, name: string, description: string, example: string): Command {
+  return program.command(name).description(description).addHelpText('after', `\n${ADMIN_NOTE}\n\nExample:\n  $ ${example}`);
 }
 
 function capitalized(word: string): string {

@@ -7,18 +7,17 @@ import { globalsOf } from '../options';
 import { printJson, printLines } from '../output';
 import { fetchHealth, fetchInfo, fetchReplicas, fetchThreads } from '../queries';
 
-interface JsonFlag {
-  json?: boolean;
-}
-
 /** A read-only verb on one service: `daebus <name> <service> [--json]`. */
 function inspectVerb(program: Command, name: string, description: string, example: string): Command {
-  return program
-    .command(name)
-    .description(description)
-    .argument('<service>', 'the service name')
-    .option('--json', 'print the JSON the service answered, for scripts')
-    .addHelpText('after', `\nExample:\n  $ ${example}`);
+  return (
+    program
+      .command(name)
+      .description(description)
+      .argument('<service>', 'the service name')
+      // the program parses it, before or after the verb (program.ts); listed here for this verb's help
+      .option('--json', 'print the JSON the service answered, for scripts')
+      .addHelpText('after', `\nExample:\n  $ ${example}`)
+  );
 }
 
 export function registerInspect(program: Command): void {
@@ -27,9 +26,10 @@ export function registerInspect(program: Command): void {
     'info',
     'Show what a service is: version, process, uptime, actions, threads, tasks, pool.',
     'daebus info orders',
-  ).action(async (service: string, options: JsonFlag, command: Command) => {
-    const info = await withService(globalsOf(command), service, fetchInfo);
-    if (options.json) printJson(info);
+  ).action(async (service: string, _options: unknown, command: Command) => {
+    const globals = globalsOf(command);
+    const info = await withService(globals, service, fetchInfo);
+    if (globals.json) printJson(info);
     else printLines(describeInfo(info));
   });
 
@@ -38,9 +38,10 @@ export function registerInspect(program: Command): void {
     'health',
     'Show whether a service is ready (ok, degraded or failing). Exits 0 when ready and 1 when not, for scripts and probes.',
     'daebus health orders || echo "orders is not ready"',
-  ).action(async (service: string, options: JsonFlag, command: Command) => {
-    const health = await withService(globalsOf(command), service, fetchHealth);
-    if (options.json) printJson(health);
+  ).action(async (service: string, _options: unknown, command: Command) => {
+    const globals = globalsOf(command);
+    const health = await withService(globals, service, fetchHealth);
+    if (globals.json) printJson(health);
     else printLines(describeHealth(health));
     process.exitCode = health.ready ? ExitCodes.OK : ExitCodes.FAILED;
   });
@@ -50,9 +51,10 @@ export function registerInspect(program: Command): void {
     'replicas',
     'List the live replicas of a replicated service: host, pid, uptime, requests in flight.',
     'daebus replicas orders --json',
-  ).action(async (service: string, options: JsonFlag, command: Command) => {
-    const replicas = await withService(globalsOf(command), service, fetchReplicas);
-    if (options.json) printJson(replicas);
+  ).action(async (service: string, _options: unknown, command: Command) => {
+    const globals = globalsOf(command);
+    const replicas = await withService(globals, service, fetchReplicas);
+    if (globals.json) printJson(replicas);
     else printLines(describeReplicas(replicas));
   });
 
@@ -61,9 +63,10 @@ export function registerInspect(program: Command): void {
     'threads',
     'Show the threads of a service: state, restarts, uptime, last exit, next restart, stall, event-loop use, heap.',
     'daebus threads orders',
-  ).action(async (service: string, options: JsonFlag, command: Command) => {
-    const reply = await withService(globalsOf(command), service, fetchThreads);
-    if (options.json) printJson(reply.threads);
+  ).action(async (service: string, _options: unknown, command: Command) => {
+    const globals = globalsOf(command);
+    const reply = await withService(globals, service, fetchThreads);
+    if (globals.json) printJson(reply.threads);
     else printLines([formatThreadTable(reply.threads, { now: reply.at, color: process.stdout.isTTY === true })]);
   });
 }
