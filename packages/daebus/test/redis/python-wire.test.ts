@@ -126,7 +126,7 @@ describe('bytes that are not valid UTF-8', () => {
     await transport.connect();
     const channel = unique('utf8_raw');
     const seen: [string, boolean | undefined][] = [];
-    await transport.subscribe(channel, (message, _channel, notUtf8) => seen.push([message, notUtf8]));
+    await transport.subscribe(channel, (message: string, _channel: string, notUtf8?: boolean) => void seen.push([message, notUtf8]));
 
     await rawClient().publish(channel, Buffer.from([0x61, 0xff, 0x62]));
     await rawClient().publish(channel, 'naïve ✓ 😀');
