@@ -92,6 +92,39 @@ describe('bytes that are not valid UTF-8', () => {
     expect(ran).toEqual([{ s: 'caf\u00e9' }]);
   });
 
+  it('a request to a replicated service is answered with BAD_REQUEST too, never added to its request stream', async () => {
+    const service = unique('utf8_replicas');
+    const { app } = makeApp();
+    const ran: unknown[] = [];
+    app.action('echo', (payload) => {
+      ran.push(payload);
+      return payload;
+    });
+    await app.start({ service, redis: TEST_REDIS_URL, replicas: { heartbeatMs: 100 } });
+    const replyTo = unique('utf8_reply');
+    const replies = await rawSubscriber(replyTo);
+    const request = (id: string): string =>
+      `{"action": "echo", "payload": {"s": "caf\u00e9"}, "reply_to": "${replyTo}", "request_id": "${id}"}`;
+    // the replica takes the channel once it holds the intake's lease
+    await waitFor(async () => {
+      await rawClient().publish(service, request('warm'));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return replies.length > 0;
+    }, 'the replica taking pub/sub requests');
+    await waitFor(() => ran.length === replies.length, 'every warm-up request answered');
+    const before = replies.length;
+    await rawClient().publish(service, Buffer.from(request('r1'), 'latin1'));
+    await rawClient().publish(service, request('r2'));
+    await waitFor(() => replies.length === before + 2, 'both replies');
+
+    const answers = replies.slice(before).map((text) => JSON.parse(text) as Record<string, unknown>);
+    expect(answers).toContainEqual(
+      expect.objectContaining({ status: 'error', request_id: 'r1', payload: expect.objectContaining({ code: 'BAD_REQUEST' }) }),
+    );
+    expect(answers).toContainEqual(expect.objectContaining({ status: 'success', request_id: 'r2' }));
+    expect(ran.every((p) => (p as { s: string }).s === 'caf\u00e9')).toBe(true);
+  });
+
   it('a reply fails its request at once with BAD_RESPONSE, instead of a timeout', async () => {
     const service = unique('utf8_fake');
     await fakeService(service, (id) => [

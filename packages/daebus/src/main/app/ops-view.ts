@@ -9,6 +9,7 @@ import type { ThreadEvents } from '../supervisor/events';
 import type { TypedEmitter } from '../support/typed-emitter';
 import type { ResolvedAppOptions } from './options';
 import { listReplicas } from '../replicas/presence';
+import { requestReads } from '../replicas/read-health';
 import { findTask } from './background';
 import type { Runtime } from './runtime';
 
@@ -39,6 +40,7 @@ export function opsView(runtime: Runtime, app: string): OpsView {
     queues: () => runtime.store.queueDepths(),
     pool: () => runtime.status().pool,
     replicaId: () => runtime.replicaId,
+    requestReads: () => requestReads(runtime.replicaId),
     replicas: async () => (runtime.replicaId === undefined ? [] : listReplicas(runtime.cache(), runtime.service)),
     startThread: async (name) => {
       await runtime.startThread(name);

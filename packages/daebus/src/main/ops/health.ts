@@ -2,7 +2,8 @@ import type { OpsView } from './ops-view';
 
 /**
  * The service's health, as `daebus.health`, `/readyz` and `daebus health` report it:
- * - `failing`: not started, the transport is down, or a required thread has failed;
+ * - `failing`: not started, the transport is down, a required thread has failed, or (a replica)
+ *   its last read of the request stream failed: its durable requests reach it no more;
  * - `degraded`: a thread is stalled, or an optional thread has failed;
  * - `ok` otherwise. `ready` is true only when `ok` or `degraded` by an optional thread alone.
  */
@@ -11,6 +12,8 @@ export interface Health {
   ready: boolean;
   transport: { connected: boolean; description?: string };
   threads: { failed: string[]; stalled: string[] };
+  /** A replica only: whether it reads its service's request stream; `error` is why its last read failed. */
+  requests?: { reading: boolean; error?: string };
 }
 
 export function healthOf(view: OpsView): Health {
@@ -26,11 +29,14 @@ export function healthOf(view: OpsView): Health {
     if (thread.stalledForMs !== undefined) stalled.push(thread.name);
   }
   const connected = transport?.connected ?? false;
-  const status = !connected || requiredFailed ? 'failing' : failed.length > 0 || stalled.length > 0 ? 'degraded' : 'ok';
+  const requests = view.requestReads?.();
+  const status =
+    !connected || requiredFailed || requests?.reading === false ? 'failing' : failed.length > 0 || stalled.length > 0 ? 'degraded' : 'ok';
   return {
     status,
     ready: status !== 'failing' && stalled.length === 0,
     transport: { connected, ...(transport ? { description: transport.description } : {}) },
     threads: { failed, stalled },
+    ...(requests ? { requests } : {}),
   };
 }

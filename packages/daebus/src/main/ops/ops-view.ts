@@ -34,6 +34,8 @@ export interface OpsView {
   /** Null when the app has no pooled handlers. */
   pool(): PoolStats | null;
   replicaId(): string | undefined;
+  /** A replica: whether it reads its request stream (why not when it does not); undefined otherwise. */
+  requestReads?(): { reading: boolean; error?: string } | undefined;
   replicas(): Promise<ReplicaInfo[]>;
   /** The admin operations. */
   startThread(name: string): Promise<ThreadSnapshot>;

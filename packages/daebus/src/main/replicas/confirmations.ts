@@ -27,8 +27,10 @@ export class Confirmations {
   readonly #confirm: ConfirmCommand;
   #ids: string[] = [];
   #scheduled?: NodeJS.Immediate;
-  /** The calls sent and not yet answered. */
-  readonly #sent = new Set<Promise<void>>();
+  /** The calls sent and not yet answered, with their entry counts. */
+  readonly #sent = new Map<Promise<void>, number>();
+  /** A stop gave up on the calls sent: their late failures are not logged. */
+  #abandoned = false;
 
   /** Joins the writes held back on `client` in this turn (RedisTransport.joinHeldWrites); false when none are. */
   readonly #join: ((send: () => void) => boolean) | undefined;
@@ -48,7 +50,15 @@ export class Confirmations {
   /** Send what waits and resolve once every call sent is answered (before the connection closes). */
   async flush(): Promise<void> {
     this.#send();
-    await Promise.all(this.#sent);
+    await Promise.all(this.#sent.keys());
+  }
+
+  /** Give up on the calls not answered yet (Redis is unreachable at a stop): how many entries they carry. */
+  abandon(): number {
+    this.#abandoned = true;
+    let entries = this.#ids.length;
+    for (const count of this.#sent.values()) entries += count;
+    return entries;
   }
 
   readonly #send = (): void => {
@@ -61,13 +71,14 @@ export class Confirmations {
       const call = this.#confirm(this.#stream, ...chunk).then(
         () => undefined,
         (err: unknown) => {
+          if (this.#abandoned) return;
           this.#log.warn(
             `Could not confirm ${chunk.length === 1 ? `request ${chunk[0]}` : `${chunk.length} requests`}: ${toPlainError(err).message}; ` +
               'a request not confirmed runs again once its visibility timeout passes.',
           );
         },
       );
-      this.#sent.add(call);
+      this.#sent.set(call, chunk.length);
       void call.then(() => this.#sent.delete(call));
     }
   };

@@ -2,15 +2,26 @@ import type { Redis } from 'ioredis';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { DurableHooks } from '../rpc/accepted';
 import type { Logger } from '../support/logger';
+import { OutageNotice } from '../support/outage-notice';
+import { settlesWithin } from '../support/timers';
+import { drop } from '../transport/redis-connect';
 import { Confirmations } from './confirmations';
+import { field, withTimeLeft, type Entry } from './entries';
 import { REQUEST_GROUP, serviceKeys, type ServiceKeys } from './keys';
 import type { ResolvedReplicaOptions } from './options';
+import { ReadHealth } from './read-health';
+import { RequestGroup } from './request-group';
 
 /** Entries read from the stream at most at once. */
 const READ_BATCH = 16;
 
-/** A stream entry as ioredis returns it: its id and its fields as name, value, name, value... */
-type Entry = [id: string, fields: string[] | null];
+/** What a stop could not do in Redis (it was unreachable): requests another replica takes over after the visibility timeout. */
+export interface LeftInRedis {
+  notHandedBack: number;
+  unconfirmed: number;
+  /** The last read did not return: what it brings stays pending. */
+  readOpen: boolean;
+}
 
 /** What the consumer hands requests to, and how it answers the ones it gives up on. */
 export interface RequestSink {
@@ -37,10 +48,19 @@ export class RequestConsumer {
   readonly #log: Logger;
   readonly #serverNow: () => number;
   readonly #confirmations: Confirmations;
+  readonly #group: RequestGroup;
+  readonly reads = new ReadHealth();
   /** Entries handed to the dispatcher and not yet acknowledged or handed back. */
   readonly #held = new Set<string>();
+  /** Hand-backs sent and not answered, and those that failed during the stop. */
+  readonly #handingBack = new Set<Promise<void>>();
+  #handBacksFailed = 0;
   #reading = false;
+  #stopping = false;
+  /** The stop stopped waiting for the last read (Redis is unreachable): what it brings is not run here. */
+  #readAbandoned = false;
   #loop?: Promise<void>;
+  /** The reader's connection id, for CLIENT UNBLOCK; asked again after a reconnect. */
   #readerId?: number;
   #slotFreed?: () => void;
   #timers: NodeJS.Timeout[] = [];
@@ -60,6 +80,9 @@ export class RequestConsumer {
     this.#client = init.client;
     // a blocking read holds its connection: the reader has one of its own
     this.#reader = init.client.duplicate();
+    new OutageNotice(init.log, "This replica's request stream reader", true).watch(this.#reader);
+    // a reconnect gives it another id: CLIENT UNBLOCK must never name a stranger's
+    this.#reader.on('close', () => (this.#readerId = undefined));
     this.#keys = serviceKeys(init.service);
     this.#id = init.id;
     this.#options = init.options;
@@ -67,6 +90,7 @@ export class RequestConsumer {
     this.#log = init.log;
     this.#serverNow = init.serverNow;
     this.#confirmations = new Confirmations(init.client, this.#keys.requests, init.log, init.joinHeldWrites);
+    this.#group = new RequestGroup(init.client, this.#keys.requests, init.log);
   }
 
   get held(): number {
@@ -74,9 +98,7 @@ export class RequestConsumer {
   }
 
   async start(): Promise<void> {
-    await this.#client.xgroup('CREATE', this.#keys.requests, REQUEST_GROUP, '0', 'MKSTREAM').catch((err: unknown) => {
-      if (!/BUSYGROUP/.test(toPlainError(err).message)) throw err;
-    });
+    await this.#group.create();
     this.#readerId = Number(await this.#reader.client('ID'));
     this.#reading = true;
     this.#loop = this.#readLoop();
@@ -85,28 +107,43 @@ export class RequestConsumer {
     this.#every(Math.max(100, visibilityTimeoutMs / 2), () => this.#reclaim());
   }
 
-  /** Read no more entries; resolves once the last read has returned (what it read is delivered). */
-  async stopReading(): Promise<void> {
-    if (!this.#reading) return;
-    this.#reading = false;
-    this.#slotFreed?.();
-    // a read blocked in Redis returns at once
-    if (this.#readerId !== undefined) await this.#client.client('UNBLOCK', this.#readerId).catch(() => undefined);
-    await this.#loop;
+  /**
+   * Read no more entries; resolves once the last read has returned (what it read is delivered),
+   * or after `limitMs` when it has not: Redis is unreachable (ioredis holds the read until it
+   * reconnects), and what that read brings stays pending, for another replica.
+   */
+  async stopReading(limitMs: number): Promise<void> {
+    if (this.#reading) {
+      this.#reading = false;
+      this.#stopping = true;
+      this.#slotFreed?.();
+      // a read blocked in Redis returns at once
+      if (this.#readerId !== undefined) this.#client.client('UNBLOCK', this.#readerId).catch(() => undefined);
+    }
+    if (this.#loop && !this.#readAbandoned && !(await settlesWithin(this.#loop, limitMs))) this.#readAbandoned = true;
   }
 
   /**
-   * After the drain: stop the timers, confirm what finished, close the reader. Entries still held
-   * stay pending, for another replica.
+   * After the drain: stop the timers, confirm what finished and finish the hand-backs (at most
+   * `limitMs`), close the reader. Entries still held stay pending, for another replica. Resolves
+   * with what Redis was not told.
    */
-  async close(): Promise<void> {
-    await this.stopReading();
+  async close(limitMs: number): Promise<LeftInRedis> {
+    await this.stopReading(limitMs);
     for (const timer of this.#timers) clearInterval(timer);
-    await this.#confirmations.flush();
-    this.#reader.disconnect();
+    await settlesWithin(Promise.all([this.#confirmations.flush(), ...this.#handingBack]), limitMs);
+    const left = {
+      notHandedBack: this.#handBacksFailed + this.#handingBack.size,
+      unconfirmed: this.#confirmations.abandon(),
+      readOpen: this.#readAbandoned,
+    };
+    this.#handingBack.clear(); // counted: their late failures say nothing more
+    drop(this.#reader);
+    return left;
   }
 
   async #readLoop(): Promise<void> {
+    let restored = false;
     while (this.#reading) {
       const room = this.#options.maxInFlight - this.#held.size;
       if (room <= 0) {
@@ -114,6 +151,7 @@ export class RequestConsumer {
         continue;
       }
       try {
+        this.#readerId ??= Number(await this.#reader.client('ID'));
         // a few at a time, so that requests arriving together spread over the replicas
         const streams = (await this.#reader.xreadgroup(
           'GROUP',
@@ -127,13 +165,23 @@ export class RequestConsumer {
           this.#keys.requests,
           '>',
         )) as [string, Entry[]][] | null;
+        if (this.#readAbandoned) return; // the stop went on without this read: its entries go to another replica
+        restored = false;
+        if (this.reads.succeeded()) this.#log.info('Reading the request stream again');
         for (const [, entries] of streams ?? []) for (const entry of entries) this.#deliver(entry, 1);
         // the replies of what was just delivered are written before the next read (they wait for
         // the end of this turn, see the transport), not after it: the read is not the reply's hurry
         if (streams) await new Promise(setImmediate);
       } catch (err) {
         if (!this.#reading) return;
-        this.#log.warn(`Reading the request stream failed: ${toPlainError(err).message}; trying again in 1 s`);
+        // at once after the group was made again; once only, should Redis keep losing it
+        if ((await this.#group.restoreAfter(err)) && !restored) {
+          restored = true;
+          continue;
+        }
+        const message = toPlainError(err).message;
+        if (this.reads.failed(message))
+          this.#log.warn(`Reading the request stream failed: ${message}; trying again every second (not ready meanwhile)`);
         await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
     }
@@ -163,7 +211,10 @@ export class RequestConsumer {
       done: () => {
         if (this.#held.has(entryId)) this.#settle(entryId);
       },
-      handBack: () => void this.#handBack(entryId, fields),
+      handBack: () => {
+        const sent = this.#handBack(entryId, fields).finally(() => this.#handingBack.delete(sent));
+        this.#handingBack.add(sent);
+      },
     });
   }
 
@@ -187,7 +238,11 @@ export class RequestConsumer {
       .xack(this.#keys.requests, REQUEST_GROUP, entryId)
       .xdel(this.#keys.requests, entryId)
       .exec()
-      .catch((err: unknown) => this.#log.warn(`Could not hand request ${entryId} back: ${toPlainError(err).message}`));
+      .catch((err: unknown) => {
+        // at a stop, counted in the one line that says what the stop could not do
+        if (this.#stopping) this.#handBacksFailed += 1;
+        else this.#log.warn(`Could not hand request ${entryId} back: ${toPlainError(err).message}`);
+      });
   }
 
   async #deadLetter(entryId: string, raw: string, attempts: number): Promise<void> {
@@ -246,31 +301,13 @@ export class RequestConsumer {
 
   #every(ms: number, fn: () => Promise<void>): void {
     const timer = setInterval(() => {
-      fn().catch((err: unknown) => this.#log.warn(`Request stream upkeep failed: ${toPlainError(err).message}`));
+      fn().catch(async (err: unknown) => {
+        if (await this.#group.restoreAfter(err)) return;
+        // in an outage the transport said so once already; every try failing says nothing new
+        if (this.#client.status === 'ready') this.#log.warn(`Request stream upkeep failed: ${toPlainError(err).message}`);
+      });
     }, ms);
     timer.unref();
     this.#timers.push(timer);
   }
-}
-
-function field(fields: string[], name: string): string | undefined {
-  for (let i = 0; i < fields.length - 1; i += 2) if (fields[i] === name) return fields[i + 1];
-  return undefined;
-}
-
-/**
- * `fields` with the timeout `t` counted from now: appended again, an entry keeps its caller's
- * deadline rather than getting a new one. Undefined once that deadline passed.
- */
-function withTimeLeft(entryId: string, fields: string[], now: number): string[] | undefined {
-  for (let i = 0; i < fields.length - 1; i += 2) {
-    const timeoutMs = Number(fields[i + 1]);
-    if (fields[i] !== 't' || !(timeoutMs > 0)) continue;
-    const left = Number(entryId.split('-')[0]) + timeoutMs - now;
-    if (left <= 0) return undefined;
-    const kept = [...fields];
-    kept[i + 1] = String(Math.ceil(left));
-    return kept;
-  }
-  return fields;
 }

@@ -21,6 +21,7 @@ import { serviceKeys, type ServiceKeys } from './keys';
 export class IngestLeader {
   readonly #client: Redis;
   readonly #transport: Transport;
+  readonly #refuseNotUtf8: (raw: string) => void;
   readonly #keys: ServiceKeys;
   readonly #lease: IngestLease;
   readonly #service: string;
@@ -42,9 +43,12 @@ export class IngestLeader {
     id: string;
     heartbeatMs: number;
     untimedRequestTimeoutMs: number;
+    /** Answer a message whose bytes are not UTF-8 with BAD_REQUEST instead of adding it. */
+    refuseNotUtf8: (raw: string) => void;
     log: Logger;
   }) {
     this.#client = init.client;
+    this.#refuseNotUtf8 = init.refuseNotUtf8;
     this.#transport = init.transport;
     this.#keys = serviceKeys(init.service);
     this.#lease = new IngestLease(init.client, this.#keys, init.id, init.heartbeatMs * 3);
@@ -66,16 +70,20 @@ export class IngestLeader {
     this.#timer.unref();
   }
 
-  /** Stop taking pub/sub requests; hand the lease to the others at once. */
-  async stop(): Promise<void> {
+  /** Stop taking pub/sub requests; hand the lease to the others at once. False when the lease held could not be released. */
+  async stop(): Promise<boolean> {
     this.#stopped = true;
     clearInterval(this.#timer);
     await this.#transport.unsubscribe(this.#keys.handoff, this.#onHandoff).catch(() => undefined);
-    if (!this.#leading) return;
+    if (!this.#leading) return true;
     this.#leading = false;
     await this.#transport.unsubscribe(this.#service, this.#ingest).catch(() => undefined);
-    await this.#lease.release().catch(() => undefined);
-    await this.#client.publish(this.#keys.handoff, this.#id).catch(() => undefined);
+    const released = await this.#lease.release().then(
+      () => true,
+      () => false,
+    );
+    if (released) await this.#client.publish(this.#keys.handoff, this.#id).catch(() => undefined);
+    return released;
   }
 
   readonly #onHandoff: MessageHandler = () => void this.#tick();
@@ -100,6 +108,8 @@ export class IngestLeader {
       await this.#transport.subscribe(this.#service, this.#ingest);
       this.#log.debug(`Taking pub/sub requests of "${this.#service}" into the request stream`);
     } catch (err) {
+      // in an outage the transport said so once already; every try failing says nothing new
+      if (this.#client.status !== 'ready') return;
       this.#log.warn(`The pub/sub lease of "${this.#service}" could not be kept: ${toPlainError(err).message}`);
     }
   }
@@ -109,8 +119,8 @@ export class IngestLeader {
     if (!this.#leading || epoch !== this.#epoch) return;
     this.#leading = false;
     this.#log.warn(
-      `Lost the lease on the pub/sub channel of "${this.#service}" (this process stalled and another replica took it): ` +
-        'the requests received meanwhile are left to that replica',
+      `Lost the lease on the pub/sub channel of "${this.#service}" (this process stalled and another replica took it, or Redis lost its data): ` +
+        'the requests received meanwhile are left to the replica that holds it next',
     );
     this.#transport.unsubscribe(this.#service, this.#ingest).catch((err: unknown) => {
       this.#log.warn(`Could not unsubscribe from the pub/sub channel of "${this.#service}": ${toPlainError(err).message}`);
@@ -118,7 +128,12 @@ export class IngestLeader {
   }
 
   // The fenced add replaces a plain XADD: one script call per request, no extra round trip.
-  readonly #ingest: MessageHandler = (raw) => {
+  readonly #ingest: MessageHandler = (raw, _channel, notUtf8) => {
+    // its text has U+FFFD where the bad bytes were: a replica would run what was not sent
+    if (notUtf8 === true) {
+      this.#refuseNotUtf8(raw);
+      return;
+    }
     const epoch = this.#epoch;
     this.#lease.add(epoch, raw, expectsReply(raw) ? this.#untimedTimeout : undefined).then(
       (added) => {

@@ -45,6 +45,8 @@ export class ReplicaPresence {
   readonly #inFlight: () => number;
   readonly #log: Logger;
   #timer?: NodeJS.Timeout;
+  /** A heartbeat is on its way: in an outage ioredis holds it, and the next ones would pile up behind it. */
+  #beating = false;
 
   constructor(init: { client: Redis; service: string; id: string; heartbeatMs: number; inFlight: () => number; log: Logger }) {
     this.id = init.id;
@@ -58,7 +60,14 @@ export class ReplicaPresence {
   async start(): Promise<void> {
     await this.#beat();
     this.#timer = setInterval(() => {
-      this.#beat().catch((err: unknown) => this.#log.warn(`Replica heartbeat failed: ${toPlainError(err).message}`));
+      if (this.#beating) return;
+      this.#beating = true;
+      this.#beat()
+        .catch((err: unknown) => {
+          // in an outage the transport said so once already
+          if (this.#client.status === 'ready') this.#log.warn(`Replica heartbeat failed: ${toPlainError(err).message}`);
+        })
+        .finally(() => (this.#beating = false));
     }, this.#heartbeatMs);
     this.#timer.unref();
   }

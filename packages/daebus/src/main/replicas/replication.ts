@@ -1,11 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import type { ServiceBus } from '../rpc/service-bus';
+import { NOT_UTF8_REQUEST } from '../rpc/wire';
 import type { Logger } from '../support/logger';
+import { settlesWithin } from '../support/timers';
 import { RequestConsumer } from './consumer';
 import { IngestLeader } from './ingest';
 import type { ResolvedReplicaOptions } from './options';
 import { ReplicaPresence } from './presence';
+import { trackReads, untrackReads } from './read-health';
+import { reportUnfinished } from './stop-report';
+
+/**
+ * How long each half of a stop (intake, then leaving) waits for Redis. While Redis is down,
+ * ioredis holds every command until it reconnects, for as long as that takes: a stop waiting
+ * for them would never end. What is not done by then waits in Redis for the other replicas.
+ */
+const STOP_WAIT_MS = 3_000;
 
 /**
  * This process as one replica of its service: present (heartbeats), reading the durable request
@@ -19,6 +30,10 @@ export class Replication {
   readonly #consumer: RequestConsumer;
   readonly #ingest: IngestLeader;
   readonly #bus: ServiceBus;
+  readonly #options: ResolvedReplicaOptions;
+  readonly #log: Logger;
+  /** The stop could not release the ingest lease this replica held. */
+  #leaseHeld = false;
 
   constructor(bus: ServiceBus, options: ResolvedReplicaOptions, logger: Logger) {
     const client = bus.transport.cache?.();
@@ -31,6 +46,8 @@ export class Replication {
     const log = logger.child({ replica: this.id });
     const service = bus.service;
     this.#bus = bus;
+    this.#options = options;
+    this.#log = log;
     this.presence = new ReplicaPresence({
       client,
       service,
@@ -56,6 +73,7 @@ export class Replication {
       id: this.id,
       heartbeatMs: options.heartbeatMs,
       untimedRequestTimeoutMs: options.untimedRequestTimeoutMs,
+      refuseNotUtf8: (raw) => bus.refuse(raw, new DaebusError(ErrorCodes.BAD_REQUEST, NOT_UTF8_REQUEST)),
       log,
     });
   }
@@ -64,18 +82,31 @@ export class Replication {
     await this.presence.start();
     await this.#consumer.start();
     await this.#ingest.start();
+    trackReads(this.id, this.#consumer.reads);
   }
 
   /** Take no new requests; hand back the ones taken and not started. */
   async stopIntake(): Promise<void> {
-    await this.#ingest.stop();
-    await this.#consumer.stopReading();
+    const [released] = await Promise.all([succeedsWithin(this.#ingest.stop(), STOP_WAIT_MS), this.#consumer.stopReading(STOP_WAIT_MS)]);
+    this.#leaseHeld = !released;
     this.#bus.handBackWaiting();
   }
 
   /** After the drain: leave. Requests still running here stay pending; another replica takes them over. */
   async close(): Promise<void> {
-    await this.#consumer.close();
-    await this.presence.stop().catch(() => undefined);
+    untrackReads(this.id);
+    const gone = succeedsWithin(this.presence.stop(), STOP_WAIT_MS);
+    const left = await this.#consumer.close(STOP_WAIT_MS);
+    reportUnfinished(this.#log, { ...left, leaseHeld: this.#leaseHeld, presenceLeft: !(await gone) }, this.#options);
   }
+}
+
+/** Whether `work` succeeded within `ms` (true from a stop step that resolves to true or to nothing). */
+async function succeedsWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let ok = false;
+  await settlesWithin(
+    work.then((result) => (ok = result !== false)),
+    ms,
+  );
+  return ok;
 }

@@ -106,6 +106,9 @@ export function replyChannel(replyTo: string | undefined, service: string | unde
   return undefined;
 }
 
+/** Why a request whose bytes are not UTF-8 is refused (BAD_REQUEST), here and by the replicas' intake. */
+export const NOT_UTF8_REQUEST = 'The request is not valid UTF-8; send its JSON text encoded as UTF-8.';
+
 /**
  * Read and check one message from a service channel. Never throws. `notUtf8`: the transport
  * found its bytes not valid UTF-8 (`raw` has U+FFFD in their place): refused, as Python refuses it.
@@ -122,7 +125,7 @@ export function decodeRequest(raw: string, maxBytes: number, notUtf8?: boolean):
     };
   }
   if (notUtf8 === true) {
-    return { ok: false, ...addressOf(raw), error: bad('The request is not valid UTF-8; send its JSON text encoded as UTF-8.') };
+    return { ok: false, ...addressOf(raw), error: bad(NOT_UTF8_REQUEST) };
   }
   let message: unknown;
   try {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { toPlainError } from '../../../shared/errors';
+import { createGroup, groupGone } from '../../support/stream-groups';
 
 /** The consumer group of every service-wide queue. */
 export const GROUP = 'daebus-queue';
@@ -44,22 +44,8 @@ export class ConsumerGroups {
 
   async ensure(name: string): Promise<void> {
     if (this.#known.has(name)) return;
-    // At 0, not $: the group delivers every entry the stream holds. After Redis restarted empty,
-    // those are exactly the items put since (by us or another replica), which $ would skip for
-    // good. Nothing delivered stays in the stream once done (it is deleted), so 0 can only
-    // deliver again an item held when the old group vanished: at least once, as a dead consumer's.
-    await this.#client.xgroup('CREATE', this.#key(name), GROUP, '0', 'MKSTREAM').catch((err: unknown) => {
-      // another replica (or another call here) made it first
-      if (!/BUSYGROUP/.test(toPlainError(err).message)) throw err;
-    });
+    // at 0: the items put since Redis restarted empty are delivered (see createGroup)
+    await createGroup(this.#client, this.#key(name), GROUP);
     this.#known.add(name);
   }
-}
-
-/**
- * The queue's group (or its whole stream) is not in Redis: NOGROUP from a group command, "no such
- * key" from XINFO, UNBLOCKED for a read that was waiting when the stream was deleted.
- */
-function groupGone(err: unknown): boolean {
-  return /^(NOGROUP|ERR no such key|UNBLOCKED)/.test(toPlainError(err).message);
 }

@@ -5,7 +5,7 @@ import { serviceKeys, type ServiceKeys } from '../../replicas/keys';
 import type { Logger } from '../../support/logger';
 import { ConsumerGroups, GROUP } from './consumer-groups';
 import { decodeValue } from './json-values';
-import { OutageNotice } from './outage-notice';
+import { OutageNotice } from '../../support/outage-notice';
 import type { StateScripts } from './scripts';
 import { stateFailure } from './state-failure';
 /** Blocking reads at once; more waiters wait for a free connection. */

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { toPlainError } from '../../../shared/errors';
-import type { Logger } from '../../support/logger';
+import { toPlainError } from '../../shared/errors';
+import type { Logger } from './logger';
 
 /**
  * The 'error' events of connections of our own, in the app's log, once per outage. Without a
@@ -12,23 +12,28 @@ import type { Logger } from '../../support/logger';
 export class OutageNotice {
   readonly #log: Logger;
   readonly #what: string;
+  readonly #one: boolean;
   #down = false;
 
-  constructor(log: Logger, what: string) {
+  /** `what` names the connections, as the subject of the log lines ("Service-wide queue readers"); `one` when it names one. */
+  constructor(log: Logger, what: string, one = false) {
     this.#log = log;
     this.#what = what;
+    this.#one = one;
   }
 
   watch(connection: Redis): void {
+    const their = this.#one ? 'its' : 'their';
     connection.on('error', (err: unknown) => {
       if (this.#down) return;
       this.#down = true;
-      this.#log.warn(`${this.#what} lost their connection to Redis (${toPlainError(err).message}); they reconnect on their own`);
+      const they = this.#one ? 'it reconnects' : 'they reconnect';
+      this.#log.warn(`${this.#what} lost ${their} connection to Redis (${toPlainError(err).message}); ${they} on ${their} own`);
     });
     connection.on('ready', () => {
       if (!this.#down) return;
       this.#down = false;
-      this.#log.info(`${this.#what} are connected to Redis again`);
+      this.#log.info(`${this.#what} ${this.#one ? 'is' : 'are'} connected to Redis again`);
     });
   }
 }

@@ -1,0 +1,48 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../support/logger';
+import { createGroup, groupGone } from '../support/stream-groups';
+import { REQUEST_GROUP } from './keys';
+
+/**
+ * The consumer group of the request stream: made at start, and made again when a group command
+ * finds it gone. Redis that restarted without its data (no persistence, a failover) has lost it,
+ * and a caller's request since then made the stream again without it: every read would fail with
+ * NOGROUP for good, and the requests would wait in a stream no replica reads.
+ */
+export class RequestGroup {
+  readonly #client: Redis;
+  readonly #stream: string;
+  readonly #log: Logger;
+  /** The making-again under way: the reader and the upkeep that both found the group gone share it. */
+  #restoring?: Promise<boolean>;
+
+  constructor(client: Redis, stream: string, log: Logger) {
+    this.#client = client;
+    this.#stream = stream;
+    this.#log = log;
+  }
+
+  create(): Promise<void> {
+    return createGroup(this.#client, this.#stream, REQUEST_GROUP);
+  }
+
+  /** When `err` says the group is gone, make it again: true once it is there again. */
+  restoreAfter(err: unknown): Promise<boolean> {
+    if (!groupGone(err)) return Promise.resolve(false);
+    this.#restoring ??= this.#restore().finally(() => (this.#restoring = undefined));
+    return this.#restoring;
+  }
+
+  async #restore(): Promise<boolean> {
+    try {
+      await this.create();
+    } catch {
+      return false; // the command that found it gone reports its failure
+    }
+    this.#log.warn(
+      'The consumer group of the request stream was gone (Redis lost its data: a restart without persistence, a failover): ' +
+        'made it again; the requests added since are read now',
+    );
+    return true;
+  }
+}
