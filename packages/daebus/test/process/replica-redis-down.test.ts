@@ -3,7 +3,7 @@
 // ioredis's to stderr. A real child process, a private redis-server.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fixture, waitFor } from '../support/helpers';
+import { fixture, waitFor, within } from '../support/helpers';
 import { privateRedis } from '../support/redis-server';
 
 jest.setTimeout(120_000);
@@ -34,14 +34,3 @@ it('a replica exits after one SIGTERM while Redis is down', async () => {
     if (child.exitCode === null) child.kill('SIGKILL');
   }
 });
-
-/** `promise`'s value, or `late` when it has not settled after `ms` (a generous bound: the stop must not hang). */
-async function within<T>(promise: Promise<T>, ms: number, late: string): Promise<T | string> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(late), ms)));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

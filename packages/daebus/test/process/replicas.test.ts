@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
 import { DaebusCaller } from 'daebus';
-import { fixture, waitFor } from '../support/helpers';
+import { fixture, onJsonLines, waitFor } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
 
 jest.setTimeout(120_000);
@@ -23,21 +23,10 @@ class Replica {
       env: { ...process.env, ...env },
     });
     this.exited = new Promise((resolve) => this.child.once('exit', resolve));
-    let buffered = '';
     this.ready = new Promise((resolve, reject) => {
-      this.child.stdout?.on('data', (chunk: Buffer) => {
-        buffered += chunk.toString();
-        for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
-          const line = buffered.slice(0, nl);
-          buffered = buffered.slice(nl + 1);
-          try {
-            const parsed = JSON.parse(line) as Record<string, unknown>;
-            this.lines.push(parsed);
-            if (parsed.ready === true) resolve();
-          } catch {
-            // not JSON
-          }
-        }
+      onJsonLines(this.child.stdout, (line) => {
+        this.lines.push(line);
+        if (line.ready === true) resolve();
       });
       void this.exited.then((code) => reject(new Error(`replica exited (${String(code)}) before it was ready`)));
     });

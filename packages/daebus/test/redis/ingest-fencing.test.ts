@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import { IngestLease } from '../../src/main/replicas/ingest-lease';
 import { serviceKeys, type ServiceKeys } from '../../src/main/replicas/keys';
-import { fixture, waitFor } from '../support/helpers';
+import { fixture, onJsonLines, waitFor } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
 
 jest.setTimeout(60_000);
@@ -102,19 +102,7 @@ class StallingReplica {
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     });
     this.exited = new Promise((resolve) => this.child.once('exit', resolve));
-    let buffered = '';
-    this.child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        try {
-          this.lines.push(JSON.parse(line) as Record<string, unknown>);
-        } catch {
-          // not JSON
-        }
-      }
-    });
+    onJsonLines(this.child.stdout, (line) => this.lines.push(line));
   }
 
   said(match: (line: Record<string, unknown>) => boolean): boolean {

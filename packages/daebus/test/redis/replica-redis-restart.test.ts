@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Daebus, DaebusCaller } from 'daebus';
-import { captureLogger, waitFor, type LogRecord } from '../support/helpers';
+import { captureLogger, waitFor, type LogRecord, within } from '../support/helpers';
 import { privateRedis, type PrivateRedis } from '../support/redis-server';
 
 jest.setTimeout(90_000);
@@ -71,17 +71,6 @@ async function answers(to: DaebusCaller): Promise<boolean> {
     return ((await to.sendRequest('echo', { n: 7 })) as { n?: unknown }).n === 7;
   } catch {
     return false;
-  }
-}
-
-/** `promise`'s value, or `late` when it has not settled after `ms` (a generous bound: the stop must not hang). */
-async function within<T>(promise: Promise<T>, ms: number, late: string): Promise<T | string> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(late), ms)));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -62,3 +62,33 @@ export function collect<K extends keyof ThreadEvents & string>(app: Daebus, even
   app.on(event, (...args: ThreadEvents[K]) => out.push(args[0]));
   return out;
 }
+
+/** `promise`'s value, or `late` when it has not settled after `ms` (a generous bound: the code under test must not hang). */
+export async function within<T>(promise: Promise<T>, ms: number, late: string): Promise<T | string> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(late), ms)));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Each JSON line a child process writes on `stream` (other lines skipped), as it arrives. */
+export function onJsonLines(stream: NodeJS.ReadableStream | null | undefined, take: (line: Record<string, unknown>) => void): void {
+  let buffered = '';
+  stream?.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      let parsed: Record<string, unknown>;
+      try {
+        parsed = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        continue; // not JSON
+      }
+      take(parsed);
+    }
+  });
+}
