@@ -19,6 +19,15 @@ const MARK = `\u0000daebus-nonfinite-${Math.random().toString(36).slice(2)}-`;
 /** The mark as it is written inside JSON text, without its closing quote (U+0000 must be escaped there). */
 const MARK_JSON = JSON.stringify(MARK).slice(0, -1);
 
+/** JSON text as it arrives from another process: JSON.parse, then Python's tokens read if that fails; `NOT_JSON` for neither. */
+export function parseWireJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return parseNonFinite(text);
+  }
+}
+
 /**
  * The value of JSON text that may hold NaN, Infinity or -Infinity outside strings (JS NaN,
  * Infinity, -Infinity), or `NOT_JSON`. Never throws.

@@ -1,6 +1,6 @@
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { ActionObserver } from './observer';
-import { NOT_JSON, parseNonFinite } from '../../shared/python-json';
+import { NOT_JSON, parseWireJson } from '../../shared/python-json';
 import { checker, isName } from '../../shared/validate';
 import type { Logger } from '../support/logger';
 import { carriesObjects, type MessageHandler, type ObjectMessageHandler, type Transport } from '../transport/transport';
@@ -149,13 +149,8 @@ export class ServiceBus {
       this.#logger.warn(`Dropped a message on "${channel}" that is not valid UTF-8`, { channel });
       return;
     }
-    let payload: unknown;
-    try {
-      payload = JSON.parse(raw);
-    } catch {
-      // Python's json.dumps writes NaN and Infinity: read them too
-      payload = parseNonFinite(raw);
-    }
+    // Python's json.dumps writes NaN and Infinity: read too
+    const payload = parseWireJson(raw);
     if (payload === NOT_JSON) {
       this.#logger.warn(`Dropped a message on "${channel}" that is not JSON`, { channel });
       return;

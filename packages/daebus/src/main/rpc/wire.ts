@@ -4,7 +4,7 @@
  */
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { checkBroadcastPayload, notAnObject } from '../../shared/broadcast-payload';
-import { NOT_JSON, parseNonFinite } from '../../shared/python-json';
+import { NOT_JSON, parseWireJson } from '../../shared/python-json';
 
 /** A request as it arrives on a service channel, after validation. */
 export interface WireRequest {
@@ -127,13 +127,8 @@ export function decodeRequest(raw: string, maxBytes: number, notUtf8?: boolean):
   if (notUtf8 === true) {
     return { ok: false, ...addressOf(raw), error: bad(NOT_UTF8_REQUEST) };
   }
-  let message: unknown;
-  try {
-    message = JSON.parse(raw);
-  } catch {
-    // Python's json.dumps writes NaN and Infinity: read them too (only here, after JSON.parse failed)
-    message = parseNonFinite(raw);
-  }
+  // Python's json.dumps writes NaN and Infinity: read too (only after JSON.parse failed)
+  const message = parseWireJson(raw);
   if (message === NOT_JSON) {
     // still answer when the broken text shows where to
     return {
@@ -192,12 +187,7 @@ export function readRequest(fields: Record<string, unknown>): DecodedRequest {
 
 /** Where the error reply to a request refused whole goes: from its fields when its text parses, else peeked at. */
 function addressOf(raw: string): { replyTo?: string; requestId?: string | number; action?: string } {
-  let message: unknown;
-  try {
-    message = JSON.parse(raw);
-  } catch {
-    message = parseNonFinite(raw);
-  }
+  const message = parseWireJson(raw);
   if (message === null || typeof message !== 'object' || Array.isArray(message)) {
     return peekEnvelope(raw.length > 8192 ? `${raw.slice(0, 4096)} ${raw.slice(-4096)}` : raw);
   }
@@ -227,11 +217,7 @@ function readPayload(fields: Record<string, unknown>): Record<string, unknown> |
   let payload = fields.payload;
   if (payload === null || payload === undefined) return {};
   if (typeof payload === 'string') {
-    try {
-      payload = JSON.parse(payload);
-    } catch {
-      payload = parseNonFinite(payload as string);
-    }
+    payload = parseWireJson(payload);
     if (payload === NOT_JSON) {
       return bad(`The request's "payload" is a string that is not JSON (${preview(fields.payload as string)}); send an object.`);
     }
@@ -264,13 +250,8 @@ export interface DecodedResponse {
  */
 export function decodeResponse(raw: string, notUtf8?: boolean): DecodedResponse | undefined {
   if (notUtf8 === true) return unreadableResponse(raw, 'is not valid UTF-8');
-  let message: unknown;
-  try {
-    message = JSON.parse(raw);
-  } catch {
-    message = parseNonFinite(raw);
-    if (message === NOT_JSON) return unreadableResponse(raw, `is not JSON (${preview(raw)})`);
-  }
+  const message = parseWireJson(raw);
+  if (message === NOT_JSON) return unreadableResponse(raw, `is not JSON (${preview(raw)})`);
   if (message === null || typeof message !== 'object') return undefined;
   return readResponse(message as Record<string, unknown>);
 }
