@@ -20,12 +20,15 @@ afterEach(async () => {
   await server.stop();
 });
 
-async function replica(logger = captureLogger().logger): Promise<Daebus> {
+async function replica(logger = captureLogger().logger, more: { retryMs?: number; visibilityTimeoutMs?: number } = {}): Promise<Daebus> {
   const app = new Daebus('queue_restart', { logger });
   app.queue('jobs', { scope: 'service' });
   app.map('stats', { scope: 'service' });
+  app.list('events', { scope: 'service', maxLength: 10 });
   apps.push(app);
-  await app.start({ service, redis: { host: '127.0.0.1', port: server.port, retryStrategy: () => 50 } });
+  const redis = { host: '127.0.0.1', port: server.port, retryStrategy: () => more.retryMs ?? 50 };
+  const replicas = more.visibilityTimeoutMs === undefined ? {} : { replicas: { visibilityTimeoutMs: more.visibilityTimeoutMs } };
+  await app.start({ service, redis, ...replicas });
   return app;
 }
 
@@ -113,5 +116,37 @@ describe('a service-wide queue during a Redis outage', () => {
     await server.start();
     await stats.set('name', 'not a number');
     await expect(stats.increment('name')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('fails every operation within a short grace while Redis stays down, without waiting out the reconnect tries', async () => {
+    // one reconnect try a minute: ioredis would hold each command for twenty of them
+    const app = await replica(undefined, { retryMs: 60_000 });
+    const [stats, events, jobs] = [app.map<number>('stats'), app.list<string>('events'), app.queue<number>('jobs')];
+    await stats.set('a', 1);
+    await server.stop();
+    const down = { code: 'TRANSPORT_ERROR', message: expect.stringMatching(/\(service-wide, in Redis\): the connection to Redis is down/) };
+    await Promise.all(
+      [stats.get('a'), stats.set('b', 2), events.append('x'), jobs.put(1), jobs.get(100)].map((op) =>
+        expect(op).rejects.toMatchObject(down),
+      ),
+    );
+  });
+
+  it('keeps its queue upkeep quiet during an outage, and gets back to work after it', async () => {
+    const { logger, records } = captureLogger();
+    const app = await replica(logger, { visibilityTimeoutMs: 300 });
+    const jobs = app.queue<number>('jobs');
+    await jobs.put(1);
+    const held = await jobs.receive(0); // held here: renewed every 100 ms
+    await server.stop();
+    // past ioredis's twenty reconnect tries (50 ms each), after which each tick used to fail and warn
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await expect(jobs.size()).rejects.toMatchObject({ code: 'TRANSPORT_ERROR' });
+    await server.start();
+    await waitFor(() => records.some((r) => /connected to Redis again/.test(String(r.message))), 'the reconnect');
+    await jobs.put(2);
+    await expect(jobs.get(5_000)).resolves.toBe(2);
+    expect(held).toMatchObject({ item: 1 });
+    expect(records.filter((r) => /upkeep failed/.test(String(r.message)))).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import type { Logger } from '../../support/logger';
 import { ConsumerGroups, GROUP } from './consumer-groups';
 import { decodeValue } from './json-values';
 import { OutageNotice } from '../../support/outage-notice';
+import { whenReady } from '../../support/redis-ready';
 import type { StateScripts } from './scripts';
 import { stateFailure } from './state-failure';
 /** Blocking reads at once; more waiters wait for a free connection. */
@@ -80,10 +81,15 @@ export class ServiceQueues {
       if (id !== undefined) void this.#client.client('UNBLOCK', id).catch(() => undefined);
     };
     const result = (async (): Promise<Taken | undefined> => {
+      // Redis down: fail after the grace, before a new reader would wait out ioredis's retries
+      const down = whenReady(this.#client);
+      if (down) await down;
       const held = await this.#reader();
       reader = held;
       try {
         if (cancelled) return undefined;
+        const readerDown = whenReady(held);
+        if (readerDown) await readerDown;
         const until = Date.now() + timeoutMs;
         const read = await this.#groups.with(name, async () => {
           if (cancelled) return null; // left before a read made again
@@ -244,7 +250,11 @@ export class ServiceQueues {
 
   #every(ms: number, fn: () => Promise<void>): void {
     const timer = setInterval(() => {
-      if (!this.#closed) fn().catch((err: unknown) => this.#log.warn(`Service-wide queue upkeep failed: ${toPlainError(err).message}`));
+      // during an outage the transport and the readers report it once; each tick would again
+      if (this.#closed || this.#client.status !== 'ready') return;
+      fn().catch((err: unknown) => {
+        if (this.#client.status === 'ready') this.#log.warn(`Service-wide queue upkeep failed: ${toPlainError(err).message}`);
+      });
     }, ms);
     timer.unref();
     this.#timers.push(timer);

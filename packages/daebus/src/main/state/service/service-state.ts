@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { DaebusError, ErrorCodes, toPlainError } from '../../../shared/errors';
 import type { StateCall, StructureKind } from '../../../shared/state-ops';
 import { serviceKeys, type ServiceKeys } from '../../replicas/keys';
+import { whenReady } from '../../support/redis-ready';
 import type { Logger } from '../../support/logger';
 import { decodeEntries, decodeValue, encodeValue } from './json-values';
 import { stateScripts, type StateScripts } from './scripts';
@@ -27,9 +28,11 @@ export class ServiceState {
     this.queues = new ServiceQueues({ ...init, scripts: this.#scripts });
   }
 
-  /** Apply any call but a queue's get and receive (served by `queues.take`). */
+  /** Apply any call but a queue's get and receive (served by `queues.take`); with Redis down, fail after a short grace. */
   async exec(call: StateCall, max: number | undefined): Promise<unknown> {
     try {
+      const down = whenReady(this.#client);
+      if (down) await down;
       switch (call.kind) {
         case 'map':
           return await this.#map(call);
