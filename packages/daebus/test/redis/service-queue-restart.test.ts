@@ -24,7 +24,7 @@ async function replica(logger = captureLogger().logger, more: { retryMs?: number
   const app = new Daebus('queue_restart', { logger });
   app.queue('jobs', { scope: 'service' });
   app.map('stats', { scope: 'service' });
-  app.list('events', { scope: 'service', maxLength: 10 });
+  app.list('events', { scope: 'service', max: 10 });
   apps.push(app);
   const redis = { host: '127.0.0.1', port: server.port, retryStrategy: () => more.retryMs ?? 50 };
   const replicas = more.visibilityTimeoutMs === undefined ? {} : { replicas: { visibilityTimeoutMs: more.visibilityTimeoutMs } };

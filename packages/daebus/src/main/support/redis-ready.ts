@@ -12,9 +12,9 @@ export const RECONNECT_GRACE_MS = 2_000;
 const comingBack = new WeakMap<Redis, Promise<void>>();
 
 /**
- * Undefined when `connection` is ready (the common case costs one comparison and no await);
- * otherwise a promise that resolves when it is ready again within `graceMs`, and rejects when it
- * is not, or was closed for good. The command is then never sent: an operation the caller was
+ * Nothing to wait for when `connection` is ready (one comparison: beside the Redis round trip
+ * that follows, awaiting undefined costs nothing worth saving); otherwise a promise that resolves
+ * when it is ready again within `graceMs`, and rejects when it is not, or was closed for good. The command is then never sent: an operation the caller was
  * told failed cannot apply later, when ioredis would have replayed its offline queue.
  */
 export function whenReady(connection: Redis, graceMs = RECONNECT_GRACE_MS): Promise<void> | undefined {

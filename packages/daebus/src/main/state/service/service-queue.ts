@@ -82,14 +82,12 @@ export class ServiceQueues {
     };
     const result = (async (): Promise<Taken | undefined> => {
       // Redis down: fail after the grace, before a new reader would wait out ioredis's retries
-      const down = whenReady(this.#client);
-      if (down) await down;
+      await whenReady(this.#client);
       const held = await this.#reader();
       reader = held;
       try {
         if (cancelled) return undefined;
-        const readerDown = whenReady(held);
-        if (readerDown) await readerDown;
+        await whenReady(held);
         const until = Date.now() + timeoutMs;
         const read = await this.#groups.with(name, async () => {
           if (cancelled) return null; // left before a read made again

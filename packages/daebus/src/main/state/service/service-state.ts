@@ -31,8 +31,7 @@ export class ServiceState {
   /** Apply any call but a queue's get and receive (served by `queues.take`); with Redis down, fail after a short grace. */
   async exec(call: StateCall, max: number | undefined): Promise<unknown> {
     try {
-      const down = whenReady(this.#client);
-      if (down) await down;
+      await whenReady(this.#client);
       switch (call.kind) {
         case 'map':
           return await this.#map(call);
