@@ -55,6 +55,14 @@ describe('metrics', () => {
     expect(sample(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
   });
 
+  it("counts the process's CPU since it started, not since the first scrape", async () => {
+    await t.start();
+    const before = process.cpuUsage();
+    const text = await t.app.metrics();
+    expect(sample(text, 'process_cpu_user_seconds_total')).toBeGreaterThanOrEqual(before.user / 1e6);
+    expect(sample(text, 'process_cpu_seconds_total')).toBeGreaterThanOrEqual((before.user + before.system) / 1e6);
+  });
+
   it('counts a BUSY turn-away as outcome busy, and shows queue depths', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));

@@ -63,6 +63,7 @@ export class ServiceMetrics implements ActionObserver {
     if (!this.#defaults) {
       this.#defaults = true;
       collectDefaultMetrics({ register: this.registry });
+      countEarlierCpu(this.registry);
     }
     return { contentType: this.registry.contentType, text: await this.registry.metrics() };
   }
@@ -161,4 +162,19 @@ function registerScraped(view: OpsView, registers: Registry[]): void {
   pool('daebus_pool_queued', 'Pooled tasks waiting for a worker.', (p) => p.queued);
   pool('daebus_pool_running', 'Pooled tasks running.', (p) => p.running);
   pool('daebus_pool_threads', 'Worker threads in the pool.', (p) => p.threads);
+}
+
+/**
+ * prom-client counts the process's CPU from the moment its default metrics are registered, here
+ * the first scrape; Prometheus's process_cpu_* counters mean the CPU used since the process
+ * started. What came before is added once.
+ */
+function countEarlierCpu(registry: Registry): void {
+  const { user, system } = process.cpuUsage();
+  const add = (name: string, micros: number): void => {
+    (registry.getSingleMetric(name) as Counter | undefined)?.inc(micros / 1e6);
+  };
+  add('process_cpu_user_seconds_total', user);
+  add('process_cpu_system_seconds_total', system);
+  add('process_cpu_seconds_total', user + system);
 }
