@@ -1,5 +1,6 @@
 import { WebSocketClients } from '../shared/socket-api';
 import { SharedList, SharedMap, SharedQueue, checkListMax, checkStructureName } from '../shared/state-api';
+import { checker } from '../shared/validate';
 import type { MainLink } from './link';
 import type { ThreadLogger } from './log';
 
@@ -45,6 +46,7 @@ export class WorkerContext {
   /** The shared capped list `name`, keeping its last `max` items (`app.list(name, { max })`). */
   list<T = unknown>(name: string, options: { max?: number | undefined } = {}): SharedList<T> {
     const checked = checkStructureName('list', name);
+    checker(`t.list("${checked}")`).knownKeys('options', options, ['max']);
     return new SharedList<T>(checked, (call) => this.link.stateCall(call), checkListMax(checked, options.max));
   }
 

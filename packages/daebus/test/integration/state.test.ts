@@ -168,6 +168,22 @@ describe('shared queues', () => {
     await expect(t.app.stopThread('waiter', 5_000)).resolves.toMatchObject({ terminated: false });
     expect(t.records.find((r) => r.message === 'wait ended')).toMatchObject({ item: 'none' });
   });
+
+  it("gives a stopping thread's get undefined at once, and leaves an item that is there for the next consumer", async () => {
+    t.app.thread('late', async (running, th) => {
+      th.log.info('late started');
+      while (running()) await th.sleep(10);
+      const item = await th.queue('left').get(0);
+      const delivery = await th.queue('left').receive(0);
+      th.log.info('late get', { item: item ?? 'none', delivery: delivery === undefined ? 'none' : 'some' });
+    });
+    await t.app.start();
+    await waitFor(() => t.records.some((r) => r.message === 'late started'), 'the thread to start');
+    await t.app.queue('left').put('kept');
+    await t.app.stopThread('late', 5_000);
+    expect(t.records.find((r) => r.message === 'late get')).toMatchObject({ item: 'none', delivery: 'none' });
+    await expect(t.app.queue('left').snapshot()).resolves.toEqual(['kept']);
+  });
 });
 
 describe('main-side queue waits', () => {

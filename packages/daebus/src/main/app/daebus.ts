@@ -2,7 +2,6 @@ import type { Redis } from 'ioredis';
 import type { AnyContract, AnyMessages, NameOf } from '../../shared/contract';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { SharedList, SharedMap, SharedQueue, checkListMax, checkStructureName } from '../../shared/state-api';
-import { DEFAULT_LIST_MAX } from '../../shared/state-ops';
 import { checker } from '../../shared/validate';
 import type { DaebusHttp, DaebusWebSocket, HttpEndpoints, RouteHandler, RouteOptions, SocketHandler, WebSocketClients } from '../http/api';
 import type { PooledSpec } from '../pool/pooled-spec';
@@ -230,10 +229,10 @@ export class Daebus<C extends object = AnyContract> extends TypedEmitter<ThreadE
 
   /** The shared list `name` keeping its last `max` items (default 1000), reachable as `t.list(name)`; `{ scope: 'service' }` as for maps. */
   list<T = unknown>(name: string, options: StructureOptions & { max?: number | undefined } = {}): SharedList<T> {
-    const max =
-      checkListMax(checkStructureName('app.list', name), options.max) ?? (options.scope === 'service' ? DEFAULT_LIST_MAX : undefined);
-    const store = openStructure(this.#runtime.store, 'list', 'app.list', name, { ...(options.scope ? { scope: options.scope } : {}) }, max);
-    return new SharedList<T>(name, (call) => store.execLocal(call), max);
+    const asked = checkListMax(checkStructureName('app.list', name), options.max);
+    const store = openStructure(this.#runtime.store, 'list', 'app.list', name, options, asked);
+    // a service-wide list opened again without max keeps the one it was declared with
+    return new SharedList<T>(name, (call) => store.execLocal(call), store.serviceWide(name)?.max ?? asked);
   }
 
   /**

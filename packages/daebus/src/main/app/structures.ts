@@ -18,7 +18,10 @@ export function openStructure(
   max?: number,
 ): StateStore {
   checkStructureName(where, name);
-  const scope = checker(`${where}("${name}")`).oneOf('options.scope', options.scope ?? 'process', ['process', 'service']);
+  const check = checker(`${where}("${name}")`);
+  // plain JavaScript has no type check: a misspelt option would be dropped without a word
+  check.knownKeys('options', check.plainObject('options', options), kind === 'list' ? ['scope', 'max'] : ['scope']);
+  const scope = check.oneOf('options.scope', options.scope ?? 'process', ['process', 'service']);
   if (scope === 'service') store.declareServiceWide(kind, name, max);
   else if (store.serviceWide(name) === undefined) store.ensure(kind, name, max);
   else if (store.serviceWide(name)?.kind !== kind) store.declareServiceWide(kind, name, max); // refused: another kind

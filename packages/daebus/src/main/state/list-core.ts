@@ -1,3 +1,6 @@
+import { DaebusError, ErrorCodes } from '../../shared/errors';
+import { DEFAULT_LIST_MAX } from '../../shared/state-ops';
+
 /** A list that keeps its last `max` items. */
 export class ListCore {
   readonly name: string;
@@ -26,4 +29,13 @@ export class ListCore {
   clear(): void {
     this.#items = [];
   }
+}
+
+/** A list is asked for with the `max` it has, or none. */
+export function checkSameMax(name: string, max: number | undefined, asked: number): void {
+  if (asked !== (max ?? DEFAULT_LIST_MAX))
+    throw new DaebusError(
+      ErrorCodes.INVALID_OPTION,
+      `list "${name}" keeps ${max ?? DEFAULT_LIST_MAX} items; it was asked for with max ${asked}.`,
+    );
 }

@@ -2,7 +2,7 @@ import { cloneOrThrow } from '../../shared/cloneable';
 import { DeadlineTimer } from '../../shared/deadline-timer';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { DEFAULT_LIST_MAX, type Received, type StateCall, type StructureKind } from '../../shared/state-ops';
-import { ListCore } from './list-core';
+import { checkSameMax, ListCore } from './list-core';
 import type { ServiceState } from './service/service-state';
 import { QueueCore, type QueueReceiver } from './queue-core';
 
@@ -32,7 +32,10 @@ export class StateStore {
         `"${name}" is already ${local ? `an in-process ${local.kind}` : `a service-wide ${declared?.kind}`}; it cannot also be a service-wide ${kind}. Use another name.`,
       );
     }
-    this.#serviceWide.set(name, { kind, ...(max === undefined ? {} : { max }) });
+    if (kind !== 'list') this.#serviceWide.set(name, { kind });
+    else if (declared === undefined) this.#serviceWide.set(name, { kind, max: max ?? DEFAULT_LIST_MAX });
+    // opened again: without max it is the same list; another max is refused, as for an in-process list
+    else if (max !== undefined) checkSameMax(name, declared.max, max);
   }
 
   /** The service-wide declaration of `name`, if it has one. */
@@ -114,7 +117,9 @@ export class StateStore {
         ? taken.item
         : ({ item: taken.item, deliveries: taken.deliveries, receipt: taken.receipt } satisfies Received);
     }
-    return remote.exec(call, this.#serviceWide.get(call.name)?.max);
+    const max = this.#serviceWide.get(call.name)?.max;
+    if (call.kind === 'list' && call.max !== undefined) checkSameMax(call.name, max, call.max);
+    return remote.exec(call, max);
   }
 
   /** Hand the oldest item of queue `name` to `receiver`, now or when one is put (see QueueCore.take). */
@@ -205,12 +210,7 @@ export class StateStore {
       }
       case 'list': {
         const list = this.#get(call.name, 'list', call.max) as ListCore;
-        if (call.max !== undefined && call.max !== list.max) {
-          throw new DaebusError(
-            ErrorCodes.INVALID_OPTION,
-            `list "${call.name}" keeps ${list.max} items; it was asked for with max ${call.max}.`,
-          );
-        }
+        if (call.max !== undefined) checkSameMax(call.name, list.max, call.max);
         switch (call.op) {
           case 'append':
             return list.append(call.item);

@@ -123,7 +123,9 @@ export class WorkerConnection {
   #serveState(id: number, call: StateCall): void {
     const { store } = this.#services;
     try {
-      if (store.serviceWide(call.name)) {
+      // a stopping thread's loop is to see running() at once: an item there stays for the next consumer
+      if (this.#stopping && call.kind === 'queue' && (call.op === 'get' || call.op === 'receive')) this.#ok(id, undefined);
+      else if (store.serviceWide(call.name)) {
         this.#serveServiceWide(id, call);
       } else if (call.kind === 'queue' && (call.op === 'get' || call.op === 'receive')) {
         this.#serveTake(id, call.name, call.timeoutMs, call.op === 'get' ? 'receipt' : 'ack');
@@ -198,7 +200,7 @@ export class WorkerConnection {
         this.#ok(id, undefined);
       },
     };
-    wait.cancel = this.#services.store.take(queue, this.#stopping ? 0 : timeoutMs, receiver);
+    wait.cancel = this.#services.store.take(queue, timeoutMs, receiver);
     if (!wait.settled) this.#waits.add(wait.cancel);
   }
 
@@ -207,7 +209,7 @@ export class WorkerConnection {
     const { store } = this.#services;
     if (call.kind === 'queue' && (call.op === 'get' || call.op === 'receive')) {
       const { name, op } = call;
-      const { result, cancel } = store.remote(name, 'queue').queues.take(name, this.#stopping ? 0 : call.timeoutMs, op);
+      const { result, cancel } = store.remote(name, 'queue').queues.take(name, call.timeoutMs, op);
       this.#waits.add(cancel);
       result.then(
         (taken) => {

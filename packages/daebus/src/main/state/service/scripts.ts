@@ -15,6 +15,8 @@ export interface StateScripts {
    * a Redis that restarted empty) is counted by whoever does it, or not at all.
    */
   queueDone(stream: string, unfinished: string, group: string, receipt: string, counts: '0' | '1'): Promise<unknown>;
+  /** One item fewer unfinished; -1, and no change, when none is (taskDone() called more times than items were put). */
+  queueTaskDone(unfinished: string): Promise<number>;
   /** RPUSH, then LTRIM from `from` (minus the cap: the last items kept); resolves with the list's length. */
   listAppend(key: string, text: string, from: string): Promise<number>;
 }
@@ -37,6 +39,13 @@ return redis.call('INCR', KEYS[2])`,
 redis.call('XDEL', KEYS[1], ARGV[2])
 if ARGV[3] == '1' and acked == 1 then redis.call('DECR', KEYS[2]) end
 return 1`,
+    ),
+    queueTaskDone: defineScript(
+      client,
+      'daebusQueueTaskDone',
+      1,
+      `if (tonumber(redis.call('GET', KEYS[1])) or 0) <= 0 then return -1 end
+return redis.call('DECR', KEYS[1])`,
     ),
     listAppend: defineScript(
       client,

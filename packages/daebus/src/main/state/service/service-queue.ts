@@ -1,16 +1,14 @@
 import type { Redis } from 'ioredis';
-import { toPlainError } from '../../../shared/errors';
+import { DaebusError, ErrorCodes, toPlainError } from '../../../shared/errors';
 import { MAX_TIMEOUT_MS } from '../../../shared/validate';
 import { serviceKeys, type ServiceKeys } from '../../replicas/keys';
 import type { Logger } from '../../support/logger';
 import { ConsumerGroups, GROUP } from './consumer-groups';
 import { decodeValue } from './json-values';
-import { OutageNotice } from '../../support/outage-notice';
 import { whenReady } from '../../support/redis-ready';
+import { ReaderPool } from './reader-pool';
 import type { StateScripts } from './scripts';
 import { stateFailure } from './state-failure';
-/** Blocking reads at once; more waiters wait for a free connection. */
-const MAX_READERS = 32;
 
 /** An item taken from a service-wide queue: its value, its delivery count, and the entry that holds it. */
 export interface Taken {
@@ -20,6 +18,14 @@ export interface Taken {
 }
 
 type Entry = [id: string, fields: string[] | null];
+
+/** One get/receive in progress: until when it waits, whether it was left, and the reader it holds, or the wait for one. */
+interface TakeWait {
+  until: number;
+  cancelled: boolean;
+  reader?: Redis | undefined;
+  leave?: () => void;
+}
 
 /**
  * The service-wide queues (Redis Streams, one consumer group): an item goes to one consumer
@@ -37,14 +43,11 @@ export class ServiceQueues {
   readonly #log: Logger;
   readonly #scripts: StateScripts;
   readonly #groups: ConsumerGroups;
-  readonly #outages: OutageNotice;
-  readonly #idle: Redis[] = [];
-  readonly #waiting: ((reader: Redis) => void)[] = [];
+  readonly #readers: ReaderPool;
+  /** How each get/receive in progress ends at once with no item (the service stopped). */
+  readonly #ends = new Set<() => void>();
   /** Items received here and not acknowledged, by queue. */
   readonly #held = new Map<string, Set<string>>();
-  #readers = 0;
-  /** Each reader's connection id, for CLIENT UNBLOCK. */
-  readonly #readerIds = new WeakMap<Redis, number>();
   #timers: NodeJS.Timeout[] = [];
   #closed = false;
 
@@ -56,7 +59,7 @@ export class ServiceQueues {
     this.#visibilityMs = init.visibilityMs;
     this.#log = init.log;
     this.#groups = new ConsumerGroups(init.client, (name) => this.key(name));
-    this.#outages = new OutageNotice(init.log, 'Service-wide queue readers');
+    this.#readers = new ReaderPool(init.client, init.log);
     this.#every(Math.max(50, this.#visibilityMs / 3), () => this.#keepAlive());
     this.#every(Math.max(100, this.#visibilityMs / 2), () => this.#reclaim());
   }
@@ -70,48 +73,64 @@ export class ServiceQueues {
     await this.#scripts.queuePut(this.key(name), this.#keys.unfinished(name), text);
   }
 
-  /** Wait up to `timeoutMs` for the oldest item; `cancel` ends the wait with undefined. */
+  /**
+   * Wait up to `timeoutMs` for the oldest item (from the call, even while it waits for a free
+   * reader); `cancel` ends the wait with undefined, as does the service's stop.
+   */
   take(name: string, timeoutMs: number, mode: 'get' | 'receive'): { result: Promise<Taken | undefined>; cancel: () => void } {
-    let cancelled = false;
-    let reader: Redis | undefined;
+    const wait: TakeWait = { until: Date.now() + timeoutMs, cancelled: false };
     const cancel = (): void => {
-      cancelled = true;
-      const id = reader === undefined ? undefined : this.#readerIds.get(reader);
-      // the reader is busy in its blocked read: another connection ends it
-      if (id !== undefined) void this.#client.client('UNBLOCK', id).catch(() => undefined);
+      wait.cancelled = true;
+      wait.leave?.();
+      if (wait.reader) this.#readers.unblock(wait.reader);
     };
-    const result = (async (): Promise<Taken | undefined> => {
-      // Redis down: fail after the grace, before a new reader would wait out ioredis's retries
-      await whenReady(this.#client);
-      const held = await this.#reader();
-      reader = held;
-      try {
-        if (cancelled) return undefined;
-        await whenReady(held);
-        const until = Date.now() + timeoutMs;
-        const read = await this.#groups.with(name, async () => {
-          if (cancelled) return null; // left before a read made again
-          await this.#knowId(held);
-          const args = ['GROUP', GROUP, this.#consumer, 'COUNT', 1, ...blockFor(timeoutMs, until)];
-          return (await held.call('XREADGROUP', ...args, 'STREAMS', this.key(name), '>')) as [string, Entry[]][] | null;
-        });
-        const entry = read?.[0]?.[1]?.[0];
-        if (!entry?.[1]) return undefined;
-        const taken = toTaken(entry);
-        if (cancelled) {
-          await this.handBack(name, taken); // the waiter left while the item was on its way
-          return undefined;
-        }
-        if (mode === 'get') await this.#done(name, taken.receipt, false);
-        else this.#hold(name).add(taken.receipt);
-        return taken;
-      } finally {
-        this.#release(held);
-      }
-    })().catch((err: unknown) => {
-      throw stateFailure(`queue "${name}"`, err);
+    const result = new Promise<Taken | undefined>((resolve, reject) => {
+      // the service stopped: the wait ends with no item (its reader is cut off: not the caller's error)
+      const end = (): void => {
+        wait.cancelled = true;
+        resolve(undefined);
+      };
+      this.#ends.add(end);
+      void this.#take(name, timeoutMs, mode, wait)
+        .then(resolve, (err: unknown) => (this.#closed ? resolve(undefined) : reject(stateFailure(`queue "${name}"`, err))))
+        .finally(() => this.#ends.delete(end));
     });
     return { result, cancel };
+  }
+
+  async #take(name: string, timeoutMs: number, mode: 'get' | 'receive', wait: TakeWait): Promise<Taken | undefined> {
+    // Redis down: fail after the grace, before a new reader would wait out ioredis's retries
+    await whenReady(this.#client);
+    // a read that does not block needs no reader of its own
+    const blocking = timeoutMs > 0;
+    const held = blocking
+      ? await this.#readers.acquire(timeoutMs > MAX_TIMEOUT_MS ? undefined : wait.until, (leave) => (wait.leave = leave))
+      : this.#client;
+    if (held === undefined) return undefined;
+    wait.reader = blocking ? held : undefined;
+    try {
+      if (wait.cancelled) return undefined;
+      await whenReady(held);
+      const read = await this.#groups.with(name, async () => {
+        if (blocking) await this.#readers.knowId(held);
+        if (wait.cancelled) return null; // left before a read made again
+        const args = ['GROUP', GROUP, this.#consumer, 'COUNT', 1, ...blockFor(timeoutMs, wait.until)];
+        return (await held.call('XREADGROUP', ...args, 'STREAMS', this.key(name), '>')) as [string, Entry[]][] | null;
+      });
+      const entry = read?.[0]?.[1]?.[0];
+      if (!entry?.[1]) return undefined;
+      const taken = toTaken(entry);
+      if (wait.cancelled) {
+        await this.handBack(name, taken); // the waiter left while the item was on its way
+        return undefined;
+      }
+      if (mode === 'get') await this.#done(name, taken.receipt, false);
+      else this.#hold(name).add(taken.receipt);
+      return taken;
+    } finally {
+      wait.reader = undefined;
+      if (blocking) this.#readers.release(held);
+    }
   }
 
   /** The consumer is done with a received item: it leaves the queue, and counts as done (join). */
@@ -148,7 +167,9 @@ export class ServiceQueues {
   }
 
   async taskDone(name: string): Promise<void> {
-    await this.#client.decr(this.#keys.unfinished(name));
+    // checked and counted in one step: two replicas' last taskDone() cannot both pass the check
+    if ((await this.#scripts.queueTaskDone(this.#keys.unfinished(name))) < 0)
+      throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `queue "${name}": taskDone() called more times than items were put.`);
   }
 
   /** Wait until every item put was done (checked every 100 ms); false when `timeoutMs` passes first. */
@@ -169,7 +190,8 @@ export class ServiceQueues {
   close(): void {
     this.#closed = true;
     for (const timer of this.#timers) clearInterval(timer);
-    for (const reader of this.#idle.splice(0)) reader.disconnect();
+    for (const end of [...this.#ends]) end();
+    this.#readers.close();
   }
 
   async #undelivered(name: string): Promise<Entry[]> {
@@ -189,40 +211,6 @@ export class ServiceQueues {
     let held = this.#held.get(name);
     if (!held) this.#held.set(name, (held = new Set()));
     return held;
-  }
-
-  async #reader(): Promise<Redis> {
-    const idle = this.#idle.pop();
-    if (idle) return idle;
-    if (this.#readers < MAX_READERS) {
-      this.#readers += 1;
-      const reader = this.#client.duplicate();
-      this.#outages.watch(reader);
-      // a reconnect gives it another id: CLIENT UNBLOCK must never name a stranger's
-      reader.on('close', () => this.#readerIds.delete(reader));
-      try {
-        await this.#knowId(reader);
-      } catch (err) {
-        // not kept half-made: its slot is free again, and it stops trying to reconnect
-        this.#readers -= 1;
-        reader.disconnect();
-        throw err;
-      }
-      return reader;
-    }
-    return new Promise((resolve) => this.#waiting.push(resolve));
-  }
-
-  /** The reader's connection id, asked again after a reconnect. */
-  async #knowId(reader: Redis): Promise<void> {
-    if (!this.#readerIds.has(reader)) this.#readerIds.set(reader, Number(await reader.client('ID')));
-  }
-
-  #release(reader: Redis): void {
-    const next = this.#waiting.shift();
-    if (next) next(reader);
-    else if (this.#closed) reader.disconnect();
-    else this.#idle.push(reader);
   }
 
   async #keepAlive(): Promise<void> {

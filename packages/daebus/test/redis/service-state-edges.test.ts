@@ -1,0 +1,150 @@
+// Service-wide structures at their edges: waits that outlive the service or the reader pool,
+// counts and caps that must match the in-process structures, values JSON would change.
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import { Daebus } from 'daebus';
+import { captureLogger, waitFor, type LogRecord } from '../support/helpers';
+import { TEST_REDIS_URL } from '../support/redis-server';
+
+let service: string;
+let apps: Daebus[];
+let records: LogRecord[];
+
+function app(): Daebus {
+  const captured = captureLogger();
+  records = captured.records;
+  const made = new Daebus('edges', { logger: captured.logger });
+  apps.push(made);
+  return made;
+}
+
+beforeEach(() => {
+  service = `edges_${randomUUID()}`;
+  apps = [];
+});
+afterEach(async () => {
+  await Promise.all(apps.map((a) => a.stop()));
+  const redis = new Redis(TEST_REDIS_URL);
+  const keys = await redis.keys(`daebus:{${service}}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+});
+
+const start = (a: Daebus): Promise<void> => a.start({ service, redis: TEST_REDIS_URL });
+
+/** More waits than the queues have blocking connections (32): the rest wait for one. */
+const MORE_THAN_READERS = 40;
+
+describe('service-wide queue waits', () => {
+  it('end with undefined when the service stops, those waiting for a reader too', async () => {
+    const a = app();
+    const jobs = a.queue<string>('jobs', { scope: 'service' });
+    await start(a);
+    const gets = Array.from({ length: MORE_THAN_READERS }, (_, i) => (i % 2 ? jobs.get(600_000) : jobs.receive(600_000)));
+    // every wait has reached Redis or the line for a reader: one more put-and-get goes round them
+    await a.queue('other', { scope: 'service' }).put('x');
+    await a.stop();
+    // before the fix the waits never settled and held the process alive
+    await expect(Promise.all(gets)).resolves.toEqual(Array.from({ length: MORE_THAN_READERS }, () => undefined));
+    // nothing was taken: after a restart an item put is there for a get
+    await start(a);
+    await jobs.put('after');
+    await expect(jobs.get(5_000)).resolves.toBe('after');
+  });
+
+  it('keep their own timeout while waiting for a free reader', async () => {
+    const a = app();
+    const busy = a.queue<string>('busy', { scope: 'service' });
+    const idle = a.queue<string>('idle', { scope: 'service' });
+    await start(a);
+    const blockers = Array.from({ length: MORE_THAN_READERS }, () => busy.get(600_000));
+    // every reader is blocked on "busy": this wait gets none, and still ends at its timeout
+    await expect(idle.get(300)).resolves.toBeUndefined();
+    await expect(idle.receive(300)).resolves.toBeUndefined();
+    // a get that does not wait needs no reader: it takes an item that is there at once
+    await idle.put('there');
+    await expect(idle.get(0)).resolves.toBe('there');
+    for (let i = 0; i < MORE_THAN_READERS; i++) await busy.put(`job ${i}`);
+    expect((await Promise.all(blockers)).sort()).toEqual(Array.from({ length: MORE_THAN_READERS }, (_, i) => `job ${i}`).sort());
+  });
+});
+
+describe('service-wide queue counts', () => {
+  it('refuse a taskDone() past the items put, as an in-process queue does, and join() stays honest', async () => {
+    const a = app();
+    const jobs = a.queue<string>('jobs', { scope: 'service' });
+    await start(a);
+    await jobs.put('one');
+    await jobs.taskDone();
+    await expect(jobs.taskDone()).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('taskDone()') });
+    await jobs.put('two');
+    // the refused call counted nothing: one item is unfinished
+    await expect(jobs.join(50)).resolves.toBe(false);
+    await jobs.get(0);
+    await jobs.taskDone();
+    await expect(jobs.join(50)).resolves.toBe(true);
+  });
+});
+
+describe('service-wide capped lists', () => {
+  it('keep their max when opened again without one, and refuse another max, from the main side and from threads', async () => {
+    const a = app();
+    a.list('recent', { scope: 'service', max: 2 });
+    const again = a.list<number>('recent');
+    expect(again.max).toBe(2);
+    expect(() => a.list('recent', { scope: 'service', max: 5 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    // a default-capped list (1000) asked for with another max is refused too
+    a.list('plain', { scope: 'service' });
+    expect(() => a.list('plain', { scope: 'service', max: 10 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    expect(() => a.list('plain', { scope: 'service', max: 1000 })).not.toThrow();
+    a.thread('appender', async (running, t) => {
+      const outcome = await t
+        .list('recent', { max: 7 })
+        .append(99)
+        .then(
+          () => 'appended',
+          (err: { code?: string }) => String(err.code),
+        );
+      t.log.info('thread append', { outcome });
+      while (running()) await t.sleep(20);
+    });
+    await start(a);
+    for (let i = 1; i <= 4; i++) await again.append(i);
+    expect(await again.snapshot()).toEqual([3, 4]);
+    await waitFor(() => records.some((r) => r.message === 'thread append'), 'the thread to append');
+    expect(records.find((r) => r.message === 'thread append')).toMatchObject({ outcome: 'INVALID_OPTION' });
+    expect(await again.snapshot()).toEqual([3, 4]);
+  });
+
+  it('refuse an option they do not have, in plain JavaScript where no type check catches it', () => {
+    const a = app();
+    expect(() => a.list('x', { scope: 'service', maxLength: 5 } as never)).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('unknown option "maxLength"') }),
+    );
+    expect(() => a.map('m', { scpoe: 'service' } as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    expect(() => a.queue('q', { max: 3 } as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+  });
+});
+
+describe('service-wide values', () => {
+  it('refuse what JSON would store as something else, and store nothing', async () => {
+    const a = app();
+    const stats = a.map<unknown>('stats', { scope: 'service' });
+    const jobs = a.queue<unknown>('jobs', { scope: 'service' });
+    await start(a);
+    await expect(stats.set('m', new Map([['a', 1]]))).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('Map'),
+    });
+    await expect(stats.merge({ ok: 1, bad: { n: Number.NaN } })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('"n" is NaN'),
+    });
+    await expect(jobs.put(new Set([1]))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(await stats.snapshot()).toEqual({});
+    expect(await jobs.size()).toBe(0);
+    // what JSON stores as itself, or by its toJSON, is fine
+    await stats.set('when', new Date(0));
+    expect(await stats.get('when')).toBe('1970-01-01T00:00:00.000Z');
+  });
+});
