@@ -53,6 +53,18 @@ describe('the fenced add to the request stream', () => {
     expect(await redis.get(keys.ingest)).toBe('b');
   });
 
+  it('never gives an epoch from before Redis restarted empty again: a stalled holder of it stays refused', async () => {
+    const [a, b] = [lease('a'), lease('b')];
+    const before = (await a.acquire()) as string;
+    await redis.del(keys.ingest, keys.ingestEpoch); // Redis restarted without its data
+    const after = (await b.acquire()) as string;
+    expect(after).not.toBe(before);
+    await redis.del(keys.ingest); // b stalled past its lease: a's old epoch must not pass for current
+    expect(await a.add(before, 'late')).toBe(0);
+    expect(await b.add(after, 'kept')).toBe(1);
+    expect(await streamed()).toEqual([{ m: 'kept' }]);
+  });
+
   it('adds, and takes the lease back, when it lapsed and no replica took it since', async () => {
     const a = lease('a');
     const epoch = (await a.acquire()) as string;

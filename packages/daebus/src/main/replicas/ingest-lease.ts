@@ -23,8 +23,16 @@ import type { ServiceKeys } from './keys';
 const CURRENT = `local holder = redis.call('GET', KEYS[1])
 local current = redis.call('GET', KEYS[2]) == ARGV[2] and (holder == ARGV[1] or not holder)`;
 
-// ARGV: the holder, ttl ms. Takes the lease if no replica holds it: the new epoch, or 0.
+// ARGV: the holder, ttl ms. Takes the lease if no replica holds it: the new epoch, or 0. A
+// missing counter (a new service, or a Redis that restarted without its data) starts from the
+// server's clock in ms, not from 1: a replica that held epoch 1 before the restart must not find
+// its epoch current again. Counting past the clock would take a lease taken more than once a ms.
 const ACQUIRE = `if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  if redis.replicate_commands then redis.replicate_commands() end
+  local now = redis.call('TIME')
+  redis.call('SET', KEYS[2], string.format('%.0f', now[1] * 1000 + math.floor(now[2] / 1000)))
+end
 return redis.call('INCR', KEYS[2])`;
 
 // ARGV: the holder, its epoch, ttl ms. Extends the lease (takes it back when it lapsed) while it is this replica's.
