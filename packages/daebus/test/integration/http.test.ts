@@ -212,6 +212,19 @@ describe('HTTP routes', () => {
     // progress updates of a pooled handler are not sent over HTTP: one answer
     expect(await http(`${url}/fib/20`)).toMatchObject({ status: 200, body: { fib: 6765 } });
   });
+
+  it('cancel a pooled route’s job at the route’s timeout, so that the next request gets its worker', async () => {
+    t.remake({ maxWorkers: 1 });
+    t.app.route('/spin', { module: fixture('pooled.mjs'), export: 'spins' }, { timeoutMs: 200 });
+    t.app.route('/fib/<n>', { module: fixture('pooled.mjs') });
+    // the module's own timeout (60 s by default) is not what frees the worker
+    const url = await start({ timeoutMs: 5_000 });
+    expect(await http(`${url}/spin`)).toMatchObject({ status: 504, body: { code: 'TIMEOUT' } });
+    expect(await http(`${url}/fib/10`)).toMatchObject({ status: 200, body: { fib: 55 } });
+    expect(t.records.filter((r) => /GET \/spin/.test(r.message)).map((r) => r.message)).toEqual([
+      'Route GET /spin did not answer within 200 ms.',
+    ]);
+  });
 });
 
 describe('CORS with Daebus options', () => {

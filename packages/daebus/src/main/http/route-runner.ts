@@ -28,6 +28,10 @@ class RouteCall implements RouteContext, Scope {
   readonly raw: ServerResponse;
   readonly #appLogger: Logger;
   #logger?: Logger;
+  /** Made for a pooled route (its job is cancelled at the route's timeout); none for the others. */
+  #controller?: AbortController;
+  /** Answered 504 by the sweep. */
+  timedOut = false;
 
   constructor(request: HttpRequest, reply: FastifyReply, app: AppScope, appLogger: Logger, timeoutMs: number, onAnswer: () => void) {
     this.request = request;
@@ -46,6 +50,17 @@ class RouteCall implements RouteContext, Scope {
 
   broadcast(channel: string, payload: unknown): Promise<number> {
     return this.app.broadcast(channel, payload);
+  }
+
+  /** What a pooled route's call listens to (see pooledAction): aborted at the route's timeout. */
+  get signal(): AbortSignal {
+    return (this.#controller ??= new AbortController()).signal;
+  }
+
+  /** The request timed out: a pooled job still running for it is cancelled, so its worker is freed. */
+  timeOut(): void {
+    this.timedOut = true;
+    this.#controller?.abort();
   }
 }
 
@@ -112,6 +127,8 @@ export class RouteRunner {
           : await (entry.run as RouteHandler)(request, call);
       if (!response.finalSent) answer(response, value);
     } catch (err) {
+      // the pooled job cancelled at the timeout: the request has its 504, the warning was logged
+      if (call.timedOut && entry.kind === 'pooled') return;
       const reply = thrownReply(err);
       // a pooled handler past its timeout was stopped by the pool: the request timed out
       const status = entry.kind === 'pooled' && reply.body.code === ErrorCodes.TIMEOUT ? 504 : reply.status;
@@ -171,6 +188,7 @@ export class RouteRunner {
       const text = `Route ${request.action} did not answer within ${timeoutMs} ms.`;
       this.#logger.warn(text, { request_id: request.requestId });
       response.write(504, errorBody(text, ErrorCodes.TIMEOUT));
+      call.timeOut();
       // answered: a handler that never settles must not keep its call (and its request) for good
       this.#inFlight.delete(call);
     }

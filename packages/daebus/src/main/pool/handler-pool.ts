@@ -35,7 +35,10 @@ const MAX_CALL_ID = 0x7fffffff;
 const MAX_DELIVERY_TURNS = 100;
 
 /** What one pooled call runs (the task a pool worker gets, but for its call id) and how long it may take. */
-export interface PooledCall extends Omit<PooledTask, 'call' | 'action'>, CallRequest {}
+export interface PooledCall extends Omit<PooledTask, 'call' | 'action'>, CallRequest {
+  /** Aborted when the caller gives up (an HTTP route past its timeout): the call is cancelled, its worker freed. */
+  readonly signal?: AbortSignal | undefined;
+}
 
 /** A pool's load: `utilization` is piscina's (time running tasks over the capacity of its workers, 0..1). */
 export interface PoolStats {
@@ -110,6 +113,7 @@ export class HandlerPool {
     if (call.loader !== undefined) task.loader = call.loader;
     const running = new RunningCall(id, call, task, this.#services);
     this.#calls.set(id, running);
+    call.signal?.addEventListener('abort', () => this.#cancel(running), { once: true });
     // stopped by a sweep that finds nothing running, not after each call: no timer per call
     this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_MS).unref();
     // no abort signal: piscina's bookkeeping for one costs more than the rest of a small call
@@ -160,6 +164,14 @@ export class HandlerPool {
     if (running.aborted) return;
     running.abort(reason);
     this.#stopWorkerOf(running);
+  }
+
+  /** Its caller gave up on `running`: drop it unrun if it waits for a worker, else stop the worker that runs it. */
+  #cancel(running: RunningCall): void {
+    // a call that already ended is not this pool's any more (and its id may be another's by now)
+    if (this.#calls.get(running.id) !== running) return;
+    const { action } = running.request;
+    this.#abort(running, new DaebusError(ErrorCodes.TIMEOUT, `Pooled action "${action}" was cancelled: its caller gave up on it.`));
   }
 
   /**

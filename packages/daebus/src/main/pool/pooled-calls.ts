@@ -4,6 +4,11 @@ import type { Logger } from '../support/logger';
 import type { HandlerPool, PooledCall } from './handler-pool';
 import type { ResolvedPooledSpec } from './pooled-spec';
 
+/** A caller's context that can give up on the call: an HTTP route's (see RouteRunner). */
+interface CancellableContext extends ActionContext {
+  readonly signal?: AbortSignal;
+}
+
 /**
  * One request's call of a pooled action: its updates go to the request's response, its logs
  * carry the request. A class, not an object literal with two closures: it is made for every
@@ -17,6 +22,7 @@ class ActionCall implements PooledCall {
   readonly action: string;
   readonly requestId: string | undefined;
   readonly payload: Record<string, unknown>;
+  readonly signal: AbortSignal | undefined;
   readonly #context: ActionContext;
 
   constructor(spec: ResolvedPooledSpec, action: string, payload: Record<string, unknown>, context: ActionContext) {
@@ -27,6 +33,8 @@ class ActionCall implements PooledCall {
     this.action = action;
     this.requestId = context.request.requestId;
     this.payload = payload;
+    // an HTTP route's context carries one: the route's timeout cancels the call
+    this.signal = (context as CancellableContext).signal;
     this.#context = context;
   }
 
