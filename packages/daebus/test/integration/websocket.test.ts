@@ -223,6 +223,28 @@ describe('WebSocket clients and hooks', () => {
     expect(gone).toEqual([info?.id]);
   });
 
+  it('drop a client’s queued messages when it leaves: its disconnect hook is the last of its handlers to start', async () => {
+    const seen: string[] = [];
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    t.app.socket('work', async (data: { n: number }) => {
+      seen.push(`start ${data.n}`);
+      if (data.n === 1) await gate;
+      seen.push(`end ${data.n}`);
+    });
+    t.app.socket('disconnect', () => void seen.push('disconnect'));
+    const client = await connect(await start());
+    for (const n of [1, 2, 3]) client.send({ type: 'work', data: { n } });
+    await waitFor(() => seen.includes('start 1'), 'the first message’s handler');
+    await client.close();
+    await waitFor(() => seen.includes('disconnect'), 'the disconnect hook');
+    // the message running as the client left may finish; those still waiting do not start
+    release();
+    await waitFor(() => seen.includes('end 1'), 'the first message’s handler to finish');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual(['start 1', 'disconnect', 'end 1']);
+  });
+
   it('send to one client and to all from actions and background tasks; disconnect a client', async () => {
     greet(t.app);
     t.app.action('notify', async (payload) => ({ sent: await t.app.websocket.sendToClient(payload.to as string, { hi: true }, 'note') }));

@@ -70,6 +70,8 @@ export class SocketClient {
   /** A message is being handled (or the connect handler runs): new ones wait. */
   #busy = true;
   #paused = false;
+  /** The connection closed: messages still waiting are dropped, none starts any more. */
+  #gone = false;
   #windowStart = 0;
   #windowCount = 0;
 
@@ -87,6 +89,15 @@ export class SocketClient {
     this.#handle = init.handle;
   }
 
+  /**
+   * The connection closed: drop the messages still waiting (their handlers would run after the
+   * disconnect hook, for a client that is not there); one running now may finish.
+   */
+  gone(): void {
+    this.#gone = true;
+    this.#waiting.length = 0;
+  }
+
   /** The connect handler is done: handle what arrived meanwhile, then each message as it comes. */
   ready(): void {
     this.admitted = true;
@@ -97,6 +108,7 @@ export class SocketClient {
 
   /** A frame from the client. */
   receive(raw: string): void {
+    if (this.#gone) return;
     this.messagesReceived += 1;
     this.lastActivity = Date.now();
     const item = this.#overRate(raw) ?? raw;
@@ -191,7 +203,7 @@ export class SocketClient {
     while (item !== undefined) {
       if (item instanceof Refusal) this.send(item.frame);
       else await this.#handle(this, item);
-      item = this.#waiting.shift();
+      item = this.#gone ? undefined : this.#waiting.shift();
       if (this.#paused && this.#waiting.length <= this.#limits.maxQueuedMessages / 2) {
         this.#paused = false;
         this.#socket.resume();

@@ -158,6 +158,7 @@ export class SocketHub {
 
   #onClose(client: SocketClient, code: number, reason: string): void {
     this.#clients.delete(client.id);
+    client.gone();
     const handler = this.handlers.get('disconnect');
     // a client the connect hook refused (or did not finish with) was never admitted: it has nothing to leave
     if (!handler || !client.admitted) return;
