@@ -1,6 +1,7 @@
 // The WebSocket endpoint on a real server (port 0) driven with `ws` clients: Daebus's envelopes,
 // the connect, disconnect and register hooks, sends from actions, tasks, threads and the pool,
 // bad input, floods, slow clients, its own port, and stop.
+import { createConnection, type Socket } from 'node:net';
 import { Blueprint, DaebusWebSocket, DEFAULT_HTTP_OPTIONS, type Daebus, type WebSocketOptions } from 'daebus';
 import { appPerTest } from '../support/app-per-test';
 import { fixture, waitFor } from '../support/helpers';
@@ -9,8 +10,11 @@ import { http, TestSocket } from '../support/http-client';
 const t = appPerTest('websocket');
 const sockets: TestSocket[] = [];
 
+const raw: Socket[] = [];
+
 afterEach(() => {
   for (const s of sockets.splice(0)) s.socket.terminate();
+  for (const s of raw.splice(0)) s.destroy();
 });
 
 async function start(websocket: WebSocketOptions = {}): Promise<string> {
@@ -22,6 +26,30 @@ async function connect(url: string): Promise<TestSocket> {
   const socket = await TestSocket.connect(url);
   sockets.push(socket);
   return socket;
+}
+
+/** A plain TCP connection to an HTTP server: what it writes, and the answers it got so far (status and JSON body). */
+async function rawConnection(
+  url: string,
+): Promise<{ write(text: string): void; answers(n: number): Promise<{ status: number; body: unknown }[]> }> {
+  const { hostname, port } = new URL(url);
+  const socket = createConnection(Number(port), hostname);
+  await new Promise((resolve) => socket.once('connect', resolve));
+  let received = '';
+  socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+  const parsed = (): { status: number; body: unknown }[] =>
+    [...received.matchAll(/HTTP\/1\.1 (\d+)[^]*?\r\n\r\n(\{[^\r]*?\})(?=HTTP|$)/g)].map((m) => ({
+      status: Number(m[1]),
+      body: JSON.parse(m[2] as string),
+    }));
+  raw.push(socket);
+  return {
+    write: (text) => void socket.write(text),
+    answers: async (n) => {
+      await waitFor(() => parsed().length >= n, `${n} answer(s)`);
+      return parsed();
+    },
+  };
 }
 
 /** The id of the client that connected last (the connect hook sends it). */
@@ -308,6 +336,26 @@ describe('the WebSocket endpoint’s life', () => {
     const client = await connect(await start());
     await client.next();
     await t.app.stop();
+    expect((await client.closed).code).toBe(1001);
+  });
+
+  it('is not ready and takes no new connection from the moment a stop begins, while its clients close', async () => {
+    greet(t.app);
+    const client = await connect(await start());
+    await client.next();
+    client.socket.pause(); // it does not answer the close: the stop waits for it (up to 1 s) before the server closes
+    const url = t.app.http.url as string;
+    // a connection with a request under way when the stop begins: the request's last line is sent after
+    const open = await rawConnection(url);
+    open.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /readyz HTTP/1.1\r\nHost: x\r\n');
+    await open.answers(1);
+    const stopped = t.app.stop();
+    open.write('\r\n');
+    const [, readyz] = await open.answers(2);
+    expect(readyz).toMatchObject({ status: 503, body: { ready: false, stopping: true } });
+    await expect(http(`${url}/readyz`)).rejects.toThrow();
+    client.socket.resume();
+    await stopped;
     expect((await client.closed).code).toBe(1001);
   });
 

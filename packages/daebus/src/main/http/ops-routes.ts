@@ -12,18 +12,20 @@ export const OPS_PATHS = Object.freeze({ metrics: '/metrics', liveness: '/health
 
 /**
  * `/healthz`: 200 whenever the main event loop answers (a liveness probe: restart the process
- * when it fails). `/readyz`: 200 when the service is ready, 503 with the reasons otherwise (a
- * readiness probe: send it no traffic). `/metrics`: the Prometheus text. A path the app routes
- * itself is left to the app.
+ * when it fails). `/readyz`: 200 when the service is ready, 503 with the reasons otherwise, or
+ * once it stops (a readiness probe: send it no traffic). `/metrics`: the Prometheus text. A
+ * path the app routes itself is left to the app.
  */
-export function mountOps(fastify: FastifyInstance, ops: OpsEndpoints, routed: (path: string) => boolean): void {
+export function mountOps(fastify: FastifyInstance, ops: OpsEndpoints, routed: (path: string) => boolean, stopping: () => boolean): void {
   if (!routed(OPS_PATHS.liveness)) {
     fastify.get(OPS_PATHS.liveness, (_req, reply) => void reply.send({ status: 'alive', pid: process.pid }));
   }
   if (!routed(OPS_PATHS.readiness)) {
     fastify.get(OPS_PATHS.readiness, (_req, reply) => {
       const health = ops.health();
-      void reply.code(health.ready ? 200 : 503).send(health);
+      // a service that stops takes no more traffic, healthy or not
+      if (stopping()) void reply.code(503).send({ ...health, ready: false, stopping: true });
+      else void reply.code(health.ready ? 200 : 503).send(health);
     });
   }
   const metrics = ops.metrics;

@@ -30,6 +30,8 @@ export class HttpServers {
   readonly #logger: Logger;
   readonly #ops: OpsEndpoints | undefined;
   readonly #instances: FastifyInstance[] = [];
+  /** A stop began: `/readyz` answers 503 from then on. */
+  #stopping = false;
   endpoints: HttpEndpoints = {};
 
   constructor(init: {
@@ -64,7 +66,13 @@ export class HttpServers {
         }
         if (ws && ws.port === undefined) await this.#mountSocket(app, [ws.path]);
         this.#routes.mount(app, this.#runner, http.cors, http.timeoutMs);
-        if (http.ops && this.#ops) mountOps(app, this.#ops, (path) => this.#routes.routes(path));
+        if (http.ops && this.#ops)
+          mountOps(
+            app,
+            this.#ops,
+            (path) => this.#routes.routes(path),
+            () => this.#stopping,
+          );
         const port = await listen(app, http.host, http.port, 'HTTP server');
         this.endpoints.url = `http://${urlHost(http.host)}:${port}`;
         this.endpoints.port = port;
@@ -98,6 +106,10 @@ export class HttpServers {
    * requests given up on ("GET /slow x2").
    */
   async stop(drainMs: number, service: string): Promise<string[]> {
+    // from the first moment: not ready, and no new connections (while WebSocket clients close, up
+    // to a second, before the servers close); those open stay, for the requests in flight
+    this.#stopping = true;
+    for (const app of this.#instances) app.server.close();
     await this.#hub.closeAll(`Service "${service}" is shutting down`);
     const closing = Promise.all(this.#instances.map((app) => app.close()));
     const gaveUp = await this.#runner.drain(drainMs, service);
