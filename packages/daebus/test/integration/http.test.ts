@@ -35,7 +35,8 @@ describe('HTTP routes', () => {
       })
       .route('/nothing', () => undefined)
       .route('/refused', () => response.error('no such thing'))
-      .route('/gone', () => response.error(new Error('gone for good'), 410));
+      .route('/gone', () => response.error(new Error('gone for good'), 410))
+      .route('/taken', () => response.error(Object.assign(new Error('name taken'), { code: 'NAME_TAKEN' }), 409));
     const url = await start();
     const hello = await http(`${url}/hello`);
     expect(hello).toMatchObject({ status: 200, body: { hello: 'world' } });
@@ -43,8 +44,10 @@ describe('HTTP routes', () => {
     expect(await http(`${url}/created`)).toMatchObject({ status: 201, body: { id: 1 } });
     expect(await http(`${url}/sent`)).toMatchObject({ status: 202, body: { sent: true } });
     expect(await http(`${url}/nothing`)).toMatchObject({ status: 200, body: {} });
-    expect(await http(`${url}/refused`)).toMatchObject({ status: 400, body: { error: 'no such thing' } });
-    expect(await http(`${url}/gone`)).toMatchObject({ status: 410, body: { error: 'gone for good' } });
+    // every error body has a code: the error's own, else HANDLER_ERROR (as for a thrown error)
+    expect(await http(`${url}/refused`)).toMatchObject({ status: 400, body: { error: 'no such thing', code: 'HANDLER_ERROR' } });
+    expect(await http(`${url}/gone`)).toMatchObject({ status: 410, body: { error: 'gone for good', code: 'HANDLER_ERROR' } });
+    expect(await http(`${url}/taken`)).toMatchObject({ status: 409, body: { error: 'name taken', code: 'NAME_TAKEN' } });
   });
 
   it('take path parameters as <name> and :name, the query for GET and the JSON or form body for POST, PUT, PATCH', async () => {
@@ -127,7 +130,8 @@ describe('HTTP routes', () => {
         response.setStatus(202).header('x-queued', 'yes');
         return { queued: true };
       })
-      .route('/bad-status', () => response.setStatus(99));
+      .route('/bad-status', () => response.setStatus(99))
+      .route('/problem', () => response.header('content-type', 'application/problem+json').send({ title: 'Out of stock' }, 409));
     t.app.action('status_in_action', () => response.setStatus(202));
     t.app.action('header_in_action', () => response.header('x-a', 'b'));
     const url = await start();
@@ -138,6 +142,10 @@ describe('HTTP routes', () => {
     expect(accepted).toMatchObject({ status: 202, body: { queued: true } });
     expect(accepted.headers.get('x-queued')).toBe('yes');
     expect(await http(`${url}/bad-status`)).toMatchObject({ status: 500, body: { code: 'INVALID_ARGUMENT' } });
+    // data that is not a string goes out as JSON, under the content-type the handler set
+    const problem = await http(`${url}/problem`);
+    expect(problem).toMatchObject({ status: 409, text: '{"title":"Out of stock"}' });
+    expect(problem.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     const caller = t.caller();
     await expect(caller.sendRequest('status_in_action')).rejects.toThrow(/response\.setStatus\(\) is only available while an HTTP route/);
     await expect(caller.sendRequest('header_in_action')).rejects.toMatchObject({ details: { remoteCode: 'NOT_IN_HANDLER' } });

@@ -57,7 +57,7 @@ export class HttpResponse implements HandlerResponse {
     return this;
   }
 
-  /** Set a response header. With a `content-type` of your own, string and Buffer data go out as they are. */
+  /** Set a response header. With a `content-type` of your own, string and Buffer data go out as they are, the rest as JSON under it. */
   header(name: string, value: string): this {
     (this.#headers ??= {})[name.toLowerCase()] = value;
     return this;
@@ -82,11 +82,13 @@ export class HttpResponse implements HandlerResponse {
     return this.send(data, 200);
   }
 
-  /** Answer `{ error, code? }` with `status` (default 400, as Daebus): a message, or an error whose message and code are sent. */
+  /**
+   * Answer `{ error, code }` with `status` (default 400, as Daebus): a message, or an error whose
+   * message and code are sent; the code is HANDLER_ERROR when it has none, as for a thrown error.
+   */
   error(errorOrMessage: unknown, status = 400): Promise<void> {
     const plain = typeof errorOrMessage === 'string' ? { message: errorOrMessage, code: undefined } : toPlainError(errorOrMessage);
-    const body = plain.code ? errorBody(plain.message, plain.code) : { error: plain.message };
-    return this.send(body, isStatus(status) ? status : 400);
+    return this.send(errorBody(plain.message, plain.code ?? ErrorCodes.HANDLER_ERROR), isStatus(status) ? status : 400);
   }
 
   /** Progress updates are for actions; an HTTP response goes out once. */
@@ -125,10 +127,10 @@ export class HttpResponse implements HandlerResponse {
     else {
       const body = encode(data);
       if (body === undefined) this.#owner.logger.warn('The HTTP answer cannot be encoded as JSON; the client got 500 BAD_RESPONSE.');
-      reply
-        .code(body === undefined ? 500 : status)
-        .header('content-type', JSON_TYPE)
-        .send(body ?? BAD_RESPONSE_BODY);
+      reply.code(body === undefined ? 500 : status);
+      // JSON under the handler's own content-type when it set one (application/problem+json, ...)
+      if (body === undefined || ownType === undefined) reply.header('content-type', JSON_TYPE);
+      reply.send(body ?? BAD_RESPONSE_BODY);
     }
     this.#onAnswer?.();
   }
