@@ -323,6 +323,19 @@ describe('registering routes', () => {
     expect(() => t.app.route('/users/<id>', () => ({}), { methods: 'DELETE' })).not.toThrow();
   });
 
+  it('refuse at start a route on the WebSocket endpoint’s path, saying what to change, before anything listens', async () => {
+    t.app.route('/live', () => ({}), { methods: 'POST' });
+    t.app.socket('ping', () => 'pong');
+    await expect(t.start({ http: LOCAL, websocket: { path: '/live' } })).rejects.toMatchObject({
+      code: 'DUPLICATE_NAME',
+      message:
+        'The route POST /live is on the path of the WebSocket endpoint (/live). Give the route another path, or the endpoint another websocket.path (or a port of its own).',
+    });
+    // the endpoint on a port of its own takes every path there: the route is the HTTP server's
+    await t.start({ http: LOCAL, websocket: { port: 0, host: '127.0.0.1', path: '/live' } });
+    expect((await http(`${t.app.http.url as string}/live`, { method: 'POST', json: {} })).status).toBe(200);
+  });
+
   it('check paths, methods and options at registration', () => {
     expect(() => t.app.route('users', () => ({}))).toThrow(/path must be a path that starts with "\/"/);
     expect(() => t.app.route('/a/<1x>', () => ({}))).toThrow(/parameter names are identifiers/);

@@ -101,6 +101,14 @@ export class HttpHost {
         "start(options): the WebSocket endpoint is on the HTTP server's port, and http is false; give websocket a port of its own.",
       );
     }
+    // Fastify would refuse it as it listens, quoting "Method already declared"
+    const clash = http && ws && ws.port === undefined ? this.routes.on(ws.path) : undefined;
+    if (clash && ws) {
+      throw new DaebusError(
+        ErrorCodes.DUPLICATE_NAME,
+        `The route ${clash.methods.join(',')} ${clash.path.written} is on the path of the WebSocket endpoint (${ws.path}). Give the route another path, or the endpoint another websocket.path (or a port of its own).`,
+      );
+    }
     if (!http && this.routes.size > 0)
       this.#logger.warn(`${this.routes.size} route(s) registered, but the HTTP server is off (http: false): they are not served.`);
     if (!http && !ws) return;

@@ -31,6 +31,15 @@ export class RouteTable {
     return this.#entries.some((entry) => entry.path.written === path);
   }
 
+  /** The first route on `fastifyPath` (a path in Fastify's syntax), parameters' names aside. */
+  on(fastifyPath: string): RouteEntry | undefined {
+    const shape = fastifyPath
+      .split('/')
+      .map((segment) => (segment.startsWith(':') ? ':' : segment))
+      .join('/');
+    return this.#entries.find((entry) => entry.path.shape === shape);
+  }
+
   add(entry: RouteEntry): void {
     this.#entries.push(entry);
   }
