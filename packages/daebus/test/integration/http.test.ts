@@ -204,6 +204,19 @@ describe('HTTP routes', () => {
     expect((await http(`${url}/missing`, { method: 'OPTIONS' })).status).toBe(404);
   });
 
+  it('let a path whose routes take other methods fall through to a parameter route that takes the method', async () => {
+    t.app.route('/users/me', () => ({ me: true }), { methods: 'PUT' });
+    t.app.route('/users/<id>', (req) => ({ id: req.params.id }));
+    const url = await start();
+    expect(await http(`${url}/users/me`)).toMatchObject({ status: 200, body: { id: 'me' } });
+    expect((await http(`${url}/users/me`, { method: 'HEAD' })).status).toBe(200);
+    expect(await http(`${url}/users/me`, { method: 'PUT' })).toMatchObject({ status: 200, body: { me: true } });
+    const refused = await http(`${url}/users/me`, { method: 'DELETE' });
+    expect(refused).toMatchObject({ status: 405, body: { code: 'METHOD_NOT_ALLOWED' } });
+    expect(refused.headers.get('allow')).toBe('PUT, GET, HEAD, OPTIONS');
+    expect((await http(`${url}/users/7`, { method: 'PUT' })).headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+  });
+
   it('run a route on the pool with { module }', async () => {
     t.remake({ maxWorkers: 1 });
     t.app.route('/pooled/<user_id>', { module: fixture('pooled-route.mjs') }, { methods: ['GET', 'POST'] });

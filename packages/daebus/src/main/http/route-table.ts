@@ -11,7 +11,10 @@ import type { RouteRunner } from './route-runner';
 interface PathGroup {
   fastifyPath: string;
   written: string;
+  shape: string;
   methods: Set<string>;
+  /** Methods that routes of other paths take on every path of this one (`GET /users/<id>` for `/users/me`). */
+  elsewhere: Set<string>;
 }
 
 /**
@@ -48,7 +51,8 @@ export class RouteTable {
   mount(fastify: FastifyInstance, runner: RouteRunner, cors: ResolvedCors | false, timeoutMs: number): void {
     const groups = new Map<string, PathGroup>();
     for (const entry of this.#entries) {
-      const group = groups.get(entry.path.shape) ?? { fastifyPath: entry.path.fastify, written: entry.path.written, methods: new Set() };
+      const { fastify: fastifyPath, written, shape } = entry.path;
+      const group = groups.get(shape) ?? { fastifyPath, written, shape, methods: new Set(), elsewhere: new Set() };
       groups.set(entry.path.shape, group);
       for (const m of entry.methods) group.methods.add(m);
       const config = routeCorsConfig(cors, entry.methods);
@@ -59,15 +63,33 @@ export class RouteTable {
         ...(config ? { config } : {}),
       });
     }
-    for (const group of groups.values()) mountPathAnswers(fastify, group, cors);
+    for (const group of groups.values()) {
+      for (const other of groups.values()) {
+        if (other !== group && covers(other.shape, group.shape)) for (const m of other.methods) group.elsewhere.add(m);
+      }
+      mountPathAnswers(fastify, group, cors);
+    }
   }
 }
 
-/** 405 for the methods a path does not take, and OPTIONS. */
+/**
+ * Whether every path of `inner`'s shape is one of `outer`'s: the same segments, `outer` having
+ * a parameter (`:`) where they differ (`/users/:` covers `/users/me`).
+ */
+function covers(outer: string, inner: string): boolean {
+  const o = outer.split('/');
+  const i = inner.split('/');
+  return o.length === i.length && o.every((segment, n) => segment === ':' || segment === i[n]);
+}
+
+/**
+ * 405 for the methods a path does not take, and OPTIONS. A method that a route of a parameter
+ * path takes on it (`GET /users/<id>` for `/users/me`) is left to that route, as other routers do.
+ */
 function mountPathAnswers(fastify: FastifyInstance, group: PathGroup, cors: ResolvedCors | false): void {
-  const taken = [...group.methods];
-  const allow = [...taken, ...(group.methods.has('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
-  const others = [...ROUTE_METHODS.filter((m) => !group.methods.has(m)), ...(group.methods.has('GET') ? [] : ['HEAD'])];
+  const served = new Set([...group.methods, ...group.elsewhere]);
+  const allow = [...served, ...(served.has('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
+  const others = [...ROUTE_METHODS.filter((m) => !served.has(m)), ...(served.has('GET') ? [] : ['HEAD'])];
   if (others.length > 0) {
     fastify.route({
       method: others,
@@ -81,7 +103,7 @@ function mountPathAnswers(fastify: FastifyInstance, group: PathGroup, cors: Reso
       },
     });
   }
-  const config = routeCorsConfig(cors, taken);
+  const config = routeCorsConfig(cors, [...served]);
   fastify.route({
     method: 'OPTIONS',
     url: group.fastifyPath,
