@@ -119,12 +119,17 @@ describe('WebSocket handlers', () => {
   });
 
   it('close a client that sends a frame over maxPayloadBytes with 1009, and keep the others', async () => {
+    const gone: unknown[] = [];
     t.app.socket('ok', () => 'fine');
+    t.app.socket('disconnect', (data) => void gone.push(data));
     const url = await start({ maxPayloadBytes: 1024 });
     const [big, other] = [await connect(url), await connect(url)];
     big.send({ type: 'ok', data: 'x'.repeat(4096) });
     expect((await big.closed).code).toBe(1009);
     expect(await other.ask({ type: 'ok', id: 1 })).toMatchObject({ data: 'fine' });
+    // the disconnect hook hears the code the server closed with (not 1006: ws drops the client's answer)
+    await waitFor(() => gone.length === 1, 'the disconnect hook');
+    expect(gone).toEqual([{ code: 1009, reason: expect.any(String) }]);
   });
 
   it('answer a flood past the rate limit with RATE_LIMITED errors', async () => {

@@ -33,6 +33,7 @@ export interface ClientSocket {
   resume(): void;
   on(event: 'message', listener: (data: Buffer | ArrayBuffer | Buffer[]) => void): unknown;
   on(event: 'close', listener: (code: number, reason: Buffer) => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
 }
 
 /** What a client connected with. */
@@ -65,6 +66,11 @@ export class SocketClient {
   readonly #handle: (client: SocketClient, raw: string) => Promise<void>;
   readonly #waiting: (string | Refusal)[] = [];
   #turn: Turn | undefined = undefined;
+  /**
+   * The code and reason the server closed the connection with, if it did: what the disconnect
+   * hook hears, though the client never answered (ws reports 1006 then).
+   */
+  closedWith: { code: number; reason: string } | undefined = undefined;
   /** The connect handler finished without refusing it: only such a client gets the disconnect hook. */
   admitted = false;
   /** A message is being handled (or the connect handler runs): new ones wait. */
@@ -139,7 +145,15 @@ export class SocketClient {
   }
 
   close(code: number, reason: string): void {
-    if (this.#socket.readyState === OPEN) this.#socket.close(code, closeReason(reason));
+    if (this.#socket.readyState !== OPEN) return;
+    this.closedWith ??= { code, reason: closeReason(reason) };
+    this.#socket.close(code, closeReason(reason));
+  }
+
+  /** ws failed the connection (a frame over maxPayloadBytes, bad UTF-8, a protocol error): it closes it with the code that says why. */
+  failed(err: Error): void {
+    const code = wsCloseCode(err);
+    if (code !== undefined) this.closedWith ??= { code, reason: err.message };
   }
 
   /** End the connection without the closing handshake (it did not answer the close in time). */
@@ -226,4 +240,19 @@ export class SocketClient {
     const retryAfter = Math.ceil((this.#windowStart + limit.windowMs - now) / 1000);
     return new Refusal(errorFrame('Rate limit exceeded', ErrorCodes.RATE_LIMITED, { id: messageId(raw), retry_after: retryAfter }));
   }
+}
+
+/** The close codes ws fails a connection with, by its error code (ws's receiver); the rest of its WS_ERR_* are 1002. */
+const WS_CLOSE_CODES: Readonly<Record<string, number>> = {
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 1009,
+  WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH: 1009,
+  WS_ERR_INVALID_UTF8: 1007,
+  WS_ERR_TOO_MANY_BUFFERED_PARTS: 1008,
+};
+
+/** The code ws closes with as it fails a connection over `err`; undefined for an error not ws's (a socket error: no close sent). */
+function wsCloseCode(err: Error): number | undefined {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string' || !code.startsWith('WS_ERR_')) return undefined;
+  return Object.hasOwn(WS_CLOSE_CODES, code) ? WS_CLOSE_CODES[code] : 1002;
 }

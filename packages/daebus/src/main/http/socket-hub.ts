@@ -66,6 +66,7 @@ export class SocketHub {
     this.#clients.set(client.id, client);
     socket.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => client.receive(text(data)));
     socket.on('close', (code: number, reason: Buffer) => this.#onClose(client, code, reason.toString()));
+    socket.on('error', (err: Error) => client.failed(err));
     void this.#connect(client);
   };
 
@@ -162,7 +163,8 @@ export class SocketHub {
     const handler = this.handlers.get('disconnect');
     // a client the connect hook refused (or did not finish with) was never admitted: it has nothing to leave
     if (!handler || !client.admitted) return;
-    this.#call(handler, client, 'disconnect', { code, reason }).catch((err: unknown) =>
+    // the code the server closed with, if it did: the client's answer may never have come
+    this.#call(handler, client, 'disconnect', client.closedWith ?? { code, reason }).catch((err: unknown) =>
       this.#logger.error(`The WebSocket disconnect handler failed: ${toPlainError(err).message}`, { ws_client: client.id }),
     );
   }
