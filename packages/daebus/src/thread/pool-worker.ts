@@ -27,6 +27,7 @@ import { PooledContext } from './pooled-context';
 import { setCurrent, type Current } from './current';
 import { loadFailure } from './load';
 import { markRunning } from './pool-slot';
+import { callOf, watchUncaught } from './pool-uncaught';
 import { ensureLoader } from './typescript';
 import type { WorkerChannel } from './worker-context';
 
@@ -80,6 +81,8 @@ function handlerFor(specifier: string, exportName: string, loader: string | unde
  * reads them: they piled up in its memory).
  */
 const { port1: channel, port2 } = new MessageChannel();
+/** The call this worker runs now. */
+let running: PooledCall | undefined;
 /** The running call's link (one call at a time per worker: see SoloMap). */
 const links = new SoloMap<number, MainLink>();
 channel.on('message', (envelope: PoolEnvelope<MainToPooled>) => links.get(envelope.call)?.receive(envelope.message));
@@ -94,14 +97,17 @@ parentPort?.postMessage({ [POOL_WORKER_KEY]: threadId, port: port2 } satisfies P
  */
 class PooledCall implements MessageSink<PooledToMain>, WorkerChannel {
   readonly #id: number;
+  /** What the call runs: named when code it left behind throws after it ended. */
+  readonly task: PooledTask | undefined;
   #log: ThreadLogger | undefined;
   #link: MainLink | undefined;
   #ended = false;
   /** Messages sent: the main side reads them all before it answers the call. */
   sent = 0;
 
-  constructor(id: number) {
+  constructor(id: number, task?: PooledTask) {
     this.#id = id;
+    this.task = task;
   }
 
   postMessage(message: PooledToMain): void {
@@ -141,14 +147,16 @@ function runPooledTask(task: PooledTask): PooledResult | Promise<PooledResult> {
   if (task.cancelled) return { value: undefined, sent: 0 };
   // the main side stops this worker if it aborts the call while it runs
   markRunning(task.call);
-  const call = new PooledCall(task.call);
+  const call = new PooledCall(task.call, task);
+  running = call;
   // one call at a time per pool worker: directLogger in the handler's modules writes as this call
   const before = setCurrent(call);
   const handler = loaded.get(task.specifier)?.get(task.exportName);
-  if (handler === undefined) return loadAndRun(task, call, before);
+  // its code runs as this call's (see callOf), what it leaves behind too
+  if (handler === undefined) return callOf.run(call, loadAndRun, task, call, before);
   let value: unknown;
   try {
-    value = handler(task.payload, contextOf(task, call));
+    value = callOf.run(call, handler, task.payload, contextOf(task, call));
   } catch (err) {
     end(call, before);
     return failed(err, call);
@@ -210,9 +218,34 @@ function failed(err: unknown, call: PooledCall): PooledResult {
 /** The call returned or threw: its link stops taking answers, and the worker runs nothing. */
 function end(call: PooledCall, before: Current | undefined): void {
   call.end();
+  running = undefined;
   setCurrent(before);
   markRunning(0);
 }
+
+/** Sends what this worker logs as no call's: a module's own logs as it loads, errors of no running call. */
+const noCall = new PooledCall(LOADING_CALL);
+
+/** An uncaught error of no running call: logged against the call whose code threw it, if any. */
+function reportStray(err: unknown, culprit: PooledCall | undefined): void {
+  const { name, message, stack } = toPlainError(err);
+  const error = { name, message, stack };
+  const task = culprit?.task;
+  if (task === undefined) {
+    noCall.log.error(
+      `Uncaught error in a pooled handler module, outside any call: ${message}. Code that no call started threw it (a timer or callback of a module's top-level code); no call failed for it.`,
+      { error },
+    );
+    return;
+  }
+  const { action, specifier, exportName } = task;
+  noCall.log.error(
+    `Uncaught error in pooled action "${action}" after its call had ended: ${message}. A timer, callback or promise that export "${exportName}" of ${specifier} left running threw it; no call failed for it. Clear such timers, or await such work, before the handler returns.`,
+    { action, module: specifier, export: exportName, requestId: task.requestId, error },
+  );
+}
+
+watchUncaught(() => running, reportStray);
 
 /** How long a worker's start waits for its modules before it takes calls anyway. */
 const PRELOAD_WAIT_MS = 10_000;
@@ -226,7 +259,7 @@ const PRELOAD_WAIT_MS = 10_000;
 async function preload(): Promise<void> {
   const modules = (workerData as Record<string, unknown> | null)?.[POOL_PRELOAD_KEY] as PoolPreload[] | undefined;
   if (!modules?.length) return;
-  const before = setCurrent(new PooledCall(LOADING_CALL));
+  const before = setCurrent(noCall);
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Daebus, type DaebusCaller } from 'daebus';
-import { captureLogger, fixture, waitFor } from '../support/helpers';
+import { captureLogger, fixture, waitFor, type LogRecord } from '../support/helpers';
 import { appPerTest } from '../support/app-per-test';
 
 const pooled = fixture('pooled.mjs');
@@ -136,6 +136,33 @@ describe('pooled actions', () => {
       details: expect.objectContaining({ remoteCode: 'NOT_CLONEABLE' }),
     });
     await expect(caller.sendRequest('aborts')).rejects.toMatchObject({ code: 'REMOTE_ERROR', message: 'the wait timed out' });
+  });
+
+  it("log an error a call's leftover timer throws after the call ended, against that call, and fail no other call for it", async () => {
+    t.remake({ maxWorkers: 1 });
+    await startWith((a) =>
+      a
+        .action('leaves', { module: pooled, export: 'leavesTimer' })
+        .action('own', { module: pooled, export: 'ownTimerThrows' })
+        .action('waits', { module: pooled, export: 'waits' }),
+    );
+    for (const rejects of [false, true]) {
+      const tag = rejects ? 'r' : 't';
+      await expect(caller.sendRequest('leaves', { tag, rejects })).resolves.toEqual({ left: tag });
+      // the one worker waits for its next call in a blocking wait: the leftover timer fires during this call
+      await expect(caller.sendRequest('waits', { ms: 50 })).resolves.toEqual({ waited: 50 });
+      const stray = (): LogRecord | undefined => t.records.find((r) => r.level === 'error' && r.message.includes(`left by call ${tag}`));
+      await waitFor(() => stray() !== undefined, 'the leftover error to be logged');
+      expect(stray()).toMatchObject({
+        message: expect.stringContaining('Uncaught error in pooled action "leaves" after its call had ended'),
+        action: 'leaves',
+        export: 'leavesTimer',
+        module: expect.stringContaining('pooled.mjs'),
+      });
+    }
+    // a timer of the running call's own still fails that call (and its worker is replaced)
+    await expect(caller.sendRequest('own')).rejects.toMatchObject({ message: "the call's own timer threw" });
+    await expect(caller.sendRequest('waits', { ms: 1 })).resolves.toEqual({ waited: 1 });
   });
 
   it('answer a call that waited for a busy pool past its timeout at once, and never run it', async () => {

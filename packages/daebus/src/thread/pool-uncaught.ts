@@ -1,0 +1,39 @@
+// Uncaught errors in a pool worker, tied to the call whose code threw them. Piscina's worker
+// waits for its next task in a blocking Atomics.wait, so a timer a call left behind fires only
+// once the worker runs its NEXT call: without this, its error crashed the worker and failed that
+// unrelated call, and nothing named the call that left the timer.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { copyableError } from './crash-error';
+
+/**
+ * The pooled call the code running now belongs to, followed through the timers, callbacks and
+ * promises it started (set for each call's handler; none for a module's own top-level code).
+ */
+export const callOf = new AsyncLocalStorage<object>();
+
+/**
+ * Listen for uncaught errors and unhandled rejections in this worker. One thrown by the running
+ * call's own code crashes the worker, as Node's default does (the call fails with it and piscina
+ * starts another worker). Any other, from a call that had ended or from no call, is passed to
+ * `stray`: the running call is not failed for it.
+ */
+export function watchUncaught<Call extends object>(running: () => Call | undefined, stray: (err: unknown, culprit: Call | undefined) => void): void {
+  const listener = (err: unknown): void => {
+    const culprit = callOf.getStore() as Call | undefined;
+    if (culprit !== undefined && culprit === running()) {
+      process.off('uncaughtException', listener);
+      // thrown again with no listener: the worker ends with it, as it did before this listener
+      queueMicrotask(() => {
+        throw copyableError(err);
+      });
+      return;
+    }
+    try {
+      stray(err, culprit);
+    } catch {
+      // reporting must not throw inside the listener (Node would end the worker with code 7)
+    }
+  };
+  // with no 'unhandledRejection' listener, Node passes an unhandled rejection here too
+  process.on('uncaughtException', listener);
+}
