@@ -2,7 +2,7 @@
 // modules are imported as the worker starts and again, if that failed, inside each task that
 // needs one, so a broken module fails those tasks alone (a piscina worker whose own module fails
 // to load stops the pool from replacing workers).
-import { MessageChannel, parentPort, threadId, workerData } from 'node:worker_threads';
+import { MessageChannel, parentPort, threadId } from 'node:worker_threads';
 import { copyProblem, tooDeep } from '../shared/cloneable';
 import { DaebusError, ErrorCodes, toPlainError } from '../shared/errors';
 import { SoloMap } from '../shared/solo-map';
@@ -10,14 +10,12 @@ import { isThenable } from '../shared/thenable';
 import type { MessageSink } from '../shared/protocol/core';
 import {
   LOADING_CALL,
-  POOL_PRELOAD_KEY,
   POOL_WORKER_KEY,
   type MainToPooled,
   type PoolEnvelope,
   type PooledResult,
   type PooledTask,
   type PooledToMain,
-  type PoolPreload,
   type PoolWorkerHello,
 } from '../shared/protocol/pool';
 import { pickHandler, type PooledHandler } from './define-handler';
@@ -28,6 +26,7 @@ import { setCurrent, type Current } from './current';
 import { loadFailure } from './load';
 import { markRunning } from './pool-slot';
 import { callOf, watchUncaught } from './pool-uncaught';
+import { hungLoadError, isHung, preload } from './pool-preload';
 import { ensureLoader } from './typescript';
 import type { WorkerChannel } from './worker-context';
 
@@ -170,6 +169,8 @@ function runPooledTask(task: PooledTask): PooledResult | Promise<PooledResult> {
 
 async function loadAndRun(task: PooledTask, call: PooledCall, before: Current | undefined): Promise<PooledResult> {
   try {
+    // its load, started as this worker started, may never end: the call does not wait for it
+    if (isHung(task.specifier)) throw hungLoadError(task.specifier);
     const handler = await handlerFor(task.specifier, task.exportName, task.loader);
     return answered(await handler(task.payload, contextOf(task, call)), call);
   } catch (err) {
@@ -247,27 +248,19 @@ function reportStray(err: unknown, culprit: PooledCall | undefined): void {
 
 watchUncaught(() => running, reportStray);
 
-/** How long a worker's start waits for its modules before it takes calls anyway. */
-const PRELOAD_WAIT_MS = 10_000;
-
 /**
- * Load the handler modules registered before the pool started (POOL_PRELOAD_KEY), with their
- * own logs sent as no call's. One that fails to load fails quietly here: the first call that
- * needs it loads it again and reports why. One whose load never ends holds the worker back for
- * PRELOAD_WAIT_MS at most.
+ * Load the handler modules registered before the pool started, with their own logs sent as no
+ * call's (see preload). One still loading after PRELOAD_WAIT_MS is logged, by the first worker
+ * that finds it so.
  */
-async function preload(): Promise<void> {
-  const modules = (workerData as Record<string, unknown> | null)?.[POOL_PRELOAD_KEY] as PoolPreload[] | undefined;
-  if (!modules?.length) return;
+async function loadModules(): Promise<void> {
   const before = setCurrent(noCall);
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      Promise.allSettled(modules.map((m) => handlerFor(m.specifier, m.exportName, m.loader))),
-      new Promise((resolve) => (timer = setTimeout(resolve, PRELOAD_WAIT_MS))),
-    ]);
+    await preload(
+      (m) => handlerFor(m.specifier, m.exportName, m.loader),
+      (err) => noCall.log.error(err.message, { module: err.details?.module }),
+    );
   } finally {
-    clearTimeout(timer);
     setCurrent(before);
   }
 }
@@ -276,4 +269,4 @@ async function preload(): Promise<void> {
  * What piscina calls for each task. A promise of it: piscina gives a worker no call until its
  * module's export settles, and this one settles once the registered modules are loaded.
  */
-export default preload().then(() => runPooledTask);
+export default loadModules().then(() => runPooledTask);

@@ -90,6 +90,37 @@ describe('pooled actions', () => {
     await expect(caller.sendRequest('late', { n: 10 })).resolves.toMatchObject({ fib: 55, action: 'late' });
   });
 
+  it('fail the calls of a module whose top-level code never finishes loading at once, saying so; log it once; hold no new worker back for it', async () => {
+    t.remake({ maxWorkers: 1 });
+    await startWith((a) =>
+      a
+        .action('hung', { module: fixture('hangs-on-import.mjs'), timeoutMs: 20_000 })
+        .action('early', { module: pooled, timeoutMs: 200 })
+        .action('exits', { module: pooled, export: 'exits' })
+        .action('fib', { module: pooled, timeoutMs: 5_000 }),
+    );
+    // the only worker still loads its modules: a call that waited for it past its timeout is told so
+    await expect(caller.sendRequest('early', { n: 5 })).rejects.toMatchObject({
+      code: 'REMOTE_ERROR',
+      message: expect.stringContaining('did not start within its timeout of 200 ms: every worker of the pool was busy or still starting'),
+    });
+    const logged = (): LogRecord[] => t.records.filter((r) => r.level === 'error' && r.message.includes('did not finish loading'));
+    await waitFor(() => logged().length > 0, 'the module that does not finish loading to be logged', 25_000);
+    expect(logged()[0]).toMatchObject({ module: expect.stringContaining('hangs-on-import.mjs') });
+    const hung = {
+      code: 'REMOTE_ERROR',
+      message: expect.stringMatching(/hangs-on-import\.mjs did not finish loading within 10 s: its top-level code is still running/),
+      details: expect.objectContaining({ remoteCode: 'THREAD_LOAD_FAILED' }),
+    };
+    await expect(caller.sendRequest('hung')).rejects.toMatchObject(hung);
+    await expect(caller.sendRequest('fib', { n: 10 })).resolves.toMatchObject({ fib: 55 });
+    // a new worker neither waits for that module again nor logs it again
+    await expect(caller.sendRequest('exits')).rejects.toMatchObject({ code: 'REMOTE_ERROR' });
+    await expect(caller.sendRequest('fib', { n: 10 })).resolves.toMatchObject({ fib: 55 });
+    await expect(caller.sendRequest('hung')).rejects.toMatchObject(hung);
+    expect(logged()).toHaveLength(1);
+  });
+
   it('reply with an error when the handler throws, exits its worker, runs past its timeout, or is missing; the service goes on', async () => {
     await startWith((a) =>
       a

@@ -7,8 +7,10 @@ import { SoloMap } from '../../shared/solo-map';
 import { isCoreMessage } from '../../shared/protocol/core';
 import {
   LOADING_CALL,
+  POOL_HUNG_KEY,
   POOL_PRELOAD_KEY,
   POOL_RUNNING_KEY,
+  PRELOAD_WAIT_MS,
   type PoolEnvelope,
   type PooledResult,
   type PooledTask,
@@ -230,12 +232,16 @@ export class HandlerPool {
   /** The error a call past its timeout gets: it ran too long, or never got a worker. */
   #timedOut(running: RunningCall): DaebusError {
     const { action, timeoutMs } = running.request;
-    return this.#running.workerRunning(running.id) === undefined
-      ? new DaebusError(
-          ErrorCodes.TIMEOUT,
-          `Pooled action "${action}" did not start within its timeout of ${timeoutMs} ms: every worker of the pool was busy. It was dropped; raise maxWorkers or the action's timeoutMs.`,
-        )
-      : new DaebusError(ErrorCodes.TIMEOUT, `Pooled action "${action}" ran past its timeout of ${timeoutMs} ms; its worker was stopped.`);
+    if (this.#running.workerRunning(running.id) !== undefined) {
+      return new DaebusError(ErrorCodes.TIMEOUT, `Pooled action "${action}" ran past its timeout of ${timeoutMs} ms; its worker was stopped.`);
+    }
+    const why = this.#running.someWorkerLoading()
+      ? `every worker of the pool was busy or still starting (a new worker loads the pooled handler modules first; one whose top-level code does not finish holds it back for up to ${PRELOAD_WAIT_MS / 1000} s: see the error logged about it)`
+      : 'every worker of the pool was busy';
+    return new DaebusError(
+      ErrorCodes.TIMEOUT,
+      `Pooled action "${action}" did not start within its timeout of ${timeoutMs} ms: ${why}. It was dropped; raise maxWorkers or the action's timeoutMs.`,
+    );
   }
 
   #stopSweeper(): void {
@@ -262,6 +268,7 @@ export class HandlerPool {
   #ensurePool(): Piscina {
     if (!this.#pool) {
       this.#running.clear();
+      const preloads = this.#preloads();
       // piscina is loaded on first use: a service without pooled work never starts the pool
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { Piscina: PiscinaPool } = require('piscina') as typeof import('piscina');
@@ -274,7 +281,11 @@ export class HandlerPool {
         // one call at a time per worker: the running table has one call per worker, and an
         // aborted call's worker is stopped without taking another call with it
         concurrentTasksPerWorker: 1,
-        workerData: { [POOL_RUNNING_KEY]: this.#running.shared, [POOL_PRELOAD_KEY]: this.#preloads() },
+        workerData: {
+          [POOL_RUNNING_KEY]: this.#running.shared,
+          [POOL_PRELOAD_KEY]: preloads,
+          [POOL_HUNG_KEY]: new Int32Array(new SharedArrayBuffer(Math.max(1, preloads.length) * Int32Array.BYTES_PER_ELEMENT)),
+        },
       });
       // each worker's port, handed over when it loads
       pool.on('message', (message: unknown) => this.#ports.adopt(message));

@@ -1,4 +1,4 @@
-import { RUNNING_SLOT_FIELDS } from '../../shared/protocol/pool';
+import { LOADING_MODULES, RUNNING_SLOT_FIELDS } from '../../shared/protocol/pool';
 
 /**
  * The main side of the pool's running table (see POOL_RUNNING_KEY): which worker runs a call.
@@ -24,6 +24,15 @@ export class RunningTable {
       }
     }
     return undefined;
+  }
+
+  /** True while a worker still loads the pool's handler modules as it starts (it takes no call yet). */
+  someWorkerLoading(): boolean {
+    const table = this.shared;
+    for (let at = 0; at < table.length; at += RUNNING_SLOT_FIELDS) {
+      if (Atomics.load(table, at + 1) === LOADING_MODULES && Atomics.load(table, at) !== 0) return true;
+    }
+    return false;
   }
 
   /** The worker `threadId` exited: its slot is free for a new worker. */

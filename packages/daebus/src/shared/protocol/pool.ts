@@ -57,6 +57,21 @@ export interface PoolPreload {
  */
 export const POOL_PRELOAD_KEY = '__daebusPoolPreload';
 
+/** How long a pool worker's start waits for those modules before it takes calls anyway. */
+export const PRELOAD_WAIT_MS = 10_000;
+
+/**
+ * Key under which the pool's workerData holds an `Int32Array` on a SharedArrayBuffer, one field
+ * per entry of the POOL_PRELOAD_KEY list: 1 once a worker found that module still loading after
+ * PRELOAD_WAIT_MS (its top-level code does not finish), 0 again once it loads or fails in any
+ * worker. A worker that starts later does not wait for a module marked so, and a call that needs
+ * it fails at once, saying why; the worker that marks it logs it, so it is logged once.
+ */
+export const POOL_HUNG_KEY = '__daebusPoolHung';
+
+/** What a pool worker's running-call field holds while it loads its handler modules as it starts. */
+export const LOADING_MODULES = -1;
+
 /** The call id on what a pool worker sends while it loads those modules (their own logs): no call. */
 export const LOADING_CALL = 0;
 

@@ -1,0 +1,70 @@
+// A pool worker's start: it loads the handler modules registered before the pool started, so
+// that no call waits for its module. A module whose top-level code never finishes (a top-level
+// await that never settles) is marked in the pool's shared table (POOL_HUNG_KEY): without it,
+// every worker the pool started waited PRELOAD_WAIT_MS for it, unable to take any call, and a
+// call that needed it waited out its whole timeout.
+import { workerData } from 'node:worker_threads';
+import { DaebusError, ErrorCodes } from '../shared/errors';
+import { LOADING_MODULES, POOL_HUNG_KEY, POOL_PRELOAD_KEY, PRELOAD_WAIT_MS, type PoolPreload } from '../shared/protocol/pool';
+import { markRunning } from './pool-slot';
+
+const data = workerData as Record<string, unknown> | null;
+const modules = (data?.[POOL_PRELOAD_KEY] as PoolPreload[] | undefined) ?? [];
+const hung = data?.[POOL_HUNG_KEY] as Int32Array | undefined;
+
+/** The field of `specifier` in the hung table (its first entry), or -1. */
+function fieldOf(specifier: string): number {
+  return hung === undefined ? -1 : modules.findIndex((m) => m.specifier === specifier);
+}
+
+/** True while `specifier`, registered before the pool started, is marked as not finishing its load. */
+export function isHung(specifier: string): boolean {
+  const at = fieldOf(specifier);
+  return at >= 0 && Atomics.load(hung as Int32Array, at) === 1;
+}
+
+/** What a call that needs a module marked hung fails with. */
+export function hungLoadError(specifier: string): DaebusError {
+  return new DaebusError(
+    ErrorCodes.THREAD_LOAD_FAILED,
+    `The pooled handler module ${specifier} did not finish loading within ${PRELOAD_WAIT_MS / 1000} s: its top-level code is still running (a top-level await that never settles?). Calls that need it fail until it loads; make its top-level code finish, and move long waits into the handler.`,
+    { details: { module: specifier } },
+  );
+}
+
+/**
+ * Load every module registered before the pool started (`load`), and wait up to PRELOAD_WAIT_MS
+ * for those not marked hung by another worker. A module still loading then is marked, and
+ * `report` is told if this worker marked it first. One that fails to load fails quietly here:
+ * the first call that needs it loads it again and reports why.
+ */
+export async function preload(load: (module: PoolPreload) => Promise<unknown>, report: (error: DaebusError) => void): Promise<void> {
+  if (modules.length === 0) return;
+  // the main side tells from this that a call waits for a worker still loading its modules
+  markRunning(LOADING_MODULES);
+  const pending = new Set<string>();
+  const waits: Promise<void>[] = [];
+  for (const module of modules) {
+    const { specifier } = module;
+    pending.add(specifier);
+    const done = (): void => {
+      pending.delete(specifier);
+      const at = fieldOf(specifier);
+      if (at >= 0) Atomics.store(hung as Int32Array, at, 0);
+    };
+    const loading = load(module).then(done, done);
+    // one another worker found hung does not hold this one back: it goes on loading meanwhile
+    if (!isHung(specifier)) waits.push(loading);
+  }
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([Promise.all(waits), new Promise((resolve) => (timer = setTimeout(resolve, PRELOAD_WAIT_MS)))]);
+  } finally {
+    clearTimeout(timer);
+    markRunning(0);
+  }
+  for (const specifier of pending) {
+    const at = fieldOf(specifier);
+    if (at >= 0 && Atomics.compareExchange(hung as Int32Array, at, 0, 1) === 0) report(hungLoadError(specifier));
+  }
+}
