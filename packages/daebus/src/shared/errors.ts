@@ -92,6 +92,9 @@ export interface PlainError {
   message: string;
   stack?: string;
   details?: Record<string, unknown>;
+  /** The HTTP status the error carries, as http-errors and Fastify's errors do: a route answers with it. */
+  statusCode?: number;
+  status?: number;
 }
 
 /** Marks every DaebusError, whichever copy of the library made it (worker entries are bundled). */
@@ -124,11 +127,13 @@ export function toPlainError(err: unknown): PlainError {
   if (err === null || typeof err !== 'object' || typeof (err as { message?: unknown }).message !== 'string') {
     return { name: 'Error', message: describeThrown(err) };
   }
-  const e = err as { name?: unknown; message: string; code?: unknown; stack?: unknown; details?: unknown };
+  const e = err as { name?: unknown; message: string; code?: unknown; stack?: unknown; details?: unknown; statusCode?: unknown; status?: unknown };
   const plain: PlainError = { name: typeof e.name === 'string' ? e.name : 'Error', message: e.message };
   if (typeof e.code === 'string') plain.code = e.code;
   if (typeof e.stack === 'string') plain.stack = e.stack;
   if (e.details !== null && typeof e.details === 'object') plain.details = e.details as Record<string, unknown>;
+  if (typeof e.statusCode === 'number') plain.statusCode = e.statusCode;
+  if (typeof e.status === 'number') plain.status = e.status;
   return plain;
 }
 
@@ -161,5 +166,7 @@ export function fromPlainError(plain: PlainError): Error {
       : new Error(plain.message);
   if (plain.code === undefined) err.name = plain.name;
   if (plain.stack !== undefined) err.stack = plain.stack;
+  if (plain.statusCode !== undefined) (err as Error & { statusCode?: number }).statusCode = plain.statusCode;
+  if (plain.status !== undefined) (err as Error & { status?: number }).status = plain.status;
   return err;
 }

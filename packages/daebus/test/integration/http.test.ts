@@ -221,6 +221,8 @@ describe('HTTP routes', () => {
     t.remake({ maxWorkers: 1 });
     t.app.route('/pooled/<user_id>', { module: fixture('pooled-route.mjs') }, { methods: ['GET', 'POST'] });
     t.app.route('/fib/<n>', { module: fixture('pooled.mjs') });
+    t.app.route('/refuses', { module: fixture('pooled-route.mjs'), export: 'refuses' });
+    t.app.route('/gone', { module: fixture('pooled-route.mjs'), export: 'gone' });
     const url = await start();
     expect(await http(`${url}/pooled/5?note=hi`)).toMatchObject({
       status: 201,
@@ -232,6 +234,9 @@ describe('HTTP routes', () => {
     });
     // progress updates of a pooled handler are not sent over HTTP: one answer
     expect(await http(`${url}/fib/20`)).toMatchObject({ status: 200, body: { fib: 6765 } });
+    // the status an error carries crosses from the pool, as from a function route
+    expect(await http(`${url}/refuses`)).toMatchObject({ status: 403, body: { error: 'not yours', code: 'HANDLER_ERROR' } });
+    expect(await http(`${url}/gone`)).toMatchObject({ status: 410, body: { error: 'gone for good', code: 'E_GONE' } });
   });
 
   it('cancel a pooled route’s job at the route’s timeout, so that the next request gets its worker', async () => {
