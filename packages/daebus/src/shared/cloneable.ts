@@ -43,8 +43,17 @@ export function cloneOrThrow<T>(what: string, value: T): T {
 /** Objects the quick walk of `nestsTooDeep` visits before it counts exactly instead (a subtree shared by many paths is walked once per path). */
 const QUICK_WALK = 10_000;
 let walkLeft = 0;
-/** Set by a walk that met a function or a symbol (which structured clone refuses). */
-let sawCode = false;
+/**
+ * Set by a walk that met what makes JSON's copy differ from structured clone's: a function or a
+ * symbol (which structured clone refuses), or an object with a toJSON() of its own (a Buffer, a
+ * class's instance), which structured clone ignores. A Date's toJSON() gives what the main
+ * side's JSON of the cloned Date gives, so a Date is not counted.
+ */
+let sawJson = false;
+
+function hasToJson(value: object): boolean {
+  return typeof (value as { toJSON?: unknown }).toJSON === 'function' && !(value instanceof Date);
+}
 
 /**
  * Whether `value` nests deeper than `limit` levels. A worker checks what it sends: with a larger
@@ -61,20 +70,23 @@ export function nestsTooDeep(value: unknown, limit: number = MAX_NESTING): boole
 }
 
 /**
- * What keeps `value` from reaching the main thread as it is: `deep` (nested past `limit`),
- * `code` (a function or a symbol in it, which structured clone refuses), or undefined.
+ * What keeps `value` from reaching the main thread as the JSON reply it stands for: `deep`
+ * (nested past `limit`), `json` (a function or a symbol in it, which structured clone refuses,
+ * or a toJSON() that structured clone would ignore: send JSON's copy instead), or undefined.
+ * Found by the same walk that measures its depth: a value with none of these costs no JSON.
  */
-export function copyProblem(value: unknown, limit: number = MAX_NESTING): 'deep' | 'code' | undefined {
-  if (typeof value === 'function' || typeof value === 'symbol') return 'code';
-  sawCode = false;
+export function copyProblem(value: unknown, limit: number = MAX_NESTING): 'deep' | 'json' | undefined {
+  if (typeof value === 'function' || typeof value === 'symbol') return 'json';
+  sawJson = false;
   if (nestsTooDeep(value, limit)) return 'deep';
-  return sawCode ? 'code' : undefined;
+  return sawJson ? 'json' : undefined;
 }
 
 /** True past `levels` more levels; undefined once the walk's budget is spent. */
 function deeper(value: object, levels: number): boolean | undefined {
   if (levels === 0) return true;
   if (--walkLeft < 0) return undefined;
+  if (hasToJson(value)) sawJson = true;
   let over: boolean | undefined = false;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length && over === false; i++) over = deeperChild(value[i], levels);
@@ -94,7 +106,7 @@ function deeper(value: object, levels: number): boolean | undefined {
 
 function deeperChild(child: unknown, levels: number): boolean | undefined {
   if (child !== null && typeof child === 'object') return deeper(child, levels - 1);
-  if (typeof child === 'function' || typeof child === 'symbol') sawCode = true;
+  if (typeof child === 'function' || typeof child === 'symbol') sawJson = true;
   return false;
 }
 
@@ -119,8 +131,9 @@ export function nestingDepth(value: unknown): number {
   while (stack.length > 0 && deepest < 1_000_000) {
     const [current, depth] = stack.pop() as [unknown, number];
     // the exact count also finishes what a quick walk past its budget left unseen (copyProblem)
-    if (typeof current === 'function' || typeof current === 'symbol') sawCode = true;
+    if (typeof current === 'function' || typeof current === 'symbol') sawJson = true;
     if (current === null || typeof current !== 'object' || seen.has(current)) continue;
+    if (hasToJson(current)) sawJson = true;
     seen.add(current);
     deepest = Math.max(deepest, depth + 1);
     const children =

@@ -195,20 +195,25 @@ function contextOf(task: PooledTask, call: PooledCall): PooledContext {
 }
 
 /**
- * The handler's value as the call's answer. It goes out as JSON, as an ordinary action's does: a
- * value holding functions gets JSON's copy here (piscina's copy would fail, and its error lose its
- * message on the way); one nested deeper than the main thread can read back is NOT_CLONEABLE.
+ * The handler's value as the call's answer. It goes out as JSON, as an ordinary action's does:
+ * a value holding functions, or a toJSON() (a Buffer, a class's instance), gets JSON's copy here,
+ * which the main side encodes as it would have encoded the value itself (piscina's structured
+ * clone would fail on a function, and drop what toJSON() says); one nested deeper than the main
+ * thread can read back is NOT_CLONEABLE. A value with none of these goes as it is: no JSON for it.
  */
 function answered(value: unknown, call: PooledCall): PooledResult {
   const problem = copyProblem(value);
   if (problem === undefined) return { value, sent: call.sent };
   if (problem === 'deep') return failed(tooDeep('the pooled reply', value), call);
+  let json: string | undefined;
   try {
-    const json = JSON.stringify(value) as string | undefined;
-    return { value: json === undefined ? undefined : (JSON.parse(json) as unknown), sent: call.sent };
+    json = JSON.stringify(value) as string | undefined;
   } catch (err) {
-    return failed(err, call);
+    // a BigInt, a cycle: what the main side says of an ordinary action's reply that JSON refuses
+    const message = `The reply cannot be encoded as JSON (${toPlainError(err).message}); reply with plain JSON data.`;
+    return failed(new DaebusError(ErrorCodes.BAD_RESPONSE, message), call);
   }
+  return { value: json === undefined ? undefined : (JSON.parse(json) as unknown), sent: call.sent };
 }
 
 /** As a plain error: its code and details reach the main side, which piscina's copy of an Error drops. */

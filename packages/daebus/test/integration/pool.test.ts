@@ -169,6 +169,37 @@ describe('pooled actions', () => {
     await expect(caller.sendRequest('aborts')).rejects.toMatchObject({ code: 'REMOTE_ERROR', message: 'the wait timed out' });
   });
 
+  it("reply with what a value's toJSON() says (a Buffer, a class's instance), as an ordinary action does", async () => {
+    class Money {
+      constructor(readonly cents: number) {}
+      toJSON(): string {
+        return `${(this.cents / 100).toFixed(2)} EUR`;
+      }
+    }
+    const value = (big: boolean): Record<string, unknown> => ({
+      buf: Buffer.from('hi'),
+      price: new Money(250),
+      at: new Date(0),
+      list: [{ buf: Buffer.from('x') }, new Money(1)],
+      ...(big ? { big: 1n } : {}),
+    });
+    await startWith((a) =>
+      a.action('pooled', { module: pooled, export: 'jsonish' }).action('plain', (payload) => value(payload.big === true)),
+    );
+    const ordinary = await caller.sendRequest('plain');
+    expect(ordinary).toEqual({
+      buf: { type: 'Buffer', data: [104, 105] },
+      price: '2.50 EUR',
+      at: '1970-01-01T00:00:00.000Z',
+      list: [{ buf: { type: 'Buffer', data: [120] } }, '0.01 EUR'],
+    });
+    await expect(caller.sendRequest('pooled')).resolves.toEqual(ordinary);
+    // what JSON refuses is refused as for an ordinary action
+    const refused = { code: 'REMOTE_ERROR', details: expect.objectContaining({ remoteCode: 'BAD_RESPONSE' }) };
+    await expect(caller.sendRequest('plain', { big: true })).rejects.toMatchObject(refused);
+    await expect(caller.sendRequest('pooled', { big: true })).rejects.toMatchObject(refused);
+  });
+
   it("log an error a call's leftover timer throws after the call ended, against that call, and fail no other call for it", async () => {
     t.remake({ maxWorkers: 1 });
     await startWith((a) =>
