@@ -137,9 +137,10 @@ describe('pooled actions', () => {
     await expect(caller.sendRequest('exits')).rejects.toMatchObject({ code: 'REMOTE_ERROR', message: expect.stringContaining('exit') });
     // long enough for the exited worker's replacement to start on a loaded machine: past it, the
     // call would not have started at all (another error, tested apart)
+    // (it may wait a moment for that worker: the message then says so, before "its worker was stopped")
     await expect(caller.sendRequest('spins')).rejects.toMatchObject({
       code: 'REMOTE_ERROR',
-      message: 'Pooled action "spins" ran past its timeout of 2000 ms; its worker was stopped.',
+      message: expect.stringMatching(/^Pooled action "spins" ran past its timeout of 2000 ms.*; its worker was stopped\./),
     });
     // the error's code crosses from the worker (a copy of an Error by itself would drop it)
     await expect(caller.sendRequest('missing')).rejects.toMatchObject({
@@ -257,6 +258,24 @@ describe('pooled actions', () => {
     expect(existsSync(mark)).toBe(false);
   });
 
+  it('say how long a call past its timeout waited for a free worker before it ran', async () => {
+    t.remake({ maxWorkers: 1 });
+    await startWith((a) =>
+      a.action('busy', { module: pooled, export: 'busy' }).action('spins', { module: pooled, export: 'spins', timeoutMs: 3_000 }),
+    );
+    let started = false;
+    const busy = caller.sendRequest('busy', { ms: 1_000 }, { onProgress: () => (started = true) });
+    await waitFor(() => started, 'the only worker to be busy');
+    // queued behind it for about a second, then runs past its timeout
+    await expect(caller.sendRequest('spins')).rejects.toMatchObject({
+      code: 'REMOTE_ERROR',
+      message: expect.stringMatching(
+        /^Pooled action "spins" ran past its timeout of 3000 ms, of which it waited about \d+ ms for a free worker \(every worker of the pool was busy\) and ran about \d+ ms; its worker was stopped\./,
+      ),
+    });
+    await busy;
+  });
+
   it('stop the worker of a call past its timeout after many workers were replaced', async () => {
     t.remake({ maxWorkers: 1 });
     await startWith((a) =>
@@ -268,7 +287,7 @@ describe('pooled actions', () => {
     // more workers ended than the pool's table of running calls has slots for one worker
     for (let i = 0; i < 12; i++) await expect(caller.sendRequest('exits')).rejects.toMatchObject({ code: 'REMOTE_ERROR' });
     await expect(caller.sendRequest('spins')).rejects.toMatchObject({
-      message: 'Pooled action "spins" ran past its timeout of 2000 ms; its worker was stopped.',
+      message: expect.stringMatching(/^Pooled action "spins" ran past its timeout of 2000 ms.*; its worker was stopped\./),
     });
     // the only worker, spinning, was stopped and replaced: the next call runs
     await expect(caller.sendRequest('fib', { n: 10 })).resolves.toMatchObject({ fib: 55 });

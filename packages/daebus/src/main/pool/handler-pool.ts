@@ -10,7 +10,6 @@ import {
   POOL_HUNG_KEY,
   POOL_PRELOAD_KEY,
   POOL_RUNNING_KEY,
-  PRELOAD_WAIT_MS,
   type PoolEnvelope,
   type PooledResult,
   type PooledTask,
@@ -22,6 +21,7 @@ import { WorkerConnection, type WorkerServices } from '../workers/connection';
 import { poolWorkerEntry } from '../workers/worker-path';
 import { RunningCall, type CallRequest } from './running-call';
 import { RunningTable } from './running-table';
+import { timedOutError } from './timeout-error';
 import { WorkerPorts } from './worker-ports';
 
 /** How often running calls are checked against their timeouts (a timeout fires up to this late). */
@@ -223,25 +223,18 @@ export class HandlerPool {
   #sweep(): void {
     if (this.#calls.size === 0) return this.#stopSweeper();
     const now = monotonicMs();
+    // when each call started: its timeout's message tells a wait for a worker from its run
+    this.#running.forEachRunning((id) => this.#calls.get(id)?.started(now));
     for (const running of this.#calls.values()) {
       if (running.aborted) this.#stopWorkerOf(running);
       else if (now >= running.deadline) this.#abort(running, this.#timedOut(running));
     }
   }
 
-  /** The error a call past its timeout gets: it ran too long, or never got a worker. */
+  /** The error a call past its timeout gets: it ran too long (after a wait for a worker, perhaps), or never got a worker. */
   #timedOut(running: RunningCall): DaebusError {
-    const { action, timeoutMs } = running.request;
-    if (this.#running.workerRunning(running.id) !== undefined) {
-      return new DaebusError(ErrorCodes.TIMEOUT, `Pooled action "${action}" ran past its timeout of ${timeoutMs} ms; its worker was stopped.`);
-    }
-    const why = this.#running.someWorkerLoading()
-      ? `every worker of the pool was busy or still starting (a new worker loads the pooled handler modules first; one whose top-level code does not finish holds it back for up to ${PRELOAD_WAIT_MS / 1000} s: see the error logged about it)`
-      : 'every worker of the pool was busy';
-    return new DaebusError(
-      ErrorCodes.TIMEOUT,
-      `Pooled action "${action}" did not start within its timeout of ${timeoutMs} ms: ${why}. It was dropped; raise maxWorkers or the action's timeoutMs.`,
-    );
+    const runsNow = this.#running.workerRunning(running.id) !== undefined;
+    return timedOutError(running, { runsNow, workerLoading: !runsNow && this.#running.someWorkerLoading(), resolutionMs: 2 * SWEEP_MS });
   }
 
   #stopSweeper(): void {

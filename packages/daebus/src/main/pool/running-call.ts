@@ -28,6 +28,8 @@ export class RunningCall {
   readonly deadline: number;
   /** What the caller gets: settled when the task is, or at once by an abort. */
   readonly answer: Promise<unknown>;
+  /** When a sweep first saw a worker run it (monotonic ms), up to a sweep's interval late. */
+  startedAt: number | undefined = undefined;
   /** Answered with an abort's error; what piscina settles the task with later is dropped. */
   aborted = false;
   #resolve!: (value: unknown) => void;
@@ -50,6 +52,11 @@ export class RunningCall {
     });
     this.deadline = monotonicMs() + request.timeoutMs;
     this.#services = services;
+  }
+
+  /** A sweep saw a worker run it at `now`. */
+  started(now: number): void {
+    this.startedAt ??= now;
   }
 
   /** A message from the call's handler: an update for its caller, or a request of the shared state. */

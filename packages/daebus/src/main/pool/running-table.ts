@@ -26,6 +26,15 @@ export class RunningTable {
     return undefined;
   }
 
+  /** `found` is given each call a worker runs now. */
+  forEachRunning(found: (call: number) => void): void {
+    const table = this.shared;
+    for (let at = 0; at < table.length; at += RUNNING_SLOT_FIELDS) {
+      const call = Atomics.load(table, at + 1);
+      if (call > 0 && Atomics.load(table, at) !== 0) found(call);
+    }
+  }
+
   /** True while a worker still loads the pool's handler modules as it starts (it takes no call yet). */
   someWorkerLoading(): boolean {
     const table = this.shared;

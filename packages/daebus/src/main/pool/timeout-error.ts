@@ -1,0 +1,37 @@
+import { DaebusError, ErrorCodes } from '../../shared/errors';
+import { PRELOAD_WAIT_MS } from '../../shared/protocol/pool';
+import type { RunningCall } from './running-call';
+
+/** What the pool knows when a call's timeout comes: whether a worker runs it, and whether one still starts. */
+export interface TimeoutScene {
+  runsNow: boolean;
+  workerLoading: boolean;
+  /** How close the pool sees a call start (how often it looks): a shorter wait is not mentioned. */
+  resolutionMs: number;
+}
+
+/**
+ * The error a call past its timeout gets. One a worker runs says how much of its time went
+ * waiting for a free worker, when that was a noticeable part (its timeout counts from when it
+ * arrived, queued or not); one no worker took says why it never started.
+ */
+export function timedOutError(running: RunningCall, scene: TimeoutScene): DaebusError {
+  const { action, timeoutMs } = running.request;
+  if (scene.runsNow) {
+    const queuedMs = (running.startedAt ?? running.deadline) - (running.deadline - timeoutMs);
+    if (queuedMs <= scene.resolutionMs) {
+      return new DaebusError(ErrorCodes.TIMEOUT, `Pooled action "${action}" ran past its timeout of ${timeoutMs} ms; its worker was stopped.`);
+    }
+    return new DaebusError(
+      ErrorCodes.TIMEOUT,
+      `Pooled action "${action}" ran past its timeout of ${timeoutMs} ms, of which it waited about ${Math.round(queuedMs)} ms for a free worker (every worker of the pool was busy) and ran about ${Math.round(timeoutMs - queuedMs)} ms; its worker was stopped. Raise maxWorkers or the action's timeoutMs.`,
+    );
+  }
+  const why = scene.workerLoading
+    ? `every worker of the pool was busy or still starting (a new worker loads the pooled handler modules first; one whose top-level code does not finish holds it back for up to ${PRELOAD_WAIT_MS / 1000} s: see the error logged about it)`
+    : 'every worker of the pool was busy';
+  return new DaebusError(
+    ErrorCodes.TIMEOUT,
+    `Pooled action "${action}" did not start within its timeout of ${timeoutMs} ms: ${why}. It was dropped; raise maxWorkers or the action's timeoutMs.`,
+  );
+}
