@@ -127,7 +127,15 @@ export function toPlainError(err: unknown): PlainError {
   if (err === null || typeof err !== 'object' || typeof (err as { message?: unknown }).message !== 'string') {
     return { name: 'Error', message: describeThrown(err) };
   }
-  const e = err as { name?: unknown; message: string; code?: unknown; stack?: unknown; details?: unknown; statusCode?: unknown; status?: unknown };
+  const e = err as {
+    name?: unknown;
+    message: string;
+    code?: unknown;
+    stack?: unknown;
+    details?: unknown;
+    statusCode?: unknown;
+    status?: unknown;
+  };
   const plain: PlainError = { name: typeof e.name === 'string' ? e.name : 'Error', message: e.message };
   if (typeof e.code === 'string') plain.code = e.code;
   if (typeof e.stack === 'string') plain.stack = e.stack;

@@ -17,7 +17,10 @@ export const callOf = new AsyncLocalStorage<object>();
  * starts another worker). Any other, from a call that had ended or from no call, is passed to
  * `stray`: the running call is not failed for it.
  */
-export function watchUncaught<Call extends object>(running: () => Call | undefined, stray: (err: unknown, culprit: Call | undefined) => void): void {
+export function watchUncaught<Call extends object>(
+  running: () => Call | undefined,
+  stray: (err: unknown, culprit: Call | undefined) => void,
+): void {
   const listener = (err: unknown): void => {
     const culprit = callOf.getStore() as Call | undefined;
     if (culprit !== undefined && culprit === running()) {

@@ -20,7 +20,10 @@ export function timedOutError(running: RunningCall, scene: TimeoutScene): Daebus
   if (scene.runsNow) {
     const queuedMs = (running.startedAt ?? running.deadline) - (running.deadline - timeoutMs);
     if (queuedMs <= scene.resolutionMs) {
-      return new DaebusError(ErrorCodes.TIMEOUT, `Pooled action "${action}" ran past its timeout of ${timeoutMs} ms; its worker was stopped.`);
+      return new DaebusError(
+        ErrorCodes.TIMEOUT,
+        `Pooled action "${action}" ran past its timeout of ${timeoutMs} ms; its worker was stopped.`,
+      );
     }
     return new DaebusError(
       ErrorCodes.TIMEOUT,
