@@ -10,10 +10,17 @@ import type { BackgroundTask } from './background';
 /** How long cancelled pooled calls get to send their error replies before the rest is abandoned. */
 const CANCEL_GRACE_MS = 1_000;
 
+/** What a stop's drain gave up on: requests answered STOPPED, and a replica's left in the stream to run again. */
+export interface Drained {
+  abandoned: string[];
+  rerun: string[];
+}
+
 /**
  * Let the requests a stopping service took in finish within `timeoutMs`, saying what it waits
- * for; then cancel pooled calls, and answer what still runs with a STOPPED error reply. Resolves
- * with what was abandoned ("fib x2"), empty when everything finished.
+ * for; then cancel pooled calls, and answer what still runs with a STOPPED error reply. A
+ * replica's requests (from the durable stream) get no reply: they stay in the stream, and another
+ * replica runs them again, so they are not lost work (`rerun`, not `abandoned`: no exit code 1).
  */
 export async function drainRequests(init: {
   bus: ServiceBus;
@@ -21,16 +28,21 @@ export async function drainRequests(init: {
   logger: Logger;
   service: string;
   timeoutMs: number;
-}): Promise<string[]> {
+}): Promise<Drained> {
   const { bus, pool, logger, service, timeoutMs } = init;
-  if (bus.acceptedCount === 0) return [];
+  if (bus.acceptedCount === 0) return { abandoned: [], rerun: [] };
   logger.info(`Waiting up to ${seconds(timeoutMs)} for ${describe(bus.acceptedRequests())} to finish`);
   let unfinished = await bus.drain(timeoutMs);
-  if (unfinished.length === 0) return [];
-  const abandoned = summary(unfinished);
-  logger.warn(
-    `Gave up on ${describe(unfinished)} after ${seconds(timeoutMs)}: each gets a STOPPED error reply (pooled calls are cancelled)`,
-  );
+  if (unfinished.length === 0) return { abandoned: [], rerun: [] };
+  const answered = unfinished.filter((r) => !r.durable);
+  const rerun = unfinished.filter((r) => r.durable);
+  const fates = [
+    answered.length > 0 ? `${rerun.length > 0 ? answered.length : 'each'} get${rerun.length > 0 ? '' : 's'} a STOPPED error reply` : '',
+    rerun.length > 0
+      ? `${answered.length > 0 ? rerun.length : 'each'} stay${answered.length > 0 ? '' : 's'} in the request stream, for another replica to run again`
+      : '',
+  ].filter(Boolean);
+  logger.warn(`Gave up on ${describe(unfinished)} after ${seconds(timeoutMs)}: ${fates.join(', ')} (pooled calls are cancelled)`);
   if (pool) {
     pool.cancelAll(`Service "${service}" stopped before this pooled action finished.`);
     unfinished = await bus.drain(CANCEL_GRACE_MS);
@@ -40,7 +52,7 @@ export async function drainRequests(init: {
     unfinished,
     `Service "${service}" stopped before this action finished (it ran past the drain timeout of ${seconds(timeoutMs)}).`,
   );
-  return abandoned;
+  return { abandoned: summary(answered), rerun: summary(rerun) };
 }
 
 /** Stop background tasks, waiting up to `timeoutMs` for runs in progress; a run still going then is named and left. */
@@ -82,12 +94,13 @@ function seconds(ms: number): string {
 export function logStopped(
   logger: Logger,
   service: string,
-  abandoned: { readonly actions: readonly string[]; readonly requests: readonly string[] },
+  abandoned: Drained & { readonly requests: readonly string[] },
   results: readonly ThreadStopResult[],
 ): void {
   const terminated = results.filter((r) => r.terminated).map((r) => r.name);
   const troubles = [
-    ...(abandoned.actions.length > 0 ? [`abandoned action(s): ${abandoned.actions.join(', ')}`] : []),
+    ...(abandoned.abandoned.length > 0 ? [`abandoned action(s): ${abandoned.abandoned.join(', ')}`] : []),
+    ...(abandoned.rerun.length > 0 ? [`action(s) left for another replica to run again: ${abandoned.rerun.join(', ')}`] : []),
     ...(abandoned.requests.length > 0 ? [`abandoned HTTP request(s): ${abandoned.requests.join(', ')}`] : []),
     ...(terminated.length > 0 ? [`terminated thread(s) that ignored the stop: ${terminated.join(', ')}`] : []),
   ];

@@ -21,7 +21,7 @@ import { BackgroundTask, type BackgroundFunction } from './background';
 import type { StartHook } from './blueprint';
 import type { Replication } from '../replicas/replication';
 import { resolveReplicaOptions } from '../replicas/options';
-import { abandonAll, drainRequests, logStopped, stopTasks } from './drain';
+import { abandonAll, drainRequests, logStopped, stopTasks, type Drained } from './drain';
 import { cacheClient, connectBus, refuseStartAs, runStartHooks, stoppedBeforeStart, threadsDidNotStart } from './startup';
 import { StartGate } from './start-gate';
 import { startChecker, type ResolvedAppOptions, type StartOptions } from './options';
@@ -279,7 +279,7 @@ export class Runtime {
     const drainMs = this.#options.drainTimeoutMs;
     // HTTP requests given up on count as abandoned work: named in the last line, exit code 1
     const requests = await this.http.stop(drainMs, this.service);
-    const abandoned: string[] = [];
+    let drained: Drained = { abandoned: [], rerun: [] };
     await stopTasks(
       [...this.tasks.values()].map(({ task }) => task),
       this.#logger,
@@ -289,9 +289,9 @@ export class Runtime {
       // no new requests (a replica hands back the ones it has not started); the ones taken in get the grace period to reply
       await this.#replication?.stopIntake();
       await bus.stopAccepting();
-      abandoned.push(...(await drainRequests({ bus, pool: this.#pool, logger: this.#logger, service: this.service, timeoutMs: drainMs })));
+      drained = await drainRequests({ bus, pool: this.#pool, logger: this.#logger, service: this.service, timeoutMs: drainMs });
     }
-    if (abandoned.length + requests.length > 0) this.#exitCode = 1;
+    if (drained.abandoned.length + requests.length > 0) this.#exitCode = 1;
     await this.#replication?.close();
     this.#replication = undefined;
     const results = await this.supervisor.stopAll(timeoutMs);
@@ -306,7 +306,7 @@ export class Runtime {
     }
     this.#phase = 'idle';
     this.#startedAt = undefined;
-    logStopped(this.#logger, this.service, { actions: abandoned, requests }, results);
+    logStopped(this.#logger, this.service, { ...drained, requests }, results);
     for (const resolve of this.#stopWaiters.splice(0)) resolve(this.#exitCode);
   }
 

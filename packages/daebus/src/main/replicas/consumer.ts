@@ -300,12 +300,18 @@ export class RequestConsumer {
   }
 
   #every(ms: number, fn: () => Promise<void>): void {
+    let running = false;
     const timer = setInterval(() => {
-      fn().catch(async (err: unknown) => {
-        if (await this.#group.restoreAfter(err)) return;
-        // in an outage the transport said so once already; every try failing says nothing new
-        if (this.#client.status === 'ready') this.#log.warn(`Request stream upkeep failed: ${toPlainError(err).message}`);
-      });
+      // one run at a time, none in an outage: ioredis would hold each and replay them all on reconnect
+      if (running || this.#client.status !== 'ready') return;
+      running = true;
+      fn()
+        .catch(async (err: unknown) => {
+          if (await this.#group.restoreAfter(err)) return;
+          // in an outage the transport said so once already; every try failing says nothing new
+          if (this.#client.status === 'ready') this.#log.warn(`Request stream upkeep failed: ${toPlainError(err).message}`);
+        })
+        .finally(() => (running = false));
     }, ms);
     timer.unref();
     this.#timers.push(timer);

@@ -33,6 +33,8 @@ export class IngestLeader {
   #leading = false;
   /** The epoch of the lease this replica took last ('' before: Redis refuses its adds). */
   #epoch = '';
+  #ticking = false;
+  #tickAgain = false;
   #stopped = false;
   #timer?: NodeJS.Timeout;
 
@@ -88,8 +90,29 @@ export class IngestLeader {
 
   readonly #onHandoff: MessageHandler = () => void this.#tick();
 
-  /** Keep the lease, or try to take it. */
+  /**
+   * Keep the lease, or try to take it: one try at a time. In an outage ioredis holds each try, and
+   * a try per interval piled up, to be replayed at once on reconnect; a tick asked for while one
+   * is on its way (a hand-off) runs after it.
+   */
   async #tick(): Promise<void> {
+    if (this.#ticking) {
+      this.#tickAgain = true;
+      return;
+    }
+    this.#ticking = true;
+    try {
+      await this.#tickOnce();
+    } finally {
+      this.#ticking = false;
+    }
+    if (this.#tickAgain) {
+      this.#tickAgain = false;
+      await this.#tick();
+    }
+  }
+
+  async #tickOnce(): Promise<void> {
     if (this.#stopped) return;
     try {
       if (this.#leading) {

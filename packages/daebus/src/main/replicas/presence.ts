@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import { toPlainError } from '../../shared/errors';
 import type { Logger } from '../support/logger';
+import { ClockOffset } from './clock-offset';
 import { serviceKeys, type ServiceKeys } from './keys';
 
 /** One live replica of a service, as `app.replicas()` and `caller.replicas()` list it. */
@@ -37,8 +38,8 @@ return now`;
 export class ReplicaPresence {
   readonly id: string;
   readonly startedAt = Date.now();
-  /** Redis server time minus this process's clock, as of the last heartbeat (ms). */
-  serverOffsetMs = 0;
+  /** Redis server time minus this process's clock (see ClockOffset). */
+  readonly #offset = new ClockOffset();
   readonly #client: Redis;
   readonly #keys: ServiceKeys;
   readonly #heartbeatMs: number;
@@ -104,7 +105,12 @@ export class ReplicaPresence {
         ...fields,
       ),
     );
-    this.serverOffsetMs = now - (sentAt + Date.now()) / 2;
+    this.#offset.sample(sentAt, now, Date.now());
+  }
+
+  /** Redis server time minus this process's clock (ms), from the heartbeats. */
+  get serverOffsetMs(): number {
+    return this.#offset.ms;
   }
 }
 

@@ -1,0 +1,58 @@
+// A replica that stops while a handler runs past drainTimeoutMs: the request is not lost (it
+// stays in the request stream and another replica runs it again), so the stop is a clean one.
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import { Daebus, DaebusCaller } from 'daebus';
+import { captureLogger } from '../support/helpers';
+import { TEST_REDIS_URL } from '../support/redis-server';
+
+jest.setTimeout(30_000);
+
+let service: string;
+const apps: Daebus[] = [];
+
+beforeEach(() => {
+  service = `replica_stop_${randomUUID()}`;
+});
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.stop()));
+  const redis = new Redis(TEST_REDIS_URL);
+  const keys = await redis.keys(`*{${service}}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+});
+
+describe('a replica stopping with a handler past drainTimeoutMs', () => {
+  it('leaves the request to another replica, says so, and exits 0', async () => {
+    const { logger, records } = captureLogger();
+    const first = new Daebus('stopper', { logger, drainTimeoutMs: 200 });
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    first.action('slow', async () => {
+      started();
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      return 'from the first';
+    });
+    apps.push(first);
+    const exit = first.run({ service, redis: TEST_REDIS_URL, replicas: { visibilityTimeoutMs: 1_000 }, handleSignals: false });
+    const caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 20_000 });
+    try {
+      const reply = caller.sendRequest('slow', {});
+      await running;
+      const second = new Daebus('stopper', { logger: captureLogger().logger });
+      second.action('slow', () => 'from the second');
+      apps.push(second);
+      await second.start({ service, redis: TEST_REDIS_URL, replicas: { visibilityTimeoutMs: 1_000 } });
+      await first.stop();
+      // before, the exit code was 1, as for work lost, and the log promised a STOPPED reply that never came
+      await expect(exit).resolves.toBe(0);
+      const messages = records.map((r) => String(r.message));
+      expect(messages).toContainEqual(expect.stringMatching(/^Gave up on 1 request: slow after 200 ms: each stays in the request stream/));
+      expect(messages).toContainEqual(expect.stringContaining('action(s) left for another replica to run again: slow'));
+      expect(messages.some((m) => m.includes('STOPPED'))).toBe(false);
+      await expect(reply).resolves.toBe('from the second');
+    } finally {
+      await caller.close();
+    }
+  });
+});
