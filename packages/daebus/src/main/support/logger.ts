@@ -1,5 +1,6 @@
 import winston, { type Logger as WinstonLogger } from 'winston';
 import { checkedLogLevel, describeLevels, parseLogLevel } from './log-level';
+import { stdoutTransport } from './stdout-transport';
 
 // a named type import: the declaration file then needs no default import of winston, which a
 // project compiled without esModuleInterop could not read (TS1259)
@@ -20,7 +21,7 @@ export function createLogger(options: { level?: string | undefined; json?: boole
   const logger = winston.createLogger({
     level,
     format: json ? jsonFormat() : textFormat(colours()),
-    transports: [new winston.transports.Console()],
+    transports: [stdoutTransport()],
   });
   // a typo must not silence the service: winston would write nothing at an unknown level
   if (options.level === undefined && envLevel === undefined) {

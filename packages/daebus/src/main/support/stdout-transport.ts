@@ -1,0 +1,44 @@
+import winston from 'winston';
+import type TransportStream from 'winston-transport';
+
+// winston's formats leave the finished line under this key (triple-beam's MESSAGE)
+const MESSAGE = Symbol.for('message');
+// winston re-exports winston-transport's class as `Transport`; its types call it `transport`
+const Transport = (winston as unknown as { Transport: typeof TransportStream }).Transport;
+
+let watched = false;
+let lost = false;
+
+/**
+ * Once stdout is gone (the reader closed the pipe: `| head -1`, a log shipper restarting), every
+ * write fails with EPIPE. Unheard, that error is an uncaught exception, which run()'s guard logs
+ * to the same stdout: a loop that spins forever. So it is heard, and records are dropped from then on.
+ */
+function watchStdout(): void {
+  if (watched) return;
+  watched = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => markLost(err.code ?? err.message));
+}
+
+function markLost(reason: string): void {
+  if (lost) return;
+  lost = true;
+  const stderr = process.stderr;
+  if (stderr.destroyed || !stderr.writable) return;
+  // stderr may be closed too: then there is nobody left to tell, and its error must not loop either
+  stderr.on('error', () => {});
+  stderr.write(`daebus: stdout is closed (${reason}): log records written to stdout are lost from now on.\n`);
+}
+
+/** The default sink: one line per record on stdout, while stdout is there. */
+export function stdoutTransport(): TransportStream {
+  watchStdout();
+  return new Transport({
+    log(info: Record<string | symbol, unknown>, next: () => void): void {
+      const stdout = process.stdout;
+      if (!lost && (stdout.destroyed || !stdout.writable)) markLost('destroyed');
+      if (!lost) stdout.write(`${String(info[MESSAGE])}\n`);
+      next();
+    },
+  });
+}

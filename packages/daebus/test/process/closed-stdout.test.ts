@@ -1,0 +1,59 @@
+// A service whose stdout reader goes away (`node svc.mjs | head -1`, a log shipper restarting):
+// every log write then fails with EPIPE. The service must drop its log records quietly, go on
+// answering, and still stop cleanly on SIGTERM; it used to log each EPIPE to the same closed
+// stdout, forever, at full CPU, deaf to SIGTERM.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { DaebusCaller } from 'daebus';
+import { fixture } from '../support/helpers';
+import { TEST_REDIS_URL } from '../support/redis-server';
+
+const NOTICE = 'stdout is closed (EPIPE): log records written to stdout are lost from now on.';
+
+describe('a service whose stdout is closed', () => {
+  it('drops its logs, says so once on stderr, still answers, and exits 0 on SIGTERM', async () => {
+    const service = `closed_stdout_${randomUUID()}`;
+    const child = spawn(process.execPath, [fixture('service.cjs'), 'chatty', service], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, REDIS_URL: TEST_REDIS_URL },
+    });
+    let stderr = '';
+    const noticed = new Promise<void>((resolve) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes(NOTICE)) resolve();
+      });
+    });
+    let exited = false;
+    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, signal) => {
+        exited = true;
+        resolve({ code, signal });
+      }),
+    );
+    // a generous bound: the old code never ended by itself, so the test must end it
+    const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 10_000 });
+    try {
+      await new Promise<void>((resolve) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('listening on redis://')) resolve();
+        });
+      });
+      child.stdout.destroy(); // the reader goes away: the child's next log line meets EPIPE
+      let waited: NodeJS.Timeout | undefined;
+      await Promise.race([noticed, new Promise((r) => (waited = setTimeout(r, 10_000)))]);
+      clearTimeout(waited);
+      const answer = exited ? undefined : await caller.sendRequest('alive').catch((err: unknown) => err);
+      child.kill('SIGTERM');
+      const outcome = await exit;
+      expect(outcome).toEqual({ code: 0, signal: null });
+      expect(answer).toEqual({ alive: true });
+      expect(stderr.split(NOTICE).length - 1).toBe(1);
+    } finally {
+      clearTimeout(guard);
+      if (!exited) child.kill('SIGKILL');
+      await caller.close();
+    }
+  }, 60_000);
+});
