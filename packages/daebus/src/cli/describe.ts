@@ -28,10 +28,11 @@ export function describeInfo(info: ServiceInfo): string[] {
   ]);
 }
 
-/** "ok, ready" with the transport, then what failed or stalled. */
+/** "ok, ready" (or "failing, NOT ready, still starting") with the transport, then what failed or stalled. */
 export function describeHealth(health: Health): string[] {
   const transport = `${health.transport.description ?? 'transport'} ${health.transport.connected ? 'connected' : 'NOT connected'}`;
-  const lines = [`${health.status}, ${health.ready ? 'ready' : 'NOT ready'} (${transport})`];
+  const state = health.starting ? 'NOT ready, still starting' : health.ready ? 'ready' : 'NOT ready';
+  const lines = [`${health.status}, ${state} (${transport})`];
   if (health.threads.failed.length > 0) lines.push(`failed threads: ${health.threads.failed.join(', ')}`);
   if (health.threads.stalled.length > 0) lines.push(`stalled threads: ${health.threads.stalled.join(', ')}`);
   return lines;

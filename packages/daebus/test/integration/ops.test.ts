@@ -1,5 +1,6 @@
 // The built-in actions (daebus.*) every service answers: introspection always, admin only when
 // the app turns it on, and the reserved prefix that apps cannot register under.
+import { BroadcastChannel } from 'node:worker_threads';
 import { fixture, waitFor } from '../support/helpers';
 import { appPerTest } from '../support/app-per-test';
 
@@ -59,6 +60,25 @@ describe('introspection actions', () => {
       transport: { connected: true },
       threads: { failed: ['dies'], stalled: [] },
     });
+  });
+
+  it('daebus.health: not ready while the service starts (it answers before its threads are up), ok once started', async () => {
+    const gate = new BroadcastChannel('daebus-test-gated-import');
+    const waiting = new Promise((resolve) => (gate.onmessage = resolve));
+    t.app.thread('gated', fixture('gated-import.mjs'));
+    const started = t.start();
+    await waitFor(() => t.records.some((r) => r.message.includes('listening on')), 'the transport to come up');
+    const caller = t.caller();
+    const during = await caller.sendRequest('daebus.health');
+    // the gate opens whatever the answer, or the start would hang the test's stop
+    await waiting;
+    gate.postMessage('go');
+    gate.close();
+    expect(during).toMatchObject({ status: 'failing', ready: false, starting: true, transport: { connected: true } });
+    await started;
+    const health = await caller.sendRequest('daebus.health');
+    expect(health).toMatchObject({ status: 'ok', ready: true });
+    expect(health).not.toHaveProperty('starting');
   });
 
   it('an optional thread that failed leaves the service degraded but ready', async () => {

@@ -2,14 +2,17 @@ import type { OpsView } from './ops-view';
 
 /**
  * The service's health, as `daebus.health`, `/readyz` and `daebus health` report it:
- * - `failing`: not started, the transport is down, a required thread has failed, or (a replica)
- *   its last read of the request stream failed: its durable requests reach it no more;
+ * - `failing`: not started (`starting` while it is on its way up), the transport is down, a
+ *   required thread has failed, or (a replica) its last read of the request stream failed: its
+ *   durable requests reach it no more;
  * - `degraded`: a thread is stalled, or an optional thread has failed;
  * - `ok` otherwise. `ready` is true only when `ok` or `degraded` by an optional thread alone.
  */
 export interface Health {
   status: 'ok' | 'degraded' | 'failing';
   ready: boolean;
+  /** Present while the service starts: it answers, but its threads, server or start hooks are not all up yet. */
+  starting?: true;
   transport: { connected: boolean; description?: string };
   threads: { failed: string[]; stalled: string[] };
   /** A replica only: whether it reads its service's request stream; `error` is why its last read failed. */
@@ -30,11 +33,18 @@ export function healthOf(view: OpsView): Health {
   }
   const connected = transport?.connected ?? false;
   const requests = view.requestReads?.();
+  // it answers before it has started (the transport comes up first), and a start can still fail
+  const starting = view.startedAt === undefined;
   const status =
-    !connected || requiredFailed || requests?.reading === false ? 'failing' : failed.length > 0 || stalled.length > 0 ? 'degraded' : 'ok';
+    starting || !connected || requiredFailed || requests?.reading === false
+      ? 'failing'
+      : failed.length > 0 || stalled.length > 0
+        ? 'degraded'
+        : 'ok';
   return {
     status,
     ready: status !== 'failing' && stalled.length === 0,
+    ...(starting ? { starting: true as const } : {}),
     transport: { connected, ...(transport ? { description: transport.description } : {}) },
     threads: { failed, stalled },
     ...(requests ? { requests } : {}),

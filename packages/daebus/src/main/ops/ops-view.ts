@@ -20,7 +20,10 @@ export interface OpsView {
   readonly service: string;
   /** When the service last finished starting (ms since the epoch); undefined while not started. */
   readonly startedAt: number | undefined;
-  /** The transport's description and whether it can send and receive now; undefined while not started. */
+  /**
+   * The transport's description and whether it can send and receive now; undefined while there is
+   * none (before it connects, after it closed). It is there while the service starts: `startedAt` says whether it has.
+   */
   transport(): { description: string; connected: boolean } | undefined;
   /** The app's own actions (not the built-in ones). */
   actions(): string[];
