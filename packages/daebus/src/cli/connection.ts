@@ -36,11 +36,18 @@ export function redisOptions(url: string, connectTimeoutMs: number): RedisOption
   const db = parsed.pathname.replace(/^\//, '');
   if (db !== '' && !/^\d+$/.test(db))
     throw new CliError(`"${shownUrl(url)}": the database after the host must be a number.`, ExitCodes.USAGE);
+  const decoded = (part: 'user' | 'password', text: string): string => {
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      throw new CliError(`"${shownUrl(url)}": the ${part} has a % that starts no %XX escape; write a literal % as %25.`, ExitCodes.USAGE);
+    }
+  };
   return {
     host: parsed.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1',
     port: parsed.port === '' ? 6379 : Number(parsed.port),
-    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
-    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(parsed.username ? { username: decoded('user', parsed.username) } : {}),
+    ...(parsed.password ? { password: decoded('password', parsed.password) } : {}),
     ...(db !== '' ? { db: Number(db) } : {}),
     ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
     connectTimeout: connectTimeoutMs,
@@ -95,5 +102,11 @@ export interface ServiceLink {
 export async function openCaller(globals: GlobalOptions, service: string): Promise<ServiceLink> {
   if (service === '' || /\s/.test(service)) throw new CliError(`"${service}" is not a service name.`, ExitCodes.USAGE);
   const transport = await openTransport(globals, true);
-  return { caller: new DaebusCaller(service, { transport, timeoutMs: globals.timeout }), transport };
+  try {
+    return { caller: new DaebusCaller(service, { transport, timeoutMs: globals.timeout }), transport };
+  } catch (err) {
+    // an open connection would keep the command running after it reported the error
+    await transport.close();
+    throw err;
+  }
 }

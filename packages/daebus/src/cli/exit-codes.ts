@@ -38,6 +38,7 @@ export function exitCodeOf(err: unknown): ExitCode {
     case ErrorCodes.TRANSPORT_ERROR:
       return ExitCodes.UNREACHABLE;
     case ErrorCodes.INVALID_ARGUMENT:
+    case ErrorCodes.INVALID_OPTION:
     case ErrorCodes.BAD_REQUEST:
       return ExitCodes.USAGE;
     default:

@@ -36,11 +36,15 @@ export function refuseOptionsNotTaken(program: Command, verb: Command): void {
   }
 }
 
-/** A commander parser for a whole number of milliseconds (or a count) of at least `min`. */
+/** The longest delay a Node timer takes (2^31-1 ms, about 24.8 days); a longer one fires at once. */
+export const MAX_MS = 2_147_483_647;
+
+/** A commander parser for a whole number of milliseconds (or a count) from `min` to {@link MAX_MS}. */
 export function wholeNumber(min: number): (text: string) => number {
   return (text) => {
     const value = Number(text);
     if (!Number.isInteger(value) || value < min) throw new InvalidArgumentError(`expected a whole number >= ${min}, got "${text}".`);
+    if (value > MAX_MS) throw new InvalidArgumentError(`expected a whole number <= ${MAX_MS} (about 24.8 days), got "${text}".`);
     return value;
   };
 }

@@ -1,9 +1,11 @@
 // What the built `daebus` bin writes when its stdout goes away or fails, and how the usage
 // errors commander finds itself look. No service is needed: `listen` and `watch` of an absent
 // service print until stopped.
-import { type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { closeSync, existsSync, openSync } from 'node:fs';
+import { join } from 'node:path';
 import { waitFor } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
 import { startCli, type Ran } from '../support/cli-process';
@@ -78,9 +80,35 @@ describe("commander's usage errors", () => {
       ['ping', 'orders', '--count', 'many'],
       `daebus: option '-c, --count <n>' argument 'many' is invalid. expected a whole number >= 1, got "many". ${hint}\n`,
     ],
+    ...['--timeout', '--connect-timeout'].map((option) => [
+      [option, '3000000000', 'ping', 'orders'],
+      `daebus: option '${option} <ms>' argument '3000000000' is invalid. expected a whole number <= 2147483647 (about 24.8 days), got "3000000000". ${hint}\n`,
+    ]),
+    [
+      ['watch', 'orders', '--interval', '3000000000'],
+      `daebus: option '--interval <ms>' argument '3000000000' is invalid. expected a whole number <= 2147483647 (about 24.8 days), got "3000000000". ${hint}\n`,
+    ],
+    [
+      ['--redis', 'redis://:a%zz@127.0.0.1:6379', 'ping', 'orders'],
+      'daebus: "redis://:***@127.0.0.1:6379": the password has a % that starts no %XX escape; write a literal % as %25.\n',
+    ],
   ])('daebus %j: one "daebus:" line on stderr, exit 2', async (args, stderr) => {
     const ran = await daebus(args);
     expect(ran).toEqual({ code: 2, stdout: '', stderr });
+  });
+
+  it('a caller option the library refuses ends the command: the connection it opened is closed', async () => {
+    // the library's own check, past the command line's: the process must end by itself
+    const script = `require('./dist/cli/connection')
+      .openCaller({ redis: ${JSON.stringify(TEST_REDIS_URL)}, timeout: 3e9, connectTimeout: 2000 }, 'orders')
+      .catch((err) => console.log(err.code))`;
+    const child = spawn(process.execPath, ['-e', script], { cwd: join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    clearTimeout(guard);
+    expect({ code, signal, stdout }).toEqual({ code: 0, signal: null, stdout: 'INVALID_OPTION\n' });
   });
 
   it('--help is unchanged: usage on stdout, nothing on stderr, exit 0', async () => {
