@@ -1,22 +1,32 @@
+import { toPlainError } from '../shared/errors';
 import { safeJson } from '../shared/json';
 import type { CoreToMain, LogLevel, MessageSink } from '../shared/protocol/core';
 
-/** Logging inside a thread: records cross the framework port to the main side's winston logger. */
+/**
+ * Logging inside a thread: records cross the framework port to the main side's winston logger.
+ * An Error as the message (`t.log.error(err)`) logs its message, with the error (its stack too) as `error`.
+ */
 export interface ThreadLogger {
-  error(message: string, meta?: unknown): void;
-  warn(message: string, meta?: unknown): void;
-  info(message: string, meta?: unknown): void;
-  http(message: string, meta?: unknown): void;
-  verbose(message: string, meta?: unknown): void;
-  debug(message: string, meta?: unknown): void;
-  log(level: LogLevel, message: string, meta?: unknown): void;
+  error(message: string | Error, meta?: unknown): void;
+  warn(message: string | Error, meta?: unknown): void;
+  info(message: string | Error, meta?: unknown): void;
+  http(message: string | Error, meta?: unknown): void;
+  verbose(message: string | Error, meta?: unknown): void;
+  debug(message: string | Error, meta?: unknown): void;
+  log(level: LogLevel, message: string | Error, meta?: unknown): void;
 }
 
 type Sink = (level: LogLevel, message: string, meta?: Record<string, unknown>) => void;
 
 export function createLogger(sink: Sink): ThreadLogger {
-  const log = (level: LogLevel, message: unknown, meta?: unknown): void =>
+  const log = (level: LogLevel, message: unknown, meta?: unknown): void => {
+    if (message instanceof Error) {
+      // String(err) would keep "Error: boom" and lose the stack
+      sink(level, message.message, { error: toPlainError(message), ...normalizeMeta(meta) });
+      return;
+    }
     sink(level, typeof message === 'string' ? message : String(message), normalizeMeta(meta));
+  };
   return {
     error: (m, meta) => log('error', m, meta),
     warn: (m, meta) => log('warn', m, meta),
@@ -50,7 +60,7 @@ export const consoleSink: Sink = (level, message, meta) => {
 
 function normalizeMeta(meta: unknown): Record<string, unknown> | undefined {
   if (meta === undefined) return undefined;
-  if (meta instanceof Error) return { error: { name: meta.name, message: meta.message, stack: meta.stack } };
+  if (meta instanceof Error) return { error: toPlainError(meta) };
   if (meta !== null && typeof meta === 'object' && !Array.isArray(meta)) return meta as Record<string, unknown>;
   return { meta };
 }

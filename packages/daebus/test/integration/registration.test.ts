@@ -1,5 +1,5 @@
 // Registration: entries, inline functions, names, logging from threads, events.
-import { fixture, nextEvent, waitFor } from '../support/helpers';
+import { fixture, nextEvent, waitFor, type LogRecord } from '../support/helpers';
 import { appPerTest } from '../support/app-per-test';
 
 const t = appPerTest('registration');
@@ -63,6 +63,18 @@ describe('registration', () => {
       env: 'set',
     });
     expect(t.records.find((r) => r.message === 'through t')).toMatchObject({ level: 'warn', thread: 'reporter', name: 'reporter' });
+  });
+
+  it("t.log.error(err) logs the error's message with the error, stack included", async () => {
+    t.app.thread('errs', (running, t: { log: { error(e: Error): void } }) => t.log.error(new RangeError('thread boom')));
+    await t.app.start();
+    const fromThread = (): LogRecord | undefined => t.records.find((r) => r.thread === 'errs' && r.level === 'error');
+    await waitFor(() => fromThread() !== undefined, 'the record');
+    expect(fromThread()).toMatchObject({
+      level: 'error',
+      message: 'thread boom',
+      error: { name: 'RangeError', message: 'thread boom', stack: expect.stringContaining('RangeError: thread boom\n    at ') },
+    });
   });
 
   it('emits start, exit and stop events; a listener that throws is logged and changes nothing', async () => {

@@ -80,7 +80,7 @@ describe("commander's usage errors", () => {
       ['ping', 'orders', '--count', 'many'],
       `daebus: option '-c, --count <n>' argument 'many' is invalid. expected a whole number >= 1, got "many". ${hint}\n`,
     ],
-    ...['--timeout', '--connect-timeout'].map((option) => [
+    ...['--timeout', '--connect-timeout'].map((option): [string[], string] => [
       [option, '3000000000', 'ping', 'orders'],
       `daebus: option '${option} <ms>' argument '3000000000' is invalid. expected a whole number <= 2147483647 (about 24.8 days), got "3000000000". ${hint}\n`,
     ]),

@@ -18,6 +18,13 @@ async function logsWith(env: Record<string, string>): Promise<string> {
   return stdout;
 }
 
+/** The lines a process prints that runs `script` with `directLogger` as `log` and `DaebusError` in scope. */
+async function linesOf(script: string, env: Record<string, string>): Promise<string> {
+  const prelude = "const { directLogger: log, DaebusError } = require('daebus');";
+  const { stdout } = await run(process.execPath, ['-e', `${prelude} ${script}`], { cwd: packageRoot, env: { ...process.env, ...env } });
+  return stdout;
+}
+
 describe('the default logger', () => {
   it('takes LOG_LEVEL in any case, and Python names', async () => {
     expect(await logsWith({ LOG_LEVEL: 'ERROR' })).toContain('error an error line');
@@ -36,5 +43,19 @@ describe('the default logger', () => {
   it('writes no colour codes when output is not a terminal', async () => {
     // eslint-disable-next-line no-control-regex
     expect(await logsWith({ LOG_LEVEL: 'info' })).not.toMatch(/\u001b\[/);
+  });
+
+  it('writes an Error in the metadata of a JSON record with its name, message, code and stack', async () => {
+    const out = await linesOf("log.error('x', { error: new TypeError('boom'), cause: new DaebusError('TIMEOUT', 'too late') });", {
+      LOG_FORMAT: 'json',
+    });
+    const record = JSON.parse(out) as Record<string, Record<string, string>>;
+    expect(record.error).toMatchObject({ name: 'TypeError', message: 'boom', stack: expect.stringContaining('TypeError: boom\n    at ') });
+    expect(record.cause).toMatchObject({
+      name: 'DaebusError',
+      code: 'TIMEOUT',
+      message: 'too late',
+      stack: expect.stringContaining('at '),
+    });
   });
 });

@@ -1,4 +1,5 @@
 import winston, { type Logger as WinstonLogger } from 'winston';
+import { toPlainError } from '../../shared/errors';
 import { checkedLogLevel, describeLevels, parseLogLevel } from './log-level';
 import { stdoutTransport } from './stdout-transport';
 
@@ -36,15 +37,28 @@ function colours(): boolean {
   return process.stdout.isTTY === true && (noColor === undefined || noColor === '');
 }
 
+/**
+ * Errors in a record's metadata (`log.error('x', { error: err })`) as `{ name, message, code,
+ * stack }`: JSON has no form for an Error of its own and writes `{}`.
+ */
+const plainErrors = winston.format((info) => {
+  for (const key of Object.keys(info)) {
+    const value = info[key];
+    if (value instanceof Error) info[key] = toPlainError(value);
+  }
+  return info;
+});
+
 function jsonFormat(): winston.Logform.Format {
   const { combine, timestamp, errors, json } = winston.format;
-  return combine(errors({ stack: true }), timestamp(), json());
+  return combine(errors({ stack: true }), plainErrors(), timestamp(), json());
 }
 
 function textFormat(coloured: boolean): winston.Logform.Format {
   const { combine, timestamp, errors, colorize, printf } = winston.format;
   return combine(
     errors({ stack: true }),
+    plainErrors(),
     timestamp({ format: 'HH:mm:ss.SSS' }),
     ...(coloured ? [colorize()] : []),
     printf((info) => {
