@@ -5,10 +5,10 @@ const outputGone = new AbortController();
 
 /**
  * Resolves on the first Ctrl-C (SIGINT) or SIGTERM, or when stdout fails (see
- * {@link stopWhenStdoutFails}), for the verbs that run until stopped; a second signal exits at
- * once, in case closing hangs. `dispose()` removes the handlers.
+ * {@link stopWhenStdoutFails}) or `stop()` is called, for the verbs that run until stopped; a
+ * second signal exits at once, in case closing hangs. `dispose()` removes the handlers.
  */
-export function untilInterrupted(): { stopped: Promise<void>; signal: AbortSignal; dispose(): void } {
+export function untilInterrupted(): { stopped: Promise<void>; signal: AbortSignal; stop(): void; dispose(): void } {
   const controller = new AbortController();
   let signalled = false;
   let resolve: () => void = () => undefined;
@@ -29,6 +29,8 @@ export function untilInterrupted(): { stopped: Promise<void>; signal: AbortSigna
   return {
     stopped,
     signal: controller.signal,
+    /** End it from within (what the verb saw that ends it), as a signal would. */
+    stop,
     dispose() {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

@@ -1,12 +1,12 @@
 // What the built `daebus` bin writes when its stdout goes away or fails, and how the usage
-// errors commander finds itself look. No service is needed: `listen` and `watch` of an absent
-// service print until stopped.
+// errors commander finds itself look. `listen` needs no service; `watch` watches one run in this process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { waitFor } from '../support/helpers';
+import { Daebus } from 'daebus';
+import { captureLogger, waitFor } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
 import { startCli, type Ran } from '../support/cli-process';
 
@@ -43,12 +43,20 @@ describe('when the reader of stdout goes away (EPIPE)', () => {
   });
 
   it('watch stops quietly and exits 0', async () => {
-    const watch = start(['watch', `cli_absent_${randomUUID()}`, '--interval', '50', '--timeout', '100']);
-    await waitFor(() => watch.out.stdout.includes('NOT ANSWERING'), 'the first block');
-    closeReader(watch.child);
-    const ran = await watch.done;
-    expect(ran.stderr).toBe('');
-    expect(ran.code).toBe(0);
+    // watch wants a service that answers at first: one in this process
+    const service = `cli_watched_${randomUUID()}`;
+    const app = new Daebus('cli_output', { logger: captureLogger().logger });
+    await app.start({ service, redis: TEST_REDIS_URL });
+    try {
+      const watch = start(['watch', service, '--interval', '50']);
+      await waitFor(() => watch.out.stdout.includes('health'), 'the first block');
+      closeReader(watch.child);
+      const ran = await watch.done;
+      expect(ran.stderr).toBe('');
+      expect(ran.code).toBe(0);
+    } finally {
+      await app.stop();
+    }
   });
 });
 

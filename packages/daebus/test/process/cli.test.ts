@@ -4,8 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Daebus } from 'daebus';
 import Redis from 'ioredis';
-import { captureLogger, fixture, waitFor } from '../support/helpers';
-import { TEST_REDIS_URL } from '../support/redis-server';
+import { captureLogger, fixture, waitFor, within } from '../support/helpers';
+import { privateRedis, TEST_REDIS_URL } from '../support/redis-server';
 import { freePort } from '../support/free-port';
 import { BIN, cleanEnv, startCli, type Ran } from '../support/cli-process';
 
@@ -49,7 +49,9 @@ beforeAll(() => startService(service));
 afterAll(async () => {
   await Promise.all(
     services.map((child) =>
-      child.exitCode !== null ? undefined : new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGKILL'))),
+      child.exitCode !== null || child.signalCode !== null
+        ? undefined
+        : new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGKILL'))),
     ),
   );
 });
@@ -205,11 +207,32 @@ describe('daebus watch', () => {
     expect(ran.stdout).not.toContain('\x1b[');
   });
 
-  it('keeps going, and says so, while the service does not answer', async () => {
-    const watch = start(['watch', `cli_absent_${randomUUID()}`, '--interval', '100', '--timeout', '500']);
+  it('keeps going, and says so, once the service stops answering', async () => {
+    const name = `cli_going_${randomUUID()}`;
+    const child = await startService(name);
+    const watch = start(['watch', name, '--interval', '100', '--timeout', '500']);
+    await waitFor(() => /^health +ok, ready/m.test(watch.out.stdout), 'a first block');
+    child.kill('SIGKILL');
     await waitFor(() => (watch.out.stdout.match(/NOT ANSWERING/g) ?? []).length >= 2, 'two blocks');
+    expect(watch.out.stdout).toContain('last known threads:');
     watch.child.kill('SIGINT');
     expect((await watch.done).code).toBe(0);
+  });
+
+  it('a service that does not answer at first (a misspelt name): exit 3 with the hint, as the other verbs', async () => {
+    const name = `cli_absent_${randomUUID()}`;
+    const watch = start(['watch', name, '--interval', '100', '--timeout', '500']);
+    try {
+      // a generous bound: it used to go on forever
+      const ran = await within(watch.done, 20_000, 'still running');
+      expect(ran).toEqual({
+        code: 3,
+        stdout: '',
+        stderr: `daebus: no service "${name}" answered daebus.ping on ${TEST_REDIS_URL} within 500 ms; is it running, and is the name right? ${IN_MEMORY_HINT}\n`,
+      });
+    } finally {
+      if (watch.child.exitCode === null) watch.child.kill('SIGKILL');
+    }
   });
 });
 
@@ -227,6 +250,24 @@ describe('daebus listen and send', () => {
     const ran = await listen.done;
     expect(ran.code).toBe(0);
     expect(ran.stdout).toBe('{"hello": "world"}\nnot json\n');
+  });
+
+  it('listen says so and exits 4 when its connection to Redis is lost', async () => {
+    const server = await privateRedis();
+    const channel = `cli_channel_${randomUUID()}`;
+    const listen = start(['--redis', server.url, 'listen', channel]);
+    try {
+      await waitFor(() => listen.out.stderr.includes('listening on'), 'the subscription');
+      await server.stop();
+      // a generous bound: it used to wait in silence, forever
+      const ran = await within(listen.done, 20_000, 'still running');
+      expect(ran).toMatchObject({ code: 4, stdout: '' });
+      expect((ran as Ran).stderr).toContain(
+        `daebus: lost the connection to Redis at ${server.url}; messages sent on "${channel}" from now on would be missed. Run listen again once Redis is back.\n`,
+      );
+    } finally {
+      if (listen.child.exitCode === null) listen.child.kill('SIGKILL');
+    }
   });
 
   it('listen --pretty indents JSON messages', async () => {

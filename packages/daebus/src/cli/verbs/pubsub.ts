@@ -17,6 +17,16 @@ export function registerPubSub(program: Command): void {
       const globals = globalsOf(command);
       const transport = await openTransport(globals);
       const interrupt = untilInterrupted();
+      let lost: CliError | undefined;
+      // the messages sent while it is down would be missed without a word: say so and end (status 4)
+      transport.onDisconnect(() => {
+        lost ??= new CliError(
+          `lost the connection to Redis at ${shownUrl(globals.redis)}; messages sent on "${channel}" from now on would be missed. ` +
+            'Run listen again once Redis is back.',
+          ExitCodes.UNREACHABLE,
+        );
+        interrupt.stop();
+      });
       try {
         await transport.subscribe(channel, (message, _channel, notUtf8) => {
           // printed all the same, so that it can be looked at; stderr says it is not what was sent
@@ -29,6 +39,7 @@ export function registerPubSub(program: Command): void {
         interrupt.dispose();
         await transport.close();
       }
+      if (lost) throw lost;
     });
 
   program

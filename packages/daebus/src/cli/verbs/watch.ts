@@ -8,7 +8,7 @@ import { openCaller, shownUrl, type ServiceLink } from '../connection';
 import { describeHealth } from '../describe';
 import { untilInterrupted } from '../interrupt';
 import { globalsOf, wholeNumber, type GlobalOptions } from '../options';
-import { isNoAnswer, notNodeServiceError, subscribersOf } from '../service';
+import { expectService, isNoAnswer, notNodeServiceError, subscribersOf } from '../service';
 import { fetchHealth, fetchInfo, fetchThreads, type Health, type ServiceInfo, type ThreadsReply } from '../queries';
 
 /** One look at the service: what it answered, or why it did not. */
@@ -21,7 +21,8 @@ export function registerWatch(program: Command): void {
     .command('watch')
     .description(
       'A live view of a service: its threads, health and uptime, redrawn in place on a terminal and printed as ' +
-        'timestamped blocks otherwise. Goes on when the service stops answering; Ctrl-C ends it.',
+        'timestamped blocks otherwise. Exits 3 when the service does not answer at first; goes on when it stops ' +
+        'answering later; Ctrl-C ends it.',
     )
     .argument('<service>', 'the service name')
     .option('--interval <ms>', 'time between refreshes', wholeNumber(50), 1_000)
@@ -29,6 +30,13 @@ export function registerWatch(program: Command): void {
     .action(async (service: string, options: { interval: number }, command: Command) => {
       const globals = globalsOf(command);
       const link = await openCaller(globals, service);
+      try {
+        // a service that is not there (a misspelt name) ends it, as for the other verbs
+        await expectService(link, globals);
+      } catch (err) {
+        await link.caller.close();
+        throw err;
+      }
       const interrupt = untilInterrupted();
       const live = process.stdout.isTTY === true;
       let lastGood: Extract<Sample, { info: ServiceInfo }> | undefined;
