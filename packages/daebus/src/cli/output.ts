@@ -1,6 +1,12 @@
 // What the verbs print: JSON for machines, short aligned text for people.
 import { CliError, ExitCodes } from './exit-codes';
 
+/** Colour codes only on a terminal, and never with NO_COLOR set and not empty (https://no-color.org). */
+export function colourful(): boolean {
+  const noColor = process.env.NO_COLOR;
+  return process.stdout.isTTY === true && (noColor === undefined || noColor === '');
+}
+
 /** Write a value as indented JSON on stdout. */
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);

@@ -120,9 +120,32 @@ describe('reading a service', () => {
     expect(ran.stdout).not.toContain('\x1b['); // not a terminal: no colors
   });
 
-  it('daebus threads --json prints the snapshots', async () => {
+  it('daebus threads --json prints the reply: the snapshots and the time they were taken', async () => {
     const ran = await daebus(['threads', service, '--json']);
-    expect(JSON.parse(ran.stdout)).toEqual([expect.objectContaining({ name: 'sleeper', state: 'running' })]);
+    expect(JSON.parse(ran.stdout)).toEqual({
+      at: expect.any(Number),
+      threads: [expect.objectContaining({ name: 'sleeper', state: 'running' })],
+    });
+  });
+
+  it('daebus threads colours the states on a terminal, unless NO_COLOR is set', async () => {
+    const onTerminal = (env: NodeJS.ProcessEnv): Promise<Ran> =>
+      new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, ['--require', fixture('fake-tty.cjs'), BIN, '--redis', TEST_REDIS_URL, 'threads', service], {
+          env: cleanEnv(env),
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        const out: Ran = { code: null, stdout: '', stderr: '' };
+        child.stdout.on('data', (chunk: Buffer) => (out.stdout += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (out.stderr += chunk.toString()));
+        child.once('error', reject);
+        child.once('close', (code) => resolve({ ...out, code }));
+      });
+    expect((await onTerminal({ NO_COLOR: '' })).stdout).toContain('\x1b['); // an empty NO_COLOR is unset
+    const plain = await onTerminal({ NO_COLOR: '1' });
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(/^sleeper +running/m);
+    expect(plain.stdout).not.toContain('\x1b[');
   });
 
   it('daebus info describes the service; --json gives the daebus.info reply', async () => {
@@ -359,7 +382,7 @@ describe('options before the verb, as after it', () => {
   it('--json and --token work before the verb', async () => {
     const threads = await daebus(['--json', 'threads', service]);
     expect(threads).toMatchObject({ code: 0, stderr: '' });
-    expect(JSON.parse(threads.stdout)).toEqual([expect.objectContaining({ name: 'sleeper' })]);
+    expect(JSON.parse(threads.stdout)).toMatchObject({ threads: [expect.objectContaining({ name: 'sleeper' })] });
     const restarted = await daebus(['--token', 'let-me-in', '--json', 'thread', 'restart', service, 'sleeper']);
     expect(restarted).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(restarted.stdout)).toMatchObject({ name: 'sleeper', state: 'running' });

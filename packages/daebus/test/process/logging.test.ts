@@ -58,4 +58,22 @@ describe('the default logger', () => {
       stack: expect.stringContaining('at '),
     });
   });
+
+  it('takes LOG_FORMAT in any case', async () => {
+    expect(await linesOf("log.info('a text line');", { LOG_FORMAT: 'TEXT', NO_COLOR: '1' })).toMatch(
+      /^\d\d:\d\d:\d\d\.\d{3} info a text line\n$/,
+    );
+  });
+
+  it('says once, naming the accepted values, when LOG_FORMAT names no format', async () => {
+    // two loggers, one warning
+    const out = await linesOf("require('daebus').createLogger(); log.info('a line');", { LOG_FORMAT: 'xml' });
+    const warnings = out.split('\n').filter((line) => line.includes('LOG_FORMAT'));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.parse(warnings[0] ?? '')).toMatchObject({
+      level: 'warn',
+      message: 'LOG_FORMAT="xml" is not a log format: ignored. Use json or text (unset: JSON lines unless output is a terminal).',
+    });
+    expect(out).toContain('"message":"a line"');
+  });
 });

@@ -4,7 +4,7 @@ import type { TaskInfo } from '../../main/ops/ops-view';
 import { BuiltinActions } from '../../shared/protocol/builtin-actions';
 import { withService } from '../service';
 import { globalsOf } from '../options';
-import { printJson, printLines } from '../output';
+import { colourful, printJson, printLines } from '../output';
 import type { ThreadSnapshot } from '../queries';
 
 const THREAD_ACTIONS = {
@@ -58,7 +58,7 @@ export function registerAdmin(program: Command): void {
     'Start, stop or restart a thread of a service (admin actions).',
     'daebus thread restart orders poller --token "$TOKEN"',
   );
-  const showThread = (reply: unknown): string[] => [formatThreadTable([reply as ThreadSnapshot], { color: process.stdout.isTTY === true })];
+  const showThread = (reply: unknown): string[] => [formatThreadTable([reply as ThreadSnapshot], { color: colourful() })];
   for (const [verb, action] of Object.entries(THREAD_ACTIONS)) {
     adminVerb(
       thread,

@@ -4,7 +4,7 @@ import { withService } from '../service';
 import { describeHealth, describeInfo, describeReplicas } from '../describe';
 import { ExitCodes } from '../exit-codes';
 import { globalsOf } from '../options';
-import { printJson, printLines } from '../output';
+import { colourful, printJson, printLines } from '../output';
 import { fetchHealth, fetchInfo, fetchReplicas, fetchThreads } from '../queries';
 
 /** A read-only verb on one service: `daebus <name> <service> [--json]`. */
@@ -66,7 +66,8 @@ export function registerInspect(program: Command): void {
   ).action(async (service: string, _options: unknown, command: Command) => {
     const globals = globalsOf(command);
     const reply = await withService(globals, service, fetchThreads);
-    if (globals.json) printJson(reply.threads);
-    else printLines([formatThreadTable(reply.threads, { now: reply.at, color: process.stdout.isTTY === true })]);
+    // the reply as it came: `at` is the time the snapshots' ages count from
+    if (globals.json) printJson(reply);
+    else printLines([formatThreadTable(reply.threads, { now: reply.at, color: colourful() })]);
   });
 }

@@ -8,6 +8,7 @@ import { openCaller, shownUrl, type ServiceLink } from '../connection';
 import { describeHealth } from '../describe';
 import { untilInterrupted } from '../interrupt';
 import { globalsOf, wholeNumber, type GlobalOptions } from '../options';
+import { colourful } from '../output';
 import { expectService, isNoAnswer, notNodeServiceError, subscribersOf } from '../service';
 import { fetchHealth, fetchInfo, fetchThreads, type Health, type ServiceInfo, type ThreadsReply } from '../queries';
 
@@ -86,7 +87,7 @@ function render(
     const lines = [head, `NOT ANSWERING: ${sample.error}${since} (still trying)`];
     // what it last said stays on screen, marked as old
     if (lastGood)
-      lines.push('', 'last known threads:', formatThreadTable(lastGood.threads.threads, { now: lastGood.threads.at, color: live }));
+      lines.push('', 'last known threads:', formatThreadTable(lastGood.threads.threads, { now: lastGood.threads.at, color: colourful() }));
     return lines;
   }
   const { info, health, threads } = sample;
@@ -95,6 +96,6 @@ function render(
     `service ${info.service} (app "${info.app}"), pid ${info.pid} on ${info.host}, up ${formatDuration(info.uptimeMs)}, daebus ${info.library.version}`,
     `health  ${describeHealth(health).join('; ')}`,
     '',
-    threads.threads.length > 0 ? formatThreadTable(threads.threads, { now: threads.at, color: live }) : 'no threads',
+    threads.threads.length > 0 ? formatThreadTable(threads.threads, { now: threads.at, color: colourful() }) : 'no threads',
   ];
 }

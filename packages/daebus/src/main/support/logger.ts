@@ -10,11 +10,12 @@ export type Logger = WinstonLogger;
 /**
  * The default sink: human-readable lines on a terminal, JSON lines when `LOG_FORMAT=json` or when
  * output is not a terminal (`LOG_FORMAT=text` forces lines, coloured only on a terminal and
- * without `NO_COLOR`). Level from `level`, else `LOG_LEVEL` (any case, Python's names too),
+ * without `NO_COLOR`; `LOG_FORMAT` in any case, another value is ignored with a warning). Level from `level`, else `LOG_LEVEL` (any case, Python's names too),
  * default `info`. A bad `level` throws INVALID_OPTION; a bad `LOG_LEVEL` logs at `info` and says so.
  */
 export function createLogger(options: { level?: string | undefined; json?: boolean | undefined } = {}): Logger {
-  const format = process.env.LOG_FORMAT;
+  const rawFormat = process.env.LOG_FORMAT;
+  const format = logFormat(rawFormat);
   const json = options.json ?? (format === 'json' || (format !== 'text' && !process.stdout.isTTY));
   const fromEnv = process.env.LOG_LEVEL;
   const envLevel = fromEnv === undefined || fromEnv === '' ? 'info' : parseLogLevel(fromEnv);
@@ -24,12 +25,27 @@ export function createLogger(options: { level?: string | undefined; json?: boole
     format: json ? jsonFormat() : textFormat(colours()),
     transports: [stdoutTransport()],
   });
+  if (options.json === undefined && format === undefined && rawFormat !== undefined && rawFormat.trim() !== '' && !formatWarned) {
+    formatWarned = true;
+    logger.warn(
+      `LOG_FORMAT=${JSON.stringify(rawFormat)} is not a log format: ignored. Use json or text (unset: JSON lines unless output is a terminal).`,
+    );
+  }
   // a typo must not silence the service: winston would write nothing at an unknown level
   if (options.level === undefined && envLevel === undefined) {
     logger.warn(`LOG_LEVEL=${JSON.stringify(fromEnv)} is not a log level: logging at info. Use one of ${describeLevels()}.`);
   }
   return logger;
 }
+
+/** The accepted `LOG_FORMAT`, in any case; undefined when it is unset or another value. */
+function logFormat(raw: string | undefined): 'json' | 'text' | undefined {
+  const format = raw?.trim().toLowerCase();
+  return format === 'json' || format === 'text' ? format : undefined;
+}
+
+/** An unknown `LOG_FORMAT` is said once per process, not once per logger. */
+let formatWarned = false;
 
 /** Colour codes only for a terminal, and never with `NO_COLOR` set (https://no-color.org). */
 function colours(): boolean {
