@@ -89,6 +89,27 @@ describe('introspection actions', () => {
     await expect(t.caller().sendRequest('daebus.health')).resolves.toMatchObject({ status: 'degraded', ready: true });
   });
 
+  it('a required thread waiting out its restart backoff leaves the service degraded and not ready; an optional one, ready', async () => {
+    const longBackoff = { initialDelayMs: 600_000, maxDelayMs: 600_000, jitter: 0 } as const;
+    t.app.thread('required', fixture('throws.mjs'), longBackoff);
+    t.app.thread('extra', fixture('throws.mjs'), { ...longBackoff, optional: true });
+    await t.start().catch(() => undefined);
+    const caller = t.caller();
+    await waitFor(() => t.app.threads.required?.state === 'backoff' && t.app.threads.extra?.state === 'backoff', 'both to crash');
+    // before, a crash storm of a required thread said ok, ready until the thread failed for good
+    await expect(caller.sendRequest('daebus.health')).resolves.toMatchObject({
+      status: 'degraded',
+      ready: false,
+      threads: { failed: [], stalled: [], restarting: ['required', 'extra'] },
+    });
+    await t.app.stopThread('required', 1_000);
+    await expect(caller.sendRequest('daebus.health')).resolves.toMatchObject({
+      status: 'degraded',
+      ready: true,
+      threads: { restarting: ['extra'] },
+    });
+  });
+
   it('refuses to register an action under the reserved prefix', () => {
     expect(() => t.app.action('daebus.mine', () => 1)).toThrow(expect.objectContaining({ code: 'RESERVED_NAME' }));
   });

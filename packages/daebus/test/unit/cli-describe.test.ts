@@ -12,4 +12,15 @@ describe('describeHealth', () => {
     });
     expect(lines).toEqual(['failing, NOT ready, still starting (memory connected)']);
   });
+
+  it('names the threads that crashed and wait to restart, and reads a report from a service that has no such field', () => {
+    const health = {
+      status: 'degraded' as const,
+      ready: false,
+      transport: { connected: true, description: 'redis' },
+      threads: { failed: [], stalled: [], restarting: ['worker'] },
+    };
+    expect(describeHealth(health)).toEqual(['degraded, NOT ready (redis connected)', 'restarting threads (crashed, in backoff): worker']);
+    expect(describeHealth({ ...health, threads: { failed: [], stalled: [] } })).toEqual(['degraded, NOT ready (redis connected)']);
+  });
 });

@@ -5,8 +5,10 @@ import type { OpsView } from './ops-view';
  * - `failing`: not started (`starting` while it is on its way up), the transport is down, a
  *   required thread has failed, or (a replica) its last read of the request stream failed: its
  *   durable requests reach it no more;
- * - `degraded`: a thread is stalled, or an optional thread has failed;
- * - `ok` otherwise. `ready` is true only when `ok` or `degraded` by an optional thread alone.
+ * - `degraded`: a thread is stalled or restarting (crashed, waiting out its backoff), or an
+ *   optional thread has failed;
+ * - `ok` otherwise. `ready` is true only when `ok`, or `degraded` by optional threads alone (one
+ *   that failed or restarts): a required thread restarting is not ready until it runs again.
  */
 export interface Health {
   status: 'ok' | 'degraded' | 'failing';
@@ -14,7 +16,8 @@ export interface Health {
   /** Present while the service starts: it answers, but its threads, server or start hooks are not all up yet. */
   starting?: true;
   transport: { connected: boolean; description?: string };
-  threads: { failed: string[]; stalled: string[] };
+  /** `restarting`: threads that crashed and wait out their backoff (absent from services before it was added). */
+  threads: { failed: string[]; stalled: string[]; restarting?: string[] };
   /** A replica only: whether it reads its service's request stream; `error` is why its last read failed. */
   requests?: { reading: boolean; error?: string };
 }
@@ -23,8 +26,14 @@ export function healthOf(view: OpsView): Health {
   const transport = view.transport();
   const failed: string[] = [];
   const stalled: string[] = [];
+  const restarting: string[] = [];
   let requiredFailed = false;
+  let requiredRestarting = false;
   for (const thread of view.threads()) {
+    if (thread.state === 'backoff') {
+      restarting.push(thread.name);
+      if (!view.threadOptional(thread.name)) requiredRestarting = true;
+    }
     if (thread.state === 'failed') {
       failed.push(thread.name);
       if (!view.threadOptional(thread.name)) requiredFailed = true;
@@ -38,15 +47,15 @@ export function healthOf(view: OpsView): Health {
   const status =
     starting || !connected || requiredFailed || requests?.reading === false
       ? 'failing'
-      : failed.length > 0 || stalled.length > 0
+      : failed.length > 0 || stalled.length > 0 || restarting.length > 0
         ? 'degraded'
         : 'ok';
   return {
     status,
-    ready: status !== 'failing' && stalled.length === 0,
+    ready: status !== 'failing' && stalled.length === 0 && !requiredRestarting,
     ...(starting ? { starting: true as const } : {}),
     transport: { connected, ...(transport ? { description: transport.description } : {}) },
-    threads: { failed, stalled },
+    threads: { failed, stalled, restarting },
     ...(requests ? { requests } : {}),
   };
 }
