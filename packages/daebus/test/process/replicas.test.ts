@@ -152,6 +152,18 @@ describe('a replicated service', () => {
     expect([...counted.values()].filter((n) => n > 1)).toEqual([]);
   });
 
+  it('ends a stopped replica whose handler ran past drainTimeoutMs within the exit grace, with exit code 0', async () => {
+    const [replica] = await start(1, { DRAIN_MS: '300' });
+    // a handler that would hold the process for ten minutes
+    void caller({ timeoutMs: 600_000 })
+      .sendRequest('work', { id: 'long', ms: 600_000 })
+      .catch(() => undefined);
+    await waitFor(async () => (await runs()).size === 1, 'the handler to run');
+    // before, the exit code was 0 and the process lived on until the handler ended
+    await expect((replica as Replica).stop()).resolves.toBe(0);
+    expect((replica as Replica).lines).toContainEqual({ exit: 0 });
+  });
+
   it('answers every request and processes every queue item when a replica is killed while holding them', async () => {
     const [victim] = await start(2);
     const ours = caller();

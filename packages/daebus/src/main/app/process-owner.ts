@@ -21,8 +21,14 @@ export interface Runnable {
   stop(): Promise<void>;
   /** Give up on user code: resolves with the actions abandoned. */
   forceStop(): Promise<string[]>;
-  /** Resolves with the exit code when the service next finishes stopping. */
-  nextStop(): Promise<number>;
+  /** Resolves when the service next finishes stopping. */
+  nextStop(): Promise<StopOutcome>;
+}
+
+/** How a stop ended: its exit code, and whether it gave up on handlers that may still run. */
+export interface StopOutcome {
+  code: number;
+  gaveUp: boolean;
 }
 
 /** After a second signal, the longest the process lives on. */
@@ -76,10 +82,11 @@ export async function runOwningProcess(service: Runnable, options: RunOptions): 
         return 1;
       }
     }
-    const code = await stopped;
+    const { code, gaveUp } = await stopped;
     process.exitCode = code;
-    if (code !== 0) {
-      // user code the stop gave up on may still hold timers or sockets: it gets a bounded time
+    if (code !== 0 || gaveUp) {
+      // user code the stop gave up on may still hold timers or sockets (a replica's handler left
+      // to another replica, exit code 0, too): it gets a bounded time
       setTimeout(() => {
         logger.warn(`Still running ${EXIT_GRACE_MS / 1000} s after the stop (user code holds the event loop): exiting with code ${code}`);
         process.exit(code);

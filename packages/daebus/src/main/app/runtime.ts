@@ -22,6 +22,7 @@ import type { StartHook } from './blueprint';
 import type { Replication } from '../replicas/replication';
 import { resolveReplicaOptions } from '../replicas/options';
 import { abandonAll, drainRequests, logStopped, stopTasks, type Drained } from './drain';
+import type { StopOutcome } from './process-owner';
 import { cacheClient, connectBus, refuseStartAs, runStartHooks, stoppedBeforeStart, threadsDidNotStart } from './startup';
 import { StartGate } from './start-gate';
 import { startChecker, type ResolvedAppOptions, type StartOptions } from './options';
@@ -62,7 +63,7 @@ export class Runtime {
   readonly #startGate = new StartGate();
   #stopping?: Promise<void>;
   #exitCode = 0;
-  #stopWaiters: ((code: number) => void)[] = [];
+  #stopWaiters: ((outcome: StopOutcome) => void)[] = [];
 
   constructor(init: {
     name: string;
@@ -254,8 +255,8 @@ export class Runtime {
     return this.#stopping;
   }
 
-  /** Resolves with the exit code when the service next finishes stopping. */
-  nextStop(): Promise<number> {
+  /** Resolves with the exit code, and whether handlers were given up on, when the service next finishes stopping. */
+  nextStop(): Promise<StopOutcome> {
     return new Promise((resolve) => this.#stopWaiters.push(resolve));
   }
 
@@ -280,11 +281,8 @@ export class Runtime {
     // HTTP requests given up on count as abandoned work: named in the last line, exit code 1
     const requests = await this.http.stop(drainMs, this.service);
     let drained: Drained = { abandoned: [], rerun: [] };
-    await stopTasks(
-      [...this.tasks.values()].map(({ task }) => task),
-      this.#logger,
-      drainMs,
-    );
+    const tasks = [...this.tasks.values()].map(({ task }) => task);
+    await stopTasks(tasks, this.#logger, drainMs);
     if (bus) {
       // no new requests (a replica hands back the ones it has not started); the ones taken in get the grace period to reply
       await this.#replication?.stopIntake();
@@ -307,7 +305,9 @@ export class Runtime {
     this.#phase = 'idle';
     this.#startedAt = undefined;
     logStopped(this.#logger, this.service, { ...drained, requests }, results);
-    for (const resolve of this.#stopWaiters.splice(0)) resolve(this.#exitCode);
+    // handlers given up on may still run (a replica's too, exit code 0 though): the process owner bounds them
+    const gaveUp = drained.abandoned.length + drained.rerun.length + requests.length > 0;
+    for (const resolve of this.#stopWaiters.splice(0)) resolve({ code: this.#exitCode, gaveUp });
   }
 
   #onThreadFailed(name: string): void {
