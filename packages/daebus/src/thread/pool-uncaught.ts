@@ -13,9 +13,9 @@ export const callOf = new AsyncLocalStorage<object>();
 
 /**
  * Listen for uncaught errors and unhandled rejections in this worker. One thrown by the running
- * call's own code crashes the worker, as Node's default does (the call fails with it and piscina
- * starts another worker). Any other, from a call that had ended or from no call, is passed to
- * `stray`: the running call is not failed for it.
+ * call's own code, or by no call's code while a call runs, crashes the worker, as Node's default
+ * does (the call fails with it and piscina starts another worker). One from a call that had ended,
+ * or from no call while none runs, is passed to `stray`: no call is failed for it.
  */
 export function watchUncaught<Call extends object>(
   running: () => Call | undefined,
@@ -23,7 +23,10 @@ export function watchUncaught<Call extends object>(
 ): void {
   const listener = (err: unknown): void => {
     const culprit = callOf.getStore() as Call | undefined;
-    if (culprit !== undefined && culprit === running()) {
+    const now = running();
+    // no call's code (a module-level resource's callback, as a driver's) while a call runs: most
+    // likely that call's doing, which may wait on it for ever; it fails now, as it did before
+    if (now !== undefined && (culprit === now || culprit === undefined)) {
       process.off('uncaughtException', listener);
       // thrown again with no listener: the worker ends with it, as it did before this listener
       queueMicrotask(() => {

@@ -228,6 +228,16 @@ describe('pooled actions', () => {
     await expect(caller.sendRequest('waits', { ms: 1 })).resolves.toEqual({ waited: 1 });
   });
 
+  it("fail the running call at once when a callback of a module's own resource throws during it", async () => {
+    t.remake({ maxWorkers: 1 });
+    await startWith((a) =>
+      a.action('driver', { module: pooled, export: 'viaDriver', timeoutMs: 600_000 }).action('waits', { module: pooled, export: 'waits' }),
+    );
+    // it waits on the resource for ever: without the error it would wait out its whole timeout
+    await expect(caller.sendRequest('driver')).rejects.toMatchObject({ message: 'the driver callback threw' });
+    await expect(caller.sendRequest('waits', { ms: 1 })).resolves.toEqual({ waited: 1 });
+  });
+
   it('answer a call that waited for a busy pool past its timeout at once, and never run it', async () => {
     await startWith((a) =>
       a
