@@ -61,6 +61,20 @@ export const consoleSink: Sink = (level, message, meta) => {
 function normalizeMeta(meta: unknown): Record<string, unknown> | undefined {
   if (meta === undefined) return undefined;
   if (meta instanceof Error) return { error: toPlainError(meta) };
-  if (meta !== null && typeof meta === 'object' && !Array.isArray(meta)) return meta as Record<string, unknown>;
+  if (meta !== null && typeof meta === 'object' && !Array.isArray(meta)) return withPlainErrors(meta as Record<string, unknown>);
   return { meta };
+}
+
+/**
+ * Errors among the metadata's values as plain objects: structured clone keeps an Error's name,
+ * message and stack but drops its own fields (`code`, `details`), which the main side's log writes.
+ * The caller's object is copied only when it holds one.
+ */
+function withPlainErrors(meta: Record<string, unknown>): Record<string, unknown> {
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(meta)) {
+    const value = meta[key];
+    if (value instanceof Error) (copy ??= { ...meta })[key] = toPlainError(value);
+  }
+  return copy ?? meta;
 }

@@ -77,6 +77,18 @@ describe('registration', () => {
     });
   });
 
+  it("keeps the code of an Error in a thread's log metadata", async () => {
+    t.app.thread('coded', (running, t: { log: { error(m: string, meta: unknown): void } }) => {
+      const err = Object.assign(new Error('with a code'), { code: 'THREAD_CODE' });
+      t.log.error('coded failure', { error: err, other: 1 });
+    });
+    await t.app.start();
+    const record = (): LogRecord | undefined => t.records.find((r) => r.thread === 'coded' && r.message === 'coded failure');
+    await waitFor(() => record() !== undefined, 'the record');
+    // structured clone dropped the code on the way from the thread
+    expect(record()).toMatchObject({ other: 1, error: { name: 'Error', message: 'with a code', code: 'THREAD_CODE' } });
+  });
+
   it('emits start, exit and stop events; a listener that throws is logged and changes nothing', async () => {
     const seen: string[] = [];
     t.app.on('start', (e) => seen.push(`start ${e.name}`));
