@@ -42,7 +42,8 @@ export const MAX_MS = 2_147_483_647;
 /** A commander parser for a whole number of milliseconds (or a count) from `min` to {@link MAX_MS}. */
 export function wholeNumber(min: number): (text: string) => number {
   return (text) => {
-    const value = Number(text);
+    // decimal digits only: Number() would also read "0x10", "1e3" and " 5 "
+    const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
     if (!Number.isInteger(value) || value < min) throw new InvalidArgumentError(`expected a whole number >= ${min}, got "${text}".`);
     if (value > MAX_MS) throw new InvalidArgumentError(`expected a whole number <= ${MAX_MS} (about 24.8 days), got "${text}".`);
     return value;

@@ -81,6 +81,25 @@ describe('introspection actions', () => {
     expect(health).not.toHaveProperty('starting');
   });
 
+  it('daebus.health: not ready while the start hooks run', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let hookRuns!: () => void;
+    const inHook = new Promise<void>((resolve) => (hookRuns = resolve));
+    t.app.onStart(async () => {
+      hookRuns();
+      await held;
+    });
+    const started = t.start();
+    await inHook;
+    const during = await t.caller().sendRequest('daebus.health');
+    release();
+    await started;
+    // a warm-up in a start hook was not done: ready was true
+    expect(during).toMatchObject({ status: 'failing', ready: false, starting: true });
+    await expect(t.caller().sendRequest('daebus.health')).resolves.toMatchObject({ status: 'ok', ready: true });
+  });
+
   it('an optional thread that failed leaves the service degraded but ready', async () => {
     t.app.thread('dies', fixture('throws.mjs'), { maxRestarts: 0, optional: true });
     t.app.thread('sleeper', fixture('sleeper.mjs'));

@@ -92,6 +92,11 @@ describe("commander's usage errors", () => {
       [option, '3000000000', 'ping', 'orders'],
       `daebus: option '${option} <ms>' argument '3000000000' is invalid. expected a whole number <= 2147483647 (about 24.8 days), got "3000000000". ${hint}\n`,
     ]),
+    // decimal digits only: Number() read "0x10" as 16 ms
+    [
+      ['--timeout', '0x10', 'ping', 'orders'],
+      `daebus: option '--timeout <ms>' argument '0x10' is invalid. expected a whole number >= 1, got "0x10". ${hint}\n`,
+    ],
     [
       ['watch', 'orders', '--interval', '3000000000'],
       `daebus: option '--interval <ms>' argument '3000000000' is invalid. expected a whole number <= 2147483647 (about 24.8 days), got "3000000000". ${hint}\n`,

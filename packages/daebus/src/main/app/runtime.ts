@@ -238,8 +238,8 @@ export class Runtime {
       throw err;
     }
     if (stopped.aborted) throw stoppedBeforeStart(this.service);
-    this.#startedAt = Date.now();
     await runStartHooks(this.hooks, this.#userScope, this.#logger);
+    this.#startedAt = Date.now(); // once the start hooks (warm-ups) are done too: health is not ready before
   }
 
   /** Stop everything (see `Daebus.stop`); a second call while stopping joins the first; a start under way is cut short first. */
