@@ -25,13 +25,14 @@ local current = redis.call('GET', KEYS[2]) == ARGV[2] and (holder == ARGV[1] or 
 
 // ARGV: the holder, ttl ms. Takes the lease if no replica holds it: the new epoch, or 0. A
 // missing counter (a new service, or a Redis that restarted without its data) starts from the
-// server's clock in ms, not from 1: a replica that held epoch 1 before the restart must not find
-// its epoch current again. Counting past the clock would take a lease taken more than once a ms.
+// server's clock in µs, not from 1: a replica that held epoch 1 before the restart must not find
+// its epoch current again. Counting past the clock would take a lease taken more than once a µs
+// (the µs count, about 1.8e15, is exact in Lua's and JavaScript's numbers until the year 2255).
 const ACQUIRE = `if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
 if redis.call('EXISTS', KEYS[2]) == 0 then
   if redis.replicate_commands then redis.replicate_commands() end
   local now = redis.call('TIME')
-  redis.call('SET', KEYS[2], string.format('%.0f', now[1] * 1000 + math.floor(now[2] / 1000)))
+  redis.call('SET', KEYS[2], string.format('%.0f', now[1] * 1000000 + now[2]))
 end
 return redis.call('INCR', KEYS[2])`;
 
