@@ -32,6 +32,11 @@ try {
   status = result.status ?? 1;
   const counts = readCounts(report);
   if (counts) console.log(`tests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+  else {
+    // jest ended without its report: something in a test ended the process (process.exit(0) would pass)
+    console.log('tests: jest ended without writing its report (did code under test call process.exit?): failed');
+    status = 1;
+  }
 } finally {
   await redis.stop();
   rmSync(reportDir, { recursive: true, force: true });

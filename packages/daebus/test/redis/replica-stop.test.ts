@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Daebus, DaebusCaller } from 'daebus';
-import { captureLogger } from '../support/helpers';
+import { captureLogger, waitFor } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
 
 jest.setTimeout(30_000);
@@ -34,6 +34,9 @@ describe('a replica stopping with a handler past drainTimeoutMs', () => {
       return 'from the first';
     });
     apps.push(first);
+    // run() bounds a stop that gave up on a handler with process.exit after 2 s: caught here, not the test's process
+    const exits: unknown[] = [];
+    const exitSpy = jest.spyOn(process, 'exit').mockImplementation(((code?: number) => void exits.push(code)) as never);
     const exit = first.run({ service, redis: TEST_REDIS_URL, replicas: { visibilityTimeoutMs: 1_000 }, handleSignals: false });
     const caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 20_000 });
     try {
@@ -51,7 +54,11 @@ describe('a replica stopping with a handler past drainTimeoutMs', () => {
       expect(messages).toContainEqual(expect.stringContaining('action(s) left for another replica to run again: slow'));
       expect(messages.some((m) => m.includes('STOPPED'))).toBe(false);
       await expect(reply).resolves.toBe('from the second');
+      // the handler given up on may still hold the process: it ends 2 s after the stop, with code 0
+      await waitFor(() => exits.length > 0, 'the bounded exit', 10_000);
+      expect(exits).toEqual([0]);
     } finally {
+      exitSpy.mockRestore();
       await caller.close();
     }
   });
