@@ -59,6 +59,17 @@ describe('the default logger', () => {
     });
   });
 
+  it('writes Errors nested in the metadata too, and leaves the objects it was given alone', async () => {
+    const script =
+      "const ctx = { err: new RangeError('deep') }; log.error('x', { ctx, list: [1, new Error('in a list')] }); log.info('same', { same: ctx.err instanceof Error });";
+    const [first, second] = (await linesOf(script, { LOG_FORMAT: 'json' })).trim().split('\n');
+    const record = JSON.parse(first ?? '') as { ctx: { err: Record<string, string> }; list: unknown[] };
+    // before, both were written as {}
+    expect(record.ctx.err).toMatchObject({ name: 'RangeError', message: 'deep', stack: expect.stringContaining('RangeError: deep') });
+    expect(record.list).toEqual([1, expect.objectContaining({ name: 'Error', message: 'in a list' })]);
+    expect(JSON.parse(second ?? '')).toMatchObject({ same: true });
+  });
+
   it('takes LOG_FORMAT in any case', async () => {
     expect(await linesOf("log.info('a text line');", { LOG_FORMAT: 'TEXT', NO_COLOR: '1' })).toMatch(
       /^\d\d:\d\d:\d\d\.\d{3} info a text line\n$/,

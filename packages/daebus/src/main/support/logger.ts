@@ -58,12 +58,33 @@ function colours(): boolean {
  * stack }`: JSON has no form for an Error of its own and writes `{}`.
  */
 const plainErrors = winston.format((info) => {
-  for (const key of Object.keys(info)) {
-    const value = info[key];
-    if (value instanceof Error) info[key] = toPlainError(value);
-  }
+  for (const key of Object.keys(info)) info[key] = withPlainErrors(info[key], NESTED_ERROR_LEVELS);
   return info;
 });
+
+/** How deep in a record's metadata Errors are looked for (`{ ctx: { err } }`, `{ list: [err] }`). */
+const NESTED_ERROR_LEVELS = 3;
+
+/** `value` with its Errors as plain objects, down `levels` levels; the same object when it holds none (nothing copied). */
+function withPlainErrors(value: unknown, levels: number): unknown {
+  if (value instanceof Error) return toPlainError(value);
+  if (levels === 0 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item, i) => {
+      const plain = withPlainErrors(item, levels - 1);
+      if (plain !== item) (copy ??= [...value])[i] = plain;
+    });
+    return copy ?? value;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const plain = withPlainErrors(item, levels - 1);
+    if (plain !== item) (copy ??= { ...value })[key] = plain;
+  }
+  return copy ?? value;
+}
 
 function jsonFormat(): winston.Logform.Format {
   const { combine, timestamp, errors, json } = winston.format;
