@@ -116,6 +116,28 @@ describe('service-wide capped lists', () => {
     expect(await again.snapshot()).toEqual([3, 4]);
   });
 
+  it('keep the max the first process gave across the processes of the service', async () => {
+    // three apps of one service: as three processes, each with its own declaration
+    const [first, plain, other] = [app(), app(), app()];
+    first.list('shared_recent', { scope: 'service', max: 2 });
+    plain.list('shared_recent', { scope: 'service' });
+    other.list('shared_recent', { scope: 'service', max: 5 });
+    for (const a of [first, plain, other]) await start(a);
+    for (let i = 1; i <= 3; i++) await first.list<number>('shared_recent').append(i);
+    // before, one opened without max trimmed at 1000, and one with another max trimmed at its own
+    for (let i = 4; i <= 6; i++) await plain.list<number>('shared_recent').append(i);
+    expect(await plain.list<number>('shared_recent').snapshot()).toEqual([5, 6]);
+    await expect(other.list<number>('shared_recent').append(7)).rejects.toMatchObject({
+      code: 'INVALID_OPTION',
+      message: expect.stringContaining('keeps 2 items, as another process of the service declared it'),
+    });
+    expect(await first.list<number>('shared_recent').snapshot()).toEqual([5, 6]);
+    // cleared, the list takes the next max given
+    await first.list('shared_recent').clear();
+    for (let i = 1; i <= 6; i++) await other.list<number>('shared_recent').append(i);
+    expect(await plain.list<number>('shared_recent').snapshot()).toEqual([2, 3, 4, 5, 6]);
+  });
+
   it('refuse an option they do not have, in plain JavaScript where no type check catches it', () => {
     const a = app();
     expect(() => a.list('x', { scope: 'service', maxLength: 5 } as never)).toThrow(

@@ -24,6 +24,8 @@ export interface ServiceKeys {
   structure(kind: 'map' | 'list' | 'queue', name: string): string;
   /** A service-wide queue's count of items put and not yet done (for join). */
   unfinished(name: string): string;
+  /** A service-wide capped list's `max`, as the first process that gave one declared it. */
+  listMax(name: string): string;
 }
 
 /** The consumer group every replica of a service reads its requests in. */
@@ -42,5 +44,6 @@ export function serviceKeys(service: string): ServiceKeys {
     handoff: `${base}handoff`,
     structure: (kind, name) => `${base}${kind}:${name}`,
     unfinished: (name) => `${base}queue-unfinished:${name}`,
+    listMax: (name) => `${base}list-max:${name}`,
   };
 }

@@ -31,11 +31,12 @@ export class ListCore {
   }
 }
 
-/** A list is asked for with the `max` it has, or none. */
-export function checkSameMax(name: string, max: number | undefined, asked: number): void {
+/** A list is asked for with the `max` it has, or none: INVALID_OPTION otherwise; true when it is (the max is given explicitly). */
+export function checkSameMax(name: string, max: number | undefined, asked: number): true {
   if (asked !== (max ?? DEFAULT_LIST_MAX))
     throw new DaebusError(
       ErrorCodes.INVALID_OPTION,
       `list "${name}" keeps ${max ?? DEFAULT_LIST_MAX} items; it was asked for with max ${asked}.`,
     );
+  return true;
 }

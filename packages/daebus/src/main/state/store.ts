@@ -17,7 +17,7 @@ type Structure = Map<string, unknown> | QueueCore | ListCore;
 export class StateStore {
   readonly #structures = new Map<string, { kind: StructureKind; value: Structure }>();
   /** Names declared service-wide (`{ scope: 'service' }`): they live in Redis, not here. */
-  readonly #serviceWide = new Map<string, { kind: StructureKind; max?: number }>();
+  readonly #serviceWide = new Map<string, { kind: StructureKind; max?: number; explicit?: boolean }>();
   /** The timeouts of every queue's waits. */
   readonly #deadlines = new DeadlineTimer();
   #service?: ServiceState;
@@ -33,9 +33,9 @@ export class StateStore {
       );
     }
     if (kind !== 'list') this.#serviceWide.set(name, { kind });
-    else if (declared === undefined) this.#serviceWide.set(name, { kind, max: max ?? DEFAULT_LIST_MAX });
+    else if (declared === undefined) this.#serviceWide.set(name, { kind, max: max ?? DEFAULT_LIST_MAX, explicit: max !== undefined });
     // opened again: without max it is the same list; another max is refused, as for an in-process list
-    else if (max !== undefined) checkSameMax(name, declared.max, max);
+    else if (max !== undefined) declared.explicit = checkSameMax(name, declared.max, max);
   }
 
   /** The service-wide declaration of `name`, if it has one. */
@@ -117,9 +117,9 @@ export class StateStore {
         ? taken.item
         : ({ item: taken.item, deliveries: taken.deliveries, receipt: taken.receipt } satisfies Received);
     }
-    const max = this.#serviceWide.get(call.name)?.max;
-    if (call.kind === 'list' && call.max !== undefined) checkSameMax(call.name, max, call.max);
-    return remote.exec(call, max);
+    const declared = this.#serviceWide.get(call.name);
+    if (call.kind === 'list' && call.max !== undefined) checkSameMax(call.name, declared?.max, call.max);
+    return remote.exec(call, declared?.max === undefined ? undefined : { max: declared.max, explicit: declared.explicit === true });
   }
 
   /** Hand the oldest item of queue `name` to `receiver`, now or when one is put (see QueueCore.take). */

@@ -17,8 +17,12 @@ export interface StateScripts {
   queueDone(stream: string, unfinished: string, group: string, receipt: string, counts: '0' | '1'): Promise<unknown>;
   /** One item fewer unfinished; -1, and no change, when none is (taskDone() called more times than items were put). */
   queueTaskDone(unfinished: string): Promise<number>;
-  /** RPUSH, then LTRIM from `from` (minus the cap: the last items kept); resolves with the list's length. */
-  listAppend(key: string, text: string, from: string): Promise<number>;
+  /**
+   * RPUSH, then LTRIM to the last `max` items; resolves with the list's length. The cap is the one
+   * stored for the list in `maxKey` if there is one, which an `explicit` ('1') max must equal (else
+   * the reply is an error "DAEBUS_LIST_MAX <stored>"); an explicit max is stored when none is.
+   */
+  listAppend(key: string, maxKey: string, text: string, max: string, explicit: string): Promise<number>;
 }
 
 /** The scripts, defined on `client` under names of their own. */
@@ -50,9 +54,17 @@ return redis.call('DECR', KEYS[1])`,
     listAppend: defineScript(
       client,
       'daebusListAppend',
-      1,
-      `redis.call('RPUSH', KEYS[1], ARGV[1])
-redis.call('LTRIM', KEYS[1], ARGV[2], -1)
+      2,
+      `local max = tonumber(ARGV[2])
+local stored = redis.call('GET', KEYS[2])
+if stored then
+  if ARGV[3] == '1' and tonumber(stored) ~= max then return redis.error_reply('DAEBUS_LIST_MAX ' .. stored) end
+  max = tonumber(stored)
+elseif ARGV[3] == '1' then
+  redis.call('SET', KEYS[2], ARGV[2])
+end
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], -max, -1)
 return redis.call('LLEN', KEYS[1])`,
     ),
   };

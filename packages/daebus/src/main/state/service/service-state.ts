@@ -9,6 +9,12 @@ import { stateScripts, type StateScripts } from './scripts';
 import { ServiceQueues } from './service-queue';
 import { stateFailure } from './state-failure';
 
+/** A service-wide list's cap as this process declared it: `explicit` when its `max` was given, not the default. */
+export interface ListCap {
+  max: number;
+  explicit: boolean;
+}
+
 /**
  * The service-wide structures of a running service, in Redis: a map is a hash, a capped list a
  * list trimmed in the same step as each append, a queue a stream read by one consumer group (see
@@ -29,14 +35,14 @@ export class ServiceState {
   }
 
   /** Apply any call but a queue's get and receive (served by `queues.take`); with Redis down, fail after a short grace. */
-  async exec(call: StateCall, max: number | undefined): Promise<unknown> {
+  async exec(call: StateCall, cap?: ListCap): Promise<unknown> {
     try {
       await whenReady(this.#client);
       switch (call.kind) {
         case 'map':
           return await this.#map(call);
         case 'list':
-          return await this.#list(call, max ?? Number.MAX_SAFE_INTEGER);
+          return await this.#list(call, cap ?? { max: Number.MAX_SAFE_INTEGER, explicit: false });
         case 'queue':
           return await this.#queue(call);
       }
@@ -87,19 +93,30 @@ export class ServiceState {
     }
   }
 
-  async #list(call: Extract<StateCall, { kind: 'list' }>, max: number): Promise<unknown> {
+  async #list(call: Extract<StateCall, { kind: 'list' }>, cap: ListCap): Promise<unknown> {
     const key = this.#key('list', call.name);
     switch (call.op) {
       case 'append': {
         // appended and trimmed in one script: the list never holds more than max
-        return Number(await this.#scripts.listAppend(key, encodeValue(`list "${call.name}"`, call.item), String(-max)));
+        const text = encodeValue(`list "${call.name}"`, call.item);
+        const explicit = cap.explicit ? '1' : '0';
+        try {
+          return Number(await this.#scripts.listAppend(key, this.#keys.listMax(call.name), text, String(cap.max), explicit));
+        } catch (err) {
+          const stored = /DAEBUS_LIST_MAX (\d+)/.exec(toPlainError(err).message)?.[1];
+          if (stored === undefined) throw err;
+          throw new DaebusError(
+            ErrorCodes.INVALID_OPTION,
+            `list "${call.name}" keeps ${stored} items, as another process of the service declared it; this one declares max ${cap.max}. Give every process the same max.`,
+          );
+        }
       }
       case 'snapshot':
         return (await this.#client.lrange(key, 0, -1)).map((text) => decodeValue(text));
       case 'size':
         return this.#client.llen(key);
       case 'clear':
-        await this.#client.del(key);
+        await this.#client.del(key, this.#keys.listMax(call.name)); // its cap too: the next max given is the list's
         return undefined;
     }
   }
