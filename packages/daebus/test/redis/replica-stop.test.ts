@@ -10,12 +10,18 @@ jest.setTimeout(30_000);
 
 let service: string;
 const apps: Daebus[] = [];
+// closed and restored here, not in the test's finally: a test that times out never reaches its finally,
+// and an open caller's connection kept jest from exiting (a CI run hung until its time ran out)
+const callers: DaebusCaller[] = [];
+let exitSpy: jest.SpyInstance | undefined;
 
 beforeEach(() => {
   service = `replica_stop_${randomUUID()}`;
 });
 afterEach(async () => {
   await Promise.all(apps.splice(0).map((app) => app.stop()));
+  await Promise.all(callers.splice(0).map((caller) => caller.close()));
+  exitSpy?.mockRestore();
   const redis = new Redis(TEST_REDIS_URL);
   const keys = await redis.keys(`*{${service}}*`);
   if (keys.length > 0) await redis.del(...keys);
@@ -33,33 +39,34 @@ describe('a replica stopping with a handler past drainTimeoutMs', () => {
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       return 'from the first';
     });
+    // run() is not awaited here: the start hook says when it listens (a request sent before found no one)
+    let listening!: () => void;
+    const up = new Promise<void>((resolve) => (listening = resolve));
+    first.onStart(() => listening());
     apps.push(first);
     // run() bounds a stop that gave up on a handler with process.exit after 2 s: caught here, not the test's process
     const exits: unknown[] = [];
-    const exitSpy = jest.spyOn(process, 'exit').mockImplementation(((code?: number) => void exits.push(code)) as never);
+    exitSpy = jest.spyOn(process, 'exit').mockImplementation(((code?: number) => void exits.push(code)) as never);
     const exit = first.run({ service, redis: TEST_REDIS_URL, replicas: { visibilityTimeoutMs: 1_000 }, handleSignals: false });
     const caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 20_000 });
-    try {
-      const reply = caller.sendRequest('slow', {});
-      await running;
-      const second = new Daebus('stopper', { logger: captureLogger().logger });
-      second.action('slow', () => 'from the second');
-      apps.push(second);
-      await second.start({ service, redis: TEST_REDIS_URL, replicas: { visibilityTimeoutMs: 1_000 } });
-      await first.stop();
-      // before, the exit code was 1, as for work lost, and the log promised a STOPPED reply that never came
-      await expect(exit).resolves.toBe(0);
-      const messages = records.map((r) => String(r.message));
-      expect(messages).toContainEqual(expect.stringMatching(/^Gave up on 1 request: slow after 200 ms: each stays in the request stream/));
-      expect(messages).toContainEqual(expect.stringContaining('action(s) left for another replica to run again: slow'));
-      expect(messages.some((m) => m.includes('STOPPED'))).toBe(false);
-      await expect(reply).resolves.toBe('from the second');
-      // the handler given up on may still hold the process: it ends 2 s after the stop, with code 0
-      await waitFor(() => exits.length > 0, 'the bounded exit', 10_000);
-      expect(exits).toEqual([0]);
-    } finally {
-      exitSpy.mockRestore();
-      await caller.close();
-    }
+    callers.push(caller);
+    await up;
+    const reply = caller.sendRequest('slow', {});
+    await running;
+    const second = new Daebus('stopper', { logger: captureLogger().logger });
+    second.action('slow', () => 'from the second');
+    apps.push(second);
+    await second.start({ service, redis: TEST_REDIS_URL, replicas: { visibilityTimeoutMs: 1_000 } });
+    await first.stop();
+    // before, the exit code was 1, as for work lost, and the log promised a STOPPED reply that never came
+    await expect(exit).resolves.toBe(0);
+    const messages = records.map((r) => String(r.message));
+    expect(messages).toContainEqual(expect.stringMatching(/^Gave up on 1 request: slow after 200 ms: each stays in the request stream/));
+    expect(messages).toContainEqual(expect.stringContaining('action(s) left for another replica to run again: slow'));
+    expect(messages.some((m) => m.includes('STOPPED'))).toBe(false);
+    await expect(reply).resolves.toBe('from the second');
+    // the handler given up on may still hold the process: it ends 2 s after the stop, with code 0
+    await waitFor(() => exits.length > 0, 'the bounded exit', 10_000);
+    expect(exits).toEqual([0]);
   });
 });

@@ -6,8 +6,14 @@ const MESSAGE = Symbol.for('message');
 // winston re-exports winston-transport's class as `Transport`; its types call it `transport`
 const Transport = (winston as unknown as { Transport: typeof TransportStream }).Transport;
 
-let watched = false;
-let lost = false;
+// Kept on the stream, not in this module: a second copy of the module (the CommonJS and the ESM
+// build both loaded, a test runner's registry per file) must not add another listener, and must know too
+const STATE = Symbol.for('daebus.stdout');
+type StdoutState = { watched: boolean; lost: boolean };
+function state(): StdoutState {
+  const holder = process.stdout as unknown as { [STATE]?: StdoutState };
+  return (holder[STATE] ??= { watched: false, lost: false });
+}
 
 /**
  * Once stdout is gone (the reader closed the pipe: `| head -1`, a log shipper restarting), every
@@ -15,14 +21,16 @@ let lost = false;
  * to the same stdout: a loop that spins forever. So it is heard, and records are dropped from then on.
  */
 function watchStdout(): void {
-  if (watched) return;
-  watched = true;
+  const s = state();
+  if (s.watched) return;
+  s.watched = true;
   process.stdout.on('error', (err: NodeJS.ErrnoException) => markLost(err.code ?? err.message));
 }
 
 function markLost(reason: string): void {
-  if (lost) return;
-  lost = true;
+  const s = state();
+  if (s.lost) return;
+  s.lost = true;
   const stderr = process.stderr;
   if (stderr.destroyed || !stderr.writable) return;
   // stderr may be closed too: then there is nobody left to tell, and its error must not loop either
@@ -36,8 +44,8 @@ export function stdoutTransport(): TransportStream {
   return new Transport({
     log(info: Record<string | symbol, unknown>, next: () => void): void {
       const stdout = process.stdout;
-      if (!lost && (stdout.destroyed || !stdout.writable)) markLost('destroyed');
-      if (!lost) stdout.write(`${String(info[MESSAGE])}\n`);
+      if (!state().lost && (stdout.destroyed || !stdout.writable)) markLost('destroyed');
+      if (!state().lost) stdout.write(`${String(info[MESSAGE])}\n`);
       next();
     },
   });
