@@ -47,17 +47,24 @@ describe('actions', () => {
   });
 
   it('sends errors: response.error, a thrown error; the service goes on', async () => {
+    t.app.action('refuses', () => response.error(Object.assign(new Error('taken'), { code: 'NAME_TAKEN' })));
     t.app.action('check_job', () => (request.payload.job_id ? response.send({ ok: true }) : response.error('Missing job_id parameter')));
     t.app.action('throws', () => {
       throw new Error('handler bug');
     });
     await start();
-    await expect(caller.sendRequest('check_job', {})).rejects.toMatchObject({ code: 'REMOTE_ERROR', message: 'Missing job_id parameter' });
+    // a response.error() without a code carries HANDLER_ERROR, as a thrown error does (it carried none)
+    await expect(caller.sendRequest('check_job', {})).rejects.toMatchObject({
+      code: 'REMOTE_ERROR',
+      message: 'Missing job_id parameter',
+      details: { remoteCode: 'HANDLER_ERROR' },
+    });
     await expect(caller.sendRequest('throws')).rejects.toMatchObject({
       code: 'REMOTE_ERROR',
       message: 'handler bug',
       details: { remoteCode: 'HANDLER_ERROR' },
     });
+    await expect(caller.sendRequest('refuses')).rejects.toMatchObject({ message: 'taken', details: { remoteCode: 'NAME_TAKEN' } });
     expect(t.records.some((r) => r.level === 'warn' && r.message.includes('Action "throws" failed: handler bug'))).toBe(true);
     await expect(caller.sendRequest('check_job', { job_id: 'x' })).resolves.toEqual({ ok: true });
   });

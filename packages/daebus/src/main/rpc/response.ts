@@ -146,7 +146,8 @@ function settled(published: Promise<unknown> | number | undefined): Promise<void
   return typeof published === 'object' ? published.then(nothing) : RESOLVED;
 }
 
+/** An error reply carries a code, as a thrown error's does: the error's own, else HANDLER_ERROR. */
 function errorReply(errorOrMessage: unknown): Omit<WireResponse, 'requestId'> {
   const plain = typeof errorOrMessage === 'string' ? { message: errorOrMessage, code: undefined } : toPlainError(errorOrMessage);
-  return { status: 'error', payload: { error: plain.message, ...(plain.code ? { code: plain.code } : {}) }, final: true };
+  return { status: 'error', payload: { error: plain.message, code: plain.code || ErrorCodes.HANDLER_ERROR }, final: true };
 }
