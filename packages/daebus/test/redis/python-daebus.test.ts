@@ -309,7 +309,7 @@ describeReal('the real Python DaebusCaller calls a service built with this libra
     expect(failed).toMatchObject({ ok: false, error_type: 'Exception', error: 'Missing job_id parameter', progress: [] });
     expect(parse(failed.raw[0])).toEqual({
       status: 'error',
-      payload: { error: 'Missing job_id parameter' },
+      payload: { error: 'Missing job_id parameter', code: 'HANDLER_ERROR' },
       request_id: expect.stringMatching(UUID),
       final: true,
     });
