@@ -217,6 +217,17 @@ describe('HTTP routes', () => {
     expect((await http(`${url}/users/7`, { method: 'PUT' })).headers.get('allow')).toBe('GET, HEAD, OPTIONS');
   });
 
+  it('let a parameter route be reached where a path with a written segment overlaps it on some paths only', async () => {
+    t.app.route('/users/<id>/x', (req) => ({ id: req.params.id }));
+    t.app.route('/users/me/<y>', (req) => ({ y: req.params.y }), { methods: 'PUT' });
+    const url = await start();
+    // before, GET /users/me/x got a 405 from /users/me/<y>, which the router matched first
+    expect(await http(`${url}/users/me/x`)).toMatchObject({ status: 200, body: { id: 'me' } });
+    expect(await http(`${url}/users/me/x`, { method: 'PUT' })).toMatchObject({ status: 200, body: { y: 'x' } });
+    expect(await http(`${url}/users/7/x`)).toMatchObject({ status: 200, body: { id: '7' } });
+    expect(await http(`${url}/users/me/z`, { method: 'DELETE' })).toMatchObject({ status: 405, body: { code: 'METHOD_NOT_ALLOWED' } });
+  });
+
   it('run a route on the pool with { module }', async () => {
     t.remake({ maxWorkers: 1 });
     t.app.route('/pooled/<user_id>', { module: fixture('pooled-route.mjs') }, { methods: ['GET', 'POST'] });

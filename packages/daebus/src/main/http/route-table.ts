@@ -15,6 +15,8 @@ interface PathGroup {
   methods: Set<string>;
   /** Methods that routes of other paths take on every path of this one (`GET /users/<id>` for `/users/me`). */
   elsewhere: Set<string>;
+  /** Methods that routes of other paths take on some paths of this one, where the router matches this one first (`GET /users/<id>/x` for `/users/me/<y>`). */
+  somewhere: Set<string>;
 }
 
 /**
@@ -52,7 +54,7 @@ export class RouteTable {
     const groups = new Map<string, PathGroup>();
     for (const entry of this.#entries) {
       const { fastify: fastifyPath, written, shape } = entry.path;
-      const group = groups.get(shape) ?? { fastifyPath, written, shape, methods: new Set(), elsewhere: new Set() };
+      const group = groups.get(shape) ?? { fastifyPath, written, shape, methods: new Set(), elsewhere: new Set(), somewhere: new Set() };
       groups.set(entry.path.shape, group);
       for (const m of entry.methods) group.methods.add(m);
       const config = routeCorsConfig(cors, entry.methods);
@@ -65,7 +67,9 @@ export class RouteTable {
     }
     for (const group of groups.values()) {
       for (const other of groups.values()) {
-        if (other !== group && covers(other.shape, group.shape)) for (const m of other.methods) group.elsewhere.add(m);
+        if (other === group) continue;
+        const into = covers(other.shape, group.shape) ? group.elsewhere : shadows(group.shape, other.shape) ? group.somewhere : undefined;
+        for (const m of into ? other.methods : []) into?.add(m);
       }
       mountPathAnswers(fastify, group, cors);
     }
@@ -83,13 +87,29 @@ function covers(outer: string, inner: string): boolean {
 }
 
 /**
+ * Whether a 405 on `mine` would shadow `other` on a path of both shapes: the router takes the
+ * written segment before a parameter, so `mine` is matched first where, at the first segment that
+ * differs, it has the written one (`/users/me/:` before `/users/:/x` on `/users/me/x`).
+ */
+function shadows(mine: string, other: string): boolean {
+  const x = mine.split('/');
+  const y = other.split('/');
+  if (x.length !== y.length || !x.every((segment, n) => segment === y[n] || segment === ':' || y[n] === ':')) return false;
+  const first = x.findIndex((segment, n) => segment !== y[n]);
+  return first >= 0 && y[first] === ':';
+}
+
+/**
  * 405 for the methods a path does not take, and OPTIONS. A method that a route of a parameter
- * path takes on it (`GET /users/<id>` for `/users/me`) is left to that route, as other routers do.
+ * path takes on it (`GET /users/<id>` for `/users/me`) is left to that route, as other routers do;
+ * so is one a route takes on some of its paths only (a 405 here would shadow that route, the router
+ * matching the written segment first), at the price of a 404 instead of a 405 on the others.
  */
 function mountPathAnswers(fastify: FastifyInstance, group: PathGroup, cors: ResolvedCors | false): void {
   const served = new Set([...group.methods, ...group.elsewhere]);
   const allow = [...served, ...(served.has('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
-  const others = [...ROUTE_METHODS.filter((m) => !served.has(m)), ...(served.has('GET') ? [] : ['HEAD'])];
+  const passed = new Set([...served, ...group.somewhere]);
+  const others = [...ROUTE_METHODS.filter((m) => !passed.has(m)), ...(passed.has('GET') ? [] : ['HEAD'])];
   if (others.length > 0) {
     fastify.route({
       method: others,
