@@ -3,7 +3,6 @@
 // needs one, so a broken module fails those tasks alone (a piscina worker whose own module fails
 // to load stops the pool from replacing workers).
 import { MessageChannel, parentPort, threadId } from 'node:worker_threads';
-import { copyProblem, tooDeep } from '../shared/cloneable';
 import { DaebusError, ErrorCodes, toPlainError } from '../shared/errors';
 import { SoloMap } from '../shared/solo-map';
 import { isThenable } from '../shared/thenable';
@@ -21,6 +20,7 @@ import {
 import { pickHandler, type PooledHandler } from './define-handler';
 import { MainLink } from './link';
 import { createLogger, portSink, type ThreadLogger } from './log';
+import { jsonCopy } from './json-copy';
 import { PooledContext } from './pooled-context';
 import { setCurrent, type Current } from './current';
 import { loadFailure } from './load';
@@ -194,26 +194,10 @@ function contextOf(task: PooledTask, call: PooledCall): PooledContext {
   return new PooledContext({ action: task.action, requestId: task.requestId, call });
 }
 
-/**
- * The handler's value as the call's answer. It goes out as JSON, as an ordinary action's does:
- * a value holding functions, or a toJSON() (a Buffer, a class's instance), gets JSON's copy here,
- * which the main side encodes as it would have encoded the value itself (piscina's structured
- * clone would fail on a function, and drop what toJSON() says); one nested deeper than the main
- * thread can read back is NOT_CLONEABLE. A value with none of these goes as it is: no JSON for it.
- */
+/** The handler's value as the call's answer, in the form jsonCopy gives it (the main side encodes it). */
 function answered(value: unknown, call: PooledCall): PooledResult {
-  const problem = copyProblem(value);
-  if (problem === undefined) return { value, sent: call.sent };
-  if (problem === 'deep') return failed(tooDeep('the pooled reply', value), call);
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(value) as string | undefined;
-  } catch (err) {
-    // a BigInt, a cycle: what the main side says of an ordinary action's reply that JSON refuses
-    const message = `The reply cannot be encoded as JSON (${toPlainError(err).message}); reply with plain JSON data.`;
-    return failed(new DaebusError(ErrorCodes.BAD_RESPONSE, message), call);
-  }
-  return { value: json === undefined ? undefined : (JSON.parse(json) as unknown), sent: call.sent };
+  const copy = jsonCopy(value, 'the pooled reply');
+  return 'error' in copy ? failed(copy.error, call) : { value: copy.value, sent: call.sent };
 }
 
 /** As a plain error: its code and details reach the main side, which piscina's copy of an Error drops. */

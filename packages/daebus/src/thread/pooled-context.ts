@@ -1,5 +1,7 @@
 import type { MessageSink } from '../shared/protocol/core';
 import type { PooledToMain } from '../shared/protocol/pool';
+import { progressPayload } from '../shared/progress';
+import { jsonCopy } from './json-copy';
 import { WorkerContext, type WorkerChannel } from './worker-context';
 
 /** The second argument of a pooled handler: this call's request, streaming, logs and shared state. */
@@ -16,13 +18,23 @@ export class PooledContext extends WorkerContext {
     this.#port = init.call;
   }
 
-  /** Stream an update to the caller before the final reply (the handler's return value). */
+  /**
+   * Stream an update to the caller before the final reply (the handler's return value). It is
+   * sent as JSON, as the reply is (a toJSON() is followed, functions left out); data nested too
+   * deep for the main thread throws NOT_CLONEABLE.
+   */
   send(data: unknown): void {
-    this.#port.postMessage({ type: 'progress', payload: data ?? {} });
+    const copy = jsonCopy(data ?? {}, 'a pooled update');
+    if ('error' in copy) throw copy.error;
+    this.#port.postMessage({ type: 'progress', payload: copy.value ?? {} });
   }
 
-  /** Stream a progress update as Python Daebus does: `progress_percentage` added to the payload. */
-  progress(percentage: number, data: Record<string, unknown> = {}): void {
-    this.send({ ...data, progress_percentage: percentage });
+  /**
+   * Stream a progress update as Python Daebus does, and as an ordinary action's response.progress:
+   * `progress_percentage` (clamped to 0-100) added to `data`, data not an object sent as `{ data }`.
+   * Throws INVALID_ARGUMENT when `percentage` is not a number.
+   */
+  progress(percentage: number, data: unknown = {}): void {
+    this.send(progressPayload(percentage, data));
   }
 }

@@ -2,7 +2,7 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Daebus, type DaebusCaller } from 'daebus';
+import { Daebus, response, type DaebusCaller, type DaebusError } from 'daebus';
 import { captureLogger, fixture, waitFor, type LogRecord } from '../support/helpers';
 import { appPerTest } from '../support/app-per-test';
 
@@ -199,6 +199,47 @@ describe('pooled actions', () => {
     const refused = { code: 'REMOTE_ERROR', details: expect.objectContaining({ remoteCode: 'BAD_RESPONSE' }) };
     await expect(caller.sendRequest('plain', { big: true })).rejects.toMatchObject(refused);
     await expect(caller.sendRequest('pooled', { big: true })).rejects.toMatchObject(refused);
+  });
+
+  it('stream progress as an ordinary action does: clamped, data wrapped, a percentage not a number refused', async () => {
+    await startWith((a) =>
+      a.action('pooled', { module: pooled, export: 'progresses' }).action('plain', () => {
+        void response.progress(150, { stage: 'over' });
+        void response.progress(-5, { stage: 'under' });
+        void response.progress(30, 'text');
+        try {
+          void response.progress({ stage: 'python order' } as never, 50);
+        } catch (err) {
+          return { refused: (err as DaebusError).code };
+        }
+        return { refused: null };
+      }),
+    );
+    const expected = [
+      { stage: 'over', progress_percentage: 100 },
+      { stage: 'under', progress_percentage: 0 },
+      { data: 'text', progress_percentage: 30 },
+    ];
+    for (const action of ['plain', 'pooled']) {
+      const updates: unknown[] = [];
+      // before, the pooled one sent 150, -5 and the string's characters as keys; both sent the refused one as 0
+      await expect(caller.sendRequest(action, {}, { onProgress: (p) => updates.push(p) })).resolves.toEqual({
+        refused: 'INVALID_ARGUMENT',
+      });
+      expect(updates).toEqual(expected);
+    }
+  });
+
+  it('stream updates as JSON says too: a toJSON() is followed, a function left out', async () => {
+    await startWith((a) => a.action('updates', { module: pooled, export: 'jsonishUpdates' }));
+    const updates: unknown[] = [];
+    await expect(caller.sendRequest('updates', {}, { onProgress: (p) => updates.push(p) })).resolves.toBe('done');
+    // before, structured clone sent the Buffer as its bytes and the instance without what toJSON()
+    // says, and the function failed the call (DataCloneError)
+    expect(updates).toEqual([
+      { buf: { type: 'Buffer', data: [104, 105] }, price: '2.50 EUR' },
+      { at: '1970-01-01T00:00:00.000Z', price: '0.01 EUR', progress_percentage: 50 },
+    ]);
   });
 
   it("log an error a call's leftover timer throws after the call ended, against that call, and fail no other call for it", async () => {

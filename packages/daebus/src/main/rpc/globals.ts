@@ -72,7 +72,7 @@ export const response = {
   /** The error reply; in an HTTP route with `status` (default 400). */
   error: (errorOrMessage: unknown, status?: number): Promise<void> =>
     (requireContext('response.error()').response as HandlerResponse).error(errorOrMessage, status),
-  progress: (percentage: number, data?: Record<string, unknown>): Promise<void> =>
+  progress: (percentage: number, data?: unknown): Promise<void> =>
     requireContext('response.progress()').response.progress(percentage, data),
   get finalSent(): boolean {
     return requireContext('response.finalSent').response.finalSent;

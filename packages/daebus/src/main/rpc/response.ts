@@ -1,4 +1,5 @@
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+import { progressPayload } from '../../shared/progress';
 import type { Logger } from '../support/logger';
 import type { ObjectMessage } from '../transport/transport';
 import { encodeResponse, type WireResponse } from './wire';
@@ -72,12 +73,10 @@ export class ActionResponse {
   /**
    * A streamed progress update, as Python Daebus sends it: a non-final success whose payload is
    * `data` with `progress_percentage` (clamped to 0-100) added; data that is not an object is
-   * sent as `{ data }`.
+   * sent as `{ data }`. Throws INVALID_ARGUMENT when `percentage` is not a number.
    */
   progress(percentage: number, data: unknown = {}): Promise<void> {
-    const pct = Math.min(100, Math.max(0, Number(percentage) || 0));
-    const body = data !== null && typeof data === 'object' && !Array.isArray(data) ? data : { data };
-    return settled(this.#emit({ status: 'success', payload: { ...body, progress_percentage: pct }, final: false }));
+    return settled(this.#emit({ status: 'success', payload: progressPayload(percentage, data), final: false }));
   }
 
   /**
