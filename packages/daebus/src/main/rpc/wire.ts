@@ -5,6 +5,7 @@
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { checkBroadcastPayload, notAnObject } from '../../shared/broadcast-payload';
 import { NOT_JSON, parseWireJson } from '../../shared/python-json';
+import { peekEnvelope } from './envelope-peek';
 
 /** A request as it arrives on a service channel, after validation. */
 export interface WireRequest {
@@ -117,7 +118,7 @@ export function decodeRequest(raw: string, maxBytes: number, notUtf8?: boolean):
   if (raw.length > maxBytes / 3 && Buffer.byteLength(raw) > maxBytes) {
     return {
       ok: false,
-      ...peekEnvelope(`${raw.slice(0, 4096)} ${raw.slice(-4096)}`),
+      ...peekAddress(raw),
       error: new DaebusError(
         ErrorCodes.PAYLOAD_TOO_LARGE,
         `The request is ${Buffer.byteLength(raw)} bytes; this service accepts at most ${maxBytes}.`,
@@ -133,7 +134,7 @@ export function decodeRequest(raw: string, maxBytes: number, notUtf8?: boolean):
     // still answer when the broken text shows where to
     return {
       ok: false,
-      ...peekEnvelope(raw.length > 8192 ? `${raw.slice(0, 4096)} ${raw.slice(-4096)}` : raw),
+      ...peekAddress(raw),
       error: bad(`The request is not JSON (${preview(raw)}); send a JSON object with an "action".`),
     };
   }
@@ -189,7 +190,7 @@ export function readRequest(fields: Record<string, unknown>): DecodedRequest {
 function addressOf(raw: string): { replyTo?: string; requestId?: string | number; action?: string } {
   const message = parseWireJson(raw);
   if (message === null || typeof message !== 'object' || Array.isArray(message)) {
-    return peekEnvelope(raw.length > 8192 ? `${raw.slice(0, 4096)} ${raw.slice(-4096)}` : raw);
+    return peekAddress(raw);
   }
   const read = readRequest(message as Record<string, unknown>);
   if (!read.ok)
@@ -279,12 +280,10 @@ export function readResponse(fields: Record<string, unknown>): DecodedResponse |
   };
 }
 
-/** Best effort: the reply address of a message too large to parse whole. */
-function peekEnvelope(head: string): { replyTo?: string; requestId?: string } {
-  const replyTo = /"reply_to"\s*:\s*"([^"]+)"/.exec(head)?.[1];
-  const requestId = /"request_id"\s*:\s*"([^"]+)"/.exec(head)?.[1];
-  const service = /"service"\s*:\s*"([^"]+)"/.exec(head)?.[1];
-  return { ...optional('replyTo', replyChannel(replyTo, service)), ...optional('requestId', requestId) };
+/** Best effort: the reply address of a message not parsed whole (too large, or not JSON). */
+function peekAddress(raw: string): { replyTo?: string; requestId?: string } {
+  const fields = peekEnvelope(raw);
+  return { ...optional('replyTo', replyChannel(fields.reply_to, fields.service)), ...optional('requestId', fields.request_id) };
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
