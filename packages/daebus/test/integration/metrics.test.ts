@@ -55,6 +55,24 @@ describe('metrics', () => {
     expect(sample(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
   });
 
+  it('counts a reply that cannot be encoded as an error; the first scrape has real event-loop figures and every thread from 0', async () => {
+    t.app.action('bigint', () => ({ n: 10n }));
+    t.app.thread('steady', fixture('sleeper.mjs'));
+    await t.start();
+    const caller = t.caller();
+    await expect(caller.sendRequest('bigint')).rejects.toMatchObject({ details: expect.objectContaining({ remoteCode: 'BAD_RESPONSE' }) });
+    const text = await t.app.metrics();
+    // before, the caller's BAD_RESPONSE was counted ok
+    expect(sample(text, 'daebus_requests_total', { action: 'bigint', outcome: 'error' })).toBe(1);
+    expect(sample(text, 'daebus_requests_total', { action: 'bigint', outcome: 'ok' })).toBeUndefined();
+    // before, an empty histogram: min 9223372036.85 s (292 years), mean NaN
+    expect(sample(text, 'nodejs_eventloop_lag_min_seconds')).toBeLessThan(60);
+    expect(sample(text, 'nodejs_eventloop_lag_mean_seconds')).not.toBeNaN();
+    // before, a thread had no sample until its first restart or stall
+    expect(sample(text, 'daebus_thread_restarts_total', { thread: 'steady' })).toBe(0);
+    expect(sample(text, 'daebus_thread_stalls_total', { thread: 'steady' })).toBe(0);
+  });
+
   it("counts the process's CPU since it started, not since the first scrape", async () => {
     await t.start();
     const before = process.cpuUsage();

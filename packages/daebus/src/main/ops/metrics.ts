@@ -6,6 +6,9 @@ import { libraryVersion } from './library-version';
 import { RequestMetrics } from './request-metrics';
 import type { OpsView } from './ops-view';
 
+/** How long the first scrape waits for the event loop's delay histogram to take a few samples. */
+const FIRST_SAMPLES_MS = 30;
+
 const STATES: readonly ThreadState[] = ['starting', 'running', 'stopping', 'stopped', 'backoff', 'failed', 'completed'];
 
 /**
@@ -21,8 +24,10 @@ export class ServiceMetrics implements ActionObserver {
   readonly #restarts: Counter<'thread'>;
   readonly #stalls: Counter<'thread'>;
   #defaults = false;
+  readonly #view: OpsView;
 
   constructor(view: OpsView) {
+    this.#view = view;
     const registers = [this.registry];
     this.#requests = new RequestMetrics(this.registry);
     this.#rejected = new Counter({
@@ -64,6 +69,15 @@ export class ServiceMetrics implements ActionObserver {
       this.#defaults = true;
       collectDefaultMetrics({ register: this.registry });
       countEarlierCpu(this.registry);
+      // the event loop's delay histogram is empty until its first sample (every 10 ms): read at
+      // once, its min said 292 years and its mean NaN, a spike on every restart's first scrape
+      await new Promise((resolve) => setTimeout(resolve, FIRST_SAMPLES_MS));
+    }
+    // every thread's counters from 0, not from its first event: rate() and increase() see the
+    // first restart of a thread that crash-loops between two scrapes
+    for (const { name } of this.#view.threads()) {
+      this.#restarts.inc({ thread: name }, 0);
+      this.#stalls.inc({ thread: name }, 0);
     }
     return { contentType: this.registry.contentType, text: await this.registry.metrics() };
   }

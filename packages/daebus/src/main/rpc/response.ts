@@ -126,6 +126,8 @@ export class ActionResponse {
         `The reply cannot be encoded as JSON (${toPlainError(err).message}); reply with plain JSON data.`,
       );
       this.#log.logger().warn(error.message);
+      // the caller gets an error: counted as one (metrics, the log's outcome)
+      if (response.final) this.#failed = true;
       message = this.#encode({ ...errorReply(error), requestId: this.#requestId, final: response.final });
     }
     try {
