@@ -57,6 +57,17 @@ describe('decodeRequest', () => {
 });
 
 describe('decodeResponse', () => {
+  it("reads a reply without a status as a success, as Python's caller does (it was dropped: the caller timed out)", () => {
+    expect(decodeResponse('{"payload": {"x": 1}, "request_id": "a"}')).toEqual({
+      error: false,
+      payload: { x: 1 },
+      requestId: 'a',
+      final: true,
+    });
+    expect(decodeResponse('{"status": "error", "payload": {"error": "no"}, "request_id": "b"}')).toMatchObject({ error: true });
+    expect(decodeResponse('{"status": "success", "payload": {}}')).toBeUndefined();
+  });
+
   it("reads Python's NaN and Infinity in a reply", () => {
     expect(decodeResponse('{"status": "success", "payload": {"value": NaN, "t": "NaN"}, "request_id": "a", "final": true}')).toEqual({
       error: false,

@@ -269,9 +269,13 @@ function unreadableResponse(raw: string, why: string): DecodedResponse | undefin
   return { error: true, payload: undefined, requestId, final: true, unreadable: why };
 }
 
-/** Read a reply's fields, as decoded from its JSON object; undefined when it is not a reply to a request. */
+/**
+ * Read a reply's fields, as decoded from its JSON object; undefined when it is not a reply to a
+ * request (no string `request_id`). As Python's caller reads it, only `"status": "error"` is an
+ * error: a reply without a status (a hand-written responder's) is a success.
+ */
 export function readResponse(fields: Record<string, unknown>): DecodedResponse | undefined {
-  if (typeof fields.status !== 'string' || typeof fields.request_id !== 'string') return undefined;
+  if (typeof fields.request_id !== 'string') return undefined;
   return {
     error: fields.status === 'error',
     payload: fields.payload === undefined ? {} : fields.payload,
