@@ -7,7 +7,7 @@ import { settlesWithin } from '../support/timers';
 import type { ThreadStopResult } from '../supervisor/events';
 import type { BackgroundTask } from './background';
 
-/** How long cancelled pooled calls get to send their error replies before the rest is abandoned. */
+/** How long cancelled pooled calls get to send their error replies (the other requests do not wait for it). */
 const CANCEL_GRACE_MS = 1_000;
 
 /** What a stop's drain gave up on: requests answered STOPPED, and a replica's left in the stream to run again. */
@@ -43,15 +43,14 @@ export async function drainRequests(init: {
       : '',
   ].filter(Boolean);
   logger.warn(`Gave up on ${describe(unfinished)} after ${seconds(timeoutMs)}: ${fates.join(', ')} (pooled calls are cancelled)`);
-  if (pool) {
-    pool.cancelAll(`Service "${service}" stopped before this pooled action finished.`);
+  const why = `Service "${service}" stopped before this action finished (it ran past the drain timeout of ${seconds(timeoutMs)}).`;
+  const cancelled = pool?.cancelAll(`Service "${service}" stopped before this pooled action finished.`);
+  if (cancelled !== undefined && cancelled.size > 0) {
+    // the others get their STOPPED reply now; cancelled pooled calls send their own within the grace
+    await abandon(bus, unfinished.filter((r) => !cancelled.has(r.response)), why);
     unfinished = await bus.drain(CANCEL_GRACE_MS);
   }
-  await abandon(
-    bus,
-    unfinished,
-    `Service "${service}" stopped before this action finished (it ran past the drain timeout of ${seconds(timeoutMs)}).`,
-  );
+  await abandon(bus, unfinished, why);
   return { abandoned: summary(answered), rerun: summary(rerun) };
 }
 

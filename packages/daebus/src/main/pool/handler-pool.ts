@@ -208,8 +208,13 @@ export class HandlerPool {
   }
 
   /** Abort every running or queued call: each gets an error reply (shutdown after the grace period). */
-  cancelAll(reason: string): void {
-    for (const running of this.#calls.values()) this.#abort(running, new DaebusError(ErrorCodes.STOPPED, reason));
+  cancelAll(reason: string): Set<object> {
+    const owners = new Set<object>();
+    for (const running of this.#calls.values()) {
+      if (running.request.owner) owners.add(running.request.owner);
+      this.#abort(running, new DaebusError(ErrorCodes.STOPPED, reason));
+    }
+    return owners;
   }
 
   async close(): Promise<void> {

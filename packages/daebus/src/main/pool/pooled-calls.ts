@@ -23,6 +23,7 @@ class ActionCall implements PooledCall {
   readonly requestId: string | undefined;
   readonly payload: Record<string, unknown>;
   readonly signal: AbortSignal | undefined;
+  readonly owner: object;
   readonly #context: ActionContext;
 
   constructor(spec: ResolvedPooledSpec, action: string, payload: Record<string, unknown>, context: ActionContext) {
@@ -36,6 +37,7 @@ class ActionCall implements PooledCall {
     // an HTTP route's context carries one: the route's timeout cancels the call
     this.signal = (context as CancellableContext).signal;
     this.#context = context;
+    this.owner = context.response;
   }
 
   onProgress(update: unknown): void {

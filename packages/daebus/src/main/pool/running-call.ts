@@ -13,6 +13,8 @@ export interface CallRequest {
   onProgress(payload: unknown): void;
   /** The request's logger, asked for only when the handler logs. */
   log(): Logger;
+  /** What the call answers for (an action request's response): a stop tells the requests it cancelled by it. */
+  readonly owner?: object;
 }
 
 /**

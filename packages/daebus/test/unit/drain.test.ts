@@ -1,0 +1,41 @@
+// The order of a stop's drain: what it answers STOPPED, and when, once the drain timeout has passed.
+import { drainRequests } from '../../src/main/app/drain';
+import type { HandlerPool } from '../../src/main/pool/handler-pool';
+import type { Accepted } from '../../src/main/rpc/accepted';
+import type { ServiceBus } from '../../src/main/rpc/service-bus';
+import { captureLogger } from '../support/helpers';
+
+/** A request taken in, as the drain reads it. */
+function taken(action: string): Accepted {
+  return { request: { action }, response: { action }, running: true } as unknown as Accepted;
+}
+
+describe('a stop that gives up on running requests', () => {
+  it('answers the requests no pooled call runs at once, and waits only for the cancelled pooled calls', async () => {
+    const plain = taken('hangs');
+    const pooled = taken('fib');
+    let unfinished = [plain, pooled];
+    const steps: string[] = [];
+    const bus = {
+      get acceptedCount() {
+        return unfinished.length;
+      },
+      acceptedRequests: () => [...unfinished],
+      drain: async (ms: number) => {
+        steps.push(`drain ${ms} ms: ${unfinished.map((r) => r.request.action).join(', ')}`);
+        // the cancelled pooled call ends within the grace; the plain handler never does
+        if (steps.length > 1) unfinished = unfinished.filter((r) => r !== pooled);
+        return [...unfinished];
+      },
+      abandon: async (requests: Accepted[]) => {
+        steps.push(`STOPPED: ${requests.map((r) => r.request.action).join(', ')}`);
+        unfinished = unfinished.filter((r) => !requests.includes(r));
+      },
+    } as unknown as ServiceBus;
+    const pool = { cancelAll: () => new Set<object>([pooled.response]) } as unknown as HandlerPool;
+    const drained = await drainRequests({ bus, pool, logger: captureLogger().logger, service: 'svc', timeoutMs: 200 });
+    // before, the plain request waited out the pooled calls' 1 s grace with them for its reply
+    expect(steps).toEqual(['drain 200 ms: hangs, fib', 'STOPPED: hangs', 'drain 1000 ms: fib']);
+    expect(drained.abandoned).toEqual(['hangs', 'fib']);
+  });
+});
