@@ -2,6 +2,7 @@
 // the consumer group is gone, and a put makes the stream again without it. A private
 // redis-server is killed and started again, empty.
 import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
 import { Daebus } from 'daebus';
 import { captureLogger, waitFor } from '../support/helpers';
 import { privateRedis, type PrivateRedis } from '../support/redis-server';
@@ -130,6 +131,22 @@ describe('a service-wide queue during a Redis outage', () => {
         expect(op).rejects.toMatchObject(down),
       ),
     );
+  });
+
+  it('fails an operation in flight when Redis goes down, after the grace, not when ioredis would send it again', async () => {
+    const app = await replica(undefined, { retryMs: 60_000 });
+    const [stats, jobs] = [app.map<number>('stats'), app.queue<number>('jobs')];
+    await stats.set('a', 1);
+    // the server takes the commands and answers none: they are in flight when it goes down
+    const admin = new Redis({ host: '127.0.0.1', port: server.port });
+    await admin.call('CLIENT', 'PAUSE', '10000', 'ALL');
+    admin.disconnect();
+    const inFlight = [stats.get('a'), stats.set('b', 2), jobs.put(1), jobs.get(60_000)];
+    inFlight.forEach((op) => op.catch(() => undefined));
+    await server.stop();
+    // before, each waited for the reconnect (a minute here, and twenty tries' worth by default)
+    const dropped = { code: 'TRANSPORT_ERROR', message: expect.stringMatching(/dropped while the operation was in flight/) };
+    for (const op of inFlight) await expect(op).rejects.toMatchObject(dropped);
   });
 
   it('keeps its queue upkeep quiet during an outage, and gets back to work after it', async () => {

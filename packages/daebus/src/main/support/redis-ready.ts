@@ -34,3 +34,57 @@ export function whenReady(connection: Redis, graceMs = RECONNECT_GRACE_MS): Prom
   });
   return Promise.race([back, late]).finally(() => clearTimeout(timer));
 }
+
+/** Per connection: how to fail each operation in flight on it, should it drop and not come back. */
+const inFlight = new WeakMap<Redis, Set<(err: Error) => void>>();
+
+/**
+ * `op`, sent on `connection` while it was ready, failed when the connection drops before it
+ * answers and is not ready again within `graceMs`. ioredis holds such a command to send it again
+ * after the reconnect, which can be never (a slow retryStrategy): the caller would wait that long.
+ * The command may have applied, or may apply when the connection comes back: the error says so.
+ */
+export function untilDropped<T>(connection: Redis, op: Promise<T>, graceMs = RECONNECT_GRACE_MS): Promise<T> {
+  let fails = inFlight.get(connection);
+  if (fails === undefined) {
+    fails = new Set();
+    inFlight.set(connection, fails);
+    failOnDrop(connection, fails, graceMs);
+  }
+  const pending = fails;
+  return new Promise<T>((resolve, reject) => {
+    pending.add(reject);
+    op.then(
+      (value) => {
+        pending.delete(reject);
+        resolve(value);
+      },
+      (err: unknown) => {
+        pending.delete(reject);
+        reject(err as Error);
+      },
+    );
+  });
+}
+
+/** One grace timer per drop of `connection`, cleared when it is ready again. */
+function failOnDrop(connection: Redis, fails: Set<(err: Error) => void>, graceMs: number): void {
+  let timer: NodeJS.Timeout | undefined;
+  connection.on('close', () => {
+    if (timer !== undefined || fails.size === 0) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      const err = new Error(
+        `the connection to Redis dropped while the operation was in flight and did not come back within ${graceMs / 1000} s ` +
+          '(it may have applied, or may apply when the connection comes back)',
+      );
+      const failing = [...fails];
+      fails.clear();
+      for (const fail of failing) fail(err);
+    }, graceMs);
+  });
+  connection.on('ready', () => {
+    clearTimeout(timer);
+    timer = undefined;
+  });
+}

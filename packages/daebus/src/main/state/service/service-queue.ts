@@ -5,7 +5,7 @@ import { serviceKeys, type ServiceKeys } from '../../replicas/keys';
 import type { Logger } from '../../support/logger';
 import { ConsumerGroups, GROUP } from './consumer-groups';
 import { decodeValue } from './json-values';
-import { whenReady } from '../../support/redis-ready';
+import { untilDropped, whenReady } from '../../support/redis-ready';
 import { ReaderPool } from './reader-pool';
 import type { StateScripts } from './scripts';
 import { stateFailure } from './state-failure';
@@ -91,8 +91,13 @@ export class ServiceQueues {
         resolve(undefined);
       };
       this.#ends.add(end);
-      void this.#take(name, timeoutMs, mode, wait)
-        .then(resolve, (err: unknown) => (this.#closed ? resolve(undefined) : reject(stateFailure(`queue "${name}"`, err))))
+      void untilDropped(this.#client, this.#take(name, timeoutMs, mode, wait))
+        .then(resolve, (err: unknown) => {
+          // failed here while its read may still be sent again after a reconnect: an item it takes then goes back
+          wait.cancelled = true;
+          if (this.#closed) resolve(undefined);
+          else reject(stateFailure(`queue "${name}"`, err));
+        })
         .finally(() => this.#ends.delete(end));
     });
     return { result, cancel };
@@ -115,7 +120,7 @@ export class ServiceQueues {
         if (blocking) await this.#readers.knowId(held);
         if (wait.cancelled) return null; // left before a read made again
         const args = ['GROUP', GROUP, this.#consumer, 'COUNT', 1, ...blockFor(timeoutMs, wait.until)];
-        return (await held.call('XREADGROUP', ...args, 'STREAMS', this.key(name), '>')) as [string, Entry[]][] | null;
+        return (await untilDropped(held, held.call('XREADGROUP', ...args, 'STREAMS', this.key(name), '>'))) as [string, Entry[]][] | null;
       });
       const entry = read?.[0]?.[1]?.[0];
       if (!entry?.[1]) return undefined;

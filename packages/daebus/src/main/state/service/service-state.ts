@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { DaebusError, ErrorCodes, toPlainError } from '../../../shared/errors';
 import type { StateCall, StructureKind } from '../../../shared/state-ops';
 import { serviceKeys, type ServiceKeys } from '../../replicas/keys';
-import { whenReady } from '../../support/redis-ready';
+import { untilDropped, whenReady } from '../../support/redis-ready';
 import type { Logger } from '../../support/logger';
 import { decodeEntries, decodeValue, encodeValue } from './json-values';
 import { stateScripts, type StateScripts } from './scripts';
@@ -38,14 +38,7 @@ export class ServiceState {
   async exec(call: StateCall, cap?: ListCap): Promise<unknown> {
     try {
       await whenReady(this.#client);
-      switch (call.kind) {
-        case 'map':
-          return await this.#map(call);
-        case 'list':
-          return await this.#list(call, cap ?? { max: Number.MAX_SAFE_INTEGER, explicit: false });
-        case 'queue':
-          return await this.#queue(call);
-      }
+      return await untilDropped(this.#client, this.#apply(call, cap));
     } catch (err) {
       throw stateFailure(`${call.kind} "${call.name}"`, err);
     }
@@ -53,6 +46,17 @@ export class ServiceState {
 
   close(): void {
     this.queues.close();
+  }
+
+  #apply(call: StateCall, cap: ListCap | undefined): Promise<unknown> {
+    switch (call.kind) {
+      case 'map':
+        return this.#map(call);
+      case 'list':
+        return this.#list(call, cap ?? { max: Number.MAX_SAFE_INTEGER, explicit: false });
+      case 'queue':
+        return this.#queue(call);
+    }
   }
 
   async #map(call: Extract<StateCall, { kind: 'map' }>): Promise<unknown> {
