@@ -185,6 +185,29 @@ describe('HTTP routes', () => {
     expect(t.records.some((r) => r.message === 'Route GET /throws failed: the disk is full')).toBe(true);
   });
 
+  it('read NaN and Infinity in a JSON body as Python’s json.dumps writes them, and refuse what Fastify refuses', async () => {
+    t.app.route('/echo', (req) => ({ payload: String(Object.entries(req.payload)), body: String(req.body) }), { methods: 'POST' });
+    const url = await start({ bodyLimit: 1024 });
+    const post = (body: string) =>
+      http(`${url}/echo`, { method: 'POST', body, headers: { 'content-type': 'application/json; charset=utf-8' } });
+    expect(await post('{"v": NaN, "w": [Infinity, -Infinity], "s": "NaN"}')).toMatchObject({
+      status: 200,
+      body: { payload: 'v,NaN,w,Infinity,-Infinity,s,NaN' },
+    });
+    expect(await post('[NaN]')).toMatchObject({ status: 200, body: { body: 'NaN' } });
+    const garbage = await post('{"a": 1');
+    expect(garbage).toMatchObject({ status: 400, body: { code: 'BAD_REQUEST', error: expect.any(String) } });
+    // NaN does not let a prototype key past: the same answer as for any body that is not JSON
+    expect(await post('{"v": NaN, "__proto__": {"admin": true}}')).toEqual({ ...garbage, headers: expect.anything() });
+    expect(await post('{"v": NaN, "a": {"constructor": {"prototype": {"admin": true}}}}')).toMatchObject({
+      status: 400,
+      body: garbage.body,
+    });
+    expect(await post('{"v": NaN, "__proto__": {"admin": true}}'.replace('NaN', '1'))).toMatchObject({ status: 400, body: garbage.body });
+    expect(await post(`{"v": NaN, "s": "${'x'.repeat(2048)}"}`)).toMatchObject({ status: 413, body: { code: 'PAYLOAD_TOO_LARGE' } });
+    expect(await post('')).toMatchObject({ status: 400, body: { code: 'BAD_REQUEST' } });
+  });
+
   it('answer a malformed URL with the documented error body, not Fastify’s', async () => {
     t.app.route('/items/<sku>', (req) => req.params);
     const url = await start();

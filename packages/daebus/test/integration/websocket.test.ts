@@ -92,6 +92,7 @@ describe('WebSocket handlers', () => {
       throw Object.assign(new Error('cannot do that'), { code: 'NOPE' });
     });
     t.app.socket('ok', () => 'fine');
+    t.app.socket('show', (data) => String(Object.entries(data as object)));
     const client = await connect(await start());
     client.send('not json');
     expect(await client.next()).toEqual({
@@ -100,6 +101,9 @@ describe('WebSocket handlers', () => {
       code: 'BAD_REQUEST',
       data: { error: 'Invalid JSON', code: 'BAD_REQUEST' },
     });
+    // Python's json.dumps writes NaN and Infinity: read, as in requests over Redis
+    client.send('{"type": "show", "data": {"v": NaN, "w": -Infinity}, "id": 0}');
+    expect(await client.next()).toEqual({ type: 'response', data: 'v,NaN,w,-Infinity', id: 0 });
     client.send('[1, 2]');
     expect(await client.next()).toMatchObject({ type: 'error', code: 'BAD_REQUEST' });
     expect(await client.ask({ id: 1, data: {} })).toMatchObject({ type: 'error', error: 'No message type provided', code: 'BAD_REQUEST' });

@@ -5,6 +5,7 @@ import { settlesWithin } from '../support/timers';
 import { corsPluginOptions } from './cors';
 import { errorBody, frameworkReply } from './error-replies';
 import type { ResolvedHttpOptions, ResolvedWebSocketOptions } from './options';
+import { readJsonBodies } from './json-body';
 import { mountOps, type OpsEndpoints } from './ops-routes';
 import type { RouteRunner } from './route-runner';
 import type { RouteTable } from './route-table';
@@ -165,6 +166,7 @@ export class HttpServers {
       const path = req.url.split('?')[0];
       void reply.code(404).send({ ...errorBody('Not Found', ErrorCodes.UNKNOWN_ROUTE), path });
     });
+    readJsonBodies(app);
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
       done(null, parseForm(body as string)),
     );

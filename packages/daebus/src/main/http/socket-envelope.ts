@@ -5,6 +5,7 @@
 // (where it puts a handler's error), so a client written for either reads them. A message's
 // `id`, when it has one, comes back on its reply or error (Daebus has none).
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+import { NOT_JSON, parseWireJson } from '../../shared/python-json';
 import { isPlainObject } from '../../shared/validate';
 
 export type MessageId = string | number;
@@ -13,12 +14,9 @@ export type Decoded = { ok: true; type: string; data: unknown; id: MessageId | u
 
 /** Read one frame from a client; what is not a message becomes the error frame to answer with. */
 export function decodeMessage(raw: string): Decoded {
-  let message: unknown;
-  try {
-    message = JSON.parse(raw);
-  } catch {
-    return { ok: false, frame: errorFrame('Invalid JSON', ErrorCodes.BAD_REQUEST) };
-  }
+  // Python's json.dumps writes NaN and Infinity: read too (only after JSON.parse failed)
+  const message = parseWireJson(raw);
+  if (message === NOT_JSON) return { ok: false, frame: errorFrame('Invalid JSON', ErrorCodes.BAD_REQUEST) };
   if (!isPlainObject(message)) {
     return { ok: false, frame: errorFrame('A message must be a JSON object: {"type": ..., "data": ...}', ErrorCodes.BAD_REQUEST) };
   }
@@ -32,12 +30,9 @@ export function decodeMessage(raw: string): Decoded {
 
 /** The `id` of a message that is not handled (refused by the rate limit), if it has one. */
 export function messageId(raw: string): MessageId | undefined {
-  try {
-    const id = (JSON.parse(raw) as { id?: unknown } | null)?.id;
-    return typeof id === 'string' || typeof id === 'number' ? id : undefined;
-  } catch {
-    return undefined;
-  }
+  const message = parseWireJson(raw);
+  const id = isPlainObject(message) ? message.id : undefined;
+  return typeof id === 'string' || typeof id === 'number' ? id : undefined;
 }
 
 /** `{ type, data }` as text; data that is not JSON is refused with INVALID_ARGUMENT. */

@@ -1,0 +1,40 @@
+import type { FastifyInstance } from 'fastify';
+import { NOT_JSON, parseNonFinite } from '../../shared/python-json';
+
+/**
+ * Read `application/json` bodies as Fastify does (its body limit, its errors, its refusal of
+ * `__proto__` and `constructor.prototype` keys), and also with Python's NaN, Infinity and
+ * -Infinity, which a Python client's json.dumps writes. Only a body Fastify refused is read again.
+ */
+export function readJsonBodies(app: FastifyInstance): void {
+  const fastifyJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = body as string;
+    void fastifyJson(req, text, (err: Error | null, value?: unknown) => {
+      if (!err) return done(null, value);
+      if ((err as { code?: unknown }).code !== 'FST_ERR_CTP_INVALID_JSON_BODY') return done(err, undefined);
+      const parsed = parseNonFinite(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+      // the same error as for any other body that is not JSON, a poisoned one included
+      if (parsed === NOT_JSON || changesAPrototype(parsed)) return done(err, undefined);
+      done(null, parsed);
+    });
+  });
+}
+
+/**
+ * Whether a parsed value holds a `__proto__` key or a `constructor` object with a `prototype`
+ * key, anywhere: what Fastify's parser (secure-json-parse) refuses. A loop, not recursion: a
+ * body may nest deeper than the stack.
+ */
+function changesAPrototype(value: unknown): boolean {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (node === null || typeof node !== 'object') continue;
+    if (Object.hasOwn(node, '__proto__')) return true;
+    const ctor = (node as { constructor?: unknown }).constructor;
+    if (Object.hasOwn(node, 'constructor') && ctor !== null && typeof ctor === 'object' && Object.hasOwn(ctor, 'prototype')) return true;
+    for (const key in node) pending.push((node as Record<string, unknown>)[key]);
+  }
+  return false;
+}
