@@ -1,6 +1,7 @@
 // The JSON bodies of HTTP errors, and the status a failure gets. Every error answer is
-// `{ "error": message, "code": CODE }` (Python Daebus sends `{ "error": message }`; the code is
-// added), and never a stack.
+// `{ "error": message, "code": CODE }` (Python Daebus sends `{ "error": message }` for a thrown
+// error, `{ "status": "error", "error": message }` for response.error; the code is added), and
+// never a stack.
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 
 export interface ErrorBody {
