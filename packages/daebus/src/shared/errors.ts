@@ -1,3 +1,5 @@
+import { inspect } from 'node:util';
+
 /**
  * One error class for everything the library throws or sends back, told apart by a stable
  * `code`. Errors cross MessagePorts and Redis as plain objects ({@link toPlainError}) and are
@@ -147,8 +149,9 @@ export function toPlainError(err: unknown): PlainError {
 
 /**
  * The text of a thrown value that is not an error. A plain object or an array is its JSON text
- * ("[object Object]" would say nothing; Python Daebus sends str(dict), which keeps the content);
- * anything else, or JSON that fails, is String(value).
+ * ("[object Object]" would say nothing; Python Daebus sends str(dict), which keeps the content),
+ * or, when JSON refuses it (a BigInt, a cycle), as Node prints it (`{ n: 1n }`); anything else is
+ * String(value).
  */
 function describeThrown(value: unknown): string {
   if (value === null || typeof value !== 'object') return String(value);
@@ -162,7 +165,7 @@ function describeThrown(value: unknown): string {
   try {
     return (JSON.stringify(value) as string | undefined) ?? text;
   } catch {
-    return text; // a cycle, a BigInt
+    return inspect(value, { breakLength: Infinity, depth: 4 }); // a cycle, a BigInt
   }
 }
 

@@ -142,11 +142,12 @@ describe('toPlainError of a thrown value that is not an error', () => {
     expect(toPlainError(bare).message).toBe('{"a":1}');
   });
 
-  it('falls back to String() when JSON fails, and keeps what errors, strings and own toString() say', () => {
+  it('is Node’s printing of what JSON refuses, and keeps what errors, strings and own toString() say', () => {
     const cycle: Record<string, unknown> = { a: 1 };
     cycle.self = cycle;
-    expect(toPlainError(cycle).message).toBe('[object Object]');
-    expect(toPlainError({ n: 10n }).message).toBe('[object Object]');
+    expect(toPlainError(cycle).message).toBe('<ref *1> { a: 1, self: [Circular *1] }');
+    expect(toPlainError({ n: 10n }).message).toBe('{ n: 10n }');
+    expect(toPlainError([{ n: 10n }]).message).toBe('[ { n: 10n } ]');
     expect(toPlainError(new Error('boom')).message).toBe('boom');
     expect(toPlainError({ message: 'duck', code: 'X' })).toMatchObject({ message: 'duck', code: 'X' });
     expect(toPlainError('plain').message).toBe('plain');
