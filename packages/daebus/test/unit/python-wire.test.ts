@@ -41,6 +41,18 @@ describe('decodeRequest', () => {
     expect(inString).toMatchObject({ ok: true, request: { payload: { v: -Infinity } } });
   });
 
+  it('says what is wrong with an "action" or a "request_id" in plain words, showing the value as sent', () => {
+    const message = (text: string) => {
+      const decoded = decodeRequest(text, 1 << 20);
+      return decoded.ok ? undefined : decoded.error.message;
+    };
+    expect(message('{"action": "", "reply_to": "r"}')).toBe('The request has an empty "action"; name the action to run.');
+    expect(message('{"action": 5, "reply_to": "r"}')).toBe('The request has an "action" that is not a string (5); name the action to run.');
+    expect(message('{"action": ["a"], "reply_to": "r"}')).toMatch(/that is not a string \(\["a"\]\);/);
+    expect(message('{"action": "a", "request_id": true}')).toBe('The request\'s "request_id" must be a string (got true).');
+    expect(message('{"action": "a", "request_id": NaN}')).toBe('The request\'s "request_id" must be a string (got NaN).');
+  });
+
   it('refuses a request whose bytes were not UTF-8 with BAD_REQUEST, sent where its text says to reply', () => {
     const text = '{"action": "echo", "payload": {"s": "caf\uFFFD"}, "reply_to": "rep_1", "request_id": "9"}';
     expect(decodeRequest(text, 1 << 20, false)).toMatchObject({ ok: true });

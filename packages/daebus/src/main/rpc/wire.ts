@@ -164,7 +164,9 @@ export function readRequest(fields: Record<string, unknown>): DecodedRequest {
     const what =
       fields.action === undefined
         ? 'has no "action"'
-        : `has an "action" that is not a non-empty string (${preview(JSON.stringify(fields.action))})`;
+        : fields.action === ''
+          ? 'has an empty "action"'
+          : `has an "action" that is not a string (${shown(fields.action)})`;
     return { ok: false, ...where(replyTo, service, echoedId), error: bad(`The request ${what}; name the action to run.`) };
   }
   const action = fields.action;
@@ -173,7 +175,7 @@ export function readRequest(fields: Record<string, unknown>): DecodedRequest {
       ok: false,
       ...where(replyTo, service, echoedId),
       action,
-      error: bad(`The request's "request_id" must be a string (got ${preview(JSON.stringify(rawId))}).`),
+      error: bad(`The request's "request_id" must be a string (got ${shown(rawId)}).`),
     };
   }
   const payload = readPayload(fields);
@@ -296,6 +298,12 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
 
 function preview(text: string): string {
   return JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}...` : text);
+}
+
+/** A JSON value as its JSON text (a number as written: NaN is not null), cut as `preview` cuts. */
+function shown(value: unknown): string {
+  const text = typeof value === 'number' ? String(value) : ((JSON.stringify(value) as string | undefined) ?? String(value));
+  return text.length > 60 ? `${text.slice(0, 60)}...` : text;
 }
 
 function bad(message: string): DaebusError {
