@@ -301,6 +301,26 @@ describe('actions', () => {
     await expect(t.app.broadcast(`nobody_${randomUUID()}`, {})).resolves.toBe(0);
   });
 
+  it('refuses the request global in a listener, saying the message is its argument (Python: message.payload)', async () => {
+    const channel = `readings_${randomUUID()}`;
+    const errors: unknown[] = [];
+    t.app.listen(channel, () => {
+      try {
+        void request.payload;
+      } catch (err) {
+        errors.push(err);
+      }
+    });
+    await start();
+    await caller.sendMessage(channel, { payload: { c: 20 } });
+    await waitFor(() => errors.length === 1, 'the listener');
+    expect(errors[0]).toMatchObject({
+      code: 'NOT_IN_HANDLER',
+      message: expect.stringContaining('A listener gets the message and its channel as its arguments, (message, channel)'),
+    });
+    expect((errors[0] as Error).message).toContain('read message.payload');
+  });
+
   it('fails fast when no service listens, and times out when the handler never replies', async () => {
     await expect(caller.sendRequest('anything')).rejects.toMatchObject({ code: 'NO_SUBSCRIBER' });
     t.app.action('hangs', () => response.send({ partial: true }, { final: false }));

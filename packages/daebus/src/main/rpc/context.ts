@@ -45,6 +45,8 @@ export interface Scope {
   readonly logger: Logger;
   readonly request?: ActionRequest;
   readonly response?: HandlerResponse;
+  /** A listener runs: the `request`/`response` globals' error says to use its arguments. */
+  readonly listener?: true;
 }
 
 /** An action handler's context as the async context holds it: the public part, and its app. */
@@ -67,7 +69,9 @@ export function requireContext(what: string): HandlerScope {
     throw new DaebusError(
       ErrorCodes.NOT_IN_HANDLER,
       `${what} is only available while an action or HTTP route handler runs (inside app.action(name, handler) or app.route(path, handler), including code it awaits). ` +
-        'Outside a handler, pass the data in as arguments; in a thread, use t.log instead of logger.',
+        (scope?.listener
+          ? 'A listener gets the message and its channel as its arguments, (message, channel): for Python Daebus\'s request.payload in a listener (the message\'s own "payload" field), read message.payload.'
+          : 'Outside a handler, pass the data in as arguments; in a thread, use t.log instead of logger.'),
     );
   }
   return scope as HandlerScope;

@@ -25,7 +25,7 @@ export class ServiceBus {
   readonly #dispatcher: Dispatcher;
   readonly #listeners: ReadonlyMap<string, ListenHandler[]>;
   readonly #subscribed = new Map<string, MessageHandler>();
-  readonly #scope: Scope;
+  readonly #listenerScope: Scope;
   readonly #direct: boolean;
   #closed = false;
 
@@ -46,7 +46,7 @@ export class ServiceBus {
     this.transport = init.transport;
     this.#logger = init.logger;
     this.#listeners = init.listeners;
-    this.#scope = { app: init.app, logger: init.logger };
+    this.#listenerScope = { app: init.app, logger: init.logger, listener: true };
     this.#dispatcher = new Dispatcher({
       actions: init.actions,
       transport: init.transport,
@@ -156,7 +156,7 @@ export class ServiceBus {
       return;
     }
     for (const handler of this.#listeners.get(channel) ?? []) {
-      void runInScope(this.#scope, async () => {
+      void runInScope(this.#listenerScope, async () => {
         try {
           await handler(payload, channel);
         } catch (err) {
