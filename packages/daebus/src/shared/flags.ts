@@ -31,13 +31,21 @@ export const HEAP_SLOT = 3;
  * the items it sent are confirmed without a message for each.
  */
 export const RECEIPT_SLOT = 4;
+/**
+ * The most verbose log level the main side's logger writes (an index of LOG_LEVELS), kept up to
+ * date by the main side: the thread does not send the records that would be dropped there.
+ */
+export const LOG_LEVEL_SLOT = 5;
+/** Log records the thread sent and the main side has not read yet: past a bound the thread drops them. */
+export const LOG_BACKLOG_SLOT = 6;
 /** Number of Int32 slots. */
-export const FLAG_SLOTS = 5;
+export const FLAG_SLOTS = 7;
 
-/** A fresh flag buffer, set to "running". */
+/** A fresh flag buffer, set to "running", every log level sent. */
 export function createFlags(): Int32Array {
   const flags = new Int32Array(new SharedArrayBuffer(FLAG_SLOTS * Int32Array.BYTES_PER_ELEMENT));
   Atomics.store(flags, RUN_SLOT, RUN);
+  Atomics.store(flags, LOG_LEVEL_SLOT, 255);
   return flags;
 }
 

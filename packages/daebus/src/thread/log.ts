@@ -1,6 +1,7 @@
 import { toPlainError } from '../shared/errors';
 import { safeJson } from '../shared/json';
-import type { CoreToMain, LogLevel, MessageSink } from '../shared/protocol/core';
+import { LOG_BACKLOG_SLOT, LOG_LEVEL_SLOT } from '../shared/flags';
+import { LOG_LEVELS, type CoreToMain, type LogLevel, type MessageSink } from '../shared/protocol/core';
 
 /**
  * Logging inside a thread: records cross the framework port to the main side's winston logger.
@@ -38,8 +39,45 @@ export function createLogger(sink: Sink): ThreadLogger {
   };
 }
 
-/** A sink that posts records on the framework port; values that cannot be cloned are sent as text. */
-export function portSink(port: MessageSink<CoreToMain>): Sink {
+/**
+ * How many records may wait for the main side before the thread drops new ones. A thread that
+ * logs in a tight loop makes records far faster than the main side writes them: unbounded, they
+ * filled the main process's memory (GBs in seconds) and starved its event loop, signals included.
+ */
+export const LOG_BACKLOG_MAX = 10_000;
+
+/**
+ * A sink that posts records on the framework port; values that cannot be cloned are sent as text.
+ * With the thread's flags: records the main side's logger would drop are not sent, and past
+ * LOG_BACKLOG_MAX unread ones new records are dropped, counted, and said once the backlog clears.
+ */
+export function portSink(port: MessageSink<CoreToMain>, flags?: Int32Array): Sink {
+  const post = postTo(port);
+  if (flags === undefined) return post;
+  let dropped = 0;
+  return (level, message, meta) => {
+    if (LEVEL_INDEX[level] > Atomics.load(flags, LOG_LEVEL_SLOT)) return;
+    const backlog = Atomics.load(flags, LOG_BACKLOG_SLOT);
+    if (backlog >= LOG_BACKLOG_MAX || (dropped > 0 && backlog > LOG_BACKLOG_MAX / 2)) {
+      dropped += 1;
+      return;
+    }
+    if (dropped > 0) {
+      Atomics.add(flags, LOG_BACKLOG_SLOT, 1);
+      post(
+        'warn',
+        `${dropped} log record(s) of this thread were dropped: it logged faster than the main thread could write them (more than ${LOG_BACKLOG_MAX} waiting). Log less in tight loops, or at a level the logger does not write.`,
+      );
+      dropped = 0;
+    }
+    Atomics.add(flags, LOG_BACKLOG_SLOT, 1);
+    post(level, message, meta);
+  };
+}
+
+const LEVEL_INDEX = Object.fromEntries(LOG_LEVELS.map((level, index) => [level, index])) as Record<LogLevel, number>;
+
+function postTo(port: MessageSink<CoreToMain>): Sink {
   return (level, message, meta) => {
     const record: CoreToMain = meta === undefined ? { type: 'log', level, message } : { type: 'log', level, message, meta };
     try {

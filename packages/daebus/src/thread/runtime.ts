@@ -28,7 +28,7 @@ export async function runThread(): Promise<void> {
   const flags = new Int32Array(boot.flags);
   startHeartbeat(flags, boot.tickMs);
 
-  const log = createLogger(portSink(port));
+  const log = createLogger(portSink(port, flags));
   const stop = new ThreadStop(flags, log);
   const link = new MainLink(port, () => Atomics.add(flags, RECEIPT_SLOT, 1));
   const inbox = new ThreadInbox(port, log);

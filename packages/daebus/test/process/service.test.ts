@@ -31,6 +31,18 @@ describe('a service process', () => {
     expect(outcome.code).toBe(0);
   });
 
+  it('stops on SIGINT while a thread logs in a tight loop, its memory bounded', async () => {
+    let guard: NodeJS.Timeout | undefined;
+    const outcome = await runService('log-flood', (child) => {
+      // before, the records flooded the main thread (GBs in seconds) and it never heard the signal
+      setTimeout(() => child.kill('SIGINT'), 2_000);
+      guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    });
+    clearTimeout(guard);
+    expect(outcome.code).toBe(0);
+    expect(result(outcome).threads.chatty).toMatchObject({ state: 'stopped', lastExit: { terminated: false } });
+  });
+
   it('takes a signal within a few ms of the first as the same stop (as `timeout` sends it), and stops cleanly', async () => {
     // two kinds: the kernel would merge a second SIGINT still pending with the first
     const outcome = await runService('clean', (child) => {

@@ -47,7 +47,11 @@ export async function drainRequests(init: {
   const cancelled = pool?.cancelAll(`Service "${service}" stopped before this pooled action finished.`);
   if (cancelled !== undefined && cancelled.size > 0) {
     // the others get their STOPPED reply now; cancelled pooled calls send their own within the grace
-    await abandon(bus, unfinished.filter((r) => !cancelled.has(r.response)), why);
+    await abandon(
+      bus,
+      unfinished.filter((r) => !cancelled.has(r.response)),
+      why,
+    );
     unfinished = await bus.drain(CANCEL_GRACE_MS);
   }
   await abandon(bus, unfinished, why);

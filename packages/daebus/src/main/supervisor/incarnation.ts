@@ -2,7 +2,8 @@ import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { notCloneable, unreadable } from '../../shared/cloneable';
 import { DaebusError, ErrorCodes, fromPlainError, toPlainError, type PlainError } from '../../shared/errors';
-import { BEAT_SLOT, createFlags, HEAP_SLOT, RECEIPT_SLOT, requestStop, SLEEP_SLOT } from '../../shared/flags';
+import { BEAT_SLOT, createFlags, HEAP_SLOT, LOG_BACKLOG_SLOT, LOG_LEVEL_SLOT, RECEIPT_SLOT, requestStop, SLEEP_SLOT } from '../../shared/flags';
+import { mostVerboseLevel } from '../support/log-level';
 import { PendingCalls } from '../../shared/pending';
 import { isCoreMessage } from '../../shared/protocol/core';
 import { BOOT_KEY, type MainToThread, type ThreadBoot, type ThreadToMain } from '../../shared/protocol/thread';
@@ -36,6 +37,7 @@ export class Incarnation implements WorkerRun {
   #elu?: EventLoopUtilization;
   #ended = false;
   readonly #spawnedAt = performance.now();
+  readonly #log: RunSpec['log'];
 
   /** Spawns the worker; throws when Node refuses to (bad resourceLimits, for one). */
   constructor(spec: RunSpec, events: RunEvents, services: WorkerServices) {
@@ -43,6 +45,8 @@ export class Incarnation implements WorkerRun {
     this.name = name;
     this.#events = events;
     this.flags = createFlags();
+    this.#log = log;
+    Atomics.store(this.flags, LOG_LEVEL_SLOT, mostVerboseLevel(log));
     const { port1, port2 } = new MessageChannel();
     const boot: ThreadBoot = {
       name,
@@ -123,6 +127,8 @@ export class Incarnation implements WorkerRun {
     const alive = Atomics.exchange(this.flags, BEAT_SLOT, 0) === 1 || Atomics.load(this.flags, SLEEP_SLOT) === 1;
     const probe: RunProbe = { alive };
     if (this.#ended) return probe;
+    // a level set on the logger at run time reaches the thread within a sample
+    Atomics.store(this.flags, LOG_LEVEL_SLOT, mostVerboseLevel(this.#log));
     const heapKiB = Atomics.load(this.flags, HEAP_SLOT);
     if (heapKiB > 0) probe.heapUsedBytes = heapKiB * 1024;
     // the worker's own loop, measured by Node from this side: no message to a stalled thread
@@ -164,6 +170,7 @@ export class Incarnation implements WorkerRun {
 
   #onMessage(message: ThreadToMain): void {
     if (isCoreMessage(message)) {
+      if ('type' in message && message.type === 'log') Atomics.sub(this.flags, LOG_BACKLOG_SLOT, 1);
       this.#connection.serve(message);
       return;
     }

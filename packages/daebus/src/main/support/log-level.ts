@@ -29,3 +29,15 @@ export function checkedLogLevel(value: unknown, where: string): LogLevelName {
   }
   return level;
 }
+
+/**
+ * The index (in LOG_LEVELS) of the most verbose level `logger` writes, for a thread to leave out
+ * what would be dropped here; all of them when the logger cannot say (not a winston logger).
+ */
+export function mostVerboseLevel(logger: { isLevelEnabled?: (level: string) => boolean }): number {
+  if (typeof logger.isLevelEnabled !== 'function') return LEVELS.length - 1;
+  for (let index = LEVELS.length - 1; index > 0; index--) {
+    if (logger.isLevelEnabled(LEVELS[index] as string)) return index;
+  }
+  return 0;
+}
