@@ -35,13 +35,23 @@ for (const readme of READMES) {
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', dependencies: { daebus: '*' } }));
   symlinkSync(join(root, 'packages', 'daebus'), join(dir, 'node_modules', 'daebus'), 'dir');
 }
-// TypeScript blocks as strict as a new project's tsconfig; JavaScript blocks checked as JavaScript
-const config = (strict, include) => ({
+// TypeScript blocks under the checks `tsc --init` (5.9) turns on in a new project's tsconfig, so a
+// pasted block compiles there; JavaScript blocks checked as JavaScript
+const INIT_CHECKS = {
+  strict: true,
+  noUncheckedIndexedAccess: true,
+  exactOptionalPropertyTypes: true,
+  verbatimModuleSyntax: true,
+  isolatedModules: true,
+  noUncheckedSideEffectImports: true,
+  moduleDetection: 'force',
+};
+const config = (checks, include) => ({
   compilerOptions: {
     target: 'ES2022',
     module: 'NodeNext',
     moduleResolution: 'NodeNext',
-    strict,
+    ...checks,
     noEmit: true,
     allowJs: true,
     checkJs: true,
@@ -52,8 +62,8 @@ const config = (strict, include) => ({
   include,
   exclude: ['**/node_modules'],
 });
-writeFileSync(join(out, 'tsconfig.ts.json'), JSON.stringify(config(true, ['**/*.ts', '**/*.mts'])));
-writeFileSync(join(out, 'tsconfig.js.json'), JSON.stringify(config(false, ['**/*.js', '**/*.mjs'])));
+writeFileSync(join(out, 'tsconfig.ts.json'), JSON.stringify(config(INIT_CHECKS, ['**/*.ts', '**/*.mts'])));
+writeFileSync(join(out, 'tsconfig.js.json'), JSON.stringify(config({ strict: false }, ['**/*.js', '**/*.mjs'])));
 const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
 const runs = ['ts', 'js'].map((kind) => spawnSync(process.execPath, [tsc, '-p', join(out, `tsconfig.${kind}.json`)], { encoding: 'utf8' }));
 const report = runs

@@ -60,6 +60,7 @@ export type { HttpStartOptions, HttpEndpoints } from './http/endpoints';
 export type { HttpRequest } from './http/http-request';
 export type { HttpResponse } from './http/http-response';
 export type { RouteHandler, RouteContext, RouteOptions } from './http/route-entry';
+export type { RouteParams } from './http/route-path';
 export type { SocketHandler, SocketContext } from './http/socket-handler';
 export { WebSocketClients } from '../shared/socket-api';
 export type { SocketClientInfo } from '../shared/socket-ops';

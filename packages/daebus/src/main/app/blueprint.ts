@@ -94,8 +94,8 @@ export class Blueprint<C extends object = AnyContract> {
     return this.#add({ kind: 'onStart', hook });
   }
 
-  route(path: string, handler: RouteHandler | PooledSpec, options?: RouteOptions): this {
-    return this.#add({ kind: 'route', path, handler, ...(options ? { options } : {}) });
+  route<Path extends string>(path: Path, handler: RouteHandler<Path> | PooledSpec, options?: RouteOptions): this {
+    return this.#add({ kind: 'route', path, handler: handler as RouteHandler | PooledSpec, ...(options ? { options } : {}) });
   }
 
   socket(type: string, handler: SocketHandler): this {

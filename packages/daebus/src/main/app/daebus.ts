@@ -113,8 +113,8 @@ export class Daebus<C extends object = AnyContract> extends TypedEmitter<ThreadE
   }
 
   /** Serve `path` (`/users/<id>` or `/users/:id`) over HTTP, as Daebus's `@app.route`; `{ module }` runs it on the pool. */
-  route(path: string, handler: RouteHandler | PooledSpec, options?: RouteOptions): this {
-    return this.#register({ kind: 'route', path, handler, ...(options ? { options } : {}) });
+  route<Path extends string>(path: Path, handler: RouteHandler<Path> | PooledSpec, options?: RouteOptions): this {
+    return this.#register({ kind: 'route', path, handler: handler as RouteHandler | PooledSpec, ...(options ? { options } : {}) });
   }
 
   /** Answer WebSocket messages `{ "type": type, "data" }`, as Daebus's `@app.socket`; `connect` and `disconnect` are events. */

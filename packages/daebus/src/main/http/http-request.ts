@@ -27,7 +27,7 @@ const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
  * JSON or form body (POST, PUT, PATCH) with the path parameters added; `requestId` is
  * `http-<process prefix>-<count>`; `service` is `"http"` and `replyTo` is unset, as in Python Daebus.
  */
-export class HttpRequest extends ActionRequest {
+export class HttpRequest<Params extends Record<string, string> = Record<string, string>> extends ActionRequest {
   readonly method: string;
   /** The URL path (without the query), e.g. `/users/42`. */
   readonly path: string;
@@ -35,8 +35,8 @@ export class HttpRequest extends ActionRequest {
   readonly route: string;
   /** Header names in lower case. */
   readonly headers: IncomingHttpHeaders;
-  /** The path parameters: `{ user_id: '42' }` for `/users/<user_id>`. */
-  readonly params: Record<string, string>;
+  /** The path parameters: `{ user_id: '42' }` for `/users/<user_id>` (typed from the path literal given to `app.route`). */
+  readonly params: Params;
   /** The query parameters; a name given more than once has a list of values. */
   readonly query: Record<string, string | string[]>;
   /** The body as parsed: a JSON value (any, an array included), a form's fields, text, or undefined. */
@@ -56,7 +56,8 @@ export class HttpRequest extends ActionRequest {
     this.path = incoming.path;
     this.route = route;
     this.headers = incoming.headers;
-    this.params = incoming.params;
+    // the router matched the path, so it has every parameter the path names
+    this.params = incoming.params as Params;
     this.query = incoming.query;
     this.body = incoming.body;
   }

@@ -4,11 +4,11 @@ import type { ActionHandler } from '../rpc/dispatcher';
 import type { Logger } from '../support/logger';
 import type { HttpRequest } from './http-request';
 import type { HttpResponse } from './http-response';
-import { parseMethods, parseRoutePath, type RouteMethod, type RoutePath } from './route-path';
+import { parseMethods, parseRoutePath, type RouteMethod, type RouteParams, type RoutePath } from './route-path';
 
 /** The second argument of a route handler: the same request, its response, its logger. */
-export interface RouteContext {
-  request: HttpRequest;
+export interface RouteContext<Params extends Record<string, string> = Record<string, string>> {
+  request: HttpRequest<Params>;
   response: HttpResponse;
   /** The app's logger with the route and the request's id attached. */
   logger: Logger;
@@ -18,9 +18,13 @@ export interface RouteContext {
 
 /**
  * An HTTP route handler: answers with `response.send(data, status)`, a returned value (200), or
- * a returned `[data, status]` pair; a thrown error is a 500 with its message and code.
+ * a returned `[data, status]` pair; a thrown error is a 500 with its message and code. `Path` is
+ * the route's path literal: `request.params` has its parameters (see `RouteParams`).
  */
-export type RouteHandler = (request: HttpRequest, context: RouteContext) => unknown;
+export type RouteHandler<Path extends string = string> = (
+  request: HttpRequest<RouteParams<Path>>,
+  context: RouteContext<RouteParams<Path>>,
+) => unknown;
 
 /** Options of `app.route(path, handler, options)`. */
 export interface RouteOptions {

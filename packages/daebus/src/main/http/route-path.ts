@@ -19,6 +19,17 @@ export interface RoutePath {
 
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * A route's path parameters, read from its path literal: `'/items/<sku>'` and `'/items/:sku'` give
+ * `{ sku: string }` (every parameter is a whole segment and arrives as a URL-decoded string); a path
+ * known only at run time gives `Record<string, string>`.
+ */
+export type RouteParams<Path extends string> = string extends Path ? Record<string, string> : { [K in ParamNames<Path>]: string };
+type ParamNames<Path extends string> = Path extends `${infer Segment}/${infer Rest}`
+  ? ParamName<Segment> | ParamNames<Rest>
+  : ParamName<Path>;
+type ParamName<Segment extends string> = Segment extends `<${infer Name}>` ? Name : Segment extends `:${infer Name}` ? Name : never;
+
 /** Check and translate `path`; a bad one throws INVALID_OPTION naming what is wrong. */
 export function parseRoutePath(where: string, path: unknown): RoutePath {
   const check = checker(where);
