@@ -14,6 +14,10 @@ import {
   type HttpOptions,
   type LogLevel,
   type PooledSpec,
+  type ReplicaOptions,
+  type AdminPayload,
+  type TransportBehaviour,
+  RedisTransport,
   type RequestOptions,
   type RouteOptions,
   type RunOptions,
@@ -52,6 +56,9 @@ export const options: [
   ThreadTableOptions,
   SendOptions,
   Omit<PooledSpec, 'module'>,
+  ReplicaOptions,
+  Omit<AdminPayload, 'name'>,
+  TransportBehaviour,
 ] = [
   {} as AllUndefined<CallerOptions>,
   {} as AllUndefined<RequestOptions>,
@@ -70,6 +77,9 @@ export const options: [
   {} as AllUndefined<ThreadTableOptions>,
   {} as AllUndefined<SendOptions>,
   {} as AllUndefined<Omit<PooledSpec, 'module'>>,
+  {} as AllUndefined<ReplicaOptions>,
+  {} as AllUndefined<Omit<AdminPayload, 'name'>>,
+  {} as AllUndefined<TransportBehaviour>,
 ];
 
 // the forwarding the report was about, written out at each call site
@@ -93,7 +103,9 @@ export function wrapper(timeoutMs?: number, redis?: string, restarts?: number, m
     websocket: { port: u, rateLimit: u },
   });
   void app.stop({ timeoutMs });
-  void app.run({ handleSignals: u, exitOnUncaughtError: u });
+  void app.run({ handleSignals: u, exitOnUncaughtError: u, replicas: { maxAttempts: max, heartbeatMs: timeoutMs } });
+  void caller.sendRequest('daebus.thread.restart', { name: 't', token: redis });
+  void new RedisTransport('redis://127.0.0.1:6379', { queueWhileDisconnected: u }).close();
   new Blueprint('bp').thread('t', async () => {}, { restart: u }).action('a', () => ({}), { concurrency: u });
   void formatThreadTable([], { now: u, color: u });
   void createLogger({ level, json: u });

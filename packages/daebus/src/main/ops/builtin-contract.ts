@@ -7,7 +7,7 @@ import type { TaskInfo } from './ops-view';
 /** What an admin action takes: the thread or task, and the token when the service sets one. */
 export interface AdminPayload {
   name: string;
-  token?: string;
+  token?: string | undefined;
 }
 
 /**

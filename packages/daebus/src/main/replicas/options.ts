@@ -7,13 +7,13 @@ export interface ReplicaOptions {
    * before another replica takes it over. A live replica keeps its requests however long their
    * handlers run. Default 30 000 ms.
    */
-  visibilityTimeoutMs?: number;
+  visibilityTimeoutMs?: number | undefined;
   /** Deliveries of one durable request before it goes to the dead-letter stream. Default 5. */
-  maxAttempts?: number;
+  maxAttempts?: number | undefined;
   /** How often a replica says it is alive; it counts as gone after three missed heartbeats. Default 1 000 ms. */
-  heartbeatMs?: number;
+  heartbeatMs?: number | undefined;
   /** Durable requests read from the stream at most at once (all actions together). Default 256. */
-  maxInFlight?: number;
+  maxInFlight?: number | undefined;
   /**
    * The deadline given to a request that waits for a reply but brings none (Python Daebus callers
    * publish no timeout): after this long in the stream, counted from when the replica holding the
@@ -21,7 +21,7 @@ export interface ReplicaOptions {
    * 30 000 ms, as `visibilityTimeoutMs`: such a request is dropped rather than run again after
    * its replica died. Messages that wait for no reply get no deadline.
    */
-  untimedRequestTimeoutMs?: number;
+  untimedRequestTimeoutMs?: number | undefined;
 }
 
 export type ResolvedReplicaOptions = Required<ReplicaOptions>;

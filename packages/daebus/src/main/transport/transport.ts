@@ -74,5 +74,5 @@ export interface TransportBehaviour {
    * wait through a short outage), or fail it at once (a caller's requests must not go out late).
    * Default true.
    */
-  queueWhileDisconnected?: boolean;
+  queueWhileDisconnected?: boolean | undefined;
 }
