@@ -6,9 +6,11 @@
  */
 const HELPERS = new RegExp(
   `\\b(${[
+    // module interop: what a CommonJS build wraps require() in (TypeScript, esbuild, swc, Babel)
+    '__importStar|__importDefault|__toESM|_interop_require_wildcard|_interop_require_default|_interopRequireWildcard|_interopRequireDefault',
     // TypeScript (tslib)
     '__awaiter|__generator|__assign|__rest|__spreadArray|__spread|__read|__values|__asyncValues|__await|__asyncGenerator',
-    '__asyncDelegator|__extends|__importDefault|__importStar|__classPrivateFieldGet|__classPrivateFieldSet|__classPrivateFieldIn',
+    '__asyncDelegator|__extends|__classPrivateFieldGet|__classPrivateFieldSet|__classPrivateFieldIn',
     '__esDecorate|__runInitializers|__addDisposableResource|__disposeResources|__makeTemplateObject',
     // esbuild (__name, from keepNames, is supplied by the shipped source itself)
     '__async|__forAwait|__yieldStar|__spreadValues|__spreadProps|__objRest|__pow|__publicField|__privateAdd|__privateGet',
@@ -31,11 +33,30 @@ export function compilerHelperIn(source: string): string | undefined {
   return HELPERS.exec(source)?.[1];
 }
 
+/** Helpers that wrap require(): a CommonJS build rewrote the function's import() into them. */
+const INTEROP =
+  /^(__importStar|__importDefault|__toESM|_interop_require_wildcard|_interop_require_default|_interopRequireWildcard|_interopRequireDefault)$/;
+/** Helpers that stand for async functions, which need ES2017. */
+const ASYNC =
+  /^(__awaiter|__generator|__async|_async_to_generator|_ts_generator|_asyncToGenerator|_regeneratorRuntime|regeneratorRuntime|_regenerator)$/;
+
 export function compilerHelperAdvice(where: string, helper: string): string {
+  if (INTEROP.test(helper)) return commonJsImportAdvice(where, `"${helper}(require(...))"`);
+  const level = ASYNC.test(helper) ? ' (async functions need ES2017)' : '';
   return (
     `${where} is an inline function that uses "${helper}", a helper your compiler added to the file (it targets a ` +
-    'language level below what the function is written in: async functions need ES2017). The helper is not part ' +
-    'of the function, so the worker cannot run it. Raise `target` in tsconfig.json (ES2017 or later; ES2022 ' +
-    'suits Node 20), or register a module made with defineThread() instead.'
+    `language level below what the function is written in${level}). The helper is not part of the function, so the ` +
+    `worker cannot run it. Raise \`target\` in tsconfig.json (${level ? 'ES2017 or later; ' : ''}ES2022 suits Node 20), ` +
+    'or register a module made with defineThread() instead.'
+  );
+}
+
+/** An inline function's import() that a CommonJS build turned into `written`, which the worker does not have. */
+export function commonJsImportAdvice(where: string, written: string): string {
+  return (
+    `${where} is an inline function that uses ${written}: a build that emits CommonJS rewrites import() into ` +
+    'require(), and an inline function runs in its worker without the file that registered it, so without require ' +
+    'or its helpers. Register the thread as a module made with defineThread() (a path to its file), or emit ES ' +
+    'modules ("module": "nodenext" with "type": "module" in package.json).'
   );
 }

@@ -2,7 +2,7 @@ import { DaebusError, ErrorCodes } from '../shared/errors';
 import { pathToFileURL } from 'node:url';
 import type { InlineOrigin, ThreadEntrySpec } from '../shared/protocol/thread';
 import { isThreadDefinition, type ThreadFunction } from './define';
-import { compilerHelperAdvice, compilerHelperIn } from '../shared/compiler-helpers';
+import { commonJsImportAdvice, compilerHelperAdvice, compilerHelperIn } from '../shared/compiler-helpers';
 import { syntaxErrorSite } from './syntax-site';
 import { ensureLoader, warmTypeStripping } from './typescript';
 
@@ -107,13 +107,24 @@ export function explainInlineError(name: string, err: unknown): unknown {
       details: { helper },
     });
   }
+  if (variable === 'require') {
+    // CommonJS output turned the function's import() into a require() call
+    return new DaebusError(
+      ErrorCodes.THREAD_INLINE_SCOPE,
+      commonJsImportAdvice(`Inline thread "${name}"`, '"require", which is not defined in its worker'),
+      {
+        cause: err,
+        details: { variable },
+      },
+    );
+  }
   return new DaebusError(
     ErrorCodes.THREAD_INLINE_SCOPE,
     `Inline thread "${name}" uses "${variable}", which is not defined inside the function. ` +
       'An inline thread function is sent to its worker as source text and cannot see the variables, ' +
       'imports or functions of the file that registered it. Define it inside the function, pass data ' +
       'with the workerData option (t.workerData), use t.log / t.sleep instead of imported helpers, ' +
-      'load modules with `await import(...)` inside the function, or register a module made with defineThread().',
+      'load modules with `await import(...)` inside the function (in an ES module build), or register a module made with defineThread().',
     { cause: err, details: { variable } },
   );
 }

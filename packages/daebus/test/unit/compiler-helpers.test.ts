@@ -3,7 +3,9 @@
 // (THREAD_NOT_SHIPPABLE with advice) instead of the worker failing at run time.
 import { transformSync as esbuild } from 'esbuild';
 import { transformSync as swc } from '@swc/core';
-import { compilerHelperIn } from '../../src/shared/compiler-helpers';
+import ts from 'typescript';
+import { compilerHelperAdvice, compilerHelperIn } from '../../src/shared/compiler-helpers';
+import { explainInlineError } from '../../src/thread/load';
 
 /** A function that needs helpers below ES2018: async, spread and rest, for await, class fields. */
 const SOURCE = `const f = async (running, t) => {
@@ -41,5 +43,51 @@ describe('compiler helpers', () => {
   it('finds none in the same function compiled for ES2022', () => {
     expect(compilerHelperIn(fn(esbuild(SOURCE, { target: 'es2022' }).code))).toBeUndefined();
     expect(compilerHelperIn(fn(swc(SOURCE, { jsc: { target: 'es2022', parser: { syntax: 'ecmascript' } } }).code))).toBeUndefined();
+  });
+});
+
+/** TypeScript's output for `source` as a CommonJS module at `target`. */
+const tsc = (source: string, target: ts.ScriptTarget, esModuleInterop: boolean): string =>
+  fn(ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target, esModuleInterop } }).outputText);
+
+/** The advice for the first helper TypeScript's output uses. */
+const adviceFor = (code: string): string => compilerHelperAdvice('Thread "t"', compilerHelperIn(code) as string);
+
+describe('compiler helper advice', () => {
+  const IMPORTS = "export const f = async (running: unknown) => { const os = await import('node:os'); return os.cpus(); };";
+
+  it('says a CommonJS build rewrote import() (esModuleInterop: __importStar), not to raise the target', () => {
+    const advice = adviceFor(tsc(IMPORTS, ts.ScriptTarget.ES2022, true));
+    expect(advice).toContain('"__importStar(require(...))"');
+    expect(advice).toContain('rewrites import() into require()');
+    expect(advice).toContain('emit ES modules');
+    expect(advice).not.toContain('target');
+  });
+
+  it('says the same of a require() the worker does not have (no esModuleInterop), not to use import()', () => {
+    const code = tsc(IMPORTS, ts.ScriptTarget.ES2022, false);
+    expect(code).toContain("require('node:os')");
+    expect(compilerHelperIn(code)).toBeUndefined();
+    const explained = explainInlineError('t', new ReferenceError('require is not defined')) as Error & { code: string };
+    expect(explained.code).toBe('THREAD_INLINE_SCOPE');
+    expect(explained.message).toContain('rewrites import() into require()');
+    expect(explained.message).not.toContain('await import(');
+  });
+
+  it('keeps the ES2017 advice for async helpers', () => {
+    const advice = adviceFor(
+      tsc('export const f = async (running: () => Promise<void>) => { await running(); };', ts.ScriptTarget.ES2016, false),
+    );
+    expect(advice).toContain('"__awaiter"');
+    expect(advice).toContain('ES2017 or later');
+  });
+
+  it('does not advise ES2017 for object rest, which ES2017 compiles into __rest', () => {
+    const source =
+      'export const f = async (running: unknown, t: Record<string, number>) => { const { a, ...rest } = t; return [a, rest]; };';
+    const advice = adviceFor(tsc(source, ts.ScriptTarget.ES2017, false));
+    expect(advice).toContain('"__rest"');
+    expect(advice).not.toContain('ES2017');
+    expect(advice).toContain('ES2022 suits Node 20');
   });
 });
