@@ -82,6 +82,39 @@ const PROJECTS = {
   },
 } as const;
 
+/** Runs the service `script` of the project in `dir`, calls it (a caller, the `daebus` command), stops it with SIGINT. */
+async function runsAndAnswers(dir: string, script: string, name: string): Promise<void> {
+  const child = spawn(process.execPath, [script, name], {
+    cwd: dir,
+    env: { ...process.env, TEST_REDIS: TEST_REDIS_URL, LOG_FORMAT: 'json' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('"ready":true')) resolve();
+    });
+    void exited.then((code) => reject(new Error(`the service exited (${String(code)}) before it was ready: ${stderr}`)));
+  });
+  const caller = new DaebusCaller(name, { redis: TEST_REDIS_URL, timeoutMs: 20_000 });
+  try {
+    await expect(caller.sendRequest('square', { n: 7 })).resolves.toEqual({ square: 49 });
+    let ticks = { module: 0, inline: 0 };
+    while (ticks.module === 0 || ticks.inline === 0) ticks = (await caller.sendRequest('ticks')) as typeof ticks;
+    // the `daebus` command the package installs, run as a user runs it (shebang, bin link, commander)
+    const bin = join(dir, 'node_modules', '.bin', 'daebus');
+    const cli = await run(bin, ['--redis', TEST_REDIS_URL, 'call', name, 'square', '{"n": 6}'], { cwd: dir });
+    expect(JSON.parse(cli.stdout)).toEqual({ square: 36 });
+  } finally {
+    await caller.close();
+  }
+  child.kill('SIGINT');
+  expect(await exited).toBe(0);
+  expect(stderr).toBe('');
+}
+
 describe('the packed package', () => {
   it('holds its license, the docs its README links, and source maps with their sources', async () => {
     const list = await run('tar', ['-tzf', tarball]);
@@ -142,36 +175,26 @@ describe('the packed package', () => {
       await run(process.execPath, [join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { cwd: dir });
       expect(readdirSync(join(dir, 'dist')).sort()).toEqual(['service.js', 'square.js', 'thread.js']);
 
-      const name = `installed_${kind}_${randomUUID()}`;
-      const child = spawn(process.execPath, [join(dir, 'dist', 'service.js'), name], {
-        cwd: dir,
-        env: { ...process.env, TEST_REDIS: TEST_REDIS_URL, LOG_FORMAT: 'json' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', (chunk: Buffer) => {
-          if (chunk.toString().includes('"ready":true')) resolve();
-        });
-        void exited.then((code) => reject(new Error(`the service exited (${String(code)}) before it was ready: ${stderr}`)));
-      });
-      const caller = new DaebusCaller(name, { redis: TEST_REDIS_URL, timeoutMs: 20_000 });
-      try {
-        await expect(caller.sendRequest('square', { n: 7 })).resolves.toEqual({ square: 49 });
-        let ticks = { module: 0, inline: 0 };
-        while (ticks.module === 0 || ticks.inline === 0) ticks = (await caller.sendRequest('ticks')) as typeof ticks;
-        // the `daebus` command the package installs, run as a user runs it (shebang, bin link, commander)
-        const bin = join(dir, 'node_modules', '.bin', 'daebus');
-        const cli = await run(bin, ['--redis', TEST_REDIS_URL, 'call', name, 'square', '{"n": 6}'], { cwd: dir });
-        expect(JSON.parse(cli.stdout)).toEqual({ square: 36 });
-      } finally {
-        await caller.close();
-      }
-      child.kill('SIGINT');
-      expect(await exited).toBe(0);
-      expect(stderr).toBe('');
+      await runsAndAnswers(dir, join(dir, 'dist', 'service.js'), `installed_${kind}_${randomUUID()}`);
     },
   );
+
+  it("runs as a bundle built as the README's Bundling says: ES module output, daebus external, thread and pooled modules as their own entry points", async () => {
+    const dir = join(work, 'bundled');
+    mkdirSync(join(dir, 'src'), { recursive: true });
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'user-bundled', private: true, type: 'module' }));
+    writeFileSync(join(dir, 'src', 'thread.ts'), THREAD);
+    writeFileSync(join(dir, 'src', 'square.ts'), HANDLER);
+    writeFileSync(join(dir, 'src', 'service.ts'), service(PROJECTS.esm.here));
+    await run('npm', ['install', '--no-audit', '--no-fund', tarball], { cwd: dir, timeout: 240_000 });
+    const esbuild = join(PACKAGE, 'node_modules', '.bin', 'esbuild');
+    const entries = ['src/service.ts', 'src/thread.ts', 'src/square.ts'];
+    await run(
+      esbuild,
+      [...entries, '--bundle', '--platform=node', '--format=esm', '--external:daebus', '--outdir=out', '--log-level=error'],
+      { cwd: dir },
+    );
+    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['service.js', 'square.js', 'thread.js']);
+    await runsAndAnswers(dir, join(dir, 'out', 'service.js'), `bundled_${randomUUID()}`);
+  });
 });

@@ -35,7 +35,8 @@ function existingModule(where: string, path: string): string {
   throw new DaebusError(
     ErrorCodes.INVALID_OPTION,
     `${where}: module ${path} does not exist. Relative paths resolve from the working directory; ` +
-      "prefer new URL('./module.js', import.meta.url) or path.join(__dirname, 'module.js').",
+      "prefer new URL('./module.js', import.meta.url) or path.join(__dirname, 'module.js'). " +
+      'A bundled service needs the module built as its own entry point beside the bundle.',
   );
 }
 
