@@ -2,7 +2,16 @@ import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { notCloneable, unreadable } from '../../shared/cloneable';
 import { DaebusError, ErrorCodes, fromPlainError, toPlainError, type PlainError } from '../../shared/errors';
-import { BEAT_SLOT, createFlags, HEAP_SLOT, LOG_BACKLOG_SLOT, LOG_LEVEL_SLOT, RECEIPT_SLOT, requestStop, SLEEP_SLOT } from '../../shared/flags';
+import {
+  BEAT_SLOT,
+  createFlags,
+  HEAP_SLOT,
+  LOG_BACKLOG_SLOT,
+  LOG_LEVEL_SLOT,
+  RECEIPT_SLOT,
+  requestStop,
+  SLEEP_SLOT,
+} from '../../shared/flags';
 import { mostVerboseLevel } from '../support/log-level';
 import { PendingCalls } from '../../shared/pending';
 import { isCoreMessage } from '../../shared/protocol/core';
