@@ -36,11 +36,13 @@ export function failureLine(
 ): string {
   const cause = error ? `: ${error.message.replace(/\.$/, '')}` : '';
   const what =
-    why === 'crash-loop'
-      ? `crashed more than ${options.maxRestarts} times within ${options.windowMs} ms; last error${cause || `: none (exit code ${String(lastExit?.code)})`}`
-      : why === 'failed-to-start'
-        ? `could not start${cause}`
-        : `crashed under restart policy "temporary"${cause}`;
+    why === 'crash-loop' && lastExit?.reason === 'normal'
+      ? `was restarted more than ${options.maxRestarts} times within ${options.windowMs} ms, the last time after it returned without an error (a "permanent" thread is restarted whenever it ends; give a thread that may end restart: "transient")`
+      : why === 'crash-loop'
+        ? `crashed more than ${options.maxRestarts} times within ${options.windowMs} ms; last error${cause || `: none (exit code ${String(lastExit?.code)})`}`
+        : why === 'failed-to-start'
+          ? `could not start${cause}`
+          : `crashed under restart policy "temporary"${cause}`;
   return `Thread "${name}" failed and will not be restarted: it ${what}. Fix the cause and call app.startThread("${name}").`;
 }
 

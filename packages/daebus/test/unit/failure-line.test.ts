@@ -1,0 +1,22 @@
+// The error line of a thread that enters `failed`: it says what happened, not always a crash.
+import { failureLine } from '../../src/main/supervisor/reports';
+import type { ResolvedThreadOptions } from '../../src/main/supervisor/thread-options';
+
+const options = { maxRestarts: 5, windowMs: 60_000 } as ResolvedThreadOptions;
+
+describe('the line of a thread that failed its restart budget', () => {
+  it('says a permanent thread that kept returning was restarted too often, not that it crashed', () => {
+    const line = failureLine('ticker', 'crash-loop', options, undefined, { reason: 'normal', code: 0 } as never);
+    // before: "it crashed more than 5 times within 60000 ms; last error: none (exit code 0)"
+    expect(line).not.toMatch(/crashed/);
+    expect(line).toMatch(/was restarted more than 5 times within 60000 ms, the last time after it returned without an error/);
+    expect(line).toMatch(/restart: "transient"/);
+  });
+
+  it('says a crash loop is one, with its last error', () => {
+    const line = failureLine('t', 'crash-loop', options, { name: 'Error', message: 'boom.' }, { reason: 'crashed', code: 1 } as never);
+    expect(line).toBe(
+      'Thread "t" failed and will not be restarted: it crashed more than 5 times within 60000 ms; last error: boom. Fix the cause and call app.startThread("t").',
+    );
+  });
+});
