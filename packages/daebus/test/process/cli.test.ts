@@ -218,6 +218,11 @@ describe('reading a service', () => {
 });
 
 describe('daebus watch', () => {
+  const closers: (() => unknown)[] = [];
+  afterEach(() => {
+    for (const close of closers.splice(0)) close();
+  });
+
   it('prints timestamped blocks when stdout is not a terminal, and exits 0 on Ctrl-C', async () => {
     const watch = start(['watch', service, '--interval', '100']);
     await waitFor(() => (watch.out.stdout.match(/^--- \d{4}-/gm) ?? []).length >= 2, 'two blocks');
@@ -240,6 +245,29 @@ describe('daebus watch', () => {
     expect(watch.out.stdout).toContain('last known threads:');
     watch.child.kill('SIGINT');
     expect((await watch.done).code).toBe(0);
+  });
+
+  it('Ctrl-C ends it at once, status 0, while a look at a frozen service waits for its replies', async () => {
+    const name = `cli_frozen_${randomUUID()}`;
+    const child = await startService(name);
+    const spy = new Redis(TEST_REDIS_URL);
+    const watch = start(['watch', name, '--interval', '100', '--timeout', '600000']);
+    closers.push(
+      () => spy.disconnect(),
+      () => child.kill('SIGCONT'),
+      () => watch.child.exitCode === null && watch.child.kill('SIGKILL'),
+    );
+    await waitFor(() => /^health +ok, ready/m.test(watch.out.stdout), 'a first block');
+    child.kill('SIGSTOP');
+    const lookSent = new Promise<void>((resolve) =>
+      spy.on('message', (_channel: string, text: string) => text.includes('"daebus.threads"') && resolve()),
+    );
+    await spy.subscribe(name);
+    // a look sent after the freeze: its replies cannot come before the 600 s timeout
+    await lookSent;
+    watch.child.kill('SIGINT');
+    // a generous bound: it used to wait for the timeout
+    expect(await within(watch.done, 20_000, 'still running')).toMatchObject({ code: 0 });
   });
 
   it('a service that does not answer at first (a misspelt name): exit 3 with the hint, as the other verbs', async () => {

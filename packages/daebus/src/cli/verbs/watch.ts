@@ -43,8 +43,9 @@ export function registerWatch(program: Command): void {
       let lastGood: Extract<Sample, { info: ServiceInfo }> | undefined;
       try {
         while (!interrupt.signal.aborted) {
-          const sample = await look(link, globals);
-          if (interrupt.signal.aborted) break;
+          // a look at a service that hangs waits up to --timeout: Ctrl-C must not wait with it
+          const sample = await Promise.race([look(link, globals), interrupt.stopped.then(() => undefined)]);
+          if (sample === undefined || interrupt.signal.aborted) break;
           if ('info' in sample) lastGood = sample;
           const lines = render(sample, lastGood, service, globals, options.interval, live);
           process.stdout.write(live ? `${HOME_AND_CLEAR}${lines.join('\n')}\n` : `${lines.join('\n')}\n\n`);
