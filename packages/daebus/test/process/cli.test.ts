@@ -484,6 +484,19 @@ describe('errors a user meets first', () => {
     }
   });
 
+  it("--help gives --timeout's real default: 60000 for the admin verbs, 5000 for the others", async () => {
+    const timeoutLine = (help: string): string | undefined => /^ {2}--timeout <ms>[\s\S]*?\)$/m.exec(help)?.[0].replace(/\s+/g, ' ');
+    for (const verb of [
+      ['thread', 'restart'],
+      ['thread', 'stop'],
+      ['task', 'pause'],
+    ]) {
+      const ran = await daebus([...verb, '--help']);
+      expect({ verb, line: timeoutLine(ran.stdout) }).toEqual({ verb, line: expect.stringMatching(/\(default: 60000\)$/) as unknown });
+    }
+    expect(timeoutLine((await daebus(['threads', '--help'])).stdout)).toMatch(/\(default: 5000\)$/);
+  });
+
   it('an unknown verb or a missing argument: exit 2', async () => {
     const verb = await daebus(['frobnicate']);
     expect(verb.code).toBe(2);

@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import { Help, Option, type Command } from 'commander';
 import { formatThreadTable } from '../../main/ops/thread-table';
 import type { TaskInfo } from '../../main/ops/ops-view';
 import { BuiltinActions } from '../../shared/protocol/builtin-actions';
@@ -41,6 +41,7 @@ function adminVerb(
     .addOption(new Option('--token <token>', "the service's admin token, when it sets one").env('DAEBUS_ADMIN_TOKEN'))
     .option('--json', 'print the JSON the service answered')
     .addHelpText('after', `\n${ADMIN_NOTE}\n\nExample:\n  $ ${example}`)
+    .configureHelp(withAdminTimeout(group.configureHelp()))
     .action(async (service: string, name: string, _options: unknown, command: Command) => {
       const globals = globalsOf(command);
       const payload = { name, ...(globals.token !== undefined ? { token: globals.token } : {}) };
@@ -99,4 +100,20 @@ function timeoutGiven(command: Command): boolean {
   let root = command;
   while (root.parent) root = root.parent;
   return root.getOptionValueSource('timeout') === 'cli';
+}
+
+/** The program's --timeout as an admin verb takes it: its help shows the wait an admin verb uses unless it is given. */
+const ADMIN_TIMEOUT_OPTION = new Option('--timeout <ms>', 'how long to wait for the reply (a thread stop waits for the thread)').default(
+  ADMIN_TIMEOUT_MS,
+);
+
+/** The inherited help settings, with --timeout among the global options shown as {@link ADMIN_TIMEOUT_OPTION}. */
+function withAdminTimeout(inherited: Partial<Help>): Partial<Help> {
+  return {
+    ...inherited,
+    visibleGlobalOptions(cmd) {
+      const all = (inherited.visibleGlobalOptions ?? Help.prototype.visibleGlobalOptions).call(this as Help, cmd);
+      return all.map((option) => (option.attributeName() === 'timeout' ? ADMIN_TIMEOUT_OPTION : option));
+    },
+  };
 }
