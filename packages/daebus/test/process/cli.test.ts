@@ -2,7 +2,7 @@
 // running in another process on Redis. Only exit codes and output are checked, never timings.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { Daebus } from 'daebus';
+import { Daebus, type ServiceInfo } from 'daebus';
 import Redis from 'ioredis';
 import { captureLogger, fixture, waitFor, within } from '../support/helpers';
 import { privateRedis, TEST_REDIS_URL } from '../support/redis-server';
@@ -201,8 +201,10 @@ describe('reading a service', () => {
       const table = await daebus(['replicas', replicated]);
       expect(table.code).toBe(0);
       for (const id of ids) expect(table.stdout).toContain(String(id));
-      const info = JSON.parse((await daebus(['info', replicated, '--json'])).stdout) as { replica: { id: string } | null };
-      expect(ids).toContain(info.replica?.id);
+      // info asks each replica: its answer is labelled with the replica that gave it
+      const infos = JSON.parse((await daebus(['info', replicated, '--json'])).stdout) as { replica: { id: string }; reply: ServiceInfo }[];
+      expect(infos.map((entry) => entry.replica.id).sort()).toEqual([...ids].sort());
+      for (const entry of infos) expect(entry.reply.replica?.id).toBe(entry.replica.id);
     } finally {
       for (const app of apps) await app.stop();
     }
@@ -260,10 +262,10 @@ describe('daebus watch', () => {
     await waitFor(() => /^health +ok, ready/m.test(watch.out.stdout), 'a first block');
     child.kill('SIGSTOP');
     const lookSent = new Promise<void>((resolve) =>
-      spy.on('message', (_channel: string, text: string) => text.includes('"daebus.threads"') && resolve()),
+      spy.on('message', (_channel: string, text: string) => text.includes('"action":"daebus.') && resolve()),
     );
     await spy.subscribe(name);
-    // a look sent after the freeze: its replies cannot come before the 600 s timeout
+    // a look's request sent after the freeze: its reply cannot come before the 600 s timeout
     await lookSent;
     watch.child.kill('SIGINT');
     // a generous bound: it used to wait for the timeout

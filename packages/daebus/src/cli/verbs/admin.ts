@@ -2,7 +2,7 @@ import { Help, Option, type Command } from 'commander';
 import { formatThreadTable } from '../../main/ops/thread-table';
 import type { TaskInfo } from '../../main/ops/ops-view';
 import { BuiltinActions } from '../../shared/protocol/builtin-actions';
-import { withService } from '../service';
+import { askService, replicaBlocks, replicaExitCode, replicaJson } from '../replica-targets';
 import { globalsOf } from '../options';
 import { colourful, printJson, printLines } from '../output';
 import type { ThreadSnapshot } from '../queries';
@@ -42,13 +42,21 @@ function adminVerb(
     .option('--json', 'print the JSON the service answered')
     .addHelpText('after', `\n${ADMIN_NOTE}\n\nExample:\n  $ ${example}`)
     .configureHelp(withAdminTimeout(group.configureHelp()))
-    .action(async (service: string, name: string, _options: unknown, command: Command) => {
+    .option('--replica <id>', 'of a replicated service, act on this replica only (default: on every live replica)')
+    .action(async (service: string, name: string, options: { replica?: string }, command: Command) => {
       const globals = globalsOf(command);
       const payload = { name, ...(globals.token !== undefined ? { token: globals.token } : {}) };
       const timeoutMs = timeoutGiven(command) ? globals.timeout : Math.max(globals.timeout, ADMIN_TIMEOUT_MS);
-      const reply = await withService(globals, service, (caller) => caller.sendRequest(action, payload, { timeoutMs }));
-      if (globals.json) printJson(reply);
-      else printLines(print(reply));
+      const asked = await askService(globals, service, options.replica, (caller) => caller.sendRequest(action, payload, { timeoutMs }));
+      if (!asked.replicated) {
+        if (globals.json) printJson(asked.value);
+        else printLines(print(asked.value));
+        return;
+      }
+      // each replica has its own threads and tasks: each one's result, and a failure if any failed
+      if (globals.json) printJson(replicaJson(asked.answers));
+      else printLines(replicaBlocks(asked.answers, print));
+      process.exitCode = replicaExitCode(asked.answers);
     });
 }
 

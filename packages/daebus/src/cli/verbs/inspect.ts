@@ -5,7 +5,12 @@ import { describeHealth, describeInfo, describeReplicas } from '../describe';
 import { ExitCodes } from '../exit-codes';
 import { globalsOf } from '../options';
 import { colourful, printJson, printLines } from '../output';
-import { fetchHealth, fetchInfo, fetchReplicas, fetchThreads } from '../queries';
+import { fetchHealth, fetchInfo, fetchReplicas, fetchThreads, type Health, type ThreadsReply } from '../queries';
+import { askService, replicaBlocks, replicaExitCode, replicaJson, replicaOption } from '../replica-targets';
+
+interface ReplicaOptions {
+  replica?: string;
+}
 
 /** A read-only verb on one service: `daebus <name> <service> [--json]`. */
 function inspectVerb(program: Command, name: string, description: string, example: string): Command {
@@ -21,29 +26,47 @@ function inspectVerb(program: Command, name: string, description: string, exampl
 }
 
 export function registerInspect(program: Command): void {
-  inspectVerb(
+  const info = inspectVerb(
     program,
     'info',
-    'Show what a service is: version, process, uptime, actions, threads, tasks, pool.',
+    'Show what a service is: version, process, uptime, actions, threads, tasks, pool; of a replicated service, of each live replica.',
     'daebus info orders',
-  ).action(async (service: string, _options: unknown, command: Command) => {
+  );
+  replicaOption(info).action(async (service: string, options: ReplicaOptions, command: Command) => {
     const globals = globalsOf(command);
-    const info = await withService(globals, service, fetchInfo);
-    if (globals.json) printJson(info);
-    else printLines(describeInfo(info));
+    const asked = await askService(globals, service, options.replica, fetchInfo);
+    if (!asked.replicated) {
+      if (globals.json) printJson(asked.value);
+      else printLines(describeInfo(asked.value));
+      return;
+    }
+    if (globals.json) printJson(replicaJson(asked.answers));
+    else printLines(replicaBlocks(asked.answers, describeInfo));
+    process.exitCode = replicaExitCode(asked.answers);
   });
 
-  inspectVerb(
+  const health = inspectVerb(
     program,
     'health',
-    'Show whether a service is ready (ok, degraded or failing). Exits 0 when ready and 1 when not, for scripts and probes.',
+    'Show whether a service is ready (ok, degraded or failing); of a replicated service, of each live replica. ' +
+      'Exits 0 when ready (every replica) and 1 when not, for scripts and probes.',
     'daebus health orders || echo "orders is not ready"',
-  ).action(async (service: string, _options: unknown, command: Command) => {
+  );
+  replicaOption(health).action(async (service: string, options: ReplicaOptions, command: Command) => {
     const globals = globalsOf(command);
-    const health = await withService(globals, service, fetchHealth);
-    if (globals.json) printJson(health);
-    else printLines(describeHealth(health));
-    process.exitCode = health.ready ? ExitCodes.OK : ExitCodes.FAILED;
+    const asked = await askService(globals, service, options.replica, fetchHealth);
+    if (!asked.replicated) {
+      if (globals.json) printJson(asked.value);
+      else printLines(describeHealth(asked.value));
+      process.exitCode = asked.value.ready ? ExitCodes.OK : ExitCodes.FAILED;
+      return;
+    }
+    if (globals.json) printJson(replicaJson(asked.answers));
+    else printLines(replicaBlocks(asked.answers, describeHealth));
+    // ready only when every replica asked answered ready
+    const failed = replicaExitCode(asked.answers);
+    const ready = asked.answers.every((answer) => 'value' in answer && (answer.value as Health).ready);
+    process.exitCode = failed !== ExitCodes.OK ? failed : ready ? ExitCodes.OK : ExitCodes.FAILED;
   });
 
   inspectVerb(
@@ -58,16 +81,24 @@ export function registerInspect(program: Command): void {
     else printLines(describeReplicas(replicas));
   });
 
-  inspectVerb(
+  const threads = inspectVerb(
     program,
     'threads',
-    'Show the threads of a service: state, restarts, uptime, last exit, next restart, stall, event-loop use, heap.',
+    'Show the threads of a service (of each live replica of a replicated one): state, restarts, uptime, last exit, next restart, stall, event-loop use, heap.',
     'daebus threads orders',
-  ).action(async (service: string, _options: unknown, command: Command) => {
+  );
+  replicaOption(threads).action(async (service: string, options: ReplicaOptions, command: Command) => {
     const globals = globalsOf(command);
-    const reply = await withService(globals, service, fetchThreads);
+    const asked = await askService(globals, service, options.replica, fetchThreads);
+    const table = (reply: ThreadsReply): string[] => [formatThreadTable(reply.threads, { now: reply.at, color: colourful() })];
     // the reply as it came: `at` is the time the snapshots' ages count from
-    if (globals.json) printJson(reply);
-    else printLines([formatThreadTable(reply.threads, { now: reply.at, color: colourful() })]);
+    if (!asked.replicated) {
+      if (globals.json) printJson(asked.value);
+      else printLines(table(asked.value));
+      return;
+    }
+    if (globals.json) printJson(replicaJson(asked.answers));
+    else printLines(replicaBlocks(asked.answers, table));
+    process.exitCode = replicaExitCode(asked.answers);
   });
 }

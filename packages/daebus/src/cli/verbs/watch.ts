@@ -10,10 +10,28 @@ import { untilInterrupted } from '../interrupt';
 import { globalsOf, wholeNumber, type GlobalOptions } from '../options';
 import { colourful } from '../output';
 import { expectService, isNoAnswer, notNodeServiceError, subscribersOf } from '../service';
-import { fetchHealth, fetchInfo, fetchThreads, type Health, type ServiceInfo, type ThreadsReply } from '../queries';
+import {
+  fetchHealth,
+  fetchInfo,
+  fetchReplicas,
+  fetchThreads,
+  type Health,
+  type ReplicaInfo,
+  type ServiceInfo,
+  type ThreadsReply,
+} from '../queries';
+import { openReplicaCaller, pickReplicas, replicaHeading } from '../replica-targets';
 
 /** One look at the service: what it answered, or why it did not. */
 type Sample = { at: number; threads: ThreadsReply; health: Health; info: ServiceInfo } | { at: number; error: string };
+type Good = Extract<Sample, { info: ServiceInfo }>;
+
+/** A look at a service that runs no replicas (`replicas` undefined), or at each live replica watched. */
+interface View {
+  at: number;
+  single?: Sample;
+  replicas?: { replica: ReplicaInfo; sample: Sample }[];
+}
 
 const HOME_AND_CLEAR = '\x1b[H\x1b[2J';
 
@@ -27,35 +45,110 @@ export function registerWatch(program: Command): void {
     )
     .argument('<service>', 'the service name')
     .option('--interval <ms>', 'time between refreshes', wholeNumber(50), 1_000)
+    .option('--replica <id>', 'of a replicated service, watch only this replica (default: each live replica, one block each)')
     .addHelpText('after', '\nExample:\n  $ daebus watch orders --interval 500')
-    .action(async (service: string, options: { interval: number }, command: Command) => {
+    .action(async (service: string, options: { interval: number; replica?: string }, command: Command) => {
       const globals = globalsOf(command);
       const link = await openCaller(globals, service);
       try {
         // a service that is not there (a misspelt name) ends it, as for the other verbs
         await expectService(link, globals);
+        // a --replica that names no live replica (or a service without replicas) ends it too
+        if (options.replica !== undefined) pickReplicas(service, await fetchReplicas(link.caller), options.replica);
       } catch (err) {
         await link.caller.close();
         throw err;
       }
       const interrupt = untilInterrupted();
       const live = process.stdout.isTTY === true;
-      let lastGood: Extract<Sample, { info: ServiceInfo }> | undefined;
+      const watcher = new Watcher(link, globals, options.replica);
       try {
         while (!interrupt.signal.aborted) {
           // a look at a service that hangs waits up to --timeout: Ctrl-C must not wait with it
-          const sample = await Promise.race([look(link, globals), interrupt.stopped.then(() => undefined)]);
-          if (sample === undefined || interrupt.signal.aborted) break;
-          if ('info' in sample) lastGood = sample;
-          const lines = render(sample, lastGood, service, globals, options.interval, live);
+          const view = await Promise.race([watcher.look(), interrupt.stopped.then(() => undefined)]);
+          if (view === undefined || interrupt.signal.aborted) break;
+          const lines = [heading(view.at, service, globals, options.interval, live), ...watcher.render(view)];
           process.stdout.write(live ? `${HOME_AND_CLEAR}${lines.join('\n')}\n` : `${lines.join('\n')}\n\n`);
           await sleep(options.interval, undefined, { signal: interrupt.signal }).catch(() => undefined);
         }
       } finally {
         interrupt.dispose();
-        await link.caller.close();
+        await watcher.close();
       }
     });
+}
+
+/**
+ * The looks of one watch: at the service, or, while it runs replicas, at each replica on its own
+ * channel, so that each block's threads, health and info come from one process.
+ */
+class Watcher {
+  /** The last good sample of the service (key '') or of each replica (its id). */
+  readonly #lastGood = new Map<string, Good>();
+  readonly #replicaLinks = new Map<string, Promise<ServiceLink>>();
+
+  constructor(
+    readonly link: ServiceLink,
+    readonly globals: GlobalOptions,
+    readonly only: string | undefined,
+  ) {}
+
+  async look(): Promise<View> {
+    let replicas: ReplicaInfo[];
+    try {
+      replicas = await fetchReplicas(this.link.caller);
+    } catch (err) {
+      return { at: Date.now(), single: await failure(err, this.link, this.globals) };
+    }
+    if (this.only !== undefined) replicas = replicas.filter((replica) => replica.id === this.only);
+    await this.#closeLinks(new Set(replicas.map((replica) => replica.id)));
+    if (replicas.length === 0 && this.only === undefined) return { at: Date.now(), single: await look(this.link, this.globals) };
+    if (replicas.length === 0) return { at: Date.now(), replicas: [this.#gone(this.only as string)] };
+    const samples = await Promise.all(
+      replicas.map(async (replica) => {
+        const opened = this.#replicaLinks.get(replica.id) ?? openReplicaCaller(this.globals, this.link.caller.service, replica.id);
+        this.#replicaLinks.set(replica.id, opened);
+        const sample = await opened.then(
+          (link) => look(link, this.globals),
+          (err: unknown) => ({ at: Date.now(), error: toPlainError(err).message }),
+        );
+        return { replica, sample };
+      }),
+    );
+    return { at: Date.now(), replicas: samples };
+  }
+
+  /** The body of a view: as before for a service without replicas; else a block per replica, under its heading. */
+  render(view: View): string[] {
+    if (view.single) return this.#body('', view.single);
+    return (view.replicas ?? []).flatMap(({ replica, sample }) => ['', replicaHeading(replica), ...this.#body(replica.id, sample)]);
+  }
+
+  async close(): Promise<void> {
+    await this.#closeLinks(new Set());
+    await this.link.caller.close();
+  }
+
+  #body(key: string, sample: Sample): string[] {
+    if ('info' in sample) this.#lastGood.set(key, sample);
+    return render(sample, this.#lastGood.get(key));
+  }
+
+  /** The replica watched with --replica, once it is no longer among the live ones. */
+  #gone(id: string): { replica: ReplicaInfo; sample: Sample } {
+    const last = this.#lastGood.get(id)?.info;
+    const replica = { id, host: last?.host ?? '?', pid: last?.pid ?? 0, startedAt: 0, inFlight: 0, lastSeen: 0 };
+    return { replica, sample: { at: Date.now(), error: 'not among the live replicas of the service' } };
+  }
+
+  /** Close the links of replicas no longer watched. */
+  async #closeLinks(keep: ReadonlySet<string>): Promise<void> {
+    for (const [id, opened] of this.#replicaLinks) {
+      if (keep.has(id)) continue;
+      this.#replicaLinks.delete(id);
+      await opened.then((link) => link.caller.close()).catch(() => undefined);
+    }
+  }
 }
 
 async function look({ caller, transport }: ServiceLink, globals: GlobalOptions): Promise<Sample> {
@@ -63,29 +156,30 @@ async function look({ caller, transport }: ServiceLink, globals: GlobalOptions):
     const [threads, health, info] = await Promise.all([fetchThreads(caller), fetchHealth(caller), fetchInfo(caller)]);
     return { at: Date.now(), threads, health, info };
   } catch (err) {
-    // something listens and leaves daebus.* unanswered (a Python Daebus service): say that, not just a timeout
-    if (isNoAnswer(err) && err.code === ErrorCodes.TIMEOUT && (await subscribersOf(transport, caller.service)) > 0) {
-      return { at: Date.now(), error: notNodeServiceError(globals, caller.service, BuiltinActions.threads).message };
-    }
-    return { at: Date.now(), error: toPlainError(err).message };
+    return failure(err, { caller, transport }, globals);
   }
 }
 
-function render(
-  sample: Sample,
-  lastGood: Extract<Sample, { info: ServiceInfo }> | undefined,
-  service: string,
-  globals: GlobalOptions,
-  intervalMs: number,
-  live: boolean,
-): string[] {
-  const stamp = new Date(sample.at).toISOString();
-  const head = live
+/** Why a look got no answer. */
+async function failure(err: unknown, { caller, transport }: ServiceLink, globals: GlobalOptions): Promise<Sample> {
+  // something listens and leaves daebus.* unanswered (a Python Daebus service): say that, not just a timeout
+  if (isNoAnswer(err) && err.code === ErrorCodes.TIMEOUT && (await subscribersOf(transport, caller.service)) > 0) {
+    return { at: Date.now(), error: notNodeServiceError(globals, caller.service, BuiltinActions.threads).message };
+  }
+  return { at: Date.now(), error: toPlainError(err).message };
+}
+
+function heading(at: number, service: string, globals: GlobalOptions, intervalMs: number, live: boolean): string {
+  const stamp = new Date(at).toISOString();
+  return live
     ? `daebus watch "${service}" on ${shownUrl(globals.redis)}, every ${formatDuration(intervalMs)}; Ctrl-C to quit   ${stamp}`
     : `--- ${stamp} "${service}" ---`;
+}
+
+function render(sample: Sample, lastGood: Good | undefined): string[] {
   if ('error' in sample) {
     const since = lastGood ? `; last answer ${formatDuration(sample.at - lastGood.at)} ago` : '';
-    const lines = [head, `NOT ANSWERING: ${sample.error}${since} (still trying)`];
+    const lines = [`NOT ANSWERING: ${sample.error}${since} (still trying)`];
     // what it last said stays on screen, marked as old
     if (lastGood)
       lines.push('', 'last known threads:', formatThreadTable(lastGood.threads.threads, { now: lastGood.threads.at, color: colourful() }));
@@ -93,7 +187,6 @@ function render(
   }
   const { info, health, threads } = sample;
   return [
-    head,
     `service ${info.service} (app "${info.app}"), pid ${info.pid} on ${info.host}, up ${formatDuration(info.uptimeMs)}, daebus ${info.library.version}`,
     `health  ${describeHealth(health).join('; ')}`,
     '',

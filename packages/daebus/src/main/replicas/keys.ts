@@ -20,6 +20,8 @@ export interface ServiceKeys {
   ingestEpoch: string;
   /** Pub/sub channel on which a leaving ingest leader tells the others to take over. */
   handoff: string;
+  /** Pub/sub channel on which one replica answers the built-in actions (daebus.*) about itself. */
+  replicaActions(id: string): string;
   /** A service-wide structure. */
   structure(kind: 'map' | 'list' | 'queue', name: string): string;
   /** A service-wide queue's count of items put and not yet done (for join). */
@@ -42,6 +44,7 @@ export function serviceKeys(service: string): ServiceKeys {
     ingest: `${base}ingest`,
     ingestEpoch: `${base}ingest-epoch`,
     handoff: `${base}handoff`,
+    replicaActions: (id) => `${base}replica-actions:${id}`,
     structure: (kind, name) => `${base}${kind}:${name}`,
     unfinished: (name) => `${base}queue-unfinished:${name}`,
     listMax: (name) => `${base}list-max:${name}`,

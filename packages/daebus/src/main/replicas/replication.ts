@@ -8,6 +8,7 @@ import { RequestConsumer } from './consumer';
 import { IngestLeader } from './ingest';
 import type { ResolvedReplicaOptions } from './options';
 import { ReplicaPresence } from './presence';
+import { serviceKeys } from './keys';
 import { trackReads, untrackReads } from './read-health';
 import { reportUnfinished } from './stop-report';
 
@@ -32,6 +33,7 @@ export class Replication {
   readonly #bus: ServiceBus;
   readonly #options: ResolvedReplicaOptions;
   readonly #log: Logger;
+  readonly #actionsChannel: string;
   /** The stop could not release the ingest lease this replica held. */
   #leaseHeld = false;
 
@@ -48,6 +50,7 @@ export class Replication {
     this.#bus = bus;
     this.#options = options;
     this.#log = log;
+    this.#actionsChannel = serviceKeys(service).replicaActions(this.id);
     this.presence = new ReplicaPresence({
       client,
       service,
@@ -79,6 +82,8 @@ export class Replication {
   }
 
   async start(): Promise<void> {
+    // answering on its own channel before it is listed, so that whoever finds it there can ask it
+    await this.#bus.answerBuiltinsOn(this.#actionsChannel);
     await this.presence.start();
     await this.#consumer.start();
     await this.#ingest.start();
@@ -95,6 +100,8 @@ export class Replication {
   /** After the drain: leave. Requests still running here stay pending; another replica takes them over. */
   async close(): Promise<void> {
     untrackReads(this.id);
+    // not awaited: with Redis down it would wait for the connection; closing the bus ends it anyway
+    void this.#bus.leave(this.#actionsChannel);
     const gone = succeedsWithin(this.presence.stop(), STOP_WAIT_MS);
     const left = await this.#consumer.close(STOP_WAIT_MS);
     reportUnfinished(this.#log, { ...left, leaseHeld: this.#leaseHeld, presenceLeft: !(await gone) }, this.#options);

@@ -1,7 +1,8 @@
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { ActionObserver } from './observer';
 import { NOT_JSON, parseWireJson } from '../../shared/python-json';
-import { checker, isName } from '../../shared/validate';
+import { checker, isName, isPlainObject } from '../../shared/validate';
+import { isReserved } from '../../shared/protocol/builtin-actions';
 import type { Logger } from '../support/logger';
 import { carriesObjects, type MessageHandler, type ObjectMessageHandler, type Transport } from '../transport/transport';
 import { runInScope, type AppScope, type Scope } from './context';
@@ -76,12 +77,34 @@ export class ServiceBus {
     await this.#subscribe(channel, (raw, _channel, notUtf8) => this.#deliver(channel, raw, notUtf8));
   }
 
+  /**
+   * Answer the built-in actions (`daebus.*`) on `channel` too, and only those: a replica's own
+   * channel, on which an operator asks that replica about itself (the service channel reaches any one).
+   */
+  async answerBuiltinsOn(channel: string): Promise<void> {
+    await this.#subscribe(channel, (raw, _channel, notUtf8) => {
+      if (notUtf8 === true || builtinRequest(raw)) return this.#dispatcher.receive(raw, channel, notUtf8);
+      this.#dispatcher.refuse(
+        raw,
+        new DaebusError(
+          ErrorCodes.UNKNOWN_ACTION,
+          `Only the daebus.* actions are answered on "${channel}"; send others to "${this.service}".`,
+        ),
+      );
+    });
+  }
+
+  /** Leave a channel subscribed with {@link answerBuiltinsOn}. */
+  async leave(channel: string): Promise<void> {
+    const handler = this.#subscribed.get(channel);
+    if (!handler) return;
+    this.#subscribed.delete(channel);
+    await this.transport.unsubscribe(channel, handler).catch(() => undefined);
+  }
+
   /** Stop taking new requests: leave the service channel. */
   async stopAccepting(): Promise<void> {
-    const handler = this.#subscribed.get(this.service);
-    if (!handler) return;
-    this.#subscribed.delete(this.service);
-    await this.transport.unsubscribe(this.service, handler).catch(() => undefined);
+    await this.leave(this.service);
   }
 
   /** How many requests are taken in and not finished. */
@@ -165,4 +188,10 @@ export class ServiceBus {
       });
     }
   }
+}
+
+/** Whether `raw` is a request for a built-in action (parsed in full below, by the dispatcher). */
+function builtinRequest(raw: string): boolean {
+  const message = parseWireJson(raw);
+  return isPlainObject(message) && typeof message.action === 'string' && isReserved(message.action);
 }

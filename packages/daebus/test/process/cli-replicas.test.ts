@@ -1,0 +1,224 @@
+// The `daebus` command against a service run as two replicas, each its own process: the verbs that
+// show or change one process's state ask each live replica, and label each answer with it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fixture, waitFor } from '../support/helpers';
+import { TEST_REDIS_URL } from '../support/redis-server';
+import { startCli, type Ran } from '../support/cli-process';
+
+jest.setTimeout(60_000);
+
+interface Labelled {
+  replica: { id: string; host: string; pid: number };
+  reply?: Record<string, unknown>;
+  error?: { code: string; message: string };
+}
+
+function daebus(args: string[]): Promise<Ran> {
+  return startCli(args).done;
+}
+
+async function json(args: string[]): Promise<Labelled[]> {
+  return JSON.parse((await daebus([...args, '--json'])).stdout) as Labelled[];
+}
+
+/** A replica of the CLI fixture; resolves with its pid once it has started. */
+async function startReplica(name: string, env: NodeJS.ProcessEnv = {}): Promise<number> {
+  const child = spawn(process.execPath, [fixture('cli-service.cjs'), name, TEST_REDIS_URL], {
+    env: { ...process.env, REPLICAS: '1', ...env },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  children.push(child);
+  let buffered = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      if (buffered.includes('"ready":true')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`the replica exited (${String(code)}) before it was ready`)));
+  });
+  return child.pid as number;
+}
+
+const children: ChildProcess[] = [];
+const service = `cli_rep_${randomUUID()}`;
+/** The replica whose required thread fails for good (not ready), and the healthy one. */
+let doomed: Labelled['replica'];
+let healthy: Labelled['replica'];
+const watches: ChildProcess[] = [];
+
+beforeAll(async () => {
+  const [healthyPid, doomedPid] = await Promise.all([startReplica(service), startReplica(service, { DOOMED_THREAD: '1' })]);
+  let listed: Labelled[] = [];
+  await waitFor(async () => {
+    listed = await json(['health', service]);
+    const failed = listed.find((r) => r.replica.pid === doomedPid)?.reply?.threads as { failed: string[] } | undefined;
+    return listed.length === 2 && failed?.failed.includes('doomed') === true;
+  }, 'both replicas listed, and the doomed thread failed');
+  doomed = (listed.find((r) => r.replica.pid === doomedPid) as Labelled).replica;
+  healthy = (listed.find((r) => r.replica.pid === healthyPid) as Labelled).replica;
+});
+
+afterEach(() => {
+  for (const watch of watches.splice(0)) if (watch.exitCode === null) watch.kill('SIGKILL');
+});
+
+afterAll(async () => {
+  await Promise.all(
+    children.map((child) =>
+      child.exitCode !== null || child.signalCode !== null
+        ? undefined
+        : new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGKILL'))),
+    ),
+  );
+});
+
+/** The text of each replica's block, by pid: from its heading to the next heading. */
+function blocks(stdout: string): Map<number, string> {
+  const found = new Map<number, string>();
+  for (const block of stdout.split(/^(?=replica [0-9a-f-]+ \(pid \d+ on )/m)) {
+    const pid = /^replica \S+ \(pid (\d+)/.exec(block)?.[1];
+    if (pid !== undefined) found.set(Number(pid), block);
+  }
+  return found;
+}
+
+describe('health', () => {
+  it('shows each replica, labelled, and exits 1 while one of them is not ready', async () => {
+    // the same answer every time: every replica is asked, not one of them at random
+    for (let i = 0; i < 3; i++) {
+      const ran = await daebus(['health', service]);
+      expect(ran.code).toBe(1);
+      const each = blocks(ran.stdout);
+      expect([...each.keys()].sort()).toEqual([healthy.pid, doomed.pid].sort());
+      expect(each.get(healthy.pid)).toContain(`replica ${healthy.id} (pid ${healthy.pid} on ${healthy.host})\nok, ready`);
+      expect(each.get(doomed.pid)).toContain('failing, NOT ready');
+      expect(each.get(doomed.pid)).toContain('failed threads: doomed');
+    }
+  });
+
+  it('--replica asks that one only: exit 0 for the ready one, 1 for the other', async () => {
+    const ran = await daebus(['health', service, '--replica', healthy.id]);
+    expect(ran).toMatchObject({ code: 0, stderr: '' });
+    expect([...blocks(ran.stdout).keys()]).toEqual([healthy.pid]);
+    expect((await daebus(['health', service, '--replica', doomed.id])).code).toBe(1);
+  });
+
+  it('--json lists { replica: { id, host, pid }, reply } per replica', async () => {
+    const listed = await json(['health', service]);
+    expect(listed).toHaveLength(2);
+    for (const entry of listed) expect(Object.keys(entry).sort()).toEqual(['replica', 'reply']);
+    const byId = new Map(listed.map((entry) => [entry.replica.id, entry.reply]));
+    expect(byId.get(healthy.id)).toMatchObject({ ready: true });
+    expect(byId.get(doomed.id)).toMatchObject({ ready: false });
+  });
+
+  it('a --replica that is not live: exit 3, saying so', async () => {
+    const ran = await daebus(['health', service, '--replica', 'no-such-replica']);
+    expect(ran.code).toBe(3);
+    expect(ran.stderr).toContain('no live replica "no-such-replica"');
+  });
+});
+
+describe('threads, info and watch', () => {
+  it("threads shows each replica's own threads", async () => {
+    const each = blocks((await daebus(['threads', service])).stdout);
+    expect(each.get(doomed.pid)).toMatch(/^doomed +failed/m);
+    expect(each.get(healthy.pid)).toMatch(/^sleeper +running/m);
+    expect(each.get(healthy.pid)).not.toContain('doomed');
+  });
+
+  it('info --json: each reply is from the replica it is labelled with', async () => {
+    const listed = await json(['info', service]);
+    expect(listed.map((entry) => [entry.replica.pid, entry.reply?.pid]).sort()).toEqual(
+      [
+        [healthy.pid, healthy.pid],
+        [doomed.pid, doomed.pid],
+      ].sort(),
+    );
+  });
+
+  it('watch prints a block per replica, each from that replica alone', async () => {
+    const watch = startCli(['watch', service, '--interval', '100']);
+    watches.push(watch.child);
+    await waitFor(() => (watch.out.stdout.match(/^--- \d{4}-/gm) ?? []).length >= 3, 'three looks');
+    watch.child.kill('SIGINT');
+    const ran = await watch.done;
+    expect(ran.code).toBe(0);
+    for (const look of ran.stdout.split(/^--- /m).slice(1, 3)) {
+      const each = blocks(look);
+      expect([...each.keys()].sort()).toEqual([healthy.pid, doomed.pid].sort());
+      for (const [pid, block] of each) expect(block).toContain(`, pid ${pid} on `);
+      expect(each.get(doomed.pid)).toMatch(/^health +failing, NOT ready/m);
+      expect(each.get(doomed.pid)).toMatch(/^doomed +failed/m);
+      expect(each.get(healthy.pid)).toMatch(/^health +ok, ready/m);
+      expect(each.get(healthy.pid)).not.toContain('doomed');
+    }
+  });
+});
+
+describe('admin verbs', () => {
+  const paused = async (): Promise<Map<number, boolean>> =>
+    new Map(
+      (await json(['info', service])).map((entry) => [
+        entry.replica.pid,
+        (entry.reply?.background as { name: string; paused: boolean }[]).find((task) => task.name === 'tick')?.paused ?? false,
+      ]),
+    );
+
+  it('task pause and resume act on every replica, and print each one', async () => {
+    const ran = await daebus(['task', 'pause', service, 'tick', '--token', 'let-me-in']);
+    expect(ran.code).toBe(0);
+    const each = blocks(ran.stdout);
+    expect(each.size).toBe(2);
+    for (const block of each.values()) expect(block).toContain('task "tick": paused');
+    expect(await paused()).toEqual(
+      new Map([
+        [healthy.pid, true],
+        [doomed.pid, true],
+      ]),
+    );
+    expect((await daebus(['task', 'resume', service, 'tick', '--token', 'let-me-in'])).code).toBe(0);
+    expect(await paused()).toEqual(
+      new Map([
+        [healthy.pid, false],
+        [doomed.pid, false],
+      ]),
+    );
+  });
+
+  it('--replica acts on that replica only; --json labels its result', async () => {
+    const listed = await json(['task', 'pause', service, 'tick', '--token', 'let-me-in', '--replica', doomed.id]);
+    expect(listed).toEqual([{ replica: doomed, reply: expect.objectContaining({ name: 'tick', paused: true }) as unknown }]);
+    expect(await paused()).toEqual(
+      new Map([
+        [healthy.pid, false],
+        [doomed.pid, true],
+      ]),
+    );
+    await daebus(['task', 'resume', service, 'tick', '--token', 'let-me-in', '--replica', doomed.id]);
+  });
+
+  it("exits 1 when it failed on any replica, showing each one's result", async () => {
+    // only one replica has the thread "doomed"
+    const ran = await daebus(['thread', 'start', service, 'doomed', '--token', 'let-me-in']);
+    expect(ran.code).toBe(1);
+    const each = blocks(ran.stdout);
+    expect(each.get(healthy.pid)).toContain('error UNKNOWN_THREAD');
+    expect(each.get(doomed.pid)).toMatch(/^doomed /m);
+    const listed = await json(['thread', 'stop', service, 'doomed', '--token', 'let-me-in']);
+    expect(listed.find((entry) => entry.replica.id === healthy.id)?.error?.code).toBe('UNKNOWN_THREAD');
+  });
+});
+
+describe("a replica's own channel", () => {
+  it('answers the built-in actions of that replica, and only those', async () => {
+    const channel = `daebus:{${service}}:replica-actions:${doomed.id}`;
+    const info = await daebus(['call', channel, 'daebus.info']);
+    expect(info.code).toBe(0);
+    expect(JSON.parse(info.stdout)).toMatchObject({ pid: doomed.pid, replica: { id: doomed.id } });
+    const other = await daebus(['call', channel, 'echo', '{"a": 1}']);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain('error UNKNOWN_ACTION: Only the daebus.* actions are answered on');
+  });
+});
