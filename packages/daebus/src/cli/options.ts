@@ -8,13 +8,15 @@ export interface GlobalOptions {
   /** Only the verbs that list them among their own options take these (see {@link VERB_OPTIONS}). */
   json?: boolean;
   token?: string;
+  /** Of a replicated service, the one replica to ask (see replica-targets.ts). */
+  replica?: string;
 }
 
 /**
  * Options of some verbs only, which the program takes too so that they can come before the verb:
  * the program parses them wherever they are, and refuses them for a verb that does not list them.
  */
-export const VERB_OPTIONS = ['json', 'token'] as const;
+export const VERB_OPTIONS = ['json', 'token', 'replica'] as const;
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export const DEFAULT_TIMEOUT_MS = 5_000;

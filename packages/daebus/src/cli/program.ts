@@ -31,6 +31,7 @@ export function buildProgram(): Command {
     // also options of the verbs that take them: here so that they can come before the verb
     .addOption(new Option('--token <token>', 'the admin token (admin verbs only)').env('DAEBUS_ADMIN_TOKEN'))
     .option('--json', 'machine output (info, health, replicas, threads, admin verbs)')
+    .option('--replica <id>', 'of a replicated service, the one replica to ask (info, health, threads, watch, admin verbs)')
     .hook('preAction', (root, verb) => refuseOptionsNotTaken(root, verb))
     // errors come back to run() as exceptions, so it can pick the exit status
     .exitOverride()

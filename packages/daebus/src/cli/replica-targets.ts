@@ -16,7 +16,7 @@ export type ReplicaAnswer<T> = { replica: ReplicaInfo; value: T } | { replica: R
 /** The answer of a service that does not run replicas (as before), or one per live replica asked. */
 export type Answers<T> = { replicated: false; value: T } | { replicated: true; answers: ReplicaAnswer<T>[] };
 
-/** `--replica <id>`, for the verbs that ask each replica. */
+/** `--replica <id>`, for the verbs that ask each replica (the program parses it, before or after the verb: program.ts). */
 export function replicaOption(command: Command): Command {
   return command.option('--replica <id>', 'of a replicated service, ask only this replica (an id from `daebus replicas`)');
 }

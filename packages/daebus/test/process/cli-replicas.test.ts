@@ -102,6 +102,13 @@ describe('health', () => {
     expect(ran).toMatchObject({ code: 0, stderr: '' });
     expect([...blocks(ran.stdout).keys()]).toEqual([healthy.pid]);
     expect((await daebus(['health', service, '--replica', doomed.id])).code).toBe(1);
+    // before the verb too, as --json; a verb that does not take it refuses it
+    const before = await daebus(['--replica', healthy.id, 'health', service]);
+    expect({ code: before.code, pids: [...blocks(before.stdout).keys()] }).toEqual({ code: 0, pids: [healthy.pid] });
+    expect(await daebus(['ping', service, '--replica', healthy.id])).toMatchObject({
+      code: 2,
+      stderr: "daebus: unknown option '--replica' (add --help for usage)\n",
+    });
   });
 
   it('--json lists { replica: { id, host, pid }, reply } per replica', async () => {

@@ -42,12 +42,13 @@ function adminVerb(
     .option('--json', 'print the JSON the service answered')
     .addHelpText('after', `\n${ADMIN_NOTE}\n\nExample:\n  $ ${example}`)
     .configureHelp(withAdminTimeout(group.configureHelp()))
+    // the program parses it too, before or after the verb (program.ts)
     .option('--replica <id>', 'of a replicated service, act on this replica only (default: on every live replica)')
-    .action(async (service: string, name: string, options: { replica?: string }, command: Command) => {
+    .action(async (service: string, name: string, _options: unknown, command: Command) => {
       const globals = globalsOf(command);
       const payload = { name, ...(globals.token !== undefined ? { token: globals.token } : {}) };
       const timeoutMs = timeoutGiven(command) ? globals.timeout : Math.max(globals.timeout, ADMIN_TIMEOUT_MS);
-      const asked = await askService(globals, service, options.replica, (caller) => caller.sendRequest(action, payload, { timeoutMs }));
+      const asked = await askService(globals, service, globals.replica, (caller) => caller.sendRequest(action, payload, { timeoutMs }));
       if (!asked.replicated) {
         if (globals.json) printJson(asked.value);
         else printLines(print(asked.value));

@@ -8,10 +8,6 @@ import { colourful, printJson, printLines } from '../output';
 import { fetchHealth, fetchInfo, fetchReplicas, fetchThreads, type Health, type ThreadsReply } from '../queries';
 import { askService, replicaBlocks, replicaExitCode, replicaJson, replicaOption } from '../replica-targets';
 
-interface ReplicaOptions {
-  replica?: string;
-}
-
 /** A read-only verb on one service: `daebus <name> <service> [--json]`. */
 function inspectVerb(program: Command, name: string, description: string, example: string): Command {
   return (
@@ -32,9 +28,9 @@ export function registerInspect(program: Command): void {
     'Show what a service is: version, process, uptime, actions, threads, tasks, pool; of a replicated service, of each live replica.',
     'daebus info orders',
   );
-  replicaOption(info).action(async (service: string, options: ReplicaOptions, command: Command) => {
+  replicaOption(info).action(async (service: string, _options: unknown, command: Command) => {
     const globals = globalsOf(command);
-    const asked = await askService(globals, service, options.replica, fetchInfo);
+    const asked = await askService(globals, service, globals.replica, fetchInfo);
     if (!asked.replicated) {
       if (globals.json) printJson(asked.value);
       else printLines(describeInfo(asked.value));
@@ -52,9 +48,9 @@ export function registerInspect(program: Command): void {
       'Exits 0 when ready (every replica) and 1 when not, for scripts and probes.',
     'daebus health orders || echo "orders is not ready"',
   );
-  replicaOption(health).action(async (service: string, options: ReplicaOptions, command: Command) => {
+  replicaOption(health).action(async (service: string, _options: unknown, command: Command) => {
     const globals = globalsOf(command);
-    const asked = await askService(globals, service, options.replica, fetchHealth);
+    const asked = await askService(globals, service, globals.replica, fetchHealth);
     if (!asked.replicated) {
       if (globals.json) printJson(asked.value);
       else printLines(describeHealth(asked.value));
@@ -87,9 +83,9 @@ export function registerInspect(program: Command): void {
     'Show the threads of a service (of each live replica of a replicated one): state, restarts, uptime, last exit, next restart, stall, event-loop use, heap.',
     'daebus threads orders',
   );
-  replicaOption(threads).action(async (service: string, options: ReplicaOptions, command: Command) => {
+  replicaOption(threads).action(async (service: string, _options: unknown, command: Command) => {
     const globals = globalsOf(command);
-    const asked = await askService(globals, service, options.replica, fetchThreads);
+    const asked = await askService(globals, service, globals.replica, fetchThreads);
     const table = (reply: ThreadsReply): string[] => [formatThreadTable(reply.threads, { now: reply.at, color: colourful() })];
     // the reply as it came: `at` is the time the snapshots' ages count from
     if (!asked.replicated) {

@@ -45,23 +45,24 @@ export function registerWatch(program: Command): void {
     )
     .argument('<service>', 'the service name')
     .option('--interval <ms>', 'time between refreshes', wholeNumber(50), 1_000)
+    // the program parses it too, before or after the verb (program.ts)
     .option('--replica <id>', 'of a replicated service, watch only this replica (default: each live replica, one block each)')
     .addHelpText('after', '\nExample:\n  $ daebus watch orders --interval 500')
-    .action(async (service: string, options: { interval: number; replica?: string }, command: Command) => {
+    .action(async (service: string, options: { interval: number }, command: Command) => {
       const globals = globalsOf(command);
       const link = await openCaller(globals, service);
       try {
         // a service that is not there (a misspelt name) ends it, as for the other verbs
         await expectService(link, globals);
         // a --replica that names no live replica (or a service without replicas) ends it too
-        if (options.replica !== undefined) pickReplicas(service, await fetchReplicas(link.caller), options.replica);
+        if (globals.replica !== undefined) pickReplicas(service, await fetchReplicas(link.caller), globals.replica);
       } catch (err) {
         await link.caller.close();
         throw err;
       }
       const interrupt = untilInterrupted();
       const live = process.stdout.isTTY === true;
-      const watcher = new Watcher(link, globals, options.replica);
+      const watcher = new Watcher(link, globals, globals.replica);
       try {
         while (!interrupt.signal.aborted) {
           // a look at a service that hangs waits up to --timeout: Ctrl-C must not wait with it
