@@ -41,6 +41,16 @@ describe('stopping threads', () => {
     expect(t.records.some((r) => r.level === 'warn' && r.message.includes('did not return within 200 ms'))).toBe(true);
   });
 
+  it('terminates a thread whose module never finishes loading after shutdownTimeoutMs, saying it was still loading', async () => {
+    t.app.thread('loop', fixture('loops-on-import.mjs'), { shutdownTimeoutMs: 100 });
+    const started = t.app.startThread('loop').catch((err: unknown) => err); // awaited below, even when an expect fails first
+    await expect(t.app.stopThread('loop')).resolves.toEqual({ name: 'loop', terminated: true, state: 'stopped', stillLoading: true });
+    expect(await started).toMatchObject({ code: 'STOPPED' });
+    expect(
+      t.records.some((r) => r.level === 'warn' && r.message.includes('"loop" was still loading its module 100 ms after the stop')),
+    ).toBe(true);
+  });
+
   it('app.stop() names the threads it had to terminate', async () => {
     t.app.thread('stubborn', fixture('ignores-stop.mjs'), { shutdownTimeoutMs: 100 });
     t.app.thread('polite', fixture('sleeper.mjs'));

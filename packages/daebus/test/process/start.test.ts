@@ -9,11 +9,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DaebusCaller } from 'daebus';
 import { privateRedis } from '../support/redis-server';
-import { result, runService } from '../support/run-service';
+import { killServices, result, runService } from '../support/run-service';
 
 const nativeTypeScript = Boolean((process.features as { typescript?: unknown }).typescript);
 
 describe('starting a service', () => {
+  afterEach(killServices);
+
   it('exits 1 when a required thread cannot start, naming it, with the error and stack of the module that threw', async () => {
     const outcome = await runService('bad-thread');
     expect(outcome.code).toBe(1);
@@ -83,6 +85,29 @@ describe('starting a service', () => {
     expect(outcome.lines.filter((l) => l.level === 'error')).toEqual([]);
     expect(outcome.lines.some((l) => String(l.message).includes('stopped; every action finished and every thread returned'))).toBe(true);
   });
+
+  it('stops on a signal while modules still load, terminating each that has not finished within its shutdownTimeoutMs; exit code 0', async () => {
+    // "loop" never finishes loading (a loop at its top level), "wait" awaits 10 minutes: the stop used to wait for both
+    const loading = new Set<unknown>();
+    const outcome = await runService('stuck-start', undefined, {
+      onLine: (line, child) => {
+        if (line.loading === 'loop' || line.loading === 'wait') loading.add(line.loading);
+        if (loading.size === 2 && line.loading !== undefined) child.kill('SIGINT');
+      },
+    });
+    expect(outcome.code).toBe(0);
+    const { code, threads } = result(outcome);
+    expect(code).toBe(0);
+    for (const name of ['loop', 'wait']) {
+      expect(threads[name]).toMatchObject({ state: 'stopped', lastExit: { reason: 'stopped', terminated: true } });
+    }
+    expect(threads.sleeper).toMatchObject({ state: 'stopped' });
+    const messages = outcome.lines.map((l) => String(l.message));
+    expect(messages).toContain('Thread "loop" was still loading its module 300 ms after the stop; terminating it');
+    expect(messages).toContain('Thread "wait" was still loading its module 300 ms after the stop; terminating it');
+    expect(messages).toContain('Service "child_service" stopped; terminated thread(s) still loading their module: loop, wait');
+    expect(outcome.lines.filter((l) => l.level === 'error')).toEqual([]);
+  }, 120_000);
 
   it('restarts a crashed TypeScript thread, printing no warning of its own', async () => {
     const outcome = await runService('ts-restart', undefined, {

@@ -8,6 +8,15 @@ export interface Outcome {
   lines: Record<string, unknown>[];
 }
 
+/** The children runService started that have not exited yet. */
+const running = new Set<ChildProcess>();
+
+/** Kill every service child still running: for afterEach, so that a test that times out leaves no process behind. */
+export function killServices(): void {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+}
+
 export function runService(
   scenario: string,
   onReady?: (child: ChildProcess) => void,
@@ -17,6 +26,7 @@ export function runService(
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...options.env },
   });
+  running.add(child);
   const lines: Record<string, unknown>[] = [];
   let buffered = '';
   child.stdout.on('data', (chunk: Buffer) => {
@@ -40,6 +50,7 @@ export function runService(
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => {
+      running.delete(child);
       if (stderr.trim()) lines.push({ stderr });
       resolve({ code, lines });
     });

@@ -100,12 +100,14 @@ export function logStopped(
   abandoned: Drained & { readonly requests: readonly string[] },
   results: readonly ThreadStopResult[],
 ): void {
-  const terminated = results.filter((r) => r.terminated).map((r) => r.name);
+  const terminated = results.filter((r) => r.terminated && !r.stillLoading).map((r) => r.name);
+  const loading = results.filter((r) => r.terminated && r.stillLoading).map((r) => r.name);
   const troubles = [
     ...(abandoned.abandoned.length > 0 ? [`abandoned action(s): ${abandoned.abandoned.join(', ')}`] : []),
     ...(abandoned.rerun.length > 0 ? [`action(s) left for another replica to run again: ${abandoned.rerun.join(', ')}`] : []),
     ...(abandoned.requests.length > 0 ? [`abandoned HTTP request(s): ${abandoned.requests.join(', ')}`] : []),
     ...(terminated.length > 0 ? [`terminated thread(s) that ignored the stop: ${terminated.join(', ')}`] : []),
+    ...(loading.length > 0 ? [`terminated thread(s) still loading their module: ${loading.join(', ')}`] : []),
   ];
   if (troubles.length > 0) logger.warn(`Service "${service}" stopped; ${troubles.join('; ')}`);
   else logger.info(`Service "${service}" stopped; every action finished and every thread returned`);

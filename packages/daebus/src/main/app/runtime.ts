@@ -23,7 +23,7 @@ import type { Replication } from '../replicas/replication';
 import { resolveReplicaOptions } from '../replicas/options';
 import { abandonAll, drainRequests, logStopped, stopTasks, type Drained } from './drain';
 import type { StopOutcome } from './process-owner';
-import { cacheClient, connectBus, refuseStartAs, runStartHooks, stoppedBeforeStart, threadsDidNotStart } from './startup';
+import { cacheClient, connectBus, refuseStartAs, runStartHooks, startThreads, stoppedBeforeStart, threadsDidNotStart } from './startup';
 import { StartGate } from './start-gate';
 import { startChecker, type ResolvedAppOptions, type StartOptions } from './options';
 
@@ -221,9 +221,7 @@ export class Runtime {
     addRunningApp(this.scope);
     this.#logger.info(`Service "${this.service}" listening on ${bus.transport.description}`);
     if (this.#pooled.size > 0) this.pool().warm();
-    const failed = (await this.supervisor.startAll()).filter(({ name }) => !this.supervisor.get(name).options.optional);
-    // a stop asked for meanwhile runs once this start has settled: it stops what came up
-    if (stopped.aborted) throw stoppedBeforeStart(this.service);
+    const failed = await startThreads(this.supervisor, stopped, this.service);
     if (failed.length > 0) {
       await this.#stopNow();
       throw threadsDidNotStart(this.service, failed);

@@ -7,6 +7,7 @@ import { ServiceState } from '../state/service/service-state';
 import type { ServiceBus } from '../rpc/service-bus';
 import { runInScope, type Scope } from '../rpc/context';
 import type { StartHook } from './blueprint';
+import type { Supervisor } from '../supervisor/supervisor';
 import type { Logger } from '../support/logger';
 import type { Transport } from '../transport/transport';
 import type { Redis } from 'ioredis';
@@ -74,6 +75,26 @@ export function refuseStartAs(phase: string, current: string, requested: string 
 /** What a start rejects with when a stop was asked for before it finished. */
 export function stoppedBeforeStart(service: string): DaebusError {
   return new DaebusError(ErrorCodes.STOPPED, `Service "${service}" was stopped before it finished starting.`);
+}
+
+/**
+ * Start the app's threads; resolves with the required ones that failed to start. A stop cuts the
+ * wait short (STOPPED) without waiting for the threads still loading their modules: the stop that
+ * follows asks them to stop and terminates them after their shutdownTimeoutMs, as it does running
+ * threads. Waiting here held the stop for as long as a module's top-level code ran (forever for a loop).
+ */
+export async function startThreads(
+  supervisor: Supervisor,
+  stopped: AbortSignal,
+  service: string,
+): Promise<{ name: string; error: Error }[]> {
+  const cut = new Promise<undefined>((resolve) => {
+    if (stopped.aborted) resolve(undefined);
+    else stopped.addEventListener('abort', () => resolve(undefined), { once: true });
+  });
+  const failed = await Promise.race([supervisor.startAll(), cut]);
+  if (failed === undefined || stopped.aborted) throw stoppedBeforeStart(service);
+  return failed.filter(({ name }) => !supervisor.get(name).options.optional);
 }
 
 /** Run the start hooks in order; one that fails is logged and the next runs. */

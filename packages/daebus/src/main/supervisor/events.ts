@@ -101,4 +101,6 @@ export interface ThreadStopResult {
   /** True when the thread did not return within the timeout and was terminated. */
   terminated: boolean;
   state: ThreadState;
+  /** Present when it was terminated before its module finished loading (its function never ran). */
+  stillLoading?: true;
 }

@@ -105,3 +105,10 @@ export function stallReport(name: string, stalledForMs: number, options: Resolve
       : `${what}; a synchronous loop should call running() (or set onStall: 'restart')`;
   return { line, error: { name: 'DaebusError', code: ErrorCodes.THREAD_STALLED, message: `${what}; ended by onStall: 'restart'` } };
 }
+
+/** The warning for a thread a stop terminates: it ignored the stop, or its module was still loading (its function never ran). */
+export function stopTimeoutLine(name: string, timeoutMs: number, stillLoading: boolean): string {
+  return stillLoading
+    ? `Thread "${name}" was still loading its module ${timeoutMs} ms after the stop; terminating it`
+    : `Thread "${name}" did not return within ${timeoutMs} ms of the stop; terminating it`;
+}

@@ -3,7 +3,7 @@ import type { ThreadEntrySpec } from '../../shared/protocol/thread';
 import type { Logger } from '../support/logger';
 import { settlesWithin } from '../support/timers';
 import type { ThreadEvents, ThreadExit, ThreadFailedEvent, ThreadSnapshot, ThreadState, ThreadStopResult } from './events';
-import { exitLine, failureLine, notRunningError, spawnError, stallReport, startError, stoppingError } from './reports';
+import { exitLine, failureLine, notRunningError, spawnError, stallReport, startError, stopTimeoutLine, stoppingError } from './reports';
 import { classifyExit, shouldRestart } from './exit';
 import { RestartBudget } from './restart-budget';
 import { ReadyWaiters } from './ready-waiters';
@@ -174,11 +174,15 @@ export class ThreadRunner {
   async #stopRun(current: WorkerRun, timeoutMs: number): Promise<ThreadStopResult> {
     this.#setState('stopping');
     current.requestStop();
+    let stillLoading = false;
     if (!(await settlesWithin(current.exited, timeoutMs))) {
-      this.#log.warn(`Thread "${this.name}" did not return within ${timeoutMs} ms of the stop; terminating it`);
+      // its function never started: a module still loading cannot see running(), only terminate() ends it
+      stillLoading = current.readyAt === undefined;
+      this.#log.warn(stopTimeoutLine(this.name, timeoutMs, stillLoading));
       await current.terminate();
     }
-    return { name: this.name, terminated: current.terminated, state: this.#state };
+    const result = { name: this.name, terminated: current.terminated, state: this.#state };
+    return stillLoading ? { ...result, stillLoading: true } : result;
   }
 
   #runSpec(held: boolean): RunSpec {
