@@ -8,6 +8,7 @@ import { openTransport, type ServiceLink } from './connection';
 import { CliError, exitCodeOf, ExitCodes, type ExitCode } from './exit-codes';
 import type { GlobalOptions } from './options';
 import { fetchReplicas, type ReplicaInfo } from './queries';
+import { printJson, printLines } from './output';
 import { withService } from './service';
 
 /** What one replica answered, or why it did not. */
@@ -125,4 +126,19 @@ export function replicaJson<T>(answers: readonly ReplicaAnswer<T>[]): unknown[] 
 export function replicaExitCode(answers: readonly ReplicaAnswer<unknown>[]): ExitCode {
   const failed = answers.find((answer) => 'error' in answer);
   return failed && 'error' in failed ? exitCodeOf(failed.error) : ExitCodes.OK;
+}
+
+/**
+ * Print what `askService` got: one answer as before, or each replica's block (JSON: the list),
+ * with the status of the first replica that failed. `describe` makes the lines of one answer.
+ */
+export function printAnswers<T>(asked: Answers<T>, json: boolean | undefined, describe: (value: T) => string[]): void {
+  if (!asked.replicated) {
+    if (json) printJson(asked.value);
+    else printLines(describe(asked.value));
+    return;
+  }
+  if (json) printJson(replicaJson(asked.answers));
+  else printLines(replicaBlocks(asked.answers, describe));
+  process.exitCode = replicaExitCode(asked.answers);
 }

@@ -2,9 +2,9 @@ import { Help, Option, type Command } from 'commander';
 import { formatThreadTable } from '../../main/ops/thread-table';
 import type { TaskInfo } from '../../main/ops/ops-view';
 import { BuiltinActions } from '../../shared/protocol/builtin-actions';
-import { askService, replicaBlocks, replicaExitCode, replicaJson } from '../replica-targets';
+import { askService, printAnswers } from '../replica-targets';
 import { globalsOf } from '../options';
-import { colourful, printJson, printLines } from '../output';
+import { colourful } from '../output';
 import type { ThreadSnapshot } from '../queries';
 
 const THREAD_ACTIONS = {
@@ -49,15 +49,8 @@ function adminVerb(
       const payload = { name, ...(globals.token !== undefined ? { token: globals.token } : {}) };
       const timeoutMs = timeoutGiven(command) ? globals.timeout : Math.max(globals.timeout, ADMIN_TIMEOUT_MS);
       const asked = await askService(globals, service, globals.replica, (caller) => caller.sendRequest(action, payload, { timeoutMs }));
-      if (!asked.replicated) {
-        if (globals.json) printJson(asked.value);
-        else printLines(print(asked.value));
-        return;
-      }
       // each replica has its own threads and tasks: each one's result, and a failure if any failed
-      if (globals.json) printJson(replicaJson(asked.answers));
-      else printLines(replicaBlocks(asked.answers, print));
-      process.exitCode = replicaExitCode(asked.answers);
+      printAnswers(asked, globals.json, print);
     });
 }
 

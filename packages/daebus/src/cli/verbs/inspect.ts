@@ -6,7 +6,7 @@ import { ExitCodes } from '../exit-codes';
 import { globalsOf } from '../options';
 import { colourful, printJson, printLines } from '../output';
 import { fetchHealth, fetchInfo, fetchReplicas, fetchThreads, type Health, type ThreadsReply } from '../queries';
-import { askService, replicaBlocks, replicaExitCode, replicaJson, replicaOption } from '../replica-targets';
+import { askService, printAnswers, replicaBlocks, replicaExitCode, replicaJson, replicaOption } from '../replica-targets';
 
 /** A read-only verb on one service: `daebus <name> <service> [--json]`. */
 function inspectVerb(program: Command, name: string, description: string, example: string): Command {
@@ -31,14 +31,7 @@ export function registerInspect(program: Command): void {
   replicaOption(info).action(async (service: string, _options: unknown, command: Command) => {
     const globals = globalsOf(command);
     const asked = await askService(globals, service, globals.replica, fetchInfo);
-    if (!asked.replicated) {
-      if (globals.json) printJson(asked.value);
-      else printLines(describeInfo(asked.value));
-      return;
-    }
-    if (globals.json) printJson(replicaJson(asked.answers));
-    else printLines(replicaBlocks(asked.answers, describeInfo));
-    process.exitCode = replicaExitCode(asked.answers);
+    printAnswers(asked, globals.json, describeInfo);
   });
 
   const health = inspectVerb(
@@ -88,13 +81,6 @@ export function registerInspect(program: Command): void {
     const asked = await askService(globals, service, globals.replica, fetchThreads);
     const table = (reply: ThreadsReply): string[] => [formatThreadTable(reply.threads, { now: reply.at, color: colourful() })];
     // the reply as it came: `at` is the time the snapshots' ages count from
-    if (!asked.replicated) {
-      if (globals.json) printJson(asked.value);
-      else printLines(table(asked.value));
-      return;
-    }
-    if (globals.json) printJson(replicaJson(asked.answers));
-    else printLines(replicaBlocks(asked.answers, table));
-    process.exitCode = replicaExitCode(asked.answers);
+    printAnswers(asked, globals.json, table);
   });
 }
