@@ -155,6 +155,24 @@ describe('a service-wide queue during a Redis outage', () => {
     for (const op of inFlight) await expect(op).rejects.toMatchObject(dropped);
   });
 
+  it('gives back the item that a wait failed in the outage takes with the read ioredis sends again', async () => {
+    await server.stop();
+    server = await privateRedis(['--appendonly', 'yes', '--appendfsync', 'always']); // its data outlives the restart
+    const app = await replica(undefined, { retryMs: 100 });
+    const jobs = app.queue<string>('jobs');
+    const waiting = jobs.get(10_000);
+    waiting.catch(() => undefined);
+    const admin = new Redis({ host: '127.0.0.1', port: server.port });
+    await waitFor(async () => String(await admin.call('CLIENT', 'LIST')).includes('cmd=xreadgroup'), 'the blocking read');
+    admin.disconnect();
+    await server.stop();
+    await expect(waiting).rejects.toMatchObject({ code: 'TRANSPORT_ERROR' });
+    await server.start();
+    await jobs.put('A');
+    // before, the resent read took A for a wait that had failed: A sat unseen until redelivered
+    await expect(jobs.get(5_000)).resolves.toBe('A');
+  });
+
   it('keeps its queue upkeep quiet during an outage, and gets back to work after it', async () => {
     const { logger, records } = captureLogger();
     const app = await replica(logger, { visibilityTimeoutMs: 300 });

@@ -120,7 +120,9 @@ export class ServiceQueues {
         if (blocking) await this.#readers.knowId(held);
         if (wait.cancelled) return null; // left before a read made again
         const args = ['GROUP', GROUP, this.#consumer, 'COUNT', 1, ...blockFor(timeoutMs, wait.until)];
-        return (await untilDropped(held, held.call('XREADGROUP', ...args, 'STREAMS', this.key(name), '>'))) as [string, Entry[]][] | null;
+        // not bounded here (the caller's wait is, by untilDropped): a read ioredis sends again after a
+        // reconnect may take an item, which then goes back (wait.cancelled), and the reader is held until it ends
+        return (await held.call('XREADGROUP', ...args, 'STREAMS', this.key(name), '>')) as [string, Entry[]][] | null;
       });
       const entry = read?.[0]?.[1]?.[0];
       if (!entry?.[1]) return undefined;
