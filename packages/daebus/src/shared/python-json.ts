@@ -69,7 +69,9 @@ function stringEnd(text: string, start: number): number {
   return text.length;
 }
 
-function revive(_key: string, value: unknown): unknown {
+function revive(key: string, value: unknown): unknown {
+  // a token where a key goes ({NaN: 1}) is not JSON, Python's included: refused (the catch above)
+  if (key.startsWith(MARK)) throw new SyntaxError('a number where a key goes');
   if (typeof value !== 'string' || !value.startsWith(MARK)) return value;
   return TOKENS[Number(value.slice(MARK.length))]?.[1] ?? value;
 }

@@ -27,7 +27,18 @@ describe('parseNonFinite (only after JSON.parse failed)', () => {
   });
 
   it('gives NOT_JSON for text that is not JSON even so', () => {
-    for (const text of ['{"a": nan}', '{"a": NaNa}', '{"a": "NaN"', 'caf\uFFFD', '', '{"a": 1} x', '{"a": Infinity']) {
+    // a token where a key goes, which Python refuses too (it came back as a key holding the internal mark)
+    for (const text of [
+      '{"a": nan}',
+      '{"a": NaNa}',
+      '{"a": "NaN"',
+      'caf\uFFFD',
+      '',
+      '{"a": 1} x',
+      '{"a": Infinity',
+      '{NaN: 1}',
+      '{"a": {Infinity: 2}}',
+    ]) {
       expect(parseNonFinite(text)).toBe(NOT_JSON);
     }
   });
@@ -87,6 +98,12 @@ describe('decodeResponse', () => {
       requestId: 'a',
       final: true,
     });
+  });
+
+  it('marks a reply that cannot be read under its own request id, not one in its payload', () => {
+    // Python's key order: payload first; before, the payload's id was taken and another request failed
+    const text = '{"status": "success", "payload": {"request_id": "other", "x": oops}, "request_id": "mine"}';
+    expect(decodeResponse(text)).toMatchObject({ requestId: 'mine', unreadable: expect.stringContaining('is not JSON') });
   });
 
   it('marks a reply that names a request but cannot be read (not JSON, not UTF-8), saying why', () => {

@@ -265,7 +265,8 @@ function unreadableResponse(raw: string, why: string): DecodedResponse | undefin
   try {
     requestId = (JSON.parse(raw) as { request_id?: unknown } | null)?.request_id;
   } catch {
-    requestId = /"request_id"\s*:\s*"([^"\\]+)"/.exec(raw.length > 8192 ? `${raw.slice(0, 4096)} ${raw.slice(-4096)}` : raw)?.[1];
+    // its top-level request_id: one in its payload (written first, as Python writes) is another request's
+    requestId = peekEnvelope(raw).request_id;
   }
   if (typeof requestId !== 'string') return undefined;
   return { error: true, payload: undefined, requestId, final: true, unreadable: why };
