@@ -36,10 +36,19 @@ export const RECEIPT_SLOT = 4;
  * date by the main side: the thread does not send the records that would be dropped there.
  */
 export const LOG_LEVEL_SLOT = 5;
-/** Log records the thread sent and the main side has not read yet: past a bound the thread drops them. */
+/** Log records the thread sent and the main side has not read yet: past LOG_BACKLOG_MAX the thread drops them. */
 export const LOG_BACKLOG_SLOT = 6;
+/**
+ * How many records may wait for the main side before the thread drops new ones. A thread that
+ * logs in a tight loop makes records far faster than the main side writes them: unbounded, they
+ * filled the main process's memory (GBs in seconds) and starved its event loop, signals included.
+ * Errors and warnings get twice as much room, so that the one after a flood still goes.
+ */
+export const LOG_BACKLOG_MAX = 10_000;
+/** Log records the thread dropped (past the backlog) that the main side has not reported yet. */
+export const LOG_DROPPED_SLOT = 7;
 /** Number of Int32 slots. */
-export const FLAG_SLOTS = 7;
+export const FLAG_SLOTS = 8;
 
 /** A fresh flag buffer, set to "running", every log level sent. */
 export function createFlags(): Int32Array {

@@ -1,6 +1,6 @@
 import { toPlainError } from '../shared/errors';
 import { safeJson } from '../shared/json';
-import { LOG_BACKLOG_SLOT, LOG_LEVEL_SLOT } from '../shared/flags';
+import { LOG_BACKLOG_MAX, LOG_BACKLOG_SLOT, LOG_DROPPED_SLOT, LOG_LEVEL_SLOT } from '../shared/flags';
 import { LOG_LEVELS, type CoreToMain, type LogLevel, type MessageSink } from '../shared/protocol/core';
 
 /**
@@ -40,35 +40,21 @@ export function createLogger(sink: Sink): ThreadLogger {
 }
 
 /**
- * How many records may wait for the main side before the thread drops new ones. A thread that
- * logs in a tight loop makes records far faster than the main side writes them: unbounded, they
- * filled the main process's memory (GBs in seconds) and starved its event loop, signals included.
- */
-export const LOG_BACKLOG_MAX = 10_000;
-
-/**
  * A sink that posts records on the framework port; values that cannot be cloned are sent as text.
  * With the thread's flags: records the main side's logger would drop are not sent, and past
- * LOG_BACKLOG_MAX unread ones new records are dropped, counted, and said once the backlog clears.
+ * LOG_BACKLOG_MAX unread ones new records are dropped and counted in the flags, where the main
+ * side reads the count and says it (each second, and when the thread ends).
  */
 export function portSink(port: MessageSink<CoreToMain>, flags?: Int32Array): Sink {
   const post = postTo(port);
   if (flags === undefined) return post;
-  let dropped = 0;
   return (level, message, meta) => {
-    if (LEVEL_INDEX[level] > Atomics.load(flags, LOG_LEVEL_SLOT)) return;
-    const backlog = Atomics.load(flags, LOG_BACKLOG_SLOT);
-    if (backlog >= LOG_BACKLOG_MAX || (dropped > 0 && backlog > LOG_BACKLOG_MAX / 2)) {
-      dropped += 1;
+    const index = LEVEL_INDEX[level];
+    if (index > Atomics.load(flags, LOG_LEVEL_SLOT)) return;
+    const room = index <= WARN ? 2 * LOG_BACKLOG_MAX : LOG_BACKLOG_MAX;
+    if (Atomics.load(flags, LOG_BACKLOG_SLOT) >= room) {
+      Atomics.add(flags, LOG_DROPPED_SLOT, 1);
       return;
-    }
-    if (dropped > 0) {
-      Atomics.add(flags, LOG_BACKLOG_SLOT, 1);
-      post(
-        'warn',
-        `${dropped} log record(s) of this thread were dropped: it logged faster than the main thread could write them (more than ${LOG_BACKLOG_MAX} waiting). Log less in tight loops, or at a level the logger does not write.`,
-      );
-      dropped = 0;
     }
     Atomics.add(flags, LOG_BACKLOG_SLOT, 1);
     post(level, message, meta);
@@ -76,6 +62,7 @@ export function portSink(port: MessageSink<CoreToMain>, flags?: Int32Array): Sin
 }
 
 const LEVEL_INDEX = Object.fromEntries(LOG_LEVELS.map((level, index) => [level, index])) as Record<LogLevel, number>;
+const WARN = LEVEL_INDEX.warn;
 
 function postTo(port: MessageSink<CoreToMain>): Sink {
   return (level, message, meta) => {

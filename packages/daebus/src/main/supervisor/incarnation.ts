@@ -6,7 +6,9 @@ import {
   BEAT_SLOT,
   createFlags,
   HEAP_SLOT,
+  LOG_BACKLOG_MAX,
   LOG_BACKLOG_SLOT,
+  LOG_DROPPED_SLOT,
   LOG_LEVEL_SLOT,
   RECEIPT_SLOT,
   requestStop,
@@ -104,6 +106,7 @@ export class Incarnation implements WorkerRun {
       this.#ended = true;
       // read what the worker sent before it ended (its last records, a reply) before closing
       drainPort<ThreadToMain>(port1, (message) => this.#onMessage(message));
+      this.#reportDropped();
       this.#connection.release();
       this.#requests.rejectAll(
         (id) => new DaebusError(ErrorCodes.THREAD_NOT_RUNNING, `Thread "${this.name}" ended before it answered request ${id}.`),
@@ -138,6 +141,7 @@ export class Incarnation implements WorkerRun {
     if (this.#ended) return probe;
     // a level set on the logger at run time reaches the thread within a sample
     Atomics.store(this.flags, LOG_LEVEL_SLOT, mostVerboseLevel(this.#log));
+    this.#reportDropped();
     const heapKiB = Atomics.load(this.flags, HEAP_SLOT);
     if (heapKiB > 0) probe.heapUsedBytes = heapKiB * 1024;
     // the worker's own loop, measured by Node from this side: no message to a stalled thread
@@ -174,6 +178,16 @@ export class Incarnation implements WorkerRun {
       this.#port.postMessage({ type: 'post', name: type, payload } satisfies MainToThread);
     } catch (err) {
       throw notCloneable(`post "${type}" to thread "${this.name}"`, err, payload);
+    }
+  }
+
+  /** Say how many log records the thread dropped since the last time (it logged faster than they were written). */
+  #reportDropped(): void {
+    const dropped = Atomics.exchange(this.flags, LOG_DROPPED_SLOT, 0);
+    if (dropped > 0) {
+      this.#log.warn(
+        `${dropped} log record(s) of this thread were dropped: it logged faster than the main thread could write them (more than ${LOG_BACKLOG_MAX} waiting). Log less in tight loops, or at a level the logger does not write.`,
+      );
     }
   }
 
