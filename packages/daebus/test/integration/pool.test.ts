@@ -207,6 +207,8 @@ describe('pooled actions', () => {
         void response.progress(150, { stage: 'over' });
         void response.progress(-5, { stage: 'under' });
         void response.progress(30, 'text');
+        void response.progress(40, new Date(0));
+        void response.progress(50, new Map([[1, 2]]));
         try {
           void response.progress({ stage: 'python order' } as never, 50);
         } catch (err) {
@@ -219,6 +221,9 @@ describe('pooled actions', () => {
       { stage: 'over', progress_percentage: 100 },
       { stage: 'under', progress_percentage: 0 },
       { data: 'text', progress_percentage: 30 },
+      // as JSON sends them: before, the Date and the Map were spread into nothing
+      { data: '1970-01-01T00:00:00.000Z', progress_percentage: 40 },
+      { data: {}, progress_percentage: 50 },
     ];
     for (const action of ['plain', 'pooled']) {
       const updates: unknown[] = [];
