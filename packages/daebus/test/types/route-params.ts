@@ -22,6 +22,16 @@ app.route('/health', (req) => {
 });
 new Blueprint('bp').route('/users/<user_id>', (req) => req.params.user_id.toUpperCase());
 
+// a path with parts known only at run time: its parameters cannot all be read from the type
+function mount(base: string): void {
+  app.route(`${base}/<id>`, (req) => {
+    const org: string | undefined = req.params.org; // a parameter of base: it was refused ({ id: string })
+    return org ?? req.params.id;
+  });
+  app.route(`/v1${base}`, (req) => req.params.org ?? '');
+}
+mount('/orgs/<org>');
+
 // a path known only at run time: any name, possibly absent
 const dynamic: string = String(Date.now());
 app.route(dynamic, (req) => {

@@ -22,9 +22,12 @@ const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /**
  * A route's path parameters, read from its path literal: `'/items/<sku>'` and `'/items/:sku'` give
  * `{ sku: string }` (every parameter is a whole segment and arrives as a URL-decoded string); a path
- * known only at run time gives `Record<string, string>`.
+ * known only at run time, or with a part known only then (a template with a `string` in it), gives
+ * `Record<string, string>`.
  */
-export type RouteParams<Path extends string> = string extends Path ? Record<string, string> : { [K in ParamNames<Path>]: string };
+export type RouteParams<Path extends string> = HasHole<Path> extends true ? Record<string, string> : { [K in ParamNames<Path>]: string };
+/** Whether part of the path is known only at run time (`string`, `${base}/<id>`): a key type that is a pattern, not a literal. */
+type HasHole<Path extends string> = Record<never, never> extends Record<Path, 1> ? true : false;
 type ParamNames<Path extends string> = Path extends `${infer Segment}/${infer Rest}`
   ? ParamName<Segment> | ParamNames<Rest>
   : ParamName<Path>;
