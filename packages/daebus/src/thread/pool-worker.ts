@@ -2,13 +2,14 @@
 // modules are imported as the worker starts and again, if that failed, inside each task that
 // needs one, so a broken module fails those tasks alone (a piscina worker whose own module fails
 // to load stops the pool from replacing workers).
-import { MessageChannel, parentPort, threadId } from 'node:worker_threads';
+import { MessageChannel, parentPort, threadId, workerData } from 'node:worker_threads';
 import { DaebusError, ErrorCodes, toPlainError } from '../shared/errors';
 import { SoloMap } from '../shared/solo-map';
 import { isThenable } from '../shared/thenable';
 import type { MessageSink } from '../shared/protocol/core';
 import {
   LOADING_CALL,
+  POOL_LOG_KEY,
   POOL_WORKER_KEY,
   type MainToPooled,
   type PoolEnvelope,
@@ -115,7 +116,7 @@ class PooledCall implements MessageSink<PooledToMain>, WorkerChannel {
   }
 
   get log(): ThreadLogger {
-    return (this.#log ??= createLogger(portSink(this)));
+    return (this.#log ??= createLogger(portSink(this, logGate)));
   }
 
   get link(): MainLink {
@@ -212,6 +213,9 @@ function end(call: PooledCall, before: Current | undefined): void {
   setCurrent(before);
   markRunning(0);
 }
+
+/** The log gate every pool worker shares with the main side (level, backlog): see PoolLogGate. */
+const logGate = (workerData as Record<string, unknown> | null)?.[POOL_LOG_KEY] as Int32Array | undefined;
 
 /** Sends what this worker logs as no call's: a module's own logs as it loads, errors of no running call. */
 const noCall = new PooledCall(LOADING_CALL);

@@ -1,18 +1,22 @@
 // A thread that logs faster than the main thread writes: past the backlog its records are dropped,
 // and the main side says how many, even when the thread never logs again.
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import winston from 'winston';
 import TransportStream from 'winston-transport';
-import { Daebus } from 'daebus';
-import { nextEvent } from '../support/helpers';
+import { randomUUID } from 'node:crypto';
+import { Daebus, DaebusCaller } from 'daebus';
+import { fixture, nextEvent } from '../support/helpers';
 
-/** Records in memory; the thread's first line blocks the main thread until the thread says it has sent them all. */
+/** Records in memory; the first line blocks the main thread until the logging side says it has sent them all. */
 class HeldTransport extends TransportStream {
   readonly messages: { level: string; message: string }[] = [];
-  constructor(private readonly sent: Int32Array) {
+  constructor(private readonly allSent: () => void) {
     super();
   }
   override log(info: { level: string; message: string }, next: () => void): void {
-    if (info.message === 'line 0') Atomics.wait(this.sent, 0, 0, 20_000);
+    if (info.message === 'line 0') this.allSent();
     this.messages.push({ level: info.level, message: info.message });
     next();
   }
@@ -21,7 +25,7 @@ class HeldTransport extends TransportStream {
 describe('a thread that floods its log', () => {
   it('has the excess dropped and counted, the count said when it ends, and its last error kept', async () => {
     const sent = new Int32Array(new SharedArrayBuffer(4));
-    const transport = new HeldTransport(sent);
+    const transport = new HeldTransport(() => Atomics.wait(sent, 0, 0, 20_000));
     const app = new Daebus('flood', { logger: winston.createLogger({ level: 'info', transports: [transport] }) });
     app.thread(
       'chatty',
@@ -50,6 +54,33 @@ describe('a thread that floods its log', () => {
       // an error gets more room than the flood: it still went
       expect(transport.messages).toContainEqual({ level: 'error', message: 'the error after the flood' });
     } finally {
+      await app.stop();
+    }
+  });
+
+  it("bounds a pooled handler's records the same way (they crossed all, 441 MB for a million)", async () => {
+    const done = join(mkdtempSync(join(tmpdir(), 'pool-flood-')), 'done');
+    const transport = new HeldTransport(() => {
+      // the handler runs on a pool worker: it says it is done with a file
+      const until = Date.now() + 20_000;
+      while (!existsSync(done) && Date.now() < until);
+    });
+    const app = new Daebus('flood', { logger: winston.createLogger({ level: 'info', transports: [transport] }), maxWorkers: 1 });
+    app.action('flood', { module: fixture('pooled.mjs'), export: 'floodsLog' });
+    const service = `pool_flood_${randomUUID()}`;
+    await app.start({ service });
+    const caller = new DaebusCaller(service, { timeoutMs: 30_000 });
+    try {
+      await expect(caller.sendRequest('flood', { done })).resolves.toBe('flooded');
+      await app.stop();
+      const lines = transport.messages.filter((m) => m.message.startsWith('line ')).length;
+      expect(lines).toBeGreaterThanOrEqual(10_000);
+      expect(lines).toBeLessThanOrEqual(10_001);
+      const said = transport.messages.find((m) => m.level === 'warn' && / of pooled handlers were dropped/.test(m.message));
+      expect(lines + Number.parseInt(said?.message ?? '0', 10)).toBe(25_000);
+      expect(transport.messages).toContainEqual({ level: 'error', message: 'the error after the flood' });
+    } finally {
+      await caller.close();
       await app.stop();
     }
   });

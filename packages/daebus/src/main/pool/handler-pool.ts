@@ -8,6 +8,7 @@ import { isCoreMessage } from '../../shared/protocol/core';
 import {
   LOADING_CALL,
   POOL_HUNG_KEY,
+  POOL_LOG_KEY,
   POOL_PRELOAD_KEY,
   POOL_RUNNING_KEY,
   type PoolEnvelope,
@@ -19,6 +20,7 @@ import {
 import type { Logger } from '../support/logger';
 import { WorkerConnection, type WorkerServices } from '../workers/connection';
 import { poolWorkerEntry } from '../workers/worker-path';
+import { PoolLogGate } from './pool-log';
 import { RunningCall, type CallRequest } from './running-call';
 import { RunningTable } from './running-table';
 import { timedOutError } from './timeout-error';
@@ -74,6 +76,7 @@ export class HandlerPool {
    */
   readonly #calls = new SoloMap<number, RunningCall>();
   #sweeper?: NodeJS.Timeout;
+  #logGate?: PoolLogGate;
   /** Serves what the workers send as they load their modules (call 0), made on its first message. */
   #loading?: WorkerConnection;
   #nextCall = 1;
@@ -226,6 +229,7 @@ export class HandlerPool {
   }
 
   #sweep(): void {
+    this.#logGate?.refresh();
     if (this.#calls.size === 0) return this.#stopSweeper();
     const now = monotonicMs();
     // when each call started: its timeout's message tells a wait for a worker from its run
@@ -248,6 +252,7 @@ export class HandlerPool {
   }
 
   #route(envelope: PoolEnvelope<PooledToMain>, port: MessagePort): void {
+    this.#logGate?.read(envelope.message);
     if (envelope.call !== LOADING_CALL) {
       this.#calls.get(envelope.call)?.receive(envelope.message, port);
       return;
@@ -283,6 +288,7 @@ export class HandlerPool {
           [POOL_RUNNING_KEY]: this.#running.shared,
           [POOL_PRELOAD_KEY]: preloads,
           [POOL_HUNG_KEY]: new Int32Array(new SharedArrayBuffer(Math.max(1, preloads.length) * Int32Array.BYTES_PER_ELEMENT)),
+          [POOL_LOG_KEY]: (this.#logGate ??= new PoolLogGate(this.#logger)).shared,
         },
       });
       // each worker's port, handed over when it loads

@@ -69,6 +69,12 @@ export const PRELOAD_WAIT_MS = 10_000;
  */
 export const POOL_HUNG_KEY = '__daebusPoolHung';
 
+/**
+ * Key under which the pool's workerData holds the log gate every worker shares: an `Int32Array`
+ * laid out as a thread's flags, of which the log slots are used (see shared/flags.ts).
+ */
+export const POOL_LOG_KEY = '__daebusPoolLog';
+
 /** What a pool worker's running-call field holds while it loads its handler modules as it starts. */
 export const LOADING_MODULES = -1;
 
