@@ -109,6 +109,19 @@ describe('starting a service', () => {
     expect(outcome.lines.filter((l) => l.level === 'error')).toEqual([]);
   }, 120_000);
 
+  it('stops on Ctrl-C while a start hook never settles, leaving the hook, with exit 0', async () => {
+    const outcome = await runService('stuck-hook', undefined, {
+      onLine: (line, child) => {
+        if (line.hook === 'running') child.kill('SIGINT');
+      },
+    });
+    // before, the stop waited for the start, which waited for the hook: forever
+    expect(outcome.code).toBe(0);
+    expect(result(outcome)).toMatchObject({ code: 0, threads: { sleeper: { state: 'stopped' } } });
+    const messages = outcome.lines.map((l) => String(l.message));
+    expect(messages).toContain('The start hook "hook 1" was still running when the service was asked to stop; not waited for');
+  }, 120_000);
+
   it('restarts a crashed TypeScript thread, printing no warning of its own', async () => {
     const outcome = await runService('ts-restart', undefined, {
       onLine: (line, child) => {

@@ -236,7 +236,7 @@ export class Runtime {
       throw err;
     }
     if (stopped.aborted) throw stoppedBeforeStart(this.service);
-    await runStartHooks(this.hooks, this.#userScope, this.#logger);
+    await runStartHooks(this.hooks, this.#userScope, this.#logger, stopped, this.service);
     this.#startedAt = Date.now(); // once the start hooks (warm-ups) are done too: health is not ready before
   }
 

@@ -97,15 +97,33 @@ export async function startThreads(
   return failed.filter(({ name }) => !supervisor.get(name).options.optional);
 }
 
-/** Run the start hooks in order; one that fails is logged and the next runs. */
-export async function runStartHooks(hooks: readonly { name: string; hook: StartHook }[], scope: Scope, logger: Logger): Promise<void> {
+/**
+ * Run the start hooks in order; one that fails is logged and the next runs. A stop cuts it short
+ * (STOPPED): a hook still running is not waited for (one that never settled held Ctrl-C forever).
+ */
+export async function runStartHooks(
+  hooks: readonly { name: string; hook: StartHook }[],
+  scope: Scope,
+  logger: Logger,
+  stopped: AbortSignal,
+  service: string,
+): Promise<void> {
+  const cut = new Promise<'stopped'>((resolve) => {
+    if (stopped.aborted) resolve('stopped');
+    else stopped.addEventListener('abort', () => resolve('stopped'), { once: true });
+  });
   for (const { name, hook } of hooks) {
-    try {
-      await runInScope(scope, hook);
-    } catch (err) {
-      logger.error(`The start hook "${name}" failed: ${toPlainError(err).message}`, { error: toPlainError(err) });
+    if (stopped.aborted) break;
+    const ran = new Promise((resolve) => resolve(runInScope(scope, hook))).then(
+      () => 'done' as const,
+      (err: unknown) => logger.error(`The start hook "${name}" failed: ${toPlainError(err).message}`, { error: toPlainError(err) }),
+    );
+    if ((await Promise.race([ran, cut])) === 'stopped') {
+      logger.warn(`The start hook "${name}" was still running when the service was asked to stop; not waited for`);
+      break;
     }
   }
+  if (stopped.aborted) throw stoppedBeforeStart(service);
 }
 
 /**
