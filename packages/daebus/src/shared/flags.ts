@@ -45,6 +45,14 @@ export const LOG_BACKLOG_SLOT = 6;
  * Errors and warnings get twice as much room, so that the one after a flood still goes.
  */
 export const LOG_BACKLOG_MAX = 10_000;
+
+/** The warning the main side writes for records a worker dropped past the backlog. */
+export function droppedRecordsLine(dropped: number, whose: 'of this thread' | 'of pooled handlers'): string {
+  return (
+    `${dropped} log record(s) ${whose} were dropped: logged faster than the main thread could write them ` +
+    `(more than ${LOG_BACKLOG_MAX} waiting). Log less in tight loops, or at a level the logger does not write.`
+  );
+}
 /** Log records the thread dropped (past the backlog) that the main side has not reported yet. */
 export const LOG_DROPPED_SLOT = 7;
 /** Number of Int32 slots. */

@@ -1,4 +1,4 @@
-import { createFlags, LOG_BACKLOG_MAX, LOG_BACKLOG_SLOT, LOG_DROPPED_SLOT, LOG_LEVEL_SLOT } from '../../shared/flags';
+import { createFlags, droppedRecordsLine, LOG_BACKLOG_SLOT, LOG_DROPPED_SLOT, LOG_LEVEL_SLOT } from '../../shared/flags';
 import { mostVerboseLevel } from '../support/log-level';
 import type { Logger } from '../support/logger';
 
@@ -26,9 +26,7 @@ export class PoolLogGate {
     Atomics.store(this.shared, LOG_LEVEL_SLOT, mostVerboseLevel(this.#logger));
     const dropped = Atomics.exchange(this.shared, LOG_DROPPED_SLOT, 0);
     if (dropped > 0) {
-      this.#logger.warn(
-        `${dropped} log record(s) of pooled handlers were dropped: they logged faster than the main thread could write them (more than ${LOG_BACKLOG_MAX} waiting). Log less in tight loops, or at a level the logger does not write.`,
-      );
+      this.#logger.warn(droppedRecordsLine(dropped, 'of pooled handlers'));
     }
   }
 }

@@ -6,7 +6,7 @@ import {
   BEAT_SLOT,
   createFlags,
   HEAP_SLOT,
-  LOG_BACKLOG_MAX,
+  droppedRecordsLine,
   LOG_BACKLOG_SLOT,
   LOG_DROPPED_SLOT,
   LOG_LEVEL_SLOT,
@@ -185,9 +185,7 @@ export class Incarnation implements WorkerRun {
   #reportDropped(): void {
     const dropped = Atomics.exchange(this.flags, LOG_DROPPED_SLOT, 0);
     if (dropped > 0) {
-      this.#log.warn(
-        `${dropped} log record(s) of this thread were dropped: it logged faster than the main thread could write them (more than ${LOG_BACKLOG_MAX} waiting). Log less in tight loops, or at a level the logger does not write.`,
-      );
+      this.#log.warn(droppedRecordsLine(dropped, 'of this thread'));
     }
   }
 
