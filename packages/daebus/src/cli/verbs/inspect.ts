@@ -5,8 +5,8 @@ import { describeHealth, describeInfo, describeReplicas } from '../describe';
 import { ExitCodes } from '../exit-codes';
 import { globalsOf } from '../options';
 import { colourful, printJson, printLines } from '../output';
-import { fetchHealth, fetchInfo, fetchReplicas, fetchThreads, type Health, type ThreadsReply } from '../queries';
-import { askService, printAnswers, replicaBlocks, replicaExitCode, replicaJson, replicaOption } from '../replica-targets';
+import { fetchHealth, fetchInfo, fetchReplicas, fetchThreads, type ThreadsReply } from '../queries';
+import { askService, printAnswers, replicaOption } from '../replica-targets';
 
 /** A read-only verb on one service: `daebus <name> <service> [--json]`. */
 function inspectVerb(program: Command, name: string, description: string, example: string): Command {
@@ -44,18 +44,12 @@ export function registerInspect(program: Command): void {
   replicaOption(health).action(async (service: string, _options: unknown, command: Command) => {
     const globals = globalsOf(command);
     const asked = await askService(globals, service, globals.replica, fetchHealth);
-    if (!asked.replicated) {
-      if (globals.json) printJson(asked.value);
-      else printLines(describeHealth(asked.value));
-      process.exitCode = asked.value.ready ? ExitCodes.OK : ExitCodes.FAILED;
-      return;
+    printAnswers(asked, globals.json, describeHealth);
+    // ready only when every replica asked answered ready; one that did not answer keeps its status (printAnswers)
+    const answered = asked.replicated ? asked.answers.flatMap((answer) => ('value' in answer ? [answer.value] : [])) : [asked.value];
+    if (!asked.replicated || process.exitCode === ExitCodes.OK) {
+      process.exitCode = answered.every((health) => health.ready) ? ExitCodes.OK : ExitCodes.FAILED;
     }
-    if (globals.json) printJson(replicaJson(asked.answers));
-    else printLines(replicaBlocks(asked.answers, describeHealth));
-    // ready only when every replica asked answered ready
-    const failed = replicaExitCode(asked.answers);
-    const ready = asked.answers.every((answer) => 'value' in answer && (answer.value as Health).ready);
-    process.exitCode = failed !== ExitCodes.OK ? failed : ready ? ExitCodes.OK : ExitCodes.FAILED;
   });
 
   inspectVerb(

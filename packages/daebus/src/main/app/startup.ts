@@ -9,6 +9,7 @@ import { runInScope, type Scope } from '../rpc/context';
 import type { StartHook } from './blueprint';
 import type { Supervisor } from '../supervisor/supervisor';
 import type { Logger } from '../support/logger';
+import { settlesBeforeAbort } from '../support/timers';
 import type { Transport } from '../transport/transport';
 import type { Redis } from 'ioredis';
 
@@ -88,13 +89,9 @@ export async function startThreads(
   stopped: AbortSignal,
   service: string,
 ): Promise<{ name: string; error: Error }[]> {
-  const cut = new Promise<undefined>((resolve) => {
-    if (stopped.aborted) resolve(undefined);
-    else stopped.addEventListener('abort', () => resolve(undefined), { once: true });
-  });
-  const failed = await Promise.race([supervisor.startAll(), cut]);
-  if (failed === undefined || stopped.aborted) throw stoppedBeforeStart(service);
-  return failed.filter(({ name }) => !supervisor.get(name).options.optional);
+  const started = supervisor.startAll();
+  if (!(await settlesBeforeAbort(started, stopped)) || stopped.aborted) throw stoppedBeforeStart(service);
+  return (await started).filter(({ name }) => !supervisor.get(name).options.optional);
 }
 
 /**
@@ -108,17 +105,12 @@ export async function runStartHooks(
   stopped: AbortSignal,
   service: string,
 ): Promise<void> {
-  const cut = new Promise<'stopped'>((resolve) => {
-    if (stopped.aborted) resolve('stopped');
-    else stopped.addEventListener('abort', () => resolve('stopped'), { once: true });
-  });
   for (const { name, hook } of hooks) {
     if (stopped.aborted) break;
-    const ran = new Promise((resolve) => resolve(runInScope(scope, hook))).then(
-      () => 'done' as const,
-      (err: unknown) => logger.error(`The start hook "${name}" failed: ${toPlainError(err).message}`, { error: toPlainError(err) }),
+    const ran = new Promise((resolve) => resolve(runInScope(scope, hook))).catch((err: unknown) =>
+      logger.error(`The start hook "${name}" failed: ${toPlainError(err).message}`, { error: toPlainError(err) }),
     );
-    if ((await Promise.race([ran, cut])) === 'stopped') {
+    if (!(await settlesBeforeAbort(ran, stopped))) {
       logger.warn(`The start hook "${name}" was still running when the service was asked to stop; not waited for`);
       break;
     }

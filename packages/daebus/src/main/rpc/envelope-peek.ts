@@ -1,3 +1,5 @@
+import { stringEnd } from '../../shared/python-json';
+
 /**
  * The reply address of a request that is not parsed whole (too large, or not JSON): its top-level
  * `reply_to`, `request_id` and `service`, found by one pass over the text that tracks nesting and
@@ -15,7 +17,7 @@ export function peekEnvelope(text: string): { reply_to?: string; request_id?: st
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
       const start = i + 1;
-      const end = closingQuote(text, start);
+      const end = stringEnd(text, i);
       if (depth === 1) {
         let next = end + 1;
         while (next < n && isSpace(text.charCodeAt(next))) next++;
@@ -42,23 +44,12 @@ export function peekEnvelope(text: string): { reply_to?: string; request_id?: st
 }
 
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const COLON = 0x3a;
 const COMMA = 0x2c;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
-
-/** The index of the quote that ends the string starting at `from` (one not escaped), or the text's length. */
-function closingQuote(text: string, from: number): number {
-  for (let at = text.indexOf('"', from); at >= 0; at = text.indexOf('"', at + 1)) {
-    let backslashes = 0;
-    while (text.charCodeAt(at - 1 - backslashes) === BACKSLASH) backslashes++;
-    if (backslashes % 2 === 0) return at;
-  }
-  return text.length;
-}
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;

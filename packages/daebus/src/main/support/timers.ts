@@ -18,3 +18,19 @@ export async function settlesWithin(promise: Promise<unknown>, ms: number): Prom
 function settled(): true {
   return true;
 }
+
+/**
+ * Wait for `promise` until `signal` aborts. Resolves true when it settled first (its value and its
+ * failure are not reported), false when the abort came first: what it waits for is left to run.
+ */
+export function settlesBeforeAbort(promise: Promise<unknown>, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const aborted = (): void => resolve(false);
+    signal.addEventListener('abort', aborted, { once: true });
+    void promise.then(settled, settled).then(() => {
+      signal.removeEventListener('abort', aborted);
+      resolve(true);
+    });
+  });
+}
