@@ -18,6 +18,7 @@ import {
   type PoolPreload,
 } from '../../shared/protocol/pool';
 import type { Logger } from '../support/logger';
+import { markReported } from '../support/reported';
 import { WorkerConnection, type WorkerServices } from '../workers/connection';
 import { poolWorkerEntry } from '../workers/worker-path';
 import { PoolLogGate } from './pool-log';
@@ -215,7 +216,7 @@ export class HandlerPool {
     const owners = new Set<object>();
     for (const running of this.#calls.values()) {
       if (running.request.owner) owners.add(running.request.owner);
-      this.#abort(running, new DaebusError(ErrorCodes.STOPPED, reason));
+      this.#abort(running, markReported(new DaebusError(ErrorCodes.STOPPED, reason)));
     }
     return owners;
   }

@@ -4,6 +4,7 @@ import { isReserved } from '../../shared/protocol/builtin-actions';
 import { LinkedSet } from '../../shared/linked-set';
 import { isThenable } from '../../shared/thenable';
 import type { Logger } from '../support/logger';
+import { isReported } from '../support/reported';
 import { settlesWithin } from '../support/timers';
 import { carriesObjects, type ObjectMessage, type Transport } from '../transport/transport';
 import type { Bulkhead } from './bulkhead';
@@ -224,7 +225,8 @@ export class Dispatcher {
   /** A handler failed: log it, and say what its caller gets. */
   #failure(err: unknown, context: HandlerScope): unknown {
     const plain = toPlainError(err);
-    context.logger.warn(`Action "${context.request.action}" failed: ${plain.message}`, { error: plain });
+    if (isReported(err)) context.logger.debug(`Action "${context.request.action}": ${plain.message}`);
+    else context.logger.warn(`Action "${context.request.action}" failed: ${plain.message}`, { error: plain });
     return err instanceof DaebusError || plain.code ? err : new DaebusError(ErrorCodes.HANDLER_ERROR, plain.message);
   }
 
