@@ -38,4 +38,22 @@ describe('the reply address of a request refused whole', () => {
       '{"action": "store", "payload": {"reply_to": "orders.results", "x": [1, 2]}, "reply_to": "mine", "request_id": "r1", oops';
     expect(decodeRequest(broken, MAX)).toMatchObject({ ok: false, replyTo: 'mine', requestId: 'r1' });
   });
+
+  it('takes the last of repeated top-level keys, as JSON.parse does, and reads escaped key names', () => {
+    const repeated = `{"reply_to": "first", "request_id": "a", "payload": {"blob": "${blob}"}, "reply_to": "last", "request_id": "b"}`;
+    expect(JSON.parse(repeated)).toMatchObject({ reply_to: 'last', request_id: 'b' });
+    expect(decodeRequest(repeated, MAX)).toMatchObject({ ok: false, replyTo: 'last', requestId: 'b' });
+    // "reply\u005fto" is reply_to once read
+    const escaped = `{"payload": {"blob": "${blob}"}, "reply\\u005fto": "mine", "request\\u005fid": "r2"}`;
+    expect(JSON.parse(escaped)).toMatchObject({ reply_to: 'mine', request_id: 'r2' });
+    expect(decodeRequest(escaped, MAX)).toMatchObject({ replyTo: 'mine', requestId: 'r2' });
+  });
+
+  it('takes no address whose last value is not a string', () => {
+    const notString = `{"reply_to": "first", "request_id": "a", "payload": {"blob": "${blob}"}, "reply_to": {"x": 1}, "request_id": 7}`;
+    const decoded = decodeRequest(notString, MAX);
+    expect(decoded).toMatchObject({ ok: false });
+    expect(decoded).not.toHaveProperty('requestId');
+    expect(decoded).not.toHaveProperty('replyTo', 'first');
+  });
 });
