@@ -401,7 +401,9 @@ describe('pooled actions', () => {
       message: expect.stringContaining('stopped before this pooled action finished'),
     });
     // the stop's own line says it gave up on the call; no warning with a stack per cancelled call
-    expect(t.records).toContainEqual(expect.objectContaining({ level: 'warn', message: expect.stringMatching(/^Gave up on 1 request.*: waits/) }));
+    expect(t.records).toContainEqual(
+      expect.objectContaining({ level: 'warn', message: expect.stringMatching(/^Gave up on 1 request.*: waits/) }),
+    );
     expect(t.records.filter((r) => r.level === 'warn' && r.message.includes('"waits" failed'))).toEqual([]);
   });
 
