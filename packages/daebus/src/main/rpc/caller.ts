@@ -138,7 +138,14 @@ export class DaebusCaller<C extends object = AnyContract> {
     if (!this.#live && !(await this.#connected(deadline).catch((err: unknown) => this.#failSend(requestId, action, err)))) return;
     if (!this.#pending.has(requestId)) return;
     try {
-      if (await this.#stream.used()) {
+      let replicated = this.#stream.usedNow();
+      if (replicated === undefined) {
+        this.#pending.lookingUp(requestId);
+        replicated = await this.#stream.used();
+        // a slow Redis answered after the request timed out as not sent: it must not go out now
+        if (!this.#pending.has(requestId)) return;
+      }
+      if (replicated) {
         const message = this.#encode(action, payload, requestId);
         this.#pending.sent(requestId);
         return await this.#stream.add(message, timeoutMs);

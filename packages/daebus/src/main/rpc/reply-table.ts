@@ -12,6 +12,8 @@ export interface Waiting {
   readonly timeoutMs: number;
   readonly onProgress: ((payload: unknown) => void) | undefined;
   sent: boolean;
+  /** Not sent yet: connected, waiting for Redis to say whether the service runs replicas. */
+  lookingUp: boolean;
 }
 
 /**
@@ -30,7 +32,12 @@ export class ReplyTable {
 
   /** The promise of the final reply to `requestId` (from the caller's `RequestIds`), which fails with TIMEOUT after `timeoutMs`. */
   wait(requestId: string, action: string, onProgress: Waiting['onProgress'], timeoutMs: number, sent: boolean): Promise<unknown> {
-    return this.#pending.wait(idCount(requestId), { requestId, action, timeoutMs, onProgress, sent }, timeoutMs, this.#timeoutError);
+    return this.#pending.wait(
+      idCount(requestId),
+      { requestId, action, timeoutMs, onProgress, sent, lookingUp: false },
+      timeoutMs,
+      this.#timeoutError,
+    );
   }
 
   /** The request went out (a failed connection fails only requests that did). */
@@ -39,13 +46,21 @@ export class ReplyTable {
     if (waiting) waiting.sent = true;
   }
 
-  // a request never sent timed out waiting for the connection: the service is not to blame
-  readonly #timeoutError = (_count: number, { requestId, action, timeoutMs, sent }: Waiting): Error =>
+  /** Connected, it waits for Redis to say whether the service runs replicas before it is sent. */
+  lookingUp(requestId: string): void {
+    const waiting = this.#waiting(requestId);
+    if (waiting) waiting.lookingUp = true;
+  }
+
+  // a request never sent timed out waiting for the connection (or for Redis): the service is not to blame
+  readonly #timeoutError = (_count: number, { requestId, action, timeoutMs, sent, lookingUp }: Waiting): Error =>
     new DaebusError(
       ErrorCodes.TIMEOUT,
       sent
         ? `Service "${this.#service}" did not answer "${action}" within ${timeoutMs} ms.`
-        : `"${action}" was not sent to service "${this.#service}": the transport did not connect within ${timeoutMs} ms.`,
+        : lookingUp
+          ? `"${action}" was not sent to service "${this.#service}": Redis did not answer within ${timeoutMs} ms whether the service runs replicas (it is connected, but stalled or overloaded); it will not be sent.`
+          : `"${action}" was not sent to service "${this.#service}": the transport did not connect within ${timeoutMs} ms.`,
       { details: { requestId, sent } },
     );
 
