@@ -319,6 +319,39 @@ describe('capped lists', () => {
     expect(() => t.app.list('recent', { max: 4 })).toThrow(/keeps 3 items; it was asked for with max 4/);
     expect(() => t.app.list('bad', { max: 0 })).toThrow(/options.max must be a whole number >= 1/);
   });
+
+  it('take their cap from the first side that gives a max, not from a reader that opened them first', async () => {
+    // a reader with no reason to know the cap opens the list first, with items in it already
+    const read = t.app.list<number>('early');
+    for (let i = 1; i <= 5; i++) await read.append(i);
+    expect(await read.snapshot()).toEqual([1, 2, 3, 4, 5]);
+    t.app.thread('capper', async (running, th) => {
+      const recent = th.list<number>('early', { max: 3 });
+      const outcome = await recent.append(6).then(
+        (size) => `appended, ${size} items`,
+        (err: Error) => err.message,
+      );
+      th.log.info('capped append', { outcome });
+      while (running()) await th.sleep(20);
+    });
+    await t.app.start();
+    await waitFor(() => t.records.some((r) => r.message === 'capped append'), 'the thread to append');
+    expect(t.records.find((r) => r.message === 'capped append')).toMatchObject({ outcome: 'appended, 3 items' });
+    expect(await read.snapshot()).toEqual([4, 5, 6]);
+    await read.append(7);
+    expect(await read.snapshot()).toEqual([5, 6, 7]);
+    // the cap given is kept: another max is refused, the same one and none are the same list
+    expect(() => t.app.list('early', { max: 1000 })).toThrow(/keeps 3 items; it was asked for with max 1000/);
+    expect(await t.app.list('early', { max: 3 }).size()).toBe(3);
+  });
+
+  it('take the first max on the main side too, after a read without one', async () => {
+    expect(await t.app.list('main-early').snapshot()).toEqual([]);
+    const recent = t.app.list<number>('main-early', { max: 2 });
+    for (let i = 1; i <= 4; i++) await recent.append(i);
+    expect(await recent.snapshot()).toEqual([3, 4]);
+    expect(() => t.app.list('main-early', { max: 5 })).toThrow(/keeps 2 items; it was asked for with max 5/);
+  });
 });
 
 describe('messages to a thread', () => {

@@ -93,10 +93,12 @@ describe('service-wide capped lists', () => {
     const again = a.list<number>('recent');
     expect(again.max).toBe(2);
     expect(() => a.list('recent', { scope: 'service', max: 5 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
-    // a default-capped list (1000) asked for with another max is refused too
+    // one declared without max takes the first max given (the default fixes nothing), then refuses another
     a.list('plain', { scope: 'service' });
-    expect(() => a.list('plain', { scope: 'service', max: 10 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
-    expect(() => a.list('plain', { scope: 'service', max: 1000 })).not.toThrow();
+    expect(a.list('plain').max).toBeUndefined();
+    expect(() => a.list('plain', { scope: 'service', max: 10 })).not.toThrow();
+    expect(a.list('plain').max).toBe(10);
+    expect(() => a.list('plain', { scope: 'service', max: 1000 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
     a.thread('appender', async (running, t) => {
       const outcome = await t
         .list('recent', { max: 7 })

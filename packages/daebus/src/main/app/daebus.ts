@@ -231,8 +231,9 @@ export class Daebus<C extends object = AnyContract> extends TypedEmitter<ThreadE
   list<T = unknown>(name: string, options: StructureOptions & { max?: number | undefined } = {}): SharedList<T> {
     const asked = checkListMax(checkStructureName('app.list', name), options.max);
     const store = openStructure(this.#runtime.store, 'list', 'app.list', name, options, asked);
-    // a service-wide list opened again without max keeps the one it was declared with
-    return new SharedList<T>(name, (call) => store.execLocal(call), store.serviceWide(name)?.max ?? asked);
+    // a service-wide list opened again without max keeps the one given for it; the default fixes nothing
+    const cap = store.serviceWide(name)?.explicit ? store.serviceWide(name)?.max : asked;
+    return new SharedList<T>(name, (call) => store.execLocal(call), cap);
   }
 
   /**

@@ -2,7 +2,7 @@ import { cloneOrThrow } from '../../shared/cloneable';
 import { DeadlineTimer } from '../../shared/deadline-timer';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { DEFAULT_LIST_MAX, type Received, type StateCall, type StructureKind } from '../../shared/state-ops';
-import { checkSameMax, ListCore } from './list-core';
+import { fixCap, ListCore, type ListCap } from './list-core';
 import type { ServiceState } from './service/service-state';
 import { QueueCore, type QueueReceiver } from './queue-core';
 
@@ -17,7 +17,7 @@ type Structure = Map<string, unknown> | QueueCore | ListCore;
 export class StateStore {
   readonly #structures = new Map<string, { kind: StructureKind; value: Structure }>();
   /** Names declared service-wide (`{ scope: 'service' }`): they live in Redis, not here. */
-  readonly #serviceWide = new Map<string, { kind: StructureKind; max?: number; explicit?: boolean }>();
+  readonly #serviceWide = new Map<string, { kind: StructureKind } & ListCap>();
   /** The timeouts of every queue's waits. */
   readonly #deadlines = new DeadlineTimer();
   #service?: ServiceState;
@@ -34,12 +34,12 @@ export class StateStore {
     }
     if (kind !== 'list') this.#serviceWide.set(name, { kind });
     else if (declared === undefined) this.#serviceWide.set(name, { kind, max: max ?? DEFAULT_LIST_MAX, explicit: max !== undefined });
-    // opened again: without max it is the same list; another max is refused, as for an in-process list
-    else if (max !== undefined) declared.explicit = checkSameMax(name, declared.max, max);
+    // opened again: without max it is the same list; the first max sets the cap, another is refused
+    else if (max !== undefined) fixCap(name, declared, max);
   }
 
   /** The service-wide declaration of `name`, if it has one. */
-  serviceWide(name: string): { kind: StructureKind; max?: number } | undefined {
+  serviceWide(name: string): ({ kind: StructureKind } & ListCap) | undefined {
     return this.#serviceWide.get(name);
   }
 
@@ -118,7 +118,7 @@ export class StateStore {
         : ({ item: taken.item, deliveries: taken.deliveries, receipt: taken.receipt } satisfies Received);
     }
     const declared = this.#serviceWide.get(call.name);
-    if (call.kind === 'list' && call.max !== undefined) checkSameMax(call.name, declared?.max, call.max);
+    if (declared && call.kind === 'list' && call.max !== undefined) fixCap(call.name, declared, call.max);
     return remote.exec(call, declared?.max === undefined ? undefined : { max: declared.max, explicit: declared.explicit === true });
   }
 
@@ -210,7 +210,7 @@ export class StateStore {
       }
       case 'list': {
         const list = this.#get(call.name, 'list', call.max) as ListCore;
-        if (call.max !== undefined) checkSameMax(call.name, list.max, call.max);
+        if (call.max !== undefined) list.capAt(call.max);
         switch (call.op) {
           case 'append':
             return list.append(call.item);
@@ -265,11 +265,7 @@ export class StateStore {
       return found.value;
     }
     const value =
-      kind === 'map'
-        ? new Map<string, unknown>()
-        : kind === 'queue'
-          ? new QueueCore(name, this.#deadlines)
-          : new ListCore(name, max ?? DEFAULT_LIST_MAX);
+      kind === 'map' ? new Map<string, unknown>() : kind === 'queue' ? new QueueCore(name, this.#deadlines) : new ListCore(name, max);
     this.#structures.set(name, { kind, value });
     return value;
   }
