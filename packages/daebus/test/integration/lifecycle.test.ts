@@ -56,6 +56,22 @@ describe('an app', () => {
   });
 });
 
+describe("a run's start line", () => {
+  it('counts the threads running, and names those registered that are not', async () => {
+    t.app.thread('loop', fixture('sleeper.mjs'));
+    t.app.thread('later', fixture('sleeper.mjs'), { autoStart: false });
+    const service = t.service;
+    const exit = t.app.run({ service, transport: t.transport(), handleSignals: false });
+    await waitFor(() => t.records.some((r) => String(r.message).includes('running with')), 'the start line');
+    // before: "running with 2 thread(s)", counting the thread that was never started
+    expect(t.records.find((r) => String(r.message).includes('running with'))?.message).toBe(
+      `Service "${service}" running with 1 of 2 thread(s); not running: later (stopped)`,
+    );
+    await t.app.stop();
+    await expect(exit).resolves.toBe(0);
+  });
+});
+
 describe('two apps in one process', () => {
   it('each handler, listener and start hook broadcasts on its own app transport', async () => {
     const brokers = [new MemoryBroker(), new MemoryBroker()];

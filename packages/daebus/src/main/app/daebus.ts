@@ -9,6 +9,7 @@ import type { ListenHandler } from '../rpc/service-bus';
 import type { ThreadEntry } from '../supervisor/entry';
 import type { ThreadEvents, ThreadSnapshot, ThreadStopResult } from '../supervisor/events';
 import { ThreadHandle } from '../supervisor/handle';
+import { runningLine } from '../supervisor/reports';
 import type { ThreadOptions } from '../supervisor/thread-options';
 import { directLogger, type Logger } from '../support/logger';
 import { TypedEmitter } from '../support/typed-emitter';
@@ -231,9 +232,7 @@ export class Daebus<C extends object = AnyContract> extends TypedEmitter<ThreadE
   list<T = unknown>(name: string, options: StructureOptions & { max?: number | undefined } = {}): SharedList<T> {
     const asked = checkListMax(checkStructureName('app.list', name), options.max);
     const store = openStructure(this.#runtime.store, 'list', 'app.list', name, options, asked);
-    // a service-wide list opened again without max keeps the one given for it; the default fixes nothing
-    const cap = store.serviceWide(name)?.explicit ? store.serviceWide(name)?.max : asked;
-    return new SharedList<T>(name, (call) => store.execLocal(call), cap);
+    return new SharedList<T>(name, (call) => store.execLocal(call), store.listMax(name, asked));
   }
 
   /**
@@ -271,7 +270,7 @@ export class Daebus<C extends object = AnyContract> extends TypedEmitter<ThreadE
         },
         start: async () => {
           await runtime.start(startOptions);
-          this.logger.info(`Service "${runtime.service}" running with ${Object.keys(this.threads).length} thread(s)`);
+          this.logger.info(runningLine(runtime.service, Object.values(this.threads)));
         },
         stop: () => runtime.stop(),
         forceStop: () => runtime.forceStop(),

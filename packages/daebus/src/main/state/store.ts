@@ -4,6 +4,7 @@ import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { DEFAULT_LIST_MAX, type Received, type StateCall, type StructureKind } from '../../shared/state-ops';
 import { fixCap, ListCore, type ListCap } from './list-core';
 import type { ServiceState } from './service/service-state';
+import { LocalTake } from './local-take';
 import { QueueCore, type QueueReceiver } from './queue-core';
 
 export type { QueueReceiver } from './queue-core';
@@ -41,6 +42,12 @@ export class StateStore {
   /** The service-wide declaration of `name`, if it has one. */
   serviceWide(name: string): ({ kind: StructureKind } & ListCap) | undefined {
     return this.#serviceWide.get(name);
+  }
+
+  /** The `max` a handle of list `name` opened with `asked` names: a service-wide list's given cap (not the default, which fixes nothing). */
+  listMax(name: string, asked: number | undefined): number | undefined {
+    const declared = this.#serviceWide.get(name);
+    return declared?.explicit ? declared.max : asked;
   }
 
   /** Where service-wide structures live while the service runs. */
@@ -272,33 +279,6 @@ export class StateStore {
 }
 
 const DONE: Promise<undefined> = Promise.resolve(undefined);
-
-/**
- * A main-side get or receive waiting for its item. On the main side nothing can die apart from
- * the store: an item received is done when acked.
- */
-class LocalTake implements QueueReceiver {
-  readonly #resolve: (value: unknown) => void;
-  readonly #receive: boolean;
-
-  constructor(resolve: (value: unknown) => void, receive: boolean) {
-    this.#resolve = resolve;
-    this.#receive = receive;
-  }
-
-  alive(): boolean {
-    return true;
-  }
-
-  deliver(item: unknown, deliveries: number): boolean {
-    this.#resolve(this.#receive ? ({ item, deliveries, receipt: 0 } satisfies Received) : item);
-    return true;
-  }
-
-  timedOut(): void {
-    this.#resolve(undefined);
-  }
-}
 
 function fieldOf(item: unknown, key: string): unknown {
   return item !== null && typeof item === 'object' ? (item as Record<string, unknown>)[key] : undefined;

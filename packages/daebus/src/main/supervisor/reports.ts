@@ -1,6 +1,6 @@
 /** What the supervisor says about a thread: errors for calls it cannot take, log lines for exits and failures. */
 import { DaebusError, ErrorCodes, type PlainError } from '../../shared/errors';
-import type { ThreadExit, ThreadFailedEvent, ThreadState } from './events';
+import type { ThreadExit, ThreadFailedEvent, ThreadSnapshot, ThreadState } from './events';
 import type { ResolvedThreadOptions } from './thread-options';
 
 /** Why a message cannot reach thread `name` in `state`: THREAD_FAILED, or THREAD_NOT_RUNNING saying what it does. */
@@ -111,4 +111,12 @@ export function stopTimeoutLine(name: string, timeoutMs: number, stillLoading: b
   return stillLoading
     ? `Thread "${name}" was still loading its module ${timeoutMs} ms after the stop; terminating it`
     : `Thread "${name}" did not return within ${timeoutMs} ms of the stop; terminating it`;
+}
+
+/** The line a started service logs: the threads running, and those registered that are not (autoStart: false, failed, returned). */
+export function runningLine(service: string, threads: ThreadSnapshot[]): string {
+  const idle = threads.filter((thread) => thread.state !== 'running');
+  const count = idle.length === 0 ? `${threads.length}` : `${threads.length - idle.length} of ${threads.length}`;
+  const notRunning = idle.map((thread) => `${thread.name} (${thread.state})`).join(', ');
+  return `Service "${service}" running with ${count} thread(s)${idle.length === 0 ? '' : `; not running: ${notRunning}`}`;
 }
