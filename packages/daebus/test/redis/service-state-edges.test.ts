@@ -118,6 +118,30 @@ describe('service-wide capped lists', () => {
     expect(await again.snapshot()).toEqual([3, 4]);
   });
 
+  it('take the first max a thread gives when declared and read without one', async () => {
+    const a = app();
+    const read = a.list<number>('unset', { scope: 'service' });
+    a.thread('capper', async (running, t) => {
+      const recent = t.list<number>('unset', { max: 2 });
+      const outcome = await recent
+        .append(1)
+        .then(() => recent.append(2))
+        .then(() => recent.append(3))
+        .then(
+          (size) => `appended, ${size} items`,
+          (err: Error) => err.message,
+        );
+      t.log.info('capped append', { outcome });
+      while (running()) await t.sleep(20);
+    });
+    await start(a);
+    await waitFor(() => records.some((r) => r.message === 'capped append'), 'the thread to append');
+    // before: refused, the declaration without max had fixed the cap at 1000
+    expect(records.find((r) => r.message === 'capped append')).toMatchObject({ outcome: 'appended, 2 items' });
+    expect(await read.snapshot()).toEqual([2, 3]);
+    expect(a.list('unset').max).toBe(2);
+  });
+
   it('keep the max the first process gave across the processes of the service', async () => {
     // three apps of one service: as three processes, each with its own declaration
     const [first, plain, other] = [app(), app(), app()];
