@@ -1,8 +1,11 @@
 // A route whose handler never settles: answered 504 at its timeout, and then forgotten, so that a
 // running service does not keep one call (its request and response) per such request for good.
+// An answer Node refuses to write: answered 500 instead, never left hanging nor thrown out.
 import { RouteRunner } from '../../src/main/http/route-runner';
 import { parseRoutePath } from '../../src/main/http/route-path';
+import type { RouteHandler } from '../../src/main/http/route-entry';
 import { createLogger } from '../../src/main/support/logger';
+import { captureLogger, waitFor } from '../support/helpers';
 
 function fakeReply(sent: unknown[]): unknown {
   const reply = {
@@ -10,10 +13,36 @@ function fakeReply(sent: unknown[]): unknown {
     code: () => reply,
     header: () => reply,
     headers: () => reply,
+    removeHeader: () => reply,
     send: (body: unknown) => void sent.push(body),
   };
   return reply;
 }
+
+/** A reply whose first send throws, as Node's writeHead does with a header it refuses. */
+function refusingReply(sent: unknown[], removed: string[]): unknown {
+  let refused = false;
+  const reply = {
+    raw: { writableFinished: false, destroyed: false },
+    code: () => reply,
+    header: () => reply,
+    headers: () => reply,
+    removeHeader: (name: string) => {
+      removed.push(name);
+      return reply;
+    },
+    send: (body: unknown) => {
+      if (!refused) {
+        refused = true;
+        throw Object.assign(new TypeError('Invalid character in header content ["x-bad"]'), { code: 'ERR_INVALID_CHAR' });
+      }
+      sent.push(body);
+    },
+  };
+  return reply;
+}
+
+const appScope = { service: 'x', broadcast: () => Promise.resolve(0), cache: () => undefined as never };
 
 describe('route runner', () => {
   beforeEach(() => jest.useFakeTimers());
@@ -39,5 +68,37 @@ describe('route runner', () => {
     expect(String(sent[0])).toContain('TIMEOUT');
     expect(runner.inFlight).toBe(0);
     runner.stopSweeping();
+  });
+});
+
+describe('route runner, an answer Node refuses to write', () => {
+  it.each([
+    ['returns a value', () => ({ ok: true })],
+    ['throws', () => Promise.reject(new Error('file not ready'))],
+  ])('answers 500 BAD_RESPONSE without the handler’s headers when the handler %s', async (_what, finish) => {
+    const { logger, records } = captureLogger();
+    const runner = new RouteRunner(appScope, logger);
+    const run: RouteHandler = (_request, context) => {
+      context.response.header('x-report', 'ready');
+      return finish();
+    };
+    const handle = runner.handler({ path: parseRoutePath('test', '/x'), methods: ['GET'], kind: 'function', run, timeoutMs: 1_000 });
+    const sent: unknown[] = [];
+    const removed: string[] = [];
+    const rejections: unknown[] = [];
+    const onRejection = (err: unknown): void => void rejections.push(err);
+    process.on('unhandledRejection', onRejection);
+    try {
+      handle({ method: 'GET', url: '/x', headers: {}, params: {}, query: {} } as never, refusingReply(sent, removed) as never);
+      await waitFor(() => runner.inFlight === 0, 'the request to be done');
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+    expect(rejections).toEqual([]);
+    expect(sent).toHaveLength(1);
+    expect(JSON.parse(String(sent[0]))).toMatchObject({ code: 'BAD_RESPONSE', error: expect.stringContaining('Invalid character') });
+    expect(removed).toEqual(['x-report']);
+    expect(records.some((r) => r.level === 'error' && /could not be written/.test(String(r.message)))).toBe(true);
   });
 });

@@ -3,6 +3,7 @@ import type { HandlerResponse } from '../rpc/context';
 import type { SendOptions } from '../rpc/response';
 import type { Logger } from '../support/logger';
 import { errorBody, isStatus } from './error-replies';
+import { checkHeader } from './header-check';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -14,6 +15,7 @@ export interface ReplyWriter {
   code(status: number): ReplyWriter;
   header(name: string, value: string): ReplyWriter;
   headers(values: Record<string, string>): ReplyWriter;
+  removeHeader(name: string): ReplyWriter;
   send(payload?: unknown): unknown;
 }
 
@@ -57,8 +59,13 @@ export class HttpResponse implements HandlerResponse {
     return this;
   }
 
-  /** Set a response header. With a `content-type` of your own, string and Buffer data go out as they are, the rest as JSON under it. */
+  /**
+   * Set a response header. With a `content-type` of your own, string and Buffer data go out as
+   * they are, the rest as JSON under it. A name or value HTTP cannot carry (a line break, a
+   * character above U+00FF) throws INVALID_ARGUMENT here, not when the answer is written.
+   */
   header(name: string, value: string): this {
+    checkHeader(name, value);
     (this.#headers ??= {})[name.toLowerCase()] = value;
     return this;
   }
@@ -118,6 +125,16 @@ export class HttpResponse implements HandlerResponse {
       return;
     }
     this.#finalSent = true;
+    try {
+      this.#writeAnswer(status, data);
+    } catch (err) {
+      // Node refused the answer as written: the client gets a 500 rather than no answer at all
+      this.#writeRefused(err);
+    }
+    this.#onAnswer?.();
+  }
+
+  #writeAnswer(status: number, data: unknown): void {
     const reply = this.#reply;
     if (this.#headers) reply.headers(this.#headers);
     if (this.#lastOnConnection) reply.header('connection', 'close');
@@ -132,7 +149,19 @@ export class HttpResponse implements HandlerResponse {
       if (body === undefined || ownType === undefined) reply.header('content-type', JSON_TYPE);
       reply.send(body ?? BAD_RESPONSE_BODY);
     }
-    this.#onAnswer?.();
+  }
+
+  /** The answer could not be written (`err`): answer 500 BAD_RESPONSE without the handler's headers. */
+  #writeRefused(err: unknown): void {
+    const message = toPlainError(err).message;
+    this.#owner.logger.error(`The HTTP answer could not be written (${message}); the client got 500 BAD_RESPONSE.`);
+    try {
+      for (const name of Object.keys(this.#headers ?? {})) this.#reply.removeHeader(name);
+      const body = errorBody(`The answer could not be written: ${message}`, ErrorCodes.BAD_RESPONSE);
+      this.#reply.code(500).header('content-type', JSON_TYPE).send(JSON.stringify(body));
+    } catch (again) {
+      this.#owner.logger.error(`The HTTP 500 answer could not be written either: ${toPlainError(again).message}`);
+    }
   }
 }
 

@@ -1,0 +1,28 @@
+import { validateHeaderName, validateHeaderValue } from 'node:http';
+import { DaebusError, ErrorCodes } from '../../shared/errors';
+
+/**
+ * Refuse, when a handler sets it, a response header Node would refuse when the answer is written
+ * (a name that is not an HTTP token, a value with a newline or a character above U+00FF): the
+ * handler hears of it where it made the mistake, and its request still gets an answer.
+ */
+export function checkHeader(name: string, value: string): void {
+  try {
+    validateHeaderName(name);
+  } catch {
+    throw new DaebusError(
+      ErrorCodes.INVALID_ARGUMENT,
+      `response.header(): ${JSON.stringify(name)} is not a valid header name; use letters, digits and - only (no spaces or colons).`,
+    );
+  }
+  try {
+    validateHeaderValue(name, value);
+  } catch {
+    throw new DaebusError(
+      ErrorCodes.INVALID_ARGUMENT,
+      `response.header(): the value of "${name}" has a character HTTP headers cannot carry (a line break, a control ` +
+        'character, or one above U+00FF such as a non-Latin-1 letter); percent-encode such text (a file name: ' +
+        `filename*=UTF-8''<encodeURIComponent(name)>, RFC 6266). Got ${JSON.stringify(String(value)).slice(0, 80)}.`,
+    );
+  }
+}
