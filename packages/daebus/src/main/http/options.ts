@@ -45,6 +45,10 @@ export interface WebSocketOptions {
    * TIMEOUT error (the connect hook: is refused) and its next messages are handled. Default 30 000 ms.
    */
   handlerTimeoutMs?: number | undefined;
+  /** How long after its last pong a client is pinged; 0: never. Default 20 000 ms, as Python Daebus (its `websockets`). */
+  pingIntervalMs?: number | undefined;
+  /** How long a ping may go unanswered before the client is cut off (1011); 0: never cut off. Default 20 000 ms. */
+  pingTimeoutMs?: number | undefined;
 }
 
 /** The HTTP server (Daebus's `DaebusHttp`). */
@@ -101,6 +105,8 @@ export const DEFAULT_HTTP_OPTIONS = Object.freeze({
     maxClients: 10_000,
     rateLimit: false as const,
     handlerTimeoutMs: 30_000,
+    pingIntervalMs: 20_000,
+    pingTimeoutMs: 20_000,
   }),
 });
 
@@ -116,6 +122,8 @@ const WS_KEYS = [
   'maxClients',
   'rateLimit',
   'handlerTimeoutMs',
+  'pingIntervalMs',
+  'pingTimeoutMs',
 ];
 
 export function resolveHttpOptions(where: string, options: HttpOptions = {}): ResolvedHttpOptions {
@@ -149,6 +157,8 @@ export function resolveWebSocketOptions(where: string, options: WebSocketOptions
     maxClients: check.count('options.maxClients', options.maxClients ?? d.maxClients, 1),
     rateLimit: resolveRateLimit(check, options.rateLimit ?? d.rateLimit),
     handlerTimeoutMs: check.timeout('options.handlerTimeoutMs', options.handlerTimeoutMs ?? d.handlerTimeoutMs),
+    pingIntervalMs: check.duration('options.pingIntervalMs', options.pingIntervalMs ?? d.pingIntervalMs),
+    pingTimeoutMs: check.duration('options.pingTimeoutMs', options.pingTimeoutMs ?? d.pingTimeoutMs),
   };
 }
 

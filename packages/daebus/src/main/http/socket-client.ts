@@ -29,11 +29,13 @@ export interface ClientSocket {
   send(text: string): void;
   close(code?: number, reason?: string): void;
   terminate(): void;
+  ping(): void;
   pause(): void;
   resume(): void;
   on(event: 'message', listener: (data: Buffer | ArrayBuffer | Buffer[]) => void): unknown;
   on(event: 'close', listener: (code: number, reason: Buffer) => void): unknown;
   on(event: 'error', listener: (err: Error) => void): unknown;
+  on(event: 'pong', listener: () => void): unknown;
 }
 
 /** What a client connected with. */
@@ -80,6 +82,10 @@ export class SocketClient {
   #gone = false;
   #windowStart = 0;
   #windowCount = 0;
+  /** When the ping waiting for its pong went out; undefined: none waits. */
+  #pingSentAt: number | undefined = undefined;
+  /** The last pong (or the connect): the next ping is due `pingIntervalMs` after it. */
+  #beatAt = this.connectedAt;
 
   constructor(init: {
     id: string;
@@ -154,6 +160,41 @@ export class SocketClient {
   failed(err: Error): void {
     const code = wsCloseCode(err);
     if (code !== undefined) this.closedWith ??= { code, reason: err.message };
+  }
+
+  /** The client answered a ping. */
+  ponged(): void {
+    this.#pingSentAt = undefined;
+    this.#beatAt = Date.now();
+  }
+
+  /**
+   * Ping the client `pingIntervalMs` after its last pong; cut it off when a ping goes
+   * `pingTimeoutMs` unanswered (1011, as Python's websockets), so that a peer gone without a
+   * close (a frozen process, a dropped network) does not keep its place for good. The hub calls
+   * this for every client; true when the client was cut off.
+   */
+  heartbeat(now: number): boolean {
+    const { pingIntervalMs, pingTimeoutMs } = this.#limits;
+    if (pingIntervalMs === 0 || this.#socket.readyState !== OPEN) return false;
+    if (this.#paused) {
+      // not read while its messages wait (see receive): its pong cannot be heard, and it is busy, not gone
+      this.#pingSentAt = undefined;
+      this.#beatAt = now;
+      return false;
+    }
+    if (this.#pingSentAt !== undefined) {
+      if (now - this.#pingSentAt < pingTimeoutMs) return false;
+      this.closedWith ??= { code: 1011, reason: `No answer to a ping within ${pingTimeoutMs} ms` };
+      this.#socket.terminate();
+      return true;
+    }
+    if (now - this.#beatAt < pingIntervalMs) return false;
+    this.#socket.ping();
+    // with no pingTimeoutMs the pings only keep the connection alive (through NAT, proxies)
+    if (pingTimeoutMs > 0) this.#pingSentAt = now;
+    else this.#beatAt = now;
+    return false;
   }
 
   /** End the connection without the closing handshake (it did not answer the close in time). */

@@ -13,7 +13,7 @@ import { closeReason, decodeMessage, errorFrame, frame, responseFrame } from './
 const EVENTS: ReadonlySet<string> = new Set(['connect', 'disconnect']);
 /** How long clients get to answer the closing handshake at stop before they are cut off. */
 const CLOSE_GRACE_MS = 1_000;
-/** How often running handlers are checked against `handlerTimeoutMs` (a timeout fires up to this late). */
+/** How often running handlers are checked against `handlerTimeoutMs`, and clients pinged (a timeout fires up to this late). */
 const SWEEP_MS = 50;
 
 /** The service's WebSocket clients and the handlers of their messages, one message of a client at a time. */
@@ -46,7 +46,14 @@ export class SocketHub {
 
   #sweep(): void {
     const now = Date.now();
-    for (const client of this.#clients.values()) client.expire(now);
+    let dropped = 0;
+    for (const client of this.#clients.values()) {
+      client.expire(now);
+      if (client.heartbeat(now)) dropped += 1;
+    }
+    // one line per sweep: a network outage may drop thousands at once
+    if (dropped > 0)
+      this.#logger.info(`Dropped ${dropped} WebSocket client(s) that did not answer a ping within ${this.#limits?.pingTimeoutMs} ms`);
   }
 
   /** A new connection (the @fastify/websocket route's handler). */
@@ -67,6 +74,7 @@ export class SocketHub {
     socket.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => client.receive(text(data)));
     socket.on('close', (code: number, reason: Buffer) => this.#onClose(client, code, reason.toString()));
     socket.on('error', (err: Error) => client.failed(err));
+    socket.on('pong', () => client.ponged());
     void this.#connect(client);
   };
 
