@@ -1,15 +1,41 @@
 // HTTP at its edges: response headers HTTP cannot carry, clients that stall mid-request, and the
 // answers of requests no route takes.
-import { response, type HttpOptions } from 'daebus';
+import { createConnection, type Socket } from 'node:net';
+import { DaebusHttp, DEFAULT_HTTP_OPTIONS, response, type HttpOptions } from 'daebus';
 import { appPerTest } from '../support/app-per-test';
 import { http } from '../support/http-client';
 
 const t = appPerTest('http_edges', { drainTimeoutMs: 2_000 });
 const LOCAL: HttpOptions = { port: 0, host: '127.0.0.1' };
 
+const raw: Socket[] = [];
+afterEach(() => {
+  for (const socket of raw.splice(0)) socket.destroy();
+});
+
 async function start(options: HttpOptions = {}): Promise<string> {
   await t.start({ http: { ...LOCAL, ...options } });
   return t.app.http.url as string;
+}
+
+/** Write `text` on a plain TCP connection; resolves with all it got once the server closed it. */
+async function sendRaw(url: string, text: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  const socket = createConnection(Number(port), hostname);
+  raw.push(socket);
+  let received = '';
+  socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+  socket.on('error', () => undefined);
+  const closed = new Promise((resolve) => socket.once('close', resolve));
+  socket.write(text);
+  await closed;
+  return received;
+}
+
+/** The status and JSON body of a raw HTTP answer. */
+function parsed(answer: string): { status: number; body: unknown } {
+  const [head = '', body = ''] = answer.split('\r\n\r\n');
+  return { status: Number(head.split(' ')[1]), body: JSON.parse(body) };
 }
 
 describe('response headers HTTP cannot carry', () => {
@@ -44,5 +70,33 @@ describe('response headers HTTP cannot carry', () => {
     const url = await start({ timeoutMs: 5_000 });
     expect(await http(`${url}/report`)).toMatchObject({ status: 500, body: { error: 'file not ready', code: 'HANDLER_ERROR' } });
     expect(await http(`${url}/report`)).toMatchObject({ status: 500, body: { error: 'file not ready' } });
+  });
+});
+
+describe('clients that stall mid-request', () => {
+  it('get 408 TIMEOUT and a closed connection past requestTimeoutMs, while a slow handler still answers', async () => {
+    t.app.route('/echo', (req) => req.payload, { methods: ['POST'] });
+    t.app.route('/slow', () => new Promise((resolve) => setTimeout(() => resolve({ slow: true }), 600)));
+    const url = await start({ requestTimeoutMs: 200, timeoutMs: 5_000 });
+    const partBody = 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":';
+    expect(parsed(await sendRaw(url, partBody))).toEqual({
+      status: 408,
+      body: { error: 'The request was not received whole within 200 ms (requestTimeoutMs).', code: 'TIMEOUT' },
+    });
+    expect(parsed(await sendRaw(url, 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Ty'))).toMatchObject({ status: 408 });
+    // the limit is on receiving the request: a handler may take longer (up to the route's timeoutMs)
+    expect(await http(`${url}/slow`)).toMatchObject({ status: 200, body: { slow: true } });
+    expect(await http(`${url}/echo`, { method: 'POST', json: { a: 1 } })).toMatchObject({ status: 200, body: { a: 1 } });
+  });
+
+  it('get the documented error body for bytes that are not HTTP', async () => {
+    const url = await start();
+    expect(parsed(await sendRaw(url, 'NOT HTTP AT ALL\r\n\r\n'))).toMatchObject({ status: 400, body: { code: 'BAD_REQUEST' } });
+  });
+
+  it('are given 30 s by default, and no limit with 0', () => {
+    expect(DEFAULT_HTTP_OPTIONS.requestTimeoutMs).toBe(30_000);
+    expect(new DaebusHttp({ requestTimeoutMs: 0 }).options.requestTimeoutMs).toBe(0);
+    expect(() => new DaebusHttp({ requestTimeoutMs: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
   });
 });

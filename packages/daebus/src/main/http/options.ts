@@ -66,6 +66,11 @@ export interface HttpOptions {
   /** How long an idle keep-alive connection stays open. Default 72 000 ms. */
   keepAliveTimeoutMs?: number | undefined;
   /**
+   * How long a client may take to send a whole request (headers and body); past it the client gets
+   * 408 and its connection is closed. 0: no limit. Default 30 000 ms (Node's own is 300 000).
+   */
+  requestTimeoutMs?: number | undefined;
+  /**
    * Serve `/metrics` (Prometheus), `/healthz` (liveness) and `/readyz` (readiness) beside the
    * routes; a route of the app on one of these paths takes its place. Default true.
    */
@@ -95,6 +100,7 @@ export const DEFAULT_HTTP_OPTIONS = Object.freeze({
   bodyLimit: 1024 * 1024,
   timeoutMs: 30_000,
   keepAliveTimeoutMs: 72_000,
+  requestTimeoutMs: 30_000,
   ops: true,
   websocket: Object.freeze({
     path: '/ws',
@@ -111,7 +117,7 @@ export const DEFAULT_HTTP_OPTIONS = Object.freeze({
 });
 
 const CORS_KEYS = ['allowedOrigins', 'allowedMethods', 'allowedHeaders', 'exposeHeaders', 'allowCredentials', 'maxAge'];
-const HTTP_KEYS = ['port', 'host', 'cors', 'bodyLimit', 'timeoutMs', 'keepAliveTimeoutMs', 'ops'];
+const HTTP_KEYS = ['port', 'host', 'cors', 'bodyLimit', 'timeoutMs', 'keepAliveTimeoutMs', 'requestTimeoutMs', 'ops'];
 const WS_KEYS = [
   'port',
   'host',
@@ -137,6 +143,7 @@ export function resolveHttpOptions(where: string, options: HttpOptions = {}): Re
     bodyLimit: check.count('options.bodyLimit', options.bodyLimit ?? d.bodyLimit, 1),
     timeoutMs: check.timeout('options.timeoutMs', options.timeoutMs ?? d.timeoutMs),
     keepAliveTimeoutMs: check.timeout('options.keepAliveTimeoutMs', options.keepAliveTimeoutMs ?? d.keepAliveTimeoutMs),
+    requestTimeoutMs: check.duration('options.requestTimeoutMs', options.requestTimeoutMs ?? d.requestTimeoutMs),
     ops: check.flag('options.ops', options.ops ?? d.ops),
   };
 }

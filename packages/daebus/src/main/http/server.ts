@@ -3,8 +3,9 @@ import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { Logger } from '../support/logger';
 import { settlesWithin } from '../support/timers';
 import { corsPluginOptions } from './cors';
+import { clientErrorReply } from './client-errors';
 import { errorBody, frameworkReply } from './error-replies';
-import type { ResolvedHttpOptions, ResolvedWebSocketOptions } from './options';
+import { DEFAULT_HTTP_OPTIONS, type ResolvedHttpOptions, type ResolvedWebSocketOptions } from './options';
 import { readJsonBodies } from './json-body';
 import { mountOps, type OpsEndpoints } from './ops-routes';
 import type { RouteRunner } from './route-runner';
@@ -60,7 +61,7 @@ export class HttpServers {
     try {
       if (ws) this.#hub.open(ws);
       if (http) {
-        const app = await this.#build(http.bodyLimit, http.keepAliveTimeoutMs);
+        const app = await this.#build(http);
         if (http.cors !== false) {
           // eslint-disable-next-line @typescript-eslint/no-require-imports
           await app.register(require('@fastify/cors') as typeof import('@fastify/cors'), corsPluginOptions(http.cors));
@@ -80,7 +81,9 @@ export class HttpServers {
         if (ws && ws.port === undefined) this.endpoints.websocketUrl = `ws://${urlHost(http.host)}:${port}${ws.path}`;
       }
       if (ws && ws.port !== undefined) {
-        const app = await this.#build(1024, 72_000);
+        // upgrade requests only: no body to wait for
+        const { keepAliveTimeoutMs, requestTimeoutMs } = DEFAULT_HTTP_OPTIONS;
+        const app = await this.#build({ bodyLimit: 1024, keepAliveTimeoutMs, requestTimeoutMs });
         // on a port of its own every path is the endpoint, as with Python Daebus's server
         await this.#mountSocket(app, ['/', '/*']);
         const port = await listen(app, ws.host, ws.port, 'WebSocket server');
@@ -143,7 +146,8 @@ export class HttpServers {
     this.endpoints = {};
   }
 
-  async #build(bodyLimit: number, keepAliveTimeout: number): Promise<FastifyInstance> {
+  async #build(limits: Pick<ResolvedHttpOptions, 'bodyLimit' | 'keepAliveTimeoutMs' | 'requestTimeoutMs'>): Promise<FastifyInstance> {
+    const { bodyLimit, requestTimeoutMs } = limits;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const Fastify = require('fastify') as typeof import('fastify');
     const fail = (err: unknown, reply: FastifyReply): void => {
@@ -154,7 +158,11 @@ export class HttpServers {
     const app = Fastify.fastify({
       logger: false,
       bodyLimit,
-      keepAliveTimeout,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // Node answers a request not received whole in time with 408 (clientErrorReply)
+      requestTimeout: requestTimeoutMs,
+      http: requestTimeoutMs > 0 ? nodeTimeouts(requestTimeoutMs) : {},
+      clientErrorHandler: clientErrorReply(requestTimeoutMs),
       return503OnClosing: true,
       forceCloseConnections: 'idle',
       // errors of the router (a malformed URL, a parameter too long) get the same body as the others
@@ -201,6 +209,19 @@ async function listen(app: FastifyInstance, host: string, port: number, what: st
   }
   const address = app.server.address();
   return typeof address === 'object' && address !== null ? address.port : port;
+}
+
+/**
+ * Node's timeouts for `requestTimeoutMs`. The one for headers no longer than it (Node's rule when
+ * given at creation: one set later, longer, swaps with it, and a stalled body waits 60 s); checked
+ * every tenth of it, at most every second (Node's default, 30 s, could fire it 30 s late).
+ */
+function nodeTimeouts(requestTimeoutMs: number): { requestTimeout: number; headersTimeout: number; connectionsCheckingInterval: number } {
+  return {
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(60_000, requestTimeoutMs),
+    connectionsCheckingInterval: Math.min(1_000, Math.max(10, Math.round(requestTimeoutMs / 10))),
+  };
 }
 
 /** A host a URL can name: the wildcard addresses are reached on this machine as 127.0.0.1. */
