@@ -1,5 +1,6 @@
 // HTTP at its edges: response headers HTTP cannot carry, clients that stall mid-request, and the
 // answers of requests no route takes.
+import { request as httpRequest } from 'node:http';
 import { createConnection, type Socket } from 'node:net';
 import { DaebusHttp, DEFAULT_HTTP_OPTIONS, response, type HttpOptions } from 'daebus';
 import { appPerTest } from '../support/app-per-test';
@@ -98,5 +99,41 @@ describe('clients that stall mid-request', () => {
     expect(DEFAULT_HTTP_OPTIONS.requestTimeoutMs).toBe(30_000);
     expect(new DaebusHttp({ requestTimeoutMs: 0 }).options.requestTimeoutMs).toBe(0);
     expect(() => new DaebusHttp({ requestTimeoutMs: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+  });
+});
+
+describe('requests no route takes', () => {
+  it('get 405 with Allow for any method on a served path, TRACE and PROPFIND included', async () => {
+    t.app.route('/hello', () => ({ hello: 1 }));
+    const url = await start();
+    const propfind = await http(`${url}/hello`, { method: 'PROPFIND' });
+    expect(propfind).toMatchObject({ status: 405, body: { code: 'METHOD_NOT_ALLOWED', method: 'PROPFIND' } });
+    expect(propfind.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+    // fetch refuses to send TRACE
+    const trace = await new Promise<{ status?: number; allow?: string }>((resolve, reject) =>
+      httpRequest(`${url}/hello`, { method: 'TRACE' }, (res) => {
+        res.resume();
+        resolve({ status: res.statusCode, allow: res.headers.allow as string });
+      })
+        .on('error', reject)
+        .end(),
+    );
+    expect(trace).toEqual({ status: 405, allow: 'GET, HEAD, OPTIONS' });
+    expect(await http(`${url}/missing`, { method: 'PROPFIND' })).toMatchObject({ status: 404, body: { code: 'UNKNOWN_ROUTE' } });
+  });
+
+  it('get 426 with the error body for a plain request to the WebSocket endpoint', async () => {
+    t.app.socket('echo', (data) => data);
+    await t.start({ http: LOCAL, websocket: {} });
+    const plain = await http(`${t.app.http.url}/ws`);
+    expect(plain).toMatchObject({ status: 426, body: { code: 'BAD_REQUEST', error: expect.stringMatching(/WebSocket endpoint/) } });
+    expect(plain.headers.get('upgrade')).toBe('websocket');
+  });
+
+  it('take a path parameter longer than 100 characters (Fastify’s default limit answered 414)', async () => {
+    t.app.route('/items/<sku>', (req) => ({ sku: req.params.sku }));
+    const url = await start();
+    const long = 'x'.repeat(5_000);
+    expect(await http(`${url}/items/${long}`)).toMatchObject({ status: 200, body: { sku: long } });
   });
 });

@@ -4,7 +4,6 @@ import { routeCorsConfig } from './cors';
 import { errorBody } from './error-replies';
 import type { ResolvedCors } from './options';
 import type { RouteEntry } from './route-entry';
-import { ROUTE_METHODS } from './route-path';
 import type { RouteRunner } from './route-runner';
 
 /** The routes of one path shape (`/users/:`): the methods they take, and the path Fastify knows it by. */
@@ -109,7 +108,8 @@ function mountPathAnswers(fastify: FastifyInstance, group: PathGroup, cors: Reso
   const served = new Set([...group.methods, ...group.elsewhere]);
   const allow = [...served, ...(served.has('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
   const passed = new Set([...served, ...group.somewhere]);
-  const others = [...ROUTE_METHODS.filter((m) => !passed.has(m)), ...(passed.has('GET') ? [] : ['HEAD'])];
+  // every other method the server knows (TRACE, PROPFIND, ...); HEAD is GET's
+  const others = fastify.supportedMethods.filter((m) => !passed.has(m) && m !== 'OPTIONS' && !(m === 'HEAD' && passed.has('GET')));
   if (others.length > 0) {
     fastify.route({
       method: others,

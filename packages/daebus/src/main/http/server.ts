@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import { METHODS } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { Logger } from '../support/logger';
 import { settlesWithin } from '../support/timers';
@@ -17,6 +18,8 @@ import type { HttpEndpoints } from './endpoints';
 const CLOSE_GRACE_MS = 2_000;
 /** How long a forced stop waits for its 503 answers to be written before it cuts the connections. */
 const FLUSH_GRACE_MS = 500;
+/** The longest path parameter (Fastify's default, 100, answered a longer one 414). */
+const MAX_PARAM_LENGTH = 16 * 1024;
 
 /**
  * The Fastify servers of a started app: the HTTP server (routes, and the WebSocket endpoint on
@@ -163,12 +166,16 @@ export class HttpServers {
       requestTimeout: requestTimeoutMs,
       http: requestTimeoutMs > 0 ? nodeTimeouts(requestTimeoutMs) : {},
       clientErrorHandler: clientErrorReply(requestTimeoutMs),
+      // a path parameter as long as a URL may be (Node refuses a request line over 16 KiB with 431), as Python Daebus
+      routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
       return503OnClosing: true,
       forceCloseConnections: 'idle',
       // errors of the router (a malformed URL, a parameter too long) get the same body as the others
       frameworkErrors: (err, _req, reply) => fail(err, reply),
     });
     this.#instances.push(app);
+    // every method Node's parser takes reaches the router, so a path's routes answer the others 405, not 404
+    for (const method of METHODS) if (method !== 'CONNECT' && !app.supportedMethods.includes(method)) app.addHttpMethod(method);
     app.setErrorHandler((err, _req, reply) => fail(err, reply));
     app.setNotFoundHandler((req, reply) => {
       const path = req.url.split('?')[0];
@@ -195,7 +202,10 @@ export class HttpServers {
         done();
       },
     });
-    for (const path of paths) app.get(path, { websocket: true }, this.#hub.accept);
+    for (const path of paths) {
+      // a plain request (no Upgrade) gets 426 with the documented error body, not an empty 404
+      app.route({ method: 'GET', url: path, wsHandler: this.#hub.accept, handler: upgradeRequired });
+    }
   }
 }
 
@@ -222,6 +232,12 @@ function nodeTimeouts(requestTimeoutMs: number): { requestTimeout: number; heade
     headersTimeout: Math.min(60_000, requestTimeoutMs),
     connectionsCheckingInterval: Math.min(1_000, Math.max(10, Math.round(requestTimeoutMs / 10))),
   };
+}
+
+/** The answer of the WebSocket endpoint to a request that is not a WebSocket handshake. */
+function upgradeRequired(req: FastifyRequest, reply: FastifyReply): void {
+  const message = `${req.url.split('?')[0]} is the WebSocket endpoint: connect with a WebSocket client.`;
+  void reply.code(426).header('upgrade', 'websocket').send(errorBody(message, ErrorCodes.BAD_REQUEST));
 }
 
 /** A host a URL can name: the wildcard addresses are reached on this machine as 127.0.0.1. */
