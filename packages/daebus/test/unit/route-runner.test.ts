@@ -71,6 +71,35 @@ describe('route runner', () => {
   });
 });
 
+describe('route runner, timeouts in numbers', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('logs the first timeout of a route with its request id, and the next ones of that second in one line', () => {
+    const { logger, records } = captureLogger();
+    const runner = new RouteRunner(appScope, logger);
+    const never = { methods: ['GET' as const], kind: 'function' as const, run: () => new Promise(() => undefined), timeoutMs: 100 };
+    const handleA = runner.handler({ ...never, path: parseRoutePath('test', '/a') });
+    const handleB = runner.handler({ ...never, path: parseRoutePath('test', '/b') });
+    const sent: unknown[] = [];
+    runner.startSweeping();
+    for (let i = 0; i < 50; i++)
+      handleA({ method: 'GET', url: '/a', headers: {}, params: {}, query: {} } as never, fakeReply(sent) as never);
+    handleB({ method: 'GET', url: '/b', headers: {}, params: {}, query: {} } as never, fakeReply(sent) as never);
+    jest.advanceTimersByTime(200);
+    for (let i = 0; i < 10; i++)
+      handleA({ method: 'GET', url: '/a', headers: {}, params: {}, query: {} } as never, fakeReply(sent) as never);
+    jest.advanceTimersByTime(1_000);
+    expect(sent).toHaveLength(61);
+    expect(records.filter((r) => r.level === 'warn').map((r) => [r.message, r.request_id ?? r.count])).toEqual([
+      ['Route GET /a did not answer within 100 ms.', expect.stringMatching(/^http-/)],
+      ['Route GET /b did not answer within 100 ms.', expect.stringMatching(/^http-/)],
+      ['Route GET /a did not answer 59 more request(s) within 100 ms (each answered 504)', 59],
+    ]);
+    runner.stopSweeping();
+  });
+});
+
 describe('route runner, an answer Node refuses to write', () => {
   it.each([
     ['returns a value', () => ({ ok: true })],

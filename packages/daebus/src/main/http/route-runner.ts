@@ -9,6 +9,7 @@ import { errorBody, isStatus, thrownReply } from './error-replies';
 import { HttpRequest, type IncomingRoute } from './http-request';
 import { HttpResponse } from './http-response';
 import type { RouteContext, RouteEntry, RouteHandler } from './route-entry';
+import { RouteTimeouts } from './route-timeouts';
 
 /** How often running routes are checked against their timeouts (a timeout fires up to this late). */
 const SWEEP_MS = 50;
@@ -74,12 +75,14 @@ export class RouteRunner {
   readonly #app: AppScope;
   readonly #logger: Logger;
   readonly #inFlight = new Set<RouteCall>();
+  readonly #timeouts: RouteTimeouts;
   #sweeper?: NodeJS.Timeout;
   #onIdle?: () => void;
 
   constructor(app: AppScope, logger: Logger) {
     this.#app = app;
     this.#logger = logger;
+    this.#timeouts = new RouteTimeouts(logger);
   }
 
   /** Requests being answered now. */
@@ -97,6 +100,7 @@ export class RouteRunner {
     clearInterval(this.#sweeper);
     this.#sweeper = undefined;
     this.#inFlight.clear();
+    this.#timeouts.flush();
   }
 
   /** Fastify's handler for `entry`. */
@@ -186,7 +190,7 @@ export class RouteRunner {
       const { request, response, deadline, timeoutMs } = call;
       if (now < deadline || response.finalSent) continue;
       const text = `Route ${request.action} did not answer within ${timeoutMs} ms.`;
-      this.#logger.warn(text, { request_id: request.requestId });
+      this.#timeouts.timedOut(request.action, timeoutMs, request.requestId, text);
       response.write(504, errorBody(text, ErrorCodes.TIMEOUT));
       call.timeOut();
       // answered: a handler that never settles must not keep its call (and its request) for good
