@@ -48,6 +48,7 @@ describe('response headers HTTP cannot carry', () => {
       })
       .route('/newline', () => response.header('x-note', 'one\r\nset-cookie: a=b').send({ ok: true }))
       .route('/spaced', () => response.header('x note', 'yes').send({ ok: true }))
+      .route('/unset', () => response.header('x-note', undefined as unknown as string).send({ ok: true }))
       .route('/hello', () => ({ hello: 1 }));
     const url = await start({ timeoutMs: 5_000 });
     const report = await http(`${url}/report`);
@@ -56,6 +57,7 @@ describe('response headers HTTP cannot carry', () => {
     expect(report.headers.get('content-disposition')).toBeNull();
     expect(await http(`${url}/newline`)).toMatchObject({ status: 500, body: { code: 'INVALID_ARGUMENT' } });
     expect(await http(`${url}/spaced`)).toMatchObject({ status: 500, body: { code: 'INVALID_ARGUMENT' } });
+    expect(await http(`${url}/unset`)).toMatchObject({ status: 500, body: { error: expect.stringMatching(/must be a string/) } });
     expect(await http(`${url}/hello`)).toMatchObject({ status: 200, body: { hello: 1 } });
   });
 
@@ -78,7 +80,7 @@ describe('clients that stall mid-request', () => {
   it('get 408 TIMEOUT and a closed connection past requestTimeoutMs, while a slow handler still answers', async () => {
     t.app.route('/echo', (req) => req.payload, { methods: ['POST'] });
     t.app.route('/slow', () => new Promise((resolve) => setTimeout(() => resolve({ slow: true }), 600)));
-    const url = await start({ requestTimeoutMs: 200, timeoutMs: 5_000 });
+    const url = await start({ requestTimeoutMs: 199.5, timeoutMs: 5_000 });
     const partBody = 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":';
     expect(parsed(await sendRaw(url, partBody))).toEqual({
       status: 408,

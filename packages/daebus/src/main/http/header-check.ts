@@ -7,6 +7,9 @@ import { DaebusError, ErrorCodes } from '../../shared/errors';
  * handler hears of it where it made the mistake, and its request still gets an answer.
  */
 export function checkHeader(name: string, value: string): void {
+  if (typeof value !== 'string' && typeof value !== 'number') {
+    throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `response.header(): the value of "${name}" must be a string (got ${typeof value}).`);
+  }
   try {
     validateHeaderName(name);
   } catch {

@@ -150,7 +150,9 @@ export class HttpServers {
   }
 
   async #build(limits: Pick<ResolvedHttpOptions, 'bodyLimit' | 'keepAliveTimeoutMs' | 'requestTimeoutMs'>): Promise<FastifyInstance> {
-    const { bodyLimit, requestTimeoutMs } = limits;
+    const { bodyLimit } = limits;
+    // Node takes whole milliseconds only
+    const requestTimeoutMs = Math.ceil(limits.requestTimeoutMs);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const Fastify = require('fastify') as typeof import('fastify');
     const fail = (err: unknown, reply: FastifyReply): void => {
