@@ -4,7 +4,7 @@ import type { InlineOrigin, ThreadEntrySpec } from '../shared/protocol/thread';
 import { isThreadDefinition, type ThreadFunction } from './define';
 import { commonJsImportAdvice, compilerHelperAdvice, compilerHelperIn } from '../shared/compiler-helpers';
 import { syntaxErrorSite } from './syntax-site';
-import { ensureLoader, warmTypeStripping } from './typescript';
+import { ensureLoader, typeStrippingAdvice, warmTypeStripping } from './typescript';
 
 /** The library's public thread entry, imported by name as a thread's module imports it. */
 const PUBLIC_ENTRY = 'daebus/thread';
@@ -32,7 +32,7 @@ export async function loadThreadFunction(name: string, entry: ThreadEntrySpec): 
     await ensureLoader(entry.loader);
     mod = await import(entry.specifier);
   } catch (err) {
-    throw loadFailure(`Thread "${name}" could not load its module ${entry.specifier}`, err, entry.specifier);
+    throw loadFailure(`Thread "${name}" could not load its module ${entry.specifier}`, err, entry.specifier, entry.loader);
   }
   const definition = findDefinition(mod);
   if (!definition) {
@@ -134,15 +134,16 @@ function describe(err: unknown): string {
 }
 
 /**
- * THREAD_LOAD_FAILED for a module that would not load. The user's own error (its stack names
+ * THREAD_LOAD_FAILED for a module that would not load (`loader`: the tsx it was loaded with). The user's own error (its stack names
  * their file and line) travels in `details.cause`: a worker's error reaches the main side
  * without its `cause`, but with its plain fields.
  */
-export function loadFailure(what: string, err: unknown, specifier?: string): DaebusError {
+export function loadFailure(what: string, err: unknown, specifier?: string, loader?: string): DaebusError {
   const cause = err as { name?: unknown; message?: unknown; stack?: unknown } | null;
   const site = specifier === undefined ? undefined : syntaxErrorSite(specifier, err);
   const where = site === undefined ? '' : ` (at ${site.split('\n')[0] as string})`;
-  return new DaebusError(ErrorCodes.THREAD_LOAD_FAILED, `${what}: ${describe(err)}${where}`, {
+  const advice = specifier === undefined ? '' : typeStrippingAdvice(specifier, loader, err);
+  return new DaebusError(ErrorCodes.THREAD_LOAD_FAILED, `${what}: ${describe(err)}${where}${advice}`, {
     cause: err,
     details: {
       cause: {

@@ -45,7 +45,7 @@ async function load(specifier: string, exportName: string, loader: string | unde
     await ensureLoader(loader);
     mod = await import(specifier);
   } catch (err) {
-    throw loadFailure(`The pooled handler module ${specifier} could not be loaded`, err, specifier);
+    throw loadFailure(`The pooled handler module ${specifier} could not be loaded`, err, specifier, loader);
   }
   const handler = pickHandler(mod, exportName);
   if (!handler) {

@@ -40,3 +40,22 @@ export async function warmTypeStripping(): Promise<void> {
     process.emitWarning = emitWarning;
   }
 }
+
+/**
+ * Advice for a TypeScript module that failed to load with Node's own type stripping (the main
+ * side found no tsx): the two failures tsx would not have, an import by the `.js` name of a `.ts`
+ * file and `import` in a `.ts` file of a CommonJS package. Empty for any other failure.
+ */
+export function typeStrippingAdvice(specifier: string, loader: string | undefined, err: unknown): string {
+  if (loader !== undefined || !/\.[cm]?ts$/.test(specifier)) return '';
+  const message = err instanceof Error ? err.message : String(err);
+  const missingJs = /Cannot find module '[^']*\.[cm]?js'/.test(message);
+  const commonJs = /Cannot use import statement outside a module|(?:exports|require) is not defined in ES module scope/.test(message);
+  if (!missingJs && !commonJs) return '';
+  return (
+    '. Node loaded this .ts module with its own type stripping, as no tsx was found: it loads exactly the file an ' +
+    "import names (no helper.ts for './helper.js') and reads .ts files by the package's \"type\". Install tsx in the " +
+    'project (npm i -D tsx) and the workers load .ts modules with it' +
+    (missingJs ? ", or import the sources by their .ts names ('./helper.ts')" : '')
+  );
+}

@@ -1,5 +1,5 @@
-// Threads and pooled handlers written in TypeScript, run from their sources: natively where Node
-// strips types, through tsx's loader elsewhere (tsx is installed in this package).
+// Threads and pooled handlers written in TypeScript, run from their sources through tsx's loader
+// (tsx is installed in this package; jest, the main process, does not run under it).
 import { appPerTest } from '../support/app-per-test';
 import { fixture, nextEvent, waitFor } from '../support/helpers';
 
@@ -29,6 +29,29 @@ describe('TypeScript modules', () => {
 });
 
 declare const __awaiter: (...args: unknown[]) => Promise<unknown>;
+
+// Under a test runner the main process runs without tsx; where Node strips types itself, the
+// project's tsx is still the loader: Node's stripping finds no helper.ts for './helper.js' and
+// reads a CommonJS package's .ts as CommonJS, where `import` is a syntax error.
+describe('TypeScript modules loaded while the main process runs without tsx', () => {
+  it("runs an ES module thread that imports './helper.js' (helper.ts)", async () => {
+    t.app.thread('esm', fixture('ts-esm/thread.ts'));
+    await t.app.start();
+    await waitFor(() => t.records.some((r) => r.message === 'ESM HELPER!'), 'the thread to log');
+  });
+
+  it("runs a pooled handler that imports './helper.js' (helper.ts)", async () => {
+    t.app.action('shout', { module: fixture('ts-esm/pooled.ts') });
+    await t.start();
+    await expect(t.caller({ timeoutMs: 20_000 }).sendRequest('shout', { text: 'hi' })).resolves.toEqual({ shouted: 'HI!' });
+  });
+
+  it('runs a thread written with import/export in a CommonJS package', async () => {
+    t.app.thread('cjs', fixture('ts-cjs/thread.ts'));
+    await t.app.start();
+    await waitFor(() => t.records.some((r) => r.message === 'commonjs thread'), 'the thread to log');
+  });
+});
 
 describe('inline threads compiled for an old language level', () => {
   it("are refused at registration, with advice about the compiler's target", () => {

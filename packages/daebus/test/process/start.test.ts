@@ -147,7 +147,28 @@ describe('starting a service', () => {
         // pnpm's shims set NODE_PATH to the workspace's packages, tsx among them: a user's project has none
         env: { ...process.env, NODE_PATH: '' },
       });
-      expect(JSON.parse(stdout)).toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('Run the service with tsx') });
+      expect(JSON.parse(stdout)).toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('Install tsx in the project') });
+    },
+  );
+
+  // skipped where Node cannot strip types (Node 20): tsx is then the only loader
+  (nativeTypeScript ? it : it.skip)(
+    'where Node strips types and no tsx is found, a thread whose import Node cannot resolve fails saying to install tsx',
+    async () => {
+      // a project of its own, without tsx; its thread imports tsc's way, by the name helper.mts builds to
+      const dir = mkdtempSync(join(tmpdir(), 'daebus-ts-'));
+      writeFileSync(join(dir, 'helper.mts'), 'export const n: number = 1;\n');
+      writeFileSync(join(dir, 'worker.mts'), "import { n } from './helper.mjs';\nexport default n;\n");
+      const script = `const { Daebus } = require('daebus'); const app = new Daebus('ts_strip_${randomUUID().slice(0, 8)}'); app.thread('w', ${JSON.stringify(join(dir, 'worker.mts'))}); app.start().then(() => app.stop(), (e) => console.log(JSON.stringify({ code: e.code, message: e.message })));`;
+      const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], {
+        cwd: join(__dirname, '..', '..'),
+        env: { ...process.env, NODE_PATH: '' },
+      });
+      // the service's own log lines come first
+      const failure = JSON.parse(stdout.trim().split('\n').pop() as string) as { code: string; message: string };
+      expect(failure.code).toBe('THREAD_START_FAILED');
+      expect(failure.message).toContain("Cannot find module '" + join(dir, 'helper.mjs'));
+      expect(failure.message).toContain('Install tsx in the project (npm i -D tsx)');
     },
   );
 });

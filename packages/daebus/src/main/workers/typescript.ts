@@ -9,23 +9,25 @@ export function isTypeScript(specifier: string): boolean {
 }
 
 /**
- * How a worker can load the TypeScript module `specifier` (a file URL): `undefined` when Node
- * strips types by itself (Node 22.18 and later, 23.6 and later), or the path of the
- * `package.json` of the tsx whose hooks the worker registers before it imports the module: the
- * tsx the service itself runs under (`tsx service.ts`, `node --import tsx ...`), else the one the
- * module's own project has installed. Throws INVALID_OPTION, saying how to run it, when there is
- * neither.
+ * How a worker can load the TypeScript module `specifier` (a file URL): the path of the
+ * `package.json` of the tsx whose hooks the worker registers before it imports the module (the
+ * tsx the service itself runs under, `tsx service.ts` or `node --import tsx ...`, else the one the
+ * module's own project has installed), or `undefined` when there is no tsx and Node strips types
+ * by itself (Node 22.18 and later, 23.6 and later). tsx comes first even there: a main process
+ * without it (jest, vitest, `node service.ts`) would otherwise leave the module to Node's
+ * stripping, which finds no `helper.ts` for `./helper.js` and reads a `.ts` file of a CommonJS
+ * package as CommonJS. Throws INVALID_OPTION, saying how to run it, when there is neither.
  */
 export function typeScriptLoader(where: string, specifier: string): string | undefined {
-  if ((process.features as { typescript?: unknown }).typescript) return undefined;
   const file = fileURLToPath(specifier);
   const found = tsxOfThisProcess() ?? tsxFrom(file);
   if (found) return found;
+  if ((process.features as { typescript?: unknown }).typescript) return undefined;
   throw new DaebusError(
     ErrorCodes.INVALID_OPTION,
-    `${where}: ${file} is TypeScript, and Node ${process.version} cannot run it by itself. Run the service with tsx ` +
-      '(npm i -D tsx, then `npx tsx service.ts` or `node --import tsx service.ts`), use Node 22.18 or later, ' +
-      'or build to JavaScript and register the .js file.',
+    `${where}: ${file} is TypeScript, and Node ${process.version} cannot run it by itself. Install tsx in the project ` +
+      '(npm i -D tsx; a worker then loads .ts modules with it), run the service with tsx (`npx tsx service.ts`), ' +
+      'use Node 22.18 or later, or build to JavaScript and register the .js file.',
   );
 }
 
