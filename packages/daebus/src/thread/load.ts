@@ -118,6 +118,17 @@ export function explainInlineError(name: string, err: unknown): unknown {
       },
     );
   }
+  if (COVERAGE_COUNTER.test(variable)) {
+    return new DaebusError(
+      ErrorCodes.THREAD_INLINE_SCOPE,
+      `Inline thread "${name}" uses "${variable}", a coverage counter: coverage instrumentation (istanbul, as in ` +
+        'jest --coverage, vitest --coverage with the istanbul provider, or nyc) rewrote the function to count into ' +
+        'a variable of the file that registered it, which its worker does not have. Put /* istanbul ignore next */ ' +
+        "just before the function, register a module made with defineThread() instead, or collect coverage with V8 (jest's " +
+        "coverageProvider: 'v8').",
+      { cause: err, details: { variable } },
+    );
+  }
   return new DaebusError(
     ErrorCodes.THREAD_INLINE_SCOPE,
     `Inline thread "${name}" uses "${variable}", which is not defined inside the function. ` +
@@ -128,6 +139,9 @@ export function explainInlineError(name: string, err: unknown): unknown {
     { cause: err, details: { variable } },
   );
 }
+
+/** The counter function istanbul (istanbul-lib-instrument) names after a hash of the file: `cov_26mhgy1k64`. */
+const COVERAGE_COUNTER = /^cov_[a-z0-9]+$/;
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
