@@ -153,7 +153,7 @@ export function toPlainError(err: unknown): PlainError {
  * or, when JSON refuses it (a BigInt, a cycle), as Node prints it (`{ n: 1n }`); anything else is
  * String(value).
  */
-function describeThrown(value: unknown): string {
+export function describeThrown(value: unknown): string {
   if (value === null || typeof value !== 'object') return String(value);
   let text: string;
   try {

@@ -1,32 +1,38 @@
-import { toPlainError } from '../shared/errors';
+import { describeThrown, toPlainError } from '../shared/errors';
 import { safeJson } from '../shared/json';
 import { LOG_BACKLOG_MAX, LOG_BACKLOG_SLOT, LOG_DROPPED_SLOT, LOG_LEVEL_SLOT } from '../shared/flags';
 import { LOG_LEVELS, type CoreToMain, type LogLevel, type MessageSink } from '../shared/protocol/core';
 
 /**
  * Logging inside a thread: records cross the framework port to the main side's winston logger.
- * An Error as the message (`t.log.error(err)`) logs its message, with the error (its stack too) as `error`.
+ * The message may be any value, as `catch (e)` gives one (`unknown`): an Error (`t.log.error(err)`)
+ * logs its message, with the error (its stack too) as `error`; another thrown value logs as text
+ * (a plain object as its JSON, not "[object Object]").
  */
 export interface ThreadLogger {
-  error(message: string | Error, meta?: unknown): void;
-  warn(message: string | Error, meta?: unknown): void;
-  info(message: string | Error, meta?: unknown): void;
-  http(message: string | Error, meta?: unknown): void;
-  verbose(message: string | Error, meta?: unknown): void;
-  debug(message: string | Error, meta?: unknown): void;
-  log(level: LogLevel, message: string | Error, meta?: unknown): void;
+  error(message: unknown, meta?: unknown): void;
+  warn(message: unknown, meta?: unknown): void;
+  info(message: unknown, meta?: unknown): void;
+  http(message: unknown, meta?: unknown): void;
+  verbose(message: unknown, meta?: unknown): void;
+  debug(message: unknown, meta?: unknown): void;
+  log(level: LogLevel, message: unknown, meta?: unknown): void;
 }
 
 type Sink = (level: LogLevel, message: string, meta?: Record<string, unknown>) => void;
 
 export function createLogger(sink: Sink): ThreadLogger {
   const log = (level: LogLevel, message: unknown, meta?: unknown): void => {
-    if (message instanceof Error) {
-      // String(err) would keep "Error: boom" and lose the stack
-      sink(level, message.message, { error: toPlainError(message), ...normalizeMeta(meta) });
+    if (typeof message === 'string') {
+      sink(level, message, normalizeMeta(meta));
       return;
     }
-    sink(level, typeof message === 'string' ? message : String(message), normalizeMeta(meta));
+    if (message instanceof Error || isErrorLike(message)) {
+      // String(err) would keep "Error: boom" and lose the stack
+      sink(level, (message as Error).message, { error: toPlainError(message), ...normalizeMeta(meta) });
+      return;
+    }
+    sink(level, describeThrown(message), normalizeMeta(meta));
   };
   return {
     error: (m, meta) => log('error', m, meta),
@@ -82,6 +88,12 @@ export const consoleSink: Sink = (level, message, meta) => {
   else if (level === 'warn') console.warn(line);
   else console.log(line);
 };
+
+/** An error of another realm (a vm context's), or one a library built by hand: a name and a message. */
+function isErrorLike(value: unknown): boolean {
+  const e = value as { name?: unknown; message?: unknown } | null;
+  return typeof e === 'object' && e !== null && typeof e.message === 'string' && typeof e.name === 'string';
+}
 
 function normalizeMeta(meta: unknown): Record<string, unknown> | undefined {
   if (meta === undefined) return undefined;

@@ -1,0 +1,42 @@
+// What a thread's logger writes for a message that is not a string: a `catch (e)` value, which
+// may be anything a thread's code throws.
+import { createLogger } from '../../src/thread/log';
+
+function recordsOf(log: (logger: ReturnType<typeof createLogger>) => void): { message: string; meta?: Record<string, unknown> }[] {
+  const records: { message: string; meta?: Record<string, unknown> }[] = [];
+  log(createLogger((_level, message, meta) => void records.push(meta === undefined ? { message } : { message, meta })));
+  return records;
+}
+
+describe("a thread's logger, given a thrown value", () => {
+  it('logs a plain object as its JSON text, not "[object Object]"', () => {
+    const [record] = recordsOf((log) => log.error({ code: 'E_STOCK', sku: 'a1' }));
+    expect(record).toEqual({ message: '{"code":"E_STOCK","sku":"a1"}' });
+  });
+
+  it('logs an array, a number and undefined as text, with the metadata', () => {
+    const records = recordsOf((log) => {
+      log.warn([1, 'two'], { attempt: 2 });
+      log.warn(42);
+      log.warn(undefined);
+    });
+    expect(records).toEqual([{ message: '[1,"two"]', meta: { attempt: 2 } }, { message: '42' }, { message: 'undefined' }]);
+  });
+
+  it('logs an object JSON refuses (a cycle) as Node prints it', () => {
+    const cyclic: Record<string, unknown> = { n: 1 };
+    cyclic.self = cyclic;
+    const [record] = recordsOf((log) => log.error(cyclic));
+    expect(record?.message).toBe('<ref *1> { n: 1, self: [Circular *1] }');
+  });
+
+  it('logs an Error, and an error of another realm, by its message with the error as `error`', () => {
+    const foreign = { name: 'TypeError', message: 'from a vm context', stack: 'TypeError: from a vm context\n    at x' };
+    const records = recordsOf((log) => {
+      log.error(new Error('boom'));
+      log.error(foreign);
+    });
+    expect(records[0]).toMatchObject({ message: 'boom', meta: { error: { name: 'Error', message: 'boom' } } });
+    expect(records[1]).toEqual({ message: 'from a vm context', meta: { error: foreign } });
+  });
+});
