@@ -1,18 +1,27 @@
+import { CURRENT, DAEBUS_WORKER } from '../shared/worker-globals';
 import type { ThreadLogger } from './log';
 
 /**
  * The logger of what runs in this worker now (the thread, or the pooled call), for
  * `directLogger` in any module of the worker. Kept on `globalThis` under a registered symbol so
- * that two copies of the library in one worker still agree.
+ * that two copies of the library in one worker still agree, and the main entry finds it too.
  */
-const CURRENT = Symbol.for('daebus.thread.current');
 
 /** What runs in the worker now: its logger. */
 export interface Current {
   log: ThreadLogger;
 }
 
-type WithCurrent = typeof globalThis & { [CURRENT]?: Current };
+type WithCurrent = typeof globalThis & { [CURRENT]?: Current; [DAEBUS_WORKER]?: true };
+
+/**
+ * Says this worker is daebus's: the main entry (`daebus`), when a module of the worker imports
+ * it, then writes its `directLogger` and `logger` records to what runs now, not to a console
+ * logger of its own.
+ */
+export function markDaebusWorker(): void {
+  (globalThis as WithCurrent)[DAEBUS_WORKER] = true;
+}
 
 /** Set what runs now; returns what ran before, to put back when it ends. */
 export function setCurrent(current: Current | undefined): Current | undefined {

@@ -23,13 +23,16 @@ import { MainLink } from './link';
 import { createLogger, portSink, type ThreadLogger } from './log';
 import { jsonCopy } from './json-copy';
 import { PooledContext } from './pooled-context';
-import { setCurrent, type Current } from './current';
+import { markDaebusWorker, setCurrent, type Current } from './current';
 import { loadFailure } from './load';
 import { markRunning } from './pool-slot';
 import { callOf, watchUncaught } from './pool-uncaught';
 import { hungLoadError, isHung, preload } from './pool-preload';
 import { ensureLoader } from './typescript';
 import type { WorkerChannel } from './worker-context';
+
+// a handler module that imports the main entry gets its logger writing to the call (see markDaebusWorker)
+markDaebusWorker();
 
 /** Handlers being loaded or loaded, by `specifier#exportName`. */
 const handlers = new Map<string, Promise<PooledHandler>>();

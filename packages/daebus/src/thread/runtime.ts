@@ -4,7 +4,7 @@ import { RECEIPT_SLOT, RUN, RUN_SLOT } from '../shared/flags';
 import { isQueueItem } from '../shared/protocol/core';
 import { BOOT_KEY, type MainToThread, type ThreadBoot, type ThreadToMain } from '../shared/protocol/thread';
 import { ThreadContext } from './context';
-import { setCurrent } from './current';
+import { markDaebusWorker, setCurrent } from './current';
 import { ThreadInbox } from './inbox';
 import { MainLink } from './link';
 import { explainInlineError, loadThreadFunction, prepareThreadLoad } from './load';
@@ -24,6 +24,7 @@ export async function runThread(): Promise<void> {
     throw new DaebusError(ErrorCodes.NOT_IN_THREAD, 'The daebus worker entry is started by the daebus supervisor only (app.thread(...)).');
   }
   const { port, name } = boot;
+  markDaebusWorker();
   crashOnUnhandledRejections();
   const flags = new Int32Array(boot.flags);
   startHeartbeat(flags, boot.tickMs);

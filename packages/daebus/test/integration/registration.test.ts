@@ -67,6 +67,31 @@ describe('registration', () => {
     expect(t.records.find((r) => r.message === 'through t')).toMatchObject({ level: 'warn', thread: 'reporter', name: 'reporter' });
   });
 
+  it("sends the records of the main entry's directLogger and logger, imported in a thread, to the app's logger with the thread name", async () => {
+    t.app.thread('main_entry', fixture('main-entry-logger.mjs'), { restart: 'temporary' });
+    await t.app.start();
+    await waitFor(() => t.app.threads.main_entry?.state === 'completed', 'the thread to end');
+    const fromThread = t.records.filter((r) => r.thread === 'main_entry');
+    expect(fromThread).toContainEqual(expect.objectContaining({ level: 'info', message: 'main-entry directLogger', n: 1 }));
+    expect(fromThread).toContainEqual(expect.objectContaining({ level: 'warn', message: 'main-entry logger' }));
+    expect(fromThread).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        message: 'main-entry boom',
+        error: expect.objectContaining({ name: 'RangeError', stack: expect.stringContaining('main-entry-logger.mjs') }),
+      }),
+    );
+    // at the app logger's level (debug here), as the thread's own records
+    expect(t.records.some((r) => r.message === 'main-entry silly')).toBe(false);
+  });
+
+  it("sends the records of the main entry's directLogger, imported in a pooled handler's module, to the app's logger", async () => {
+    t.app.action('main_entry_logs', { module: fixture('main-entry-logger.mjs'), export: 'pooled' });
+    await t.start();
+    await t.caller().sendRequest('main_entry_logs', { tag: 'p1' });
+    expect(t.records).toContainEqual(expect.objectContaining({ message: 'main-entry directLogger in a pooled call', tag: 'p1' }));
+  });
+
   it("t.log.error(err) logs the error's message with the error, stack included", async () => {
     t.app.thread('errs', (running, t: { log: { error(e: Error): void } }) => t.log.error(new RangeError('thread boom')));
     await t.app.start();

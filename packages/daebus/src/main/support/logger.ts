@@ -2,6 +2,7 @@ import winston, { type Logger as WinstonLogger } from 'winston';
 import { toPlainError } from '../../shared/errors';
 import { checkedLogLevel, describeLevels, parseLogLevel } from './log-level';
 import { stdoutTransport } from './stdout-transport';
+import { workerLogger } from './worker-logger';
 
 // a named type import: the declaration file then needs no default import of winston, which a
 // project compiled without esModuleInterop could not read (TS1259)
@@ -120,6 +121,7 @@ function safeJson(value: unknown): string {
 
 /**
  * Daebus's `direct_logger` on the main side: the process-wide default logger. Threads have their
- * own `directLogger` (from `daebus/thread`) that forwards here.
+ * own `directLogger` (from `daebus/thread`) that forwards here; imported from this entry in a
+ * daebus worker, it is one that does the same (see workerLogger).
  */
-export const directLogger: Logger = createLogger();
+export const directLogger: Logger = workerLogger() ?? createLogger();
