@@ -1,6 +1,9 @@
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import type { MessageHandler, ObjectMessage, ObjectMessageHandler, ObjectTransport } from './transport';
 
+/** Points a broker at the channels every copy of daebus shares (set by MemoryBroker's static block). */
+let shareChannels: (broker: MemoryBroker, channels: Channels) => void;
+
 /**
  * An in-process stand-in for a Redis server's pub/sub: channels are global to the broker, as
  * they are to a Redis server. Delivery is asynchronous (a microtask later), never inside
@@ -12,15 +15,19 @@ export class MemoryBroker {
    * replaced on every subscribe and unsubscribe, never changed: a publish keeps the one it saw
    * (the receivers as of the publish) without copying it.
    */
-  readonly #channels = new Map<string, readonly Receiver[]>();
+  #channels: Channels = new Map();
+
+  static {
+    shareChannels = (broker, channels) => (broker.#channels = channels);
+  }
 
   /** Receive `channel`; with `objects`, an object message arrives as it is instead of as text. */
   subscribe(channel: string, handler: MessageHandler | ObjectMessageHandler, objects = false): void {
     const receivers = this.#channels.get(channel) ?? [];
     const at = receivers.findIndex((r) => r.handler === handler);
     const next = [...receivers];
-    if (at >= 0) next[at] = { handler, objects };
-    else next.push({ handler, objects });
+    if (at >= 0) next[at] = { handler, objects, copy: THIS_COPY };
+    else next.push({ handler, objects, copy: THIS_COPY });
     this.#channels.set(channel, next);
   }
 
@@ -57,21 +64,41 @@ function deliverOrThrow(receivers: readonly Receiver[], message: string | Object
   }
 }
 
+/**
+ * A receiver of a channel. `copy`: the copy of this module that subscribed it. Two copies of
+ * daebus in one process (a service and a client package resolving different ones) share the
+ * default broker's channels; an object message is made by one copy for its own receivers, so a
+ * receiver of another copy, whatever its version, gets the wire text, as over Redis.
+ */
 interface Receiver {
   readonly handler: MessageHandler | ObjectMessageHandler;
   readonly objects: boolean;
+  readonly copy: object;
 }
+
+type Channels = Map<string, readonly Receiver[]>;
+
+/** This copy of the module. */
+const THIS_COPY: object = {};
 
 function deliver(receivers: readonly Receiver[], message: string | ObjectMessage, channel: string): void {
   let text = typeof message === 'string' ? message : undefined;
-  for (const { handler, objects } of receivers) {
-    if (objects) (handler as ObjectMessageHandler)(message, channel);
+  for (const { handler, objects, copy } of receivers) {
+    if (objects && copy === THIS_COPY) (handler as ObjectMessageHandler)(message, channel);
     else (handler as MessageHandler)((text ??= (message as ObjectMessage).toText()), channel);
   }
 }
 
-/** The broker every memory transport of this process uses unless given another. */
+/**
+ * The default broker's channels, on `globalThis` under a registered symbol: every copy of daebus
+ * in the process finds the same ones. The key's version names the shape of this map and of
+ * `Receiver`, and that a receiver taking objects takes text too; a change to them needs a new key.
+ */
+const SHARED_CHANNELS = Symbol.for('daebus.memory-broker.channels.v1');
+
+/** The broker every memory transport of this process uses unless given another, whichever copy of daebus made it. */
 export const defaultBroker = new MemoryBroker();
+shareChannels(defaultBroker, ((globalThis as { [SHARED_CHANNELS]?: Channels })[SHARED_CHANNELS] ??= new Map()));
 
 /** The embedded default transport: a connection to an in-process broker. */
 export class MemoryTransport implements ObjectTransport {
