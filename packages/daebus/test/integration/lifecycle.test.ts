@@ -107,6 +107,43 @@ describe('two apps in one process', () => {
   });
 });
 
+describe('two apps with the same service name on one memory broker', () => {
+  let second = captureLogger();
+  let other: Daebus | undefined;
+  beforeEach(() => {
+    second = captureLogger();
+  });
+  afterEach(async () => {
+    await other?.stop();
+    other = undefined;
+  });
+
+  it('makes the second one warn that every request runs in both, as over Redis', async () => {
+    t.app.action('ping', () => ({ pong: 1 }));
+    await t.start();
+    other = new Daebus('lifecycle_twin', { logger: second.logger });
+    other.action('ping', () => ({ pong: 2 }));
+    await other.start({ service: t.service, transport: t.transport() });
+    expect(second.records).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        message: expect.stringContaining(
+          `1 other app in this process already subscribes to channel "${t.service}" on the memory transport`,
+        ),
+        subscribers: 2,
+      }),
+    );
+    expect(t.records.filter((r) => r.level === 'warn')).toEqual([]);
+  });
+
+  it('warns of nothing for another service name', async () => {
+    await t.start();
+    other = new Daebus('lifecycle_other', { logger: second.logger });
+    await other.start({ service: `${t.service}_other`, transport: t.transport() });
+    expect(second.records.filter((r) => r.level === 'warn')).toEqual([]);
+  });
+});
+
 /** A memory transport whose connect() waits for the test, and fails if told to. */
 class GatedTransport extends MemoryTransport {
   readonly #gate: Promise<void>;

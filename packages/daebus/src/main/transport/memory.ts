@@ -39,6 +39,11 @@ export class MemoryBroker {
     else this.#channels.set(channel, next);
   }
 
+  /** How many receivers `channel` has now. */
+  receivers(channel: string): number {
+    return this.#channels.get(channel)?.length ?? 0;
+  }
+
   /** Deliver `message` a microtask from now to the channel's receivers as of now; returns how many. */
   publish(channel: string, message: string | ObjectMessage): number {
     const receivers = this.#channels.get(channel);
@@ -141,6 +146,11 @@ export class MemoryTransport implements ObjectTransport {
   publishObject(channel: string, message: string | ObjectMessage): number {
     if (this.#closed) throw this.#closedError();
     return this.#broker.publish(channel, message);
+  }
+
+  /** How many connections of the broker (this one's included) subscribe to `channel` now. */
+  subscribers(channel: string): number {
+    return this.#broker.receivers(channel);
   }
 
   async close(): Promise<void> {
