@@ -1,9 +1,8 @@
 import { isMainThread } from 'node:worker_threads';
-import winston from 'winston';
+import winston, { type Logger } from 'winston';
 import type TransportStream from 'winston-transport';
 import { safeJson } from '../../shared/json';
 import { CURRENT, DAEBUS_WORKER } from '../../shared/worker-globals';
-import type { Logger } from './logger';
 
 // winston re-exports winston-transport's class as `Transport`; its types call it `transport`
 const Transport = (winston as unknown as { Transport: typeof TransportStream }).Transport;
