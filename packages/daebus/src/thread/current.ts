@@ -2,12 +2,10 @@ import { CURRENT, DAEBUS_WORKER } from '../shared/worker-globals';
 import type { ThreadLogger } from './log';
 
 /**
- * The logger of what runs in this worker now (the thread, or the pooled call), for
- * `directLogger` in any module of the worker. Kept on `globalThis` under a registered symbol so
- * that two copies of the library in one worker still agree, and the main entry finds it too.
+ * What runs in the worker now (the thread, or the pooled call): its logger, for `directLogger` in
+ * any module of the worker. Kept on `globalThis` under a registered symbol so that two copies of
+ * the library in one worker still agree, and the main entry finds it too.
  */
-
-/** What runs in the worker now: its logger. */
 export interface Current {
   log: ThreadLogger;
 }

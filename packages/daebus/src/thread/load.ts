@@ -148,9 +148,9 @@ function describe(err: unknown): string {
 }
 
 /**
- * THREAD_LOAD_FAILED for a module that would not load (`loader`: the tsx it was loaded with). The user's own error (its stack names
- * their file and line) travels in `details.cause`: a worker's error reaches the main side
- * without its `cause`, but with its plain fields.
+ * THREAD_LOAD_FAILED for a module that would not load (`loader`: the tsx it was loaded with, if
+ * any). The user's own error (its stack names their file and line) travels in `details.cause`: a
+ * worker's error reaches the main side without its `cause`, but with its plain fields.
  */
 export function loadFailure(what: string, err: unknown, specifier?: string, loader?: string): DaebusError {
   const cause = err as { name?: unknown; message?: unknown; stack?: unknown } | null;

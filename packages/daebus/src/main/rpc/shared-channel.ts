@@ -22,6 +22,7 @@ export async function warnIfChannelShared(transport: Transport, service: string,
   if (!client) return;
   const check = async (): Promise<void> => {
     const reply = (await client.pubsub('NUMSUB', service)) as unknown[];
+    // this service's own subscription is counted too
     const others = Number(reply[1]) - 1;
     if (!(others > 0)) return;
     logger.warn(
