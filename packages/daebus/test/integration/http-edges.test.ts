@@ -76,6 +76,37 @@ describe('response headers HTTP cannot carry', () => {
   });
 });
 
+describe('the headers a handler sets', () => {
+  it('never label an error answer: it is JSON whatever content-type the handler chose', async () => {
+    t.app
+      .route('/page/<id>', (request) => {
+        response.header('content-type', 'text/html; charset=utf-8');
+        throw new Error(`no page ${request.params.id}`);
+      })
+      .route('/told/<id>', (request) => response.header('content-type', 'text/html').error(`no page ${request.params.id}`, 404))
+      .route('/fine', () => response.header('content-type', 'text/html').send('<p>ok</p>'));
+    const url = await start({ timeoutMs: 5_000 });
+    const thrown = await http(`${url}/page/%3Cscript%3Ealert(1)%3C%2Fscript%3E`);
+    expect(thrown).toMatchObject({ status: 500, body: { error: 'no page <script>alert(1)</script>', code: 'HANDLER_ERROR' } });
+    expect(thrown.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    const told = await http(`${url}/told/%3Cb%3E`);
+    expect(told).toMatchObject({ status: 404, body: { error: 'no page <b>' } });
+    expect(told.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    // the handler's own answer keeps its type
+    const fine = await fetch(`${url}/fine`);
+    expect([fine.headers.get('content-type'), await fine.text()]).toEqual(['text/html', '<p>ok</p>']);
+  });
+
+  it('send a list of values as the header once per item (several cookies)', async () => {
+    t.app.route('/login', () => response.header('set-cookie', ['a=1; Path=/', 'b=2; Path=/']).header('x-count', 2).send({ ok: true }));
+    const url = await start();
+    const answer = await fetch(`${url}/login`);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2; Path=/']);
+    expect(answer.headers.get('x-count')).toBe('2');
+  });
+});
+
 describe('clients that stall mid-request', () => {
   it('get 408 TIMEOUT and a closed connection past requestTimeoutMs, while a slow handler still answers', async () => {
     t.app.route('/echo', (req) => req.payload, { methods: ['POST'] });

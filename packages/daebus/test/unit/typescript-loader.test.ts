@@ -11,7 +11,7 @@ const moduleUrl = pathToFileURL(join(__dirname, '..', 'support', 'fixtures', 'ts
 describe('the loader of a .ts thread module', () => {
   const argv1 = process.argv[1];
   afterEach(() => {
-    process.argv[1] = argv1;
+    process.argv[1] = argv1 as string;
   });
 
   it("is the project's tsx when the service runs from JavaScript (a test runner, a build)", () => {

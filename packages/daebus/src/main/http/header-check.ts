@@ -6,9 +6,12 @@ import { DaebusError, ErrorCodes } from '../../shared/errors';
  * (a name that is not an HTTP token, a value with a newline or a character above U+00FF): the
  * handler hears of it where it made the mistake, and its request still gets an answer.
  */
-export function checkHeader(name: string, value: string): void {
+export function checkHeader(name: string, value: unknown): void {
   if (typeof value !== 'string' && typeof value !== 'number') {
-    throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `response.header(): the value of "${name}" must be a string (got ${typeof value}).`);
+    throw new DaebusError(
+      ErrorCodes.INVALID_ARGUMENT,
+      `response.header(): the value of "${name}" must be a string, a number, or a list of strings (got ${typeof value}).`,
+    );
   }
   try {
     validateHeaderName(name);
@@ -19,7 +22,7 @@ export function checkHeader(name: string, value: string): void {
     );
   }
   try {
-    validateHeaderValue(name, value);
+    validateHeaderValue(name, String(value));
   } catch {
     throw new DaebusError(
       ErrorCodes.INVALID_ARGUMENT,

@@ -7,6 +7,9 @@ import { checkHeader } from './header-check';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+/** A response header's value: a number is sent as its text, a list as the header once per item. */
+export type HeaderValue = string | number | string[];
+
 /**
  * The part of Fastify's reply an answer writes (Fastify's reply has it). Named here, not imported,
  * so that this public type's declaration does not pull Fastify's types into a user's compile.
@@ -14,7 +17,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 export interface ReplyWriter {
   code(status: number): ReplyWriter;
   header(name: string, value: string): ReplyWriter;
-  headers(values: Record<string, string>): ReplyWriter;
+  headers(values: Record<string, HeaderValue>): ReplyWriter;
   removeHeader(name: string): ReplyWriter;
   send(payload?: unknown): unknown;
 }
@@ -31,10 +34,12 @@ export class HttpResponse implements HandlerResponse {
   readonly #owner: { readonly logger: Logger };
   readonly #onAnswer: (() => void) | undefined;
   #status = 200;
-  #headers?: Record<string, string>;
+  #headers?: Record<string, HeaderValue>;
   #finalSent = false;
   #warned = false;
   #lastOnConnection = false;
+  /** The answer is an error's `{ error, code }`: JSON, whatever content-type the handler set. */
+  #asError = false;
 
   /** `owner.logger` is the request's logger (made when first read); `onAnswer` hears of the answer going out. */
   constructor(reply: ReplyWriter, owner: { readonly logger: Logger }, onAnswer?: () => void) {
@@ -62,11 +67,13 @@ export class HttpResponse implements HandlerResponse {
   /**
    * Set a response header. With a `content-type` of your own, string and Buffer data go out as
    * they are, the rest as JSON under it. A name or value HTTP cannot carry (a line break, a
-   * character above U+00FF) throws INVALID_ARGUMENT here, not when the answer is written.
+   * character above U+00FF) throws INVALID_ARGUMENT here, not when the answer is written. A list
+   * sends the header once per item (`set-cookie`); setting a name again replaces its value.
    */
-  header(name: string, value: string): this {
-    checkHeader(name, value);
-    (this.#headers ??= {})[name.toLowerCase()] = value;
+  header(name: string, value: HeaderValue | readonly string[]): this {
+    const values = Array.isArray(value) ? [...(value as readonly string[])] : [value as HeaderValue];
+    for (const one of values) checkHeader(name, one);
+    (this.#headers ??= {})[name.toLowerCase()] = Array.isArray(value) ? (values as string[]) : (value as HeaderValue);
     return this;
   }
 
@@ -95,7 +102,18 @@ export class HttpResponse implements HandlerResponse {
    */
   error(errorOrMessage: unknown, status = 400): Promise<void> {
     const plain = typeof errorOrMessage === 'string' ? { message: errorOrMessage, code: undefined } : toPlainError(errorOrMessage);
-    return this.send(errorBody(plain.message, plain.code ?? ErrorCodes.HANDLER_ERROR), isStatus(status) ? status : 400);
+    this.writeError(isStatus(status) ? status : 400, errorBody(plain.message, plain.code ?? ErrorCodes.HANDLER_ERROR));
+    return Promise.resolve();
+  }
+
+  /**
+   * Write an error answer (`{ error, code }`): always as JSON, whatever content-type the handler
+   * set for its own answer. Under its `text/html` a message that quotes the request (a path
+   * parameter holding `<script>`) would be a page the browser runs.
+   */
+  writeError(status: number, body: ReturnType<typeof errorBody>): void {
+    this.#asError = true;
+    this.write(status, body);
   }
 
   /** Progress updates are for actions; an HTTP response goes out once. */
@@ -138,7 +156,7 @@ export class HttpResponse implements HandlerResponse {
     const reply = this.#reply;
     if (this.#headers) reply.headers(this.#headers);
     if (this.#lastOnConnection) reply.header('connection', 'close');
-    const ownType = this.#headers?.['content-type'];
+    const ownType = this.#asError ? undefined : this.#headers?.['content-type'];
     if (status === 204 || status === 304) reply.code(status).send();
     else if (ownType !== undefined && (typeof data === 'string' || Buffer.isBuffer(data))) reply.code(status).send(data);
     else {

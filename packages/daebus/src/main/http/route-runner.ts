@@ -138,7 +138,7 @@ export class RouteRunner {
       const status = entry.kind === 'pooled' && reply.body.code === ErrorCodes.TIMEOUT ? 504 : reply.status;
       const { body } = reply;
       if (status >= 500) call.logger.warn(`Route ${request.action} failed: ${body.error}`, { error: toPlainError(err) });
-      if (!response.finalSent) response.write(status, body);
+      if (!response.finalSent) response.writeError(status, body);
     } finally {
       this.#inFlight.delete(call);
       this.#answered();
@@ -169,7 +169,7 @@ export class RouteRunner {
       given.push(request.action);
       response.closeConnectionAfter();
       this.#logger.warn(`Gave up on ${request.action} (${request.requestId}): the service stopped`);
-      response.write(503, errorBody(message, ErrorCodes.STOPPED));
+      response.writeError(503, errorBody(message, ErrorCodes.STOPPED));
     }
     return counted(given);
   }
@@ -191,7 +191,7 @@ export class RouteRunner {
       if (now < deadline || response.finalSent) continue;
       const text = `Route ${request.action} did not answer within ${timeoutMs} ms.`;
       this.#timeouts.timedOut(request.action, timeoutMs, request.requestId, text);
-      response.write(504, errorBody(text, ErrorCodes.TIMEOUT));
+      response.writeError(504, errorBody(text, ErrorCodes.TIMEOUT));
       call.timeOut();
       // answered: a handler that never settles must not keep its call (and its request) for good
       this.#inFlight.delete(call);

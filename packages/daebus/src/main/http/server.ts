@@ -224,14 +224,15 @@ async function listen(app: FastifyInstance, host: string, port: number, what: st
 }
 
 /**
- * Node's timeouts for `requestTimeoutMs`. The one for headers no longer than it (Node's rule when
- * given at creation: one set later, longer, swaps with it, and a stalled body waits 60 s); checked
+ * Node's timeouts for `requestTimeoutMs`. The one for headers the same (Node's rule when given at
+ * creation: one set later, longer, swaps with it, and a stalled body waits 60 s; the default 60 s
+ * would cut stalled headers before a longer requestTimeoutMs); checked
  * every tenth of it, at most every second (Node's default, 30 s, could fire it 30 s late).
  */
 function nodeTimeouts(requestTimeoutMs: number): { requestTimeout: number; headersTimeout: number; connectionsCheckingInterval: number } {
   return {
     requestTimeout: requestTimeoutMs,
-    headersTimeout: Math.min(60_000, requestTimeoutMs),
+    headersTimeout: requestTimeoutMs,
     connectionsCheckingInterval: Math.min(1_000, Math.max(10, Math.round(requestTimeoutMs / 10))),
   };
 }

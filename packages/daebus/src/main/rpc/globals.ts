@@ -80,7 +80,8 @@ export const response = {
   /** In an HTTP route: the status of the next `send` without one. Throws NOT_IN_HANDLER in an action. */
   setStatus: (status: number): HttpResponse => routeResponse('response.setStatus()').setStatus(status),
   /** In an HTTP route: set a response header for the answer. Throws NOT_IN_HANDLER in an action. */
-  header: (name: string, value: string): HttpResponse => routeResponse('response.header()').header(name, value),
+  header: (name: string, value: string | number | readonly string[]): HttpResponse =>
+    routeResponse('response.header()').header(name, value),
 };
 
 /** The HTTP answer being made, or an error that says `what` is for routes only (an action's reply has no status or headers). */
