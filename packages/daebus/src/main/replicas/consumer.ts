@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
-import type { DurableHooks } from '../rpc/accepted';
 import type { Logger } from '../support/logger';
 import { OutageNotice } from '../support/outage-notice';
 import { settlesWithin } from '../support/timers';
@@ -11,6 +10,7 @@ import { REQUEST_GROUP, serviceKeys, type ServiceKeys } from './keys';
 import type { ResolvedReplicaOptions } from './options';
 import { ReadHealth } from './read-health';
 import { RequestGroup } from './request-group';
+import type { RequestSink } from './request-sink';
 
 /** Entries read from the stream at most at once. */
 const READ_BATCH = 16;
@@ -21,13 +21,6 @@ export interface LeftInRedis {
   unconfirmed: number;
   /** The last read did not return: what it brings stays pending. */
   readOpen: boolean;
-}
-
-/** What the consumer hands requests to, and how it answers the ones it gives up on. */
-export interface RequestSink {
-  receiveDurable(raw: string, hooks: DurableHooks): void;
-  /** Answer `raw` with `error` (a dead-lettered request). */
-  refuse(raw: string, error: DaebusError): void;
 }
 
 /**
@@ -91,6 +84,7 @@ export class RequestConsumer {
     this.#serverNow = init.serverNow;
     this.#confirmations = new Confirmations(init.client, this.#keys.requests, init.log, init.joinHeldWrites);
     this.#group = new RequestGroup(init.client, this.#keys.requests, init.log);
+    init.sink.onSlotFreed(() => this.#wake());
   }
 
   get held(): number {
@@ -145,7 +139,8 @@ export class RequestConsumer {
   async #readLoop(): Promise<void> {
     let restored = false;
     while (this.#reading) {
-      const room = this.#options.maxInFlight - this.#held.size;
+      // only what it can start: an entry waiting here for a slot could run on an idle replica
+      const room = Math.min(this.#options.maxInFlight - this.#held.size, this.#sink.startable());
       if (room <= 0) {
         await new Promise<void>((resolve) => (this.#slotFreed = resolve));
         continue;
@@ -260,6 +255,11 @@ export class RequestConsumer {
 
   #release(entryId: string): void {
     this.#held.delete(entryId);
+    this.#wake();
+  }
+
+  /** The read loop waits for room: there may be some now. */
+  #wake(): void {
     this.#slotFreed?.();
     this.#slotFreed = undefined;
   }

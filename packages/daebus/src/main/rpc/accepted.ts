@@ -37,6 +37,8 @@ export class Accepted implements Linkable<Accepted> {
   running = false;
   /** Set for a request from the durable stream. */
   durable?: DurableHooks;
+  /** A durable request waiting for a slot of its action (counted: the stream reader waits meanwhile). */
+  waiting?: boolean;
   /** Handed back before it started: when its slot comes, it does not run. */
   handedBack?: boolean;
   readonly #appLogger: Logger;

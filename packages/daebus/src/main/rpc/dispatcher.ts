@@ -51,6 +51,9 @@ export class Dispatcher {
   /** How replies are encoded and published: object messages where the transport carries them (in-process). */
   readonly #route: ReplyRoute;
   #onIdle?: () => void;
+  /** Durable requests taken in that wait for a slot of their action. */
+  #durableWaiting = 0;
+  #slotFreed?: () => void;
 
   constructor(init: {
     actions: ReadonlyMap<string, ActionEntry>;
@@ -81,6 +84,23 @@ export class Dispatcher {
   /** A copy of the requests taken in and not finished. */
   acceptedRequests(): Accepted[] {
     return this.#accepted.values();
+  }
+
+  /**
+   * How many more durable requests could start at once: the free slots of the service's actions,
+   * none while one taken in waits for a slot (the stream reader takes no more than that).
+   */
+  startable(): number {
+    if (this.#durableWaiting > 0) return 0;
+    let free = 0;
+    for (const [name, { bulkhead }] of this.#actions)
+      if (!isReserved(name)) free += Math.max(0, bulkhead.limit - bulkhead.running - bulkhead.queued);
+    return free;
+  }
+
+  /** `listener` is called whenever a handler slot frees. */
+  onSlotFreed(listener: () => void): void {
+    this.#slotFreed = listener;
   }
 
   /** Take one raw message from the service channel (`notUtf8`: see MessageHandler). */
@@ -120,7 +140,12 @@ export class Dispatcher {
     const accepted = new Accepted(request, this.#logger, this.#route, this.#observer !== undefined);
     if (durable) accepted.durable = durable;
     this.#accepted.add(accepted);
-    if (!entry.bulkhead.offer(() => this.#run(entry, accepted))) {
+    if (entry.bulkhead.offer(() => this.#run(entry, accepted))) {
+      if (durable && !accepted.running) {
+        accepted.waiting = true;
+        this.#durableWaiting += 1;
+      }
+    } else {
       this.#accepted.delete(accepted);
       // a durable request waits in the stream instead, for a replica with room
       if (durable) durable.handBack();
@@ -180,8 +205,12 @@ export class Dispatcher {
    */
   #run(entry: ActionEntry, accepted: Accepted): void {
     const { request } = accepted;
+    if (accepted.waiting) {
+      accepted.waiting = false;
+      this.#durableWaiting -= 1;
+    }
     // handed back to the stream while it waited: it was let go there, only its slot is left
-    if (accepted.handedBack) return entry.bulkhead.release();
+    if (accepted.handedBack) return this.#release(entry);
     accepted.running = true;
     const context = accepted.scope(this.#app);
     let returned: unknown;
@@ -238,8 +267,13 @@ export class Dispatcher {
     );
     this.#accepted.delete(accepted);
     accepted.durable?.done();
-    entry.bulkhead.release();
+    this.#release(entry);
     this.#idleCheck();
+  }
+
+  #release(entry: ActionEntry): void {
+    entry.bulkhead.release();
+    this.#slotFreed?.();
   }
 
   #idleCheck(): void {

@@ -127,6 +127,16 @@ export class ServiceBus {
     this.#dispatcher.receiveDurable(raw, hooks);
   }
 
+  /** How many more durable requests could start now (see Dispatcher.startable). */
+  startable(): number {
+    return this.#dispatcher.startable();
+  }
+
+  /** `listener` is called whenever a handler slot frees. */
+  onSlotFreed(listener: () => void): void {
+    this.#dispatcher.onSlotFreed(listener);
+  }
+
   /** Answer `raw` with `error` without running it. */
   refuse(raw: string, error: DaebusError): void {
     this.#dispatcher.refuse(raw, error);
