@@ -7,9 +7,9 @@ export interface RequestSink {
   /** Answer `raw` with `error` (a dead-lettered request). */
   refuse(raw: string, error: DaebusError): void;
   /**
-   * How many more requests this replica could start now: the free handler slots of its actions,
-   * none while a request it took waits for one. What it cannot start soon stays in the stream,
-   * for the other replicas.
+   * How many more requests this replica could start now: the free handler slots of its actions
+   * (at least one), none while a request it took waits for one. What it cannot start soon stays in
+   * the stream, for the other replicas.
    */
   startable(): number;
   /** `listener` is called whenever a handler slot frees. */

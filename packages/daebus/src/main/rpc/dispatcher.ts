@@ -87,15 +87,17 @@ export class Dispatcher {
   }
 
   /**
-   * How many more durable requests could start at once: the free slots of the service's actions,
-   * none while one taken in waits for a slot (the stream reader takes no more than that).
+   * How many more durable requests could start at once (the stream reader takes no more): the free
+   * slots of the service's actions, none while one taken in waits for a slot. At least one
+   * otherwise: the next may be for a built-in action (daebus.ping: slots of its own), and one for a
+   * full action waits, alone, for the next free slot.
    */
   startable(): number {
     if (this.#durableWaiting > 0) return 0;
     let free = 0;
     for (const [name, { bulkhead }] of this.#actions)
       if (!isReserved(name)) free += Math.max(0, bulkhead.limit - bulkhead.running - bulkhead.queued);
-    return free;
+    return Math.max(1, free);
   }
 
   /** `listener` is called whenever a handler slot frees. */
