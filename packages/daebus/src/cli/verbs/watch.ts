@@ -2,14 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { formatThreadTable } from '../../main/ops/thread-table';
 import { formatDuration } from '../../main/ops/units';
-import { BuiltinActions } from '../../shared/protocol/builtin-actions';
-import { ErrorCodes, toPlainError } from '../../shared/errors';
+import { toPlainError } from '../../shared/errors';
 import { openCaller, shownUrl, type ServiceLink } from '../connection';
 import { describeHealth } from '../describe';
 import { untilInterrupted } from '../interrupt';
 import { globalsOf, wholeNumber, type GlobalOptions } from '../options';
 import { colourful } from '../output';
-import { expectService, isNoAnswer, notNodeServiceError, subscribersOf } from '../service';
+import { expectService } from '../service';
 import {
   fetchHealth,
   fetchInfo,
@@ -21,6 +20,7 @@ import {
   type ThreadsReply,
 } from '../queries';
 import { openReplicaCaller, pickReplicas, replicaHeading } from '../replica-targets';
+import { describeFailure, type Asked } from './watch-failure';
 
 /** One look at the service: what it answered, or why it did not. */
 type Sample = { at: number; threads: ThreadsReply; health: Health; info: ServiceInfo } | { at: number; error: string };
@@ -87,6 +87,8 @@ class Watcher {
   /** The last good sample of the service (key '') or of each replica (its id). */
   readonly #lastGood = new Map<string, Good>();
   readonly #replicaLinks = new Map<string, Promise<ServiceLink>>();
+  /** The replicas of the last look that listed them: while the list cannot be had, their blocks stay. */
+  #lastReplicas?: ReplicaInfo[];
 
   constructor(
     readonly link: ServiceLink,
@@ -99,18 +101,25 @@ class Watcher {
     try {
       replicas = await fetchReplicas(this.link.caller);
     } catch (err) {
-      return { at: Date.now(), single: await failure(err, this.link, this.globals) };
+      const error = await describeFailure(err, this.link, this.globals, { answeredBefore: this.#lastGood.size > 0 });
+      // each replica's block stays, with what it last said
+      if (this.#lastReplicas)
+        return { at: Date.now(), replicas: this.#lastReplicas.map((replica) => ({ replica, sample: { at: Date.now(), error } })) };
+      return { at: Date.now(), single: { at: Date.now(), error } };
     }
     if (this.only !== undefined) replicas = replicas.filter((replica) => replica.id === this.only);
     await this.#closeLinks(new Set(replicas.map((replica) => replica.id)));
-    if (replicas.length === 0 && this.only === undefined) return { at: Date.now(), single: await look(this.link, this.globals) };
+    this.#lastReplicas = replicas.length > 0 ? replicas : undefined;
+    if (replicas.length === 0 && this.only === undefined)
+      return { at: Date.now(), single: await look(this.link, this.globals, { answeredBefore: this.#lastGood.has('') }) };
     if (replicas.length === 0) return { at: Date.now(), replicas: [this.#gone(this.only as string)] };
     const samples = await Promise.all(
       replicas.map(async (replica) => {
         const opened = this.#replicaLinks.get(replica.id) ?? openReplicaCaller(this.globals, this.link.caller.service, replica.id);
         this.#replicaLinks.set(replica.id, opened);
+        const asked = { replica: replica.id, answeredBefore: this.#lastGood.has(replica.id) };
         const sample = await opened.then(
-          (link) => look(link, this.globals),
+          (link) => look(link, this.globals, asked),
           (err: unknown) => ({ at: Date.now(), error: toPlainError(err).message }),
         );
         return { replica, sample };
@@ -152,22 +161,14 @@ class Watcher {
   }
 }
 
-async function look({ caller, transport }: ServiceLink, globals: GlobalOptions): Promise<Sample> {
+async function look(link: ServiceLink, globals: GlobalOptions, asked: Asked): Promise<Sample> {
+  const { caller } = link;
   try {
     const [threads, health, info] = await Promise.all([fetchThreads(caller), fetchHealth(caller), fetchInfo(caller)]);
     return { at: Date.now(), threads, health, info };
   } catch (err) {
-    return failure(err, { caller, transport }, globals);
+    return { at: Date.now(), error: await describeFailure(err, link, globals, asked) };
   }
-}
-
-/** Why a look got no answer. */
-async function failure(err: unknown, { caller, transport }: ServiceLink, globals: GlobalOptions): Promise<Sample> {
-  // something listens and leaves daebus.* unanswered (a Python Daebus service): say that, not just a timeout
-  if (isNoAnswer(err) && err.code === ErrorCodes.TIMEOUT && (await subscribersOf(transport, caller.service)) > 0) {
-    return { at: Date.now(), error: notNodeServiceError(globals, caller.service, BuiltinActions.threads).message };
-  }
-  return { at: Date.now(), error: toPlainError(err).message };
 }
 
 function heading(at: number, service: string, globals: GlobalOptions, intervalMs: number, live: boolean): string {
@@ -180,7 +181,9 @@ function heading(at: number, service: string, globals: GlobalOptions, intervalMs
 function render(sample: Sample, lastGood: Good | undefined): string[] {
   if ('error' in sample) {
     const since = lastGood ? `; last answer ${formatDuration(sample.at - lastGood.at)} ago` : '';
-    const lines = [`NOT ANSWERING: ${sample.error}${since} (still trying)`];
+    // Redis itself, or this command's connection to it, is to blame: not the service
+    const label = /^(cannot reach Redis|Redis at) /.test(sample.error) ? 'NO ANSWER FROM REDIS' : 'NOT ANSWERING';
+    const lines = [`${label}: ${sample.error.replace(/\.$/, '')}${since} (still trying)`];
     // what it last said stays on screen, marked as old
     if (lastGood)
       lines.push('', 'last known threads:', formatThreadTable(lastGood.threads.threads, { now: lastGood.threads.at, color: colourful() }));

@@ -1,0 +1,56 @@
+import { BuiltinActions } from '../../shared/protocol/builtin-actions';
+import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+import { settlesWithin } from '../../main/support/timers';
+import { shownUrl, type ServiceLink } from '../connection';
+import type { GlobalOptions } from '../options';
+import { notNodeServiceError, subscribersOf } from '../service';
+
+/** How long `daebus watch` waits for Redis to answer a PING when a look timed out. */
+const REDIS_PING_MS = 1_000;
+
+/** Whom a look asked: the service, or one of its replicas; and whether it answered before. */
+export interface Asked {
+  replica?: string;
+  answeredBefore: boolean;
+}
+
+/**
+ * Why a look got no answer, in words that blame the right party: this command's own connection
+ * to Redis, Redis itself (paused, overloaded), a replica that is gone, or the service.
+ */
+export async function describeFailure(
+  err: unknown,
+  { caller, transport }: ServiceLink,
+  globals: GlobalOptions,
+  asked: Asked,
+): Promise<string> {
+  const url = shownUrl(globals.redis);
+  if (err instanceof DaebusError && err.code === ErrorCodes.TRANSPORT_ERROR) {
+    return `cannot reach Redis at ${url}: this command's connection to it is down (it reconnects); the service was not asked.`;
+  }
+  if (!(err instanceof DaebusError) || (err.code !== ErrorCodes.TIMEOUT && err.code !== ErrorCodes.NO_SUBSCRIBER)) {
+    return toPlainError(err).message;
+  }
+  if (err.code === ErrorCodes.NO_SUBSCRIBER && asked.replica !== undefined) {
+    const id = asked.replica;
+    // a dead replica stays listed until its presence expires (three heartbeats)
+    if (asked.answeredBefore) return `replica ${id} is gone: nothing listens on its channel (it stopped or died; it leaves the list soon).`;
+    return `replica ${id} does not listen on its own channel: it runs a daebus older than this command, or it has just stopped.`;
+  }
+  if (err.code === ErrorCodes.TIMEOUT) {
+    // a PING that does not come back: Redis itself is stalled (CLIENT PAUSE, overload), not the service
+    const pong = transport.cache().ping();
+    pong.catch(() => undefined);
+    if (!(await settlesWithin(pong, REDIS_PING_MS))) {
+      return `Redis at ${url} does not answer (paused, overloaded or stalled): no answer to ${BuiltinActions.threads} within ${globals.timeout} ms, and none to a PING within ${REDIS_PING_MS} ms.`;
+    }
+    const whom = asked.replica === undefined ? `service "${caller.service}"` : `replica ${asked.replica}`;
+    // it answered before: a daebus service for Node that is busy or stalled now
+    if (asked.answeredBefore) return `${whom} did not answer within ${globals.timeout} ms (it is busy or stalled).`;
+    // something listens and leaves daebus.* unanswered (a Python Daebus service): say that, not just a timeout
+    if (asked.replica === undefined && (await subscribersOf(transport, caller.service)) > 0) {
+      return notNodeServiceError(globals, caller.service, BuiltinActions.threads).message;
+    }
+  }
+  return err.message;
+}

@@ -1,0 +1,97 @@
+// `daebus watch` on a replicated service through outages: each block keeps its replica's last
+// table and says who is to blame (this command's connection to Redis; a replica that is gone),
+// not the service. Before, a lost connection printed one line with no table, and a killed replica
+// was named as a service ("No service is listening on channel ...: is ... running?").
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fixture, waitFor } from '../support/helpers';
+import { privateRedis, type PrivateRedis } from '../support/redis-server';
+import { startCli } from '../support/cli-process';
+
+jest.setTimeout(60_000);
+
+const children: ChildProcess[] = [];
+let redis: PrivateRedis;
+/** A test stopped it: the next gets it back. */
+let redisStopped = false;
+
+beforeAll(async () => {
+  redis = await privateRedis();
+});
+afterEach(async () => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  if (redisStopped) await redis.start();
+  redisStopped = false;
+});
+
+/** A replica of the CLI fixture on the private Redis; resolves with the process once it has started. */
+async function startReplica(service: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [fixture('cli-service.cjs'), service, redis.url], {
+    env: { ...process.env, REPLICAS: '1' },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  children.push(child);
+  let buffered = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      if (buffered.includes('"ready":true')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`the replica exited (${String(code)}) before it was ready`)));
+  });
+  return child;
+}
+
+function watch(service: string): { out: { stdout: string } } {
+  const started = startCli(['--redis', redis.url, 'watch', service, '--interval', '100']);
+  children.push(started.child);
+  return started;
+}
+
+/** The looks printed since `from` (a character offset in stdout). */
+const looksSince = (stdout: string, from: number): string[] => stdout.slice(from).split(/^--- /m).slice(1);
+
+describe('daebus watch on a replicated service', () => {
+  it("keeps each replica's last table while its own connection to Redis is down, and blames that connection", async () => {
+    const service = `watch_outage_${randomUUID()}`;
+    const replica = await startReplica(service);
+    const { out } = watch(service);
+    await waitFor(() => out.stdout.includes(`(pid ${String(replica.pid)} on `) && /^THREAD /m.test(out.stdout), 'a look with the table');
+    const before = out.stdout.length;
+    redisStopped = true;
+    await redis.stop();
+    await waitFor(
+      () => looksSince(out.stdout, before).filter((look) => look.includes('cannot reach Redis')).length >= 2,
+      'two looks in the outage',
+    );
+    const look = looksSince(out.stdout, before).filter((l) => l.includes('cannot reach Redis'))[1] as string;
+    expect(look).toContain(`(pid ${String(replica.pid)} on `);
+    expect(look).toMatch(
+      /^NO ANSWER FROM REDIS: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+: this command's connection to it is down/m,
+    );
+    expect(look).toContain('last known threads:');
+    expect(look).toMatch(/^THREAD /m);
+    expect(look).not.toContain('NOT ANSWERING');
+  });
+
+  it('says that a killed replica is gone while it is still listed', async () => {
+    const service = `watch_gone_${randomUUID()}`;
+    const [kept, killed] = await Promise.all([startReplica(service), startReplica(service)]);
+    const { out } = watch(service);
+    await waitFor(
+      () => out.stdout.includes(`(pid ${String(kept.pid)} on `) && out.stdout.includes(`(pid ${String(killed.pid)} on `),
+      'both replicas watched',
+    );
+    const id = new RegExp(`^replica (\\S+) \\(pid ${String(killed.pid)} on `, 'm').exec(out.stdout)?.[1] as string;
+    const before = out.stdout.length;
+    killed.kill('SIGKILL');
+    await waitFor(
+      () => looksSince(out.stdout, before).some((look) => look.includes(`replica ${id} is gone`)),
+      'the killed replica said gone',
+    );
+    const look = looksSince(out.stdout, before).find((l) => l.includes(`replica ${id} is gone`)) as string;
+    expect(look).toMatch(new RegExp(`^NOT ANSWERING: replica ${id} is gone: nothing listens on its channel`, 'm'));
+    expect(look).not.toContain('No service is listening');
+    expect(look).toContain('last known threads:');
+  });
+});
