@@ -39,6 +39,8 @@ export class Accepted implements Linkable<Accepted> {
   durable?: DurableHooks;
   /** A durable request waiting for a slot of its action (counted: the stream reader waits meanwhile). */
   waiting?: boolean;
+  /** Its handler finished; its final reply waits to be published. */
+  replying?: boolean;
   /** Handed back before it started: when its slot comes, it does not run. */
   handedBack?: boolean;
   readonly #appLogger: Logger;

@@ -14,6 +14,7 @@ import { runInScope, type ActionContext, type AppScope, type HandlerScope } from
 import { ActionRequest } from './request';
 import { Accepted, type DurableHooks, type ReplyRoute } from './accepted';
 import { finalReply } from './response';
+import { onlyStuckReplies } from './stuck-replies';
 import { decodeRequestMessage, localResponse } from './local-messages';
 import { decodeRequest, encodeResponse, replyChannel } from './wire';
 
@@ -159,14 +160,10 @@ export class Dispatcher {
   /** Answer `raw` with `error` without running it (a request the service gives up on). */
   refuse(raw: string, error: DaebusError): void {
     const decoded = decodeRequest(raw, this.#maxBytes);
-    if (decoded.ok)
-      this.#reject(
-        error,
-        replyChannel(decoded.request.replyTo, decoded.request.service),
-        decoded.request.requestId,
-        decoded.request.action,
-      );
-    else this.#reject(error, decoded.replyTo, decoded.requestId, decoded.action);
+    const { replyTo, requestId, action } = decoded.ok
+      ? { ...decoded.request, replyTo: replyChannel(decoded.request.replyTo, decoded.request.service) }
+      : decoded;
+    this.#reject(error, replyTo, requestId, action);
   }
 
   /** Give the durable requests that have not started back to the stream (this replica stops). */
@@ -183,13 +180,33 @@ export class Dispatcher {
     return handed;
   }
 
-  /** Wait up to `timeoutMs` for the requests taken in to finish; resolves with those that did not. */
+  /**
+   * Wait up to `timeoutMs` for the requests taken in to finish; resolves with those that did not.
+   * A finished request whose reply cannot be published (the transport is down) is let go, logged.
+   */
   async drain(timeoutMs: number): Promise<Accepted[]> {
     if (this.#accepted.size > 0) {
-      await settlesWithin(new Promise<void>((resolve) => (this.#onIdle = resolve)), timeoutMs);
+      const replies = onlyStuckReplies(
+        () => this.acceptedRequests(),
+        () => this.#transport.isConnected?.() ?? true,
+      );
+      await settlesWithin(Promise.race([new Promise<void>((resolve) => (this.#onIdle = resolve)), replies.stuck]), timeoutMs);
+      replies.stop();
       this.#onIdle = undefined;
+      this.#dropStuckReplies();
     }
     return this.acceptedRequests();
+  }
+
+  /** At a stop with the transport down: the finished requests whose replies wait for it are let go. */
+  #dropStuckReplies(): void {
+    const stuck = this.acceptedRequests().filter((accepted) => accepted.replying === true);
+    if (stuck.length === 0 || (this.#transport.isConnected?.() ?? true)) return;
+    for (const accepted of stuck) this.#accepted.delete(accepted);
+    const actions = stuck.map((accepted) => accepted.request.action).join(', ');
+    this.#logger.warn(
+      `Dropped the replies of ${stuck.length} finished request(s) (${actions}): ${this.#transport.description} is unreachable, so they cannot be sent`,
+    );
   }
 
   /** Give up on requests still running or waiting: each gets `error` as its final reply, and is forgotten. */
@@ -243,11 +260,13 @@ export class Dispatcher {
     // transport still holds the reply. Waiting for the publish's answer cost a write and a
     // wake-up of their own per request; a reply that fails to publish is confirmed either way.
     accepted.durable?.done();
+    accepted.replying = true;
     published.then(
       () => this.#finish(entry, accepted),
       (err: unknown) => {
-        // publishing the reply failed (transport down or closed): nothing more can be sent for this request
-        accepted.logger().warn(`Could not reply to action "${accepted.request.action}": ${toPlainError(err).message}`);
+        // publishing the reply failed (transport down or closed): nothing more can be sent for this
+        // request; one a stop let go was logged then
+        if (accepted.linked) accepted.logger().warn(`Could not reply to action "${accepted.request.action}": ${toPlainError(err).message}`);
         this.#finish(entry, accepted);
       },
     );

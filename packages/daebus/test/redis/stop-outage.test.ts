@@ -1,0 +1,59 @@
+// A stop while Redis is down: a handler that finished during the drain has a reply that cannot be
+// published (the transport holds it and retries until it gives up). Before, that reply held the
+// drain open until the publish gave up or drainTimeoutMs passed; now it is let go, with a warning.
+import { randomUUID } from 'node:crypto';
+import { Daebus, DaebusCaller } from 'daebus';
+import { captureLogger, waitFor } from '../support/helpers';
+import { privateRedis, type PrivateRedis } from '../support/redis-server';
+
+jest.setTimeout(30_000);
+
+let server: PrivateRedis;
+const apps: Daebus[] = [];
+const callers: DaebusCaller[] = [];
+
+beforeEach(async () => {
+  server = await privateRedis();
+});
+afterEach(async () => {
+  await Promise.all(callers.splice(0).map((caller) => caller.close()));
+  await Promise.all(apps.splice(0).map((app) => app.stop()));
+  await server.stop();
+});
+
+describe('a stop while Redis is down', () => {
+  it.each([
+    ['a service', undefined],
+    ['a replica', {}],
+  ])('of %s lets go of a finished request whose reply cannot be published, and says so', async (_, replicas) => {
+    const { logger, records } = captureLogger();
+    // a drain far longer than the test: the stop must not wait for it
+    const app = new Daebus('stop_outage', { logger, drainTimeoutMs: 600_000 });
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    app.action('slow', async () => {
+      started();
+      await finished;
+      return 'done';
+    });
+    apps.push(app);
+    const service = `stop_outage_${randomUUID()}`;
+    await app.start({ service, redis: server.url, ...(replicas ? { replicas } : {}) });
+    const caller = new DaebusCaller(service, { redis: server.url, timeoutMs: 20_000 });
+    callers.push(caller);
+    caller.sendRequest('slow', {}).catch(() => undefined);
+    await running;
+    await server.stop();
+    const stopped = app.stop();
+    await waitFor(() => records.some((r) => String(r.message).startsWith('Waiting up to 600 s for 1 request')), 'the drain');
+    finish();
+    await stopped;
+    const messages = records.map((r) => String(r.message));
+    expect(messages).toContainEqual(
+      expect.stringMatching(/^Dropped the replies of 1 finished request\(s\) \(slow\): redis:\/\/.* is unreachable/),
+    );
+    expect(messages.some((m) => m.startsWith('Gave up on'))).toBe(false);
+  });
+});
