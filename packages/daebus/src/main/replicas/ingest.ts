@@ -137,12 +137,13 @@ export class IngestLeader {
     }
   }
 
-  /** The lease of `epoch` is another replica's now (this process stalled): stop taking requests in, once. */
+  /** The lease of `epoch` is another replica's now (this process or Redis stalled): stop taking requests in, once. */
   #lose(epoch: string): void {
     if (!this.#leading || epoch !== this.#epoch) return;
     this.#leading = false;
     this.#log.warn(
-      `Lost the lease on the pub/sub channel of "${this.#service}" (this process stalled and another replica took it, or Redis lost its data): ` +
+      `Lost the lease on the pub/sub channel of "${this.#service}" (another replica took it: this process stalled, or Redis did not ` +
+        'answer its renewals in time, paused or overloaded; or Redis lost its data): ' +
         'the requests received meanwhile are left to the replica that holds it next',
     );
     this.#transport.unsubscribe(this.#service, this.#ingest).catch((err: unknown) => {
