@@ -38,9 +38,9 @@ export class Accepted implements Linkable<Accepted> {
   /** Set for a request from the durable stream. */
   durable?: DurableHooks;
   /** A durable request waiting for a slot of its action (counted: the stream reader waits meanwhile). */
-  waiting?: boolean;
+  waiting = false;
   /** Its handler finished; its final reply waits to be published. */
-  replying?: boolean;
+  replying = false;
   /** Handed back before it started: when its slot comes, it does not run. */
   handedBack?: boolean;
   readonly #appLogger: Logger;

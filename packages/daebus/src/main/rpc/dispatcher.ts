@@ -200,7 +200,7 @@ export class Dispatcher {
 
   /** At a stop with the transport down: the finished requests whose replies wait for it are let go. */
   #dropStuckReplies(): void {
-    const stuck = this.acceptedRequests().filter((accepted) => accepted.replying === true);
+    const stuck = this.acceptedRequests().filter((accepted) => accepted.replying);
     if (stuck.length === 0 || (this.#transport.isConnected?.() ?? true)) return;
     for (const accepted of stuck) this.#accepted.delete(accepted);
     const actions = stuck.map((accepted) => accepted.request.action).join(', ');

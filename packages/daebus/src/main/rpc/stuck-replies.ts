@@ -13,7 +13,7 @@ export function onlyStuckReplies(requests: () => Accepted[], connected: () => bo
   const stuck = new Promise<void>((resolve) => {
     timer = setInterval(() => {
       const left = requests();
-      if (left.length > 0 && !connected() && left.every((accepted) => accepted.replying === true)) resolve();
+      if (left.length > 0 && !connected() && left.every((accepted) => accepted.replying)) resolve();
     }, LOOK_EVERY_MS);
     timer.unref();
   });
