@@ -4,6 +4,7 @@
 // was named as a service ("No service is listening on channel ...: is ... running?").
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
 import { fixture, waitFor } from '../support/helpers';
 import { privateRedis, type PrivateRedis } from '../support/redis-server';
 import { startCli } from '../support/cli-process';
@@ -42,8 +43,8 @@ async function startReplica(service: string): Promise<ChildProcess> {
   return child;
 }
 
-function watch(service: string): { out: { stdout: string } } {
-  const started = startCli(['--redis', redis.url, 'watch', service, '--interval', '100']);
+function watch(service: string, timeoutMs = 5_000): { out: { stdout: string } } {
+  const started = startCli(['--redis', redis.url, '--timeout', String(timeoutMs), 'watch', service, '--interval', '100']);
   children.push(started.child);
   return started;
 }
@@ -72,6 +73,25 @@ describe('daebus watch on a replicated service', () => {
     expect(look).toContain('last known threads:');
     expect(look).toMatch(/^THREAD /m);
     expect(look).not.toContain('NOT ANSWERING');
+  });
+
+  it('blames Redis, not the service, while Redis is paused (CLIENT PAUSE)', async () => {
+    const service = `watch_pause_${randomUUID()}`;
+    const replica = await startReplica(service);
+    const { out } = watch(service, 500);
+    await waitFor(() => out.stdout.includes(`(pid ${String(replica.pid)} on `) && /^THREAD /m.test(out.stdout), 'a look with the table');
+    const before = out.stdout.length;
+    const client = new Redis(redis.url);
+    try {
+      await client.call('CLIENT', 'PAUSE', '4000', 'ALL');
+      await waitFor(() => looksSince(out.stdout, before).some((look) => look.includes('does not answer')), 'a look in the pause');
+    } finally {
+      client.disconnect();
+    }
+    const look = looksSince(out.stdout, before).find((l) => l.includes('does not answer')) as string;
+    expect(look).toMatch(/^NO ANSWER FROM REDIS: Redis at redis:\/\/127\.0\.0\.1:\d+ does not answer \(paused, overloaded or stalled\)/m);
+    expect(look).not.toContain('not a daebus service');
+    expect(look).toContain('last known threads:');
   });
 
   it('says that a killed replica is gone while it is still listed', async () => {
