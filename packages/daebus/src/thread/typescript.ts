@@ -43,19 +43,31 @@ export async function warmTypeStripping(): Promise<void> {
 
 /**
  * Advice for a TypeScript module that failed to load with Node's own type stripping (the main
- * side found no tsx): the two failures tsx would not have, an import by the `.js` name of a `.ts`
- * file and `import` in a `.ts` file of a CommonJS package. Empty for any other failure.
+ * side found no tsx, or the service itself runs from .ts under Node): the failures tsx would not
+ * have, an import by the `.js` name of a `.ts` file, `import` in a `.ts` file of a CommonJS
+ * package, and syntax stripping cannot erase (`enum`). Empty for any other failure.
  */
 export function typeStrippingAdvice(specifier: string, loader: string | undefined, err: unknown): string {
   if (loader !== undefined || !/\.[cm]?ts$/.test(specifier)) return '';
   const message = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: unknown } | null)?.code;
   const missingJs = /Cannot find module '[^']*\.[cm]?js'/.test(message);
   const commonJs = /Cannot use import statement outside a module|(?:exports|require) is not defined in ES module scope/.test(message);
-  if (!missingJs && !commonJs) return '';
+  const notErasable = code === 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX' || /not supported in strip-only mode/.test(message);
+  if (!missingJs && !commonJs && !notErasable) return '';
+  const what = missingJs
+    ? "it loads exactly the file an import names (no helper.ts for './helper.js')"
+    : commonJs
+      ? 'it reads a .ts file by its package\'s "type" (CommonJS here)'
+      : 'it erases types only, and cannot run enum, namespace or parameter-property syntax';
+  const fix = missingJs
+    ? ", or import the sources by their .ts names ('./helper.ts')"
+    : notErasable
+      ? ', or keep to syntax Node can erase (tsconfig erasableSyntaxOnly)'
+      : '';
   return (
-    '. Node loaded this .ts module with its own type stripping, as no tsx was found: it loads exactly the file an ' +
-    "import names (no helper.ts for './helper.js') and reads .ts files by the package's \"type\". Install tsx in the " +
-    'project (npm i -D tsx) and the workers load .ts modules with it' +
-    (missingJs ? ", or import the sources by their .ts names ('./helper.ts')" : '')
+    `. Node loaded this .ts module with its own type stripping (no tsx was found, or the service itself runs from .ts ` +
+    `under Node, and its workers follow Node's rules): ${what}. Run the service with tsx (npx tsx service.ts; from ` +
+    `JavaScript or a test runner, install tsx in the project: npm i -D tsx, 4.9 or later)${fix}`
   );
 }

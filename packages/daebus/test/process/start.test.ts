@@ -3,9 +3,10 @@
 // refused at registration. (In jest, module resolution is jest's own: these run as plain Node.)
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { DaebusCaller } from 'daebus';
 import { privateRedis } from '../support/redis-server';
@@ -168,7 +169,51 @@ describe('starting a service', () => {
       const failure = JSON.parse(stdout.trim().split('\n').pop() as string) as { code: string; message: string };
       expect(failure.code).toBe('THREAD_START_FAILED');
       expect(failure.message).toContain("Cannot find module '" + join(dir, 'helper.mjs'));
-      expect(failure.message).toContain('Install tsx in the project (npm i -D tsx)');
+      expect(failure.message).toContain('install tsx in the project: npm i -D tsx');
     },
   );
+
+  (nativeTypeScript ? it : it.skip)(
+    'where Node strips types, a thread using syntax it cannot erase (enum) fails saying what to do',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'daebus-ts-'));
+      writeFileSync(join(dir, 'worker.mts'), 'enum Color { Red }\nexport default Color.Red;\n');
+      const script = `const { Daebus } = require('daebus'); const app = new Daebus('ts_enum_${randomUUID().slice(0, 8)}'); app.thread('w', ${JSON.stringify(join(dir, 'worker.mts'))}); app.start().then(() => app.stop(), (e) => console.log(JSON.stringify({ code: e.code, message: e.message })));`;
+      const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], {
+        cwd: join(__dirname, '..', '..'),
+        env: { ...process.env, NODE_PATH: '' },
+      });
+      const failure = JSON.parse(stdout.trim().split('\n').pop() as string) as { code: string; message: string };
+      expect(failure.code).toBe('THREAD_START_FAILED');
+      expect(failure.message).toMatch(/cannot run enum.*erasableSyntaxOnly/);
+    },
+  );
+
+  it('does not use a tsx too old for the worker (before 4.9): Node strips the types where it can, else the refusal says so', async () => {
+    // a project with an old tsx: its package.json exports no register API
+    const dir = mkdtempSync(join(tmpdir(), 'daebus-ts-'));
+    mkdirSync(join(dir, 'node_modules', 'tsx'), { recursive: true });
+    writeFileSync(
+      join(dir, 'node_modules', 'tsx', 'package.json'),
+      JSON.stringify({ name: 'tsx', version: '4.0.0', exports: { '.': './dist/loader.mjs', './package.json': './package.json' } }),
+    );
+    const threadEntry = JSON.stringify(pathToFileURL(join(__dirname, '..', '..', 'dist', 'thread', 'index.mjs')).href);
+    writeFileSync(
+      join(dir, 'worker.mts'),
+      `import { defineThread } from ${threadEntry};\nconst pause: number = 10;\nexport default defineThread(async (running, t) => { while (running()) await t.sleep(pause); });\n`,
+    );
+    const script = `const { Daebus } = require('daebus'); const app = new Daebus('ts_old_${randomUUID().slice(0, 8)}'); try { app.thread('m', ${JSON.stringify(join(dir, 'worker.mts'))}); } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); process.exit(0); } app.start().then(() => { console.log(JSON.stringify({ code: 'STARTED' })); return app.stop(); }, (e) => console.log(JSON.stringify({ code: e.code, message: e.message })));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], {
+      cwd: join(__dirname, '..', '..'),
+      env: { ...process.env, NODE_PATH: '' },
+    });
+    // the outcome's line, among the service's own log lines
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { code?: string; message?: string });
+    const outcome = lines.find((line) => line.code !== undefined);
+    if (nativeTypeScript) expect(outcome).toEqual({ code: 'STARTED' });
+    else expect(outcome).toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('older than 4.9') });
+  });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,20 +23,32 @@ export function isTypeScript(specifier: string): boolean {
 export function typeScriptLoader(where: string, specifier: string): string | undefined {
   const file = fileURLToPath(specifier);
   const underTsx = tsxOfThisProcess();
-  if (underTsx) return underTsx;
+  // a tsx too old for the register API (before 4.9): the worker has its hooks from the options it inherits
+  if (underTsx) return usable(underTsx) ? underTsx : undefined;
   const nodeStrips = Boolean((process.features as { typescript?: unknown }).typescript);
   // a service Node runs from its .ts source itself (`node service.ts`) is written to Node's rules:
-  // its workers follow them too, without the 80-95 ms tsx adds to each worker's start
+  // its workers follow them too, without the time tsx adds to each worker's start
   if (nodeStrips && isTypeScript(process.argv[1] ?? '')) return undefined;
   const found = tsxFrom(file);
-  if (found) return found;
+  if (found && usable(found)) return found;
   if (nodeStrips) return undefined;
+  const old = found === undefined ? '' : ` The tsx installed (${found}) is older than 4.9, which a worker needs (its register API).`;
   throw new DaebusError(
     ErrorCodes.INVALID_OPTION,
-    `${where}: ${file} is TypeScript, and Node ${process.version} cannot run it by itself. Install tsx in the project ` +
+    `${where}: ${file} is TypeScript, and Node ${process.version} cannot run it by itself.${old} Install tsx in the project ` +
       '(npm i -D tsx; a worker then loads .ts modules with it), run the service with tsx (`npx tsx service.ts`), ' +
       'use Node 22.18 or later, or build to JavaScript and register the .js file.',
   );
+}
+
+/** A tsx whose package.json (`path`) exports the register API a worker calls (tsx 4.9 and later). */
+function usable(path: string): boolean {
+  try {
+    const exported = (JSON.parse(readFileSync(path, 'utf8')) as { exports?: unknown }).exports;
+    return typeof exported === 'object' && exported !== null && './cjs/api' in exported && './esm/api' in exported;
+  } catch {
+    return false;
+  }
 }
 
 /** tsx's API, when this process runs under tsx: its loader is named in the node options. */
