@@ -15,6 +15,8 @@ const EVENTS: ReadonlySet<string> = new Set(['connect', 'disconnect']);
 const CLOSE_GRACE_MS = 1_000;
 /** How often running handlers are checked against `handlerTimeoutMs`, and clients pinged (a timeout fires up to this late). */
 const SWEEP_MS = 50;
+/** At most one line a second says how many clients were dropped for an unanswered ping. */
+const DROPPED_LINE_MS = 1_000;
 
 /** The service's WebSocket clients and the handlers of their messages, one message of a client at a time. */
 export class SocketHub {
@@ -23,6 +25,9 @@ export class SocketHub {
   readonly #logger: Logger;
   #limits?: ResolvedWebSocketOptions;
   #sweeper?: NodeJS.Timeout;
+  /** Clients dropped for an unanswered ping since the last line that said so, and when that was. */
+  #dropped = 0;
+  #droppedSaidAt = 0;
 
   constructor(logger: Logger) {
     this.#logger = logger;
@@ -42,18 +47,23 @@ export class SocketHub {
   stopSweeping(): void {
     clearInterval(this.#sweeper);
     this.#sweeper = undefined;
+    if (this.#dropped > 0) this.#sayDropped(Date.now());
   }
 
   #sweep(): void {
     const now = Date.now();
-    let dropped = 0;
     for (const client of this.#clients.values()) {
       client.expire(now);
-      if (client.heartbeat(now)) dropped += 1;
+      if (client.heartbeat(now)) this.#dropped += 1;
     }
-    // one line per sweep: a network outage may drop thousands at once
-    if (dropped > 0)
-      this.#logger.info(`Dropped ${dropped} WebSocket client(s) that did not answer a ping within ${this.#limits?.pingTimeoutMs} ms`);
+    // one line a second at most: pings are spread out, and an outage drops clients over many sweeps
+    if (this.#dropped > 0 && now - this.#droppedSaidAt >= DROPPED_LINE_MS) this.#sayDropped(now);
+  }
+
+  #sayDropped(now: number): void {
+    this.#logger.info(`Dropped ${this.#dropped} WebSocket client(s) that did not answer a ping within ${this.#limits?.pingTimeoutMs} ms`);
+    this.#dropped = 0;
+    this.#droppedSaidAt = now;
   }
 
   /** A new connection (the @fastify/websocket route's handler). */
