@@ -43,8 +43,9 @@ function warnInProcess(others: number, service: string, logger: Logger): void {
   if (!(others > 0)) return;
   logger.warn(
     `${others} other app${others === 1 ? '' : 's'} in this process already subscribe${others === 1 ? 's' : ''} to channel "${service}" ` +
-      `on the memory transport: every request to service "${service}" runs in each of them. Give each app its own service name, ` +
-      'or each its own broker (transport: new MemoryTransport(new MemoryBroker()), as for tests that run side by side).',
+      `on the memory transport: if another app serves "${service}" too, every request runs in each of them. Give each app its own ` +
+      'service name, or each its own broker (transport: new MemoryTransport(new MemoryBroker()), as for tests that run side by side). ' +
+      '(An app that listens to the channel with app.listen counts too.)',
     { service, subscribers: others + 1 },
   );
 }
