@@ -125,7 +125,7 @@ export function explainInlineError(name: string, err: unknown): unknown {
         'jest --coverage, vitest --coverage with the istanbul provider, or nyc) rewrote the function to count into ' +
         'a variable of the file that registered it, which its worker does not have. Put /* istanbul ignore next */ ' +
         "just before the function, register a module made with defineThread() instead, or collect coverage with V8 (jest's " +
-        "coverageProvider: 'v8').",
+        "coverageProvider: 'v8', vitest's coverage.provider: 'v8').",
       { cause: err, details: { variable } },
     );
   }
