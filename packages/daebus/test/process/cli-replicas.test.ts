@@ -1,10 +1,10 @@
 // The `daebus` command against a service run as two replicas, each its own process: the verbs that
 // show or change one process's state ask each live replica, and label each answer with it.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fixture, waitFor } from '../support/helpers';
+import { waitFor } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
-import { startCli, type Ran } from '../support/cli-process';
+import { startCli, startFixtureReplica, type Ran } from '../support/cli-process';
 
 jest.setTimeout(60_000);
 
@@ -24,20 +24,7 @@ async function json(args: string[]): Promise<Labelled[]> {
 
 /** A replica of the CLI fixture; resolves with its pid once it has started. */
 async function startReplica(name: string, env: NodeJS.ProcessEnv = {}): Promise<number> {
-  const child = spawn(process.execPath, [fixture('cli-service.cjs'), name, TEST_REDIS_URL], {
-    env: { ...process.env, REPLICAS: '1', ...env },
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  children.push(child);
-  let buffered = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      if (buffered.includes('"ready":true')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`the replica exited (${String(code)}) before it was ready`)));
-  });
-  return child.pid as number;
+  return (await startFixtureReplica(name, TEST_REDIS_URL, children, env)).pid as number;
 }
 
 const children: ChildProcess[] = [];

@@ -2,12 +2,12 @@
 // table and says who is to blame (this command's connection to Redis; a replica that is gone),
 // not the service. Before, a lost connection printed one line with no table, and a killed replica
 // was named as a service ("No service is listening on channel ...: is ... running?").
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { fixture, waitFor } from '../support/helpers';
+import { waitFor } from '../support/helpers';
 import { privateRedis, type PrivateRedis } from '../support/redis-server';
-import { startCli } from '../support/cli-process';
+import { startCli, startFixtureReplica } from '../support/cli-process';
 
 jest.setTimeout(60_000);
 
@@ -26,21 +26,8 @@ afterEach(async () => {
 });
 
 /** A replica of the CLI fixture on the private Redis; resolves with the process once it has started. */
-async function startReplica(service: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [fixture('cli-service.cjs'), service, redis.url], {
-    env: { ...process.env, REPLICAS: '1' },
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  children.push(child);
-  let buffered = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      if (buffered.includes('"ready":true')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`the replica exited (${String(code)}) before it was ready`)));
-  });
-  return child;
+function startReplica(service: string): Promise<ChildProcess> {
+  return startFixtureReplica(service, redis.url, children);
 }
 
 function watch(service: string, timeoutMs = 5_000): { out: { stdout: string } } {

@@ -1,6 +1,7 @@
 // The built `daebus` bin run as a user runs it, in its own process, on the test Redis.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { join } from 'node:path';
+import { fixture } from './helpers';
 import { TEST_REDIS_URL } from './redis-server';
 
 export const BIN = join(__dirname, '..', '..', 'dist', 'cli', 'index.js');
@@ -37,4 +38,27 @@ export function startCli(
     child.once('close', (code) => resolve({ ...out, code }));
   });
   return { child, out, done };
+}
+
+/** A replica of the CLI fixture service on `redisUrl`, added to `children`; resolves with it once it has started. */
+export async function startFixtureReplica(
+  service: string,
+  redisUrl: string,
+  children: ChildProcess[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [fixture('cli-service.cjs'), service, redisUrl], {
+    env: { ...process.env, REPLICAS: '1', ...env },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  children.push(child);
+  let buffered = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      if (buffered.includes('"ready":true')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`the replica exited (${String(code)}) before it was ready`)));
+  });
+  return child;
 }
