@@ -97,6 +97,9 @@ export interface PlainError {
   /** The HTTP status the error carries, as http-errors and Fastify's errors do: a route answers with it. */
   statusCode?: number;
   status?: number;
+  /** The error's `cause`, and an AggregateError's `errors`, in the same form (three levels deep at most). */
+  cause?: PlainError;
+  errors?: PlainError[];
 }
 
 /** Marks every DaebusError, whichever copy of the library made it (worker entries are bundled). */
@@ -125,7 +128,7 @@ export class DaebusError extends Error {
  * from another realm (a worker, a vm context) fail `instanceof Error`, and `message` and `stack`
  * are not enumerable.
  */
-export function toPlainError(err: unknown): PlainError {
+export function toPlainError(err: unknown, depth = 0): PlainError {
   if (err === null || typeof err !== 'object' || typeof (err as { message?: unknown }).message !== 'string') {
     return { name: 'Error', message: describeThrown(err) };
   }
@@ -144,8 +147,17 @@ export function toPlainError(err: unknown): PlainError {
   if (e.details !== null && typeof e.details === 'object') plain.details = e.details as Record<string, unknown>;
   if (typeof e.statusCode === 'number') plain.statusCode = e.statusCode;
   if (typeof e.status === 'number') plain.status = e.status;
+  // what the log would lose otherwise: the error it wraps, the errors it gathers
+  if (depth < MAX_CAUSE_DEPTH) {
+    const { cause, errors } = err as { cause?: unknown; errors?: unknown };
+    if (cause !== undefined) plain.cause = toPlainError(cause, depth + 1);
+    if (Array.isArray(errors)) plain.errors = errors.slice(0, MAX_GATHERED).map((one) => toPlainError(one, depth + 1));
+  }
   return plain;
 }
+
+const MAX_CAUSE_DEPTH = 3;
+const MAX_GATHERED = 20;
 
 /**
  * The text of a thrown value that is not an error. A plain object or an array is its JSON text

@@ -39,4 +39,27 @@ describe("a thread's logger, given a thrown value", () => {
     expect(records[0]).toMatchObject({ message: 'boom', meta: { error: { name: 'Error', message: 'boom' } } });
     expect(records[1]).toEqual({ message: 'from a vm context', meta: { error: foreign } });
   });
+
+  it("keeps an error's cause and an AggregateError's errors, to a bounded depth", () => {
+    const wrapped = new Error('outer', { cause: new Error('inner', { cause: 'root' }) });
+    const gathered = new AggregateError([new Error('a'), { code: 'E_B', n: 2 }], 'two failed');
+    let deep: Error = new Error('level 0');
+    for (let level = 1; level <= 6; level++) deep = new Error(`level ${level}`, { cause: deep });
+    const records = recordsOf((log) => {
+      log.error(wrapped);
+      log.error(gathered);
+      log.error(deep);
+    });
+    expect(records[0]?.meta?.error).toMatchObject({
+      message: 'outer',
+      cause: { message: 'inner', cause: { name: 'Error', message: 'root' } },
+    });
+    expect(records[1]?.meta?.error).toMatchObject({
+      name: 'AggregateError',
+      errors: [{ message: 'a' }, { message: '{"code":"E_B","n":2}' }],
+    });
+    // three causes deep, then no more: a chain (or a cycle) cannot grow a record without bound
+    const chain = records[2]?.meta?.error as { cause?: unknown };
+    expect(JSON.stringify(chain).match(/"message"/g)).toHaveLength(4);
+  });
 });
