@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
-import { startCli, startFixtureReplica, type Ran } from '../support/cli-process';
+import { startCli, startFixtureService, type Ran } from '../support/cli-process';
 
 jest.setTimeout(60_000);
 
@@ -24,7 +24,7 @@ async function json(args: string[]): Promise<Labelled[]> {
 
 /** A replica of the CLI fixture; resolves with its pid once it has started. */
 async function startReplica(name: string, env: NodeJS.ProcessEnv = {}): Promise<number> {
-  return (await startFixtureReplica(name, TEST_REDIS_URL, children, env)).pid as number;
+  return (await startFixtureService(name, TEST_REDIS_URL, children, { REPLICAS: '1', ...env })).pid as number;
 }
 
 const children: ChildProcess[] = [];

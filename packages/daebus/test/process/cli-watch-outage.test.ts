@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { waitFor } from '../support/helpers';
 import { privateRedis, type PrivateRedis } from '../support/redis-server';
-import { startCli, startFixtureReplica } from '../support/cli-process';
+import { startCli, startFixtureService } from '../support/cli-process';
 
 jest.setTimeout(60_000);
 
@@ -27,7 +27,7 @@ afterEach(async () => {
 
 /** A replica of the CLI fixture on the private Redis; resolves with the process once it has started. */
 function startReplica(service: string): Promise<ChildProcess> {
-  return startFixtureReplica(service, redis.url, children);
+  return startFixtureService(service, redis.url, children, { REPLICAS: '1' });
 }
 
 function watch(service: string, timeoutMs = 5_000): { out: { stdout: string } } {

@@ -7,7 +7,7 @@ import Redis from 'ioredis';
 import { captureLogger, fixture, waitFor, within } from '../support/helpers';
 import { privateRedis, TEST_REDIS_URL } from '../support/redis-server';
 import { freePort } from '../support/free-port';
-import { BIN, cleanEnv, startCli, type Ran } from '../support/cli-process';
+import { BIN, cleanEnv, startCli, startFixtureService, type Ran } from '../support/cli-process';
 
 jest.setTimeout(60_000);
 
@@ -25,21 +25,8 @@ function daebus(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Ran> {
 }
 
 /** A service process of the fixture; resolves once it has started. */
-async function startService(name: string, env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [fixture('cli-service.cjs'), name, TEST_REDIS_URL], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  services.push(child);
-  let buffered = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      if (buffered.includes('"ready":true')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`the service exited (${String(code)}) before it was ready`)));
-  });
-  return child;
+function startService(name: string, env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
+  return startFixtureService(name, TEST_REDIS_URL, services, env);
 }
 
 const services: ChildProcess[] = [];

@@ -40,15 +40,15 @@ export function startCli(
   return { child, out, done };
 }
 
-/** A replica of the CLI fixture service on `redisUrl`, added to `children`; resolves with it once it has started. */
-export async function startFixtureReplica(
+/** A process of the CLI fixture service on `redisUrl` (a replica with REPLICAS=1 in `env`), added to `children`; resolves with it once it has started. */
+export async function startFixtureService(
   service: string,
   redisUrl: string,
   children: ChildProcess[],
   env: NodeJS.ProcessEnv = {},
 ): Promise<ChildProcess> {
   const child = spawn(process.execPath, [fixture('cli-service.cjs'), service, redisUrl], {
-    env: { ...process.env, REPLICAS: '1', ...env },
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   children.push(child);
@@ -58,7 +58,7 @@ export async function startFixtureReplica(
       buffered += chunk.toString();
       if (buffered.includes('"ready":true')) resolve();
     });
-    child.once('exit', (code) => reject(new Error(`the replica exited (${String(code)}) before it was ready`)));
+    child.once('exit', (code) => reject(new Error(`the service exited (${String(code)}) before it was ready`)));
   });
   return child;
 }
