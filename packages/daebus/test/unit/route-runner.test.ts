@@ -20,10 +20,11 @@ function fakeReply(sent: unknown[]): unknown {
 }
 
 /** A reply whose first send throws, as Node's writeHead does with a header it refuses. */
-function refusingReply(sent: unknown[], removed: string[]): unknown {
+function refusingReply(sent: unknown[], removed: string[]): { raw: { statusMessage: string } } {
   let refused = false;
   const reply = {
-    raw: { writableFinished: false, destroyed: false },
+    // Node's writeHead takes the first status's reason before it refuses a header
+    raw: { writableFinished: false, destroyed: false, statusMessage: 'OK' },
     code: () => reply,
     header: () => reply,
     headers: () => reply,
@@ -117,8 +118,9 @@ describe('route runner, an answer Node refuses to write', () => {
     const rejections: unknown[] = [];
     const onRejection = (err: unknown): void => void rejections.push(err);
     process.on('unhandledRejection', onRejection);
+    const reply = refusingReply(sent, removed);
     try {
-      handle({ method: 'GET', url: '/x', headers: {}, params: {}, query: {} } as never, refusingReply(sent, removed) as never);
+      handle({ method: 'GET', url: '/x', headers: {}, params: {}, query: {} } as never, reply as never);
       await waitFor(() => runner.inFlight === 0, 'the request to be done');
       await new Promise((resolve) => setImmediate(resolve));
     } finally {
@@ -128,6 +130,7 @@ describe('route runner, an answer Node refuses to write', () => {
     expect(sent).toHaveLength(1);
     expect(JSON.parse(String(sent[0]))).toMatchObject({ code: 'BAD_RESPONSE', error: expect.stringContaining('Invalid character') });
     expect(removed).toEqual(['x-report']);
+    expect(reply.raw.statusMessage).toBe('Internal Server Error');
     expect(records.some((r) => r.level === 'error' && /could not be written/.test(String(r.message)))).toBe(true);
   });
 });

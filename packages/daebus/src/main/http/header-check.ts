@@ -13,6 +13,13 @@ export function checkHeader(name: string, value: unknown): void {
       `response.header(): the value of "${name}" must be a string, a number, or a list of strings (got ${typeof value}).`,
     );
   }
+  if (name.toLowerCase() === 'transfer-encoding') {
+    // the server frames the body itself (content-length); a second framing makes clients drop the answer
+    throw new DaebusError(
+      ErrorCodes.INVALID_ARGUMENT,
+      'response.header(): "transfer-encoding" is set by the server from the body it sends; leave it out.',
+    );
+  }
   try {
     validateHeaderName(name);
   } catch {

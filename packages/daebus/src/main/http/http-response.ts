@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { HandlerResponse } from '../rpc/context';
 import type { SendOptions } from '../rpc/response';
@@ -20,6 +21,8 @@ export interface ReplyWriter {
   headers(values: Record<string, HeaderValue>): ReplyWriter;
   removeHeader(name: string): ReplyWriter;
   send(payload?: unknown): unknown;
+  /** Node's response under the reply, when there is one: its reason phrase is reset for a 500. */
+  readonly raw?: { statusMessage: string };
 }
 
 /**
@@ -175,6 +178,8 @@ export class HttpResponse implements HandlerResponse {
     this.#owner.logger.error(`The HTTP answer could not be written (${message}); the client got 500 BAD_RESPONSE.`);
     try {
       for (const name of Object.keys(this.#headers ?? {})) this.#reply.removeHeader(name);
+      // Node's refused writeHead had already taken the first status's reason ("OK"), and keeps it
+      if (this.#reply.raw) this.#reply.raw.statusMessage = STATUS_CODES[500] ?? 'Internal Server Error';
       const body = errorBody(`The answer could not be written: ${message}`, ErrorCodes.BAD_RESPONSE);
       this.#reply.code(500).header('content-type', JSON_TYPE).send(JSON.stringify(body));
     } catch (again) {
