@@ -166,6 +166,21 @@ describe('requests no route takes', () => {
     expect(plain.headers.get('upgrade')).toBe('websocket');
   });
 
+  it('get 405 on the operations paths and the WebSocket path, except for methods the app routes there', async () => {
+    t.app.socket('echo', (data) => data);
+    t.app.route('/<name>', (req) => ({ posted: req.params.name }), { methods: ['POST'] });
+    await t.start({ http: LOCAL, websocket: {} });
+    const url = t.app.http.url as string;
+    for (const path of ['/readyz', '/metrics', '/ws']) {
+      const put = await http(`${url}${path}`, { method: 'PUT' });
+      expect([path, put.status, put.body]).toEqual([path, 405, expect.objectContaining({ code: 'METHOD_NOT_ALLOWED' })]);
+      expect(put.headers.get('allow')).toBe('GET, HEAD');
+    }
+    expect(await http(`${url}/healthz`, { method: 'DELETE' })).toMatchObject({ status: 405 });
+    // the app's POST /<name> still takes /healthz, as it did
+    expect(await http(`${url}/healthz`, { method: 'POST' })).toMatchObject({ status: 200, body: { posted: 'healthz' } });
+  });
+
   it('take a path parameter longer than 100 characters (Fastify’s default limit answered 414)', async () => {
     t.app.route('/items/<sku>', (req) => ({ sku: req.params.sku }));
     const url = await start();

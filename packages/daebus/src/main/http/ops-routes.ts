@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { refuseAllButGet } from './other-methods';
 
 /** What the operations endpoints read from the service. */
 export interface OpsEndpoints {
@@ -8,17 +9,27 @@ export interface OpsEndpoints {
   health: () => { ready: boolean };
 }
 
+/** What the app's own routes take (the route table). */
+export interface AppRoutes {
+  /** Whether a route is written with exactly `path`. */
+  routes(path: string): boolean;
+  /** The methods the app's routes take on the concrete `path`. */
+  takenOn(path: string): ReadonlySet<string>;
+}
+
 export const OPS_PATHS = Object.freeze({ metrics: '/metrics', liveness: '/healthz', readiness: '/readyz' });
 
 /**
  * `/healthz`: 200 whenever the main event loop answers (a liveness probe: restart the process
  * when it fails). `/readyz`: 200 when the service is ready, 503 with the reasons otherwise, or
  * once it stops (a readiness probe: send it no traffic). `/metrics`: the Prometheus text. A
- * path the app routes itself is left to the app.
+ * path the app routes itself is left to the app. Other methods than GET get 405.
  */
-export function mountOps(fastify: FastifyInstance, ops: OpsEndpoints, routed: (path: string) => boolean, stopping: () => boolean): void {
+export function mountOps(fastify: FastifyInstance, ops: OpsEndpoints, routes: AppRoutes, stopping: () => boolean): void {
+  const routed = (path: string): boolean => routes.routes(path);
   if (!routed(OPS_PATHS.liveness)) {
     fastify.get(OPS_PATHS.liveness, (_req, reply) => void reply.send({ status: 'alive', pid: process.pid }));
+    refuseAllButGet(fastify, OPS_PATHS.liveness, routes.takenOn(OPS_PATHS.liveness));
   }
   if (!routed(OPS_PATHS.readiness)) {
     fastify.get(OPS_PATHS.readiness, (_req, reply) => {
@@ -27,6 +38,7 @@ export function mountOps(fastify: FastifyInstance, ops: OpsEndpoints, routed: (p
       if (stopping()) void reply.code(503).send({ ...health, ready: false, stopping: true });
       else void reply.code(health.ready ? 200 : 503).send(health);
     });
+    refuseAllButGet(fastify, OPS_PATHS.readiness, routes.takenOn(OPS_PATHS.readiness));
   }
   const metrics = ops.metrics;
   if (metrics && !routed(OPS_PATHS.metrics)) {
@@ -34,5 +46,6 @@ export function mountOps(fastify: FastifyInstance, ops: OpsEndpoints, routed: (p
       const { contentType, text } = await metrics();
       return reply.type(contentType).send(text);
     });
+    refuseAllButGet(fastify, OPS_PATHS.metrics, routes.takenOn(OPS_PATHS.metrics));
   }
 }

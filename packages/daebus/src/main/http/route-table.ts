@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { ErrorCodes } from '../../shared/errors';
 import { routeCorsConfig } from './cors';
-import { errorBody } from './error-replies';
 import type { ResolvedCors } from './options';
+import { refuseOtherMethods } from './other-methods';
 import type { RouteEntry } from './route-entry';
 import type { RouteRunner } from './route-runner';
 
@@ -33,6 +32,11 @@ export class RouteTable {
   /** Whether a route of the app is written with exactly `path`. */
   routes(path: string): boolean {
     return this.#entries.some((entry) => entry.path.written === path);
+  }
+
+  /** The methods the app's routes take on the concrete `path` (a parameter path's routes included). */
+  takenOn(path: string): Set<string> {
+    return new Set(this.#entries.filter((entry) => covers(entry.path.shape, path)).flatMap((entry) => entry.methods));
   }
 
   /** The first route on `fastifyPath` (a path in Fastify's syntax), parameters' names aside. */
@@ -107,22 +111,7 @@ function shadows(mine: string, other: string): boolean {
 function mountPathAnswers(fastify: FastifyInstance, group: PathGroup, cors: ResolvedCors | false): void {
   const served = new Set([...group.methods, ...group.elsewhere]);
   const allow = [...served, ...(served.has('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
-  const passed = new Set([...served, ...group.somewhere]);
-  // every other method the server knows (TRACE, PROPFIND, ...); HEAD is GET's
-  const others = fastify.supportedMethods.filter((m) => !passed.has(m) && m !== 'OPTIONS' && !(m === 'HEAD' && passed.has('GET')));
-  if (others.length > 0) {
-    fastify.route({
-      method: others,
-      url: group.fastifyPath,
-      handler: (req, reply) => {
-        const message = `${req.method} is not allowed on ${group.written}; it takes ${allow}.`;
-        void reply
-          .code(405)
-          .header('allow', allow)
-          .send(errorBody(message, ErrorCodes.METHOD_NOT_ALLOWED, { method: req.method, path: req.url }));
-      },
-    });
-  }
+  refuseOtherMethods(fastify, group.fastifyPath, group.written, new Set([...served, ...group.somewhere]), allow);
   const config = routeCorsConfig(cors, [...served]);
   fastify.route({
     method: 'OPTIONS',

@@ -8,6 +8,7 @@ import { clientErrorReply } from './client-errors';
 import { errorBody, frameworkReply } from './error-replies';
 import { DEFAULT_HTTP_OPTIONS, type ResolvedHttpOptions, type ResolvedWebSocketOptions } from './options';
 import { readJsonBodies } from './json-body';
+import { refuseAllButGet } from './other-methods';
 import { mountOps, type OpsEndpoints } from './ops-routes';
 import type { RouteRunner } from './route-runner';
 import type { RouteTable } from './route-table';
@@ -72,12 +73,7 @@ export class HttpServers {
         if (ws && ws.port === undefined) await this.#mountSocket(app, [ws.path]);
         this.#routes.mount(app, this.#runner, http.cors, http.timeoutMs);
         if (http.ops && this.#ops)
-          mountOps(
-            app,
-            this.#ops,
-            (path) => this.#routes.routes(path),
-            () => this.#stopping,
-          );
+          mountOps(app, this.#ops, this.#routes, () => this.#stopping);
         const port = await listen(app, http.host, http.port, 'HTTP server');
         this.endpoints.url = `http://${urlHost(http.host)}:${port}`;
         this.endpoints.port = port;
@@ -207,6 +203,8 @@ export class HttpServers {
     for (const path of paths) {
       // a plain request (no Upgrade) gets 426 with the documented error body, not an empty 404
       app.route({ method: 'GET', url: path, wsHandler: this.#hub.accept, handler: upgradeRequired });
+      const own = ws.port !== undefined; // on a port of its own: no routes of the app beside it
+      refuseAllButGet(app, path, own ? new Set() : this.#routes.takenOn(path), own ? 'the WebSocket server' : path);
     }
   }
 }
