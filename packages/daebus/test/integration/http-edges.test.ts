@@ -60,7 +60,10 @@ describe('response headers HTTP cannot carry', () => {
     expect(await http(`${url}/spaced`)).toMatchObject({ status: 500, body: { code: 'INVALID_ARGUMENT' } });
     expect(await http(`${url}/unset`)).toMatchObject({ status: 500, body: { error: expect.stringMatching(/must be a string/) } });
     // with the server's content-length, a second framing made clients drop the answer
-    expect(await http(`${url}/chunked`)).toMatchObject({ status: 500, body: { error: expect.stringMatching(/transfer-encoding.*leave it out/) } });
+    expect(await http(`${url}/chunked`)).toMatchObject({
+      status: 500,
+      body: { error: expect.stringMatching(/transfer-encoding.*leave it out/) },
+    });
     expect(await http(`${url}/hello`)).toMatchObject({ status: 200, body: { hello: 1 } });
   });
 

@@ -7,7 +7,13 @@ import { errorBody } from './error-replies';
  * PROPFIND, ...) on `url` except those in `passed` and OPTIONS; HEAD goes with GET. `written` is
  * the path as the user wrote it, for the message.
  */
-export function refuseOtherMethods(fastify: FastifyInstance, url: string, written: string, passed: ReadonlySet<string>, allow: string): void {
+export function refuseOtherMethods(
+  fastify: FastifyInstance,
+  url: string,
+  written: string,
+  passed: ReadonlySet<string>,
+  allow: string,
+): void {
   const others = fastify.supportedMethods.filter((m) => !passed.has(m) && m !== 'OPTIONS' && !(m === 'HEAD' && passed.has('GET')));
   if (others.length === 0) return;
   fastify.route({

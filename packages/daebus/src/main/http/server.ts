@@ -72,8 +72,7 @@ export class HttpServers {
         }
         if (ws && ws.port === undefined) await this.#mountSocket(app, [ws.path]);
         this.#routes.mount(app, this.#runner, http.cors, http.timeoutMs);
-        if (http.ops && this.#ops)
-          mountOps(app, this.#ops, this.#routes, () => this.#stopping);
+        if (http.ops && this.#ops) mountOps(app, this.#ops, this.#routes, () => this.#stopping);
         const port = await listen(app, http.host, http.port, 'HTTP server');
         this.endpoints.url = `http://${urlHost(http.host)}:${port}`;
         this.endpoints.port = port;
