@@ -348,6 +348,22 @@ describe('the WebSocket endpoint’s life', () => {
     expect((await client.closed).code).toBe(1001);
   });
 
+  it('lets every disconnect hook finish before the stop resolves, a client cut off after the close grace included', async () => {
+    greet(t.app);
+    const gone: string[] = [];
+    t.app.socket('disconnect', async (_data, clientId) => {
+      await new Promise((resolve) => setTimeout(resolve, 300)); // a hook that writes somewhere
+      gone.push(clientId);
+    });
+    const url = await start();
+    const polite = await connect(url);
+    const deaf = await connect(url);
+    const ids = [await polite.next(), await deaf.next()].map((f) => (f.data as { welcome: string }).welcome);
+    deaf.socket.pause(); // it never answers the close: cut off after the grace
+    await t.app.stop();
+    expect(gone.sort()).toEqual(ids.sort());
+  });
+
   it('is not ready and takes no new connection from the moment a stop begins, while its clients close', async () => {
     greet(t.app);
     const client = await connect(await start());

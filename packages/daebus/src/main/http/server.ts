@@ -114,7 +114,8 @@ export class HttpServers {
     for (const app of this.#instances) app.server.close();
     await this.#hub.closeAll(`Service "${service}" is shutting down`);
     const closing = Promise.all(this.#instances.map((app) => app.close()));
-    const gaveUp = await this.#runner.drain(drainMs, service);
+    const [gaveUp, hooksLeft] = await Promise.all([this.#runner.drain(drainMs, service), this.#hub.leftWithin(drainMs)]);
+    if (hooksLeft > 0) this.#logger.warn(`Gave up on ${hooksLeft} WebSocket disconnect hook(s) still running after ${drainMs} ms.`);
     if (!(await settlesWithin(closing, CLOSE_GRACE_MS))) for (const app of this.#instances) app.server.closeAllConnections();
     await closing.catch(() => undefined);
     this.#end();

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { ErrorCodes, toPlainError } from '../../shared/errors';
 import type { SocketCall, SocketClientInfo } from '../../shared/socket-ops';
 import type { Logger } from '../support/logger';
+import { settlesWithin } from '../support/timers';
 import type { ResolvedWebSocketOptions } from './options';
 import type { SocketContext, SocketHandler } from './socket-handler';
 import { SocketClient, type ClientSocket, type Handshake } from './socket-client';
@@ -22,6 +23,8 @@ const DROPPED_LINE_MS = 1_000;
 export class SocketHub {
   readonly handlers = new Map<string, SocketHandler>();
   readonly #clients = new Map<string, SocketClient>();
+  /** Disconnect hooks still running: a stop waits for them (within its drain time). */
+  readonly #leaving = new Set<Promise<void>>();
   readonly #logger: Logger;
   #limits?: ResolvedWebSocketOptions;
   #sweeper?: NodeJS.Timeout;
@@ -127,6 +130,18 @@ export class SocketHub {
     for (const client of this.#clients.values()) client.terminate();
   }
 
+  /**
+   * After closeAll: wait, up to `timeoutMs`, for the clients cut off to be gone and for every
+   * disconnect hook to finish, so that none runs after the stop resolves. Resolves with the
+   * number of hooks still running at the deadline.
+   */
+  async leftWithin(timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    if (this.#leaving.size > 0) await settlesWithin(Promise.all(this.#leaving), Math.max(0, deadline - Date.now()));
+    return this.#leaving.size;
+  }
+
   async #connect(client: SocketClient): Promise<void> {
     const handler = this.handlers.get('connect');
     if (handler) {
@@ -182,9 +197,14 @@ export class SocketHub {
     // a client the connect hook refused (or did not finish with) was never admitted: it has nothing to leave
     if (!handler || !client.admitted) return;
     // the code the server closed with, if it did: the client's answer may never have come
-    this.#call(handler, client, 'disconnect', client.closedWith ?? { code, reason }).catch((err: unknown) =>
-      this.#logger.error(`The WebSocket disconnect handler failed: ${toPlainError(err).message}`, { ws_client: client.id }),
+    const run = this.#call(handler, client, 'disconnect', client.closedWith ?? { code, reason }).then(
+      () => undefined,
+      (err: unknown) => {
+        this.#logger.error(`The WebSocket disconnect handler failed: ${toPlainError(err).message}`, { ws_client: client.id });
+      },
     );
+    this.#leaving.add(run);
+    void run.then(() => this.#leaving.delete(run));
   }
 
   /**
