@@ -34,8 +34,11 @@ export interface AnyMessages {
   [name: string]: { payload: unknown; result: unknown };
 }
 
-/** The names of a contract (any string for an untyped one). */
-export type NameOf<C> = keyof C & string;
+/**
+ * The names of a contract (any string for an untyped one). Written as a conditional type so that
+ * an error shows the names (`"submit_job" | "check_job"`), not this alias (`NameOf<JobsApi>`).
+ */
+export type NameOf<C> = [C] extends [unknown] ? keyof C & string : never;
 
 /** The payload of `C[K]`; `Record<string, unknown>` when the contract does not say. */
 export type PayloadOf<C, K extends keyof C> = C[K] extends { payload: infer P } ? P : Record<string, unknown>;
