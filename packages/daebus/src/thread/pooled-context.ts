@@ -24,9 +24,9 @@ export class PooledContext extends WorkerContext {
    * deep for the main thread throws NOT_CLONEABLE.
    */
   send(data: unknown): void {
-    const copy = jsonCopy(data ?? {}, 'a pooled update');
+    const copy = jsonCopy(data === undefined ? {} : data, 'a pooled update');
     if ('error' in copy) throw copy.error;
-    this.#port.postMessage({ type: 'progress', payload: copy.value ?? {} });
+    this.#port.postMessage({ type: 'progress', payload: copy.value === undefined ? {} : copy.value });
   }
 
   /**

@@ -39,11 +39,18 @@ describe('actions', () => {
     t.app.action('returns', (payload) => ({ via: 'return', n: payload.n }));
     t.app.action('success', async (_payload, ctx) => ctx.response.success({ via: 'context' }));
     t.app.action('nothing', () => undefined);
+    t.app.action('none', () => null);
+    t.app.action('sendsNull', () => response.send(null));
+    t.app.action('pooledNull', { module: fixture('pooled.mjs'), export: 'none' });
     await start();
     await expect(caller.sendRequest('send', { a: 1 })).resolves.toEqual({ via: 'send', got: { a: 1 } });
     await expect(caller.sendRequest('returns', { n: 2 })).resolves.toEqual({ via: 'return', n: 2 });
     await expect(caller.sendRequest('success')).resolves.toEqual({ via: 'context' });
     await expect(caller.sendRequest('nothing')).resolves.toEqual({});
+    // null stays null, as Python Daebus sends response.send(None)
+    await expect(caller.sendRequest('none')).resolves.toBeNull();
+    await expect(caller.sendRequest('sendsNull')).resolves.toBeNull();
+    await expect(caller.sendRequest('pooledNull')).resolves.toBeNull();
   });
 
   it('sends errors: response.error, a thrown error; the service goes on', async () => {

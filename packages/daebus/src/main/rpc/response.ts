@@ -55,14 +55,18 @@ export class ActionResponse {
     return this.#failed;
   }
 
-  /** Reply with `data` as a success; `{ final: false }` streams an update instead. */
+  /**
+   * Reply with `data` as a success; `{ final: false }` streams an update instead. Nothing
+   * (undefined) is sent as `{}`, as Python Daebus's handlers answer; null is sent as null, as its
+   * `response.send(None)` is.
+   */
   send(data: unknown, options: SendOptions = {}): Promise<void> {
-    return settled(this.#emit({ status: 'success', payload: data ?? {}, final: options.final !== false }));
+    return settled(this.#emit({ status: 'success', payload: data === undefined ? {} : data, final: options.final !== false }));
   }
 
   /** The final success reply (same as `send(data)`). */
   success(data: unknown): Promise<void> {
-    return settled(this.#emit({ status: 'success', payload: data ?? {}, final: true }));
+    return settled(this.#emit({ status: 'success', payload: data === undefined ? {} : data, final: true }));
   }
 
   /** The final error reply: a message, or an error whose message (and code) is sent. */
@@ -94,7 +98,9 @@ export class ActionResponse {
    * undefined when nothing went out: no promise of its own on the path every request takes.
    */
   [finalReply](valueOrError: unknown, failed: boolean): Promise<unknown> | number | undefined {
-    return this.#emit(failed ? errorReply(valueOrError) : { status: 'success', payload: valueOrError ?? {}, final: true });
+    return this.#emit(
+      failed ? errorReply(valueOrError) : { status: 'success', payload: valueOrError === undefined ? {} : valueOrError, final: true },
+    );
   }
 
   /** Encode and publish; undefined when nothing is sent (after the final reply, or nowhere to reply to). */
