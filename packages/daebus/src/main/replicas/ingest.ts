@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { toPlainError } from '../../shared/errors';
+import { warnIfLeaseShared } from '../rpc/shared-channel';
 import type { Logger } from '../support/logger';
 import type { MessageHandler, Transport } from '../transport/transport';
 import { IngestLease } from './ingest-lease';
@@ -37,6 +38,8 @@ export class IngestLeader {
   #tickAgain = false;
   #stopped = false;
   #timer?: NodeJS.Timeout;
+  /** The one check that no other connection subscribes to the channel (set once planned). */
+  #aloneCheck?: NodeJS.Timeout;
 
   constructor(init: {
     client: Redis;
@@ -76,6 +79,7 @@ export class IngestLeader {
   async stop(): Promise<boolean> {
     this.#stopped = true;
     clearInterval(this.#timer);
+    clearTimeout(this.#aloneCheck);
     await this.#transport.unsubscribe(this.#keys.handoff, this.#onHandoff).catch(() => undefined);
     if (!this.#leading) return true;
     this.#leading = false;
@@ -130,11 +134,25 @@ export class IngestLeader {
       this.#leading = true;
       await this.#transport.subscribe(this.#service, this.#ingest);
       this.#log.debug(`Taking pub/sub requests of "${this.#service}" into the request stream`);
+      this.#checkAlone();
     } catch (err) {
       // in an outage the transport said so once already; every try failing says nothing new
       if (this.#client.status !== 'ready') return;
       this.#log.warn(`The pub/sub lease of "${this.#service}" could not be kept: ${toPlainError(err).message}`);
     }
+  }
+
+  /**
+   * The holder of the lease should be the channel's only subscriber: check once, two heartbeats
+   * after first taking it (a holder before it has left by then), and warn if another runs every
+   * request published there too.
+   */
+  #checkAlone(): void {
+    if (this.#aloneCheck !== undefined) return;
+    this.#aloneCheck = setTimeout(() => {
+      if (this.#leading && !this.#stopped) void warnIfLeaseShared(this.#client, this.#service, this.#log);
+    }, 2 * this.#renewMs);
+    this.#aloneCheck.unref();
   }
 
   /** The lease of `epoch` is another replica's now (this process or Redis stalled): stop taking requests in, once. */
