@@ -107,6 +107,7 @@ describe('WebSocket handlers', () => {
     client.send('[1, 2]');
     expect(await client.next()).toMatchObject({ type: 'error', code: 'BAD_REQUEST' });
     expect(await client.ask({ id: 1, data: {} })).toMatchObject({ type: 'error', error: 'No message type provided', code: 'BAD_REQUEST' });
+    expect(await client.ask({ id: 2, type: 5 })).toMatchObject({ type: 'error', error: 'The message type must be a string (got 5)' });
     expect(await client.ask({ type: 'nobody', id: 2 })).toMatchObject({
       type: 'error',
       error: "No handler found for message type 'nobody'",

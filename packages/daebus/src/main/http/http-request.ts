@@ -24,7 +24,7 @@ const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
 /**
  * The request an HTTP route handler answers (Daebus's `HttpRequest`). It is a request like an
  * action's, so the `request` global works in routes: `payload` is the query (GET, DELETE) or the
- * JSON or form body (POST, PUT, PATCH) with the path parameters added; `requestId` is
+ * JSON or form body (POST, PUT, PATCH; the query when there is none) with the path parameters added; `requestId` is
  * `http-<process prefix>-<count>`; `service` is `"http"` and `replyTo` is unset, as in Python Daebus.
  */
 export class HttpRequest<Params extends Record<string, string> = Record<string, string>> extends ActionRequest {
@@ -75,7 +75,8 @@ export function isHttpRequest(request: unknown): request is HttpRequest {
 function payloadOf(incoming: IncomingRoute): Record<string, unknown> {
   const { body, params } = incoming;
   let base: Record<string, unknown> = {};
-  if (!BODY_METHODS.has(incoming.method)) base = incoming.query;
+  // a POST without a body: its query, as Python Daebus falls back to it
+  if (!BODY_METHODS.has(incoming.method) || body === undefined) base = incoming.query;
   else if (body !== null && typeof body === 'object' && !Array.isArray(body) && !Buffer.isBuffer(body))
     base = body as Record<string, unknown>;
   for (const _ in params) return { ...base, ...params };

@@ -21,8 +21,12 @@ export function decodeMessage(raw: string): Decoded {
     return { ok: false, frame: errorFrame('A message must be a JSON object: {"type": ..., "data": ...}', ErrorCodes.BAD_REQUEST) };
   }
   const id = typeof message.id === 'string' || typeof message.id === 'number' ? message.id : undefined;
-  if (typeof message.type !== 'string' || message.type === '') {
+  if (message.type === undefined || message.type === null || message.type === '') {
     return { ok: false, frame: errorFrame('No message type provided', ErrorCodes.BAD_REQUEST, { id }) };
+  }
+  if (typeof message.type !== 'string') {
+    const got = JSON.stringify(message.type).slice(0, 80);
+    return { ok: false, frame: errorFrame(`The message type must be a string (got ${got})`, ErrorCodes.BAD_REQUEST, { id }) };
   }
   // Daebus hands a handler `{}` when the message has no data
   return { ok: true, type: message.type, data: message.data === undefined ? {} : message.data, id };
