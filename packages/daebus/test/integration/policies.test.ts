@@ -97,8 +97,9 @@ describe("a restart's worker", () => {
       const restarted = nextEvent(t.app, 'start', (e) => e.restarts === 1);
       t.app.thread('marked', fixture('marks-import.mjs'), {
         ...crashing,
-        initialDelayMs: 1_500,
-        maxDelayMs: 1_500,
+        // room for the spare to boot on a loaded machine (it took over 1.5 s once beside other work)
+        initialDelayMs: 4_000,
+        maxDelayMs: 4_000,
         env: { ...process.env, MARK_FILE: markFile },
         workerData: { ms: 20 },
       });
