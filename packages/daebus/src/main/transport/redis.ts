@@ -129,12 +129,25 @@ export class RedisTransport implements Transport {
     handlers.add(handler);
   }
 
+  /**
+   * The channel's last handler keeps receiving until Redis confirms the UNSUBSCRIBE: a message
+   * Redis delivers before that was published while this process was subscribed, and its
+   * publisher counted it (a caller then waits for a reply, not NO_SUBSCRIBER). Dropping it would
+   * leave that caller waiting for its timeout.
+   */
   async unsubscribe(channel: string, handler: MessageHandler): Promise<void> {
     const handlers = this.#handlers.get(channel);
-    if (!handlers?.delete(handler) || handlers.size > 0) return;
-    this.#handlers.delete(channel);
-    // a server that just went away must not hold up a stop: the handler is already gone
+    if (handlers === undefined || !handlers.has(handler)) return;
+    if (handlers.size > 1) {
+      handlers.delete(handler);
+      return;
+    }
+    // a server that just went away must not hold up a stop
     if (this.#subscriber.status === 'ready') await settlesWithin(this.#subscriber.unsubscribe(channel), 1_000);
+    handlers.delete(handler);
+    if (handlers.size === 0 && this.#handlers.get(channel) === handlers) this.#handlers.delete(channel);
+    // subscribed again while the UNSUBSCRIBE was on its way: Redis must deliver the channel again
+    else if (handlers.size > 0 && !this.#closed) await this.#subscriber.subscribe(channel);
   }
 
   async publish(channel: string, message: string): Promise<number> {

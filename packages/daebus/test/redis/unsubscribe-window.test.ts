@@ -1,0 +1,44 @@
+// Leaving a channel on Redis: every message Redis delivered before it confirmed the UNSUBSCRIBE
+// was published while this process was subscribed, and its publisher counted it (a caller waits
+// for a reply then, not NO_SUBSCRIBER). Each reaches the handler; none is dropped on the way out.
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import { RedisTransport } from 'daebus';
+import { TEST_REDIS_URL } from '../support/redis-server';
+
+jest.setTimeout(30_000);
+
+const closing: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const close of closing.splice(0)) await close();
+});
+
+describe('a Redis transport leaving a channel', () => {
+  it('hands its handler every message a publisher counted it for, up to the confirmed UNSUBSCRIBE', async () => {
+    const channel = `test-unsubscribe-window-${randomUUID()}`;
+    const transport = new RedisTransport(TEST_REDIS_URL);
+    closing.push(() => transport.close());
+    const publisher = new Redis(TEST_REDIS_URL);
+    closing.push(() => publisher.quit());
+    await transport.connect();
+    let received = 0;
+    let leaving: Promise<void> | undefined;
+    const handler = (): void => {
+      received += 1;
+      // leave at the first message: the rest of the batch is still on its way to this process
+      leaving ??= transport.unsubscribe(channel, handler);
+    };
+    await transport.subscribe(channel, handler);
+    // one pipeline: Redis runs the whole batch before it reads the UNSUBSCRIBE sent on the first
+    const body = 'x'.repeat(1_024);
+    const batch = publisher.pipeline();
+    for (let i = 0; i < 2_000; i++) batch.publish(channel, body);
+    const replies = (await batch.exec()) ?? [];
+    const counted = replies.reduce((sum, [err, receivers]) => sum + (err === null ? Number(receivers) : 0), 0);
+    await leaving;
+    expect(counted).toBeGreaterThan(1); // the test's premise: the batch was published while subscribed
+    expect(received).toBe(counted);
+    // and the channel is left for good
+    expect(await publisher.publish(channel, 'after')).toBe(0);
+  });
+});
