@@ -241,6 +241,14 @@ describeReal('the real Python DaebusCaller calls a service built with this libra
     expect(seen).toEqual({ requestId: reply.request_id, replyTo: expect.stringMatching(/^caller:/), service });
   });
 
+  it('gets None for an answer of null, as from a Python service’s response.send(None)', async () => {
+    const service = unique('svc');
+    await startApp(service, (app) => app.action('find_user', () => null));
+    const call = await pythonCall(service, 'find_user', { id: 7 });
+    expect(call).toMatchObject({ ok: true, result: null });
+    expect(parse(call.raw[0])).toMatchObject({ status: 'success', payload: null, final: true });
+  });
+
   it('streams progress: response.progress and non-final sends reach on_progress, then the final reply', async () => {
     const service = unique('svc');
     await startApp(service, (app) =>
