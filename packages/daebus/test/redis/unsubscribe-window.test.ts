@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { RedisTransport } from 'daebus';
+import { waitFor } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
 
 jest.setTimeout(30_000);
@@ -40,5 +41,28 @@ describe('a Redis transport leaving a channel', () => {
     expect(received).toBe(counted);
     // and the channel is left for good
     expect(await publisher.publish(channel, 'after')).toBe(0);
+  });
+
+  it('stays subscribed for a handler that joins again before Redis confirmed the UNSUBSCRIBE, the same one or another', async () => {
+    const transport = new RedisTransport(TEST_REDIS_URL);
+    closing.push(() => transport.close());
+    const publisher = new Redis(TEST_REDIS_URL);
+    closing.push(() => publisher.quit());
+    await transport.connect();
+    for (const same of [true, false]) {
+      const channel = `test-unsubscribe-rejoin-${randomUUID()}`;
+      const got: string[] = [];
+      const first = (message: string): void => void got.push(`first ${message}`);
+      const second = (message: string): void => void got.push(`second ${message}`);
+      await transport.subscribe(channel, first);
+      const leaving = transport.unsubscribe(channel, first); // not awaited: the UNSUBSCRIBE is on its way
+      await transport.subscribe(channel, same ? first : second);
+      await leaving;
+      expect(await publisher.publish(channel, 'hello')).toBe(1);
+      await waitFor(() => got.length > 0, 'the message');
+      expect(got).toEqual([same ? 'first hello' : 'second hello']);
+      await transport.unsubscribe(channel, same ? first : second);
+      expect(await publisher.publish(channel, 'gone')).toBe(0);
+    }
   });
 });

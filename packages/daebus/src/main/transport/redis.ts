@@ -28,6 +28,8 @@ export class RedisTransport implements Transport {
   #closed = false;
   /** The publisher's socket is corked until the current turn's publishes are all written. */
   #corked = false;
+  /** Channels whose last handler is leaving (an UNSUBSCRIBE on its way), the handlers that joined meanwhile, and when it is done. */
+  readonly #leaving = new Map<string, { joined: Set<MessageHandler>; done: Promise<void> }>();
   /** What sends on the publisher right before it is uncorked (joinHeldWrites). */
   #beforeUncork: (() => void)[] = [];
 
@@ -127,6 +129,12 @@ export class RedisTransport implements Transport {
       return;
     }
     handlers.add(handler);
+    // joined while the channel's last handler leaves: subscribed again once its UNSUBSCRIBE is done
+    const leaving = this.#leaving.get(channel);
+    if (leaving) {
+      leaving.joined.add(handler);
+      await leaving.done;
+    }
   }
 
   /**
@@ -138,16 +146,31 @@ export class RedisTransport implements Transport {
   async unsubscribe(channel: string, handler: MessageHandler): Promise<void> {
     const handlers = this.#handlers.get(channel);
     if (handlers === undefined || !handlers.has(handler)) return;
-    if (handlers.size > 1) {
+    if (handlers.size > 1 || this.#leaving.has(channel)) {
       handlers.delete(handler);
+      this.#leaving.get(channel)?.joined.delete(handler);
       return;
     }
-    // a server that just went away must not hold up a stop
-    if (this.#subscriber.status === 'ready') await settlesWithin(this.#subscriber.unsubscribe(channel), 1_000);
-    handlers.delete(handler);
-    if (handlers.size === 0 && this.#handlers.get(channel) === handlers) this.#handlers.delete(channel);
-    // subscribed again while the UNSUBSCRIBE was on its way: Redis must deliver the channel again
-    else if (handlers.size > 0 && !this.#closed) await this.#subscriber.subscribe(channel);
+    const joined = new Set<MessageHandler>();
+    const done = this.#leave(channel, handlers, handler, joined);
+    this.#leaving.set(channel, { joined, done });
+    await done.catch(() => undefined);
+  }
+
+  async #leave(channel: string, handlers: Set<MessageHandler>, handler: MessageHandler, joined: Set<MessageHandler>): Promise<void> {
+    try {
+      // a server that just went away must not hold up a stop
+      if (this.#subscriber.status === 'ready') await settlesWithin(this.#subscriber.unsubscribe(channel), 1_000);
+      if (!joined.has(handler)) handlers.delete(handler);
+      if (handlers.size === 0) {
+        if (this.#handlers.get(channel) === handlers) this.#handlers.delete(channel);
+      } else if (!this.#closed) {
+        // someone joined while the UNSUBSCRIBE was on its way: Redis must deliver the channel again
+        await this.#subscriber.subscribe(channel);
+      }
+    } finally {
+      this.#leaving.delete(channel);
+    }
   }
 
   async publish(channel: string, message: string): Promise<number> {
