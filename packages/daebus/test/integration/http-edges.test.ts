@@ -169,19 +169,39 @@ describe('requests no route takes', () => {
     expect(plain.headers.get('upgrade')).toBe('websocket');
   });
 
-  it('get 405 on the operations paths and the WebSocket path, except for methods the app routes there', async () => {
+  it('get 405 on the operations paths and the WebSocket path, and OPTIONS 204, with the methods the app routes there named', async () => {
     t.app.socket('echo', (data) => data);
-    t.app.route('/<name>', (req) => ({ posted: req.params.name }), { methods: ['POST'] });
+    t.app.route('/items', () => ({ items: [] })); // the server's own paths are answered beside other routes
     await t.start({ http: LOCAL, websocket: {} });
     const url = t.app.http.url as string;
-    for (const path of ['/readyz', '/metrics', '/ws']) {
+    for (const path of ['/healthz', '/readyz', '/metrics', '/ws']) {
       const put = await http(`${url}${path}`, { method: 'PUT' });
       expect([path, put.status, put.body]).toEqual([path, 405, expect.objectContaining({ code: 'METHOD_NOT_ALLOWED' })]);
-      expect(put.headers.get('allow')).toBe('GET, HEAD');
+      expect(put.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+      const options = await http(`${url}${path}`, { method: 'OPTIONS' });
+      expect([path, options.status, options.headers.get('allow')]).toEqual([path, 204, 'GET, HEAD, OPTIONS']);
     }
-    expect(await http(`${url}/healthz`, { method: 'DELETE' })).toMatchObject({ status: 405 });
-    // the app's POST /<name> still takes /healthz, as it did
+  });
+
+  it('leave a method the app’s own routes take on those paths to them, and name it in Allow', async () => {
+    t.app.route('/<name>', (req) => ({ posted: req.params.name }), { methods: ['POST'] });
+    const url = await start();
     expect(await http(`${url}/healthz`, { method: 'POST' })).toMatchObject({ status: 200, body: { posted: 'healthz' } });
+    const del = await http(`${url}/healthz`, { method: 'DELETE' });
+    expect(del.status).toBe(405);
+    expect(del.headers.get('allow')).toBe('GET, POST, HEAD, OPTIONS');
+  });
+
+  it('get 405 and OPTIONS answers on a WebSocket server of its own port, on any path', async () => {
+    t.app.socket('echo', (data) => data);
+    await t.start({ http: false, websocket: { port: 0, host: '127.0.0.1' } });
+    const base = (t.app.http.websocketUrl as string).replace(/^ws:/, 'http:');
+    const post = await http(`${base}/any/path`, { method: 'POST' });
+    expect(post).toMatchObject({
+      status: 405,
+      body: { error: 'POST is not allowed on the WebSocket server; it takes GET, HEAD, OPTIONS.' },
+    });
+    expect((await http(`${base}/`, { method: 'OPTIONS' })).status).toBe(204);
   });
 
   it('take a path parameter longer than 100 characters (Fastify’s default limit answered 414)', async () => {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { refuseAllButGet } from './other-methods';
+import type { ResolvedCors } from './options';
+import { answerBesideGet } from './other-methods';
 
 /** What the operations endpoints read from the service. */
 export interface OpsEndpoints {
@@ -23,13 +24,19 @@ export const OPS_PATHS = Object.freeze({ metrics: '/metrics', liveness: '/health
  * `/healthz`: 200 whenever the main event loop answers (a liveness probe: restart the process
  * when it fails). `/readyz`: 200 when the service is ready, 503 with the reasons otherwise, or
  * once it stops (a readiness probe: send it no traffic). `/metrics`: the Prometheus text. A
- * path the app routes itself is left to the app. Other methods than GET get 405.
+ * path the app routes itself is left to the app. Other methods get 405, OPTIONS 204 (or a preflight).
  */
-export function mountOps(fastify: FastifyInstance, ops: OpsEndpoints, routes: AppRoutes, stopping: () => boolean): void {
+export function mountOps(
+  fastify: FastifyInstance,
+  ops: OpsEndpoints,
+  routes: AppRoutes,
+  cors: ResolvedCors | false,
+  stopping: () => boolean,
+): void {
   const routed = (path: string): boolean => routes.routes(path);
   if (!routed(OPS_PATHS.liveness)) {
     fastify.get(OPS_PATHS.liveness, (_req, reply) => void reply.send({ status: 'alive', pid: process.pid }));
-    refuseAllButGet(fastify, OPS_PATHS.liveness, routes.takenOn(OPS_PATHS.liveness));
+    answerBesideGet(fastify, OPS_PATHS.liveness, routes.takenOn(OPS_PATHS.liveness), cors);
   }
   if (!routed(OPS_PATHS.readiness)) {
     fastify.get(OPS_PATHS.readiness, (_req, reply) => {
@@ -38,7 +45,7 @@ export function mountOps(fastify: FastifyInstance, ops: OpsEndpoints, routes: Ap
       if (stopping()) void reply.code(503).send({ ...health, ready: false, stopping: true });
       else void reply.code(health.ready ? 200 : 503).send(health);
     });
-    refuseAllButGet(fastify, OPS_PATHS.readiness, routes.takenOn(OPS_PATHS.readiness));
+    answerBesideGet(fastify, OPS_PATHS.readiness, routes.takenOn(OPS_PATHS.readiness), cors);
   }
   const metrics = ops.metrics;
   if (metrics && !routed(OPS_PATHS.metrics)) {
@@ -46,6 +53,6 @@ export function mountOps(fastify: FastifyInstance, ops: OpsEndpoints, routes: Ap
       const { contentType, text } = await metrics();
       return reply.type(contentType).send(text);
     });
-    refuseAllButGet(fastify, OPS_PATHS.metrics, routes.takenOn(OPS_PATHS.metrics));
+    answerBesideGet(fastify, OPS_PATHS.metrics, routes.takenOn(OPS_PATHS.metrics), cors);
   }
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { routeCorsConfig } from './cors';
 import type { ResolvedCors } from './options';
-import { refuseOtherMethods } from './other-methods';
+import { answerOtherMethods } from './other-methods';
 import type { RouteEntry } from './route-entry';
 import type { RouteRunner } from './route-runner';
 
@@ -110,14 +110,5 @@ function shadows(mine: string, other: string): boolean {
  */
 function mountPathAnswers(fastify: FastifyInstance, group: PathGroup, cors: ResolvedCors | false): void {
   const served = new Set([...group.methods, ...group.elsewhere]);
-  const allow = [...served, ...(served.has('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
-  refuseOtherMethods(fastify, group.fastifyPath, group.written, new Set([...served, ...group.somewhere]), allow);
-  const config = routeCorsConfig(cors, [...served]);
-  fastify.route({
-    method: 'OPTIONS',
-    url: group.fastifyPath,
-    // with CORS the plugin answers preflights before this runs
-    handler: (_req, reply) => void reply.code(204).header('allow', allow).send(),
-    ...(config ? { config } : {}),
-  });
+  answerOtherMethods(fastify, { url: group.fastifyPath, written: group.written, served, passed: group.somewhere }, cors);
 }

@@ -6,9 +6,9 @@ import { settlesWithin } from '../support/timers';
 import { corsPluginOptions } from './cors';
 import { clientErrorReply } from './client-errors';
 import { errorBody, frameworkReply } from './error-replies';
-import { DEFAULT_HTTP_OPTIONS, type ResolvedHttpOptions, type ResolvedWebSocketOptions } from './options';
+import { DEFAULT_HTTP_OPTIONS, type ResolvedCors, type ResolvedHttpOptions, type ResolvedWebSocketOptions } from './options';
 import { readJsonBodies } from './json-body';
-import { refuseAllButGet } from './other-methods';
+import { answerBesideGet } from './other-methods';
 import { mountOps, type OpsEndpoints } from './ops-routes';
 import type { RouteRunner } from './route-runner';
 import type { RouteTable } from './route-table';
@@ -70,9 +70,9 @@ export class HttpServers {
           // eslint-disable-next-line @typescript-eslint/no-require-imports
           await app.register(require('@fastify/cors') as typeof import('@fastify/cors'), corsPluginOptions(http.cors));
         }
-        if (ws && ws.port === undefined) await this.#mountSocket(app, [ws.path]);
+        if (ws && ws.port === undefined) await this.#mountSocket(app, [ws.path], http.cors);
         this.#routes.mount(app, this.#runner, http.cors, http.timeoutMs);
-        if (http.ops && this.#ops) mountOps(app, this.#ops, this.#routes, () => this.#stopping);
+        if (http.ops && this.#ops) mountOps(app, this.#ops, this.#routes, http.cors, () => this.#stopping);
         const port = await listen(app, http.host, http.port, 'HTTP server');
         this.endpoints.url = `http://${urlHost(http.host)}:${port}`;
         this.endpoints.port = port;
@@ -83,7 +83,7 @@ export class HttpServers {
         const { keepAliveTimeoutMs, requestTimeoutMs } = DEFAULT_HTTP_OPTIONS;
         const app = await this.#build({ bodyLimit: 1024, keepAliveTimeoutMs, requestTimeoutMs });
         // on a port of its own every path is the endpoint, as with Python Daebus's server
-        await this.#mountSocket(app, ['/', '/*']);
+        await this.#mountSocket(app, ['/', '/*'], false);
         const port = await listen(app, ws.host, ws.port, 'WebSocket server');
         this.endpoints.websocketUrl = `ws://${urlHost(ws.host)}:${port}`;
       }
@@ -186,7 +186,7 @@ export class HttpServers {
     return app;
   }
 
-  async #mountSocket(app: FastifyInstance, paths: string[]): Promise<void> {
+  async #mountSocket(app: FastifyInstance, paths: string[], cors: ResolvedCors | false): Promise<void> {
     const ws = this.#ws as ResolvedWebSocketOptions;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const plugin = require('@fastify/websocket') as typeof import('@fastify/websocket');
@@ -203,8 +203,9 @@ export class HttpServers {
     for (const path of paths) {
       // a plain request (no Upgrade) gets 426 with the documented error body, not an empty 404
       app.route({ method: 'GET', url: path, wsHandler: this.#hub.accept, handler: upgradeRequired });
-      const own = ws.port !== undefined; // on a port of its own: no routes of the app beside it
-      refuseAllButGet(app, path, own ? new Set() : this.#routes.takenOn(path), own ? 'the WebSocket server' : path);
+      // on a port of its own: no routes of the app beside it
+      if (ws.port !== undefined) answerBesideGet(app, path, new Set(), cors, 'the WebSocket server');
+      else answerBesideGet(app, path, this.#routes.takenOn(path), cors, path);
     }
   }
 }
