@@ -25,7 +25,3 @@ export function fetchHealth(caller: DaebusCaller): Promise<Health> {
 export function fetchInfo(caller: DaebusCaller): Promise<ServiceInfo> {
   return caller.sendRequest(BuiltinActions.info, {}) as Promise<ServiceInfo>;
 }
-
-export async function fetchReplicas(caller: DaebusCaller): Promise<ReplicaInfo[]> {
-  return ((await caller.sendRequest(BuiltinActions.replicas, {})) as { replicas: ReplicaInfo[] }).replicas;
-}

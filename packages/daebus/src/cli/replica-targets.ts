@@ -7,7 +7,7 @@ import { DaebusError, ErrorCodes, toPlainError } from '../shared/errors';
 import { openTransport, type ServiceLink } from './connection';
 import { CliError, exitCodeOf, ExitCodes, type ExitCode } from './exit-codes';
 import type { GlobalOptions } from './options';
-import { fetchReplicas, type ReplicaInfo } from './queries';
+import type { ReplicaInfo } from './queries';
 import { printJson, printLines } from './output';
 import { withService } from './service';
 
@@ -24,7 +24,9 @@ export function replicaOption(command: Command): Command {
 
 /**
  * Ask `service` with `ask`: once, on its channel, when it runs no replicas; else each live
- * replica (or the one `only` names) on its own channel, at the same time.
+ * replica (or the one `only` names) on its own channel, at the same time, found by its presence
+ * in Redis: nothing goes through the service's request stream, where a busy service's queued
+ * requests would come first.
  */
 export function askService<T>(
   globals: GlobalOptions,
@@ -32,8 +34,8 @@ export function askService<T>(
   only: string | undefined,
   ask: (caller: DaebusCaller) => Promise<T>,
 ): Promise<Answers<T>> {
-  return withService(globals, service, async (caller): Promise<Answers<T>> => {
-    const chosen = pickReplicas(service, await fetchReplicas(caller), only);
+  return withService(globals, service, async (caller, replicas): Promise<Answers<T>> => {
+    const chosen = pickReplicas(service, replicas, only);
     if (chosen.length === 0) return { replicated: false, value: await ask(caller) };
     return { replicated: true, answers: await Promise.all(chosen.map((replica) => askReplica(globals, service, replica, ask))) };
   });

@@ -4,7 +4,9 @@ import { BuiltinActions } from '../shared/protocol/builtin-actions';
 import { DaebusError, ErrorCodes } from '../shared/errors';
 import { openCaller, shownUrl, type ServiceLink } from './connection';
 import { CliError, ExitCodes } from './exit-codes';
+import { readLiveReplicas } from './live-replicas';
 import type { GlobalOptions } from './options';
+import type { ReplicaInfo } from './queries';
 
 /**
  * What a no-answer message ends with. Besides not running and a misspelt name, a service run
@@ -66,12 +68,26 @@ export async function expectService({ caller, transport }: ServiceLink, globals:
   }
 }
 
-/** Connect, check that the service answers the built-in actions, run `use`, and close whatever happens. */
-export async function withService<T>(globals: GlobalOptions, service: string, use: (caller: DaebusCaller) => Promise<T>): Promise<T> {
+/**
+ * Find the service: a replicated one by its replicas' presence in Redis, sending nothing through
+ * its request stream (a busy one answers there only after the requests queued before); any other
+ * by a ping, as {@link expectService}. Resolves with the live replicas, none when not replicated.
+ */
+export async function findService(link: ServiceLink, globals: GlobalOptions): Promise<ReplicaInfo[]> {
+  const replicas = await readLiveReplicas(link, globals);
+  if (replicas.length === 0) await expectService(link, globals);
+  return replicas;
+}
+
+/** Connect, find the service ({@link findService}), run `use` with its live replicas, and close whatever happens. */
+export async function withService<T>(
+  globals: GlobalOptions,
+  service: string,
+  use: (caller: DaebusCaller, replicas: ReplicaInfo[]) => Promise<T>,
+): Promise<T> {
   const link = await openCaller(globals, service);
   try {
-    await expectService(link, globals);
-    return await use(link.caller);
+    return await use(link.caller, await findService(link, globals));
   } finally {
     await link.caller.close();
   }

@@ -5,7 +5,7 @@ import { describeHealth, describeInfo, describeReplicas } from '../describe';
 import { ExitCodes } from '../exit-codes';
 import { globalsOf } from '../options';
 import { colourful, printJson, printLines } from '../output';
-import { fetchHealth, fetchInfo, fetchReplicas, fetchThreads, type ThreadsReply } from '../queries';
+import { fetchHealth, fetchInfo, fetchThreads, type ThreadsReply } from '../queries';
 import { askService, printAnswers, replicaOption } from '../replica-targets';
 
 /** A read-only verb on one service: `daebus <name> <service> [--json]`. */
@@ -59,7 +59,8 @@ export function registerInspect(program: Command): void {
     'daebus replicas orders --json',
   ).action(async (service: string, _options: unknown, command: Command) => {
     const globals = globalsOf(command);
-    const replicas = await withService(globals, service, fetchReplicas);
+    // as their presence in Redis lists them: what daebus.replicas answers, without waiting in a busy service's stream
+    const replicas = await withService(globals, service, async (_caller, live) => live);
     if (globals.json) printJson(replicas);
     else printLines(describeReplicas(replicas));
   });

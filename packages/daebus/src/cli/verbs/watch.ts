@@ -8,17 +8,9 @@ import { describeHealth } from '../describe';
 import { untilInterrupted } from '../interrupt';
 import { globalsOf, wholeNumber, type GlobalOptions } from '../options';
 import { colourful } from '../output';
-import { expectService } from '../service';
-import {
-  fetchHealth,
-  fetchInfo,
-  fetchReplicas,
-  fetchThreads,
-  type Health,
-  type ReplicaInfo,
-  type ServiceInfo,
-  type ThreadsReply,
-} from '../queries';
+import { readLiveReplicas } from '../live-replicas';
+import { findService } from '../service';
+import { fetchHealth, fetchInfo, fetchThreads, type Health, type ReplicaInfo, type ServiceInfo, type ThreadsReply } from '../queries';
 import { openReplicaCaller, pickReplicas, replicaHeading } from '../replica-targets';
 import { describeFailure, type Asked } from './watch-failure';
 
@@ -53,9 +45,9 @@ export function registerWatch(program: Command): void {
       const link = await openCaller(globals, service);
       try {
         // a service that is not there (a misspelt name) ends it, as for the other verbs
-        await expectService(link, globals);
+        const replicas = await findService(link, globals);
         // a --replica that names no live replica (or a service without replicas) ends it too
-        if (globals.replica !== undefined) pickReplicas(service, await fetchReplicas(link.caller), globals.replica);
+        if (globals.replica !== undefined) pickReplicas(service, replicas, globals.replica);
       } catch (err) {
         await link.caller.close();
         throw err;
@@ -99,7 +91,8 @@ class Watcher {
   async look(): Promise<View> {
     let replicas: ReplicaInfo[];
     try {
-      replicas = await fetchReplicas(this.link.caller);
+      // from their presence in Redis: a busy replicated service would answer daebus.replicas late
+      replicas = await readLiveReplicas(this.link, this.globals);
     } catch (err) {
       const error = await describeFailure(err, this.link, this.globals, { answeredBefore: this.#lastGood.size > 0 });
       // each replica's block stays, with what it last said
@@ -109,9 +102,15 @@ class Watcher {
     }
     if (this.only !== undefined) replicas = replicas.filter((replica) => replica.id === this.only);
     await this.#closeLinks(new Set(replicas.map((replica) => replica.id)));
+    if (replicas.length === 0 && this.only === undefined) {
+      const single = await look(this.link, this.globals, { answeredBefore: this.#lastGood.size > 0 });
+      // every replica gone, and nothing answers in their place: their blocks stay, with what they last said
+      if ('error' in single && this.#lastReplicas)
+        return { at: Date.now(), replicas: this.#lastReplicas.map((replica) => ({ replica, sample: single })) };
+      this.#lastReplicas = undefined;
+      return { at: Date.now(), single };
+    }
     this.#lastReplicas = replicas.length > 0 ? replicas : undefined;
-    if (replicas.length === 0 && this.only === undefined)
-      return { at: Date.now(), single: await look(this.link, this.globals, { answeredBefore: this.#lastGood.has('') }) };
     if (replicas.length === 0) return { at: Date.now(), replicas: [this.#gone(this.only as string)] };
     const samples = await Promise.all(
       replicas.map(async (replica) => {
