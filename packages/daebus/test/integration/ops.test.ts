@@ -212,6 +212,35 @@ describe('admin actions', () => {
     });
   });
 
+  it('do not hold up the introspection actions: health and ping answer while 8 thread stops wait', async () => {
+    t.remake({ admin: true });
+    const name = `daebus-test-held-stop-${t.service}`;
+    const gate = new BroadcastChannel(name);
+    let windingDown = 0;
+    gate.onmessage = (event) => (windingDown += (event as MessageEvent).data === 'winding down' ? 1 : 0);
+    try {
+      const names = Array.from({ length: 8 }, (_, i) => `held${i}`);
+      for (const thread of names) t.app.thread(thread, fixture('held-stop.mjs'), { workerData: { gate: name }, shutdownTimeoutMs: 60_000 });
+      await t.start();
+      const caller = t.caller({ timeoutMs: 10_000 });
+      let stopsSettled = 0;
+      const stops = names.map((thread) => caller.sendRequest('daebus.thread.stop', { name: thread }).finally(() => (stopsSettled += 1)));
+      // a failure leaves them to time out after the test: not an unhandled rejection
+      for (const stop of stops) stop.catch(() => undefined);
+      // every admin slot holds a stop that waits for its thread
+      await waitFor(() => windingDown === names.length, 'every thread winding down');
+      await expect(caller.sendRequest('daebus.health')).resolves.toMatchObject({ ready: true });
+      await expect(caller.sendRequest('daebus.ping')).resolves.toMatchObject({ pong: true });
+      await expect(caller.sendRequest('daebus.threads')).resolves.toMatchObject({ threads: expect.any(Array) as unknown });
+      expect(stopsSettled).toBe(0);
+      gate.postMessage('go');
+      for (const stopped of await Promise.all(stops)) expect(stopped).toMatchObject({ state: 'stopped' });
+    } finally {
+      gate.postMessage('go');
+      gate.close();
+    }
+  });
+
   it('checks the admin option at construction', () => {
     expect(() => t.remake({ admin: { token: 'short' } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
     expect(() => t.remake({ admin: 'yes' as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));

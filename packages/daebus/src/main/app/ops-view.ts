@@ -15,7 +15,8 @@ import type { Runtime } from './runtime';
 
 /**
  * Built-in actions get limits of their own, so that a service whose actions are all busy still
- * answers `daebus.health` and `daebus.threads`.
+ * answers `daebus.health` and `daebus.threads`; the admin actions have theirs apart, since a
+ * thread stop may wait seconds for the thread to wind down and must not hold up a health check.
  */
 const BUILTIN_CONCURRENCY = 8;
 const BUILTIN_MAX_QUEUED = 64;
@@ -69,10 +70,11 @@ export function installOps(
   options: Pick<ResolvedAppOptions, 'admin' | 'metrics'>,
 ): ServiceMetrics | undefined {
   const view = opsView(runtime, app);
-  const bulkhead = new Bulkhead(BUILTIN_CONCURRENCY, BUILTIN_MAX_QUEUED);
-  for (const [name, handler] of [...introspectionActions(view, options.admin.enabled), ...adminActions(view, options.admin)]) {
-    runtime.actions.set(name, { handler, bulkhead });
-  }
+  const introspection = new Bulkhead(BUILTIN_CONCURRENCY, BUILTIN_MAX_QUEUED);
+  for (const [name, handler] of introspectionActions(view, options.admin.enabled))
+    runtime.actions.set(name, { handler, bulkhead: introspection });
+  const admin = new Bulkhead(BUILTIN_CONCURRENCY, BUILTIN_MAX_QUEUED);
+  for (const [name, handler] of adminActions(view, options.admin)) runtime.actions.set(name, { handler, bulkhead: admin });
   const metrics = options.metrics ? new ServiceMetrics(view) : undefined;
   if (metrics) {
     runtime.observer = metrics;
