@@ -241,6 +241,37 @@ describe('admin actions', () => {
     }
   });
 
+  it('a stop asked while a restart stops the thread wins: the thread stays stopped, the restart says so', async () => {
+    t.remake({ admin: true });
+    const name = `daebus-test-held-stop-${t.service}`;
+    const gate = new BroadcastChannel(name);
+    let windingDown = 0;
+    gate.onmessage = (event) => (windingDown += (event as MessageEvent).data === 'winding down' ? 1 : 0);
+    try {
+      t.app.thread('held', fixture('held-stop.mjs'), { workerData: { gate: name }, shutdownTimeoutMs: 60_000 });
+      await t.start();
+      const caller = t.caller({ timeoutMs: 10_000 });
+      const restart = caller.sendRequest('daebus.thread.restart', { name: 'held' });
+      restart.catch(() => undefined);
+      await waitFor(() => windingDown === 1, 'the restart stopping the thread');
+      const stop = caller.sendRequest('daebus.thread.stop', { name: 'held' });
+      // answered after the stop was taken in: the stop is asked before the thread returns
+      await caller.sendRequest('daebus.ping');
+      gate.postMessage('go');
+      await expect(stop).resolves.toMatchObject({ name: 'held', state: 'stopped' });
+      await expect(restart).rejects.toMatchObject({
+        details: { remoteCode: 'THREAD_NOT_RUNNING' },
+        message: expect.stringContaining('daebus.thread.stop') as unknown,
+      });
+      expect(t.app.threads.held?.state).toBe('stopped');
+      // a restart asked after a stop still starts the thread
+      await expect(caller.sendRequest('daebus.thread.restart', { name: 'held' })).resolves.toMatchObject({ state: 'running' });
+    } finally {
+      gate.postMessage('go');
+      gate.close();
+    }
+  });
+
   it('checks the admin option at construction', () => {
     expect(() => t.remake({ admin: { token: 'short' } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
     expect(() => t.remake({ admin: 'yes' as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));

@@ -40,11 +40,16 @@ export function adminActions(view: OpsView, options: AdminOptions): Map<string, 
       }
       return run(name);
     };
+  // the stops asked of each thread so far: a stop asked while a restart stops the thread joins
+  // that stop, and the restart, seeing it, does not start the thread again (the last word wins)
+  const stopsAsked = new Map<string, number>();
   return new Map<string, ActionHandler>([
     [BuiltinActions.threadStart, guarded((name) => view.startThread(name))],
     [
       BuiltinActions.threadStop,
       guarded(async (name) => {
+        view.snapshot(name); // an unknown name fails before it is counted
+        stopsAsked.set(name, (stopsAsked.get(name) ?? 0) + 1);
         await view.stopThread(name);
         return view.snapshot(name);
       }),
@@ -53,7 +58,15 @@ export function adminActions(view: OpsView, options: AdminOptions): Map<string, 
       BuiltinActions.threadRestart,
       guarded(async (name) => {
         view.snapshot(name); // an unknown name fails before anything stops
+        const stopsBefore = stopsAsked.get(name) ?? 0;
         await view.stopThread(name);
+        if ((stopsAsked.get(name) ?? 0) !== stopsBefore) {
+          throw new DaebusError(
+            ErrorCodes.THREAD_NOT_RUNNING,
+            `Thread "${name}" was stopped and not started again: a ${BuiltinActions.threadStop} came while the restart stopped it. ` +
+              `Send ${BuiltinActions.threadStart} to start it.`,
+          );
+        }
         return view.startThread(name);
       }),
     ],
