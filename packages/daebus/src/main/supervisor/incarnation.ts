@@ -146,7 +146,11 @@ export class Incarnation implements WorkerRun {
     if (heapKiB > 0) probe.heapUsedBytes = heapKiB * 1024;
     // the worker's own loop, measured by Node from this side: no message to a stalled thread
     const now = this.#worker.performance.eventLoopUtilization();
-    if (this.#elu) probe.eventLoopUtilization = this.#worker.performance.eventLoopUtilization(now, this.#elu).utilization;
+    if (this.#elu) {
+      // a share, 0 to 1; Node's two clocks for it can make it a little negative early in a run
+      const share = this.#worker.performance.eventLoopUtilization(now, this.#elu).utilization;
+      if (Number.isFinite(share)) probe.eventLoopUtilization = Math.min(1, Math.max(0, share));
+    }
     this.#elu = now;
     return probe;
   }
