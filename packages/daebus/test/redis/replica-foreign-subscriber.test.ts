@@ -24,21 +24,32 @@ afterEach(async () => {
 });
 
 describe('a replica holding the lease on the service channel', () => {
-  it('warns once when another connection subscribes to the channel too', async () => {
-    // what a Python Daebus service of the same name does: subscribe to the channel named after it
-    const foreign = new Redis(TEST_REDIS_URL);
-    clients.push(foreign);
-    await foreign.subscribe(service);
-    const { logger, records } = captureLogger();
-    const app = new Daebus('replicated', { logger });
-    app.action('charge', () => ({ charged: true }));
-    apps.push(app);
-    await app.start({ service, redis: TEST_REDIS_URL, replicas: { heartbeatMs: 100 } });
-    const shared = (): typeof records => records.filter((r) => /runs every request published there too/.test(String(r.message)));
-    await waitFor(() => shared().length > 0, 'the warning');
-    expect(shared()).toEqual([
-      expect.objectContaining({ level: 'warn', message: expect.stringContaining(`1 other connection subscribes to channel "${service}"`) }),
-    ]);
-    expect(shared()[0]).toMatchObject({ subscribers: 2 });
+  it('warns once when another connection subscribes to the channel too, before it started or after', async () => {
+    for (const foreignFirst of [true, false]) {
+      // what a Python Daebus service of the same name does: subscribe to the channel named after it
+      const foreign = new Redis(TEST_REDIS_URL);
+      clients.push(foreign);
+      if (foreignFirst) await foreign.subscribe(service);
+      const { logger, records } = captureLogger();
+      const app = new Daebus('replicated', { logger });
+      app.action('charge', () => ({ charged: true }));
+      apps.push(app);
+      await app.start({ service, redis: TEST_REDIS_URL, replicas: { heartbeatMs: 100 } });
+      if (!foreignFirst) await foreign.subscribe(service);
+      const shared = (): typeof records => records.filter((r) => /runs every request published there too/.test(String(r.message)));
+      await waitFor(() => shared().length > 0, 'the warning');
+      // several more looks: it is said once
+      const looked = Date.now();
+      await waitFor(() => Date.now() - looked > 1_000, 'a few more looks');
+      expect(shared()).toEqual([
+        expect.objectContaining({
+          level: 'warn',
+          message: expect.stringContaining(`1 other connection subscribes to channel "${service}"`),
+        }),
+      ]);
+      expect(shared()[0]).toMatchObject({ subscribers: 2 });
+      await app.stop();
+      await foreign.unsubscribe(service);
+    }
   });
 });

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { toPlainError } from '../../shared/errors';
-import { warnIfLeaseShared } from '../rpc/shared-channel';
 import type { Logger } from '../support/logger';
 import type { MessageHandler, Transport } from '../transport/transport';
+import { ChannelCompany } from './channel-company';
 import { IngestLease } from './ingest-lease';
 import { serviceKeys, type ServiceKeys } from './keys';
 
@@ -38,8 +38,8 @@ export class IngestLeader {
   #tickAgain = false;
   #stopped = false;
   #timer?: NodeJS.Timeout;
-  /** The one check that no other connection subscribes to the channel (set once planned). */
-  #aloneCheck?: NodeJS.Timeout;
+  /** While this replica holds the lease: whether another connection subscribes to the channel too. */
+  readonly #company: ChannelCompany;
 
   constructor(init: {
     client: Redis;
@@ -62,6 +62,7 @@ export class IngestLeader {
     this.#renewMs = init.heartbeatMs;
     this.#untimedTimeout = String(init.untimedRequestTimeoutMs);
     this.#log = init.log;
+    this.#company = new ChannelCompany({ client: init.client, service: init.service, log: init.log, everyMs: 2 * init.heartbeatMs });
   }
 
   get leading(): boolean {
@@ -79,7 +80,7 @@ export class IngestLeader {
   async stop(): Promise<boolean> {
     this.#stopped = true;
     clearInterval(this.#timer);
-    clearTimeout(this.#aloneCheck);
+    this.#company.stop();
     await this.#transport.unsubscribe(this.#keys.handoff, this.#onHandoff).catch(() => undefined);
     if (!this.#leading) return true;
     this.#leading = false;
@@ -134,7 +135,7 @@ export class IngestLeader {
       this.#leading = true;
       await this.#transport.subscribe(this.#service, this.#ingest);
       this.#log.debug(`Taking pub/sub requests of "${this.#service}" into the request stream`);
-      this.#checkAlone();
+      this.#company.start();
     } catch (err) {
       // in an outage the transport said so once already; every try failing says nothing new
       if (this.#client.status !== 'ready') return;
@@ -142,23 +143,11 @@ export class IngestLeader {
     }
   }
 
-  /**
-   * The holder of the lease should be the channel's only subscriber: check once, two heartbeats
-   * after first taking it (a holder before it has left by then), and warn if another runs every
-   * request published there too.
-   */
-  #checkAlone(): void {
-    if (this.#aloneCheck !== undefined) return;
-    this.#aloneCheck = setTimeout(() => {
-      if (this.#leading && !this.#stopped) void warnIfLeaseShared(this.#client, this.#service, this.#log);
-    }, 2 * this.#renewMs);
-    this.#aloneCheck.unref();
-  }
-
   /** The lease of `epoch` is another replica's now (this process or Redis stalled): stop taking requests in, once. */
   #lose(epoch: string): void {
     if (!this.#leading || epoch !== this.#epoch) return;
     this.#leading = false;
+    this.#company.stop();
     this.#log.warn(
       `Lost the lease on the pub/sub channel of "${this.#service}" (another replica took it: this process stalled, or Redis did not ` +
         'answer its renewals in time, paused or overloaded; or Redis lost its data): ' +

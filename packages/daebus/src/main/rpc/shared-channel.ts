@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '../support/logger';
 import { settlesWithin } from '../support/timers';
 import { MemoryTransport } from '../transport/memory';
@@ -22,7 +21,9 @@ export async function warnIfChannelShared(transport: Transport, service: string,
   const client = transport.cache?.();
   if (!client) return;
   const check = async (): Promise<void> => {
-    const others = await othersOn(client, service);
+    const reply = (await client.pubsub('NUMSUB', service)) as unknown[];
+    // this service's own subscription is counted too
+    const others = Number(reply[1]) - 1;
     if (!(others > 0)) return;
     logger.warn(
       `${others} other connection${others === 1 ? '' : 's'} on ${transport.description} already subscribe${others === 1 ? 's' : ''} to channel "${service}": ` +
@@ -36,36 +37,6 @@ export async function warnIfChannelShared(transport: Transport, service: string,
     check().catch(() => undefined),
     CHECK_LIMIT_MS,
   );
-}
-
-/**
- * For the replica that holds the lease on the channel, which should be its only subscriber:
- * warn when another connection subscribes too (a Python Daebus service of the same name, a copy
- * of this one started without replicas), since that one runs every request published there as
- * well. Never fails.
- */
-export async function warnIfLeaseShared(client: Redis, service: string, logger: Logger): Promise<void> {
-  const check = async (): Promise<void> => {
-    const others = await othersOn(client, service);
-    if (!(others > 0)) return;
-    logger.warn(
-      `${others} other connection${others === 1 ? '' : 's'} subscribe${others === 1 ? 's' : ''} to channel "${service}", ` +
-        'which only the replica taking its requests in should: a Python Daebus service of that name, or a copy of this ' +
-        'service started without the replicas option, runs every request published there too, so those requests run twice. ' +
-        'Stop it, or start it with replicas too. (A `daebus listen` on the channel counts too.)',
-      { service, subscribers: others + 1 },
-    );
-  };
-  await settlesWithin(
-    check().catch(() => undefined),
-    CHECK_LIMIT_MS,
-  );
-}
-
-/** How many connections besides this process's subscribe to `channel` (PUBSUB NUMSUB counts this one too). */
-async function othersOn(client: Redis, channel: string): Promise<number> {
-  const reply = (await client.pubsub('NUMSUB', channel)) as unknown[];
-  return Number(reply[1]) - 1;
 }
 
 function warnInProcess(others: number, service: string, logger: Logger): void {
