@@ -169,6 +169,10 @@ describe('HTTP routes', () => {
     // an empty body under a JSON content-type (clients that always set it): no data, as with Python Daebus
     const empty = await http(`${url}/echo?tag=a`, { method: 'POST', body: '', headers: { 'content-type': 'application/json' } });
     expect(empty).toMatchObject({ status: 200, body: { tag: 'a' } });
+    for (const type of ['application/x-www-form-urlencoded', 'text/plain']) {
+      const none = await http(`${url}/echo?tag=b`, { method: 'POST', body: '', headers: { 'content-type': type } });
+      expect([type, none.status, none.body]).toEqual([type, 200, { tag: 'b' }]);
+    }
     const big = await http(`${url}/echo`, { method: 'POST', json: { text: 'x'.repeat(2048) } });
     expect(big).toMatchObject({ status: 413, body: { code: 'PAYLOAD_TOO_LARGE' } });
     expect(await http(`${url}/nowhere`)).toMatchObject({

@@ -365,6 +365,17 @@ describe('the WebSocket endpoint’s life', () => {
     expect(gone.sort()).toEqual(ids.sort());
   });
 
+  it('gives up on a disconnect hook that never finishes after drainTimeoutMs, naming its client', async () => {
+    t.remake({ drainTimeoutMs: 200 });
+    greet(t.app);
+    t.app.socket('disconnect', () => new Promise(() => undefined));
+    const client = await connect(await start());
+    const id = ((await client.next()).data as { welcome: string }).welcome;
+    await t.app.stop();
+    const warning = t.records.find((r) => /Gave up on the WebSocket disconnect hook/.test(String(r.message)));
+    expect(warning?.message).toBe(`Gave up on the WebSocket disconnect hook of client(s) ${id}: still running after 200 ms.`);
+  });
+
   it('is not ready and takes no new connection from the moment a stop begins, while its clients close', async () => {
     greet(t.app);
     const client = await connect(await start());

@@ -75,8 +75,8 @@ export function isHttpRequest(request: unknown): request is HttpRequest {
 function payloadOf(incoming: IncomingRoute): Record<string, unknown> {
   const { body, params } = incoming;
   let base: Record<string, unknown> = {};
-  // a POST without a body: its query, as Python Daebus falls back to it
-  if (!BODY_METHODS.has(incoming.method) || body === undefined) base = incoming.query;
+  // a POST without a body (an empty text one too): its query, as Python Daebus falls back to it
+  if (!BODY_METHODS.has(incoming.method) || body === undefined || body === '') base = incoming.query;
   else if (body !== null && typeof body === 'object' && !Array.isArray(body) && !Buffer.isBuffer(body))
     base = body as Record<string, unknown>;
   for (const _ in params) return { ...base, ...params };

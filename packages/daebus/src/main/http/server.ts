@@ -115,7 +115,10 @@ export class HttpServers {
     await this.#hub.closeAll(`Service "${service}" is shutting down`);
     const closing = Promise.all(this.#instances.map((app) => app.close()));
     const [gaveUp, hooksLeft] = await Promise.all([this.#runner.drain(drainMs, service), this.#hub.leftWithin(drainMs)]);
-    if (hooksLeft > 0) this.#logger.warn(`Gave up on ${hooksLeft} WebSocket disconnect hook(s) still running after ${drainMs} ms.`);
+    if (hooksLeft.length > 0) {
+      const named = hooksLeft.slice(0, 5).join(', ') + (hooksLeft.length > 5 ? `, and ${hooksLeft.length - 5} more` : '');
+      this.#logger.warn(`Gave up on the WebSocket disconnect hook of client(s) ${named}: still running after ${drainMs} ms.`);
+    }
     if (!(await settlesWithin(closing, CLOSE_GRACE_MS))) for (const app of this.#instances) app.server.closeAllConnections();
     await closing.catch(() => undefined);
     this.#end();
@@ -181,7 +184,8 @@ export class HttpServers {
     });
     readJsonBodies(app);
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
-      done(null, parseForm(body as string)),
+      // an empty form is no body: the payload is then the query, as with Python Daebus
+      done(null, (body as string).trim() === '' ? undefined : parseForm(body as string)),
     );
     return app;
   }

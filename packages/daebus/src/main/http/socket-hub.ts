@@ -23,8 +23,8 @@ const DROPPED_LINE_MS = 1_000;
 export class SocketHub {
   readonly handlers = new Map<string, SocketHandler>();
   readonly #clients = new Map<string, SocketClient>();
-  /** Disconnect hooks still running: a stop waits for them (within its drain time). */
-  readonly #leaving = new Set<Promise<void>>();
+  /** Disconnect hooks still running, with their clients' ids: a stop waits for them (within its drain time). */
+  readonly #leaving = new Map<Promise<void>, string>();
   readonly #logger: Logger;
   #limits?: ResolvedWebSocketOptions;
   #sweeper?: NodeJS.Timeout;
@@ -132,14 +132,14 @@ export class SocketHub {
 
   /**
    * After closeAll: wait, up to `timeoutMs`, for the clients cut off to be gone and for every
-   * disconnect hook to finish, so that none runs after the stop resolves. Resolves with the
-   * number of hooks still running at the deadline.
+   * disconnect hook to finish, so that none runs after the stop resolves. Resolves with the ids
+   * of the clients whose hooks still run at the deadline.
    */
-  async leftWithin(timeoutMs: number): Promise<number> {
+  async leftWithin(timeoutMs: number): Promise<string[]> {
     const deadline = Date.now() + timeoutMs;
     while (this.#clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    if (this.#leaving.size > 0) await settlesWithin(Promise.all(this.#leaving), Math.max(0, deadline - Date.now()));
-    return this.#leaving.size;
+    if (this.#leaving.size > 0) await settlesWithin(Promise.all(this.#leaving.keys()), Math.max(0, deadline - Date.now()));
+    return [...this.#leaving.values()];
   }
 
   async #connect(client: SocketClient): Promise<void> {
@@ -203,7 +203,7 @@ export class SocketHub {
         this.#logger.error(`The WebSocket disconnect handler failed: ${toPlainError(err).message}`, { ws_client: client.id });
       },
     );
-    this.#leaving.add(run);
+    this.#leaving.set(run, client.id);
     void run.then(() => this.#leaving.delete(run));
   }
 
