@@ -1,3 +1,5 @@
+import { types } from 'node:util';
+import { cloneCulprit, describeCulprit } from './clone-culprit';
 import { DaebusError, ErrorCodes, toPlainError } from './errors';
 
 /**
@@ -23,11 +25,13 @@ export function notCloneable(what: string, err: unknown, value?: unknown): Daebu
       { cause: err, details: { maxNesting: MAX_NESTING, ...(depth === undefined ? {} : { depth }) } },
     );
   }
+  const culprit = value === undefined ? undefined : cloneCulprit(value);
   return new DaebusError(
     ErrorCodes.NOT_CLONEABLE,
-    `${what}: the value cannot be copied to another thread (${toPlainError(err).message}). ` +
-      'Store and send plain data: objects, arrays, strings, numbers, Maps, Dates; no functions or class instances with private fields.',
-    { cause: err },
+    `${what}: the value cannot be copied to another thread (${toPlainError(err).message})` +
+      `${culprit === undefined ? '' : `: ${describeCulprit(culprit)}`}. Store and send plain data: objects, arrays, ` +
+      'strings, numbers, Maps, Dates; no functions, promises, proxies, weak collections or class instances with private fields.',
+    { cause: err, ...(culprit === undefined ? {} : { details: { culprit: culprit.kind, path: culprit.path } }) },
   );
 }
 
@@ -50,9 +54,36 @@ let walkLeft = 0;
  * side's JSON of the cloned Date gives, so a Date is not counted.
  */
 let sawJson = false;
+/**
+ * Set by a walk that met an object structured clone may refuse (a Promise, a Proxy, a WeakMap,
+ * a class's instance, an Error and its cause): the value is then cloned once to find out.
+ */
+let sawOther = false;
 
 function hasToJson(value: object): boolean {
   return typeof (value as { toJSON?: unknown }).toJSON === 'function' && !(value instanceof Date);
+}
+
+/** Notes what `value` means for its copy (see sawJson, sawOther); false for a Proxy, not walked. */
+function note(value: object): boolean {
+  if (types.isProxy(value)) return !(sawOther = true);
+  if (hasToJson(value)) sawJson = true;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto === Object.prototype || proto === null ? types.isArgumentsObject(value) : !knownKind(value)) sawOther = true;
+  return true;
+}
+
+/** Objects structured clone always copies (what they hold is walked, where it can hold anything). */
+function knownKind(value: object): boolean {
+  return (
+    Array.isArray(value) ||
+    value instanceof Map ||
+    value instanceof Set ||
+    value instanceof Date ||
+    value instanceof RegExp ||
+    value instanceof ArrayBuffer ||
+    ArrayBuffer.isView(value)
+  );
 }
 
 /**
@@ -72,21 +103,23 @@ export function nestsTooDeep(value: unknown, limit: number = MAX_NESTING): boole
 /**
  * What keeps `value` from reaching the main thread as the JSON reply it stands for: `deep`
  * (nested past `limit`), `json` (a function or a symbol in it, which structured clone refuses,
- * or a toJSON() that structured clone would ignore: send JSON's copy instead), or undefined.
+ * or a toJSON() that structured clone would ignore: send JSON's copy instead), `clone` (an
+ * object structured clone may refuse, as a Promise: try a copy first), or undefined.
  * Found by the same walk that measures its depth: a value with none of these costs no JSON.
  */
-export function copyProblem(value: unknown, limit: number = MAX_NESTING): 'deep' | 'json' | undefined {
+export function copyProblem(value: unknown, limit: number = MAX_NESTING): 'deep' | 'json' | 'clone' | undefined {
   if (typeof value === 'function' || typeof value === 'symbol') return 'json';
   sawJson = false;
+  sawOther = false;
   if (nestsTooDeep(value, limit)) return 'deep';
-  return sawJson ? 'json' : undefined;
+  return sawJson ? 'json' : sawOther ? 'clone' : undefined;
 }
 
 /** True past `levels` more levels; undefined once the walk's budget is spent. */
 function deeper(value: object, levels: number): boolean | undefined {
   if (levels === 0) return true;
   if (--walkLeft < 0) return undefined;
-  if (hasToJson(value)) sawJson = true;
+  if (!note(value)) return false;
   let over: boolean | undefined = false;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length && over === false; i++) over = deeperChild(value[i], levels);
@@ -133,8 +166,8 @@ export function nestingDepth(value: unknown): number {
     // the exact count also finishes what a quick walk past its budget left unseen (copyProblem)
     if (typeof current === 'function' || typeof current === 'symbol') sawJson = true;
     if (current === null || typeof current !== 'object' || seen.has(current)) continue;
-    if (hasToJson(current)) sawJson = true;
     seen.add(current);
+    if (!note(current)) continue;
     deepest = Math.max(deepest, depth + 1);
     const children =
       current instanceof Map

@@ -1,4 +1,4 @@
-import { copyProblem, tooDeep } from '../shared/cloneable';
+import { copyProblem, notCloneable, tooDeep } from '../shared/cloneable';
 import { DaebusError, ErrorCodes, toPlainError } from '../shared/errors';
 
 /**
@@ -6,12 +6,22 @@ import { DaebusError, ErrorCodes, toPlainError } from '../shared/errors';
  * action's reply does: a value holding functions, or a toJSON() (a Buffer, a class's instance),
  * becomes JSON's copy (structured clone would fail on a function and ignore what toJSON() says);
  * one nested deeper than the main thread can read back is NOT_CLONEABLE, one JSON refuses (a
- * BigInt, a cycle) BAD_RESPONSE. A value with none of these goes as it is: no JSON for it.
+ * BigInt, a cycle) BAD_RESPONSE, one structured clone refuses (a Promise, a Proxy, a WeakMap)
+ * NOT_CLONEABLE: the port would throw as it sent it, and the call would never be answered.
+ * A value with none of these goes as it is: no JSON for it.
  */
 export function jsonCopy(value: unknown, what: string): { value: unknown } | { error: DaebusError } {
   const problem = copyProblem(value);
   if (problem === undefined) return { value };
   if (problem === 'deep') return { error: tooDeep(what, value) };
+  if (problem === 'clone') {
+    try {
+      structuredClone(value);
+      return { value };
+    } catch (err) {
+      return { error: notCloneable(what, err, value) };
+    }
+  }
   let json: string | undefined;
   try {
     json = JSON.stringify(value) as string | undefined;

@@ -1,0 +1,64 @@
+// Pooled replies and updates that structured clone refuses (a Promise from a forgotten await, a
+// Proxy, a WeakMap): the call fails with NOT_CLONEABLE naming what and where, the worker runs on.
+import type { DaebusCaller } from 'daebus';
+import { fixture, waitFor } from '../support/helpers';
+import { appPerTest } from '../support/app-per-test';
+
+const handlers = fixture('uncloneable.mjs');
+// one worker: a call that broke it would leave none for the next
+const t = appPerTest('pool_uncloneable', { maxWorkers: 1 });
+const exports = ['promise', 'proxy', 'weak', 'weakSet', 'updateCaught', 'updateThrown', 'instance', 'ok'];
+
+async function start(): Promise<DaebusCaller> {
+  for (const name of exports) t.app.action(name, { module: handlers, export: name, timeoutMs: 5_000 });
+  await t.start();
+  return t.caller({ timeoutMs: 20_000 });
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function refused(what: string): object {
+  return {
+    code: 'REMOTE_ERROR',
+    message: expect.stringMatching(new RegExp(`^the pooled reply: the value cannot be copied to another thread .*: ${escape(what)}`)),
+    details: expect.objectContaining({ remoteCode: 'NOT_CLONEABLE' }),
+  };
+}
+
+describe('a pooled reply that cannot be copied', () => {
+  it('fails its call with NOT_CLONEABLE naming what and where, and the worker answers the next call', async () => {
+    const caller = await start();
+    await expect(caller.sendRequest('ok')).resolves.toEqual({ fine: true });
+    await expect(caller.sendRequest('promise')).rejects.toMatchObject(refused('it holds a Promise at total (is an await missing?)'));
+    await expect(caller.sendRequest('ok')).resolves.toEqual({ fine: true });
+    await expect(caller.sendRequest('proxy')).rejects.toMatchObject(refused('it is a Proxy'));
+    await expect(caller.sendRequest('weak')).rejects.toMatchObject(refused('it holds a WeakMap at items[1].cache'));
+    await expect(caller.sendRequest('weakSet')).rejects.toMatchObject(refused('it holds a WeakSet at seen'));
+    await expect(caller.sendRequest('ok')).resolves.toEqual({ fine: true });
+    // what structured clone does copy still goes as it did
+    await expect(caller.sendRequest('instance')).resolves.toEqual({ at: { x: 3 }, when: '1970-01-01T00:00:00.000Z', err: {} });
+    expect(t.records.filter((r) => String(r.message).includes('outside any call'))).toEqual([]);
+  });
+
+  it('refuses such an update as send() is called, and the worker answers the next call', async () => {
+    const caller = await start();
+    await expect(caller.sendRequest('updateCaught')).resolves.toEqual({
+      code: 'NOT_CLONEABLE',
+      message: expect.stringContaining('a pooled update: the value cannot be copied to another thread'),
+    });
+    await expect(caller.sendRequest('updateThrown')).rejects.toMatchObject({
+      message: expect.stringContaining('it holds a Proxy at handle'),
+      details: expect.objectContaining({ remoteCode: 'NOT_CLONEABLE' }),
+    });
+    await expect(caller.sendRequest('ok')).resolves.toEqual({ fine: true });
+  });
+
+  it('fails a pooled background run, which records the error and runs again', async () => {
+    const task = t.app.background('report', 0.01, { module: handlers, export: 'report' });
+    await t.start();
+    await waitFor(() => task.runs >= 3, 'three runs of the background task');
+    expect(task.lastError).toEqual(expect.stringContaining('it holds a Promise at stats'));
+  });
+});
