@@ -63,7 +63,7 @@ function findDefinition(mod: unknown): { fn: ThreadFunction } | undefined {
  */
 function compileInline(name: string, source: string, origin: InlineOrigin | undefined): ThreadFunction {
   const placed = origin
-    ? `${'\n'.repeat(origin.line - 1)}${' '.repeat(origin.column - 1)}${source}\n//# sourceURL=${sourceUrl(origin.file)}`
+    ? `${repeat('\n', origin.line - 1)}${repeat(' ', origin.column - 1)}${source}\n//# sourceURL=${sourceUrl(origin.file)}`
     : `${source}\n//# sourceURL=inline-thread:${encodeURIComponent(name)}`;
   let fn: unknown;
   try {
@@ -81,6 +81,11 @@ function compileInline(name: string, source: string, origin: InlineOrigin | unde
     throw new DaebusError(ErrorCodes.THREAD_NOT_SHIPPABLE, `Inline thread "${name}" did not compile to a function.`);
   }
   return fn as ThreadFunction;
+}
+
+/** `text` `count` times; none for a count that is not a positive number (a place found wrong must not fail the start). */
+function repeat(text: string, count: number): string {
+  return Number.isSafeInteger(count) && count > 0 ? text.repeat(count) : '';
 }
 
 // the global scope, not this module's: the source sees no variable of ours

@@ -83,6 +83,57 @@ describe("an inline thread's stack", () => {
     expect(await crashStack(service, 'second')).toContain(`${blueprint}:5:`);
   });
 
+  it('names the line and column of a function declaration at column 1 and of a method, left of the wrapper the source gets', async () => {
+    const file = join(dir, 'left-edge.mjs');
+    writeFileSync(
+      file,
+      [
+        `import { Daebus } from ${JSON.stringify(pathToFileURL(MAIN).href)};`,
+        `function early(running, t) { throw new Error('on its first line'); }`,
+        `async function monitor(running, t) {`,
+        `  const missing = null;`,
+        `  return missing.field;`,
+        `}`,
+        `const threads = {`,
+        `  async poller(running, t) {`,
+        `    const missing = null;`,
+        `    return missing.field;`,
+        `  },`,
+        `};`,
+        `const app = new Daebus('inline_left_edge');`,
+        `app.thread('early', early, { restart: 'temporary' });`,
+        `app.thread('monitor', monitor, { restart: 'temporary' });`,
+        `app.thread('poller', threads.poller, { restart: 'temporary' });`,
+        `await app.start();`,
+        `await new Promise((resolve) => setTimeout(resolve, 300));`,
+        `await app.stop();`,
+        ``,
+      ].join('\n'),
+    );
+    const url = pathToFileURL(file).href;
+    // each started (it failed with "Invalid count value" before), and crashed where it is written
+    expect(await crashStack(file, 'early')).toContain(`${url}:2:36)`);
+    expect(await crashStack(file, 'monitor')).toContain(`${url}:5:18)`);
+    expect(await crashStack(file, 'poller')).toContain(`${url}:10:20)`);
+  });
+
+  it('starts a function written on the first line of its file at column 1, and names that file', async () => {
+    const file = join(dir, 'first-line.cjs');
+    writeFileSync(
+      file,
+      [
+        `function first(running, t) { const missing = null;`,
+        `  return missing.field; }`,
+        `const { Daebus } = require(${JSON.stringify(MAIN)});`,
+        `const app = new Daebus('inline_first_line');`,
+        `app.thread('first', first, { restart: 'temporary' });`,
+        `app.start().then(() => new Promise((r) => setTimeout(r, 300))).then(() => app.stop());`,
+        ``,
+      ].join('\n'),
+    );
+    expect(await crashStack(file, 'first')).toContain(`${file}:2:18)`);
+  });
+
   it('is one that can load modules with await import(), registered from an ES module', async () => {
     const file = join(dir, 'imports.mjs');
     writeFileSync(

@@ -20,6 +20,11 @@ describe('inline thread compilation', () => {
     expect(await stackOf({ file: '/srv/app/service.js', line: 40, column: 12 })).toMatch(/\/srv\/app\/service\.js:41:9\)/);
   });
 
+  it('compiles the source at column 1 of its line when the place given has no room left of it, rather than fail', async () => {
+    expect(await stackOf({ file: '/srv/app/service.js', line: 40, column: -14 })).toMatch(/\/srv\/app\/service\.js:41:9\)/);
+    expect(await stackOf({ file: '/srv/app/service.js', line: 0, column: 0 })).toMatch(/\/srv\/app\/service\.js:2:9\)/);
+  });
+
   it('names the thread when the place is not known', async () => {
     expect(await stackOf()).toMatch(/inline-thread:w:2:9\)/);
   });

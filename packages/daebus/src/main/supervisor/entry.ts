@@ -19,9 +19,7 @@ export function toEntrySpec(name: string, entry: ThreadEntry, written?: InlineOr
     const text = Function.prototype.toString.call(entry);
     const source = inlineSource(name, text);
     const at = written ?? inlineOrigin(entry);
-    if (!at) return { kind: 'inline', source };
-    // the shipped source wraps the text: it starts that many columns before it
-    return { kind: 'inline', source, origin: { ...at, column: at.column - source.indexOf(text) } };
+    return at ? { kind: 'inline', ...placed(source, text, at) } : { kind: 'inline', source };
   }
   if (entry instanceof URL || (typeof entry === 'string' && entry.length > 0)) {
     return { kind: 'module', ...workerModule(`Thread "${name}"`, entry) };
@@ -30,6 +28,23 @@ export function toEntrySpec(name: string, entry: ThreadEntry, written?: InlineOr
     ErrorCodes.INVALID_OPTION,
     `Thread "${name}": entry must be a module path, a file URL or a function (running, t) => { ... } (got ${typeof entry}).`,
   );
+}
+
+/**
+ * The shipped source and where the worker places it, so that the function's text lands on the
+ * line and column it was written at (its stack traces then name the user's). The source wraps the
+ * text (`(` before a function, `Object.values({ ` before a method): placed that many columns
+ * before it. Text written nearer the left edge than that (a top-level `function f() {}`, a method
+ * indented two spaces) has the wrapper end a line above it, the text on its own line after as
+ * many spaces as it is indented; on a file's first line, the first line's columns are off by the
+ * wrapper's width instead.
+ */
+function placed(source: string, text: string, at: InlineOrigin): { source: string; origin: InlineOrigin } {
+  const wrapper = source.indexOf(text);
+  if (at.column > wrapper) return { source, origin: { ...at, column: at.column - wrapper } };
+  if (at.line <= 1) return { source, origin: { ...at, column: 1 } };
+  const indent = ' '.repeat(Math.max(0, at.column - 1));
+  return { source: `${source.slice(0, wrapper)}\n${indent}${source.slice(wrapper)}`, origin: { ...at, line: at.line - 1, column: 1 } };
 }
 
 /**
