@@ -1,5 +1,5 @@
 // Stopping threads: through their own running() check when they cooperate, by terminate() when not.
-import { collect, fixture, nextEvent, waitFor } from '../support/helpers';
+import { collect, fixture, nextEvent, waitFor, type LogRecord } from '../support/helpers';
 import { appPerTest } from '../support/app-per-test';
 import type { ThreadContext } from 'daebus';
 
@@ -49,6 +49,28 @@ describe('stopping threads', () => {
     expect(
       t.records.some((r) => r.level === 'warn' && r.message.includes('"loop" was still loading its module 100 ms after the stop')),
     ).toBe(true);
+  });
+
+  it('warns, naming the thread and its module, when the module has not finished loading within 10 s; the start still waits', async () => {
+    t.app.thread('hung', fixture('hangs-on-import.mjs'), { shutdownTimeoutMs: 100 });
+    t.app.thread('polite', fixture('sleeper.mjs'));
+    await t.app.startThread('polite');
+    const started = t.app.startThread('hung').catch((err: unknown) => err); // awaited below, even when an expect fails first
+    const warned = (): LogRecord[] => t.records.filter((r) => r.level === 'warn' && r.message.includes('has not finished loading'));
+    await waitFor(() => warned().length > 0, 'the warning about the module still loading', 25_000);
+    // one line, for the thread still loading only (the one that started is not watched any more)
+    expect(warned()).toEqual([
+      expect.objectContaining({
+        thread: 'hung',
+        module: expect.stringContaining('hangs-on-import.mjs'),
+        message: expect.stringMatching(
+          /^Thread "hung" has not finished loading its module \S*hangs-on-import\.mjs within 10 s: its top-level code/,
+        ),
+      }),
+    ]);
+    expect(t.app.threads.hung?.state).toBe('starting');
+    await t.app.stopThread('hung');
+    expect(await started).toMatchObject({ code: 'STOPPED' });
   });
 
   it('app.stop() names the threads it had to terminate', async () => {

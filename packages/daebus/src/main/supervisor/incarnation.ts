@@ -22,6 +22,7 @@ import { WorkerConnection, type WorkerServices } from '../workers/connection';
 import { drainPort } from '../workers/drain';
 import { workerEntry } from '../workers/worker-path';
 import { tickIntervalMs } from './stall-watch';
+import { watchLoad } from './load-watch';
 import type { RunEvents, RunProbe, RunSpec, WorkerRun } from './worker-run';
 
 /**
@@ -49,6 +50,9 @@ export class Incarnation implements WorkerRun {
   #ended = false;
   readonly #spawnedAt = performance.now();
   readonly #log: RunSpec['log'];
+  readonly #entry: RunSpec['entry'];
+  /** Cancels the warning of a module that has not finished loading (see watchLoad). */
+  #loaded: () => void = () => undefined;
 
   /** Spawns the worker; throws when Node refuses to (bad resourceLimits, for one). */
   constructor(spec: RunSpec, events: RunEvents, services: WorkerServices) {
@@ -57,6 +61,7 @@ export class Incarnation implements WorkerRun {
     this.#events = events;
     this.flags = createFlags();
     this.#log = log;
+    this.#entry = entry;
     Atomics.store(this.flags, LOG_LEVEL_SLOT, mostVerboseLevel(log));
     const { port1, port2 } = new MessageChannel();
     const boot: ThreadBoot = {
@@ -104,6 +109,7 @@ export class Incarnation implements WorkerRun {
     });
     this.#worker.on('exit', (code) => {
       this.#ended = true;
+      this.#loaded();
       // read what the worker sent before it ended (its last records, a reply) before closing
       drainPort<ThreadToMain>(port1, (message) => this.#onMessage(message));
       this.#reportDropped();
@@ -115,9 +121,12 @@ export class Incarnation implements WorkerRun {
       this.#events.onExit(this, code);
       markExited();
     });
+    // a held run loads its module once released
+    if (!held) this.#loaded = watchLoad(name, entry, log);
   }
 
   release(): void {
+    this.#loaded = watchLoad(this.name, this.#entry, this.#log);
     this.#send({ type: 'go' });
   }
 
@@ -205,6 +214,7 @@ export class Incarnation implements WorkerRun {
         this.#events.onBooted(this);
         return;
       case 'ready':
+        this.#loaded();
         this.readyAt = Date.now();
         this.#events.onReady(this);
         return;
