@@ -171,7 +171,7 @@ export function nestingDepth(value: unknown): number {
     deepest = Math.max(deepest, depth + 1);
     const children =
       current instanceof Map
-        ? [...current.values()]
+        ? [...current.keys(), ...current.values()]
         : Array.isArray(current) || current instanceof Set
           ? [...current]
           : Object.values(current);

@@ -3,6 +3,7 @@
 // needs one, so a broken module fails those tasks alone (a piscina worker whose own module fails
 // to load stops the pool from replacing workers).
 import { MessageChannel, parentPort, threadId, workerData } from 'node:worker_threads';
+import { notCloneable } from '../shared/cloneable';
 import { DaebusError, ErrorCodes, toPlainError } from '../shared/errors';
 import { SoloMap } from '../shared/solo-map';
 import { isThenable } from '../shared/thenable';
@@ -147,6 +148,7 @@ class PooledCall implements MessageSink<PooledToMain>, WorkerChannel {
  */
 function runPooledTask(task: PooledTask): PooledResult | Promise<PooledResult> {
   // aborted while it waited for a worker: its caller has its answer already
+  posting = undefined;
   if (task.cancelled) return { value: undefined, sent: 0 };
   // the main side stops this worker if it aborts the call while it runs
   markRunning(task.call);
@@ -198,10 +200,18 @@ function contextOf(task: PooledTask, call: PooledCall): PooledContext {
   return new PooledContext({ action: task.action, requestId: task.requestId, call });
 }
 
+/**
+ * The call whose value piscina posts now, until the next call starts: if its copy still fails (a
+ * getter that gives a Promise only when read again), the error comes outside any call.
+ */
+let posting: PooledCall | undefined;
+
 /** The handler's value as the call's answer, in the form jsonCopy gives it (the main side encodes it). */
 function answered(value: unknown, call: PooledCall): PooledResult {
   const copy = jsonCopy(value, 'the pooled reply');
-  return 'error' in copy ? failed(copy.error, call) : { value: copy.value, sent: call.sent };
+  if ('error' in copy) return failed(copy.error, call);
+  posting = call;
+  return { value: copy.value, sent: call.sent };
 }
 
 /** As a plain error: its code and details reach the main side, which piscina's copy of an Error drops. */
@@ -223,9 +233,18 @@ const logGate = (workerData as Record<string, unknown> | null)?.[POOL_LOG_KEY] a
 /** Sends what this worker logs as no call's: a module's own logs as it loads, errors of no running call. */
 const noCall = new PooledCall(LOADING_CALL);
 
-/** An uncaught error of no running call: logged against the call whose code threw it, if any. */
-function reportStray(err: unknown, culprit: PooledCall | undefined): void {
+/**
+ * An uncaught error of no running call: logged against the call whose code threw it, if any. One
+ * from piscina's post of a reply it could not copy is returned instead: the call was never
+ * answered and piscina counts its worker as busy, so the worker ends with it (its call fails with
+ * NOT_CLONEABLE, and piscina starts another worker).
+ */
+function reportStray(err: unknown, culprit: PooledCall | undefined): unknown {
   const { name, message, stack } = toPlainError(err);
+  // a plain copy of the clone's error: Node's copy of the crash drops a DOMException's fields
+  if (culprit === undefined && posting !== undefined && isCloneFailure({ name, message })) {
+    return notCloneable('the pooled reply', Object.assign(new Error(message), { name }));
+  }
   const error = { name, message, stack };
   const task = culprit?.task;
   if (task === undefined) {
@@ -233,13 +252,19 @@ function reportStray(err: unknown, culprit: PooledCall | undefined): void {
       `Uncaught error in a pooled handler module, outside any call: ${message}. Code that no call started threw it (a timer or callback of a module's top-level code); no call failed for it.`,
       { error },
     );
-    return;
+    return undefined;
   }
   const { action, specifier, exportName } = task;
   noCall.log.error(
     `Uncaught error in pooled action "${action}" after its call had ended: ${message}. A timer, callback or promise that export "${exportName}" of ${specifier} left running threw it; no call failed for it. Clear such timers, or await such work, before the handler returns.`,
     { action, module: specifier, export: exportName, requestId: task.requestId, error },
   );
+  return undefined;
+}
+
+/** What structured clone throws for a value it refuses (Node 20 throws a TypeError for an untransferred port). */
+function isCloneFailure({ name, message }: { name: string; message: string }): boolean {
+  return name === 'DataCloneError' || (name === 'TypeError' && message.includes('transferList'));
 }
 
 watchUncaught(() => running, reportStray);

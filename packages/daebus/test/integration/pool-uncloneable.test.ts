@@ -7,7 +7,7 @@ import { appPerTest } from '../support/app-per-test';
 const handlers = fixture('uncloneable.mjs');
 // one worker: a call that broke it would leave none for the next
 const t = appPerTest('pool_uncloneable', { maxWorkers: 1 });
-const exports = ['promise', 'proxy', 'weak', 'weakSet', 'updateCaught', 'updateThrown', 'instance', 'ok'];
+const exports = ['promise', 'proxy', 'weak', 'weakSet', 'updateCaught', 'updateThrown', 'instance', 'changes', 'ok'];
 
 async function start(): Promise<DaebusCaller> {
   for (const name of exports) t.app.action(name, { module: handlers, export: name, timeoutMs: 5_000 });
@@ -40,6 +40,16 @@ describe('a pooled reply that cannot be copied', () => {
     // what structured clone does copy still goes as it did
     await expect(caller.sendRequest('instance')).resolves.toEqual({ at: { x: 3 }, when: '1970-01-01T00:00:00.000Z', err: {} });
     expect(t.records.filter((r) => String(r.message).includes('outside any call'))).toEqual([]);
+  });
+
+  it('fails a call whose reply the checks passed but the copy refused (a getter read twice), and the pool replaces the worker', async () => {
+    const caller = await start();
+    await expect(caller.sendRequest('changes')).rejects.toMatchObject({
+      code: 'REMOTE_ERROR',
+      message: expect.stringContaining('the pooled reply: the value cannot be copied to another thread (#<Promise> could not be cloned.)'),
+      details: expect.objectContaining({ remoteCode: 'NOT_CLONEABLE' }),
+    });
+    await expect(caller.sendRequest('ok')).resolves.toEqual({ fine: true });
   });
 
   it('refuses such an update as send() is called, and the worker answers the next call', async () => {
