@@ -50,7 +50,7 @@ export class MainLink {
       try {
         this.#port.postMessage(postedWrite(call));
       } catch (err) {
-        return Promise.reject(notCloneable(describe(call), err, call));
+        return Promise.reject(notCloneable(describe(call), err, value ?? call));
       }
       writes.posted(id);
       return POSTED;
@@ -95,7 +95,9 @@ export class MainLink {
     try {
       this.#port.postMessage(message);
     } catch (err) {
-      return Promise.reject(typeof what === 'string' ? notCloneable(what, err, message) : notCloneable(describe(what), err, what));
+      return Promise.reject(
+        typeof what === 'string' ? notCloneable(what, err, message) : notCloneable(describe(what), err, carried(what) ?? what),
+      );
     }
     return this.#pending.wait(id, undefined);
   }
