@@ -4,6 +4,7 @@
 // stdout, forever, at full CPU, deaf to SIGTERM.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { DaebusCaller } from 'daebus';
 import { fixture } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
@@ -56,4 +57,38 @@ describe('a service whose stdout is closed', () => {
       await caller.close();
     }
   }, 60_000);
+});
+
+describe('a process that only imports daebus', () => {
+  // a caller script or a tool: `node script.mjs | head -1` must end as it does without daebus
+  const printLines = `for (let i = 0; ; i++) { console.log('line', i); if (i % 1000 === 0) await new Promise((r) => setImmediate(r)); }`;
+  it.each([
+    ['ESM', ['--input-type=module', '-e', `import 'daebus'; ${printLines}`]],
+    ['CommonJS', ['-e', `require('daebus'); (async () => { ${printLines} })();`]],
+  ])(
+    '(%s) dies of EPIPE when its stdout reader goes away, as plain Node does',
+    async (_kind, args) => {
+      const child = spawn(process.execPath, args, { cwd: join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.once('exit', (code, signal) => resolve({ code, signal })),
+      );
+      // a generous bound: the old code never ended by itself, so the test must end it
+      const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      try {
+        await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+        child.stdout.destroy(); // as `| head -1` does after its line
+        const outcome = await exit;
+        expect(outcome.signal).toBeNull();
+        expect(outcome.code).not.toBe(0);
+        expect(stderr).toContain('EPIPE');
+        expect(stderr).not.toContain('stdout is closed');
+      } finally {
+        clearTimeout(guard);
+        child.kill('SIGKILL');
+      }
+    },
+    60_000,
+  );
 });

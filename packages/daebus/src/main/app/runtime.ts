@@ -15,6 +15,7 @@ import type { ThreadEvents } from '../supervisor/events';
 import { Incarnation } from '../supervisor/incarnation';
 import { Supervisor } from '../supervisor/supervisor';
 import type { Logger } from '../support/logger';
+import { watchStdout } from '../support/stdout-transport';
 import { resolveTransport } from '../transport/resolve';
 import type { WorkerServices } from '../workers/connection';
 import { BackgroundTask, type BackgroundFunction } from './background';
@@ -188,6 +189,7 @@ export class Runtime {
     if (service !== undefined) this.#service = service;
     this.#phase = 'starting';
     this.#exitCode = 0;
+    watchStdout(); // a service drops its log records once stdout is gone, and goes on
     const makeBus = (): ServiceBus =>
       new ServiceBus({
         service: this.service,

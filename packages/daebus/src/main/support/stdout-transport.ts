@@ -18,9 +18,12 @@ function state(): StdoutState {
 /**
  * Once stdout is gone (the reader closed the pipe: `| head -1`, a log shipper restarting), every
  * write fails with EPIPE. Unheard, that error is an uncaught exception, which run()'s guard logs
- * to the same stdout: a loop that spins forever. So it is heard, and records are dropped from then on.
+ * to the same stdout: a loop that spins forever. So a service, once started, hears it, and records
+ * are dropped from then on. Only a service: a process that merely imports daebus (a caller
+ * script, a tool) must die of EPIPE as plain Node does, or `script | head -1` never ends. Never
+ * taken back: the service's last lines, and run()'s exit, come after its stop.
  */
-function watchStdout(): void {
+export function watchStdout(): void {
   const s = state();
   if (s.watched) return;
   s.watched = true;
@@ -38,9 +41,8 @@ function markLost(reason: string): void {
   stderr.write(`daebus: stdout is closed (${reason}): log records written to stdout are lost from now on.\n`);
 }
 
-/** The default sink: one line per record on stdout, while stdout is there. */
+/** The default sink: one line per record on stdout, while stdout is there (see watchStdout). */
 export function stdoutTransport(): TransportStream {
-  watchStdout();
   return new Transport({
     log(info: Record<string | symbol, unknown>, next: () => void): void {
       const stdout = process.stdout;
