@@ -140,10 +140,18 @@ export function explainInlineError(name: string, err: unknown): unknown {
       'An inline thread function is sent to its worker as source text and cannot see the variables, ' +
       'imports or functions of the file that registered it. Define it inside the function, pass data ' +
       'with the workerData option (t.workerData), use t.log / t.sleep instead of imported helpers, ' +
-      'load modules with `await import(...)` inside the function (in an ES module build), or register a module made with defineThread().',
+      'load modules with `await import(...)` inside the function (in an ES module build), or register a module made with defineThread().' +
+      (MINIFIED.test(variable) ? MINIFIED_ADVICE : ''),
     { cause: err, details: { variable } },
   );
 }
+
+/** A name this short is most often a minifier's, for a variable or helper of the file. */
+const MINIFIED = /^[A-Za-z_$][\w$]?$/;
+const MINIFIED_ADVICE =
+  ' A name this short usually comes from a minifier (esbuild --minify, terser): it renamed the variables and helpers of ' +
+  "the file (such as --keep-names' naming helper), which the worker does not have. Register a module made with " +
+  'defineThread(), which is loaded as a file, or leave the file that registers the thread unminified.';
 
 /** The counter function istanbul (istanbul-lib-instrument) names after a hash of the file: `cov_26mhgy1k64`. */
 const COVERAGE_COUNTER = /^cov_[a-z0-9]+$/;

@@ -1,5 +1,6 @@
 // Threads and pooled handlers written in TypeScript, run from their sources through tsx's loader
 // (tsx is installed in this package; jest, the main process, does not run under it).
+import { transformSync } from 'esbuild';
 import { appPerTest } from '../support/app-per-test';
 import { fixture, nextEvent, waitFor } from '../support/helpers';
 
@@ -77,6 +78,21 @@ describe('inline threads compiled by tsx', () => {
     )() as (running: () => boolean, t: unknown) => Promise<void>;
     const exit = nextEvent(t.app, 'exit', (e) => e.name === 'tsx');
     t.app.thread('tsx', compiled, { restart: 'temporary' });
+    await t.app.start();
+    expect(await exit).toMatchObject({ reason: 'normal' });
+    expect(t.records.find((r) => r.message === 'named')).toMatchObject({ names: ['inner', 'arrow', 'K'], sum: 4 });
+  });
+
+  it('run minified (esbuild --minify --keep-names), whose __name helper has a one-letter name', async () => {
+    const { code } = transformSync(
+      'globalThis.minified = async (running, t) => { function inner(y) { return y + 1; } const arrow = (y) => y + 1; ' +
+        "class K {} t.log.info('named', { names: [inner.name, arrow.name, K.name], sum: inner(1) + arrow(1) }); };",
+      { minify: true, keepNames: true },
+    );
+    const compiled = new Function(`${code}; return globalThis.minified;`)() as (running: () => boolean, t: unknown) => Promise<void>;
+    expect(String(compiled)).not.toContain('__name');
+    const exit = nextEvent(t.app, 'exit', (e) => e.name === 'minified');
+    t.app.thread('minified', compiled, { restart: 'temporary' });
     await t.app.start();
     expect(await exit).toMatchObject({ reason: 'normal' });
     expect(t.records.find((r) => r.message === 'named')).toMatchObject({ names: ['inner', 'arrow', 'K'], sum: 4 });

@@ -5,7 +5,8 @@ import { transformSync as esbuild } from 'esbuild';
 import { transformSync as swc } from '@swc/core';
 import ts from 'typescript';
 import { compilerHelperAdvice, compilerHelperIn } from '../../src/shared/compiler-helpers';
-import { explainInlineError } from '../../src/thread/load';
+import { keepNamesHelpersIn, withKeepNamesHelpers } from '../../src/shared/keep-names';
+import { explainInlineError, loadThreadFunction } from '../../src/thread/load';
 
 /** A function that needs helpers below ES2018: async, spread and rest, for await, class fields. */
 const SOURCE = `const f = async (running, t) => {
@@ -89,5 +90,80 @@ describe('compiler helper advice', () => {
     expect(advice).toContain('"__rest"');
     expect(advice).not.toContain('ES2017');
     expect(advice).toContain('ES2022 suits Node 20');
+  });
+});
+
+/** A function with inner functions and classes of every kind esbuild's keepNames names. */
+const NAMED = `globalThis.named = async (running, t) => {
+  function inner(y) { return y + 1; }
+  const arrow = (y) => y + 1;
+  const expression = function () { return 2; };
+  class K { static s = 1; }
+  const C = class {};
+  const o = { method() { return 1; }, property: () => 2 };
+  t.names([inner.name, arrow.name, expression.name, K.name, C.name, o.property.name, \`\${arrow.name}\`]);
+};`;
+
+/** esbuild's output for NAMED with `options`, evaluated: the function's own text, as the app gets it. */
+function compiledText(options: { minify: boolean }): string {
+  const { code } = esbuild(NAMED, { ...options, keepNames: true });
+  return String(new Function(`${code}; return globalThis.named;`)());
+}
+
+/** The inner names the function sees once shipped with its helpers and compiled as its worker does. */
+async function namesInWorker(text: string): Promise<unknown> {
+  const source = withKeepNamesHelpers(`(${text})`, keepNamesHelpersIn(text));
+  const fn = await loadThreadFunction('named', { kind: 'inline', source });
+  let names: unknown;
+  await fn(() => true, { names: (seen: unknown) => (names = seen) } as never);
+  return names;
+}
+
+describe("esbuild's keepNames helper", () => {
+  const NAMES = ['inner', 'arrow', 'expression', 'K', 'C', 'property', 'arrow'];
+
+  it('is found by its call shape when minified to one letter (the exact shape of --minify --keep-names)', () => {
+    // from `esbuild --bundle --minify --keep-names`: t is the file's `(e,s)=>n(e,"name",{value:s,configurable:!0})`
+    const shipped = 'async(e,s)=>{let r=t(i=>i*2,"double");for(s.log.info("inline thread says "+r(21));await s.sleep(50););}';
+    expect(keepNamesHelpersIn(shipped)).toEqual(['t']);
+    expect(keepNamesHelpersIn('async(a,e)=>{class c{static{n(this,"K")}}function s(t){return t+1}n(s,"inner")}')).toEqual(['n']);
+  });
+
+  it('is supplied to a function esbuild minified, which then runs with its inner names', async () => {
+    const text = compiledText({ minify: true });
+    expect(text).not.toContain('__name');
+    expect(keepNamesHelpersIn(text)).toHaveLength(1);
+    await expect(namesInWorker(text)).resolves.toEqual(NAMES);
+  });
+
+  it('is supplied as __name when not minified (tsx)', async () => {
+    const text = compiledText({ minify: false });
+    expect(keepNamesHelpersIn(text)).toEqual(['__name']);
+    await expect(namesInWorker(text)).resolves.toEqual(NAMES);
+  });
+
+  it("is not taken for globals, the user's own functions, or text in strings, comments and regexes", () => {
+    expect(keepNamesHelpersIn('() => { setTimeout(() => 1, "10"); }')).toEqual([]);
+    expect(keepNamesHelpersIn('() => { register(() => 1, "job"); }')).toEqual([]);
+    expect(keepNamesHelpersIn('() => { ab(() => 1, "job"); ab.size; }')).toEqual([]);
+    expect(keepNamesHelpersIn('() => { ab(() => 1, "job", 3); }')).toEqual([]);
+    expect(keepNamesHelpersIn('() => { o.ab(() => 1, "job"); }')).toEqual([]);
+    expect(keepNamesHelpersIn(`() => { 'ab(x, "y")'; /* ab(x, "y") */ /ab(x, "y")/.test(\`ab(x, "y")\`); }`)).toEqual([]);
+    expect(keepNamesHelpersIn('() => { return `${ab(() => 1, "job")}`; }')).toEqual(['ab']);
+  });
+
+  it("leaves a call of the user's own short function with something else than a function undefined, as before", () => {
+    const source = withKeepNamesHelpers('(() => ab({}, "job"))', ['ab']);
+    expect(() => (0, eval)(source)()).toThrow(new ReferenceError('ab is not defined'));
+  });
+});
+
+describe('an inline thread that uses a variable with a one- or two-letter name', () => {
+  it('is told that a minifier probably renamed it, and to register a module thread', () => {
+    const explained = explainInlineError('t', new ReferenceError('t is not defined')) as Error & { code: string };
+    expect(explained.code).toBe('THREAD_INLINE_SCOPE');
+    expect(explained.message).toContain('usually comes from a minifier');
+    expect(explained.message).toContain('Register a module made with defineThread()');
+    expect((explainInlineError('t', new ReferenceError('config is not defined')) as Error).message).not.toContain('minifier');
   });
 });
