@@ -15,14 +15,14 @@ import { killServices, result, runService } from '../support/run-service';
 const nativeTypeScript = Boolean((process.features as { typescript?: unknown }).typescript);
 
 /**
- * Run `script` with `node -e` from this package, as a user's project runs it: pnpm's shims set
- * NODE_PATH to the workspace's packages, tsx among them, which a user's project has none of.
+ * Run `script` with `node -e` in `dir`, a user's project of its own, as a user's project runs it:
+ * pnpm's shims set NODE_PATH to the workspace's packages, tsx among them, which a user's project
+ * has none of; and this package, which has tsx, is not the working folder either (a worker looks
+ * for tsx from there too). The script's `require('daebus')` is this package's build.
  */
-function runAsUserProject(script: string): Promise<{ stdout: string }> {
-  return promisify(execFile)(process.execPath, ['-e', script], {
-    cwd: join(__dirname, '..', '..'),
-    env: { ...process.env, NODE_PATH: '' },
-  });
+function runAsUserProject(script: string, dir: string): Promise<{ stdout: string }> {
+  const here = script.replaceAll("require('daebus')", `require(${JSON.stringify(join(__dirname, '..', '..'))})`);
+  return promisify(execFile)(process.execPath, ['-e', here], { cwd: dir, env: { ...process.env, NODE_PATH: '' } });
 }
 
 describe('starting a service', () => {
@@ -154,7 +154,7 @@ describe('starting a service', () => {
       const dir = mkdtempSync(join(tmpdir(), 'daebus-ts-'));
       writeFileSync(join(dir, 'worker.ts'), 'export default 1;\n');
       const script = `const { Daebus } = require('daebus'); try { new Daebus('x').thread('w', ${JSON.stringify(join(dir, 'worker.ts'))}); } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); process.exit(0); } console.log(JSON.stringify({ code: 'NONE' }));`;
-      const { stdout } = await runAsUserProject(script);
+      const { stdout } = await runAsUserProject(script, dir);
       expect(JSON.parse(stdout)).toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('Install tsx in the project') });
     },
   );
@@ -168,7 +168,7 @@ describe('starting a service', () => {
       writeFileSync(join(dir, 'helper.mts'), 'export const n: number = 1;\n');
       writeFileSync(join(dir, 'worker.mts'), "import { n } from './helper.mjs';\nexport default n;\n");
       const script = `const { Daebus } = require('daebus'); const app = new Daebus('ts_strip_${randomUUID().slice(0, 8)}'); app.thread('w', ${JSON.stringify(join(dir, 'worker.mts'))}); app.start().then(() => app.stop(), (e) => console.log(JSON.stringify({ code: e.code, message: e.message })));`;
-      const { stdout } = await runAsUserProject(script);
+      const { stdout } = await runAsUserProject(script, dir);
       // the service's own log lines come first
       const failure = JSON.parse(stdout.trim().split('\n').pop() as string) as { code: string; message: string };
       expect(failure.code).toBe('THREAD_START_FAILED');
@@ -183,7 +183,7 @@ describe('starting a service', () => {
       const dir = mkdtempSync(join(tmpdir(), 'daebus-ts-'));
       writeFileSync(join(dir, 'worker.mts'), 'enum Color { Red }\nexport default Color.Red;\n');
       const script = `const { Daebus } = require('daebus'); const app = new Daebus('ts_enum_${randomUUID().slice(0, 8)}'); app.thread('w', ${JSON.stringify(join(dir, 'worker.mts'))}); app.start().then(() => app.stop(), (e) => console.log(JSON.stringify({ code: e.code, message: e.message })));`;
-      const { stdout } = await runAsUserProject(script);
+      const { stdout } = await runAsUserProject(script, dir);
       const failure = JSON.parse(stdout.trim().split('\n').pop() as string) as { code: string; message: string };
       expect(failure.code).toBe('THREAD_START_FAILED');
       expect(failure.message).toMatch(/cannot run enum.*erasableSyntaxOnly/);
@@ -204,7 +204,7 @@ describe('starting a service', () => {
       `import { defineThread } from ${threadEntry};\nconst pause: number = 10;\nexport default defineThread(async (running, t) => { while (running()) await t.sleep(pause); });\n`,
     );
     const script = `const { Daebus } = require('daebus'); const app = new Daebus('ts_old_${randomUUID().slice(0, 8)}'); try { app.thread('m', ${JSON.stringify(join(dir, 'worker.mts'))}); } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); process.exit(0); } app.start().then(() => { console.log(JSON.stringify({ code: 'STARTED' })); return app.stop(); }, (e) => console.log(JSON.stringify({ code: e.code, message: e.message })));`;
-    const { stdout } = await runAsUserProject(script);
+    const { stdout } = await runAsUserProject(script, dir);
     // the outcome's line, among the service's own log lines
     const lines = stdout
       .trim()

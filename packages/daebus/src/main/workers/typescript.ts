@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 
@@ -13,7 +13,7 @@ export function isTypeScript(specifier: string): boolean {
  * How a worker can load the TypeScript module `specifier` (a file URL): the path of the
  * `package.json` of the tsx whose hooks the worker registers before it imports the module (the
  * tsx the service itself runs under, `tsx service.ts` or `node --import tsx ...`, else the one the
- * module's own project has installed), or `undefined` when there is no tsx and Node strips types
+ * module's own project has installed, else the app's: see tsxPlaces), or `undefined` when there is no tsx and Node strips types
  * by itself (Node 22.18 and later, 23.6 and later). tsx comes first even there: a main process
  * without it (jest, vitest, `node service.ts`) would otherwise leave the module to Node's
  * stripping, which finds no `helper.ts` for `./helper.js` and reads a `.ts` file of a CommonJS
@@ -29,16 +29,30 @@ export function typeScriptLoader(where: string, specifier: string): string | und
   // a service Node runs from its .ts source itself (`node service.ts`) is written to Node's rules:
   // its workers follow them too, without the time tsx adds to each worker's start
   if (nodeStrips && isTypeScript(process.argv[1] ?? '')) return undefined;
-  const found = tsxFrom(file);
-  if (found && usable(found)) return found;
+  const places = tsxPlaces(file);
+  const installed = places.map((place) => tsxFrom(join(place, 'noop.js'))).filter((path) => path !== undefined);
+  const found = installed.find(usable);
+  if (found) return found;
   if (nodeStrips) return undefined;
-  const old = found === undefined ? '' : ` The tsx installed (${found}) is older than 4.9, which a worker needs (its register API).`;
+  const old =
+    installed.length === 0 ? '' : ` The tsx installed (${installed[0]}) is older than 4.9, which a worker needs (its register API).`;
   throw new DaebusError(
     ErrorCodes.INVALID_OPTION,
-    `${where}: ${file} is TypeScript, and Node ${process.version} cannot run it by itself.${old} Install tsx in the project ` +
-      '(npm i -D tsx; a worker then loads .ts modules with it), run the service with tsx (`npx tsx service.ts`), ' +
-      'use Node 22.18 or later, or build to JavaScript and register the .js file.',
+    `${where}: ${file} is TypeScript, and Node ${process.version} cannot run it by itself.${old} No usable tsx was found ` +
+      `from ${places.join(', ')}. Install tsx in the project (npm i -D tsx; a worker then loads .ts modules with it), ` +
+      'run the service with tsx (`npx tsx service.ts`), use Node 22.18 or later, or build to JavaScript and register the .js file.',
   );
+}
+
+/**
+ * Where tsx is looked for: from the module's folder, then from the app's (the script Node runs,
+ * and the working folder). A module of a linked or workspace package lives outside the app that
+ * runs it, and the app's tsx is the one to use then.
+ */
+function tsxPlaces(file: string): string[] {
+  const script = process.argv[1];
+  const places = [dirname(file), ...(script ? [dirname(script)] : []), process.cwd()];
+  return [...new Set(places)];
 }
 
 /** A tsx whose package.json (`path`) exports the register API a worker calls (tsx 4.9 and later). */
