@@ -22,6 +22,11 @@ export function defineHandler<Payload = Record<string, unknown>, Result = unknow
   return define(HANDLER, 'defineHandler(fn)', fn);
 }
 
+/** A value made with defineHandler() (by any copy of the library). */
+export function isHandlerDefinition(value: unknown): value is PooledHandlerDefinition {
+  return isDefinition(HANDLER, value);
+}
+
 /** The handler a module exports under `exportName`, as a definition or a plain function. */
 export function pickHandler(mod: unknown, exportName: string): PooledHandler | undefined {
   const candidates: unknown[] = [(mod as Record<string, unknown> | null)?.[exportName]];

@@ -2,6 +2,7 @@ import { DaebusError, ErrorCodes } from '../shared/errors';
 import { pathToFileURL } from 'node:url';
 import type { InlineOrigin, ThreadEntrySpec } from '../shared/protocol/thread';
 import { isThreadDefinition, type ThreadFunction } from './define';
+import { threadExportAdvice } from './export-kinds';
 import { commonJsImportAdvice, compilerHelperAdvice, compilerHelperIn } from '../shared/compiler-helpers';
 import { syntaxErrorSite } from './syntax-site';
 import { ensureLoader, typeStrippingAdvice, warmTypeStripping } from './typescript';
@@ -38,8 +39,7 @@ export async function loadThreadFunction(name: string, entry: ThreadEntrySpec): 
   if (!definition) {
     throw new DaebusError(
       ErrorCodes.THREAD_LOAD_FAILED,
-      `Thread "${name}": module ${entry.specifier} has no default export made with defineThread(). ` +
-        "Write `export default defineThread((running, t) => { ... })` with defineThread from 'daebus/thread'.",
+      `Thread "${name}": module ${entry.specifier} has no default export made with defineThread().${threadExportAdvice(mod)}`,
     );
   }
   return definition.fn;

@@ -20,6 +20,7 @@ import {
   type PoolWorkerHello,
 } from '../shared/protocol/pool';
 import { pickHandler, type PooledHandler } from './define-handler';
+import { handlerExportProblem } from './export-kinds';
 import { MainLink } from './link';
 import { createLogger, portSink, type ThreadLogger } from './log';
 import { jsonCopy } from './json-copy';
@@ -53,10 +54,7 @@ async function load(specifier: string, exportName: string, loader: string | unde
   }
   const handler = pickHandler(mod, exportName);
   if (!handler) {
-    throw new DaebusError(
-      ErrorCodes.THREAD_LOAD_FAILED,
-      `The pooled handler module ${specifier} has no function export "${exportName}"; export one made with defineHandler() from 'daebus/thread'.`,
-    );
+    throw new DaebusError(ErrorCodes.THREAD_LOAD_FAILED, handlerExportProblem(specifier, exportName, mod));
   }
   let exports = loaded.get(specifier);
   if (exports === undefined) loaded.set(specifier, (exports = new Map()));

@@ -81,7 +81,9 @@ describe('ways a thread dies', () => {
   });
 
   it.each([
-    ['no-default.mjs', 'has no default export made with defineThread()'],
+    ['no-default.mjs', 'has no default export made with defineThread(). Write `export default defineThread('],
+    ['named-thread.mjs', "It has one named worker: a thread runs its module's default export, so make that the default"],
+    ['tick.mjs', 'Its default export is a pooled handler (made with defineHandler()). Register a pooled handler with app.action('],
     ['throws-on-import.mjs', 'this module fails while loading'],
     ['syntax-error.mjs', 'could not load its module'],
   ])('a module that cannot be loaded (%s) fails to start: failed at once, not restarted', async (file, text) => {

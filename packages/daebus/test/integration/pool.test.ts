@@ -128,6 +128,7 @@ describe('pooled actions', () => {
         .action('exits', { module: pooled, export: 'exits' })
         .action('spins', { module: pooled, export: 'spins', timeoutMs: 2_000 })
         .action('missing', { module: pooled, export: 'notAFunction' })
+        .action('thread', { module: fixture('sleeper.mjs') })
         .action('fib', { module: pooled }),
     );
     // twice: a handler that throws leaves its worker able to run it again
@@ -144,7 +145,12 @@ describe('pooled actions', () => {
     });
     // the error's code crosses from the worker (a copy of an Error by itself would drop it)
     await expect(caller.sendRequest('missing')).rejects.toMatchObject({
-      message: expect.stringContaining('has no function export "notAFunction"'),
+      message: expect.stringContaining('has no function export "notAFunction": that export is a value of type number;'),
+      details: expect.objectContaining({ remoteCode: 'THREAD_LOAD_FAILED' }),
+    });
+    // a thread module registered as a pooled handler: its default export is there, of the other kind
+    await expect(caller.sendRequest('thread')).rejects.toMatchObject({
+      message: expect.stringContaining('exports "default" as a thread definition (made with defineThread()), not a handler'),
       details: expect.objectContaining({ remoteCode: 'THREAD_LOAD_FAILED' }),
     });
     await expect(caller.sendRequest('fib', { n: 10 })).resolves.toMatchObject({ fib: 55 });
