@@ -39,9 +39,18 @@ function* children(value: object): Generator<[string, unknown]> {
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) yield [`[${i}]`, value[i]];
   } else if (value instanceof Map) {
+    let index = 0;
     for (const [key, child] of value) {
       yield [' (a Map key)', key];
-      yield [`.get(${typeof key === 'string' ? JSON.stringify(key) : String(key)})`, child];
+      // an object key has no text to name it by: its entry's place in the Map does
+      const named =
+        typeof key === 'string'
+          ? JSON.stringify(key)
+          : key !== null && typeof key === 'object'
+            ? `<the key of entry ${index}>`
+            : String(key);
+      yield [`.get(${named})`, child];
+      index += 1;
     }
   } else if (value instanceof Set) {
     for (const child of value) yield [' (a Set item)', child];

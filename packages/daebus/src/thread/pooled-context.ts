@@ -1,6 +1,7 @@
 import type { MessageSink } from '../shared/protocol/core';
 import type { PooledToMain } from '../shared/protocol/pool';
 import { progressPayload } from '../shared/progress';
+import { notCloneable } from '../shared/cloneable';
 import { jsonCopy } from './json-copy';
 import { WorkerContext, type WorkerChannel } from './worker-context';
 
@@ -24,9 +25,15 @@ export class PooledContext extends WorkerContext {
    * deep for the main thread throws NOT_CLONEABLE.
    */
   send(data: unknown): void {
-    const copy = jsonCopy(data === undefined ? {} : data, 'a pooled update');
+    const value = data === undefined ? {} : data;
+    const copy = jsonCopy(value, 'a pooled update');
     if ('error' in copy) throw copy.error;
-    this.#port.postMessage({ type: 'progress', payload: copy.value === undefined ? {} : copy.value });
+    try {
+      this.#port.postMessage({ type: 'progress', payload: copy.value === undefined ? {} : copy.value });
+    } catch (err) {
+      // what the checks could not see (a getter that gives a Promise when read again)
+      throw notCloneable('a pooled update', err, value);
+    }
   }
 
   /**

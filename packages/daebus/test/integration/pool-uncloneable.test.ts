@@ -7,7 +7,19 @@ import { appPerTest } from '../support/app-per-test';
 const handlers = fixture('uncloneable.mjs');
 // one worker: a call that broke it would leave none for the next
 const t = appPerTest('pool_uncloneable', { maxWorkers: 1 });
-const exports = ['promise', 'proxy', 'weak', 'weakSet', 'updateCaught', 'updateThrown', 'instance', 'changes', 'ok'];
+const exports = [
+  'promise',
+  'proxy',
+  'weak',
+  'weakSet',
+  'updateCaught',
+  'updateThrown',
+  'instance',
+  'changes',
+  'updateChanges',
+  'mapped',
+  'ok',
+];
 
 async function start(): Promise<DaebusCaller> {
   for (const name of exports) t.app.action(name, { module: handlers, export: name, timeoutMs: 5_000 });
@@ -63,6 +75,21 @@ describe('a pooled reply that cannot be copied', () => {
       details: expect.objectContaining({ remoteCode: 'NOT_CLONEABLE' }),
     });
     await expect(caller.sendRequest('ok')).resolves.toEqual({ fine: true });
+  });
+
+  it('refuses an update the checks passed but the copy refused (a getter read twice) with NOT_CLONEABLE', async () => {
+    const caller = await start();
+    await expect(caller.sendRequest('updateChanges')).resolves.toEqual({
+      code: 'NOT_CLONEABLE',
+      message: expect.stringContaining('a pooled update: the value cannot be copied to another thread'),
+    });
+  });
+
+  it('names a culprit under a Map’s object key by its entry', async () => {
+    const caller = await start();
+    await expect(caller.sendRequest('mapped')).rejects.toMatchObject({
+      message: expect.stringContaining('it holds a Promise at m.get(<the key of entry 1>)'),
+    });
   });
 
   it('fails a pooled background run, which records the error and runs again', async () => {
