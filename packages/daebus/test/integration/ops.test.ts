@@ -6,6 +6,23 @@ import { appPerTest } from '../support/app-per-test';
 
 const t = appPerTest('ops', { drainTimeoutMs: 1_000 });
 
+/**
+ * Run `body` with the gate of held-stop.mjs threads: `name` for their workerData, how many are
+ * winding down (waiting for it), and `go` to let them return. The gate is opened and closed after.
+ */
+async function withHeldStops(body: (gate: { name: string; windingDown: () => number; go: () => void }) => Promise<void>): Promise<void> {
+  const name = `daebus-test-held-stop-${t.service}`;
+  const gate = new BroadcastChannel(name);
+  let windingDown = 0;
+  gate.onmessage = (event) => (windingDown += (event as MessageEvent).data === 'winding down' ? 1 : 0);
+  try {
+    await body({ name, windingDown: () => windingDown, go: () => gate.postMessage('go') });
+  } finally {
+    gate.postMessage('go');
+    gate.close();
+  }
+}
+
 describe('introspection actions', () => {
   it('daebus.info describes the service: library version, pid, actions, threads, tasks, pool', async () => {
     t.app.action('echo', (p) => p);
@@ -214,11 +231,7 @@ describe('admin actions', () => {
 
   it('do not hold up the introspection actions: health and ping answer while 8 thread stops wait', async () => {
     t.remake({ admin: true });
-    const name = `daebus-test-held-stop-${t.service}`;
-    const gate = new BroadcastChannel(name);
-    let windingDown = 0;
-    gate.onmessage = (event) => (windingDown += (event as MessageEvent).data === 'winding down' ? 1 : 0);
-    try {
+    await withHeldStops(async ({ name, windingDown, go }) => {
       const names = Array.from({ length: 8 }, (_, i) => `held${i}`);
       for (const thread of names) t.app.thread(thread, fixture('held-stop.mjs'), { workerData: { gate: name }, shutdownTimeoutMs: 60_000 });
       await t.start();
@@ -228,36 +241,29 @@ describe('admin actions', () => {
       // a failure leaves them to time out after the test: not an unhandled rejection
       for (const stop of stops) stop.catch(() => undefined);
       // every admin slot holds a stop that waits for its thread
-      await waitFor(() => windingDown === names.length, 'every thread winding down');
+      await waitFor(() => windingDown() === names.length, 'every thread winding down');
       await expect(caller.sendRequest('daebus.health')).resolves.toMatchObject({ ready: true });
       await expect(caller.sendRequest('daebus.ping')).resolves.toMatchObject({ pong: true });
       await expect(caller.sendRequest('daebus.threads')).resolves.toMatchObject({ threads: expect.any(Array) as unknown });
       expect(stopsSettled).toBe(0);
-      gate.postMessage('go');
+      go();
       for (const stopped of await Promise.all(stops)) expect(stopped).toMatchObject({ state: 'stopped' });
-    } finally {
-      gate.postMessage('go');
-      gate.close();
-    }
+    });
   });
 
   it('a stop asked while a restart stops the thread wins: the thread stays stopped, the restart says so', async () => {
     t.remake({ admin: true });
-    const name = `daebus-test-held-stop-${t.service}`;
-    const gate = new BroadcastChannel(name);
-    let windingDown = 0;
-    gate.onmessage = (event) => (windingDown += (event as MessageEvent).data === 'winding down' ? 1 : 0);
-    try {
+    await withHeldStops(async ({ name, windingDown, go }) => {
       t.app.thread('held', fixture('held-stop.mjs'), { workerData: { gate: name }, shutdownTimeoutMs: 60_000 });
       await t.start();
       const caller = t.caller({ timeoutMs: 10_000 });
       const restart = caller.sendRequest('daebus.thread.restart', { name: 'held' });
       restart.catch(() => undefined);
-      await waitFor(() => windingDown === 1, 'the restart stopping the thread');
+      await waitFor(() => windingDown() === 1, 'the restart stopping the thread');
       const stop = caller.sendRequest('daebus.thread.stop', { name: 'held' });
       // answered after the stop was taken in: the stop is asked before the thread returns
       await caller.sendRequest('daebus.ping');
-      gate.postMessage('go');
+      go();
       await expect(stop).resolves.toMatchObject({ name: 'held', state: 'stopped' });
       await expect(restart).rejects.toMatchObject({
         details: { remoteCode: 'THREAD_NOT_RUNNING' },
@@ -266,10 +272,7 @@ describe('admin actions', () => {
       expect(t.app.threads.held?.state).toBe('stopped');
       // a restart asked after a stop still starts the thread
       await expect(caller.sendRequest('daebus.thread.restart', { name: 'held' })).resolves.toMatchObject({ state: 'running' });
-    } finally {
-      gate.postMessage('go');
-      gate.close();
-    }
+    });
   });
 
   it('checks the admin option at construction', () => {

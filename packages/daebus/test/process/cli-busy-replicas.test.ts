@@ -9,7 +9,7 @@ import Redis from 'ioredis';
 import { DaebusCaller } from 'daebus';
 import { waitFor } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
-import { startCli, startFixtureService, type Ran } from '../support/cli-process';
+import { killAll, type Ran, startCli, startFixtureService } from '../support/cli-process';
 
 jest.setTimeout(60_000);
 
@@ -40,13 +40,7 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  await Promise.all(
-    children.map((child) =>
-      child.exitCode !== null || child.signalCode !== null
-        ? undefined
-        : new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGKILL'))),
-    ),
-  );
+  await killAll(children);
   await caller.close();
   await Promise.all(slow);
   redis.disconnect();

@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
-import { startCli, startFixtureService, type Ran } from '../support/cli-process';
+import { killAll, type Ran, startCli, startFixtureService } from '../support/cli-process';
 
 jest.setTimeout(60_000);
 
@@ -51,13 +51,7 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  await Promise.all(
-    children.map((child) =>
-      child.exitCode !== null || child.signalCode !== null
-        ? undefined
-        : new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGKILL'))),
-    ),
-  );
+  await killAll(children);
 });
 
 /** The text of each replica's block, by pid: from its heading to the next heading. */

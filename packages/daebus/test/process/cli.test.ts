@@ -7,7 +7,7 @@ import Redis from 'ioredis';
 import { captureLogger, fixture, waitFor, within } from '../support/helpers';
 import { privateRedis, TEST_REDIS_URL } from '../support/redis-server';
 import { freePort } from '../support/free-port';
-import { BIN, cleanEnv, startCli, startFixtureService, type Ran } from '../support/cli-process';
+import { BIN, cleanEnv, killAll, startCli, startFixtureService, type Ran } from '../support/cli-process';
 
 jest.setTimeout(60_000);
 
@@ -33,15 +33,7 @@ const services: ChildProcess[] = [];
 const service = `cli_${randomUUID()}`;
 
 beforeAll(() => startService(service));
-afterAll(async () => {
-  await Promise.all(
-    services.map((child) =>
-      child.exitCode !== null || child.signalCode !== null
-        ? undefined
-        : new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGKILL'))),
-    ),
-  );
-});
+afterAll(() => killAll(services));
 
 describe('daebus call', () => {
   it('prints the final reply as JSON and exits 0', async () => {

@@ -62,3 +62,14 @@ export async function startFixtureService(
   });
   return child;
 }
+
+/** Kill (SIGKILL) every process of `children` still running; resolves once each has exited. */
+export async function killAll(children: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    children.map((child) =>
+      child.exitCode !== null || child.signalCode !== null
+        ? undefined
+        : new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGKILL'))),
+    ),
+  );
+}
