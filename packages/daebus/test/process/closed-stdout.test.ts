@@ -59,12 +59,14 @@ describe('a service whose stdout is closed', () => {
   }, 60_000);
 });
 
-describe('a process that only imports daebus', () => {
+describe('a process that only imports daebus, or whose services have stopped', () => {
   // a caller script or a tool: `node script.mjs | head -1` must end as it does without daebus
   const printLines = `for (let i = 0; ; i++) { console.log('line', i); if (i % 1000 === 0) await new Promise((r) => setImmediate(r)); }`;
+  const startStop = `const app = new Daebus('epipe_after_stop'); await app.start({ transport: 'memory' }); await app.stop();`;
   it.each([
     ['ESM', ['--input-type=module', '-e', `import 'daebus'; ${printLines}`]],
     ['CommonJS', ['-e', `require('daebus'); (async () => { ${printLines} })();`]],
+    ['a service started and stopped', ['--input-type=module', '-e', `import { Daebus } from 'daebus'; ${startStop} ${printLines}`]],
   ])(
     '(%s) dies of EPIPE when its stdout reader goes away, as plain Node does',
     async (_kind, args) => {

@@ -23,8 +23,9 @@ describe('the stdout sink', () => {
     const before = process.stdout.listenerCount('error');
     for (let copy = 0; copy < 3; copy += 1) {
       const sink = freshSink();
-      sink.watchStdout();
-      sink.watchStdout();
+      const owner = {};
+      sink.watchStdout(owner, () => true);
+      sink.watchStdout(owner, () => true);
     }
     // before, each copy added its own: eleven test files in one jest worker warned MaxListenersExceeded
     expect(process.stdout.listenerCount('error')).toBeLessThanOrEqual(before + 1);

@@ -189,7 +189,7 @@ export class Runtime {
     if (service !== undefined) this.#service = service;
     this.#phase = 'starting';
     this.#exitCode = 0;
-    watchStdout(); // a service drops its log records once stdout is gone, and goes on
+    watchStdout(this, (app) => app.#phase !== 'idle'); // while up, a service drops its records once stdout is gone
     const makeBus = (): ServiceBus =>
       new ServiceBus({
         service: this.service,

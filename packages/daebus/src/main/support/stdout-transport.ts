@@ -9,25 +9,44 @@ const Transport = (winston as unknown as { Transport: typeof TransportStream }).
 // Kept on the stream, not in this module: a second copy of the module (the CommonJS and the ESM
 // build both loaded, a test runner's registry per file) must not add another listener, and must know too
 const STATE = Symbol.for('daebus.stdout');
-type StdoutState = { watched: boolean; lost: boolean };
+/** A started service, held weakly, and whether it is up now (starting, running or stopping). */
+type Owner = { ref: WeakRef<object>; up: (owner: never) => boolean };
+type StdoutState = { watched: boolean; lost: boolean; owners: Owner[] };
 function state(): StdoutState {
   const holder = process.stdout as unknown as { [STATE]?: StdoutState };
-  return (holder[STATE] ??= { watched: false, lost: false });
+  const s = (holder[STATE] ??= { watched: false, lost: false, owners: [] });
+  s.owners ??= []; // a state an older copy of this module made
+  return s;
 }
 
 /**
  * Once stdout is gone (the reader closed the pipe: `| head -1`, a log shipper restarting), every
  * write fails with EPIPE. Unheard, that error is an uncaught exception, which run()'s guard logs
- * to the same stdout: a loop that spins forever. So a service, once started, hears it, and records
- * are dropped from then on. Only a service: a process that merely imports daebus (a caller
- * script, a tool) must die of EPIPE as plain Node does, or `script | head -1` never ends. Never
- * taken back: the service's last lines, and run()'s exit, come after its stop.
+ * to the same stdout: a loop that spins forever. So while a service is up (`owner`, for which
+ * `up` says so), the error is heard, and records are dropped from then on. Otherwise it ends the
+ * process as plain Node's does: a process that merely imports daebus (a caller script, a tool),
+ * or one whose services have all stopped, must not go on printing to nobody (`script | head -1`
+ * would never end).
  */
-export function watchStdout(): void {
+export function watchStdout<T extends object>(owner: T, up: (owner: T) => boolean): void {
   const s = state();
+  s.owners = s.owners.filter((known) => known.ref.deref() !== undefined && known.ref.deref() !== owner);
+  s.owners.push({ ref: new WeakRef(owner), up: up as (owner: never) => boolean });
   if (s.watched) return;
   s.watched = true;
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => markLost(err.code ?? err.message));
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (anyUp()) return markLost(err.code ?? err.message);
+    state().lost = true; // records still written while the error ends the process are dropped, not written again
+    // as plain Node's: unheard, the error ends the process; the user's own listener hears it instead
+    if (process.stdout.listenerCount('error') === 1) throw err;
+  });
+}
+
+function anyUp(): boolean {
+  return state().owners.some((known) => {
+    const owner = known.ref.deref();
+    return owner !== undefined && known.up(owner as never);
+  });
 }
 
 function markLost(reason: string): void {
