@@ -49,11 +49,22 @@ export function keepNamesHelpersIn(source: string): string[] {
       }
     }
   });
-  return [...shaped].filter(([name, count]) => uses.get(name) === count && isHelperName(name)).map(([name]) => name);
+  const minified = looksMinified(source);
+  return [...shaped].filter(([name, count]) => uses.get(name) === count && isHelperName(name, minified)).map(([name]) => name);
 }
 
-function isHelperName(name: string): boolean {
-  return (UNMINIFIED.test(name) || MINIFIED.test(name)) && !KEYWORDS.has(name) && !(name in globalThis);
+/**
+ * A short name counts only in minified text: in code as written (indented lines), `go(fn, "job")`
+ * calls the user's own helper of the file, and a stand-in that only names `fn` would silently do
+ * nothing of what it does; left undefined, it fails with THREAD_INLINE_SCOPE, which says why.
+ */
+function isHelperName(name: string, minified: boolean): boolean {
+  return (UNMINIFIED.test(name) || (minified && MINIFIED.test(name))) && !KEYWORDS.has(name) && !(name in globalThis);
+}
+
+/** A minifier's output has no indented lines (esbuild --minify writes the function on one line). */
+function looksMinified(source: string): boolean {
+  return !/\n[ \t]+\S/.test(source);
 }
 
 function isProperty(before: Token | undefined): boolean {

@@ -54,6 +54,24 @@ describe('registration', () => {
     expect(t.app.threads.scoped?.restarts).toBe(0);
   });
 
+  it("an inline function calling the file's own short helper as go(fn, 'label') fails as undefined, not taken for a minifier's naming helper", async () => {
+    const go = (fn: () => number, label: string): string => `${label}: ${fn()}`;
+    const failed = nextEvent(t.app, 'failed');
+    t.app.thread(
+      'short',
+      (_running, th) => {
+        const line = go(() => 42, 'job');
+        th.log.info(line);
+      },
+      { restart: 'permanent' },
+    );
+    await t.app.start();
+    const event = await failed;
+    expect(event).toMatchObject({ name: 'short', error: { code: 'THREAD_INLINE_SCOPE' } });
+    expect(event.error?.message).toContain('uses "go", which is not defined inside the function');
+    expect(go(() => 1, 'here')).toBe('here: 1');
+  });
+
   it('forwards t.log and directLogger records with the thread name, and passes workerData and env', async () => {
     t.app.thread('reporter', fixture('reports.mjs'), { workerData: { answer: 42 }, env: { DAEBUS_TEST_VAR: 'set' } });
     await t.app.start();

@@ -152,6 +152,16 @@ describe("esbuild's keepNames helper", () => {
     expect(keepNamesHelpersIn('() => { return `${ab(() => 1, "job")}`; }')).toEqual(['ab']);
   });
 
+  it("is not taken for the user's own short function in code as written (indented), which then fails as undefined", () => {
+    // the user's `const go = (fn, label) => ...` of the file: a stand-in would silently not run fn
+    const written = `async (running, t) => {
+      const r = await go(async () => 42, 'job');
+      t.log.info(String(r));
+    }`;
+    expect(keepNamesHelpersIn(written)).toEqual([]);
+    expect(keepNamesHelpersIn(`async (running, t) => {\n  __name(f, 'f');\n}`)).toEqual(['__name']); // tsx's, unminified
+  });
+
   it("leaves a call of the user's own short function with something else than a function undefined, as before", () => {
     const source = withKeepNamesHelpers('(() => ab({}, "job"))', ['ab']);
     expect(() => (0, eval)(source)()).toThrow(new ReferenceError('ab is not defined'));
