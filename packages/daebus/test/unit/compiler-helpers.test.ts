@@ -5,8 +5,7 @@ import { transformSync as esbuild } from 'esbuild';
 import { transformSync as swc } from '@swc/core';
 import ts from 'typescript';
 import { compilerHelperAdvice, compilerHelperIn } from '../../src/shared/compiler-helpers';
-import { keepNamesHelpersIn, withKeepNamesHelpers } from '../../src/shared/keep-names';
-import { explainInlineError, loadThreadFunction } from '../../src/thread/load';
+import { explainInlineError } from '../../src/thread/load';
 
 /** A function that needs helpers below ES2018: async, spread and rest, for await, class fields. */
 const SOURCE = `const f = async (running, t) => {
@@ -90,81 +89,6 @@ describe('compiler helper advice', () => {
     expect(advice).toContain('"__rest"');
     expect(advice).not.toContain('ES2017');
     expect(advice).toContain('ES2022 suits Node 20');
-  });
-});
-
-/** A function with inner functions and classes of every kind esbuild's keepNames names. */
-const NAMED = `globalThis.named = async (running, t) => {
-  function inner(y) { return y + 1; }
-  const arrow = (y) => y + 1;
-  const expression = function () { return 2; };
-  class K { static s = 1; }
-  const C = class {};
-  const o = { method() { return 1; }, property: () => 2 };
-  t.names([inner.name, arrow.name, expression.name, K.name, C.name, o.property.name, \`\${arrow.name}\`]);
-};`;
-
-/** esbuild's output for NAMED with `options`, evaluated: the function's own text, as the app gets it. */
-function compiledText(options: { minify: boolean }): string {
-  const { code } = esbuild(NAMED, { ...options, keepNames: true });
-  return String(new Function(`${code}; return globalThis.named;`)());
-}
-
-/** The inner names the function sees once shipped with its helpers and compiled as its worker does. */
-async function namesInWorker(text: string): Promise<unknown> {
-  const source = withKeepNamesHelpers(`(${text})`, keepNamesHelpersIn(text));
-  const fn = await loadThreadFunction('named', { kind: 'inline', source });
-  let names: unknown;
-  await fn(() => true, { names: (seen: unknown) => (names = seen) } as never);
-  return names;
-}
-
-describe("esbuild's keepNames helper", () => {
-  const NAMES = ['inner', 'arrow', 'expression', 'K', 'C', 'property', 'arrow'];
-
-  it('is found by its call shape when minified to one letter (the exact shape of --minify --keep-names)', () => {
-    // from `esbuild --bundle --minify --keep-names`: t is the file's `(e,s)=>n(e,"name",{value:s,configurable:!0})`
-    const shipped = 'async(e,s)=>{let r=t(i=>i*2,"double");for(s.log.info("inline thread says "+r(21));await s.sleep(50););}';
-    expect(keepNamesHelpersIn(shipped)).toEqual(['t']);
-    expect(keepNamesHelpersIn('async(a,e)=>{class c{static{n(this,"K")}}function s(t){return t+1}n(s,"inner")}')).toEqual(['n']);
-  });
-
-  it('is supplied to a function esbuild minified, which then runs with its inner names', async () => {
-    const text = compiledText({ minify: true });
-    expect(text).not.toContain('__name');
-    expect(keepNamesHelpersIn(text)).toHaveLength(1);
-    await expect(namesInWorker(text)).resolves.toEqual(NAMES);
-  });
-
-  it('is supplied as __name when not minified (tsx)', async () => {
-    const text = compiledText({ minify: false });
-    expect(keepNamesHelpersIn(text)).toEqual(['__name']);
-    await expect(namesInWorker(text)).resolves.toEqual(NAMES);
-  });
-
-  it("is not taken for globals, the user's own functions, or text in strings, comments and regexes", () => {
-    expect(keepNamesHelpersIn('() => { setTimeout(() => 1, "10"); }')).toEqual([]);
-    expect(keepNamesHelpersIn('() => { register(() => 1, "job"); }')).toEqual([]);
-    expect(keepNamesHelpersIn('() => { ab(() => 1, "job"); ab.size; }')).toEqual([]);
-    expect(keepNamesHelpersIn('() => { ab(() => 1, "job", 3); }')).toEqual([]);
-    expect(keepNamesHelpersIn('() => { o.ab(() => 1, "job"); }')).toEqual([]);
-    expect(keepNamesHelpersIn(`() => { 'ab(x, "y")'; /* ab(x, "y") */ /ab(x, "y")/.test(\`ab(x, "y")\`); }`)).toEqual([]);
-    expect(keepNamesHelpersIn('() => { return `${ab(() => 1, "job")}`; }')).toEqual(['ab']);
-  });
-
-  it("is not taken for the user's own short function in code as written (indented), which then fails as undefined", () => {
-    // the user's `const go = (fn, label) => ...` of the file: a stand-in would silently not run fn
-    const written = `async (running, t) => {
-      const r = await go(async () => 42, 'job');
-      t.log.info(String(r));
-    }`;
-    expect(keepNamesHelpersIn(written)).toEqual([]);
-    expect(keepNamesHelpersIn(`async (running, t) => {\n  __name(f, 'f');\n}`)).toEqual(['__name']); // tsx's, unminified
-  });
-
-  it("leaves a call of the user's own short function with something else than a function undefined, as before", () => {
-    const source = withKeepNamesHelpers('(() => ab({}, "job"))', ['ab']);
-    expect(() => (0, eval)(source)()).toThrow(new ReferenceError('ab is not defined'));
   });
 });
 

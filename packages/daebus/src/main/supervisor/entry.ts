@@ -2,7 +2,6 @@ import { DaebusError, ErrorCodes } from '../../shared/errors';
 import type { InlineOrigin, ThreadEntrySpec } from '../../shared/protocol/thread';
 import type { ThreadContext } from '../../thread/context';
 import { compilerHelperAdvice, compilerHelperIn } from '../../shared/compiler-helpers';
-import { keepNamesHelpersIn, withKeepNamesHelpers } from '../../shared/keep-names';
 import { workerModule } from '../workers/module-path';
 import { checkWorkerFiles } from '../workers/worker-path';
 import { inlineOrigin } from './inline-origin';
@@ -49,6 +48,13 @@ function placed(source: string, text: string, at: InlineOrigin): { source: strin
 }
 
 /**
+ * tsx (esbuild's keepNames) names a function's inner functions and classes with `__name(fn, "x")`,
+ * a helper defined in the compiled file, not in the function: the shipped source brings its own.
+ */
+const KEEPS_NAMES = /\b__name\(/;
+const NAME_HELPER = '(fn, name) => Object.defineProperty(fn, "name", { value: name, configurable: true })';
+
+/**
  * Source text of an inline thread function, checked now so that a function that cannot be
  * shipped fails at registration. Method shorthand (`run(running) { ... }`) is wrapped in an object.
  */
@@ -67,8 +73,7 @@ function inlineSource(name: string, text: string): string {
     try {
       // Compiles without running: the function body is only evaluated when called.
       new Function(`return ${candidate};`);
-      // tsx and `esbuild --keep-names` name inner functions with a helper of the file: brought along
-      return withKeepNamesHelpers(candidate, keepNamesHelpersIn(text));
+      return KEEPS_NAMES.test(text) ? `((__name) => ${candidate})(${NAME_HELPER})` : candidate;
     } catch {
       // try the next form
     }
