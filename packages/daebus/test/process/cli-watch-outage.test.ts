@@ -102,3 +102,24 @@ describe('daebus watch on a replicated service', () => {
     expect(look).toContain('last known threads:');
   });
 });
+
+describe('daebus watch on a service that stops', () => {
+  // Before, a replicated service that stopped cleanly was "busy or stalled": its request waited in
+  // the stream, and only a TIMEOUT came back.
+  for (const replicated of [true, false]) {
+    it(`says it is not running once it stopped cleanly${replicated ? ' (replicated)' : ''}`, async () => {
+      const service = `watch_stopped_${randomUUID()}`;
+      const started = await startFixtureService(service, redis.url, children, replicated ? { REPLICAS: '1' } : {});
+      const { out } = watch(service, 1_000);
+      await waitFor(() => /^THREAD /m.test(out.stdout), 'a look with the table');
+      const before = out.stdout.length;
+      started.kill('SIGTERM');
+      await waitFor(() => looksSince(out.stdout, before).some((look) => look.includes('NOT RUNNING')), 'a look after the stop');
+      const looks = looksSince(out.stdout, before);
+      expect(looks.find((look) => look.includes('NOT RUNNING'))).toMatch(
+        new RegExp(`^NOT RUNNING: service "${service}" has stopped or died: nothing listens on its channel any more`, 'm'),
+      );
+      expect(looks.join('')).not.toContain('busy or stalled');
+    });
+  }
+});

@@ -31,6 +31,9 @@ export async function describeFailure(
   if (!(err instanceof DaebusError) || (err.code !== ErrorCodes.TIMEOUT && err.code !== ErrorCodes.NO_SUBSCRIBER)) {
     return toPlainError(err).message;
   }
+  // it answered before, and nothing listens now: it stopped (a clean stop leaves no replica listed)
+  const gone = `service "${caller.service}" has stopped or died: nothing listens on its channel any more`;
+  if (err.code === ErrorCodes.NO_SUBSCRIBER && asked.replica === undefined && asked.answeredBefore) return `${gone}.`;
   if (err.code === ErrorCodes.NO_SUBSCRIBER && asked.replica !== undefined) {
     const id = asked.replica;
     // a dead replica stays listed until its presence expires (three heartbeats)
@@ -45,6 +48,10 @@ export async function describeFailure(
       return `Redis at ${url} does not answer (paused, overloaded or stalled): no answer to ${BuiltinActions.threads} within ${globals.timeout} ms, and none to a PING within ${REDIS_PING_MS} ms.`;
     }
     const whom = asked.replica === undefined ? `service "${caller.service}"` : `replica ${asked.replica}`;
+    // a replicated service's request waits in its stream, so no NO_SUBSCRIBER tells it is gone
+    if (asked.answeredBefore && asked.replica === undefined && (await subscribersOf(transport, caller.service)) === 0) {
+      return `${gone} and no replica is live.`;
+    }
     // it answered before: a daebus service for Node that is busy or stalled now
     if (asked.answeredBefore) return `${whom} did not answer within ${globals.timeout} ms (it is busy or stalled).`;
     // something listens and leaves daebus.* unanswered (a Python Daebus service): say that, not just a timeout

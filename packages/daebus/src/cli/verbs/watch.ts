@@ -181,7 +181,11 @@ function render(sample: Sample, lastGood: Good | undefined): string[] {
   if ('error' in sample) {
     const since = lastGood ? `; last answer ${formatDuration(sample.at - lastGood.at)} ago` : '';
     // Redis itself, or this command's connection to it, is to blame: not the service
-    const label = /^(cannot reach Redis|Redis at) /.test(sample.error) ? 'NO ANSWER FROM REDIS' : 'NOT ANSWERING';
+    const label = /^(cannot reach Redis|Redis at) /.test(sample.error)
+      ? 'NO ANSWER FROM REDIS'
+      : / has stopped or died: /.test(sample.error)
+        ? 'NOT RUNNING'
+        : 'NOT ANSWERING';
     const lines = [`${label}: ${sample.error.replace(/\.$/, '')}${since} (still trying)`];
     // what it last said stays on screen, marked as old
     if (lastGood)
