@@ -275,6 +275,26 @@ describe('admin actions', () => {
     });
   });
 
+  it('app.stopThread() asked while a restart stops the thread wins too', async () => {
+    t.remake({ admin: true });
+    await withHeldStops(async ({ name, windingDown, go }) => {
+      t.app.thread('held', fixture('held-stop.mjs'), { workerData: { gate: name }, shutdownTimeoutMs: 60_000 });
+      await t.start();
+      const caller = t.caller({ timeoutMs: 10_000 });
+      const restart = caller.sendRequest('daebus.thread.restart', { name: 'held' });
+      restart.catch(() => undefined);
+      await waitFor(() => windingDown() === 1, 'the restart stopping the thread');
+      const stop = t.app.stopThread('held');
+      go();
+      await expect(stop).resolves.toMatchObject({ name: 'held', state: 'stopped' });
+      await expect(restart).rejects.toMatchObject({
+        details: { remoteCode: 'THREAD_NOT_RUNNING' },
+        message: expect.stringContaining('app.stopThread()') as unknown,
+      });
+      expect(t.app.threads.held?.state).toBe('stopped');
+    });
+  });
+
   it('checks the admin option at construction', () => {
     expect(() => t.remake({ admin: { token: 'short' } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
     expect(() => t.remake({ admin: 'yes' as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));

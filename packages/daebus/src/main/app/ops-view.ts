@@ -48,6 +48,7 @@ export function opsView(runtime: Runtime, app: string): OpsView {
       return supervisor.get(name).snapshot();
     },
     stopThread: (name) => supervisor.get(name).stop(),
+    stopsAsked: (name) => supervisor.get(name).stopsAsked,
     snapshot: (name) => supervisor.get(name).snapshot(),
     pauseTask: (name, paused) => {
       const task = findTask(runtime.tasks, name);

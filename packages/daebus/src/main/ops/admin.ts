@@ -40,16 +40,11 @@ export function adminActions(view: OpsView, options: AdminOptions): Map<string, 
       }
       return run(name);
     };
-  // the stops asked of each thread so far: a stop asked while a restart stops the thread joins
-  // that stop, and the restart, seeing it, does not start the thread again (the last word wins)
-  const stopsAsked = new Map<string, number>();
   return new Map<string, ActionHandler>([
     [BuiltinActions.threadStart, guarded((name) => view.startThread(name))],
     [
       BuiltinActions.threadStop,
       guarded(async (name) => {
-        view.snapshot(name); // an unknown name fails before it is counted
-        stopsAsked.set(name, (stopsAsked.get(name) ?? 0) + 1);
         await view.stopThread(name);
         return view.snapshot(name);
       }),
@@ -58,13 +53,14 @@ export function adminActions(view: OpsView, options: AdminOptions): Map<string, 
       BuiltinActions.threadRestart,
       guarded(async (name) => {
         view.snapshot(name); // an unknown name fails before anything stops
-        const stopsBefore = stopsAsked.get(name) ?? 0;
+        // a stop asked while this one stops the thread (by anyone) comes later: the last word wins
+        const stopsBefore = view.stopsAsked(name);
         await view.stopThread(name);
-        if ((stopsAsked.get(name) ?? 0) !== stopsBefore) {
+        if (view.stopsAsked(name) !== stopsBefore + 1) {
           throw new DaebusError(
             ErrorCodes.THREAD_NOT_RUNNING,
-            `Thread "${name}" was stopped and not started again: a ${BuiltinActions.threadStop} came while the restart stopped it. ` +
-              `Send ${BuiltinActions.threadStart} to start it.`,
+            `Thread "${name}" was stopped and not started again: another stop (${BuiltinActions.threadStop}, app.stopThread() ` +
+              `or the service's stop) came while the restart stopped it. Send ${BuiltinActions.threadStart} to start it.`,
           );
         }
         return view.startThread(name);

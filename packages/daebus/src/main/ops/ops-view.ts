@@ -43,6 +43,8 @@ export interface OpsView {
   /** The admin operations. */
   startThread(name: string): Promise<ThreadSnapshot>;
   stopThread(name: string): Promise<ThreadStopResult>;
+  /** How many stops were asked of the thread so far, by anyone. */
+  stopsAsked(name: string): number;
   snapshot(name: string): ThreadSnapshot;
   pauseTask(name: string, paused: boolean): TaskInfo;
 }

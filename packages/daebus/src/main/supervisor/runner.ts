@@ -4,7 +4,8 @@ import type { Logger } from '../support/logger';
 import { settlesWithin } from '../support/timers';
 import type { ThreadEvents, ThreadExit, ThreadFailedEvent, ThreadSnapshot, ThreadState, ThreadStopResult } from './events';
 import { exitLine, failureLine, notRunningError, spawnError, stallReport, startError, stopTimeoutLine, stoppingError } from './reports';
-import { classifyExit, shouldRestart } from './exit';
+import { shouldRestart } from './exit';
+import { exitRecord } from './exit-record';
 import { RestartBudget } from './restart-budget';
 import { ReadyWaiters } from './ready-waiters';
 import { SpareRun } from './spare';
@@ -53,6 +54,8 @@ export class ThreadRunner {
   #lastExit?: ThreadExit;
   #lastError?: PlainError;
   #stopping?: Promise<ThreadStopResult>;
+  /** Calls of stop() by anyone (app.stopThread, a handle, the admin actions): a restart seeing a later one does not start it. */
+  stopsAsked = 0;
   readonly #ready = new ReadyWaiters();
 
   constructor(name: string, entry: ThreadEntrySpec, options: ResolvedThreadOptions, deps: RunnerDeps) {
@@ -132,6 +135,7 @@ export class ThreadRunner {
    * return, then terminate it. A pending restart, and a worker held for a start, are cancelled.
    */
   stop(timeoutMs: number = this.options.shutdownTimeoutMs): Promise<ThreadStopResult> {
+    this.stopsAsked += 1;
     if (this.#stopping) return this.#stopping;
     const dismissed = this.#cancelRestart();
     if (this.#state === 'backoff') {
@@ -243,15 +247,8 @@ export class ThreadRunner {
       this.#watch = undefined;
     }
     const now = Date.now();
-    const reason = classifyExit({ code, ...(run.error ? { error: run.error } : {}), stopRequested: run.stopRequested });
-    const exit: ThreadExit = {
-      reason,
-      code,
-      terminated: run.terminated,
-      at: now,
-      uptimeMs: run.readyAt === undefined ? 0 : now - run.readyAt,
-      ...(run.error ? { error: run.error } : {}),
-    };
+    const exit = exitRecord(run, code, now);
+    const { reason } = exit;
     this.#lastExit = exit;
     if (run.error) this.#lastError = run.error;
     this.#startedAt = undefined;
