@@ -85,3 +85,35 @@ describe('a replicated service with every slot busy and requests queued', () => 
     expect(look).toMatch(/^health +ok, ready/m);
   });
 });
+
+// Built-in actions from callers: the lease holder answers a daebus.* request at once instead of
+// adding it to the stream, where it waited behind the queued requests (and timed out).
+describe('built-in actions sent to the busy replicated service', () => {
+  it('a DaebusCaller gets daebus.health and daebus.ping at once', async () => {
+    const probe = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 2_000 });
+    try {
+      await expect(probe.sendRequest('daebus.health')).resolves.toMatchObject({ ready: true });
+      await expect(probe.sendRequest('daebus.ping')).resolves.toMatchObject({ pong: true });
+    } finally {
+      await probe.close();
+    }
+  });
+
+  it("a Python caller's daebus.ping on the service channel is answered at once", async () => {
+    const replyTo = `python_caller_${randomUUID()}`;
+    const listener = new Redis(TEST_REDIS_URL);
+    try {
+      const reply = new Promise<Record<string, unknown>>((resolve) => {
+        listener.on('message', (_channel: string, text: string) => resolve(JSON.parse(text) as Record<string, unknown>));
+      });
+      await listener.subscribe(replyTo);
+      // as Python Daebus's DaebusCaller.send_request writes it
+      const request = { action: 'daebus.ping', payload: {}, reply_to: replyTo, request_id: randomUUID() };
+      expect(await redis.publish(service, JSON.stringify(request))).toBe(1);
+      const answer = await Promise.race([reply, new Promise((resolve) => setTimeout(() => resolve('no answer in 2 s'), 2_000))]);
+      expect(answer).toMatchObject({ status: 'success', request_id: request.request_id, payload: { pong: true } });
+    } finally {
+      listener.disconnect();
+    }
+  });
+});

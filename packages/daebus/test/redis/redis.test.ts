@@ -209,6 +209,32 @@ describe('the Redis transport', () => {
     }
   });
 
+  it('sends a daebus.* request over pub/sub first, and into the stream when no lease holder hears it', async () => {
+    const service = unique('durable_builtin');
+    const client = rawClient();
+    // the stream refuses what is added to it (WRONGTYPE): an error from it shows the request went there
+    await client.set(`daebus:{${service}}:requests`, 'not a stream');
+    const caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 5_000, durable: true });
+    callers.push(caller);
+    const holder = rawClient();
+    try {
+      // a stand-in for the lease holder, subscribed to the channel: it answers there
+      holder.on('message', (_channel: string, text: string) => {
+        const { reply_to: replyTo, request_id: requestId } = JSON.parse(text) as { reply_to: string; request_id: string };
+        void client.publish(replyTo, JSON.stringify({ status: 'success', payload: { pong: true }, request_id: requestId }));
+      });
+      await holder.subscribe(service);
+      await expect(caller.sendRequest('daebus.ping')).resolves.toEqual({ pong: true });
+      await holder.unsubscribe(service);
+      await expect(caller.sendRequest('daebus.ping')).rejects.toMatchObject({
+        code: 'TRANSPORT_ERROR',
+        message: expect.stringContaining('WRONGTYPE'),
+      });
+    } finally {
+      await client.del(`daebus:{${service}}:requests`);
+    }
+  });
+
   it('runs handlers concurrently: a slow request does not delay a fast one', async () => {
     const service = unique('svc');
     const { app } = makeApp();

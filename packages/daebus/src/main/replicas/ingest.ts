@@ -23,6 +23,7 @@ export class IngestLeader {
   readonly #client: Redis;
   readonly #transport: Transport;
   readonly #refuseNotUtf8: (raw: string) => void;
+  readonly #answerBuiltinHere: (raw: string) => boolean;
   readonly #keys: ServiceKeys;
   readonly #lease: IngestLease;
   readonly #service: string;
@@ -50,10 +51,13 @@ export class IngestLeader {
     untimedRequestTimeoutMs: number;
     /** Answer a message whose bytes are not UTF-8 with BAD_REQUEST instead of adding it. */
     refuseNotUtf8: (raw: string) => void;
+    /** Answer a daebus.* request here and now (true): a health probe must not wait behind the stream. */
+    answerBuiltinHere: (raw: string) => boolean;
     log: Logger;
   }) {
     this.#client = init.client;
     this.#refuseNotUtf8 = init.refuseNotUtf8;
+    this.#answerBuiltinHere = init.answerBuiltinHere;
     this.#transport = init.transport;
     this.#keys = serviceKeys(init.service);
     this.#lease = new IngestLease(init.client, this.#keys, init.id, init.heartbeatMs * 3);
@@ -165,6 +169,7 @@ export class IngestLeader {
       this.#refuseNotUtf8(raw);
       return;
     }
+    if (this.#answerBuiltinHere(raw)) return;
     const epoch = this.#epoch;
     this.#lease.add(epoch, raw, expectsReply(raw) ? this.#untimedTimeout : undefined).then(
       (added) => {

@@ -23,3 +23,8 @@ export function unreadableReply(service: string, action: string, why: string): D
     { details: { service } },
   );
 }
+
+/** A request on a caller that was closed. */
+export function closedError(): DaebusError {
+  return new DaebusError(ErrorCodes.STOPPED, 'This caller is closed; make a new one.');
+}

@@ -3,6 +3,7 @@ import { DaebusError, ErrorCodes } from '../../shared/errors';
 import type { AnyContract, NameOf, PayloadArgs, PayloadOf, ResultOf } from '../../shared/contract';
 import { checker } from '../../shared/validate';
 import type { Callable } from '../ops/builtin-contract';
+import { isReserved } from '../../shared/protocol/builtin-actions';
 import { listDeadLetters, type DeadLetter } from '../replicas/dead-letters';
 import { listReplicas, type ReplicaInfo } from '../replicas/presence';
 import { settlesWithin } from '../support/timers';
@@ -16,7 +17,7 @@ import {
   type CallerOptions,
   type RequestOptions,
 } from './caller-options';
-import { noSubscriber, sendFailure } from './caller-errors';
+import { closedError, noSubscriber, sendFailure } from './caller-errors';
 import { LocalRequest } from './local-messages';
 import { ReplyTable } from './reply-table';
 import { RequestIds } from './request-ids';
@@ -93,7 +94,8 @@ export class DaebusCaller<C extends object = AnyContract> {
     if (viaStream !== undefined) {
       const requestId = this.#ids.next();
       const reply = this.#pending.wait(requestId, action, options?.onProgress, timeoutMs, true);
-      if (viaStream) this.#addToStream(action, payload, requestId, timeoutMs);
+      // a replicated service's lease holder answers daebus.* at once: not queued behind the stream
+      if (viaStream && !isReserved(action)) this.#addToStream(action, payload, requestId, timeoutMs);
       else void this.#publish(action, payload, requestId, timeoutMs);
       return reply as Promise<ResultOf<Callable<C>, K>>;
     }
@@ -145,7 +147,7 @@ export class DaebusCaller<C extends object = AnyContract> {
         // a slow Redis answered after the request timed out as not sent: it must not go out now
         if (!this.#pending.has(requestId)) return;
       }
-      if (replicated) {
+      if (replicated && !isReserved(action)) {
         const message = this.#encode(action, payload, requestId);
         this.#pending.sent(requestId);
         return await this.#stream.add(message, timeoutMs);
@@ -194,10 +196,13 @@ export class DaebusCaller<C extends object = AnyContract> {
   }
 
   /**
-   * Nobody received the request, so nobody runs it: in queue mode it is sent again until someone
+   * Nobody received the request, so nobody runs it: a daebus.* request to a replicated service
+   * (no lease holder now) takes its stream; else, in queue mode, it is sent again until someone
    * listens (a service reconnecting after the same outage), within the timeout; else NO_SUBSCRIBER.
    */
   async #unreceived(action: string, message: string | ObjectMessage, requestId: string, timeLeftMs: number): Promise<void> {
+    if (typeof message === 'string' && this.#stream.usedNow() === true)
+      return this.#stream.add(message, timeLeftMs).catch((err: unknown) => void this.#failSend(requestId, action, err));
     // counted from here, not from the call (no clock read on every request's path): a little
     // later, but the request's own timeout still ends the retries at its time
     const deadline = Date.now() + timeLeftMs;
@@ -311,8 +316,4 @@ export class DaebusCaller<C extends object = AnyContract> {
     else await this.#transport.subscribe(this.replyChannel, this.#pending.receive);
     this.#subscribed = true;
   }
-}
-
-function closedError(): DaebusError {
-  return new DaebusError(ErrorCodes.STOPPED, 'This caller is closed; make a new one.');
 }

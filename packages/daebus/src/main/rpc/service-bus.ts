@@ -94,6 +94,17 @@ export class ServiceBus {
     });
   }
 
+  /**
+   * A request from the service channel that the lease holder of a replicated service takes in:
+   * a daebus.* one is answered here at once (true), not queued in the stream behind user requests.
+   */
+  answerBuiltinHere(raw: string): boolean {
+    // most requests are not built-ins: told apart without parsing them
+    if (!raw.includes('"daebus.') || !builtinRequest(raw)) return false;
+    this.#dispatcher.receive(raw, this.service, false);
+    return true;
+  }
+
   /** Leave a channel subscribed with {@link answerBuiltinsOn}. */
   async leave(channel: string): Promise<void> {
     const handler = this.#subscribed.get(channel);
