@@ -35,8 +35,11 @@ export function notCloneable(what: string, err: unknown, value?: unknown): Daebu
   );
 }
 
-/** A structured-clone copy of `value`, or NOT_CLONEABLE. */
+/** A structured-clone copy of `value`, or NOT_CLONEABLE (also past MAX_NESTING levels, the limit of a thread's writes). */
 export function cloneOrThrow<T>(what: string, value: T): T {
+  // the main thread's stack copies deeper values than a worker's checks let through: what the
+  // main side stores, a thread must be able to write back
+  if (nestsTooDeep(value)) throw tooDeep(what, value);
   try {
     return structuredClone(value);
   } catch (err) {

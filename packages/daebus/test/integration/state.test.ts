@@ -268,6 +268,31 @@ describe('nesting', () => {
     expect(await t.app.map('m').has('deep')).toBe(false);
   });
 
+  it('refuses a main-side value nested past the limit a thread keeps, so a thread can write back what it reads', async () => {
+    const nest = (levels: number): unknown => {
+      let value: unknown = 0;
+      for (let i = 0; i < levels; i++) value = [value];
+      return value;
+    };
+    // 1 001 levels: structured clone on the main thread copies it; a thread's write of it is refused
+    for (const write of [
+      (v: unknown) => t.app.map('m').set('deep', v),
+      (v: unknown) => t.app.map('m').merge({ deep: v }),
+      (v: unknown) => t.app.list('l').append(v),
+      (v: unknown) => t.app.queue('q').put(v),
+    ]) {
+      await expect(Promise.resolve().then(() => write(nest(1_001)))).rejects.toMatchObject({
+        code: 'NOT_CLONEABLE',
+        details: { maxNesting: 1_000 },
+        message: expect.stringContaining('levels deep to copy between threads') as unknown,
+      });
+    }
+    await expect(t.app.map('m').set('ok', nest(999))).resolves.toBeUndefined();
+    expect(await t.app.map('m').has('deep')).toBe(false);
+    expect(await t.app.list('l').size()).toBe(0);
+    expect(await t.app.queue('q').size()).toBe(0);
+  });
+
   it("refuses a thread's value nested past the limit, which its larger stack could copy but the main thread not read back, and loses nothing else", async () => {
     t.app.thread('nester', async (running, t) => {
       const nest = (levels: number): object => {
