@@ -6,7 +6,9 @@ import type { Health, ReplicaInfo, ServiceInfo } from './queries';
 export function describeInfo(info: ServiceInfo): string[] {
   const tasks = info.background.map(
     (task) =>
-      `${task.name} (every ${task.intervalSeconds} s, ${task.runs} runs${task.paused ? ', paused' : ''}${task.busy ? ', running' : ''})`,
+      // failures: undefined from a service of an older daebus
+      `${task.name} (every ${task.intervalSeconds} s, ${task.runs} runs${task.failures ? `, ${task.failures} failed` : ''}` +
+      `${task.paused ? ', paused' : ''}${task.busy ? ', running' : ''})`,
   );
   const pool = info.pool;
   return fields([

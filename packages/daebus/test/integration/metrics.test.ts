@@ -101,6 +101,22 @@ describe('metrics', () => {
     await first;
   });
 
+  it("counts each background task's runs and failures, which its lastError alone loses once a run succeeds", async () => {
+    let n = 0;
+    // fails on its 1st and 3rd runs
+    const task = t.app.background('flaky', 0.01, () => {
+      n += 1;
+      if (n % 2 === 1) throw new Error(`run ${n} failed`);
+    });
+    await t.start();
+    await waitFor(() => task.runs >= 4, 'four runs');
+    await t.app.stop();
+    const text = await t.app.metrics();
+    expect(sample(text, 'daebus_task_runs_total', { task: 'flaky' })).toBe(task.runs);
+    expect(sample(text, 'daebus_task_failures_total', { task: 'flaky' })).toBe(Math.ceil(task.runs / 2));
+    expect(task.info()).toMatchObject({ runs: task.runs, failures: Math.ceil(task.runs / 2) });
+  });
+
   it('is off with metrics: false: app.metrics() says so and /metrics is not served, /readyz still is', async () => {
     t.remake({ metrics: false });
     await t.start({ http: LOCAL });

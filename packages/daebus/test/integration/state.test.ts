@@ -281,7 +281,7 @@ describe('nesting', () => {
       (v: unknown) => t.app.list('l').append(v),
       (v: unknown) => t.app.queue('q').put(v),
     ]) {
-      await expect(Promise.resolve().then(() => write(nest(1_001)))).rejects.toMatchObject({
+      await expect((async () => write(nest(1_001)))()).rejects.toMatchObject({
         code: 'NOT_CLONEABLE',
         details: { maxNesting: 1_000 },
         message: expect.stringContaining('levels deep to copy between threads') as unknown,

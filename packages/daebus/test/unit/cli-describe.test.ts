@@ -1,5 +1,7 @@
-// The human form of a health report, as `daebus health` and `daebus watch` print it.
-import { describeHealth } from '../../src/cli/describe';
+// The human form of a health report, as `daebus health` and `daebus watch` print it, and of
+// `daebus info`'s background tasks.
+import { describeHealth, describeInfo } from '../../src/cli/describe';
+import type { ServiceInfo } from '../../src/main/ops/introspection';
 
 describe('describeHealth', () => {
   it('says a service that is still starting is not ready yet', () => {
@@ -22,5 +24,33 @@ describe('describeHealth', () => {
     };
     expect(describeHealth(health)).toEqual(['degraded, NOT ready (redis connected)', 'restarting threads (crashed, in backoff): worker']);
     expect(describeHealth({ ...health, threads: { failed: [], stalled: [] } })).toEqual(['degraded, NOT ready (redis connected)']);
+  });
+});
+
+describe('describeInfo', () => {
+  const info = (background: ServiceInfo['background']): ServiceInfo => ({
+    service: 'svc',
+    app: 'app',
+    library: { name: 'daebus', version: '0.1.0' },
+    node: 'v20',
+    pid: 1,
+    host: 'h',
+    startedAt: null,
+    uptimeMs: 0,
+    transport: null,
+    actions: [],
+    listeners: [],
+    threads: [],
+    background,
+    pool: null,
+    replica: null,
+    admin: false,
+  });
+
+  it("counts a task's failed runs, and says nothing of them for a service that does not report them", () => {
+    const task = { name: 'sync', intervalSeconds: 5, paused: false, busy: false, runs: 7, failures: 2 };
+    expect(describeInfo(info([task])).join('\n')).toMatch(/^background +sync \(every 5 s, 7 runs, 2 failed\)$/m);
+    const older = { ...task, failures: undefined as unknown as number };
+    expect(describeInfo(info([older])).join('\n')).toMatch(/^background +sync \(every 5 s, 7 runs\)$/m);
   });
 });

@@ -54,7 +54,11 @@ describe('thread options', () => {
       'options.stallTimeoutMs must be a number of milliseconds from 0 to 2147483647 (about 24.8 days) (got 3000000000)',
     ],
     [{ windowMs: 0 }, 'options.windowMs must be a number of milliseconds > 0 and at most 2147483647 (got 0)'],
-    [{ initialDelayMs: 500, maxDelayMs: 100 }, 'options.maxDelayMs must be >= initialDelayMs (500) (got 100)'],
+    [{ initialDelayMs: 500, maxDelayMs: 100 }, 'options.maxDelayMs must be >= initialDelayMs (500); set it'],
+    [
+      { initialDelayMs: 60_000 },
+      'options.maxDelayMs must be >= initialDelayMs (60000); set it with an initialDelayMs above its default 30000 (got 30000)',
+    ],
     [{ factor: 0.5 }, 'options.factor must be a finite number >= 1 (got 0.5)'],
     [{ jitter: 1.5 }, 'options.jitter must be a number from 0 to 1 (got 1.5)'],
     [{ maxRestarts: 1.5 }, 'options.maxRestarts must be a whole number >= 0 (got 1.5)'],

@@ -22,8 +22,9 @@ export class BackgroundTask {
   #paused = false;
   #lastStart = 0;
   #nextAt = 0;
-  /** Completed runs, and the last error (if the last run failed). */
+  /** Completed runs, those of them that failed, and the last error (if the last run failed). */
   runs = 0;
+  failures = 0;
   lastError?: string;
 
   constructor(name: string, intervalSeconds: number, run: BackgroundFunction, logger: Logger) {
@@ -66,6 +67,7 @@ export class BackgroundTask {
       paused: this.#paused,
       busy: this.busy,
       runs: this.runs,
+      failures: this.failures,
     };
     const next = this.nextRunAt;
     if (next !== undefined) info.nextRunAt = next;
@@ -118,6 +120,7 @@ export class BackgroundTask {
         this.lastError = undefined;
       } catch (err) {
         this.lastError = toPlainError(err).message;
+        this.failures += 1;
         this.#log.error(`Background task "${this.name}" failed: ${this.lastError}; it runs again in ${this.intervalSeconds} s`, {
           error: toPlainError(err),
         });

@@ -172,6 +172,19 @@ function registerScraped(view: OpsView, registers: Registry[]): void {
         if (stats) this.set(read(stats));
       },
     });
+  const perTask = (name: string, help: string, read: (t: ReturnType<OpsView['tasks']>[number]) => number) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['task'],
+      registers,
+      collect() {
+        this.reset();
+        for (const task of view.tasks()) this.inc({ task: task.name }, read(task));
+      },
+    });
+  perTask('daebus_task_runs_total', 'Runs of each background task that finished.', (t) => t.runs);
+  perTask('daebus_task_failures_total', 'Runs of each background task that failed (threw or rejected).', (t) => t.failures);
   pool('daebus_pool_utilization', 'Share of the pool capacity in use (piscina utilization).', (p) => p.utilization);
   pool('daebus_pool_queued', 'Pooled tasks waiting for a worker.', (p) => p.queued);
   pool('daebus_pool_running', 'Pooled tasks running.', (p) => p.running);

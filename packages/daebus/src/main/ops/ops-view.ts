@@ -10,6 +10,8 @@ export interface TaskInfo {
   /** A run is in progress. */
   busy: boolean;
   runs: number;
+  /** Runs that failed (threw or rejected). */
+  failures: number;
   nextRunAt?: number;
   lastError?: string;
 }

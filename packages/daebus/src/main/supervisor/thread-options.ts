@@ -100,7 +100,10 @@ export function resolveThreadOptions(name: string, options: ThreadOptions | unde
   for (const key of ['initialDelayMs', 'maxDelayMs', 'resetAfterMs', 'shutdownTimeoutMs', 'stallTimeoutMs'] as const)
     check.duration(`options.${key}`, o[key]);
   check.timeout('options.windowMs', o.windowMs);
-  if (o.maxDelayMs < o.initialDelayMs) check.fail('options.maxDelayMs', `>= initialDelayMs (${o.initialDelayMs})`, o.maxDelayMs);
+  if (o.maxDelayMs < o.initialDelayMs) {
+    const hint = `>= initialDelayMs (${o.initialDelayMs}); set it with an initialDelayMs above its default ${DEFAULT_THREAD_OPTIONS.maxDelayMs}`;
+    check.fail('options.maxDelayMs', hint, o.maxDelayMs);
+  }
   if (!(Number.isFinite(o.factor) && o.factor >= 1)) check.fail('options.factor', 'a finite number >= 1', o.factor);
   if (!(typeof o.jitter === 'number' && o.jitter >= 0 && o.jitter <= 1)) check.fail('options.jitter', 'a number from 0 to 1', o.jitter);
   check.count('options.maxRestarts', o.maxRestarts, 0);
