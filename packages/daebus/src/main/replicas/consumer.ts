@@ -287,14 +287,12 @@ export class RequestConsumer {
       cursor = next;
       for (const entry of entries) {
         if (entry[1] === null || this.#held.has(entry[0])) continue;
-        const [[, , , deliveries] = []] = (await this.#client.xpending(this.#keys.requests, REQUEST_GROUP, entry[0], entry[0], 1)) as [
-          string,
-          string,
-          number,
-          number,
-        ][];
-        this.#log.warn(`Took over request ${entry[0]} from a replica that stopped answering for it (delivery ${String(deliveries)})`);
-        this.#deliver(entry, Number(deliveries ?? 2));
+        // after a Redis stall, its replica may have answered and confirmed it since the claim (it
+        // is pending no more), or another replica claimed it after this one: it is not ours to run
+        const pending = await this.#group.pending(entry[0]);
+        if (pending?.consumer !== this.#id) continue;
+        this.#log.warn(`Took over request ${entry[0]} from a replica that stopped answering for it (delivery ${pending.deliveries})`);
+        this.#deliver(entry, pending.deliveries);
       }
     } while (cursor !== '0-0' && this.#reading);
   }

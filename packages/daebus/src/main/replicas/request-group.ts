@@ -26,6 +26,13 @@ export class RequestGroup {
     return createGroup(this.#client, this.#stream, REQUEST_GROUP);
   }
 
+  /** Who holds the pending entry `entryId` and how often it was delivered; undefined once it is confirmed (not pending). */
+  async pending(entryId: string): Promise<{ consumer: string; deliveries: number } | undefined> {
+    const found = (await this.#client.xpending(this.#stream, REQUEST_GROUP, entryId, entryId, 1)) as [string, string, number, number][];
+    const [entry] = found;
+    return entry === undefined ? undefined : { consumer: entry[1], deliveries: Number(entry[3]) };
+  }
+
   /** When `err` says the group is gone, make it again: true once it is there again. */
   restoreAfter(err: unknown): Promise<boolean> {
     if (!groupGone(err)) return Promise.resolve(false);
