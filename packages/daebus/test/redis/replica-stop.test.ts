@@ -70,3 +70,33 @@ describe('a replica stopping with a handler past drainTimeoutMs', () => {
     expect(exits).toEqual([0]);
   });
 });
+
+// Each start is a new consumer in the request stream's group and in each service-wide queue's;
+// before, a clean stop left it listed, so frequent deploys grew the groups' lists for ever.
+describe('consumers of the groups', () => {
+  /** The consumers `stream`'s group lists, with how many entries each holds. */
+  async function consumers(redis: Redis, stream: string, group: string): Promise<number[]> {
+    const listed = (await redis.xinfo('CONSUMERS', stream, group)) as unknown[][];
+    return listed.map((fields) => Number(fields[fields.indexOf('pending') + 1]));
+  }
+
+  it('a replica that stops cleanly leaves them; one holding a queue item stays listed for it to be claimed', async () => {
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      for (let round = 0; round < 3; round++) {
+        const app = new Daebus('leaver', { logger: captureLogger().logger });
+        const jobs = app.queue<{ n: number }>('jobs', { scope: 'service' });
+        await app.start({ service, redis: TEST_REDIS_URL, replicas: {} });
+        await jobs.put({ n: round });
+        // the last round keeps the item it received: it must stay claimable
+        const delivery = await jobs.receive(1_000);
+        if (round < 2) await delivery?.ack();
+        await app.stop();
+      }
+      expect(await consumers(redis, `daebus:{${service}}:requests`, 'daebus')).toEqual([]);
+      expect(await consumers(redis, `daebus:{${service}}:queue:jobs`, 'daebus-queue')).toEqual([1]);
+    } finally {
+      await redis.quit();
+    }
+  });
+});

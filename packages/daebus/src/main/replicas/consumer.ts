@@ -126,6 +126,8 @@ export class RequestConsumer {
     await this.stopReading(limitMs);
     for (const timer of this.#timers) clearInterval(timer);
     await settlesWithin(Promise.all([this.#confirmations.flush(), ...this.#handingBack]), limitMs);
+    // not with Redis down: ioredis would hold it, and the stop with it
+    if (this.#client.status === 'ready') await settlesWithin(this.#group.leave(this.#id), limitMs);
     const left = {
       notHandedBack: this.#handBacksFailed + this.#handingBack.size,
       unconfirmed: this.#confirmations.abandon(),

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../support/logger';
-import { createGroup, groupGone } from '../support/stream-groups';
+import { createGroup, groupGone, leaveGroup } from '../support/stream-groups';
 import { REQUEST_GROUP } from './keys';
 
 /**
@@ -24,6 +24,11 @@ export class RequestGroup {
 
   create(): Promise<void> {
     return createGroup(this.#client, this.#stream, REQUEST_GROUP);
+  }
+
+  /** A stopping replica leaves the group, unless entries it holds wait there for another to claim. */
+  leave(consumer: string): Promise<void> {
+    return leaveGroup(this.#client, this.#stream, REQUEST_GROUP, consumer);
   }
 
   /** Who holds the pending entry `entryId` and how often it was delivered; undefined once it is confirmed (not pending). */

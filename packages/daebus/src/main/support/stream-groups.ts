@@ -24,3 +24,16 @@ export async function createGroup(client: Redis, stream: string, group: string):
     if (!/BUSYGROUP/.test(toPlainError(err).message)) throw err;
   });
 }
+
+/** Remove `consumer` from `group` unless it still holds pending entries: atomic, so none is lost. */
+const LEAVE_GROUP = `if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2]) > 0 then return -1 end
+return redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])`;
+
+/**
+ * A process that stops leaves the group of `stream`, so that the group does not list a consumer
+ * per start for ever (XINFO CONSUMERS); one that still holds entries stays, for another process
+ * to claim them from. Best effort: a group or stream that is gone is no matter.
+ */
+export async function leaveGroup(client: Redis, stream: string, group: string, consumer: string): Promise<void> {
+  await client.eval(LEAVE_GROUP, 1, stream, group, consumer).catch(() => undefined);
+}

@@ -6,6 +6,7 @@ import type { Logger } from '../../support/logger';
 import { ConsumerGroups, GROUP } from './consumer-groups';
 import { decodeValue } from './json-values';
 import { untilDropped, whenReady } from '../../support/redis-ready';
+import { leaveGroup } from '../../support/stream-groups';
 import { ReaderPool } from './reader-pool';
 import type { StateScripts } from './scripts';
 import { stateFailure } from './state-failure';
@@ -199,6 +200,9 @@ export class ServiceQueues {
     for (const timer of this.#timers) clearInterval(timer);
     for (const end of [...this.#ends]) end();
     this.#readers.close();
+    // sent before the transport's QUIT, not awaited: a consumer left listed is no matter
+    if (this.#client.status === 'ready')
+      for (const name of this.#groups.names()) void leaveGroup(this.#client, this.key(name), GROUP, this.#consumer);
   }
 
   async #undelivered(name: string): Promise<Entry[]> {
