@@ -37,6 +37,9 @@ describe('thread options', () => {
     };
     expect(resolveThreadOptions('t1', all)).toMatchObject({ ...all, workerData: all.workerData });
     expect(resolveThreadOptions('t1', { env: SHARE_ENV }).env).toBe(SHARE_ENV);
+    // the floors themselves, and tiny young generation and code range sizes (Node raises those)
+    const floors = { maxOldGenerationSizeMb: 4, stackSizeMb: 0.5, maxYoungGenerationSizeMb: 0.001, codeRangeSizeMb: 0.001 };
+    expect(resolveThreadOptions('t1', { resourceLimits: floors }).resourceLimits).toEqual(floors);
   });
 
   it.each<[unknown, string]>([
@@ -68,6 +71,14 @@ describe('thread options', () => {
     [
       { resourceLimits: { maxOldGenerationSizeMb: 0 } },
       'options.resourceLimits.maxOldGenerationSizeMb must be a number of megabytes > 0 (got 0)',
+    ],
+    [
+      { resourceLimits: { maxOldGenerationSizeMb: 3.9 } },
+      'options.resourceLimits.maxOldGenerationSizeMb must be at least 4 (megabytes): below it Node ends the whole process as the worker starts, not just the thread (got 3.9)',
+    ],
+    [
+      { resourceLimits: { stackSizeMb: 0.05 } },
+      'options.resourceLimits.stackSizeMb must be at least 0.5 (megabytes): below it Node ends the whole process',
     ],
     [{ workerData: { f: () => 1 } }, 'options.workerData: the value cannot be copied to another thread'],
     [{ env: 'x' }, 'options.env must be an object of strings or SHARE_ENV (got "x")'],

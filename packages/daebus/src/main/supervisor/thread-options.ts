@@ -2,6 +2,7 @@ import { SHARE_ENV, type ResourceLimits } from 'node:worker_threads';
 import { cloneOrThrow } from '../../shared/cloneable';
 import { DaebusError } from '../../shared/errors';
 import { checker, withoutUndefined } from '../../shared/validate';
+import { checkResourceLimits, RESOURCE_LIMITS } from './resource-limits';
 
 /** What the supervisor does when a thread exits (names from Erlang/OTP). */
 export type RestartPolicy = 'permanent' | 'transient' | 'temporary';
@@ -47,7 +48,11 @@ export interface ThreadOptions {
   stallTimeoutMs?: number | undefined;
   /** What a stall does: `warn` (log once, `stalled` event, shown in the snapshot), or `restart` the thread as a crash. Default `warn`. */
   onStall?: 'warn' | 'restart' | undefined;
-  /** Passed to the Worker: heap and stack limits; exceeding them is reported as out of memory. */
+  /**
+   * Passed to the Worker: heap and stack limits. Running out of heap is reported as
+   * `out-of-memory`, a stack overflow as `crashed` (a RangeError). At least 4 MB of old
+   * generation and 0.5 MB of stack: below those Node ends the whole process, not just the thread.
+   */
   resourceLimits?: ResourceLimits | undefined;
   /** Structured-clonable data handed to the thread as `t.workerData`. */
   workerData?: unknown | undefined;
@@ -80,7 +85,6 @@ export const DEFAULT_THREAD_OPTIONS = Object.freeze({
 } as const satisfies ResolvedThreadOptions);
 
 const KNOWN = [...Object.keys(DEFAULT_THREAD_OPTIONS), 'resourceLimits', 'workerData', 'env', 'execArgv'];
-const RESOURCE_LIMITS = ['maxYoungGenerationSizeMb', 'maxOldGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'];
 
 /** Check `options` for thread `name` and fill in defaults. Throws INVALID_OPTION naming the option. */
 export function resolveThreadOptions(name: string, options: ThreadOptions | undefined): ResolvedThreadOptions {
@@ -109,11 +113,9 @@ export function resolveThreadOptions(name: string, options: ThreadOptions | unde
   check.count('options.maxRestarts', o.maxRestarts, 0);
 
   if (o.resourceLimits !== undefined) {
-    check.knownKeys('options.resourceLimits', check.plainObject('options.resourceLimits', o.resourceLimits), RESOURCE_LIMITS);
-    for (const [key, value] of Object.entries(o.resourceLimits)) {
-      if (!(typeof value === 'number' && Number.isFinite(value) && value > 0))
-        check.fail(`options.resourceLimits.${key}`, 'a number of megabytes > 0', value);
-    }
+    const limits = check.plainObject('options.resourceLimits', o.resourceLimits);
+    check.knownKeys('options.resourceLimits', limits, RESOURCE_LIMITS);
+    checkResourceLimits(check, limits);
   }
   if (o.workerData !== undefined) {
     try {

@@ -1,0 +1,31 @@
+import type { Checker } from '../../shared/validate';
+
+/** The fields of a thread's `resourceLimits`, as Node's Worker takes them. */
+export const RESOURCE_LIMITS = ['maxYoungGenerationSizeMb', 'maxOldGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'] as const;
+
+/**
+ * The smallest value daebus accepts per field (documented in the package README). Below about
+ * 2.5 MB of old-generation heap (Node 22, 24: "GC during deserialization") or 0.25 MB of stack
+ * (Node 20, 22, 24), Node ends the whole process as the worker starts, instead of failing that
+ * one worker; the floors leave a margin above those values. Node clamps young generation and
+ * code range sizes itself: any value > 0 is safe.
+ */
+export const RESOURCE_LIMIT_FLOORS: Readonly<Record<(typeof RESOURCE_LIMITS)[number], number>> = Object.freeze({
+  maxYoungGenerationSizeMb: 0,
+  maxOldGenerationSizeMb: 4,
+  codeRangeSizeMb: 0,
+  stackSizeMb: 0.5,
+});
+
+/** Check every field of a thread's `resourceLimits` (already known to be a plain object of known keys). */
+export function checkResourceLimits(check: Checker, limits: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(limits)) {
+    const what = `options.resourceLimits.${key}`;
+    if (!(typeof value === 'number' && Number.isFinite(value) && value > 0)) check.fail(what, 'a number of megabytes > 0', value);
+    const floor = RESOURCE_LIMIT_FLOORS[key as keyof typeof RESOURCE_LIMIT_FLOORS];
+    if (value < floor) {
+      const why = 'below it Node ends the whole process as the worker starts, not just the thread';
+      check.fail(what, `at least ${floor} (megabytes): ${why}`, value);
+    }
+  }
+}
