@@ -14,6 +14,12 @@ export interface DaebusOptions {
   random?: (() => number) | undefined;
   /** Largest request accepted, in bytes; a larger one gets a PAYLOAD_TOO_LARGE error reply. Default 8 MiB. */
   maxPayloadBytes?: number | undefined;
+  /**
+   * Largest reply published over Redis, in bytes; a larger one is not sent and its caller gets a
+   * PAYLOAD_TOO_LARGE error reply (Redis drops a subscriber whose output buffer passes 32 MiB, by
+   * default). Default 30 MiB.
+   */
+  maxReplyBytes?: number | undefined;
   /** On stop, how long running action handlers may take to reply before threads are stopped. Default 10 000 ms. */
   drainTimeoutMs?: number | undefined;
   /** Workers of the pool that runs pooled actions and tasks (Daebus's `max_workers`). Default: the machine's cores. */
@@ -33,13 +39,14 @@ export interface DaebusOptions {
 }
 
 export type ResolvedAppOptions = Required<
-  Pick<DaebusOptions, 'maxPayloadBytes' | 'drainTimeoutMs' | 'maxWorkers' | 'concurrency' | 'maxQueued' | 'metrics'>
+  Pick<DaebusOptions, 'maxPayloadBytes' | 'maxReplyBytes' | 'drainTimeoutMs' | 'maxWorkers' | 'concurrency' | 'maxQueued' | 'metrics'>
 > &
   Pick<DaebusOptions, 'logger' | 'random'> & { admin: AdminOptions };
 
 /** The app's defaults, in one place (documented in the package README). */
 export const DEFAULT_APP_OPTIONS = Object.freeze({
   maxPayloadBytes: 8 * 1024 * 1024,
+  maxReplyBytes: 30 * 1024 * 1024,
   drainTimeoutMs: 10_000,
   maxWorkers: availableParallelism(),
   concurrency: 256,
@@ -61,6 +68,7 @@ export function resolveAppOptions(options: DaebusOptions): ResolvedAppOptions {
   }
   if (o.random !== undefined) check.fn('options.random', o.random);
   check.count('options.maxPayloadBytes', o.maxPayloadBytes, 1);
+  check.count('options.maxReplyBytes', o.maxReplyBytes, 1);
   check.duration('options.drainTimeoutMs', o.drainTimeoutMs);
   check.count('options.maxWorkers', o.maxWorkers, 1);
   check.count('options.concurrency', o.concurrency, 1);

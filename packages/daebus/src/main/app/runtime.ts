@@ -197,7 +197,7 @@ export class Runtime {
         logger: this.#logger,
         actions: this.actions,
         listeners: this.listeners,
-        maxPayloadBytes: this.#options.maxPayloadBytes,
+        limits: this.#options,
         app: this.scope,
         serviceChannel: replicas === undefined,
         observer: this.observer,

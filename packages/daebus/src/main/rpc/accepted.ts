@@ -1,11 +1,12 @@
 import { monotonicMs } from '../../shared/clock';
 import type { Linkable } from '../../shared/linked-set';
 import type { Logger } from '../support/logger';
-import type { ObjectMessage } from '../transport/transport';
+import { carriesObjects, type ObjectMessage, type Transport } from '../transport/transport';
 import type { ActionContext, AppScope, HandlerScope } from './context';
 import type { ActionRequest } from './request';
 import { ActionResponse } from './response';
-import type { WireResponse } from './wire';
+import { localResponse } from './local-messages';
+import { encodeResponse, type WireResponse } from './wire';
 
 /** A request read from a durable stream (replicas): how it leaves the stream, or goes back to it. */
 export interface DurableHooks {
@@ -22,6 +23,23 @@ export interface ReplyRoute {
   /** A number when published at once (in-process), else the transport's promise. */
   readonly publish: (channel: string, message: string | ObjectMessage) => Promise<number> | number;
   readonly encode: (response: WireResponse) => string | ObjectMessage;
+  /** Largest reply text sent (maxReplyBytes); none in-process. */
+  readonly maxBytes?: number | undefined;
+}
+
+/**
+ * How replies go out on `transport`: object messages where it carries them (in-process), else
+ * JSON text of at most `maxReplyBytes`, since Redis cuts a subscriber off past its output buffer limit.
+ */
+export function replyRoute(transport: Transport, maxReplyBytes: number): ReplyRoute {
+  if (carriesObjects(transport)) return { publish: (channel, message) => transport.publishObject(channel, message), encode: localResponse };
+  return { publish: (channel, message) => transport.publish(channel, message as string), encode: encodeResponse, maxBytes: maxReplyBytes };
+}
+
+/** The app's size limits of requests (maxPayloadBytes) and replies (maxReplyBytes), in bytes. */
+export interface PayloadLimits {
+  readonly maxPayloadBytes: number;
+  readonly maxReplyBytes: number;
 }
 
 /**
@@ -63,6 +81,7 @@ export class Accepted implements Linkable<Accepted> {
       publish: route.publish,
       encode: route.encode,
       log: this,
+      maxBytes: route.maxBytes,
     });
   }
 

@@ -6,16 +6,16 @@ import { isThenable } from '../../shared/thenable';
 import type { Logger } from '../support/logger';
 import { isReported } from '../support/reported';
 import { settlesWithin } from '../support/timers';
-import { carriesObjects, type ObjectMessage, type Transport } from '../transport/transport';
+import type { ObjectMessage, Transport } from '../transport/transport';
 import type { Bulkhead } from './bulkhead';
 import { BusyReport } from './busy-report';
 import type { ActionObserver } from './observer';
 import { runInScope, type ActionContext, type AppScope, type HandlerScope } from './context';
 import { ActionRequest } from './request';
-import { Accepted, type DurableHooks, type ReplyRoute } from './accepted';
+import { Accepted, replyRoute, type DurableHooks, type PayloadLimits, type ReplyRoute } from './accepted';
 import { finalReply } from './response';
 import { onlyStuckReplies } from './stuck-replies';
-import { decodeRequestMessage, localResponse } from './local-messages';
+import { decodeRequestMessage } from './local-messages';
 import { decodeRequest, encodeResponse, replyChannel } from './wire';
 
 /**
@@ -60,20 +60,17 @@ export class Dispatcher {
     actions: ReadonlyMap<string, ActionEntry>;
     transport: Transport;
     logger: Logger;
-    maxPayloadBytes: number;
+    limits: PayloadLimits;
     app: AppScope;
     observer?: ActionObserver | undefined;
   }) {
     this.#actions = init.actions;
     this.#transport = init.transport;
     this.#logger = init.logger;
-    this.#maxBytes = init.maxPayloadBytes;
+    this.#maxBytes = init.limits.maxPayloadBytes;
     this.#app = init.app;
     this.#observer = init.observer;
-    const transport = init.transport;
-    this.#route = carriesObjects(transport)
-      ? { publish: (channel, message) => transport.publishObject(channel, message), encode: localResponse }
-      : { publish: (channel, message) => transport.publish(channel, message as string), encode: encodeResponse };
+    this.#route = replyRoute(init.transport, init.limits.maxReplyBytes);
     this.#busy = new BusyReport(init.transport, init.logger, (action) => this.#actions.get(action)?.bulkhead);
   }
 

@@ -2,6 +2,7 @@ import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { progressPayload } from '../../shared/progress';
 import type { Logger } from '../support/logger';
 import type { ObjectMessage } from '../transport/transport';
+import { replyTooLarge, sizeOver } from './reply-size';
 import { encodeResponse, type WireResponse } from './wire';
 
 export interface SendOptions {
@@ -25,6 +26,7 @@ export class ActionResponse {
   readonly #publish: (channel: string, message: string | ObjectMessage) => Promise<number> | number;
   readonly #encode: (response: WireResponse) => string | ObjectMessage;
   readonly #log: { logger(): Logger };
+  readonly #maxBytes: number | undefined;
   #finalSent = false;
   #failed = false;
   #warned = false;
@@ -37,12 +39,15 @@ export class ActionResponse {
     encode?: (response: WireResponse) => string | ObjectMessage;
     /** Where the request's logger is made, on first use. */
     log: { logger(): Logger };
+    /** Largest reply text published (maxReplyBytes, over Redis); a larger one becomes a PAYLOAD_TOO_LARGE error reply. */
+    maxBytes?: number | undefined;
   }) {
     this.#requestId = init.requestId;
     this.#channel = init.channel;
     this.#publish = init.publish;
     this.#encode = init.encode ?? encodeResponse;
     this.#log = init.log;
+    this.#maxBytes = init.maxBytes;
   }
 
   /** True once the final reply went out. */
@@ -136,12 +141,27 @@ export class ActionResponse {
       if (response.final) this.#failed = true;
       message = this.#encode({ ...errorReply(error), requestId: this.#requestId, final: response.final });
     }
+    const bytes = typeof message === 'string' && this.#maxBytes !== undefined ? sizeOver(message, this.#maxBytes) : undefined;
+    if (bytes !== undefined) message = this.#tooLarge(bytes, response.final);
     try {
       return this.#publish(this.#channel, message);
     } catch (err) {
       // a transport that throws instead of rejecting, or the memory transport closed
       return Promise.reject(err as Error);
     }
+  }
+
+  /**
+   * In place of a reply over maxBytes: a final PAYLOAD_TOO_LARGE error reply, a warning in the
+   * log. An oversized streamed update ends the request too: the caller learns why at once, rather
+   * than waiting for a final reply that may never fit either.
+   */
+  #tooLarge(bytes: number, final: boolean): string | ObjectMessage {
+    const error = replyTooLarge(bytes, this.#maxBytes as number, final);
+    this.#log.logger().warn(error.message);
+    this.#finalSent = true;
+    this.#failed = true;
+    return this.#encode({ ...errorReply(error), requestId: this.#requestId });
   }
 }
 

@@ -6,7 +6,7 @@ import { isReserved } from '../../shared/protocol/builtin-actions';
 import type { Logger } from '../support/logger';
 import { carriesObjects, type MessageHandler, type ObjectMessageHandler, type Transport } from '../transport/transport';
 import { runInScope, type AppScope, type Scope } from './context';
-import type { Accepted, DurableHooks } from './accepted';
+import type { Accepted, DurableHooks, PayloadLimits } from './accepted';
 import { Dispatcher, type ActionEntry } from './dispatcher';
 import { warnIfChannelShared } from './shared-channel';
 import { messageJson } from './wire';
@@ -36,7 +36,8 @@ export class ServiceBus {
     logger: Logger;
     actions: ReadonlyMap<string, ActionEntry>;
     listeners: ReadonlyMap<string, ListenHandler[]>;
-    maxPayloadBytes: number;
+    /** Largest request taken in, largest reply sent (over Redis). */
+    limits: PayloadLimits;
     app: AppScope;
     /** False for a replica: requests come from the durable stream, not from the channel itself. */
     serviceChannel?: boolean;
@@ -52,7 +53,7 @@ export class ServiceBus {
       actions: init.actions,
       transport: init.transport,
       logger: init.logger,
-      maxPayloadBytes: init.maxPayloadBytes,
+      limits: init.limits,
       app: init.app,
       observer: init.observer,
     });

@@ -1,0 +1,78 @@
+// Redis drops a subscriber whose output buffer passes its pub/sub hard limit (32 MiB by default).
+// A reply past it cut the caller's connection: the caller got TRANSPORT_ERROR saying nothing of
+// size, every other request in flight on it lost its reply, and the service logged nothing. Now a
+// reply over maxReplyBytes is not published: the caller gets a PAYLOAD_TOO_LARGE error reply and
+// the service logs a warning. A private redis-server with a 2 MiB limit keeps the test light.
+import { randomUUID } from 'node:crypto';
+import { Daebus, DaebusCaller } from 'daebus';
+import { captureLogger } from '../support/helpers';
+import { privateRedis, type PrivateRedis } from '../support/redis-server';
+
+const MiB = 1024 * 1024;
+let server: PrivateRedis;
+let app: Daebus | undefined;
+let caller: DaebusCaller | undefined;
+
+beforeAll(async () => {
+  server = await privateRedis(['--client-output-buffer-limit', 'pubsub', '2mb', '1mb', '60']);
+});
+
+afterAll(async () => {
+  await server.stop();
+});
+
+afterEach(async () => {
+  await caller?.close();
+  await app?.stop();
+  [app, caller] = [undefined, undefined];
+});
+
+describe('a reply over maxReplyBytes, over Redis', () => {
+  it.each([
+    ['a final reply', false],
+    ['a streamed update', true],
+  ])('%s is not sent: the caller gets PAYLOAD_TOO_LARGE, and its other requests their replies', async (_what, streamed) => {
+    const service = `reply_size_${randomUUID()}`;
+    const { logger, records } = captureLogger();
+    app = new Daebus(service, { logger, maxReplyBytes: 1.5 * MiB });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const smallStarted = new Promise<void>((resolve) => (started = resolve));
+    app.action('small', async () => {
+      started();
+      await released;
+      return { small: true };
+    });
+    app.action('big', async ({ mb }, { response }) => {
+      const data = { s: 'é'.repeat((Number(mb) * MiB) / 2) }; // two bytes a character in UTF-8
+      if (streamed) await response.send(data, { final: false });
+      return streamed ? { done: true } : data;
+    });
+    await app.start({ redis: server.url });
+    caller = new DaebusCaller(service, { redis: server.url, timeoutMs: 20_000 });
+
+    const small = caller.sendRequest('small', {});
+    await smallStarted;
+    // under the limit: sent as it is
+    await expect(caller.sendRequest('big', { mb: 1 })).resolves.toMatchObject(streamed ? { done: true } : { s: expect.any(String) });
+    // over it (and over Redis's own limit): an error reply naming both sizes, and what to do
+    const big = caller.sendRequest('big', { mb: 3 });
+    await expect(big).rejects.toMatchObject({ code: 'REMOTE_ERROR', details: { remoteCode: 'PAYLOAD_TOO_LARGE' } });
+    await expect(big).rejects.toThrow(/is 3145\d\d\d bytes \(3\.0 MiB\), over the service's maxReplyBytes of 1572864 bytes \(1\.5 MiB\)/);
+    await expect(big).rejects.toThrow(/Redis drops a subscriber whose output buffer passes 32 MiB.*a key in app.cache/);
+    // the caller's connection is still there: the request in flight on it gets its reply
+    release();
+    await expect(small).resolves.toEqual({ small: true });
+    await expect(caller.sendRequest('big', { mb: 0.5 })).resolves.toBeDefined();
+    const warnings = records.filter((r) => r.level === 'warn' && String(r.message).includes('maxReplyBytes'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ action: 'big' });
+  });
+
+  it('the option is checked at construction', () => {
+    expect(() => new Daebus('reply_size_option', { maxReplyBytes: 0 })).toThrow(
+      /options.maxReplyBytes must be a whole number >= 1 \(got 0\)/,
+    );
+  });
+});
