@@ -49,7 +49,19 @@ export { DEFAULT_REPLICA_OPTIONS, type ReplicaOptions } from './replicas/options
 export type { ReplicaInfo } from './replicas/presence';
 export type { DeadLetter } from './replicas/dead-letters';
 export { DaebusError, ErrorCodes, type ErrorCode, type PlainError } from '../shared/errors';
-export type { AnyContract, AnyMessages, Contract, Exchange, NameOf, PayloadOf, ResultOf } from '../shared/contract';
+export type {
+  ActionsOf,
+  AnyContract,
+  AnyMessages,
+  Contract,
+  Exchange,
+  LooseContract,
+  LooseMessages,
+  MessagesOf,
+  NameOf,
+  PayloadOf,
+  ResultOf,
+} from '../shared/contract';
 // the context of a thread (`t`), for code on the main side that names its type
 export type { ThreadContext } from '../thread/context';
 export type { ThreadLogger } from '../thread/log';

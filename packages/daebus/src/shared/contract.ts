@@ -24,19 +24,39 @@ export interface Exchange {
 /** Names to exchanges: a service's actions, or a thread's messages (an interface of these works too). */
 export type Contract = { [name: string]: Exchange };
 
-/** The contract of an untyped service: any action, an object payload, any result. */
-export interface AnyContract {
+/**
+ * The contract of an untyped service (`new Daebus(name)`): it names no action, so every contract,
+ * an interface too, is assignable to it and a typed app passes where an untyped one is expected
+ * (an index signature here would refuse interfaces). Its actions are those of `LooseContract`.
+ * The classes typed by a contract declare it `out` (`Daebus<out C>`): a typed app passes as an
+ * untyped one, and an untyped app, or one typed by another contract, does not pass as a typed one.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- empty on purpose: every contract is assignable to it
+export interface AnyContract {}
+
+/** The messages of an untyped thread: none named, so a typed context or handle passes as an untyped one (see `AnyContract`). */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- as AnyContract
+export interface AnyMessages {}
+
+/** What an untyped service answers: any action, an object payload, any result. */
+export interface LooseContract {
   [name: string]: { payload: Record<string, unknown>; result: unknown };
 }
 
-/** The messages of an untyped thread: any name, any payload, any result. */
-export interface AnyMessages {
+/** What an untyped thread answers: any name, any payload, any result. */
+export interface LooseMessages {
   [name: string]: { payload: unknown; result: unknown };
 }
 
+/** The actions of contract `C`: a contract that names none (`AnyContract`) is the untyped one. */
+export type ActionsOf<C> = [keyof C] extends [never] ? LooseContract : C;
+
+/** The messages of `M`: a message map that names none (`AnyMessages`) is the untyped one. */
+export type MessagesOf<M> = [keyof M] extends [never] ? LooseMessages : M;
+
 /**
- * The names of a contract (any string for an untyped one). Written as a conditional type so that
- * an error shows the names (`"submit_job" | "check_job"`), not this alias (`NameOf<JobsApi>`).
+ * The names of a contract (any string for `LooseContract`; read `AnyContract` through `ActionsOf`).
+ * Written as a conditional type so that an error shows the names (`"submit_job" | "check_job"`), not this alias (`NameOf<JobsApi>`).
  */
 export type NameOf<C> = [C] extends [unknown] ? keyof C & string : never;
 

@@ -1,4 +1,4 @@
-import type { AnyMessages, NameOf, PayloadOf, ResultOf } from '../shared/contract';
+import type { AnyMessages, MessagesOf, NameOf, PayloadOf, ResultOf } from '../shared/contract';
 import type { MessageHandler, ThreadInbox } from './inbox';
 import type { MainLink } from './link';
 import type { ThreadLogger } from './log';
@@ -11,7 +11,8 @@ import { WorkerContext } from './worker-context';
  * Made once per thread start by the runtime. `Data` types `workerData`; `Messages` types the
  * messages the thread answers with `t.on` (see `defineThread`).
  */
-export class ThreadContext<Data = unknown, Messages extends object = AnyMessages> extends WorkerContext {
+// `out`: see AnyContract
+export class ThreadContext<Data = unknown, out Messages extends object = AnyMessages> extends WorkerContext {
   /** The name the thread was registered under. */
   readonly name: string;
   /** The `workerData` option given at registration (structured-cloned). */
@@ -59,14 +60,16 @@ export class ThreadContext<Data = unknown, Messages extends object = AnyMessages
    * return value is the reply) or `.post(type, payload)`. Handlers run between the thread's own
    * awaits: a thread that never yields (a synchronous CPU loop) cannot answer.
    */
-  on<K extends NameOf<Messages>>(
+  on<K extends NameOf<MessagesOf<Messages>>>(
     type: K,
-    handler: (payload: PayloadOf<Messages, K>) => ResultOf<Messages, K> | Promise<ResultOf<Messages, K>>,
+    handler: (
+      payload: PayloadOf<MessagesOf<Messages>, K>,
+    ) => ResultOf<MessagesOf<Messages>, K> | Promise<ResultOf<MessagesOf<Messages>, K>>,
   ): void {
     this.#inbox.on(type, handler as MessageHandler);
   }
 
-  off(type: NameOf<Messages>): void {
+  off(type: NameOf<MessagesOf<Messages>>): void {
     this.#inbox.off(type);
   }
 

@@ -11,4 +11,16 @@ export { SharedMap, SharedQueue, SharedList, Delivery } from '../shared/state-ap
 export { WebSocketClients } from '../shared/socket-api';
 export type { SocketClientInfo } from '../shared/socket-ops';
 export { DaebusError, ErrorCodes, type ErrorCode } from '../shared/errors';
-export type { AnyContract, AnyMessages, Contract, Exchange, NameOf, PayloadOf, ResultOf } from '../shared/contract';
+export type {
+  ActionsOf,
+  AnyContract,
+  AnyMessages,
+  Contract,
+  Exchange,
+  LooseContract,
+  LooseMessages,
+  MessagesOf,
+  NameOf,
+  PayloadOf,
+  ResultOf,
+} from '../shared/contract';

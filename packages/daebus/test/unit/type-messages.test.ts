@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import ts from 'typescript';
 
 const DIST = resolve(__dirname, '../../dist/main/index.js');
+const THREAD_DIST = resolve(__dirname, '../../dist/thread/index.js');
 let dir: string;
 beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'daebus-type-messages-'))));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,7 +16,8 @@ function errorsOf(code: string): string[] {
   const file = join(dir, 'service.mts');
   writeFileSync(
     file,
-    `import { Daebus, DaebusCaller } from ${JSON.stringify(DIST)};
+    `import { Blueprint, Daebus, DaebusCaller } from ${JSON.stringify(DIST)};
+import { defineThread, type ThreadContext } from ${JSON.stringify(THREAD_DIST)};
 interface JobsApi {
   submit_job: { payload: { job_id: string }; result: { status: 'queued' } };
   check_job: { payload: { job_id: string }; result: { status: string } };
@@ -45,5 +47,31 @@ app.action('chek_job', () => ({ status: 'x' }));`);
     expect(errors[0]).toMatch(/"daebus\.threads"/); // the built-in actions a caller may call too
     expect(errors[1]).toMatch(/"chek_job".*"submit_job" \| "check_job"/s);
     expect(errors.join('\n')).not.toMatch(/NameOf/);
+  });
+});
+
+describe('a contract written as an interface', () => {
+  it('types an app, a blueprint and a thread that pass where the untyped ones are expected', () => {
+    const errors = errorsOf(`let untyped: Daebus;
+untyped = app;
+function addMonitoring(a: Daebus): void { void a; }
+addMonitoring(app);
+const bp: Blueprint = new Blueprint<JobsApi>('more');
+interface SocketMessages { send: { payload: { text: string }; result: { sent: boolean } } }
+function common(t: ThreadContext): void { t.log.info(t.name); }
+export default defineThread<unknown, SocketMessages>(async (running, t) => { common(t); });
+void [untyped, bp];`);
+    expect(errors).toEqual([]);
+  });
+
+  it('still refuses a misspelled name, listing the names there are', () => {
+    const errors = errorsOf(`const bp = new Blueprint<JobsApi>('more');
+bp.action('submit_jbo', () => ({ status: 'queued' as const }));
+interface SocketMessages { send: { payload: { text: string }; result: { sent: boolean } }; stop: { result: boolean } }
+export default defineThread<unknown, SocketMessages>(async (running, t) => { t.on('sned', () => ({ sent: true })); });`);
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toMatch(/"submit_jbo".*"submit_job" \| "check_job"/s);
+    expect(errors[1]).toMatch(/"sned".*("send" \| "stop"|"stop" \| "send")/s); // in the compiler's order
+    expect(errors.join('\n')).not.toMatch(/NameOf|ActionsOf|MessagesOf|Loose/);
   });
 });

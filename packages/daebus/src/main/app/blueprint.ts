@@ -1,4 +1,4 @@
-import type { AnyContract, NameOf, PayloadOf, ResultOf } from '../../shared/contract';
+import type { ActionsOf, AnyContract, NameOf, PayloadOf, ResultOf } from '../../shared/contract';
 import { checker } from '../../shared/validate';
 import type { RouteHandler, RouteOptions } from '../http/route-entry';
 import type { SocketHandler } from '../http/socket-handler';
@@ -57,7 +57,8 @@ export function actionRegistration<C, K extends keyof C & string>(...[name, hand
  * app in one go with `app.registerBlueprint(bp)` (Daebus's blueprints). Nothing runs until then;
  * every registration is checked when the app applies it.
  */
-export class Blueprint<C extends object = AnyContract> {
+// `out`: see AnyContract
+export class Blueprint<out C extends object = AnyContract> {
   readonly name: string;
   readonly #registrations: Registration[] = [];
   readonly #names = new NameBook();
@@ -73,7 +74,7 @@ export class Blueprint<C extends object = AnyContract> {
     return this.#registrations;
   }
 
-  action<K extends NameOf<C>>(...args: ActionArgs<C, K>): this {
+  action<K extends NameOf<ActionsOf<C>>>(...args: ActionArgs<ActionsOf<C>, K>): this {
     return this.#add(actionRegistration(...args));
   }
 

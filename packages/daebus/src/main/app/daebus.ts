@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { AnyContract, AnyMessages, NameOf } from '../../shared/contract';
+import type { ActionsOf, AnyContract, AnyMessages, NameOf } from '../../shared/contract';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { SharedList, SharedMap, SharedQueue, checkListMax, checkStructureName } from '../../shared/state-api';
 import { checker } from '../../shared/validate';
@@ -54,7 +54,7 @@ export interface StopOptions {
  * await app.run({ service: 'my_service' });
  * ```
  */
-export class Daebus<C extends object = AnyContract> extends TypedEmitter<ThreadEvents> {
+export class Daebus<out C extends object = AnyContract> extends TypedEmitter<ThreadEvents> {
   readonly name: string;
   readonly logger: Logger;
   readonly #runtime: Runtime;
@@ -84,7 +84,7 @@ export class Daebus<C extends object = AnyContract> extends TypedEmitter<ThreadE
    * `options.concurrency` and `options.maxQueued` bound how many run and wait at once (past both:
    * a BUSY error reply).
    */
-  action<K extends NameOf<C>>(...args: ActionArgs<C, K>): this {
+  action<K extends NameOf<ActionsOf<C>>>(...args: ActionArgs<ActionsOf<C>, K>): this {
     return this.#register(actionRegistration(...args));
   }
 

@@ -1,3 +1,4 @@
+import type { ActionsOf } from '../../shared/contract';
 import type { ThreadSnapshot } from '../supervisor/events';
 import type { ReplicaInfo } from '../replicas/presence';
 import type { Health } from './health';
@@ -29,4 +30,4 @@ export interface BuiltinContract {
 }
 
 /** What a caller of a service with contract `C` may ask: its actions, and the built-in ones. */
-export type Callable<C> = C & BuiltinContract;
+export type Callable<C> = ActionsOf<C> & BuiltinContract;

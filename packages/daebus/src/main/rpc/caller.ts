@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
-import type { AnyContract, NameOf, PayloadArgs, PayloadOf, ResultOf } from '../../shared/contract';
+import type { ActionsOf, AnyContract, NameOf, PayloadArgs, PayloadOf, ResultOf } from '../../shared/contract';
 import { checker } from '../../shared/validate';
 import type { Callable } from '../ops/builtin-contract';
 import { isReserved } from '../../shared/protocol/builtin-actions';
@@ -234,7 +234,7 @@ export class DaebusCaller<C extends object = AnyContract> {
   }
 
   /** Fire and forget: the payload's fields with `action` added, on the service channel. Resolves with the number of receivers. */
-  async sendToService<K extends NameOf<C>>(payload: PayloadOf<C, K>, action?: K): Promise<number> {
+  async sendToService<K extends NameOf<ActionsOf<C>>>(payload: PayloadOf<ActionsOf<C>, K>, action?: K): Promise<number> {
     const check = checker('sendToService(payload, action)', ErrorCodes.INVALID_ARGUMENT);
     check.plainObject('payload', payload);
     if (action !== undefined) check.name('action', action);

@@ -1,6 +1,6 @@
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import type { InlineOrigin, ThreadEntrySpec } from '../../shared/protocol/thread';
-import type { ThreadContext } from '../../thread/context';
+import type { ThreadFunction } from '../../thread/define';
 import { compilerHelperAdvice, compilerHelperIn } from '../../shared/compiler-helpers';
 import { workerModule } from '../workers/module-path';
 import { checkWorkerFiles } from '../workers/worker-path';
@@ -10,7 +10,7 @@ import { inlineOrigin } from './inline-origin';
  * What `app.thread(name, entry)` accepts: a module path or URL, or a self-contained function
  * (its `t` is the thread's context, typed without an annotation).
  */
-export type ThreadEntry = string | URL | ((running: () => boolean, t: ThreadContext) => unknown);
+export type ThreadEntry = string | URL | ThreadFunction;
 
 /** Turn a registration's `entry` into what the worker loads; throws at registration when it cannot work. */
 export function toEntrySpec(name: string, entry: ThreadEntry, written?: InlineOrigin): ThreadEntrySpec {

@@ -1,4 +1,4 @@
-import type { AnyMessages, NameOf, PayloadArgs, ResultOf } from '../../shared/contract';
+import type { AnyMessages, MessagesOf, NameOf, PayloadArgs, ResultOf } from '../../shared/contract';
 import { checker, isName, isTimeout } from '../../shared/validate';
 import type { ThreadSnapshot, ThreadStopResult } from './events';
 import type { ThreadRunner } from './runner';
@@ -24,10 +24,10 @@ export class ThreadHandle<Messages extends object = AnyMessages> {
    * THREAD_NOT_RUNNING (saying whether it is stopped, starting or restarting) or THREAD_FAILED,
    * with TIMEOUT after `timeoutMs` (default 5 000), or with the handler's error.
    */
-  async request<K extends NameOf<Messages>>(
+  async request<K extends NameOf<MessagesOf<Messages>>>(
     type: K,
-    ...args: PayloadArgs<Messages, K, [options?: { timeoutMs?: number | undefined }]>
-  ): Promise<ResultOf<Messages, K>> {
+    ...args: PayloadArgs<MessagesOf<Messages>, K, [options?: { timeoutMs?: number | undefined }]>
+  ): Promise<ResultOf<MessagesOf<Messages>, K>> {
     const [payload, options = {}] = args as [unknown, { timeoutMs?: number | undefined }?];
     const { timeoutMs } = options;
     if (!isName(type) || (timeoutMs !== undefined && !isTimeout(timeoutMs))) {
@@ -35,11 +35,11 @@ export class ThreadHandle<Messages extends object = AnyMessages> {
       check.name('type', type);
       check.timeout('options.timeoutMs', timeoutMs);
     }
-    return (await this.#runner.request(type, payload, timeoutMs)) as ResultOf<Messages, K>;
+    return (await this.#runner.request(type, payload, timeoutMs)) as ResultOf<MessagesOf<Messages>, K>;
   }
 
   /** Send the thread a message without waiting for an answer; throws unless it runs. */
-  post<K extends NameOf<Messages>>(type: K, ...args: PayloadArgs<Messages, K>): void {
+  post<K extends NameOf<MessagesOf<Messages>>>(type: K, ...args: PayloadArgs<MessagesOf<Messages>, K>): void {
     const [payload] = args as [unknown];
     if (!isName(type)) checker(`thread "${this.name}": post()`, 'INVALID_ARGUMENT').name('type', type);
     this.#runner.post(type, payload);

@@ -1,0 +1,88 @@
+// Type tests: compiled by the package's typecheck (tsc, strict), never run. A service or thread typed
+// with a contract written as an `interface` (as the README writes them) passes where the untyped
+// form is expected, and stays checked where it is typed. Each `@ts-expect-error` line must be an error.
+import { Blueprint, Daebus, DaebusCaller, type ThreadEntry, type ThreadHandle } from 'daebus';
+import { defineThread, type ThreadContext, type ThreadDefinition, type ThreadFunction } from 'daebus/thread';
+
+export interface OrdersApi {
+  place: { payload: { sku: string }; result: { count: number } };
+  cancel: { payload: { id: string }; result: { cancelled: boolean } };
+}
+export interface OtherApi {
+  refund: { payload: { id: string }; result: { refunded: boolean } };
+}
+export interface SocketMessages {
+  send: { payload: { text: string }; result: { sent: boolean } };
+}
+
+export function createOrders(): Daebus<OrdersApi> {
+  const orders = new Daebus<OrdersApi>('orders');
+  orders.action('place', ({ sku }) => ({ count: sku.length }));
+  // @ts-expect-error a misspelled action on the typed app is still refused
+  orders.action('plcae', () => ({ count: 1 }));
+  // @ts-expect-error and so is a result of the wrong shape
+  orders.action('cancel', () => ({ cancelled: 'yes' }));
+  return orders;
+}
+
+// the README's testing pattern: a variable of the untyped class holds the typed app
+let app: Daebus;
+export function setUp(): void {
+  app = createOrders(); // as a test's beforeEach does
+  app.action('anything', (payload) => ({ echo: payload.whatever })); // the untyped form's own rules
+}
+
+// a helper written for any app takes a typed one
+function addMonitoring(target: Daebus): Daebus {
+  return target.action('monitor', () => ({ ok: true }));
+}
+addMonitoring(createOrders());
+
+// blueprints, callers and thread handles the same way
+function addBlueprint(bp: Blueprint): void {
+  createOrders().registerBlueprint(bp);
+}
+const ordersBlueprint = new Blueprint<OrdersApi>('orders_extra');
+addBlueprint(ordersBlueprint);
+// @ts-expect-error the typed blueprint still checks its names
+ordersBlueprint.action('plac', () => ({ count: 1 }));
+export const callers: DaebusCaller[] = [new DaebusCaller<OrdersApi>('orders')];
+export const handles: ThreadHandle[] = [createOrders().thread<SocketMessages>('socket')];
+
+// a thread-side helper written for any context, called from a thread typed by its messages
+function common(t: ThreadContext): void {
+  t.log.info(t.name);
+}
+export const socketThread = defineThread<{ url: string }, SocketMessages>(async (running, t) => {
+  common(t);
+  t.on('send', ({ text }) => ({ sent: text.length > 0 }));
+  // @ts-expect-error a misspelled message on the typed context is still refused
+  t.on('sned', () => ({ sent: true }));
+});
+export const definitions: ThreadDefinition<{ url: string }>[] = [socketThread];
+const typedBody = async (running: () => boolean, t: ThreadContext<unknown, SocketMessages>): Promise<void> => common(t);
+export const bodies: ThreadFunction[] = [typedBody];
+export const entries: ThreadEntry[] = [typedBody];
+
+// the other way round is refused: an untyped app, blueprint or context is not a typed one
+declare const untypedApp: Daebus;
+declare const untypedBlueprint: Blueprint;
+declare const untypedContext: ThreadContext;
+// @ts-expect-error an untyped app is not a typed one
+export const typedApp: Daebus<OrdersApi> = untypedApp;
+// @ts-expect-error an untyped blueprint is not a typed one
+export const typedBlueprint: Blueprint<OrdersApi> = untypedBlueprint;
+// @ts-expect-error an untyped context is not a typed one
+export const typedContext: ThreadContext<unknown, SocketMessages> = untypedContext;
+// @ts-expect-error nor is an app typed with another contract
+export const otherApp: Daebus<OtherApi> = createOrders();
+// @ts-expect-error nor a context typed with other messages
+export const otherContext: ThreadContext<unknown, OrdersApi> = null as unknown as ThreadContext<unknown, SocketMessages>;
+
+// a helper that takes the typed app keeps checking its names
+function placeOnly(orders: Daebus<OrdersApi>): void {
+  orders.action('cancel', ({ id }) => ({ cancelled: id.length > 0 }));
+  // @ts-expect-error an action OrdersApi does not name
+  orders.action('refund', () => ({ refunded: true }));
+}
+placeOnly(createOrders());
