@@ -6,6 +6,8 @@ import { closeReason, errorFrame, messageId } from './socket-envelope';
 
 /** ws's readyState for an open connection. */
 const OPEN = 1;
+/** ws's send options for a Buffer that is to go out as a text frame. */
+const TEXT = { binary: false } as const;
 
 /** A message refused by the rate limit: its error frame, sent in its turn (after the replies to earlier messages). */
 class Refusal {
@@ -26,7 +28,7 @@ interface Turn {
 export interface ClientSocket {
   readonly readyState: number;
   readonly bufferedAmount: number;
-  send(text: string): void;
+  send(data: Buffer, options: { binary: boolean }): void;
   close(code?: number, reason?: string): void;
   terminate(): void;
   ping(): void;
@@ -135,16 +137,21 @@ export class SocketClient {
     }
   }
 
-  /** Send a frame; false when the connection is not open or the client was closed as too slow. */
-  send(text: string): boolean {
+  /**
+   * Send a frame (a text frame, also when given as its UTF-8 bytes: a broadcast encodes once and
+   * hands every client the same Buffer, where ws would copy a string for each); false when the
+   * connection is not open or the client was closed as too slow.
+   */
+  send(frame: string | Buffer): boolean {
     const socket = this.#socket;
     if (socket.readyState !== OPEN) return false;
+    const bytes = typeof frame === 'string' ? Buffer.from(frame) : frame;
     const buffered = socket.bufferedAmount;
-    if (buffered > 0 && buffered + text.length > this.#limits.maxBufferedBytes) {
+    if (buffered > 0 && buffered + bytes.length > this.#limits.maxBufferedBytes) {
       this.close(1013, `Too slow: ${buffered} bytes are waiting to be sent to this client`);
       return false;
     }
-    socket.send(text);
+    socket.send(bytes, TEXT);
     this.messagesSent += 1;
     this.lastActivity = Date.now();
     return true;

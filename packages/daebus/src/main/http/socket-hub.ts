@@ -101,9 +101,10 @@ export class SocketHub {
         return client?.send(text) ?? false;
       }
       case 'broadcast': {
-        const text = frame(call.messageType, call.data);
+        // encoded once: every client is handed the same bytes (a string would be copied for each)
+        const bytes = Buffer.from(frame(call.messageType, call.data));
         let sent = 0;
-        for (const client of this.#clients.values()) if (client.send(text)) sent += 1;
+        for (const client of this.#clients.values()) if (client.send(bytes)) sent += 1;
         return sent;
       }
       case 'clients':
