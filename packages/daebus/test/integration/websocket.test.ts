@@ -243,6 +243,12 @@ describe('WebSocket clients and hooks', () => {
     expect(welcome.socket.readyState).toBe(welcome.socket.OPEN);
   });
 
+  it('refuse a client whose connect hook runs past handlerTimeoutMs, with 1008 and a reason that says so', async () => {
+    t.app.socket('connect', () => new Promise(() => undefined));
+    const refused = await connect(await start({ handlerTimeoutMs: 100 }));
+    expect(await refused.closed).toEqual({ code: 1008, reason: 'The connect hook did not answer within 100 ms; the client is refused.' });
+  });
+
   it('run the disconnect hook only for clients the connect hook admitted', async () => {
     const gone: string[] = [];
     t.app.socket('connect', (data: { query: Record<string, string> }) => {

@@ -18,8 +18,13 @@ class Refusal {
 interface Turn {
   readonly deadline: number;
   readonly what: string;
+  /** What follows the timeout, for the error's message. */
+  readonly then: string;
   readonly fail: (err: Error) => void;
 }
+
+/** What follows a message handler's timeout. */
+const NEXT_GOES_ON = "its client's next messages go on.";
 
 /**
  * The part of a ws socket a client and the hub use. Written out here, not imported from ws, so
@@ -233,9 +238,9 @@ export class SocketClient {
    * `work` (a handler's run), or a TIMEOUT error once it runs past `handlerTimeoutMs` (`expire`
    * finds it): the client's next messages need not wait for a handler that never settles.
    */
-  within<T>(work: Promise<T>, what: string): Promise<T> {
+  within<T>(work: Promise<T>, what: string, then = NEXT_GOES_ON): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const turn: Turn = { deadline: Date.now() + this.#limits.handlerTimeoutMs, what, fail: reject };
+      const turn: Turn = { deadline: Date.now() + this.#limits.handlerTimeoutMs, what, then, fail: reject };
       this.#turn = turn;
       work.then(
         (value) => {
@@ -256,7 +261,7 @@ export class SocketClient {
     if (turn === undefined || now < turn.deadline) return;
     this.#turn = undefined;
     const ms = this.#limits.handlerTimeoutMs;
-    turn.fail(new DaebusError(ErrorCodes.TIMEOUT, `${turn.what} did not answer within ${ms} ms; its client's next messages go on.`));
+    turn.fail(new DaebusError(ErrorCodes.TIMEOUT, `${turn.what} did not answer within ${ms} ms; ${turn.then}`));
   }
 
   async #pump(first: string | Refusal): Promise<void> {

@@ -151,6 +151,7 @@ export class SocketHub {
         const value = await client.within(
           this.#call(handler, client, 'connect', { path, query, headers, remoteAddress }),
           'The connect hook',
+          'the client is refused.',
         );
         if (value !== undefined) client.send(responseFrame(value, undefined));
       } catch (err) {
