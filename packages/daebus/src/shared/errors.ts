@@ -71,7 +71,7 @@ export const ErrorCodes = {
   RESERVED_NAME: 'RESERVED_NAME',
   /** An admin action (start, stop, restart a thread; pause, resume a task) on an app that did not enable them (`admin` option). */
   ADMIN_DISABLED: 'ADMIN_DISABLED',
-  /** An admin action without the token the app requires, or with another one. */
+  /** An admin action without the token the app requires, or with another one; a WebSocket handshake from an origin not allowed. */
   FORBIDDEN: 'FORBIDDEN',
   /** The remote service answered with an error; its text is the message. */
   REMOTE_ERROR: 'REMOTE_ERROR',

@@ -249,6 +249,32 @@ describe('WebSocket clients and hooks', () => {
     expect(await refused.closed).toEqual({ code: 1008, reason: 'The connect hook did not answer within 100 ms; the client is refused.' });
   });
 
+  it('refuse a handshake from an origin not in cors.allowedOrigins with 403, before the upgrade', async () => {
+    const connected: unknown[] = [];
+    t.app.socket('connect', (handshake) => void connected.push(handshake));
+    const cors = { allowedOrigins: ['https://app.example'], allowCredentials: true };
+    await t.start({ http: { port: 0, host: '127.0.0.1', cors } });
+    const url = t.app.http.websocketUrl as string;
+    await expect(TestSocket.connect(url, { headers: { origin: 'https://evil.example' } })).rejects.toThrow(/403/);
+    expect(connected).toEqual([]);
+    // the listed origin, and a client that sends none (not a browser), are taken
+    sockets.push(await TestSocket.connect(url, { headers: { origin: 'https://app.example' } }), await connect(url));
+    await waitFor(() => connected.length === 2, 'both connect hooks');
+  });
+
+  it('take a handshake from any origin when the CORS origins are not a list (`*`), and on its own port with the list', async () => {
+    const evil = { headers: { origin: 'https://evil.example' } };
+    t.app.socket('ping', () => 'pong');
+    await t.start({ http: { port: 0, host: '127.0.0.1', cors: { allowedOrigins: '*' } } });
+    sockets.push(await TestSocket.connect(t.app.http.websocketUrl as string, evil));
+    await t.app.stop();
+    t.remake().socket('ping', () => 'pong');
+    const cors = { allowedOrigins: ['https://app.example'] };
+    await t.start({ http: { port: 0, host: '127.0.0.1', cors }, websocket: { port: 0, host: '127.0.0.1' } });
+    // the list covers the endpoint on a port of its own too: a browser sends the host's cookies to every port
+    await expect(TestSocket.connect(`${t.app.http.websocketUrl as string}/x`, evil)).rejects.toThrow(/403/);
+  });
+
   it('run the disconnect hook only for clients the connect hook admitted', async () => {
     const gone: string[] = [];
     t.app.socket('connect', (data: { query: Record<string, string> }) => {

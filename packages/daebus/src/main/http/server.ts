@@ -13,6 +13,7 @@ import { mountOps, type OpsEndpoints } from './ops-routes';
 import type { RouteRunner } from './route-runner';
 import type { RouteTable } from './route-table';
 import type { SocketHub } from './socket-hub';
+import { originCheck } from './socket-origin';
 import type { HttpEndpoints } from './endpoints';
 
 /** How long the servers get to close their connections once every request is answered. */
@@ -204,9 +205,12 @@ export class HttpServers {
         done();
       },
     });
+    // the HTTP server's origin allow-list covers the endpoint on its own port too: cookies go to every port of a host
+    const preValidation = originCheck(this.#http?.cors);
     for (const path of paths) {
       // a plain request (no Upgrade) gets 426 with the documented error body, not an empty 404
-      app.route({ method: 'GET', url: path, wsHandler: this.#hub.accept, handler: upgradeRequired });
+      const route = { method: 'GET' as const, url: path, wsHandler: this.#hub.accept, handler: upgradeRequired };
+      app.route(preValidation === undefined ? route : { ...route, preValidation });
       // on a port of its own: no routes of the app beside it
       if (ws.port !== undefined) answerBesideGet(app, path, new Set(), cors, 'the WebSocket server');
       else answerBesideGet(app, path, this.#routes.takenOn(path), cors, path);
