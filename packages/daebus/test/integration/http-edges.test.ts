@@ -4,7 +4,8 @@ import { request as httpRequest } from 'node:http';
 import { createConnection, type Socket } from 'node:net';
 import { DaebusHttp, DEFAULT_HTTP_OPTIONS, response, type HttpOptions } from 'daebus';
 import { appPerTest } from '../support/app-per-test';
-import { http } from '../support/http-client';
+import { http, TestSocket } from '../support/http-client';
+import { waitFor } from '../support/helpers';
 
 const t = appPerTest('http_edges', { drainTimeoutMs: 2_000 });
 const LOCAL: HttpOptions = { port: 0, host: '127.0.0.1' };
@@ -31,6 +32,32 @@ async function sendRaw(url: string, text: string): Promise<string> {
   socket.write(text);
   await closed;
   return received;
+}
+
+/** A plain TCP connection kept open: what it got so far, and whether the server closed it. */
+async function keptOpen(url: string): Promise<{ write(text: string): void; got: () => string; closed: Promise<unknown> }> {
+  const { hostname, port } = new URL(url);
+  const socket = createConnection(Number(port), hostname);
+  raw.push(socket);
+  let received = '';
+  socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+  socket.on('error', () => undefined);
+  const closed = new Promise((resolve) => socket.once('close', resolve));
+  await new Promise((resolve) => socket.once('connect', resolve));
+  return { write: (text) => void socket.write(text), got: () => received, closed };
+}
+
+/** Whether a new connection to the server is refused. */
+function refused(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = createConnection(Number(port), hostname);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
 }
 
 /** The status and JSON body of a raw HTTP answer. */
@@ -209,5 +236,42 @@ describe('requests no route takes', () => {
     const url = await start();
     const long = 'x'.repeat(5_000);
     expect(await http(`${url}/items/${long}`)).toMatchObject({ status: 200, body: { sku: long } });
+  });
+});
+
+describe('answers during a stop', () => {
+  it('say connection: close from the moment the stop begins, also while WebSocket clients close', async () => {
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let slowStarted = false;
+    t.app
+      .route('/r', () => ({ ok: 1 }))
+      .route('/slow', async () => {
+        slowStarted = true;
+        await gate;
+        return { ok: 2 };
+      });
+    t.app.socket('echo', (data) => data);
+    const url = await start();
+    // a client that does not answer the close at once: the stop waits for it (up to 1 s) before it drains
+    const client = await TestSocket.connect(t.app.http.websocketUrl as string);
+    client.socket.pause();
+    const [partial, probe, busy] = [await keptOpen(url), await keptOpen(url), await keptOpen(url)];
+    // connections whose request is on its way in as the stop begins (an idle one is closed at once)
+    partial.write('GET /r HTTP/1.1\r\nHost: x\r\n');
+    probe.write('GET /readyz HTTP/1.1\r\nHost: x\r\n');
+    busy.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+    await waitFor(() => slowStarted, 'the slow request in flight');
+    const stopped = t.app.stop();
+    await waitFor(() => refused(url), 'the server to take no new connection: the stop began');
+    partial.write('\r\n');
+    probe.write('\r\n');
+    release();
+    await Promise.all([partial.closed, probe.closed, busy.closed]);
+    expect(probe.got()).toMatch(/^HTTP\/1\.1 503[^]*connection: close[^]*"stopping":true/i);
+    expect(partial.got()).toMatch(/^HTTP\/1\.1 200[^]*connection: close[^]*\{"ok":1\}$/i);
+    expect(busy.got()).toMatch(/^HTTP\/1\.1 200[^]*connection: close[^]*\{"ok":2\}$/i);
+    client.socket.resume();
+    await stopped;
   });
 });

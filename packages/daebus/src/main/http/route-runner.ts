@@ -78,6 +78,8 @@ export class RouteRunner {
   readonly #timeouts: RouteTimeouts;
   #sweeper?: NodeJS.Timeout;
   #onIdle?: () => void;
+  /** A stop began: every answer from now on says `connection: close`. */
+  #closing = false;
 
   constructor(app: AppScope, logger: Logger) {
     this.#app = app;
@@ -92,6 +94,7 @@ export class RouteRunner {
 
   /** Check timeouts while the server runs. */
   startSweeping(): void {
+    this.#closing = false;
     this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_MS).unref();
   }
 
@@ -117,6 +120,7 @@ export class RouteRunner {
         body: req.body,
       });
       const call = new RouteCall(request, reply, this.#app, this.#logger, entry.timeoutMs, this.#answered);
+      if (this.#closing) call.response.closeConnectionAfter();
       this.#inFlight.add(call);
       void runInScope(call, () => this.#run(entry, call));
     };
@@ -146,12 +150,20 @@ export class RouteRunner {
   }
 
   /**
+   * A stop began: the answers of the requests in flight end their keep-alive connections, and
+   * those of requests still on their way in (a body being read as it began) too.
+   */
+  closeConnectionsAfter(): void {
+    this.#closing = true;
+    for (const { response } of this.#inFlight) response.closeConnectionAfter();
+  }
+
+  /**
    * Wait up to `timeoutMs` for the requests in flight to be answered (a handler that timed out is
    * answered already: it is not waited for); then answer the rest with 503 STOPPED. Resolves with
    * those given up on ("GET /slow x2"), as a stop names the actions it abandoned.
    */
   async drain(timeoutMs: number, service: string): Promise<string[]> {
-    for (const { response } of this.#inFlight) response.closeConnectionAfter();
     const waiting = this.#unanswered();
     if (waiting > 0) {
       this.#logger.info(`Waiting up to ${timeoutMs} ms for ${waiting} HTTP request(s) to be answered`);

@@ -1,4 +1,4 @@
-import { METHODS } from 'node:http';
+import { METHODS, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { Logger } from '../support/logger';
@@ -110,9 +110,14 @@ export class HttpServers {
    */
   async stop(drainMs: number, service: string): Promise<string[]> {
     // from the first moment: not ready, and no new connections (while WebSocket clients close, up
-    // to a second, before the servers close); those open stay, for the requests in flight
+    // to a second, before the servers close); those open stay, for the requests in flight, and
+    // every answer from now on (those in flight included) ends its connection: `connection: close`
     this.#stopping = true;
-    for (const app of this.#instances) app.server.close();
+    this.#runner.closeConnectionsAfter();
+    for (const app of this.#instances) {
+      app.server.prependListener('request', lastOnConnection);
+      app.server.close();
+    }
     await this.#hub.closeAll(`Service "${service}" is shutting down`);
     const closing = Promise.all(this.#instances.map((app) => app.close()));
     const [gaveUp, hooksLeft] = await Promise.all([this.#runner.drain(drainMs, service), this.#hub.leftWithin(drainMs)]);
@@ -242,6 +247,11 @@ function nodeTimeouts(requestTimeoutMs: number): { requestTimeout: number; heade
     headersTimeout: requestTimeoutMs,
     connectionsCheckingInterval: Math.min(1_000, Math.max(10, Math.round(requestTimeoutMs / 10))),
   };
+}
+
+/** A request that comes during a stop: its answer ends the keep-alive connection (Node writes `connection: close`). */
+function lastOnConnection(_req: IncomingMessage, res: ServerResponse): void {
+  res.shouldKeepAlive = false;
 }
 
 /** The answer of the WebSocket endpoint to a request that is not a WebSocket handshake. */
