@@ -101,6 +101,26 @@ describe('route runner, timeouts in numbers', () => {
   });
 });
 
+describe('route runner, a stop that gives up on a pooled route', () => {
+  it('answers 503 STOPPED and says so once: the job ending with its worker after that is not logged as a crash', async () => {
+    const { logger, records } = captureLogger();
+    const runner = new RouteRunner(appScope, logger);
+    let crash = (_err: Error): void => undefined;
+    const run = (): Promise<unknown> => new Promise((_resolve, reject) => (crash = reject));
+    const handle = runner.handler({ path: parseRoutePath('test', '/work'), methods: ['GET'], kind: 'pooled', run, timeoutMs: 60_000 });
+    const sent: unknown[] = [];
+    handle({ method: 'GET', url: '/work', headers: {}, params: {}, query: {} } as never, fakeReply(sent) as never);
+    expect(await runner.drain(0, 'svc')).toEqual(['GET /work']);
+    // the pool stops after the HTTP server: the job's worker is terminated under it
+    crash(new Error('Pooled action "GET /work" crashed its worker (Terminating worker thread); the pool replaced it.'));
+    await waitFor(() => runner.inFlight === 0, 'the call to end');
+    expect(sent.map((body) => JSON.parse(String(body)).code)).toEqual(['STOPPED']);
+    expect(records.filter((r) => r.level === 'warn').map((r) => r.message)).toEqual([
+      expect.stringMatching(/^Gave up on GET \/work \(http-.*\): the service stopped$/),
+    ]);
+  });
+});
+
 describe('route runner, an answer Node refuses to write', () => {
   it.each([
     ['returns a value', () => ({ ok: true })],

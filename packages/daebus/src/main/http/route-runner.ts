@@ -33,6 +33,8 @@ class RouteCall implements RouteContext, Scope {
   #controller?: AbortController;
   /** Answered 504 by the sweep. */
   timedOut = false;
+  /** Answered 503 by a stop that gave up on it. */
+  givenUp = false;
 
   constructor(request: HttpRequest, reply: FastifyReply, app: AppScope, appLogger: Logger, timeoutMs: number, onAnswer: () => void) {
     this.request = request;
@@ -135,8 +137,9 @@ export class RouteRunner {
           : await (entry.run as RouteHandler)(request, call);
       if (!response.finalSent) answer(response, value);
     } catch (err) {
-      // the pooled job cancelled at the timeout: the request has its 504, the warning was logged
-      if (call.timedOut && entry.kind === 'pooled') return;
+      // the pooled job cancelled at the timeout, or ended with its worker at a stop that gave up on
+      // it: the request has its 504 or 503, the warning was logged (not a crash of the handler)
+      if ((call.timedOut || call.givenUp) && entry.kind === 'pooled') return;
       const reply = thrownReply(err);
       // a pooled handler past its timeout was stopped by the pool: the request timed out
       const status = entry.kind === 'pooled' && reply.body.code === ErrorCodes.TIMEOUT ? 504 : reply.status;
@@ -176,8 +179,10 @@ export class RouteRunner {
   /** Answer every request still unanswered with 503 STOPPED (a forced stop, or after the drain); resolves with those. */
   abandonAll(message: string): string[] {
     const given: string[] = [];
-    for (const { request, response } of this.#inFlight) {
+    for (const call of this.#inFlight) {
+      const { request, response } = call;
       if (response.finalSent) continue;
+      call.givenUp = true;
       given.push(request.action);
       response.closeConnectionAfter();
       this.#logger.warn(`Gave up on ${request.action} (${request.requestId}): the service stopped`);
