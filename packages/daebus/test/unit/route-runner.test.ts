@@ -101,6 +101,37 @@ describe('route runner, timeouts in numbers', () => {
   });
 });
 
+describe('route runner, failures in numbers', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('logs the first failure of a route in a second with its error and request id, and the next ones in one line', async () => {
+    const { logger, records } = captureLogger();
+    const runner = new RouteRunner(appScope, logger);
+    const throws = { methods: ['GET' as const], kind: 'function' as const, timeoutMs: 1_000 };
+    const handleQ = runner.handler({ ...throws, path: parseRoutePath('test', '/q'), run: () => Promise.reject(new Error('db down')) });
+    const handleR = runner.handler({ ...throws, path: parseRoutePath('test', '/r'), run: () => Promise.reject(new Error('no disk')) });
+    const sent: unknown[] = [];
+    const request = (url: string): never => ({ method: 'GET', url, headers: {}, params: {}, query: {} }) as never;
+    for (let i = 0; i < 50; i++) handleQ(request('/q'), fakeReply(sent) as never);
+    handleR(request('/r'), fakeReply(sent) as never);
+    await jest.advanceTimersByTimeAsync(1_000);
+    handleQ(request('/q'), fakeReply(sent) as never);
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(sent).toHaveLength(52);
+    const warned = records.filter((r) => r.level === 'warn');
+    expect(warned.map((r) => [r.message, r.request_id ?? r.count])).toEqual([
+      ['Route GET /q failed: db down', expect.stringMatching(/^http-/)],
+      ['Route GET /r failed: no disk', expect.stringMatching(/^http-/)],
+      ['Route GET /q failed 49 more time(s) in a second (each answered 5xx); the last: db down', 49],
+      // a new second: the first failure of the route is logged whole again
+      ['Route GET /q failed: db down', expect.stringMatching(/^http-/)],
+    ]);
+    expect(warned[0]?.error).toMatchObject({ message: 'db down', stack: expect.stringContaining('Error: db down') });
+    runner.stopSweeping();
+  });
+});
+
 describe('route runner, a stop that gives up on a pooled route', () => {
   it('answers 503 STOPPED and says so once: the job ending with its worker after that is not logged as a crash', async () => {
     const { logger, records } = captureLogger();

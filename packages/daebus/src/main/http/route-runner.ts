@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ErrorCodes, toPlainError } from '../../shared/errors';
+import { ErrorCodes } from '../../shared/errors';
 import { runInScope, type ActionContext, type AppScope, type Scope } from '../rpc/context';
 import type { ActionHandler } from '../rpc/dispatcher';
 import type { Logger } from '../support/logger';
@@ -9,6 +9,7 @@ import { errorBody, isStatus, thrownReply } from './error-replies';
 import { HttpRequest, type IncomingRoute } from './http-request';
 import { HttpResponse } from './http-response';
 import type { RouteContext, RouteEntry, RouteHandler } from './route-entry';
+import { RouteFailures } from './route-failures';
 import { RouteTimeouts } from './route-timeouts';
 
 /** How often running routes are checked against their timeouts (a timeout fires up to this late). */
@@ -78,6 +79,7 @@ export class RouteRunner {
   readonly #logger: Logger;
   readonly #inFlight = new Set<RouteCall>();
   readonly #timeouts: RouteTimeouts;
+  readonly #failures: RouteFailures;
   #sweeper?: NodeJS.Timeout;
   #onIdle?: () => void;
   /** A stop began: every answer from now on says `connection: close`. */
@@ -87,6 +89,7 @@ export class RouteRunner {
     this.#app = app;
     this.#logger = logger;
     this.#timeouts = new RouteTimeouts(logger);
+    this.#failures = new RouteFailures(logger);
   }
 
   /** Requests being answered now. */
@@ -106,6 +109,7 @@ export class RouteRunner {
     this.#sweeper = undefined;
     this.#inFlight.clear();
     this.#timeouts.flush();
+    this.#failures.flush();
   }
 
   /** Fastify's handler for `entry`. */
@@ -144,7 +148,7 @@ export class RouteRunner {
       // a pooled handler past its timeout was stopped by the pool: the request timed out
       const status = entry.kind === 'pooled' && reply.body.code === ErrorCodes.TIMEOUT ? 504 : reply.status;
       const { body } = reply;
-      if (status >= 500) call.logger.warn(`Route ${request.action} failed: ${body.error}`, { error: toPlainError(err) });
+      if (status >= 500) this.#failures.failed(request.action, call, body.error, err);
       if (!response.finalSent) response.writeError(status, body);
     } finally {
       this.#inFlight.delete(call);
