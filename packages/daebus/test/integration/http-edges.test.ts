@@ -1,11 +1,12 @@
 // HTTP at its edges: response headers HTTP cannot carry, clients that stall mid-request, and the
 // answers of requests no route takes.
+import { fork } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { createConnection, type Socket } from 'node:net';
 import { DaebusHttp, DEFAULT_HTTP_OPTIONS, response, type HttpOptions } from 'daebus';
 import { appPerTest } from '../support/app-per-test';
 import { http, TestSocket } from '../support/http-client';
-import { waitFor } from '../support/helpers';
+import { fixture, waitFor } from '../support/helpers';
 
 const t = appPerTest('http_edges', { drainTimeoutMs: 2_000 });
 const LOCAL: HttpOptions = { port: 0, host: '127.0.0.1' };
@@ -20,8 +21,8 @@ async function start(options: HttpOptions = {}): Promise<string> {
   return t.app.http.url as string;
 }
 
-/** Write `text` on a plain TCP connection; resolves with all it got once the server closed it. */
-async function sendRaw(url: string, text: string): Promise<string> {
+/** Write `text` (then `body`, as it is taken) on a plain TCP connection; resolves with all it got once the server closed it. */
+async function sendRaw(url: string, text: string, body?: string): Promise<string> {
   const { hostname, port } = new URL(url);
   const socket = createConnection(Number(port), hostname);
   raw.push(socket);
@@ -30,6 +31,9 @@ async function sendRaw(url: string, text: string): Promise<string> {
   socket.on('error', () => undefined);
   const closed = new Promise((resolve) => socket.once('close', resolve));
   socket.write(text);
+  for (let at = 0; body !== undefined && at < body.length && !socket.destroyed; at += 64 * 1024) {
+    if (!socket.write(body.slice(at, at + 64 * 1024))) await new Promise((resolve) => socket.once('drain', resolve).once('close', resolve));
+  }
   await closed;
   return received;
 }
@@ -273,5 +277,50 @@ describe('answers during a stop', () => {
     expect(busy.got()).toMatch(/^HTTP\/1\.1 200[^]*connection: close[^]*\{"ok":2\}$/i);
     client.socket.resume();
     await stopped;
+  });
+});
+
+describe('a body over bodyLimit', () => {
+  const upload = (length: number, extra = ''): string =>
+    `POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n${extra}\r\n`;
+
+  it('is answered 413 once the client sent it, so the client reads the answer (no reset under a body still coming)', async () => {
+    // the service in a process of its own: in this one the client reads the answer before the reset
+    const child = fork(fixture('upload-server.cjs'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      const port = await new Promise<number>((resolve) => child.once('message', (m) => resolve(m as number)));
+      const body = Buffer.alloc(5 * 1024 * 1024, 'a');
+      const outcomes: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        outcomes.push(
+          await new Promise<string>((resolve) => {
+            // no agent: the client asks for the connection to be closed after the answer
+            const headers = { 'content-type': 'application/json', 'content-length': body.length };
+            const req = httpRequest({ host: '127.0.0.1', port, path: '/upload', method: 'POST', agent: false, headers }, (res) => {
+              res.resume();
+              res.on('end', () => resolve(String(res.statusCode)));
+            });
+            req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+            req.end(body);
+          }),
+        );
+      }
+      expect(outcomes).toEqual(Array(10).fill('413'));
+    } finally {
+      child.disconnect();
+      await exited;
+    }
+  });
+
+  it('with Expect: 100-continue is answered 413 before the body, with no 100 Continue', async () => {
+    t.app.route('/upload', () => ({ ok: true }), { methods: ['POST'] });
+    const url = await start({ bodyLimit: 1024, requestTimeoutMs: 2_000 });
+    const answer = await sendRaw(url, upload(4 * 1024 * 1024, 'Expect: 100-continue\r\n'));
+    expect(answer).not.toMatch(/100 Continue/);
+    expect(parsed(answer)).toEqual({ status: 413, body: { error: 'Request body is too large', code: 'PAYLOAD_TOO_LARGE' } });
+    // under the limit the body is asked for, and taken
+    const small = await sendRaw(url, `${upload(2, 'Expect: 100-continue\r\nConnection: close\r\n')}{}`);
+    expect(small).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
   });
 });

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { Logger } from '../support/logger';
 import { settlesWithin } from '../support/timers';
+import { answerAfterBody, refuseBeforeContinue } from './body-limit';
 import { corsPluginOptions } from './cors';
 import { clientErrorReply } from './client-errors';
 import { errorBody, frameworkReply } from './error-replies';
@@ -183,7 +184,11 @@ export class HttpServers {
     this.#instances.push(app);
     // every method Node's parser takes reaches the router, so a path's routes answer the others 405, not 404
     for (const method of METHODS) if (method !== 'CONNECT' && !app.supportedMethods.includes(method)) app.addHttpMethod(method);
-    app.setErrorHandler((err, _req, reply) => fail(err, reply));
+    // a body over bodyLimit is answered once the client sent it, or before it with Expect: 100-continue
+    refuseBeforeContinue(app.server, bodyLimit);
+    app.setErrorHandler((err, req, reply) => {
+      if (!answerAfterBody(err, req, () => fail(err, reply))) fail(err, reply);
+    });
     app.setNotFoundHandler((req, reply) => {
       const path = req.url.split('?')[0];
       void reply.code(404).send({ ...errorBody('Not Found', ErrorCodes.UNKNOWN_ROUTE), path });

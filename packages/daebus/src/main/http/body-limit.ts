@@ -1,0 +1,43 @@
+// A body over `bodyLimit` answered 413 so that the client reads it. Answered while the client still
+// sends, and the connection then closed (Fastify closes it after a body it refused), the unread
+// rest of the body made the kernel reset the connection, and the client often got EPIPE or
+// ECONNRESET instead of the 413.
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { FastifyRequest } from 'fastify';
+import { ErrorCodes } from '../../shared/errors';
+import { errorBody } from './error-replies';
+
+const TOO_LARGE = 'FST_ERR_CTP_BODY_TOO_LARGE';
+
+/**
+ * A request with `Expect: 100-continue` whose Content-Length is over `bodyLimit` gets its 413
+ * before the client sends the body (Node would answer `100 Continue` first); the others are let
+ * through as Node does.
+ */
+export function refuseBeforeContinue(server: Server, bodyLimit: number): void {
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (Number(req.headers['content-length']) > bodyLimit) {
+      const text = JSON.stringify(errorBody('Request body is too large', ErrorCodes.PAYLOAD_TOO_LARGE));
+      // no 100 sent: Node closes the connection after this answer, the client sends no body
+      res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+      return;
+    }
+    res.writeContinue();
+    server.emit('request', req, res);
+  });
+}
+
+/**
+ * When `err` is Fastify's refusal of a body whose Content-Length is over the limit (nothing of it
+ * read yet): read the rest, discarded, and answer (`answer`) once it is in; true then. The client
+ * has sent everything when the 413 and the close come. A client that stalls meanwhile gets 408 at
+ * `requestTimeoutMs`, as any stalled body does.
+ */
+export function answerAfterBody(err: unknown, req: FastifyRequest, answer: () => void): boolean {
+  const raw = req.raw;
+  if ((err as { code?: unknown }).code !== TOO_LARGE || req.headers['content-length'] === undefined || raw.complete) return false;
+  raw.once('end', answer);
+  raw.resume();
+  return true;
+}
