@@ -295,6 +295,26 @@ describe('admin actions', () => {
     });
   });
 
+  it('two restarts at once both start the thread: neither counts the other as a stop', async () => {
+    t.remake({ admin: true });
+    await withHeldStops(async ({ name, windingDown, go }) => {
+      t.app.thread('held', fixture('held-stop.mjs'), { workerData: { gate: name }, shutdownTimeoutMs: 60_000 });
+      await t.start();
+      const caller = t.caller({ timeoutMs: 10_000 });
+      const first = caller.sendRequest('daebus.thread.restart', { name: 'held' });
+      first.catch(() => undefined);
+      await waitFor(() => windingDown() === 1, 'the first restart stopping the thread');
+      const second = caller.sendRequest('daebus.thread.restart', { name: 'held' });
+      second.catch(() => undefined);
+      // answered after the second restart was taken in
+      await caller.sendRequest('daebus.ping');
+      go();
+      await expect(first).resolves.toMatchObject({ state: 'running' });
+      await expect(second).resolves.toMatchObject({ state: 'running' });
+      expect(t.app.threads.held?.state).toBe('running');
+    });
+  });
+
   it('checks the admin option at construction', () => {
     expect(() => t.remake({ admin: { token: 'short' } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
     expect(() => t.remake({ admin: 'yes' as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));

@@ -222,7 +222,8 @@ describe('daebus watch', () => {
     const watch = start(['watch', name, '--interval', '100', '--timeout', '500']);
     await waitFor(() => /^health +ok, ready/m.test(watch.out.stdout), 'a first block');
     child.kill('SIGKILL');
-    await waitFor(() => (watch.out.stdout.match(/NOT ANSWERING/g) ?? []).length >= 2, 'two blocks');
+    // killed: nothing listens on its channel any more
+    await waitFor(() => (watch.out.stdout.match(/NOT RUNNING: service "[^"]+" has stopped or died/g) ?? []).length >= 2, 'two blocks');
     expect(watch.out.stdout).toContain('last known threads:');
     watch.child.kill('SIGINT');
     expect((await watch.done).code).toBe(0);

@@ -1,6 +1,6 @@
 // What keeps a pooled reply from reaching the main thread as it is: a quick walk for the usual
 // value, an exact count past the walk's budget, which must see functions and toJSON() as the walk does.
-import { copyProblem, MAX_NESTING } from '../../src/shared/cloneable';
+import { copyProblem, MAX_NESTING, nestingDepth } from '../../src/shared/cloneable';
 
 function nested(levels: number): object {
   let o: object = { v: 1 };
@@ -24,5 +24,28 @@ describe('copyProblem', () => {
     expect(copyProblem(many)).toBeUndefined();
     expect(copyProblem([...many, { f: () => 1 }])).toBe('json');
     expect(copyProblem([...many, { b: Buffer.from('x') }])).toBe('json');
+  });
+});
+
+describe('nestingDepth', () => {
+  /** `levels` arrays, each holding the next; the innermost holds `end`. */
+  const chain = (levels: number, end: unknown): unknown => {
+    let value = end;
+    for (let i = 0; i < levels; i++) value = [value];
+    return value;
+  };
+
+  it('counts a shared object at the depth structured clone meets it first, in key order', () => {
+    const shared = chain(5, 0); // 5 levels
+    // met first under `a`, at depth 2: the chain's copy of it is a reference
+    expect(nestingDepth({ a: shared, b: chain(10, shared) })).toBe(11);
+    // met first at the end of the chain, at depth 12
+    expect(nestingDepth({ b: chain(10, shared), a: shared })).toBe(16);
+  });
+
+  it('counts a Map as clone copies it: each key, then its value', () => {
+    const shared = chain(3, 0);
+    expect(nestingDepth(new Map<unknown, unknown>([[shared, chain(6, shared)]]))).toBe(7);
+    expect(nestingDepth(new Map<unknown, unknown>([[chain(6, shared), shared]]))).toBe(10);
   });
 });

@@ -40,6 +40,12 @@ export function adminActions(view: OpsView, options: AdminOptions): Map<string, 
       }
       return run(name);
     };
+  // the stops each thread's restarts asked: a stop of another restart is not "another stop"
+  const restartStops = new Map<string, number>();
+  const stopsBy = (name: string): { all: number; restarts: number } => ({
+    all: view.stopsAsked(name),
+    restarts: restartStops.get(name) ?? 0,
+  });
   return new Map<string, ActionHandler>([
     [BuiltinActions.threadStart, guarded((name) => view.startThread(name))],
     [
@@ -54,9 +60,11 @@ export function adminActions(view: OpsView, options: AdminOptions): Map<string, 
       guarded(async (name) => {
         view.snapshot(name); // an unknown name fails before anything stops
         // a stop asked while this one stops the thread (by anyone) comes later: the last word wins
-        const stopsBefore = view.stopsAsked(name);
+        const before = stopsBy(name);
+        restartStops.set(name, before.restarts + 1);
         await view.stopThread(name);
-        if (view.stopsAsked(name) !== stopsBefore + 1) {
+        const after = stopsBy(name);
+        if (after.all - before.all > after.restarts - before.restarts) {
           throw new DaebusError(
             ErrorCodes.THREAD_NOT_RUNNING,
             `Thread "${name}" was stopped and not started again: another stop (${BuiltinActions.threadStop}, app.stopThread() ` +

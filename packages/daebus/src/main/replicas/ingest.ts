@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { monotonicMs } from '../../shared/clock';
 import { toPlainError } from '../../shared/errors';
 import type { Logger } from '../support/logger';
 import type { MessageHandler, Transport } from '../transport/transport';
@@ -33,6 +34,8 @@ export class IngestLeader {
   readonly #untimedTimeout: string;
   readonly #log: Logger;
   #leading = false;
+  /** When Redis last confirmed the lease (taken or renewed), on the monotonic clock. */
+  #confirmedAt = 0;
   /** The epoch of the lease this replica took last ('' before: Redis refuses its adds). */
   #epoch = '';
   #ticking = false;
@@ -126,7 +129,8 @@ export class IngestLeader {
     try {
       if (this.#leading) {
         const epoch = this.#epoch;
-        if (!(await this.#lease.renew(epoch))) this.#lose(epoch);
+        if (await this.#lease.renew(epoch)) this.#confirmedAt = monotonicMs();
+        else this.#lose(epoch);
         return;
       }
       const epoch = await this.#lease.acquire();
@@ -137,6 +141,7 @@ export class IngestLeader {
       }
       this.#epoch = epoch;
       this.#leading = true;
+      this.#confirmedAt = monotonicMs();
       await this.#transport.subscribe(this.#service, this.#ingest);
       this.#log.debug(`Taking pub/sub requests of "${this.#service}" into the request stream`);
       this.#company.start();
@@ -169,7 +174,9 @@ export class IngestLeader {
       this.#refuseNotUtf8(raw);
       return;
     }
-    if (this.#answerBuiltinHere(raw)) return;
+    // only while the lease is surely ours: a holder that stalled may have lost it, and another
+    // replica answers what both received; the fenced add below then refuses it here
+    if (monotonicMs() - this.#confirmedAt < 2 * this.#renewMs && this.#answerBuiltinHere(raw)) return;
     const epoch = this.#epoch;
     this.#lease.add(epoch, raw, expectsReply(raw) ? this.#untimedTimeout : undefined).then(
       (added) => {
