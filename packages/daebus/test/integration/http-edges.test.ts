@@ -313,6 +313,14 @@ describe('a body over bodyLimit', () => {
     }
   });
 
+  it('declared far over the limit is answered 413 at once, not read to its end', async () => {
+    t.app.route('/upload', () => ({ ok: true }), { methods: ['POST'] });
+    // a body read to its end would take the client's whole 10 GB, or end in 408 at requestTimeoutMs
+    const url = await start({ bodyLimit: 1024, requestTimeoutMs: 3_000 });
+    const answer = await sendRaw(url, upload(10 * 1024 * 1024 * 1024, ''), 'a'.repeat(64 * 1024));
+    expect(parsed(answer).status).toBe(413);
+  });
+
   it('with Expect: 100-continue is answered 413 before the body, with no 100 Continue', async () => {
     t.app.route('/upload', () => ({ ok: true }), { methods: ['POST'] });
     const url = await start({ bodyLimit: 1024, requestTimeoutMs: 2_000 });

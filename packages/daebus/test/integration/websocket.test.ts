@@ -252,7 +252,8 @@ describe('WebSocket clients and hooks', () => {
   it('refuse a handshake from an origin not in cors.allowedOrigins with 403, before the upgrade', async () => {
     const connected: unknown[] = [];
     t.app.socket('connect', (handshake) => void connected.push(handshake));
-    const cors = { allowedOrigins: ['https://app.example'], allowCredentials: true };
+    // written as an address, not as the Origin a browser sends: read as that Origin
+    const cors = { allowedOrigins: ['https://App.Example:443/'], allowCredentials: true };
     await t.start({ http: { port: 0, host: '127.0.0.1', cors } });
     const url = t.app.http.websocketUrl as string;
     await expect(TestSocket.connect(url, { headers: { origin: 'https://evil.example' } })).rejects.toThrow(/403/);

@@ -46,8 +46,11 @@ describe('a reply over maxReplyBytes, over Redis', () => {
     });
     app.action('big', async ({ mb }, { response }) => {
       const data = { s: 'é'.repeat((Number(mb) * MiB) / 2) }; // two bytes a character in UTF-8
-      if (streamed) await response.send(data, { final: false });
-      return streamed ? { done: true } : data;
+      if (!streamed) return data;
+      await response.send(data, { final: false });
+      // after an update over the limit ended the request: dropped, with a warning saying why
+      await response.send({ stage: 'after' }, { final: false });
+      return { done: true };
     });
     await app.start({ redis: server.url });
     caller = new DaebusCaller(service, { redis: server.url, timeoutMs: 20_000 });
@@ -66,8 +69,11 @@ describe('a reply over maxReplyBytes, over Redis', () => {
     await expect(small).resolves.toEqual({ small: true });
     await expect(caller.sendRequest('big', { mb: 0.5 })).resolves.toBeDefined();
     const warnings = records.filter((r) => r.level === 'warn' && String(r.message).includes('maxReplyBytes'));
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatchObject({ action: 'big' });
+    // a streamed one: the handler's update after it is dropped, and the warning says why
+    expect(warnings).toHaveLength(streamed ? 2 : 1);
+    expect(warnings[0]).toMatchObject({ action: 'big', message: expect.stringMatching(/^(The reply|A streamed update) is /) as unknown });
+    if (streamed)
+      expect(warnings[1]?.message).toMatch(/^A reply was dropped: the request had ended when an earlier update was over maxReplyBytes/);
   });
 
   it('the option is checked at construction', () => {

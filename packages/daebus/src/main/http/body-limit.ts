@@ -28,15 +28,24 @@ export function refuseBeforeContinue(server: Server, bodyLimit: number): void {
   });
 }
 
+/** Bodies declared up to this many times `bodyLimit` (plus 1 MiB) are read to their end before the 413; larger ones are not. */
+const DISCARD_FACTOR = 4;
+const DISCARD_SLACK = 1024 * 1024;
+
 /**
  * When `err` is Fastify's refusal of a body whose Content-Length is over the limit (nothing of it
  * read yet): read the rest, discarded, and answer (`answer`) once it is in; true then. The client
  * has sent everything when the 413 and the close come. A client that stalls meanwhile gets 408 at
- * `requestTimeoutMs`, as any stalled body does.
+ * `requestTimeoutMs`, as any stalled body does. Only for a body declared within a few times the
+ * limit: a client declaring gigabytes is not read for `requestTimeoutMs` (answered at once, as
+ * before; it may see the connection reset instead).
  */
-export function answerAfterBody(err: unknown, req: FastifyRequest, answer: () => void): boolean {
+export function answerAfterBody(err: unknown, req: FastifyRequest, bodyLimit: number, answer: () => void): boolean {
   const raw = req.raw;
-  if ((err as { code?: unknown }).code !== TOO_LARGE || req.headers['content-length'] === undefined || raw.complete) return false;
+  const declared = Number(req.headers['content-length']);
+  if ((err as { code?: unknown }).code !== TOO_LARGE || !(declared <= DISCARD_FACTOR * bodyLimit + DISCARD_SLACK) || raw.complete) {
+    return false;
+  }
   raw.once('end', answer);
   raw.resume();
   return true;

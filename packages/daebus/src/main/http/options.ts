@@ -192,6 +192,8 @@ function resolveCors(check: Checker, cors: unknown): ResolvedCors {
     if (o[key] !== undefined) out[key] = stringList(check, `options.cors.${key}`, o[key]);
   }
   if (out.allowedMethods !== undefined) out.allowedMethods = out.allowedMethods.map((m) => m.toUpperCase());
+  // compared with the Origin header as browsers write it, by the CORS headers and the WebSocket endpoint
+  if (out.allowedOrigins !== undefined) out.allowedOrigins = out.allowedOrigins.map(asOrigin);
   if (o.allowCredentials !== undefined) {
     if (typeof o.allowCredentials !== 'boolean') check.fail('options.cors.allowCredentials', 'true or false', o.allowCredentials);
     out.allowCredentials = o.allowCredentials;
@@ -207,4 +209,14 @@ function stringList(check: Checker, what: string, value: unknown): string[] {
     return check.fail(what, 'a string or a non-empty list of strings', value);
   }
   return [...(list as string[])];
+}
+
+/** `entry` as the Origin a browser on that site sends (`https://App.example.com:443/` -> `https://app.example.com`); as given when it is no URL (`*`, `null`). */
+function asOrigin(entry: string): string {
+  try {
+    const origin = new URL(entry).origin;
+    return origin === 'null' ? entry : origin;
+  } catch {
+    return entry;
+  }
 }

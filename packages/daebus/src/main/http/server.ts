@@ -187,7 +187,7 @@ export class HttpServers {
     // a body over bodyLimit is answered once the client sent it, or before it with Expect: 100-continue
     refuseBeforeContinue(app.server, bodyLimit);
     app.setErrorHandler((err, req, reply) => {
-      if (!answerAfterBody(err, req, () => fail(err, reply))) fail(err, reply);
+      if (!answerAfterBody(err, req, bodyLimit, () => fail(err, reply))) fail(err, reply);
     });
     app.setNotFoundHandler((req, reply) => {
       const path = req.url.split('?')[0];

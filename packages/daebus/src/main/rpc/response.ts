@@ -28,6 +28,8 @@ export class ActionResponse {
   readonly #log: { logger(): Logger };
   readonly #maxBytes: number | undefined;
   #finalSent = false;
+  /** A streamed update over maxBytes ended the request (its caller got PAYLOAD_TOO_LARGE). */
+  #endedTooLarge = false;
   #failed = false;
   #warned = false;
 
@@ -116,8 +118,11 @@ export class ActionResponse {
         this.#log
           .logger()
           .warn(
-            'A reply was sent after the final one, or after the service gave up on this handler; it was dropped ' +
-              '(later ones are dropped without a word). Send updates with { final: false } before the final reply.',
+            this.#endedTooLarge
+              ? 'A reply was dropped: the request had ended when an earlier update was over maxReplyBytes (its caller got ' +
+                  'PAYLOAD_TOO_LARGE; later replies are dropped without a word).'
+              : 'A reply was sent after the final one, or after the service gave up on this handler; it was dropped ' +
+                  '(later ones are dropped without a word). Send updates with { final: false } before the final reply.',
           );
       }
       return undefined;
@@ -161,6 +166,7 @@ export class ActionResponse {
     this.#log.logger().warn(error.message);
     this.#finalSent = true;
     this.#failed = true;
+    this.#endedTooLarge = !final;
     return this.#encode({ ...errorReply(error), requestId: this.#requestId });
   }
 }
