@@ -3,6 +3,7 @@
 import { BroadcastChannel } from 'node:worker_threads';
 import { fixture, waitFor } from '../support/helpers';
 import { appPerTest } from '../support/app-per-test';
+import type { DaebusCaller } from 'daebus';
 
 const t = appPerTest('ops', { drainTimeoutMs: 1_000 });
 
@@ -21,6 +22,25 @@ async function withHeldStops(body: (gate: { name: string; windingDown: () => num
     gate.postMessage('go');
     gate.close();
   }
+}
+
+/**
+ * With admin on and a held-stop.mjs thread `held` running: send daebus.thread.restart and run
+ * `body` while that restart waits for the thread to return (`go` lets it return).
+ */
+async function whileRestartStops(
+  body: (during: { caller: DaebusCaller; restart: Promise<unknown>; go: () => void }) => Promise<void>,
+): Promise<void> {
+  t.remake({ admin: true });
+  await withHeldStops(async ({ name, windingDown, go }) => {
+    t.app.thread('held', fixture('held-stop.mjs'), { workerData: { gate: name }, shutdownTimeoutMs: 60_000 });
+    await t.start();
+    const caller = t.caller({ timeoutMs: 10_000 });
+    const restart = caller.sendRequest('daebus.thread.restart', { name: 'held' });
+    restart.catch(() => undefined);
+    await waitFor(() => windingDown() === 1, 'the restart stopping the thread');
+    await body({ caller, restart, go });
+  });
 }
 
 describe('introspection actions', () => {
@@ -252,14 +272,7 @@ describe('admin actions', () => {
   });
 
   it('a stop asked while a restart stops the thread wins: the thread stays stopped, the restart says so', async () => {
-    t.remake({ admin: true });
-    await withHeldStops(async ({ name, windingDown, go }) => {
-      t.app.thread('held', fixture('held-stop.mjs'), { workerData: { gate: name }, shutdownTimeoutMs: 60_000 });
-      await t.start();
-      const caller = t.caller({ timeoutMs: 10_000 });
-      const restart = caller.sendRequest('daebus.thread.restart', { name: 'held' });
-      restart.catch(() => undefined);
-      await waitFor(() => windingDown() === 1, 'the restart stopping the thread');
+    await whileRestartStops(async ({ caller, restart, go }) => {
       const stop = caller.sendRequest('daebus.thread.stop', { name: 'held' });
       // answered after the stop was taken in: the stop is asked before the thread returns
       await caller.sendRequest('daebus.ping');
@@ -276,14 +289,7 @@ describe('admin actions', () => {
   });
 
   it('app.stopThread() asked while a restart stops the thread wins too', async () => {
-    t.remake({ admin: true });
-    await withHeldStops(async ({ name, windingDown, go }) => {
-      t.app.thread('held', fixture('held-stop.mjs'), { workerData: { gate: name }, shutdownTimeoutMs: 60_000 });
-      await t.start();
-      const caller = t.caller({ timeoutMs: 10_000 });
-      const restart = caller.sendRequest('daebus.thread.restart', { name: 'held' });
-      restart.catch(() => undefined);
-      await waitFor(() => windingDown() === 1, 'the restart stopping the thread');
+    await whileRestartStops(async ({ restart, go }) => {
       const stop = t.app.stopThread('held');
       go();
       await expect(stop).resolves.toMatchObject({ name: 'held', state: 'stopped' });
@@ -296,14 +302,7 @@ describe('admin actions', () => {
   });
 
   it('two restarts at once both start the thread: neither counts the other as a stop', async () => {
-    t.remake({ admin: true });
-    await withHeldStops(async ({ name, windingDown, go }) => {
-      t.app.thread('held', fixture('held-stop.mjs'), { workerData: { gate: name }, shutdownTimeoutMs: 60_000 });
-      await t.start();
-      const caller = t.caller({ timeoutMs: 10_000 });
-      const first = caller.sendRequest('daebus.thread.restart', { name: 'held' });
-      first.catch(() => undefined);
-      await waitFor(() => windingDown() === 1, 'the first restart stopping the thread');
+    await whileRestartStops(async ({ caller, restart: first, go }) => {
       const second = caller.sendRequest('daebus.thread.restart', { name: 'held' });
       second.catch(() => undefined);
       // answered after the second restart was taken in
