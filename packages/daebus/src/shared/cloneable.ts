@@ -134,7 +134,11 @@ function deeper(value: object, levels: number): boolean | undefined {
     }
   } else if (value instanceof Set) {
     for (const child of value) if ((over = deeperChild(child, levels)) !== false) break;
-  } else if (!(ArrayBuffer.isView(value) || value instanceof Date || value instanceof RegExp || value instanceof Error)) {
+  } else if (value instanceof Error) {
+    // clone copies an error's cause, which is not enumerable
+    over = deeperChild((value as { cause?: unknown }).cause, levels);
+  } else if (!(ArrayBuffer.isView(value) || value instanceof Date || value instanceof RegExp || value instanceof String)) {
+    // (a String object's characters are its keys: nothing to walk)
     for (const key in value) if ((over = deeperChild((value as Record<string, unknown>)[key], levels)) !== false) break;
   }
   return over;
@@ -184,7 +188,15 @@ export function nestingDepth(value: unknown): number {
       for (let i = current.length - 1; i >= 0; i--) consider(current[i], depth + 1);
       continue;
     }
-    const children = current instanceof Map ? [...current].flat() : current instanceof Set ? [...current] : Object.values(current);
+    if (current instanceof String) continue;
+    const children =
+      current instanceof Map
+        ? [...current].flat()
+        : current instanceof Set
+          ? [...current]
+          : current instanceof Error
+            ? [(current as { cause?: unknown }).cause]
+            : Object.values(current);
     for (let i = children.length - 1; i >= 0; i--) consider(children[i], depth + 1);
   }
   return deepest;

@@ -258,6 +258,19 @@ describe('WebSocket clients and hooks', () => {
     const url = t.app.http.websocketUrl as string;
     await expect(TestSocket.connect(url, { headers: { origin: 'https://evil.example' } })).rejects.toThrow(/403/);
     expect(connected).toEqual([]);
+    // the server closes the connection after its 403: the answer says so
+    const { hostname, port, pathname } = new URL(url);
+    const socket = createConnection(Number(port), hostname);
+    raw.push(socket);
+    let head = '';
+    socket.on('data', (chunk: Buffer) => (head += chunk.toString()));
+    socket.write(
+      `GET ${pathname} HTTP/1.1\r\nHost: x\r\nOrigin: https://evil.example\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
+    await waitFor(() => head.includes('\r\n\r\n'), 'the answer to the handshake');
+    expect(head).toMatch(/^HTTP\/1\.1 403 /);
+    expect(head.toLowerCase()).toContain('connection: close');
     // the listed origin, and a client that sends none (not a browser), are taken
     sockets.push(await TestSocket.connect(url, { headers: { origin: 'https://app.example' } }), await connect(url));
     await waitFor(() => connected.length === 2, 'both connect hooks');

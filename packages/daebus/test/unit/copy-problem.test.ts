@@ -49,3 +49,23 @@ describe('nestingDepth', () => {
     expect(nestingDepth(new Map<unknown, unknown>([[chain(6, shared), shared]]))).toBe(10);
   });
 });
+
+describe('nesting through what clone copies beyond enumerable keys', () => {
+  const nested = (levels: number): unknown => {
+    let value: unknown = 0;
+    for (let i = 0; i < levels; i++) value = [value];
+    return value;
+  };
+
+  it("counts an error's cause, which clone copies", () => {
+    expect(copyProblem(new Error('x', { cause: nested(MAX_NESTING + 5) }))).toBe('deep');
+    expect(nestingDepth(new Error('x', { cause: nested(10) }))).toBe(11);
+  });
+
+  it("does not walk a String object's characters", () => {
+    // walked as keys, a long String object took seconds to check
+    const boxed = new String('x'.repeat(100_000));
+    expect(copyProblem({ boxed })).not.toBe('deep');
+    expect(nestingDepth({ boxed })).toBe(2);
+  });
+});

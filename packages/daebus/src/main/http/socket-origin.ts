@@ -26,6 +26,7 @@ export function originCheck(cors: ResolvedCors | false | undefined): OriginCheck
     }
     const message = `A WebSocket from origin ${JSON.stringify(origin).slice(0, 200)} is refused: it is not in cors.allowedOrigins.`;
     // answered here, so done is not called: the upgrade never happens
-    void reply.code(403).send(errorBody(message, ErrorCodes.FORBIDDEN));
+    // the connection ends with the answer: a keep-alive client must not send on it again
+    void reply.code(403).header('connection', 'close').send(errorBody(message, ErrorCodes.FORBIDDEN));
   };
 }

@@ -24,7 +24,7 @@ export class IngestLeader {
   readonly #client: Redis;
   readonly #transport: Transport;
   readonly #refuseNotUtf8: (raw: string) => void;
-  readonly #answerBuiltinHere: (raw: string) => boolean;
+  readonly #answerBuiltinHere: (raw: string, leaseSure: boolean) => boolean;
   readonly #keys: ServiceKeys;
   readonly #lease: IngestLease;
   readonly #service: string;
@@ -55,7 +55,7 @@ export class IngestLeader {
     /** Answer a message whose bytes are not UTF-8 with BAD_REQUEST instead of adding it. */
     refuseNotUtf8: (raw: string) => void;
     /** Answer a daebus.* request here and now (true): a health probe must not wait behind the stream. */
-    answerBuiltinHere: (raw: string) => boolean;
+    answerBuiltinHere: (raw: string, leaseSure: boolean) => boolean;
     log: Logger;
   }) {
     this.#client = init.client;
@@ -129,10 +129,13 @@ export class IngestLeader {
     try {
       if (this.#leading) {
         const epoch = this.#epoch;
-        if (await this.#lease.renew(epoch)) this.#confirmedAt = monotonicMs();
+        // from when the renewal was sent: a reply read after a stall says nothing of the time since
+        const sentAt = monotonicMs();
+        if (await this.#lease.renew(epoch)) this.#confirmedAt = sentAt;
         else this.#lose(epoch);
         return;
       }
+      const sentAt = monotonicMs();
       const epoch = await this.#lease.acquire();
       if (epoch === undefined) return;
       if (this.#stopped) {
@@ -141,7 +144,7 @@ export class IngestLeader {
       }
       this.#epoch = epoch;
       this.#leading = true;
-      this.#confirmedAt = monotonicMs();
+      this.#confirmedAt = sentAt;
       await this.#transport.subscribe(this.#service, this.#ingest);
       this.#log.debug(`Taking pub/sub requests of "${this.#service}" into the request stream`);
       this.#company.start();
@@ -174,9 +177,10 @@ export class IngestLeader {
       this.#refuseNotUtf8(raw);
       return;
     }
-    // only while the lease is surely ours: a holder that stalled may have lost it, and another
-    // replica answers what both received; the fenced add below then refuses it here
-    if (monotonicMs() - this.#confirmedAt < 2 * this.#renewMs && this.#answerBuiltinHere(raw)) return;
+    // an admin action only while the lease is surely ours (Redis confirmed it within two
+    // heartbeats): a holder that stalled may have lost it to a replica that answers what both
+    // received; the fenced add below then refuses it here
+    if (this.#answerBuiltinHere(raw, monotonicMs() - this.#confirmedAt < 2 * this.#renewMs)) return;
     const epoch = this.#epoch;
     this.#lease.add(epoch, raw, expectsReply(raw) ? this.#untimedTimeout : undefined).then(
       (added) => {

@@ -77,7 +77,7 @@ export class Replication {
       heartbeatMs: options.heartbeatMs,
       untimedRequestTimeoutMs: options.untimedRequestTimeoutMs,
       refuseNotUtf8: (raw) => bus.refuse(raw, new DaebusError(ErrorCodes.BAD_REQUEST, NOT_UTF8_REQUEST)),
-      answerBuiltinHere: (raw) => bus.answerBuiltinHere(raw),
+      answerBuiltinHere: (raw, leaseSure) => bus.answerBuiltinHere(raw, leaseSure),
       log,
     });
   }

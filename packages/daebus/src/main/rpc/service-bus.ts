@@ -2,7 +2,7 @@ import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { ActionObserver } from './observer';
 import { NOT_JSON, parseWireJson } from '../../shared/python-json';
 import { checker, isName, isPlainObject } from '../../shared/validate';
-import { isReserved } from '../../shared/protocol/builtin-actions';
+import { isAdminAction, isReserved } from '../../shared/protocol/builtin-actions';
 import type { Logger } from '../support/logger';
 import { carriesObjects, type MessageHandler, type ObjectMessageHandler, type Transport } from '../transport/transport';
 import { runInScope, type AppScope, type Scope } from './context';
@@ -98,10 +98,15 @@ export class ServiceBus {
   /**
    * A request from the service channel that the lease holder of a replicated service takes in:
    * a daebus.* one is answered here at once (true), not queued in the stream behind user requests.
+   * An admin one only while the holder is sure of its lease (`leaseSure`): a holder that stalled
+   * may have lost it, and the new holder answers what both received. A read-only one (ping,
+   * health) is answered anyway: twice is harmless, and none would fail a probe.
    */
-  answerBuiltinHere(raw: string): boolean {
+  answerBuiltinHere(raw: string, leaseSure: boolean): boolean {
     // most requests are not built-ins: told apart without parsing them
-    if (!raw.includes('"daebus.') || !builtinRequest(raw)) return false;
+    if (!raw.includes('"daebus.')) return false;
+    const action = builtinAction(raw);
+    if (action === undefined || (!leaseSure && isAdminAction(action))) return false;
     this.#dispatcher.receive(raw, this.service, false);
     return true;
   }
@@ -212,8 +217,13 @@ export class ServiceBus {
   }
 }
 
-/** Whether `raw` is a request for a built-in action (parsed in full below, by the dispatcher). */
-function builtinRequest(raw: string): boolean {
+/** The built-in action `raw` asks for; undefined when it asks for none (parsed in full below, by the dispatcher). */
+function builtinAction(raw: string): string | undefined {
   const message = parseWireJson(raw);
-  return isPlainObject(message) && typeof message.action === 'string' && isReserved(message.action);
+  return isPlainObject(message) && typeof message.action === 'string' && isReserved(message.action) ? message.action : undefined;
+}
+
+/** Whether `raw` is a request for a built-in action. */
+function builtinRequest(raw: string): boolean {
+  return builtinAction(raw) !== undefined;
 }

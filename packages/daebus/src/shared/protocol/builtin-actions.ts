@@ -22,3 +22,8 @@ export const BuiltinActions = Object.freeze({
 export function isReserved(action: string): boolean {
   return action.startsWith(RESERVED_PREFIX);
 }
+
+/** An admin action: it changes the service (a thread, a task), unlike the others, which only read it. */
+export function isAdminAction(action: string): boolean {
+  return action.startsWith('daebus.thread.') || action.startsWith('daebus.task.');
+}
