@@ -21,8 +21,8 @@ async function start(options: HttpOptions = {}): Promise<string> {
   return t.app.http.url as string;
 }
 
-/** Write `text` (then `body`, as it is taken) on a plain TCP connection; resolves with all it got once the server closed it. */
-async function sendRaw(url: string, text: string, body?: string): Promise<string> {
+/** A plain TCP connection to the server: its socket, what it got so far, and when the server closed it. */
+function openRaw(url: string): { socket: Socket; got: () => string; closed: Promise<unknown> } {
   const { hostname, port } = new URL(url);
   const socket = createConnection(Number(port), hostname);
   raw.push(socket);
@@ -30,25 +30,25 @@ async function sendRaw(url: string, text: string, body?: string): Promise<string
   socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
   socket.on('error', () => undefined);
   const closed = new Promise((resolve) => socket.once('close', resolve));
+  return { socket, got: () => received, closed };
+}
+
+/** Write `text` (then `body`, as it is taken) on a plain TCP connection; resolves with all it got once the server closed it. */
+async function sendRaw(url: string, text: string, body?: string): Promise<string> {
+  const { socket, got, closed } = openRaw(url);
   socket.write(text);
   for (let at = 0; body !== undefined && at < body.length && !socket.destroyed; at += 64 * 1024) {
     if (!socket.write(body.slice(at, at + 64 * 1024))) await new Promise((resolve) => socket.once('drain', resolve).once('close', resolve));
   }
   await closed;
-  return received;
+  return got();
 }
 
 /** A plain TCP connection kept open: what it got so far, and whether the server closed it. */
 async function keptOpen(url: string): Promise<{ write(text: string): void; got: () => string; closed: Promise<unknown> }> {
-  const { hostname, port } = new URL(url);
-  const socket = createConnection(Number(port), hostname);
-  raw.push(socket);
-  let received = '';
-  socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
-  socket.on('error', () => undefined);
-  const closed = new Promise((resolve) => socket.once('close', resolve));
+  const { socket, got, closed } = openRaw(url);
   await new Promise((resolve) => socket.once('connect', resolve));
-  return { write: (text) => void socket.write(text), got: () => received, closed };
+  return { write: (text) => void socket.write(text), got, closed };
 }
 
 /** Whether a new connection to the server is refused. */
