@@ -1,5 +1,6 @@
 // A pool worker's slot in the pool's running table (see POOL_RUNNING_KEY): which call it runs,
-// read by the main side when it must stop the worker of a call it aborts (a timeout, shutdown).
+// and which it answered last, read by the main side when it must stop the worker of a call it
+// aborts (a timeout, shutdown).
 import { threadId, workerData } from 'node:worker_threads';
 import { claimRunningSlot, POOL_RUNNING_KEY } from '../shared/protocol/pool';
 
@@ -14,4 +15,11 @@ const field = table === undefined ? -1 : claimRunningSlot(table, threadId);
 /** This worker now runs `call` (0: none). */
 export function markRunning(call: number): void {
   if (field >= 0) Atomics.store(table as Int32Array, field, call);
+}
+
+/** This worker ended `call` and hands its answer to piscina now: it runs none. */
+export function markAnswered(call: number): void {
+  if (field < 0) return;
+  Atomics.store(table as Int32Array, field + 1, call);
+  Atomics.store(table as Int32Array, field, 0);
 }

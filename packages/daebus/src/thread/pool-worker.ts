@@ -27,7 +27,7 @@ import { jsonCopy } from './json-copy';
 import { PooledContext } from './pooled-context';
 import { markDaebusWorker, setCurrent, type Current } from './current';
 import { loadFailure } from './load';
-import { markRunning } from './pool-slot';
+import { markAnswered, markRunning } from './pool-slot';
 import { callOf, watchUncaught } from './pool-uncaught';
 import { hungLoadError, isHung, preload } from './pool-preload';
 import { ensureLoader } from './typescript';
@@ -98,7 +98,7 @@ parentPort?.postMessage({ [POOL_WORKER_KEY]: threadId, port: port2 } satisfies P
  * needs neither, and they were most of what a call allocated here.
  */
 class PooledCall implements MessageSink<PooledToMain>, WorkerChannel {
-  readonly #id: number;
+  readonly id: number;
   /** What the call runs: named when code it left behind throws after it ended. */
   readonly task: PooledTask | undefined;
   #log: ThreadLogger | undefined;
@@ -108,12 +108,12 @@ class PooledCall implements MessageSink<PooledToMain>, WorkerChannel {
   sent = 0;
 
   constructor(id: number, task?: PooledTask) {
-    this.#id = id;
+    this.id = id;
     this.task = task;
   }
 
   postMessage(message: PooledToMain): void {
-    channel.postMessage({ call: this.#id, message } satisfies PoolEnvelope<PooledToMain>);
+    channel.postMessage({ call: this.id, message } satisfies PoolEnvelope<PooledToMain>);
     this.sent += 1;
   }
 
@@ -126,7 +126,7 @@ class PooledCall implements MessageSink<PooledToMain>, WorkerChannel {
       this.#link = new MainLink(this);
       // registered before its first call goes out, so the answer finds it; not once the call
       // ended (code it left running gets no answer then, as before, and nothing stays behind)
-      if (!this.#ended) links.set(this.#id, this.#link);
+      if (!this.#ended) links.set(this.id, this.#link);
     }
     return this.#link;
   }
@@ -134,7 +134,7 @@ class PooledCall implements MessageSink<PooledToMain>, WorkerChannel {
   /** The call returned or threw: its link stops taking answers. */
   end(): void {
     this.#ended = true;
-    links.delete(this.#id);
+    links.delete(this.id);
   }
 }
 
@@ -222,7 +222,7 @@ function end(call: PooledCall, before: Current | undefined): void {
   call.end();
   running = undefined;
   setCurrent(before);
-  markRunning(0);
+  markAnswered(call.id);
 }
 
 /** The log gate every pool worker shares with the main side (level, backlog): see PoolLogGate. */
@@ -260,9 +260,17 @@ function reportStray(err: unknown, culprit: PooledCall | undefined): unknown {
   return undefined;
 }
 
-/** What structured clone throws for a value it refuses (Node 20 throws a TypeError for an untransferred port). */
+/**
+ * What structured clone throws for a value it refuses (Node 20 throws a TypeError for an
+ * untransferred port), or for one nested past this worker's stack (a depth the nesting check
+ * does not see, as through an array's extra properties).
+ */
 function isCloneFailure({ name, message }: { name: string; message: string }): boolean {
-  return name === 'DataCloneError' || (name === 'TypeError' && message.includes('transferList'));
+  return (
+    name === 'DataCloneError' ||
+    (name === 'TypeError' && message.includes('transferList')) ||
+    (name === 'RangeError' && message.includes('call stack'))
+  );
 }
 
 watchUncaught(() => running, reportStray);

@@ -18,11 +18,13 @@ const exports = [
   'changes',
   'updateChanges',
   'mapped',
+  'hiddenDepth',
+  'hiddenUpdate',
   'ok',
 ];
 
-async function start(): Promise<DaebusCaller> {
-  for (const name of exports) t.app.action(name, { module: handlers, export: name, timeoutMs: 5_000 });
+async function start(timeoutMs = 5_000): Promise<DaebusCaller> {
+  for (const name of exports) t.app.action(name, { module: handlers, export: name, timeoutMs });
   await t.start();
   return t.caller({ timeoutMs: 20_000 });
 }
@@ -90,6 +92,38 @@ describe('a pooled reply that cannot be copied', () => {
     await expect(caller.sendRequest('mapped')).rejects.toMatchObject({
       message: expect.stringContaining('it holds a Promise at m.get(<the key of entry 1>)'),
     });
+  });
+
+  it('fails a call whose reply the main thread cannot read at its timeout, and the pool replaces the worker', async () => {
+    // one worker: without the fix, it stays busy for ever (piscina waits for a reply that never comes)
+    const caller = await start(1_000);
+    await expect(caller.sendRequest('hiddenDepth', { levels: 5_000 })).rejects.toMatchObject({
+      code: 'REMOTE_ERROR',
+      message: expect.stringContaining('returned, but its reply had not reached the main thread when its timeout of 1000 ms came'),
+      details: expect.objectContaining({ remoteCode: 'TIMEOUT' }),
+    });
+    await expect(caller.sendRequest('ok')).resolves.toEqual({ fine: true });
+  });
+
+  it('logs an update the main thread cannot read, and answers the call', async () => {
+    const caller = await start();
+    await expect(caller.sendRequest('hiddenUpdate', { levels: 5_000 })).resolves.toEqual({ sent: true });
+    expect(t.records).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        message: expect.stringMatching(/^A message from pool worker \d+ could not be read on the main thread/),
+      }),
+    );
+  });
+
+  it('fails a call whose reply is nested past what the worker can post, at once, and the pool replaces the worker', async () => {
+    const caller = await start(60_000);
+    await expect(caller.sendRequest('hiddenDepth', { levels: 50_000 })).rejects.toMatchObject({
+      message: expect.stringContaining('the pooled reply: the value is nested too deep to copy between threads'),
+      details: expect.objectContaining({ remoteCode: 'NOT_CLONEABLE' }),
+    });
+    await expect(caller.sendRequest('ok')).resolves.toEqual({ fine: true });
+    expect(t.records.filter((r) => String(r.message).includes('outside any call'))).toEqual([]);
   });
 
   it('fails a pooled background run, which records the error and runs again', async () => {

@@ -21,6 +21,21 @@ describe('RunningTable', () => {
     expect(table.workerRunning(7)).toBeUndefined();
   });
 
+  it('finds the worker that answered a call last, until it exits', () => {
+    const table = new RunningTable(2);
+    const a = claim(table, 31);
+    // what markAnswered does: the answered call noted, the running one cleared
+    Atomics.store(table.shared, a, 4);
+    Atomics.store(table.shared, a + 1, 4);
+    Atomics.store(table.shared, a, 0);
+    expect(table.workerRunning(4)).toBeUndefined();
+    expect(table.workerAnswered(4)).toBe(31);
+    expect(table.workerAnswered(5)).toBeUndefined();
+    table.release(31);
+    expect(table.workerAnswered(4)).toBeUndefined();
+    expect(Array.from(table.shared)).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
   it("frees an exited worker's slot, call and all, for the next worker", () => {
     const table = new RunningTable(2);
     const a = claim(table, 21);
@@ -36,6 +51,6 @@ describe('RunningTable', () => {
     expect(table.workerRunning(6)).toBe(23);
     table.clear();
     expect(table.workerRunning(6)).toBeUndefined();
-    expect(Array.from(table.shared)).toEqual([0, 0, 0, 0]);
+    expect(Array.from(table.shared)).toEqual([0, 0, 0, 0, 0, 0]);
   });
 });

@@ -3,6 +3,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type Piscina from 'piscina';
 import { monotonicMs } from '../../shared/clock';
 import { DaebusError, ErrorCodes, fromPlainError, toPlainError } from '../../shared/errors';
+import { unreadable } from '../../shared/cloneable';
 import { SoloMap } from '../../shared/solo-map';
 import { isCoreMessage } from '../../shared/protocol/core';
 import {
@@ -24,7 +25,7 @@ import { poolWorkerEntry } from '../workers/worker-path';
 import { PoolLogGate } from './pool-log';
 import { RunningCall, type CallRequest } from './running-call';
 import { RunningTable } from './running-table';
-import { timedOutError } from './timeout-error';
+import { taskFailedError, timedOutError } from './call-errors';
 import { WorkerPorts } from './worker-ports';
 
 /** How often running calls are checked against their timeouts (a timeout fires up to this late). */
@@ -88,6 +89,7 @@ export class HandlerPool {
   readonly #ports = new WorkerPorts(
     (envelope, port) => this.#route(envelope, port),
     (threadId) => this.#running.release(threadId),
+    (threadId, err) => this.#logger.error(unreadable(`pool worker ${threadId}`, err), { error: toPlainError(err) }),
   );
 
   constructor(maxWorkers: number, services: WorkerServices, logger: Logger, preloads: () => PoolPreload[] = () => []) {
@@ -135,7 +137,7 @@ export class HandlerPool {
       (err: unknown) => {
         // the worker ended (a crash, or stopped): what it sent before is read first
         this.#ports.drainAll();
-        if (this.#end(running)) running.reject(describeFailure(call.action, err));
+        if (this.#end(running)) running.reject(taskFailedError(call.action, err));
       },
     );
     return running.answer;
@@ -183,10 +185,12 @@ export class HandlerPool {
   /**
    * Stop the worker running an aborted call. None may run it yet (the task waits in piscina's
    * queue, or was just handed to a worker that has not started it): each sweep looks again until
-   * piscina settles the task.
+   * piscina settles the task. A worker that ended the call and handed piscina its answer, which
+   * piscina has not settled, is stopped too: a reply the main thread cannot read never arrives,
+   * and piscina would count that worker busy for ever.
    */
   #stopWorkerOf(running: RunningCall): void {
-    const threadId = this.#running.workerRunning(running.id);
+    const threadId = this.#running.workerRunning(running.id) ?? this.#running.workerAnswered(running.id);
     if (threadId === undefined) return;
     const worker = this.#pool?.threads.find((thread) => thread.threadId === threadId);
     // piscina sees the worker exit: it fails the task (already answered here) and starts another worker
@@ -244,7 +248,13 @@ export class HandlerPool {
   /** The error a call past its timeout gets: it ran too long (after a wait for a worker, perhaps), or never got a worker. */
   #timedOut(running: RunningCall): DaebusError {
     const runsNow = this.#running.workerRunning(running.id) !== undefined;
-    return timedOutError(running, { runsNow, workerLoading: !runsNow && this.#running.someWorkerLoading(), resolutionMs: 2 * SWEEP_MS });
+    const answered = !runsNow && this.#running.workerAnswered(running.id) !== undefined;
+    return timedOutError(running, {
+      runsNow,
+      answered,
+      workerLoading: !runsNow && !answered && this.#running.someWorkerLoading(),
+      resolutionMs: 2 * SWEEP_MS,
+    });
   }
 
   #stopSweeper(): void {
@@ -300,16 +310,4 @@ export class HandlerPool {
     }
     return this.#pool;
   }
-}
-
-function describeFailure(action: string, err: unknown): Error {
-  const plain = toPlainError(err);
-  if (plain.code) return err instanceof Error ? err : new DaebusError(plain.code, plain.message);
-  if (/worker (exited|terminated)|terminat/i.test(plain.message)) {
-    return new DaebusError(
-      ErrorCodes.HANDLER_ERROR,
-      `Pooled action "${action}" crashed its worker (${plain.message}); the pool replaced it.`,
-    );
-  }
-  return err instanceof Error ? err : new DaebusError(ErrorCodes.HANDLER_ERROR, plain.message);
 }

@@ -26,6 +26,21 @@ export class RunningTable {
     return undefined;
   }
 
+  /**
+   * The threadId of the worker that ended `call` last and handed its answer to piscina, if one
+   * did. Asked only of a call piscina has not settled yet: its reply is on its way, or was lost.
+   */
+  workerAnswered(call: number): number | undefined {
+    const table = this.shared;
+    for (let at = 0; at < table.length; at += RUNNING_SLOT_FIELDS) {
+      if (Atomics.load(table, at + 2) === call) {
+        const owner = Atomics.load(table, at);
+        if (owner !== 0) return owner;
+      }
+    }
+    return undefined;
+  }
+
   /** `found` is given each call a worker runs now. */
   forEachRunning(found: (call: number) => void): void {
     const table = this.shared;
@@ -49,6 +64,7 @@ export class RunningTable {
     const table = this.shared;
     for (let at = 0; at < table.length; at += RUNNING_SLOT_FIELDS) {
       if (Atomics.load(table, at) === threadId) {
+        Atomics.store(table, at + 2, 0);
         Atomics.store(table, at + 1, 0);
         Atomics.store(table, at, 0);
       }

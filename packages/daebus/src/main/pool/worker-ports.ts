@@ -14,10 +14,13 @@ export class WorkerPorts {
   readonly #ports = new Map<number, MessagePort>();
   readonly #route: RouteMessage;
   readonly #gone: (threadId: number) => void;
+  readonly #unreadable: (threadId: number, err: unknown) => void;
 
-  constructor(route: RouteMessage, gone: (threadId: number) => void) {
+  /** `unreadable` is told of a message from a worker that the main thread could not read (the port dropped it). */
+  constructor(route: RouteMessage, gone: (threadId: number) => void, unreadable: (threadId: number, err: unknown) => void) {
     this.#route = route;
     this.#gone = gone;
+    this.#unreadable = unreadable;
   }
 
   /** A message a pool worker posted on its parentPort (the pool's 'message' event): its port, if that is what it is. */
@@ -27,6 +30,7 @@ export class WorkerPorts {
     const { port } = message;
     this.#ports.set(threadId, port);
     port.on('message', (envelope: PoolEnvelope<PooledToMain>) => this.#route(envelope, port));
+    port.on('messageerror', (err) => this.#unreadable(threadId, err));
     // the pool's workers keep the process alive while they run calls; their ports should not
     port.unref();
     // the worker ended (what it sent before is read first)
@@ -38,7 +42,13 @@ export class WorkerPorts {
 
   /** Read every message already queued on every worker's port, now. */
   drainAll(): void {
-    for (const port of this.#ports.values()) drainPort<PoolEnvelope<PooledToMain>>(port, (envelope) => this.#route(envelope, port));
+    for (const [threadId, port] of this.#ports) {
+      drainPort<PoolEnvelope<PooledToMain>>(
+        port,
+        (envelope) => this.#route(envelope, port),
+        (err) => this.#unreadable(threadId, err),
+      );
+    }
   }
 
   closeAll(): void {

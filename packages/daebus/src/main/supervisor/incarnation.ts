@@ -99,7 +99,8 @@ export class Incarnation implements WorkerRun {
     port1.unref();
     port1.on('message', (message: ThreadToMain) => this.#onMessage(message));
     // the thread checks what it sends; a message the main thread still cannot read is said, not lost unseen
-    port1.on('messageerror', (err) => log.error(unreadable(`thread "${name}"`, err), { error: toPlainError(err) }));
+    const dropped = (err: unknown): void => void log.error(unreadable(`thread "${name}"`, err), { error: toPlainError(err) });
+    port1.on('messageerror', dropped);
     let markExited!: () => void;
     this.exited = new Promise<void>((resolve) => {
       markExited = resolve;
@@ -111,7 +112,7 @@ export class Incarnation implements WorkerRun {
       this.#ended = true;
       this.#loaded();
       // read what the worker sent before it ended (its last records, a reply) before closing
-      drainPort<ThreadToMain>(port1, (message) => this.#onMessage(message));
+      drainPort<ThreadToMain>(port1, (message) => this.#onMessage(message), dropped);
       this.#reportDropped();
       this.#connection.release();
       this.#requests.rejectAll(

@@ -3,8 +3,20 @@ import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 /**
  * Read every message already queued on `port` now, in order, without waiting for the event
  * loop: a worker's last messages (its final log record, a streamed update) are handled before
- * the main side acts on its exit or its reply.
+ * the main side acts on its exit or its reply. A message the main thread cannot read throws
+ * where the port's event would say 'messageerror'; it is gone from the queue, so `unreadable` is
+ * told and the rest are read.
  */
-export function drainPort<M>(port: MessagePort, handle: (message: M) => void): void {
-  for (let left = receiveMessageOnPort(port); left !== undefined; left = receiveMessageOnPort(port)) handle(left.message as M);
+export function drainPort<M>(port: MessagePort, handle: (message: M) => void, unreadable: (err: unknown) => void): void {
+  for (;;) {
+    let left: { message: unknown } | undefined;
+    try {
+      left = receiveMessageOnPort(port);
+    } catch (err) {
+      unreadable(err);
+      continue;
+    }
+    if (left === undefined) return;
+    handle(left.message as M);
+  }
 }

@@ -84,13 +84,16 @@ export const LOADING_CALL = 0;
 /**
  * Key under which the pool's workerData holds an `Int32Array` on a SharedArrayBuffer: which call
  * each worker runs, so that the main side can stop the worker of a call it aborts. Slot `i` is
- * `[i * 2]` the owning worker's threadId (0: free) and `[i * 2 + 1]` the call it runs (0: none).
- * A worker claims a free slot when it loads; the main side frees it when that worker exits.
+ * `[i * 3]` the owning worker's threadId (0: free), `[i * 3 + 1]` the call it runs (0: none) and
+ * `[i * 3 + 2]` the last call whose answer it handed to piscina: one still unsettled past its
+ * timeout lost its reply on the way (the main thread could not read it), and piscina, waiting
+ * for it, would count that worker busy for ever. A worker claims a free slot when it loads; the
+ * main side frees it when that worker exits.
  */
 export const POOL_RUNNING_KEY = '__daebusPoolRunning';
 
-/** Int32 fields per slot of the running table (owner threadId, running call). */
-export const RUNNING_SLOT_FIELDS = 2;
+/** Int32 fields per slot of the running table (owner threadId, running call, answered call). */
+export const RUNNING_SLOT_FIELDS = 3;
 
 /** A worker's claim of a free slot of the running table: the index of its call field, or -1 (none free). */
 export function claimRunningSlot(table: Int32Array, threadId: number): number {

@@ -1,10 +1,13 @@
-import { DaebusError, ErrorCodes } from '../../shared/errors';
+import { MAX_NESTING } from '../../shared/cloneable';
+import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { PRELOAD_WAIT_MS } from '../../shared/protocol/pool';
 import type { RunningCall } from './running-call';
 
 /** What the pool knows when a call's timeout comes: whether a worker runs it, and whether one still starts. */
 export interface TimeoutScene {
   runsNow: boolean;
+  /** Its handler ended and its worker handed the answer to piscina, which never delivered it. */
+  answered: boolean;
   workerLoading: boolean;
   /** How close the pool sees a call start (how often it looks): a shorter wait is not mentioned. */
   resolutionMs: number;
@@ -30,6 +33,14 @@ export function timedOutError(running: RunningCall, scene: TimeoutScene): Daebus
       `Pooled action "${action}" ran past its timeout of ${timeoutMs} ms, of which it waited about ${Math.round(queuedMs)} ms for a free worker (every worker of the pool was busy) and ran about ${Math.round(timeoutMs - queuedMs)} ms; its worker was stopped. Raise maxWorkers or the action's timeoutMs.`,
     );
   }
+  if (scene.answered) {
+    return new DaebusError(
+      ErrorCodes.TIMEOUT,
+      `Pooled action "${action}" returned, but its reply had not reached the main thread when its timeout of ${timeoutMs} ms came: ` +
+        `the main thread could not read it (a value nested too deep, perhaps through an array's extra properties: values sent from threads can nest up to ${MAX_NESTING} levels). ` +
+        'Its worker was stopped.',
+    );
+  }
   const why = scene.workerLoading
     ? `every worker of the pool was busy or still starting (a new worker loads the pooled handler modules first; one whose top-level code does not finish holds it back for up to ${PRELOAD_WAIT_MS / 1000} s: see the error logged about it)`
     : 'every worker of the pool was busy';
@@ -37,4 +48,17 @@ export function timedOutError(running: RunningCall, scene: TimeoutScene): Daebus
     ErrorCodes.TIMEOUT,
     `Pooled action "${action}" did not start within its timeout of ${timeoutMs} ms: ${why}. It was dropped; raise maxWorkers or the action's timeoutMs.`,
   );
+}
+
+/** The error of a call whose task piscina failed: its worker crashed or was stopped, or the task could not be posted. */
+export function taskFailedError(action: string, err: unknown): Error {
+  const plain = toPlainError(err);
+  if (plain.code) return err instanceof Error ? err : new DaebusError(plain.code, plain.message);
+  if (/worker (exited|terminated)|terminat/i.test(plain.message)) {
+    return new DaebusError(
+      ErrorCodes.HANDLER_ERROR,
+      `Pooled action "${action}" crashed its worker (${plain.message}); the pool replaced it.`,
+    );
+  }
+  return err instanceof Error ? err : new DaebusError(ErrorCodes.HANDLER_ERROR, plain.message);
 }
