@@ -65,6 +65,8 @@ export class Runtime {
   #stopping?: Promise<void>;
   #exitCode = 0;
   #stopWaiters: ((outcome: StopOutcome) => void)[] = [];
+  /** For watchStdout: while up, a service drops its records once stdout is gone. Static: a closure of #start kept the app for ever. */
+  static readonly #up = (app: Runtime): boolean => app.#phase !== 'idle';
 
   constructor(init: {
     name: string;
@@ -118,9 +120,7 @@ export class Runtime {
   }
 
   addListener(channel: string, handler: ListenHandler): void {
-    const handlers = this.listeners.get(channel) ?? [];
-    handlers.push(handler);
-    this.listeners.set(channel, handlers);
+    this.listeners.set(channel, [...(this.listeners.get(channel) ?? []), handler]);
     this.#bus
       ?.subscribeListeners(channel)
       .catch((err: unknown) => this.#logger.error(`Could not listen on "${channel}": ${toPlainError(err).message}`));
@@ -189,7 +189,7 @@ export class Runtime {
     if (service !== undefined) this.#service = service;
     this.#phase = 'starting';
     this.#exitCode = 0;
-    watchStdout(this, (app) => app.#phase !== 'idle'); // while up, a service drops its records once stdout is gone
+    watchStdout(this, Runtime.#up);
     const makeBus = (): ServiceBus =>
       new ServiceBus({
         service: this.service,

@@ -34,6 +34,11 @@ export function watchStdout<T extends object>(owner: T, up: (owner: T) => boolea
   s.owners.push({ ref: new WeakRef(owner), up: up as (owner: never) => boolean });
   if (s.watched) return;
   s.watched = true;
+  listenForErrors();
+}
+
+/** Made outside watchStdout: a listener made there would keep its first owner alive for ever. */
+function listenForErrors(): void {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (anyUp()) return markLost(err.code ?? err.message);
     state().lost = true; // records still written while the error ends the process are dropped, not written again
