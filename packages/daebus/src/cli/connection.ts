@@ -100,7 +100,8 @@ export interface ServiceLink {
 
 /** A caller of `service` on a connected transport. */
 export async function openCaller(globals: GlobalOptions, service: string): Promise<ServiceLink> {
-  if (service === '' || /\s/.test(service)) throw new CliError(`"${service}" is not a service name.`, ExitCodes.USAGE);
+  // any other name is one a service may have (Python Daebus and daebus take spaces too)
+  if (service === '') throw new CliError('The service name is empty; give the name the service runs under.', ExitCodes.USAGE);
   const transport = await openTransport(globals, true);
   try {
     return { caller: new DaebusCaller(service, { transport, timeoutMs: globals.timeout }), transport };

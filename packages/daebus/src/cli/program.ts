@@ -21,7 +21,13 @@ export function buildProgram(): Command {
   const program = new Command('daebus')
     .description('Talk to running Daebus services over Redis: call actions, look at threads and health, watch, publish and listen.')
     .version(libraryVersion(), '-V, --version')
-    .addOption(new Option('--redis <url>', 'the Redis server the services use').env('REDIS_URL').default(DEFAULT_REDIS_URL))
+    .addOption(
+      new Option('--redis <url>', 'the Redis server the services use')
+        .env('REDIS_URL')
+        // blank is unset, as a service reads REDIS_URL (it was read as redis:// and shown as "redis:/")
+        .argParser((url: string) => (url.trim() === '' ? DEFAULT_REDIS_URL : url))
+        .default(DEFAULT_REDIS_URL),
+    )
     .addOption(new Option('--timeout <ms>', 'how long to wait for a reply').argParser(wholeNumber(1)).default(DEFAULT_TIMEOUT_MS))
     .addOption(
       new Option('--connect-timeout <ms>', 'how long to wait for Redis to accept the connection and answer')

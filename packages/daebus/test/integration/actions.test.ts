@@ -244,11 +244,24 @@ describe('actions', () => {
       });
     }
     await expect(caller.sendMessage('anywhere', { big: 10n })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    // a payload whose toJSON makes it an array is refused, as the wire text of it would be
-    await expect(caller.sendRequest('copy', { toJSON: () => [1] })).rejects.toMatchObject({
-      code: 'REMOTE_ERROR',
-      details: { remoteCode: 'BAD_REQUEST' },
-    });
+    // a payload whose toJSON() makes it an array or a string is refused by the caller, which sent
+    // it before (the service refused it as its own fault, a Python one ran the handler with {}),
+    // and by sendToService, which sent the fields of the object (none: the Date's value was lost)
+    for (const payload of [{ toJSON: () => [1] }, new Date(0) as unknown as Record<string, unknown>]) {
+      await expect(caller.sendRequest('copy', payload)).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringContaining('The payload must encode to a JSON object'),
+      });
+      await expect(caller.sendToService(payload, 'copy')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    }
+    // sendToService sends what the payload encodes to, with the action
+    const service: string[] = [];
+    const listener = new MemoryTransport(t.broker);
+    await listener.subscribe(caller.service, (message) => service.push(message));
+    await caller.sendToService({ toJSON: () => ({ sku: 'a1', action: 'mine' }) }, 'copy');
+    await caller.sendToService({ sku: 'b2' });
+    await listener.close();
+    expect(service.map((text) => JSON.parse(text) as unknown)).toEqual([{ sku: 'a1', action: 'copy' }, { sku: 'b2' }]);
   });
 
   it('in-process, a request over maxPayloadBytes is refused as over the wire', async () => {

@@ -8,7 +8,7 @@ import { Daebus, DEFAULT_REPLICA_OPTIONS } from 'daebus';
 import { expectsReply } from '../../src/main/replicas/ingest';
 import { serviceKeys, type ServiceKeys } from '../../src/main/replicas/keys';
 import { resolveReplicaOptions } from '../../src/main/replicas/options';
-import { RequestEncoder } from '../../src/main/rpc/wire';
+import { RequestEncoder } from '../../src/main/rpc/outgoing-json';
 import { captureLogger, waitFor } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
 

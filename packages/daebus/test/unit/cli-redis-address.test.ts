@@ -2,6 +2,8 @@
 // reads a bare host:port, host or port too), shown without its password.
 import { redisOptions, shownUrl } from '../../src/cli/connection';
 import { CliError } from '../../src/cli/exit-codes';
+import { DEFAULT_REDIS_URL } from '../../src/cli/options';
+import { buildProgram } from '../../src/cli/program';
 
 describe('the CLI Redis address', () => {
   it('reads URLs, a bare host:port, a host, a port and a socket path', () => {
@@ -33,5 +35,27 @@ describe('the CLI Redis address', () => {
     expect(shownUrl('db.example:6390')).toBe('redis://db.example:6390');
     expect(shownUrl('6390')).toBe('redis://127.0.0.1:6390');
     expect(() => redisOptions('user:secret@db.example:99999', 500)).toThrow(/^(?!.*secret)/);
+  });
+});
+
+describe('the --redis option', () => {
+  it('reads a blank address (an empty REDIS_URL) as the default one', () => {
+    const saved = process.env.REDIS_URL;
+    try {
+      for (const [args, env] of [
+        [['--redis', ''], undefined],
+        [['--redis', '  '], undefined],
+        [[], ''],
+      ] as const) {
+        if (env === undefined) delete process.env.REDIS_URL;
+        else process.env.REDIS_URL = env;
+        const program = buildProgram();
+        program.parseOptions([...args]);
+        expect(program.opts().redis).toBe(DEFAULT_REDIS_URL);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.REDIS_URL;
+      else process.env.REDIS_URL = saved;
+    }
   });
 });

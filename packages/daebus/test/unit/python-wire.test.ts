@@ -5,7 +5,8 @@ import { DaebusError } from '../../src/shared/errors';
 import { toPlainError } from '../../src/shared/errors';
 import { NOT_JSON, parseNonFinite } from '../../src/shared/python-json';
 import { ReplyTable } from '../../src/main/rpc/reply-table';
-import { decodeRequest, decodeResponse, messageJson } from '../../src/main/rpc/wire';
+import { messageJson } from '../../src/main/rpc/outgoing-json';
+import { decodeRequest, decodeResponse } from '../../src/main/rpc/wire';
 import type { CoreToMain } from '../../src/shared/protocol/core';
 import { MainLink } from '../../src/thread/link';
 

@@ -1,7 +1,8 @@
 // The wire encoders (main/rpc/wire.ts) join JSON text instead of stringifying an object: their
 // text must be exactly what JSON.stringify gives for the object in Python Daebus's key order.
 import { LocalRequest } from '../../src/main/rpc/local-messages';
-import { RequestEncoder, encodeResponse, payloadJson } from '../../src/main/rpc/wire';
+import { RequestEncoder, payloadJson } from '../../src/main/rpc/outgoing-json';
+import { encodeResponse } from '../../src/main/rpc/wire';
 
 const awkward = ['plain', 'with "quotes" and \\ slashes', 'line\nbreak\ttab\u0001', 'ünïcødé ☃ \u2028', ''];
 

@@ -5,6 +5,7 @@ import { CliError, ExitCodes } from '../exit-codes';
 import { globalsOf } from '../options';
 import { untilInterrupted } from '../interrupt';
 import { parseJsonArgument, printLines } from '../output';
+import { reindent } from '../reindent';
 
 export function registerPubSub(program: Command): void {
   program
@@ -31,7 +32,7 @@ export function registerPubSub(program: Command): void {
         await transport.subscribe(channel, (message, _channel, notUtf8) => {
           // printed all the same, so that it can be looked at; stderr says it is not what was sent
           if (notUtf8 === true) process.stderr.write(`daebus: the next message is not valid UTF-8 (U+FFFD shows each bad byte sequence)\n`);
-          printLines([options.pretty ? pretty(message) : message]);
+          printLines([options.pretty ? reindent(message) : message]);
         });
         process.stderr.write(`listening on "${channel}" at ${shownUrl(globals.redis)}; Ctrl-C to stop\n`);
         await interrupt.stopped;
@@ -65,13 +66,4 @@ export function registerPubSub(program: Command): void {
         await transport.close();
       }
     });
-}
-
-/** Indented JSON when the message is JSON; the text as it came otherwise. */
-function pretty(message: string): string {
-  try {
-    return JSON.stringify(JSON.parse(message), null, 2);
-  } catch {
-    return message;
-  }
 }

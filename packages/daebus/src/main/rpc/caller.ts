@@ -22,7 +22,7 @@ import { LocalRequest } from './local-messages';
 import { ReplyTable } from './reply-table';
 import { RequestIds } from './request-ids';
 import { RequestStream } from './request-stream';
-import { RequestEncoder, encodeServiceMessage, messageJson, payloadJson } from './wire';
+import { RequestEncoder, encodeServiceMessage, messageJson, payloadJson } from './outgoing-json';
 
 const RESOLVED = Promise.resolve();
 

@@ -5,11 +5,11 @@ import {
   encodeResponse,
   readRequest,
   readResponse,
-  RequestEncoder,
   type DecodedRequest,
   type DecodedResponse,
   type WireResponse,
 } from './wire';
+import { RequestEncoder } from './outgoing-json';
 
 /*
  * Requests and replies between a caller and a service in one process (the memory transport).

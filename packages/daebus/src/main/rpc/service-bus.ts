@@ -9,7 +9,7 @@ import { runInScope, type AppScope, type Scope } from './context';
 import type { Accepted, DurableHooks, PayloadLimits } from './accepted';
 import { Dispatcher, type ActionEntry } from './dispatcher';
 import { warnIfChannelShared } from './shared-channel';
-import { messageJson } from './wire';
+import { messageJson } from './outgoing-json';
 import { logOutages } from './outage-log';
 
 /** A listener of broadcasts: gets the decoded JSON payload and the channel. */

@@ -2,8 +2,7 @@
  * Daebus's wire format (docs/protocol.md in the repository): requests on the service channel, responses on the
  * caller's reply channel. Field names, key order and values match the Python framework.
  */
-import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
-import { checkBroadcastPayload, notAnObject } from '../../shared/broadcast-payload';
+import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { NOT_JSON, parseWireJson } from '../../shared/python-json';
 import { peekEnvelope } from './envelope-peek';
 
@@ -28,67 +27,6 @@ export interface WireResponse {
 /** The outcome of reading a request: the request, or an error and where to send it (if anywhere). */
 export type DecodedRequest =
   { ok: true; request: WireRequest } | { ok: false; error: DaebusError; replyTo?: string; requestId?: string | number; action?: string };
-
-/**
- * Requests as wire text, with the Python caller's key order: action, payload, reply_to,
- * request_id, service. The two fields a caller never changes (its reply channel, the service)
- * are JSON once, and each request joins the rest to them (on Node 20, 0.3 µs a request less than
- * an object made and stringified each time).
- */
-export class RequestEncoder {
-  readonly #replyTo: string;
-  readonly #service: string;
-
-  constructor(replyTo: string, service: string) {
-    this.#replyTo = `,"reply_to":${JSON.stringify(replyTo)},"request_id":`;
-    this.#service = `,"service":${JSON.stringify(service)}}`;
-  }
-
-  /** `payloadJson` is the payload's JSON text (`payloadJson()`). */
-  encode(action: string, payloadJson: string, requestId: string): string {
-    return `{"action":${JSON.stringify(action)},"payload":${payloadJson}${this.#replyTo}${JSON.stringify(requestId)}${this.#service}`;
-  }
-}
-
-/** The payload as JSON text: a toJSON() that returns nothing is an error here, not a field left out on the wire. */
-export function payloadJson(payload: Record<string, unknown>): string {
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(payload) as string | undefined;
-  } catch (err) {
-    // a BigInt, a cycle: the caller's mistake, not the transport's (a retry would fail the same way)
-    throw new DaebusError(
-      ErrorCodes.INVALID_ARGUMENT,
-      `The payload cannot be encoded as JSON (${toPlainError(err).message}); send plain JSON data.`,
-    );
-  }
-  if (json === undefined) {
-    throw new DaebusError(
-      ErrorCodes.INVALID_ARGUMENT,
-      'The payload encodes to nothing (its toJSON() returned undefined); send a JSON object.',
-    );
-  }
-  return json;
-}
-
-/** `payload` as the JSON text of a broadcast on a channel: a JSON object, else INVALID_ARGUMENT naming `where`. */
-export function messageJson(where: string, payload: unknown): string {
-  checkBroadcastPayload(where, payload);
-  let message: string | undefined;
-  try {
-    message = JSON.stringify(payload) as string | undefined;
-  } catch (err) {
-    throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `${where}: the payload cannot be encoded as JSON (${toPlainError(err).message}).`);
-  }
-  // an object whose toJSON() gives something else (a Date gives a string) is not an object on the wire
-  if (message?.charCodeAt(0) !== 0x7b /* { */) throw notAnObject(where, message === undefined ? payload : JSON.parse(message));
-  return message;
-}
-
-/** A fire-and-forget message to a service: the payload's own fields with `action` added at the top. */
-export function encodeServiceMessage(payload: Record<string, unknown>, action: string | undefined): string {
-  return JSON.stringify(action === undefined ? payload : { ...payload, action });
-}
 
 /** Encode a response with Python's key order: status, payload, request_id, final. */
 export function encodeResponse(response: WireResponse): string {
