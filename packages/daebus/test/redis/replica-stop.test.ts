@@ -99,4 +99,37 @@ describe('consumers of the groups', () => {
       await redis.quit();
     }
   });
+
+  // a replica killed (or stopped with entries pending) never leaves; before, it stayed listed for ever
+  it("a live replica removes a dead one's consumers once they hold nothing and were idle ten visibility timeouts", async () => {
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      const app = new Daebus('pruner', { logger: captureLogger().logger });
+      const jobs = app.queue<{ n: number }>('jobs', { scope: 'service' });
+      apps.push(app);
+      await app.start({ service, redis: TEST_REDIS_URL, replicas: { visibilityTimeoutMs: 200 } });
+      await jobs.put({ n: 1 });
+      await (await jobs.receive(1_000))?.ack();
+      const requests = `daebus:{${service}}:requests`;
+      const queue = `daebus:{${service}}:queue:jobs`;
+      // what a dead replica leaves: consumers listed, holding nothing once their entries were claimed
+      await redis.xgroup('CREATECONSUMER', requests, 'daebus', 'dead-replica');
+      await redis.xgroup('CREATECONSUMER', queue, 'daebus-queue', 'dead-replica');
+      const names = async (stream: string, group: string): Promise<string[]> =>
+        ((await redis.xinfo('CONSUMERS', stream, group)) as unknown[][]).map((fields) => String(fields[fields.indexOf('name') + 1]));
+      expect(await names(requests, 'daebus')).toContain('dead-replica');
+      await waitFor(
+        async () =>
+          !(await names(requests, 'daebus')).includes('dead-replica') && !(await names(queue, 'daebus-queue')).includes('dead-replica'),
+        "the dead replica's consumers removed",
+        10_000,
+      );
+      // the live replica's own consumer stays, and it still takes items
+      expect(await names(queue, 'daebus-queue')).toHaveLength(1);
+      await jobs.put({ n: 2 });
+      await expect(jobs.receive(1_000)).resolves.toMatchObject({ item: { n: 2 } });
+    } finally {
+      await redis.quit();
+    }
+  });
 });

@@ -3,6 +3,7 @@ import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { Logger } from '../support/logger';
 import { OutageNotice } from '../support/outage-notice';
 import { settlesWithin } from '../support/timers';
+import { Upkeep } from '../support/upkeep';
 import { drop } from '../transport/redis-connect';
 import { Confirmations } from './confirmations';
 import { field, withTimeLeft, type Entry } from './entries';
@@ -56,7 +57,7 @@ export class RequestConsumer {
   /** The reader's connection id, for CLIENT UNBLOCK; asked again after a reconnect. */
   #readerId?: number;
   #slotFreed?: () => void;
-  #timers: NodeJS.Timeout[] = [];
+  readonly #upkeep: Upkeep;
 
   constructor(init: {
     client: Redis;
@@ -82,6 +83,11 @@ export class RequestConsumer {
     this.#sink = init.sink;
     this.#log = init.log;
     this.#serverNow = init.serverNow;
+    this.#upkeep = new Upkeep(init.client, async (err) => {
+      if (await this.#group.restoreAfter(err)) return;
+      // in an outage the transport said so once already; every try failing says nothing new
+      if (this.#client.status === 'ready') this.#log.warn(`Request stream upkeep failed: ${toPlainError(err).message}`);
+    });
     this.#confirmations = new Confirmations(init.client, this.#keys.requests, init.log, init.joinHeldWrites);
     this.#group = new RequestGroup(init.client, this.#keys.requests, init.log);
     init.sink.onSlotFreed(() => this.#wake());
@@ -97,8 +103,8 @@ export class RequestConsumer {
     this.#reading = true;
     this.#loop = this.#readLoop();
     const { visibilityTimeoutMs } = this.#options;
-    this.#every(Math.max(50, visibilityTimeoutMs / 3), () => this.#keepAlive());
-    this.#every(Math.max(100, visibilityTimeoutMs / 2), () => this.#reclaim());
+    this.#upkeep.every(Math.max(50, visibilityTimeoutMs / 3), () => this.#keepAlive());
+    this.#upkeep.every(Math.max(100, visibilityTimeoutMs / 2), () => this.#reclaim());
   }
 
   /**
@@ -124,7 +130,7 @@ export class RequestConsumer {
    */
   async close(limitMs: number): Promise<LeftInRedis> {
     await this.stopReading(limitMs);
-    for (const timer of this.#timers) clearInterval(timer);
+    this.#upkeep.stop();
     await settlesWithin(Promise.all([this.#confirmations.flush(), ...this.#handingBack]), limitMs);
     // not with Redis down: ioredis would hold it, and the stop with it
     if (this.#client.status === 'ready') await settlesWithin(this.#group.leave(this.#id), limitMs);
@@ -297,23 +303,7 @@ export class RequestConsumer {
         this.#deliver(entry, pending.deliveries);
       }
     } while (cursor !== '0-0' && this.#reading);
-  }
-
-  #every(ms: number, fn: () => Promise<void>): void {
-    let running = false;
-    const timer = setInterval(() => {
-      // one run at a time, none in an outage: ioredis would hold each and replay them all on reconnect
-      if (running || this.#client.status !== 'ready') return;
-      running = true;
-      fn()
-        .catch(async (err: unknown) => {
-          if (await this.#group.restoreAfter(err)) return;
-          // in an outage the transport said so once already; every try failing says nothing new
-          if (this.#client.status === 'ready') this.#log.warn(`Request stream upkeep failed: ${toPlainError(err).message}`);
-        })
-        .finally(() => (running = false));
-    }, ms);
-    timer.unref();
-    this.#timers.push(timer);
+    // the replicas that died and whose entries are claimed now are listed no more
+    if (this.#reading) await this.#group.prune(this.#id, this.#options.visibilityTimeoutMs);
   }
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../support/logger';
-import { createGroup, groupGone, leaveGroup } from '../support/stream-groups';
+import { createGroup, groupGone, leaveGroup, pruneGroup } from '../support/stream-groups';
 import { REQUEST_GROUP } from './keys';
 
 /**
@@ -29,6 +29,11 @@ export class RequestGroup {
   /** A stopping replica leaves the group, unless entries it holds wait there for another to claim. */
   leave(consumer: string): Promise<void> {
     return leaveGroup(this.#client, this.#stream, REQUEST_GROUP, consumer);
+  }
+
+  /** Remove the consumers of replicas that died, once they hold nothing (see pruneGroup); `self` stays. */
+  prune(self: string, visibilityTimeoutMs: number): Promise<void> {
+    return pruneGroup(this.#client, this.#stream, REQUEST_GROUP, self, visibilityTimeoutMs);
   }
 
   /** Who holds the pending entry `entryId` and how often it was delivered; undefined once it is confirmed (not pending). */

@@ -37,3 +37,35 @@ return redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])`;
 export async function leaveGroup(client: Redis, stream: string, group: string, consumer: string): Promise<void> {
   await client.eval(LEAVE_GROUP, 1, stream, group, consumer).catch(() => undefined);
 }
+
+/**
+ * Consumers that hold nothing and have not read for this many visibility timeouts are taken for
+ * a dead process's (a live one, blocked in a read of a quiet stream, may be idle that long too:
+ * see pruneGroup).
+ */
+const PRUNE_AFTER_VISIBILITY_TIMEOUTS = 10;
+
+/** Remove every consumer but ARGV[3] that holds nothing and has been idle over ARGV[2] ms; checked and removed in one step. */
+const PRUNE_GROUP = `local removed = 0
+for _, fields in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local c = {}
+  for i = 1, #fields, 2 do c[fields[i]] = fields[i + 1] end
+  if c['name'] ~= ARGV[3] and tonumber(c['pending']) == 0 and tonumber(c['idle']) > tonumber(ARGV[2]) then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], c['name'])
+    removed = removed + 1
+  end
+end
+return removed`;
+
+/**
+ * Remove the consumers of `group` that a dead process left: one killed, or stopped with entries
+ * still pending, never left (see leaveGroup), and once another process has claimed its entries it
+ * would stay listed for ever, one more per crash. Only a consumer that holds nothing and has been
+ * idle for long goes: were it alive after all, removing it loses nothing (what it holds is what
+ * is pending under it, none), and its next read that gets an entry makes it again. Best effort,
+ * as leaveGroup.
+ */
+export async function pruneGroup(client: Redis, stream: string, group: string, self: string, visibilityTimeoutMs: number): Promise<void> {
+  const idleMs = PRUNE_AFTER_VISIBILITY_TIMEOUTS * visibilityTimeoutMs;
+  await client.eval(PRUNE_GROUP, 1, stream, group, String(idleMs), self).catch(() => undefined);
+}

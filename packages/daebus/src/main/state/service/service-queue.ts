@@ -6,7 +6,8 @@ import type { Logger } from '../../support/logger';
 import { ConsumerGroups, GROUP } from './consumer-groups';
 import { decodeValue } from './json-values';
 import { untilDropped, whenReady } from '../../support/redis-ready';
-import { leaveGroup } from '../../support/stream-groups';
+import { leaveGroup, pruneGroup } from '../../support/stream-groups';
+import { Upkeep } from '../../support/upkeep';
 import { ReaderPool } from './reader-pool';
 import type { StateScripts } from './scripts';
 import { stateFailure } from './state-failure';
@@ -49,7 +50,7 @@ export class ServiceQueues {
   readonly #ends = new Set<() => void>();
   /** Items received here and not acknowledged, by queue. */
   readonly #held = new Map<string, Set<string>>();
-  #timers: NodeJS.Timeout[] = [];
+  readonly #upkeep: Upkeep;
   #closed = false;
 
   constructor(init: { client: Redis; service: string; consumer: string; visibilityMs: number; log: Logger; scripts: StateScripts }) {
@@ -61,8 +62,12 @@ export class ServiceQueues {
     this.#log = init.log;
     this.#groups = new ConsumerGroups(init.client, (name) => this.key(name));
     this.#readers = new ReaderPool(init.client, init.log);
-    this.#every(Math.max(50, this.#visibilityMs / 3), () => this.#keepAlive());
-    this.#every(Math.max(100, this.#visibilityMs / 2), () => this.#reclaim());
+    this.#upkeep = new Upkeep(init.client, (err) => {
+      // during an outage the transport and the readers report it once; each tick would again
+      if (this.#client.status === 'ready') this.#log.warn(`Service-wide queue upkeep failed: ${toPlainError(err).message}`);
+    });
+    this.#upkeep.every(Math.max(50, this.#visibilityMs / 3), () => this.#keepAlive());
+    this.#upkeep.every(Math.max(100, this.#visibilityMs / 2), () => this.#reclaim());
   }
 
   key(name: string): string {
@@ -197,7 +202,7 @@ export class ServiceQueues {
 
   close(): void {
     this.#closed = true;
-    for (const timer of this.#timers) clearInterval(timer);
+    this.#upkeep.stop();
     for (const end of [...this.#ends]) end();
     this.#readers.close();
     // sent before the transport's QUIT, not awaited: a consumer left listed is no matter
@@ -242,19 +247,9 @@ export class ServiceQueues {
         this.#log.warn(`Queue "${name}": an item held by a process that stopped is delivered again`);
         await this.handBack(name, toTaken(entry));
       }
+      // the processes that died and whose items are back in the queue are listed no more
+      await this.#groups.with(name, () => pruneGroup(this.#client, this.key(name), GROUP, this.#consumer, this.#visibilityMs));
     }
-  }
-
-  #every(ms: number, fn: () => Promise<void>): void {
-    const timer = setInterval(() => {
-      // during an outage the transport and the readers report it once; each tick would again
-      if (this.#closed || this.#client.status !== 'ready') return;
-      fn().catch((err: unknown) => {
-        if (this.#client.status === 'ready') this.#log.warn(`Service-wide queue upkeep failed: ${toPlainError(err).message}`);
-      });
-    }, ms);
-    timer.unref();
-    this.#timers.push(timer);
   }
 }
 
