@@ -1,6 +1,7 @@
 import { ErrorCodes } from './errors';
 import { DEFAULT_BROADCAST_TYPE, DEFAULT_SEND_TYPE, type SocketCall, type SocketClientInfo } from './socket-ops';
 import { checker, isName } from './validate';
+import { brandClass } from './class-brand';
 
 /** A WebSocket close code an application may send: 1000, or 3000-4999 (the rest is reserved to the protocol). */
 function isCloseCode(code: unknown): code is number {
@@ -48,3 +49,5 @@ export class WebSocketClients {
     return (await this.#exec({ op: 'disconnect', clientId, code, reason })) as boolean;
   }
 }
+
+brandClass(WebSocketClients, 'WebSocketClients');

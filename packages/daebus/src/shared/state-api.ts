@@ -7,6 +7,7 @@
 import { DaebusError, ErrorCodes } from './errors';
 import type { ListOp, MapOp, QueueOp, Received, StateCall, StructureKind } from './state-ops';
 import { checker, isName, isWait } from './validate';
+import { brandClass } from './class-brand';
 
 export type StateExecutor = (call: StateCall) => Promise<unknown>;
 
@@ -260,3 +261,8 @@ function checkValue<V>(value: V): V {
 function invalid(message: string): DaebusError {
   return new DaebusError(ErrorCodes.INVALID_ARGUMENT, message);
 }
+
+brandClass(SharedMap, 'SharedMap');
+brandClass(SharedQueue, 'SharedQueue');
+brandClass(Delivery, 'Delivery');
+brandClass(SharedList, 'SharedList');

@@ -5,6 +5,7 @@ import type { ThreadLogger } from './log';
 import { createRunning, sleep, sleepSync } from './running';
 import type { StopHook, ThreadStop } from './stop';
 import { WorkerContext } from './worker-context';
+import { brandClass } from '../shared/class-brand';
 
 /**
  * The second argument of a thread function: everything a thread needs from the framework.
@@ -103,3 +104,5 @@ export class ThreadContext<Data = unknown, out Messages extends object = AnyMess
     return running;
   }
 }
+
+brandClass(ThreadContext, 'ThreadContext');

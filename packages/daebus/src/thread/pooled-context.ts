@@ -4,6 +4,7 @@ import { progressPayload } from '../shared/progress';
 import { notCloneable } from '../shared/cloneable';
 import { jsonCopy } from './json-copy';
 import { WorkerContext, type WorkerChannel } from './worker-context';
+import { brandClass } from '../shared/class-brand';
 
 /** The second argument of a pooled handler: this call's request, streaming, logs and shared state. */
 export class PooledContext extends WorkerContext {
@@ -45,3 +46,5 @@ export class PooledContext extends WorkerContext {
     this.send(progressPayload(percentage, data));
   }
 }
+
+brandClass(PooledContext, 'PooledContext');
