@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { NOT_JSON, parseNonFinite } from '../../shared/python-json';
+import { NOT_JSON, parseWireJson } from '../../shared/python-json';
 
 /**
  * Read `application/json` bodies as Fastify does (its body limit, its errors, its refusal of
@@ -16,9 +16,10 @@ export function readJsonBodies(app: FastifyInstance): void {
     void fastifyJson(req, text, (err: Error | null, value?: unknown) => {
       if (!err) return done(null, value);
       if ((err as { code?: unknown }).code !== 'FST_ERR_CTP_INVALID_JSON_BODY') return done(err, undefined);
-      const parsed = parseNonFinite(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-      // the same error as for any other body that is not JSON, a poisoned one included
-      if (parsed === NOT_JSON || changesAPrototype(parsed)) return done(err, undefined);
+      const parsed = parseWireJson(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+      if (parsed === NOT_JSON) return done(err, undefined);
+      // valid JSON that Fastify refused for its keys: said so, not "not valid JSON"
+      if (changesAPrototype(parsed)) return done(poisoned(err), undefined);
       done(null, parsed);
     });
   });
@@ -40,4 +41,14 @@ function changesAPrototype(value: unknown): boolean {
     for (const key in node) pending.push((node as Record<string, unknown>)[key]);
   }
   return false;
+}
+
+/** Fastify's 400 for a body with such keys, with a message that says why (its own says the JSON is not valid). */
+function poisoned(err: Error): Error {
+  return Object.assign(
+    new Error(
+      'The JSON body holds a "__proto__" key, or a "constructor" object with a "prototype" key: refused, as such keys could change an object\'s prototype. Rename the key.',
+    ),
+    { statusCode: 400, code: (err as { code?: unknown }).code },
+  );
 }
