@@ -1,40 +1,42 @@
 import { NOT_JSON, parseWireJson, stringEnd } from '../shared/python-json';
 
 /**
- * JSON text indented by two spaces per level, its tokens copied as they are: an integer past
- * 2^53 keeps its digits and Python's NaN and Infinity stay, where a parse and a stringify would
- * round the one and turn the others into null. Text that is not JSON (Python's tokens allowed)
- * comes back as it is.
+ * JSON text indented by two spaces per level, its numbers and literals copied as they are: an
+ * integer past 2^53 keeps its digits and Python's NaN and Infinity stay, where a parse and a
+ * stringify would round the one and turn the others into null. A string's \u escapes are
+ * decoded, as a parse and a stringify would (Python's json.dumps escapes every character past
+ * ASCII). Text that is not JSON (Python's tokens allowed) comes back as it is.
  */
 export function reindent(text: string): string {
   if (parseWireJson(text) === NOT_JSON) return text;
+  const indents = ['\n'];
+  const newline = (depth: number): string => (indents[depth] ??= `\n${'  '.repeat(depth)}`);
   let out = '';
   let depth = 0;
-  const newline = (): string => `\n${'  '.repeat(depth)}`;
+  // the characters from `run` up to the one at hand are copied as they are (a number, a literal)
+  let run = 0;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string;
-    if (c === '"') {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
       const end = stringEnd(text, i);
-      out += text.slice(i, end + 1);
+      const token = text.slice(i, end + 1);
+      out += text.slice(run, i) + (token.includes('\\u') ? JSON.stringify(JSON.parse(token)) : token);
       i = end;
-    } else if (c === '{' || c === '[') {
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
       const next = nextToken(text, i + 1);
       // an empty object or array stays on its line
-      if (text[next] === (c === '{' ? '}' : ']')) {
-        out += c === '{' ? '{}' : '[]';
+      if (text.charCodeAt(next) === c + 2 /* } or ] */) {
+        out += text.slice(run, i) + (c === 0x7b ? '{}' : '[]');
         i = next;
-      } else {
-        depth += 1;
-        out += c + newline();
-      }
-    } else if (c === '}' || c === ']') {
-      depth -= 1;
-      out += newline() + c;
-    } else if (c === ',') out += `,${newline()}`;
-    else if (c === ':') out += ': ';
-    else if (c !== ' ' && c !== '\t' && c !== '\n' && c !== '\r') out += c;
+      } else out += text.slice(run, i + 1) + newline(++depth);
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) out += text.slice(run, i) + newline(--depth) + text[i];
+    else if (c === 0x2c /* , */) out += text.slice(run, i) + ',' + newline(depth);
+    else if (c === 0x3a /* : */) out += text.slice(run, i) + ': ';
+    else if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) out += text.slice(run, i);
+    else continue;
+    run = i + 1;
   }
-  return out;
+  return out + text.slice(run);
 }
 
 /** The index of the first character at or after `from` that is not JSON whitespace. */

@@ -20,13 +20,20 @@ const exports = [
   'mapped',
   'hiddenDepth',
   'hiddenUpdate',
+  'spinFor',
   'ok',
 ];
 
-async function start(timeoutMs = 5_000): Promise<DaebusCaller> {
-  for (const name of exports) t.app.action(name, { module: handlers, export: name, timeoutMs });
+/** `timeouts`: the timeout of some handlers; the others' is 5 s. */
+async function start(timeouts: Record<string, number> = {}): Promise<DaebusCaller> {
+  for (const name of exports) t.app.action(name, { module: handlers, export: name, timeoutMs: timeouts[name] ?? 5_000 });
   await t.start();
   return t.caller({ timeoutMs: 20_000 });
+}
+
+function spinMainThread(ms: number): void {
+  const until = Date.now() + ms;
+  while (Date.now() < until);
 }
 
 function escape(text: string): string {
@@ -96,13 +103,25 @@ describe('a pooled reply that cannot be copied', () => {
 
   it('fails a call whose reply the main thread cannot read at its timeout, and the pool replaces the worker', async () => {
     // one worker: without the fix, it stays busy for ever (piscina waits for a reply that never comes)
-    const caller = await start(1_000);
+    const caller = await start({ hiddenDepth: 1_000 });
     await expect(caller.sendRequest('hiddenDepth', { levels: 5_000 })).rejects.toMatchObject({
       code: 'REMOTE_ERROR',
       message: expect.stringContaining('returned, but its reply had not reached the main thread when its timeout of 1000 ms came'),
       details: expect.objectContaining({ remoteCode: 'TIMEOUT' }),
     });
     await expect(caller.sendRequest('ok')).resolves.toEqual({ fine: true });
+  });
+
+  it('answers a call queued behind one whose timeout came while the main thread was too busy to read its reply', async () => {
+    const caller = await start({ spinFor: 150 });
+    await expect(caller.sendRequest('ok')).resolves.toEqual({ fine: true });
+    const first = caller.sendRequest('spinFor', { ms: 20 }).catch((err: unknown) => err);
+    const queued = caller.sendRequest('ok');
+    // the first call's reply is posted while the main thread is blocked past its timeout
+    setTimeout(() => setImmediate(() => spinMainThread(400)), 5);
+    // before, its worker was stopped as if its reply were lost, and the queued call died with it
+    await expect(queued).resolves.toEqual({ fine: true });
+    expect(await first).toMatchObject({ details: expect.objectContaining({ remoteCode: 'TIMEOUT' }) });
   });
 
   it('logs an update the main thread cannot read, and answers the call', async () => {
@@ -117,7 +136,7 @@ describe('a pooled reply that cannot be copied', () => {
   });
 
   it('fails a call whose reply is nested past what the worker can post, at once, and the pool replaces the worker', async () => {
-    const caller = await start(60_000);
+    const caller = await start({ hiddenDepth: 60_000 });
     await expect(caller.sendRequest('hiddenDepth', { levels: 50_000 })).rejects.toMatchObject({
       message: expect.stringContaining('the pooled reply: the value is nested too deep to copy between threads'),
       details: expect.objectContaining({ remoteCode: 'NOT_CLONEABLE' }),

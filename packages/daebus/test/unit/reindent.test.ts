@@ -26,6 +26,12 @@ describe('reindent', () => {
     expect(reindent('{"a": NaN, "b": [Infinity, -Infinity]}')).toBe('{\n  "a": NaN,\n  "b": [\n    Infinity,\n    -Infinity\n  ]\n}');
   });
 
+  it("decodes a string's \\u escapes, as JSON.parse and JSON.stringify would (Python escapes every character past ASCII)", () => {
+    expect(reindent('{"name": "caf\\u00e9 \\ud83d\\ude00", "q": "a \\"quoted\\" \\\\u0041"}')).toBe(
+      '{\n  "name": "café 😀",\n  "q": "a \\"quoted\\" \\\\u0041"\n}',
+    );
+  });
+
   it('gives back text that is not JSON as it is', () => {
     for (const text of ['not json', '{"a": 1', '{"a": NaN', '[1, 2,]', '']) expect(reindent(text)).toBe(text);
   });

@@ -6,7 +6,7 @@ import type { RunningCall } from './running-call';
 /** What the pool knows when a call's timeout comes: whether a worker runs it, and whether one still starts. */
 export interface TimeoutScene {
   runsNow: boolean;
-  /** Its handler ended and its worker handed the answer to piscina, which never delivered it. */
+  /** Its handler ended and its worker handed the answer to piscina, which has not delivered it yet. */
   answered: boolean;
   workerLoading: boolean;
   /** How close the pool sees a call start (how often it looks): a shorter wait is not mentioned. */
@@ -37,8 +37,9 @@ export function timedOutError(running: RunningCall, scene: TimeoutScene): Daebus
     return new DaebusError(
       ErrorCodes.TIMEOUT,
       `Pooled action "${action}" returned, but its reply had not reached the main thread when its timeout of ${timeoutMs} ms came: ` +
-        `the main thread could not read it (a value nested too deep, perhaps through an array's extra properties: values sent from threads can nest up to ${MAX_NESTING} levels). ` +
-        'Its worker was stopped.',
+        'the main thread was busy, or the reply is very large (it takes long to copy), or the main thread cannot read it (a value ' +
+        `nested too deep, perhaps through an array's extra properties: values sent from threads can nest up to ${MAX_NESTING} levels; ` +
+        'its worker is then stopped).',
     );
   }
   const why = scene.workerLoading

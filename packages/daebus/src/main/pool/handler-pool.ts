@@ -184,13 +184,16 @@ export class HandlerPool {
 
   /**
    * Stop the worker running an aborted call. None may run it yet (the task waits in piscina's
-   * queue, or was just handed to a worker that has not started it): each sweep looks again until
-   * piscina settles the task. A worker that ended the call and handed piscina its answer, which
-   * piscina has not settled, is stopped too: a reply the main thread cannot read never arrives,
-   * and piscina would count that worker busy for ever.
+   * queue, or was just handed to a worker that has not started it): each sweep (`now`) looks
+   * again until piscina settles the task. A sweep also stops the worker that ended the call and
+   * handed piscina a reply that is lost (see RunningCall.replyLost).
    */
-  #stopWorkerOf(running: RunningCall): void {
-    const threadId = this.#running.workerRunning(running.id) ?? this.#running.workerAnswered(running.id);
+  #stopWorkerOf(running: RunningCall, now?: number): void {
+    let threadId = this.#running.workerRunning(running.id);
+    if (threadId === undefined && now !== undefined) {
+      const answeredBy = this.#running.workerAnswered(running.id);
+      if (running.replyLost(answeredBy !== undefined, now)) threadId = answeredBy;
+    }
     if (threadId === undefined) return;
     const worker = this.#pool?.threads.find((thread) => thread.threadId === threadId);
     // piscina sees the worker exit: it fails the task (already answered here) and starts another worker
@@ -240,7 +243,7 @@ export class HandlerPool {
     // when each call started: its timeout's message tells a wait for a worker from its run
     this.#running.forEachRunning((id) => this.#calls.get(id)?.started(now));
     for (const running of this.#calls.values()) {
-      if (running.aborted) this.#stopWorkerOf(running);
+      if (running.aborted) this.#stopWorkerOf(running, now);
       else if (now >= running.deadline) this.#abort(running, this.#timedOut(running));
     }
   }

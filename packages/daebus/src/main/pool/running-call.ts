@@ -5,6 +5,9 @@ import type { MainToPooled, PoolEnvelope, PooledTask, PooledToMain } from '../..
 import type { Logger } from '../support/logger';
 import { WorkerConnection, type WorkerServices } from '../workers/connection';
 
+/** How long a sweep sees a reply handed to piscina and not delivered before it takes it for lost (see replyLost). */
+const LOST_REPLY_MS = 1_000;
+
 /** What a pooled call needs of its request: where its updates go, and its logger. */
 export interface CallRequest {
   readonly action: string;
@@ -34,6 +37,9 @@ export class RunningCall {
   startedAt: number | undefined = undefined;
   /** Answered with an abort's error; what piscina settles the task with later is dropped. */
   aborted = false;
+  /** When a sweep first found its reply handed to piscina and not delivered (monotonic ms). */
+  #answeredSeenAt: number | undefined;
+  #replyOverdue = false;
   #resolve!: (value: unknown) => void;
   #reject!: (err: Error) => void;
   /** Messages received from its handler: all it sent are read before its caller is answered. */
@@ -59,6 +65,23 @@ export class RunningCall {
   /** A sweep saw a worker run it at `now`. */
   started(now: number): void {
     this.startedAt ??= now;
+  }
+
+  /**
+   * Whether its reply is lost: its worker handed it to piscina (`answered`), and it never came,
+   * for the main thread could not read it; piscina would count that worker busy for ever. Told at
+   * each sweep. Lost once one sweep found it overdue (LOST_REPLY_MS since a sweep first saw it
+   * answered) and a later one still does: between two sweeps the event loop reads every message
+   * already on the port, so a reply that was posted has settled the call by then, however busy the
+   * main thread was. A reply still being copied (a very large one) can be taken for lost; it is
+   * asked only of an aborted call, whose reply is dropped anyway.
+   */
+  replyLost(answered: boolean, now: number): boolean {
+    if (!answered) return false;
+    this.#answeredSeenAt ??= now;
+    if (this.#replyOverdue) return true;
+    this.#replyOverdue = now - this.#answeredSeenAt >= LOST_REPLY_MS;
+    return false;
   }
 
   /** A message from the call's handler: an update for its caller, or a request of the shared state. */

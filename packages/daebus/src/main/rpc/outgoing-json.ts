@@ -49,7 +49,7 @@ export function payloadJson(payload: Record<string, unknown>): string {
   if (json.charCodeAt(0) !== 0x7b /* { */) {
     throw new DaebusError(
       ErrorCodes.INVALID_ARGUMENT,
-      `The payload must encode to a JSON object; it encodes to ${json.length > 60 ? `${json.slice(0, 60)}...` : json} (a toJSON() of its own). Wrap the value in an object, e.g. { value }.`,
+      `The payload must encode to a JSON object; it encodes to ${json.length > 60 ? `${json.slice(0, 60)}...` : json}. Wrap the value in an object, e.g. { value }.`,
     );
   }
   return json;
@@ -71,7 +71,9 @@ export function messageJson(where: string, payload: unknown): string {
 
 /** A fire-and-forget message to a service: the payload's own fields with `action` added at the top. */
 export function encodeServiceMessage(payload: Record<string, unknown>, action: string | undefined): string {
-  const json = payloadJson(payload);
-  // the fields of what the payload encodes to, as a service reads them (a toJSON()'s object)
-  return action === undefined ? json : JSON.stringify({ ...(JSON.parse(json) as Record<string, unknown>), action });
+  if (action === undefined) return payloadJson(payload);
+  // a toJSON() of its own (a Date's, a class's) says what its fields are: read from its JSON
+  if (typeof payload.toJSON === 'function')
+    return JSON.stringify({ ...(JSON.parse(payloadJson(payload)) as Record<string, unknown>), action });
+  return payloadJson({ ...payload, action });
 }

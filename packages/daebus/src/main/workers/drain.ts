@@ -8,12 +8,14 @@ import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
  * told and the rest are read.
  */
 export function drainPort<M>(port: MessagePort, handle: (message: M) => void, unreadable: (err: unknown) => void): void {
-  for (;;) {
+  // bounded, should a throw ever leave its message queued (Node removes it first today)
+  for (let failures = 0; failures < 1_000;) {
     let left: { message: unknown } | undefined;
     try {
       left = receiveMessageOnPort(port);
     } catch (err) {
       unreadable(err);
+      failures++;
       continue;
     }
     if (left === undefined) return;
