@@ -16,14 +16,7 @@ export class RunningTable {
 
   /** The threadId of the worker running `call`, if one does now. */
   workerRunning(call: number): number | undefined {
-    const table = this.shared;
-    for (let at = 0; at < table.length; at += RUNNING_SLOT_FIELDS) {
-      if (Atomics.load(table, at + 1) === call) {
-        const owner = Atomics.load(table, at);
-        if (owner !== 0) return owner;
-      }
-    }
-    return undefined;
+    return this.#ownerWith(1, call);
   }
 
   /**
@@ -31,9 +24,14 @@ export class RunningTable {
    * did. Asked only of a call piscina has not settled yet: its reply is on its way, or was lost.
    */
   workerAnswered(call: number): number | undefined {
+    return this.#ownerWith(2, call);
+  }
+
+  /** The owner of a live slot whose field `field` (1: running, 2: answered) holds `call`. */
+  #ownerWith(field: 1 | 2, call: number): number | undefined {
     const table = this.shared;
     for (let at = 0; at < table.length; at += RUNNING_SLOT_FIELDS) {
-      if (Atomics.load(table, at + 2) === call) {
+      if (Atomics.load(table, at + field) === call) {
         const owner = Atomics.load(table, at);
         if (owner !== 0) return owner;
       }
