@@ -16,12 +16,17 @@ const NO_SERVICE_HINT =
   'is it running, and is the name right? ' +
   'A service run without REDIS_URL or a redis option uses the in-memory transport, which no other process can reach.';
 
-/** The message for a service that does not answer: most often not running, or a misspelt name. */
-export function noServiceError(globals: GlobalOptions, service: string): CliError {
-  return new CliError(
-    `no service "${service}" answered ${BuiltinActions.ping} on ${shownUrl(globals.redis)} within ${globals.timeout} ms; ${NO_SERVICE_HINT}`,
-    ExitCodes.NO_ANSWER,
-  );
+/**
+ * The message for a service that does not answer: most often not running, or a misspelt name.
+ * `code` says how the ping failed: NO_SUBSCRIBER (nobody listens on the channel, known at once)
+ * or TIMEOUT (no answer in time).
+ */
+export function noServiceError(globals: GlobalOptions, service: string, code?: string): CliError {
+  const what =
+    code === ErrorCodes.NO_SUBSCRIBER
+      ? `listens on ${shownUrl(globals.redis)}`
+      : `answered ${BuiltinActions.ping} on ${shownUrl(globals.redis)} within ${globals.timeout} ms`;
+  return new CliError(`no service "${service}" ${what}; ${NO_SERVICE_HINT}`, ExitCodes.NO_ANSWER);
 }
 
 /**
@@ -64,7 +69,7 @@ export async function expectService({ caller, transport }: ServiceLink, globals:
     if (err.code === ErrorCodes.TIMEOUT && (await subscribersOf(transport, caller.service)) > 0) {
       throw notNodeServiceError(globals, caller.service, BuiltinActions.ping);
     }
-    throw noServiceError(globals, caller.service);
+    throw noServiceError(globals, caller.service, err.code);
   }
 }
 
@@ -102,9 +107,7 @@ export async function withAnyService<T>(globals: GlobalOptions, service: string,
   try {
     return await use(caller);
   } catch (err) {
-    if (err instanceof DaebusError && err.code === ErrorCodes.NO_SUBSCRIBER) {
-      throw new CliError(`no service "${service}" listens on ${shownUrl(globals.redis)}; ${NO_SERVICE_HINT}`, ExitCodes.NO_ANSWER);
-    }
+    if (err instanceof DaebusError && err.code === ErrorCodes.NO_SUBSCRIBER) throw noServiceError(globals, service, err.code);
     throw err;
   } finally {
     await caller.close();

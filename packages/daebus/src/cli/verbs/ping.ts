@@ -41,7 +41,7 @@ export function registerPing(program: Command): void {
             } else if (i === 1) {
               // nobody there, or a service without daebus.ping: say so plainly instead of counting lost pings
               const listening = err.code === ErrorCodes.TIMEOUT && (await subscribersOf(transport, service)) > 0;
-              throw listening ? notNodeServiceError(globals, service, BuiltinActions.ping) : noServiceError(globals, service);
+              throw listening ? notNodeServiceError(globals, service, BuiltinActions.ping) : noServiceError(globals, service, err.code);
             } else {
               printLines([`ping ${i}: no answer within ${globals.timeout} ms`]);
               continue;
