@@ -9,6 +9,15 @@ import { NOT_JSON, parseWireJson, stringEnd } from '../shared/python-json';
  */
 export function reindent(text: string): string {
   if (parseWireJson(text) === NOT_JSON) return text;
+  try {
+    return indented(text);
+  } catch {
+    // past the longest string there can be (a message nested tens of thousands deep): as it came
+    return text;
+  }
+}
+
+function indented(text: string): string {
   const indents = ['\n'];
   const newline = (depth: number): string => (indents[depth] ??= `\n${'  '.repeat(depth)}`);
   let out = '';

@@ -12,7 +12,10 @@ export function brandClass(cls: abstract new (...args: never[]) => object, name:
   Object.defineProperty(cls, Symbol.hasInstance, {
     value(this: unknown, value: unknown): boolean {
       if (this !== cls) return ordinary.call(this, value);
-      return value !== null && typeof value === 'object' && (value as Record<symbol, unknown>)[brand] === true;
+      // the brand is inherited: a prototype that holds it as its own is no instance
+      return (
+        value !== null && typeof value === 'object' && (value as Record<symbol, unknown>)[brand] === true && !Object.hasOwn(value, brand)
+      );
     },
   });
 }

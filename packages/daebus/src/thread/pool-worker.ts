@@ -240,7 +240,7 @@ const noCall = new PooledCall(LOADING_CALL);
 function reportStray(err: unknown, culprit: PooledCall | undefined): unknown {
   const { name, message, stack } = toPlainError(err);
   // a plain copy of the clone's error: Node's copy of the crash drops a DOMException's fields
-  if (culprit === undefined && posting !== undefined && isCloneFailure({ name, message, stack })) {
+  if (culprit === undefined && posting !== undefined && isCloneFailure({ name, message })) {
     return notCloneable('the pooled reply', Object.assign(new Error(message), { name }));
   }
   const error = { name, message, stack };
@@ -263,18 +263,18 @@ function reportStray(err: unknown, culprit: PooledCall | undefined): unknown {
 /**
  * What structured clone throws for a value it refuses (Node 20 throws a TypeError for an
  * untransferred port), or for one nested past this worker's stack (a depth the nesting check
- * does not see, as through an array's extra properties): that stack overflow only when piscina's
- * post of the reply threw it, not code of no call that recursed meanwhile.
+ * does not see, as through an array's extra properties; a getter that recurses when the copy
+ * reads it). Only once piscina can have posted the reply: while this worker's stdout or stderr
+ * still has writes pending, piscina waits for them before it posts, and timers run meanwhile, so
+ * such an error there is code of no call (a module's timer), not the reply's copy.
  */
-function isCloneFailure({ name, message, stack }: { name: string; message: string; stack?: string | undefined }): boolean {
-  if (name === 'RangeError') return message.includes('call stack') && thrownByPiscina(stack);
-  return name === 'DataCloneError' || (name === 'TypeError' && message.includes('transferList'));
-}
-
-/** Whether the first frame of `stack` is in piscina's worker code (its post of a reply). */
-function thrownByPiscina(stack: string | undefined): boolean {
-  const first = stack?.split('\n').find((line) => line.trimStart().startsWith('at '));
-  return first !== undefined && /[\\/]piscina[\\/]dist[\\/]worker\.js:/.test(first);
+function isCloneFailure({ name, message }: { name: string; message: string }): boolean {
+  if (process.stdout.writableLength > 0 || process.stderr.writableLength > 0) return false;
+  return (
+    name === 'DataCloneError' ||
+    (name === 'TypeError' && message.includes('transferList')) ||
+    (name === 'RangeError' && message.includes('call stack'))
+  );
 }
 
 watchUncaught(() => running, reportStray);

@@ -254,6 +254,12 @@ describe('actions', () => {
       });
       await expect(caller.sendToService(payload, 'copy')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     }
+    // a boxed String or Number with an action too (its spread sent its characters, or nothing)
+    for (const boxed of [new String('ab'), new Number(5)]) {
+      await expect(caller.sendToService(boxed as unknown as Record<string, unknown>, 'copy')).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+      });
+    }
     // sendToService sends what the payload encodes to, with the action
     const service: string[] = [];
     const listener = new MemoryTransport(t.broker);

@@ -21,6 +21,7 @@ const exports = [
   'hiddenDepth',
   'hiddenUpdate',
   'spinFor',
+  'getterOverflow',
   'ok',
 ];
 
@@ -122,6 +123,15 @@ describe('a pooled reply that cannot be copied', () => {
     // before, its worker was stopped as if its reply were lost, and the queued call died with it
     await expect(queued).resolves.toEqual({ fine: true });
     expect(await first).toMatchObject({ details: expect.objectContaining({ remoteCode: 'TIMEOUT' }) });
+  });
+
+  it('fails at once a reply whose getter overflows the stack as the copy reads it', async () => {
+    // before, the overflow was logged as no call's and the call waited out its timeout
+    const caller = await start({ getterOverflow: 60_000 });
+    await expect(caller.sendRequest('getterOverflow')).rejects.toMatchObject({
+      details: expect.objectContaining({ remoteCode: 'NOT_CLONEABLE' }),
+    });
+    await expect(caller.sendRequest('ok')).resolves.toEqual({ fine: true });
   });
 
   it('logs an update the main thread cannot read, and answers the call', async () => {

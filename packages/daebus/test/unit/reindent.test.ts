@@ -32,6 +32,11 @@ describe('reindent', () => {
     );
   });
 
+  it('gives back as it is a message whose indented form would pass the longest string (nested 20,000 deep)', () => {
+    const deep = `${'['.repeat(20_000)}1${']'.repeat(20_000)}`;
+    expect(reindent(deep)).toBe(deep);
+  });
+
   it('gives back text that is not JSON as it is', () => {
     for (const text of ['not json', '{"a": 1', '{"a": NaN', '[1, 2,]', '']) expect(reindent(text)).toBe(text);
   });

@@ -22,7 +22,8 @@ export function timedOutError(running: RunningCall, scene: TimeoutScene): Daebus
   const { action, timeoutMs } = running.request;
   if (scene.runsNow) {
     const queuedMs = (running.startedAt ?? running.deadline) - (running.deadline - timeoutMs);
-    if (queuedMs <= scene.resolutionMs) {
+    // first seen running at its timeout or after (the main thread was busy): how long it waited is not known
+    if (queuedMs <= scene.resolutionMs || queuedMs >= timeoutMs) {
       return new DaebusError(
         ErrorCodes.TIMEOUT,
         `Pooled action "${action}" ran past its timeout of ${timeoutMs} ms; its worker was stopped.`,

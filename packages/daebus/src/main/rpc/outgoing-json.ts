@@ -28,10 +28,11 @@ export class RequestEncoder {
 }
 
 /** The payload as JSON text: a toJSON() that returns nothing is an error here, not a field left out on the wire. */
-export function payloadJson(payload: Record<string, unknown>): string {
+export function payloadJson(payload: Record<string, unknown>, withAction?: string): string {
   let json: string | undefined;
   try {
-    json = JSON.stringify(payload) as string | undefined;
+    // the action's field added here, where a getter that throws as the spread reads it is caught too
+    json = JSON.stringify(withAction === undefined ? payload : { ...payload, action: withAction }) as string | undefined;
   } catch (err) {
     // a BigInt, a cycle: the caller's mistake, not the transport's (a retry would fail the same way)
     throw new DaebusError(
@@ -71,9 +72,13 @@ export function messageJson(where: string, payload: unknown): string {
 
 /** A fire-and-forget message to a service: the payload's own fields with `action` added at the top. */
 export function encodeServiceMessage(payload: Record<string, unknown>, action: string | undefined): string {
-  if (action === undefined) return payloadJson(payload);
-  // a toJSON() of its own (a Date's, a class's) says what its fields are: read from its JSON
-  if (typeof payload.toJSON === 'function')
+  // a toJSON() of its own (a Date's, a class's) says what its fields are, and a boxed String or
+  // Number has none: read from its JSON (which refuses what is not an object)
+  if (action !== undefined && (typeof payload.toJSON === 'function' || isBoxed(payload)))
     return JSON.stringify({ ...(JSON.parse(payloadJson(payload)) as Record<string, unknown>), action });
-  return payloadJson({ ...payload, action });
+  return payloadJson(payload, action);
+}
+
+function isBoxed(value: object): boolean {
+  return value instanceof String || value instanceof Number || value instanceof Boolean;
 }
