@@ -204,12 +204,29 @@ function contextOf(task: PooledTask, call: PooledCall): PooledContext {
  */
 let posting: PooledCall | undefined;
 
-/** The handler's value as the call's answer, in the form jsonCopy gives it (the main side encodes it). */
-function answered(value: unknown, call: PooledCall): PooledResult {
+/**
+ * The handler's value as the call's answer, in the form jsonCopy gives it (the main side encodes
+ * it). Piscina waits for this worker's stdout and stderr to drain before it posts an answer, and
+ * timers run meanwhile: they are waited for here first, so that piscina posts as soon as this
+ * settles, and `posting` covers that post and not a module's timer that threw during the wait.
+ */
+function answered(value: unknown, call: PooledCall): PooledResult | Promise<PooledResult> {
   const copy = jsonCopy(value, 'the pooled reply');
   if ('error' in copy) return failed(copy.error, call);
+  const result = { value: copy.value, sent: call.sent };
+  if (process.stdout.writableLength > 0 || process.stderr.writableLength > 0) return outputDrained().then(() => posted(result, call));
+  return posted(result, call);
+}
+
+function posted(result: PooledResult, call: PooledCall): PooledResult {
   posting = call;
-  return { value: copy.value, sent: call.sent };
+  return result;
+}
+
+async function outputDrained(): Promise<void> {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.writableLength > 0) await new Promise<void>((resolve) => stream.write('', () => resolve()));
+  }
 }
 
 /** As a plain error: its code and details reach the main side, which piscina's copy of an Error drops. */
@@ -264,12 +281,9 @@ function reportStray(err: unknown, culprit: PooledCall | undefined): unknown {
  * What structured clone throws for a value it refuses (Node 20 throws a TypeError for an
  * untransferred port), or for one nested past this worker's stack (a depth the nesting check
  * does not see, as through an array's extra properties; a getter that recurses when the copy
- * reads it). Only once piscina can have posted the reply: while this worker's stdout or stderr
- * still has writes pending, piscina waits for them before it posts, and timers run meanwhile, so
- * such an error there is code of no call (a module's timer), not the reply's copy.
+ * reads it).
  */
 function isCloneFailure({ name, message }: { name: string; message: string }): boolean {
-  if (process.stdout.writableLength > 0 || process.stderr.writableLength > 0) return false;
   return (
     name === 'DataCloneError' ||
     (name === 'TypeError' && message.includes('transferList')) ||

@@ -260,6 +260,13 @@ describe('actions', () => {
         code: 'INVALID_ARGUMENT',
       });
     }
+    // and a payload whose toJSON getter throws as it is read (the raw error escaped)
+    const throwing = Object.defineProperty({}, 'toJSON', {
+      get() {
+        throw new Error('boom');
+      },
+    }) as Record<string, unknown>;
+    await expect(caller.sendToService(throwing, 'copy')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     // sendToService sends what the payload encodes to, with the action
     const service: string[] = [];
     const listener = new MemoryTransport(t.broker);

@@ -22,6 +22,7 @@ const exports = [
   'hiddenUpdate',
   'spinFor',
   'getterOverflow',
+  'getterWritesPromise',
   'ok',
 ];
 
@@ -129,6 +130,16 @@ describe('a pooled reply that cannot be copied', () => {
     // before, the overflow was logged as no call's and the call waited out its timeout
     const caller = await start({ getterOverflow: 60_000 });
     await expect(caller.sendRequest('getterOverflow')).rejects.toMatchObject({
+      details: expect.objectContaining({ remoteCode: 'NOT_CLONEABLE' }),
+    });
+    await expect(caller.sendRequest('ok')).resolves.toEqual({ fine: true });
+  });
+
+  it('fails at once a reply whose copy fails while its getter writes to stderr', async () => {
+    // before, the failure was taken for a module timer's (stderr had a write pending) and the call waited out its timeout
+    const caller = await start({ getterWritesPromise: 60_000 });
+    await expect(caller.sendRequest('getterWritesPromise')).rejects.toMatchObject({
+      message: expect.stringContaining('the pooled reply: the value cannot be copied to another thread'),
       details: expect.objectContaining({ remoteCode: 'NOT_CLONEABLE' }),
     });
     await expect(caller.sendRequest('ok')).resolves.toEqual({ fine: true });

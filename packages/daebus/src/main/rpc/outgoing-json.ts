@@ -72,13 +72,24 @@ export function messageJson(where: string, payload: unknown): string {
 
 /** A fire-and-forget message to a service: the payload's own fields with `action` added at the top. */
 export function encodeServiceMessage(payload: Record<string, unknown>, action: string | undefined): string {
-  // a toJSON() of its own (a Date's, a class's) says what its fields are, and a boxed String or
-  // Number has none: read from its JSON (which refuses what is not an object)
-  if (action !== undefined && (typeof payload.toJSON === 'function' || isBoxed(payload)))
+  // a toJSON() of its own (a Date's, a class's) says what its fields are, and a boxed primitive
+  // has none: read from its JSON (which refuses what is not an object)
+  if (action !== undefined && readsAsJson(payload))
     return JSON.stringify({ ...(JSON.parse(payloadJson(payload)) as Record<string, unknown>), action });
   return payloadJson(payload, action);
 }
 
+function readsAsJson(payload: Record<string, unknown>): boolean {
+  try {
+    return typeof payload.toJSON === 'function' || isBoxed(payload);
+  } catch {
+    // a getter or a Proxy trap that throws: payloadJson reports it as the payload's fault
+    return true;
+  }
+}
+
 function isBoxed(value: object): boolean {
-  return value instanceof String || value instanceof Number || value instanceof Boolean;
+  return (
+    value instanceof String || value instanceof Number || value instanceof Boolean || value instanceof BigInt || value instanceof Symbol
+  );
 }
