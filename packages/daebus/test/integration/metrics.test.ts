@@ -3,7 +3,7 @@
 // stall and recover.
 import { fixture, waitFor } from '../support/helpers';
 import { appPerTest } from '../support/app-per-test';
-import { http } from '../support/http-client';
+import { http, TestSocket } from '../support/http-client';
 
 const t = appPerTest('metrics', { drainTimeoutMs: 1_000 });
 const LOCAL = { host: '127.0.0.1', port: 0 };
@@ -169,6 +169,53 @@ describe('the health endpoints and /metrics on the HTTP server', () => {
     await waitFor(async () => sample(await scrape(), 'daebus_thread_stalled', { thread: 'blocks' }) === 0, 'the end of the stall');
     expect((await http(`${url}/readyz`)).status).toBe(200);
     expect(sample(await scrape(), 'daebus_thread_heap_used_bytes', { thread: 'blocks' })).toBeGreaterThan(0);
+  });
+
+  it('counts HTTP answers by method, route as written and status; WebSocket connections, clients and messages', async () => {
+    t.app.route('/orders/<id>', (req) => ({ id: req.params.id }));
+    t.app.route('/boom', () => {
+      throw new Error('boom');
+    });
+    t.app.socket('connect', (data: { query: Record<string, string> }) => {
+      if (data.query.refuse) throw new Error('not you');
+    });
+    t.app.socket('echo', (data) => data);
+    t.app.socket('fails', () => {
+      throw new Error('nope');
+    });
+    await t.start({ http: LOCAL, websocket: { maxClients: 2 } });
+    const url = t.app.http.url as string;
+    for (const id of ['1', '2', '3']) expect((await http(`${url}/orders/${id}`)).status).toBe(200);
+    expect((await http(`${url}/boom`)).status).toBe(500);
+    expect((await http(`${url}/orders/1`, { method: 'DELETE' })).status).toBe(405);
+    // every path nobody routes is one series, not one per path
+    for (const path of ['/a', '/b/c']) expect((await http(`${url}${path}`)).status).toBe(404);
+    const ws = t.app.http.websocketUrl as string;
+    const one = await TestSocket.connect(ws);
+    const two = await TestSocket.connect(ws);
+    await expect(one.ask({ type: 'echo', data: 1, id: 1 })).resolves.toMatchObject({ type: 'response' });
+    await expect(one.ask({ type: 'fails', id: 2 })).resolves.toMatchObject({ type: 'error' });
+    await expect(one.ask({ type: 'nobody', id: 3 })).resolves.toMatchObject({ code: 'NO_HANDLER' });
+    await expect(one.ask({ type: 'connect', id: 4 })).resolves.toMatchObject({ code: 'NO_HANDLER' });
+    // past maxClients, and one the connect handler refuses
+    expect((await (await TestSocket.connect(ws)).closed).code).toBe(1013);
+    await two.close();
+    expect((await (await TestSocket.connect(`${ws}?refuse=1`)).closed).code).toBe(1008);
+    const text = await scrape();
+    const answers = (labels: Record<string, string>) => sample(text, 'daebus_http_request_duration_seconds_count', labels);
+    expect(answers({ method: 'GET', route: '/orders/:id', status: '200' })).toBe(3);
+    expect(answers({ method: 'GET', route: '/boom', status: '500' })).toBe(1);
+    expect(answers({ method: 'DELETE', route: '/orders/:id', status: '405' })).toBe(1);
+    expect(answers({ method: 'GET', route: '(unmatched)', status: '404' })).toBe(2);
+    expect(sample(text, 'daebus_http_request_duration_seconds_bucket', { route: '/boom', le: '+Inf' })).toBe(1);
+    expect(sample(text, 'daebus_websocket_connections_total', { outcome: 'accepted' })).toBe(2);
+    expect(sample(text, 'daebus_websocket_connections_total', { outcome: 'refused' })).toBe(2);
+    expect(sample(text, 'daebus_websocket_clients')).toBe(1);
+    const messages = (labels: Record<string, string>) => sample(text, 'daebus_websocket_message_duration_seconds_count', labels);
+    expect(messages({ type: 'echo', outcome: 'ok' })).toBe(1);
+    expect(messages({ type: 'fails', outcome: 'error' })).toBe(1);
+    expect(messages({ type: '(unmatched)', outcome: 'error' })).toBe(2);
+    await one.close();
   });
 
   it('a route of the app on /healthz takes that path; ops: false serves none of them', async () => {

@@ -39,6 +39,7 @@ export function opsView(runtime: Runtime, app: string): OpsView {
     threadOptional: (name) => supervisor.get(name).options.optional,
     tasks: () => [...runtime.tasks.values()].map(({ task }) => task.info()),
     queues: () => runtime.store.queueDepths(),
+    socketClients: () => runtime.http.hub.count,
     pool: () => runtime.status().pool,
     replicaId: () => runtime.replicaId,
     requestReads: () => requestReads(runtime.replicaId),
@@ -82,6 +83,9 @@ export function installOps(
     events.on('restart', ({ name }) => metrics.threadRestarted(name));
     events.on('stalled', ({ name }) => metrics.threadStalled(name));
   }
-  runtime.http.ops = { health: () => healthOf(view), ...(metrics ? { metrics: () => metrics.scrape() } : {}) };
+  runtime.http.ops = {
+    health: () => healthOf(view),
+    ...(metrics ? { metrics: () => metrics.scrape(), observer: metrics.endpoints } : {}),
+  };
   return metrics;
 }

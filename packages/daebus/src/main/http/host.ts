@@ -112,6 +112,7 @@ export class HttpHost {
     if (!http && this.routes.size > 0)
       this.#logger.warn(`${this.routes.size} route(s) registered, but the HTTP server is off (http: false): they are not served.`);
     if (!http && !ws) return;
+    this.hub.observer = this.ops?.observer;
     const servers = new HttpServers({
       http,
       ws,

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { EndpointObserver } from './endpoint-observer';
 import type { ResolvedCors } from './options';
 import { answerBesideGet } from './other-methods';
 
@@ -6,6 +7,8 @@ import { answerBesideGet } from './other-methods';
 export interface OpsEndpoints {
   /** The Prometheus exposition; unset when the app's metrics are off (then `/metrics` is not served). */
   metrics?: () => Promise<{ contentType: string; text: string }>;
+  /** Told of every HTTP answer and WebSocket message (the metrics), when set. */
+  observer?: EndpointObserver;
   /** The health report; `ready` decides `/readyz`'s status. */
   health: () => { ready: boolean };
 }

@@ -182,6 +182,13 @@ export class HttpServers {
       frameworkErrors: (err, _req, reply) => fail(err, reply),
     });
     this.#instances.push(app);
+    const observer = this.#ops?.observer;
+    if (observer) {
+      app.addHook('onResponse', (req, reply, done) => {
+        observer.httpAnswered(req.method, req.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+        done();
+      });
+    }
     // every method Node's parser takes reaches the router, so a path's routes answer the others 405, not 404
     for (const method of METHODS) if (method !== 'CONNECT' && !app.supportedMethods.includes(method)) app.addHttpMethod(method);
     // a body over bodyLimit is answered once the client sent it, or before it with Expect: 100-continue

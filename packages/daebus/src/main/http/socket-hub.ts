@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { ErrorCodes, toPlainError } from '../../shared/errors';
 import type { SocketCall, SocketClientInfo } from '../../shared/socket-ops';
 import type { Logger } from '../support/logger';
+import type { EndpointObserver } from './endpoint-observer';
 import { settlesWithin } from '../support/timers';
 import type { ResolvedWebSocketOptions } from './options';
 import type { SocketContext, SocketHandler } from './socket-handler';
@@ -26,6 +27,8 @@ export class SocketHub {
   /** Disconnect hooks still running, with their clients' ids: a stop waits for them (within its drain time). */
   readonly #leaving = new Map<Promise<void>, string>();
   readonly #logger: Logger;
+  /** Told of every connection and message (the metrics), when set. */
+  observer: EndpointObserver | undefined;
   #limits?: ResolvedWebSocketOptions;
   #sweeper?: NodeJS.Timeout;
   /** Clients dropped for an unanswered ping since the last line that said so, and when that was. */
@@ -74,6 +77,7 @@ export class SocketHub {
     const limits = this.#limits;
     if (!limits || this.#clients.size >= limits.maxClients) {
       socket.close(1013, closeReason(`Too many clients: this server takes ${limits?.maxClients ?? 0} at once`));
+      this.observer?.socketConnection('refused');
       return;
     }
     const handshake: Handshake = {
@@ -159,17 +163,23 @@ export class SocketHub {
         const message = toPlainError(err).message;
         this.#logger.info(`WebSocket client ${client.id} refused by the connect handler: ${message}`);
         client.close(1008, message);
+        this.observer?.socketConnection('refused');
         return;
       }
     }
     // one that left while the connect hook ran is not admitted (and gets no disconnect hook)
-    if (this.#clients.has(client.id)) client.ready();
+    if (!this.#clients.has(client.id)) return;
+    client.ready();
+    this.observer?.socketConnection('accepted');
   }
 
   readonly #onMessage = async (client: SocketClient, raw: string): Promise<void> => {
+    const observer = this.observer;
+    const started = observer ? performance.now() : 0;
     const decoded = decodeMessage(raw);
     if (!decoded.ok) {
       client.send(decoded.frame);
+      observer?.socketMessage(undefined, false, 0);
       return;
     }
     const { type, data, id } = decoded;
@@ -179,17 +189,21 @@ export class SocketHub {
         ? `'${type}' is an event of the server, not a message type`
         : `No handler found for message type '${type}'`;
       client.send(errorFrame(why, ErrorCodes.NO_HANDLER, { id }));
+      observer?.socketMessage(undefined, false, 0);
       return;
     }
+    let ok = true;
     try {
       const value = await client.within(this.#call(handler, client, type, data), `The handler of "${type}"`);
       if (type === 'register') client.registration = data;
       if (value !== undefined) client.send(responseFrame(value, id));
     } catch (err) {
+      ok = false;
       const plain = toPlainError(err);
       this.#logger.warn(`WebSocket handler "${type}" failed: ${plain.message}`, { ws_client: client.id, error: plain });
       client.send(errorFrame(plain.message, plain.code ?? ErrorCodes.HANDLER_ERROR, { id }));
     }
+    observer?.socketMessage(type, ok, (performance.now() - started) / 1000);
   };
 
   #onClose(client: SocketClient, code: number, reason: string): void {

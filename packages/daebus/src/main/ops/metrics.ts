@@ -1,9 +1,10 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { ThreadState } from '../supervisor/events';
 import type { ActionObserver, ActionOutcome } from '../rpc/observer';
+import { EndpointMetrics } from './endpoint-metrics';
 import { healthOf } from './health';
 import { libraryVersion } from './library-version';
-import { RequestMetrics } from './request-metrics';
+import { OutcomeMetrics } from './outcome-metrics';
 import type { OpsView } from './ops-view';
 
 /** How long the first scrape waits for the event loop's delay histogram to take a few samples. */
@@ -19,7 +20,9 @@ const STATES: readonly ThreadState[] = ['starting', 'running', 'stopping', 'stop
  */
 export class ServiceMetrics implements ActionObserver {
   readonly registry = new Registry();
-  readonly #requests: RequestMetrics;
+  /** The HTTP server's and the WebSocket endpoint's, told by them. */
+  readonly endpoints: EndpointMetrics;
+  readonly #requests: OutcomeMetrics<ActionOutcome>;
   readonly #rejected: Counter<'code'>;
   readonly #restarts: Counter<'thread'>;
   readonly #stalls: Counter<'thread'>;
@@ -29,7 +32,17 @@ export class ServiceMetrics implements ActionObserver {
   constructor(view: OpsView) {
     this.#view = view;
     const registers = [this.registry];
-    this.#requests = new RequestMetrics(this.registry);
+    this.#requests = new OutcomeMetrics(this.registry, {
+      label: 'action',
+      outcomes: ['ok', 'error', 'busy'],
+      timed: ['ok', 'error'],
+      histogram: {
+        name: 'daebus_action_duration_seconds',
+        help: 'Time from taking a request in to its final reply, by action and outcome (ok, error).',
+      },
+      counter: { name: 'daebus_requests_total', help: 'Requests of registered actions, by action and outcome (ok, error, busy).' },
+    });
+    this.endpoints = new EndpointMetrics(this.registry, () => view.socketClients());
     this.#rejected = new Counter({
       name: 'daebus_requests_rejected_total',
       help: 'Messages refused before any action ran (bad request, unknown action, too large), by error code.',

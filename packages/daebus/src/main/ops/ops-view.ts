@@ -36,6 +36,8 @@ export interface OpsView {
   tasks(): TaskInfo[];
   /** The in-process shared queues' depths. */
   queues(): { name: string; waiting: number; inProgress: number }[];
+  /** WebSocket clients connected now. */
+  socketClients(): number;
   /** Null when the app has no pooled handlers. */
   pool(): PoolStats | null;
   replicaId(): string | undefined;

@@ -1,0 +1,115 @@
+import type { Histogram, Registry } from 'prom-client';
+
+/** Seconds: from 0.25 ms (a memory-transport action) to 10 s. */
+export const DURATION_BUCKETS = [0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** One key and outcome: counts per bucket (the last is +Inf), their sum and count. */
+interface Series {
+  readonly buckets: Float64Array;
+  sum: number;
+  count: number;
+}
+
+/** A metric's name and help text. */
+interface Named {
+  name: string;
+  help: string;
+}
+
+export interface OutcomeMetricsSpec<Outcome extends string> {
+  /** The label of the key: `action`, `type`. */
+  label: string;
+  outcomes: readonly Outcome[];
+  /** The outcomes that have a duration; the others are only counted. */
+  timed: readonly Outcome[];
+  histogram: Named;
+  /** A counter of every outcome, timed or not, beside the histogram. */
+  counter?: Named;
+}
+
+/**
+ * Counts and durations by key (an action, a message type) and outcome, accumulated on the
+ * request path in plain arrays and handed to prom-client's registry (which formats them) when
+ * scraped.
+ *
+ * Why not prom-client's own Histogram and Counter: each observation hashes its labels, about
+ * 0.5 µs for a histogram and 0.26 µs for a counter here, which on a 15-20 µs memory-transport
+ * round trip was over the 1.1x budget for metrics, and on a WebSocket echo (12 µs of server CPU)
+ * added 1.5 µs; accumulating here costs a few tens of ns. The registry takes any object with the
+ * metric interface (`get()` returning name, help, type and values), which is what it reads from
+ * its own metrics too.
+ */
+export class OutcomeMetrics<Outcome extends string> {
+  readonly #series = new Map<string, Series[]>();
+  readonly #spec: OutcomeMetricsSpec<Outcome>;
+
+  constructor(registry: Registry, spec: OutcomeMetricsSpec<Outcome>) {
+    this.#spec = spec;
+    const read = (type: 'histogram' | 'counter', { name, help }: Named, values: () => MetricValue[]) => ({
+      name,
+      help,
+      type,
+      aggregator: 'sum' as const,
+      get: async () => ({ name, help, type, aggregator: 'sum' as const, values: values() }),
+      reset: () => this.#series.clear(),
+    });
+    // the registry reads these through the same interface as its own metrics
+    registry.registerMetric(read('histogram', spec.histogram, () => this.#histogramValues()) as unknown as Histogram);
+    if (spec.counter) registry.registerMetric(read('counter', spec.counter, () => this.#counterValues()) as unknown as Histogram);
+  }
+
+  observe(key: string, outcome: Outcome, seconds: number): void {
+    const series = (this.#series.get(key) ?? this.#add(key))[this.#spec.outcomes.indexOf(outcome)] as Series;
+    series.count += 1;
+    if (!this.#spec.timed.includes(outcome)) return;
+    series.sum += seconds;
+    let i = 0;
+    while (i < DURATION_BUCKETS.length && seconds > (DURATION_BUCKETS[i] as number)) i++;
+    (series.buckets[i] as number) += 1;
+  }
+
+  #add(key: string): Series[] {
+    const per = this.#spec.outcomes.map(() => ({ buckets: new Float64Array(DURATION_BUCKETS.length + 1), sum: 0, count: 0 }));
+    this.#series.set(key, per);
+    return per;
+  }
+
+  #histogramValues(): MetricValue[] {
+    const { label, outcomes, timed, histogram } = this.#spec;
+    const { name } = histogram;
+    const values: MetricValue[] = [];
+    for (const [key, per] of this.#series) {
+      outcomes.forEach((outcome, o) => {
+        const series = per[o] as Series;
+        if (series.count === 0 || !timed.includes(outcome)) return;
+        let cumulative = 0;
+        DURATION_BUCKETS.forEach((le, i) => {
+          cumulative += series.buckets[i] as number;
+          values.push({ metricName: `${name}_bucket`, labels: { [label]: key, outcome, le }, value: cumulative });
+        });
+        values.push({ metricName: `${name}_bucket`, labels: { [label]: key, outcome, le: '+Inf' }, value: series.count });
+        values.push({ metricName: `${name}_sum`, labels: { [label]: key, outcome }, value: series.sum });
+        values.push({ metricName: `${name}_count`, labels: { [label]: key, outcome }, value: series.count });
+      });
+    }
+    return values;
+  }
+
+  #counterValues(): MetricValue[] {
+    const { label, outcomes } = this.#spec;
+    const values: MetricValue[] = [];
+    for (const [key, per] of this.#series) {
+      outcomes.forEach((outcome, o) => {
+        const { count } = per[o] as Series;
+        if (count > 0) values.push({ labels: { [label]: key, outcome }, value: count });
+      });
+    }
+    return values;
+  }
+}
+
+interface MetricValue {
+  metricName?: string;
+  labels: Record<string, string | number>;
+  value: number;
+}
