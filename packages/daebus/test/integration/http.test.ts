@@ -407,6 +407,14 @@ describe('registering routes', () => {
     expect(() => t.app.route('/a', 'nope' as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
     expect(() => new DaebusHttp({ port: 70_000 })).toThrow(/port must be a port number from 0 to 65535/);
     expect(() => new DaebusHttp({ cors: { allowedOrigins: [] } })).toThrow(/allowedOrigins must be a string or a non-empty list/);
+    // a browser's Origin always has a scheme: such an entry would never match, and CORS would fail without a word
+    for (const origin of ['app.example.com', 'localhost:3000', 'https//app.example'])
+      expect(() => new DaebusHttp({ cors: { allowedOrigins: ['https://ok.example', origin] } })).toThrow(
+        expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining("like 'https://app.example.com'") }),
+      );
+    // the forms a browser sends stay taken: a scheme URL (normalised), an extension's, 'null', '*'
+    for (const origin of ['https://App.example:443/', 'chrome-extension://abcdef', 'null', '*'])
+      expect(() => new DaebusHttp({ cors: { allowedOrigins: origin } })).not.toThrow();
   });
 
   it('serve a blueprint’s routes, and take the server’s options from an attached DaebusHttp', async () => {

@@ -193,7 +193,7 @@ function resolveCors(check: Checker, cors: unknown): ResolvedCors {
   }
   if (out.allowedMethods !== undefined) out.allowedMethods = out.allowedMethods.map((m) => m.toUpperCase());
   // compared with the Origin header as browsers write it, by the CORS headers and the WebSocket endpoint
-  if (out.allowedOrigins !== undefined) out.allowedOrigins = out.allowedOrigins.map(asOrigin);
+  if (out.allowedOrigins !== undefined) out.allowedOrigins = out.allowedOrigins.map((entry) => asOrigin(check, entry));
   if (o.allowCredentials !== undefined) {
     if (typeof o.allowCredentials !== 'boolean') check.fail('options.cors.allowCredentials', 'true or false', o.allowCredentials);
     out.allowCredentials = o.allowCredentials;
@@ -211,12 +211,25 @@ function stringList(check: Checker, what: string, value: unknown): string[] {
   return [...(list as string[])];
 }
 
-/** `entry` as the Origin a browser on that site sends (`https://App.example.com:443/` -> `https://app.example.com`); as given when it is no URL (`*`, `null`). */
-function asOrigin(entry: string): string {
+/**
+ * `entry` as the Origin a browser on that site sends (`https://App.example.com:443/` ->
+ * `https://app.example.com`); `*` and `null` as given, and a scheme URL has no origin of (an
+ * extension's). One without a scheme would never match a browser's Origin: refused.
+ */
+function asOrigin(check: Checker, entry: string): string {
+  if (entry === '*' || entry === 'null') return entry;
+  let origin: string | undefined;
   try {
-    const origin = new URL(entry).origin;
-    return origin === 'null' ? entry : origin;
+    if (entry.includes('://')) origin = new URL(entry).origin;
   } catch {
-    return entry;
+    // refused below
   }
+  if (origin === undefined) {
+    return check.fail(
+      'options.cors.allowedOrigins',
+      "'*', 'null' or an origin with its scheme, like 'https://app.example.com' or 'http://localhost:3000' (a browser's Origin always has one)",
+      entry,
+    );
+  }
+  return origin === 'null' ? entry : origin;
 }
