@@ -77,6 +77,14 @@ export class ReaderPool {
     if (id !== undefined) void this.#client.client('UNBLOCK', id).catch(() => undefined);
   }
 
+  /** Drop `reader` for good (its read overran: the connection may be stalled); its read fails, and a new one is made when needed. */
+  discard(reader: Redis): void {
+    this.#all.delete(reader);
+    const idle = this.#idle.indexOf(reader);
+    if (idle >= 0) this.#idle.splice(idle, 1);
+    reader.disconnect();
+  }
+
   /** Every wait ends with no reader, and every reader is disconnected, a busy one too (its read fails). */
   close(): void {
     this.#closed = true;

@@ -21,6 +21,13 @@ export interface Taken {
 
 type Entry = [id: string, fields: string[] | null];
 
+/**
+ * How long past its timeout a get/receive waits for Redis's answer before it fails with
+ * TRANSPORT_ERROR: a Redis that stalls (the connection open, nothing answered) would hold it for
+ * the whole stall. Its reader is then dropped, not kept: its read may never come back.
+ */
+export const TAKE_OVERRUN_MS = 500;
+
 /** One get/receive in progress: until when it waits, whether it was left, and the reader it holds, or the wait for one. */
 interface TakeWait {
   until: number;
@@ -97,6 +104,22 @@ export class ServiceQueues {
         resolve(undefined);
       };
       this.#ends.add(end);
+      // an item the read takes after this goes back (wait.cancelled), or, its reader dropped, is
+      // delivered again after visibilityTimeoutMs; a wait with no limit (MAX_TIMEOUT_MS) has none here
+      const overrun =
+        timeoutMs + TAKE_OVERRUN_MS > MAX_TIMEOUT_MS
+          ? undefined
+          : setTimeout(() => {
+              const reader = wait.reader;
+              cancel();
+              if (reader) this.#readers.discard(reader);
+              const late = `within ${TAKE_OVERRUN_MS} ms past the ${timeoutMs} ms timeout`;
+              const why =
+                this.#client.status === 'ready'
+                  ? `Redis did not answer ${late} (stalled or overloaded)`
+                  : `the connection to Redis is down (no answer ${late})`;
+              reject(stateFailure(`queue "${name}"`, new Error(why)));
+            }, timeoutMs + TAKE_OVERRUN_MS);
       void untilDropped(this.#client, this.#take(name, timeoutMs, mode, wait))
         .then(resolve, (err: unknown) => {
           // failed here while its read may still be sent again after a reconnect: an item it takes then goes back
@@ -104,7 +127,10 @@ export class ServiceQueues {
           if (this.#closed) resolve(undefined);
           else reject(stateFailure(`queue "${name}"`, err));
         })
-        .finally(() => this.#ends.delete(end));
+        .finally(() => {
+          clearTimeout(overrun);
+          this.#ends.delete(end);
+        });
     });
     return { result, cancel };
   }
