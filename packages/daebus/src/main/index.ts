@@ -1,6 +1,6 @@
 // Public API of `daebus`: the main side of a service.
 export { Daebus, type RunOptions, type StartOptions, type StopOptions, type StructureOptions } from './app/daebus';
-export { Blueprint, type ActionOptions, type BackgroundOptions, type StartHook } from './app/blueprint';
+export { Blueprint, type ActionArgs, type ActionOptions, type BackgroundOptions, type Registration, type StartHook } from './app/blueprint';
 export type { BackgroundTask, BackgroundFunction } from './app/background';
 export { DEFAULT_APP_OPTIONS, type DaebusOptions } from './app/options';
 export { DaebusCaller } from './rpc/caller';
@@ -15,7 +15,7 @@ export { MemoryBroker, MemoryTransport } from './transport/memory';
 export type { Transport, TransportBehaviour, MessageHandler as TransportMessageHandler } from './transport/transport';
 export type { TransportOption, TransportChoice } from './transport/resolve';
 export { RedisTransport, type RedisConfig } from './transport/redis';
-export { SharedMap, SharedQueue, SharedList, Delivery } from '../shared/state-api';
+export { SharedMap, SharedQueue, SharedList, Delivery, type SharedStructure } from '../shared/state-api';
 export { ThreadHandle } from './supervisor/handle';
 export { DEFAULT_POOLED_TIMEOUT_MS, type PooledSpec } from './pool/pooled-spec';
 export type { ThreadEntry } from './supervisor/entry';
@@ -59,6 +59,8 @@ export type {
   LooseMessages,
   MessagesOf,
   NameOf,
+  PartOf,
+  PayloadArgs,
   PayloadOf,
   ResultOf,
 } from '../shared/contract';
@@ -70,7 +72,7 @@ export { DaebusHttp, DaebusWebSocket } from './http/components';
 export { DEFAULT_HTTP_OPTIONS, type HttpOptions, type WebSocketOptions, type CorsOptions, type RateLimit } from './http/options';
 export type { HttpStartOptions, HttpEndpoints } from './http/endpoints';
 export type { HttpRequest } from './http/http-request';
-export type { HttpResponse } from './http/http-response';
+export type { HeaderValue, HttpResponse } from './http/http-response';
 export type { RouteHandler, RouteContext, RouteOptions } from './http/route-entry';
 export type { RouteParams } from './http/route-path';
 export type { SocketHandler, SocketContext } from './http/socket-handler';

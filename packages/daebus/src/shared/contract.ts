@@ -48,6 +48,12 @@ export interface LooseMessages {
   [name: string]: { payload: unknown; result: unknown };
 }
 
+/**
+ * What a blueprint registered on an app typed by `C` may declare: actions of `C`, each with its
+ * exchange. An untyped app (and an untyped blueprint, which may hold routes only) takes any.
+ */
+export type PartOf<C, B> = [keyof C] extends [never] ? object : { [K in keyof B]: K extends keyof C ? C[K] : never };
+
 /** The actions of contract `C`: a contract that names none (`AnyContract`) is the untyped one. */
 export type ActionsOf<C> = [keyof C] extends [never] ? LooseContract : C;
 
@@ -66,6 +72,10 @@ export type PayloadOf<C, K extends keyof C> = C[K] extends { payload: infer P } 
 /** The result of `C[K]`; `unknown` when the contract does not say. */
 export type ResultOf<C, K extends keyof C> = C[K] extends { result: infer R } ? R : unknown;
 
-/** The arguments after the name: the payload may be left out when it can be empty. */
+/** The arguments after the name: the payload may be left out when it can be empty, or `undefined`, or `void`. */
 export type PayloadArgs<C, K extends keyof C, Rest extends unknown[] = []> =
-  Record<string, never> extends PayloadOf<C, K> ? [payload?: PayloadOf<C, K>, ...Rest] : [payload: PayloadOf<C, K>, ...Rest];
+  Record<string, never> extends PayloadOf<C, K>
+    ? [payload?: PayloadOf<C, K>, ...Rest]
+    : undefined extends PayloadOf<C, K>
+      ? [payload?: PayloadOf<C, K>, ...Rest]
+      : [payload: PayloadOf<C, K>, ...Rest];

@@ -12,7 +12,7 @@ import { brandClass } from './class-brand';
 export type StateExecutor = (call: StateCall) => Promise<unknown>;
 
 /** What every shared structure has: its name, its size, a copy of its content. */
-abstract class SharedStructure<Op extends { op: string }, Snapshot> {
+export abstract class SharedStructure<Op extends { op: string }, Snapshot> {
   readonly name: string;
   readonly #exec: StateExecutor;
   readonly #kind: StructureKind;

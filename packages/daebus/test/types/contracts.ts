@@ -113,3 +113,23 @@ export async function messages(): Promise<boolean> {
 export const fib = defineHandler<{ n: number }, { fib: number }>((payload) => ({ fib: payload.n }));
 // @ts-expect-error a pooled handler returning the wrong type
 export const badFib = defineHandler<{ n: number }, { fib: number }>((payload) => ({ fib: String(payload.n) }));
+
+// a payload written as void or undefined may be left out, as an empty one may
+interface NoPayloadApi {
+  tick: { payload: void; result: { ok: true } };
+  tock: { payload: undefined; result: { ok: true } };
+}
+export async function noPayload(c: DaebusCaller<NoPayloadApi>): Promise<void> {
+  await c.sendRequest('tick');
+  await c.sendRequest('tock');
+}
+
+// route options: methods as the route takes them
+app.route('/jobs', () => ({}), { methods: ['POST', 'get'] });
+// @ts-expect-error a method no route takes
+app.route('/jobs2', () => ({}), { methods: ['PUTT'] });
+app.route('/jobs3', async (_req, { broadcast }) => {
+  await broadcast('jobs.events', { created: true });
+  // @ts-expect-error a broadcast's payload is a JSON object
+  await broadcast('jobs.events', 'created');
+});

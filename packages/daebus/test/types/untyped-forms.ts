@@ -86,3 +86,27 @@ function placeOnly(orders: Daebus<OrdersApi>): void {
   orders.action('refund', () => ({ refunded: true }));
 }
 placeOnly(createOrders());
+
+// callers and thread handles too: their contract is only in their methods' constraints, which
+// the type checker does not compare on its own
+declare const untypedCaller: DaebusCaller;
+declare const untypedHandle: ThreadHandle;
+// @ts-expect-error an untyped caller is not a typed one
+export const typedCaller: DaebusCaller<OrdersApi> = untypedCaller;
+// @ts-expect-error nor is a caller typed with another contract
+export const otherCaller: DaebusCaller<OrdersApi> = new DaebusCaller<OtherApi>('other');
+// @ts-expect-error an untyped handle is not a typed one
+export const typedHandle: ThreadHandle<SocketMessages> = untypedHandle;
+// @ts-expect-error nor is a handle typed with other messages
+export const otherHandle: ThreadHandle<SocketMessages> = null as unknown as ThreadHandle<OrdersApi>;
+
+// a typed app takes a blueprint typed with part of its contract, an untyped one (it may hold
+// routes only), and refuses one typed with another contract, or with other exchanges
+createOrders().registerBlueprint(new Blueprint<Pick<OrdersApi, 'place'>>('place_only'));
+createOrders().registerBlueprint(new Blueprint('routes_only').route('/health2', () => ({ ok: true })));
+// @ts-expect-error a blueprint of another service's contract
+createOrders().registerBlueprint(new Blueprint<OtherApi>('refunds'));
+// @ts-expect-error an action of the app's name with another result
+createOrders().registerBlueprint(new Blueprint<{ place: { payload: { sku: string }; result: { count: string } } }>('wrong'));
+// an untyped app takes any
+new Daebus('any').registerBlueprint(new Blueprint<OtherApi>('refunds'));

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { ActionsOf, AnyContract, AnyMessages, NameOf } from '../../shared/contract';
+import type { ActionsOf, AnyContract, AnyMessages, NameOf, PartOf } from '../../shared/contract';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { SharedList, SharedMap, SharedQueue, checkListMax, checkStructureName } from '../../shared/state-api';
 import { checker } from '../../shared/validate';
@@ -140,7 +140,8 @@ export class Daebus<out C extends object = AnyContract> extends TypedEmitter<Thr
   }
 
   /** Register everything `blueprint` declares; a name it shares with what is registered already is refused, and nothing of it is registered. */
-  registerBlueprint(blueprint: Blueprint<object>): this {
+  // on a typed app, a typed blueprint's actions must be the app's (PartOf)
+  registerBlueprint<B extends PartOf<C, B>>(blueprint: Blueprint<B>): this {
     this.#apply(this.#registry.prepare(blueprint.registrations, `blueprint "${blueprint.name}"`));
     return this;
   }

@@ -12,8 +12,8 @@ export interface RouteContext<Params extends Record<string, string> = Record<str
   response: HttpResponse;
   /** The app's logger with the route and the request's id attached. */
   logger: Logger;
-  /** Publish on the service's transport. */
-  broadcast(channel: string, payload: unknown): Promise<number>;
+  /** Publish on the service's transport (as `app.broadcast`: the payload is a JSON object). */
+  broadcast(channel: string, payload: object): Promise<number>;
 }
 
 /**
@@ -26,10 +26,13 @@ export type RouteHandler<Path extends string = string> = (
   context: RouteContext<RouteParams<Path>>,
 ) => unknown;
 
+/** A method a route can take, as written in its options: `'POST'` or `'post'`. */
+export type RouteMethodName = RouteMethod | Lowercase<RouteMethod>;
+
 /** Options of `app.route(path, handler, options)`. */
 export interface RouteOptions {
-  /** GET (default), POST, PUT, PATCH, DELETE: one or a list. */
-  methods?: string | string[] | undefined;
+  /** GET (default), POST, PUT, PATCH, DELETE: one or a list, in either case. */
+  methods?: RouteMethodName | RouteMethodName[] | undefined;
   /** How long the handler may take before the request gets 504. Default: the server's `timeoutMs` (30 000 ms). */
   timeoutMs?: number | undefined;
 }

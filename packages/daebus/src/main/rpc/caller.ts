@@ -33,7 +33,7 @@ const RECONNECT_POLL_MS = 250;
  * Calls a Daebus service (Python's `DaebusCaller`): requests with replies matched by
  * `request_id` on one reply channel (`caller:<uuid4>`), shared by all concurrent requests.
  */
-export class DaebusCaller<C extends object = AnyContract> {
+export class DaebusCaller<out C extends object = AnyContract> {
   readonly service: string;
   readonly replyChannel = `caller:${randomUUID()}`;
   readonly #transport: Transport;
