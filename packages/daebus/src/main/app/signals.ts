@@ -9,7 +9,10 @@ export const REPEAT_WINDOW_MS = 100;
 
 /**
  * First SIGINT/SIGTERM: a clean stop. Any signal after that (and after REPEAT_WINDOW_MS): force
- * it. Returns a function that removes the handlers again.
+ * it. Returns a function that removes the handlers again: at once, or, when a signal came less
+ * than REPEAT_WINDOW_MS ago, once that window ends (the process lives on until then). A repeat of
+ * a signal whose stop was quick still finds them there, and is ignored: Node's own handling
+ * would end the process with 130 or 143 after a clean stop.
  */
 export function installSignalHandlers(actions: { stop: (signal: string) => void; force: (signal: string) => void }): () => void {
   let firstAt: number | undefined;
@@ -23,7 +26,13 @@ export function installSignalHandlers(actions: { stop: (signal: string) => void;
     }
   };
   for (const signal of SIGNALS) process.on(signal, onSignal);
-  return () => {
+  const remove = (): void => {
     for (const signal of SIGNALS) process.off(signal, onSignal);
+  };
+  return () => {
+    const left = firstAt === undefined ? 0 : REPEAT_WINDOW_MS - (performance.now() - firstAt);
+    // held open until then: a repeat that came while the process exits would still end it with 130
+    if (left > 0) setTimeout(remove, left);
+    else remove();
   };
 }
