@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Daebus } from 'daebus';
-import { captureLogger } from '../support/helpers';
+import { captureLogger, waitFor } from '../support/helpers';
+import { http } from '../support/http-client';
 import { privateRedis, type PrivateRedis } from '../support/redis-server';
 
 let server: PrivateRedis;
@@ -22,7 +23,7 @@ async function service(): Promise<Daebus> {
   const app = new Daebus('stalled', { logger: captureLogger().logger });
   app.queue('jobs', { scope: 'service' });
   apps.push(app);
-  await app.start({ service: `stalled_${randomUUID()}`, redis: server.url });
+  await app.start({ service: `stalled_${randomUUID()}`, redis: server.url, http: { host: '127.0.0.1', port: 0 } });
   return app;
 }
 
@@ -68,3 +69,25 @@ describe('a service-wide queue while Redis stalls', () => {
     await delivery?.ack();
   });
 });
+
+describe('health while Redis stalls', () => {
+  it('turns /readyz 503 with the transport not connected while Redis leaves its PINGs unanswered, and 200 again after', async () => {
+    const app = await service();
+    const readyz = async (): Promise<{ status: number; body: unknown }> => http(`${app.http.url as string}/readyz`);
+    expect((await readyz()).status).toBe(200);
+    const stalled = await stall(6);
+    // before, it said ready for the whole stall: the connections stay open and look ready
+    await waitFor(async () => (await readyz()).status === 503, 'readyz 503 during the stall');
+    expect((await readyz()).body).toMatchObject({ ready: false, status: 'failing', transport: { connected: false } });
+    expect(stalled.isOver()).toBe(false);
+    await stalled.over;
+    await waitFor(async () => (await readyz()).status === 200, 'readyz 200 once Redis answers again');
+    expect(sampleConnected(await app.metrics())).toBe(1);
+  });
+});
+
+/** `daebus_transport_connected` in the exposition text. */
+function sampleConnected(text: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith('daebus_transport_connected '));
+  return line === undefined ? undefined : Number(line.split(' ')[1]);
+}

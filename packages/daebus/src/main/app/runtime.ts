@@ -17,6 +17,7 @@ import { Supervisor } from '../supervisor/supervisor';
 import type { Logger } from '../support/logger';
 import { watchStdout } from '../support/stdout-transport';
 import { resolveTransport } from '../transport/resolve';
+import { transportUp } from '../transport/transport';
 import type { WorkerServices } from '../workers/connection';
 import { BackgroundTask, type BackgroundFunction } from './background';
 import type { StartHook } from './blueprint';
@@ -31,9 +32,8 @@ import { startChecker, type ResolvedAppOptions, type StartOptions } from './opti
 type Phase = 'idle' | 'starting' | 'running' | 'stopping';
 
 /**
- * What a started app is made of, and the order in which it comes up and goes down: transport,
- * pool, threads, background tasks, start hooks up; tasks, new requests, running handlers,
- * threads, pool, transport down. The facade (`Daebus`) fills its tables from registrations.
+ * What a started app is made of, and the order in which it comes up (transport, pool, threads, background tasks, start hooks) and
+ * goes down (tasks, new requests, running handlers, threads, pool, transport). The facade (`Daebus`) fills its tables from registrations.
  */
 export class Runtime {
   readonly actions = new Map<string, ActionEntry>();
@@ -157,7 +157,7 @@ export class Runtime {
     const transport = this.#bus?.transport;
     return {
       ...(this.#startedAt === undefined ? {} : { startedAt: this.#startedAt }),
-      ...(transport ? { transport: { description: transport.description, connected: transport.isConnected?.() ?? true } } : {}),
+      ...(transport ? { transport: { description: transport.description, connected: transportUp(transport) } } : {}),
       pool: this.#pooled.size > 0 ? (this.#pool?.stats() ?? null) : null,
     };
   }

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { Redis, RedisOptions } from 'ioredis';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { settlesWithin } from '../support/timers';
+import { RedisProbe } from './redis-probe';
 import { CONNECT_TIMEOUT_MS, DISCONNECT_TIMEOUT_MS, drop, readyTimeoutMs, readyWithin, retryAfterFirstConnect } from './redis-connect';
 import type { MessageHandler, Transport, TransportBehaviour } from './transport';
 
@@ -32,6 +33,8 @@ export class RedisTransport implements Transport {
   readonly #leaving = new Map<string, { joined: Set<MessageHandler>; done: Promise<void> }>();
   /** What sends on the publisher right before it is uncorked (joinHeldWrites). */
   #beforeUncork: (() => void)[] = [];
+  /** Whether Redis answers on both connections (a stall leaves them open and ready). */
+  readonly #probe: RedisProbe;
 
   constructor(config: RedisConfig, behaviour: TransportBehaviour = {}) {
     const base: RedisOptions = {
@@ -57,6 +60,7 @@ export class RedisTransport implements Transport {
     this.#subscriber = make({});
     this.#publisher = make(strict);
     this.description = describe(this.#publisher);
+    this.#probe = new RedisProbe([this.#subscriber, this.#publisher]);
     for (const connection of [this.#subscriber, this.#publisher]) {
       // ioredis logs unhandled 'error' events itself; keep the last one for a clear message instead
       connection.on('error', (err: Error) => {
@@ -104,6 +108,11 @@ export class RedisTransport implements Transport {
     return !this.#down && usable(this.#subscriber) && usable(this.#publisher);
   }
 
+  /** False while Redis leaves a PING unanswered for 2 s: the connections look ready, but nothing comes back. */
+  answering(): boolean {
+    return this.#probe.answering();
+  }
+
   /** Both connections ready within the connect timeout (5 s unless the options set one), or TRANSPORT_ERROR. */
   async connect(): Promise<void> {
     if (this.#connected) return;
@@ -117,6 +126,7 @@ export class RedisTransport implements Transport {
       throw this.#connectError(err);
     }
     this.#connected = true;
+    this.#probe.start();
   }
 
   async subscribe(channel: string, handler: MessageHandler): Promise<void> {
@@ -238,6 +248,7 @@ export class RedisTransport implements Transport {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#probe.stop();
     this.#handlers.clear();
     this.#wake();
     await Promise.all([quit(this.#subscriber), quit(this.#publisher)]);

@@ -31,6 +31,8 @@ export interface Transport {
   whenReady?(): Promise<void>;
   /** True while the transport can send and receive now. */
   isConnected?(): boolean;
+  /** False while the server leaves the transport's liveness checks unanswered (it stalls, the connection open). */
+  answering?(): boolean;
   /** A key/value client on the same server, where the transport has one (Daebus's `cache`). */
   cache?(): Redis;
   /** Write what `cache()` is sent in this turn in one system call, as publishes are (a caller's stream adds). */
@@ -75,4 +77,9 @@ export interface TransportBehaviour {
    * Default true.
    */
   queueWhileDisconnected?: boolean | undefined;
+}
+
+/** Whether `transport` can send and receive now, and its server answers: what health reports as `connected`. */
+export function transportUp(transport: Transport): boolean {
+  return (transport.isConnected?.() ?? true) && transport.answering?.() !== false;
 }
