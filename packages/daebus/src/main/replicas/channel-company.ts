@@ -13,12 +13,15 @@ export class ChannelCompany {
   readonly #service: string;
   readonly #log: Logger;
   readonly #everyMs: number;
+  /** Renews the lease and says whether this replica still holds it. */
+  readonly #stillHolds: () => Promise<boolean>;
   #timer?: NodeJS.Timeout;
   #seen = 0;
   #said = false;
 
-  constructor(init: { client: Redis; service: string; log: Logger; everyMs: number }) {
+  constructor(init: { client: Redis; service: string; log: Logger; everyMs: number; stillHolds: () => Promise<boolean> }) {
     this.#client = init.client;
+    this.#stillHolds = init.stillHolds;
     this.#service = init.service;
     this.#log = init.log;
     this.#everyMs = init.everyMs;
@@ -53,6 +56,9 @@ export class ChannelCompany {
     }
     this.#seen += 1;
     if (this.#seen < 2 || this.#said) return;
+    // the other may be the replica that took the lease from this one (which, reconnected, is
+    // subscribed again until its next renewal fails): that renewal first
+    if (!(await this.#stillHolds().catch(() => false)) || this.#timer === undefined) return;
     this.#said = true;
     this.#log.warn(
       `${others} other connection${others === 1 ? '' : 's'} subscribe${others === 1 ? 's' : ''} to channel "${this.#service}", ` +

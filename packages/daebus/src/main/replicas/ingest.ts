@@ -69,7 +69,13 @@ export class IngestLeader {
     this.#renewMs = init.heartbeatMs;
     this.#untimedTimeout = String(init.untimedRequestTimeoutMs);
     this.#log = init.log;
-    this.#company = new ChannelCompany({ client: init.client, service: init.service, log: init.log, everyMs: 2 * init.heartbeatMs });
+    this.#company = new ChannelCompany({
+      client: init.client,
+      service: init.service,
+      log: init.log,
+      everyMs: 2 * init.heartbeatMs,
+      stillHolds: () => this.#stillHolds(),
+    });
   }
 
   get leading(): boolean {
@@ -153,6 +159,15 @@ export class IngestLeader {
       if (this.#client.status !== 'ready') return;
       this.#log.warn(`The pub/sub lease of "${this.#service}" could not be kept: ${toPlainError(err).message}`);
     }
+  }
+
+  /** Renew now: whether this replica still holds the lease (if not, it lets go, as a tick would). */
+  async #stillHolds(): Promise<boolean> {
+    const epoch = this.#epoch;
+    if (!this.#leading) return false;
+    if (await this.#lease.renew(epoch)) return this.#leading;
+    this.#lose(epoch);
+    return false;
   }
 
   /** The lease of `epoch` is another replica's now (this process or Redis stalled): stop taking requests in, once. */
