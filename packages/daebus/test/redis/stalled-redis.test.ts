@@ -19,11 +19,12 @@ afterEach(async () => {
   await Promise.all(apps.splice(0).map((app) => app.stop()));
 });
 
-async function service(): Promise<Daebus> {
+async function service(replicas?: { visibilityTimeoutMs: number }): Promise<Daebus> {
   const app = new Daebus('stalled', { logger: captureLogger().logger });
   app.queue('jobs', { scope: 'service' });
   apps.push(app);
-  await app.start({ service: `stalled_${randomUUID()}`, redis: server.url, http: { host: '127.0.0.1', port: 0 } });
+  const http = { host: '127.0.0.1', port: 0 };
+  await app.start({ service: `stalled_${randomUUID()}`, redis: server.url, http, ...(replicas ? { replicas } : {}) });
   return app;
 }
 
@@ -67,6 +68,40 @@ describe('a service-wide queue while Redis stalls', () => {
     const delivery = await jobs.receive(2_000);
     expect(delivery?.item).toEqual({ id: 1 });
     await delivery?.ack();
+  });
+});
+
+describe('a service-wide queue emptied by waiters while Redis stalls', () => {
+  it('loses no item a get took for good after its waiter had been told it failed', async () => {
+    // an item whose read Redis ran while its reader was being dropped is delivered again after the visibility timeout
+    const app = await service({ visibilityTimeoutMs: 1_000 });
+    const jobs = app.queue<{ i: number }>('jobs');
+    const total = 3_000;
+    for (let i = 0; i < total; i += 500) await Promise.all(Array.from({ length: 500 }, (_, k) => jobs.put({ i: i + k })));
+    const got = new Set<number>();
+    let running = true;
+    const consumer = async (): Promise<void> => {
+      while (running) {
+        const item = await jobs.get(100).catch(() => undefined);
+        if (item !== undefined) got.add(item.i);
+      }
+    };
+    const consumers = Array.from({ length: 20 }, consumer);
+    try {
+      // stalls while the waiters take items: some are mid-take, between the read and its delete
+      for (let s = 0; s < 2; s++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const stalled = await stall(1);
+        await stalled.over;
+      }
+      // before, the items of gets that failed mid-take were deleted all the same: 10-50 of them never came
+      await waitFor(() => got.size === total, `all ${total} items delivered`);
+    } finally {
+      // a failure must not leave the waiters looping on a stopped app
+      running = false;
+      await Promise.all(consumers);
+    }
+    expect(await jobs.size()).toBe(0);
   });
 });
 

@@ -163,8 +163,15 @@ export class ServiceQueues {
         await this.handBack(name, taken); // the waiter left while the item was on its way
         return undefined;
       }
-      if (mode === 'get') await this.#done(name, taken.receipt, false);
-      else this.#hold(name).add(taken.receipt);
+      if (mode === 'receive') this.#hold(name).add(taken.receipt);
+      else {
+        await this.#done(name, taken.receipt, false);
+        // the waiter left while the item was being taken for good (Redis stalled past its timeout): back at the tail
+        if (wait.cancelled) {
+          await this.#client.xadd(this.key(name), '*', 'v', JSON.stringify(taken.item), 'd', String(taken.deliveries));
+          return undefined;
+        }
+      }
       return taken;
     } finally {
       wait.reader = undefined;
