@@ -6,7 +6,7 @@ export type SocketConnectionOutcome = 'accepted' | 'refused';
  * must be cheap and must not throw.
  */
 export interface EndpointObserver {
-  /** An HTTP request was answered. `route` is the route as written (`/orders/:id`); undefined when no route took it (a 404). */
+  /** An HTTP request was answered. `route` is the route's path pattern (`/orders/:id`); undefined when no route took it (a 404). */
   httpAnswered(method: string, route: string | undefined, status: number, seconds: number): void;
   socketConnection(outcome: SocketConnectionOutcome): void;
   /**

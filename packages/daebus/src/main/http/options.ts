@@ -213,8 +213,8 @@ function stringList(check: Checker, what: string, value: unknown): string[] {
 
 /**
  * `entry` as the Origin a browser on that site sends (`https://App.example.com:443/` ->
- * `https://app.example.com`); `*` and `null` as given, and a scheme URL has no origin of (an
- * extension's). One without a scheme would never match a browser's Origin: refused.
+ * `https://app.example.com`); `*`, `null` and a URL whose scheme has no origin (an extension's)
+ * as given. One without a scheme would never match a browser's Origin: refused.
  */
 function asOrigin(check: Checker, entry: string): string {
   if (entry === '*' || entry === 'null') return entry;
