@@ -168,7 +168,7 @@ export class ServiceQueues {
         await this.#done(name, taken.receipt, false);
         // the waiter left while the item was being taken for good (Redis stalled past its timeout): back at the tail
         if (wait.cancelled) {
-          await this.#client.xadd(this.key(name), '*', 'v', JSON.stringify(taken.item), 'd', String(taken.deliveries));
+          await this.#client.xadd(this.key(name), '*', ...entryFields(taken));
           return undefined;
         }
       }
@@ -190,7 +190,7 @@ export class ServiceQueues {
     this.#hold(name).delete(taken.receipt);
     await this.#client
       .multi()
-      .xadd(this.key(name), '*', 'v', JSON.stringify(taken.item), 'd', String(taken.deliveries))
+      .xadd(this.key(name), '*', ...entryFields(taken))
       .xack(this.key(name), GROUP, taken.receipt)
       .xdel(this.key(name), taken.receipt)
       .exec()
@@ -299,6 +299,11 @@ function toTaken([id, fields]: Entry): Taken {
     return undefined;
   };
   return { item: decodeValue(get('v')), deliveries: Number(get('d') ?? 0) + 1, receipt: id };
+}
+
+/** The fields of the entry that puts `taken` back in its queue: what toTaken reads, its deliveries kept. */
+function entryFields(taken: Taken): string[] {
+  return ['v', JSON.stringify(taken.item), 'd', String(taken.deliveries)];
 }
 
 function toRecord(pairs: unknown[]): Record<string, unknown> {
