@@ -17,7 +17,9 @@
 
 /** One action or message: its payload and its result. Either may be left out. */
 export interface Exchange {
+  /** The payload's type; left out: `Record<string, unknown>`. */
   payload?: unknown;
+  /** The result's type; left out: `unknown`. */
   result?: unknown;
 }
 

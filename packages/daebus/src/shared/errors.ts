@@ -1,11 +1,6 @@
 import { inspect } from 'node:util';
 
-/**
- * One error class for everything the library throws or sends back, told apart by a stable
- * `code`. Errors cross MessagePorts and Redis as plain objects ({@link toPlainError}) and are
- * rebuilt with their code ({@link fromPlainError}).
- */
-
+/** The codes of DaebusError, each with what it means. */
 export const ErrorCodes = {
   /** An option given at registration is not valid; the message names it. */
   INVALID_OPTION: 'INVALID_OPTION',
@@ -85,34 +80,50 @@ export const ErrorCodes = {
   LIBRARY_FILES_MISSING: 'LIBRARY_FILES_MISSING',
 } as const;
 
+/** One of the `ErrorCodes`. */
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
 /** The plain form of an error, safe to structured-clone or JSON-encode. */
 export interface PlainError {
+  /** The error's name (`Error`, `TypeError`, `DaebusError`, ...). */
   name: string;
+  /** Its code, when it has a string one. */
   code?: string;
+  /** Its message; for a thrown value that is not an error, the value as text. */
   message: string;
+  /** Its stack trace, when it has one. */
   stack?: string;
+  /** Its `details`, when it has them (a DaebusError's). */
   details?: Record<string, unknown>;
   /** The HTTP status the error carries, as http-errors and Fastify's errors do: a route answers with it. */
   statusCode?: number;
+  /** The HTTP status, when the error names it `status`. */
   status?: number;
-  /** The error's `cause`, and an AggregateError's `errors`, in the same form (three levels deep at most). */
+  /** The error's `cause`, in the same form (three levels deep at most). */
   cause?: PlainError;
+  /** An AggregateError's `errors` (the first 20), in the same form. */
   errors?: PlainError[];
 }
 
 /** Marks every DaebusError, whichever copy of the library made it (worker entries are bundled). */
 const DAEBUS_ERROR = Symbol.for('daebus.error');
 
+/**
+ * One error class for everything the library throws or sends back, told apart by a stable
+ * `code`. Errors cross MessagePorts and Redis as plain objects ({@link toPlainError}) and are
+ * rebuilt with their code ({@link fromPlainError}).
+ */
 export class DaebusError extends Error {
   /** `instanceof` holds for a DaebusError from any copy of the library in this thread. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     return value !== null && typeof value === 'object' && (value as Record<symbol, unknown>)[DAEBUS_ERROR] === true;
   }
 
+  /** Always `DaebusError`. */
   override name = 'DaebusError';
+  /** What went wrong: one of `ErrorCodes`, or the code an error rebuilt from its plain form carried. */
   readonly code: ErrorCode | string;
+  /** Facts about the error, when it has any (a REMOTE_ERROR's `remoteCode`, say). */
   readonly details?: Record<string, unknown>;
 
   constructor(code: ErrorCode | string, message: string, options?: { cause?: unknown; details?: Record<string, unknown> | undefined }) {

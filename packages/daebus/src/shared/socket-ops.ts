@@ -27,9 +27,13 @@ export interface SocketClientInfo {
   lastActivity: number;
   /** The path and query it connected with. */
   path: string;
+  /** The query parameters it connected with. */
   query: Record<string, string | string[]>;
+  /** Its IP address, as the server's socket saw it at the handshake. */
   remoteAddress: string | undefined;
+  /** Messages received from it (rate-limited ones included). */
   messagesReceived: number;
+  /** Messages sent to it. */
   messagesSent: number;
   /** Bytes queued for it and not yet written to the network. */
   bufferedBytes: number;

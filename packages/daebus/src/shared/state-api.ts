@@ -13,6 +13,7 @@ export type StateExecutor = (call: StateCall) => Promise<unknown>;
 
 /** What every shared structure has: its name, its size, a copy of its content. */
 export abstract class SharedStructure<Op extends { op: string }, Snapshot> {
+  /** The structure's name. */
   readonly name: string;
   readonly #exec: StateExecutor;
   readonly #kind: StructureKind;
@@ -35,6 +36,7 @@ export abstract class SharedStructure<Op extends { op: string }, Snapshot> {
 
   // `op` is a fresh literal of the caller's: completed in place by two stores (no copy, and no
   // second object for Object.assign to read: a cold Object.assign cost 3-6 µs on this path)
+  /** Send one operation to the structure's owner (the library's own use). */
   protected call(op: Op): Promise<unknown> {
     const call = op as unknown as { kind: StructureKind; name: string };
     call.kind = this.#kind;
@@ -52,6 +54,7 @@ export class SharedMap<V = unknown> extends SharedStructure<MapOp, Record<string
   // get, set, put and get of a queue are the hot calls: not async functions, whose return of
   // the call's promise costs extra turns of the microtask queue; a bad argument still rejects
 
+  /** The value stored under `key`, or undefined. */
   get(key: string): Promise<V | undefined> {
     if (typeof key !== 'string') return rejected(() => checkKey(key));
     return this.call({ op: 'get', key }) as Promise<V | undefined>;
@@ -72,10 +75,12 @@ export class SharedMap<V = unknown> extends SharedStructure<MapOp, Record<string
     return this.call({ op: 'delete', key: checkKey(key) }) as Promise<boolean>;
   }
 
+  /** True when `key` is in the map. */
   async has(key: string): Promise<boolean> {
     return this.call({ op: 'has', key: checkKey(key) }) as Promise<boolean>;
   }
 
+  /** The map's keys. */
   async keys(): Promise<string[]> {
     return this.call({ op: 'keys' }) as Promise<string[]>;
   }
@@ -97,6 +102,7 @@ export class SharedMap<V = unknown> extends SharedStructure<MapOp, Record<string
     await this.call({ op: 'merge', entries });
   }
 
+  /** Remove every entry. */
   async clear(): Promise<void> {
     await this.call({ op: 'clear' });
   }
@@ -168,6 +174,7 @@ export class SharedQueue<T = unknown> extends SharedStructure<QueueOp, T[]> {
 
 /** An item taken with `queue.receive()`: held for its consumer until `ack()`. */
 export class Delivery<T> {
+  /** The item taken from the queue. */
   readonly item: T;
   /** How many times the item has been handed out (1 the first time). */
   readonly deliveries: number;
@@ -195,6 +202,7 @@ export class Delivery<T> {
 
 /** A list that keeps only its last `max` items (the seed's "keep only the last 100 messages"). */
 export class SharedList<T = unknown> extends SharedStructure<ListOp, T[]> {
+  /** The cap this handle names on every call; undefined: none (the list keeps 1000 items unless a side names a cap). */
   readonly max: number | undefined;
 
   constructor(name: string, exec: StateExecutor, max?: number) {
@@ -207,11 +215,12 @@ export class SharedList<T = unknown> extends SharedStructure<ListOp, T[]> {
     return this.call({ op: 'append', item: checkValue(item) }) as Promise<number>;
   }
 
+  /** Remove every item. */
   async clear(): Promise<void> {
     await this.call({ op: 'clear' });
   }
 
-  // every call names the list's `max`, so whichever side uses the list first creates it capped
+  /** Send one operation, naming the list's `max`, so whichever side uses the list first creates it capped. */
   protected override call(op: ListOp): Promise<unknown> {
     return super.call(this.max === undefined ? op : Object.assign(op, { max: this.max }));
   }

@@ -70,6 +70,7 @@ export class ThreadContext<Data = unknown, out Messages extends object = AnyMess
     this.#inbox.on(type, handler as MessageHandler);
   }
 
+  /** Stop answering messages of `type` (undo `t.on(type, ...)`); a request of it then gets NO_HANDLER. */
   off(type: NameOf<MessagesOf<Messages>>): void {
     this.#inbox.off(type);
   }

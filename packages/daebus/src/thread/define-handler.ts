@@ -9,6 +9,7 @@ export type PooledHandler<Payload = Record<string, unknown>, Result = unknown> =
 
 const HANDLER = Symbol.for('daebus.pooledHandler');
 
+/** What `defineHandler(fn)` returns: the handler, marked for the pool; export it from the handler's module. */
 export type PooledHandlerDefinition<Payload = Record<string, unknown>, Result = unknown> = Definition<PooledHandler<Payload, Result>>;
 
 /**

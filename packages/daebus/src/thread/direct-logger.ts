@@ -1,16 +1,16 @@
 import { consoleSink, createLogger, type ThreadLogger } from './log';
 import { getCurrent } from './current';
 
-/**
- * Daebus's `direct_logger` for thread code: inside a daebus thread it writes to the main side's
- * logger with the thread's name attached; anywhere else it falls back to the console.
- */
 const fallback = createLogger(consoleSink);
 
 function target(): ThreadLogger {
   return getCurrent()?.log ?? fallback;
 }
 
+/**
+ * Daebus's `direct_logger` for thread code: inside a daebus thread it writes to the main side's
+ * logger with the thread's name attached; anywhere else it falls back to the console.
+ */
 export const directLogger: ThreadLogger = {
   error: (m, meta) => target().error(m, meta),
   warn: (m, meta) => target().warn(m, meta),

@@ -10,12 +10,19 @@ import { LOG_LEVELS, type CoreToMain, type LogLevel, type MessageSink } from '..
  * (a plain object as its JSON, not "[object Object]").
  */
 export interface ThreadLogger {
+  /** Log at level `error`; `meta` adds fields to the record. */
   error(message: unknown, meta?: unknown): void;
+  /** Log at level `warn`. */
   warn(message: unknown, meta?: unknown): void;
+  /** Log at level `info`. */
   info(message: unknown, meta?: unknown): void;
+  /** Log at level `http`. */
   http(message: unknown, meta?: unknown): void;
+  /** Log at level `verbose`. */
   verbose(message: unknown, meta?: unknown): void;
+  /** Log at level `debug`. */
   debug(message: unknown, meta?: unknown): void;
+  /** Log at `level`. */
   log(level: LogLevel, message: unknown, meta?: unknown): void;
 }
 

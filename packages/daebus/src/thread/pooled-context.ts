@@ -8,7 +8,9 @@ import { brandClass } from '../shared/class-brand';
 
 /** The second argument of a pooled handler: this call's request, streaming, logs and shared state. */
 export class PooledContext extends WorkerContext {
+  /** The action this call runs for; a pooled task's name, or a pooled route's methods and path (`GET /users/<id>`). */
   readonly action: string;
+  /** The request's `request_id`; undefined for a background task, or a request sent without one. */
   readonly requestId: string | undefined;
   readonly #port: MessageSink<PooledToMain>;
 

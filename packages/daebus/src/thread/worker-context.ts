@@ -29,6 +29,7 @@ export class WorkerContext {
     return this.#channel.log;
   }
 
+  /** The worker's link to the main side (the library's own use). */
   protected get link(): MainLink {
     return this.#channel.link;
   }

@@ -12,6 +12,7 @@ export type BackgroundFunction = () => unknown;
  * takes longer than the interval. An error is logged and the schedule goes on.
  */
 export class BackgroundTask {
+  /** The task's name. */
   readonly name: string;
   readonly #run: BackgroundFunction;
   readonly #log: Logger;
@@ -22,9 +23,11 @@ export class BackgroundTask {
   #paused = false;
   #lastStart = 0;
   #nextAt = 0;
-  /** Completed runs, those of them that failed, and the last error (if the last run failed). */
+  /** Completed runs, failed ones included. */
   runs = 0;
+  /** Runs that threw or rejected. */
   failures = 0;
+  /** The message of the last run's error; undefined once a run succeeds. */
   lastError?: string;
 
   constructor(name: string, intervalSeconds: number, run: BackgroundFunction, logger: Logger) {
@@ -89,6 +92,7 @@ export class BackgroundTask {
     if (this.#active && !this.#current) this.#schedule();
   }
 
+  /** Start the schedule (the app does, when the service starts): the first run at once with `immediately`, else after one interval. */
   start(immediately: boolean): void {
     if (this.#active) return;
     this.#active = true;

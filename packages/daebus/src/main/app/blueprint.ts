@@ -23,6 +23,7 @@ export interface ActionOptions {
   maxQueued?: number | undefined;
 }
 
+/** Options of `background(name, intervalSeconds, fn, options)`. */
 export interface BackgroundOptions {
   /** Run once at start instead of after the first interval. Default false. */
   immediately?: boolean | undefined;
@@ -59,6 +60,7 @@ export function actionRegistration<C, K extends keyof C & string>(...[name, hand
  */
 // `out`: see AnyContract
 export class Blueprint<out C extends object = AnyContract> {
+  /** The blueprint's name, as error messages about its registrations give it. */
   readonly name: string;
   readonly #registrations: Registration[] = [];
   readonly #names = new NameBook();
@@ -74,31 +76,38 @@ export class Blueprint<out C extends object = AnyContract> {
     return this.#registrations;
   }
 
+  /** Record an action, as `app.action(name, handler, options)` registers one. */
   action<K extends NameOf<ActionsOf<C>>>(...args: ActionArgs<ActionsOf<C>, K>): this {
     return this.#add(actionRegistration(...args));
   }
 
+  /** Record a listener of `channel`, as `app.listen` registers one. */
   listen(channel: string, handler: ListenHandler): this {
     return this.#add({ kind: 'listen', name: channel, handler });
   }
 
+  /** Record a thread, as `app.thread(name, entry, options)` registers one; reach it with `app.thread(name)` once registered. */
   thread(name: string, entry: ThreadEntry, options?: ThreadOptions): this {
     const written = typeof entry === 'function' ? inlineOrigin(entry) : undefined;
     return this.#add({ kind: 'thread', name, entry, ...(options ? { options } : {}), ...(written ? { written } : {}) });
   }
 
+  /** Record a background task, as `app.background` registers one; reach it with `app.backgroundTask(name)` once registered. */
   background(name: string, intervalSeconds: number, run: BackgroundFunction | PooledSpec, options?: BackgroundOptions): this {
     return this.#add({ kind: 'background', name, intervalSeconds, run, ...(options ? { options } : {}) });
   }
 
+  /** Record a start hook, as `app.onStart` registers one. */
   onStart(hook: StartHook): this {
     return this.#add({ kind: 'onStart', hook });
   }
 
+  /** Record an HTTP route, as `app.route(path, handler, options)` registers one. */
   route<Path extends string>(path: Path, handler: RouteHandler<Path> | PooledSpec, options?: RouteOptions): this {
     return this.#add({ kind: 'route', path, handler: handler as RouteHandler | PooledSpec, ...(options ? { options } : {}) });
   }
 
+  /** Record a WebSocket handler for messages of `type`, as `app.socket` registers one. */
   socket(type: string, handler: SocketHandler): this {
     return this.#add({ kind: 'socket', name: type, handler });
   }

@@ -35,11 +35,11 @@ import type { StartOptions } from './options';
 
 export type { StartOptions } from './options';
 
-export interface RunOptions extends StartOptions, ProcessOptions {}
+/** `run()` options: `start()`'s, plus signals and uncaught errors. */ export interface RunOptions extends StartOptions, ProcessOptions {}
 
 export type { StructureOptions } from './structures';
 
-export interface StopOptions {
+/** Options of `app.stop()`. */ export interface StopOptions {
   /** Wait this long for each thread instead of its own `shutdownTimeoutMs`. */
   timeoutMs?: number | undefined;
 }
@@ -55,8 +55,8 @@ export interface StopOptions {
  * ```
  */
 export class Daebus<out C extends object = AnyContract> extends TypedEmitter<ThreadEvents> {
-  readonly name: string;
-  readonly logger: Logger;
+  /** The app's name (`new Daebus(name)`, default `daebus`); the service's too, unless `run()` names another. */ readonly name: string;
+  /** The app's logger: the `logger` option, default `directLogger`. */ readonly logger: Logger;
   readonly #runtime: Runtime;
   readonly #registry = new Registry();
   readonly #handles = new Map<string, ThreadHandle>();

@@ -5,6 +5,7 @@ import type { StateStore } from '../state/store';
 
 /** Where a shared structure lives: `process` (in this process, the default) or `service` (in Redis, shared by every replica). */
 export interface StructureOptions {
+  /** `'process'` (default): in this process; `'service'`: in Redis, one structure for every replica of the service (values are JSON). */
   scope?: 'process' | 'service' | undefined;
 }
 

@@ -11,6 +11,7 @@ import {
 
 /** The HTTP server of an app (Daebus's `DaebusHttp(port, host, cors_config)`); options are checked here. */
 export class DaebusHttp {
+  /** The options, checked and with the defaults filled in. */
   readonly options: ResolvedHttpOptions;
 
   constructor(options: HttpOptions = {}) {
@@ -20,6 +21,7 @@ export class DaebusHttp {
 
 /** The WebSocket endpoint of an app (Daebus's `DaebusWebSocket(port)`): on the HTTP server's port unless given its own. */
 export class DaebusWebSocket {
+  /** The options, checked and with the defaults filled in. */
   readonly options: ResolvedWebSocketOptions;
 
   constructor(options: WebSocketOptions = {}) {

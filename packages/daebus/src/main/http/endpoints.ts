@@ -15,6 +15,7 @@ export interface HttpStartOptions {
 export interface HttpEndpoints {
   /** `http://host:port` of the HTTP server. */
   url?: string;
+  /** The HTTP server's port (the one it got, when asked for port 0). */
   port?: number;
   /** `ws://host:port/path` of the WebSocket endpoint. */
   websocketUrl?: string;

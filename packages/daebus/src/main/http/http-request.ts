@@ -28,6 +28,7 @@ const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
  * `http-<process prefix>-<count>`; `service` is `"http"` and `replyTo` is unset, as in Python Daebus.
  */
 export class HttpRequest<Params extends Record<string, string> = Record<string, string>> extends ActionRequest {
+  /** The HTTP method, e.g. `GET`. */
   readonly method: string;
   /** The URL path (without the query), e.g. `/users/42`. */
   readonly path: string;

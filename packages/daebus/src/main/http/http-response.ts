@@ -95,6 +95,7 @@ export class HttpResponse implements HandlerResponse {
     return Promise.resolve();
   }
 
+  /** Answer `data` with status 200. */
   success(data: unknown): Promise<void> {
     return this.send(data, 200);
   }

@@ -18,7 +18,9 @@ export interface CorsOptions {
 
 /** A flood bound: more than `messages` from one client within `windowMs` get RATE_LIMITED errors. */
 export interface RateLimit {
+  /** Messages one client may send per window. */
   messages: number;
+  /** The window, in ms; a client's window starts with its first message after the last one ended. */
   windowMs: number;
 }
 

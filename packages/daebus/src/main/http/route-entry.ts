@@ -8,7 +8,9 @@ import { parseMethods, parseRoutePath, type RouteMethod, type RouteParams, type 
 
 /** The second argument of a route handler: the same request, its response, its logger. */
 export interface RouteContext<Params extends Record<string, string> = Record<string, string>> {
+  /** The request (the handler's first argument). */
   request: HttpRequest<Params>;
+  /** How to answer it: `send(data, status)`, `error(err, status)`, `setStatus`, `header`. */
   response: HttpResponse;
   /** The app's logger with the route and the request's id attached. */
   logger: Logger;

@@ -5,6 +5,7 @@ import type { Logger } from '../support/logger';
 
 /** What a WebSocket handler gets besides the message's data and the client's id. */
 export interface SocketContext {
+  /** The client's id, as the handler's second argument. */
   clientId: string;
   /** The message's type (`connect`, `disconnect` for those events). */
   type: string;

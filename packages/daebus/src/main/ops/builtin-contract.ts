@@ -7,7 +7,9 @@ import type { TaskInfo } from './ops-view';
 
 /** What an admin action takes: the thread or task, and the token when the service sets one. */
 export interface AdminPayload {
+  /** The thread or background task to act on. */
   name: string;
+  /** The service's admin token, when its `admin` option sets one. */
   token?: string | undefined;
 }
 
@@ -17,15 +19,25 @@ export interface AdminPayload {
  * (`await caller.sendRequest(BuiltinActions.health)` is a `Health`).
  */
 export interface BuiltinContract {
+  /** Answers `{ pong: true, at }` (ms since the epoch). */
   'daebus.ping': { result: { pong: true; at: number } };
+  /** What the service is and runs. */
   'daebus.info': { result: ServiceInfo };
+  /** Every thread's snapshot, and when they were taken. */
   'daebus.threads': { result: { at: number; threads: ThreadSnapshot[] } };
+  /** The service's health, as `/readyz` reports it. */
   'daebus.health': { result: Health };
+  /** The live replicas; empty when the service does not run replicated. */
   'daebus.replicas': { result: { replicas: ReplicaInfo[] } };
+  /** Admin: start a thread; answers its snapshot once its function runs. */
   'daebus.thread.start': { payload: AdminPayload; result: ThreadSnapshot };
+  /** Admin: stop a thread; answers its snapshot once it returned (or was terminated). */
   'daebus.thread.stop': { payload: AdminPayload; result: ThreadSnapshot };
+  /** Admin: stop, then start a thread; answers the new run's snapshot. */
   'daebus.thread.restart': { payload: AdminPayload; result: ThreadSnapshot };
+  /** Admin: pause a background task (no new runs until resumed); answers the task. */
   'daebus.task.pause': { payload: AdminPayload; result: TaskInfo };
+  /** Admin: resume a paused background task; answers the task. */
   'daebus.task.resume': { payload: AdminPayload; result: TaskInfo };
 }
 

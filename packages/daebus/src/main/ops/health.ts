@@ -11,10 +11,13 @@ import type { OpsView } from './ops-view';
  *   that failed or restarts): a required thread restarting is not ready until it runs again.
  */
 export interface Health {
+  /** `ok`, `degraded` or `failing`, as above. */
   status: 'ok' | 'degraded' | 'failing';
+  /** True when `status` is not `failing`, no thread is stalled and no required thread is restarting. */
   ready: boolean;
   /** Present while the service starts: it answers, but its threads, server or start hooks are not all up yet. */
   starting?: true;
+  /** Whether the transport can send and receive now (and its server answers), and its description. */
   transport: { connected: boolean; description?: string };
   /** `restarting`: threads that crashed and wait out their backoff (absent from services before it was added). */
   threads: { failed: string[]; stalled: string[]; restarting?: string[] };

@@ -16,22 +16,39 @@ export function introspectionActions(view: OpsView, adminEnabled: boolean): Map<
   ]);
 }
 
+/** What `daebus.info` answers: what the service is and what it runs. */
 export interface ServiceInfo {
+  /** The service name (the channel its actions are requested on). */
   service: string;
+  /** The app's name (`new Daebus(name)`). */
   app: string;
+  /** This library and its version. */
   library: { name: 'daebus'; version: string };
+  /** The Node.js version (`process.version`). */
   node: string;
+  /** The process id. */
   pid: number;
+  /** The machine's host name. */
   host: string;
+  /** When the service last finished starting (ms since the epoch); null while it is not started. */
   startedAt: number | null;
+  /** Time since `startedAt`, in ms; 0 while not started. */
   uptimeMs: number;
+  /** The transport's description (`memory`, `redis://host:port`); null while there is none. */
   transport: string | null;
+  /** The app's own actions (not the built-in `daebus.*` ones). */
   actions: string[];
+  /** The channels it listens on. */
   listeners: string[];
+  /** The names of its threads. */
   threads: string[];
+  /** Its background tasks. */
   background: ReturnType<OpsView['tasks']>;
+  /** The pool of pooled handlers; null when the app has none. */
   pool: ReturnType<OpsView['pool']>;
+  /** `{ id }` when it runs as a replica, else null. */
   replica: { id: string } | null;
+  /** Whether the admin actions are on. */
   admin: boolean;
 }
 

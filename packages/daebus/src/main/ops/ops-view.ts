@@ -4,15 +4,21 @@ import type { ThreadSnapshot, ThreadStopResult } from '../supervisor/events';
 
 /** A background task as introspection shows it. */
 export interface TaskInfo {
+  /** The task's name. */
   name: string;
+  /** Seconds from the start of one run to the start of the next. */
   intervalSeconds: number;
+  /** True while paused: no new runs. */
   paused: boolean;
   /** A run is in progress. */
   busy: boolean;
+  /** Completed runs, failed ones included. */
   runs: number;
   /** Runs that failed (threw or rejected). */
   failures: number;
+  /** When the next run is due (ms since the epoch); absent while a run is in progress, or the task is paused or stopped. */
   nextRunAt?: number;
+  /** The message of the last run's error; absent once a run succeeds. */
   lastError?: string;
 }
 

@@ -1,6 +1,7 @@
 import type { ThreadSnapshot, ThreadState } from '../supervisor/events';
 import { formatBytes, formatDuration, formatPercent } from './units';
 
+/** Options of `formatThreadTable(snapshots, options)`. */
 export interface ThreadTableOptions {
   /** The time the ages and countdowns are counted from (ms since the epoch); default now. */
   now?: number | undefined;

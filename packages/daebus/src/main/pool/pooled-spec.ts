@@ -23,6 +23,7 @@ export interface ResolvedPooledSpec {
   timeoutMs: number;
 }
 
+/** A pooled handler's default `timeoutMs`: 60 000 ms. */
 export const DEFAULT_POOLED_TIMEOUT_MS = 60_000;
 
 export function isPooledSpec(value: unknown): value is PooledSpec {

@@ -9,9 +9,11 @@ export interface DeadLetter {
   message: string;
   /** Its id in the request stream when it was given up on. */
   requestEntry: string;
+  /** How many times it was delivered before it was given up on. */
   attempts: number;
   /** When it was given up on (ms since the epoch). */
   at: number;
+  /** Why it was given up on. */
   reason: string;
 }
 

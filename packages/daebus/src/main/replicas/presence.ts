@@ -7,8 +7,11 @@ import { serviceKeys, type ServiceKeys } from './keys';
 
 /** One live replica of a service, as `app.replicas()` and `caller.replicas()` list it. */
 export interface ReplicaInfo {
+  /** The replica's id (a random UUID, new at each start). */
   id: string;
+  /** The host name of its machine. */
   host: string;
+  /** Its process id. */
   pid: number;
   /** When it started (ms since the epoch). */
   startedAt: number;

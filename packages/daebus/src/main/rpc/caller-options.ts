@@ -5,6 +5,7 @@ import type { TransportChoice } from '../transport/resolve';
 /** What a caller does with a request made while its transport is disconnected. */
 export type OfflineBehaviour = 'fail' | 'queue';
 
+/** Options of `new DaebusCaller(service, options)`; `transport` and `redis` as for `app.run()`. */
 export interface CallerOptions extends TransportChoice {
   /** Default time to wait for a final reply, counted from the call. Default 5 000 ms (as Python Daebus). */
   timeoutMs?: number | undefined;
@@ -24,12 +25,15 @@ export interface CallerOptions extends TransportChoice {
   durable?: boolean | 'auto' | undefined;
 }
 
+/** Options of one `caller.sendRequest(action, payload, options)`. */
 export interface RequestOptions {
+  /** How long to wait for the final reply, counted from the call. Default: the caller's `timeoutMs`. */
   timeoutMs?: number | undefined;
   /** Called with the payload of each streamed (`final: false`) message before the final one. */
   onProgress?: ((payload: unknown) => void) | undefined;
 }
 
+/** A caller's default `timeoutMs`: 5 000 ms, as Python Daebus's. */
 export const DEFAULT_CALLER_TIMEOUT_MS = 5_000;
 
 // Each options object takes only its own keys: a typo is refused, not ignored (plain JavaScript has no type checker).

@@ -34,8 +34,8 @@ const RECONNECT_POLL_MS = 250;
  * `request_id` on one reply channel (`caller:<uuid4>`), shared by all concurrent requests.
  */
 export class DaebusCaller<out C extends object = AnyContract> {
-  readonly service: string;
-  readonly replyChannel = `caller:${randomUUID()}`;
+  /** The service this caller sends to (the channel its requests go to). */ readonly service: string;
+  /** Where the replies to this caller's requests come back: `caller:<uuid4>`. */ readonly replyChannel = `caller:${randomUUID()}`;
   readonly #transport: Transport;
   /** The transport again when it carries object messages (in-process): decided once, not per request. */
   readonly #objects: ObjectTransport | undefined;

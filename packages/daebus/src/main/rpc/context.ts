@@ -7,7 +7,9 @@ import type { ActionResponse, SendOptions } from './response';
 
 /** What one handler run sees: Daebus's thread-local `request`, `response` and `logger`. */
 export interface ActionContext {
+  /** The request being handled (what the `request` global reads). */
   request: ActionRequest;
+  /** How to answer it (what the `response` global drives). */
   response: ActionResponse;
   /** The app's logger with this request's id attached. */
   logger: Logger;

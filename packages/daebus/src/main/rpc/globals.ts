@@ -12,6 +12,10 @@ import { directLogger, type Logger } from '../support/logger';
 import { currentScope, requireContext, type AppScope, type HandlerResponse } from './context';
 import type { SendOptions } from './response';
 
+/**
+ * Daebus's `request` global: the request of the action or HTTP route handler running now
+ * (`request.payload`, `request.action`, ...). Read outside one, it throws NOT_IN_HANDLER.
+ */
 export const request = {
   get payload(): Record<string, unknown> {
     return requireContext('request.payload').request.payload;
@@ -64,6 +68,10 @@ function routeRequest(what: string): HttpRequest {
   );
 }
 
+/**
+ * Daebus's `response` global: answers the request of the action or HTTP route handler running now
+ * (`response.send(data)`, `response.error(err)`, `response.progress(50)`). Outside one, it throws NOT_IN_HANDLER.
+ */
 export const response = {
   /** Reply; in an HTTP route the second argument may be the status (`response.send(data, 201)`). */
   send: (data: unknown, options?: SendOptions | number): Promise<void> =>
@@ -126,6 +134,11 @@ function appFor(what: string): AppScope {
   throw new DaebusError(ErrorCodes.INVALID_STATE, `${what}: ${why}.`);
 }
 
+/**
+ * Daebus's `broadcast` global: publish on the transport of the app the code runs for, or of the one
+ * app running in this process; INVALID_STATE when there is none, or several and no way to tell.
+ * @example await broadcast.send('notifications', { type: 'alert' });
+ */
 export const broadcast = {
   /** Publish `payload` (a JSON object) on `channel`; resolves with the number of receivers. */
   async send(channel: string, payload: object): Promise<number> {

@@ -5,6 +5,7 @@ import type { ObjectMessage } from '../transport/transport';
 import { replyTooLarge, sizeOver } from './reply-size';
 import { encodeResponse, type WireResponse } from './wire';
 
+/** Options of `response.send(data, options)`. */
 export interface SendOptions {
   /** `false` for a streamed update before the final reply. Default true. */
   final?: boolean | undefined;

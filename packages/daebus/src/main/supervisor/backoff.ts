@@ -1,8 +1,12 @@
 /** The parts of a thread's options that shape its restart delays. */
 export interface BackoffOptions {
+  /** Delay before the first restart, in ms (the thread option's default: 100). */
   initialDelayMs: number;
+  /** Longest delay, in ms (default 30 000). */
   maxDelayMs: number;
+  /** Growth of the delay from one restart to the next (default 2). */
   factor: number;
+  /** Share of each delay taken off at random, 0 to 1 (default 0.1). */
   jitter: number;
 }
 

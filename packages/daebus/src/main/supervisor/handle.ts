@@ -3,13 +3,13 @@ import { checker, isName, isTimeout } from '../../shared/validate';
 import type { ThreadSnapshot, ThreadStopResult } from './events';
 import type { ThreadRunner } from './runner';
 
+/** Names, for the type checker only, the contract a handle is typed by (no value at run time). */
+declare const messagesType: unique symbol;
+
 /**
  * A registered thread, as `app.thread(name)` returns it. `app.thread<Messages>(name)` types its
  * `request` and `post` with the thread's message contract (the one its `defineThread` names).
  */
-/** Names, for the type checker only, the contract a handle is typed by (no value at run time). */
-declare const messagesType: unique symbol;
-
 export class ThreadHandle<Messages extends object = AnyMessages> {
   /**
    * For the type checker only: a handle typed by some messages passes as an untyped one, but an
@@ -17,6 +17,7 @@ export class ThreadHandle<Messages extends object = AnyMessages> {
    * refused: the conditional types of `request`'s arguments hide how they use the contract.)
    */
   declare readonly [messagesType]?: Messages;
+  /** The thread's name. */
   readonly name: string;
   readonly #runner: ThreadRunner;
   readonly #start: () => Promise<void>;

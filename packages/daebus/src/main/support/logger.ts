@@ -6,6 +6,7 @@ import { workerLogger } from './worker-logger';
 
 // a named type import: the declaration file then needs no default import of winston, which a
 // project compiled without esModuleInterop could not read (TS1259)
+/** A winston logger: what `new Daebus(name, { logger })` takes, and what the app logs with. */
 export type Logger = WinstonLogger;
 
 /**

@@ -31,6 +31,7 @@ export class MemoryBroker {
     this.#channels.set(channel, next);
   }
 
+  /** Stop `handler` from receiving `channel`; nothing happens when it does not receive it. */
   unsubscribe(channel: string, handler: MessageHandler | ObjectMessageHandler): void {
     const receivers = this.#channels.get(channel);
     if (!receivers) return;

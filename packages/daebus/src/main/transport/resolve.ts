@@ -6,7 +6,9 @@ import type { Transport, TransportBehaviour } from './transport';
 /** `'memory'` (in-process), `'redis'` (see {@link TransportChoice.redis}), or a Transport object. */
 export type TransportOption = 'memory' | 'redis' | Transport;
 
+/** Which transport to use: `transport`, or `redis`; without either, `REDIS_URL` from the environment means Redis, else memory. */
 export interface TransportChoice {
+  /** `'memory'`, `'redis'` or a Transport object; it wins over `redis` and `REDIS_URL`. */
   transport?: TransportOption | undefined;
   /** A Redis URL or ioredis options; implies the Redis transport. */
   redis?: RedisConfig | undefined;

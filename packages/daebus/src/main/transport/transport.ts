@@ -1,17 +1,17 @@
 import type { Redis } from 'ioredis';
 
 /**
- * What a service and a caller need from a message bus: Redis-style publish/subscribe of text
- * messages on global channels. The memory transport and the Redis transport implement it; the
- * messages are the same JSON text on both (the wire format in docs/protocol.md).
- */
-/**
  * `notUtf8` is true when the message's bytes were not valid UTF-8 (a transport that receives
  * bytes checks them): `message` then has U+FFFD in place of each bad sequence, and is not what
  * was sent. Receivers refuse such a message (protocol.md, "Bad input") rather than use it.
  */
 export type MessageHandler = (message: string, channel: string, notUtf8?: boolean) => void;
 
+/**
+ * What a service and a caller need from a message bus: Redis-style publish/subscribe of text
+ * messages on global channels. The memory transport and the Redis transport implement it; the
+ * messages are the same JSON text on both (the wire format in docs/protocol.md).
+ */
 export interface Transport {
   /** A short name for logs: `memory`, `redis://host:port`. */
   readonly description: string;

@@ -5,6 +5,7 @@
  */
 export const RESERVED_PREFIX = 'daebus.';
 
+/** The names of the built-in actions (`daebus.*`); the admin ones answer ADMIN_DISABLED unless the app's `admin` option is set. */
 export const BuiltinActions = Object.freeze({
   ping: 'daebus.ping',
   info: 'daebus.info',

@@ -9,6 +9,7 @@ import type { StateCall } from '../state-ops';
 
 /** winston's (npm's) levels, most severe first: a logger at one level writes it and those before it. */
 export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
+/** A winston (npm) log level: `error`, `warn`, `info`, `http`, `verbose`, `debug` or `silly`. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** The outcome of a call that crossed the channel; `id` echoes the call's. */
