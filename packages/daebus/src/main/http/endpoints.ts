@@ -17,6 +17,6 @@ export interface HttpEndpoints {
   url?: string;
   /** The HTTP server's port (the one it got, when asked for port 0). */
   port?: number;
-  /** `ws://host:port/path` of the WebSocket endpoint. */
+  /** The WebSocket endpoint: `ws://host:port/path` on the HTTP port, `ws://host:port` on a port of its own (every path is taken there). */
   websocketUrl?: string;
 }
