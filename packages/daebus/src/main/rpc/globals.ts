@@ -17,18 +17,23 @@ import type { SendOptions } from './response';
  * (`request.payload`, `request.action`, ...). Read outside one, it throws NOT_IN_HANDLER.
  */
 export const request = {
+  /** The request's payload; in an HTTP route the query or the body, with the path parameters added. */
   get payload(): Record<string, unknown> {
     return requireContext('request.payload').request.payload;
   },
+  /** The caller's request id; undefined for a message sent without one (no reply expected). */
   get requestId(): string | undefined {
     return requireContext('request.requestId').request.requestId;
   },
+  /** The channel the reply goes to; undefined when the caller expects none. */
   get replyTo(): string | undefined {
     return requireContext('request.replyTo').request.replyTo;
   },
+  /** The action's name; in an HTTP route the method and the route's path, e.g. `GET /users/<user_id>`. */
   get action(): string {
     return requireContext('request.action').request.action;
   },
+  /** The service the caller addressed, as it sent it (Python callers always do); `"http"` in a route. */
   get service(): string | undefined {
     return requireContext('request.service').request.service;
   },
@@ -76,12 +81,15 @@ export const response = {
   /** Reply; in an HTTP route the second argument may be the status (`response.send(data, 201)`). */
   send: (data: unknown, options?: SendOptions | number): Promise<void> =>
     (requireContext('response.send()').response as HandlerResponse).send(data, options),
+  /** The final success reply (same as `send(data)`). */
   success: (data: unknown): Promise<void> => requireContext('response.success()').response.success(data),
   /** The error reply; in an HTTP route with `status` (default 400). */
   error: (errorOrMessage: unknown, status?: number): Promise<void> =>
     (requireContext('response.error()').response as HandlerResponse).error(errorOrMessage, status),
+  /** A streamed progress update: `data` with `progress_percentage` (0-100) added; the request stays open. */
   progress: (percentage: number, data?: unknown): Promise<void> =>
     requireContext('response.progress()').response.progress(percentage, data),
+  /** True once the final reply (a success or an error) went out. */
   get finalSent(): boolean {
     return requireContext('response.finalSent').response.finalSent;
   },
