@@ -1,4 +1,5 @@
 import { CliError, describeError, ExitCodes } from './exit-codes';
+import { printError } from './output';
 
 /** Aborted once stdout fails: nothing more can be shown, so the verbs that run until stopped stop. */
 const outputGone = new AbortController();
@@ -48,7 +49,7 @@ export function stopWhenStdoutFails(stdout: NodeJS.EventEmitter = process.stdout
   stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EPIPE') {
       const failure = new CliError(`cannot write to stdout: ${err.message}`, ExitCodes.FAILED);
-      process.stderr.write(`${describeError(failure)}\n`);
+      printError(describeError(failure));
       process.exitCode = failure.exitCode;
     }
     outputGone.abort();

@@ -1,4 +1,6 @@
 // What the verbs print: JSON for machines, short aligned text for people.
+import { nestingDepth } from '../shared/cloneable';
+import { forTerminal } from '../main/ops/terminal-text';
 import { CliError, ExitCodes } from './exit-codes';
 
 /** Colour codes only on a terminal, and never with NO_COLOR set and not empty (https://no-color.org). */
@@ -7,14 +9,29 @@ export function colourful(): boolean {
   return process.stdout.isTTY === true && (noColor === undefined || noColor === '');
 }
 
-/** Write a value as indented JSON on stdout. */
+/** Write a value as indented JSON on stdout (status 1 for one nested too deep to write). */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(forTerminal(`${jsonText(value, 2)}\n`, process.stdout));
 }
 
-/** Write lines on stdout. */
+/** `value` as JSON; a CliError (status 1) for one nested too deep for JSON.stringify. */
+export function jsonText(value: unknown, indent?: number): string {
+  try {
+    return JSON.stringify(value, null, indent);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    throw new CliError(`the answer is nested ${nestingDepth(value)} levels deep: too deep to write as JSON.`, ExitCodes.FAILED);
+  }
+}
+
+/** Write lines on stdout; on a terminal, control characters (from a service) are shown, not obeyed. */
 export function printLines(lines: readonly string[]): void {
-  process.stdout.write(lines.length === 0 ? '' : `${lines.join('\n')}\n`);
+  process.stdout.write(lines.length === 0 ? '' : forTerminal(`${lines.join('\n')}\n`, process.stdout));
+}
+
+/** Write one line on stderr, as printLines writes on stdout. */
+export function printError(line: string): void {
+  process.stderr.write(forTerminal(`${line}\n`, process.stderr));
 }
 
 /** "key  value" lines with the values lined up. */

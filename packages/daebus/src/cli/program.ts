@@ -15,6 +15,7 @@ import { registerInspect } from './verbs/inspect';
 import { registerPing } from './verbs/ping';
 import { registerPubSub } from './verbs/pubsub';
 import { registerWatch } from './verbs/watch';
+import { printError } from './output';
 
 /** The `daebus` command and its verbs. */
 export function buildProgram(): Command {
@@ -78,7 +79,7 @@ export async function run(argv: readonly string[]): Promise<ExitCode> {
   } catch (err) {
     // commander has printed its own message (or the help, or the version) already
     if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCodes.OK : ExitCodes.USAGE;
-    process.stderr.write(`${describeError(err)}\n`);
+    printError(describeError(err));
     return exitCodeOf(err);
   }
 }

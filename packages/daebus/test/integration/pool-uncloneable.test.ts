@@ -1,5 +1,6 @@
 // Pooled replies and updates that structured clone refuses (a Promise from a forgotten await, a
 // Proxy, a WeakMap): the call fails with NOT_CLONEABLE naming what and where, the worker runs on.
+import { randomUUID } from 'node:crypto';
 import type { DaebusCaller } from 'daebus';
 import { fixture, waitFor } from '../support/helpers';
 import { appPerTest } from '../support/app-per-test';
@@ -164,6 +165,29 @@ describe('a pooled reply that cannot be copied', () => {
     });
     await expect(caller.sendRequest('ok')).resolves.toEqual({ fine: true });
     expect(t.records.filter((r) => String(r.message).includes('outside any call'))).toEqual([]);
+  });
+
+  it('fails a call whose payload nests too deep to post to a worker with NOT_CLONEABLE, and answers the next', async () => {
+    const caller = await start();
+    // as it comes from another process: text that parses, 20,000 levels deep (a caller of this process cannot encode it)
+    const link = t.transport();
+    await link.connect();
+    const replyTo = `caller:${randomUUID()}`;
+    const replies: string[] = [];
+    await link.subscribe(replyTo, (text) => void replies.push(text));
+    const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+    await link.publish(t.service, `{"action": "ok", "payload": {"a": ${deep}}, "reply_to": "${replyTo}", "request_id": "deep"}`);
+    await waitFor(() => replies.length > 0, 'the reply');
+    // before: HANDLER_ERROR "Maximum call stack size exceeded", as if the handler had thrown
+    expect(JSON.parse(replies[0] as string)).toMatchObject({
+      status: 'error',
+      payload: {
+        code: 'NOT_CLONEABLE',
+        error: expect.stringContaining('Pooled action "ok": the payload: the value is nested 20001 levels deep to copy between threads'),
+      },
+    });
+    await expect(caller.sendRequest('ok')).resolves.toEqual({ fine: true });
+    await link.close();
   });
 
   it('fails a pooled background run, which records the error and runs again', async () => {

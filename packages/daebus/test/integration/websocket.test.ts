@@ -121,6 +121,10 @@ describe('WebSocket handlers', () => {
       data: { error: 'cannot do that' },
     });
     expect(await client.ask({ type: 'ok', id: 5 })).toEqual({ type: 'response', data: 'fine', id: 5 });
+    // a type nested too deep to describe: before, the describing threw, and the client got no answer to it or to any later message
+    client.send(`{"type": ${'['.repeat(20_000)}${']'.repeat(20_000)}, "id": 6}`);
+    expect(await client.next()).toMatchObject({ type: 'error', code: 'BAD_REQUEST', id: 6 });
+    expect(await client.ask({ type: 'ok', id: 7 })).toEqual({ type: 'response', data: 'fine', id: 7 });
   });
 
   it('close a client that sends a frame over maxPayloadBytes with 1009, and keep the others', async () => {

@@ -74,6 +74,21 @@ describe.each<Kind>(['memory', 'redis'])('hostile input over %s', (kind) => {
     });
   });
 
+  // valid JSON of about 40 KB, under every size limit: encoding it again overflows the stack
+  const DEEP = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+
+  it.each<[string, string]>([
+    ['an action', `{"action": ${DEEP}, "payload": {}, "reply_to": "%R", "request_id": "d1"}`],
+    ['a request_id', `{"action": "inspect", "payload": {}, "reply_to": "%R", "request_id": ${DEEP}}`],
+  ])('answers %s nested 20,000 levels deep with BAD_REQUEST, and serves the next request', async (_what, template) => {
+    // before, describing the bad field threw out of the transport's message handler: an uncaught exception
+    expect(await sendRaw(template)).toMatchObject({ status: 'error', payload: { code: 'BAD_REQUEST' } });
+    expect(await sendRaw('{"action": "inspect", "payload": {"a": 1}, "reply_to": "%R", "request_id": "d2"}')).toMatchObject({
+      status: 'success',
+      payload: { keys: ['a'] },
+    });
+  });
+
   /** Publish the message text exactly as written (%R: a fresh reply channel); resolves with the reply. */
   async function sendRaw(template: string): Promise<Record<string, unknown>> {
     const replyTo = `caller:${randomUUID()}`;

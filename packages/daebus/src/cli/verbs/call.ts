@@ -3,7 +3,7 @@ import { isPlainObject } from '../../shared/validate';
 import { withAnyService } from '../service';
 import { CliError, ExitCodes } from '../exit-codes';
 import { globalsOf } from '../options';
-import { parseJsonArgument, printJson } from '../output';
+import { jsonText, parseJsonArgument, printError, printJson } from '../output';
 
 export function registerCall(program: Command): void {
   program
@@ -26,8 +26,17 @@ Example:
       if (!isPlainObject(payload)) throw new CliError(`The payload must be a JSON object, like '{"id": 1}'; got ${json}`, ExitCodes.USAGE);
       const globals = globalsOf(command);
       const reply = await withAnyService(globals, service, (caller) =>
-        caller.sendRequest(action, payload, { onProgress: (update) => process.stderr.write(`${JSON.stringify(update)}\n`) }),
+        caller.sendRequest(action, payload, { onProgress: (update) => printError(progressLine(update)) }),
       );
       printJson(reply);
     });
+}
+
+/** A streamed update as one JSON line; one nested too deep for JSON is said, not dropped. */
+function progressLine(update: unknown): string {
+  try {
+    return jsonText(update);
+  } catch (err) {
+    return `daebus: an update came that could not be written: ${(err as Error).message}`;
+  }
 }

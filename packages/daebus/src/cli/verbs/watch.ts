@@ -7,6 +7,7 @@ import { openCaller, shownUrl, type ServiceLink } from '../connection';
 import { describeHealth } from '../describe';
 import { untilInterrupted } from '../interrupt';
 import { globalsOf, wholeNumber, type GlobalOptions } from '../options';
+import { forTerminal } from '../../main/ops/terminal-text';
 import { colourful } from '../output';
 import { readLiveReplicas } from '../live-replicas';
 import { findService } from '../service';
@@ -61,7 +62,8 @@ export function registerWatch(program: Command): void {
           const view = await Promise.race([watcher.look(), interrupt.stopped.then(() => undefined)]);
           if (view === undefined || interrupt.signal.aborted) break;
           const lines = [heading(view.at, service, globals, options.interval, live), ...watcher.render(view)];
-          process.stdout.write(live ? `${HOME_AND_CLEAR}${lines.join('\n')}\n` : `${lines.join('\n')}\n\n`);
+          const text = forTerminal(lines.join('\n'), process.stdout);
+          process.stdout.write(live ? `${HOME_AND_CLEAR}${text}\n` : `${text}\n\n`);
           await sleep(options.interval, undefined, { signal: interrupt.signal }).catch(() => undefined);
         }
       } finally {

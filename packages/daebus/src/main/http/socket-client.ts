@@ -1,5 +1,5 @@
 import type { SocketClientInfo } from '../../shared/socket-ops';
-import { DaebusError, ErrorCodes } from '../../shared/errors';
+import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { Logger } from '../support/logger';
 import type { ResolvedWebSocketOptions } from './options';
 import { closeReason, errorFrame, messageId } from './socket-envelope';
@@ -269,7 +269,15 @@ export class SocketClient {
     let item: string | Refusal | undefined = first;
     while (item !== undefined) {
       if (item instanceof Refusal) this.send(item.frame);
-      else await this.#handle(this, item);
+      else {
+        try {
+          await this.#handle(this, item);
+        } catch (err) {
+          // the hub answers a handler's failure itself: this is the net under it, so that one
+          // message the server could not take never stops the client's later ones
+          this.send(errorFrame(`The message could not be handled: ${toPlainError(err).message}`, ErrorCodes.HANDLER_ERROR));
+        }
+      }
       item = this.#gone ? undefined : this.#waiting.shift();
       if (this.#paused && this.#waiting.length <= this.#limits.maxQueuedMessages / 2) {
         this.#paused = false;

@@ -5,6 +5,7 @@
 // (where it puts a handler's error), so a client written for either reads them. A message's
 // `id`, when it has one, comes back on its reply or error (Daebus has none).
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+import { safeJson } from '../../shared/json';
 import { NOT_JSON, parseWireJson } from '../../shared/python-json';
 import { isPlainObject } from '../../shared/validate';
 
@@ -25,7 +26,7 @@ export function decodeMessage(raw: string): Decoded {
     return { ok: false, frame: errorFrame('No message type provided', ErrorCodes.BAD_REQUEST, { id }) };
   }
   if (typeof message.type !== 'string') {
-    const got = JSON.stringify(message.type).slice(0, 80);
+    const got = safeJson(message.type).slice(0, 80);
     return { ok: false, frame: errorFrame(`The message type must be a string (got ${got})`, ErrorCodes.BAD_REQUEST, { id }) };
   }
   // Daebus hands a handler `{}` when the message has no data

@@ -1,4 +1,5 @@
 import type { ThreadSnapshot, ThreadState } from '../supervisor/events';
+import { paint, printable, type Color } from './terminal-text';
 import { formatBytes, formatDuration, formatPercent } from './units';
 
 /** Options of `formatThreadTable(snapshots, options)`. */
@@ -8,9 +9,6 @@ export interface ThreadTableOptions {
   /** Color states and problems with ANSI escapes; default false. */
   color?: boolean | undefined;
 }
-
-type Color = 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'magenta' | 'cyan';
-const ANSI: Record<Color, number> = { bold: 1, dim: 2, red: 31, green: 32, yellow: 33, magenta: 35, cyan: 36 };
 
 interface Cell {
   text: string;
@@ -39,7 +37,8 @@ const STATE_COLORS: Record<ThreadState, Color> = {
 export function formatThreadTable(snapshots: readonly ThreadSnapshot[], options: ThreadTableOptions = {}): string {
   const now = options.now ?? Date.now();
   const color = options.color ?? false;
-  const rows = snapshots.map((snapshot) => rowOf(snapshot, now));
+  // what a service sent (a name, an error) shown, not obeyed, by a terminal
+  const rows = snapshots.map((snapshot) => rowOf(snapshot, now).map((cell) => ({ ...cell, text: printable(cell.text, true) })));
   const widths = HEADERS.map((header, i) => Math.max(header.length, ...rows.map((row) => row[i]?.text.length ?? 0)));
   const line = (cells: Cell[], header: boolean): string =>
     cells
@@ -87,10 +86,4 @@ function lastExitCell(t: ThreadSnapshot, now: number): Cell {
   ];
   const bad = exit.reason !== 'normal' && (exit.reason !== 'stopped' || exit.terminated);
   return { text: parts.join(', '), color: bad ? 'red' : undefined };
-}
-
-function paint(text: string, color: Color | undefined, on: boolean): string {
-  // an absent value ('-') stays plain: color marks what is there
-  const shown = text.trim();
-  return on && color !== undefined && shown !== '' && shown !== '-' ? `\x1b[${ANSI[color]}m${text}\x1b[0m` : text;
 }

@@ -1,4 +1,4 @@
-import { MAX_NESTING } from '../../shared/cloneable';
+import { MAX_NESTING, nestsTooDeep, tooDeep } from '../../shared/cloneable';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { PRELOAD_WAIT_MS } from '../../shared/protocol/pool';
 import type { RunningCall } from './running-call';
@@ -53,9 +53,11 @@ export function timedOutError(running: RunningCall, scene: TimeoutScene): Daebus
 }
 
 /** The error of a call whose task piscina failed: its worker crashed or was stopped, or the task could not be posted. */
-export function taskFailedError(action: string, err: unknown): Error {
+export function taskFailedError(action: string, err: unknown, payload?: unknown): Error {
   const plain = toPlainError(err);
   if (plain.code) return err instanceof Error ? err : new DaebusError(plain.code, plain.message);
+  // the task could not be posted: its payload nests deeper than a copy to a worker can go
+  if (plain.name === 'RangeError' && nestsTooDeep(payload)) return tooDeep(`Pooled action "${action}": the payload`, payload);
   if (/worker (exited|terminated)|terminat/i.test(plain.message)) {
     return new DaebusError(
       ErrorCodes.HANDLER_ERROR,

@@ -137,7 +137,7 @@ export class HandlerPool {
       (err: unknown) => {
         // the worker ended (a crash, or stopped): what it sent before is read first
         this.#ports.drainAll();
-        if (this.#end(running)) running.reject(taskFailedError(call.action, err));
+        if (this.#end(running)) running.reject(taskFailedError(call.action, err, call.payload));
       },
     );
     return running.answer;

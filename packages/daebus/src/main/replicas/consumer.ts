@@ -204,21 +204,28 @@ export class RequestConsumer {
       return;
     }
     if (attempt > this.#options.maxAttempts) {
-      void this.#deadLetter(entryId, raw, attempt);
+      const why = `every replica that took it stopped before answering (${attempt - 1} deliveries; maxAttempts ${this.#options.maxAttempts})`;
+      void this.#deadLetter(entryId, raw, attempt - 1, why);
       return;
     }
     this.#held.add(entryId);
-    this.#sink.receiveDurable(raw, {
-      attempt,
-      // once: the dispatcher says so when the reply goes out, and again when the request ends
-      done: () => {
-        if (this.#held.has(entryId)) this.#settle(entryId);
-      },
-      handBack: () => {
-        const sent = this.#handBack(entryId, fields).finally(() => this.#handingBack.delete(sent));
-        this.#handingBack.add(sent);
-      },
-    });
+    try {
+      this.#sink.receiveDurable(raw, {
+        attempt,
+        // once: the dispatcher says so when the reply goes out, and again when the request ends
+        done: () => {
+          if (this.#held.has(entryId)) this.#settle(entryId);
+        },
+        handBack: () => {
+          const sent = this.#handBack(entryId, fields).finally(() => this.#handingBack.delete(sent));
+          this.#handingBack.add(sent);
+        },
+      });
+    } catch (err) {
+      // never held for ever (it took a maxInFlight place), nor read again and again: kept for a look
+      this.#release(entryId);
+      void this.#deadLetter(entryId, raw, attempt, `this service could not take it (${toPlainError(err).message})`);
+    }
   }
 
   /** The entry is done: it leaves the stream. */
@@ -248,17 +255,20 @@ export class RequestConsumer {
       });
   }
 
-  async #deadLetter(entryId: string, raw: string, attempts: number): Promise<void> {
-    const why = `every replica that took it stopped before answering (${attempts - 1} deliveries; maxAttempts ${this.#options.maxAttempts})`;
+  async #deadLetter(entryId: string, raw: string, deliveries: number, why: string): Promise<void> {
     this.#log.error(`Request ${entryId} goes to the dead-letter stream: ${why}`);
     await this.#client
       .multi()
-      .xadd(this.#keys.dead, '*', 'm', raw, 'id', entryId, 'attempts', String(attempts - 1), 'at', String(Date.now()), 'reason', why)
+      .xadd(this.#keys.dead, '*', 'm', raw, 'id', entryId, 'attempts', String(deliveries), 'at', String(Date.now()), 'reason', why)
       .xack(this.#keys.requests, REQUEST_GROUP, entryId)
       .xdel(this.#keys.requests, entryId)
       .exec()
       .catch((err: unknown) => this.#log.warn(`Could not dead-letter request ${entryId}: ${toPlainError(err).message}`));
-    this.#sink.refuse(raw, new DaebusError(ErrorCodes.DEAD_LETTER, `The request was given up on: ${why}.`));
+    try {
+      this.#sink.refuse(raw, new DaebusError(ErrorCodes.DEAD_LETTER, `The request was given up on: ${why}.`));
+    } catch {
+      // its caller cannot be told (its address cannot be read): the entry is in the dead-letter stream
+    }
   }
 
   #release(entryId: string): void {

@@ -1,4 +1,5 @@
 import { DaebusError, ErrorCodes } from '../../shared/errors';
+import { safeJson } from '../../shared/json';
 import { PendingCalls } from '../../shared/pending';
 import type { ObjectMessage } from '../transport/transport';
 import { unreadableReply } from './caller-errors';
@@ -110,7 +111,7 @@ export class ReplyTable {
     }
     if (response.error) {
       const body = response.payload as { error?: unknown; code?: unknown } | null;
-      const message = typeof body?.error === 'string' ? body.error : JSON.stringify(response.payload);
+      const message = typeof body?.error === 'string' ? body.error : safeJson(response.payload);
       const remoteCode = typeof body?.code === 'string' ? body.code : undefined;
       this.#pending.reject(
         count,

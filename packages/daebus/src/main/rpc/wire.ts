@@ -3,6 +3,7 @@
  * caller's reply channel. Field names, key order and values match the Python framework.
  */
 import { DaebusError, ErrorCodes } from '../../shared/errors';
+import { safeJson } from '../../shared/json';
 import { NOT_JSON, parseWireJson } from '../../shared/python-json';
 import { peekEnvelope } from './envelope-peek';
 
@@ -239,9 +240,9 @@ function preview(text: string): string {
   return JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}...` : text);
 }
 
-/** A JSON value as its JSON text (a number as written: NaN is not null), cut as `preview` cuts. */
+/** A JSON value as its JSON text (a number as written: NaN is not null), cut as `preview` cuts; never throws (a value nested too deep to encode). */
 function shown(value: unknown): string {
-  const text = typeof value === 'number' ? String(value) : ((JSON.stringify(value) as string | undefined) ?? String(value));
+  const text = typeof value === 'number' ? String(value) : safeJson(value);
   return text.length > 60 ? `${text.slice(0, 60)}...` : text;
 }
 

@@ -1,0 +1,43 @@
+// Text shown on a terminal: control characters from elsewhere are shown, not obeyed; the tables'
+// own colours stay.
+import { formatThreadTable } from 'daebus';
+import { forTerminal, printable } from '../../src/main/ops/terminal-text';
+
+describe('printable', () => {
+  it('shows C0 controls, DEL and C1 controls as \\u escapes; keeps tabs and newlines unless one line is asked for', () => {
+    expect(printable('a\x1b]0;title\x07b\x7f\x9bc')).toBe('a\\u001b]0;title\\u0007b\\u007f\\u009bc');
+    expect(printable('one\ttwo\nthree')).toBe('one\ttwo\nthree');
+    expect(printable('one\ttwo\nthree', true)).toBe('one\\u0009two\\u000athree');
+    expect(printable('plain text, ünïcode 🙂')).toBe('plain text, ünïcode 🙂');
+  });
+});
+
+describe('forTerminal', () => {
+  it('on a terminal, escapes control characters but the colour codes of the tables', () => {
+    const text = '\x1b[31mfailed\x1b[0m \x1b[8mhidden\x1b[2J';
+    expect(forTerminal(text, { isTTY: true })).toBe('\x1b[31mfailed\x1b[0m \\u001b[8mhidden\\u001b[2J');
+  });
+
+  it('elsewhere (a pipe, a file), leaves the text as it is', () => {
+    expect(forTerminal('a\x1b[2Jb', { isTTY: false })).toBe('a\x1b[2Jb');
+    expect(forTerminal('a\x1b[2Jb', {})).toBe('a\x1b[2Jb');
+  });
+});
+
+describe('formatThreadTable', () => {
+  it('shows control characters in what a service sent (a name, an error), coloured or not, on one line', () => {
+    const snapshot = {
+      name: 'evil\x1b[2J\nname',
+      state: 'failed' as const,
+      restarts: 1,
+      lastExit: { reason: 'crashed' as const, code: 1, terminated: false, at: 0, uptimeMs: 5 },
+    };
+    for (const color of [false, true]) {
+      const table = formatThreadTable([snapshot], { now: 1_000, color });
+      expect(table.split('\n')).toHaveLength(2);
+      expect(table).toContain('evil\\u001b[2J\\u000aname');
+      // eslint-disable-next-line no-control-regex -- the colour codes, taken out
+      expect(table.replace(/\x1b\[\d+m/g, '')).not.toContain('\x1b');
+    }
+  });
+});
