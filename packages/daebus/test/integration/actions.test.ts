@@ -433,3 +433,29 @@ describe('actions', () => {
     expect(() => t.app.action('d', () => ({}), { queue: 3 } as never)).toThrow(/unknown option "queue"/);
   });
 });
+
+describe('a stop that gives up on a streaming handler', () => {
+  it('answers its caller STOPPED and drops what the handler sends later without a warning of its own', async () => {
+    t.remake({ drainTimeoutMs: 50 });
+    let sent = 0;
+    let ended = false;
+    t.app.action('streams', async () => {
+      for (let n = 0; n < 20; n++, sent++) {
+        await response.send({ n }, { final: false });
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      ended = true;
+      return { done: true };
+    });
+    await start();
+    const reply = t.caller({ timeoutMs: 5_000 }).sendRequest('streams');
+    await waitFor(() => sent > 0, 'the first update');
+    await t.app.stop();
+    await expect(reply).rejects.toMatchObject({ details: { remoteCode: 'STOPPED' } });
+    await waitFor(() => ended, 'the handler to end');
+    // before: "A reply was sent after the final one, or after the service gave up on this handler ... Send
+    // updates with { final: false }", blaming the handler, once per handler given up on (43 at one forced stop)
+    expect(t.records.filter((r) => String(r.message).startsWith('A reply was'))).toEqual([]);
+    expect(t.records.map((r) => String(r.message))).toContainEqual(expect.stringContaining('abandoned action(s): streams'));
+  });
+});

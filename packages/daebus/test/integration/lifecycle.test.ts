@@ -72,6 +72,19 @@ describe("a run's start line", () => {
   });
 });
 
+describe('run() and a stop asked for during its start', () => {
+  it('resolves with the stop’s exit code once the stop is done, as for a signal, when app.stop() comes from a start hook', async () => {
+    t.app.thread('loop', fixture('sleeper.mjs'));
+    t.app.onStart(() => void t.app.stop());
+    const exit = t.app.run({ service: t.service, transport: t.transport(), handleSignals: false });
+    // before: 1, with "was stopped before it finished starting" logged as an error, while the stop still ran
+    await expect(exit).resolves.toBe(0);
+    expect(t.app.threads.loop?.state).toBe('stopped');
+    expect(t.records.filter((r) => r.level === 'error').map((r) => r.message)).toEqual([]);
+    expect(process.exitCode).toBe(0);
+  });
+});
+
 describe('two apps in one process', () => {
   it('each handler, listener and start hook broadcasts on its own app transport', async () => {
     const brokers = [new MemoryBroker(), new MemoryBroker()];

@@ -59,6 +59,31 @@ describe('background tasks', () => {
     expect(() => t.app.background('monthly', 30 * 24 * 3600, () => undefined)).toThrow(/at most 2147483.647/);
   });
 
+  it('a run still going past drainTimeoutMs is named in the stop’s last line, and the process is bounded as for a handler given up on', async () => {
+    t.remake({ drainTimeoutMs: 100 });
+    let started = false;
+    t.app.background('long', 0.01, async () => {
+      started = true;
+      await sleep(3_000);
+    });
+    const exits: unknown[] = [];
+    const exitSpy = jest.spyOn(process, 'exit').mockImplementation(((code?: number) => void exits.push(code)) as never);
+    try {
+      const exit = t.app.run({ service: t.service, transport: t.transport(), handleSignals: false });
+      await waitFor(() => started, 'the task to run');
+      await t.app.stop();
+      await expect(exit).resolves.toBe(0);
+      // before: "every action finished and every thread returned", and no bound on the run left going
+      expect(t.records.map((r) => String(r.message))).toContainEqual(
+        expect.stringMatching(/^Service ".*" stopped; background task run\(s\) not waited for: long$/),
+      );
+      await waitFor(() => exits.length > 0, 'the bounded exit', 5_000);
+      expect(exits).toEqual([0]);
+    } finally {
+      exitSpy.mockRestore();
+    }
+  });
+
   it('can run on the pool', async () => {
     t.app.background('pooled', 0.01, { module: fixture('tick.mjs') });
     await start();

@@ -58,11 +58,12 @@ export async function drainRequests(init: {
   return { abandoned: summary(answered), rerun: summary(rerun) };
 }
 
-/** Stop background tasks, waiting up to `timeoutMs` for runs in progress; a run still going then is named and left. */
-export async function stopTasks(tasks: BackgroundTask[], logger: Logger, timeoutMs: number): Promise<void> {
-  if (await settlesWithin(Promise.all(tasks.map((task) => task.stop())), timeoutMs)) return;
+/** Stop background tasks, waiting up to `timeoutMs` for runs in progress; a run still going then is named and left (resolves with their names). */
+export async function stopTasks(tasks: BackgroundTask[], logger: Logger, timeoutMs: number): Promise<string[]> {
+  if (await settlesWithin(Promise.all(tasks.map((task) => task.stop())), timeoutMs)) return [];
   const busy = tasks.filter((task) => task.busy).map((task) => task.name);
   logger.warn(`Background task(s) still running after ${timeoutMs} ms, not waited for: ${busy.join(', ')}`);
+  return busy;
 }
 
 /** Answer every request taken in with a STOPPED error now (a forced stop). */
@@ -97,7 +98,7 @@ function seconds(ms: number): string {
 export function logStopped(
   logger: Logger,
   service: string,
-  abandoned: Drained & { readonly requests: readonly string[] },
+  abandoned: Drained & { readonly requests: readonly string[]; readonly tasks: readonly string[] },
   results: readonly ThreadStopResult[],
 ): void {
   const terminated = results.filter((r) => r.terminated && !r.stillLoading).map((r) => r.name);
@@ -106,6 +107,7 @@ export function logStopped(
     ...(abandoned.abandoned.length > 0 ? [`abandoned action(s): ${abandoned.abandoned.join(', ')}`] : []),
     ...(abandoned.rerun.length > 0 ? [`action(s) left for another replica to run again: ${abandoned.rerun.join(', ')}`] : []),
     ...(abandoned.requests.length > 0 ? [`abandoned HTTP request(s): ${abandoned.requests.join(', ')}`] : []),
+    ...(abandoned.tasks.length > 0 ? [`background task run(s) not waited for: ${abandoned.tasks.join(', ')}`] : []),
     ...(terminated.length > 0 ? [`terminated thread(s) that ignored the stop: ${terminated.join(', ')}`] : []),
     ...(loading.length > 0 ? [`terminated thread(s) still loading their module: ${loading.join(', ')}`] : []),
   ];

@@ -1,4 +1,4 @@
-import { toPlainError } from '../../shared/errors';
+import { ErrorCodes, toPlainError } from '../../shared/errors';
 import type { Logger } from '../support/logger';
 import { guardProcess } from './process-guards';
 import { installSignalHandlers } from './signals';
@@ -72,8 +72,9 @@ export async function runOwningProcess(service: Runnable, options: RunOptions): 
     try {
       await service.start();
     } catch (err) {
-      // a signal during the start stopped what had started: the stop it asked for, not a failure
-      if (!signalled) {
+      // a stop asked for during the start (a signal, app.stop() from the user's own handler or a
+      // start hook, a required thread failing with onFailure 'exit'): its outcome is run()'s
+      if (!signalled && toPlainError(err).code !== ErrorCodes.STOPPED) {
         // said once, with the user's own error (and its stack) when there is one
         const plain = toPlainError(err);
         const cause = (err as { cause?: unknown }).cause;

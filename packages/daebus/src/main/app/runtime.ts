@@ -282,7 +282,7 @@ export class Runtime {
     const requests = await this.http.stop(drainMs, this.service);
     let drained: Drained = { abandoned: [], rerun: [] };
     const tasks = [...this.tasks.values()].map(({ task }) => task);
-    await stopTasks(tasks, this.#logger, drainMs);
+    const tasksLeft = await stopTasks(tasks, this.#logger, drainMs);
     if (bus) {
       // no new requests (a replica hands back the ones it has not started); the ones taken in get the grace period to reply
       await this.#replication?.stopIntake();
@@ -304,9 +304,9 @@ export class Runtime {
     }
     this.#phase = 'idle';
     this.#startedAt = undefined;
-    logStopped(this.#logger, this.service, { ...drained, requests }, results);
-    // handlers given up on may still run (a replica's too, exit code 0 though): the process owner bounds them
-    const gaveUp = drained.abandoned.length + drained.rerun.length + requests.length > 0;
+    logStopped(this.#logger, this.service, { ...drained, requests, tasks: tasksLeft }, results);
+    // handlers and task runs given up on may still run (exit code 0 for a replica's and a task's): the process owner bounds them
+    const gaveUp = drained.abandoned.length + drained.rerun.length + requests.length + tasksLeft.length > 0;
     for (const resolve of this.#stopWaiters.splice(0)) resolve({ code: this.#exitCode, gaveUp });
   }
 

@@ -96,6 +96,8 @@ export class ActionResponse {
    * as the final reply if none went out, and drop what the handler sends later.
    */
   async abandon(error: DaebusError): Promise<void> {
+    // what the handler sends later is expected, and not its fault: no warning (the stop's last line names the actions)
+    this.#warned = true;
     if (this.#finalSent) return;
     await settled(this.#emit(errorReply(error))).catch(() => undefined);
   }
@@ -122,7 +124,7 @@ export class ActionResponse {
             this.#endedTooLarge
               ? 'A reply was dropped: the request had ended when an earlier update was over maxReplyBytes (its caller got ' +
                   'PAYLOAD_TOO_LARGE; later replies are dropped without a word).'
-              : 'A reply was sent after the final one, or after the service gave up on this handler; it was dropped ' +
+              : 'A reply was sent after the final one; it was dropped ' +
                   '(later ones are dropped without a word). Send updates with { final: false } before the final reply.',
           );
       }
