@@ -152,6 +152,10 @@ describe('shared queues', () => {
       code: 'NOT_CLONEABLE',
       message: expect.stringContaining('queue "jobs"'),
     });
+    // nested past what a thread can read (its port would drop it unseen): refused as when no thread waits
+    let deep: unknown = 0;
+    for (let i = 0; i < 1_500; i++) deep = [deep];
+    await expect(jobs.put(deep)).rejects.toMatchObject({ code: 'NOT_CLONEABLE', details: { depth: 1_500, maxNesting: 1_000 } });
     expect(await jobs.size()).toBe(0);
     await jobs.put({ run: 'fine' });
     await waitFor(() => t.records.some((r) => r.message === 'wait ended'), 'the thread to take the next job');

@@ -1,6 +1,6 @@
 import { DeadlineTimer, type Deadline } from '../../shared/deadline-timer';
 import { takeFirst } from '../../shared/arrays';
-import { cloneOrThrow } from '../../shared/cloneable';
+import { cloneOrThrow, nestsTooDeep, tooDeep } from '../../shared/cloneable';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { MAX_TIMEOUT_MS } from '../../shared/validate';
 
@@ -160,7 +160,7 @@ export class QueueCore {
       const waiter = this.#waiters[0] as Waiter;
       const { receiver } = waiter;
       // a copy that throws leaves the waiter waiting, first in line
-      const taken = receiver.alive() && offer(receiver, copy && receiver.copies !== true ? this.#copy(item) : item);
+      const taken = receiver.alive() && offer(receiver, copy ? this.#copyFor(receiver, item) : item);
       takeFirst(this.#waiters);
       if (waiter.deadline !== undefined) this.#deadlines.remove(waiter.deadline);
       if (taken) return true;
@@ -170,6 +170,14 @@ export class QueueCore {
 
   #copy(item: unknown): unknown {
     return cloneOrThrow(`queue "${this.name}"`, item);
+  }
+
+  /** A main-side put's item as `receiver` gets it: a copy, or for a thread (its port copies it) the item, refused as a copy would be. */
+  #copyFor(receiver: QueueReceiver, item: unknown): unknown {
+    if (receiver.copies !== true) return this.#copy(item);
+    // the main thread's port copies deeper than the thread can read: it would drop the item unseen
+    if (nestsTooDeep(item)) throw tooDeep(`queue "${this.name}"`, item);
+    return item;
   }
 
   #shift(): void {
