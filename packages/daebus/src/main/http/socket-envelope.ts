@@ -22,6 +22,10 @@ export function decodeMessage(raw: string): Decoded {
     return { ok: false, frame: errorFrame('A message must be a JSON object: {"type": ..., "data": ...}', ErrorCodes.BAD_REQUEST) };
   }
   const id = typeof message.id === 'string' || typeof message.id === 'number' ? message.id : undefined;
+  // an id the reply could not carry back as given is refused, not dropped without a word
+  if (id === undefined && message.id !== undefined && message.id !== null) {
+    return { ok: false, frame: errorFrame('The message id must be a string or a number', ErrorCodes.BAD_REQUEST) };
+  }
   if (message.type === undefined || message.type === null || message.type === '') {
     return { ok: false, frame: errorFrame('No message type provided', ErrorCodes.BAD_REQUEST, { id }) };
   }
