@@ -215,6 +215,17 @@ describe('HTTP routes', () => {
     expect(await post('{"v": 1, "a": [{"constructor": {"prototype": 1}}]}')).toMatchObject(refused);
     expect(await post(`{"v": NaN, "s": "${'x'.repeat(2048)}"}`)).toMatchObject({ status: 413, body: { code: 'PAYLOAD_TOO_LARGE' } });
     expect((await post('')).status).toBe(200); // no body: no data, as Python Daebus reads it (was 400)
+    // bytes that are not UTF-8: refused as over Redis (before: read with U+FFFD in their place)
+    const notUtf8 = await http(`${url}/echo`, {
+      method: 'POST',
+      body: Buffer.from([...Buffer.from('{"s": "'), 0xff, 0xfe, ...Buffer.from('"}')]),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(notUtf8).toMatchObject({
+      status: 400,
+      body: { code: 'BAD_REQUEST', error: 'The JSON body is not valid UTF-8; send it encoded as UTF-8.' },
+    });
+    expect(await post('{"s": "ünïcödé 🙂"}')).toMatchObject({ status: 200, body: { payload: 's,ünïcödé 🙂' } });
   });
 
   it('answer a malformed URL with the documented error body, not Fastify’s', async () => {

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
 import { NOT_JSON, parseWireJson } from '../../shared/python-json';
 
@@ -8,8 +9,10 @@ import { NOT_JSON, parseWireJson } from '../../shared/python-json';
  */
 export function readJsonBodies(app: FastifyInstance): void {
   const fastifyJson = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    const text = body as string;
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    // as over Redis: bytes that are not UTF-8 are refused, not read with U+FFFD in their place
+    if (!isUtf8(body as Buffer)) return done(notUtf8(), undefined);
+    const text = (body as Buffer).toString();
     // no body under a JSON content-type (a client that always sets it): no data, as Python
     // Daebus reads it, not Fastify's 400
     if (text.trim() === '') return done(null, undefined);
@@ -41,6 +44,14 @@ function changesAPrototype(value: unknown): boolean {
     for (const key in node) pending.push((node as Record<string, unknown>)[key]);
   }
   return false;
+}
+
+/** The 400 for a JSON body whose bytes are not UTF-8. */
+function notUtf8(): Error {
+  return Object.assign(new Error('The JSON body is not valid UTF-8; send it encoded as UTF-8.'), {
+    statusCode: 400,
+    code: 'FST_ERR_CTP_INVALID_JSON_BODY',
+  });
 }
 
 /** Fastify's 400 for a body with such keys, with a message that says why (its own says the JSON is not valid). */
