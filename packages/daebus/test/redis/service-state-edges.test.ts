@@ -189,6 +189,21 @@ describe('service-wide values', () => {
       message: expect.stringContaining('"n" is NaN'),
     });
     await expect(jobs.put(new Set([1]))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    // before: a Uint8Array stored as {"0": 1, ...}, a RegExp or an Error as {}
+    for (const [value, kind] of [
+      [new Uint8Array([1, 2]), 'Uint8Array'],
+      [{ pattern: /a+/ }, 'RegExp'],
+      [[new Error('boom')], 'Error'],
+    ] as const) {
+      await expect(stats.set('x', value)).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringContaining(`is a ${kind}`),
+      });
+    }
+    // a key Redis would store as another (a lone surrogate became U+FFFD: keys() missed it, '\uFFFD' shared it)
+    for (const write of [() => stats.set('\ud800', 1), () => stats.merge({ ok: 1, '\udc00x': 2 }), () => stats.increment('a\ud800', 1)]) {
+      await expect(write()).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('surrogate pair alone') });
+    }
     expect(await stats.snapshot()).toEqual({});
     expect(await jobs.size()).toBe(0);
     // what JSON stores as itself, or by its toJSON, is fine

@@ -14,16 +14,34 @@ export function encodeValue(where: string, value: unknown): string {
 }
 
 /**
- * JSON.stringify would store these as something else without a word (a Map or a Set as {}, NaN
- * and Infinity as null): a value read back must be the value stored, so they are refused. What
- * has a toJSON (a Date) is stored as that, as JSON means.
+ * JSON.stringify would store these as something else without a word (a Map, a Set, a RegExp, an
+ * Error or a Promise as {}, a Uint8Array as {"0": ...}, NaN and Infinity as null): a value read
+ * back must be the value stored, so they are refused. What has a toJSON (a Date, a Buffer) is
+ * stored as that, as JSON means.
  */
 function refuseLossy(key: string, value: unknown): unknown {
   const at = key === '' ? 'the value' : `"${key}"`;
   if (value instanceof Map || value instanceof Set)
     throw new Error(`${at} is a ${value.constructor.name}; store an object or an array instead`);
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer)
+    throw new Error(`${at} is a ${value.constructor.name}; store an array of numbers, or a base64 string, instead`);
+  if (value instanceof RegExp || value instanceof Error || value instanceof Promise || value instanceof WeakMap || value instanceof WeakSet)
+    throw new Error(`${at} is a ${value.constructor.name}, which JSON stores as {}; store plain data (its source, its message) instead`);
   if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`${at} is ${value}, which JSON has no number for`);
   return value;
+}
+
+/** Half of a UTF-16 pair alone: Redis stores a key as UTF-8, which has no such character (it became U+FFFD, another key). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Refuse a map key Redis would store as another key. */
+export function checkKey(where: string, key: string): void {
+  if (LONE_SURROGATE.test(key)) {
+    throw new DaebusError(
+      ErrorCodes.INVALID_ARGUMENT,
+      `${where}: the key ${JSON.stringify(key)} holds half of a UTF-16 surrogate pair alone, which Redis cannot store as given (it would become another key); use well-formed text.`,
+    );
+  }
 }
 
 export function decodeValue(text: string | null | undefined): unknown {

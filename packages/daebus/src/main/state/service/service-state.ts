@@ -4,7 +4,7 @@ import type { StateCall, StructureKind } from '../../../shared/state-ops';
 import { serviceKeys, type ServiceKeys } from '../../replicas/keys';
 import { untilDropped, whenReady } from '../../support/redis-ready';
 import type { Logger } from '../../support/logger';
-import { decodeEntries, decodeValue, encodeValue } from './json-values';
+import { checkKey, decodeEntries, decodeValue, encodeValue } from './json-values';
 import { stateScripts, type StateScripts } from './scripts';
 import { ServiceQueues } from './service-queue';
 import { stateFailure } from './state-failure';
@@ -62,6 +62,8 @@ export class ServiceState {
   async #map(call: Extract<StateCall, { kind: 'map' }>): Promise<unknown> {
     const key = this.#key('map', call.name);
     const where = `map "${call.name}"`;
+    if ('key' in call) checkKey(where, call.key);
+    else if (call.op === 'merge') for (const field of Object.keys(call.entries)) checkKey(where, field);
     switch (call.op) {
       case 'get':
         return decodeValue(await this.#client.hget(key, call.key));
