@@ -459,3 +459,34 @@ describe('a stop that gives up on a streaming handler', () => {
     expect(t.records.map((r) => String(r.message))).toContainEqual(expect.stringContaining('abandoned action(s): streams'));
   });
 });
+
+describe('a flood of refused requests', () => {
+  it('answers each, logs the first ten of a second each and counts the rest into one warning a second', async () => {
+    await start();
+    const client = new MemoryTransport(t.broker);
+    const replyTo = `caller:${randomUUID()}`;
+    const replies: string[] = [];
+    await client.subscribe(replyTo, (message) => void replies.push(message));
+    for (let i = 0; i < 50; i++) {
+      await client.publish(t.service, `{"action": "nobody", "payload": {}, "reply_to": "${replyTo}", "request_id": "u${i}"}`);
+    }
+    await waitFor(() => replies.length === 50, 'an answer to each');
+    const each = () => t.records.filter((r) => String(r.message).startsWith('Rejected a request'));
+    const summaries = () =>
+      t.records.filter((r) => String(r.message).startsWith('Rejected ') && !String(r.message).startsWith('Rejected a request'));
+    // before: 50 warnings, one per request (100,000 bad requests wrote 20 MB of log)
+    await waitFor(
+      () =>
+        each().length +
+          summaries().reduce((n, r) => n + Number((r as { counts?: { UNKNOWN_ACTION?: number } }).counts?.UNKNOWN_ACTION ?? 0), 0) ===
+        50,
+      'all 50 counted',
+      5_000,
+    );
+    expect(each().length).toBeLessThanOrEqual(20);
+    expect(summaries()[0]?.message).toMatch(
+      /^Rejected \d+ more request\(s\) in the last 1 s, each answered but not logged: UNKNOWN_ACTION x\d+$/,
+    );
+    await client.close();
+  });
+});

@@ -9,6 +9,7 @@ import { settlesWithin } from '../support/timers';
 import type { ObjectMessage, Transport } from '../transport/transport';
 import type { Bulkhead } from './bulkhead';
 import { BusyReport } from './busy-report';
+import { RejectLog } from './reject-log';
 import type { ActionObserver } from './observer';
 import { runInScope, type ActionContext, type AppScope, type HandlerScope } from './context';
 import { ActionRequest } from './request';
@@ -48,6 +49,7 @@ export class Dispatcher {
   /** Requests come and go all the time: a set linked through them, no table to hash into. */
   readonly #accepted = new LinkedSet<Accepted>();
   readonly #busy: BusyReport;
+  readonly #rejects: RejectLog;
   readonly #observer: ActionObserver | undefined;
   /** How replies are encoded and published: object messages where the transport carries them (in-process). */
   readonly #route: ReplyRoute;
@@ -72,6 +74,7 @@ export class Dispatcher {
     this.#observer = init.observer;
     this.#route = replyRoute(init.transport, init.limits.maxReplyBytes);
     this.#busy = new BusyReport(init.transport, init.logger, (action) => this.#actions.get(action)?.bulkhead);
+    this.#rejects = new RejectLog(init.logger);
   }
 
   /** Requests taken in and not finished: waiting for a slot, or running. */
@@ -300,10 +303,7 @@ export class Dispatcher {
 
   #reject(error: DaebusError, channel: string | undefined, requestId: string | number | undefined, action: string | undefined): void {
     this.#observer?.rejected(error.code);
-    this.#logger.warn(`Rejected a request${action ? ` for "${action}"` : ''}: ${error.message}`, {
-      code: error.code,
-      ...(requestId !== undefined ? { request_id: requestId } : {}),
-    });
+    this.#rejects.note(error, action, requestId);
     if (channel === undefined) return;
     const message = encodeResponse({ status: 'error', payload: { error: error.message, code: error.code }, requestId, final: true });
     this.#transport.publish(channel, message).catch((err: unknown) => {

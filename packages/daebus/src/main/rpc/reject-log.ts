@@ -1,0 +1,52 @@
+import type { DaebusError } from '../../shared/errors';
+import type { Logger } from '../support/logger';
+
+/** How many refused requests a second are logged each in full; the rest make one warning a second. */
+const FULL_PER_SECOND = 10;
+const WINDOW_MS = 1_000;
+
+/**
+ * The log of requests refused whole (not JSON, unknown action, bad fields). Each is answered; a
+ * flood of them (a broken or hostile sender) must not flood the log too: past the first ten in a
+ * second, they are counted by code and reported once a second, as BUSY is.
+ */
+export class RejectLog {
+  readonly #logger: Logger;
+  #windowStart = 0;
+  #inWindow = 0;
+  /** Refusals not logged each since the last report, by code. */
+  readonly #more = new Map<string, number>();
+  #timer?: NodeJS.Timeout;
+
+  constructor(logger: Logger) {
+    this.#logger = logger;
+  }
+
+  note(error: DaebusError, action: string | undefined, requestId: string | number | undefined): void {
+    const now = Date.now();
+    if (now - this.#windowStart >= WINDOW_MS) {
+      this.#windowStart = now;
+      this.#inWindow = 0;
+    }
+    if (++this.#inWindow <= FULL_PER_SECOND) {
+      this.#logger.warn(`Rejected a request${action ? ` for "${action}"` : ''}: ${error.message}`, {
+        code: error.code,
+        ...(requestId !== undefined ? { request_id: requestId } : {}),
+      });
+      return;
+    }
+    this.#more.set(error.code, (this.#more.get(error.code) ?? 0) + 1);
+    this.#timer ??= setTimeout(() => this.#report(), WINDOW_MS).unref();
+  }
+
+  #report(): void {
+    this.#timer = undefined;
+    const counts = Object.fromEntries(this.#more);
+    const total = [...this.#more.values()].reduce((a, b) => a + b, 0);
+    const byCode = [...this.#more].map(([code, count]) => `${code} x${count}`).join(', ');
+    this.#more.clear();
+    this.#logger.warn(`Rejected ${total} more request(s) in the last ${WINDOW_MS / 1000} s, each answered but not logged: ${byCode}`, {
+      counts,
+    });
+  }
+}
