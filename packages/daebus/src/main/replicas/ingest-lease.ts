@@ -48,13 +48,20 @@ const RELEASE = `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
 return redis.call('INCR', KEYS[2])`;
 
-// KEYS[3]: the request stream. ARGV: the holder, its epoch, ttl ms, the message, then the
-// request's timeout ms if it has one. Adds the message while the lease is this replica's: 1, or 0.
+// KEYS[3]: the request stream, KEYS[4]: the last add (epoch:seq). ARGV: the holder, its epoch,
+// ttl ms, the message, the add's number in this process (increasing), then the request's timeout
+// ms if it has one. Adds the message while the lease is this replica's: 1, or 0. An add numbered
+// no higher than the last of the same epoch was made already: ioredis sends the commands that
+// were not answered again after a reconnect, in order, and one Redis had run would run twice.
 const ADD = `${CURRENT}
 if not current then return 0 end
+local last = redis.call('GET', KEYS[4])
+local at = last and string.find(last, ':', 1, true)
+if at and string.sub(last, 1, at - 1) == ARGV[2] and tonumber(string.sub(last, at + 1)) >= tonumber(ARGV[5]) then return 1 end
 if not holder then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3]) end
-if ARGV[5] then redis.call('XADD', KEYS[3], '*', 'm', ARGV[4], 't', ARGV[5])
+if ARGV[6] then redis.call('XADD', KEYS[3], '*', 'm', ARGV[4], 't', ARGV[6])
 else redis.call('XADD', KEYS[3], '*', 'm', ARGV[4]) end
+redis.call('SET', KEYS[4], ARGV[2] .. ':' .. ARGV[5])
 return 1`;
 
 type Script = (...args: string[]) => Promise<unknown>;
@@ -63,6 +70,9 @@ type Script = (...args: string[]) => Promise<unknown>;
 export class IngestLease {
   readonly #keys: [lease: string, epoch: string];
   readonly #stream: string;
+  readonly #seqKey: string;
+  /** The number of the next add: increasing in this process, so a resent add is known (see ADD). */
+  #seq = 0;
   readonly #id: string;
   readonly #ttl: string;
   readonly #acquire: Script;
@@ -73,12 +83,13 @@ export class IngestLease {
   constructor(client: Redis, keys: ServiceKeys, id: string, ttlMs: number) {
     this.#keys = [keys.ingest, keys.ingestEpoch];
     this.#stream = keys.requests;
+    this.#seqKey = keys.ingestSeq;
     this.#id = id;
     this.#ttl = String(ttlMs);
     this.#acquire = defineScript(client, 'daebusIngestAcquire', 2, ACQUIRE);
     this.#renew = defineScript(client, 'daebusIngestRenew', 2, RENEW);
     this.#release = defineScript(client, 'daebusIngestRelease', 2, RELEASE);
-    this.#add = defineScript(client, 'daebusIngestAdd', 3, ADD);
+    this.#add = defineScript(client, 'daebusIngestAdd', 4, ADD);
   }
 
   /** Take the lease if no replica holds it: its epoch, or undefined. */
@@ -102,8 +113,9 @@ export class IngestLease {
    */
   add(epoch: string, message: string, timeoutMs?: string): Promise<unknown> {
     const [lease, epochKey] = this.#keys;
+    const seq = String(++this.#seq);
     return timeoutMs === undefined
-      ? this.#add(lease, epochKey, this.#stream, this.#id, epoch, this.#ttl, message)
-      : this.#add(lease, epochKey, this.#stream, this.#id, epoch, this.#ttl, message, timeoutMs);
+      ? this.#add(lease, epochKey, this.#stream, this.#seqKey, this.#id, epoch, this.#ttl, message, seq)
+      : this.#add(lease, epochKey, this.#stream, this.#seqKey, this.#id, epoch, this.#ttl, message, seq, timeoutMs);
   }
 }

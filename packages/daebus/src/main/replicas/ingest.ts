@@ -42,6 +42,9 @@ export class IngestLeader {
   #tickAgain = false;
   #stopped = false;
   #timer?: NodeJS.Timeout;
+  /** Requests from the channel not added since the last report, as the lease was another replica's. */
+  #dropped = 0;
+  #droppedTimer?: NodeJS.Timeout;
   /** While this replica holds the lease: whether another connection subscribes to the channel too. */
   readonly #company: ChannelCompany;
 
@@ -177,12 +180,21 @@ export class IngestLeader {
     this.#company.stop();
     this.#log.warn(
       `Lost the lease on the pub/sub channel of "${this.#service}" (another replica took it: this process stalled, or Redis did not ` +
-        'answer its renewals in time, paused or overloaded; or Redis lost its data): ' +
-        'the requests received meanwhile are left to the replica that holds it next',
+        'answer its renewals in time, paused or overloaded; or Redis lost its data). What this replica received from the channel ' +
+        'and had not added is not added now: the new holder took what reached it, the rest is lost (requests over pub/sub are at-most-once)',
     );
     this.#transport.unsubscribe(this.#service, this.#ingest).catch((err: unknown) => {
       this.#log.warn(`Could not unsubscribe from the pub/sub channel of "${this.#service}": ${toPlainError(err).message}`);
     });
+  }
+
+  #reportDropped(): void {
+    this.#droppedTimer = undefined;
+    this.#log.warn(
+      `Dropped ${this.#dropped} pub/sub request(s) of "${this.#service}" received after the lease went to another replica: ` +
+        'those published before it subscribed (while Redis paused, or this process stalled) reached no replica, and their callers get no answer',
+    );
+    this.#dropped = 0;
   }
 
   // The fenced add replaces a plain XADD: one script call per request, no extra round trip.
@@ -199,7 +211,11 @@ export class IngestLeader {
     const epoch = this.#epoch;
     this.#lease.add(epoch, raw, expectsReply(raw) ? this.#untimedTimeout : undefined).then(
       (added) => {
-        if (added !== 1) this.#lose(epoch);
+        if (added === 1) return;
+        this.#lose(epoch);
+        this.#dropped += 1;
+        // counted, and said once a second: a paused Redis hands back many at once
+        if (this.#droppedTimer === undefined) this.#droppedTimer = setTimeout(() => this.#reportDropped(), 1_000).unref();
       },
       (err: unknown) => {
         this.#log.warn(`A pub/sub request was lost: it could not be added to the request stream (${toPlainError(err).message})`);

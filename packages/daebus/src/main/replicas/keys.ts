@@ -18,6 +18,8 @@ export interface ServiceKeys {
   ingest: string;
   /** Counter of the ingest leases taken: only the holder of the latest may add to the stream. */
   ingestEpoch: string;
+  /** The last add of the current ingest epoch (`<epoch>:<seq>`): an add ioredis sends again after a reconnect is not made twice. */
+  ingestSeq: string;
   /** Pub/sub channel on which a leaving ingest leader tells the others to take over. */
   handoff: string;
   /** Pub/sub channel on which one replica answers the built-in actions (daebus.*) about itself. */
@@ -43,6 +45,7 @@ export function serviceKeys(service: string): ServiceKeys {
     live: `${base}live`,
     ingest: `${base}ingest`,
     ingestEpoch: `${base}ingest-epoch`,
+    ingestSeq: `${base}ingest-seq`,
     handoff: `${base}handoff`,
     replicaActions: (id) => `${base}replica-actions:${id}`,
     structure: (kind, name) => `${base}${kind}:${name}`,

@@ -36,7 +36,7 @@ export class RejectLog {
       return;
     }
     this.#more.set(error.code, (this.#more.get(error.code) ?? 0) + 1);
-    this.#timer ??= setTimeout(() => this.#report(), WINDOW_MS).unref();
+    if (this.#timer === undefined) this.#timer = setTimeout(() => this.#report(), WINDOW_MS).unref();
   }
 
   #report(): void {
