@@ -91,7 +91,7 @@ describe('a service process', () => {
     }
   });
 
-  it('answers handlers still running after drainTimeoutMs with STOPPED, says which, drops their late replies once, and exits 1', async () => {
+  it('answers handlers still running after drainTimeoutMs with STOPPED, says which, drops their late replies, and exits 1', async () => {
     const service = `hang_${randomUUID()}`;
     const caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 20_000 });
     const replies: Promise<unknown>[] = [];
@@ -124,7 +124,9 @@ describe('a service process', () => {
       expect(messages).toContainEqual(expect.stringMatching(/^Waiting up to 500 ms for 2 requests: forever, late/));
       expect(messages).toContainEqual(expect.stringMatching(/^Gave up on 2 requests: forever, late after 500 ms/));
       expect(messages).toContainEqual(expect.stringMatching(/stopped; abandoned action\(s\): forever, late/));
-      expect(messages.filter((m) => m.includes('was dropped'))).toHaveLength(1);
+      // the late reply is dropped without a word: the last line names the actions given up on (a
+      // warning per handler, blaming it, made 43 lines at one forced stop)
+      expect(messages.filter((m) => m.includes('was dropped'))).toHaveLength(0);
       expect(outcome.lines.some((l) => 'stderr' in l)).toBe(false);
     } finally {
       await caller.close();
