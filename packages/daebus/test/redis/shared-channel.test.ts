@@ -1,8 +1,10 @@
 // Two processes started with one service name and no replicas both run every request: the
-// second one to start says so in its log, and starts all the same.
+// second one to start says so in its log, and starts all the same; one that comes later is seen too.
 import { randomUUID } from 'node:crypto';
-import { Daebus } from 'daebus';
-import { captureLogger, type LogRecord } from '../support/helpers';
+import Redis from 'ioredis';
+import { Daebus, RedisTransport } from 'daebus';
+import { watchChannelShared } from '../../src/main/rpc/shared-channel';
+import { captureLogger, waitFor, type LogRecord } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
 
 const apps: Daebus[] = [];
@@ -44,5 +46,38 @@ describe('a second copy of a service on the same channel, without replicas', () 
     await startCopy(service, { replicas: true });
     const second = await startCopy(service, { replicas: true });
     expect(sharedWarnings(second)).toEqual([]);
+  });
+});
+
+describe('a subscriber of the service channel that comes after the service started, without replicas', () => {
+  it('is said once it is seen twice in a row (a Python Daebus service of that name started later), and again only for another', async () => {
+    const service = `shared_later_${randomUUID()}`;
+    const { logger, records } = captureLogger();
+    const transport = new RedisTransport(TEST_REDIS_URL);
+    await transport.connect();
+    await transport.subscribe(service, () => undefined);
+    const later = new Redis(TEST_REDIS_URL);
+    const another = new Redis(TEST_REDIS_URL);
+    const stop = await watchChannelShared(transport, service, logger, 50);
+    try {
+      const now = (): LogRecord[] => records.filter((r) => r.level === 'warn' && r.message.includes('now subscribe'));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(records).toEqual([]); // alone on its channel
+      // before: looked at the start only, so a service started later ran every request too, unsaid
+      await later.subscribe(service);
+      await waitFor(() => now().length === 1, 'the warning');
+      expect(now()[0]?.message).toMatch(/^1 other connection on redis:\/\/\S+ now subscribes to channel "/);
+      expect(now()[0]?.message).toContain('a Python Daebus service of that name');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(now()).toHaveLength(1); // said once
+      await another.subscribe(service);
+      await waitFor(() => now().length === 2, 'the second warning');
+      expect(now()[1]).toMatchObject({ subscribers: 3 });
+    } finally {
+      stop();
+      later.disconnect();
+      another.disconnect();
+      await transport.close();
+    }
   });
 });

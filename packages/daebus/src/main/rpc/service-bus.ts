@@ -8,7 +8,7 @@ import { carriesObjects, type MessageHandler, type ObjectMessageHandler, type Tr
 import { runInScope, type AppScope, type Scope } from './context';
 import type { Accepted, DurableHooks, PayloadLimits } from './accepted';
 import { Dispatcher, type ActionEntry } from './dispatcher';
-import { warnIfChannelShared } from './shared-channel';
+import { watchChannelShared } from './shared-channel';
 import { messageJson } from './outgoing-json';
 import { logOutages } from './outage-log';
 
@@ -29,6 +29,8 @@ export class ServiceBus {
   readonly #listenerScope: Scope;
   readonly #direct: boolean;
   #closed = false;
+  /** Stops the look for other subscribers of the service channel (see watchChannelShared). */
+  #stopWatch: () => void = () => undefined;
 
   constructor(init: {
     service: string;
@@ -67,7 +69,7 @@ export class ServiceBus {
     if (this.#direct) {
       await this.#subscribeObjects(this.service, this.#dispatcher.receive);
       // without replicas, two processes on one channel both run every request: say so
-      await warnIfChannelShared(this.transport, this.service, this.#logger);
+      this.#stopWatch = await watchChannelShared(this.transport, this.service, this.#logger);
     }
     for (const channel of this.#listeners.keys()) await this.subscribeListeners(channel);
   }
@@ -171,6 +173,7 @@ export class ServiceBus {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#stopWatch();
     this.#subscribed.clear();
     await this.transport.close();
   }

@@ -5,37 +5,60 @@ import type { Transport } from '../transport/transport';
 
 /** The check never holds a start up longer than this. */
 const CHECK_LIMIT_MS = 1_000;
+/** How often a service on Redis looks again: a copy, or a Python Daebus service, started after it is seen too. */
+export const WATCH_MS = 10_000;
 
 /**
  * Warn when another connection subscribes to the service's channel too: without replicas, every
  * process (or app) on that channel runs every request, so two copies of a service double its side
- * effects. On Redis one command (PUBSUB NUMSUB); on the memory transport its broker counts. It
- * never fails the start.
+ * effects. On Redis one command (PUBSUB NUMSUB), at the start and every `everyMs` after (a
+ * subscriber that came later is said when seen twice in a row); on the memory transport its
+ * broker counts, at the start. It never fails the start. Resolves with what stops the watch.
  */
-export async function warnIfChannelShared(transport: Transport, service: string, logger: Logger): Promise<void> {
+export async function watchChannelShared(transport: Transport, service: string, logger: Logger, everyMs = WATCH_MS): Promise<() => void> {
   if (transport instanceof MemoryTransport) {
     // this app's own subscription is counted too
     warnInProcess(transport.subscribers(service) - 1, service, logger);
-    return;
+    return () => undefined;
   }
   const client = transport.cache?.();
-  if (!client) return;
-  const check = async (): Promise<void> => {
-    const reply = (await client.pubsub('NUMSUB', service)) as unknown[];
-    // this service's own subscription is counted too
-    const others = Number(reply[1]) - 1;
-    if (!(others > 0)) return;
-    logger.warn(
-      `${others} other connection${others === 1 ? '' : 's'} on ${transport.description} already subscribe${others === 1 ? 's' : ''} to channel "${service}": ` +
-        `if another process runs service "${service}" too, every request runs in each of them. To share the requests, start every ` +
-        'copy with the replicas option (app.run({ service, redis, replicas: true })), so that each request runs once; ' +
-        'otherwise give each its own service name. (A `daebus listen` on the channel counts too.)',
-      { service, subscribers: others + 1 },
-    );
-  };
+  if (!client) return () => undefined;
+  // this service's own subscription is counted too
+  const others = async (): Promise<number> => Number(((await client.pubsub('NUMSUB', service)) as unknown[])[1]) - 1;
+  let known = 0;
+  const first = others().then((n) => {
+    if (!(n > 0)) return;
+    known = n;
+    warnShared(logger, transport, service, n, 'already subscribe');
+  });
   await settlesWithin(
-    check().catch(() => undefined),
+    first.catch(() => undefined),
     CHECK_LIMIT_MS,
+  );
+  let seen = 0;
+  const look = (n: number): void => {
+    if (!(n > known)) {
+      seen = 0;
+      known = Math.max(0, n);
+      return;
+    }
+    if (++seen < 2) return;
+    seen = 0;
+    known = n;
+    warnShared(logger, transport, service, n, 'now subscribe');
+  };
+  const timer = setInterval(() => void others().then(look, () => undefined), everyMs).unref();
+  return () => clearInterval(timer);
+}
+
+function warnShared(logger: Logger, transport: Transport, service: string, others: number, verb: string): void {
+  logger.warn(
+    `${others} other connection${others === 1 ? '' : 's'} on ${transport.description} ${verb}${others === 1 ? 's' : ''} to channel "${service}": ` +
+      `if another process runs service "${service}" too (a copy of this one, or a Python Daebus service of that name), every request ` +
+      'runs in each of them. To share the requests between copies of this service, start every copy with the replicas option ' +
+      '(app.run({ service, redis, replicas: true })), so that each request runs once; otherwise give each its own service name. ' +
+      '(A `daebus listen` on the channel counts too.)',
+    { service, subscribers: others + 1 },
   );
 }
 
