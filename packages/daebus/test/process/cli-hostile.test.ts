@@ -1,12 +1,10 @@
 // The `daebus` command against a service that answers with what no daebus service sends: replies
 // nested too deep to write, text holding terminal escape sequences. The command reports, it does
 // not crash, and on a terminal it shows control characters instead of obeying them.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { fixture } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
-import { BIN, cleanEnv, type Ran } from '../support/cli-process';
+import { startCli, type Ran } from '../support/cli-process';
 
 jest.setTimeout(30_000);
 
@@ -41,18 +39,7 @@ afterAll(async () => {
 });
 
 function daebus(args: string[], terminal = false): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const preload = terminal ? ['--require', fixture('fake-tty.cjs')] : [];
-    const child = spawn(process.execPath, [...preload, BIN, '--redis', TEST_REDIS_URL, ...args], {
-      env: cleanEnv({ NO_COLOR: '1' }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out: Ran = { code: null, stdout: '', stderr: '' };
-    child.stdout.on('data', (chunk: Buffer) => (out.stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out.stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ ...out, code }));
-  });
+  return startCli(args, { env: { NO_COLOR: '1' }, terminal }).done;
 }
 
 describe('daebus call against a hostile service', () => {

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Daebus, type ServiceInfo } from 'daebus';
 import Redis from 'ioredis';
-import { captureLogger, fixture, waitFor, within } from '../support/helpers';
+import { captureLogger, waitFor, within } from '../support/helpers';
 import { privateRedis, TEST_REDIS_URL } from '../support/redis-server';
 import { freePort } from '../support/free-port';
 import { BIN, cleanEnv, killAll, startCli, startFixtureService, type Ran } from '../support/cli-process';
@@ -108,18 +108,7 @@ describe('reading a service', () => {
   });
 
   it('daebus threads colours the states on a terminal, unless NO_COLOR is set', async () => {
-    const onTerminal = (env: NodeJS.ProcessEnv): Promise<Ran> =>
-      new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ['--require', fixture('fake-tty.cjs'), BIN, '--redis', TEST_REDIS_URL, 'threads', service], {
-          env: cleanEnv(env),
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        const out: Ran = { code: null, stdout: '', stderr: '' };
-        child.stdout.on('data', (chunk: Buffer) => (out.stdout += chunk.toString()));
-        child.stderr.on('data', (chunk: Buffer) => (out.stderr += chunk.toString()));
-        child.once('error', reject);
-        child.once('close', (code) => resolve({ ...out, code }));
-      });
+    const onTerminal = (env: NodeJS.ProcessEnv): Promise<Ran> => startCli(['threads', service], { env, terminal: true }).done;
     expect((await onTerminal({ NO_COLOR: '' })).stdout).toContain('\x1b['); // an empty NO_COLOR is unset
     const plain = await onTerminal({ NO_COLOR: '1' });
     expect(plain.code).toBe(0);

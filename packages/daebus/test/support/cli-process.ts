@@ -22,14 +22,15 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 /**
  * Start `daebus ...args` on the test Redis: the process, its output so far, and its end. stdout
- * is a pipe unless `stdout` is a file descriptor.
+ * is a pipe unless `stdout` is a file descriptor; `terminal`: stdout and stderr count as a terminal.
  */
 export function startCli(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; stdout?: number | 'pipe' } = {},
+  options: { env?: NodeJS.ProcessEnv; stdout?: number | 'pipe'; terminal?: boolean } = {},
 ): { child: ChildProcess; out: Ran; done: Promise<Ran> } {
   const stdio: StdioOptions = ['ignore', options.stdout ?? 'pipe', 'pipe'];
-  const child = spawn(process.execPath, [BIN, '--redis', TEST_REDIS_URL, ...args], { env: cleanEnv(options.env), stdio });
+  const preload = options.terminal === true ? ['--require', fixture('fake-tty.cjs')] : [];
+  const child = spawn(process.execPath, [...preload, BIN, '--redis', TEST_REDIS_URL, ...args], { env: cleanEnv(options.env), stdio });
   const out: Ran = { code: null, stdout: '', stderr: '' };
   child.stdout?.on('data', (chunk: Buffer) => (out.stdout += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (out.stderr += chunk.toString()));
