@@ -489,4 +489,18 @@ describe('a flood of refused requests', () => {
     );
     await client.close();
   });
+
+  it('says what it counted and had not said yet when the service stops', async () => {
+    await start();
+    const client = new MemoryTransport(t.broker);
+    for (let i = 0; i < 30; i++) await client.publish(t.service, `{"action": "nobody", "payload": {}, "request_id": "s${i}"}`);
+    await waitFor(() => t.records.filter((r) => String(r.message).startsWith('Rejected a request')).length === 10, 'the first ten');
+    // before: the summary waited for its timer, and a process that ended with the stop never wrote it
+    await t.app.stop();
+    const each = t.records.filter((r) => String(r.message).startsWith('Rejected a request')).length;
+    const summary = t.records.find((r) => /^Rejected \d+ more request/.test(String(r.message))) as { counts?: Record<string, number> };
+    expect(summary).toBeDefined();
+    expect(each + (summary.counts?.UNKNOWN_ACTION ?? 0)).toBe(30);
+    await client.close();
+  });
 });

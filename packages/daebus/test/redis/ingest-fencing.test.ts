@@ -156,9 +156,9 @@ describe('a replica that stalls while holding the ingest lease', () => {
     await waitFor(() => holder.said((l) => String(l.message).includes('Lost the lease')), 'the stalled replica to learn it lost the lease');
     // every cause it may have: a stall here, Redis not answering the renewals (CLIENT PAUSE), Redis losing its data
     expect(holder.said((l) => /this process stalled, or Redis did not answer its renewals in time/.test(String(l.message)))).toBe(true);
-    // what it could not add is counted and said (before, only "left to the replica that holds it next", which may have none of them)
+    // what it did not add is counted and said (before, only "left to the replica that holds it next", which may have none of them)
     await waitFor(
-      () => holder.said((l) => /^Dropped 20 pub\/sub request\(s\) of ".*" received after the lease went/.test(String(l.message))),
+      () => holder.said((l) => /^Did not add 20 pub\/sub request\(s\) of ".*" received after the lease went/.test(String(l.message))),
       'the count',
     );
     await waitFor(async () => ((await redis.pubsub('NUMSUB', service)) as [string, number])[1] === 1, 'the stalled replica to unsubscribe');

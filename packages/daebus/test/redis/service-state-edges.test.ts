@@ -191,13 +191,13 @@ describe('service-wide values', () => {
     await expect(jobs.put(new Set([1]))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     // before: a Uint8Array stored as {"0": 1, ...}, a RegExp or an Error as {}
     for (const [value, kind] of [
-      [new Uint8Array([1, 2]), 'Uint8Array'],
-      [{ pattern: /a+/ }, 'RegExp'],
-      [[new Error('boom')], 'Error'],
+      [new Uint8Array([1, 2]), 'a Uint8Array'],
+      [{ pattern: /a+/ }, 'a RegExp'],
+      [[new Error('boom')], 'an Error'],
     ] as const) {
       await expect(stats.set('x', value)).rejects.toMatchObject({
         code: 'INVALID_ARGUMENT',
-        message: expect.stringContaining(`is a ${kind}`),
+        message: expect.stringContaining(`is ${kind}`),
       });
     }
     // a key Redis would store as another (a lone surrogate became U+FFFD: keys() missed it, '\uFFFD' shared it)

@@ -11,7 +11,8 @@ import { isPlainObject } from '../../shared/validate';
 
 export type MessageId = string | number;
 
-export type Decoded = { ok: true; type: string; data: unknown; id: MessageId | undefined } | { ok: false; frame: string };
+/** `oddId`: the message has an id the reply cannot carry back (not a string or a number): it goes without one. */
+export type Decoded = { ok: true; type: string; data: unknown; id: MessageId | undefined; oddId?: true } | { ok: false; frame: string };
 
 /** Read one frame from a client; what is not a message becomes the error frame to answer with. */
 export function decodeMessage(raw: string): Decoded {
@@ -22,19 +23,18 @@ export function decodeMessage(raw: string): Decoded {
     return { ok: false, frame: errorFrame('A message must be a JSON object: {"type": ..., "data": ...}', ErrorCodes.BAD_REQUEST) };
   }
   const id = typeof message.id === 'string' || typeof message.id === 'number' ? message.id : undefined;
-  // an id the reply could not carry back as given is refused, not dropped without a word
-  if (id === undefined && message.id !== undefined && message.id !== null) {
-    return { ok: false, frame: errorFrame('The message id must be a string or a number', ErrorCodes.BAD_REQUEST) };
-  }
   if (message.type === undefined || message.type === null || message.type === '') {
     return { ok: false, frame: errorFrame('No message type provided', ErrorCodes.BAD_REQUEST, { id }) };
   }
   if (typeof message.type !== 'string') {
-    const got = safeJson(message.type).slice(0, 80);
+    const got = Array.isArray(message.type) ? 'an array' : isPlainObject(message.type) ? 'an object' : safeJson(message.type).slice(0, 80);
     return { ok: false, frame: errorFrame(`The message type must be a string (got ${got})`, ErrorCodes.BAD_REQUEST, { id }) };
   }
-  // Daebus hands a handler `{}` when the message has no data
-  return { ok: true, type: message.type, data: message.data === undefined ? {} : message.data, id };
+  // Daebus hands a handler `{}` when the message has no data; Python Daebus reads no id at all,
+  // so a client written for it may send any: the message runs, its reply carries none
+  const data = message.data === undefined ? {} : message.data;
+  if (id === undefined && message.id !== undefined && message.id !== null) return { ok: true, type: message.type, data, id, oddId: true };
+  return { ok: true, type: message.type, data, id };
 }
 
 /** The `id` of a message that is not handled (refused by the rate limit), if it has one. */

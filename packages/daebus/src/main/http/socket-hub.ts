@@ -24,6 +24,8 @@ const DROPPED_LINE_MS = 1_000;
 export class SocketHub {
   readonly handlers = new Map<string, SocketHandler>();
   readonly #clients = new Map<string, SocketClient>();
+  /** Clients told of once that their message ids cannot come back (see oddId). */
+  readonly #oddIds = new WeakSet<SocketClient>();
   /** Disconnect hooks still running, with their clients' ids: a stop waits for them (within its drain time). */
   readonly #leaving = new Map<Promise<void>, string>();
   readonly #logger: Logger;
@@ -183,6 +185,7 @@ export class SocketHub {
       return;
     }
     const { type, data, id } = decoded;
+    if (decoded.oddId === true) this.#oddId(client);
     const handler = EVENTS.has(type) ? undefined : this.handlers.get(type);
     if (!handler) {
       const why = EVENTS.has(type)
@@ -205,6 +208,16 @@ export class SocketHub {
     }
     observer?.socketMessage(type, ok, (performance.now() - started) / 1000);
   };
+
+  /** Said once per client: its messages run, their replies carry no id. */
+  #oddId(client: SocketClient): void {
+    if (this.#oddIds.has(client)) return;
+    this.#oddIds.add(client);
+    this.#logger.warn(
+      `WebSocket client ${client.id} sends message ids that are not a string or a number: the messages run, and their replies carry no id.`,
+      { ws_client: client.id },
+    );
+  }
 
   #onClose(client: SocketClient, code: number, reason: string): void {
     this.#clients.delete(client.id);

@@ -42,7 +42,7 @@ export class IngestLeader {
   #tickAgain = false;
   #stopped = false;
   #timer?: NodeJS.Timeout;
-  /** Requests from the channel not added since the last report, as the lease was another replica's. */
+  /** Requests from the channel this replica did not add since the last report, as the lease was another replica's. */
   #dropped = 0;
   #droppedTimer?: NodeJS.Timeout;
   /** While this replica holds the lease: whether another connection subscribes to the channel too. */
@@ -96,6 +96,7 @@ export class IngestLeader {
   async stop(): Promise<boolean> {
     this.#stopped = true;
     clearInterval(this.#timer);
+    this.#reportDropped();
     this.#company.stop();
     await this.#transport.unsubscribe(this.#keys.handoff, this.#onHandoff).catch(() => undefined);
     if (!this.#leading) return true;
@@ -189,10 +190,13 @@ export class IngestLeader {
   }
 
   #reportDropped(): void {
+    clearTimeout(this.#droppedTimer);
     this.#droppedTimer = undefined;
+    if (this.#dropped === 0) return;
     this.#log.warn(
-      `Dropped ${this.#dropped} pub/sub request(s) of "${this.#service}" received after the lease went to another replica: ` +
-        'those published before it subscribed (while Redis paused, or this process stalled) reached no replica, and their callers get no answer',
+      `Did not add ${this.#dropped} pub/sub request(s) of "${this.#service}" received after the lease went to another replica: ` +
+        'the new holder runs those published after it subscribed; any published before (while Redis paused, or this process stalled) ' +
+        'reached no replica, and their callers get no answer',
     );
     this.#dropped = 0;
   }

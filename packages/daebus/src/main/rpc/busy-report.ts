@@ -36,7 +36,13 @@ export class BusyReport {
     this.#transport.publish(channel, message).catch(() => undefined);
   }
 
+  /** Say now what is counted and not said yet (the service stops: the process may end before the timer). */
+  flush(): void {
+    if (this.#busyTimer !== undefined) this.#report();
+  }
+
   #report(): void {
+    clearTimeout(this.#busyTimer);
     this.#busyTimer = undefined;
     for (const [action, count] of this.#busy) {
       const { limit, maxQueued } = this.#bulkhead(action) as Bulkhead;

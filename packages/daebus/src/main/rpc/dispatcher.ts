@@ -292,6 +292,12 @@ export class Dispatcher {
     this.#idleCheck();
   }
 
+  /** Say the refusals counted and not said yet (BUSY, bad requests): the service stops. */
+  flushReports(): void {
+    this.#busy.flush();
+    this.#rejects.flush();
+  }
+
   #release(entry: ActionEntry): void {
     entry.bulkhead.release();
     this.#slotFreed?.();

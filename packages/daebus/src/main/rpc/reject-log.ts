@@ -39,7 +39,13 @@ export class RejectLog {
     if (this.#timer === undefined) this.#timer = setTimeout(() => this.#report(), WINDOW_MS).unref();
   }
 
+  /** Say now what is counted and not said yet (the service stops: the process may end before the timer). */
+  flush(): void {
+    if (this.#timer !== undefined) this.#report();
+  }
+
   #report(): void {
+    clearTimeout(this.#timer);
     this.#timer = undefined;
     const counts = Object.fromEntries(this.#more);
     const total = [...this.#more.values()].reduce((a, b) => a + b, 0);

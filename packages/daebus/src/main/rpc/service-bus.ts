@@ -174,6 +174,7 @@ export class ServiceBus {
   async close(): Promise<void> {
     this.#closed = true;
     this.#stopWatch();
+    this.#dispatcher.flushReports();
     this.#subscribed.clear();
     await this.transport.close();
   }

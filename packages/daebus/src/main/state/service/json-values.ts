@@ -24,9 +24,11 @@ function refuseLossy(key: string, value: unknown): unknown {
   if (value instanceof Map || value instanceof Set)
     throw new Error(`${at} is a ${value.constructor.name}; store an object or an array instead`);
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer)
-    throw new Error(`${at} is a ${value.constructor.name}; store an array of numbers, or a base64 string, instead`);
+    throw new Error(`${at} is ${aOrAn(value.constructor.name)}; store an array of numbers, or a base64 string, instead`);
   if (value instanceof RegExp || value instanceof Error || value instanceof Promise || value instanceof WeakMap || value instanceof WeakSet)
-    throw new Error(`${at} is a ${value.constructor.name}, which JSON stores as {}; store plain data (its source, its message) instead`);
+    throw new Error(
+      `${at} is ${aOrAn(value.constructor.name)}, which JSON stores as {}; store plain data (its source, its message) instead`,
+    );
   if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`${at} is ${value}, which JSON has no number for`);
   return value;
 }
@@ -42,6 +44,10 @@ export function checkKey(where: string, key: string): void {
       `${where}: the key ${JSON.stringify(key)} holds half of a UTF-16 surrogate pair alone, which Redis cannot store as given (it would become another key); use well-formed text.`,
     );
   }
+}
+
+function aOrAn(name: string): string {
+  return `${/^[AEIO]/.test(name) ? 'an' : 'a'} ${name}`; // a Uint8Array, an Int8Array
 }
 
 export function decodeValue(text: string | null | undefined): unknown {
