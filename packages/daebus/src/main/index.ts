@@ -43,7 +43,7 @@ export type { BuiltinContract, AdminPayload, Callable } from './ops/builtin-cont
 export type { Health } from './ops/health';
 export type { ServiceInfo } from './ops/introspection';
 export type { TaskInfo } from './ops/ops-view';
-export type { PoolStats } from './pool/handler-pool';
+export type { PoolStats } from './pool/pool-stats';
 export { createLogger, directLogger, type Logger } from './support/logger';
 export { DEFAULT_REPLICA_OPTIONS, type ReplicaOptions } from './replicas/options';
 export type { ReplicaInfo } from './replicas/presence';

@@ -26,23 +26,15 @@ import { installOps } from './ops-view';
 import type { ServiceMetrics } from '../ops/metrics';
 import { resolveAppOptions, type DaebusOptions } from './options';
 import { openStructure, type StructureOptions } from './structures';
-import { runOwningProcess, type RunOptions as ProcessOptions } from './process-owner';
+import { runOwningProcess } from './process-owner';
 import { isPooled, Registry, type Prepared } from './registry';
 import { listDeadLetters, type DeadLetter } from '../replicas/dead-letters';
 import { listReplicas, type ReplicaInfo } from '../replicas/presence';
 import { Runtime } from './runtime';
-import type { StartOptions } from './options';
+import type { RunOptions, StartOptions, StopOptions } from './options';
 
-export type { StartOptions } from './options';
-
-/** `run()` options: `start()`'s, plus signals and uncaught errors. */ export interface RunOptions extends StartOptions, ProcessOptions {}
-
+export type { RunOptions, StartOptions, StopOptions } from './options';
 export type { StructureOptions } from './structures';
-
-/** Options of `app.stop()`. */ export interface StopOptions {
-  /** Wait this long for each thread instead of its own `shutdownTimeoutMs`. */
-  timeoutMs?: number | undefined;
-}
 
 /**
  * A Daebus service: register threads, actions, listeners, background tasks, then `run()` it.
@@ -55,8 +47,10 @@ export type { StructureOptions } from './structures';
  * ```
  */
 export class Daebus<out C extends object = AnyContract> extends TypedEmitter<ThreadEvents> {
-  /** The app's name (`new Daebus(name)`, default `daebus`); the service's too, unless `run()` names another. */ readonly name: string;
-  /** The app's logger: the `logger` option, default `directLogger`. */ readonly logger: Logger;
+  /** The app's name (`new Daebus(name)`, default `daebus`); the service's too, unless `run()` names another. */
+  readonly name: string;
+  /** The app's logger: the `logger` option, default `directLogger`. */
+  readonly logger: Logger;
   readonly #runtime: Runtime;
   readonly #registry = new Registry();
   readonly #handles = new Map<string, ThreadHandle>();

@@ -5,6 +5,7 @@ import type { Logger } from '../support/logger';
 import type { ReplicaOptions } from '../replicas/options';
 import type { HttpStartOptions } from '../http/endpoints';
 import type { TransportChoice } from '../transport/resolve';
+import type { RunOptions as ProcessOptions } from './process-owner';
 
 /** Options of `new Daebus(name, options)`. */
 export interface DaebusOptions {
@@ -105,6 +106,15 @@ export interface StartOptions extends TransportChoice, HttpStartOptions {
    * are shared (see the package README, "Replicas"). `true`, or options. Default: not replicated.
    */
   replicas?: boolean | ReplicaOptions | undefined;
+}
+
+/** `run()` options: `start()`'s, plus signals and uncaught errors. */
+export interface RunOptions extends StartOptions, ProcessOptions {}
+
+/** Options of `app.stop()`. */
+export interface StopOptions {
+  /** Wait this long for each thread instead of its own `shutdownTimeoutMs`. */
+  timeoutMs?: number | undefined;
 }
 
 const START_KEYS = ['service', 'connectTimeoutMs', 'replicas', 'transport', 'redis', 'http', 'websocket'];

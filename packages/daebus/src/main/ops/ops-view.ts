@@ -1,4 +1,4 @@
-import type { PoolStats } from '../pool/handler-pool';
+import type { PoolStats } from '../pool/pool-stats';
 import type { ReplicaInfo } from '../replicas/presence';
 import type { ThreadSnapshot, ThreadStopResult } from '../supervisor/events';
 

@@ -27,6 +27,9 @@ import { RunningCall, type CallRequest } from './running-call';
 import { RunningTable } from './running-table';
 import { taskFailedError, timedOutError } from './call-errors';
 import { WorkerPorts } from './worker-ports';
+import type { PoolStats } from './pool-stats';
+
+export type { PoolStats } from './pool-stats';
 
 /** How often running calls are checked against their timeouts (a timeout fires up to this late). */
 const SWEEP_MS = 25;
@@ -44,18 +47,6 @@ const MAX_DELIVERY_TURNS = 100;
 export interface PooledCall extends Omit<PooledTask, 'call' | 'action'>, CallRequest {
   /** Aborted when the caller gives up (an HTTP route past its timeout): the call is cancelled, its worker freed. */
   readonly signal?: AbortSignal | undefined;
-}
-
-/** A pool's load: `utilization` is piscina's (time running tasks over the capacity of its workers, 0..1). */
-export interface PoolStats {
-  /** The most workers the pool runs (the app's `maxWorkers`). */ maxWorkers: number;
-  /** Workers running now. */ threads: number;
-  /** Calls taken and not finished (running or waiting for a worker). */
-  running: number;
-  /** Calls waiting for a worker. */
-  queued: number;
-  /** piscina's `utilization`: the share of the pool's capacity spent running calls, 0 to 1. */ utilization: number;
-  /** Calls completed since the pool started. */ completed: number;
 }
 
 /**

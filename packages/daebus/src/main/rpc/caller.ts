@@ -25,7 +25,6 @@ import { RequestStream } from './request-stream';
 import { RequestEncoder, encodeServiceMessage, messageJson, payloadJson } from './outgoing-json';
 
 const RESOLVED = Promise.resolve();
-
 /** How often a queued request retries a first connection that failed. */
 const RECONNECT_POLL_MS = 250;
 
@@ -34,8 +33,10 @@ const RECONNECT_POLL_MS = 250;
  * `request_id` on one reply channel (`caller:<uuid4>`), shared by all concurrent requests.
  */
 export class DaebusCaller<out C extends object = AnyContract> {
-  /** The service this caller sends to (the channel its requests go to). */ readonly service: string;
-  /** Where the replies to this caller's requests come back: `caller:<uuid4>`. */ readonly replyChannel = `caller:${randomUUID()}`;
+  /** The service this caller sends to (the channel its requests go to). */
+  readonly service: string;
+  /** Where the replies to this caller's requests come back: `caller:<uuid4>`. */
+  readonly replyChannel = `caller:${randomUUID()}`;
   readonly #transport: Transport;
   /** The transport again when it carries object messages (in-process): decided once, not per request. */
   readonly #objects: ObjectTransport | undefined;
@@ -54,7 +55,6 @@ export class DaebusCaller<out C extends object = AnyContract> {
   /** The durable stream of a replicated service, and whether requests take it. */
   readonly #stream: RequestStream;
   #closed = false;
-
   constructor(service: string, options: CallerOptions = {}) {
     const check = callerChecker(options);
     this.service = check.name('service', service);
