@@ -185,7 +185,6 @@ export class SocketHub {
       return;
     }
     const { type, data, id } = decoded;
-    if (decoded.oddId === true) this.#oddId(client);
     const handler = EVENTS.has(type) ? undefined : this.handlers.get(type);
     if (!handler) {
       const why = EVENTS.has(type)
@@ -195,6 +194,7 @@ export class SocketHub {
       observer?.socketMessage(undefined, false, 0);
       return;
     }
+    if (decoded.oddId === true) this.#oddId(client);
     let ok = true;
     try {
       const value = await client.within(this.#call(handler, client, type, data), `The handler of "${type}"`);

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { monotonicMs } from '../../shared/clock';
 import { toPlainError } from '../../shared/errors';
 import type { Logger } from '../support/logger';
+import { settlesWithin } from '../support/timers';
 import type { MessageHandler, Transport } from '../transport/transport';
 import { ChannelCompany } from './channel-company';
 import { IngestLease } from './ingest-lease';
@@ -45,6 +46,10 @@ export class IngestLeader {
   /** Requests from the channel this replica did not add since the last report, as the lease was another replica's. */
   #dropped = 0;
   #droppedTimer?: NodeJS.Timeout;
+  /** The last add sent, with its handling: a stop waits for it before it says the count. */
+  #lastAdd: Promise<void> = Promise.resolve();
+  /** The unsubscribe from the channel after the lease was lost. */
+  #leaving: Promise<void> = Promise.resolve();
   /** While this replica holds the lease: whether another connection subscribes to the channel too. */
   readonly #company: ChannelCompany;
 
@@ -96,17 +101,22 @@ export class IngestLeader {
   async stop(): Promise<boolean> {
     this.#stopped = true;
     clearInterval(this.#timer);
-    this.#reportDropped();
     this.#company.stop();
     await this.#transport.unsubscribe(this.#keys.handoff, this.#onHandoff).catch(() => undefined);
-    if (!this.#leading) return true;
-    this.#leading = false;
-    await this.#transport.unsubscribe(this.#service, this.#ingest).catch(() => undefined);
-    const released = await this.#lease.release().then(
-      () => true,
-      () => false,
-    );
-    if (released) await this.#client.publish(this.#keys.handoff, this.#id).catch(() => undefined);
+    let released = true;
+    if (this.#leading) {
+      this.#leading = false;
+      await this.#transport.unsubscribe(this.#service, this.#ingest).catch(() => undefined);
+      released = await this.#lease.release().then(
+        () => true,
+        () => false,
+      );
+      if (released) await this.#client.publish(this.#keys.handoff, this.#id).catch(() => undefined);
+    }
+    // the count said last, once nothing more comes in and every add sent is answered (the process
+    // may end right after); not waited for past a second (Redis down: they may never be)
+    await settlesWithin(Promise.all([this.#leaving, this.#lastAdd]), 1_000);
+    this.#reportDropped();
     return released;
   }
 
@@ -184,7 +194,7 @@ export class IngestLeader {
         'answer its renewals in time, paused or overloaded; or Redis lost its data). What this replica received from the channel ' +
         'and had not added is not added now: the new holder took what reached it, the rest is lost (requests over pub/sub are at-most-once)',
     );
-    this.#transport.unsubscribe(this.#service, this.#ingest).catch((err: unknown) => {
+    this.#leaving = this.#transport.unsubscribe(this.#service, this.#ingest).catch((err: unknown) => {
       this.#log.warn(`Could not unsubscribe from the pub/sub channel of "${this.#service}": ${toPlainError(err).message}`);
     });
   }
@@ -213,7 +223,8 @@ export class IngestLeader {
     // received; the fenced add below then refuses it here
     if (this.#answerBuiltinHere(raw, monotonicMs() - this.#confirmedAt < 2 * this.#renewMs)) return;
     const epoch = this.#epoch;
-    this.#lease.add(epoch, raw, expectsReply(raw) ? this.#untimedTimeout : undefined).then(
+    // answered in order (one connection), so the last one's handler runs after every earlier one's
+    this.#lastAdd = this.#lease.add(epoch, raw, expectsReply(raw) ? this.#untimedTimeout : undefined).then(
       (added) => {
         if (added === 1) return;
         this.#lose(epoch);
