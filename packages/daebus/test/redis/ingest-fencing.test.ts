@@ -126,6 +126,18 @@ describe('a replica that stalls while holding the ingest lease', () => {
   const replicas: StallingReplica[] = [];
   const flag = join(tmpdir(), `daebus-stall-${randomUUID()}`);
 
+  /** Two replicas started, and the one holding the ingest lease. */
+  async function twoReplicas(): Promise<{ holder: StallingReplica; holderId: string }> {
+    replicas.push(new StallingReplica(), new StallingReplica());
+    await waitFor(() => replicas.every((r) => r.said((l) => l.ready === true)), 'two replicas');
+    await waitFor(async () => (await redis.get(keys.ingest)) !== null, 'a lease holder');
+    const holderId = (await redis.get(keys.ingest)) as string;
+    const holderPid = Number(await redis.hget(keys.replica(holderId), 'pid'));
+    const holder = replicas.find((r) => r.child.pid === holderPid) as StallingReplica;
+    expect(holder).toBeDefined();
+    return { holder, holderId };
+  }
+
   afterEach(async () => {
     writeFileSync(flag, '');
     for (const replica of replicas) replica.child.kill('SIGKILL');
@@ -134,13 +146,7 @@ describe('a replica that stalls while holding the ingest lease', () => {
   });
 
   it('adds nothing it received once another replica took the lease: each message runs once', async () => {
-    replicas.push(new StallingReplica(), new StallingReplica());
-    await waitFor(() => replicas.every((r) => r.said((l) => l.ready === true)), 'two replicas');
-    await waitFor(async () => (await redis.get(keys.ingest)) !== null, 'a lease holder');
-    const holderId = (await redis.get(keys.ingest)) as string;
-    const holderPid = Number(await redis.hget(keys.replica(holderId), 'pid'));
-    const holder = replicas.find((r) => r.child.pid === holderPid) as StallingReplica;
-    expect(holder).toBeDefined();
+    const { holder, holderId } = await twoReplicas();
 
     holder.child.send({ block: flag });
     await waitFor(() => holder.said((l) => l.blocked === true), 'the holder to block');
@@ -172,12 +178,7 @@ describe('a replica that stalls while holding the ingest lease', () => {
   });
 
   it('says how many it did not add when it is stopped as it goes on, before its process ends', async () => {
-    replicas.push(new StallingReplica(), new StallingReplica());
-    await waitFor(() => replicas.every((r) => r.said((l) => l.ready === true)), 'two replicas');
-    await waitFor(async () => (await redis.get(keys.ingest)) !== null, 'a lease holder');
-    const holderId = (await redis.get(keys.ingest)) as string;
-    const holderPid = Number(await redis.hget(keys.replica(holderId), 'pid'));
-    const holder = replicas.find((r) => r.child.pid === holderPid) as StallingReplica;
+    const { holder, holderId } = await twoReplicas();
     holder.child.send({ block: flag, stopAfter: true });
     await waitFor(() => holder.said((l) => l.blocked === true), 'the holder to block');
     await waitFor(async () => (await redis.get(keys.ingest)) !== holderId, 'another replica to take the lease');
