@@ -2,7 +2,7 @@
 // from a replica that has lost the lease (reconnected, it is subscribed again until its next
 // renewal fails, and the "other" subscriber it sees is the new holder).
 import type { Redis } from 'ioredis';
-import { ChannelCompany } from '../../src/main/replicas/channel-company';
+import { channelCompany } from '../../src/main/replicas/channel-company';
 import { captureLogger, waitFor } from '../support/helpers';
 
 /** A client whose PUBSUB NUMSUB always counts this replica and one other connection. */
@@ -11,7 +11,7 @@ const twoSubscribers = { pubsub: async () => ['svc', 2] } as unknown as Redis;
 async function looks(stillHolds: () => Promise<boolean>, until: (asked: number, warned: number) => boolean): Promise<string[]> {
   const { logger, records } = captureLogger();
   let asked = 0;
-  const company = new ChannelCompany({
+  const company = channelCompany({
     client: twoSubscribers,
     service: 'svc',
     log: logger,

@@ -1,18 +1,21 @@
 // Text shown on a terminal: control characters from elsewhere are shown, not obeyed; the tables'
 // own colours stay.
 import { formatThreadTable } from 'daebus';
-import { forTerminal, printable } from '../../src/main/ops/terminal-text';
+import { forTerminal, oneLine } from '../../src/main/ops/terminal-text';
 
-describe('printable', () => {
-  it('shows C0 controls, DEL and C1 controls as \\u escapes; keeps tabs and newlines unless one line is asked for', () => {
-    expect(printable('a\x1b]0;title\x07b\x7f\x9bc')).toBe('a\\u001b]0;title\\u0007b\\u007f\\u009bc');
-    expect(printable('one\ttwo\nthree')).toBe('one\ttwo\nthree');
-    expect(printable('one\ttwo\nthree', true)).toBe('one\\u0009two\\u000athree');
-    expect(printable('plain text, ünïcode 🙂')).toBe('plain text, ünïcode 🙂');
+describe('oneLine', () => {
+  it('shows C0 controls, tabs and newlines included, DEL and C1 controls as \\u escapes', () => {
+    expect(oneLine('a\x1b]0;title\x07b\x7f\x9bc')).toBe('a\\u001b]0;title\\u0007b\\u007f\\u009bc');
+    expect(oneLine('one\ttwo\nthree')).toBe('one\\u0009two\\u000athree');
+    expect(oneLine('plain text, ünïcode 🙂')).toBe('plain text, ünïcode 🙂');
   });
 });
 
 describe('forTerminal', () => {
+  it('on a terminal, keeps tabs and newlines', () => {
+    expect(forTerminal('one\ttwo\nthree\x07', { isTTY: true })).toBe('one\ttwo\nthree\\u0007');
+  });
+
   it('on a terminal, escapes control characters but the colour codes of the tables', () => {
     const text = '\x1b[31mfailed\x1b[0m \x1b[8mhidden\x1b[2J';
     expect(forTerminal(text, { isTTY: true })).toBe('\x1b[31mfailed\x1b[0m \\u001b[8mhidden\\u001b[2J');

@@ -12,7 +12,7 @@ export class RouteFailures {
   readonly #lines: CountedLines<string>;
 
   constructor(logger: Logger) {
-    this.#lines = new CountedLines((route, more, last) =>
+    this.#lines = CountedLines.perKey<string>((route, more, last) =>
       logger.warn(`Route ${route} failed ${more} more time(s) in a second (each answered 5xx); the last: ${last}`, { route, count: more }),
     );
   }

@@ -14,7 +14,7 @@ export class RouteTimeouts {
 
   constructor(logger: Logger) {
     this.#logger = logger;
-    this.#lines = new CountedLines((route, more, timeoutMs) => {
+    this.#lines = CountedLines.perKey<number>((route, more, timeoutMs) => {
       const text = `Route ${route} did not answer ${more} more request(s) within ${timeoutMs} ms (each answered 504)`;
       logger.warn(text, { code: ErrorCodes.TIMEOUT, route, count: more });
     });

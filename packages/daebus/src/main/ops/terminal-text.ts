@@ -16,9 +16,9 @@ const escaped = (char: string): string => `\\u${char.charCodeAt(0).toString(16).
 // eslint-disable-next-line no-control-regex -- as CONTROLS
 const LINE_CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
 
-/** `text` with its control characters shown as `\u001b` (and so on), not obeyed; `oneLine`: tabs and newlines too. */
-export function printable(text: string, oneLine = false): string {
-  return text.replace(oneLine ? LINE_CONTROLS : CONTROLS, escaped);
+/** `text` on one line, with its control characters (tabs and newlines too) shown as `\u001b` and so on, not obeyed. */
+export function oneLine(text: string): string {
+  return text.replace(LINE_CONTROLS, escaped);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ThreadSnapshot, ThreadState } from '../supervisor/events';
-import { paint, printable, type Color } from './terminal-text';
+import { paint, oneLine, type Color } from './terminal-text';
 import { formatBytes, formatDuration, formatPercent } from './units';
 
 /** Options of `formatThreadTable(snapshots, options)`. */
@@ -38,7 +38,7 @@ export function formatThreadTable(snapshots: readonly ThreadSnapshot[], options:
   const now = options.now ?? Date.now();
   const color = options.color ?? false;
   // what a service sent (a name, an error) shown, not obeyed, by a terminal
-  const rows = snapshots.map((snapshot) => rowOf(snapshot, now).map((cell) => ({ ...cell, text: printable(cell.text, true) })));
+  const rows = snapshots.map((snapshot) => rowOf(snapshot, now).map((cell) => ({ ...cell, text: oneLine(cell.text) })));
   const widths = HEADERS.map((header, i) => Math.max(header.length, ...rows.map((row) => row[i]?.text.length ?? 0)));
   const line = (cells: Cell[], header: boolean): string =>
     cells

@@ -1,10 +1,12 @@
 import type { Redis } from 'ioredis';
 import { monotonicMs } from '../../shared/clock';
 import { toPlainError } from '../../shared/errors';
+import { CountedLines } from '../support/counted-lines';
 import type { Logger } from '../support/logger';
 import { settlesWithin } from '../support/timers';
 import type { MessageHandler, Transport } from '../transport/transport';
-import { ChannelCompany } from './channel-company';
+import type { SubscriberWatch } from '../support/subscriber-watch';
+import { channelCompany } from './channel-company';
 import { IngestLease } from './ingest-lease';
 import { serviceKeys, type ServiceKeys } from './keys';
 
@@ -44,14 +46,13 @@ export class IngestLeader {
   #stopped = false;
   #timer?: NodeJS.Timeout;
   /** Requests from the channel this replica did not add since the last report, as the lease was another replica's. */
-  #dropped = 0;
-  #droppedTimer?: NodeJS.Timeout;
+  readonly #dropped: CountedLines<undefined>;
   /** The last add sent, with its handling: a stop waits for it before it says the count. */
   #lastAdd: Promise<void> = Promise.resolve();
   /** The unsubscribe from the channel after the lease was lost. */
   #leaving: Promise<void> = Promise.resolve();
   /** While this replica holds the lease: whether another connection subscribes to the channel too. */
-  readonly #company: ChannelCompany;
+  readonly #company: SubscriberWatch;
 
   constructor(init: {
     client: Redis;
@@ -77,7 +78,14 @@ export class IngestLeader {
     this.#renewMs = init.heartbeatMs;
     this.#untimedTimeout = String(init.untimedRequestTimeoutMs);
     this.#log = init.log;
-    this.#company = new ChannelCompany({
+    this.#dropped = CountedLines.perKey((_, count) =>
+      init.log.warn(
+        `Did not add ${count} pub/sub request(s) of "${init.service}" received after the lease went to another replica: ` +
+          'the new holder runs those published after it subscribed; any published before (while Redis paused, or this process stalled) ' +
+          'reached no replica, and their callers get no answer',
+      ),
+    );
+    this.#company = channelCompany({
       client: init.client,
       service: init.service,
       log: init.log,
@@ -116,7 +124,7 @@ export class IngestLeader {
     // the count said last, once nothing more comes in and every add sent is answered (the process
     // may end right after); not waited for past a second (Redis down: they may never be)
     await settlesWithin(Promise.all([this.#leaving, this.#lastAdd]), 1_000);
-    this.#reportDropped();
+    this.#dropped.flush();
     return released;
   }
 
@@ -199,18 +207,6 @@ export class IngestLeader {
     });
   }
 
-  #reportDropped(): void {
-    clearTimeout(this.#droppedTimer);
-    this.#droppedTimer = undefined;
-    if (this.#dropped === 0) return;
-    this.#log.warn(
-      `Did not add ${this.#dropped} pub/sub request(s) of "${this.#service}" received after the lease went to another replica: ` +
-        'the new holder runs those published after it subscribed; any published before (while Redis paused, or this process stalled) ' +
-        'reached no replica, and their callers get no answer',
-    );
-    this.#dropped = 0;
-  }
-
   // The fenced add replaces a plain XADD: one script call per request, no extra round trip.
   readonly #ingest: MessageHandler = (raw, _channel, notUtf8) => {
     // its text has U+FFFD where the bad bytes were: a replica would run what was not sent
@@ -228,9 +224,8 @@ export class IngestLeader {
       (added) => {
         if (added === 1) return;
         this.#lose(epoch);
-        this.#dropped += 1;
         // counted, and said once a second: a paused Redis hands back many at once
-        if (this.#droppedTimer === undefined) this.#droppedTimer = setTimeout(() => this.#reportDropped(), 1_000).unref();
+        this.#dropped.count('', undefined);
       },
       (err: unknown) => {
         this.#log.warn(`A pub/sub request was lost: it could not be added to the request stream (${toPlainError(err).message})`);

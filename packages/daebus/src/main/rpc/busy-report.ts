@@ -1,25 +1,28 @@
 import { ErrorCodes } from '../../shared/errors';
+import { CountedLines } from '../support/counted-lines';
 import type { Logger } from '../support/logger';
 import type { Transport } from '../transport/transport';
 import type { Bulkhead } from './bulkhead';
 import { encodeResponse } from './wire';
 
-/** How often the requests turned away with BUSY are reported, at most. */
-const BUSY_REPORT_MS = 1_000;
-
 /** The requests an action had no room for: each answered BUSY, all of them reported once a second. */
 export class BusyReport {
   /** Requests turned away with BUSY since the last warning, by action. */
-  readonly #busy = new Map<string, number>();
-  #busyTimer?: NodeJS.Timeout;
+  readonly #busy: CountedLines<undefined>;
   readonly #transport: Transport;
-  readonly #logger: Logger;
   readonly #bulkhead: (action: string) => Bulkhead | undefined;
 
   constructor(transport: Transport, logger: Logger, bulkhead: (action: string) => Bulkhead | undefined) {
     this.#transport = transport;
-    this.#logger = logger;
     this.#bulkhead = bulkhead;
+    this.#busy = CountedLines.perKey((action, count) => {
+      const { limit, maxQueued } = bulkhead(action) as Bulkhead;
+      logger.warn(`Turned away ${count} request(s) for "${action}" with BUSY in the last 1 s: ${limit} running and ${maxQueued} waiting`, {
+        code: ErrorCodes.BUSY,
+        action,
+        count,
+      });
+    });
   }
 
   /**
@@ -29,8 +32,7 @@ export class BusyReport {
   turnAway(action: string, channel: string | undefined, requestId: string | undefined): void {
     const bulkhead = this.#bulkhead(action) as Bulkhead;
     const text = `Action "${action}" is busy: ${bulkhead.limit} running and ${bulkhead.maxQueued} waiting. Try again later, or raise its concurrency or maxQueued.`;
-    this.#busy.set(action, (this.#busy.get(action) ?? 0) + 1);
-    if (this.#busyTimer === undefined) this.#busyTimer = setTimeout(() => this.#report(), BUSY_REPORT_MS).unref();
+    this.#busy.count(action, undefined);
     if (channel === undefined) return;
     const message = encodeResponse({ status: 'error', payload: { error: text, code: ErrorCodes.BUSY }, requestId, final: true });
     this.#transport.publish(channel, message).catch(() => undefined);
@@ -38,19 +40,6 @@ export class BusyReport {
 
   /** Say now what is counted and not said yet (the service stops: the process may end before the timer). */
   flush(): void {
-    if (this.#busyTimer !== undefined) this.#report();
-  }
-
-  #report(): void {
-    clearTimeout(this.#busyTimer);
-    this.#busyTimer = undefined;
-    for (const [action, count] of this.#busy) {
-      const { limit, maxQueued } = this.#bulkhead(action) as Bulkhead;
-      this.#logger.warn(
-        `Turned away ${count} request(s) for "${action}" with BUSY in the last ${BUSY_REPORT_MS / 1000} s: ${limit} running and ${maxQueued} waiting`,
-        { code: ErrorCodes.BUSY, action, count },
-      );
-    }
-    this.#busy.clear();
+    this.#busy.flush();
   }
 }

@@ -1,4 +1,5 @@
 import type { DaebusError } from '../../shared/errors';
+import { CountedLines } from '../support/counted-lines';
 import type { Logger } from '../support/logger';
 
 /** How many refused requests a second are logged each in full; the rest make one warning a second. */
@@ -14,12 +15,21 @@ export class RejectLog {
   readonly #logger: Logger;
   #windowStart = 0;
   #inWindow = 0;
-  /** Refusals not logged each since the last report, by code. */
-  readonly #more = new Map<string, number>();
-  #timer?: NodeJS.Timeout;
+  /** Refusals not logged each since the last report, by code: one line for all of them. */
+  readonly #more: CountedLines<undefined>;
 
   constructor(logger: Logger) {
     this.#logger = logger;
+    this.#more = new CountedLines((more) => {
+      const counts = Object.fromEntries([...more].map(([code, counted]) => [code, counted.more]));
+      const total = Object.values(counts).reduce((a, b) => a + b, 0);
+      const byCode = Object.entries(counts)
+        .map(([code, count]) => `${code} x${count}`)
+        .join(', ');
+      logger.warn(`Rejected ${total} more request(s) in the last ${WINDOW_MS / 1000} s, each answered but not logged: ${byCode}`, {
+        counts,
+      });
+    });
   }
 
   note(error: DaebusError, action: string | undefined, requestId: string | number | undefined): void {
@@ -35,24 +45,11 @@ export class RejectLog {
       });
       return;
     }
-    this.#more.set(error.code, (this.#more.get(error.code) ?? 0) + 1);
-    if (this.#timer === undefined) this.#timer = setTimeout(() => this.#report(), WINDOW_MS).unref();
+    this.#more.count(error.code, undefined);
   }
 
   /** Say now what is counted and not said yet (the service stops: the process may end before the timer). */
   flush(): void {
-    if (this.#timer !== undefined) this.#report();
-  }
-
-  #report(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const counts = Object.fromEntries(this.#more);
-    const total = [...this.#more.values()].reduce((a, b) => a + b, 0);
-    const byCode = [...this.#more].map(([code, count]) => `${code} x${count}`).join(', ');
-    this.#more.clear();
-    this.#logger.warn(`Rejected ${total} more request(s) in the last ${WINDOW_MS / 1000} s, each answered but not logged: ${byCode}`, {
-      counts,
-    });
+    this.#more.flush();
   }
 }

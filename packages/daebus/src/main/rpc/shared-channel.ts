@@ -1,4 +1,5 @@
 import type { Logger } from '../support/logger';
+import { SubscriberWatch } from '../support/subscriber-watch';
 import { settlesWithin } from '../support/timers';
 import { MemoryTransport } from '../transport/memory';
 import type { Transport } from '../transport/transport';
@@ -23,32 +24,22 @@ export async function watchChannelShared(transport: Transport, service: string, 
   }
   const client = transport.cache?.();
   if (!client) return () => undefined;
-  // this service's own subscription is counted too
-  const others = async (): Promise<number> => Number(((await client.pubsub('NUMSUB', service)) as unknown[])[1]) - 1;
+  const watch = new SubscriberWatch(client, service, everyMs, (others) => {
+    warnShared(logger, transport, service, others, 'now subscribe');
+    return true;
+  });
   let known = 0;
-  const first = others().then((n) => {
-    if (!(n > 0)) return;
-    known = n;
-    warnShared(logger, transport, service, n, 'already subscribe');
+  const first = watch.others().then((others) => {
+    if (!(others > 0)) return;
+    known = others;
+    warnShared(logger, transport, service, others, 'already subscribe');
   });
   await settlesWithin(
     first.catch(() => undefined),
     CHECK_LIMIT_MS,
   );
-  let seen = 0;
-  const look = (n: number): void => {
-    if (!(n > known)) {
-      seen = 0;
-      known = Math.max(0, n);
-      return;
-    }
-    if (++seen < 2) return;
-    seen = 0;
-    known = n;
-    warnShared(logger, transport, service, n, 'now subscribe');
-  };
-  const timer = setInterval(() => void others().then(look, () => undefined), everyMs).unref();
-  return () => clearInterval(timer);
+  watch.start(known);
+  return () => watch.stop();
 }
 
 function warnShared(logger: Logger, transport: Transport, service: string, others: number, verb: string): void {
