@@ -15,6 +15,11 @@ import { TEST_REDIS_URL } from '../support/redis-server';
 jest.setTimeout(30_000);
 
 const UNTIMED_MS = 200;
+/**
+ * A replica reads the server's clock through an offset taken from its heartbeats, off by up to
+ * half a round trip: on a loaded machine, tens of ms. The tests wait that much past a deadline.
+ */
+const CLOCK_MARGIN_MS = 150;
 
 let service: string;
 let keys: ServiceKeys;
@@ -97,7 +102,7 @@ describe('a request from a Python caller, taken in from pub/sub', () => {
       const raw = pythonRequest('charge', { order: 'late' }, replyTo);
       await redis.publish(service, raw);
       const { fields, at } = await entryOf(raw);
-      await redisTimePast(at + UNTIMED_MS);
+      await redisTimePast(at + UNTIMED_MS + CLOCK_MARGIN_MS);
       release();
       // a later message, read after it, proves the replica went past it
       await redis.publish(service, pythonRequest('charge', { order: 'after' }, replyTo));
@@ -120,7 +125,7 @@ describe('a request from a Python caller, taken in from pub/sub', () => {
     await redis.publish(service, waiting);
     const { at } = await entryOf(waiting);
     await waitFor(async () => ((await redis.xpending(keys.requests, 'daebus')) as [number])[0] === 2, 'both taken by the replica');
-    await redisTimePast(at + UNTIMED_MS);
+    await redisTimePast(at + UNTIMED_MS + CLOCK_MARGIN_MS);
     const stopping = app.stop(); // hands back what has not started
     await waitFor(async () => ((await redis.xpending(keys.requests, 'daebus')) as [number])[0] === 1, 'the waiting one handed back');
     release();
@@ -136,7 +141,7 @@ describe('a request from a Python caller, taken in from pub/sub', () => {
     const raw = JSON.stringify({ order: 'note', action: 'charge' }); // Python's send_to_service
     await redis.publish(service, raw);
     const { fields, at } = await entryOf(raw);
-    await redisTimePast(at + UNTIMED_MS);
+    await redisTimePast(at + UNTIMED_MS + CLOCK_MARGIN_MS);
     release();
     await waitFor(() => runs.note === 1, 'the message run');
     expect(fields.t).toBeUndefined();

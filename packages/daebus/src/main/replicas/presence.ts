@@ -47,17 +47,28 @@ export class ReplicaPresence {
   readonly #keys: ServiceKeys;
   readonly #heartbeatMs: number;
   readonly #inFlight: () => number;
+  readonly #actions: () => readonly string[];
   readonly #log: Logger;
   #timer?: NodeJS.Timeout;
   /** A heartbeat is on its way: in an outage ioredis holds it, and the next ones would pile up behind it. */
   #beating = false;
 
-  constructor(init: { client: Redis; service: string; id: string; heartbeatMs: number; inFlight: () => number; log: Logger }) {
+  constructor(init: {
+    client: Redis;
+    service: string;
+    id: string;
+    heartbeatMs: number;
+    inFlight: () => number;
+    /** The service's own actions: the other replicas read them (see ActionRoster). */
+    actions: () => readonly string[];
+    log: Logger;
+  }) {
     this.id = init.id;
     this.#client = init.client;
     this.#keys = serviceKeys(init.service);
     this.#heartbeatMs = init.heartbeatMs;
     this.#inFlight = init.inFlight;
+    this.#actions = init.actions;
     this.#log = init.log;
   }
 
@@ -95,6 +106,8 @@ export class ReplicaPresence {
       String(this.startedAt),
       'inFlight',
       String(this.#inFlight()),
+      'actions',
+      JSON.stringify(this.#actions()),
     ];
     const now = Number(
       await this.#client.eval(

@@ -4,6 +4,8 @@ import type { ServiceBus } from '../rpc/service-bus';
 import { NOT_UTF8_REQUEST } from '../rpc/wire';
 import type { Logger } from '../support/logger';
 import { settlesWithin } from '../support/timers';
+import type { DurableHooks } from '../rpc/accepted';
+import { ActionRoster } from './action-roster';
 import { RequestConsumer } from './consumer';
 import { IngestLeader } from './ingest';
 import type { ResolvedReplicaOptions } from './options';
@@ -18,6 +20,11 @@ import { reportUnfinished } from './stop-report';
  * for them would never end. What is not done by then waits in Redis for the other replicas.
  */
 const STOP_WAIT_MS = 3_000;
+/**
+ * How long a request for an action another replica has waits here before it goes back to the
+ * stream: while that replica is busy (it reads nothing), the request is not passed round and round.
+ */
+const HAND_OVER_DELAY_MS = 20;
 
 /**
  * This process as one replica of its service: present (heartbeats), reading the durable request
@@ -34,8 +41,14 @@ export class Replication {
   readonly #options: ResolvedReplicaOptions;
   readonly #log: Logger;
   readonly #actionsChannel: string;
+  readonly #roster: ActionRoster;
+  /** Requests for another replica's action, waiting to go back to the stream: a stop sends them at once. */
+  readonly #handOvers = new Set<() => void>();
+  /** The actions whose requests were handed over already (said once each). */
+  readonly #handedOver = new Set<string>();
   /** The stop could not release the ingest lease this replica held. */
   #leaseHeld = false;
+  #stopping = false;
 
   constructor(bus: ServiceBus, options: ResolvedReplicaOptions, logger: Logger) {
     const client = bus.transport.cache?.();
@@ -57,6 +70,7 @@ export class Replication {
       id: this.id,
       heartbeatMs: options.heartbeatMs,
       inFlight: () => bus.acceptedCount,
+      actions: () => bus.actionNames(),
       log,
     });
     this.#consumer = new RequestConsumer({
@@ -69,6 +83,11 @@ export class Replication {
       serverNow: () => Date.now() + this.presence.serverOffsetMs,
       joinHeldWrites: bus.transport.joinHeldWrites?.bind(bus.transport),
     });
+    this.#roster = new ActionRoster(client, service, this.id);
+    bus.unknownDurable = (action, raw, durable) => {
+      void this.#unknownAction(action, raw, durable);
+      return true;
+    };
     this.#ingest = new IngestLeader({
       client,
       transport: bus.transport,
@@ -93,9 +112,11 @@ export class Replication {
 
   /** Take no new requests; hand back the ones taken and not started. */
   async stopIntake(): Promise<void> {
+    this.#stopping = true;
     const [released] = await Promise.all([succeedsWithin(this.#ingest.stop(), STOP_WAIT_MS), this.#consumer.stopReading(STOP_WAIT_MS)]);
     this.#leaseHeld = !released;
     this.#bus.handBackWaiting();
+    for (const handOver of [...this.#handOvers]) handOver();
   }
 
   /** After the drain: leave. Requests still running here stay pending; another replica takes them over. */
@@ -106,6 +127,36 @@ export class Replication {
     const gone = succeedsWithin(this.presence.stop(), STOP_WAIT_MS);
     const left = await this.#consumer.close(STOP_WAIT_MS);
     reportUnfinished(this.#log, { ...left, leaseHeld: this.#leaseHeld, presenceLeft: !(await gone) }, this.#options);
+  }
+
+  /**
+   * A request read from the stream for an action this replica does not have. Another live replica
+   * may have it (old and new code side by side, in a rolling deploy): the request goes back to the
+   * stream for that one. Otherwise, UNKNOWN_ACTION, as without replicas.
+   */
+  async #unknownAction(action: string, raw: string, durable: DurableHooks): Promise<void> {
+    if (!(await this.#roster.othersHave(action))) {
+      this.#bus.refuse(raw, this.#bus.unknownAction(action));
+      durable.done();
+      return;
+    }
+    if (!this.#handedOver.has(action)) {
+      this.#handedOver.add(action);
+      this.#log.info(
+        `Requests for "${action}", an action this replica does not have and another live replica has, go back to the request stream ` +
+          'for that one (old and new code side by side, as in a rolling deploy)',
+      );
+    }
+    await new Promise<void>((resolve) => {
+      const go = (): void => {
+        clearTimeout(timer);
+        this.#handOvers.delete(go);
+        resolve();
+      };
+      const timer = setTimeout(go, this.#stopping ? 0 : HAND_OVER_DELAY_MS);
+      this.#handOvers.add(go);
+    });
+    durable.handBack();
   }
 }
 

@@ -15,7 +15,7 @@ import { runInScope, type ActionContext, type AppScope, type HandlerScope } from
 import { ActionRequest } from './request';
 import { Accepted, replyRoute, type DurableHooks, type PayloadLimits, type ReplyRoute } from './accepted';
 import { finalReply } from './response';
-import { onlyStuckReplies } from './stuck-replies';
+import { dropStuckReplies, onlyStuckReplies } from './stuck-replies';
 import { decodeRequestMessage } from './local-messages';
 import { decodeRequest, encodeResponse, replyChannel } from './wire';
 
@@ -53,6 +53,8 @@ export class Dispatcher {
   readonly #observer: ActionObserver | undefined;
   /** How replies are encoded and published: object messages where the transport carries them (in-process). */
   readonly #route: ReplyRoute;
+  /** A durable request for an action this service does not have: true when it was taken care of (replicas: another may have it). */
+  unknownDurable?: (action: string, raw: string, durable: DurableHooks) => boolean;
   #onIdle?: () => void;
   /** Durable requests taken in that wait for a slot of their action. */
   #durableWaiting = 0;
@@ -125,12 +127,8 @@ export class Dispatcher {
     const channel = replyChannel(wire.replyTo, wire.service);
     const entry = this.#actions.get(wire.action);
     if (!entry) {
-      const known = [...this.#actions.keys()].filter((name) => !isReserved(name));
-      const error = new DaebusError(
-        ErrorCodes.UNKNOWN_ACTION,
-        `Unknown action "${wire.action}"${known.length ? `; this service has: ${known.join(', ')}` : '; this service has no actions'}.`,
-      );
-      this.#reject(error, channel, wire.requestId, wire.action);
+      if (durable !== undefined && this.unknownDurable?.(wire.action, raw as string, durable) === true) return;
+      this.#reject(this.unknownAction(wire.action), channel, wire.requestId, wire.action);
       durable?.done();
       return;
     }
@@ -155,6 +153,18 @@ export class Dispatcher {
       else this.#busy.turnAway(wire.action, channel, wire.requestId);
       this.#observer?.settled(wire.action, 'busy', 0);
     }
+  }
+
+  /** The service's own actions (not the built-in `daebus.*` ones). */
+  actionNames(): string[] {
+    return [...this.#actions.keys()].filter((name) => !isReserved(name));
+  }
+
+  /** The error for a request of an action this service does not have. */
+  unknownAction(action: string): DaebusError {
+    const known = this.actionNames();
+    const has = known.length > 0 ? `; this service has: ${known.join(', ')}` : '; this service has no actions';
+    return new DaebusError(ErrorCodes.UNKNOWN_ACTION, `Unknown action "${action}"${has}.`);
   }
 
   /** Answer `raw` with `error` without running it (a request the service gives up on). */
@@ -193,20 +203,9 @@ export class Dispatcher {
       await settlesWithin(Promise.race([new Promise<void>((resolve) => (this.#onIdle = resolve)), replies.stuck]), timeoutMs);
       replies.stop();
       this.#onIdle = undefined;
-      this.#dropStuckReplies();
+      dropStuckReplies(this.#accepted, this.#transport, this.#logger);
     }
     return this.acceptedRequests();
-  }
-
-  /** At a stop with the transport down: the finished requests whose replies wait for it are let go. */
-  #dropStuckReplies(): void {
-    const stuck = this.acceptedRequests().filter((accepted) => accepted.replying);
-    if (stuck.length === 0 || (this.#transport.isConnected?.() ?? true)) return;
-    for (const accepted of stuck) this.#accepted.delete(accepted);
-    const actions = stuck.map((accepted) => accepted.request.action).join(', ');
-    this.#logger.warn(
-      `Dropped the replies of ${stuck.length} finished request(s) (${actions}): ${this.#transport.description} is unreachable, so they cannot be sent`,
-    );
   }
 
   /** Give up on requests still running or waiting: each gets `error` as its final reply, and is forgotten. */

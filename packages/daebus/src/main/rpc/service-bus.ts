@@ -156,6 +156,21 @@ export class ServiceBus {
     this.#dispatcher.onSlotFreed(listener);
   }
 
+  /** The service's own actions (not the built-in ones). */
+  actionNames(): string[] {
+    return this.#dispatcher.actionNames();
+  }
+
+  /** What becomes of a durable request for an action this service does not have (see Dispatcher.unknownDurable). */
+  set unknownDurable(handler: (action: string, raw: string, durable: DurableHooks) => boolean) {
+    this.#dispatcher.unknownDurable = handler;
+  }
+
+  /** The UNKNOWN_ACTION error for `action`, naming the actions this service has. */
+  unknownAction(action: string): DaebusError {
+    return this.#dispatcher.unknownAction(action);
+  }
+
   /** Answer `raw` with `error` without running it. */
   refuse(raw: string, error: DaebusError): void {
     this.#dispatcher.refuse(raw, error);

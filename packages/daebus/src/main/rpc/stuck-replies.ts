@@ -1,3 +1,6 @@
+import type { LinkedSet } from '../../shared/linked-set';
+import type { Logger } from '../support/logger';
+import type { Transport } from '../transport/transport';
 import type { Accepted } from './accepted';
 
 /** How often a stop's drain looks whether only unsendable replies hold it. */
@@ -18,4 +21,15 @@ export function onlyStuckReplies(requests: () => Accepted[], connected: () => bo
     timer.unref();
   });
   return { stuck, stop: () => clearInterval(timer) };
+}
+
+/** At a stop with the transport down: the finished requests whose replies wait for it are let go (logged). */
+export function dropStuckReplies(accepted: LinkedSet<Accepted>, transport: Transport, logger: Logger): void {
+  const stuck = accepted.values().filter((request) => request.replying);
+  if (stuck.length === 0 || (transport.isConnected?.() ?? true)) return;
+  for (const request of stuck) accepted.delete(request);
+  const actions = stuck.map((request) => request.request.action).join(', ');
+  logger.warn(
+    `Dropped the replies of ${stuck.length} finished request(s) (${actions}): ${transport.description} is unreachable, so they cannot be sent`,
+  );
 }

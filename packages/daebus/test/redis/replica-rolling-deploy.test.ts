@@ -1,0 +1,104 @@
+// A rolling deploy that adds an action: old and new replicas run side by side. A request for the
+// new action that an old replica reads goes back to the stream for a replica that has it. Before,
+// the old replica answered it UNKNOWN_ACTION (about half of such requests, with two replicas).
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import { Daebus, DaebusCaller, DaebusError } from 'daebus';
+import { captureLogger, waitFor, type LogRecord } from '../support/helpers';
+import { TEST_REDIS_URL } from '../support/redis-server';
+
+jest.setTimeout(60_000);
+
+let service: string;
+const apps: Daebus[] = [];
+const callers: DaebusCaller[] = [];
+
+beforeEach(() => {
+  service = `rolling_${randomUUID()}`;
+});
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.stop()));
+  await Promise.all(callers.splice(0).map((caller) => caller.close()));
+  const redis = new Redis(TEST_REDIS_URL);
+  const keys = await redis.keys(`*{${service}}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+});
+
+/** A replica with the actions of its version: 'old' only, or 'old' and 'added' (which waits for `gate`, when given). */
+async function replica(version: 'old' | 'new', gate?: Promise<void>): Promise<{ app: Daebus; records: LogRecord[] }> {
+  const { logger, records } = captureLogger();
+  const app = new Daebus('rolling', { logger });
+  app.action('old', () => version);
+  if (version === 'new') app.action('added', async () => (await gate, 'new'), { concurrency: 1 });
+  apps.push(app);
+  await app.start({ service, redis: TEST_REDIS_URL, replicas: { heartbeatMs: 200 } });
+  return { app, records };
+}
+
+function caller(): DaebusCaller {
+  const made = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 15_000 });
+  callers.push(made);
+  return made;
+}
+
+const handedOver = (records: LogRecord[]): boolean => records.some((r) => /^Requests for "added", an action this replica/.test(r.message));
+
+describe('replicas of two versions, one with an action the other lacks', () => {
+  it('every request for the new action is answered by a replica that has it', async () => {
+    const oldOne = await replica('old');
+    await replica('new');
+    const client = caller();
+    // both replicas listed, so that the caller appends to the stream, which both read
+    await waitFor(async () => (await client.replicas()).length === 2, 'both replicas listed');
+    let answers: unknown[] = [];
+    for (let round = 0; round < 5 && !handedOver(oldOne.records); round++) {
+      answers = await Promise.all(Array.from({ length: 40 }, () => client.sendRequest('added', {})));
+      expect(answers).toEqual(Array.from({ length: 40 }, () => 'new'));
+    }
+    // the old replica did read some of them (else this test shows nothing), and said so once
+    expect(oldOne.records.filter((r) => handedOver([r]))).toHaveLength(1);
+    // both versions still answer the action they share
+    const shared = await Promise.all(Array.from({ length: 20 }, () => client.sendRequest('old', {})));
+    expect(new Set(shared)).toEqual(new Set(['old', 'new']));
+  });
+
+  it('an action no replica has is answered UNKNOWN_ACTION at once, naming what the replica has', async () => {
+    await replica('old');
+    await replica('new');
+    const client = caller();
+    await waitFor(async () => (await client.replicas()).length === 2, 'both replicas listed');
+    for (let i = 0; i < 6; i++) {
+      const error = await client.sendRequest('typo', {}).catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(DaebusError);
+      expect((error as DaebusError).code).toBe('REMOTE_ERROR');
+      expect((error as DaebusError).details).toMatchObject({ remoteCode: 'UNKNOWN_ACTION' });
+      expect((error as Error).message).toMatch(/Unknown action "typo"; this service has: old/);
+    }
+  });
+
+  it('once the only replica with the action stops, the old one answers UNKNOWN_ACTION', async () => {
+    await replica('old');
+    const newOne = await replica('new');
+    const client = caller();
+    await waitFor(async () => (await client.replicas()).length === 2, 'both replicas listed');
+    await newOne.app.stop();
+    await waitFor(async () => (await client.replicas()).length === 1, 'one replica listed');
+    const error = await client.sendRequest('added', {}).catch((err: unknown) => err);
+    expect((error as DaebusError).details).toMatchObject({ remoteCode: 'UNKNOWN_ACTION' });
+  });
+
+  it('a replica that stops while it passes requests on leaves none behind', async () => {
+    const oldOne = await replica('old');
+    let open = (): void => undefined;
+    await replica('new', new Promise<void>((resolve) => (open = resolve)));
+    const client = caller();
+    await waitFor(async () => (await client.replicas()).length === 2, 'both replicas listed');
+    // the new replica runs one and holds one waiting: it reads no more, the old one passes the rest on and on
+    const answers = Promise.all(Array.from({ length: 10 }, () => client.sendRequest('added', {})));
+    await waitFor(() => handedOver(oldOne.records), 'the old replica passing requests on');
+    await oldOne.app.stop();
+    open();
+    expect(await answers).toEqual(Array.from({ length: 10 }, () => 'new'));
+  });
+});
