@@ -90,6 +90,18 @@ describe('pooled actions', () => {
     await expect(caller.sendRequest('late', { n: 10 })).resolves.toMatchObject({ fib: 55, action: 'late' });
   });
 
+  it('count as running only the calls a worker runs, the rest as queued (daebus.info)', async () => {
+    t.remake({ maxWorkers: 1 });
+    await startWith((a) => a.action('waits', { module: pooled, export: 'waits' }));
+    let started = 0;
+    const calls = Array.from({ length: 4 }, () => caller.sendRequest('waits', { ms: 400 }, { onProgress: () => void (started += 1) }));
+    await waitFor(() => started === 1, 'the first call running');
+    const { pool } = (await caller.sendRequest('daebus.info')) as { pool: { running: number; queued: number; threads: number } };
+    // before: running 4, the queued calls counted twice
+    expect(pool).toMatchObject({ running: 1, queued: 3, threads: 1 });
+    await Promise.all(calls);
+  });
+
   it('fail the calls of a module whose top-level code never finishes loading at once, saying so; log it once; hold no new worker back for it', async () => {
     t.remake({ maxWorkers: 1 });
     await startWith((a) =>

@@ -38,6 +38,27 @@ describe('background tasks', () => {
     expect(t.app.backgroundTask('flaky').runs).toBeGreaterThanOrEqual(3);
   });
 
+  it('a task that throws before any await is not busy after its run: paused and resumed, or its interval changed, it runs again', async () => {
+    let calls = 0;
+    t.app.background('throws', 0.02, () => {
+      calls += 1;
+      throw new Error(`bad run ${calls}`);
+    });
+    await start();
+    const task = t.app.backgroundTask('throws');
+    await waitFor(() => task.failures >= 1, 'a failed run');
+    // before: the run's end was recorded before the run itself, so it counted busy for ever
+    await waitFor(() => !task.busy, 'the run to end');
+    task.pause();
+    task.resume();
+    const after = calls;
+    await waitFor(() => calls > after + 1, 'runs after the resume');
+    expect(task.info()).toMatchObject({ paused: false });
+    task.intervalSeconds = 0.01;
+    const later = calls;
+    await waitFor(() => calls > later + 1, 'runs after the interval changed');
+  });
+
   it('change their interval at run time, run at once when asked, and stop with the service', async () => {
     let calls = 0;
     const task = t.app.background('rare', 3_600, () => {

@@ -118,22 +118,27 @@ export class BackgroundTask {
     this.#timer = undefined;
     if (!this.#active || this.#paused) return;
     this.#lastStart = Date.now();
-    this.#current = (async () => {
-      try {
-        await this.#run();
-        this.lastError = undefined;
-      } catch (err) {
-        this.lastError = toPlainError(err).message;
-        this.failures += 1;
-        this.#log.error(`Background task "${this.name}" failed: ${this.lastError}; it runs again in ${this.intervalSeconds} s`, {
-          error: toPlainError(err),
-        });
-      } finally {
-        this.runs += 1;
-        this.#current = undefined;
-        if (this.#active && !this.#paused) this.#schedule();
-      }
-    })();
+    // settled after this assignment, even when the task throws before its first await (as a
+    // function that is not async does): a run that ended must never be taken for one in progress
+    const run: Promise<void> = this.#runOnce().finally(() => {
+      this.runs += 1;
+      if (this.#current === run) this.#current = undefined;
+      if (this.#active && !this.#paused) this.#schedule();
+    });
+    this.#current = run;
+  }
+
+  async #runOnce(): Promise<void> {
+    try {
+      await this.#run();
+      this.lastError = undefined;
+    } catch (err) {
+      this.lastError = toPlainError(err).message;
+      this.failures += 1;
+      this.#log.error(`Background task "${this.name}" failed: ${this.lastError}; it runs again in ${this.intervalSeconds} s`, {
+        error: toPlainError(err),
+      });
+    }
   }
 }
 

@@ -2,7 +2,7 @@ import { Bulkhead } from '../rpc/bulkhead';
 import { adminActions } from '../ops/admin';
 import { healthOf } from '../ops/health';
 import { ServiceMetrics } from '../ops/metrics';
-import { isReserved } from '../../shared/protocol/builtin-actions';
+import { BuiltinActions, isReserved } from '../../shared/protocol/builtin-actions';
 import { introspectionActions } from '../ops/introspection';
 import type { OpsView } from '../ops/ops-view';
 import type { ThreadEvents } from '../supervisor/events';
@@ -72,9 +72,14 @@ export function installOps(
   options: Pick<ResolvedAppOptions, 'admin' | 'metrics'>,
 ): ServiceMetrics | undefined {
   const view = opsView(runtime, app);
+  // the probes (ping, health) have slots of their own: a flood of the other built-in requests
+  // (anyone on the Redis server can send them) must not make a health check answer BUSY
   const introspection = new Bulkhead(BUILTIN_CONCURRENCY, BUILTIN_MAX_QUEUED);
-  for (const [name, handler] of introspectionActions(view, options.admin.enabled))
-    runtime.actions.set(name, { handler, bulkhead: introspection });
+  const probes = new Bulkhead(BUILTIN_CONCURRENCY, BUILTIN_MAX_QUEUED);
+  for (const [name, handler] of introspectionActions(view, options.admin.enabled)) {
+    const probe = name === BuiltinActions.ping || name === BuiltinActions.health;
+    runtime.actions.set(name, { handler, bulkhead: probe ? probes : introspection });
+  }
   const admin = new Bulkhead(BUILTIN_CONCURRENCY, BUILTIN_MAX_QUEUED);
   for (const [name, handler] of adminActions(view, options.admin)) runtime.actions.set(name, { handler, bulkhead: admin });
   const metrics = options.metrics ? new ServiceMetrics(view) : undefined;

@@ -194,11 +194,13 @@ export class HandlerPool {
   /** Its load now, for introspection and metrics (zeros before the first pooled call starts it). */
   stats(): PoolStats {
     const pool = this.#pool;
+    const queued = pool?.queueSize ?? 0;
     return {
       maxWorkers: this.#maxWorkers,
       threads: pool?.threads.length ?? 0,
-      running: this.#calls.size,
-      queued: pool?.queueSize ?? 0,
+      // the table holds the calls queued in piscina too
+      running: Math.max(0, this.#calls.size - queued),
+      queued,
       utilization: pool?.utilization ?? 0,
       completed: pool?.completed ?? 0,
     };

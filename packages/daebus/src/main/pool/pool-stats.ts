@@ -4,7 +4,7 @@ export interface PoolStats {
   maxWorkers: number;
   /** Workers running now. */
   threads: number;
-  /** Calls taken and not finished (running or waiting for a worker). */
+  /** Calls running on a worker now (at most `threads`). */
   running: number;
   /** Calls waiting for a worker. */
   queued: number;

@@ -1,4 +1,5 @@
 import { ErrorCodes } from '../../shared/errors';
+import { isReserved } from '../../shared/protocol/builtin-actions';
 import { CountedLines } from '../support/counted-lines';
 import type { Logger } from '../support/logger';
 import type { Transport } from '../transport/transport';
@@ -31,7 +32,10 @@ export class BusyReport {
    */
   turnAway(action: string, channel: string | undefined, requestId: string | undefined): void {
     const bulkhead = this.#bulkhead(action) as Bulkhead;
-    const text = `Action "${action}" is busy: ${bulkhead.limit} running and ${bulkhead.maxQueued} waiting. Try again later, or raise its concurrency or maxQueued.`;
+    const advice = isReserved(action)
+      ? 'Try again later (the built-in actions have fixed limits).'
+      : 'Try again later, or raise its concurrency or maxQueued.';
+    const text = `Action "${action}" is busy: ${bulkhead.limit} running and ${bulkhead.maxQueued} waiting. ${advice}`;
     this.#busy.count(action, undefined);
     if (channel === undefined) return;
     const message = encodeResponse({ status: 'error', payload: { error: text, code: ErrorCodes.BUSY }, requestId, final: true });
