@@ -33,8 +33,15 @@ export function describeInfo(info: ServiceInfo): string[] {
 /** "ok, ready" (or "failing, NOT ready, still starting") with the transport, then what failed, stalled or restarts. */
 export function describeHealth(health: Health): string[] {
   const transport = `${health.transport.description ?? 'transport'} ${health.transport.connected ? 'connected' : 'NOT connected'}`;
-  const state = health.starting ? 'NOT ready, still starting' : health.ready ? 'ready' : 'NOT ready';
+  const state = health.starting
+    ? 'NOT ready, still starting'
+    : health.stopping
+      ? 'NOT ready, stopping'
+      : health.ready
+        ? 'ready'
+        : 'NOT ready';
   const lines = [`${health.status}, ${state} (${transport})`];
+  if (health.requests?.reading === false) lines.push(`request stream not read: ${health.requests.error ?? 'no reason given'}`);
   if (health.threads.failed.length > 0) lines.push(`failed threads: ${health.threads.failed.join(', ')}`);
   if (health.threads.stalled.length > 0) lines.push(`stalled threads: ${health.threads.stalled.join(', ')}`);
   const restarting = health.threads.restarting ?? [];

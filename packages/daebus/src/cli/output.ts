@@ -24,9 +24,22 @@ export function jsonText(value: unknown, indent?: number): string {
   }
 }
 
+/** Text this command coloured itself: a thread table, whose cells (what a service sent) are escaped already. */
+export class Painted {
+  constructor(readonly text: string) {}
+}
+
+/** A line to print: text from a service (or holding some), or a Painted block. */
+export type Line = string | Painted;
+
+/** `lines` joined for `stream`: on a terminal, control characters (from a service) are shown, not obeyed, but in Painted blocks. */
+export function shownLines(lines: readonly Line[], stream: { isTTY?: boolean }): string {
+  return lines.map((line) => (line instanceof Painted ? line.text : forTerminal(line, stream))).join('\n');
+}
+
 /** Write lines on stdout; on a terminal, control characters (from a service) are shown, not obeyed. */
-export function printLines(lines: readonly string[]): void {
-  process.stdout.write(lines.length === 0 ? '' : forTerminal(`${lines.join('\n')}\n`, process.stdout));
+export function printLines(lines: readonly Line[]): void {
+  process.stdout.write(lines.length === 0 ? '' : `${shownLines(lines, process.stdout)}\n`);
 }
 
 /** Write one line on stderr, as printLines writes on stdout. */

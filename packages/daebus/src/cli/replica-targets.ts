@@ -8,7 +8,7 @@ import { openTransport, type ServiceLink } from './connection';
 import { CliError, exitCodeOf, ExitCodes, type ExitCode } from './exit-codes';
 import type { GlobalOptions } from './options';
 import type { ReplicaInfo } from './queries';
-import { printJson, printLines } from './output';
+import { printJson, printLines, type Line } from './output';
 import { withService } from './service';
 
 /** What one replica answered, or why it did not. */
@@ -105,7 +105,7 @@ export function describeReplicaError(err: unknown): string {
 }
 
 /** Each replica's block: its heading, then what `describe` makes of its answer (or its error); a blank line between. */
-export function replicaBlocks<T>(answers: readonly ReplicaAnswer<T>[], describe: (value: T) => string[]): string[] {
+export function replicaBlocks<T>(answers: readonly ReplicaAnswer<T>[], describe: (value: T) => Line[]): Line[] {
   return answers.flatMap((answer, i) => [
     ...(i > 0 ? [''] : []),
     replicaHeading(answer.replica),
@@ -134,7 +134,7 @@ export function replicaExitCode(answers: readonly ReplicaAnswer<unknown>[]): Exi
  * Print what `askService` got: one answer as before, or each replica's block (JSON: the list),
  * with the status of the first replica that failed. `describe` makes the lines of one answer.
  */
-export function printAnswers<T>(asked: Answers<T>, json: boolean | undefined, describe: (value: T) => string[]): void {
+export function printAnswers<T>(asked: Answers<T>, json: boolean | undefined, describe: (value: T) => Line[]): void {
   if (!asked.replicated) {
     if (json) printJson(asked.value);
     else printLines(describe(asked.value));

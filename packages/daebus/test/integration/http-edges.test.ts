@@ -70,6 +70,24 @@ function parsed(answer: string): { status: number; body: unknown } {
   return { status: Number(head.split(' ')[1]), body: JSON.parse(body) };
 }
 
+describe('a service that stops', () => {
+  it('says it is not ready, and stopping, over its actions too (daebus.health) while an HTTP request drains', async () => {
+    let release: (() => void) | undefined;
+    t.app.route('/slow', () => new Promise((resolve) => (release = () => resolve({ done: true }))));
+    const url = await start();
+    const slow = http(`${url}/slow`);
+    await waitFor(() => release !== undefined, 'the request under way');
+    const caller = t.caller();
+    await expect(caller.sendRequest('daebus.health')).resolves.toMatchObject({ ready: true });
+    const stopped = t.app.stop();
+    // before: ready, with no word of the stop, while /readyz answered 503
+    await expect(caller.sendRequest('daebus.health')).resolves.toMatchObject({ ready: false, stopping: true });
+    release?.();
+    await expect(slow).resolves.toMatchObject({ status: 200, body: { done: true } });
+    await stopped;
+  });
+});
+
 describe('response headers HTTP cannot carry', () => {
   it('are refused where they are set, and the request is answered 500 with the reason', async () => {
     t.app

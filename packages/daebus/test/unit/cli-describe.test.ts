@@ -15,6 +15,20 @@ describe('describeHealth', () => {
     expect(lines).toEqual(['failing, NOT ready, still starting (memory connected)']);
   });
 
+  it('says a service that stops is not ready, and why a replica does not read its request stream', () => {
+    const base = {
+      status: 'ok' as const,
+      ready: false,
+      transport: { connected: true, description: 'redis' },
+      threads: { failed: [], stalled: [] },
+    };
+    expect(describeHealth({ ...base, stopping: true })).toEqual(['ok, NOT ready, stopping (redis connected)']);
+    // before: only --json said why
+    expect(
+      describeHealth({ ...base, status: 'failing', requests: { reading: false, error: 'WRONGTYPE Operation against a key' } }),
+    ).toEqual(['failing, NOT ready (redis connected)', 'request stream not read: WRONGTYPE Operation against a key']);
+  });
+
   it('names the threads that crashed and wait to restart, and reads a report from a service that has no such field', () => {
     const health = {
       status: 'degraded' as const,

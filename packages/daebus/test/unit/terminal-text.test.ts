@@ -2,6 +2,7 @@
 // own colours stay.
 import { formatThreadTable } from 'daebus';
 import { forTerminal, oneLine } from '../../src/main/ops/terminal-text';
+import { Painted, shownLines } from '../../src/cli/output';
 
 describe('oneLine', () => {
   it('shows C0 controls, tabs and newlines included, DEL and C1 controls as \\u escapes', () => {
@@ -16,9 +17,9 @@ describe('forTerminal', () => {
     expect(forTerminal('one\ttwo\nthree\x07', { isTTY: true })).toBe('one\ttwo\nthree\\u0007');
   });
 
-  it('on a terminal, escapes control characters but the colour codes of the tables', () => {
+  it('on a terminal, escapes control characters, colour codes included (a service could send those too)', () => {
     const text = '\x1b[31mfailed\x1b[0m \x1b[8mhidden\x1b[2J';
-    expect(forTerminal(text, { isTTY: true })).toBe('\x1b[31mfailed\x1b[0m \\u001b[8mhidden\\u001b[2J');
+    expect(forTerminal(text, { isTTY: true })).toBe('\\u001b[31mfailed\\u001b[0m \\u001b[8mhidden\\u001b[2J');
   });
 
   it('elsewhere (a pipe, a file), leaves the text as it is', () => {
@@ -42,5 +43,18 @@ describe('formatThreadTable', () => {
       // eslint-disable-next-line no-control-regex -- the colour codes, taken out
       expect(table.replace(/\x1b\[\d+m/g, '')).not.toContain('\x1b');
     }
+  });
+});
+
+describe('shownLines (what the CLI prints)', () => {
+  it('on a terminal, keeps the colours of its own tables only: a colour code in a name a service sent is shown', () => {
+    // before: `daebus info` let a service's colour codes through (the tables' own were let through everywhere)
+    const table = formatThreadTable([{ name: 'a\x1b[32mgreen', state: 'running', restarts: 0 }], { now: 0, color: true });
+    const lines = ['actions   evil, a\x1b[32mgreen', new Painted(table)];
+    const shown = shownLines(lines, { isTTY: true });
+    expect(shown).toContain('actions   evil, a\\u001b[32mgreen');
+    expect(shown).toContain('a\\u001b[32mgreen'); // in the table's cell too
+    expect(shown).toContain('\x1b[32mrunning'); // the table's own colour
+    expect(shownLines(lines, { isTTY: false })).toBe(`actions   evil, a\x1b[32mgreen\n${table}`);
   });
 });

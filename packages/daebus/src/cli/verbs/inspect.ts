@@ -4,7 +4,7 @@ import { withService } from '../service';
 import { describeHealth, describeInfo, describeReplicas } from '../describe';
 import { ExitCodes } from '../exit-codes';
 import { globalsOf } from '../options';
-import { colourful, printJson, printLines } from '../output';
+import { colourful, Painted, printJson, printLines, type Line } from '../output';
 import { fetchHealth, fetchInfo, fetchThreads, type ThreadsReply } from '../queries';
 import { askService, printAnswers, replicaOption } from '../replica-targets';
 
@@ -74,7 +74,7 @@ export function registerInspect(program: Command): void {
   replicaOption(threads).action(async (service: string, _options: unknown, command: Command) => {
     const globals = globalsOf(command);
     const asked = await askService(globals, service, globals.replica, fetchThreads);
-    const table = (reply: ThreadsReply): string[] => [formatThreadTable(reply.threads, { now: reply.at, color: colourful() })];
+    const table = (reply: ThreadsReply): Line[] => [new Painted(formatThreadTable(reply.threads, { now: reply.at, color: colourful() }))];
     // the reply as it came: `at` is the time the snapshots' ages count from
     printAnswers(asked, globals.json, table);
   });

@@ -7,8 +7,7 @@ import { openCaller, shownUrl, type ServiceLink } from '../connection';
 import { describeHealth } from '../describe';
 import { untilInterrupted } from '../interrupt';
 import { globalsOf, wholeNumber, type GlobalOptions } from '../options';
-import { forTerminal } from '../../main/ops/terminal-text';
-import { colourful } from '../output';
+import { colourful, Painted, shownLines, type Line } from '../output';
 import { readLiveReplicas } from '../live-replicas';
 import { findService } from '../service';
 import { fetchHealth, fetchInfo, fetchThreads, type Health, type ReplicaInfo, type ServiceInfo, type ThreadsReply } from '../queries';
@@ -62,7 +61,7 @@ export function registerWatch(program: Command): void {
           const view = await Promise.race([watcher.look(), interrupt.stopped.then(() => undefined)]);
           if (view === undefined || interrupt.signal.aborted) break;
           const lines = [heading(view.at, service, globals, options.interval, live), ...watcher.render(view)];
-          const text = forTerminal(lines.join('\n'), process.stdout);
+          const text = shownLines(lines, process.stdout);
           process.stdout.write(live ? `${HOME_AND_CLEAR}${text}\n` : `${text}\n\n`);
           await sleep(options.interval, undefined, { signal: interrupt.signal }).catch(() => undefined);
         }
@@ -130,7 +129,7 @@ class Watcher {
   }
 
   /** The body of a view: as before for a service without replicas; else a block per replica, under its heading. */
-  render(view: View): string[] {
+  render(view: View): Line[] {
     if (view.single) return this.#body('', view.single);
     return (view.replicas ?? []).flatMap(({ replica, sample }) => ['', replicaHeading(replica), ...this.#body(replica.id, sample)]);
   }
@@ -140,7 +139,7 @@ class Watcher {
     await this.link.caller.close();
   }
 
-  #body(key: string, sample: Sample): string[] {
+  #body(key: string, sample: Sample): Line[] {
     if ('info' in sample) this.#lastGood.set(key, sample);
     return render(sample, this.#lastGood.get(key));
   }
@@ -179,7 +178,7 @@ function heading(at: number, service: string, globals: GlobalOptions, intervalMs
     : `--- ${stamp} "${service}" ---`;
 }
 
-function render(sample: Sample, lastGood: Good | undefined): string[] {
+function render(sample: Sample, lastGood: Good | undefined): Line[] {
   if ('error' in sample) {
     const since = lastGood ? `; last answer ${formatDuration(sample.at - lastGood.at)} ago` : '';
     // Redis itself, or this command's connection to it, is to blame: not the service
@@ -188,10 +187,14 @@ function render(sample: Sample, lastGood: Good | undefined): string[] {
       : / has stopped or died: /.test(sample.error)
         ? 'NOT RUNNING'
         : 'NOT ANSWERING';
-    const lines = [`${label}: ${sample.error.replace(/\.$/, '')}${since} (still trying)`];
+    const lines: Line[] = [`${label}: ${sample.error.replace(/\.$/, '')}${since} (still trying)`];
     // what it last said stays on screen, marked as old
     if (lastGood)
-      lines.push('', 'last known threads:', formatThreadTable(lastGood.threads.threads, { now: lastGood.threads.at, color: colourful() }));
+      lines.push(
+        '',
+        'last known threads:',
+        new Painted(formatThreadTable(lastGood.threads.threads, { now: lastGood.threads.at, color: colourful() })),
+      );
     return lines;
   }
   const { info, health, threads } = sample;
@@ -199,6 +202,6 @@ function render(sample: Sample, lastGood: Good | undefined): string[] {
     `service ${info.service} (app "${info.app}"), pid ${info.pid} on ${info.host}, up ${formatDuration(info.uptimeMs)}, daebus ${info.library.version}`,
     `health  ${describeHealth(health).join('; ')}`,
     '',
-    threads.threads.length > 0 ? formatThreadTable(threads.threads, { now: threads.at, color: colourful() }) : 'no threads',
+    threads.threads.length > 0 ? new Painted(formatThreadTable(threads.threads, { now: threads.at, color: colourful() })) : 'no threads',
   ];
 }

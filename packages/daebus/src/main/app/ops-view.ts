@@ -33,6 +33,7 @@ export function opsView(runtime: Runtime, app: string): OpsView {
       return runtime.status().startedAt;
     },
     transport: () => runtime.status().transport,
+    stopping: () => runtime.status().stopping,
     actions: () => [...runtime.actions.keys()].filter((name) => !isReserved(name)),
     listeners: () => [...runtime.listeners.keys()],
     threads: () => Object.values(supervisor.snapshots()),

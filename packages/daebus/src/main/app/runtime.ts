@@ -26,10 +26,8 @@ import { resolveReplicaOptions } from '../replicas/options';
 import { abandonAll, drainRequests, logStopped, stopTasks, type Drained } from './drain';
 import type { StopOutcome } from './process-owner';
 import { cacheClient, connectBus, refuseStartAs, runStartHooks, startThreads, stoppedBeforeStart, threadsDidNotStart } from './startup';
-import { StartGate } from './start-gate';
+import { StartGate, type Phase } from './start-gate';
 import { startChecker, type ResolvedAppOptions, type StartOptions } from './options';
-
-type Phase = 'idle' | 'starting' | 'running' | 'stopping';
 
 /**
  * What a started app is made of, and the order in which it comes up (transport, pool, threads, background tasks, start hooks) and
@@ -152,12 +150,13 @@ export class Runtime {
     return cacheClient(this.#bus?.transport, this.service);
   }
 
-  /** What introspection reads: when it started, its transport, its pool. */
-  status(): { startedAt?: number; transport?: { description: string; connected: boolean }; pool: PoolStats | null } {
-    const transport = this.#bus?.transport;
+  /** What introspection reads: when it started, whether it stops, its transport, its pool. */
+  status(): { startedAt?: number; stopping: boolean; transport?: { description: string; connected: boolean }; pool: PoolStats | null } {
+    const bus = this.#bus;
     return {
       ...(this.#startedAt === undefined ? {} : { startedAt: this.#startedAt }),
-      ...(transport ? { transport: { description: transport.description, connected: transportUp(transport) } } : {}),
+      stopping: this.#phase === 'stopping',
+      ...(bus ? { transport: { description: bus.transport.description, connected: transportUp(bus.transport) } } : {}),
       pool: this.#pooled.size > 0 ? (this.#pool?.stats() ?? null) : null,
     };
   }

@@ -27,3 +27,6 @@ export class StartGate {
     return current.settled.then(() => undefined);
   }
 }
+
+/** Where an app is in its life: a start and a stop each move it on. */
+export type Phase = 'idle' | 'starting' | 'running' | 'stopping';

@@ -8,7 +8,8 @@ import type { OpsView } from './ops-view';
  * - `degraded`: a thread is stalled or restarting (crashed, waiting out its backoff), or an
  *   optional thread has failed;
  * - `ok` otherwise. `ready` is true only when `ok`, or `degraded` by optional threads alone (one
- *   that failed or restarts): a required thread restarting is not ready until it runs again.
+ *   that failed or restarts): a required thread restarting is not ready until it runs again. A
+ *   service that stops is not ready either (`stopping`).
  */
 export interface Health {
   /** `ok`, `degraded` or `failing`, as above. */
@@ -17,6 +18,8 @@ export interface Health {
   ready: boolean;
   /** Present while the service starts: it answers, but its threads, server or start hooks are not all up yet. */
   starting?: true;
+  /** Present while the service stops: it finishes what it took, and is not ready for more. */
+  stopping?: true;
   /** Whether the transport can send and receive now (and its server answers), and its description. */
   transport: { connected: boolean; description?: string };
   /** `restarting`: threads that crashed and wait out their backoff (absent from services before it was added). */
@@ -47,6 +50,7 @@ export function healthOf(view: OpsView): Health {
   const requests = view.requestReads?.();
   // it answers before it has started (the transport comes up first), and a start can still fail
   const starting = view.startedAt === undefined;
+  const stopping = view.stopping();
   const status =
     starting || !connected || requiredFailed || requests?.reading === false
       ? 'failing'
@@ -55,8 +59,9 @@ export function healthOf(view: OpsView): Health {
         : 'ok';
   return {
     status,
-    ready: status !== 'failing' && stalled.length === 0 && !requiredRestarting,
+    ready: status !== 'failing' && stalled.length === 0 && !requiredRestarting && !stopping,
     ...(starting ? { starting: true as const } : {}),
+    ...(stopping ? { stopping: true as const } : {}),
     transport: { connected, ...(transport ? { description: transport.description } : {}) },
     threads: { failed, stalled, restarting },
     ...(requests ? { requests } : {}),

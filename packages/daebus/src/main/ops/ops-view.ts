@@ -33,6 +33,8 @@ export interface OpsView {
    * none (before it connects, after it closed). It is there while the service starts: `startedAt` says whether it has.
    */
   transport(): { description: string; connected: boolean } | undefined;
+  /** True from when the service is asked to stop until it has stopped. */
+  stopping(): boolean;
   /** The app's own actions (not the built-in ones). */
   actions(): string[];
   listeners(): string[];

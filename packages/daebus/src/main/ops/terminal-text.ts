@@ -7,8 +7,6 @@ const ANSI: Record<Color, number> = { bold: 1, dim: 2, red: 31, green: 32, yello
 /** C0 controls but tab and newline, DEL, and the C1 controls: a terminal takes them as commands (a title, a cleared screen, hidden text). */
 // eslint-disable-next-line no-control-regex -- control characters are what it finds
 const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-/** The same, and the colour codes `paint` writes, which `forTerminal` leaves as they are. */
-const CONTROLS_OR_PAINT = new RegExp(`\\x1b\\[(?:0|${Object.values(ANSI).join('|')})m|${CONTROLS.source}`, 'g');
 
 const escaped = (char: string): string => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
@@ -22,13 +20,12 @@ export function oneLine(text: string): string {
 }
 
 /**
- * `text` as it may be written to `stream`: on a terminal, every control character but those of
- * `paint`'s colours is shown, not obeyed (what a service sends may hold escape sequences); elsewhere
- * (a pipe, a file) as it is.
+ * `text` as it may be written to `stream`: on a terminal, every control character but tab and
+ * newline is shown, not obeyed (what a service sends may hold escape sequences, colour codes
+ * included); elsewhere (a pipe, a file) as it is.
  */
 export function forTerminal(text: string, stream: { isTTY?: boolean }): string {
-  if (stream.isTTY !== true) return text;
-  return text.replace(CONTROLS_OR_PAINT, (match) => (match.length === 1 ? escaped(match) : match));
+  return stream.isTTY === true ? text.replace(CONTROLS, escaped) : text;
 }
 
 /** `text` in `color` when `on`; an absent value ('-') stays plain: color marks what is there. */

@@ -43,7 +43,7 @@ export class RequestConsumer {
   readonly #serverNow: () => number;
   readonly #confirmations: Confirmations;
   readonly #group: RequestGroup;
-  readonly reads = new ReadHealth();
+  readonly reads = new ReadHealth(() => this.#reader.status);
   /** Entries handed to the dispatcher and not yet acknowledged or handed back. */
   readonly #held = new Set<string>();
   /** Hand-backs sent and not answered, and those that failed during the stop. */

@@ -5,10 +5,18 @@
  */
 export class ReadHealth {
   #failure?: string;
+  /** The reader connection's state (ioredis's `status`): while it is down, a read waits for it instead of failing. */
+  readonly #connection: (() => string) | undefined;
 
-  /** Why the last read failed; undefined when it succeeded. */
+  constructor(connection?: () => string) {
+    this.#connection = connection;
+  }
+
+  /** Why the last read failed, or why none can be made now (the reader's connection is down); undefined otherwise. */
   get failure(): string | undefined {
-    return this.#failure;
+    if (this.#failure !== undefined) return this.#failure;
+    const status = this.#connection?.();
+    return status === undefined || status === 'ready' ? undefined : `the stream reader's connection to Redis is down (${status})`;
   }
 
   /** A read failed with `message`: true when this starts a failing streak, to be logged. */
