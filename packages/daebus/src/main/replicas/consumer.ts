@@ -6,7 +6,7 @@ import { settlesWithin } from '../support/timers';
 import { Upkeep } from '../support/upkeep';
 import { drop } from '../transport/redis-connect';
 import { Confirmations } from './confirmations';
-import { field, withTimeLeft, type Entry } from './entries';
+import { field, takenOver, withTimeLeft, type Entry } from './entries';
 import { REQUEST_GROUP, serviceKeys, type ServiceKeys } from './keys';
 import type { ResolvedReplicaOptions } from './options';
 import { ReadHealth } from './read-health';
@@ -199,10 +199,9 @@ export class RequestConsumer {
       return;
     }
     // a caller that gave up on the request (its timeout passed) gets no late run
-    if (timeoutMs > 0 && Number(entryId.split('-')[0]) + timeoutMs < this.#serverNow()) {
-      this.#settle(entryId);
-      return;
-    }
+    const expired = timeoutMs > 0 && Number(entryId.split('-')[0]) + timeoutMs < this.#serverNow();
+    if (attempt > 1) this.#log.warn(takenOver(entryId, attempt, expired));
+    if (expired) return this.#settle(entryId);
     if (attempt > this.#options.maxAttempts) {
       const why = `every replica that took it stopped before answering (${attempt - 1} deliveries; maxAttempts ${this.#options.maxAttempts})`;
       void this.#deadLetter(entryId, raw, attempt - 1, why);
@@ -309,7 +308,6 @@ export class RequestConsumer {
         // is pending no more), or another replica claimed it after this one: it is not ours to run
         const pending = await this.#group.pending(entry[0]);
         if (pending?.consumer !== this.#id) continue;
-        this.#log.warn(`Took over request ${entry[0]} from a replica that stopped answering for it (delivery ${pending.deliveries})`);
         this.#deliver(entry, pending.deliveries);
       }
     } while (cursor !== '0-0' && this.#reading);

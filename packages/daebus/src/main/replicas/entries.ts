@@ -22,3 +22,13 @@ export function withTimeLeft(entryId: string, fields: string[], now: number): st
   }
   return fields;
 }
+
+/**
+ * What the log says of an entry claimed from a replica that stopped answering for it (delivery
+ * 2 and on): taken over to run again, or dropped unrun once its caller's timeout had passed.
+ */
+export function takenOver(entryId: string, delivery: number, expired: boolean): string {
+  return expired
+    ? `Dropped request ${entryId} unrun: taken over from a replica that stopped answering for it (delivery ${delivery}) after its caller's timeout had passed`
+    : `Took over request ${entryId} from a replica that stopped answering for it (delivery ${delivery})`;
+}

@@ -1,5 +1,7 @@
-// What a replica's health says of its request stream reads. While Redis is down, ioredis holds a
-// read until it reconnects instead of failing it: before, the health said `reading: true` all along.
+// What a replica says of its request stream: its health (while Redis is down, ioredis holds a read
+// until it reconnects instead of failing it: before, the health said `reading: true` all along),
+// and its log of the requests it claimed from a replica that stopped answering for them.
+import { takenOver } from '../../src/main/replicas/entries';
 import { ReadHealth } from '../../src/main/replicas/read-health';
 
 describe('a replica reading its request stream', () => {
@@ -19,5 +21,12 @@ describe('a replica reading its request stream', () => {
     expect(reads.failure).toBe('WRONGTYPE Operation against a key');
     expect(reads.succeeded()).toBe(true);
     expect(reads.failure).toBe("the stream reader's connection to Redis is down (reconnecting)");
+  });
+});
+
+describe('a request claimed from a replica that stopped answering for it', () => {
+  it('is logged as taken over to run again, or as dropped unrun when its caller gave up (before: "Took over" either way)', () => {
+    expect(takenOver('1-0', 2, false)).toBe('Took over request 1-0 from a replica that stopped answering for it (delivery 2)');
+    expect(takenOver('1-0', 2, true)).toMatch(/^Dropped request 1-0 unrun: taken over .* after its caller's timeout had passed$/);
   });
 });
