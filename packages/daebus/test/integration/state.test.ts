@@ -404,6 +404,14 @@ describe('messages to a thread', () => {
     expect(await t.app.list('sent', { max: 3 }).snapshot()).toEqual(['hello', 'after the note']);
   });
 
+  it("a payload left out arrives as {}, as an action's does (before: undefined, and the handler threw)", async () => {
+    t.app.thread('ws', fixture('answers.mjs'));
+    await t.app.start();
+    const empty = { keys: [], isAdmin: null, plainPrototype: true };
+    await expect(t.app.thread('ws').request('inspect')).resolves.toEqual(empty);
+    await expect(t.app.thread('ws').request('inspect', undefined, { timeoutMs: 2_000 })).resolves.toEqual(empty);
+  });
+
   it('keeps "__proto__" keys as plain data in thread messages and shared state', async () => {
     t.app.thread('ws', fixture('answers.mjs'));
     await t.app.start();

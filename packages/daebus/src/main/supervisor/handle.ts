@@ -45,14 +45,15 @@ export class ThreadHandle<Messages extends object = AnyMessages> {
       check.name('type', type);
       check.timeout('options.timeoutMs', timeoutMs);
     }
-    return (await this.#runner.request(type, payload, timeoutMs)) as ResultOf<MessagesOf<Messages>, K>;
+    // left out, as an action's: the handler gets {} (the contract lets it be left out when {} fits it)
+    return (await this.#runner.request(type, payload === undefined ? {} : payload, timeoutMs)) as ResultOf<MessagesOf<Messages>, K>;
   }
 
   /** Send the thread a message without waiting for an answer; throws unless it runs. */
   post<K extends NameOf<MessagesOf<Messages>>>(type: K, ...args: PayloadArgs<MessagesOf<Messages>, K>): void {
     const [payload] = args as [unknown];
     if (!isName(type)) checker(`thread "${this.name}": post()`, 'INVALID_ARGUMENT').name('type', type);
-    this.#runner.post(type, payload);
+    this.#runner.post(type, payload === undefined ? {} : payload);
   }
 
   /** The thread's record now. */
