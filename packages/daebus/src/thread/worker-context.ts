@@ -1,5 +1,6 @@
 import { WebSocketClients } from '../shared/socket-api';
 import { SharedList, SharedMap, SharedQueue, checkListMax, checkStructureName } from '../shared/state-api';
+import { DaebusError, ErrorCodes } from '../shared/errors';
 import { checker } from '../shared/validate';
 import type { MainLink } from './link';
 import type { ThreadLogger } from './log';
@@ -41,7 +42,11 @@ export class WorkerContext {
 
   /** The shared queue `name` (`app.queue(name)` on the main side). */
   queue<T = unknown>(name: string): SharedQueue<T> {
-    return new SharedQueue<T>(checkStructureName('queue', name), (call) => this.link.stateCall(call));
+    const checked = checkStructureName('queue', name);
+    // a function cannot cross to the main side: said plainly, not as a clone failure
+    return new SharedQueue<T>(checked, (call) =>
+      'predicate' in call ? Promise.reject(predicateHere(checked)) : this.link.stateCall(call),
+    );
   }
 
   /** The shared capped list `name`, keeping its last `max` items (`app.list(name, { max })`). */
@@ -60,4 +65,11 @@ export class WorkerContext {
   broadcast(channel: string, payload: object): Promise<number> {
     return this.link.broadcast(channel, payload);
   }
+}
+
+function predicateHere(queue: string): DaebusError {
+  return new DaebusError(
+    ErrorCodes.INVALID_ARGUMENT,
+    `queue "${queue}": position(predicate) works on the main side only (a function cannot cross threads); in a thread, ask by the item's id: position(id, key?).`,
+  );
 }

@@ -119,6 +119,25 @@ describe('shared queues', () => {
     await expect(q.get(-1)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
+  it('in a thread, position finds by id, and refuses a predicate saying to ask by id (before: NOT_CLONEABLE)', async () => {
+    await t.app.queue<{ id: string }>('q').put({ id: 'a' });
+    t.app.thread('finder', async (running, th) => {
+      const byId = await th.queue('q').position('a');
+      const error = await th
+        .queue('q')
+        .position(() => true)
+        .catch((err: { code: string; message: string }) => ({ code: err.code, message: err.message }));
+      th.log.info('found', { byId, error });
+      while (running()) await th.sleep(50);
+    });
+    await t.app.start();
+    await waitFor(() => t.records.some((r) => r.message === 'found'), 'the thread to look');
+    expect(t.records.find((r) => r.message === 'found')).toMatchObject({
+      byId: 0,
+      error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining("in a thread, ask by the item's id: position(id, key?)") },
+    });
+  });
+
   it('loses no item when a thread dies after its get was answered but before it took the item', async () => {
     const jobs = t.app.queue<{ id: string }>('jobs');
     t.app.thread('hog', fixture('queue-hog.mjs'));
