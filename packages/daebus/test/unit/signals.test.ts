@@ -1,5 +1,6 @@
 // The signal handlers run() installs: a repeat of the first signal within REPEAT_WINDOW_MS is the
-// same stop delivered twice, also when the stop was over before the repeat came.
+// same stop delivered twice, also when the stop was over before the repeat came; a signal after
+// such a stop, while the process winds down, ends it with the stop's code, not Node's 130/143.
 import { installSignalHandlers, REPEAT_WINDOW_MS } from '../../src/main/app/signals';
 import { waitFor } from '../support/helpers';
 
@@ -14,7 +15,10 @@ describe('signal handlers', () => {
     expect(process.listenerCount('SIGINT')).toBe(before + 1);
     process.emit('SIGINT', 'SIGINT');
     expect(seen).toEqual(['stop SIGINT']);
-    await waitFor(() => process.listenerCount('SIGINT') === before, `the handlers gone after ${REPEAT_WINDOW_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, REPEAT_WINDOW_MS + 20));
+    // the run's handlers are gone; what hears a late signal stays until the next run
+    installSignalHandlers({ stop: () => undefined, force: () => undefined })();
+    expect(process.listenerCount('SIGINT')).toBe(before);
   });
 
   it('go at once when no signal came, and a signal past the window forces the stop', async () => {
@@ -29,6 +33,44 @@ describe('signal handlers', () => {
     process.emit('SIGTERM', 'SIGTERM');
     expect(seen).toEqual(['stop SIGTERM', 'force SIGTERM']);
     remove();
+    installSignalHandlers({ stop: () => undefined, force: () => undefined })();
     expect(process.listenerCount('SIGTERM')).toBe(before);
+  });
+
+  it('after a stop a signal began, end the process on a late signal with the exit code set, when nothing else listens', async () => {
+    const others = process.listeners('SIGINT');
+    for (const listener of others) process.off('SIGINT', listener);
+    const exit = jest.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    try {
+      const remove = installSignalHandlers({ stop: () => undefined, force: () => undefined });
+      process.emit('SIGINT', 'SIGINT');
+      remove();
+      await new Promise((resolve) => setTimeout(resolve, REPEAT_WINDOW_MS + 20));
+      expect(process.listenerCount('SIGINT')).toBe(1);
+      // before: no listener, and Node's default ended the process with 130 after a clean stop
+      process.emit('SIGINT', 'SIGINT');
+      expect(exit).toHaveBeenCalledTimes(1);
+      expect(exit).toHaveBeenCalledWith();
+      // a listener of the program's own: it decides
+      const own = (): void => undefined;
+      process.on('SIGINT', own);
+      process.emit('SIGINT', 'SIGINT');
+      process.off('SIGINT', own);
+      expect(exit).toHaveBeenCalledTimes(1);
+    } finally {
+      installSignalHandlers({ stop: () => undefined, force: () => undefined })();
+      exit.mockRestore();
+      for (const listener of others) process.on('SIGINT', listener);
+    }
+  });
+});
+
+describe('process listeners of many apps', () => {
+  it('are one per event however many apps run (Node warns past ten)', () => {
+    const before = process.listenerCount('SIGINT');
+    const removals = Array.from({ length: 15 }, () => installSignalHandlers({ stop: () => undefined, force: () => undefined }));
+    expect(process.listenerCount('SIGINT')).toBe(before + 1);
+    for (const remove of removals) remove();
+    expect(process.listenerCount('SIGINT')).toBe(before);
   });
 });

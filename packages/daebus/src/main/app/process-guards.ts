@@ -1,5 +1,6 @@
 import { toPlainError } from '../../shared/errors';
 import type { Logger } from '../support/logger';
+import { onProcess } from './process-listeners';
 
 /**
  * While `app.run()` owns the process, an exception or rejection that escapes user code (a
@@ -13,10 +14,8 @@ export function guardProcess(logger: Logger): () => void {
   const onRejection = (reason: unknown): void => {
     logger.error(`Unhandled promise rejection (the service goes on): ${toPlainError(reason).message}`, { error: toPlainError(reason) });
   };
-  process.on('uncaughtException', onException);
-  process.on('unhandledRejection', onRejection);
+  const removals = [onProcess('uncaughtException', onException), onProcess('unhandledRejection', onRejection)];
   return () => {
-    process.off('uncaughtException', onException);
-    process.off('unhandledRejection', onRejection);
+    for (const remove of removals) remove();
   };
 }

@@ -1,3 +1,5 @@
+import { hearsAlone, onProcess } from './process-listeners';
+
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 /**
@@ -7,14 +9,21 @@ const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
  */
 export const REPEAT_WINDOW_MS = 100;
 
+/** After a stop that a signal began: what hears a later signal, until another run() begins. */
+let removeLate: (() => void) | undefined;
+
 /**
  * First SIGINT/SIGTERM: a clean stop. Any signal after that (and after REPEAT_WINDOW_MS): force
  * it. Returns a function that removes the handlers again: at once, or, when a signal came less
  * than REPEAT_WINDOW_MS ago, once that window ends (the process lives on until then). A repeat of
  * a signal whose stop was quick still finds them there, and is ignored: Node's own handling
- * would end the process with 130 or 143 after a clean stop.
+ * would end the process with 130 or 143 after a clean stop. After a stop a signal began, a
+ * signal that comes while the process winds down (its sockets close) ends it with the stop's exit
+ * code, unless something else listens to it.
  */
 export function installSignalHandlers(actions: { stop: (signal: string) => void; force: (signal: string) => void }): () => void {
+  removeLate?.();
+  removeLate = undefined;
   let firstAt: number | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
     const now = performance.now();
@@ -25,14 +34,25 @@ export function installSignalHandlers(actions: { stop: (signal: string) => void;
       actions.force(signal);
     }
   };
-  for (const signal of SIGNALS) process.on(signal, onSignal);
+  const removals = SIGNALS.map((signal) => onProcess(signal, onSignal));
   const remove = (): void => {
-    for (const signal of SIGNALS) process.off(signal, onSignal);
+    for (const removal of removals) removal();
+    if (firstAt !== undefined) removeLate = exitOnLateSignal();
   };
   return () => {
     const left = firstAt === undefined ? 0 : REPEAT_WINDOW_MS - (performance.now() - firstAt);
     // held open until then: a repeat that came while the process exits would still end it with 130
     if (left > 0) setTimeout(remove, left);
     else remove();
+  };
+}
+
+function exitOnLateSignal(): () => void {
+  const onLate = (signal: NodeJS.Signals): void => {
+    if (hearsAlone(signal, onLate)) process.exit();
+  };
+  const removals = SIGNALS.map((signal) => onProcess(signal, onLate));
+  return () => {
+    for (const removal of removals) removal();
   };
 }
