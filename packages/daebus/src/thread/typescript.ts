@@ -66,7 +66,7 @@ export function typeStrippingAdvice(specifier: string, loader: string | undefine
       ? ', or keep to syntax Node can erase (tsconfig erasableSyntaxOnly)'
       : '';
   return (
-    `. Node loaded this .ts module with its own type stripping (no tsx was found, or the service itself runs from .ts ` +
+    `. Node loaded this .ts module with its own type stripping (no tsx 4.9 or later was found, or the service itself runs from .ts ` +
     `under Node, and its workers follow Node's rules): ${what}. Run the service with tsx (npx tsx service.ts; from ` +
     `JavaScript or a test runner, install tsx in the project: npm i -D tsx, 4.9 or later)${fix}`
   );

@@ -56,6 +56,22 @@ describe('an app', () => {
   });
 });
 
+describe('the "stopped" line', () => {
+  const stoppedLines = (): number => t.records.filter((r) => /^Service ".*" stopped/.test(String(r.message))).length;
+
+  it('is not written by a stop of an app that never started (before: "every action finished and every thread returned")', async () => {
+    await t.app.stop();
+    expect(stoppedLines()).toBe(0);
+  });
+
+  it('is written once when a start fails and the app is stopped after it (before: twice)', async () => {
+    t.app.thread('doomed', fixture('throws-on-import.mjs'));
+    await expect(t.start()).rejects.toThrow();
+    await t.app.stop();
+    expect(stoppedLines()).toBe(1);
+  });
+});
+
 describe("a run's start line", () => {
   it('counts the threads running, and names those registered that are not', async () => {
     t.app.thread('loop', fixture('sleeper.mjs'));

@@ -1,6 +1,7 @@
 // Prometheus metrics and the health endpoints, read the way an operator's scraper reads them:
 // app.metrics() and the real HTTP server's /metrics, /healthz and /readyz, while threads crash,
 // stall and recover.
+import { createConnection } from 'node:net';
 import { fixture, waitFor } from '../support/helpers';
 import { appPerTest } from '../support/app-per-test';
 import { http, TestSocket } from '../support/http-client';
@@ -169,6 +170,29 @@ describe('the health endpoints and /metrics on the HTTP server', () => {
     await waitFor(async () => sample(await scrape(), 'daebus_thread_stalled', { thread: 'blocks' }) === 0, 'the end of the stall');
     expect((await http(`${url}/readyz`)).status).toBe(200);
     expect(sample(await scrape(), 'daebus_thread_heap_used_bytes', { thread: 'blocks' })).toBeGreaterThan(0);
+  });
+
+  it('counts the HTTP answers given before a route could be looked for: a malformed URL (400), headers too large (431)', async () => {
+    t.app.route('/items/<id>', (req) => ({ id: req.params.id }));
+    await t.start({ http: LOCAL });
+    const url = t.app.http.url as string;
+    expect((await http(`${url}/items/%E0%A4%A`)).status).toBe(400);
+    const { hostname, port } = new URL(url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      let got = '';
+      const socket = createConnection(Number(port), hostname, () => {
+        socket.write(`GET /items/1 HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+      });
+      socket.on('data', (chunk: Buffer) => (got += chunk.toString()));
+      socket.on('close', () => resolve(got));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+    const text = await scrape();
+    const answers = (labels: Record<string, string>) => sample(text, 'daebus_http_request_duration_seconds_count', labels);
+    // before: neither was counted
+    expect(answers({ method: 'GET', route: '(unmatched)', status: '400' })).toBe(1);
+    expect(answers({ method: '(not parsed)', route: '(unmatched)', status: '431' })).toBe(1);
   });
 
   it('counts HTTP answers by method, route as written and status; WebSocket connections, clients and messages', async () => {

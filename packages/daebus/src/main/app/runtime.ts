@@ -275,6 +275,7 @@ export class Runtime {
 
   async #stopAll(timeoutMs: number | undefined): Promise<void> {
     const bus = this.#bus;
+    const wasUp = this.#phase !== 'idle'; // else never started, or stopped already: nothing to say
     this.#phase = 'stopping';
     const drainMs = this.#options.drainTimeoutMs;
     // HTTP requests given up on count as abandoned work: named in the last line, exit code 1
@@ -303,7 +304,7 @@ export class Runtime {
     }
     this.#phase = 'idle';
     this.#startedAt = undefined;
-    logStopped(this.#logger, this.service, { ...drained, requests, tasks: tasksLeft }, results);
+    if (wasUp) logStopped(this.#logger, this.service, { ...drained, requests, tasks: tasksLeft }, results);
     // handlers and task runs given up on may still run (exit code 0 for a replica's and a task's): the process owner bounds them
     const gaveUp = drained.abandoned.length + drained.rerun.length + requests.length + tasksLeft.length > 0;
     for (const resolve of this.#stopWaiters.splice(0)) resolve({ code: this.#exitCode, gaveUp });

@@ -3,13 +3,19 @@ import type { Socket } from 'node:net';
 import { ErrorCodes } from '../../shared/errors';
 import { errorBody } from './error-replies';
 
+/** The method label of an answer to a request Node could not parse (its method is not known). */
+export const NOT_PARSED = '(not parsed)';
+
 /**
  * What a connection gets when Node gives up on its request before a route sees it (Fastify's
  * `clientErrorHandler`): 408 when it was not received whole within `requestTimeoutMs` (a client
  * that stalled mid-body), 431 for headers too large, 400 for bytes that are not HTTP; with the
  * documented `{ error, code }` body (Fastify's has none), and the connection closed.
  */
-export function clientErrorReply(requestTimeoutMs: number): (err: Error & { code?: string }, socket: Socket) => void {
+export function clientErrorReply(
+  requestTimeoutMs: number,
+  answered: (status: number) => void,
+): (err: Error & { code?: string }, socket: Socket) => void {
   return (err, socket) => {
     // a connection reset: nobody to answer
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
@@ -27,6 +33,7 @@ export function clientErrorReply(requestTimeoutMs: number): (err: Error & { code
         `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
           `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
       );
+      answered(status);
     }
     socket.destroy(err);
   };

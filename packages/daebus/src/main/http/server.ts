@@ -5,7 +5,7 @@ import type { Logger } from '../support/logger';
 import { settlesWithin } from '../support/timers';
 import { answerAfterBody, refuseBeforeContinue } from './body-limit';
 import { corsPluginOptions } from './cors';
-import { clientErrorReply } from './client-errors';
+import { clientErrorReply, NOT_PARSED } from './client-errors';
 import { errorBody, frameworkReply } from './error-replies';
 import { DEFAULT_HTTP_OPTIONS, type ResolvedCors, type ResolvedHttpOptions, type ResolvedWebSocketOptions } from './options';
 import { readJsonBodies } from './json-body';
@@ -173,13 +173,19 @@ export class HttpServers {
       // Node answers a request not received whole in time with 408 (clientErrorReply)
       requestTimeout: requestTimeoutMs,
       http: requestTimeoutMs > 0 ? nodeTimeouts(requestTimeoutMs) : {},
-      clientErrorHandler: clientErrorReply(requestTimeoutMs),
+      clientErrorHandler: clientErrorReply(requestTimeoutMs, (status) =>
+        this.#ops?.observer?.httpAnswered(NOT_PARSED, undefined, status, 0),
+      ),
       // a path parameter as long as a URL may be (Node refuses a request line over 16 KiB with 431), as Python Daebus
       routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
       return503OnClosing: true,
       forceCloseConnections: 'idle',
       // errors of the router (a malformed URL, a parameter too long) get the same body as the others
-      frameworkErrors: (err, _req, reply) => fail(err, reply),
+      frameworkErrors: (err, req, reply) => {
+        fail(err, reply);
+        // answered before the request's hooks, where the others are counted
+        this.#ops?.observer?.httpAnswered(req.method, undefined, reply.statusCode, 0);
+      },
     });
     this.#instances.push(app);
     const observer = this.#ops?.observer;

@@ -23,8 +23,8 @@ export function isTypeScript(specifier: string): boolean {
 export function typeScriptLoader(where: string, specifier: string): string | undefined {
   const file = fileURLToPath(specifier);
   const underTsx = tsxOfThisProcess();
-  // a tsx too old for the register API (before 4.9): the worker has its hooks from the options it inherits
-  if (underTsx) return usable(underTsx) ? underTsx : undefined;
+  // one too old for the register API (before 4.9) is passed over: its hooks do not reach a worker
+  if (underTsx && usable(underTsx)) return underTsx;
   const nodeStrips = Boolean((process.features as { typescript?: unknown }).typescript);
   // a service Node runs from its .ts source itself (`node service.ts`) is written to Node's rules:
   // its workers follow them too, without the time tsx adds to each worker's start
@@ -34,13 +34,17 @@ export function typeScriptLoader(where: string, specifier: string): string | und
   const found = installed.find(usable);
   if (found) return found;
   if (nodeStrips) return undefined;
-  const old =
-    installed.length === 0 ? '' : ` The tsx installed (${installed[0]}) is older than 4.9, which a worker needs (its register API).`;
+  const tooOld = underTsx ?? installed[0];
+  const old = tooOld === undefined ? '' : ` The tsx found (${tooOld}) is older than 4.9, which a worker needs (its register API).`;
+  // Node that could strip types, with its stripping turned off (--no-experimental-strip-types)
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  const off = major > 23 || (major === 23 && minor >= 6) || (major === 22 && minor >= 18);
   throw new DaebusError(
     ErrorCodes.INVALID_OPTION,
-    `${where}: ${file} is TypeScript, and Node ${process.version} cannot run it by itself.${old} No usable tsx was found ` +
-      `from ${places.join(', ')}. Install tsx in the project (npm i -D tsx; a worker then loads .ts modules with it), ` +
-      'run the service with tsx (`npx tsx service.ts`), use Node 22.18 or later, or build to JavaScript and register the .js file.',
+    `${where}: ${file} is TypeScript, and Node ${process.version} ${off ? 'has its type stripping turned off' : 'cannot run it by itself'}.${old} ` +
+      `No usable tsx was found from ${places.join(', ')}. Install tsx 4.9 or later in the project (npm i -D tsx; a worker then loads .ts ` +
+      `modules with it), run the service with tsx (\`npx tsx service.ts\`), ${off ? "turn Node's type stripping back on" : 'use Node 22.18 or later'}, ` +
+      'or build to JavaScript and register the .js file.',
   );
 }
 
