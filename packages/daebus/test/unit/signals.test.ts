@@ -2,7 +2,6 @@
 // same stop delivered twice, also when the stop was over before the repeat came; a signal after
 // such a stop, while the process winds down, ends it with the stop's code, not Node's 130/143.
 import { installSignalHandlers, REPEAT_WINDOW_MS } from '../../src/main/app/signals';
-import { waitFor } from '../support/helpers';
 
 describe('signal handlers', () => {
   it('stay until the repeat window of the first signal ends, when removed inside it: a repeat is ignored, not Node-default', async () => {
