@@ -1,29 +1,14 @@
 // A rolling deploy that adds an action: old and new replicas run side by side. A request for the
 // new action that an old replica reads goes back to the stream for a replica that has it. Before,
 // the old replica answered it UNKNOWN_ACTION (about half of such requests, with two replicas).
-import { randomUUID } from 'node:crypto';
-import Redis from 'ioredis';
 import { Daebus, DaebusCaller, DaebusError } from 'daebus';
 import { captureLogger, waitFor, type LogRecord } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
+import { replicatedPerTest } from '../support/replicated-per-test';
 
 jest.setTimeout(60_000);
 
-let service: string;
-const apps: Daebus[] = [];
-const callers: DaebusCaller[] = [];
-
-beforeEach(() => {
-  service = `rolling_${randomUUID()}`;
-});
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((app) => app.stop()));
-  await Promise.all(callers.splice(0).map((caller) => caller.close()));
-  const redis = new Redis(TEST_REDIS_URL);
-  const keys = await redis.keys(`*{${service}}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
-});
+const t = replicatedPerTest('rolling');
 
 /** A replica with the actions of its version: 'old' only, or 'old' and 'added' (which waits for `gate`, when given). */
 async function replica(version: 'old' | 'new', gate?: Promise<void>): Promise<{ app: Daebus; records: LogRecord[] }> {
@@ -31,14 +16,14 @@ async function replica(version: 'old' | 'new', gate?: Promise<void>): Promise<{ 
   const app = new Daebus('rolling', { logger });
   app.action('old', () => version);
   if (version === 'new') app.action('added', async () => (await gate, 'new'), { concurrency: 1 });
-  apps.push(app);
-  await app.start({ service, redis: TEST_REDIS_URL, replicas: { heartbeatMs: 200 } });
+  t.apps.push(app);
+  await app.start({ service: t.service, redis: TEST_REDIS_URL, replicas: { heartbeatMs: 200 } });
   return { app, records };
 }
 
 function caller(): DaebusCaller {
-  const made = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 15_000 });
-  callers.push(made);
+  const made = new DaebusCaller(t.service, { redis: TEST_REDIS_URL, timeoutMs: 15_000 });
+  t.callers.push(made);
   return made;
 }
 

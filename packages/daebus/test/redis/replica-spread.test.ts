@@ -1,29 +1,16 @@
 // Two idle replicas and an action with `concurrency: 1`: a replica takes from the request stream
 // only what it can start, so the requests spread over both. Before, one replica read up to 16
 // entries at once and queued them behind its one slot while the other sat idle (9 of 10 ran on one).
-import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Daebus, DaebusCaller } from 'daebus';
 import { captureLogger, waitFor } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
+import { replicatedPerTest } from '../support/replicated-per-test';
 
 jest.setTimeout(30_000);
 
-let service: string;
-const apps: Daebus[] = [];
-const callers: DaebusCaller[] = [];
 const clients: Redis[] = [];
-
-beforeEach(() => {
-  service = `replica_spread_${randomUUID()}`;
-});
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((app) => app.stop()));
-  await Promise.all(callers.splice(0).map((caller) => caller.close()));
-  const redis = new Redis(TEST_REDIS_URL);
-  const keys = await redis.keys(`*{${service}}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
+const t = replicatedPerTest('replica_spread', async () => {
   await Promise.all(clients.splice(0).map((client) => client.quit()));
 });
 
@@ -39,8 +26,8 @@ async function startReplica(name: string, running: { replica: string; finish: ()
       }),
     { concurrency: 1 },
   );
-  apps.push(app);
-  await app.start({ service, redis: TEST_REDIS_URL, replicas: {} });
+  t.apps.push(app);
+  await app.start({ service: t.service, redis: TEST_REDIS_URL, replicas: {} });
 }
 
 function redisClient(): Redis {
@@ -51,7 +38,7 @@ function redisClient(): Redis {
 
 /** What the request stream holds (not yet answered), and what each replica took from it and has not answered. */
 async function streamState(redis: Redis): Promise<{ entries: number; taken: number[] }> {
-  const key = `daebus:{${service}}:requests`;
+  const key = `daebus:{${t.service}}:requests`;
   const [[, entries], [, summary]] = (await redis.multi().xlen(key).xpending(key, 'daebus').exec()) as [
     [null, number],
     [null, [number, string, string, [string, string][] | null]],
@@ -66,8 +53,8 @@ describe('two replicas and an action with concurrency 1', () => {
     const ran = new Map<string, number>();
     await startReplica('a', running, ran);
     await startReplica('b', running, ran);
-    const caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 20_000 });
-    callers.push(caller);
+    const caller = new DaebusCaller(t.service, { redis: TEST_REDIS_URL, timeoutMs: 20_000 });
+    t.callers.push(caller);
     const redis = redisClient();
     const total = 10;
     const replies = Array.from({ length: total }, (_, i) => caller.sendRequest('slow', { i }));
@@ -93,8 +80,8 @@ describe('two replicas and an action with concurrency 1', () => {
   it('a replica whose action is full still reads and answers a daebus.ping from the stream', async () => {
     const running: { replica: string; finish: () => void }[] = [];
     await startReplica('a', running, new Map());
-    const caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 20_000 });
-    callers.push(caller);
+    const caller = new DaebusCaller(t.service, { redis: TEST_REDIS_URL, timeoutMs: 20_000 });
+    t.callers.push(caller);
     const reply = caller.sendRequest('slow', {});
     await waitFor(() => running.length === 1, 'the request running');
     await expect(caller.sendRequest('daebus.ping', {})).resolves.toBeDefined();
@@ -104,10 +91,10 @@ describe('two replicas and an action with concurrency 1', () => {
 
   it('a replicated service without actions answers daebus.ping through the stream', async () => {
     const app = new Daebus('spread', { logger: captureLogger().logger });
-    apps.push(app);
-    await app.start({ service, redis: TEST_REDIS_URL, replicas: {} });
-    const caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 20_000 });
-    callers.push(caller);
+    t.apps.push(app);
+    await app.start({ service: t.service, redis: TEST_REDIS_URL, replicas: {} });
+    const caller = new DaebusCaller(t.service, { redis: TEST_REDIS_URL, timeoutMs: 20_000 });
+    t.callers.push(caller);
     await expect(caller.sendRequest('daebus.ping', {})).resolves.toBeDefined();
   });
 });
