@@ -155,7 +155,10 @@ describe('starting a service', () => {
       writeFileSync(join(dir, 'worker.ts'), 'export default 1;\n');
       const script = `const { Daebus } = require('daebus'); try { new Daebus('x').thread('w', ${JSON.stringify(join(dir, 'worker.ts'))}); } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); process.exit(0); } console.log(JSON.stringify({ code: 'NONE' }));`;
       const { stdout } = await runAsUserProject(script, dir);
-      expect(JSON.parse(stdout)).toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('Install tsx 4.9 or later in the project') });
+      expect(JSON.parse(stdout)).toMatchObject({
+        code: 'INVALID_OPTION',
+        message: expect.stringContaining('Install tsx 4.9 or later in the project'),
+      });
     },
   );
 
