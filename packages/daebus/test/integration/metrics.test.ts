@@ -172,6 +172,26 @@ describe('the health endpoints and /metrics on the HTTP server', () => {
     expect(sample(await scrape(), 'daebus_thread_heap_used_bytes', { thread: 'blocks' })).toBeGreaterThan(0);
   });
 
+  it('counts a request a stop gave up on (answered STOPPED) as an error, once, also when its handler ends later', async () => {
+    let finish: ((value: string) => void) | undefined;
+    t.app.action('hangs', () => new Promise<string>((resolve) => (finish = resolve)));
+    await t.start();
+    const answer = t
+      .caller()
+      .sendRequest('hangs')
+      .catch((err: unknown) => err);
+    await waitFor(() => finish !== undefined, 'the handler running');
+    await t.app.stop(); // drainTimeoutMs 1 s: it is given up on
+    expect(await answer).toMatchObject({ details: { remoteCode: 'STOPPED' } });
+    // before: not counted until its handler ended, which in a process that exits is never
+    expect(sample(await t.app.metrics(), 'daebus_requests_total', { action: 'hangs', outcome: 'error' })).toBe(1);
+    finish?.('late');
+    await new Promise((resolve) => setImmediate(resolve));
+    const text = await t.app.metrics();
+    expect(sample(text, 'daebus_requests_total', { action: 'hangs', outcome: 'error' })).toBe(1);
+    expect(sample(text, 'daebus_requests_total', { action: 'hangs', outcome: 'ok' })).toBeUndefined();
+  });
+
   it('counts the HTTP answers given before a route could be looked for: a malformed URL (400), headers too large (431)', async () => {
     t.app.route('/items/<id>', (req) => ({ id: req.params.id }));
     await t.start({ http: LOCAL });

@@ -211,8 +211,7 @@ export class Dispatcher {
   /** Give up on requests still running or waiting: each gets `error` as its final reply, and is forgotten. */
   async abandon(requests: readonly Accepted[], error: DaebusError): Promise<void> {
     for (const accepted of requests) this.#accepted.delete(accepted);
-    // a durable request gets no reply: it stays in the stream, and a live replica runs it again
-    // once this one is gone (at-least-once)
+    // a durable request gets no reply: it stays in the stream for a live replica to run again (at-least-once)
     await Promise.all(requests.filter((a) => !a.durable).map((accepted) => accepted.response.abandon(error)));
   }
 
@@ -280,11 +279,13 @@ export class Dispatcher {
   }
 
   #finish(entry: ActionEntry, accepted: Accepted): void {
-    this.#observer?.settled(
-      accepted.request.action,
-      accepted.response.failed ? 'error' : 'ok',
-      (monotonicMs() - accepted.acceptedHr) / 1000,
-    );
+    // one a stop gave up on was counted then (ServiceBus.abandon)
+    if (accepted.linked)
+      this.#observer?.settled(
+        accepted.request.action,
+        accepted.response.failed ? 'error' : 'ok',
+        (monotonicMs() - accepted.acceptedHr) / 1000,
+      );
     this.#accepted.delete(accepted);
     accepted.durable?.done();
     this.#release(entry);

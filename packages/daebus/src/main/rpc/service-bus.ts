@@ -1,3 +1,4 @@
+import { monotonicMs } from '../../shared/clock';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { ActionObserver } from './observer';
 import { NOT_JSON, parseWireJson } from '../../shared/python-json';
@@ -24,6 +25,8 @@ export class ServiceBus {
   readonly service: string;
   readonly #logger: Logger;
   readonly #dispatcher: Dispatcher;
+  /** Told of the requests a stop gives up on (the dispatcher tells it of the others). */
+  readonly #observer: ActionObserver | undefined;
   readonly #listeners: ReadonlyMap<string, ListenHandler[]>;
   readonly #subscribed = new Map<string, MessageHandler>();
   readonly #listenerScope: Scope;
@@ -51,6 +54,7 @@ export class ServiceBus {
     this.#logger = init.logger;
     this.#listeners = init.listeners;
     this.#listenerScope = { app: init.app, logger: init.logger, listener: true };
+    this.#observer = init.observer;
     this.#dispatcher = new Dispatcher({
       actions: init.actions,
       transport: init.transport,
@@ -181,8 +185,11 @@ export class ServiceBus {
     return this.#dispatcher.handBackWaiting();
   }
 
-  /** Answer unfinished requests with `error` and forget them. */
+  /** Answer unfinished requests with `error` and forget them (counted as failed, but a replica's, which another runs again). */
   abandon(requests: readonly Accepted[], error: DaebusError): Promise<void> {
+    const now = monotonicMs();
+    for (const { request, durable, acceptedHr } of requests)
+      if (!durable) this.#observer?.settled(request.action, 'error', (now - acceptedHr) / 1000);
     return this.#dispatcher.abandon(requests, error);
   }
 
