@@ -30,6 +30,21 @@ app.action('check_job', (payload) => {
   return { status: String(n) };
 });
 
+// a contract whose payload could never arrive (an array, a primitive): its handler does not compile
+interface ImpossibleApi {
+  add: { payload: number[]; result: number };
+  shout: { payload: string; result: string };
+  nothing: { payload: void; result: void };
+  anything: { payload: unknown; result: unknown };
+}
+const impossible = new Daebus<ImpossibleApi>('impossible');
+// @ts-expect-error an array payload never arrives: the caller and the service refuse it
+impossible.action('add', (numbers) => numbers.length);
+// @ts-expect-error nor does a string
+impossible.action('shout', (text) => text.toUpperCase());
+impossible.action('nothing', () => undefined);
+impossible.action('anything', (payload) => payload);
+
 const bp = new Blueprint<JobsApi>('more');
 // @ts-expect-error blueprints are checked the same way
 bp.action('check_job', () => ({ state: 'x' }));

@@ -41,11 +41,20 @@ export type Registration =
   | { kind: 'socket'; name: string; handler: SocketHandler };
 
 /** The arguments of `action(...)` on an app or a blueprint typed by contract `C`. */
-export type ActionArgs<C, K extends keyof C> = [
-  name: K,
-  handler: ActionHandler<PayloadOf<C, K>, ResultOf<C, K>> | PooledSpec,
-  options?: ActionOptions,
-];
+export type ActionArgs<C, K extends keyof C> = [name: K, handler: HandlerFor<PayloadOf<C, K>, ResultOf<C, K>>, options?: ActionOptions];
+
+/**
+ * What handles an action whose contract gives its payload as `P`: a payload arrives as a JSON
+ * object (or `{}` when left out), never as an array or a primitive, which the caller and the
+ * service refuse. A contract that says otherwise could never be called: its handler does not compile.
+ */
+type HandlerFor<P, R> = unknown extends P
+  ? ActionHandler<P, R> | PooledSpec
+  : [P] extends [readonly unknown[]]
+    ? 'An action payload is a JSON object: give this action an object type as its payload in the contract'
+    : [P] extends [object | void | undefined]
+      ? ActionHandler<P, R> | PooledSpec
+      : 'An action payload is a JSON object: give this action an object type as its payload in the contract';
 
 /** The registration `action(...args)` makes. */
 export function actionRegistration<C, K extends keyof C & string>(...[name, handler, options]: ActionArgs<C, K>): Registration {
