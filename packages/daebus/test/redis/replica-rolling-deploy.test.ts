@@ -1,6 +1,8 @@
 // A rolling deploy that adds an action: old and new replicas run side by side. A request for the
 // new action that an old replica reads goes back to the stream for a replica that has it. Before,
 // the old replica answered it UNKNOWN_ACTION (about half of such requests, with two replicas).
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
 import { Daebus, DaebusCaller, DaebusError } from 'daebus';
 import { captureLogger, waitFor, type LogRecord } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
@@ -9,12 +11,18 @@ import { replicatedPerTest } from '../support/replicated-per-test';
 jest.setTimeout(60_000);
 
 const t = replicatedPerTest('rolling');
+/** The runs of action 'old', by the version of the replica that ran it. */
+const ran: string[] = [];
+beforeEach(() => void ran.splice(0));
 
 /** A replica with the actions of its version: 'old' only, or 'old' and 'added' (which waits for `gate`, when given). */
 async function replica(version: 'old' | 'new', gate?: Promise<void>): Promise<{ app: Daebus; records: LogRecord[] }> {
   const { logger, records } = captureLogger();
   const app = new Daebus('rolling', { logger });
-  app.action('old', () => version);
+  app.action('old', () => {
+    ran.push(version);
+    return version;
+  });
   if (version === 'new') app.action('added', async () => (await gate, 'new'), { concurrency: 1 });
   t.apps.push(app);
   await app.start({ service: t.service, redis: TEST_REDIS_URL, replicas: { heartbeatMs: 200 } });
@@ -85,5 +93,20 @@ describe('replicas of two versions, one with an action the other lacks', () => {
     await oldOne.app.stop();
     open();
     expect(await answers).toEqual(Array.from({ length: 10 }, () => 'new'));
+  });
+
+  it('a request handed back keeps its count of deliveries: one that killed replicas is dead-lettered after maxAttempts', async () => {
+    // as an old replica hands it back after taking it over from a new one that died running it
+    const { app } = await replica('new');
+    const raw = JSON.stringify({ action: 'old', payload: {}, reply_to: `caller:${randomUUID()}`, request_id: 'poison' });
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      await redis.xadd(`daebus:{${t.service}}:requests`, '*', 'm', raw, 'p', '5'); // maxAttempts is 5
+      await waitFor(async () => (await app.deadLetters()).length === 1, 'the request dead-lettered');
+      // before: delivery 1 of a new entry, so it ran again (and again, each time it went back)
+      expect(ran).toEqual([]);
+    } finally {
+      await redis.quit();
+    }
   });
 });

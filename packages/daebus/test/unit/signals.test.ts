@@ -64,6 +64,28 @@ describe('signal handlers', () => {
   });
 });
 
+describe('after the stops of two apps a signal began', () => {
+  it('a late signal still ends the process: one listener hears it, not one per app', async () => {
+    const others = process.listeners('SIGINT');
+    for (const listener of others) process.off('SIGINT', listener);
+    const exit = jest.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    try {
+      const removals = [0, 1].map(() => installSignalHandlers({ stop: () => undefined, force: () => undefined }));
+      process.emit('SIGINT', 'SIGINT');
+      for (const remove of removals) remove();
+      await new Promise((resolve) => setTimeout(resolve, REPEAT_WINDOW_MS + 20));
+      // before: one late listener per app, each deferring to the other, and the signal was swallowed for good
+      expect(process.listenerCount('SIGINT')).toBe(1);
+      process.emit('SIGINT', 'SIGINT');
+      expect(exit).toHaveBeenCalledTimes(1);
+    } finally {
+      installSignalHandlers({ stop: () => undefined, force: () => undefined })();
+      exit.mockRestore();
+      for (const listener of others) process.on('SIGINT', listener);
+    }
+  });
+});
+
 describe('process listeners of many apps', () => {
   it('are one per event however many apps run (Node warns past ten)', () => {
     const before = process.listenerCount('SIGINT');

@@ -9,7 +9,10 @@ const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
  */
 export const REPEAT_WINDOW_MS = 100;
 
-/** After a stop that a signal began: what hears a later signal, until another run() begins. */
+/**
+ * After a stop that a signal began: what hears a later signal (one for the process, whichever
+ * app's stop put it there), until another run() begins.
+ */
 let removeLate: (() => void) | undefined;
 
 /**
@@ -37,7 +40,7 @@ export function installSignalHandlers(actions: { stop: (signal: string) => void;
   const removals = SIGNALS.map((signal) => onProcess(signal, onSignal));
   const remove = (): void => {
     for (const removal of removals) removal();
-    if (firstAt !== undefined) removeLate = exitOnLateSignal();
+    if (firstAt !== undefined) removeLate ??= exitOnLateSignal();
   };
   return () => {
     const left = firstAt === undefined ? 0 : REPEAT_WINDOW_MS - (performance.now() - firstAt);

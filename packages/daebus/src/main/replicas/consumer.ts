@@ -6,7 +6,7 @@ import { settlesWithin } from '../support/timers';
 import { Upkeep } from '../support/upkeep';
 import { drop } from '../transport/redis-connect';
 import { Confirmations } from './confirmations';
-import { field, takenOver, withTimeLeft, type Entry } from './entries';
+import { field, handedBack, takenOver, type Entry } from './entries';
 import { REQUEST_GROUP, serviceKeys, type ServiceKeys } from './keys';
 import type { ResolvedReplicaOptions } from './options';
 import { ReadHealth } from './read-health';
@@ -190,8 +190,10 @@ export class RequestConsumer {
     }
   }
 
-  #deliver([entryId, fields]: Entry, attempt: number): void {
+  #deliver([entryId, fields]: Entry, deliveries: number): void {
     if (fields === null || this.#held.has(entryId)) return; // deleted meanwhile, or running here already
+    // with the deliveries before a hand-back (`p`): one that kills replicas still ends after maxAttempts
+    const attempt = deliveries + (Number(field(fields, 'p')) || 0);
     const raw = field(fields, 'm');
     const timeoutMs = Number(field(fields, 't'));
     if (raw === undefined) {
@@ -200,7 +202,7 @@ export class RequestConsumer {
     }
     // a caller that gave up on the request (its timeout passed) gets no late run
     const expired = timeoutMs > 0 && Number(entryId.split('-')[0]) + timeoutMs < this.#serverNow();
-    if (attempt > 1) this.#log.warn(takenOver(entryId, attempt, expired));
+    if (deliveries > 1) this.#log.warn(takenOver(entryId, attempt, expired));
     if (expired) return this.#settle(entryId);
     if (attempt > this.#options.maxAttempts) {
       const why = `every replica that took it stopped before answering (${attempt - 1} deliveries; maxAttempts ${this.#options.maxAttempts})`;
@@ -216,7 +218,7 @@ export class RequestConsumer {
           if (this.#held.has(entryId)) this.#settle(entryId);
         },
         handBack: () => {
-          const sent = this.#handBack(entryId, fields).finally(() => this.#handingBack.delete(sent));
+          const sent = this.#handBack(entryId, fields, attempt).finally(() => this.#handingBack.delete(sent));
           this.#handingBack.add(sent);
         },
       });
@@ -233,9 +235,9 @@ export class RequestConsumer {
     this.#confirmations.add(entryId);
   }
 
-  /** Not started here: appended again for any replica, and this delivery confirmed, in one step. */
-  async #handBack(entryId: string, fields: string[]): Promise<void> {
-    const again = withTimeLeft(entryId, fields, this.#serverNow());
+  /** Not started here (delivery `attempt`): appended again for any replica, and this delivery confirmed, in one step. */
+  async #handBack(entryId: string, fields: string[], attempt: number): Promise<void> {
+    const again = handedBack(entryId, fields, this.#serverNow(), attempt - 1);
     if (!again) {
       this.#settle(entryId); // its caller gave up meanwhile
       return;

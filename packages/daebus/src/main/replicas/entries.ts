@@ -7,20 +7,27 @@ export function field(fields: string[], name: string): string | undefined {
 }
 
 /**
- * `fields` with the timeout `t` counted from now: appended again, an entry keeps its caller's
- * deadline rather than getting a new one. Undefined once that deadline passed.
+ * The fields of an entry appended again (handed back, not run here): its timeout `t` counted from
+ * now, so that it keeps its caller's deadline rather than getting a new one, and `p`, the
+ * deliveries before the one handing it back (which may have run it, and died). Undefined once
+ * the deadline passed.
  */
-export function withTimeLeft(entryId: string, fields: string[], now: number): string[] | undefined {
+export function handedBack(entryId: string, fields: string[], now: number, earlier: number): string[] | undefined {
+  const kept: string[] = [];
   for (let i = 0; i < fields.length - 1; i += 2) {
-    const timeoutMs = Number(fields[i + 1]);
-    if (fields[i] !== 't' || !(timeoutMs > 0)) continue;
+    const [name, value] = [fields[i] as string, fields[i + 1] as string];
+    if (name === 'p') continue;
+    const timeoutMs = Number(value);
+    if (name !== 't' || !(timeoutMs > 0)) {
+      kept.push(name, value);
+      continue;
+    }
     const left = Number(entryId.split('-')[0]) + timeoutMs - now;
     if (left <= 0) return undefined;
-    const kept = [...fields];
-    kept[i + 1] = String(Math.ceil(left));
-    return kept;
+    kept.push(name, String(Math.ceil(left)));
   }
-  return fields;
+  if (earlier > 0) kept.push('p', String(earlier));
+  return kept;
 }
 
 /**

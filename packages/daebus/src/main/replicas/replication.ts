@@ -22,9 +22,12 @@ import { reportUnfinished } from './stop-report';
 const STOP_WAIT_MS = 3_000;
 /**
  * How long a request for an action another replica has waits here before it goes back to the
- * stream: while that replica is busy (it reads nothing), the request is not passed round and round.
+ * stream, for each such request waiting here (up to HAND_OVER_MAX_MS): while the replicas that
+ * have the action are busy (they read nothing), a replica hands requests back at about 50 a
+ * second, not as fast as it reads them again.
  */
 const HAND_OVER_DELAY_MS = 20;
+const HAND_OVER_MAX_MS = 1_000;
 
 /**
  * This process as one replica of its service: present (heartbeats), reading the durable request
@@ -153,7 +156,8 @@ export class Replication {
         this.#handOvers.delete(go);
         resolve();
       };
-      const timer = setTimeout(go, this.#stopping ? 0 : HAND_OVER_DELAY_MS);
+      const waitMs = Math.min(HAND_OVER_MAX_MS, HAND_OVER_DELAY_MS * (this.#handOvers.size + 1));
+      const timer = setTimeout(go, this.#stopping ? 0 : waitMs);
       this.#handOvers.add(go);
     });
     durable.handBack();
