@@ -35,7 +35,10 @@ export function typeScriptLoader(where: string, specifier: string): string | und
   if (found) return found;
   if (nodeStrips) return undefined;
   const tooOld = underTsx ?? installed[0];
-  const old = tooOld === undefined ? '' : ` The tsx found (${tooOld}) is older than 4.9, which a worker needs (its register API).`;
+  const old =
+    tooOld === undefined
+      ? ''
+      : ` The tsx found (${versionOf(tooOld)}, ${tooOld}) is older than 4.9, which a worker needs (its register API).`;
   // Node that could strip types, with its stripping turned off (--no-experimental-strip-types)
   const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
   const off = major > 23 || (major === 23 && minor >= 6) || (major === 22 && minor >= 18);
@@ -57,6 +60,15 @@ function tsxPlaces(file: string): string[] {
   const script = process.argv[1];
   const places = [dirname(file), ...(script ? [dirname(script)] : []), process.cwd()];
   return [...new Set(places)];
+}
+
+/** The version a package.json (`path`) gives, as `tsx 4.7.0`. */
+function versionOf(path: string): string {
+  try {
+    return `tsx ${String((JSON.parse(readFileSync(path, 'utf8')) as { version?: unknown }).version)}`;
+  } catch {
+    return 'tsx';
+  }
 }
 
 /** A tsx whose package.json (`path`) exports the register API a worker calls (tsx 4.9 and later). */
