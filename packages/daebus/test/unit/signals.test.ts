@@ -36,11 +36,8 @@ describe('signal handlers', () => {
     expect(process.listenerCount('SIGTERM')).toBe(before);
   });
 
-  it('after a stop a signal began, end the process on a late signal with the exit code set, when nothing else listens', async () => {
-    const others = process.listeners('SIGINT');
-    for (const listener of others) process.off('SIGINT', listener);
-    const exit = jest.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
-    try {
+  it('after a stop a signal began, end the process on a late signal with the exit code set, when nothing else listens', () =>
+    aloneOnSigint(async (exit) => {
       const remove = installSignalHandlers({ stop: () => undefined, force: () => undefined });
       process.emit('SIGINT', 'SIGINT');
       remove();
@@ -56,20 +53,12 @@ describe('signal handlers', () => {
       process.emit('SIGINT', 'SIGINT');
       process.off('SIGINT', own);
       expect(exit).toHaveBeenCalledTimes(1);
-    } finally {
-      installSignalHandlers({ stop: () => undefined, force: () => undefined })();
-      exit.mockRestore();
-      for (const listener of others) process.on('SIGINT', listener);
-    }
-  });
+    }));
 });
 
 describe('after the stops of two apps a signal began', () => {
-  it('a late signal still ends the process: one listener hears it, not one per app', async () => {
-    const others = process.listeners('SIGINT');
-    for (const listener of others) process.off('SIGINT', listener);
-    const exit = jest.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
-    try {
+  it('a late signal still ends the process: one listener hears it, not one per app', () =>
+    aloneOnSigint(async (exit) => {
       const removals = [0, 1].map(() => installSignalHandlers({ stop: () => undefined, force: () => undefined }));
       process.emit('SIGINT', 'SIGINT');
       for (const remove of removals) remove();
@@ -78,13 +67,22 @@ describe('after the stops of two apps a signal began', () => {
       expect(process.listenerCount('SIGINT')).toBe(1);
       process.emit('SIGINT', 'SIGINT');
       expect(exit).toHaveBeenCalledTimes(1);
-    } finally {
-      installSignalHandlers({ stop: () => undefined, force: () => undefined })();
-      exit.mockRestore();
-      for (const listener of others) process.on('SIGINT', listener);
-    }
-  });
+    }));
 });
+
+/** Run `body` with no SIGINT listener but the library's (jest's set aside) and process.exit mocked; the late listener removed after. */
+async function aloneOnSigint(body: (exit: jest.SpyInstance) => Promise<void>): Promise<void> {
+  const others = process.listeners('SIGINT');
+  for (const listener of others) process.off('SIGINT', listener);
+  const exit = jest.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+  try {
+    await body(exit);
+  } finally {
+    installSignalHandlers({ stop: () => undefined, force: () => undefined })();
+    exit.mockRestore();
+    for (const listener of others) process.on('SIGINT', listener);
+  }
+}
 
 describe('process listeners of many apps', () => {
   it('are one per event however many apps run (Node warns past ten)', () => {
