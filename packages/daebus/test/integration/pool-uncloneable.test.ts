@@ -1,6 +1,9 @@
 // Pooled replies and updates that structured clone refuses (a Promise from a forgotten await, a
 // Proxy, a WeakMap): the call fails with NOT_CLONEABLE naming what and where, the worker runs on.
 import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { DaebusCaller } from 'daebus';
 import { fixture, waitFor } from '../support/helpers';
 import { appPerTest } from '../support/app-per-test';
@@ -34,9 +37,14 @@ async function start(timeouts: Record<string, number> = {}): Promise<DaebusCalle
   return t.caller({ timeoutMs: 20_000 });
 }
 
-function spinMainThread(ms: number): void {
-  const until = Date.now() + ms;
-  while (Date.now() < until);
+/** Block the main thread for `atLeastMs`, and until 100 ms after the file `marker` appears (10 s at most). */
+function spinUntilReturned(marker: string, atLeastMs: number): void {
+  const start = Date.now();
+  let seenAt: number | undefined;
+  while (Date.now() - start < 10_000) {
+    if (seenAt === undefined && existsSync(marker)) seenAt = Date.now();
+    if (seenAt !== undefined && Date.now() - seenAt >= 100 && Date.now() - start >= atLeastMs) return;
+  }
 }
 
 function escape(text: string): string {
@@ -118,10 +126,13 @@ describe('a pooled reply that cannot be copied', () => {
   it('answers a call queued behind one whose timeout came while the main thread was too busy to read its reply', async () => {
     const caller = await start({ spinFor: 150 });
     await expect(caller.sendRequest('ok')).resolves.toEqual({ fine: true });
-    const first = caller.sendRequest('spinFor', { ms: 20 }).catch((err: unknown) => err);
+    const marker = join(mkdtempSync(join(tmpdir(), 'daebus-spin-')), 'returned');
+    const first = caller.sendRequest('spinFor', { ms: 20, marker }).catch((err: unknown) => err);
     const queued = caller.sendRequest('ok');
-    // the first call's reply is posted while the main thread is blocked past its timeout
-    setTimeout(() => setImmediate(() => spinMainThread(400)), 5);
+    // the first call's reply is posted while the main thread is blocked past its timeout: blocked
+    // until the handler has returned, however late a loaded machine ran it (a fixed 400 ms was not
+    // always enough), and for at least 400 ms
+    setTimeout(() => setImmediate(() => spinUntilReturned(marker, 400)), 5);
     // before, its worker was stopped as if its reply were lost, and the queued call died with it
     await expect(queued).resolves.toEqual({ fine: true });
     expect(await first).toMatchObject({ details: expect.objectContaining({ remoteCode: 'TIMEOUT' }) });
