@@ -61,5 +61,17 @@ export function describeReplicas(replicas: readonly ReplicaInfo[], now = Date.no
       String(r.inFlight),
       `${formatDuration(Math.max(0, now - r.lastSeen))} ago`,
     ]),
-  );
+  ).concat(actionDifferences(replicas));
+}
+
+/** Which replica lacks which of the others' actions: while a rolling deploy runs old and new code side by side. */
+function actionDifferences(replicas: readonly ReplicaInfo[]): string[] {
+  const listing = replicas.filter((r): r is ReplicaInfo & { actions: string[] } => r.actions !== undefined);
+  const every = [...new Set(listing.flatMap((r) => r.actions))];
+  const lines: string[] = [];
+  for (const r of listing) {
+    const lacks = every.filter((action) => !r.actions.includes(action));
+    if (lacks.length > 0) lines.push(`  ${r.id} lacks ${lacks.join(', ')}`);
+  }
+  return lines.length > 0 ? ['', 'the replicas differ in their actions (old and new code side by side?):', ...lines] : [];
 }

@@ -61,6 +61,8 @@ describe('replicas of two versions, one with an action the other lacks', () => {
     await replica('new');
     const client = caller();
     await waitFor(async () => (await client.replicas()).length === 2, 'both replicas listed');
+    // each lists its own actions, oldest replica first
+    expect((await client.replicas()).map((r) => r.actions)).toEqual([['old'], ['old', 'added']]);
     for (let i = 0; i < 6; i++) {
       const error = await client.sendRequest('typo', {}).catch((err: unknown) => err);
       expect(error).toBeInstanceOf(DaebusError);

@@ -1,6 +1,6 @@
 // The human form of a health report, as `daebus health` and `daebus watch` print it, and of
-// `daebus info`'s background tasks.
-import { describeHealth, describeInfo } from '../../src/cli/describe';
+// `daebus info`'s background tasks, and `daebus replicas`'s table.
+import { describeHealth, describeInfo, describeReplicas } from '../../src/cli/describe';
 import type { ServiceInfo } from '../../src/main/ops/introspection';
 
 describe('describeHealth', () => {
@@ -66,5 +66,32 @@ describe('describeInfo', () => {
     expect(describeInfo(info([task])).join('\n')).toMatch(/^background +sync \(every 5 s, 7 runs, 2 failed\)$/m);
     const older = { ...task, failures: undefined as unknown as number };
     expect(describeInfo(info([older])).join('\n')).toMatch(/^background +sync \(every 5 s, 7 runs\)$/m);
+  });
+});
+
+describe('describeReplicas', () => {
+  const replica = { host: 'h', pid: 1, startedAt: 0, inFlight: 0, lastSeen: 1_000 };
+
+  it('says which replica lacks which action while old and new code run side by side', () => {
+    const lines = describeReplicas(
+      [
+        { ...replica, id: 'old', actions: ['get'] },
+        { ...replica, id: 'new', actions: ['get', 'export'] },
+        { ...replica, id: 'older-version' }, // a daebus that does not list its actions
+      ],
+      2_000,
+    );
+    expect(lines.slice(-3)).toEqual(['', 'the replicas differ in their actions (old and new code side by side?):', '  old lacks export']);
+  });
+
+  it('adds nothing under the table when every replica has the same actions', () => {
+    const lines = describeReplicas(
+      [
+        { ...replica, id: 'a', actions: ['get', 'put'] },
+        { ...replica, id: 'b', actions: ['put', 'get'] },
+      ],
+      2_000,
+    );
+    expect(lines).toHaveLength(3); // the heading and a row for each
   });
 });

@@ -2,7 +2,7 @@ import { Bulkhead } from '../rpc/bulkhead';
 import { adminActions } from '../ops/admin';
 import { healthOf } from '../ops/health';
 import { ServiceMetrics } from '../ops/metrics';
-import { BuiltinActions, isReserved } from '../../shared/protocol/builtin-actions';
+import { BuiltinActions, ownActions } from '../../shared/protocol/builtin-actions';
 import { introspectionActions } from '../ops/introspection';
 import type { OpsView } from '../ops/ops-view';
 import type { ThreadEvents } from '../supervisor/events';
@@ -34,7 +34,7 @@ export function opsView(runtime: Runtime, app: string): OpsView {
     },
     transport: () => runtime.status().transport,
     stopping: () => runtime.status().stopping,
-    actions: () => [...runtime.actions.keys()].filter((name) => !isReserved(name)),
+    actions: () => ownActions(runtime.actions.keys()),
     listeners: () => [...runtime.listeners.keys()],
     threads: () => Object.values(supervisor.snapshots()),
     threadOptional: (name) => supervisor.get(name).options.optional,

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { serviceKeys, type ServiceKeys } from './keys';
+import { listReplicas } from './presence';
 
 /** How long what was read of the other replicas' actions is used before it is read again. */
 const FRESH_MS = 250;
@@ -13,7 +13,7 @@ const FRESH_MS = 250;
  */
 export class ActionRoster {
   readonly #client: Redis;
-  readonly #keys: ServiceKeys;
+  readonly #service: string;
   readonly #id: string;
   /** The actions of the other live replicas, as read last. */
   #others = new Set<string>();
@@ -22,7 +22,7 @@ export class ActionRoster {
 
   constructor(client: Redis, service: string, id: string) {
     this.#client = client;
-    this.#keys = serviceKeys(service);
+    this.#service = service;
     this.#id = id;
   }
 
@@ -36,26 +36,12 @@ export class ActionRoster {
   }
 
   async #read(): Promise<void> {
-    const ids = (await this.#client.zrange(this.#keys.replicas, 0, -1)).filter((id) => id !== this.#id);
-    const pipeline = this.#client.pipeline();
-    for (const id of ids) pipeline.hmget(this.#keys.replica(id), 'id', 'actions');
     const others = new Set<string>();
-    for (const [err, fields] of ids.length > 0 ? ((await pipeline.exec()) ?? []) : []) {
-      const [id, actions] = (fields ?? []) as (string | null)[];
-      // expired (that replica is gone), or a replica of a version that does not list its actions
-      if (err || !id || !actions) continue;
-      for (const action of parseNames(actions)) others.add(action);
+    for (const replica of await listReplicas(this.#client, this.#service)) {
+      // a replica of a version that does not list its actions counts for none
+      if (replica.id !== this.#id) for (const action of replica.actions ?? []) others.add(action);
     }
     this.#others = others;
     this.#readAt = performance.now();
-  }
-}
-
-function parseNames(text: string): string[] {
-  try {
-    const names: unknown = JSON.parse(text);
-    return Array.isArray(names) ? names.filter((name): name is string => typeof name === 'string') : [];
-  } catch {
-    return [];
   }
 }

@@ -19,6 +19,12 @@ export interface ReplicaInfo {
   inFlight: number;
   /** Its last heartbeat (Redis server time, ms). */
   lastSeen: number;
+  /**
+   * Its own actions (not the built-in `daebus.*` ones), as of its last heartbeat; absent for a
+   * replica of a daebus version that does not list them. They differ between replicas while a
+   * rolling deploy runs old and new code side by side.
+   */
+  actions?: string[];
 }
 
 // KEYS: replicas set, replica hash, live key. ARGV: ttl ms, id, then field/value pairs.
@@ -142,6 +148,7 @@ export async function listReplicas(client: Redis, service: string): Promise<Repl
   for (const [err, hash] of hashes) {
     const h = hash as Record<string, string> | null;
     if (err || !h?.id) continue; // expired: that replica is gone
+    const actions = h.actions === undefined ? undefined : parseNames(h.actions);
     live.push({
       id: h.id,
       host: h.host ?? '',
@@ -149,7 +156,18 @@ export async function listReplicas(client: Redis, service: string): Promise<Repl
       startedAt: Number(h.startedAt),
       inFlight: Number(h.inFlight),
       lastSeen: Number(h.lastSeen),
+      ...(actions && { actions }),
     });
   }
   return live.sort((a, b) => a.startedAt - b.startedAt);
+}
+
+/** The action names a presence hash lists (none when the field is not a JSON array of names). */
+function parseNames(text: string): string[] {
+  try {
+    const names: unknown = JSON.parse(text);
+    return Array.isArray(names) ? names.filter((name): name is string => typeof name === 'string') : [];
+  } catch {
+    return [];
+  }
 }

@@ -1,6 +1,6 @@
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { monotonicMs } from '../../shared/clock';
-import { isReserved } from '../../shared/protocol/builtin-actions';
+import { isReserved, ownActions } from '../../shared/protocol/builtin-actions';
 import { LinkedSet } from '../../shared/linked-set';
 import { isThenable } from '../../shared/thenable';
 import type { Logger } from '../support/logger';
@@ -157,7 +157,7 @@ export class Dispatcher {
 
   /** The service's own actions (not the built-in `daebus.*` ones). */
   actionNames(): string[] {
-    return [...this.#actions.keys()].filter((name) => !isReserved(name));
+    return ownActions(this.#actions.keys());
   }
 
   /** The error for a request of an action this service does not have. */

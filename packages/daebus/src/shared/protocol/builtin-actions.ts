@@ -24,6 +24,11 @@ export function isReserved(action: string): boolean {
   return action.startsWith(RESERVED_PREFIX);
 }
 
+/** A service's own action names among `names`: the built-in `daebus.*` ones left out. */
+export function ownActions(names: Iterable<string>): string[] {
+  return [...names].filter((name) => !isReserved(name));
+}
+
 /** An admin action: it changes the service (a thread, a task), unlike the others, which only read it. */
 export function isAdminAction(action: string): boolean {
   return action.startsWith('daebus.thread.') || action.startsWith('daebus.task.');
