@@ -97,6 +97,8 @@ describe('run() and a stop asked for during its start', () => {
     await expect(exit).resolves.toBe(0);
     expect(t.app.threads.loop?.state).toBe('stopped');
     expect(t.records.filter((r) => r.level === 'error').map((r) => r.message)).toEqual([]);
+    // the hook returned as it asked for the stop: it was not left running
+    expect(t.records.map((r) => r.message)).not.toContainEqual(expect.stringContaining('was still running'));
     expect(process.exitCode).toBe(0);
   });
 });

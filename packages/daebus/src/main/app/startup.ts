@@ -107,11 +107,14 @@ export async function runStartHooks(
 ): Promise<void> {
   for (const { name, hook } of hooks) {
     if (stopped.aborted) break;
-    const ran = new Promise((resolve) => resolve(runInScope(scope, hook))).catch((err: unknown) =>
-      logger.error(`The start hook "${name}" failed: ${toPlainError(err).message}`, { error: toPlainError(err) }),
-    );
+    let returned = false;
+    const ran = new Promise((resolve) => resolve(runInScope(scope, hook)))
+      .catch((err: unknown) => logger.error(`The start hook "${name}" failed: ${toPlainError(err).message}`, { error: toPlainError(err) }))
+      .then(() => void (returned = true));
     if (!(await settlesBeforeAbort(ran, stopped))) {
-      logger.warn(`The start hook "${name}" was still running when the service was asked to stop; not waited for`);
+      // a hook that asked for the stop itself (app.stop() without awaiting it) has returned by the next turn
+      await new Promise((resolve) => setImmediate(resolve));
+      if (!returned) logger.warn(`The start hook "${name}" was still running when the service was asked to stop; not waited for`);
       break;
     }
   }
