@@ -331,6 +331,37 @@ describe('a body over bodyLimit', () => {
     }
   });
 
+  it('is answered 413 once sent when it is chunked, or declared at 8 times the limit', async () => {
+    // before: a chunked body was answered as soon as it passed the limit, and one declared over
+    // 4x the limit + 1 MiB at once; the client, still sending, often got EPIPE or a reset
+    const child = fork(fixture('upload-server.cjs'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      const port = await new Promise<number>((resolve) => child.once('message', (m) => resolve(m as number)));
+      const piece = Buffer.alloc(64 * 1024, 'a');
+      const send = (headers: Record<string, string | number>, pieces: number): Promise<string> =>
+        new Promise<string>((resolve) => {
+          const req = httpRequest({ host: '127.0.0.1', port, path: '/upload', method: 'POST', agent: false, headers }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(String(res.statusCode)));
+          });
+          req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+          for (let i = 0; i < pieces; i++) req.write(piece);
+          req.end();
+        });
+      const outcomes: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        // 5 MiB, its length told by its chunks only
+        outcomes.push(await send({ 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, 80));
+        outcomes.push(await send({ 'content-type': 'application/json', 'content-length': 128 * piece.length }, 128));
+      }
+      expect(outcomes).toEqual(Array(10).fill('413'));
+    } finally {
+      child.disconnect();
+      await exited;
+    }
+  });
+
   it('declared far over the limit is answered 413 at once, not read to its end', async () => {
     t.app.route('/upload', () => ({ ok: true }), { methods: ['POST'] });
     // a body read to its end would take the client's whole 10 GB, or end in 408 at requestTimeoutMs
