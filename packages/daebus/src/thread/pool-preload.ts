@@ -32,19 +32,44 @@ export function hungLoadError(specifier: string): DaebusError {
   );
 }
 
+/** True the first time any worker of the pool asks it for entry `index` of the list: that worker reports the entry's failed load. */
+function firstToFail(index: number): boolean {
+  return hung !== undefined && hung.length >= 2 * modules.length && Atomics.exchange(hung, modules.length + index, 1) === 0;
+}
+
+/** What is logged of a module that would not load as a worker started: the first call that needs it loads it again, and fails. */
+function preloadFailure(err: unknown, specifier: string): DaebusError {
+  const failure =
+    err instanceof DaebusError
+      ? err
+      : new DaebusError(ErrorCodes.THREAD_LOAD_FAILED, `The pooled handler module ${specifier} could not be loaded: ${String(err)}`);
+  return new DaebusError(
+    ErrorCodes.THREAD_LOAD_FAILED,
+    `${failure.message.replace(/\.$/, '')}. Its pooled actions and routes fail with THREAD_LOAD_FAILED until it loads (each call tries again).`,
+    { details: { module: specifier, ...(failure.details?.cause !== undefined && { cause: failure.details.cause }) } },
+  );
+}
+
 /**
  * Load every module registered before the pool started (`load`), and wait up to PRELOAD_WAIT_MS
  * for those not marked hung by another worker. A module still loading then is marked, and
- * `report` is told if this worker marked it first. One that fails to load fails quietly here:
- * the first call that needs it loads it again and reports why.
+ * `report` is told if this worker marked it first. One that fails to load is reported by the
+ * first worker it fails in (a service with such a module starts, as before, and says so at once);
+ * a call that needs it loads it again.
  */
-export async function preload(load: (module: PoolPreload) => Promise<unknown>, report: (error: DaebusError) => void): Promise<void> {
+export async function preload(
+  load: (module: PoolPreload) => Promise<unknown>,
+  logError: (message: string, meta: Record<string, unknown>) => void,
+): Promise<void> {
+  // a failed load's cause carries the user's stack (file and line)
+  const report = ({ message, details }: DaebusError): void =>
+    logError(message, { module: details?.module, ...(details?.cause !== undefined && { error: details.cause }) });
   if (modules.length === 0) return;
   // the main side tells from this that a call waits for a worker still loading its modules
   markRunning(LOADING_MODULES);
   const pending = new Set<string>();
   const waits: Promise<void>[] = [];
-  for (const module of modules) {
+  for (const [index, module] of modules.entries()) {
     const { specifier } = module;
     pending.add(specifier);
     const done = (): void => {
@@ -52,7 +77,10 @@ export async function preload(load: (module: PoolPreload) => Promise<unknown>, r
       const at = fieldOf(specifier);
       if (at >= 0) Atomics.store(hung as Int32Array, at, 0);
     };
-    const loading = load(module).then(done, done);
+    const loading = load(module).then(done, (err: unknown) => {
+      done();
+      if (firstToFail(index)) report(preloadFailure(err, specifier));
+    });
     // one another worker found hung does not hold this one back: it goes on loading meanwhile
     if (!isHung(specifier)) waits.push(loading);
   }

@@ -295,15 +295,15 @@ watchUncaught(() => running, reportStray);
 
 /**
  * Load the handler modules registered before the pool started, with their own logs sent as no
- * call's (see preload). One still loading after PRELOAD_WAIT_MS is logged, by the first worker
- * that finds it so.
+ * call's (see preload). One still loading after PRELOAD_WAIT_MS, or one that failed, is logged
+ * by the first worker that finds it so.
  */
 async function loadModules(): Promise<void> {
   const before = setCurrent(noCall);
   try {
     await preload(
       (m) => handlerFor(m.specifier, m.exportName, m.loader),
-      (err) => noCall.log.error(err.message, { module: err.details?.module }),
+      (message, meta) => noCall.log.error(message, meta),
     );
   } finally {
     setCurrent(before);

@@ -78,7 +78,16 @@ describe('pooled actions', () => {
     // no call yet: the pool's worker loads the module as it starts, and the module's log reaches the app's logger
     await waitFor(() => t.records.some((r) => r.message === 'pooled-marked.mjs loaded'), 'a pool worker to load the registered module');
     await expect(caller.sendRequest('marked')).resolves.toEqual({ ok: true });
-    // a module that failed to load as the worker started is loaded again by each call that needs it, which reports why
+    // a module that failed to load as a worker started is logged then, once for the pool (before: nothing until a call)
+    const failed = (): LogRecord[] =>
+      t.records.filter((r) => r.level === 'error' && r.message.includes('throws-on-import.mjs could not be loaded'));
+    await waitFor(() => failed().length > 0, 'the failed load to be logged');
+    expect(failed()[0]).toMatchObject({
+      message: expect.stringContaining('fail with THREAD_LOAD_FAILED until it loads'),
+      module: expect.stringContaining('throws-on-import.mjs'),
+      error: expect.objectContaining({ message: expect.stringContaining('this module fails while loading') }),
+    });
+    // it is loaded again by each call that needs it, which reports why
     for (let i = 0; i < 2; i++) {
       await expect(caller.sendRequest('broken')).rejects.toMatchObject({
         message: expect.stringContaining('this module fails while loading'),
@@ -88,6 +97,8 @@ describe('pooled actions', () => {
     // registered once the pool runs: its module loads on its first call
     t.app.action('late', { module: pooled });
     await expect(caller.sendRequest('late', { n: 10 })).resolves.toMatchObject({ fib: 55, action: 'late' });
+    // maxWorkers 2: the second worker's failed load was not logged again
+    expect(failed()).toHaveLength(1);
   });
 
   it('count as running only the calls a worker runs, the rest as queued (daebus.info)', async () => {

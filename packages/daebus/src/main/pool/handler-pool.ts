@@ -294,7 +294,7 @@ export class HandlerPool {
         workerData: {
           [POOL_RUNNING_KEY]: this.#running.shared,
           [POOL_PRELOAD_KEY]: preloads,
-          [POOL_HUNG_KEY]: new Int32Array(new SharedArrayBuffer(Math.max(1, preloads.length) * Int32Array.BYTES_PER_ELEMENT)),
+          [POOL_HUNG_KEY]: new Int32Array(new SharedArrayBuffer(Math.max(1, 2 * preloads.length) * Int32Array.BYTES_PER_ELEMENT)),
           [POOL_LOG_KEY]: (this.#logGate ??= new PoolLogGate(this.#logger)).shared,
         },
       });

@@ -61,11 +61,13 @@ export const POOL_PRELOAD_KEY = '__daebusPoolPreload';
 export const PRELOAD_WAIT_MS = 10_000;
 
 /**
- * Key under which the pool's workerData holds an `Int32Array` on a SharedArrayBuffer, one field
- * per entry of the POOL_PRELOAD_KEY list: 1 once a worker found that module still loading after
- * PRELOAD_WAIT_MS (its top-level code does not finish), 0 again once it loads or fails in any
- * worker. A worker that starts later does not wait for a module marked so, and a call that needs
- * it fails at once, saying why; the worker that marks it logs it, so it is logged once.
+ * Key under which the pool's workerData holds an `Int32Array` on a SharedArrayBuffer, two fields
+ * per entry of the POOL_PRELOAD_KEY list (n entries). The first n: 1 once a worker found that
+ * module still loading after PRELOAD_WAIT_MS (its top-level code does not finish), 0 again once
+ * it loads or fails in any worker. A worker that starts later does not wait for a module marked
+ * so, and a call that needs it fails at once, saying why; the worker that marks it logs it, so it
+ * is logged once. The next n: 1 once a worker's load of that entry failed and was logged, so that
+ * each failure is logged by the first worker only.
  */
 export const POOL_HUNG_KEY = '__daebusPoolHung';
 
