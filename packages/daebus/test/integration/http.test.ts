@@ -435,6 +435,26 @@ describe('registering routes', () => {
     expect(await http(`${t.app.http.url}/api/ping`)).toMatchObject({ status: 200, body: { pong: true } });
   });
 
+  it('say that a route or socket handler registered after the start waits for the next one, with or without servers', async () => {
+    await t.start();
+    const warned = (pattern: RegExp): boolean => t.records.some((r) => r.level === 'warn' && pattern.test(r.message));
+    // before: nothing said, and neither was ever served
+    t.app.route('/late', () => ({}));
+    t.app.socket('late', () => ({}));
+    expect(warned(/^Route GET \/late was registered while the service runs without an HTTP server: it is served from the next start/)).toBe(
+      true,
+    );
+    expect(warned(/^WebSocket handler "late" was registered while the service runs without a WebSocket endpoint/)).toBe(true);
+    expect(t.app.http).toEqual({});
+    await t.app.stop();
+    await t.start({ http: LOCAL });
+    expect(await http(`${t.app.http.url}/late`)).toMatchObject({ status: 200 });
+    expect(t.app.http.websocketUrl).toBeDefined();
+    // with an endpoint running, a socket handler is served at once: nothing to say
+    t.app.socket('later', () => ({}));
+    expect(warned(/"later"/)).toBe(false);
+  });
+
   it('start no server with http: false, and reject bad start options', async () => {
     t.app.route('/x', () => ({}));
     await t.start({ http: false });

@@ -31,6 +31,8 @@ export class HttpHost {
   #ws?: ResolvedWebSocketOptions;
   #servers?: HttpServers;
   #stopping?: HttpServers;
+  /** Between start and stop, with or without servers: a route or socket handler registered then waits for the next start. */
+  #started = false;
   /** The service's health and metrics, for `/healthz`, `/readyz` and `/metrics`. */
   ops?: OpsEndpoints;
 
@@ -61,6 +63,10 @@ export class HttpHost {
   ): void {
     if (p.kind === 'socket') {
       this.hub.handlers.set(p.name, p.handler);
+      if (this.#started && this.#servers?.endpoints.websocketUrl === undefined)
+        this.#logger.warn(
+          `WebSocket handler "${p.name}" was registered while the service runs without a WebSocket endpoint: it is served from the next start.`,
+        );
       return;
     }
     const { handler, methods, path } = p.route;
@@ -70,9 +76,9 @@ export class HttpHost {
   #addRoute(route: PreparedRoute, pooled: ActionHandler | undefined): void {
     const run = pooled ?? (route.handler as RouteHandler);
     this.routes.add({ path: route.path, methods: route.methods, kind: pooled ? 'pooled' : 'function', run, timeoutMs: route.timeoutMs });
-    if (this.#servers)
+    if (this.#started)
       this.#logger.warn(
-        `Route ${route.methods.join(',')} ${route.path.written} was registered while the HTTP server runs: it is served from the next start.`,
+        `Route ${route.methods.join(',')} ${route.path.written} was registered while the ${this.#servers?.endpoints.url === undefined ? 'service runs without an HTTP server' : 'HTTP server runs'}: it is served from the next start.`,
       );
   }
 
@@ -111,6 +117,7 @@ export class HttpHost {
     }
     if (!http && this.routes.size > 0)
       this.#logger.warn(`${this.routes.size} route(s) registered, but the HTTP server is off (http: false): they are not served.`);
+    this.#started = true;
     if (!http && !ws) return;
     this.hub.observer = this.ops?.observer;
     const servers = new HttpServers({
@@ -131,6 +138,7 @@ export class HttpHost {
    * Resolves with the requests given up on ("GET /slow x2"): they count as abandoned.
    */
   async stop(drainMs: number, service: string): Promise<string[]> {
+    this.#started = false;
     const servers = this.#servers;
     this.#servers = undefined;
     // kept until stopped, so that a forced stop meanwhile reaches the requests still draining
@@ -144,6 +152,7 @@ export class HttpHost {
 
   /** Answer every request in flight 503 at once, cut every connection, close (a stop under way too). */
   async forceStop(): Promise<string[]> {
+    this.#started = false;
     const servers = [this.#servers, this.#stopping];
     this.#servers = undefined;
     this.#stopping = undefined;
