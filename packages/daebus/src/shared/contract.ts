@@ -74,10 +74,15 @@ export type PayloadOf<C, K extends keyof C> = C[K] extends { payload: infer P } 
 /** The result of `C[K]`; `unknown` when the contract does not say. */
 export type ResultOf<C, K extends keyof C> = C[K] extends { result: infer R } ? R : unknown;
 
-/** The arguments after the name: the payload may be left out when it can be empty, or `undefined`, or `void`. */
+/**
+ * The arguments after the name: the payload may be left out when it can be empty, or `undefined`,
+ * or `void`. One written `void` or `undefined` may also be given as `{}`, which is how it arrives.
+ */
 export type PayloadArgs<C, K extends keyof C, Rest extends unknown[] = []> =
   Record<string, never> extends PayloadOf<C, K>
     ? [payload?: PayloadOf<C, K>, ...Rest]
-    : undefined extends PayloadOf<C, K>
-      ? [payload?: PayloadOf<C, K>, ...Rest]
-      : [payload: PayloadOf<C, K>, ...Rest];
+    : [PayloadOf<C, K>] extends [void | undefined]
+      ? [payload?: PayloadOf<C, K> | Record<string, never>, ...Rest]
+      : undefined extends PayloadOf<C, K>
+        ? [payload?: PayloadOf<C, K>, ...Rest]
+        : [payload: PayloadOf<C, K>, ...Rest];

@@ -67,6 +67,13 @@ export async function calls(): Promise<void> {
   await caller.sendRequest('submit');
   const pong: true = (await caller.sendRequest('ping')).pong; // no payload needed
   void pong;
+  // a payload written void or undefined may be left out, or given as the {} it arrives as
+  const loose = new DaebusCaller<ImpossibleApi & { quiet: { payload: undefined; result: void } }>('impossible');
+  await loose.sendRequest('nothing');
+  await loose.sendRequest('nothing', {});
+  await loose.sendRequest('quiet', {});
+  // @ts-expect-error but nothing else
+  await loose.sendRequest('nothing', { a: 1 });
   // the built-in actions every service answers, typed, from the same caller
   const health: Health = await caller.sendRequest(BuiltinActions.health);
   const threads: string[] = (await caller.sendRequest(BuiltinActions.threads)).threads.map((s) => s.name);
