@@ -188,6 +188,8 @@ describe('HTTP routes', () => {
     expect(await http(`${url}/forbidden`)).toMatchObject({ status: 403, body: { error: 'not yours', code: 'HANDLER_ERROR' } });
     expect(await http(`${url}/never`)).toMatchObject({ status: 504, body: { code: 'TIMEOUT' } });
     expect(await http(`${url}/bigint`)).toMatchObject({ status: 500, body: { code: 'BAD_RESPONSE' } });
+    // the log says why, as for an action's reply
+    expect(t.records.map((r) => r.message)).toContainEqual(expect.stringMatching(/^The HTTP answer cannot be encoded as JSON \(.*BigInt/));
     expect(await http(`${url}/echo`, { method: 'POST', json: { still: 'here' } })).toMatchObject({ status: 200, body: { still: 'here' } });
     expect(t.records.some((r) => r.message === 'Route GET /throws failed: the disk is full')).toBe(true);
   });

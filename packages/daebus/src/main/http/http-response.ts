@@ -164,8 +164,9 @@ export class HttpResponse implements HandlerResponse {
     if (status === 204 || status === 304) reply.code(status).send();
     else if (ownType !== undefined && (typeof data === 'string' || Buffer.isBuffer(data))) reply.code(status).send(data);
     else {
-      const body = encode(data);
-      if (body === undefined) this.#owner.logger.warn('The HTTP answer cannot be encoded as JSON; the client got 500 BAD_RESPONSE.');
+      const { body, why } = encode(data);
+      if (body === undefined)
+        this.#owner.logger.warn(`The HTTP answer cannot be encoded as JSON (${why}); the client got 500 BAD_RESPONSE.`);
       reply.code(body === undefined ? 500 : status);
       // JSON under the handler's own content-type when it set one (application/problem+json, ...)
       if (body === undefined || ownType === undefined) reply.header('content-type', JSON_TYPE);
@@ -193,11 +194,12 @@ const BAD_RESPONSE_BODY = JSON.stringify(
   errorBody('The answer cannot be encoded as JSON; answer with plain JSON data.', ErrorCodes.BAD_RESPONSE),
 );
 
-/** `data` as JSON (undefined as `{}`); undefined when it cannot be encoded (a BigInt, a cycle, a function). */
-function encode(data: unknown): string | undefined {
+/** `data` as JSON (undefined as `{}`); no body when it cannot be encoded (a BigInt, a cycle, a function), and why. */
+function encode(data: unknown): { body?: string; why?: string } {
   try {
-    return JSON.stringify(data === undefined ? {} : data);
-  } catch {
-    return undefined;
+    const body = JSON.stringify(data === undefined ? {} : data) as string | undefined;
+    return body === undefined ? { why: `JSON has no form for a ${typeof data}` } : { body };
+  } catch (err) {
+    return { why: toPlainError(err).message };
   }
 }
