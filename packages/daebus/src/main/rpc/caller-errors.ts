@@ -1,10 +1,15 @@
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 
-/** Nobody received a request on `service`'s channel, so nobody runs it. */
-export function noSubscriber(service: string): DaebusError {
+/** Nobody received a request on `service`'s channel, so nobody runs it (`transport`: the caller's, as described). */
+export function noSubscriber(service: string, transport: string): DaebusError {
+  // the first mistake of a separate client script: no REDIS_URL, so the in-process transport
+  const inProcess =
+    transport === 'memory'
+      ? ' This caller uses the in-memory transport (given no redis option and no REDIS_URL), which reaches only services of this process; give it the redis URL of the service.'
+      : '';
   return new DaebusError(
     ErrorCodes.NO_SUBSCRIBER,
-    `No service is listening on channel "${service}": is "${service}" running on this transport?`,
+    `No service is listening on channel "${service}": is "${service}" running on this transport?${inProcess}`,
   );
 }
 

@@ -214,7 +214,7 @@ export class DaebusCaller<out C extends object = AnyContract> {
         if (!this.#live && !(await this.#connected(deadline))) return;
         receivers = await this.#send(message);
       }
-      if (receivers === 0) this.#pending.reject(requestId, noSubscriber(this.service));
+      if (receivers === 0) this.#pending.reject(requestId, noSubscriber(this.service, this.#transport.description));
     } catch (err) {
       this.#failSend(requestId, action, err);
     }
