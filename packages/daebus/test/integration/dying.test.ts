@@ -110,6 +110,19 @@ describe('ways a thread dies', () => {
     expect(err.cause.message).toBe('this module fails while loading');
     expect(err.cause.stack).toContain('throws-on-import.mjs:1');
     expect(t.app.threads.bad?.state).toBe('failed');
+    // the start's error says it all: the thread's own line, which advised app.startThread() of a service that was not starting, is left out
+    expect(t.records.filter((r) => r.message.includes('app.startThread'))).toEqual([]);
+  });
+
+  it('logs a thread that cannot start when nothing else reports it: registered once the service runs, or optional', async () => {
+    t.app.thread('optional', fixture('throws-on-import.mjs'), { optional: true });
+    await t.start();
+    t.app.thread('late', fixture('throws-on-import.mjs'));
+    const failed = (name: string): boolean =>
+      t.records.some(
+        (r) => r.level === 'error' && r.message.startsWith(`Thread "${name}" failed and will not be restarted: it could not start`),
+      );
+    await waitFor(() => failed('late') && failed('optional'), 'both failures logged');
   });
 
   it('startThread rejects with the load error when the thread cannot start', async () => {

@@ -97,12 +97,13 @@ export class ThreadRunner {
 
   /**
    * Start a thread that is not running (stopped, failed, completed, never started), with a fresh
-   * restart budget. Resolves when its function starts; rejects if it ends before that.
+   * restart budget. Resolves when its function starts; rejects if it ends before that (`reports`:
+   * the caller reports that failure itself).
    */
-  start(): Promise<void> {
+  start(reports = true): Promise<void> {
     switch (this.#state) {
       case 'starting':
-        return this.#ready.wait();
+        return this.#ready.wait(reports);
       case 'running':
         return Promise.resolve();
       case 'stopping':
@@ -116,7 +117,7 @@ export class ThreadRunner {
         break;
     }
     this.#budget.reset();
-    const ready = this.#ready.wait();
+    const ready = this.#ready.wait(reports);
     this.#spawn();
     return ready;
   }
@@ -206,8 +207,8 @@ export class ThreadRunner {
       this.#current = this.#deps.spawn(this.#runSpec(false), this.#events);
     } catch (err) {
       this.#lastError = toPlainError(err);
-      this.#ready.rejectAll(spawnError(this.name, err, this.#lastError.message));
-      this.#fail('failed-to-start', this.#lastError);
+      const told = this.#ready.rejectAll(spawnError(this.name, err, this.#lastError.message));
+      this.#fail('failed-to-start', this.#lastError, told);
     }
   }
 
@@ -253,7 +254,7 @@ export class ThreadRunner {
     if (run.error) this.#lastError = run.error;
     this.#startedAt = undefined;
     this.#deps.emit('exit', { name: this.name, ...exit });
-    if (run.readyAt === undefined && this.#ready.waiting) this.#ready.rejectAll(startError(this.name, exit));
+    const told = run.readyAt === undefined && this.#ready.waiting && this.#ready.rejectAll(startError(this.name, exit));
 
     if (reason === 'stopped' || !this.#deps.restartsAllowed()) {
       if (run.error && reason === 'stopped') {
@@ -270,7 +271,7 @@ export class ThreadRunner {
     } else if (reason === 'normal') {
       this.#setState('completed');
     } else {
-      this.#fail(reason === 'failed-to-start' ? 'failed-to-start' : 'crashed', run.error);
+      this.#fail(reason === 'failed-to-start' ? 'failed-to-start' : 'crashed', run.error, told);
     }
   }
 
@@ -293,10 +294,12 @@ export class ThreadRunner {
     this.#spare.prepare(delayMs, this.#bootMs);
   }
 
-  #fail(why: ThreadFailedEvent['why'], error: PlainError | undefined): void {
+  /** `told`: a caller of start() that reports it got the failure; a required thread's is then not logged (see ReadyWaiters). */
+  #fail(why: ThreadFailedEvent['why'], error: PlainError | undefined, told = false): void {
     this.#setState('failed');
     this.#nextRestartAt = undefined;
-    this.#log.error(failureLine(this.name, why, this.options, error, this.#lastExit), error ? { error } : {});
+    if (!told || why !== 'failed-to-start' || this.options.optional)
+      this.#log.error(failureLine(this.name, why, this.options, error, this.#lastExit), error ? { error } : {});
     this.#deps.emit('failed', { name: this.name, why, ...(error ? { error } : {}) });
     this.#deps.onFailed(this.name);
   }

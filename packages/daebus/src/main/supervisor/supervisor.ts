@@ -40,7 +40,7 @@ export class Supervisor {
       restartsAllowed: () => !this.#stopping,
     });
     this.#runners.set(name, runner);
-    if (this.#started && options.autoStart) runner.start().catch(() => undefined);
+    if (this.#started && options.autoStart) runner.start(false).catch(() => undefined); // its failure is logged
     return runner;
   }
 
