@@ -230,6 +230,16 @@ describe('HTTP routes', () => {
     expect(await post('{"s": "ünïcödé 🙂"}')).toMatchObject({ status: 200, body: { payload: 's,ünïcödé 🙂' } });
   });
 
+  it('read a path that starts with several slashes with one, as Python’s http.server does', async () => {
+    t.app.route('/hello', () => ({ msg: 'hi' })).route('/items/<id>', (req) => ({ id: req.params.id }));
+    const url = await start();
+    // before: 404 UNKNOWN_ROUTE (a client joining a base URL ending in / with a path starting with /)
+    expect(await http(`${url}//hello`)).toMatchObject({ status: 200, body: { msg: 'hi' } });
+    expect(await http(`${url}///items/7?x=1`)).toMatchObject({ status: 200, body: { id: '7' } });
+    // only the leading ones: a doubled slash inside the path is part of it
+    expect(await http(`${url}/items//7`)).toMatchObject({ status: 404 });
+  });
+
   it('answer a malformed URL with the documented error body, not Fastify’s', async () => {
     t.app.route('/items/<sku>', (req) => req.params);
     const url = await start();

@@ -178,6 +178,8 @@ export class HttpServers {
       ),
       // a path parameter as long as a URL may be (Node refuses a request line over 16 KiB with 431), as Python Daebus
       routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+      // a path that starts with several slashes is read with one, as Python's http.server does
+      rewriteUrl: (req) => (req.url?.startsWith('//') ? req.url.replace(/^\/+/, '/') : (req.url ?? '/')),
       return503OnClosing: true,
       forceCloseConnections: 'idle',
       // errors of the router (a malformed URL, a parameter too long) get the same body as the others
