@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { RedisTransport } from 'daebus';
 import { waitFor } from '../support/helpers';
-import { TEST_REDIS_URL } from '../support/redis-server';
+import { privateRedis, TEST_REDIS_URL } from '../support/redis-server';
 
 jest.setTimeout(30_000);
 
@@ -64,5 +64,31 @@ describe('a Redis transport leaving a channel', () => {
       await transport.unsubscribe(channel, same ? first : second);
       expect(await publisher.publish(channel, 'gone')).toBe(0);
     }
+  });
+
+  it('leaves for good a channel left while Redis was down, which ioredis would subscribe again as it reconnects', async () => {
+    // a replica that lost its lease during an outage stayed subscribed to the service channel for
+    // good, and the lease holder warned of a second subscriber running every request
+    const server = await privateRedis();
+    closing.push(() => server.stop());
+    const transport = new RedisTransport({ host: '127.0.0.1', port: server.port, retryStrategy: () => 50 });
+    closing.push(() => transport.close());
+    await transport.connect();
+    const channels = [`test-left-offline-${randomUUID()}`, `test-kept-${randomUUID()}`];
+    const handlers = channels.map(() => (): void => undefined);
+    for (const [i, channel] of channels.entries()) await transport.subscribe(channel, handlers[i] as () => void);
+    await server.stop();
+    await waitFor(() => !transport.isConnected(), 'the transport to see the outage');
+    // past ioredis's first reconnect attempts: its connection is no longer 'ready', so nothing is sent
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await transport.unsubscribe(channels[0] as string, handlers[0] as () => void);
+    await server.start();
+    await waitFor(() => transport.isConnected(), 'the transport to be back');
+    const admin = new Redis(server.url);
+    closing.push(() => admin.quit());
+    const subscribers = async (): Promise<number[]> =>
+      ((await admin.pubsub('NUMSUB', ...channels)) as (string | number)[]).filter((_, i) => i % 2 === 1).map(Number);
+    await waitFor(async () => (await subscribers())[0] === 0, 'the channel left offline to have no subscriber', 5_000);
+    expect(await subscribers()).toEqual([0, 1]);
   });
 });

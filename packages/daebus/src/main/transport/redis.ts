@@ -22,6 +22,8 @@ export class RedisTransport implements Transport {
   readonly #handlers = new Map<string, Set<MessageHandler>>();
   readonly #disconnectListeners = new Set<(reason: string) => void>();
   #lastError?: Error;
+  /** Channels left while the subscribing connection was down: unsubscribed once it is back (see 'ready'). */
+  readonly #leftOffline = new Set<string>();
   /** The subscribing connection dropped and its channels are not confirmed again yet. */
   #down = false;
   #waiters: (() => void)[] = [];
@@ -80,6 +82,10 @@ export class RedisTransport implements Transport {
     // SUBSCRIBE of the same channels is answered after those (Redis answers in order), so once it
     // is, every channel receives again; only then does the transport count as connected.
     this.#subscriber.on('ready', () => {
+      // left while the connection was down: ioredis has just subscribed them again (its own list)
+      const strays = [...this.#leftOffline].filter((channel) => !this.#handlers.has(channel));
+      this.#leftOffline.clear();
+      if (strays.length > 0) this.#subscriber.unsubscribe(...strays).catch(() => undefined);
       if (!this.#down) return;
       const channels = [...this.#handlers.keys()];
       const confirmed = channels.length > 0 ? this.#subscriber.subscribe(...channels) : Promise.resolve();
@@ -171,6 +177,7 @@ export class RedisTransport implements Transport {
     try {
       // a server that just went away must not hold up a stop
       if (this.#subscriber.status === 'ready') await settlesWithin(this.#subscriber.unsubscribe(channel), 1_000);
+      else this.#leftOffline.add(channel);
       if (!joined.has(handler)) handlers.delete(handler);
       if (handlers.size === 0) {
         if (this.#handlers.get(channel) === handlers) this.#handlers.delete(channel);
