@@ -47,7 +47,7 @@ describe('the fenced add to the request stream', () => {
     const epochB = await b.acquire();
     expect(epochB).toBeDefined();
     expect(await a.add(epochA as string, 'late')).toBe(0);
-    expect(await a.renew(epochA as string)).toBe(false);
+    expect(await a.renew(epochA as string)).toBe('taken');
     expect(await b.add(epochB as string, 'taken')).toBe(1);
     expect(await streamed()).toEqual([{ m: 'taken' }]);
     expect(await redis.get(keys.ingest)).toBe('b');
@@ -57,6 +57,8 @@ describe('the fenced add to the request stream', () => {
     const [a, b] = [lease('a'), lease('b')];
     const before = (await a.acquire()) as string;
     await redis.del(keys.ingest, keys.ingestEpoch); // Redis restarted without its data
+    expect(await a.renew(before)).toBe('lost');
+    expect(await a.add(before, 'lost')).toBe(-1);
     const after = (await b.acquire()) as string;
     expect(after).not.toBe(before);
     await redis.del(keys.ingest); // b stalled past its lease: a's old epoch must not pass for current
@@ -82,7 +84,7 @@ describe('the fenced add to the request stream', () => {
     expect(await b.acquire()).toBeDefined();
     await redis.del(keys.ingest); // b died
     expect(await a.add(epochA, 'late')).toBe(0);
-    expect(await a.renew(epochA)).toBe(false);
+    expect(await a.renew(epochA)).toBe('taken');
     expect(await streamed()).toEqual([]);
     expect(await redis.exists(keys.ingest)).toBe(0);
   });

@@ -16,11 +16,24 @@ describe('a replica reading its request stream', () => {
   });
 
   it('says why its last read failed, first', () => {
-    const reads = new ReadHealth(() => 'reconnecting');
+    let status = 'ready';
+    const reads = new ReadHealth(() => status);
     expect(reads.failed('WRONGTYPE Operation against a key')).toBe(true);
     expect(reads.failure).toBe('WRONGTYPE Operation against a key');
+    status = 'reconnecting';
     expect(reads.succeeded()).toBe(true);
     expect(reads.failure).toBe("the stream reader's connection to Redis is down (reconnecting)");
+  });
+
+  it('does not log a read that failed while the reader connection was down: the outage notice said it', () => {
+    let status = 'reconnecting';
+    const reads = new ReadHealth(() => status);
+    // before: logged as "Reading the request stream failed: Reached the max retries per request limit ..."
+    expect(reads.failed('Reached the max retries per request limit (which is 20).')).toBe(false);
+    expect(reads.failure).toBe("the stream reader's connection to Redis is down (reconnecting)");
+    status = 'ready';
+    expect(reads.failure).toBeUndefined();
+    expect(reads.failed('WRONGTYPE Operation against a key')).toBe(true);
   });
 });
 

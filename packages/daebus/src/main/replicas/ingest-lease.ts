@@ -36,9 +36,10 @@ if redis.call('EXISTS', KEYS[2]) == 0 then
 end
 return redis.call('INCR', KEYS[2])`;
 
-// ARGV: the holder, its epoch, ttl ms. Extends the lease (takes it back when it lapsed) while it is this replica's.
+// ARGV: the holder, its epoch, ttl ms. Extends the lease (takes it back when it lapsed) while it
+// is this replica's: 1; 0 when another replica's epoch is current, -1 when there is none (Redis lost its data).
 const RENEW = `${CURRENT}
-if not current then return 0 end
+if not current then return redis.call('EXISTS', KEYS[2]) == 1 and 0 or -1 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
 return 1`;
 
@@ -50,11 +51,11 @@ return redis.call('INCR', KEYS[2])`;
 
 // KEYS[3]: the request stream, KEYS[4]: the last add (epoch:seq). ARGV: the holder, its epoch,
 // ttl ms, the message, the add's number in this process (increasing), then the request's timeout
-// ms if it has one. Adds the message while the lease is this replica's: 1, or 0. An add numbered
+// ms if it has one. Adds the message while the lease is this replica's: 1; else 0, or -1 as RENEW. An add numbered
 // no higher than the last of the same epoch was made already: ioredis sends the commands that
 // were not answered again after a reconnect, in order, and one Redis had run would run twice.
 const ADD = `${CURRENT}
-if not current then return 0 end
+if not current then return redis.call('EXISTS', KEYS[2]) == 1 and 0 or -1 end
 local last = redis.call('GET', KEYS[4])
 local at = last and string.find(last, ':', 1, true)
 if at and string.sub(last, 1, at - 1) == ARGV[2] and tonumber(string.sub(last, at + 1)) >= tonumber(ARGV[5]) then return 1 end
@@ -98,9 +99,10 @@ export class IngestLease {
     return epoch > 0 ? String(epoch) : undefined;
   }
 
-  /** Keep the lease of `epoch`: false when it is no longer this replica's. */
-  async renew(epoch: string): Promise<boolean> {
-    return Number(await this.#renew(...this.#keys, this.#id, epoch, this.#ttl)) === 1;
+  /** Keep the lease of `epoch`: 'held'; 'taken' when another replica took it since, 'lost' when Redis lost it with its data. */
+  async renew(epoch: string): Promise<'held' | 'taken' | 'lost'> {
+    const answer = Number(await this.#renew(...this.#keys, this.#id, epoch, this.#ttl));
+    return answer === 1 ? 'held' : answer === 0 ? 'taken' : 'lost';
   }
 
   async release(): Promise<void> {
@@ -109,7 +111,7 @@ export class IngestLease {
 
   /**
    * Add `message` to the request stream if the lease of `epoch` is still this replica's: 1 if it
-   * was added, 0 if not. Not async: one promise per request, as the plain XADD it replaces.
+   * was added; 0 if not, -1 if not because Redis lost the lease with its data. Not async: one promise per request, as the plain XADD it replaces.
    */
   add(epoch: string, message: string, timeoutMs?: string): Promise<unknown> {
     const [lease, epochKey] = this.#keys;

@@ -159,8 +159,9 @@ export class IngestLeader {
         const epoch = this.#epoch;
         // from when the renewal was sent: a reply read after a stall says nothing of the time since
         const sentAt = monotonicMs();
-        if (await this.#lease.renew(epoch)) this.#confirmedAt = sentAt;
-        else this.#lose(epoch);
+        const kept = await this.#lease.renew(epoch);
+        if (kept === 'held') this.#confirmedAt = sentAt;
+        else this.#lose(epoch, kept);
         return;
       }
       const sentAt = monotonicMs();
@@ -187,20 +188,27 @@ export class IngestLeader {
   async #stillHolds(): Promise<boolean> {
     const epoch = this.#epoch;
     if (!this.#leading) return false;
-    if (await this.#lease.renew(epoch)) return this.#leading;
-    this.#lose(epoch);
+    const kept = await this.#lease.renew(epoch);
+    if (kept === 'held') return this.#leading;
+    this.#lose(epoch, kept);
     return false;
   }
 
-  /** The lease of `epoch` is another replica's now (this process or Redis stalled): stop taking requests in, once. */
-  #lose(epoch: string): void {
+  /**
+   * The lease of `epoch` is not this replica's any more: another's now (this process or Redis
+   * stalled), or gone with Redis's data. Stop taking requests in, once.
+   */
+  #lose(epoch: string, why: 'taken' | 'lost'): void {
     if (!this.#leading || epoch !== this.#epoch) return;
     this.#leading = false;
     this.#company.stop();
+    const how =
+      why === 'taken'
+        ? 'another replica took it: this process stalled, or Redis did not answer its renewals in time, paused or overloaded'
+        : 'Redis lost it with its data, restarted without persistence or flushed; a replica takes it again within a heartbeat';
     this.#log.warn(
-      `Lost the lease on the pub/sub channel of "${this.#service}" (another replica took it: this process stalled, or Redis did not ` +
-        'answer its renewals in time, paused or overloaded; or Redis lost its data). What this replica received from the channel ' +
-        'and had not added is not added now: the new holder took what reached it, the rest is lost (requests over pub/sub are at-most-once)',
+      `Lost the lease on the pub/sub channel of "${this.#service}" (${how}). What this replica received from the channel ` +
+        'and had not added is not added now: the new holder takes what reaches it, the rest is lost (requests over pub/sub are at-most-once)',
     );
     this.#leaving = this.#transport.unsubscribe(this.#service, this.#ingest).catch((err: unknown) => {
       this.#log.warn(`Could not unsubscribe from the pub/sub channel of "${this.#service}": ${toPlainError(err).message}`);
@@ -223,7 +231,7 @@ export class IngestLeader {
     this.#lastAdd = this.#lease.add(epoch, raw, expectsReply(raw) ? this.#untimedTimeout : undefined).then(
       (added) => {
         if (added === 1) return;
-        this.#lose(epoch);
+        this.#lose(epoch, added === -1 ? 'lost' : 'taken');
         // counted, and said once a second: a paused Redis hands back many at once
         this.#dropped.count('', undefined);
       },

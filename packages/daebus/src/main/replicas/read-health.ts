@@ -19,8 +19,14 @@ export class ReadHealth {
     return status === undefined || status === 'ready' ? undefined : `the stream reader's connection to Redis is down (${status})`;
   }
 
-  /** A read failed with `message`: true when this starts a failing streak, to be logged. */
+  /**
+   * A read failed with `message`: true when this starts a failing streak, to be logged. Not while
+   * the reader's connection is down: the outage was said already (ioredis then fails a waiting
+   * read with its own words, "Reached the max retries per request limit"), and `failure` says it.
+   */
   failed(message: string): boolean {
+    const status = this.#connection?.();
+    if (status !== undefined && status !== 'ready') return false;
     const starts = this.#failure === undefined;
     this.#failure = message;
     return starts;
