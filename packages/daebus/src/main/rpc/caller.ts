@@ -196,12 +196,12 @@ export class DaebusCaller<out C extends object = AnyContract> {
   }
 
   /**
-   * Nobody received the request, so nobody runs it: a daebus.* request to a replicated service
-   * (no lease holder now; looked up again if the last look expired) takes its stream; else, in queue mode, it is sent again until someone
-   * listens (a service reconnecting after the same outage), within the timeout; else NO_SUBSCRIBER.
+   * Nobody received the request, so nobody runs it: to a service that runs replicas (looked up again now: no lease holder
+   * listens, or the last look predates an empty Redis restart), it takes the stream; else, in queue mode, it is sent again
+   * until someone listens (a service reconnecting after the same outage), within the timeout; else NO_SUBSCRIBER.
    */
   async #unreceived(action: string, message: string | ObjectMessage, requestId: string, timeLeftMs: number): Promise<void> {
-    if (typeof message === 'string' && isReserved(action) && (await this.#stream.used().catch(() => false)))
+    if (typeof message === 'string' && (await this.#stream.used(true).catch(() => false)))
       return this.#stream.add(message, timeLeftMs).catch((err: unknown) => void this.#failSend(requestId, action, err));
     // counted from here, not from the call (no clock read on every request's path): a little
     // later, but the request's own timeout still ends the retries at its time

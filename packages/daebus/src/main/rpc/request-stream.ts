@@ -32,10 +32,10 @@ export class RequestStream {
     return Date.now() - this.#checkedAt < REPLICA_CHECK_MS ? this.#replicated : undefined;
   }
 
-  /** Send through the stream? Looked up when the last look is older than 2 s. */
-  async used(): Promise<boolean> {
+  /** Send through the stream? Looked up when the last look is older than 2 s, or now when `fresh`. */
+  async used(fresh = false): Promise<boolean> {
     const known = this.usedNow();
-    if (known !== undefined) return known;
+    if (known !== undefined && !(fresh && this.#durable === 'auto')) return known;
     this.#replicated = (await this.#redis().exists(this.#keys.live)) === 1;
     this.#checkedAt = Date.now();
     return this.#replicated;

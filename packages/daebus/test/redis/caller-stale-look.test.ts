@@ -1,0 +1,46 @@
+// A caller that sends over pub/sub because its last look (at most 2 s old) found no replicas, and
+// nobody receives the request: it looks again at once, and a service that runs replicas by now
+// (its presence is back, no lease holder listens yet: Redis restarted empty moments ago) gets the
+// request in its stream. Before, the caller failed it with NO_SUBSCRIBER.
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import { DaebusCaller } from 'daebus';
+import { serviceKeys } from '../../src/main/replicas/keys';
+import { TEST_REDIS_URL } from '../support/redis-server';
+
+let redis: Redis;
+let caller: DaebusCaller | undefined;
+let service: string;
+
+beforeEach(() => {
+  service = `stale_look_${randomUUID()}`;
+  redis = new Redis(TEST_REDIS_URL);
+});
+
+afterEach(async () => {
+  await caller?.close();
+  const left = await redis.keys(`*{${service}}*`);
+  if (left.length > 0) await redis.del(...left);
+  await redis.quit();
+});
+
+describe('a caller whose request over pub/sub nobody received', () => {
+  it('adds it to the stream of a service found to run replicas on a second look', async () => {
+    caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 300 });
+    // nothing runs: the caller's look finds no replicas, and keeps that for 2 s
+    await expect(caller.sendRequest('echo', {})).rejects.toMatchObject({ code: 'NO_SUBSCRIBER' });
+    // a replica's presence, and no lease holder on the channel yet
+    const keys = serviceKeys(service);
+    await redis.set(keys.live, '1', 'PX', 10_000);
+    // in the stream, where no replica reads it here: the caller waits out its timeout
+    await expect(caller.sendRequest('echo', { n: 1 })).rejects.toMatchObject({ code: 'TIMEOUT' });
+    const entries = await redis.xrange(keys.requests, '-', '+');
+    expect(entries).toHaveLength(1);
+    expect(JSON.parse(entries[0]?.[1][1] as string)).toMatchObject({ action: 'echo', payload: { n: 1 } });
+  });
+
+  it('still fails with NO_SUBSCRIBER at once when no service is there', async () => {
+    caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 5_000 });
+    for (let i = 0; i < 2; i++) await expect(caller.sendRequest('echo', {})).rejects.toMatchObject({ code: 'NO_SUBSCRIBER' });
+  });
+});
