@@ -83,6 +83,13 @@ export const ErrorCodes = {
 /** One of the `ErrorCodes`. */
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
+const ERROR_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCodes));
+
+/** One of the library's own codes (not Node's, nor a handler's own). */
+export function isErrorCode(code: string): code is ErrorCode {
+  return ERROR_CODES.has(code);
+}
+
 /** The plain form of an error, safe to structured-clone or JSON-encode. */
 export interface PlainError {
   /** The error's name (`Error`, `TypeError`, `DaebusError`, ...). */

@@ -125,6 +125,22 @@ describe('ways a thread dies', () => {
     await waitFor(() => failed('late') && failed('optional'), 'both failures logged');
   });
 
+  it('fails, not retries, a thread whose worker ends before its function starts: by hand, or optional at the start', async () => {
+    // before: the start was refused, and the supervisor went on restarting it (state backoff, 5 crashes)
+    t.app.thread('exits', fixture('exits-on-import.mjs'), { autoStart: false });
+    t.app.thread('optional', fixture('exits-on-import.mjs'), { optional: true });
+    await t.start();
+    expect(t.app.threads.optional).toMatchObject({ state: 'failed', restarts: 0 });
+    const err = (await t.app.startThread('exits').catch((e: unknown) => e)) as { code: string; message: string; details: object };
+    expect(err).toMatchObject({ code: 'THREAD_START_FAILED', details: { reason: 'crashed' } });
+    expect(err.message).toBe('Thread "exits" ended before it started (exit code 2)');
+    expect(t.app.threads.exits).toMatchObject({ state: 'failed', restarts: 0 });
+    // the optional one, which nothing else reports, is logged with why
+    expect(t.records.map((r) => r.message)).toContain(
+      'Thread "optional" failed and will not be restarted: it could not start (crashed, exit code 2). Fix the cause and call app.startThread("optional").',
+    );
+  });
+
   it('startThread rejects with the load error when the thread cannot start', async () => {
     t.app.thread('bad', fixture('no-default.mjs'), { autoStart: false });
     await expect(t.app.startThread('bad')).rejects.toMatchObject({ code: 'THREAD_LOAD_FAILED' });

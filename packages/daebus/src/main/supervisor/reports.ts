@@ -1,5 +1,5 @@
 /** What the supervisor says about a thread: errors for calls it cannot take, log lines for exits and failures. */
-import { DaebusError, ErrorCodes, type PlainError } from '../../shared/errors';
+import { DaebusError, ErrorCodes, isErrorCode, type PlainError } from '../../shared/errors';
 import type { ThreadExit, ThreadFailedEvent, ThreadSnapshot, ThreadState } from './events';
 import type { ResolvedThreadOptions } from './thread-options';
 
@@ -41,7 +41,7 @@ export function failureLine(
       : why === 'crash-loop'
         ? `crashed more than ${options.maxRestarts} times within ${options.windowMs} ms; last error${cause || `: none (exit code ${String(lastExit?.code)})`}`
         : why === 'failed-to-start'
-          ? `could not start${cause}`
+          ? `could not start${cause || (lastExit ? ` (${lastExit.reason}, exit code ${String(lastExit.code)})` : '')}`
           : `crashed under restart policy "temporary"${cause}`;
   return `Thread "${name}" failed and will not be restarted: it ${what}. Fix the cause and call app.startThread("${name}").`;
 }
@@ -91,7 +91,9 @@ export function startError(name: string, exit: ThreadExit): DaebusError {
   const because = exit.error ? `: ${exit.error.message.replace(`Thread "${name}" `, '')}` : ` (exit code ${exit.code})`;
   // the module's own error (its stack names the user's file and line), when the thread side sent it
   const cause = exit.error?.details?.cause;
-  return new DaebusError(exit.error?.code ?? ErrorCodes.THREAD_START_FAILED, `Thread "${name}" ended before it started${because}`, {
+  // the thread side's own code (THREAD_LOAD_FAILED); not Node's (ERR_WORKER_OUT_OF_MEMORY: the reason says it)
+  const code = exit.error?.code !== undefined && isErrorCode(exit.error.code) ? exit.error.code : ErrorCodes.THREAD_START_FAILED;
+  return new DaebusError(code, `Thread "${name}" ended before it started${because}`, {
     details: { thread: name, reason: exit.reason, ...(cause === undefined ? {} : { cause }) },
   });
 }

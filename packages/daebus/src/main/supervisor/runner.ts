@@ -254,7 +254,9 @@ export class ThreadRunner {
     if (run.error) this.#lastError = run.error;
     this.#startedAt = undefined;
     this.#deps.emit('exit', { name: this.name, ...exit });
-    const told = run.readyAt === undefined && this.#ready.waiting && this.#ready.rejectAll(startError(this.name, exit));
+    // a start awaited that never reached the thread function: not retried, the same code would fail the same way
+    const startFailed = run.readyAt === undefined && this.#ready.waiting;
+    const told = startFailed && this.#ready.rejectAll(startError(this.name, exit));
 
     if (reason === 'stopped' || !this.#deps.restartsAllowed()) {
       if (run.error && reason === 'stopped') {
@@ -264,15 +266,12 @@ export class ThreadRunner {
       this.#deps.emit('stop', { name: this.name, terminated: run.terminated });
       return;
     }
-    const line = exitLine(this.name, exit, this.options);
+    const line = startFailed ? undefined : exitLine(this.name, exit, this.options);
     if (line) this.#log.log(line.level, line.message, exit.error ? { error: exit.error } : {});
-    if (shouldRestart(this.options.restart, reason)) {
-      this.#scheduleRestart(now, exit);
-    } else if (reason === 'normal') {
-      this.#setState('completed');
-    } else {
-      this.#fail(reason === 'failed-to-start' ? 'failed-to-start' : 'crashed', run.error, told);
-    }
+    if (startFailed || reason === 'failed-to-start') this.#fail('failed-to-start', run.error, told);
+    else if (shouldRestart(this.options.restart, reason)) this.#scheduleRestart(now, exit);
+    else if (reason === 'normal') this.#setState('completed');
+    else this.#fail('crashed', run.error);
   }
 
   #scheduleRestart(now: number, exit: ThreadExit): void {
