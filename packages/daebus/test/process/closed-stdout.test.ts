@@ -94,3 +94,25 @@ describe('a process that only imports daebus, or whose services have stopped', (
     60_000,
   );
 });
+
+describe('a service whose stdout reader is slower than its logging', () => {
+  it('keeps at most 8 MiB waiting in stdout, drops the rest, and says how many on stderr once it drains', async () => {
+    const child = spawn(process.execPath, [fixture('log-pipe.cjs')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+    const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    try {
+      // nothing read while the thread logs: the pipe fills, and stdout keeps what is written
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      child.stdout.resume();
+      expect(await exit).toBe(0);
+    } finally {
+      clearTimeout(guard);
+    }
+    const { maxWaiting } = JSON.parse(stderr.split('\n').find((line) => line.startsWith('{')) ?? '{}') as { maxWaiting?: number };
+    // before: 30 MB and more in 2 s, and growing with the logging
+    expect(maxWaiting).toBeLessThan(8 * 1024 * 1024 + 64 * 1024);
+    expect(stderr).toMatch(/^daebus: \d+ log record\(s\) dropped: stdout did not take them as fast as they were logged\.$/m);
+  });
+});

@@ -11,12 +11,38 @@ const Transport = (winston as unknown as { Transport: typeof TransportStream }).
 const STATE = Symbol.for('daebus.stdout');
 /** A started service, held weakly, and whether it is up now (starting, running or stopping). */
 type Owner = { ref: WeakRef<object>; up: (owner: never) => boolean };
-type StdoutState = { watched: boolean; lost: boolean; owners: Owner[] };
+/** `dropped`: records left out since stdout last drained; `waiting`: a drain is awaited to say so. */
+type StdoutState = { watched: boolean; lost: boolean; owners: Owner[]; dropped?: number; waiting?: boolean };
 function state(): StdoutState {
   const holder = process.stdout as unknown as { [STATE]?: StdoutState };
   const s = (holder[STATE] ??= { watched: false, lost: false, owners: [] });
   s.owners ??= []; // a state an older copy of this module made
   return s;
+}
+
+/**
+ * Bytes waiting in stdout past which records are dropped, and counted, until it drains: a pipe
+ * whose reader is slower than the logging (a log shipper, `| cat` under load) buffered every
+ * line in the process (300 MB in 2 s of a thread logging in a loop).
+ */
+const MAX_WAITING_BYTES = 8 * 1024 * 1024;
+
+/** Leave a record out while stdout is that far behind; once it drains, say on stderr how many were. */
+function dropWhileBehind(s: StdoutState, stdout: NodeJS.WriteStream): boolean {
+  if (stdout.writableLength < MAX_WAITING_BYTES) return false;
+  s.dropped = (s.dropped ?? 0) + 1;
+  if (!s.waiting) {
+    s.waiting = true;
+    stdout.once('drain', () => {
+      const count = s.dropped ?? 0;
+      s.dropped = 0;
+      s.waiting = false;
+      const stderr = process.stderr;
+      if (count > 0 && !stderr.destroyed && stderr.writable)
+        stderr.write(`daebus: ${count} log record(s) dropped: stdout did not take them as fast as they were logged.\n`);
+    });
+  }
+  return true;
 }
 
 /**
@@ -70,8 +96,9 @@ export function stdoutTransport(): TransportStream {
   return new Transport({
     log(info: Record<string | symbol, unknown>, next: () => void): void {
       const stdout = process.stdout;
-      if (!state().lost && (stdout.destroyed || !stdout.writable)) markLost('destroyed');
-      if (!state().lost) stdout.write(`${String(info[MESSAGE])}\n`);
+      const s = state();
+      if (!s.lost && (stdout.destroyed || !stdout.writable)) markLost('destroyed');
+      if (!s.lost && !dropWhileBehind(s, stdout)) stdout.write(`${String(info[MESSAGE])}\n`);
       next();
     },
   });
