@@ -1,6 +1,7 @@
 // Stall detection on real workers: the supervisor sees a thread that neither calls running() nor
 // lets its event loop turn, without the thread's help, and never mistakes a busy loop that checks
 // running(), a sleepSync or an idle await for one.
+import { Worker } from 'node:worker_threads';
 import type { ThreadStalledEvent, ThreadUnstalledEvent } from 'daebus';
 import { fixture, waitFor } from '../support/helpers';
 import { appPerTest } from '../support/app-per-test';
@@ -63,6 +64,16 @@ describe('stall detection', () => {
     expect(threads.sleeper?.eventLoopUtilization).toBeLessThan(0.5);
     for (const name of ['cpu', 'sleepsync', 'sleeper']) expect(threads[name]?.heapUsedBytes).toBeGreaterThan(0);
   });
+
+  // Node 20 has no worker.getHeapStatistics(): there the thread's own timer writes the heap, which a CPU loop never lets run
+  (typeof (Worker.prototype as { getHeapStatistics?: unknown }).getHeapStatistics === 'function' ? it : it.skip)(
+    "reports the heap a CPU-bound thread holds, whose event loop never turns to sample it (before: frozen at the thread's start)",
+    async () => {
+      t.app.thread('hog', fixture('heap-hog.mjs'));
+      await t.start();
+      await waitFor(() => (t.app.threads.hog?.heapUsedBytes ?? 0) > 40 * 1024 * 1024, 'the heap to show what the thread holds', 15_000);
+    },
+  );
 
   it('checks the options at registration', () => {
     expect(() => t.app.thread('x', fixture('sleeper.mjs'), { stallTimeoutMs: -1 })).toThrow(

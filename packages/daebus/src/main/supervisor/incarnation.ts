@@ -47,6 +47,9 @@ export class Incarnation implements WorkerRun {
   readonly #requests = new PendingCalls<number>();
   #nextRequestId = 1;
   #elu?: EventLoopUtilization;
+  /** The heap in use as Node last read it from this side, and whether a read is under way (see #readHeap). */
+  #heapRead?: number;
+  #readingHeap = false;
   #ended = false;
   readonly #spawnedAt = performance.now();
   readonly #log: RunSpec['log'];
@@ -152,8 +155,10 @@ export class Incarnation implements WorkerRun {
     // a level set on the logger at run time reaches the thread within a sample
     Atomics.store(this.flags, LOG_LEVEL_SLOT, mostVerboseLevel(this.#log));
     this.#reportDropped();
+    this.#readHeap();
     const heapKiB = Atomics.load(this.flags, HEAP_SLOT);
-    if (heapKiB > 0) probe.heapUsedBytes = heapKiB * 1024;
+    if (this.#heapRead !== undefined) probe.heapUsedBytes = this.#heapRead;
+    else if (heapKiB > 0) probe.heapUsedBytes = heapKiB * 1024;
     // the worker's own loop, measured by Node from this side: no message to a stalled thread
     const now = this.#worker.performance.eventLoopUtilization();
     if (this.#elu) {
@@ -163,6 +168,24 @@ export class Incarnation implements WorkerRun {
     }
     this.#elu = now;
     return probe;
+  }
+
+  /**
+   * The heap as Node reads it from this side (Node 22.16 and 24: `worker.getHeapStatistics()`,
+   * answered even by a CPU loop), a sample late. The thread's own heartbeat timer writes it too,
+   * but a loop that never lets its event loop turn never runs that timer (Node 20 has only that).
+   */
+  #readHeap(): void {
+    const worker = this.#worker as { getHeapStatistics?: () => Promise<{ used_heap_size: number }> };
+    if (this.#readingHeap || worker.getHeapStatistics === undefined) return;
+    this.#readingHeap = true;
+    worker
+      .getHeapStatistics()
+      .then(
+        (stats) => void (this.#heapRead = stats.used_heap_size),
+        () => undefined,
+      )
+      .finally(() => (this.#readingHeap = false));
   }
 
   abort(error: PlainError): void {
