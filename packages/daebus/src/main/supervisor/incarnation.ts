@@ -171,7 +171,7 @@ export class Incarnation implements WorkerRun {
   }
 
   /**
-   * The heap as Node reads it from this side (Node 22.16 and 24: `worker.getHeapStatistics()`,
+   * The heap as Node reads it from this side (`worker.getHeapStatistics()`, Node 24 and recent 22:
    * answered even by a CPU loop), a sample late. The thread's own heartbeat timer writes it too,
    * but a loop that never lets its event loop turn never runs that timer (Node 20 has only that).
    */
