@@ -148,7 +148,11 @@ export class DaebusError extends Error {
  */
 export function toPlainError(err: unknown, depth = 0): PlainError {
   if (err === null || typeof err !== 'object' || typeof (err as { message?: unknown }).message !== 'string') {
-    return { name: 'Error', message: describeThrown(err) };
+    const plain: PlainError = { name: 'Error', message: describeThrown(err) };
+    // a thrown plain object's code stays a code (`throw { code: 'OUT_OF_STOCK', sku }`)
+    const code = (err as { code?: unknown } | null)?.code;
+    if (typeof code === 'string') plain.code = code;
+    return plain;
   }
   const e = err as {
     name?: unknown;

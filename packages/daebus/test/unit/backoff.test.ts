@@ -16,6 +16,12 @@ describe('restartDelay', () => {
     expect(restartDelay(10, jittered, () => 0.5)).toBe(750);
   });
 
+  it("takes the thread options' defaults for the options left out (before: NaN without jitter)", () => {
+    expect(restartDelay(3, { initialDelayMs: 100, factor: 2, maxDelayMs: 1_000 }, () => 0)).toBe(400);
+    expect(restartDelay(3, {}, () => 0.5)).toBe(Math.round(400 * (1 - 0.1 * 0.5)));
+    expect(restartDelay(1)).toBeGreaterThan(0);
+  });
+
   it('treats attempt 0 like the first and factor 1 as a constant delay', () => {
     expect(restartDelay(0, opts)).toBe(100);
     expect(restartDelay(7, { ...opts, factor: 1 })).toBe(100);

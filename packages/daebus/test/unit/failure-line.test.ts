@@ -19,4 +19,12 @@ describe('the line of a thread that failed its restart budget', () => {
       'Thread "t" failed and will not be restarted: it crashed more than 5 times within 60000 ms; last error: boom. Fix the cause and call app.startThread("t").',
     );
   });
+
+  it('says a thread allowed no restart (maxRestarts 0) ended, not that it crashed "more than 0 times"', () => {
+    const none = { ...options, maxRestarts: 0 };
+    const line = failureLine('t', 'crash-loop', none, { name: 'Error', message: 'stalled' }, { reason: 'crashed', code: 1 } as never);
+    expect(line).toBe(
+      'Thread "t" failed and will not be restarted: it ended, and its maxRestarts is 0; last error: stalled. Fix the cause and call app.startThread("t").',
+    );
+  });
 });

@@ -57,7 +57,8 @@ describe('thread options', () => {
       'options.stallTimeoutMs must be a number of milliseconds from 0 to 2147483647 (about 24.8 days) (got 3000000000)',
     ],
     [{ windowMs: 0 }, 'options.windowMs must be a number of milliseconds > 0 and at most 2147483647 (got 0)'],
-    [{ initialDelayMs: 500, maxDelayMs: 100 }, 'options.maxDelayMs must be >= initialDelayMs (500); set it'],
+    // given both: no advice about the default (before: "set it with an initialDelayMs above its default 30000")
+    [{ initialDelayMs: 500, maxDelayMs: 100 }, 'options.maxDelayMs must be >= initialDelayMs (500) (got 100)'],
     [
       { initialDelayMs: 60_000 },
       'options.maxDelayMs must be >= initialDelayMs (60000); set it with an initialDelayMs above its default 30000 (got 30000)',

@@ -170,6 +170,12 @@ describe('toPlainError of a thrown value that is not an error', () => {
     expect(toPlainError([1, 'two']).message).toBe('[1,"two"]');
     const bare = Object.assign(Object.create(null) as object, { a: 1 });
     expect(toPlainError(bare).message).toBe('{"a":1}');
+    // its code stays a code (before: lost, only in the text)
+    expect(toPlainError({ code: 'OUT_OF_STOCK', sku: 'a1' })).toEqual({
+      name: 'Error',
+      message: '{"code":"OUT_OF_STOCK","sku":"a1"}',
+      code: 'OUT_OF_STOCK',
+    });
   });
 
   it('is Node’s printing of what JSON refuses, and keeps what errors, strings and own toString() say', () => {

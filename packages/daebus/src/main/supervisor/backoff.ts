@@ -1,3 +1,6 @@
+import { withoutUndefined } from '../../shared/validate';
+import { DEFAULT_THREAD_OPTIONS } from './thread-options';
+
 /** The parts of a thread's options that shape its restart delays. */
 export interface BackoffOptions {
   /** Delay before the first restart, in ms (the thread option's default: 100). */
@@ -10,13 +13,22 @@ export interface BackoffOptions {
   jitter: number;
 }
 
+const BACKOFF_DEFAULTS: BackoffOptions = {
+  initialDelayMs: DEFAULT_THREAD_OPTIONS.initialDelayMs,
+  maxDelayMs: DEFAULT_THREAD_OPTIONS.maxDelayMs,
+  factor: DEFAULT_THREAD_OPTIONS.factor,
+  jitter: DEFAULT_THREAD_OPTIONS.jitter,
+};
+
 /**
  * Delay before restart number `attempt` (1 for the first after a crash):
  * `min(maxDelayMs, initialDelayMs * factor^(attempt-1))`, with up to `jitter` of it taken off at
  * random so that threads that crashed together do not restart together. Pure: `random` is injectable.
  */
-export function restartDelay(attempt: number, options: BackoffOptions, random: () => number = Math.random): number {
+export function restartDelay(attempt: number, options: Partial<BackoffOptions> = {}, random: () => number = Math.random): number {
+  // those left out are the thread options' defaults
+  const { initialDelayMs, maxDelayMs, factor, jitter } = { ...BACKOFF_DEFAULTS, ...withoutUndefined(options) };
   const exponent = Math.max(0, attempt - 1);
-  const base = Math.min(options.maxDelayMs, options.initialDelayMs * options.factor ** exponent);
-  return Math.round(base * (1 - options.jitter * random()));
+  const base = Math.min(maxDelayMs, initialDelayMs * factor ** exponent);
+  return Math.round(base * (1 - jitter * random()));
 }

@@ -39,7 +39,7 @@ export function failureLine(
     why === 'crash-loop' && lastExit?.reason === 'normal'
       ? `was restarted more than ${options.maxRestarts} times within ${options.windowMs} ms, the last time after it returned without an error (a "permanent" thread is restarted whenever it ends; give a thread that may end restart: "transient")`
       : why === 'crash-loop'
-        ? `crashed more than ${options.maxRestarts} times within ${options.windowMs} ms; last error${cause || `: none (exit code ${String(lastExit?.code)})`}`
+        ? `${options.maxRestarts === 0 ? 'ended, and its maxRestarts is 0' : `crashed more than ${options.maxRestarts} times within ${options.windowMs} ms`}; last error${cause || `: none (exit code ${String(lastExit?.code)})`}`
         : why === 'failed-to-start'
           ? `could not start${cause || (lastExit ? ` (${lastExit.reason}, exit code ${String(lastExit.code)})` : '')}`
           : `crashed under restart policy "temporary"${cause}`;

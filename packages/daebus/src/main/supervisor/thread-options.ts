@@ -105,7 +105,11 @@ export function resolveThreadOptions(name: string, options: ThreadOptions | unde
     check.duration(`options.${key}`, o[key]);
   check.timeout('options.windowMs', o.windowMs);
   if (o.maxDelayMs < o.initialDelayMs) {
-    const hint = `>= initialDelayMs (${o.initialDelayMs}); set it with an initialDelayMs above its default ${DEFAULT_THREAD_OPTIONS.maxDelayMs}`;
+    // its default under an initialDelayMs given above it: say which default is in the way
+    const hint =
+      options.maxDelayMs === undefined
+        ? `>= initialDelayMs (${o.initialDelayMs}); set it with an initialDelayMs above its default ${DEFAULT_THREAD_OPTIONS.maxDelayMs}`
+        : `>= initialDelayMs (${o.initialDelayMs})`;
     check.fail('options.maxDelayMs', hint, o.maxDelayMs);
   }
   if (!(Number.isFinite(o.factor) && o.factor >= 1)) check.fail('options.factor', 'a finite number >= 1', o.factor);
