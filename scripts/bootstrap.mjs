@@ -2,7 +2,7 @@
 // One entry for a fresh machine with only Node and npm: get the pinned pnpm, install the
 // workspace, build it, then run the requested task (test, demo, bench) through pnpm.
 //   node scripts/bootstrap.mjs [test|demo|bench|lint] [-- args for the task]
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,4 +38,14 @@ function run(args) {
 
 run(['install', ...(process.env.CI ? ['--frozen-lockfile'] : [])]);
 run(['run', 'build']);
-if (task !== undefined) run(['run', tasks[task], ...(rest[0] === '--' ? rest.slice(1) : rest)]);
+const args = rest[0] === '--' ? rest.slice(1) : rest;
+if (task === 'demo') {
+  // the demo itself, not through pnpm, which reports a Ctrl-C as a failed command (exit 130,
+  // "ELIFECYCLE Command failed") after the demo stopped cleanly. Ctrl-C reaches the demo from the
+  // terminal (one process group); a SIGTERM sent to this process is passed on. This process waits
+  // for the demo to stop and exits as it did.
+  const demo = spawn(process.execPath, [join(root, 'packages/examples/dist/demo.js'), ...args], { cwd: root, stdio: 'inherit' });
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => demo.kill('SIGTERM'));
+  demo.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+} else if (task !== undefined) run(['run', tasks[task], ...args]);

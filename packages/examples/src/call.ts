@@ -1,12 +1,13 @@
 // Call an action of a running example from another process, over Redis (the memory transport
 // only reaches the process it is in):
 //   REDIS_URL=redis://127.0.0.1:6379 node dist/seed/queue-processor/service.js     (one terminal)
-//   REDIS_URL=redis://127.0.0.1:6379 node dist/call.js queue_processor submit_job '{"text": "hi"}'
+//   REDIS_URL=redis://127.0.0.1:6379 node packages/examples/dist/call.js queue_processor submit_job '{"text": "hi"}'
 // Prints the reply as JSON; an error reply goes to stderr with exit code 1.
 import { DaebusCaller } from 'daebus';
 import { describeError } from './shared/describe-error';
 
-const USAGE = 'usage: node dist/call.js <service> <action> [payload as JSON, default {}]   (REDIS_URL selects the server)';
+const USAGE =
+  'usage: node packages/examples/dist/call.js <service> <action> [payload as JSON, default {}]   (REDIS_URL selects the server)';
 
 async function main(argv: string[]): Promise<number> {
   const [service, action, json = '{}'] = argv;

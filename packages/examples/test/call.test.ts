@@ -31,7 +31,7 @@ describe('the command-line caller (dist/call.js)', () => {
   });
 
   it('says how to use it when arguments are missing or the payload is not a JSON object', async () => {
-    expect(await call()).toMatchObject({ code: 2, stderr: expect.stringContaining('usage: node dist/call.js') });
+    expect(await call()).toMatchObject({ code: 2, stderr: expect.stringContaining('usage: node packages/examples/dist/call.js') });
     expect(await call('svc', 'act', '[1]')).toMatchObject({ code: 2, stderr: expect.stringContaining('must be a JSON object') });
   });
 });

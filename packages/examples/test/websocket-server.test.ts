@@ -61,7 +61,7 @@ describe('the WebSocket example the other way round: the data collector over HTT
       expect(await one.json()).toEqual({ humidity_pct: expect.any(Number) });
       const missing = await fetch(`${base}/data/pressure`);
       expect(missing.status).toBe(404);
-      expect(await missing.json()).toEqual({ error: 'No reading named "pressure"' });
+      expect(await missing.json()).toEqual({ error: 'No reading named "pressure"', code: 'NO_READING' });
       // the same data through the action, for callers on the transport
       expect(await caller!.sendRequest('get_current_data')).toMatchObject({ reading: expect.any(Number) });
     });

@@ -521,6 +521,10 @@ describe('the HTTP server’s life', () => {
     } finally {
       blocker.close();
     }
+    // the line that says the service stops says why (before: only the error logged after the stop did)
+    expect(t.records.map((r) => r.message)).toContainEqual(
+      expect.stringMatching(/^The HTTP server did not start \(.*EADDRINUSE.*\): stopping service/),
+    );
     await t.start({ http: LOCAL });
     expect((await http(`${t.app.http.url}/x`)).status).toBe(200);
   });

@@ -232,7 +232,7 @@ export class Runtime {
       await this.http.start(options);
     } catch (err) {
       // a server that cannot listen stops the service it was part of (the caller reports why)
-      this.#logger.warn(`The HTTP server did not start: stopping service "${this.service}"`);
+      this.#logger.warn(`The HTTP server did not start (${toPlainError(err).message}): stopping service "${this.service}"`);
       await this.#stopNow();
       throw err;
     }

@@ -6,8 +6,8 @@ import { describeError } from '../../shared/describe-error';
 import { httpGet } from './http-get';
 import type { ApiMonitorSettings, ApiStatus, StatusSummary } from './settings';
 
-export default defineThread(async (running, t) => {
-  const { endpoints, timeoutMs, intervalMs, statusChannel } = t.workerData as ApiMonitorSettings;
+export default defineThread<ApiMonitorSettings>(async (running, t) => {
+  const { endpoints, timeoutMs, intervalMs, statusChannel } = t.workerData;
   // Status storage (a dict behind a lock in the seed; each set() here is atomic)
   const apiStatus = t.map<ApiStatus>('api_status');
   while (running()) {

@@ -6,8 +6,8 @@ import { establishConnection, type Connection } from './connection';
 import { discoverHosts } from './discovery';
 import type { ConnectionManagerSettings } from './settings';
 
-export default defineThread(async (running, t) => {
-  const { discoveryUrl, secondMs } = t.workerData as ConnectionManagerSettings;
+export default defineThread<ConnectionManagerSettings>(async (running, t) => {
+  const { discoveryUrl, secondMs } = t.workerData;
   // Initialize thread-local state
   const connections = new Map<string, Connection>();
   let retryCount = 0;

@@ -7,8 +7,8 @@ import { describeError } from '../../shared/describe-error';
 import { fetchExternalData } from './external';
 import type { DataCollectorSettings } from './settings';
 
-export default defineThread(async (running, t) => {
-  const { url, intervalMs, errorDelayMs } = t.workerData as DataCollectorSettings;
+export default defineThread<DataCollectorSettings>(async (running, t) => {
+  const { url, intervalMs, errorDelayMs } = t.workerData;
   // Shared resources
   const sharedData = t.map('shared_data');
   while (running()) {

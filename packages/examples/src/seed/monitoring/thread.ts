@@ -8,8 +8,8 @@ export interface MonitoringSettings {
   intervalMs: number;
 }
 
-export default defineThread(async (running, t) => {
-  const { intervalMs } = t.workerData as MonitoringSettings;
+export default defineThread<MonitoringSettings>(async (running, t) => {
+  const { intervalMs } = t.workerData;
   while (running()) {
     try {
       // This is correct

@@ -5,8 +5,8 @@ import { describeError } from '../../shared/describe-error';
 import type { Job, JobResult, QueueProcessorSettings } from './job';
 import { processItem } from './process-item';
 
-export default defineThread(async (running, t) => {
-  const { processMs, atLeastOnce } = t.workerData as QueueProcessorSettings;
+export default defineThread<QueueProcessorSettings>(async (running, t) => {
+  const { processMs, atLeastOnce } = t.workerData;
   // The service's work queue and results (app.queue / app.map on the main side)
   const workQueue = t.queue<Job>('work_queue');
   const results = t.map<JobResult>('results');

@@ -4,7 +4,7 @@
 // WebSocket clients (ws://host:port/ws), on the same port.
 //   node dist/seed/websocket-server/service.js        (HTTP_PORT, default 8080, on 127.0.0.1)
 import { join } from 'node:path';
-import { Daebus, directLogger, request, response, type Logger } from 'daebus';
+import { Daebus, DaebusError, directLogger, response, type Logger } from 'daebus';
 import { DataSource } from '../data-collector/data-source';
 import { SHARED_DATA, type DataFeedSettings } from './settings';
 
@@ -32,9 +32,10 @@ export function createApp(options: CreateAppOptions): Daebus {
 
   // HTTP: the whole snapshot, or one reading
   app.route('/data', () => sharedData.snapshot());
-  app.route('/data/<key>', async () => {
-    const key = request.params.key as string;
-    if (!(await sharedData.has(key))) return response.send({ error: `No reading named "${key}"` }, 404);
+  app.route('/data/<key>', async (req) => {
+    const { key } = req.params; // typed from the path
+    // { error, code } as the library's own errors are: a client tells them apart by code
+    if (!(await sharedData.has(key))) return response.error(new DaebusError('NO_READING', `No reading named "${key}"`), 404);
     return { [key]: await sharedData.get(key) };
   });
   app.route('/status', async () => ({

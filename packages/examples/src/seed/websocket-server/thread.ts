@@ -6,8 +6,8 @@ import { describeError } from '../../shared/describe-error';
 import { fetchExternalData } from '../data-collector/external';
 import { SHARED_DATA, UPDATE_TYPE, type DataFeedSettings } from './settings';
 
-export default defineThread(async (running, t) => {
-  const { url, intervalMs, errorDelayMs } = t.workerData as DataFeedSettings;
+export default defineThread<DataFeedSettings>(async (running, t) => {
+  const { url, intervalMs, errorDelayMs } = t.workerData;
   const sharedData = t.map(SHARED_DATA);
   while (running()) {
     try {
