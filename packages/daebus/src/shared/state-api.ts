@@ -45,9 +45,6 @@ export abstract class SharedStructure<Op extends { op: string }, Snapshot> {
   }
 }
 
-/** `increment`'s `this`: the map itself when its values may be numbers, else a type that says why not. */
-type NumbersOnly<V> = number extends V ? SharedMap<V> : 'increment() needs a map whose values may be numbers';
-
 /** A map of string keys to structured-clonable values, shared by actions and threads. */
 export class SharedMap<V = unknown> extends SharedStructure<MapOp, Record<string, V>> {
   constructor(name: string, exec: StateExecutor) {
@@ -88,16 +85,12 @@ export class SharedMap<V = unknown> extends SharedStructure<MapOp, Record<string
     return this.call({ op: 'keys' }) as Promise<string[]>;
   }
 
-  /**
-   * Add `by` (default 1) to a number (missing counts as 0), atomically; resolves with the new
-   * value. Only a map whose values may be numbers has it (`SharedMap<string>` does not compile).
-   */
-  async increment(this: NumbersOnly<V>, key: string, by = 1): Promise<number> {
-    const map = this as unknown as SharedMap<V>;
+  /** Add `by` (default 1) to a number (missing counts as 0), atomically; resolves with the new value. */
+  async increment(key: string, by = 1): Promise<number> {
     if (typeof by !== 'number' || !Number.isFinite(by)) {
-      throw invalid(`map "${map.name}": increment(key, by): by must be a finite number (got ${String(by)}).`);
+      throw invalid(`map "${this.name}": increment(key, by): by must be a finite number (got ${String(by)}).`);
     }
-    return map.call({ op: 'increment', key: checkKey(key), by }) as Promise<number>;
+    return this.call({ op: 'increment', key: checkKey(key), by }) as Promise<number>;
   }
 
   /** Set every entry of `entries` in one atomic step (Python's `dict.update`). */
