@@ -172,10 +172,4 @@ describe('a service process', () => {
     expect(threads.crashy?.state).toBe('failed');
     expect(threads.sleeper).toMatchObject({ state: 'stopped', lastExit: { reason: 'stopped', terminated: false } });
   });
-
-  it('exits 1 too when the service was started with start(), not run() (before: 0)', async () => {
-    const outcome = await runService('fail-exit-start');
-    expect(outcome.code).toBe(1);
-    expect(result(outcome).threads.crashy?.state).toBe('failed');
-  });
 });

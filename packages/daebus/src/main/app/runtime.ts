@@ -313,7 +313,7 @@ export class Runtime {
   #onThreadFailed(name: string): void {
     if (this.supervisor.get(name).options.onFailure !== 'exit') return;
     this.#logger.error(`Thread "${name}" failed and its onFailure is "exit": stopping service "${this.service}" with exit code 1`);
-    this.#exitCode = process.exitCode = 1; // the process's too: a service started without run() is stopped to exit
+    this.#exitCode = 1;
     void this.stop();
   }
 }
