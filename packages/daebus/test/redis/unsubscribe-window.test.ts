@@ -90,5 +90,12 @@ describe('a Redis transport leaving a channel', () => {
       ((await admin.pubsub('NUMSUB', ...channels)) as (string | number)[]).filter((_, i) => i % 2 === 1).map(Number);
     await waitFor(async () => (await subscribers())[0] === 0, 'the channel left offline to have no subscriber', 5_000);
     expect(await subscribers()).toEqual([0, 1]);
+    // joined again and left again while connected: left for good (before, the offline leave was
+    // still counted as under way, and the second leave sent no UNSUBSCRIBE)
+    const again = (): void => undefined;
+    await transport.subscribe(channels[0] as string, again);
+    expect(await subscribers()).toEqual([1, 1]);
+    await transport.unsubscribe(channels[0] as string, again);
+    expect(await subscribers()).toEqual([0, 1]);
   });
 });

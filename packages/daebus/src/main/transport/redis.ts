@@ -167,10 +167,10 @@ export class RedisTransport implements Transport {
       this.#leaving.get(channel)?.joined.delete(handler);
       return;
     }
-    const joined = new Set<MessageHandler>();
-    const done = this.#leave(channel, handlers, handler, joined);
-    this.#leaving.set(channel, { joined, done });
-    await done.catch(() => undefined);
+    const leaving = { joined: new Set<MessageHandler>(), done: Promise.resolve() }; // set first: offline, #leave ends (removing it) at once
+    this.#leaving.set(channel, leaving);
+    leaving.done = this.#leave(channel, handlers, handler, leaving.joined);
+    await leaving.done.catch(() => undefined);
   }
 
   async #leave(channel: string, handlers: Set<MessageHandler>, handler: MessageHandler, joined: Set<MessageHandler>): Promise<void> {
