@@ -11,8 +11,20 @@ const Transport = (winston as unknown as { Transport: typeof TransportStream }).
 const STATE = Symbol.for('daebus.stdout');
 /** A started service, held weakly, and whether it is up now (starting, running or stopping). */
 type Owner = { ref: WeakRef<object>; up: (owner: never) => boolean };
-/** `dropped`: records left out since stdout last drained; `waiting`: a drain is awaited to say so. */
-type StdoutState = { watched: boolean; lost: boolean; owners: Owner[]; dropped?: number; waiting?: boolean };
+/**
+ * `overSince`: when stdout went past MAX_WAITING_BYTES (undefined while under it), and `turned`:
+ * whether the event loop has turned since; `dropped`: records left out; `waiting`: a drain is
+ * awaited to say how many.
+ */
+type StdoutState = {
+  watched: boolean;
+  lost: boolean;
+  owners: Owner[];
+  overSince?: number | undefined;
+  turned?: boolean;
+  dropped?: number;
+  waiting?: boolean;
+};
 function state(): StdoutState {
   const holder = process.stdout as unknown as { [STATE]?: StdoutState };
   const s = (holder[STATE] ??= { watched: false, lost: false, owners: [] });
@@ -27,14 +39,34 @@ function state(): StdoutState {
  */
 const MAX_WAITING_BYTES = 8 * 1024 * 1024;
 
-/** Leave a record out while stdout is that far behind; once it drains, say on stderr how many were. */
+/** How long stdout must stay past MAX_WAITING_BYTES, over at least one turn of the event loop, before records are dropped. */
+const BEHIND_MS = 100;
+
+/**
+ * Leave a record out while stdout is that far behind; once it drains, say on stderr how many were.
+ * Behind means past the bound for BEHIND_MS and over a turn of the event loop, in which stdout
+ * could write: a synchronous loop that logs a burst gives its reader no chance, and a fast reader
+ * takes the burst within that time, so nothing of it is lost.
+ */
 function dropWhileBehind(s: StdoutState, stdout: NodeJS.WriteStream): boolean {
-  if (stdout.writableLength < MAX_WAITING_BYTES) return false;
+  if (stdout.writableLength < MAX_WAITING_BYTES) {
+    s.overSince = undefined;
+    return false;
+  }
+  if (s.overSince === undefined) {
+    const since = (s.overSince = Date.now());
+    s.turned = false;
+    setImmediate(() => {
+      if (s.overSince === since) s.turned = true;
+    });
+  }
+  if (!s.turned || Date.now() - s.overSince < BEHIND_MS) return false;
   s.dropped = (s.dropped ?? 0) + 1;
   if (!s.waiting) {
     s.waiting = true;
     stdout.once('drain', () => {
       const count = s.dropped ?? 0;
+      s.overSince = undefined;
       s.dropped = 0;
       s.waiting = false;
       const stderr = process.stderr;
