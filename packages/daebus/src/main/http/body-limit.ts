@@ -1,7 +1,7 @@
 // A body over `bodyLimit` answered 413 so that the client reads it. Answered while the client still
 // sends, and the connection then closed (Fastify closes it after a body it refused), the unread
 // rest of the body made the kernel reset the connection, and the client often got EPIPE or
-// ECONNRESET instead of the 413, with a Content-Length or chunked.
+// ECONNRESET instead of the 413.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import { ErrorCodes } from '../../shared/errors';
@@ -29,42 +29,29 @@ export function refuseBeforeContinue(server: Server, bodyLimit: number): void {
 }
 
 /**
- * How much of a refused body is read, discarded, before the 413: this many times `bodyLimit`,
- * plus 16 MiB (about 20 MiB by default). A body that ends within it gets its 413 once sent; a
- * longer one is cut off (its client may see the connection reset instead).
+ * Bodies declared up to this many times `bodyLimit`, plus 16 MiB (about 20 MiB by default), are
+ * read to their end before the 413; larger ones are not.
  */
 const DISCARD_FACTOR = 4;
 const DISCARD_SLACK = 16 * 1024 * 1024;
 
 /**
- * When `err` is Fastify's refusal of a body over the limit (by its Content-Length, nothing of it
- * read yet; or a chunked one, read up to the limit): read the rest, discarded, and answer
- * (`answer`) once it is in; true then. The client has sent everything when the 413 and the close
- * come. A client that stalls meanwhile gets 408 at `requestTimeoutMs`, as any stalled body does.
- * Only up to the discard budget: a client declaring gigabytes is answered at once, and one that
- * sends more than the budget without declaring it is answered once past it.
+ * When `err` is Fastify's refusal of a body whose Content-Length is over the limit (nothing of it
+ * read yet): read the rest, discarded, and answer (`answer`) once it is in; true then. The client
+ * has sent everything when the 413 and the close come. A client that stalls meanwhile gets 408 at
+ * `requestTimeoutMs`, as any stalled body does. Only for a body declared within a few times the
+ * limit: a client declaring gigabytes is not read for `requestTimeoutMs` (answered at once; it may
+ * see the connection reset instead). A chunked body is answered at once too, as it passes the
+ * limit: read on to its end, one that never ends (or comes slowly) was answered later or not at
+ * all (408, or a reset after 20 MiB read).
  */
 export function answerAfterBody(err: unknown, req: FastifyRequest, bodyLimit: number, answer: () => void): boolean {
   const raw = req.raw;
-  const budget = DISCARD_FACTOR * bodyLimit + DISCARD_SLACK;
-  // NaN for a chunked body: its length is known only once it ends
   const declared = Number(req.headers['content-length']);
-  if ((err as { code?: unknown }).code !== TOO_LARGE || declared > budget || raw.complete) return false;
-  let read = 0;
-  const done = (): void => {
-    raw.off('data', count);
-    raw.off('end', done);
-    answer();
-  };
-  const count = (chunk: Buffer): void => {
-    read += chunk.length;
-    if (read > budget) {
-      raw.pause();
-      done();
-    }
-  };
-  raw.on('data', count);
-  raw.once('end', done);
+  if ((err as { code?: unknown }).code !== TOO_LARGE || !(declared <= DISCARD_FACTOR * bodyLimit + DISCARD_SLACK) || raw.complete) {
+    return false;
+  }
+  raw.once('end', answer);
   raw.resume();
   return true;
 }
