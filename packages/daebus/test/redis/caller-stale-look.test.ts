@@ -1,5 +1,5 @@
 // A caller that sends over pub/sub because its last look (at most 2 s old) found no replicas, and
-// nobody receives the request: it looks again at once, and a service that runs replicas by now
+// nobody receives the request: it looks again (at most every 250 ms), and a service that runs replicas by now
 // (its presence is back, no lease holder listens yet: Redis restarted empty moments ago) gets the
 // request in its stream. Before, the caller failed it with NO_SUBSCRIBER.
 import { randomUUID } from 'node:crypto';
@@ -29,9 +29,11 @@ describe('a caller whose request over pub/sub nobody received', () => {
     caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 300 });
     // nothing runs: the caller's look finds no replicas, and keeps that for 2 s
     await expect(caller.sendRequest('echo', {})).rejects.toMatchObject({ code: 'NO_SUBSCRIBER' });
-    // a replica's presence, and no lease holder on the channel yet
+    // a replica's presence, and no lease holder on the channel yet; the caller's look is past
+    // the 250 ms it keeps a look for a request nobody received (it keeps it 2 s otherwise)
     const keys = serviceKeys(service);
     await redis.set(keys.live, '1', 'PX', 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
     // in the stream, where no replica reads it here: the caller waits out its timeout
     await expect(caller.sendRequest('echo', { n: 1 })).rejects.toMatchObject({ code: 'TIMEOUT' });
     const entries = await redis.xrange(keys.requests, '-', '+');

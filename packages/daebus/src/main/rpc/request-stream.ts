@@ -5,6 +5,8 @@ import type { Transport } from '../transport/transport';
 
 /** How often a caller looks up whether its service runs replicas ('auto'). */
 const REPLICA_CHECK_MS = 2_000;
+/** How old a look may be for a request nobody received (looked at again: an empty Redis restart). */
+const UNRECEIVED_CHECK_MS = 250;
 
 /**
  * A caller's way into a replicated service's durable stream, and whether to take it: always
@@ -18,6 +20,7 @@ export class RequestStream {
   /** Whether the service runs replicas, as last looked up, and when. */
   #replicated = false;
   #checkedAt = 0;
+  #looking?: Promise<boolean>;
 
   constructor(service: string, transport: Transport, durable: boolean | 'auto') {
     this.#transport = transport;
@@ -32,10 +35,19 @@ export class RequestStream {
     return Date.now() - this.#checkedAt < REPLICA_CHECK_MS ? this.#replicated : undefined;
   }
 
-  /** Send through the stream? Looked up when the last look is older than 2 s, or now when `fresh`. */
-  async used(fresh = false): Promise<boolean> {
+  /**
+   * Send through the stream? Looked up when the last look is older than 2 s, or than 250 ms for
+   * a request nobody received (`unreceived`); requests that ask at once share one look.
+   */
+  async used(unreceived = false): Promise<boolean> {
     const known = this.usedNow();
-    if (known !== undefined && !(fresh && this.#durable === 'auto')) return known;
+    if (known !== undefined && !(unreceived && this.#durable === 'auto' && Date.now() - this.#checkedAt >= UNRECEIVED_CHECK_MS))
+      return known;
+    this.#looking ??= this.#look().finally(() => (this.#looking = undefined));
+    return this.#looking;
+  }
+
+  async #look(): Promise<boolean> {
     this.#replicated = (await this.#redis().exists(this.#keys.live)) === 1;
     this.#checkedAt = Date.now();
     return this.#replicated;
