@@ -472,6 +472,10 @@ describe('registering routes', () => {
     await t.start({ http: false });
     expect(t.app.http).toEqual({});
     expect(t.records.some((r) => /1 route\(s\) registered, but the HTTP server is off/.test(r.message))).toBe(true);
+    // one registered now is not served either, nor promised for the next start
+    t.app.route('/y', () => ({}));
+    const late = t.records.filter((r) => r.message.startsWith('Route GET /y')).map((r) => r.message);
+    expect(late).toEqual(['Route GET /y was registered while the service runs with http: false: it is not served.']);
     await t.app.stop();
     await expect(t.start({ http: { port: -1 } })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
   });

@@ -33,6 +33,8 @@ export class HttpHost {
   #stopping?: HttpServers;
   /** Between start and stop, with or without servers: a route or socket handler registered then waits for the next start. */
   #started = false;
+  /** Started with `http: false`: a route registered then is not served at the next start either, unless that one says otherwise. */
+  #httpOff = false;
   /** The service's health and metrics, for `/healthz`, `/readyz` and `/metrics`. */
   ops?: OpsEndpoints;
 
@@ -76,9 +78,12 @@ export class HttpHost {
   #addRoute(route: PreparedRoute, pooled: ActionHandler | undefined): void {
     const run = pooled ?? (route.handler as RouteHandler);
     this.routes.add({ path: route.path, methods: route.methods, kind: pooled ? 'pooled' : 'function', run, timeoutMs: route.timeoutMs });
-    if (this.#started)
+    if (!this.#started) return;
+    const what = `Route ${route.methods.join(',')} ${route.path.written} was registered while the`;
+    if (this.#httpOff) this.#logger.warn(`${what} service runs with http: false: it is not served.`);
+    else
       this.#logger.warn(
-        `Route ${route.methods.join(',')} ${route.path.written} was registered while the ${this.#servers?.endpoints.url === undefined ? 'service runs without an HTTP server' : 'HTTP server runs'}: it is served from the next start.`,
+        `${what} ${this.#servers?.endpoints.url === undefined ? 'service runs without an HTTP server' : 'HTTP server runs'}: it is served from the next start.`,
       );
   }
 
@@ -118,6 +123,7 @@ export class HttpHost {
     if (!http && this.routes.size > 0)
       this.#logger.warn(`${this.routes.size} route(s) registered, but the HTTP server is off (http: false): they are not served.`);
     this.#started = true;
+    this.#httpOff = options.http === false;
     if (!http && !ws) return;
     this.hub.observer = this.ops?.observer;
     const servers = new HttpServers({
