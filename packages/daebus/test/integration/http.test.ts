@@ -475,7 +475,7 @@ describe('registering routes', () => {
     // one registered now is not served either, nor promised for the next start
     t.app.route('/y', () => ({}));
     const late = t.records.filter((r) => r.message.startsWith('Route GET /y')).map((r) => r.message);
-    expect(late).toEqual(['Route GET /y was registered while the service runs with http: false: it is not served.']);
+    expect(late).toEqual(['Route GET /y was registered while the service runs with http: false: it is not served while http is false.']);
     await t.app.stop();
     await expect(t.start({ http: { port: -1 } })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
   });

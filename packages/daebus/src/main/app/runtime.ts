@@ -312,7 +312,7 @@ export class Runtime {
 
   #onThreadFailed(name: string): void {
     if (this.supervisor.get(name).options.onFailure !== 'exit') return;
-    this.#logger.error(`Thread "${name}" failed and its onFailure is "exit": stopping service "${this.service}" with exit code 1`);
+    this.#logger.error(`Thread "${name}" failed and its onFailure is "exit": stopping service "${this.service}" (run() then exits 1)`);
     this.#exitCode = 1;
     void this.stop();
   }

@@ -67,7 +67,7 @@ export class HttpHost {
       this.hub.handlers.set(p.name, p.handler);
       if (this.#started && this.#servers?.endpoints.websocketUrl === undefined)
         this.#logger.warn(
-          `WebSocket handler "${p.name}" was registered while the service runs without a WebSocket endpoint: it is served from the next start.`,
+          `WebSocket handler "${p.name}" was registered while the service runs without a WebSocket endpoint: it is served from the next start that has one.`,
         );
       return;
     }
@@ -80,10 +80,10 @@ export class HttpHost {
     this.routes.add({ path: route.path, methods: route.methods, kind: pooled ? 'pooled' : 'function', run, timeoutMs: route.timeoutMs });
     if (!this.#started) return;
     const what = `Route ${route.methods.join(',')} ${route.path.written} was registered while the`;
-    if (this.#httpOff) this.#logger.warn(`${what} service runs with http: false: it is not served.`);
+    if (this.#httpOff) this.#logger.warn(`${what} service runs with http: false: it is not served while http is false.`);
     else
       this.#logger.warn(
-        `${what} ${this.#servers?.endpoints.url === undefined ? 'service runs without an HTTP server' : 'HTTP server runs'}: it is served from the next start.`,
+        `${what} ${this.#servers?.endpoints.url === undefined ? 'service runs without an HTTP server' : 'HTTP server runs'}: it is served from the next start that has one.`,
       );
   }
 

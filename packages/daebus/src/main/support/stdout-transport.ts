@@ -23,6 +23,8 @@ type StdoutState = {
   overSince?: number | undefined;
   turned?: boolean;
   dropped?: number;
+  /** When the drops were last said while stdout stayed behind (undefined once it drained). */
+  saidAt?: number | undefined;
   waiting?: boolean;
 };
 function state(): StdoutState {
@@ -62,19 +64,29 @@ function dropWhileBehind(s: StdoutState, stdout: NodeJS.WriteStream): boolean {
   }
   if (!s.turned || Date.now() - s.overSince < BEHIND_MS) return false;
   s.dropped = (s.dropped ?? 0) + 1;
+  // said once stdout drains, and every second meanwhile: a flood keeps it from ever draining
+  const now = Date.now();
+  if (now - (s.saidAt ?? now) >= 1_000) sayDropped(s, now);
+  s.saidAt ??= now;
   if (!s.waiting) {
     s.waiting = true;
     stdout.once('drain', () => {
-      const count = s.dropped ?? 0;
       s.overSince = undefined;
-      s.dropped = 0;
       s.waiting = false;
-      const stderr = process.stderr;
-      if (count > 0 && !stderr.destroyed && stderr.writable)
-        stderr.write(`daebus: ${count} log record(s) dropped: stdout did not take them as fast as they were logged.\n`);
+      sayDropped(s, undefined);
     });
   }
   return true;
+}
+
+/** Say on stderr how many records were dropped since it was last said. */
+function sayDropped(s: StdoutState, at: number | undefined): void {
+  const count = s.dropped ?? 0;
+  s.dropped = 0;
+  s.saidAt = at;
+  const stderr = process.stderr;
+  if (count > 0 && !stderr.destroyed && stderr.writable)
+    stderr.write(`daebus: ${count} log record(s) dropped: stdout did not take them as fast as they were logged.\n`);
 }
 
 /**
