@@ -45,8 +45,8 @@ const MAX_WAITING_BYTES = 8 * 1024 * 1024;
 const BEHIND_MS = 100;
 
 /**
- * Leave a record out while stdout is that far behind; once it drains, say on stderr how many were.
- * Behind means past the bound for BEHIND_MS and over a turn of the event loop, in which stdout
+ * Leave a record out while stdout is that far behind; say on stderr how many were, every second
+ * meanwhile and once it drains. Behind means past the bound for BEHIND_MS and over a turn of the event loop, in which stdout
  * could write: a synchronous loop that logs a burst gives its reader no chance, and a fast reader
  * takes the burst within that time, so nothing of it is lost.
  */
@@ -55,17 +55,17 @@ function dropWhileBehind(s: StdoutState, stdout: NodeJS.WriteStream): boolean {
     s.overSince = undefined;
     return false;
   }
+  const now = Date.now();
   if (s.overSince === undefined) {
-    const since = (s.overSince = Date.now());
+    const since = (s.overSince = now);
     s.turned = false;
     setImmediate(() => {
       if (s.overSince === since) s.turned = true;
     });
   }
-  if (!s.turned || Date.now() - s.overSince < BEHIND_MS) return false;
+  if (!s.turned || now - s.overSince < BEHIND_MS) return false;
   s.dropped = (s.dropped ?? 0) + 1;
   // said once stdout drains, and every second meanwhile: a flood keeps it from ever draining
-  const now = Date.now();
   if (now - (s.saidAt ?? now) >= 1_000) sayDropped(s, now);
   s.saidAt ??= now;
   if (!s.waiting) {
