@@ -128,12 +128,19 @@ export class DaebusError extends Error {
 
   /** Always `DaebusError`. */
   override name = 'DaebusError';
-  /** What went wrong: one of `ErrorCodes`, or the code an error rebuilt from its plain form carried. */
-  readonly code: ErrorCode | string;
+  /**
+   * What went wrong: one of `ErrorCodes`, or the code an error rebuilt from its plain form carried.
+   * (`string & {}` keeps an editor offering the known codes; any string still fits.)
+   */
+  readonly code: ErrorCode | (string & {});
   /** Facts about the error, when it has any (a REMOTE_ERROR's `remoteCode`, say). */
   readonly details?: Record<string, unknown>;
 
-  constructor(code: ErrorCode | string, message: string, options?: { cause?: unknown; details?: Record<string, unknown> | undefined }) {
+  constructor(
+    code: ErrorCode | (string & {}),
+    message: string,
+    options?: { cause?: unknown; details?: Record<string, unknown> | undefined },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     if (options?.details !== undefined) this.details = options.details;
