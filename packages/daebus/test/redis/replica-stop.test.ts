@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Daebus, DaebusCaller } from 'daebus';
 import { captureLogger, waitFor } from '../support/helpers';
+import { http } from '../support/http-client';
 import { TEST_REDIS_URL } from '../support/redis-server';
 
 jest.setTimeout(30_000);
@@ -129,6 +130,54 @@ describe('consumers of the groups', () => {
       await jobs.put({ n: 2 });
       await expect(jobs.receive(1_000)).resolves.toMatchObject({ item: { n: 2 } });
     } finally {
+      await redis.quit();
+    }
+  });
+});
+
+// Before, a replica drained its HTTP requests and its background task's run before it stopped
+// taking requests: it kept the lease and read the stream for up to twice drainTimeoutMs, so a
+// rolling deploy sent new requests to a replica on its way down.
+describe('a replica stopping while an HTTP request drains', () => {
+  it('hands over the lease and stops reading before the drain, and serves the request', async () => {
+    const { logger } = captureLogger();
+    const first = new Daebus('stopper', { logger, drainTimeoutMs: 10_000 });
+    let entered!: () => void;
+    const inRoute = new Promise<void>((resolve) => (entered = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    first.route('/slow', async () => {
+      entered();
+      await released;
+      return { done: true };
+    });
+    first.action('who', () => 'first');
+    apps.push(first);
+    const replicas = { visibilityTimeoutMs: 5_000 };
+    await first.start({ service, redis: TEST_REDIS_URL, replicas, http: { host: '127.0.0.1', port: 0 } });
+    const redis = new Redis(TEST_REDIS_URL);
+    const lease = `daebus:{${service}}:ingest`;
+    let holder: string | null = null;
+    await waitFor(async () => (holder = await redis.get(lease)) !== null, 'the first replica to take the lease', 10_000);
+    const second = new Daebus('stopper', { logger: captureLogger().logger });
+    second.action('who', () => 'second');
+    apps.push(second);
+    await second.start({ service, redis: TEST_REDIS_URL, replicas });
+    try {
+      const slow = http(`${first.http.url as string}/slow`);
+      await inRoute;
+      const stopped = first.stop();
+      // the route is held until the lease has moved: before, that came only after the drain gave up on it (503)
+      await waitFor(async () => (await redis.get(lease)) !== holder, 'the lease to leave the stopping replica', 15_000);
+      const caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 10_000 });
+      callers.push(caller);
+      const answers = await Promise.all(Array.from({ length: 10 }, () => caller.sendRequest('who', {})));
+      release();
+      expect(await slow).toMatchObject({ status: 200, body: { done: true } });
+      expect(answers).toEqual(Array.from({ length: 10 }, () => 'second'));
+      await stopped;
+    } finally {
+      release();
       await redis.quit();
     }
   });
