@@ -98,3 +98,42 @@ describe('two replicas and an action with concurrency 1', () => {
     await expect(caller.sendRequest('daebus.ping', {})).resolves.toBeDefined();
   });
 });
+
+// A full action with no queue (maxQueued 0) hands a durable request back to the stream. Before, a
+// lone replica read it back at once, and again, until the slot freed: about 800 hand-backs a
+// second, a core busy and Redis with them, and each counted as a BUSY reply nobody got.
+describe('a lone replica whose action is full and has no queue', () => {
+  it('waits for the slot between hand-backs, runs the request when it frees, and counts no BUSY', async () => {
+    const app = new Daebus('spread', { logger: captureLogger().logger });
+    const finishers: (() => void)[] = [];
+    app.action('one', () => new Promise<string>((resolve) => finishers.push(() => resolve('done'))), { concurrency: 1, maxQueued: 0 });
+    app.action('other', () => 'other');
+    t.apps.push(app);
+    await app.start({ service: t.service, redis: TEST_REDIS_URL, replicas: {} });
+    const caller = new DaebusCaller(t.service, { redis: TEST_REDIS_URL, timeoutMs: 20_000 });
+    t.callers.push(caller);
+    const redis = redisClient();
+    const key = `daebus:{${t.service}}:requests`;
+    const added = async (): Promise<number> => {
+      const info = (await redis.xinfo('STREAM', key)) as unknown[];
+      return Number(info[info.indexOf('entries-added') + 1]);
+    };
+    const first = caller.sendRequest('one', {});
+    await waitFor(() => finishers.length === 1, 'the first request running');
+    const second = caller.sendRequest('one', {});
+    const before = await added();
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // each hand-back appends the request again: pauses of 20 ms doubling to 1 s allow 7 in 1.5 s
+    const handBacks = (await added()) - before;
+    expect(handBacks).toBeLessThanOrEqual(12);
+    // the other actions are still read and run meanwhile
+    await expect(caller.sendRequest('other', {})).resolves.toBe('other');
+    finishers.shift()?.();
+    await waitFor(() => finishers.length === 1, 'the second request running once the slot freed', 5_000);
+    finishers.shift()?.();
+    await expect(Promise.all([first, second])).resolves.toEqual(['done', 'done']);
+    const text = await app.metrics();
+    expect(text).not.toMatch(/daebus_requests_total\{action="one",outcome="busy"\}/);
+    expect(text).toMatch(/daebus_requests_total\{action="one",outcome="ok"\} 2/);
+  });
+});

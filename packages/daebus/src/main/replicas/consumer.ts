@@ -9,6 +9,7 @@ import { Confirmations } from './confirmations';
 import { field, handedBack, takenOver, type Entry } from './entries';
 import { REQUEST_GROUP, serviceKeys, type ServiceKeys } from './keys';
 import type { ResolvedReplicaOptions } from './options';
+import { ReadGate } from './read-gate';
 import { ReadHealth } from './read-health';
 import { RequestGroup } from './request-group';
 import type { RequestSink } from './request-sink';
@@ -56,7 +57,7 @@ export class RequestConsumer {
   #loop?: Promise<void>;
   /** The reader's connection id, for CLIENT UNBLOCK; asked again after a reconnect. */
   #readerId?: number;
-  #slotFreed?: () => void;
+  readonly #gate = new ReadGate();
   readonly #upkeep: Upkeep;
 
   constructor(init: {
@@ -90,7 +91,7 @@ export class RequestConsumer {
     });
     this.#confirmations = new Confirmations(init.client, this.#keys.requests, init.log, init.joinHeldWrites);
     this.#group = new RequestGroup(init.client, this.#keys.requests, init.log);
-    init.sink.onSlotFreed(() => this.#wake());
+    init.sink.onSlotFreed(() => this.#gate.wake());
   }
 
   get held(): number {
@@ -116,7 +117,7 @@ export class RequestConsumer {
     if (this.#reading) {
       this.#reading = false;
       this.#stopping = true;
-      this.#slotFreed?.();
+      this.#gate.wake();
       // a read blocked in Redis returns at once
       if (this.#readerId !== undefined) this.#client.client('UNBLOCK', this.#readerId).catch(() => undefined);
     }
@@ -150,7 +151,7 @@ export class RequestConsumer {
       // only what it can start: an entry waiting here for a slot could run on an idle replica
       const room = Math.min(this.#options.maxInFlight - this.#held.size, this.#sink.startable());
       if (room <= 0) {
-        await new Promise<void>((resolve) => (this.#slotFreed = resolve));
+        await this.#gate.wait();
         continue;
       }
       try {
@@ -175,6 +176,7 @@ export class RequestConsumer {
         // the replies of what was just delivered are written before the next read (they wait for
         // the end of this turn, see the transport), not after it: the read is not the reply's hurry
         if (streams) await new Promise(setImmediate);
+        await this.#gate.afterRead();
       } catch (err) {
         if (!this.#reading) return;
         // at once after the group was made again; once only, should Redis keep losing it
@@ -218,6 +220,7 @@ export class RequestConsumer {
           if (this.#held.has(entryId)) this.#settle(entryId);
         },
         handBack: () => {
+          this.#gate.handedBack();
           const sent = this.#handBack(entryId, fields, attempt).finally(() => this.#handingBack.delete(sent));
           this.#handingBack.add(sent);
         },
@@ -274,13 +277,7 @@ export class RequestConsumer {
 
   #release(entryId: string): void {
     this.#held.delete(entryId);
-    this.#wake();
-  }
-
-  /** The read loop waits for room: there may be some now. */
-  #wake(): void {
-    this.#slotFreed?.();
-    this.#slotFreed = undefined;
+    this.#gate.wake(); // the read loop waits for room: there may be some now
   }
 
   /** Reset the idle time of the entries running here (JUSTID: no new delivery is counted). */

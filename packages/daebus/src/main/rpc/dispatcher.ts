@@ -148,9 +148,9 @@ export class Dispatcher {
       }
     } else {
       this.#accepted.delete(accepted);
-      // a durable request waits in the stream instead, for a replica with room
-      if (durable) durable.handBack();
-      else this.#busy.turnAway(wire.action, channel, wire.requestId);
+      // a durable request waits in the stream instead, for a replica with room: nobody was refused
+      if (durable) return durable.handBack();
+      this.#busy.turnAway(wire.action, channel, wire.requestId);
       this.#observer?.settled(wire.action, 'busy', 0);
     }
   }
