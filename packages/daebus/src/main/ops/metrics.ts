@@ -198,7 +198,7 @@ function registerScraped(view: OpsView, registers: Registry[]): void {
     });
   perTask('daebus_task_runs_total', 'Runs of each background task that finished.', (t) => t.runs);
   perTask('daebus_task_failures_total', 'Runs of each background task that failed (threw or rejected).', (t) => t.failures);
-  pool('daebus_pool_utilization', 'Share of the pool capacity in use (piscina utilization).', (p) => p.utilization);
+  pool('daebus_pool_utilization', 'Share of the pool capacity in use: calls running over maxWorkers.', (p) => p.utilization);
   pool('daebus_pool_queued', 'Pooled tasks waiting for a worker.', (p) => p.queued);
   pool('daebus_pool_running', 'Pooled tasks running.', (p) => p.running);
   pool('daebus_pool_threads', 'Worker threads in the pool.', (p) => p.threads);

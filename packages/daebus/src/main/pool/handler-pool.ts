@@ -195,13 +195,15 @@ export class HandlerPool {
   stats(): PoolStats {
     const pool = this.#pool;
     const queued = pool?.queueSize ?? 0;
+    // the table holds the calls queued in piscina too
+    const running = Math.max(0, this.#calls.size - queued);
     return {
       maxWorkers: this.#maxWorkers,
       threads: pool?.threads.length ?? 0,
-      // the table holds the calls queued in piscina too
-      running: Math.max(0, this.#calls.size - queued),
+      running,
       queued,
-      utilization: pool?.utilization ?? 0,
+      // not piscina's utilization: a lifetime average, and a thousand times too small (piscina 5.3)
+      utilization: Math.min(1, running / this.#maxWorkers),
       completed: pool?.completed ?? 0,
     };
   }

@@ -1,4 +1,4 @@
-/** A pool's load: `utilization` is piscina's (time running tasks over the capacity of its workers, 0..1). */
+/** A pool's load now. */
 export interface PoolStats {
   /** The most workers the pool runs (the app's `maxWorkers`). */
   maxWorkers: number;
@@ -8,7 +8,7 @@ export interface PoolStats {
   running: number;
   /** Calls waiting for a worker. */
   queued: number;
-  /** piscina's `utilization`: the share of the pool's capacity spent running calls, 0 to 1. */
+  /** The share of the pool's capacity in use now: `running` over `maxWorkers`, 0 to 1. */
   utilization: number;
   /** Calls completed since the pool started. */
   completed: number;
