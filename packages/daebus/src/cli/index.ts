@@ -1,10 +1,17 @@
 #!/usr/bin/env node
 // The `daebus` command (package.json "bin"). Every verb closes what it opened, so the process
-// ends by itself once the command is done; nothing here calls process.exit.
-import { stopWhenStdoutFails } from './interrupt';
+// ends by itself once the command is done, most often.
+import { outputFlushed, stdoutWriteFailed, stopWhenStdoutFails } from './interrupt';
 import { run } from './program';
 
+/** How long the process may go on once its output is written. */
+const LINGER_MS = 100;
+
 stopWhenStdoutFails();
-void run(process.argv).then((code) => {
-  process.exitCode = code;
+void run(process.argv).then(async (code) => {
+  if (!stdoutWriteFailed()) process.exitCode = code; // a failed write's status 1 stands (--help > /dev/full)
+  await outputFlushed();
+  // after a large reply, ioredis's parser keeps a timer that shrinks its buffers, for 1 to 4 s: it
+  // is not waited for (unref: a process with nothing left ends sooner, by itself)
+  setTimeout(() => process.exit(), LINGER_MS).unref();
 });

@@ -3,6 +3,19 @@ import { printError } from './output';
 
 /** Aborted once stdout fails: nothing more can be shown, so the verbs that run until stopped stop. */
 const outputGone = new AbortController();
+/** A write to stdout failed (not EPIPE): the status is 1 whatever the verb returns. */
+let writeFailed = false;
+
+/** True once a write to stdout failed, other than its reader going away. */
+export function stdoutWriteFailed(): boolean {
+  return writeFailed;
+}
+
+/** Resolves once what was written to stdout and stderr has been handed to the system. */
+export function outputFlushed(): Promise<void> {
+  const flushed = (stream: NodeJS.WritableStream): Promise<void> => new Promise((resolve) => stream.write('', () => resolve()));
+  return Promise.all([flushed(process.stdout), flushed(process.stderr)]).then(() => undefined);
+}
 
 /**
  * Resolves on the first Ctrl-C (SIGINT) or SIGTERM, or when stdout fails (see
@@ -45,12 +58,16 @@ export function untilInterrupted(): { stopped: Promise<void>; signal: AbortSigna
  * head`): that is how such a pipe ends, so quietly and with the verb's own status. Any other
  * failure is one error line and status 1. Without a listener, either would crash with a stack.
  */
-export function stopWhenStdoutFails(stdout: NodeJS.EventEmitter = process.stdout): void {
+export function stopWhenStdoutFails(stdout: NodeJS.EventEmitter = process.stdout, stderr: NodeJS.EventEmitter = process.stderr): void {
+  // stderr's reader gone (`daebus call x y 2>&1 | head -1`): nowhere to say anything, and the
+  // verb's own output and status still count (before, an uncaught EPIPE: status 1)
+  stderr.on('error', () => undefined);
   stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') {
+    if (err.code !== 'EPIPE' && !writeFailed) {
       const failure = new CliError(`cannot write to stdout: ${err.message}`, ExitCodes.FAILED);
       printError(describeError(failure));
       process.exitCode = failure.exitCode;
+      writeFailed = true;
     }
     outputGone.abort();
   });

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { Daebus } from 'daebus';
+import { Daebus, response } from 'daebus';
 import { captureLogger, waitFor } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
 import { startCli, type Ran } from '../support/cli-process';
@@ -60,6 +60,62 @@ describe('when the reader of stdout goes away (EPIPE)', () => {
   });
 });
 
+describe('when the reader of stderr goes away (EPIPE)', () => {
+  it('call still prints the reply on stdout and exits 0 (its progress lines go nowhere)', async () => {
+    const service = `cli_progress_${randomUUID()}`;
+    const app = new Daebus('cli_output', { logger: captureLogger().logger });
+    app.action('steps', async () => {
+      for (let i = 1; i <= 20; i++) {
+        response.progress(i * 5, { step: i });
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      return { done: true };
+    });
+    await app.start({ service, redis: TEST_REDIS_URL });
+    try {
+      const call = start(['call', service, 'steps']);
+      call.child.stderr?.destroy(); // before: an uncaught EPIPE at the first progress line, status 1
+      const ran = await call.done;
+      expect(ran.code).toBe(0);
+      expect(JSON.parse(ran.stdout)).toEqual({ done: true });
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
+describe('ping', () => {
+  it('stops pinging once the reader of stdout has gone, as Ctrl-C would', async () => {
+    const service = `cli_pinged_${randomUUID()}`;
+    const app = new Daebus('cli_output', { logger: captureLogger().logger });
+    await app.start({ service, redis: TEST_REDIS_URL });
+    try {
+      const ping = start(['ping', service, '--count', '100', '--interval', '50']);
+      await waitFor(() => ping.out.stdout.includes('ping 1:'), 'the first ping');
+      closeReader(ping.child);
+      expect((await ping.done).code).toBe(0);
+      // before: all 100 were sent into the closed pipe
+      const pings = /daebus_requests_total\{action="daebus.ping",outcome="ok"\} (\d+)/.exec(await app.metrics());
+      expect(Number(pings?.[1])).toBeLessThan(10);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('says that nobody listens when the service has gone, not that a ping timed out', async () => {
+    const service = `cli_pinged_${randomUUID()}`;
+    const app = new Daebus('cli_output', { logger: captureLogger().logger });
+    await app.start({ service, redis: TEST_REDIS_URL });
+    const ping = start(['ping', service, '--count', '3', '--interval', '300']);
+    await waitFor(() => ping.out.stdout.includes('ping 1:'), 'the first ping');
+    await app.stop();
+    const ran = await ping.done;
+    expect(ran.stdout).toContain(`ping 3: nobody listens on "${service}" now`);
+    expect(ran.stdout).toMatch(/3 sent, [12] answered/);
+    expect(ran.code).toBe(3);
+  });
+});
+
 describe('when stdout fails otherwise', () => {
   const full = '/dev/full';
   const itHasDevFull = existsSync(full) ? it : it.skip;
@@ -69,6 +125,17 @@ describe('when stdout fails otherwise', () => {
     try {
       const ran = await start(['send', `cli_channel_${randomUUID()}`, '{}'], fd).done;
       expect(ran.stderr).toBe('daebus: cannot write to stdout: ENOSPC: no space left on device, write\n');
+      expect(ran.code).toBe(1);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  itHasDevFull('--help says so too and exits 1 (before: 0)', async () => {
+    const fd = openSync(full, 'w');
+    try {
+      const ran = await start(['--help'], fd).done;
+      expect(ran.stderr).toContain('daebus: cannot write to stdout: ENOSPC');
       expect(ran.code).toBe(1);
     } finally {
       closeSync(fd);

@@ -7,6 +7,7 @@ import { openCaller } from '../connection';
 import { isNoAnswer, noServiceError, notNodeServiceError, subscribersOf } from '../service';
 import { ExitCodes } from '../exit-codes';
 import { globalsOf, wholeNumber } from '../options';
+import { untilInterrupted } from '../interrupt';
 import { printLines } from '../output';
 
 interface PingOptions {
@@ -26,9 +27,14 @@ export function registerPing(program: Command): void {
       const globals = globalsOf(command);
       const { caller, transport } = await openCaller(globals, service);
       const times: number[] = [];
+      // Ctrl-C, or stdout's reader gone (`| head -1`), ends the pings: the summary counts those sent
+      const interrupt = untilInterrupted();
+      let sent = 0;
       try {
-        for (let i = 1; i <= options.count; i++) {
-          if (i > 1 && options.interval > 0) await sleep(options.interval);
+        for (let i = 1; i <= options.count && !interrupt.signal.aborted; i++) {
+          if (i > 1 && options.interval > 0) await sleep(options.interval, undefined, { signal: interrupt.signal }).catch(() => undefined);
+          if (interrupt.signal.aborted) break;
+          sent = i;
           const started = performance.now();
           let answer = 'reply';
           try {
@@ -43,7 +49,9 @@ export function registerPing(program: Command): void {
               const listening = err.code === ErrorCodes.TIMEOUT && (await subscribersOf(transport, service)) > 0;
               throw listening ? notNodeServiceError(globals, service, BuiltinActions.ping) : noServiceError(globals, service, err.code);
             } else {
-              printLines([`ping ${i}: no answer within ${globals.timeout} ms`]);
+              const why =
+                err.code === ErrorCodes.NO_SUBSCRIBER ? `nobody listens on "${service}" now` : `no answer within ${globals.timeout} ms`;
+              printLines([`ping ${i}: ${why}`]);
               continue;
             }
           }
@@ -52,10 +60,11 @@ export function registerPing(program: Command): void {
           printLines([`ping ${i}: ${answer} from "${service}" in ${ms.toFixed(2)} ms`]);
         }
       } finally {
+        interrupt.dispose();
         await caller.close();
       }
-      printLines([summary(times, options.count)]);
-      if (times.length < options.count) process.exitCode = ExitCodes.NO_ANSWER;
+      printLines([summary(times, sent)]);
+      if (times.length < sent) process.exitCode = ExitCodes.NO_ANSWER;
     });
 }
 
