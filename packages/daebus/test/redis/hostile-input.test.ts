@@ -24,12 +24,15 @@ describe.each<Kind>(['memory', 'redis'])('hostile input over %s', (kind) => {
   let app: Daebus;
   let broker: MemoryBroker;
   let service: string;
+  let records: ReturnType<typeof captureLogger>['records'];
   const clients: { close(): Promise<void> }[] = [];
 
   beforeEach(async () => {
     broker = new MemoryBroker();
     service = `hostile_${randomUUID()}`;
-    app = new Daebus('hostile', { logger: captureLogger().logger });
+    const captured = captureLogger();
+    records = captured.records;
+    app = new Daebus('hostile', { logger: captured.logger });
     app.action('inspect', (payload) => inspect(payload));
     await app.start({ service, ...connect(kind, broker) });
   });
@@ -87,6 +90,18 @@ describe.each<Kind>(['memory', 'redis'])('hostile input over %s', (kind) => {
       status: 'success',
       payload: { keys: ['a'] },
     });
+  });
+
+  it('clips an unknown action name of 1 MB in its UNKNOWN_ACTION reply and its log line', async () => {
+    // before: the whole name came back in the reply, and twice in the log line (16 MB for 8 MB)
+    const name = 'x'.repeat(1_000_000);
+    const reply = await sendRaw(`{"action": "${name}", "payload": {}, "reply_to": "%R", "request_id": "u1"}`);
+    const error = (reply.payload as { error: string; code: string }).error;
+    expect(reply).toMatchObject({ status: 'error', payload: { code: 'UNKNOWN_ACTION' } });
+    expect(error).toMatch(/^Unknown action "x{120}\.\.\."; this service has: inspect\.$/);
+    const logged = records.filter((r) => String(r.message).startsWith('Rejected a request'));
+    expect(logged).toHaveLength(1);
+    expect(JSON.stringify(logged[0]).length).toBeLessThan(1_000);
   });
 
   /** Publish the message text exactly as written (%R: a fresh reply channel); resolves with the reply. */

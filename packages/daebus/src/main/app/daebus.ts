@@ -32,6 +32,7 @@ import { listDeadLetters, type DeadLetter } from '../replicas/dead-letters';
 import { listReplicas, type ReplicaInfo } from '../replicas/presence';
 import { Runtime } from './runtime';
 import type { RunOptions, StartOptions, StopOptions } from './options';
+import { clipped } from '../../shared/clipped';
 
 export type { RunOptions, StartOptions, StopOptions } from './options';
 export type { StructureOptions } from './structures';
@@ -159,7 +160,7 @@ export class Daebus<out C extends object = AnyContract> extends TypedEmitter<Thr
     const handle = this.#handles.get(name);
     if (handle) return handle as unknown as ThreadHandle<M>;
     this.#runtime.supervisor.get(name); // throws UNKNOWN_THREAD, naming the threads there are
-    throw new DaebusError(ErrorCodes.UNKNOWN_THREAD, `No thread named "${name}" is registered.`);
+    throw new DaebusError(ErrorCodes.UNKNOWN_THREAD, `No thread named "${clipped(name)}" is registered.`);
   }
 
   /** A snapshot of every thread's record, by name. */

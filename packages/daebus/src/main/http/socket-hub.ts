@@ -10,6 +10,7 @@ import type { ResolvedWebSocketOptions } from './options';
 import type { SocketContext, SocketHandler } from './socket-handler';
 import { SocketClient, type ClientSocket, type Handshake } from './socket-client';
 import { closeReason, decodeMessage, errorFrame, frame, responseFrame } from './socket-envelope';
+import { clipped } from '../../shared/clipped';
 
 /** Events, not messages: a client cannot send these types. */
 const EVENTS: ReadonlySet<string> = new Set(['connect', 'disconnect']);
@@ -189,7 +190,7 @@ export class SocketHub {
     if (!handler) {
       const why = EVENTS.has(type)
         ? `'${type}' is an event of the server, not a message type`
-        : `No handler found for message type '${type}'`;
+        : `No handler found for message type '${clipped(type)}'`;
       client.send(errorFrame(why, ErrorCodes.NO_HANDLER, { id }));
       observer?.socketMessage(undefined, false, 0);
       return;

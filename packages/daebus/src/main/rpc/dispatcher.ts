@@ -18,6 +18,7 @@ import { finalReply } from './response';
 import { dropStuckReplies, onlyStuckReplies } from './stuck-replies';
 import { decodeRequestMessage } from './local-messages';
 import { decodeRequest, encodeResponse, replyChannel } from './wire';
+import { clipped } from '../../shared/clipped';
 
 /**
  * An action handler: gets the payload (and the context); returns the reply, or answers through
@@ -91,9 +92,8 @@ export class Dispatcher {
 
   /**
    * How many more durable requests could start at once (the stream reader takes no more): the free
-   * slots of the service's actions, none while one taken in waits for a slot. At least one
-   * otherwise: the next may be for a built-in action (daebus.ping: slots of its own), and one for a
-   * full action waits, alone, for the next free slot.
+   * slots of the service's actions, none while one taken in waits for a slot. At least one otherwise:
+   * the next may be for a built-in action (slots of its own); one for a full action waits, alone.
    */
   startable(): number {
     if (this.#durableWaiting > 0) return 0;
@@ -164,7 +164,7 @@ export class Dispatcher {
   unknownAction(action: string): DaebusError {
     const known = this.actionNames();
     const has = known.length > 0 ? `; this service has: ${known.join(', ')}` : '; this service has no actions';
-    return new DaebusError(ErrorCodes.UNKNOWN_ACTION, `Unknown action "${action}"${has}.`);
+    return new DaebusError(ErrorCodes.UNKNOWN_ACTION, `Unknown action "${clipped(action)}"${has}.`);
   }
 
   /** Answer `raw` with `error` without running it (a request the service gives up on). */

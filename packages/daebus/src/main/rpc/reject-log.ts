@@ -1,6 +1,7 @@
 import type { DaebusError } from '../../shared/errors';
 import { CountedLines } from '../support/counted-lines';
 import type { Logger } from '../support/logger';
+import { clipped } from '../../shared/clipped';
 
 /** How many refused requests a second are logged each in full; the rest make one warning a second. */
 const FULL_PER_SECOND = 10;
@@ -39,7 +40,7 @@ export class RejectLog {
       this.#inWindow = 0;
     }
     if (++this.#inWindow <= FULL_PER_SECOND) {
-      this.#logger.warn(`Rejected a request${action ? ` for "${action}"` : ''}: ${error.message}`, {
+      this.#logger.warn(`Rejected a request${action ? ` for "${clipped(action)}"` : ''}: ${error.message}`, {
         code: error.code,
         ...(requestId !== undefined ? { request_id: requestId } : {}),
       });

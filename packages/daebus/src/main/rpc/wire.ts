@@ -6,6 +6,7 @@ import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { safeJson } from '../../shared/json';
 import { NOT_JSON, parseWireJson } from '../../shared/python-json';
 import { peekEnvelope } from './envelope-peek';
+import { clipped } from '../../shared/clipped';
 
 /** A request as it arrives on a service channel, after validation. */
 export interface WireRequest {
@@ -237,13 +238,13 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
 }
 
 function preview(text: string): string {
-  return JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}...` : text);
+  return JSON.stringify(clipped(text, 60));
 }
 
 /** A JSON value as its JSON text (a number as written: NaN is not null), cut as `preview` cuts; never throws (a value nested too deep to encode). */
 function shown(value: unknown): string {
   const text = typeof value === 'number' ? String(value) : safeJson(value);
-  return text.length > 60 ? `${text.slice(0, 60)}...` : text;
+  return clipped(text, 60);
 }
 
 function bad(message: string): DaebusError {

@@ -5,6 +5,7 @@ import type { ThreadEvents, ThreadSnapshot, ThreadStopResult } from './events';
 import { ThreadRunner } from './runner';
 import type { ResolvedThreadOptions } from './thread-options';
 import type { SpawnRun } from './worker-run';
+import { clipped } from '../../shared/clipped';
 
 export interface SupervisorInit {
   logger: Logger;
@@ -50,7 +51,7 @@ export class Supervisor {
       const known = [...this.#runners.keys()];
       throw new DaebusError(
         ErrorCodes.UNKNOWN_THREAD,
-        `No thread named "${name}" is registered${known.length ? ` (known: ${known.join(', ')})` : ''}. Register it with app.thread(name, entry).`,
+        `No thread named "${clipped(name)}" is registered${known.length ? ` (known: ${known.join(', ')})` : ''}. Register it with app.thread(name, entry).`,
       );
     }
     return runner;
