@@ -182,3 +182,32 @@ describe('a replica stopping while an HTTP request drains', () => {
     }
   });
 });
+
+// Before, the live key outlived the last replica by its expiry (3 s): a durable caller then
+// appended requests nobody would read, and waited out their timeouts, where NO_SUBSCRIBER comes at once.
+describe('the live key', () => {
+  it('stays while another replica lives, and leaves with the last one', async () => {
+    const start = async (): Promise<Daebus> => {
+      const app = new Daebus('stopper', { logger: captureLogger().logger });
+      app.action('who', () => 'me');
+      apps.push(app);
+      await app.start({ service, redis: TEST_REDIS_URL, replicas: {} });
+      return app;
+    };
+    const first = await start();
+    const second = await start();
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      const live = `daebus:{${service}}:live`;
+      await first.stop();
+      expect(await redis.exists(live)).toBe(1);
+      await second.stop();
+      expect(await redis.exists(live)).toBe(0);
+      const caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 10_000 });
+      callers.push(caller);
+      await expect(caller.sendRequest('who', {})).rejects.toMatchObject({ code: 'NO_SUBSCRIBER' });
+    } finally {
+      await redis.quit();
+    }
+  });
+});

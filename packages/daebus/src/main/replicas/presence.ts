@@ -40,6 +40,18 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 10 * ttl)
 redis.call('SET', KEYS[3], '1', 'PX', ttl)
 return now`;
 
+// KEYS: replicas set, replica hash, live key. ARGV: id, the prefix of the replica hashes.
+// The last live replica to leave takes the live key with it: callers then see at once that
+// nobody takes durable requests (NO_SUBSCRIBER), instead of waiting out its expiry's requests.
+const LEAVE = `
+redis.call('DEL', KEYS[2])
+redis.call('ZREM', KEYS[1], ARGV[1])
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if redis.call('EXISTS', ARGV[2] .. id) == 1 then return 0 end
+end
+redis.call('DEL', KEYS[3])
+return 1`;
+
 /**
  * This replica's presence: a hash of its details that expires unless it is renewed, renewed on
  * every heartbeat. A replica that dies disappears within three heartbeats.
@@ -96,7 +108,8 @@ export class ReplicaPresence {
   /** Leave at once: the others stop counting this replica. */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
-    await this.#client.multi().del(this.#keys.replica(this.id)).zrem(this.#keys.replicas, this.id).exec();
+    const keys = this.#keys;
+    await this.#client.eval(LEAVE, 3, keys.replicas, keys.replica(this.id), keys.live, this.id, keys.replica(''));
   }
 
   async #beat(): Promise<void> {
