@@ -7,8 +7,13 @@ import { libraryVersion } from './library-version';
 import { OutcomeMetrics } from './outcome-metrics';
 import type { OpsView } from './ops-view';
 
-/** How long the first scrape waits for the event loop's delay histogram to take a few samples. */
+/**
+ * How long the first scrape waits for the event loop's delay histogram to take a few samples, and
+ * how long after a scrape another gets the same text: each read of the histogram empties it.
+ */
 const FIRST_SAMPLES_MS = 30;
+
+type Scraped = { contentType: string; text: string };
 
 const STATES: readonly ThreadState[] = ['starting', 'running', 'stopping', 'stopped', 'backoff', 'failed', 'completed'];
 
@@ -27,6 +32,8 @@ export class ServiceMetrics implements ActionObserver {
   readonly #restarts: Counter<'thread'>;
   readonly #stalls: Counter<'thread'>;
   #defaults = false;
+  /** The last scrape: under way, or done and recent, it answers the scrapes that come meanwhile. */
+  #last?: { result: Promise<Scraped>; doneAt?: number };
   readonly #view: OpsView;
 
   constructor(view: OpsView) {
@@ -76,8 +83,24 @@ export class ServiceMetrics implements ActionObserver {
     this.#stalls.inc({ thread });
   }
 
-  /** The exposition text, and its content type. */
-  async scrape(): Promise<{ contentType: string; text: string }> {
+  /**
+   * The exposition text, and its content type. Two Prometheus servers scraping at once (a pair
+   * kept for availability) get the same text: the second read of the event loop's delay, just
+   * emptied by the first, said 292 years and NaN.
+   */
+  scrape(): Promise<Scraped> {
+    const last = this.#last;
+    if (last && (last.doneAt === undefined || performance.now() - last.doneAt < FIRST_SAMPLES_MS)) return last.result;
+    const scraping = { result: this.#scrapeNow() } as { result: Promise<Scraped>; doneAt?: number };
+    void scraping.result.then(
+      () => (scraping.doneAt = performance.now()),
+      () => (this.#last = undefined),
+    );
+    this.#last = scraping;
+    return scraping.result;
+  }
+
+  async #scrapeNow(): Promise<Scraped> {
     if (!this.#defaults) {
       this.#defaults = true;
       collectDefaultMetrics({ register: this.registry });
