@@ -288,6 +288,30 @@ describe('WebSocket clients and hooks', () => {
     await waitFor(() => connected.length === 2, 'both connect hooks');
   });
 
+  it('answer a handshake to an HTTP route or an ops endpoint with 404 before the upgrade, not 101 and a socket held 30 s', async () => {
+    t.app.socket('ping', () => 'pong');
+    t.app.route('/items', () => ({ items: [] }));
+    const url = await start();
+    const { hostname, port } = new URL(url);
+    for (const path of ['/items', '/healthz', '/metrics?x=1']) {
+      const socket = createConnection(Number(port), hostname);
+      raw.push(socket);
+      let head = '';
+      socket.on('data', (chunk: Buffer) => (head += chunk.toString()));
+      socket.write(
+        `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+          'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+      );
+      await waitFor(() => /\r\n\r\n\{.*\}/s.test(head), `the answer to the handshake on ${path}`);
+      expect(head).toMatch(/^HTTP\/1\.1 404 /);
+      expect(JSON.parse(head.slice(head.indexOf('{')))).toMatchObject({ code: 'UNKNOWN_ROUTE', path: path.split('?')[0] });
+    }
+    // the endpoint itself still takes them, and the routes still answer plain requests
+    const client = await connect(url);
+    expect(await client.ask({ type: 'ping', id: 1 })).toMatchObject({ type: 'response', data: 'pong' });
+    expect(await http(url.replace('ws:', 'http:').replace(/\/ws$/, '/items'))).toMatchObject({ status: 200, body: { items: [] } });
+  });
+
   it('take a handshake from any origin when the CORS origins are not a list (`*`), and on its own port with the list', async () => {
     const evil = { headers: { origin: 'https://evil.example' } };
     t.app.socket('ping', () => 'pong');

@@ -230,6 +230,12 @@ export class HttpServers {
         done();
       },
     });
+    // an upgrade to a route of the app was taken, then closed at once, and ws held the socket 30 s: 404 instead
+    app.addHook('onRequest', (req, reply, done) => {
+      if (!req.ws || paths.includes(req.routeOptions.url ?? '')) return done();
+      const error = `${req.url.split('?')[0]} is not a WebSocket endpoint; the endpoint is at ${paths.join(', ')}`;
+      void reply.code(404).send({ ...errorBody(error, ErrorCodes.UNKNOWN_ROUTE), path: req.url.split('?')[0] });
+    });
     // the HTTP server's origin allow-list covers the endpoint on its own port too: cookies go to every port of a host
     const preValidation = originCheck(this.#http?.cors);
     for (const path of paths) {
