@@ -88,6 +88,29 @@ describe('a service that stops', () => {
   });
 });
 
+describe('a request read while the servers close', () => {
+  it('is answered in the documented form: /readyz with its report, a route with 503 STOPPED', async () => {
+    t.app.route('/items', () => ({ items: [] }));
+    const url = await start();
+    // begun before the stop, finished after it
+    const probe = await keptOpen(url);
+    const item = await keptOpen(url);
+    probe.write('GET /readyz HTTP/1.1\r\nHost: x\r\n');
+    item.write('GET /items HTTP/1.1\r\nHost: x\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const stopped = t.app.stop();
+    await waitFor(() => refused(url), 'the server to take no new connections');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    probe.write('\r\n');
+    item.write('\r\n');
+    await Promise.all([probe.closed, item.closed]);
+    // before: Fastify's own 503 for both, {"error":"Service Unavailable","message":...}, without a code or the report
+    expect(parsed(probe.got())).toMatchObject({ status: 503, body: { ready: false, stopping: true } });
+    expect(parsed(item.got())).toMatchObject({ status: 503, body: { code: 'STOPPED', error: expect.stringContaining('is stopping') } });
+    await stopped;
+  });
+});
+
 describe('response headers HTTP cannot carry', () => {
   it('are refused where they are set, and the request is answered 500 with the reason', async () => {
     t.app
