@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { Registry as PromRegistry } from 'prom-client';
 import type { ActionsOf, AnyContract, AnyMessages, NameOf, PartOf } from '../../shared/contract';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { SharedList, SharedMap, SharedQueue, checkListMax, checkStructureName } from '../../shared/state-api';
@@ -23,7 +24,7 @@ import {
   type StartHook,
 } from './blueprint';
 import { installOps } from './ops-view';
-import type { ServiceMetrics } from '../ops/metrics';
+import { metricsOn, type ServiceMetrics } from '../ops/metrics';
 import { resolveAppOptions, type DaebusOptions } from './options';
 import { openStructure, type StructureOptions } from './structures';
 import { runOwningProcess } from './process-owner';
@@ -170,9 +171,12 @@ export class Daebus<out C extends object = AnyContract> extends TypedEmitter<Thr
 
   /** The service's Prometheus metrics as exposition text (served as `/metrics` by the HTTP server too). */
   async metrics(): Promise<string> {
-    if (!this.#metrics)
-      throw new DaebusError(ErrorCodes.INVALID_STATE, 'Metrics are off for this app (metrics: false in new Daebus(name, options)).');
-    return (await this.#metrics.scrape()).text;
+    return (await metricsOn(this.#metrics).scrape()).text;
+  }
+
+  /** The prom-client registry behind `/metrics`: register the service's own metrics in it (`registers: [app.metricsRegistry]`). */
+  get metricsRegistry(): PromRegistry {
+    return metricsOn(this.#metrics).registry;
   }
 
   /** Start a stopped, failed, completed or `autoStart: false` thread. Resolves when its function runs. */

@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { ThreadState } from '../supervisor/events';
 import type { ActionObserver, ActionOutcome } from '../rpc/observer';
+import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { EndpointMetrics } from './endpoint-metrics';
 import { healthOf } from './health';
 import { libraryVersion } from './library-version';
@@ -117,6 +118,12 @@ export class ServiceMetrics implements ActionObserver {
     }
     return { contentType: this.registry.contentType, text: await this.registry.metrics() };
   }
+}
+
+/** An app's metrics, or INVALID_STATE when it turned them off. */
+export function metricsOn(metrics: ServiceMetrics | undefined): ServiceMetrics {
+  if (metrics) return metrics;
+  throw new DaebusError(ErrorCodes.INVALID_STATE, 'Metrics are off for this app (metrics: false in new Daebus(name, options)).');
 }
 
 /** The metrics read from the service at each scrape. */
