@@ -140,7 +140,7 @@ function registerScraped(view: OpsView, registers: Registry[]): void {
   });
   new Gauge({
     name: 'daebus_ready',
-    help: '1 when the service is ready: transport connected, no required thread failed or stalled.',
+    help: '1 when the service is ready (as /readyz): started, not stopping, transport connected, no required thread failed or restarting, no thread stalled, a replica reading its requests.',
     registers,
     collect() {
       this.set(healthOf(view).ready ? 1 : 0);
