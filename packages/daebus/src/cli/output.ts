@@ -1,3 +1,4 @@
+import { clipped } from '../shared/clipped';
 // What the verbs print: JSON for machines, short aligned text for people.
 import { nestingDepth } from '../shared/cloneable';
 import { forTerminal } from '../main/ops/terminal-text';
@@ -79,6 +80,9 @@ export function parseJsonArgument(text: string, what: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new CliError(`${what} is not valid JSON (${err instanceof Error ? err.message : String(err)}): ${text}`, ExitCodes.USAGE);
+    throw new CliError(
+      `${what} is not valid JSON (${err instanceof Error ? err.message : String(err)}): ${clipped(text, 200)}`,
+      ExitCodes.USAGE,
+    );
   }
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Daebus, response } from 'daebus';
 import { captureLogger, waitFor } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
-import { startCli, type Ran } from '../support/cli-process';
+import { BIN, cleanEnv, startCli, type Ran } from '../support/cli-process';
 
 jest.setTimeout(60_000);
 
@@ -78,6 +78,42 @@ describe('when the reader of stderr goes away (EPIPE)', () => {
       const ran = await call.done;
       expect(ran.code).toBe(0);
       expect(JSON.parse(ran.stdout)).toEqual({ done: true });
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
+describe('a payload on stdin (-)', () => {
+  it('call and send read it to its end: one over the 128 KiB a command-line argument may hold', async () => {
+    const service = `cli_stdin_${randomUUID()}`;
+    const app = new Daebus('cli_output', { logger: captureLogger().logger });
+    app.action('size', (payload: { text?: string }) => ({ length: payload.text?.length ?? 0 }));
+    const heard: unknown[] = [];
+    app.listen(`${service}.events`, (message) => void heard.push(message));
+    await app.start({ service, redis: TEST_REDIS_URL });
+    try {
+      const fed = (args: string[], input: string): Promise<Ran> => {
+        const child = spawn(process.execPath, [BIN, '--redis', TEST_REDIS_URL, ...args], {
+          env: cleanEnv(),
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
+        const out: Ran = { code: null, stdout: '', stderr: '' };
+        child.stdout.on('data', (chunk: Buffer) => (out.stdout += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (out.stderr += chunk.toString()));
+        child.stdin.end(input);
+        return new Promise((resolve) => child.once('close', (code) => resolve({ ...out, code })));
+      };
+      const text = 'x'.repeat(300_000);
+      const called = await fed(['call', service, 'size', '-'], JSON.stringify({ text }));
+      expect(called).toMatchObject({ code: 0, stderr: '' });
+      expect(JSON.parse(called.stdout)).toEqual({ length: 300_000 });
+      expect(await fed(['send', `${service}.events`, '-'], '{"n": 1}\n')).toMatchObject({ code: 0, stdout: '1\n' });
+      await waitFor(() => heard.length === 1, 'the message sent from stdin');
+      // what is not JSON is said, cut to its first 200 characters
+      const bad = await fed(['call', service, 'size', '-'], `{${'y'.repeat(10_000)}`);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr.length).toBeLessThan(500);
     } finally {
       await app.stop();
     }

@@ -4,6 +4,8 @@ import { withAnyService } from '../service';
 import { CliError, ExitCodes } from '../exit-codes';
 import { globalsOf } from '../options';
 import { jsonText, parseJsonArgument, printError, printJson } from '../output';
+import { argumentText } from '../stdin';
+import { clipped } from '../../shared/clipped';
 
 export function registerCall(program: Command): void {
   program
@@ -11,19 +13,22 @@ export function registerCall(program: Command): void {
     .description('Send an action to a service and print its final reply as JSON; progress updates go to stderr, one JSON line each.')
     .argument('<service>', 'the service name')
     .argument('<action>', 'the action to call')
-    .argument('[json]', 'the payload: a JSON object', '{}')
+    .argument('[json]', "the payload: a JSON object ('-': read it from stdin)", '{}')
     .addHelpText(
       'after',
       `
 Exit status: 0 on a reply, 1 when the service answered with an error, 2 for a payload that is
 not a JSON object, 3 when no reply came in time, 4 when Redis cannot be reached.
 
-Example:
-  $ daebus call orders create '{"item": "book", "qty": 2}' --timeout 10000`,
+Examples:
+  $ daebus call orders create '{"item": "book", "qty": 2}' --timeout 10000
+  $ daebus call orders import - < items.json`,
     )
-    .action(async (service: string, action: string, json: string, _options: unknown, command: Command) => {
+    .action(async (service: string, action: string, given: string, _options: unknown, command: Command) => {
+      const json = await argumentText(given);
       const payload = parseJsonArgument(json, 'The payload');
-      if (!isPlainObject(payload)) throw new CliError(`The payload must be a JSON object, like '{"id": 1}'; got ${json}`, ExitCodes.USAGE);
+      if (!isPlainObject(payload))
+        throw new CliError(`The payload must be a JSON object, like '{"id": 1}'; got ${clipped(json, 200)}`, ExitCodes.USAGE);
       const globals = globalsOf(command);
       const reply = await withAnyService(globals, service, (caller) =>
         caller.sendRequest(action, payload, { onProgress: (update) => printError(progressLine(update)) }),

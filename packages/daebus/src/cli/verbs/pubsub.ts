@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { openTransport, shownUrl } from '../connection';
 import { isPlainObject } from '../../shared/validate';
+import { clipped } from '../../shared/clipped';
+import { argumentText } from '../stdin';
 import { CliError, ExitCodes } from '../exit-codes';
 import { globalsOf } from '../options';
 import { untilInterrupted } from '../interrupt';
@@ -47,14 +49,15 @@ export function registerPubSub(program: Command): void {
     .command('send')
     .description('Publish a message on a channel and print how many subscribers received it.')
     .argument('<channel>', 'the channel')
-    .argument('<json>', 'the message: a JSON object, sent as given')
+    .argument('<json>', "the message: a JSON object, sent as given ('-': read it from stdin)")
     .option('--raw', 'send the text even when it is not a JSON object')
     .addHelpText('after', `\nExample:\n  $ daebus send orders.events '{"type": "restock", "item": "book"}'`)
-    .action(async (channel: string, text: string, options: { raw?: boolean }, command: Command) => {
+    .action(async (channel: string, given: string, options: { raw?: boolean }, command: Command) => {
+      const text = await argumentText(given);
       if (!options.raw && !isPlainObject(parseJsonArgument(text, 'The message'))) {
         // what Python Daebus's listeners take (a broadcast is an object), and the only thing its broadcast sends
         throw new CliError(
-          `The message must be a JSON object, like '{"value": 1}': wrap the value in one (--raw sends any text); got ${text}`,
+          `The message must be a JSON object, like '{"value": 1}': wrap the value in one (--raw sends any text); got ${clipped(text, 200)}`,
           ExitCodes.USAGE,
         );
       }
