@@ -41,13 +41,14 @@ export function refuseOptionsNotTaken(program: Command, verb: Command): void {
 /** The longest delay a Node timer takes (2^31-1 ms, about 24.8 days); a longer one fires at once. */
 export const MAX_MS = 2_147_483_647;
 
-/** A commander parser for a whole number of milliseconds (or a count) from `min` to {@link MAX_MS}. */
-export function wholeNumber(min: number): (text: string) => number {
+/** A commander parser for a whole number of milliseconds (or, `count`, of times) from `min` to {@link MAX_MS}. */
+export function wholeNumber(min: number, unit: 'ms' | 'count' = 'ms'): (text: string) => number {
   return (text) => {
     // decimal digits only: Number() would also read "0x10", "1e3" and " 5 "
     const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
     if (!Number.isInteger(value) || value < min) throw new InvalidArgumentError(`expected a whole number >= ${min}, got "${text}".`);
-    if (value > MAX_MS) throw new InvalidArgumentError(`expected a whole number <= ${MAX_MS} (about 24.8 days), got "${text}".`);
+    const about = unit === 'ms' ? ' (about 24.8 days)' : '';
+    if (value > MAX_MS) throw new InvalidArgumentError(`expected a whole number <= ${MAX_MS}${about}, got "${text}".`);
     return value;
   };
 }

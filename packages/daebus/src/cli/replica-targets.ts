@@ -81,8 +81,14 @@ export async function openReplicaCaller(globals: GlobalOptions, service: string,
   return { caller: new DaebusCaller(channel, { transport, timeoutMs: globals.timeout, durable: false }), transport };
 }
 
-/** Nobody on a live replica's channel: a replica of a daebus without one (older than this command), or one that just stopped. */
+/**
+ * Nobody on a live replica's channel: a replica of a daebus without one (older than this command),
+ * or one that just stopped. A timeout names the replica, not its channel (`daebus:{orders}:replica-actions:...`).
+ */
 function replicaFailure(err: unknown, replica: ReplicaInfo): unknown {
+  if (err instanceof DaebusError && err.code === ErrorCodes.TIMEOUT) {
+    return new DaebusError(ErrorCodes.TIMEOUT, err.message.replace(/^Service "[^"]*"/, `Replica ${replica.id}`), { cause: err });
+  }
   if (!(err instanceof DaebusError) || err.code !== ErrorCodes.NO_SUBSCRIBER) return err;
   return new DaebusError(
     ErrorCodes.NO_SUBSCRIBER,

@@ -191,6 +191,11 @@ describe("commander's usage errors", () => {
       ['ping', 'orders', '--count', 'many'],
       `daebus: option '-c, --count <n>' argument 'many' is invalid. expected a whole number >= 1, got "many". ${hint}\n`,
     ],
+    // a count is no time: before, "(about 24.8 days)"
+    [
+      ['ping', 'orders', '--count', '99999999999'],
+      `daebus: option '-c, --count <n>' argument '99999999999' is invalid. expected a whole number <= 2147483647, got "99999999999". ${hint}\n`,
+    ],
     ...['--timeout', '--connect-timeout'].map((option): [string[], string] => [
       [option, '3000000000', 'ping', 'orders'],
       `daebus: option '${option} <ms>' argument '3000000000' is invalid. expected a whole number <= 2147483647 (about 24.8 days), got "3000000000". ${hint}\n`,

@@ -106,6 +106,19 @@ describe('health', () => {
     expect(ran.code).toBe(3);
     expect(ran.stderr).toContain('no live replica "no-such-replica"');
   });
+
+  it('a replica that does not answer in time is named in its block, not its channel', async () => {
+    process.kill(doomed.pid, 'SIGSTOP');
+    try {
+      const ran = await daebus(['health', service, '--timeout', '500']);
+      expect(ran.code).toBe(3);
+      expect(ran.stdout).toContain(`error TIMEOUT: Replica ${doomed.id} did not answer "daebus.health" within 500 ms.`);
+      // before: Service "daebus:{...}:replica-actions:<id>" did not answer
+      expect(ran.stdout).not.toContain('replica-actions');
+    } finally {
+      process.kill(doomed.pid, 'SIGCONT');
+    }
+  });
 });
 
 describe('threads, info and watch', () => {

@@ -20,7 +20,7 @@ export function registerPing(program: Command): void {
     .command('ping')
     .description('Time round trips of daebus.ping to a service; prints each, then min/avg/max. Exits 3 if any went unanswered.')
     .argument('<service>', 'the service name')
-    .option('-c, --count <n>', 'how many pings', wholeNumber(1), 3)
+    .option('-c, --count <n>', 'how many pings', wholeNumber(1, 'count'), 3)
     .option('--interval <ms>', 'pause between pings', wholeNumber(0), 200)
     .addHelpText('after', '\nExample:\n  $ daebus ping orders --count 5')
     .action(async (service: string, options: PingOptions, command: Command) => {
