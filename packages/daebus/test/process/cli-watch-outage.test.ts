@@ -123,3 +123,33 @@ describe('daebus watch on a service that stops', () => {
     });
   }
 });
+
+describe('daebus watch while Redis restarts', () => {
+  // Before, the look after Redis came back said NOT RUNNING when this command had reconnected and
+  // the service had not subscribed again yet (held here with SIGSTOP, so that it is always so).
+  it('does not call a service that is still reconnecting stopped', async () => {
+    const service = `watch_restart_${randomUUID()}`;
+    const started = await startFixtureService(service, redis.url, children);
+    const { out } = watch(service, 1_000);
+    await waitFor(() => /^THREAD /m.test(out.stdout), 'a look with the table');
+    const before = out.stdout.length;
+    redisStopped = true;
+    await redis.stop();
+    await waitFor(() => looksSince(out.stdout, before).some((look) => look.includes('NO ANSWER FROM REDIS')), 'a look in the outage');
+    started.kill('SIGSTOP');
+    try {
+      await redis.start();
+      redisStopped = false;
+      const afterRedis = (): string[] => looksSince(out.stdout, before).filter((look) => !look.includes('NO ANSWER FROM REDIS'));
+      await waitFor(() => afterRedis().length > 0, 'a look once Redis is back', 30_000);
+      expect(afterRedis()[0]).toMatch(
+        new RegExp(`^NOT ANSWERING: nothing listens on the channel of service "${service}" yet: Redis was unreachable moments ago`, 'm'),
+      );
+    } finally {
+      started.kill('SIGCONT');
+    }
+    const since = (): string[] => looksSince(out.stdout, before);
+    await waitFor(() => /^service /m.test(since().at(-1) ?? ''), 'a look answered again', 30_000);
+    expect(since().join('')).not.toContain('NOT RUNNING');
+  });
+});

@@ -12,6 +12,13 @@ const REDIS_PING_MS = 1_000;
 export interface Asked {
   replica?: string;
   answeredBefore: boolean;
+  /** A look in the last seconds found Redis unreachable: the service may still be subscribing again. */
+  redisLately?: boolean;
+}
+
+/** Whether a failure's words blame Redis, or this command's connection to it (not the service). */
+export function blamesRedis(error: string): boolean {
+  return /^(cannot reach Redis|Redis at) /.test(error);
 }
 
 /**
@@ -33,7 +40,12 @@ export async function describeFailure(
   }
   // it answered before, and nothing listens now: it stopped (a clean stop leaves no replica listed)
   const gone = `service "${caller.service}" has stopped or died: nothing listens on its channel any more`;
-  if (err.code === ErrorCodes.NO_SUBSCRIBER && asked.replica === undefined && asked.answeredBefore) return `${gone}.`;
+  if (err.code === ErrorCodes.NO_SUBSCRIBER && asked.replica === undefined && asked.answeredBefore) {
+    // Redis came back moments ago: this command may have reconnected before the service did
+    if (asked.redisLately)
+      return `nothing listens on the channel of service "${caller.service}" yet: Redis was unreachable moments ago, and the service may still be reconnecting.`;
+    return `${gone}.`;
+  }
   if (err.code === ErrorCodes.NO_SUBSCRIBER && asked.replica !== undefined) {
     const id = asked.replica;
     // a dead replica stays listed until its presence expires (three heartbeats)

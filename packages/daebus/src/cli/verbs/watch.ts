@@ -12,7 +12,7 @@ import { readLiveReplicas } from '../live-replicas';
 import { findService } from '../service';
 import { fetchHealth, fetchInfo, fetchThreads, type Health, type ReplicaInfo, type ServiceInfo, type ThreadsReply } from '../queries';
 import { openReplicaCaller, pickReplicas, replicaHeading } from '../replica-targets';
-import { describeFailure, type Asked } from './watch-failure';
+import { blamesRedis, describeFailure, type Asked } from './watch-failure';
 
 /** One look at the service: what it answered, or why it did not. */
 type Sample = { at: number; threads: ThreadsReply; health: Health; info: ServiceInfo } | { at: number; error: string };
@@ -26,6 +26,8 @@ interface View {
 }
 
 const HOME_AND_CLEAR = '\x1b[H\x1b[2J';
+/** How long after Redis was unreachable a service found missing may be reconnecting, not gone. */
+const REDIS_GRACE_MS = 10_000;
 
 export function registerWatch(program: Command): void {
   program
@@ -89,7 +91,17 @@ class Watcher {
     readonly only: string | undefined,
   ) {}
 
+  /** When a look last found Redis unreachable. */
+  #redisFailedAt = Number.NEGATIVE_INFINITY;
+
   async look(): Promise<View> {
+    const view = await this.#look();
+    const samples = view.single ? [view.single] : (view.replicas ?? []).map(({ sample }) => sample);
+    if (samples.some((sample) => 'error' in sample && blamesRedis(sample.error))) this.#redisFailedAt = Date.now();
+    return view;
+  }
+
+  async #look(): Promise<View> {
     let replicas: ReplicaInfo[];
     try {
       // from their presence in Redis: a busy replicated service would answer daebus.replicas late
@@ -104,7 +116,8 @@ class Watcher {
     if (this.only !== undefined) replicas = replicas.filter((replica) => replica.id === this.only);
     await this.#closeLinks(new Set(replicas.map((replica) => replica.id)));
     if (replicas.length === 0 && this.only === undefined) {
-      const single = await look(this.link, this.globals, { answeredBefore: this.#lastGood.size > 0 });
+      const redisLately = Date.now() - this.#redisFailedAt < REDIS_GRACE_MS;
+      const single = await look(this.link, this.globals, { answeredBefore: this.#lastGood.size > 0, redisLately });
       // every replica gone, and nothing answers in their place: their blocks stay, with what they last said
       if ('error' in single && this.#lastReplicas)
         return { at: Date.now(), replicas: this.#lastReplicas.map((replica) => ({ replica, sample: single })) };
@@ -182,7 +195,7 @@ function render(sample: Sample, lastGood: Good | undefined): Line[] {
   if ('error' in sample) {
     const since = lastGood ? `; last answer ${formatDuration(sample.at - lastGood.at)} ago` : '';
     // Redis itself, or this command's connection to it, is to blame: not the service
-    const label = /^(cannot reach Redis|Redis at) /.test(sample.error)
+    const label = blamesRedis(sample.error)
       ? 'NO ANSWER FROM REDIS'
       : / has stopped or died: /.test(sample.error)
         ? 'NOT RUNNING'
