@@ -67,6 +67,20 @@ describe('the fenced add to the request stream', () => {
     expect(await streamed()).toEqual([{ m: 'kept' }]);
   });
 
+  // Before, a holder that reconnected after another replica had taken the lease again, in a Redis
+  // restarted empty, blamed a stall of its own ("taken") that never happened.
+  it('tells a lease taken after Redis lost its data from one taken from a stalled holder', async () => {
+    const [a, b] = [lease('a'), lease('b')];
+    const before = (await a.acquire()) as string;
+    // Redis restarted empty some seconds later, and b took the lease first: the counter starts again from the clock
+    await redis.del(keys.ingest, keys.ingestEpoch);
+    await redis.set(keys.ingestEpoch, String(BigInt(before) + 5_000_000n));
+    expect(await b.acquire()).toBeDefined();
+    expect(await a.renew(before)).toBe('lost');
+    expect(await a.add(before, 'lost')).toBe(-1);
+    expect(await streamed()).toEqual([]);
+  });
+
   it('adds, and takes the lease back, when it lapsed and no replica took it since', async () => {
     const a = lease('a');
     const epoch = (await a.acquire()) as string;

@@ -23,6 +23,14 @@ import type { ServiceKeys } from './keys';
 const CURRENT = `local holder = redis.call('GET', KEYS[1])
 local current = redis.call('GET', KEYS[2]) == ARGV[2] and (holder == ARGV[1] or not holder)`;
 
+// ARGV: the holder, its epoch. For a lease that is not this replica's any more (or never was): 0
+// when another replica took it since (each take or release adds 1), -1 when Redis lost its data: no counter, or
+// one started again from the clock (ACQUIRE), a second or more later, or from a clock behind.
+const NOT_CURRENT = `local epoch = tonumber(redis.call('GET', KEYS[2]))
+local mine = tonumber(ARGV[2])
+if not mine or (epoch and epoch >= mine and epoch <= mine + 1000000) then return 0 end
+return -1`;
+
 // ARGV: the holder, ttl ms. Takes the lease if no replica holds it: the new epoch, or 0. A
 // missing counter (a new service, or a Redis that restarted without its data) starts from the
 // server's clock in µs, not from 1: a replica that held epoch 1 before the restart must not find
@@ -37,9 +45,9 @@ end
 return redis.call('INCR', KEYS[2])`;
 
 // ARGV: the holder, its epoch, ttl ms. Extends the lease (takes it back when it lapsed) while it
-// is this replica's: 1; 0 when another replica's epoch is current, -1 when there is none (Redis lost its data).
+// is this replica's: 1; else as NOT_CURRENT.
 const RENEW = `${CURRENT}
-if not current then return redis.call('EXISTS', KEYS[2]) == 1 and 0 or -1 end
+if not current then ${NOT_CURRENT} end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
 return 1`;
 
@@ -51,11 +59,11 @@ return redis.call('INCR', KEYS[2])`;
 
 // KEYS[3]: the request stream, KEYS[4]: the last add (epoch:seq). ARGV: the holder, its epoch,
 // ttl ms, the message, the add's number in this process (increasing), then the request's timeout
-// ms if it has one. Adds the message while the lease is this replica's: 1; else 0, or -1 as RENEW. An add numbered
+// ms if it has one. Adds the message while the lease is this replica's: 1; else as NOT_CURRENT. An add numbered
 // no higher than the last of the same epoch was made already: ioredis sends the commands that
 // were not answered again after a reconnect, in order, and one Redis had run would run twice.
 const ADD = `${CURRENT}
-if not current then return redis.call('EXISTS', KEYS[2]) == 1 and 0 or -1 end
+if not current then ${NOT_CURRENT} end
 local last = redis.call('GET', KEYS[4])
 local at = last and string.find(last, ':', 1, true)
 if at and string.sub(last, 1, at - 1) == ARGV[2] and tonumber(string.sub(last, at + 1)) >= tonumber(ARGV[5]) then return 1 end
