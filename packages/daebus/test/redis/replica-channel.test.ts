@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Daebus, DaebusCaller, DaebusError } from 'daebus';
-import { captureLogger } from '../support/helpers';
+import { captureLogger, waitFor } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
 
 jest.setTimeout(30_000);
@@ -69,6 +69,26 @@ describe("a replica's own channel", () => {
     expect(refused).toBeInstanceOf(DaebusError);
     expect((refused as DaebusError).details?.remoteCode).toBe('UNKNOWN_ACTION');
     expect(echoed).toBe(0);
+  });
+
+  it('answers what is not a request with BAD_REQUEST, as the service channel does (before: UNKNOWN_ACTION)', async () => {
+    const app = await startReplica();
+    const [replica] = await app.replicas();
+    const redis = new Redis(TEST_REDIS_URL);
+    const listener = new Redis(TEST_REDIS_URL);
+    clients.push(redis, listener);
+    const replyTo = `caller:${randomUUID()}`;
+    const replies: Record<string, unknown>[] = [];
+    listener.on('message', (_channel: string, text: string) => void replies.push(JSON.parse(text) as Record<string, unknown>));
+    await listener.subscribe(replyTo);
+    for (const raw of [
+      `{"action": 5, "reply_to": "${replyTo}", "request_id": "a"}`,
+      `{"action": "", "reply_to": "${replyTo}", "request_id": "b"}`,
+    ]) {
+      await redis.publish(channelOf(replica?.id as string), raw);
+    }
+    await waitFor(() => replies.length === 2, 'both replies');
+    expect(replies.map((reply) => (reply.payload as { code: string }).code)).toEqual(['BAD_REQUEST', 'BAD_REQUEST']);
   });
 
   it('is left when the replica stops', async () => {

@@ -90,7 +90,8 @@ export class ServiceBus {
    */
   async answerBuiltinsOn(channel: string): Promise<void> {
     await this.#subscribe(channel, (raw, _channel, notUtf8) => {
-      if (notUtf8 === true || builtinRequest(raw)) return this.#dispatcher.receive(raw, channel, notUtf8);
+      // what is not a request at all is answered as on the service channel (BAD_REQUEST)
+      if (notUtf8 === true || !otherActionRequest(raw)) return this.#dispatcher.receive(raw, channel, notUtf8);
       this.#dispatcher.refuse(
         raw,
         new DaebusError(
@@ -249,7 +250,8 @@ function builtinAction(raw: string): string | undefined {
   return isPlainObject(message) && typeof message.action === 'string' && isReserved(message.action) ? message.action : undefined;
 }
 
-/** Whether `raw` is a request for a built-in action. */
-function builtinRequest(raw: string): boolean {
-  return builtinAction(raw) !== undefined;
+/** Whether `raw` is a well-formed request for an action that is not a built-in one. */
+function otherActionRequest(raw: string): boolean {
+  const message = parseWireJson(raw);
+  return isPlainObject(message) && typeof message.action === 'string' && message.action !== '' && !isReserved(message.action);
 }
