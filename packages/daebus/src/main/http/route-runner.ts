@@ -84,6 +84,8 @@ export class RouteRunner {
   #onIdle?: () => void;
   /** A stop began: every answer from now on says `connection: close`. */
   #closing = false;
+  /** The servers close: a request read from now on is answered 503 STOPPED with this message, not run. */
+  #refusing?: string;
 
   constructor(app: AppScope, logger: Logger) {
     this.#app = app;
@@ -100,6 +102,7 @@ export class RouteRunner {
   /** Check timeouts while the server runs. */
   startSweeping(): void {
     this.#closing = false;
+    this.#refusing = undefined;
     this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_MS).unref();
   }
 
@@ -116,6 +119,9 @@ export class RouteRunner {
   handler(entry: RouteEntry & { timeoutMs: number }): (req: FastifyRequest, reply: FastifyReply) => void {
     const route = entry.path.written;
     return (req, reply) => {
+      // Fastify's own 503 for it (return503OnClosing) has no code
+      if (this.#refusing !== undefined)
+        return void reply.code(503).header('connection', 'close').send(errorBody(this.#refusing, ErrorCodes.STOPPED));
       const incoming = req as unknown as IncomingRoute;
       const request = new HttpRequest(route, {
         method: req.method,
@@ -163,6 +169,11 @@ export class RouteRunner {
   closeConnectionsAfter(): void {
     this.#closing = true;
     for (const { response } of this.#inFlight) response.closeConnectionAfter();
+  }
+
+  /** The servers close: a request read from now on (begun before) is refused with 503 STOPPED and `message`. */
+  refuseNew(message: string): void {
+    this.#refusing = message;
   }
 
   /**

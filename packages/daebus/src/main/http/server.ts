@@ -10,7 +10,7 @@ import { errorBody, frameworkReply } from './error-replies';
 import { DEFAULT_HTTP_OPTIONS, type ResolvedCors, type ResolvedHttpOptions, type ResolvedWebSocketOptions } from './options';
 import { readJsonBodies } from './json-body';
 import { answerBesideGet } from './other-methods';
-import { mountOps, OPS_PATHS, type OpsEndpoints } from './ops-routes';
+import { mountOps, type OpsEndpoints } from './ops-routes';
 import type { RouteRunner } from './route-runner';
 import type { RouteTable } from './route-table';
 import type { SocketHub } from './socket-hub';
@@ -40,8 +40,6 @@ export class HttpServers {
   readonly #instances: FastifyInstance[] = [];
   /** A stop began: `/readyz` answers 503 from then on. */
   #stopping = false;
-  /** The servers close: a request read from now on is answered 503 here (Fastify's own 503 has no code). */
-  #closing?: string;
   endpoints: HttpEndpoints = {};
 
   constructor(init: {
@@ -122,7 +120,7 @@ export class HttpServers {
       app.server.close();
     }
     await this.#hub.closeAll(`Service "${service}" is shutting down`);
-    this.#closing = `Service "${service}" is stopping: it takes no new requests.`;
+    this.#runner.refuseNew(`Service "${service}" is stopping: it takes no new requests.`);
     const closing = Promise.all(this.#instances.map((app) => app.close()));
     const [gaveUp, hooksLeft] = await Promise.all([this.#runner.drain(drainMs, service), this.#hub.leftWithin(drainMs)]);
     if (hooksLeft.length > 0) {
@@ -183,7 +181,7 @@ export class HttpServers {
       routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
       // a path that starts with several slashes is read with one, as Python's http.server does
       rewriteUrl: (req) => (req.url?.startsWith('//') ? req.url.replace(/^\/+/, '/') : (req.url ?? '/')),
-      return503OnClosing: false, // answered in the documented form below
+      return503OnClosing: false, // the route runner answers in the documented form
       forceCloseConnections: 'idle',
       // errors of the router (a malformed URL, a parameter too long) get the same body as the others
       frameworkErrors: (err, req, reply) => {
@@ -193,12 +191,6 @@ export class HttpServers {
       },
     });
     this.#instances.push(app);
-    // a request that comes in while the servers close: 503 STOPPED; the ops paths answer (/readyz: its report, 503)
-    app.addHook('onRequest', (req, reply, done) => {
-      const ops = Object.values(OPS_PATHS).includes(req.routeOptions.url as never);
-      if (this.#closing === undefined || ops) return done();
-      void reply.code(503).header('connection', 'close').send(errorBody(this.#closing, ErrorCodes.STOPPED));
-    });
     const observer = this.#ops?.observer;
     if (observer) {
       app.addHook('onResponse', (req, reply, done) => {
