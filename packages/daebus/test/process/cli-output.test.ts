@@ -66,7 +66,7 @@ describe('when the reader of stderr goes away (EPIPE)', () => {
     const app = new Daebus('cli_output', { logger: captureLogger().logger });
     app.action('steps', async () => {
       for (let i = 1; i <= 20; i++) {
-        response.progress(i * 5, { step: i });
+        await response.progress(i * 5, { step: i });
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       return { done: true };
