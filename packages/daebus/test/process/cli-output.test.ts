@@ -26,6 +26,32 @@ function closeReader(child: ChildProcess): void {
   child.stdout?.destroy();
 }
 
+const apps: Daebus[] = [];
+afterEach(() => Promise.all(apps.splice(0).map((app) => app.stop())));
+
+/** A service in this process on the test Redis (stopped after the test); `setup` registers its handlers. */
+async function serve(
+  prefix: string,
+  setup: (app: Daebus, service: string) => void = () => undefined,
+): Promise<{ app: Daebus; service: string }> {
+  const service = `${prefix}_${randomUUID()}`;
+  const app = new Daebus('cli_output', { logger: captureLogger().logger });
+  setup(app, service);
+  apps.push(app);
+  await app.start({ service, redis: TEST_REDIS_URL });
+  return { app, service };
+}
+
+/** Run `daebus ...args` with `input` on its stdin. */
+function fed(args: string[], input: string): Promise<Ran> {
+  const child = spawn(process.execPath, [BIN, '--redis', TEST_REDIS_URL, ...args], { env: cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+  const out: Ran = { code: null, stdout: '', stderr: '' };
+  child.stdout.on('data', (chunk: Buffer) => (out.stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (out.stderr += chunk.toString()));
+  child.stdin.end(input);
+  return new Promise((resolve) => child.once('close', (code) => resolve({ ...out, code })));
+}
+
 describe('when the reader of stdout goes away (EPIPE)', () => {
   it('listen stops quietly and exits 0', async () => {
     const channel = `cli_channel_${randomUUID()}`;
@@ -44,104 +70,68 @@ describe('when the reader of stdout goes away (EPIPE)', () => {
 
   it('watch stops quietly and exits 0', async () => {
     // watch wants a service that answers at first: one in this process
-    const service = `cli_watched_${randomUUID()}`;
-    const app = new Daebus('cli_output', { logger: captureLogger().logger });
-    await app.start({ service, redis: TEST_REDIS_URL });
-    try {
-      const watch = start(['watch', service, '--interval', '50']);
-      await waitFor(() => watch.out.stdout.includes('health'), 'the first block');
-      closeReader(watch.child);
-      const ran = await watch.done;
-      expect(ran.stderr).toBe('');
-      expect(ran.code).toBe(0);
-    } finally {
-      await app.stop();
-    }
+    const { service } = await serve('cli_watched');
+    const watch = start(['watch', service, '--interval', '50']);
+    await waitFor(() => watch.out.stdout.includes('health'), 'the first block');
+    closeReader(watch.child);
+    const ran = await watch.done;
+    expect(ran.stderr).toBe('');
+    expect(ran.code).toBe(0);
   });
 });
 
 describe('when the reader of stderr goes away (EPIPE)', () => {
   it('call still prints the reply on stdout and exits 0 (its progress lines go nowhere)', async () => {
-    const service = `cli_progress_${randomUUID()}`;
-    const app = new Daebus('cli_output', { logger: captureLogger().logger });
-    app.action('steps', async () => {
-      for (let i = 1; i <= 20; i++) {
-        await response.progress(i * 5, { step: i });
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-      return { done: true };
-    });
-    await app.start({ service, redis: TEST_REDIS_URL });
-    try {
-      const call = start(['call', service, 'steps']);
-      call.child.stderr?.destroy(); // before: an uncaught EPIPE at the first progress line, status 1
-      const ran = await call.done;
-      expect(ran.code).toBe(0);
-      expect(JSON.parse(ran.stdout)).toEqual({ done: true });
-    } finally {
-      await app.stop();
-    }
+    const { service } = await serve('cli_progress', (app) =>
+      app.action('steps', async () => {
+        for (let i = 1; i <= 20; i++) {
+          await response.progress(i * 5, { step: i });
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        return { done: true };
+      }),
+    );
+    const call = start(['call', service, 'steps']);
+    call.child.stderr?.destroy(); // before: an uncaught EPIPE at the first progress line, status 1
+    const ran = await call.done;
+    expect(ran.code).toBe(0);
+    expect(JSON.parse(ran.stdout)).toEqual({ done: true });
   });
 });
 
 describe('a payload on stdin (-)', () => {
   it('call and send read it to its end: one over the 128 KiB a command-line argument may hold', async () => {
-    const service = `cli_stdin_${randomUUID()}`;
-    const app = new Daebus('cli_output', { logger: captureLogger().logger });
-    app.action('size', (payload: { text?: string }) => ({ length: payload.text?.length ?? 0 }));
     const heard: unknown[] = [];
-    app.listen(`${service}.events`, (message) => void heard.push(message));
-    await app.start({ service, redis: TEST_REDIS_URL });
-    try {
-      const fed = (args: string[], input: string): Promise<Ran> => {
-        const child = spawn(process.execPath, [BIN, '--redis', TEST_REDIS_URL, ...args], {
-          env: cleanEnv(),
-          stdio: ['pipe', 'pipe', 'pipe'],
-        });
-        const out: Ran = { code: null, stdout: '', stderr: '' };
-        child.stdout.on('data', (chunk: Buffer) => (out.stdout += chunk.toString()));
-        child.stderr.on('data', (chunk: Buffer) => (out.stderr += chunk.toString()));
-        child.stdin.end(input);
-        return new Promise((resolve) => child.once('close', (code) => resolve({ ...out, code })));
-      };
-      const text = 'x'.repeat(300_000);
-      const called = await fed(['call', service, 'size', '-'], JSON.stringify({ text }));
-      expect(called).toMatchObject({ code: 0, stderr: '' });
-      expect(JSON.parse(called.stdout)).toEqual({ length: 300_000 });
-      expect(await fed(['send', `${service}.events`, '-'], '{"n": 1}\n')).toMatchObject({ code: 0, stdout: '1\n' });
-      await waitFor(() => heard.length === 1, 'the message sent from stdin');
-      // what is not JSON is said, cut to its first 200 characters
-      const bad = await fed(['call', service, 'size', '-'], `{${'y'.repeat(10_000)}`);
-      expect(bad.code).toBe(2);
-      expect(bad.stderr.length).toBeLessThan(500);
-    } finally {
-      await app.stop();
-    }
+    const { service } = await serve('cli_stdin', (app, name) => {
+      app.action('size', (payload: { text?: string }) => ({ length: payload.text?.length ?? 0 }));
+      app.listen(`${name}.events`, (message) => void heard.push(message));
+    });
+    const called = await fed(['call', service, 'size', '-'], JSON.stringify({ text: 'x'.repeat(300_000) }));
+    expect(called).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(called.stdout)).toEqual({ length: 300_000 });
+    expect(await fed(['send', `${service}.events`, '-'], '{"n": 1}\n')).toMatchObject({ code: 0, stdout: '1\n' });
+    await waitFor(() => heard.length === 1, 'the message sent from stdin');
+    // what is not JSON is said, cut to its first 200 characters
+    const bad = await fed(['call', service, 'size', '-'], `{${'y'.repeat(10_000)}`);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.length).toBeLessThan(500);
   });
 });
 
 describe('ping', () => {
   it('stops pinging once the reader of stdout has gone, as Ctrl-C would', async () => {
-    const service = `cli_pinged_${randomUUID()}`;
-    const app = new Daebus('cli_output', { logger: captureLogger().logger });
-    await app.start({ service, redis: TEST_REDIS_URL });
-    try {
-      const ping = start(['ping', service, '--count', '100', '--interval', '50']);
-      await waitFor(() => ping.out.stdout.includes('ping 1:'), 'the first ping');
-      closeReader(ping.child);
-      expect((await ping.done).code).toBe(0);
-      // before: all 100 were sent into the closed pipe
-      const pings = /daebus_requests_total\{action="daebus.ping",outcome="ok"\} (\d+)/.exec(await app.metrics());
-      expect(Number(pings?.[1])).toBeLessThan(10);
-    } finally {
-      await app.stop();
-    }
+    const { app, service } = await serve('cli_pinged');
+    const ping = start(['ping', service, '--count', '100', '--interval', '50']);
+    await waitFor(() => ping.out.stdout.includes('ping 1:'), 'the first ping');
+    closeReader(ping.child);
+    expect((await ping.done).code).toBe(0);
+    // before: all 100 were sent into the closed pipe
+    const pings = /daebus_requests_total\{action="daebus.ping",outcome="ok"\} (\d+)/.exec(await app.metrics());
+    expect(Number(pings?.[1])).toBeLessThan(10);
   });
 
   it('says that nobody listens when the service has gone, not that a ping timed out', async () => {
-    const service = `cli_pinged_${randomUUID()}`;
-    const app = new Daebus('cli_output', { logger: captureLogger().logger });
-    await app.start({ service, redis: TEST_REDIS_URL });
+    const { app, service } = await serve('cli_pinged');
     const ping = start(['ping', service, '--count', '3', '--interval', '300']);
     await waitFor(() => ping.out.stdout.includes('ping 1:'), 'the first ping');
     await app.stop();
