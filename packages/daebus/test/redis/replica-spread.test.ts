@@ -123,9 +123,9 @@ describe('a lone replica whose action is full and has no queue', () => {
     const second = caller.sendRequest('one', {});
     const before = await added();
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    // each hand-back appends the request again: pauses of 20 ms doubling to 1 s allow 7 in 1.5 s
+    // each hand-back appends the request again: pauses of 10 ms doubling to 100 ms allow about 18 in 1.5 s
     const handBacks = (await added()) - before;
-    expect(handBacks).toBeLessThanOrEqual(12);
+    expect(handBacks).toBeLessThanOrEqual(30);
     // the other actions are still read and run meanwhile
     await expect(caller.sendRequest('other', {})).resolves.toBe('other');
     finishers.shift()?.();

@@ -20,7 +20,7 @@ export function registerCall(program: Command): void {
 Exit status: 0 on a reply, 1 when the service answered with an error, 2 for a payload that is
 not a JSON object, 3 when no reply came in time, 4 when Redis cannot be reached.
 
-Examples:
+Example:
   $ daebus call orders create '{"item": "book", "qty": 2}' --timeout 10000
   $ daebus call orders import - < items.json`,
     )

@@ -212,6 +212,7 @@ export class RequestConsumer {
       return;
     }
     this.#held.add(entryId);
+    this.#gate.delivered();
     try {
       this.#sink.receiveDurable(raw, {
         attempt,
@@ -245,7 +246,7 @@ export class RequestConsumer {
       this.#settle(entryId); // its caller gave up meanwhile
       return;
     }
-    this.#release(entryId);
+    this.#held.delete(entryId); // no wake: handed back for want of a slot, none freed
     await this.#client
       .multi()
       .xadd(this.#keys.requests, '*', ...again)
