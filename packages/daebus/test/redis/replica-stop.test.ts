@@ -183,6 +183,38 @@ describe('a replica stopping while an HTTP request drains', () => {
   });
 });
 
+// The regression review's find: the last replica handed nothing over (nobody could take it), yet
+// took no requests while its routes drained; a durable caller's requests then waited out their timeouts.
+describe('the last replica stopping while an HTTP request drains', () => {
+  it('serves requests until its routes have drained, as a lone service does', async () => {
+    const app = new Daebus('stopper', { logger: captureLogger().logger, drainTimeoutMs: 10_000 });
+    let entered!: () => void;
+    const inRoute = new Promise<void>((resolve) => (entered = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    app.route('/slow', async () => {
+      entered();
+      await released;
+      return { done: true };
+    });
+    app.action('who', () => 'last');
+    apps.push(app);
+    await app.start({ service, redis: TEST_REDIS_URL, replicas: {}, http: { host: '127.0.0.1', port: 0 } });
+    const slow = http(`${app.http.url as string}/slow`);
+    await inRoute;
+    const stopped = app.stop();
+    try {
+      const caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 10_000 });
+      callers.push(caller);
+      await expect(Promise.all(Array.from({ length: 5 }, () => caller.sendRequest('who', {})))).resolves.toEqual(Array(5).fill('last'));
+    } finally {
+      release();
+    }
+    expect(await slow).toMatchObject({ status: 200 });
+    await stopped;
+  });
+});
+
 // Before, the live key outlived the last replica by its expiry (3 s): a durable caller then
 // appended requests nobody would read, and waited out their timeouts, where NO_SUBSCRIBER comes at once.
 describe('the live key', () => {

@@ -278,14 +278,14 @@ export class Runtime {
     const wasUp = this.#phase !== 'idle'; // else never started, or stopped already: nothing to say
     this.#phase = 'stopping';
     const drainMs = this.#options.drainTimeoutMs;
-    // a replica takes no new requests before anything drains (its lease and unstarted requests go to the others)
-    await this.#replication?.stopIntake();
+    const handedOver = (await this.#replication?.handOverIfOthersLive()) === true; // intake first, unless it is the last replica
     // HTTP requests given up on count as abandoned work: named in the last line, exit code 1
     const requests = await this.http.stop(drainMs, this.service);
     let drained: Drained = { abandoned: [], rerun: [] };
     const tasks = [...this.tasks.values()].map(({ task }) => task);
     const tasksLeft = await stopTasks(tasks, this.#logger, drainMs);
     if (bus) {
+      if (!handedOver) await this.#replication?.stopIntake();
       await bus.stopAccepting(); // no new requests; the ones taken in get the grace period to reply
       drained = await drainRequests({ bus, pool: this.#pool, logger: this.#logger, service: this.service, timeoutMs: drainMs });
     }

@@ -9,7 +9,7 @@ import { ActionRoster } from './action-roster';
 import { RequestConsumer } from './consumer';
 import { IngestLeader } from './ingest';
 import type { ResolvedReplicaOptions } from './options';
-import { ReplicaPresence } from './presence';
+import { listReplicas, ReplicaPresence } from './presence';
 import { serviceKeys } from './keys';
 import { trackReads, untrackReads } from './read-health';
 import { reportUnfinished } from './stop-report';
@@ -27,6 +27,8 @@ const STOP_WAIT_MS = 3_000;
  * second, not as fast as it reads them again.
  */
 const HAND_OVER_DELAY_MS = 20;
+/** How long a stop waits for Redis to say whether other replicas are live. */
+const OTHERS_WAIT_MS = 1_000;
 const HAND_OVER_MAX_MS = 1_000;
 
 /**
@@ -111,6 +113,19 @@ export class Replication {
     await this.#consumer.start();
     await this.#ingest.start();
     trackReads(this.id, this.#consumer.reads);
+  }
+
+  /**
+   * At the start of a stop: {@link stopIntake} now when another replica is live to take what this
+   * one stops taking in (true); else (it is the last, or Redis does not say within a second) not
+   * yet: the last replica serves on while its routes and tasks drain, as a lone service does.
+   */
+  async handOverIfOthersLive(): Promise<boolean> {
+    const client = this.#bus.transport.cache?.();
+    const others = client && listReplicas(client, this.#bus.service).then((all) => all.some((replica) => replica.id !== this.id));
+    if (!others || !(await succeedsWithin(others, OTHERS_WAIT_MS))) return false;
+    await this.stopIntake();
+    return true;
   }
 
   /** Take no new requests; hand back the ones taken and not started. */
