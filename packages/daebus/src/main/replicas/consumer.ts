@@ -58,6 +58,8 @@ export class RequestConsumer {
   /** The reader's connection id, for CLIENT UNBLOCK; asked again after a reconnect. */
   #readerId?: number;
   readonly #gate = new ReadGate();
+  /** An entry is being handed to the dispatcher: a hand-back now is for want of a slot. */
+  #delivering = false;
   readonly #upkeep: Upkeep;
 
   constructor(init: {
@@ -92,10 +94,6 @@ export class RequestConsumer {
     this.#confirmations = new Confirmations(init.client, this.#keys.requests, init.log, init.joinHeldWrites);
     this.#group = new RequestGroup(init.client, this.#keys.requests, init.log);
     init.sink.onSlotFreed(() => this.#gate.wake());
-  }
-
-  get held(): number {
-    return this.#held.size;
   }
 
   async start(): Promise<void> {
@@ -213,6 +211,7 @@ export class RequestConsumer {
     }
     this.#held.add(entryId);
     this.#gate.delivered();
+    this.#delivering = true;
     try {
       this.#sink.receiveDurable(raw, {
         attempt,
@@ -221,7 +220,8 @@ export class RequestConsumer {
           if (this.#held.has(entryId)) this.#settle(entryId);
         },
         handBack: () => {
-          this.#gate.handedBack();
+          // for want of a slot, now; not a request handed over later to a replica that has its action
+          if (this.#delivering) this.#gate.handedBack();
           const sent = this.#handBack(entryId, fields, attempt).finally(() => this.#handingBack.delete(sent));
           this.#handingBack.add(sent);
         },
@@ -230,6 +230,8 @@ export class RequestConsumer {
       // never held for ever (it took a maxInFlight place), nor read again and again: kept for a look
       this.#release(entryId);
       void this.#deadLetter(entryId, raw, attempt, `this service could not take it (${toPlainError(err).message})`);
+    } finally {
+      this.#delivering = false;
     }
   }
 
