@@ -88,6 +88,26 @@ describe('a service that stops', () => {
   });
 });
 
+describe('background tasks of a service that stops', () => {
+  it('start no run while the HTTP requests drain (before: a run every interval until the drain ended)', async () => {
+    let stopping = false;
+    const started: boolean[] = []; // whether the stop had begun when each run started
+    t.app.background('tick', 0.02, () => void started.push(stopping));
+    let release: (() => void) | undefined;
+    t.app.route('/slow', () => new Promise((resolve) => (release = () => resolve({ done: true }))));
+    const url = await start();
+    const slow = http(`${url}/slow`);
+    await waitFor(() => release !== undefined && started.length > 0, 'the request under way and a first run');
+    stopping = true;
+    const stopped = t.app.stop();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    release?.();
+    await expect(slow).resolves.toMatchObject({ status: 200 });
+    await stopped;
+    expect(started.filter(Boolean)).toEqual([]);
+  });
+});
+
 describe('a request read while the servers close', () => {
   it('is answered in the documented form: /readyz with its report, a route with 503 STOPPED', async () => {
     t.app.route('/items', () => ({ items: [] }));

@@ -279,11 +279,11 @@ export class Runtime {
     this.#phase = 'stopping';
     const drainMs = this.#options.drainTimeoutMs;
     const handedOver = (await this.#replication?.handOverIfOthersLive()) === true; // intake first, unless it is the last replica
-    // HTTP requests given up on count as abandoned work: named in the last line, exit code 1
-    const requests = await this.http.stop(drainMs, this.service);
-    let drained: Drained = { abandoned: [], rerun: [] };
+    // HTTP requests given up on count as abandoned work: named in the last line, exit code 1; no
+    // task run starts meanwhile (before, runs went on starting while the HTTP requests drained)
     const tasks = [...this.tasks.values()].map(({ task }) => task);
-    const tasksLeft = await stopTasks(tasks, this.#logger, drainMs);
+    const [requests, tasksLeft] = await Promise.all([this.http.stop(drainMs, this.service), stopTasks(tasks, this.#logger, drainMs)]);
+    let drained: Drained = { abandoned: [], rerun: [] };
     if (bus) {
       if (!handedOver) await this.#replication?.stopIntake();
       await bus.stopAccepting(); // no new requests; the ones taken in get the grace period to reply
