@@ -135,6 +135,20 @@ describe('consumers of the groups', () => {
   });
 });
 
+/** A route `/slow` on `app` that answers once released: `inRoute` resolves when a request is in it. */
+function heldRoute(app: Daebus): { inRoute: Promise<void>; release: () => void } {
+  let entered!: () => void;
+  const inRoute = new Promise<void>((resolve) => (entered = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  app.route('/slow', async () => {
+    entered();
+    await released;
+    return { done: true };
+  });
+  return { inRoute, release };
+}
+
 // Before, a replica drained its HTTP requests and its background task's run before it stopped
 // taking requests: it kept the lease and read the stream for up to twice drainTimeoutMs, so a
 // rolling deploy sent new requests to a replica on its way down.
@@ -142,15 +156,7 @@ describe('a replica stopping while an HTTP request drains', () => {
   it('hands over the lease and stops reading before the drain, and serves the request', async () => {
     const { logger } = captureLogger();
     const first = new Daebus('stopper', { logger, drainTimeoutMs: 10_000 });
-    let entered!: () => void;
-    const inRoute = new Promise<void>((resolve) => (entered = resolve));
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    first.route('/slow', async () => {
-      entered();
-      await released;
-      return { done: true };
-    });
+    const { inRoute, release } = heldRoute(first);
     first.action('who', () => 'first');
     apps.push(first);
     const replicas = { visibilityTimeoutMs: 5_000 };
@@ -188,15 +194,7 @@ describe('a replica stopping while an HTTP request drains', () => {
 describe('the last replica stopping while an HTTP request drains', () => {
   it('serves requests until its routes have drained, as a lone service does', async () => {
     const app = new Daebus('stopper', { logger: captureLogger().logger, drainTimeoutMs: 10_000 });
-    let entered!: () => void;
-    const inRoute = new Promise<void>((resolve) => (entered = resolve));
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    app.route('/slow', async () => {
-      entered();
-      await released;
-      return { done: true };
-    });
+    const { inRoute, release } = heldRoute(app);
     app.action('who', () => 'last');
     apps.push(app);
     await app.start({ service, redis: TEST_REDIS_URL, replicas: {}, http: { host: '127.0.0.1', port: 0 } });
