@@ -58,8 +58,7 @@ export class RequestConsumer {
   /** The reader's connection id, for CLIENT UNBLOCK; asked again after a reconnect. */
   #readerId?: number;
   readonly #gate = new ReadGate();
-  /** An entry is being handed to the dispatcher: a hand-back now is for want of a slot. */
-  #delivering = false;
+  #delivering = false; // an entry is being handed to the dispatcher: a hand-back now is for want of a slot
   readonly #upkeep: Upkeep;
 
   constructor(init: {
@@ -248,7 +247,8 @@ export class RequestConsumer {
       this.#settle(entryId); // its caller gave up meanwhile
       return;
     }
-    this.#held.delete(entryId); // no wake: handed back for want of a slot, none freed
+    this.#held.delete(entryId);
+    if (!this.#delivering) this.#gate.wake(); // handed over later, a maxInFlight place freed; not so for want of a slot
     await this.#client
       .multi()
       .xadd(this.#keys.requests, '*', ...again)
