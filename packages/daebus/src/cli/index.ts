@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The `daebus` command (package.json "bin"). Every verb closes what it opened, so the process
-// ends by itself once the command is done, most often.
+// The `daebus` command (package.json "bin"). Every verb closes what it opened; once its output
+// is written, the process exits, whatever a dependency's timer still holds.
 import { outputFlushed, stdoutWriteFailed, stopWhenStdoutFails } from './interrupt';
 import { run } from './program';
 
