@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { DaebusCaller } from 'daebus';
-import { fixture } from '../support/helpers';
+import { fixture, waitFor } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
 
 const NOTICE = 'stdout is closed (EPIPE): log records written to stdout are lost from now on.';
@@ -103,8 +103,10 @@ describe('a service whose stdout reader is slower than its logging', () => {
     const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
     const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
     try {
-      // nothing read while the thread logs: the pipe fills, and stdout keeps what is written
-      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      // nothing read while the thread logs: the pipe fills, and stdout keeps what is written; the
+      // drops are said every second meanwhile (stdout never drains), so two lines come before the end
+      await waitFor(() => (stderr.match(/log record\(s\) dropped/g)?.length ?? 0) >= 2, 'two reports of drops during the flood', 30_000);
+      child.kill('SIGUSR2');
       child.stdout.resume();
       expect(await exit).toBe(0);
     } finally {
