@@ -46,3 +46,40 @@ describe('a caller whose request over pub/sub nobody received', () => {
     for (let i = 0; i < 2; i++) await expect(caller.sendRequest('echo', {})).rejects.toMatchObject({ code: 'NO_SUBSCRIBER' });
   });
 });
+
+// The last replica to stop deletes `live`; a caller that looked it up just before still takes the
+// stream by its look (kept 2 s). Its add is refused while `live` is gone, and the request goes on
+// the channel instead: NO_SUBSCRIBER at once where nobody listens, not a wait in a stream nobody
+// reads until its timeout.
+describe('a caller whose look found replicas that have all stopped since', () => {
+  it('sends on the channel instead of the stream, and gets NO_SUBSCRIBER', async () => {
+    const keys = serviceKeys(service);
+    await redis.set(keys.live, '1', 'PX', 10_000);
+    caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 3_000 });
+    // the look finds `live`: into the stream, where nobody reads it here
+    const first = caller.sendRequest('echo', { n: 1 }).catch((err: unknown) => err);
+    await waitForEntries(keys.requests, 1);
+    await redis.del(keys.live);
+    // within the 2 s the look is kept: the fast path, a queued path (two at once) and a message
+    await expect(caller.sendRequest('echo', { n: 2 })).rejects.toMatchObject({ code: 'NO_SUBSCRIBER' });
+    await expect(Promise.all([caller.sendRequest('echo', { n: 3 }), caller.sendRequest('echo', { n: 4 })])).rejects.toMatchObject({
+      code: 'NO_SUBSCRIBER',
+    });
+    expect(await caller.sendToService({ n: 5 }, 'note')).toBe(0);
+    expect(await redis.xlen(keys.requests)).toBe(1);
+    expect(await first).toMatchObject({ code: 'TIMEOUT' });
+  });
+
+  it('with durable: true, adds to the stream whether or not a replica is live', async () => {
+    const keys = serviceKeys(service);
+    caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 200, durable: true });
+    await expect(caller.sendRequest('echo', { n: 1 })).rejects.toMatchObject({ code: 'TIMEOUT' });
+    expect(await caller.sendToService({ n: 2 }, 'note')).toBe(1);
+    expect(await redis.xlen(keys.requests)).toBe(2);
+  });
+});
+
+async function waitForEntries(stream: string, count: number): Promise<void> {
+  while ((await redis.xlen(stream)) < count) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
