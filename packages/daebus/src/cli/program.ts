@@ -1,4 +1,5 @@
 import { Command, CommanderError, Help, Option } from 'commander';
+import { clipped } from '../shared/clipped';
 import { libraryVersion } from '../main/ops/library-version';
 import { describeError, describeUsageError, exitCodeOf, ExitCodes, type ExitCode } from './exit-codes';
 import {
@@ -15,6 +16,7 @@ import { registerInspect } from './verbs/inspect';
 import { registerPing } from './verbs/ping';
 import { registerPubSub } from './verbs/pubsub';
 import { registerWatch } from './verbs/watch';
+import { unknownHelpTopic } from './help-topic';
 import { printError } from './output';
 
 /** The `daebus` command and its verbs. */
@@ -73,6 +75,11 @@ Example:
 /** Run the command line `argv` (as process.argv) and resolve with the exit status. */
 export async function run(argv: readonly string[]): Promise<ExitCode> {
   const program = buildProgram();
+  const unknown = unknownHelpTopic(program, argv.slice(2));
+  if (unknown !== undefined) {
+    printError(`daebus: no command "${clipped(unknown.topic)}" to show help for (${unknown.of} --help lists the commands).`);
+    return ExitCodes.USAGE;
+  }
   try {
     await program.parseAsync([...argv]);
     return (process.exitCode as ExitCode | undefined) ?? ExitCodes.OK;

@@ -199,6 +199,12 @@ describe("commander's usage errors", () => {
       ['watch', 'orders', '--interval', '3000000000'],
       `daebus: option '--interval <ms>' argument '3000000000' is invalid. expected a whole number <= 2147483647 (about 24.8 days), got "3000000000". ${hint}\n`,
     ],
+    // before: the whole help on stderr, and nothing saying the command is unknown
+    [['help', 'nosuch'], 'daebus: no command "nosuch" to show help for (daebus --help lists the commands).\n'],
+    [
+      ['--timeout', '5', 'thread', 'help', 'nosuch'],
+      'daebus: no command "nosuch" to show help for (daebus thread --help lists the commands).\n',
+    ],
     [
       ['--redis', 'redis://:a%zz@127.0.0.1:6379', 'ping', 'orders'],
       'daebus: "redis://:***@127.0.0.1:6379": the password has a % that starts no %XX escape; write a literal % as %25.\n',
@@ -221,6 +227,18 @@ describe("commander's usage errors", () => {
     clearTimeout(guard);
     expect({ code, signal, stdout }).toEqual({ code: 0, signal: null, stdout: 'INVALID_OPTION\n' });
   });
+
+  it.each([[['help', 'call']], [['thread', 'help', 'start']], [['--json', 'help', 'thread']]])(
+    'daebus %j: the help asked for on stdout, exit 0',
+    async (args) => {
+      const ran = await daebus(args);
+      expect(ran.code).toBe(0);
+      expect(ran.stderr).toBe('');
+      expect(ran.stdout).toMatch(
+        new RegExp(`^Usage: daebus ${args.filter((a) => !a.startsWith('-') && a !== 'help').join(' ')} \\[options\\]`),
+      );
+    },
+  );
 
   it('--help is unchanged: usage on stdout, nothing on stderr, exit 0', async () => {
     const ran = await daebus(['call', '--help']);
