@@ -213,6 +213,35 @@ describe('the last replica stopping while an HTTP request drains', () => {
   });
 });
 
+// Before, two replicas that stopped at the same moment each found the other live, and both
+// stopped taking requests before their drains: a durable caller's requests then waited out their timeouts.
+describe('two replicas stopping at the same moment while HTTP requests drain', () => {
+  it('one of them serves requests until its routes have drained', async () => {
+    const replicas = await Promise.all(
+      ['first', 'second'].map(async (name) => {
+        const app = new Daebus('stopper', { logger: captureLogger().logger, drainTimeoutMs: 10_000 });
+        const held = heldRoute(app);
+        app.action('who', () => name);
+        apps.push(app);
+        await app.start({ service, redis: TEST_REDIS_URL, replicas: {}, http: { host: '127.0.0.1', port: 0 } });
+        return { app, ...held, slow: http(`${app.http.url as string}/slow`) };
+      }),
+    );
+    await Promise.all(replicas.map(({ inRoute }) => inRoute));
+    const stopped = replicas.map(({ app }) => app.stop());
+    try {
+      const caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 5_000 });
+      callers.push(caller);
+      const answers = await Promise.all(Array.from({ length: 5 }, () => caller.sendRequest('who', {})));
+      expect(answers.every((answer) => answer === 'first' || answer === 'second')).toBe(true);
+    } finally {
+      for (const { release } of replicas) release();
+    }
+    for (const { slow } of replicas) expect(await slow).toMatchObject({ status: 200 });
+    await Promise.all(stopped);
+  });
+});
+
 // Before, the live key outlived the last replica by its expiry (3 s): a durable caller then
 // appended requests nobody would read, and waited out their timeouts, where NO_SUBSCRIBER comes at once.
 describe('the live key', () => {

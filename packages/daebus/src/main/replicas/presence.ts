@@ -52,6 +52,17 @@ end
 redis.call('DEL', KEYS[3])
 return 1`;
 
+// KEYS: replicas set, replica hash. ARGV: id, the prefix of the replica hashes. Marks this
+// replica leaving, and answers 1 if another live replica is not leaving: that one takes over
+// what this one stops taking in. Marking and looking in one step, so that of two replicas that
+// stop at the same moment, one at least sees the other leaving and serves on while it drains.
+const LEAVING = `
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('HSET', KEYS[2], 'leaving', '1') end
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if id ~= ARGV[1] and redis.call('EXISTS', ARGV[2] .. id) == 1 and redis.call('HGET', ARGV[2] .. id, 'leaving') ~= '1' then return 1 end
+end
+return 0`;
+
 /**
  * This replica's presence: a hash of its details that expires unless it is renewed, renewed on
  * every heartbeat. A replica that dies disappears within three heartbeats.
@@ -103,6 +114,12 @@ export class ReplicaPresence {
         .finally(() => (this.#beating = false));
     }, this.#heartbeatMs);
     this.#timer.unref();
+  }
+
+  /** Mark this replica as leaving; true when another live replica is not leaving. */
+  async leaving(): Promise<boolean> {
+    const keys = this.#keys;
+    return (await this.#client.eval(LEAVING, 2, keys.replicas, keys.replica(this.id), this.id, keys.replica(''))) === 1;
   }
 
   /** Leave at once: the others stop counting this replica. */

@@ -9,7 +9,7 @@ import { ActionRoster } from './action-roster';
 import { RequestConsumer } from './consumer';
 import { IngestLeader } from './ingest';
 import type { ResolvedReplicaOptions } from './options';
-import { listReplicas, ReplicaPresence } from './presence';
+import { ReplicaPresence } from './presence';
 import { serviceKeys } from './keys';
 import { trackReads, untrackReads } from './read-health';
 import { reportUnfinished } from './stop-report';
@@ -121,9 +121,8 @@ export class Replication {
    * yet: the last replica serves on while its routes and tasks drain, as a lone service does.
    */
   async handOverIfOthersLive(): Promise<boolean> {
-    const client = this.#bus.transport.cache?.();
-    const others = client && listReplicas(client, this.#bus.service).then((all) => all.some((replica) => replica.id !== this.id));
-    if (!others || !(await succeedsWithin(others, OTHERS_WAIT_MS))) return false;
+    // two replicas stopping at once: the one that looks second sees the first leaving, and serves on
+    if (!(await succeedsWithin(this.presence.leaving(), OTHERS_WAIT_MS))) return false;
     await this.stopIntake();
     return true;
   }
