@@ -86,6 +86,8 @@ export class MainLink {
       return;
     }
     this.#writes?.settled(message.id, message.postable);
+    // an item of a service-wide get: confirmed first, as above (a message: it is not counted in order with the others)
+    if (message.hold === 'receipt') this.#port.postMessage({ type: 'ack', id: message.id });
     if (message.ok) this.#pending.resolve(message.id, message.value);
     else this.#pending.reject(message.id, fromPlainError(message.error));
   }

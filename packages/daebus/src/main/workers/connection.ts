@@ -45,6 +45,8 @@ export class WorkerConnection {
   readonly #held: HeldItems;
   /** Items of service-wide queues received and not acknowledged, by receipt: [queue, item]. */
   readonly #heldRemote = new Map<string, [string, Taken]>();
+  /** Items of service-wide queues' gets sent to the worker and not yet confirmed, by call id: [queue, item]. */
+  readonly #gotRemote = new Map<number, [string, Taken]>();
   /** Cancels of the worker's pending queue waits. */
   readonly #waits = new Set<() => void>();
 
@@ -74,7 +76,7 @@ export class WorkerConnection {
         this.#serveState(message.id, message.call);
         return;
       case 'ack':
-        this.#held.release(message.id);
+        if (!this.#held.release(message.id)) this.#confirmRemoteGet(message.id);
         return;
       case 'broadcast':
         this.#services.broadcast(message.channel, message.payload).then(
@@ -105,13 +107,27 @@ export class WorkerConnection {
     // newest first to the front: the oldest ends up next
     const held = this.#held.takeAll().reverse();
     for (const { queue, item, deliveries } of held) this.#services.store.requeueFront(queue, item, deliveries);
-    for (const [queue, taken] of this.#heldRemote.values()) {
+    for (const [queue, taken] of [...this.#heldRemote.values(), ...this.#gotRemote.values()]) {
       this.#services.store
         .remote(queue, 'queue')
         .queues.handBack(queue, taken)
         .catch((err: unknown) => this.#log().warn(`Queue "${queue}": an item could not be handed back: ${toPlainError(err).message}`));
     }
     this.#heldRemote.clear();
+    this.#gotRemote.clear();
+  }
+
+  /** The worker has the item of service-wide get `id`: it leaves the queue for good (done only when the consumer calls taskDone). */
+  #confirmRemoteGet(id: number): void {
+    const got = this.#gotRemote.get(id);
+    if (!got) return;
+    this.#gotRemote.delete(id);
+    const [queue, taken] = got;
+    this.#services.store
+      .remote(queue, 'queue')
+      .queues.ack(queue, taken.receipt, false)
+      // still pending in Redis, renewed no more: delivered again after visibilityTimeoutMs
+      .catch((err: unknown) => this.#log().warn(`Queue "${queue}": an item taken could not be removed: ${toPlainError(err).message}`));
   }
 
   /** A queue hand-off's messages: a posted write, or a queue's get. */
@@ -209,17 +225,24 @@ export class WorkerConnection {
     const { store } = this.#services;
     if (call.kind === 'queue' && (call.op === 'get' || call.op === 'receive')) {
       const { name, op } = call;
-      const { result, cancel } = store.remote(name, 'queue').queues.take(name, call.timeoutMs, op);
+      // a get's item too stays pending in Redis until the worker confirms it has it: back to the queue if it dies first
+      const { result, cancel } = store.remote(name, 'queue').queues.take(name, call.timeoutMs, 'receive');
       this.#waits.add(cancel);
       result.then(
         (taken) => {
           this.#waits.delete(cancel);
           if (taken === undefined) return this.#ok(id, undefined);
-          if (op === 'get') return this.#ok(id, taken.item);
-          // held for the consumer until it acknowledges; back to the queue if it dies first
-          this.#heldRemote.set(taken.receipt, [name, taken]);
-          const value: Received = { item: taken.item, deliveries: taken.deliveries, receipt: taken.receipt };
-          if (!this.alive || !this.#post({ type: 'result', id, ok: true, value, hold: 'ack' })) this.release();
+          let sent: boolean;
+          if (op === 'get') {
+            this.#gotRemote.set(id, [name, taken]);
+            sent = this.alive && this.#post({ type: 'result', id, ok: true, value: taken.item, hold: 'receipt' });
+          } else {
+            // held for the consumer until it acknowledges; back to the queue if it dies first
+            this.#heldRemote.set(taken.receipt, [name, taken]);
+            const value: Received = { item: taken.item, deliveries: taken.deliveries, receipt: taken.receipt };
+            sent = this.alive && this.#post({ type: 'result', id, ok: true, value, hold: 'ack' });
+          }
+          if (!sent) this.release();
         },
         (err: unknown) => {
           this.#waits.delete(cancel);

@@ -61,11 +61,13 @@ export type CompactToMain = PostedPut | PostedSet | QueueGet;
  * Main -> worker, to any kind of worker: the `result` of a call, or an item of `get` (a
  * `QueueItem`, confirmed by the worker as soon as it has it: an `ack`, or a thread's receipt
  * count in its shared flags). An item from `receive` comes as a `result` with `hold: 'ack'` and
- * stays held until its consumer acknowledges it with a queue `ack` call. `postable` on the
+ * stays held until its consumer acknowledges it with a queue `ack` call; an item of a
+ * service-wide queue's `get` as a `result` with `hold: 'receipt'`, which the worker confirms
+ * with an `ack` message as soon as it has it (until then it stays pending in Redis). `postable` on the
  * answer to a put or set: the structure is the main side's own, later writes of that kind to it
  * may be posted.
  */
-export type MainToWorker = ({ type: 'result'; hold?: 'ack'; postable?: true } & Outcome) | QueueItem;
+export type MainToWorker = ({ type: 'result'; hold?: 'ack' | 'receipt'; postable?: true } & Outcome) | QueueItem;
 
 const CORE_TYPES: ReadonlySet<string> = new Set<Exclude<CoreToMain, CompactToMain>['type']>(['log', 'state', 'broadcast', 'ack', 'socket']);
 

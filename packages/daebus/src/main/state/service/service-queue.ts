@@ -179,10 +179,10 @@ export class ServiceQueues {
     }
   }
 
-  /** The consumer is done with a received item: it leaves the queue, and counts as done (join). */
-  async ack(name: string, receipt: string): Promise<void> {
+  /** The consumer is done with a received item: it leaves the queue, and counts as done (join) unless `counts` is false (a get's). */
+  async ack(name: string, receipt: string, counts = true): Promise<void> {
     this.#hold(name).delete(receipt);
-    await this.#done(name, receipt, true);
+    await this.#done(name, receipt, counts);
   }
 
   /** An item its consumer will not finish (it died, or left): back at the tail, with its delivery count. */
