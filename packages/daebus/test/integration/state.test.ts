@@ -209,6 +209,31 @@ describe('shared queues', () => {
   });
 });
 
+// Before, a join kept waiting through a stop: a thread in join() was terminated as one that
+// ignored the stop, and a main-side join's timer kept the process alive after the service stopped.
+describe('queue joins at a stop', () => {
+  it("end a stopping thread's join with false, so that it returns", async () => {
+    t.app.thread('joiner', async (running, th) => {
+      await th.queue('unfinished').put('job');
+      await th.map('joiner').set('joining', true);
+      const done = await th.queue('unfinished').join(600_000);
+      th.log.info('join ended', { done, running: running() });
+    });
+    await t.app.start();
+    await waitFor(async () => (await t.app.map('joiner').get('joining')) === true, 'the thread to join');
+    await expect(t.app.stopThread('joiner', 10_000)).resolves.toMatchObject({ terminated: false });
+    expect(t.records.find((r) => r.message === 'join ended')).toMatchObject({ done: false, running: false });
+  });
+
+  it('end a main-side join with false once the service has stopped', async () => {
+    await t.app.start();
+    await t.app.queue('unfinished').put('job');
+    const joined = t.app.queue('unfinished').join(600_000);
+    await t.app.stop();
+    await expect(joined).resolves.toBe(false);
+  });
+});
+
 describe('main-side queue waits', () => {
   it('end with undefined once the service has stopped, after its threads', async () => {
     t.app.thread('waiter', fixture('queue-waiter.mjs'), { workerData: { queue: 'main-empty' } });

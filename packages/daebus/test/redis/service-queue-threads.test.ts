@@ -88,3 +88,34 @@ describe("a thread's get on a service-wide queue", () => {
     await expect(app.map('got').size()).resolves.toBe(1);
   });
 });
+
+// Before, a join on a service-wide queue went on polling Redis through a stop: a thread in it was
+// terminated as one that ignored the stop (and its poll ran on after it, 10 a second, until the
+// service stopped), and a main-side join mostly failed with the closed connection's TRANSPORT_ERROR.
+describe('a join on a service-wide queue at a stop', () => {
+  it("ends a stopping thread's join with false, so that it returns", async () => {
+    const app = new Daebus('queue_threads', { logger: captureLogger().logger });
+    app.queue('jobs', { scope: 'service' });
+    app.map('signals');
+    app.thread('joiner', async (running, t) => {
+      await t.queue('jobs').put('job');
+      await t.map('signals').set('joining', true);
+      const done = await t.queue('jobs').join(600_000);
+      await t.map('signals').set('ended', { done, running: running() });
+    });
+    await started(app);
+    await waitFor(async () => (await app.map('signals').get('joining')) === true, 'the thread to join');
+    await expect(app.stopThread('joiner', 10_000)).resolves.toMatchObject({ terminated: false });
+    await expect(app.map('signals').get('ended')).resolves.toEqual({ done: false, running: false });
+  });
+
+  it('ends a main-side join with false when the service stops', async () => {
+    const app = await started(new Daebus('queue_threads', { logger: captureLogger().logger }));
+    app.queue('jobs', { scope: 'service' });
+    await app.queue('jobs').put('job');
+    const joined = app.queue('jobs').join(600_000);
+    await new Promise((resolve) => setTimeout(resolve, 150)); // past its first look: polling
+    await app.stop();
+    await expect(joined).resolves.toBe(false);
+  });
+});

@@ -137,18 +137,28 @@ export class QueueCore {
     }
   }
 
-  join(timeoutMs: number): Promise<boolean> {
+  /** Wait until every item put was done; false at the timeout, or when the wait is cancelled (`onCancel` is given how). */
+  join(timeoutMs: number, onCancel?: (cancel: () => void) => void): Promise<boolean> {
     if (this.#unfinished === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
       const joiner: { resolve: (done: boolean) => void; timer?: NodeJS.Timeout } = { resolve };
-      if (timeoutMs <= MAX_TIMEOUT_MS) {
-        joiner.timer = setTimeout(() => {
-          this.#joiners = this.#joiners.filter((j) => j !== joiner);
-          resolve(false);
-        }, timeoutMs);
-      }
+      const cancel = (): void => {
+        clearTimeout(joiner.timer);
+        this.#joiners = this.#joiners.filter((j) => j !== joiner);
+        resolve(false);
+      };
+      if (timeoutMs <= MAX_TIMEOUT_MS) joiner.timer = setTimeout(cancel, timeoutMs);
       this.#joiners.push(joiner);
+      onCancel?.(cancel);
     });
+  }
+
+  /** Every join still waiting ends with false (the service stopped). */
+  endJoins(): void {
+    for (const joiner of this.#joiners.splice(0)) {
+      clearTimeout(joiner.timer);
+      joiner.resolve(false);
+    }
   }
 
   snapshot(): unknown[] {

@@ -134,8 +134,8 @@ export class StateStore {
     return this.#queue(name).take(timeoutMs, receiver);
   }
 
-  join(name: string, timeoutMs: number): Promise<boolean> {
-    return this.#queue(name).join(timeoutMs);
+  join(name: string, timeoutMs: number, onCancel?: (cancel: () => void) => void): Promise<boolean> {
+    return this.#queue(name).join(timeoutMs, onCancel);
   }
 
   /** Put back an item whose consumer died before it was done with it: it is next again. */
@@ -236,13 +236,15 @@ export class StateStore {
   }
 
   /**
-   * The service stopped: the main side's gets and receives still waiting end with no item, as a
-   * stopping thread's do (no thread is left to put what they wait for, and a wait of minutes would
-   * keep the process alive). Later gets wait as usual.
+   * The service stopped: the main side's gets and receives still waiting end with no item, and
+   * its joins with false, as a stopping thread's do (no thread is left to put or finish what they
+   * wait for, and a wait of minutes would keep the process alive). Later ones wait as usual.
    */
   endLocalWaits(): void {
     for (const { value } of this.#structures.values()) {
-      if (value instanceof QueueCore) value.endWaits((receiver) => receiver instanceof LocalTake);
+      if (!(value instanceof QueueCore)) continue;
+      value.endWaits((receiver) => receiver instanceof LocalTake);
+      value.endJoins();
     }
   }
 

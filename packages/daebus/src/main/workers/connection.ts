@@ -141,14 +141,13 @@ export class WorkerConnection {
     try {
       // a stopping thread's loop is to see running() at once: an item there stays for the next consumer
       if (this.#stopping && call.kind === 'queue' && (call.op === 'get' || call.op === 'receive')) this.#ok(id, undefined);
+      else if (call.kind === 'queue' && call.op === 'join') this.#serveJoin(id, call.name, call.timeoutMs);
       else if (store.serviceWide(call.name)) {
         this.#serveServiceWide(id, call);
       } else if (call.kind === 'queue' && (call.op === 'get' || call.op === 'receive')) {
         this.#serveTake(id, call.name, call.timeoutMs, call.op === 'get' ? 'receipt' : 'ack');
       } else if (call.kind === 'queue' && call.op === 'ack') {
         this.#ack(id, call.name, Number(call.receipt));
-      } else if (call.kind === 'queue' && call.op === 'join') {
-        void store.join(call.name, call.timeoutMs).then((value) => this.#ok(id, value));
       } else if ((call.kind === 'queue' && call.op === 'put') || (call.kind === 'map' && call.op === 'set')) {
         store.apply(call);
         // an in-process structure of this kind: the worker may post its later writes to it
@@ -218,6 +217,27 @@ export class WorkerConnection {
     };
     wait.cancel = this.#services.store.take(queue, timeoutMs, receiver);
     if (!wait.settled) this.#waits.add(wait.cancel);
+  }
+
+  /** A queue's join (in-process or service-wide): false at once for a stopping worker, and when it is asked to stop or dies. */
+  #serveJoin(id: number, queue: string, timeoutMs: number): void {
+    if (this.#stopping) return this.#ok(id, false);
+    const { store } = this.#services;
+    let cancel: (() => void) | undefined;
+    const onCancel = (end: () => void): void => void this.#waits.add((cancel = end));
+    const joined = store.serviceWide(queue)
+      ? store.remote(queue, 'queue').queues.join(queue, timeoutMs, onCancel)
+      : store.join(queue, timeoutMs, onCancel);
+    joined.then(
+      (done) => {
+        if (cancel) this.#waits.delete(cancel);
+        this.#ok(id, done);
+      },
+      (err: unknown) => {
+        if (cancel) this.#waits.delete(cancel);
+        this.#fail(id, err);
+      },
+    );
   }
 
   /** A call on a service-wide structure (in Redis): answered when Redis has answered. */

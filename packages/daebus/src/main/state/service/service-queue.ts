@@ -10,6 +10,7 @@ import { leaveGroup, pruneGroup } from '../../support/stream-groups';
 import { Upkeep } from '../../support/upkeep';
 import { ReaderPool } from './reader-pool';
 import type { StateScripts } from './scripts';
+import { pollJoin } from './poll-join';
 import { stateFailure } from './state-failure';
 
 /** An item taken from a service-wide queue: its value, its delivery count, and the entry that holds it. */
@@ -218,13 +219,17 @@ export class ServiceQueues {
       throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `queue "${name}": taskDone() called more times than items were put.`);
   }
 
-  /** Wait until every item put was done (checked every 100 ms); false when `timeoutMs` passes first. */
-  async join(name: string, timeoutMs: number): Promise<boolean> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      if (Number(await this.#client.get(this.#keys.unfinished(name))) <= 0) return true;
-      if (Date.now() >= until || this.#closed) return false;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(100, until - Date.now())));
+  /** Wait until every item put was done; false at the timeout, when cancelled (`onCancel` is given how), or at the stop. */
+  async join(name: string, timeoutMs: number, onCancel?: (cancel: () => void) => void): Promise<boolean> {
+    if (this.#closed) return false;
+    const wait = new AbortController();
+    const end = (): void => wait.abort();
+    this.#ends.add(end);
+    onCancel?.(end);
+    try {
+      return await pollJoin(() => this.#client.get(this.#keys.unfinished(name)), Date.now() + timeoutMs, wait.signal);
+    } finally {
+      this.#ends.delete(end);
     }
   }
 
