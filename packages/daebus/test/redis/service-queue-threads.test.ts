@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Daebus } from 'daebus';
 import { captureLogger, waitFor } from '../support/helpers';
-import { TEST_REDIS_URL } from '../support/redis-server';
+import { privateRedis, TEST_REDIS_URL, type PrivateRedis } from '../support/redis-server';
 
 jest.setTimeout(30_000);
 
@@ -117,5 +117,57 @@ describe('a join on a service-wide queue at a stop', () => {
     await new Promise((resolve) => setTimeout(resolve, 150)); // past its first look: polling
     await app.stop();
     await expect(joined).resolves.toBe(false);
+  });
+});
+
+// Before, a get/receive that found all 32 blocking readers busy waited for one to come free, while
+// the item it waited for was already in its queue: with 32 gets waiting on an empty queue, a get
+// on another queue got nothing within its timeout, or, given none, waited for ever.
+describe('service-wide gets while every blocking reader is busy', () => {
+  let server: PrivateRedis;
+  beforeEach(async () => {
+    server = await privateRedis();
+  });
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.stop()));
+    await server.stop();
+  });
+
+  it('take an item that is there at once, and one put while they wait', async () => {
+    const app = new Daebus('queue_threads', { logger: captureLogger().logger });
+    app.queue('idle', { scope: 'service' });
+    app.queue('work', { scope: 'service' });
+    apps.push(app);
+    await app.start({ service, redis: server.url });
+    const idle = Array.from({ length: 32 }, () => app.queue('idle').get());
+    const info = new Redis(server.url);
+    try {
+      await waitFor(async () => /blocked_clients:32\r?\n/.test(await info.info('clients')), 'every reader to block on the empty queue');
+      await app.queue('work').put('job-1');
+      await expect(app.queue('work').get(5_000)).resolves.toBe('job-1');
+      const later = app.queue('work').get(5_000);
+      await app.queue('work').put('job-2');
+      await expect(later).resolves.toBe('job-2');
+    } finally {
+      info.disconnect();
+    }
+    await app.stop();
+    await expect(Promise.all(idle)).resolves.toEqual(Array(32).fill(undefined));
+  });
+});
+
+// Before, a get/receive whose reply was held up by this process's own event loop (a long
+// synchronous run on the main thread) failed with TRANSPORT_ERROR, "Redis did not answer".
+describe('a service-wide get while the main thread is held', () => {
+  it('ends as usual once the main thread runs again, not with TRANSPORT_ERROR', async () => {
+    const app = await started(new Daebus('queue_threads', { logger: captureLogger().logger }));
+    app.queue('jobs', { scope: 'service' });
+    await app.queue('jobs').put('warm'); // the group made, a reader ready
+    await expect(app.queue('jobs').get(0)).resolves.toBe('warm');
+    const waiting = app.queue('jobs').receive(200);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // its blocking read sent
+    const until = Date.now() + 1_500; // past its timeout and the 500 ms Redis is given past it
+    while (Date.now() < until);
+    await expect(waiting).resolves.toBeUndefined();
   });
 });

@@ -5,21 +5,17 @@ import { OutageNotice } from '../../support/outage-notice';
 /** Blocking reads at once; more waiters wait for a free connection. */
 export const MAX_READERS = 32;
 
-/** Given a reader, or undefined when its wait ended first (its time passed, it left, the pool closed). */
-type Waiter = (reader: Redis | undefined) => void;
-
 /**
  * The connections the service-wide queues' blocking reads use: a blocked XREADGROUP holds its
  * connection until it returns, so each waiting get/receive needs one of its own. Up to
- * MAX_READERS are made on demand and kept; past that, waits queue here in order, each ending at
- * its own deadline even if no reader came free.
+ * MAX_READERS are made on demand and kept; past that, a get/receive looks for its item without
+ * blocking, every little while, until a reader is free (see ServiceQueues).
  */
 export class ReaderPool {
   readonly #client: Redis;
   readonly #outages: OutageNotice;
   readonly #idle: Redis[] = [];
   readonly #all = new Set<Redis>();
-  readonly #waiting = new Set<Waiter>();
   /** Each reader's connection id, for CLIENT UNBLOCK. */
   readonly #ids = new WeakMap<Redis, number>();
   #closed = false;
@@ -29,38 +25,19 @@ export class ReaderPool {
     this.#outages = new OutageNotice(log, 'Service-wide queue readers');
   }
 
-  /**
-   * A reader for one blocking read; undefined when `until` (a Date.now() time; none: no limit)
-   * passes first or the wait is left: `onWait` is given the function that leaves it.
-   */
-  async acquire(until: number | undefined, onWait: (leave: () => void) => void): Promise<Redis | undefined> {
+  /** A reader for one blocking read; undefined when all MAX_READERS are busy, or the pool is closed. */
+  async acquire(): Promise<Redis | undefined> {
     if (this.#closed) return undefined;
     const idle = this.#idle.pop();
     if (idle) return idle;
     if (this.#all.size < MAX_READERS) return this.#open();
-    return new Promise((resolve) => {
-      const waiter: Waiter = (reader) => {
-        clearTimeout(timer);
-        resolve(reader);
-      };
-      const leave = (): void => {
-        if (this.#waiting.delete(waiter)) waiter(undefined);
-      };
-      const timer = until === undefined ? undefined : setTimeout(leave, Math.max(0, until - Date.now()));
-      this.#waiting.add(waiter);
-      onWait(leave);
-    });
+    return undefined;
   }
 
-  /** The read is over: the reader goes to the oldest wait, or back to the idle ones. */
+  /** The read is over: the reader is idle again. */
   release(reader: Redis): void {
     if (this.#closed || !this.#all.has(reader)) {
       reader.disconnect();
-      return;
-    }
-    for (const next of this.#waiting) {
-      this.#waiting.delete(next);
-      next(reader);
       return;
     }
     this.#idle.push(reader);
@@ -85,13 +62,9 @@ export class ReaderPool {
     reader.disconnect();
   }
 
-  /** Every wait ends with no reader, and every reader is disconnected, a busy one too (its read fails). */
+  /** Every reader is disconnected, a busy one too (its read fails). */
   close(): void {
     this.#closed = true;
-    for (const waiter of [...this.#waiting]) {
-      this.#waiting.delete(waiter);
-      waiter(undefined);
-    }
     for (const reader of this.#all) reader.disconnect();
     this.#all.clear();
     this.#idle.length = 0;

@@ -4,23 +4,17 @@ import { MAX_TIMEOUT_MS } from '../../../shared/validate';
 import { serviceKeys, type ServiceKeys } from '../../replicas/keys';
 import type { Logger } from '../../support/logger';
 import { ConsumerGroups, GROUP } from './consumer-groups';
-import { decodeValue } from './json-values';
+import { entryFields, toRecord, toTaken, type Entry, type Taken } from './queue-entries';
 import { untilDropped, whenReady } from '../../support/redis-ready';
 import { leaveGroup, pruneGroup } from '../../support/stream-groups';
+import { lagTolerantTimer } from '../../support/lag-tolerant-timer';
 import { Upkeep } from '../../support/upkeep';
 import { ReaderPool } from './reader-pool';
 import type { StateScripts } from './scripts';
 import { pollJoin } from './poll-join';
 import { stateFailure } from './state-failure';
 
-/** An item taken from a service-wide queue: its value, its delivery count, and the entry that holds it. */
-export interface Taken {
-  item: unknown;
-  deliveries: number;
-  receipt: string;
-}
-
-type Entry = [id: string, fields: string[] | null];
+export type { Taken } from './queue-entries';
 
 /**
  * How long past its timeout a get/receive waits for Redis's answer before it fails with
@@ -29,12 +23,14 @@ type Entry = [id: string, fields: string[] | null];
  */
 export const TAKE_OVERRUN_MS = 500;
 
-/** One get/receive in progress: until when it waits, whether it was left, and the reader it holds, or the wait for one. */
+/** How often a get/receive that found every reader busy looks for an item without blocking. */
+const POLL_MS = 100;
+
+/** One get/receive in progress: until when it waits, whether it was left, and the reader it holds. */
 interface TakeWait {
   until: number;
   cancelled: boolean;
   reader?: Redis | undefined;
-  leave?: () => void;
 }
 
 /**
@@ -95,7 +91,6 @@ export class ServiceQueues {
     const wait: TakeWait = { until: Date.now() + timeoutMs, cancelled: false };
     const cancel = (): void => {
       wait.cancelled = true;
-      wait.leave?.();
       if (wait.reader) this.#readers.unblock(wait.reader);
     };
     const result = new Promise<Taken | undefined>((resolve, reject) => {
@@ -107,10 +102,11 @@ export class ServiceQueues {
       this.#ends.add(end);
       // an item the read takes after this goes back (wait.cancelled), or, its reader dropped, is
       // delivered again after visibilityTimeoutMs; a wait with no limit (MAX_TIMEOUT_MS) has none here
-      const overrun =
+      // late for this process's own lag (a long synchronous run here): more grace, not Redis's fault
+      const stopOverrun =
         timeoutMs + TAKE_OVERRUN_MS > MAX_TIMEOUT_MS
           ? undefined
-          : setTimeout(() => {
+          : lagTolerantTimer(timeoutMs + TAKE_OVERRUN_MS, TAKE_OVERRUN_MS, 10, () => {
               const reader = wait.reader;
               cancel();
               if (reader) this.#readers.discard(reader);
@@ -120,7 +116,7 @@ export class ServiceQueues {
                   ? `Redis did not answer ${late} (stalled or overloaded)`
                   : `the connection to Redis is down (no answer ${late})`;
               reject(stateFailure(`queue "${name}"`, new Error(why)));
-            }, timeoutMs + TAKE_OVERRUN_MS);
+            });
       void untilDropped(this.#client, this.#take(name, timeoutMs, mode, wait))
         .then(resolve, (err: unknown) => {
           // failed here while its read may still be sent again after a reconnect: an item it takes then goes back
@@ -129,7 +125,7 @@ export class ServiceQueues {
           else reject(stateFailure(`queue "${name}"`, err));
         })
         .finally(() => {
-          clearTimeout(overrun);
+          stopOverrun?.();
           this.#ends.delete(end);
         });
     });
@@ -139,45 +135,59 @@ export class ServiceQueues {
   async #take(name: string, timeoutMs: number, mode: 'get' | 'receive', wait: TakeWait): Promise<Taken | undefined> {
     // Redis down: fail after the grace, before a new reader would wait out ioredis's retries
     await whenReady(this.#client);
-    // a read that does not block needs no reader of its own
-    const blocking = timeoutMs > 0;
-    const held = blocking
-      ? await this.#readers.acquire(timeoutMs > MAX_TIMEOUT_MS ? undefined : wait.until, (leave) => (wait.leave = leave))
-      : this.#client;
-    if (held === undefined) return undefined;
-    wait.reader = blocking ? held : undefined;
-    try {
-      if (wait.cancelled) return undefined;
-      await whenReady(held);
-      const read = await this.#groups.with(name, async () => {
-        if (blocking) await this.#readers.knowId(held);
-        if (wait.cancelled) return null; // left before a read made again
-        const args = ['GROUP', GROUP, this.#consumer, 'COUNT', 1, ...blockFor(timeoutMs, wait.until)];
-        // not bounded here (the caller's wait is, by untilDropped): a read ioredis sends again after a
-        // reconnect may take an item, which then goes back (wait.cancelled), and the reader is held until it ends
-        return (await held.call('XREADGROUP', ...args, 'STREAMS', this.key(name), '>')) as [string, Entry[]][] | null;
-      });
-      const entry = read?.[0]?.[1]?.[0];
-      if (!entry?.[1]) return undefined;
-      const taken = toTaken(entry);
-      if (wait.cancelled) {
-        await this.handBack(name, taken); // the waiter left while the item was on its way
-        return undefined;
-      }
-      if (mode === 'receive') this.#hold(name).add(taken.receipt);
-      else {
-        await this.#done(name, taken.receipt, false);
-        // the waiter left while the item was being taken for good (Redis stalled past its timeout): back at the tail
-        if (wait.cancelled) {
-          await this.#client.xadd(this.key(name), '*', ...entryFields(taken));
-          return undefined;
+    // an item there now needs no reader of its own: taken at once, even while every reader is busy
+    const now = await this.#readOne(name, this.#client, mode, wait, undefined);
+    if (now !== undefined || timeoutMs <= 0) return now;
+    const until = timeoutMs > MAX_TIMEOUT_MS ? undefined : wait.until;
+    for (;;) {
+      if (wait.cancelled || (until !== undefined && Date.now() >= until)) return undefined;
+      const reader = await this.#readers.acquire();
+      if (reader) {
+        wait.reader = reader;
+        try {
+          return await this.#readOne(name, reader, mode, wait, until ?? 0);
+        } finally {
+          wait.reader = undefined;
+          this.#readers.release(reader);
         }
       }
-      return taken;
-    } finally {
-      wait.reader = undefined;
-      if (blocking) this.#readers.release(held);
+      // every reader is busy (waiting on other queues, perhaps): look without blocking, every POLL_MS
+      await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, (until ?? Infinity) - Date.now())));
+      const polled = await this.#readOne(name, this.#client, mode, wait, undefined);
+      if (polled !== undefined) return polled;
     }
+  }
+
+  /** One read of the oldest item, on `connection`: blocking until `until` (0: for ever) given one, else not. */
+  async #readOne(name: string, connection: Redis, mode: 'get' | 'receive', wait: TakeWait, until: number | undefined) {
+    if (wait.cancelled) return undefined;
+    await whenReady(connection);
+    const read = await this.#groups.with(name, async () => {
+      if (until !== undefined) await this.#readers.knowId(connection);
+      if (wait.cancelled) return null; // left before a read made again
+      const block = until === undefined ? [] : ['BLOCK', until === 0 ? 0 : Math.max(1, Math.ceil(until - Date.now()))];
+      // not bounded here (the caller's wait is, by untilDropped): a read ioredis sends again after a
+      // reconnect may take an item, which then goes back (wait.cancelled), and the reader is held until it ends
+      return (await connection.call('XREADGROUP', 'GROUP', GROUP, this.#consumer, 'COUNT', 1, ...block, 'STREAMS', this.key(name), '>')) as
+        [string, Entry[]][] | null;
+    });
+    const entry = read?.[0]?.[1]?.[0];
+    if (!entry?.[1]) return undefined;
+    const taken = toTaken(entry);
+    if (wait.cancelled) {
+      await this.handBack(name, taken); // the waiter left while the item was on its way
+      return undefined;
+    }
+    if (mode === 'receive') this.#hold(name).add(taken.receipt);
+    else {
+      await this.#done(name, taken.receipt, false);
+      // the waiter left while the item was being taken for good (Redis stalled past its timeout): back at the tail
+      if (wait.cancelled) {
+        await this.#client.xadd(this.key(name), '*', ...entryFields(taken));
+        return undefined;
+      }
+    }
+    return taken;
   }
 
   /** The consumer is done with a received item: it leaves the queue, and counts as done (join) unless `counts` is false (a get's). */
@@ -289,30 +299,4 @@ export class ServiceQueues {
       await this.#groups.with(name, () => pruneGroup(this.#client, this.key(name), GROUP, this.#consumer, this.#visibilityMs));
     }
   }
-}
-
-/** XREADGROUP's BLOCK for what is left of a wait until `until`: none for no wait, 0 (for ever) past the longest timeout. */
-function blockFor(timeoutMs: number, until: number): (string | number)[] {
-  if (timeoutMs <= 0) return [];
-  return ['BLOCK', timeoutMs > MAX_TIMEOUT_MS ? 0 : Math.max(1, Math.ceil(until - Date.now()))];
-}
-
-function toTaken([id, fields]: Entry): Taken {
-  const get = (name: string): string | undefined => {
-    const list = fields ?? [];
-    for (let i = 0; i < list.length - 1; i += 2) if (list[i] === name) return list[i + 1];
-    return undefined;
-  };
-  return { item: decodeValue(get('v')), deliveries: Number(get('d') ?? 0) + 1, receipt: id };
-}
-
-/** The fields of the entry that puts `taken` back in its queue: what toTaken reads, its deliveries kept. */
-function entryFields(taken: Taken): string[] {
-  return ['v', JSON.stringify(taken.item), 'd', String(taken.deliveries)];
-}
-
-function toRecord(pairs: unknown[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (let i = 0; i < pairs.length - 1; i += 2) out[String(pairs[i])] = pairs[i + 1];
-  return out;
 }

@@ -1,0 +1,33 @@
+import { decodeValue } from './json-values';
+
+/** An item taken from a service-wide queue: its value, its delivery count, and the entry that holds it. */
+export interface Taken {
+  item: unknown;
+  deliveries: number;
+  receipt: string;
+}
+
+/** A queue's stream entry as Redis gives it: its id, and its fields (null once deleted). */
+export type Entry = [id: string, fields: string[] | null];
+
+/** The item an entry holds, with its delivery count (this one included). */
+export function toTaken([id, fields]: Entry): Taken {
+  const get = (name: string): string | undefined => {
+    const list = fields ?? [];
+    for (let i = 0; i < list.length - 1; i += 2) if (list[i] === name) return list[i + 1];
+    return undefined;
+  };
+  return { item: decodeValue(get('v')), deliveries: Number(get('d') ?? 0) + 1, receipt: id };
+}
+
+/** The fields of the entry that puts `taken` back in its queue: what toTaken reads, its deliveries kept. */
+export function entryFields(taken: Taken): string[] {
+  return ['v', JSON.stringify(taken.item), 'd', String(taken.deliveries)];
+}
+
+/** XINFO's flat [name, value, ...] reply as an object. */
+export function toRecord(pairs: unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < pairs.length - 1; i += 2) out[String(pairs[i])] = pairs[i + 1];
+  return out;
+}
