@@ -114,6 +114,14 @@ describe('ways a thread dies', () => {
     expect(t.records.filter((r) => r.message.includes('app.startThread'))).toEqual([]);
   });
 
+  it('says the stop of a start that failed is that, not that every thread returned', async () => {
+    t.app.thread('bad', fixture('throws-on-import.mjs'));
+    await expect(t.app.start()).rejects.toMatchObject({ code: 'THREAD_START_FAILED' });
+    const stopped = t.records.filter((r) => r.message.startsWith(`Service "${t.app.service}" stopped`)).map((r) => r.message);
+    // before: 'stopped; every action finished and every thread returned', just before the error naming the thread that did not start
+    expect(stopped).toEqual([`Service "${t.app.service}" stopped, as its start failed`]);
+  });
+
   it('logs a thread that cannot start when nothing else reports it: registered once the service runs, or optional', async () => {
     t.app.thread('optional', fixture('throws-on-import.mjs'), { optional: true });
     await t.start();

@@ -94,12 +94,13 @@ function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
-/** The last line of a stop: what was given up on, or that everything ended by itself. */
+/** The last line of a stop: what was given up on, or that everything ended by itself (`startFailed`: the stop of a start that failed). */
 export function logStopped(
   logger: Logger,
   service: string,
   abandoned: Drained & { readonly requests: readonly string[]; readonly tasks: readonly string[] },
   results: readonly ThreadStopResult[],
+  startFailed = false,
 ): void {
   const terminated = results.filter((r) => r.terminated && !r.stillLoading).map((r) => r.name);
   const loading = results.filter((r) => r.terminated && r.stillLoading).map((r) => r.name);
@@ -112,5 +113,7 @@ export function logStopped(
     ...(loading.length > 0 ? [`terminated thread(s) still loading their module: ${loading.join(', ')}`] : []),
   ];
   if (troubles.length > 0) logger.warn(`Service "${service}" stopped; ${troubles.join('; ')}`);
+  // not "every thread returned": the error that follows names a thread that did not start
+  else if (startFailed) logger.info(`Service "${service}" stopped, as its start failed`);
   else logger.info(`Service "${service}" stopped; every action finished and every thread returned`);
 }

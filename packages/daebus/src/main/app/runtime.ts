@@ -224,7 +224,7 @@ export class Runtime {
     if (this.#pooled.size > 0) this.pool().warm();
     const failed = await startThreads(this.supervisor, stopped, this.service);
     if (failed.length > 0) {
-      await this.#stopNow();
+      await this.#stopNow(undefined, true);
       throw threadsDidNotStart(this.service, failed);
     }
     for (const { task, immediately } of this.tasks.values()) task.start(immediately);
@@ -233,7 +233,7 @@ export class Runtime {
     } catch (err) {
       // a server that cannot listen stops the service it was part of (the caller reports why)
       this.#logger.warn(`The HTTP server did not start (${toPlainError(err).message}): stopping service "${this.service}"`);
-      await this.#stopNow();
+      await this.#stopNow(undefined, true);
       throw err;
     }
     if (stopped.aborted) throw stoppedBeforeStart(this.service);
@@ -247,8 +247,8 @@ export class Runtime {
     return cut ? cut.then(() => this.#stopNow(timeoutMs)) : this.#stopNow(timeoutMs);
   }
 
-  #stopNow(timeoutMs?: number): Promise<void> {
-    this.#stopping ??= this.#stopAll(timeoutMs).finally(() => {
+  #stopNow(timeoutMs?: number, startFailed = false): Promise<void> {
+    this.#stopping ??= this.#stopAll(timeoutMs, startFailed).finally(() => {
       this.#stopping = undefined;
     });
     return this.#stopping;
@@ -273,7 +273,7 @@ export class Runtime {
     return [...gaveUp, ...abandoned];
   }
 
-  async #stopAll(timeoutMs: number | undefined): Promise<void> {
+  async #stopAll(timeoutMs: number | undefined, startFailed: boolean): Promise<void> {
     const bus = this.#bus;
     const wasUp = this.#phase !== 'idle'; // else never started, or stopped already: nothing to say
     this.#phase = 'stopping';
@@ -304,7 +304,7 @@ export class Runtime {
     }
     this.#phase = 'idle';
     this.#startedAt = undefined;
-    if (wasUp) logStopped(this.#logger, this.service, { ...drained, requests, tasks: tasksLeft }, results);
+    if (wasUp) logStopped(this.#logger, this.service, { ...drained, requests, tasks: tasksLeft }, results, startFailed);
     // handlers and task runs given up on may still run (exit code 0 for a replica's and a task's): the process owner bounds them
     const gaveUp = drained.abandoned.length + drained.rerun.length + requests.length + tasksLeft.length > 0;
     for (const resolve of this.#stopWaiters.splice(0)) resolve({ code: this.#exitCode, gaveUp });
