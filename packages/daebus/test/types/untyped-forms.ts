@@ -110,3 +110,17 @@ createOrders().registerBlueprint(new Blueprint<OtherApi>('refunds'));
 createOrders().registerBlueprint(new Blueprint<{ place: { payload: { sku: string }; result: { count: string } } }>('wrong'));
 // an untyped app takes any
 new Daebus('any').registerBlueprint(new Blueprint<OtherApi>('refunds'));
+
+// A WebSocket handler's data is what the client sent: unknown unless the handler's annotation
+// says what it expects (before: any, so a typo in a property path compiled).
+export function socketData(server: Daebus): void {
+  server.socket('stock', (data: { sku: string }) => data.sku.toUpperCase());
+  server.socket('raw', (data) => {
+    // @ts-expect-error data is unknown until the handler says what it is
+    return data.sku;
+  });
+  server.socket('typed', (data: { sku: string }) => {
+    // @ts-expect-error and a typo in the annotated type is refused
+    return data.skuu;
+  });
+}

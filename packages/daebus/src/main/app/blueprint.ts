@@ -117,7 +117,7 @@ export class Blueprint<out C extends object = AnyContract> {
   }
 
   /** Record a WebSocket handler for messages of `type`, as `app.socket` registers one. */
-  socket(type: string, handler: SocketHandler): this {
+  socket<D = unknown>(type: string, handler: SocketHandler<D>): this {
     return this.#add({ kind: 'socket', name: type, handler });
   }
 

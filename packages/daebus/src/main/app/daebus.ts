@@ -115,7 +115,7 @@ export class Daebus<out C extends object = AnyContract> extends TypedEmitter<Thr
   }
 
   /** Answer WebSocket messages `{ "type": type, "data" }`, as Daebus's `@app.socket`; `connect` and `disconnect` are events. */
-  socket(type: string, handler: SocketHandler): this {
+  socket<D = unknown>(type: string, handler: SocketHandler<D>): this {
     return this.#register({ kind: 'socket', name: type, handler });
   }
 

@@ -19,6 +19,8 @@ export interface SocketContext {
 
 /**
  * A WebSocket handler, as `@app.socket(type)` in Python Daebus: `(data, clientId) => reply`; a
- * reply other than undefined goes back as `{ "type": "response", "data": reply }`.
+ * reply other than undefined goes back as `{ "type": "response", "data": reply }`. `D`: the type
+ * of the message's data, which is whatever JSON the client sent (`app.socket` infers it from the
+ * handler's annotation, else `unknown`).
  */
-export type SocketHandler = (data: any, clientId: string, context: SocketContext) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type SocketHandler<D = any> = (data: D, clientId: string, context: SocketContext) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
