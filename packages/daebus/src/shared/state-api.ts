@@ -6,7 +6,7 @@
  */
 import { DaebusError, ErrorCodes } from './errors';
 import type { ListOp, MapOp, QueueOp, Received, StateCall, StructureKind } from './state-ops';
-import { checker, isName, isWait } from './validate';
+import { checker, isName, isWait, show } from './validate';
 import { brandClass } from './class-brand';
 
 export type StateExecutor = (call: StateCall) => Promise<unknown>;
@@ -88,7 +88,7 @@ export class SharedMap<V = unknown> extends SharedStructure<MapOp, Record<string
   /** Add `by` (default 1) to a number (missing counts as 0), atomically; resolves with the new value. */
   async increment(key: string, by = 1): Promise<number> {
     if (typeof by !== 'number' || !Number.isFinite(by)) {
-      throw invalid(`map "${this.name}": increment(key, by): by must be a finite number (got ${String(by)}).`);
+      throw invalid(`map "${this.name}": increment(key, by): by must be a finite number (got ${show(by)}).`);
     }
     return this.call({ op: 'increment', key: checkKey(key), by }) as Promise<number>;
   }

@@ -22,6 +22,13 @@ describe('shared maps', () => {
     expect(await m.size()).toBe(0);
   });
 
+  it('refuses an increment by what is not a number, showing its type (before: "got 1" for the string "1")', async () => {
+    const m = t.app.map<number>('m');
+    await expect(m.increment('k', '1' as unknown as number)).rejects.toThrow('by must be a finite number (got "1").');
+    await expect(m.increment('k', 1n as unknown as number)).rejects.toThrow('by must be a finite number (got 1n).');
+    await expect(m.has('k')).resolves.toBe(false);
+  });
+
   it('stores copies: changing an object after set does not change the map', async () => {
     const m = t.app.map<{ n: number }>('copies');
     const value = { n: 1 };
