@@ -37,7 +37,10 @@ const watches: ChildProcess[] = [];
 beforeAll(async () => {
   // the doomed replica's presence outlives a SIGSTOP by 15 s (three heartbeats): the CLI, however
   // slow to start on a loaded machine, still finds it listed (its 600 ms with 200 did not, at times)
-  const [healthyPid, doomedPid] = await Promise.all([startReplica(service), startReplica(service, { DOOMED_THREAD: '1', HEARTBEAT_MS: '5000' })]);
+  const [healthyPid, doomedPid] = await Promise.all([
+    startReplica(service),
+    startReplica(service, { DOOMED_THREAD: '1', HEARTBEAT_MS: '5000' }),
+  ]);
   let listed: Labelled[] = [];
   await waitFor(async () => {
     listed = await json(['health', service]);
