@@ -119,7 +119,9 @@ describe('ways a thread dies', () => {
     await expect(t.app.start()).rejects.toMatchObject({ code: 'THREAD_START_FAILED' });
     const stopped = t.records.filter((r) => r.message.startsWith(`Service "${t.app.service}" stopped`)).map((r) => r.message);
     // before: 'stopped; every action finished and every thread returned', just before the error naming the thread that did not start
-    expect(stopped).toEqual([`Service "${t.app.service}" stopped, as its start failed`]);
+    expect(stopped).toEqual([
+      `Service "${t.app.service}" stopped, as its start failed; every action finished and every thread that started returned`,
+    ]);
   });
 
   it('logs a thread that cannot start when nothing else reports it: registered once the service runs, or optional', async () => {

@@ -114,6 +114,7 @@ export function logStopped(
   ];
   if (troubles.length > 0) logger.warn(`Service "${service}" stopped; ${troubles.join('; ')}`);
   // not "every thread returned": the error that follows names a thread that did not start
-  else if (startFailed) logger.info(`Service "${service}" stopped, as its start failed`);
+  else if (startFailed)
+    logger.info(`Service "${service}" stopped, as its start failed; every action finished and every thread that started returned`);
   else logger.info(`Service "${service}" stopped; every action finished and every thread returned`);
 }
