@@ -1,6 +1,7 @@
 // CPU-heavy actions on the piscina pool: answers, streaming, failures, responsiveness, shutdown.
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { Daebus, response, type DaebusCaller, type DaebusError } from 'daebus';
 import { captureLogger, fixture, waitFor, type LogRecord } from '../support/helpers';
@@ -379,6 +380,24 @@ describe('pooled actions', () => {
     });
     // the only worker, spinning, was stopped and replaced: the next call runs
     await expect(caller.sendRequest('fib', { n: 10 })).resolves.toMatchObject({ fib: 55 });
+  });
+
+  // Before, each sweep (every 25 ms) terminated it again, each terminate() adding an exit listener:
+  // a worker that took a while to exit drew MaxListenersExceededWarning, "possible memory leak".
+  it('stop the worker of a call past its timeout once, however long it takes to exit', async () => {
+    const terminate = jest.spyOn(Worker.prototype, 'terminate');
+    try {
+      await startWith((a) => a.action('sleeps', { module: pooled, export: 'sleepsInSyscall', timeoutMs: 300 }));
+      await expect(caller.sendRequest('sleeps', { ms: 1_500 })).rejects.toMatchObject({
+        message: expect.stringMatching(/^Pooled action "sleeps" ran past its timeout of 300 ms/),
+      });
+      // the worker exits once its system call returns, the sweeps meeting it meanwhile
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      // once by the pool's sweep, and once by piscina itself as it removes the worker that exited (before: 52 times)
+      expect(terminate.mock.calls.length).toBeLessThanOrEqual(2);
+    } finally {
+      terminate.mockRestore();
+    }
   });
 
   it('keep the main loop answering while pooled handlers compute', async () => {

@@ -31,7 +31,7 @@ export function timedOutError(running: RunningCall, scene: TimeoutScene): Daebus
     }
     return new DaebusError(
       ErrorCodes.TIMEOUT,
-      `Pooled action "${action}" ran past its timeout of ${timeoutMs} ms, of which it waited about ${Math.round(queuedMs)} ms for a free worker (every worker of the pool was busy) and ran about ${Math.round(timeoutMs - queuedMs)} ms; its worker was stopped. Raise maxWorkers or the action's timeoutMs.`,
+      `Pooled action "${action}" ran past its timeout of ${timeoutMs} ms, of which it waited about ${Math.round(queuedMs)} ms for a free worker (every worker of the pool was ${scene.workerLoading ? 'busy or still starting' : 'busy'}) and ran about ${Math.round(timeoutMs - queuedMs)} ms; its worker was stopped. Raise maxWorkers or the action's timeoutMs.`,
     );
   }
   if (scene.answered) {

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import type { MessagePort } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import type Piscina from 'piscina';
 import { monotonicMs } from '../../shared/clock';
 import { DaebusError, ErrorCodes, fromPlainError, toPlainError } from '../../shared/errors';
@@ -76,6 +76,8 @@ export class HandlerPool {
   #pool?: Piscina;
   /** Which worker runs which call: room for the pool's workers and as many again still exiting. */
   readonly #running: RunningTable;
+  /** Workers asked to stop: each is terminated once (see #stopWorkerOf). */
+  readonly #terminated = new WeakSet<Worker>();
   /** Each worker's port; a worker's slot in the running table is freed once its port closes (the worker ended). */
   readonly #ports = new WorkerPorts(
     (envelope, port) => this.#route(envelope, port),
@@ -187,8 +189,12 @@ export class HandlerPool {
     }
     if (threadId === undefined) return;
     const worker = this.#pool?.threads.find((thread) => thread.threadId === threadId);
+    // once: each terminate() adds an exit listener, and a worker slow to exit (in a system call)
+    // met by a sweep every 25 ms drew Node's MaxListenersExceededWarning, a leak that is not one
+    if (!worker || this.#terminated.has(worker)) return;
+    this.#terminated.add(worker);
     // piscina sees the worker exit: it fails the task (already answered here) and starts another worker
-    void worker?.terminate();
+    void worker.terminate();
   }
 
   /** Its load now, for introspection and metrics (zeros before the first pooled call starts it). */
