@@ -24,7 +24,7 @@ async function json(args: string[]): Promise<Labelled[]> {
 
 /** A replica of the CLI fixture; resolves with its pid once it has started. */
 async function startReplica(name: string, env: NodeJS.ProcessEnv = {}): Promise<number> {
-  return (await startFixtureService(name, TEST_REDIS_URL, children, { REPLICAS: '1', ...env })).pid as number;
+  return (await startFixtureService(name, TEST_REDIS_URL, children, { REPLICAS: '1', HEARTBEAT_MS: '2000', ...env })).pid as number;
 }
 
 const children: ChildProcess[] = [];
@@ -35,12 +35,10 @@ let healthy: Labelled['replica'];
 const watches: ChildProcess[] = [];
 
 beforeAll(async () => {
-  // the doomed replica's presence outlives a SIGSTOP by 15 s (three heartbeats): the CLI, however
-  // slow to start on a loaded machine, still finds it listed (its 600 ms with 200 did not, at times)
-  const [healthyPid, doomedPid] = await Promise.all([
-    startReplica(service),
-    startReplica(service, { DOOMED_THREAD: '1', HEARTBEAT_MS: '5000' }),
-  ]);
+  // heartbeats every 2 s: a SIGSTOPped replica's presence outlives it by 6 s (three heartbeats), and
+  // a CLI however slow to start on a loaded machine still finds it listed (in 600 ms, with 200, not always;
+  // and a longer heartbeat for the doomed one alone let the other's heartbeat prune it from the set)
+  const [healthyPid, doomedPid] = await Promise.all([startReplica(service), startReplica(service, { DOOMED_THREAD: '1' })]);
   let listed: Labelled[] = [];
   await waitFor(async () => {
     listed = await json(['health', service]);
