@@ -14,8 +14,6 @@ export interface ServiceKeys {
   replica(id: string): string;
   /** Present while any replica lives: callers send durable requests then. */
   live: string;
-  /** Set for a while by the last replica to stop cleanly: callers then know no replica will read the stream. */
-  stopped: string;
   /** The lease of the replica that takes pub/sub requests into the stream. */
   ingest: string;
   /** Counter of the ingest leases taken: only the holder of the latest may add to the stream. */
@@ -45,7 +43,6 @@ export function serviceKeys(service: string): ServiceKeys {
     replicas: `${base}replicas`,
     replica: (id) => `${base}replica:${id}`,
     live: `${base}live`,
-    stopped: `${base}stopped`,
     ingest: `${base}ingest`,
     ingestEpoch: `${base}ingest-epoch`,
     ingestSeq: `${base}ingest-seq`,

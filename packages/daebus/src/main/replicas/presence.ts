@@ -40,11 +40,9 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 10 * ttl)
 redis.call('SET', KEYS[3], '1', 'PX', ttl)
 return now`;
 
-// KEYS: replicas set, replica hash, live key, stopped key. ARGV: id, the prefix of the replica
-// hashes, how long `stopped` stays (ms). The last live replica to leave takes the live key with
-// it, and says so in `stopped`: callers then see at once that nobody takes durable requests
-// (NO_SUBSCRIBER), instead of waiting out its expiry's requests. `live` missing without
-// `stopped` is Redis that lost its data: the replicas set it again at their next heartbeat.
+// KEYS: replicas set, replica hash, live key. ARGV: id, the prefix of the replica hashes.
+// The last live replica to leave takes the live key with it: callers then see at once that
+// nobody takes durable requests (NO_SUBSCRIBER), instead of waiting out its expiry's requests.
 const LEAVE = `
 redis.call('DEL', KEYS[2])
 redis.call('ZREM', KEYS[1], ARGV[1])
@@ -52,11 +50,7 @@ for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   if redis.call('EXISTS', ARGV[2] .. id) == 1 then return 0 end
 end
 redis.call('DEL', KEYS[3])
-redis.call('SET', KEYS[4], '1', 'PX', ARGV[3])
 return 1`;
-
-/** How long `stopped` outlives the last replica: longer than a caller keeps its look (2 s). */
-const STOPPED_MS = 10_000;
 
 // KEYS: replicas set, replica hash. ARGV: id, the prefix of the replica hashes. Marks this
 // replica leaving, and answers 1 if another live replica is not leaving: that one takes over
@@ -132,8 +126,7 @@ export class ReplicaPresence {
   async stop(): Promise<void> {
     clearInterval(this.#timer);
     const keys = this.#keys;
-    const leaveKeys = [keys.replicas, keys.replica(this.id), keys.live, keys.stopped];
-    await this.#client.eval(LEAVE, 4, ...leaveKeys, this.id, keys.replica(''), String(STOPPED_MS));
+    await this.#client.eval(LEAVE, 3, keys.replicas, keys.replica(this.id), keys.live, this.id, keys.replica(''));
   }
 
   async #beat(): Promise<void> {

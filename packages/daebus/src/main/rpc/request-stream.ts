@@ -9,14 +9,12 @@ const REPLICA_CHECK_MS = 2_000;
 /** How old a look may be for a request nobody received (looked at again: an empty Redis restart). */
 const UNRECEIVED_CHECK_MS = 250;
 
-// KEYS: the stream, `live`, `stopped`; ARGV: the entry's fields. Appends unless the last replica
-// has stopped since the caller looked (it deleted `live` and set `stopped`): a request must not
-// wait in a stream nobody reads. `live` missing alone is Redis that lost its data, replicas
-// running: appended, as before the loss (they set `live` again within a heartbeat).
-const ADD_WHILE_LIVE = `if redis.call('EXISTS', KEYS[2]) == 0 and redis.call('EXISTS', KEYS[3]) == 1 then return false end
+// KEYS: the stream, `live`; ARGV: the entry's fields. Appends only while a replica is live: after
+// the last one stopped (and deleted `live`), a request must not wait in a stream nobody reads.
+const ADD_WHILE_LIVE = `if redis.call('EXISTS', KEYS[2]) == 0 then return false end
 return redis.call('XADD', KEYS[1], '*', unpack(ARGV))`;
 
-type AddWhileLive = (stream: string, live: string, stopped: string, ...fields: string[]) => Promise<string | null>;
+type AddWhileLive = (stream: string, live: string, ...fields: string[]) => Promise<string | null>;
 
 /**
  * A caller's way into a replicated service's durable stream, and whether to take it: always
@@ -81,8 +79,8 @@ export class RequestStream {
       return true;
     }
     if (this.#addWhileLive?.client !== redis)
-      this.#addWhileLive = { client: redis, run: defineScript<AddWhileLive>(redis, 'daebusAddWhileLive', 3, ADD_WHILE_LIVE) };
-    if ((await this.#addWhileLive.run(this.#keys.requests, this.#keys.live, this.#keys.stopped, ...fields)) !== null) return true;
+      this.#addWhileLive = { client: redis, run: defineScript<AddWhileLive>(redis, 'daebusAddWhileLive', 2, ADD_WHILE_LIVE) };
+    if ((await this.#addWhileLive.run(this.#keys.requests, this.#keys.live, ...fields)) !== null) return true;
     this.#replicated = false;
     this.#checkedAt = Date.now();
     return false;
