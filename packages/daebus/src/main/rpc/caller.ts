@@ -6,6 +6,7 @@ import type { Callable } from '../ops/builtin-contract';
 import { isReserved } from '../../shared/protocol/builtin-actions';
 import { listDeadLetters, type DeadLetter } from '../replicas/dead-letters';
 import { listReplicas, type ReplicaInfo } from '../replicas/presence';
+import { settlesWithin } from '../support/timers';
 import { resolveTransport } from '../transport/resolve';
 import { carriesObjects, type ObjectMessage, type ObjectTransport, type Transport } from '../transport/transport';
 import {
@@ -16,7 +17,6 @@ import {
   type CallerOptions,
   type RequestOptions,
 } from './caller-options';
-import { CallerConnection, RECONNECT_POLL_MS } from './caller-connection';
 import { closedError, noSubscriber, sendFailure } from './caller-errors';
 import { LocalRequest } from './local-messages';
 import { ReplyTable } from './reply-table';
@@ -25,6 +25,8 @@ import { RequestStream } from './request-stream';
 import { RequestEncoder, encodeServiceMessage, messageJson, payloadJson } from './outgoing-json';
 
 const RESOLVED = Promise.resolve();
+/** How often a queued request retries a first connection that failed. */
+const RECONNECT_POLL_MS = 250;
 
 /**
  * Calls a Daebus service (Python's `DaebusCaller`): requests with replies matched by
@@ -44,7 +46,12 @@ export class DaebusCaller<out C extends object = AnyContract> {
   readonly #pending: ReplyTable;
   readonly #ids = new RequestIds();
   readonly #encoder: RequestEncoder;
-  readonly #connection: CallerConnection;
+  #ready?: Promise<void>;
+  /** Connected and subscribed, and the transport reports no outage: requests go out at once. */
+  get #live(): boolean {
+    return this.#subscribed && this.#transport.isConnected?.() !== false;
+  }
+  #subscribed = false;
   /** The durable stream of a replicated service, and whether requests take it. */
   readonly #stream: RequestStream;
   #closed = false;
@@ -54,7 +61,7 @@ export class DaebusCaller<out C extends object = AnyContract> {
     this.#pending = new ReplyTable(this.service);
     this.#encoder = new RequestEncoder(this.replyChannel, this.service);
     this.#timeoutMs = check.timeout('options.timeoutMs', options.timeoutMs ?? DEFAULT_CALLER_TIMEOUT_MS);
-    const offline = check.oneOf('options.offline', options.offline ?? 'fail', ['fail', 'queue']);
+    this.#offline = check.oneOf('options.offline', options.offline ?? 'fail', ['fail', 'queue']);
     const durable = options.durable ?? 'auto';
     if (durable !== 'auto' && typeof durable !== 'boolean') check.fail('options.durable', "true, false or 'auto'", durable);
     const { timeoutMs: _t, offline: _o, durable: _d, ...choice } = options;
@@ -62,16 +69,6 @@ export class DaebusCaller<out C extends object = AnyContract> {
     this.#transport = resolveTransport(choice, { queueWhileDisconnected: false });
     this.#objects = carriesObjects(this.#transport) ? this.#transport : undefined;
     this.#stream = new RequestStream(this.service, this.#transport, durable);
-    this.#offline = offline;
-    this.#connection = new CallerConnection(
-      this.#transport,
-      offline,
-      () =>
-        this.#objects
-          ? this.#objects.subscribeObjects(this.replyChannel, this.#pending.receive)
-          : this.#transport.subscribe(this.replyChannel, this.#pending.receive),
-      () => (this.#closed ? closedError() : undefined),
-    );
     // pub/sub keeps nothing: a reply published while the connection is down is gone
     this.#transport.onDisconnect?.((reason) =>
       this.failPending(`${reason} The replies of requests in flight are lost; they may have run. Check before sending them again.`),
@@ -93,8 +90,7 @@ export class DaebusCaller<out C extends object = AnyContract> {
     const timeoutMs = options?.timeoutMs ?? this.#timeoutMs;
     // the common case takes no turn of its own: connected, valid, and the way in (the service
     // channel, or a replicated service's stream) known without looking it up
-    const viaStream =
-      this.#connection.live && !this.#closed && validRequest(action, payload, timeoutMs, options) ? this.#stream.usedNow() : undefined;
+    const viaStream = this.#live && !this.#closed && validRequest(action, payload, timeoutMs, options) ? this.#stream.usedNow() : undefined;
     if (viaStream !== undefined) {
       const requestId = this.#ids.next();
       const reply = this.#pending.wait(requestId, action, options?.onProgress, timeoutMs, true);
@@ -109,16 +105,7 @@ export class DaebusCaller<out C extends object = AnyContract> {
   /** Add a request to the replicated service's stream, encoded now; a failure settles its wait. */
   #addToStream(action: string, payload: Record<string, unknown>, requestId: string, timeoutMs: number): void {
     try {
-      void this.#toStream(action, this.#encode(action, payload, requestId), requestId, timeoutMs);
-    } catch (err) {
-      this.#failSend(requestId, action, err);
-    }
-  }
-
-  /** Add an encoded request to the stream, or publish it when no replica is live any more; never throws. */
-  async #toStream(action: string, message: string, requestId: string, timeoutMs: number): Promise<void> {
-    try {
-      if (!(await this.#stream.add(message, timeoutMs))) await this.#publishMessage(action, message, requestId, timeoutMs);
+      this.#stream.add(this.#encode(action, payload, requestId), timeoutMs).catch((err: unknown) => this.#failSend(requestId, action, err));
     } catch (err) {
       this.#failSend(requestId, action, err);
     }
@@ -150,8 +137,7 @@ export class DaebusCaller<out C extends object = AnyContract> {
   /** Connect if need be, then send; any failure settles the request's wait, never throws. */
   async #sendWhenConnected(action: string, payload: Record<string, unknown>, requestId: string, deadline: number, timeoutMs: number) {
     // out of time (or failed) while waiting for the connection: never sent, the timeout answers
-    if (!this.#connection.live && !(await this.#connection.by(deadline).catch((err: unknown) => this.#failSend(requestId, action, err))))
-      return;
+    if (!this.#live && !(await this.#connected(deadline).catch((err: unknown) => this.#failSend(requestId, action, err)))) return;
     if (!this.#pending.has(requestId)) return;
     try {
       let replicated = this.#stream.usedNow();
@@ -164,7 +150,7 @@ export class DaebusCaller<out C extends object = AnyContract> {
       if (replicated && !isReserved(action)) {
         const message = this.#encode(action, payload, requestId);
         this.#pending.sent(requestId);
-        return await this.#toStream(action, message, requestId, timeoutMs);
+        return await this.#stream.add(message, timeoutMs);
       }
     } catch (err) {
       return void this.#failSend(requestId, action, err);
@@ -179,21 +165,14 @@ export class DaebusCaller<out C extends object = AnyContract> {
    */
   #publish(action: string, payload: Record<string, unknown>, requestId: string, timeLeftMs: number): Promise<void> {
     let message: string | ObjectMessage;
-    try {
-      // in-process, only the payload is JSON, and it is published at once (see local-messages.ts)
-      if (this.#objects) message = new LocalRequest(action, payloadJson(payload), this.replyChannel, requestId, this.service);
-      else message = this.#encode(action, payload, requestId);
-    } catch (err) {
-      this.#failSend(requestId, action, err);
-      return RESOLVED;
-    }
-    return this.#publishMessage(action, message, requestId, timeLeftMs);
-  }
-
-  /** Publish an encoded request on the service channel; a failure settles its wait, never the promise returned. */
-  #publishMessage(action: string, message: string | ObjectMessage, requestId: string, timeLeftMs: number): Promise<void> {
     let published: Promise<number> | number;
     try {
+      // in-process, only the payload is JSON, and it is published at once (see local-messages.ts)
+      if (this.#objects) {
+        message = new LocalRequest(action, payloadJson(payload), this.replyChannel, requestId, this.service);
+      } else {
+        message = this.#encode(action, payload, requestId);
+      }
       published = this.#send(message);
     } catch (err) {
       this.#failSend(requestId, action, err);
@@ -222,17 +201,17 @@ export class DaebusCaller<out C extends object = AnyContract> {
    * until someone listens (a service reconnecting after the same outage), within the timeout; else NO_SUBSCRIBER.
    */
   async #unreceived(action: string, message: string | ObjectMessage, requestId: string, timeLeftMs: number): Promise<void> {
+    if (typeof message === 'string' && (await this.#stream.used(true).catch(() => false)))
+      return this.#stream.add(message, timeLeftMs).catch((err: unknown) => void this.#failSend(requestId, action, err));
+    // counted from here, not from the call (no clock read on every request's path): a little
+    // later, but the request's own timeout still ends the retries at its time
+    const deadline = Date.now() + timeLeftMs;
     try {
-      const replicated = typeof message === 'string' && (await this.#stream.used(true).catch(() => false));
-      if (replicated && (await this.#stream.add(message, timeLeftMs))) return;
-      // counted from here, not from the call (no clock read on every request's path): a little
-      // later, but the request's own timeout still ends the retries at its time
-      const deadline = Date.now() + timeLeftMs;
       let receivers = 0;
       while (receivers === 0 && this.#offline === 'queue' && this.#pending.has(requestId) && Date.now() + RECONNECT_POLL_MS < deadline) {
         await new Promise((resolve) => setTimeout(resolve, RECONNECT_POLL_MS));
         if (!this.#pending.has(requestId)) return;
-        if (!this.#connection.live && !(await this.#connection.by(deadline))) return;
+        if (!this.#live && !(await this.#connected(deadline))) return;
         receivers = await this.#send(message);
       }
       if (receivers === 0) this.#pending.reject(requestId, noSubscriber(this.service, this.#transport.description));
@@ -250,7 +229,7 @@ export class DaebusCaller<out C extends object = AnyContract> {
   /** Broadcast `payload` (a JSON object) on `channel`; resolves with the number of receivers. */
   async sendMessage(channel: string, payload: object): Promise<number> {
     checker('sendMessage(channel, payload)', ErrorCodes.INVALID_ARGUMENT).name('channel', channel);
-    await this.#connection.forMessage(this.#timeoutMs);
+    await this.#connectedForMessage();
     return this.#transport.publish(channel, messageJson(`sendMessage on "${channel}"`, payload));
   }
 
@@ -259,22 +238,25 @@ export class DaebusCaller<out C extends object = AnyContract> {
     const check = checker('sendToService(payload, action)', ErrorCodes.INVALID_ARGUMENT);
     check.plainObject('payload', payload);
     if (action !== undefined) check.name('action', action);
-    await this.#connection.forMessage(this.#timeoutMs);
+    await this.#connectedForMessage();
     const message = encodeServiceMessage(payload as Record<string, unknown>, action);
-    if ((await this.#stream.used()) && (await this.#stream.add(message))) return 1;
+    if (await this.#stream.used()) {
+      await this.#stream.add(message);
+      return 1;
+    }
     return this.#transport.publish(this.service, message);
   }
 
   /** The live replicas of the service (none unless it runs replicated, on Redis). */
   async replicas(): Promise<ReplicaInfo[]> {
-    await this.#connection.forMessage(this.#timeoutMs);
+    await this.#connectedForMessage();
     const client = this.#transport.cache?.();
     return client ? listReplicas(client, this.service) : [];
   }
 
   /** The newest `count` requests a replicated service gave up on (its dead-letter stream), newest first. */
   async deadLetters(count = 100): Promise<DeadLetter[]> {
-    await this.#connection.forMessage(this.#timeoutMs);
+    await this.#connectedForMessage();
     const client = this.#transport.cache?.();
     return client ? listDeadLetters(client, this.service, count) : [];
   }
@@ -290,5 +272,48 @@ export class DaebusCaller<out C extends object = AnyContract> {
   /** Fail every request sent and still waiting for its reply (the connection was lost: the reply would be too). */
   failPending(reason: string): void {
     this.#pending.rejectAll((_id, { sent }) => (sent ? new DaebusError(ErrorCodes.TRANSPORT_ERROR, reason) : undefined));
+  }
+
+  /**
+   * Connected and subscribed to the reply channel by `deadline`? While disconnected, `fail`
+   * throws TRANSPORT_ERROR at once; `queue` waits, and resolves false if the deadline passes.
+   */
+  async #connected(deadline: number): Promise<boolean> {
+    if (this.#closed) throw closedError();
+    for (;;) {
+      try {
+        await (this.#ready ??= this.#connectOnce());
+        break;
+      } catch (err) {
+        this.#ready = undefined;
+        if (this.#offline === 'fail') throw err;
+        if (Date.now() + RECONNECT_POLL_MS >= deadline) return false;
+        await new Promise((resolve) => setTimeout(resolve, RECONNECT_POLL_MS));
+      }
+    }
+    const transport = this.#transport;
+    if (transport.isConnected?.() !== false) return true;
+    if (this.#offline === 'fail') {
+      throw new DaebusError(ErrorCodes.TRANSPORT_ERROR, `Not connected to ${transport.description}; the request was not sent.`);
+    }
+    await settlesWithin(transport.whenReady?.() ?? Promise.resolve(), Math.max(0, deadline - Date.now()));
+    return transport.isConnected?.() !== false;
+  }
+
+  /** For messages without a reply: connected within the caller's timeout, or TRANSPORT_ERROR. */
+  async #connectedForMessage(): Promise<void> {
+    if (!(await this.#connected(Date.now() + this.#timeoutMs))) {
+      throw new DaebusError(
+        ErrorCodes.TRANSPORT_ERROR,
+        `Not connected to ${this.#transport.description} within ${this.#timeoutMs} ms; the message was not sent.`,
+      );
+    }
+  }
+
+  async #connectOnce(): Promise<void> {
+    await this.#transport.connect();
+    if (this.#objects) await this.#objects.subscribeObjects(this.replyChannel, this.#pending.receive);
+    else await this.#transport.subscribe(this.replyChannel, this.#pending.receive);
+    this.#subscribed = true;
   }
 }

@@ -1,20 +1,12 @@
 import type { Redis } from 'ioredis';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { serviceKeys, type ServiceKeys } from '../replicas/keys';
-import { defineScript } from '../support/redis-script';
 import type { Transport } from '../transport/transport';
 
 /** How often a caller looks up whether its service runs replicas ('auto'). */
 const REPLICA_CHECK_MS = 2_000;
 /** How old a look may be for a request nobody received (looked at again: an empty Redis restart). */
 const UNRECEIVED_CHECK_MS = 250;
-
-// KEYS: the stream, `live`; ARGV: the entry's fields. Appends only while a replica is live: after
-// the last one stopped (and deleted `live`), a request must not wait in a stream nobody reads.
-const ADD_WHILE_LIVE = `if redis.call('EXISTS', KEYS[2]) == 0 then return false end
-return redis.call('XADD', KEYS[1], '*', unpack(ARGV))`;
-
-type AddWhileLive = (stream: string, live: string, ...fields: string[]) => Promise<string | null>;
 
 /**
  * A caller's way into a replicated service's durable stream, and whether to take it: always
@@ -29,8 +21,6 @@ export class RequestStream {
   #replicated = false;
   #checkedAt = 0;
   #looking?: Promise<boolean>;
-  /** The script that adds while `live` exists, and the client it is defined on. */
-  #addWhileLive?: { client: Redis; run: AddWhileLive };
 
   constructor(service: string, transport: Transport, durable: boolean | 'auto') {
     this.#transport = transport;
@@ -63,27 +53,14 @@ export class RequestStream {
     return this.#replicated;
   }
 
-  /**
-   * Add a message to the stream, with the time its caller waits for the reply, if any. False
-   * when, in 'auto', no replica is live any more (the caller then sends it on the channel and
-   * keeps that answer as its look).
-   */
-  async add(message: string, timeoutMs?: number): Promise<boolean> {
+  /** Add a message to the stream, with the time its caller waits for the reply, if any. */
+  async add(message: string, timeoutMs?: number): Promise<void> {
     const redis = this.#redis();
     // the requests a caller sends in one turn leave in one write (one system call each was most
     // of a loaded caller's cost)
     this.#transport.coalesceCache?.();
-    const fields = timeoutMs === undefined ? ['m', message] : ['m', message, 't', String(timeoutMs)];
-    if (this.#durable === true) {
-      await redis.xadd(this.#keys.requests, '*', ...fields);
-      return true;
-    }
-    if (this.#addWhileLive?.client !== redis)
-      this.#addWhileLive = { client: redis, run: defineScript<AddWhileLive>(redis, 'daebusAddWhileLive', 2, ADD_WHILE_LIVE) };
-    if ((await this.#addWhileLive.run(this.#keys.requests, this.#keys.live, ...fields)) !== null) return true;
-    this.#replicated = false;
-    this.#checkedAt = Date.now();
-    return false;
+    if (timeoutMs === undefined) await redis.xadd(this.#keys.requests, '*', 'm', message);
+    else await redis.xadd(this.#keys.requests, '*', 'm', message, 't', String(timeoutMs));
   }
 
   #redis(): Redis {
