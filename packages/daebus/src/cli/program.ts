@@ -16,7 +16,7 @@ import { registerInspect } from './verbs/inspect';
 import { registerPing } from './verbs/ping';
 import { registerPubSub } from './verbs/pubsub';
 import { registerWatch } from './verbs/watch';
-import { unknownHelpTopic } from './help-topic';
+import { commandPath, unknownHelpTopic } from './help-topic';
 import { printError } from './output';
 
 /** The `daebus` command and its verbs. */
@@ -76,8 +76,13 @@ Example:
 export async function run(argv: readonly string[]): Promise<ExitCode> {
   const program = buildProgram();
   const unknown = unknownHelpTopic(program, argv.slice(2));
+  if (unknown?.topic === 'help') {
+    // `daebus help help`: the help of the command it was asked of, as `daebus --help` gives it
+    unknown.of.outputHelp();
+    return ExitCodes.OK;
+  }
   if (unknown !== undefined) {
-    printError(`daebus: no command "${clipped(unknown.topic)}" to show help for (${unknown.of} --help lists the commands).`);
+    printError(`daebus: no command "${clipped(unknown.topic)}" to show help for (${commandPath(unknown.of)} --help lists the commands).`);
     return ExitCodes.USAGE;
   }
   try {

@@ -228,17 +228,20 @@ describe("commander's usage errors", () => {
     expect({ code, signal, stdout }).toEqual({ code: 0, signal: null, stdout: 'INVALID_OPTION\n' });
   });
 
-  it.each([[['help', 'call']], [['thread', 'help', 'start']], [['--json', 'help', 'thread']]])(
-    'daebus %j: the help asked for on stdout, exit 0',
-    async (args) => {
-      const ran = await daebus(args);
-      expect(ran.code).toBe(0);
-      expect(ran.stderr).toBe('');
-      expect(ran.stdout).toMatch(
-        new RegExp(`^Usage: daebus ${args.filter((a) => !a.startsWith('-') && a !== 'help').join(' ')} \\[options\\]`),
-      );
-    },
-  );
+  it.each([
+    [['help', 'call']],
+    [['thread', 'help', 'start']],
+    [['--json', 'help', 'thread']],
+    [['help', 'help']],
+    [['thread', 'help', 'help']],
+  ])('daebus %j: the help asked for on stdout, exit 0', async (args) => {
+    const ran = await daebus(args);
+    expect(ran.code).toBe(0);
+    expect(ran.stderr).toBe('');
+    expect(ran.stdout).toMatch(
+      new RegExp(`^Usage: ${['daebus', ...args.filter((a) => !a.startsWith('-') && a !== 'help')].join(' ')} \\[options\\]`),
+    );
+  });
 
   it('--help is unchanged: usage on stdout, nothing on stderr, exit 0', async () => {
     const ran = await daebus(['call', '--help']);
