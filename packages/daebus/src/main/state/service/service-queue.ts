@@ -106,7 +106,7 @@ export class ServiceQueues {
       const stopOverrun =
         timeoutMs + TAKE_OVERRUN_MS > MAX_TIMEOUT_MS
           ? undefined
-          : lagTolerantTimer(timeoutMs + TAKE_OVERRUN_MS, TAKE_OVERRUN_MS, 10, () => {
+          : lagTolerantTimer(timeoutMs + TAKE_OVERRUN_MS, TAKE_OVERRUN_MS, 2, () => {
               const reader = wait.reader;
               cancel();
               if (reader) this.#readers.discard(reader);
