@@ -108,9 +108,9 @@ export class WorkerConnection {
     const held = this.#held.takeAll().reverse();
     for (const { queue, item, deliveries } of held) this.#services.store.requeueFront(queue, item, deliveries);
     for (const [queue, taken] of [...this.#heldRemote.values(), ...this.#gotRemote.values()]) {
-      this.#services.store
-        .remote(queue, 'queue')
-        .queues.handBack(queue, taken)
+      // in a promise: a service stopped meanwhile throws INVALID_STATE, logged, not thrown at the port's handler
+      Promise.resolve()
+        .then(() => this.#services.store.remote(queue, 'queue').queues.handBack(queue, taken))
         .catch((err: unknown) => this.#log().warn(`Queue "${queue}": an item could not be handed back: ${toPlainError(err).message}`));
     }
     this.#heldRemote.clear();
@@ -123,9 +123,8 @@ export class WorkerConnection {
     if (!got) return;
     this.#gotRemote.delete(id);
     const [queue, taken] = got;
-    this.#services.store
-      .remote(queue, 'queue')
-      .queues.ack(queue, taken.receipt, false)
+    Promise.resolve()
+      .then(() => this.#services.store.remote(queue, 'queue').queues.ack(queue, taken.receipt, false))
       // still pending in Redis, renewed no more: delivered again after visibilityTimeoutMs
       .catch((err: unknown) => this.#log().warn(`Queue "${queue}": an item taken could not be removed: ${toPlainError(err).message}`));
   }
