@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../../support/logger';
 import { OutageNotice } from '../../support/outage-notice';
 
-/** Blocking reads at once; more waiters wait for a free connection. */
+/** Blocking reads at once; past that, a get/receive polls without blocking (see ServiceQueues). */
 export const MAX_READERS = 32;
 
 /**
