@@ -31,7 +31,7 @@ describe('seed: connection manager (manage_connections)', () => {
     const hosts = network!.hosts;
     for (const host of hosts) {
       await waitFor(`a connection to ${host.address}`, () => logged(new RegExp(`^Connected to new host: ${host.address}$`)));
-      // the server side counts the connection on its own event loop turn
+      // the host counts the connection on its own event loop turn, which can come after the thread's log
       await waitFor(`${host.address} to count the connection`, () => host.accepted > 0);
       expect(host.accepted).toBe(1);
     }
@@ -49,6 +49,8 @@ describe('seed: connection manager (manage_connections)', () => {
     await waitFor('a connection error', () => logged(new RegExp(`^Connection error \\(retry 1\\): .*${host.address}`)));
     await host.start();
     await waitFor('the reconnection', () => logged(new RegExp(`^Reconnected to ${host.address}$`)));
+    // as above: the host counts the new connection on its own event loop turn, after the thread logs it
+    await waitFor(`${host.address} to count the reconnection`, () => host.accepted > 1);
     expect(host.accepted).toBe(2);
     expect(app!.threads[THREAD]).toMatchObject({ state: 'running', restarts: 0 });
   });
