@@ -151,13 +151,14 @@ export class SharedQueue<T = unknown> extends SharedStructure<QueueOp, T[]> {
    * At-least-once consumption: take the oldest item as `get` does, but keep it until
    * `delivery.ack()`. If the consumer's thread (or pooled call) ends before it acknowledges the
    * item, the item goes back to the front of the queue and is delivered again, with
-   * `delivery.redelivered` true. `ack()` also counts as `taskDone()`.
+   * `delivery.redelivered` true. `ack()` also counts as `taskDone()`; `delivery.release()` gives
+   * the item back unprocessed, to be delivered again.
    */
   async receive(timeoutMs = Infinity): Promise<Delivery<T> | undefined> {
     if (!isWait(timeoutMs)) checker(`queue "${this.name}": receive(timeoutMs)`, ErrorCodes.INVALID_ARGUMENT).wait('timeoutMs', timeoutMs);
     const received = (await this.call({ op: 'receive', timeoutMs })) as Received | undefined;
     if (received === undefined) return undefined;
-    return new Delivery<T>(received.item as T, received.deliveries, () => this.call({ op: 'ack', receipt: received.receipt }));
+    return new Delivery<T>(received.item as T, received.deliveries, (op) => this.call({ op, receipt: received.receipt }));
   }
 
   /** Mark one item taken with `get` as processed (Python's `task_done`). */
@@ -172,19 +173,19 @@ export class SharedQueue<T = unknown> extends SharedStructure<QueueOp, T[]> {
   }
 }
 
-/** An item taken with `queue.receive()`: held for its consumer until `ack()`. */
+/** An item taken with `queue.receive()`: held for its consumer until `ack()` or `release()`. */
 export class Delivery<T> {
   /** The item taken from the queue. */
   readonly item: T;
   /** How many times the item has been handed out (1 the first time). */
   readonly deliveries: number;
-  readonly #ack: () => Promise<unknown>;
-  #acked = false;
+  readonly #settle: (op: 'ack' | 'release') => Promise<unknown>;
+  #settled: 'ack' | 'release' | undefined;
 
-  constructor(item: T, deliveries: number, ack: () => Promise<unknown>) {
+  constructor(item: T, deliveries: number, settle: (op: 'ack' | 'release') => Promise<unknown>) {
     this.item = item;
     this.deliveries = deliveries;
-    this.#ack = ack;
+    this.#settle = settle;
   }
 
   /** True when an earlier consumer got this item and ended before acknowledging it. */
@@ -192,11 +193,29 @@ export class Delivery<T> {
     return this.deliveries > 1;
   }
 
-  /** The item is processed: it leaves the queue for good. A second call does nothing. */
+  /** The item is processed: it leaves the queue for good. A second call does nothing; one after `release()` is refused (INVALID_STATE). */
   async ack(): Promise<void> {
-    if (this.#acked) return;
-    this.#acked = true;
-    await this.#ack();
+    await this.#end('ack');
+  }
+
+  /**
+   * Give the item back unprocessed (a handler that failed, a consumer that cannot take it now): it
+   * goes back to the front of the queue (a service-wide queue's tail) and is delivered again, with
+   * `redelivered` true; it does not count as done. A second call does nothing; one after `ack()`
+   * is refused (INVALID_STATE).
+   */
+  async release(): Promise<void> {
+    await this.#end('release');
+  }
+
+  async #end(op: 'ack' | 'release'): Promise<void> {
+    if (this.#settled === op) return;
+    if (this.#settled !== undefined) {
+      const done = { ack: 'acknowledged', release: 'released' };
+      throw new DaebusError(ErrorCodes.INVALID_STATE, `This delivery was ${done[this.#settled]} already; it cannot be ${done[op]} too.`);
+    }
+    this.#settled = op;
+    await this.#settle(op);
   }
 }
 

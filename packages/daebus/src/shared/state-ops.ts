@@ -24,6 +24,8 @@ export type QueueOp =
   | { op: 'receive'; timeoutMs: number }
   /** The consumer is done with the received item `receipt`: it leaves for good (and counts as taskDone). */
   | { op: 'ack'; receipt: number | string }
+  /** The consumer gives the received item `receipt` back unprocessed: it is delivered again (and stays unfinished). */
+  | { op: 'release'; receipt: number | string }
   | { op: 'size' }
   | { op: 'position'; id: unknown; key: string }
   | { op: 'taskDone' }
@@ -42,7 +44,7 @@ export type StateCall =
 export interface Received {
   item: unknown;
   deliveries: number;
-  /** What `ack` names: a call id (in-process queues), a stream entry id (service-wide ones). */
+  /** What `ack` and `release` name: a number (in-process queues), a stream entry id (service-wide ones). */
   receipt: number | string;
 }
 

@@ -307,6 +307,52 @@ describe('at-least-once queue consumption', () => {
     await expect(work.join(0)).resolves.toBe(true);
     await expect(work.receive(0)).resolves.toBeUndefined();
   });
+
+  it('on the main side, release() puts the item back first, as it was received, to be delivered again', async () => {
+    const work = t.app.queue<{ id: string; tries?: number }>('jobs');
+    await work.put({ id: 'a' });
+    await work.put({ id: 'b' });
+    const first = await work.receive(0);
+    expect(first).toMatchObject({ item: { id: 'a' }, deliveries: 1, redelivered: false });
+    first!.item.tries = 1; // the handler's own copy: not what goes back
+    await first!.release();
+    await first!.release(); // a second release does nothing
+    await expect(first!.ack()).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringContaining('released already') });
+    await expect(work.join(0)).resolves.toBe(false); // released is not done
+    const again = await work.receive(0);
+    expect(again).toMatchObject({ item: { id: 'a' }, deliveries: 2, redelivered: true });
+    expect(again!.item).toEqual({ id: 'a' });
+    await again!.ack();
+    await expect(again!.release()).rejects.toMatchObject({
+      code: 'INVALID_STATE',
+      message: expect.stringContaining('acknowledged already'),
+    });
+    await expect(work.get(0)).resolves.toEqual({ id: 'b' });
+    await work.taskDone();
+    await expect(work.join(0)).resolves.toBe(true);
+  });
+
+  it("puts a thread's released item back at the front, ahead of the items put after it, with its count", async () => {
+    t.app.thread('releaser', async (running, th) => {
+      const jobs = th.queue<string>('jobs');
+      const delivery = await jobs.receive(10_000);
+      th.log.info('thread received', { item: delivery?.item, deliveries: delivery?.deliveries });
+      await delivery?.release();
+      th.log.info('thread released');
+      while (running()) await th.sleep(10);
+    });
+    const jobs = t.app.queue<string>('jobs');
+    await t.app.start();
+    await jobs.put('x');
+    await jobs.put('y');
+    await waitFor(() => t.records.some((r) => r.message === 'thread released'), 'the thread to release its item');
+    expect(t.records.find((r) => r.message === 'thread received')).toMatchObject({ item: 'x', deliveries: 1 });
+    // back at the front, ahead of y, with its count
+    const again = await jobs.receive(0);
+    expect(again).toMatchObject({ item: 'x', deliveries: 2, redelivered: true });
+    await again!.ack();
+    await expect(jobs.snapshot()).resolves.toEqual(['y']);
+  });
 });
 
 describe('nesting', () => {

@@ -93,6 +93,50 @@ describe('service-wide structures', () => {
     }
   });
 
+  it('put a released item back at the tail with its count, from the main side and from a thread, leaving nothing pending', async () => {
+    const jobs = replica().queue<string>('jobs');
+    await start(apps[0] as Daebus);
+    await jobs.put('a');
+    await jobs.put('b');
+    const first = await jobs.receive(0);
+    expect(first).toMatchObject({ item: 'a', deliveries: 1 });
+    await first!.release();
+    await expect(first!.ack()).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    await expect(jobs.snapshot()).resolves.toEqual(['b', 'a']);
+    await expect(jobs.join(10)).resolves.toBe(false); // released is not done
+    // a thread of another replica takes b, and gives it back
+    const threaded = captureLogger();
+    const other = new Daebus('shared', { logger: threaded.logger });
+    other.queue('jobs', { scope: 'service' });
+    other.thread('releaser', async (running, t) => {
+      const delivery = await t.queue<string>('jobs').receive(10_000);
+      t.log.info('thread received', { item: delivery?.item, deliveries: delivery?.deliveries });
+      await delivery?.release();
+      t.log.info('thread released');
+      while (running()) await t.sleep(10);
+    });
+    apps.push(other);
+    await start(other);
+    await waitFor(() => threaded.records.some((r) => r.message === 'thread released'), 'the thread to release its item');
+    expect(threaded.records.find((r) => r.message === 'thread received')).toMatchObject({ item: 'b', deliveries: 1 });
+    await expect(jobs.snapshot()).resolves.toEqual(['a', 'b']);
+    const again = [await jobs.receive(0), await jobs.receive(0)];
+    expect(again.map((d) => [d?.item, d?.deliveries, d?.redelivered])).toEqual([
+      ['a', 2, true],
+      ['b', 2, true],
+    ]);
+    for (const delivery of again) await delivery!.ack();
+    await expect(jobs.join(1_000)).resolves.toBe(true);
+    const redis = new Redis(TEST_REDIS_URL);
+    const stream = `daebus:{${service}}:queue:jobs`;
+    try {
+      expect(await redis.xlen(stream)).toBe(0);
+      expect(((await redis.xpending(stream, 'daebus-queue')) as [number])[0]).toBe(0);
+    } finally {
+      await redis.quit();
+    }
+  });
+
   it('are reached from threads and pooled handlers with the same API', async () => {
     const app = replica((r) => {
       r.thread('counter', async (running, t) => {

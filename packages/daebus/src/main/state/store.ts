@@ -4,7 +4,7 @@ import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { DEFAULT_LIST_MAX, type Received, type StateCall, type StructureKind } from '../../shared/state-ops';
 import { fixCap, ListCore, type ListCap } from './list-core';
 import type { ServiceState } from './service/service-state';
-import { LocalTake } from './local-take';
+import { LocalHolds, LocalTake } from './local-take';
 import { QueueCore, type QueueReceiver } from './queue-core';
 
 export type { QueueReceiver } from './queue-core';
@@ -21,6 +21,8 @@ export class StateStore {
   readonly #serviceWide = new Map<string, { kind: StructureKind } & ListCap>();
   /** The timeouts of every queue's waits. */
   readonly #deadlines = new DeadlineTimer();
+  /** Items of the main side's receives, until acked or released. */
+  readonly #holds = new LocalHolds();
   #service?: ServiceState;
 
   /** Declare `name` service-wide: every call on it, from any side, goes to the service's Redis. */
@@ -106,9 +108,15 @@ export class StateStore {
     }
     if (call.kind === 'queue' && (call.op === 'get' || call.op === 'receive')) {
       const { name, timeoutMs, op } = call;
-      return new Promise((resolve) => this.take(name, timeoutMs, new LocalTake(resolve, op === 'receive')));
+      const hold = op === 'receive' ? (item: unknown, deliveries: number) => this.#holds.hold(name, item, deliveries) : undefined;
+      return new Promise((resolve) => this.take(name, timeoutMs, new LocalTake(resolve, hold)));
     }
-    if (call.kind === 'queue' && call.op === 'ack') return Promise.resolve(this.#queue(call.name).taskDone());
+    if (call.kind === 'queue' && (call.op === 'ack' || call.op === 'release')) {
+      const held = this.#holds.take(call.name, call.receipt);
+      if (call.op === 'ack') this.#queue(call.name).taskDone();
+      else this.#queue(call.name).requeueFront(held.item, held.deliveries);
+      return DONE;
+    }
     if (call.kind === 'queue' && call.op === 'join') return this.join(call.name, call.timeoutMs);
     const result = this.apply(copyIn(call));
     // a write's undefined, a size, a flag: nothing to copy
@@ -138,7 +146,7 @@ export class StateStore {
     return this.#queue(name).join(timeoutMs, onCancel);
   }
 
-  /** Put back an item whose consumer died before it was done with it: it is next again. */
+  /** Put back an item whose consumer died (or released it) before it was done with it: it is next again. */
   requeueFront(name: string, item: unknown, deliveries: number): void {
     this.#queue(name).requeueFront(item, deliveries);
   }
@@ -210,6 +218,7 @@ export class StateStore {
           case 'get':
           case 'receive':
           case 'ack':
+          case 'release':
           case 'join':
             throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `queue "${call.name}": ${call.op} waits; it is served by take()/join().`);
         }

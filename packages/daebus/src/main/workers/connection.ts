@@ -1,5 +1,5 @@
 import { notCloneable } from '../../shared/cloneable';
-import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+import { DaebusError, toPlainError } from '../../shared/errors';
 import {
   isCompact,
   POSTED_PUT,
@@ -17,6 +17,7 @@ import type { Taken } from '../state/service/service-queue';
 import type { StateStore, QueueReceiver } from '../state/store';
 import type { Logger } from '../support/logger';
 import { HeldItems } from './held-items';
+import { notHeld } from '../state/local-take';
 
 /** The main side's services every worker reaches over its channel. */
 export interface WorkerServices {
@@ -76,7 +77,7 @@ export class WorkerConnection {
         this.#serveState(message.id, message.call);
         return;
       case 'ack':
-        if (!this.#held.release(message.id)) this.#confirmRemoteGet(message.id);
+        if (!this.#held.take(message.id)) this.#confirmRemoteGet(message.id);
         return;
       case 'broadcast':
         this.#services.broadcast(message.channel, message.payload).then(
@@ -145,8 +146,8 @@ export class WorkerConnection {
         this.#serveServiceWide(id, call);
       } else if (call.kind === 'queue' && (call.op === 'get' || call.op === 'receive')) {
         this.#serveTake(id, call.name, call.timeoutMs, call.op === 'get' ? 'receipt' : 'ack');
-      } else if (call.kind === 'queue' && call.op === 'ack') {
-        this.#ack(id, call.name, Number(call.receipt));
+      } else if (call.kind === 'queue' && (call.op === 'ack' || call.op === 'release')) {
+        this.#settle(id, call.name, call.op, Number(call.receipt));
       } else if ((call.kind === 'queue' && call.op === 'put') || (call.kind === 'map' && call.op === 'set')) {
         store.apply(call);
         // an in-process structure of this kind: the worker may post its later writes to it
@@ -270,23 +271,19 @@ export class WorkerConnection {
       );
       return;
     }
-    if (call.kind === 'queue' && call.op === 'ack') this.#heldRemote.delete(String(call.receipt));
+    if (call.kind === 'queue' && (call.op === 'ack' || call.op === 'release')) this.#heldRemote.delete(String(call.receipt));
     store.execLocal(call).then(
       (value) => this.#ok(id, value),
       (err: unknown) => this.#fail(id, err),
     );
   }
 
-  /** The consumer is done with the item it received as `receipt`: it leaves for good. */
-  #ack(id: number, queue: string, receipt: number): void {
-    if (!this.#held.release(receipt)) {
-      this.#fail(
-        id,
-        new DaebusError(ErrorCodes.INVALID_ARGUMENT, `queue "${queue}": this item was acknowledged already, or was never received here.`),
-      );
-      return;
-    }
-    this.#services.store.done(queue);
+  /** The consumer is done with the item it received as `receipt` (ack: it leaves for good), or gives it back (release: it is next again). */
+  #settle(id: number, queue: string, op: 'ack' | 'release', receipt: number): void {
+    const held = this.#held.take(receipt);
+    if (!held) return this.#fail(id, notHeld(queue));
+    if (op === 'ack') this.#services.store.done(queue);
+    else this.#services.store.requeueFront(queue, held.item, held.deliveries);
     this.#ok(id, undefined);
   }
 

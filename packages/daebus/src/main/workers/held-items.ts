@@ -1,11 +1,7 @@
 import { emptyInPlace } from '../../shared/arrays';
+import type { HeldItem } from '../state/local-take';
 
-/** A queue item handed to a worker and not yet let go. */
-export interface HeldItem {
-  queue: string;
-  item: unknown;
-  deliveries: number;
-}
+export type { HeldItem } from '../state/local-take';
 
 interface Entry extends HeldItem {
   /** Order of hand-out: what comes back goes back in that order. */
@@ -46,9 +42,11 @@ export class HeldItems {
     this.#counted.push(entry);
   }
 
-  /** Let go of the item sent as the answer to call `id`; false when nothing was held for it. */
-  release(id: number): boolean {
-    return this.#byId.delete(id);
+  /** Let go of the item sent as the answer to call `id`: it, or undefined when nothing was held for it. */
+  take(id: number): HeldItem | undefined {
+    const entry = this.#byId.get(id);
+    this.#byId.delete(id);
+    return entry;
   }
 
   /** Everything still held, in the order it was handed out; nothing is held afterwards. */

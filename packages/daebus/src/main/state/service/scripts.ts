@@ -15,6 +15,11 @@ export interface StateScripts {
    * a Redis that restarted empty) is counted by whoever does it, or not at all.
    */
   queueDone(stream: string, unfinished: string, group: string, receipt: string, counts: '0' | '1'): Promise<unknown>;
+  /**
+   * Put the pending item `receipt` back at the stream's tail, its delivery count one more, and
+   * remove it from the pending list; 0, and no change, when it is not pending (or Redis lost it).
+   */
+  queueRelease(stream: string, group: string, receipt: string): Promise<number>;
   /** One item fewer unfinished; -1, and no change, when none is (taskDone() called more times than items were put). */
   queueTaskDone(unfinished: string): Promise<number>;
   /**
@@ -42,6 +47,21 @@ return redis.call('INCR', KEYS[2])`,
       `local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 redis.call('XDEL', KEYS[1], ARGV[2])
 if ARGV[3] == '1' and acked == 1 then redis.call('DECR', KEYS[2]) end
+return 1`,
+    ),
+    queueRelease: defineScript(
+      client,
+      'daebusQueueRelease',
+      1,
+      `local entry = redis.call('XRANGE', KEYS[1], ARGV[2], ARGV[2])[1]
+if not entry then return 0 end
+local value, seen = nil, 0
+for i = 1, #entry[2], 2 do
+  if entry[2][i] == 'v' then value = entry[2][i + 1] elseif entry[2][i] == 'd' then seen = tonumber(entry[2][i + 1]) end
+end
+if value == nil or redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('XADD', KEYS[1], '*', 'v', value, 'd', seen + 1)
+redis.call('XDEL', KEYS[1], ARGV[2])
 return 1`,
     ),
     queueTaskDone: defineScript(

@@ -13,6 +13,7 @@ import { ReaderPool } from './reader-pool';
 import type { StateScripts } from './scripts';
 import { pollJoin } from './poll-join';
 import { stateFailure } from './state-failure';
+import { notHeld } from '../local-take';
 
 export type { Taken } from './queue-entries';
 
@@ -194,6 +195,20 @@ export class ServiceQueues {
   async ack(name: string, receipt: string, counts = true): Promise<void> {
     this.#hold(name).delete(receipt);
     await this.#done(name, receipt, counts);
+  }
+
+  /**
+   * A received item given back unprocessed (`delivery.release()`): back at the tail, with its
+   * delivery count, as the Redis copy holds it. INVALID_ARGUMENT when it is not held here.
+   */
+  async release(name: string, receipt: string): Promise<void> {
+    if (!this.#hold(name).delete(receipt)) throw notHeld(name);
+    // not held any more: if this fails, the item is reclaimed after visibilityTimeoutMs
+    await this.#groups
+      .with(name, () => this.#scripts.queueRelease(this.key(name), GROUP, receipt))
+      .catch((err: unknown) => {
+        throw stateFailure(`queue "${name}"`, err);
+      });
   }
 
   /** An item its consumer will not finish (it died, or left): back at the tail, with its delivery count. */

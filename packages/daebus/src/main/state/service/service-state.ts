@@ -149,6 +149,9 @@ export class ServiceState {
       case 'ack':
         await queues.ack(call.name, String(call.receipt));
         return undefined;
+      case 'release':
+        await queues.release(call.name, String(call.receipt));
+        return undefined;
       case 'get':
       case 'receive':
         throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `queue "${call.name}": ${call.op} waits; it is served by queues.take().`);
