@@ -5,7 +5,7 @@
 // `daebus/thread` (BENCHMARKS.md has the start times). The ES module twins share one chunk of
 // what both hold; the CommonJS copies are separate and share state only through registered
 // symbols (thread brand, current context, DaebusError's instanceof), which is what they are for.
-import { writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,15 +16,16 @@ const common = {
   platform: 'node',
   target: 'node20',
   sourcemap: true,
+  metafile: true,
   logLevel: 'warning',
   outdir: join(root, 'dist/thread'),
 };
 const entry = (name) => join(root, 'src/thread', `${name}.ts`);
 
-await build({ ...common, format: 'cjs', entryPoints: [entry('worker-entry'), entry('pool-worker'), entry('index')] });
+const cjs = await build({ ...common, format: 'cjs', entryPoints: [entry('worker-entry'), entry('pool-worker'), entry('index')] });
 // one build with splitting: what both hold is one shared chunk, so a thread's worker compiles it
 // once and its `import 'daebus/thread'` finds it loaded already
-await build({
+const esm = await build({
   ...common,
   format: 'esm',
   splitting: true,
@@ -36,3 +37,9 @@ await build({
 // TypeScript takes it for CommonJS and lets through a default import that fails at run time.
 // They re-export tsc's declarations, which index.mjs matches export for export.
 writeFileSync(join(root, 'dist/thread/index.d.mts'), "export * from './index.js';\n");
+// tsc's one-file-per-module JavaScript of the thread side is in the bundles now: nothing loads it
+// (the main side imports only its types), so it is not shipped; its declarations stay
+const bundled = new Set([cjs, esm].flatMap((result) => Object.keys(result.metafile.outputs).map((path) => path.split('/').pop())));
+for (const file of readdirSync(join(root, 'dist/thread'))) {
+  if (/\.(m?js)(\.map)?$/.test(file) && !bundled.has(file)) rmSync(join(root, 'dist/thread', file));
+}
