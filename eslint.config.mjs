@@ -19,6 +19,8 @@ export default tseslint.config(
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
+      // `interface Logger extends WinstonLogger {}`: a dependency's type under a name of daebus's own (TS2742)
+      '@typescript-eslint/no-empty-object-type': ['error', { allowInterfaces: 'with-single-extends' }],
       '@typescript-eslint/no-unused-vars': [
         'error',
         { argsIgnorePattern: '^_|^running$|^t$', varsIgnorePattern: '^_', ignoreRestSiblings: true },

@@ -1,5 +1,3 @@
-import type { Redis } from 'ioredis';
-import type { Registry as PromRegistry } from 'prom-client';
 import type { ActionsOf, AnyContract, AnyMessages, NameOf, PartOf } from '../../shared/contract';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { SharedList, SharedMap, SharedQueue, checkListMax, checkStructureName } from '../../shared/state-api';
@@ -12,6 +10,7 @@ import type { ThreadEvents, ThreadSnapshot, ThreadStopResult } from '../supervis
 import { ThreadHandle } from '../supervisor/handle';
 import { runningLine } from '../supervisor/reports';
 import type { ThreadOptions } from '../supervisor/thread-options';
+import type { RedisClient } from '../transport/transport';
 import { directLogger, type Logger } from '../support/logger';
 import { TypedEmitter } from '../support/typed-emitter';
 import { findTask, type BackgroundFunction, type BackgroundTask } from './background';
@@ -24,7 +23,7 @@ import {
   type StartHook,
 } from './blueprint';
 import { installOps } from './ops-view';
-import { metricsOn, type ServiceMetrics } from '../ops/metrics';
+import { metricsOn, type MetricsRegistry, type ServiceMetrics } from '../ops/metrics';
 import { resolveAppOptions, type DaebusOptions } from './options';
 import { openStructure, type StructureOptions } from './structures';
 import { runOwningProcess } from './process-owner';
@@ -175,7 +174,7 @@ export class Daebus<out C extends object = AnyContract> extends TypedEmitter<Thr
   }
 
   /** The prom-client registry behind `/metrics`: register the service's own metrics in it (`registers: [app.metricsRegistry]`). */
-  get metricsRegistry(): PromRegistry {
+  get metricsRegistry(): MetricsRegistry {
     return metricsOn(this.#metrics).registry;
   }
 
@@ -196,7 +195,7 @@ export class Daebus<out C extends object = AnyContract> extends TypedEmitter<Thr
   }
 
   /** The Redis key/value client (Daebus's `cache`): the Redis transport's publishing connection. */
-  get cache(): Redis {
+  get cache(): RedisClient {
     return this.#runtime.cache();
   }
 

@@ -1,4 +1,11 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+
+/**
+ * A prom-client registry, under a name of daebus's own: a project's declaration emit can name
+ * `app.metricsRegistry` as `import("daebus").MetricsRegistry` where prom-client is not its own
+ * dependency (TS2742).
+ */
+export interface MetricsRegistry extends Registry {}
 import type { ThreadState } from '../supervisor/events';
 import type { ActionObserver, ActionOutcome } from '../rpc/observer';
 import { DaebusError, ErrorCodes } from '../../shared/errors';

@@ -4,13 +4,13 @@
  * a start hook), so concurrent handlers never see each other's request and two apps in one
  * process never see each other's transport.
  */
-import type { Redis } from 'ioredis';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { isHttpRequest, type HttpRequest } from '../http/http-request';
 import { HttpResponse } from '../http/http-response';
 import { directLogger, type Logger } from '../support/logger';
 import { currentScope, requireContext, type AppScope, type HandlerResponse } from './context';
 import type { SendOptions } from './response';
+import type { RedisClient } from '../transport/transport';
 
 /**
  * Daebus's `request` global: the request of the action or HTTP route handler running now
@@ -158,7 +158,7 @@ export const broadcast = {
  * Daebus's `cache`: the Redis key/value client of the running service (the Redis transport's
  * publishing connection), e.g. `await cache.set('k', 'v')`. Only with the Redis transport.
  */
-export const cache: Redis = new Proxy({} as Redis, {
+export const cache: RedisClient = new Proxy({} as RedisClient, {
   get(_target, property) {
     const client = appFor('cache').cache();
     const value = Reflect.get(client, property, client) as unknown;

@@ -5,9 +5,11 @@ import { stdoutTransport } from './stdout-transport';
 import { workerLogger } from './worker-logger';
 
 // a named type import: the declaration file then needs no default import of winston, which a
-// project compiled without esModuleInterop could not read (TS1259)
+// project compiled without esModuleInterop could not read (TS1259). An interface of daebus's own,
+// not an alias: a project's declaration emit can then name a logger daebus gives it as
+// `import("daebus").Logger`, where winston's own type is out of its reach (pnpm: TS2742).
 /** A winston logger: what `new Daebus(name, { logger })` takes, and what the app logs with. */
-export type Logger = WinstonLogger;
+export interface Logger extends WinstonLogger {}
 
 /**
  * The default sink: human-readable lines on a terminal, JSON lines when `LOG_FORMAT=json` or when

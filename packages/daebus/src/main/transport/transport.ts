@@ -1,6 +1,12 @@
 import type { Redis } from 'ioredis';
 
 /**
+ * An ioredis client, under a name of daebus's own: a project's declaration emit can name
+ * `app.cache` as `import("daebus").RedisClient` where ioredis is not its own dependency (TS2742).
+ */
+export interface RedisClient extends Redis {}
+
+/**
  * `notUtf8` is true when the message's bytes were not valid UTF-8 (a transport that receives
  * bytes checks them): `message` then has U+FFFD in place of each bad sequence, and is not what
  * was sent. Receivers refuse such a message (protocol.md, "Bad input") rather than use it.
@@ -34,7 +40,7 @@ export interface Transport {
   /** False while the server leaves the transport's liveness checks unanswered (it stalls, the connection open). */
   answering?(): boolean;
   /** A key/value client on the same server, where the transport has one (Daebus's `cache`). */
-  cache?(): Redis;
+  cache?(): RedisClient;
   /** Write what `cache()` is sent in this turn in one system call, as publishes are (a caller's stream adds). */
   coalesceCache?(): void;
   /**
