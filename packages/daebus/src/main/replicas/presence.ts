@@ -27,17 +27,22 @@ export interface ReplicaInfo {
   actions?: string[];
 }
 
-// KEYS: replicas set, replica hash, live key. ARGV: ttl ms, id, then field/value pairs.
-// Scored with the server's clock, so that replicas on machines whose clocks differ agree.
+// KEYS: replicas set, replica hash, live key. ARGV: ttl ms, id, the prefix of the replica
+// hashes, then field/value pairs. Scored with the server's clock, so that replicas on machines
+// whose clocks differ agree. A replica may beat less often than this one (its own heartbeatMs):
+// a member long unseen is dropped only once its hash has expired, and the live key's expiry is
+// never shortened, so it lasts as long as the longest-lived replica's presence.
 const HEARTBEAT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ttl = tonumber(ARGV[1])
-redis.call('HSET', KEYS[2], 'lastSeen', now, unpack(ARGV, 3))
+redis.call('HSET', KEYS[2], 'lastSeen', now, unpack(ARGV, 4))
 redis.call('PEXPIRE', KEYS[2], ttl)
 redis.call('ZADD', KEYS[1], now, ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 10 * ttl)
-redis.call('SET', KEYS[3], '1', 'PX', ttl)
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - 10 * ttl, 'LIMIT', 0, 100)) do
+  if redis.call('EXISTS', ARGV[3] .. id) == 0 then redis.call('ZREM', KEYS[1], id) end
+end
+if redis.call('PTTL', KEYS[3]) < ttl then redis.call('SET', KEYS[3], '1', 'PX', ttl) end
 return now`;
 
 // KEYS: replicas set, replica hash, live key. ARGV: id, the prefix of the replica hashes.
@@ -154,6 +159,7 @@ export class ReplicaPresence {
         this.#keys.live,
         String(this.#heartbeatMs * 3),
         this.id,
+        this.#keys.replica(''),
         ...fields,
       ),
     );
