@@ -29,6 +29,18 @@ describe('shared maps', () => {
     await expect(m.has('k')).resolves.toBe(false);
   });
 
+  it('refuses an increment of null or past the largest number, as a service-wide map does (before: 1, and Infinity)', async () => {
+    const m = t.app.map<number | null>('m');
+    await m.set('none', null);
+    await expect(m.increment('none')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('found null') });
+    await m.set('big', 1.7e308);
+    await expect(m.increment('big', 1.7e308)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('Infinity'),
+    });
+    expect(await m.snapshot()).toEqual({ none: null, big: 1.7e308 });
+  });
+
   it('stores copies: changing an object after set does not change the map', async () => {
     const m = t.app.map<{ n: number }>('copies');
     const value = { n: 1 };

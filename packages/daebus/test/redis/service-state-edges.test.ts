@@ -204,6 +204,19 @@ describe('service-wide values', () => {
     for (const write of [() => stats.set('\ud800', 1), () => stats.merge({ ok: 1, '\udc00x': 2 }), () => stats.increment('a\ud800', 1)]) {
       await expect(write()).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('surrogate pair alone') });
     }
+    // a function or a symbol inside the value: refused as an in-process structure refuses it (before: stored without it)
+    const inProcess = a.map<unknown>('local');
+    for (const value of [{ a: { f() {} } }, [1, Symbol('s')], { s: Symbol.iterator }]) {
+      const local = (await inProcess.set('x', value).catch((e: unknown) => e)) as { code: string; message: string };
+      expect(local.code).toBe('NOT_CLONEABLE');
+      await expect(stats.set('x', value)).rejects.toMatchObject({
+        code: 'NOT_CLONEABLE',
+        message: local.message.replace('"local"', '"stats"'),
+      });
+      await expect(jobs.put(value)).rejects.toMatchObject({ code: 'NOT_CLONEABLE' });
+      await expect(a.list('recent', { scope: 'service' }).append(value)).rejects.toMatchObject({ code: 'NOT_CLONEABLE' });
+    }
+    await expect(a.list('recent').size()).resolves.toBe(0);
     expect(await stats.snapshot()).toEqual({});
     expect(await jobs.size()).toBe(0);
     // what JSON stores as itself, or by its toJSON, is fine

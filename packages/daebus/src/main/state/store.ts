@@ -178,14 +178,16 @@ export class StateStore {
           case 'snapshot':
             return Object.fromEntries(map);
           case 'increment': {
-            const current = map.get(call.key) ?? 0;
-            if (typeof current !== 'number') {
+            // only a missing key counts as 0 (null is no number), and no overflow: as a service-wide map
+            const current = map.has(call.key) ? map.get(call.key) : 0;
+            const next = typeof current === 'number' ? current + call.by : NaN;
+            if (!Number.isFinite(next)) {
+              const found = typeof current !== 'number' ? `found ${current === null ? 'null' : typeof current}` : `it would be ${next}`;
               throw new DaebusError(
                 ErrorCodes.INVALID_ARGUMENT,
-                `map "${call.name}": increment("${call.key}") needs a number there, found ${typeof current}.`,
+                `map "${call.name}": increment("${call.key}") needs a number there, ${found}.`,
               );
             }
-            const next = current + call.by;
             map.set(call.key, next);
             return next;
           }

@@ -1,3 +1,4 @@
+import { notCloneable } from '../../../shared/cloneable';
 import { DaebusError, ErrorCodes } from '../../../shared/errors';
 
 /** A value of a service-wide structure as Redis stores it: JSON text. */
@@ -6,12 +7,23 @@ export function encodeValue(where: string, value: unknown): string {
   try {
     text = JSON.stringify(value, refuseLossy);
   } catch (err) {
-    throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `${where}: the value cannot be stored as JSON (${(err as Error).message}).`);
+    if (err !== UNCLONEABLE)
+      throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `${where}: the value cannot be stored as JSON (${(err as Error).message}).`);
+    // refused as an in-process structure refuses it, naming where the function is
+    try {
+      structuredClone(value);
+    } catch (cloneError) {
+      throw notCloneable(where, cloneError, value);
+    }
+    throw new DaebusError(ErrorCodes.NOT_CLONEABLE, `${where}: the value holds a function or a symbol; store plain data.`);
   }
   if (text === undefined)
     throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `${where}: a service-wide structure stores JSON data, not ${typeof value}.`);
   return text;
 }
+
+/** A function or a symbol inside the value: JSON would drop it without a word, a thread's port refuses it. */
+const UNCLONEABLE = new Error('not cloneable');
 
 /**
  * JSON.stringify would store these as something else without a word (a Map, a Set, a RegExp, an
@@ -20,6 +32,7 @@ export function encodeValue(where: string, value: unknown): string {
  * stored as that, as JSON means.
  */
 function refuseLossy(key: string, value: unknown): unknown {
+  if ((typeof value === 'function' || typeof value === 'symbol') && key !== '') throw UNCLONEABLE;
   const at = key === '' ? 'the value' : `"${key}"`;
   if (value instanceof Map || value instanceof Set)
     throw new Error(`${at} is a ${value.constructor.name}; store an object or an array instead`);
