@@ -96,7 +96,7 @@ export class Blueprint<out C extends object = AnyContract> {
   }
 
   /** Record a thread, as `app.thread(name, entry, options)` registers one; reach it with `app.thread(name)` once registered. */
-  thread(name: string, entry: ThreadEntry, options?: ThreadOptions): this {
+  thread<Data = unknown>(name: string, entry: ThreadEntry<Data>, options?: ThreadOptions<Data>): this {
     const written = typeof entry === 'function' ? inlineOrigin(entry) : undefined;
     return this.#add({ kind: 'thread', name, entry, ...(options ? { options } : {}), ...(written ? { written } : {}) });
   }

@@ -145,10 +145,11 @@ export class Daebus<out C extends object = AnyContract> extends TypedEmitter<Thr
    * Register a background thread, or get the handle of one registered already.
    *
    * `entry` is a module (path or file URL to built JavaScript) whose default export is
-   * `defineThread((running, t) => ...)`, or a self-contained function sent to the worker as source.
+   * `defineThread((running, t) => ...)`, or a self-contained function sent to the worker as source,
+   * whose `t` types `options.workerData` (`D`) when annotated, or is typed by it when not.
    */
   thread<M extends object = AnyMessages>(name: string): ThreadHandle<M>;
-  thread<M extends object = AnyMessages>(name: string, entry: ThreadEntry, options?: ThreadOptions): ThreadHandle<M>;
+  thread<M extends object = AnyMessages, D = unknown>(name: string, entry: ThreadEntry<D>, options?: ThreadOptions<D>): ThreadHandle<M>;
   thread<M extends object = AnyMessages>(name: string, entry?: ThreadEntry, options?: ThreadOptions): ThreadHandle<M> {
     // an entry read from an unset variable is a registration gone wrong, not a lookup
     if (entry === undefined && arguments.length > 1)

@@ -8,9 +8,9 @@ import { inlineOrigin } from './inline-origin';
 
 /**
  * What `app.thread(name, entry)` accepts: a module path or URL, or a self-contained function
- * (its `t` is the thread's context, typed without an annotation).
+ * (its `t` is the thread's context, typed without an annotation; `Data`, its `workerData`).
  */
-export type ThreadEntry = string | URL | ThreadFunction;
+export type ThreadEntry<Data = unknown> = string | URL | ThreadFunction<Data>;
 
 /** Turn a registration's `entry` into what the worker loads; throws at registration when it cannot work. */
 export function toEntrySpec(name: string, entry: ThreadEntry, written?: InlineOrigin): ThreadEntrySpec {

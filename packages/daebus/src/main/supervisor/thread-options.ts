@@ -8,7 +8,7 @@ import { checkResourceLimits, RESOURCE_LIMITS } from './resource-limits';
 export type RestartPolicy = 'permanent' | 'transient' | 'temporary';
 
 /** Options of `app.thread(name, entry, options)`. Every field is optional; defaults below. */
-export interface ThreadOptions {
+export interface ThreadOptions<Data = unknown> {
   /** Start with the service (`app.run`/`app.start`); otherwise only on `app.startThread(name)`. Default `true`. */
   autoStart?: boolean | undefined;
   /**
@@ -54,8 +54,11 @@ export interface ThreadOptions {
    * generation and 0.5 MB of stack: below those Node ends the whole process, not just the thread.
    */
   resourceLimits?: ResourceLimits | undefined;
-  /** Structured-clonable data handed to the thread as `t.workerData`. */
-  workerData?: unknown | undefined;
+  /**
+   * Structured-clonable data handed to the thread as `t.workerData`. For an inline thread it is
+   * checked against the type its `t` is annotated with, or types `t.workerData` where it is not.
+   */
+  workerData?: Data | undefined;
   /** The worker's `process.env`: an object, or `SHARE_ENV` from node:worker_threads. Default: a copy of the main one. */
   env?: Record<string, string | undefined> | typeof SHARE_ENV | undefined;
   /** Node options of the worker (your own loader, say: `['--import', 'my-loader']`). Default: the main process's. */

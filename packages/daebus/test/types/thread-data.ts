@@ -1,0 +1,67 @@
+// Type tests: compiled by the package's typecheck (tsc, strict), never run. An inline thread's
+// workerData option is checked against the type its `t` is annotated with, and types
+// `t.workerData` where `t` is not annotated; a module thread's is not checked (nothing to check it by).
+import { Blueprint, Daebus } from 'daebus';
+import type { ThreadContext } from 'daebus/thread';
+
+const app = new Daebus('data');
+
+app.thread(
+  'annotated',
+  async (running, t: ThreadContext<{ url: string; every: number }>) => {
+    while (running()) await t.sleep(t.workerData.every);
+  },
+  { workerData: { url: 'http://x', every: 5 } },
+);
+
+app.thread(
+  'annotated-wrong',
+  async (running, t: ThreadContext<{ url: string; every: number }>) => {
+    while (running()) await t.sleep(t.workerData.every);
+  },
+  // @ts-expect-error every must be a number
+  { workerData: { url: 'http://x', every: '5' } },
+);
+
+app.thread(
+  'annotated-missing',
+  async (running, t: ThreadContext<{ url: string; every: number }>) => {
+    while (running()) await t.sleep(t.workerData.every);
+  },
+  // @ts-expect-error url is missing
+  { workerData: { every: 5 } },
+);
+
+app.thread(
+  'inferred',
+  async (running, t) => {
+    const every: number = t.workerData.every;
+    // @ts-expect-error workerData has no such field
+    void t.workerData.evry;
+    while (running()) await t.sleep(every);
+  },
+  { workerData: { every: 5 } },
+);
+
+// without workerData, an unannotated t's workerData is unknown, as before
+app.thread('bare', async (running, t) => {
+  // @ts-expect-error unknown: narrow it first
+  void t.workerData.every;
+  while (running()) await t.sleep(10);
+});
+
+// a module thread takes any workerData; messages still typed by the explicit argument
+interface Messages {
+  ping: { payload: { n: number }; result: number };
+}
+export const handle = app.thread<Messages>('module', './worker.js', { workerData: { anything: true } });
+void handle.request('ping', { n: 1 });
+
+new Blueprint('bp').thread(
+  'bp-annotated',
+  async (running, t: ThreadContext<{ every: number }>) => {
+    while (running()) await t.sleep(t.workerData.every);
+  },
+  // @ts-expect-error every must be a number
+  { workerData: { every: 'often' } },
+);
