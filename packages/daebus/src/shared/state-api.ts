@@ -181,6 +181,8 @@ export class Delivery<T> {
   readonly deliveries: number;
   readonly #settle: (op: 'ack' | 'release') => Promise<unknown>;
   #settled: 'ack' | 'release' | undefined;
+  /** The ack or release under way: a call that fails (Redis down) can be made again. */
+  #settling: { op: 'ack' | 'release'; done: Promise<void> } | undefined;
 
   constructor(item: T, deliveries: number, settle: (op: 'ack' | 'release') => Promise<unknown>) {
     this.item = item;
@@ -193,7 +195,10 @@ export class Delivery<T> {
     return this.deliveries > 1;
   }
 
-  /** The item is processed: it leaves the queue for good. A second call does nothing; one after `release()` is refused (INVALID_STATE). */
+  /**
+   * The item is processed: it leaves the queue for good. A second call does nothing; one after
+   * `release()` is refused (INVALID_STATE). One that failed (TRANSPORT_ERROR) can be made again.
+   */
   async ack(): Promise<void> {
     await this.#end('ack');
   }
@@ -202,7 +207,7 @@ export class Delivery<T> {
    * Give the item back unprocessed (a handler that failed, a consumer that cannot take it now): it
    * goes back to the front of the queue (a service-wide queue's tail) and is delivered again, with
    * `redelivered` true; it does not count as done. A second call does nothing; one after `ack()`
-   * is refused (INVALID_STATE).
+   * is refused (INVALID_STATE). One that failed (TRANSPORT_ERROR) can be made again.
    */
   async release(): Promise<void> {
     await this.#end('release');
@@ -210,12 +215,23 @@ export class Delivery<T> {
 
   async #end(op: 'ack' | 'release'): Promise<void> {
     if (this.#settled === op) return;
-    if (this.#settled !== undefined) {
-      const done = { ack: 'acknowledged', release: 'released' };
-      throw new DaebusError(ErrorCodes.INVALID_STATE, `This delivery was ${done[this.#settled]} already; it cannot be ${done[op]} too.`);
+    const other = this.#settled ?? this.#settling?.op;
+    if (other !== undefined && other !== op) {
+      const words = { ack: 'acknowledged', release: 'released' };
+      const was = this.#settled === undefined ? `is being ${words[other]}` : `was ${words[other]} already`;
+      throw new DaebusError(ErrorCodes.INVALID_STATE, `This delivery ${was}; it cannot be ${words[op]} too.`);
     }
-    this.#settled = op;
-    await this.#settle(op);
+    if (this.#settling === undefined) {
+      const done = this.#settle(op).then(
+        () => void (this.#settled = op),
+        (err: unknown) => {
+          this.#settling = undefined;
+          throw err;
+        },
+      );
+      this.#settling = { op, done };
+    }
+    await this.#settling.done;
   }
 }
 

@@ -24,6 +24,8 @@ export class StateStore {
   /** Items of the main side's receives, until acked or released. */
   readonly #holds = new LocalHolds();
   #service?: ServiceState;
+  /** The service ran on Redis and stopped: what a call on a service-wide structure is told. */
+  #detached = false;
 
   /** Declare `name` service-wide: every call on it, from any side, goes to the service's Redis. */
   declareServiceWide(kind: StructureKind, name: string, max?: number): void {
@@ -55,10 +57,12 @@ export class StateStore {
   /** Where service-wide structures live while the service runs. */
   attach(service: ServiceState | undefined): void {
     this.#service = service;
+    this.#detached = false;
   }
 
   /** The service stopped: service-wide structures are out of reach until it starts again. */
   detach(): void {
+    if (this.#service) this.#detached = true;
     this.#service?.close();
     this.#service = undefined;
   }
@@ -75,7 +79,9 @@ export class StateStore {
     if (!this.#service) {
       throw new DaebusError(
         ErrorCodes.INVALID_STATE,
-        `${kind} "${name}" is service-wide: it is reached once the service is started on Redis (the redis option or REDIS_URL).`,
+        this.#detached
+          ? `${kind} "${name}" is service-wide, and the service has stopped: it is reached again once the service starts.`
+          : `${kind} "${name}" is service-wide: it is reached once the service is started on Redis (the redis option or REDIS_URL).`,
       );
     }
     return this.#service;

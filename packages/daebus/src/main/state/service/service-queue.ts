@@ -13,7 +13,6 @@ import { ReaderPool } from './reader-pool';
 import type { StateScripts } from './scripts';
 import { pollJoin } from './poll-join';
 import { stateFailure } from './state-failure';
-import { notHeld } from '../local-take';
 
 export type { Taken } from './queue-entries';
 
@@ -197,18 +196,21 @@ export class ServiceQueues {
     await this.#done(name, receipt, counts);
   }
 
+  /** Renew `receipt` no more: unless settled, it is reclaimed after the visibility timeout. */
+  letGo(name: string, receipt: string): void {
+    this.#hold(name).delete(receipt);
+  }
+
   /**
    * A received item given back unprocessed (`delivery.release()`): back at the tail, with its
-   * delivery count, as the Redis copy holds it. INVALID_ARGUMENT when it is not held here.
+   * delivery count, as the Redis copy holds it. One no longer pending (Redis lost it, or it was
+   * delivered again after an earlier release failed) is not put back, and a warning says so.
    */
   async release(name: string, receipt: string): Promise<void> {
-    if (!this.#hold(name).delete(receipt)) throw notHeld(name);
-    // not held any more: if this fails, the item is reclaimed after visibilityTimeoutMs
-    await this.#groups
-      .with(name, () => this.#scripts.queueRelease(this.key(name), GROUP, receipt))
-      .catch((err: unknown) => {
-        throw stateFailure(`queue "${name}"`, err);
-      });
+    this.letGo(name, receipt);
+    const released = await this.#groups.with(name, () => this.#scripts.queueRelease(this.key(name), GROUP, receipt));
+    if (released === 0)
+      this.#log.warn(`Queue "${name}": a released item was not pending any more (lost, or delivered again); not put back`);
   }
 
   /** An item its consumer will not finish (it died, or left): back at the tail, with its delivery count. */

@@ -36,6 +36,8 @@ export class ServiceState {
 
   /** Apply any call but a queue's get and receive (served by `queues.take`); with Redis down, fail after a short grace. */
   async exec(call: StateCall, cap?: ListCap): Promise<unknown> {
+    // renewed no more from now: if Redis never gets the ack or release, the item is delivered again after visibilityTimeoutMs
+    if (call.kind === 'queue' && (call.op === 'ack' || call.op === 'release')) this.queues.letGo(call.name, String(call.receipt));
     try {
       await whenReady(this.#client);
       return await untilDropped(this.#client, this.#apply(call, cap));
