@@ -16,14 +16,25 @@ describe('the dev script (tsx src/demo.ts)', () => {
   afterAll(() => rmSync(copy, { recursive: true, force: true }));
 
   it('runs the demo with its threads from .ts sources and exits 0', async () => {
+    // Stopped (SIGTERM, a clean stop) once each thread has said it started, not after a fixed time:
+    // under load, tsx and the threads' .ts loading took more than the 4 s the demo used to get,
+    // and it stopped before any thread ran. DEMO_SECONDS is only a bound.
+    const started = [/\[primes\] Counting primes/, /\[monitor\] Checking the process/, /\[flaky\] Started \(restart #0\)/];
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
       const child = spawn(process.execPath, [tsx, join(copy, 'src', 'demo.ts')], {
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, DEMO_SECONDS: '4' },
+        env: { ...process.env, DEMO_SECONDS: '50' },
       });
       let out = '';
       let err = '';
-      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      let stopped = false;
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (!stopped && started.every((line) => line.test(out))) {
+          stopped = true;
+          child.kill('SIGTERM');
+        }
+      });
       child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
       child.on('error', reject);
       child.on('close', (exit) => resolve({ code: exit, stdout: out, stderr: err }));
@@ -34,5 +45,5 @@ describe('the dev script (tsx src/demo.ts)', () => {
     expect(stdout).toMatch(/\[monitor\] Checking the process/);
     expect(stdout).toMatch(/\[flaky\] Started \(restart #0\)/);
     expect(stdout).toMatch(/Service "demo" stopped; every action finished and every thread returned/);
-  });
+  }, 60_000);
 });
