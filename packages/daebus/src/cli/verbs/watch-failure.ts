@@ -60,6 +60,11 @@ export async function describeFailure(
       return `Redis at ${url} does not answer (paused, overloaded or stalled): no answer to ${BuiltinActions.threads} within ${globals.timeout} ms, and none to a PING within ${REDIS_PING_MS} ms.`;
     }
     const whom = asked.replica === undefined ? `service "${caller.service}"` : `replica ${asked.replica}`;
+    // a replica that died while this look waited for it (its request was taken, never answered):
+    // nothing listens on its own channel any more, so it is gone, not busy
+    if (asked.answeredBefore && asked.replica !== undefined && (await subscribersOf(transport, caller.service)) === 0) {
+      return `replica ${asked.replica} is gone: nothing listens on its channel (it stopped or died; it leaves the list soon).`;
+    }
     // a replicated service's request waits in its stream, so no NO_SUBSCRIBER tells it is gone
     if (asked.answeredBefore && asked.replica === undefined && (await subscribersOf(transport, caller.service)) === 0) {
       return `${gone} and no replica is live.`;
