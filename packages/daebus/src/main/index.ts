@@ -12,7 +12,14 @@ export type { ActionRequest } from './rpc/request';
 export type { ActionResponse, SendOptions } from './rpc/response';
 export type { ListenHandler } from './rpc/service-bus';
 export { MemoryBroker, MemoryTransport } from './transport/memory';
-export type { Transport, TransportBehaviour, MessageHandler as TransportMessageHandler, RedisClient } from './transport/transport';
+export type {
+  Transport,
+  TransportBehaviour,
+  MessageHandler as TransportMessageHandler,
+  RedisClient,
+  ObjectMessage,
+  ObjectMessageHandler,
+} from './transport/transport';
 export type { TransportOption, TransportChoice } from './transport/resolve';
 export { RedisTransport, type RedisConfig } from './transport/redis';
 export { SharedMap, SharedQueue, SharedList, Delivery, type SharedStructure } from '../shared/state-api';
@@ -70,11 +77,21 @@ export type { ThreadContext } from '../thread/context';
 export type { ThreadLogger } from '../thread/log';
 export type { LogLevel } from '../shared/protocol/core';
 export { DaebusHttp, DaebusWebSocket } from './http/components';
-export { DEFAULT_HTTP_OPTIONS, type HttpOptions, type WebSocketOptions, type CorsOptions, type RateLimit } from './http/options';
+export {
+  DEFAULT_HTTP_OPTIONS,
+  type HttpOptions,
+  type WebSocketOptions,
+  type CorsOptions,
+  type RateLimit,
+  type ResolvedHttpOptions,
+  type ResolvedCors,
+  type ResolvedWebSocketOptions,
+} from './http/options';
 export type { HttpStartOptions, HttpEndpoints } from './http/endpoints';
 export type { HttpRequest } from './http/http-request';
 export type { HeaderValue, HttpResponse } from './http/http-response';
-export type { RouteHandler, RouteContext, RouteOptions } from './http/route-entry';
+export type { ErrorBody } from './http/error-replies';
+export type { RouteHandler, RouteContext, RouteOptions, RouteMethodName } from './http/route-entry';
 export type { RouteParams } from './http/route-path';
 export type { SocketHandler, SocketContext } from './http/socket-handler';
 export { WebSocketClients } from '../shared/socket-api';

@@ -47,8 +47,10 @@ function declare(code: string, also: string[] = []): { errors: string[]; declara
 }
 
 describe('declarations of a project that uses daebus', () => {
-  it('name the logger, the metrics registry and the Redis client by daebus types (before: TS2742)', () => {
-    const { errors, declaration } = declare(`import { cache, createLogger, Daebus, directLogger } from 'daebus';
+  it('name the logger, the metrics registry, the Redis client and every option type by daebus types (before: TS2742)', () => {
+    const { errors, declaration } =
+      declare(`import { cache, createLogger, Daebus, DaebusHttp, DaebusWebSocket, directLogger, MemoryBroker, RedisTransport } from 'daebus';
+import type { HttpResponse, RouteOptions } from 'daebus';
 export const log = createLogger();
 export const app = new Daebus('svc');
 export const appLogger = app.logger;
@@ -56,12 +58,20 @@ export const registry = app.metricsRegistry;
 export const client = app.cache;
 export const fallback = directLogger;
 export const anyCache = cache;
+export const transportCache = new RedisTransport('redis://127.0.0.1:6379').cache();
+export const httpOptions = new DaebusHttp().options;
+export const socketOptions = new DaebusWebSocket().options;
+export const broker = new MemoryBroker();
+export const subscribe = broker.subscribe.bind(broker);
+export type Methods = RouteOptions['methods'];
+export type WriteError = HttpResponse['writeError'];
 `);
     expect(errors).toEqual([]);
     expect(declaration).toContain('log: import("daebus").Logger;');
     expect(declaration).toContain('appLogger: import("daebus").Logger;');
     expect(declaration).toContain('registry: import("daebus").MetricsRegistry;');
     expect(declaration).toContain('client: import("daebus").RedisClient;');
+    expect(declaration).toContain('transportCache: import("daebus").RedisClient;');
     expect(declaration).not.toMatch(/winston|prom-client|ioredis|\.pnpm/);
   });
 

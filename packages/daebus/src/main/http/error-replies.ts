@@ -4,6 +4,7 @@
 // never a stack.
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 
+/** An HTTP error answer's JSON body. */
 export interface ErrorBody {
   error: string;
   code: string;

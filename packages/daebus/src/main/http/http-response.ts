@@ -3,7 +3,7 @@ import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { HandlerResponse } from '../rpc/context';
 import type { SendOptions } from '../rpc/response';
 import type { Logger } from '../support/logger';
-import { errorBody, isStatus } from './error-replies';
+import { errorBody, isStatus, type ErrorBody } from './error-replies';
 import { checkHeader } from './header-check';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -115,7 +115,7 @@ export class HttpResponse implements HandlerResponse {
    * set for its own answer. Under its `text/html` a message that quotes the request (a path
    * parameter holding `<script>`) would be a page the browser runs.
    */
-  writeError(status: number, body: ReturnType<typeof errorBody>): void {
+  writeError(status: number, body: ErrorBody): void {
     this.#asError = true;
     this.write(status, body);
   }

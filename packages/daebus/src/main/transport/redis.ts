@@ -4,7 +4,7 @@ import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { settlesWithin } from '../support/timers';
 import { RedisProbe } from './redis-probe';
 import { CONNECT_TIMEOUT_MS, DISCONNECT_TIMEOUT_MS, drop, readyTimeoutMs, readyWithin, retryAfterFirstConnect } from './redis-connect';
-import type { MessageHandler, Transport, TransportBehaviour } from './transport';
+import type { MessageHandler, RedisClient, Transport, TransportBehaviour } from './transport';
 
 /** A Redis URL (`redis://[:password@]host:port[/db]`, `rediss://` for TLS) or ioredis options (AUTH, TLS, ... pass through). */
 export type RedisConfig = string | RedisOptions;
@@ -101,7 +101,7 @@ export class RedisTransport implements Transport {
   }
 
   /** The connection for keys and values (Daebus's `cache`). */
-  cache(): Redis {
+  cache(): RedisClient {
     return this.#publisher;
   }
 
