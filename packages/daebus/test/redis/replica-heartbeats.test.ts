@@ -2,34 +2,21 @@
 // still listed between its beats (the other's heartbeat used to prune it from `replicas` once its
 // last beat was older than ten of the other's expiries), and `live` lasts as long as its presence
 // (the other's heartbeat used to shorten it to its own expiry).
-import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Daebus } from 'daebus';
 import { captureLogger, waitFor } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
+import { replicatedPerTest } from '../support/replicated-per-test';
 
 jest.setTimeout(30_000);
 
-let service: string;
-const apps: Daebus[] = [];
-let redis: Redis;
-
-beforeEach(() => {
-  service = `replica_beats_${randomUUID()}`;
-  redis = new Redis(TEST_REDIS_URL);
-});
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((app) => app.stop()));
-  const keys = await redis.keys(`*{${service}}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
-});
+const t = replicatedPerTest('replica_beats');
 
 async function replica(heartbeatMs: number): Promise<Daebus> {
   const app = new Daebus('beats', { logger: captureLogger().logger });
   app.action('ping', () => 'pong');
-  apps.push(app);
-  await app.start({ service, redis: TEST_REDIS_URL, replicas: { heartbeatMs } });
+  t.apps.push(app);
+  await app.start({ service: t.service, redis: TEST_REDIS_URL, replicas: { heartbeatMs } });
   return app;
 }
 
@@ -55,7 +42,12 @@ describe('replicas with different heartbeats', () => {
     await fast.stop();
     // well past the fast one's expiry (300 ms), well before the slow one's next beat (4 s)
     await new Promise((resolve) => setTimeout(resolve, 800));
-    expect(await redis.exists(`daebus:{${service}}:live`)).toBe(1);
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      expect(await redis.exists(`daebus:{${t.service}}:live`)).toBe(1);
+    } finally {
+      await redis.quit();
+    }
     expect((await slow.replicas()).map((r) => r.id)).toEqual([slowId]);
   });
 });
