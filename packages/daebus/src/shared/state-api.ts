@@ -150,7 +150,7 @@ export class SharedQueue<T = unknown> extends SharedStructure<QueueOp, T[]> {
   /**
    * At-least-once consumption: take the oldest item as `get` does, but keep it until
    * `delivery.ack()`. If the consumer's thread (or pooled call) ends before it acknowledges the
-   * item, the item goes back to the front of the queue and is delivered again, with
+   * item, the item goes back to the front of the queue (a service-wide queue's tail) and is delivered again, with
    * `delivery.redelivered` true. `ack()` also counts as `taskDone()`; `delivery.release()` gives
    * the item back unprocessed, to be delivered again.
    */

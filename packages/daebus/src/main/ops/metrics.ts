@@ -1,11 +1,4 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-
-/**
- * A prom-client registry, under a name of daebus's own: a project's declaration emit can name
- * `app.metricsRegistry` as `import("daebus").MetricsRegistry` where prom-client is not its own
- * dependency (TS2742).
- */
-export interface MetricsRegistry extends Registry {}
 import type { ThreadState } from '../supervisor/events';
 import type { ActionObserver, ActionOutcome } from '../rpc/observer';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
@@ -14,6 +7,13 @@ import { healthOf } from './health';
 import { libraryVersion } from './library-version';
 import { OutcomeMetrics } from './outcome-metrics';
 import type { OpsView } from './ops-view';
+
+/**
+ * A prom-client registry, under a name of daebus's own: a project's declaration emit can name
+ * `app.metricsRegistry` as `import("daebus").MetricsRegistry` where prom-client is not its own
+ * dependency (TS2742).
+ */
+export interface MetricsRegistry extends Registry {}
 
 /**
  * How long the first scrape waits for the event loop's delay histogram to take a few samples, and
