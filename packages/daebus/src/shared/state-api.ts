@@ -158,7 +158,9 @@ export class SharedQueue<T = unknown> extends SharedStructure<QueueOp, T[]> {
     if (!isWait(timeoutMs)) checker(`queue "${this.name}": receive(timeoutMs)`, ErrorCodes.INVALID_ARGUMENT).wait('timeoutMs', timeoutMs);
     const received = (await this.call({ op: 'receive', timeoutMs })) as Received | undefined;
     if (received === undefined) return undefined;
-    return new Delivery<T>(received.item as T, received.deliveries, (op) => this.call({ op, receipt: received.receipt }));
+    const { item, deliveries, receipt } = received;
+    const back = 'original' in received ? { item: received.original, deliveries } : {};
+    return new Delivery<T>(item as T, deliveries, (op) => this.call(op === 'release' ? { op, receipt, ...back } : { op, receipt }));
   }
 
   /** Mark one item taken with `get` as processed (Python's `task_done`). */

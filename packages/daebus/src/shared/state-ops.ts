@@ -24,8 +24,11 @@ export type QueueOp =
   | { op: 'receive'; timeoutMs: number }
   /** The consumer is done with the received item `receipt`: it leaves for good (and counts as taskDone). */
   | { op: 'ack'; receipt: number | string }
-  /** The consumer gives the received item `receipt` back unprocessed: it is delivered again (and stays unfinished). */
-  | { op: 'release'; receipt: number | string }
+  /**
+   * The consumer gives the received item `receipt` back unprocessed: it is delivered again (and
+   * stays unfinished). On the main side of an in-process queue the item and its count come with it.
+   */
+  | { op: 'release'; receipt: number | string; item?: unknown; deliveries?: number }
   | { op: 'size' }
   | { op: 'position'; id: unknown; key: string }
   | { op: 'taskDone' }
@@ -46,6 +49,11 @@ export interface Received {
   deliveries: number;
   /** What `ack` and `release` name: a number (in-process queues), a stream entry id (service-wide ones). */
   receipt: number | string;
+  /**
+   * A main-side receive of an in-process queue: the item as it was taken (`item` is the consumer's
+   * copy), for a release to put back. Held by the delivery alone: one dropped unsettled is freed.
+   */
+  original?: unknown;
 }
 
 /** Largest number of items a capped list keeps when no `max` is given. */

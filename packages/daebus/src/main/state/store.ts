@@ -4,7 +4,7 @@ import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { DEFAULT_LIST_MAX, type Received, type StateCall, type StructureKind } from '../../shared/state-ops';
 import { fixCap, ListCore, type ListCap } from './list-core';
 import type { ServiceState } from './service/service-state';
-import { LocalHolds, LocalTake } from './local-take';
+import { LocalTake, notHeld } from './local-take';
 import { QueueCore, type QueueReceiver } from './queue-core';
 
 export type { QueueReceiver } from './queue-core';
@@ -21,8 +21,6 @@ export class StateStore {
   readonly #serviceWide = new Map<string, { kind: StructureKind } & ListCap>();
   /** The timeouts of every queue's waits. */
   readonly #deadlines = new DeadlineTimer();
-  /** Items of the main side's receives, until acked or released. */
-  readonly #holds = new LocalHolds();
   #service?: ServiceState;
   /** The service ran on Redis and stopped: what a call on a service-wide structure is told. */
   #detached = false;
@@ -114,13 +112,13 @@ export class StateStore {
     }
     if (call.kind === 'queue' && (call.op === 'get' || call.op === 'receive')) {
       const { name, timeoutMs, op } = call;
-      const hold = op === 'receive' ? (item: unknown, deliveries: number) => this.#holds.hold(name, item, deliveries) : undefined;
-      return new Promise((resolve) => this.take(name, timeoutMs, new LocalTake(resolve, hold)));
+      return new Promise((resolve) => this.take(name, timeoutMs, new LocalTake(resolve, op === 'receive')));
     }
-    if (call.kind === 'queue' && (call.op === 'ack' || call.op === 'release')) {
-      const held = this.#holds.take(call.name, call.receipt);
-      if (call.op === 'ack') this.#queue(call.name).taskDone();
-      else this.#queue(call.name).requeueFront(held.item, held.deliveries);
+    if (call.kind === 'queue' && call.op === 'ack') return Promise.resolve(this.#queue(call.name).taskDone());
+    if (call.kind === 'queue' && call.op === 'release') {
+      // the delivery brings back the item as it was taken (a main side's Delivery settles once)
+      if (call.deliveries === undefined) throw notHeld(call.name);
+      this.#queue(call.name).requeueFront(call.item, call.deliveries);
       return DONE;
     }
     if (call.kind === 'queue' && call.op === 'join') return this.join(call.name, call.timeoutMs);

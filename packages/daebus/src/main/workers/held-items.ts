@@ -1,7 +1,11 @@
 import { emptyInPlace } from '../../shared/arrays';
-import type { HeldItem } from '../state/local-take';
 
-export type { HeldItem } from '../state/local-take';
+/** A queue item handed to a worker and not yet let go. */
+export interface HeldItem {
+  queue: string;
+  item: unknown;
+  deliveries: number;
+}
 
 interface Entry extends HeldItem {
   /** Order of hand-out: what comes back goes back in that order. */
