@@ -186,11 +186,11 @@ export class StateStore {
             const current = map.has(call.key) ? map.get(call.key) : 0;
             const next = typeof current === 'number' ? current + call.by : NaN;
             if (!Number.isFinite(next)) {
-              const found = typeof current !== 'number' ? `found ${current === null ? 'null' : typeof current}` : `it would be ${next}`;
-              throw new DaebusError(
-                ErrorCodes.INVALID_ARGUMENT,
-                `map "${call.name}": increment("${call.key}") needs a number there, ${found}.`,
-              );
+              const why =
+                typeof current !== 'number'
+                  ? `needs a number there, found ${current === null ? 'null' : typeof current}`
+                  : `would make ${current} ${next}, which is no number to store`;
+              throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `map "${call.name}": increment("${call.key}") ${why}.`);
             }
             map.set(call.key, next);
             return next;

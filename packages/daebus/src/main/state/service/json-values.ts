@@ -1,4 +1,4 @@
-import { notCloneable } from '../../../shared/cloneable';
+import { cloneCulprit, describeCulprit } from '../../../shared/clone-culprit';
 import { DaebusError, ErrorCodes } from '../../../shared/errors';
 
 /** A value of a service-wide structure as Redis stores it: JSON text. */
@@ -9,13 +9,14 @@ export function encodeValue(where: string, value: unknown): string {
   } catch (err) {
     if (err !== UNCLONEABLE)
       throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `${where}: the value cannot be stored as JSON (${(err as Error).message}).`);
-    // refused as an in-process structure refuses it, naming where the function is
-    try {
-      structuredClone(value);
-    } catch (cloneError) {
-      throw notCloneable(where, cloneError, value);
-    }
-    throw new DaebusError(ErrorCodes.NOT_CLONEABLE, `${where}: the value holds a function or a symbol; store plain data.`);
+    // refused with the code an in-process structure gives, naming where the function is
+    const culprit = cloneCulprit(value);
+    throw new DaebusError(
+      ErrorCodes.NOT_CLONEABLE,
+      `${where}: ${culprit ? describeCulprit(culprit) : 'it holds a function or a symbol'}, which JSON would drop without a word. ` +
+        'A service-wide structure stores JSON data: objects, arrays, strings, numbers, booleans, null.',
+      culprit ? { details: { culprit: culprit.kind, path: culprit.path } } : {},
+    );
   }
   if (text === undefined)
     throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `${where}: a service-wide structure stores JSON data, not ${typeof value}.`);
