@@ -42,6 +42,22 @@ export function notNodeServiceError(globals: GlobalOptions, service: string, act
   );
 }
 
+/**
+ * The message for a ping left unanswered by a service that something listens for: a replicated
+ * service whose live replicas are in Redis has a channel lease holder that is stalled or busy (a
+ * request published meanwhile waits for the lease to lapse); anything else, as notNodeServiceError.
+ */
+export async function unansweredPingError({ caller }: ServiceLink, globals: GlobalOptions): Promise<CliError> {
+  const live = await caller.replicas().catch(() => []);
+  if (live.length === 0) return notNodeServiceError(globals, caller.service, BuiltinActions.ping);
+  return new CliError(
+    `service "${caller.service}" runs ${live.length} live replica(s), but none answered ${BuiltinActions.ping} within ${globals.timeout} ms: ` +
+      `the one holding its channel's lease may be stalled or busy (another takes the lease three of its heartbeats after its last). ` +
+      `\`daebus health ${caller.service}\` asks each replica on its own channel.`,
+    ExitCodes.NO_ANSWER,
+  );
+}
+
 /** How many connections subscribe to `channel` now (PUBSUB NUMSUB); 0 when Redis cannot say. */
 export async function subscribersOf(transport: RedisTransport, channel: string): Promise<number> {
   try {
@@ -67,7 +83,7 @@ export async function expectService({ caller, transport }: ServiceLink, globals:
   } catch (err) {
     if (!isNoAnswer(err)) throw err;
     if (err.code === ErrorCodes.TIMEOUT && (await subscribersOf(transport, caller.service)) > 0) {
-      throw notNodeServiceError(globals, caller.service, BuiltinActions.ping);
+      throw await unansweredPingError({ caller, transport }, globals);
     }
     throw noServiceError(globals, caller.service, err.code);
   }

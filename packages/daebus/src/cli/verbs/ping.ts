@@ -4,7 +4,7 @@ import { formatDuration } from '../../main/ops/units';
 import { BuiltinActions } from '../../shared/protocol/builtin-actions';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { openCaller } from '../connection';
-import { isNoAnswer, noServiceError, notNodeServiceError, subscribersOf } from '../service';
+import { isNoAnswer, noServiceError, subscribersOf, unansweredPingError } from '../service';
 import { ExitCodes } from '../exit-codes';
 import { globalsOf, wholeNumber } from '../options';
 import { untilInterrupted } from '../interrupt';
@@ -47,7 +47,7 @@ export function registerPing(program: Command): void {
             } else if (i === 1) {
               // nobody there, or a service without daebus.ping: say so plainly instead of counting lost pings
               const listening = err.code === ErrorCodes.TIMEOUT && (await subscribersOf(transport, service)) > 0;
-              throw listening ? notNodeServiceError(globals, service, BuiltinActions.ping) : noServiceError(globals, service, err.code);
+              throw listening ? await unansweredPingError({ caller, transport }, globals) : noServiceError(globals, service, err.code);
             } else {
               const why =
                 err.code === ErrorCodes.NO_SUBSCRIBER ? `nobody listens on "${service}" now` : `no answer within ${globals.timeout} ms`;
