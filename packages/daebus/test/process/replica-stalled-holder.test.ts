@@ -2,12 +2,13 @@
 // GC pause; here SIGSTOP) must not run, when it wakes, the admin actions the new holder already
 // ran. Before, the lease holder answered a daebus.* request from the channel with no check of its
 // lease, so both replicas ran it. (A read-only one, a ping, it still answers: twice is harmless.)
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
 import Redis from 'ioredis';
 import { DaebusCaller } from 'daebus';
-import { fixture, onJsonLines, waitFor } from '../support/helpers';
+import { waitFor } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
+import { cleanUpReplicas, startFixtureReplica, stopLeaseHolder } from '../support/stalled-holder';
 
 jest.setTimeout(60_000);
 
@@ -18,37 +19,16 @@ const listener = new Redis(TEST_REDIS_URL);
 const caller = new DaebusCaller(service, { redis: TEST_REDIS_URL });
 
 afterAll(async () => {
-  for (const child of children) {
-    child.kill('SIGCONT');
-    child.kill('SIGKILL');
-  }
-  await caller.close();
-  const keys = await redis.keys(`*{${service}}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
+  await cleanUpReplicas(service, children, redis, caller);
   listener.disconnect();
 });
 
-function startReplica(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [fixture('replica.cjs'), service, TEST_REDIS_URL], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-    env: { ...process.env, ADMIN: '1' },
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    onJsonLines(child.stdout, (line) => line.ready === true && resolve(child));
-    child.once('exit', (code) => reject(new Error(`the replica exited (${String(code)}) before it was ready`)));
-  });
-}
+const startReplica = (): Promise<ChildProcess> => startFixtureReplica(service, children, { ADMIN: '1' });
 
 it('a stalled lease holder that wakes does not run an admin action the new holder ran', async () => {
   await Promise.all([startReplica(), startReplica()]);
+  const { stalled, holderId } = await stopLeaseHolder(service, children, redis, caller);
   const ingestKey = `daebus:{${service}}:ingest`;
-  await waitFor(async () => (await redis.get(ingestKey)) !== null, 'a replica holding the lease');
-  const holderId = (await redis.get(ingestKey)) as string;
-  const holder = (await caller.replicas()).find((replica) => replica.id === holderId);
-  const stalled = children.find((child) => child.pid === holder?.pid) as ChildProcess;
-  stalled.kill('SIGSTOP');
   await waitFor(async () => ![null, holderId].includes(await redis.get(ingestKey)), 'the other replica taking the lease');
 
   const replyTo = `python_caller_${randomUUID()}`;
