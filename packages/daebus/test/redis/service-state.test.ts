@@ -49,7 +49,18 @@ describe('service-wide structures', () => {
     expect(await mb.has('one')).toBe(true);
     expect(await mb.delete('one')).toBe(true);
     expect((await ma.keys()).sort()).toEqual(['config', 'hits', 'two']);
-    await expect(ma.increment('two')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(ma.increment('two')).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('needs a number there'),
+    });
+    // Redis adds in long doubles: past the largest number, it would store what reads back as Infinity
+    await ma.set('big', 1.7e308);
+    await expect(mb.increment('big', 1.7e308)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('gives no finite number'),
+    });
+    expect(await ma.get('big')).toBe(1.7e308);
+    await ma.delete('big');
     const list = (b as Daebus).list<number>('recent');
     for (let i = 1; i <= 5; i++) await (i % 2 ? list : (a as Daebus).list<number>('recent')).append(i);
     expect(await list.snapshot()).toEqual([3, 4, 5]);

@@ -189,7 +189,7 @@ export class StateStore {
               const why =
                 typeof current !== 'number'
                   ? `needs a number there, found ${current === null ? 'null' : typeof current}`
-                  : `would make ${current} ${next}, which is no number to store`;
+                  : `adding ${call.by} to ${current} gives ${next}, which is no number to store`;
               throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `map "${call.name}": increment("${call.key}") ${why}.`);
             }
             map.set(call.key, next);

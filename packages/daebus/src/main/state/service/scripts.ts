@@ -28,6 +28,11 @@ export interface StateScripts {
    * the reply is an error "DAEBUS_LIST_MAX <stored>"); an explicit max is stored when none is.
    */
   listAppend(key: string, maxKey: string, text: string, max: string, explicit: string): Promise<number>;
+  /**
+   * HINCRBYFLOAT, unless the sum is past the largest number JavaScript has: Redis adds in long
+   * doubles and would store a value that reads back as Infinity. Refused with Redis's own words.
+   */
+  mapIncrement(key: string, field: string, by: string): Promise<string>;
 }
 
 /** The scripts, defined on `client` under names of their own. */
@@ -86,6 +91,17 @@ end
 redis.call('RPUSH', KEYS[1], ARGV[1])
 redis.call('LTRIM', KEYS[1], -max, -1)
 return redis.call('LLEN', KEYS[1])`,
+    ),
+    mapIncrement: defineScript(
+      client,
+      'daebusMapIncrement',
+      1,
+      `local now = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if now then
+  local sum = now + tonumber(ARGV[2])
+  if sum ~= sum or sum == math.huge or sum == -math.huge then return redis.error_reply('increment would produce NaN or Infinity') end
+end
+return redis.call('HINCRBYFLOAT', KEYS[1], ARGV[1], ARGV[2])`,
     ),
   };
 }

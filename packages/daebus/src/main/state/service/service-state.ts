@@ -84,11 +84,15 @@ export class ServiceState {
         return decodeEntries(await this.#client.hgetall(key));
       case 'increment':
         try {
-          return Number(await this.#client.hincrbyfloat(key, call.key, call.by));
+          return Number(await this.#scripts.mapIncrement(key, call.key, String(call.by)));
         } catch (err) {
           // only Redis's refusal of the value there: a dropped connection is not the caller's argument
-          if (!/not a (valid )?float|NaN or Infinity/i.test(toPlainError(err).message)) throw err;
-          throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `${where}: increment("${call.key}") needs a number there.`);
+          const refusal = toPlainError(err).message;
+          if (!/not a (valid )?float|NaN or Infinity/i.test(refusal)) throw err;
+          const why = /NaN or Infinity/i.test(refusal)
+            ? `by ${call.by} gives no finite number, which Redis refuses`
+            : 'needs a number there';
+          throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `${where}: increment("${call.key}") ${why}.`);
         }
       case 'merge': {
         const pairs = Object.entries(call.entries).flatMap(([field, value]) => [field, encodeValue(where, value)]);
