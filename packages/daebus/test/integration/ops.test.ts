@@ -198,14 +198,19 @@ describe('admin actions', () => {
     t.app.thread('sleeper', fixture('sleeper.mjs'));
     await t.start();
     const caller = t.caller();
-    await expect(caller.sendRequest('daebus.thread.stop', { name: 'sleeper' })).resolves.toMatchObject({
-      name: 'sleeper',
-      state: 'stopped',
+    // each with the service's clock, which the snapshot's ages count from
+    const asked = Date.now();
+    const stopped = (await caller.sendRequest('daebus.thread.stop', { name: 'sleeper' })) as { at: number; lastExit: { at: number } };
+    expect(stopped).toMatchObject({ name: 'sleeper', state: 'stopped', at: expect.any(Number) });
+    expect(stopped.at).toBeGreaterThanOrEqual(stopped.lastExit.at);
+    expect(stopped.at).toBeGreaterThanOrEqual(asked);
+    await expect(caller.sendRequest('daebus.thread.start', { name: 'sleeper' })).resolves.toMatchObject({
+      state: 'running',
+      at: expect.any(Number),
     });
-    await expect(caller.sendRequest('daebus.thread.start', { name: 'sleeper' })).resolves.toMatchObject({ state: 'running' });
     const before = t.app.threads.sleeper?.startedAt ?? 0;
     const restarted = (await caller.sendRequest('daebus.thread.restart', { name: 'sleeper' })) as { state: string; startedAt: number };
-    expect(restarted.state).toBe('running');
+    expect(restarted).toMatchObject({ state: 'running', at: expect.any(Number) });
     expect(restarted.startedAt).toBeGreaterThanOrEqual(before);
     await expect(caller.sendRequest('daebus.thread.stop', { name: 'ghost' })).rejects.toMatchObject({
       message: expect.stringContaining('ghost'),

@@ -1,5 +1,6 @@
 import { Help, Option, type Command } from 'commander';
 import { formatThreadTable } from '../../main/ops/thread-table';
+import type { AdminThreadReply } from '../../main/ops/admin';
 import type { TaskInfo } from '../../main/ops/ops-view';
 import { BuiltinActions } from '../../shared/protocol/builtin-actions';
 import { askService, printAnswers } from '../replica-targets';
@@ -61,7 +62,11 @@ export function registerAdmin(program: Command): void {
     'Start, stop or restart a thread of a service (admin actions).',
     'daebus thread restart orders poller --token "$TOKEN"',
   );
-  const showThread = (reply: unknown): string[] => [formatThreadTable([reply as ThreadSnapshot], { color: colourful() })];
+  // ages count from the service's clock (an older service sends none: then from this machine's)
+  const showThread = (reply: unknown): string[] => {
+    const { at } = reply as Partial<AdminThreadReply>;
+    return [formatThreadTable([reply as ThreadSnapshot], { now: typeof at === 'number' ? at : undefined, color: colourful() })];
+  };
   for (const [verb, action] of Object.entries(THREAD_ACTIONS)) {
     adminVerb(
       thread,

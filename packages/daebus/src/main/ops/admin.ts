@@ -3,6 +3,7 @@ import { DaebusError, ErrorCodes } from '../../shared/errors';
 import type { ActionHandler } from '../rpc/dispatcher';
 import { BuiltinActions } from '../../shared/protocol/builtin-actions';
 import type { OpsView } from './ops-view';
+import type { ThreadSnapshot } from '../supervisor/events';
 
 /** The app's `admin` option, resolved: off, on, or on with a token every admin request must carry. */
 export interface AdminOptions {
@@ -47,12 +48,12 @@ export function adminActions(view: OpsView, options: AdminOptions): Map<string, 
     restarts: restartStops.get(name) ?? 0,
   });
   return new Map<string, ActionHandler>([
-    [BuiltinActions.threadStart, guarded((name) => view.startThread(name))],
+    [BuiltinActions.threadStart, guarded(async (name) => stamped(await view.startThread(name)))],
     [
       BuiltinActions.threadStop,
       guarded(async (name) => {
         await view.stopThread(name);
-        return view.snapshot(name);
+        return stamped(view.snapshot(name));
       }),
     ],
     [
@@ -71,12 +72,19 @@ export function adminActions(view: OpsView, options: AdminOptions): Map<string, 
               `or the service's stop) came while the restart stopped it. Send ${BuiltinActions.threadStart} to start it.`,
           );
         }
-        return view.startThread(name);
+        return stamped(await view.startThread(name));
       }),
     ],
     [BuiltinActions.taskPause, guarded((name) => view.pauseTask(name, true))],
     [BuiltinActions.taskResume, guarded((name) => view.pauseTask(name, false))],
   ]);
+}
+
+/** A thread's snapshot as an admin action answers it: with the service's clock, which its ages count from (as `daebus.threads`). */
+export type AdminThreadReply = ThreadSnapshot & { at: number };
+
+function stamped(snapshot: ThreadSnapshot): AdminThreadReply {
+  return { ...snapshot, at: Date.now() };
 }
 
 /** Compares in constant time, so the token cannot be guessed a character at a time. */
