@@ -25,9 +25,9 @@ afterEach(async () => {
   redisStopped = false;
 });
 
-/** A replica of the CLI fixture on the private Redis; resolves with the process once it has started. */
-function startReplica(service: string): Promise<ChildProcess> {
-  return startFixtureService(service, redis.url, children, { REPLICAS: '1' });
+/** A replica of the CLI fixture on the private Redis (`heartbeatMs`: its own); resolves with the process once it has started. */
+function startReplica(service: string, heartbeatMs = 200): Promise<ChildProcess> {
+  return startFixtureService(service, redis.url, children, { REPLICAS: '1', HEARTBEAT_MS: String(heartbeatMs) });
 }
 
 function watch(service: string, timeoutMs = 5_000): { out: { stdout: string } } {
@@ -83,7 +83,9 @@ describe('daebus watch on a replicated service', () => {
 
   it('says that a killed replica is gone while it is still listed', async () => {
     const service = `watch_gone_${randomUUID()}`;
-    const [kept, killed] = await Promise.all([startReplica(service), startReplica(service)]);
+    // the killed one beats slowly, so that it stays listed for seconds after the kill: a look
+    // that starts late (a loaded machine) still asks it, rather than no longer listing it
+    const [kept, killed] = await Promise.all([startReplica(service), startReplica(service, 2_000)]);
     const { out } = watch(service);
     await waitFor(
       () => out.stdout.includes(`(pid ${String(kept.pid)} on `) && out.stdout.includes(`(pid ${String(killed.pid)} on `),
