@@ -46,7 +46,7 @@ export type {
 export { formatThreadTable, type ThreadTableOptions } from './ops/thread-table';
 // the built-in actions every service answers, and what they answer (for a caller that asks them)
 export { BuiltinActions } from '../shared/protocol/builtin-actions';
-export type { BuiltinContract, AdminPayload, Callable } from './ops/builtin-contract';
+export type { BuiltinContract, AdminPayload, AdminThreadReply, Callable } from './ops/builtin-contract';
 export type { Health } from './ops/health';
 export type { MetricsRegistry } from './ops/metrics';
 export type { ServiceInfo } from './ops/introspection';

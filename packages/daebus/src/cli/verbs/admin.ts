@@ -1,6 +1,6 @@
 import { Help, Option, type Command } from 'commander';
 import { formatThreadTable } from '../../main/ops/thread-table';
-import type { AdminThreadReply } from '../../main/ops/admin';
+import type { AdminThreadReply } from '../../main/ops/builtin-contract';
 import type { TaskInfo } from '../../main/ops/ops-view';
 import { BuiltinActions } from '../../shared/protocol/builtin-actions';
 import { askService, printAnswers } from '../replica-targets';

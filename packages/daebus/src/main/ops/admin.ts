@@ -4,6 +4,7 @@ import type { ActionHandler } from '../rpc/dispatcher';
 import { BuiltinActions } from '../../shared/protocol/builtin-actions';
 import type { OpsView } from './ops-view';
 import type { ThreadSnapshot } from '../supervisor/events';
+import type { AdminThreadReply } from './builtin-contract';
 
 /** The app's `admin` option, resolved: off, on, or on with a token every admin request must carry. */
 export interface AdminOptions {
@@ -79,9 +80,6 @@ export function adminActions(view: OpsView, options: AdminOptions): Map<string, 
     [BuiltinActions.taskResume, guarded((name) => view.pauseTask(name, false))],
   ]);
 }
-
-/** A thread's snapshot as an admin action answers it: with the service's clock, which its ages count from (as `daebus.threads`). */
-export type AdminThreadReply = ThreadSnapshot & { at: number };
 
 function stamped(snapshot: ThreadSnapshot): AdminThreadReply {
   return { ...snapshot, at: Date.now() };

@@ -13,6 +13,12 @@ export interface AdminPayload {
   token?: string | undefined;
 }
 
+/** A thread's snapshot as the admin actions answer it, with the service's clock, which its ages count from. */
+export interface AdminThreadReply extends ThreadSnapshot {
+  /** The service's clock when it answered (ms since the epoch). */
+  at: number;
+}
+
 /**
  * The actions every service answers (`BuiltinActions`), as a contract: a caller typed with its
  * own service's contract asks these too, with typed results
@@ -30,11 +36,11 @@ export interface BuiltinContract {
   /** The live replicas; empty when the service does not run replicated. */
   'daebus.replicas': { result: { replicas: ReplicaInfo[] } };
   /** Admin: start a thread; answers its snapshot once its function runs. */
-  'daebus.thread.start': { payload: AdminPayload; result: ThreadSnapshot };
+  'daebus.thread.start': { payload: AdminPayload; result: AdminThreadReply };
   /** Admin: stop a thread; answers its snapshot once it returned (or was terminated). */
-  'daebus.thread.stop': { payload: AdminPayload; result: ThreadSnapshot };
+  'daebus.thread.stop': { payload: AdminPayload; result: AdminThreadReply };
   /** Admin: stop, then start a thread; answers the new run's snapshot. */
-  'daebus.thread.restart': { payload: AdminPayload; result: ThreadSnapshot };
+  'daebus.thread.restart': { payload: AdminPayload; result: AdminThreadReply };
   /** Admin: pause a background task (no new runs until resumed); answers the task. */
   'daebus.task.pause': { payload: AdminPayload; result: TaskInfo };
   /** Admin: resume a paused background task; answers the task. */
