@@ -1,7 +1,7 @@
 // HTTP at its edges: response headers HTTP cannot carry, clients that stall mid-request, and the
 // answers of requests no route takes.
 import { fork } from 'node:child_process';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, Server } from 'node:http';
 import { createConnection, type Socket } from 'node:net';
 import { DaebusHttp, DEFAULT_HTTP_OPTIONS, response, type HttpOptions } from 'daebus';
 import { appPerTest } from '../support/app-per-test';
@@ -259,6 +259,40 @@ describe('requests no route takes', () => {
     const plain = await http(`${t.app.http.url}/ws`);
     expect(plain).toMatchObject({ status: 426, body: { code: 'BAD_REQUEST', error: expect.stringMatching(/WebSocket endpoint/) } });
     expect(plain.headers.get('upgrade')).toBe('websocket');
+  });
+
+  it('read an absolute-form target (a proxy sends one) as its path: request.path is the path routed', async () => {
+    t.app.route('/echo', (req) => ({ path: req.path, query: req.query }));
+    const url = await start();
+    const target = (path: string): string => `GET http://evil.example${path} HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n`;
+    // before: "http://evil.example/echo", though the router matched /echo
+    expect(parsed(await sendRaw(url, target('/echo?x=1')))).toEqual({ status: 200, body: { path: '/echo', query: { x: '1' } } });
+    expect(parsed(await sendRaw(url, target('/missing')))).toMatchObject({ status: 404, body: { path: '/missing' } });
+    expect(parsed(await sendRaw(url, target('//echo')))).toMatchObject({ status: 200, body: { path: '/echo' } });
+  });
+
+  // Node 20 has no shouldUpgradeCallback: there, every upgrade leaves HTTP while a WebSocket endpoint listens (404)
+  const picksUpgrades = typeof new Server({ shouldUpgradeCallback: () => false } as object).shouldUpgradeCallback === 'function';
+  (picksUpgrades ? it : it.skip)('serve a request offering another upgrade (h2c) as a plain one, beside a WebSocket endpoint', async () => {
+    t.app.socket('echo', (data) => data);
+    t.app.route('/echo', (req) => ({ got: req.payload }), { methods: ['GET', 'POST'] });
+    await t.start({ http: LOCAL, websocket: {} });
+    const url = t.app.http.url as string;
+    const h2c = 'Connection: Upgrade, HTTP2-Settings, close\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n';
+    // before: 404 "/echo is not a WebSocket endpoint", and a POST's body dropped unread
+    const get = await sendRaw(url, `GET /echo?a=1 HTTP/1.1\r\nHost: x\r\n${h2c}\r\n`);
+    expect(parsed(get)).toEqual({ status: 200, body: { got: { a: '1' } } });
+    const body = '{"n":1}';
+    const post = await sendRaw(
+      url,
+      `POST /echo HTTP/1.1\r\nHost: x\r\n${h2c}Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    );
+    expect(parsed(post)).toEqual({ status: 200, body: { got: { n: 1 } } });
+    // the WebSocket endpoint still takes its own upgrade
+    const client = await TestSocket.connect(t.app.http.websocketUrl as string);
+    client.send({ type: 'echo', data: { n: 2 } });
+    expect(await client.next()).toMatchObject({ data: { n: 2 } });
+    await client.close();
   });
 
   it('get 405 on the operations paths and the WebSocket path, and OPTIONS 204, with the methods the app routes there named', async () => {

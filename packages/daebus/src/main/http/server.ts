@@ -16,6 +16,8 @@ import type { RouteTable } from './route-table';
 import type { SocketHub } from './socket-hub';
 import { originCheck } from './socket-origin';
 import type { HttpEndpoints } from './endpoints';
+import { originForm } from './request-target';
+import { nodeServerOptions } from './node-server-options';
 
 /** How long the servers get to close their connections once every request is answered. */
 const CLOSE_GRACE_MS = 2_000;
@@ -173,14 +175,14 @@ export class HttpServers {
       keepAliveTimeout: limits.keepAliveTimeoutMs,
       // Node answers a request not received whole in time with 408 (clientErrorReply)
       requestTimeout: requestTimeoutMs,
-      http: requestTimeoutMs > 0 ? nodeTimeouts(requestTimeoutMs) : {},
+      http: nodeServerOptions(requestTimeoutMs),
       clientErrorHandler: clientErrorReply(requestTimeoutMs, (status) =>
         this.#ops?.observer?.httpAnswered(NOT_PARSED, undefined, status, 0),
       ),
       // a path parameter as long as a URL may be (Node refuses a request line over 16 KiB with 431), as Python Daebus
       routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
-      // a path that starts with several slashes is read with one, as Python's http.server does
-      rewriteUrl: (req) => (req.url?.startsWith('//') ? req.url.replace(/^\/+/, '/') : (req.url ?? '/')),
+      // a path and a query, whatever form the client sent (absolute form; several leading slashes)
+      rewriteUrl: (req) => originForm(req.url ?? '/'),
       return503OnClosing: false, // the route runner answers in the documented form
       forceCloseConnections: 'idle',
       // errors of the router (a malformed URL, a parameter too long) get the same body as the others
@@ -260,20 +262,6 @@ async function listen(app: FastifyInstance, host: string, port: number, what: st
   }
   const address = app.server.address();
   return typeof address === 'object' && address !== null ? address.port : port;
-}
-
-/**
- * Node's timeouts for `requestTimeoutMs`. The one for headers the same (Node's rule when given at
- * creation: one set later, longer, swaps with it, and a stalled body waits 60 s; the default 60 s
- * would cut stalled headers before a longer requestTimeoutMs); checked
- * every tenth of it, at most every second (Node's default, 30 s, could fire it 30 s late).
- */
-function nodeTimeouts(requestTimeoutMs: number): { requestTimeout: number; headersTimeout: number; connectionsCheckingInterval: number } {
-  return {
-    requestTimeout: requestTimeoutMs,
-    headersTimeout: requestTimeoutMs,
-    connectionsCheckingInterval: Math.min(1_000, Math.max(10, Math.round(requestTimeoutMs / 10))),
-  };
 }
 
 /** A request that comes during a stop: its answer ends the keep-alive connection (Node writes `connection: close`). */
