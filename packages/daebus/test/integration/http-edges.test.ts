@@ -272,7 +272,9 @@ describe('requests no route takes', () => {
   });
 
   // Node 20 has no shouldUpgradeCallback: there, every upgrade leaves HTTP while a WebSocket endpoint listens (404)
-  const picksUpgrades = typeof new Server({ shouldUpgradeCallback: () => false } as object).shouldUpgradeCallback === 'function';
+  const picksUpgrades =
+    typeof (new Server({ shouldUpgradeCallback: () => false } as object) as { shouldUpgradeCallback?: unknown }).shouldUpgradeCallback ===
+    'function';
   (picksUpgrades ? it : it.skip)('serve a request offering another upgrade (h2c) as a plain one, beside a WebSocket endpoint', async () => {
     t.app.socket('echo', (data) => data);
     t.app.route('/echo', (req) => ({ got: req.payload }), { methods: ['GET', 'POST'] });
@@ -453,5 +455,49 @@ describe('a body over bodyLimit', () => {
     // under the limit the body is asked for, and taken
     const small = await sendRaw(url, `${upload(2, 'Expect: 100-continue\r\nConnection: close\r\n')}{}`);
     expect(small).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+  });
+});
+
+describe('a client that pipelines requests', () => {
+  /** A route that counts how many of its requests run at once, answering each on a later turn. */
+  function countingRoute(): { most: () => number; runs: () => number } {
+    let now = 0;
+    let most = 0;
+    let runs = 0;
+    t.app.route('/n/<i>', async (req) => {
+      now += 1;
+      runs += 1;
+      most = Math.max(most, now);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      now -= 1;
+      return { i: Number(req.params.i) };
+    });
+    return { most: () => most, runs: () => runs };
+  }
+
+  it('gets every answer in order, with at most 16 of its requests running at once (before: all of them)', async () => {
+    const route = countingRoute();
+    const url = await start();
+    const requests = Array.from(
+      { length: 100 },
+      (_, i) => `GET /n/${i} HTTP/1.1\r\nHost: x\r\n${i === 99 ? 'Connection: close\r\n' : ''}\r\n`,
+    );
+    const answer = await sendRaw(url, requests.join(''));
+    const bodies = [...answer.matchAll(/\r\n\r\n(\{[^}]*\})/g)].map((m) => JSON.parse(m[1] as string) as { i: number });
+    expect(bodies.map((b) => b.i)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(route.most()).toBe(16);
+  });
+
+  it('that piles up requests without reading the answers is cut off, and the service goes on', async () => {
+    const route = countingRoute();
+    const url = await start();
+    const { socket, closed } = openRaw(url);
+    socket.pause(); // never reads: before, every request ran and its answer was held, until the heap ran out
+    socket.write('GET /n/1 HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(5_000));
+    await closed;
+    expect(route.most()).toBe(16);
+    expect(route.runs()).toBeLessThanOrEqual(16 + 1_024); // those running, and those waiting when it was cut off
+    await waitFor(() => t.records.some((r) => /sent over 1024 requests ahead of their answers/.test(r.message)), 'the warning');
+    expect(await http(`${url}/n/7`)).toMatchObject({ status: 200, body: { i: 7 } });
   });
 });

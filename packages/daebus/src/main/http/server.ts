@@ -18,6 +18,7 @@ import { originCheck } from './socket-origin';
 import type { HttpEndpoints } from './endpoints';
 import { originForm } from './request-target';
 import { nodeServerOptions } from './node-server-options';
+import { boundPipelining, MAX_WAITING_PER_CONNECTION } from './pipelining';
 
 /** How long the servers get to close their connections once every request is answered. */
 const CLOSE_GRACE_MS = 2_000;
@@ -211,6 +212,11 @@ export class HttpServers {
       const path = req.url.split('?')[0];
       void reply.code(404).send({ ...errorBody('Not Found', ErrorCodes.UNKNOWN_ROUTE), path });
     });
+    boundPipelining(app, (socket) =>
+      this.#logger.warn(
+        `Closed an HTTP connection from ${String(socket.remoteAddress)} that sent over ${MAX_WAITING_PER_CONNECTION} requests ahead of their answers.`,
+      ),
+    );
     readJsonBodies(app);
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
       // an empty form is no body: the payload is then the query, as with Python Daebus
