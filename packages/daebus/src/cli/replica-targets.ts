@@ -82,18 +82,26 @@ export async function openReplicaCaller(globals: GlobalOptions, service: string,
 }
 
 /**
- * Nobody on a live replica's channel: a replica of a daebus without one (older than this command),
- * or one that just stopped. A timeout names the replica, not its channel (`daebus:{orders}:replica-actions:...`).
+ * Why nobody listens on a listed replica's own channel. One that answered on it before, or whose
+ * presence lists its actions (a daebus that has the channel: it came first), is gone: it stays
+ * listed until its presence expires. Else it may also run a daebus from before the channel.
+ */
+export function unheardReplica(replica: Pick<ReplicaInfo, 'id' | 'actions'>, answeredBefore = false): string {
+  const gone = `replica ${replica.id} is gone: nothing listens on its channel (it stopped or died; it leaves the list soon)`;
+  if (answeredBefore || replica.actions !== undefined) return `${gone}.`;
+  return `${gone}, or it runs a daebus from before replicas had channels of their own.`;
+}
+
+/**
+ * Nobody on a live replica's channel: see {@link unheardReplica}. A timeout names the replica, not
+ * its channel (`daebus:{orders}:replica-actions:...`).
  */
 function replicaFailure(err: unknown, replica: ReplicaInfo): unknown {
   if (err instanceof DaebusError && err.code === ErrorCodes.TIMEOUT) {
     return new DaebusError(ErrorCodes.TIMEOUT, err.message.replace(/^Service "[^"]*"/, `Replica ${replica.id}`), { cause: err });
   }
   if (!(err instanceof DaebusError) || err.code !== ErrorCodes.NO_SUBSCRIBER) return err;
-  return new DaebusError(
-    ErrorCodes.NO_SUBSCRIBER,
-    `replica ${replica.id} does not listen on its own channel: it runs a daebus older than this command (update it to ask each replica), or it has just stopped.`,
-  );
+  return new DaebusError(ErrorCodes.NO_SUBSCRIBER, unheardReplica(replica));
 }
 
 /** The line above a replica's answer: `replica <id> (pid <pid> on <host>)`. */

@@ -226,3 +226,20 @@ describe("a replica's own channel", () => {
     expect(other.stderr).toContain('error UNKNOWN_ACTION: Only the daebus.* actions are answered on');
   });
 });
+
+describe('a replica that died', () => {
+  it('is said to be gone in its block while it is still listed (before: "it runs a daebus older than this command")', async () => {
+    const name = `cli_rep_dead_${randomUUID()}`;
+    const [kept, killed] = await Promise.all([startReplica(name), startReplica(name)]);
+    await waitFor(async () => (await json(['health', name])).length === 2, 'both replicas listed');
+    process.kill(killed, 'SIGKILL');
+    // listed for three of its heartbeats (2 s) after the kill
+    const ran = await daebus(['health', name]);
+    expect(ran.code).toBe(3);
+    const block = blocks(ran.stdout).get(killed);
+    expect(block).toMatch(
+      /error NO_SUBSCRIBER: replica \S+ is gone: nothing listens on its channel \(it stopped or died; it leaves the list soon\)\.$/m,
+    );
+    expect(blocks(ran.stdout).get(kept)).toContain('ok, ready');
+  });
+});

@@ -4,13 +4,15 @@ import { settlesWithin } from '../../main/support/timers';
 import { shownUrl, type ServiceLink } from '../connection';
 import type { GlobalOptions } from '../options';
 import { notNodeServiceError, subscribersOf } from '../service';
+import { unheardReplica } from '../replica-targets';
+import type { ReplicaInfo } from '../queries';
 
 /** How long `daebus watch` waits for Redis to answer a PING when a look timed out. */
 const REDIS_PING_MS = 1_000;
 
 /** Whom a look asked: the service, or one of its replicas; and whether it answered before. */
 export interface Asked {
-  replica?: string;
+  replica?: Pick<ReplicaInfo, 'id' | 'actions'>;
   answeredBefore: boolean;
   /** A look in the last seconds found Redis unreachable: the service may still be subscribing again. */
   redisLately?: boolean;
@@ -47,10 +49,8 @@ export async function describeFailure(
     return `${gone}.`;
   }
   if (err.code === ErrorCodes.NO_SUBSCRIBER && asked.replica !== undefined) {
-    const id = asked.replica;
     // a dead replica stays listed until its presence expires (three heartbeats)
-    if (asked.answeredBefore) return `replica ${id} is gone: nothing listens on its channel (it stopped or died; it leaves the list soon).`;
-    return `replica ${id} does not listen on its own channel: it runs a daebus older than this command, or it has just stopped.`;
+    return unheardReplica(asked.replica, asked.answeredBefore);
   }
   if (err.code === ErrorCodes.TIMEOUT) {
     // a PING that does not come back: Redis itself is stalled (CLIENT PAUSE, overload), not the service
@@ -59,11 +59,11 @@ export async function describeFailure(
     if (!(await settlesWithin(pong, REDIS_PING_MS))) {
       return `Redis at ${url} does not answer (paused, overloaded or stalled): no answer to ${BuiltinActions.threads} within ${globals.timeout} ms, and none to a PING within ${REDIS_PING_MS} ms.`;
     }
-    const whom = asked.replica === undefined ? `service "${caller.service}"` : `replica ${asked.replica}`;
+    const whom = asked.replica === undefined ? `service "${caller.service}"` : `replica ${asked.replica.id}`;
     // a replica that died while this look waited for it (its request was taken, never answered):
     // nothing listens on its own channel any more, so it is gone, not busy
     if (asked.answeredBefore && asked.replica !== undefined && (await subscribersOf(transport, caller.service)) === 0) {
-      return `replica ${asked.replica} is gone: nothing listens on its channel (it stopped or died; it leaves the list soon).`;
+      return unheardReplica(asked.replica, true);
     }
     // a replicated service's request waits in its stream, so no NO_SUBSCRIBER tells it is gone
     if (asked.answeredBefore && asked.replica === undefined && (await subscribersOf(transport, caller.service)) === 0) {

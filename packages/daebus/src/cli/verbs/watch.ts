@@ -130,7 +130,7 @@ class Watcher {
       replicas.map(async (replica) => {
         const opened = this.#replicaLinks.get(replica.id) ?? openReplicaCaller(this.globals, this.link.caller.service, replica.id);
         this.#replicaLinks.set(replica.id, opened);
-        const asked = { replica: replica.id, answeredBefore: this.#lastGood.has(replica.id) };
+        const asked = { replica, answeredBefore: this.#lastGood.has(replica.id) };
         const sample = await opened.then(
           (link) => look(link, this.globals, asked),
           (err: unknown) => ({ at: Date.now(), error: toPlainError(err).message }),
