@@ -86,6 +86,12 @@ describe('daebus call', () => {
     const array = await daebus(['call', service, 'echo', '[1, 2]']);
     expect(array.code).toBe(2);
     expect(array.stderr).toContain('The payload must be a JSON object');
+    // before: the library's words for it, `sendRequest(""): action must be a non-empty string`
+    const unnamed = await daebus(['call', service, '']);
+    expect(unnamed).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('daebus: The action name is empty; give the action to call'),
+    });
   });
 });
 

@@ -25,6 +25,9 @@ Example:
   $ daebus call orders import - < items.json`,
     )
     .action(async (service: string, action: string, given: string, _options: unknown, command: Command) => {
+      // before: the library's own words (`sendRequest(""): action must be a non-empty string`)
+      if (action === '')
+        throw new CliError('The action name is empty; give the action to call, as in `daebus call orders create`.', ExitCodes.USAGE);
       const json = await argumentText(given);
       const payload = parseJsonArgument(json, 'The payload');
       if (!isPlainObject(payload))
