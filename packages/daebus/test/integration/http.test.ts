@@ -230,6 +230,28 @@ describe('HTTP routes', () => {
     expect(await post('{"s": "ünïcödé 🙂"}')).toMatchObject({ status: 200, body: { payload: 's,ünïcödé 🙂' } });
   });
 
+  it('refuse a query or form field named __proto__, as a JSON body (before: an own key Object.assign set a prototype with)', async () => {
+    let ran = 0;
+    t.app.route('/echo', (req) => ({ got: ++ran && Object.keys(req.payload) }), { methods: ['GET', 'POST'] });
+    const url = await start();
+    const refusal = (where: string) => ({
+      status: 400,
+      body: {
+        code: 'BAD_REQUEST',
+        error: `The ${where} has a field named "__proto__": refused, as such a key could change an object's prototype. Rename the field.`,
+      },
+    });
+    expect(await http(`${url}/echo?__proto__=1&__proto__=2`)).toMatchObject(refusal('query'));
+    expect(await http(`${url}/echo?a=1&__proto__=x`)).toMatchObject(refusal('query'));
+    const form = (body: string) =>
+      http(`${url}/echo`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(await form('__proto__=1&__proto__=2')).toMatchObject(refusal('form body'));
+    expect(ran).toBe(0);
+    // the name as data, not as a key, is fine
+    expect(await http(`${url}/echo?k=__proto__`)).toMatchObject({ status: 200, body: { got: ['k'] } });
+    expect(await form('a=__proto__&a=2')).toMatchObject({ status: 200, body: { got: ['a'] } });
+  });
+
   it('read a path that starts with several slashes with one, as Python’s http.server does', async () => {
     t.app.route('/hello', () => ({ msg: 'hi' })).route('/items/<id>', (req) => ({ id: req.params.id }));
     const url = await start();

@@ -135,6 +135,23 @@ describe('WebSocket handlers', () => {
     expect(said).toHaveLength(1);
   });
 
+  it('refuse a message holding a key that could change a prototype, as a JSON body over HTTP (before: handed to the handler)', async () => {
+    let ran = 0;
+    t.app.socket('show', (data) => ++ran && Object.keys(data as object));
+    const client = await connect(await start());
+    const error = expect.stringMatching(/^The message holds a "__proto__" key, or a "constructor" object with a "prototype" key: refused/);
+    for (const [id, text] of [
+      [1, '{"type": "show", "data": {"__proto__": {"admin": true}}, "id": 1}'],
+      [2, '{"type": "show", "data": {"\\u005f_proto__": {"admin": true}}, "id": 2}'],
+      [3, '{"type": "show", "data": {"a": [{"constructor": {"prototype": {"admin": true}}}]}, "id": 3}'],
+    ] as const) {
+      client.send(text);
+      expect(await client.next()).toMatchObject({ type: 'error', code: 'BAD_REQUEST', error, id });
+    }
+    expect(ran).toBe(0);
+    expect(await client.ask({ type: 'show', data: { proto: 1, k: '__proto__' }, id: 4 })).toMatchObject({ data: ['proto', 'k'] });
+  });
+
   it('close a client that sends a frame over maxPayloadBytes with 1009, and keep the others', async () => {
     const gone: unknown[] = [];
     t.app.socket('ok', () => 'fine');

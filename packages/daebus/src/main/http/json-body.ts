@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
 import { NOT_JSON, parseWireJson } from '../../shared/python-json';
+import { changesAPrototype } from './prototype-keys';
 
 /**
  * Read `application/json` bodies as Fastify does (its body limit, its errors, its refusal of
@@ -26,24 +27,6 @@ export function readJsonBodies(app: FastifyInstance): void {
       done(null, parsed);
     });
   });
-}
-
-/**
- * Whether a parsed value holds a `__proto__` key or a `constructor` object with a `prototype`
- * key, anywhere: what Fastify's parser (secure-json-parse) refuses. A loop, not recursion: a
- * body may nest deeper than the stack.
- */
-function changesAPrototype(value: unknown): boolean {
-  const pending: unknown[] = [value];
-  while (pending.length > 0) {
-    const node = pending.pop();
-    if (node === null || typeof node !== 'object') continue;
-    if (Object.hasOwn(node, '__proto__')) return true;
-    const ctor = (node as { constructor?: unknown }).constructor;
-    if (Object.hasOwn(node, 'constructor') && ctor !== null && typeof ctor === 'object' && Object.hasOwn(ctor, 'prototype')) return true;
-    for (const key in node) pending.push((node as Record<string, unknown>)[key]);
-  }
-  return false;
 }
 
 /** The 400 for a JSON body whose bytes are not UTF-8. */

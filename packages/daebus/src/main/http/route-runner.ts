@@ -11,6 +11,7 @@ import { HttpResponse } from './http-response';
 import type { RouteContext, RouteEntry, RouteHandler } from './route-entry';
 import { RouteFailures } from './route-failures';
 import { RouteTimeouts } from './route-timeouts';
+import { protoFieldMessage } from './prototype-keys';
 
 /** How often running routes are checked against their timeouts (a timeout fires up to this late). */
 const SWEEP_MS = 50;
@@ -123,6 +124,8 @@ export class RouteRunner {
       if (this.#refusing !== undefined)
         return void reply.code(503).header('connection', 'close').send(errorBody(this.#refusing, ErrorCodes.STOPPED));
       const incoming = req as unknown as IncomingRoute;
+      if (Object.hasOwn(incoming.query, '__proto__'))
+        return void reply.code(400).send(errorBody(protoFieldMessage('query'), ErrorCodes.BAD_REQUEST));
       const request = new HttpRequest(route, {
         method: req.method,
         path: pathOf(req.url),

@@ -9,6 +9,7 @@ import { clientErrorReply, NOT_PARSED } from './client-errors';
 import { errorBody, frameworkReply } from './error-replies';
 import { DEFAULT_HTTP_OPTIONS, type ResolvedCors, type ResolvedHttpOptions, type ResolvedWebSocketOptions } from './options';
 import { readJsonBodies } from './json-body';
+import { readFormBodies } from './form-body';
 import { answerBesideGet } from './other-methods';
 import { mountOps, type OpsEndpoints } from './ops-routes';
 import type { RouteRunner } from './route-runner';
@@ -218,10 +219,7 @@ export class HttpServers {
       ),
     );
     readJsonBodies(app);
-    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
-      // an empty form is no body: the payload is then the query, as with Python Daebus
-      done(null, (body as string).trim() === '' ? undefined : parseForm(body as string)),
-    );
+    readFormBodies(app);
     return app;
   }
 
@@ -285,15 +283,4 @@ function upgradeRequired(req: FastifyRequest, reply: FastifyReply): void {
 function urlHost(host: string): string {
   if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
   return host.includes(':') ? `[${host}]` : host;
-}
-
-/** A form body's fields; a name given more than once has a list of values. Names stay plain data. */
-function parseForm(body: string): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [key, value] of new URLSearchParams(body)) {
-    const before = Object.hasOwn(out, key) ? out[key] : undefined;
-    const next = before === undefined ? value : Array.isArray(before) ? [...before, value] : [before, value];
-    Object.defineProperty(out, key, { value: next, enumerable: true, writable: true, configurable: true });
-  }
-  return out;
 }

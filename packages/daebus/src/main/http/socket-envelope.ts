@@ -8,6 +8,7 @@ import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { safeJson } from '../../shared/json';
 import { NOT_JSON, parseWireJson } from '../../shared/python-json';
 import { isPlainObject } from '../../shared/validate';
+import { changesAPrototype, mayChangeAPrototype } from './prototype-keys';
 
 export type MessageId = string | number;
 
@@ -23,6 +24,11 @@ export function decodeMessage(raw: string): Decoded {
     return { ok: false, frame: errorFrame('A message must be a JSON object: {"type": ..., "data": ...}', ErrorCodes.BAD_REQUEST) };
   }
   const id = typeof message.id === 'string' || typeof message.id === 'number' ? message.id : undefined;
+  if (mayChangeAPrototype(raw) && changesAPrototype(message)) {
+    const error =
+      'The message holds a "__proto__" key, or a "constructor" object with a "prototype" key: refused, as such keys could change an object\'s prototype. Rename the key.';
+    return { ok: false, frame: errorFrame(error, ErrorCodes.BAD_REQUEST, { id }) };
+  }
   if (message.type === undefined || message.type === null || message.type === '') {
     return { ok: false, frame: errorFrame('No message type provided', ErrorCodes.BAD_REQUEST, { id }) };
   }

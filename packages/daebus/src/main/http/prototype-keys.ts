@@ -1,0 +1,34 @@
+// Keys that could change an object's prototype once a handler merges what arrived into an object
+// (`Object.assign({}, data)` with a `__proto__` key sets the new object's prototype): refused in
+// whatever arrives over HTTP and WebSocket, as Fastify refuses them in a JSON body.
+
+/**
+ * Whether a parsed value holds a `__proto__` key or a `constructor` object with a `prototype`
+ * key, anywhere: what Fastify's parser (secure-json-parse) refuses. A loop, not recursion: a
+ * body may nest deeper than the stack.
+ */
+export function changesAPrototype(value: unknown): boolean {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (node === null || typeof node !== 'object') continue;
+    if (Object.hasOwn(node, '__proto__')) return true;
+    const ctor = (node as { constructor?: unknown }).constructor;
+    if (Object.hasOwn(node, 'constructor') && ctor !== null && typeof ctor === 'object' && Object.hasOwn(ctor, 'prototype')) return true;
+    for (const key in node) pending.push((node as Record<string, unknown>)[key]);
+  }
+  return false;
+}
+
+/**
+ * Whether JSON `text` may hold such a key: a cheap look before the walk of `changesAPrototype`
+ * (an escaped key, `"\u005f_proto__"`, is read as the key it spells).
+ */
+export function mayChangeAPrototype(text: string): boolean {
+  return text.includes('proto') || text.includes('\\u');
+}
+
+/** The message for a query or form field named `__proto__`. */
+export function protoFieldMessage(where: string): string {
+  return `The ${where} has a field named "__proto__": refused, as such a key could change an object's prototype. Rename the field.`;
+}
