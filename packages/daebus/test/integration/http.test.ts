@@ -230,6 +230,16 @@ describe('HTTP routes', () => {
     expect(await post('{"s": "ünïcödé 🙂"}')).toMatchObject({ status: 200, body: { payload: 's,ünïcödé 🙂' } });
   });
 
+  it('read the JSON types of APIs (application/vnd.api+json, problem+json) as JSON (before: 415)', async () => {
+    t.app.route('/echo', (req) => ({ got: req.payload }), { methods: 'POST' });
+    const url = await start();
+    const post = (type: string) => http(`${url}/echo`, { method: 'POST', body: '{"a": NaN}', headers: { 'content-type': type } });
+    for (const type of ['application/vnd.api+json', 'application/problem+json; charset=utf-8']) {
+      expect(await post(type)).toMatchObject({ status: 200, body: { got: { a: null } } });
+    }
+    expect(await post('application/jsonx')).toMatchObject({ status: 415 });
+  });
+
   it('refuse a query or form field named __proto__, as a JSON body (before: an own key Object.assign set a prototype with)', async () => {
     let ran = 0;
     t.app.route('/echo', (req) => ({ got: ++ran && Object.keys(req.payload) }), { methods: ['GET', 'POST'] });

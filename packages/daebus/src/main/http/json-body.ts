@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBodyParser, FastifyInstance } from 'fastify';
 import { NOT_JSON, parseWireJson } from '../../shared/python-json';
 import { changesAPrototype } from './prototype-keys';
 
@@ -10,10 +10,10 @@ import { changesAPrototype } from './prototype-keys';
  */
 export function readJsonBodies(app: FastifyInstance): void {
   const fastifyJson = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+  const parse: FastifyBodyParser<Buffer> = (req, body, done) => {
     // as over Redis: bytes that are not UTF-8 are refused, not read with U+FFFD in their place
-    if (!isUtf8(body as Buffer)) return done(notUtf8(), undefined);
-    const text = (body as Buffer).toString();
+    if (!isUtf8(body)) return done(notUtf8(), undefined);
+    const text = body.toString();
     // no body under a JSON content-type (a client that always sets it): no data, as Python
     // Daebus reads it, not Fastify's 400
     if (text.trim() === '') return done(null, undefined);
@@ -26,7 +26,10 @@ export function readJsonBodies(app: FastifyInstance): void {
       if (changesAPrototype(parsed)) return done(poisoned(err), undefined);
       done(null, parsed);
     });
-  });
+  };
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, parse);
+  // the JSON types of APIs (application/vnd.api+json, application/problem+json) too
+  app.addContentTypeParser(/^application\/[\w.+-]+\+json(\s*;|$)/i, { parseAs: 'buffer' }, parse);
 }
 
 /** The 400 for a JSON body whose bytes are not UTF-8. */
