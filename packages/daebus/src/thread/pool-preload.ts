@@ -2,11 +2,22 @@
 // that no call waits for its module. A module whose top-level code never finishes (a top-level
 // await that never settles) is marked in the pool's shared table (POOL_HUNG_KEY): without it,
 // every worker the pool started waited PRELOAD_WAIT_MS for it, unable to take any call, and a
-// call that needed it waited out its whole timeout.
+// call that needed it waited out its whole timeout. One whose top-level code runs synchronously
+// for ever (an endless loop) blocks the worker's event loop: the main side notices (see LoadWatch)
+// from which module the worker started loading last, marks it, and stops the worker.
 import { workerData } from 'node:worker_threads';
 import { DaebusError, ErrorCodes } from '../shared/errors';
-import { LOADING_MODULES, POOL_HUNG_KEY, POOL_PRELOAD_KEY, PRELOAD_WAIT_MS, type PoolPreload } from '../shared/protocol/pool';
-import { markRunning } from './pool-slot';
+import { LOAD_HUNG, LOAD_STUCK, POOL_HUNG_KEY, POOL_PRELOAD_KEY, PRELOAD_WAIT_MS, type PoolPreload } from '../shared/protocol/pool';
+import { markLoadingModule, markRunning } from './pool-slot';
+
+/**
+ * How long a worker waits for a module's load before it starts the next one: modules load one
+ * after another unless one waits (a top-level await), so that the one started last is the one
+ * whose top-level code runs when the worker's event loop does not come back. Long enough for a
+ * module to be read and linked before its code runs on a loaded machine (20 ms was not: the next
+ * module started first, and was blamed for the one that looped).
+ */
+const STAGGER_MS = 1_000;
 
 const data = workerData as Record<string, unknown> | null;
 const modules = (data?.[POOL_PRELOAD_KEY] as PoolPreload[] | undefined) ?? [];
@@ -17,19 +28,24 @@ function fieldOf(specifier: string): number {
   return hung === undefined ? -1 : modules.findIndex((m) => m.specifier === specifier);
 }
 
+/** How `specifier`'s load is marked: 0, LOAD_HUNG or LOAD_STUCK. */
+function stateOf(specifier: string): number {
+  const at = fieldOf(specifier);
+  return at < 0 ? 0 : Atomics.load(hung as Int32Array, at);
+}
+
 /** True while `specifier`, registered before the pool started, is marked as not finishing its load. */
 export function isHung(specifier: string): boolean {
-  const at = fieldOf(specifier);
-  return at >= 0 && Atomics.load(hung as Int32Array, at) === 1;
+  return stateOf(specifier) !== 0;
 }
 
 /** What a call that needs a module marked hung fails with. */
 export function hungLoadError(specifier: string): DaebusError {
-  return new DaebusError(
-    ErrorCodes.THREAD_LOAD_FAILED,
-    `The pooled handler module ${specifier} did not finish loading within ${PRELOAD_WAIT_MS / 1000} s: its top-level code is still running (a top-level await that never settles?). Calls that need it fail until it loads; make its top-level code finish, and move long waits into the handler.`,
-    { details: { module: specifier } },
-  );
+  const message =
+    stateOf(specifier) === LOAD_STUCK
+      ? `The pooled handler module ${specifier} did not finish loading: its top-level code ran synchronously for over ${PRELOAD_WAIT_MS / 1000} s (an endless loop?), so the pool stopped the worker loading it and no longer loads it. Calls that need it fail until the service restarts; make its top-level code finish, and move long work into the handler.`
+      : `The pooled handler module ${specifier} did not finish loading within ${PRELOAD_WAIT_MS / 1000} s: its top-level code is still running (a top-level await that never settles?). Calls that need it fail until it loads; make its top-level code finish, and move long waits into the handler.`;
+  return new DaebusError(ErrorCodes.THREAD_LOAD_FAILED, message, { details: { module: specifier } });
 }
 
 /** True the first time any worker of the pool asks it for entry `index` of the list: that worker reports the entry's failed load. */
@@ -64,35 +80,43 @@ export async function preload(
   // a failed load's cause carries the user's stack (file and line)
   const report = ({ message, details }: DaebusError): void =>
     logError(message, { module: details?.module, ...(details?.cause !== undefined && { error: details.cause }) });
-  if (modules.length === 0) return;
-  // the main side tells from this that a call waits for a worker still loading its modules
-  markRunning(LOADING_MODULES);
   const pending = new Set<string>();
+  // indexes of the modules started and not loaded yet, in the order they started
+  const started: number[] = [];
   const waits: Promise<void>[] = [];
-  for (const [index, module] of modules.entries()) {
-    const { specifier } = module;
-    pending.add(specifier);
-    const done = (): void => {
-      pending.delete(specifier);
-      const at = fieldOf(specifier);
-      if (at >= 0) Atomics.store(hung as Int32Array, at, 0);
-    };
-    const loading = load(module).then(done, (err: unknown) => {
-      done();
-      if (firstToFail(index)) report(preloadFailure(err, specifier));
-    });
-    // one another worker found hung does not hold this one back: it goes on loading meanwhile
-    if (!isHung(specifier)) waits.push(loading);
-  }
   let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise((resolve) => (timer = setTimeout(resolve, PRELOAD_WAIT_MS)));
   try {
-    await Promise.race([Promise.all(waits), new Promise((resolve) => (timer = setTimeout(resolve, PRELOAD_WAIT_MS)))]);
+    for (const [index, module] of modules.entries()) {
+      const { specifier } = module;
+      // its top-level code would block this worker too
+      if (stateOf(specifier) === LOAD_STUCK) continue;
+      pending.add(specifier);
+      started.push(index);
+      markLoadingModule(index + 1);
+      const done = (): void => {
+        pending.delete(specifier);
+        started.splice(started.indexOf(index), 1);
+        markLoadingModule(started.length === 0 ? 0 : (started[started.length - 1] as number) + 1);
+        const at = fieldOf(specifier);
+        if (at >= 0) Atomics.compareExchange(hung as Int32Array, at, LOAD_HUNG, 0);
+      };
+      const loading = load(module).then(done, (err: unknown) => {
+        done();
+        if (firstToFail(index)) report(preloadFailure(err, specifier));
+      });
+      // one another worker found hung does not hold this one back: it goes on loading meanwhile
+      if (isHung(specifier)) continue;
+      waits.push(loading);
+      await Promise.race([loading, deadline, new Promise((resolve) => setTimeout(resolve, STAGGER_MS))]);
+    }
+    await Promise.race([Promise.all(waits), deadline]);
   } finally {
     clearTimeout(timer);
     markRunning(0);
   }
   for (const specifier of pending) {
     const at = fieldOf(specifier);
-    if (at >= 0 && Atomics.compareExchange(hung as Int32Array, at, 0, 1) === 0) report(hungLoadError(specifier));
+    if (at >= 0 && Atomics.compareExchange(hung as Int32Array, at, 0, LOAD_HUNG) === 0) report(hungLoadError(specifier));
   }
 }

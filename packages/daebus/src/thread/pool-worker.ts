@@ -30,6 +30,7 @@ import { loadFailure } from './load';
 import { markAnswered, markRunning } from './pool-slot';
 import { callOf, watchUncaught } from './pool-uncaught';
 import { hungLoadError, isHung, preload } from './pool-preload';
+import { withoutExit } from './pool-exit-guard';
 import { ensureLoader } from './typescript';
 import type { WorkerChannel } from './worker-context';
 
@@ -48,7 +49,7 @@ async function load(specifier: string, exportName: string, loader: string | unde
   let mod: unknown;
   try {
     await ensureLoader(loader);
-    mod = await import(specifier);
+    mod = await withoutExit(() => import(specifier));
   } catch (err) {
     throw loadFailure(`The pooled handler module ${specifier} could not be loaded`, err, specifier, loader);
   }

@@ -2,28 +2,42 @@ import { MAX_NESTING, nestsTooDeep, tooDeep } from '../../shared/cloneable';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { PRELOAD_WAIT_MS } from '../../shared/protocol/pool';
 import type { RunningCall } from './running-call';
+import type { RunningTable } from './running-table';
 
-/** What the pool knows when a call's timeout comes: whether a worker runs it, and whether one still starts. */
-export interface TimeoutScene {
-  runsNow: boolean;
-  /** Its handler ended and its worker handed the answer to piscina, which has not delivered it yet. */
-  answered: boolean;
-  workerLoading: boolean;
-  /** How close the pool sees a call start (how often it looks): a shorter wait is not mentioned. */
-  resolutionMs: number;
+/** Why a call waited for a worker, from what the sweeps saw as it waited (see RunningCall.waiting). */
+function waitReason({ busy, starting }: { busy: boolean; starting: boolean }, dropped: boolean): string {
+  if (!starting) return 'every worker of the pool was busy';
+  // a worker that never gets past its start is what keeps a call from starting at all
+  const stuck = dropped
+    ? `; one whose top-level code does not finish holds it back for up to ${PRELOAD_WAIT_MS / 1000} s, and is logged`
+    : '';
+  // inside the parentheses of a run's message: no second pair
+  const loading = `${dropped ? ' (' : ': '}a new worker loads the pooled handler modules before it takes a call${stuck}${dropped ? ')' : ''}`;
+  return busy ? `every worker of the pool was busy or still starting${loading}` : `the pool's workers were still starting${loading}`;
+}
+
+/** What to do about it: more workers help busy ones, not starting ones. */
+function waitAdvice({ busy, starting }: { busy: boolean; starting: boolean }, dropped: boolean): string {
+  const what = dropped ? 'It was dropped; raise' : 'Raise';
+  return busy || !starting
+    ? `${what} maxWorkers or the action's timeoutMs.`
+    : `${what} the action's timeoutMs, or call it once the workers started.`;
 }
 
 /**
  * The error a call past its timeout gets. One a worker runs says how much of its time went
  * waiting for a free worker, when that was a noticeable part (its timeout counts from when it
- * arrived, queued or not); one no worker took says why it never started.
+ * arrived, queued or not); one no worker took says why it never started. `table` tells whether a
+ * worker runs it; `resolutionMs`: how close the pool sees a call start (how often it looks), a
+ * shorter wait is not mentioned.
  */
-export function timedOutError(running: RunningCall, scene: TimeoutScene): DaebusError {
+export function timedOutError(running: RunningCall, table: RunningTable, resolutionMs: number): DaebusError {
   const { action, timeoutMs } = running.request;
-  if (scene.runsNow) {
+  const runsNow = table.workerRunning(running.id) !== undefined;
+  if (runsNow) {
     const queuedMs = (running.startedAt ?? running.deadline) - (running.deadline - timeoutMs);
     // first seen running at its timeout or after (the main thread was busy): how long it waited is not known
-    if (queuedMs <= scene.resolutionMs || queuedMs >= timeoutMs) {
+    if (queuedMs <= resolutionMs || queuedMs >= timeoutMs) {
       return new DaebusError(
         ErrorCodes.TIMEOUT,
         `Pooled action "${action}" ran past its timeout of ${timeoutMs} ms; its worker was stopped.`,
@@ -31,10 +45,11 @@ export function timedOutError(running: RunningCall, scene: TimeoutScene): Daebus
     }
     return new DaebusError(
       ErrorCodes.TIMEOUT,
-      `Pooled action "${action}" ran past its timeout of ${timeoutMs} ms, of which it waited about ${Math.round(queuedMs)} ms for a free worker (every worker of the pool was ${scene.workerLoading ? 'busy or still starting' : 'busy'}) and ran about ${Math.round(timeoutMs - queuedMs)} ms; its worker was stopped. Raise maxWorkers or the action's timeoutMs.`,
+      `Pooled action "${action}" ran past its timeout of ${timeoutMs} ms, of which it waited about ${Math.round(queuedMs)} ms for a free worker (${waitReason(running.waitedOn, false)}) and ran about ${Math.round(timeoutMs - queuedMs)} ms; its worker was stopped. ${waitAdvice(running.waitedOn, false)}`,
     );
   }
-  if (scene.answered) {
+  // its handler ended and its worker handed the answer to piscina, which has not delivered it yet
+  if (table.workerAnswered(running.id) !== undefined) {
     return new DaebusError(
       ErrorCodes.TIMEOUT,
       `Pooled action "${action}" returned, but its reply had not reached the main thread when its timeout of ${timeoutMs} ms came: ` +
@@ -43,12 +58,9 @@ export function timedOutError(running: RunningCall, scene: TimeoutScene): Daebus
         'its worker is then stopped).',
     );
   }
-  const why = scene.workerLoading
-    ? `every worker of the pool was busy or still starting (a new worker loads the pooled handler modules first; one whose top-level code does not finish holds it back for up to ${PRELOAD_WAIT_MS / 1000} s: see the error logged about it)`
-    : 'every worker of the pool was busy';
   return new DaebusError(
     ErrorCodes.TIMEOUT,
-    `Pooled action "${action}" did not start within its timeout of ${timeoutMs} ms: ${why}. It was dropped; raise maxWorkers or the action's timeoutMs.`,
+    `Pooled action "${action}" did not start within its timeout of ${timeoutMs} ms: ${waitReason(running.waitedOn, true)}. ${waitAdvice(running.waitedOn, true)}`,
   );
 }
 

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import type { MessagePort, Worker } from 'node:worker_threads';
 import type Piscina from 'piscina';
 import { monotonicMs } from '../../shared/clock';
@@ -21,11 +20,12 @@ import {
 import type { Logger } from '../support/logger';
 import { markReported } from '../support/reported';
 import { WorkerConnection, type WorkerServices } from '../workers/connection';
-import { poolWorkerEntry } from '../workers/worker-path';
+import { createPiscina } from './create-piscina';
 import { PoolLogGate } from './pool-log';
 import { RunningCall, type CallRequest } from './running-call';
 import { RunningTable } from './running-table';
 import { taskFailedError, timedOutError } from './call-errors';
+import { LoadWatch } from './load-watch';
 import { WorkerPorts } from './worker-ports';
 import type { PoolStats } from './pool-stats';
 
@@ -76,8 +76,12 @@ export class HandlerPool {
   #pool?: Piscina;
   /** Which worker runs which call: room for the pool's workers and as many again still exiting. */
   readonly #running: RunningTable;
-  /** Workers asked to stop: each is terminated once (see #stopWorkerOf). */
+  /** Workers asked to stop: each is terminated once (see #stopThread). */
   readonly #terminated = new WeakSet<Worker>();
+  /** Stops a worker whose module's top-level code blocks it as it loads (made with the pool). */
+  #loadWatch?: LoadWatch;
+  /** True while piscina fails the calls it had given a worker stopped as it loaded: none of them ran. */
+  #stoppedLoading = false;
   /** Each worker's port; a worker's slot in the running table is freed once its port closes (the worker ended). */
   readonly #ports = new WorkerPorts(
     (envelope, port) => this.#route(envelope, port),
@@ -117,11 +121,17 @@ export class HandlerPool {
     call.signal?.addEventListener('abort', () => this.#cancel(running), { once: true });
     // stopped by a sweep that finds nothing running, not after each call: no timer per call
     this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_MS).unref();
+    this.#post(pool, running);
+    return running.answer;
+  }
+
+  /** Hand `running`'s task to piscina: again if piscina had given it to a worker stopped as it loaded (see #stopThread). */
+  #post(pool: Piscina, running: RunningCall): void {
     // no abort signal: piscina's bookkeeping for one costs more than the rest of a small call
     // here (see RunningTable); a synchronous throw settles the call as a rejection
     let settled: Promise<unknown>;
     try {
-      settled = pool.run(task);
+      settled = pool.run(running.task);
     } catch (err) {
       settled = Promise.reject(err as Error);
     }
@@ -130,10 +140,12 @@ export class HandlerPool {
       (err: unknown) => {
         // the worker ended (a crash, or stopped): what it sent before is read first
         this.#ports.drainAll();
-        if (this.#end(running)) running.reject(taskFailedError(call.action, err, call.payload));
+        // that worker never ran it (it never got past its modules): another one may
+        if (this.#stoppedLoading && running.startedAt === undefined && !running.aborted && this.#pool === pool)
+          return this.#post(pool, running);
+        if (this.#end(running)) running.reject(taskFailedError(running.task.action, err, running.task.payload));
       },
     );
-    return running.answer;
   }
 
   /**
@@ -187,12 +199,18 @@ export class HandlerPool {
       const answeredBy = this.#running.workerAnswered(running.id);
       if (running.replyLost(answeredBy !== undefined, now)) threadId = answeredBy;
     }
-    if (threadId === undefined) return;
+    if (threadId !== undefined) this.#stopThread(threadId);
+  }
+
+  /** Stop worker `threadId`, once; `loading`: it is stopped as it loads its modules (it ran none of the calls piscina gave it). */
+  #stopThread(threadId: number, loading = false): void {
     const worker = this.#pool?.threads.find((thread) => thread.threadId === threadId);
     // once: each terminate() adds an exit listener, and a worker slow to exit (in a system call)
     // met by a sweep every 25 ms drew Node's MaxListenersExceededWarning, a leak that is not one
     if (!worker || this.#terminated.has(worker)) return;
     this.#terminated.add(worker);
+    // after piscina's own listener, which fails the worker's tasks: their rejections come next
+    if (loading) worker.once('exit', () => void ((this.#stoppedLoading = true), setImmediate(() => (this.#stoppedLoading = false))));
     // piscina sees the worker exit: it fails the task (already answered here) and starts another worker
     void worker.terminate();
   }
@@ -231,6 +249,7 @@ export class HandlerPool {
 
   async close(): Promise<void> {
     this.#stopSweeper();
+    this.#loadWatch?.close();
     const pool = this.#pool;
     this.#pool = undefined;
     if (pool) await pool.destroy();
@@ -241,24 +260,14 @@ export class HandlerPool {
     this.#logGate?.refresh();
     if (this.#calls.size === 0) return this.#stopSweeper();
     const now = monotonicMs();
-    // when each call started: its timeout's message tells a wait for a worker from its run
-    this.#running.forEachRunning((id) => this.#calls.get(id)?.started(now));
+    // when each call started, and why those not started wait: its timeout's message tells a wait for a worker from its run
+    const busy = this.#running.forEachRunning((id) => this.#calls.get(id)?.started(now));
+    const starting = this.#running.someWorkerLoading() || (this.#pool?.threads.length ?? 0) > this.#running.liveWorkers();
     for (const running of this.#calls.values()) {
+      running.waiting(busy, starting);
       if (running.aborted) this.#stopWorkerOf(running, now);
-      else if (now >= running.deadline) this.#abort(running, this.#timedOut(running));
+      else if (now >= running.deadline) this.#abort(running, timedOutError(running, this.#running, 2 * SWEEP_MS));
     }
-  }
-
-  /** The error a call past its timeout gets: it ran too long (after a wait for a worker, perhaps), or never got a worker. */
-  #timedOut(running: RunningCall): DaebusError {
-    const runsNow = this.#running.workerRunning(running.id) !== undefined;
-    const answered = !runsNow && this.#running.workerAnswered(running.id) !== undefined;
-    return timedOutError(running, {
-      runsNow,
-      answered,
-      workerLoading: !runsNow && !answered && this.#running.someWorkerLoading(),
-      resolutionMs: 2 * SWEEP_MS,
-    });
   }
 
   #stopSweeper(): void {
@@ -287,27 +296,17 @@ export class HandlerPool {
     if (!this.#pool) {
       this.#running.clear();
       const preloads = this.#preloads();
-      // piscina is loaded on first use: a service without pooled work never starts the pool
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { Piscina: PiscinaPool } = require('piscina') as typeof import('piscina');
-      // minThreads workers stay up; more start under load and end after idleTimeout
-      const pool = new PiscinaPool({
-        filename: poolWorkerEntry(),
-        maxThreads: this.#maxWorkers,
-        minThreads: Math.min(this.#maxWorkers, Math.max(1, Math.floor(availableParallelism() / 2))),
-        idleTimeout: 30_000,
-        // one call at a time per worker: the running table has one call per worker, and an
-        // aborted call's worker is stopped without taking another call with it
-        concurrentTasksPerWorker: 1,
-        workerData: {
-          [POOL_RUNNING_KEY]: this.#running.shared,
-          [POOL_PRELOAD_KEY]: preloads,
-          [POOL_HUNG_KEY]: new Int32Array(new SharedArrayBuffer(Math.max(1, 2 * preloads.length) * Int32Array.BYTES_PER_ELEMENT)),
-          [POOL_LOG_KEY]: (this.#logGate ??= new PoolLogGate(this.#logger)).shared,
-        },
+      const hung = new Int32Array(new SharedArrayBuffer(Math.max(1, 2 * preloads.length) * Int32Array.BYTES_PER_ELEMENT));
+      this.#loadWatch?.close();
+      this.#loadWatch = new LoadWatch(preloads, hung, this.#running, this.#logger, (threadId) => this.#stopThread(threadId, true));
+      const pool = createPiscina(this.#maxWorkers, {
+        [POOL_RUNNING_KEY]: this.#running.shared,
+        [POOL_PRELOAD_KEY]: preloads,
+        [POOL_HUNG_KEY]: hung,
+        [POOL_LOG_KEY]: (this.#logGate ??= new PoolLogGate(this.#logger)).shared,
       });
-      // each worker's port, handed over when it loads
-      pool.on('message', (message: unknown) => this.#ports.adopt(message));
+      // each worker's port, handed over when it loads (its load is watched from then)
+      pool.on('message', (message: unknown) => this.#loadWatch?.watch(this.#ports.adopt(message)));
       // with no listener, a pool 'error' event would end the process
       pool.on('error', (err: unknown) => this.#logger.error(`The handler pool reported an error: ${toPlainError(err).message}`));
       this.#pool = pool;

@@ -62,9 +62,19 @@ export class RunningCall {
     this.#services = services;
   }
 
+  /** Whether a sweep saw, while it waited for a worker, workers busy with other calls, and workers still starting. */
+  waitedOn = { busy: false, starting: false };
+
   /** A sweep saw a worker run it at `now`. */
   started(now: number): void {
     this.startedAt ??= now;
+  }
+
+  /** A sweep saw workers `busy` with calls, or `starting` (booting, loading the handler modules): said if it waits for a worker. */
+  waiting(busy: boolean, starting: boolean): void {
+    if (this.startedAt !== undefined || this.aborted) return;
+    if (busy) this.waitedOn.busy = true;
+    if (starting) this.waitedOn.starting = true;
   }
 
   /**

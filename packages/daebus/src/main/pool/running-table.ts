@@ -39,13 +39,18 @@ export class RunningTable {
     return undefined;
   }
 
-  /** `found` is given each call a worker runs now. */
-  forEachRunning(found: (call: number) => void): void {
+  /** `found` is given each call a worker runs now; true if there was one. */
+  forEachRunning(found: (call: number) => void): boolean {
     const table = this.shared;
+    let any = false;
     for (let at = 0; at < table.length; at += RUNNING_SLOT_FIELDS) {
       const call = Atomics.load(table, at + 1);
-      if (call > 0 && Atomics.load(table, at) !== 0) found(call);
+      if (call > 0 && Atomics.load(table, at) !== 0) {
+        found(call);
+        any = true;
+      }
     }
+    return any;
   }
 
   /** True while a worker still loads the pool's handler modules as it starts (it takes no call yet). */
@@ -57,11 +62,32 @@ export class RunningTable {
     return false;
   }
 
+  /**
+   * While worker `threadId` still loads its handler modules: 1 + the index of the one it started
+   * last and still waits for (0: none); else undefined.
+   */
+  loadingModuleOf(threadId: number): number | undefined {
+    const table = this.shared;
+    for (let at = 0; at < table.length; at += RUNNING_SLOT_FIELDS) {
+      if (Atomics.load(table, at) === threadId)
+        return Atomics.load(table, at + 1) === LOADING_MODULES ? Atomics.load(table, at + 3) : undefined;
+    }
+    return undefined;
+  }
+
+  /** How many workers hold a slot: those that began loading and have not exited. */
+  liveWorkers(): number {
+    let live = 0;
+    for (let at = 0; at < this.shared.length; at += RUNNING_SLOT_FIELDS) if (Atomics.load(this.shared, at) !== 0) live += 1;
+    return live;
+  }
+
   /** The worker `threadId` exited: its slot is free for a new worker. */
   release(threadId: number): void {
     const table = this.shared;
     for (let at = 0; at < table.length; at += RUNNING_SLOT_FIELDS) {
       if (Atomics.load(table, at) === threadId) {
+        Atomics.store(table, at + 3, 0);
         Atomics.store(table, at + 2, 0);
         Atomics.store(table, at + 1, 0);
         Atomics.store(table, at, 0);

@@ -23,9 +23,9 @@ export class WorkerPorts {
     this.#unreadable = unreadable;
   }
 
-  /** A message a pool worker posted on its parentPort (the pool's 'message' event): its port, if that is what it is. */
-  adopt(message: unknown): void {
-    if (!isHello(message)) return;
+  /** A message a pool worker posted on its parentPort (the pool's 'message' event): its port, if that is what it is (its threadId then). */
+  adopt(message: unknown): number | undefined {
+    if (!isHello(message)) return undefined;
     const threadId = message[POOL_WORKER_KEY];
     const { port } = message;
     this.#ports.set(threadId, port);
@@ -38,6 +38,7 @@ export class WorkerPorts {
       if (this.#ports.get(threadId) === port) this.#ports.delete(threadId);
       this.#gone(threadId);
     });
+    return threadId;
   }
 
   /** Read every message already queued on every worker's port, now. */

@@ -61,13 +61,22 @@ export const POOL_PRELOAD_KEY = '__daebusPoolPreload';
 export const PRELOAD_WAIT_MS = 10_000;
 
 /**
+ * Values of a module's first field in the POOL_HUNG_KEY table: its top-level code has not finished
+ * after PRELOAD_WAIT_MS (a top-level await; the worker goes on), or it ran synchronously that long
+ * (an endless loop: the worker's event loop never came back, so the main side marked it and
+ * stopped the worker; later workers do not load it).
+ */
+export const LOAD_HUNG = 1;
+export const LOAD_STUCK = 2;
+
+/**
  * Key under which the pool's workerData holds an `Int32Array` on a SharedArrayBuffer, two fields
  * per entry of the POOL_PRELOAD_KEY list (n entries). The first n: 1 once a worker found that
  * module still loading after PRELOAD_WAIT_MS (its top-level code does not finish), 0 again once
  * it loads or fails in any worker. A worker that starts later does not wait for a module marked
  * so, and a call that needs it fails at once, saying why; the worker that marks it logs it, so it
  * is logged once. The next n: 1 once a worker's load of that entry failed and was logged, so that
- * each failure is logged by the first worker only.
+ * each failure is logged by the first worker only. A first field holds LOAD_HUNG or LOAD_STUCK.
  */
 export const POOL_HUNG_KEY = '__daebusPoolHung';
 
@@ -86,16 +95,18 @@ export const LOADING_CALL = 0;
 /**
  * Key under which the pool's workerData holds an `Int32Array` on a SharedArrayBuffer: which call
  * each worker runs, so that the main side can stop the worker of a call it aborts. Slot `i` is
- * `[i * 3]` the owning worker's threadId (0: free), `[i * 3 + 1]` the call it runs (0: none) and
- * `[i * 3 + 2]` the last call whose answer it handed to piscina: one still unsettled past its
+ * `[i * 4]` the owning worker's threadId (0: free), `[i * 4 + 1]` the call it runs (0: none) and
+ * `[i * 4 + 2]` the last call whose answer it handed to piscina: one still unsettled past its
  * timeout lost its reply on the way (the main thread could not read it), and piscina, waiting
- * for it, would count that worker busy for ever. A worker claims a free slot when it loads; the
- * main side frees it when that worker exits.
+ * for it, would count that worker busy for ever. `[i * 4 + 3]` is, while the worker loads its
+ * handler modules, 1 + the index (in the POOL_PRELOAD_KEY list) of the one it started last and
+ * still waits for (0: none): the one whose top-level code runs if its event loop never comes back.
+ * A worker claims a free slot when it loads; the main side frees it when that worker exits.
  */
 export const POOL_RUNNING_KEY = '__daebusPoolRunning';
 
-/** Int32 fields per slot of the running table (owner threadId, running call, answered call). */
-export const RUNNING_SLOT_FIELDS = 3;
+/** Int32 fields per slot of the running table (owner threadId, running call, answered call, module loading). */
+export const RUNNING_SLOT_FIELDS = 4;
 
 /** A worker's claim of a free slot of the running table: the index of its call field, or -1 (none free). */
 export function claimRunningSlot(table: Int32Array, threadId: number): number {
