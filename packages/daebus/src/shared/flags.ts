@@ -42,21 +42,32 @@ export const LOG_BACKLOG_SLOT = 6;
  * How many records may wait for the main side before the thread drops new ones. A thread that
  * logs in a tight loop makes records far faster than the main side writes them: unbounded, they
  * filled the main process's memory (GBs in seconds) and starved its event loop, signals included.
- * Errors and warnings get twice as much room, so that the one after a flood still goes.
+ * Node hands the main side every message waiting when it reads (at least 1,000) in one turn, so
+ * this bounds that turn too. Errors and warnings get twice as much room, so that the one after a
+ * flood still goes.
  */
-export const LOG_BACKLOG_MAX = 10_000;
+export const LOG_BACKLOG_MAX = 1_000;
+/**
+ * The same bound in bytes (about: a record's text and its metadata as JSON): 1,000 records of
+ * 64 KiB were 64 MB for the main side to take in one turn, a stall of a second and more.
+ */
+export const LOG_BACKLOG_BYTES = 1024 * 1024;
 
 /** The warning the main side writes for records a worker dropped past the backlog. */
 export function droppedRecordsLine(dropped: number, whose: 'of this thread' | 'of pooled handlers'): string {
   return (
     `${dropped} log record(s) ${whose} were dropped: logged faster than the main thread could write them ` +
-    `(more than ${LOG_BACKLOG_MAX} waiting). Log less in tight loops, or at a level the logger does not write.`
+    `(more than ${LOG_BACKLOG_MAX} records or ${LOG_BACKLOG_BYTES / 1024 / 1024} MiB waiting). ` +
+    `Log less in tight loops, or at a level the logger does not write.`
   );
 }
 /** Log records the thread dropped (past the backlog) that the main side has not reported yet. */
 export const LOG_DROPPED_SLOT = 7;
+/** Bytes of the records counted in LOG_BACKLOG_SLOT (each record says its own, as `size`). */
+export const LOG_BYTES_SLOT = 8;
+
 /** Number of Int32 slots. */
-export const FLAG_SLOTS = 8;
+export const FLAG_SLOTS = 9;
 
 /** A fresh flag buffer, set to "running", every log level sent. */
 export function createFlags(): Int32Array {

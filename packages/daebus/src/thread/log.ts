@@ -1,6 +1,6 @@
 import { describeThrown, toPlainError } from '../shared/errors';
 import { safeJson } from '../shared/json';
-import { LOG_BACKLOG_MAX, LOG_BACKLOG_SLOT, LOG_DROPPED_SLOT, LOG_LEVEL_SLOT } from '../shared/flags';
+import { LOG_BACKLOG_BYTES, LOG_BACKLOG_MAX, LOG_BACKLOG_SLOT, LOG_BYTES_SLOT, LOG_DROPPED_SLOT, LOG_LEVEL_SLOT } from '../shared/flags';
 import { LOG_LEVELS, type CoreToMain, type LogLevel, type MessageSink } from '../shared/protocol/core';
 
 /**
@@ -55,8 +55,8 @@ export function createLogger(sink: Sink): ThreadLogger {
 /**
  * A sink that posts records on the framework port; values that cannot be cloned are sent as text.
  * With the thread's flags: records the main side's logger would drop are not sent, and past
- * LOG_BACKLOG_MAX unread ones new records are dropped and counted in the flags, where the main
- * side reads the count and says it (each second, and when the thread ends).
+ * LOG_BACKLOG_MAX unread ones (or LOG_BACKLOG_BYTES) new records are dropped and counted in the
+ * flags, where the main side reads the count and says it (each second, and when the thread ends).
  */
 export function portSink(port: MessageSink<CoreToMain>, flags?: Int32Array): Sink {
   const post = postTo(port);
@@ -64,26 +64,39 @@ export function portSink(port: MessageSink<CoreToMain>, flags?: Int32Array): Sin
   return (level, message, meta) => {
     const index = LEVEL_INDEX[level];
     if (index > Atomics.load(flags, LOG_LEVEL_SLOT)) return;
-    const room = index <= WARN ? 2 * LOG_BACKLOG_MAX : LOG_BACKLOG_MAX;
-    if (Atomics.load(flags, LOG_BACKLOG_SLOT) >= room) {
+    const room = index <= WARN ? 2 : 1;
+    if (
+      Atomics.load(flags, LOG_BACKLOG_SLOT) >= room * LOG_BACKLOG_MAX ||
+      Atomics.load(flags, LOG_BYTES_SLOT) >= room * LOG_BACKLOG_BYTES
+    ) {
       Atomics.add(flags, LOG_DROPPED_SLOT, 1);
       return;
     }
+    // a record bigger than the bound still goes when the backlog has room; capped, the sum stays an Int32
+    const size = Math.min(recordSize(message, meta), 2 * LOG_BACKLOG_BYTES);
     Atomics.add(flags, LOG_BACKLOG_SLOT, 1);
-    post(level, message, meta);
+    Atomics.add(flags, LOG_BYTES_SLOT, size);
+    post(level, message, meta, size);
   };
+}
+
+/** About what a record weighs for the main side: its text, and its metadata as JSON. */
+function recordSize(message: string, meta: Record<string, unknown> | undefined): number {
+  return message.length + (meta === undefined ? 0 : safeJson(meta).length);
 }
 
 const LEVEL_INDEX = Object.fromEntries(LOG_LEVELS.map((level, index) => [level, index])) as Record<LogLevel, number>;
 const WARN = LEVEL_INDEX.warn;
 
-function postTo(port: MessageSink<CoreToMain>): Sink {
-  return (level, message, meta) => {
-    const record: CoreToMain = meta === undefined ? { type: 'log', level, message } : { type: 'log', level, message, meta };
+function postTo(port: MessageSink<CoreToMain>): (level: LogLevel, message: string, meta?: Record<string, unknown>, size?: number) => void {
+  return (level, message, meta, size) => {
+    const record: CoreToMain = { type: 'log', level, message };
+    if (meta !== undefined) record.meta = meta;
+    if (size !== undefined) record.size = size;
     try {
       port.postMessage(record);
     } catch {
-      port.postMessage({ type: 'log', level, message, meta: { meta: safeJson(meta) } } satisfies CoreToMain);
+      port.postMessage({ ...record, meta: { meta: safeJson(meta) } } satisfies CoreToMain);
     }
   };
 }

@@ -1,11 +1,12 @@
-import { createFlags, droppedRecordsLine, LOG_BACKLOG_SLOT, LOG_DROPPED_SLOT, LOG_LEVEL_SLOT } from '../../shared/flags';
+import { releaseLogRecord } from '../support/log-backlog';
+import { createFlags, droppedRecordsLine, LOG_DROPPED_SLOT, LOG_LEVEL_SLOT } from '../../shared/flags';
 import { mostVerboseLevel } from '../support/log-level';
 import type { Logger } from '../support/logger';
 
 /**
  * The log gate every pool worker shares, laid out as a thread's flags (only its log slots are
  * used): workers leave out what the logger does not write and drop records past LOG_BACKLOG_MAX
- * unread ones, as threads do, so that a pooled handler logging in a loop cannot flood the main side.
+ * (or LOG_BACKLOG_BYTES) unread ones, as threads do, so that a pooled handler logging in a loop cannot flood the main side.
  */
 export class PoolLogGate {
   readonly shared = createFlags();
@@ -18,7 +19,7 @@ export class PoolLogGate {
 
   /** A message from a worker was read: a log record leaves the backlog. */
   read(message: unknown): void {
-    if ((message as { type?: unknown } | null)?.type === 'log') Atomics.sub(this.shared, LOG_BACKLOG_SLOT, 1);
+    releaseLogRecord(this.shared, message);
   }
 
   /** Keep the level current (a level set at run time), and say how many records were dropped since the last time. */

@@ -1,3 +1,4 @@
+import { releaseLogRecord } from '../support/log-backlog';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { notCloneable, unreadable } from '../../shared/cloneable';
@@ -7,7 +8,6 @@ import {
   createFlags,
   HEAP_SLOT,
   droppedRecordsLine,
-  LOG_BACKLOG_SLOT,
   LOG_DROPPED_SLOT,
   LOG_LEVEL_SLOT,
   RECEIPT_SLOT,
@@ -228,7 +228,7 @@ export class Incarnation implements WorkerRun {
 
   #onMessage(message: ThreadToMain): void {
     if (isCoreMessage(message)) {
-      if ('type' in message && message.type === 'log') Atomics.sub(this.flags, LOG_BACKLOG_SLOT, 1);
+      releaseLogRecord(this.flags, message);
       this.#connection.serve(message);
       return;
     }

@@ -17,7 +17,8 @@ export type Outcome = { id: number; ok: true; value: unknown } | { id: number; o
 
 /** Worker -> main, from any kind of worker. */
 export type CoreToMain =
-  | { type: 'log'; level: LogLevel; message: string; meta?: Record<string, unknown> }
+  /** `size`: about how many bytes the record weighs, for the backlog (see LOG_BYTES_SLOT); sent with a backlog only. */
+  | { type: 'log'; level: LogLevel; message: string; meta?: Record<string, unknown>; size?: number }
   /**
    * An operation on a shared structure; answered with `result`. A queue's put or a map's set on
    * a structure whose answer said `postable` is posted instead (`POSTED_PUT`, `POSTED_SET`):
