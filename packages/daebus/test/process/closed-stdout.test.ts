@@ -137,3 +137,36 @@ describe('a service whose stdout reader is slower than its logging', () => {
     expect(bursts).toBe(60_000);
   });
 });
+
+describe('a service whose write to stdout fails while stdout stays open', () => {
+  // ENOBUFS: Node refuses one write of more than 2 GiB (all that waits in stdout); later writes go
+  it('says so once on stderr and goes on writing its records to stdout', async () => {
+    const script = `import { Daebus, directLogger } from 'daebus';
+      const app = new Daebus('enobufs_${randomUUID().replace(/-/g, '_')}');
+      await app.start({ transport: 'memory' });
+      const err = Object.assign(new Error('write ENOBUFS'), { code: 'ENOBUFS', syscall: 'write' });
+      process.stdout.emit('error', err);
+      process.stdout.emit('error', err);
+      directLogger.info('written after the failure');
+      await app.stop();`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: join(__dirname, '..', '..'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    try {
+      const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+      expect(code).toBe(0);
+      expect(stdout).toContain('written after the failure');
+      expect(stderr).not.toContain('stdout is closed');
+      expect(stderr.split('a write to stdout failed (ENOBUFS)').length - 1).toBe(1);
+    } finally {
+      clearTimeout(guard);
+      child.kill('SIGKILL');
+    }
+  }, 60_000);
+});

@@ -26,6 +26,8 @@ type StdoutState = {
   /** When the drops were last said while stdout stayed behind (undefined once it drained). */
   saidAt?: number | undefined;
   waiting?: boolean;
+  /** The errors of writes to stdout already said (stdout was not closed by them). */
+  failed?: Set<string>;
 };
 function state(): StdoutState {
   const holder = process.stdout as unknown as { [STATE]?: StdoutState };
@@ -110,11 +112,31 @@ export function watchStdout<T extends object>(owner: T, up: (owner: T) => boolea
 /** Made outside watchStdout: a listener made there would keep its first owner alive for ever. */
 function listenForErrors(): void {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (anyUp()) return markLost(err.code ?? err.message);
+    if (anyUp()) return isClosed(err) ? markLost(err.code ?? err.message) : sayFailed(err.code ?? err.message);
     state().lost = true; // records still written while the error ends the process are dropped, not written again
     // as plain Node's: unheard, the error ends the process; the user's own listener hears it instead
     if (process.stdout.listenerCount('error') === 1) throw err;
   });
+}
+
+/**
+ * The errors by which stdout is gone for good. Others pass: ENOBUFS (Node refuses one write of
+ * more than 2 GiB, everything waiting in stdout at once) fails the records waiting, but stdout
+ * stays open and later writes go.
+ */
+const CLOSED = new Set(['EPIPE', 'ECONNRESET', 'ENOTCONN', 'EBADF', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END']);
+function isClosed(err: NodeJS.ErrnoException): boolean {
+  return err.code !== undefined && CLOSED.has(err.code);
+}
+
+/** A write to stdout failed and stdout is still there: said once for each kind of error. */
+function sayFailed(reason: string): void {
+  const s = state();
+  if ((s.failed ??= new Set()).has(reason)) return;
+  s.failed.add(reason);
+  const stderr = process.stderr;
+  if (stderr.destroyed || !stderr.writable) return;
+  stderr.write(`daebus: a write to stdout failed (${reason}): the log records waiting in it are lost; later ones are still written.\n`);
 }
 
 function anyUp(): boolean {
