@@ -43,6 +43,13 @@ function state(): StdoutState {
  */
 const MAX_WAITING_BYTES = 8 * 1024 * 1024;
 
+/**
+ * What even a burst logged in one synchronous loop leaves waiting in stdout (in characters, up to
+ * 3 bytes each): Node writes all that waits in one call, and fails one of more than 2 GiB
+ * (ENOBUFS), losing all of it.
+ */
+const MAX_BURST = 512 * 1024 * 1024;
+
 /** How long stdout must stay past MAX_WAITING_BYTES, over at least one turn of the event loop, before records are dropped. */
 const BEHIND_MS = 100;
 
@@ -52,7 +59,8 @@ const BEHIND_MS = 100;
  * could write: a synchronous loop that logs a burst gives its reader no chance, and a fast reader
  * takes the burst within that time, so nothing of it is lost.
  */
-function dropWhileBehind(s: StdoutState, stdout: NodeJS.WriteStream): boolean {
+function dropWhileBehind(s: StdoutState, stdout: NodeJS.WriteStream, length: number): boolean {
+  if (stdout.writableLength + length > MAX_BURST) return drop(s, stdout, Date.now());
   if (stdout.writableLength < MAX_WAITING_BYTES) {
     s.overSince = undefined;
     return false;
@@ -66,6 +74,11 @@ function dropWhileBehind(s: StdoutState, stdout: NodeJS.WriteStream): boolean {
     });
   }
   if (!s.turned || now - s.overSince < BEHIND_MS) return false;
+  return drop(s, stdout, now);
+}
+
+/** Leave the record out and count it (see dropWhileBehind). */
+function drop(s: StdoutState, stdout: NodeJS.WriteStream, now: number): true {
   s.dropped = (s.dropped ?? 0) + 1;
   // said once stdout drains, and every second meanwhile: a flood keeps it from ever draining
   if (now - (s.saidAt ?? now) >= 1_000) sayDropped(s, now);
@@ -164,7 +177,8 @@ export function stdoutTransport(): TransportStream {
       const stdout = process.stdout;
       const s = state();
       if (!s.lost && (stdout.destroyed || !stdout.writable)) markLost('destroyed');
-      if (!s.lost && !dropWhileBehind(s, stdout)) stdout.write(`${String(info[MESSAGE])}\n`);
+      const line = `${String(info[MESSAGE])}\n`;
+      if (!s.lost && !dropWhileBehind(s, stdout, line.length)) stdout.write(line);
       next();
     },
   });
