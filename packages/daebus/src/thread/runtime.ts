@@ -98,5 +98,8 @@ export async function runThread(): Promise<void> {
   }
   // The thread function returned: the thread is done, whatever handles it left open. What it
   // and its hooks posted is already queued on the main side's port, which reads it all before closing.
+  // A throw in a `t.signal` 'abort' listener is raised on a later tick (as EventTarget does):
+  // exiting in this one lost it without a word. One turn lets it out, to be reported as a crash.
+  await new Promise((resolve) => setImmediate(resolve));
   process.exit(0);
 }

@@ -163,6 +163,20 @@ describe('a stop reaches t.onStop and t.signal', () => {
     expect(t.app.threads.brief?.lastExit).toMatchObject({ reason: 'stopped', code: 0, terminated: false });
   });
 
+  it('reports a throw in a t.signal abort listener when the thread returns at once (it was lost without a word)', async () => {
+    t.app.thread('listener', async (_running, t) => {
+      t.signal.addEventListener('abort', () => {
+        throw new Error('abort listener threw');
+      });
+      t.log.info('looping');
+      while (await t.sleep(60_000));
+    });
+    await t.app.start();
+    await waitFor(() => lines('listener').includes('looping'), 'the loop to start');
+    await t.app.stop();
+    expect(t.app.threads.listener?.lastExit).toMatchObject({ reason: 'stopped', code: 1, error: { message: 'abort listener threw' } });
+  });
+
   it.each([
     [
       'running()',
