@@ -108,7 +108,9 @@ export async function preload(
       // one another worker found hung does not hold this one back: it goes on loading meanwhile
       if (isHung(specifier)) continue;
       waits.push(loading);
-      await Promise.race([loading, deadline, new Promise((resolve) => setTimeout(resolve, STAGGER_MS))]);
+      let stagger: NodeJS.Timeout | undefined;
+      await Promise.race([loading, deadline, new Promise((resolve) => (stagger = setTimeout(resolve, STAGGER_MS)))]);
+      clearTimeout(stagger);
     }
     await Promise.race([Promise.all(waits), deadline]);
   } finally {
