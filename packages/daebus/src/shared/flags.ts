@@ -44,9 +44,10 @@ export const LOG_BACKLOG_SLOT = 6;
  * filled the main process's memory (GBs in seconds) and starved its event loop, signals included.
  * Node hands the main side every message waiting when it reads (at least 1,000) in one turn, so
  * this bounds that turn too. Errors and warnings get twice as much room, so that the one after a
- * flood still goes.
+ * flood still goes. (1,000 lost half of a 2,000-line burst, and of a thread logging 10,000 lines
+ * a second: the main side writes each record in tens of µs, and more while its logger warms up.)
  */
-export const LOG_BACKLOG_MAX = 1_000;
+export const LOG_BACKLOG_MAX = 10_000;
 /**
  * The same bound in bytes (about: a record's text and its metadata as JSON): 1,000 records of
  * 64 KiB were 64 MB for the main side to take in one turn, a stall of a second and more.

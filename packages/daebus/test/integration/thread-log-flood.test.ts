@@ -22,73 +22,62 @@ class HeldTransport extends TransportStream {
   }
 }
 
+/**
+ * Run a thread that logs `count` lines (each padded with `pad` characters) and then an error,
+ * while the main thread's logger is held until the thread has logged them all; resolves with
+ * what reached the logger once the thread ended.
+ */
+async function heldFlood(count: number, pad: number): Promise<HeldTransport['messages']> {
+  const sent = new Int32Array(new SharedArrayBuffer(4));
+  const transport = new HeldTransport(() => Atomics.wait(sent, 0, 0, 20_000));
+  const app = new Daebus('flood', { logger: winston.createLogger({ level: 'info', transports: [transport] }) });
+  app.thread(
+    'chatty',
+    (_running, t) => {
+      const data = t.workerData as { sent: Int32Array; count: number; pad: number };
+      const padding = data.pad > 0 ? ` ${'y'.repeat(data.pad)}` : '';
+      for (let i = 0; i < data.count; i++) t.log.info(`line ${i}${padding}`);
+      t.log.error('the error after the flood');
+      Atomics.store(data.sent, 0, 1);
+      Atomics.notify(data.sent, 0);
+    },
+    { workerData: { sent, count, pad }, restart: 'temporary' },
+  );
+  const ended = nextEvent(app, 'exit');
+  await app.start();
+  try {
+    await ended;
+    await new Promise((resolve) => setImmediate(resolve));
+    return transport.messages;
+  } finally {
+    await app.stop();
+  }
+}
+
 describe('a thread that floods its log', () => {
   it('has the excess dropped and counted, the count said when it ends, and its last error kept', async () => {
-    const sent = new Int32Array(new SharedArrayBuffer(4));
-    const transport = new HeldTransport(() => Atomics.wait(sent, 0, 0, 20_000));
-    const app = new Daebus('flood', { logger: winston.createLogger({ level: 'info', transports: [transport] }) });
-    app.thread(
-      'chatty',
-      (_running, t) => {
-        for (let i = 0; i < 25_000; i++) t.log.info(`line ${i}`);
-        t.log.error('the error after the flood');
-        const flag = (t.workerData as { sent: Int32Array }).sent;
-        Atomics.store(flag, 0, 1);
-        Atomics.notify(flag, 0);
-      },
-      { workerData: { sent }, restart: 'temporary' },
-    );
-    const ended = nextEvent(app, 'exit');
-    await app.start();
-    try {
-      await ended;
-      await new Promise((resolve) => setImmediate(resolve));
-      const lines = transport.messages.filter((m) => m.message.startsWith('line ')).length;
-      // 1 000 waited while the main thread was held: the room of the records it read comes back only
-      // after that turn (given back at once, one more went: each record read let another in)
-      expect(lines).toBe(1_000);
-      // before, the count went out only with the thread's next record: never, here
-      const said = transport.messages.find((m) => m.level === 'warn' && / of this thread were dropped/.test(m.message));
-      expect(said?.message).toMatch(/^\d+ log record\(s\) of this thread were dropped: logged faster than the main thread/);
-      expect(lines + Number.parseInt(said?.message ?? '0', 10)).toBe(25_000);
-      // an error gets more room than the flood: it still went
-      expect(transport.messages).toContainEqual({ level: 'error', message: 'the error after the flood' });
-    } finally {
-      await app.stop();
-    }
+    const messages = await heldFlood(25_000, 0);
+    const lines = messages.filter((m) => m.message.startsWith('line ')).length;
+    // 10 000 waited while the main thread was held: the room of the records it read comes back only
+    // after that turn (given back at once, one more went: each record read let another in)
+    expect(lines).toBe(10_000);
+    // before, the count went out only with the thread's next record: never, here
+    const said = messages.find((m) => m.level === 'warn' && / of this thread were dropped/.test(m.message));
+    expect(said?.message).toMatch(/^\d+ log record\(s\) of this thread were dropped: logged faster than the main thread/);
+    expect(lines + Number.parseInt(said?.message ?? '0', 10)).toBe(25_000);
+    // an error gets more room than the flood: it still went
+    expect(messages).toContainEqual({ level: 'error', message: 'the error after the flood' });
   });
 
   it('bounds what waits by bytes too: big records stop at about 1 MiB (they all waited, 640 MB of 64 KiB lines)', async () => {
-    const sent = new Int32Array(new SharedArrayBuffer(4));
-    const transport = new HeldTransport(() => Atomics.wait(sent, 0, 0, 20_000));
-    const app = new Daebus('flood', { logger: winston.createLogger({ level: 'info', transports: [transport] }) });
-    app.thread(
-      'wordy',
-      (_running, t) => {
-        const big = 'y'.repeat(64 * 1024);
-        for (let i = 0; i < 200; i++) t.log.info(`line ${i} ${big}`);
-        t.log.error('the error after the flood');
-        const flag = (t.workerData as { sent: Int32Array }).sent;
-        Atomics.store(flag, 0, 1);
-        Atomics.notify(flag, 0);
-      },
-      { workerData: { sent }, restart: 'temporary' },
-    );
-    const ended = nextEvent(app, 'exit');
-    await app.start();
-    try {
-      await ended;
-      await new Promise((resolve) => setImmediate(resolve));
-      const lines = transport.messages.filter((m) => m.message.startsWith('line ')).length;
-      // 16 records of 64 KiB make 1 MiB
-      expect(lines).toBe(16);
-      const said = transport.messages.find((m) => m.level === 'warn' && / of this thread were dropped/.test(m.message));
-      expect(said?.message).toMatch(/\(more than 1000 records or 1 MiB waiting\)/);
-      expect(lines + Number.parseInt(said?.message ?? '0', 10)).toBe(200);
-      expect(transport.messages).toContainEqual({ level: 'error', message: 'the error after the flood' });
-    } finally {
-      await app.stop();
-    }
+    const messages = await heldFlood(200, 64 * 1024);
+    const lines = messages.filter((m) => m.message.startsWith('line ')).length;
+    // 16 records of 64 KiB make 1 MiB
+    expect(lines).toBe(16);
+    const said = messages.find((m) => m.level === 'warn' && / of this thread were dropped/.test(m.message));
+    expect(said?.message).toMatch(/\(more than 10000 records or 1 MiB waiting\)/);
+    expect(lines + Number.parseInt(said?.message ?? '0', 10)).toBe(200);
+    expect(messages).toContainEqual({ level: 'error', message: 'the error after the flood' });
   });
 
   it("bounds a pooled handler's records the same way (they crossed all, 441 MB for a million)", async () => {
@@ -107,7 +96,7 @@ describe('a thread that floods its log', () => {
       await expect(caller.sendRequest('flood', { done })).resolves.toBe('flooded');
       await app.stop();
       const lines = transport.messages.filter((m) => m.message.startsWith('line ')).length;
-      expect(lines).toBe(1_000);
+      expect(lines).toBe(10_000);
       const said = transport.messages.find((m) => m.level === 'warn' && / of pooled handlers were dropped/.test(m.message));
       expect(lines + Number.parseInt(said?.message ?? '0', 10)).toBe(25_000);
       expect(transport.messages).toContainEqual({ level: 'error', message: 'the error after the flood' });
