@@ -42,7 +42,14 @@ describe('pooled handler modules as the pool loads them', () => {
     t.app.action('loops', { module: fixture('pooled-loops-on-import.mjs') }).action('fib', { module: pooled, timeoutMs: 30_000 });
     await t.start();
     caller = t.caller({ timeoutMs: 40_000 });
-    // before: nothing was ever logged, and every worker stayed stuck in that module for good
+    // before: nothing was ever logged, and every worker stayed stuck in that module for good.
+    // The first workers load the modules at once and are stopped blocked, which is logged; the
+    // next ones load them one at a time, and the one blocked then names the module.
+    await waitFor(
+      () => errorsLogged('its next workers load the modules one at a time').length > 0,
+      'the blocked workers to be logged',
+      25_000,
+    );
     const stuck = 'pooled-loops-on-import.mjs 11 s after it started, its event loop blocked';
     await waitFor(() => errorsLogged(stuck).length > 0, 'the module that loops to be logged', 25_000);
     await expect(caller.sendRequest('fib', { n: 10 })).resolves.toMatchObject({ fib: 55 });
@@ -56,7 +63,7 @@ describe('pooled handler modules as the pool loads them', () => {
     await expect(caller.sendRequest('fib', { n: 10 })).resolves.toMatchObject({ fib: 55 });
     expect(errorsLogged(stuck)).toHaveLength(1);
     expect(errorsLogged(stuck)[0]).toMatchObject({ module: expect.stringContaining('pooled-loops-on-import.mjs') });
-  }, 60_000);
+  }, 90_000);
 
   it('tell a call that waited for workers still starting, not busy, so', async () => {
     t.remake({ maxWorkers: 1 });

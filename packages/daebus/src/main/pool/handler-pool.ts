@@ -296,7 +296,7 @@ export class HandlerPool {
     if (!this.#pool) {
       this.#running.clear();
       const preloads = this.#preloads();
-      const hung = new Int32Array(new SharedArrayBuffer(Math.max(1, 2 * preloads.length) * Int32Array.BYTES_PER_ELEMENT));
+      const hung = new Int32Array(new SharedArrayBuffer((2 * preloads.length + 1) * Int32Array.BYTES_PER_ELEMENT));
       this.#loadWatch?.close();
       this.#loadWatch = new LoadWatch(preloads, hung, this.#running, this.#logger, (threadId) => this.#stopThread(threadId, true));
       const pool = createPiscina(this.#maxWorkers, {

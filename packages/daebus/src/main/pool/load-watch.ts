@@ -1,4 +1,4 @@
-import { LOAD_STUCK, PRELOAD_WAIT_MS, type PoolPreload } from '../../shared/protocol/pool';
+import { LOAD_STUCK, LOADING_SEVERAL, oneByOneField, PRELOAD_WAIT_MS, type PoolPreload } from '../../shared/protocol/pool';
 import type { Logger } from '../support/logger';
 import type { RunningTable } from './running-table';
 
@@ -39,6 +39,19 @@ export class LoadWatch {
     this.#timers.set(threadId, setTimeout(() => this.#check(threadId), PRELOAD_WAIT_MS + STUCK_GRACE_MS).unref());
   }
 
+  /**
+   * Blocked while it loaded the modules all at once: which one is not known. Later workers load
+   * them one at a time, and the next one blocked names it (about PRELOAD_WAIT_MS later).
+   */
+  #blockedUnnamed(threadId: number): void {
+    if (Atomics.exchange(this.#hung, oneByOneField(this.#hung), 1) === 0) {
+      this.#logger.error(
+        `A pool worker was still loading the pooled handler modules ${(PRELOAD_WAIT_MS + STUCK_GRACE_MS) / 1000} s after it started, its event loop blocked: the top-level code of one of them runs synchronously without end (an endless loop?). The pool stopped that worker; its next workers load the modules one at a time, to find which one.`,
+      );
+    }
+    this.#stop(threadId);
+  }
+
   close(): void {
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
@@ -48,6 +61,7 @@ export class LoadWatch {
     this.#timers.delete(threadId);
     const loading = this.#running.loadingModuleOf(threadId);
     if (loading === undefined) return;
+    if (loading === LOADING_SEVERAL) return this.#blockedUnnamed(threadId);
     const specifier = this.#preloads[loading - 1]?.specifier;
     const field = specifier === undefined ? -1 : this.#preloads.findIndex((m) => m.specifier === specifier);
     const first = field >= 0 && Atomics.exchange(this.#hung, field, LOAD_STUCK) !== LOAD_STUCK;

@@ -77,8 +77,19 @@ export const LOAD_STUCK = 2;
  * so, and a call that needs it fails at once, saying why; the worker that marks it logs it, so it
  * is logged once. The next n: 1 once a worker's load of that entry failed and was logged, so that
  * each failure is logged by the first worker only. A first field holds LOAD_HUNG or LOAD_STUCK.
+ * The last field (2n): 1 once the main side found a worker blocked while it loaded the modules
+ * all at once, not knowing by which: from then on workers load them one at a time (see
+ * LOADING_SEVERAL), so that the next such worker names it.
  */
 export const POOL_HUNG_KEY = '__daebusPoolHung';
+
+/** The field of a POOL_HUNG_KEY table that says to load the modules one at a time. */
+export function oneByOneField(hung: Int32Array): number {
+  return hung.length - 1;
+}
+
+/** What a pool worker's loading-module field holds while it loads several modules at once (none can be blamed). */
+export const LOADING_SEVERAL = -1;
 
 /**
  * Key under which the pool's workerData holds the log gate every worker shares: an `Int32Array`
