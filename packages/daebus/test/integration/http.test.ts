@@ -337,6 +337,19 @@ describe('HTTP routes', () => {
     expect(await http(`${url}/gone`)).toMatchObject({ status: 410, body: { error: 'gone for good', code: 'E_GONE' } });
   });
 
+  it('answer 400 to a body nested too deep to reach a pooled route’s worker, and log no failure', async () => {
+    t.remake({ maxWorkers: 1 });
+    t.app.route('/pooled/<user_id>', { module: fixture('pooled-route.mjs') }, { methods: ['POST'] });
+    const url = await start();
+    const deep = '{"a":'.repeat(5_000) + '1' + '}'.repeat(5_000);
+    const refused = await http(`${url}/pooled/1`, { method: 'POST', body: deep, headers: { 'content-type': 'application/json' } });
+    expect(refused).toMatchObject({ status: 400, body: { code: 'BAD_REQUEST' } });
+    expect((refused.body as { error: string }).error).toMatch(/nest/);
+    expect(t.records.filter((r) => r.level === 'error')).toEqual([]);
+    // the worker is still there for the next request
+    expect(await http(`${url}/pooled/2`, { method: 'POST', json: { note: 'flat' } })).toMatchObject({ status: 201, body: { note: 'flat' } });
+  });
+
   it('cancel a pooled route’s job at the route’s timeout, so that the next request gets its worker', async () => {
     t.remake({ maxWorkers: 1 });
     t.app.route('/spin', { module: fixture('pooled.mjs'), export: 'spins' }, { timeoutMs: 200 });

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { nestsTooDeep } from '../../shared/cloneable';
 import { ErrorCodes } from '../../shared/errors';
 import { runInScope, type ActionContext, type AppScope, type Scope } from '../rpc/context';
 import type { ActionHandler } from '../rpc/dispatcher';
@@ -154,9 +155,14 @@ export class RouteRunner {
       // it: the request has its 504 or 503, the warning was logged (not a crash of the handler)
       if ((call.timedOut || call.givenUp) && entry.kind === 'pooled') return;
       const reply = thrownReply(err);
-      // a pooled handler past its timeout was stopped by the pool: the request timed out
-      const status = entry.kind === 'pooled' && reply.body.code === ErrorCodes.TIMEOUT ? 504 : reply.status;
       const { body } = reply;
+      // a pooled handler past its timeout was stopped by the pool: the request timed out
+      let status = entry.kind === 'pooled' && body.code === ErrorCodes.TIMEOUT ? 504 : reply.status;
+      // a body nested too deep to be copied to a worker is the client's fault, not the handler's
+      if (entry.kind === 'pooled' && body.code === ErrorCodes.NOT_CLONEABLE && nestsTooDeep(request.payload)) {
+        status = 400;
+        body.code = ErrorCodes.BAD_REQUEST;
+      }
       if (status >= 500) this.#failures.failed(request.action, call, body.error, err);
       if (!response.finalSent) response.writeError(status, body);
     } finally {
