@@ -9,6 +9,7 @@ import { workerData } from 'node:worker_threads';
 import { DaebusError, ErrorCodes } from '../shared/errors';
 import {
   LOAD_HUNG,
+  LOAD_KILLED,
   LOAD_STUCK,
   LOADING_SEVERAL,
   oneByOneField,
@@ -40,7 +41,7 @@ function fieldOf(specifier: string): number {
   return hung === undefined ? -1 : modules.findIndex((m) => m.specifier === specifier);
 }
 
-/** How `specifier`'s load is marked: 0, LOAD_HUNG or LOAD_STUCK. */
+/** How `specifier`'s load is marked: 0, LOAD_HUNG, LOAD_STUCK or LOAD_KILLED. */
 function stateOf(specifier: string): number {
   const at = fieldOf(specifier);
   return at < 0 ? 0 : Atomics.load(hung as Int32Array, at);
@@ -51,10 +52,18 @@ export function isHung(specifier: string): boolean {
   return stateOf(specifier) !== 0;
 }
 
+/** True for a module the main side marked as never to be loaded again (it blocked or ended the worker loading it). */
+function neverLoads(state: number): boolean {
+  return state === LOAD_STUCK || state === LOAD_KILLED;
+}
+
 /** What a call that needs a module marked hung fails with. */
 export function hungLoadError(specifier: string): DaebusError {
+  const state = stateOf(specifier);
   const message =
-    stateOf(specifier) === LOAD_STUCK
+    state === LOAD_KILLED
+      ? `The pooled handler module ${specifier} ended the pool worker that loaded it, before its top-level code finished (out of memory, or a crash of native code; the service's log says which), so the pool no longer loads it. Calls that need it fail until the service restarts; make its top-level code lighter, and move heavy work into the handler.`
+      : state === LOAD_STUCK
       ? `The pooled handler module ${specifier} did not finish loading: its top-level code ran synchronously for over ${PRELOAD_WAIT_MS / 1000} s (an endless loop?), so the pool stopped the worker loading it and no longer loads it. Calls that need it fail until the service restarts; make its top-level code finish, and move long work into the handler.`
       : `The pooled handler module ${specifier} did not finish loading within ${PRELOAD_WAIT_MS / 1000} s: its top-level code is still running (a top-level await that never settles?). Calls that need it fail until it loads; make its top-level code finish, and move long waits into the handler.`;
   return new DaebusError(ErrorCodes.THREAD_LOAD_FAILED, message, { details: { module: specifier } });
@@ -105,7 +114,7 @@ export async function preload(
     for (const [index, module] of modules.entries()) {
       const { specifier } = module;
       // its top-level code would block this worker too
-      if (stateOf(specifier) === LOAD_STUCK) continue;
+      if (neverLoads(stateOf(specifier))) continue;
       pending.add(specifier);
       started.push(index);
       markLoadingModule(loadingNow());

@@ -78,14 +78,12 @@ export class HandlerPool {
   readonly #running: RunningTable;
   /** Workers asked to stop: each is terminated once (see #stopThread). */
   readonly #terminated = new WeakSet<Worker>();
-  /** Stops a worker whose module's top-level code blocks it as it loads (made with the pool). */
+  /** Stops a worker whose module's top-level code blocks it as it loads, names one that ends it (made with the pool). */
   #loadWatch?: LoadWatch;
-  /** True while piscina fails the calls it had given a worker stopped as it loaded: none of them ran. */
-  #stoppedLoading = false;
   /** Each worker's port; a worker's slot in the running table is freed once its port closes (the worker ended). */
   readonly #ports = new WorkerPorts(
     (envelope, port) => this.#route(envelope, port),
-    (threadId) => this.#running.release(threadId),
+    (threadId) => (this.#loadWatch?.portClosed(threadId), this.#running.release(threadId)),
     (threadId, err) => this.#logger.error(unreadable(`pool worker ${threadId}`, err), { error: toPlainError(err) }),
   );
 
@@ -141,7 +139,7 @@ export class HandlerPool {
         // the worker ended (a crash, or stopped): what it sent before is read first
         this.#ports.drainAll();
         // that worker never ran it (it never got past its modules): another one may
-        if (this.#stoppedLoading && running.startedAt === undefined && !running.aborted && this.#pool === pool)
+        if (this.#loadWatch?.endedLoading === true && running.startedAt === undefined && !running.aborted && this.#pool === pool)
           return this.#post(pool, running);
         if (this.#end(running)) running.reject(taskFailedError(running.task.action, err, running.task.payload));
       },
@@ -202,15 +200,13 @@ export class HandlerPool {
     if (threadId !== undefined) this.#stopThread(threadId);
   }
 
-  /** Stop worker `threadId`, once; `loading`: it is stopped as it loads its modules (it ran none of the calls piscina gave it). */
-  #stopThread(threadId: number, loading = false): void {
+  /** Stop worker `threadId`, once. */
+  #stopThread(threadId: number): void {
     const worker = this.#pool?.threads.find((thread) => thread.threadId === threadId);
     // once: each terminate() adds an exit listener, and a worker slow to exit (in a system call)
     // met by a sweep every 25 ms drew Node's MaxListenersExceededWarning, a leak that is not one
     if (!worker || this.#terminated.has(worker)) return;
     this.#terminated.add(worker);
-    // after piscina's own listener, which fails the worker's tasks: their rejections come next
-    if (loading) worker.once('exit', () => void ((this.#stoppedLoading = true), setImmediate(() => (this.#stoppedLoading = false))));
     // piscina sees the worker exit: it fails the task (already answered here) and starts another worker
     void worker.terminate();
   }
@@ -298,7 +294,10 @@ export class HandlerPool {
       const preloads = this.#preloads();
       const hung = new Int32Array(new SharedArrayBuffer((2 * preloads.length + 1) * Int32Array.BYTES_PER_ELEMENT));
       this.#loadWatch?.close();
-      this.#loadWatch = new LoadWatch(preloads, hung, this.#running, this.#logger, (threadId) => this.#stopThread(threadId, true));
+      this.#loadWatch = new LoadWatch(preloads, hung, this.#running, this.#logger, {
+        pool: () => this.#pool,
+        stop: (threadId) => this.#stopThread(threadId),
+      });
       const pool = createPiscina(this.#maxWorkers, {
         [POOL_RUNNING_KEY]: this.#running.shared,
         [POOL_PRELOAD_KEY]: preloads,

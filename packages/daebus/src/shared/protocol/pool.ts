@@ -68,6 +68,8 @@ export const PRELOAD_WAIT_MS = 10_000;
  */
 export const LOAD_HUNG = 1;
 export const LOAD_STUCK = 2;
+/** The module's top-level code ended the worker loading it (out of memory, a native crash): later workers do not load it. */
+export const LOAD_KILLED = 3;
 
 /**
  * Key under which the pool's workerData holds an `Int32Array` on a SharedArrayBuffer, two fields
@@ -76,9 +78,10 @@ export const LOAD_STUCK = 2;
  * it loads or fails in any worker. A worker that starts later does not wait for a module marked
  * so, and a call that needs it fails at once, saying why; the worker that marks it logs it, so it
  * is logged once. The next n: 1 once a worker's load of that entry failed and was logged, so that
- * each failure is logged by the first worker only. A first field holds LOAD_HUNG or LOAD_STUCK.
- * The last field (2n): 1 once the main side found a worker blocked while it loaded the modules
- * all at once, not knowing by which: from then on workers load them one at a time (see
+ * each failure is logged by the first worker only. A first field holds LOAD_HUNG, LOAD_STUCK or
+ * LOAD_KILLED.
+ * The last field (2n): 1 once the main side found a worker blocked (or ended) while it loaded the
+ * modules all at once, not knowing by which: from then on workers load them one at a time (see
  * LOADING_SEVERAL), so that the next such worker names it.
  */
 export const POOL_HUNG_KEY = '__daebusPoolHung';
