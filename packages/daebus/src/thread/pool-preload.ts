@@ -64,8 +64,8 @@ export function hungLoadError(specifier: string): DaebusError {
     state === LOAD_KILLED
       ? `The pooled handler module ${specifier} ended the pool worker that loaded it, before its top-level code finished (out of memory, or a crash of native code; the service's log says which), so the pool no longer loads it. Calls that need it fail until the service restarts; make its top-level code lighter, and move heavy work into the handler.`
       : state === LOAD_STUCK
-      ? `The pooled handler module ${specifier} did not finish loading: its top-level code ran synchronously for over ${PRELOAD_WAIT_MS / 1000} s (an endless loop?), so the pool stopped the worker loading it and no longer loads it. Calls that need it fail until the service restarts; make its top-level code finish, and move long work into the handler.`
-      : `The pooled handler module ${specifier} did not finish loading within ${PRELOAD_WAIT_MS / 1000} s: its top-level code is still running (a top-level await that never settles?). Calls that need it fail until it loads; make its top-level code finish, and move long waits into the handler.`;
+        ? `The pooled handler module ${specifier} did not finish loading: its top-level code ran synchronously for over ${PRELOAD_WAIT_MS / 1000} s (an endless loop?), so the pool stopped the worker loading it and no longer loads it. Calls that need it fail until the service restarts; make its top-level code finish, and move long work into the handler.`
+        : `The pooled handler module ${specifier} did not finish loading within ${PRELOAD_WAIT_MS / 1000} s: its top-level code is still running (a top-level await that never settles?). Calls that need it fail until it loads; make its top-level code finish, and move long waits into the handler.`;
   return new DaebusError(ErrorCodes.THREAD_LOAD_FAILED, message, { details: { module: specifier } });
 }
 

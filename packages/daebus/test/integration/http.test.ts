@@ -347,7 +347,10 @@ describe('HTTP routes', () => {
     expect((refused.body as { error: string }).error).toMatch(/nest/);
     expect(t.records.filter((r) => r.level === 'error')).toEqual([]);
     // the worker is still there for the next request
-    expect(await http(`${url}/pooled/2`, { method: 'POST', json: { note: 'flat' } })).toMatchObject({ status: 201, body: { note: 'flat' } });
+    expect(await http(`${url}/pooled/2`, { method: 'POST', json: { note: 'flat' } })).toMatchObject({
+      status: 201,
+      body: { note: 'flat' },
+    });
   });
 
   it('cancel a pooled route’s job at the route’s timeout, so that the next request gets its worker', async () => {

@@ -32,7 +32,9 @@ describe('a pooled handler module that runs its worker out of heap as it loads',
       message: expect.stringMatching(/pooled-hogs-on-import\.mjs ended the pool worker that loaded it/),
     });
     expect(outcomes.after).toMatchObject([{ value: { fib: 1 } }, { value: { fib: 1 } }, { value: { fib: 2 } }]);
-    const named = errors.filter((e) => /A pool worker ended as it loaded the pooled handler module .*pooled-hogs-on-import\.mjs/.test(e.message));
+    const named = errors.filter((e) =>
+      /A pool worker ended as it loaded the pooled handler module .*pooled-hogs-on-import\.mjs/.test(e.message),
+    );
     expect(named).toHaveLength(1);
     expect(named[0]?.message).toMatch(/out of memory/);
     expect(named[0]?.module).toMatch(/pooled-hogs-on-import\.mjs$/);

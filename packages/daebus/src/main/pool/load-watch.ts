@@ -147,7 +147,8 @@ export class LoadWatch {
       const field = specifier === undefined ? -1 : this.#preloads.findIndex((m) => m.specifier === specifier);
       // a worker that began loading it before it was marked may end on it too: logged once
       const marked = field >= 0 && Atomics.exchange(this.#hung, field, LOAD_KILLED) !== LOAD_KILLED;
-      const culprit = specifier === undefined ? 'before it loaded a pooled handler module' : `as it loaded the pooled handler module ${specifier}`;
+      const culprit =
+        specifier === undefined ? 'before it loaded a pooled handler module' : `as it loaded the pooled handler module ${specifier}`;
       if (marked || field < 0)
         this.#logger.error(
           `A pool worker ended ${culprit} (${reason}).${marked ? ' The pool no longer loads the module; calls that need it fail with THREAD_LOAD_FAILED until the service restarts. Make its top-level code lighter, and move heavy work into the handler.' : ''}`,
