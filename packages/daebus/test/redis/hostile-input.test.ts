@@ -1,7 +1,7 @@
 // Messages written to attack a service, over the memory transport and over Redis: keys that would
-// swap a prototype, request ids of the wrong type. Each gets a plain answer; nothing changes shape.
+// swap a prototype (refused), request ids of the wrong type. Each gets a plain answer; nothing changes shape.
 import { randomUUID } from 'node:crypto';
-import { Daebus, MemoryBroker, MemoryTransport, RedisTransport, type Transport } from 'daebus';
+import { Daebus, DaebusCaller, MemoryBroker, MemoryTransport, RedisTransport, type Transport } from 'daebus';
 import { captureLogger, waitFor } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
 
@@ -48,20 +48,47 @@ describe.each<Kind>(['memory', 'redis'])('hostile input over %s', (kind) => {
       '{"__proto__": {"isAdmin": true}, "action": "inspect", "reply_to": "%R", "request_id": "p1"}',
     ],
     [
-      '"__proto__", "constructor" and "prototype" keys in the payload',
-      '{"action": "inspect", "payload": {"__proto__": {"isAdmin": true}, "constructor": {"prototype": {"isAdmin": true}}, "prototype": {"isAdmin": true}}, "reply_to": "%R", "request_id": "p2"}',
+      'a "__proto__" key in the payload',
+      '{"action": "inspect", "payload": {"__proto__": {"isAdmin": true}}, "reply_to": "%R", "request_id": "p2"}',
+    ],
+    [
+      'a "constructor" holding a "prototype", nested in the payload',
+      '{"action": "inspect", "payload": {"user": {"constructor": {"prototype": {"isAdmin": true}}}}, "reply_to": "%R", "request_id": "p3"}',
     ],
     [
       'a "__proto__" key in a payload given as a JSON string',
-      '{"action": "inspect", "payload": "{\\"__proto__\\": {\\"isAdmin\\": true}}", "reply_to": "%R", "request_id": "p3"}',
+      '{"action": "inspect", "payload": "{\\"__proto__\\": {\\"isAdmin\\": true}}", "reply_to": "%R", "request_id": "p4"}',
     ],
-  ])('keeps %s as plain data: no prototype changes', async (_what, template) => {
+    [
+      'a "__proto__" key spelt with escapes',
+      '{"action": "inspect", "payload": {"\\u005f_\\u0070roto__": {"isAdmin": true}}, "reply_to": "%R", "request_id": "p5"}',
+    ],
+  ])("refuses %s with BAD_REQUEST: Object.assign would give the handler's object that prototype", async (_what, template) => {
+    // before, it reached the handler as an own key, and Object.assign({}, payload) set the prototype
+    expect(await sendRaw(template)).toMatchObject({
+      status: 'error',
+      payload: { code: 'BAD_REQUEST', error: expect.stringContaining('"__proto__" key') },
+    });
+  });
+
+  it('refuses such a payload from a DaebusCaller too (in-process, only the payload travels as JSON)', async () => {
+    const caller = new DaebusCaller(service, { ...connect(kind, broker), timeoutMs: 5_000 });
+    clients.push(caller);
+    const hostile = JSON.parse('{"user": "ann", "__proto__": {"isAdmin": true}}') as Record<string, unknown>;
+    await expect(caller.sendRequest('inspect', hostile)).rejects.toMatchObject({
+      code: 'REMOTE_ERROR',
+      details: expect.objectContaining({ remoteCode: 'BAD_REQUEST' }),
+    });
+    await expect(caller.sendRequest('inspect', { user: 'ann' })).resolves.toMatchObject({ keys: ['user'] });
+  });
+
+  it('keeps "constructor" and "prototype" keys that cannot change a prototype as plain data', async () => {
+    const template =
+      '{"action": "inspect", "payload": {"constructor": "Widget", "prototype": {"isAdmin": true}, "name": "\\u00e9t\\u00e9"}, "reply_to": "%R", "request_id": "p6"}';
     const reply = await sendRaw(template);
     expect(reply).toMatchObject({ status: 'success', final: true });
     const seen = reply.payload as { keys: string[]; isAdmin: unknown; plainPrototype: boolean };
-    expect(seen.isAdmin).toBeNull();
-    expect(seen.plainPrototype).toBe(true);
-    expect(seen.keys).toContain('__proto__');
+    expect(seen).toEqual({ keys: ['constructor', 'name', 'prototype'], isAdmin: null, plainPrototype: true });
   });
 
   it('answers a request_id that is not a string with BAD_REQUEST, echoing a number as sent', async () => {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { protoFieldMessage } from './prototype-keys';
+import { protoFieldMessage } from '../rpc/prototype-keys';
 
 /**
  * Read `application/x-www-form-urlencoded` bodies: a field given more than once has a list of

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { FastifyBodyParser, FastifyInstance } from 'fastify';
 import { NOT_JSON, parseWireJson } from '../../shared/python-json';
-import { changesAPrototype } from './prototype-keys';
+import { changesAPrototype } from '../rpc/prototype-keys';
 
 /**
  * Read `application/json` bodies as Fastify does (its body limit, its errors, its refusal of

@@ -12,7 +12,7 @@ import { HttpResponse } from './http-response';
 import type { RouteContext, RouteEntry, RouteHandler } from './route-entry';
 import { RouteFailures } from './route-failures';
 import { RouteTimeouts } from './route-timeouts';
-import { protoFieldMessage } from './prototype-keys';
+import { protoFieldMessage } from '../rpc/prototype-keys';
 
 /** How often running routes are checked against their timeouts (a timeout fires up to this late). */
 const SWEEP_MS = 50;

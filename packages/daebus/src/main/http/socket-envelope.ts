@@ -8,7 +8,7 @@ import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { safeJson } from '../../shared/json';
 import { NOT_JSON, parseWireJson } from '../../shared/python-json';
 import { isPlainObject } from '../../shared/validate';
-import { changesAPrototype, mayChangeAPrototype } from './prototype-keys';
+import { changesAPrototype, mayChangeAPrototype } from '../rpc/prototype-keys';
 
 export type MessageId = string | number;
 

@@ -5,6 +5,7 @@ import {
   encodeResponse,
   readRequest,
   readResponse,
+  refusingPrototypeKeys,
   type DecodedRequest,
   type DecodedResponse,
   type WireResponse,
@@ -73,9 +74,10 @@ export function decodeRequestMessage(raw: string | ObjectMessage, maxBytes: numb
   const { action, replyTo, requestId, service } = raw;
   const payload: unknown = JSON.parse(raw.payloadJson);
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload) || action.length === 0) {
-    return readRequest({ action, payload, reply_to: replyTo, request_id: requestId, service });
+    return refusingPrototypeKeys(readRequest({ action, payload, reply_to: replyTo, request_id: requestId, service }), raw.payloadJson);
   }
-  return { ok: true, request: { action, payload: payload as Record<string, unknown>, replyTo, requestId, service } };
+  const read: DecodedRequest = { ok: true, request: { action, payload: payload as Record<string, unknown>, replyTo, requestId, service } };
+  return refusingPrototypeKeys(read, raw.payloadJson);
 }
 
 /** `decodeResponse` for a message as a transport delivers it: text (maybe not UTF-8), or an object message. */

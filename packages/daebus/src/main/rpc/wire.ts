@@ -6,6 +6,7 @@ import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { safeJson } from '../../shared/json';
 import { NOT_JSON, parseWireJson } from '../../shared/python-json';
 import { peekEnvelope } from './envelope-peek';
+import { changesAPrototype, mayChangeAPrototype } from './prototype-keys';
 import { clipped } from '../../shared/clipped';
 
 /** A request as it arrives on a service channel, after validation. */
@@ -86,7 +87,21 @@ export function decodeRequest(raw: string, maxBytes: number, notUtf8?: boolean):
       ),
     };
   }
-  return readRequest(message as Record<string, unknown>);
+  return refusingPrototypeKeys(readRequest(message as Record<string, unknown>), raw);
+}
+
+/**
+ * `read`, or BAD_REQUEST when its payload holds a `__proto__` key (or a `constructor` holding a
+ * `prototype`): a handler that merges the payload into an object (`Object.assign({}, payload)`)
+ * would change that object's prototype. `text`: the JSON the payload came in, looked at first.
+ */
+export function refusingPrototypeKeys(read: DecodedRequest, text: string): DecodedRequest {
+  if (!read.ok || !mayChangeAPrototype(text) || !changesAPrototype(read.request.payload)) return read;
+  const { action, replyTo, service, requestId } = read.request;
+  const message =
+    'The request\'s payload holds a "__proto__" key (or a "constructor" holding a "prototype"): refused, as a handler merging ' +
+    "the payload into an object would change that object's prototype. Rename the key.";
+  return { ok: false, ...errorAddress(replyTo, service, requestId), action, error: bad(message) };
 }
 
 /** Check a request's fields, as decoded from its JSON object. Never throws. */

@@ -1,6 +1,7 @@
 // Keys that could change an object's prototype once a handler merges what arrived into an object
 // (`Object.assign({}, data)` with a `__proto__` key sets the new object's prototype): refused in
-// whatever arrives over HTTP and WebSocket, as Fastify refuses them in a JSON body.
+// whatever arrives from outside (an action's payload, HTTP, WebSocket), as Fastify refuses them
+// in a JSON body.
 
 /**
  * Whether a parsed value holds a `__proto__` key or a `constructor` object with a `prototype`
@@ -21,11 +22,19 @@ export function changesAPrototype(value: unknown): boolean {
 }
 
 /**
+ * An escape of one of the letters of "proto" (p, r, o, t): a key spelling `__proto__` or
+ * `prototype` without "proto" written out must escape one of them. Escapes of other characters
+ * (Python's json.dumps escapes every non-ASCII one) do not count.
+ */
+const ESCAPED_PROTO_LETTER = /\\u00(?:7[024]|6[fF])/;
+
+/**
  * Whether JSON `text` may hold such a key: a cheap look before the walk of `changesAPrototype`
- * (an escaped key, `"\u005f_proto__"`, is read as the key it spells).
+ * (an escaped key, `"\u005f_\u0070roto__"`, is read as the key it spells).
  */
 export function mayChangeAPrototype(text: string): boolean {
-  return text.includes('proto') || text.includes('\\u');
+  // the regular expression only where an escape is: it costs more than both looks (80 against 130 ns a request)
+  return text.includes('proto') || (text.includes('\\u00') && ESCAPED_PROTO_LETTER.test(text));
 }
 
 /** The message for a query or form field named `__proto__`. */
