@@ -112,6 +112,22 @@ describe('actions', () => {
     expect(updates).toEqual([{ step: 1 }, { step: 2 }, { step: 3 }, { stage: 'done', progress_percentage: 100 }]);
   });
 
+  it('drops a value returned after the handler sent its final reply, with a warning; returning nothing after it is quiet', async () => {
+    t.app.action('errs_then_returns', async () => {
+      await response.error('row 2 skipped');
+      return { imported: 2 };
+    });
+    t.app.action('sends_then_returns_nothing', async () => {
+      await response.send({ sent: true });
+    });
+    await start();
+    await expect(caller.sendRequest('errs_then_returns')).rejects.toMatchObject({ message: 'row 2 skipped' });
+    await expect(caller.sendRequest('sends_then_returns_nothing')).resolves.toEqual({ sent: true });
+    // before: the returned { imported: 2 } was dropped without a word, though a reply after the final one is warned of
+    const warnings = t.records.filter((r) => r.level === 'warn' && /after the final one/.test(r.message));
+    expect(warnings.map((r) => r.action)).toEqual(['errs_then_returns']);
+  });
+
   it('keeps concurrent requests apart: each handler sees its own request after awaiting', async () => {
     t.app.action('echo_later', async () => {
       const before = request.payload.id;

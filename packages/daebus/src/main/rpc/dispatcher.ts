@@ -20,10 +20,7 @@ import { decodeRequestMessage } from './local-messages';
 import { decodeRequest, encodeResponse, replyChannel } from './wire';
 import { clipped } from '../../shared/clipped';
 
-/**
- * An action handler: gets the payload (and the context); returns the reply, or answers through
- * `response` (and returns nothing). A typed contract types both (see `Daebus<Api>`).
- */
+/** An action handler: returns the reply, or answers through `response`; a typed contract (`Daebus<Api>`) types payload and result. */
 export type ActionHandler<Payload = Record<string, unknown>, Result = unknown> = (
   payload: Payload,
   context: ActionContext,
@@ -248,9 +245,10 @@ export class Dispatcher {
     this.#reply(entry, accepted, returned, false);
   }
 
-  /** Send the final reply (unless the handler sent it), then finish once it is published. */
+  /** Send the final reply unless the handler sent it (a value it returns after is dropped, warned of), then finish once published. */
   #reply(entry: ActionEntry, accepted: Accepted, valueOrError: unknown, failed: boolean): void {
-    const published = accepted.response.finalSent ? undefined : accepted.response[finalReply](valueOrError, failed);
+    const sentAlready = accepted.response.finalSent && (failed || valueOrError === undefined);
+    const published = sentAlready ? undefined : accepted.response[finalReply](valueOrError, failed);
     // published at once (in-process), or nothing to publish: done now
     if (typeof published !== 'object') return this.#finish(entry, accepted);
     // A durable request leaves the stream now: its confirmation is sent after the reply on the
