@@ -4,5 +4,9 @@
  * must not come back as an 8 MB reply and a 16 MB log line.
  */
 export function clipped(text: string, most = 120): string {
-  return text.length > most ? `${text.slice(0, most)}...` : text;
+  if (text.length <= most) return text;
+  // not between the two halves of a character outside the BMP (an emoji): a lone half prints as U+FFFD
+  const code = text.charCodeAt(most - 1);
+  const end = code >= 0xd800 && code <= 0xdbff ? most - 1 : most;
+  return `${text.slice(0, end)}...`;
 }
