@@ -65,9 +65,42 @@ export function typeStrippingAdvice(specifier: string, loader: string | undefine
     : notErasable
       ? ', or keep to syntax Node can erase (tsconfig erasableSyntaxOnly)'
       : '';
+  const old = tooOldTsx(specifier);
+  // the service may run under that tsx already: running it with tsx is not the advice then
+  if (old !== undefined)
+    return (
+      `. Node loaded this .ts module with its own type stripping: the tsx found (${old}) is older than 4.9, which a worker ` +
+      `needs (its register API), so it was passed over; with Node's stripping, ${what}. Update tsx (npm i -D tsx@latest)${fix}`
+    );
   return (
     `. Node loaded this .ts module with its own type stripping (no tsx 4.9 or later was found, or the service itself runs from .ts ` +
     `under Node, and its workers follow Node's rules): ${what}. Run the service with tsx (npx tsx service.ts; from ` +
     `JavaScript or a test runner, install tsx in the project: npm i -D tsx, 4.9 or later)${fix}`
   );
+}
+
+/**
+ * The tsx installed for the module (or the working folder), when it is one too old for a worker
+ * (its package.json exports no register API): `tsx 4.7.0, <its package.json>`. Read only on this
+ * failure's path, through getBuiltinModule (Node 22.3 and later: every Node that strips types).
+ */
+function tooOldTsx(specifier: string): string | undefined {
+  const builtin = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+  if (builtin === undefined) return undefined;
+  const { createRequire } = builtin('node:module') as typeof import('node:module');
+  const { fileURLToPath } = builtin('node:url') as typeof import('node:url');
+  const { readFileSync } = builtin('node:fs') as typeof import('node:fs');
+  const { join } = builtin('node:path') as typeof import('node:path');
+  const file = specifier.startsWith('file:') ? fileURLToPath(specifier) : specifier;
+  for (const from of [file, join(process.cwd(), 'noop.js')]) {
+    try {
+      const path = createRequire(from).resolve('tsx/package.json');
+      const { version, exports } = JSON.parse(readFileSync(path, 'utf8')) as { version?: unknown; exports?: unknown };
+      if (typeof exports === 'object' && exports !== null && './esm/api' in exports) return undefined;
+      return `tsx ${String(version)}, ${path}`;
+    } catch {
+      // no tsx there
+    }
+  }
+  return undefined;
 }

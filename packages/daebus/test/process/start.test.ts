@@ -197,6 +197,28 @@ describe('starting a service', () => {
     },
   );
 
+  (nativeTypeScript ? it : it.skip)(
+    'where Node strips types and the tsx found is too old, a thread whose import Node cannot resolve fails naming that tsx',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'daebus-ts-'));
+      mkdirSync(join(dir, 'node_modules', 'tsx'), { recursive: true });
+      writeFileSync(
+        join(dir, 'node_modules', 'tsx', 'package.json'),
+        JSON.stringify({ name: 'tsx', version: '4.7.0', exports: { '.': './dist/loader.mjs', './package.json': './package.json' } }),
+      );
+      writeFileSync(join(dir, 'helper.mts'), 'export const n: number = 1;\n');
+      writeFileSync(join(dir, 'worker.mts'), "import { n } from './helper.mjs';\nexport default n;\n");
+      const script = `const { Daebus } = require('daebus'); const app = new Daebus('ts_oldstrip_${randomUUID().slice(0, 8)}'); app.thread('w', ${JSON.stringify(join(dir, 'worker.mts'))}); app.start().then(() => app.stop(), (e) => console.log(JSON.stringify({ code: e.code, message: e.message })));`;
+      const { stdout } = await runAsUserProject(script, dir);
+      const failure = JSON.parse(stdout.trim().split('\n').pop() as string) as { code: string; message: string };
+      expect(failure.code).toBe('THREAD_START_FAILED');
+      // before: "no tsx 4.9 or later was found ... Run the service with tsx", to a service run with that tsx
+      expect(failure.message).toContain(`the tsx found (tsx 4.7.0, ${join(dir, 'node_modules', 'tsx', 'package.json')}) is older than 4.9`);
+      expect(failure.message).toContain('Update tsx (npm i -D tsx@latest)');
+      expect(failure.message).not.toContain('Run the service with tsx');
+    },
+  );
+
   it('does not use a tsx too old for the worker (before 4.9): Node strips the types where it can, else the refusal says so', async () => {
     // a project with an old tsx: its package.json exports no register API
     const dir = mkdtempSync(join(tmpdir(), 'daebus-ts-'));
