@@ -161,6 +161,38 @@ describe('threads, info and watch', () => {
   });
 });
 
+describe('watch while a replica is stalled', () => {
+  it('goes on showing the others, the stalled one as not answered yet; then says once that it left the live replicas', async () => {
+    const watch = startCli(['watch', service, '--interval', '200', '--timeout', '4000']);
+    watches.push(watch.child);
+    await waitFor(() => (watch.out.stdout.match(/^--- \d{4}-/gm) ?? []).length >= 1, 'a first look');
+    process.kill(doomed.pid, 'SIGSTOP');
+    try {
+      // before: no block at all for the --timeout of the stalled replica's look, then NOT ANSWERING
+      const looks = (): string[] => watch.out.stdout.split(/^--- /m).slice(1);
+      const stalledLook = (look: string): boolean =>
+        /^NO ANSWER YET: no answer yet \(asked /m.test(blocks(look).get(doomed.pid) ?? '') &&
+        /^health +ok, ready/m.test(blocks(look).get(healthy.pid) ?? '');
+      await waitFor(() => looks().some(stalledLook), 'a look with the healthy replica fresh and the stalled one waited for');
+      // its presence expires (three heartbeats of 2 s): its block says so, once, and it is not asked again
+      await waitFor(
+        () => looks().some((look) => /^GONE: left the live replicas/m.test(blocks(look).get(doomed.pid) ?? '')),
+        'it left',
+        20_000,
+      );
+      const gone = looks().filter((look) => /^GONE: /m.test(blocks(look).get(doomed.pid) ?? ''));
+      expect(gone).toHaveLength(1);
+      expect(gone[0]).not.toContain('still trying');
+    } finally {
+      process.kill(doomed.pid, 'SIGCONT');
+    }
+    watch.child.kill('SIGINT');
+    expect((await watch.done).code).toBe(0);
+    // it lists itself again as it beats: the tests after this one see both replicas
+    await waitFor(async () => (await json(['health', service])).length === 2, 'the stalled replica listed again');
+  });
+});
+
 describe('admin verbs', () => {
   const paused = async (): Promise<Map<number, boolean>> =>
     new Map(

@@ -14,8 +14,12 @@ import { fetchHealth, fetchInfo, fetchThreads, type Health, type ReplicaInfo, ty
 import { openReplicaCaller, pickReplicas, replicaHeading } from '../replica-targets';
 import { blamesRedis, describeFailure, type Asked } from './watch-failure';
 
-/** One look at the service: what it answered, or why it did not. */
-type Sample = { at: number; threads: ThreadsReply; health: Health; info: ServiceInfo } | { at: number; error: string };
+/**
+ * One look at the service: what it answered, or why it did not (`state`: a replica still asked,
+ * past the look's patience; one that left the live replicas, shown once).
+ */
+type Sample =
+  { at: number; threads: ThreadsReply; health: Health; info: ServiceInfo } | { at: number; error: string; state?: 'waiting' | 'gone' };
 type Good = Extract<Sample, { info: ServiceInfo }>;
 
 /** A look at a service that runs no replicas (`replicas` undefined), or at each live replica watched. */
@@ -56,7 +60,7 @@ export function registerWatch(program: Command): void {
       }
       const interrupt = untilInterrupted();
       const live = process.stdout.isTTY === true;
-      const watcher = new Watcher(link, globals, globals.replica);
+      const watcher = new Watcher(link, globals, globals.replica, options.interval);
       try {
         while (!interrupt.signal.aborted) {
           // a look at a service that hangs waits up to --timeout: Ctrl-C must not wait with it
@@ -84,11 +88,15 @@ class Watcher {
   readonly #replicaLinks = new Map<string, Promise<ServiceLink>>();
   /** The replicas of the last look that listed them: while the list cannot be had, their blocks stay. */
   #lastReplicas?: ReplicaInfo[];
+  /** Each replica's look still waited for (up to --timeout), and when it was asked: a stalled one is not asked again meanwhile. */
+  readonly #asking = new Map<string, { since: number; sample: Promise<Sample> }>();
 
+  /** `patienceMs`: how long a view waits for a replica's answer before it shows the others without it. */
   constructor(
     readonly link: ServiceLink,
     readonly globals: GlobalOptions,
     readonly only: string | undefined,
+    readonly patienceMs: number,
   ) {}
 
   /** When a look last found Redis unreachable. */
@@ -124,21 +132,40 @@ class Watcher {
       this.#lastReplicas = undefined;
       return { at: Date.now(), single };
     }
+    // replicas that left the list since the last look (their presence expired): said once
+    const left = (this.#lastReplicas ?? []).filter((last) => !replicas.some((replica) => replica.id === last.id));
     this.#lastReplicas = replicas.length > 0 ? replicas : undefined;
     if (replicas.length === 0) return { at: Date.now(), replicas: [this.#gone(this.only as string)] };
-    const samples = await Promise.all(
-      replicas.map(async (replica) => {
-        const opened = this.#replicaLinks.get(replica.id) ?? openReplicaCaller(this.globals, this.link.caller.service, replica.id);
-        this.#replicaLinks.set(replica.id, opened);
-        const asked = { replica, answeredBefore: this.#lastGood.has(replica.id) };
-        const sample = await opened.then(
-          (link) => look(link, this.globals, asked),
-          (err: unknown) => ({ at: Date.now(), error: toPlainError(err).message }),
-        );
-        return { replica, sample };
-      }),
-    );
-    return { at: Date.now(), replicas: samples };
+    const samples = await Promise.all(replicas.map(async (replica) => ({ replica, sample: await this.#sample(replica) })));
+    return { at: Date.now(), replicas: [...samples, ...left.map(leftBlock)] };
+  }
+
+  /**
+   * `replica`'s answer, waited for up to `patienceMs`: a replica that does not answer (stalled)
+   * must not hold back the others' blocks for its whole --timeout. Its look goes on meanwhile;
+   * the view shows it as not answered yet.
+   */
+  async #sample(replica: ReplicaInfo): Promise<Sample> {
+    let asking = this.#asking.get(replica.id);
+    if (asking === undefined) {
+      const opened = this.#replicaLinks.get(replica.id) ?? openReplicaCaller(this.globals, this.link.caller.service, replica.id);
+      this.#replicaLinks.set(replica.id, opened);
+      const asked = { replica, answeredBefore: this.#lastGood.has(replica.id) };
+      const sample = opened.then(
+        (link) => look(link, this.globals, asked),
+        (err: unknown): Sample => ({ at: Date.now(), error: toPlainError(err).message }),
+      );
+      asking = { since: Date.now(), sample };
+      this.#asking.set(replica.id, asking);
+      void sample.finally(() => this.#asking.delete(replica.id));
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const patience = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), this.patienceMs)));
+    const sample = await Promise.race([asking.sample, patience]);
+    clearTimeout(timer);
+    if (sample !== undefined) return sample;
+    const waited = `asked ${formatDuration(Date.now() - asking.since)} ago, waiting up to ${formatDuration(this.globals.timeout)}`;
+    return { at: Date.now(), error: `no answer yet (${waited}); the other replicas are shown meanwhile`, state: 'waiting' };
   }
 
   /** The body of a view: as before for a service without replicas; else a block per replica, under its heading. */
@@ -174,6 +201,12 @@ class Watcher {
   }
 }
 
+/** A replica no longer among the live ones (not the one --replica names): its block, once. */
+function leftBlock(replica: ReplicaInfo): { replica: ReplicaInfo; sample: Sample } {
+  const error = 'left the live replicas: its presence expired (it stopped, died, or stalled past three heartbeats)';
+  return { replica, sample: { at: Date.now(), error, state: 'gone' } };
+}
+
 async function look(link: ServiceLink, globals: GlobalOptions, asked: Asked): Promise<Sample> {
   const { caller } = link;
   try {
@@ -195,12 +228,18 @@ function render(sample: Sample, lastGood: Good | undefined): Line[] {
   if ('error' in sample) {
     const since = lastGood ? `; last answer ${formatDuration(sample.at - lastGood.at)} ago` : '';
     // Redis itself, or this command's connection to it, is to blame: not the service
-    const label = blamesRedis(sample.error)
-      ? 'NO ANSWER FROM REDIS'
-      : / has stopped or died: /.test(sample.error)
-        ? 'NOT RUNNING'
-        : 'NOT ANSWERING';
-    const lines: Line[] = [`${label}: ${sample.error.replace(/\.$/, '')}${since} (still trying)`];
+    const label =
+      sample.state === 'waiting'
+        ? 'NO ANSWER YET'
+        : sample.state === 'gone'
+          ? 'GONE'
+          : blamesRedis(sample.error)
+            ? 'NO ANSWER FROM REDIS'
+            : / has stopped or died: /.test(sample.error)
+              ? 'NOT RUNNING'
+              : 'NOT ANSWERING';
+    const trying = sample.state === 'gone' ? '' : ' (still trying)';
+    const lines: Line[] = [`${label}: ${sample.error.replace(/\.$/, '')}${since}${trying}`];
     // what it last said stays on screen, marked as old
     if (lastGood)
       lines.push(
