@@ -12,9 +12,19 @@ export interface StateScripts {
   /**
    * The item leaves the group's pending list and the stream; with `counts` '1', one item fewer
    * unfinished, if it was still pending here: an item put back for another consumer (or lost with
-   * a Redis that restarted empty) is counted by whoever does it, or not at all.
+   * a Redis that restarted empty) is counted by whoever does it, or not at all. 1 when it was
+   * still pending, else 0: a get's item put back meanwhile (its process stalled) is another's now.
    */
-  queueDone(stream: string, unfinished: string, group: string, receipt: string, counts: '0' | '1'): Promise<unknown>;
+  queueDone(stream: string, unfinished: string, group: string, receipt: string, counts: '0' | '1'): Promise<number>;
+  /**
+   * Put the item `receipt` back at the stream's tail as the entry `fields` (a new id), and take
+   * the old entry out, only while it is pending under `consumer`: 0, and no change, once another
+   * replica took it over (and maybe delivered it) or it was acknowledged. With the group gone
+   * (Redis restarted empty: the item was lost there), it is put back all the same.
+   */
+  queueHandBack(stream: string, group: string, consumer: string, receipt: string, ...fields: string[]): Promise<number>;
+  /** 1, and its idle time reset, while `receipt` is pending under `consumer`; else 0 (another replica took it over). */
+  queueOwn(stream: string, group: string, consumer: string, receipt: string): Promise<number>;
   /**
    * Put the pending item `receipt` back at the stream's tail, its delivery count one more, and
    * remove it from the pending list; 0, and no change, when it is not pending (or Redis lost it).
@@ -35,6 +45,10 @@ export interface StateScripts {
   mapIncrement(key: string, field: string, by: string): Promise<string>;
 }
 
+/** ARGV group, consumer, receipt: the script goes on only while the entry is pending under that consumer (Redis stops it with NOGROUP when the group is gone). */
+const PENDING_HERE = `local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)[1]
+if not pending or pending[2] ~= ARGV[2] then return 0 end`;
+
 /** The scripts, defined on `client` under names of their own. */
 export function stateScripts(client: Redis): StateScripts {
   return {
@@ -52,6 +66,26 @@ return redis.call('INCR', KEYS[2])`,
       `local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 redis.call('XDEL', KEYS[1], ARGV[2])
 if ARGV[3] == '1' and acked == 1 then redis.call('DECR', KEYS[2]) end
+return acked`,
+    ) as StateScripts['queueDone'], // its `counts` parameter is narrower than a script's strings
+    queueHandBack: defineScript(
+      client,
+      'daebusQueueHandBack',
+      1,
+      `local known, pending = pcall(redis.call, 'XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)
+if known and (not pending[1] or pending[1][2] ~= ARGV[2]) then return 0 end
+redis.call('XADD', KEYS[1], '*', unpack(ARGV, 4))
+if not known then return 1 end
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
+redis.call('XDEL', KEYS[1], ARGV[3])
+return 1`,
+    ),
+    queueOwn: defineScript(
+      client,
+      'daebusQueueOwn',
+      1,
+      `${PENDING_HERE}
+redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'JUSTID')
 return 1`,
     ),
     queueRelease: defineScript(

@@ -7,21 +7,14 @@ import { ConsumerGroups, GROUP } from './consumer-groups';
 import { entryFields, toRecord, toTaken, type Entry, type Taken } from './queue-entries';
 import { untilDropped, whenReady } from '../../support/redis-ready';
 import { leaveGroup, pruneGroup } from '../../support/stream-groups';
-import { lagTolerantTimer } from '../../support/lag-tolerant-timer';
 import { Upkeep } from '../../support/upkeep';
 import { ReaderPool } from './reader-pool';
 import type { StateScripts } from './scripts';
 import { pollJoin } from './poll-join';
+import { takeOverrun } from './take-overrun';
 import { stateFailure } from './state-failure';
 
 export type { Taken } from './queue-entries';
-
-/**
- * How long past its timeout a get/receive waits for Redis's answer before it fails with
- * TRANSPORT_ERROR: a Redis that stalls (the connection open, nothing answered) would hold it for
- * the whole stall. Its reader is then dropped, not kept: its read may never come back.
- */
-export const TAKE_OVERRUN_MS = 500;
 
 /** How often a get/receive that found every reader busy looks for an item without blocking. */
 const POLL_MS = 100;
@@ -101,22 +94,13 @@ export class ServiceQueues {
       };
       this.#ends.add(end);
       // an item the read takes after this goes back (wait.cancelled), or, its reader dropped, is
-      // delivered again after visibilityTimeoutMs; a wait with no limit (MAX_TIMEOUT_MS) has none here
-      // late for this process's own lag (a long synchronous run here): more grace, not Redis's fault
-      const stopOverrun =
-        timeoutMs + TAKE_OVERRUN_MS > MAX_TIMEOUT_MS
-          ? undefined
-          : lagTolerantTimer(timeoutMs + TAKE_OVERRUN_MS, TAKE_OVERRUN_MS, 2, () => {
-              const reader = wait.reader;
-              cancel();
-              if (reader) this.#readers.discard(reader);
-              const late = `within ${TAKE_OVERRUN_MS} ms past the ${timeoutMs} ms timeout`;
-              const why =
-                this.#client.status === 'ready'
-                  ? `Redis did not answer ${late} (stalled or overloaded)`
-                  : `the connection to Redis is down (no answer ${late})`;
-              reject(stateFailure(`queue "${name}"`, new Error(why)));
-            });
+      // delivered again after visibilityTimeoutMs
+      const stopOverrun = takeOverrun(this.#client, name, timeoutMs, (err) => {
+        const reader = wait.reader;
+        cancel();
+        if (reader) this.#readers.discard(reader);
+        reject(err);
+      });
       void untilDropped(this.#client, this.#take(name, timeoutMs, mode, wait))
         .then(resolve, (err: unknown) => {
           // failed here while its read may still be sent again after a reconnect: an item it takes then goes back
@@ -145,11 +129,14 @@ export class ServiceQueues {
       if (reader) {
         wait.reader = reader;
         try {
-          return await this.#readOne(name, reader, mode, wait, until ?? 0);
+          // none: its time is up, or the item it read was another's by then (see #readOne)
+          const got = await this.#readOne(name, reader, mode, wait, until ?? 0);
+          if (got !== undefined) return got;
         } finally {
           wait.reader = undefined;
           this.#readers.release(reader);
         }
+        continue;
       }
       // every reader is busy (waiting on other queues, perhaps): look without blocking, every POLL_MS
       await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, (until ?? Infinity) - Date.now())));
@@ -162,10 +149,12 @@ export class ServiceQueues {
   async #readOne(name: string, connection: Redis, mode: 'get' | 'receive', wait: TakeWait, until: number | undefined) {
     if (wait.cancelled) return undefined;
     await whenReady(connection);
+    let sentAt = Date.now();
     const read = await this.#groups.with(name, async () => {
       if (until !== undefined) await this.#readers.knowId(connection);
       if (wait.cancelled) return null; // left before a read made again
       const block = until === undefined ? [] : ['BLOCK', until === 0 ? 0 : Math.max(1, Math.ceil(until - Date.now()))];
+      sentAt = Date.now();
       // not bounded here (the caller's wait is, by untilDropped): a read ioredis sends again after a
       // reconnect may take an item, which then goes back (wait.cancelled), and the reader is held until it ends
       return (await connection.call('XREADGROUP', 'GROUP', GROUP, this.#consumer, 'COUNT', 1, ...block, 'STREAMS', this.key(name), '>')) as
@@ -174,13 +163,18 @@ export class ServiceQueues {
     const entry = read?.[0]?.[1]?.[0];
     if (!entry?.[1]) return undefined;
     const taken = toTaken(entry);
+    // answered past half the visibility timeout (this process stopped, or its event loop was held):
+    // another replica may have taken the item over meanwhile; what it holds is renewed from here on
+    const late = Date.now() - sentAt > this.#visibilityMs / 2;
+    if (mode === 'receive' && late && (await this.#own(name, taken.receipt)) === 0) return undefined;
     if (wait.cancelled) {
       await this.handBack(name, taken); // the waiter left while the item was on its way
       return undefined;
     }
     if (mode === 'receive') this.#hold(name).add(taken.receipt);
     else {
-      await this.#done(name, taken.receipt, false);
+      // taken for good only while still pending: one a replica took over and delivered meanwhile is not ours
+      if ((await this.#done(name, taken.receipt, false)) === 0 && late) return undefined;
       // the waiter left while the item was being taken for good (Redis stalled past its timeout): back at the tail
       if (wait.cancelled) {
         await this.#client.xadd(this.key(name), '*', ...entryFields(taken));
@@ -213,18 +207,16 @@ export class ServiceQueues {
       this.#log.warn(`Queue "${name}": a released item was not pending any more (lost, or delivered again); not put back`);
   }
 
-  /** An item its consumer will not finish (it died, or left): back at the tail, with its delivery count. */
+  /**
+   * An item its consumer will not finish (it died, or left): back at the tail, with its delivery
+   * count, while still pending here. One another replica took over meanwhile (this process
+   * stalled past the visibility timeout) is that replica's: a copy would deliver it twice.
+   */
   async handBack(name: string, taken: Taken): Promise<void> {
     this.#hold(name).delete(taken.receipt);
-    await this.#client
-      .multi()
-      .xadd(this.key(name), '*', ...entryFields(taken))
-      .xack(this.key(name), GROUP, taken.receipt)
-      .xdel(this.key(name), taken.receipt)
-      .exec()
-      .catch((err: unknown) => {
-        throw stateFailure(`queue "${name}"`, err);
-      });
+    await this.#scripts.queueHandBack(this.key(name), GROUP, this.#consumer, taken.receipt, ...entryFields(taken)).catch((err: unknown) => {
+      throw stateFailure(`queue "${name}"`, err);
+    });
   }
 
   /** Items not yet handed to any consumer. */
@@ -282,10 +274,15 @@ export class ServiceQueues {
     return (await this.#client.xrange(this.key(name), `(${last}`, '+')) as Entry[];
   }
 
-  async #done(name: string, receipt: string, counts: boolean): Promise<void> {
-    await this.#groups.with(name, () =>
+  /** 1 when `receipt` was still pending (here or under a replica that took it over), else 0. */
+  #done(name: string, receipt: string, counts: boolean): Promise<number> {
+    return this.#groups.with(name, () =>
       this.#scripts.queueDone(this.key(name), this.#keys.unfinished(name), GROUP, receipt, counts ? '1' : '0'),
     );
+  }
+
+  #own(name: string, receipt: string): Promise<number> {
+    return this.#groups.with(name, () => this.#scripts.queueOwn(this.key(name), GROUP, this.#consumer, receipt));
   }
 
   #hold(name: string): Set<string> {

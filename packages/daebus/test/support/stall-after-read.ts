@@ -1,0 +1,44 @@
+// A replica that stalls (its event loop held: a long synchronous run, a GC pause, SIGSTOP) just
+// after its blocking read reached Redis, while another replica takes the entry over: played in
+// one process. This process's event loop is held from the moment MONITOR shows the read, so
+// Redis's answer waits unread in the socket; meanwhile `during` runs Redis commands through
+// redis-cli (synchronous), standing for what the other replica does.
+import { execFileSync } from 'node:child_process';
+import Redis from 'ioredis';
+import type { PrivateRedis } from './redis-server';
+
+/** Runs one Redis command through redis-cli, synchronously; its output, trimmed. */
+export type Cli = (...args: string[]) => string;
+
+/**
+ * Once MONITOR watches (resolved then), `stalled` resolves after the first command it shows that
+ * `matches`: this process's event loop was held from then for `holdMs`, and `during` ran meanwhile
+ * (what it returns is what `stalled` resolves with).
+ */
+export async function stallOnCommand<T>(
+  redis: PrivateRedis,
+  matches: (args: string[]) => boolean,
+  holdMs: number,
+  during: (cli: Cli) => T,
+): Promise<{ stalled: Promise<T> }> {
+  const cli: Cli = (...args) => execFileSync('redis-cli', ['-p', String(redis.port), ...args], { encoding: 'utf8' }).trim();
+  const client = new Redis(redis.url);
+  const monitor = await client.monitor(); // a connection of its own
+  client.disconnect();
+  const stalled = new Promise<T>((resolve, reject) => {
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (!matches(args)) return;
+      monitor.removeAllListeners('monitor');
+      monitor.disconnect();
+      const until = Date.now() + holdMs;
+      try {
+        const result = during(cli);
+        while (Date.now() < until); // held: no timer, no socket of this process runs
+        resolve(result);
+      } catch (err) {
+        reject(err as Error);
+      }
+    });
+  });
+  return { stalled };
+}
