@@ -6,24 +6,19 @@ import { settlesWithin } from '../support/timers';
 import { Upkeep } from '../support/upkeep';
 import { drop } from '../transport/redis-connect';
 import { Confirmations } from './confirmations';
+import { addDeadLetter } from './dead-letters';
 import { field, handedBack, takenOver, type Entry } from './entries';
 import { REQUEST_GROUP, serviceKeys, type ServiceKeys } from './keys';
+import { LateReads } from './late-reads';
 import type { ResolvedReplicaOptions } from './options';
 import { ReadGate } from './read-gate';
 import { ReadHealth } from './read-health';
 import { RequestGroup } from './request-group';
 import type { RequestSink } from './request-sink';
+import type { LeftInRedis } from './stop-report';
 
 /** Entries read from the stream at most at once. */
 const READ_BATCH = 16;
-
-/** What a stop could not do in Redis (it was unreachable): requests another replica takes over after the visibility timeout. */
-export interface LeftInRedis {
-  notHandedBack: number;
-  unconfirmed: number;
-  /** The last read did not return: what it brings stays pending. */
-  readOpen: boolean;
-}
 
 /**
  * This replica's reader of the service's durable request stream, one consumer of the group all
@@ -44,6 +39,7 @@ export class RequestConsumer {
   readonly #serverNow: () => number;
   readonly #confirmations: Confirmations;
   readonly #group: RequestGroup;
+  readonly #late: LateReads;
   readonly reads = new ReadHealth(() => this.#reader.status);
   /** Entries handed to the dispatcher and not yet acknowledged or handed back. */
   readonly #held = new Set<string>();
@@ -92,6 +88,7 @@ export class RequestConsumer {
     });
     this.#confirmations = new Confirmations(init.client, this.#keys.requests, init.log, init.joinHeldWrites);
     this.#group = new RequestGroup(init.client, this.#keys.requests, init.log);
+    this.#late = new LateReads({ ...init, stream: this.#keys.requests });
     init.sink.onSlotFreed(() => this.#gate.wake());
   }
 
@@ -154,6 +151,7 @@ export class RequestConsumer {
       try {
         this.#readerId ??= Number(await this.#reader.client('ID'));
         // a few at a time, so that requests arriving together spread over the replicas
+        const sentAt = Date.now();
         const streams = (await this.#reader.xreadgroup(
           'GROUP',
           REQUEST_GROUP,
@@ -169,7 +167,13 @@ export class RequestConsumer {
         if (this.#readAbandoned) return; // the stop went on without this read: its entries go to another replica
         restored = false;
         if (this.reads.succeeded()) this.#log.info('Reading the request stream again');
-        for (const [, entries] of streams ?? []) for (const entry of entries) this.#deliver(entry, 1);
+        for (const [, entries] of streams ?? []) {
+          // answered after a stall here, an entry may have run on another replica meanwhile (late-reads.ts)
+          const suspect = this.#late.suspect(sentAt, entries);
+          const lost = suspect.length > 0 ? await this.#late.takenOver(suspect, sentAt) : undefined;
+          if (lost && this.#readAbandoned) return;
+          for (const entry of entries) if (!lost?.has(entry[0])) this.#deliver(entry, 1);
+        }
         // the replies of what was just delivered are written before the next read (they wait for
         // the end of this turn, see the transport), not after it: the read is not the reply's hurry
         if (streams) await new Promise(setImmediate);
@@ -264,13 +268,9 @@ export class RequestConsumer {
 
   async #deadLetter(entryId: string, raw: string, deliveries: number, why: string): Promise<void> {
     this.#log.error(`Request ${entryId} goes to the dead-letter stream: ${why}`);
-    await this.#client
-      .multi()
-      .xadd(this.#keys.dead, '*', 'm', raw, 'id', entryId, 'attempts', String(deliveries), 'at', String(Date.now()), 'reason', why)
-      .xack(this.#keys.requests, REQUEST_GROUP, entryId)
-      .xdel(this.#keys.requests, entryId)
-      .exec()
-      .catch((err: unknown) => this.#log.warn(`Could not dead-letter request ${entryId}: ${toPlainError(err).message}`));
+    await addDeadLetter(this.#client, this.#keys, entryId, raw, deliveries, why).catch((err: unknown) =>
+      this.#log.warn(`Could not dead-letter request ${entryId}: ${toPlainError(err).message}`),
+    );
     try {
       this.#sink.refuse(raw, new DaebusError(ErrorCodes.DEAD_LETTER, `The request was given up on: ${why}.`));
     } catch {

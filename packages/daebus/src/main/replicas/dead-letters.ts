@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { serviceKeys } from './keys';
+import { REQUEST_GROUP, serviceKeys, type ServiceKeys } from './keys';
 
 /** A durable request given up on after too many attempts, as `listDeadLetters` returns it. */
 export interface DeadLetter {
@@ -31,4 +31,21 @@ export async function listDeadLetters(client: Redis, service: string, count = 10
       reason: get('reason'),
     };
   });
+}
+
+/** Request `entryId` (its message `raw`, delivered `deliveries` times) leaves the request stream for the dead-letter stream, in one transaction. */
+export function addDeadLetter(
+  client: Redis,
+  keys: ServiceKeys,
+  entryId: string,
+  raw: string,
+  deliveries: number,
+  why: string,
+): Promise<unknown> {
+  return client
+    .multi()
+    .xadd(keys.dead, '*', 'm', raw, 'id', entryId, 'attempts', String(deliveries), 'at', String(Date.now()), 'reason', why)
+    .xack(keys.requests, REQUEST_GROUP, entryId)
+    .xdel(keys.requests, entryId)
+    .exec();
 }

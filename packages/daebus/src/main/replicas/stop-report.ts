@@ -1,5 +1,12 @@
 import type { Logger } from '../support/logger';
-import type { LeftInRedis } from './consumer';
+
+/** What a stop could not do in Redis (it was unreachable): requests another replica takes over after the visibility timeout. */
+export interface LeftInRedis {
+  notHandedBack: number;
+  unconfirmed: number;
+  /** The last read did not return: what it brings stays pending. */
+  readOpen: boolean;
+}
 
 /** What a replica's stop could not tell Redis, because Redis did not answer in time. */
 export interface Unfinished extends LeftInRedis {
