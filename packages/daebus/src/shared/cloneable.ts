@@ -17,10 +17,15 @@ export const MAX_NESTING = 1_000;
 export function notCloneable(what: string, err: unknown, value?: unknown): DaebusError {
   // by name: the error may come from another realm (a worker, a vm context)
   if ((err as { name?: unknown } | null)?.name === 'RangeError') {
-    const depth = value === undefined ? undefined : nestingDepth(value);
+    const counted = value === undefined ? undefined : nestingDepth(value);
+    // counted within the limit, yet too deep to copy: it nests under an array's extra (non-index)
+    // properties, which clone copies and the count skips (before: "nested 1 levels deep")
+    const depth = counted !== undefined && counted > MAX_NESTING ? counted : undefined;
+    const how =
+      depth !== undefined ? `${depth} levels` : counted !== undefined ? "too (through an array's extra, non-index properties)" : 'too';
     return new DaebusError(
       ErrorCodes.NOT_CLONEABLE,
-      `${what}: the value is nested ${depth === undefined ? 'too' : `${depth} levels`} deep to copy between threads; ` +
+      `${what}: the value is nested ${how} deep to copy between threads; ` +
         `values shared with threads can nest up to ${MAX_NESTING} levels. Flatten it (store its parts under separate keys).`,
       { cause: err, details: { maxNesting: MAX_NESTING, ...(depth === undefined ? {} : { depth }) } },
     );

@@ -63,6 +63,15 @@ export async function runThread(): Promise<void> {
     }
   });
 
+  // a message this thread cannot read (a value nested deeper than its stack takes, as through an
+  // array's extra properties, which the main side's check does not count): the port drops it
+  port.on('messageerror', (err: Error) =>
+    log.error(
+      `A message from the main thread could not be read in this thread and was dropped (${err.message}): a value in it nests ` +
+        'deeper than this thread can read. A call waiting for it (a get, a map read) does not end: flatten the value, or raise resourceLimits.stackSizeMb.',
+    ),
+  );
+
   const context = new ThreadContext({
     name,
     workerData: boot.workerData,

@@ -15,7 +15,7 @@ describe('resourceLimits at their floors', () => {
     );
     expect(outcomes).toHaveLength(10); // each of the 4 fields at its floor, then all of them, inline and module
     expect(outcomes).toContainEqual({ kind: 'module', limits: { maxOldGenerationSizeMb: 4 }, outcome: expect.any(String) });
-    expect(outcomes).toContainEqual({ kind: 'inline', limits: { stackSizeMb: 0.5 }, outcome: expect.any(String) });
+    expect(outcomes).toContainEqual({ kind: 'inline', limits: { stackSizeMb: 1 }, outcome: expect.any(String) });
     for (const { outcome } of outcomes) expect(outcome).toMatch(/^running$|^THREAD_START_FAILED: out-of-memory$/);
   });
 });

@@ -1,6 +1,6 @@
 // What keeps a pooled reply from reaching the main thread as it is: a quick walk for the usual
 // value, an exact count past the walk's budget, which must see functions and toJSON() as the walk does.
-import { copyProblem, MAX_NESTING, nestingDepth } from '../../src/shared/cloneable';
+import { copyProblem, MAX_NESTING, nestingDepth, notCloneable } from '../../src/shared/cloneable';
 
 function nested(levels: number): object {
   let o: object = { v: 1 };
@@ -67,5 +67,22 @@ describe('nesting through what clone copies beyond enumerable keys', () => {
     const boxed = new String('x'.repeat(100_000));
     expect(copyProblem({ boxed })).not.toBe('deep');
     expect(nestingDepth({ boxed })).toBe(2);
+  });
+});
+
+describe('the NOT_CLONEABLE error of a value nested too deep', () => {
+  it('says it nests through an array\'s extra properties when its counted depth is within the limit (before: "nested 1 levels deep")', () => {
+    let hidden: unknown = 1;
+    for (let i = 0; i < 5; i++) hidden = Object.assign([], { extra: hidden });
+    const err = notCloneable('queue "q"', new RangeError('Maximum call stack size exceeded'), hidden);
+    expect(err).toMatchObject({ code: 'NOT_CLONEABLE', details: { maxNesting: 1_000 } });
+    expect(err.message).toContain("the value is nested too (through an array's extra, non-index properties) deep to copy between threads");
+    expect(err.details).not.toHaveProperty('depth');
+  });
+
+  it('names the depth it counted when that is past the limit', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 1_200; i++) deep = [deep];
+    expect(notCloneable('queue "q"', new RangeError('too deep'), deep)).toMatchObject({ details: { depth: 1_200 } });
   });
 });
