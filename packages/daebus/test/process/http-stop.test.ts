@@ -23,6 +23,8 @@ app.route('/slow', async () => {
   return { slow: 'done' };
 });
 app.onStart(() => say({ url: app.http.url }));
+// the application's own timer, never cleared: it keeps the process up after a clean stop
+if (process.env.HOLD === '1') app.onStart(() => void setInterval(() => undefined, 1_000));
 app.run({ service: process.env.SERVICE, transport: 'memory', http: { port: 0, host: '127.0.0.1' } }).then((code) => say({ resolved: code }));
 `;
 
@@ -33,10 +35,15 @@ interface Run {
 }
 
 /** Run the service, request `path` once it listens, and call `onLine` with each line it prints. */
-function runHttpService(path: string, drainMs: number, onLine: (line: Record<string, unknown>, child: ChildProcess) => void): Promise<Run> {
+function runHttpService(
+  path: string,
+  drainMs: number,
+  onLine: (line: Record<string, unknown>, child: ChildProcess) => void,
+  env: NodeJS.ProcessEnv = {},
+): Promise<Run> {
   const child = spawn(process.execPath, ['-e', SCRIPT], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, DRAIN_MS: String(drainMs), SERVICE: `http_stop_${randomUUID()}` },
+    env: { ...process.env, DRAIN_MS: String(drainMs), SERVICE: `http_stop_${randomUUID()}`, ...env },
   });
   // a process that never exits fails the test instead of hanging it
   const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
@@ -75,6 +82,26 @@ describe('an HTTP service process', () => {
     expect(run.lines).toContainEqual({ resolved: 1 });
     expect(messages(run)).toContainEqual(expect.stringMatching(/stopped; abandoned HTTP request\(s\): GET \/forever$/));
     expect(messages(run)).toContainEqual(expect.stringMatching(/^Still running 2 s after the stop .* exiting with code 1$/));
+  });
+
+  it('says what keeps it running when the application holds the event loop past a clean stop (it is not ended: the stop was clean)', async () => {
+    const run = await runHttpService(
+      '/missing',
+      300,
+      (line, child) => {
+        if (typeof line.url === 'string') child.kill('SIGTERM');
+        // seen: the process would run on; the test ends it
+        if (typeof line.message === 'string' && line.message.startsWith('Still running')) child.kill('SIGKILL');
+      },
+      { HOLD: '1' },
+    );
+    expect(run.lines).toContainEqual({ resolved: 0 });
+    // before: nothing more was logged, and the process ran on until killed
+    expect(messages(run)).toContainEqual(
+      expect.stringMatching(
+        /^Still running 5 s after a clean stop: something the application opened keeps .*\(Timeout\)\. Close it once run\(\) resolves/,
+      ),
+    );
   });
 
   it('answers a request in flight 503 STOPPED on a second signal before it cuts the connections', async () => {

@@ -35,6 +35,8 @@ export interface StopOutcome {
 export const FORCE_EXIT_MS = 2_000;
 /** After a stop that gave up on user code (exit code not 0), the longest that code may keep the process alive. */
 export const EXIT_GRACE_MS = 2_000;
+/** After a clean stop, when the process still runs (the application holds a timer or a socket), it is said once. */
+export const CLEAN_EXIT_WARN_MS = 5_000;
 
 /**
  * Own the process while `service` runs: keep it alive, stop on signals, log what escapes user
@@ -92,6 +94,10 @@ export async function runOwningProcess(service: Runnable, options: RunOptions): 
         logger.warn(`Still running ${EXIT_GRACE_MS / 1000} s after the stop (user code holds the event loop): exiting with code ${code}`);
         process.exit(code);
       }, EXIT_GRACE_MS).unref();
+    } else {
+      // the process ends by itself (README): a timer or client of the application's keeps it up, and a
+      // container's stop then ends in SIGKILL, its log saying the stop was clean (unref'd: not said once it ends)
+      setTimeout(() => logger.warn(stillRunning()), CLEAN_EXIT_WARN_MS).unref();
     }
     return code;
   } finally {
@@ -99,4 +105,19 @@ export async function runOwningProcess(service: Runnable, options: RunOptions): 
     removeSignals();
     removeGuards();
   }
+}
+
+/** What a process that outlives its clean stop is told: what holds its event loop, counted by kind. */
+function stillRunning(): string {
+  const counts = new Map<string, number>();
+  // this warning's own timer is unref'd: it is not among them; nor are stdout's and stderr's pipes
+  // or terminals, which are listed though they hold nothing up
+  for (const kind of process.getActiveResourcesInfo())
+    if (kind !== 'PipeWrap' && kind !== 'TTYWrap') counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  const held = [...counts].map(([kind, n]) => (n > 1 ? `${kind} x${n}` : kind)).join(', ');
+  return (
+    `Still running ${CLEAN_EXIT_WARN_MS / 1000} s after a clean stop: something the application opened keeps Node's event loop alive` +
+    `${held ? ` (${held})` : ''}. Close it once run() resolves (clear its timers, close its clients), or end the process then ` +
+    '(process.exit(code)): a container stop would otherwise end it with SIGKILL.'
+  );
 }
