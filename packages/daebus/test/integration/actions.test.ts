@@ -120,12 +120,19 @@ describe('actions', () => {
     t.app.action('sends_then_returns_nothing', async () => {
       await response.send({ sent: true });
     });
+    // Python's `return None` after response.send(...), ported
+    t.app.action('sends_then_returns_null', async () => {
+      await response.send({ sent: 'too' });
+      return null;
+    });
     await start();
     await expect(caller.sendRequest('errs_then_returns')).rejects.toMatchObject({ message: 'row 2 skipped' });
     await expect(caller.sendRequest('sends_then_returns_nothing')).resolves.toEqual({ sent: true });
+    await expect(caller.sendRequest('sends_then_returns_null')).resolves.toEqual({ sent: 'too' });
     // before: the returned { imported: 2 } was dropped without a word, though a reply after the final one is warned of
     const warnings = t.records.filter((r) => r.level === 'warn' && /after the final one/.test(r.message));
     expect(warnings.map((r) => r.action)).toEqual(['errs_then_returns']);
+    expect(warnings[0]?.message).toContain('A reply was sent (or a value returned) after the final one');
   });
 
   it('keeps concurrent requests apart: each handler sees its own request after awaiting', async () => {

@@ -245,9 +245,9 @@ export class Dispatcher {
     this.#reply(entry, accepted, returned, false);
   }
 
-  /** Send the final reply unless the handler sent it (a value it returns after is dropped, warned of), then finish once published. */
+  /** Send the final reply unless the handler sent it (a value, not null, it returns after is dropped, warned of), then finish once published. */
   #reply(entry: ActionEntry, accepted: Accepted, valueOrError: unknown, failed: boolean): void {
-    const sentAlready = accepted.response.finalSent && (failed || valueOrError === undefined);
+    const sentAlready = accepted.response.finalSent && (failed || valueOrError === undefined || valueOrError === null);
     const published = sentAlready ? undefined : accepted.response[finalReply](valueOrError, failed);
     // published at once (in-process), or nothing to publish: done now
     if (typeof published !== 'object') return this.#finish(entry, accepted);

@@ -124,8 +124,8 @@ export class ActionResponse {
             this.#endedTooLarge
               ? 'A reply was dropped: the request had ended when an earlier update was over maxReplyBytes (its caller got ' +
                   'PAYLOAD_TOO_LARGE; later replies are dropped without a word).'
-              : 'A reply was sent after the final one; it was dropped ' +
-                  '(later ones are dropped without a word). Send updates with { final: false } before the final reply.',
+              : 'A reply was sent (or a value returned) after the final one; it was dropped (later ones are dropped without ' +
+                  'a word). Send updates with { final: false } before the final reply, and return nothing after sending it.',
           );
       }
       return undefined;
