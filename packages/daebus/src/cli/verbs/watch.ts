@@ -30,6 +30,8 @@ interface View {
 }
 
 const HOME_AND_CLEAR = '\x1b[H\x1b[2J';
+/** The least a look waits for a replica's answer before it shows the others without it. */
+const MIN_PATIENCE_MS = 500;
 /** How long after Redis was unreachable a service found missing may be reconnecting, not gone. */
 const REDIS_GRACE_MS = 10_000;
 
@@ -60,7 +62,9 @@ export function registerWatch(program: Command): void {
       }
       const interrupt = untilInterrupted();
       const live = process.stdout.isTTY === true;
-      const watcher = new Watcher(link, globals, globals.replica, options.interval);
+      // a replica's answer is waited for one interval, and at least MIN_PATIENCE_MS: on a loaded machine a
+      // healthy replica's answer can take longer than a short interval
+      const watcher = new Watcher(link, globals, globals.replica, Math.max(options.interval, MIN_PATIENCE_MS));
       try {
         while (!interrupt.signal.aborted) {
           // a look at a service that hangs waits up to --timeout: Ctrl-C must not wait with it
@@ -165,7 +169,7 @@ class Watcher {
     clearTimeout(timer);
     if (sample !== undefined) return sample;
     const waited = `asked ${formatDuration(Date.now() - asking.since)} ago, waiting up to ${formatDuration(this.globals.timeout)}`;
-    return { at: Date.now(), error: `no answer yet (${waited}); the other replicas are shown meanwhile`, state: 'waiting' };
+    return { at: Date.now(), error: `no answer yet (${waited})`, state: 'waiting' };
   }
 
   /** The body of a view: as before for a service without replicas; else a block per replica, under its heading. */
