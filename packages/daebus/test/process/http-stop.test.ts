@@ -108,7 +108,7 @@ describe('an HTTP service process', () => {
     const run = await runHttpService('/slow', 60_000, (line, child) => {
       if (line.handling === 'slow') child.kill('SIGINT');
       // past the window in which a repeat counts as the same signal delivered twice
-      if (String(line.message).startsWith('Waiting up to 60000 ms')) setTimeout(() => child.kill('SIGINT'), 150);
+      if (String(line.message).startsWith('Waiting up to 60 s')) setTimeout(() => child.kill('SIGINT'), 150);
     });
     expect(run.answer).toMatchObject({ status: 503, body: { code: 'STOPPED', error: expect.stringContaining('forced to stop') } });
     expect(run.code).toBe(1);

@@ -27,4 +27,13 @@ describe('the line of a thread that failed its restart budget', () => {
       'Thread "t" failed and will not be restarted: it ended, and its maxRestarts is 0; last error: stalled. Fix the cause and call app.startThread("t").',
     );
   });
+
+  it('says "1 time", and, for a thread whose failure stops the service, not to start it again (ops review)', () => {
+    const once = { ...options, maxRestarts: 1, onFailure: 'exit' } as ResolvedThreadOptions;
+    const line = failureLine('t', 'crash-loop', once, { name: 'Error', message: 'boom' }, { reason: 'crashed', code: 1 } as never);
+    // before: "crashed more than 1 times ... Fix the cause and call app.startThread("t")."
+    expect(line).toBe(
+      'Thread "t" failed and will not be restarted: it crashed more than 1 time within 60000 ms; last error: boom. The service stops (onFailure: \'exit\'); fix the cause.',
+    );
+  });
 });

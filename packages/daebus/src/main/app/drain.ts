@@ -1,4 +1,5 @@
 import { DaebusError, ErrorCodes } from '../../shared/errors';
+import { waitText } from '../ops/units';
 import type { HandlerPool } from '../pool/handler-pool';
 import type { Accepted } from '../rpc/accepted';
 import type { ServiceBus } from '../rpc/service-bus';
@@ -31,7 +32,7 @@ export async function drainRequests(init: {
 }): Promise<Drained> {
   const { bus, pool, logger, service, timeoutMs } = init;
   if (bus.acceptedCount === 0) return { abandoned: [], rerun: [] };
-  logger.info(`Waiting up to ${seconds(timeoutMs)} for ${describe(bus.acceptedRequests())} to finish`);
+  logger.info(`Waiting up to ${waitText(timeoutMs)} for ${describe(bus.acceptedRequests())} to finish`);
   let unfinished = await bus.drain(timeoutMs);
   if (unfinished.length === 0) return { abandoned: [], rerun: [] };
   const answered = unfinished.filter((r) => !r.durable);
@@ -42,8 +43,8 @@ export async function drainRequests(init: {
       ? `${answered.length > 0 ? rerun.length : 'each'} stay${answered.length > 0 ? '' : 's'} in the request stream, for another replica to run again`
       : '',
   ].filter(Boolean);
-  logger.warn(`Gave up on ${describe(unfinished)} after ${seconds(timeoutMs)}: ${fates.join(', ')} (pooled calls are cancelled)`);
-  const why = `Service "${service}" stopped before this action finished (it ran past the drain timeout of ${seconds(timeoutMs)}).`;
+  logger.warn(`Gave up on ${describe(unfinished)} after ${waitText(timeoutMs)}: ${fates.join(', ')} (pooled calls are cancelled)`);
+  const why = `Service "${service}" stopped before this action finished (it ran past the drain timeout of ${waitText(timeoutMs)}).`;
   const cancelled = pool?.cancelAll(`Service "${service}" stopped before this pooled action finished.`);
   if (cancelled !== undefined && cancelled.size > 0) {
     // the others get their STOPPED reply now; cancelled pooled calls send their own within the grace
@@ -88,10 +89,6 @@ function summary(requests: Accepted[]): string[] {
   const counts = new Map<string, number>();
   for (const { request } of requests) counts.set(request.action, (counts.get(request.action) ?? 0) + 1);
   return [...counts].map(([action, n]) => (n === 1 ? action : `${action} x${n}`));
-}
-
-function seconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
 /** The last line of a stop: what was given up on, or that everything ended by itself (`startFailed`: the stop of a start that failed). */

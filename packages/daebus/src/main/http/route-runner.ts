@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { nestsTooDeep } from '../../shared/cloneable';
+import { waitText } from '../ops/units';
 import { ErrorCodes } from '../../shared/errors';
 import { runInScope, type ActionContext, type AppScope, type Scope } from '../rpc/context';
 import type { ActionHandler } from '../rpc/dispatcher';
@@ -193,7 +194,7 @@ export class RouteRunner {
   async drain(timeoutMs: number, service: string): Promise<string[]> {
     const waiting = this.#unanswered();
     if (waiting > 0) {
-      this.#logger.info(`Waiting up to ${timeoutMs} ms for ${waiting} HTTP request(s) to be answered`);
+      this.#logger.info(`Waiting up to ${waitText(timeoutMs)} for ${waiting} HTTP request(s) to be answered`);
       await settlesWithin(new Promise<void>((resolve) => (this.#onIdle = resolve)), timeoutMs);
       this.#onIdle = undefined;
     }

@@ -42,3 +42,8 @@ export function formatPercent(share: number): string {
   if (percent < 9.95) return `${percent.toFixed(1)}%`;
   return `${Math.round(percent)}%`;
 }
+
+/** A configured wait as the log says it: whole seconds as `10 s`, else milliseconds (`1500 ms`). */
+export function waitText(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}

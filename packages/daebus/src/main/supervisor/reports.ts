@@ -35,15 +35,21 @@ export function failureLine(
   lastExit: ThreadExit | undefined,
 ): string {
   const cause = error ? `: ${error.message.replace(/\.$/, '')}` : '';
+  const times = `${options.maxRestarts} time${options.maxRestarts === 1 ? '' : 's'}`;
   const what =
     why === 'crash-loop' && lastExit?.reason === 'normal'
-      ? `was restarted more than ${options.maxRestarts} times within ${options.windowMs} ms, the last time after it returned without an error (a "permanent" thread is restarted whenever it ends; give a thread that may end restart: "transient")`
+      ? `was restarted more than ${times} within ${options.windowMs} ms, the last time after it returned without an error (a "permanent" thread is restarted whenever it ends; give a thread that may end restart: "transient")`
       : why === 'crash-loop'
-        ? `${options.maxRestarts === 0 ? 'ended, and its maxRestarts is 0' : `crashed more than ${options.maxRestarts} times within ${options.windowMs} ms`}; last error${cause || `: none (exit code ${String(lastExit?.code)})`}`
+        ? `${options.maxRestarts === 0 ? 'ended, and its maxRestarts is 0' : `crashed more than ${times} within ${options.windowMs} ms`}; last error${cause || `: none (exit code ${String(lastExit?.code)})`}`
         : why === 'failed-to-start'
           ? `could not start${cause || (lastExit ? ` (${lastExit.reason}, exit code ${String(lastExit.code)})` : '')}`
           : `crashed under restart policy "temporary"${cause}`;
-  return `Thread "${name}" failed and will not be restarted: it ${what}. Fix the cause and call app.startThread("${name}").`;
+  // with onFailure 'exit' the service stops next: no startThread to call
+  const next =
+    options.onFailure === 'exit'
+      ? "The service stops (onFailure: 'exit'); fix the cause."
+      : `Fix the cause and call app.startThread("${name}").`;
+  return `Thread "${name}" failed and will not be restarted: it ${what}. ${next}`;
 }
 
 /** The log line for an exit while the service runs (stops and start failures are reported elsewhere). */
