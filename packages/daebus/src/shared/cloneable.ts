@@ -11,7 +11,7 @@ export const MAX_NESTING = 1_000;
 
 /**
  * The error for a value that cannot be copied to another thread (structured clone): functions,
- * symbols, class instances with private state, values nested too deep. `what` says where it was
+ * symbols, promises, proxies, host objects, values nested too deep. `what` says where it was
  * going; `value`, when given, lets a nesting failure say how deep the value is.
  */
 export function notCloneable(what: string, err: unknown, value?: unknown): DaebusError {
@@ -35,7 +35,7 @@ export function notCloneable(what: string, err: unknown, value?: unknown): Daebu
     ErrorCodes.NOT_CLONEABLE,
     `${what}: the value cannot be copied to another thread (${toPlainError(err).message})` +
       `${culprit === undefined ? '' : `: ${describeCulprit(culprit)}`}. Store and send plain data: objects, arrays, ` +
-      'strings, numbers, Maps, Dates; no functions, promises, proxies, weak collections or class instances with private fields.',
+      'strings, numbers, Maps, Dates; no functions, promises, proxies or weak collections (a class instance arrives as a plain object of its own fields).',
     { cause: err, ...(culprit === undefined ? {} : { details: { culprit: culprit.kind, path: culprit.path } }) },
   );
 }

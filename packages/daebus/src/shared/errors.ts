@@ -34,7 +34,7 @@ export const ErrorCodes = {
   TIMEOUT: 'TIMEOUT',
   /** An argument of an operation is not valid (a key that is not a string, increment of a non-number, ...). */
   INVALID_ARGUMENT: 'INVALID_ARGUMENT',
-  /** A value cannot be structured-cloned to another thread (functions, symbols, class instances with private state, ...). */
+  /** A value cannot be structured-cloned to another thread (functions, symbols, promises, proxies, ...). */
   NOT_CLONEABLE: 'NOT_CLONEABLE',
   /** A shared structure name is already used by a structure of another kind. */
   STATE_KIND_MISMATCH: 'STATE_KIND_MISMATCH',

@@ -49,6 +49,9 @@ describe('metrics', () => {
     expect(sample(text, 'daebus_requests_total', { action: 'fails', outcome: 'error' })).toBe(1);
     expect(sample(text, 'daebus_action_duration_seconds_count', { action: 'ok', outcome: 'ok' })).toBe(3);
     expect(sample(text, 'daebus_action_duration_seconds_bucket', { action: 'ok', outcome: 'ok', le: '+Inf' })).toBe(3);
+    // buckets up to a pooled action's default timeout (before: the last was 10 s, so slower requests counted only in +Inf)
+    expect(sample(text, 'daebus_action_duration_seconds_bucket', { action: 'ok', outcome: 'ok', le: '60' })).toBe(3);
+    expect(sample(text, 'daebus_action_duration_seconds_bucket', { action: 'ok', outcome: 'ok', le: '30' })).toBe(3);
     expect(sample(text, 'daebus_requests_rejected_total', { code: 'UNKNOWN_ACTION' })).toBe(1);
     expect(sample(text, 'daebus_info', { service: t.service })).toBe(1);
     expect(sample(text, 'daebus_transport_connected')).toBe(1);

@@ -194,6 +194,9 @@ describe('service-wide values', () => {
       [new Uint8Array([1, 2]), 'a Uint8Array'],
       [{ pattern: /a+/ }, 'a RegExp'],
       [[new Error('boom')], 'an Error'],
+      // before, stored as {} (state review)
+      [{ shared: new SharedArrayBuffer(8) }, 'a SharedArrayBuffer'],
+      [{ ref: new WeakRef({}) }, 'a WeakRef'],
     ] as const) {
       await expect(stats.set('x', value)).rejects.toMatchObject({
         code: 'INVALID_ARGUMENT',

@@ -1,7 +1,8 @@
 import type { Histogram, Registry } from 'prom-client';
 
 /** Seconds: from 0.25 ms (a memory-transport action) to 10 s. */
-export const DURATION_BUCKETS = [0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Seconds: up to 60, the default timeout of a pooled action (an HTTP route's is 30 s): a slow request lands in a bucket, not only in +Inf. */
+export const DURATION_BUCKETS = [0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 /** One key and outcome: counts per bucket (the last is +Inf), their sum and count. */
 interface Series {

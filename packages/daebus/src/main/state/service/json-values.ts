@@ -28,7 +28,8 @@ const UNCLONEABLE = new Error('not cloneable');
 
 /**
  * JSON.stringify would store these as something else without a word (a Map, a Set, a RegExp, an
- * Error or a Promise as {}, a Uint8Array as {"0": ...}, NaN and Infinity as null): a value read
+ * Error, a Promise or a WeakRef as {}, a Uint8Array as {"0": ...}, a SharedArrayBuffer as {}, NaN
+ * and Infinity as null): a value read
  * back must be the value stored, so they are refused. What has a toJSON (a Date, a Buffer) is
  * stored as that, as JSON means.
  */
@@ -37,9 +38,10 @@ function refuseLossy(key: string, value: unknown): unknown {
   const at = key === '' ? 'the value' : `"${key}"`;
   if (value instanceof Map || value instanceof Set)
     throw new Error(`${at} is a ${value.constructor.name}; store an object or an array instead`);
-  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer)
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof SharedArrayBuffer)
     throw new Error(`${at} is ${aOrAn(value.constructor.name)}; store an array of numbers, or a base64 string, instead`);
-  if (value instanceof RegExp || value instanceof Error || value instanceof Promise || value instanceof WeakMap || value instanceof WeakSet)
+  const empty = value instanceof Promise || value instanceof WeakMap || value instanceof WeakSet || value instanceof WeakRef;
+  if (value instanceof RegExp || value instanceof Error || empty)
     throw new Error(
       `${at} is ${aOrAn(value.constructor.name)}, which JSON stores as {}; store plain data (its source, its message) instead`,
     );
