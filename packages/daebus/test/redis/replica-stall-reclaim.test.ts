@@ -7,20 +7,12 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Daebus, DaebusCaller, request } from 'daebus';
 import { captureLogger } from '../support/helpers';
-import { privateRedis, type PrivateRedis } from '../support/redis-server';
+import { privateRedisPerFile } from '../support/redis-server';
 
 jest.setTimeout(60_000);
 
-let redis: PrivateRedis;
-const apps: Daebus[] = [];
-
-beforeAll(async () => {
-  redis = await privateRedis();
-});
-afterAll(async () => {
-  await Promise.all(apps.map((app) => app.stop()));
-  await redis.stop();
-});
+const file = privateRedisPerFile();
+const { apps } = file;
 
 it('runs each request once when Redis stalls past the visibility timeout while the replicas live', async () => {
   const service = `stall_reclaim_${randomUUID()}`;
@@ -35,10 +27,10 @@ it('runs each request once when Redis stalls past the visibility timeout while t
       return { id, attempt: request.attempt };
     });
     apps.push(app);
-    await app.start({ service, redis: redis.url, replicas: { visibilityTimeoutMs: 1_000, heartbeatMs: 200 } });
+    await app.start({ service, redis: file.redis.url, replicas: { visibilityTimeoutMs: 1_000, heartbeatMs: 200 } });
   }
-  const caller = new DaebusCaller(service, { redis: redis.url, timeoutMs: 30_000 });
-  const admin = new Redis(redis.url);
+  const caller = new DaebusCaller(service, { redis: file.redis.url, timeoutMs: 30_000 });
+  const admin = new Redis(file.redis.url);
   try {
     const calls: Promise<unknown>[] = [];
     for (let i = 0; i < 24; i++) {

@@ -8,35 +8,27 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Daebus } from 'daebus';
 import { captureLogger, waitFor } from '../support/helpers';
-import { privateRedis, type PrivateRedis } from '../support/redis-server';
+import { privateRedisPerFile } from '../support/redis-server';
 import { stallOnCommand, type Cli } from '../support/stall-after-read';
 
 jest.setTimeout(60_000);
 
 const VISIBILITY_MS = 400;
-let redis: PrivateRedis;
-const apps: Daebus[] = [];
-
-beforeAll(async () => {
-  redis = await privateRedis();
-});
-afterAll(async () => {
-  await Promise.all(apps.map((app) => app.stop()));
-  await redis.stop();
-});
+const file = privateRedisPerFile();
+const { apps } = file;
 
 async function replica(service: string): Promise<Daebus> {
   const app = new Daebus('stalled_take', { logger: captureLogger().logger });
   app.queue('jobs', { scope: 'service' });
   apps.push(app);
-  await app.start({ service, redis: redis.url, replicas: { visibilityTimeoutMs: VISIBILITY_MS } });
+  await app.start({ service, redis: file.redis.url, replicas: { visibilityTimeoutMs: VISIBILITY_MS } });
   return app;
 }
 
 /** Stalls this replica once its blocking read of `key` is in Redis, while another replica takes the item put then and keeps it. */
 function takenOverWhileStalled(key: string) {
   const blockingRead = (args: string[]): boolean => args[0]?.toLowerCase() === 'xreadgroup' && args.includes('BLOCK') && args.includes(key);
-  return stallOnCommand(redis, blockingRead, 2 * VISIBILITY_MS, (cli: Cli) => {
+  return stallOnCommand(file.redis, blockingRead, 2 * VISIBILITY_MS, (cli: Cli) => {
     const id = cli('XADD', key, '*', 'v', '"taken over"'); // answers the blocked read: unread here
     const [, owner] = cli('XPENDING', key, 'daebus-queue', id, id, '1').split('\n');
     // the other replica claims it (visibilityTimeoutMs later, for real) and takes it for good
@@ -83,10 +75,10 @@ it('hands back no second copy of an item another replica took over, when the thr
     { restart: 'temporary', stallTimeoutMs: 0, shutdownTimeoutMs: 200 },
   );
   apps.push(app);
-  await app.start({ service, redis: redis.url, replicas: { visibilityTimeoutMs: VISIBILITY_MS } });
+  await app.start({ service, redis: file.redis.url, replicas: { visibilityTimeoutMs: VISIBILITY_MS } });
   await waitFor(async () => (await app.map('signals').get('waiting')) === true, 'the thread to wait for an item');
   const key = `daebus:{${service}}:queue:jobs`;
-  const admin = new Redis(redis.url);
+  const admin = new Redis(file.redis.url);
   try {
     await app.queue('jobs').put('job-1');
     let id: string | undefined;

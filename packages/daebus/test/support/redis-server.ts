@@ -79,3 +79,22 @@ const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const fn of cleanups.splice(0)) await fn();
 });
+
+/** A private server for the tests of one file, and the apps they start on it: stopped, apps first, after the file. */
+export function privateRedisPerFile(): { readonly redis: PrivateRedis; readonly apps: { stop(): Promise<unknown> }[] } {
+  let redis: PrivateRedis | undefined;
+  const apps: { stop(): Promise<unknown> }[] = [];
+  beforeAll(async () => {
+    redis = await privateRedis();
+  });
+  afterAll(async () => {
+    await Promise.all(apps.map((app) => app.stop()));
+    await redis?.stop();
+  });
+  return {
+    get redis(): PrivateRedis {
+      return redis as PrivateRedis;
+    },
+    apps,
+  };
+}
