@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Daebus } from 'daebus';
-import { captureLogger, waitFor } from '../support/helpers';
+import { captureLogger, fixture, waitFor } from '../support/helpers';
 import { privateRedisPerFile } from '../support/redis-server';
 import { stallOnCommand, type Cli } from '../support/stall-after-read';
 
@@ -67,11 +67,8 @@ it('hands back no second copy of an item another replica took over, when the thr
   app.map('signals');
   app.thread(
     'spinner',
-    async (_running, t) => {
-      void t.queue('jobs').get();
-      await t.map('signals').set('waiting', true);
-      for (;;); // never reads the answer: the item is held here, for the thread, until it ends
-    },
+    // never reads the answer: the item is held for the thread until it ends
+    fixture('holds-a-get.mjs'),
     { restart: 'temporary', stallTimeoutMs: 0, shutdownTimeoutMs: 200 },
   );
   apps.push(app);

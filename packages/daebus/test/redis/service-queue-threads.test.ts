@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Daebus } from 'daebus';
-import { captureLogger, waitFor } from '../support/helpers';
+import { captureLogger, fixture, waitFor } from '../support/helpers';
 import { privateRedis, TEST_REDIS_URL, type PrivateRedis } from '../support/redis-server';
 
 jest.setTimeout(30_000);
@@ -50,12 +50,8 @@ describe("a thread's get on a service-wide queue", () => {
     app.map('signals');
     app.thread(
       'spinner',
-      async (_running, t) => {
-        void t.queue('jobs').get();
-        await t.map('signals').set('waiting', true);
-        // never reads the answer: the item is on its way when the thread is terminated
-        for (;;);
-      },
+      // never reads the answer: the item is held for the thread until it ends
+      fixture('holds-a-get.mjs'),
       { restart: 'temporary', stallTimeoutMs: 0, shutdownTimeoutMs: 200 },
     );
     await started(app);
