@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Daebus } from 'daebus';
-import { captureLogger, fixture, waitFor } from '../support/helpers';
+import { captureLogger, waitFor } from '../support/helpers';
+import { appHoldingAGet } from '../support/held-get';
 import { privateRedisPerFile } from '../support/redis-server';
 import { stallOnCommand, type Cli } from '../support/stall-after-read';
 
@@ -62,15 +63,7 @@ it.each(['get', 'receive'] as const)(
 // item was in the queue twice. A hand-back now puts back only an item still pending here.
 it('hands back no second copy of an item another replica took over, when the thread that held it ends', async () => {
   const service = `stalled_take_thread_${randomUUID()}`;
-  const app = new Daebus('stalled_take', { logger: captureLogger().logger });
-  app.queue('jobs', { scope: 'service' });
-  app.map('signals');
-  app.thread(
-    'spinner',
-    // never reads the answer: the item is held for the thread until it ends
-    fixture('holds-a-get.mjs'),
-    { restart: 'temporary', stallTimeoutMs: 0, shutdownTimeoutMs: 200 },
-  );
+  const app = appHoldingAGet('stalled_take');
   apps.push(app);
   await app.start({ service, redis: file.redis.url, replicas: { visibilityTimeoutMs: VISIBILITY_MS } });
   await waitFor(async () => (await app.map('signals').get('waiting')) === true, 'the thread to wait for an item');

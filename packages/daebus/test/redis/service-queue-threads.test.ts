@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Daebus } from 'daebus';
-import { captureLogger, fixture, waitFor } from '../support/helpers';
+import { captureLogger, waitFor } from '../support/helpers';
+import { appHoldingAGet } from '../support/held-get';
 import { privateRedis, TEST_REDIS_URL, type PrivateRedis } from '../support/redis-server';
 
 jest.setTimeout(30_000);
@@ -45,15 +46,7 @@ async function pending(queue: string): Promise<number> {
 // that died before it had read the message lost the item (the in-process queue put it back).
 describe("a thread's get on a service-wide queue", () => {
   it('puts the item back in the queue when the thread dies before it has it', async () => {
-    const app = new Daebus('queue_threads', { logger: captureLogger().logger });
-    app.queue('jobs', { scope: 'service' });
-    app.map('signals');
-    app.thread(
-      'spinner',
-      // never reads the answer: the item is held for the thread until it ends
-      fixture('holds-a-get.mjs'),
-      { restart: 'temporary', stallTimeoutMs: 0, shutdownTimeoutMs: 200 },
-    );
+    const app = appHoldingAGet('queue_threads');
     await started(app);
     await waitFor(async () => (await app.map('signals').get('waiting')) === true, 'the thread to wait for an item');
     await app.queue('jobs').put('job-1');
