@@ -53,6 +53,26 @@ describe('actions', () => {
     await expect(caller.sendRequest('pooledNull')).resolves.toBeNull();
   });
 
+  it('logs an action failing on every request as one line with its stack a second, and counts the rest', async () => {
+    t.app.action('throws', () => {
+      throw new Error('db down');
+    });
+    await start();
+    const calls = await Promise.allSettled(Array.from({ length: 60 }, () => caller.sendRequest('throws')));
+    expect(calls.every((c) => c.status === 'rejected')).toBe(true);
+    await t.app.stop(); // says what it counted
+    const full = t.records.filter((r) => r.message === 'Action "throws" failed: db down');
+    expect(full.length).toBeGreaterThan(0);
+    expect(full[0]).toMatchObject({ level: 'warn', request_id: expect.anything(), error: { stack: expect.stringContaining('db down') } });
+    const counted = t.records.filter((r) => r.message.startsWith('Action "throws" failed ') && r.message.includes('more time(s)'));
+    expect(counted.at(-1)).toMatchObject({
+      level: 'warn',
+      action: 'throws',
+      message: expect.stringMatching(/each answered with an error\); the last: db down$/),
+    });
+    expect(full.length + counted.reduce((sum, r) => sum + Number(r.count), 0)).toBe(60);
+  });
+
   it('sends errors: response.error, a thrown error; the service goes on', async () => {
     t.app.action('refuses', () => response.error(Object.assign(new Error('taken'), { code: 'NAME_TAKEN' })));
     t.app.action('check_job', () => (request.payload.job_id ? response.send({ ok: true }) : response.error('Missing job_id parameter')));

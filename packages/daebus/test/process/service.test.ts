@@ -26,6 +26,23 @@ describe('a service process', () => {
     expect(result(outcome).threads.sleeper).toMatchObject({ state: 'stopped', lastExit: { terminated: false } });
   });
 
+  it('writes a flood of escaped errors as ten lines a second and a count, none lost', async () => {
+    const outcome = await runService('escape-flood', undefined, {
+      onLine: (line, child) => {
+        if (line.thrown === 500) child.kill('SIGTERM');
+      },
+    });
+    expect(outcome.code).toBe(0);
+    const full = outcome.lines.filter((l) => /^Uncaught exception \(the service goes on\): bug \d+$/.test(String(l.message)));
+    const counted = outcome.lines.filter((l) => String(l.message).startsWith('Uncaught exception: '));
+    expect(full.length).toBeGreaterThan(0);
+    expect(counted.length).toBeGreaterThan(0);
+    expect(String(counted.at(-1)?.message)).toMatch(/more in the last 1 s, not logged each \(the service goes on\); the last: bug 500$/);
+    // every throw is either a line of its own or counted in one
+    expect(full.length + counted.reduce((sum, l) => sum + Number(l.count), 0)).toBe(500);
+    expect(full.length).toBeLessThan(100);
+  });
+
   it('exits 0 on SIGINT too', async () => {
     const outcome = await runService('clean', (child) => child.kill('SIGINT'));
     expect(outcome.code).toBe(0);

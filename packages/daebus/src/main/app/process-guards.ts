@@ -1,21 +1,36 @@
+import { clipped } from '../../shared/clipped';
 import { toPlainError } from '../../shared/errors';
+import { CountedLines } from '../support/counted-lines';
+import { LineBudget } from '../support/line-budget';
 import type { Logger } from '../support/logger';
 import { onProcess } from './process-listeners';
 
+/** How many escaped errors a second are logged each with their stack; the rest make one line a second per kind. */
+const FULL_PER_SECOND = 10;
+
 /**
  * While `app.run()` owns the process, an exception or rejection that escapes user code (a
- * throwing timer callback, a promise nobody awaited) is logged instead of ending the service.
+ * throwing timer callback, a promise nobody awaited) is logged instead of ending the service. A
+ * timer that throws every millisecond would write thousands of lines a second: past the first ten
+ * in a second they are counted, and said once a second with the last one's message.
  * Returns a function that removes the guards.
  */
 export function guardProcess(logger: Logger): () => void {
-  const onException = (err: unknown): void => {
-    logger.error(`Uncaught exception (the service goes on): ${toPlainError(err).message}`, { error: toPlainError(err) });
+  const budget = new LineBudget(FULL_PER_SECOND);
+  const more = CountedLines.perKey<string>((kind, count, last) =>
+    logger.error(`${kind}: ${count} more in the last 1 s, not logged each (the service goes on); the last: ${last}`, { count }),
+  );
+  const escaped = (kind: string, err: unknown): void => {
+    const plain = toPlainError(err);
+    if (budget.take()) logger.error(`${kind} (the service goes on): ${plain.message}`, { error: plain });
+    else more.count(kind, clipped(plain.message));
   };
-  const onRejection = (reason: unknown): void => {
-    logger.error(`Unhandled promise rejection (the service goes on): ${toPlainError(reason).message}`, { error: toPlainError(reason) });
-  };
-  const removals = [onProcess('uncaughtException', onException), onProcess('unhandledRejection', onRejection)];
+  const removals = [
+    onProcess('uncaughtException', (err: unknown) => escaped('Uncaught exception', err)),
+    onProcess('unhandledRejection', (reason: unknown) => escaped('Unhandled promise rejection', reason)),
+  ];
   return () => {
     for (const remove of removals) remove();
+    more.flush();
   };
 }

@@ -11,7 +11,7 @@ import { errorBody, isStatus, thrownReply } from './error-replies';
 import { HttpRequest, type IncomingRoute } from './http-request';
 import { HttpResponse } from './http-response';
 import type { RouteContext, RouteEntry, RouteHandler } from './route-entry';
-import { RouteFailures } from './route-failures';
+import { FailureLines } from '../support/failure-lines';
 import { RouteTimeouts } from './route-timeouts';
 import { protoFieldMessage } from '../rpc/prototype-keys';
 
@@ -82,7 +82,7 @@ export class RouteRunner {
   readonly #logger: Logger;
   readonly #inFlight = new Set<RouteCall>();
   readonly #timeouts: RouteTimeouts;
-  readonly #failures: RouteFailures;
+  readonly #failures: FailureLines;
   #sweeper?: NodeJS.Timeout;
   #onIdle?: () => void;
   /** A stop began: every answer from now on says `connection: close`. */
@@ -94,7 +94,7 @@ export class RouteRunner {
     this.#app = app;
     this.#logger = logger;
     this.#timeouts = new RouteTimeouts(logger);
-    this.#failures = new RouteFailures(logger);
+    this.#failures = FailureLines.ofRoutes(logger);
   }
 
   /** Requests being answered now. */

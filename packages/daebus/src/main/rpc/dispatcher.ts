@@ -10,6 +10,7 @@ import type { ObjectMessage, Transport } from '../transport/transport';
 import type { Bulkhead } from './bulkhead';
 import { BusyReport } from './busy-report';
 import { RejectLog } from './reject-log';
+import { FailureLines } from '../support/failure-lines';
 import type { ActionObserver } from './observer';
 import { runInScope, type ActionContext, type AppScope, type HandlerScope } from './context';
 import { ActionRequest } from './request';
@@ -48,6 +49,7 @@ export class Dispatcher {
   readonly #accepted = new LinkedSet<Accepted>();
   readonly #busy: BusyReport;
   readonly #rejects: RejectLog;
+  readonly #failures: FailureLines;
   readonly #observer: ActionObserver | undefined;
   /** How replies are encoded and published: object messages where the transport carries them (in-process). */
   readonly #route: ReplyRoute;
@@ -75,6 +77,7 @@ export class Dispatcher {
     this.#route = replyRoute(init.transport, init.limits.maxReplyBytes);
     this.#busy = new BusyReport(init.transport, init.logger, (action) => this.#actions.get(action)?.bulkhead);
     this.#rejects = new RejectLog(init.logger);
+    this.#failures = FailureLines.ofActions(init.logger);
   }
 
   /** Requests taken in and not finished: waiting for a slot, or running. */
@@ -88,9 +91,8 @@ export class Dispatcher {
   }
 
   /**
-   * How many more durable requests could start at once (the stream reader takes no more): the free
-   * slots of the service's actions, none while one taken in waits for a slot. At least one otherwise:
-   * the next may be for a built-in action (slots of its own); one for a full action waits, alone.
+   * How many more durable requests could start at once (the stream reader takes no more): the actions'
+   * free slots, none while one waits for a slot; else at least one (the next may be a built-in's).
    */
   startable(): number {
     if (this.#durableWaiting > 0) return 0;
@@ -251,10 +253,9 @@ export class Dispatcher {
     const published = sentAlready ? undefined : accepted.response[finalReply](valueOrError, failed);
     // published at once (in-process), or nothing to publish: done now
     if (typeof published !== 'object') return this.#finish(entry, accepted);
-    // A durable request leaves the stream now: its confirmation is sent after the reply on the
-    // same connection (so Redis runs it after the reply's publish), in the same write when the
-    // transport still holds the reply. Waiting for the publish's answer cost a write and a
-    // wake-up of their own per request; a reply that fails to publish is confirmed either way.
+    // A durable request leaves the stream now: its confirmation follows the reply on the same
+    // connection (Redis runs it after the publish), in the same write when the transport still holds
+    // the reply; waiting for the publish cost a write and a wake-up per request. Confirmed either way.
     accepted.durable?.done();
     accepted.replying = true;
     published.then(
@@ -272,7 +273,7 @@ export class Dispatcher {
   #failure(err: unknown, context: HandlerScope): unknown {
     const plain = toPlainError(err);
     if (isReported(err)) context.logger.debug(`Action "${context.request.action}": ${plain.message}`);
-    else context.logger.warn(`Action "${context.request.action}" failed: ${plain.message}`, { error: plain });
+    else this.#failures.failed(context.request.action, context, plain.message, err);
     return err instanceof DaebusError || plain.code ? err : new DaebusError(ErrorCodes.HANDLER_ERROR, plain.message);
   }
 
@@ -290,10 +291,11 @@ export class Dispatcher {
     this.#idleCheck();
   }
 
-  /** Say the refusals counted and not said yet (BUSY, bad requests): the service stops. */
+  /** Say the refusals and failures counted and not said yet: the service stops. */
   flushReports(): void {
     this.#busy.flush();
     this.#rejects.flush();
+    this.#failures.flush();
   }
 
   #release(entry: ActionEntry): void {

@@ -2,10 +2,10 @@ import type { DaebusError } from '../../shared/errors';
 import { CountedLines } from '../support/counted-lines';
 import type { Logger } from '../support/logger';
 import { clipped } from '../../shared/clipped';
+import { LineBudget } from '../support/line-budget';
 
 /** How many refused requests a second are logged each in full; the rest make one warning a second. */
 const FULL_PER_SECOND = 10;
-const WINDOW_MS = 1_000;
 
 /**
  * The log of requests refused whole (not JSON, unknown action, bad fields). Each is answered; a
@@ -14,8 +14,7 @@ const WINDOW_MS = 1_000;
  */
 export class RejectLog {
   readonly #logger: Logger;
-  #windowStart = 0;
-  #inWindow = 0;
+  readonly #budget = new LineBudget(FULL_PER_SECOND);
   /** Refusals not logged each since the last report, by code: one line for all of them. */
   readonly #more: CountedLines<undefined>;
 
@@ -27,19 +26,14 @@ export class RejectLog {
       const byCode = Object.entries(counts)
         .map(([code, count]) => `${code} x${count}`)
         .join(', ');
-      logger.warn(`Rejected ${total} more request(s) in the last ${WINDOW_MS / 1000} s, each answered but not logged: ${byCode}`, {
+      logger.warn(`Rejected ${total} more request(s) in the last 1 s, each answered but not logged: ${byCode}`, {
         counts,
       });
     });
   }
 
   note(error: DaebusError, action: string | undefined, requestId: string | number | undefined): void {
-    const now = Date.now();
-    if (now - this.#windowStart >= WINDOW_MS) {
-      this.#windowStart = now;
-      this.#inWindow = 0;
-    }
-    if (++this.#inWindow <= FULL_PER_SECOND) {
+    if (this.#budget.take()) {
       this.#logger.warn(`Rejected a request${action ? ` for "${clipped(action)}"` : ''}: ${error.message}`, {
         code: error.code,
         ...(requestId !== undefined ? { request_id: requestId } : {}),
