@@ -19,8 +19,8 @@ afterEach(async () => {
   await Promise.all(apps.splice(0).map((app) => app.stop()));
 });
 
-async function service(replicas?: { visibilityTimeoutMs: number }): Promise<Daebus> {
-  const app = new Daebus('stalled', { logger: captureLogger().logger });
+async function service(replicas?: { visibilityTimeoutMs: number }, logger = captureLogger().logger): Promise<Daebus> {
+  const app = new Daebus('stalled', { logger });
   app.queue('jobs', { scope: 'service' });
   apps.push(app);
   const http = { host: '127.0.0.1', port: 0 };
@@ -106,8 +106,9 @@ describe('a service-wide queue emptied by waiters while Redis stalls', () => {
 });
 
 describe('health while Redis stalls', () => {
-  it('turns /readyz 503 with the transport not connected while Redis leaves its PINGs unanswered, and 200 again after', async () => {
-    const app = await service();
+  it('turns /readyz 503 with the transport not connected while Redis leaves its PINGs unanswered, and 200 again after; the log says both', async () => {
+    const { logger, records } = captureLogger();
+    const app = await service(undefined, logger);
     const readyz = async (): Promise<{ status: number; body: unknown }> => http(`${app.http.url as string}/readyz`);
     expect((await readyz()).status).toBe(200);
     const stalled = await stall(6);
@@ -115,9 +116,22 @@ describe('health while Redis stalls', () => {
     await waitFor(async () => (await readyz()).status === 503, 'readyz 503 during the stall');
     expect((await readyz()).body).toMatchObject({ ready: false, status: 'failing', transport: { connected: false } });
     expect(stalled.isOver()).toBe(false);
+    // before, the log said nothing of it: only the probe showed why the service was not ready
+    const silent = records.filter((r) => r.message.includes('has not answered for'));
+    expect(silent).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        message: expect.stringMatching(/though connected: service "stalled_.+" reports itself not ready/),
+      }),
+    ]);
     await stalled.over;
     await waitFor(async () => (await readyz()).status === 200, 'readyz 200 once Redis answers again');
     expect(sampleConnected(await app.metrics())).toBe(1);
+    await waitFor(
+      () => records.some((r) => r.level === 'info' && /^Redis at .+ answers again after \d/.test(r.message)),
+      'the log says Redis answers again',
+    );
+    expect(records.filter((r) => r.message.includes('has not answered for'))).toHaveLength(1);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { Logger } from '../support/logger';
 import type { Transport } from '../transport/transport';
+import { formatDuration } from '../ops/units';
 
 /**
  * A service says in its log when its connection to Redis drops and when it is back: without it,
@@ -15,5 +16,15 @@ export function logOutages(transport: Transport, service: string, logger: Logger
     void transport.whenReady?.().then(() => {
       if (!closed()) logger.info(`Connected to Redis at ${transport.description} again: service "${service}" takes requests`);
     });
+  });
+  // a stall leaves the connections open: only the probe's PINGs show it, and readiness follows them
+  transport.onSilence?.((silentForMs, forMs) => {
+    if (closed()) return;
+    if (silentForMs !== undefined)
+      logger.warn(
+        `Redis at ${transport.description} has not answered for ${formatDuration(silentForMs)} though connected: service "${service}" reports ` +
+          'itself not ready, and its requests and replies wait, until Redis answers again.',
+      );
+    else logger.info(`Redis at ${transport.description} answers again after ${formatDuration(forMs)} (service "${service}")`);
   });
 }

@@ -17,6 +17,9 @@ export class RedisProbe {
   /** When each connection's outstanding PING was sent. */
   readonly #sentAt = new Map<Redis, number>();
   #timer?: NodeJS.Timeout;
+  /** Since when Redis has been silent, as last reported to the listeners (undefined: answering). */
+  #silentSince?: number;
+  readonly #listeners = new Set<(silentForMs: number | undefined, forMs: number) => void>();
 
   constructor(connections: readonly Redis[]) {
     this.#connections = connections;
@@ -30,6 +33,16 @@ export class RedisProbe {
     clearInterval(this.#timer);
     this.#timer = undefined;
     this.#sentAt.clear();
+    this.#silentSince = undefined;
+  }
+
+  /**
+   * `listener(silentForMs)` when Redis stops answering (`answering()` turns false), and
+   * `listener(undefined, forMs)` when it answers again after `forMs` of silence. A connection that
+   * drops instead ends the silence without a word: its drop is reported on its own.
+   */
+  onSilence(listener: (silentForMs: number | undefined, forMs: number) => void): void {
+    this.#listeners.add(listener);
   }
 
   /** False while a connection has left its PING unanswered for SILENT_MS or more. */
@@ -39,12 +52,35 @@ export class RedisProbe {
   }
 
   #probe(): void {
+    this.#check(true);
     for (const connection of this.#connections) {
       if (connection.status !== 'ready' || this.#sentAt.has(connection)) continue;
       this.#sentAt.set(connection, performance.now());
       // a drop fails the PING: the connection's own state says what is wrong then
-      const done = (): boolean => this.#sentAt.delete(connection);
-      connection.ping().then(done, done);
+      connection.ping().then(
+        () => {
+          this.#sentAt.delete(connection);
+          this.#check(true);
+        },
+        () => {
+          this.#sentAt.delete(connection);
+          this.#check(false);
+        },
+      );
+    }
+  }
+
+  /** Tell the listeners when Redis fell silent or answers again (`answered`: a PING came back, not failed). */
+  #check(answered: boolean): void {
+    const now = performance.now();
+    if (this.#silentSince === undefined) {
+      if (this.answering(now)) return;
+      this.#silentSince = Math.min(...this.#sentAt.values());
+      for (const listener of this.#listeners) listener(now - this.#silentSince, 0);
+    } else if (this.answering(now)) {
+      const forMs = now - this.#silentSince;
+      this.#silentSince = undefined;
+      if (answered) for (const listener of this.#listeners) listener(undefined, forMs);
     }
   }
 }

@@ -119,6 +119,10 @@ export class RedisTransport implements Transport {
     return this.#probe.answering();
   }
 
+  onSilence(listener: (silentForMs: number | undefined, forMs: number) => void): void {
+    this.#probe.onSilence(listener);
+  }
+
   /** Both connections ready within the connect timeout (5 s unless the options set one), or TRANSPORT_ERROR. */
   async connect(): Promise<void> {
     if (this.#connected) return;

@@ -39,6 +39,8 @@ export interface Transport {
   isConnected?(): boolean;
   /** False while the server leaves the transport's liveness checks unanswered (it stalls, the connection open). */
   answering?(): boolean;
+  /** Called when `answering()` turns false (`silentForMs` is set), and when it turns true again after `forMs` (not on a drop). */
+  onSilence?(listener: (silentForMs: number | undefined, forMs: number) => void): void;
   /** A key/value client on the same server, where the transport has one (Daebus's `cache`). */
   cache?(): RedisClient;
   /** Write what `cache()` is sent in this turn in one system call, as publishes are (a caller's stream adds). */
