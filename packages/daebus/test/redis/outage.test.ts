@@ -2,6 +2,7 @@
 // is sent once, and a request that failed is never published later. A private redis-server is
 // killed and started again.
 import { randomUUID } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { Daebus, DaebusCaller } from 'daebus';
 import { captureLogger, waitFor } from '../support/helpers';
 import { privateRedis, type PrivateRedis } from '../support/redis-server';
@@ -148,10 +149,31 @@ describe('a stop while the service waits for Redis at start', () => {
     const stopping = waiting.stop();
     await expect(starting).rejects.toMatchObject({ code: 'STOPPED' });
     await stopping;
+    // before, the log ended at the wait's last line
+    expect(records.records.filter((r) => String(r.message).includes('stopped while it was connecting to'))).toHaveLength(1);
     // Redis comes up after the stop: before, the start went on, connected, and ran the service
     await server.start();
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(waiting.threads.worker?.state).toBe('stopped');
     expect(records.records.some((r) => String(r.message).includes('listening on'))).toBe(false);
+  });
+
+  it('cuts short a connect that a server which never answers holds, and says the service stopped', async () => {
+    // a server that takes the connection and never answers: the connect waits for its whole timeout
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const connected = new Promise<void>((resolve) => silent.once('connection', () => resolve()));
+    const records = captureLogger();
+    const waiting = new Daebus('outage_wait', { logger: records.logger });
+    const port = (silent.address() as AddressInfo).port;
+    // a timeout longer than the test's: before, the stop waited for it
+    const starting = waiting.start({ service: `outage_${randomUUID()}`, redis: { host: '127.0.0.1', port, connectTimeout: 600_000 } });
+    await connected;
+    await waiting.stop();
+    await expect(starting).rejects.toMatchObject({ code: 'STOPPED' });
+    expect(records.records.map((r) => r.message)).toEqual([
+      `Service "${waiting.service}" stopped while it was connecting to redis://127.0.0.1:${port}; no action or thread had run`,
+    ]);
+    silent.close();
   });
 });

@@ -30,12 +30,20 @@ export async function connectBus(
   stopped: AbortSignal,
 ): Promise<{ bus: ServiceBus; replication?: Replication; state?: ServiceState }> {
   const deadline = Date.now() + waitMs;
+  // a stop asked for while it connected: the service does not come up, and says so (the stop has nothing else to say)
+  const stoppedWaiting = (bus: ServiceBus): DaebusError => {
+    logger.info(`Service "${bus.service}" stopped while it was connecting to ${bus.transport.description}; no action or thread had run`);
+    return stoppedBeforeStart(bus.service);
+  };
   for (let attempt = 1; ; attempt++) {
     const bus = make();
     try {
-      await bus.start();
-      // a stop asked for while it connected: the service does not come up
-      if (stopped.aborted) throw stoppedBeforeStart(bus.service);
+      // a Redis that does not answer holds a connect for its whole timeout (5 s): a stop cuts it short
+      const starting = bus.start();
+      starting.catch(() => undefined);
+      if (!(await settlesBeforeAbort(starting, stopped))) throw stoppedWaiting(bus);
+      await starting;
+      if (stopped.aborted) throw stoppedWaiting(bus);
       if (attempt > 1) logger.info(`Connected to ${bus.transport.description} after ${attempt} tries`);
       // made here, started by the runtime once the service counts as running
       const replication = replicas ? new Replication(bus, replicas, logger) : undefined;
@@ -54,7 +62,8 @@ export async function connectBus(
     } catch (err) {
       await bus.close().catch(() => undefined);
       const left = deadline - Date.now();
-      if (left <= RETRY_MS || stopped.aborted) throw stopped.aborted ? stoppedBeforeStart(bus.service) : err;
+      if (stopped.aborted) throw (err as DaebusError).code === ErrorCodes.STOPPED ? err : stoppedWaiting(bus);
+      if (left <= RETRY_MS) throw err;
       logger.warn(`Waiting for the transport: ${toPlainError(err).message} (try ${attempt}; giving up in ${Math.ceil(left / 1000)} s)`);
       await sleep(RETRY_MS, undefined, { signal: stopped }).catch(() => undefined);
     }
