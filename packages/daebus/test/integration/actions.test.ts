@@ -377,6 +377,27 @@ describe('actions', () => {
     await expect(t.app.broadcast(`nobody_${randomUUID()}`, {})).resolves.toBe(0);
   });
 
+  it('logs a listener failing on every broadcast as one error with its stack a second, and counts the rest', async () => {
+    const channel = `alerts_${randomUUID()}`;
+    let heard = 0;
+    t.app.listen(channel, () => {
+      heard += 1;
+      throw new Error('no disk');
+    });
+    await start();
+    for (let i = 0; i < 40; i++) await caller.sendMessage(channel, { i });
+    await waitFor(() => heard === 40, 'forty broadcasts');
+    await t.app.stop(); // says what it counted
+    const full = t.records.filter((r) => r.message === `A listener on "${channel}" failed: no disk`);
+    expect(full.length).toBeGreaterThan(0);
+    expect(full[0]).toMatchObject({ level: 'error', error: { stack: expect.stringContaining('no disk') } });
+    const counted = t.records.filter(
+      (r) => r.message.startsWith(`A listener on "${channel}" failed `) && r.message.includes('more time(s)'),
+    );
+    expect(counted.at(-1)).toMatchObject({ level: 'error', channel, message: expect.stringMatching(/in a second; the last: no disk$/) });
+    expect(full.length + counted.reduce((sum, r) => sum + Number(r.count), 0)).toBe(40);
+  });
+
   it('refuses the request global in a listener, saying the message is its argument (Python: message.payload)', async () => {
     const channel = `readings_${randomUUID()}`;
     const errors: unknown[] = [];

@@ -197,6 +197,29 @@ describe('WebSocket handlers', () => {
     ]);
   });
 
+  it('log a handler failing on every message as one line with its stack and client a second, and count the rest', async () => {
+    t.app.socket('broken', () => {
+      throw new Error('db down');
+    });
+    const client = await connect(await start());
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, id) => client.ask({ type: 'broken', id })));
+    expect(answers.every((a) => a.type === 'error' && a.code === 'HANDLER_ERROR')).toBe(true);
+    await t.app.stop(); // says what it counted
+    const full = t.records.filter((r) => r.message === 'WebSocket handler "broken" failed: db down');
+    expect(full.length).toBeGreaterThan(0);
+    expect(full[0]).toMatchObject({
+      level: 'warn',
+      ws_client: expect.stringMatching(/^user_/),
+      error: { stack: expect.stringContaining('db down') },
+    });
+    const counted = t.records.filter((r) => /^WebSocket handler "broken" failed \d+ more time\(s\)/.test(r.message));
+    expect(counted.at(-1)).toMatchObject({
+      ws_type: 'broken',
+      message: expect.stringMatching(/each answered with an error frame\); the last: db down$/),
+    });
+    expect(full.length + counted.reduce((sum, r) => sum + Number(r.count), 0)).toBe(40);
+  });
+
   it('answer a handler that runs past handlerTimeoutMs with TIMEOUT and its id, log it, and handle the next messages', async () => {
     t.app.socket('hang', () => new Promise(() => undefined));
     t.app.socket('ok', () => 'fine');

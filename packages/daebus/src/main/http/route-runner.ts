@@ -164,7 +164,7 @@ export class RouteRunner {
         status = 400;
         body.code = ErrorCodes.BAD_REQUEST;
       }
-      if (status >= 500) this.#failures.failed(request.action, call, body.error, err);
+      if (status >= 500) this.#failures.failed(request.action, call.logger, body.error, err);
       if (!response.finalSent) response.writeError(status, body);
     } finally {
       this.#inFlight.delete(call);

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import { ErrorCodes, toPlainError } from '../../shared/errors';
 import type { SocketCall, SocketClientInfo } from '../../shared/socket-ops';
+import { FailureLines } from '../support/failure-lines';
 import type { Logger } from '../support/logger';
 import type { EndpointObserver } from './endpoint-observer';
 import { settlesWithin } from '../support/timers';
@@ -30,6 +31,7 @@ export class SocketHub {
   /** Disconnect hooks still running, with their clients' ids: a stop waits for them (within its drain time). */
   readonly #leaving = new Map<Promise<void>, string>();
   readonly #logger: Logger;
+  readonly #failures: FailureLines;
   /** Told of every connection and message (the metrics), when set. */
   observer: EndpointObserver | undefined;
   #limits?: ResolvedWebSocketOptions;
@@ -40,6 +42,7 @@ export class SocketHub {
 
   constructor(logger: Logger) {
     this.#logger = logger;
+    this.#failures = FailureLines.ofSocketMessages(logger);
   }
 
   get count(): number {
@@ -126,6 +129,7 @@ export class SocketHub {
 
   /** Close every client (1001, going away); those that do not answer within a second are cut off. */
   async closeAll(reason: string): Promise<void> {
+    this.#failures.flush();
     const clients = [...this.#clients.values()];
     if (clients.length === 0) return;
     for (const client of clients) client.close(1001, reason);
@@ -204,7 +208,7 @@ export class SocketHub {
     } catch (err) {
       ok = false;
       const plain = toPlainError(err);
-      this.#logger.warn(`WebSocket handler "${type}" failed: ${plain.message}`, { ws_client: client.id, error: plain });
+      this.#failures.failed(type, this.#logger, plain.message, err, { ws_client: client.id });
       client.send(errorFrame(plain.message, plain.code ?? ErrorCodes.HANDLER_ERROR, { id }));
     }
     observer?.socketMessage(type, ok, (performance.now() - started) / 1000);

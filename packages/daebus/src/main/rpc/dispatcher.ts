@@ -273,7 +273,7 @@ export class Dispatcher {
   #failure(err: unknown, context: HandlerScope): unknown {
     const plain = toPlainError(err);
     if (isReported(err)) context.logger.debug(`Action "${context.request.action}": ${plain.message}`);
-    else this.#failures.failed(context.request.action, context, plain.message, err);
+    else this.#failures.failed(context.request.action, context.logger, plain.message, err);
     return err instanceof DaebusError || plain.code ? err : new DaebusError(ErrorCodes.HANDLER_ERROR, plain.message);
   }
 

@@ -4,6 +4,7 @@ import type { ActionObserver } from './observer';
 import { NOT_JSON, parseWireJson } from '../../shared/python-json';
 import { checker, isName, isPlainObject } from '../../shared/validate';
 import { isAdminAction, isReserved } from '../../shared/protocol/builtin-actions';
+import { FailureLines } from '../support/failure-lines';
 import type { Logger } from '../support/logger';
 import { carriesObjects, type MessageHandler, type ObjectMessageHandler, type Transport } from '../transport/transport';
 import { runInScope, type AppScope, type Scope } from './context';
@@ -30,6 +31,7 @@ export class ServiceBus {
   readonly #listeners: ReadonlyMap<string, ListenHandler[]>;
   readonly #subscribed = new Map<string, MessageHandler>();
   readonly #listenerScope: Scope;
+  readonly #listenerFailures: FailureLines;
   readonly #direct: boolean;
   #closed = false;
   /** Stops the look for other subscribers of the service channel (see watchChannelShared). */
@@ -54,6 +56,7 @@ export class ServiceBus {
     this.#logger = init.logger;
     this.#listeners = init.listeners;
     this.#listenerScope = { app: init.app, logger: init.logger, listener: true };
+    this.#listenerFailures = FailureLines.ofListeners(init.logger);
     this.#observer = init.observer;
     this.#dispatcher = new Dispatcher({
       actions: init.actions,
@@ -198,6 +201,7 @@ export class ServiceBus {
     this.#closed = true;
     this.#stopWatch();
     this.#dispatcher.flushReports();
+    this.#listenerFailures.flush();
     this.#subscribed.clear();
     await this.transport.close();
   }
@@ -237,7 +241,7 @@ export class ServiceBus {
         try {
           await handler(payload, channel);
         } catch (err) {
-          this.#logger.error(`A listener on "${channel}" threw: ${toPlainError(err).message}`, { error: toPlainError(err) });
+          this.#listenerFailures.failed(channel, this.#logger, toPlainError(err).message, err);
         }
       });
     }

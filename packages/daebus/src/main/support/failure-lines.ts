@@ -8,8 +8,10 @@ export interface FailureSubject {
   readonly name: (key: string) => string;
   /** The field that carries the key in the summary's record. */
   readonly field: string;
-  /** What each failure got, e.g. `each answered 5xx`. */
-  readonly answered: string;
+  /** What each failure got, e.g. `each answered 5xx`, if anything. */
+  readonly answered?: string;
+  /** The lines' level: `warn` unless set. */
+  readonly level?: 'warn' | 'error';
 }
 
 /**
@@ -32,19 +34,35 @@ export class FailureLines {
     return new FailureLines(logger, { name: (action) => `Action "${action}"`, field: 'action', answered: 'each answered with an error' });
   }
 
-  constructor(logger: Logger, subject: FailureSubject) {
-    this.#subject = subject;
-    this.#lines = CountedLines.perKey<string>((key, more, last) =>
-      logger.warn(`${subject.name(key)} failed ${more} more time(s) in a second (${subject.answered}); the last: ${last}`, {
-        [subject.field]: key,
-        count: more,
-      }),
-    );
+  /** WebSocket message handlers' failures (answered with an error frame). */
+  static ofSocketMessages(logger: Logger): FailureLines {
+    return new FailureLines(logger, {
+      name: (type) => `WebSocket handler "${type}"`,
+      field: 'ws_type',
+      answered: 'each answered with an error frame',
+    });
   }
 
-  /** `key` failed with `err`, whose message is `message`; `call.logger` has its request id. */
-  failed(key: string, call: { readonly logger: Logger }, message: string, err: unknown): void {
-    if (this.#lines.first(key, message)) call.logger.warn(`${this.#subject.name(key)} failed: ${message}`, { error: toPlainError(err) });
+  /** Broadcast listeners' failures (nothing is answered). */
+  static ofListeners(logger: Logger): FailureLines {
+    return new FailureLines(logger, { name: (channel) => `A listener on "${channel}"`, field: 'channel', level: 'error' });
+  }
+
+  constructor(logger: Logger, subject: FailureSubject) {
+    this.#subject = subject;
+    this.#lines = CountedLines.perKey<string>((key, more, last) => {
+      const answered = subject.answered === undefined ? '' : ` (${subject.answered})`;
+      logger[subject.level ?? 'warn'](`${subject.name(key)} failed ${more} more time(s) in a second${answered}; the last: ${last}`, {
+        [subject.field]: key,
+        count: more,
+      });
+    });
+  }
+
+  /** `key` failed with `err`, whose message is `message`: written in full by `logger` (with its request id) if first in its second. */
+  failed(key: string, logger: Logger, message: string, err: unknown, fields: Record<string, unknown> = {}): void {
+    if (this.#lines.first(key, message))
+      logger[this.#subject.level ?? 'warn'](`${this.#subject.name(key)} failed: ${message}`, { ...fields, error: toPlainError(err) });
   }
 
   /** Report the failures counted so far (each second, and when the service or server stops). */
