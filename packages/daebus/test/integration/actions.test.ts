@@ -398,6 +398,29 @@ describe('actions', () => {
     expect(full.length + counted.reduce((sum, r) => sum + Number(r.count), 0)).toBe(40);
   });
 
+  it('logs a flood of broadcasts that are not JSON as ten lines a second and a count a second per channel', async () => {
+    const channel = `alerts_${randomUUID()}`;
+    const heard: unknown[] = [];
+    t.app.listen(channel, (payload) => void heard.push(payload));
+    await start();
+    const client = t.transport();
+    for (let i = 0; i < 40; i++) await client.publish(channel, `not json ${i}`);
+    await client.publish(channel, '{"after": true}');
+    await waitFor(() => heard.length === 1, 'the valid broadcast');
+    await t.app.stop(); // says what it counted
+    const full = t.records.filter((r) => r.message === `Dropped a message on "${channel}" that is not JSON`);
+    const counted = t.records.filter((r) => r.message.startsWith('Dropped ') && r.message.includes(' more message(s) on '));
+    expect(full.length).toBeGreaterThan(0);
+    expect(full.length).toBeLessThan(40);
+    expect(counted.at(-1)).toMatchObject({
+      level: 'warn',
+      channel,
+      message: expect.stringMatching(/not logged each; the last was not JSON$/),
+    });
+    expect(full.length + counted.reduce((sum, r) => sum + Number(r.count), 0)).toBe(40);
+    expect(heard).toEqual([{ after: true }]);
+  });
+
   it('refuses the request global in a listener, saying the message is its argument (Python: message.payload)', async () => {
     const channel = `readings_${randomUUID()}`;
     const errors: unknown[] = [];

@@ -5,6 +5,7 @@ import { NOT_JSON, parseWireJson } from '../../shared/python-json';
 import { checker, isName, isPlainObject } from '../../shared/validate';
 import { isAdminAction, isReserved } from '../../shared/protocol/builtin-actions';
 import { FailureLines } from '../support/failure-lines';
+import { DroppedBroadcasts } from './dropped-broadcasts';
 import type { Logger } from '../support/logger';
 import { carriesObjects, type MessageHandler, type ObjectMessageHandler, type Transport } from '../transport/transport';
 import { runInScope, type AppScope, type Scope } from './context';
@@ -32,6 +33,7 @@ export class ServiceBus {
   readonly #subscribed = new Map<string, MessageHandler>();
   readonly #listenerScope: Scope;
   readonly #listenerFailures: FailureLines;
+  readonly #dropped: DroppedBroadcasts;
   readonly #direct: boolean;
   #closed = false;
   /** Stops the look for other subscribers of the service channel (see watchChannelShared). */
@@ -57,6 +59,7 @@ export class ServiceBus {
     this.#listeners = init.listeners;
     this.#listenerScope = { app: init.app, logger: init.logger, listener: true };
     this.#listenerFailures = FailureLines.ofListeners(init.logger);
+    this.#dropped = new DroppedBroadcasts(init.logger);
     this.#observer = init.observer;
     this.#dispatcher = new Dispatcher({
       actions: init.actions,
@@ -202,6 +205,7 @@ export class ServiceBus {
     this.#stopWatch();
     this.#dispatcher.flushReports();
     this.#listenerFailures.flush();
+    this.#dropped.flush();
     this.#subscribed.clear();
     await this.transport.close();
   }
@@ -227,13 +231,13 @@ export class ServiceBus {
 
   #deliver(channel: string, raw: string, notUtf8?: boolean): void {
     if (notUtf8 === true) {
-      this.#logger.warn(`Dropped a message on "${channel}" that is not valid UTF-8`, { channel });
+      this.#dropped.note(channel, 'not valid UTF-8');
       return;
     }
     // Python's json.dumps writes NaN and Infinity: read too
     const payload = parseWireJson(raw);
     if (payload === NOT_JSON) {
-      this.#logger.warn(`Dropped a message on "${channel}" that is not JSON`, { channel });
+      this.#dropped.note(channel, 'not JSON');
       return;
     }
     for (const handler of this.#listeners.get(channel) ?? []) {
