@@ -4,21 +4,18 @@ import { isReserved, ownActions } from '../../shared/protocol/builtin-actions';
 import { LinkedSet } from '../../shared/linked-set';
 import { isThenable } from '../../shared/thenable';
 import type { Logger } from '../support/logger';
-import { isReported } from '../support/reported';
 import { settlesWithin } from '../support/timers';
 import type { ObjectMessage, Transport } from '../transport/transport';
 import type { Bulkhead } from './bulkhead';
-import { BusyReport } from './busy-report';
-import { RejectLog } from './reject-log';
-import { FailureLines } from '../support/failure-lines';
 import type { ActionObserver } from './observer';
-import { runInScope, type ActionContext, type AppScope, type HandlerScope } from './context';
+import { RequestReports } from './request-reports';
+import { runInScope, type ActionContext, type AppScope } from './context';
 import { ActionRequest } from './request';
 import { Accepted, replyRoute, type DurableHooks, type PayloadLimits, type ReplyRoute } from './accepted';
 import { finalReply } from './response';
 import { dropStuckReplies, onlyStuckReplies } from './stuck-replies';
 import { decodeRequestMessage } from './local-messages';
-import { decodeRequest, encodeResponse, replyChannel } from './wire';
+import { decodeRequest, replyChannel } from './wire';
 import { clipped } from '../../shared/clipped';
 
 /** An action handler: returns the reply, or answers through `response`; a typed contract (`Daebus<Api>`) types payload and result. */
@@ -47,9 +44,7 @@ export class Dispatcher {
   readonly #app: AppScope;
   /** Requests come and go all the time: a set linked through them, no table to hash into. */
   readonly #accepted = new LinkedSet<Accepted>();
-  readonly #busy: BusyReport;
-  readonly #rejects: RejectLog;
-  readonly #failures: FailureLines;
+  readonly #reports: RequestReports;
   readonly #observer: ActionObserver | undefined;
   /** How replies are encoded and published: object messages where the transport carries them (in-process). */
   readonly #route: ReplyRoute;
@@ -75,9 +70,7 @@ export class Dispatcher {
     this.#app = init.app;
     this.#observer = init.observer;
     this.#route = replyRoute(init.transport, init.limits.maxReplyBytes);
-    this.#busy = new BusyReport(init.transport, init.logger, (action) => this.#actions.get(action)?.bulkhead);
-    this.#rejects = new RejectLog(init.logger);
-    this.#failures = FailureLines.ofActions(init.logger);
+    this.#reports = new RequestReports(init.transport, init.logger, init.observer, (action) => this.#actions.get(action)?.bulkhead);
   }
 
   /** Requests taken in and not finished: waiting for a slot, or running. */
@@ -118,7 +111,7 @@ export class Dispatcher {
   #take(raw: string | ObjectMessage, durable: DurableHooks | undefined, notUtf8?: boolean): void {
     const decoded = decodeRequestMessage(raw, this.#maxBytes, notUtf8);
     if (!decoded.ok) {
-      this.#reject(decoded.error, decoded.replyTo, decoded.requestId, decoded.action);
+      this.#reports.reject(decoded.error, decoded.replyTo, decoded.requestId, decoded.action);
       durable?.done(); // answered: bad input never stays in the stream
       return;
     }
@@ -127,7 +120,7 @@ export class Dispatcher {
     const entry = this.#actions.get(wire.action);
     if (!entry) {
       if (durable !== undefined && this.unknownDurable?.(wire.action, raw as string, durable) === true) return;
-      this.#reject(this.unknownAction(wire.action), channel, wire.requestId, wire.action);
+      this.#reports.reject(this.unknownAction(wire.action), channel, wire.requestId, wire.action);
       durable?.done();
       return;
     }
@@ -149,8 +142,7 @@ export class Dispatcher {
       this.#accepted.delete(accepted);
       // a durable request waits in the stream instead, for a replica with room: nobody was refused
       if (durable) return durable.handBack();
-      this.#busy.turnAway(wire.action, channel, wire.requestId);
-      this.#observer?.settled(wire.action, 'busy', 0);
+      this.#reports.turnAway(wire.action, channel, wire.requestId);
     }
   }
 
@@ -172,7 +164,7 @@ export class Dispatcher {
     const { replyTo, requestId, action } = decoded.ok
       ? { ...decoded.request, replyTo: replyChannel(decoded.request.replyTo, decoded.request.service) }
       : decoded;
-    this.#reject(error, replyTo, requestId, action);
+    this.#reports.reject(error, replyTo, requestId, action);
   }
 
   /** Give the durable requests that have not started back to the stream (this replica stops). */
@@ -233,14 +225,14 @@ export class Dispatcher {
     try {
       returned = runInScope(context, entry.handler, request.payload, context);
     } catch (err) {
-      return this.#reply(entry, accepted, this.#failure(err, context), true);
+      return this.#reply(entry, accepted, this.#reports.failure(err, context), true);
     }
     // the handler's own awaits keep its context; what follows here needs none
     if (isThenable(returned)) {
       // Promise.resolve gives back a native promise as it is, and makes a user's thenable safe to follow
       Promise.resolve(returned).then(
         (value) => this.#reply(entry, accepted, value, false),
-        (err: unknown) => this.#reply(entry, accepted, this.#failure(err, context), true),
+        (err: unknown) => this.#reply(entry, accepted, this.#reports.failure(err, context), true),
       );
       return;
     }
@@ -269,14 +261,6 @@ export class Dispatcher {
     );
   }
 
-  /** A handler failed: log it, and say what its caller gets. */
-  #failure(err: unknown, context: HandlerScope): unknown {
-    const plain = toPlainError(err);
-    if (isReported(err)) context.logger.debug(`Action "${context.request.action}": ${plain.message}`);
-    else this.#failures.failed(context.request.action, context.logger, plain.message, err);
-    return err instanceof DaebusError || plain.code ? err : new DaebusError(ErrorCodes.HANDLER_ERROR, plain.message);
-  }
-
   #finish(entry: ActionEntry, accepted: Accepted): void {
     // one a stop gave up on was counted then (ServiceBus.abandon)
     if (accepted.linked)
@@ -293,9 +277,7 @@ export class Dispatcher {
 
   /** Say the refusals and failures counted and not said yet: the service stops. */
   flushReports(): void {
-    this.#busy.flush();
-    this.#rejects.flush();
-    this.#failures.flush();
+    this.#reports.flush();
   }
 
   #release(entry: ActionEntry): void {
@@ -305,15 +287,5 @@ export class Dispatcher {
 
   #idleCheck(): void {
     if (this.#accepted.size === 0) this.#onIdle?.();
-  }
-
-  #reject(error: DaebusError, channel: string | undefined, requestId: string | number | undefined, action: string | undefined): void {
-    this.#observer?.rejected(error.code);
-    this.#rejects.note(error, action, requestId);
-    if (channel === undefined) return;
-    const message = encodeResponse({ status: 'error', payload: { error: error.message, code: error.code }, requestId, final: true });
-    this.#transport.publish(channel, message).catch((err: unknown) => {
-      this.#logger.warn(`Could not send the error reply: ${toPlainError(err).message}`);
-    });
   }
 }

@@ -115,13 +115,8 @@ export class RedisTransport implements Transport {
   }
 
   /** False while Redis leaves a PING unanswered for 2 s: the connections look ready, but nothing comes back. */
-  answering(): boolean {
-    return this.#probe.answering();
-  }
-
-  onSilence(listener: (silentForMs: number | undefined, forMs: number) => void): void {
-    this.#probe.onSilence(listener);
-  }
+  readonly answering = (): boolean => this.#probe.answering();
+  readonly onSilence: NonNullable<Transport['onSilence']> = (listener) => this.#probe.onSilence(listener);
 
   /** Both connections ready within the connect timeout (5 s unless the options set one), or TRANSPORT_ERROR. */
   async connect(): Promise<void> {

@@ -1,0 +1,71 @@
+import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+import { FailureLines } from '../support/failure-lines';
+import type { Logger } from '../support/logger';
+import { isReported } from '../support/reported';
+import type { Transport } from '../transport/transport';
+import type { Bulkhead } from './bulkhead';
+import { BusyReport } from './busy-report';
+import type { HandlerScope } from './context';
+import type { ActionObserver } from './observer';
+import { RejectLog } from './reject-log';
+import { encodeResponse } from './wire';
+
+/**
+ * What the dispatcher says of the requests it turns away (BUSY), refuses whole (bad input, an
+ * unknown action) and whose handlers fail: the caller's error reply, the metrics, and the log,
+ * each kind counted past a few lines a second so that a flood does not flood the log.
+ */
+export class RequestReports {
+  readonly #transport: Transport;
+  readonly #logger: Logger;
+  readonly #observer: ActionObserver | undefined;
+  readonly #busy: BusyReport;
+  readonly #rejects: RejectLog;
+  readonly #failures: FailureLines;
+
+  constructor(
+    transport: Transport,
+    logger: Logger,
+    observer: ActionObserver | undefined,
+    bulkhead: (action: string) => Bulkhead | undefined,
+  ) {
+    this.#transport = transport;
+    this.#logger = logger;
+    this.#observer = observer;
+    this.#busy = new BusyReport(transport, logger, bulkhead);
+    this.#rejects = new RejectLog(logger);
+    this.#failures = FailureLines.ofActions(logger);
+  }
+
+  /** A request its action has no room for: answered BUSY. */
+  turnAway(action: string, channel: string | undefined, requestId: string | undefined): void {
+    this.#busy.turnAway(action, channel, requestId);
+    this.#observer?.settled(action, 'busy', 0);
+  }
+
+  /** A request refused whole, answered with `error` when it has somewhere to reply to. */
+  reject(error: DaebusError, channel: string | undefined, requestId: string | number | undefined, action: string | undefined): void {
+    this.#observer?.rejected(error.code);
+    this.#rejects.note(error, action, requestId);
+    if (channel === undefined) return;
+    const message = encodeResponse({ status: 'error', payload: { error: error.message, code: error.code }, requestId, final: true });
+    this.#transport.publish(channel, message).catch((err: unknown) => {
+      this.#logger.warn(`Could not send the error reply: ${toPlainError(err).message}`);
+    });
+  }
+
+  /** A handler failed: log it, and say what its caller gets. */
+  failure(err: unknown, context: HandlerScope): unknown {
+    const plain = toPlainError(err);
+    if (isReported(err)) context.logger.debug(`Action "${context.request.action}": ${plain.message}`);
+    else this.#failures.failed(context.request.action, context.logger, plain.message, err);
+    return err instanceof DaebusError || plain.code ? err : new DaebusError(ErrorCodes.HANDLER_ERROR, plain.message);
+  }
+
+  /** Say the refusals and failures counted and not said yet: the service stops. */
+  flush(): void {
+    this.#busy.flush();
+    this.#rejects.flush();
+    this.#failures.flush();
+  }
+}
