@@ -377,6 +377,31 @@ describe('answers during a stop', () => {
   });
 });
 
+describe('pipelined requests running as a stop begins', () => {
+  it('are each answered, in order, and only the last answer closes the connection (before: the first did, and the rest were lost)', async () => {
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started = 0;
+    t.app.route('/p/<i>', async (req) => {
+      started += 1;
+      await gate;
+      return { i: Number(req.params.i) };
+    });
+    const url = await start();
+    const connection = await keptOpen(url);
+    connection.write(Array.from({ length: 5 }, (_, i) => `GET /p/${i} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''));
+    await waitFor(() => started === 5, 'the five requests running');
+    const stopped = t.app.stop();
+    await waitFor(() => refused(url), 'the stop to begin');
+    release();
+    await connection.closed;
+    const answers = connection.got().split(/(?=HTTP\/1\.1 )/);
+    expect(answers.map((a) => parsed(a))).toEqual(Array.from({ length: 5 }, (_, i) => ({ status: 200, body: { i } })));
+    expect(answers.map((a) => /connection: close/i.test(a))).toEqual([false, false, false, false, true]);
+    await stopped;
+  });
+});
+
 describe('a body over bodyLimit', () => {
   const upload = (length: number, extra = ''): string =>
     `POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n${extra}\r\n`;

@@ -130,9 +130,9 @@ export class HttpResponse implements HandlerResponse {
     );
   }
 
-  /** The server is closing: this answer ends its keep-alive connection, so the close need not wait for it. */
-  closeConnectionAfter(): void {
-    this.#lastOnConnection = true;
+  /** The server is closing: this answer ends its keep-alive connection, so the close need not wait for it (false: a later one does). */
+  closeConnectionAfter(last = true): void {
+    this.#lastOnConnection = last;
   }
 
   /** Write the answer unless one went out; later ones are dropped with one warning. */

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { nestsTooDeep } from '../../shared/cloneable';
 import { waitText } from '../ops/units';
@@ -81,6 +82,8 @@ export class RouteRunner {
   readonly #app: AppScope;
   readonly #logger: Logger;
   readonly #inFlight = new Set<RouteCall>();
+  /** During a stop, the latest request read on each connection: its answer closes it. */
+  readonly #lastOnSocket = new WeakMap<Socket, RouteCall>();
   readonly #timeouts: RouteTimeouts;
   readonly #failures: FailureLines;
   #sweeper?: NodeJS.Timeout;
@@ -137,8 +140,8 @@ export class RouteRunner {
         body: req.body,
       });
       const call = new RouteCall(request, reply, this.#app, this.#logger, entry.timeoutMs, this.#answered);
-      if (this.#closing) call.response.closeConnectionAfter();
       this.#inFlight.add(call);
+      if (this.#closing) this.#lastOnItsConnection(call);
       void runInScope(call, () => this.#run(entry, call));
     };
   }
@@ -178,7 +181,20 @@ export class RouteRunner {
    */
   closeConnectionsAfter(): void {
     this.#closing = true;
-    for (const { response } of this.#inFlight) response.closeConnectionAfter();
+    for (const call of this.#inFlight) this.#lastOnItsConnection(call);
+  }
+
+  /**
+   * `call`, the latest read on its connection, is the one whose answer ends it. Only the last:
+   * Node closes the connection after an answer that says so, and the answers of requests a client
+   * pipelined behind it (run, and answered in order after it) were lost.
+   */
+  #lastOnItsConnection(call: RouteCall): void {
+    // the request's: an answer queued behind another on its connection has no socket yet
+    const socket = call.raw.req.socket;
+    this.#lastOnSocket.get(socket)?.response.closeConnectionAfter(false);
+    this.#lastOnSocket.set(socket, call);
+    call.response.closeConnectionAfter();
   }
 
   /** The servers close: a request read from now on (begun before) is refused with 503 STOPPED and `message`. */
