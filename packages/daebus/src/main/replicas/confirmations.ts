@@ -29,6 +29,8 @@ export class Confirmations {
   #scheduled?: NodeJS.Immediate;
   /** The calls sent and not yet answered, with their entry counts. */
   readonly #sent = new Map<Promise<void>, number>();
+  /** The entries waiting to be sent or answered: pending in Redis still, though done here. */
+  readonly #unanswered = new Set<string>();
   /** A stop gave up on the calls sent: their late failures are not logged. */
   #abandoned = false;
 
@@ -44,7 +46,13 @@ export class Confirmations {
 
   /** `entryId` is done: it leaves the stream with the others done in this turn. */
   add(entryId: string): void {
+    this.#unanswered.add(entryId);
     if (this.#ids.push(entryId) === 1 && !this.#join?.(this.#send)) this.#scheduled = setImmediate(this.#send);
+  }
+
+  /** Whether `entryId` is done here and Redis has not answered its confirmation yet. */
+  has(entryId: string): boolean {
+    return this.#unanswered.has(entryId);
   }
 
   /** Send what waits and resolve once every call sent is answered (before the connection closes). */
@@ -79,7 +87,10 @@ export class Confirmations {
         },
       );
       this.#sent.set(call, chunk.length);
-      void call.then(() => this.#sent.delete(call));
+      void call.then(() => {
+        this.#sent.delete(call);
+        for (const id of chunk) this.#unanswered.delete(id);
+      });
     }
   };
 }

@@ -13,6 +13,7 @@ import { LateReads } from './late-reads';
 import type { ResolvedReplicaOptions } from './options';
 import { ReadGate } from './read-gate';
 import { ReadHealth } from './read-health';
+import { HeldEntries } from './held-entries';
 import { RequestGroup } from './request-group';
 import type { RequestSink } from './request-sink';
 import type { LeftInRedis } from './stop-report';
@@ -42,7 +43,7 @@ export class RequestConsumer {
   readonly #late: LateReads;
   readonly reads = new ReadHealth(() => this.#reader.status);
   /** Entries handed to the dispatcher and not yet acknowledged or handed back. */
-  readonly #held = new Set<string>();
+  readonly #held: HeldEntries;
   /** Hand-backs sent and not answered, and those that failed during the stop. */
   readonly #handingBack = new Set<Promise<void>>();
   #handBacksFailed = 0;
@@ -89,6 +90,7 @@ export class RequestConsumer {
     this.#confirmations = new Confirmations(init.client, this.#keys.requests, init.log, init.joinHeldWrites);
     this.#group = new RequestGroup(init.client, this.#keys.requests, init.log);
     this.#late = new LateReads({ ...init, stream: this.#keys.requests });
+    this.#held = new HeldEntries({ ...init, stream: this.#keys.requests, late: this.#late });
     init.sink.onSlotFreed(() => this.#gate.wake());
   }
 
@@ -98,7 +100,7 @@ export class RequestConsumer {
     this.#reading = true;
     this.#loop = this.#readLoop();
     const { visibilityTimeoutMs } = this.#options;
-    this.#upkeep.every(Math.max(50, visibilityTimeoutMs / 3), () => this.#keepAlive());
+    this.#upkeep.every(Math.max(50, visibilityTimeoutMs / 3), () => this.#held.renew());
     this.#upkeep.every(Math.max(100, visibilityTimeoutMs / 2), () => this.#reclaim());
   }
 
@@ -222,6 +224,8 @@ export class RequestConsumer {
         done: () => {
           if (this.#held.has(entryId)) this.#settle(entryId);
         },
+        // waited for a slot: after a stall here, another replica may have taken it over
+        stillOurs: () => this.#held.stillHeld(entryId),
         handBack: () => {
           // for want of a slot, now; not a request handed over later to a replica that has its action
           if (this.#delivering) this.#gate.handedBack();
@@ -246,6 +250,9 @@ export class RequestConsumer {
 
   /** Not started here (delivery `attempt`): appended again for any replica, and this delivery confirmed, in one step. */
   async #handBack(entryId: string, fields: string[], attempt: number): Promise<void> {
+    // another replica took it over during a stall here: it is that one's now
+    const held = this.#held.stillHeld(entryId);
+    if (held !== true && !(await held)) return;
     const again = handedBack(entryId, fields, this.#serverNow(), attempt - 1);
     if (!again) {
       this.#settle(entryId); // its caller gave up meanwhile
@@ -283,29 +290,20 @@ export class RequestConsumer {
     this.#gate.wake(); // the read loop waits for room: there may be some now
   }
 
-  /** Reset the idle time of the entries running here (JUSTID: no new delivery is counted). */
-  async #keepAlive(): Promise<void> {
-    if (this.#held.size === 0) return;
-    await this.#client.xclaim(this.#keys.requests, REQUEST_GROUP, this.#id, 0, ...this.#held, 'JUSTID');
-  }
-
   /** Take over the entries of replicas that stopped answering for them. */
   async #reclaim(): Promise<void> {
     if (!this.#reading) return;
     let cursor = '0-0';
+    const [stream, idleMs] = [this.#keys.requests, this.#options.visibilityTimeoutMs];
     do {
-      const [next, entries] = (await this.#client.xautoclaim(
-        this.#keys.requests,
-        REQUEST_GROUP,
-        this.#id,
-        this.#options.visibilityTimeoutMs,
-        cursor,
-        'COUNT',
-        100,
-      )) as [string, Entry[]];
+      const [next, entries] = (await this.#client.xautoclaim(stream, REQUEST_GROUP, this.#id, idleMs, cursor, 'COUNT', 100)) as [
+        string,
+        Entry[],
+      ];
       cursor = next;
       for (const entry of entries) {
-        if (entry[1] === null || this.#held.has(entry[0])) continue;
+        // held here, or done here and its confirmation not answered yet (after a stall: it is not idle, just late)
+        if (entry[1] === null || this.#held.has(entry[0]) || this.#confirmations.has(entry[0])) continue;
         // after a Redis stall, its replica may have answered and confirmed it since the claim (it
         // is pending no more), or another replica claimed it after this one: it is not ours to run
         const pending = await this.#group.pending(entry[0]);

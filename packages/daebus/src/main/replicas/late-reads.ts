@@ -50,9 +50,14 @@ export class LateReads {
     return entries.filter(([id]) => now - Number(id.split('-')[0]) > this.#halfMs);
   }
 
+  /** Those of `ids` still pending under this replica, their idle time reset (one script call). */
+  async ours(ids: readonly string[]): Promise<Set<string>> {
+    return new Set(await this.#keepOurs(this.#stream, this.#consumer, ...ids));
+  }
+
   /** The ids among `suspect` entries that another replica took over (or finished) meanwhile: not to run here. */
   async takenOver(suspect: Entry[], sentAt: number): Promise<Set<string>> {
-    const ours = new Set(await this.#keepOurs(this.#stream, this.#consumer, ...suspect.map(([id]) => id)));
+    const ours = await this.ours(suspect.map(([id]) => id));
     const lost = new Set(suspect.map(([id]) => id).filter((id) => !ours.has(id)));
     if (lost.size > 0)
       this.#log.warn(

@@ -16,6 +16,8 @@ export interface DurableHooks {
   done(): void;
   /** Not started here: back to the stream, for any replica to take. */
   handBack(): void;
+  /** Before one that waited for a slot starts: false when another replica took it over meanwhile (this one stalled). */
+  stillOurs?(): boolean | Promise<boolean>;
 }
 
 /** How a service sends its replies: the transport's publish, and the encoding it carries. */

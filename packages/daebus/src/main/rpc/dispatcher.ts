@@ -212,11 +212,26 @@ export class Dispatcher {
    * every request's path, and on Node 20 each promise also costs the async-context hooks.
    */
   #run(entry: ActionEntry, accepted: Accepted): void {
-    const { request } = accepted;
     if (accepted.waiting) {
       accepted.waiting = false;
       this.#durableWaiting -= 1;
+      // a stall here while it waited may have let another replica take it over: it runs there only
+      const ours = accepted.durable?.stillOurs?.() ?? true;
+      if (ours !== true)
+        return void Promise.resolve(ours).then((still) => (still ? this.#start(entry, accepted) : this.#letGo(entry, accepted)));
     }
+    this.#start(entry, accepted);
+  }
+
+  /** A request that is not this replica's any more: never started, its slot freed, nothing confirmed. */
+  #letGo(entry: ActionEntry, accepted: Accepted): void {
+    this.#accepted.delete(accepted);
+    this.#release(entry);
+    this.#idleCheck();
+  }
+
+  #start(entry: ActionEntry, accepted: Accepted): void {
+    const { request } = accepted;
     // handed back to the stream while it waited: it was let go there, only its slot is left
     if (accepted.handedBack) return this.#release(entry);
     accepted.running = true;
