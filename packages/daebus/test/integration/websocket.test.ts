@@ -496,6 +496,11 @@ describe('the WebSocket endpoint’s life', () => {
     await t.app.stop();
     const warning = t.records.find((r) => /Gave up on the WebSocket disconnect hook/.test(String(r.message)));
     expect(warning?.message).toBe(`Gave up on the WebSocket disconnect hook of client(s) ${id}: still running after 200 ms.`);
+    // named in the last line too, as a task run not waited for is (before: "every action finished"), so the process gets its 2 s
+    expect(t.records.at(-1)).toMatchObject({
+      level: 'warn',
+      message: `Service "${t.service}" stopped; WebSocket disconnect hook(s) not waited for: ${id}`,
+    });
   });
 
   it('is not ready and takes no new connection from the moment a stop begins, while its clients close', async () => {

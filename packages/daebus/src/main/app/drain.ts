@@ -95,10 +95,11 @@ function summary(requests: Accepted[]): string[] {
 export function logStopped(
   logger: Logger,
   service: string,
-  abandoned: Drained & { readonly requests: readonly string[]; readonly tasks: readonly string[] },
+  abandoned: Drained & { readonly requests: readonly string[]; readonly tasks: readonly string[]; readonly hooks?: readonly string[] },
   results: readonly ThreadStopResult[],
   startFailed = false,
 ): void {
+  const hooks = abandoned.hooks ?? [];
   const terminated = results.filter((r) => r.terminated && !r.stillLoading).map((r) => r.name);
   const loading = results.filter((r) => r.terminated && r.stillLoading).map((r) => r.name);
   const troubles = [
@@ -106,6 +107,7 @@ export function logStopped(
     ...(abandoned.rerun.length > 0 ? [`action(s) left for another replica to run again: ${abandoned.rerun.join(', ')}`] : []),
     ...(abandoned.requests.length > 0 ? [`abandoned HTTP request(s): ${abandoned.requests.join(', ')}`] : []),
     ...(abandoned.tasks.length > 0 ? [`background task run(s) not waited for: ${abandoned.tasks.join(', ')}`] : []),
+    ...(hooks.length > 0 ? [`WebSocket disconnect hook(s) not waited for: ${fewNamed(hooks)}`] : []),
     ...(terminated.length > 0 ? [`terminated thread(s) that ignored the stop: ${terminated.join(', ')}`] : []),
     ...(loading.length > 0 ? [`terminated thread(s) still loading their module: ${loading.join(', ')}`] : []),
   ];
@@ -114,4 +116,9 @@ export function logStopped(
   else if (startFailed)
     logger.info(`Service "${service}" stopped, as its start failed; every action finished and every thread that started returned`);
   else logger.info(`Service "${service}" stopped; every action finished and every thread returned`);
+}
+
+/** At most five names, then how many more: a stop may leave thousands of clients' hooks. */
+function fewNamed(names: readonly string[]): string {
+  return names.slice(0, 5).join(', ') + (names.length > 5 ? `, and ${names.length - 5} more` : '');
 }

@@ -279,10 +279,10 @@ export class Runtime {
     this.#phase = 'stopping';
     const drainMs = this.#options.drainTimeoutMs;
     const handedOver = (await this.#replication?.handOverIfOthersLive()) === true; // intake first, unless it is the last replica
-    // HTTP requests given up on count as abandoned work: named in the last line, exit code 1; no
-    // task run starts meanwhile (before, runs went on starting while the HTTP requests drained)
+    // HTTP requests given up on are abandoned work (named last, exit code 1); no task run starts meanwhile (runs went on starting)
     const tasks = [...this.tasks.values()].map(({ task }) => task);
-    const [requests, tasksLeft] = await Promise.all([this.http.stop(drainMs, this.service), stopTasks(tasks, this.#logger, drainMs)]);
+    const [httpLeft, tasksLeft] = await Promise.all([this.http.stop(drainMs, this.service), stopTasks(tasks, this.#logger, drainMs)]);
+    const { requests, hooks } = httpLeft;
     let drained: Drained = { abandoned: [], rerun: [] };
     if (bus) {
       if (!handedOver) await this.#replication?.stopIntake();
@@ -304,9 +304,9 @@ export class Runtime {
     }
     this.#phase = 'idle';
     this.#startedAt = undefined;
-    if (wasUp) logStopped(this.#logger, this.service, { ...drained, requests, tasks: tasksLeft }, results, startFailed);
+    if (wasUp) logStopped(this.#logger, this.service, { ...drained, requests, tasks: tasksLeft, hooks }, results, startFailed);
     // handlers and task runs given up on may still run (exit code 0 for a replica's and a task's): the process owner bounds them
-    const gaveUp = drained.abandoned.length + drained.rerun.length + requests.length + tasksLeft.length > 0;
+    const gaveUp = drained.abandoned.length + drained.rerun.length + requests.length + tasksLeft.length + hooks.length > 0;
     for (const resolve of this.#stopWaiters.splice(0)) resolve({ code: this.#exitCode, gaveUp });
   }
 

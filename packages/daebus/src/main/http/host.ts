@@ -10,7 +10,7 @@ import type { PreparedRoute, RouteHandler } from './route-entry';
 import type { OpsEndpoints } from './ops-routes';
 import { RouteRunner } from './route-runner';
 import { RouteTable } from './route-table';
-import { HttpServers } from './server';
+import { HttpServers, type HttpLeft } from './server';
 import type { HttpEndpoints, HttpStartOptions } from './endpoints';
 import { SocketHub } from './socket-hub';
 import type { SocketHandler } from './socket-handler';
@@ -141,16 +141,17 @@ export class HttpHost {
 
   /**
    * Close WebSocket clients, stop taking requests, drain those in flight (`drainMs`), close.
-   * Resolves with the requests given up on ("GET /slow x2"): they count as abandoned.
+   * Resolves with the requests given up on ("GET /slow x2"): they count as abandoned; and the
+   * clients whose disconnect hooks still run, left to themselves.
    */
-  async stop(drainMs: number, service: string): Promise<string[]> {
+  async stop(drainMs: number, service: string): Promise<HttpLeft> {
     this.#started = false;
     const servers = this.#servers;
     this.#servers = undefined;
     // kept until stopped, so that a forced stop meanwhile reaches the requests still draining
     this.#stopping = servers;
     try {
-      return (await servers?.stop(drainMs, service)) ?? [];
+      return (await servers?.stop(drainMs, service)) ?? { requests: [], hooks: [] };
     } finally {
       if (this.#stopping === servers) this.#stopping = undefined;
     }

@@ -111,9 +111,9 @@ export class HttpServers {
   /**
    * Stop: close every WebSocket client (1001), stop taking connections, give the requests in
    * flight `drainMs` to be answered (then answer them 503 STOPPED), and close. Resolves with the
-   * requests given up on ("GET /slow x2").
+   * requests given up on ("GET /slow x2"), and the clients whose disconnect hooks still run.
    */
-  async stop(drainMs: number, service: string): Promise<string[]> {
+  async stop(drainMs: number, service: string): Promise<HttpLeft> {
     // from the first moment: not ready, and no new connections (while WebSocket clients close, up
     // to a second, before the servers close); those open stay, for the requests in flight, and
     // every answer from now on (those in flight included) ends its connection: `connection: close`
@@ -134,7 +134,7 @@ export class HttpServers {
     if (!(await settlesWithin(closing, CLOSE_GRACE_MS))) for (const app of this.#instances) app.server.closeAllConnections();
     await closing.catch(() => undefined);
     this.#end();
-    return gaveUp;
+    return { requests: gaveUp, hooks: hooksLeft };
   }
 
   /**
@@ -266,6 +266,12 @@ async function listen(app: FastifyInstance, host: string, port: number, what: st
   }
   const address = app.server.address();
   return typeof address === 'object' && address !== null ? address.port : port;
+}
+
+/** What a stop gave up on: the requests answered 503 ("GET /slow x2"), and the clients whose disconnect hooks still run. */
+export interface HttpLeft {
+  readonly requests: string[];
+  readonly hooks: string[];
 }
 
 /** A request that comes during a stop: its answer ends the keep-alive connection (Node writes `connection: close`). */
