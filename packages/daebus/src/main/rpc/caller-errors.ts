@@ -5,7 +5,7 @@ export function noSubscriber(service: string, transport: string): DaebusError {
   // the first mistake of a separate client script: no REDIS_URL, so the in-process transport
   const inProcess =
     transport === 'memory'
-      ? ' This caller uses the in-memory transport (given no redis option and no REDIS_URL), which reaches only services of this process; give it the redis URL of the service.'
+      ? ' This caller uses the in-memory transport (a caller given no redis option and no REDIS_URL does), which reaches only services of this process; give it the redis URL of the service.'
       : '';
   return new DaebusError(
     ErrorCodes.NO_SUBSCRIBER,
