@@ -64,9 +64,14 @@ export class HeldEntries {
     return monotonicMs() - this.#renewedAt <= this.#halfMs;
   }
 
-  /** Whether `id` is still held here; after a stall, once Redis said which are (one call, whoever asks). */
+  /**
+   * Whether `id` is still held here; after a stall, once Redis said which are (one call, whoever
+   * asks). Redis unreachable, it counts as held (at least once): no other replica could take it either.
+   */
   stillHeld(id: string): boolean | Promise<boolean> {
-    return this.fresh() ? this.#ids.has(id) : this.check().then(() => this.#ids.has(id));
+    if (this.fresh()) return this.#ids.has(id);
+    const held = (): boolean => this.#ids.has(id);
+    return this.check().then(held, held);
   }
 
   /** Reset the idle time of the entries held (every third of the visibility timeout). */
