@@ -79,13 +79,26 @@ describe('daebus call', () => {
     expect(ran.stderr).toMatch(/^daebus: error TIMEOUT: .*did not answer "slow" within 300 ms/m);
   });
 
-  it('exits 2 for a payload that is not JSON, or not a JSON object, without sending anything', async () => {
+  it('sends numbers as JavaScript reads them: the largest safe integer as it is, 1.0 as 1', async () => {
+    const ran = await daebus(['call', service, 'echo', '{"id": 9007199254740991, "ratio": 1.0, "f": 0.1000000000000000001}']);
+    expect(ran).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(ran.stdout)).toEqual({ echoed: { id: 9007199254740991, ratio: 1, f: 0.1 } });
+  });
+
+  it('exits 2 for a payload that is not JSON, not a JSON object, or holds a number that would not arrive as written', async () => {
     const bad = await daebus(['call', service, 'echo', '{oops']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('The payload is not valid JSON');
     const array = await daebus(['call', service, 'echo', '[1, 2]']);
     expect(array.code).toBe(2);
     expect(array.stderr).toContain('The payload must be a JSON object');
+    // before: sent rounded (1796328959008000001 arrived as 1796328959008000000) and 1e400 as null, exit 0
+    const big = await daebus(['call', service, 'echo', '{"id": 1796328959008000001}']);
+    expect(big).toMatchObject({ code: 2, stdout: '' });
+    expect(big.stderr).toContain('daebus: The payload holds the number 1796328959008000001, which would be sent as 1796328959008000000');
+    expect(big.stderr).toContain('Send it as a string');
+    const huge = await daebus(['call', service, 'echo', '{"s": "1e400 \\" 1", "huge": [1e400]}']);
+    expect(huge).toMatchObject({ code: 2, stderr: expect.stringContaining('the number 1e400, which would be sent as null') });
     // before: the library's words for it, `sendRequest(""): action must be a non-empty string`
     const unnamed = await daebus(['call', service, '']);
     expect(unnamed).toMatchObject({

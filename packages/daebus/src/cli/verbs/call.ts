@@ -5,6 +5,7 @@ import { CliError, ExitCodes } from '../exit-codes';
 import { globalsOf } from '../options';
 import { jsonText, parseJsonArgument, printError, printJson } from '../output';
 import { argumentText } from '../stdin';
+import { inexactNumber } from '../inexact-number';
 import { clipped } from '../../shared/clipped';
 
 export function registerCall(program: Command): void {
@@ -17,8 +18,11 @@ export function registerCall(program: Command): void {
     .addHelpText(
       'after',
       `
+Numbers are read as JavaScript reads JSON (1.0 is sent as 1); a payload holding an integer past
+2^53 - 1 or a number past 1.8e308 is refused: send such a number as a string.
+
 Exit status: 0 on a reply, 1 when the service answered with an error, 2 for a payload that is
-not a JSON object, 3 when no reply came in time, 4 when Redis cannot be reached.
+not a JSON object (or holds such a number), 3 when no reply came in time, 4 when Redis cannot be reached.
 
 Example:
   $ daebus call orders create '{"item": "book", "qty": 2}' --timeout 10000
@@ -32,12 +36,28 @@ Example:
       const payload = parseJsonArgument(json, 'The payload');
       if (!isPlainObject(payload))
         throw new CliError(`The payload must be a JSON object, like '{"id": 1}'; got ${clipped(json, 200)}`, ExitCodes.USAGE);
+      refuseInexactNumber(json);
       const globals = globalsOf(command);
       const reply = await withAnyService(globals, service, (caller) =>
         caller.sendRequest(action, payload, { onProgress: (update) => printError(progressLine(update)) }),
       );
       printJson(reply);
     });
+}
+
+/**
+ * The payload is sent as JSON.stringify writes what JSON.parse read: a number that would not
+ * arrive as written (a 64-bit id rounded, 1e400 turned into null) is refused, not changed in silence.
+ */
+function refuseInexactNumber(json: string): void {
+  const inexact = inexactNumber(json);
+  if (inexact === undefined) return;
+  throw new CliError(
+    `The payload holds the number ${clipped(inexact.token, 60)}, which would be sent as ${clipped(inexact.sentAs, 60)}: ` +
+      'the payload is read as JavaScript reads JSON (integers exact up to 2^53 - 1 = 9007199254740991, numbers up to about 1.8e308). ' +
+      'Send it as a string ("..."), or publish the text exactly as written with `daebus send`.',
+    ExitCodes.USAGE,
+  );
 }
 
 /** A streamed update as one JSON line; one nested too deep for JSON is said, not dropped. */
