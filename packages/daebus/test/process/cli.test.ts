@@ -294,6 +294,19 @@ describe('daebus listen and send', () => {
     expect(ran.stdout).toBe('{"hello": "world"}\nnot json\n');
   });
 
+  it('listen prints a message holding newlines on one line: as spaces in JSON, escaped in other text', async () => {
+    const channel = `cli_channel_${randomUUID()}`;
+    const listen = start(['listen', channel]);
+    await waitFor(() => listen.out.stderr.includes('listening on'), 'the subscription');
+    // before: indented JSON (json.dumps(x, indent=2)) was printed over several lines
+    expect(await daebus(['send', channel, '{\n  "a": 1\n}'])).toMatchObject({ code: 0, stdout: '1\n' });
+    expect(await daebus(['send', channel, 'two\r\nlines', '--raw'])).toMatchObject({ code: 0, stdout: '1\n' });
+    await waitFor(() => listen.out.stdout.includes('two'), 'the messages');
+    listen.child.kill('SIGINT');
+    const ran = await listen.done;
+    expect(ran).toMatchObject({ code: 0, stdout: '{   "a": 1 }\ntwo\\r\\nlines\n' });
+  });
+
   it('listen says so and exits 4 when its connection to Redis is lost', async () => {
     const server = await privateRedis();
     const channel = `cli_channel_${randomUUID()}`;

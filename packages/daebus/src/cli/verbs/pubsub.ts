@@ -7,7 +7,7 @@ import { CliError, ExitCodes } from '../exit-codes';
 import { globalsOf } from '../options';
 import { untilInterrupted } from '../interrupt';
 import { parseJsonArgument, printLines } from '../output';
-import { reindent } from '../reindent';
+import { messageLine } from '../message-line';
 
 export function registerPubSub(program: Command): void {
   program
@@ -34,7 +34,7 @@ export function registerPubSub(program: Command): void {
         await transport.subscribe(channel, (message, _channel, notUtf8) => {
           // printed all the same, so that it can be looked at; stderr says it is not what was sent
           if (notUtf8 === true) process.stderr.write(`daebus: the next message is not valid UTF-8 (U+FFFD shows each bad byte sequence)\n`);
-          printLines([options.pretty ? reindent(message) : message]);
+          printLines([messageLine(message, options.pretty)]);
         });
         process.stderr.write(`listening on "${channel}" at ${shownUrl(globals.redis)}; Ctrl-C to stop\n`);
         await interrupt.stopped;
