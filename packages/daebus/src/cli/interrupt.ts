@@ -17,12 +17,20 @@ export function outputFlushed(): Promise<void> {
   return Promise.all([flushed(process.stdout), flushed(process.stderr)]).then(() => undefined);
 }
 
+/** What {@link untilInterrupted} returns. */
+export interface Interrupt {
+  stopped: Promise<void>;
+  signal: AbortSignal;
+  stop(): void;
+  dispose(): void;
+}
+
 /**
  * Resolves on the first Ctrl-C (SIGINT) or SIGTERM, or when stdout fails (see
  * {@link stopWhenStdoutFails}) or `stop()` is called, for the verbs that run until stopped; a
  * second signal exits at once, in case closing hangs. `dispose()` removes the handlers.
  */
-export function untilInterrupted(): { stopped: Promise<void>; signal: AbortSignal; stop(): void; dispose(): void } {
+export function untilInterrupted(): Interrupt {
   const controller = new AbortController();
   let signalled = false;
   let resolve: () => void = () => undefined;
@@ -51,6 +59,21 @@ export function untilInterrupted(): { stopped: Promise<void>; signal: AbortSigna
       outputGone.signal.removeEventListener('abort', stop);
     },
   };
+}
+
+/**
+ * What `work` resolves with, or undefined once `stopped` resolves first (Ctrl-C while connecting
+ * to a Redis that does not answer): what `work` opens after that is handed to `discard`, and its
+ * failure is dropped. A failure of `work` before then is thrown.
+ */
+export async function unlessStopped<T>(
+  stopped: Promise<void>,
+  work: Promise<T>,
+  discard: (value: T) => Promise<unknown>,
+): Promise<T | undefined> {
+  const first = await Promise.race([work.then((value) => ({ value })), stopped.then(() => undefined)]);
+  if (first === undefined) work.then(discard).catch(() => undefined);
+  return first?.value;
 }
 
 /**

@@ -1,7 +1,8 @@
 // The `daebus` command against a server that accepts the connection and never answers: every
-// verb ends with exit status 4 within --connect-timeout, instead of waiting forever.
+// verb ends with exit status 4 within --connect-timeout, instead of waiting forever; a Ctrl-C meanwhile, with 0.
 import { createServer, type Server, type Socket } from 'node:net';
 import { startCli, type Ran } from '../support/cli-process';
+import { waitFor } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
 
 jest.setTimeout(60_000);
@@ -9,10 +10,13 @@ jest.setTimeout(60_000);
 let silent: Server;
 let url: string;
 const sockets = new Set<Socket>();
+/** Connections the silent server accepted so far. */
+let accepted = 0;
 const running: ReturnType<typeof startCli>[] = [];
 
 beforeAll(async () => {
   silent = createServer((socket) => {
+    accepted++;
     sockets.add(socket);
     socket.on('error', () => undefined);
     socket.resume();
@@ -53,5 +57,20 @@ describe('a Redis that accepts the connection and never answers', () => {
     const ran = await daebus(tls, ['health', 'svc']);
     expect(ran.code).toBe(4);
     expect(ran.stderr).toMatch(new RegExp(`^daebus: cannot reach Redis at ${tls.replace(/\./g, '\\.')}: `));
+  });
+});
+
+describe('Ctrl-C while connecting to a Redis that does not answer', () => {
+  it.each([
+    ['watch', ['watch', 'svc']],
+    ['listen', ['listen', 'some.channel']],
+  ])('%s ends with status 0, as it does once connected', async (_verb, args) => {
+    const before = accepted;
+    const started = startCli([...args, '--redis', url, '--connect-timeout', '600000']);
+    running.push(started);
+    await waitFor(() => accepted > before, 'the connection');
+    started.child.kill('SIGINT');
+    // before: killed by the signal (status 130), the handler being installed only once connected
+    expect(await started.done).toMatchObject({ code: 0, stdout: '' });
   });
 });

@@ -260,6 +260,27 @@ describe('daebus watch', () => {
     expect(await within(watch.done, 20_000, 'still running')).toMatchObject({ code: 0 });
   });
 
+  it('Ctrl-C ends it with status 0 while its first ping of a frozen service waits', async () => {
+    const name = `cli_frozen_first_${randomUUID()}`;
+    const child = await startService(name);
+    const spy = new Redis(TEST_REDIS_URL);
+    closers.push(
+      () => spy.disconnect(),
+      () => child.kill('SIGCONT'),
+    );
+    child.kill('SIGSTOP');
+    const pinged = new Promise<void>((resolve) =>
+      spy.on('message', (_channel: string, text: string) => text.includes('"action":"daebus.') && resolve()),
+    );
+    await spy.subscribe(name);
+    const watch = start(['watch', name, '--timeout', '600000']);
+    closers.push(() => watch.child.exitCode === null && watch.child.kill('SIGKILL'));
+    await pinged;
+    watch.child.kill('SIGINT');
+    // before: status 130, the Ctrl-C handler being installed only once the service had answered
+    expect(await watch.done).toMatchObject({ code: 0, stdout: '' });
+  });
+
   it('a service that does not answer at first (a misspelt name): exit 3 with the hint, as the other verbs', async () => {
     const name = `cli_absent_${randomUUID()}`;
     const watch = start(['watch', name, '--interval', '100', '--timeout', '500']);

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { openTransport, shownUrl } from '../connection';
+import type { RedisTransport } from '../../main/transport/redis';
 import { isPlainObject } from '../../shared/validate';
 import { clipped } from '../../shared/clipped';
 import { argumentText } from '../stdin';
 import { CliError, ExitCodes } from '../exit-codes';
-import { globalsOf } from '../options';
-import { untilInterrupted } from '../interrupt';
+import { globalsOf, type GlobalOptions } from '../options';
+import { untilInterrupted, unlessStopped, type Interrupt } from '../interrupt';
 import { parseJsonArgument, printLines } from '../output';
 import { messageLine } from '../message-line';
 
@@ -18,31 +19,14 @@ export function registerPubSub(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ daebus listen orders.events --pretty')
     .action(async (channel: string, options: { pretty?: boolean }, command: Command) => {
       const globals = globalsOf(command);
-      const transport = await openTransport(globals);
+      // before connecting: a Ctrl-C while Redis has not answered yet ends it with status 0 too (it was 130)
       const interrupt = untilInterrupted();
-      let lost: CliError | undefined;
-      // the messages sent while it is down would be missed without a word: say so and end (status 4)
-      transport.onDisconnect(() => {
-        lost ??= new CliError(
-          `lost the connection to Redis at ${shownUrl(globals.redis)}; messages sent on "${channel}" from now on would be missed. ` +
-            'Run listen again once Redis is back.',
-          ExitCodes.UNREACHABLE,
-        );
-        interrupt.stop();
-      });
       try {
-        await transport.subscribe(channel, (message, _channel, notUtf8) => {
-          // printed all the same, so that it can be looked at; stderr says it is not what was sent
-          if (notUtf8 === true) process.stderr.write(`daebus: the next message is not valid UTF-8 (U+FFFD shows each bad byte sequence)\n`);
-          printLines([messageLine(message, options.pretty)]);
-        });
-        process.stderr.write(`listening on "${channel}" at ${shownUrl(globals.redis)}; Ctrl-C to stop\n`);
-        await interrupt.stopped;
+        const transport = await unlessStopped(interrupt.stopped, openTransport(globals), (opened) => opened.close());
+        if (transport !== undefined) await listenUntilStopped(transport, channel, globals, options.pretty === true, interrupt);
       } finally {
         interrupt.dispose();
-        await transport.close();
       }
-      if (lost) throw lost;
     });
 
   program
@@ -69,4 +53,45 @@ export function registerPubSub(program: Command): void {
         await transport.close();
       }
     });
+}
+
+/** Print what comes on `channel` until `interrupt` stops (Ctrl-C) or the connection is lost (status 4); closes `transport`. */
+async function listenUntilStopped(
+  transport: RedisTransport,
+  channel: string,
+  globals: GlobalOptions,
+  pretty: boolean,
+  interrupt: Interrupt,
+): Promise<void> {
+  let lost: CliError | undefined;
+  // the messages sent while it is down would be missed without a word: say so and end (status 4)
+  transport.onDisconnect(() => {
+    lost ??= new CliError(
+      `lost the connection to Redis at ${shownUrl(globals.redis)}; messages sent on "${channel}" from now on would be missed. ` +
+        'Run listen again once Redis is back.',
+      ExitCodes.UNREACHABLE,
+    );
+    interrupt.stop();
+  });
+  try {
+    const subscribed = transport.subscribe(channel, (message, _channel, notUtf8) => {
+      // printed all the same, so that it can be looked at; stderr says it is not what was sent
+      if (notUtf8 === true) process.stderr.write(`daebus: the next message is not valid UTF-8 (U+FFFD shows each bad byte sequence)\n`);
+      printLines([messageLine(message, pretty)]);
+    });
+    // a Ctrl-C (or the connection lost) while the subscription waits for Redis ends it too
+    if (
+      (await unlessStopped(
+        interrupt.stopped,
+        subscribed.then(() => true),
+        () => Promise.resolve(),
+      )) === true
+    ) {
+      process.stderr.write(`listening on "${channel}" at ${shownUrl(globals.redis)}; Ctrl-C to stop\n`);
+      await interrupt.stopped;
+    }
+  } finally {
+    await transport.close();
+  }
+  if (lost) throw lost;
 }

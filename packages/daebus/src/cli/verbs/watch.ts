@@ -5,7 +5,7 @@ import { formatDuration } from '../../main/ops/units';
 import { toPlainError } from '../../shared/errors';
 import { openCaller, shownUrl, type ServiceLink } from '../connection';
 import { describeHealth } from '../describe';
-import { untilInterrupted } from '../interrupt';
+import { untilInterrupted, unlessStopped } from '../interrupt';
 import { globalsOf, wholeNumber, type GlobalOptions } from '../options';
 import { colourful, Painted, shownLines, type Line } from '../output';
 import { readLiveReplicas } from '../live-replicas';
@@ -50,36 +50,45 @@ export function registerWatch(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ daebus watch orders --interval 500')
     .action(async (service: string, options: { interval: number }, command: Command) => {
       const globals = globalsOf(command);
-      const link = await openCaller(globals, service);
-      try {
-        // a service that is not there (a misspelt name) ends it, as for the other verbs
-        const replicas = await findService(link, globals);
-        // a --replica that names no live replica (or a service without replicas) ends it too
-        if (globals.replica !== undefined) pickReplicas(service, replicas, globals.replica);
-      } catch (err) {
-        await link.caller.close();
-        throw err;
-      }
+      // before connecting: a Ctrl-C while Redis or the service has not answered yet ends it with status 0 too (it was 130)
       const interrupt = untilInterrupted();
-      const live = process.stdout.isTTY === true;
-      // a replica's answer is waited for one interval, and at least MIN_PATIENCE_MS: on a loaded machine a
-      // healthy replica's answer can take longer than a short interval
-      const watcher = new Watcher(link, globals, globals.replica, Math.max(options.interval, MIN_PATIENCE_MS));
       try {
-        while (!interrupt.signal.aborted) {
-          // a look at a service that hangs waits up to --timeout: Ctrl-C must not wait with it
-          const view = await Promise.race([watcher.look(), interrupt.stopped.then(() => undefined)]);
-          if (view === undefined || interrupt.signal.aborted) break;
-          const lines = [heading(view.at, service, globals, options.interval, live), ...watcher.render(view)];
-          const text = shownLines(lines, process.stdout);
-          process.stdout.write(live ? `${HOME_AND_CLEAR}${text}\n` : `${text}\n\n`);
-          await sleep(options.interval, undefined, { signal: interrupt.signal }).catch(() => undefined);
+        const link = await unlessStopped(interrupt.stopped, openWatched(globals, service), (opened) => opened.caller.close());
+        if (link === undefined) return;
+        const live = process.stdout.isTTY === true;
+        // a replica's answer is waited for one interval, and at least MIN_PATIENCE_MS: on a loaded machine a
+        // healthy replica's answer can take longer than a short interval
+        const watcher = new Watcher(link, globals, globals.replica, Math.max(options.interval, MIN_PATIENCE_MS));
+        try {
+          while (!interrupt.signal.aborted) {
+            // a look at a service that hangs waits up to --timeout: Ctrl-C must not wait with it
+            const view = await Promise.race([watcher.look(), interrupt.stopped.then(() => undefined)]);
+            if (view === undefined || interrupt.signal.aborted) break;
+            const lines = [heading(view.at, service, globals, options.interval, live), ...watcher.render(view)];
+            const text = shownLines(lines, process.stdout);
+            process.stdout.write(live ? `${HOME_AND_CLEAR}${text}\n` : `${text}\n\n`);
+            await sleep(options.interval, undefined, { signal: interrupt.signal }).catch(() => undefined);
+          }
+        } finally {
+          await watcher.close();
         }
       } finally {
         interrupt.dispose();
-        await watcher.close();
       }
     });
+}
+
+/** A caller of `service`, once it answered: one that is not there (a misspelt name), or a --replica that names no live replica, ends the watch. */
+async function openWatched(globals: GlobalOptions, service: string): Promise<ServiceLink> {
+  const link = await openCaller(globals, service);
+  try {
+    const replicas = await findService(link, globals);
+    if (globals.replica !== undefined) pickReplicas(service, replicas, globals.replica);
+    return link;
+  } catch (err) {
+    await link.caller.close();
+    throw err;
+  }
 }
 
 /**
