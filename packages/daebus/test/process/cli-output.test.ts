@@ -43,7 +43,7 @@ async function serve(
 }
 
 /** Run `daebus ...args` with `input` on its stdin. */
-function fed(args: string[], input: string): Promise<Ran> {
+function fed(args: string[], input: string | Buffer): Promise<Ran> {
   const child = spawn(process.execPath, [BIN, '--redis', TEST_REDIS_URL, ...args], { env: cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
   const out: Ran = { code: null, stdout: '', stderr: '' };
   child.stdout.on('data', (chunk: Buffer) => (out.stdout += chunk.toString()));
@@ -115,6 +115,21 @@ describe('a payload on stdin (-)', () => {
     const bad = await fed(['call', service, 'size', '-'], `{${'y'.repeat(10_000)}`);
     expect(bad.code).toBe(2);
     expect(bad.stderr.length).toBeLessThan(500);
+  });
+
+  it('stdin that is not valid UTF-8 is refused (exit 2), --raw or not, nothing sent', async () => {
+    const { service } = await serve('cli_stdin_utf8', (app) => app.action('size', () => ({ length: 0 })));
+    // "café" in Latin-1: before, sent with U+FFFD in place of the é, exit 0 and no word
+    const latin1 = Buffer.from('{"t": "caf\u00e9"}', 'latin1');
+    for (const args of [
+      ['send', `${service}.events`, '-'],
+      ['send', `${service}.events`, '-', '--raw'],
+      ['call', service, 'size', '-'],
+    ]) {
+      const ran = await fed(args, latin1);
+      expect(ran).toMatchObject({ code: 2, stdout: '' });
+      expect(ran.stderr).toMatch(/^daebus: The (message|payload) read from stdin is not valid UTF-8 text; convert it first/);
+    }
   });
 });
 

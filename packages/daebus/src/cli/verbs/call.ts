@@ -32,7 +32,7 @@ Example:
       // before: the library's own words (`sendRequest(""): action must be a non-empty string`)
       if (action === '')
         throw new CliError('The action name is empty; give the action to call, as in `daebus call orders create`.', ExitCodes.USAGE);
-      const json = await argumentText(given);
+      const json = await argumentText(given, 'The payload');
       const payload = parseJsonArgument(json, 'The payload');
       if (!isPlainObject(payload))
         throw new CliError(`The payload must be a JSON object, like '{"id": 1}'; got ${clipped(json, 200)}`, ExitCodes.USAGE);

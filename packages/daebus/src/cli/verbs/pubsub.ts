@@ -37,7 +37,7 @@ export function registerPubSub(program: Command): void {
     .option('--raw', 'send the text even when it is not a JSON object')
     .addHelpText('after', `\nExample:\n  $ daebus send orders.events '{"type": "restock", "item": "book"}'`)
     .action(async (channel: string, given: string, options: { raw?: boolean }, command: Command) => {
-      const text = await argumentText(given);
+      const text = await argumentText(given, 'The message');
       if (!options.raw && !isPlainObject(parseJsonArgument(text, 'The message'))) {
         // what Python Daebus's listeners take (a broadcast is an object), and the only thing its broadcast sends
         throw new CliError(
