@@ -1,7 +1,7 @@
 import { clipped } from '../../shared/clipped';
 import { toPlainError } from '../../shared/errors';
 import { CountedLines } from '../support/counted-lines';
-import { LineBudget } from '../support/line-budget';
+import { BudgetedLines } from '../support/line-budget';
 import type { Logger } from '../support/logger';
 import { onProcess } from './process-listeners';
 
@@ -16,14 +16,13 @@ const FULL_PER_SECOND = 10;
  * Returns a function that removes the guards.
  */
 export function guardProcess(logger: Logger): () => void {
-  const budget = new LineBudget(FULL_PER_SECOND);
   const more = CountedLines.perKey<string>((kind, count, last) =>
     logger.error(`${kind}: ${count} more in the last 1 s, not logged each (the service goes on); the last: ${last}`, { count }),
   );
+  const lines = new BudgetedLines(FULL_PER_SECOND, more);
   const escaped = (kind: string, err: unknown): void => {
     const plain = toPlainError(err);
-    if (budget.take()) logger.error(`${kind} (the service goes on): ${plain.message}`, { error: plain });
-    else more.count(kind, clipped(plain.message));
+    if (lines.full(kind, clipped(plain.message))) logger.error(`${kind} (the service goes on): ${plain.message}`, { error: plain });
   };
   const removals = [
     onProcess('uncaughtException', (err: unknown) => escaped('Uncaught exception', err)),
@@ -31,6 +30,6 @@ export function guardProcess(logger: Logger): () => void {
   ];
   return () => {
     for (const remove of removals) remove();
-    more.flush();
+    lines.flush();
   };
 }

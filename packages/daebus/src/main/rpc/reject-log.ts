@@ -2,7 +2,7 @@ import type { DaebusError } from '../../shared/errors';
 import { CountedLines } from '../support/counted-lines';
 import type { Logger } from '../support/logger';
 import { clipped } from '../../shared/clipped';
-import { LineBudget } from '../support/line-budget';
+import { BudgetedLines } from '../support/line-budget';
 
 /** How many refused requests a second are logged each in full; the rest make one warning a second. */
 const FULL_PER_SECOND = 10;
@@ -14,13 +14,12 @@ const FULL_PER_SECOND = 10;
  */
 export class RejectLog {
   readonly #logger: Logger;
-  readonly #budget = new LineBudget(FULL_PER_SECOND);
-  /** Refusals not logged each since the last report, by code: one line for all of them. */
-  readonly #more: CountedLines<undefined>;
+  /** Refusals not logged each are counted by code, and said in one line a second for all of them. */
+  readonly #lines: BudgetedLines<undefined>;
 
   constructor(logger: Logger) {
     this.#logger = logger;
-    this.#more = new CountedLines((more) => {
+    const more = new CountedLines<undefined>((more) => {
       const counts = Object.fromEntries([...more].map(([code, counted]) => [code, counted.more]));
       const total = Object.values(counts).reduce((a, b) => a + b, 0);
       const byCode = Object.entries(counts)
@@ -30,21 +29,19 @@ export class RejectLog {
         counts,
       });
     });
+    this.#lines = new BudgetedLines(FULL_PER_SECOND, more);
   }
 
   note(error: DaebusError, action: string | undefined, requestId: string | number | undefined): void {
-    if (this.#budget.take()) {
-      this.#logger.warn(`Rejected a request${action ? ` for "${clipped(action)}"` : ''}: ${error.message}`, {
-        code: error.code,
-        ...(requestId !== undefined ? { request_id: requestId } : {}),
-      });
-      return;
-    }
-    this.#more.count(error.code, undefined);
+    if (!this.#lines.full(error.code, undefined)) return;
+    this.#logger.warn(`Rejected a request${action ? ` for "${clipped(action)}"` : ''}: ${error.message}`, {
+      code: error.code,
+      ...(requestId !== undefined ? { request_id: requestId } : {}),
+    });
   }
 
   /** Say now what is counted and not said yet (the service stops: the process may end before the timer). */
   flush(): void {
-    this.#more.flush();
+    this.#lines.flush();
   }
 }

@@ -5,7 +5,8 @@ import { NOT_JSON, parseWireJson } from '../../shared/python-json';
 import { checker, isName, isPlainObject } from '../../shared/validate';
 import { isAdminAction, isReserved } from '../../shared/protocol/builtin-actions';
 import { FailureLines } from '../support/failure-lines';
-import { DroppedBroadcasts } from './dropped-broadcasts';
+import { BudgetedLines } from '../support/line-budget';
+import { CountedLines } from '../support/counted-lines';
 import type { Logger } from '../support/logger';
 import { carriesObjects, type MessageHandler, type ObjectMessageHandler, type Transport } from '../transport/transport';
 import { runInScope, type AppScope, type Scope } from './context';
@@ -14,6 +15,9 @@ import { Dispatcher, type ActionEntry } from './dispatcher';
 import { watchChannelShared } from './shared-channel';
 import { messageJson } from './outgoing-json';
 import { logOutages } from './outage-log';
+
+/** How many unreadable broadcasts a second are logged each; the rest make one warning a second per channel. */
+const DROPPED_FULL_PER_SECOND = 10;
 
 /** A listener of broadcasts: gets the decoded JSON payload and the channel. */
 export type ListenHandler = (payload: unknown, channel: string) => unknown;
@@ -33,7 +37,8 @@ export class ServiceBus {
   readonly #subscribed = new Map<string, MessageHandler>();
   readonly #listenerScope: Scope;
   readonly #listenerFailures: FailureLines;
-  readonly #dropped: DroppedBroadcasts;
+  /** Broadcasts a listener's channel could not read (not UTF-8, not JSON): a broken or hostile publisher must not flood the log. */
+  readonly #dropped: BudgetedLines<string>;
   readonly #direct: boolean;
   #closed = false;
   /** Stops the look for other subscribers of the service channel (see watchChannelShared). */
@@ -59,7 +64,13 @@ export class ServiceBus {
     this.#listeners = init.listeners;
     this.#listenerScope = { app: init.app, logger: init.logger, listener: true };
     this.#listenerFailures = FailureLines.ofListeners(init.logger);
-    this.#dropped = new DroppedBroadcasts(init.logger);
+    const more = CountedLines.perKey<string>((channel, count, last) =>
+      init.logger.warn(`Dropped ${count} more message(s) on "${channel}" in the last 1 s, not logged each; the last was ${last}`, {
+        channel,
+        count,
+      }),
+    );
+    this.#dropped = new BudgetedLines(DROPPED_FULL_PER_SECOND, more);
     this.#observer = init.observer;
     this.#dispatcher = new Dispatcher({
       actions: init.actions,
@@ -231,13 +242,14 @@ export class ServiceBus {
 
   #deliver(channel: string, raw: string, notUtf8?: boolean): void {
     if (notUtf8 === true) {
-      this.#dropped.note(channel, 'not valid UTF-8');
+      if (this.#dropped.full(channel, 'not valid UTF-8'))
+        this.#logger.warn(`Dropped a message on "${channel}" that is not valid UTF-8`, { channel });
       return;
     }
     // Python's json.dumps writes NaN and Infinity: read too
     const payload = parseWireJson(raw);
     if (payload === NOT_JSON) {
-      this.#dropped.note(channel, 'not JSON');
+      if (this.#dropped.full(channel, 'not JSON')) this.#logger.warn(`Dropped a message on "${channel}" that is not JSON`, { channel });
       return;
     }
     for (const handler of this.#listeners.get(channel) ?? []) {
