@@ -84,8 +84,9 @@ export class Dispatcher {
   }
 
   /**
-   * How many more durable requests could start at once (the stream reader takes no more): the actions'
-   * free slots, none while one waits for a slot; else at least one (the next may be a built-in's).
+   * How many more durable requests could start at once (the stream reader takes no more): the free
+   * slots of the service's actions, none while one taken in waits for a slot. At least one otherwise:
+   * the next may be for a built-in action (slots of its own); one for a full action waits, alone.
    */
   startable(): number {
     if (this.#durableWaiting > 0) return 0;
@@ -260,9 +261,10 @@ export class Dispatcher {
     const published = sentAlready ? undefined : accepted.response[finalReply](valueOrError, failed);
     // published at once (in-process), or nothing to publish: done now
     if (typeof published !== 'object') return this.#finish(entry, accepted);
-    // A durable request leaves the stream now: its confirmation follows the reply on the same
-    // connection (Redis runs it after the publish), in the same write when the transport still holds
-    // the reply; waiting for the publish cost a write and a wake-up per request. Confirmed either way.
+    // A durable request leaves the stream now: its confirmation is sent after the reply on the
+    // same connection (so Redis runs it after the reply's publish), in the same write when the
+    // transport still holds the reply. Waiting for the publish's answer cost a write and a
+    // wake-up of their own per request; a reply that fails to publish is confirmed either way.
     accepted.durable?.done();
     accepted.replying = true;
     published.then(
