@@ -64,6 +64,7 @@ describe('Ctrl-C while connecting to a Redis that does not answer', () => {
   it.each([
     ['watch', ['watch', 'svc']],
     ['listen', ['listen', 'some.channel']],
+    ['ping', ['ping', 'svc']],
   ])('%s ends with status 0, as it does once connected', async (_verb, args) => {
     const before = accepted;
     const started = startCli([...args, '--redis', url, '--connect-timeout', '600000']);

@@ -281,6 +281,27 @@ describe('daebus watch', () => {
     expect(await watch.done).toMatchObject({ code: 0, stdout: '' });
   });
 
+  it('Ctrl-C ends ping with status 0 while a ping of a frozen service waits, counting it neither answered nor lost', async () => {
+    const name = `cli_frozen_ping_${randomUUID()}`;
+    const child = await startService(name);
+    const spy = new Redis(TEST_REDIS_URL);
+    closers.push(
+      () => spy.disconnect(),
+      () => child.kill('SIGCONT'),
+    );
+    child.kill('SIGSTOP');
+    const pinged = new Promise<void>((resolve) =>
+      spy.on('message', (_channel: string, text: string) => text.includes('"action":"daebus.ping"') && resolve()),
+    );
+    await spy.subscribe(name);
+    const ping = start(['ping', name, '--timeout', '600000']);
+    closers.push(() => ping.child.exitCode === null && ping.child.kill('SIGKILL'));
+    await pinged;
+    ping.child.kill('SIGINT');
+    // before: it waited for the ping's timeout (600 s here), then said it went unanswered (status 3)
+    expect(await within(ping.done, 20_000, 'still running')).toMatchObject({ code: 0, stdout: '0 sent, 0 answered\n' });
+  });
+
   it('a service that does not answer at first (a misspelt name): exit 3 with the hint, as the other verbs', async () => {
     const name = `cli_absent_${randomUUID()}`;
     const watch = start(['watch', name, '--interval', '100', '--timeout', '500']);

@@ -3,11 +3,11 @@ import type { Command } from 'commander';
 import { formatDuration } from '../../main/ops/units';
 import { BuiltinActions } from '../../shared/protocol/builtin-actions';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
-import { openCaller } from '../connection';
+import { openCaller, type ServiceLink } from '../connection';
 import { isNoAnswer, noServiceError, subscribersOf, unansweredPingError } from '../service';
 import { ExitCodes } from '../exit-codes';
 import { globalsOf, wholeNumber } from '../options';
-import { untilInterrupted } from '../interrupt';
+import { untilInterrupted, unlessStopped } from '../interrupt';
 import { printLines } from '../output';
 
 interface PingOptions {
@@ -25,21 +25,38 @@ export function registerPing(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ daebus ping orders --count 5')
     .action(async (service: string, options: PingOptions, command: Command) => {
       const globals = globalsOf(command);
-      const { caller, transport } = await openCaller(globals, service);
       const times: number[] = [];
-      // Ctrl-C, or stdout's reader gone (`| head -1`), ends the pings: the summary counts those sent
+      // Ctrl-C, or stdout's reader gone (`| head -1`), ends the pings: the summary counts those sent.
+      // Installed before connecting: a Ctrl-C while Redis does not answer ends it with status 0 too (it was 130)
       const interrupt = untilInterrupted();
       let sent = 0;
+      let link: ServiceLink | undefined;
       try {
+        link = await unlessStopped(interrupt.stopped, openCaller(globals, service), (opened) => opened.caller.close());
+        if (link === undefined) return; // nothing sent: nothing to sum up
+        const { caller, transport } = link;
         for (let i = 1; i <= options.count && !interrupt.signal.aborted; i++) {
           if (i > 1 && options.interval > 0) await sleep(options.interval, undefined, { signal: interrupt.signal }).catch(() => undefined);
           if (interrupt.signal.aborted) break;
           sent = i;
           const started = performance.now();
           let answer = 'reply';
-          try {
-            await caller.sendRequest(BuiltinActions.ping, {});
-          } catch (err) {
+          // a ping a hung service leaves unanswered is not waited for past a Ctrl-C (it waited up to --timeout)
+          const pinged = caller.sendRequest(BuiltinActions.ping, {}).then(
+            () => undefined,
+            (err: unknown) => ({ err }),
+          );
+          const outcome = await unlessStopped(
+            interrupt.stopped,
+            pinged.then((failed) => failed ?? 'answered'),
+            () => Promise.resolve(),
+          );
+          if (outcome === undefined) {
+            sent = i - 1; // cut short: neither answered nor lost
+            break;
+          }
+          if (outcome !== 'answered') {
+            const { err } = outcome;
             if (!isNoAnswer(err)) {
               // an error reply is a round trip all the same
               if (!(err instanceof DaebusError && err.code === ErrorCodes.REMOTE_ERROR)) throw err;
@@ -61,7 +78,7 @@ export function registerPing(program: Command): void {
         }
       } finally {
         interrupt.dispose();
-        await caller.close();
+        await link?.caller.close();
       }
       printLines([summary(times, sent)]);
       if (times.length < sent) process.exitCode = ExitCodes.NO_ANSWER;
