@@ -2,6 +2,10 @@ import { toPlainError } from '../../shared/errors';
 import type { Logger } from './logger';
 import { CountedLines } from './counted-lines';
 
+/** How many failures of one key a second are logged each with their stack; the rest make one line a second. */
+const FULL_PER_SECOND = 10;
+const WINDOW_MS = 1_000;
+
 /** What a handler's failure is logged as: `Route GET /q` with field `route`, `Action "x"` with field `action`. */
 export interface FailureSubject {
   /** The key's name in a line, e.g. `Route GET /q`. */
@@ -12,17 +16,23 @@ export interface FailureSubject {
   readonly answered?: string;
   /** The lines' level: `warn` unless set. */
   readonly level?: 'warn' | 'error';
+  /** What the lines say it did: `failed` unless set. */
+  readonly verb?: string;
 }
 
 /**
- * The warnings of handlers that failed, per key (a route, an action). The first of a key in a
- * second is logged with its error (its stack) and request id; the rest are counted into one line
- * a second later: a handler that throws on every request (its database is down) would write a
- * line with a stack for each of thousands of requests a second.
+ * The warnings of handlers that failed, per key (a route, an action). The first ten of a key in a
+ * second are logged each with its error (its stack) and request id, so that distinct failures at
+ * an ordinary rate all show; the rest are counted into one line a second later: a handler that
+ * throws on every request (its database is down) would write a line with a stack for each of
+ * thousands of requests a second.
  */
 export class FailureLines {
   readonly #lines: CountedLines<string>;
   readonly #subject: FailureSubject;
+  /** Lines written in full this second, by key. */
+  readonly #full = new Map<string, number>();
+  #windowStart = 0;
 
   /** Route handlers' failures (answered 5xx). */
   static ofRoutes(logger: Logger): FailureLines {
@@ -45,24 +55,35 @@ export class FailureLines {
 
   /** Broadcast listeners' failures (nothing is answered). */
   static ofListeners(logger: Logger): FailureLines {
-    return new FailureLines(logger, { name: (channel) => `A listener on "${channel}"`, field: 'channel', level: 'error' });
+    return new FailureLines(logger, { name: (channel) => `A listener on "${channel}"`, field: 'channel', level: 'error', verb: 'threw' });
   }
 
   constructor(logger: Logger, subject: FailureSubject) {
     this.#subject = subject;
     this.#lines = CountedLines.perKey<string>((key, more, last) => {
       const answered = subject.answered === undefined ? '' : ` (${subject.answered})`;
-      logger[subject.level ?? 'warn'](`${subject.name(key)} failed ${more} more time(s) in a second${answered}; the last: ${last}`, {
-        [subject.field]: key,
-        count: more,
-      });
+      logger[subject.level ?? 'warn'](
+        `${subject.name(key)} ${subject.verb ?? 'failed'} ${more} more time(s) in a second${answered}; the last: ${last}`,
+        {
+          [subject.field]: key,
+          count: more,
+        },
+      );
     });
   }
 
   /** `key` failed with `err`, whose message is `message`: written in full by `logger` (with its request id) if first in its second. */
   failed(key: string, logger: Logger, message: string, err: unknown, fields: Record<string, unknown> = {}): void {
-    if (this.#lines.first(key, message))
-      logger[this.#subject.level ?? 'warn'](`${this.#subject.name(key)} failed: ${message}`, { ...fields, error: toPlainError(err) });
+    const now = Date.now();
+    if (now - this.#windowStart >= WINDOW_MS) {
+      this.#windowStart = now;
+      this.#full.clear();
+    }
+    const written = (this.#full.get(key) ?? 0) + 1;
+    this.#full.set(key, written);
+    if (written > FULL_PER_SECOND) return this.#lines.count(key, message);
+    const { name, level, verb } = this.#subject;
+    logger[level ?? 'warn'](`${name(key)} ${verb ?? 'failed'}: ${message}`, { ...fields, error: toPlainError(err) });
   }
 
   /** Report the failures counted so far (each second, and when the service or server stops). */
