@@ -402,6 +402,33 @@ describe('pipelined requests running as a stop begins', () => {
   });
 });
 
+describe('pipelined requests answered behind one still running as a stop begins', () => {
+  it('are each answered, in order, and the connection is closed once they are written (before: only the first was)', async () => {
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let fast = 0;
+    t.app.route('/slow', async () => {
+      await gate;
+      return { i: 'slow' };
+    });
+    t.app.route('/fast/<i>', (req) => {
+      fast += 1;
+      return { i: req.params.i };
+    });
+    const url = await start();
+    const connection = await keptOpen(url);
+    connection.write(['/slow', '/fast/b', '/fast/c'].map((path) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''));
+    await waitFor(() => fast === 2, 'the two fast requests answered, behind the slow one');
+    const stopped = t.app.stop();
+    await waitFor(() => refused(url), 'the stop to begin');
+    release();
+    await connection.closed;
+    const answers = connection.got().split(/(?=HTTP\/1\.1 )/);
+    expect(answers.map((a) => parsed(a))).toEqual(['slow', 'b', 'c'].map((i) => ({ status: 200, body: { i } })));
+    await stopped;
+  });
+});
+
 describe('a body over bodyLimit', () => {
   const upload = (length: number, extra = ''): string =>
     `POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n${extra}\r\n`;

@@ -30,6 +30,8 @@ class RouteCall implements RouteContext, Scope {
   readonly app: AppScope;
   readonly deadline: number;
   readonly timeoutMs: number;
+  /** Which request this is of those read on its connection (1 the first). */
+  readonly seq: number;
   /** Node's response under the reply: a forced stop waits for it to be written before cutting connections. */
   readonly raw: ServerResponse;
   readonly #appLogger: Logger;
@@ -41,7 +43,16 @@ class RouteCall implements RouteContext, Scope {
   /** Answered 503 by a stop that gave up on it. */
   givenUp = false;
 
-  constructor(request: HttpRequest, reply: FastifyReply, app: AppScope, appLogger: Logger, timeoutMs: number, onAnswer: () => void) {
+  constructor(
+    request: HttpRequest,
+    reply: FastifyReply,
+    app: AppScope,
+    appLogger: Logger,
+    timeoutMs: number,
+    onAnswer: () => void,
+    seq: number,
+  ) {
+    this.seq = seq;
     this.request = request;
     this.app = app;
     this.#appLogger = appLogger;
@@ -82,8 +93,10 @@ export class RouteRunner {
   readonly #app: AppScope;
   readonly #logger: Logger;
   readonly #inFlight = new Set<RouteCall>();
-  /** During a stop, the latest request read on each connection: its answer closes it. */
-  readonly #lastOnSocket = new WeakMap<Socket, RouteCall>();
+  /** How many requests were read on each connection: which one was read last. */
+  readonly #readOn = new WeakMap<Socket, number>();
+  /** During a stop, the request whose answer closes each connection. */
+  readonly #closesOn = new WeakMap<Socket, RouteCall>();
   readonly #timeouts: RouteTimeouts;
   readonly #failures: FailureLines;
   #sweeper?: NodeJS.Timeout;
@@ -139,7 +152,10 @@ export class RouteRunner {
         query: incoming.query,
         body: req.body,
       });
-      const call = new RouteCall(request, reply, this.#app, this.#logger, entry.timeoutMs, this.#answered);
+      const socket = reply.raw.req.socket;
+      const seq = (this.#readOn.get(socket) ?? 0) + 1;
+      this.#readOn.set(socket, seq);
+      const call = new RouteCall(request, reply, this.#app, this.#logger, entry.timeoutMs, this.#answered, seq);
       this.#inFlight.add(call);
       if (this.#closing) this.#lastOnItsConnection(call);
       void runInScope(call, () => this.#run(entry, call));
@@ -185,15 +201,17 @@ export class RouteRunner {
   }
 
   /**
-   * `call`, the latest read on its connection, is the one whose answer ends it. Only the last:
-   * Node closes the connection after an answer that says so, and the answers of requests a client
-   * pipelined behind it (run, and answered in order after it) were lost.
+   * The answer of the request read last on a connection ends it, and only that one: Node closes
+   * the connection after an answer that says so, and the answers of requests a client pipelined
+   * behind it (run, and answered in order after it, or waiting to be) were lost. One whose last
+   * request was answered already closes with the servers (its answers are written first).
    */
   #lastOnItsConnection(call: RouteCall): void {
     // the request's: an answer queued behind another on its connection has no socket yet
     const socket = call.raw.req.socket;
-    this.#lastOnSocket.get(socket)?.response.closeConnectionAfter(false);
-    this.#lastOnSocket.set(socket, call);
+    if (call.seq !== this.#readOn.get(socket)) return;
+    this.#closesOn.get(socket)?.response.closeConnectionAfter(false);
+    this.#closesOn.set(socket, call);
     call.response.closeConnectionAfter();
   }
 

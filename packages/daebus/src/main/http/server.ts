@@ -23,6 +23,8 @@ import { boundPipelining, MAX_WAITING_PER_CONNECTION } from './pipelining';
 
 /** How long the servers get to close their connections once every request is answered. */
 const CLOSE_GRACE_MS = 2_000;
+/** How often, during that grace, connections that became idle are closed. */
+const IDLE_CHECK_MS = 50;
 /** How long a forced stop waits for its 503 answers to be written before it cuts the connections. */
 const FLUSH_GRACE_MS = 500;
 /** The longest path parameter (Fastify's default, 100, answered a longer one 414). */
@@ -131,7 +133,11 @@ export class HttpServers {
       const named = hooksLeft.slice(0, 5).join(', ') + (hooksLeft.length > 5 ? `, and ${hooksLeft.length - 5} more` : '');
       this.#logger.warn(`Gave up on the WebSocket disconnect hook of client(s) ${named}: still running after ${drainMs} ms.`);
     }
-    if (!(await settlesWithin(closing, CLOSE_GRACE_MS))) for (const app of this.#instances) app.server.closeAllConnections();
+    // a connection whose last answers were queued behind another (pipelined) closes once they are written: it is idle then
+    const idle = setInterval(() => this.#instances.forEach((app) => app.server.closeIdleConnections()), IDLE_CHECK_MS);
+    const closed = await settlesWithin(closing, CLOSE_GRACE_MS);
+    clearInterval(idle);
+    if (!closed) for (const app of this.#instances) app.server.closeAllConnections();
     await closing.catch(() => undefined);
     this.#end();
     return { requests: gaveUp, hooks: hooksLeft };
