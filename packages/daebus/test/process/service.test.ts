@@ -27,9 +27,10 @@ describe('a service process', () => {
   });
 
   it('writes a flood of escaped errors as ten lines a second and a count, none lost', async () => {
+    const THROWN = 500; // as the fixture's scenario throws
     const outcome = await runService('escape-flood', undefined, {
       onLine: (line, child) => {
-        if (line.thrown === 500) child.kill('SIGTERM');
+        if (line.thrown === THROWN) child.kill('SIGTERM');
       },
     });
     expect(outcome.code).toBe(0);
@@ -39,8 +40,9 @@ describe('a service process', () => {
     expect(counted.length).toBeGreaterThan(0);
     expect(String(counted.at(-1)?.message)).toMatch(/more in the last 1 s, not logged each \(the service goes on\); the last: bug 500$/);
     // every throw is either a line of its own or counted in one
-    expect(full.length + counted.reduce((sum, l) => sum + Number(l.count), 0)).toBe(500);
-    expect(full.length).toBeLessThan(100);
+    expect(full.length + counted.reduce((sum, l) => sum + Number(l.count), 0)).toBe(THROWN);
+    // a count, not a time: ten lines a second in full, and the throws take well under ten seconds
+    expect(full.length).toBeLessThan(THROWN / 5);
   });
 
   it('exits 0 on SIGINT too', async () => {
