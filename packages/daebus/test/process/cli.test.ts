@@ -260,8 +260,9 @@ describe('daebus watch', () => {
     expect(await within(watch.done, 20_000, 'still running')).toMatchObject({ code: 0 });
   });
 
-  it('Ctrl-C ends it with status 0 while its first ping of a frozen service waits', async () => {
-    const name = `cli_frozen_first_${randomUUID()}`;
+  /** A service frozen (SIGSTOP) before anything asked it, and when the first request of `action` (a prefix) reaches its channel. */
+  async function frozenService(prefix: string, action = 'daebus.'): Promise<{ name: string; asked: Promise<void> }> {
+    const name = `${prefix}_${randomUUID()}`;
     const child = await startService(name);
     const spy = new Redis(TEST_REDIS_URL);
     closers.push(
@@ -269,10 +270,15 @@ describe('daebus watch', () => {
       () => child.kill('SIGCONT'),
     );
     child.kill('SIGSTOP');
-    const pinged = new Promise<void>((resolve) =>
-      spy.on('message', (_channel: string, text: string) => text.includes('"action":"daebus.') && resolve()),
+    const asked = new Promise<void>((resolve) =>
+      spy.on('message', (_channel: string, text: string) => text.includes(`"action":"${action}`) && resolve()),
     );
     await spy.subscribe(name);
+    return { name, asked };
+  }
+
+  it('Ctrl-C ends it with status 0 while its first ping of a frozen service waits', async () => {
+    const { name, asked: pinged } = await frozenService('cli_frozen_first');
     const watch = start(['watch', name, '--timeout', '600000']);
     closers.push(() => watch.child.exitCode === null && watch.child.kill('SIGKILL'));
     await pinged;
@@ -282,18 +288,7 @@ describe('daebus watch', () => {
   });
 
   it('Ctrl-C ends ping with status 0 while a ping of a frozen service waits, counting it neither answered nor lost', async () => {
-    const name = `cli_frozen_ping_${randomUUID()}`;
-    const child = await startService(name);
-    const spy = new Redis(TEST_REDIS_URL);
-    closers.push(
-      () => spy.disconnect(),
-      () => child.kill('SIGCONT'),
-    );
-    child.kill('SIGSTOP');
-    const pinged = new Promise<void>((resolve) =>
-      spy.on('message', (_channel: string, text: string) => text.includes('"action":"daebus.ping"') && resolve()),
-    );
-    await spy.subscribe(name);
+    const { name, asked: pinged } = await frozenService('cli_frozen_ping', 'daebus.ping"');
     const ping = start(['ping', name, '--timeout', '600000']);
     closers.push(() => ping.child.exitCode === null && ping.child.kill('SIGKILL'));
     await pinged;
