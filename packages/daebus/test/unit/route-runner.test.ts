@@ -9,7 +9,7 @@ import { captureLogger, waitFor } from '../support/helpers';
 
 function fakeReply(sent: unknown[]): unknown {
   const reply = {
-    raw: { writableFinished: false, destroyed: false },
+    raw: { writableFinished: false, destroyed: false, req: { socket: {} } },
     code: () => reply,
     header: () => reply,
     headers: () => reply,
@@ -24,7 +24,7 @@ function refusingReply(sent: unknown[], removed: string[]): { raw: { statusMessa
   let refused = false;
   const reply = {
     // Node's writeHead takes the first status's reason before it refuses a header
-    raw: { writableFinished: false, destroyed: false, statusMessage: 'OK' },
+    raw: { writableFinished: false, destroyed: false, statusMessage: 'OK', req: { socket: {} } },
     code: () => reply,
     header: () => reply,
     headers: () => reply,
