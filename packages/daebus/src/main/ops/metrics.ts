@@ -20,6 +20,8 @@ export interface MetricsRegistry extends Registry {}
  * how long after a scrape another gets the same text: each read of the histogram empties it.
  */
 const FIRST_SAMPLES_MS = 30;
+/** How often the event loop's delay is sampled (prom-client's default precision). */
+const SAMPLE_MS = 10;
 
 type Scraped = { contentType: string; text: string };
 
@@ -114,8 +116,11 @@ export class ServiceMetrics implements ActionObserver {
       collectDefaultMetrics({ register: this.registry });
       countEarlierCpu(this.registry);
       // the event loop's delay histogram is empty until its first sample (every 10 ms): read at
-      // once, its min said 292 years and its mean NaN, a spike on every restart's first scrape
-      await new Promise((resolve) => setTimeout(resolve, FIRST_SAMPLES_MS));
+      // once, its min said 292 years and its mean NaN, a spike on every restart's first scrape.
+      // Waited for in turns of the loop, not in one timer: a loop held past the whole wait (a busy
+      // machine) ran the sampler's first tick and this timer in the same turn, and the histogram
+      // was still empty
+      for (let waited = 0; waited < FIRST_SAMPLES_MS; waited += SAMPLE_MS) await new Promise((resolve) => setTimeout(resolve, SAMPLE_MS));
     }
     // every thread's counters from 0, not from its first event: rate() and increase() see the
     // first restart of a thread that crash-loops between two scrapes
