@@ -72,7 +72,7 @@ export class FailureLines {
     });
   }
 
-  /** `key` failed with `err`, whose message is `message`: written in full by `logger` (with its request id) if first in its second. */
+  /** `key` failed with `err`, whose message is `message`: written in full by `logger` (with its request id) while among its key's first ten of the second, else counted. */
   failed(key: string, logger: Logger, message: string, err: unknown, fields: Record<string, unknown> = {}): void {
     const now = Date.now();
     if (now - this.#windowStart >= WINDOW_MS) {
