@@ -377,6 +377,34 @@ describe('answers during a stop', () => {
   });
 });
 
+describe('a connection that has sent nothing as a stop begins', () => {
+  it('is closed at once, not held open until the requests in flight are answered (before: until the close grace ran out after them)', async () => {
+    t.remake({ drainTimeoutMs: 60_000 });
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started = false;
+    t.app.route('/slow', async () => {
+      started = true;
+      await gate;
+      return { ok: 1 };
+    });
+    const url = await start();
+    // as a browser's spare connection, or fetch's after an aborted request
+    const unused = await keptOpen(url);
+    const busy = await keptOpen(url);
+    busy.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+    await waitFor(() => started, 'the slow request in flight');
+    const stopped = t.app.stop();
+    // the slow request is still held here
+    await unused.closed;
+    expect(unused.got()).toBe('');
+    release();
+    await busy.closed;
+    expect(busy.got()).toMatch(/^HTTP\/1\.1 200[^]*connection: close[^]*\{"ok":1\}$/i);
+    await stopped;
+  });
+});
+
 describe('pipelined requests running as a stop begins', () => {
   it('are each answered, in order, and only the last answer closes the connection (before: the first did, and the rest were lost)', async () => {
     let release = (): void => undefined;

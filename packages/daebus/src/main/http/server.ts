@@ -20,6 +20,7 @@ import type { HttpEndpoints } from './endpoints';
 import { originForm } from './request-target';
 import { nodeServerOptions } from './node-server-options';
 import { boundPipelining, MAX_WAITING_PER_CONNECTION } from './pipelining';
+import { UnusedConnections } from './unused-connections';
 
 /** How long the servers get to close their connections once every request is answered. */
 const CLOSE_GRACE_MS = 2_000;
@@ -44,6 +45,8 @@ export class HttpServers {
   readonly #logger: Logger;
   readonly #ops: OpsEndpoints | undefined;
   readonly #instances: FastifyInstance[] = [];
+  /** Each server's connections that have sent nothing yet: closed at a stop (see UnusedConnections). */
+  readonly #unused: UnusedConnections[] = [];
   /** A stop began: `/readyz` answers 503 from then on. */
   #stopping = false;
   endpoints: HttpEndpoints = {};
@@ -125,6 +128,7 @@ export class HttpServers {
       app.server.prependListener('request', lastOnConnection);
       app.server.close();
     }
+    for (const unused of this.#unused) unused.close();
     await this.#hub.closeAll(`Service "${service}" is shutting down`);
     this.#runner.refuseNew(`Service "${service}" is stopping: it takes no new requests.`);
     const closing = Promise.all(this.#instances.map((app) => app.close()));
@@ -134,7 +138,10 @@ export class HttpServers {
       this.#logger.warn(`Gave up on the WebSocket disconnect hook of client(s) ${named}: still running after ${drainMs} ms.`);
     }
     // a connection whose last answers were queued behind another (pipelined) closes once they are written: it is idle then
-    const idle = setInterval(() => this.#instances.forEach((app) => app.server.closeIdleConnections()), IDLE_CHECK_MS);
+    const idle = setInterval(() => {
+      for (const app of this.#instances) app.server.closeIdleConnections();
+      for (const unused of this.#unused) unused.close();
+    }, IDLE_CHECK_MS);
     const closed = await settlesWithin(closing, CLOSE_GRACE_MS);
     clearInterval(idle);
     if (!closed) for (const app of this.#instances) app.server.closeAllConnections();
@@ -163,6 +170,7 @@ export class HttpServers {
     this.#runner.stopSweeping();
     this.#hub.stopSweeping();
     this.#instances.length = 0;
+    this.#unused.length = 0;
     this.endpoints = {};
   }
 
@@ -201,6 +209,7 @@ export class HttpServers {
       },
     });
     this.#instances.push(app);
+    this.#unused.push(new UnusedConnections(app.server));
     const observer = this.#ops?.observer;
     if (observer) {
       app.addHook('onResponse', (req, reply, done) => {
