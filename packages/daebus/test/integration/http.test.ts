@@ -6,10 +6,13 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Blueprint, DaebusHttp, request, response, logger, type HttpOptions } from 'daebus';
 import { appPerTest } from '../support/app-per-test';
-import { fixture } from '../support/helpers';
+import { fixture, waitFor } from '../support/helpers';
 import { http } from '../support/http-client';
 
 const t = appPerTest('http', { drainTimeoutMs: 2_000 });
+
+/** The tags of the pooled calls that said they ran (fixture pooled.mjs, export logsAndWaits), in order. */
+const ran = (): string[] => t.records.map((r) => /^pooled call (\w+) ran$/.exec(String(r.message))?.[1]).filter((tag) => tag !== undefined);
 const LOCAL: HttpOptions = { port: 0, host: '127.0.0.1' };
 
 async function start(options: HttpOptions = {}): Promise<string> {
@@ -364,6 +367,43 @@ describe('HTTP routes', () => {
     expect(t.records.filter((r) => /GET \/spin/.test(r.message)).map((r) => r.message)).toEqual([
       'Route GET /spin did not answer within 200 ms.',
     ]);
+  });
+
+  it('drop a pooled route’s call whose client went away before a worker took it', async () => {
+    t.remake({ maxWorkers: 1 });
+    t.app.route('/hold', { module: fixture('pooled.mjs'), export: 'logsAndWaits' });
+    const url = await start();
+    const first = http(`${url}/hold?tag=first&ms=400`);
+    await waitFor(() => ran().includes('first'), 'the first call to run');
+    const clients = ['left1', 'left2'].map((tag) => {
+      const client = new AbortController();
+      return { client, answer: fetch(`${url}/hold?tag=${tag}&ms=400`, { signal: client.signal }).catch((err: Error) => err.name) };
+    });
+    const queued = async (): Promise<number> => ((await t.caller().sendRequest('daebus.info')) as { pool: { queued: number } }).pool.queued;
+    await waitFor(async () => (await queued()) === clients.length, 'both calls to wait for the worker');
+    for (const { client } of clients) client.abort();
+    await expect(Promise.all(clients.map((c) => c.answer))).resolves.toEqual(['AbortError', 'AbortError']);
+    expect(await first).toMatchObject({ status: 200, body: { tag: 'first' } });
+    expect(await http(`${url}/hold?tag=next&ms=0`)).toMatchObject({ status: 200, body: { tag: 'next' } });
+    // the calls whose clients left never ran, and no failure was logged for them
+    expect(ran()).toEqual(['first', 'next']);
+    expect(t.records.filter((r) => r.level === 'error' || r.level === 'warn')).toEqual([]);
+  });
+
+  it('let a pooled route’s call that runs finish when its client goes away', async () => {
+    t.remake({ maxWorkers: 1 });
+    t.app.route('/hold', { module: fixture('pooled.mjs'), export: 'logsAndWaits' });
+    const url = await start();
+    const client = new AbortController();
+    const answer = fetch(`${url}/hold?tag=running&ms=300`, { signal: client.signal }).catch((err: Error) => err.name);
+    await waitFor(() => ran().includes('running'), 'the call to run');
+    client.abort();
+    await expect(answer).resolves.toBe('AbortError');
+    // its worker was not stopped: the next call is run by it, after the first ended
+    expect(await http(`${url}/hold?tag=next&ms=0`)).toMatchObject({ status: 200, body: { tag: 'next' } });
+    const info = (await t.caller().sendRequest('daebus.info')) as { pool: { completed: number; threads: number } };
+    expect(info.pool).toMatchObject({ completed: 2, threads: 1 });
+    expect(t.records.filter((r) => r.level === 'error' || r.level === 'warn')).toEqual([]);
   });
 });
 

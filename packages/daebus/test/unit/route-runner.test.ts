@@ -1,6 +1,7 @@
 // A route whose handler never settles: answered 504 at its timeout, and then forgotten, so that a
 // running service does not keep one call (its request and response) per such request for good.
 // An answer Node refuses to write: answered 500 instead, never left hanging nor thrown out.
+import { EventEmitter } from 'node:events';
 import { RouteRunner } from '../../src/main/http/route-runner';
 import { parseRoutePath } from '../../src/main/http/route-path';
 import type { RouteHandler } from '../../src/main/http/route-entry';
@@ -9,7 +10,7 @@ import { captureLogger, waitFor } from '../support/helpers';
 
 function fakeReply(sent: unknown[]): unknown {
   const reply = {
-    raw: { writableFinished: false, destroyed: false, req: { socket: {} } },
+    raw: { writableFinished: false, destroyed: false, req: { socket: new EventEmitter() } },
     code: () => reply,
     header: () => reply,
     headers: () => reply,
@@ -24,7 +25,7 @@ function refusingReply(sent: unknown[], removed: string[]): { raw: { statusMessa
   let refused = false;
   const reply = {
     // Node's writeHead takes the first status's reason before it refuses a header
-    raw: { writableFinished: false, destroyed: false, statusMessage: 'OK', req: { socket: {} } },
+    raw: { writableFinished: false, destroyed: false, statusMessage: 'OK', req: { socket: new EventEmitter() } },
     code: () => reply,
     header: () => reply,
     headers: () => reply,

@@ -1,87 +1,24 @@
-import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { nestsTooDeep } from '../../shared/cloneable';
 import { waitText } from '../ops/units';
 import { ErrorCodes } from '../../shared/errors';
-import { runInScope, type ActionContext, type AppScope, type Scope } from '../rpc/context';
+import { runInScope, type ActionContext, type AppScope } from '../rpc/context';
 import type { ActionHandler } from '../rpc/dispatcher';
 import type { Logger } from '../support/logger';
 import { settlesWithin } from '../support/timers';
 import { errorBody, isStatus, thrownReply } from './error-replies';
 import { HttpRequest, type IncomingRoute } from './http-request';
-import { HttpResponse } from './http-response';
-import type { RouteContext, RouteEntry, RouteHandler } from './route-entry';
+import type { HttpResponse } from './http-response';
+import type { RouteEntry, RouteHandler } from './route-entry';
+import { RouteCall } from './route-call';
+import { ClientWatch } from './client-watch';
 import { FailureLines } from '../support/failure-lines';
 import { RouteTimeouts } from './route-timeouts';
 import { protoFieldMessage } from '../rpc/prototype-keys';
 
 /** How often running routes are checked against their timeouts (a timeout fires up to this late). */
 const SWEEP_MS = 50;
-
-/**
- * One request being answered: the handler's context and its async context (scope) in one object
- * (this is the hot path: a getter on a class costs nothing per request, one on an object literal
- * does), and what a timeout, a drain or a forced stop needs of it.
- */
-class RouteCall implements RouteContext, Scope {
-  readonly request: HttpRequest;
-  readonly response: HttpResponse;
-  readonly app: AppScope;
-  readonly deadline: number;
-  readonly timeoutMs: number;
-  /** Which request this is of those read on its connection (1 the first). */
-  readonly seq: number;
-  /** Node's response under the reply: a forced stop waits for it to be written before cutting connections. */
-  readonly raw: ServerResponse;
-  readonly #appLogger: Logger;
-  #logger?: Logger;
-  /** Made for a pooled route (its job is cancelled at the route's timeout); none for the others. */
-  #controller?: AbortController;
-  /** Answered 504 by the sweep. */
-  timedOut = false;
-  /** Answered 503 by a stop that gave up on it. */
-  givenUp = false;
-
-  constructor(
-    request: HttpRequest,
-    reply: FastifyReply,
-    app: AppScope,
-    appLogger: Logger,
-    timeoutMs: number,
-    onAnswer: () => void,
-    seq: number,
-  ) {
-    this.seq = seq;
-    this.request = request;
-    this.app = app;
-    this.#appLogger = appLogger;
-    this.timeoutMs = timeoutMs;
-    this.deadline = Date.now() + timeoutMs;
-    this.raw = reply.raw;
-    this.response = new HttpResponse(reply, this, onAnswer);
-  }
-
-  /** The app's logger with the route and the request id, made on first use (it costs a few µs). */
-  get logger(): Logger {
-    return (this.#logger ??= this.#appLogger.child({ route: this.request.action, request_id: this.request.requestId }));
-  }
-
-  broadcast(channel: string, payload: unknown): Promise<number> {
-    return this.app.broadcast(channel, payload);
-  }
-
-  /** What a pooled route's call listens to (see pooledAction): aborted at the route's timeout. */
-  get signal(): AbortSignal {
-    return (this.#controller ??= new AbortController()).signal;
-  }
-
-  /** The request timed out: a pooled job still running for it is cancelled, so its worker is freed. */
-  timeOut(): void {
-    this.timedOut = true;
-    this.#controller?.abort();
-  }
-}
 
 /**
  * Runs route handlers: each in its own async context (so the `request`, `response` and `logger`
@@ -97,6 +34,8 @@ export class RouteRunner {
   readonly #readOn = new WeakMap<Socket, number>();
   /** During a stop, the request whose answer closes each connection. */
   readonly #closesOn = new WeakMap<Socket, RouteCall>();
+  /** Pooled routes' requests, told when their connection closes unanswered (see RouteCall.leave). */
+  readonly #clients = new ClientWatch();
   readonly #timeouts: RouteTimeouts;
   readonly #failures: FailureLines;
   #sweeper?: NodeJS.Timeout;
@@ -157,6 +96,7 @@ export class RouteRunner {
       this.#readOn.set(socket, seq);
       const call = new RouteCall(request, reply, this.#app, this.#logger, entry.timeoutMs, this.#answered, seq);
       this.#inFlight.add(call);
+      if (entry.kind === 'pooled') this.#clients.watch(socket, call);
       if (this.#closing) this.#lastOnItsConnection(call);
       void runInScope(call, () => this.#run(entry, call));
     };
@@ -172,8 +112,9 @@ export class RouteRunner {
       if (!response.finalSent) answer(response, value);
     } catch (err) {
       // the pooled job cancelled at the timeout, or ended with its worker at a stop that gave up on
-      // it: the request has its 504 or 503, the warning was logged (not a crash of the handler)
-      if ((call.timedOut || call.givenUp) && entry.kind === 'pooled') return;
+      // it: the request has its 504 or 503, the warning was logged (not a crash of the handler);
+      // or dropped unrun, its client gone: no one is there to answer
+      if (entry.kind === 'pooled' && (call.timedOut || call.givenUp || (call.clientLeft && err === call.gone.reason))) return;
       const reply = thrownReply(err);
       const { body } = reply;
       // a pooled handler past its timeout was stopped by the pool: the request timed out
@@ -186,6 +127,7 @@ export class RouteRunner {
       if (status >= 500) this.#failures.failed(request.action, call.logger, body.error, err);
       if (!response.finalSent) response.writeError(status, body);
     } finally {
+      if (entry.kind === 'pooled') this.#clients.forget(call.raw.req.socket, call);
       this.#inFlight.delete(call);
       this.#answered();
     }

@@ -22,12 +22,14 @@ import { markReported } from '../support/reported';
 import { WorkerConnection, type WorkerServices } from '../workers/connection';
 import { createPiscina } from './create-piscina';
 import { PoolLogGate } from './pool-log';
-import { RunningCall, type CallRequest } from './running-call';
+import { RunningCall, type PooledCall } from './running-call';
+
+export type { PooledCall } from './running-call';
 import { RunningTable } from './running-table';
 import { taskFailedError, timedOutError } from './call-errors';
 import { LoadWatch } from './load-watch';
 import { WorkerPorts } from './worker-ports';
-import type { PoolStats } from './pool-stats';
+import { poolStats, type PoolStats } from './pool-stats';
 
 export type { PoolStats } from './pool-stats';
 
@@ -42,12 +44,6 @@ const MAX_CALL_ID = 0x7fffffff;
  * those on a new worker's port, whose hand-over the main side has not read yet.
  */
 const MAX_DELIVERY_TURNS = 100;
-
-/** What one pooled call runs (the task a pool worker gets, but for its call id) and how long it may take. */
-export interface PooledCall extends Omit<PooledTask, 'call' | 'action'>, CallRequest {
-  /** Aborted when the caller gives up (an HTTP route past its timeout): the call is cancelled, its worker freed. */
-  readonly signal?: AbortSignal | undefined;
-}
 
 /**
  * Runs CPU-heavy handlers on a piscina pool so the main event loop stays free. Progress, logs
@@ -114,9 +110,12 @@ export class HandlerPool {
       call: id,
     };
     if (call.loader !== undefined) task.loader = call.loader;
+    const { gone } = call;
+    if (gone?.aborted === true) return Promise.reject(gone.reason as Error);
     const running = new RunningCall(id, call, task, this.#services);
     this.#calls.set(id, running);
     call.signal?.addEventListener('abort', () => this.#cancel(running), { once: true });
+    gone?.addEventListener('abort', () => this.#drop(running, gone.reason as Error), { once: true });
     // stopped by a sweep that finds nothing running, not after each call: no timer per call
     this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_MS).unref();
     this.#post(pool, running);
@@ -186,6 +185,16 @@ export class HandlerPool {
   }
 
   /**
+   * Its caller has gone: drop `running` unrun if it still waits for a worker (its worker skips
+   * it). One a worker took as this came runs on, as one running does: its worker is not stopped.
+   */
+  #drop(running: RunningCall, reason: Error): void {
+    if (this.#calls.get(running.id) !== running || this.#running.workerRunning(running.id) !== undefined) return;
+    running.dropped = true;
+    running.abort(reason);
+  }
+
+  /**
    * Stop the worker running an aborted call. None may run it yet (the task waits in piscina's
    * queue, or was just handed to a worker that has not started it): each sweep (`now`) looks
    * again until piscina settles the task. A sweep also stops the worker that ended the call and
@@ -213,19 +222,7 @@ export class HandlerPool {
 
   /** Its load now, for introspection and metrics (zeros before the first pooled call starts it). */
   stats(): PoolStats {
-    const pool = this.#pool;
-    const queued = pool?.queueSize ?? 0;
-    // the table holds the calls queued in piscina too
-    const running = Math.max(0, this.#calls.size - queued);
-    return {
-      maxWorkers: this.#maxWorkers,
-      threads: pool?.threads.length ?? 0,
-      running,
-      queued,
-      // not piscina's utilization: a lifetime average, and a thousand times too small (piscina 5.3)
-      utilization: Math.min(1, running / this.#maxWorkers),
-      completed: pool?.completed ?? 0,
-    };
+    return poolStats(this.#maxWorkers, this.#calls.size, this.#pool);
   }
 
   /** Start the pool's workers now, so the first pooled call does not wait for a worker to boot. */
@@ -261,8 +258,10 @@ export class HandlerPool {
     const starting = this.#running.someWorkerLoading() || (this.#pool?.threads.length ?? 0) > this.#running.liveWorkers();
     for (const running of this.#calls.values()) {
       running.waiting(busy, starting);
-      if (running.aborted) this.#stopWorkerOf(running, now);
-      else if (now >= running.deadline) this.#abort(running, timedOutError(running, this.#running, 2 * SWEEP_MS));
+      // a dropped call a worker took anyway is stopped only past its timeout, as any call is
+      if (running.aborted) {
+        if (!running.dropped || now >= running.deadline) this.#stopWorkerOf(running, now);
+      } else if (now >= running.deadline) this.#abort(running, timedOutError(running, this.#running, 2 * SWEEP_MS));
     }
   }
 

@@ -13,3 +13,23 @@ export interface PoolStats {
   /** Calls completed since the pool started. */
   completed: number;
 }
+
+/** The stats of a pool with `calls` running or queued (`pool` undefined: not started yet, all zeros). */
+export function poolStats(
+  maxWorkers: number,
+  calls: number,
+  pool: { queueSize: number; threads: unknown[]; completed: number } | undefined,
+): PoolStats {
+  const queued = pool?.queueSize ?? 0;
+  // the pool's table holds the calls queued in piscina too
+  const running = Math.max(0, calls - queued);
+  return {
+    maxWorkers,
+    threads: pool?.threads.length ?? 0,
+    running,
+    queued,
+    // not piscina's utilization: a lifetime average, and a thousand times too small (piscina 5.3)
+    utilization: Math.min(1, running / maxWorkers),
+    completed: pool?.completed ?? 0,
+  };
+}

@@ -4,9 +4,10 @@ import type { Logger } from '../support/logger';
 import type { HandlerPool, PooledCall } from './handler-pool';
 import type { ResolvedPooledSpec } from './pooled-spec';
 
-/** A caller's context that can give up on the call: an HTTP route's (see RouteRunner). */
+/** A caller's context that can give up on the call, or go away: an HTTP route's (see RouteCall). */
 interface CancellableContext extends ActionContext {
   readonly signal?: AbortSignal;
+  readonly gone?: AbortSignal;
 }
 
 /**
@@ -23,6 +24,7 @@ class ActionCall implements PooledCall {
   readonly requestId: string | undefined;
   readonly payload: Record<string, unknown>;
   readonly signal: AbortSignal | undefined;
+  readonly gone: AbortSignal | undefined;
   readonly owner: object;
   readonly #context: ActionContext;
 
@@ -36,6 +38,8 @@ class ActionCall implements PooledCall {
     this.payload = payload;
     // an HTTP route's context carries one: the route's timeout cancels the call
     this.signal = (context as CancellableContext).signal;
+    // and its client's connection closing drops it, if no worker runs it yet
+    this.gone = (context as CancellableContext).gone;
     this.#context = context;
     this.owner = context.response;
   }

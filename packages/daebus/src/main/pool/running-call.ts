@@ -20,6 +20,17 @@ export interface CallRequest {
   readonly owner?: object;
 }
 
+/** What one pooled call runs (the task a pool worker gets, but for its call id) and how long it may take. */
+export interface PooledCall extends Omit<PooledTask, 'call' | 'action'>, CallRequest {
+  /** Aborted when the caller gives up (an HTTP route past its timeout): the call is cancelled, its worker freed. */
+  readonly signal?: AbortSignal | undefined;
+  /**
+   * Aborted when the caller has gone (an HTTP route's client closed its connection): the call is
+   * dropped, answered with the signal's reason, if no worker runs it yet; one that runs runs on.
+   */
+  readonly gone?: AbortSignal | undefined;
+}
+
 /**
  * One pooled call while it runs or waits for a worker: when it times out, where the messages its
  * handler sends go, and how its caller is answered. An aborted call (timeout, shutdown) is
@@ -37,6 +48,8 @@ export class RunningCall {
   startedAt: number | undefined = undefined;
   /** Answered with an abort's error; what piscina settles the task with later is dropped. */
   aborted = false;
+  /** Aborted because its caller went away before a worker took it: its worker, if one took it after all, runs it on. */
+  dropped = false;
   /** When a sweep first found its reply handed to piscina and not delivered (monotonic ms). */
   #answeredSeenAt: number | undefined;
   #replyOverdue = false;

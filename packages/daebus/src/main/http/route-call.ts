@@ -1,0 +1,89 @@
+import type { ServerResponse } from 'node:http';
+import type { FastifyReply } from 'fastify';
+import { DaebusError, ErrorCodes } from '../../shared/errors';
+import type { AppScope, Scope } from '../rpc/context';
+import type { Logger } from '../support/logger';
+import type { HttpRequest } from './http-request';
+import { HttpResponse } from './http-response';
+import type { RouteContext } from './route-entry';
+
+/**
+ * One request being answered: the handler's context and its async context (scope) in one object
+ * (this is the hot path: a getter on a class costs nothing per request, one on an object literal
+ * does), and what a timeout, a drain, a forced stop or a client that went away needs of it.
+ */
+export class RouteCall implements RouteContext, Scope {
+  readonly request: HttpRequest;
+  readonly response: HttpResponse;
+  readonly app: AppScope;
+  readonly deadline: number;
+  readonly timeoutMs: number;
+  /** Which request this is of those read on its connection (1 the first). */
+  readonly seq: number;
+  /** Node's response under the reply: a forced stop waits for it to be written before cutting connections. */
+  readonly raw: ServerResponse;
+  readonly #appLogger: Logger;
+  #logger?: Logger;
+  /** Made for a pooled route (its job is cancelled at the route's timeout); none for the others. */
+  #controller?: AbortController;
+  /** Made for a pooled route: its job is dropped if its client goes away before a worker takes it. */
+  #goneController?: AbortController;
+  /** Answered 504 by the sweep. */
+  timedOut = false;
+  /** Answered 503 by a stop that gave up on it. */
+  givenUp = false;
+  /** Its connection closed before it was answered: no one reads its answer. */
+  clientLeft = false;
+
+  constructor(
+    request: HttpRequest,
+    reply: FastifyReply,
+    app: AppScope,
+    appLogger: Logger,
+    timeoutMs: number,
+    onAnswer: () => void,
+    seq: number,
+  ) {
+    this.seq = seq;
+    this.request = request;
+    this.app = app;
+    this.#appLogger = appLogger;
+    this.timeoutMs = timeoutMs;
+    this.deadline = Date.now() + timeoutMs;
+    this.raw = reply.raw;
+    this.response = new HttpResponse(reply, this, onAnswer);
+  }
+
+  /** The app's logger with the route and the request id, made on first use (it costs a few µs). */
+  get logger(): Logger {
+    return (this.#logger ??= this.#appLogger.child({ route: this.request.action, request_id: this.request.requestId }));
+  }
+
+  broadcast(channel: string, payload: unknown): Promise<number> {
+    return this.app.broadcast(channel, payload);
+  }
+
+  /** What a pooled route's call listens to (see pooledAction): aborted at the route's timeout. */
+  get signal(): AbortSignal {
+    return (this.#controller ??= new AbortController()).signal;
+  }
+
+  /** What a pooled route's call listens to as well: aborted when its client goes away unanswered. */
+  get gone(): AbortSignal {
+    return (this.#goneController ??= new AbortController()).signal;
+  }
+
+  /** The request timed out: a pooled job still running for it is cancelled, so its worker is freed. */
+  timeOut(): void {
+    this.timedOut = true;
+    this.#controller?.abort();
+  }
+
+  /** Its connection closed: unless answered already, a pooled job not started yet for it is dropped. */
+  leave(): void {
+    if (this.response.finalSent || this.timedOut || this.givenUp) return;
+    this.clientLeft = true;
+    const message = `The pooled call of ${this.request.action} (${this.request.requestId}) was dropped: its client went away before a worker took it.`;
+    this.#goneController?.abort(new DaebusError(ErrorCodes.TIMEOUT, message));
+  }
+}
