@@ -12,6 +12,9 @@ export class ThreadInbox {
   readonly #port: MessageSink<ThreadToMain>;
   readonly #log: ThreadLogger;
   readonly #handlers = new Map<string, MessageHandler>();
+  /** The handlers under way, by message name: a stopping thread ends once they have. */
+  readonly #underWay = new Map<string, number>();
+  #settled: (() => void) | undefined;
 
   constructor(port: MessageSink<ThreadToMain>, log: ThreadLogger) {
     this.#port = port;
@@ -44,6 +47,7 @@ export class ThreadInbox {
       return;
     }
     let outcome: ThreadToMain;
+    this.#began(name);
     try {
       const value = await handler(payload);
       // a worker can copy what the main thread cannot read back: that reply would be dropped unseen
@@ -56,6 +60,8 @@ export class ThreadInbox {
       this.#port.postMessage(outcome);
     } catch (err) {
       this.#port.postMessage({ type: 'reply', id, ok: false, error: toPlainError(notCloneable(`the reply to "${name}"`, err)) });
+    } finally {
+      this.#ended(name);
     }
   }
 
@@ -66,10 +72,41 @@ export class ThreadInbox {
       this.#log.warn(`Dropped a "${name}" message: this thread has no handler for it (t.on("${name}", handler)).`);
       return;
     }
+    this.#began(name);
     try {
       await handler(payload);
     } catch (err) {
       this.#log.error(`The handler of "${name}" messages threw: ${toPlainError(err).message}`, { error: toPlainError(err) });
+    } finally {
+      this.#ended(name);
     }
+  }
+
+  /** The handlers under way, as a stop's warning names them (`2 "job", 1 "work"`); empty when none is. */
+  underWay(): string {
+    return [...this.#underWay].map(([name, n]) => `${n} "${name}"`).join(', ');
+  }
+
+  /**
+   * Resolves once no handler is under way, and a turn of the event loop brought no new message:
+   * the messages the main side sent before a stop (it sends none after) are all handled then.
+   */
+  async settled(): Promise<void> {
+    for (;;) {
+      while (this.#underWay.size > 0) await new Promise<void>((resolve) => (this.#settled = resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.#underWay.size === 0) return;
+    }
+  }
+
+  #began(name: string): void {
+    this.#underWay.set(name, (this.#underWay.get(name) ?? 0) + 1);
+  }
+
+  #ended(name: string): void {
+    const left = (this.#underWay.get(name) ?? 1) - 1;
+    if (left > 0) this.#underWay.set(name, left);
+    else this.#underWay.delete(name);
+    if (this.#underWay.size === 0) this.#settled?.();
   }
 }

@@ -33,6 +33,8 @@ export async function runThread(): Promise<void> {
   const stop = new ThreadStop(flags, log);
   const link = new MainLink(port, () => Atomics.add(flags, RECEIPT_SLOT, 1));
   const inbox = new ThreadInbox(port, log);
+  /** Tell the main side what the returned thread still waits for: a stop that gives up on it names it. */
+  const finishing = (waitingFor: string): void => port.postMessage({ type: 'finishing', waitingFor } satisfies ThreadToMain);
   // A held worker (started ahead of its run: ThreadBoot.held) waits here for `go` or `stop`.
   let release: (() => void) | undefined;
   const released = boot.held ? new Promise<void>((resolve) => (release = resolve)) : undefined;
@@ -102,11 +104,16 @@ export async function runThread(): Promise<void> {
       throw copyableError(boot.entry.kind === 'inline' ? explainInlineError(name, err) : err);
     } finally {
       // a function that returns (or throws) as soon as it sees the stop must not skip its hooks
-      await stop.finish();
+      await stop.finish(finishing);
     }
   }
-  // The thread function returned: the thread is done, whatever handles it left open. What it
-  // and its hooks posted is already queued on the main side's port, which reads it all before closing.
+  // The thread function returned: the message handlers under way finish first (those of what the
+  // main side sent before a stop; it sends nothing after), then the thread is done, whatever
+  // handles it left open. What it, its hooks and its handlers posted is already queued on the
+  // main side's port, which reads it all before closing.
+  const underWay = inbox.underWay();
+  if (underWay !== '') finishing(`${underWay} message handler(s)`);
+  await inbox.settled();
   // A throw in a `t.signal` 'abort' listener is raised on a later tick (as EventTarget does):
   // exiting in this one lost it without a word. One turn lets it out, to be reported as a crash.
   await new Promise((resolve) => setImmediate(resolve));

@@ -19,6 +19,8 @@ export class ThreadStop {
   readonly #controller = new AbortController();
   readonly #hooks: StopHook[] = [];
   readonly #running: Promise<void>[] = [];
+  /** Hooks started and not settled yet. */
+  #pending = 0;
   #started = false;
 
   constructor(flags: Int32Array, log: ThreadLogger) {
@@ -53,10 +55,11 @@ export class ThreadStop {
     else this.#hooks.push(fn);
   }
 
-  /** The function returned: after a stop, run what is left of the hooks and wait for them all. */
-  async finish(): Promise<void> {
+  /** The function returned: after a stop, run what is left of the hooks and wait for them all (`waiting` told of those under way). */
+  async finish(waiting: (what: string) => void): Promise<void> {
     if (!this.poll()) return; // ended on its own: stop hooks are for stops only
     this.#start();
+    if (this.#pending > 0) waiting(`${this.#pending} t.onStop hook(s)`);
     // a hook may register another: read the length anew each time
     for (let i = 0; i < this.#running.length; i++) await this.#running[i];
   }
@@ -69,11 +72,14 @@ export class ThreadStop {
 
   /** One hook: started at once, its error logged, never thrown. */
   async #run(fn: StopHook): Promise<void> {
+    this.#pending += 1;
     try {
       await fn();
     } catch (err) {
       const error = toPlainError(err);
       this.#log.error(`A t.onStop hook threw: ${error.message}`, { error });
+    } finally {
+      this.#pending -= 1;
     }
   }
 }

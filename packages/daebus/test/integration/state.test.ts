@@ -600,6 +600,34 @@ describe('messages to a thread', () => {
     expect(heard[0]).toEqual({ from: 'ws' });
   });
 
+  it('a stop lets the message handlers under way finish: posts accepted before it are handled (before: dropped unlogged)', async () => {
+    t.app.thread('w', fixture('finishes-messages.mjs'));
+    await t.app.start();
+    const w = t.app.thread('w');
+    const posts = 50;
+    for (let i = 0; i < posts; i++) w.post('job', { i });
+    const working = w.request('work', { ms: 300 }).catch((err: unknown) => err);
+    await expect(t.app.stopThread('w', 10_000)).resolves.toMatchObject({ terminated: false, state: 'stopped' });
+    await expect(working).resolves.toEqual({ worked: 300 });
+    const done = (await t.app.list('done', { max: 1_000 }).snapshot()) as number[];
+    expect(done.sort((a, b) => a - b)).toEqual(Array.from({ length: posts }, (_, i) => i));
+    expect(t.records.filter((r) => r.level === 'warn' || r.level === 'error')).toEqual([]);
+  });
+
+  it('a stop that gives up on a message handler says so (before: only that the thread did not return)', async () => {
+    t.app.thread('w', fixture('finishes-messages.mjs'));
+    await t.app.start();
+    const never = t.app
+      .thread('w')
+      .request('forever')
+      .catch((err: unknown) => err);
+    await expect(t.app.stopThread('w', 300)).resolves.toMatchObject({ terminated: true });
+    await expect(never).resolves.toMatchObject({ code: 'THREAD_NOT_RUNNING' });
+    expect(t.records.filter((r) => r.level === 'warn').map((r) => r.message)).toEqual([
+      'Thread "w" returned, but 1 "forever" message handler(s) had not ended 300 ms after the stop; terminating it',
+    ]);
+  });
+
   it('fails at once, saying why, when the thread is stopped, restarting or failed', async () => {
     t.app.thread('idle', fixture('answers.mjs'), { autoStart: false });
     t.app.thread('crashy', fixture('throws.mjs'), { initialDelayMs: 60_000, maxDelayMs: 60_000 });

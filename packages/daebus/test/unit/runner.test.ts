@@ -10,6 +10,7 @@ import { captureLogger } from '../support/helpers';
 /** A run the test drives: it boots, becomes ready, exits, and obeys a stop only when told to. */
 class FakeRun implements WorkerRun {
   readyAt: number | undefined;
+  finishing: string | undefined;
   bootMs: number | undefined;
   released = false;
   error: PlainError | undefined;

@@ -35,6 +35,7 @@ export class Incarnation implements WorkerRun {
   readonly flags: Int32Array;
   readonly exited: Promise<void>;
   readyAt: number | undefined;
+  finishing: string | undefined;
   bootMs: number | undefined;
   error: PlainError | undefined;
   stopRequested = false;
@@ -245,6 +246,9 @@ export class Incarnation implements WorkerRun {
       case 'reply':
         if (message.ok) this.#requests.resolve(message.id, message.value);
         else this.#requests.reject(message.id, fromPlainError(message.error));
+        return;
+      case 'finishing':
+        this.finishing = message.waitingFor;
         return;
     }
   }

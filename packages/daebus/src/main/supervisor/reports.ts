@@ -114,11 +114,12 @@ export function stallReport(name: string, stalledForMs: number, options: Resolve
   return { line, error: { name: 'DaebusError', code: ErrorCodes.THREAD_STALLED, message: `${what}; ended by onStall: 'restart'` } };
 }
 
-/** The warning for a thread a stop terminates: it ignored the stop, or its module was still loading (its function never ran). */
-export function stopTimeoutLine(name: string, timeoutMs: number, stillLoading: boolean): string {
-  return stillLoading
-    ? `Thread "${name}" was still loading its module ${timeoutMs} ms after the stop; terminating it`
-    : `Thread "${name}" did not return within ${timeoutMs} ms of the stop; terminating it`;
+/** The warning for a thread a stop terminates: it ignored the stop, its module was still loading (its function never ran), or it returned and waited for its stop hooks or message handlers. */
+export function stopTimeoutLine(name: string, timeoutMs: number, stillLoading: boolean, finishing: string | undefined): string {
+  if (stillLoading) return `Thread "${name}" was still loading its module ${timeoutMs} ms after the stop; terminating it`;
+  if (finishing !== undefined)
+    return `Thread "${name}" returned, but ${finishing} had not ended ${timeoutMs} ms after the stop; terminating it`;
+  return `Thread "${name}" did not return within ${timeoutMs} ms of the stop; terminating it`;
 }
 
 /** The line a started service logs: the threads running, and those registered that are not (autoStart: false, failed, returned). */

@@ -183,7 +183,7 @@ export class ThreadRunner {
     if (!(await settlesWithin(current.exited, timeoutMs))) {
       // its function never started: a module still loading cannot see running(), only terminate() ends it
       stillLoading = current.readyAt === undefined;
-      this.#log.warn(stopTimeoutLine(this.name, timeoutMs, stillLoading));
+      this.#log.warn(stopTimeoutLine(this.name, timeoutMs, stillLoading, current.finishing));
       await current.terminate();
     }
     const result = { name: this.name, terminated: current.terminated, state: this.#state };

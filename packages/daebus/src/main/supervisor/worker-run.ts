@@ -13,6 +13,8 @@ export interface WorkerRun {
   readonly readyAt: number | undefined;
   /** Milliseconds from the spawn to the worker's `booted` (before any user code), once it booted. */
   readonly bootMs: number | undefined;
+  /** What the thread, its function returned, still waited for when it last said (its stop hooks, message handlers). */
+  readonly finishing: string | undefined;
   /** The error the worker died of, if any. */
   readonly error: PlainError | undefined;
   readonly stopRequested: boolean;

@@ -54,7 +54,9 @@ export type ThreadToMain =
   /** The thread function is about to run. */
   | { type: 'ready' }
   /** The answer to a `request` from the main side. */
-  | ({ type: 'reply' } & Outcome);
+  | ({ type: 'reply' } & Outcome)
+  /** The thread function returned, and the thread waits for this before it ends (its stop hooks, message handlers). */
+  | { type: 'finishing'; waitingFor: string };
 
 /** Main -> thread. */
 export type MainToThread =
