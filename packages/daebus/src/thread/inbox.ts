@@ -15,6 +15,8 @@ export class ThreadInbox {
   /** The handlers under way, by message name: a stopping thread ends once they have. */
   readonly #underWay = new Map<string, number>();
   #settled: (() => void) | undefined;
+  /** Told of the handlers under way once the thread waits for them (see settled). */
+  #waiting: ((what: string) => void) | undefined;
 
   constructor(port: MessageSink<ThreadToMain>, log: ThreadLogger) {
     this.#port = port;
@@ -82,16 +84,14 @@ export class ThreadInbox {
     }
   }
 
-  /** The handlers under way, as a stop's warning names them (`2 "job", 1 "work"`); empty when none is. */
-  underWay(): string {
-    return [...this.#underWay].map(([name, n]) => `${n} "${name}"`).join(', ');
-  }
-
   /**
    * Resolves once no handler is under way, and a turn of the event loop brought no new message:
    * the messages the main side sent before a stop (it sends none after) are all handled then.
+   * `waiting` is told which handlers it waits for (`2 "job", 1 "work"`), each time that changes.
    */
-  async settled(): Promise<void> {
+  async settled(waiting: (what: string) => void): Promise<void> {
+    this.#waiting = waiting;
+    if (this.#underWay.size > 0) waiting(this.#described());
     for (;;) {
       while (this.#underWay.size > 0) await new Promise<void>((resolve) => (this.#settled = resolve));
       await new Promise((resolve) => setImmediate(resolve));
@@ -99,8 +99,13 @@ export class ThreadInbox {
     }
   }
 
+  #described(): string {
+    return [...this.#underWay].map(([name, n]) => `${n} "${name}"`).join(', ');
+  }
+
   #began(name: string): void {
     this.#underWay.set(name, (this.#underWay.get(name) ?? 0) + 1);
+    this.#waiting?.(this.#described());
   }
 
   #ended(name: string): void {
@@ -108,5 +113,6 @@ export class ThreadInbox {
     if (left > 0) this.#underWay.set(name, left);
     else this.#underWay.delete(name);
     if (this.#underWay.size === 0) this.#settled?.();
+    else this.#waiting?.(this.#described());
   }
 }

@@ -111,9 +111,7 @@ export async function runThread(): Promise<void> {
   // main side sent before a stop; it sends nothing after), then the thread is done, whatever
   // handles it left open. What it, its hooks and its handlers posted is already queued on the
   // main side's port, which reads it all before closing.
-  const underWay = inbox.underWay();
-  if (underWay !== '') finishing(`${underWay} message handler(s)`);
-  await inbox.settled();
+  await inbox.settled((underWay) => finishing(`${underWay} message handler(s)`));
   // A throw in a `t.signal` 'abort' listener is raised on a later tick (as EventTarget does):
   // exiting in this one lost it without a word. One turn lets it out, to be reported as a crash.
   await new Promise((resolve) => setImmediate(resolve));
