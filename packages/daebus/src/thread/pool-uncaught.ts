@@ -1,7 +1,7 @@
-// Uncaught errors in a pool worker, tied to the call whose code threw them. Piscina's worker
-// waits for its next task in a blocking Atomics.wait, so a timer a call left behind fires only
-// once the worker runs its NEXT call: without this, its error crashed the worker and failed that
-// unrelated call, and nothing named the call that left the timer.
+// Uncaught errors in a pool worker, tied to the call whose code threw them. A timer a call left
+// behind fires after the call ended: while the worker is idle, or during its next call (piscina's
+// blocking wait, its default, held it until then). Without this, its error crashed the worker and
+// failed the next, unrelated call, and nothing named the call that left the timer.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { copyableError } from './crash-error';
 

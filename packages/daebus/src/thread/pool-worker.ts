@@ -80,7 +80,7 @@ function handlerFor(specifier: string, exportName: string, loader: string | unde
  * call this worker runs sends its progress, logs and shared-state requests on it, tagged with the
  * call's id. Not a channel per call (made and transferred for every call, it cost more than a
  * small call), and not one channel for the whole pool (a BroadcastChannel delivers each message
- * to every worker too, and a worker waiting for its next call in piscina's Atomics.wait never
+ * to every worker too, and a worker waiting for its next call in piscina's blocking Atomics.wait never
  * reads them: they piled up in its memory).
  */
 const { port1: channel, port2 } = new MessageChannel();

@@ -292,7 +292,7 @@ describe('pooled actions', () => {
     for (const rejects of [false, true]) {
       const tag = rejects ? 'r' : 't';
       await expect(caller.sendRequest('leaves', { tag, rejects })).resolves.toEqual({ left: tag });
-      // the one worker waits for its next call in a blocking wait: the leftover timer fires during this call
+      // the next call on the one worker is not failed by it, whether it fires before or during it
       await expect(caller.sendRequest('waits', { ms: 50 })).resolves.toEqual({ waited: 50 });
       const stray = (): LogRecord | undefined => t.records.find((r) => r.level === 'error' && r.message.includes(`left by call ${tag}`));
       await waitFor(() => stray() !== undefined, 'the leftover error to be logged');
@@ -308,6 +308,19 @@ describe('pooled actions', () => {
     await expect(caller.sendRequest('waits', { ms: 1 })).resolves.toEqual({ waited: 1 });
   });
 
+  it('log the error a leftover timer or promise throws while its worker is idle, with no other call after it (before: only once a next call came)', async () => {
+    t.remake({ maxWorkers: 1 });
+    await startWith((a) => a.action('leaves', { module: pooled, export: 'leavesTimer' }));
+    for (const rejects of [false, true]) {
+      const tag = rejects ? 'idle_r' : 'idle_t';
+      await expect(caller.sendRequest('leaves', { tag, rejects })).resolves.toEqual({ left: tag });
+      await waitFor(
+        () => t.records.some((r) => r.level === 'error' && r.message.includes(`left by call ${tag}`)),
+        'the leftover error to be logged with the worker idle',
+      );
+    }
+  });
+
   it("fail the running call at once when a callback of a module's own resource throws during it", async () => {
     t.remake({ maxWorkers: 1 });
     await startWith((a) =>
@@ -316,6 +329,19 @@ describe('pooled actions', () => {
     // it waits on the resource for ever: without the error it would wait out its whole timeout
     await expect(caller.sendRequest('driver')).rejects.toMatchObject({ message: 'the driver callback threw' });
     await expect(caller.sendRequest('waits', { ms: 1 })).resolves.toEqual({ waited: 1 });
+  });
+
+  it('start queued calls in the order they came (before: piscina put each it could not hand out at the back of its queue)', async () => {
+    t.remake({ maxWorkers: 1 });
+    await startWith((a) => a.action('stamped', { module: pooled, export: 'stamped' }));
+    await caller.sendRequest('stamped', { i: -1, ms: 0 });
+    const calls = 20;
+    const answers = (await Promise.all(Array.from({ length: calls }, (_, i) => caller.sendRequest('stamped', { i, ms: 5 })))) as {
+      i: number;
+      start: number;
+    }[];
+    const started = answers.sort((a, b) => a.start - b.start || a.i - b.i).map((answer) => answer.i);
+    expect(started).toEqual(Array.from({ length: calls }, (_, i) => i));
   });
 
   it('answer a call that waited for a busy pool past its timeout at once, and never run it', async () => {

@@ -16,6 +16,15 @@ export function createPiscina(maxWorkers: number, workerData: Record<string, unk
     // one call at a time per worker: the running table has one call per worker, and an
     // aborted call's worker is stopped without taking another call with it
     concurrentTasksPerWorker: 1,
+    // calls start in the order they came: by default piscina puts a task it could not hand out at
+    // the back of its queue, and under load the oldest calls waited out their timeouts
+    stricterFIFO: true,
+    // a worker waits for its next call with its event loop running, not blocked in Atomics.wait:
+    // a timer or promise a call left behind settles (and its error is logged) while the worker is
+    // idle, not only once another call comes; measured here at no cost per call against 'sync'
+    atomics: 'async',
+    // its run and wait time histograms: nothing reads them (pool stats count calls), and they cost a clock read and a record per call
+    recordTiming: false,
     workerData,
   });
 }
