@@ -324,6 +324,7 @@ describe('HTTP routes', () => {
     t.app.route('/fib/<n>', { module: fixture('pooled.mjs') });
     t.app.route('/refuses', { module: fixture('pooled-route.mjs'), export: 'refuses' });
     t.app.route('/gone', { module: fixture('pooled-route.mjs'), export: 'gone' });
+    t.app.route('/exits', { module: fixture('pooled.mjs'), export: 'exits' });
     const url = await start();
     expect(await http(`${url}/pooled/5?note=hi`)).toMatchObject({
       status: 201,
@@ -338,6 +339,11 @@ describe('HTTP routes', () => {
     // the status an error carries crosses from the pool, as from a function route
     expect(await http(`${url}/refuses`)).toMatchObject({ status: 403, body: { error: 'not yours', code: 'HANDLER_ERROR' } });
     expect(await http(`${url}/gone`)).toMatchObject({ status: 410, body: { error: 'gone for good', code: 'E_GONE' } });
+    // named as a route's call (before: "Pooled action")
+    expect(await http(`${url}/exits`)).toMatchObject({
+      status: 500,
+      body: { error: 'Pooled route "GET /exits" crashed its worker (worker exited with code: 3); the pool replaced it.' },
+    });
   });
 
   it('answer 400 to a body nested too deep to reach a pooled route’s worker, and log no failure', async () => {

@@ -105,6 +105,29 @@ describe('background tasks', () => {
     }
   });
 
+  it('a pooled run still going past drainTimeoutMs is ended without an error logged for it (before: "failed: ... crashed its worker")', async () => {
+    t.remake({ drainTimeoutMs: 100 });
+    t.app.background('long', 0.01, { module: fixture('pooled.mjs'), export: 'spins' });
+    await start();
+    await waitFor(() => t.app.backgroundTask('long').busy, 'the pooled run to start');
+    await t.app.stop();
+    const task = t.app.backgroundTask('long');
+    expect(task.failures).toBe(0);
+    expect(t.records.filter((r) => r.level === 'error')).toEqual([]);
+    expect(t.records.map((r) => String(r.message))).toContainEqual(
+      expect.stringMatching(/^Service ".*" stopped; background task run\(s\) not waited for: long$/),
+    );
+  });
+
+  it('a pooled run that crashes its worker is named as a task’s in the log, in one sentence', async () => {
+    t.app.background('crashy', 60, { module: fixture('pooled.mjs'), export: 'exits' }, { immediately: true });
+    await start();
+    await waitFor(() => t.app.backgroundTask('crashy').failures === 1, 'the crashed run');
+    expect(t.records.filter((r) => r.level === 'error').map((r) => r.message)).toEqual([
+      'Background task "crashy" failed: Pooled task "crashy" crashed its worker (worker exited with code: 3); the pool replaced it; it runs again in 60 s',
+    ]);
+  });
+
   it('can run on the pool', async () => {
     t.app.background('pooled', 0.01, { module: fixture('tick.mjs') });
     await start();

@@ -2,6 +2,7 @@ import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { checker, MAX_TIMEOUT_MS } from '../../shared/validate';
 import type { TaskInfo } from '../ops/ops-view';
 import type { Logger } from '../support/logger';
+import { isReported } from '../support/reported';
 
 /** What a background task runs: a function on the main thread (it may be async). */
 export type BackgroundFunction = () => unknown;
@@ -133,11 +134,19 @@ export class BackgroundTask {
       await this.#run();
       this.lastError = undefined;
     } catch (err) {
+      // a pooled run the stop cancelled: the stop's last line names it already, no failure
+      if (!this.#active && isReported(err)) {
+        this.#log.debug(`Background task "${this.name}": ${toPlainError(err).message}`);
+        return;
+      }
       this.lastError = toPlainError(err).message;
       this.failures += 1;
-      this.#log.error(`Background task "${this.name}" failed: ${this.lastError}; it runs again in ${this.intervalSeconds} s`, {
-        error: toPlainError(err),
-      });
+      this.#log.error(
+        `Background task "${this.name}" failed: ${this.lastError.replace(/\.$/, '')}; it runs again in ${this.intervalSeconds} s`,
+        {
+          error: toPlainError(err),
+        },
+      );
     }
   }
 }

@@ -310,7 +310,7 @@ export class Daebus<out C extends object = AnyContract> extends TypedEmitter<Thr
           break;
         case 'route':
         case 'socket':
-          runtime.http.register(p, (name, spec) => runtime.pooledAction(name, spec));
+          runtime.http.register(p, (name, spec) => runtime.pooledAction(name, spec, 'route'));
           break;
       }
     }

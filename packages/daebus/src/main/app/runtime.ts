@@ -3,7 +3,7 @@ import type { ActionObserver } from '../rpc/observer';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { HttpHost } from '../http/host';
 import { HandlerPool, type PoolStats } from '../pool/handler-pool';
-import { pooledAction, pooledTask } from '../pool/pooled-calls';
+import { pooledAction, pooledTask, type PooledKind } from '../pool/pooled-calls';
 import { preloadsOf, specKey, type ResolvedPooledSpec } from '../pool/pooled-spec';
 import { runInScope, type AppScope, type Scope } from '../rpc/context';
 import { Bulkhead } from '../rpc/bulkhead';
@@ -107,9 +107,9 @@ export class Runtime {
   }
 
   /** An action handler that runs `spec` on the pool. */
-  pooledAction(action: string, spec: ResolvedPooledSpec): ActionHandler {
+  pooledAction(action: string, spec: ResolvedPooledSpec, kind: PooledKind = 'action'): ActionHandler {
     this.#pooled.set(specKey(spec), spec);
-    return pooledAction(() => this.pool(), action, spec);
+    return pooledAction(() => this.pool(), action, spec, kind);
   }
 
   addAction(name: string, handler: ActionHandler, limits: { concurrency?: number; maxQueued?: number }): void {
@@ -295,7 +295,7 @@ export class Runtime {
     const results = await this.supervisor.stopAll(timeoutMs);
     this.store.detach();
     this.store.endLocalWaits();
-    await this.#pool?.close();
+    await this.#pool?.close(`Service "${this.service}" stopped before this pooled run finished.`);
     this.#pool = undefined;
     if (bus) {
       this.#bus = undefined;

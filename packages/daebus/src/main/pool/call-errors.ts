@@ -1,8 +1,13 @@
 import { MAX_NESTING, nestsTooDeep, tooDeep } from '../../shared/cloneable';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { PRELOAD_WAIT_MS } from '../../shared/protocol/pool';
-import type { RunningCall } from './running-call';
+import type { PooledKind, RunningCall } from './running-call';
 import type { RunningTable } from './running-table';
+
+/** How errors name a call: `Pooled action "resize"`, `Pooled route "GET /x"`, `Pooled task "nightly"`. */
+export function pooledName(request: { kind?: PooledKind | undefined; action: string }): string {
+  return `Pooled ${request.kind ?? 'action'} "${request.action}"`;
+}
 
 /** Why a call waited for a worker, from what the sweeps saw as it waited (see RunningCall.waiting). */
 function waitReason({ busy, starting }: { busy: boolean; starting: boolean }, dropped: boolean): string {
@@ -32,27 +37,25 @@ function waitAdvice({ busy, starting }: { busy: boolean; starting: boolean }, dr
  * shorter wait is not mentioned.
  */
 export function timedOutError(running: RunningCall, table: RunningTable, resolutionMs: number): DaebusError {
-  const { action, timeoutMs } = running.request;
+  const { timeoutMs } = running.request;
+  const name = pooledName(running.request);
   const runsNow = table.workerRunning(running.id) !== undefined;
   if (runsNow) {
     const queuedMs = (running.startedAt ?? running.deadline) - (running.deadline - timeoutMs);
     // first seen running at its timeout or after (the main thread was busy): how long it waited is not known
     if (queuedMs <= resolutionMs || queuedMs >= timeoutMs) {
-      return new DaebusError(
-        ErrorCodes.TIMEOUT,
-        `Pooled action "${action}" ran past its timeout of ${timeoutMs} ms; its worker was stopped.`,
-      );
+      return new DaebusError(ErrorCodes.TIMEOUT, `${name} ran past its timeout of ${timeoutMs} ms; its worker was stopped.`);
     }
     return new DaebusError(
       ErrorCodes.TIMEOUT,
-      `Pooled action "${action}" ran past its timeout of ${timeoutMs} ms, of which it waited about ${Math.round(queuedMs)} ms for a free worker (${waitReason(running.waitedOn, false)}) and ran about ${Math.round(timeoutMs - queuedMs)} ms; its worker was stopped. ${waitAdvice(running.waitedOn, false)}`,
+      `${name} ran past its timeout of ${timeoutMs} ms, of which it waited about ${Math.round(queuedMs)} ms for a free worker (${waitReason(running.waitedOn, false)}) and ran about ${Math.round(timeoutMs - queuedMs)} ms; its worker was stopped. ${waitAdvice(running.waitedOn, false)}`,
     );
   }
   // its handler ended and its worker handed the answer to piscina, which has not delivered it yet
   if (table.workerAnswered(running.id) !== undefined) {
     return new DaebusError(
       ErrorCodes.TIMEOUT,
-      `Pooled action "${action}" returned, but its reply had not reached the main thread when its timeout of ${timeoutMs} ms came: ` +
+      `${name} returned, but its reply had not reached the main thread when its timeout of ${timeoutMs} ms came: ` +
         'the main thread was busy, or the reply is very large (it takes long to copy), or the main thread cannot read it (a value ' +
         `nested too deep, perhaps through an array's extra properties: values sent from threads can nest up to ${MAX_NESTING} levels; ` +
         'its worker is then stopped).',
@@ -60,21 +63,18 @@ export function timedOutError(running: RunningCall, table: RunningTable, resolut
   }
   return new DaebusError(
     ErrorCodes.TIMEOUT,
-    `Pooled action "${action}" did not start within its timeout of ${timeoutMs} ms: ${waitReason(running.waitedOn, true)}. ${waitAdvice(running.waitedOn, true)}`,
+    `${name} did not start within its timeout of ${timeoutMs} ms: ${waitReason(running.waitedOn, true)}. ${waitAdvice(running.waitedOn, true)}`,
   );
 }
 
 /** The error of a call whose task piscina failed: its worker crashed or was stopped, or the task could not be posted. */
-export function taskFailedError(action: string, err: unknown, payload?: unknown): Error {
+export function taskFailedError(name: string, err: unknown, payload?: unknown): Error {
   const plain = toPlainError(err);
   if (plain.code) return err instanceof Error ? err : new DaebusError(plain.code, plain.message);
   // the task could not be posted: its payload nests deeper than a copy to a worker can go
-  if (plain.name === 'RangeError' && nestsTooDeep(payload)) return tooDeep(`Pooled action "${action}": the payload`, payload);
+  if (plain.name === 'RangeError' && nestsTooDeep(payload)) return tooDeep(`${name}: the payload`, payload);
   if (/worker (exited|terminated)|terminat/i.test(plain.message)) {
-    return new DaebusError(
-      ErrorCodes.HANDLER_ERROR,
-      `Pooled action "${action}" crashed its worker (${plain.message}); the pool replaced it.`,
-    );
+    return new DaebusError(ErrorCodes.HANDLER_ERROR, `${name} crashed its worker (${plain.message}); the pool replaced it.`);
   }
   return err instanceof Error ? err : new DaebusError(ErrorCodes.HANDLER_ERROR, plain.message);
 }

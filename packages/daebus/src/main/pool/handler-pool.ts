@@ -26,7 +26,7 @@ import { RunningCall, type PooledCall } from './running-call';
 
 export type { PooledCall } from './running-call';
 import { RunningTable } from './running-table';
-import { taskFailedError, timedOutError } from './call-errors';
+import { pooledName, taskFailedError, timedOutError } from './call-errors';
 import { LoadWatch } from './load-watch';
 import { WorkerPorts } from './worker-ports';
 import { poolStats, type PoolStats } from './pool-stats';
@@ -140,7 +140,7 @@ export class HandlerPool {
         // that worker never ran it (it never got past its modules): another one may
         if (this.#loadWatch?.endedLoading === true && running.startedAt === undefined && !running.aborted && this.#pool === pool)
           return this.#post(pool, running);
-        if (this.#end(running)) running.reject(taskFailedError(running.task.action, err, running.task.payload));
+        if (this.#end(running)) running.reject(taskFailedError(pooledName(running.request), err, running.task.payload));
       },
     );
   }
@@ -180,8 +180,8 @@ export class HandlerPool {
   #cancel(running: RunningCall): void {
     // a call that already ended is not this pool's any more (and its id may be another's by now)
     if (this.#calls.get(running.id) !== running) return;
-    const { action } = running.request;
-    this.#abort(running, new DaebusError(ErrorCodes.TIMEOUT, `Pooled action "${action}" was cancelled: its caller gave up on it.`));
+    const name = pooledName(running.request);
+    this.#abort(running, new DaebusError(ErrorCodes.TIMEOUT, `${name} was cancelled: its caller gave up on it.`));
   }
 
   /**
@@ -240,7 +240,12 @@ export class HandlerPool {
     return owners;
   }
 
-  async close(): Promise<void> {
+  /**
+   * Cancel what still runs (a task run a stop named already as not waited for: its error is
+   * `reason`, marked reported, not a crash), and end the workers.
+   */
+  async close(reason: string): Promise<void> {
+    this.cancelAll(reason);
     this.#stopSweeper();
     this.#loadWatch?.close();
     const pool = this.#pool;

@@ -3,6 +3,9 @@ import type { ActionHandler } from '../rpc/dispatcher';
 import type { Logger } from '../support/logger';
 import type { HandlerPool, PooledCall } from './handler-pool';
 import type { ResolvedPooledSpec } from './pooled-spec';
+import type { PooledKind } from './running-call';
+
+export type { PooledKind } from './running-call';
 
 /** A caller's context that can give up on the call, or go away: an HTTP route's (see RouteCall). */
 interface CancellableContext extends ActionContext {
@@ -21,6 +24,7 @@ class ActionCall implements PooledCall {
   readonly exportName: string;
   readonly timeoutMs: number;
   readonly action: string;
+  readonly kind: PooledKind;
   readonly requestId: string | undefined;
   readonly payload: Record<string, unknown>;
   readonly signal: AbortSignal | undefined;
@@ -28,12 +32,13 @@ class ActionCall implements PooledCall {
   readonly owner: object;
   readonly #context: ActionContext;
 
-  constructor(spec: ResolvedPooledSpec, action: string, payload: Record<string, unknown>, context: ActionContext) {
+  constructor(spec: ResolvedPooledSpec, action: string, kind: PooledKind, payload: Record<string, unknown>, context: ActionContext) {
     this.specifier = spec.specifier;
     this.loader = spec.loader;
     this.exportName = spec.exportName;
     this.timeoutMs = spec.timeoutMs;
     this.action = action;
+    this.kind = kind;
     this.requestId = context.request.requestId;
     this.payload = payload;
     // an HTTP route's context carries one: the route's timeout cancels the call
@@ -54,11 +59,12 @@ class ActionCall implements PooledCall {
 }
 
 /** An action handler that runs `spec` on the pool: its updates stream to the caller, its logs carry the request. */
-export function pooledAction(pool: () => HandlerPool, action: string, spec: ResolvedPooledSpec): ActionHandler {
-  return (payload, context) => pool().run(new ActionCall(spec, action, payload, context));
+export function pooledAction(pool: () => HandlerPool, action: string, spec: ResolvedPooledSpec, kind: PooledKind): ActionHandler {
+  return (payload, context) => pool().run(new ActionCall(spec, action, kind, payload, context));
 }
 
 /** A background task's run on the pool: no payload, no caller. */
 export function pooledTask(pool: () => HandlerPool, name: string, spec: ResolvedPooledSpec, logger: Logger): () => Promise<unknown> {
-  return () => pool().run({ ...spec, action: name, requestId: undefined, payload: {}, log: () => logger, onProgress: () => undefined });
+  return () =>
+    pool().run({ ...spec, action: name, kind: 'task', requestId: undefined, payload: {}, log: () => logger, onProgress: () => undefined });
 }

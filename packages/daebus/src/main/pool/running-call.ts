@@ -9,8 +9,13 @@ import { WorkerConnection, type WorkerServices } from '../workers/connection';
 const LOST_REPLY_MS = 1_000;
 
 /** What a pooled call needs of its request: where its updates go, and its logger. */
+/** What a pooled call runs for, as its errors name it ("Pooled route "GET /x" ran past..."). */
+export type PooledKind = 'action' | 'route' | 'task';
+
 export interface CallRequest {
   readonly action: string;
+  /** An action's by default. */
+  readonly kind?: PooledKind;
   readonly timeoutMs: number;
   /** Streamed updates from the handler, in order. */
   onProgress(payload: unknown): void;
