@@ -110,6 +110,16 @@ describe('registration', () => {
     expect(t.records).toContainEqual(expect.objectContaining({ message: 'main-entry directLogger in a pooled call', tag: 'p1' }));
   });
 
+  it('says, where a pooled handler reads the request global, what the handler has instead (before: "inside app.action(...)", where it was)', async () => {
+    t.app.action('reads_request', { module: fixture('main-entry-logger.mjs'), export: 'readsRequest' });
+    await t.start();
+    await expect(t.caller().sendRequest('reads_request')).rejects.toMatchObject({
+      message: expect.stringMatching(
+        /^request.payload is only available on the main thread[^]*a pooled handler gets its request as \(payload, ctx\)/,
+      ),
+    });
+  });
+
   it("t.log.error(err) logs the error's message with the error, stack included", async () => {
     t.app.thread('errs', (running, t: { log: { error(e: Error): void } }) => t.log.error(new RangeError('thread boom')));
     await t.app.start();

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Redis } from 'ioredis';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
+import { DAEBUS_WORKER } from '../../shared/worker-globals';
 import type { Logger } from '../support/logger';
 import type { ActionRequest } from './request';
 import type { ActionResponse, SendOptions } from './response';
@@ -67,6 +68,13 @@ export function currentScope(): Scope | undefined {
 /** The current action handler's context, or an error that says where `what` can be used. */
 export function requireContext(what: string): HandlerScope {
   const scope = storage.getStore();
+  if (scope?.request === undefined && (globalThis as Record<symbol, unknown>)[DAEBUS_WORKER] === true) {
+    throw new DaebusError(
+      ErrorCodes.NOT_IN_HANDLER,
+      `${what} is only available on the main thread, while an action or HTTP route handler runs there. In a worker, a pooled handler gets its request as (payload, ctx): ` +
+        'ctx.requestId and ctx.action name it, its return value answers, ctx.send and ctx.progress stream updates, ctx.log logs with the request id; a thread has t.on and t.log.',
+    );
+  }
   if (scope?.request === undefined) {
     throw new DaebusError(
       ErrorCodes.NOT_IN_HANDLER,
