@@ -64,6 +64,17 @@ describe('the "stopped" line', () => {
     expect(stoppedLines()).toBe(0);
   });
 
+  it('names the threads that had failed before the stop (before: "every thread returned")', async () => {
+    t.app.thread('broken', fixture('no-default.mjs'), { optional: true });
+    t.app.thread('fine', fixture('sleeper.mjs'));
+    await t.start();
+    await waitFor(() => t.app.threads.broken?.state === 'failed', 'the optional thread to fail');
+    await t.app.stop();
+    expect(t.records.filter((r) => /^Service ".*" stopped/.test(String(r.message))).map((r) => r.message)).toEqual([
+      `Service "${t.service}" stopped; every action finished and every running thread returned (failed before the stop: broken)`,
+    ]);
+  });
+
   it('is written once when a start fails and the app is stopped after it (before: twice)', async () => {
     t.app.thread('doomed', fixture('throws-on-import.mjs'));
     await expect(t.start()).rejects.toThrow();

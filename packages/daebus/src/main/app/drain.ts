@@ -111,10 +111,14 @@ export function logStopped(
     ...(terminated.length > 0 ? [`terminated thread(s) that ignored the stop: ${terminated.join(', ')}`] : []),
     ...(loading.length > 0 ? [`terminated thread(s) still loading their module: ${loading.join(', ')}`] : []),
   ];
-  if (troubles.length > 0) logger.warn(`Service "${service}" stopped; ${troubles.join('; ')}`);
+  // a thread that failed for good before the stop did not return at it: named, though not given up on
+  const failed = results.filter((r) => r.state === 'failed' && !r.terminated).map((r) => r.name);
+  const failedNote = failed.length > 0 ? `failed before the stop: ${failed.join(', ')}` : undefined;
+  if (troubles.length > 0) logger.warn(`Service "${service}" stopped; ${[...troubles, ...(failedNote ? [failedNote] : [])].join('; ')}`);
   // not "every thread returned": the error that follows names a thread that did not start
   else if (startFailed)
     logger.info(`Service "${service}" stopped, as its start failed; every action finished and every thread that started returned`);
+  else if (failedNote) logger.info(`Service "${service}" stopped; every action finished and every running thread returned (${failedNote})`);
   else logger.info(`Service "${service}" stopped; every action finished and every thread returned`);
 }
 
