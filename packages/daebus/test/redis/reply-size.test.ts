@@ -76,6 +76,34 @@ describe('a reply over maxReplyBytes, over Redis', () => {
       expect(warnings[1]?.message).toMatch(/^A reply was dropped: the request had ended when an earlier update was over maxReplyBytes/);
   });
 
+  it('by default stops below what Redis takes: a reply of 29 MiB, under its 32 MiB limit, is refused (before: sent, and Redis cut the caller off)', async () => {
+    // Redis counts the memory it allocates for a message, rounded up to 32 MiB from about 28 MiB
+    const stock = await privateRedis();
+    try {
+      const service = `reply_size_default_${randomUUID()}`;
+      const { logger } = captureLogger();
+      app = new Daebus(service, { logger });
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      app.action('small', async () => {
+        await released;
+        return { small: true };
+      });
+      app.action('big', () => ({ s: 'x'.repeat(29 * MiB) }));
+      await app.start({ redis: stock.url });
+      caller = new DaebusCaller(service, { redis: stock.url, timeoutMs: 20_000 });
+      const small = caller.sendRequest('small', {});
+      await expect(caller.sendRequest('big', {})).rejects.toMatchObject({ details: { remoteCode: 'PAYLOAD_TOO_LARGE' } });
+      release();
+      await expect(small).resolves.toEqual({ small: true });
+    } finally {
+      await caller?.close();
+      await app?.stop();
+      [app, caller] = [undefined, undefined];
+      await stock.stop();
+    }
+  });
+
   it('the option is checked at construction', () => {
     expect(() => new Daebus('reply_size_option', { maxReplyBytes: 0 })).toThrow(
       /options.maxReplyBytes must be a whole number >= 1 \(got 0\)/,

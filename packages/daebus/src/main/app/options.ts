@@ -18,7 +18,8 @@ export interface DaebusOptions {
   /**
    * Largest reply published over Redis, in bytes; a larger one is not sent and its caller gets a
    * PAYLOAD_TOO_LARGE error reply (Redis drops a subscriber whose output buffer passes 32 MiB, by
-   * default). Default 30 MiB.
+   * default, which one message of about 28 MiB does: Redis counts the memory it allocates for it).
+   * Default 24 MiB.
    */
   maxReplyBytes?: number | undefined;
   /** On stop, how long running action handlers may take to reply before threads are stopped. Default 10 000 ms. */
@@ -47,7 +48,7 @@ export type ResolvedAppOptions = Required<
 /** The app's defaults, in one place (documented in the package README). */
 export const DEFAULT_APP_OPTIONS = Object.freeze({
   maxPayloadBytes: 8 * 1024 * 1024,
-  maxReplyBytes: 30 * 1024 * 1024,
+  maxReplyBytes: 24 * 1024 * 1024,
   drainTimeoutMs: 10_000,
   maxWorkers: availableParallelism(),
   concurrency: 256,

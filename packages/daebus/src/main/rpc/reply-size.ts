@@ -6,7 +6,8 @@ import { DaebusError, ErrorCodes } from '../../shared/errors';
  * past it cut the caller's connection: that caller lost every reply it waited for, with no word
  * about size, and the service saw its publish succeed.
  */
-const REDIS_LIMIT = 'Redis drops a subscriber whose output buffer passes 32 MiB (by default), which would cut the caller off';
+const REDIS_LIMIT =
+  'Redis drops a subscriber whose output buffer passes 32 MiB (by default; one message of about 28 MiB does), which would cut the caller off';
 
 /**
  * The UTF-8 size of `text` when it is over `maxBytes`, else undefined. A string's length is a
