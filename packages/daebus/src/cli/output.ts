@@ -1,4 +1,5 @@
 import { clipped } from '../shared/clipped';
+import { NOT_JSON, parseNonFinite } from '../shared/python-json';
 // What the verbs print: JSON for machines, short aligned text for people.
 import { nestingDepth } from '../shared/cloneable';
 import { forTerminal } from '../main/ops/terminal-text';
@@ -75,14 +76,23 @@ export function timeOrDash(at: number | null | undefined): string {
   return at === null || at === undefined ? '-' : new Date(at).toISOString();
 }
 
-/** Parse a JSON payload given on the command line; `what` names it in the error. */
-export function parseJsonArgument(text: string, what: string): unknown {
+/**
+ * Parse a JSON payload given on the command line; `what` names it in the error. With
+ * `nonFinite: 'read'`, Python's NaN, Infinity and -Infinity (json.dumps writes them) are read as
+ * the library reads them in messages; else they are refused, saying why.
+ */
+export function parseJsonArgument(text: string, what: string, nonFinite: 'read' | 'refuse'): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new CliError(
-      `${what} is not valid JSON (${err instanceof Error ? err.message : String(err)}): ${clipped(text, 200)}`,
-      ExitCodes.USAGE,
-    );
+    const read = parseNonFinite(text);
+    if (read !== NOT_JSON && nonFinite === 'read') return read;
+    const why =
+      read !== NOT_JSON
+        ? 'it holds NaN, Infinity or -Infinity, which a request cannot carry as written (it is sent as JSON.stringify writes it: null); send null or a string, or publish the exact text with `daebus send`'
+        : err instanceof Error
+          ? err.message
+          : String(err);
+    throw new CliError(`${what} is not valid JSON (${why}): ${clipped(text, 200)}`, ExitCodes.USAGE);
   }
 }

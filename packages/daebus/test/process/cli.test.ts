@@ -331,6 +331,24 @@ describe('daebus listen and send', () => {
     expect(ran.stdout).toBe('{"hello": "world"}\nnot json\n');
   });
 
+  it('send takes a message with Python’s NaN and Infinity (json.dumps writes them) and publishes it as written; call refuses them, saying why', async () => {
+    const channel = `cli_channel_${randomUUID()}`;
+    const listen = start(['listen', channel]);
+    try {
+      await waitFor(() => listen.out.stderr.includes('listening on'), 'the subscription');
+      // before: exit 2, "not valid JSON"
+      expect(await daebus(['send', channel, '{"x": NaN, "y": -Infinity}'])).toMatchObject({ code: 0, stdout: '1\n' });
+      await waitFor(() => listen.out.stdout.includes('NaN'), 'the message');
+    } finally {
+      listen.child.kill('SIGINT');
+    }
+    expect((await listen.done).stdout).toBe('{"x": NaN, "y": -Infinity}\n');
+    // a request's payload is sent as JSON.stringify writes it, which has no form for them
+    const call = await daebus(['call', 'nobody', 'echo', '{"x": NaN}']);
+    expect(call.code).toBe(2);
+    expect(call.stderr).toContain('NaN, Infinity or -Infinity');
+  });
+
   it('listen prints a message holding newlines on one line: as spaces in JSON, escaped in other text', async () => {
     const channel = `cli_channel_${randomUUID()}`;
     const listen = start(['listen', channel]);

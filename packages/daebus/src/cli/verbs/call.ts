@@ -33,7 +33,7 @@ Example:
       if (action === '')
         throw new CliError('The action name is empty; give the action to call, as in `daebus call orders create`.', ExitCodes.USAGE);
       const json = await argumentText(given, 'The payload');
-      const payload = parseJsonArgument(json, 'The payload');
+      const payload = parseJsonArgument(json, 'The payload', 'refuse');
       if (!isPlainObject(payload))
         throw new CliError(`The payload must be a JSON object, like '{"id": 1}'; got ${clipped(json, 200)}`, ExitCodes.USAGE);
       refuseInexactNumber(json);

@@ -38,7 +38,7 @@ export function registerPubSub(program: Command): void {
     .addHelpText('after', `\nExample:\n  $ daebus send orders.events '{"type": "restock", "item": "book"}'`)
     .action(async (channel: string, given: string, options: { raw?: boolean }, command: Command) => {
       const text = await argumentText(given, 'The message');
-      if (!options.raw && !isPlainObject(parseJsonArgument(text, 'The message'))) {
+      if (!options.raw && !isPlainObject(parseJsonArgument(text, 'The message', 'read'))) {
         // what Python Daebus's listeners take (a broadcast is an object), and the only thing its broadcast sends
         throw new CliError(
           `The message must be a JSON object, like '{"value": 1}': wrap the value in one (--raw sends any text); got ${clipped(text, 200)}`,
