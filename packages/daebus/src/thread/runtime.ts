@@ -107,11 +107,12 @@ export async function runThread(): Promise<void> {
       await stop.finish(finishing);
     }
   }
-  // The thread function returned: the message handlers under way finish first (those of what the
-  // main side sent before a stop; it sends nothing after), then the thread is done, whatever
-  // handles it left open. What it, its hooks and its handlers posted is already queued on the
-  // main side's port, which reads it all before closing.
-  await inbox.settled((underWay) => finishing(`${underWay} message handler(s)`));
+  // The thread function returned. After a stop, the message handlers under way finish first
+  // (those of what the main side sent before it; it sends nothing after, so the wait ends). A
+  // function that returned on its own ends the thread now: the main side sends to it until it
+  // exits, and a wait for its handlers would last as long as messages came. What it, its hooks
+  // and its handlers posted is already queued on the main side's port, which reads it all before closing.
+  if (stop.poll()) await inbox.settled((underWay) => finishing(`${underWay} message handler(s)`));
   // A throw in a `t.signal` 'abort' listener is raised on a later tick (as EventTarget does):
   // exiting in this one lost it without a word. One turn lets it out, to be reported as a crash.
   await new Promise((resolve) => setImmediate(resolve));

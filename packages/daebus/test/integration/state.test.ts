@@ -614,6 +614,18 @@ describe('messages to a thread', () => {
     expect(t.records.filter((r) => r.level === 'warn' || r.level === 'error')).toEqual([]);
   });
 
+  it('a thread that returns on its own ends then, with a handler under way (handlers are waited for at a stop only)', async () => {
+    t.app.thread('early', fixture('returns-early.mjs'), { restart: 'transient' });
+    await t.app.start();
+    const pending = t.app
+      .thread('early')
+      .request('forever')
+      .catch((err: unknown) => err);
+    // before: it waited for the handler, with no stop to bound the wait, and stayed "running"
+    await waitFor(() => t.app.threads.early?.state === 'completed', 'the thread to complete');
+    await expect(pending).resolves.toMatchObject({ code: 'THREAD_NOT_RUNNING' });
+  });
+
   it('a stop that gives up on a message handler says so (before: only that the thread did not return)', async () => {
     t.app.thread('w', fixture('finishes-messages.mjs'));
     await t.app.start();
