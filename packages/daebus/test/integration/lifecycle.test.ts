@@ -75,6 +75,21 @@ describe('the "stopped" line', () => {
     ]);
   });
 
+  it('names a thread terminated after it returned, waiting for a message handler, as such (before: as one that ignored the stop)', async () => {
+    t.app.thread('w', fixture('finishes-messages.mjs'), { shutdownTimeoutMs: 300 });
+    await t.start();
+    const never = t.app
+      .thread('w')
+      .request('forever')
+      .catch((err: unknown) => err);
+    await waitFor(() => t.records.some((r) => r.message === 'forever began'), 'the handler under way');
+    await t.app.stop();
+    await expect(never).resolves.toMatchObject({ code: 'THREAD_NOT_RUNNING' });
+    expect(t.records.filter((r) => /^Service ".*" stopped/.test(String(r.message))).map((r) => r.message)).toEqual([
+      `Service "${t.service}" stopped; terminated thread(s) whose stop hooks or message handlers had not ended: w`,
+    ]);
+  });
+
   it('is written once when a start fails and the app is stopped after it (before: twice)', async () => {
     t.app.thread('doomed', fixture('throws-on-import.mjs'));
     await expect(t.start()).rejects.toThrow();

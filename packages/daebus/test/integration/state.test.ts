@@ -633,7 +633,8 @@ describe('messages to a thread', () => {
       .thread('w')
       .request('forever')
       .catch((err: unknown) => err);
-    await expect(t.app.stopThread('w', 300)).resolves.toMatchObject({ terminated: true });
+    await waitFor(() => t.records.some((r) => r.message === 'forever began'), 'the handler under way');
+    await expect(t.app.stopThread('w', 300)).resolves.toMatchObject({ terminated: true, returned: true });
     await expect(never).resolves.toMatchObject({ code: 'THREAD_NOT_RUNNING' });
     expect(t.records.filter((r) => r.level === 'warn').map((r) => r.message)).toEqual([
       'Thread "w" returned, but 1 "forever" message handler(s) had not ended 300 ms after the stop; terminating it',

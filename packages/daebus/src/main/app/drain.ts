@@ -100,7 +100,8 @@ export function logStopped(
   startFailed = false,
 ): void {
   const hooks = abandoned.hooks ?? [];
-  const terminated = results.filter((r) => r.terminated && !r.stillLoading).map((r) => r.name);
+  const terminated = results.filter((r) => r.terminated && !r.stillLoading && !r.returned).map((r) => r.name);
+  const held = results.filter((r) => r.terminated && r.returned).map((r) => r.name);
   const loading = results.filter((r) => r.terminated && r.stillLoading).map((r) => r.name);
   const troubles = [
     ...(abandoned.abandoned.length > 0 ? [`abandoned action(s): ${abandoned.abandoned.join(', ')}`] : []),
@@ -110,6 +111,7 @@ export function logStopped(
     ...(hooks.length > 0 ? [`WebSocket disconnect hook(s) not waited for: ${fewNamed(hooks)}`] : []),
     ...(terminated.length > 0 ? [`terminated thread(s) that ignored the stop: ${terminated.join(', ')}`] : []),
     ...(loading.length > 0 ? [`terminated thread(s) still loading their module: ${loading.join(', ')}`] : []),
+    ...(held.length > 0 ? [`terminated thread(s) whose stop hooks or message handlers had not ended: ${held.join(', ')}`] : []),
   ];
   // a thread that failed for good before the stop did not return at it: named, though not given up on
   const failed = results.filter((r) => r.state === 'failed' && !r.terminated).map((r) => r.name);

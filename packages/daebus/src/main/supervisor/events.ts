@@ -138,4 +138,6 @@ export interface ThreadStopResult {
   state: ThreadState;
   /** Present when it was terminated before its module finished loading (its function never ran). */
   stillLoading?: true;
+  /** Present when it was terminated after its function returned, waiting for its stop hooks or message handlers. */
+  returned?: true;
 }

@@ -5,7 +5,7 @@ import { settlesWithin } from '../support/timers';
 import type { ThreadEvents, ThreadExit, ThreadFailedEvent, ThreadSnapshot, ThreadState, ThreadStopResult } from './events';
 import { exitLine, failureLine, notRunningError, spawnError, stallReport, startError, stopTimeoutLine, stoppingError } from './reports';
 import { shouldRestart } from './exit';
-import { exitRecord } from './exit-record';
+import { exitRecord, stopResult } from './exit-record';
 import { RestartBudget } from './restart-budget';
 import { ReadyWaiters } from './ready-waiters';
 import { SpareRun } from './spare';
@@ -186,8 +186,7 @@ export class ThreadRunner {
       this.#log.warn(stopTimeoutLine(this.name, timeoutMs, stillLoading, current.finishing));
       await current.terminate();
     }
-    const result = { name: this.name, terminated: current.terminated, state: this.#state };
-    return stillLoading ? { ...result, stillLoading: true } : result;
+    return stopResult(this.name, this.#state, current, stillLoading);
   }
 
   #runSpec(held: boolean): RunSpec {
