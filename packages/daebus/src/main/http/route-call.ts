@@ -24,10 +24,11 @@ export class RouteCall implements RouteContext, Scope {
   readonly raw: ServerResponse;
   readonly #appLogger: Logger;
   #logger?: Logger;
-  /** Made for a pooled route (its job is cancelled at the route's timeout); none for the others. */
-  #controller?: AbortController;
-  /** Made for a pooled route: its job is dropped if its client goes away before a worker takes it. */
-  #goneController?: AbortController;
+  /** A pooled route's call's hooks: the route's timeout cancels it, its client leaving drops it (see CallWatcher). */
+  #onTimeout?: () => void;
+  #onLeave?: (reason: Error) => void;
+  /** What a pooled call dropped as its client left is answered with: told from a failure of its own. */
+  leftReason?: Error;
   /** Answered 504 by the sweep. */
   timedOut = false;
   /** Answered 503 by a stop that gave up on it. */
@@ -63,20 +64,17 @@ export class RouteCall implements RouteContext, Scope {
     return this.app.broadcast(channel, payload);
   }
 
-  /** What a pooled route's call listens to (see pooledAction): aborted at the route's timeout. */
-  get signal(): AbortSignal {
-    return (this.#controller ??= new AbortController()).signal;
-  }
-
-  /** What a pooled route's call listens to as well: aborted when its client goes away unanswered. */
-  get gone(): AbortSignal {
-    return (this.#goneController ??= new AbortController()).signal;
+  /** A pooled route's call listens (see CallWatcher): `cancel` at the route's timeout, `gone` if its client leaves. */
+  watchCall(cancel: () => void, gone: (reason: Error) => void): void {
+    this.#onTimeout = cancel;
+    this.#onLeave = gone;
+    if (this.leftReason !== undefined) gone(this.leftReason);
   }
 
   /** The request timed out: a pooled job still running for it is cancelled, so its worker is freed. */
   timeOut(): void {
     this.timedOut = true;
-    this.#controller?.abort();
+    this.#onTimeout?.();
   }
 
   /** Its connection closed: unless answered already, a pooled job not started yet for it is dropped. */
@@ -84,6 +82,7 @@ export class RouteCall implements RouteContext, Scope {
     if (this.response.finalSent || this.timedOut || this.givenUp) return;
     this.clientLeft = true;
     const message = `The pooled call of ${this.request.action} (${this.request.requestId}) was dropped: its client went away before a worker took it.`;
-    this.#goneController?.abort(new DaebusError(ErrorCodes.TIMEOUT, message));
+    this.leftReason = new DaebusError(ErrorCodes.TIMEOUT, message);
+    this.#onLeave?.(this.leftReason);
   }
 }

@@ -114,7 +114,7 @@ export class RouteRunner {
       // the pooled job cancelled at the timeout, or ended with its worker at a stop that gave up on
       // it: the request has its 504 or 503, the warning was logged (not a crash of the handler);
       // or dropped unrun, its client gone: no one is there to answer
-      if (entry.kind === 'pooled' && (call.timedOut || call.givenUp || (call.clientLeft && err === call.gone.reason))) return;
+      if (entry.kind === 'pooled' && (call.timedOut || call.givenUp || (call.clientLeft && err === call.leftReason))) return;
       const reply = thrownReply(err);
       const { body } = reply;
       // a pooled handler past its timeout was stopped by the pool: the request timed out

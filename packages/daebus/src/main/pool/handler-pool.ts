@@ -110,12 +110,12 @@ export class HandlerPool {
       call: id,
     };
     if (call.loader !== undefined) task.loader = call.loader;
-    const { gone } = call;
-    if (gone?.aborted === true) return Promise.reject(gone.reason as Error);
     const running = new RunningCall(id, call, task, this.#services);
     this.#calls.set(id, running);
-    call.signal?.addEventListener('abort', () => this.#cancel(running), { once: true });
-    gone?.addEventListener('abort', () => this.#drop(running, gone.reason as Error), { once: true });
+    call.watcher?.watchCall(
+      () => this.#cancel(running),
+      (reason) => this.#drop(running, reason),
+    );
     // stopped by a sweep that finds nothing running, not after each call: no timer per call
     this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_MS).unref();
     this.#post(pool, running);

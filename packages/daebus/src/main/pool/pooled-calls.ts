@@ -3,15 +3,9 @@ import type { ActionHandler } from '../rpc/dispatcher';
 import type { Logger } from '../support/logger';
 import type { HandlerPool, PooledCall } from './handler-pool';
 import type { ResolvedPooledSpec } from './pooled-spec';
-import type { PooledKind } from './running-call';
+import type { CallWatcher, PooledKind } from './running-call';
 
 export type { PooledKind } from './running-call';
-
-/** A caller's context that can give up on the call, or go away: an HTTP route's (see RouteCall). */
-interface CancellableContext extends ActionContext {
-  readonly signal?: AbortSignal;
-  readonly gone?: AbortSignal;
-}
 
 /**
  * One request's call of a pooled action: its updates go to the request's response, its logs
@@ -27,8 +21,7 @@ class ActionCall implements PooledCall {
   readonly kind: PooledKind;
   readonly requestId: string | undefined;
   readonly payload: Record<string, unknown>;
-  readonly signal: AbortSignal | undefined;
-  readonly gone: AbortSignal | undefined;
+  readonly watcher: CallWatcher | undefined;
   readonly owner: object;
   readonly #context: ActionContext;
 
@@ -41,10 +34,8 @@ class ActionCall implements PooledCall {
     this.kind = kind;
     this.requestId = context.request.requestId;
     this.payload = payload;
-    // an HTTP route's context carries one: the route's timeout cancels the call
-    this.signal = (context as CancellableContext).signal;
-    // and its client's connection closing drops it, if no worker runs it yet
-    this.gone = (context as CancellableContext).gone;
+    // an HTTP route's context is one: its timeout cancels the call, its client leaving drops it
+    this.watcher = typeof (context as Partial<CallWatcher>).watchCall === 'function' ? (context as unknown as CallWatcher) : undefined;
     this.#context = context;
     this.owner = context.response;
   }
