@@ -405,6 +405,20 @@ describe('a connection that has sent nothing as a stop begins', () => {
   });
 });
 
+describe('a request sent on a new connection as the stop begins', () => {
+  it('is answered 503 STOPPED, not cut off unread (the server had not read it yet as the stop began)', async () => {
+    t.app.route('/r', () => ({ ok: 1 }));
+    const url = await start();
+    const fresh = await keptOpen(url);
+    // written before the server's event loop turns: the stop begins with it unread
+    fresh.write('GET /r HTTP/1.1\r\nHost: x\r\n\r\n');
+    const stopped = t.app.stop();
+    await fresh.closed;
+    expect(fresh.got()).toMatch(/^HTTP\/1\.1 503[^]*"code":"STOPPED"/);
+    await stopped;
+  });
+});
+
 describe('pipelined requests running as a stop begins', () => {
   it('are each answered, in order, and only the last answer closes the connection (before: the first did, and the rest were lost)', async () => {
     let release = (): void => undefined;

@@ -47,6 +47,7 @@ export class HttpServers {
   readonly #instances: FastifyInstance[] = [];
   /** Each server's connections that have sent nothing yet: closed at a stop (see UnusedConnections). */
   readonly #unused: UnusedConnections[] = [];
+  #unusedSweep?: NodeJS.Timeout;
   /** A stop began: `/readyz` answers 503 from then on. */
   #stopping = false;
   endpoints: HttpEndpoints = {};
@@ -128,7 +129,9 @@ export class HttpServers {
       app.server.prependListener('request', lastOnConnection);
       app.server.close();
     }
-    for (const unused of this.#unused) unused.close();
+    // connections that sent nothing are closed from the next sweep on, while the requests in flight drain
+    this.#sweepUnused();
+    this.#unusedSweep = setInterval(() => this.#sweepUnused(), IDLE_CHECK_MS);
     await this.#hub.closeAll(`Service "${service}" is shutting down`);
     this.#runner.refuseNew(`Service "${service}" is stopping: it takes no new requests.`);
     const closing = Promise.all(this.#instances.map((app) => app.close()));
@@ -138,10 +141,7 @@ export class HttpServers {
       this.#logger.warn(`Gave up on the WebSocket disconnect hook of client(s) ${named}: still running after ${drainMs} ms.`);
     }
     // a connection whose last answers were queued behind another (pipelined) closes once they are written: it is idle then
-    const idle = setInterval(() => {
-      for (const app of this.#instances) app.server.closeIdleConnections();
-      for (const unused of this.#unused) unused.close();
-    }, IDLE_CHECK_MS);
+    const idle = setInterval(() => this.#instances.forEach((app) => app.server.closeIdleConnections()), IDLE_CHECK_MS);
     const closed = await settlesWithin(closing, CLOSE_GRACE_MS);
     clearInterval(idle);
     if (!closed) for (const app of this.#instances) app.server.closeAllConnections();
@@ -166,7 +166,12 @@ export class HttpServers {
     return gaveUp;
   }
 
+  #sweepUnused(): void {
+    for (const unused of this.#unused) unused.sweep();
+  }
+
   #end(): void {
+    clearInterval(this.#unusedSweep);
     this.#runner.stopSweeping();
     this.#hub.stopSweeping();
     this.#instances.length = 0;

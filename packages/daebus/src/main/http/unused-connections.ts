@@ -8,6 +8,8 @@ import type { Socket } from 'node:net';
  */
 export class UnusedConnections {
   readonly #sockets = new Set<Socket>();
+  /** Those that had read nothing at the last sweep. */
+  #seenUnused = new Set<Socket>();
 
   constructor(server: Server) {
     server.on('connection', (socket: Socket) => {
@@ -19,12 +21,23 @@ export class UnusedConnections {
     server.prependListener('upgrade', used);
   }
 
-  /** Close those on which nothing was read yet; one with a request on its way in is left to be answered. */
-  close(): void {
+  /**
+   * Close those on which nothing was read at the last sweep and still nothing now; note the others
+   * that read nothing yet. Not at the first look: a request the client sent just then may be
+   * waiting to be read (bytesRead counts what Node read, not what the system holds), and is
+   * answered, as before, if it is read by the next sweep.
+   */
+  sweep(): void {
+    const unused = new Set<Socket>();
     for (const socket of this.#sockets) {
       if (socket.bytesRead > 0) continue;
+      if (!this.#seenUnused.has(socket)) {
+        unused.add(socket);
+        continue;
+      }
       this.#sockets.delete(socket);
       socket.destroy();
     }
+    this.#seenUnused = unused;
   }
 }
