@@ -35,6 +35,23 @@ it('a stalled lease holder that wakes does not run an admin action the new holde
   const replies: string[] = [];
   listener.on('message', (_channel: string, text: string) => replies.push(text));
   await listener.subscribe(replyTo);
+  // the lease key names the new holder as soon as its script ran; it answers the channel once its
+  // own process has read that reply: pings until one is answered (the stalled one cannot)
+  const pingTo = `python_pinger_${randomUUID()}`;
+  const pongs: string[] = [];
+  const pinger = new Redis(TEST_REDIS_URL);
+  pinger.on('message', (_channel: string, text: string) => pongs.push(text));
+  await pinger.subscribe(pingTo);
+  try {
+    await waitFor(async () => {
+      if (pongs.length > 0) return true;
+      await redis.publish(service, JSON.stringify({ action: 'daebus.ping', payload: {}, reply_to: pingTo, request_id: randomUUID() }));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return pongs.length > 0;
+    }, 'the new holder answering the channel');
+  } finally {
+    pinger.disconnect();
+  }
   // as a Python caller publishes it: both replicas are subscribed to the channel now
   const requestId = randomUUID();
   const request = { action: 'daebus.thread.start', payload: { name: 'consumer' }, reply_to: replyTo, request_id: requestId };
