@@ -148,7 +148,7 @@ class PooledCall implements MessageSink<PooledToMain>, WorkerChannel {
 function runPooledTask(task: PooledTask): PooledResult | Promise<PooledResult> {
   // aborted while it waited for a worker: its caller has its answer already
   posting = undefined;
-  if (task.cancelled) return { value: undefined, sent: 0 };
+  if (task.cancelled) return { value: undefined, sent: 0, skipped: true };
   // the main side stops this worker if it aborts the call while it runs
   markRunning(task.call);
   const call = new PooledCall(task.call, task);

@@ -391,8 +391,10 @@ describe('HTTP routes', () => {
     await expect(Promise.all(clients.map((c) => c.answer))).resolves.toEqual(['AbortError', 'AbortError']);
     expect(await first).toMatchObject({ status: 200, body: { tag: 'first' } });
     expect(await http(`${url}/hold?tag=next&ms=0`)).toMatchObject({ status: 200, body: { tag: 'next' } });
-    // the calls whose clients left never ran, and no failure was logged for them
+    // the calls whose clients left never ran, are not counted as completed, and no failure was logged for them
     expect(ran()).toEqual(['first', 'next']);
+    const info = (await t.caller().sendRequest('daebus.info')) as { pool: { completed: number } };
+    expect(info.pool.completed).toBe(2);
     expect(t.records.filter((r) => r.level === 'error' || r.level === 'warn')).toEqual([]);
   });
 

@@ -23,14 +23,13 @@ import { WorkerConnection, type WorkerServices } from '../workers/connection';
 import { createPiscina } from './create-piscina';
 import { PoolLogGate } from './pool-log';
 import { RunningCall, type PooledCall } from './running-call';
-
-export type { PooledCall } from './running-call';
 import { RunningTable } from './running-table';
 import { pooledName, taskFailedError, timedOutError } from './call-errors';
 import { LoadWatch } from './load-watch';
 import { WorkerPorts } from './worker-ports';
 import { poolStats, type PoolStats } from './pool-stats';
 
+export type { PooledCall } from './running-call';
 export type { PoolStats } from './pool-stats';
 
 /** How often running calls are checked against their timeouts (a timeout fires up to this late). */
@@ -39,10 +38,7 @@ const SWEEP_MS = 25;
 /** Call ids stay positive int32s: they are written to the pool's shared running table. */
 const MAX_CALL_ID = 0x7fffffff;
 
-/**
- * Turns of the event loop a call's answer waits for messages it sent that are not readable yet:
- * those on a new worker's port, whose hand-over the main side has not read yet.
- */
+/** Turns of the event loop an answer waits for messages its call sent (on a new worker's port: until its hand-over is read). */
 const MAX_DELIVERY_TURNS = 100;
 
 /**
@@ -59,9 +55,8 @@ export class HandlerPool {
   /** The handler modules each worker loads as it starts: those registered before the pool starts. */
   readonly #preloads: () => PoolPreload[];
   /**
-   * Running or queued calls by id: where each one's messages go, and when it times out (one
-   * sweeper, not a timer per call). A SoloMap: calls one at a time would make a Map rebuild its
-   * table on every call.
+   * Running or queued calls by id: where each one's messages go, and when it times out (one sweeper,
+   * not a timer per call). A SoloMap: calls one at a time would make a Map rebuild its table on each.
    */
   readonly #calls = new SoloMap<number, RunningCall>();
   #sweeper?: NodeJS.Timeout;
@@ -70,6 +65,8 @@ export class HandlerPool {
   #loading?: WorkerConnection;
   #nextCall = 1;
   #pool?: Piscina;
+  /** Tasks piscina counts as completed that were no call's run: skipped (dropped, cancelled) or handed out again. */
+  #notRuns = 0;
   /** Which worker runs which call: room for the pool's workers and as many again still exiting. */
   readonly #running: RunningTable;
   /** Workers asked to stop: each is terminated once (see #stopThread). */
@@ -138,19 +135,21 @@ export class HandlerPool {
         // the worker ended (a crash, or stopped): what it sent before is read first
         this.#ports.drainAll();
         // that worker never ran it (it never got past its modules): another one may
-        if (this.#loadWatch?.endedLoading === true && running.startedAt === undefined && !running.aborted && this.#pool === pool)
+        if (this.#loadWatch?.endedLoading === true && running.startedAt === undefined && !running.aborted && this.#pool === pool) {
+          this.#notRuns++;
           return this.#post(pool, running);
+        }
         if (this.#end(running)) running.reject(taskFailedError(pooledName(running.request), err, running.task.payload));
       },
     );
   }
 
   /**
-   * Piscina settled a call's task: its caller is answered once every message the call sent was
-   * delivered, so that no update comes after the reply. They are on its worker's port already,
-   * read here at once if not yet; those on a new worker's port can wait for its hand-over.
+   * Piscina settled a call's task: its caller is answered once every message the call sent was delivered (no
+   * update after the reply), read from its worker's port now if not yet; a new worker's port waits for its hand-over.
    */
   #settle(running: RunningCall, result: PooledResult, turns: number): void {
+    if ('skipped' in result) this.#notRuns++;
     if (running.received < result.sent && !running.aborted) {
       this.#ports.drainAll();
       if (running.received < result.sent && turns < MAX_DELIVERY_TURNS) {
@@ -222,7 +221,7 @@ export class HandlerPool {
 
   /** Its load now, for introspection and metrics (zeros before the first pooled call starts it). */
   stats(): PoolStats {
-    return poolStats(this.#maxWorkers, this.#calls.size, this.#pool);
+    return poolStats(this.#maxWorkers, this.#calls.size, this.#pool, this.#notRuns + (this.#loadWatch?.wakes ?? 0));
   }
 
   /** Start the pool's workers now, so the first pooled call does not wait for a worker to boot. */
@@ -295,6 +294,7 @@ export class HandlerPool {
   #ensurePool(): Piscina {
     if (!this.#pool) {
       this.#running.clear();
+      this.#notRuns = 0;
       const preloads = this.#preloads();
       const hung = new Int32Array(new SharedArrayBuffer((2 * preloads.length + 1) * Int32Array.BYTES_PER_ELEMENT));
       this.#loadWatch?.close();

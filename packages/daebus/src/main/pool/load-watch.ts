@@ -54,6 +54,8 @@ export class LoadWatch {
   /** Workers stopped here, blocked as they loaded. */
   readonly #stopped = new Set<number>();
   #endedLoading = false;
+  /** Tasks posted only to make piscina start a worker (piscina counts them among its completed). */
+  wakes = 0;
 
   constructor(preloads: PoolPreload[], hung: Int32Array, running: RunningTable, logger: Logger, hooks: LoadWatchHooks) {
     this.#preloads = preloads;
@@ -120,7 +122,10 @@ export class LoadWatch {
     setImmediate(() => {
       this.#endedLoading = false;
       const pool = this.#hooks.pool();
-      if (named && pool !== undefined && pool.queueSize > 0) pool.run(WAKE_TASK).catch(() => undefined);
+      if (named && pool !== undefined && pool.queueSize > 0) {
+        this.wakes++;
+        pool.run(WAKE_TASK).catch(() => undefined);
+      }
     });
   }
 

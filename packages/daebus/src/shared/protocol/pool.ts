@@ -27,8 +27,9 @@ export type MainToPooled = MainToWorker;
 /**
  * What a pool worker returns to piscina: the handler's value or error, and how many messages the
  * call sent on its worker's port, all of which the main side reads before it answers the call.
+ * `skipped`: the call was cancelled before it ran (not one of the pool's completed calls).
  */
-export type PooledResult = { value: unknown; sent: number } | { error: PlainError; sent: number };
+export type PooledResult = { value: unknown; sent: number; skipped?: true } | { error: PlainError; sent: number };
 
 /**
  * Key of the message a pool worker posts once, on its `parentPort` when it loads, with its end of
