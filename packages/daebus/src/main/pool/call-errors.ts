@@ -70,6 +70,14 @@ export function timedOutError(running: RunningCall, table: RunningTable, resolut
 /** The error of a call whose task piscina failed: its worker crashed or was stopped, or the task could not be posted. */
 export function taskFailedError(name: string, err: unknown, payload?: unknown): Error {
   const plain = toPlainError(err);
+  // Node's code and text name neither the handler nor what became of its worker
+  if (plain.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    return new DaebusError(
+      ErrorCodes.HANDLER_ERROR,
+      `${name} ran its worker out of memory (${plain.message}); the pool replaced it. A pool worker has the heap limit of ` +
+        'the process (--max-old-space-size): hold less at once in the handler, or split its work over several calls.',
+    );
+  }
   if (plain.code) return err instanceof Error ? err : new DaebusError(plain.code, plain.message);
   // the task could not be posted: its payload nests deeper than a copy to a worker can go
   if (plain.name === 'RangeError' && nestsTooDeep(payload)) return tooDeep(`${name}: the payload`, payload);
