@@ -233,22 +233,62 @@ describe('WebSocket handlers', () => {
     expect(DEFAULT_HTTP_OPTIONS.websocket.handlerTimeoutMs).toBe(30_000);
   });
 
-  it('close a client that reads too slowly with 1013 instead of queueing without bound', async () => {
-    const url = await start({ maxBufferedBytes: 64 * 1024 });
+  it('close a client that does not read with 1013 once a message was held for it sendTimeoutMs; an awaiting sender hears false', async () => {
+    const url = await start({ maxBufferedBytes: 64 * 1024, sendTimeoutMs: 300 });
     const slow = await connect(url);
     await waitFor(async () => (await t.app.websocket.clients()).length === 1, 'the client');
     const id = (await t.app.websocket.clients())[0]?.id as string;
     slow.socket.pause(); // stops reading: what the server sends piles up
     const chunk = 'y'.repeat(32 * 1024);
     let sent = 0;
+    // each awaited send goes at the client's pace: once the connection is full, the next waits
     while (await t.app.websocket.sendToClient(id, chunk)) {
       sent += 1;
       if (sent > 20_000) throw new Error('the server never refused to queue more');
     }
-    const info = await t.app.websocket.clients();
-    expect(info.every((c) => c.bufferedBytes <= 64 * 1024 + chunk.length + 64)).toBe(true);
     slow.socket.resume();
-    expect(await slow.closed).toMatchObject({ code: 1013, reason: expect.stringMatching(/^Too slow/) });
+    expect(await slow.closed).toMatchObject({ code: 1013, reason: expect.stringMatching(/^Too slow: .* some for 300 ms$/) });
+  });
+
+  it('close a client with 1013 when more than maxBufferedBytes would be held for it, instead of queueing without bound', async () => {
+    const url = await start({ maxBufferedBytes: 64 * 1024 });
+    const slow = await connect(url);
+    await waitFor(async () => (await t.app.websocket.clients()).length === 1, 'the client');
+    const id = (await t.app.websocket.clients())[0]?.id as string;
+    slow.socket.pause();
+    const chunk = 'y'.repeat(32 * 1024);
+    // senders that do not wait: what is held for the client is bounded
+    let waiting = 0;
+    const sends: Promise<boolean>[] = [];
+    for (let i = 0; i < 20_000 && (await t.app.websocket.clients()).length === 1; i++) {
+      sends.push(t.app.websocket.sendToClient(id, chunk));
+      waiting = Math.max(waiting, (await t.app.websocket.clients())[0]?.bufferedBytes ?? 0);
+    }
+    expect(waiting).toBeLessThanOrEqual(2 * (64 * 1024 + chunk.length + 64));
+    expect((await Promise.all(sends)).at(-1)).toBe(false);
+    slow.socket.resume();
+    expect(await slow.closed).toMatchObject({ code: 1013, reason: expect.stringMatching(/^Too slow: \d+ bytes are waiting/) });
+  });
+
+  it('deliver messages larger than maxBufferedBytes, back to back, to a client that reads them (before: closed with 1013)', async () => {
+    const big = 'z'.repeat(2 * 1024 * 1024);
+    t.app.socket('dump', async (_data, clientId) => {
+      expect(await t.app.websocket.sendToClient(clientId, big, 'part')).toBe(true);
+      expect(await t.app.websocket.sendToClient(clientId, big, 'part')).toBe(true);
+      return { done: true };
+    });
+    const url = await start({ maxBufferedBytes: 64 * 1024 });
+    const client = await connect(url);
+    // the reply comes after both parts (one client's frames keep their order)
+    expect(await client.ask({ type: 'dump', id: 'd1' })).toEqual({ type: 'response', data: { done: true }, id: 'd1' });
+    expect(client.frames.filter((f) => f.type === 'part').map((f) => (f.data as string).length)).toEqual([big.length, big.length]);
+    // and broadcasts: a large one, then a small one right after
+    const others = [client, await connect(url), await connect(url)];
+    const ticks = others.map((c) => c.next((f) => f.type === 'tick'));
+    expect(await t.app.websocket.broadcastToAll(big, 'news')).toBe(3);
+    expect(await t.app.websocket.broadcastToAll({ n: 1 }, 'tick')).toBe(3);
+    expect((await Promise.all(ticks)).map((f) => f.data)).toEqual([{ n: 1 }, { n: 1 }, { n: 1 }]);
+    expect((await t.app.websocket.clients()).length).toBe(3);
   });
 });
 

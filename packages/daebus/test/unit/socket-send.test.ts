@@ -7,9 +7,12 @@ import { DEFAULT_HTTP_OPTIONS, type ResolvedWebSocketOptions } from '../../src/m
 import { captureLogger } from '../support/helpers';
 
 interface FakeSocket extends ClientSocket {
-  sent: { data: unknown; options: unknown }[];
+  sent: { data: unknown; options: unknown; written: (err?: Error | null) => void }[];
   closedWith: { code?: number; reason?: string } | undefined;
   bufferedAmount: number;
+  readyState: number;
+  /** The connection wrote out frame `i`: its bytes leave bufferedAmount, and its callback is called (as ws does). */
+  written(i: number): void;
 }
 
 function fakeSocket(bufferedAmount = 0): FakeSocket {
@@ -18,8 +21,20 @@ function fakeSocket(bufferedAmount = 0): FakeSocket {
     bufferedAmount,
     sent: [],
     closedWith: undefined,
-    send: (data: unknown, options: unknown) => void socket.sent.push({ data, options }),
-    close: (code?: number, reason?: string) => void (socket.closedWith = { code, reason }),
+    send: (data: unknown, options: unknown, written: (err?: Error | null) => void) => {
+      socket.sent.push({ data, options, written });
+      socket.bufferedAmount += (data as Buffer).length;
+    },
+    close: (code?: number, reason?: string) => {
+      socket.closedWith = { code, reason };
+      socket.readyState = 2;
+    },
+    written: (i: number) => {
+      const frame = socket.sent[i];
+      if (!frame) throw new Error(`no frame ${i}`);
+      socket.bufferedAmount -= (frame.data as Buffer).length;
+      frame.written();
+    },
     terminate: () => undefined,
     ping: () => undefined,
     pause: () => undefined,
@@ -55,16 +70,87 @@ describe('WebSocket sends', () => {
 
   it('count a frame’s bytes, not its characters, against maxBufferedBytes', () => {
     const socket = fakeSocket(100);
-    const client = new SocketClient({
-      id: 'user_1',
-      socket,
-      handshake: { path: '/ws', query: {}, headers: {}, remoteAddress: undefined },
-      limits: limits({ maxBufferedBytes: 1_000 }),
-      handle: () => Promise.resolve(),
-    });
-    // 600 characters, 1 800 bytes in UTF-8: with the 100 bytes waiting, over the 1 000 allowed
-    expect(client.send(JSON.stringify('€'.repeat(600)))).toBe(false);
+    const client = makeClient(socket, { maxBufferedBytes: 1_000 });
+    // 600 characters, 1 800 bytes in UTF-8: with the 100 bytes waiting, over the 1 000 allowed, so held
+    expect(client.send(JSON.stringify('€'.repeat(600)))).toBe(true);
     expect(socket.sent).toEqual([]);
-    expect(socket.closedWith).toMatchObject({ code: 1013, reason: expect.stringMatching(/^Too slow/) });
+    expect(client.info().bufferedBytes).toBe(100 + 1_802);
   });
 });
+
+describe('What is sent to a WebSocket client past maxBufferedBytes', () => {
+  it('is held, in order, and handed to the connection as it drains; an awaiting sender hears when', async () => {
+    const socket = fakeSocket();
+    const client = makeClient(socket, { maxBufferedBytes: 1_000 });
+    expect(client.deliver('a'.repeat(4_000))).toBe(true); // a frame of any size goes to an empty connection
+    const second = client.deliver('b'.repeat(4_000)); // before: the client was closed as too slow here
+    expect(client.send('c')).toBe(true);
+    expect(second).toBeInstanceOf(Promise);
+    expect(frames(socket)).toEqual(['a'.repeat(4_000)]);
+    socket.written(0);
+    await expect(second).resolves.toBe(true);
+    // 'c' waits behind 'b', which fills the connection past the limit
+    expect(frames(socket)).toEqual(['a'.repeat(4_000), 'b'.repeat(4_000)]);
+    socket.written(1);
+    expect(frames(socket)).toEqual(['a'.repeat(4_000), 'b'.repeat(4_000), 'c']);
+    expect(socket.closedWith).toBeUndefined();
+    expect(client.messagesSent).toBe(3);
+  });
+
+  it('closes the client with 1013 when more than maxBufferedBytes would be held past the first frame', async () => {
+    const socket = fakeSocket();
+    const client = makeClient(socket, { maxBufferedBytes: 1_000 });
+    client.send('w'.repeat(2_000));
+    const first = client.deliver('x'.repeat(5_000));
+    const second = client.deliver('y'.repeat(600));
+    expect(client.send('z'.repeat(600))).toBe(false); // 600 + 600 held past the first: over 1 000
+    expect(socket.closedWith).toMatchObject({ code: 1013, reason: expect.stringMatching(/^Too slow: 7\d{3} bytes are waiting/) });
+    await expect(Promise.all([first, second])).resolves.toEqual([false, false]);
+    expect(frames(socket)).toEqual(['w'.repeat(2_000)]);
+  });
+
+  it('closes the client with 1013 when a frame was held for sendTimeoutMs', async () => {
+    const socket = fakeSocket();
+    const client = makeClient(socket, { maxBufferedBytes: 1_000, sendTimeoutMs: 500 });
+    client.send('w'.repeat(2_000));
+    const held = client.deliver('x'.repeat(5_000));
+    client.expire(Date.now() + 100);
+    expect(socket.closedWith).toBeUndefined();
+    client.expire(Date.now() + 500);
+    expect(socket.closedWith).toMatchObject({ code: 1013, reason: expect.stringMatching(/^Too slow: .* some for 500 ms$/) });
+    await expect(held).resolves.toBe(false);
+  });
+
+  it('lets a broadcast resolve with its count once every client that held it took it', async () => {
+    const hub = new SocketHub(captureLogger().logger);
+    hub.open(limits({ maxBufferedBytes: 1_000 }));
+    const sockets = [fakeSocket(), fakeSocket(), fakeSocket()];
+    const req = { url: '/ws', query: {}, headers: {}, socket: { remoteAddress: '127.0.0.1' } };
+    for (const socket of sockets) hub.accept(socket, req as never);
+    expect(await hub.exec({ op: 'broadcast', messageType: 'news', data: 'x'.repeat(5_000) })).toBe(3);
+    let count: unknown;
+    const broadcast = hub.exec({ op: 'broadcast', messageType: 'news', data: 'y'.repeat(2_000) }).then((n) => (count = n));
+    sockets[0]?.written(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(count).toBeUndefined();
+    expect(sockets.map((s) => s.sent.length)).toEqual([2, 1, 1]);
+    for (const socket of sockets.slice(1)) socket.written(0);
+    await broadcast;
+    expect(count).toBe(3);
+    hub.stopSweeping();
+  });
+});
+
+function makeClient(socket: FakeSocket, over: Partial<ResolvedWebSocketOptions>): SocketClient {
+  return new SocketClient({
+    id: 'user_1',
+    socket,
+    handshake: { path: '/ws', query: {}, headers: {}, remoteAddress: undefined },
+    limits: limits(over),
+    handle: () => Promise.resolve(),
+  });
+}
+
+function frames(socket: FakeSocket): string[] {
+  return socket.sent.map((s) => (s.data as Buffer).toString());
+}

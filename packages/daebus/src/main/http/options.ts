@@ -34,8 +34,13 @@ export interface WebSocketOptions {
   path?: string | undefined;
   /** Largest frame a client may send; a larger one closes the connection with 1009. Default 1 MiB. */
   maxPayloadBytes?: number | undefined;
-  /** Bytes queued for one client before it counts as too slow and is closed with 1013. Default 1 MiB. */
+  /**
+   * Bytes waiting in one client's connection past which what is sent to it is held until it reads,
+   * and the most held for it (beyond one message) before it is closed as too slow (1013). Default 1 MiB.
+   */
   maxBufferedBytes?: number | undefined;
+  /** How long a message held for a client (see maxBufferedBytes) may wait before the client is closed as too slow (1013). Default 30 000 ms. */
+  sendTimeoutMs?: number | undefined;
   /** A client's messages waiting for its handler to finish; past that its connection is not read until they are done. Default 32. */
   maxQueuedMessages?: number | undefined;
   /** Clients connected at once; one more is closed with 1013. Default 10 000. */
@@ -109,6 +114,7 @@ export const DEFAULT_HTTP_OPTIONS = Object.freeze({
     host: '0.0.0.0',
     maxPayloadBytes: 1024 * 1024,
     maxBufferedBytes: 1024 * 1024,
+    sendTimeoutMs: 30_000,
     maxQueuedMessages: 32,
     maxClients: 10_000,
     rateLimit: false as const,
@@ -126,6 +132,7 @@ const WS_KEYS = [
   'path',
   'maxPayloadBytes',
   'maxBufferedBytes',
+  'sendTimeoutMs',
   'maxQueuedMessages',
   'maxClients',
   'rateLimit',
@@ -162,6 +169,7 @@ export function resolveWebSocketOptions(where: string, options: WebSocketOptions
     path,
     maxPayloadBytes: check.count('options.maxPayloadBytes', options.maxPayloadBytes ?? d.maxPayloadBytes, 1),
     maxBufferedBytes: check.count('options.maxBufferedBytes', options.maxBufferedBytes ?? d.maxBufferedBytes, 1),
+    sendTimeoutMs: check.timeout('options.sendTimeoutMs', options.sendTimeoutMs ?? d.sendTimeoutMs),
     maxQueuedMessages: check.count('options.maxQueuedMessages', options.maxQueuedMessages ?? d.maxQueuedMessages, 1),
     maxClients: check.count('options.maxClients', options.maxClients ?? d.maxClients, 1),
     rateLimit: resolveRateLimit(check, options.rateLimit ?? d.rateLimit),

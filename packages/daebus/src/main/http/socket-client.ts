@@ -3,11 +3,13 @@ import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { Logger } from '../support/logger';
 import type { ResolvedWebSocketOptions } from './options';
 import { closeReason, errorFrame, messageId } from './socket-envelope';
+import { Outbox, type OutboxOwner } from './socket-outbox';
+import type { ClientSocket, Handshake } from './client-socket';
+
+export type { ClientSocket, Handshake } from './client-socket';
 
 /** ws's readyState for an open connection. */
 const OPEN = 1;
-/** ws's send options for a Buffer that is to go out as a text frame. */
-const TEXT = { binary: false } as const;
 
 /** A message refused by the rate limit: its error frame, sent in its turn (after the replies to earlier messages). */
 class Refusal {
@@ -27,40 +29,13 @@ interface Turn {
 const NEXT_GOES_ON = "its client's next messages go on.";
 
 /**
- * The part of a ws socket a client and the hub use. Written out here, not imported from ws, so
- * that the package's published types do not need `@types/ws` in the user's project.
- */
-export interface ClientSocket {
-  readonly readyState: number;
-  readonly bufferedAmount: number;
-  send(data: Buffer, options: { binary: boolean }): void;
-  close(code?: number, reason?: string): void;
-  terminate(): void;
-  ping(): void;
-  pause(): void;
-  resume(): void;
-  on(event: 'message', listener: (data: Buffer | ArrayBuffer | Buffer[]) => void): unknown;
-  on(event: 'close', listener: (code: number, reason: Buffer) => void): unknown;
-  on(event: 'error', listener: (err: Error) => void): unknown;
-  on(event: 'pong', listener: () => void): unknown;
-}
-
-/** What a client connected with. */
-export interface Handshake {
-  path: string;
-  query: Record<string, string | string[]>;
-  headers: Record<string, string | string[] | undefined>;
-  remoteAddress: string | undefined;
-}
-
-/**
  * One connected client. Its messages are handled one at a time, in order (as Python Daebus does):
  * those that arrive meanwhile wait, and past `maxQueuedMessages` the connection is not read until
- * they are done, so a flood waits in the network instead of in memory. What is sent to it may
- * queue up to `maxBufferedBytes` (plus one message); a client that reads slower than that is
- * closed with 1013.
+ * they are done, so a flood waits in the network instead of in memory. What is sent to it goes
+ * through its Outbox: held while `maxBufferedBytes` wait in the connection, and a client that
+ * reads too slowly for that is closed with 1013.
  */
-export class SocketClient {
+export class SocketClient implements OutboxOwner {
   readonly id: string;
   readonly handshake: Handshake;
   readonly connectedAt = Date.now();
@@ -72,6 +47,7 @@ export class SocketClient {
   logger: Logger | undefined = undefined;
   readonly #socket: ClientSocket;
   readonly #limits: ResolvedWebSocketOptions;
+  readonly #outbox: Outbox;
   readonly #handle: (client: SocketClient, raw: string) => Promise<void>;
   readonly #waiting: (string | Refusal)[] = [];
   #turn: Turn | undefined = undefined;
@@ -106,6 +82,11 @@ export class SocketClient {
     this.handshake = init.handshake;
     this.#limits = init.limits;
     this.#handle = init.handle;
+    this.#outbox = new Outbox(init.socket, this);
+  }
+
+  get limits(): ResolvedWebSocketOptions {
+    return this.#limits;
   }
 
   /**
@@ -115,6 +96,7 @@ export class SocketClient {
   gone(): void {
     this.#gone = true;
     this.#waiting.length = 0;
+    this.#outbox.drop();
   }
 
   /** The connect handler is done: handle what arrived meanwhile, then each message as it comes. */
@@ -145,27 +127,33 @@ export class SocketClient {
   /**
    * Send a frame (a text frame, also when given as its UTF-8 bytes: a broadcast encodes once and
    * hands every client the same Buffer, where ws would copy a string for each); false when the
-   * connection is not open or the client was closed as too slow.
+   * connection is not open or the client was closed as too slow. A frame held (see Outbox) counts as sent.
    */
   send(frame: string | Buffer): boolean {
-    const socket = this.#socket;
-    if (socket.readyState !== OPEN) return false;
-    const bytes = typeof frame === 'string' ? Buffer.from(frame) : frame;
-    const buffered = socket.bufferedAmount;
-    if (buffered > 0 && buffered + bytes.length > this.#limits.maxBufferedBytes) {
-      this.close(1013, `Too slow: ${buffered} bytes are waiting to be sent to this client`);
-      return false;
-    }
-    socket.send(bytes, TEXT);
+    return this.#outbox.offer(typeof frame === 'string' ? Buffer.from(frame) : frame) !== false;
+  }
+
+  /** As `send`, for a sender that awaits its frame's hand-over to the connection (its backpressure). */
+  deliver(frame: string | Buffer): boolean | Promise<boolean> {
+    const offered = this.#outbox.offer(typeof frame === 'string' ? Buffer.from(frame) : frame);
+    if (typeof offered === 'boolean') return offered;
+    return new Promise((resolve) => (offered.done = resolve));
+  }
+
+  wrote(): void {
     this.messagesSent += 1;
     this.lastActivity = Date.now();
-    return true;
+  }
+
+  tooSlow(reason: string): void {
+    this.close(1013, reason);
   }
 
   close(code: number, reason: string): void {
     if (this.#socket.readyState !== OPEN) return;
     this.closedWith ??= { code, reason: closeReason(reason) };
     this.#socket.close(code, closeReason(reason));
+    this.#outbox.drop();
   }
 
   /** ws failed the connection (a frame over maxPayloadBytes, bad UTF-8, a protocol error): it closes it with the code that says why. */
@@ -229,7 +217,7 @@ export class SocketClient {
       remoteAddress,
       messagesReceived: this.messagesReceived,
       messagesSent: this.messagesSent,
-      bufferedBytes: this.#socket.bufferedAmount,
+      bufferedBytes: this.#outbox.waitingBytes,
       ...(this.registration === undefined ? {} : { registration: this.registration }),
     };
   }
@@ -257,6 +245,7 @@ export class SocketClient {
 
   /** Give up on the handler running now if it is past its time (the hub checks every client). */
   expire(now: number): void {
+    this.#outbox.check(now);
     const turn = this.#turn;
     if (turn === undefined || now < turn.deadline) return;
     this.#turn = undefined;

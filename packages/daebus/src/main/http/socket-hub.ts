@@ -62,6 +62,22 @@ export class SocketHub {
     if (this.#dropped > 0) this.#sayDropped(Date.now());
   }
 
+  /**
+   * The same bytes to every client (a string would be copied for each); resolves with how many
+   * clients it was handed to, once those that held it took it (or were closed as too slow).
+   */
+  #broadcast(bytes: Buffer): number | Promise<number> {
+    let sent = 0;
+    let held: Promise<boolean>[] | undefined;
+    for (const client of this.#clients.values()) {
+      const delivered = client.deliver(bytes);
+      if (delivered === true) sent += 1;
+      else if (delivered !== false) (held ??= []).push(delivered);
+    }
+    if (held === undefined) return sent;
+    return Promise.all(held).then((results) => results.reduce((count, ok) => (ok ? count + 1 : count), sent));
+  }
+
   #sweep(): void {
     const now = Date.now();
     for (const client of this.#clients.values()) {
@@ -108,15 +124,11 @@ export class SocketHub {
         const text = frame(call.messageType, call.data);
         const client = this.#clients.get(call.clientId);
         if (!client) this.#logger.debug(`WebSocket client ${call.clientId} is not connected; a "${call.messageType}" message was not sent`);
-        return client?.send(text) ?? false;
+        // resolves once the frame is handed to the connection: an awaiting sender goes at its client's pace
+        return client?.deliver(text) ?? false;
       }
-      case 'broadcast': {
-        // encoded once: every client is handed the same bytes (a string would be copied for each)
-        const bytes = Buffer.from(frame(call.messageType, call.data));
-        let sent = 0;
-        for (const client of this.#clients.values()) if (client.send(bytes)) sent += 1;
-        return sent;
-      }
+      case 'broadcast':
+        return this.#broadcast(Buffer.from(frame(call.messageType, call.data)));
       case 'clients':
         return [...this.#clients.values()].map((c) => c.info());
       case 'disconnect': {
