@@ -233,6 +233,43 @@ describe('clients that stall mid-request', () => {
   });
 });
 
+describe('clients that read none of their answer', () => {
+  it('have their connection closed past sendTimeoutMs, freeing the answer; a client that reads slowly gets all of it', async () => {
+    const big = 'r'.repeat(64 * 1024 * 1024);
+    t.app.route('/big', () => ({ big }));
+    const url = await start({ sendTimeoutMs: 1_000 });
+    const stuck = openRaw(url);
+    stuck.socket.pause(); // reads nothing: the answer stays in the server (before: for good, with its connection)
+    stuck.socket.write('GET /big HTTP/1.1\r\nHost: x\r\n\r\n');
+    // reads 2 MiB, then nothing for 100 ms, and so on: the answer takes about 3 s, three times the
+    // timeout (the system takes more of a large write only once the client read a good part of what it holds)
+    const slow = openRaw(url);
+    let burst = 0;
+    slow.socket.on('data', (chunk: Buffer) => {
+      burst += chunk.length;
+      if (burst < 2 * 1024 * 1024) return;
+      burst = 0;
+      slow.socket.pause();
+      setTimeout(() => slow.socket.resume(), 100);
+    });
+    slow.socket.write('GET /big HTTP/1.1\r\nHost: x\r\n\r\n');
+    const closedLine = /^Closed 1 HTTP connection\(s\) whose client read none of its answer for 1000 ms/;
+    await waitFor(() => t.records.some((r) => closedLine.test(r.message)), 'the stalled connection to be closed');
+    stuck.socket.resume();
+    await stuck.closed;
+    expect(stuck.got().length).toBeLessThan(big.length);
+    await waitFor(() => slow.got().length > big.length, 'the slow client to read the whole answer', 60_000);
+    expect(slow.socket.destroyed).toBe(false);
+    expect(t.records.filter((r) => /^Closed \d+ HTTP connection/.test(r.message))).toHaveLength(1);
+  });
+
+  it('are given 60 s by default, and no limit with 0', () => {
+    expect(DEFAULT_HTTP_OPTIONS.sendTimeoutMs).toBe(60_000);
+    expect(new DaebusHttp({ sendTimeoutMs: 0 })).toBeDefined();
+    expect(() => new DaebusHttp({ sendTimeoutMs: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+  });
+});
+
 describe('requests no route takes', () => {
   it('get 405 with Allow for any method on a served path, TRACE and PROPFIND included', async () => {
     t.app.route('/hello', () => ({ hello: 1 }));

@@ -78,6 +78,12 @@ export interface HttpOptions {
    */
   requestTimeoutMs?: number | undefined;
   /**
+   * How long the sending of an answer may make no progress (its client reads none of it); past it
+   * the connection is reset, and what was held for it freed. 0: no limit. Default 60 000 ms, as
+   * nginx's send_timeout.
+   */
+  sendTimeoutMs?: number | undefined;
+  /**
    * Serve `/metrics` (Prometheus), `/healthz` (liveness) and `/readyz` (readiness) beside the
    * routes; a route of the app on one of these paths takes its place. Default true.
    */
@@ -108,6 +114,7 @@ export const DEFAULT_HTTP_OPTIONS = Object.freeze({
   timeoutMs: 30_000,
   keepAliveTimeoutMs: 72_000,
   requestTimeoutMs: 30_000,
+  sendTimeoutMs: 60_000,
   ops: true,
   websocket: Object.freeze({
     path: '/ws',
@@ -125,7 +132,7 @@ export const DEFAULT_HTTP_OPTIONS = Object.freeze({
 });
 
 const CORS_KEYS = ['allowedOrigins', 'allowedMethods', 'allowedHeaders', 'exposeHeaders', 'allowCredentials', 'maxAge'];
-const HTTP_KEYS = ['port', 'host', 'cors', 'bodyLimit', 'timeoutMs', 'keepAliveTimeoutMs', 'requestTimeoutMs', 'ops'];
+const HTTP_KEYS = ['port', 'host', 'cors', 'bodyLimit', 'timeoutMs', 'keepAliveTimeoutMs', 'requestTimeoutMs', 'sendTimeoutMs', 'ops'];
 const WS_KEYS = [
   'port',
   'host',
@@ -153,6 +160,7 @@ export function resolveHttpOptions(where: string, options: HttpOptions = {}): Re
     timeoutMs: check.timeout('options.timeoutMs', options.timeoutMs ?? d.timeoutMs),
     keepAliveTimeoutMs: check.timeout('options.keepAliveTimeoutMs', options.keepAliveTimeoutMs ?? d.keepAliveTimeoutMs),
     requestTimeoutMs: check.duration('options.requestTimeoutMs', options.requestTimeoutMs ?? d.requestTimeoutMs),
+    sendTimeoutMs: check.duration('options.sendTimeoutMs', options.sendTimeoutMs ?? d.sendTimeoutMs),
     ops: check.flag('options.ops', options.ops ?? d.ops),
   };
 }

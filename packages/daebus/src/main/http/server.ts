@@ -21,6 +21,7 @@ import { originForm } from './request-target';
 import { nodeServerOptions } from './node-server-options';
 import { boundPipelining, MAX_WAITING_PER_CONNECTION } from './pipelining';
 import { UnusedConnections } from './unused-connections';
+import { StalledAnswers } from './stalled-answers';
 
 /** How long the servers get to close their connections once every request is answered. */
 const CLOSE_GRACE_MS = 2_000;
@@ -48,6 +49,8 @@ export class HttpServers {
   /** Each server's connections that have sent nothing yet: closed at a stop (see UnusedConnections). */
   readonly #unused: UnusedConnections[] = [];
   #unusedSweep?: NodeJS.Timeout;
+  /** Each server's connections whose client reads none of its answer: closed after sendTimeoutMs. */
+  readonly #stalled: StalledAnswers[] = [];
   /** A stop began: `/readyz` answers 503 from then on. */
   #stopping = false;
   endpoints: HttpEndpoints = {};
@@ -92,8 +95,8 @@ export class HttpServers {
       }
       if (ws && ws.port !== undefined) {
         // upgrade requests only: no body to wait for
-        const { keepAliveTimeoutMs, requestTimeoutMs } = DEFAULT_HTTP_OPTIONS;
-        const app = await this.#build({ bodyLimit: 1024, keepAliveTimeoutMs, requestTimeoutMs });
+        const { keepAliveTimeoutMs, requestTimeoutMs, sendTimeoutMs } = DEFAULT_HTTP_OPTIONS;
+        const app = await this.#build({ bodyLimit: 1024, keepAliveTimeoutMs, requestTimeoutMs, sendTimeoutMs });
         // on a port of its own every path is the endpoint, as with Python Daebus's server
         await this.#mountSocket(app, ['/', '/*'], false);
         const port = await listen(app, ws.host, ws.port, 'WebSocket server');
@@ -176,10 +179,13 @@ export class HttpServers {
     this.#hub.stopSweeping();
     this.#instances.length = 0;
     this.#unused.length = 0;
+    for (const stalled of this.#stalled.splice(0)) stalled.stop();
     this.endpoints = {};
   }
 
-  async #build(limits: Pick<ResolvedHttpOptions, 'bodyLimit' | 'keepAliveTimeoutMs' | 'requestTimeoutMs'>): Promise<FastifyInstance> {
+  async #build(
+    limits: Pick<ResolvedHttpOptions, 'bodyLimit' | 'keepAliveTimeoutMs' | 'requestTimeoutMs' | 'sendTimeoutMs'>,
+  ): Promise<FastifyInstance> {
     const { bodyLimit } = limits;
     // Node takes whole milliseconds only
     const requestTimeoutMs = Math.ceil(limits.requestTimeoutMs);
@@ -215,6 +221,7 @@ export class HttpServers {
     });
     this.#instances.push(app);
     this.#unused.push(new UnusedConnections(app.server));
+    this.#stalled.push(new StalledAnswers(app.server, limits.sendTimeoutMs, this.#logger));
     const observer = this.#ops?.observer;
     if (observer) {
       app.addHook('onResponse', (req, reply, done) => {
