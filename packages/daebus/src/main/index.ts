@@ -1,6 +1,6 @@
 // Public API of `daebus`: the main side of a service.
 export { Daebus, type RunOptions, type StartOptions, type StopOptions, type StructureOptions } from './app/daebus';
-export { Blueprint, type ActionArgs, type ActionOptions, type BackgroundOptions, type Registration, type StartHook } from './app/blueprint';
+export { Blueprint, type ActionArgs, type ActionOptions, type BackgroundOptions, type StartHook } from './app/blueprint';
 export type { BackgroundTask, BackgroundFunction } from './app/background';
 export { DEFAULT_APP_OPTIONS, type DaebusOptions } from './app/options';
 export { DaebusCaller } from './rpc/caller';

@@ -61,6 +61,14 @@ export function actionRegistration<C, K extends keyof C & string>(...[name, hand
   return { kind: 'action', name, handler: handler as ActionHandler | PooledSpec, ...(options ? { options } : {}) };
 }
 
+/** Each blueprint's registrations, kept out of its API (the app reads them: registrationsOf). */
+const registered = new WeakMap<object, readonly Registration[]>();
+
+/** What `blueprint` registered, in order: read by `app.registerBlueprint`. */
+export function registrationsOf(blueprint: object): readonly Registration[] {
+  return registered.get(blueprint) ?? [];
+}
+
 /**
  * A group of actions, listeners, threads, background tasks, start hooks, routes and WebSocket
  * handlers, registered on an
@@ -78,11 +86,7 @@ export class Blueprint<out C extends object = AnyContract> {
   constructor(name: string) {
     this.name = checker('new Blueprint(name)').name('name', name);
     this.#origin = `blueprint "${name}"`;
-  }
-
-  /** What was registered, in order (read by `app.registerBlueprint`). */
-  get registrations(): readonly Registration[] {
-    return this.#registrations;
+    registered.set(this, this.#registrations);
   }
 
   /** Record an action, as `app.action(name, handler, options)` registers one. */

@@ -71,7 +71,7 @@ export class DaebusCaller<out C extends object = AnyContract> {
     this.#stream = new RequestStream(this.service, this.#transport, durable);
     // pub/sub keeps nothing: a reply published while the connection is down is gone
     this.#transport.onDisconnect?.((reason) =>
-      this.failPending(`${reason} The replies of requests in flight are lost; they may have run. Check before sending them again.`),
+      this.#failPending(`${reason} The replies of requests in flight are lost; they may have run. Check before sending them again.`),
     );
   }
 
@@ -270,7 +270,7 @@ export class DaebusCaller<out C extends object = AnyContract> {
   }
 
   /** Fail every request sent and still waiting for its reply (the connection was lost: the reply would be too). */
-  failPending(reason: string): void {
+  #failPending(reason: string): void {
     this.#pending.rejectAll((_id, { sent }) => (sent ? new DaebusError(ErrorCodes.TRANSPORT_ERROR, reason) : undefined));
   }
 
