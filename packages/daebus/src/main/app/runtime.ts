@@ -40,7 +40,7 @@ export class Runtime {
   readonly hooks: { name: string; hook: StartHook }[] = [];
   readonly store = new StateStore();
   readonly supervisor: Supervisor;
-  /** Routes, WebSocket handlers and their servers (started after the transport, stopped first). */
+  /** Routes, WebSocket handlers and their servers (their ports checked first, started after the transport, stopped first). */
   readonly http: HttpHost;
   /** The app as user code outside handlers reaches it (`broadcast`, `cache` globals). */
   readonly scope: AppScope;
@@ -203,6 +203,7 @@ export class Runtime {
       });
     this.supervisor.prepareAll(); // the threads' workers boot while the transport connects
     try {
+      await this.http.checkPorts(options); // a copy whose port is taken never connects, so never answers
       const connected = await connectBus(makeBus, this.#logger, waitMs, replicas, stopped);
       ({ bus: this.#bus, replication: this.#replication } = connected);
       this.store.attach(connected.state);
@@ -260,9 +261,8 @@ export class Runtime {
   }
 
   /**
-   * A forced stop (a second signal): answer every request taken in with a STOPPED error, cancel
-   * pooled calls and terminate every thread, without waiting for user code. Resolves with the
-   * actions it gave up on.
+   * A forced stop (a second signal): answer every request taken in with a STOPPED error, cancel pooled calls and terminate
+   * every thread, without waiting for user code. Resolves with the actions it gave up on.
    */
   async forceStop(): Promise<string[]> {
     this.#exitCode = 1;

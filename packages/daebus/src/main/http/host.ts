@@ -11,6 +11,7 @@ import type { OpsEndpoints } from './ops-routes';
 import { RouteRunner } from './route-runner';
 import { RouteTable } from './route-table';
 import { HttpServers, type HttpLeft } from './server';
+import { portFree } from './port-check';
 import type { HttpEndpoints, HttpStartOptions } from './endpoints';
 import { SocketHub } from './socket-hub';
 import type { SocketHandler } from './socket-handler';
@@ -87,8 +88,8 @@ export class HttpHost {
       );
   }
 
-  /** Start the servers the options and registrations call for (none: nothing is loaded). */
-  async start(options: HttpStartOptions): Promise<void> {
+  /** The servers `options` and the registrations call for, their options checked. */
+  #plan(options: HttpStartOptions): { http: ResolvedHttpOptions | undefined; ws: ResolvedWebSocketOptions | undefined } {
     const wantsWs =
       options.websocket === true ||
       typeof options.websocket === 'object' ||
@@ -120,6 +121,23 @@ export class HttpHost {
         `The route ${clash.methods.join(',')} ${clash.path.written} is on the path of the WebSocket endpoint (${ws.path}). Give the route another path, or the endpoint another websocket.path (or a port of its own).`,
       );
     }
+    return { http, ws };
+  }
+
+  /**
+   * Refuse to start, with LISTEN_FAILED, when a port the servers are to listen on is taken (a
+   * second copy of the service): checked before the service connects, so that such a copy never
+   * answers a request; the listen itself, later, still fails the start if the port is taken then.
+   */
+  async checkPorts(options: HttpStartOptions): Promise<void> {
+    const { http, ws } = this.#plan(options);
+    if (http && http.port !== 0) await portFree(http.host, http.port, 'HTTP server');
+    if (ws && ws.port !== undefined && ws.port !== 0) await portFree(ws.host, ws.port, 'WebSocket server');
+  }
+
+  /** Start the servers the options and registrations call for (none: nothing is loaded). */
+  async start(options: HttpStartOptions): Promise<void> {
+    const { http, ws } = this.#plan(options);
     if (!http && this.routes.size > 0)
       this.#logger.warn(`${this.routes.size} route(s) registered, but the HTTP server is off (http: false): they are not served.`);
     this.#started = true;

@@ -22,6 +22,7 @@ import { nodeServerOptions } from './node-server-options';
 import { boundPipelining, MAX_WAITING_PER_CONNECTION } from './pipelining';
 import { UnusedConnections } from './unused-connections';
 import { StalledAnswers } from './stalled-answers';
+import { listenFailed } from './port-check';
 
 /** How long the servers get to close their connections once every request is answered. */
 const CLOSE_GRACE_MS = 2_000;
@@ -284,13 +285,9 @@ export class HttpServers {
 }
 
 async function listen(app: FastifyInstance, host: string, port: number, what: string): Promise<number> {
-  try {
-    await app.listen({ host, port });
-  } catch (err) {
-    throw new DaebusError(ErrorCodes.LISTEN_FAILED, `The ${what} could not listen on ${host}:${port}: ${toPlainError(err).message}`, {
-      cause: err,
-    });
-  }
+  await app.listen({ host, port }).catch((err: unknown) => {
+    throw listenFailed(what, host, port, err);
+  });
   const address = app.server.address();
   return typeof address === 'object' && address !== null ? address.port : port;
 }
