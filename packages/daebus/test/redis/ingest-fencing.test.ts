@@ -138,7 +138,7 @@ class StallingReplica {
   }
 }
 
-describe('a replica that stalls while holding the ingest lease', () => {
+describe('a replica holding the ingest lease, when it stalls or Redis loses its data', () => {
   const replicas: StallingReplica[] = [];
   const flag = join(tmpdir(), `daebus-stall-${randomUUID()}`);
 
@@ -206,5 +206,33 @@ describe('a replica that stalls while holding the ingest lease', () => {
     // before: said when the stop began, before the adds its socket kept were refused: missing or short (8 of 14 runs)
     expect(holder.said((l) => /^Did not add 20 pub\/sub request\(s\)/.test(String(l.message)))).toBe(true);
     await waitFor(async () => (await redis.hlen(`test:{${service}}:runs`)) === 20, 'every message run by the new holder');
+  });
+
+  it('takes the lease again at once when Redis loses its data, still subscribed, and adds what came meanwhile: each message runs once', async () => {
+    const { holder, holderId } = await twoReplicas();
+    // the other replica has tried to take the lease since it started (its presence beat twice): it
+    // has seen the lease held, so that a lease gone now is Redis's loss to it, not a new service's
+    const otherId = (await redis.zrange(keys.replicas, 0, -1)).find((id) => id !== holderId) as string;
+    const seen = async (): Promise<number> => Number(await redis.hget(keys.replica(otherId), 'lastSeen'));
+    const first = await seen();
+    await waitFor(async () => (await seen()) > first, 'a heartbeat of the other replica');
+    const second = await seen();
+    await waitFor(async () => (await seen()) > second, 'another heartbeat of the other replica');
+    // Redis restarted without persistence, or was flushed: every key of the service is gone
+    await redis.del(...(await redis.keys(`*{${service}}*`)));
+    const ids = Array.from({ length: 20 }, (_, n) => `r${n}`);
+    const receivers: number[] = [];
+    for (const id of ids) receivers.push(await redis.publish(service, JSON.stringify({ id, action: 'note' })));
+    // before: the holder's first add found the lease gone, and it unsubscribed: the messages after
+    // reached no replica until another tick took the lease (a Python caller's requests were lost)
+    expect(receivers.filter((n) => n === 0)).toEqual([]);
+    await waitFor(async () => (await redis.hlen(`test:{${service}}:runs`)) === ids.length, 'every message run');
+    const runs = await redis.hgetall(`test:{${service}}:runs`);
+    expect(Object.keys(runs).sort()).toEqual([...ids].sort());
+    expect(Object.values(runs).filter((n) => n !== '1')).toEqual([]);
+    expect(holder.said((l) => /^Took the lease on the pub\/sub channel of ".*" again: Redis had lost it/.test(String(l.message)))).toBe(
+      true,
+    );
+    expect(holder.said((l) => /^Did not add/.test(String(l.message)))).toBe(false);
   });
 });

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Daebus, DEFAULT_REPLICA_OPTIONS } from 'daebus';
-import { expectsReply } from '../../src/main/replicas/ingest';
+import { expectsReply } from '../../src/main/replicas/expects-reply';
 import { serviceKeys, type ServiceKeys } from '../../src/main/replicas/keys';
 import { resolveReplicaOptions } from '../../src/main/replicas/options';
 import { RequestEncoder } from '../../src/main/rpc/outgoing-json';

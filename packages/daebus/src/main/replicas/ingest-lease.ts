@@ -31,12 +31,14 @@ local mine = tonumber(ARGV[2])
 if not mine or (epoch and epoch >= mine and epoch <= mine + 1000000) then return 0 end
 return -1`;
 
-// ARGV: the holder, ttl ms. Takes the lease if no replica holds it: the new epoch, or 0. A
-// missing counter (a new service, or a Redis that restarted without its data) starts from the
+// ARGV: the holder, ttl ms, '1' to defer. Takes the lease if no replica holds it: the new epoch,
+// or 0; -2 when asked to defer and the counter is missing (Redis lost its data: the former holder,
+// still subscribed, takes it again first; see IngestLeader). A missing counter (a new service, or a Redis that restarted without its data) starts from the
 // server's clock in µs, not from 1: a replica that held epoch 1 before the restart must not find
 // its epoch current again. Counting past the clock would take a lease taken more than once a µs
 // (the µs count, about 1.8e15, is exact in Lua's and JavaScript's numbers until the year 2255).
-const ACQUIRE = `if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
+const ACQUIRE = `if ARGV[3] == '1' and redis.call('EXISTS', KEYS[2]) == 0 then return -2 end
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
 if redis.call('EXISTS', KEYS[2]) == 0 then
   if redis.replicate_commands then redis.replicate_commands() end
   local now = redis.call('TIME')
@@ -101,10 +103,13 @@ export class IngestLease {
     this.#add = defineScript(client, 'daebusIngestAdd', 4, ADD);
   }
 
-  /** Take the lease if no replica holds it: its epoch, or undefined. */
-  async acquire(): Promise<string | undefined> {
-    const epoch = Number(await this.#acquire(...this.#keys, this.#id, this.#ttl));
-    return epoch > 0 ? String(epoch) : undefined;
+  /**
+   * Take the lease if no replica holds it: its epoch, or undefined; with `deferOnLoss`, 'deferred'
+   * (and not taken) when Redis lost the lease's data, so that the former holder takes it first.
+   */
+  async acquire(deferOnLoss = false): Promise<string | 'deferred' | undefined> {
+    const epoch = Number(await this.#acquire(...this.#keys, this.#id, this.#ttl, deferOnLoss ? '1' : '0'));
+    return epoch > 0 ? String(epoch) : epoch === -2 ? 'deferred' : undefined;
   }
 
   /** Keep the lease of `epoch`: 'held'; 'taken' when another replica took it since, 'lost' when Redis lost it with its data. */

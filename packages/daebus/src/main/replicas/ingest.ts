@@ -8,7 +8,11 @@ import type { MessageHandler, Transport } from '../transport/transport';
 import type { SubscriberWatch } from '../support/subscriber-watch';
 import { channelCompany } from './channel-company';
 import { IngestLease } from './ingest-lease';
+import { expectsReply } from './expects-reply';
 import { serviceKeys, type ServiceKeys } from './keys';
+
+/** Requests held while the lease is taken again after Redis lost it (see #orphan): past this many, more are dropped. */
+const MAX_ORPHANS = 10_000;
 
 /**
  * Requests published on the service's pub/sub channel (by Python Daebus callers, and by ours
@@ -18,7 +22,9 @@ import { serviceKeys, type ServiceKeys } from './keys';
  * (the next replica takes over within a few heartbeats); a holder that stops hands it over at
  * once. A message published while no replica holds the lease is not delivered (pub/sub keeps
  * nothing): requests over pub/sub stay at-most-once. The add to the stream is fenced (see
- * ingest-lease.ts): a holder that stalled while another took over adds nothing more.
+ * ingest-lease.ts): a holder that stalled while another took over adds nothing more. A holder
+ * whose lease Redis lost with its data (restarted without it, or flushed) stays subscribed and
+ * takes the lease again at once, adding what came meanwhile, unless another replica took it first.
  *
  * A request that waits for a reply and has no deadline (Python's callers send none) gets one
  * here, `untimedRequestTimeoutMs` after it was taken in: no late run once its caller gave up.
@@ -45,8 +51,16 @@ export class IngestLeader {
   #tickAgain = false;
   #stopped = false;
   #timer?: NodeJS.Timeout;
-  /** Requests from the channel this replica did not add since the last report, as the lease was another replica's. */
+  /** Requests from the channel this replica did not add since the last report, by why: the lease was another's, or lost. */
   readonly #dropped: CountedLines<undefined>;
+  /** Requests received while Redis had lost the lease with its data: added once this replica takes it again. */
+  #orphans: { raw: string; timeout: string | undefined }[] = [];
+  /** Taking the lease again after Redis lost it, once at a time. */
+  #retaking?: Promise<void>;
+  /** A try to take the lease found it held, or this replica held it: a missing lease may be Redis's loss. */
+  #sawLease = false;
+  /** The last try deferred to the former holder: the next one takes the lease if it is still free. */
+  #deferred = false;
   /** The last add sent, with its handling: a stop waits for it before it says the count. */
   #lastAdd: Promise<void> = Promise.resolve();
   /** The unsubscribe from the channel after the lease was lost. */
@@ -78,11 +92,14 @@ export class IngestLeader {
     this.#renewMs = init.heartbeatMs;
     this.#untimedTimeout = String(init.untimedRequestTimeoutMs);
     this.#log = init.log;
-    this.#dropped = CountedLines.perKey((_, count) =>
+    this.#dropped = CountedLines.perKey((why, count) =>
       init.log.warn(
-        `Did not add ${count} pub/sub request(s) of "${init.service}" received after the lease went to another replica: ` +
-          'the new holder runs those published after it subscribed; any published before (while Redis paused, or this process stalled) ' +
-          'reached no replica, and their callers get no answer',
+        why === 'lost'
+          ? `Did not add ${count} pub/sub request(s) of "${init.service}" received after Redis lost the lease with its data: ` +
+              'another replica took the lease first, and runs those published after it subscribed; those before reached no replica'
+          : `Did not add ${count} pub/sub request(s) of "${init.service}" received after the lease went to another replica: ` +
+              'the new holder runs those published after it subscribed; any published before (while Redis paused, or this process stalled) ' +
+              'reached no replica, and their callers get no answer',
       ),
     );
     this.#company = channelCompany({
@@ -161,12 +178,16 @@ export class IngestLeader {
         const sentAt = monotonicMs();
         const kept = await this.#lease.renew(epoch);
         if (kept === 'held') this.#confirmedAt = sentAt;
+        else if (kept === 'lost') this.#retake(epoch);
         else this.#lose(epoch, kept);
         return;
       }
       const sentAt = monotonicMs();
-      const epoch = await this.#lease.acquire();
-      if (epoch === undefined) return;
+      // a lease another replica held, gone with Redis's data: left to that replica one tick (see #retake)
+      const epoch = await this.#lease.acquire(this.#sawLease && !this.#deferred);
+      this.#deferred = epoch === 'deferred';
+      this.#sawLease = true;
+      if (epoch === undefined || epoch === 'deferred') return;
       if (this.#stopped) {
         await this.#lease.release();
         return;
@@ -190,7 +211,8 @@ export class IngestLeader {
     if (!this.#leading) return false;
     const kept = await this.#lease.renew(epoch);
     if (kept === 'held') return this.#leading;
-    this.#lose(epoch, kept);
+    if (kept === 'lost') this.#retake(epoch);
+    else this.#lose(epoch, kept);
     return false;
   }
 
@@ -199,13 +221,14 @@ export class IngestLeader {
    * stalled), or gone with Redis's data. Stop taking requests in, once.
    */
   #lose(epoch: string, why: 'taken' | 'lost'): void {
-    if (!this.#leading || epoch !== this.#epoch) return;
+    // while this replica takes the lease again, its own new epoch refuses its old one: the taking decides
+    if (!this.#leading || epoch !== this.#epoch || (why === 'taken' && this.#retaking !== undefined)) return;
     this.#leading = false;
     this.#company.stop();
     const how =
       why === 'taken'
         ? 'another replica took it: this process stalled, or Redis did not answer its renewals in time, paused or overloaded'
-        : 'Redis lost it with its data, restarted without persistence or flushed; a replica takes it again within a heartbeat';
+        : 'Redis lost it with its data, restarted without persistence or flushed, and another replica took it first';
     this.#log.warn(
       `Lost the lease on the pub/sub channel of "${this.#service}" (${how}). What this replica received from the channel ` +
         'and had not added is not added now: the new holder takes what reaches it, the rest is lost (requests over pub/sub are at-most-once)',
@@ -226,36 +249,64 @@ export class IngestLeader {
     // heartbeats): a holder that stalled may have lost it to a replica that answers what both
     // received; the fenced add below then refuses it here
     if (this.#answerBuiltinHere(raw, monotonicMs() - this.#confirmedAt < 2 * this.#renewMs)) return;
+    this.#add(raw, expectsReply(raw) ? this.#untimedTimeout : undefined);
+  };
+
+  #add(raw: string, timeout: string | undefined): void {
     const epoch = this.#epoch;
     // answered in order (one connection), so the last one's handler runs after every earlier one's
-    this.#lastAdd = this.#lease.add(epoch, raw, expectsReply(raw) ? this.#untimedTimeout : undefined).then(
+    this.#lastAdd = this.#lease.add(epoch, raw, timeout).then(
       (added) => {
         if (added === 1) return;
-        this.#lose(epoch, added === -1 ? 'lost' : 'taken');
+        // refused under an epoch this replica has replaced since (it took the lease again): add it under the new one
+        if (this.#leading && epoch !== this.#epoch) return this.#add(raw, timeout);
+        // refused as Redis lost the lease, or while this replica takes it again: the taking decides
+        if (this.#leading && (added === -1 || this.#retaking !== undefined)) return this.#orphan(epoch, raw, timeout);
+        this.#lose(epoch, 'taken');
         // counted, and said once a second: a paused Redis hands back many at once
-        this.#dropped.count('', undefined);
+        this.#dropped.count('taken', undefined);
       },
       (err: unknown) => {
         this.#log.warn(`A pub/sub request was lost: it could not be added to the request stream (${toPlainError(err).message})`);
       },
     );
-  };
-}
-
-/**
- * Whether a message from the service channel waits for a reply: it names a reply channel or a
- * request id (Python's send_request sets both, its send_to_service neither). The messages that
- * mention neither are told apart without parsing them.
- */
-export function expectsReply(raw: string): boolean {
-  if (!raw.includes('"reply_to"') && !raw.includes('"request_id"')) return false;
-  let message: unknown;
-  try {
-    message = JSON.parse(raw);
-  } catch {
-    return true; // answered with an error at once, when it can be: a deadline changes nothing
   }
-  if (message === null || typeof message !== 'object') return false;
-  const { reply_to: replyTo, request_id: requestId } = message as Record<string, unknown>;
-  return (replyTo !== undefined && replyTo !== null) || (requestId !== undefined && requestId !== null);
+
+  /** Redis lost the lease of `epoch` with its data as `raw` came: kept, and added once this replica takes the lease again (at once). */
+  #orphan(epoch: string, raw: string, timeout: string | undefined): void {
+    if (this.#orphans.length >= MAX_ORPHANS) return void this.#dropped.count('lost', undefined);
+    this.#orphans.push({ raw, timeout });
+    this.#retake(epoch);
+  }
+
+  /**
+   * Redis lost the lease of `epoch` with its data: take it again now, still subscribed, rather than
+   * let go and wait for a tick (requests published meanwhile would reach no replica). No other
+   * replica held it since (a take makes the epoch again), so what came meanwhile is added once.
+   */
+  #retake(epoch: string): void {
+    this.#retaking ??= this.#retakeOnce(epoch).finally(() => (this.#retaking = undefined));
+  }
+
+  async #retakeOnce(epoch: string): Promise<void> {
+    const sentAt = monotonicMs();
+    const taken = await this.#lease.acquire().then(
+      (epoch) => (epoch === 'deferred' ? undefined : epoch),
+      () => undefined,
+    );
+    const orphans = this.#orphans.splice(0);
+    if (taken !== undefined && this.#leading && this.#epoch === epoch && !this.#stopped) {
+      this.#epoch = taken;
+      this.#confirmedAt = sentAt;
+      this.#log.warn(
+        `Took the lease on the pub/sub channel of "${this.#service}" again: Redis had lost it with its data (restarted without ` +
+          `persistence, or flushed); the ${orphans.length} request(s) received meanwhile are added`,
+      );
+      for (const orphan of orphans) this.#add(orphan.raw, orphan.timeout);
+      return;
+    }
+    if (taken !== undefined) await this.#lease.release().catch(() => undefined);
+    this.#lose(epoch, 'lost');
+    for (let i = 0; i < orphans.length; i++) this.#dropped.count('lost', undefined);
+  }
 }
