@@ -270,6 +270,28 @@ describe('WebSocket handlers', () => {
     expect(await slow.closed).toMatchObject({ code: 1013, reason: expect.stringMatching(/^Too slow: \d+ bytes are waiting/) });
   });
 
+  it('let a broadcaster that awaits each broadcast go on while one client reads nothing: the others get every message', async () => {
+    const url = await start({ maxBufferedBytes: 64 * 1024, sendTimeoutMs: 60_000 });
+    const stuck = await connect(url);
+    stuck.socket.pause();
+    const readers = [await connect(url), await connect(url), await connect(url)];
+    await waitFor(async () => (await t.app.websocket.clients()).length === 4, 'the clients');
+    const chunk = 'b'.repeat(32 * 1024);
+    const counts: number[] = [];
+    // a ticker, 6 MiB in all (more than the system's buffers take for the stuck client): before (in
+    // this round's first version), a broadcast held for the stuck client waited for it
+    for (let n = 0; n < 200; n++) {
+      counts.push(await t.app.websocket.broadcastToAll({ n, chunk }, 'tick'));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await waitFor(() => readers.every((r) => r.frames.filter((f) => f.type === 'tick').length === 200), 'every reader to get all 200');
+    // the stuck client had them held until too much was held: then it was closed, and counted no more
+    expect(counts[0]).toBe(4);
+    expect(counts.at(-1)).toBe(3);
+    stuck.socket.resume();
+    expect(await stuck.closed).toMatchObject({ code: 1013, reason: expect.stringMatching(/^Too slow/) });
+  });
+
   it('deliver messages larger than maxBufferedBytes, back to back, to a client that reads them (before: closed with 1013)', async () => {
     const big = 'z'.repeat(2 * 1024 * 1024);
     t.app.socket('dump', async (_data, clientId) => {

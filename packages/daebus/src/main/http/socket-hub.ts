@@ -63,19 +63,14 @@ export class SocketHub {
   }
 
   /**
-   * The same bytes to every client (a string would be copied for each); resolves with how many
-   * clients it was handed to, once those that held it took it (or were closed as too slow).
+   * The same bytes to every client (a string would be copied for each); how many it was handed to
+   * or held for. Not waited for: one slow client must not hold back a broadcaster (a ticker) and
+   * with it every other client; held past its limits, that client is closed as too slow.
    */
-  #broadcast(bytes: Buffer): number | Promise<number> {
+  #broadcast(bytes: Buffer): number {
     let sent = 0;
-    let held: Promise<boolean>[] | undefined;
-    for (const client of this.#clients.values()) {
-      const delivered = client.deliver(bytes);
-      if (delivered === true) sent += 1;
-      else if (delivered !== false) (held ??= []).push(delivered);
-    }
-    if (held === undefined) return sent;
-    return Promise.all(held).then((results) => results.reduce((count, ok) => (ok ? count + 1 : count), sent));
+    for (const client of this.#clients.values()) if (client.send(bytes)) sent += 1;
+    return sent;
   }
 
   #sweep(): void {
