@@ -42,4 +42,21 @@ describe('two copies of daebus in one process, on the memory transport', () => {
       await expect(caller.sendRequest('echo', { text: 'across' }, { timeoutMs: 5_000 })).resolves.toEqual({ echoed: 'across' });
     }
   });
+
+  it("take a blueprint made with the other copy (a plugin package's own install) on an app", async () => {
+    const service = `two_copies_${randomUUID()}`;
+    const plugin = new second.Blueprint('plugin').action('plugin_ping', () => ({ pong: true }));
+    const app = new first.Daebus(service, { logger: captureLogger().logger });
+    // before (this round's first version): registered nothing, without a word
+    app.registerBlueprint(plugin);
+    closers.push(() => app.stop());
+    await app.start({ service, transport: 'memory' });
+    const caller = new first.DaebusCaller(service, { transport: 'memory' });
+    closers.push(() => caller.close());
+    await expect(caller.sendRequest('plugin_ping', {}, { timeoutMs: 5_000 })).resolves.toEqual({ pong: true });
+    // what is no blueprint is refused, saying what was expected
+    expect(() => app.registerBlueprint({ name: 'fake' } as unknown as Daebus.Blueprint)).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/expected a Blueprint/) }),
+    );
+  });
 });

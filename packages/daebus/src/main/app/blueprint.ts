@@ -1,5 +1,6 @@
 import type { ActionsOf, AnyContract, NameOf, PayloadOf, ResultOf } from '../../shared/contract';
 import { checker } from '../../shared/validate';
+import { DaebusError, ErrorCodes } from '../../shared/errors';
 import type { RouteHandler, RouteOptions } from '../http/route-entry';
 import type { SocketHandler } from '../http/socket-handler';
 import type { PooledSpec } from '../pool/pooled-spec';
@@ -61,12 +62,18 @@ export function actionRegistration<C, K extends keyof C & string>(...[name, hand
   return { kind: 'action', name, handler: handler as ActionHandler | PooledSpec, ...(options ? { options } : {}) };
 }
 
-/** Each blueprint's registrations, kept out of its API (the app reads them: registrationsOf). */
-const registered = new WeakMap<object, readonly Registration[]>();
+/**
+ * Where a blueprint keeps its registrations for the app, out of its API (no name to complete).
+ * Symbol.for: a blueprint made by another copy of the library in the process (a plugin's own
+ * install) is read as well.
+ */
+const REGISTRATIONS = Symbol.for('daebus.blueprint.registrations');
 
-/** What `blueprint` registered, in order: read by `app.registerBlueprint`. */
+/** What `blueprint` registered, in order: read by `app.registerBlueprint`; INVALID_ARGUMENT for what is no Blueprint. */
 export function registrationsOf(blueprint: object): readonly Registration[] {
-  return registered.get(blueprint) ?? [];
+  const registrations = (blueprint as { [REGISTRATIONS]?: readonly Registration[] } | null)?.[REGISTRATIONS];
+  if (Array.isArray(registrations)) return registrations as readonly Registration[];
+  throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, 'app.registerBlueprint(blueprint): expected a Blueprint (new Blueprint(name)).');
 }
 
 /**
@@ -86,7 +93,7 @@ export class Blueprint<out C extends object = AnyContract> {
   constructor(name: string) {
     this.name = checker('new Blueprint(name)').name('name', name);
     this.#origin = `blueprint "${name}"`;
-    registered.set(this, this.#registrations);
+    Object.defineProperty(this, REGISTRATIONS, { value: this.#registrations });
   }
 
   /** Record an action, as `app.action(name, handler, options)` registers one. */
