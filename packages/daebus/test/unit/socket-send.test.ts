@@ -7,7 +7,7 @@ import { DEFAULT_HTTP_OPTIONS, type ResolvedWebSocketOptions } from '../../src/m
 import { captureLogger } from '../support/helpers';
 
 interface FakeSocket extends ClientSocket {
-  sent: { data: unknown; options: unknown; written: (err?: Error | null) => void }[];
+  sent: { data: unknown; options: unknown; written: ((err?: Error | null) => void) | undefined }[];
   closedWith: { code?: number; reason?: string } | undefined;
   bufferedAmount: number;
   readyState: number;
@@ -21,7 +21,7 @@ function fakeSocket(bufferedAmount = 0): FakeSocket {
     bufferedAmount,
     sent: [],
     closedWith: undefined,
-    send: (data: unknown, options: unknown, written: (err?: Error | null) => void) => {
+    send: (data: unknown, options: unknown, written?: (err?: Error | null) => void) => {
       socket.sent.push({ data, options, written });
       socket.bufferedAmount += (data as Buffer).length;
     },
@@ -33,7 +33,7 @@ function fakeSocket(bufferedAmount = 0): FakeSocket {
       const frame = socket.sent[i];
       if (!frame) throw new Error(`no frame ${i}`);
       socket.bufferedAmount -= (frame.data as Buffer).length;
-      frame.written();
+      frame.written?.();
     },
     terminate: () => undefined,
     ping: () => undefined,
@@ -81,20 +81,33 @@ describe('WebSocket sends', () => {
 describe('What is sent to a WebSocket client past maxBufferedBytes', () => {
   it('is held, in order, and handed to the connection as it drains; an awaiting sender hears when', async () => {
     const socket = fakeSocket();
-    const client = makeClient(socket, { maxBufferedBytes: 1_000 });
-    expect(client.deliver('a'.repeat(4_000))).toBe(true); // a frame of any size goes to an empty connection
-    const second = client.deliver('b'.repeat(4_000)); // before: the client was closed as too slow here
+    const client = makeClient(socket, { maxBufferedBytes: 20_000 });
+    const [a, b] = ['a'.repeat(40_000), 'b'.repeat(40_000)];
+    expect(client.deliver(a)).toBe(true); // a frame of any size goes to an empty connection
+    const second = client.deliver(b); // before: the client was closed as too slow here
     expect(client.send('c')).toBe(true);
     expect(second).toBeInstanceOf(Promise);
-    expect(frames(socket)).toEqual(['a'.repeat(4_000)]);
+    expect(frames(socket)).toEqual([a]);
     socket.written(0);
     await expect(second).resolves.toBe(true);
-    // 'c' waits behind 'b', which fills the connection past the limit
-    expect(frames(socket)).toEqual(['a'.repeat(4_000), 'b'.repeat(4_000)]);
+    // 'c' waits behind b, which fills the connection past the limit
+    expect(frames(socket)).toEqual([a, b]);
     socket.written(1);
-    expect(frames(socket)).toEqual(['a'.repeat(4_000), 'b'.repeat(4_000), 'c']);
+    expect(frames(socket)).toEqual([a, b, 'c']);
     expect(socket.closedWith).toBeUndefined();
     expect(client.messagesSent).toBe(3);
+  });
+
+  it('goes out at the next sweep when the connection drained with no write watched (small frames to an idle connection)', () => {
+    const socket = fakeSocket();
+    const client = makeClient(socket, { maxBufferedBytes: 1_000 });
+    client.send('w'.repeat(2_000)); // small, to an idle connection: written without a callback
+    expect(socket.sent[0]?.written).toBeUndefined();
+    expect(client.send('x'.repeat(5_000))).toBe(true); // held
+    socket.written(0); // the connection drained: nothing told the outbox
+    expect(frames(socket)).toHaveLength(1);
+    client.expire(Date.now()); // the hub's sweep
+    expect(frames(socket)).toEqual(['w'.repeat(2_000), 'x'.repeat(5_000)]);
   });
 
   it('closes the client with 1013 when more than maxBufferedBytes would be held past the first frame', async () => {
@@ -127,7 +140,7 @@ describe('What is sent to a WebSocket client past maxBufferedBytes', () => {
     const sockets = [fakeSocket(), fakeSocket(), fakeSocket()];
     const req = { url: '/ws', query: {}, headers: {}, socket: { remoteAddress: '127.0.0.1' } };
     for (const socket of sockets) hub.accept(socket, req as never);
-    expect(await hub.exec({ op: 'broadcast', messageType: 'news', data: 'x'.repeat(5_000) })).toBe(3);
+    expect(await hub.exec({ op: 'broadcast', messageType: 'news', data: 'x'.repeat(20_000) })).toBe(3);
     sockets[0]?.written(0);
     // held for the two clients that have not read the first one yet
     expect(await hub.exec({ op: 'broadcast', messageType: 'news', data: 'y'.repeat(2_000) })).toBe(3);

@@ -7,8 +7,8 @@
 export interface ClientSocket {
   readonly readyState: number;
   readonly bufferedAmount: number;
-  /** `written` is called once the frame is written out (with an error if it cannot be). */
-  send(data: Buffer, options: { binary: boolean }, written: (err?: Error | null) => void): void;
+  /** `written`, when given, is called once the frame is written out (with an error if it cannot be). */
+  send(data: Buffer, options: { binary: boolean }, written?: (err?: Error | null) => void): void;
   close(code?: number, reason?: string): void;
   terminate(): void;
   ping(): void;

@@ -39,7 +39,7 @@ export interface WebSocketOptions {
    * and the most held for it (beyond one message) before it is closed as too slow (1013). Default 1 MiB.
    */
   maxBufferedBytes?: number | undefined;
-  /** How long a message held for a client (see maxBufferedBytes) may wait before the client is closed as too slow (1013). Default 30 000 ms. */
+  /** How long a message held for a client (see maxBufferedBytes) may wait before the client is closed as too slow (1013). Default 10 000 ms. */
   sendTimeoutMs?: number | undefined;
   /** A client's messages waiting for its handler to finish; past that its connection is not read until they are done. Default 32. */
   maxQueuedMessages?: number | undefined;
@@ -121,7 +121,7 @@ export const DEFAULT_HTTP_OPTIONS = Object.freeze({
     host: '0.0.0.0',
     maxPayloadBytes: 1024 * 1024,
     maxBufferedBytes: 1024 * 1024,
-    sendTimeoutMs: 30_000,
+    sendTimeoutMs: 10_000,
     maxQueuedMessages: 32,
     maxClients: 10_000,
     rateLimit: false as const,
