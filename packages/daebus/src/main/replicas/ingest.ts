@@ -291,7 +291,7 @@ export class IngestLeader {
   async #retakeOnce(epoch: string): Promise<void> {
     const sentAt = monotonicMs();
     const taken = await this.#lease.acquire().then(
-      (epoch) => (epoch === 'deferred' ? undefined : epoch),
+      (got) => (got === 'deferred' ? undefined : got),
       () => undefined,
     );
     const orphans = this.#orphans.splice(0);
