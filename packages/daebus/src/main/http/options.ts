@@ -39,7 +39,10 @@ export interface WebSocketOptions {
    * and the most held for it (beyond one message) before it is closed as too slow (1013). Default 1 MiB.
    */
   maxBufferedBytes?: number | undefined;
-  /** How long a message held for a client (see maxBufferedBytes) may wait before the client is closed as too slow (1013). Default 10 000 ms. */
+  /**
+   * How long a message held for a client (see maxBufferedBytes) may wait before the client is
+   * closed as too slow (1013). Default 10 000 ms.
+   */
   sendTimeoutMs?: number | undefined;
   /** A client's messages waiting for its handler to finish; past that its connection is not read until they are done. Default 32. */
   maxQueuedMessages?: number | undefined;

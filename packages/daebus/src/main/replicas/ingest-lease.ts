@@ -33,9 +33,9 @@ return -1`;
 
 // ARGV: the holder, ttl ms, '1' to defer. Takes the lease if no replica holds it: the new epoch,
 // or 0; -2 when asked to defer and the counter is missing (Redis lost its data: the former holder,
-// still subscribed, takes it again first; see IngestLeader). A missing counter (a new service, or a Redis that restarted without its data) starts from the
-// server's clock in µs, not from 1: a replica that held epoch 1 before the restart must not find
-// its epoch current again. Counting past the clock would take a lease taken more than once a µs
+// still subscribed, takes it again first; see IngestLeader). A missing counter (a new service, or
+// a Redis that restarted without its data) starts from the server's clock in µs, not from 1: a
+// replica that held epoch 1 before the restart must not find its epoch current again. Counting past the clock would take a lease taken more than once a µs
 // (the µs count, about 1.8e15, is exact in Lua's and JavaScript's numbers until the year 2255).
 const ACQUIRE = `if ARGV[3] == '1' and redis.call('EXISTS', KEYS[2]) == 0 then return -2 end
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
