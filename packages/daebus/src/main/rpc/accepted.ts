@@ -61,6 +61,8 @@ export class Accepted implements Linkable<Accepted> {
   waiting = false;
   /** Its handler finished; its final reply waits to be published. */
   replying = false;
+  /** -1 while it holds its action's slot; the length of its reply once it gave the slot back (see WaitingReplies). */
+  unslotted = -1;
   /** Handed back before it started: when its slot comes, it does not run. */
   handedBack?: boolean;
   readonly #appLogger: Logger;

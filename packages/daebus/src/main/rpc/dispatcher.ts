@@ -14,6 +14,7 @@ import { ActionRequest } from './request';
 import { Accepted, replyRoute, type DurableHooks, type PayloadLimits, type ReplyRoute } from './accepted';
 import { finalReply } from './response';
 import { dropStuckReplies, onlyStuckReplies } from './stuck-replies';
+import { WaitingReplies } from './waiting-replies';
 import { decodeRequestMessage } from './local-messages';
 import { decodeRequest, replyChannel } from './wire';
 import { clipped } from '../../shared/clipped';
@@ -54,6 +55,7 @@ export class Dispatcher {
   /** Durable requests taken in that wait for a slot of their action. */
   #durableWaiting = 0;
   #slotFreed?: () => void;
+  readonly #waitingReplies = new WaitingReplies();
 
   constructor(init: {
     actions: ReadonlyMap<string, ActionEntry>;
@@ -245,6 +247,8 @@ export class Dispatcher {
     }
     // the handler's own awaits keep its context; what follows here needs none
     if (isThenable(returned)) {
+      const publishing = accepted.response.publishAwaited(returned);
+      if (publishing !== undefined) return this.#publishing(entry, accepted, publishing);
       // Promise.resolve gives back a native promise as it is, and makes a user's thenable safe to follow
       Promise.resolve(returned).then(
         (value) => this.#reply(entry, accepted, value, false),
@@ -261,12 +265,18 @@ export class Dispatcher {
     const published = sentAlready ? undefined : accepted.response[finalReply](valueOrError, failed);
     // published at once (in-process), or nothing to publish: done now
     if (typeof published !== 'object') return this.#finish(entry, accepted);
+    this.#publishing(entry, accepted, published);
+  }
+
+  /** The handler is done and its final reply waits for the transport: finish once it is published. */
+  #publishing(entry: ActionEntry, accepted: Accepted, published: Promise<unknown>): void {
     // A durable request leaves the stream now: its confirmation is sent after the reply on the
     // same connection (so Redis runs it after the reply's publish), in the same write when the
     // transport still holds the reply. Waiting for the publish's answer cost a write and a
     // wake-up of their own per request; a reply that fails to publish is confirmed either way.
     accepted.durable?.done();
     accepted.replying = true;
+    if (this.#waitingReplies.freesSlot(accepted)) this.#release(entry);
     published.then(
       () => this.#finish(entry, accepted),
       (err: unknown) => {
@@ -288,7 +298,7 @@ export class Dispatcher {
       );
     this.#accepted.delete(accepted);
     accepted.durable?.done();
-    this.#release(entry);
+    if (!this.#waitingReplies.published(accepted)) this.#release(entry);
     this.#idleCheck();
   }
 

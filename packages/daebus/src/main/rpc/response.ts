@@ -33,6 +33,11 @@ export class ActionResponse {
   #endedTooLarge = false;
   #failed = false;
   #warned = false;
+  /** The final reply's publish (a transport's promise), and the promise `send()` gave the handler for it. */
+  #finalPublish: Promise<unknown> | undefined;
+  #finalAwaited: Promise<void> | undefined;
+  /** Length of the final reply's text: what waits for the transport once the handler is done. */
+  finalLength = 0;
 
   constructor(init: {
     requestId: string | undefined;
@@ -69,17 +74,17 @@ export class ActionResponse {
    * `response.send(None)` is.
    */
   send(data: unknown, options: SendOptions = {}): Promise<void> {
-    return settled(this.#emit({ status: 'success', payload: data === undefined ? {} : data, final: options.final !== false }));
+    return this.#settled(this.#emit({ status: 'success', payload: data === undefined ? {} : data, final: options.final !== false }));
   }
 
   /** The final success reply (same as `send(data)`). */
   success(data: unknown): Promise<void> {
-    return settled(this.#emit({ status: 'success', payload: data === undefined ? {} : data, final: true }));
+    return this.#settled(this.#emit({ status: 'success', payload: data === undefined ? {} : data, final: true }));
   }
 
   /** The final error reply: a message, or an error whose message (and code) is sent. */
   error(errorOrMessage: unknown): Promise<void> {
-    return settled(this.#emit(errorReply(errorOrMessage)));
+    return this.#settled(this.#emit(errorReply(errorOrMessage)));
   }
 
   /**
@@ -88,7 +93,21 @@ export class ActionResponse {
    * sent as `{ data }`. Throws INVALID_ARGUMENT when `percentage` is not a number.
    */
   progress(percentage: number, data: unknown = {}): Promise<void> {
-    return settled(this.#emit({ status: 'success', payload: progressPayload(percentage, data), final: false }));
+    return this.#settled(this.#emit({ status: 'success', payload: progressPayload(percentage, data), final: false }));
+  }
+
+  /**
+   * The final reply's publish, when `returned` is what `send()` gave for it: a handler written
+   * `() => response.send(data)` waits for nothing else, and is done as one that returns `data` is.
+   */
+  publishAwaited(returned: unknown): Promise<unknown> | undefined {
+    return returned !== undefined && returned === this.#finalAwaited ? this.#finalPublish : undefined;
+  }
+
+  #settled(published: Promise<unknown> | number | undefined): Promise<void> {
+    const awaited = settled(published);
+    if (published !== undefined && published === this.#finalPublish) this.#finalAwaited = awaited;
+    return awaited;
   }
 
   /**
@@ -152,7 +171,12 @@ export class ActionResponse {
     const bytes = typeof message === 'string' && this.#maxBytes !== undefined ? sizeOver(message, this.#maxBytes) : undefined;
     if (bytes !== undefined) message = this.#tooLarge(bytes, response.final);
     try {
-      return this.#publish(this.#channel, message);
+      const published = this.#publish(this.#channel, message);
+      if (response.final && typeof published === 'object') {
+        this.#finalPublish = published;
+        this.finalLength = typeof message === 'string' ? message.length : 0;
+      }
+      return published;
     } catch (err) {
       // a transport that throws instead of rejecting, or the memory transport closed
       return Promise.reject(err as Error);

@@ -1,0 +1,90 @@
+// A handler that is done gives its action's slot to the next request as soon as its reply is
+// handed to Redis, not when Redis answers the publish. Before, a burst of requests for an action
+// that answers at once was turned away (BUSY) past concurrency + maxQueued, though nothing ran:
+// each request kept its slot for a round trip to Redis after its handler had returned.
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import { Daebus, request, response } from 'daebus';
+import { captureLogger, waitFor } from '../support/helpers';
+import { TEST_REDIS_URL } from '../support/redis-server';
+
+jest.setTimeout(60_000);
+
+let app: Daebus;
+let redis: Redis;
+let subscriber: Redis;
+
+beforeEach(() => {
+  redis = new Redis(TEST_REDIS_URL);
+  subscriber = new Redis(TEST_REDIS_URL);
+});
+afterEach(async () => {
+  await app.stop();
+  subscriber.disconnect();
+  await redis.quit();
+});
+
+type Reply = { request_id: string; status: string; payload: { code?: string; i?: number } };
+
+/** Publish `count` requests for `action` in one pipeline, with replies to a channel the subscriber reads. */
+async function burst(service: string, action: string, count: number): Promise<void> {
+  const replyTo = `caller:${randomUUID()}`;
+  await subscriber.subscribe(replyTo);
+  const pipeline = redis.pipeline();
+  for (let i = 0; i < count; i++) {
+    pipeline.publish(service, JSON.stringify({ action, payload: { i }, reply_to: replyTo, request_id: `${action}-${i}` }));
+  }
+  await pipeline.exec();
+}
+
+describe('a burst of requests for an action with small limits', () => {
+  const limits = { concurrency: 2, maxQueued: 2 };
+  const count = 300;
+
+  it('is answered whole when its handler returns at once, or returns response.send(); a handler still running keeps its slot', async () => {
+    const service = `burst_slots_${randomUUID()}`;
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    app = new Daebus('burst', { logger: captureLogger().logger });
+    app.action('returns', (payload) => payload, limits);
+    app.action('sends', () => response.send(request.payload), limits);
+    app.action(
+      'waits',
+      async (payload) => {
+        await gate;
+        return payload;
+      },
+      limits,
+    );
+    await app.start({ service, redis: TEST_REDIS_URL });
+    const replies = new Map<string, Reply>();
+    subscriber.on('message', (_channel: string, message: string) => {
+      const reply = JSON.parse(message) as Reply;
+      replies.set(reply.request_id, reply);
+    });
+
+    for (const action of ['returns', 'sends']) {
+      await burst(service, action, count);
+      await waitFor(
+        () => [...replies.keys()].filter((id) => id.startsWith(`${action}-`)).length === count,
+        `${action}: every request answered`,
+      );
+      const answers = [...replies.entries()].filter(([id]) => id.startsWith(`${action}-`)).map(([, reply]) => reply);
+      expect(answers.filter((reply) => reply.status !== 'success')).toEqual([]);
+      expect(new Set(answers.map((reply) => reply.payload.i)).size).toBe(count);
+    }
+
+    // the bound still holds for handlers that run: 2 running, 2 waiting, the rest BUSY at once
+    await burst(service, 'waits', count);
+    const waits = (): Reply[] => [...replies.entries()].filter(([id]) => id.startsWith('waits-')).map(([, reply]) => reply);
+    await waitFor(() => waits().length === count - 4, 'the requests past the limits turned away');
+    expect(waits().every((reply) => reply.payload.code === 'BUSY')).toBe(true);
+    open();
+    await waitFor(() => waits().length === count, 'the four taken in answered once the gate opens');
+    expect(
+      waits()
+        .filter((reply) => reply.status === 'success')
+        .map((reply) => reply.payload.i),
+    ).toEqual([0, 1, 2, 3]);
+  });
+});
