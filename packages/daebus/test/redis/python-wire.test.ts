@@ -271,3 +271,37 @@ describe('errors that are plain objects', () => {
     await expect(caller.sendRequest('t_err', {})).rejects.toMatchObject({ code: 'REMOTE_ERROR', message: 'plain error' });
   });
 });
+
+// What arrives over Redis besides requests is refused as a request's payload is when it holds a
+// key that could change a prototype: before, a listener got it, and Object.assign({}, payload)
+// set the new object's prototype; a caller's reply came back with it as an own key.
+describe('a "__proto__" key in a reply or a broadcast', () => {
+  it('fails the request with BAD_RESPONSE that says why', async () => {
+    const service = unique('proto_fake');
+    await fakeService(service, (id) => [
+      `{"status": "success", "payload": {"__proto__": {"polluted": 1}, "ok": 1}, "request_id": "${id}"}`,
+    ]);
+    const caller = makeCaller(service);
+
+    await expect(caller.sendRequest('anything', {})).rejects.toMatchObject({
+      code: 'BAD_RESPONSE',
+      message: expect.stringContaining('holds a "__proto__" key'),
+    });
+  });
+
+  it('is dropped by a listener with a warning; the next broadcast is heard', async () => {
+    const { app, records } = makeApp();
+    const channel = unique('proto_events');
+    const heard: unknown[] = [];
+    app.listen(channel, (payload) => void heard.push(payload));
+    await app.start({ service: unique('proto_listener'), redis: TEST_REDIS_URL });
+
+    await rawClient().publish(channel, '{"__proto__": {"isAdmin": true}, "user": "x"}');
+    await rawClient().publish(channel, '{"user": {"constructor": {"prototype": {"isAdmin": true}}}}');
+    await rawClient().publish(channel, '{"user": "after"}');
+    await waitFor(() => heard.length === 1, 'the harmless broadcast');
+
+    expect(heard).toEqual([{ user: 'after' }]);
+    expect(records.filter((r) => r.level === 'warn' && String(r.message).includes('holds a "__proto__" key'))).toHaveLength(2);
+  });
+});

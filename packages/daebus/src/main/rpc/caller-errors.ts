@@ -1,4 +1,5 @@
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+import { PROTOTYPE_KEYS } from './wire';
 
 /** Nobody received a request on `service`'s channel, so nobody runs it (`transport`: the caller's, as described). */
 export function noSubscriber(service: string, transport: string): DaebusError {
@@ -21,10 +22,13 @@ export function sendFailure(action: string, err: unknown): DaebusError {
 
 /** A reply to a request of `action` that cannot be read: the request fails now, not at its timeout. */
 export function unreadableReply(service: string, action: string, why: string): DaebusError {
+  const must =
+    why === PROTOTYPE_KEYS
+      ? "Such a key is refused, as code merging the reply into an object would change that object's prototype: the service must rename it."
+      : 'The service must send its replies as JSON text encoded in UTF-8 (docs/protocol.md).';
   return new DaebusError(
     ErrorCodes.BAD_RESPONSE,
-    `Service "${service}" answered "${action}" with a message that ${why}, so its reply cannot be read (the action may have run). ` +
-      'The service must send its replies as JSON text encoded in UTF-8 (docs/protocol.md).',
+    `Service "${service}" answered "${action}" with a message that ${why}, so its reply cannot be read (the action may have run). ${must}`,
     { details: { service } },
   );
 }

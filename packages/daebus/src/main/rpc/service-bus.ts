@@ -2,6 +2,7 @@ import { monotonicMs } from '../../shared/clock';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { ActionObserver } from './observer';
 import { NOT_JSON, parseWireJson } from '../../shared/python-json';
+import { changesAPrototype, mayChangeAPrototype } from './prototype-keys';
 import { checker, isName, isPlainObject } from '../../shared/validate';
 import { isAdminAction, isReserved } from '../../shared/protocol/builtin-actions';
 import { FailureLines } from '../support/failure-lines';
@@ -250,6 +251,14 @@ export class ServiceBus {
     const payload = parseWireJson(raw);
     if (payload === NOT_JSON) {
       if (this.#dropped.full(channel, 'not JSON')) this.#logger.warn(`Dropped a message on "${channel}" that is not JSON`, { channel });
+      return;
+    }
+    // refused as an action's payload is: a listener merging it into an object would change that object's prototype
+    if (mayChangeAPrototype(raw) && changesAPrototype(payload)) {
+      if (this.#dropped.full(channel, 'holding a "__proto__" key'))
+        this.#logger.warn(`Dropped a message on "${channel}" that holds a "__proto__" key (or a "constructor" holding a "prototype")`, {
+          channel,
+        });
       return;
     }
     for (const handler of this.#listeners.get(channel) ?? []) {

@@ -195,23 +195,31 @@ export interface DecodedResponse {
   payload: unknown;
   requestId: string;
   final: boolean;
-  /** Set when the message names `requestId` but cannot be read: why (`is not JSON (...)`, `is not valid UTF-8`). */
+  /** Set when the message names `requestId` but cannot be read: why (`is not JSON (...)`, `is not valid UTF-8`, PROTOTYPE_KEYS). */
   unreadable?: string;
 }
+
+/** Why a reply whose payload holds a key that could change a prototype is refused (see changesAPrototype). */
+export const PROTOTYPE_KEYS = 'holds a "__proto__" key (or a "constructor" holding a "prototype") in its payload';
 
 /**
  * Decode a message on a reply channel, as Python Daebus's caller reads it; undefined when it is
  * not a reply to a request of ours. A missing `final` counts as true, and `final: false` (or
  * another false value) marks an update; a missing payload is `{}`. Python's NaN, Infinity and
- * -Infinity are read. A message that cannot be read but shows a request id comes back with
- * `unreadable` set, so that its request fails at once instead of at its timeout.
+ * -Infinity are read. A message that cannot be read but shows a request id, or whose payload
+ * holds a `__proto__` key, comes back with `unreadable` set, so that its request fails at once instead of at its timeout.
  */
 export function decodeResponse(raw: string, notUtf8?: boolean): DecodedResponse | undefined {
   if (notUtf8 === true) return unreadableResponse(raw, 'is not valid UTF-8');
   const message = parseWireJson(raw);
   if (message === NOT_JSON) return unreadableResponse(raw, `is not JSON (${preview(raw)})`);
   if (message === null || typeof message !== 'object') return undefined;
-  return readResponse(message as Record<string, unknown>);
+  const response = readResponse(message as Record<string, unknown>);
+  // as in a request's payload: code merging the reply into an object would change that object's prototype
+  if (response !== undefined && mayChangeAPrototype(raw) && changesAPrototype(response.payload)) {
+    return { ...response, error: true, payload: undefined, final: true, unreadable: PROTOTYPE_KEYS };
+  }
+  return response;
 }
 
 /** A reply that cannot be read, under the request id it shows (parsed, else peeked at); undefined when it shows none. */
