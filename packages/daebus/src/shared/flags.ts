@@ -67,8 +67,21 @@ export const LOG_DROPPED_SLOT = 7;
 /** Bytes of the records counted in LOG_BACKLOG_SLOT (each record says its own, as `size`). */
 export const LOG_BYTES_SLOT = 8;
 
+/**
+ * How many of the thread's calls to the main side (state, broadcasts, WebSocket sends, receipts)
+ * the main side has served, counted by the main side; the thread counts those it sent.
+ */
+export const SERVED_SLOT = 9;
+/**
+ * How many of its calls a thread may have sent unserved before the next one waits (the thread
+ * blocks) until half are served. A thread that writes in a loop without awaiting its calls sent
+ * them far faster than the main side serves them: unbounded, they filled the main process's
+ * memory (GBs in seconds) and starved its event loop (actions took seconds, timers barely ran).
+ */
+export const UNSERVED_MAX = 4096;
+
 /** Number of Int32 slots. */
-export const FLAG_SLOTS = 9;
+export const FLAG_SLOTS = 10;
 
 /** A fresh flag buffer, set to "running", every log level sent. */
 export function createFlags(): Int32Array {

@@ -3,8 +3,9 @@ import type { StateCall } from '../shared/state-ops';
 
 /**
  * How many writes may be on their way to the main side, unanswered, before the next one waits
- * for its answer: the bound that keeps a thread writing in a loop from outrunning the main
- * thread (and from never yielding to its own event loop).
+ * for its answer: a thread awaiting its writes in a loop waits a round trip now and then, so it
+ * keeps pace with the main thread and its own event loop turns. (One that does not await them is
+ * held back by its port instead: see pacedPort.)
  */
 export const POSTED_WINDOW = 64;
 

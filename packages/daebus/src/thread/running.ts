@@ -1,5 +1,5 @@
 import { BEAT_SLOT, RUN, RUN_SLOT, SLEEP_SLOT } from '../shared/flags';
-import { checker, type Checker } from '../shared/validate';
+import { checker } from '../shared/validate';
 
 /**
  * `running()` for one flag buffer.
@@ -27,7 +27,7 @@ export function createRunning(flags: Int32Array): () => boolean {
 
 /** Block the thread up to `ms`, returning early when a stop is requested. True while still running. */
 export function sleepSync(flags: Int32Array, ms: number): boolean {
-  const timeout = normalizeMs(ms, checkSync);
+  const timeout = checkSync.wait('ms', ms);
   if (timeout > 0) {
     // asleep on purpose: the supervisor must not count this as a stall
     Atomics.store(flags, SLEEP_SLOT, 1);
@@ -47,8 +47,11 @@ export function sleepSync(flags: Int32Array, ms: number): boolean {
  * ref'd timer is held until the wait settles.
  */
 export async function sleep(flags: Int32Array, ms: number): Promise<boolean> {
-  const timeout = normalizeMs(ms, check);
-  if (timeout > 0 && Atomics.load(flags, RUN_SLOT) === RUN) {
+  const timeout = check.wait('ms', ms);
+  // 0: one turn of the event loop, as asyncio.sleep(0) yields to Python's (a resolved promise let
+  // no message in: a loop yielding that way never read the answers to its calls)
+  if (timeout === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+  else if (Atomics.load(flags, RUN_SLOT) === RUN) {
     const wait = Atomics.waitAsync(flags, RUN_SLOT, RUN, timeout);
     if (wait.async) {
       // an interval, not a timeout of the same length: a timer past 2^31-1 ms (or Infinity) fires at once
@@ -65,11 +68,5 @@ export async function sleep(flags: Int32Array, ms: number): Promise<boolean> {
 
 const check = checker('t.sleep(ms)', 'INVALID_ARGUMENT');
 const checkSync = checker('t.sleepSync(ms)', 'INVALID_ARGUMENT');
-
-/** A sleep of 0 or less returns at once; Infinity sleeps until the stop. `named` says which sleep refused `ms`. */
-function normalizeMs(ms: number, named: Checker): number {
-  if (typeof ms !== 'number' || Number.isNaN(ms)) named.fail('ms', 'a number of milliseconds', ms);
-  return ms <= 0 ? 0 : ms;
-}
 
 function noop(): void {}

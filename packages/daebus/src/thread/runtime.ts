@@ -7,6 +7,7 @@ import { ThreadContext } from './context';
 import { markDaebusWorker, setCurrent } from './current';
 import { ThreadInbox } from './inbox';
 import { MainLink } from './link';
+import { pacedPort } from './paced-port';
 import { explainInlineError, loadThreadFunction, prepareThreadLoad } from './load';
 import { createLogger, portSink } from './log';
 import { startHeartbeat } from './heartbeat';
@@ -31,7 +32,7 @@ export async function runThread(): Promise<void> {
 
   const log = createLogger(portSink(port, flags));
   const stop = new ThreadStop(flags, log);
-  const link = new MainLink(port, () => Atomics.add(flags, RECEIPT_SLOT, 1));
+  const link = new MainLink(pacedPort(port, flags), () => Atomics.add(flags, RECEIPT_SLOT, 1));
   const inbox = new ThreadInbox(port, log);
   /** Tell the main side what the returned thread still waits for: a stop that gives up on it names it. */
   const finishing = (waitingFor: string): void => port.postMessage({ type: 'finishing', waitingFor } satisfies ThreadToMain);

@@ -12,6 +12,7 @@ import {
   LOG_LEVEL_SLOT,
   RECEIPT_SLOT,
   requestStop,
+  SERVED_SLOT,
   SLEEP_SLOT,
 } from '../../shared/flags';
 import { mostVerboseLevel } from '../support/log-level';
@@ -229,7 +230,9 @@ export class Incarnation implements WorkerRun {
 
   #onMessage(message: ThreadToMain): void {
     if (isCoreMessage(message)) {
-      releaseLogRecord(this.flags, message);
+      // a log record is counted apart (its backlog); every other one is a call of the thread's link (pacedPort)
+      if ((message as { type?: unknown }).type === 'log') releaseLogRecord(this.flags, message);
+      else Atomics.add(this.flags, SERVED_SLOT, 1);
       this.#connection.serve(message);
       return;
     }
