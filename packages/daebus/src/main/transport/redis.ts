@@ -311,8 +311,9 @@ async function quit(connection: Redis): Promise<void> {
   connection.disconnect();
 }
 
+/** Where the connection goes, with its database when not 0 (keys of replicas and shared state live there, channels do not). */
 function describe(connection: Redis): string {
-  const { host, port, path, tls } = connection.options;
-  if (path) return `unix:${path}`;
-  return `${tls ? 'rediss' : 'redis'}://${host ?? '127.0.0.1'}:${port ?? 6379}`;
+  const { host, port, path, tls, db } = connection.options;
+  if (path) return `unix:${path}${db ? ` (database ${db})` : ''}`;
+  return `${tls ? 'rediss' : 'redis'}://${host ?? '127.0.0.1'}:${port ?? 6379}${db ? `/${db}` : ''}`;
 }

@@ -1,0 +1,31 @@
+// A service on a Redis database other than 0 says which one, in its log and in daebus.info: the
+// keys of its replicas and of service-wide state live in that database (channels are server-wide),
+// so an operator who copied an address without it looked in database 0 and found one service
+// where three replicas ran, one of them failing.
+import { randomUUID } from 'node:crypto';
+import { Daebus, DaebusCaller } from 'daebus';
+import { captureLogger } from '../support/helpers';
+import { TEST_REDIS_URL } from '../support/redis-server';
+
+const url = `${TEST_REDIS_URL.replace(/\/\d*$/, '')}/2`;
+let app: Daebus | undefined;
+let caller: DaebusCaller | undefined;
+
+afterEach(async () => {
+  await caller?.close();
+  await app?.stop();
+});
+
+describe('a service on database 2', () => {
+  it('names the database in its start line and in daebus.info', async () => {
+    const service = `redis_db_${randomUUID()}`;
+    const { logger, records } = captureLogger();
+    app = new Daebus('db', { logger });
+    await app.start({ service, redis: url });
+    caller = new DaebusCaller(service, { redis: url });
+
+    const info = (await caller.sendRequest('daebus.info')) as { transport: string };
+    expect(info.transport).toMatch(/^redis:\/\/[^/]+:\d+\/2$/);
+    expect(records.some((r) => String(r.message).includes(`listening on ${info.transport}`))).toBe(true);
+  });
+});
