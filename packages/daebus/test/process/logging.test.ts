@@ -70,6 +70,18 @@ describe('the default logger', () => {
     expect(JSON.parse(second ?? '')).toMatchObject({ same: true });
   });
 
+  it("writes an error's code, cause and gathered errors in text lines too (before: its own stack only)", async () => {
+    const script =
+      "const inner = Object.assign(new Error('ECONNRESET from db'), { code: 'E_DB' });" +
+      "const err = new Error('save failed', { cause: inner });" +
+      "log.error('x', { error: err }); log.error('y', { error: new AggregateError([new Error('a'), new Error('b')], 'both') });";
+    const out = await linesOf(script, { LOG_FORMAT: 'text', NO_COLOR: '1' });
+    expect(out).toMatch(/error x\nError: save failed\n {4}at /);
+    expect(out).toMatch(/\n\[cause\]: Error: ECONNRESET from db \[E_DB\]\n {6}at /);
+    expect(out).toMatch(/\n\[errors\]\[0\]: Error: a\n/);
+    expect(out).toMatch(/\n\[errors\]\[1\]: Error: b\n/);
+  });
+
   it('takes LOG_FORMAT in any case', async () => {
     expect(await linesOf("log.info('a text line');", { LOG_FORMAT: 'TEXT', NO_COLOR: '1' })).toMatch(
       /^\d\d:\d\d:\d\d\.\d{3} info a text line\n$/,

@@ -1,5 +1,5 @@
 import winston, { type Logger as WinstonLogger } from 'winston';
-import { toPlainError } from '../../shared/errors';
+import { toPlainError, type PlainError } from '../../shared/errors';
 import { checkedLogLevel, describeLevels, parseLogLevel } from './log-level';
 import { stdoutTransport } from './stdout-transport';
 import { workerLogger } from './worker-logger';
@@ -106,12 +106,27 @@ function textFormat(coloured: boolean): winston.Logform.Format {
       const { timestamp: time, level, message, thread, stack, error, ...rest } = info;
       const where = typeof thread === 'string' ? ` [${thread}]` : '';
       const extra = Object.keys(rest).length > 0 ? ` ${safeJson(rest)}` : '';
-      // An error's stack goes on the lines below; its message is already in the line.
-      const errorStack = (error as { stack?: unknown } | undefined)?.stack;
-      const trace = typeof stack === 'string' ? `\n${stack}` : typeof errorStack === 'string' ? `\n${errorStack}` : '';
+      // An error's stack goes on the lines below (its message is already in the line), with its code, cause and gathered errors
+      const trace = typeof stack === 'string' ? `\n${stack}` : isPlainError(error) ? `\n${errorLines(error)}` : '';
       return `${String(time)} ${level}${where} ${String(message)}${extra}${trace}`;
     }),
   );
+}
+
+function isPlainError(value: unknown): value is PlainError {
+  return value !== null && typeof value === 'object' && typeof (value as { message?: unknown }).message === 'string';
+}
+
+/** An error as text lines: its stack (or name and message) and code, then what it wraps and gathers, indented, as Node prints them. */
+function errorLines(error: PlainError, indent = ''): string {
+  const head = error.stack ?? `${error.name}: ${error.message}`;
+  const first = head.indexOf('\n');
+  // the code after the error's first line (its name and message), unless that names it already
+  const code = error.code === undefined || head.slice(0, first < 0 ? undefined : first).includes(error.code) ? '' : ` [${error.code}]`;
+  const lines = [first < 0 ? `${head}${code}` : `${head.slice(0, first)}${code}${head.slice(first)}`];
+  if (error.cause !== undefined) lines.push(`[cause]: ${errorLines(error.cause, '  ')}`);
+  error.errors?.forEach((one, i) => lines.push(`[errors][${i}]: ${errorLines(one, '  ')}`));
+  return lines.join('\n').replaceAll('\n', `\n${indent}`);
 }
 
 function safeJson(value: unknown): string {
