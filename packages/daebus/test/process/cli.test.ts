@@ -297,6 +297,36 @@ describe('daebus watch', () => {
     expect(await within(ping.done, 20_000, 'still running')).toMatchObject({ code: 0, stdout: '0 sent, 0 answered\n' });
   });
 
+  it('ping sums up in ms when a round trip took more than a second (before: "1.6s ms")', async () => {
+    const name = `cli_slow_ping_${randomUUID()}`;
+    const child = await startService(name);
+    closers.push(() => child.kill('SIGCONT'));
+    const ping = start(['ping', name, '--count', '2', '--interval', '2000', '--timeout', '60000']);
+    closers.push(() => ping.child.exitCode === null && ping.child.kill('SIGKILL'));
+    await waitFor(() => ping.out.stdout.includes('ping 1: reply'), 'the first answer');
+    child.kill('SIGSTOP');
+    // the second ping waits for the frozen service for longer than a second
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    child.kill('SIGCONT');
+    const ran = await within(ping.done, 20_000, 'still running');
+    expect(ran).toMatchObject({ code: 0 });
+    expect((ran as Ran).stdout).toMatch(/^2 sent, 2 answered; min\/avg\/max = \d+\.\d\d\/\d+\.\d\d\/\d{4,}\.\d\d ms$/m);
+  });
+
+  it('ping sums up what it measured before it says Redis was lost (before: the error alone)', async () => {
+    const server = await privateRedis();
+    closers.push(() => void server.stop());
+    const name = `cli_lost_ping_${randomUUID()}`;
+    await startFixtureService(name, server.url, services);
+    const ping = start(['--redis', server.url, 'ping', name, '--count', '1000', '--interval', '50']);
+    closers.push(() => ping.child.exitCode === null && ping.child.kill('SIGKILL'));
+    await waitFor(() => ping.out.stdout.includes('ping 2: reply'), 'two answers');
+    await server.stop();
+    const ran = await within(ping.done, 20_000, 'still running');
+    expect(ran).toMatchObject({ code: 4 });
+    expect((ran as Ran).stdout).toMatch(/^\d+ sent, \d+ answered; min\/avg\/max = [\d.]+\/[\d.]+\/[\d.]+ ms$/m);
+  });
+
   it('a service that does not answer at first (a misspelt name): exit 3 with the hint, as the other verbs', async () => {
     const name = `cli_absent_${randomUUID()}`;
     const watch = start(['watch', name, '--interval', '100', '--timeout', '500']);

@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
-import { formatDuration } from '../../main/ops/units';
 import { BuiltinActions } from '../../shared/protocol/builtin-actions';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { openCaller, type ServiceLink } from '../connection';
@@ -76,6 +75,10 @@ export function registerPing(program: Command): void {
           times.push(ms);
           printLines([`ping ${i}: ${answer} from "${service}" in ${ms.toFixed(2)} ms`]);
         }
+      } catch (err) {
+        // Redis lost after some answers: what was measured is said before the error, as ping does
+        if (times.length > 0) printLines([summary(times, sent)]);
+        throw err;
       } finally {
         interrupt.dispose();
         await link?.caller.close();
@@ -89,6 +92,6 @@ function summary(times: readonly number[], sent: number): string {
   const lost = `${sent} sent, ${times.length} answered`;
   if (times.length === 0) return lost;
   const avg = times.reduce((sum, ms) => sum + ms, 0) / times.length;
-  const ms = (value: number): string => (value < 1_000 ? value.toFixed(2) : formatDuration(value));
-  return `${lost}; min/avg/max = ${ms(Math.min(...times))}/${ms(avg)}/${ms(Math.max(...times))} ms`;
+  // all in ms, as each ping's line (a value past 1 s was written "1.6s" before the unit " ms")
+  return `${lost}; min/avg/max = ${Math.min(...times).toFixed(2)}/${avg.toFixed(2)}/${Math.max(...times).toFixed(2)} ms`;
 }
