@@ -82,6 +82,16 @@ describe('the default logger', () => {
     expect(out).toMatch(/\n\[errors\]\[1\]: Error: b\n/);
   });
 
+  it('shows the control characters of a text line, not obeys them: a name from outside cannot retitle or clear the terminal', async () => {
+    const out = await linesOf("log.warn('Rejected a request for \"x\\u001b]0;PWNED\\u0007\\u001b[2J\"', { action: '\\u009b31m' });", {
+      LOG_FORMAT: 'text',
+      NO_COLOR: '1',
+    });
+    // eslint-disable-next-line no-control-regex -- what must not be there
+    expect(out).not.toMatch(/[\u001b\u0007\u009b]/);
+    expect(out).toContain('Rejected a request for "x\\u001b]0;PWNED\\u0007\\u001b[2J" {"action":"\\u009b31m"}');
+  });
+
   it('takes LOG_FORMAT in any case', async () => {
     expect(await linesOf("log.info('a text line');", { LOG_FORMAT: 'TEXT', NO_COLOR: '1' })).toMatch(
       /^\d\d:\d\d:\d\d\.\d{3} info a text line\n$/,

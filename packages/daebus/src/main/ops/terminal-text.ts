@@ -19,13 +19,18 @@ export function oneLine(text: string): string {
   return text.replace(LINE_CONTROLS, escaped);
 }
 
+/** `text` with every control character but tab and newline shown, not obeyed. */
+export function shownControls(text: string): string {
+  return text.replace(CONTROLS, escaped);
+}
+
 /**
  * `text` as it may be written to `stream`: on a terminal, every control character but tab and
  * newline is shown, not obeyed (what a service sends may hold escape sequences, colour codes
  * included); elsewhere (a pipe, a file) as it is.
  */
 export function forTerminal(text: string, stream: { isTTY?: boolean }): string {
-  return stream.isTTY === true ? text.replace(CONTROLS, escaped) : text;
+  return stream.isTTY === true ? shownControls(text) : text;
 }
 
 /** `text` in `color` when `on`; an absent value ('-') stays plain: color marks what is there. */

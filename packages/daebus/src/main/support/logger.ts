@@ -1,6 +1,7 @@
 import winston, { type Logger as WinstonLogger } from 'winston';
 import { toPlainError, type PlainError } from '../../shared/errors';
 import { checkedLogLevel, describeLevels, parseLogLevel } from './log-level';
+import { shownControls } from '../ops/terminal-text';
 import { stdoutTransport } from './stdout-transport';
 import { workerLogger } from './worker-logger';
 
@@ -108,7 +109,8 @@ function textFormat(coloured: boolean): winston.Logform.Format {
       const extra = Object.keys(rest).length > 0 ? ` ${safeJson(rest)}` : '';
       // An error's stack goes on the lines below (its message is already in the line), with its code, cause and gathered errors
       const trace = typeof stack === 'string' ? `\n${stack}` : isPlainError(error) ? `\n${errorLines(error)}` : '';
-      return `${String(time)} ${level}${where} ${String(message)}${extra}${trace}`;
+      // what came from outside (an action's name, a client's text) must not command the terminal that shows the line
+      return `${String(time)} ${level}${shownControls(`${where} ${String(message)}${extra}${trace}`)}`;
     }),
   );
 }
