@@ -1,5 +1,5 @@
 // Stopping threads: through their own running() check when they cooperate, by terminate() when not.
-import { collect, fixture, nextEvent, waitFor, type LogRecord } from '../support/helpers';
+import { collect, fixture, nextEvent, waitFor, within, type LogRecord } from '../support/helpers';
 import { appPerTest } from '../support/app-per-test';
 import type { ThreadContext } from 'daebus';
 
@@ -71,6 +71,19 @@ describe('stopping threads', () => {
     expect(t.app.threads.hung?.state).toBe('starting');
     await t.app.stopThread('hung');
     expect(await started).toMatchObject({ code: 'STOPPED' });
+  });
+
+  it('app.start() does not wait for an optional thread whose module never finishes loading (before: the service never started)', async () => {
+    t.app.thread('hung', fixture('hangs-on-import.mjs'), { optional: true, shutdownTimeoutMs: 100 });
+    t.app.thread('polite', fixture('sleeper.mjs'));
+    let hooked = false;
+    t.app.onStart(() => void (hooked = true));
+    // a generous bound on a start that never ended: nothing here waits for the clock otherwise
+    expect(await within(t.start(), 20_000, 'the start still waiting for the optional thread')).toBeUndefined();
+    expect(hooked).toBe(true);
+    expect(t.app.threads.polite?.state).toBe('running');
+    expect(t.app.threads.hung?.state).toBe('starting');
+    expect(await t.caller().sendRequest('daebus.health')).toMatchObject({ ready: true });
   });
 
   it('app.stop() names the threads it had to terminate', async () => {

@@ -77,14 +77,28 @@ export class Supervisor {
     await Promise.all([...this.#runners.values()].filter((r) => isIdle(r.state)).map((r) => r.stop()));
   }
 
-  /** Start every `autoStart` thread that is not running; resolves with the starts that failed. */
+  /**
+   * Start every `autoStart` thread that is not running; resolves with the starts that failed, once
+   * the required ones settled: an optional thread's start goes on by itself (its failure is
+   * logged), so that a module of one that never finishes loading does not hold the service's start.
+   */
   async startAll(): Promise<{ name: string; error: Error }[]> {
     this.#started = true;
     const idle = [...this.#runners.values()].filter((r) => r.options.autoStart && isIdle(r.state));
-    const results = await Promise.allSettled(idle.map((r) => r.start()));
+    const required: ThreadRunner[] = [];
+    const waited: Promise<void>[] = [];
+    for (const runner of idle) {
+      const start = runner.start();
+      if (runner.options.optional) start.catch(() => undefined);
+      else {
+        waited.push(start);
+        required.push(runner);
+      }
+    }
+    const results = await Promise.allSettled(waited);
     const failed: { name: string; error: Error }[] = [];
     results.forEach((result, i) => {
-      if (result.status === 'rejected') failed.push({ name: (idle[i] as ThreadRunner).name, error: result.reason as Error });
+      if (result.status === 'rejected') failed.push({ name: (required[i] as ThreadRunner).name, error: result.reason as Error });
     });
     return failed;
   }
