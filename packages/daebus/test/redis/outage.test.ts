@@ -136,6 +136,20 @@ describe('a service during a Redis outage', () => {
   });
 });
 
+describe('a start waiting for Redis', () => {
+  it('says so at its first try, then once in ten tries (before: a line a second)', async () => {
+    await server.stop();
+    const records = captureLogger();
+    const waiting = new Daebus('outage_lines', { logger: records.logger });
+    const starting = waiting.start({ service: `outage_${randomUUID()}`, redis: server.url, connectTimeoutMs: 4_500 });
+    await expect(starting).rejects.toMatchObject({ code: 'TRANSPORT_ERROR' });
+    const lines = records.records.filter((r) => String(r.message).startsWith('Waiting for the transport'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.message).toMatch(/\(try 1, trying every 1 s; giving up in \d+ s\)$/);
+    await server.start();
+  });
+});
+
 describe('a stop while the service waits for Redis at start', () => {
   it('ends the start (STOPPED), and the service does not come up when Redis does', async () => {
     await server.stop();

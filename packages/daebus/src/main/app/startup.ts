@@ -15,6 +15,8 @@ import type { Redis } from 'ioredis';
 
 /** Between two tries to reach the transport at start. */
 const RETRY_MS = 1_000;
+/** While the start waits for the transport, one line in this many tries. */
+const WAIT_LINE_EVERY = 10;
 
 /**
  * Connect a service bus (and, for a replica, join the other replicas). With `waitMs` 0 the first failure is final (the default: fail fast
@@ -64,7 +66,11 @@ export async function connectBus(
       const left = deadline - Date.now();
       if (stopped.aborted) throw (err as DaebusError).code === ErrorCodes.STOPPED ? err : stoppedWaiting(bus);
       if (left <= RETRY_MS) throw err;
-      logger.warn(`Waiting for the transport: ${toPlainError(err).message} (try ${attempt}; giving up in ${Math.ceil(left / 1000)} s)`);
+      // the first try said, then one in WAIT_LINE_EVERY: a start waiting 30 s wrote 30 lines
+      if (attempt % WAIT_LINE_EVERY === 1)
+        logger.warn(
+          `Waiting for the transport: ${toPlainError(err).message} (try ${attempt}, trying every ${RETRY_MS / 1000} s; giving up in ${Math.ceil(left / 1000)} s)`,
+        );
       await sleep(RETRY_MS, undefined, { signal: stopped }).catch(() => undefined);
     }
   }
