@@ -361,6 +361,42 @@ describe('daebus listen and send', () => {
     expect(ran.stdout).toBe('{"hello": "world"}\nnot json\n');
   });
 
+  it('drops what comes while its output is more than 8 MiB behind, and says how many (before: it held them all in memory)', async () => {
+    const channel = `cli_channel_${randomUUID()}`;
+    const listen = start(['listen', channel]);
+    try {
+      await waitFor(() => listen.out.stderr.includes('listening on'), 'the subscription');
+      // nobody reads its output: what it writes waits in the pipe, then in the process
+      listen.child.stdout?.pause();
+      const publisher = new Redis(TEST_REDIS_URL);
+      const count = 20_000;
+      const message = JSON.stringify({ pad: 'z'.repeat(1_000) });
+      try {
+        for (let sent = 0; sent < count; sent += 1_000) {
+          const batch = publisher.pipeline();
+          for (let i = 0; i < 1_000; i++) batch.publish(channel, message);
+          await batch.exec();
+        }
+        await publisher.publish(channel, '{"end": true}');
+      } finally {
+        publisher.disconnect();
+      }
+      listen.child.stdout?.resume();
+      const dropped = (): number =>
+        [...listen.out.stderr.matchAll(/(\d+) message\(s\) dropped/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+      const printed = (): number => listen.out.stdout.split('\n').length - 1;
+      // every message is either printed or counted as dropped
+      await waitFor(() => printed() + dropped() === count + 1, 'every message printed or counted', 30_000);
+      expect(dropped()).toBeGreaterThan(0);
+      expect(listen.out.stderr).toMatch(/daebus: \d+ message\(s\) dropped: stdout was not read as fast as they came\n/);
+      listen.child.kill('SIGINT');
+      expect((await listen.done).code).toBe(0);
+    } finally {
+      // a listen left running keeps jest from exiting
+      if (listen.child.exitCode === null) listen.child.kill('SIGKILL');
+    }
+  });
+
   it('send takes a message with Python’s NaN and Infinity (json.dumps writes them) and publishes it as written; call refuses them, saying why', async () => {
     const channel = `cli_channel_${randomUUID()}`;
     const listen = start(['listen', channel]);

@@ -73,8 +73,10 @@ async function listenUntilStopped(
     );
     interrupt.stop();
   });
+  const output = new BoundedOutput();
   try {
     const subscribed = transport.subscribe(channel, (message, _channel, notUtf8) => {
+      if (!output.takes()) return;
       // printed all the same, so that it can be looked at; stderr says it is not what was sent
       if (notUtf8 === true) process.stderr.write(`daebus: the next message is not valid UTF-8 (U+FFFD shows each bad byte sequence)\n`);
       printLines([messageLine(message, pretty)]);
@@ -91,7 +93,36 @@ async function listenUntilStopped(
       await interrupt.stopped;
     }
   } finally {
+    output.dispose();
     await transport.close();
   }
   if (lost) throw lost;
+}
+
+/** Bytes `listen` lets wait for stdout: past them, messages are dropped and counted (a reader slower than the channel held them all in memory). */
+const MAX_UNWRITTEN = 8 * 1024 * 1024;
+
+/** Whether a message may be written now; the messages dropped are said on stderr once stdout has drained. */
+class BoundedOutput {
+  #dropped = 0;
+  readonly #drained = (): void => {
+    if (this.#dropped === 0) return;
+    process.stderr.write(`daebus: ${this.#dropped} message(s) dropped: stdout was not read as fast as they came\n`);
+    this.#dropped = 0;
+  };
+
+  constructor() {
+    process.stdout.on('drain', this.#drained);
+  }
+
+  takes(): boolean {
+    if (process.stdout.writableLength < MAX_UNWRITTEN) return true;
+    this.#dropped += 1;
+    return false;
+  }
+
+  dispose(): void {
+    process.stdout.off('drain', this.#drained);
+    this.#drained();
+  }
 }
