@@ -30,6 +30,8 @@ export class BackgroundTask {
   failures = 0;
   /** The message of the last run's error; undefined once a run succeeds. */
   lastError?: string;
+  /** Runs in a row that failed with `lastError`. */
+  #streak = 0;
 
   constructor(name: string, intervalSeconds: number, run: BackgroundFunction, logger: Logger) {
     this.name = name;
@@ -139,13 +141,16 @@ export class BackgroundTask {
         this.#log.debug(`Background task "${this.name}": ${toPlainError(err).message}`);
         return;
       }
-      this.lastError = toPlainError(err).message;
+      const message = toPlainError(err).message;
+      // the same failure run after run (its database is down) is said again without its stack
+      const again = message === this.lastError;
+      this.#streak = again ? this.#streak + 1 : 1;
+      this.lastError = message;
       this.failures += 1;
+      const failed = again ? `failed again (${this.#streak} runs in a row)` : 'failed';
       this.#log.error(
-        `Background task "${this.name}" failed: ${this.lastError.replace(/\.$/, '')}; it runs again in ${this.intervalSeconds} s`,
-        {
-          error: toPlainError(err),
-        },
+        `Background task "${this.name}" ${failed}: ${message.replace(/\.$/, '')}; it runs again in ${this.intervalSeconds} s`,
+        again ? {} : { error: toPlainError(err) },
       );
     }
   }
