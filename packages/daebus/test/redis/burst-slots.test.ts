@@ -4,7 +4,7 @@
 // each request kept its slot for a round trip to Redis after its handler had returned.
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { Daebus, request, response } from 'daebus';
+import { Daebus, DaebusCaller, RedisTransport, request, response, type Transport } from 'daebus';
 import { captureLogger, waitFor } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
 
@@ -86,5 +86,44 @@ describe('a burst of requests for an action with small limits', () => {
         .filter((reply) => reply.status === 'success')
         .map((reply) => reply.payload.i),
     ).toEqual([0, 1, 2, 3]);
+  });
+});
+
+describe('a handler returning response.send() whose reply cannot be published', () => {
+  it('has the failure logged once, and leaves no unhandled rejection (before: one, which ended a process run under start())', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const inner = new RedisTransport(TEST_REDIS_URL);
+    // the service's replies fail to publish; everything else goes to Redis
+    const failing: Transport = {
+      get description() {
+        return inner.description;
+      },
+      connect: () => inner.connect(),
+      subscribe: (channel, handler) => inner.subscribe(channel, handler),
+      unsubscribe: (channel, handler) => inner.unsubscribe(channel, handler),
+      close: () => inner.close(),
+      isConnected: () => inner.isConnected(),
+      publish: (channel, message) =>
+        channel.startsWith('caller:') ? Promise.reject(new Error('the reply could not go out')) : inner.publish(channel, message),
+    };
+    const service = `burst_unpublished_${randomUUID()}`;
+    const { logger, records } = captureLogger();
+    app = new Daebus('unpublished', { logger });
+    app.action('sends', () => response.send({ ok: 1 }));
+    try {
+      await app.start({ service, transport: failing });
+      const caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 300 });
+      await expect(caller.sendRequest('sends')).rejects.toMatchObject({ code: 'TIMEOUT' });
+      await caller.close();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+      expect(records.filter((r) => String(r.message).includes('the reply could not go out'))).toEqual([
+        expect.objectContaining({ level: 'warn', message: 'Could not reply to action "sends": the reply could not go out' }),
+      ]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 });

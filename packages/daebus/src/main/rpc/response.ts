@@ -101,7 +101,10 @@ export class ActionResponse {
    * `() => response.send(data)` waits for nothing else, and is done as one that returns `data` is.
    */
   publishAwaited(returned: unknown): Promise<unknown> | undefined {
-    return returned !== undefined && returned === this.#finalAwaited ? this.#finalPublish : undefined;
+    if (returned === undefined || returned !== this.#finalAwaited) return undefined;
+    // taken over: a failed publish is the dispatcher's to say (left unhandled, it crashed a process under start())
+    this.#finalAwaited.catch(() => undefined);
+    return this.#finalPublish;
   }
 
   #settled(published: Promise<unknown> | number | undefined): Promise<void> {
