@@ -1,4 +1,4 @@
-import { BEAT_SLOT, RUN, RUN_SLOT, SERVED_SLOT, SLEEP_SLOT, UNSERVED_MAX } from '../shared/flags';
+import { RUN, RUN_SLOT, SERVED_SLOT, UNSERVED_MAX } from '../shared/flags';
 import type { CoreToMain, MessageSink } from '../shared/protocol/core';
 
 /** How long the thread blocks at a time while it waits for the main side to catch up. */
@@ -21,16 +21,14 @@ export function pacedPort(port: MessageSink<CoreToMain>, flags: Int32Array): Mes
   };
 }
 
+/**
+ * Block until the main side has served half the calls sent. Not marked as a sleep, and no
+ * heartbeat: a thread whose event loop never turns while it floods is stalled, and the
+ * supervisor must still see it (marked, it was never reported, and grew without bound).
+ */
 function waitForMain(flags: Int32Array, sent: number): void {
-  // waiting for the main side on purpose: the supervisor must not count this as a stall
-  Atomics.store(flags, SLEEP_SLOT, 1);
-  try {
-    while (((sent - Atomics.load(flags, SERVED_SLOT)) | 0) > UNSERVED_MAX / 2 && Atomics.load(flags, RUN_SLOT) === RUN) {
-      // on the run slot, not the served one (which changes all the time): a stop wakes it at once
-      Atomics.wait(flags, RUN_SLOT, RUN, WAIT_SLICE_MS);
-    }
-  } finally {
-    Atomics.store(flags, SLEEP_SLOT, 0);
-    Atomics.store(flags, BEAT_SLOT, 1);
+  while (((sent - Atomics.load(flags, SERVED_SLOT)) | 0) > UNSERVED_MAX / 2 && Atomics.load(flags, RUN_SLOT) === RUN) {
+    // on the run slot, not the served one (which changes all the time): a stop wakes it at once
+    Atomics.wait(flags, RUN_SLOT, RUN, WAIT_SLICE_MS);
   }
 }

@@ -1,5 +1,5 @@
 import { BEAT_SLOT, RUN, RUN_SLOT, SLEEP_SLOT } from '../shared/flags';
-import { checker } from '../shared/validate';
+import { checker, type Checker } from '../shared/validate';
 
 /**
  * `running()` for one flag buffer.
@@ -27,7 +27,7 @@ export function createRunning(flags: Int32Array): () => boolean {
 
 /** Block the thread up to `ms`, returning early when a stop is requested. True while still running. */
 export function sleepSync(flags: Int32Array, ms: number): boolean {
-  const timeout = checkSync.wait('ms', ms);
+  const timeout = normalizeMs(ms, checkSync);
   if (timeout > 0) {
     // asleep on purpose: the supervisor must not count this as a stall
     Atomics.store(flags, SLEEP_SLOT, 1);
@@ -47,9 +47,9 @@ export function sleepSync(flags: Int32Array, ms: number): boolean {
  * ref'd timer is held until the wait settles.
  */
 export async function sleep(flags: Int32Array, ms: number): Promise<boolean> {
-  const timeout = check.wait('ms', ms);
-  // 0: one turn of the event loop, as asyncio.sleep(0) yields to Python's (a resolved promise let
-  // no message in: a loop yielding that way never read the answers to its calls)
+  const timeout = normalizeMs(ms, check);
+  // 0 or less: one turn of the event loop, as asyncio.sleep(0) yields to Python's (a resolved
+  // promise let no message in: a loop yielding that way never read the answers to its calls)
   if (timeout === 0) await new Promise<void>((resolve) => setImmediate(resolve));
   else if (Atomics.load(flags, RUN_SLOT) === RUN) {
     const wait = Atomics.waitAsync(flags, RUN_SLOT, RUN, timeout);
@@ -68,5 +68,14 @@ export async function sleep(flags: Int32Array, ms: number): Promise<boolean> {
 
 const check = checker('t.sleep(ms)', 'INVALID_ARGUMENT');
 const checkSync = checker('t.sleepSync(ms)', 'INVALID_ARGUMENT');
+
+/**
+ * A number of milliseconds, 0 for one of 0 or less: a loop that sleeps until its next tick
+ * (`next - Date.now()`) gets a negative one when it runs late, and goes on. Infinity sleeps until the stop.
+ */
+function normalizeMs(ms: number, named: Checker): number {
+  if (typeof ms !== 'number' || Number.isNaN(ms)) named.fail('ms', 'a number of milliseconds', ms);
+  return ms <= 0 ? 0 : ms;
+}
 
 function noop(): void {}

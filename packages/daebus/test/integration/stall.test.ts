@@ -47,6 +47,26 @@ describe('stall detection', () => {
     expect(t.app.threads.blocks?.lastExit).toMatchObject({ reason: 'crashed', terminated: true, error: { code: 'THREAD_STALLED' } });
   });
 
+  it('is reported for a loop that floods un-awaited calls and never lets its event loop turn (its waits for the main side are no beat)', async () => {
+    t.app.thread(
+      'floods',
+      async (_running, th) => {
+        const map = th.map('m');
+        await map.set('x', 0);
+        let i = 0;
+        // neither running() nor a turn of the event loop: waiting for the main side to serve it is all it does
+        for (;;) void map.set('x', i++);
+      },
+      { stallTimeoutMs: STALL_TIMEOUT_MS, onStall: 'restart', initialDelayMs: 10 },
+    );
+    const stalled: ThreadStalledEvent[] = [];
+    t.app.on('stalled', (e) => stalled.push(e));
+    await t.start();
+    // before: never reported, however long it ran
+    await waitFor(() => stalled.length > 0, 'the stall');
+    expect(stalled[0]).toMatchObject({ name: 'floods', restarting: true });
+  });
+
   it('is never reported for a CPU loop that calls running(), a sleepSync, or an idle await', async () => {
     const options = { stallTimeoutMs: 100 };
     t.app.thread('cpu', fixture('cpu-loop.mjs'), options);
