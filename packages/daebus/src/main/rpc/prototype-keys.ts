@@ -37,13 +37,17 @@ function queueObject(pending: object[], value: unknown): void {
  */
 const ESCAPED_PROTO_LETTER = /\\u00(?:7[024]|6[fF])/;
 
+/** "proto" as `__proto__` and `prototype` hold it: followed by an underscore (maybe escaped) or "type". */
+const PROTO_KEY = /proto(?:_|\\u005[fF]|type)/;
+
 /**
  * Whether JSON `text` may hold such a key: a cheap look before the walk of `changesAPrototype`
  * (an escaped key, `"\u005f_\u0070roto__"`, is read as the key it spells).
  */
 export function mayChangeAPrototype(text: string): boolean {
-  // the regular expression only where an escape is: it costs more than both looks (80 against 130 ns a request)
-  return text.includes('proto') || (text.includes('\\u00') && ESCAPED_PROTO_LETTER.test(text));
+  // the regular expressions only where "proto" or an escape is: they cost more than both looks (80 against 130 ns a
+  // request); "proto" then "_" or "type" (`protocol` keys walked a 2.5 MB reply in full: 15% of its parse)
+  return (text.includes('proto') && PROTO_KEY.test(text)) || (text.includes('\\u00') && ESCAPED_PROTO_LETTER.test(text));
 }
 
 /** The message for a query or form field named `__proto__`. */
