@@ -127,3 +127,41 @@ describe('a handler returning response.send() whose reply cannot be published', 
     }
   });
 });
+
+describe('a stop while finished requests wait for their replies to go out', () => {
+  it('does not count them as given up on and answered STOPPED (before: it said so, and they never were)', async () => {
+    const inner = new RedisTransport(TEST_REDIS_URL);
+    // the service's replies never get Redis's answer (a Redis that stopped reading)
+    const held: Transport = {
+      get description() {
+        return inner.description;
+      },
+      connect: () => inner.connect(),
+      subscribe: (channel, handler) => inner.subscribe(channel, handler),
+      unsubscribe: (channel, handler) => inner.unsubscribe(channel, handler),
+      close: () => inner.close(),
+      isConnected: () => inner.isConnected(),
+      publish: (channel, message) =>
+        channel.startsWith('caller:') ? new Promise<number>(() => undefined) : inner.publish(channel, message),
+    };
+    const service = `burst_held_${randomUUID()}`;
+    const { logger, records } = captureLogger();
+    app = new Daebus('held', { logger, drainTimeoutMs: 200 });
+    let ran = 0;
+    app.action('quick', () => ({ ran: ++ran }));
+    await app.start({ service, transport: held });
+    const caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 2_000 });
+    const asked = [1, 2, 3].map(() => caller.sendRequest('quick').catch((err: { code?: string }) => err.code));
+    await waitFor(() => ran === 3, 'the three handlers done');
+    await app.stop();
+    expect(await Promise.all(asked)).toEqual(['TIMEOUT', 'TIMEOUT', 'TIMEOUT']);
+    await caller.close();
+    expect(records.filter((r) => String(r.message).startsWith('Gave up on'))).toEqual([]);
+    expect(records).toContainEqual(
+      expect.objectContaining({
+        level: 'info',
+        message: `3 requests: quick x3 finished, their replies still going out to ${inner.description}: not waited for`,
+      }),
+    );
+  });
+});

@@ -33,7 +33,15 @@ export async function drainRequests(init: {
   const { bus, pool, logger, service, timeoutMs } = init;
   if (bus.acceptedCount === 0) return { abandoned: [], rerun: [] };
   logger.info(`Waiting up to ${waitText(timeoutMs)} for ${describe(bus.acceptedRequests())} to finish`);
-  let unfinished = await bus.drain(timeoutMs);
+  const left = await bus.drain(timeoutMs);
+  // finished, their replies handed to the transport: not given up on, nor answered again (before:
+  // counted as answered STOPPED, which they never were)
+  const sending = left.filter((r) => r.replying);
+  if (sending.length > 0) {
+    logger.info(`${describe(sending)} finished, their replies still going out to ${bus.transport.description}: not waited for`);
+    await bus.letGo(sending);
+  }
+  let unfinished = left.filter((r) => !r.replying);
   if (unfinished.length === 0) return { abandoned: [], rerun: [] };
   const answered = unfinished.filter((r) => !r.durable);
   const rerun = unfinished.filter((r) => r.durable);

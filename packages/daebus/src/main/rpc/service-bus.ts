@@ -212,6 +212,14 @@ export class ServiceBus {
     return this.#dispatcher.abandon(requests, error);
   }
 
+  /** Forget finished requests whose replies still go out (a stop gives up on them): counted as they ended, nothing more sent. */
+  letGo(requests: readonly Accepted[]): Promise<void> {
+    const now = monotonicMs();
+    for (const { request, durable, acceptedHr, response } of requests)
+      if (!durable) this.#observer?.settled(request.action, response.failed ? 'error' : 'ok', (now - acceptedHr) / 1000);
+    return this.#dispatcher.abandon(requests, new DaebusError(ErrorCodes.STOPPED, 'The service stopped.'));
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     this.#stopWatch();
