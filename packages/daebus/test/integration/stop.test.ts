@@ -73,7 +73,7 @@ describe('stopping threads', () => {
     expect(await started).toMatchObject({ code: 'STOPPED' });
   });
 
-  it('app.start() does not wait for an optional thread whose module never finishes loading (before: the service never started)', async () => {
+  it('app.start() stops waiting for an optional thread whose module has not loaded within 10 s (before: the service never started)', async () => {
     t.app.thread('hung', fixture('hangs-on-import.mjs'), { optional: true, shutdownTimeoutMs: 100 });
     t.app.thread('polite', fixture('sleeper.mjs'));
     let hooked = false;

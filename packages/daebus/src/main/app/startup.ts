@@ -94,7 +94,7 @@ export function stoppedBeforeStart(service: string): DaebusError {
 }
 
 /**
- * Start the app's threads; resolves with the required ones that failed to start (optional ones are not waited for). A stop cuts the
+ * Start the app's threads; resolves with the required ones that failed to start (see Supervisor.startAll). A stop cuts the
  * wait short (STOPPED) without waiting for the threads still loading their modules: the stop that
  * follows asks them to stop and terminates them after their shutdownTimeoutMs, as it does running
  * threads. Waiting here held the stop for as long as a module's top-level code ran (forever for a loop).

@@ -6,6 +6,8 @@ import { ThreadRunner } from './runner';
 import type { ResolvedThreadOptions } from './thread-options';
 import type { SpawnRun } from './worker-run';
 import { clipped } from '../../shared/clipped';
+import { settlesWithin } from '../support/timers';
+import { LOAD_WARN_MS } from './load-watch';
 
 export interface SupervisorInit {
   logger: Logger;
@@ -78,24 +80,27 @@ export class Supervisor {
   }
 
   /**
-   * Start every `autoStart` thread that is not running; resolves with the starts that failed, once
-   * the required ones settled: an optional thread's start goes on by itself (its failure is
-   * logged), so that a module of one that never finishes loading does not hold the service's start.
+   * Start every `autoStart` thread that is not running; resolves with the required ones whose start
+   * failed, once every start settled, except an optional thread's that still loads its module
+   * LOAD_WARN_MS on (when that is logged): its start goes on by itself, so that a module that
+   * never finishes loading does not hold the service's start for good.
    */
   async startAll(): Promise<{ name: string; error: Error }[]> {
     this.#started = true;
     const idle = [...this.#runners.values()].filter((r) => r.options.autoStart && isIdle(r.state));
     const required: ThreadRunner[] = [];
     const waited: Promise<void>[] = [];
+    const optional: Promise<unknown>[] = [];
     for (const runner of idle) {
       const start = runner.start();
-      if (runner.options.optional) start.catch(() => undefined);
+      if (runner.options.optional) optional.push(start.catch(() => undefined));
       else {
         waited.push(start);
         required.push(runner);
       }
     }
-    const results = await Promise.allSettled(waited);
+    // the optional ones' time counts from their start, beside the required ones'
+    const [results] = await Promise.all([Promise.allSettled(waited), settlesWithin(Promise.all(optional), LOAD_WARN_MS)]);
     const failed: { name: string; error: Error }[] = [];
     results.forEach((result, i) => {
       if (result.status === 'rejected') failed.push({ name: (required[i] as ThreadRunner).name, error: result.reason as Error });
