@@ -31,11 +31,11 @@ function queueObject(pending: object[], value: unknown): void {
 }
 
 /**
- * An escape of one of the letters of "proto" (p, r, o, t): a key spelling `__proto__` or
- * `prototype` without "proto" written out must escape one of them. Escapes of other characters
+ * An escape of one of the letters of `__proto__` and `prototype` (p, r, o, t, y, e): a key spelling
+ * either with an escaped letter must escape one of them. Escapes of other characters
  * (Python's json.dumps escapes every non-ASCII one) do not count.
  */
-const ESCAPED_PROTO_LETTER = /\\u00(?:7[024]|6[fF])/;
+const ESCAPED_PROTO_LETTER = /\\u00(?:7[0249]|6[5fF])/;
 
 /** "proto" as `__proto__` and `prototype` hold it: followed by an underscore (maybe escaped) or "type". */
 const PROTO_KEY = /proto(?:_|\\u005[fF]|type)/;
