@@ -89,7 +89,10 @@ describe('a burst of requests for an action with small limits', () => {
   });
 });
 
-describe('a handler returning response.send() whose reply cannot be published', () => {
+describe.each([
+  ['returning response.send()', () => response.send({ ok: 1 })],
+  ['calling response.send() without awaiting it, as Python handlers do', (): void => void response.send({ ok: 1 })],
+])('a handler %s whose reply cannot be published', (_how, handler) => {
   it('has the failure logged once, and leaves no unhandled rejection (before: one, which ended a process run under start())', async () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
@@ -111,7 +114,7 @@ describe('a handler returning response.send() whose reply cannot be published', 
     const service = `burst_unpublished_${randomUUID()}`;
     const { logger, records } = captureLogger();
     app = new Daebus('unpublished', { logger });
-    app.action('sends', () => response.send({ ok: 1 }));
+    app.action('sends', handler);
     try {
       await app.start({ service, transport: failing });
       const caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 300 });

@@ -262,7 +262,8 @@ export class Dispatcher {
   /** Send the final reply unless the handler sent it (a value, not null, it returns after is dropped, warned of), then finish once published. */
   #reply(entry: ActionEntry, accepted: Accepted, valueOrError: unknown, failed: boolean): void {
     const sentAlready = accepted.response.finalSent && (failed || valueOrError === undefined || valueOrError === null);
-    const published = sentAlready ? undefined : accepted.response[finalReply](valueOrError, failed);
+    // sent already: the request finishes once that reply is out (a handler need not have awaited it)
+    const published = sentAlready ? accepted.response.finalPublish : accepted.response[finalReply](valueOrError, failed);
     // published at once (in-process), or nothing to publish: done now
     if (typeof published !== 'object') return this.#finish(entry, accepted);
     this.#publishing(entry, accepted, published);

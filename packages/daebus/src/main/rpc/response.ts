@@ -101,15 +101,21 @@ export class ActionResponse {
    * `() => response.send(data)` waits for nothing else, and is done as one that returns `data` is.
    */
   publishAwaited(returned: unknown): Promise<unknown> | undefined {
-    if (returned === undefined || returned !== this.#finalAwaited) return undefined;
-    // taken over: a failed publish is the dispatcher's to say (left unhandled, it crashed a process under start())
-    this.#finalAwaited.catch(() => undefined);
+    return returned !== undefined && returned === this.#finalAwaited ? this.#finalPublish : undefined;
+  }
+
+  /** The final reply's publish by the transport, once sent (the dispatcher finishes the request when it is out). */
+  get finalPublish(): Promise<unknown> | undefined {
     return this.#finalPublish;
   }
 
   #settled(published: Promise<unknown> | number | undefined): Promise<void> {
     const awaited = settled(published);
-    if (published !== undefined && published === this.#finalPublish) this.#finalAwaited = awaited;
+    if (typeof published !== 'object') return awaited;
+    if (published === this.#finalPublish) this.#finalAwaited = awaited;
+    // a handler may leave it unawaited, as Python's handlers call send: its failure must not end the
+    // process (it did under start()); the dispatcher says a final reply's, a caller awaiting it gets it
+    awaited.catch(() => undefined);
     return awaited;
   }
 
