@@ -26,6 +26,21 @@ afterEach(async () => {
 
 type Reply = { request_id: string; status: string; payload: { code?: string; i?: number } };
 
+/** `inner`, but for the replies it publishes (on `caller:` channels), which go through `reply` instead. */
+function repliesThrough(inner: RedisTransport, reply: () => Promise<number>): Transport {
+  return {
+    get description() {
+      return inner.description;
+    },
+    connect: () => inner.connect(),
+    subscribe: (channel, handler) => inner.subscribe(channel, handler),
+    unsubscribe: (channel, handler) => inner.unsubscribe(channel, handler),
+    close: () => inner.close(),
+    isConnected: () => inner.isConnected(),
+    publish: (channel, message) => (channel.startsWith('caller:') ? reply() : inner.publish(channel, message)),
+  };
+}
+
 /** Publish `count` requests for `action` in one pipeline, with replies to a channel the subscriber reads. */
 async function burst(service: string, action: string, count: number): Promise<void> {
   const replyTo = `caller:${randomUUID()}`;
@@ -99,18 +114,7 @@ describe.each([
     process.on('unhandledRejection', onUnhandled);
     const inner = new RedisTransport(TEST_REDIS_URL);
     // the service's replies fail to publish; everything else goes to Redis
-    const failing: Transport = {
-      get description() {
-        return inner.description;
-      },
-      connect: () => inner.connect(),
-      subscribe: (channel, handler) => inner.subscribe(channel, handler),
-      unsubscribe: (channel, handler) => inner.unsubscribe(channel, handler),
-      close: () => inner.close(),
-      isConnected: () => inner.isConnected(),
-      publish: (channel, message) =>
-        channel.startsWith('caller:') ? Promise.reject(new Error('the reply could not go out')) : inner.publish(channel, message),
-    };
+    const failing = repliesThrough(inner, () => Promise.reject(new Error('the reply could not go out')));
     const service = `burst_unpublished_${randomUUID()}`;
     const { logger, records } = captureLogger();
     app = new Daebus('unpublished', { logger });
@@ -135,18 +139,7 @@ describe('a stop while finished requests wait for their replies to go out', () =
   it('does not count them as given up on and answered STOPPED (before: it said so, and they never were)', async () => {
     const inner = new RedisTransport(TEST_REDIS_URL);
     // the service's replies never get Redis's answer (a Redis that stopped reading)
-    const held: Transport = {
-      get description() {
-        return inner.description;
-      },
-      connect: () => inner.connect(),
-      subscribe: (channel, handler) => inner.subscribe(channel, handler),
-      unsubscribe: (channel, handler) => inner.unsubscribe(channel, handler),
-      close: () => inner.close(),
-      isConnected: () => inner.isConnected(),
-      publish: (channel, message) =>
-        channel.startsWith('caller:') ? new Promise<number>(() => undefined) : inner.publish(channel, message),
-    };
+    const held = repliesThrough(inner, () => new Promise<number>(() => undefined));
     const service = `burst_held_${randomUUID()}`;
     const { logger, records } = captureLogger();
     app = new Daebus('held', { logger, drainTimeoutMs: 200 });
