@@ -114,6 +114,21 @@ describe('ways a thread dies', () => {
     expect(t.records.filter((r) => r.message.includes('app.startThread'))).toEqual([]);
   });
 
+  it.each([false, true])(
+    "app.start() rejects with THREAD_START_FAILED when a thread with onFailure 'exit' cannot start (optional: %s)",
+    async (optional) => {
+      // before: the failure stopped the service under the start, which rejected with STOPPED, not saying why
+      t.app.thread('bad', fixture('throws-on-import.mjs'), { optional, onFailure: 'exit' });
+      const err = (await t.app.start().catch((e: unknown) => e)) as Error & { code: string; cause: Error };
+      expect(err).toMatchObject({ code: 'THREAD_START_FAILED', details: { threads: ['bad'] } });
+      expect(err.message).toMatch(
+        /did not start: thread "bad" ended before it started: .* the service does not run without "bad" \(onFailure: 'exit'\)\.$/,
+      );
+      expect(err.cause.message).toBe('this module fails while loading');
+      expect(t.app.threads.bad?.state).toBe('failed');
+    },
+  );
+
   it('says the stop of a start that failed is that, not that every thread returned', async () => {
     t.app.thread('bad', fixture('throws-on-import.mjs'));
     await expect(t.app.start()).rejects.toMatchObject({ code: 'THREAD_START_FAILED' });

@@ -570,8 +570,24 @@ describe('the supervisor', () => {
       h.runs[0]?.ready();
       h.runs[1]?.exit(1, { name: 'DaebusError', code: 'THREAD_LOAD_FAILED', message: 'broken' });
     });
-    await expect(result).resolves.toEqual([{ name: 'bad', error: expect.objectContaining({ code: 'THREAD_LOAD_FAILED' }) }]);
+    await expect(result).resolves.toEqual([{ name: 'bad', error: expect.objectContaining({ code: 'THREAD_LOAD_FAILED' }), exits: false }]);
     expect(h.runs).toHaveLength(2);
+  });
+
+  it("reports, not tells onFailed, the start failures it waits for: required threads', and optional ones with onFailure 'exit'", async () => {
+    const h = harness();
+    h.add({ onFailure: 'exit' }, 'required');
+    h.add({ optional: true, onFailure: 'exit' }, 'exits');
+    h.add({ optional: true }, 'optional');
+    const result = h.supervisor.startAll();
+    const broken = { name: 'DaebusError', code: 'THREAD_LOAD_FAILED', message: 'broken' };
+    await flush(() => h.runs.forEach((run) => run.exit(1, broken)));
+    // before: onFailed (which stops a service whose thread has onFailure 'exit') was told of both, and the optional one was not reported
+    await expect(result).resolves.toEqual([
+      { name: 'required', error: expect.objectContaining({ code: 'THREAD_LOAD_FAILED' }), exits: true },
+      { name: 'exits', error: expect.objectContaining({ code: 'THREAD_LOAD_FAILED' }), exits: true },
+    ]);
+    expect(h.failed).toEqual(['optional']);
   });
 });
 

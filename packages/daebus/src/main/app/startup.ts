@@ -103,7 +103,7 @@ export async function startThreads(
   supervisor: Supervisor,
   stopped: AbortSignal,
   service: string,
-): Promise<{ name: string; error: Error }[]> {
+): Promise<{ name: string; error: Error; exits: boolean }[]> {
   const started = supervisor.startAll();
   if (!(await settlesBeforeAbort(started, stopped)) || stopped.aborted) throw stoppedBeforeStart(service);
   return started;
@@ -141,7 +141,7 @@ export async function runStartHooks(
  * each and its cause; the first one's own error (with the user's stack, when it came from the
  * module) is the `cause`.
  */
-export function threadsDidNotStart(service: string, failures: { name: string; error: Error }[]): DaebusError {
+export function threadsDidNotStart(service: string, failures: { name: string; error: Error; exits: boolean }[]): DaebusError {
   // "thread "x" ended before it started: ...", not "thread "x": Thread "x" ended ..."
   const lines = failures.map(({ name, error }) => {
     const message = error.message.replace(/\.$/, '');
@@ -152,9 +152,15 @@ export function threadsDidNotStart(service: string, failures: { name: string; er
   const userError = first?.details?.cause;
   return new DaebusError(
     ErrorCodes.THREAD_START_FAILED,
-    `Service "${service}" did not start: ${lines.join('; ')}. Fix the cause, or register the thread with { optional: true } to start without it.`,
+    `Service "${service}" did not start: ${lines.join('; ')}. ${startFailureHint(failures.filter((f) => f.exits).map((f) => f.name))}`,
     { cause: userError ? fromPlainError(userError) : first, details: { threads: failures.map((f) => f.name) } },
   );
+}
+
+/** What to do; `exiting`: the threads among them whose onFailure is 'exit' (optional does not help those). */
+function startFailureHint(exiting: string[]): string {
+  if (exiting.length === 0) return 'Fix the cause, or register the thread with { optional: true } to start without it.';
+  return `Fix the cause: the service does not run without ${exiting.map((name) => `"${name}"`).join(', ')} (onFailure: 'exit').`;
 }
 
 /** The transport's key/value client (Daebus's `cache`); INVALID_STATE when there is none. */

@@ -10,7 +10,7 @@ import { RestartBudget } from './restart-budget';
 import { ReadyWaiters } from './ready-waiters';
 import { SpareRun } from './spare';
 import { StallWatch } from './stall-watch';
-import type { ResolvedThreadOptions } from './thread-options';
+import { startIsReported, type ResolvedThreadOptions } from './thread-options';
 import type { RunEvents, RunSpec, SpawnRun, WorkerRun } from './worker-run';
 
 /** What a runner is given by the supervisor that owns it. */
@@ -296,7 +296,7 @@ export class ThreadRunner {
   #fail(why: ThreadFailedEvent['why'], error: PlainError | undefined, told = false): void {
     this.#setState('failed');
     this.#nextRestartAt = undefined;
-    if (!told || why !== 'failed-to-start' || this.options.optional)
+    if (!told || why !== 'failed-to-start' || !startIsReported(this.options))
       this.#log.error(failureLine(this.name, why, this.options, error, this.#lastExit), error ? { error } : {});
     this.#deps.emit('failed', { name: this.name, why, ...(error ? { error } : {}) });
     this.#deps.onFailed(this.name);

@@ -3,7 +3,7 @@ import type { ThreadEntrySpec } from '../../shared/protocol/thread';
 import type { Logger } from '../support/logger';
 import type { ThreadEvents, ThreadSnapshot, ThreadStopResult } from './events';
 import { ThreadRunner } from './runner';
-import type { ResolvedThreadOptions } from './thread-options';
+import { startIsReported, type ResolvedThreadOptions } from './thread-options';
 import type { SpawnRun } from './worker-run';
 import { clipped } from '../../shared/clipped';
 import { settlesWithin } from '../support/timers';
@@ -27,6 +27,8 @@ export class Supervisor {
   #started = false;
   /** A stop of the whole group is under way: nothing is started or restarted. */
   #stopping = false;
+  /** The threads whose start startAll() waits for and reports: their failure to start is not told to onFailed. */
+  readonly #reportedStarts = new Set<string>();
 
   constructor(init: SupervisorInit) {
     this.#init = init;
@@ -39,7 +41,7 @@ export class Supervisor {
       emit,
       spawn,
       random,
-      onFailed,
+      onFailed: (failed) => void (this.#reportedStarts.has(failed) || onFailed(failed)),
       restartsAllowed: () => !this.#stopping,
     });
     this.#runners.set(name, runner);
@@ -80,12 +82,12 @@ export class Supervisor {
   }
 
   /**
-   * Start every `autoStart` thread that is not running; resolves with the required ones whose start
-   * failed, once every start settled, except an optional thread's that still loads its module
+   * Start every `autoStart` thread that is not running; resolves with the required ones (and the
+   * optional ones with onFailure 'exit') whose start failed, once every start settled, except an optional thread's that still loads its module
    * LOAD_WARN_MS on (when that is logged): its start goes on by itself, so that a module that
    * never finishes loading does not hold the service's start for good.
    */
-  async startAll(): Promise<{ name: string; error: Error }[]> {
+  async startAll(): Promise<{ name: string; error: Error; exits: boolean }[]> {
     this.#started = true;
     const idle = [...this.#runners.values()].filter((r) => r.options.autoStart && isIdle(r.state));
     const required: ThreadRunner[] = [];
@@ -93,17 +95,20 @@ export class Supervisor {
     const optional: Promise<unknown>[] = [];
     for (const runner of idle) {
       const start = runner.start();
-      if (runner.options.optional) optional.push(start.catch(() => undefined));
+      if (!startIsReported(runner.options)) optional.push(start.catch(() => undefined));
       else {
-        waited.push(start);
+        this.#reportedStarts.add(runner.name);
+        // the failure reaches the runner's onFailed first, then this (a microtask later)
+        waited.push(start.finally(() => this.#reportedStarts.delete(runner.name)));
         required.push(runner);
       }
     }
     // the optional ones' time counts from their start, beside the required ones'
     const [results] = await Promise.all([Promise.allSettled(waited), settlesWithin(Promise.all(optional), LOAD_WARN_MS)]);
-    const failed: { name: string; error: Error }[] = [];
+    const failed: { name: string; error: Error; exits: boolean }[] = [];
     results.forEach((result, i) => {
-      if (result.status === 'rejected') failed.push({ name: (required[i] as ThreadRunner).name, error: result.reason as Error });
+      const { name, options } = required[i] as ThreadRunner;
+      if (result.status === 'rejected') failed.push({ name, error: result.reason as Error, exits: options.onFailure === 'exit' });
     });
     return failed;
   }

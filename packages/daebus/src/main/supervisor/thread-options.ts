@@ -14,7 +14,7 @@ export interface ThreadOptions<Data = unknown> {
   /**
    * A thread that cannot start with the service (a missing module, a throw at import) makes
    * `app.start()` fail and `app.run()` exit 1, unless it is optional: then the service starts
-   * without it. Default `false`.
+   * without it (not with `onFailure: 'exit'`, which the start reports as a required thread's). Default `false`.
    */
   optional?: boolean | undefined;
   /**
@@ -86,6 +86,14 @@ export const DEFAULT_THREAD_OPTIONS = Object.freeze({
   stallTimeoutMs: 10_000,
   onStall: 'warn',
 } as const satisfies ResolvedThreadOptions);
+
+/**
+ * Whether the service's start waits for the thread and fails when it cannot start: a required
+ * thread's, and an optional one's whose failure stops the service anyway (onFailure 'exit').
+ */
+export function startIsReported(options: Pick<ResolvedThreadOptions, 'optional' | 'onFailure'>): boolean {
+  return !options.optional || options.onFailure === 'exit';
+}
 
 const KNOWN = [...Object.keys(DEFAULT_THREAD_OPTIONS), 'resourceLimits', 'workerData', 'env', 'execArgv'];
 
