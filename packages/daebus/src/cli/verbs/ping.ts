@@ -76,8 +76,9 @@ export function registerPing(program: Command): void {
           printLines([`ping ${i}: ${answer} from "${service}" in ${ms.toFixed(2)} ms`]);
         }
       } catch (err) {
-        // Redis lost after some answers: what was measured is said before the error, as ping does
-        if (times.length > 0) printLines([summary(times, sent)]);
+        // Redis lost after some answers: what was measured is said before the error, as ping does; the
+        // ping that failed so was neither answered nor left unanswered (often not even sent)
+        if (times.length > 0) printLines([summary(times, sent - 1)]);
         throw err;
       } finally {
         interrupt.dispose();
