@@ -531,6 +531,9 @@ describe('admin verbs', () => {
     const ran = await daebus(['thread', 'start', service, 'ghost', '--token', 'let-me-in']);
     expect(ran.code).toBe(1);
     expect(ran.stderr).toContain('error UNKNOWN_THREAD:');
+    // in an operator's words, naming the threads there are (before: "Register it with app.thread(name, entry).")
+    expect(ran.stderr).toMatch(/has no thread named "ghost": its threads are "[^"]+"/);
+    expect(ran.stderr).not.toContain('app.thread');
   });
 });
 

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
+import { clipped } from '../../shared/clipped';
 import type { ActionHandler } from '../rpc/dispatcher';
 import { BuiltinActions } from '../../shared/protocol/builtin-actions';
 import type { OpsView } from './ops-view';
@@ -19,7 +20,7 @@ export interface AdminOptions {
  */
 export function adminActions(view: OpsView, options: AdminOptions): Map<string, ActionHandler> {
   const guarded =
-    (run: (name: string) => unknown): ActionHandler =>
+    (run: (name: string) => unknown, kind: 'thread' | 'task' = 'thread'): ActionHandler =>
     (payload) => {
       if (!options.enabled) {
         throw new DaebusError(
@@ -40,6 +41,7 @@ export function adminActions(view: OpsView, options: AdminOptions): Map<string, 
           `The payload needs "name": the thread or task to act on, e.g. { "name": "worker" }.`,
         );
       }
+      if (kind === 'thread') knownThread(view, name);
       return run(name);
     };
   // the stops each thread's restarts asked: a stop of another restart is not "another stop"
@@ -60,7 +62,6 @@ export function adminActions(view: OpsView, options: AdminOptions): Map<string, 
     [
       BuiltinActions.threadRestart,
       guarded(async (name) => {
-        view.snapshot(name); // an unknown name fails before anything stops
         // a stop asked while this one stops the thread (by anyone) comes later: the last word wins
         const before = stopsBy(name);
         restartStops.set(name, before.restarts + 1);
@@ -76,9 +77,17 @@ export function adminActions(view: OpsView, options: AdminOptions): Map<string, 
         return stamped(await view.startThread(name));
       }),
     ],
-    [BuiltinActions.taskPause, guarded((name) => view.pauseTask(name, true))],
-    [BuiltinActions.taskResume, guarded((name) => view.pauseTask(name, false))],
+    [BuiltinActions.taskPause, guarded((name) => view.pauseTask(name, true), 'task')],
+    [BuiltinActions.taskResume, guarded((name) => view.pauseTask(name, false), 'task')],
   ]);
+}
+
+/** UNKNOWN_THREAD in an operator's words (the app's own advises registering it with app.thread). */
+function knownThread(view: OpsView, name: string): void {
+  const known = view.threads().map((thread) => thread.name);
+  if (known.includes(name)) return;
+  const listed = known.length > 0 ? `its threads are ${known.map((n) => `"${n}"`).join(', ')}` : 'it has none';
+  throw new DaebusError(ErrorCodes.UNKNOWN_THREAD, `Service "${view.service}" has no thread named "${clipped(name)}": ${listed}.`);
 }
 
 function stamped(snapshot: ThreadSnapshot): AdminThreadReply {
