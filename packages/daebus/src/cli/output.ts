@@ -82,6 +82,8 @@ export function timeOrDash(at: number | null | undefined): string {
  * the library reads them in messages; else they are refused, saying why.
  */
 export function parseJsonArgument(text: string, what: string, nonFinite: 'read' | 'refuse'): unknown {
+  // the parser's own words were "Unexpected end of JSON input", then nothing to show
+  if (text.trim() === '') throw new CliError(`${what} is empty: give a JSON object, like '{"id": 1}'.`, ExitCodes.USAGE);
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {

@@ -131,6 +131,31 @@ describe('a payload on stdin (-)', () => {
       expect(ran.stderr).toMatch(/^daebus: The (message|payload) read from stdin is not valid UTF-8 text; convert it first/);
     }
   });
+
+  it('empty stdin is refused saying so (exit 2), nothing sent; --raw sends it as it is', async () => {
+    const { service } = await serve('cli_stdin_empty', (app) => app.action('size', () => ({ length: 0 })));
+    for (const args of [
+      ['send', `${service}.events`, '-'],
+      ['call', service, 'size', '-'],
+    ]) {
+      const ran = await fed(args, '\n');
+      // before: "The payload is not valid JSON (Unexpected end of JSON input): " and nothing after it
+      expect(ran).toMatchObject({
+        code: 2,
+        stdout: '',
+        stderr: expect.stringMatching(/^daebus: The (message|payload) is empty: give a JSON object/),
+      });
+    }
+    expect(await fed(['send', `${service}.events`, '-', '--raw'], '')).toMatchObject({ code: 0, stdout: '0\n' });
+  });
+});
+
+describe('threads', () => {
+  it('says a service has no threads rather than printing a header over nothing', async () => {
+    const { service } = await serve('cli_no_threads', (app) => app.action('size', () => ({ length: 0 })));
+    expect(await daebus(['threads', service])).toMatchObject({ code: 0, stdout: 'no threads\n', stderr: '' });
+    expect(JSON.parse((await daebus(['threads', service, '--json'])).stdout)).toMatchObject({ threads: [] });
+  });
 });
 
 describe('ping', () => {

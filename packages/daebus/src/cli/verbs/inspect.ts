@@ -74,7 +74,9 @@ export function registerInspect(program: Command): void {
   replicaOption(threads).action(async (service: string, _options: unknown, command: Command) => {
     const globals = globalsOf(command);
     const asked = await askService(globals, service, globals.replica, fetchThreads);
-    const table = (reply: ThreadsReply): Line[] => [new Painted(formatThreadTable(reply.threads, { now: reply.at, color: colourful() }))];
+    // a header over nothing read as if the rows were lost; watch says "no threads" too
+    const table = (reply: ThreadsReply): Line[] =>
+      reply.threads.length === 0 ? ['no threads'] : [new Painted(formatThreadTable(reply.threads, { now: reply.at, color: colourful() }))];
     // the reply as it came: `at` is the time the snapshots' ages count from
     printAnswers(asked, globals.json, table);
   });
