@@ -106,6 +106,42 @@ describe('a replica after Redis restarts empty', () => {
   });
 });
 
+describe('two replicas after Redis restarts empty', () => {
+  it('the replica that held the pub/sub lease takes it again, every time', async () => {
+    const started = async (name: string): Promise<{ app: Daebus; records: LogRecord[] }> => {
+      const captured = captureLogger();
+      const made = new Daebus(name, { logger: captured.logger });
+      made.action('echo', (payload) => ({ n: payload.n }));
+      await made.start({
+        service,
+        redis: { host: '127.0.0.1', port: server.port, retryStrategy: () => 50 },
+        replicas: { heartbeatMs: 200, visibilityTimeoutMs: 3_000 },
+      });
+      closers.push(() => made.stop());
+      return { app: made, records: captured.records };
+    };
+    const taking = /^Taking pub\/sub requests of ".*" into the request stream$/;
+    const retaken = /^Took the lease on the pub\/sub channel of ".*" again/;
+    const count = (records: LogRecord[], pattern: RegExp): number => records.filter((r) => pattern.test(String(r.message))).length;
+    const holder = await started('holder');
+    await waitFor(() => count(holder.records, taking) === 1, 'the first replica to take the lease');
+    const other = await started('other');
+    // before: the other replica's try held in the outage used its one deferral up as Redis came
+    // back, and its next tick raced the holder's (the lease moved in about half the restarts)
+    for (let restart = 1; restart <= 5; restart++) {
+      await server.stop();
+      await server.start();
+      await waitFor(
+        () => count(holder.records, retaken) === restart || count(other.records, taking) > 0,
+        `the lease taken after restart ${restart}`,
+        30_000,
+      );
+      expect(count(other.records, taking)).toBe(0);
+    }
+    expect(count(holder.records, /^Lost the lease/)).toBe(0);
+  });
+});
+
 describe('a replica whose reads of the request stream fail', () => {
   it('is not ready while they fail, and is ready and answers once they succeed again', async () => {
     const started = await replica();

@@ -59,8 +59,8 @@ export class IngestLeader {
   #retaking?: Promise<void>;
   /** A try to take the lease found it held, or this replica held it: a missing lease may be Redis's loss. */
   #sawLease = false;
-  /** The last try deferred to the former holder: the next one takes the lease if it is still free. */
-  #deferred = false;
+  /** When a try first deferred to the former holder (Redis lost the lease): tries defer two heartbeats from then (see #tickOnce). */
+  #deferredSince: number | undefined;
   /** The last add sent, with its handling: a stop waits for it before it says the count. */
   #lastAdd: Promise<void> = Promise.resolve();
   /** The unsubscribe from the channel after the lease was lost. */
@@ -120,12 +120,15 @@ export class IngestLeader {
     await this.#tick();
     this.#timer = setInterval(() => void this.#tick(), this.#renewMs);
     this.#timer.unref();
+    // back from an outage, the holder renews at once: a Redis that lost its data gives the lease to the first to ask
+    this.#client.on('ready', this.#onReady);
   }
 
   /** Stop taking pub/sub requests; hand the lease to the others at once. False when the lease held could not be released. */
   async stop(): Promise<boolean> {
     this.#stopped = true;
     clearInterval(this.#timer);
+    this.#client.off('ready', this.#onReady);
     this.#company.stop();
     await this.#transport.unsubscribe(this.#keys.handoff, this.#onHandoff).catch(() => undefined);
     let released = true;
@@ -146,6 +149,7 @@ export class IngestLeader {
   }
 
   readonly #onHandoff: MessageHandler = () => void this.#tick();
+  readonly #onReady = (): void => void (this.#leading && this.#tick());
 
   /**
    * Keep the lease, or try to take it: one try at a time. In an outage ioredis holds each try, and
@@ -183,9 +187,11 @@ export class IngestLeader {
         return;
       }
       const sentAt = monotonicMs();
-      // a lease another replica held, gone with Redis's data: left to that replica one tick (see #retake)
-      const epoch = await this.#lease.acquire(this.#sawLease && !this.#deferred);
-      this.#deferred = epoch === 'deferred';
+      // a lease another replica held, gone with Redis's data: left to that replica two heartbeats, for its tick and
+      // retake (one try was not enough: one held in an outage ran as Redis came back, the next raced the holder's)
+      const defer = this.#sawLease && (this.#deferredSince === undefined || sentAt - this.#deferredSince < 2 * this.#renewMs);
+      const epoch = await this.#lease.acquire(defer);
+      this.#deferredSince = epoch === 'deferred' ? (this.#deferredSince ?? monotonicMs()) : undefined;
       this.#sawLease = true;
       if (epoch === undefined || epoch === 'deferred') return;
       if (this.#stopped) {
