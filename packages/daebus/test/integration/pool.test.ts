@@ -392,6 +392,26 @@ describe('pooled actions', () => {
     await busy;
   });
 
+  it("count a call's timeout from its request's arrival, its wait for a slot of its action included: past it, it never runs", async () => {
+    t.remake({ maxWorkers: 1 });
+    await startWith((a) => a.action('one', { module: pooled, export: 'waitsOrMarks', timeoutMs: 500 }, { concurrency: 1 }));
+    const mark = join(mkdtempSync(join(tmpdir(), 'daebus-pool-')), 'ran');
+    // the first holds the action's only slot past its timeout; the second waits for that slot meanwhile
+    const holds = caller.sendRequest('one', { ms: 10_000 }).catch((err: unknown) => err);
+    const queued = caller.sendRequest('one', { path: mark }).catch((err: unknown) => err);
+    expect(await holds).toMatchObject({ code: 'REMOTE_ERROR', message: expect.stringContaining('ran past its timeout of 500 ms') });
+    // before: the pool gave it a timeout of its own as it came from the queue, and it ran (the mark written, a reply after 500 ms)
+    expect(await queued).toMatchObject({
+      code: 'REMOTE_ERROR',
+      details: { remoteCode: 'TIMEOUT' },
+      message: expect.stringMatching(
+        /^Pooled action "one" did not start within its timeout of 500 ms: it waited (about )?\d+ ms for a slot of the action/,
+      ),
+    });
+    await caller.sendRequest('one', { ms: 1 });
+    expect(existsSync(mark)).toBe(false);
+  });
+
   it('stop the worker of a call past its timeout after many workers were replaced', async () => {
     t.remake({ maxWorkers: 1 });
     await startWith((a) =>

@@ -1,12 +1,35 @@
 import { MAX_NESTING, nestsTooDeep, tooDeep } from '../../shared/cloneable';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { PRELOAD_WAIT_MS } from '../../shared/protocol/pool';
+import { monotonicMs } from '../../shared/clock';
 import type { PooledKind, RunningCall } from './running-call';
 import type { RunningTable } from './running-table';
 
 /** How errors name a call: `Pooled action "resize"`, `Pooled route "GET /x"`, `Pooled task "nightly"`. */
 export function pooledName(request: { kind?: PooledKind | undefined; action: string }): string {
   return `Pooled ${request.kind ?? 'action'} "${request.action}"`;
+}
+
+const SLOT_ADVICE = 'Raise its concurrency (and maxWorkers to match) or its timeoutMs, or send fewer at once.';
+
+/**
+ * TIMEOUT for a call whose request arrived (see CallRequest.arrivedAt) a timeout ago or more: it
+ * waited that long for a slot of its action (its `concurrency`), before it came to the pool.
+ */
+export function refuseExpired(call: {
+  kind?: PooledKind | undefined;
+  action: string;
+  timeoutMs: number;
+  arrivedAt?: number | undefined;
+}): void {
+  if (call.arrivedAt === undefined) return;
+  const waitedMs = monotonicMs() - call.arrivedAt;
+  if (waitedMs < call.timeoutMs) return;
+  throw new DaebusError(
+    ErrorCodes.TIMEOUT,
+    `${pooledName(call)} did not start within its timeout of ${call.timeoutMs} ms: it waited ${Math.round(waitedMs)} ms for a slot ` +
+      `of the action (its concurrency: that many of its requests run at once, the others wait). ${SLOT_ADVICE}`,
+  );
 }
 
 /** Why a call waited for a worker, from what the sweeps saw as it waited (see RunningCall.waiting). */
@@ -22,11 +45,10 @@ function waitReason({ busy, starting }: { busy: boolean; starting: boolean }, dr
 }
 
 /** What to do about it: more workers help busy ones, not starting ones. */
-function waitAdvice({ busy, starting }: { busy: boolean; starting: boolean }, dropped: boolean): string {
+function waitAdvice({ busy, starting }: { busy: boolean; starting: boolean }, dropped: boolean, kind: PooledKind | undefined): string {
   const what = dropped ? 'It was dropped; raise' : 'Raise';
-  return busy || !starting
-    ? `${what} maxWorkers or the action's timeoutMs.`
-    : `${what} the action's timeoutMs, or call it once the workers started.`;
+  const timeout = `the ${kind ?? 'action'}'s timeoutMs`;
+  return busy || !starting ? `${what} maxWorkers or ${timeout}.` : `${what} ${timeout}, or call it once the workers started.`;
 }
 
 /**
@@ -40,15 +62,22 @@ export function timedOutError(running: RunningCall, table: RunningTable, resolut
   const { timeoutMs } = running.request;
   const name = pooledName(running.request);
   const runsNow = table.workerRunning(running.id) !== undefined;
+  // the wait for a slot of its action (before the pool took it), then for a free worker
+  const slotMs = running.pooledAt - (running.deadline - timeoutMs);
+  const slotWait = slotMs > resolutionMs ? `about ${Math.round(slotMs)} ms for a slot of the action (its concurrency)` : '';
   if (runsNow) {
-    const queuedMs = (running.startedAt ?? running.deadline) - (running.deadline - timeoutMs);
+    const workerMs = (running.startedAt ?? running.deadline) - running.pooledAt;
+    const queuedMs = slotMs + workerMs;
     // first seen running at its timeout or after (the main thread was busy): how long it waited is not known
     if (queuedMs <= resolutionMs || queuedMs >= timeoutMs) {
       return new DaebusError(ErrorCodes.TIMEOUT, `${name} ran past its timeout of ${timeoutMs} ms; its worker was stopped.`);
     }
+    const workerWait =
+      workerMs > resolutionMs ? `about ${Math.round(workerMs)} ms for a free worker (${waitReason(running.waitedOn, false)})` : '';
+    const advice = workerWait ? waitAdvice(running.waitedOn, false, running.request.kind) : SLOT_ADVICE;
     return new DaebusError(
       ErrorCodes.TIMEOUT,
-      `${name} ran past its timeout of ${timeoutMs} ms, of which it waited about ${Math.round(queuedMs)} ms for a free worker (${waitReason(running.waitedOn, false)}) and ran about ${Math.round(timeoutMs - queuedMs)} ms; its worker was stopped. ${waitAdvice(running.waitedOn, false)}`,
+      `${name} ran past its timeout of ${timeoutMs} ms, of which it waited ${[slotWait, workerWait].filter(Boolean).join(' and ')} and ran about ${Math.round(timeoutMs - queuedMs)} ms; its worker was stopped. ${advice}`,
     );
   }
   // its handler ended and its worker handed the answer to piscina, which has not delivered it yet
@@ -63,7 +92,7 @@ export function timedOutError(running: RunningCall, table: RunningTable, resolut
   }
   return new DaebusError(
     ErrorCodes.TIMEOUT,
-    `${name} did not start within its timeout of ${timeoutMs} ms: ${waitReason(running.waitedOn, true)}. ${waitAdvice(running.waitedOn, true)}`,
+    `${name} did not start within its timeout of ${timeoutMs} ms: ${slotWait ? `it waited ${slotWait}, then ` : ''}${waitReason(running.waitedOn, true)}. ${waitAdvice(running.waitedOn, true, running.request.kind)}`,
   );
 }
 

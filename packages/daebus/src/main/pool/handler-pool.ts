@@ -24,7 +24,7 @@ import { createPiscina } from './create-piscina';
 import { PoolLogGate } from './pool-log';
 import { RunningCall, type PooledCall } from './running-call';
 import { RunningTable } from './running-table';
-import { pooledName, taskFailedError, timedOutError } from './call-errors';
+import { pooledName, refuseExpired, taskFailedError, timedOutError } from './call-errors';
 import { LoadWatch } from './load-watch';
 import { WorkerPorts } from './worker-ports';
 import { poolStats, type PoolStats } from './pool-stats';
@@ -91,6 +91,7 @@ export class HandlerPool {
   run(call: PooledCall): Promise<unknown> {
     let pool: Piscina;
     try {
+      refuseExpired(call); // its timeout came as it waited for a slot of its action: it does not run late
       pool = this.#ensurePool();
     } catch (err) {
       return Promise.reject(err as Error);
@@ -113,8 +114,7 @@ export class HandlerPool {
       () => this.#cancel(running),
       (reason) => this.#drop(running, reason),
     );
-    // stopped by a sweep that finds nothing running, not after each call: no timer per call
-    this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_MS).unref();
+    this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_MS).unref(); // stopped by a sweep that finds no call: no timer per call
     this.#post(pool, running);
     return running.answer;
   }

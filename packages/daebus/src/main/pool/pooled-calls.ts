@@ -7,6 +7,11 @@ import type { CallWatcher, PooledKind } from './running-call';
 
 export type { PooledKind } from './running-call';
 
+/** A request's scope that knows when the request was taken in (see Accepted). */
+interface Arrived {
+  readonly arrivedAt: number;
+}
+
 /**
  * One request's call of a pooled action: its updates go to the request's response, its logs
  * carry the request. A class, not an object literal with two closures: it is made for every
@@ -17,6 +22,7 @@ class ActionCall implements PooledCall {
   readonly loader: string | undefined;
   readonly exportName: string;
   readonly timeoutMs: number;
+  readonly arrivedAt: number | undefined;
   readonly action: string;
   readonly kind: PooledKind;
   readonly requestId: string | undefined;
@@ -30,6 +36,7 @@ class ActionCall implements PooledCall {
     this.loader = spec.loader;
     this.exportName = spec.exportName;
     this.timeoutMs = spec.timeoutMs;
+    this.arrivedAt = (context as Partial<Arrived>).arrivedAt;
     this.action = action;
     this.kind = kind;
     this.requestId = context.request.requestId;

@@ -17,6 +17,8 @@ export interface CallRequest {
   /** An action's by default. */
   readonly kind?: PooledKind;
   readonly timeoutMs: number;
+  /** When the request arrived (monotonic ms), if before the call: its timeout counts from then, a wait for a slot of its action included. */
+  readonly arrivedAt?: number | undefined;
   /** Streamed updates from the handler, in order. */
   onProgress(payload: unknown): void;
   /** The request's logger, asked for only when the handler logs. */
@@ -56,6 +58,8 @@ export class RunningCall {
   readonly request: CallRequest;
   readonly task: PooledTask;
   readonly deadline: number;
+  /** When the pool took it (monotonic ms): later than its request's arrival when it waited for a slot of its action. */
+  readonly pooledAt: number;
   /** What the caller gets: settled when the task is, or at once by an abort. */
   readonly answer: Promise<unknown>;
   /** When a sweep first saw a worker run it (monotonic ms), up to a sweep's interval late. */
@@ -85,7 +89,8 @@ export class RunningCall {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    this.deadline = monotonicMs() + request.timeoutMs;
+    this.pooledAt = monotonicMs();
+    this.deadline = (request.arrivedAt ?? this.pooledAt) + request.timeoutMs;
     this.#services = services;
   }
 

@@ -52,7 +52,7 @@ export interface PayloadLimits {
 export class Accepted implements Linkable<Accepted> {
   readonly request: ActionRequest;
   readonly response: ActionResponse;
-  /** `monotonicMs()` when taken in, for the duration metric (0 without metrics). */
+  /** `monotonicMs()` when taken in: the duration metric, and a pooled handler's timeout counts from it. */
   readonly acceptedHr: number;
   running = false;
   /** Set for a request from the durable stream. */
@@ -72,13 +72,13 @@ export class Accepted implements Linkable<Accepted> {
   linkNext: Accepted | undefined;
   linked: boolean;
 
-  constructor(request: ActionRequest, appLogger: Logger, route: ReplyRoute, timed: boolean) {
+  constructor(request: ActionRequest, appLogger: Logger, route: ReplyRoute) {
     this.linkPrev = undefined;
     this.linkNext = undefined;
     this.linked = false;
     this.request = request;
     this.#appLogger = appLogger;
-    this.acceptedHr = timed ? monotonicMs() : 0;
+    this.acceptedHr = monotonicMs();
     this.response = new ActionResponse({
       requestId: request.requestId,
       channel: request.replyTo,
@@ -119,5 +119,10 @@ class RequestScope implements HandlerScope {
 
   get logger(): Logger {
     return this.#accepted.logger();
+  }
+
+  /** When the request was taken in (a pooled handler's timeout counts from then). */
+  get arrivedAt(): number {
+    return this.#accepted.acceptedHr;
   }
 }

@@ -133,7 +133,7 @@ export class Dispatcher {
       );
     }
     const request = new ActionRequest(wire, channel, durable?.attempt ?? 1);
-    const accepted = new Accepted(request, this.#logger, this.#route, this.#observer !== undefined);
+    const accepted = new Accepted(request, this.#logger, this.#route);
     if (durable) accepted.durable = durable;
     this.#accepted.add(accepted);
     if (entry.bulkhead.offer(() => this.#run(entry, accepted))) {
