@@ -215,9 +215,9 @@ describe('the health endpoints and /metrics on the HTTP server', () => {
     expect(sample(text, 'daebus_requests_total', { action: 'hangs', outcome: 'ok' })).toBeUndefined();
   });
 
-  it('counts the HTTP answers given before a route could be looked for: a malformed URL (400), headers too large (431)', async () => {
+  it('counts the HTTP answers given before a route could be looked for: a malformed URL (400), headers too large (431), a body announced too large (413)', async () => {
     t.app.route('/items/<id>', (req) => ({ id: req.params.id }));
-    await t.start({ http: LOCAL });
+    await t.start({ http: { ...LOCAL, bodyLimit: 1024 } });
     const url = t.app.http.url as string;
     expect((await http(`${url}/items/%E0%A4%A`)).status).toBe(400);
     const { hostname, port } = new URL(url);
@@ -231,11 +231,23 @@ describe('the health endpoints and /metrics on the HTTP server', () => {
       socket.on('error', reject);
     });
     expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+    // with Expect: 100-continue, refused before the body is sent (curl sends that header with a large body)
+    const refused = await new Promise<string>((resolve, reject) => {
+      let got = '';
+      const socket = createConnection(Number(port), hostname, () => {
+        socket.write(`POST /items/1 HTTP/1.1\r\nHost: x\r\nContent-Length: 4096\r\nExpect: 100-continue\r\n\r\n`);
+      });
+      socket.on('data', (chunk: Buffer) => (got += chunk.toString()));
+      socket.on('close', () => resolve(got));
+      socket.on('error', reject);
+    });
+    expect(refused).toMatch(/^HTTP\/1\.1 413 /);
     const text = await scrape();
     const answers = (labels: Record<string, string>) => sample(text, 'daebus_http_request_duration_seconds_count', labels);
-    // before: neither was counted
+    // before: none was counted (the 413 since the 400 and 431 were)
     expect(answers({ method: 'GET', route: '(unmatched)', status: '400' })).toBe(1);
     expect(answers({ method: '(not parsed)', route: '(unmatched)', status: '431' })).toBe(1);
+    expect(answers({ method: 'POST', route: '(unmatched)', status: '413' })).toBe(1);
   });
 
   it('counts HTTP answers by method, route as written and status; WebSocket connections, clients and messages', async () => {

@@ -14,9 +14,10 @@ const TOO_LARGE = 'FST_ERR_CTP_BODY_TOO_LARGE';
  * before the client sends the body (Node would answer `100 Continue` first); the others are let
  * through as Node does.
  */
-export function refuseBeforeContinue(server: Server, bodyLimit: number): void {
+export function refuseBeforeContinue(server: Server, bodyLimit: number, refused: (method: string) => void): void {
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     if (Number(req.headers['content-length']) > bodyLimit) {
+      refused(req.method ?? 'GET'); // answered outside Fastify, whose hook counts the others
       const text = JSON.stringify(errorBody('Request body is too large', ErrorCodes.PAYLOAD_TOO_LARGE));
       // no 100 sent: Node closes the connection after this answer, the client sends no body
       res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });

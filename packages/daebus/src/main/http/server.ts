@@ -233,7 +233,7 @@ export class HttpServers {
     // every method Node's parser takes reaches the router, so a path's routes answer the others 405, not 404
     for (const method of METHODS) if (method !== 'CONNECT' && !app.supportedMethods.includes(method)) app.addHttpMethod(method);
     // a body over bodyLimit is answered once the client sent it, or before it with Expect: 100-continue
-    refuseBeforeContinue(app.server, bodyLimit);
+    refuseBeforeContinue(app.server, bodyLimit, (method) => this.#ops?.observer?.httpAnswered(method, undefined, 413, 0));
     app.setErrorHandler((err, req, reply) => {
       if (!answerAfterBody(err, req, bodyLimit, () => fail(err, reply))) fail(err, reply);
     });
