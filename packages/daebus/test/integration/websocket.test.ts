@@ -270,6 +270,21 @@ describe('WebSocket handlers', () => {
     expect(await slow.closed).toMatchObject({ code: 1013, reason: expect.stringMatching(/^Too slow: \d+ bytes are waiting/) });
   });
 
+  it('cut off a client closed as too slow that goes on reading nothing soon after its 1013: it leaves the list and its hook runs', async () => {
+    const gone: { code: number; reason: string }[] = [];
+    t.app.socket('disconnect', (data) => void gone.push(data as { code: number; reason: string }));
+    const url = await start({ maxBufferedBytes: 64 * 1024, sendTimeoutMs: 300 });
+    const slow = await connect(url);
+    await waitFor(async () => (await t.app.websocket.clients()).length === 1, 'the client');
+    const id = (await t.app.websocket.clients())[0]?.id as string;
+    slow.socket.pause(); // and never resumed: its close frame sits behind what it does not read
+    const chunk = 'y'.repeat(32 * 1024);
+    for (let i = 0; i < 20_000 && (await t.app.websocket.sendToClient(id, chunk)); i++);
+    // before: listed (and counted against maxClients) until ws's closing timeout, 30 s, and only then the hook
+    await waitFor(async () => (await t.app.websocket.clients()).length === 0 && gone.length === 1, 'the client cut off', 20_000);
+    expect(gone[0]).toMatchObject({ code: 1013, reason: expect.stringMatching(/^Too slow/) });
+  });
+
   it('let a broadcaster that awaits each broadcast go on while one client reads nothing: the others get every message', async () => {
     const url = await start({ maxBufferedBytes: 64 * 1024, sendTimeoutMs: 60_000 });
     const stuck = await connect(url);
