@@ -16,8 +16,8 @@ export const REPEAT_WINDOW_MS = 100;
 let removeLate: (() => void) | undefined;
 
 /**
- * First SIGINT/SIGTERM: a clean stop. Any signal after that (and after REPEAT_WINDOW_MS): force
- * it. Returns a function that removes the handlers again: at once, or, when a signal came less
+ * First SIGINT/SIGTERM: a clean stop. The next signal after REPEAT_WINDOW_MS: force it (later ones
+ * change nothing). Returns a function that removes the handlers again: at once, or, when a signal came less
  * than REPEAT_WINDOW_MS ago, once that window ends (the process lives on until then). A repeat of
  * a signal whose stop was quick still finds them there, and is ignored: Node's own handling
  * would end the process with 130 or 143 after a clean stop. After a stop a signal began, a
@@ -28,12 +28,15 @@ export function installSignalHandlers(actions: { stop: (signal: string) => void;
   removeLate?.();
   removeLate = undefined;
   let firstAt: number | undefined;
+  let forced = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     const now = performance.now();
     if (firstAt === undefined) {
       firstAt = now;
       actions.stop(signal);
-    } else if (now - firstAt >= REPEAT_WINDOW_MS) {
+    } else if (now - firstAt >= REPEAT_WINDOW_MS && !forced) {
+      // once: a forced stop under way ends the process by itself, and a second may come twice as the first did
+      forced = true;
       actions.force(signal);
     }
   };
