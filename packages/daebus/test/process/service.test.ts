@@ -81,6 +81,8 @@ describe('a service process', () => {
     expect(outcome.code).toBe(1);
     expect(result(outcome).threads.stubborn).toMatchObject({ state: 'stopped', lastExit: { terminated: true } });
     expect(outcome.lines.some((l) => String(l.message).includes('forcing the stop; the process ends within 2 s'))).toBe(true);
+    // the last word names what the forced stop cut off (before: nothing after "forcing the stop")
+    expect(outcome.lines.map((l) => String(l.message))).toContainEqual('Forced stop: gave up on thread "stubborn" (terminated)');
   });
 
   it('on SIGTERM over Redis, stops taking requests but lets a running handler reply, then exits 0', async () => {
@@ -178,7 +180,8 @@ describe('a service process', () => {
         details: { remoteCode: 'STOPPED' },
         message: expect.stringContaining('forced to stop'),
       });
-      expect(outcome.lines.map((l) => String(l.message))).toContainEqual('Forced stop: gave up on forever');
+      // the threads still ran (they stop after the drain): terminated, and named too
+      expect(outcome.lines.map((l) => String(l.message))).toContainEqual('Forced stop: gave up on forever, thread "sleeper" (terminated)');
     } finally {
       await caller.close();
     }

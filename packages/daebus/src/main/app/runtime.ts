@@ -269,8 +269,8 @@ export class Runtime {
     const gaveUp = await this.http.forceStop(); // HTTP requests answered 503 count as abandoned
     this.#pool?.cancelAll(`Service "${this.service}" was forced to stop before this pooled action finished.`);
     const abandoned = this.#bus ? await abandonAll(this.#bus, this.service) : [];
-    await this.supervisor.terminateAll();
-    return [...gaveUp, ...abandoned];
+    const threads = await this.supervisor.terminateAll();
+    return [...gaveUp, ...abandoned, ...threads.map((name) => `thread "${name}" (terminated)`)];
   }
 
   async #stopAll(timeoutMs: number | undefined, startFailed: boolean): Promise<void> {

@@ -139,10 +139,13 @@ export class Supervisor {
   }
 
   /** Terminate every thread now (a second signal). */
-  async terminateAll(): Promise<void> {
+  /** Resolves with the names of the threads that were still running (or stopping) and were terminated. */
+  async terminateAll(): Promise<string[]> {
     this.#started = false;
     this.#stopping = true;
+    const live = [...this.#runners.values()].filter((r) => !isIdle(r.state) && r.state !== 'backoff').map((r) => r.name);
     await Promise.all([...this.#runners.values()].map((r) => r.terminate()));
+    return live;
   }
 }
 
