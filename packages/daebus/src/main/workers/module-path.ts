@@ -24,10 +24,12 @@ export function moduleSpecifier(where: string, entry: string | URL): string {
   } else {
     path = isAbsolute(entry) ? entry : resolve(process.cwd(), entry);
   }
-  return pathToFileURL(existingModule(where, path)).href;
+  // "pkg/worker" reads as a package's module, but it is a path too
+  const bare = typeof entry === 'string' && !isAbsolute(entry) && !entry.startsWith('.') && !entry.startsWith('file:');
+  return pathToFileURL(existingModule(where, path, bare ? entry : undefined)).href;
 }
 
-function existingModule(where: string, path: string): string {
+function existingModule(where: string, path: string, bare: string | undefined): string {
   if (existsSync(path)) return path;
   const extension = /\.[cm]?js$/.exec(path)?.[0];
   const source = extension === undefined ? undefined : path.slice(0, -extension.length) + SOURCE_OF[extension];
@@ -36,7 +38,10 @@ function existingModule(where: string, path: string): string {
     ErrorCodes.INVALID_OPTION,
     `${where}: module ${path} does not exist. Relative paths resolve from the working directory; ` +
       "prefer new URL('./module.js', import.meta.url) or path.join(__dirname, 'module.js'). " +
-      'A bundled service needs the module built as its own entry point beside the bundle.',
+      'A bundled service needs the module built as its own entry point beside the bundle.' +
+      (bare === undefined
+        ? ''
+        : ` For the module "${bare}" of a package, give its path: import.meta.resolve('${bare}') or require.resolve('${bare}').`),
   );
 }
 
