@@ -249,6 +249,15 @@ describe('admin actions', () => {
       });
     }
     expect(t.app.threads.sleeper?.state).toBe('running');
+    // each refusal one warning without a stack, naming the action (before: a handler's failure, with the library's stack)
+    const refusals = t.records.filter((r) => String(r.message).includes('FORBIDDEN'));
+    expect(refusals.map((r) => [r.level, r.message])).toEqual(
+      Array.from({ length: 3 }, () => [
+        'warn',
+        expect.stringMatching(/^Refused admin action "daebus\.thread\.stop" \(FORBIDDEN\): .* --token or DAEBUS_ADMIN_TOKEN\)\.$/),
+      ]),
+    );
+    expect(refusals.some((r) => 'error' in r)).toBe(false);
     await expect(caller.sendRequest('daebus.thread.stop', { name: 'sleeper', token: 'correct-horse' })).resolves.toMatchObject({
       state: 'stopped',
     });

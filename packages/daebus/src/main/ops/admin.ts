@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { clipped } from '../../shared/clipped';
+import { markReported } from '../support/reported';
 import type { ActionHandler } from '../rpc/dispatcher';
 import { BuiltinActions } from '../../shared/protocol/builtin-actions';
 import type { OpsView } from './ops-view';
@@ -21,29 +22,41 @@ export interface AdminOptions {
 export function adminActions(view: OpsView, options: AdminOptions): Map<string, ActionHandler> {
   const guarded =
     (run: (name: string) => unknown, kind: 'thread' | 'task' = 'thread'): ActionHandler =>
-    (payload) => {
-      if (!options.enabled) {
-        throw new DaebusError(
-          ErrorCodes.ADMIN_DISABLED,
-          `Admin actions are off on service "${view.service}"; enable them with new Daebus(name, { admin: true }) or { admin: { token } }.`,
-        );
+    (payload, context) => {
+      try {
+        return run(refuseUnless(payload, kind));
+      } catch (err) {
+        if (!(err instanceof DaebusError) || !REFUSALS.has(err.code)) throw err;
+        // a caller's mistake, or someone without the token: one line, not a handler's failure with its stack
+        context.logger.warn(`Refused admin action "${context.request.action}" (${err.code}): ${err.message}`);
+        throw markReported(err);
       }
-      const { name, token } = (payload ?? {}) as { name?: unknown; token?: unknown };
-      if (options.token !== undefined && !sameToken(token, options.token)) {
-        throw new DaebusError(
-          ErrorCodes.FORBIDDEN,
-          `This admin action needs the service's admin token in the payload ({ "name", "token" }).`,
-        );
-      }
-      if (typeof name !== 'string' || name === '') {
-        throw new DaebusError(
-          ErrorCodes.INVALID_ARGUMENT,
-          `The payload needs "name": the thread or task to act on, e.g. { "name": "worker" }.`,
-        );
-      }
-      if (kind === 'thread') knownThread(view, name);
-      return run(name);
     };
+  /** The name to act on, once the request may act at all. */
+  const refuseUnless = (payload: Record<string, unknown>, kind: 'thread' | 'task'): string => {
+    if (!options.enabled) {
+      throw new DaebusError(
+        ErrorCodes.ADMIN_DISABLED,
+        `Admin actions are off on service "${view.service}"; enable them with new Daebus(name, { admin: true }) or { admin: { token } }.`,
+      );
+    }
+    const { name, token } = (payload ?? {}) as { name?: unknown; token?: unknown };
+    if (options.token !== undefined && !sameToken(token, options.token)) {
+      throw new DaebusError(
+        ErrorCodes.FORBIDDEN,
+        'This admin action needs the admin token of the service: the `token` field of its payload (the daebus command sends ' +
+          '--token or DAEBUS_ADMIN_TOKEN).',
+      );
+    }
+    if (typeof name !== 'string' || name === '') {
+      throw new DaebusError(
+        ErrorCodes.INVALID_ARGUMENT,
+        `The payload needs "name": the thread or task to act on, e.g. { "name": "worker" }.`,
+      );
+    }
+    if (kind === 'thread') knownThread(view, name);
+    return name;
+  };
   // the stops each thread's restarts asked: a stop of another restart is not "another stop"
   const restartStops = new Map<string, number>();
   const stopsBy = (name: string): { all: number; restarts: number } => ({
@@ -89,6 +102,9 @@ function knownThread(view: OpsView, name: string): void {
   const listed = known.length > 0 ? `its threads are ${known.map((n) => `"${n}"`).join(', ')}` : 'it has none';
   throw new DaebusError(ErrorCodes.UNKNOWN_THREAD, `Service "${view.service}" has no thread named "${clipped(name)}": ${listed}.`);
 }
+
+/** What the guard refuses: said in one line, not logged as a handler that failed. */
+const REFUSALS = new Set<string>([ErrorCodes.ADMIN_DISABLED, ErrorCodes.FORBIDDEN, ErrorCodes.INVALID_ARGUMENT, ErrorCodes.UNKNOWN_THREAD]);
 
 function stamped(snapshot: ThreadSnapshot): AdminThreadReply {
   return { ...snapshot, at: Date.now() };
