@@ -176,7 +176,9 @@ export function loadFailure(what: string, err: unknown, specifier?: string, load
       cause: {
         name: typeof cause?.name === 'string' ? cause.name : 'Error',
         message: describe(err),
-        ...(typeof cause?.stack === 'string' ? { stack: site === undefined ? cause.stack : `${site}\n\n${cause.stack}` } : {}),
+        ...(typeof cause?.stack === 'string'
+          ? { stack: site === undefined || cause.stack.startsWith(site) ? cause.stack : `${site}\n\n${cause.stack}` }
+          : {}),
       },
     },
   });

@@ -15,11 +15,22 @@ const sites = new Map<string, string | undefined>();
  * not a SyntaxError, not a file, or a file a loader compiles (TypeScript).
  */
 export function syntaxErrorSite(specifier: string, err: unknown): string | undefined {
+  if (err instanceof SyntaxError && (err as { code?: unknown }).code === 'ERR_INVALID_TYPESCRIPT_SYNTAX') return strippedSite(err);
   if (!(err instanceof SyntaxError) || !/^file:.*\.[cm]?js$/.test(specifier)) return undefined;
   // a pool worker tries a module again on each call: one check per file is enough (Node keeps
   // a module that failed to parse as failed, too)
   if (!sites.has(specifier)) sites.set(specifier, check(specifier));
   return sites.get(specifier);
+}
+
+/** Node's type stripping puts the site at the head of the error's stack, before a blank line (and not in its message). */
+function strippedSite(err: SyntaxError): string | undefined {
+  const head = err.stack?.split(/\n\s*\n/)[0]?.trimEnd();
+  const at = head === undefined ? undefined : /^(.*):(\d+)$/.exec(head.split('\n')[0] ?? '');
+  if (head === undefined || at == null) return undefined;
+  // a path, as `node --check` gives for JavaScript (Node 24 writes a file URL here, 22 a path)
+  const file = at[1] as string;
+  return file.startsWith('file:') ? `${fileURLToPath(file)}:${at[2] as string}${head.slice(at[0].length)}` : head;
 }
 
 function check(specifier: string): string | undefined {

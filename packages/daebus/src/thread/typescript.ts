@@ -51,7 +51,9 @@ export function typeStrippingAdvice(specifier: string, loader: string | undefine
   if (loader !== undefined || !/\.[cm]?ts$/.test(specifier)) return '';
   const message = err instanceof Error ? err.message : String(err);
   const code = (err as { code?: unknown } | null)?.code;
-  const missingJs = /Cannot find module '[^']*\.[cm]?js'/.test(message);
+  const missing = /Cannot find module '([^']*\.[cm]?js)'/.exec(message)?.[1];
+  // the advice is for tsc's way, a .js name for a .ts source beside it: not for a file that is not there at all
+  const missingJs = missing !== undefined && sourceBeside(missing);
   const commonJs = /Cannot use import statement outside a module|(?:exports|require) is not defined in ES module scope/.test(message);
   const notErasable = code === 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX' || /not supported in strip-only mode/.test(message);
   if (!missingJs && !commonJs && !notErasable) return '';
@@ -77,6 +79,14 @@ export function typeStrippingAdvice(specifier: string, loader: string | undefine
     `under Node, and its workers follow Node's rules): ${what}. Run the service with tsx (npx tsx service.ts; from ` +
     `JavaScript or a test runner, install tsx in the project: npm i -D tsx, 4.9 or later)${fix}`
   );
+}
+
+/** Whether the TypeScript source of the missing `.js` (`.mjs`, `.cjs`) file at `path` exists; true when that cannot be told. */
+function sourceBeside(path: string): boolean {
+  const builtin = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+  if (builtin === undefined || !path.startsWith('/')) return true;
+  const { existsSync } = builtin('node:fs') as typeof import('node:fs');
+  return existsSync(path.replace(/\.([cm]?)js$/, '.$1ts'));
 }
 
 /**

@@ -185,6 +185,31 @@ describe('starting a service', () => {
   );
 
   (nativeTypeScript ? it : it.skip)(
+    'where Node strips types, a thread that does not parse fails naming its file and line; one importing a file that is not there gets no tsx advice',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'daebus-ts-'));
+      writeFileSync(join(dir, 'broken.mts'), 'export default 1;\nconst x: number = ;\n');
+      writeFileSync(join(dir, 'lost.mts'), "import { n } from './not-there.mjs';\nexport default n;\n");
+      const failures: { code: string; message: string }[] = [];
+      for (const file of ['broken.mts', 'lost.mts']) {
+        const script = `const { Daebus } = require('daebus'); const app = new Daebus('ts_site_${randomUUID().slice(0, 8)}'); app.thread('w', ${JSON.stringify(join(dir, file))}); app.start().then(() => app.stop(), (e) => console.log(JSON.stringify({ code: e.code, message: e.message })));`;
+        const { stdout } = await runAsUserProject(script, dir);
+        failures.push(JSON.parse(stdout.trim().split('\n').pop() as string) as { code: string; message: string });
+      }
+      // before: "...broken.mts: Expression expected" with no line; and the advice for tsc's './helper.js' imports
+      expect(failures[0]).toMatchObject({
+        code: 'THREAD_START_FAILED',
+        message: expect.stringContaining(`(at ${join(dir, 'broken.mts')}:2)`),
+      });
+      expect(failures[1]).toMatchObject({
+        code: 'THREAD_START_FAILED',
+        message: expect.stringContaining("Cannot find module '" + join(dir, 'not-there.mjs')),
+      });
+      expect(failures[1]?.message).not.toContain('tsx');
+    },
+  );
+
+  (nativeTypeScript ? it : it.skip)(
     'where Node strips types, a thread using syntax it cannot erase (enum) fails saying what to do',
     async () => {
       const dir = mkdtempSync(join(tmpdir(), 'daebus-ts-'));
