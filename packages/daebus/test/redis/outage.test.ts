@@ -79,6 +79,22 @@ describe('a caller during a Redis outage', () => {
     expect(warnings).not.toContain('MaxListenersExceededWarning');
   });
 
+  it('tells a request lost in flight (sent: it may have run) from one refused (not sent)', async () => {
+    let held: (() => void) | undefined;
+    app.action('hold', () => new Promise<void>((resolve) => (held = resolve)));
+    const service = await startService();
+    const c = caller(service);
+    const inFlight = c.sendRequest('hold', {}, { timeoutMs: 20_000 }).catch((e: unknown) => e);
+    await waitFor(() => held !== undefined, 'the request running');
+    await server.stop();
+    // before: both the same TRANSPORT_ERROR, and `daebus ping` could not tell a ping lost from one never sent
+    expect(await inFlight).toMatchObject({ code: 'TRANSPORT_ERROR', details: { sent: true } });
+    const refused = (await c.sendRequest('count', {}, { timeoutMs: 2_000 }).catch((e: unknown) => e)) as { code: string; details?: object };
+    expect(refused.code).toBe('TRANSPORT_ERROR');
+    expect(refused.details).toBeUndefined();
+    held?.();
+  });
+
   it('with offline: queue, a call times out within its timeout and is not sent when the server comes back', async () => {
     const service = await startService();
     const c = caller(service, { offline: 'queue' });

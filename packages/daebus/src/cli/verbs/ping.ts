@@ -76,9 +76,10 @@ export function registerPing(program: Command): void {
           printLines([`ping ${i}: ${answer} from "${service}" in ${ms.toFixed(2)} ms`]);
         }
       } catch (err) {
-        // Redis lost after some answers: what was measured is said before the error, as ping does; the
-        // ping that failed so was neither answered nor left unanswered (often not even sent)
-        if (times.length > 0) printLines([summary(times, sent - 1)]);
+        // Redis lost after some answers: what was measured is said before the error, as ping does; a
+        // ping refused by the transport was not sent (one sent and lost in flight was, unanswered)
+        const inFlight = err instanceof DaebusError && err.details?.['sent'] === true;
+        if (times.length > 0) printLines([summary(times, inFlight ? sent : sent - 1)]);
         throw err;
       } finally {
         interrupt.dispose();

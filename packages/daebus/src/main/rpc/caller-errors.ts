@@ -20,6 +20,11 @@ export function sendFailure(action: string, err: unknown): DaebusError {
   return new DaebusError(ErrorCodes.TRANSPORT_ERROR, `Could not send "${action}": ${toPlainError(err).message}`, { cause: err });
 }
 
+/** A request sent whose reply the connection's loss took with it (`details.sent`: it went out, and may have run). */
+export function lostInFlight(reason: string): DaebusError {
+  return new DaebusError(ErrorCodes.TRANSPORT_ERROR, reason, { details: { sent: true } });
+}
+
 /** A reply to a request of `action` that cannot be read: the request fails now, not at its timeout. */
 export function unreadableReply(service: string, action: string, why: string): DaebusError {
   const must =

@@ -17,7 +17,7 @@ import {
   type CallerOptions,
   type RequestOptions,
 } from './caller-options';
-import { closedError, noSubscriber, sendFailure } from './caller-errors';
+import { closedError, lostInFlight, noSubscriber, sendFailure } from './caller-errors';
 import { LocalRequest } from './local-messages';
 import { ReplyTable } from './reply-table';
 import { RequestIds } from './request-ids';
@@ -271,7 +271,7 @@ export class DaebusCaller<out C extends object = AnyContract> {
 
   /** Fail every request sent and still waiting for its reply (the connection was lost: the reply would be too). */
   #failPending(reason: string): void {
-    this.#pending.rejectAll((_id, { sent }) => (sent ? new DaebusError(ErrorCodes.TRANSPORT_ERROR, reason) : undefined));
+    this.#pending.rejectAll((_id, { sent }) => (sent ? lostInFlight(reason) : undefined));
   }
 
   /**
