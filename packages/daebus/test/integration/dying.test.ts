@@ -129,6 +129,19 @@ describe('ways a thread dies', () => {
     },
   );
 
+  it("logs why an optional thread with onFailure 'exit' started by hand failed, as the service stops for it", async () => {
+    t.app.thread('bad', fixture('throws-on-import.mjs'), { optional: true, onFailure: 'exit', autoStart: false });
+    await t.start();
+    await expect(t.app.startThread('bad')).rejects.toMatchObject({ code: 'THREAD_LOAD_FAILED' });
+    // before (this round's first version): only "failed and its onFailure is exit: stopping", the cause nowhere in the log
+    await waitFor(
+      () => t.records.some((r) => r.message.startsWith('Thread "bad" failed and will not be restarted: it could not start')),
+      'the cause logged',
+    );
+    const line = t.records.find((r) => r.message.startsWith('Thread "bad" failed and will not be restarted'));
+    expect(line).toMatchObject({ level: 'error', message: expect.stringContaining("The service stops (onFailure: 'exit')") });
+  });
+
   it('says the stop of a start that failed is that, not that every thread returned', async () => {
     t.app.thread('bad', fixture('throws-on-import.mjs'));
     await expect(t.app.start()).rejects.toMatchObject({ code: 'THREAD_START_FAILED' });

@@ -7,10 +7,10 @@ import { exitLine, failureLine, notRunningError, spawnError, stallReport, startE
 import { shouldRestart } from './exit';
 import { exitRecord, stopResult } from './exit-record';
 import { RestartBudget } from './restart-budget';
-import { ReadyWaiters } from './ready-waiters';
+import { ReadyWaiters, type StartReport } from './ready-waiters';
 import { SpareRun } from './spare';
 import { StallWatch } from './stall-watch';
-import { startIsReported, type ResolvedThreadOptions } from './thread-options';
+import type { ResolvedThreadOptions } from './thread-options';
 import type { RunEvents, RunSpec, SpawnRun, WorkerRun } from './worker-run';
 
 /** What a runner is given by the supervisor that owns it. */
@@ -100,7 +100,7 @@ export class ThreadRunner {
    * restart budget. Resolves when its function starts; rejects if it ends before that (`reports`:
    * the caller reports that failure itself).
    */
-  start(reports = true): Promise<void> {
+  start(reports: StartReport = true): Promise<void> {
     switch (this.#state) {
       case 'starting':
         return this.#ready.wait(reports);
@@ -292,11 +292,11 @@ export class ThreadRunner {
     this.#spare.prepare(delayMs, this.#bootMs);
   }
 
-  /** `told`: a caller of start() that reports it got the failure; a required thread's is then not logged (see ReadyWaiters). */
-  #fail(why: ThreadFailedEvent['why'], error: PlainError | undefined, told = false): void {
+  /** `told`: how the callers of start() that got the failure report it (see StartReport). */
+  #fail(why: ThreadFailedEvent['why'], error: PlainError | undefined, told: StartReport = false): void {
     this.#setState('failed');
     this.#nextRestartAt = undefined;
-    if (!told || why !== 'failed-to-start' || !startIsReported(this.options))
+    if (why !== 'failed-to-start' || !told || (told === true && this.options.optional))
       this.#log.error(failureLine(this.name, why, this.options, error, this.#lastExit), error ? { error } : {});
     this.#deps.emit('failed', { name: this.name, why, ...(error ? { error } : {}) });
     this.#deps.onFailed(this.name);

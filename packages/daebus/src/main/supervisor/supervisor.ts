@@ -94,8 +94,10 @@ export class Supervisor {
     const waited: Promise<void>[] = [];
     const optional: Promise<unknown>[] = [];
     for (const runner of idle) {
-      const start = runner.start();
-      if (!startIsReported(runner.options)) optional.push(start.catch(() => undefined));
+      const reported = startIsReported(runner.options);
+      // those waited for are named by the service's start: their own failure lines would say it twice
+      const start = runner.start(reported ? 'fully' : true);
+      if (!reported) optional.push(start.catch(() => undefined));
       else {
         this.#reportedStarts.add(runner.name);
         // the failure reaches the runner's onFailed first, then this (a microtask later)
