@@ -9,7 +9,7 @@ export type { PooledKind } from './running-call';
 
 /** A request's scope that knows when the request was taken in (see Accepted). */
 interface Arrived {
-  readonly arrivedAt: number;
+  readonly arrivedAt: number | undefined;
 }
 
 /**

@@ -121,8 +121,12 @@ class RequestScope implements HandlerScope {
     return this.#accepted.logger();
   }
 
-  /** When the request was taken in (a pooled handler's timeout counts from then). */
-  get arrivedAt(): number {
-    return this.#accepted.acceptedHr;
+  /**
+   * When the request was taken in: a pooled handler's timeout counts from then. Not for a
+   * replica's request from the stream: a replica reads one ahead of its free slots, and the wait
+   * for a slot is then its own doing (left in the stream, the request would not have waited).
+   */
+  get arrivedAt(): number | undefined {
+    return this.#accepted.durable === undefined ? this.#accepted.acceptedHr : undefined;
   }
 }
