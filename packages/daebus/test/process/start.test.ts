@@ -210,6 +210,23 @@ describe('starting a service', () => {
   );
 
   (nativeTypeScript ? it : it.skip)(
+    'where Node strips types and no tsx is found, a .ts thread inside node_modules is refused at registration, saying why',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'daebus-ts-'));
+      mkdirSync(join(dir, 'node_modules', 'pkg'), { recursive: true });
+      writeFileSync(join(dir, 'node_modules', 'pkg', 'worker.mts'), 'export default async () => undefined;\n');
+      const file = join(dir, 'node_modules', 'pkg', 'worker.mts');
+      const script = `const { Daebus } = require('daebus'); try { new Daebus('x').thread('w', ${JSON.stringify(file)}); console.log(JSON.stringify({ code: 'NONE' })); } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`;
+      const { stdout } = await runAsUserProject(script, dir);
+      // before: accepted, then the start failed with Node's "Stripping types is currently unsupported for files under node_modules"
+      expect(JSON.parse(stdout)).toMatchObject({
+        code: 'INVALID_OPTION',
+        message: expect.stringContaining('is TypeScript inside node_modules'),
+      });
+    },
+  );
+
+  (nativeTypeScript ? it : it.skip)(
     'where Node strips types, a thread using syntax it cannot erase (enum) fails saying what to do',
     async () => {
       const dir = mkdtempSync(join(tmpdir(), 'daebus-ts-'));

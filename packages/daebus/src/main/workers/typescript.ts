@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,12 +28,12 @@ export function typeScriptLoader(where: string, specifier: string): string | und
   const nodeStrips = Boolean((process.features as { typescript?: unknown }).typescript);
   // a service Node runs from its .ts source itself (`node service.ts`) is written to Node's rules:
   // its workers follow them too, without the time tsx adds to each worker's start
-  if (nodeStrips && isTypeScript(process.argv[1] ?? '')) return undefined;
+  if (nodeStrips && isTypeScript(process.argv[1] ?? '')) return nodeCanStrip(where, file);
   const places = tsxPlaces(file);
   const installed = places.map((place) => tsxFrom(join(place, 'noop.js'))).filter((path) => path !== undefined);
   const found = installed.find(usable);
   if (found) return found;
-  if (nodeStrips) return undefined;
+  if (nodeStrips) return nodeCanStrip(where, file);
   const tooOld = underTsx ?? installed[0];
   const old =
     tooOld === undefined
@@ -48,6 +48,17 @@ export function typeScriptLoader(where: string, specifier: string): string | und
       `No usable tsx was found from ${places.join(', ')}. Install tsx 4.9 or later in the project (npm i -D tsx; a worker then loads .ts ` +
       `modules with it), run the service with tsx (\`npx tsx service.ts\`), ${off ? "turn Node's type stripping back on" : 'use Node 22.18 or later'}, ` +
       'or build to JavaScript and register the .js file.',
+  );
+}
+
+/** Undefined (Node strips the types) where Node does that: not for a file under node_modules, which it refuses at the start. */
+function nodeCanStrip(where: string, file: string): undefined {
+  // as Node sees it: a linked (workspace) package's module is loaded from its real place
+  if (!/[\\/]node_modules[\\/]/.test(realpathSync(file))) return undefined;
+  throw new DaebusError(
+    ErrorCodes.INVALID_OPTION,
+    `${where}: ${file} is TypeScript inside node_modules, where Node does not strip types. Register the package's built ` +
+      'JavaScript, or install tsx 4.9 or later in the project (npm i -D tsx; a worker then loads .ts modules with it).',
   );
 }
 
