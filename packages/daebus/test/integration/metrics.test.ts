@@ -106,6 +106,34 @@ describe('metrics', () => {
     await first;
   });
 
+  it("shows each action's requests running and waiting for a slot (before: nothing showed a backlog of an action)", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started = 0;
+    t.app.action(
+      'slow',
+      () => {
+        started += 1;
+        return gate;
+      },
+      { concurrency: 1 },
+    );
+    t.app.action('idle', () => ({}));
+    await t.start();
+    const caller = t.caller();
+    const calls = [1, 2, 3].map(() => caller.sendRequest('slow'));
+    await waitFor(() => started === 1, 'the first running');
+    // the two others wait in the action's queue, never reaching a handler
+    await waitFor(async () => sample(await t.app.metrics(), 'daebus_action_queued', { action: 'slow' }) === 2, 'two waiting');
+    const text = await t.app.metrics();
+    expect(sample(text, 'daebus_action_running', { action: 'slow' })).toBe(1);
+    expect(sample(text, 'daebus_action_running', { action: 'idle' })).toBe(0);
+    expect(sample(text, 'daebus_action_queued', { action: 'idle' })).toBe(0);
+    expect(text).not.toMatch(/daebus_action_(running|queued)\{action="daebus\./);
+    release();
+    await Promise.all(calls);
+  });
+
   it("counts each background task's runs and failures, which its lastError alone loses once a run succeeds", async () => {
     let n = 0;
     // fails on its 1st and 3rd runs

@@ -35,6 +35,11 @@ export function opsView(runtime: Runtime, app: string): OpsView {
     transport: () => runtime.status().transport,
     stopping: () => runtime.status().stopping,
     actions: () => ownActions(runtime.actions.keys()),
+    actionLoad: () =>
+      ownActions(runtime.actions.keys()).map((name) => {
+        const { bulkhead } = runtime.actions.get(name) as { bulkhead: Bulkhead };
+        return { name, running: bulkhead.running, queued: bulkhead.queued };
+      }),
     listeners: () => [...runtime.listeners.keys()],
     threads: () => Object.values(supervisor.snapshots()),
     threadOptional: (name) => supervisor.get(name).options.optional,

@@ -215,6 +215,19 @@ function registerScraped(view: OpsView, registers: Registry[]): void {
         for (const queue of view.queues()) this.set({ queue: queue.name }, read(queue));
       },
     });
+  const perAction = (name: string, help: string, read: (a: ReturnType<OpsView['actionLoad']>[number]) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['action'],
+      registers,
+      collect() {
+        this.reset();
+        for (const action of view.actionLoad()) this.set({ action: action.name }, read(action));
+      },
+    });
+  perAction('daebus_action_running', 'Requests of each action running now (at most its concurrency).', (a) => a.running);
+  perAction('daebus_action_queued', 'Requests of each action waiting for a slot (past its maxQueued: BUSY).', (a) => a.queued);
   perQueue('daebus_queue_depth', 'Items waiting in each shared queue.', (q) => q.waiting);
   perQueue('daebus_queue_in_progress', 'Items taken from each shared queue and not yet done.', (q) => q.inProgress);
   const pool = (name: string, help: string, read: (p: NonNullable<ReturnType<OpsView['pool']>>) => number) =>

@@ -37,6 +37,8 @@ export interface OpsView {
   stopping(): boolean;
   /** The app's own actions (not the built-in ones). */
   actions(): string[];
+  /** Each of the app's own actions' requests running, and waiting for a slot (its concurrency). */
+  actionLoad(): { name: string; running: number; queued: number }[];
   listeners(): string[];
   threads(): ThreadSnapshot[];
   /** Whether a thread may fail without the service being unready (`optional`). */
