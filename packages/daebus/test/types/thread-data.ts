@@ -65,29 +65,3 @@ new Blueprint('bp').thread(
   // @ts-expect-error every must be a number
   { workerData: { every: 'often' } },
 );
-
-// an annotated t whose data cannot be undefined needs the option: left out, the thread read undefined
-// (before: compiled, then crashed on every start)
-// @ts-expect-error workerData is required by t's annotation
-app.thread('annotated-none', async (running, t: ThreadContext<{ every: number }>) => {
-  while (running()) await t.sleep(t.workerData.every);
-});
-
-app.thread(
-  'annotated-no-data',
-  async (running, t: ThreadContext<{ every: number }>) => {
-    while (running()) await t.sleep(t.workerData.every);
-  },
-  // @ts-expect-error workerData is required by t's annotation
-  { restart: 'permanent' },
-);
-
-// data that may be absent needs no option
-app.thread('annotated-optional', async (running, t: ThreadContext<{ every: number } | undefined>) => {
-  while (running()) await t.sleep(t.workerData?.every ?? 10);
-});
-
-// @ts-expect-error as on the app, a blueprint's annotated thread needs its workerData
-new Blueprint('bp').thread('bp-none', async (running, t: ThreadContext<{ every: number }>) => {
-  while (running()) await t.sleep(t.workerData.every);
-});

@@ -88,17 +88,6 @@ export const DEFAULT_THREAD_OPTIONS = Object.freeze({
 } as const satisfies ResolvedThreadOptions);
 
 /**
- * The options argument of `app.thread(name, entry, ...)`: optional, but required, with its
- * `workerData`, when `entry` is a function whose `t` is annotated with data it cannot do without
- * (`ThreadContext<{ every: number }>`): left out, the thread would read `undefined`.
- */
-export type ThreadOptionsArgument<D> = unknown extends D
-  ? [options?: ThreadOptions<D>]
-  : undefined extends D
-    ? [options?: ThreadOptions<D>]
-    : [options: ThreadOptions<D> & { workerData: D }];
-
-/**
  * Whether the service's start waits for the thread and fails when it cannot start: a required
  * thread's, and an optional one's whose failure stops the service anyway (onFailure 'exit').
  */
