@@ -12,11 +12,14 @@ describe('registration', () => {
       /module .*nope\.mjs does not exist.*built as its own entry point beside the bundle/,
     );
     // a package's module given by its name: the way to its path is said (before: only the working directory's rule)
-    expect(() => t.app.thread('p', 'some-package/worker')).toThrow(
-      /does not exist\..* For the module "some-package\/worker" of a package, give its path: import\.meta\.resolve\('some-package\/worker'\)/,
+    expect(() => t.app.thread('p', 'typescript/lib/typescript.js')).toThrow(
+      /does not exist\..* "typescript\/lib\/typescript\.js" is a package's module \(.*typescript\.js\): give its path, import\.meta\.resolve\('typescript\/lib\/typescript\.js'\)/,
     );
-    expect(() => t.app.thread('r', './nope.mjs')).not.toThrow(/of a package/);
-    expect(() => t.app.thread('r', './nope.mjs')).toThrow(/does not exist/);
+    // a path from the working directory is not taken for one (the first version said so of "dist/worker.js")
+    for (const path of ['./nope.mjs', 'nope.mjs', 'dist/worker.js', 'no-such-package/worker']) {
+      expect(() => t.app.thread('r', path)).toThrow(/does not exist/);
+      expect(() => t.app.thread('r', path)).not.toThrow(/package's module/);
+    }
     expect(() => t.app.thread('c', new URL('https://example.com/x.js'))).toThrow(/must be a file: URL/);
     expect(() => t.app.thread('d', 42 as never)).toThrow(/entry must be a module path, a file URL or a function/);
     expect(() => t.app.thread('', fixture('sleeper.mjs'))).toThrow(/\(name\): name must be a non-empty string/);

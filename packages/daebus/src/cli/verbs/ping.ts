@@ -77,9 +77,9 @@ export function registerPing(program: Command): void {
         }
       } catch (err) {
         // Redis lost after some answers: what was measured is said before the error, as ping does; a
-        // ping refused by the transport was not sent (one sent and lost in flight was, unanswered)
-        const inFlight = err instanceof DaebusError && err.details?.['sent'] === true;
-        if (times.length > 0) printLines([summary(times, inFlight ? sent : sent - 1)]);
+        // ping the transport refused was not sent (one lost in flight was, as was one answered unreadably)
+        const unsent = err instanceof DaebusError && err.code === ErrorCodes.TRANSPORT_ERROR && err.details?.['sent'] !== true;
+        if (times.length > 0) printLines([summary(times, unsent ? sent - 1 : sent)]);
         throw err;
       } finally {
         interrupt.dispose();

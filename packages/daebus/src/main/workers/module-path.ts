@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { isTypeScript, typeScriptLoader } from './typescript';
@@ -24,24 +25,33 @@ export function moduleSpecifier(where: string, entry: string | URL): string {
   } else {
     path = isAbsolute(entry) ? entry : resolve(process.cwd(), entry);
   }
-  // "pkg/worker" reads as a package's module, but it is a path too
-  const bare = typeof entry === 'string' && !isAbsolute(entry) && !entry.startsWith('.') && !entry.startsWith('file:');
-  return pathToFileURL(existingModule(where, path, bare ? entry : undefined)).href;
+  return pathToFileURL(existingModule(where, path, typeof entry === 'string' ? entry : undefined)).href;
 }
 
-function existingModule(where: string, path: string, bare: string | undefined): string {
+/** A package's module `entry` names ("pkg/worker", taken for a path from the working directory): its path, if Node finds one. */
+function packageModule(entry: string | undefined): string | undefined {
+  if (entry === undefined || isAbsolute(entry) || entry.startsWith('.') || entry.startsWith('file:')) return undefined;
+  try {
+    return createRequire(join(process.cwd(), 'noop.js')).resolve(entry);
+  } catch {
+    return undefined;
+  }
+}
+
+function existingModule(where: string, path: string, given: string | undefined): string {
   if (existsSync(path)) return path;
   const extension = /\.[cm]?js$/.exec(path)?.[0];
   const source = extension === undefined ? undefined : path.slice(0, -extension.length) + SOURCE_OF[extension];
   if (source !== undefined && existsSync(source)) return source;
+  const inPackage = packageModule(given);
   throw new DaebusError(
     ErrorCodes.INVALID_OPTION,
     `${where}: module ${path} does not exist. Relative paths resolve from the working directory; ` +
       "prefer new URL('./module.js', import.meta.url) or path.join(__dirname, 'module.js'). " +
       'A bundled service needs the module built as its own entry point beside the bundle.' +
-      (bare === undefined
+      (inPackage === undefined
         ? ''
-        : ` For the module "${bare}" of a package, give its path: import.meta.resolve('${bare}') or require.resolve('${bare}').`),
+        : ` "${given}" is a package's module (${inPackage}): give its path, import.meta.resolve('${given}') or require.resolve('${given}').`),
   );
 }
 
