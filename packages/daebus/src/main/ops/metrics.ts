@@ -166,20 +166,26 @@ function registerScraped(view: OpsView, registers: Registry[]): void {
       this.set(view.transport()?.connected ? 1 : 0);
     },
   });
-  const perThread = (name: string, help: string, read: (t: ReturnType<OpsView['threads']>[number]) => number | undefined) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ['thread'],
-      registers,
-      collect() {
-        this.reset();
-        for (const thread of view.threads()) {
-          const value = read(thread);
-          if (value !== undefined) this.set({ thread: thread.name }, value);
-        }
-      },
-    });
+  // One gauge per item of a list the view reads at each scrape (threads, queues, actions), labelled with its name.
+  const labelled =
+    <T extends { readonly name: string }>(label: string, items: () => readonly T[]) =>
+    (name: string, help: string, read: (item: T) => number | undefined) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: [label],
+        registers,
+        collect() {
+          this.reset();
+          for (const item of items()) {
+            const value = read(item);
+            if (value !== undefined) this.set({ [label]: item.name }, value);
+          }
+        },
+      });
+  const perThread = labelled('thread', () => view.threads());
+  const perQueue = labelled('queue', () => view.queues());
+  const perAction = labelled('action', () => view.actionLoad());
   new Gauge({
     name: 'daebus_thread_state',
     help: '1 for the state each thread is in, 0 for the others.',
@@ -204,28 +210,6 @@ function registerScraped(view: OpsView, registers: Registry[]): void {
   perThread('daebus_thread_uptime_seconds', 'How long the current run of the thread has been up.', (t) =>
     t.uptimeMs === undefined ? undefined : t.uptimeMs / 1000,
   );
-  const perQueue = (name: string, help: string, read: (q: ReturnType<OpsView['queues']>[number]) => number) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ['queue'],
-      registers,
-      collect() {
-        this.reset();
-        for (const queue of view.queues()) this.set({ queue: queue.name }, read(queue));
-      },
-    });
-  const perAction = (name: string, help: string, read: (a: ReturnType<OpsView['actionLoad']>[number]) => number) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ['action'],
-      registers,
-      collect() {
-        this.reset();
-        for (const action of view.actionLoad()) this.set({ action: action.name }, read(action));
-      },
-    });
   perAction('daebus_action_running', 'Requests of each action running now (at most its concurrency).', (a) => a.running);
   perAction('daebus_action_queued', 'Requests of each action waiting for a slot (past its maxQueued: BUSY).', (a) => a.queued);
   perQueue('daebus_queue_depth', 'Items waiting in each shared queue.', (q) => q.waiting);
