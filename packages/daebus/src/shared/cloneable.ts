@@ -9,6 +9,11 @@ import { DaebusError, ErrorCodes, toPlainError } from './errors';
  */
 export const MAX_NESTING = 1_000;
 
+/** What every NOT_CLONEABLE message advises. */
+export const PLAIN_DATA =
+  'Store and send plain data: objects, arrays, strings, numbers, Maps, Dates; no functions, promises, proxies or weak collections ' +
+  '(a class instance arrives as a plain object of its own fields).';
+
 /**
  * The error for a value that cannot be copied to another thread (structured clone): functions,
  * symbols, promises, proxies, host objects, values nested too deep. `what` says where it was
@@ -34,10 +39,26 @@ export function notCloneable(what: string, err: unknown, value?: unknown): Daebu
   return new DaebusError(
     ErrorCodes.NOT_CLONEABLE,
     `${what}: the value cannot be copied to another thread (${toPlainError(err).message})` +
-      `${culprit === undefined ? '' : `: ${describeCulprit(culprit)}`}. Store and send plain data: objects, arrays, ` +
-      'strings, numbers, Maps, Dates; no functions, promises, proxies or weak collections (a class instance arrives as a plain object of its own fields).',
+      `${culprit === undefined ? '' : `: ${describeCulprit(culprit)}`}. ${PLAIN_DATA}`,
     { cause: err, ...(culprit === undefined ? {} : { details: { culprit: culprit.kind, path: culprit.path } }) },
   );
+}
+
+/**
+ * Functions and symbols are refused by the shared structures on both sides, before anything is sent or stored, in the
+ * words of a refusal by structured clone (`path`: the merge's key that holds it).
+ */
+export function checkValue<V>(where: string, value: V, path = ''): V {
+  const kind = typeof value;
+  if (kind === 'function' || kind === 'symbol') {
+    const culprit = { kind: `a ${kind}`, path };
+    throw new DaebusError(
+      ErrorCodes.NOT_CLONEABLE,
+      `${where}: the value cannot be copied to another thread: ${describeCulprit(culprit)}. ${PLAIN_DATA}`,
+      { details: { culprit: culprit.kind, path } },
+    );
+  }
+  return value;
 }
 
 /** A structured-clone copy of `value`, or NOT_CLONEABLE (also past MAX_NESTING levels, the limit of a thread's writes). */

@@ -4,6 +4,7 @@
  * in a worker it crosses the port to the owner. Arguments are checked here, before anything
  * leaves, so a bad call changes nothing.
  */
+import { checkValue } from './cloneable';
 import { DaebusError, ErrorCodes } from './errors';
 import type { ListOp, MapOp, QueueOp, Received, StateCall, StructureKind } from './state-ops';
 import { checker, isName, isWait, show } from './validate';
@@ -65,7 +66,7 @@ export class SharedMap<V = unknown> extends SharedStructure<MapOp, Record<string
     if (typeof key !== 'string' || !isShareable(value))
       return rejected(() => {
         checkKey(key);
-        checkValue(value);
+        checkValue(`map "${this.name}": set(${show(key)})`, value);
       });
     return this.call({ op: 'set', key, value }) as Promise<void>;
   }
@@ -98,7 +99,7 @@ export class SharedMap<V = unknown> extends SharedStructure<MapOp, Record<string
     if (entries === null || typeof entries !== 'object' || Array.isArray(entries)) {
       throw invalid(`map "${this.name}": merge(entries): entries must be a plain object of key -> value.`);
     }
-    for (const value of Object.values(entries)) checkValue(value);
+    for (const [key, value] of Object.entries(entries)) checkValue(`map "${this.name}": merge(entries)`, value, key);
     await this.call({ op: 'merge', entries });
   }
 
@@ -118,7 +119,7 @@ export class SharedQueue<T = unknown> extends SharedStructure<QueueOp, T[]> {
   put(item: T): Promise<void> {
     if (item === undefined)
       return Promise.reject(invalid(`queue "${this.name}": put(item): item must not be undefined (undefined means "no item" from get).`));
-    if (!isShareable(item)) return rejected(() => checkValue(item));
+    if (!isShareable(item)) return rejected(() => checkValue(`queue "${this.name}": put(item)`, item));
     return this.call({ op: 'put', item }) as Promise<void>;
   }
 
@@ -249,7 +250,7 @@ export class SharedList<T = unknown> extends SharedStructure<ListOp, T[]> {
 
   /** Append a copy of `item`, dropping the oldest beyond `max`; resolves with the new length. */
   async append(item: T): Promise<number> {
-    return this.call({ op: 'append', item: checkValue(item) }) as Promise<number>;
+    return this.call({ op: 'append', item: checkValue(`list "${this.name}": append(item)`, item) }) as Promise<number>;
   }
 
   /** Remove every item. */
@@ -290,18 +291,6 @@ function rejected(check: () => unknown): Promise<never> {
     return Promise.reject(err);
   }
   return Promise.reject(new DaebusError(ErrorCodes.INVALID_ARGUMENT, 'A shared-state call was refused.'));
-}
-
-/** Functions and symbols are refused here on both sides, before anything is sent or stored. */
-function checkValue<V>(value: V): V {
-  const kind = typeof value;
-  if (kind === 'function' || kind === 'symbol') {
-    throw new DaebusError(
-      ErrorCodes.NOT_CLONEABLE,
-      `A ${kind} cannot be shared between threads: store plain data (objects, arrays, strings, numbers, Maps, Dates, ...).`,
-    );
-  }
-  return value;
 }
 
 function invalid(message: string): DaebusError {

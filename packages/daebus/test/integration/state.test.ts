@@ -103,6 +103,21 @@ describe('shared maps', () => {
     expect(await m.keys()).toEqual(['good', 'bad']);
   });
 
+  it('names the structure, the call and the key when a function or symbol is refused, as a nested one is', async () => {
+    const refusal = (p: Promise<unknown>) => p.catch((e: unknown) => e as { code: string; message: string; details: unknown });
+    const set = await refusal(t.app.map('named').set('fn', (() => 1) as never));
+    expect(set).toMatchObject({ code: 'NOT_CLONEABLE', details: { culprit: 'a function', path: '' } });
+    expect(set.message).toContain('map "named": set("fn"): the value cannot be copied to another thread: it is a function.');
+    const merge = await refusal(t.app.map('named').merge({ good: 1, bad: Symbol('x') as never }));
+    expect(merge).toMatchObject({ code: 'NOT_CLONEABLE', details: { culprit: 'a symbol', path: 'bad' } });
+    expect(merge.message).toContain('map "named": merge(entries): the value cannot be copied to another thread: it holds a symbol at bad.');
+    const put = await refusal(t.app.queue('named-q').put((() => 1) as never));
+    expect(put.message).toContain('queue "named-q": put(item)');
+    const append = await refusal(t.app.list('named-l').append(Symbol('s') as never));
+    expect(append.message).toContain('list "named-l": append(item)');
+    expect(await t.app.map('named').has('good')).toBe(false);
+  });
+
   it('refuses to use one name as two kinds of structure', async () => {
     t.app.map('thing');
     expect(() => t.app.queue('thing')).toThrow(/"thing" is a shared map; it cannot also be used as a queue/);
