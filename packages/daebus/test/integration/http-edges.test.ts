@@ -334,6 +334,33 @@ describe('requests no route takes', () => {
     await client.close();
   });
 
+  it.each([
+    ['routes only', false],
+    ['the WebSocket endpoint on a port of its own', true],
+  ])('answer an upgrade request to an HTTP port without a WebSocket endpoint as a plain request, and stop (%s)', async (_, own) => {
+    t.app.route('/echo', (req) => ({ got: req.payload }));
+    if (own) t.app.socket('echo', (data) => data);
+    await t.start({ http: LOCAL, ...(own ? { websocket: { port: 0, host: '127.0.0.1' } } : {}) });
+    const url = t.app.http.url as string;
+    const upgrades = {
+      websocket:
+        'Connection: Upgrade, close\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n',
+      h2c: 'Connection: Upgrade, HTTP2-Settings, close\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n',
+    };
+    // before: no answer, the socket held for good, and the stop never ended
+    for (const offer of Object.values(upgrades)) {
+      expect(parsed(await sendRaw(url, `GET /echo?a=1 HTTP/1.1\r\nHost: x\r\n${offer}\r\n`))).toEqual({
+        status: 200,
+        body: { got: { a: '1' } },
+      });
+    }
+    const open = await keptOpen(url);
+    open.write(`GET /echo?b=2 HTTP/1.1\r\nHost: x\r\n${upgrades.websocket.replace(', close', '')}\r\n`);
+    await waitFor(() => open.got().includes('"b":"2"'), 'the answer on a connection kept open');
+    await t.app.stop();
+    await open.closed;
+  });
+
   it('get 405 on the operations paths and the WebSocket path, and OPTIONS 204, with the methods the app routes there named', async () => {
     t.app.socket('echo', (data) => data);
     t.app.route('/items', () => ({ items: [] })); // the server's own paths are answered beside other routes

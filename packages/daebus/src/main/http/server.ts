@@ -81,7 +81,7 @@ export class HttpServers {
     try {
       if (ws) this.#hub.open(ws);
       if (http) {
-        const app = await this.#build(http);
+        const app = await this.#build(http, ws !== undefined && ws.port === undefined);
         if (http.cors !== false) {
           // eslint-disable-next-line @typescript-eslint/no-require-imports
           await app.register(require('@fastify/cors') as typeof import('@fastify/cors'), corsPluginOptions(http.cors));
@@ -97,7 +97,7 @@ export class HttpServers {
       if (ws && ws.port !== undefined) {
         // upgrade requests only: no body to wait for
         const { keepAliveTimeoutMs, requestTimeoutMs, sendTimeoutMs } = DEFAULT_HTTP_OPTIONS;
-        const app = await this.#build({ bodyLimit: 1024, keepAliveTimeoutMs, requestTimeoutMs, sendTimeoutMs });
+        const app = await this.#build({ bodyLimit: 1024, keepAliveTimeoutMs, requestTimeoutMs, sendTimeoutMs }, true);
         // on a port of its own every path is the endpoint, as with Python Daebus's server
         await this.#mountSocket(app, ['/', '/*'], false);
         const port = await listen(app, ws.host, ws.port, 'WebSocket server');
@@ -184,8 +184,10 @@ export class HttpServers {
     this.endpoints = {};
   }
 
+  /** A Fastify app with the library's settings; `upgrades`: it will hold the WebSocket endpoint. */
   async #build(
     limits: Pick<ResolvedHttpOptions, 'bodyLimit' | 'keepAliveTimeoutMs' | 'requestTimeoutMs' | 'sendTimeoutMs'>,
+    upgrades: boolean,
   ): Promise<FastifyInstance> {
     const { bodyLimit } = limits;
     // Node takes whole milliseconds only
@@ -221,8 +223,8 @@ export class HttpServers {
       },
     });
     this.#instances.push(app);
-    this.#unused.push(new UnusedConnections(app.server));
-    this.#stalled.push(new StalledAnswers(app.server, limits.sendTimeoutMs, this.#logger));
+    this.#unused.push(new UnusedConnections(app.server, upgrades));
+    this.#stalled.push(new StalledAnswers(app.server, limits.sendTimeoutMs, this.#logger, upgrades));
     const observer = this.#ops?.observer;
     if (observer) {
       app.addHook('onResponse', (req, reply, done) => {

@@ -22,7 +22,7 @@ export class StalledAnswers {
   readonly #logger: Logger;
   #timer?: NodeJS.Timeout;
 
-  constructor(server: Server, sendTimeoutMs: number, logger: Logger) {
+  constructor(server: Server, sendTimeoutMs: number, logger: Logger, upgrades: boolean) {
     this.#sendTimeoutMs = sendTimeoutMs;
     this.#logger = logger;
     if (sendTimeoutMs === 0) return;
@@ -30,7 +30,8 @@ export class StalledAnswers {
       this.#sockets.add(socket);
       socket.once('close', () => this.#forget(socket));
     });
-    server.prependListener('upgrade', (_req: unknown, socket: Socket) => this.#forget(socket));
+    // only where the WebSocket endpoint is (see UnusedConnections)
+    if (upgrades) server.prependListener('upgrade', (_req: unknown, socket: Socket) => this.#forget(socket));
     // a tenth of the timeout, within 50 ms to 1 s: a stall is closed up to that late
     const every = Math.min(1_000, Math.max(50, Math.round(sendTimeoutMs / 10)));
     this.#timer = setInterval(() => this.sweep(Date.now()), every).unref();

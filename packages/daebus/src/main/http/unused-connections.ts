@@ -11,14 +11,18 @@ export class UnusedConnections {
   /** Those that had read nothing at the last sweep. */
   #seenUnused = new Set<Socket>();
 
-  constructor(server: Server) {
+  /**
+   * `upgrades`: the server holds a WebSocket endpoint. Else no listener for upgrades is added: Node
+   * takes an upgrade out of HTTP while the server has one, and no one would answer it.
+   */
+  constructor(server: Server, upgrades: boolean) {
     server.on('connection', (socket: Socket) => {
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));
     });
     const used = (req: IncomingMessage): void => void this.#sockets.delete(req.socket);
     server.prependListener('request', used);
-    server.prependListener('upgrade', used);
+    if (upgrades) server.prependListener('upgrade', used);
   }
 
   /**
