@@ -22,6 +22,26 @@ describe('an app', () => {
     await expect(t.caller().sendRequest('ping')).resolves.toEqual({ pong: true });
   });
 
+  it('warns, naming it, when a start hook is still running after 10 s: the service is not ready until it returns', async () => {
+    let release: (() => void) | undefined;
+    t.app.onStart(() => undefined);
+    t.app.onStart(() => new Promise<void>((resolve) => (release = resolve)));
+    const started = t.start();
+    const warned = () => t.records.filter((r) => r.level === 'warn' && String(r.message).includes('start hook'));
+    await waitFor(() => warned().length > 0, 'the warning about the start hook', 25_000);
+    expect(warned()).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(
+          /^The start hook "hook 2" is still running after 10 s: the service is not ready, and app\.start\(\)/,
+        ),
+      }),
+    ]);
+    expect(await t.caller().sendRequest('daebus.health')).toMatchObject({ ready: false, starting: true });
+    release?.();
+    await started;
+    expect(await t.caller().sendRequest('daebus.health')).toMatchObject({ ready: true });
+  });
+
   it('refuses to start a thread while it stops, and leaves nothing running after stop() resolves', async () => {
     t.remake({ drainTimeoutMs: 5_000 });
     let releaseHandler!: () => void;

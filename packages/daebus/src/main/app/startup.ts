@@ -109,6 +109,17 @@ export async function startThreads(
   return started;
 }
 
+/** How long a start hook runs before it is logged: the service is not ready until the hooks return. */
+const HOOK_WARN_MS = 10_000;
+
+function slowHookLine(name: string): string {
+  return (
+    `The start hook "${name}" is still running after ${HOOK_WARN_MS / 1000} s: the service is not ready, and app.start() ` +
+    '(app.run()) does not return, until every start hook has returned. Run long or endless work in a thread ' +
+    '(app.thread) or a background task (app.background), or start it from the hook without awaiting it.'
+  );
+}
+
 /**
  * Run the start hooks in order; one that fails is logged and the next runs. A stop cuts it short
  * (STOPPED): a hook still running is not waited for (one that never settled held Ctrl-C forever).
@@ -123,10 +134,13 @@ export async function runStartHooks(
   for (const { name, hook } of hooks) {
     if (stopped.aborted) break;
     let returned = false;
+    const slow = setTimeout(() => logger.warn(slowHookLine(name)), HOOK_WARN_MS).unref();
     const ran = new Promise((resolve) => resolve(runInScope(scope, hook)))
       .catch((err: unknown) => logger.error(`The start hook "${name}" failed: ${toPlainError(err).message}`, { error: toPlainError(err) }))
       .then(() => void (returned = true));
-    if (!(await settlesBeforeAbort(ran, stopped))) {
+    const settled = await settlesBeforeAbort(ran, stopped);
+    clearTimeout(slow);
+    if (!settled) {
       // a hook that asked for the stop itself (app.stop() without awaiting it) has returned by the next turn
       await new Promise((resolve) => setImmediate(resolve));
       if (!returned) logger.warn(`The start hook "${name}" was still running when the service was asked to stop; not waited for`);
