@@ -167,12 +167,20 @@ describe('ways a thread dies', () => {
     // before: the start was refused, and the supervisor went on restarting it (state backoff, 5 crashes)
     t.app.thread('exits', fixture('exits-on-import.mjs'), { autoStart: false });
     t.app.thread('optional', fixture('exits-on-import.mjs'), { optional: true });
+    const failedEvents: { name: string; error?: { code?: string } }[] = [];
+    t.app.on('failed', (event) => failedEvents.push(event));
     await t.start();
     expect(t.app.threads.optional).toMatchObject({ state: 'failed', restarts: 0 });
     const err = (await t.app.startThread('exits').catch((e: unknown) => e)) as { code: string; message: string; details: object };
     expect(err).toMatchObject({ code: 'THREAD_START_FAILED', details: { reason: 'crashed' } });
     expect(err.message).toBe('Thread "exits" ended before it started (exit code 2)');
     expect(t.app.threads.exits).toMatchObject({ state: 'failed', restarts: 0 });
+    // the start's error stands for the error they left none of (before: no lastError, a failed event without error)
+    for (const name of ['optional', 'exits']) {
+      const lastError = { code: 'THREAD_START_FAILED', message: `Thread "${name}" ended before it started (exit code 2)` };
+      expect(t.app.threads[name]?.lastError).toMatchObject(lastError);
+      expect(failedEvents.find((e) => e.name === name)).toMatchObject({ why: 'failed-to-start', error: lastError });
+    }
     // the optional one, which nothing else reports, is logged with why
     expect(t.records.map((r) => r.message)).toContain(
       'Thread "optional" failed and will not be restarted: it could not start (crashed, exit code 2). Fix the cause and call app.startThread("optional").',

@@ -267,7 +267,8 @@ export class ThreadRunner {
     }
     const line = startFailed ? undefined : exitLine(this.name, exit, this.options);
     if (line) this.#log.log(line.level, line.message, exit.error ? { error: exit.error } : {});
-    if (startFailed || reason === 'failed-to-start') this.#fail('failed-to-start', run.error, told);
+    if (startFailed || reason === 'failed-to-start')
+      this.#fail('failed-to-start', run.error, told, startFailed && startError(this.name, exit));
     else if (shouldRestart(this.options.restart, reason)) this.#scheduleRestart(now, exit);
     else if (reason === 'normal') this.#setState('completed');
     else this.#fail('crashed', run.error);
@@ -292,12 +293,13 @@ export class ThreadRunner {
     this.#spare.prepare(delayMs, this.#bootMs);
   }
 
-  /** `told`: how the callers of start() that got the failure report it (see StartReport). */
-  #fail(why: ThreadFailedEvent['why'], error: PlainError | undefined, told: StartReport = false): void {
+  /** `told`: how start()'s callers report the failure (StartReport); `standIn`: reported when no error came (process.exit in a module). */
+  #fail(why: ThreadFailedEvent['why'], error: PlainError | undefined, told: StartReport = false, standIn: Error | false = false): void {
     this.#setState('failed');
     this.#nextRestartAt = undefined;
     if (why !== 'failed-to-start' || !told || (told === true && this.options.optional))
       this.#log.error(failureLine(this.name, why, this.options, error, this.#lastExit), error ? { error } : {});
+    if (!error && standIn) error = this.#lastError = toPlainError(standIn);
     this.#deps.emit('failed', { name: this.name, why, ...(error ? { error } : {}) });
     this.#deps.onFailed(this.name);
   }
