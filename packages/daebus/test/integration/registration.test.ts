@@ -1,4 +1,5 @@
 // Registration: entries, inline functions, names, logging from threads, events.
+import { dirname } from 'node:path';
 import { fixture, nextEvent, waitFor, type LogRecord } from '../support/helpers';
 import { appPerTest } from '../support/app-per-test';
 
@@ -20,6 +21,8 @@ describe('registration', () => {
       expect(() => t.app.thread('r', path)).toThrow(/does not exist/);
       expect(() => t.app.thread('r', path)).not.toThrow(/package's module/);
     }
+    // a directory exists, but no worker can load it (before: accepted, then THREAD_LOAD_FAILED at the start)
+    expect(() => t.app.thread('dir', dirname(fixture('sleeper.mjs')))).toThrow(/fixtures is a directory; give the module's file/);
     expect(() => t.app.thread('c', new URL('https://example.com/x.js'))).toThrow(/must be a file: URL/);
     expect(() => t.app.thread('d', 42 as never)).toThrow(/entry must be a module path, a file URL or a function/);
     expect(() => t.app.thread('', fixture('sleeper.mjs'))).toThrow(/\(name\): name must be a non-empty string/);

@@ -138,6 +138,19 @@ describe('starting a service', () => {
     expect(messages).toContain('The start hook "hook 1" was still running when the service was asked to stop; not waited for');
   }, 120_000);
 
+  it("names a package's module given by its name with its path, found from the main script's folder as from the working one", async () => {
+    // a workspace's root running an app of one of its packages: the package is the app's dependency only
+    const root = mkdtempSync(join(tmpdir(), 'daebus-ws-'));
+    const app = join(root, 'packages', 'app');
+    mkdirSync(join(app, 'node_modules', 'lib'), { recursive: true });
+    writeFileSync(join(app, 'node_modules', 'lib', 'worker.js'), 'module.exports = () => undefined;\n');
+    const script = `try { new (require('daebus').Daebus)('x').thread('w', 'lib/worker.js'); } catch (e) { console.log(e.message); }`;
+    writeFileSync(join(app, 'main.js'), script.replaceAll("require('daebus')", `require(${JSON.stringify(join(__dirname, '..', '..'))})`));
+    const { stdout } = await promisify(execFile)(process.execPath, [join(app, 'main.js')], { cwd: root });
+    // before: no hint from the workspace's root
+    expect(stdout).toContain(`"lib/worker.js" is a package's module (${join(app, 'node_modules', 'lib', 'worker.js')}): give its path`);
+  });
+
   it('restarts a crashed TypeScript thread, printing no warning of its own', async () => {
     const outcome = await runService('ts-restart', undefined, {
       onLine: (line, child) => {

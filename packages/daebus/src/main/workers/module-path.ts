@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -31,15 +31,23 @@ export function moduleSpecifier(where: string, entry: string | URL): string {
 /** A package's module `entry` names ("pkg/worker", taken for a path from the working directory): its path, if Node finds one. */
 function packageModule(entry: string | undefined): string | undefined {
   if (entry === undefined || isAbsolute(entry) || entry.startsWith('.') || entry.startsWith('file:')) return undefined;
-  try {
-    return createRequire(join(process.cwd(), 'noop.js')).resolve(entry);
-  } catch {
-    return undefined;
+  // from the working directory, and from the main script's (a workspace's root runs an app of one of its packages)
+  for (const from of [join(process.cwd(), 'noop.js'), process.argv[1]]) {
+    try {
+      if (from !== undefined) return createRequire(from).resolve(entry);
+    } catch {
+      // not found from there
+    }
   }
+  return undefined;
 }
 
 function existingModule(where: string, path: string, given: string | undefined): string {
-  if (existsSync(path)) return path;
+  if (existsSync(path)) {
+    if (statSync(path).isDirectory())
+      throw new DaebusError(ErrorCodes.INVALID_OPTION, `${where}: ${path} is a directory; give the module's file (its index.js, say).`);
+    return path;
+  }
   const extension = /\.[cm]?js$/.exec(path)?.[0];
   const source = extension === undefined ? undefined : path.slice(0, -extension.length) + SOURCE_OF[extension];
   if (source !== undefined && existsSync(source)) return source;
