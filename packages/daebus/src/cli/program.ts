@@ -31,7 +31,11 @@ export function buildProgram(): Command {
         .argParser((url: string) => (url.trim() === '' ? DEFAULT_REDIS_URL : url))
         .default(DEFAULT_REDIS_URL),
     )
-    .addOption(new Option('--timeout <ms>', 'how long to wait for a reply').argParser(wholeNumber(1)).default(DEFAULT_TIMEOUT_MS))
+    .addOption(
+      new Option('--timeout <ms>', 'how long to wait for each reply (the verbs that ask: not listen or send)')
+        .argParser(wholeNumber(1))
+        .default(DEFAULT_TIMEOUT_MS),
+    )
     .addOption(
       new Option('--connect-timeout <ms>', 'how long to wait for Redis to accept the connection and answer')
         .argParser(wholeNumber(1))
