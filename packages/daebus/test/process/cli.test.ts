@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Daebus, type ServiceInfo } from 'daebus';
 import Redis from 'ioredis';
-import { captureLogger, waitFor, within } from '../support/helpers';
+import { captureLogger, fixture, waitFor, within } from '../support/helpers';
 import { privateRedis, TEST_REDIS_URL } from '../support/redis-server';
 import { freePort } from '../support/free-port';
 import { BIN, cleanEnv, killAll, startCli, startFixtureService, type Ran } from '../support/cli-process';
@@ -222,6 +222,24 @@ describe('daebus watch', () => {
     expect(ran.stdout).toMatch(/^health +ok, ready/m);
     expect(ran.stdout).toMatch(/^sleeper +running/m);
     expect(ran.stdout).not.toContain('\x1b[');
+  });
+
+  it('says a service still starting is not started, as info does (before: "up 0ms")', async () => {
+    const starting = `cli_starting_${randomUUID()}`;
+    const app = new Daebus('starting', { logger: captureLogger().logger });
+    app.thread('hung', fixture('hangs-on-import.mjs'), { shutdownTimeoutMs: 100 });
+    const started = app.start({ service: starting, redis: TEST_REDIS_URL }).catch(() => undefined);
+    try {
+      const watch = start(['watch', starting, '--interval', '100']);
+      await waitFor(() => /still starting/.test(watch.out.stdout), 'a block of the service starting');
+      watch.child.kill('SIGINT');
+      const ran = await watch.done;
+      expect(ran.stdout).toMatch(new RegExp(`^service ${starting} \\(app "starting"\\), pid \\d+ on .*, not started, daebus`, 'm'));
+      expect(ran.stdout).not.toContain('up 0ms');
+    } finally {
+      await app.stop();
+      await started;
+    }
   });
 
   it('keeps going, and says so, once the service stops answering', async () => {

@@ -264,7 +264,7 @@ function render(sample: Sample, lastGood: Good | undefined): Line[] {
   }
   const { info, health, threads } = sample;
   return [
-    `service ${info.service} (app "${info.app}"), pid ${info.pid} on ${info.host}, up ${formatDuration(info.uptimeMs)}, daebus ${info.library.version}`,
+    `service ${info.service} (app "${info.app}"), pid ${info.pid} on ${info.host}, ${info.startedAt === null ? 'not started' : `up ${formatDuration(info.uptimeMs)}`}, daebus ${info.library.version}`,
     `health  ${describeHealth(health).join('; ')}`,
     '',
     threads.threads.length > 0 ? new Painted(formatThreadTable(threads.threads, { now: threads.at, color: colourful() })) : 'no threads',
