@@ -104,7 +104,12 @@ describe('shared maps', () => {
   });
 
   it('names the structure, the call and the key when a function or symbol is refused, as a nested one is', async () => {
-    const refusal = (p: Promise<unknown>) => p.catch((e: unknown) => e as { code: string; message: string; details: unknown });
+    type Refusal = { code: string; message: string; details: unknown };
+    const refusal = (p: Promise<unknown>): Promise<Refusal> =>
+      p.then(
+        () => ({ code: 'NONE', message: 'not refused', details: undefined }),
+        (e: unknown) => e as Refusal,
+      );
     const set = await refusal(t.app.map('named').set('fn', (() => 1) as never));
     expect(set).toMatchObject({ code: 'NOT_CLONEABLE', details: { culprit: 'a function', path: '' } });
     expect(set.message).toContain('map "named": set("fn"): the value cannot be copied to another thread: it is a function.');
