@@ -99,7 +99,8 @@ export class SharedMap<V = unknown> extends SharedStructure<MapOp, Record<string
     if (entries === null || typeof entries !== 'object' || Array.isArray(entries)) {
       throw invalid(`map "${this.name}": merge(entries): entries must be a plain object of key -> value.`);
     }
-    for (const [key, value] of Object.entries(entries)) checkValue(`map "${this.name}": merge(entries)`, value, key);
+    for (const [key, value] of Object.entries(entries))
+      if (!isShareable(value)) checkValue(`map "${this.name}": merge(entries)`, value, key);
     await this.call({ op: 'merge', entries });
   }
 
@@ -250,7 +251,9 @@ export class SharedList<T = unknown> extends SharedStructure<ListOp, T[]> {
 
   /** Append a copy of `item`, dropping the oldest beyond `max`; resolves with the new length. */
   async append(item: T): Promise<number> {
-    return this.call({ op: 'append', item: checkValue(`list "${this.name}": append(item)`, item) }) as Promise<number>;
+    // the message is built for a refusal only: append is a hot call
+    if (!isShareable(item)) checkValue(`list "${this.name}": append(item)`, item);
+    return this.call({ op: 'append', item }) as Promise<number>;
   }
 
   /** Remove every item. */
