@@ -31,7 +31,7 @@ function isContainer(value: object): boolean {
   );
 }
 
-function keySegment(key: string): string {
+export function keySegment(key: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
 }
 

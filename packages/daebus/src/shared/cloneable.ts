@@ -1,5 +1,5 @@
 import { types } from 'node:util';
-import { cloneCulprit, describeCulprit } from './clone-culprit';
+import { cloneCulprit, describeCulprit, keySegment } from './clone-culprit';
 import { DaebusError, ErrorCodes, toPlainError } from './errors';
 
 /**
@@ -46,11 +46,13 @@ export function notCloneable(what: string, err: unknown, value?: unknown): Daebu
 
 /**
  * Functions and symbols are refused by the shared structures on both sides, before anything is sent or stored, in the
- * words of a refusal by structured clone (`path`: the merge's key that holds it).
+ * words of a refusal by structured clone (`key`: the merge's key that holds it).
  */
-export function checkValue<V>(where: string, value: V, path = ''): V {
+export function checkValue<V>(where: string, value: V, key?: string): V {
   const kind = typeof value;
   if (kind === 'function' || kind === 'symbol') {
+    // a key as a nested refusal names it: `a`, `["a.b"]`, `[""]`
+    const path = key === undefined ? '' : keySegment(key).replace(/^\./, '');
     const culprit = { kind: `a ${kind}`, path };
     throw new DaebusError(
       ErrorCodes.NOT_CLONEABLE,

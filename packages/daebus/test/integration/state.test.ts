@@ -116,6 +116,11 @@ describe('shared maps', () => {
     const merge = await refusal(t.app.map('named').merge({ good: 1, bad: Symbol('x') as never }));
     expect(merge).toMatchObject({ code: 'NOT_CLONEABLE', details: { culprit: 'a symbol', path: 'bad' } });
     expect(merge.message).toContain('map "named": merge(entries): the value cannot be copied to another thread: it holds a symbol at bad.');
+    // a key as a nested refusal names it (before: `at a.b`, as for { a: { b } }; nothing for '')
+    const odd = await refusal(t.app.map('named').merge({ 'a.b': (() => 1) as never }));
+    expect(odd).toMatchObject({ details: { path: '["a.b"]' } });
+    expect(odd.message).toContain('it holds a function at ["a.b"].');
+    expect((await refusal(t.app.map('named').merge({ '': Symbol('e') as never }))).message).toContain('it holds a symbol at [""].');
     const put = await refusal(t.app.queue('named-q').put((() => 1) as never));
     expect(put.message).toContain('queue "named-q": put(item)');
     const append = await refusal(t.app.list('named-l').append(Symbol('s') as never));
