@@ -1,3 +1,5 @@
+import { show } from './validate';
+
 /**
  * The operations on shared structures, as they cross a port from a worker to the owner on the
  * main side. The main side applies them in arrival order, one at a time.
@@ -42,6 +44,27 @@ export type StateCall =
   | ({ kind: 'map'; name: string } & MapOp)
   | ({ kind: 'queue'; name: string } & QueueOp)
   | ({ kind: 'list'; name: string; max?: number } & ListOp);
+
+/**
+ * A write as a refusal of its value names it, on either side and for either kind of structure:
+ * `map "m": set("k")`, `map "m": merge(entries)`, `queue "q": put(item)`, `list "l": append(item)`;
+ * the structure alone for a call that carries no value.
+ */
+export function writeName(call: StateCall): string {
+  const structure = `${call.kind} "${call.name}"`;
+  switch (call.op) {
+    case 'set':
+      return `${structure}: set(${show(call.key)})`;
+    case 'merge':
+      return `${structure}: merge(entries)`;
+    case 'put':
+      return `${structure}: put(item)`;
+    case 'append':
+      return `${structure}: append(item)`;
+    default:
+      return structure;
+  }
+}
 
 /** What `receive` answers with: the item, how many times it was handed out, and the receipt to `ack`. */
 export interface Received {

@@ -14,7 +14,7 @@ import {
   type PostedSet,
 } from '../shared/protocol/core';
 import type { SocketCall } from '../shared/socket-ops';
-import type { StateCall } from '../shared/state-ops';
+import { writeName, type StateCall } from '../shared/state-ops';
 import { isPlainObject } from '../shared/validate';
 import { PostedWrites } from './posted-writes';
 
@@ -43,14 +43,14 @@ export class MainLink {
 
   stateCall(call: StateCall): Promise<unknown> {
     const value = carried(call);
-    if (value !== undefined && nestsTooDeep(value)) return Promise.reject(tooDeep(describe(call), value));
+    if (value !== undefined && nestsTooDeep(value)) return Promise.reject(tooDeep(writeName(call), value));
     const id = this.#nextId++;
     const writes = (this.#writes ??= new PostedWrites());
     if (writes.mayPost(call)) {
       try {
         this.#port.postMessage(postedWrite(call));
       } catch (err) {
-        return Promise.reject(notCloneable(describe(call), err, value ?? call));
+        return Promise.reject(notCloneable(writeName(call), err, value ?? call));
       }
       writes.posted(id);
       return POSTED;
@@ -98,7 +98,7 @@ export class MainLink {
       this.#port.postMessage(message);
     } catch (err) {
       return Promise.reject(
-        typeof what === 'string' ? notCloneable(what, err, message) : notCloneable(describe(what), err, carried(what) ?? what),
+        typeof what === 'string' ? notCloneable(what, err, message) : notCloneable(writeName(what), err, carried(what) ?? what),
       );
     }
     return this.#pending.wait(id, undefined);
@@ -118,10 +118,6 @@ function carried(call: StateCall): unknown {
     default:
       return undefined;
   }
-}
-
-function describe(call: StateCall): string {
-  return `${call.kind} "${call.name}"`;
 }
 
 /** The message of a write that `mayPost` let go unanswered: a queue's put, or else a map's set. */

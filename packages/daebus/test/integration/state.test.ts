@@ -128,6 +128,45 @@ describe('shared maps', () => {
     expect(await t.app.map('named').has('good')).toBe(false);
   });
 
+  it('names the call of a refused value nested in it, on both sides, as for one at the top (before: the structure alone)', async () => {
+    const message = (p: Promise<unknown>): Promise<string> =>
+      p.then(
+        () => 'not refused',
+        (e: unknown) => (e as Error).message,
+      );
+    expect(await message(t.app.map('called').set('k', { f() {} } as never))).toContain(
+      'map "called": set("k"): the value cannot be copied to another thread',
+    );
+    const merged = await message(t.app.map('called').merge({ kk: [1, { g: Symbol('x') }] as never }));
+    expect(merged).toContain('map "called": merge(entries): the value cannot be copied to another thread');
+    expect(merged).toContain('it holds a symbol at kk[1].g');
+    expect(await message(t.app.queue('called-q').put({ f() {} }))).toContain('queue "called-q": put(item): the value cannot be copied');
+    expect(await message(t.app.list('called-l').append({ f() {} }))).toContain('list "called-l": append(item): the value cannot be copied');
+
+    t.app.thread(
+      'refused',
+      async (
+        running,
+        t: { map(n: string): { set(k: string, v: unknown): Promise<void> }; log: { info(m: string, meta: object): void } },
+      ) => {
+        const seen = await t
+          .map('called')
+          .set('k', { nested: { f() {} } })
+          .then(
+            () => 'stored',
+            (e: Error) => e.message,
+          );
+        t.log.info('thread refusal', { seen });
+      },
+    );
+    await t.app.start();
+    await waitFor(() => t.records.some((r) => r.message === 'thread refusal'), 'the thread to report');
+    const seen = t.records.find((r) => r.message === 'thread refusal')?.seen;
+    expect(seen).toContain('map "called": set("k"): the value cannot be copied to another thread');
+    expect(seen).toContain('it holds a function at nested.f');
+    expect(await t.app.map('called').size()).toBe(0);
+  });
+
   it('refuses to use one name as two kinds of structure', async () => {
     t.app.map('thing');
     expect(() => t.app.queue('thing')).toThrow(/"thing" is a shared map; it cannot also be used as a queue/);

@@ -222,6 +222,14 @@ describe('service-wide values', () => {
       await expect(jobs.put(value)).rejects.toMatchObject({ code: 'NOT_CLONEABLE' });
       await expect(a.list('recent', { scope: 'service' }).append(value)).rejects.toMatchObject({ code: 'NOT_CLONEABLE' });
     }
+    // the call is named, and a merge's refusal names the key that holds it, as an in-process map does (before: `holds a function at f`)
+    await expect(stats.merge({ ok: 1, kk: { f() {} } } as never)).rejects.toMatchObject({
+      code: 'NOT_CLONEABLE',
+      message: expect.stringMatching(/^map "[^"]+": merge\(entries\): it holds a function at kk\.f,/),
+      details: { path: 'kk.f' },
+    });
+    await expect(stats.set('x', { f() {} })).rejects.toThrow(/^map "[^"]+": set\("x"\): it holds a function at f,/);
+    await expect(jobs.put({ f() {} })).rejects.toThrow(/^queue "[^"]+": put\(item\): it holds a function at f,/);
     await expect(a.list('recent').size()).resolves.toBe(0);
     expect(await stats.snapshot()).toEqual({});
     expect(await jobs.size()).toBe(0);

@@ -1,7 +1,7 @@
 import { cloneOrThrow } from '../../shared/cloneable';
 import { DeadlineTimer } from '../../shared/deadline-timer';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
-import { DEFAULT_LIST_MAX, type Received, type StateCall, type StructureKind } from '../../shared/state-ops';
+import { DEFAULT_LIST_MAX, writeName, type Received, type StateCall, type StructureKind } from '../../shared/state-ops';
 import { fixCap, ListCore, type ListCap } from './list-core';
 import type { ServiceState } from './service/service-state';
 import { LocalTake, notHeld } from './local-take';
@@ -303,7 +303,7 @@ function fieldOf(item: unknown, key: string): unknown {
 
 /** Copy the values a main-side call stores, so the caller's object and the store never alias. */
 function copyIn(call: StateCall): StateCall {
-  const what = `${call.kind} "${call.name}"`;
+  const what = writeName(call);
   if (call.kind === 'map' && call.op === 'set') return { ...call, value: cloneOrThrow(what, call.value) };
   if (call.kind === 'map' && call.op === 'merge') return { ...call, entries: cloneOrThrow(what, call.entries) };
   if (call.kind === 'list' && call.op === 'append') return { ...call, item: cloneOrThrow(what, call.item) };

@@ -200,7 +200,7 @@ export class WorkerConnection {
             : this.#post({ type: 'result', id, ok: true, value: { item, deliveries, receipt: id } satisfies Received, hold });
         if (!sent) {
           // the item is refused if it cannot be copied (the waiter goes on waiting); otherwise the channel is gone
-          const refused = copyFailure(`queue "${queue}"`, item);
+          const refused = copyFailure(`queue "${queue}": put(item)`, item);
           if (refused) throw refused;
           return false;
         }

@@ -1,8 +1,8 @@
 import { cloneCulprit, describeCulprit } from '../../../shared/clone-culprit';
 import { DaebusError, ErrorCodes } from '../../../shared/errors';
 
-/** A value of a service-wide structure as Redis stores it: JSON text. */
-export function encodeValue(where: string, value: unknown): string {
+/** A value of a service-wide structure as Redis stores it: JSON text (`key`: the merge's key that holds it, named in a refusal). */
+export function encodeValue(where: string, value: unknown, key?: string): string {
   let text: string | undefined;
   try {
     text = JSON.stringify(value, refuseLossy);
@@ -10,7 +10,7 @@ export function encodeValue(where: string, value: unknown): string {
     if (err !== UNCLONEABLE)
       throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `${where}: the value cannot be stored as JSON (${(err as Error).message}).`);
     // refused with the code an in-process structure gives, naming where the function is
-    const culprit = cloneCulprit(value);
+    const culprit = cloneCulprit(key === undefined ? value : { [key]: value });
     throw new DaebusError(
       ErrorCodes.NOT_CLONEABLE,
       `${where}: ${culprit ? describeCulprit(culprit) : 'it holds a function or a symbol'}, which JSON would drop without a word. ` +
