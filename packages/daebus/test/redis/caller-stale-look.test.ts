@@ -44,5 +44,9 @@ describe('a caller whose request over pub/sub nobody received', () => {
   it('still fails with NO_SUBSCRIBER at once when no service is there', async () => {
     caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 5_000 });
     for (let i = 0; i < 2; i++) await expect(caller.sendRequest('echo', {})).rejects.toMatchObject({ code: 'NO_SUBSCRIBER' });
+    // it names the Redis it looked on, and the in-memory default a service without Redis runs on (before: neither)
+    await expect(caller.sendRequest('echo', {})).rejects.toThrow(
+      `This caller looked on Redis at ${TEST_REDIS_URL.replace(/\/$/, '')}: a service given no redis option and no REDIS_URL runs on the in-memory transport`,
+    );
   });
 });

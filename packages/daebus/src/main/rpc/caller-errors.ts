@@ -3,14 +3,15 @@ import { PROTOTYPE_KEYS } from './wire';
 
 /** Nobody received a request on `service`'s channel, so nobody runs it (`transport`: the caller's, as described). */
 export function noSubscriber(service: string, transport: string): DaebusError {
-  // the first mistake of a separate client script: no REDIS_URL, so the in-process transport
-  const inProcess =
+  // the first mistakes of a separate client script: no REDIS_URL (the caller is in-process), or a
+  // service run without one (the service is): each side is told where it looked and why
+  const where =
     transport === 'memory'
       ? ' This caller uses the in-memory transport (a caller given no redis option and no REDIS_URL does), which reaches only services of this process; give it the redis URL of the service.'
-      : '';
+      : ` This caller looked on Redis at ${transport}: a service given no redis option and no REDIS_URL runs on the in-memory transport, which no other process can reach.`;
   return new DaebusError(
     ErrorCodes.NO_SUBSCRIBER,
-    `No service is listening on channel "${service}": is "${service}" running on this transport?${inProcess}`,
+    `No service is listening on channel "${service}": is "${service}" running on this transport?${where}`,
   );
 }
 
