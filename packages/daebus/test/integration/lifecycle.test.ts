@@ -42,6 +42,29 @@ describe('an app', () => {
     expect(await t.caller().sendRequest('daebus.health')).toMatchObject({ ready: true });
   });
 
+  it('says so when a start hook is registered after the start, and runs it at the next start (before: put off without a word)', async () => {
+    const ran: string[] = [];
+    t.app.onStart(() => void ran.push('early'));
+    await t.start();
+    t.app.onStart(function late() {
+      ran.push('late');
+    });
+    expect(ran).toEqual(['early']);
+    const warned = t.records.filter((r) => r.level === 'warn' && String(r.message).includes('start hook'));
+    expect(warned).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(
+          /^The start hook "late" was registered after the service had started: it runs at the next start, not now\./,
+        ),
+      }),
+    ]);
+    await t.app.stop();
+    await t.start();
+    expect(ran).toEqual(['early', 'early', 'late']);
+    // one registered before a start, or by a hook during it, is not warned about
+    expect(t.records.filter((r) => r.level === 'warn' && String(r.message).includes('start hook'))).toHaveLength(1);
+  });
+
   it('refuses to start a thread while it stops, and leaves nothing running after stop() resolves', async () => {
     t.remake({ drainTimeoutMs: 5_000 });
     let releaseHandler!: () => void;

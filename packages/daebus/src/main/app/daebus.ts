@@ -25,14 +25,14 @@ import {
 } from './blueprint';
 import { installOps } from './ops-view';
 import { metricsOn, type MetricsRegistry, type ServiceMetrics } from '../ops/metrics';
-import { resolveAppOptions, type DaebusOptions } from './options';
+import { resolveAppOptions, type DaebusOptions, type RunOptions, type StartOptions, type StopOptions } from './options';
 import { openStructure, type StructureOptions } from './structures';
 import { runOwningProcess } from './process-owner';
 import { isPooled, Registry, type Prepared } from './registry';
 import { listDeadLetters, type DeadLetter } from '../replicas/dead-letters';
 import { listReplicas, type ReplicaInfo } from '../replicas/presence';
 import { Runtime } from './runtime';
-import type { RunOptions, StartOptions, StopOptions } from './options';
+import { addStartHook } from './startup';
 import { clipped } from '../../shared/clipped';
 
 export type { RunOptions, StartOptions, StopOptions } from './options';
@@ -307,7 +307,7 @@ export class Daebus<out C extends object = AnyContract> extends TypedEmitter<Thr
           runtime.addTask(p.name, p.intervalSeconds, p.run, p.immediately);
           break;
         case 'onStart':
-          runtime.hooks.push({ name: p.name, hook: p.hook });
+          addStartHook(runtime, p.name, p.hook, this.logger);
           break;
         case 'route':
         case 'socket':

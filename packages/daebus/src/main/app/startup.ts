@@ -121,6 +121,24 @@ function slowHookLine(name: string): string {
 }
 
 /**
+ * Record a start hook. One registered once this start's hooks have run (the service is ready, or
+ * stopping) waits for the next start, and a warning says so, as for a route registered late.
+ */
+export function addStartHook(
+  app: { readonly hooks: { name: string; hook: StartHook }[]; status(): { startedAt?: number } },
+  name: string,
+  hook: StartHook,
+  logger: Logger,
+): void {
+  app.hooks.push({ name, hook });
+  if (app.status().startedAt === undefined) return;
+  logger.warn(
+    `The start hook "${name}" was registered after the service had started: it runs at the next start, not now. ` +
+      'Register start hooks before app.start() (app.run()); to run something now, call it.',
+  );
+}
+
+/**
  * Run the start hooks in order; one that fails is logged and the next runs. A stop cuts it short
  * (STOPPED): a hook still running is not waited for (one that never settled held Ctrl-C forever).
  */
