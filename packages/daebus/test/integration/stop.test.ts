@@ -39,6 +39,10 @@ describe('stopping threads', () => {
     expect(await stopped).toEqual({ name: 'stubborn', terminated: true });
     expect(t.app.threads.stubborn?.lastExit).toMatchObject({ reason: 'stopped', terminated: true });
     expect(t.records.some((r) => r.level === 'warn' && r.message.includes('did not return within 200 ms'))).toBe(true);
+    // and says what to do about it (before: only that it was terminated)
+    expect(t.records.find((r) => r.level === 'warn' && r.message.includes('did not return within 200 ms'))?.message).toContain(
+      'Its loop should check running() (while (running()) { ... }), and its waits end at the stop with t.sleep() or t.signal',
+    );
   });
 
   it('terminates a thread whose module never finishes loading after shutdownTimeoutMs, saying it was still loading', async () => {

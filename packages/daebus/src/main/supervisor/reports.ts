@@ -119,7 +119,11 @@ export function stopTimeoutLine(name: string, timeoutMs: number, stillLoading: b
   if (stillLoading) return `Thread "${name}" was still loading its module ${timeoutMs} ms after the stop; terminating it`;
   if (finishing !== undefined)
     return `Thread "${name}" returned, but ${finishing} had not ended ${timeoutMs} ms after the stop; terminating it`;
-  return `Thread "${name}" did not return within ${timeoutMs} ms of the stop; terminating it`;
+  return (
+    `Thread "${name}" did not return within ${timeoutMs} ms of the stop; terminating it. ` +
+    'Its loop should check running() (while (running()) { ... }), and its waits end at the stop with t.sleep() or t.signal ' +
+    '(or raise shutdownTimeoutMs if it needs longer to finish)'
+  );
 }
 
 /** The line a started service logs: the threads running, and those registered that are not (autoStart: false, failed, returned). */
