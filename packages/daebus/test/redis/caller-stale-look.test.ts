@@ -50,3 +50,41 @@ describe('a caller whose request over pub/sub nobody received', () => {
     );
   });
 });
+
+// Redis paused past the live key's expiry (three heartbeats): a caller's look answered as it woke
+// found the key gone before the replicas' heartbeats set it again, and sent its durable requests
+// over pub/sub for 2 s; those were lost if the lease moved in the pause (operability review).
+describe('a caller whose look finds the live key gone after it had found it', () => {
+  const sendsTo = async (c: DaebusCaller, n: number): Promise<string> =>
+    c.sendRequest('echo', { n }).then(
+      () => 'answered',
+      (e: { code: string }) => e.code,
+    );
+
+  it('keeps the stream while the replicas are still listed, until a second look finds the key gone too', async () => {
+    const keys = serviceKeys(service);
+    caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 300 });
+    await redis.set(keys.live, '1', 'PX', 60_000);
+    await redis.zadd(keys.replicas, Date.now(), 'replica-a');
+    expect(await sendsTo(caller, 1)).toBe('TIMEOUT'); // in the stream, where no replica reads it here
+    await redis.del(keys.live); // expired while Redis paused; the replica is still listed
+    await new Promise((resolve) => setTimeout(resolve, 2_100)); // the caller's look is stale
+    expect(await sendsTo(caller, 2)).toBe('TIMEOUT'); // still the stream (before: NO_SUBSCRIBER, over pub/sub)
+    expect((await redis.xrange(keys.requests, '-', '+')).map(([, f]) => JSON.parse(f[1] as string).payload.n)).toEqual([1, 2]);
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    // a second look 2 s later finds it gone too: every replica died, and the caller is told at once again
+    expect(await sendsTo(caller, 3)).toBe('NO_SUBSCRIBER');
+    expect(await redis.xlen(keys.requests)).toBe(2);
+  });
+
+  it('goes back to pub/sub at the first look once the last replica left (no replica listed)', async () => {
+    const keys = serviceKeys(service);
+    caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 300 });
+    await redis.set(keys.live, '1', 'PX', 60_000);
+    expect(await sendsTo(caller, 1)).toBe('TIMEOUT');
+    await redis.del(keys.live); // as the last replica's clean stop leaves it: the key gone, nobody listed
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    expect(await sendsTo(caller, 2)).toBe('NO_SUBSCRIBER');
+    expect(await redis.xlen(keys.requests)).toBe(1);
+  });
+});

@@ -21,6 +21,8 @@ export class RequestStream {
   #replicated = false;
   #checkedAt = 0;
   #looking?: Promise<boolean>;
+  /** A look found the live key gone while replicas were still listed: the next look decides (see #look). */
+  #doubted = false;
 
   constructor(service: string, transport: Transport, durable: boolean | 'auto') {
     this.#transport = transport;
@@ -47,8 +49,26 @@ export class RequestStream {
     return this.#looking;
   }
 
+  /**
+   * The live key lasts three heartbeats: Redis paused or stalled for longer lets it expire, and a
+   * look it answers as it wakes may come before the replicas' heartbeats set it again. Sent over
+   * pub/sub meanwhile, durable requests were lost if the lease moved in that pause. So a look that
+   * finds the key gone, after one that found it, while replicas are still listed (not left: the
+   * last to leave takes itself off the list and the key with it), keeps the stream until the next
+   * look (2 s later) finds the key gone too: a service whose every replica died is found so one
+   * look later, its requests added to the stream meanwhile wait for a replica or their timeout.
+   */
   async #look(): Promise<boolean> {
-    this.#replicated = (await this.#redis().exists(this.#keys.live)) === 1;
+    const redis = this.#redis();
+    const live = (await redis.exists(this.#keys.live)) === 1;
+    const wasReplicated = this.#replicated;
+    if (live || !wasReplicated || this.#doubted) {
+      this.#replicated = live;
+      this.#doubted = false;
+    } else {
+      this.#doubted = (await redis.zcard(this.#keys.replicas)) > 0;
+      this.#replicated = this.#doubted;
+    }
     this.#checkedAt = Date.now();
     return this.#replicated;
   }
