@@ -10,7 +10,7 @@ export const ExitCodes = Object.freeze({
   USAGE: 2,
   /** No answer: nobody serves the service, or the reply did not come within the timeout. */
   NO_ANSWER: 3,
-  /** Redis could not be reached, or the connection was lost. */
+  /** Redis could not be reached, or the connection was lost; or a request went unanswered and so did a PING (Redis paused, overloaded). */
   UNREACHABLE: 4,
 });
 

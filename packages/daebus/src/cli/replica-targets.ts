@@ -10,6 +10,7 @@ import type { GlobalOptions } from './options';
 import type { ReplicaInfo } from './queries';
 import { printJson, printLines, type Line } from './output';
 import { withService } from './service';
+import { silentRedisError } from './silent-redis';
 
 /** What one replica answered, or why it did not. */
 export type ReplicaAnswer<T> = { replica: ReplicaInfo; value: T } | { replica: ReplicaInfo; error: unknown };
@@ -34,10 +35,16 @@ export function askService<T>(
   only: string | undefined,
   ask: (caller: DaebusCaller) => Promise<T>,
 ): Promise<Answers<T>> {
-  return withService(globals, service, async (caller, replicas): Promise<Answers<T>> => {
+  return withService(globals, service, async (caller, replicas, link): Promise<Answers<T>> => {
     const chosen = pickReplicas(service, replicas, only);
     if (chosen.length === 0) return { replicated: false, value: await ask(caller) };
-    return { replicated: true, answers: await Promise.all(chosen.map((replica) => askReplica(globals, service, replica, ask))) };
+    const answers = await Promise.all(chosen.map((replica) => askReplica(globals, service, replica, ask)));
+    // every replica silent: Redis itself may be (paused, overloaded), and then no replica is to blame
+    if (answers.every((answer) => 'error' in answer && answer.error instanceof DaebusError && answer.error.code === ErrorCodes.TIMEOUT)) {
+      const silent = await silentRedisError(link.transport, globals);
+      if (silent !== undefined) throw silent;
+    }
+    return { replicated: true, answers };
   });
 }
 

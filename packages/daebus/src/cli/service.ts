@@ -5,6 +5,7 @@ import { DaebusError, ErrorCodes } from '../shared/errors';
 import { openCaller, shownUrl, type ServiceLink } from './connection';
 import { CliError, ExitCodes } from './exit-codes';
 import { readLiveReplicas } from './live-replicas';
+import { silentRedisError } from './silent-redis';
 import type { GlobalOptions } from './options';
 import type { ReplicaInfo } from './queries';
 
@@ -74,17 +75,21 @@ export function isNoAnswer(err: unknown): err is DaebusError {
 }
 
 /**
- * Fail unless the service answers a ping: with {@link notNodeServiceError} when something
- * listens on its channel all the same, else with {@link noServiceError}.
+ * Fail unless the service answers a ping: with {@link silentRedisError} when Redis answers no
+ * PING either, with {@link notNodeServiceError} when something listens on its channel all the
+ * same, else with {@link noServiceError}.
  */
-export async function expectService({ caller, transport }: ServiceLink, globals: GlobalOptions): Promise<void> {
+export async function expectService(link: ServiceLink, globals: GlobalOptions): Promise<void> {
+  const { caller, transport } = link;
   try {
     await caller.sendRequest(BuiltinActions.ping, {});
   } catch (err) {
     if (!isNoAnswer(err)) throw err;
-    if (err.code === ErrorCodes.TIMEOUT && (await subscribersOf(transport, caller.service)) > 0) {
-      throw await unansweredPingError({ caller, transport }, globals);
-    }
+    if (err.code === ErrorCodes.NO_SUBSCRIBER) throw noServiceError(globals, caller.service, err.code);
+    // Redis itself silent (paused, overloaded) holds every reply: not the service's doing (exit 4, not 3)
+    const silent = await silentRedisError(transport, globals, BuiltinActions.ping);
+    if (silent !== undefined) throw silent;
+    if ((await subscribersOf(transport, caller.service)) > 0) throw await unansweredPingError(link, globals);
     throw noServiceError(globals, caller.service, err.code);
   }
 }
@@ -104,11 +109,11 @@ export async function findService(link: ServiceLink, globals: GlobalOptions): Pr
 export async function withService<T>(
   globals: GlobalOptions,
   service: string,
-  use: (caller: DaebusCaller, replicas: ReplicaInfo[]) => Promise<T>,
+  use: (caller: DaebusCaller, replicas: ReplicaInfo[], link: ServiceLink) => Promise<T>,
 ): Promise<T> {
   const link = await openCaller(globals, service);
   try {
-    return await use(link.caller, await findService(link, globals));
+    return await use(link.caller, await findService(link, globals), link);
   } finally {
     await link.caller.close();
   }

@@ -4,6 +4,7 @@ import { BuiltinActions } from '../../shared/protocol/builtin-actions';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { openCaller, type ServiceLink } from '../connection';
 import { isNoAnswer, noServiceError, subscribersOf, unansweredPingError } from '../service';
+import { silentRedisError } from '../silent-redis';
 import { ExitCodes } from '../exit-codes';
 import { globalsOf, wholeNumber } from '../options';
 import { untilInterrupted, unlessStopped } from '../interrupt';
@@ -61,6 +62,9 @@ export function registerPing(program: Command): void {
               if (!(err instanceof DaebusError && err.code === ErrorCodes.REMOTE_ERROR)) throw err;
               answer = 'error reply';
             } else if (i === 1) {
+              // Redis itself silent (paused, overloaded): not the service's doing (exit 4); its lookups would wait for it too
+              const silent = err.code === ErrorCodes.TIMEOUT ? await silentRedisError(transport, globals, BuiltinActions.ping) : undefined;
+              if (silent !== undefined) throw silent;
               // nobody there, or a service without daebus.ping: say so plainly instead of counting lost pings
               const listening = err.code === ErrorCodes.TIMEOUT && (await subscribersOf(transport, service)) > 0;
               throw listening ? await unansweredPingError({ caller, transport }, globals) : noServiceError(globals, service, err.code);

@@ -1,14 +1,11 @@
 import { BuiltinActions } from '../../shared/protocol/builtin-actions';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
-import { settlesWithin } from '../../main/support/timers';
 import { shownUrl, type ServiceLink } from '../connection';
 import type { GlobalOptions } from '../options';
 import { notNodeServiceError, subscribersOf } from '../service';
 import { unheardReplica } from '../replica-targets';
+import { silentRedis } from '../silent-redis';
 import type { ReplicaInfo } from '../queries';
-
-/** How long `daebus watch` waits for Redis to answer a PING when a look timed out. */
-const REDIS_PING_MS = 1_000;
 
 /** Whom a look asked: the service, or one of its replicas; and whether it answered before. */
 export interface Asked {
@@ -54,11 +51,8 @@ export async function describeFailure(
   }
   if (err.code === ErrorCodes.TIMEOUT) {
     // a PING that does not come back: Redis itself is stalled (CLIENT PAUSE, overload), not the service
-    const pong = transport.cache().ping();
-    pong.catch(() => undefined);
-    if (!(await settlesWithin(pong, REDIS_PING_MS))) {
-      return `Redis at ${url} does not answer (paused, overloaded or stalled): no answer to ${BuiltinActions.threads} within ${globals.timeout} ms, and none to a PING within ${REDIS_PING_MS} ms.`;
-    }
+    const silent = await silentRedis(transport, globals, BuiltinActions.threads);
+    if (silent !== undefined) return silent;
     const whom = asked.replica === undefined ? `service "${caller.service}"` : `replica ${asked.replica.id}`;
     // a replica that died while this look waited for it (its request was taken, never answered):
     // nothing listens on its own channel any more, so it is gone, not busy
