@@ -61,7 +61,11 @@ export function describeReplicas(replicas: readonly ReplicaInfo[], now = Date.no
       String(r.inFlight),
       `${formatDuration(Math.max(0, now - r.lastSeen))} ago`,
     ]),
-  ).concat(actionDifferences(replicas));
+  )
+    .concat(
+      replicas.filter((r) => r.leaving === true).map((r) => `  ${r.id} is stopping: it takes nothing new in, and drains what it runs`),
+    )
+    .concat(actionDifferences(replicas));
 }
 
 /** Which replica lacks which of the others' actions: while a rolling deploy runs old and new code side by side. */

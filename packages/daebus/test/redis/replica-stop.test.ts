@@ -245,6 +245,41 @@ describe('two replicas stopping at the same moment while HTTP requests drain', (
 // Before, the live key outlived the last replica by its expiry (3 s): a durable caller then
 // appended requests nobody would read, and waited out their timeouts, where NO_SUBSCRIBER comes at once.
 describe('the live key', () => {
+  it('lists a replica that is stopping as leaving while it drains (before: as any live replica)', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let running!: () => void;
+    const started = new Promise<void>((resolve) => (running = resolve));
+    const start = async (slow: boolean): Promise<Daebus> => {
+      const app = new Daebus('stopper', { logger: captureLogger().logger, drainTimeoutMs: 10_000 });
+      app.action('who', async () => {
+        if (slow) {
+          running();
+          await held;
+        }
+        return 'me';
+      });
+      apps.push(app);
+      await app.start({ service, redis: TEST_REDIS_URL, replicas: { heartbeatMs: 200 } });
+      return app;
+    };
+    const draining = await start(true);
+    await start(false);
+    const caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 10_000 });
+    callers.push(caller);
+    const reply = caller.sendRequest('who', {});
+    await started;
+    expect((await caller.replicas()).every((r) => r.leaving === undefined)).toBe(true);
+    const stopping = draining.stop();
+    await waitFor(async () => (await caller.replicas()).some((r) => r.leaving === true), 'the draining replica marked leaving');
+    // the other one is not: two listed, one of them leaving
+    const listed = await caller.replicas();
+    expect(listed.map((r) => r.leaving ?? false).sort()).toEqual([false, true]);
+    release();
+    await expect(reply).resolves.toBe('me');
+    await stopping;
+  });
+
   it('stays while another replica lives, and leaves with the last one', async () => {
     const start = async (): Promise<Daebus> => {
       const app = new Daebus('stopper', { logger: captureLogger().logger });

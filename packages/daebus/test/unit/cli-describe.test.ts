@@ -94,4 +94,15 @@ describe('describeReplicas', () => {
     );
     expect(lines).toHaveLength(3); // the heading and a row for each
   });
+
+  it('says which replica is stopping (before: listed as any other while it drained)', () => {
+    const lines = describeReplicas(
+      [
+        { ...replica, id: 'a', leaving: true },
+        { ...replica, id: 'b' },
+      ],
+      2_000,
+    );
+    expect(lines.slice(3)).toEqual(['  a is stopping: it takes nothing new in, and drains what it runs']);
+  });
 });

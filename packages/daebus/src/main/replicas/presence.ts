@@ -25,6 +25,8 @@ export interface ReplicaInfo {
    * rolling deploy runs old and new code side by side.
    */
   actions?: string[];
+  /** Present (true) once the replica began to stop: it takes nothing new in and drains what it runs. */
+  leaving?: true;
 }
 
 // KEYS: replicas set, replica hash, live key. ARGV: ttl ms, id, the prefix of the replica
@@ -193,6 +195,7 @@ export async function listReplicas(client: Redis, service: string): Promise<Repl
       inFlight: Number(h.inFlight),
       lastSeen: Number(h.lastSeen),
       ...(actions && { actions }),
+      ...(h.leaving === '1' && { leaving: true as const }),
     });
   }
   return live.sort((a, b) => a.startedAt - b.startedAt);
