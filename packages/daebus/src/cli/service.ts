@@ -10,11 +10,12 @@ import type { GlobalOptions } from './options';
 import type { ReplicaInfo } from './queries';
 
 /**
- * What a no-answer message ends with. Besides not running and a misspelt name, a service run
- * without Redis is on the in-memory transport (the default): no other process can reach it.
+ * What a no-answer message ends with. Besides not running and a misspelt name: a service that is
+ * stopping (it leaves its channel as its stop begins, and drains), and a service run without Redis,
+ * on the in-memory transport (the default): no other process can reach it.
  */
 const NO_SERVICE_HINT =
-  'is it running, and is the name right? ' +
+  'is it running, and is the name right? A service that is stopping no longer listens, while it finishes what it runs. ' +
   'A service run without REDIS_URL or a redis option uses the in-memory transport, which no other process can reach.';
 
 /**

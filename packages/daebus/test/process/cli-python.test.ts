@@ -66,6 +66,7 @@ describeReal('daebus and a Python Daebus service', () => {
     expect(ran.code).toBe(3);
     expect(ran.stderr).toBe(
       `daebus: no service "${nobody}" listens on ${TEST_REDIS_URL}; is it running, and is the name right? ` +
+        'A service that is stopping no longer listens, while it finishes what it runs. ' +
         'A service run without REDIS_URL or a redis option uses the in-memory transport, which no other process can reach.\n',
     );
   });

@@ -2,7 +2,7 @@
 // running in another process on Redis. Only exit codes and output are checked, never timings.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { Daebus, type ServiceInfo } from 'daebus';
+import { Daebus, DaebusCaller, type ServiceInfo } from 'daebus';
 import Redis from 'ioredis';
 import { captureLogger, fixture, waitFor, within } from '../support/helpers';
 import { privateRedis, TEST_REDIS_URL } from '../support/redis-server';
@@ -12,7 +12,9 @@ import { BIN, cleanEnv, killAll, startCli, startFixtureService, type Ran } from 
 jest.setTimeout(60_000);
 
 /** What a no-answer error ends with: the CLI cannot reach a service on the in-memory transport. */
-const IN_MEMORY_HINT = 'A service run without REDIS_URL or a redis option uses the in-memory transport, which no other process can reach.';
+const IN_MEMORY_HINT =
+  'A service that is stopping no longer listens, while it finishes what it runs. ' +
+  'A service run without REDIS_URL or a redis option uses the in-memory transport, which no other process can reach.';
 
 /** Start `daebus ...args` on the test Redis; the process and its output so far. */
 function start(args: string[], env: NodeJS.ProcessEnv = {}): ReturnType<typeof startCli> {
@@ -348,6 +350,26 @@ describe('daebus watch', () => {
     const shown = (ran as Ran).stdout.match(/^ping \d+: /gm)?.length ?? 0;
     const lostInFlight = (ran as Ran).stderr.includes('in flight are lost');
     expect((ran as Ran).stdout).toContain(`${lostInFlight ? shown + 1 : shown} sent, ${shown} answered;`);
+  });
+
+  it('health of a service that is stopping (draining a request) says it may be stopping (before: only not running or misspelt)', async () => {
+    const name = `cli_draining_${randomUUID()}`;
+    const draining = await startService(name);
+    const caller = new DaebusCaller(name, { redis: TEST_REDIS_URL, timeoutMs: 20_000 });
+    try {
+      await caller.sendRequest('echo', {}); // connected, and answered
+      const slow = caller.sendRequest('slow', { ms: 5_000 });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      draining.kill('SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const ran = await daebus(['health', name]);
+      expect(draining.exitCode).toBeNull(); // still draining
+      expect(ran.code).toBe(3);
+      expect(ran.stderr).toContain('A service that is stopping no longer listens, while it finishes what it runs.');
+      await expect(slow).resolves.toEqual({ slept: 5_000 });
+    } finally {
+      await caller.close();
+    }
   });
 
   it('a service that does not answer at first (a misspelt name): exit 3 with the hint, as the other verbs', async () => {
