@@ -63,15 +63,18 @@ export function checkValue<V>(where: string, value: V, key?: string): V {
   return value;
 }
 
-/** A structured-clone copy of `value`, or NOT_CLONEABLE (also past MAX_NESTING levels, the limit of a thread's writes). */
-export function cloneOrThrow<T>(what: string, value: T): T {
+/**
+ * A structured-clone copy of `value`, or NOT_CLONEABLE (also past MAX_NESTING levels, the limit of a thread's writes).
+ * `what` may be a function: the name is then made only for a refusal (a hot write's name costs more than its check).
+ */
+export function cloneOrThrow<T>(what: string | (() => string), value: T): T {
   // the main thread's stack copies deeper values than a worker's checks let through: what the
   // main side stores, a thread must be able to write back
-  if (nestsTooDeep(value)) throw tooDeep(what, value);
+  if (nestsTooDeep(value)) throw tooDeep(typeof what === 'string' ? what : what(), value);
   try {
     return structuredClone(value);
   } catch (err) {
-    throw notCloneable(what, err, value);
+    throw notCloneable(typeof what === 'string' ? what : what(), err, value);
   }
 }
 

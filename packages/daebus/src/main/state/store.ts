@@ -303,7 +303,7 @@ function fieldOf(item: unknown, key: string): unknown {
 
 /** Copy the values a main-side call stores, so the caller's object and the store never alias. */
 function copyIn(call: StateCall): StateCall {
-  const what = writeName(call);
+  const what = (): string => writeName(call);
   if (call.kind === 'map' && call.op === 'set') return { ...call, value: cloneOrThrow(what, call.value) };
   if (call.kind === 'map' && call.op === 'merge') return { ...call, entries: cloneOrThrow(what, call.entries) };
   if (call.kind === 'list' && call.op === 'append') return { ...call, item: cloneOrThrow(what, call.item) };
