@@ -1,12 +1,17 @@
 import { cloneCulprit, describeCulprit } from '../../../shared/clone-culprit';
 import { DaebusError, ErrorCodes } from '../../../shared/errors';
+import { writeName, type StateCall } from '../../../shared/state-ops';
 
-/** A value of a service-wide structure as Redis stores it: JSON text (`key`: the merge's key that holds it, named in a refusal). */
-export function encodeValue(where: string, value: unknown, key?: string): string {
+/**
+ * A value of a service-wide structure as Redis stores it: JSON text. A refusal names the write `call`
+ * (made only then: writes are hot) and, for a merge, the `key` that holds the value.
+ */
+export function encodeValue(call: StateCall, value: unknown, key?: string): string {
   let text: string | undefined;
   try {
     text = JSON.stringify(value, refuseLossy);
   } catch (err) {
+    const where = writeName(call);
     if (err !== UNCLONEABLE)
       throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `${where}: the value cannot be stored as JSON (${(err as Error).message}).`);
     // refused with the code an in-process structure gives, naming where the function is
@@ -19,7 +24,10 @@ export function encodeValue(where: string, value: unknown, key?: string): string
     );
   }
   if (text === undefined)
-    throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `${where}: a service-wide structure stores JSON data, not ${typeof value}.`);
+    throw new DaebusError(
+      ErrorCodes.INVALID_ARGUMENT,
+      `${writeName(call)}: a service-wide structure stores JSON data, not ${typeof value}.`,
+    );
   return text;
 }
 

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { DaebusError, ErrorCodes, toPlainError } from '../../../shared/errors';
-import { writeName, type StateCall, type StructureKind } from '../../../shared/state-ops';
+import type { StateCall, StructureKind } from '../../../shared/state-ops';
 import { serviceKeys, type ServiceKeys } from '../../replicas/keys';
 import { untilDropped, whenReady } from '../../support/redis-ready';
 import type { Logger } from '../../support/logger';
@@ -70,7 +70,7 @@ export class ServiceState {
       case 'get':
         return decodeValue(await this.#client.hget(key, call.key));
       case 'set':
-        await this.#client.hset(key, call.key, encodeValue(writeName(call), call.value));
+        await this.#client.hset(key, call.key, encodeValue(call, call.value));
         return undefined;
       case 'delete':
         return (await this.#client.hdel(key, call.key)) > 0;
@@ -95,7 +95,7 @@ export class ServiceState {
           throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `${where}: increment("${call.key}") ${why}.`);
         }
       case 'merge': {
-        const pairs = Object.entries(call.entries).flatMap(([field, value]) => [field, encodeValue(writeName(call), value, field)]);
+        const pairs = Object.entries(call.entries).flatMap(([field, value]) => [field, encodeValue(call, value, field)]);
         if (pairs.length > 0) await this.#client.hset(key, ...pairs);
         return undefined;
       }
@@ -110,7 +110,7 @@ export class ServiceState {
     switch (call.op) {
       case 'append': {
         // appended and trimmed in one script: the list never holds more than max
-        const text = encodeValue(writeName(call), call.item);
+        const text = encodeValue(call, call.item);
         const explicit = cap.explicit ? '1' : '0';
         try {
           return Number(await this.#scripts.listAppend(key, this.#keys.listMax(call.name), text, String(cap.max), explicit));
@@ -137,7 +137,7 @@ export class ServiceState {
     const queues = this.queues;
     switch (call.op) {
       case 'put':
-        await queues.put(call.name, encodeValue(writeName(call), call.item));
+        await queues.put(call.name, encodeValue(call, call.item));
         return undefined;
       case 'size':
         return queues.size(call.name);
