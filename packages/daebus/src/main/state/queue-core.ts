@@ -179,7 +179,7 @@ export class QueueCore {
   }
 
   #copy(item: unknown): unknown {
-    return cloneOrThrow(`queue "${this.name}": put(item)`, item);
+    return cloneOrThrow(() => `queue "${this.name}": put(item)`, item);
   }
 
   /** A main-side put's item as `receiver` gets it: a copy, or for a thread (its port copies it) the item, refused as a copy would be. */
