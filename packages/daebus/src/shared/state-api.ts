@@ -6,7 +6,7 @@
  */
 import { checkValue } from './cloneable';
 import { DaebusError, ErrorCodes } from './errors';
-import type { ListOp, MapOp, QueueOp, Received, StateCall, StructureKind } from './state-ops';
+import { writeName, type ListOp, type MapOp, type QueueOp, type Received, type StateCall, type StructureKind } from './state-ops';
 import { checker, isName, isWait, show } from './validate';
 import { brandClass } from './class-brand';
 
@@ -66,7 +66,7 @@ export class SharedMap<V = unknown> extends SharedStructure<MapOp, Record<string
     if (typeof key !== 'string' || !isShareable(value))
       return rejected(() => {
         checkKey(key);
-        checkValue(`map "${this.name}": set(${show(key)})`, value);
+        checkValue(writeName({ kind: 'map', name: this.name, op: 'set', key, value }), value);
       });
     return this.call({ op: 'set', key, value }) as Promise<void>;
   }
@@ -100,7 +100,7 @@ export class SharedMap<V = unknown> extends SharedStructure<MapOp, Record<string
       throw invalid(`map "${this.name}": merge(entries): entries must be a plain object of key -> value.`);
     }
     for (const [key, value] of Object.entries(entries))
-      if (!isShareable(value)) checkValue(`map "${this.name}": merge(entries)`, value, key);
+      if (!isShareable(value)) checkValue(writeName({ kind: 'map', name: this.name, op: 'merge', entries }), value, key);
     await this.call({ op: 'merge', entries });
   }
 
@@ -120,7 +120,7 @@ export class SharedQueue<T = unknown> extends SharedStructure<QueueOp, T[]> {
   put(item: T): Promise<void> {
     if (item === undefined)
       return Promise.reject(invalid(`queue "${this.name}": put(item): item must not be undefined (undefined means "no item" from get).`));
-    if (!isShareable(item)) return rejected(() => checkValue(`queue "${this.name}": put(item)`, item));
+    if (!isShareable(item)) return rejected(() => checkValue(writeName({ kind: 'queue', name: this.name, op: 'put', item }), item));
     return this.call({ op: 'put', item }) as Promise<void>;
   }
 
@@ -252,7 +252,7 @@ export class SharedList<T = unknown> extends SharedStructure<ListOp, T[]> {
   /** Append a copy of `item`, dropping the oldest beyond `max`; resolves with the new length. */
   async append(item: T): Promise<number> {
     // the message is built for a refusal only: append is a hot call
-    if (!isShareable(item)) checkValue(`list "${this.name}": append(item)`, item);
+    if (!isShareable(item)) checkValue(writeName({ kind: 'list', name: this.name, op: 'append', item }), item);
     return this.call({ op: 'append', item }) as Promise<number>;
   }
 
