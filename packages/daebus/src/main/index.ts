@@ -1,8 +1,9 @@
 // Public API of `daebus`: the main side of a service.
-export { Daebus, type RunOptions, type StartOptions, type StopOptions, type StructureOptions } from './app/daebus';
+export { Daebus } from './app/daebus';
+export type { StructureOptions } from './app/structures';
 export { Blueprint, type ActionArgs, type ActionOptions, type BackgroundOptions, type StartHook } from './app/blueprint';
 export type { BackgroundTask, BackgroundFunction } from './app/background';
-export { DEFAULT_APP_OPTIONS, type DaebusOptions } from './app/options';
+export { DEFAULT_APP_OPTIONS, type DaebusOptions, type RunOptions, type StartOptions, type StopOptions } from './app/options';
 export { DaebusCaller } from './rpc/caller';
 export { DEFAULT_CALLER_TIMEOUT_MS, type CallerOptions, type RequestOptions, type OfflineBehaviour } from './rpc/caller-options';
 export { request, response, logger, broadcast, cache } from './rpc/globals';
@@ -93,6 +94,6 @@ export type { HeaderValue, HttpResponse } from './http/http-response';
 export type { ErrorBody } from './http/error-replies';
 export type { RouteHandler, RouteContext, RouteOptions, RouteMethodName } from './http/route-entry';
 export type { RouteParams } from './http/route-path';
-export type { SocketHandler, SocketContext } from './http/socket-handler';
+export type { SocketClose, SocketContext, SocketData, SocketHandler, SocketHandshake } from './http/socket-handler';
 export { WebSocketClients } from '../shared/socket-api';
 export type { SocketClientInfo } from '../shared/socket-ops';

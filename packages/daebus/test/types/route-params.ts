@@ -47,3 +47,9 @@ app.route('/orders/<order_id>', byName);
 const params: RouteParams<'/a/<x>/b/:y'> = { x: '1', y: '2' };
 const loose: RouteParams<string> = {};
 void [params, loose];
+
+// a route's methods may be a readonly list (`as const`), shared between routes
+const WRITES = ['PUT', 'patch'] as const;
+app.route('/items/<sku>', (req) => req.params.sku, { methods: WRITES });
+// @ts-expect-error a method the router does not serve
+app.route('/items/<sku>', (req) => req.params.sku, { methods: ['PUT', 'TRACE'] as const });

@@ -1,7 +1,7 @@
 // Type tests: compiled by the package's typecheck (tsc, strict), never run. A service or thread typed
 // with a contract written as an `interface` (as the README writes them) passes where the untyped
 // form is expected, and stays checked where it is typed. Each `@ts-expect-error` line must be an error.
-import { Blueprint, Daebus, DaebusCaller, type ThreadEntry, type ThreadHandle } from 'daebus';
+import { Blueprint, Daebus, DaebusCaller, type SocketClose, type SocketHandshake, type ThreadEntry, type ThreadHandle } from 'daebus';
 import { defineThread, type ThreadContext, type ThreadDefinition, type ThreadFunction } from 'daebus/thread';
 
 export interface OrdersApi {
@@ -123,4 +123,26 @@ export function socketData(server: Daebus): void {
     // @ts-expect-error and a typo in the annotated type is refused
     return data.skuu;
   });
+}
+
+// The connect and disconnect events' data is typed by the event's name (it was unknown, and the
+// README's `({ code, reason }, clientId) => ...` did not compile); other types' data as above.
+export function socketEvents(server: Daebus, blueprint: Blueprint): void {
+  server.socket('connect', (handshake) => {
+    const origin: string | string[] | undefined = handshake.headers.origin;
+    if (origin !== 'https://example.com') throw new Error(`origin ${String(origin)} refused from ${handshake.remoteAddress ?? '?'}`);
+  });
+  server.socket('disconnect', ({ code, reason }, clientId) => `${clientId} ${code.toFixed(0)} ${reason.trim()}`);
+  blueprint.socket('disconnect', (close: SocketClose) => close.code);
+  blueprint.socket('connect', (handshake: SocketHandshake) => handshake.path);
+  // @ts-expect-error a disconnect's data has no headers
+  server.socket('disconnect', (close) => close.headers);
+  // @ts-expect-error nor a handshake a code
+  server.socket('connect', (handshake) => handshake.code);
+  const type: string = 'stock';
+  server.socket(type, (data) => {
+    // @ts-expect-error a type not known where it is written gives unknown data, as before
+    return data.sku;
+  });
+  server.socket<{ sku: string }>('stock', (data) => data.sku);
 }

@@ -2,7 +2,7 @@ import type { ActionsOf, AnyContract, NameOf, PayloadOf, ResultOf } from '../../
 import { checker } from '../../shared/validate';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import type { RouteHandler, RouteOptions } from '../http/route-entry';
-import type { SocketHandler } from '../http/socket-handler';
+import type { SocketData, SocketHandler } from '../http/socket-handler';
 import type { PooledSpec } from '../pool/pooled-spec';
 import type { ActionHandler } from '../rpc/dispatcher';
 import type { ListenHandler } from '../rpc/service-bus';
@@ -128,7 +128,7 @@ export class Blueprint<out C extends object = AnyContract> {
   }
 
   /** Record a WebSocket handler for messages of `type`, as `app.socket` registers one. */
-  socket<D = unknown>(type: string, handler: SocketHandler<D>): this {
+  socket<D = unknown, T extends string = string>(type: T, handler: SocketHandler<SocketData<T, D>>): this {
     return this.#add({ kind: 'socket', name: type, handler });
   }
 

@@ -2,7 +2,8 @@ import type { ActionsOf, AnyContract, AnyMessages, NameOf, PartOf } from '../../
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { SharedList, SharedMap, SharedQueue, checkListMax, checkStructureName } from '../../shared/state-api';
 import { checker } from '../../shared/validate';
-import type { DaebusHttp, DaebusWebSocket, HttpEndpoints, RouteHandler, RouteOptions, SocketHandler, WebSocketClients } from '../http/api';
+import type { DaebusHttp, DaebusWebSocket, HttpEndpoints, RouteHandler, RouteOptions, WebSocketClients } from '../http/api';
+import type { SocketData, SocketHandler } from '../http/socket-handler';
 import type { PooledSpec } from '../pool/pooled-spec';
 import type { ListenHandler } from '../rpc/service-bus';
 import type { ThreadEntry } from '../supervisor/entry';
@@ -34,9 +35,6 @@ import { listReplicas, type ReplicaInfo } from '../replicas/presence';
 import { Runtime } from './runtime';
 import { addStartHook } from './startup';
 import { clipped } from '../../shared/clipped';
-
-export type { RunOptions, StartOptions, StopOptions } from './options';
-export type { StructureOptions } from './structures';
 
 /**
  * A Daebus service: register threads, actions, listeners, background tasks, then `run()` it.
@@ -115,7 +113,7 @@ export class Daebus<out C extends object = AnyContract> extends TypedEmitter<Thr
   }
 
   /** Answer WebSocket messages `{ "type": type, "data" }`, as Daebus's `@app.socket`; `connect` and `disconnect` are events. */
-  socket<D = unknown>(type: string, handler: SocketHandler<D>): this {
+  socket<D = unknown, T extends string = string>(type: T, handler: SocketHandler<SocketData<T, D>>): this {
     return this.#register({ kind: 'socket', name: type, handler });
   }
 

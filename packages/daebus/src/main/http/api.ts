@@ -3,4 +3,4 @@ export type { WebSocketClients } from '../../shared/socket-api';
 export type { DaebusHttp, DaebusWebSocket } from './components';
 export type { RouteHandler, RouteOptions } from './route-entry';
 export type { HttpEndpoints } from './endpoints';
-export type { SocketHandler } from './socket-handler';
+export type { SocketClose, SocketData, SocketHandler, SocketHandshake } from './socket-handler';

@@ -34,7 +34,7 @@ export type RouteMethodName = RouteMethod | Lowercase<RouteMethod>;
 /** Options of `app.route(path, handler, options)`. */
 export interface RouteOptions {
   /** GET (default), POST, PUT, PATCH, DELETE: one or a list, in either case. */
-  methods?: RouteMethodName | RouteMethodName[] | undefined;
+  methods?: RouteMethodName | readonly RouteMethodName[] | undefined;
   /** How long the handler may take before the request gets 504. Default: the server's `timeoutMs` (30 000 ms). */
   timeoutMs?: number | undefined;
 }
