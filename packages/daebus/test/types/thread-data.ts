@@ -65,3 +65,26 @@ new Blueprint('bp').thread(
   // @ts-expect-error every must be a number
   { workerData: { every: 'often' } },
 );
+
+// a body annotated with data that does not take undefined needs that data: without it,
+// t.workerData is undefined at run time (it compiled, and the thread crashed reading it)
+// @ts-expect-error no options: workerData is missing
+app.thread('annotated-unfed', async (running, t: ThreadContext<{ every: number }>) => {
+  while (running()) await t.sleep(t.workerData.every);
+});
+app.thread(
+  'annotated-unfed-options',
+  async (running, t: ThreadContext<{ every: number }>) => {
+    while (running()) await t.sleep(t.workerData.every);
+  },
+  // @ts-expect-error options without workerData
+  { initialDelayMs: 10 },
+);
+// @ts-expect-error the same on a blueprint
+new Blueprint('bp2').thread('bp-unfed', async (running, t: ThreadContext<{ every: number }>) => {
+  while (running()) await t.sleep(t.workerData.every);
+});
+// data that may be missing, the body checking for it, needs none
+app.thread('annotated-optional', async (running, t: ThreadContext<{ every: number } | undefined>) => {
+  while (running()) await t.sleep(t.workerData?.every ?? 10);
+});

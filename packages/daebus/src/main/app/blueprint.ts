@@ -9,7 +9,7 @@ import type { ListenHandler } from '../rpc/service-bus';
 import type { InlineOrigin } from '../../shared/protocol/thread';
 import type { ThreadEntry } from '../supervisor/entry';
 import { inlineOrigin } from '../supervisor/inline-origin';
-import type { ThreadOptions } from '../supervisor/thread-options';
+import type { ThreadOptions, ThreadOptionsArg } from '../supervisor/thread-options';
 import type { BackgroundFunction } from './background';
 import { claimsOf, NameBook } from './names';
 
@@ -107,7 +107,7 @@ export class Blueprint<out C extends object = AnyContract> {
   }
 
   /** Record a thread, as `app.thread(name, entry, options)` registers one; reach it with `app.thread(name)` once registered. */
-  thread<Data = unknown>(name: string, entry: ThreadEntry<Data>, options?: ThreadOptions<Data>): this {
+  thread<Data = unknown>(name: string, entry: ThreadEntry<Data>, ...[options]: ThreadOptionsArg<Data>): this {
     const written = typeof entry === 'function' ? inlineOrigin(entry) : undefined;
     return this.#add({ kind: 'thread', name, entry, ...(options ? { options } : {}), ...(written ? { written } : {}) });
   }

@@ -10,7 +10,7 @@ import type { ThreadEntry } from '../supervisor/entry';
 import type { ThreadEvents, ThreadSnapshot, ThreadStopResult } from '../supervisor/events';
 import { ThreadHandle } from '../supervisor/handle';
 import { runningLine } from '../supervisor/reports';
-import type { ThreadOptions } from '../supervisor/thread-options';
+import type { ThreadOptions, ThreadOptionsArg } from '../supervisor/thread-options';
 import type { RedisClient } from '../transport/transport';
 import { directLogger, type Logger } from '../support/logger';
 import { TypedEmitter } from '../support/typed-emitter';
@@ -148,7 +148,7 @@ export class Daebus<out C extends object = AnyContract> extends TypedEmitter<Thr
    * whose `t` types `options.workerData` (`D`) when annotated, or is typed by it when not.
    */
   thread<M extends object = AnyMessages>(name: string): ThreadHandle<M>;
-  thread<M extends object = AnyMessages, D = unknown>(name: string, entry: ThreadEntry<D>, options?: ThreadOptions<D>): ThreadHandle<M>;
+  thread<M extends object = AnyMessages, D = unknown>(name: string, entry: ThreadEntry<D>, ...o: ThreadOptionsArg<D>): ThreadHandle<M>;
   thread<M extends object = AnyMessages>(name: string, entry?: ThreadEntry, options?: ThreadOptions): ThreadHandle<M> {
     // an entry read from an unset variable is a registration gone wrong, not a lookup
     if (entry === undefined && arguments.length > 1)

@@ -66,6 +66,15 @@ export interface ThreadOptions<Data = unknown> {
 }
 
 /** Options after defaults are applied; internals trust these. */
+/**
+ * The options argument of a thread whose body is typed by its data: required, with `workerData`,
+ * when that type does not take undefined (a body annotated `t: ThreadContext<{ every: number }>`
+ * reads `t.workerData.every`, which would be undefined without it); optional otherwise.
+ */
+export type ThreadOptionsArg<Data> = undefined extends Data
+  ? [options?: ThreadOptions<Data>]
+  : [options: ThreadOptions<Data> & { workerData: Data }];
+
 export type ResolvedThreadOptions = Required<Omit<ThreadOptions, 'resourceLimits' | 'workerData' | 'env' | 'execArgv'>> &
   Pick<ThreadOptions, 'resourceLimits' | 'workerData' | 'env' | 'execArgv'>;
 
