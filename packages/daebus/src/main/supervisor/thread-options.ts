@@ -65,7 +65,6 @@ export interface ThreadOptions<Data = unknown> {
   execArgv?: string[] | undefined;
 }
 
-/** Options after defaults are applied; internals trust these. */
 /**
  * The options argument of a thread whose body is typed by its data: required, with `workerData`,
  * when that type does not take undefined (a body annotated `t: ThreadContext<{ every: number }>`
@@ -75,6 +74,7 @@ export type ThreadOptionsArg<Data> = undefined extends Data
   ? [options?: ThreadOptions<Data>]
   : [options: ThreadOptions<Data> & { workerData: Data }];
 
+/** Options after defaults are applied; internals trust these. */
 export type ResolvedThreadOptions = Required<Omit<ThreadOptions, 'resourceLimits' | 'workerData' | 'env' | 'execArgv'>> &
   Pick<ThreadOptions, 'resourceLimits' | 'workerData' | 'env' | 'execArgv'>;
 
