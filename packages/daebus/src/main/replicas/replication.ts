@@ -13,6 +13,7 @@ import { ReplicaPresence } from './presence';
 import { serviceKeys } from './keys';
 import { trackReads, untrackReads } from './read-health';
 import { reportUnfinished } from './stop-report';
+import { replicaStartError } from './start-failure';
 
 /**
  * How long each half of a stop (intake, then leaving) waits for Redis. While Redis is down,
@@ -107,11 +108,20 @@ export class Replication {
   }
 
   async start(): Promise<void> {
-    // answering on its own channel before it is listed, so that whoever finds it there can ask it
-    await this.#bus.answerBuiltinsOn(this.#actionsChannel);
-    await this.presence.start();
-    await this.#consumer.start();
-    await this.#ingest.start();
+    try {
+      // answering on its own channel before it is listed, so that whoever finds it there can ask it
+      await this.#bus.answerBuiltinsOn(this.#actionsChannel);
+      await this.presence.start();
+      await this.#consumer.start();
+      await this.#ingest.start();
+    } catch (err) {
+      // what the start opened goes with it: the stream reader's connection kept the process alive
+      // after a failed start (a Redis user refused CLIENT ID), and the replica stayed listed
+      await Promise.all(
+        [this.#ingest.stop(), this.presence.stop(), this.#consumer.close(STOP_WAIT_MS)].map((step) => settlesWithin(step, STOP_WAIT_MS)),
+      );
+      throw replicaStartError(err, this.#bus.service);
+    }
     trackReads(this.id, this.#consumer.reads);
   }
 

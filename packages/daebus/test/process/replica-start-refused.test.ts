@@ -1,0 +1,89 @@
+// A replica whose start Redis refuses part-way (a Redis user without a permission replicas need)
+// fails the start with TRANSPORT_ERROR naming what it was doing, and the process run() owns ends:
+// the request stream reader's connection, made for the start, kept it alive for good (exit code 1
+// set, nothing served, nothing for a process manager to restart).
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import Redis from 'ioredis';
+import { Daebus } from 'daebus';
+import { TEST_REDIS_URL } from '../support/redis-server';
+
+const user = `daebus-noclient-${randomUUID()}`;
+const password = 'test-password';
+const admin = new Redis(TEST_REDIS_URL);
+const url = TEST_REDIS_URL.replace('redis://', `redis://${user}:${password}@`);
+
+beforeAll(async () => {
+  // everything but CLIENT: the stream reader asks for its CLIENT ID after the rest of the start
+  await admin.call('ACL', 'SETUSER', user, 'on', `>${password}`, '~*', '&*', '+@all', '-client');
+});
+afterAll(async () => {
+  await admin.call('ACL', 'DELUSER', user);
+  admin.disconnect();
+});
+
+describe('a replica whose start Redis refuses', () => {
+  it('rejects app.start() with TRANSPORT_ERROR naming the replica, the refusal and where the permissions are listed', async () => {
+    const service = `refused_${randomUUID()}`;
+    const app = new Daebus('refused');
+    app.logger.silent = true;
+    const failure = await app.start({ service, redis: url, replicas: true }).then(
+      () => undefined,
+      (err: unknown) => err as { code?: string; message?: string },
+    );
+    await app.stop();
+    expect(failure?.code).toBe('TRANSPORT_ERROR');
+    expect(failure?.message).toContain(`Could not start as a replica of service "${service}" on Redis: NOPERM`);
+    expect(failure?.message).toContain('"Redis permissions"');
+    // it left no replica listed
+    expect(await admin.zcard(`daebus:{${service}}:replicas`)).toBe(0);
+  });
+
+  it('ends the process run() owns with exit code 1, by itself, not by the grace timer', async () => {
+    const service = `refused_${randomUUID()}`;
+    const script = `
+      const { Daebus } = require(${JSON.stringify(join(__dirname, '..', '..'))});
+      const app = new Daebus('refused');
+      app.run({ service: ${JSON.stringify(service)}, redis: ${JSON.stringify(url)}, replicas: true })
+        .then((code) => console.log('run resolved ' + code));
+    `;
+    // a process left alive is ended by execFile's timeout: killed, not exited
+    const outcome = await promisify(execFile)(process.execPath, ['-e', script], { timeout: 20_000 }).then(
+      ({ stdout, stderr }) => ({ code: 0, killed: false, out: stdout + stderr }),
+      (err: { code?: number; killed?: boolean; stdout?: string; stderr?: string }) => ({
+        code: err.code,
+        killed: err.killed === true,
+        out: `${err.stdout ?? ''}${err.stderr ?? ''}`,
+      }),
+    );
+    expect(outcome.killed).toBe(false);
+    expect(outcome.code).toBe(1);
+    expect(outcome.out).toContain('run resolved 1');
+    expect(outcome.out).toContain('NOPERM');
+    expect(outcome.out).not.toContain('Still running');
+  });
+
+  it('ends the process after the grace time when something else holds it after a failed start', async () => {
+    // a server the application opened, and a start that fails (an option misspelt): the process
+    // run() owns ends with code 1 after EXIT_GRACE_MS, as after a stop with code 1
+    const script = `
+      require('node:net').createServer().listen(0);
+      const { Daebus } = require(${JSON.stringify(join(__dirname, '..', '..'))});
+      new Daebus('refused').run({ conectTimeoutMs: 5 }).then((code) => console.log('run resolved ' + code));
+    `;
+    const outcome = await promisify(execFile)(process.execPath, ['-e', script], { timeout: 20_000 }).then(
+      ({ stdout, stderr }) => ({ code: 0, killed: false, out: stdout + stderr }),
+      (err: { code?: number; killed?: boolean; stdout?: string; stderr?: string }) => ({
+        code: err.code,
+        killed: err.killed === true,
+        out: `${err.stdout ?? ''}${err.stderr ?? ''}`,
+      }),
+    );
+    expect(outcome.killed).toBe(false);
+    expect(outcome.code).toBe(1);
+    expect(outcome.out).toContain('run resolved 1');
+    expect(outcome.out).toContain('Still running 2 s after the failed start');
+  });
+});
