@@ -13,7 +13,6 @@ import { serviceKeys, type ServiceKeys } from './keys';
 
 /** Requests held while the lease is taken again after Redis lost it (see #orphan): past this many, more are dropped. */
 const MAX_ORPHANS = 10_000;
-
 /**
  * Requests published on the service's pub/sub channel (by Python Daebus callers, and by ours
  * when no replica is known yet) must each be handled once, not once per replica. One replica at a
@@ -33,6 +32,7 @@ export class IngestLeader {
   readonly #client: Redis;
   readonly #transport: Transport;
   readonly #refuseNotUtf8: (raw: string) => void;
+  readonly #refuseUnadded: (raw: string, why: string) => void;
   readonly #answerBuiltinHere: (raw: string, leaseSure: boolean) => boolean;
   readonly #keys: ServiceKeys;
   readonly #lease: IngestLease;
@@ -77,12 +77,15 @@ export class IngestLeader {
     untimedRequestTimeoutMs: number;
     /** Answer a message whose bytes are not UTF-8 with BAD_REQUEST instead of adding it. */
     refuseNotUtf8: (raw: string) => void;
+    /** A request Redis refused to add to the stream (full, a permission): its caller is told at once, not left to time out. */
+    refuseUnadded: (raw: string, why: string) => void;
     /** Answer a daebus.* request here and now (true): a health probe must not wait behind the stream. */
     answerBuiltinHere: (raw: string, leaseSure: boolean) => boolean;
     log: Logger;
   }) {
     this.#client = init.client;
     this.#refuseNotUtf8 = init.refuseNotUtf8;
+    this.#refuseUnadded = init.refuseUnadded;
     this.#answerBuiltinHere = init.answerBuiltinHere;
     this.#transport = init.transport;
     this.#keys = serviceKeys(init.service);
@@ -272,9 +275,7 @@ export class IngestLeader {
         // counted, and said once a second: a paused Redis hands back many at once
         this.#dropped.count('taken', undefined);
       },
-      (err: unknown) => {
-        this.#log.warn(`A pub/sub request was lost: it could not be added to the request stream (${toPlainError(err).message})`);
-      },
+      (err: unknown) => this.#refuseUnadded(raw, toPlainError(err).message),
     );
   }
 
