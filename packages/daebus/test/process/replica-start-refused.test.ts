@@ -24,6 +24,18 @@ afterAll(async () => {
   admin.disconnect();
 });
 
+/** Run `script` with `node -e`; a process left alive is ended by the timeout: killed, not exited. */
+function runScript(script: string): Promise<{ code: number | undefined; killed: boolean; out: string }> {
+  return promisify(execFile)(process.execPath, ['-e', script], { timeout: 20_000 }).then(
+    ({ stdout, stderr }) => ({ code: 0, killed: false, out: stdout + stderr }),
+    (err: { code?: number; killed?: boolean; stdout?: string; stderr?: string }) => ({
+      code: err.code,
+      killed: err.killed === true,
+      out: `${err.stdout ?? ''}${err.stderr ?? ''}`,
+    }),
+  );
+}
+
 describe('a replica whose start Redis refuses', () => {
   it('rejects app.start() with TRANSPORT_ERROR naming the replica, the refusal and where the permissions are listed', async () => {
     const service = `refused_${randomUUID()}`;
@@ -49,15 +61,7 @@ describe('a replica whose start Redis refuses', () => {
       app.run({ service: ${JSON.stringify(service)}, redis: ${JSON.stringify(url)}, replicas: true })
         .then((code) => console.log('run resolved ' + code));
     `;
-    // a process left alive is ended by execFile's timeout: killed, not exited
-    const outcome = await promisify(execFile)(process.execPath, ['-e', script], { timeout: 20_000 }).then(
-      ({ stdout, stderr }) => ({ code: 0, killed: false, out: stdout + stderr }),
-      (err: { code?: number; killed?: boolean; stdout?: string; stderr?: string }) => ({
-        code: err.code,
-        killed: err.killed === true,
-        out: `${err.stdout ?? ''}${err.stderr ?? ''}`,
-      }),
-    );
+    const outcome = await runScript(script);
     expect(outcome.killed).toBe(false);
     expect(outcome.code).toBe(1);
     expect(outcome.out).toContain('run resolved 1');
@@ -73,14 +77,7 @@ describe('a replica whose start Redis refuses', () => {
       const { Daebus } = require(${JSON.stringify(join(__dirname, '..', '..'))});
       new Daebus('refused').run({ conectTimeoutMs: 5 }).then((code) => console.log('run resolved ' + code));
     `;
-    const outcome = await promisify(execFile)(process.execPath, ['-e', script], { timeout: 20_000 }).then(
-      ({ stdout, stderr }) => ({ code: 0, killed: false, out: stdout + stderr }),
-      (err: { code?: number; killed?: boolean; stdout?: string; stderr?: string }) => ({
-        code: err.code,
-        killed: err.killed === true,
-        out: `${err.stdout ?? ''}${err.stderr ?? ''}`,
-      }),
-    );
+    const outcome = await runScript(script);
     expect(outcome.killed).toBe(false);
     expect(outcome.code).toBe(1);
     expect(outcome.out).toContain('run resolved 1');
