@@ -5,6 +5,7 @@ import { settlesWithin } from '../support/timers';
 import { RedisProbe } from './redis-probe';
 import { CONNECT_TIMEOUT_MS, DISCONNECT_TIMEOUT_MS, drop, readyTimeoutMs, readyWithin, retryAfterFirstConnect } from './redis-connect';
 import type { MessageHandler, RedisClient, Transport, TransportBehaviour } from './transport';
+import { connectHint } from './connect-hint';
 
 /** A Redis URL (`redis://[:password@]host:port[/db]`, `rediss://` for TLS) or ioredis options (AUTH, TLS, ... pass through). */
 export type RedisConfig = string | RedisOptions;
@@ -284,10 +285,7 @@ export class RedisTransport implements Transport {
     if (err instanceof DaebusError) return err;
     const cause = this.#lastError ?? (err as Error);
     const text = toPlainError(cause).message.replace(/\.$/, '');
-    const auth = /NOAUTH|WRONGPASS|invalid password|AUTH/i.test(text);
-    const hint = auth
-      ? 'Check the password (redis://:password@host:port or the password option).'
-      : 'Is redis-server running there? Set REDIS_URL or the redis option to where it runs.';
+    const hint = connectHint(text, this.description.startsWith('rediss:'));
     return new DaebusError(ErrorCodes.TRANSPORT_ERROR, `Could not connect to Redis at ${this.description}: ${text}. ${hint}`, { cause });
   }
 }
