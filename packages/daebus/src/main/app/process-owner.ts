@@ -82,8 +82,6 @@ export async function runOwningProcess(service: Runnable, options: RunOptions): 
         const cause = (err as { cause?: unknown }).cause;
         logger.error(plain.message, { error: cause === undefined ? plain : toPlainError(cause) });
         process.exitCode = 1;
-        // as after a stop with code 1, in a process run() owns: what the failed start left open gets a bounded time
-        if (options.handleSignals !== false) exitAfterGrace(logger, 1, 'the failed start');
         return 1;
       }
     }
@@ -92,7 +90,10 @@ export async function runOwningProcess(service: Runnable, options: RunOptions): 
     if (code !== 0 || gaveUp) {
       // user code the stop gave up on may still hold timers or sockets (a replica's handler left
       // to another replica, exit code 0, too): it gets a bounded time
-      exitAfterGrace(logger, code, 'the stop');
+      setTimeout(() => {
+        logger.warn(`Still running ${EXIT_GRACE_MS / 1000} s after the stop (user code holds the event loop): exiting with code ${code}`);
+        process.exit(code);
+      }, EXIT_GRACE_MS).unref();
     } else {
       // the process ends by itself (README): a timer or client of the application's keeps it up, and a
       // container's stop then ends in SIGKILL, its log saying the stop was clean (unref'd: not said once it ends)
@@ -104,14 +105,6 @@ export async function runOwningProcess(service: Runnable, options: RunOptions): 
     removeSignals();
     removeGuards();
   }
-}
-
-/** End the process with `code` in EXIT_GRACE_MS unless it ends by itself before (an unref'd timer). */
-function exitAfterGrace(logger: Logger, code: number, after: string): void {
-  setTimeout(() => {
-    logger.warn(`Still running ${EXIT_GRACE_MS / 1000} s after ${after} (user code holds the event loop): exiting with code ${code}`);
-    process.exit(code);
-  }, EXIT_GRACE_MS).unref();
 }
 
 /** What a process that outlives its clean stop is told: what holds its event loop, counted by kind. */

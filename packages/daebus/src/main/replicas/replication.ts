@@ -102,18 +102,15 @@ export class Replication {
       heartbeatMs: options.heartbeatMs,
       untimedRequestTimeoutMs: options.untimedRequestTimeoutMs,
       refuseNotUtf8: (raw) => bus.refuse(raw, new DaebusError(ErrorCodes.BAD_REQUEST, NOT_UTF8_REQUEST)),
-      refuseUnadded: (raw, why) => {
-        log.warn(
-          `A pub/sub request was not taken in: Redis refused to add it to the request stream (${why}); its caller is answered TRANSPORT_ERROR`,
-        );
+      // its refusal is logged as any request's ("Rejected a request ..."), once
+      refuseUnadded: (raw, why) =>
         bus.refuse(
           raw,
           new DaebusError(
             ErrorCodes.TRANSPORT_ERROR,
             `Service "${service}" could not take the request in: Redis refused to add it to its request stream (${why}). It did not run.`,
           ),
-        );
-      },
+        ),
       answerBuiltinHere: (raw, leaseSure) => bus.answerBuiltinHere(raw, leaseSure),
       log,
     });
