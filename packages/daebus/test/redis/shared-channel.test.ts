@@ -37,6 +37,8 @@ describe('a second copy of a service on the same channel, without replicas', () 
     expect(warning?.message).toMatch(/^1 other connection on redis:\/\/\S+ already subscribes to channel "/);
     expect(warning?.message).toContain(`channel "${service}"`);
     expect(warning?.message).toContain('every request runs in each of them');
+    // a service of that name on another database of the server counts too: channels are server-wide
+    expect(warning?.message).toContain('in any database of this Redis server: channels are server-wide');
     expect(warning?.message).toContain('replicas: true');
     expect(warning).toMatchObject({ service, subscribers: 2 });
   });

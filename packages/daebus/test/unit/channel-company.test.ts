@@ -38,6 +38,7 @@ describe('the channel company warning', () => {
     );
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^1 other connection subscribes to channel "svc"/);
+    expect(warnings[0]).toContain('in any database of this Redis server: channels are server-wide');
   });
 
   it('is not said by one whose renewal finds the lease gone (before, it was, and "Lost the lease" came right after)', async () => {

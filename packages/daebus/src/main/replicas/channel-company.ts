@@ -25,7 +25,8 @@ export function channelCompany(init: {
     log.warn(
       `${others} other connection${others === 1 ? '' : 's'} subscribe${others === 1 ? 's' : ''} to channel "${service}", ` +
         'which only the replica taking its requests in should: a Python Daebus service of that name, or a copy of this ' +
-        'service started without the replicas option, runs every request published there too, so those requests run twice. ' +
+        'service started without the replicas option (in any database of this Redis server: channels are server-wide), runs every ' +
+        'request published there too, so those requests run twice. ' +
         'Stop it, or start it with replicas too. (A replica of this service that stalled while it held the lease stays ' +
         'subscribed until it wakes, and runs nothing; a `daebus listen` on the channel counts too.)',
       { service, subscribers: others + 1 },

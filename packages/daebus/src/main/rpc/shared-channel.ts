@@ -45,7 +45,7 @@ export async function watchChannelShared(transport: Transport, service: string, 
 function warnShared(logger: Logger, transport: Transport, service: string, others: number, verb: string): void {
   logger.warn(
     `${others} other connection${others === 1 ? '' : 's'} on ${transport.description} ${verb}${others === 1 ? 's' : ''} to channel "${service}": ` +
-      `if another process runs service "${service}" too (a copy of this one, or a Python Daebus service of that name), every request ` +
+      `if another process runs service "${service}" too (a copy of this one, or a Python Daebus service of that name, in any database of this Redis server: channels are server-wide), every request ` +
       'runs in each of them. To share the requests between copies of this service, start every copy with the replicas option ' +
       '(app.run({ service, redis, replicas: true })), so that each request runs once; otherwise give each its own service name. ' +
       '(A `daebus listen` on the channel counts too.)',
