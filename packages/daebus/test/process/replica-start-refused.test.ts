@@ -1,4 +1,4 @@
-// A replica whose start Redis refuses part-way (a Redis user without a permission replicas need)
+// A service or replica whose start Redis refuses part-way (a Redis user without a permission it needs)
 // fails the start with TRANSPORT_ERROR naming what it was doing, and the process run() owns ends:
 // the request stream reader's connection, made for the start, kept it alive for good (exit code 1
 // set, nothing served, nothing for a process manager to restart).
@@ -47,7 +47,7 @@ describe('a replica whose start Redis refuses', () => {
     );
     await app.stop();
     expect(failure?.code).toBe('TRANSPORT_ERROR');
-    expect(failure?.message).toContain(`Could not start as a replica of service "${service}" on Redis: NOPERM`);
+    expect(failure?.message).toContain(`Could not start a replica of service "${service}" on Redis: NOPERM`);
     expect(failure?.message).toContain('"Redis permissions"');
     // it left no replica listed
     expect(await admin.zcard(`daebus:{${service}}:replicas`)).toBe(0);
@@ -85,5 +85,27 @@ describe('a replica whose start Redis refuses', () => {
     expect(outcome.out).toContain('first run resolved 1');
     expect(outcome.out).toContain('second run resolved 0');
     expect(outcome.code).toBe(0);
+  });
+});
+
+describe('a service whose start Redis refuses', () => {
+  it('rejects app.start() with TRANSPORT_ERROR naming the service and the refusal (a channel it may not use)', async () => {
+    const lone = `daebus-otherchannel-${randomUUID()}`;
+    await admin.call('ACL', 'SETUSER', lone, 'on', `>${password}`, '~*', '&other', '+@all');
+    try {
+      const service = `refused_${randomUUID()}`;
+      const app = new Daebus('refused');
+      app.logger.silent = true;
+      const failure = await app.start({ service, redis: TEST_REDIS_URL.replace('redis://', `redis://${lone}:${password}@`) }).then(
+        () => undefined,
+        (err: unknown) => err as { code?: string; message?: string },
+      );
+      await app.stop();
+      expect(failure?.code).toBe('TRANSPORT_ERROR');
+      expect(failure?.message).toContain(`Could not start service "${service}" on Redis: NOPERM`);
+      expect(failure?.message).toContain('"Redis permissions"');
+    } finally {
+      await admin.call('ACL', 'DELUSER', lone);
+    }
   });
 });

@@ -11,6 +11,7 @@ import type { Supervisor } from '../supervisor/supervisor';
 import type { Logger } from '../support/logger';
 import { settlesBeforeAbort } from '../support/timers';
 import type { Transport } from '../transport/transport';
+import { isRedisReply, redisStartError } from '../transport/start-refusal';
 import type { Redis } from 'ioredis';
 
 /** Between two tries to reach the transport at start. */
@@ -65,7 +66,8 @@ export async function connectBus(
       await bus.close().catch(() => undefined);
       const left = deadline - Date.now();
       if (stopped.aborted) throw (err as DaebusError).code === ErrorCodes.STOPPED ? err : stoppedWaiting(bus);
-      if (left <= RETRY_MS) throw err;
+      // Redis refusing (a permission, a full memory) is said as the start's, not as its own bare reply
+      if (left <= RETRY_MS) throw isRedisReply(err) ? redisStartError(err, `service "${bus.service}"`) : err;
       // the first try said, then one in WAIT_LINE_EVERY: a start waiting 30 s wrote 30 lines
       if (attempt % WAIT_LINE_EVERY === 1)
         logger.warn(

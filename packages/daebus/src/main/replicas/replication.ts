@@ -13,7 +13,7 @@ import { ReplicaPresence } from './presence';
 import { serviceKeys } from './keys';
 import { trackReads, untrackReads } from './read-health';
 import { reportUnfinished } from './stop-report';
-import { replicaStartError } from './start-failure';
+import { redisStartError } from '../transport/start-refusal';
 
 /**
  * How long each half of a stop (intake, then leaving) waits for Redis. While Redis is down,
@@ -129,7 +129,7 @@ export class Replication {
       await Promise.all(
         [this.#ingest.stop(), this.presence.stop(), this.#consumer.close(STOP_WAIT_MS)].map((step) => settlesWithin(step, STOP_WAIT_MS)),
       );
-      throw replicaStartError(err, this.#bus.service);
+      throw redisStartError(err, `a replica of service "${this.#bus.service}"`);
     }
     trackReads(this.id, this.#consumer.reads);
   }

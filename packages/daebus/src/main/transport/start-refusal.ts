@@ -1,0 +1,23 @@
+import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+
+/**
+ * A start that Redis refused, as the service's error: Redis's own text names a command, a key or
+ * a channel, not what the service was doing, and for a refused permission says nothing of which
+ * ones a service needs (a restricted Redis user's start failed with a bare NOPERM ReplyError).
+ * `what`: `service "x"`, or `a replica of service "x"`.
+ */
+export function redisStartError(err: unknown, what: string): unknown {
+  if (err instanceof DaebusError) return err;
+  const { message } = toPlainError(err);
+  const permission = message.startsWith('NOPERM')
+    ? ' The Redis user lacks a permission that the service needs: the package\'s docs/operations.md ("Redis permissions") lists the commands, keys and channels.'
+    : '';
+  return new DaebusError(ErrorCodes.TRANSPORT_ERROR, `Could not start ${what} on Redis: ${message.replace(/\.$/, '')}.${permission}`, {
+    cause: err,
+  });
+}
+
+/** Whether `err` is an error reply of Redis's (ioredis's ReplyError): a refusal, not a connection lost. */
+export function isRedisReply(err: unknown): boolean {
+  return err instanceof Error && err.name === 'ReplyError';
+}
