@@ -42,6 +42,8 @@ export function describeHealth(health: Health): string[] {
         : 'NOT ready';
   const lines = [`${health.status}, ${state} (${transport})`];
   if (health.requests?.reading === false) lines.push(`request stream not read: ${health.requests.error ?? 'no reason given'}`);
+  // a service of an older daebus has no `refused`
+  for (const { what, error, count } of health.refused ?? []) lines.push(`Redis refuses its ${what} (${count} refused): ${error}`);
   if (health.threads.failed.length > 0) lines.push(`failed threads: ${health.threads.failed.join(', ')}`);
   if (health.threads.stalled.length > 0) lines.push(`stalled threads: ${health.threads.stalled.join(', ')}`);
   const restarting = health.threads.restarting ?? [];

@@ -49,6 +49,7 @@ export { formatThreadTable, type ThreadTableOptions } from './ops/thread-table';
 export { BuiltinActions } from '../shared/protocol/builtin-actions';
 export type { BuiltinContract, AdminPayload, AdminThreadReply, Callable } from './ops/builtin-contract';
 export type { Health } from './ops/health';
+export type { RefusedWrite, ServiceWrite } from './transport/write-refusals';
 export type { MetricsRegistry } from './ops/metrics';
 export type { ServiceInfo } from './ops/introspection';
 export type { TaskInfo } from './ops/ops-view';

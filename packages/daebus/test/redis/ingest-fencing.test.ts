@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import { IngestLease } from '../../src/main/replicas/ingest-lease';
 import { serviceKeys, type ServiceKeys } from '../../src/main/replicas/keys';
-import { fixture, onJsonLines, waitFor } from '../support/helpers';
+import { WriteRefusals } from '../../src/main/transport/write-refusals';
+import { captureLogger, fixture, onJsonLines, waitFor } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
 
 jest.setTimeout(60_000);
@@ -37,7 +38,8 @@ async function streamed(): Promise<Record<string, string>[]> {
 }
 
 describe('the fenced add to the request stream', () => {
-  const lease = (id: string): IngestLease => new IngestLease(redis, keys, id, 60_000);
+  const lease = (id: string): IngestLease =>
+    new IngestLease(redis, keys, id, 60_000, new WriteRefusals(captureLogger().logger, 'redis://test'));
 
   it('refuses a replica whose lease another replica took while it stalled', async () => {
     const [a, b] = [lease('a'), lease('b')];

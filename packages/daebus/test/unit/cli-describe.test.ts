@@ -39,6 +39,20 @@ describe('describeHealth', () => {
     expect(describeHealth(health)).toEqual(['degraded, NOT ready (redis connected)', 'restarting threads (crashed, in backoff): worker']);
     expect(describeHealth({ ...health, threads: { failed: [], stalled: [] } })).toEqual(['degraded, NOT ready (redis connected)']);
   });
+
+  it('says which writes Redis refuses, with its answer', () => {
+    const health = {
+      status: 'failing' as const,
+      ready: false,
+      transport: { connected: true, description: 'redis' },
+      threads: { failed: [], stalled: [] },
+      refused: [{ what: 'replies' as const, error: 'NOPERM User x has no permissions to access the channel', since: 1, count: 12 }],
+    };
+    expect(describeHealth(health)).toEqual([
+      'failing, NOT ready (redis connected)',
+      'Redis refuses its replies (12 refused): NOPERM User x has no permissions to access the channel',
+    ]);
+  });
 });
 
 describe('describeInfo', () => {

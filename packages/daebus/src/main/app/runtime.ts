@@ -9,7 +9,7 @@ import { runInScope, type AppScope, type Scope } from '../rpc/context';
 import { Bulkhead } from '../rpc/bulkhead';
 import type { ActionEntry, ActionHandler } from '../rpc/dispatcher';
 import { addRunningApp, removeRunningApp } from '../rpc/globals';
-import { ServiceBus, type ListenHandler } from '../rpc/service-bus';
+import { ServiceBus, type ListenHandler, type TransportStatus } from '../rpc/service-bus';
 import { StateStore } from '../state/store';
 import type { ThreadEvents } from '../supervisor/events';
 import { Incarnation } from '../supervisor/incarnation';
@@ -17,7 +17,6 @@ import { Supervisor } from '../supervisor/supervisor';
 import type { Logger } from '../support/logger';
 import { watchStdout } from '../support/stdout-transport';
 import { resolveTransport } from '../transport/resolve';
-import { transportUp } from '../transport/transport';
 import type { WorkerServices } from '../workers/connection';
 import { BackgroundTask, type BackgroundFunction } from './background';
 import type { StartHook } from './blueprint';
@@ -151,12 +150,12 @@ export class Runtime {
   }
 
   /** What introspection reads: when it started, whether it stops, its transport, its pool. */
-  status(): { startedAt?: number; stopping: boolean; transport?: { description: string; connected: boolean }; pool: PoolStats | null } {
+  status(): { startedAt?: number; stopping: boolean; transport?: TransportStatus; pool: PoolStats | null } {
     const bus = this.#bus;
     return {
       ...(this.#startedAt === undefined ? {} : { startedAt: this.#startedAt }),
       stopping: this.#phase === 'stopping',
-      ...(bus ? { transport: { description: bus.transport.description, connected: transportUp(bus.transport) } } : {}),
+      ...(bus ? { transport: bus.transportStatus() } : {}),
       pool: this.#pooled.size > 0 ? (this.#pool?.stats() ?? null) : null,
     };
   }

@@ -1,12 +1,14 @@
 import type { OpsView } from './ops-view';
+import { refusalFails, type RefusedWrite } from '../transport/write-refusals';
 
 /**
  * The service's health, as `daebus.health`, `/readyz` and `daebus health` report it:
  * - `failing`: not started (`starting` while it is on its way up), the transport is down, a
- *   required thread has failed, or (a replica) its last read of the request stream failed: its
- *   durable requests reach it no more;
- * - `degraded`: a thread is stalled or restarting (crashed, waiting out its backoff), or an
- *   optional thread has failed;
+ *   required thread has failed, (a replica) its last read of the request stream failed: its
+ *   durable requests reach it no more, or Redis refused the last of a kind of write the service
+ *   needs (its replies, a replica's heartbeats, lease, intake or confirmations: `refused`);
+ * - `degraded`: a thread is stalled or restarting (crashed, waiting out its backoff), an
+ *   optional thread has failed, or Redis refuses a replica's upkeep of the request stream;
  * - `ok` otherwise. `ready` is true only when `ok`, or `degraded` by optional threads alone (one
  *   that failed or restarts): a required thread restarting is not ready until it runs again. A
  *   service that stops is not ready either (`stopping`).
@@ -26,6 +28,11 @@ export interface Health {
   threads: { failed: string[]; stalled: string[]; restarting?: string[] };
   /** A replica only: whether it reads its service's request stream; `error` is why its last read failed. */
   requests?: { reading: boolean; error?: string };
+  /**
+   * The kinds of write Redis refused at their last try (a missing permission, a full memory under
+   * `noeviction`), each until one of its kind succeeds, or a minute passes with none tried; absent when none.
+   */
+  refused?: RefusedWrite[];
 }
 
 export function healthOf(view: OpsView): Health {
@@ -51,10 +58,11 @@ export function healthOf(view: OpsView): Health {
   // it answers before it has started (the transport comes up first), and a start can still fail
   const starting = view.startedAt === undefined;
   const stopping = view.stopping();
+  const refused = transport?.refused ?? [];
   const status =
-    starting || !connected || requiredFailed || requests?.reading === false
+    starting || !connected || requiredFailed || requests?.reading === false || refused.some(({ what }) => refusalFails(what))
       ? 'failing'
-      : failed.length > 0 || stalled.length > 0 || restarting.length > 0
+      : failed.length > 0 || stalled.length > 0 || restarting.length > 0 || refused.length > 0
         ? 'degraded'
         : 'ok';
   return {
@@ -65,5 +73,6 @@ export function healthOf(view: OpsView): Health {
     transport: { connected, ...(transport ? { description: transport.description } : {}) },
     threads: { failed, stalled, restarting },
     ...(requests ? { requests } : {}),
+    ...(refused.length > 0 ? { refused } : {}),
   };
 }

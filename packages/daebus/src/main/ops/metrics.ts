@@ -152,7 +152,7 @@ function registerScraped(view: OpsView, registers: Registry[]): void {
   });
   new Gauge({
     name: 'daebus_ready',
-    help: '1 when the service is ready (as /readyz): started, not stopping, transport connected, no required thread failed or restarting, no thread stalled, a replica reading its requests.',
+    help: '1 when the service is ready (as /readyz): started, not stopping, transport connected, Redis taking its writes, no required thread failed or restarting, no thread stalled, a replica reading its requests.',
     registers,
     collect() {
       this.set(healthOf(view).ready ? 1 : 0);
@@ -186,6 +186,11 @@ function registerScraped(view: OpsView, registers: Registry[]): void {
   const perThread = labelled('thread', () => view.threads());
   const perQueue = labelled('queue', () => view.queues());
   const perAction = labelled('action', () => view.actionLoad());
+  labelled('write', () => (view.transport()?.refused ?? []).map(({ what, count }) => ({ name: what, count })))(
+    'daebus_redis_refused_writes',
+    'Writes of each kind (replies, heartbeats, lease, intake, confirmations, renewals, upkeep) that Redis refused since the last it took; present only while it refuses them.',
+    (refused) => refused.count,
+  );
   new Gauge({
     name: 'daebus_thread_state',
     help: '1 for the state each thread is in, 0 for the others.',

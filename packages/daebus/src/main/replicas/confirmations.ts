@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { toPlainError } from '../../shared/errors';
 import type { Logger } from '../support/logger';
 import { defineScript } from '../support/redis-script';
+import type { WriteRefusals } from '../transport/write-refusals';
 import { REQUEST_GROUP } from './keys';
 
 /** KEYS[1] the request stream, ARGV the entry ids: acknowledged for the group, then deleted. */
@@ -37,8 +38,11 @@ export class Confirmations {
   /** Joins the writes held back on `client` in this turn (RedisTransport.joinHeldWrites); false when none are. */
   readonly #join: ((send: () => void) => boolean) | undefined;
 
-  constructor(client: Redis, stream: string, log: Logger, join?: (send: () => void) => boolean) {
+  readonly #refusals: WriteRefusals;
+
+  constructor(client: Redis, stream: string, log: Logger, refusals: WriteRefusals, join?: (send: () => void) => boolean) {
     this.#stream = stream;
+    this.#refusals = refusals;
     this.#log = log;
     this.#join = join;
     this.#confirm = defineScript<ConfirmCommand>(client, 'daebusConfirmRequests', 1, CONFIRM);
@@ -77,9 +81,9 @@ export class Confirmations {
     for (let i = 0; i < ids.length; i += MAX_IDS) {
       const chunk = ids.length <= MAX_IDS ? ids : ids.slice(i, i + MAX_IDS);
       const call = this.#confirm(this.#stream, ...chunk).then(
-        () => undefined,
+        () => this.#refusals.succeeded('confirmations'),
         (err: unknown) => {
-          if (this.#abandoned) return;
+          if (this.#abandoned || this.#refusals.refused('confirmations', err)) return;
           this.#log.warn(
             `Could not confirm ${chunk.length === 1 ? `request ${chunk[0]}` : `${chunk.length} requests`}: ${toPlainError(err).message}; ` +
               'a request not confirmed runs again once its visibility timeout passes.',

@@ -3,7 +3,7 @@ import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { Logger } from '../support/logger';
 import { OutageNotice } from '../support/outage-notice';
 import { settlesWithin } from '../support/timers';
-import { Upkeep } from '../support/upkeep';
+import type { Upkeep } from '../support/upkeep';
 import { drop } from '../transport/redis-connect';
 import { Confirmations } from './confirmations';
 import { addDeadLetter } from './dead-letters';
@@ -17,6 +17,7 @@ import { HeldEntries } from './held-entries';
 import { RequestGroup } from './request-group';
 import type { RequestSink } from './request-sink';
 import type { LeftInRedis } from './stop-report';
+import type { WriteRefusals } from '../transport/write-refusals';
 
 /** Entries read from the stream at most at once. */
 const READ_BATCH = 16;
@@ -56,7 +57,7 @@ export class RequestConsumer {
   #readerId?: number;
   readonly #gate = new ReadGate();
   #delivering = false; // an entry is being handed to the dispatcher: a hand-back now is for want of a slot
-  readonly #upkeep: Upkeep;
+  readonly #upkeep: Upkeep<'renewals' | 'upkeep'>;
 
   constructor(init: {
     client: Redis;
@@ -69,6 +70,7 @@ export class RequestConsumer {
     serverNow: () => number;
     /** Joins the writes held back on `client` in this turn (the transport's joinHeldWrites). */
     joinHeldWrites?: (send: () => void) => boolean;
+    refusals: WriteRefusals;
   }) {
     this.#client = init.client;
     // a blocking read holds its connection: the reader has one of its own
@@ -82,13 +84,9 @@ export class RequestConsumer {
     this.#sink = init.sink;
     this.#log = init.log;
     this.#serverNow = init.serverNow;
-    this.#upkeep = new Upkeep(init.client, async (err) => {
-      if (await this.#group.restoreAfter(err)) return;
-      // in an outage the transport said so once already; every try failing says nothing new
-      if (this.#client.status === 'ready') this.#log.warn(`Request stream upkeep failed: ${toPlainError(err).message}`);
-    });
-    this.#confirmations = new Confirmations(init.client, this.#keys.requests, init.log, init.joinHeldWrites);
+    this.#confirmations = new Confirmations(init.client, this.#keys.requests, init.log, init.refusals, init.joinHeldWrites);
     this.#group = new RequestGroup(init.client, this.#keys.requests, init.log);
+    this.#upkeep = this.#group.upkeep(init.refusals);
     this.#late = new LateReads({ ...init, stream: this.#keys.requests });
     this.#held = new HeldEntries({ ...init, stream: this.#keys.requests, late: this.#late });
     init.sink.onSlotFreed(() => this.#gate.wake());
@@ -100,8 +98,8 @@ export class RequestConsumer {
     this.#reading = true;
     this.#loop = this.#readLoop();
     const { visibilityTimeoutMs } = this.#options;
-    this.#upkeep.every(Math.max(50, visibilityTimeoutMs / 3), () => this.#held.renew());
-    this.#upkeep.every(Math.max(100, visibilityTimeoutMs / 2), () => this.#reclaim());
+    this.#upkeep.every(Math.max(50, visibilityTimeoutMs / 3), () => this.#held.renew(), 'renewals');
+    this.#upkeep.every(Math.max(100, visibilityTimeoutMs / 2), () => this.#reclaim(), 'upkeep');
   }
 
   /**

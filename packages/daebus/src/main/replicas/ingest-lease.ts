@@ -77,6 +77,7 @@ return 1`;
 
 type Script = (...args: string[]) => Promise<unknown>;
 
+import type { WriteRefusals } from '../transport/write-refusals';
 /** The lease's scripts on `client`, each sent by its hash (EVALSHA). */
 export class IngestLease {
   readonly #keys: [lease: string, epoch: string];
@@ -90,8 +91,10 @@ export class IngestLease {
   readonly #renew: Script;
   readonly #release: Script;
   readonly #add: Script;
+  readonly #refusals: WriteRefusals;
 
-  constructor(client: Redis, keys: ServiceKeys, id: string, ttlMs: number) {
+  constructor(client: Redis, keys: ServiceKeys, id: string, ttlMs: number, refusals: WriteRefusals) {
+    this.#refusals = refusals;
     this.#keys = [keys.ingest, keys.ingestEpoch];
     this.#stream = keys.requests;
     this.#seqKey = keys.ingestSeq;
@@ -108,14 +111,28 @@ export class IngestLease {
    * (and not taken) when Redis lost the lease's data, so that the former holder takes it first.
    */
   async acquire(deferOnLoss = false): Promise<string | 'deferred' | undefined> {
-    const epoch = Number(await this.#acquire(...this.#keys, this.#id, this.#ttl, deferOnLoss ? '1' : '0'));
+    const epoch = Number(await this.#kept(this.#acquire(...this.#keys, this.#id, this.#ttl, deferOnLoss ? '1' : '0')));
     return epoch > 0 ? String(epoch) : epoch === -2 ? 'deferred' : undefined;
   }
 
   /** Keep the lease of `epoch`: 'held'; 'taken' when another replica took it since, 'lost' when Redis lost it with its data. */
   async renew(epoch: string): Promise<'held' | 'taken' | 'lost'> {
-    const answer = Number(await this.#renew(...this.#keys, this.#id, epoch, this.#ttl));
+    const answer = Number(await this.#kept(this.#renew(...this.#keys, this.#id, epoch, this.#ttl)));
     return answer === 1 ? 'held' : answer === 0 ? 'taken' : 'lost';
+  }
+
+  /** A take or renewal's answer, its refusal by Redis recorded (said once a streak, see WriteRefusals; a caller need not log it). */
+  #kept(answer: Promise<unknown>): Promise<unknown> {
+    return answer.then(
+      (value) => {
+        this.#refusals.succeeded('lease');
+        return value;
+      },
+      (err: unknown) => {
+        this.#refusals.refused('lease', err);
+        throw err;
+      },
+    );
   }
 
   async release(): Promise<void> {

@@ -10,6 +10,8 @@ import { channelCompany } from './channel-company';
 import { IngestLease } from './ingest-lease';
 import { expectsReply } from './expects-reply';
 import { serviceKeys, type ServiceKeys } from './keys';
+import type { WriteRefusals } from '../transport/write-refusals';
+import { isRedisReply } from '../transport/start-refusal';
 
 /** Requests held while the lease is taken again after Redis lost it (see #orphan): past this many, more are dropped. */
 const MAX_ORPHANS = 10_000;
@@ -31,8 +33,8 @@ const MAX_ORPHANS = 10_000;
 export class IngestLeader {
   readonly #client: Redis;
   readonly #transport: Transport;
-  readonly #refuseNotUtf8: (raw: string) => void;
-  readonly #refuseUnadded: (raw: string, why: string) => void;
+  readonly #refuse: (raw: string, unadded?: unknown) => void;
+  readonly #refusals: WriteRefusals;
   readonly #answerBuiltinHere: (raw: string, leaseSure: boolean) => boolean;
   readonly #keys: ServiceKeys;
   readonly #lease: IngestLease;
@@ -75,21 +77,20 @@ export class IngestLeader {
     id: string;
     heartbeatMs: number;
     untimedRequestTimeoutMs: number;
-    /** Answer a message whose bytes are not UTF-8 with BAD_REQUEST instead of adding it. */
-    refuseNotUtf8: (raw: string) => void;
-    /** A request Redis refused to add to the stream (full, a permission): its caller is told at once, not left to time out. */
-    refuseUnadded: (raw: string, why: string) => void;
+    /** Answer a request with an error: its bytes are not UTF-8, or Redis refused to add it (`unadded`) and its caller must not wait its timeout out. */
+    refuse: (raw: string, unadded?: unknown) => void;
+    refusals: WriteRefusals;
     /** Answer a daebus.* request here and now (true): a health probe must not wait behind the stream. */
     answerBuiltinHere: (raw: string, leaseSure: boolean) => boolean;
     log: Logger;
   }) {
     this.#client = init.client;
-    this.#refuseNotUtf8 = init.refuseNotUtf8;
-    this.#refuseUnadded = init.refuseUnadded;
+    this.#refuse = init.refuse;
+    this.#refusals = init.refusals;
     this.#answerBuiltinHere = init.answerBuiltinHere;
     this.#transport = init.transport;
     this.#keys = serviceKeys(init.service);
-    this.#lease = new IngestLease(init.client, this.#keys, init.id, init.heartbeatMs * 3);
+    this.#lease = new IngestLease(init.client, this.#keys, init.id, init.heartbeatMs * 3, init.refusals);
     this.#service = init.service;
     this.#id = init.id;
     this.#renewMs = init.heartbeatMs;
@@ -208,8 +209,8 @@ export class IngestLeader {
       this.#log.debug(`Taking pub/sub requests of "${this.#service}" into the request stream`);
       this.#company.start();
     } catch (err) {
-      // in an outage the transport said so once already; every try failing says nothing new
-      if (this.#client.status !== 'ready') return;
+      // in an outage the transport said so once already; every try failing says nothing new; a refusal: see IngestLease
+      if (this.#client.status !== 'ready' || isRedisReply(err)) return;
       this.#log.warn(`The pub/sub lease of "${this.#service}" could not be kept: ${toPlainError(err).message}`);
     }
   }
@@ -250,10 +251,7 @@ export class IngestLeader {
   // The fenced add replaces a plain XADD: one script call per request, no extra round trip.
   readonly #ingest: MessageHandler = (raw, _channel, notUtf8) => {
     // its text has U+FFFD where the bad bytes were: a replica would run what was not sent
-    if (notUtf8 === true) {
-      this.#refuseNotUtf8(raw);
-      return;
-    }
+    if (notUtf8 === true) return this.#refuse(raw);
     // an admin action only while the lease is surely ours (Redis confirmed it within two
     // heartbeats): a holder that stalled may have lost it to a replica that answers what both
     // received; the fenced add below then refuses it here
@@ -266,7 +264,7 @@ export class IngestLeader {
     // answered in order (one connection), so the last one's handler runs after every earlier one's
     this.#lastAdd = this.#lease.add(epoch, raw, timeout).then(
       (added) => {
-        if (added === 1) return;
+        if (added === 1) return this.#refusals.succeeded('intake');
         // refused under an epoch this replica has replaced since (it took the lease again): add it under the new one
         if (this.#leading && epoch !== this.#epoch) return this.#add(raw, timeout);
         // refused as Redis lost the lease, or while this replica takes it again: the taking decides
@@ -275,7 +273,7 @@ export class IngestLeader {
         // counted, and said once a second: a paused Redis hands back many at once
         this.#dropped.count('taken', undefined);
       },
-      (err: unknown) => this.#refuseUnadded(raw, toPlainError(err).message),
+      (err: unknown) => this.#refuse(raw, err),
     );
   }
 

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import { toPlainError } from '../../shared/errors';
 import type { Logger } from '../support/logger';
+import type { WriteRefusals } from '../transport/write-refusals';
 import { ClockOffset } from './clock-offset';
 import { serviceKeys, type ServiceKeys } from './keys';
 
@@ -85,6 +86,7 @@ export class ReplicaPresence {
   readonly #inFlight: () => number;
   readonly #actions: () => readonly string[];
   readonly #log: Logger;
+  readonly #refusals: WriteRefusals;
   #timer?: NodeJS.Timeout;
   /** A heartbeat is on its way: in an outage ioredis holds it, and the next ones would pile up behind it. */
   #beating = false;
@@ -98,8 +100,10 @@ export class ReplicaPresence {
     /** The service's own actions: the other replicas read them (see ActionRoster). */
     actions: () => readonly string[];
     log: Logger;
+    refusals: WriteRefusals;
   }) {
     this.id = init.id;
+    this.#refusals = init.refusals;
     this.#client = init.client;
     this.#keys = serviceKeys(init.service);
     this.#heartbeatMs = init.heartbeatMs;
@@ -114,10 +118,14 @@ export class ReplicaPresence {
       if (this.#beating) return;
       this.#beating = true;
       this.#beat()
-        .catch((err: unknown) => {
-          // in an outage the transport said so once already
-          if (this.#client.status === 'ready') this.#log.warn(`Replica heartbeat failed: ${toPlainError(err).message}`);
-        })
+        .then(
+          () => this.#refusals.succeeded('heartbeats'),
+          (err: unknown) => {
+            // in an outage the transport said so once already; a Redis refusal is said once a streak
+            if (this.#client.status === 'ready' && !this.#refusals.refused('heartbeats', err))
+              this.#log.warn(`Replica heartbeat failed: ${toPlainError(err).message}`);
+          },
+        )
         .finally(() => (this.#beating = false));
     }, this.#heartbeatMs);
     this.#timer.unref();

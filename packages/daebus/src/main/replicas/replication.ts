@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DaebusError, ErrorCodes } from '../../shared/errors';
+import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { ServiceBus } from '../rpc/service-bus';
 import { NOT_UTF8_REQUEST } from '../rpc/wire';
 import type { Logger } from '../support/logger';
@@ -78,6 +78,7 @@ export class Replication {
       inFlight: () => bus.acceptedCount,
       actions: () => bus.actionNames(),
       log,
+      refusals: bus.refusals,
     });
     this.#consumer = new RequestConsumer({
       client,
@@ -88,6 +89,7 @@ export class Replication {
       log,
       serverNow: () => Date.now() + this.presence.serverOffsetMs,
       joinHeldWrites: bus.transport.joinHeldWrites?.bind(bus.transport),
+      refusals: bus.refusals,
     });
     this.#roster = new ActionRoster(client, service, this.id);
     bus.unknownDurable = (action, raw, durable) => {
@@ -101,16 +103,12 @@ export class Replication {
       id: this.id,
       heartbeatMs: options.heartbeatMs,
       untimedRequestTimeoutMs: options.untimedRequestTimeoutMs,
-      refuseNotUtf8: (raw) => bus.refuse(raw, new DaebusError(ErrorCodes.BAD_REQUEST, NOT_UTF8_REQUEST)),
       // its refusal is logged as any request's ("Rejected a request ..."), once
-      refuseUnadded: (raw, why) =>
-        bus.refuse(
-          raw,
-          new DaebusError(
-            ErrorCodes.TRANSPORT_ERROR,
-            `Service "${service}" could not take the request in: Redis refused to add it to its request stream (${why}). It did not run.`,
-          ),
-        ),
+      refuse: (raw, unadded) => {
+        if (unadded !== undefined) bus.refusals.refused('intake', unadded);
+        bus.refuse(raw, intakeRefusal(service, unadded));
+      },
+      refusals: bus.refusals,
       answerBuiltinHere: (raw, leaseSure) => bus.answerBuiltinHere(raw, leaseSure),
       log,
     });
@@ -205,4 +203,14 @@ async function succeedsWithin(work: Promise<unknown>, ms: number): Promise<boole
     ms,
   );
   return ok;
+}
+
+/** Why the intake answers a request with an error instead of adding it: its bytes are not UTF-8, or Redis refused the add (`unadded`). */
+function intakeRefusal(service: string, unadded: unknown): DaebusError {
+  if (unadded === undefined) return new DaebusError(ErrorCodes.BAD_REQUEST, NOT_UTF8_REQUEST);
+  const why = toPlainError(unadded).message;
+  return new DaebusError(
+    ErrorCodes.TRANSPORT_ERROR,
+    `Service "${service}" could not take the request in: Redis refused to add it to its request stream (${why}). It did not run.`,
+  );
 }

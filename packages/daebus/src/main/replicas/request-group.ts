@@ -2,6 +2,9 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../support/logger';
 import { createGroup, groupGone, leaveGroup, pruneGroup } from '../support/stream-groups';
 import { REQUEST_GROUP } from './keys';
+import { toPlainError } from '../../shared/errors';
+import { Upkeep } from '../support/upkeep';
+import type { WriteRefusals } from '../transport/write-refusals';
 
 /**
  * The consumer group of the request stream: made at start, and made again when a group command
@@ -20,6 +23,20 @@ export class RequestGroup {
     this.#client = client;
     this.#stream = stream;
     this.#log = log;
+  }
+
+  /**
+   * The periodic work on the stream (see Upkeep): a run that found the group gone makes it again;
+   * another failure is logged, a Redis refusal once a streak (see WriteRefusals), and in an
+   * outage not at all (the transport said so once already).
+   */
+  upkeep(refusals: WriteRefusals): Upkeep<'renewals' | 'upkeep'> {
+    const failed = async (err: unknown, kind: 'renewals' | 'upkeep'): Promise<void> => {
+      if (await this.restoreAfter(err)) return;
+      if (this.#client.status === 'ready' && !refusals.refused(kind, err))
+        this.#log.warn(`Request stream upkeep failed: ${toPlainError(err).message}`);
+    };
+    return new Upkeep(this.#client, failed, (kind) => refusals.succeeded(kind));
   }
 
   create(): Promise<void> {

@@ -1,3 +1,5 @@
+import { isReserved } from '../../shared/protocol/builtin-actions';
+
 /**
  * How many handlers of one action run at once, and how many requests may wait for a slot: past
  * both, a request is turned away (BUSY) instead of growing memory without bound. The waiting
@@ -56,4 +58,12 @@ export class Bulkhead {
       this.#starting = false;
     }
   }
+}
+
+/** The free slots of the service's own actions (the built-in ones have theirs apart). */
+export function freeSlots(actions: ReadonlyMap<string, { readonly bulkhead: Bulkhead }>): number {
+  let free = 0;
+  for (const [name, { bulkhead }] of actions)
+    if (!isReserved(name)) free += Math.max(0, bulkhead.limit - bulkhead.running - bulkhead.queued);
+  return free;
 }

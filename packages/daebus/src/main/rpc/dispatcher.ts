@@ -1,12 +1,12 @@
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { monotonicMs } from '../../shared/clock';
-import { isReserved, ownActions } from '../../shared/protocol/builtin-actions';
+import { ownActions } from '../../shared/protocol/builtin-actions';
 import { LinkedSet } from '../../shared/linked-set';
 import { isThenable } from '../../shared/thenable';
 import type { Logger } from '../support/logger';
 import { settlesWithin } from '../support/timers';
 import type { ObjectMessage, Transport } from '../transport/transport';
-import type { Bulkhead } from './bulkhead';
+import { freeSlots, type Bulkhead } from './bulkhead';
 import type { ActionObserver } from './observer';
 import { RequestReports } from './request-reports';
 import { runInScope, type ActionContext, type AppScope } from './context';
@@ -16,8 +16,9 @@ import { finalReply } from './response';
 import { dropStuckReplies, onlyStuckReplies } from './stuck-replies';
 import { WaitingReplies } from './waiting-replies';
 import { decodeRequestMessage } from './local-messages';
-import { decodeRequest, replyChannel } from './wire';
+import { replyAddress, replyChannel } from './wire';
 import { clipped } from '../../shared/clipped';
+import type { WriteRefusals } from '../transport/write-refusals';
 
 /** An action handler: returns the reply, or answers through `response`; a typed contract (`Daebus<Api>`) types payload and result. */
 export type ActionHandler<Payload = Record<string, unknown>, Result = unknown> = (
@@ -56,8 +57,10 @@ export class Dispatcher {
   #durableWaiting = 0;
   #slotFreed?: () => void;
   readonly #waitingReplies = new WaitingReplies();
+  readonly #refusals: WriteRefusals;
 
   constructor(init: {
+    refusals: WriteRefusals;
     actions: ReadonlyMap<string, ActionEntry>;
     transport: Transport;
     logger: Logger;
@@ -71,6 +74,7 @@ export class Dispatcher {
     this.#maxBytes = init.limits.maxPayloadBytes;
     this.#app = init.app;
     this.#observer = init.observer;
+    this.#refusals = init.refusals;
     this.#route = replyRoute(init.transport, init.limits.maxReplyBytes);
     this.#reports = new RequestReports(init.transport, init.logger, init.observer, (action) => this.#actions.get(action)?.bulkhead);
   }
@@ -91,11 +95,7 @@ export class Dispatcher {
    * the next may be for a built-in action (slots of its own); one for a full action waits, alone.
    */
   startable(): number {
-    if (this.#durableWaiting > 0) return 0;
-    let free = 0;
-    for (const [name, { bulkhead }] of this.#actions)
-      if (!isReserved(name)) free += Math.max(0, bulkhead.limit - bulkhead.running - bulkhead.queued);
-    return Math.max(1, free);
+    return this.#durableWaiting > 0 ? 0 : Math.max(1, freeSlots(this.#actions));
   }
 
   /** `listener` is called whenever a handler slot frees. */
@@ -163,10 +163,7 @@ export class Dispatcher {
 
   /** Answer `raw` with `error` without running it (a request the service gives up on). */
   refuse(raw: string, error: DaebusError): void {
-    const decoded = decodeRequest(raw, this.#maxBytes);
-    const { replyTo, requestId, action } = decoded.ok
-      ? { ...decoded.request, replyTo: replyChannel(decoded.request.replyTo, decoded.request.service) }
-      : decoded;
+    const { replyTo, requestId, action } = replyAddress(raw, this.#maxBytes);
     this.#reports.reject(error, replyTo, requestId, action);
   }
 
@@ -279,11 +276,14 @@ export class Dispatcher {
     accepted.replying = true;
     if (this.#waitingReplies.freesSlot(accepted)) this.#release(entry);
     published.then(
-      () => this.#finish(entry, accepted),
+      () => {
+        this.#refusals.succeeded('replies');
+        this.#finish(entry, accepted);
+      },
       (err: unknown) => {
-        // publishing the reply failed (transport down or closed): nothing more can be sent for this
-        // request; one a stop let go was logged then
-        if (accepted.linked) accepted.logger().warn(`Could not reply to action "${accepted.request.action}": ${toPlainError(err).message}`);
+        // nothing more can be sent for it; one a stop let go was logged then, a Redis refusal once a streak
+        if (accepted.linked && !this.#refusals.refused('replies', err))
+          accepted.logger().warn(`Could not reply to action "${accepted.request.action}": ${toPlainError(err).message}`);
         this.#finish(entry, accepted);
       },
     );

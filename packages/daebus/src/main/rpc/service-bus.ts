@@ -9,16 +9,24 @@ import { FailureLines } from '../support/failure-lines';
 import { BudgetedLines } from '../support/line-budget';
 import { CountedLines } from '../support/counted-lines';
 import type { Logger } from '../support/logger';
-import { carriesObjects, type MessageHandler, type ObjectMessageHandler, type Transport } from '../transport/transport';
+import { carriesObjects, transportUp, type MessageHandler, type ObjectMessageHandler, type Transport } from '../transport/transport';
 import { runInScope, type AppScope, type Scope } from './context';
 import type { Accepted, DurableHooks, PayloadLimits } from './accepted';
 import { Dispatcher, type ActionEntry } from './dispatcher';
 import { watchChannelShared } from './shared-channel';
 import { messageJson } from './outgoing-json';
 import { logOutages } from './outage-log';
+import { WriteRefusals, type RefusedWrite } from '../transport/write-refusals';
 
 /** How many unreadable broadcasts a second are logged each; the rest make one warning a second per channel. */
 const DROPPED_FULL_PER_SECOND = 10;
+
+/** The transport as health reads it: whether it can send and receive now, and the writes Redis refuses (absent when none). */
+export interface TransportStatus {
+  description: string;
+  connected: boolean;
+  refused?: RefusedWrite[];
+}
 
 /** A listener of broadcasts: gets the decoded JSON payload and the channel. */
 export type ListenHandler = (payload: unknown, channel: string) => unknown;
@@ -30,6 +38,8 @@ export type ListenHandler = (payload: unknown, channel: string) => unknown;
 export class ServiceBus {
   readonly transport: Transport;
   readonly service: string;
+  /** The writes Redis refuses at run time (a permission, a full memory): health reads them. */
+  readonly refusals: WriteRefusals;
   readonly #logger: Logger;
   readonly #dispatcher: Dispatcher;
   /** Told of the requests a stop gives up on (the dispatcher tells it of the others). */
@@ -73,7 +83,9 @@ export class ServiceBus {
     );
     this.#dropped = new BudgetedLines(DROPPED_FULL_PER_SECOND, more);
     this.#observer = init.observer;
+    this.refusals = new WriteRefusals(init.logger, init.transport.description);
     this.#dispatcher = new Dispatcher({
+      refusals: this.refusals,
       actions: init.actions,
       transport: init.transport,
       logger: init.logger,
@@ -81,6 +93,12 @@ export class ServiceBus {
       app: init.app,
       observer: init.observer,
     });
+  }
+
+  transportStatus(): TransportStatus {
+    const refused = this.refusals.current();
+    const status = { description: this.transport.description, connected: transportUp(this.transport) };
+    return refused.length > 0 ? { ...status, refused } : status;
   }
 
   /** Connect and subscribe: the service channel, then every listener channel. */

@@ -48,6 +48,14 @@ export function replyChannel(replyTo: string | undefined, service: string | unde
   return undefined;
 }
 
+/** Where the reply to `raw` goes, and what it names, read as far as it can be (a request the service answers without running it). */
+export function replyAddress(raw: string, maxBytes: number): { replyTo?: string; requestId?: string | number; action?: string } {
+  const decoded = decodeRequest(raw, maxBytes);
+  if (!decoded.ok) return decoded;
+  const { replyTo, service, requestId, action } = decoded.request;
+  return { replyTo: replyChannel(replyTo, service), requestId, action };
+}
+
 /** Why a request whose bytes are not UTF-8 is refused (BAD_REQUEST), here and by the replicas' intake. */
 export const NOT_UTF8_REQUEST = 'The request is not valid UTF-8; send its JSON text encoded as UTF-8.';
 

@@ -3,27 +3,32 @@ import type { Redis } from 'ioredis';
 /**
  * The periodic Redis work of a stream's consumer (renewing the entries it holds, claiming those a
  * dead process held). Each job runs one at a time, and none while the client is not ready:
- * ioredis would hold each run of an outage and replay them all on reconnect. `failed` hears a
- * run's error.
+ * ioredis would hold each run of an outage and replay them all on reconnect. `failed` hears of a
+ * run's error, `done` of each run that succeeded, with the job's kind.
  */
-export class Upkeep {
+export class Upkeep<Kind extends string = string> {
   readonly #client: Redis;
-  readonly #failed: (err: unknown) => unknown;
+  readonly #done: (kind: Kind) => void;
+  readonly #failed: (err: unknown, kind: Kind) => unknown;
   readonly #timers: NodeJS.Timeout[] = [];
   #stopped = false;
 
-  constructor(client: Redis, failed: (err: unknown) => unknown) {
+  constructor(client: Redis, failed: (err: unknown, kind: Kind) => unknown, done: (kind: Kind) => void = () => undefined) {
     this.#client = client;
+    this.#done = done;
     this.#failed = failed;
   }
 
-  every(ms: number, job: () => Promise<void>): void {
+  every(ms: number, job: () => Promise<void>, kind = '' as Kind): void {
     let running = false;
     const timer = setInterval(() => {
       if (running || this.#stopped || this.#client.status !== 'ready') return;
       running = true;
       job()
-        .catch((err: unknown) => this.#failed(err))
+        .then(
+          () => this.#done(kind),
+          (err: unknown) => this.#failed(err, kind),
+        )
         .finally(() => (running = false));
     }, ms);
     timer.unref();

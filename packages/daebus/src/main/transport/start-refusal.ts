@@ -9,12 +9,25 @@ import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 export function redisStartError(err: unknown, what: string): unknown {
   if (err instanceof DaebusError) return err;
   const { message } = toPlainError(err);
-  const permission = message.startsWith('NOPERM')
-    ? ' The Redis user lacks a permission that the service needs: the package\'s docs/operations.md ("Redis permissions") lists the commands, keys and channels.'
-    : '';
-  return new DaebusError(ErrorCodes.TRANSPORT_ERROR, `Could not start ${what} on Redis: ${message.replace(/\.$/, '')}.${permission}`, {
-    cause: err,
-  });
+  return new DaebusError(
+    ErrorCodes.TRANSPORT_ERROR,
+    `Could not start ${what} on Redis: ${message.replace(/\.$/, '')}.${refusalAdvice(message)}`,
+    {
+      cause: err,
+    },
+  );
+}
+
+/** What to do about Redis's error reply `message` (with a leading space), where its kind says: '' otherwise. */
+export function refusalAdvice(message: string): string {
+  if (message.startsWith('NOPERM')) {
+    return ' The Redis user lacks a permission that the service needs: the package\'s docs/operations.md ("Redis permissions") lists the commands, keys and channels.';
+  }
+  if (message.startsWith('OOM')) {
+    return ' Redis is full (maxmemory) and its policy refuses writes: free memory, raise maxmemory, or see the package\'s docs/operations.md ("Memory policy").';
+  }
+  if (message.startsWith('READONLY')) return ' The server is a read-only replica: give the service the primary.';
+  return '';
 }
 
 /** Whether `err` is an error reply of Redis's (ioredis's ReplyError): a refusal, not a connection lost. */
