@@ -5,6 +5,7 @@ import { toPlainError } from '../shared/errors';
 import { CliError, ExitCodes } from './exit-codes';
 import type { GlobalOptions } from './options';
 import { probeTcp } from './probe';
+import { tlsOptions } from './tls-options';
 
 /**
  * `url` in the URL form: a service reads REDIS_URL through ioredis, which also takes a bare
@@ -70,7 +71,7 @@ export function shownUrl(url: string): string {
  * connection is down fails at once instead of waiting in a queue (what a caller needs).
  */
 export async function openTransport(globals: GlobalOptions, strict = false): Promise<RedisTransport> {
-  const options = redisOptions(globals.redis, globals.connectTimeout);
+  const options = { ...redisOptions(globals.redis, globals.connectTimeout), ...tlsOptions(globals) };
   const unreachable = (err: unknown): CliError => {
     const cause = err instanceof Error && err.cause !== undefined ? err.cause : err;
     const reason = toPlainError(cause).message.replace(/\.$/, '');

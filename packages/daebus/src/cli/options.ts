@@ -5,6 +5,10 @@ export interface GlobalOptions {
   redis: string;
   timeout: number;
   connectTimeout: number;
+  /** Files for TLS to Redis: a private certificate authority, and a client certificate and its key (mutual TLS). */
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
   /** Only the verbs that list them among their own options take these (see {@link VERB_OPTIONS}). */
   json?: boolean;
   token?: string;

@@ -41,6 +41,9 @@ export function buildProgram(): Command {
         .argParser(wholeNumber(1))
         .default(DEFAULT_CONNECT_TIMEOUT_MS),
     )
+    .addOption(new Option('--tls-ca <file>', 'a private certificate authority (PEM) to trust for TLS to Redis; turns TLS on'))
+    .addOption(new Option('--tls-cert <file>', 'a client certificate (PEM) for Redis that asks for one (with --tls-key); turns TLS on'))
+    .addOption(new Option('--tls-key <file>', 'the private key (PEM) of --tls-cert'))
     // also options of the verbs that take them: here so that they can come before the verb
     .addOption(new Option('--token <token>', 'the admin token (admin verbs only)').env('DAEBUS_ADMIN_TOKEN'))
     .option('--json', 'machine output (info, health, replicas, threads, admin verbs)')

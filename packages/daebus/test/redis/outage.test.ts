@@ -166,6 +166,20 @@ describe('a start waiting for Redis', () => {
   });
 });
 
+describe('a start given connectTimeoutMs', () => {
+  it('tries until that time has passed, as its log says, not up to a second less', async () => {
+    await server.stop();
+    const records = captureLogger();
+    const waiting = new Daebus('outage_deadline', { logger: records.logger });
+    const began = Date.now();
+    const starting = waiting.start({ service: `outage_${randomUUID()}`, redis: server.url, connectTimeoutMs: 2_500 });
+    await expect(starting).rejects.toMatchObject({ code: 'TRANSPORT_ERROR' });
+    // a lower bound, not a speed: before, the start gave up once less than a retry's second was left (about 2.0 s here)
+    expect(Date.now() - began).toBeGreaterThanOrEqual(2_500);
+    await server.start();
+  });
+});
+
 describe('a stop while the service waits for Redis at start', () => {
   it('ends the start (STOPPED), and the service does not come up when Redis does', async () => {
     await server.stop();

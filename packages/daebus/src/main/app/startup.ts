@@ -67,13 +67,14 @@ export async function connectBus(
       const left = deadline - Date.now();
       if (stopped.aborted) throw (err as DaebusError).code === ErrorCodes.STOPPED ? err : stoppedWaiting(bus);
       // Redis refusing (a permission, a full memory) is said as the start's, not as its own bare reply
-      if (left <= RETRY_MS) throw isRedisReply(err) ? redisStartError(err, `service "${bus.service}"`) : err;
+      if (left <= 0) throw isRedisReply(err) ? redisStartError(err, `service "${bus.service}"`) : err;
       // the first try said, then one in WAIT_LINE_EVERY: a start waiting 30 s wrote 30 lines
       if (attempt % WAIT_LINE_EVERY === 1)
         logger.warn(
           `Waiting for the transport: ${toPlainError(err).message} (try ${attempt}, trying every ${RETRY_MS / 1000} s; giving up in ${Math.ceil(left / 1000)} s)`,
         );
-      await sleep(RETRY_MS, undefined, { signal: stopped }).catch(() => undefined);
+      // the last try at the deadline: it said "giving up in 3 s", and gave up after 2 s
+      await sleep(Math.min(RETRY_MS, left), undefined, { signal: stopped }).catch(() => undefined);
     }
   }
 }
