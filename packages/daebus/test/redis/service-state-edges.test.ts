@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Daebus } from 'daebus';
 import { captureLogger, waitFor, type LogRecord } from '../support/helpers';
-import { TEST_REDIS_URL } from '../support/redis-server';
+import { privateRedis, TEST_REDIS_URL } from '../support/redis-server';
 
 let service: string;
 let apps: Daebus[];
@@ -236,5 +236,34 @@ describe('service-wide values', () => {
     // what JSON stores as itself, or by its toJSON, is fine
     await stats.set('when', new Date(0));
     expect(await stats.get('when')).toBe('1970-01-01T00:00:00.000Z');
+  });
+});
+
+describe('service-wide writes that Redis refuses', () => {
+  it('reject with what Redis said and what to do about it, not a wait for a connection that is fine', async () => {
+    const server = await privateRedis(['--maxmemory-policy', 'noeviction']);
+    const config = new Redis(server.url);
+    const a = app();
+    const stock = a.map<number>('stock', { scope: 'service' });
+    try {
+      await a.start({ service, redis: server.url });
+      await stock.set('apples', 1);
+      await config.config('SET', 'maxmemory', '1');
+      const failure = await stock.set('pears', 2).then(
+        () => undefined,
+        (err: unknown) => err as { code?: string; message?: string },
+      );
+      expect(failure?.code).toBe('TRANSPORT_ERROR');
+      expect(failure?.message).toMatch(/^map "stock" \(service-wide, in Redis\): OOM .* Redis refused it\. Redis is full \(maxmemory\)/);
+      // before: "Check that Redis is up and reachable; the connection comes back on its own"
+      expect(failure?.message).not.toContain('comes back');
+      await config.config('SET', 'maxmemory', '0');
+      await stock.set('pears', 2);
+      expect(await stock.get('pears')).toBe(2);
+    } finally {
+      await a.stop();
+      config.disconnect();
+      await server.stop();
+    }
   });
 });

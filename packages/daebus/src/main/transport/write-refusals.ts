@@ -25,7 +25,7 @@ export interface RefusedWrite {
 const WRITES: Record<ServiceWrite, { says: string; failing: boolean }> = {
   replies: { says: "the service's replies: its callers get none", failing: true },
   heartbeats: { says: "this replica's heartbeats: the other replicas count it as gone", failing: true },
-  lease: { says: "the lease on the service's pub/sub channel: no replica takes its requests in", failing: true },
+  lease: { says: "the lease on the service's pub/sub channel: this replica cannot take its pub/sub requests in", failing: true },
   intake: { says: 'adding pub/sub requests to the request stream: each is answered with an error', failing: true },
   confirmations: { says: 'the confirmations of finished durable requests: they run again', failing: true },
   renewals: {

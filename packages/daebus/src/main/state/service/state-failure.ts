@@ -1,4 +1,5 @@
 import { DaebusError, ErrorCodes, toPlainError } from '../../../shared/errors';
+import { isRedisReply, refusalAdvice } from '../../transport/start-refusal';
 
 /**
  * What a service-wide structure's operation rejects with when Redis failed it (down, a dropped
@@ -14,9 +15,9 @@ export function stateFailure(where: string, err: unknown): DaebusError {
       cause: err,
     });
   }
-  return new DaebusError(
-    ErrorCodes.TRANSPORT_ERROR,
-    `${where} (service-wide, in Redis): ${text}. Check that Redis is up and reachable; the connection comes back on its own, and the call can be made again then.`,
-    { cause: err },
-  );
+  // refused by Redis (a permission, a full memory): waiting for the connection would not help
+  const then = isRedisReply(err)
+    ? ` Redis refused it.${refusalAdvice(text)}`
+    : ' Check that Redis is up and reachable; the connection comes back on its own, and the call can be made again then.';
+  return new DaebusError(ErrorCodes.TRANSPORT_ERROR, `${where} (service-wide, in Redis): ${text}.${then}`, { cause: err });
 }
