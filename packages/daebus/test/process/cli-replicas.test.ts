@@ -95,6 +95,14 @@ describe('health', () => {
     });
   });
 
+  it('ping names the replica that answered each ping (before: the service only)', async () => {
+    const ran = await daebus(['ping', service, '-c', '4', '--interval', '0']);
+    expect(ran.code).toBe(0);
+    const answered = [...ran.stdout.matchAll(/^ping \d: reply from "[^"]+" \(replica ([0-9a-f-]+)\) in [\d.]+ ms$/gm)].map((m) => m[1]);
+    expect(answered).toHaveLength(4);
+    for (const id of answered) expect([healthy.id, doomed.id]).toContain(id);
+  });
+
   it('--json lists { replica: { id, host, pid }, reply } per replica', async () => {
     const listed = await json(['health', service]);
     expect(listed).toHaveLength(2);

@@ -41,9 +41,13 @@ export function registerPing(program: Command): void {
           sent = i;
           const started = performance.now();
           let answer = 'reply';
+          let from = `"${service}"`;
           // a ping a hung service leaves unanswered is not waited for past a Ctrl-C (it waited up to --timeout)
           const pinged = caller.sendRequest(BuiltinActions.ping, {}).then(
-            () => undefined,
+            (reply) => {
+              const replica = (reply as { replica?: unknown } | null)?.replica;
+              if (typeof replica === 'string') from += ` (replica ${replica})`;
+            },
             (err: unknown) => ({ err }),
           );
           const outcome = await unlessStopped(
@@ -77,7 +81,7 @@ export function registerPing(program: Command): void {
           }
           const ms = performance.now() - started;
           times.push(ms);
-          printLines([`ping ${i}: ${answer} from "${service}" in ${ms.toFixed(2)} ms`]);
+          printLines([`ping ${i}: ${answer} from ${from} in ${ms.toFixed(2)} ms`]);
         }
       } catch (err) {
         // Redis lost after some answers: what was measured is said before the error, as ping does; a

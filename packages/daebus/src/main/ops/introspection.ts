@@ -8,12 +8,18 @@ import type { OpsView } from './ops-view';
 /** The read-only built-in actions: what a service says of itself to anyone who asks. */
 export function introspectionActions(view: OpsView, adminEnabled: boolean): Map<string, ActionHandler> {
   return new Map<string, ActionHandler>([
-    [BuiltinActions.ping, () => ({ pong: true, at: Date.now() })],
+    // a replica says which it is: pings of a replicated service show how they spread
+    [BuiltinActions.ping, () => ({ pong: true, at: Date.now(), ...replicaOf(view) })],
     [BuiltinActions.info, () => serviceInfo(view, adminEnabled)],
     [BuiltinActions.threads, () => ({ at: Date.now(), threads: view.threads() })],
     [BuiltinActions.health, () => healthOf(view)],
     [BuiltinActions.replicas, async () => ({ replicas: await view.replicas() })],
   ]);
+}
+
+function replicaOf(view: OpsView): { replica?: string } {
+  const id = view.replicaId();
+  return id === undefined ? {} : { replica: id };
 }
 
 /** What `daebus.info` answers: what the service is and what it runs. */
