@@ -6,13 +6,14 @@ import { CliError, ExitCodes } from './exit-codes';
 import type { GlobalOptions } from './options';
 import { probeTcp } from './probe';
 import { tlsOptions } from './tls-options';
+import { unixSocketOptions } from '../main/transport/unix-url';
 
 /**
  * `url` in the URL form: a service reads REDIS_URL through ioredis, which also takes a bare
  * `host:port`, `host` or port, so the command takes them too. A socket path stays as it is.
  */
 function asUrl(url: string): string {
-  if (url.includes('://') || url.startsWith('/')) return url;
+  if (url.includes('://') || url.startsWith('/') || url.startsWith('unix:')) return url;
   return /^\d+$/.test(url) ? `redis://127.0.0.1:${url}` : `redis://${url}`;
 }
 
@@ -22,6 +23,7 @@ function asUrl(url: string): string {
  */
 export function redisOptions(url: string, connectTimeoutMs: number): RedisOptions {
   if (url.startsWith('/')) return { path: url, connectTimeout: connectTimeoutMs };
+  if (url.startsWith('unix:')) return { ...socketOptions(url), connectTimeout: connectTimeoutMs };
   let parsed: URL;
   try {
     parsed = new URL(asUrl(url));
@@ -55,14 +57,26 @@ export function redisOptions(url: string, connectTimeoutMs: number): RedisOption
   };
 }
 
+/** A `unix:` URL's options (a socket with a password or a database), or a usage error. */
+function socketOptions(url: string): RedisOptions {
+  try {
+    return unixSocketOptions(url);
+  } catch (err) {
+    throw new CliError(toPlainError(err).message, ExitCodes.USAGE);
+  }
+}
+
 /** The URL as it may be shown: in the URL form, without its password. */
 export function shownUrl(url: string): string {
   try {
     const parsed = new URL(asUrl(url));
     if (parsed.password) parsed.password = '***';
+    if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '***');
     return parsed.toString().replace(/\/$/, '');
   } catch {
-    return asUrl(url).replace(/\/\/[^/@]*@/, '//***@');
+    return asUrl(url)
+      .replace(/\/\/[^/@]*@/, '//***@')
+      .replace(/([?&]password=)[^&]*/, '$1***');
   }
 }
 

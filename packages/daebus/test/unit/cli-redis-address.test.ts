@@ -29,6 +29,33 @@ describe('the CLI Redis address', () => {
     expect(() => redisOptions('http://db.example:6379', 500)).toThrow('it must start with redis:// or rediss://');
   });
 
+  it("reads a socket URL with a database, a user and a password (redis-py's form), and refuses a bad one without showing its password", () => {
+    expect(redisOptions('unix:///run/redis.sock?db=2&username=app&password=s%26cret', 500)).toEqual({
+      path: '/run/redis.sock',
+      db: 2,
+      username: 'app',
+      password: 's&cret',
+      connectTimeout: 500,
+    });
+    expect(redisOptions('unix:///run/redis.sock', 500)).toEqual({ path: '/run/redis.sock', connectTimeout: 500 });
+    const refused = (url: string): string => {
+      try {
+        redisOptions(url, 500);
+      } catch (err) {
+        expect(err).toBeInstanceOf(CliError);
+        return (err as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(refused('unix://host/run/redis.sock?password=secret')).toMatch(/password=\*\*\*" names a host \("host"\)/);
+    expect(refused('unix:///run/redis.sock?db=x&password=secret')).toContain('has a db that is not a number');
+    expect(refused('unix:///run/redis.sock?timeout=5')).toContain('has "timeout" in its query');
+    expect(refused('unix:///?password=secret')).toContain('names no socket path');
+    expect(refused('unix://:secret@/run/redis.sock')).toContain('a user or password goes in the query');
+    for (const url of ['unix://host/x?password=secret', 'unix://:secret@/run/redis.sock']) expect(refused(url)).not.toContain('secret');
+    expect(shownUrl('unix:///run/redis.sock?db=2&password=secret')).toBe('unix:///run/redis.sock?db=2&password=***');
+  });
+
   it('shows every form as a URL, without its password', () => {
     expect(shownUrl('redis://user:secret@db.example:6390')).toBe('redis://user:***@db.example:6390');
     expect(shownUrl('user:secret@db.example:6390')).toBe('redis://user:***@db.example:6390');

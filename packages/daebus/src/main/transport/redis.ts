@@ -6,8 +6,9 @@ import { RedisProbe } from './redis-probe';
 import { CONNECT_TIMEOUT_MS, DISCONNECT_TIMEOUT_MS, drop, readyTimeoutMs, readyWithin, retryAfterFirstConnect } from './redis-connect';
 import type { MessageHandler, RedisClient, Transport, TransportBehaviour } from './transport';
 import { connectHint } from './connect-hint';
+import { unixSocketOptions } from './unix-url';
 
-/** A Redis URL (`redis://[:password@]host:port[/db]`, `rediss://` for TLS) or ioredis options (AUTH, TLS, ... pass through). */
+/** A Redis URL (`redis://[:password@]host:port[/db]`, `rediss://` for TLS, `unix:///path?db=N&password=p`, read here: ioredis reads no such URL) or ioredis options (AUTH, TLS, ... pass through). */
 export type RedisConfig = string | RedisOptions;
 
 /**
@@ -39,7 +40,8 @@ export class RedisTransport implements Transport {
   /** Whether Redis answers on both connections (a stall leaves them open and ready). */
   readonly #probe: RedisProbe;
 
-  constructor(config: RedisConfig, behaviour: TransportBehaviour = {}) {
+  constructor(given: RedisConfig, behaviour: TransportBehaviour = {}) {
+    const config = typeof given === 'string' && given.startsWith('unix:') ? unixSocketOptions(given) : given;
     const base: RedisOptions = {
       lazyConnect: true,
       connectTimeout: CONNECT_TIMEOUT_MS,

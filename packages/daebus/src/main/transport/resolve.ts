@@ -56,10 +56,10 @@ function isTransport(value: unknown): value is Transport {
 /**
  * A URL with a scheme must parse and name Redis: ioredis would throw Node's own URL error for a
  * bad one, and take any other scheme (`http://host:6379`) for a Unix socket path. A bare
- * `host:port` or a socket path goes to ioredis as it is.
+ * `host:port` or a socket path goes to ioredis as it is; a `unix:` URL is read by RedisTransport.
  */
 function checkRedisUrl(url: string, from: string): void {
-  if (!url.includes('://')) return;
+  if (!url.includes('://') || url.startsWith('unix:')) return;
   // a password in the URL stays out of the message (it may reach a log)
   const shown = url.replace(/\/\/[^/@]*@/, '//***@');
   let protocol: string;
@@ -71,7 +71,7 @@ function checkRedisUrl(url: string, from: string): void {
       `${from} is not a valid URL (got ${shown}); use redis://host:port, or rediss:// for TLS.`,
     );
   }
-  if (protocol !== 'redis:' && protocol !== 'rediss:') {
-    throw new DaebusError(ErrorCodes.INVALID_OPTION, `${from} must be a redis:// or rediss:// URL (got ${shown}).`);
+  if (protocol !== 'redis:' && protocol !== 'rediss:' && protocol !== 'unix:') {
+    throw new DaebusError(ErrorCodes.INVALID_OPTION, `${from} must be a redis://, rediss:// or unix:// URL (got ${shown}).`);
   }
 }
