@@ -39,7 +39,8 @@ export function notNodeServiceError(globals: GlobalOptions, service: string, act
   return new CliError(
     `service "${service}" listens on ${shownUrl(globals.redis)} but did not answer ${action} within ${globals.timeout} ms: ` +
       'it is not a daebus service for Node (a Python Daebus service has no daebus.* actions; `daebus call` works with it), ' +
-      'or it is too busy to answer.',
+      'it is too busy to answer, or Redis refuses its replies (a Redis user without the right to publish on caller:* channels: ' +
+      'its log and its /readyz say so).',
     ExitCodes.NO_ANSWER,
   );
 }

@@ -55,7 +55,8 @@ describeReal('daebus and a Python Daebus service', () => {
       expect(ran.stderr).toBe(
         `daebus: service "${service}" listens on ${TEST_REDIS_URL} but did not answer daebus.ping within 1000 ms: ` +
           'it is not a daebus service for Node (a Python Daebus service has no daebus.* actions; `daebus call` works with it), ' +
-          'or it is too busy to answer.\n',
+          'it is too busy to answer, or Redis refuses its replies (a Redis user without the right to publish on caller:* channels: ' +
+          'its log and its /readyz say so).\n',
       );
     },
   );

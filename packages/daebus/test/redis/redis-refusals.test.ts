@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Daebus, DaebusCaller } from 'daebus';
 import { captureLogger, waitFor } from '../support/helpers';
+import { cleanEnv, startCli } from '../support/cli-process';
 import { http } from '../support/http-client';
 import { privateRedis, TEST_REDIS_URL } from '../support/redis-server';
 
@@ -79,12 +80,17 @@ it('a service whose replies Redis refuses is failing and not ready, logged once,
   expect(said[0]).toContain('NOPERM');
   expect(said[0]).toContain('"Redis permissions"');
   expect(messages(records, 'warn', 'Could not reply')).toEqual([]);
+  // the command cannot be answered either: it says what may be why
+  const cli = await startCli(['--redis', TEST_REDIS_URL, '--timeout', '500', 'health', service], { env: cleanEnv() }).done;
+  expect(cli.code).toBe(3);
+  expect(cli.stderr).toContain('or Redis refuses its replies (a Redis user without the right to publish on caller:* channels');
 
   await admin.call('ACL', 'SETUSER', user, '&caller:*');
   expect(await caller.sendRequest('work')).toEqual({ ran: 4 });
   await waitFor(async () => (await readyz(app)).status === 200, 'readyz 200 once Redis takes the replies');
   expect((await readyz(app)).body).not.toHaveProperty('refused');
-  expect(messages(records, 'info', "takes the service's replies again (3 refused before)")).toHaveLength(1);
+  // the three requests and the command's ping
+  expect(messages(records, 'info', "takes the service's replies again (4 refused before)")).toHaveLength(1);
 });
 
 it('a replica whose request stream upkeep Redis refuses is degraded but ready, logged once, and ok once Redis takes it', async () => {
