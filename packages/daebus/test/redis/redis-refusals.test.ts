@@ -80,13 +80,19 @@ it('a service whose replies Redis refuses is failing and not ready, logged once,
   expect(said[0]).toContain('NOPERM');
   expect(said[0]).toContain('"Redis permissions"');
   expect(messages(records, 'warn', 'Could not reply')).toEqual([]);
+  // a reply on the service's own responses channel (which the user may publish on) proves nothing of the callers' channels
+  await admin.publish(service, JSON.stringify({ action: 'work', payload: {}, request_id: 'r1', service }));
+  await waitFor(() => ran === 4, 'the request without reply_to run');
+  const after = await readyz(app);
+  expect(after.status).toBe(503);
+  expect(after.body.refused).toEqual([expect.objectContaining({ what: 'replies', count: 3 })]);
   // the command cannot be answered either: it says what may be why
   const cli = await startCli(['--redis', TEST_REDIS_URL, '--timeout', '500', 'health', service], { env: cleanEnv() }).done;
   expect(cli.code).toBe(3);
   expect(cli.stderr).toContain('or Redis refuses its replies (a Redis user without the right to publish on caller:* channels');
 
   await admin.call('ACL', 'SETUSER', user, '&caller:*');
-  expect(await caller.sendRequest('work')).toEqual({ ran: 4 });
+  expect(await caller.sendRequest('work')).toEqual({ ran: 5 });
   await waitFor(async () => (await readyz(app)).status === 200, 'readyz 200 once Redis takes the replies');
   expect((await readyz(app)).body).not.toHaveProperty('refused');
   // the three requests and the command's ping
@@ -150,6 +156,12 @@ it('a replica whose heartbeats a full Redis refuses (noeviction) is failing, and
     expect(said).toHaveLength(1);
     expect(said[0]).toContain('maxmemory');
     expect(messages(records, 'warn', 'Replica heartbeat failed')).toEqual([]);
+    // pub/sub requests (as Python callers send them) are answered with an error, said once a streak, not once a request
+    const pubsub = new DaebusCaller(service, { redis: server.url, durable: false, timeoutMs: 5_000 });
+    callers.push(pubsub);
+    for (let i = 0; i < 3; i++) expect(await failedCode(pubsub.sendRequest('work'))).toBe('REMOTE_ERROR');
+    expect(messages(records, 'warn', 'refuses the additions of pub/sub requests to the request stream')).toHaveLength(1);
+    expect(messages(records, 'warn', 'Rejected')).toEqual([]);
 
     await config.config('SET', 'maxmemory', '0');
     await waitFor(async () => (await readyz(app)).status === 200, 'readyz 200 once memory is freed');
@@ -160,4 +172,30 @@ it('a replica whose heartbeats a full Redis refuses (noeviction) is failing, and
     config.disconnect();
     await server.stop();
   }
+});
+
+it('a replica whose confirmations Redis refuses is failing, and does not take its own answered requests over again and again', async () => {
+  const service = `refused_confirmations_${randomUUID()}`;
+  // the confirmation script's XACK is refused (Redis 7.0 says so inside a script without NOPERM)
+  const { user, url } = await redisUser('~*', '&*', '+@all', '-xack');
+  const { logger, records } = captureLogger();
+  const app = new Daebus('refused-confirmations', { logger });
+  apps.push(app);
+  let ran = 0;
+  app.action('work', () => ++ran);
+  await app.start({ service, redis: url, http: { host: '127.0.0.1', port: 0 }, replicas: { visibilityTimeoutMs: 300 } });
+  const caller = new DaebusCaller(service, { redis: TEST_REDIS_URL, timeoutMs: 200 });
+  callers.push(caller);
+  for (let i = 0; i < 5; i++) await caller.sendRequest('work');
+  await waitFor(async () => (await readyz(app)).status === 503, 'readyz 503 while Redis refuses the confirmations');
+  expect((await readyz(app)).body.refused).toEqual([expect.objectContaining({ what: 'confirmations' })]);
+  // several visibility timeouts: before, each took the unconfirmed requests over again, a line each time
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  expect(records.filter((r) => /Took over request|Dropped request|dead-letter/.test(String(r.message)))).toEqual([]);
+  expect(ran).toBe(5);
+  expect(messages(records, 'warn', 'refuses the confirmations of finished durable requests')).toHaveLength(1);
+
+  await admin.call('ACL', 'SETUSER', user, '+xack');
+  await caller.sendRequest('work');
+  await waitFor(async () => (await readyz(app)).status === 200, 'readyz 200 once Redis takes the confirmations');
 });

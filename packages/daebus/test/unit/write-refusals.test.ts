@@ -4,10 +4,11 @@
 import { captureLogger } from '../support/helpers';
 import { REFUSAL_KEPT_MS, WriteRefusals } from '../../src/main/transport/write-refusals';
 
-/** An error reply as ioredis gives it (a ReplyError). */
-function replyError(message: string): Error {
+/** An error reply as ioredis gives it (a ReplyError), naming the command it answered. */
+function replyError(message: string, command?: string): Error {
   const err = new Error(message);
   err.name = 'ReplyError';
+  if (command !== undefined) Object.assign(err, { command: { name: command, args: [] } });
   return err;
 }
 
@@ -59,5 +60,57 @@ describe('WriteRefusals', () => {
     refusals.refused('replies', replyError('NOPERM b'));
     expect(refusals.current()).toEqual([{ what: 'replies', error: 'NOPERM b', since: 1_000_000 + REFUSAL_KEPT_MS + 1, count: 1 }]);
     expect(records.filter((r) => r.level === 'warn')).toHaveLength(2);
+  });
+
+  it('ends a reply streak only with a reply to the same family of channels (another one proves nothing)', () => {
+    const { logger, records } = captureLogger();
+    const refusals = new WriteRefusals(logger, 'redis://x:6379');
+    refusals.refused('replies', replyError('NOPERM caller channel'), 'caller:8f1c');
+    // answered on the service's own responses channel, which the user may publish on
+    refusals.succeeded('replies', 'orders.responses');
+    expect(refusals.current().map(({ what }) => what)).toEqual(['replies']);
+    refusals.succeeded('replies', 'caller:0b6d');
+    expect(refusals.current()).toEqual([]);
+    expect(records.map((r) => String(r.level))).toEqual(['warn', 'info']);
+  });
+
+  it('ends an upkeep streak only with a run that sent the refused command again', () => {
+    const { logger } = captureLogger();
+    const refusals = new WriteRefusals(logger, 'redis://x:6379');
+    refusals.refused('upkeep', replyError('NOPERM xpending', 'xpending'));
+    // a run that found nothing to take over sent no XPENDING
+    refusals.succeeded('upkeep', undefined, ['xautoclaim']);
+    expect(refusals.refusing('upkeep')).toBe(true);
+    refusals.succeeded('upkeep', undefined, ['xautoclaim', 'xpending']);
+    expect(refusals.refusing('upkeep')).toBe(false);
+    // a refusal that names no command ends with any success
+    refusals.refused('renewals', replyError('NOPERM something'));
+    refusals.succeeded('renewals', undefined, []);
+    expect(refusals.refusing('renewals')).toBe(false);
+  });
+
+  it("keeps Redis's words, without where in which script they came", () => {
+    const { logger, records } = captureLogger();
+    const refusals = new WriteRefusals(logger, 'redis://x:6379');
+    const inScript =
+      "ERR The user executing the script can't run this command or subcommand script: 0a1b2c3d4e5f60718293a4b5c6d7e8f901234567, on @user_script:5.";
+    refusals.refused('confirmations', replyError(inScript, 'evalsha'));
+    expect(refusals.current()[0]?.error).toBe("ERR The user executing the script can't run this command or subcommand.");
+    // Redis 7.0 says a permission refused inside a script without NOPERM: the advice is the same
+    expect(String(records[0]?.message)).toContain('"Redis permissions"');
+  });
+
+  it('ends every streak of a full memory once a write that needs memory is taken again, not a permission', () => {
+    const { logger } = captureLogger();
+    const refusals = new WriteRefusals(logger, 'redis://x:6379');
+    refusals.refused('intake', replyError("OOM command not allowed when used memory > 'maxmemory'.", 'evalsha'));
+    refusals.refused('heartbeats', replyError("OOM command not allowed when used memory > 'maxmemory'.", 'evalsha'));
+    refusals.refused('upkeep', replyError('NOPERM xautoclaim', 'xautoclaim'));
+    // a reply's PUBLISH is taken by a full Redis: it shows nothing of its memory
+    refusals.succeeded('replies', 'caller:1');
+    expect(refusals.current().map(({ what }) => what)).toEqual(['intake', 'heartbeats', 'upkeep']);
+    refusals.succeeded('heartbeats');
+    // intake is tried only as requests come: it ends with the heartbeats; the permission stays
+    expect(refusals.current().map(({ what }) => what)).toEqual(['upkeep']);
   });
 });

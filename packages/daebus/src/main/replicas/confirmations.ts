@@ -48,6 +48,11 @@ export class Confirmations {
     this.#confirm = defineScript<ConfirmCommand>(client, 'daebusConfirmRequests', 1, CONFIRM);
   }
 
+  /** Whether Redis refused the last confirmation (a permission): what is confirmed now stays in the stream. */
+  get refused(): boolean {
+    return this.#refusals.refusing('confirmations');
+  }
+
   /** `entryId` is done: it leaves the stream with the others done in this turn. */
   add(entryId: string): void {
     this.#unanswered.add(entryId);

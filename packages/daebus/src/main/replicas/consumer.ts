@@ -288,9 +288,11 @@ export class RequestConsumer {
     this.#gate.wake(); // the read loop waits for room: there may be some now
   }
 
-  /** Take over the entries of replicas that stopped answering for them. */
-  async #reclaim(): Promise<void> {
-    if (!this.#reading) return;
+  /** Take over the entries of replicas that stopped answering for them; resolves with the commands it sent. */
+  async #reclaim(): Promise<readonly string[]> {
+    // what Redis refuses to confirm would run, and be taken over, again and again (the log filled): wait meanwhile
+    if (!this.#reading || this.#confirmations.refused) return [];
+    const ran = ['xautoclaim'];
     let cursor = '0-0';
     const [stream, idleMs] = [this.#keys.requests, this.#options.visibilityTimeoutMs];
     do {
@@ -305,11 +307,13 @@ export class RequestConsumer {
         // after a Redis stall, its replica may have answered and confirmed it since the claim (it
         // is pending no more), or another replica claimed it after this one: it is not ours to run
         const pending = await this.#group.pending(entry[0]);
+        ran.push('xpending');
         if (pending?.consumer !== this.#id) continue;
         this.#deliver(entry, pending.deliveries);
       }
     } while (cursor !== '0-0' && this.#reading);
     // the replicas that died and whose entries are claimed now are listed no more
     if (this.#reading) await this.#group.prune(this.#id, this.#options.visibilityTimeoutMs);
+    return ran;
   }
 }

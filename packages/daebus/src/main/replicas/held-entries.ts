@@ -74,16 +74,17 @@ export class HeldEntries {
     return this.check().then(held, held);
   }
 
-  /** Reset the idle time of the entries held (every third of the visibility timeout). */
-  async renew(): Promise<void> {
+  /** Reset the idle time of the entries held (every third of the visibility timeout); resolves with the commands it sent. */
+  async renew(): Promise<readonly string[]> {
     if (this.#ids.size === 0) {
       this.#renewedAt = monotonicMs(); // nothing to lose: the next entry read is fresh
-      return;
+      return [];
     }
-    if (!this.fresh()) return this.check();
+    if (!this.fresh()) return this.check().then(() => ['evalsha', 'eval']);
     const sentAt = monotonicMs();
     await this.#client.xclaim(this.#stream, REQUEST_GROUP, this.#consumer, 0, ...this.#ids, 'JUSTID');
     this.#renewedAt = sentAt;
+    return ['xclaim'];
   }
 
   /** Renew the entries still this replica's, and let go of the others. */

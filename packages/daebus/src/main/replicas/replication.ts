@@ -105,8 +105,9 @@ export class Replication {
       untimedRequestTimeoutMs: options.untimedRequestTimeoutMs,
       // its refusal is logged as any request's ("Rejected a request ..."), once
       refuse: (raw, unadded) => {
-        if (unadded !== undefined) bus.refusals.refused('intake', unadded);
-        bus.refuse(raw, intakeRefusal(service, unadded));
+        // a Redis refusal is said once a streak, not once a request
+        const said = unadded !== undefined && bus.refusals.refused('intake', unadded);
+        bus.refuse(raw, intakeRefusal(service, unadded), !said);
       },
       refusals: bus.refusals,
       answerBuiltinHere: (raw, leaseSure) => bus.answerBuiltinHere(raw, leaseSure),

@@ -36,7 +36,8 @@ export class RequestGroup {
       if (this.#client.status === 'ready' && !refusals.refused(kind, err))
         this.#log.warn(`Request stream upkeep failed: ${toPlainError(err).message}`);
     };
-    return new Upkeep(this.#client, failed, (kind) => refusals.succeeded(kind));
+    // a job resolves with the commands it ran: a refused one it did not run this time is not known to be taken
+    return new Upkeep(this.#client, failed, (kind, ran) => refusals.succeeded(kind, undefined, ran as readonly string[]));
   }
 
   create(): Promise<void> {

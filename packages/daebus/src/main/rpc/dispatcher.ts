@@ -162,9 +162,9 @@ export class Dispatcher {
   }
 
   /** Answer `raw` with `error` without running it (a request the service gives up on). */
-  refuse(raw: string, error: DaebusError): void {
+  refuse(raw: string, error: DaebusError, noted = true): void {
     const { replyTo, requestId, action } = replyAddress(raw, this.#maxBytes);
-    this.#reports.reject(error, replyTo, requestId, action);
+    this.#reports.reject(error, replyTo, requestId, action, noted);
   }
 
   /** Give the durable requests that have not started back to the stream (this replica stops). */
@@ -277,12 +277,12 @@ export class Dispatcher {
     if (this.#waitingReplies.freesSlot(accepted)) this.#release(entry);
     published.then(
       () => {
-        this.#refusals.succeeded('replies');
+        this.#refusals.succeeded('replies', accepted.request.replyTo);
         this.#finish(entry, accepted);
       },
       (err: unknown) => {
         // nothing more can be sent for it; one a stop let go was logged then, a Redis refusal once a streak
-        if (accepted.linked && !this.#refusals.refused('replies', err))
+        if (accepted.linked && !this.#refusals.refused('replies', err, accepted.request.replyTo))
           accepted.logger().warn(`Could not reply to action "${accepted.request.action}": ${toPlainError(err).message}`);
         this.#finish(entry, accepted);
       },

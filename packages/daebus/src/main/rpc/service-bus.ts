@@ -213,8 +213,8 @@ export class ServiceBus {
   }
 
   /** Answer `raw` with `error` without running it. */
-  refuse(raw: string, error: DaebusError): void {
-    this.#dispatcher.refuse(raw, error);
+  refuse(raw: string, error: DaebusError, noted = true): void {
+    this.#dispatcher.refuse(raw, error, noted);
   }
 
   /** Give the durable requests not started yet back to the stream. */

@@ -20,13 +20,17 @@ export function redisStartError(err: unknown, what: string): unknown {
 
 /** What to do about Redis's error reply `message` (with a leading space), where its kind says: '' otherwise. */
 export function refusalAdvice(message: string): string {
-  if (message.startsWith('NOPERM')) {
+  // inside a script, Redis 7.0 says a refused permission in words of its own, not NOPERM
+  if (message.startsWith('NOPERM') || message.includes("can't run this command")) {
     return ' The Redis user lacks a permission that the service needs: the package\'s docs/operations.md ("Redis permissions") lists the commands, keys and channels.';
   }
   if (message.startsWith('OOM')) {
     return ' Redis is full (maxmemory) and its policy refuses writes: free memory, raise maxmemory, or see the package\'s docs/operations.md ("Memory policy").';
   }
   if (message.startsWith('READONLY')) return ' The server is a read-only replica: give the service the primary.';
+  if (message.startsWith('WRONGPASS')) return ' The Redis user was removed or disabled, or its password changed.';
+  if (message.startsWith('BUSY'))
+    return ' A script runs on Redis past its time limit: Redis answers once it ends (or SCRIPT KILL ends it).';
   return '';
 }
 

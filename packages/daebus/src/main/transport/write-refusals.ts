@@ -18,22 +18,26 @@ export interface RefusedWrite {
 }
 
 /**
- * What each kind of write is for, and whether the service fails without it. Without the renewals
- * or the upkeep a replica still serves what it takes: they are for requests that outlive the
- * visibility timeout, and for those of a replica that died.
+ * What each kind of write is for (`name`, `loses`), and whether the service fails without it.
+ * Without the renewals or the upkeep a replica still serves what it takes: they are for requests
+ * that outlive the visibility timeout, and for those of a replica that died.
  */
-const WRITES: Record<ServiceWrite, { says: string; failing: boolean }> = {
-  replies: { says: "the service's replies: its callers get none", failing: true },
-  heartbeats: { says: "this replica's heartbeats: the other replicas count it as gone", failing: true },
-  lease: { says: "the lease on the service's pub/sub channel: this replica cannot take its pub/sub requests in", failing: true },
-  intake: { says: 'adding pub/sub requests to the request stream: each is answered with an error', failing: true },
-  confirmations: { says: 'the confirmations of finished durable requests: they run again', failing: true },
+const WRITES: Record<ServiceWrite, { name: string; loses: string; failing: boolean }> = {
+  replies: { name: "the service's replies", loses: 'its callers get none', failing: true },
+  heartbeats: { name: "this replica's heartbeats", loses: 'the other replicas count it as gone', failing: true },
+  lease: { name: "the lease on the service's pub/sub channel", loses: 'this replica cannot take its pub/sub requests in', failing: true },
+  intake: { name: 'the additions of pub/sub requests to the request stream', loses: 'each is answered with an error', failing: true },
+  confirmations: { name: 'the confirmations of finished durable requests', loses: 'they run again', failing: true },
   renewals: {
-    says: 'the renewals of running durable requests: one that runs past the visibility timeout may run again elsewhere',
+    name: 'the renewals of running durable requests',
+    loses: 'one that runs past the visibility timeout may run again elsewhere',
     failing: false,
   },
-  upkeep: { says: "the request stream's upkeep: a dead replica's requests are not taken over", failing: false },
+  upkeep: { name: "the request stream's upkeep", loses: "a dead replica's requests are not taken over", failing: false },
 };
+
+/** The writes Redis refuses while it is full (its scripts write keys): the replies' PUBLISH and the confirmations' XACK are not. */
+const NEEDS_MEMORY: ReadonlySet<ServiceWrite> = new Set(['heartbeats', 'lease', 'intake']);
 
 /**
  * A refusal counts this long after the last one when nothing of its kind was tried since: a
@@ -47,17 +51,25 @@ export function refusalFails(what: ServiceWrite): boolean {
   return WRITES[what].failing;
 }
 
+interface Streak extends RefusedWrite {
+  lastAt: number;
+  /** The command Redis refused last (ioredis names it), when known: a success that did not run it proves nothing. */
+  command: string | undefined;
+  /** Where the refused writes went, as families of channels (`caller:`): a reply to another family proves nothing of these. */
+  scopes: Set<string>;
+}
+
 /**
  * The writes Redis refuses at run time, a NOPERM or an OOM and not a lost connection (the
  * transport reports those): health says so, since a service whose replies or heartbeats Redis
  * refuses serves nothing while its connections look fine. A streak of refusals of one kind is
- * logged once when it starts and once when a write of that kind succeeds again; a success of one
- * kind clears that kind only.
+ * logged once when it starts and once when it ends: when a write of that kind succeeds that
+ * shows Redis takes what it refused (the same command, to the same family of channels).
  */
 export class WriteRefusals {
   readonly #log: Logger;
   readonly #where: string;
-  readonly #refused = new Map<ServiceWrite, RefusedWrite & { lastAt: number }>();
+  readonly #refused = new Map<ServiceWrite, Streak>();
 
   constructor(log: Logger, where: string) {
     this.#log = log;
@@ -65,45 +77,67 @@ export class WriteRefusals {
   }
 
   /**
-   * A write of `what` failed with `err`: true when Redis refused it (its error reply, or one
-   * wrapped as `cause`), recorded and logged here when it starts a streak; false for any other
-   * failure, left to the caller to report.
+   * A write of `what` (to `scope`, a reply's channel) failed with `err`: true when Redis refused it
+   * (its error reply, or one wrapped as `cause`), recorded and logged here when it starts a
+   * streak; false for any other failure, left to the caller to report.
    */
-  refused(what: ServiceWrite, err: unknown): boolean {
+  refused(what: ServiceWrite, err: unknown, scope?: string): boolean {
     const reply = isRedisReply(err)
       ? err
       : isRedisReply((err as { cause?: unknown } | null)?.cause)
         ? (err as { cause: unknown }).cause
         : undefined;
     if (reply === undefined) return false;
-    const error = toPlainError(reply).message;
+    const error = withoutScriptPlace(toPlainError(reply).message);
+    const command = (reply as { command?: { name?: unknown } }).command?.name;
     const now = Date.now();
-    const streak = this.#current(what, now);
+    let streak = this.#current(what, now);
     if (streak) {
       streak.count += 1;
       streak.error = error;
       streak.lastAt = now;
-      return true;
+    } else {
+      streak = { what, error, since: now, count: 1, lastAt: now, command: undefined, scopes: new Set() };
+      this.#refused.set(what, streak);
+      const { name, loses, failing } = WRITES[what];
+      this.#log.warn(
+        `Redis at ${this.#where} refuses ${name}: ${loses} (${error.replace(/\.$/, '')}).${refusalAdvice(error)} ` +
+          `Health reports ${failing ? 'failing' : 'degraded'} until Redis takes one again; the refusals that follow are counted, not logged each.`,
+        { refused: what },
+      );
     }
-    this.#refused.set(what, { what, error, since: now, count: 1, lastAt: now });
-    const { says, failing } = WRITES[what];
-    this.#log.warn(
-      `Redis at ${this.#where} refuses ${says} (${error.replace(/\.$/, '')}).${refusalAdvice(error)} Health reports ${failing ? 'failing' : 'degraded'} ` +
-        'until Redis takes one again; the refusals that follow are counted, not logged each.',
-      { refused: what },
-    );
+    streak.command = typeof command === 'string' ? command.toLowerCase() : undefined;
+    streak.scopes.add(familyOf(scope));
     return true;
   }
 
-  /** A write of `what` succeeded: a streak of its refusals ends (said once). Cheap when none: it runs for every reply. */
-  succeeded(what: ServiceWrite): void {
+  /**
+   * A write of `what` succeeded (to `scope`; having run the commands `ran`, where a job runs some
+   * only at times): a streak of its refusals ends (said once) when it shows Redis takes what it
+   * refused. Cheap when nothing is refused: it runs for every reply.
+   */
+  succeeded(what: ServiceWrite, scope?: string, ran?: readonly string[]): void {
     if (this.#refused.size === 0) return;
     const streak = this.#refused.get(what);
-    if (streak === undefined) return;
-    this.#refused.delete(what);
-    this.#log.info(`Redis at ${this.#where} takes ${WRITES[what].says.split(':')[0]} again (${streak.count} refused before).`, {
-      refused: what,
+    if (streak !== undefined && (ran === undefined || streak.command === undefined || ran.includes(streak.command))) {
+      streak.scopes.delete(familyOf(scope));
+      if (scope === undefined || streak.scopes.size === 0) this.#end(streak);
+    }
+    // a full memory is the server's: a write that needs memory taken shows it is there for the
+    // others too (intake, tried only as requests come, stayed refused once Redis had room again)
+    if (NEEDS_MEMORY.has(what)) for (const other of this.#refused.values()) if (other.error.startsWith('OOM')) this.#end(other);
+  }
+
+  #end(streak: Streak): void {
+    this.#refused.delete(streak.what);
+    this.#log.info(`Redis at ${this.#where} takes ${WRITES[streak.what].name} again (${streak.count} refused before).`, {
+      refused: streak.what,
     });
+  }
+
+  /** Whether Redis refused the last write of `what` (within REFUSAL_KEPT_MS). */
+  refusing(what: ServiceWrite): boolean {
+    return this.#current(what, Date.now()) !== undefined;
   }
 
   /** The kinds refused at their last try, within REFUSAL_KEPT_MS. */
@@ -116,11 +150,23 @@ export class WriteRefusals {
     return shown;
   }
 
-  #current(what: ServiceWrite, now: number): (RefusedWrite & { lastAt: number }) | undefined {
+  #current(what: ServiceWrite, now: number): Streak | undefined {
     const streak = this.#refused.get(what);
     if (streak === undefined || now - streak.lastAt <= REFUSAL_KEPT_MS) return streak;
     // nothing of its kind tried for a while: not known to be refused any more
     this.#refused.delete(what);
     return undefined;
   }
+}
+
+/** A channel's family: up to its last `:` (`caller:` for every caller's reply channel), else the whole name; '' for none. */
+function familyOf(channel: string | undefined): string {
+  if (channel === undefined) return '';
+  const colon = channel.lastIndexOf(':');
+  return colon < 0 ? channel : channel.slice(0, colon + 1);
+}
+
+/** Redis's message without where in which script it came (`script: <sha>, on @user_script:5.`): noise to a reader. */
+function withoutScriptPlace(message: string): string {
+  return message.replace(/\.? script: [0-9a-f]+, on @user_script:\d+\.?$/, '.');
 }
