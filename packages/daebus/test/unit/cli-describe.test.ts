@@ -46,11 +46,16 @@ describe('describeHealth', () => {
       ready: false,
       transport: { connected: true, description: 'redis' },
       threads: { failed: [], stalled: [] },
-      refused: [{ what: 'replies' as const, error: 'NOPERM User x has no permissions to access the channel', since: 1, count: 12 }],
+      refused: [
+        { what: 'replies' as const, error: 'NOPERM User x has no permissions to access the channel', since: 1, count: 12 },
+        { what: 'intake' as const, error: "OOM command not allowed when used memory > 'maxmemory'.", since: 1, count: 3 },
+      ],
     };
     expect(describeHealth(health)).toEqual([
       'failing, NOT ready (redis connected)',
       'Redis refuses its replies (12 refused): NOPERM User x has no permissions to access the channel',
+      // said in words, and without the period that `daebus watch` would join with "; "
+      "Redis refuses its additions of pub/sub requests to the request stream (3 refused): OOM command not allowed when used memory > 'maxmemory'",
     ]);
   });
 });
