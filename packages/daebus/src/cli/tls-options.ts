@@ -25,9 +25,15 @@ export function tlsOptions(globals: Pick<GlobalOptions, 'tlsCa' | 'tlsCert' | 't
 }
 
 function read(option: string, file: string): Buffer {
+  let content: Buffer;
   try {
-    return readFileSync(file);
+    content = readFileSync(file);
   } catch (err) {
     throw new CliError(`${option}: cannot read "${file}": ${toPlainError(err).message}`, ExitCodes.USAGE);
   }
+  // anything else failed later as a TLS error that did not name the file ("self-signed certificate in certificate chain")
+  if (!content.includes('-----BEGIN ')) {
+    throw new CliError(`${option}: "${file}" is not in PEM form (a "-----BEGIN ..." block); convert it with openssl.`, ExitCodes.USAGE);
+  }
+  return content;
 }

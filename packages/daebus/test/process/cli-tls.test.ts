@@ -4,7 +4,7 @@
 // present a certificate: a service on such a Redis could not be reached from the command line.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -28,6 +28,7 @@ beforeAll(async () => {
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', ...subject], {
     stdio: 'ignore',
   });
+  writeFileSync(join(dir, 'not-pem.der'), Buffer.from([0x30, 0x82, 0x01, 0x0a, 0x02, 0x82]));
   // the one certificate is the authority, the server's and the client's
   server = await privateRedis(['--tls-auth-clients', 'yes'], { cert, key });
   app = new Daebus('cli-tls');
@@ -64,6 +65,10 @@ it('refuses a certificate without its key, and a file it cannot read (exit 2), b
   const half = await daebus('--tls-cert', cert, 'health', service);
   expect(half.code).toBe(2);
   expect(half.stderr).toContain('--tls-cert and --tls-key go together');
+  // before: accepted, and the connection then failed with "self-signed certificate in certificate chain"
+  const notPem = await daebus('--tls-ca', key.replace('key.pem', 'not-pem.der'), 'health', service);
+  expect(notPem.code).toBe(2);
+  expect(notPem.stderr).toContain('is not in PEM form');
   const missing = await daebus('--tls-ca', '/no/such/ca.pem', 'health', service);
   expect(missing.code).toBe(2);
   expect(missing.stderr).toContain('--tls-ca: cannot read "/no/such/ca.pem"');

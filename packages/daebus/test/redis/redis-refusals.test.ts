@@ -72,7 +72,13 @@ it('a service whose replies Redis refuses is failing and not ready, logged once,
   const { body } = await readyz(app);
   expect(body).toMatchObject({ status: 'failing', ready: false, transport: { connected: true } });
   expect(body.refused).toEqual([
-    { what: 'replies', error: expect.stringContaining('NOPERM') as string, since: expect.any(Number) as number, count: 3 },
+    {
+      what: 'replies',
+      error: expect.stringContaining('NOPERM') as string,
+      since: expect.any(Number) as number,
+      count: 3,
+      channels: ['caller:*'],
+    },
   ]);
   // one warning for the streak, naming what to do; none per reply
   const said = messages(records, 'warn', "refuses the service's replies");
@@ -198,4 +204,32 @@ it('a replica whose confirmations Redis refuses is failing, and does not take it
   await admin.call('ACL', 'SETUSER', user, '+xack');
   await caller.sendRequest('work');
   await waitFor(async () => (await readyz(app)).status === 200, 'readyz 200 once Redis takes the confirmations');
+});
+
+it("a reply refused on a channel of someone else's (a request's own reply_to) degrades the service, still ready, and names the channel", async () => {
+  const service = `refused_reply_to_${randomUUID()}`;
+  const other = `other-app-${randomUUID()}.replies`;
+  // as the docs advise: the service's own channels and the callers' reply channels
+  const { url } = await redisUser('~*', 'resetchannels', `&${service}*`, '&caller:*', '+@all');
+  const { logger, records } = captureLogger();
+  const app = new Daebus('refused-reply-to', { logger });
+  apps.push(app);
+  let ran = 0;
+  app.action('work', () => ({ ran: ++ran }));
+  await app.start({ service, redis: url, http: { host: '127.0.0.1', port: 0 } });
+  const caller = new DaebusCaller(service, { redis: TEST_REDIS_URL });
+  callers.push(caller);
+  expect(await caller.sendRequest('work')).toEqual({ ran: 1 });
+
+  await admin.publish(service, JSON.stringify({ action: 'work', payload: {}, request_id: 'bad1', reply_to: other }));
+  await waitFor(async () => (await readyz(app)).body.refused !== undefined, 'the refusal in the health report');
+  // before: not ready (503) until the next reply to a caller, or a minute, for one publisher's request
+  const { status, body } = await readyz(app);
+  expect(status).toBe(200);
+  expect(body).toMatchObject({ status: 'degraded', ready: true });
+  expect(body.refused).toEqual([expect.objectContaining({ what: 'replies', channels: [other], count: 1 })]);
+  expect(messages(records, 'warn', `refuses the service's replies to "${other}"`)).toHaveLength(1);
+  // the callers are still answered, and the service stays ready
+  expect(await caller.sendRequest('work')).toEqual({ ran: 3 });
+  expect((await readyz(app)).status).toBe(200);
 });

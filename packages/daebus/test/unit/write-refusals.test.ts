@@ -21,10 +21,16 @@ describe('WriteRefusals', () => {
     expect(refusals.refused('replies', new Error('Connection is closed.'))).toBe(false);
     expect(refusals.refused('replies', undefined)).toBe(false);
     expect(refusals.current()).toEqual([]);
-    expect(refusals.refused('replies', replyError('NOPERM no permissions to access the channel'))).toBe(true);
+    expect(refusals.refused('replies', replyError('NOPERM no permissions to access the channel'), 'caller:1')).toBe(true);
     const wrapped = new Error('Could not publish', { cause: replyError('NOPERM again') });
-    expect(refusals.refused('replies', wrapped)).toBe(true);
-    expect(refusals.current()).toEqual([{ what: 'replies', error: 'NOPERM again', since: expect.any(Number) as number, count: 2 }]);
+    expect(refusals.refused('replies', wrapped, 'caller:2')).toBe(true);
+    expect(refusals.current()).toEqual([
+      { what: 'replies', error: 'NOPERM again', since: expect.any(Number) as number, count: 2, channels: ['caller:*'], failing: true },
+    ]);
+    // a Redis busy for a moment (a long script, a load at start) refuses nothing
+    expect(refusals.refused('heartbeats', replyError('BUSY Redis is busy running a script.'))).toBe(false);
+    expect(refusals.refused('lease', replyError('LOADING Redis is loading the dataset in memory'))).toBe(false);
+    expect(refusals.current()).toHaveLength(1);
   });
 
   it('logs a streak once when it starts and once when its kind succeeds again; another kind stays', () => {
@@ -52,13 +58,15 @@ describe('WriteRefusals', () => {
     jest.useFakeTimers({ now: 1_000_000 });
     const { logger, records } = captureLogger();
     const refusals = new WriteRefusals(logger, 'redis://x:6379');
-    refusals.refused('replies', replyError('NOPERM a'));
+    refusals.refused('heartbeats', replyError('NOPERM a'));
     jest.setSystemTime(1_000_000 + REFUSAL_KEPT_MS);
     expect(refusals.current()).toHaveLength(1);
     jest.setSystemTime(1_000_000 + REFUSAL_KEPT_MS + 1);
     expect(refusals.current()).toEqual([]);
-    refusals.refused('replies', replyError('NOPERM b'));
-    expect(refusals.current()).toEqual([{ what: 'replies', error: 'NOPERM b', since: 1_000_000 + REFUSAL_KEPT_MS + 1, count: 1 }]);
+    refusals.refused('heartbeats', replyError('NOPERM b'));
+    expect(refusals.current()).toEqual([
+      { what: 'heartbeats', error: 'NOPERM b', since: 1_000_000 + REFUSAL_KEPT_MS + 1, count: 1, failing: true },
+    ]);
     expect(records.filter((r) => r.level === 'warn')).toHaveLength(2);
   });
 
@@ -112,5 +120,24 @@ describe('WriteRefusals', () => {
     refusals.succeeded('heartbeats');
     // intake is tried only as requests come: it ends with the heartbeats; the permission stays
     expect(refusals.current().map(({ what }) => what)).toEqual(['upkeep']);
+  });
+
+  it("fails the service for refused replies only on the callers' channels: someone else's reply_to degrades it", () => {
+    const { logger, records } = captureLogger();
+    const refusals = new WriteRefusals(logger, 'redis://x:6379');
+    const failing = (): boolean[] => refusals.current().map((shown) => shown.failing);
+    refusals.refused('replies', replyError('NOPERM other app'), 'other-app.replies');
+    expect(failing()).toEqual([false]);
+    refusals.succeeded('replies', 'caller:7');
+    expect(failing()).toEqual([false]);
+    expect(refusals.current()[0]?.channels).toEqual(['other-app.replies']);
+    refusals.refused('replies', replyError('NOPERM callers'), 'caller:8');
+    expect(failing()).toEqual([true]);
+    expect(refusals.current()[0]?.channels).toEqual(['other-app.replies', 'caller:*']);
+    // each place said once, named
+    expect(records.map((r) => String(r.message))).toEqual([
+      expect.stringContaining('refuses the service\'s replies to "other-app.replies": its callers get none (NOPERM other app)'),
+      expect.stringContaining('refuses the service\'s replies to "caller:*" too (NOPERM callers)'),
+    ]);
   });
 });

@@ -1,14 +1,15 @@
 import type { OpsView } from './ops-view';
-import { refusalFails, type RefusedWrite } from '../transport/write-refusals';
+import type { RefusedWrite } from '../transport/write-refusals';
 
 /**
  * The service's health, as `daebus.health`, `/readyz` and `daebus health` report it:
  * - `failing`: not started (`starting` while it is on its way up), the transport is down, a
  *   required thread has failed, (a replica) its last read of the request stream failed: its
  *   durable requests reach it no more, or Redis refused the last of a kind of write the service
- *   needs (its replies, a replica's heartbeats, lease, intake or confirmations: `refused`);
+ *   needs (its replies to its callers, a replica's heartbeats, lease, intake or confirmations: `refused`);
  * - `degraded`: a thread is stalled or restarting (crashed, waiting out its backoff), an
- *   optional thread has failed, or Redis refuses a replica's upkeep of the request stream;
+ *   optional thread has failed, or Redis refuses a replica's upkeep or renewals, or replies to
+ *   channels other than the callers' while it takes others;
  * - `ok` otherwise. `ready` is true only when `ok`, or `degraded` by optional threads alone (one
  *   that failed or restarts): a required thread restarting is not ready until it runs again. A
  *   service that stops is not ready either (`stopping`).
@@ -60,7 +61,7 @@ export function healthOf(view: OpsView): Health {
   const stopping = view.stopping();
   const refused = transport?.refused ?? [];
   const status =
-    starting || !connected || requiredFailed || requests?.reading === false || refused.some(({ what }) => refusalFails(what))
+    starting || !connected || requiredFailed || requests?.reading === false || refused.some(({ failing }) => failing)
       ? 'failing'
       : failed.length > 0 || stalled.length > 0 || restarting.length > 0 || refused.length > 0
         ? 'degraded'
@@ -73,6 +74,6 @@ export function healthOf(view: OpsView): Health {
     transport: { connected, ...(transport ? { description: transport.description } : {}) },
     threads: { failed, stalled, restarting },
     ...(requests ? { requests } : {}),
-    ...(refused.length > 0 ? { refused } : {}),
+    ...(refused.length > 0 ? { refused: refused.map(({ failing: _failing, ...shown }) => shown) } : {}),
   };
 }

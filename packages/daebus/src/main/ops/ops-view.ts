@@ -1,5 +1,5 @@
 import type { PoolStats } from '../pool/pool-stats';
-import type { RefusedWrite } from '../transport/write-refusals';
+import type { RefusalReport } from '../transport/write-refusals';
 import type { ReplicaInfo } from '../replicas/presence';
 import type { ThreadSnapshot, ThreadStopResult } from '../supervisor/events';
 
@@ -33,7 +33,7 @@ export interface OpsView {
    * The transport's description and whether it can send and receive now; undefined while there is
    * none (before it connects, after it closed). It is there while the service starts: `startedAt` says whether it has.
    */
-  transport(): { description: string; connected: boolean; refused?: RefusedWrite[] } | undefined;
+  transport(): { description: string; connected: boolean; refused?: RefusalReport[] } | undefined;
   /** True from when the service is asked to stop until it has stopped. */
   stopping(): boolean;
   /** The app's own actions (not the built-in ones). */

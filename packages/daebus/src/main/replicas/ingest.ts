@@ -11,7 +11,6 @@ import { IngestLease } from './ingest-lease';
 import { expectsReply } from './expects-reply';
 import { serviceKeys, type ServiceKeys } from './keys';
 import type { WriteRefusals } from '../transport/write-refusals';
-import { isRedisReply } from '../transport/start-refusal';
 
 /** Requests held while the lease is taken again after Redis lost it (see #orphan): past this many, more are dropped. */
 const MAX_ORPHANS = 10_000;
@@ -210,7 +209,7 @@ export class IngestLeader {
       this.#company.start();
     } catch (err) {
       // in an outage the transport said so once already; every try failing says nothing new; a refusal: see IngestLease
-      if (this.#client.status !== 'ready' || isRedisReply(err)) return;
+      if (this.#client.status !== 'ready' || this.#refusals.took(err)) return;
       this.#log.warn(`The pub/sub lease of "${this.#service}" could not be kept: ${toPlainError(err).message}`);
     }
   }

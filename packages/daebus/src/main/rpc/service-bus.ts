@@ -16,7 +16,7 @@ import { Dispatcher, type ActionEntry } from './dispatcher';
 import { watchChannelShared } from './shared-channel';
 import { messageJson } from './outgoing-json';
 import { logOutages } from './outage-log';
-import { WriteRefusals, type RefusedWrite } from '../transport/write-refusals';
+import { WriteRefusals, type RefusalReport } from '../transport/write-refusals';
 
 /** How many unreadable broadcasts a second are logged each; the rest make one warning a second per channel. */
 const DROPPED_FULL_PER_SECOND = 10;
@@ -25,7 +25,7 @@ const DROPPED_FULL_PER_SECOND = 10;
 export interface TransportStatus {
   description: string;
   connected: boolean;
-  refused?: RefusedWrite[];
+  refused?: RefusalReport[];
 }
 
 /** A listener of broadcasts: gets the decoded JSON payload and the channel. */

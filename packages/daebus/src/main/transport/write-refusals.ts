@@ -15,6 +15,13 @@ export interface RefusedWrite {
   since: number;
   /** How many were refused since. */
   count: number;
+  /** Replies only: where they were refused, `caller:*` for the callers' reply channels (this library's and Python Daebus's). */
+  channels?: string[];
+}
+
+/** A refusal as the health report reads it: whether it makes the service fail, or only degrades it. */
+export interface RefusalReport extends RefusedWrite {
+  failing: boolean;
 }
 
 /**
@@ -46,11 +53,6 @@ const NEEDS_MEMORY: ReadonlySet<ServiceWrite> = new Set(['heartbeats', 'lease', 
  */
 export const REFUSAL_KEPT_MS = 60_000;
 
-/** Whether a refusal of `what` makes the service fail (not ready) rather than be degraded. */
-export function refusalFails(what: ServiceWrite): boolean {
-  return WRITES[what].failing;
-}
-
 interface Streak extends RefusedWrite {
   lastAt: number;
   /** The command Redis refused last (ioredis names it), when known: a success that did not run it proves nothing. */
@@ -58,6 +60,12 @@ interface Streak extends RefusedWrite {
   /** Where the refused writes went, as families of channels (`caller:`): a reply to another family proves nothing of these. */
   scopes: Set<string>;
 }
+
+/** The callers' reply channels (`caller:<uuid>`, this library's and Python Daebus's): refused, the service answers no caller. */
+const CALLERS = 'caller:';
+
+/** Error replies of a Redis busy for a moment (a long script, a load at start), not refusing: the caller reports them as any failure. */
+const PASSING = /^(BUSY|LOADING|TRYAGAIN|MASTERDOWN)\b/;
 
 /**
  * The writes Redis refuses at run time, a NOPERM or an OOM and not a lost connection (the
@@ -70,6 +78,8 @@ export class WriteRefusals {
   readonly #log: Logger;
   readonly #where: string;
   readonly #refused = new Map<ServiceWrite, Streak>();
+  /** The errors taken as refusals (logged here): a caller that sees one again need not say it. */
+  readonly #taken = new WeakSet<object>();
 
   constructor(log: Logger, where: string) {
     this.#log = log;
@@ -89,26 +99,41 @@ export class WriteRefusals {
         : undefined;
     if (reply === undefined) return false;
     const error = withoutScriptPlace(toPlainError(reply).message);
+    if (PASSING.test(error)) return false;
     const command = (reply as { command?: { name?: unknown } }).command?.name;
+    const family = familyOf(scope);
     const now = Date.now();
     let streak = this.#current(what, now);
     if (streak) {
       streak.count += 1;
       streak.error = error;
       streak.lastAt = now;
+      // refused somewhere else too: said once for each place
+      if (!streak.scopes.has(family))
+        this.#log.warn(`Redis at ${this.#where} refuses ${WRITES[what].name}${to(family)} too (${error}).`, { refused: what });
     } else {
       streak = { what, error, since: now, count: 1, lastAt: now, command: undefined, scopes: new Set() };
       this.#refused.set(what, streak);
       const { name, loses, failing } = WRITES[what];
+      const health =
+        what === 'replies'
+          ? "Health reports failing while the callers' reply channels (caller:*) are refused, degraded for other channels"
+          : `Health reports ${failing ? 'failing' : 'degraded'} until Redis takes one again`;
       this.#log.warn(
-        `Redis at ${this.#where} refuses ${name}: ${loses} (${error.replace(/\.$/, '')}).${refusalAdvice(error)} ` +
-          `Health reports ${failing ? 'failing' : 'degraded'} until Redis takes one again; the refusals that follow are counted, not logged each.`,
+        `Redis at ${this.#where} refuses ${name}${to(family)}: ${loses} (${error.replace(/\.$/, '')}).${refusalAdvice(error)} ` +
+          `${health}; the refusals that follow are counted, not logged each.`,
         { refused: what },
       );
     }
     streak.command = typeof command === 'string' ? command.toLowerCase() : undefined;
-    streak.scopes.add(familyOf(scope));
+    streak.scopes.add(family);
+    this.#taken.add(err as object);
     return true;
+  }
+
+  /** Whether `err` was taken as a refusal here (and so said already). */
+  took(err: unknown): boolean {
+    return typeof err === 'object' && err !== null && this.#taken.has(err);
   }
 
   /**
@@ -140,12 +165,23 @@ export class WriteRefusals {
     return this.#current(what, Date.now()) !== undefined;
   }
 
-  /** The kinds refused at their last try, within REFUSAL_KEPT_MS. */
-  current(now = Date.now()): RefusedWrite[] {
-    const shown: RefusedWrite[] = [];
+  /**
+   * The kinds refused at their last try, within REFUSAL_KEPT_MS. Replies refused fail the service
+   * when the callers' channels are among them; refused on other channels alone (a request's own
+   * `reply_to`), they degrade it: one publisher's request must not take the service out of a load balancer.
+   */
+  current(now = Date.now()): RefusalReport[] {
+    const shown: RefusalReport[] = [];
     for (const what of this.#refused.keys()) {
       const streak = this.#current(what, now);
-      if (streak) shown.push({ what, error: streak.error, since: streak.since, count: streak.count });
+      if (!streak) continue;
+      const { error, since, count } = streak;
+      if (what !== 'replies') {
+        shown.push({ what, error, since, count, failing: WRITES[what].failing });
+        continue;
+      }
+      const channels = [...streak.scopes].filter((family) => family !== '').map((family) => (family.endsWith(':') ? `${family}*` : family));
+      shown.push({ what, error, since, count, channels, failing: streak.scopes.has(CALLERS) });
     }
     return shown;
   }
@@ -164,6 +200,11 @@ function familyOf(channel: string | undefined): string {
   if (channel === undefined) return '';
   const colon = channel.lastIndexOf(':');
   return colon < 0 ? channel : channel.slice(0, colon + 1);
+}
+
+/** ` to "caller:*"` (a reply channel's family), or nothing. */
+function to(family: string): string {
+  return family === '' ? '' : ` to "${family.endsWith(':') ? `${family}*` : family}"`;
 }
 
 /** Redis's message without where in which script it came (`script: <sha>, on @user_script:5.`): noise to a reader. */
