@@ -140,4 +140,13 @@ describe('WriteRefusals', () => {
       expect.stringContaining('refuses the service\'s replies to "caller:*" too (NOPERM callers)'),
     ]);
   });
+
+  it('keeps and says a bounded number of refused reply channels: each request may name its own', () => {
+    const { logger, records } = captureLogger();
+    const refusals = new WriteRefusals(logger, 'redis://x:6379');
+    for (let i = 0; i < 100; i++) refusals.refused('replies', replyError('NOPERM elsewhere'), `elsewhere-${i}`);
+    expect(refusals.current()[0]?.channels).toHaveLength(16);
+    expect(refusals.current()[0]?.count).toBe(100);
+    expect(records).toHaveLength(16);
+  });
 });

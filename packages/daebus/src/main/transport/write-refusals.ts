@@ -61,6 +61,9 @@ interface Streak extends RefusedWrite {
   scopes: Set<string>;
 }
 
+/** The most places (families of reply channels) a streak keeps and says: past them, refusals are only counted. */
+const MAX_PLACES = 16;
+
 /** The callers' reply channels (`caller:<uuid>`, this library's and Python Daebus's): refused, the service answers no caller. */
 const CALLERS = 'caller:';
 
@@ -108,8 +111,8 @@ export class WriteRefusals {
       streak.count += 1;
       streak.error = error;
       streak.lastAt = now;
-      // refused somewhere else too: said once for each place
-      if (!streak.scopes.has(family))
+      // refused somewhere else too: said once for each place, up to a bound (each request may name its own reply channel)
+      if (!streak.scopes.has(family) && streak.scopes.size < MAX_PLACES)
         this.#log.warn(`Redis at ${this.#where} refuses ${WRITES[what].name}${to(family)} too (${error}).`, { refused: what });
     } else {
       streak = { what, error, since: now, count: 1, lastAt: now, command: undefined, scopes: new Set() };
@@ -126,7 +129,7 @@ export class WriteRefusals {
       );
     }
     streak.command = typeof command === 'string' ? command.toLowerCase() : undefined;
-    streak.scopes.add(family);
+    if (streak.scopes.size < MAX_PLACES) streak.scopes.add(family);
     this.#taken.add(err as object);
     return true;
   }
