@@ -72,6 +72,9 @@ function checkRedisUrl(url: string, from: string): void {
     );
   }
   if (protocol !== 'redis:' && protocol !== 'rediss:' && protocol !== 'unix:') {
-    throw new DaebusError(ErrorCodes.INVALID_OPTION, `${from} must be a redis://, rediss:// or unix:// URL (got ${shown}).`);
+    throw new DaebusError(
+      ErrorCodes.INVALID_OPTION,
+      `${from} must be a redis:// or rediss:// URL, or unix:// for a socket (got ${shown}).`,
+    );
   }
 }
