@@ -114,6 +114,32 @@ describe('the fenced add to the request stream', () => {
     expect(await streamed()).toEqual([]);
     expect(await redis.exists(keys.ingest)).toBe(0);
   });
+
+  // Before, each replica kept its deferral's start in its own memory: a try held in an outage, a stall of its process,
+  // or a second restart within a heartbeat (its start kept from the first) left the former holder no time at all.
+  it('after Redis lost its data, leaves the lease to the former holder for as long as a lease lasts from the first deferral, on the server', async () => {
+    const short = (id: string): IngestLease =>
+      new IngestLease(redis, keys, id, 300, new WriteRefusals(captureLogger().logger, 'redis://t'));
+    const [a, b, c] = [short('a'), short('b'), short('c')];
+    await a.acquire();
+    await redis.del(keys.ingest, keys.ingestEpoch); // Redis restarted without its data
+    const first = performance.now();
+    expect(await b.acquire(true)).toBe('deferred');
+    expect(await c.acquire(true)).toBe('deferred'); // another replica's try, later: the same wait, not a new one
+    let taken: string | 'deferred' | undefined;
+    await waitFor(async () => (taken = await c.acquire(true)) !== 'deferred', 'the deferring replica to take the lease', 10_000);
+    expect(performance.now() - first).toBeGreaterThanOrEqual(295); // a lower bound (the server counts whole ms), not a speed
+    expect(taken).toBeDefined();
+    expect(await redis.get(keys.ingest)).toBe('c');
+    expect(await redis.exists(keys.ingestDeferred)).toBe(0);
+
+    // lost again: the wait starts again from the first deferral after this loss; the former holder takes it at once
+    await redis.del(keys.ingest, keys.ingestEpoch);
+    expect(await b.acquire(true)).toBe('deferred');
+    expect(await c.acquire()).toBeDefined();
+    expect(await b.acquire(true)).toBeUndefined();
+    expect(await redis.exists(keys.ingestDeferred)).toBe(0);
+  });
 });
 
 /** Entries ever added to the request stream (XINFO STREAM's entries-added). */

@@ -127,10 +127,16 @@ describe('two replicas after Redis restarts empty', () => {
     await waitFor(() => count(holder.records, taking) === 1, 'the first replica to take the lease');
     const other = await started('other');
     // before: the other replica's try held in the outage used its one deferral up as Redis came
-    // back, and its next tick raced the holder's (the lease moved in about half the restarts)
-    for (let restart = 1; restart <= 5; restart++) {
+    // back, and its next tick raced the holder's (the lease moved in about half the restarts);
+    // later, its wait counted from a deferral in an earlier restart, or ran out in a stall of this
+    // process (a loaded machine): each restart here stalls the process 400 ms, at a later moment
+    const stalls = [0, 10, 20, 30, 40, 50, 60, 80, 100, 120, 150, 200];
+    for (let restart = 1; restart <= stalls.length; restart++) {
       await server.stop();
       await server.start();
+      await new Promise((resolve) => setTimeout(resolve, stalls[restart - 1]));
+      const until = performance.now() + 400;
+      while (performance.now() < until); // the stall
       await waitFor(
         () => count(holder.records, retaken) === restart || count(other.records, taking) > 0,
         `the lease taken after restart ${restart}`,

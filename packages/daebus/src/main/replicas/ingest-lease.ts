@@ -31,18 +31,31 @@ local mine = tonumber(ARGV[2])
 if not mine or (epoch and epoch >= mine and epoch <= mine + 1000000) then return 0 end
 return -1`;
 
-// ARGV: the holder, ttl ms, '1' to defer. Takes the lease if no replica holds it: the new epoch,
-// or 0; -2 when asked to defer and the counter is missing (Redis lost its data: the former holder,
-// still subscribed, takes it again first; see IngestLeader). A missing counter (a new service, or
-// a Redis that restarted without its data) starts from the server's clock in µs, not from 1: a
-// replica that held epoch 1 before the restart must not find its epoch current again. Counting past the clock would take a lease taken more than once a µs
+// KEYS[3]: when a replica first deferred since Redis lost the lease (ms, server clock). ARGV: the holder, ttl ms,
+// the deferral in ms ('0': none). Takes the lease if no replica holds it: the new epoch, or 0; -2 when asked to
+// defer, the counter is missing (Redis lost its data: the former holder, still subscribed, takes it again first;
+// see IngestLeader) and the first deferral since is more recent than the deferral. On the server's clock, from a
+// key lost with the data: a try held in an outage, a stall of the asking process or a second restart within a
+// heartbeat cannot cut the former holder's time short. A missing counter (a new service, or a Redis that restarted
+// without its data) starts from the server's clock in µs, not from 1: a replica that held epoch 1 before the restart
+// must not find its epoch current again. Counting past the clock would take a lease taken more than once a µs
 // (the µs count, about 1.8e15, is exact in Lua's and JavaScript's numbers until the year 2255).
-const ACQUIRE = `if ARGV[3] == '1' and redis.call('EXISTS', KEYS[2]) == 0 then return -2 end
+const ACQUIRE = `local missing = redis.call('EXISTS', KEYS[2]) == 0
+if missing and redis.replicate_commands then redis.replicate_commands() end
+local now = missing and redis.call('TIME')
+if missing and ARGV[3] ~= '0' then
+  local ms = now[1] * 1000 + math.floor(now[2] / 1000)
+  local since = tonumber(redis.call('GET', KEYS[3]))
+  if not since or since > ms then
+    redis.call('SET', KEYS[3], ms, 'PX', ARGV[3] * 10)
+    return -2
+  end
+  if ms - since < tonumber(ARGV[3]) then return -2 end
+end
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
-if redis.call('EXISTS', KEYS[2]) == 0 then
-  if redis.replicate_commands then redis.replicate_commands() end
-  local now = redis.call('TIME')
+if missing then
   redis.call('SET', KEYS[2], string.format('%.0f', now[1] * 1000000 + now[2]))
+  redis.call('DEL', KEYS[3])
 end
 return redis.call('INCR', KEYS[2])`;
 
@@ -81,6 +94,7 @@ import type { WriteRefusals } from '../transport/write-refusals';
 /** The lease's scripts on `client`, each sent by its hash (EVALSHA). */
 export class IngestLease {
   readonly #keys: [lease: string, epoch: string];
+  readonly #deferredKey: string;
   readonly #stream: string;
   readonly #seqKey: string;
   /** The number of the next add: increasing in this process, so a resent add is known (see ADD). */
@@ -96,11 +110,12 @@ export class IngestLease {
   constructor(client: Redis, keys: ServiceKeys, id: string, ttlMs: number, refusals: WriteRefusals) {
     this.#refusals = refusals;
     this.#keys = [keys.ingest, keys.ingestEpoch];
+    this.#deferredKey = keys.ingestDeferred;
     this.#stream = keys.requests;
     this.#seqKey = keys.ingestSeq;
     this.#id = id;
     this.#ttl = String(ttlMs);
-    this.#acquire = defineScript(client, 'daebusIngestAcquire', 2, ACQUIRE);
+    this.#acquire = defineScript(client, 'daebusIngestAcquire', 3, ACQUIRE);
     this.#renew = defineScript(client, 'daebusIngestRenew', 2, RENEW);
     this.#release = defineScript(client, 'daebusIngestRelease', 2, RELEASE);
     this.#add = defineScript(client, 'daebusIngestAdd', 4, ADD);
@@ -108,10 +123,12 @@ export class IngestLease {
 
   /**
    * Take the lease if no replica holds it: its epoch, or undefined; with `deferOnLoss`, 'deferred'
-   * (and not taken) when Redis lost the lease's data, so that the former holder takes it first.
+   * (and not taken) when Redis lost the lease's data, for as long as a lease lasts from the first
+   * such deferral, so that the former holder takes it first.
    */
   async acquire(deferOnLoss = false): Promise<string | 'deferred' | undefined> {
-    const epoch = Number(await this.#kept(this.#acquire(...this.#keys, this.#id, this.#ttl, deferOnLoss ? '1' : '0')));
+    const deferMs = deferOnLoss ? this.#ttl : '0';
+    const epoch = Number(await this.#kept(this.#acquire(...this.#keys, this.#deferredKey, this.#id, this.#ttl, deferMs)));
     return epoch > 0 ? String(epoch) : epoch === -2 ? 'deferred' : undefined;
   }
 

@@ -60,8 +60,6 @@ export class IngestLeader {
   #retaking?: Promise<void>;
   /** A try to take the lease found it held, or this replica held it: a missing lease may be Redis's loss. */
   #sawLease = false;
-  /** When a try first deferred to the former holder (Redis lost the lease): tries defer two heartbeats from then (see #tickOnce). */
-  #deferredSince: number | undefined;
   /** The last add sent, with its handling: a stop waits for it before it says the count. */
   #lastAdd: Promise<void> = Promise.resolve();
   /** The unsubscribe from the channel after the lease was lost. */
@@ -190,11 +188,8 @@ export class IngestLeader {
         return;
       }
       const sentAt = monotonicMs();
-      // a lease another replica held, gone with Redis's data: left to that replica two heartbeats, for its tick and
-      // retake (one try was not enough: one held in an outage ran as Redis came back, the next raced the holder's)
-      const defer = this.#sawLease && (this.#deferredSince === undefined || sentAt - this.#deferredSince < 2 * this.#renewMs);
-      const epoch = await this.#lease.acquire(defer);
-      this.#deferredSince = epoch === 'deferred' ? (this.#deferredSince ?? monotonicMs()) : undefined;
+      // a lease another replica held, gone with Redis's data: left to that replica a while, for its retake (see IngestLease)
+      const epoch = await this.#lease.acquire(this.#sawLease);
       this.#sawLease = true;
       if (epoch === undefined || epoch === 'deferred') return;
       if (this.#stopped) {

@@ -18,6 +18,8 @@ export interface ServiceKeys {
   ingest: string;
   /** Counter of the ingest leases taken: only the holder of the latest may add to the stream. */
   ingestEpoch: string;
+  /** When a replica first deferred to the former lease holder after Redis lost the lease with its data (server ms). */
+  ingestDeferred: string;
   /** The last add of the current ingest epoch (`<epoch>:<seq>`): an add ioredis sends again after a reconnect is not made twice. */
   ingestSeq: string;
   /** Pub/sub channel on which a leaving ingest leader tells the others to take over. */
@@ -45,6 +47,7 @@ export function serviceKeys(service: string): ServiceKeys {
     live: `${base}live`,
     ingest: `${base}ingest`,
     ingestEpoch: `${base}ingest-epoch`,
+    ingestDeferred: `${base}ingest-deferred`,
     ingestSeq: `${base}ingest-seq`,
     handoff: `${base}handoff`,
     replicaActions: (id) => `${base}replica-actions:${id}`,
