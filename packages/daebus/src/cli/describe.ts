@@ -1,5 +1,6 @@
 // Human forms of what the built-in actions answer.
 import { formatDuration } from '../main/ops/units';
+import { refusedWriteName } from '../main/transport/write-refusals';
 import { fields, listOrDash, table, timeOrDash } from './output';
 import type { Health, ReplicaInfo, ServiceInfo } from './queries';
 
@@ -30,17 +31,6 @@ export function describeInfo(info: ServiceInfo): string[] {
   ]);
 }
 
-/** What each kind of write a health report lists under `refused` is, in words. */
-const REFUSED_WRITES: Partial<Record<string, string>> = {
-  replies: 'its replies',
-  heartbeats: 'its heartbeats',
-  lease: "its lease on the service's channel",
-  intake: 'its additions of pub/sub requests to the request stream',
-  confirmations: 'its confirmations of finished requests',
-  renewals: 'its renewals of running requests',
-  upkeep: 'its upkeep of the request stream',
-};
-
 /** "ok, ready" (or "failing, NOT ready, still starting") with the transport, then what failed, stalled or restarts. */
 export function describeHealth(health: Health): string[] {
   const transport = `${health.transport.description ?? 'transport'} ${health.transport.connected ? 'connected' : 'NOT connected'}`;
@@ -55,7 +45,7 @@ export function describeHealth(health: Health): string[] {
   if (health.requests?.reading === false) lines.push(`request stream not read: ${health.requests.error ?? 'no reason given'}`);
   // a service of an older daebus has no `refused`
   for (const { what, error, count } of health.refused ?? [])
-    lines.push(`Redis refuses ${REFUSED_WRITES[what] ?? `its ${what}`} (${count} refused): ${error.replace(/\.$/, '')}`);
+    lines.push(`Redis refuses ${refusedWriteName(what) ?? `its ${what}`} (${count} refused): ${error.replace(/\.$/, '')}`);
   if (health.threads.failed.length > 0) lines.push(`failed threads: ${health.threads.failed.join(', ')}`);
   if (health.threads.stalled.length > 0) lines.push(`stalled threads: ${health.threads.stalled.join(', ')}`);
   const restarting = health.threads.restarting ?? [];

@@ -86,7 +86,12 @@ export class SharedMap<V = unknown> extends SharedStructure<MapOp, Record<string
     return this.call({ op: 'keys' }) as Promise<string[]>;
   }
 
-  /** Add `by` (default 1) to a number (missing counts as 0), atomically; resolves with the new value. */
+  /**
+   * Add `by` (default 1) to a number (missing counts as 0), atomically; resolves with the new value.
+   * It stores a number, so a map declared to hold other values (`SharedMap<string>`) does not compile it.
+   */
+  increment(this: SharedMap<number>, key: string, by?: number): Promise<number>;
+  increment(this: SharedMap<number extends V ? V : never>, key: string, by?: number): Promise<number>;
   async increment(key: string, by = 1): Promise<number> {
     if (typeof by !== 'number' || !Number.isFinite(by)) {
       throw invalid(`map "${this.name}": increment(key, by): by must be a finite number (got ${show(by)}).`);

@@ -53,9 +53,9 @@ describe('describeHealth', () => {
     };
     expect(describeHealth(health)).toEqual([
       'failing, NOT ready (redis connected)',
-      'Redis refuses its replies (12 refused): NOPERM User x has no permissions to access the channel',
+      "Redis refuses the service's replies (12 refused): NOPERM User x has no permissions to access the channel",
       // said in words, and without the period that `daebus watch` would join with "; "
-      "Redis refuses its additions of pub/sub requests to the request stream (3 refused): OOM command not allowed when used memory > 'maxmemory'",
+      "Redis refuses the additions of pub/sub requests to the request stream (3 refused): OOM command not allowed when used memory > 'maxmemory'",
     ]);
   });
 });

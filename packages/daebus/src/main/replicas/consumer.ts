@@ -57,7 +57,7 @@ export class RequestConsumer {
   #readerId?: number;
   readonly #gate = new ReadGate();
   #delivering = false; // an entry is being handed to the dispatcher: a hand-back now is for want of a slot
-  readonly #upkeep: Upkeep<'renewals' | 'upkeep'>;
+  readonly #upkeep: Upkeep<'renewals' | 'upkeep', readonly string[]>;
 
   constructor(init: {
     client: Redis;

@@ -30,14 +30,14 @@ export class RequestGroup {
    * another failure is logged, a Redis refusal once a streak (see WriteRefusals), and in an
    * outage not at all (the transport said so once already).
    */
-  upkeep(refusals: WriteRefusals): Upkeep<'renewals' | 'upkeep'> {
+  upkeep(refusals: WriteRefusals): Upkeep<'renewals' | 'upkeep', readonly string[]> {
     const failed = async (err: unknown, kind: 'renewals' | 'upkeep'): Promise<void> => {
       if (await this.restoreAfter(err)) return;
       if (this.#client.status === 'ready' && !refusals.refused(kind, err))
         this.#log.warn(`Request stream upkeep failed: ${toPlainError(err).message}`);
     };
     // a job resolves with the commands it ran: a refused one it did not run this time is not known to be taken
-    return new Upkeep(this.#client, failed, (kind, ran) => refusals.succeeded(kind, undefined, ran as readonly string[]));
+    return new Upkeep(this.#client, failed, (kind, ran) => refusals.succeeded(kind, undefined, ran));
   }
 
   create(): Promise<void> {

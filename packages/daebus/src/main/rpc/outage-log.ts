@@ -1,6 +1,7 @@
 import type { Logger } from '../support/logger';
 import type { Transport } from '../transport/transport';
 import { formatDuration } from '../ops/units';
+import { refusalAdvice } from '../transport/start-refusal';
 
 /**
  * A service says in its log when its connection to Redis drops and when it is back: without it,
@@ -16,6 +17,14 @@ export function logOutages(transport: Transport, service: string, logger: Logger
     void transport.whenReady?.().then(() => {
       if (!closed()) logger.info(`Connected to Redis at ${transport.description} again: service "${service}" takes requests`);
     });
+  });
+  // a Redis user whose channel permissions changed: Redis closed its connections, and refuses the channels now
+  transport.onRefused?.((err) => {
+    if (closed()) return;
+    logger.warn(
+      `Redis at ${transport.description} refused to subscribe service "${service}" to its channels again after the connection came back: ` +
+        `${err.message.replace(/\.$/, '')}.${refusalAdvice(err.message)} It gets no requests until Redis takes them (tried again every second).`,
+    );
   });
   // a stall leaves the connections open: only the probe's PINGs show it, and readiness follows them
   transport.onSilence?.((silentForMs, forMs) => {

@@ -6,20 +6,20 @@ import type { Redis } from 'ioredis';
  * ioredis would hold each run of an outage and replay them all on reconnect. `failed` hears of a
  * run's error, `done` of each run that succeeded, with the job's kind and what the job resolved with.
  */
-export class Upkeep<Kind extends string = string> {
+export class Upkeep<Kind extends string = string, Result = unknown> {
   readonly #client: Redis;
-  readonly #done: (kind: Kind, result: unknown) => void;
+  readonly #done: (kind: Kind, result: Result) => void;
   readonly #failed: (err: unknown, kind: Kind) => unknown;
   readonly #timers: NodeJS.Timeout[] = [];
   #stopped = false;
 
-  constructor(client: Redis, failed: (err: unknown, kind: Kind) => unknown, done: (kind: Kind, result: unknown) => void = () => undefined) {
+  constructor(client: Redis, failed: (err: unknown, kind: Kind) => unknown, done: (kind: Kind, result: Result) => void = () => undefined) {
     this.#client = client;
     this.#done = done;
     this.#failed = failed;
   }
 
-  every(ms: number, job: () => Promise<unknown>, kind = '' as Kind): void {
+  every(ms: number, job: () => Promise<Result>, kind = '' as Kind): void {
     let running = false;
     const timer = setInterval(() => {
       if (running || this.#stopped || this.#client.status !== 'ready') return;

@@ -7,15 +7,16 @@ import { CONNECT_TIMEOUT_MS, DISCONNECT_TIMEOUT_MS, drop, readyTimeoutMs, readyW
 import type { MessageHandler, RedisClient, Transport, TransportBehaviour } from './transport';
 import { connectHint } from './connect-hint';
 import { unixSocketOptions } from './unix-url';
+import { Resubscription } from './resubscription';
 
 /** A Redis URL (`redis://[:password@]host:port[/db]`, `rediss://` for TLS, `unix:///path?db=N&password=p`, read here: ioredis reads no such URL) or ioredis options (AUTH, TLS, ... pass through). */
 export type RedisConfig = string | RedisOptions;
 
 /**
  * Publish/subscribe over Redis with ioredis: one connection subscribes, one publishes (a
- * subscribed connection can do nothing else); both get the given options as they are. ioredis reconnects on its own and re-subscribes
- * every channel once (`autoResubscribe`); this class never subscribes a channel twice, so a
- * reconnect cannot double the handling of a message.
+ * subscribed connection can do nothing else); both get the given options as they are. ioredis reconnects on its own; this
+ * class subscribes every channel again (see Resubscription), each once, so a reconnect cannot
+ * double the handling of a message.
  */
 export class RedisTransport implements Transport {
   readonly description: string;
@@ -23,9 +24,9 @@ export class RedisTransport implements Transport {
   readonly #publisher: Redis;
   readonly #handlers = new Map<string, Set<MessageHandler>>();
   readonly #disconnectListeners = new Set<(reason: string) => void>();
+  readonly #refusedListeners = new Set<(err: Error) => void>();
+  readonly #resubscription: Resubscription;
   #lastError?: Error;
-  /** Channels left while the subscribing connection was down: unsubscribed once it is back (see 'ready'). */
-  readonly #leftOffline = new Set<string>();
   /** The subscribing connection dropped and its channels are not confirmed again yet. */
   #down = false;
   #waiters: (() => void)[] = [];
@@ -62,7 +63,7 @@ export class RedisTransport implements Transport {
       typeof config === 'string'
         ? new RedisClient(config, { ...base, ...extra, retryStrategy })
         : new RedisClient({ ...base, ...config, ...extra, retryStrategy });
-    this.#subscriber = make({});
+    this.#subscriber = make({ autoResubscribe: false });
     this.#publisher = make(strict);
     this.description = describe(this.#publisher);
     this.#probe = new RedisProbe([this.#subscriber, this.#publisher]);
@@ -79,26 +80,17 @@ export class RedisTransport implements Transport {
     this.#subscriber.on('close', () => {
       if (!this.#connected || this.#closed || this.#down) return;
       this.#down = true;
-      this.#notifyDisconnect(`The connection to Redis at ${this.description} was lost.`);
+      this.#tell(this.#disconnectListeners, `The connection to Redis at ${this.description} was lost.`);
     });
-    // Back after an outage: ioredis re-subscribes every channel as it reports ready. Our own
-    // SUBSCRIBE of the same channels is answered after those (Redis answers in order), so once it
-    // is, every channel receives again; only then does the transport count as connected.
-    this.#subscriber.on('ready', () => {
-      // left while the connection was down: ioredis has just subscribed them again (its own list)
-      const strays = [...this.#leftOffline].filter((channel) => !this.#handlers.has(channel));
-      this.#leftOffline.clear();
-      if (strays.length > 0) this.#subscriber.unsubscribe(...strays).catch(() => undefined);
-      if (!this.#down) return;
-      const channels = [...this.#handlers.keys()];
-      const confirmed = channels.length > 0 ? this.#subscriber.subscribe(...channels) : Promise.resolve();
-      confirmed.then(
-        () => {
-          this.#down = false;
-          this.#wake();
-        },
-        () => undefined,
-      );
+    // back after an outage: every channel subscribed again; the transport is connected once Redis confirms it
+    this.#resubscription = new Resubscription(this.#subscriber, {
+      channels: () => [...this.#handlers.keys()],
+      wanted: () => this.#down && !this.#closed,
+      refused: (err) => this.#tell(this.#refusedListeners, err),
+      done: () => {
+        this.#down = false;
+        this.#wake();
+      },
     });
     this.#publisher.on('ready', () => this.#wake());
   }
@@ -178,8 +170,8 @@ export class RedisTransport implements Transport {
   async #leave(channel: string, handlers: Set<MessageHandler>, handler: MessageHandler, joined: Set<MessageHandler>): Promise<void> {
     try {
       // a server that just went away must not hold up a stop
+      // offline: nothing to do, the channel is not subscribed again once the connection is back
       if (this.#subscriber.status === 'ready') await settlesWithin(this.#subscriber.unsubscribe(channel), 1_000);
-      else this.#leftOffline.add(channel);
       if (!joined.has(handler)) handlers.delete(handler);
       if (handlers.size === 0) {
         if (this.#handlers.get(channel) === handlers) this.#handlers.delete(channel);
@@ -254,10 +246,16 @@ export class RedisTransport implements Transport {
     this.#disconnectListeners.add(listener);
   }
 
+  /** Run `listener` when Redis refuses to subscribe the channels again after a drop (tried again every second). */
+  onRefused(listener: (err: Error) => void): void {
+    this.#refusedListeners.add(listener);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#probe.stop();
+    this.#resubscription.stop();
     this.#handlers.clear();
     this.#wake();
     await Promise.all([quit(this.#subscriber), quit(this.#publisher)]);
@@ -273,10 +271,10 @@ export class RedisTransport implements Transport {
     for (const handler of handlers) handler(message, channel, notUtf8);
   }
 
-  #notifyDisconnect(reason: string): void {
-    for (const listener of this.#disconnectListeners) {
+  #tell<T>(listeners: Set<(value: T) => void>, value: T): void {
+    for (const listener of listeners) {
       try {
-        listener(reason);
+        listener(value);
       } catch {
         // a listener's failure must not stop the others
       }

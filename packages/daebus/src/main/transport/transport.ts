@@ -33,6 +33,8 @@ export interface Transport {
   close(): Promise<void>;
   /** Called when the connection that receives messages drops: replies in flight may be lost. */
   onDisconnect?(listener: (reason: string) => void): void;
+  /** Called when the server refuses to subscribe the channels again after a drop (a permission taken away); tried again until it takes them. */
+  onRefused?(listener: (err: Error) => void): void;
   /** Resolves when the transport can send and receive (after a reconnect, once re-subscribed). */
   whenReady?(): Promise<void>;
   /** True while the transport can send and receive now. */

@@ -43,6 +43,11 @@ const WRITES: Record<ServiceWrite, { name: string; loses: string; failing: boole
   upkeep: { name: "the request stream's upkeep", loses: "a dead replica's requests are not taken over", failing: false },
 };
 
+/** What a kind of write is, in words (`daebus health` says it); undefined for a kind this version does not know. */
+export function refusedWriteName(what: string): string | undefined {
+  return Object.hasOwn(WRITES, what) ? WRITES[what as ServiceWrite].name : undefined;
+}
+
 /** The writes Redis refuses while it is full (its scripts write keys): the replies' PUBLISH and the confirmations' XACK are not. */
 const NEEDS_MEMORY: ReadonlySet<ServiceWrite> = new Set(['heartbeats', 'lease', 'intake']);
 
