@@ -71,7 +71,7 @@ it('a service whose user loses its channels says why once, is not ready, and tak
   expect(unhandled).toEqual([]);
 });
 
-it('a caller whose user loses its reply channels fails its requests at once, and sends again once they are given back', async () => {
+it('a caller whose user loses its reply channels fails its requests at once, saying why, and sends again once they are given back', async () => {
   const service = `acl_changed_caller_${randomUUID()}`;
   const app = new Daebus('acl-changed-caller', { logger: captureLogger().logger });
   closers.push(() => app.stop());
@@ -92,6 +92,8 @@ it('a caller whose user loses its reply channels fails its requests at once, and
   // reconnected and refused meanwhile (before: the reply channel was never subscribed again, whatever came after)
   await new Promise((resolve) => setTimeout(resolve, 1_500));
   expect(await code(3)).toBe('TRANSPORT_ERROR');
+  // the error says why (a caller has no log to say it in)
+  await expect(caller.sendRequest('echo', { n: 3 })).rejects.toThrow(/Redis refuses to subscribe its reply channel again: NOPERM/);
   await admin.call('ACL', 'SETUSER', user, 'allchannels');
   await waitFor(async () => (await code(4)) === 'answered', 'a reply once the channels are given back');
   expect(unhandled).toEqual([]);

@@ -1,5 +1,6 @@
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { PROTOTYPE_KEYS } from './wire';
+import type { Transport } from '../transport/transport';
 
 /** Nobody received a request on `service`'s channel, so nobody runs it (`transport`: the caller's, as described). */
 export function noSubscriber(service: string, transport: string): DaebusError {
@@ -42,4 +43,11 @@ export function unreadableReply(service: string, action: string, why: string): D
 /** A request on a caller that was closed. */
 export function closedError(): DaebusError {
   return new DaebusError(ErrorCodes.STOPPED, 'This caller is closed; make a new one.');
+}
+
+/** Not connected (`within`: how long it waited), so `what` was not sent; when Redis refuses the reply channel (a permission taken away), its answer. */
+export function notConnected(transport: Transport, within: string, what: 'request' | 'message'): DaebusError {
+  const refusal = transport.refusal?.();
+  const why = refusal === undefined ? '' : ` (Redis refuses to subscribe its reply channel again: ${refusal.replace(/\.$/, '')})`;
+  return new DaebusError(ErrorCodes.TRANSPORT_ERROR, `Not connected to ${transport.description}${within}${why}; the ${what} was not sent.`);
 }

@@ -17,7 +17,7 @@ import {
   type CallerOptions,
   type RequestOptions,
 } from './caller-options';
-import { closedError, lostInFlight, noSubscriber, sendFailure } from './caller-errors';
+import { closedError, lostInFlight, noSubscriber, notConnected, sendFailure } from './caller-errors';
 import { LocalRequest } from './local-messages';
 import { ReplyTable } from './reply-table';
 import { RequestIds } from './request-ids';
@@ -294,7 +294,7 @@ export class DaebusCaller<out C extends object = AnyContract> {
     const transport = this.#transport;
     if (transport.isConnected?.() !== false) return true;
     if (this.#offline === 'fail') {
-      throw new DaebusError(ErrorCodes.TRANSPORT_ERROR, `Not connected to ${transport.description}; the request was not sent.`);
+      throw notConnected(transport, '', 'request');
     }
     await settlesWithin(transport.whenReady?.() ?? Promise.resolve(), Math.max(0, deadline - Date.now()));
     return transport.isConnected?.() !== false;
@@ -303,10 +303,7 @@ export class DaebusCaller<out C extends object = AnyContract> {
   /** For messages without a reply: connected within the caller's timeout, or TRANSPORT_ERROR. */
   async #connectedForMessage(): Promise<void> {
     if (!(await this.#connected(Date.now() + this.#timeoutMs))) {
-      throw new DaebusError(
-        ErrorCodes.TRANSPORT_ERROR,
-        `Not connected to ${this.#transport.description} within ${this.#timeoutMs} ms; the message was not sent.`,
-      );
+      throw notConnected(this.#transport, ` within ${this.#timeoutMs} ms`, 'message');
     }
   }
 

@@ -8,6 +8,7 @@ import type { MessageHandler, RedisClient, Transport, TransportBehaviour } from 
 import { connectHint } from './connect-hint';
 import { unixSocketOptions } from './unix-url';
 import { Resubscription } from './resubscription';
+import { failUnansweredOnClose } from './unanswered';
 
 /** A Redis URL (`redis://[:password@]host:port[/db]`, `rediss://` for TLS, `unix:///path?db=N&password=p`, read here: ioredis reads no such URL) or ioredis options (AUTH, TLS, ... pass through). */
 export type RedisConfig = string | RedisOptions;
@@ -65,6 +66,7 @@ export class RedisTransport implements Transport {
         : new RedisClient({ ...base, ...config, ...extra, retryStrategy });
     this.#subscriber = make({ autoResubscribe: false });
     this.#publisher = make(strict);
+    if (behaviour.queueWhileDisconnected === false) failUnansweredOnClose(this.#publisher);
     this.description = describe(this.#publisher);
     this.#probe = new RedisProbe([this.#subscriber, this.#publisher]);
     for (const connection of [this.#subscriber, this.#publisher]) {
@@ -246,10 +248,11 @@ export class RedisTransport implements Transport {
     this.#disconnectListeners.add(listener);
   }
 
-  /** Run `listener` when Redis refuses to subscribe the channels again after a drop (tried again every second). */
+  /** Run `listener` when Redis refuses to subscribe the channels again after a drop (tried again every second); `refusal()` says it meanwhile. */
   onRefused(listener: (err: Error) => void): void {
     this.#refusedListeners.add(listener);
   }
+  readonly refusal = (): string | undefined => this.#resubscription.refusal?.message;
 
   async close(): Promise<void> {
     if (this.#closed) return;

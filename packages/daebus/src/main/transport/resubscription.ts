@@ -16,6 +16,8 @@ export class Resubscription {
   readonly #subscriber: Redis;
   /** Which connection's try is current: a drop and a new 'ready' start a new one, and the old one ends. */
   #generation = 0;
+  /** Redis's refusal of the current try, while it lasts. */
+  #refusal: Error | undefined;
 
   /**
    * Each time `subscriber` is ready while `wanted()`, subscribe `channels()` (read at each try):
@@ -28,7 +30,10 @@ export class Resubscription {
     this.#subscriber = subscriber;
     subscriber.on('ready', () => {
       if (!hooks.wanted()) return;
-      void this.#run(hooks.channels, hooks.wanted, hooks.refused).then((taken) => taken && hooks.done());
+      void this.#run(hooks.channels, hooks.wanted, hooks.refused).then((taken) => {
+        this.#refusal = undefined;
+        if (taken) hooks.done();
+      });
     });
   }
 
@@ -43,12 +48,18 @@ export class Resubscription {
         return current();
       } catch (err) {
         if (!current()) return false;
-        if (!told) refused(toPlainError(err));
+        this.#refusal = toPlainError(err);
+        if (!told) refused(this.#refusal);
         told = true;
         await new Promise((resolve) => setTimeout(resolve, RESUBSCRIBE_RETRY_MS).unref());
       }
     }
     return false;
+  }
+
+  /** Why the channels are not subscribed again yet, when Redis refused them. */
+  get refusal(): Error | undefined {
+    return this.#refusal;
   }
 
   /** End any try under way (the transport closes). */

@@ -35,6 +35,8 @@ export interface Transport {
   onDisconnect?(listener: (reason: string) => void): void;
   /** Called when the server refuses to subscribe the channels again after a drop (a permission taken away); tried again until it takes them. */
   onRefused?(listener: (err: Error) => void): void;
+  /** While the server refuses to subscribe the channels again: its answer. */
+  refusal?(): string | undefined;
   /** Resolves when the transport can send and receive (after a reconnect, once re-subscribed). */
   whenReady?(): Promise<void>;
   /** True while the transport can send and receive now. */
