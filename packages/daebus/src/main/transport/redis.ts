@@ -249,9 +249,7 @@ export class RedisTransport implements Transport {
   }
 
   /** Run `listener` when Redis refuses to subscribe the channels again after a drop (tried again every second); `refusal()` says it meanwhile. */
-  onRefused(listener: (err: Error) => void): void {
-    this.#refusedListeners.add(listener);
-  }
+  readonly onRefused = (listener: (err: Error) => void): void => void this.#refusedListeners.add(listener);
   readonly refusal = (): string | undefined => this.#resubscription.refusal?.message;
 
   async close(): Promise<void> {

@@ -30,10 +30,7 @@ export class Resubscription {
     this.#subscriber = subscriber;
     subscriber.on('ready', () => {
       if (!hooks.wanted()) return;
-      void this.#run(hooks.channels, hooks.wanted, hooks.refused).then((taken) => {
-        this.#refusal = undefined;
-        if (taken) hooks.done();
-      });
+      void this.#run(hooks.channels, hooks.wanted, hooks.refused).then((taken) => taken && hooks.done());
     });
   }
 
@@ -41,20 +38,25 @@ export class Resubscription {
     const generation = ++this.#generation;
     const current = (): boolean => generation === this.#generation && wanted() && this.#subscriber.status === 'ready';
     let told = false;
-    while (current()) {
-      const now = channels();
-      try {
-        if (now.length > 0) await this.#subscriber.subscribe(...now);
-        return current();
-      } catch (err) {
-        if (!current()) return false;
-        this.#refusal = toPlainError(err);
-        if (!told) refused(this.#refusal);
-        told = true;
-        await new Promise((resolve) => setTimeout(resolve, RESUBSCRIBE_RETRY_MS).unref());
+    try {
+      while (current()) {
+        const now = channels();
+        try {
+          if (now.length > 0) await this.#subscriber.subscribe(...now);
+          return current();
+        } catch (err) {
+          if (!current()) return false;
+          this.#refusal = toPlainError(err);
+          if (!told) refused(this.#refusal);
+          told = true;
+          await new Promise((resolve) => setTimeout(resolve, RESUBSCRIBE_RETRY_MS).unref());
+        }
       }
+      return false;
+    } finally {
+      // taken, dropped or stopped: no refusal to tell (a newer try keeps its own)
+      if (generation === this.#generation) this.#refusal = undefined;
     }
-    return false;
   }
 
   /** Why the channels are not subscribed again yet, when Redis refused them. */
@@ -65,5 +67,6 @@ export class Resubscription {
   /** End any try under way (the transport closes). */
   stop(): void {
     this.#generation++;
+    this.#refusal = undefined;
   }
 }
