@@ -116,7 +116,7 @@ describe('health while Redis stalls', () => {
     await waitFor(async () => (await readyz()).status === 503, 'readyz 503 during the stall');
     expect((await readyz()).body).toMatchObject({ ready: false, status: 'failing', transport: { connected: false } });
     expect(stalled.isOver()).toBe(false);
-    // before, the log said nothing of it: only the probe showed why the service was not ready (said at its next tick)
+    // before, the log said nothing of it: only the probe showed why the service was not ready
     await waitFor(() => records.some((r) => r.message.includes('has not answered for')), 'the log to say Redis is silent');
     const silent = records.filter((r) => r.message.includes('has not answered for'));
     expect(silent).toEqual([
@@ -145,6 +145,33 @@ describe('health while this process, not Redis, is held', () => {
     while (Date.now() < until); // a long synchronous run: the PINGs' answers wait unread in their sockets
     await new Promise((resolve) => setTimeout(resolve, 2_500)); // two more ticks
     // before, the first tick after the block could judge the PINGs unanswered, and say Redis was silent
+    expect(records.filter((r) => /has not answered for|answers again after/.test(r.message))).toEqual([]);
+  });
+
+  it('does not log Redis as silent when the event loop is held right after a PING went out, its answer unread', async () => {
+    const { logger, records } = captureLogger();
+    await service(undefined, logger);
+    // hold the loop once, in the turn that sends a PING: its answer comes while nothing reads it
+    const ping = Redis.prototype.ping;
+    let held = false;
+    Redis.prototype.ping = function (this: Redis, ...args: unknown[]) {
+      const sent = (ping as (...a: unknown[]) => unknown).apply(this, args);
+      if (!held) {
+        held = true;
+        queueMicrotask(() => {
+          const until = Date.now() + 3_000;
+          while (Date.now() < until);
+        });
+      }
+      return sent;
+    } as typeof ping;
+    try {
+      await waitFor(() => held, 'the probe to send a PING');
+      await new Promise((resolve) => setTimeout(resolve, 2_500)); // two more ticks
+    } finally {
+      Redis.prototype.ping = ping;
+    }
+    // before, the probe's next tick ran before the answer was read: "has not answered for 3.0 s", then "answers again"
     expect(records.filter((r) => /has not answered for|answers again after/.test(r.message))).toEqual([]);
   });
 });

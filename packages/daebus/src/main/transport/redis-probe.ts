@@ -14,8 +14,8 @@ export const SILENT_MS = 2_000;
  */
 export class RedisProbe {
   readonly #connections: readonly Redis[];
-  /** When each connection's outstanding PING was sent. */
-  readonly #sentAt = new Map<Redis, number>();
+  /** Each connection's outstanding PING. */
+  readonly #pings = new Map<Redis, Ping>();
   #timer?: NodeJS.Timeout;
   /** Since when Redis has been silent, as last reported to the listeners (undefined: answering). */
   #silentSince?: number;
@@ -32,7 +32,8 @@ export class RedisProbe {
   stop(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
-    this.#sentAt.clear();
+    for (const ping of this.#pings.values()) clearTimeout(ping.deadline);
+    this.#pings.clear();
     this.#silentSince = undefined;
   }
 
@@ -46,26 +47,35 @@ export class RedisProbe {
   }
 
   /** False while a connection has left its PING unanswered for SILENT_MS or more. */
-  answering(now = performance.now()): boolean {
-    for (const sentAt of this.#sentAt.values()) if (now - sentAt >= SILENT_MS) return false;
+  answering(): boolean {
+    for (const ping of this.#pings.values()) if (ping.overdue) return false;
     return true;
   }
 
   #probe(): void {
-    this.#check(true);
     for (const connection of this.#connections) {
-      if (connection.status !== 'ready' || this.#sentAt.has(connection)) continue;
-      this.#sentAt.set(connection, performance.now());
-      // a drop fails the PING: the connection's own state says what is wrong then
-      connection.ping().then(
-        () => {
-          this.#sentAt.delete(connection);
+      if (connection.status !== 'ready' || this.#pings.has(connection)) continue;
+      const ping: Ping = { sentAt: performance.now(), overdue: false };
+      this.#pings.set(connection, ping);
+      // Judged overdue only after the poll phase that follows the deadline (setImmediate): when this
+      // process itself was held (a long synchronous handler), the answer waits in the socket, and
+      // the timers run first, before it is read. Without that, a held process blamed Redis.
+      ping.deadline = setTimeout(() => {
+        setImmediate(() => {
+          if (this.#pings.get(connection) !== ping) return;
+          ping.overdue = true;
           this.#check(true);
-        },
-        () => {
-          this.#sentAt.delete(connection);
-          this.#check(false);
-        },
+        });
+      }, SILENT_MS).unref();
+      // a drop fails the PING: the connection's own state says what is wrong then
+      const settle = (answered: boolean): void => {
+        clearTimeout(ping.deadline);
+        if (this.#pings.get(connection) === ping) this.#pings.delete(connection);
+        this.#check(answered);
+      };
+      connection.ping().then(
+        () => settle(true),
+        () => settle(false),
       );
     }
   }
@@ -74,13 +84,21 @@ export class RedisProbe {
   #check(answered: boolean): void {
     const now = performance.now();
     if (this.#silentSince === undefined) {
-      if (this.answering(now)) return;
-      this.#silentSince = Math.min(...this.#sentAt.values());
+      if (this.answering()) return;
+      this.#silentSince = Math.min(...[...this.#pings.values()].filter((ping) => ping.overdue).map((ping) => ping.sentAt));
       for (const listener of this.#listeners) listener(now - this.#silentSince, 0);
-    } else if (this.answering(now)) {
+    } else if (this.answering()) {
       const forMs = now - this.#silentSince;
       this.#silentSince = undefined;
       if (answered) for (const listener of this.#listeners) listener(undefined, forMs);
     }
   }
+}
+
+/** A PING sent and not answered yet. */
+interface Ping {
+  readonly sentAt: number;
+  /** Unanswered past SILENT_MS, judged after this process had read its sockets. */
+  overdue: boolean;
+  deadline?: NodeJS.Timeout;
 }
