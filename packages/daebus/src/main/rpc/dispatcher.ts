@@ -161,10 +161,10 @@ export class Dispatcher {
     return new DaebusError(ErrorCodes.UNKNOWN_ACTION, `Unknown action "${clipped(action)}"${has}.`);
   }
 
-  /** Answer `raw` with `error` without running it (a request the service gives up on). */
-  refuse(raw: string, error: DaebusError, noted = true): void {
+  /** Answer `raw` with `error` without running it (a request the service gives up on); logged unless `log` is false (said already). */
+  refuse(raw: string, error: DaebusError, log = true): void {
     const { replyTo, requestId, action } = replyAddress(raw, this.#maxBytes);
-    this.#reports.reject(error, replyTo, requestId, action, noted);
+    this.#reports.reject(error, replyTo, requestId, action, log);
   }
 
   /** Give the durable requests that have not started back to the stream (this replica stops). */

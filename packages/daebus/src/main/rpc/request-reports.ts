@@ -43,16 +43,16 @@ export class RequestReports {
     this.#observer?.settled(action, 'busy', 0);
   }
 
-  /** A request refused whole, answered with `error` when it has somewhere to reply to; logged unless `noted` is false (said already). */
+  /** A request refused whole, answered with `error` when it has somewhere to reply to; logged unless `log` is false (said already). */
   reject(
     error: DaebusError,
     channel: string | undefined,
     requestId: string | number | undefined,
     action: string | undefined,
-    noted = true,
+    log = true,
   ): void {
     this.#observer?.rejected(error.code);
-    if (noted) this.#rejects.note(error, action, requestId);
+    if (log) this.#rejects.note(error, action, requestId);
     if (channel === undefined) return;
     const message = encodeResponse({ status: 'error', payload: { error: error.message, code: error.code }, requestId, final: true });
     this.#transport.publish(channel, message).catch((err: unknown) => {

@@ -212,9 +212,9 @@ export class ServiceBus {
     return this.#dispatcher.unknownAction(action);
   }
 
-  /** Answer `raw` with `error` without running it. */
-  refuse(raw: string, error: DaebusError, noted = true): void {
-    this.#dispatcher.refuse(raw, error, noted);
+  /** Answer `raw` with `error` without running it; logged unless `log` is false (said already). */
+  refuse(raw: string, error: DaebusError, log = true): void {
+    this.#dispatcher.refuse(raw, error, log);
   }
 
   /** Give the durable requests not started yet back to the stream. */
