@@ -52,6 +52,19 @@ async function rawConnection(
   };
 }
 
+/** Whether a new connection to `url`'s server is refused (a stop began). */
+function refusedConnection(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = createConnection(Number(port), hostname);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}
+
 /** The id of the client that connected last (the connect hook sends it). */
 function greet(app: Daebus): void {
   app.socket('connect', (_data, clientId) => ({ welcome: clientId }));
@@ -546,6 +559,69 @@ describe('the WebSocket endpoint’s life', () => {
     await client.next();
     await t.app.stop();
     expect((await client.closed).code).toBe(1001);
+  });
+
+  it('lets a message being handled answer before its client is closed; messages sent meanwhile are answered STOPPED', async () => {
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started = false;
+    t.app.socket('slow', async () => {
+      started = true;
+      await gate;
+      return { done: true };
+    });
+    t.app.socket('echo', (data) => data);
+    const url = await start();
+    const busy = await connect(url);
+    const idle = await connect(url);
+    const frames: unknown[] = [];
+    busy.socket.on('message', (data: Buffer) => frames.push(JSON.parse(data.toString())));
+    busy.send({ type: 'slow', id: 'w' });
+    await waitFor(() => started, 'the slow handler to run');
+    const stopped = t.app.stop();
+    await waitFor(() => refusedConnection(url), 'the stop to begin');
+    // an idle client is closed at once; the busy one stays while its message is handled
+    expect((await idle.closed).code).toBe(1001);
+    busy.send({ type: 'echo', data: 1, id: 'late' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    release();
+    await stopped;
+    expect((await busy.closed).code).toBe(1001);
+    // before, the client was closed at once and the reply to "w" was lost, while the handler ran on
+    expect(frames).toEqual([
+      { type: 'response', data: { done: true }, id: 'w' },
+      expect.objectContaining({
+        type: 'error',
+        code: 'STOPPED',
+        id: 'late',
+        error: `Service "${t.service}" is stopping: it takes no new messages.`,
+      }),
+    ]);
+  });
+
+  it('gives up on a message still handled after drainTimeoutMs: its client is closed, the last line names it, the exit code is 1', async () => {
+    t.remake({ drainTimeoutMs: 200 });
+    greet(t.app);
+    t.app.socket('forever', () => new Promise(() => undefined));
+    const ran = t.app.run({
+      service: t.service,
+      transport: t.transport(),
+      handleSignals: false,
+      http: { port: 0, host: '127.0.0.1' },
+      websocket: {},
+    });
+    await waitFor(() => t.app.http.websocketUrl !== undefined, 'the endpoint to listen');
+    const client = await connect(t.app.http.websocketUrl as string);
+    const id = ((await client.next()).data as { welcome: string }).welcome;
+    client.send({ type: 'forever', id: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await t.app.stop();
+    expect((await client.closed).code).toBe(1001);
+    expect(t.records.at(-1)).toMatchObject({
+      level: 'warn',
+      message: `Service "${t.service}" stopped; abandoned WebSocket message(s): "forever" (client ${id})`,
+    });
+    expect(await ran).toBe(1);
   });
 
   it('lets every disconnect hook finish before the stop resolves, a client cut off after the close grace included', async () => {

@@ -103,11 +103,17 @@ function summary(requests: Accepted[]): string[] {
 export function logStopped(
   logger: Logger,
   service: string,
-  abandoned: Drained & { readonly requests: readonly string[]; readonly tasks: readonly string[]; readonly hooks?: readonly string[] },
+  abandoned: Drained & {
+    readonly requests: readonly string[];
+    readonly messages?: readonly string[];
+    readonly tasks: readonly string[];
+    readonly hooks?: readonly string[];
+  },
   results: readonly ThreadStopResult[],
   startFailed = false,
 ): void {
   const hooks = abandoned.hooks ?? [];
+  const messages = abandoned.messages ?? [];
   const terminated = results.filter((r) => r.terminated && !r.stillLoading && !r.returned).map((r) => r.name);
   const held = results.filter((r) => r.terminated && r.returned).map((r) => r.name);
   const loading = results.filter((r) => r.terminated && r.stillLoading).map((r) => r.name);
@@ -115,6 +121,7 @@ export function logStopped(
     ...(abandoned.abandoned.length > 0 ? [`abandoned action(s): ${abandoned.abandoned.join(', ')}`] : []),
     ...(abandoned.rerun.length > 0 ? [`action(s) left for another replica to run again: ${abandoned.rerun.join(', ')}`] : []),
     ...(abandoned.requests.length > 0 ? [`abandoned HTTP request(s): ${abandoned.requests.join(', ')}`] : []),
+    ...(messages.length > 0 ? [`abandoned WebSocket message(s): ${fewNamed(messages)}`] : []),
     ...(abandoned.tasks.length > 0 ? [`background task run(s) not waited for: ${abandoned.tasks.join(', ')}`] : []),
     ...(hooks.length > 0 ? [`WebSocket disconnect hook(s) not waited for: ${fewNamed(hooks)}`] : []),
     ...(terminated.length > 0 ? [`terminated thread(s) that ignored the stop: ${terminated.join(', ')}`] : []),

@@ -278,17 +278,17 @@ export class Runtime {
     this.#phase = 'stopping';
     const drainMs = this.#options.drainTimeoutMs;
     const handedOver = (await this.#replication?.handOverIfOthersLive()) === true; // intake first, unless it is the last replica
-    // HTTP requests given up on are abandoned work (named last, exit code 1); no task run starts meanwhile (runs went on starting)
+    // HTTP requests and WebSocket messages given up on are abandoned work (named last, exit code 1); no task run starts meanwhile
     const tasks = [...this.tasks.values()].map(({ task }) => task);
     const [httpLeft, tasksLeft] = await Promise.all([this.http.stop(drainMs, this.service), stopTasks(tasks, this.#logger, drainMs)]);
-    const { requests, hooks } = httpLeft;
+    const { requests, messages, hooks } = httpLeft;
     let drained: Drained = { abandoned: [], rerun: [] };
     if (bus) {
       if (!handedOver) await this.#replication?.stopIntake();
       await bus.stopAccepting(); // no new requests; the ones taken in get the grace period to reply
       drained = await drainRequests({ bus, pool: this.#pool, logger: this.#logger, service: this.service, timeoutMs: drainMs });
     }
-    if (drained.abandoned.length + requests.length > 0) this.#exitCode = 1;
+    if (drained.abandoned.length + requests.length + messages.length > 0) this.#exitCode = 1;
     await this.#replication?.close();
     this.#replication = undefined;
     const results = await this.supervisor.stopAll(timeoutMs);
@@ -303,9 +303,10 @@ export class Runtime {
     }
     this.#phase = 'idle';
     this.#startedAt = undefined;
-    if (wasUp) logStopped(this.#logger, this.service, { ...drained, requests, tasks: tasksLeft, hooks }, results, startFailed);
+    if (wasUp) logStopped(this.#logger, this.service, { ...drained, ...httpLeft, tasks: tasksLeft }, results, startFailed);
     // handlers and task runs given up on may still run (exit code 0 for a replica's and a task's): the process owner bounds them
-    const gaveUp = drained.abandoned.length + drained.rerun.length + requests.length + tasksLeft.length + hooks.length > 0;
+    const gaveUp =
+      drained.abandoned.length + drained.rerun.length + requests.length + messages.length + tasksLeft.length + hooks.length > 0;
     for (const resolve of this.#stopWaiters.splice(0)) resolve({ code: this.#exitCode, gaveUp });
   }
 

@@ -10,7 +10,8 @@ import type { PreparedRoute, RouteHandler } from './route-entry';
 import type { OpsEndpoints } from './ops-routes';
 import { RouteRunner } from './route-runner';
 import { RouteTable } from './route-table';
-import { HttpServers, type HttpLeft } from './server';
+import { HttpServers } from './server';
+import type { HttpLeft } from './http-left';
 import { portFree } from './port-check';
 import type { HttpEndpoints, HttpStartOptions } from './endpoints';
 import { SocketHub } from './socket-hub';
@@ -169,7 +170,7 @@ export class HttpHost {
     // kept until stopped, so that a forced stop meanwhile reaches the requests still draining
     this.#stopping = servers;
     try {
-      return (await servers?.stop(drainMs, service)) ?? { requests: [], hooks: [] };
+      return (await servers?.stop(drainMs, service)) ?? { requests: [], messages: [], hooks: [] };
     } finally {
       if (this.#stopping === servers) this.#stopping = undefined;
     }

@@ -23,6 +23,7 @@ import { boundPipelining, MAX_WAITING_PER_CONNECTION } from './pipelining';
 import { UnusedConnections } from './unused-connections';
 import { StalledAnswers } from './stalled-answers';
 import { listenFailed } from './port-check';
+import type { HttpLeft } from './http-left';
 
 /** How long the servers get to close their connections once every request is answered. */
 const CLOSE_GRACE_MS = 2_000;
@@ -119,9 +120,10 @@ export class HttpServers {
   }
 
   /**
-   * Stop: close every WebSocket client (1001), stop taking connections, give the requests in
-   * flight `drainMs` to be answered (then answer them 503 STOPPED), and close. Resolves with the
-   * requests given up on ("GET /slow x2"), and the clients whose disconnect hooks still run.
+   * Stop: stop taking connections, give the requests in flight and the WebSocket messages being
+   * handled `drainMs` to be answered (then answer the requests 503 STOPPED), close every WebSocket
+   * client (1001) as its message is answered, and close. Resolves with the requests and messages
+   * given up on ("GET /slow x2"), and the clients whose disconnect hooks still run.
    */
   async stop(drainMs: number, service: string): Promise<HttpLeft> {
     // from the first moment: not ready, and no new connections (while WebSocket clients close, up
@@ -136,13 +138,16 @@ export class HttpServers {
     // connections that sent nothing are closed from the next sweep on, while the requests in flight drain
     this.#sweepUnused();
     this.#unusedSweep = setInterval(() => this.#sweepUnused(), IDLE_CHECK_MS);
-    await this.#hub.closeAll(`Service "${service}" is shutting down`);
+    // WebSocket messages being handled first (the requests in flight run meanwhile): Fastify's close cuts the clients off
+    const stopping = `Service "${service}" is stopping: it takes no new messages.`;
+    const { messages, drainedMs } = await this.#hub.closeAll(`Service "${service}" is shutting down`, drainMs, stopping);
     this.#runner.refuseNew(`Service "${service}" is stopping: it takes no new requests.`);
     const closing = Promise.all(this.#instances.map((app) => app.close()));
-    const [gaveUp, hooksLeft] = await Promise.all([this.#runner.drain(drainMs, service), this.#hub.leftWithin(drainMs)]);
+    const left = Math.max(0, drainMs - drainedMs); // the drain's time left
+    const [gaveUp, hooksLeft] = await Promise.all([this.#runner.drain(left, service), this.#hub.leftWithin(left)]);
     if (hooksLeft.length > 0) {
       const named = hooksLeft.slice(0, 5).join(', ') + (hooksLeft.length > 5 ? `, and ${hooksLeft.length - 5} more` : '');
-      this.#logger.warn(`Gave up on the WebSocket disconnect hook of client(s) ${named}: still running after ${drainMs} ms.`);
+      this.#logger.warn(`Gave up on the WebSocket disconnect hook of client(s) ${named}: still running after ${left} ms.`);
     }
     // a connection whose last answers were queued behind another (pipelined) closes once they are written: it is idle then
     const idle = setInterval(() => this.#instances.forEach((app) => app.server.closeIdleConnections()), IDLE_CHECK_MS);
@@ -151,7 +156,7 @@ export class HttpServers {
     if (!closed) for (const app of this.#instances) app.server.closeAllConnections();
     await closing.catch(() => undefined);
     this.#end();
-    return { requests: gaveUp, hooks: hooksLeft };
+    return { requests: gaveUp, messages, hooks: hooksLeft };
   }
 
   /**
@@ -292,12 +297,6 @@ async function listen(app: FastifyInstance, host: string, port: number, what: st
   });
   const address = app.server.address();
   return typeof address === 'object' && address !== null ? address.port : port;
-}
-
-/** What a stop gave up on: the requests answered 503 ("GET /slow x2"), and the clients whose disconnect hooks still run. */
-export interface HttpLeft {
-  readonly requests: string[];
-  readonly hooks: string[];
 }
 
 /** A request that comes during a stop: its answer ends the keep-alive connection (Node writes `connection: close`). */

@@ -58,6 +58,8 @@ export class SocketClient implements OutboxOwner {
   closedWith: { code: number; reason: string } | undefined = undefined;
   /** The connect handler finished without refusing it: only such a client gets the disconnect hook. */
   admitted = false;
+  /** The type of the message whose handler runs now (a stop names it if it gives up on it). */
+  handling: string | undefined = undefined;
   /** A message is being handled (or the connect handler runs): new ones wait. */
   #busy = true;
   #paused = false;
@@ -207,6 +209,11 @@ export class SocketClient implements OutboxOwner {
 
   get open(): boolean {
     return this.#socket.readyState === OPEN;
+  }
+
+  /** A message is being handled, or the connect hook runs (a stop waits for it before it closes the client). */
+  get busy(): boolean {
+    return this.#busy && !this.#gone;
   }
 
   info(): SocketClientInfo {

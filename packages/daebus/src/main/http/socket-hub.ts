@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import { ErrorCodes, toPlainError } from '../../shared/errors';
-import type { SocketCall, SocketClientInfo } from '../../shared/socket-ops';
+import type { SocketCall } from '../../shared/socket-ops';
 import { FailureLines } from '../support/failure-lines';
 import type { Logger } from '../support/logger';
 import type { EndpointObserver } from './endpoint-observer';
 import { settlesWithin } from '../support/timers';
 import type { ResolvedWebSocketOptions } from './options';
-import type { SocketContext, SocketHandler } from './socket-handler';
+import type { SocketHandler } from './socket-handler';
+import { SocketTurn } from './socket-turn';
 import { SocketClient, type ClientSocket, type Handshake } from './socket-client';
 import { closeReason, decodeMessage, errorFrame, frame, responseFrame } from './socket-envelope';
 import { clipped } from '../../shared/clipped';
@@ -17,6 +18,8 @@ import { clipped } from '../../shared/clipped';
 const EVENTS: ReadonlySet<string> = new Set(['connect', 'disconnect']);
 /** How long clients get to answer the closing handshake at stop before they are cut off. */
 const CLOSE_GRACE_MS = 1_000;
+/** How long a stop waits for the clients it cut off to be gone. */
+const CUT_OFF_MS = 200;
 /** How often running handlers are checked against `handlerTimeoutMs`, and clients pinged (a timeout fires up to this late). */
 const SWEEP_MS = 50;
 /** At most one line a second says how many clients were dropped for an unanswered ping. */
@@ -35,6 +38,8 @@ export class SocketHub {
   /** Told of every connection and message (the metrics), when set. */
   observer: EndpointObserver | undefined;
   #limits?: ResolvedWebSocketOptions;
+  /** Set as the service stops: the error a message gets instead of its handler's run. */
+  #refusal: string | undefined;
   #sweeper?: NodeJS.Timeout;
   /** Clients dropped for an unanswered ping since the last line that said so, and when that was. */
   #dropped = 0;
@@ -52,6 +57,7 @@ export class SocketHub {
   /** Take clients with these limits (the server is starting). */
   open(limits: ResolvedWebSocketOptions): void {
     this.#limits = limits;
+    this.#refusal = undefined;
     this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_MS).unref();
   }
 
@@ -134,15 +140,38 @@ export class SocketHub {
     }
   }
 
-  /** Close every client (1001, going away); those that do not answer within a second are cut off. */
-  async closeAll(reason: string): Promise<void> {
+  /**
+   * The service stops: messages not started yet are answered `refusal` (STOPPED); a client whose
+   * message is being handled is closed once that one is answered, within `drainMs` (as an HTTP
+   * request in flight is), every other client at once (1001, going away). Those that do not answer
+   * the close within a second are cut off. Resolves with the messages given up on, and how long
+   * their wait took.
+   */
+  async closeAll(reason: string, drainMs: number, refusal: string): Promise<{ messages: string[]; drainedMs: number }> {
     this.#failures.flush();
+    this.#refusal = refusal;
     const clients = [...this.#clients.values()];
-    if (clients.length === 0) return;
+    const started = Date.now();
+    const sleep = (): Promise<unknown> => new Promise((r) => setTimeout(r, 10));
+    let busy = clients;
+    let drainedMs = 0; // none to wait for: the drain's whole time is left for the rest
+    while (busy.length > 0 && drainedMs < drainMs) {
+      for (const client of busy) if (!client.busy) client.close(1001, reason);
+      busy = busy.filter((client) => client.busy);
+      if (busy.length > 0) await sleep();
+      drainedMs = Date.now() - started;
+    }
+    const messages = clients
+      .filter((c) => c.busy && c.handling !== undefined)
+      .map((c) => `"${clipped(c.handling ?? '')}" (client ${c.id})`);
     for (const client of clients) client.close(1001, reason);
     const deadline = Date.now() + CLOSE_GRACE_MS;
-    while (clients.some((c) => this.#clients.has(c.id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    while (clients.some((c) => this.#clients.has(c.id)) && Date.now() < deadline) await sleep();
     this.terminateAll();
+    // cut off: gone within a few turns of the event loop, their disconnect hooks started, before the stop counts those
+    const cut = Date.now() + CUT_OFF_MS;
+    while (clients.some((c) => this.#clients.has(c.id)) && Date.now() < cut) await sleep();
+    return { messages, drainedMs };
   }
 
   terminateAll(): void {
@@ -197,6 +226,11 @@ export class SocketHub {
       return;
     }
     const { type, data, id } = decoded;
+    if (this.#refusal !== undefined) {
+      client.send(errorFrame(this.#refusal, ErrorCodes.STOPPED, { id }));
+      observer?.socketMessage(type, false, 0);
+      return;
+    }
     const handler = EVENTS.has(type) ? undefined : this.handlers.get(type);
     if (!handler) {
       const why = EVENTS.has(type)
@@ -208,6 +242,7 @@ export class SocketHub {
     }
     if (decoded.oddId === true) this.#oddId(client);
     let ok = true;
+    client.handling = type;
     try {
       const value = await client.within(this.#call(handler, client, type, data), `The handler of "${type}"`);
       if (type === 'register') client.registration = data;
@@ -217,6 +252,8 @@ export class SocketHub {
       const plain = toPlainError(err);
       this.#failures.failed(type, this.#logger, plain.message, err, { ws_client: client.id });
       client.send(errorFrame(plain.message, plain.code ?? ErrorCodes.HANDLER_ERROR, { id }));
+    } finally {
+      client.handling = undefined;
     }
     observer?.socketMessage(type, ok, (performance.now() - started) / 1000);
   };
@@ -255,34 +292,6 @@ export class SocketHub {
    */
   async #call(handler: SocketHandler, client: SocketClient, type: string, data: unknown): Promise<unknown> {
     return handler(data, client.id, new SocketTurn(client, type, this.#logger));
-  }
-}
-
-/** What one handler run gets as its context (a class: cheap to make per message). */
-class SocketTurn implements SocketContext {
-  readonly clientId: string;
-  readonly type: string;
-  readonly #client: SocketClient;
-  readonly #appLogger: Logger;
-
-  constructor(client: SocketClient, type: string, appLogger: Logger) {
-    this.clientId = client.id;
-    this.type = type;
-    this.#client = client;
-    this.#appLogger = appLogger;
-  }
-
-  get client(): SocketClientInfo {
-    return this.#client.info();
-  }
-
-  /** The app's logger with the client's id; the client keeps it once made. */
-  get logger(): Logger {
-    return (this.#client.logger ??= this.#appLogger.child({ ws_client: this.clientId }));
-  }
-
-  send(data: unknown, type = 'response'): boolean {
-    return this.#client.send(frame(type, data));
   }
 }
 
