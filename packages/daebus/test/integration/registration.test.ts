@@ -173,6 +173,30 @@ describe('registration', () => {
     );
   });
 
+  it('logs an async listener that rejects, as one that throws, and leaves no unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      t.app.on('start', async () => {
+        await Promise.resolve();
+        throw new Error('async listener bug');
+      });
+      t.app.thread('s', fixture('sleeper.mjs'));
+      await t.app.start();
+      await waitFor(
+        () => t.records.some((r) => r.message.includes('A listener of the "start" event threw: async listener bug')),
+        'the log',
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      // before, the rejection went unhandled: a process without a handler for them (start(), not run()) ended
+      expect(unhandled).toEqual([]);
+      expect(t.records.find((r) => r.message.includes('async listener bug'))).toMatchObject({ level: 'error' });
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('never loses the last record of a thread that logs and returns at once', async () => {
     t.app.thread('brief', (running, t: { log: { info(m: string): void } }) => t.log.info('bye'), { autoStart: false });
     for (let i = 0; i < 50; i++) {

@@ -145,6 +145,28 @@ describe('stopping threads', () => {
     await expect(t.app.stopThread('x', -1)).rejects.toMatchObject({ code: 'INVALID_OPTION' });
     expect(() => t.app.thread('ghost')).toThrow(/No thread named "ghost" is registered \(known: x\)/);
   });
+
+  it('rejects a thread name that is not a string with INVALID_ARGUMENT (it was a TypeError from the error message itself)', async () => {
+    const bad = 5 as unknown as string;
+    expect(() => t.app.thread(bad)).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/thread\(name\).*a non-empty string/) }),
+    );
+    await expect(t.app.startThread(bad)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(t.app.stopThread({} as unknown as string)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it("checks app.stop()'s timeoutMs as a thread's stop does; a bad one stops nothing (Infinity terminated every thread at once)", async () => {
+    t.app.thread('x', fixture('sleeper.mjs'));
+    await t.app.start();
+    for (const timeoutMs of [Infinity, Number.NaN, -1, 'x' as unknown as number])
+      await expect(t.app.stop({ timeoutMs })).rejects.toMatchObject({
+        code: 'INVALID_OPTION',
+        message: expect.stringContaining('timeoutMs'),
+      });
+    expect(t.app.threads.x?.state).toBe('running');
+    await t.app.stop({ timeoutMs: 5_000 });
+    expect(t.app.threads.x?.state).toBe('stopped');
+  });
 });
 
 describe('a stop reaches t.onStop and t.signal', () => {

@@ -249,7 +249,9 @@ export class Daebus<out C extends object = AnyContract> extends TypedEmitter<Thr
    * (then cancel pooled ones with an error reply), stop background tasks and threads (each gets
    * its `shutdownTimeoutMs`, then is terminated), close the pool and the transport.
    */
-  stop(options: StopOptions = {}): Promise<void> {
+  async stop(options: StopOptions = {}): Promise<void> {
+    // as a thread's stop checks it: Infinity, NaN or -1 terminated every thread at once (Node's timers take them as 1 ms)
+    if (options.timeoutMs !== undefined) checker('app.stop()').duration('timeoutMs', options.timeoutMs);
     return this.#runtime.stop(options.timeoutMs);
   }
 

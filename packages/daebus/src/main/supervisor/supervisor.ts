@@ -1,3 +1,4 @@
+import { checker } from '../../shared/validate';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import type { ThreadEntrySpec } from '../../shared/protocol/thread';
 import type { Logger } from '../support/logger';
@@ -52,6 +53,8 @@ export class Supervisor {
   get(name: string): ThreadRunner {
     const runner = this.#runners.get(name);
     if (!runner) {
+      // from JavaScript, or a name read from the wrong field: said so, not a TypeError from the message
+      if (typeof name !== 'string') checker('thread(name)', ErrorCodes.INVALID_ARGUMENT).name('name', name);
       const known = [...this.#runners.keys()];
       throw new DaebusError(
         ErrorCodes.UNKNOWN_THREAD,
