@@ -5,7 +5,6 @@ import type { Accepted } from '../rpc/accepted';
 import type { ServiceBus } from '../rpc/service-bus';
 import type { Logger } from '../support/logger';
 import { settlesWithin } from '../support/timers';
-import type { ThreadStopResult } from '../supervisor/events';
 import type { BackgroundTask } from './background';
 
 /** How long cancelled pooled calls get to send their error replies (the other requests do not wait for it). */
@@ -97,49 +96,4 @@ function summary(requests: Accepted[]): string[] {
   const counts = new Map<string, number>();
   for (const { request } of requests) counts.set(request.action, (counts.get(request.action) ?? 0) + 1);
   return [...counts].map(([action, n]) => (n === 1 ? action : `${action} x${n}`));
-}
-
-/** The last line of a stop: what was given up on, or that everything ended by itself (`startFailed`: the stop of a start that failed). */
-export function logStopped(
-  logger: Logger,
-  service: string,
-  abandoned: Drained & {
-    readonly requests: readonly string[];
-    readonly messages?: readonly string[];
-    readonly tasks: readonly string[];
-    readonly hooks?: readonly string[];
-  },
-  results: readonly ThreadStopResult[],
-  startFailed = false,
-): void {
-  const hooks = abandoned.hooks ?? [];
-  const messages = abandoned.messages ?? [];
-  const terminated = results.filter((r) => r.terminated && !r.stillLoading && !r.returned).map((r) => r.name);
-  const held = results.filter((r) => r.terminated && r.returned).map((r) => r.name);
-  const loading = results.filter((r) => r.terminated && r.stillLoading).map((r) => r.name);
-  const troubles = [
-    ...(abandoned.abandoned.length > 0 ? [`abandoned action(s): ${abandoned.abandoned.join(', ')}`] : []),
-    ...(abandoned.rerun.length > 0 ? [`action(s) left for another replica to run again: ${abandoned.rerun.join(', ')}`] : []),
-    ...(abandoned.requests.length > 0 ? [`abandoned HTTP request(s): ${abandoned.requests.join(', ')}`] : []),
-    ...(messages.length > 0 ? [`abandoned WebSocket message(s): ${fewNamed(messages)}`] : []),
-    ...(abandoned.tasks.length > 0 ? [`background task run(s) not waited for: ${abandoned.tasks.join(', ')}`] : []),
-    ...(hooks.length > 0 ? [`WebSocket disconnect hook(s) not waited for: ${fewNamed(hooks)}`] : []),
-    ...(terminated.length > 0 ? [`terminated thread(s) that ignored the stop: ${terminated.join(', ')}`] : []),
-    ...(loading.length > 0 ? [`terminated thread(s) still loading their module: ${loading.join(', ')}`] : []),
-    ...(held.length > 0 ? [`terminated thread(s) whose stop hooks or message handlers had not ended: ${held.join(', ')}`] : []),
-  ];
-  // a thread that failed for good before the stop did not return at it: named, though not given up on
-  const failed = results.filter((r) => r.state === 'failed' && !r.terminated).map((r) => r.name);
-  const failedNote = failed.length > 0 ? `failed before the stop: ${failed.join(', ')}` : undefined;
-  if (troubles.length > 0) logger.warn(`Service "${service}" stopped; ${[...troubles, ...(failedNote ? [failedNote] : [])].join('; ')}`);
-  // not "every thread returned": the error that follows names a thread that did not start
-  else if (startFailed)
-    logger.info(`Service "${service}" stopped, as its start failed; every action finished and every thread that started returned`);
-  else if (failedNote) logger.info(`Service "${service}" stopped; every action finished and every running thread returned (${failedNote})`);
-  else logger.info(`Service "${service}" stopped; every action finished and every thread returned`);
-}
-
-/** At most five names, then how many more: a stop may leave thousands of clients' hooks. */
-function fewNamed(names: readonly string[]): string {
-  return names.slice(0, 5).join(', ') + (names.length > 5 ? `, and ${names.length - 5} more` : '');
 }

@@ -1,5 +1,6 @@
 import { ErrorCodes, toPlainError } from '../../shared/errors';
 import type { Logger } from '../support/logger';
+import { endProcess } from './process-exit';
 import { guardProcess } from './process-guards';
 import { installSignalHandlers } from './signals';
 
@@ -59,13 +60,13 @@ export async function runOwningProcess(service: Runnable, options: RunOptions): 
           force: (signal) => {
             logger.warn(`Received ${signal} again: forcing the stop; the process ends within ${FORCE_EXIT_MS / 1000} s`);
             // the bound holds whatever user code does; the forced stop usually ends sooner
-            setTimeout(() => process.exit(1), FORCE_EXIT_MS);
+            setTimeout(() => endProcess(1, logger), FORCE_EXIT_MS);
             void service.forceStop().then(
               (abandoned) => {
                 if (abandoned.length > 0) logger.warn(`Forced stop: gave up on ${abandoned.join(', ')}`);
-                process.exit(1);
+                endProcess(1, logger);
               },
-              () => process.exit(1),
+              () => endProcess(1, logger),
             );
           },
         });
@@ -92,7 +93,7 @@ export async function runOwningProcess(service: Runnable, options: RunOptions): 
       // to another replica, exit code 0, too): it gets a bounded time
       setTimeout(() => {
         logger.warn(`Still running ${EXIT_GRACE_MS / 1000} s after the stop (user code holds the event loop): exiting with code ${code}`);
-        process.exit(code);
+        endProcess(code, logger);
       }, EXIT_GRACE_MS).unref();
     } else {
       // the process ends by itself (README): a timer or client of the application's keeps it up, and a

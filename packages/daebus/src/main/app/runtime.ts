@@ -22,7 +22,8 @@ import { BackgroundTask, type BackgroundFunction } from './background';
 import type { StartHook } from './blueprint';
 import type { Replication } from '../replicas/replication';
 import { resolveReplicaOptions } from '../replicas/options';
-import { abandonAll, drainRequests, logStopped, stopTasks, type Drained } from './drain';
+import { abandonAll, drainRequests, stopTasks, type Drained } from './drain';
+import { abandonedWork, gaveUpOn, logStopped, type StopLeft } from './stop-report';
 import type { StopOutcome } from './process-owner';
 import { cacheClient, connectBus, refuseStartAs, runStartHooks, startThreads, stoppedBeforeStart, threadsDidNotStart } from './startup';
 import { StartGate, type Phase } from './start-gate';
@@ -265,11 +266,12 @@ export class Runtime {
    */
   async forceStop(): Promise<string[]> {
     this.#exitCode = 1;
-    const gaveUp = await this.http.forceStop(); // HTTP requests answered 503 count as abandoned
+    // HTTP requests get 503 at once (abandoned); the threads are terminated while the servers close (up to 2.5 s): see endProcess
+    const http = this.http.forceStop();
     this.#pool?.cancelAll(`Service "${this.service}" was forced to stop before this pooled action finished.`);
     const abandoned = this.#bus ? await abandonAll(this.#bus, this.service) : [];
     const threads = await this.supervisor.terminateAll();
-    return [...gaveUp, ...abandoned, ...threads.map((name) => `thread "${name}" (terminated)`)];
+    return [...(await http), ...abandoned, ...threads.map((name) => `thread "${name}" (terminated)`)];
   }
 
   async #stopAll(timeoutMs: number | undefined, startFailed: boolean): Promise<void> {
@@ -281,14 +283,12 @@ export class Runtime {
     // HTTP requests and WebSocket messages given up on are abandoned work (named last, exit code 1); no task run starts meanwhile
     const tasks = [...this.tasks.values()].map(({ task }) => task);
     const [httpLeft, tasksLeft] = await Promise.all([this.http.stop(drainMs, this.service), stopTasks(tasks, this.#logger, drainMs)]);
-    const { requests, messages, hooks } = httpLeft;
     let drained: Drained = { abandoned: [], rerun: [] };
     if (bus) {
       if (!handedOver) await this.#replication?.stopIntake();
       await bus.stopAccepting(); // no new requests; the ones taken in get the grace period to reply
       drained = await drainRequests({ bus, pool: this.#pool, logger: this.#logger, service: this.service, timeoutMs: drainMs });
     }
-    if (drained.abandoned.length + requests.length + messages.length > 0) this.#exitCode = 1;
     await this.#replication?.close();
     this.#replication = undefined;
     const results = await this.supervisor.stopAll(timeoutMs);
@@ -303,11 +303,11 @@ export class Runtime {
     }
     this.#phase = 'idle';
     this.#startedAt = undefined;
-    if (wasUp) logStopped(this.#logger, this.service, { ...drained, ...httpLeft, tasks: tasksLeft }, results, startFailed);
+    const left: StopLeft = { ...drained, ...httpLeft, tasks: tasksLeft, threads: results };
+    if (wasUp) logStopped(this.#logger, this.service, left, startFailed);
+    if (abandonedWork(left)) this.#exitCode = 1;
     // handlers and task runs given up on may still run (exit code 0 for a replica's and a task's): the process owner bounds them
-    const gaveUp =
-      drained.abandoned.length + drained.rerun.length + requests.length + messages.length + tasksLeft.length + hooks.length > 0;
-    for (const resolve of this.#stopWaiters.splice(0)) resolve({ code: this.#exitCode, gaveUp });
+    for (const resolve of this.#stopWaiters.splice(0)) resolve({ code: this.#exitCode, gaveUp: gaveUpOn(left) });
   }
 
   #onThreadFailed(name: string): void {

@@ -20,6 +20,7 @@ import {
 import type { Logger } from '../support/logger';
 import { markReported } from '../support/reported';
 import { WorkerConnection, type WorkerServices } from '../workers/connection';
+import { endWorkers, terminate } from '../workers/ending-workers';
 import { createPiscina } from './create-piscina';
 import { PoolLogGate } from './pool-log';
 import { RunningCall, type PooledCall } from './running-call';
@@ -211,12 +212,11 @@ export class HandlerPool {
   /** Stop worker `threadId`, once. */
   #stopThread(threadId: number): void {
     const worker = this.#pool?.threads.find((thread) => thread.threadId === threadId);
-    // once: each terminate() adds an exit listener, and a worker slow to exit (in a system call)
-    // met by a sweep every 25 ms drew Node's MaxListenersExceededWarning, a leak that is not one
+    // once: each terminate() adds an exit listener; one slow to exit, met by a sweep every 25 ms, drew MaxListenersExceededWarning
     if (!worker || this.#terminated.has(worker)) return;
     this.#terminated.add(worker);
     // piscina sees the worker exit: it fails the task (already answered here) and starts another worker
-    void worker.terminate();
+    void terminate(worker);
   }
 
   /** Its load now, for introspection and metrics (zeros before the first pooled call starts it). */
@@ -249,7 +249,7 @@ export class HandlerPool {
     this.#loadWatch?.close();
     const pool = this.#pool;
     this.#pool = undefined;
-    if (pool) await pool.destroy();
+    if (pool) await endWorkers(pool.threads, () => pool.destroy());
     this.#ports.closeAll();
   }
 

@@ -140,4 +140,10 @@ export interface ThreadStopResult {
   stillLoading?: true;
   /** Present when it was terminated after its function returned, waiting for its stop hooks or message handlers. */
   returned?: true;
+  /**
+   * Present when it had not ended 1 s after it was terminated: it is blocked in a call that
+   * termination cannot interrupt (a synchronous child process such as `execSync`), and ends when
+   * that call returns. The process cannot exit before then: `run()` ends it with SIGKILL.
+   */
+  blocked?: true;
 }

@@ -1,5 +1,6 @@
 import type { ThreadExit, ThreadState, ThreadStopResult } from './events';
 import { classifyExit } from './exit';
+import type { RunEnding } from './run-stop';
 import type { WorkerRun } from './worker-run';
 
 /** The record of a run that ended with `code` at `now`: why, how, and after how long. */
@@ -15,15 +16,16 @@ export function exitRecord(run: WorkerRun, code: number, now: number): ThreadExi
   };
 }
 
-/** What a stop of `run` resolves with: whether it was terminated, and if so while loading, or after its function returned. */
+/** What a stop of `run` resolves with: whether it was terminated, and if so while loading, or after its function returned, or still blocked. */
 export function stopResult(
   name: string,
   state: ThreadState,
   run: { terminated: boolean; finishing: string | undefined },
-  stillLoading: boolean,
+  ending: RunEnding,
 ): ThreadStopResult {
   const result: ThreadStopResult = { name, terminated: run.terminated, state };
-  if (stillLoading) result.stillLoading = true;
+  if (ending.stillLoading) result.stillLoading = true;
   else if (run.terminated && run.finishing !== undefined) result.returned = true;
+  if (ending.blocked) result.blocked = true;
   return result;
 }

@@ -21,6 +21,7 @@ import { isCoreMessage } from '../../shared/protocol/core';
 import { BOOT_KEY, type MainToThread, type ThreadBoot, type ThreadToMain } from '../../shared/protocol/thread';
 import { WorkerConnection, type WorkerServices } from '../workers/connection';
 import { drainPort } from '../workers/drain';
+import { terminate } from '../workers/ending-workers';
 import { workerEntry } from '../workers/worker-path';
 import { tickIntervalMs } from './stall-watch';
 import { watchLoad } from './load-watch';
@@ -146,7 +147,7 @@ export class Incarnation implements WorkerRun {
   async terminate(): Promise<void> {
     this.terminated = true;
     if (!this.stopRequested) this.requestStop();
-    await this.#worker.terminate();
+    await terminate(this.#worker);
     await this.exited;
   }
 
@@ -194,7 +195,7 @@ export class Incarnation implements WorkerRun {
     if (this.#ended) return;
     this.error = error;
     this.terminated = true;
-    void this.#worker.terminate();
+    void terminate(this.#worker);
   }
 
   request(type: string, payload: unknown, timeoutMs: number): Promise<unknown> {

@@ -126,6 +126,16 @@ export function stopTimeoutLine(name: string, timeoutMs: number, stillLoading: b
   );
 }
 
+/** The warning for a terminated thread that has not ended: blocked in a native call (see TERMINATE_WAIT_MS). */
+export function blockedLine(name: string, waitedMs: number): string {
+  return (
+    `Thread "${name}" has not ended ${waitedMs} ms after it was terminated: it is blocked in a call that termination cannot interrupt ` +
+    '(a synchronous child process such as execSync or spawnSync, or another blocking native call), and ends when that call returns. ' +
+    'The stop goes on without it; the process cannot exit before it ends (run() ends the process with SIGKILL). ' +
+    'Use the asynchronous child_process functions in threads, with a timeout.'
+  );
+}
+
 /** The line a started service logs: the threads running, and those registered that are not (autoStart: false, failed, returned). */
 export function runningLine(service: string, threads: ThreadSnapshot[]): string {
   const idle = threads.filter((thread) => thread.state !== 'running');

@@ -1,9 +1,9 @@
 import { toPlainError, type PlainError } from '../../shared/errors';
 import type { ThreadEntrySpec } from '../../shared/protocol/thread';
 import type { Logger } from '../support/logger';
-import { settlesWithin } from '../support/timers';
 import type { ThreadEvents, ThreadExit, ThreadFailedEvent, ThreadSnapshot, ThreadState, ThreadStopResult } from './events';
-import { exitLine, failureLine, notRunningError, spawnError, stallReport, startError, stopTimeoutLine, stoppingError } from './reports';
+import { exitLine, failureLine, notRunningError, spawnError, stallReport, startError, stoppingError } from './reports';
+import { endRun } from './run-stop';
 import { shouldRestart } from './exit';
 import { exitRecord, stopResult } from './exit-record';
 import { RestartBudget } from './restart-budget';
@@ -178,15 +178,8 @@ export class ThreadRunner {
 
   async #stopRun(current: WorkerRun, timeoutMs: number): Promise<ThreadStopResult> {
     this.#setState('stopping');
-    current.requestStop();
-    let stillLoading = false;
-    if (!(await settlesWithin(current.exited, timeoutMs))) {
-      // its function never started: a module still loading cannot see running(), only terminate() ends it
-      stillLoading = current.readyAt === undefined;
-      this.#log.warn(stopTimeoutLine(this.name, timeoutMs, stillLoading, current.finishing));
-      await current.terminate();
-    }
-    return stopResult(this.name, this.#state, current, stillLoading);
+    const ending = await endRun(this.name, current, timeoutMs, this.#log);
+    return stopResult(this.name, this.#state, current, ending);
   }
 
   #runSpec(held: boolean): RunSpec {

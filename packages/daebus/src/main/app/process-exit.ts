@@ -1,0 +1,24 @@
+import type { Logger } from '../support/logger';
+import { blockedWorkers } from '../workers/ending-workers';
+
+/** A worker told to terminate this long ago and still running is blocked where termination cannot reach. */
+const BLOCKED_AFTER_MS = 1_000;
+/** Time for the line that says why to be written before the SIGKILL. */
+const SAY_MS = 100;
+
+/**
+ * End the process with `code`, as `run()` does after a forced stop, or once user code it gave up
+ * on outlived its grace. Node's `process.exit` waits for every worker thread, and one blocked in
+ * a native call (a synchronous child process such as `execSync`) holds it until that call
+ * returns, however long: then the process ends with SIGKILL instead, said first (exit status 137).
+ */
+export function endProcess(code: number, logger: Logger): void {
+  const blocked = blockedWorkers(BLOCKED_AFTER_MS);
+  if (blocked === 0) process.exit(code);
+  logger.error(
+    `${blocked} worker thread(s) did not end when terminated: each is blocked in a call that termination cannot interrupt ` +
+      '(a synchronous child process such as execSync, or another blocking native call), and Node would wait for it to exit. ' +
+      `Ending the process with SIGKILL instead of exit code ${code}.`,
+  );
+  setTimeout(() => process.kill(process.pid, 'SIGKILL'), SAY_MS);
+}
