@@ -35,6 +35,10 @@ describe('restart policies', () => {
     const failures = t.records.filter((r) => r.level === 'error' && r.message.includes('failed and will not be restarted'));
     expect(failures).toHaveLength(1);
     expect(failures[0]?.message).toContain('thrown on start 5');
+    // its stack once: on the crash line just before, not again on the failure's (before: both)
+    const withStack = t.records.filter((r) => (r.error as { message?: string } | undefined)?.message === 'thrown on start 5');
+    expect(withStack.map((r) => r.message)).toEqual([expect.stringMatching(/^Thread "crashy" crashed/)]);
+    expect(failures[0]).not.toHaveProperty('error');
   });
 
   it('applies jitter from the injected random source', async () => {

@@ -53,6 +53,8 @@ export class ThreadRunner {
   #bootMs?: number;
   #lastExit?: ThreadExit;
   #lastError?: PlainError;
+  /** The error the last exit line logged (with its stack). */
+  #errorLogged?: PlainError;
   #stopping?: Promise<ThreadStopResult>;
   /** Calls of stop() by anyone (app.stopThread, a handle, the admin actions): a restart seeing a later one does not start it. */
   stopsAsked = 0;
@@ -260,6 +262,7 @@ export class ThreadRunner {
     }
     const line = startFailed ? undefined : exitLine(this.name, exit, this.options);
     if (line) this.#log.log(line.level, line.message, exit.error ? { error: exit.error } : {});
+    this.#errorLogged = line ? exit.error : undefined;
     if (startFailed || reason === 'failed-to-start')
       this.#fail('failed-to-start', run.error, told, startFailed && startError(this.name, exit));
     else if (shouldRestart(this.options.restart, reason)) this.#scheduleRestart(now, exit);
@@ -291,7 +294,11 @@ export class ThreadRunner {
     this.#setState('failed');
     this.#nextRestartAt = undefined;
     if (why !== 'failed-to-start' || !told || (told === true && this.options.optional))
-      this.#log.error(failureLine(this.name, why, this.options, error, this.#lastExit), error ? { error } : {});
+      // the error and its stack once: the exit line just before this one carried it
+      this.#log.error(
+        failureLine(this.name, why, this.options, error, this.#lastExit),
+        error && error !== this.#errorLogged ? { error } : {},
+      );
     if (!error && standIn) error = this.#lastError = toPlainError(standIn);
     this.#deps.emit('failed', { name: this.name, why, ...(error ? { error } : {}) });
     this.#deps.onFailed(this.name);
