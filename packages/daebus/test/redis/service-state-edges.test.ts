@@ -186,8 +186,22 @@ describe('service-wide values', () => {
     });
     await expect(stats.merge({ ok: 1, bad: { n: Number.NaN } })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
-      message: expect.stringContaining('"n" is NaN'),
+      message: expect.stringContaining('(the value at bad.n is NaN, which JSON has no number for)'),
     });
+    // the path whole (before: '"1" is Infinity'), and undefined in an array, which JSON stores as null (before: stored so, without a word)
+    await expect(stats.set('x', { x: [1, Infinity] })).rejects.toMatchObject({
+      message: expect.stringContaining('(the value at x[1] is Infinity, which JSON has no number for)'),
+    });
+    await expect(stats.set('x', { b: [undefined] })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('the value at b[0] is undefined in an array, which JSON stores as null'),
+    });
+    await expect(jobs.put([1, undefined])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(await stats.get('x')).toBeUndefined();
+    // a property set to undefined is left out, as JSON means
+    await stats.set('y', { a: undefined, b: 1 });
+    expect(await stats.get('y')).toEqual({ b: 1 });
+    await stats.delete('y');
     await expect(jobs.put(new Set([1]))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     // before: a Uint8Array stored as {"0": 1, ...}, a RegExp or an Error as {}
     for (const [value, kind] of [

@@ -12,10 +12,19 @@ export function encodeValue(call: StateCall, value: unknown, key?: string): stri
     text = JSON.stringify(value, refuseLossy);
   } catch (err) {
     const where = writeName(call);
+    const whole = key === undefined ? value : { [key]: value };
+    if (err === LOSSY) {
+      const found = findLossy(whole, '', false, new Set());
+      const at = found?.path ? `the value at ${found.path}` : 'the value';
+      throw new DaebusError(
+        ErrorCodes.INVALID_ARGUMENT,
+        `${where}: the value cannot be stored as JSON (${at} ${found?.why ?? 'is not JSON'}).`,
+      );
+    }
     if (err !== UNCLONEABLE)
       throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `${where}: the value cannot be stored as JSON (${(err as Error).message}).`);
     // refused with the code an in-process structure gives, naming where the function is
-    const culprit = cloneCulprit(key === undefined ? value : { [key]: value });
+    const culprit = cloneCulprit(whole);
     throw new DaebusError(
       ErrorCodes.NOT_CLONEABLE,
       `${where}: ${culprit ? describeCulprit(culprit) : 'it holds a function or a symbol'}, which JSON would drop without a word. ` +
@@ -33,28 +42,52 @@ export function encodeValue(call: StateCall, value: unknown, key?: string): stri
 
 /** A function or a symbol inside the value: JSON would drop it without a word, a thread's port refuses it. */
 const UNCLONEABLE = new Error('not cloneable');
+/** A part JSON would store as something else: where, and why, is found once the write is refused (see findLossy). */
+const LOSSY = new Error('lossy');
+
+/** Refuses, as JSON.stringify meets them, the parts it would drop or store as something else (see lossy). */
+function refuseLossy(this: unknown, key: string, value: unknown): unknown {
+  if ((typeof value === 'function' || typeof value === 'symbol') && key !== '') throw UNCLONEABLE;
+  if (lossy(value, Array.isArray(this)) !== undefined) throw LOSSY;
+  return value;
+}
 
 /**
- * JSON.stringify would store these as something else without a word (a Map, a Set, a RegExp, an
- * Error, a Promise or a WeakRef as {}, a Uint8Array as {"0": ...}, a SharedArrayBuffer as {}, NaN
- * and Infinity as null): a value read
+ * Why JSON.stringify would store `value` as something else without a word (a Map, a Set, a
+ * RegExp, an Error, a Promise or a WeakRef as {}, a Uint8Array as {"0": ...}, a
+ * SharedArrayBuffer as {}, NaN and Infinity as null, undefined in an array as null): a value read
  * back must be the value stored, so they are refused. What has a toJSON (a Date, a Buffer) is
- * stored as that, as JSON means.
+ * stored as that, as JSON means; undefined as a property is left out, as JSON means.
  */
-function refuseLossy(key: string, value: unknown): unknown {
-  if ((typeof value === 'function' || typeof value === 'symbol') && key !== '') throw UNCLONEABLE;
-  const at = key === '' ? 'the value' : `"${key}"`;
-  if (value instanceof Map || value instanceof Set)
-    throw new Error(`${at} is a ${value.constructor.name}; store an object or an array instead`);
+function lossy(value: unknown, inArray: boolean): string | undefined {
+  if (value === undefined) return inArray ? 'is undefined in an array, which JSON stores as null; store null instead' : undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : `is ${value}, which JSON has no number for`;
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (value instanceof Map || value instanceof Set) return `is a ${value.constructor.name}; store an object or an array instead`;
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof SharedArrayBuffer)
-    throw new Error(`${at} is ${aOrAn(value.constructor.name)}; store an array of numbers, or a base64 string, instead`);
+    return `is ${aOrAn(value.constructor.name)}; store an array of numbers, or a base64 string, instead`;
   const empty = value instanceof Promise || value instanceof WeakMap || value instanceof WeakSet || value instanceof WeakRef;
   if (value instanceof RegExp || value instanceof Error || empty)
-    throw new Error(
-      `${at} is ${aOrAn(value.constructor.name)}, which JSON stores as {}; store plain data (its source, its message) instead`,
-    );
-  if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`${at} is ${value}, which JSON has no number for`);
-  return value;
+    return `is ${aOrAn(value.constructor.name)}, which JSON stores as {}; store plain data (its source, its message) instead`;
+  return undefined;
+}
+
+/** Where the first part `lossy` refuses is (`a.b[2]`), walked as JSON.stringify walks: only once a write was refused. */
+function findLossy(value: unknown, path: string, inArray: boolean, seen: Set<object>): { path: string; why: string } | undefined {
+  const json = (value as { toJSON?: unknown } | null | undefined)?.toJSON;
+  const plain = typeof json === 'function' ? (json as () => unknown).call(value) : value;
+  const why = lossy(plain, inArray);
+  if (why !== undefined) return { path, why };
+  if (typeof plain !== 'object' || plain === null || seen.has(plain)) return undefined;
+  seen.add(plain);
+  const entries: [string, unknown][] = Array.isArray(plain)
+    ? plain.map((item, i) => [`${path}[${i}]`, item])
+    : Object.entries(plain).map(([k, item]) => [path ? `${path}.${k}` : k, item]);
+  for (const [at, item] of entries) {
+    const found = findLossy(item, at, Array.isArray(plain), seen);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** Half of a UTF-16 pair alone: Redis stores a key as UTF-8, which has no such character (it became U+FFFD, another key). */
