@@ -561,7 +561,7 @@ describe('capped lists', () => {
     for (let i = 1; i <= 5; i++) await recent.append(i);
     expect(await recent.snapshot()).toEqual([3, 4, 5]);
     expect(await recent.size()).toBe(3);
-    expect(() => t.app.list('recent', { max: 4 })).toThrow(/keeps 3 items; it was asked for with max 4/);
+    expect(() => t.app.list('recent', { max: 4 })).toThrow(/has max 3 \(its first max sets it\); it was opened again with max 4/);
     expect(() => t.app.list('bad', { max: 0 })).toThrow(/options.max must be a whole number >= 1/);
   });
 
@@ -586,7 +586,7 @@ describe('capped lists', () => {
     await read.append(7);
     expect(await read.snapshot()).toEqual([5, 6, 7]);
     // the cap given is kept: another max is refused, the same one and none are the same list
-    expect(() => t.app.list('early', { max: 1000 })).toThrow(/keeps 3 items; it was asked for with max 1000/);
+    expect(() => t.app.list('early', { max: 1000 })).toThrow(/has max 3 \(its first max sets it\); it was opened again with max 1000/);
     expect(await t.app.list('early', { max: 3 }).size()).toBe(3);
   });
 
@@ -595,7 +595,7 @@ describe('capped lists', () => {
     const recent = t.app.list<number>('main-early', { max: 2 });
     for (let i = 1; i <= 4; i++) await recent.append(i);
     expect(await recent.snapshot()).toEqual([3, 4]);
-    expect(() => t.app.list('main-early', { max: 5 })).toThrow(/keeps 2 items; it was asked for with max 5/);
+    expect(() => t.app.list('main-early', { max: 5 })).toThrow(/has max 2 \(its first max sets it\); it was opened again with max 5/);
   });
 });
 

@@ -155,7 +155,7 @@ describe('service-wide capped lists', () => {
     expect(await plain.list<number>('shared_recent').snapshot()).toEqual([5, 6]);
     await expect(other.list<number>('shared_recent').append(7)).rejects.toMatchObject({
       code: 'INVALID_OPTION',
-      message: expect.stringContaining('keeps 2 items, as another process of the service declared it'),
+      message: expect.stringContaining('has max 2, as another process of the service declared it'),
     });
     expect(await first.list<number>('shared_recent').snapshot()).toEqual([5, 6]);
     // cleared, the list takes the next max given

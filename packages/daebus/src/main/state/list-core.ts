@@ -57,7 +57,8 @@ export function fixCap(name: string, cap: ListCap, asked: number): void {
   } else if (asked !== (cap.max ?? DEFAULT_LIST_MAX)) {
     throw new DaebusError(
       ErrorCodes.INVALID_OPTION,
-      `list "${name}" keeps ${cap.max ?? DEFAULT_LIST_MAX} items; it was asked for with max ${asked}.`,
+      `list "${name}" has max ${cap.max ?? DEFAULT_LIST_MAX} (its first max sets it); it was opened again with max ${asked}. ` +
+        `Open it with max ${cap.max ?? DEFAULT_LIST_MAX}, or without max.`,
     );
   }
 }

@@ -119,7 +119,7 @@ export class ServiceState {
           if (stored === undefined) throw err;
           throw new DaebusError(
             ErrorCodes.INVALID_OPTION,
-            `list "${call.name}" keeps ${stored} items, as another process of the service declared it; this one declares max ${cap.max}. Give every process the same max.`,
+            `list "${call.name}" has max ${stored}, as another process of the service declared it; this one declares max ${cap.max}. Give every process the same max.`,
           );
         }
       }
