@@ -599,29 +599,21 @@ describe('the WebSocket endpoint’s life', () => {
     ]);
   });
 
-  it('gives up on a message still handled after drainTimeoutMs: its client is closed, the last line names it, the exit code is 1', async () => {
+  it('gives up on a message still handled after drainTimeoutMs: its client is closed, and the last line names it', async () => {
     t.remake({ drainTimeoutMs: 200 });
     greet(t.app);
     t.app.socket('forever', () => new Promise(() => undefined));
-    const ran = t.app.run({
-      service: t.service,
-      transport: t.transport(),
-      handleSignals: false,
-      http: { port: 0, host: '127.0.0.1' },
-      websocket: {},
-    });
-    await waitFor(() => t.app.http.websocketUrl !== undefined, 'the endpoint to listen');
-    const client = await connect(t.app.http.websocketUrl as string);
+    const client = await connect(await start());
     const id = ((await client.next()).data as { welcome: string }).welcome;
     client.send({ type: 'forever', id: 1 });
     await new Promise((resolve) => setTimeout(resolve, 50));
     await t.app.stop();
     expect((await client.closed).code).toBe(1001);
+    // abandoned work, as an HTTP request given up on (exit code 1 under run(): see the stop report's unit test)
     expect(t.records.at(-1)).toMatchObject({
       level: 'warn',
       message: `Service "${t.service}" stopped; abandoned WebSocket message(s): "forever" (client ${id})`,
     });
-    expect(await ran).toBe(1);
   });
 
   it('lets every disconnect hook finish before the stop resolves, a client cut off after the close grace included', async () => {
