@@ -11,7 +11,7 @@ const MAIN = join(__dirname, '..', '..', 'dist', 'main', 'index.js');
 const SCRIPT = `
 const { Daebus, DaebusCaller, createLogger } = require(${JSON.stringify(MAIN)});
 const say = (what) => process.stdout.write(JSON.stringify(what) + '\\n');
-const app = new Daebus('blocked', { logger: createLogger({ json: true, level: 'info' }), drainTimeoutMs: 300 });
+const app = new Daebus('blocked', { logger: createLogger({ json: true, level: 'info' }), drainTimeoutMs: Number(process.env.DRAIN_MS) });
 if (process.env.POOLED === '1') {
   app.action('exec', { module: ${JSON.stringify(fixture('pool-exec-sleep.mjs'))} });
   app.onStart(() => {
@@ -38,10 +38,16 @@ interface Run {
 }
 
 /** Run the service; `signals` SIGTERMs are sent once the thread is in its child process, each once the last was heard. */
-function runBlocked(shutdownMs: number, signals: number, pooled = false): Promise<Run> {
+function runBlocked(shutdownMs: number, signals: number, pooled = false, drainMs = 300): Promise<Run> {
   const child = spawn(process.execPath, ['-e', SCRIPT], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, SHUTDOWN_MS: String(shutdownMs), SERVICE: `blocked_${randomUUID()}`, POOLED: pooled ? '1' : '0' },
+    env: {
+      ...process.env,
+      SHUTDOWN_MS: String(shutdownMs),
+      SERVICE: `blocked_${randomUUID()}`,
+      POOLED: pooled ? '1' : '0',
+      DRAIN_MS: String(drainMs),
+    },
   });
   // the child process sleeps 30 s: a process still up at 20 s waited for it (the test fails on `guarded`)
   let guarded = false;
@@ -108,6 +114,16 @@ describe('a thread blocked in a synchronous child process', () => {
     expect(run.guarded).toBe(false);
     expect(run.messages).toContainEqual(expect.stringMatching(/stopped; abandoned action\(s\): exec$/));
     expect(run.lines).toContainEqual({ resolved: 1 });
+    expect(run.messages).toContainEqual(
+      expect.stringMatching(/^1 worker thread\(s\) did not end when terminated: .* SIGKILL instead of exit code 1\.$/),
+    );
+    expect(run.signal).toBe('SIGKILL');
+  });
+
+  it('in a pooled action, does not hold a forced stop past its 2 s either (its call cancelled, its worker left blocked)', async () => {
+    const run = await runBlocked(0, 2, true, 60_000);
+    expect(run.guarded).toBe(false);
+    expect(run.messages).toContainEqual(expect.stringMatching(/forcing the stop; the process ends within 2 s$/));
     expect(run.messages).toContainEqual(
       expect.stringMatching(/^1 worker thread\(s\) did not end when terminated: .* SIGKILL instead of exit code 1\.$/),
     );

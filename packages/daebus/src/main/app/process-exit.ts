@@ -3,6 +3,8 @@ import { blockedWorkers } from '../workers/ending-workers';
 
 /** A worker told to terminate this long ago and still running is blocked where termination cannot reach. */
 const BLOCKED_AFTER_MS = 1_000;
+/** How often a worker still ending is looked at again. */
+const WAIT_STEP_MS = 20;
 /** Time for the line that says why to be written before the SIGKILL. */
 const SAY_MS = 100;
 
@@ -13,8 +15,13 @@ const SAY_MS = 100;
  * returns, however long: then the process ends with SIGKILL instead, said first (exit status 137).
  */
 export function endProcess(code: number, logger: Logger): void {
+  // one told to terminate a moment ago (a forced stop's pooled call) may still be ending: it gets up to BLOCKED_AFTER_MS
+  if (blockedWorkers(0) === 0) process.exit(code);
   const blocked = blockedWorkers(BLOCKED_AFTER_MS);
-  if (blocked === 0) process.exit(code);
+  if (blocked === 0) {
+    setTimeout(() => endProcess(code, logger), WAIT_STEP_MS);
+    return;
+  }
   logger.error(
     `${blocked} worker thread(s) did not end when terminated: each is blocked in a call that termination cannot interrupt ` +
       '(a synchronous child process such as execSync, or another blocking native call), and Node would wait for it to exit. ' +
