@@ -38,7 +38,7 @@ interface Run {
 }
 
 /** Run the service; `signals` SIGTERMs are sent once the thread is in its child process, each once the last was heard. */
-function runBlocked(shutdownMs: number, signals: number, pooled = false, drainMs = 300): Promise<Run> {
+function runBlocked(shutdownMs: number, signals: number, pooled = false, drainMs = 300, late = false): Promise<Run> {
   const child = spawn(process.execPath, ['-e', SCRIPT], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: {
@@ -65,7 +65,9 @@ function runBlocked(shutdownMs: number, signals: number, pooled = false, drainMs
       const line = JSON.parse(buffered.slice(0, newline)) as Record<string, unknown>;
       buffered = buffered.slice(newline + 1);
       lines.push(line);
-      const heard = sent === 0 ? line.message === 'exec' : String(line.message).startsWith('Received SIGTERM');
+      // late: the second once the stop is over (its last line), while run() gives the process its last 2 s
+      const second = late ? /^Service ".*" stopped;/ : /^Received SIGTERM/;
+      const heard = sent === 0 ? line.message === 'exec' : second.test(String(line.message));
       if (heard && sent < signals) {
         sent += 1;
         // a second signal within 100 ms of the first is taken as the same
@@ -124,6 +126,15 @@ describe('a thread blocked in a synchronous child process', () => {
     const run = await runBlocked(0, 2, true, 60_000);
     expect(run.guarded).toBe(false);
     expect(run.messages).toContainEqual(expect.stringMatching(/forcing the stop; the process ends within 2 s$/));
+    expect(run.messages).toContainEqual(
+      expect.stringMatching(/^1 worker thread\(s\) did not end when terminated: .* SIGKILL instead of exit code 1\.$/),
+    );
+    expect(run.signal).toBe('SIGKILL');
+  });
+
+  it('ends the process with SIGKILL on a signal after the stop, too (a plain exit waited for the worker)', async () => {
+    const run = await runBlocked(300, 2, false, 300, true);
+    expect(run.guarded).toBe(false);
     expect(run.messages).toContainEqual(
       expect.stringMatching(/^1 worker thread\(s\) did not end when terminated: .* SIGKILL instead of exit code 1\.$/),
     );

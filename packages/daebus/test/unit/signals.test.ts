@@ -7,7 +7,11 @@ describe('signal handlers', () => {
   it('stay until the repeat window of the first signal ends, when removed inside it: a repeat is ignored, not Node-default', async () => {
     const before = process.listenerCount('SIGINT');
     const seen: string[] = [];
-    const remove = installSignalHandlers({ stop: (s) => seen.push(`stop ${s}`), force: (s) => seen.push(`force ${s}`) });
+    const remove = installSignalHandlers({
+      stop: (s) => seen.push(`stop ${s}`),
+      force: (s) => seen.push(`force ${s}`),
+      exit: () => undefined,
+    });
     process.emit('SIGINT', 'SIGINT');
     remove(); // the stop was quick: run() removes its handlers at once
     // before, none was left, and the repeat got Node's default: the process ended with 130
@@ -16,17 +20,21 @@ describe('signal handlers', () => {
     expect(seen).toEqual(['stop SIGINT']);
     await new Promise((resolve) => setTimeout(resolve, REPEAT_WINDOW_MS + 20));
     // the run's handlers are gone; what hears a late signal stays until the next run
-    installSignalHandlers({ stop: () => undefined, force: () => undefined })();
+    installSignalHandlers({ stop: () => undefined, force: () => undefined, exit: () => undefined })();
     expect(process.listenerCount('SIGINT')).toBe(before);
   });
 
   it('go at once when no signal came, and a signal past the window forces the stop', async () => {
     const before = process.listenerCount('SIGTERM');
-    const unsignalled = installSignalHandlers({ stop: () => undefined, force: () => undefined });
+    const unsignalled = installSignalHandlers({ stop: () => undefined, force: () => undefined, exit: () => undefined });
     unsignalled();
     expect(process.listenerCount('SIGTERM')).toBe(before);
     const seen: string[] = [];
-    const remove = installSignalHandlers({ stop: (s) => seen.push(`stop ${s}`), force: (s) => seen.push(`force ${s}`) });
+    const remove = installSignalHandlers({
+      stop: (s) => seen.push(`stop ${s}`),
+      force: (s) => seen.push(`force ${s}`),
+      exit: () => undefined,
+    });
     process.emit('SIGTERM', 'SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, REPEAT_WINDOW_MS + 20));
     process.emit('SIGTERM', 'SIGTERM');
@@ -36,13 +44,13 @@ describe('signal handlers', () => {
     process.emit('SIGTERM', 'SIGTERM');
     expect(seen).toEqual(['stop SIGTERM', 'force SIGTERM']);
     remove();
-    installSignalHandlers({ stop: () => undefined, force: () => undefined })();
+    installSignalHandlers({ stop: () => undefined, force: () => undefined, exit: () => undefined })();
     expect(process.listenerCount('SIGTERM')).toBe(before);
   });
 
   it('after a stop a signal began, end the process on a late signal with the exit code set, when nothing else listens', () =>
     aloneOnSigint(async (exit) => {
-      const remove = installSignalHandlers({ stop: () => undefined, force: () => undefined });
+      const remove = installSignalHandlers({ stop: () => undefined, force: () => undefined, exit: () => process.exit() });
       process.emit('SIGINT', 'SIGINT');
       remove();
       await new Promise((resolve) => setTimeout(resolve, REPEAT_WINDOW_MS + 20));
@@ -63,7 +71,9 @@ describe('signal handlers', () => {
 describe('after the stops of two apps a signal began', () => {
   it('a late signal still ends the process: one listener hears it, not one per app', () =>
     aloneOnSigint(async (exit) => {
-      const removals = [0, 1].map(() => installSignalHandlers({ stop: () => undefined, force: () => undefined }));
+      const removals = [0, 1].map(() =>
+        installSignalHandlers({ stop: () => undefined, force: () => undefined, exit: () => process.exit() }),
+      );
       process.emit('SIGINT', 'SIGINT');
       for (const remove of removals) remove();
       await new Promise((resolve) => setTimeout(resolve, REPEAT_WINDOW_MS + 20));
@@ -82,7 +92,7 @@ async function aloneOnSigint(body: (exit: jest.SpyInstance) => Promise<void>): P
   try {
     await body(exit);
   } finally {
-    installSignalHandlers({ stop: () => undefined, force: () => undefined })();
+    installSignalHandlers({ stop: () => undefined, force: () => undefined, exit: () => undefined })();
     exit.mockRestore();
     for (const listener of others) process.on('SIGINT', listener);
   }
@@ -91,7 +101,9 @@ async function aloneOnSigint(body: (exit: jest.SpyInstance) => Promise<void>): P
 describe('process listeners of many apps', () => {
   it('are one per event however many apps run (Node warns past ten)', () => {
     const before = process.listenerCount('SIGINT');
-    const removals = Array.from({ length: 15 }, () => installSignalHandlers({ stop: () => undefined, force: () => undefined }));
+    const removals = Array.from({ length: 15 }, () =>
+      installSignalHandlers({ stop: () => undefined, force: () => undefined, exit: () => undefined }),
+    );
     expect(process.listenerCount('SIGINT')).toBe(before + 1);
     for (const remove of removals) remove();
     expect(process.listenerCount('SIGINT')).toBe(before);

@@ -1,5 +1,6 @@
 import { ErrorCodes, toPlainError } from '../../shared/errors';
 import type { Logger } from '../support/logger';
+import { blockedWorkers } from '../workers/ending-workers';
 import { endProcess } from './process-exit';
 import { guardProcess } from './process-guards';
 import { installSignalHandlers } from './signals';
@@ -69,6 +70,8 @@ export async function runOwningProcess(service: Runnable, options: RunOptions): 
               () => endProcess(1, logger),
             );
           },
+          // a worker blocked in a native call would hold a plain process.exit (a Ctrl-C during the last seconds)
+          exit: () => endProcess(Number(process.exitCode ?? 0), logger),
         });
   const removeGuards = options.exitOnUncaughtError === true ? () => undefined : guardProcess(logger);
   try {
@@ -92,7 +95,9 @@ export async function runOwningProcess(service: Runnable, options: RunOptions): 
       // user code the stop gave up on may still hold timers or sockets (a replica's handler left
       // to another replica, exit code 0, too): it gets a bounded time
       setTimeout(() => {
-        logger.warn(`Still running ${EXIT_GRACE_MS / 1000} s after the stop (user code holds the event loop): exiting with code ${code}`);
+        // a worker blocked in a native call holds it: endProcess says so instead
+        if (blockedWorkers(0) === 0)
+          logger.warn(`Still running ${EXIT_GRACE_MS / 1000} s after the stop (user code holds the event loop): exiting with code ${code}`);
         endProcess(code, logger);
       }, EXIT_GRACE_MS).unref();
     } else {

@@ -24,7 +24,12 @@ let removeLate: (() => void) | undefined;
  * signal that comes while the process winds down (its sockets close) ends it with the stop's exit
  * code, unless something else listens to it.
  */
-export function installSignalHandlers(actions: { stop: (signal: string) => void; force: (signal: string) => void }): () => void {
+export function installSignalHandlers(actions: {
+  stop: (signal: string) => void;
+  force: (signal: string) => void;
+  /** End the process with the stop's exit code (a signal after the stop; see endProcess). */
+  exit: () => void;
+}): () => void {
   removeLate?.();
   removeLate = undefined;
   let firstAt: number | undefined;
@@ -43,7 +48,7 @@ export function installSignalHandlers(actions: { stop: (signal: string) => void;
   const removals = SIGNALS.map((signal) => onProcess(signal, onSignal));
   const remove = (): void => {
     for (const removal of removals) removal();
-    if (firstAt !== undefined) removeLate ??= exitOnLateSignal();
+    if (firstAt !== undefined) removeLate ??= exitOnLateSignal(actions.exit);
   };
   return () => {
     const left = firstAt === undefined ? 0 : REPEAT_WINDOW_MS - (performance.now() - firstAt);
@@ -53,9 +58,9 @@ export function installSignalHandlers(actions: { stop: (signal: string) => void;
   };
 }
 
-function exitOnLateSignal(): () => void {
+function exitOnLateSignal(exit: () => void): () => void {
   const onLate = (signal: NodeJS.Signals): void => {
-    if (hearsAlone(signal, onLate)) process.exit();
+    if (hearsAlone(signal, onLate)) exit();
   };
   const removals = SIGNALS.map((signal) => onProcess(signal, onLate));
   return () => {
