@@ -603,12 +603,25 @@ describe('the WebSocket endpoint’s life', () => {
     t.remake({ drainTimeoutMs: 200 });
     greet(t.app);
     t.app.socket('forever', () => new Promise(() => undefined));
-    const client = await connect(await start());
+    t.app.socket('echo', (data) => data);
+    const url = await start();
+    const client = await connect(url);
     const id = ((await client.next()).data as { welcome: string }).welcome;
+    const frames: { id?: unknown; code?: unknown }[] = [];
+    client.socket.on('message', (data: Buffer) => frames.push(JSON.parse(data.toString()) as { id?: unknown }));
     client.send({ type: 'forever', id: 1 });
+    client.send({ type: 'echo', data: 2, id: 2 }); // waits behind it
     await new Promise((resolve) => setTimeout(resolve, 50));
-    await t.app.stop();
+    const stopped = t.app.stop();
+    await waitFor(() => refusedConnection(url), 'the stop to begin');
+    client.send({ type: 'echo', data: 3, id: 3 }); // sent during the stop
+    await stopped;
     expect((await client.closed).code).toBe(1001);
+    // before, the client was closed with nothing said of the messages behind the one given up on
+    expect(frames.map((f) => [f.id, f.code])).toEqual([
+      [2, 'STOPPED'],
+      [3, 'STOPPED'],
+    ]);
     // abandoned work, as an HTTP request given up on (exit code 1 under run(): see the stop report's unit test)
     expect(t.records.at(-1)).toMatchObject({
       level: 'warn',

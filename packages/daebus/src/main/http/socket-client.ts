@@ -4,6 +4,7 @@ import type { Logger } from '../support/logger';
 import type { ResolvedWebSocketOptions } from './options';
 import { closeReason, errorFrame, messageId } from './socket-envelope';
 import { Outbox, type OutboxOwner } from './socket-outbox';
+import { wsCloseCode } from './ws-close-codes';
 import type { ClientSocket, Handshake } from './client-socket';
 
 export type { ClientSocket, Handshake } from './client-socket';
@@ -211,6 +212,11 @@ export class SocketClient implements OutboxOwner {
     return this.#socket.readyState === OPEN;
   }
 
+  /** A stop gave up on the message in hand: those waiting behind it get `answer(raw)` (their STOPPED error), not silence. */
+  refuseWaiting(answer: (raw: string) => string): void {
+    for (const item of this.#waiting.splice(0)) this.send(item instanceof Refusal ? item.frame : answer(item));
+  }
+
   /** A message is being handled, or the connect hook runs (a stop waits for it before it closes the client). */
   get busy(): boolean {
     return this.#busy && !this.#gone;
@@ -300,19 +306,4 @@ export class SocketClient implements OutboxOwner {
     const retryAfter = Math.ceil((this.#windowStart + limit.windowMs - now) / 1000);
     return new Refusal(errorFrame('Rate limit exceeded', ErrorCodes.RATE_LIMITED, { id: messageId(raw), retry_after: retryAfter }));
   }
-}
-
-/** The close codes ws fails a connection with, by its error code (ws's receiver); the rest of its WS_ERR_* are 1002. */
-const WS_CLOSE_CODES: Readonly<Record<string, number>> = {
-  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 1009,
-  WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH: 1009,
-  WS_ERR_INVALID_UTF8: 1007,
-  WS_ERR_TOO_MANY_BUFFERED_PARTS: 1008,
-};
-
-/** The code ws closes with as it fails a connection over `err`; undefined for an error not ws's (a socket error: no close sent). */
-function wsCloseCode(err: Error): number | undefined {
-  const code = (err as { code?: unknown }).code;
-  if (typeof code !== 'string' || !code.startsWith('WS_ERR_')) return undefined;
-  return Object.hasOwn(WS_CLOSE_CODES, code) ? WS_CLOSE_CODES[code] : 1002;
 }

@@ -11,7 +11,7 @@ import type { ResolvedWebSocketOptions } from './options';
 import type { SocketHandler } from './socket-handler';
 import { SocketTurn } from './socket-turn';
 import { SocketClient, type ClientSocket, type Handshake } from './socket-client';
-import { closeReason, decodeMessage, errorFrame, frame, responseFrame } from './socket-envelope';
+import { closeReason, decodeMessage, errorFrame, frame, messageId, responseFrame } from './socket-envelope';
 import { clipped } from '../../shared/clipped';
 
 /** Events, not messages: a client cannot send these types. */
@@ -164,6 +164,8 @@ export class SocketHub {
     const messages = clients
       .filter((c) => c.busy && c.handling !== undefined)
       .map((c) => `"${clipped(c.handling ?? '')}" (client ${c.id})`);
+    const stopped = (raw: string): string => errorFrame(refusal, ErrorCodes.STOPPED, { id: messageId(raw) });
+    for (const client of busy) client.refuseWaiting(stopped);
     for (const client of clients) client.close(1001, reason);
     const deadline = Date.now() + CLOSE_GRACE_MS;
     while (clients.some((c) => this.#clients.has(c.id)) && Date.now() < deadline) await sleep();
