@@ -4,6 +4,7 @@
 // Redis's answer waits unread in the socket; meanwhile `during` runs Redis commands through
 // redis-cli (synchronous), standing for what the other replica does.
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
 import Redis from 'ioredis';
 import type { PrivateRedis } from './redis-server';
 
@@ -22,12 +23,16 @@ export async function stallOnCommand<T>(
   during: (cli: Cli) => T,
 ): Promise<{ stalled: Promise<T> }> {
   const cli: Cli = (...args) => execFileSync('redis-cli', ['-p', String(redis.port), ...args], { encoding: 'utf8' }).trim();
-  const client = new Redis(redis.url);
-  const monitor = await client.monitor(); // a connection of its own
-  // MONITOR lines still on their way as it disconnects reach a connection that expects none:
-  // ioredis reports a "Command queue state error", which is not this test's concern
+  // a connection of its own, its error listener there before it connects: MONITOR lines read in the
+  // same chunk as MONITOR's OK (a replica's heartbeat scripts run all the time), or still on their way
+  // as it disconnects, reach a connection that expects none, and ioredis reports a "Command queue
+  // state error", which is not this test's concern (client.monitor() rejected with it, and a second
+  // one in that chunk found no listener: an uncaught error)
+  const monitor = new Redis(redis.url, { monitor: true, lazyConnect: true });
   monitor.on('error', () => undefined);
-  client.disconnect();
+  const monitoring = once(monitor, 'monitoring');
+  await monitor.connect();
+  await monitoring;
   const stalled = new Promise<T>((resolve, reject) => {
     monitor.on('monitor', (_time: string, args: string[]) => {
       if (!matches(args)) return;
