@@ -1,7 +1,7 @@
 // Stopping threads: through their own running() check when they cooperate, by terminate() when not.
 import { collect, fixture, nextEvent, waitFor, within, type LogRecord } from '../support/helpers';
 import { appPerTest } from '../support/app-per-test';
-import type { ThreadContext } from 'daebus';
+import type { StopOptions, ThreadContext } from 'daebus';
 
 const t = appPerTest('stopping');
 
@@ -162,6 +162,12 @@ describe('stopping threads', () => {
       await expect(t.app.stop({ timeoutMs })).rejects.toMatchObject({
         code: 'INVALID_OPTION',
         message: expect.stringContaining('timeoutMs'),
+      });
+    // not an options object, or one with a key it does not know: refused, not taken as no options
+    for (const options of [5_000, { timeout: 5_000 }, null])
+      await expect(t.app.stop(options as unknown as StopOptions)).rejects.toMatchObject({
+        code: 'INVALID_OPTION',
+        message: expect.stringMatching(/^app\.stop\(options\): (options must be an object|unknown option "timeout")/),
       });
     expect(t.app.threads.x?.state).toBe('running');
     await t.app.stop({ timeoutMs: 5_000 });

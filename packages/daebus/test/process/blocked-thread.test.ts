@@ -105,6 +105,8 @@ describe('a thread blocked in a synchronous child process', () => {
     const run = await runBlocked(60_000, 2);
     expect(run.guarded).toBe(false);
     expect(run.messages).toContainEqual(expect.stringMatching(/forcing the stop; the process ends within 2 s$/));
+    // named before the end (the forced stop waited for the thread to end, and was cut short by the 2 s)
+    expect(run.messages).toContainEqual('Forced stop: gave up on thread "exec" (blocked in a native call)');
     expect(run.messages).toContainEqual(
       expect.stringMatching(/^1 worker thread\(s\) did not end when terminated: .* SIGKILL instead of exit code 1\.$/),
     );

@@ -26,7 +26,7 @@ import {
 } from './blueprint';
 import { installOps } from './ops-view';
 import { metricsOn, type MetricsRegistry, type ServiceMetrics } from '../ops/metrics';
-import { resolveAppOptions, type DaebusOptions, type RunOptions, type StartOptions, type StopOptions } from './options';
+import { resolveAppOptions, type DaebusOptions, type RunOptions, type StartOptions, type StopOptions, stopTimeout } from './options';
 import { openStructure, type StructureOptions } from './structures';
 import { runOwningProcess } from './process-owner';
 import { isPooled, Registry, type Prepared } from './registry';
@@ -250,9 +250,7 @@ export class Daebus<out C extends object = AnyContract> extends TypedEmitter<Thr
    * its `shutdownTimeoutMs`, then is terminated), close the pool and the transport.
    */
   async stop(options: StopOptions = {}): Promise<void> {
-    // as a thread's stop checks it: Infinity, NaN or -1 terminated every thread at once (Node's timers take them as 1 ms)
-    if (options.timeoutMs !== undefined) checker('app.stop()').duration('timeoutMs', options.timeoutMs);
-    return this.#runtime.stop(options.timeoutMs);
+    return this.#runtime.stop(stopTimeout(options));
   }
 
   /**

@@ -126,3 +126,11 @@ export function startChecker(options: StartOptions): Checker {
   check.knownKeys('options', check.plainObject('options', options), START_KEYS);
   return check;
 }
+
+/** `app.stop(options)`'s wait, checked: `app.stop(5000)` or `{ timeout }` was taken as no option at all. */
+export function stopTimeout(options: StopOptions): number | undefined {
+  const check = checker('app.stop(options)');
+  check.knownKeys('options', check.plainObject('options', options), ['timeoutMs']);
+  // as a thread's stop checks it: Infinity, NaN or -1 terminated every thread at once (Node's timers take them as 1 ms)
+  return options.timeoutMs === undefined ? undefined : check.duration('timeoutMs', options.timeoutMs);
+}

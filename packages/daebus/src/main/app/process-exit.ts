@@ -1,8 +1,6 @@
 import type { Logger } from '../support/logger';
-import { blockedWorkers } from '../workers/ending-workers';
+import { blockedWorkers, TERMINATE_WAIT_MS } from '../workers/ending-workers';
 
-/** A worker told to terminate this long ago and still running is blocked where termination cannot reach. */
-const BLOCKED_AFTER_MS = 1_000;
 /** How often a worker still ending is looked at again. */
 const WAIT_STEP_MS = 20;
 /** Time for the line that says why to be written before the SIGKILL. */
@@ -15,12 +13,12 @@ const SAY_MS = 100;
  * returns, however long: then the process ends with SIGKILL instead, said first (exit status 137).
  */
 export function endProcess(code: number, logger: Logger): void {
-  // one told to terminate a moment ago (a forced stop's pooled call) may still be ending: it gets up to BLOCKED_AFTER_MS
+  // one told to terminate a moment ago (a forced stop's pooled call) may still be ending: it gets up to TERMINATE_WAIT_MS
   if (blockedWorkers(0) === 0) {
     process.exit(code);
     return; // it returns when a test stands in for it: nothing more is done then
   }
-  const blocked = blockedWorkers(BLOCKED_AFTER_MS);
+  const blocked = blockedWorkers(TERMINATE_WAIT_MS);
   if (blocked === 0) {
     setTimeout(() => endProcess(code, logger), WAIT_STEP_MS);
     return;

@@ -271,7 +271,7 @@ export class Runtime {
     this.#pool?.cancelAll(`Service "${this.service}" was forced to stop before this pooled action finished.`);
     const abandoned = this.#bus ? await abandonAll(this.#bus, this.service) : [];
     const threads = await this.supervisor.terminateAll();
-    return [...(await http), ...abandoned, ...threads.map((name) => `thread "${name}" (terminated)`)];
+    return [...(await http), ...abandoned, ...threads];
   }
 
   async #stopAll(timeoutMs: number | undefined, startFailed: boolean): Promise<void> {

@@ -9,6 +9,7 @@ import type { SpawnRun } from './worker-run';
 import { clipped } from '../../shared/clipped';
 import { settlesWithin } from '../support/timers';
 import { LOAD_WARN_MS } from './load-watch';
+import { TERMINATE_WAIT_MS } from '../workers/ending-workers';
 
 export interface SupervisorInit {
   logger: Logger;
@@ -143,14 +144,20 @@ export class Supervisor {
     }
   }
 
-  /** Terminate every thread now (a second signal). */
-  /** Resolves with the names of the threads that were still running (or stopping) and were terminated. */
+  /**
+   * Terminate every thread now (a second signal). Resolves with the threads that were still running (or stopping), named
+   * for the forced stop's report: one not ended TERMINATE_WAIT_MS after is blocked in a native call (waiting on held the report).
+   */
   async terminateAll(): Promise<string[]> {
     this.#started = false;
     this.#stopping = true;
-    const live = [...this.#runners.values()].filter((r) => !isIdle(r.state) && r.state !== 'backoff').map((r) => r.name);
-    await Promise.all([...this.#runners.values()].map((r) => r.terminate()));
-    return live;
+    const live = [...this.#runners.values()].filter((r) => !isIdle(r.state) && r.state !== 'backoff');
+    const idle = [...this.#runners.values()].filter((r) => !live.includes(r));
+    const [ended] = await Promise.all([
+      Promise.all(live.map((r) => settlesWithin(r.terminate(), TERMINATE_WAIT_MS))),
+      Promise.all(idle.map((r) => r.terminate())),
+    ]);
+    return live.map((r, i) => `thread "${r.name}" (${ended[i] ? 'terminated' : 'blocked in a native call'})`);
   }
 }
 
