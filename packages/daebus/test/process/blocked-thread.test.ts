@@ -4,7 +4,8 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { fixture } from '../support/helpers';
+import { fixture, waitFor } from '../support/helpers';
+import { appPerTest } from '../support/app-per-test';
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'main', 'index.js');
 
@@ -141,5 +142,23 @@ describe('a thread blocked in a synchronous child process', () => {
       expect.stringMatching(/^1 worker thread\(s\) did not end when terminated: .* SIGKILL instead of exit code 1\.$/),
     );
     expect(run.signal).toBe('SIGKILL');
+  });
+});
+
+describe('a thread blocked in a native call, stopped in-process', () => {
+  const t = appPerTest('blocked_in_process');
+
+  it('is reported as blocked, and not as stalled once terminated (its stall window ending after the stop)', async () => {
+    const stalled: string[] = [];
+    t.app.on('stalled', ({ name }) => stalled.push(name));
+    t.app.thread('exec', fixture('exec-sleep.mjs'), { shutdownTimeoutMs: 100, stallTimeoutMs: 2_500, workerData: { seconds: 5 } });
+    await t.start();
+    await waitFor(() => t.records.some((r) => r.message === 'exec'), 'the thread in its child process');
+    const result = await t.app.stopThread('exec');
+    expect(result).toMatchObject({ terminated: true, blocked: true });
+    // the thread's last beat is about 1.1 s old here: its stall window (2.5 s) ends while it is still blocked
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(stalled).toEqual([]);
+    expect(t.records.map((r) => r.message)).not.toContainEqual(expect.stringMatching(/is stalled/));
   });
 });

@@ -62,6 +62,8 @@ export class StallWatch {
       }
       return;
     }
+    // a run terminated and not ended is held by a native call: reported as blocked (blockedLine), not as a stall
+    if (this.#run.terminated) return;
     if (this.#timeoutMs > 0 && this.#stalledSince === undefined && now - this.#lastBeatAt > this.#timeoutMs) {
       this.#stalledSince = this.#lastBeatAt;
       this.#events.stalled(now - this.#lastBeatAt);
