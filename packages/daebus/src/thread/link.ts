@@ -101,7 +101,21 @@ export class MainLink {
         typeof what === 'string' ? notCloneable(what, err, message) : notCloneable(writeName(what), err, carried(what) ?? what),
       );
     }
-    return this.#pending.wait(id, undefined);
+    return restacked(this.#pending.wait(id, undefined));
+  }
+}
+
+/**
+ * The answer, awaited in an async function so that an error the main side sent back (its stack
+ * the main side's internals) gets this thread's: V8 lists the async functions awaiting this one,
+ * the user's lines, when the stack is captured here. One more microtask turn per answered call.
+ */
+async function restacked(answer: Promise<unknown>): Promise<unknown> {
+  try {
+    return await answer;
+  } catch (err) {
+    if (err instanceof Error) Error.captureStackTrace(err, restacked);
+    throw err;
   }
 }
 

@@ -1,5 +1,5 @@
 // Shared maps, queues and lists: the main side owns them, threads reach them over their ports.
-import { fixture, waitFor } from '../support/helpers';
+import { fixture, nextEvent, waitFor } from '../support/helpers';
 import { appPerTest } from '../support/app-per-test';
 
 const t = appPerTest('state');
@@ -39,6 +39,18 @@ describe('shared maps', () => {
       message: expect.stringContaining('Infinity'),
     });
     expect(await m.snapshot()).toEqual({ none: null, big: 1.7e308 });
+  });
+
+  it("gives a thread's refused call the thread's stack, its awaiting functions named (before: the main side's store)", async () => {
+    t.app.thread('site', fixture('state-error-site.mjs'), { restart: 'temporary', workerData: { map: 'site' } });
+    const failed = nextEvent(t.app, 'failed');
+    await t.start();
+    const { error } = await failed;
+    expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('increment("k") needs a number there') });
+    const stack = String(error?.stack);
+    expect(stack).toMatch(/\n {4}at async incrementK \(.*state-error-site\.mjs:12:/);
+    expect(stack).toMatch(/\n {4}at async incrementsText \(.*state-error-site\.mjs:8:/);
+    expect(stack).not.toContain('StateStore');
   });
 
   it('stores copies: changing an object after set does not change the map', async () => {
