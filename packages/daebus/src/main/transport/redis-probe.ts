@@ -63,6 +63,8 @@ export class RedisProbe {
       ping.deadline = setTimeout(() => {
         setImmediate(() => {
           if (this.#pings.get(connection) !== ping) return;
+          // dropped meanwhile: ioredis keeps the PING to send again once back, the drop is reported on its own
+          if (connection.status !== 'ready') return void this.#pings.delete(connection);
           ping.overdue = true;
           this.#check(true);
         });
