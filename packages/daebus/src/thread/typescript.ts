@@ -60,7 +60,9 @@ export function typeStrippingAdvice(specifier: string, loader: string | undefine
   const what = missingJs
     ? "it loads exactly the file an import names (no helper.ts for './helper.js')"
     : commonJs
-      ? 'it reads a .ts file by its package\'s "type" (CommonJS here)'
+      ? specifier.endsWith('.cts')
+        ? 'it reads a .cts file as CommonJS, whatever the package\'s "type" (write require() there, or name it .mts for import)'
+        : 'it reads a .ts file by its package\'s "type" (CommonJS here)'
       : 'it erases types only, and cannot run enum, namespace or parameter-property syntax';
   const fix = missingJs
     ? ", or import the sources by their .ts names ('./helper.ts')"
