@@ -88,3 +88,23 @@ new Blueprint('bp2').thread('bp-unfed', async (running, t: ThreadContext<{ every
 app.thread('annotated-optional', async (running, t: ThreadContext<{ every: number } | undefined>) => {
   while (running()) await t.sleep(t.workerData?.every ?? 10);
 });
+
+// an inline thread registered with its messages: `t.on` is typed by them, as the handle is
+interface Greeter {
+  hello: { payload: { who: string }; result: string };
+}
+const greeter = app.thread<Greeter>('greeter', async (running, t) => {
+  t.on('hello', ({ who }) => `hello ${who}`);
+  // @ts-expect-error a message the interface does not name
+  t.on('bye', () => 'bye');
+  // @ts-expect-error a handler answering the wrong type
+  t.on('hello', () => 42);
+  while (await t.sleep(1_000));
+});
+export const greeted: Promise<string> = greeter.request('hello', { who: 'you' });
+// with its messages inferred from an annotated `t`, the handle is typed too
+const inferred = app.thread('greeter-inferred', async (running, t: ThreadContext<undefined, Greeter>) => {
+  t.on('hello', ({ who }) => who);
+});
+// @ts-expect-error a payload of the wrong shape
+void inferred.request('hello', { name: 'you' });

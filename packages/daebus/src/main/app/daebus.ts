@@ -148,7 +148,7 @@ export class Daebus<out C extends object = AnyContract> extends TypedEmitter<Thr
    * whose `t` types `options.workerData` (`D`) when annotated, or is typed by it when not.
    */
   thread<M extends object = AnyMessages>(name: string): ThreadHandle<M>;
-  thread<M extends object = AnyMessages, D = unknown>(name: string, entry: ThreadEntry<D>, ...o: ThreadOptionsArg<D>): ThreadHandle<M>;
+  thread<M extends object = AnyMessages, D = unknown>(name: string, entry: ThreadEntry<D, M>, ...o: ThreadOptionsArg<D>): ThreadHandle<M>;
   thread<M extends object = AnyMessages>(name: string, entry?: ThreadEntry, options?: ThreadOptions): ThreadHandle<M> {
     // an entry read from an unset variable is a registration gone wrong, not a lookup
     if (entry === undefined && arguments.length > 1)

@@ -1,6 +1,7 @@
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import type { InlineOrigin, ThreadEntrySpec } from '../../shared/protocol/thread';
 import type { ThreadFunction } from '../../thread/define';
+import type { AnyMessages } from '../../shared/contract';
 import { compilerHelperAdvice, compilerHelperIn } from '../../shared/compiler-helpers';
 import { workerModule } from '../workers/module-path';
 import { checkWorkerFiles } from '../workers/worker-path';
@@ -8,9 +9,10 @@ import { inlineOrigin } from './inline-origin';
 
 /**
  * What `app.thread(name, entry)` accepts: a module path or URL, or a self-contained function
- * (its `t` is the thread's context, typed without an annotation; `Data`, its `workerData`).
+ * (its `t` is the thread's context, typed without an annotation; `Data`, its `workerData`;
+ * `Messages`, what `t.on` handles, as `app.thread<Messages>()` gives them).
  */
-export type ThreadEntry<Data = unknown> = string | URL | ThreadFunction<Data>;
+export type ThreadEntry<Data = unknown, Messages extends object = AnyMessages> = string | URL | ThreadFunction<Data, Messages>;
 
 /** Turn a registration's `entry` into what the worker loads; throws at registration when it cannot work. */
 export function toEntrySpec(name: string, entry: ThreadEntry, written?: InlineOrigin): ThreadEntrySpec {
