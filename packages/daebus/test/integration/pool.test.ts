@@ -505,6 +505,22 @@ describe('pooled actions', () => {
     expect(t.records.filter((r) => r.level === 'warn' && r.message.includes('"waits" failed'))).toEqual([]);
   });
 
+  it('run no call once a stop gave up on them: those waiting for a slot are refused (before: run after the stop, by a pool made again)', async () => {
+    await startWith((a) => a.action('holds', { module: pooled, export: 'logsAndWaits' }, { concurrency: 2 }), { drainTimeoutMs: 100 });
+    const outcomes = Array.from({ length: 8 }, (_, tag) =>
+      caller.sendRequest('holds', { tag, ms: 10_000 }).then(
+        () => 'answered',
+        (err: DaebusError) => err.message,
+      ),
+    );
+    const ran = (): number => t.records.filter((r) => /^pooled call \d+ ran$/.test(r.message)).length;
+    await waitFor(() => ran() === 2, 'two calls to run');
+    await t.app.stop();
+    for (const outcome of await Promise.all(outcomes)) expect(outcome).toMatch(/stopped before this (pooled )?action finished/);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(ran()).toBe(2);
+  });
+
   it('route directLogger in a pooled handler to the app logger, with the call', async () => {
     await startWith((a) => a.action('logs', { module: pooled, export: 'logsDirect' }));
     // twice: each call's logs carry that call

@@ -66,6 +66,8 @@ export class HandlerPool {
   #loading?: WorkerConnection;
   #nextCall = 1;
   #pool?: Piscina;
+  /** Set by cancelAll (a stop): a call that comes after is refused with it (STOPPED), not run (a closed pool was made again). */
+  #refusal?: string;
   /** Tasks piscina counts as completed that were no call's run: skipped (dropped, cancelled) or handed out again. */
   #notRuns = 0;
   /** Which worker runs which call: room for the pool's workers and as many again still exiting. */
@@ -92,6 +94,7 @@ export class HandlerPool {
   run(call: PooledCall): Promise<unknown> {
     let pool: Piscina;
     try {
+      if (this.#refusal !== undefined) throw markReported(new DaebusError(ErrorCodes.STOPPED, this.#refusal));
       refuseExpired(call); // its timeout came as it waited for a slot of its action: it does not run late
       pool = this.#ensurePool();
     } catch (err) {
@@ -229,8 +232,9 @@ export class HandlerPool {
     this.#ensurePool();
   }
 
-  /** Abort every running or queued call: each gets an error reply (shutdown after the grace period). */
+  /** Abort every running or queued call, and run none after: each gets an error reply (a stop, after its grace period). */
   cancelAll(reason: string): Set<object> {
+    this.#refusal = reason;
     const owners = new Set<object>();
     for (const running of this.#calls.values()) {
       if (running.request.owner) owners.add(running.request.owner);
@@ -276,19 +280,14 @@ export class HandlerPool {
 
   #route(envelope: PoolEnvelope<PooledToMain>, port: MessagePort): void {
     this.#logGate?.read(envelope.message);
-    if (envelope.call !== LOADING_CALL) {
-      this.#calls.get(envelope.call)?.receive(envelope.message, port);
-      return;
-    }
+    if (envelope.call !== LOADING_CALL) return this.#calls.get(envelope.call)?.receive(envelope.message, port);
     // a module's own logs as a worker loads it, before any call: served as a call's are, answered never
-    if (isCoreMessage(envelope.message)) {
-      this.#loading ??= new WorkerConnection(
-        () => false,
-        this.#services,
-        () => this.#logger,
-      );
-      this.#loading.serve(envelope.message);
-    }
+    const loading = (this.#loading ??= new WorkerConnection(
+      () => false,
+      this.#services,
+      () => this.#logger,
+    ));
+    if (isCoreMessage(envelope.message)) loading.serve(envelope.message);
   }
 
   #ensurePool(): Piscina {
