@@ -83,6 +83,7 @@ describe('a service process', () => {
     expect(outcome.lines.some((l) => String(l.message).includes('forcing the stop; the process ends within 2 s'))).toBe(true);
     // the last word names what the forced stop cut off (before: nothing after "forcing the stop")
     expect(outcome.lines.map((l) => String(l.message))).toContainEqual('Forced stop: gave up on thread "stubborn" (terminated)');
+    expect(outcome.lines.map((l) => String(l.message))).not.toContainEqual(expect.stringMatching(/every action finished/));
   });
 
   it('on SIGTERM over Redis, stops taking requests but lets a running handler reply, then exits 0', async () => {
@@ -182,6 +183,8 @@ describe('a service process', () => {
       });
       // the threads still ran (they stop after the drain): terminated, and named too
       expect(outcome.lines.map((l) => String(l.message))).toContainEqual('Forced stop: gave up on forever, thread "sleeper" (terminated)');
+      // the first stop's own last line, when it comes before the exit, says so too (before: "every action finished")
+      expect(outcome.lines.map((l) => String(l.message))).not.toContainEqual(expect.stringMatching(/every action finished/));
     } finally {
       await caller.close();
     }

@@ -37,4 +37,13 @@ describe('a stop report', () => {
       'Service "s" stopped; terminated thread(s) that ignored the stop: spin; thread(s) still blocked in a native call after termination: ex',
     );
   });
+
+  it('after a forced stop, names what it gave up on (before: "every action finished", its work answered STOPPED by then)', () => {
+    const { logger, records } = captureLogger();
+    logStopped(logger, 's', { ...nothing, forced: ['busy x4', 'thread "t" (terminated)'] });
+    expect(records.at(-1)).toMatchObject({
+      level: 'warn',
+      message: 'Service "s" stopped; forced to stop, it gave up on busy x4, thread "t" (terminated)',
+    });
+  });
 });

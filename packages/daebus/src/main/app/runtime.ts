@@ -26,6 +26,7 @@ import { abandonAll, drainRequests, stopTasks, type Drained } from './drain';
 import { abandonedWork, gaveUpOn, logStopped, type StopLeft } from './stop-report';
 import type { StopOutcome } from './process-owner';
 import { cacheClient, connectBus, refuseStartAs, runStartHooks, startThreads, stoppedBeforeStart, threadsDidNotStart } from './startup';
+import { notStartedToBroadcast } from './startup';
 import { StartGate, type Phase } from './start-gate';
 import { startChecker, type ResolvedAppOptions, type StartOptions } from './options';
 
@@ -62,6 +63,8 @@ export class Runtime {
   readonly #startGate = new StartGate();
   #stopping?: Promise<void>;
   #exitCode = 0;
+  /** What a forced stop gave up on: named in the stop's last line too (it said every action finished). */
+  #forced: string[] = [];
   #stopWaiters: ((outcome: StopOutcome) => void)[] = [];
   /** For watchStdout: while up, a service drops its records once stdout is gone. Static: a closure of #start kept the app for ever. */
   static readonly #up = (app: Runtime): boolean => app.#phase !== 'idle';
@@ -136,12 +139,7 @@ export class Runtime {
 
   /** Publish `payload` (JSON) on `channel` of the started transport; resolves with the number of receivers. */
   async broadcast(channel: string, payload: unknown): Promise<number> {
-    if (!this.#bus) {
-      throw new DaebusError(
-        ErrorCodes.INVALID_STATE,
-        `Service "${this.service}" is not started: broadcast after app.run() or app.start().`,
-      );
-    }
+    if (!this.#bus) throw notStartedToBroadcast(this.service);
     return this.#bus.broadcast(channel, payload);
   }
 
@@ -188,6 +186,7 @@ export class Runtime {
     if (service !== undefined) this.#service = service;
     this.#phase = 'starting';
     this.#exitCode = 0;
+    this.#forced = [];
     watchStdout(this, Runtime.#up);
     const makeBus = (): ServiceBus =>
       new ServiceBus({
@@ -271,7 +270,7 @@ export class Runtime {
     this.#pool?.cancelAll(`Service "${this.service}" was forced to stop before this pooled action finished.`);
     const abandoned = this.#bus ? await abandonAll(this.#bus, this.service) : [];
     const threads = await this.supervisor.terminateAll();
-    return [...(await http), ...abandoned, ...threads];
+    return (this.#forced = [...(await http), ...abandoned, ...threads]);
   }
 
   async #stopAll(timeoutMs: number | undefined, startFailed: boolean): Promise<void> {
@@ -303,7 +302,7 @@ export class Runtime {
     }
     this.#phase = 'idle';
     this.#startedAt = undefined;
-    const left: StopLeft = { ...drained, ...httpLeft, tasks: tasksLeft, threads: results };
+    const left: StopLeft = { ...drained, ...httpLeft, tasks: tasksLeft, threads: results, forced: this.#forced };
     if (wasUp) logStopped(this.#logger, this.service, left, startFailed);
     if (abandonedWork(left)) this.#exitCode = 1;
     // handlers and task runs given up on may still run (exit code 0 for a replica's and a task's): the process owner bounds them

@@ -91,6 +91,11 @@ export function refuseStartAs(phase: string, current: string, requested: string 
     throw new DaebusError(ErrorCodes.SERVICE_STOPPING, `Service "${current}" is stopping; start it again after stop() resolves.`);
 }
 
+/** What a broadcast rejects with before the start or after the stop. */
+export function notStartedToBroadcast(service: string): DaebusError {
+  return new DaebusError(ErrorCodes.INVALID_STATE, `Service "${service}" is not started: broadcast after app.run() or app.start().`);
+}
+
 /** What a start rejects with when a stop was asked for before it finished. */
 export function stoppedBeforeStart(service: string): DaebusError {
   return new DaebusError(ErrorCodes.STOPPED, `Service "${service}" was stopped before it finished starting.`);

@@ -13,6 +13,8 @@ export interface StopLeft extends Drained {
   /** Clients whose WebSocket disconnect hooks still ran. */
   readonly hooks: readonly string[];
   readonly threads: readonly ThreadStopResult[];
+  /** What a forced stop (a second signal) gave up on, when one came. */
+  readonly forced?: readonly string[];
 }
 
 /**
@@ -37,6 +39,7 @@ export function logStopped(logger: Logger, service: string, left: StopLeft, star
   const loading = results.filter((r) => r.terminated && r.stillLoading && !r.blocked).map((r) => r.name);
   const blocked = results.filter((r) => r.blocked).map((r) => r.name);
   const troubles = [
+    ...(left.forced?.length ? [`forced to stop, it gave up on ${fewNamed(left.forced)}`] : []),
     ...(left.abandoned.length > 0 ? [`abandoned action(s): ${left.abandoned.join(', ')}`] : []),
     ...(left.rerun.length > 0 ? [`action(s) left for another replica to run again: ${left.rerun.join(', ')}`] : []),
     ...(left.requests.length > 0 ? [`abandoned HTTP request(s): ${left.requests.join(', ')}`] : []),
