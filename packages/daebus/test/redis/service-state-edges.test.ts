@@ -281,3 +281,64 @@ describe('service-wide writes that Redis refuses', () => {
     }
   });
 });
+
+describe('a service-wide queue entry that is not JSON (another program wrote it)', () => {
+  const key = (queue: string): string => `daebus:{${service}}:queue:${queue}`;
+
+  it('is removed when a take meets it, said with its text, and the item behind it is taken (before: BAD_RESPONSE, and it stayed pending for good)', async () => {
+    const a = app();
+    const jobs = a.queue<{ n: number }>('jobs', { scope: 'service' });
+    await start(a);
+    await jobs.put({ n: 0 }); // the stream and its group exist
+    await expect(jobs.get(1_000)).resolves.toEqual({ n: 0 });
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      const bad = await redis.xadd(key('jobs'), '*', 'v', 'not json');
+      await jobs.put({ n: 1 });
+      const delivery = await jobs.receive(5_000);
+      expect(delivery?.item).toEqual({ n: 1 });
+      await delivery?.ack();
+      expect(records).toContainEqual(
+        expect.objectContaining({
+          level: 'error',
+          message: expect.stringMatching(new RegExp(`^Queue "jobs": entry ${bad} .* not JSON .* removed, .* Its text: "not json"$`)),
+        }),
+      );
+      expect(await redis.xlen(key('jobs'))).toBe(0);
+      expect(await redis.xpending(key('jobs'), 'daebus-queue')).toEqual([0, null, null, null]);
+    } finally {
+      await redis.quit();
+    }
+  });
+
+  it('held by a process that died, does not stop the items it held from being delivered again (before: none was, for good)', async () => {
+    const a = new Daebus('edges', { logger: captureLogger().logger });
+    apps.push(a);
+    const captured = captureLogger();
+    records = captured.records;
+    const b = new Daebus('edges', { logger: captured.logger });
+    apps.push(b);
+    const replicas = { visibilityTimeoutMs: 600, heartbeatMs: 150 };
+    const jobs = b.queue<{ n: number }>('jobs', { scope: 'service' });
+    a.queue('jobs', { scope: 'service' });
+    await a.start({ service, redis: TEST_REDIS_URL, replicas });
+    await b.start({ service, redis: TEST_REDIS_URL, replicas });
+    await jobs.put({ n: 0 }); // the stream and its group exist
+    await expect(jobs.get(1_000)).resolves.toEqual({ n: 0 });
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      // a consumer that then died holds a bad entry and, behind it, a good one
+      await redis.xadd(key('jobs'), '*', 'v', 'not json');
+      await redis.xadd(key('jobs'), '*', 'v', JSON.stringify({ n: 7 }));
+      await redis.xreadgroup('GROUP', 'daebus-queue', 'gone', 'COUNT', 2, 'STREAMS', key('jobs'), '>');
+      const delivery = await jobs.receive(10_000);
+      expect(delivery).toMatchObject({ item: { n: 7 }, deliveries: 2 });
+      await delivery?.ack();
+      await waitFor(async () => (await redis.xlen(key('jobs'))) === 0, 'the bad entry to be removed');
+      expect(records).toContainEqual(expect.objectContaining({ level: 'error', message: expect.stringContaining('is not JSON') }));
+      expect(records.filter((r) => r.message.startsWith('Service-wide queue upkeep failed'))).toEqual([]);
+    } finally {
+      await redis.quit();
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import { decodeValue } from './json-values';
 
 /** An item taken from a service-wide queue: its value, its delivery count, and the entry that holds it. */
@@ -30,4 +31,11 @@ export function toRecord(pairs: unknown[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (let i = 0; i < pairs.length - 1; i += 2) out[String(pairs[i])] = pairs[i + 1];
   return out;
+}
+
+/** One get/receive in progress: until when it waits, whether it was left, and the reader it holds. */
+export interface TakeWait {
+  until: number;
+  cancelled: boolean;
+  reader?: Redis | undefined;
 }

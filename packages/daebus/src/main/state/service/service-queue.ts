@@ -4,7 +4,8 @@ import { MAX_TIMEOUT_MS } from '../../../shared/validate';
 import { serviceKeys, type ServiceKeys } from '../../replicas/keys';
 import type { Logger } from '../../support/logger';
 import { ConsumerGroups, GROUP } from './consumer-groups';
-import { entryFields, toRecord, toTaken, type Entry, type Taken } from './queue-entries';
+import { entryFields, toTaken, type Entry, type Taken, type TakeWait } from './queue-entries';
+import { decodedOr, notJsonEntryLine, undelivered, undeliveredCount } from './queue-reads';
 import { untilDropped, whenReady } from '../../support/redis-ready';
 import { leaveGroup, pruneGroup } from '../../support/stream-groups';
 import { Upkeep } from '../../support/upkeep';
@@ -18,13 +19,6 @@ export type { Taken } from './queue-entries';
 
 /** How often a get/receive that found every reader busy looks for an item without blocking. */
 const POLL_MS = 100;
-
-/** One get/receive in progress: until when it waits, whether it was left, and the reader it holds. */
-interface TakeWait {
-  until: number;
-  cancelled: boolean;
-  reader?: Redis | undefined;
-}
 
 /**
  * The service-wide queues (Redis Streams, one consumer group): an item goes to one consumer
@@ -161,8 +155,8 @@ export class ServiceQueues {
         [string, Entry[]][] | null;
     });
     const entry = read?.[0]?.[1]?.[0];
-    if (!entry?.[1]) return undefined;
-    const taken = toTaken(entry);
+    const taken = entry?.[1] ? await this.#decoded(name, entry) : undefined;
+    if (taken === undefined) return undefined;
     // answered past half the visibility timeout (this process stopped, or its event loop was held):
     // another replica may have taken the item over meanwhile; what it holds is renewed from here on
     const late = Date.now() - sentAt > this.#visibilityMs / 2;
@@ -220,8 +214,8 @@ export class ServiceQueues {
   }
 
   /** Items not yet handed to any consumer. */
-  async size(name: string): Promise<number> {
-    return (await this.#undelivered(name)).length;
+  size(name: string): Promise<number> {
+    return this.#groups.with(name, () => undeliveredCount(this.#client, this.key(name)));
   }
 
   async snapshot(name: string): Promise<unknown[]> {
@@ -267,11 +261,16 @@ export class ServiceQueues {
       for (const name of this.#groups.names()) void leaveGroup(this.#client, this.key(name), GROUP, this.#consumer);
   }
 
-  async #undelivered(name: string): Promise<Entry[]> {
-    const groups = await this.#groups.with(name, async () => (await this.#client.xinfo('GROUPS', this.key(name))) as unknown[][]);
-    const ours = groups.map((g) => toRecord(g)).find((g) => g.name === GROUP);
-    const last = String(ours?.['last-delivered-id'] ?? '0-0');
-    return (await this.#client.xrange(this.key(name), `(${last}`, '+')) as Entry[];
+  #undelivered(name: string): Promise<Entry[]> {
+    return this.#groups.with(name, () => undelivered(this.#client, this.key(name)));
+  }
+
+  /** The item `entry` holds. One that is not JSON (another program wrote it) would block the queue for good: removed, and said. */
+  #decoded(name: string, entry: Entry): Promise<Taken | undefined> {
+    return decodedOr(entry, async (err) => {
+      this.#log.error(notJsonEntryLine(name, entry, err));
+      await this.#done(name, entry[0], false);
+    });
   }
 
   /** 1 when `receipt` was still pending (here or under a replica that took it over), else 0. */
@@ -305,9 +304,10 @@ export class ServiceQueues {
         this.#client.xautoclaim(this.key(name), GROUP, this.#consumer, this.#visibilityMs, '0-0', 'COUNT', 100),
       )) as [string, Entry[]];
       for (const entry of entries) {
-        if (!entry[1] || this.#hold(name).has(entry[0])) continue;
+        const taken = !entry[1] || this.#hold(name).has(entry[0]) ? undefined : await this.#decoded(name, entry);
+        if (taken === undefined) continue;
         this.#log.warn(`Queue "${name}": an item held by a process that stopped is delivered again`);
-        await this.handBack(name, toTaken(entry));
+        await this.handBack(name, taken);
       }
       // the processes that died and whose items are back in the queue are listed no more
       await this.#groups.with(name, () => pruneGroup(this.#client, this.key(name), GROUP, this.#consumer, this.#visibilityMs));
