@@ -175,6 +175,32 @@ describe('service-wide capped lists', () => {
 });
 
 describe('service-wide values', () => {
+  it('add as an in-process map does, to the last bit, and store the shortest text of the sum (before: HINCRBYFLOAT rounded 1e-20 to 0)', async () => {
+    const a = app();
+    const wide = a.map<number>('sums', { scope: 'service' });
+    const local = a.map<number>('local-sums');
+    await start(a);
+    const steps = [[1.23456789012e-10], [1e-20], [5e-324], [-1e-18], [3.14159265358979e-8], [0.1, 0.2], [1.5e300], [2 ** 53, 2], [-0]];
+    for (const [i, bys] of steps.entries()) {
+      for (const by of bys) expect(await wide.increment(`k${i}`, by)).toBe(await local.increment(`k${i}`, by));
+      expect(await wide.get(`k${i}`)).toBe(await local.get(`k${i}`));
+    }
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      const stored = await redis.hgetall(`daebus:{${service}}:map:sums`);
+      expect(stored).toMatchObject({ k1: '1e-20', k5: '0.30000000000000004', k6: '1.5e+300' });
+    } finally {
+      await redis.quit();
+    }
+    // refused as before: a value that is not a number, and a sum past the largest number
+    await wide.set('text', 'x' as unknown as number);
+    await expect(wide.increment('text')).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('needs a number'),
+    });
+    await expect(wide.increment('k6', Number.MAX_VALUE)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
   it('refuse what JSON would store as something else, and store nothing', async () => {
     const a = app();
     const stats = a.map<unknown>('stats', { scope: 'service' });

@@ -39,8 +39,11 @@ export interface StateScripts {
    */
   listAppend(key: string, maxKey: string, text: string, max: string, explicit: string): Promise<number>;
   /**
-   * HINCRBYFLOAT, unless the sum is past the largest number JavaScript has: Redis adds in long
-   * doubles and would store a value that reads back as Infinity. Refused with Redis's own words.
+   * Add `by` to the number stored under `field`, in doubles as JavaScript adds them, and store the
+   * sum as the shortest text that reads back as the same number. Not HINCRBYFLOAT: Redis adds in
+   * long doubles and writes at most 17 decimals (1e-20 was stored as 0, 1.23456789012e-10 as
+   * 1.2345679e-10), and a sum past the largest double read back as Infinity. Refused with the words
+   * HINCRBYFLOAT would use for a value that is not a number, and for a sum that is no finite number.
    */
   mapIncrement(key: string, field: string, by: string): Promise<string>;
 }
@@ -131,11 +134,14 @@ return redis.call('LLEN', KEYS[1])`,
       'daebusMapIncrement',
       1,
       `local now = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
-if now then
-  local sum = now + tonumber(ARGV[2])
-  if sum ~= sum or sum == math.huge or sum == -math.huge then return redis.error_reply('increment would produce NaN or Infinity') end
-end
-return redis.call('HINCRBYFLOAT', KEYS[1], ARGV[1], ARGV[2])`,
+if not now then return redis.error_reply('hash value is not a float') end
+local sum = now + tonumber(ARGV[2])
+if sum ~= sum or sum == math.huge or sum == -math.huge then return redis.error_reply('increment would produce NaN or Infinity') end
+local text = string.format('%.15g', sum)
+if tonumber(text) ~= sum then text = string.format('%.16g', sum) end
+if tonumber(text) ~= sum then text = string.format('%.17g', sum) end
+redis.call('HSET', KEYS[1], ARGV[1], text)
+return text`,
     ),
   };
 }
