@@ -81,3 +81,18 @@ export interface Received {
 
 /** Largest number of items a capped list keeps when no `max` is given. */
 export const DEFAULT_LIST_MAX = 1000;
+
+/** The user's value a call carries to the structure's owner, if any. */
+export function carriedValue(call: StateCall): unknown {
+  switch (call.op) {
+    case 'set':
+      return call.value;
+    case 'put':
+    case 'append':
+      return call.item;
+    case 'merge':
+      return call.entries;
+    default:
+      return undefined;
+  }
+}

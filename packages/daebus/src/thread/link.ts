@@ -14,7 +14,7 @@ import {
   type PostedSet,
 } from '../shared/protocol/core';
 import type { SocketCall } from '../shared/socket-ops';
-import { writeName, type StateCall } from '../shared/state-ops';
+import { carriedValue, writeName, type StateCall } from '../shared/state-ops';
 import { isPlainObject } from '../shared/validate';
 import { PostedWrites } from './posted-writes';
 
@@ -42,7 +42,7 @@ export class MainLink {
   }
 
   stateCall(call: StateCall): Promise<unknown> {
-    const value = carried(call);
+    const value = carriedValue(call);
     if (value !== undefined && nestsTooDeep(value)) return Promise.reject(tooDeep(writeName(call), value));
     const id = this.#nextId++;
     const writes = (this.#writes ??= new PostedWrites());
@@ -98,7 +98,7 @@ export class MainLink {
       this.#port.postMessage(message);
     } catch (err) {
       return Promise.reject(
-        typeof what === 'string' ? notCloneable(what, err, message) : notCloneable(writeName(what), err, carried(what) ?? what),
+        typeof what === 'string' ? notCloneable(what, err, message) : notCloneable(writeName(what), err, carriedValue(what) ?? what),
       );
     }
     return restacked(this.#pending.wait(id, undefined));
@@ -116,21 +116,6 @@ async function restacked(answer: Promise<unknown>): Promise<unknown> {
   } catch (err) {
     if (err instanceof Error) Error.captureStackTrace(err, restacked);
     throw err;
-  }
-}
-
-/** The user's value a call carries to the main side, if any. */
-function carried(call: StateCall): unknown {
-  switch (call.op) {
-    case 'set':
-      return call.value;
-    case 'put':
-    case 'append':
-      return call.item;
-    case 'merge':
-      return call.entries;
-    default:
-      return undefined;
   }
 }
 

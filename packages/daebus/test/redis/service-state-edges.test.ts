@@ -201,6 +201,22 @@ describe('service-wide values', () => {
     await expect(wide.increment('k6', Number.MAX_VALUE)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
+  it('refuse a value nested past 1,000 levels from the main side, as threads and in-process structures do (before: stored, or a stack overflow)', async () => {
+    const a = app();
+    const deepMap = a.map<unknown>('deep', { scope: 'service' });
+    const deepList = a.list<unknown>('deep-list', { scope: 'service' });
+    await start(a);
+    for (const depth of [1_001, 3_000]) {
+      const deep: Record<string, unknown> = {};
+      let cursor = deep;
+      for (let i = 1; i < depth; i++) cursor = (cursor.a = {}) as Record<string, unknown>;
+      await expect(deepMap.set('x', deep)).rejects.toMatchObject({ code: 'NOT_CLONEABLE', message: expect.stringContaining('nested') });
+      await expect(deepList.append(deep)).rejects.toMatchObject({ code: 'NOT_CLONEABLE' });
+    }
+    expect(await deepMap.get('x')).toBeUndefined();
+    expect(await deepList.size()).toBe(0);
+  });
+
   it('refuse what JSON would store as something else, and store nothing', async () => {
     const a = app();
     const stats = a.map<unknown>('stats', { scope: 'service' });

@@ -1,7 +1,7 @@
-import { cloneOrThrow } from '../../shared/cloneable';
+import { cloneOrThrow, nestsTooDeep, tooDeep } from '../../shared/cloneable';
 import { DeadlineTimer } from '../../shared/deadline-timer';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
-import { DEFAULT_LIST_MAX, writeName, type Received, type StateCall, type StructureKind } from '../../shared/state-ops';
+import { carriedValue, DEFAULT_LIST_MAX, writeName, type Received, type StateCall, type StructureKind } from '../../shared/state-ops';
 import { fixCap, ListCore, type ListCap } from './list-core';
 import type { ServiceState } from './service/service-state';
 import { LocalTake, notHeld } from './local-take';
@@ -129,6 +129,8 @@ export class StateStore {
 
   async #execServiceWide(call: StateCall): Promise<unknown> {
     const remote = this.remote(call.name, call.kind);
+    // as for an in-process structure and from a thread (past it, JSON's encoder ran out of stack, not saying how deep)
+    if (nestsTooDeep(carriedValue(call))) throw tooDeep(writeName(call), carriedValue(call));
     if (call.kind === 'queue' && (call.op === 'get' || call.op === 'receive')) {
       const taken = await remote.queues.take(call.name, call.timeoutMs, call.op).result;
       if (taken === undefined) return undefined;
