@@ -443,6 +443,30 @@ describe('at-least-once queue consumption', () => {
   });
 });
 
+describe('service-wide structures on a transport with no Redis client', () => {
+  it('are named in a warning at the start, and their calls say why they fail (before: "once the service is started on Redis", when it was)', async () => {
+    const wide = t.app.map<number>('wide', { scope: 'service' });
+    t.app.queue('jobs', { scope: 'service' });
+    await expect(wide.get('k')).rejects.toMatchObject({
+      code: 'INVALID_STATE',
+      message: 'map "wide" is service-wide: it is reached once the service is started on Redis (the redis option or REDIS_URL).',
+    });
+    await t.start();
+    expect(t.records).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        message: expect.stringMatching(
+          /^map "wide", queue "jobs": service-wide, in Redis, but the service runs on memory, which gives no Redis client/,
+        ),
+      }),
+    );
+    await expect(wide.get('k')).rejects.toMatchObject({
+      code: 'INVALID_STATE',
+      message: expect.stringMatching(/^map "wide": service-wide, in Redis, but the service runs on memory, .* passes on its cache\(\)\.$/),
+    });
+  });
+});
+
 describe('nesting', () => {
   it('refuses a value nested deeper than values can be copied between threads, saying how deep', async () => {
     const deep: Record<string, unknown> = {};

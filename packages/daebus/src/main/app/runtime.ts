@@ -205,7 +205,7 @@ export class Runtime {
       await this.http.checkPorts(options); // a copy whose port is taken never connects, so never answers
       const connected = await connectBus(makeBus, this.#logger, waitMs, replicas, stopped);
       ({ bus: this.#bus, replication: this.#replication } = connected);
-      this.store.attach(connected.state);
+      this.store.attach(connected.state, { transport: connected.bus.transport.description, logger: this.#logger });
       await this.#replication?.start().catch(async (err: unknown) => {
         this.store.detach();
         this.#replication = undefined;

@@ -4,6 +4,8 @@ import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { carriedValue, DEFAULT_LIST_MAX, writeName, type Received, type StateCall, type StructureKind } from '../../shared/state-ops';
 import { fixCap, ListCore, type ListCap } from './list-core';
 import type { ServiceState } from './service/service-state';
+import type { Logger } from '../support/logger';
+import { noRedisClient, outOfReach } from './out-of-reach';
 import { LocalTake, notHeld } from './local-take';
 import { QueueCore, type QueueReceiver } from './queue-core';
 
@@ -24,6 +26,8 @@ export class StateStore {
   #service?: ServiceState;
   /** The service ran on Redis and stopped: what a call on a service-wide structure is told. */
   #detached = false;
+  /** The service runs on a transport with no Redis client (its description): what such a call is told then. */
+  #without?: string;
 
   /** Declare `name` service-wide: every call on it, from any side, goes to the service's Redis. */
   declareServiceWide(kind: StructureKind, name: string, max?: number): void {
@@ -53,9 +57,12 @@ export class StateStore {
   }
 
   /** Where service-wide structures live while the service runs. */
-  attach(service: ServiceState | undefined): void {
+  attach(service: ServiceState | undefined, on?: { transport: string; logger: Logger }): void {
     this.#service = service;
     this.#detached = false;
+    this.#without = service ? undefined : on?.transport;
+    const names = [...this.#serviceWide].map(([name, { kind }]) => `${kind} "${name}"`);
+    if (!service && on && names.length > 0) on.logger.warn(`${names.join(', ')}: ${noRedisClient(on.transport)}`);
   }
 
   /** The service stopped: service-wide structures are out of reach until it starts again. */
@@ -74,14 +81,7 @@ export class StateStore {
         `"${name}" is a service-wide ${declared.kind}; it cannot also be used as a ${kind}.`,
       );
     }
-    if (!this.#service) {
-      throw new DaebusError(
-        ErrorCodes.INVALID_STATE,
-        this.#detached
-          ? `${kind} "${name}" is service-wide, and the service has stopped: it is reached again once the service starts.`
-          : `${kind} "${name}" is service-wide: it is reached once the service is started on Redis (the redis option or REDIS_URL).`,
-      );
-    }
+    if (!this.#service) throw outOfReach(`${kind} "${name}"`, this.#detached, this.#without);
     return this.#service;
   }
 
