@@ -11,14 +11,16 @@ export interface Taken {
 /** A queue's stream entry as Redis gives it: its id, and its fields (null once deleted). */
 export type Entry = [id: string, fields: string[] | null];
 
+/** The value of field `name` in an entry's flat [name, value, ...] fields (a value equal to a name is not taken for it). */
+export function fieldOf(fields: string[] | null, name: string): string | undefined {
+  const list = fields ?? [];
+  for (let i = 0; i < list.length - 1; i += 2) if (list[i] === name) return list[i + 1];
+  return undefined;
+}
+
 /** The item an entry holds, with its delivery count (this one included). */
 export function toTaken([id, fields]: Entry): Taken {
-  const get = (name: string): string | undefined => {
-    const list = fields ?? [];
-    for (let i = 0; i < list.length - 1; i += 2) if (list[i] === name) return list[i + 1];
-    return undefined;
-  };
-  return { item: decodeValue(get('v')), deliveries: Number(get('d') ?? 0) + 1, receipt: id };
+  return { item: decodeValue(fieldOf(fields, 'v')), deliveries: Number(fieldOf(fields, 'd') ?? 0) + 1, receipt: id };
 }
 
 /** The fields of the entry that puts `taken` back in its queue: what toTaken reads, its deliveries kept. */

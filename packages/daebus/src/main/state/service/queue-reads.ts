@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { clipped } from '../../../shared/clipped';
 import { toPlainError } from '../../../shared/errors';
 import { GROUP } from './consumer-groups';
-import { toRecord, toTaken, type Entry, type Taken } from './queue-entries';
+import { fieldOf, toRecord, toTaken, type Entry, type Taken } from './queue-entries';
 
 /** The queues' consumer group as XINFO GROUPS tells it (undefined before its first use). */
 async function groupOf(client: Redis, stream: string): Promise<Record<string, unknown> | undefined> {
@@ -29,7 +29,7 @@ export async function undeliveredCount(client: Redis, stream: string): Promise<n
 
 /** The log line of an entry whose value is not JSON (another program wrote it), removed so that it does not block the queue. */
 export function notJsonEntryLine(queue: string, [id, fields]: Entry, err: unknown): string {
-  const text = fields?.[fields.indexOf('v') + 1] ?? '';
+  const text = fieldOf(fields, 'v') ?? '';
   return (
     `Queue "${queue}": entry ${id} (service-wide, in Redis) holds a value that is not JSON (${toPlainError(err).message}), written ` +
     `there by another program: removed, so that the items behind it are delivered. Its text: ${JSON.stringify(clipped(text, 200))}`
