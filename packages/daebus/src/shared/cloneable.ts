@@ -14,6 +14,9 @@ export const PLAIN_DATA =
   'Store and send plain data: objects, arrays, strings, numbers, Maps, Dates; no functions, promises, proxies or weak collections ' +
   '(a class instance arrives as a plain object of its own fields).';
 
+/** Told where the structure may be service-wide (refused before its scope is known): its values are JSON. */
+const SERVICE_WIDE_DATA = 'A service-wide structure stores JSON data only: no Maps or Sets, and a Date is read back as its ISO string.';
+
 /**
  * The error for a value that cannot be copied to another thread (structured clone): functions,
  * symbols, promises, proxies, host objects, values nested too deep. `what` says where it was
@@ -56,7 +59,7 @@ export function checkValue<V>(where: string, value: V, key?: string): V {
     const culprit = { kind: `a ${kind}`, path };
     throw new DaebusError(
       ErrorCodes.NOT_CLONEABLE,
-      `${where}: the value cannot be copied to another thread: ${describeCulprit(culprit)}. ${PLAIN_DATA}`,
+      `${where}: the value cannot be copied to another thread: ${describeCulprit(culprit)}. ${PLAIN_DATA} ${SERVICE_WIDE_DATA}`,
       { details: { culprit: culprit.kind, path } },
     );
   }

@@ -125,6 +125,8 @@ describe('shared maps', () => {
     const set = await refusal(t.app.map('named').set('fn', (() => 1) as never));
     expect(set).toMatchObject({ code: 'NOT_CLONEABLE', details: { culprit: 'a function', path: '' } });
     expect(set.message).toContain('map "named": set("fn"): the value cannot be copied to another thread: it is a function.');
+    // refused before its scope is read: the advice names a service-wide structure's JSON too (it said only "Maps, Dates")
+    expect(set.message).toContain('A service-wide structure stores JSON data only: no Maps or Sets');
     const merge = await refusal(t.app.map('named').merge({ good: 1, bad: Symbol('x') as never }));
     expect(merge).toMatchObject({ code: 'NOT_CLONEABLE', details: { culprit: 'a symbol', path: 'bad' } });
     expect(merge.message).toContain('map "named": merge(entries): the value cannot be copied to another thread: it holds a symbol at bad.');
