@@ -217,7 +217,8 @@ export function fromPlainError(plain: PlainError): Error {
       ? new DaebusError(plain.code, plain.message, plain.details ? { details: plain.details } : undefined)
       : new Error(plain.message);
   if (plain.code === undefined) err.name = plain.name;
-  if (plain.stack !== undefined) err.stack = plain.stack;
+  // none: a thrown string or object had none, and this one's would be the library's frames
+  err.stack = plain.stack;
   if (plain.statusCode !== undefined) (err as Error & { statusCode?: number }).statusCode = plain.statusCode;
   if (plain.status !== undefined) (err as Error & { status?: number }).status = plain.status;
   return err;

@@ -184,6 +184,14 @@ describe('pooled actions', () => {
     await expect(caller.sendRequest('fib', { n: 10 })).resolves.toMatchObject({ fib: 55 });
   });
 
+  it('log a thrown string as an ordinary action does: with no stack, rather than the library frames that rebuilt it', async () => {
+    await startWith((a) => a.action('text', { module: pooled, export: 'throwsText' }));
+    await expect(caller.sendRequest('text')).rejects.toMatchObject({ code: 'REMOTE_ERROR', message: 'out of stock' });
+    const line = t.records.find((r) => r.action === 'text' && r.level === 'warn');
+    expect(line).toMatchObject({ message: 'Action "text" failed: out of stock', error: { message: 'out of stock' } });
+    expect((line?.error as { stack?: unknown }).stack).toBeUndefined();
+  });
+
   it('reply as ordinary actions do with a value that holds functions; refuse one nested past the limit; keep a DOMException message', async () => {
     await startWith((a) =>
       a
