@@ -38,4 +38,22 @@ describe('a stop that gives up on running requests', () => {
     expect(steps).toEqual(['drain 200 ms: hangs, fib', 'STOPPED: hangs', 'drain 1000 ms: fib']);
     expect(drained.abandoned).toEqual(['hangs', 'fib']);
   });
+
+  it('does not count as running a request that finished and is sending its reply', async () => {
+    const sending = Object.assign(taken('fib'), { replying: true });
+    const waiting = Object.assign(taken('fib'), { running: false });
+    let unfinished = [taken('fib'), taken('fib'), sending, waiting];
+    const bus = {
+      get acceptedCount() {
+        return unfinished.length;
+      },
+      acceptedRequests: () => [...unfinished],
+      drain: async () => (unfinished = []),
+      letGo: async () => undefined,
+    } as unknown as ServiceBus;
+    const { logger, records } = captureLogger();
+    await drainRequests({ bus, pool: undefined, logger, service: 'svc', timeoutMs: 200 });
+    // before: "(3 running)", one more than the action's concurrency of 2 could run
+    expect(records[0]?.message).toBe('Waiting up to 200 ms for 4 requests (2 running, 1 sending its reply): fib x4 to finish');
+  });
 });

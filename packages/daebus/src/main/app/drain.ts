@@ -85,11 +85,16 @@ async function abandon(bus: ServiceBus, requests: Accepted[], message: string): 
   if (requests.length > 0) await bus.abandon(requests, new DaebusError(ErrorCodes.STOPPED, message));
 }
 
-/** "3 requests (2 running): fib x2, slow" */
+/**
+ * "3 requests (2 running): fib x2, slow". One finished whose reply is still going out is not
+ * counted as running: its action's slot is free again (before: "257 running" at a concurrency of 256).
+ */
 function describe(requests: Accepted[]): string {
-  const running = requests.filter((r) => r.running).length;
+  const sending = requests.filter((r) => r.replying).length;
+  const running = requests.filter((r) => r.running && !r.replying).length;
   const what = `${requests.length} request${requests.length === 1 ? '' : 's'}`;
-  return `${what}${running < requests.length ? ` (${running} running)` : ''}: ${summary(requests).join(', ')}`;
+  const replies = sending === 0 ? '' : `, ${sending} sending ${sending === 1 ? 'its reply' : 'their replies'}`;
+  return `${what}${running < requests.length ? ` (${running} running${replies})` : ''}: ${summary(requests).join(', ')}`;
 }
 
 function summary(requests: Accepted[]): string[] {
