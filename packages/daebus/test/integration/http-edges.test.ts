@@ -5,7 +5,7 @@ import { request as httpRequest, Server } from 'node:http';
 import { createConnection, type Socket } from 'node:net';
 import { DaebusHttp, DEFAULT_HTTP_OPTIONS, response, type HttpOptions } from 'daebus';
 import { appPerTest } from '../support/app-per-test';
-import { http, TestSocket } from '../support/http-client';
+import { connectionRefused, http, TestSocket } from '../support/http-client';
 import { fixture, waitFor } from '../support/helpers';
 
 const t = appPerTest('http_edges', { drainTimeoutMs: 2_000 });
@@ -49,19 +49,6 @@ async function keptOpen(url: string): Promise<{ write(text: string): void; got: 
   const { socket, got, closed } = openRaw(url);
   await new Promise((resolve) => socket.once('connect', resolve));
   return { write: (text) => void socket.write(text), got, closed };
-}
-
-/** Whether a new connection to the server is refused. */
-function refused(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = createConnection(Number(port), hostname);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
-  });
 }
 
 /** The status and JSON body of a raw HTTP answer. */
@@ -119,7 +106,7 @@ describe('a request read while the servers close', () => {
     item.write('GET /items HTTP/1.1\r\nHost: x\r\n');
     await new Promise((resolve) => setTimeout(resolve, 50));
     const stopped = t.app.stop();
-    await waitFor(() => refused(url), 'the server to take no new connections');
+    await waitFor(() => connectionRefused(url), 'the server to take no new connections');
     await new Promise((resolve) => setTimeout(resolve, 50));
     probe.write('\r\n');
     item.write('\r\n');
@@ -428,7 +415,7 @@ describe('answers during a stop', () => {
     busy.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
     await waitFor(() => slowStarted, 'the slow request in flight');
     const stopped = t.app.stop();
-    await waitFor(() => refused(url), 'the server to take no new connection: the stop began');
+    await waitFor(() => connectionRefused(url), 'the server to take no new connection: the stop began');
     partial.write('\r\n');
     probe.write('\r\n');
     release();
@@ -498,7 +485,7 @@ describe('pipelined requests running as a stop begins', () => {
     connection.write(Array.from({ length: 5 }, (_, i) => `GET /p/${i} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''));
     await waitFor(() => started === 5, 'the five requests running');
     const stopped = t.app.stop();
-    await waitFor(() => refused(url), 'the stop to begin');
+    await waitFor(() => connectionRefused(url), 'the stop to begin');
     release();
     await connection.closed;
     const answers = connection.got().split(/(?=HTTP\/1\.1 )/);
@@ -526,7 +513,7 @@ describe('pipelined requests answered behind one still running as a stop begins'
     connection.write(['/slow', '/fast/b', '/fast/c'].map((path) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''));
     await waitFor(() => fast === 2, 'the two fast requests answered, behind the slow one');
     const stopped = t.app.stop();
-    await waitFor(() => refused(url), 'the stop to begin');
+    await waitFor(() => connectionRefused(url), 'the stop to begin');
     release();
     await connection.closed;
     const answers = connection.got().split(/(?=HTTP\/1\.1 )/);

@@ -5,7 +5,7 @@ import { createConnection, type Socket } from 'node:net';
 import { Blueprint, DaebusWebSocket, DEFAULT_HTTP_OPTIONS, type Daebus, type WebSocketOptions } from 'daebus';
 import { appPerTest } from '../support/app-per-test';
 import { fixture, waitFor } from '../support/helpers';
-import { http, TestSocket } from '../support/http-client';
+import { connectionRefused, http, TestSocket } from '../support/http-client';
 
 const t = appPerTest('websocket');
 const sockets: TestSocket[] = [];
@@ -50,19 +50,6 @@ async function rawConnection(
       return parsed();
     },
   };
-}
-
-/** Whether a new connection to `url`'s server is refused (a stop began). */
-function refusedConnection(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = createConnection(Number(port), hostname);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
-  });
 }
 
 /** The id of the client that connected last (the connect hook sends it). */
@@ -579,7 +566,7 @@ describe('the WebSocket endpoint’s life', () => {
     busy.send({ type: 'slow', id: 'w' });
     await waitFor(() => started, 'the slow handler to run');
     const stopped = t.app.stop();
-    await waitFor(() => refusedConnection(url), 'the stop to begin');
+    await waitFor(() => connectionRefused(url), 'the stop to begin');
     // an idle client is closed at once; the busy one stays while its message is handled
     expect((await idle.closed).code).toBe(1001);
     busy.send({ type: 'echo', data: 1, id: 'late' });
@@ -613,7 +600,7 @@ describe('the WebSocket endpoint’s life', () => {
     client.send({ type: 'echo', data: 2, id: 2 }); // waits behind it
     await new Promise((resolve) => setTimeout(resolve, 50));
     const stopped = t.app.stop();
-    await waitFor(() => refusedConnection(url), 'the stop to begin');
+    await waitFor(() => connectionRefused(url), 'the stop to begin');
     client.send({ type: 'echo', data: 3, id: 3 }); // sent during the stop
     await stopped;
     expect((await client.closed).code).toBe(1001);

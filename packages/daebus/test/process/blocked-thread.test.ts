@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { fixture, waitFor } from '../support/helpers';
+import { fixture, onJsonLines, waitFor } from '../support/helpers';
 import { appPerTest } from '../support/app-per-test';
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'main', 'index.js');
@@ -58,22 +58,15 @@ function runBlocked(shutdownMs: number, signals: number, pooled = false, drainMs
   }, 20_000);
   const lines: Record<string, unknown>[] = [];
   let sent = 0;
-  let buffered = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    let newline: number;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      const line = JSON.parse(buffered.slice(0, newline)) as Record<string, unknown>;
-      buffered = buffered.slice(newline + 1);
-      lines.push(line);
-      // late: the second once the stop is over (its last line), while run() gives the process its last 2 s
-      const second = late ? /^Service ".*" stopped;/ : /^Received SIGTERM/;
-      const heard = sent === 0 ? line.message === 'exec' : second.test(String(line.message));
-      if (heard && sent < signals) {
-        sent += 1;
-        // a second signal within 100 ms of the first is taken as the same
-        setTimeout(() => child.kill('SIGTERM'), sent === 1 ? 0 : 300);
-      }
+  onJsonLines(child.stdout, (line) => {
+    lines.push(line);
+    // late: the second once the stop is over (its last line), while run() gives the process its last 2 s
+    const second = late ? /^Service ".*" stopped;/ : /^Received SIGTERM/;
+    const heard = sent === 0 ? line.message === 'exec' : second.test(String(line.message));
+    if (heard && sent < signals) {
+      sent += 1;
+      // a second signal within 100 ms of the first is taken as the same
+      setTimeout(() => child.kill('SIGTERM'), sent === 1 ? 0 : 300);
     }
   });
   return new Promise((resolve, reject) => {

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { onJsonLines } from '../support/helpers';
 import { http, type Answer } from '../support/http-client';
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'main', 'index.js');
@@ -49,17 +50,10 @@ function runHttpService(
   const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
   const lines: Record<string, unknown>[] = [];
   let answer: Promise<Answer | undefined> = Promise.resolve(undefined);
-  let buffered = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    let newline: number;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      const line = JSON.parse(buffered.slice(0, newline)) as Record<string, unknown>;
-      buffered = buffered.slice(newline + 1);
-      lines.push(line);
-      if (typeof line.url === 'string') answer = http(`${line.url}${path}`).catch(() => undefined);
-      onLine(line, child);
-    }
+  onJsonLines(child.stdout, (line) => {
+    lines.push(line);
+    if (typeof line.url === 'string') answer = http(`${line.url}${path}`).catch(() => undefined);
+    onLine(line, child);
   });
   return new Promise((resolve, reject) => {
     child.once('error', reject);

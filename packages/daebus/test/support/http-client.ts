@@ -1,5 +1,6 @@
 // Real clients for the HTTP and WebSocket tests: fetch with the body read, and a `ws` client whose
 // frames and close are awaited as events (no sleeps).
+import { createConnection } from 'node:net';
 import WebSocket from 'ws';
 
 export interface Answer {
@@ -95,4 +96,17 @@ export class TestSocket {
     this.socket.close();
     return this.closed;
   }
+}
+
+/** Whether a new connection to `url`'s server is refused (its stop began). */
+export function connectionRefused(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = createConnection(Number(port), hostname);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
 }
