@@ -109,4 +109,39 @@ describe('the default logger', () => {
     });
     expect(out).toContain('"message":"a line"');
   });
+
+  it('says once when LOG_LEVEL names no level, however many loggers are made (before: once per logger)', async () => {
+    const out = await linesOf("require('daebus').createLogger({ json: true }); log.info('a line');", {
+      LOG_LEVEL: 'bogus',
+      LOG_FORMAT: 'json',
+    });
+    expect(out.split('\n').filter((line) => line.includes('LOG_LEVEL'))).toHaveLength(1);
+    expect(out).toContain('"message":"a line"');
+  });
+
+  it('says on stderr, once, when a transport of the app logger threw: winston writes nothing more through it', async () => {
+    // the throw escapes from a timer; run()'s guard would log it through the logger that no longer writes
+    const script = `
+      const { Daebus } = require('daebus');
+      const { Transport, createLogger } = require('winston');
+      class Bad extends Transport {
+        log(info, done) { if (String(info.message).includes('boom')) throw new Error('transport exploded'); process.stdout.write(info.message + '\\n'); done(); }
+      }
+      const app = new Daebus('broken_transport', { logger: createLogger({ transports: [new Bad()] }) });
+      app.onStart(() => setTimeout(() => { app.logger.info('boom'); }, 20));
+      app.onStart(() => setTimeout(() => { app.logger.info('boom again'); setTimeout(() => app.stop(), 20); }, 100));
+      app.run({ transport: 'memory' });
+    `;
+    const { stdout, stderr } = await run(process.execPath, ['-e', script], {
+      cwd: packageRoot,
+      env: { ...process.env, LOG_FORMAT: 'json' },
+    });
+    expect(stdout).toContain('listening on memory');
+    expect(stdout).not.toContain('stopped'); // the lines after the throw are held by winston: lost
+    const told = stderr.split('\n').filter((line) => line.startsWith('daebus: a transport of'));
+    expect(told).toEqual([
+      expect.stringContaining("daebus: a transport of the app's logger threw (transport exploded). winston writes nothing more"),
+    ]);
+    expect(stderr).toContain('at Bad.log');
+  });
 });

@@ -1,6 +1,7 @@
 import { clipped } from '../../shared/clipped';
 import { toPlainError } from '../../shared/errors';
 import { CountedLines } from '../support/counted-lines';
+import { tellBrokenTransport, thrownByLogTransport } from '../support/broken-transport';
 import { BudgetedLines } from '../support/line-budget';
 import type { Logger } from '../support/logger';
 import { onProcess } from './process-listeners';
@@ -22,6 +23,8 @@ export function guardProcess(logger: Logger): () => void {
   const lines = new BudgetedLines(FULL_PER_SECOND, more);
   const escaped = (kind: string, err: unknown): void => {
     const plain = toPlainError(err);
+    // the line below may go through that very transport, and be lost
+    if (thrownByLogTransport(plain)) tellBrokenTransport(plain);
     if (lines.full(kind, clipped(plain.message))) logger.error(`${kind} (the service goes on): ${plain.message}`, { error: plain });
   };
   const removals = [

@@ -37,7 +37,8 @@ export function createLogger(options: { level?: string | undefined; json?: boole
     );
   }
   // a typo must not silence the service: winston would write nothing at an unknown level
-  if (options.level === undefined && envLevel === undefined) {
+  if (options.level === undefined && envLevel === undefined && !levelWarned) {
+    levelWarned = true;
     logger.warn(`LOG_LEVEL=${JSON.stringify(fromEnv)} is not a log level: logging at info. Use one of ${describeLevels()}.`);
   }
   return logger;
@@ -49,8 +50,9 @@ function logFormat(raw: string | undefined): 'json' | 'text' | undefined {
   return format === 'json' || format === 'text' ? format : undefined;
 }
 
-/** An unknown `LOG_FORMAT` is said once per process, not once per logger. */
+/** An unknown `LOG_FORMAT` or `LOG_LEVEL` is said once per process, not once per logger. */
 let formatWarned = false;
+let levelWarned = false;
 
 /** Colour codes only for a terminal, and never with `NO_COLOR` set (https://no-color.org). */
 function colours(): boolean {
