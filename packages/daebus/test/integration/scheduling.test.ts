@@ -1,6 +1,6 @@
 // Background tasks, start hooks and blueprints.
 import { randomUUID } from 'node:crypto';
-import { Blueprint, DaebusCaller, MemoryTransport } from 'daebus';
+import { Blueprint, Daebus, DaebusCaller, MemoryTransport } from 'daebus';
 import { fixture, waitFor } from '../support/helpers';
 import { appPerTest } from '../support/app-per-test';
 
@@ -212,6 +212,36 @@ describe('blueprints', () => {
     await start();
     const caller = new DaebusCaller(t.service, { transport: new MemoryTransport(t.broker) });
     await expect(caller.sendRequest('fresh')).rejects.toMatchObject({ details: { remoteCode: 'UNKNOWN_ACTION' } });
+    await caller.close();
+  });
+
+  it('refuse what a blueprint records once registered, and a second blueprint of one name (before: dropped without a word)', async () => {
+    const bp = new Blueprint('monitoring').action('status', () => ({ ok: 1 }));
+    t.app.registerBlueprint(bp);
+    expect(() => bp.action('late', () => ({ late: true }))).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_STATE',
+        message: expect.stringContaining(
+          'blueprint "monitoring" is registered on an app already: what it records now would not be registered.',
+        ),
+      }),
+    );
+    expect(() => t.app.registerBlueprint(new Blueprint('monitoring').action('other', () => ({})))).toThrow(
+      expect.objectContaining({
+        code: 'DUPLICATE_NAME',
+        message: expect.stringContaining('A blueprint named "monitoring" is registered on this app already'),
+      }),
+    );
+    // a refused blueprint takes no name: one of its name, put right, is registered
+    expect(() => t.app.registerBlueprint(new Blueprint('extra').action('status', () => ({})))).toThrow(/registered twice/);
+    t.app.registerBlueprint(new Blueprint('extra').action('extra_status', () => ({ extra: true })));
+    // a blueprint made once for many apps (an app per test): each registers it
+    const other = new Daebus(`${t.service}_other`, { logger: t.app.logger });
+    other.registerBlueprint(bp);
+    await start();
+    const caller = new DaebusCaller(t.service, { transport: new MemoryTransport(t.broker) });
+    await expect(caller.sendRequest('status')).resolves.toEqual({ ok: 1 });
+    await expect(caller.sendRequest('extra_status')).resolves.toEqual({ extra: true });
     await caller.close();
   });
 });

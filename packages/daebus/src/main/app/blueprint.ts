@@ -76,6 +76,11 @@ export function registrationsOf(blueprint: object): readonly Registration[] {
   throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, 'app.registerBlueprint(blueprint): expected a Blueprint (new Blueprint(name)).');
 }
 
+/** Once an app registered them: what the blueprint records later would reach no app (see Blueprint's #add). */
+export function sealRegistrations(registrations: readonly Registration[]): void {
+  Object.freeze(registrations);
+}
+
 /**
  * A group of actions, listeners, threads, background tasks, start hooks, routes and WebSocket
  * handlers, registered on an
@@ -133,6 +138,12 @@ export class Blueprint<out C extends object = AnyContract> {
   }
 
   #add(registration: Registration): this {
+    if (Object.isFrozen(this.#registrations))
+      throw new DaebusError(
+        ErrorCodes.INVALID_STATE,
+        `${this.#origin} is registered on an app already: what it records now would not be registered. Record everything ` +
+          'on a blueprint before app.registerBlueprint(blueprint).',
+      );
     // a name given twice in one blueprint is refused where it is written
     this.#names.claimAll(claimsOf(registration), this.#origin);
     this.#registrations.push(registration);

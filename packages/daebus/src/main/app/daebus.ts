@@ -20,7 +20,6 @@ import {
   type ActionArgs,
   type BackgroundOptions,
   type Blueprint,
-  registrationsOf,
   type Registration,
   type StartHook,
 } from './blueprint';
@@ -136,7 +135,7 @@ export class Daebus<out C extends object = AnyContract> extends TypedEmitter<Thr
   /** Register everything `blueprint` declares; a name it shares with what is registered already is refused, and nothing of it is registered. */
   // on a typed app, a typed blueprint's actions must be the app's (PartOf)
   registerBlueprint<B extends PartOf<C, B>>(blueprint: Blueprint<B>): this {
-    this.#apply(this.#registry.prepare(registrationsOf(blueprint), `blueprint "${blueprint.name}"`));
+    this.#apply(this.#registry.prepareBlueprint(blueprint));
     return this;
   }
 

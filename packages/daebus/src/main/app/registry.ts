@@ -10,7 +10,7 @@ import type { ListenHandler } from '../rpc/service-bus';
 import { toEntrySpec } from '../supervisor/entry';
 import { resolveThreadOptions, type ResolvedThreadOptions } from '../supervisor/thread-options';
 import { checkInterval, type BackgroundFunction } from './background';
-import type { Registration, StartHook } from './blueprint';
+import { registrationsOf, sealRegistrations, type Blueprint, type Registration, type StartHook } from './blueprint';
 import { claimsOf, NameBook } from './names';
 
 /** A registration after its checks: what the app applies. */
@@ -33,7 +33,27 @@ export function isPooled(run: unknown): run is ResolvedPooledSpec {
  */
 export class Registry {
   readonly #names = new NameBook();
+  readonly #blueprints = new Set<string>();
   #hooks = 0;
+
+  /**
+   * A blueprint's registrations, checked as one batch; then what it records later is refused (it
+   * was dropped without a word), and another blueprint of its name too (two of one name made the
+   * DUPLICATE_NAME messages that name it point at either).
+   */
+  prepareBlueprint(blueprint: Blueprint<object>): Prepared[] {
+    const registrations = registrationsOf(blueprint);
+    if (this.#blueprints.has(blueprint.name))
+      throw new DaebusError(
+        ErrorCodes.DUPLICATE_NAME,
+        `A blueprint named "${blueprint.name}" is registered on this app already: a blueprint registers once. Give each blueprint its own name.`,
+        { details: { kind: 'blueprint', name: blueprint.name } },
+      );
+    const prepared = this.prepare(registrations, `blueprint "${blueprint.name}"`);
+    this.#blueprints.add(blueprint.name);
+    sealRegistrations(registrations);
+    return prepared;
+  }
 
   prepare(registrations: readonly Registration[], origin: string): Prepared[] {
     const prepared = registrations.map((r) => this.#check(r));

@@ -157,7 +157,7 @@ export async function runStartHooks(
   stopped: AbortSignal,
   service: string,
 ): Promise<void> {
-  for (const { name, hook } of hooks) {
+  for (const [at, { name, hook }] of hooks.entries()) {
     if (stopped.aborted) break;
     let returned = false;
     const slow = setTimeout(() => logger.warn(slowHookLine(name)), HOOK_WARN_MS).unref();
@@ -169,7 +169,10 @@ export async function runStartHooks(
     if (!settled) {
       // a hook that asked for the stop itself (app.stop() without awaiting it) has returned by the next turn
       await new Promise((resolve) => setImmediate(resolve));
-      if (!returned) logger.warn(`The start hook "${name}" was still running when the service was asked to stop; not waited for`);
+      // the hooks after it never run: named (before, only the hook still running was)
+      const left = hooks.slice(at + 1).map((h) => `"${h.name}"`);
+      const skipped = left.length === 0 ? '' : `; the hook(s) after it did not run: ${left.join(', ')}`;
+      if (!returned) logger.warn(`The start hook "${name}" was still running when the service was asked to stop; not waited for${skipped}`);
       break;
     }
   }
