@@ -1,6 +1,6 @@
 // Background tasks, start hooks and blueprints.
 import { randomUUID } from 'node:crypto';
-import { Blueprint, Daebus, DaebusCaller, MemoryTransport } from 'daebus';
+import { Blueprint, Daebus, DaebusCaller, MemoryTransport, logger } from 'daebus';
 import { fixture, waitFor } from '../support/helpers';
 import { appPerTest } from '../support/app-per-test';
 
@@ -150,6 +150,16 @@ describe('background tasks', () => {
     await start();
     const ticks = t.app.map<number>('ticks');
     await waitFor(async () => ((await ticks.get('pooled')) ?? 0) >= 3, 'three pooled runs');
+  });
+
+  it("name the task in their records: the logger global's, and a pooled run's ctx.log (before: no task named)", async () => {
+    t.app.background('inline_tick', 0.01, () => logger.info('inline tick'));
+    t.app.background('pooled', 0.01, { module: fixture('tick.mjs') });
+    await start();
+    await waitFor(() => t.records.some((r) => r.message === 'pooled tick 1'), 'a pooled run');
+    await waitFor(() => t.records.some((r) => r.message === 'inline tick'), 'an inline run');
+    expect(t.records.find((r) => r.message === 'inline tick')).toMatchObject({ task: 'inline_tick' });
+    expect(t.records.find((r) => r.message === 'pooled tick 1')).toMatchObject({ task: 'pooled' });
   });
 });
 

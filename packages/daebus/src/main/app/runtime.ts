@@ -129,8 +129,9 @@ export class Runtime {
 
   addTask(name: string, intervalSeconds: number, run: BackgroundFunction | ResolvedPooledSpec, immediately: boolean): BackgroundTask {
     if (typeof run !== 'function') this.#pooled.set(specKey(run), run);
+    const scope = { app: this.scope, logger: this.#logger.child({ task: name }) }; // its `logger` global's records name it
     const fn: BackgroundFunction =
-      typeof run === 'function' ? () => runInScope(this.#userScope, run) : pooledTask(() => this.pool(), name, run, this.#logger);
+      typeof run === 'function' ? () => runInScope(scope, run) : pooledTask(() => this.pool(), name, run, this.#logger);
     const task = new BackgroundTask(name, intervalSeconds, fn, this.#logger);
     this.tasks.set(name, { task, immediately });
     if (this.#phase === 'running') task.start(immediately);

@@ -63,6 +63,7 @@ export function pooledAction(pool: () => HandlerPool, action: string, spec: Reso
 
 /** A background task's run on the pool: no payload, no caller. */
 export function pooledTask(pool: () => HandlerPool, name: string, spec: ResolvedPooledSpec, logger: Logger): () => Promise<unknown> {
+  const log = logger.child({ task: name }); // its records name it, as a thread's name the thread
   return () =>
-    pool().run({ ...spec, action: name, kind: 'task', requestId: undefined, payload: {}, log: () => logger, onProgress: () => undefined });
+    pool().run({ ...spec, action: name, kind: 'task', requestId: undefined, payload: {}, log: () => log, onProgress: () => undefined });
 }
