@@ -601,6 +601,8 @@ describe('the WebSocket endpoint’s life', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     const stopped = t.app.stop();
     await waitFor(() => connectionRefused(url), 'the stop to begin');
+    // said as the stop begins (before: nothing while messages drained)
+    expect(t.records.map((r) => r.message)).toContain(`Waiting up to 200 ms for 1 WebSocket message(s): "forever" (client ${id})`);
     client.send({ type: 'echo', data: 3, id: 3 }); // sent during the stop
     await stopped;
     expect((await client.closed).code).toBe(1001);

@@ -147,9 +147,13 @@ describe('route runner, a stop that gives up on a pooled route', () => {
     crash(new Error('Pooled action "GET /work" crashed its worker (Terminating worker thread); the pool replaced it.'));
     await waitFor(() => runner.inFlight === 0, 'the call to end');
     expect(sent.map((body) => JSON.parse(String(body)).code)).toEqual(['STOPPED']);
+    // one line for all it gave up on (before: one a request); each request's id at debug
     expect(records.filter((r) => r.level === 'warn').map((r) => r.message)).toEqual([
-      expect.stringMatching(/^Gave up on GET \/work \(http-.*\): the service stopped$/),
+      'Gave up on 1 HTTP request(s): GET /work; each is answered 503 STOPPED',
     ]);
+    expect(records.filter((r) => r.level === 'debug').map((r) => r.message)).toContainEqual(
+      expect.stringMatching(/^Gave up on GET \/work \(http-.*\): the service stopped$/),
+    );
   });
 });
 

@@ -1,3 +1,5 @@
+import { waitText } from '../ops/units';
+
 /**
  * What an HTTP stop gave up on: the requests answered 503 ("GET /slow x2"), the WebSocket messages
  * whose handlers still ran ('"slow" (client user_...)'), and the clients whose disconnect hooks still run.
@@ -6,4 +8,23 @@ export interface HttpLeft {
   readonly requests: string[];
   readonly messages: string[];
   readonly hooks: string[];
+}
+
+/**
+ * The line a stop with work in hand logs as it begins: what it waits for, and how long ('Waiting
+ * up to 10 s for 2 HTTP request(s): GET /slow x2, and 1 WebSocket message(s): "slow" (client
+ * ...)'); undefined when nothing is in hand. (Before: the requests' line came only once the
+ * WebSocket messages had drained, with what time was left, and the messages had none.)
+ */
+export function stopWaitLine(drainMs: number, requests: { count: number; routes: string[] }, messages: string[]): string | undefined {
+  const parts = [
+    requests.count > 0 ? `${requests.count} HTTP request(s): ${requests.routes.join(', ')}` : '',
+    messages.length > 0 ? `${messages.length} WebSocket message(s): ${clippedList(messages)}` : '',
+  ].filter(Boolean);
+  return parts.length === 0 ? undefined : `Waiting up to ${waitText(drainMs)} for ${parts.join(', and ')}`;
+}
+
+/** At most ten named, and how many more: a stop with a thousand clients busy writes one readable line. */
+function clippedList(names: string[]): string {
+  return names.length <= 10 ? names.join(', ') : `${names.slice(0, 10).join(', ')}, and ${names.length - 10} more`;
 }

@@ -1,7 +1,6 @@
 import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { nestsTooDeep } from '../../shared/cloneable';
-import { waitText } from '../ops/units';
 import { ErrorCodes } from '../../shared/errors';
 import { runInScope, type ActionContext, type AppScope } from '../rpc/context';
 import type { ActionHandler } from '../rpc/dispatcher';
@@ -168,16 +167,26 @@ export class RouteRunner {
    * those given up on ("GET /slow x2"), as a stop names the actions it abandoned.
    */
   async drain(timeoutMs: number, service: string): Promise<string[]> {
-    const waiting = this.#unanswered();
-    if (waiting > 0) {
-      this.#logger.info(`Waiting up to ${waitText(timeoutMs)} for ${waiting} HTTP request(s) to be answered`);
+    // what it waits for is said as the stop begins (stopWaitLine), with the WebSocket messages
+    if (this.#unanswered() > 0) {
       await settlesWithin(new Promise<void>((resolve) => (this.#onIdle = resolve)), timeoutMs);
       this.#onIdle = undefined;
     }
     return this.abandonAll(`Service "${service}" stopped before this request was answered.`);
   }
 
-  /** Answer every request still unanswered with 503 STOPPED (a forced stop, or after the drain); resolves with those. */
+  /** The requests not answered yet: how many, and their routes counted ("GET /slow x2"). */
+  unansweredRoutes(): { count: number; routes: string[] } {
+    const names: string[] = [];
+    for (const { request, response } of this.#inFlight) if (!response.finalSent) names.push(request.action);
+    return { count: names.length, routes: counted(names) };
+  }
+
+  /**
+   * Answer every request still unanswered with 503 STOPPED (a forced stop, or after the drain);
+   * resolves with those. Said in one warning (before: one per request, a hundred lines for a
+   * hundred requests); each request's id at debug.
+   */
   abandonAll(message: string): string[] {
     const given: string[] = [];
     for (const call of this.#inFlight) {
@@ -186,10 +195,15 @@ export class RouteRunner {
       call.givenUp = true;
       given.push(request.action);
       response.closeConnectionAfter();
-      this.#logger.warn(`Gave up on ${request.action} (${request.requestId}): the service stopped`);
+      this.#logger.debug(`Gave up on ${request.action} (${request.requestId}): the service stopped`, { request_id: request.requestId });
       response.writeError(503, errorBody(message, ErrorCodes.STOPPED));
     }
-    return counted(given);
+    const routes = counted(given);
+    if (given.length > 0)
+      this.#logger.warn(`Gave up on ${given.length} HTTP request(s): ${routes.join(', ')}; each is answered 503 STOPPED`, {
+        count: given.length,
+      });
+    return routes;
   }
 
   /** Resolves once every answer written so far has gone out to its connection (or the connection is gone). */

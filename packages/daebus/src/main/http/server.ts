@@ -23,7 +23,7 @@ import { boundPipelining, MAX_WAITING_PER_CONNECTION } from './pipelining';
 import { UnusedConnections } from './unused-connections';
 import { StalledAnswers } from './stalled-answers';
 import { listenFailed } from './port-check';
-import type { HttpLeft } from './http-left';
+import { stopWaitLine, type HttpLeft } from './http-left';
 
 /** How long the servers get to close their connections once every request is answered. */
 const CLOSE_GRACE_MS = 2_000;
@@ -139,6 +139,8 @@ export class HttpServers {
     this.#sweepUnused();
     this.#unusedSweep = setInterval(() => this.#sweepUnused(), IDLE_CHECK_MS);
     // WebSocket messages being handled first (the requests in flight run meanwhile): Fastify's close cuts the clients off
+    const waitLine = stopWaitLine(drainMs, this.#runner.unansweredRoutes(), this.#hub.handlingNow());
+    if (waitLine !== undefined) this.#logger.info(waitLine);
     const stopping = `Service "${service}" is stopping: it takes no new messages.`;
     const { messages, drainedMs } = await this.#hub.closeAll(`Service "${service}" is shutting down`, drainMs, stopping);
     this.#runner.refuseNew(`Service "${service}" is stopping: it takes no new requests.`);

@@ -163,9 +163,7 @@ export class SocketHub {
       await sleep();
       drainedMs = Date.now() - started;
     }
-    const messages = clients
-      .filter((c) => c.busy && c.handling !== undefined)
-      .map((c) => `"${clipped(c.handling ?? '')}" (client ${c.id})`);
+    const messages = handledBy(clients);
     const stopped = (raw: string): string => errorFrame(refusal, ErrorCodes.STOPPED, { id: messageId(raw) });
     for (const client of busy) client.refuseWaiting(stopped);
     for (const client of clients) client.close(1001, reason);
@@ -176,6 +174,11 @@ export class SocketHub {
     const cut = Date.now() + CUT_OFF_MS;
     while (clients.some((c) => this.#clients.has(c.id)) && Date.now() < cut) await sleep();
     return { messages, drainedMs };
+  }
+
+  /** The messages being handled now: `"slow" (client <id>)`. */
+  handlingNow(): string[] {
+    return handledBy([...this.#clients.values()]);
   }
 
   terminateAll(): void {
@@ -303,4 +306,8 @@ function text(data: Buffer | ArrayBuffer | Buffer[]): string {
   if (Buffer.isBuffer(data)) return data.toString();
   if (Array.isArray(data)) return Buffer.concat(data).toString();
   return Buffer.from(data).toString();
+}
+
+function handledBy(clients: SocketClient[]): string[] {
+  return clients.filter((c) => c.busy && c.handling !== undefined).map((c) => `"${clipped(c.handling ?? '')}" (client ${c.id})`);
 }
