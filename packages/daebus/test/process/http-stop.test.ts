@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { onJsonLines } from '../support/helpers';
-import { http, type Answer } from '../support/http-client';
+import { http, TestSocket, type Answer } from '../support/http-client';
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'main', 'index.js');
 
@@ -23,7 +23,11 @@ app.route('/slow', async () => {
   await new Promise((r) => setTimeout(r, 5_000));
   return { slow: 'done' };
 });
-app.onStart(() => say({ url: app.http.url }));
+app.socket('forever', () => {
+  say({ handling: 'ws forever' });
+  return new Promise(() => undefined);
+});
+app.onStart(() => say({ url: app.http.url, ws: app.http.websocketUrl }));
 // the application's own timer, never cleared: it keeps the process up after a clean stop
 if (process.env.HOLD === '1') app.onStart(() => void setInterval(() => undefined, 1_000));
 app.run({ service: process.env.SERVICE, transport: 'memory', http: { port: 0, host: '127.0.0.1' } }).then((code) => say({ resolved: code }));
@@ -107,5 +111,26 @@ describe('an HTTP service process', () => {
     expect(run.answer).toMatchObject({ status: 503, body: { code: 'STOPPED', error: expect.stringContaining('forced to stop') } });
     expect(run.code).toBe(1);
     expect(messages(run)).toContain('Forced stop: gave up on GET /slow');
+  });
+
+  it('names the WebSocket messages a forced stop gave up on, as a stop names them (before: only the requests)', async () => {
+    let client: TestSocket | undefined;
+    let handling = 0;
+    const run = await runHttpService('/slow', 60_000, (line, child) => {
+      if (typeof line.ws === 'string') void TestSocket.connect(line.ws).then((c) => (client = c).send({ type: 'forever', id: 1 }));
+      if (line.handling === 'slow' || line.handling === 'ws forever') handling += 1;
+      if (handling === 2 && line.handling !== undefined) child.kill('SIGINT');
+      if (String(line.message).startsWith('Waiting up to 60 s')) setTimeout(() => child.kill('SIGINT'), 150);
+    });
+    client?.socket.terminate();
+    expect(run.code).toBe(1);
+    expect(messages(run)).toContainEqual(
+      expect.stringMatching(
+        /^Waiting up to 60 s for 1 HTTP request\(s\): GET \/slow, and 1 WebSocket message\(s\): "forever" \(client .+\)$/,
+      ),
+    );
+    expect(messages(run)).toContainEqual(
+      expect.stringMatching(/^Forced stop: gave up on GET \/slow, WebSocket message\(s\) "forever" \(client .+\)$/),
+    );
   });
 });

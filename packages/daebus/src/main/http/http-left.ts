@@ -1,4 +1,5 @@
 import { waitText } from '../ops/units';
+import type { Logger } from '../support/logger';
 
 /**
  * What an HTTP stop gave up on: the requests answered 503 ("GET /slow x2"), the WebSocket messages
@@ -8,6 +9,12 @@ export interface HttpLeft {
   readonly requests: string[];
   readonly messages: string[];
   readonly hooks: string[];
+}
+
+/** Log stopWaitLine's line, when there is work in hand. */
+export function sayStopWait(logger: Logger, ...args: Parameters<typeof stopWaitLine>): void {
+  const line = stopWaitLine(...args);
+  if (line !== undefined) logger.info(line);
 }
 
 /**
@@ -25,6 +32,6 @@ export function stopWaitLine(drainMs: number, requests: { count: number; routes:
 }
 
 /** At most ten named, and how many more: a stop with a thousand clients busy writes one readable line. */
-function clippedList(names: string[]): string {
+export function clippedList(names: string[]): string {
   return names.length <= 10 ? names.join(', ') : `${names.slice(0, 10).join(', ')}, and ${names.length - 10} more`;
 }

@@ -23,7 +23,7 @@ import { boundPipelining, MAX_WAITING_PER_CONNECTION } from './pipelining';
 import { UnusedConnections } from './unused-connections';
 import { StalledAnswers } from './stalled-answers';
 import { listenFailed } from './port-check';
-import { stopWaitLine, type HttpLeft } from './http-left';
+import { clippedList, sayStopWait, type HttpLeft } from './http-left';
 
 /** How long the servers get to close their connections once every request is answered. */
 const CLOSE_GRACE_MS = 2_000;
@@ -139,8 +139,7 @@ export class HttpServers {
     this.#sweepUnused();
     this.#unusedSweep = setInterval(() => this.#sweepUnused(), IDLE_CHECK_MS);
     // WebSocket messages being handled first (the requests in flight run meanwhile): Fastify's close cuts the clients off
-    const waitLine = stopWaitLine(drainMs, this.#runner.unansweredRoutes(), this.#hub.handlingNow());
-    if (waitLine !== undefined) this.#logger.info(waitLine);
+    sayStopWait(this.#logger, drainMs, this.#runner.unansweredRoutes(), this.#hub.handlingNow());
     const stopping = `Service "${service}" is stopping: it takes no new messages.`;
     const { messages, drainedMs } = await this.#hub.closeAll(`Service "${service}" is shutting down`, drainMs, stopping);
     this.#runner.refuseNew(`Service "${service}" is stopping: it takes no new requests.`);
@@ -168,13 +167,14 @@ export class HttpServers {
    */
   async forceStop(): Promise<string[]> {
     const gaveUp = this.#runner.abandonAll('The service was forced to stop before this request was answered.');
+    const messages = this.#hub.handlingNow(); // named in the forced stop's line, as a stop's last line names them
     this.#hub.terminateAll();
     const closing = Promise.all(this.#instances.map((app) => app.close().catch(() => undefined)));
     await settlesWithin(this.#runner.written(), FLUSH_GRACE_MS);
     for (const app of this.#instances) app.server.closeAllConnections();
     await settlesWithin(closing, CLOSE_GRACE_MS);
     this.#end();
-    return gaveUp;
+    return messages.length === 0 ? gaveUp : [...gaveUp, `WebSocket message(s) ${clippedList(messages)}`];
   }
 
   #sweepUnused(): void {
