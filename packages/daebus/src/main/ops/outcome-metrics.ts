@@ -1,14 +1,39 @@
 import type { Histogram, Registry } from 'prom-client';
 
-/** Seconds: from 0.25 ms (a memory-transport action) to 10 s. */
 /** Seconds: up to 60, the default timeout of a pooled action (an HTTP route's is 30 s): a slow request lands in a bucket, not only in +Inf. */
 export const DURATION_BUCKETS = [0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-/** One key and outcome: counts per bucket (the last is +Inf), their sum and count. */
-interface Series {
+/** One series: counts per bucket (the last is +Inf), their sum and count. */
+export interface Series {
   readonly buckets: Float64Array;
   sum: number;
   count: number;
+}
+
+/** A series with no observation yet. */
+export function emptySeries(): Series {
+  return { buckets: new Float64Array(DURATION_BUCKETS.length + 1), sum: 0, count: 0 };
+}
+
+/** Count one duration of `seconds` in `series`. */
+export function observeIn(series: Series, seconds: number): void {
+  series.count += 1;
+  series.sum += seconds;
+  let i = 0;
+  while (i < DURATION_BUCKETS.length && seconds > (DURATION_BUCKETS[i] as number)) i++;
+  (series.buckets[i] as number) += 1;
+}
+
+/** The registry's values of one series of histogram `name`: its cumulative buckets, sum and count. */
+export function seriesValues(name: string, labels: Record<string, string | number>, series: Series, values: MetricValue[]): void {
+  let cumulative = 0;
+  DURATION_BUCKETS.forEach((le, i) => {
+    cumulative += series.buckets[i] as number;
+    values.push({ metricName: `${name}_bucket`, labels: { ...labels, le }, value: cumulative });
+  });
+  values.push({ metricName: `${name}_bucket`, labels: { ...labels, le: '+Inf' }, value: series.count });
+  values.push({ metricName: `${name}_sum`, labels, value: series.sum });
+  values.push({ metricName: `${name}_count`, labels, value: series.count });
 }
 
 /** A metric's name and help text. */
@@ -61,16 +86,12 @@ export class OutcomeMetrics<Outcome extends string> {
 
   observe(key: string, outcome: Outcome, seconds: number): void {
     const series = (this.#series.get(key) ?? this.#add(key))[this.#spec.outcomes.indexOf(outcome)] as Series;
-    series.count += 1;
-    if (!this.#spec.timed.includes(outcome)) return;
-    series.sum += seconds;
-    let i = 0;
-    while (i < DURATION_BUCKETS.length && seconds > (DURATION_BUCKETS[i] as number)) i++;
-    (series.buckets[i] as number) += 1;
+    if (this.#spec.timed.includes(outcome)) observeIn(series, seconds);
+    else series.count += 1;
   }
 
   #add(key: string): Series[] {
-    const per = this.#spec.outcomes.map(() => ({ buckets: new Float64Array(DURATION_BUCKETS.length + 1), sum: 0, count: 0 }));
+    const per = this.#spec.outcomes.map(() => emptySeries());
     this.#series.set(key, per);
     return per;
   }
@@ -83,14 +104,7 @@ export class OutcomeMetrics<Outcome extends string> {
       outcomes.forEach((outcome, o) => {
         const series = per[o] as Series;
         if (series.count === 0 || !timed.includes(outcome)) return;
-        let cumulative = 0;
-        DURATION_BUCKETS.forEach((le, i) => {
-          cumulative += series.buckets[i] as number;
-          values.push({ metricName: `${name}_bucket`, labels: { [label]: key, outcome, le }, value: cumulative });
-        });
-        values.push({ metricName: `${name}_bucket`, labels: { [label]: key, outcome, le: '+Inf' }, value: series.count });
-        values.push({ metricName: `${name}_sum`, labels: { [label]: key, outcome }, value: series.sum });
-        values.push({ metricName: `${name}_count`, labels: { [label]: key, outcome }, value: series.count });
+        seriesValues(name, { [label]: key, outcome }, series, values);
       });
     }
     return values;
@@ -109,7 +123,7 @@ export class OutcomeMetrics<Outcome extends string> {
   }
 }
 
-interface MetricValue {
+export interface MetricValue {
   metricName?: string;
   labels: Record<string, string | number>;
   value: number;
