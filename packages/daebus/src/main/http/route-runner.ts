@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { nestsTooDeep } from '../../shared/cloneable';
 import { ErrorCodes } from '../../shared/errors';
+import { isThenable } from '../../shared/thenable';
 import { runInScope, type ActionContext, type AppScope } from '../rpc/context';
 import type { ActionHandler } from '../rpc/dispatcher';
 import type { Logger } from '../support/logger';
@@ -97,39 +98,72 @@ export class RouteRunner {
       this.#inFlight.add(call);
       if (entry.kind === 'pooled') this.#clients.watch(socket, call);
       if (this.#closing) this.#lastOnItsConnection(call);
-      void runInScope(call, () => this.#run(entry, call));
+      runInScope(call, this.#run, entry, call);
     };
   }
 
-  async #run(entry: RouteEntry, call: RouteCall): Promise<void> {
-    const { request, response } = call;
+  /**
+   * Run the route's handler: a value it returns at once is answered in this turn. (It was an
+   * async function awaiting the value: two promises a request, each running the async context's
+   * hooks on Node 20.)
+   */
+  readonly #run = (entry: RouteEntry, call: RouteCall): void => {
+    let value: unknown;
     try {
-      const value =
+      value =
         entry.kind === 'pooled'
-          ? await (entry.run as ActionHandler)(request.payload, call as unknown as ActionContext)
-          : await (entry.run as RouteHandler)(request, call);
-      if (!response.finalSent) answer(response, value);
+          ? (entry.run as ActionHandler)(call.request.payload, call as unknown as ActionContext)
+          : (entry.run as RouteHandler)(call.request, call);
     } catch (err) {
-      // the pooled job cancelled at the timeout, or ended with its worker at a stop that gave up on
-      // it: the request has its 504 or 503, the warning was logged (not a crash of the handler);
-      // or dropped unrun, its client gone: no one is there to answer
-      if (entry.kind === 'pooled' && (call.timedOut || call.givenUp || (call.clientLeft && err === call.leftReason))) return;
-      const reply = thrownReply(err);
-      const { body } = reply;
-      // a pooled handler past its timeout was stopped by the pool: the request timed out
-      let status = entry.kind === 'pooled' && body.code === ErrorCodes.TIMEOUT ? 504 : reply.status;
-      // a body nested too deep to be copied to a worker is the client's fault, not the handler's
-      if (entry.kind === 'pooled' && body.code === ErrorCodes.NOT_CLONEABLE && nestsTooDeep(request.payload)) {
-        status = 400;
-        body.code = ErrorCodes.BAD_REQUEST;
+      this.#settle(entry, call, undefined, err, true);
+      return;
+    }
+    if (!isThenable(value)) return this.#settle(entry, call, value, undefined, false);
+    try {
+      value.then(
+        (settled) => this.#settle(entry, call, settled, undefined, false),
+        (err: unknown) => this.#settle(entry, call, undefined, err, true),
+      );
+    } catch (err) {
+      this.#settle(entry, call, undefined, err, true); // a thenable of its own whose then() threw
+    }
+  };
+
+  /** The handler returned `value`, or threw `err`: its answer, then the call is done. */
+  #settle(entry: RouteEntry, call: RouteCall, value: unknown, err: unknown, threw: boolean): void {
+    try {
+      if (threw) this.#failed(entry, call, err);
+      else if (!call.response.finalSent) {
+        try {
+          answer(call.response, value);
+        } catch (answerErr) {
+          this.#failed(entry, call, answerErr); // an answer that cannot be written fails the handler
+        }
       }
-      if (status >= 500) this.#failures.failed(request.action, call.logger, body.error, err);
-      if (!response.finalSent) response.writeError(status, body);
     } finally {
       if (entry.kind === 'pooled') this.#clients.forget(call.raw.req.socket, call);
       this.#inFlight.delete(call);
       this.#answered();
     }
+  }
+
+  #failed(entry: RouteEntry, call: RouteCall, err: unknown): void {
+    const { request, response } = call;
+    // the pooled job cancelled at the timeout, or ended with its worker at a stop that gave up on
+    // it: the request has its 504 or 503, the warning was logged (not a crash of the handler);
+    // or dropped unrun, its client gone: no one is there to answer
+    if (entry.kind === 'pooled' && (call.timedOut || call.givenUp || (call.clientLeft && err === call.leftReason))) return;
+    const reply = thrownReply(err);
+    const { body } = reply;
+    // a pooled handler past its timeout was stopped by the pool: the request timed out
+    let status = entry.kind === 'pooled' && body.code === ErrorCodes.TIMEOUT ? 504 : reply.status;
+    // a body nested too deep to be copied to a worker is the client's fault, not the handler's
+    if (entry.kind === 'pooled' && body.code === ErrorCodes.NOT_CLONEABLE && nestsTooDeep(request.payload)) {
+      status = 400;
+      body.code = ErrorCodes.BAD_REQUEST;
+    }
+    if (status >= 500) this.#failures.failed(request.action, call.logger, body.error, err);
+    if (!response.finalSent) response.writeError(status, body);
   }
 
   /**
