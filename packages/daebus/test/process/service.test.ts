@@ -23,6 +23,14 @@ describe('a service process', () => {
     const messages = outcome.lines.map((l) => String(l.message));
     expect(messages).toContain('Uncaught exception (the service goes on): late bug');
     expect(messages).toContain('Unhandled promise rejection (the service goes on): nobody awaited this');
+    // one an action left behind names it, and its request (before: neither)
+    expect(outcome.lines).toContainEqual(
+      expect.objectContaining({
+        message: 'Uncaught exception (the service goes on): bug left by an action',
+        action: 'leaves_bug',
+        request_id: expect.any(String),
+      }),
+    );
     expect(result(outcome).threads.sleeper).toMatchObject({ state: 'stopped', lastExit: { terminated: false } });
   });
 

@@ -1,5 +1,6 @@
 import { clipped } from '../../shared/clipped';
 import { toPlainError } from '../../shared/errors';
+import { currentScope } from '../rpc/context';
 import { CountedLines } from '../support/counted-lines';
 import { tellBrokenTransport, thrownByLogTransport } from '../support/broken-transport';
 import { BudgetedLines } from '../support/line-budget';
@@ -25,7 +26,9 @@ export function guardProcess(logger: Logger): () => void {
     const plain = toPlainError(err);
     // the line below may go through that very transport, and be lost
     if (thrownByLogTransport(plain)) tellBrokenTransport(plain);
-    if (lines.full(kind, clipped(plain.message))) logger.error(`${kind} (the service goes on): ${plain.message}`, { error: plain });
+    // where a handler left it (a timer, a promise): its request's logger, which names the action and request
+    const log = currentScope()?.logger ?? logger;
+    if (lines.full(kind, clipped(plain.message))) log.error(`${kind} (the service goes on): ${plain.message}`, { error: plain });
   };
   const removals = [
     onProcess('uncaughtException', (err: unknown) => escaped('Uncaught exception', err)),
