@@ -111,6 +111,8 @@ describe('background tasks', () => {
       await waitFor(() => started, 'the task to run');
       await t.app.stop();
       await expect(exit).resolves.toBe(0);
+      // said as the stop begins (before: nothing until the wait ended)
+      expect(t.records.map((r) => String(r.message))).toContain('Waiting up to 100 ms for the background task run(s) in progress: long');
       // before: "every action finished and every thread returned", and no bound on the run left going
       expect(t.records.map((r) => String(r.message))).toContainEqual(
         expect.stringMatching(/^Service ".*" stopped; background task run\(s\) not waited for: long$/),

@@ -68,6 +68,10 @@ export async function drainRequests(init: {
 
 /** Stop background tasks, waiting up to `timeoutMs` for runs in progress; a run still going then is named and left (resolves with their names). */
 export async function stopTasks(tasks: BackgroundTask[], logger: Logger, timeoutMs: number): Promise<string[]> {
+  // said, as for requests: the actions' drain waits for these first (before: nothing until they ended)
+  const running = tasks.filter((task) => task.busy).map((task) => task.name);
+  if (running.length > 0)
+    logger.info(`Waiting up to ${waitText(timeoutMs)} for the background task run(s) in progress: ${running.join(', ')}`);
   if (await settlesWithin(Promise.all(tasks.map((task) => task.stop())), timeoutMs)) return [];
   const busy = tasks.filter((task) => task.busy).map((task) => task.name);
   logger.warn(`Background task(s) still running after ${timeoutMs} ms, not waited for: ${busy.join(', ')}`);
