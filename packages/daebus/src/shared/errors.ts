@@ -8,6 +8,8 @@ export const ErrorCodes = {
   DUPLICATE_NAME: 'DUPLICATE_NAME',
   /** No thread is registered under that name. */
   UNKNOWN_THREAD: 'UNKNOWN_THREAD',
+  /** No background task is registered under that name (`app.backgroundTask(name)`, the task admin actions). */
+  UNKNOWN_TASK: 'UNKNOWN_TASK',
   /** The thread's module could not be loaded, or does not export a `defineThread(...)` default. */
   THREAD_LOAD_FAILED: 'THREAD_LOAD_FAILED',
   /** An inline thread function referenced a variable of the scope it was written in. */

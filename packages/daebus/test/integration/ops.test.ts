@@ -236,6 +236,12 @@ describe('admin actions', () => {
     expect(runs).toBe(paused);
     await expect(caller.sendRequest('daebus.task.resume', { name: 'tick' })).resolves.toMatchObject({ paused: false });
     await waitFor(() => runs > paused, 'a run after resume');
+    // an unknown task has its own code, as an unknown thread has (before: INVALID_ARGUMENT)
+    await expect(caller.sendRequest('daebus.task.pause', { name: 'nosuch' })).rejects.toMatchObject({
+      details: { remoteCode: 'UNKNOWN_TASK' },
+      message: expect.stringContaining('No background task named "nosuch" is registered (there are: tick)'),
+    });
+    expect(() => t.app.backgroundTask('nosuch')).toThrow(expect.objectContaining({ code: 'UNKNOWN_TASK' }));
   });
 
   it('with a token: refused without it or with a wrong one, done with it', async () => {

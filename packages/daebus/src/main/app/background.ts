@@ -174,7 +174,7 @@ export function findTask(tasks: ReadonlyMap<string, { task: BackgroundTask }>, n
   if (found) return found.task;
   const known = [...tasks.keys()];
   throw new DaebusError(
-    ErrorCodes.INVALID_ARGUMENT,
+    ErrorCodes.UNKNOWN_TASK,
     `No background task named "${name}" is registered${known.length ? ` (there are: ${known.join(', ')})` : ''}.`,
   );
 }

@@ -104,7 +104,13 @@ function knownThread(view: OpsView, name: string): void {
 }
 
 /** What the guard refuses: said in one line, not logged as a handler that failed. */
-const REFUSALS = new Set<string>([ErrorCodes.ADMIN_DISABLED, ErrorCodes.FORBIDDEN, ErrorCodes.INVALID_ARGUMENT, ErrorCodes.UNKNOWN_THREAD]);
+const REFUSALS = new Set<string>([
+  ErrorCodes.ADMIN_DISABLED,
+  ErrorCodes.FORBIDDEN,
+  ErrorCodes.INVALID_ARGUMENT,
+  ErrorCodes.UNKNOWN_THREAD,
+  ErrorCodes.UNKNOWN_TASK,
+]);
 
 function stamped(snapshot: ThreadSnapshot): AdminThreadReply {
   return { ...snapshot, at: Date.now() };
