@@ -15,8 +15,8 @@ function machineBusyMs() {
   }
 }
 
-/** CPU time of this process's reaped children (cutime + cstime in /proc/self/stat), in ms. */
-function childrenMs() {
+/** CPU time of this process's reaped children (cutime + cstime in /proc/self/stat), in ms (0 off Linux). */
+export function childrenMs() {
   try {
     const stat = readFileSync('/proc/self/stat', 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
