@@ -42,6 +42,17 @@ async function startServer(kind) {
   return { port, cpu, stop };
 }
 
+/** `measure(lib, raw)` with the two servers of kinds `libKind` and `rawKind` up, stopped after it. */
+async function withServers(libKind, rawKind, measure) {
+  const lib = await startServer(libKind);
+  const raw = await startServer(rawKind);
+  try {
+    return await measure(lib, raw);
+  } finally {
+    await Promise.all([lib.stop(), raw.stop()]);
+  }
+}
+
 /** One GET over `agent`; resolves when the body has been read. */
 function get(agent, port, path) {
   return new Promise((resolve, reject) => {
@@ -71,36 +82,35 @@ async function trivialRoute() {
   const rounds = 7;
   const requests = 20_000;
   const concurrency = 32;
-  const lib = await startServer('lib-http');
-  const raw = await startServer('raw-http');
-  let out;
-  let sequential;
-  try {
-    out = await interleave({ lib: () => httpRound(lib, requests, concurrency), raw: () => httpRound(raw, requests, concurrency) }, rounds);
-    sequential = await interleave({ lib: () => httpRound(lib, 3_000, 1), raw: () => httpRound(raw, 3_000, 1) }, 3);
-  } finally {
-    await Promise.all([lib.stop(), raw.stop()]);
-  }
+  const { out, sequential } = await withServers('lib-http', 'raw-http', async (lib, raw) => ({
+    out: await interleave({ lib: () => httpRound(lib, requests, concurrency), raw: () => httpRound(raw, requests, concurrency) }, rounds),
+    sequential: await interleave({ lib: () => httpRound(lib, 3_000, 1), raw: () => httpRound(raw, 3_000, 1) }, 3),
+  }));
   const l = out.lib.map((x) => x.perSecond);
   const r = out.raw.map((x) => x.perSecond);
   const cpuL = median(out.lib.map((x) => x.cpuUsPerRequest));
   const cpuR = median(out.raw.map((x) => x.cpuUsPerRequest));
   const seqL = median(sequential.lib.map((x) => x.perSecond));
   const seqR = median(sequential.raw.map((x) => x.perSecond));
+  return routeResult(l, r, `${requests} GETs per round, ${concurrency} in flight over keep-alive connections`, [
+    `per round (requests/s): lib ${l.map((x) => fmt(x)).join(', ')}; raw ${r.map((x) => fmt(x)).join(', ')}`,
+    `server CPU per request: lib ${fmt(cpuL)} µs, raw ${fmt(cpuR)} µs (${(cpuL / cpuR).toFixed(2)}x; +${fmt(cpuL - cpuR)} µs)`,
+    `1 in flight: lib ${fmt(seqL)}/s, raw ${fmt(seqR)}/s (${(seqL / seqR).toFixed(2)}x)`,
+  ]);
+}
+
+/** The result of a trivial-route row: lib's and raw's requests/s per round, how they were driven, and the details. */
+function routeResult(l, r, driven, details) {
   return result({
     library: median(l),
     floor: median(r),
     unit: 'requests/s',
     ratio: pairedRatio(l, r),
-    ratioLabel: `median of per-round lib/raw over ${rounds} rounds`,
-    libraryLabel: `app.route('/hello', () => ({ hello: 'world' })), ${requests} GETs per round, ${concurrency} in flight over keep-alive connections`,
+    ratioLabel: `median of per-round lib/raw over ${l.length} rounds`,
+    libraryLabel: `app.route('/hello', () => ({ hello: 'world' })), ${driven}`,
     floorLabel: "bare Fastify 5, fastify.get('/hello', async () => ({ hello: 'world' })), same client",
     goal: { on: 'ratio', op: '>=', value: 0.85, text: '>= 0.85x the throughput of bare Fastify' },
-    details: [
-      `per round (requests/s): lib ${l.map((x) => fmt(x)).join(', ')}; raw ${r.map((x) => fmt(x)).join(', ')}`,
-      `server CPU per request: lib ${fmt(cpuL)} µs, raw ${fmt(cpuR)} µs (${(cpuL / cpuR).toFixed(2)}x; +${fmt(cpuL - cpuR)} µs)`,
-      `1 in flight: lib ${fmt(seqL)}/s, raw ${fmt(seqR)}/s (${(seqL / seqR).toFixed(2)}x)`,
-    ],
+    details,
   });
 }
 
@@ -146,17 +156,9 @@ async function trivialRouteAutocannon() {
   const rounds = 7;
   const seconds = 4;
   const connections = 32;
-  const lib = await startServer('lib-http');
-  const raw = await startServer('raw-http');
-  let out;
-  try {
-    out = await interleave(
-      { lib: () => autocannonRound(lib, connections, seconds), raw: () => autocannonRound(raw, connections, seconds) },
-      rounds,
-    );
-  } finally {
-    await Promise.all([lib.stop(), raw.stop()]);
-  }
+  const out = await withServers('lib-http', 'raw-http', (lib, raw) =>
+    interleave({ lib: () => autocannonRound(lib, connections, seconds), raw: () => autocannonRound(raw, connections, seconds) }, rounds),
+  );
   const pick = (side, key) => out[side].map((x) => x[key]);
   const l = pick('lib', 'perSecond');
   const r = pick('raw', 'perSecond');
@@ -165,22 +167,12 @@ async function trivialRouteAutocannon() {
   const side = (name) =>
     `${name}: ${fmt(median(pick(name, 'perSecond')))} req/s, p99 ${fmt(median(pick(name, 'p99Ms')))} ms, ` +
     `server CPU ${fmt(median(pick(name, 'cpuUsPerRequest')))} µs/request, client (autocannon) CPU ${fmt(median(pick(name, 'clientCpuUsPerRequest')))} µs/request`;
-  return result({
-    library: median(l),
-    floor: median(r),
-    unit: 'requests/s',
-    ratio: pairedRatio(l, r),
-    ratioLabel: `median of per-round lib/raw over ${rounds} rounds`,
-    libraryLabel: `app.route('/hello', () => ({ hello: 'world' })), autocannon -c ${connections} -d ${seconds} in its own process per round`,
-    floorLabel: "bare Fastify 5, fastify.get('/hello', async () => ({ hello: 'world' })), same client",
-    goal: { on: 'ratio', op: '>=', value: 0.85, text: '>= 0.85x the throughput of bare Fastify' },
-    details: [
-      `per round (requests/s): lib ${l.map((x) => fmt(x)).join(', ')}; raw ${r.map((x) => fmt(x)).join(', ')}`,
-      `per round (server CPU µs/request): lib ${cpuL.map((x) => fmt(x)).join(', ')}; raw ${cpuR.map((x) => fmt(x)).join(', ')}`,
-      `medians: ${side('lib')}; ${side('raw')}`,
-      `server CPU per request lib/raw: ${pairedRatio(cpuL, cpuR).toFixed(2)}x (median of per-round ratios; +${fmt(median(cpuL) - median(cpuR))} µs)`,
-    ],
-  });
+  return routeResult(l, r, `autocannon -c ${connections} -d ${seconds} in its own process per round`, [
+    `per round (requests/s): lib ${l.map((x) => fmt(x)).join(', ')}; raw ${r.map((x) => fmt(x)).join(', ')}`,
+    `per round (server CPU µs/request): lib ${cpuL.map((x) => fmt(x)).join(', ')}; raw ${cpuR.map((x) => fmt(x)).join(', ')}`,
+    `medians: ${side('lib')}; ${side('raw')}`,
+    `server CPU per request lib/raw: ${pairedRatio(cpuL, cpuR).toFixed(2)}x (median of per-round ratios; +${fmt(median(cpuL) - median(cpuR))} µs)`,
+  ]);
 }
 
 /** `connections` ws clients, each keeping `inFlight` echo messages in flight, `messages` in all; { perSecond, cpuUsPerRequest }. */

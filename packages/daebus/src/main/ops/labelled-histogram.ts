@@ -1,5 +1,5 @@
-import type { Histogram, Registry } from 'prom-client';
-import { emptySeries, observeIn, seriesValues, type MetricValue, type Series } from './outcome-metrics';
+import type { Registry } from 'prom-client';
+import { emptySeries, observeIn, registerRead, seriesValues, type MetricValue, type Series } from './outcome-metrics';
 
 /**
  * A duration histogram by a few labels, accumulated on the request path (one Map lookup by a
@@ -16,17 +16,7 @@ export class LabelledHistogram<L extends string> {
       for (const { labels, series } of this.#series.values()) seriesValues(name, labels, series, out);
       return out;
     };
-    const type = 'histogram' as const;
-    const metric = {
-      name,
-      help,
-      type,
-      aggregator: 'sum' as const,
-      get: async () => ({ name, help, type, aggregator: 'sum' as const, values: values() }),
-      reset: () => this.#series.clear(),
-    };
-    // the registry reads it through the same interface as its own metrics
-    registry.registerMetric(metric as unknown as Histogram);
+    registerRead(registry, 'histogram', { name, help }, values, () => this.#series.clear());
   }
 
   /** One duration; `key` stands for the labels (made of them), `labels` makes them on the key's first observation. */

@@ -37,7 +37,7 @@ export function seriesValues(name: string, labels: Record<string, string | numbe
 }
 
 /** A metric's name and help text. */
-interface Named {
+export interface Named {
   name: string;
   help: string;
 }
@@ -71,17 +71,9 @@ export class OutcomeMetrics<Outcome extends string> {
 
   constructor(registry: Registry, spec: OutcomeMetricsSpec<Outcome>) {
     this.#spec = spec;
-    const read = (type: 'histogram' | 'counter', { name, help }: Named, values: () => MetricValue[]) => ({
-      name,
-      help,
-      type,
-      aggregator: 'sum' as const,
-      get: async () => ({ name, help, type, aggregator: 'sum' as const, values: values() }),
-      reset: () => this.#series.clear(),
-    });
-    // the registry reads these through the same interface as its own metrics
-    registry.registerMetric(read('histogram', spec.histogram, () => this.#histogramValues()) as unknown as Histogram);
-    if (spec.counter) registry.registerMetric(read('counter', spec.counter, () => this.#counterValues()) as unknown as Histogram);
+    const reset = (): void => this.#series.clear();
+    registerRead(registry, 'histogram', spec.histogram, () => this.#histogramValues(), reset);
+    if (spec.counter) registerRead(registry, 'counter', spec.counter, () => this.#counterValues(), reset);
   }
 
   observe(key: string, outcome: Outcome, seconds: number): void {
@@ -121,6 +113,22 @@ export class OutcomeMetrics<Outcome extends string> {
     }
     return values;
   }
+}
+
+/**
+ * Register with `registry` a metric whose values `values` gives when scraped: the registry reads it
+ * through the same interface (`get()` returning name, help, type and values) as its own metrics.
+ */
+export function registerRead(
+  registry: Registry,
+  type: 'histogram' | 'counter',
+  { name, help }: Named,
+  values: () => MetricValue[],
+  reset: () => void,
+): void {
+  const aggregator = 'sum' as const;
+  const metric = { name, help, type, aggregator, get: async () => ({ name, help, type, aggregator, values: values() }), reset };
+  registry.registerMetric(metric as unknown as Histogram);
 }
 
 export interface MetricValue {
