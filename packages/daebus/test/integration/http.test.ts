@@ -53,6 +53,41 @@ describe('HTTP routes', () => {
     expect(await http(`${url}/taken`)).toMatchObject({ status: 409, body: { error: 'name taken', code: 'NAME_TAKEN' } });
   });
 
+  it('follow a thenable of the handler’s as await does; fail one whose then cannot be read, and forget the request', async () => {
+    // a lazy query builder: its then() hands over a promise (before: answered 200 {})
+    const lazy = { then: (resolve: (v: unknown) => void) => resolve(new Promise((r) => setTimeout(() => r({ rows: [42] }), 5))) };
+    // settles twice: the first one counts, and nothing is logged for the second (before: "failed: late")
+    const twice = {
+      then: (resolve: (v: unknown) => void, reject: (e: unknown) => void) => {
+        resolve({ first: true });
+        reject(new Error('late'));
+      },
+    };
+    const hostile = () =>
+      new Proxy(
+        {},
+        {
+          get: (_target, key) => {
+            if (key === 'then') throw new Error('proxy then');
+            return undefined;
+          },
+        },
+      );
+    t.app
+      .route('/lazy', () => lazy)
+      .route('/twice', () => twice)
+      .route('/proxy', hostile)
+      .action('proxy', hostile);
+    const url = await start();
+    expect(await http(`${url}/lazy`)).toMatchObject({ status: 200, body: { rows: [42] } });
+    expect(await http(`${url}/twice`)).toMatchObject({ status: 200, body: { first: true } });
+    // before: Fastify's own 500 without the message, and the request held until the stop gave up on it
+    expect(await http(`${url}/proxy`)).toMatchObject({ status: 500, body: { error: 'proxy then', code: 'HANDLER_ERROR' } });
+    await expect(t.caller({ timeoutMs: 2_000 }).sendRequest('proxy')).rejects.toMatchObject({ message: 'proxy then' });
+    await t.app.stop();
+    expect(t.records.map((r) => String(r.message))).not.toContainEqual(expect.stringMatching(/failed: late|Gave up on|abandoned/));
+  });
+
   it('take path parameters as <name> and :name, the query for GET and the JSON or form body for POST, PUT, PATCH', async () => {
     const seen: unknown[] = [];
     t.app.route(

@@ -109,41 +109,51 @@ export class RouteRunner {
    */
   readonly #run = (entry: RouteEntry, call: RouteCall): void => {
     let value: unknown;
+    let thenable: boolean;
     try {
       value =
         entry.kind === 'pooled'
           ? (entry.run as ActionHandler)(call.request.payload, call as unknown as ActionContext)
           : (entry.run as RouteHandler)(call.request, call);
+      thenable = isThenable(value); // a `then` getter that throws (a Proxy) fails the handler
     } catch (err) {
       this.#settle(entry, call, undefined, err, true);
       return;
     }
-    if (!isThenable(value)) return this.#settle(entry, call, value, undefined, false);
-    try {
-      value.then(
-        (settled) => this.#settle(entry, call, settled, undefined, false),
-        (err: unknown) => this.#settle(entry, call, undefined, err, true),
-      );
-    } catch (err) {
-      this.#settle(entry, call, undefined, err, true); // a thenable of its own whose then() threw
-    }
+    if (!thenable) return this.#settle(entry, call, value, undefined, false);
+    // Promise.resolve gives back a native promise as it is, and follows a thenable of the user's
+    // as await does: settled once, a nested promise adopted, a throwing then() a rejection
+    Promise.resolve(value).then(
+      (settled) => this.#settle(entry, call, settled, undefined, false),
+      (err: unknown) => this.#settle(entry, call, undefined, err, true),
+    );
   };
 
   /** The handler returned `value`, or threw `err`: its answer, then the call is done. */
   #settle(entry: RouteEntry, call: RouteCall, value: unknown, err: unknown, threw: boolean): void {
     try {
-      if (threw) this.#failed(entry, call, err);
+      if (threw) this.#failedOr500(entry, call, err);
       else if (!call.response.finalSent) {
         try {
           answer(call.response, value);
         } catch (answerErr) {
-          this.#failed(entry, call, answerErr); // an answer that cannot be written fails the handler
+          this.#failedOr500(entry, call, answerErr); // an answer that cannot be written fails the handler
         }
       }
     } finally {
       if (entry.kind === 'pooled') this.#clients.forget(call.raw.req.socket, call);
       this.#inFlight.delete(call);
       this.#answered();
+    }
+  }
+
+  /** #failed; an error that throws as it is read (a revoked Proxy) still gets its client a 500 (it waited for good). */
+  #failedOr500(entry: RouteEntry, call: RouteCall, err: unknown): void {
+    try {
+      this.#failed(entry, call, err);
+    } catch {
+      const body = errorBody('The handler failed with an error that cannot be read.', ErrorCodes.HANDLER_ERROR);
+      if (!call.response.finalSent) call.response.writeError(500, body);
     }
   }
 

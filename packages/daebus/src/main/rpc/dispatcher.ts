@@ -237,13 +237,16 @@ export class Dispatcher {
     accepted.running = true;
     const context = accepted.scope(this.#app);
     let returned: unknown;
+    let thenable: boolean;
     try {
       returned = runInScope(context, entry.handler, request.payload, context);
+      // read here: a `then` getter that throws (a Proxy) fails the handler (it held its slot for good)
+      thenable = isThenable(returned);
     } catch (err) {
       return this.#reply(entry, accepted, this.#reports.failure(err, context), true);
     }
     // the handler's own awaits keep its context; what follows here needs none
-    if (isThenable(returned)) {
+    if (thenable) {
       const publishing = accepted.response.publishAwaited(returned);
       if (publishing !== undefined) return this.#publishing(entry, accepted, publishing);
       // Promise.resolve gives back a native promise as it is, and makes a user's thenable safe to follow
