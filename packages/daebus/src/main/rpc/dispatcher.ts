@@ -231,17 +231,14 @@ export class Dispatcher {
   }
 
   #start(entry: ActionEntry, accepted: Accepted): void {
-    const { request } = accepted;
     // handed back to the stream while it waited: it was let go there, only its slot is left
     if (accepted.handedBack) return this.#release(entry);
     accepted.running = true;
     const context = accepted.scope(this.#app);
-    let returned: unknown;
-    let thenable: boolean;
+    let returned: unknown, thenable: boolean;
     try {
-      returned = runInScope(context, entry.handler, request.payload, context);
-      // read here: a `then` getter that throws (a Proxy) fails the handler (it held its slot for good)
-      thenable = isThenable(returned);
+      returned = runInScope(context, entry.handler, accepted.request.payload, context);
+      thenable = isThenable(returned); // here: a `then` getter that throws (a Proxy) fails the handler (it held its slot)
     } catch (err) {
       return this.#reply(entry, accepted, this.#reports.failure(err, context), true);
     }
