@@ -119,28 +119,38 @@ describe('the default logger', () => {
     expect(out).toContain('"message":"a line"');
   });
 
-  it('says on stderr, once, when a transport of the app logger threw: winston writes nothing more through it', async () => {
-    // the throw escapes from a timer; run()'s guard would log it through the logger that no longer writes
+  it('drops only the record a transport of the app logger threw on, and says so once on stderr (before: winston held every later record, and the throw reached whoever logged)', async () => {
+    // thrown in a handler, in a start hook and from a timer: the caller gets its reply, later records (the stop's too) are written
     const script = `
-      const { Daebus } = require('daebus');
+      const { Daebus, DaebusCaller } = require('daebus');
       const { Transport, createLogger } = require('winston');
       class Bad extends Transport {
         log(info, done) { if (String(info.message).includes('boom')) throw new Error('transport exploded'); process.stdout.write(info.message + '\\n'); done(); }
       }
       const app = new Daebus('broken_transport', { logger: createLogger({ transports: [new Bad()] }) });
-      app.onStart(() => setTimeout(() => { app.logger.info('boom'); }, 20));
-      app.onStart(() => setTimeout(() => { app.logger.info('boom again'); setTimeout(() => app.stop(), 20); }, 100));
+      app.action('say', () => { app.logger.info('boom in a handler'); return 'ok'; });
+      app.onStart(async () => {
+        app.logger.info('boom in a hook');
+        app.logger.info('after the hook');
+        const caller = new DaebusCaller('broken_transport');
+        process.stdout.write('reply ' + JSON.stringify(await caller.sendRequest('say', {})) + '\\n');
+        await caller.close();
+        setTimeout(() => { app.logger.info('boom in a timer'); setTimeout(() => process.kill(process.pid, 'SIGINT'), 20); }, 20);
+      });
       app.run({ transport: 'memory' });
     `;
+    // execFile rejects unless the exit code is 0
     const { stdout, stderr } = await run(process.execPath, ['-e', script], {
       cwd: packageRoot,
       env: { ...process.env, LOG_FORMAT: 'json' },
     });
-    expect(stdout).toContain('listening on memory');
-    expect(stdout).not.toContain('stopped'); // the lines after the throw are held by winston: lost
+    expect(stdout).toContain('after the hook');
+    expect(stdout).toContain('reply "ok"');
+    expect(stdout).toContain('stopped');
+    expect(stdout).not.toContain('boom');
     const told = stderr.split('\n').filter((line) => line.startsWith('daebus: a transport of'));
     expect(told).toEqual([
-      expect.stringContaining("daebus: a transport of the app's logger threw (transport exploded). winston writes nothing more"),
+      expect.stringContaining("daebus: a transport of the app's logger (Bad) threw (transport exploded): that record was not written through it"),
     ]);
     expect(stderr).toContain('at Bad.log');
   });

@@ -13,6 +13,7 @@ import { runningLine } from '../supervisor/reports';
 import type { ThreadOptions, ThreadOptionsArg } from '../supervisor/thread-options';
 import type { RedisClient } from '../transport/transport';
 import { directLogger, type Logger } from '../support/logger';
+import { guardTransports } from '../support/guarded-transports';
 import { TypedEmitter } from '../support/typed-emitter';
 import { findTask, type BackgroundFunction, type BackgroundTask } from './background';
 import {
@@ -59,7 +60,7 @@ export class Daebus<out C extends object = AnyContract> extends TypedEmitter<Thr
     super((event, err) => this.logger.error(`A listener of the "${event}" event threw: ${toPlainError(err).message}`));
     this.name = checker('new Daebus(name)').name('name', name);
     const resolved = resolveAppOptions(options);
-    this.logger = resolved.logger ?? directLogger;
+    this.logger = guardTransports(resolved.logger ?? directLogger);
     this.#runtime = new Runtime({ name, options: resolved, logger: this.logger, emit: (event, ...args) => this.emit(event, ...args) });
     this.#metrics = installOps(this.#runtime, this, this.name, resolved);
   }

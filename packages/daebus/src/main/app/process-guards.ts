@@ -2,7 +2,6 @@ import { clipped } from '../../shared/clipped';
 import { toPlainError } from '../../shared/errors';
 import { currentScope } from '../rpc/context';
 import { CountedLines } from '../support/counted-lines';
-import { tellBrokenTransport, thrownByLogTransport } from '../support/broken-transport';
 import { BudgetedLines } from '../support/line-budget';
 import type { Logger } from '../support/logger';
 import { onProcess } from './process-listeners';
@@ -24,8 +23,6 @@ export function guardProcess(logger: Logger): () => void {
   const lines = new BudgetedLines(FULL_PER_SECOND, more);
   const escaped = (kind: string, err: unknown): void => {
     const plain = toPlainError(err);
-    // the line below may go through that very transport, and be lost
-    if (thrownByLogTransport(plain)) tellBrokenTransport(plain);
     // where a handler left it (a timer, a promise): its request's logger, which names the action and request
     const log = currentScope()?.logger ?? logger;
     if (lines.full(kind, clipped(plain.message))) log.error(`${kind} (the service goes on): ${plain.message}`, { error: plain });
