@@ -53,7 +53,7 @@ export function createLogger(sink: Sink): ThreadLogger {
 }
 
 /**
- * A sink that posts records on the framework port; values that cannot be cloned are sent as text.
+ * A sink that posts records on the framework port; a field that cannot be cloned is sent in its JSON form.
  * With the thread's flags: records the main side's logger would drop are not sent, and past
  * LOG_BACKLOG_MAX unread ones (or LOG_BACKLOG_BYTES) new records are dropped and counted in the
  * flags, where the main side reads the count and says it (each second, and when the thread ends).
@@ -96,9 +96,35 @@ function postTo(port: MessageSink<CoreToMain>): (level: LogLevel, message: strin
     try {
       port.postMessage(record);
     } catch {
-      port.postMessage({ ...record, meta: { meta: safeJson(meta) } } satisfies CoreToMain);
+      port.postMessage({ ...record, meta: cloneableMeta(meta) } satisfies CoreToMain);
     }
   };
+}
+
+/**
+ * The metadata with each field that cannot be cloned in the form JSON gives it, as the main side's
+ * records write it (a function left out, a Promise `{}`): the other fields stay fields of the record.
+ */
+function cloneableMeta(meta: Record<string, unknown> | undefined): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(meta ?? {})) {
+    try {
+      fields[key] = structuredClone(value);
+    } catch {
+      const json = jsonForm(value);
+      if (json !== undefined) fields[key] = json;
+    }
+  }
+  return fields;
+}
+
+function jsonForm(value: unknown): unknown {
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? undefined : (JSON.parse(text) as unknown);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }
 
 /** Where `directLogger` writes when used outside a daebus thread (no winston on this side). */

@@ -97,6 +97,22 @@ describe('registration', () => {
     expect(t.records.find((r) => r.message === 'through t')).toMatchObject({ level: 'warn', thread: 'reporter', name: 'reporter' });
   });
 
+  it('keeps the other fields of a thread record whose metadata holds a value that cannot be cloned, that value as JSON writes it (before: the whole metadata as one JSON string)', async () => {
+    t.app.thread(
+      'odd_meta',
+      (_running, th) => {
+        th.log.info('odd meta', { f: () => 1, p: Promise.resolve(1), keep: 1, nested: { n: 2 }, list: [1, () => 2] });
+      },
+      { restart: 'temporary' },
+    );
+    await t.app.start();
+    await waitFor(() => t.app.threads.odd_meta?.state === 'completed', 'the thread to end');
+    const record = t.records.find((r) => r.message === 'odd meta');
+    expect(record).toMatchObject({ thread: 'odd_meta', keep: 1, nested: { n: 2 }, p: {}, list: [1, null] });
+    expect(record).not.toHaveProperty('f');
+    expect(record).not.toHaveProperty('meta');
+  });
+
   it("sends the records of the main entry's directLogger and logger, imported in a thread, to the app's logger with the thread name", async () => {
     t.app.thread('main_entry', fixture('main-entry-logger.mjs'), { restart: 'temporary' });
     await t.app.start();

@@ -150,7 +150,9 @@ describe('the default logger', () => {
     expect(stdout).not.toContain('boom');
     const told = stderr.split('\n').filter((line) => line.startsWith('daebus: a transport of'));
     expect(told).toEqual([
-      expect.stringContaining("daebus: a transport of the app's logger (Bad) threw (transport exploded): that record was not written through it"),
+      expect.stringContaining(
+        "daebus: a transport of the app's logger (Bad) threw (transport exploded): that record was not written through it",
+      ),
     ]);
     expect(stderr).toContain('at Bad.log');
   });
