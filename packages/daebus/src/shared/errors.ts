@@ -214,11 +214,13 @@ export function describeThrown(value: unknown): string {
 
 /** Rebuild an error from its plain form; known codes come back as {@link DaebusError}. */
 export function fromPlainError(plain: PlainError): Error {
+  const cause = plain.cause === undefined ? undefined : fromPlainError(plain.cause);
   const err =
     plain.code !== undefined
-      ? new DaebusError(plain.code, plain.message, plain.details ? { details: plain.details } : undefined)
-      : new Error(plain.message);
+      ? new DaebusError(plain.code, plain.message, { cause, details: plain.details })
+      : new Error(plain.message, cause === undefined ? undefined : { cause });
   if (plain.code === undefined) err.name = plain.name;
+  if (plain.errors !== undefined) (err as Error & { errors?: Error[] }).errors = plain.errors.map(fromPlainError);
   // none: a thrown string or object had none, and this one's would be the library's frames
   err.stack = plain.stack;
   if (plain.statusCode !== undefined) (err as Error & { statusCode?: number }).statusCode = plain.statusCode;

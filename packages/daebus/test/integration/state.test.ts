@@ -659,6 +659,35 @@ describe('messages to a thread', () => {
     expect(await t.app.list('sent', { max: 3 }).snapshot()).toEqual(['hello', 'after the note']);
   });
 
+  it("rejects a request with its handler's error, its cause and gathered errors too (before: both dropped on the main side)", async () => {
+    t.app.thread(
+      'fails',
+      async (running, th) => {
+        th.on('fail', () => {
+          const err = new Error('boom', { cause: new RangeError('root') }) as Error & { code?: string };
+          err.code = 'MY_CODE';
+          throw err;
+        });
+        th.on('many', () => {
+          throw new AggregateError([new Error('one'), new TypeError('two')], 'both failed');
+        });
+        while (running()) await th.sleep(0.05);
+      },
+      { restart: 'temporary' },
+    );
+    await t.app.start();
+    const failed = await t.app
+      .thread('fails')
+      .request('fail')
+      .catch((e: unknown) => e as Error & { code?: string });
+    expect(failed).toMatchObject({ code: 'MY_CODE', message: 'boom', cause: { name: 'RangeError', message: 'root' } });
+    const many = await t.app
+      .thread('fails')
+      .request('many')
+      .catch((e: unknown) => e as Error & { errors?: Error[] });
+    expect(many).toMatchObject({ message: 'both failed', errors: [{ message: 'one' }, { name: 'TypeError', message: 'two' }] });
+  });
+
   it("a payload left out arrives as {}, as an action's does (before: undefined, and the handler threw)", async () => {
     t.app.thread('ws', fixture('answers.mjs'));
     await t.app.start();
