@@ -18,5 +18,6 @@ export const directLogger: ThreadLogger = {
   http: (m, meta) => target().http(m, meta),
   verbose: (m, meta) => target().verbose(m, meta),
   debug: (m, meta) => target().debug(m, meta),
+  silly: (m, meta) => target().silly(m, meta),
   log: (level, m, meta) => target().log(level, m, meta),
 };

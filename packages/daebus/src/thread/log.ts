@@ -22,6 +22,8 @@ export interface ThreadLogger {
   verbose(message: unknown, meta?: unknown): void;
   /** Log at level `debug`. */
   debug(message: unknown, meta?: unknown): void;
+  /** Log at level `silly`. */
+  silly(message: unknown, meta?: unknown): void;
   /** Log at `level`. */
   log(level: LogLevel, message: unknown, meta?: unknown): void;
 }
@@ -48,6 +50,7 @@ export function createLogger(sink: Sink): ThreadLogger {
     http: (m, meta) => log('http', m, meta),
     verbose: (m, meta) => log('verbose', m, meta),
     debug: (m, meta) => log('debug', m, meta),
+    silly: (m, meta) => log('silly', m, meta),
     log,
   };
 }

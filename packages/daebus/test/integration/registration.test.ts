@@ -97,6 +97,17 @@ describe('registration', () => {
     expect(t.records.find((r) => r.message === 'through t')).toMatchObject({ level: 'warn', thread: 'reporter', name: 'reporter' });
   });
 
+  it('logs at silly from a thread, through t.log and directLogger, as the main side can (before: no such method in a thread)', async () => {
+    t.app.logger.level = 'silly';
+    t.app.thread('reporter', fixture('reports.mjs'));
+    await t.app.start();
+    await waitFor(() => t.app.threads.reporter?.state === 'completed', 'reporter completed');
+    expect(t.records.filter((r) => r.thread === 'reporter' && r.level === 'silly').map((r) => r.message)).toEqual([
+      'silly through t',
+      'silly direct',
+    ]);
+  });
+
   it('keeps the other fields of a thread record whose metadata holds a value that cannot be cloned, that value as JSON writes it (before: the whole metadata as one JSON string)', async () => {
     t.app.thread(
       'odd_meta',
