@@ -10,3 +10,8 @@ export function clipped(text: string, most = 120): string {
   const end = code >= 0xd800 && code <= 0xdbff ? most - 1 : most;
   return `${text.slice(0, end)}...`;
 }
+
+/** At most `most` named, and how many more: a stop with a thousand clients or tasks busy writes one readable line. */
+export function clippedList(names: readonly string[], most = 10): string {
+  return names.length <= most ? names.join(', ') : `${names.slice(0, most).join(', ')}, and ${names.length - most} more`;
+}

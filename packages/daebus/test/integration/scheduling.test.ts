@@ -97,6 +97,26 @@ describe('background tasks', () => {
     expect(() => t.app.background('monthly', 30 * 24 * 3600, () => undefined)).toThrow(/at most 2147483.647/);
   });
 
+  it('names ten of the runs a stop waits for, and counts the rest (before: every task, however many)', async () => {
+    t.remake({ drainTimeoutMs: 100 });
+    const started = new Set<string>();
+    for (let i = 0; i < 12; i++)
+      t.app.background(`long${i}`, 0.01, async () => {
+        started.add(`long${i}`);
+        await sleep(3_000);
+      });
+    await t.start();
+    await waitFor(() => started.size === 12, 'the tasks to run');
+    await t.app.stop();
+    const said = t.records.map((r) => String(r.message));
+    const ten = [...Array(10).keys()].map((i) => `long${i}`).join(', ');
+    expect(said).toContain(`Waiting up to 100 ms for the background task run(s) in progress: ${ten}, and 2 more`);
+    expect(said).toContain(`Background task(s) still running after 100 ms, not waited for: ${ten}, and 2 more`);
+    expect(said).toContainEqual(
+      expect.stringMatching(new RegExp(`stopped; background task run\\(s\\) not waited for: ${ten}, and 2 more$`)),
+    );
+  });
+
   it('a run still going past drainTimeoutMs is named in the stop’s last line, and the process is bounded as for a handler given up on', async () => {
     t.remake({ drainTimeoutMs: 100 });
     let started = false;
@@ -234,7 +254,7 @@ describe('blueprints', () => {
       expect.objectContaining({
         code: 'INVALID_STATE',
         message: expect.stringContaining(
-          'blueprint "monitoring" is registered on an app already: what it records now would not be registered.',
+          'The blueprint "monitoring" is registered on an app already: what it records now would not be registered.',
         ),
       }),
     );

@@ -88,7 +88,7 @@ describe('a service process', () => {
     });
     expect(outcome.code).toBe(1);
     expect(result(outcome).threads.stubborn).toMatchObject({ state: 'stopped', lastExit: { terminated: true } });
-    expect(outcome.lines.some((l) => String(l.message).includes('forcing the stop; the process ends within 2 s'))).toBe(true);
+    expect(outcome.lines.map((l) => String(l.message))).toContain('Received SIGTERM again: forcing the stop; the process ends within 2 s');
     // the last word names what the forced stop cut off (before: nothing after "forcing the stop")
     expect(outcome.lines.map((l) => String(l.message))).toContainEqual('Forced stop: gave up on thread "stubborn" (terminated)');
     expect(outcome.lines.map((l) => String(l.message))).not.toContainEqual(expect.stringMatching(/every action finished/));
@@ -161,6 +161,17 @@ describe('a service process', () => {
     } finally {
       await caller.close();
     }
+  });
+
+  it('names both signals when the second is another kind (before: "Received SIGTERM again" after a SIGINT)', async () => {
+    const outcome = await runService('stubborn', (child) => {
+      child.kill('SIGINT');
+      setTimeout(() => child.kill('SIGTERM'), 200);
+    });
+    expect(outcome.code).toBe(1);
+    expect(outcome.lines.map((l) => String(l.message))).toContain(
+      'Received SIGTERM after SIGINT: forcing the stop; the process ends within 2 s',
+    );
   });
 
   it('ends the process on a second signal whatever handlers and threads do, answering what ran with STOPPED', async () => {

@@ -141,7 +141,7 @@ export class Blueprint<out C extends object = AnyContract> {
     if (Object.isFrozen(this.#registrations))
       throw new DaebusError(
         ErrorCodes.INVALID_STATE,
-        `${this.#origin} is registered on an app already: what it records now would not be registered. Record everything ` +
+        `The ${this.#origin} is registered on an app already: what it records now would not be registered. Record everything ` +
           'on a blueprint before app.registerBlueprint(blueprint).',
       );
     // a name given twice in one blueprint is refused where it is written

@@ -1,3 +1,4 @@
+import { clippedList } from '../../shared/clipped';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { waitText } from '../ops/units';
 import type { HandlerPool } from '../pool/handler-pool';
@@ -71,10 +72,10 @@ export async function stopTasks(tasks: BackgroundTask[], logger: Logger, timeout
   // said, as for requests: the actions' drain waits for these first (before: nothing until they ended)
   const running = tasks.filter((task) => task.busy).map((task) => task.name);
   if (running.length > 0)
-    logger.info(`Waiting up to ${waitText(timeoutMs)} for the background task run(s) in progress: ${running.join(', ')}`);
+    logger.info(`Waiting up to ${waitText(timeoutMs)} for the background task run(s) in progress: ${clippedList(running)}`);
   if (await settlesWithin(Promise.all(tasks.map((task) => task.stop())), timeoutMs)) return [];
   const busy = tasks.filter((task) => task.busy).map((task) => task.name);
-  logger.warn(`Background task(s) still running after ${timeoutMs} ms, not waited for: ${busy.join(', ')}`);
+  logger.warn(`Background task(s) still running after ${timeoutMs} ms, not waited for: ${clippedList(busy)}`);
   return busy;
 }
 

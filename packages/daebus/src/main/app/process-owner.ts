@@ -48,18 +48,19 @@ export async function runOwningProcess(service: Runnable, options: RunOptions): 
   const { logger } = service;
   const stopped = service.nextStop();
   const keepAlive = setInterval(() => undefined, 1 << 30);
-  let signalled = false;
+  let signalled: string | undefined; // the first signal
   const removeSignals =
     options.handleSignals === false
       ? () => undefined
       : installSignalHandlers({
           stop: (signal) => {
-            signalled = true;
+            signalled = signal;
             logger.info(`Received ${signal}: stopping service "${service.service}"`);
             void service.stop();
           },
           force: (signal) => {
-            logger.warn(`Received ${signal} again: forcing the stop; the process ends within ${FORCE_EXIT_MS / 1000} s`);
+            const which = signal === signalled ? `${signal} again` : `${signal} after ${signalled ?? 'a signal'}`;
+            logger.warn(`Received ${which}: forcing the stop; the process ends within ${FORCE_EXIT_MS / 1000} s`);
             // the bound holds whatever user code does; the forced stop usually ends sooner
             setTimeout(() => endProcess(1, logger), FORCE_EXIT_MS);
             void service.forceStop().then(
@@ -80,7 +81,7 @@ export async function runOwningProcess(service: Runnable, options: RunOptions): 
     } catch (err) {
       // a stop asked for during the start (a signal, app.stop() from the user's own handler or a
       // start hook, a required thread failing with onFailure 'exit'): its outcome is run()'s
-      if (!signalled && toPlainError(err).code !== ErrorCodes.STOPPED) {
+      if (signalled === undefined && toPlainError(err).code !== ErrorCodes.STOPPED) {
         // said once, with the user's own error (and its stack) when there is one
         const plain = toPlainError(err);
         const cause = (err as { cause?: unknown }).cause;

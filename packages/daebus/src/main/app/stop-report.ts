@@ -1,3 +1,4 @@
+import { clippedList } from '../../shared/clipped';
 import type { Logger } from '../support/logger';
 import type { ThreadStopResult } from '../supervisor/events';
 import type { Drained } from './drain';
@@ -39,13 +40,13 @@ export function logStopped(logger: Logger, service: string, left: StopLeft, star
   const loading = results.filter((r) => r.terminated && r.stillLoading && !r.blocked).map((r) => r.name);
   const blocked = results.filter((r) => r.blocked).map((r) => r.name);
   const troubles = [
-    ...(left.forced?.length ? [`forced to stop, it gave up on ${fewNamed(left.forced)}`] : []),
+    ...(left.forced?.length ? [`forced to stop, it gave up on ${clippedList(left.forced)}`] : []),
     ...(left.abandoned.length > 0 ? [`abandoned action(s): ${left.abandoned.join(', ')}`] : []),
     ...(left.rerun.length > 0 ? [`action(s) left for another replica to run again: ${left.rerun.join(', ')}`] : []),
     ...(left.requests.length > 0 ? [`abandoned HTTP request(s): ${left.requests.join(', ')}`] : []),
-    ...(left.messages.length > 0 ? [`abandoned WebSocket message(s): ${fewNamed(left.messages)}`] : []),
-    ...(left.tasks.length > 0 ? [`background task run(s) not waited for: ${left.tasks.join(', ')}`] : []),
-    ...(left.hooks.length > 0 ? [`WebSocket disconnect hook(s) not waited for: ${fewNamed(left.hooks)}`] : []),
+    ...(left.messages.length > 0 ? [`abandoned WebSocket message(s): ${clippedList(left.messages)}`] : []),
+    ...(left.tasks.length > 0 ? [`background task run(s) not waited for: ${clippedList(left.tasks)}`] : []),
+    ...(left.hooks.length > 0 ? [`WebSocket disconnect hook(s) not waited for: ${clippedList(left.hooks)}`] : []),
     ...(terminated.length > 0 ? [`terminated thread(s) that ignored the stop: ${terminated.join(', ')}`] : []),
     ...(loading.length > 0 ? [`terminated thread(s) still loading their module: ${loading.join(', ')}`] : []),
     ...(held.length > 0 ? [`terminated thread(s) whose stop hooks or message handlers had not ended: ${held.join(', ')}`] : []),
@@ -62,7 +63,3 @@ export function logStopped(logger: Logger, service: string, left: StopLeft, star
   else logger.info(`Service "${service}" stopped; every action finished and every thread returned`);
 }
 
-/** At most five names, then how many more: a stop may leave thousands of clients' hooks. */
-function fewNamed(names: readonly string[]): string {
-  return names.slice(0, 5).join(', ') + (names.length > 5 ? `, and ${names.length - 5} more` : '');
-}

@@ -1,3 +1,4 @@
+import { clippedList } from '../../shared/clipped';
 import { waitText } from '../ops/units';
 import type { Logger } from '../support/logger';
 
@@ -31,7 +32,7 @@ export function stopWaitLine(drainMs: number, requests: { count: number; routes:
   return parts.length === 0 ? undefined : `Waiting up to ${waitText(drainMs)} for ${parts.join(', and ')}`;
 }
 
-/** At most ten named, and how many more: a stop with a thousand clients busy writes one readable line. */
-export function clippedList(names: string[]): string {
-  return names.length <= 10 ? names.join(', ') : `${names.slice(0, 10).join(', ')}, and ${names.length - 10} more`;
+/** What a forced stop gave up on, for its line: the requests answered 503, then the WebSocket messages whose handlers still ran. */
+export function forcedLeft(requests: string[], messages: string[]): string[] {
+  return messages.length === 0 ? requests : [...requests, `WebSocket message(s) ${clippedList(messages)}`];
 }

@@ -23,7 +23,7 @@ import { boundPipelining, MAX_WAITING_PER_CONNECTION } from './pipelining';
 import { UnusedConnections } from './unused-connections';
 import { StalledAnswers } from './stalled-answers';
 import { listenFailed } from './port-check';
-import { clippedList, sayStopWait, type HttpLeft } from './http-left';
+import { forcedLeft, sayStopWait, type HttpLeft } from './http-left';
 
 /** How long the servers get to close their connections once every request is answered. */
 const CLOSE_GRACE_MS = 2_000;
@@ -174,7 +174,7 @@ export class HttpServers {
     for (const app of this.#instances) app.server.closeAllConnections();
     await settlesWithin(closing, CLOSE_GRACE_MS);
     this.#end();
-    return messages.length === 0 ? gaveUp : [...gaveUp, `WebSocket message(s) ${clippedList(messages)}`];
+    return forcedLeft(gaveUp, messages);
   }
 
   #sweepUnused(): void {
