@@ -62,4 +62,3 @@ export function logStopped(logger: Logger, service: string, left: StopLeft, star
   else if (failedNote) logger.info(`Service "${service}" stopped; every action finished and every running thread returned (${failedNote})`);
   else logger.info(`Service "${service}" stopped; every action finished and every thread returned`);
 }
-
