@@ -93,7 +93,8 @@ const WARN = LEVEL_INDEX.warn;
 
 function postTo(port: MessageSink<CoreToMain>): (level: LogLevel, message: string, meta?: Record<string, unknown>, size?: number) => void {
   return (level, message, meta, size) => {
-    const record: CoreToMain = { type: 'log', level, message };
+    // when it was logged: the main side may write it much later
+    const record: CoreToMain = { type: 'log', level, message, at: Date.now() };
     if (meta !== undefined) record.meta = meta;
     if (size !== undefined) record.size = size;
     try {

@@ -119,6 +119,42 @@ describe('the default logger', () => {
     expect(out).toContain('"message":"a line"');
   });
 
+  it("stamps a thread's record with the time the thread logged it, not the later time the main thread wrote it", async () => {
+    // the main thread is held while the thread logs, and after: the record is written after \`released\`
+    const script = `
+      const { Daebus } = require('daebus');
+      const flags = new Int32Array(new SharedArrayBuffer(12)); // ready, go, logged
+      const app = new Daebus('stamped');
+      app.thread('early', (running, t) => {
+        const f = t.workerData.flags;
+        Atomics.store(f, 0, 1);
+        Atomics.wait(f, 1, 0);
+        t.log.info('from the thread');
+        Atomics.store(f, 2, 1);
+      }, { restart: 'temporary', workerData: { flags } });
+      const poll = setInterval(() => {
+        if (Atomics.load(flags, 0) === 0) return;
+        clearInterval(poll);
+        Atomics.store(flags, 1, 1);
+        Atomics.notify(flags, 1);
+        while (Atomics.load(flags, 2) === 0);
+        const released = Date.now();
+        while (Date.now() < released + 30);
+        process.stdout.write(JSON.stringify({ released }) + '\\n');
+        setTimeout(() => process.kill(process.pid, 'SIGINT'), 50);
+      }, 1);
+      app.run({ transport: 'memory' });
+    `;
+    const { stdout } = await run(process.execPath, ['-e', script], { cwd: packageRoot, env: { ...process.env, LOG_FORMAT: 'json' } });
+    const lines = stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { message?: string; timestamp?: string; released?: number });
+    const released = lines.find((l) => l.released !== undefined)?.released ?? NaN;
+    const record = lines.find((l) => l.message === 'from the thread');
+    expect(Date.parse(record?.timestamp ?? '')).toBeLessThanOrEqual(released);
+  });
+
   it('drops only the record a transport of the app logger threw on, and says so once on stderr (before: winston held every later record, and the throw reached whoever logged)', async () => {
     // thrown in a handler, in a start hook and from a timer: the caller gets its reply, later records (the stop's too) are written
     const script = `

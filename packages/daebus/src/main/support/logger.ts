@@ -93,17 +93,44 @@ function withPlainErrors(value: unknown, levels: number): unknown {
   return copy ?? value;
 }
 
-function jsonFormat(): winston.Logform.Format {
-  const { combine, timestamp, errors, json } = winston.format;
-  return combine(errors({ stack: true }), plainErrors(), timestamp(), json());
+/**
+ * The time a thread logged a record, which it carries under this key: the default sink's
+ * `timestamp` is that time, not when the main thread came to write it (a burst from a thread is
+ * written up to hundreds of ms later, which misordered it against the main side's records).
+ */
+export const LOGGED_AT: unique symbol = Symbol('daebus.loggedAt');
+
+/** `timestamp`, shown by `show`: when a thread logged the record, else now. */
+function stamped(show: (date: Date) => string): winston.Logform.Format {
+  return winston.format((info) => {
+    const at = (info as { [LOGGED_AT]?: unknown })[LOGGED_AT];
+    info.timestamp = show(typeof at === 'number' ? new Date(at) : new Date());
+    return info;
+  })();
 }
 
-function textFormat(coloured: boolean): winston.Logform.Format {
-  const { combine, timestamp, errors, colorize, printf } = winston.format;
+/** `HH:mm:ss.SSS` in local time, as a text line shows it. */
+function clockTime(date: Date): string {
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}.${String(date.getMilliseconds()).padStart(3, '0')}`;
+}
+
+function jsonFormat(): winston.Logform.Format {
+  const { combine, errors, json } = winston.format;
   return combine(
     errors({ stack: true }),
     plainErrors(),
-    timestamp({ format: 'HH:mm:ss.SSS' }),
+    stamped((date) => date.toISOString()),
+    json(),
+  );
+}
+
+function textFormat(coloured: boolean): winston.Logform.Format {
+  const { combine, errors, colorize, printf } = winston.format;
+  return combine(
+    errors({ stack: true }),
+    plainErrors(),
+    stamped(clockTime),
     ...(coloured ? [colorize()] : []),
     printf((info) => {
       const { timestamp: time, level, message, thread, stack, error, ...rest } = info;

@@ -15,7 +15,7 @@ import type { SocketCall } from '../../shared/socket-ops';
 import type { Received, StateCall } from '../../shared/state-ops';
 import type { Taken } from '../state/service/service-queue';
 import type { StateStore, QueueReceiver } from '../state/store';
-import type { Logger } from '../support/logger';
+import { LOGGED_AT, type Logger } from '../support/logger';
 import { HeldItems } from './held-items';
 import { notHeld } from '../state/local-take';
 
@@ -70,9 +70,12 @@ export class WorkerConnection {
       return;
     }
     switch (message.type) {
-      case 'log':
-        this.#log().log(message.level, message.message, message.meta ?? {});
+      case 'log': {
+        const meta: Record<string | symbol, unknown> = message.meta ?? {}; // a copy of the thread's: ours to add to
+        if (message.at !== undefined) meta[LOGGED_AT] = message.at;
+        this.#log().log(message.level, message.message, meta);
         return;
+      }
       case 'state':
         this.#serveState(message.id, message.call);
         return;

@@ -18,7 +18,7 @@ export type Outcome = { id: number; ok: true; value: unknown } | { id: number; o
 /** Worker -> main, from any kind of worker. */
 export type CoreToMain =
   /** `size`: about how many bytes the record weighs, for the backlog (see LOG_BYTES_SLOT); sent with a backlog only. */
-  | { type: 'log'; level: LogLevel; message: string; meta?: Record<string, unknown>; size?: number }
+  | { type: 'log'; level: LogLevel; message: string; meta?: Record<string, unknown>; size?: number; at?: number }
   /**
    * An operation on a shared structure; answered with `result`. A queue's put or a map's set on
    * a structure whose answer said `postable` is posted instead (`POSTED_PUT`, `POSTED_SET`):
