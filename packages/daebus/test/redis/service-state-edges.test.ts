@@ -324,6 +324,34 @@ describe('service-wide writes that Redis refuses', () => {
   });
 });
 
+describe('a service-wide map or list value that is not JSON (another program wrote it)', () => {
+  it('fails the read naming the key or index, and what to do (before: neither)', async () => {
+    const a = app();
+    const results = a.map('results', { scope: 'service' });
+    const recent = a.list('recent', { scope: 'service', max: 5 });
+    await start(a);
+    await results.set('good', { a: 1 });
+    await recent.append(1);
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      await redis.hset(`daebus:{${service}}:map:results`, 'bad', 'not json');
+      await redis.rpush(`daebus:{${service}}:list:recent`, 'oops');
+      const advice = 'Write JSON there, or delete it.';
+      for (const read of [() => results.get('bad'), () => results.snapshot()])
+        await expect(read()).rejects.toMatchObject({
+          code: 'BAD_RESPONSE',
+          message: expect.stringMatching(new RegExp(`^map "results" .* not JSON at key "bad": .*${advice}$`)),
+        });
+      await expect(results.get('good')).resolves.toEqual({ a: 1 });
+      await expect(recent.snapshot()).rejects.toMatchObject({
+        message: expect.stringMatching(new RegExp(`^list "recent" .* not JSON at index 1: .*${advice}$`)),
+      });
+    } finally {
+      await redis.quit();
+    }
+  });
+});
+
 describe('a service-wide queue entry that is not JSON (another program wrote it)', () => {
   const key = (queue: string): string => `daebus:{${service}}:queue:${queue}`;
 

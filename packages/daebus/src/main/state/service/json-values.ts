@@ -1,3 +1,4 @@
+import { clipped } from '../../../shared/clipped';
 import { cloneCulprit, describeCulprit } from '../../../shared/clone-culprit';
 import { DaebusError, ErrorCodes } from '../../../shared/errors';
 import { writeName, type StateCall } from '../../../shared/state-ops';
@@ -107,11 +108,17 @@ function aOrAn(name: string): string {
   return `${/^[AEIO]/.test(name) ? 'an' : 'a'} ${name}`; // a Uint8Array, an Int8Array
 }
 
-export function decodeValue(text: string | null | undefined): unknown {
-  return text === null || text === undefined ? undefined : (JSON.parse(text) as unknown);
+/** A stored value; `at` names where it is ('key "x"', 'index 3', 'entry 1-0') in the SyntaxError of one that is not JSON. */
+export function decodeValue(text: string | null | undefined, at: string): unknown {
+  if (text === null || text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new SyntaxError(`at ${at}: ${(err as Error).message}`);
+  }
 }
 
 /** JSON objects keyed by field, without letting a "__proto__" key set a prototype. */
 export function decodeEntries(hash: Record<string, string>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(hash).map(([key, text]) => [key, decodeValue(text)]));
+  return Object.fromEntries(Object.entries(hash).map(([key, text]) => [key, decodeValue(text, `key ${JSON.stringify(clipped(key))}`)]));
 }

@@ -1,3 +1,4 @@
+import { clipped } from '../../../shared/clipped';
 import type { Redis } from 'ioredis';
 import { DaebusError, ErrorCodes, toPlainError } from '../../../shared/errors';
 import type { StateCall, StructureKind } from '../../../shared/state-ops';
@@ -68,7 +69,7 @@ export class ServiceState {
     else if (call.op === 'merge') for (const field of Object.keys(call.entries)) checkKey(where, field);
     switch (call.op) {
       case 'get':
-        return decodeValue(await this.#client.hget(key, call.key));
+        return decodeValue(await this.#client.hget(key, call.key), `key ${JSON.stringify(clipped(call.key))}`);
       case 'set':
         await this.#client.hset(key, call.key, encodeValue(call, call.value));
         return undefined;
@@ -124,7 +125,7 @@ export class ServiceState {
         }
       }
       case 'snapshot':
-        return (await this.#client.lrange(key, 0, -1)).map((text) => decodeValue(text));
+        return (await this.#client.lrange(key, 0, -1)).map((text, i) => decodeValue(text, `index ${i}`));
       case 'size':
         return this.#client.llen(key);
       case 'clear':

@@ -11,7 +11,8 @@ export function stateFailure(where: string, err: unknown): DaebusError {
   const text = toPlainError(err).message.replace(/\.$/, '');
   // a value that is not JSON: written there by something other than daebus
   if (err instanceof SyntaxError) {
-    return new DaebusError(ErrorCodes.BAD_RESPONSE, `${where} (service-wide, in Redis) holds a value that is not JSON: ${text}.`, {
+    const fix = 'Written there by something other than daebus? Write JSON there, or delete it.';
+    return new DaebusError(ErrorCodes.BAD_RESPONSE, `${where} (service-wide, in Redis) holds a value that is not JSON ${text}. ${fix}`, {
       cause: err,
     });
   }
