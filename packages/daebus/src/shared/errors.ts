@@ -215,12 +215,16 @@ export function describeThrown(value: unknown): string {
 /** Rebuild an error from its plain form; known codes come back as {@link DaebusError}. */
 export function fromPlainError(plain: PlainError): Error {
   const cause = plain.cause === undefined ? undefined : fromPlainError(plain.cause);
+  const options = cause === undefined ? undefined : { cause };
+  const errors = plain.errors?.map(fromPlainError);
   const err =
     plain.code !== undefined
       ? new DaebusError(plain.code, plain.message, { cause, details: plain.details })
-      : new Error(plain.message, cause === undefined ? undefined : { cause });
+      : errors !== undefined && plain.name === 'AggregateError'
+        ? new AggregateError(errors, plain.message, options)
+        : new Error(plain.message, options);
   if (plain.code === undefined) err.name = plain.name;
-  if (plain.errors !== undefined) (err as Error & { errors?: Error[] }).errors = plain.errors.map(fromPlainError);
+  if (errors !== undefined && !(err instanceof AggregateError)) (err as Error & { errors?: Error[] }).errors = errors;
   // none: a thrown string or object had none, and this one's would be the library's frames
   err.stack = plain.stack;
   if (plain.statusCode !== undefined) (err as Error & { statusCode?: number }).statusCode = plain.statusCode;

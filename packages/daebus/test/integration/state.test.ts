@@ -686,6 +686,7 @@ describe('messages to a thread', () => {
       .request('many')
       .catch((e: unknown) => e as Error & { errors?: Error[] });
     expect(many).toMatchObject({ message: 'both failed', errors: [{ message: 'one' }, { name: 'TypeError', message: 'two' }] });
+    expect(many).toBeInstanceOf(AggregateError);
   });
 
   it("a payload left out arrives as {}, as an action's does (before: undefined, and the handler threw)", async () => {

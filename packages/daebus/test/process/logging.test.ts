@@ -119,6 +119,38 @@ describe('the default logger', () => {
     expect(out).toContain('"message":"a line"');
   });
 
+  it('says on stderr, at most once a second, what a transport reports through its callback when the app does not listen (before: winston threw it at whoever logged)', async () => {
+    const script = `
+      const { Daebus, DaebusCaller } = require('daebus');
+      const { Transport, createLogger } = require('winston');
+      let n = 0;
+      class Full extends Transport {
+        log(info, done) { if (String(info.message).startsWith('fail')) return done(new Error('disk full ' + ++n)); process.stdout.write(info.message + '\\n'); done(); }
+      }
+      const app = new Daebus('reported', { logger: createLogger({ transports: [new Full()] }) });
+      app.action('say', () => { app.logger.info('fail in a handler'); return 'ok'; });
+      app.onStart(async () => {
+        app.logger.info('fail in a hook');
+        const caller = new DaebusCaller('reported');
+        process.stdout.write('reply ' + JSON.stringify(await caller.sendRequest('say', {})) + '\\n');
+        await caller.close();
+        app.logger.info('after the failures');
+        setTimeout(() => process.kill(process.pid, 'SIGINT'), 20);
+      });
+      app.run({ transport: 'memory' });
+    `;
+    const { stdout, stderr } = await run(process.execPath, ['-e', script], {
+      cwd: packageRoot,
+      env: { ...process.env, LOG_FORMAT: 'json' },
+    });
+    expect(stdout).toContain('reply "ok"');
+    expect(stdout).toContain('after the failures');
+    expect(stdout).toContain('stopped');
+    expect(stderr.split('\n').filter((line) => line.startsWith('daebus: '))).toEqual([
+      "daebus: a transport of the app's logger (Full) failed: disk full 1. Listen for the logger's 'error' event to handle these yourself.",
+    ]);
+  });
+
   it("stamps a thread's record with the time the thread logged it, not the later time the main thread wrote it", async () => {
     // the main thread is held while the thread logs, and after: the record is written after \`released\`
     const script = `
@@ -187,7 +219,7 @@ describe('the default logger', () => {
     const told = stderr.split('\n').filter((line) => line.startsWith('daebus: a transport of'));
     expect(told).toEqual([
       expect.stringContaining(
-        "daebus: a transport of the app's logger (Bad) threw (transport exploded): that record was not written through it",
+        "daebus: a transport of the app's logger (Bad) threw (transport exploded) as it wrote: what it was writing may be lost",
       ),
     ]);
     expect(stderr).toContain('at Bad.log');

@@ -163,15 +163,20 @@ describe('a service process', () => {
     }
   });
 
-  it('names both signals when the second is another kind (before: "Received SIGTERM again" after a SIGINT)', async () => {
-    const outcome = await runService('stubborn', (child) => {
-      child.kill('SIGINT');
-      setTimeout(() => child.kill('SIGTERM'), 200);
+  it('names both signals when the second is another kind, and the task runs the forced stop leaves (before: "Received SIGTERM again"; no task named)', async () => {
+    let signalled = false;
+    const outcome = await runService('stubborn-task', () => undefined, {
+      onLine: (line, child) => {
+        if (line.taskRunning !== true || signalled) return;
+        signalled = true;
+        child.kill('SIGINT');
+        setTimeout(() => child.kill('SIGTERM'), 200);
+      },
     });
     expect(outcome.code).toBe(1);
-    expect(outcome.lines.map((l) => String(l.message))).toContain(
-      'Received SIGTERM after SIGINT: forcing the stop; the process ends within 2 s',
-    );
+    const said = outcome.lines.map((l) => String(l.message));
+    expect(said).toContain('Received SIGTERM after SIGINT: forcing the stop; the process ends within 2 s');
+    expect(said).toContain('Forced stop: gave up on background task "endless", thread "stubborn" (terminated)');
   });
 
   it('ends the process on a second signal whatever handlers and threads do, answering what ran with STOPPED', async () => {

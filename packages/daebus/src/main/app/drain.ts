@@ -79,6 +79,11 @@ export async function stopTasks(tasks: BackgroundTask[], logger: Logger, timeout
   return busy;
 }
 
+/** The background task runs a forced stop leaves going, as its last line names them. */
+export function runningTasks(entries: Iterable<{ task: BackgroundTask }>): string[] {
+  return [...entries].filter(({ task }) => task.busy).map(({ task }) => `background task "${task.name}"`);
+}
+
 /** Answer every request taken in with a STOPPED error now (a forced stop). */
 export async function abandonAll(bus: ServiceBus, service: string): Promise<string[]> {
   const unfinished = bus.acceptedRequests();

@@ -1,3 +1,4 @@
+import { clippedList } from '../../shared/clipped';
 import { ErrorCodes, toPlainError } from '../../shared/errors';
 import type { Logger } from '../support/logger';
 import { blockedWorkers } from '../workers/ending-workers';
@@ -65,7 +66,7 @@ export async function runOwningProcess(service: Runnable, options: RunOptions): 
             setTimeout(() => endProcess(1, logger), FORCE_EXIT_MS);
             void service.forceStop().then(
               (abandoned) => {
-                if (abandoned.length > 0) logger.warn(`Forced stop: gave up on ${abandoned.join(', ')}`);
+                if (abandoned.length > 0) logger.warn(`Forced stop: gave up on ${clippedList(abandoned)}`);
                 endProcess(1, logger);
               },
               () => endProcess(1, logger),

@@ -22,7 +22,7 @@ import { BackgroundTask, type BackgroundFunction } from './background';
 import type { StartHook } from './blueprint';
 import type { Replication } from '../replicas/replication';
 import { resolveReplicaOptions } from '../replicas/options';
-import { abandonAll, drainRequests, stopTasks, type Drained } from './drain';
+import { abandonAll, drainRequests, runningTasks, stopTasks, type Drained } from './drain';
 import { abandonedWork, gaveUpOn, logStopped, type StopLeft } from './stop-report';
 import type { StopOutcome } from './process-owner';
 import { cacheClient, connectBus, refuseStartAs, runStartHooks, startThreads, stoppedBeforeStart, threadsDidNotStart } from './startup';
@@ -262,7 +262,7 @@ export class Runtime {
 
   /**
    * A forced stop (a second signal): answer every request taken in with a STOPPED error, cancel pooled calls and terminate
-   * every thread, without waiting for user code. Resolves with the actions it gave up on.
+   * every thread, without waiting for user code. Resolves with what it gave up on (actions, task runs, threads).
    */
   async forceStop(): Promise<string[]> {
     this.#exitCode = 1;
@@ -271,7 +271,7 @@ export class Runtime {
     this.#pool?.cancelAll(`Service "${this.service}" was forced to stop before this pooled action finished.`);
     const abandoned = this.#bus ? await abandonAll(this.#bus, this.service) : [];
     const threads = await this.supervisor.terminateAll();
-    return (this.#forced = [...(await http), ...abandoned, ...threads]);
+    return (this.#forced = [...(await http), ...abandoned, ...runningTasks(this.tasks.values()), ...threads]);
   }
 
   async #stopAll(timeoutMs: number | undefined, startFailed: boolean): Promise<void> {

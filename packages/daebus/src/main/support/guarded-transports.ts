@@ -4,28 +4,34 @@ import type { Logger } from './logger';
 /**
  * A winston transport whose `log()` throws never calls its callback: winston then holds every
  * later record in that transport's buffer, and the throw reaches whoever logged (an action's
- * caller got the transport's error, a stop's line left the stop half done). The app's logger has
- * each transport's writing methods wrapped: a throw is told once per transport on stderr (the
- * logger may be the one that cannot write), that record is dropped by that transport, and
- * everything else goes on.
+ * caller got the transport's error, a stop's line left the stop half done). And an error a
+ * transport reports (its callback's, an 'error' event) is thrown by winston at whoever logged
+ * when the logger has no 'error' listener. The app's logger has each transport's writing methods
+ * wrapped, those piped later too (`add`, `configure`, the exception and rejection handlers): a
+ * throw is told once per transport on stderr (the logger may be the one that cannot write), and
+ * a reported error when the app does not listen for them; the service and the other records go on.
  */
 export function guardTransports(logger: Logger): Logger {
   if (guardedLoggers.has(logger)) return logger;
+  const pipe = logger.pipe;
+  const guardedPipe = function (this: Logger, destination: NodeJS.WritableStream, options?: { end?: boolean }) {
+    guardTransport(destination);
+    return pipe.call(this, destination, options);
+  };
+  // a logger that cannot take the wrapper (frozen) is used as it is
+  if (!Reflect.defineProperty(logger, 'pipe', { value: guardedPipe, configurable: true, writable: true })) return logger;
   guardedLoggers.add(logger);
   for (const transport of logger.transports) guardTransport(transport);
-  // transports added later (`add`, `configure`, which calls add) are guarded as they come
-  const add = logger.add;
-  logger.add = function (this: Logger, transport) {
-    const added = add.call(this, transport);
-    for (const one of this.transports) guardTransport(one);
-    return added;
-  };
+  logger.on('error', (err: unknown, transport?: unknown) => {
+    if (logger.listenerCount('error') === 1) tellReported(transport, err);
+  });
   return logger;
 }
 
 const guardedLoggers = new WeakSet<object>();
 const guarded = new WeakSet<object>();
-const told = new WeakSet<object>();
+const toldThrown = new WeakSet<object>();
+const toldReported = new WeakMap<object, { at: number; more: number }>();
 
 /** A writing method's name and where its callback goes in its arguments. */
 const WRITERS = [
@@ -44,7 +50,7 @@ function guardTransport(transport: object): void {
   for (const [key, at] of WRITERS) {
     const original = methods[key];
     if (typeof original !== 'function') continue;
-    methods[key] = function (this: object, ...args: unknown[]) {
+    const wrapped = function (this: object, ...args: unknown[]) {
       // the callback runs once, whether the method called it before throwing or not
       const callback = args[at];
       let called = false;
@@ -62,18 +68,43 @@ function guardTransport(transport: object): void {
         return undefined;
       }
     };
+    // defined, not assigned: a method that is a getter of the transport's class would refuse an assignment
+    Reflect.defineProperty(transport, key, { value: wrapped, configurable: true, writable: true, enumerable: false });
   }
 }
 
+/** What a line names the transport by: its `name`, or its class (the user's, inside winston's exception and legacy wrappers). */
+function nameOf(transport: unknown): string {
+  const inner = (transport as { transport?: unknown } | null)?.transport ?? transport;
+  const name = (inner as { name?: unknown } | null)?.name;
+  if (typeof name === 'string' && name !== '') return `"${name}"`;
+  return (inner as object | null)?.constructor?.name ?? 'unnamed';
+}
+
 function tellThrown(transport: object, error: unknown): void {
-  if (told.has(transport)) return;
-  told.add(transport);
+  if (toldThrown.has(transport)) return;
+  toldThrown.add(transport);
   const plain = toPlainError(error);
-  const name = (transport as { name?: unknown }).name;
-  const which = typeof name === 'string' && name !== '' ? `"${name}"` : transport.constructor.name;
   process.stderr.write(
-    `daebus: a transport of the app's logger (${which}) threw (${plain.message}): that record was not written through it, ` +
-      `and this is said once for it; the service and its other records go on. A transport's log() must not throw, ` +
-      `and must call its callback.\n${plain.stack ?? ''}\n`,
+    `daebus: a transport of the app's logger (${nameOf(transport)}) threw (${plain.message}) as it wrote: what it was writing ` +
+      `may be lost, and this is said once for it; the service and its other records go on. A transport's log() and format ` +
+      `must not throw, and log() must call its callback.\n${plain.stack ?? ''}\n`,
+  );
+}
+
+/** A transport's reported errors, at most one line a second for each, with how many were not said. */
+function tellReported(transport: unknown, error: unknown): void {
+  const key = (transport ?? guardedLoggers) as object;
+  const now = Date.now();
+  const last = toldReported.get(key);
+  if (last !== undefined && now - last.at < 1_000) {
+    last.more += 1;
+    return;
+  }
+  const more = last !== undefined && last.more > 0 ? ` (and ${last.more} more since the last line)` : '';
+  toldReported.set(key, { at: now, more: 0 });
+  process.stderr.write(
+    `daebus: a transport of the app's logger (${nameOf(transport)}) failed: ${toPlainError(error).message}${more}. ` +
+      `Listen for the logger's 'error' event to handle these yourself.\n`,
   );
 }
