@@ -38,7 +38,7 @@ export async function drainRequests(init: {
   // counted as answered STOPPED, which they never were)
   const sending = left.filter((r) => r.replying);
   if (sending.length > 0) {
-    logger.info(`${describe(sending, false)} finished, their replies still going out to ${bus.transport.description}: not waited for`);
+    logger.info(`${counted(sending)} finished, their replies still going out to ${bus.transport.description}: not waited for`);
     await bus.letGo(sending);
   }
   let unfinished = left.filter((r) => !r.replying);
@@ -99,13 +99,16 @@ async function abandon(bus: ServiceBus, requests: Accepted[], message: string): 
  * "3 requests (2 running): fib x2, slow". One finished whose reply is still going out is not
  * counted as running: its action's slot is free again (before: "257 running" at a concurrency of 256).
  */
-function describe(requests: Accepted[], states = true): string {
-  if (!states) return `${requests.length} request${requests.length === 1 ? '' : 's'}: ${summary(requests).join(', ')}`;
+function describe(requests: Accepted[]): string {
   const sending = requests.filter((r) => r.replying).length;
   const running = requests.filter((r) => r.running && !r.replying).length;
-  const what = `${requests.length} request${requests.length === 1 ? '' : 's'}`;
   const replies = sending === 0 ? '' : `, ${sending} sending ${sending === 1 ? 'its reply' : 'their replies'}`;
-  return `${what}${running < requests.length ? ` (${running} running${replies})` : ''}: ${summary(requests).join(', ')}`;
+  return counted(requests, running < requests.length ? ` (${running} running${replies})` : '');
+}
+
+/** "3 requests: fib x2, slow", with `states` after the count. */
+function counted(requests: Accepted[], states = ''): string {
+  return `${requests.length} request${requests.length === 1 ? '' : 's'}${states}: ${summary(requests).join(', ')}`;
 }
 
 function summary(requests: Accepted[]): string[] {
