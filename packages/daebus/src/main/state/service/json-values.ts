@@ -108,17 +108,21 @@ function aOrAn(name: string): string {
   return `${/^[AEIO]/.test(name) ? 'an' : 'a'} ${name}`; // a Uint8Array, an Int8Array
 }
 
-/** A stored value; `at` names where it is ('key "x"', 'index 3', 'entry 1-0') in the SyntaxError of one that is not JSON. */
-export function decodeValue(text: string | null | undefined, at: string): unknown {
+/**
+ * A stored value; one that is not JSON throws a SyntaxError naming where it is (`key "x"`, `index 3`,
+ * `entry 1-0`), made only then: reads are a hot path.
+ */
+export function decodeValue(text: string | null | undefined, where: 'key' | 'index' | 'entry', at: string | number): unknown {
   if (text === null || text === undefined) return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new SyntaxError(`at ${at}: ${(err as Error).message}`);
+    const name = where === 'key' ? JSON.stringify(clipped(String(at))) : at;
+    throw new SyntaxError(`at ${where} ${name}: ${(err as Error).message}`);
   }
 }
 
 /** JSON objects keyed by field, without letting a "__proto__" key set a prototype. */
 export function decodeEntries(hash: Record<string, string>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(hash).map(([key, text]) => [key, decodeValue(text, `key ${JSON.stringify(clipped(key))}`)]));
+  return Object.fromEntries(Object.entries(hash).map(([key, text]) => [key, decodeValue(text, 'key', key)]));
 }

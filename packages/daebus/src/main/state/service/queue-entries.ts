@@ -20,7 +20,7 @@ export function fieldOf(fields: string[] | null, name: string): string | undefin
 
 /** The item an entry holds, with its delivery count (this one included). */
 export function toTaken([id, fields]: Entry): Taken {
-  return { item: decodeValue(fieldOf(fields, 'v'), `entry ${id}`), deliveries: Number(fieldOf(fields, 'd') ?? 0) + 1, receipt: id };
+  return { item: decodeValue(fieldOf(fields, 'v'), 'entry', id), deliveries: Number(fieldOf(fields, 'd') ?? 0) + 1, receipt: id };
 }
 
 /** The fields of the entry that puts `taken` back in its queue: what toTaken reads, its deliveries kept. */

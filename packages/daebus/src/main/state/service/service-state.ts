@@ -1,4 +1,3 @@
-import { clipped } from '../../../shared/clipped';
 import type { Redis } from 'ioredis';
 import { DaebusError, ErrorCodes, toPlainError } from '../../../shared/errors';
 import type { StateCall, StructureKind } from '../../../shared/state-ops';
@@ -69,7 +68,7 @@ export class ServiceState {
     else if (call.op === 'merge') for (const field of Object.keys(call.entries)) checkKey(where, field);
     switch (call.op) {
       case 'get':
-        return decodeValue(await this.#client.hget(key, call.key), `key ${JSON.stringify(clipped(call.key))}`);
+        return decodeValue(await this.#client.hget(key, call.key), 'key', call.key);
       case 'set':
         await this.#client.hset(key, call.key, encodeValue(call, call.value));
         return undefined;
@@ -125,7 +124,7 @@ export class ServiceState {
         }
       }
       case 'snapshot':
-        return (await this.#client.lrange(key, 0, -1)).map((text, i) => decodeValue(text, `index ${i}`));
+        return (await this.#client.lrange(key, 0, -1)).map((text, i) => decodeValue(text, 'index', i));
       case 'size':
         return this.#client.llen(key);
       case 'clear':
