@@ -119,7 +119,7 @@ describe('the default logger', () => {
     expect(out).toContain('"message":"a line"');
   });
 
-  it('says on stderr, at most once a second, what a transport reports through its callback when the app does not listen (before: winston threw it at whoever logged)', async () => {
+  it('says on stderr what a transport reports through its callback when the app does not listen, the first of a second in full and the rest counted (before: winston threw it at whoever logged; then the count waited for a later failure)', async () => {
     const script = `
       const { Daebus, DaebusCaller } = require('daebus');
       const { Transport, createLogger } = require('winston');
@@ -148,6 +148,7 @@ describe('the default logger', () => {
     expect(stdout).toContain('stopped');
     expect(stderr.split('\n').filter((line) => line.startsWith('daebus: '))).toEqual([
       "daebus: a transport of the app's logger (Full) failed: disk full 1. Listen for the logger's 'error' event to handle these yourself.",
+      "daebus: a transport of the app's logger (Full) failed 1 more time(s) in a second, not said each; the last: disk full 2.",
     ]);
   });
 

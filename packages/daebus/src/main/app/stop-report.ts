@@ -1,5 +1,6 @@
 import { clippedList } from '../../shared/clipped';
 import type { Logger } from '../support/logger';
+import { flushTransportReports } from '../support/guarded-transports';
 import type { ThreadStopResult } from '../supervisor/events';
 import type { Drained } from './drain';
 
@@ -61,4 +62,6 @@ export function logStopped(logger: Logger, service: string, left: StopLeft, star
     logger.info(`Service "${service}" stopped, as its start failed; every action finished and every thread that started returned`);
   else if (failedNote) logger.info(`Service "${service}" stopped; every action finished and every running thread returned (${failedNote})`);
   else logger.info(`Service "${service}" stopped; every action finished and every thread returned`);
+  // what its transports failed to write in the last second, counted and not said yet (the process may end before the timer)
+  flushTransportReports(logger);
 }

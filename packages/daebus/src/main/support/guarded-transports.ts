@@ -1,4 +1,5 @@
 import { toPlainError } from '../../shared/errors';
+import { CountedLines } from './counted-lines';
 import type { Logger } from './logger';
 
 /**
@@ -22,16 +23,32 @@ export function guardTransports(logger: Logger): Logger {
   if (!Reflect.defineProperty(logger, 'pipe', { value: guardedPipe, configurable: true, writable: true })) return logger;
   guardedLoggers.add(logger);
   for (const transport of logger.transports) guardTransport(transport);
+  const reported = reportedLines();
+  reportedByLogger.set(logger, reported);
   logger.on('error', (err: unknown, transport?: unknown) => {
-    if (logger.listenerCount('error') === 1) tellReported(transport, err);
+    if (logger.listenerCount('error') === 1) tellReported(reported, transport, err);
   });
   return logger;
+}
+
+/** Say now how many reported errors of `logger`'s transports were counted and not said (a stop's end: the timer may not get to). */
+export function flushTransportReports(logger: Logger): void {
+  reportedByLogger.get(logger)?.flush();
 }
 
 const guardedLoggers = new WeakSet<object>();
 const guarded = new WeakSet<object>();
 const toldThrown = new WeakSet<object>();
-const toldReported = new WeakMap<object, { at: number; more: number }>();
+/** A guarded logger's transports' reported errors: the first of each in a second said, the rest counted. */
+const reportedByLogger = new WeakMap<object, CountedLines<Reported>>();
+/** A key per transport, for the counts. */
+const transportKeys = new WeakMap<object, string>();
+let transportsKeyed = 0;
+
+interface Reported {
+  name: string;
+  message: string;
+}
 
 /** A writing method's name and where its callback goes in its arguments. */
 const WRITERS = [
@@ -92,19 +109,27 @@ function tellThrown(transport: object, error: unknown): void {
   );
 }
 
-/** A transport's reported errors, at most one line a second for each, with how many were not said. */
-function tellReported(transport: unknown, error: unknown): void {
-  const key = (transport ?? guardedLoggers) as object;
-  const now = Date.now();
-  const last = toldReported.get(key);
-  if (last !== undefined && now - last.at < 1_000) {
-    last.more += 1;
-    return;
-  }
-  const more = last !== undefined && last.more > 0 ? ` (and ${last.more} more since the last line)` : '';
-  toldReported.set(key, { at: now, more: 0 });
+function reportedLines(): CountedLines<Reported> {
+  return CountedLines.perKey<Reported>((_, more, last) =>
+    process.stderr.write(
+      `daebus: a transport of the app's logger (${last.name}) failed ${more} more time(s) in a second, not said each; the last: ${last.message}.\n`,
+    ),
+  );
+}
+
+/** A transport's reported error: the first in a second said, with what to do; the rest counted into one line a second later. */
+function tellReported(lines: CountedLines<Reported>, transport: unknown, error: unknown): void {
+  const reported = { name: nameOf(transport), message: toPlainError(error).message };
+  if (!lines.first(keyOf(transport), reported)) return;
   process.stderr.write(
-    `daebus: a transport of the app's logger (${nameOf(transport)}) failed: ${toPlainError(error).message}${more}. ` +
+    `daebus: a transport of the app's logger (${reported.name}) failed: ${reported.message}. ` +
       `Listen for the logger's 'error' event to handle these yourself.\n`,
   );
+}
+
+function keyOf(transport: unknown): string {
+  if (transport === null || typeof transport !== 'object') return 'unknown';
+  let key = transportKeys.get(transport);
+  if (key === undefined) transportKeys.set(transport, (key = String(++transportsKeyed)));
+  return key;
 }
