@@ -109,6 +109,7 @@ function tellThrown(transport: object, error: unknown): void {
   );
 }
 
+/** One logger's count of its transports' reported errors, said one line a transport a second. */
 function reportedLines(): CountedLines<Reported> {
   return CountedLines.perKey<Reported>((_, more, last) =>
     process.stderr.write(
