@@ -125,7 +125,11 @@ const DAEBUS_ERROR = Symbol.for('daebus.error');
 export class DaebusError extends Error {
   /** `instanceof` holds for a DaebusError from any copy of the library in this thread. */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    return value !== null && typeof value === 'object' && (value as Record<symbol, unknown>)[DAEBUS_ERROR] === true;
+    try {
+      return value !== null && typeof value === 'object' && (value as Record<symbol, unknown>)[DAEBUS_ERROR] === true;
+    } catch {
+      return false; // a Proxy whose trap throws, a revoked one: not ours
+    }
   }
 
   /** Always `DaebusError`. */
@@ -153,38 +157,70 @@ export class DaebusError extends Error {
 /**
  * Plain form of any thrown value. Read field by field, not with `instanceof` or a spread: errors
  * from another realm (a worker, a vm context) fail `instanceof Error`, and `message` and `stack`
- * are not enumerable.
+ * are not enumerable. Never throws: a field whose getter throws (a Proxy's trap, a revoked Proxy)
+ * is left out, and a value whose message cannot be read at all becomes UNREADABLE_ERROR.
  */
 export function toPlainError(err: unknown, depth = 0): PlainError {
-  if (err === null || typeof err !== 'object' || typeof (err as { message?: unknown }).message !== 'string') {
+  try {
+    return plainOf(err, depth);
+  } catch {
+    return { name: 'Error', message: UNREADABLE_ERROR };
+  }
+}
+
+/** The message of a thrown value that throws as it is read: what the caller and the log are told. */
+export const UNREADABLE_ERROR = 'An error that cannot be read was thrown (reading its fields threw).';
+
+function plainOf(err: unknown, depth: number): PlainError {
+  if (err === null || (typeof err !== 'object' && typeof err !== 'function')) return { name: 'Error', message: describeThrown(err) };
+  const message = field(err, 'message');
+  if (message === UNREADABLE) return { name: 'Error', message: UNREADABLE_ERROR };
+  const code = field(err, 'code');
+  if (typeof message !== 'string') {
     const plain: PlainError = { name: 'Error', message: describeThrown(err) };
     // a thrown plain object's code stays a code (`throw { code: 'OUT_OF_STOCK', sku }`)
-    const code = (err as { code?: unknown } | null)?.code;
     if (typeof code === 'string') plain.code = code;
     return plain;
   }
-  const e = err as {
-    name?: unknown;
-    message: string;
-    code?: unknown;
-    stack?: unknown;
-    details?: unknown;
-    statusCode?: unknown;
-    status?: unknown;
-  };
-  const plain: PlainError = { name: typeof e.name === 'string' ? e.name : 'Error', message: e.message };
-  if (typeof e.code === 'string') plain.code = e.code;
-  if (typeof e.stack === 'string') plain.stack = e.stack;
-  if (e.details !== null && typeof e.details === 'object') plain.details = e.details as Record<string, unknown>;
-  if (typeof e.statusCode === 'number') plain.statusCode = e.statusCode;
-  if (typeof e.status === 'number') plain.status = e.status;
+  const name = field(err, 'name');
+  const plain: PlainError = { name: typeof name === 'string' ? name : 'Error', message };
+  if (typeof code === 'string') plain.code = code;
+  const stack = field(err, 'stack');
+  if (typeof stack === 'string') plain.stack = stack;
+  const details = field(err, 'details');
+  if (details !== null && typeof details === 'object') plain.details = details as Record<string, unknown>;
+  const statusCode = field(err, 'statusCode');
+  if (typeof statusCode === 'number') plain.statusCode = statusCode;
+  const status = field(err, 'status');
+  if (typeof status === 'number') plain.status = status;
   // what the log would lose otherwise: the error it wraps, the errors it gathers
   if (depth < MAX_CAUSE_DEPTH) {
-    const { cause, errors } = err as { cause?: unknown; errors?: unknown };
-    if (cause !== undefined) plain.cause = toPlainError(cause, depth + 1);
-    if (Array.isArray(errors)) plain.errors = errors.slice(0, MAX_GATHERED).map((one) => toPlainError(one, depth + 1));
+    const cause = field(err, 'cause');
+    if (cause !== undefined && cause !== UNREADABLE) plain.cause = toPlainError(cause, depth + 1);
+    const errors = gathered(field(err, 'errors'));
+    if (errors !== undefined) plain.errors = errors.map((one) => toPlainError(one, depth + 1));
   }
   return plain;
+}
+
+const UNREADABLE = Symbol('unreadable');
+
+/** One field of a thrown value; UNREADABLE when its getter (or a Proxy's trap) throws. */
+function field(value: object, key: string): unknown {
+  try {
+    return (value as Record<string, unknown>)[key];
+  } catch {
+    return UNREADABLE;
+  }
+}
+
+/** An AggregateError's first errors; undefined when there are none or they cannot be read (a revoked Proxy). */
+function gathered(errors: unknown): unknown[] | undefined {
+  try {
+    return Array.isArray(errors) ? errors.slice(0, MAX_GATHERED) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const MAX_CAUSE_DEPTH = 3;
@@ -197,6 +233,14 @@ const MAX_GATHERED = 20;
  * String(value).
  */
 export function describeThrown(value: unknown): string {
+  try {
+    return textOf(value);
+  } catch {
+    return 'a value that cannot be read (reading it threw)'; // a revoked Proxy, a toString that throws
+  }
+}
+
+function textOf(value: unknown): string {
   if (value === null || typeof value !== 'object') return String(value);
   let text: string;
   try {

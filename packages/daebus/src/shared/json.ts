@@ -5,6 +5,10 @@ export function safeJson(value: unknown): string {
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
-    return Object.prototype.toString.call(value);
+    try {
+      return Object.prototype.toString.call(value);
+    } catch {
+      return '[a value that cannot be read]'; // a revoked Proxy
+    }
   }
 }

@@ -63,9 +63,9 @@ export class SharedMap<V = unknown> extends SharedStructure<MapOp, Record<string
 
   /** Store `value` (a copy: later changes to the object do not reach the map). */
   set(key: string, value: V): Promise<void> {
-    if (typeof key !== 'string' || !isShareable(value))
+    if (typeof key !== 'string' || key === '__proto__' || !isShareable(value))
       return rejected(() => {
-        checkKey(key);
+        checkKey(key, true);
         checkValue(writeName({ kind: 'map', name: this.name, op: 'set', key, value }), value);
       });
     return this.call({ op: 'set', key, value }) as Promise<void>;
@@ -96,7 +96,7 @@ export class SharedMap<V = unknown> extends SharedStructure<MapOp, Record<string
     if (typeof by !== 'number' || !Number.isFinite(by)) {
       throw invalid(`map "${this.name}": increment(key, by): by must be a finite number (got ${show(by)}).`);
     }
-    return this.call({ op: 'increment', key: checkKey(key), by }) as Promise<number>;
+    return this.call({ op: 'increment', key: checkKey(key, true), by }) as Promise<number>;
   }
 
   /** Set every entry of `entries` in one atomic step (Python's `dict.update`). */
@@ -104,6 +104,7 @@ export class SharedMap<V = unknown> extends SharedStructure<MapOp, Record<string
     if (entries === null || typeof entries !== 'object' || Array.isArray(entries)) {
       throw invalid(`map "${this.name}": merge(entries): entries must be a plain object of key -> value.`);
     }
+    if (Object.hasOwn(entries, '__proto__')) checkKey('__proto__', true);
     for (const [key, value] of Object.entries(entries))
       if (!isShareable(value)) checkValue(writeName({ kind: 'map', name: this.name, op: 'merge', entries }), value, key);
     await this.call({ op: 'merge', entries });
@@ -281,8 +282,13 @@ export function checkStructureName(kind: string, name: unknown): string {
   return isName(name) ? name : checker(`${kind}(name)`, ErrorCodes.INVALID_ARGUMENT).name('name', name);
 }
 
-function checkKey(key: unknown): string {
+/** A key to read, or (`written`) to store: "__proto__" is refused there, as the library's own decoders refuse it. */
+function checkKey(key: unknown, written = false): string {
   if (typeof key !== 'string') throw invalid(`map keys must be strings (got ${typeof key}); convert numbers with String(key).`);
+  if (written && key === '__proto__')
+    throw invalid(
+      'map key "__proto__" is refused: in a snapshot, copied with Object.assign or a merge, it would set an object\'s prototype. Use another key.',
+    );
   return key;
 }
 

@@ -1,3 +1,5 @@
+import { UNREADABLE_ERROR } from '../shared/errors';
+
 /**
  * What a thread's crash sends to the supervisor must survive the copy to the main thread. Node
  * copies an uncaught error with its own fields only, and a DOMException (an AbortSignal's
@@ -8,8 +10,17 @@
  * worker spun at full CPU and the supervisor saw no crash). Such a chain is cut.
  */
 export function copyableError(err: unknown): unknown {
-  if (!isError(err) || (causeChainFits(err) && !isDomException(err))) return err;
-  return plainCopy(err, new Set());
+  try {
+    // one whose message throws as it is read (a getter, a Proxy's trap) goes as UNREADABLE_ERROR:
+    // Node's copy would have said "" or "{ message: [Getter] }"
+    if (err !== null && typeof err === 'object') void (err as { message?: unknown }).message;
+    if (!isError(err) || (causeChainFits(err) && !isDomException(err))) return err;
+    return plainCopy(err, new Set());
+  } catch {
+    const unreadable = new Error(UNREADABLE_ERROR);
+    unreadable.stack = `Error: ${UNREADABLE_ERROR}`; // this file's frames would say nothing of where it was thrown
+    return unreadable;
+  }
 }
 
 /** Causes kept when a chain is cut: enough to read, far below what Node's copy can take. */

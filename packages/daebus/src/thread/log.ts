@@ -31,17 +31,21 @@ export interface ThreadLogger {
 type Sink = (level: LogLevel, message: string, meta?: Record<string, unknown>) => void;
 
 export function createLogger(sink: Sink): ThreadLogger {
+  // never throws, whatever a `catch (e)` hands it: a value whose fields throw as they are read
+  // (a Proxy's trap, a revoked Proxy) is logged as one that cannot be read
   const log = (level: LogLevel, message: unknown, meta?: unknown): void => {
+    const fields = readable(() => normalizeMeta(meta), UNREADABLE_META);
     if (typeof message === 'string') {
-      sink(level, message, normalizeMeta(meta));
+      sink(level, message, fields);
       return;
     }
-    if (message instanceof Error || isErrorLike(message)) {
+    if (readable(() => message instanceof Error || isErrorLike(message), true)) {
       // String(err) would keep "Error: boom" and lose the stack
-      sink(level, (message as Error).message, { error: toPlainError(message), ...normalizeMeta(meta) });
+      const error = toPlainError(message);
+      sink(level, error.message, { error, ...fields });
       return;
     }
-    sink(level, describeThrown(message), normalizeMeta(meta));
+    sink(level, describeThrown(message), fields);
   };
   return {
     error: (m, meta) => log('error', m, meta),
@@ -111,7 +115,7 @@ function postTo(port: MessageSink<CoreToMain>): (level: LogLevel, message: strin
  */
 function cloneableMeta(meta: Record<string, unknown> | undefined): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(meta ?? {})) {
+  for (const [key, value] of readable(() => Object.entries(meta ?? {}), Object.entries(UNREADABLE_META))) {
     try {
       fields[key] = structuredClone(value);
     } catch {
@@ -127,7 +131,17 @@ function jsonForm(value: unknown): unknown {
     const text = JSON.stringify(value);
     return text === undefined ? undefined : (JSON.parse(text) as unknown);
   } catch {
-    return Object.prototype.toString.call(value);
+    return readable(() => Object.prototype.toString.call(value), '[a value that cannot be read]');
+  }
+}
+
+const UNREADABLE_META = { meta: 'metadata that cannot be read (reading it threw)' };
+
+function readable<T>(read: () => T, otherwise: T): T {
+  try {
+    return read();
+  } catch {
+    return otherwise;
   }
 }
 

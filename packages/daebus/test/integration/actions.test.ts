@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { DaebusCaller, MemoryTransport, broadcast, logger, request, response } from 'daebus';
+import { DaebusCaller, MemoryTransport, type DaebusError, broadcast, logger, request, response } from 'daebus';
 import { fixture, waitFor } from '../support/helpers';
 import { appPerTest } from '../support/app-per-test';
 
@@ -149,6 +149,54 @@ describe('actions', () => {
     const updates: unknown[] = [];
     await expect(caller.sendRequest('stream', {}, { onProgress: (p) => updates.push(p) })).resolves.toEqual({ finished: true });
     expect(updates).toEqual([{ step: 1 }, { step: 2 }, { step: 3 }, { stage: 'done', progress_percentage: 100 }]);
+  });
+
+  it("takes Python's positional final (send(data, false)) and sends an error as an update with { final: false }", async () => {
+    t.app.action('ported', async () => {
+      await response.send({ step: 1 }, false); // Python: response.send(payload, False)
+      await response.error('row 2 skipped', { final: false }); // Python: response.error(err, final=False)
+      await response.error('row 3 skipped', false);
+      await response.send({ imported: 1 }, true);
+    });
+    await start();
+    const updates: unknown[] = [];
+    await expect(caller.sendRequest('ported', {}, { onProgress: (p) => updates.push(p) })).resolves.toEqual({ imported: 1 });
+    expect(updates).toEqual([
+      { step: 1 },
+      { error: 'row 2 skipped', code: 'HANDLER_ERROR' },
+      { error: 'row 3 skipped', code: 'HANDLER_ERROR' },
+    ]);
+  });
+
+  it('refuses a second argument of send or error that is no { final } (an HTTP status, a misspelt option), sending nothing for it', async () => {
+    const attempts: Record<string, () => Promise<void>> = {
+      status: () => response.send({ a: 1 }, 201),
+      'final as text': () => response.send({ a: 1 }, { final: 'no' } as never),
+      misspelt: () => response.send({ a: 1 }, { finale: false } as never),
+      'error status': () => response.error('x', 503),
+      'error keyword': () => response.error('x', { status_code: 503 } as never),
+    };
+    t.app.action('tries', (payload: { attempt: string }) => {
+      try {
+        void attempts[payload.attempt]?.();
+      } catch (err) {
+        return { refused: (err as DaebusError).message };
+      }
+      return { refused: false };
+    });
+    await start();
+    const refusals = new Map<string, unknown>();
+    for (const attempt of Object.keys(attempts))
+      refusals.set(attempt, ((await caller.sendRequest('tries', { attempt })) as { refused: unknown }).refused);
+    expect(refusals.get('status')).toBe(
+      "response.send(data, options): options must be { final: boolean } or a boolean (Python's final), got 201. A status is for HTTP routes; an action has none.",
+    );
+    expect(refusals.get('final as text')).toBe(
+      'response.send(data, options): options must be { final: boolean } or a boolean (Python\'s final), got {"final":"no"}.',
+    );
+    expect(refusals.get('misspelt')).toContain('got {"finale":false}');
+    expect(refusals.get('error status')).toContain('response.error(err, options): options must be');
+    expect(refusals.get('error keyword')).toContain('got {"status_code":503}');
   });
 
   it('drops a value returned after the handler sent its final reply, with a warning; returning nothing after it is quiet', async () => {

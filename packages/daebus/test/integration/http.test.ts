@@ -189,6 +189,35 @@ describe('HTTP routes', () => {
     await expect(caller.sendRequest('header_in_action')).rejects.toMatchObject({ details: { remoteCode: 'NOT_IN_HANDLER' } });
   });
 
+  it("refuse a send or error status of another shape with a 500 that says so (before: answered 200 or 400 unseen), and take send's { final: false } as nothing", async () => {
+    t.app
+      .route('/object-status', () => response.send({ a: 1 }, { status: 201 } as never))
+      .route('/error-keyword', () => response.error('x', { status_code: 503 } as never))
+      .route('/error-bad-status', () => response.error('x', 99_999))
+      .route('/text-status', () => response.setStatus('200' as never))
+      .route('/not-final', async () => {
+        await response.send({ partial: true }, false);
+        return { whole: true };
+      });
+    const url = await start();
+    expect(await http(`${url}/object-status`)).toMatchObject({
+      status: 500,
+      body: {
+        code: 'INVALID_ARGUMENT',
+        error:
+          'response.send(): the status must be a whole number from 200 to 599, or { final: false } (ignored: HTTP answers once) (got {"status":201}).',
+      },
+    });
+    expect(await http(`${url}/error-keyword`)).toMatchObject({
+      status: 500,
+      body: { error: expect.stringContaining('(got {"status_code":503})') },
+    });
+    expect(await http(`${url}/error-bad-status`)).toMatchObject({ status: 500, body: { error: expect.stringContaining('(got 99999)') } });
+    // a text status is quoted, as text is in the other messages
+    expect(await http(`${url}/text-status`)).toMatchObject({ status: 500, body: { error: expect.stringContaining('(got "200")') } });
+    expect(await http(`${url}/not-final`)).toMatchObject({ status: 200, body: { whole: true } });
+  });
+
   it('answer bad input with JSON errors and the right status, and keep serving', async () => {
     t.app
       .route('/echo', (req) => req.payload, { methods: 'POST' })

@@ -31,6 +31,12 @@ describe('misspelled and missing options', () => {
         code: 'INVALID_ARGUMENT',
         message: expect.stringContaining('unknown option "timeout" in options (known: timeoutMs, onProgress)'),
       });
+      // Python's send_request(action, payload, 5), in seconds: before, the 5 was dropped and the default waited
+      await expect(caller.sendRequest('echo', {}, 5 as never)).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message:
+          'sendRequest("echo"): options must be an object, got the number 5; a timeout goes in it, in milliseconds: { timeoutMs: 5000 } (Python\'s send_request takes seconds).',
+      });
       // the right spelling still goes through, on the path that checks nothing more
       await expect(caller.sendRequest('echo', { a: 1 }, { timeoutMs: 1_000 })).resolves.toEqual({ a: 1 });
     } finally {

@@ -159,6 +159,25 @@ describe('registration', () => {
     });
   });
 
+  it('says, where a worker uses the broadcast or cache global, what it has instead (before: "no service is started in this process")', async () => {
+    t.app.action('uses_globals', { module: fixture('main-entry-logger.mjs'), export: 'usesServiceGlobals' });
+    await t.start();
+    const refusals = (await t.caller().sendRequest('uses_globals')) as string[];
+    expect(refusals).toEqual([
+      expect.stringMatching(
+        /^broadcast\.send\(\) works on the main thread[^]*t\.broadcast\(channel, payload\) \(ctx\.broadcast in a pooled handler\)/,
+      ),
+      expect.stringMatching(/^cache works on the main thread[^]*a client of your own/),
+    ]);
+  });
+
+  it('says that a service on the in-memory transport is reachable from this process only', async () => {
+    await t.start();
+    expect(t.records.map((r) => r.message)).toContain(
+      `Service "${t.service}" listening on memory (this process only: set REDIS_URL, or run({ redis }), for other processes to call it)`,
+    );
+  });
+
   it("t.log.error(err) logs the error's message with the error, stack included", async () => {
     t.app.thread('errs', (running, t: { log: { error(e: Error): void } }) => t.log.error(new RangeError('thread boom')));
     await t.app.start();

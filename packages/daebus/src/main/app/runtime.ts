@@ -26,7 +26,7 @@ import { abandonAll, drainRequests, runningTasks, stopTasks, type Drained } from
 import { abandonedWork, gaveUpOn, logStopped, type StopLeft } from './stop-report';
 import type { StopOutcome } from './process-owner';
 import { cacheClient, connectBus, refuseStartAs, runStartHooks, startThreads, stoppedBeforeStart, threadsDidNotStart } from './startup';
-import { notStartedToBroadcast } from './startup';
+import { listeningLine, notStartedToBroadcast } from './startup';
 import { StartGate, type Phase } from './start-gate';
 import { startChecker, type ResolvedAppOptions, type StartOptions } from './options';
 
@@ -221,7 +221,7 @@ export class Runtime {
     const bus = this.#bus;
     this.#phase = 'running';
     addRunningApp(this.scope);
-    this.#logger.info(`Service "${this.service}" listening on ${bus.transport.description}`);
+    this.#logger.info(listeningLine(this.service, bus.transport.description));
     if (this.#pooled.size > 0) this.pool().warm();
     const failed = await startThreads(this.supervisor, stopped, this.service);
     if (failed.length > 0) {

@@ -79,6 +79,16 @@ export async function connectBus(
   }
 }
 
+/**
+ * The line that says the service is up. On the in-memory transport it says that only this process
+ * reaches it: a service ported from Python Daebus (which connects to Redis by default) and started
+ * without REDIS_URL was otherwise unreachable with nothing said.
+ */
+export function listeningLine(service: string, transport: string): string {
+  const alone = transport === 'memory' ? ' (this process only: set REDIS_URL, or run({ redis }), for other processes to call it)' : '';
+  return `Service "${service}" listening on ${transport}${alone}`;
+}
+
 /** A start of an app that is not idle: nothing to do when it runs as `requested` (or unnamed), else refused. */
 export function refuseStartAs(phase: string, current: string, requested: string | undefined): void {
   if (requested !== undefined && requested !== current) {

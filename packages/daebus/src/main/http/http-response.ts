@@ -1,9 +1,10 @@
 import { STATUS_CODES } from 'node:http';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { HandlerResponse } from '../rpc/context';
-import type { SendOptions } from '../rpc/response';
+import { isFinal, type SendOptions } from '../rpc/send-options';
 import type { Logger } from '../support/logger';
 import { errorBody, isStatus, type ErrorBody } from './error-replies';
+import { show } from '../../shared/validate';
 import { checkHeader } from './header-check';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -61,7 +62,7 @@ export class HttpResponse implements HandlerResponse {
     if (!isStatus(status))
       throw new DaebusError(
         ErrorCodes.INVALID_ARGUMENT,
-        `response.setStatus(): the status must be a whole number from 200 to 599 (got ${String(status)}).`,
+        `response.setStatus(): the status must be a whole number from 200 to 599 (got ${show(status)}).`,
       );
     this.#status = status;
     return this;
@@ -80,18 +81,24 @@ export class HttpResponse implements HandlerResponse {
     return this;
   }
 
-  /** Answer with `data` (JSON) and `status` (default 200, or `setStatus`'s). `{ final: false }` is ignored: HTTP answers once. */
-  send(data: unknown, statusOrOptions?: number | SendOptions): Promise<void> {
-    if (typeof statusOrOptions === 'object' && statusOrOptions !== null && statusOrOptions.final === false) return Promise.resolve();
-    if (typeof statusOrOptions === 'number' && !isStatus(statusOrOptions)) {
-      return Promise.reject(
-        new DaebusError(
-          ErrorCodes.INVALID_ARGUMENT,
-          `response.send(): the status must be a whole number from 200 to 599 (got ${statusOrOptions}).`,
-        ),
-      );
+  /**
+   * Answer with `data` (JSON) and `status` (default 200, or `setStatus`'s). `{ final: false }` (or
+   * `false`) is ignored: HTTP answers once. Another second argument throws INVALID_ARGUMENT, as
+   * `header()` does: uncaught, the route answers 500 (a rejection left unawaited would say nothing).
+   */
+  send(data: unknown, statusOrOptions?: number | SendOptions | boolean): Promise<void> {
+    if (typeof statusOrOptions === 'number') {
+      if (!isStatus(statusOrOptions)) throw badStatus('send', statusOrOptions);
+      this.write(statusOrOptions, data);
+      return Promise.resolve();
     }
-    this.write(typeof statusOrOptions === 'number' ? statusOrOptions : this.#status, data);
+    let final: boolean;
+    try {
+      final = isFinal('send', statusOrOptions);
+    } catch {
+      throw badStatus('send', statusOrOptions);
+    }
+    if (final) this.write(this.#status, data);
     return Promise.resolve();
   }
 
@@ -104,9 +111,10 @@ export class HttpResponse implements HandlerResponse {
    * Answer `{ error, code }` with `status` (default 400, as Daebus): a message, or an error whose
    * message and code are sent; the code is HANDLER_ERROR when it has none, as for a thrown error.
    */
-  error(errorOrMessage: unknown, status = 400): Promise<void> {
+  error(errorOrMessage: unknown, status: unknown = 400): Promise<void> {
+    if (!isStatus(status)) throw badStatus('error', status);
     const plain = typeof errorOrMessage === 'string' ? { message: errorOrMessage, code: undefined } : toPlainError(errorOrMessage);
-    this.writeError(isStatus(status) ? status : 400, errorBody(plain.message, plain.code ?? ErrorCodes.HANDLER_ERROR));
+    this.writeError(status, errorBody(plain.message, plain.code ?? ErrorCodes.HANDLER_ERROR));
     return Promise.resolve();
   }
 
@@ -202,4 +210,13 @@ function encode(data: unknown): { body?: string; why?: string } {
   } catch (err) {
     return { why: toPlainError(err).message };
   }
+}
+
+/** A route's `send` or `error` given a second argument that is no status (nor `{ final }` for `send`). */
+function badStatus(method: string, value: unknown): DaebusError {
+  const other = method === 'send' ? ', or { final: false } (ignored: HTTP answers once)' : '';
+  return new DaebusError(
+    ErrorCodes.INVALID_ARGUMENT,
+    `response.${method}(): the status must be a whole number from 200 to 599${other} (got ${show(value)}).`,
+  );
 }

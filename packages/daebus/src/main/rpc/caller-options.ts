@@ -1,4 +1,4 @@
-import { ErrorCodes } from '../../shared/errors';
+import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { checker, isName, isPlainObject, isTimeout, type Checker } from '../../shared/validate';
 import type { TransportChoice } from '../transport/resolve';
 
@@ -50,13 +50,23 @@ export function callerChecker(options: CallerOptions): Checker {
 /** True when a request's arguments are valid: run on every request, so it builds nothing. */
 export function validRequest(action: unknown, payload: unknown, timeoutMs: unknown, options: RequestOptions | undefined): boolean {
   if (!isName(action) || !isPlainObject(payload) || !isTimeout(timeoutMs)) return false;
-  if (options !== undefined) for (const key in options) if (key !== 'timeoutMs' && key !== 'onProgress') return false;
+  if (options === undefined) return true;
+  if (typeof options !== 'object' || options === null) return false;
+  for (const key in options) if (key !== 'timeoutMs' && key !== 'onProgress') return false;
   return true;
 }
 
 /** Throw INVALID_ARGUMENT for the first thing wrong with arguments that `validRequest` refused. */
 export function checkRequest(action: unknown, payload: unknown, timeoutMs: unknown, options: RequestOptions | undefined): void {
   const check = checker(`sendRequest("${String(action)}")`, ErrorCodes.INVALID_ARGUMENT);
+  // Python's send_request(action, payload, 5): seconds, where a bare number here would read as ms
+  if (typeof options === 'number') {
+    const ms = Number.isFinite(options) && options > 0 ? `{ timeoutMs: ${options * 1000} }` : '{ timeoutMs }';
+    throw new DaebusError(
+      ErrorCodes.INVALID_ARGUMENT,
+      `sendRequest("${String(action)}"): options must be an object, got the number ${options}; a timeout goes in it, in milliseconds: ${ms} (Python's send_request takes seconds).`,
+    );
+  }
   if (options !== undefined) check.knownKeys('options', check.plainObject('options', options), REQUEST_KEYS);
   check.name('action', action);
   check.plainObject('payload', payload);

@@ -32,9 +32,9 @@ export interface AppScope {
  */
 export interface HandlerResponse {
   readonly finalSent: boolean;
-  send(data: unknown, options?: SendOptions | number): Promise<void>;
+  send(data: unknown, options?: SendOptions | boolean | number): Promise<void>;
   success(data: unknown): Promise<void>;
-  error(errorOrMessage: unknown, status?: number): Promise<void>;
+  error(errorOrMessage: unknown, statusOrOptions?: number | SendOptions | boolean): Promise<void>;
   progress(percentage: number, data?: unknown): Promise<void>;
 }
 

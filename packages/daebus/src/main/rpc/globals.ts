@@ -5,11 +5,12 @@
  * process never see each other's transport.
  */
 import { DaebusError, ErrorCodes } from '../../shared/errors';
+import { DAEBUS_WORKER } from '../../shared/worker-globals';
 import { isHttpRequest, type HttpRequest } from '../http/http-request';
 import { HttpResponse } from '../http/http-response';
 import { directLogger, type Logger } from '../support/logger';
 import { currentScope, requireContext, type AppScope, type HandlerResponse } from './context';
-import type { SendOptions } from './response';
+import type { SendOptions } from './send-options';
 import type { RedisClient } from '../transport/transport';
 
 /**
@@ -78,14 +79,14 @@ function routeRequest(what: string): HttpRequest {
  * (`response.send(data)`, `response.error(err)`, `response.progress(50)`). Outside one, it throws NOT_IN_HANDLER.
  */
 export const response = {
-  /** Reply; in an HTTP route the second argument may be the status (`response.send(data, 201)`). */
-  send: (data: unknown, options?: SendOptions | number): Promise<void> =>
+  /** Reply; in an HTTP route the second argument may be the status (`response.send(data, 201)`), in an action `{ final }` or Python's positional `final`. */
+  send: (data: unknown, options?: SendOptions | boolean | number): Promise<void> =>
     (requireContext('response.send()').response as HandlerResponse).send(data, options),
   /** The final success reply (same as `send(data)`). */
   success: (data: unknown): Promise<void> => requireContext('response.success()').response.success(data),
-  /** The error reply; in an HTTP route with `status` (default 400). */
-  error: (errorOrMessage: unknown, status?: number): Promise<void> =>
-    (requireContext('response.error()').response as HandlerResponse).error(errorOrMessage, status),
+  /** The error reply; in an HTTP route with `status` (default 400), in an action with `{ final: false }` (or `false`) to send it as an update. */
+  error: (errorOrMessage: unknown, statusOrOptions?: number | SendOptions | boolean): Promise<void> =>
+    (requireContext('response.error()').response as HandlerResponse).error(errorOrMessage, statusOrOptions),
   /** A streamed progress update: `data` with `progress_percentage` (0-100) added; the request stays open. */
   progress: (percentage: number, data?: unknown): Promise<void> =>
     requireContext('response.progress()').response.progress(percentage, data),
@@ -135,6 +136,13 @@ function appFor(what: string): AppScope {
   const scoped = currentScope()?.app;
   if (scoped) return scoped;
   if (running.size === 1) return running.values().next().value as AppScope;
+  if (running.size === 0 && (globalThis as Record<symbol, unknown>)[DAEBUS_WORKER] === true) {
+    throw new DaebusError(
+      ErrorCodes.INVALID_STATE,
+      `${what} works on the main thread, where the service runs, not in its threads or pooled handlers: there, broadcast with ` +
+        't.broadcast(channel, payload) (ctx.broadcast in a pooled handler), and reach Redis with a client of your own (new Redis(url) of ioredis).',
+    );
+  }
   const why =
     running.size === 0
       ? 'no service is started in this process: use it after app.run()/app.start()'

@@ -3,13 +3,10 @@ import { progressPayload } from '../../shared/progress';
 import type { Logger } from '../support/logger';
 import type { ObjectMessage } from '../transport/transport';
 import { replyTooLarge, sizeOver } from './reply-size';
+import { isFinal, type SendOptions } from './send-options';
 import { encodeResponse, type WireResponse } from './wire';
 
-/** Options of `response.send(data, options)`. */
-export interface SendOptions {
-  /** `false` for a streamed update before the final reply. Default true. */
-  final?: boolean | undefined;
-}
+export type { SendOptions } from './send-options';
 
 /** The key of the dispatcher's reply method: not part of the handlers' `response`. */
 export const finalReply = Symbol('finalReply');
@@ -71,10 +68,11 @@ export class ActionResponse {
   /**
    * Reply with `data` as a success; `{ final: false }` streams an update instead. Nothing
    * (undefined) is sent as `{}`, as Python Daebus's handlers answer; null is sent as null, as its
-   * `response.send(None)` is.
+   * `response.send(None)` is. `options` may be Python's positional `final` (`send(data, false)`);
+   * options of another shape throw INVALID_ARGUMENT.
    */
-  send(data: unknown, options: SendOptions = {}): Promise<void> {
-    return this.#settled(this.#emit({ status: 'success', payload: data === undefined ? {} : data, final: options.final !== false }));
+  send(data: unknown, options?: SendOptions | boolean): Promise<void> {
+    return this.#settled(this.#emit({ status: 'success', payload: data === undefined ? {} : data, final: isFinal('send', options) }));
   }
 
   /** The final success reply (same as `send(data)`). */
@@ -82,9 +80,14 @@ export class ActionResponse {
     return this.#settled(this.#emit({ status: 'success', payload: data === undefined ? {} : data, final: true }));
   }
 
-  /** The final error reply: a message, or an error whose message (and code) is sent. */
-  error(errorOrMessage: unknown): Promise<void> {
-    return this.#settled(this.#emit(errorReply(errorOrMessage)));
+  /**
+   * The final error reply: a message, or an error whose message (and code) is sent. With
+   * `{ final: false }` (or `false`, as Python's `error(err, final=False)`), an error sent as an
+   * update: the request stays open, and a caller's progress callback gets its payload.
+   */
+  error(errorOrMessage: unknown, options?: SendOptions | boolean): Promise<void> {
+    const final = isFinal('error', options);
+    return this.#settled(this.#emit({ ...errorReply(errorOrMessage), final }));
   }
 
   /**
