@@ -34,7 +34,7 @@ function unreadable(kind: (typeof KINDS)[number]): unknown {
 
 describe('values that throw as they are read', () => {
   it('an action that throws one answers HANDLER_ERROR, logs it, and gives its slot back', async () => {
-    t.app.action('throws', (payload: { kind: (typeof KINDS)[number] }) => Promise.reject(unreadable(payload.kind)), { concurrency: 1 });
+    t.app.action('throws', (payload) => Promise.reject(unreadable(payload.kind as (typeof KINDS)[number])), { concurrency: 1 });
     t.app.action('echo', (payload) => payload);
     await t.start();
     const caller = t.caller({ timeoutMs: 2_000 });
