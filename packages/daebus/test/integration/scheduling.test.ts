@@ -91,10 +91,12 @@ describe('background tasks', () => {
     await t.app.stop();
     expect(task.nextRunAt).toBeUndefined();
     expect(task.busy).toBe(false);
-    expect(() => (task.intervalSeconds = 0)).toThrow(/intervalSeconds must be a number of seconds > 0/);
+    expect(() => (task.intervalSeconds = 0)).toThrow(/intervalSeconds must be a number of seconds from 0.001 \(1 ms, the shortest timer\)/);
+    // shorter than Node's shortest timer: it ran every 1 ms, not as often as asked (a nanosecond, before)
+    expect(() => t.app.background('often', 1e-9, () => undefined)).toThrow(/from 0.001 \(1 ms/);
     // a month does not fit Node's timer (which would fire after 1 ms): refused, not run in a loop
-    expect(() => (task.intervalSeconds = 30 * 24 * 3600)).toThrow(/at most 2147483.647 \(about 24.8 days/);
-    expect(() => t.app.background('monthly', 30 * 24 * 3600, () => undefined)).toThrow(/at most 2147483.647/);
+    expect(() => (task.intervalSeconds = 30 * 24 * 3600)).toThrow(/to 2147483.647 \(about 24.8 days/);
+    expect(() => t.app.background('monthly', 30 * 24 * 3600, () => undefined)).toThrow(/to 2147483.647/);
   });
 
   it('names ten of the runs a stop waits for, and counts the rest (before: every task, however many)', async () => {

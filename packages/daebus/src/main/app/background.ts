@@ -157,11 +157,12 @@ export class BackgroundTask {
 }
 
 export function checkInterval(name: string, seconds: unknown): number {
-  // a longer interval would not fit Node's timer, which would then fire after 1 ms
-  if (typeof seconds !== 'number' || !(seconds > 0) || seconds * 1000 > MAX_TIMEOUT_MS) {
+  // a longer interval would not fit Node's timer, which would then fire after 1 ms; a shorter one
+  // than 1 ms would run every 1 ms (Node's shortest timer), not as often as asked
+  if (typeof seconds !== 'number' || !(seconds >= 0.001) || seconds * 1000 > MAX_TIMEOUT_MS) {
     checker(`Background task "${name}"`).fail(
       'intervalSeconds',
-      `a number of seconds > 0 and at most ${MAX_TIMEOUT_MS / 1000} (about 24.8 days; for a longer period, run more often and check the date)`,
+      `a number of seconds from 0.001 (1 ms, the shortest timer) to ${MAX_TIMEOUT_MS / 1000} (about 24.8 days; for a longer period, run more often and check the date)`,
       seconds,
     );
   }
