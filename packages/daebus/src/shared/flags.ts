@@ -53,6 +53,12 @@ export const LOG_BACKLOG_MAX = 10_000;
  * 64 KiB were 64 MB for the main side to take in one turn, a stall of a second and more.
  */
 export const LOG_BACKLOG_BYTES = 1024 * 1024;
+/**
+ * Records up to this size are held back by LOG_BACKLOG_MAX only: one record over LOG_BACKLOG_BYTES
+ * (a dump of a big object) filled the byte bound alone, and the line logged right after it was
+ * dropped. Ten thousand of them still weigh at most about 10 MiB.
+ */
+export const LOG_SMALL_RECORD_BYTES = 1024;
 
 /** The warning the main side writes for records a worker dropped past the backlog. */
 export function droppedRecordsLine(dropped: number, whose: 'of this thread' | 'of pooled handlers'): string {

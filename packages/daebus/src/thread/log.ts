@@ -1,6 +1,14 @@
 import { describeThrown, toPlainError } from '../shared/errors';
 import { safeJson } from '../shared/json';
-import { LOG_BACKLOG_BYTES, LOG_BACKLOG_MAX, LOG_BACKLOG_SLOT, LOG_BYTES_SLOT, LOG_DROPPED_SLOT, LOG_LEVEL_SLOT } from '../shared/flags';
+import {
+  LOG_BACKLOG_BYTES,
+  LOG_BACKLOG_MAX,
+  LOG_BACKLOG_SLOT,
+  LOG_BYTES_SLOT,
+  LOG_DROPPED_SLOT,
+  LOG_LEVEL_SLOT,
+  LOG_SMALL_RECORD_BYTES,
+} from '../shared/flags';
 import { LOG_LEVELS, type CoreToMain, type LogLevel, type MessageSink } from '../shared/protocol/core';
 
 /**
@@ -62,8 +70,9 @@ export function createLogger(sink: Sink): ThreadLogger {
 /**
  * A sink that posts records on the framework port; a field that cannot be cloned is sent in its JSON form.
  * With the thread's flags: records the main side's logger would drop are not sent, and past
- * LOG_BACKLOG_MAX unread ones (or LOG_BACKLOG_BYTES) new records are dropped and counted in the
- * flags, where the main side reads the count and says it (each second, and when the thread ends).
+ * LOG_BACKLOG_MAX unread ones (or LOG_BACKLOG_BYTES, for records over LOG_SMALL_RECORD_BYTES) new
+ * records are dropped and counted in the flags, where the main side reads the count and says it
+ * (each second, and when the thread ends).
  */
 export function portSink(port: MessageSink<CoreToMain>, flags?: Int32Array): Sink {
   const post = postTo(port);
@@ -72,15 +81,13 @@ export function portSink(port: MessageSink<CoreToMain>, flags?: Int32Array): Sin
     const index = LEVEL_INDEX[level];
     if (index > Atomics.load(flags, LOG_LEVEL_SLOT)) return;
     const room = index <= WARN ? 2 : 1;
-    if (
-      Atomics.load(flags, LOG_BACKLOG_SLOT) >= room * LOG_BACKLOG_MAX ||
-      Atomics.load(flags, LOG_BYTES_SLOT) >= room * LOG_BACKLOG_BYTES
-    ) {
+    const full = Atomics.load(flags, LOG_BACKLOG_SLOT) >= room * LOG_BACKLOG_MAX;
+    // a record bigger than the bound still goes when the backlog has room; capped, the sum stays an Int32
+    const size = full ? 0 : Math.min(recordSize(message, meta), 2 * LOG_BACKLOG_BYTES);
+    if (full || (size > LOG_SMALL_RECORD_BYTES && Atomics.load(flags, LOG_BYTES_SLOT) >= room * LOG_BACKLOG_BYTES)) {
       Atomics.add(flags, LOG_DROPPED_SLOT, 1);
       return;
     }
-    // a record bigger than the bound still goes when the backlog has room; capped, the sum stays an Int32
-    const size = Math.min(recordSize(message, meta), 2 * LOG_BACKLOG_BYTES);
     Atomics.add(flags, LOG_BACKLOG_SLOT, 1);
     Atomics.add(flags, LOG_BYTES_SLOT, size);
     post(level, message, meta, size);

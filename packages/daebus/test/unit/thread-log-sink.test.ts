@@ -1,6 +1,14 @@
 // A thread's log records on their way to the main side: what the main logger would drop is not
 // sent, and a thread that logs faster than the main side reads has its excess dropped and counted.
-import { createFlags, LOG_BACKLOG_MAX, LOG_BACKLOG_SLOT, LOG_DROPPED_SLOT, LOG_LEVEL_SLOT } from '../../src/shared/flags';
+import {
+  createFlags,
+  LOG_BACKLOG_BYTES,
+  LOG_BACKLOG_MAX,
+  LOG_BACKLOG_SLOT,
+  LOG_BYTES_SLOT,
+  LOG_DROPPED_SLOT,
+  LOG_LEVEL_SLOT,
+} from '../../src/shared/flags';
 import type { CoreToMain } from '../../src/shared/protocol/core';
 import { portSink } from '../../src/thread/log';
 
@@ -36,5 +44,16 @@ describe("a thread's log sink", () => {
     sink('info', 'after');
     expect(posted.at(-1)).toMatchObject({ level: 'info', message: 'after' });
     expect(Atomics.load(flags, LOG_DROPPED_SLOT)).toBe(500);
+  });
+
+  it('lets a small record through after one record over the byte bound (before: dropped, two calls in a row); the next big one waits', () => {
+    const flags = createFlags();
+    const { sink, posted } = sinkWith(flags);
+    sink('info', 'x'.repeat(3 * LOG_BACKLOG_BYTES));
+    expect(Atomics.load(flags, LOG_BYTES_SLOT)).toBeGreaterThanOrEqual(LOG_BACKLOG_BYTES);
+    sink('info', 'the line after it', { step: 2 });
+    sink('info', 'y'.repeat(2048));
+    expect(posted.map((m) => ('message' in m ? m.message.slice(0, 20) : ''))).toEqual(['x'.repeat(20), 'the line after it']);
+    expect(Atomics.load(flags, LOG_DROPPED_SLOT)).toBe(1);
   });
 });
