@@ -273,6 +273,27 @@ describeReal('the real Python DaebusCaller calls a service built with this libra
     ]);
   });
 
+  it("sends Python's positional final and an error update (response.error(err, final=False)) as Python Daebus does: its caller's on_progress gets both", async () => {
+    const service = unique('svc');
+    await startApp(service, (app) =>
+      app.action('ported', async () => {
+        await response.send({ step: 1 }, false);
+        await response.error('row 2 skipped', { final: false });
+        return { imported: 1 };
+      }),
+    );
+
+    const call = await pythonCall(service, 'ported', {});
+
+    expect(call).toMatchObject({ ok: true, result: { imported: 1 } });
+    expect(call.progress).toEqual([{ step: 1 }, { error: 'row 2 skipped', code: 'HANDLER_ERROR' }]);
+    expect(call.raw.map(parse).map(({ status, final }) => ({ status, final }))).toEqual([
+      { status: 'success', final: false },
+      { status: 'error', final: false },
+      { status: 'success', final: true },
+    ]);
+  });
+
   // Python's progress helper clamps the percentage to 0..100; so does this library's.
   it('clamps progress_percentage to 0..100 as the Python progress helper does', async () => {
     const service = unique('svc');
