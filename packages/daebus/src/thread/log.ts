@@ -42,12 +42,12 @@ export function createLogger(sink: Sink): ThreadLogger {
   // never throws, whatever a `catch (e)` hands it: a value whose fields throw as they are read
   // (a Proxy's trap, a revoked Proxy) is logged as one that cannot be read
   const log = (level: LogLevel, message: unknown, meta?: unknown): void => {
-    const fields = readable(() => normalizeMeta(meta), UNREADABLE_META);
+    const fields = readableMeta(meta);
     if (typeof message === 'string') {
       sink(level, message, fields);
       return;
     }
-    if (readable(() => message instanceof Error || isErrorLike(message), true)) {
+    if (errorLike(message)) {
       // String(err) would keep "Error: boom" and lose the stack
       const error = toPlainError(message);
       sink(level, error.message, { error, ...fields });
@@ -122,7 +122,13 @@ function postTo(port: MessageSink<CoreToMain>): (level: LogLevel, message: strin
  */
 function cloneableMeta(meta: Record<string, unknown> | undefined): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
-  for (const [key, value] of readable(() => Object.entries(meta ?? {}), Object.entries(UNREADABLE_META))) {
+  let entries: [string, unknown][];
+  try {
+    entries = Object.entries(meta ?? {});
+  } catch {
+    return unreadableMeta();
+  }
+  for (const [key, value] of entries) {
     try {
       fields[key] = structuredClone(value);
     } catch {
@@ -138,17 +144,33 @@ function jsonForm(value: unknown): unknown {
     const text = JSON.stringify(value);
     return text === undefined ? undefined : (JSON.parse(text) as unknown);
   } catch {
-    return readable(() => Object.prototype.toString.call(value), '[a value that cannot be read]');
+    try {
+      return Object.prototype.toString.call(value);
+    } catch {
+      return '[a value that cannot be read]';
+    }
   }
 }
 
-const UNREADABLE_META = { meta: 'metadata that cannot be read (reading it threw)' };
-
-function readable<T>(read: () => T, otherwise: T): T {
+/** The metadata, its errors made plain; one field saying so when reading it throws (a getter, a Proxy's trap). */
+function readableMeta(meta: unknown): Record<string, unknown> | undefined {
   try {
-    return read();
+    return normalizeMeta(meta);
   } catch {
-    return otherwise;
+    return unreadableMeta();
+  }
+}
+
+function unreadableMeta(): Record<string, unknown> {
+  return { meta: 'metadata that cannot be read (reading it threw)' };
+}
+
+/** An Error, of this realm or another; true for a value that throws as it is checked (toPlainError then says it cannot be read). */
+function errorLike(value: unknown): boolean {
+  try {
+    return value instanceof Error || isErrorLike(value);
+  } catch {
+    return true;
   }
 }
 

@@ -1,10 +1,10 @@
 import { STATUS_CODES } from 'node:http';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+import { show } from '../../shared/validate';
 import type { HandlerResponse } from '../rpc/context';
 import { isFinal, type SendOptions } from '../rpc/send-options';
 import type { Logger } from '../support/logger';
 import { errorBody, isStatus, type ErrorBody } from './error-replies';
-import { show } from '../../shared/validate';
 import { checkHeader } from './header-check';
 
 const JSON_TYPE = 'application/json; charset=utf-8';

@@ -17,14 +17,19 @@ export interface SendOptions {
 export function isFinal(method: string, options: unknown): boolean {
   if (options === undefined || options === true) return true;
   if (options === false) return false;
-  if (options !== null && typeof options === 'object' && !Array.isArray(options)) {
+  if (options !== null && typeof options === 'object' && !Array.isArray(options) && onlyFinal(options)) {
     const { final } = options as { final?: unknown };
-    const others = Object.keys(options).filter((key) => key !== 'final');
-    if ((final === undefined || typeof final === 'boolean') && others.length === 0) return final !== false;
+    if (final === undefined || typeof final === 'boolean') return final !== false;
   }
   throw new DaebusError(
     ErrorCodes.INVALID_ARGUMENT,
     `response.${method}(${method === 'error' ? 'err' : 'data'}, options): options must be { final: boolean } or a boolean (Python's final), got ${show(options)}.` +
       (typeof options === 'number' ? ' A status is for HTTP routes; an action has none.' : ''),
   );
+}
+
+/** No key but `final` (a misspelt `finale`, Python's `status_code`): checked on every streamed update, so it builds nothing. */
+function onlyFinal(options: object): boolean {
+  for (const key in options) if (key !== 'final') return false;
+  return true;
 }
