@@ -1,3 +1,4 @@
+import { clippedList, NAMES_LISTED } from '../shared/clipped';
 import { nestsTooDeep, notCloneable, tooDeep } from '../shared/cloneable';
 import { DaebusError, ErrorCodes, toPlainError } from '../shared/errors';
 import type { MessageSink } from '../shared/protocol/core';
@@ -42,7 +43,7 @@ export class ThreadInbox {
       const known = [...this.#handlers.keys()];
       const error = new DaebusError(
         ErrorCodes.NO_HANDLER,
-        `This thread has no handler for "${name}"${known.length ? ` (it handles: ${known.join(', ')})` : ''}; register one with t.on("${name}", handler)` +
+        `This thread has no handler for "${name}"${known.length ? ` (it handles: ${clippedList(known, NAMES_LISTED)})` : ''}; register one with t.on("${name}", handler)` +
           ' before the thread function first awaits: a request that comes before its t.on() call finds none, even while the thread runs.',
       );
       this.#port.postMessage({ type: 'reply', id, ok: false, error: toPlainError(error) });

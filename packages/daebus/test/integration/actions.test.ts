@@ -252,6 +252,10 @@ describe('actions', () => {
       message: 'Unknown action "unknown"; this service has: known.',
       details: { remoteCode: 'UNKNOWN_ACTION' },
     });
+    // of many, fifty and a count (before: all, 69 KB of names to any unknown action of a service with 10 000)
+    for (let i = 0; i < 120; i++) t.app.action(`a${String(i).padStart(3, '0')}`, () => ({}));
+    const err = (await caller.sendRequest('unknown').catch((e: unknown) => e)) as Error;
+    expect(err.message).toMatch(/^Unknown action "unknown"; this service has: known, a000, a001, [^]*, a048, and 71 more\.$/);
   });
 
   it.each<[string, (replyTo: string) => string, string]>([

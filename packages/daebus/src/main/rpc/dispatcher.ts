@@ -17,7 +17,7 @@ import { dropStuckReplies, onlyStuckReplies } from './stuck-replies';
 import { WaitingReplies } from './waiting-replies';
 import { decodeRequestMessage } from './local-messages';
 import { replyAddress, replyChannel } from './wire';
-import { clipped } from '../../shared/clipped';
+import { clipped, clippedList, NAMES_LISTED } from '../../shared/clipped';
 import type { WriteRefusals } from '../transport/write-refusals';
 
 /** An action handler: returns the reply, or answers through `response`; a typed contract (`Daebus<Api>`) types payload and result. */
@@ -157,7 +157,7 @@ export class Dispatcher {
   /** The error for a request of an action this service does not have. */
   unknownAction(action: string): DaebusError {
     const known = this.actionNames();
-    const has = known.length > 0 ? `; this service has: ${known.join(', ')}` : '; this service has no actions';
+    const has = known.length > 0 ? `; this service has: ${clippedList(known, NAMES_LISTED)}` : '; this service has no actions';
     return new DaebusError(ErrorCodes.UNKNOWN_ACTION, `Unknown action "${clipped(action)}"${has}.`);
   }
 
