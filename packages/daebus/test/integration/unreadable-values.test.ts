@@ -2,7 +2,7 @@
 // logged by user code: the library reads them without throwing, answers with a readable error,
 // and goes on serving. Before, reading one threw inside the library: the caller got no answer, the
 // handler's concurrency slot was never given back, and under start() the process died.
-import { DaebusError } from 'daebus';
+import { DaebusError, logger } from 'daebus';
 import { fixture, waitFor } from '../support/helpers';
 import { appPerTest } from '../support/app-per-test';
 
@@ -48,6 +48,30 @@ describe('values that throw as they are read', () => {
     }
     await expect(caller.sendRequest('echo', { a: 1 })).resolves.toEqual({ a: 1 });
     expect(t.records.filter((r) => r.message === `Action "throws" failed: ${UNREADABLE}`)).toHaveLength(3);
+  });
+
+  it('an action that logs one through the logger global, having caught it, still answers (before: the log call threw)', async () => {
+    t.app.action('handles', (payload) => {
+      try {
+        throw unreadable(payload.kind as (typeof KINDS)[number]);
+      } catch (err) {
+        logger.error(err);
+        logger.error('handled', { error: err });
+        logger.info('with a getter', {
+          ok: 1,
+          get bad(): never {
+            throw new Error('getter');
+          },
+        });
+      }
+      return { handled: true };
+    });
+    await t.start();
+    const caller = t.caller({ timeoutMs: 2_000 });
+    for (const kind of KINDS) await expect(caller.sendRequest('handles', { kind })).resolves.toEqual({ handled: true });
+    expect(t.records.filter((r) => r.message === 'with a getter')).toEqual(
+      KINDS.map(() => expect.objectContaining({ ok: 1, bad: '[a value that cannot be read]', action: 'handles' })),
+    );
   });
 
   it('a thread handler that throws one rejects the request readably, and the thread goes on', async () => {

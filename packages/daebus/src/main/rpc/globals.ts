@@ -6,9 +6,11 @@
  */
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { DAEBUS_WORKER } from '../../shared/worker-globals';
+import { LOG_LEVELS } from '../../shared/protocol/core';
 import { isHttpRequest, type HttpRequest } from '../http/http-request';
 import { HttpResponse } from '../http/http-response';
 import { directLogger, type Logger } from '../support/logger';
+import { guardedLogCall } from '../support/readable-records';
 import { currentScope, requireContext, type AppScope, type HandlerResponse } from './context';
 import type { SendOptions } from './send-options';
 import type { RedisClient } from '../transport/transport';
@@ -116,9 +118,13 @@ export const logger: Logger = new Proxy(directLogger, {
   get(target, property) {
     const current = currentScope()?.logger ?? target;
     const value = Reflect.get(current, property, current) as unknown;
-    return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(current) : value;
+    if (typeof value !== 'function') return value;
+    // a log call never throws into the code that logs; the logger's other methods are its own
+    return LOG_METHODS.has(property) ? guardedLogCall(value as (...args: unknown[]) => unknown, current) : value.bind(current);
   },
 });
+
+const LOG_METHODS: ReadonlySet<string | symbol> = new Set([...LOG_LEVELS, 'log']);
 
 /** Apps started and not stopped, for code that runs outside any app's context. */
 const running = new Set<AppScope>();

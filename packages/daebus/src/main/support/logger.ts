@@ -4,6 +4,7 @@ import { checkedLogLevel, describeLevels, parseLogLevel } from './log-level';
 import { shownControls } from '../ops/terminal-text';
 import { stdoutTransport } from './stdout-transport';
 import { workerLogger } from './worker-logger';
+import { readableRecords } from './readable-records';
 
 // a named type import: the declaration file then needs no default import of winston, which a
 // project compiled without esModuleInterop could not read (TS1259). An interface of daebus's own,
@@ -27,7 +28,7 @@ export function createLogger(options: { level?: string | undefined; json?: boole
   const level = options.level !== undefined ? checkedLogLevel(options.level, 'createLogger(options)') : (envLevel ?? 'info');
   const logger = winston.createLogger({
     level,
-    format: json ? jsonFormat() : textFormat(colours()),
+    format: readableRecords(json ? jsonFormat() : textFormat(colours())),
     transports: [stdoutTransport()],
   });
   if (options.json === undefined && format === undefined && rawFormat !== undefined && rawFormat.trim() !== '' && !formatWarned) {
