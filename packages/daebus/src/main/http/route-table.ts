@@ -4,17 +4,12 @@ import type { ResolvedCors } from './options';
 import { answerOtherMethods } from './other-methods';
 import type { RouteEntry } from './route-entry';
 import type { RouteRunner } from './route-runner';
+import { covers, findOverlaps, type ShapedGroup } from './route-overlaps';
 
 /** The routes of one path shape (`/users/:`): the methods they take, and the path Fastify knows it by. */
-interface PathGroup {
+interface PathGroup extends ShapedGroup {
   fastifyPath: string;
   written: string;
-  shape: string;
-  methods: Set<string>;
-  /** Methods that routes of other paths take on every path of this one (`GET /users/<id>` for `/users/me`). */
-  elsewhere: Set<string>;
-  /** Methods that routes of other paths take on some paths of this one, where the router matches this one first (`GET /users/<id>/x` for `/users/me/<y>`). */
-  somewhere: Set<string>;
 }
 
 /**
@@ -36,7 +31,8 @@ export class RouteTable {
 
   /** The methods the app's routes take on the concrete `path` (a parameter path's routes included). */
   takenOn(path: string): Set<string> {
-    return new Set(this.#entries.filter((entry) => covers(entry.path.shape, path)).flatMap((entry) => entry.methods));
+    const segments = path.split('/');
+    return new Set(this.#entries.filter((entry) => covers(entry.path.shape.split('/'), segments)).flatMap((entry) => entry.methods));
   }
 
   /** The first route on `fastifyPath` (a path in Fastify's syntax), parameters' names aside. */
@@ -68,38 +64,9 @@ export class RouteTable {
         ...(config ? { config } : {}),
       });
     }
-    for (const group of groups.values()) {
-      for (const other of groups.values()) {
-        if (other === group) continue;
-        const into = covers(other.shape, group.shape) ? group.elsewhere : shadows(group.shape, other.shape) ? group.somewhere : undefined;
-        for (const m of into ? other.methods : []) into?.add(m);
-      }
-      mountPathAnswers(fastify, group, cors);
-    }
+    findOverlaps(groups.values());
+    for (const group of groups.values()) mountPathAnswers(fastify, group, cors);
   }
-}
-
-/**
- * Whether every path of `inner`'s shape is one of `outer`'s: the same segments, `outer` having
- * a parameter (`:`) where they differ (`/users/:` covers `/users/me`).
- */
-function covers(outer: string, inner: string): boolean {
-  const o = outer.split('/');
-  const i = inner.split('/');
-  return o.length === i.length && o.every((segment, n) => segment === ':' || segment === i[n]);
-}
-
-/**
- * Whether a 405 on `mine` would shadow `other` on a path of both shapes: the router takes the
- * written segment before a parameter, so `mine` is matched first where, at the first segment that
- * differs, it has the written one (`/users/me/:` before `/users/:/x` on `/users/me/x`).
- */
-function shadows(mine: string, other: string): boolean {
-  const x = mine.split('/');
-  const y = other.split('/');
-  if (x.length !== y.length || !x.every((segment, n) => segment === y[n] || segment === ':' || y[n] === ':')) return false;
-  const first = x.findIndex((segment, n) => segment !== y[n]);
-  return first >= 0 && y[first] === ':';
 }
 
 /**
