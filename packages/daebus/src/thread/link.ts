@@ -30,18 +30,24 @@ export class MainLink {
   /** Made on the first state call: a pooled call that uses no shared state makes none. */
   #writes: PostedWrites | undefined;
   readonly #confirmReceipt: (id: number) => void;
+  readonly #refusal: (() => Error | undefined) | undefined;
   #nextId = 1;
 
   /**
    * `confirmReceipt` tells the main side that a queue item from `get` arrived; by default an
    * `ack` message, a thread counts it in its shared flags instead (no message to send or serve).
+   * `refusal` gives the error a call made now is refused with (a pooled call that has ended, whose
+   * calls the main side would drop unanswered), or undefined while calls may go.
    */
-  constructor(port: MessageSink<CoreToMain>, confirmReceipt?: (id: number) => void) {
+  constructor(port: MessageSink<CoreToMain>, confirmReceipt?: (id: number) => void, refusal?: () => Error | undefined) {
     this.#port = port;
     this.#confirmReceipt = confirmReceipt ?? ((id) => port.postMessage({ type: 'ack', id }));
+    this.#refusal = refusal;
   }
 
   stateCall(call: StateCall): Promise<unknown> {
+    const refused = this.#refusal?.();
+    if (refused !== undefined) return Promise.reject(refused);
     const value = carriedValue(call);
     if (value !== undefined && nestsTooDeep(value)) return Promise.reject(tooDeep(writeName(call), value));
     const id = this.#nextId++;
@@ -61,6 +67,8 @@ export class MainLink {
   }
 
   broadcast(channel: string, payload: unknown): Promise<number> {
+    const refused = this.#refusal?.();
+    if (refused !== undefined) return Promise.reject(refused);
     // refused here, before it crosses to the main side (which checks it again)
     if (!isPlainObject(payload)) return Promise.reject(notAnObject(`broadcast on "${channel}"`, payload));
     if (nestsTooDeep(payload)) return Promise.reject(tooDeep(`broadcast on "${channel}"`, payload));
@@ -69,6 +77,8 @@ export class MainLink {
   }
 
   socketCall(call: SocketCall): Promise<unknown> {
+    const refused = this.#refusal?.();
+    if (refused !== undefined) return Promise.reject(refused);
     // the call wraps the data one level deep
     if (nestsTooDeep(call, MAX_NESTING + 1)) return Promise.reject(tooDeep(`websocket ${call.op}`, call));
     const id = this.#nextId++;

@@ -2,28 +2,14 @@
 // modules are imported as the worker starts and again, if that failed, inside each task that
 // needs one, so a broken module fails those tasks alone (a piscina worker whose own module fails
 // to load stops the pool from replacing workers).
-import { MessageChannel, parentPort, threadId, workerData } from 'node:worker_threads';
 import { notCloneable } from '../shared/cloneable';
 import { DaebusError, ErrorCodes, toPlainError } from '../shared/errors';
-import { SoloMap } from '../shared/solo-map';
 import { isThenable } from '../shared/thenable';
-import type { MessageSink } from '../shared/protocol/core';
-import {
-  LOADING_CALL,
-  POOL_LOG_KEY,
-  POOL_WORKER_KEY,
-  type MainToPooled,
-  type PoolEnvelope,
-  type PooledResult,
-  type PooledTask,
-  type PooledToMain,
-  type PoolWorkerHello,
-} from '../shared/protocol/pool';
+import type { PooledResult, PooledTask } from '../shared/protocol/pool';
 import { pickHandler, type PooledHandler } from './define-handler';
 import { handlerExportProblem } from './export-kinds';
-import { MainLink } from './link';
-import { createLogger, portSink, type ThreadLogger } from './log';
 import { jsonCopy } from './json-copy';
+import { noCall, PooledCall } from './pooled-call';
 import { PooledContext } from './pooled-context';
 import { markDaebusWorker, setCurrent, type Current } from './current';
 import { loadFailure } from './load';
@@ -32,7 +18,6 @@ import { callOf, watchUncaught } from './pool-uncaught';
 import { hungLoadError, isHung, preload } from './pool-preload';
 import { withoutExit } from './pool-exit-guard';
 import { ensureLoader } from './typescript';
-import type { WorkerChannel } from './worker-context';
 
 // a handler module that imports the main entry gets its logger writing to the call (see markDaebusWorker)
 markDaebusWorker();
@@ -75,69 +60,8 @@ function handlerFor(specifier: string, exportName: string, loader: string | unde
   return found;
 }
 
-/**
- * One MessageChannel per worker, made when it loads, its other end handed to the main side: every
- * call this worker runs sends its progress, logs and shared-state requests on it, tagged with the
- * call's id. Not a channel per call (made and transferred for every call, it cost more than a
- * small call), and not one channel for the whole pool (a BroadcastChannel delivers each message
- * to every worker too, and a worker waiting for its next call in piscina's blocking Atomics.wait never
- * reads them: they piled up in its memory).
- */
-const { port1: channel, port2 } = new MessageChannel();
 /** The call this worker runs now. */
 let running: PooledCall | undefined;
-/** The running call's link (one call at a time per worker: see SoloMap). */
-const links = new SoloMap<number, MainLink>();
-channel.on('message', (envelope: PoolEnvelope<MainToPooled>) => links.get(envelope.call)?.receive(envelope.message));
-channel.unref();
-// piscina passes on a worker message that is not its own as the pool's 'message' event
-parentPort?.postMessage({ [POOL_WORKER_KEY]: threadId, port: port2 } satisfies PoolWorkerHello, [port2]);
-
-/**
- * One pooled call's end of its worker's channel: its messages go tagged with its id, and are
- * counted. Its logger and its link to the main side are made on first use: a small handler often
- * needs neither, and they were most of what a call allocated here.
- */
-class PooledCall implements MessageSink<PooledToMain>, WorkerChannel {
-  readonly id: number;
-  /** What the call runs: named when code it left behind throws after it ended. */
-  readonly task: PooledTask | undefined;
-  #log: ThreadLogger | undefined;
-  #link: MainLink | undefined;
-  #ended = false;
-  /** Messages sent: the main side reads them all before it answers the call. */
-  sent = 0;
-
-  constructor(id: number, task?: PooledTask) {
-    this.id = id;
-    this.task = task;
-  }
-
-  postMessage(message: PooledToMain): void {
-    channel.postMessage({ call: this.id, message } satisfies PoolEnvelope<PooledToMain>);
-    this.sent += 1;
-  }
-
-  get log(): ThreadLogger {
-    return (this.#log ??= createLogger(portSink(this, logGate)));
-  }
-
-  get link(): MainLink {
-    if (this.#link === undefined) {
-      this.#link = new MainLink(this);
-      // registered before its first call goes out, so the answer finds it; not once the call
-      // ended (code it left running gets no answer then, as before, and nothing stays behind)
-      if (!this.#ended) links.set(this.id, this.#link);
-    }
-    return this.#link;
-  }
-
-  /** The call returned or threw: its link stops taking answers. */
-  end(): void {
-    this.#ended = true;
-    links.delete(this.id);
-  }
-}
 
 /**
  * One pooled call: run the handler; its value or error goes back through piscina, with what the
@@ -242,12 +166,6 @@ function end(call: PooledCall, before: Current | undefined): void {
   setCurrent(before);
   markAnswered(call.id);
 }
-
-/** The log gate every pool worker shares with the main side (level, backlog): see PoolLogGate. */
-const logGate = (workerData as Record<string, unknown> | null)?.[POOL_LOG_KEY] as Int32Array | undefined;
-
-/** Sends what this worker logs as no call's: a module's own logs as it loads, errors of no running call. */
-const noCall = new PooledCall(LOADING_CALL);
 
 /**
  * An uncaught error of no running call: logged against the call whose code threw it, if any. One

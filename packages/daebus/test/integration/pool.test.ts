@@ -316,6 +316,21 @@ describe('pooled actions', () => {
     await expect(caller.sendRequest('waits', { ms: 1 })).resolves.toEqual({ waited: 1 });
   });
 
+  it('refuse the shared-state call of work a call left running, log its late records, and drop its late update with a warning (before: the call never settled, and the records were lost)', async () => {
+    await startWith((a) => a.action('leaves_work', { module: pooled, export: 'leavesWork' }));
+    await expect(caller.sendRequest('leaves_work', { tag: 'w1' })).resolves.toEqual({ left: 'w1' });
+    await waitFor(() => t.records.some((r) => r.message.startsWith('late set refused')), 'the late work to end');
+    expect(t.records).toContainEqual(expect.objectContaining({ message: 'late log', tag: 'w1' }));
+    expect(t.records.find((r) => r.message.startsWith('late set refused'))).toMatchObject({
+      message: 'late set refused: INVALID_STATE',
+      reason: expect.stringMatching(
+        /^Pooled action "leaves_work" \(request [^)]+\) had ended when its code called the main side[^]*Await such work before the handler returns\.$/,
+      ),
+    });
+    await waitFor(() => t.records.some((r) => /sent an update after it had ended: dropped/.test(r.message)), 'the dropped update warning');
+    await expect(t.app.map('late').has('k')).resolves.toBe(false);
+  });
+
   it('log the error a leftover timer or promise throws while its worker is idle, with no other call after it (before: only once a next call came)', async () => {
     t.remake({ maxWorkers: 1 });
     await startWith((a) => a.action('leaves', { module: pooled, export: 'leavesTimer' }));
