@@ -32,6 +32,8 @@ export class BackgroundTask {
   lastError?: string;
   /** Runs in a row that failed with `lastError`. */
   #streak = 0;
+  /** When a failure line was last written. */
+  #saidAt = 0;
 
   constructor(name: string, intervalSeconds: number, run: BackgroundFunction, logger: Logger) {
     this.name = name;
@@ -147,6 +149,9 @@ export class BackgroundTask {
       this.#streak = again ? this.#streak + 1 : 1;
       this.lastError = message;
       this.failures += 1;
+      // and at most once a second: a task run every few ms logged hundreds of lines a second
+      if (again && Date.now() - this.#saidAt < REPEAT_LINE_MS) return;
+      this.#saidAt = Date.now();
       const failed = again ? `failed again (${this.#streak} runs in a row)` : 'failed';
       this.#log.error(
         `Background task "${this.name}" ${failed}: ${message.replace(/\.$/, '')}; it runs again in ${this.intervalSeconds} s`,
@@ -155,6 +160,9 @@ export class BackgroundTask {
     }
   }
 }
+
+/** A task failing the same way run after run says so at most this often. */
+const REPEAT_LINE_MS = 1_000;
 
 export function checkInterval(name: string, seconds: unknown): number {
   // a longer interval would not fit Node's timer, which would then fire after 1 ms; a shorter one
