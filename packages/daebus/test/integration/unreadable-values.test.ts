@@ -5,32 +5,13 @@
 import { DaebusError, logger } from 'daebus';
 import { fixture, waitFor } from '../support/helpers';
 import { appPerTest } from '../support/app-per-test';
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS helper the fixtures (ES modules, in workers) share
+const { unreadable } = require('../support/unreadable.cjs') as { unreadable: (kind: string) => unknown };
 
 const t = appPerTest('unreadable', { drainTimeoutMs: 1_000 });
 const handlers = fixture('unreadable.mjs');
 const UNREADABLE = 'An error that cannot be read was thrown (reading its fields threw).';
 const KINDS = ['getter', 'message', 'revoked'] as const;
-
-function unreadable(kind: (typeof KINDS)[number]): unknown {
-  if (kind === 'getter')
-    return {
-      get message(): string {
-        throw new Error('getter!');
-      },
-    };
-  if (kind === 'message') {
-    const err = new Error('x');
-    Object.defineProperty(err, 'message', {
-      get() {
-        throw new Error('message getter');
-      },
-    });
-    return err;
-  }
-  const { proxy, revoke } = Proxy.revocable({}, {});
-  revoke();
-  return proxy;
-}
 
 describe('values that throw as they are read', () => {
   it('an action that throws one answers HANDLER_ERROR, logs it, and gives its slot back', async () => {
