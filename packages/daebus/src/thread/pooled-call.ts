@@ -70,7 +70,9 @@ export class PooledCall implements MessageSink<PooledToMain>, WorkerChannel {
   }
 
   #what(): string {
-    return this.task === undefined ? 'A pooled call' : `Pooled action "${this.task.action}" (request ${String(this.task.requestId)})`;
+    if (this.task === undefined) return 'A pooled call';
+    const { action, requestId } = this.task;
+    return `Pooled action "${action}"${requestId === undefined ? '' : ` (request ${requestId})`}`;
   }
 
   get log(): ThreadLogger {
@@ -81,7 +83,7 @@ export class PooledCall implements MessageSink<PooledToMain>, WorkerChannel {
     if (this.#link === undefined) {
       this.#link = new MainLink(this, undefined, () => (this.#ended ? this.#endedError() : undefined));
       // registered before its first call goes out, so the answer finds it; not once the call
-      // ended (code it left running gets no answer then, as before, and nothing stays behind)
+      // ended (the calls of code it left running are refused then: see #endedError)
       if (!this.#ended) links.set(this.id, this.#link);
     }
     return this.#link;
