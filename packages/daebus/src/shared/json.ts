@@ -1,5 +1,8 @@
 /** JSON helpers used on both sides of the thread boundary. */
 
+/** What a log line shows for a value whose reading throws (a revoked Proxy, a getter that throws). */
+export const UNREADABLE_VALUE = '[a value that cannot be read]';
+
 /** `JSON.stringify` that never throws: for log lines and error messages, not for the wire. */
 export function safeJson(value: unknown): string {
   try {
@@ -8,7 +11,7 @@ export function safeJson(value: unknown): string {
     try {
       return Object.prototype.toString.call(value);
     } catch {
-      return '[a value that cannot be read]'; // a revoked Proxy
+      return UNREADABLE_VALUE; // a revoked Proxy
     }
   }
 }

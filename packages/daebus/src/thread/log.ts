@@ -1,5 +1,5 @@
 import { describeThrown, toPlainError } from '../shared/errors';
-import { safeJson } from '../shared/json';
+import { safeJson, UNREADABLE_VALUE } from '../shared/json';
 import {
   LOG_BACKLOG_BYTES,
   LOG_BACKLOG_MAX,
@@ -147,7 +147,7 @@ function jsonForm(value: unknown): unknown {
     try {
       return Object.prototype.toString.call(value);
     } catch {
-      return '[a value that cannot be read]';
+      return UNREADABLE_VALUE;
     }
   }
 }

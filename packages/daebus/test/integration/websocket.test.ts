@@ -606,11 +606,14 @@ describe('the WebSocket endpoint’s life', () => {
     client.send({ type: 'echo', data: 3, id: 3 }); // sent during the stop
     await stopped;
     expect((await client.closed).code).toBe(1001);
-    // before, the client was closed with nothing said of the messages behind the one given up on
+    // before, the client was closed with nothing said of the messages behind the one given up on,
+    // nor (as an HTTP request given up on is answered 503) of that one itself
     expect(frames.map((f) => [f.id, f.code])).toEqual([
+      [1, 'STOPPED'],
       [2, 'STOPPED'],
       [3, 'STOPPED'],
     ]);
+    expect(frames[0]).toMatchObject({ type: 'error', error: `Service "${t.service}" stopped before this message was answered.` });
     // abandoned work, as an HTTP request given up on (exit code 1 under run(): see the stop report's unit test)
     expect(t.records.at(-1)).toMatchObject({
       level: 'warn',

@@ -140,8 +140,7 @@ export class HttpServers {
     this.#unusedSweep = setInterval(() => this.#sweepUnused(), IDLE_CHECK_MS);
     // WebSocket messages being handled first (the requests in flight run meanwhile): Fastify's close cuts the clients off
     sayStopWait(this.#logger, drainMs, this.#runner.unansweredRoutes(), this.#hub.handlingNow());
-    const stopping = `Service "${service}" is stopping: it takes no new messages.`;
-    const { messages, drainedMs } = await this.#hub.closeAll(`Service "${service}" is shutting down`, drainMs, stopping);
+    const { messages, drainedMs } = await this.#hub.closeAll(service, drainMs);
     this.#runner.refuseNew(`Service "${service}" is stopping: it takes no new requests.`);
     const closing = Promise.all(this.#instances.map((app) => app.close()));
     const left = Math.max(0, drainMs - drainedMs); // the drain's time left

@@ -2,7 +2,7 @@ import type { SocketClientInfo } from '../../shared/socket-ops';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { Logger } from '../support/logger';
 import type { ResolvedWebSocketOptions } from './options';
-import { closeReason, errorFrame, messageId } from './socket-envelope';
+import { closeReason, errorFrame, messageId, type MessageId } from './socket-envelope';
 import { Outbox, type OutboxOwner } from './socket-outbox';
 import { wsCloseCode } from './ws-close-codes';
 import type { ClientSocket, Handshake } from './client-socket';
@@ -61,6 +61,8 @@ export class SocketClient implements OutboxOwner {
   admitted = false;
   /** The type of the message whose handler runs now (a stop names it if it gives up on it). */
   handling: string | undefined = undefined;
+  /** That message's id, for the STOPPED error a stop answers it with if it gives up on it. */
+  handlingId: MessageId | undefined = undefined;
   /** A message is being handled (or the connect handler runs): new ones wait. */
   #busy = true;
   #paused = false;

@@ -87,3 +87,10 @@ export function closeReason(text: string): string {
   while (Buffer.byteLength(reason) > 123) reason = reason.slice(0, -1);
   return reason;
 }
+
+/** A received message's text (ws hands over a Buffer, a list of them, or an ArrayBuffer). */
+export function frameText(data: Buffer | ArrayBuffer | Buffer[]): string {
+  if (Buffer.isBuffer(data)) return data.toString();
+  if (Array.isArray(data)) return Buffer.concat(data).toString();
+  return Buffer.from(data).toString();
+}

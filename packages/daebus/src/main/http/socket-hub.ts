@@ -11,7 +11,7 @@ import type { ResolvedWebSocketOptions } from './options';
 import type { SocketHandler } from './socket-handler';
 import { SocketTurn } from './socket-turn';
 import { SocketClient, type ClientSocket, type Handshake } from './socket-client';
-import { closeReason, decodeMessage, errorFrame, frame, messageId, responseFrame } from './socket-envelope';
+import { closeReason, decodeMessage, errorFrame, frame, frameText, messageId, responseFrame } from './socket-envelope';
 import { clipped } from '../../shared/clipped';
 
 /** Events, not messages: a client cannot send these types. */
@@ -111,7 +111,7 @@ export class SocketHub {
     };
     const client = new SocketClient({ id: `user_${randomUUID()}`, socket, handshake, limits, handle: this.#onMessage });
     this.#clients.set(client.id, client);
-    socket.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => client.receive(text(data)));
+    socket.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => client.receive(frameText(data)));
     socket.on('close', (code: number, reason: Buffer) => this.#onClose(client, code, reason.toString()));
     socket.on('error', (err: Error) => client.failed(err));
     socket.on('pong', () => client.ponged());
@@ -144,11 +144,13 @@ export class SocketHub {
    * The service stops: messages not started yet are answered `refusal` (STOPPED); a client whose
    * message is being handled is closed once that one is answered, within `drainMs` (as an HTTP
    * request in flight is), every other client at once (1001, going away). Those that do not answer
-   * the close within a second are cut off. Resolves with the messages given up on, and how long
-   * their wait took.
+   * the close within a second are cut off; a message given up on is answered STOPPED. Resolves
+   * with the messages given up on, and how long their wait took.
    */
-  async closeAll(reason: string, drainMs: number, refusal: string): Promise<{ messages: string[]; drainedMs: number }> {
+  async closeAll(service: string, drainMs: number): Promise<{ messages: string[]; drainedMs: number }> {
     this.#failures.flush();
+    const reason = `Service "${service}" is shutting down`;
+    const refusal = `Service "${service}" is stopping: it takes no new messages.`;
     this.#refusal = refusal;
     const clients = [...this.#clients.values()];
     const started = Date.now();
@@ -165,7 +167,12 @@ export class SocketHub {
     }
     const messages = handledBy(clients);
     const stopped = (raw: string): string => errorFrame(refusal, ErrorCodes.STOPPED, { id: messageId(raw) });
-    for (const client of busy) client.refuseWaiting(stopped);
+    const gaveUp = `Service "${service}" stopped before this message was answered.`;
+    for (const client of busy) {
+      // its handler's answer, should it still come, is dropped: the connection closes now
+      if (client.handling !== undefined) client.send(errorFrame(gaveUp, ErrorCodes.STOPPED, { id: client.handlingId }));
+      client.refuseWaiting(stopped);
+    }
     for (const client of clients) client.close(1001, reason);
     const deadline = Date.now() + CLOSE_GRACE_MS;
     while (clients.some((c) => this.#clients.has(c.id)) && Date.now() < deadline) await sleep();
@@ -250,6 +257,7 @@ export class SocketHub {
     if (decoded.oddId === true) this.#oddId(client);
     let ok = true;
     client.handling = type;
+    client.handlingId = id;
     try {
       const value = await client.within(this.#call(handler, client, type, data), `The handler of "${type}"`);
       if (type === 'register') client.registration = data;
@@ -300,12 +308,6 @@ export class SocketHub {
   async #call(handler: SocketHandler, client: SocketClient, type: string, data: unknown): Promise<unknown> {
     return handler(data, client.id, new SocketTurn(client, type, this.#logger));
   }
-}
-
-function text(data: Buffer | ArrayBuffer | Buffer[]): string {
-  if (Buffer.isBuffer(data)) return data.toString();
-  if (Array.isArray(data)) return Buffer.concat(data).toString();
-  return Buffer.from(data).toString();
 }
 
 function handledBy(clients: SocketClient[]): string[] {

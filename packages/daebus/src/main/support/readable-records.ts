@@ -3,6 +3,7 @@
 // throwing into the code that logs (a handled error turned into a failed request).
 import winston from 'winston';
 import { describeThrown, UNREADABLE_ERROR } from '../../shared/errors';
+import { UNREADABLE_VALUE } from '../../shared/json';
 
 const LEVEL = Symbol.for('level');
 
@@ -84,7 +85,7 @@ function readableCopy(value: unknown): unknown {
     try {
       copy[key] = (value as Record<string, unknown>)[key];
     } catch {
-      copy[key] = '[a value that cannot be read]';
+      copy[key] = UNREADABLE_VALUE;
     }
   }
   try {
