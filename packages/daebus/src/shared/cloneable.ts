@@ -71,14 +71,17 @@ export function checkValue<V>(where: string, value: V, key?: string): V {
  * `what` may be a function: the name is then made only for a refusal (a hot write's name costs more than its check).
  */
 export function cloneOrThrow<T>(what: string | (() => string), value: T): T {
-  // the main thread's stack copies deeper values than a worker's checks let through: what the
-  // main side stores, a thread must be able to write back
-  if (nestsTooDeep(value)) throw tooDeep(typeof what === 'string' ? what : what(), value);
+  let copy: T;
   try {
-    return structuredClone(value);
+    copy = structuredClone(value);
   } catch (err) {
     throw notCloneable(typeof what === 'string' ? what : what(), err, value);
   }
+  // the main thread's stack copies deeper values than a worker's checks let through: what the
+  // main side stores, a thread must be able to write back. The copy is walked, not the value: its
+  // getters run once, as it is copied (a getter that writes to the structure, a count of reads)
+  if (nestsTooDeep(copy)) throw tooDeep(typeof what === 'string' ? what : what(), copy);
+  return copy;
 }
 
 /** Objects the quick walk of `nestsTooDeep` visits before it counts exactly instead (a subtree shared by many paths is walked once per path). */
@@ -190,6 +193,19 @@ export function unreadable(from: string, err: unknown): string {
     `A message from ${from} could not be read on the main thread and was dropped (${toPlainError(err).message}). ` +
     `Values sent from threads can nest up to ${MAX_NESTING} levels.`
   );
+}
+
+/**
+ * NOT_CLONEABLE for a value nested past `limit`, or whose walk threw (a getter that throws, a
+ * revoked Proxy: the port's copy would throw the same); undefined for one that may be sent.
+ */
+export function depthRefusal<A>(what: (arg: A) => string, arg: A, value: unknown, limit: number = MAX_NESTING): DaebusError | undefined {
+  // `what(arg)`, not a closure: the name is made only for a refusal, and a hot write allocates nothing for it
+  try {
+    return nestsTooDeep(value, limit) ? tooDeep(what(arg), value) : undefined;
+  } catch (err) {
+    return notCloneable(what(arg), err);
+  }
 }
 
 /** NOT_CLONEABLE for a value `nestsTooDeep` refused, saying how deep it is. */

@@ -1,4 +1,4 @@
-import { MAX_NESTING, nestsTooDeep, notCloneable, tooDeep } from '../shared/cloneable';
+import { depthRefusal, MAX_NESTING, notCloneable } from '../shared/cloneable';
 import { notAnObject } from '../shared/broadcast-payload';
 import { fromPlainError } from '../shared/errors';
 import { PendingCalls } from '../shared/pending';
@@ -49,7 +49,8 @@ export class MainLink {
     const refused = this.#refusal?.();
     if (refused !== undefined) return Promise.reject(refused);
     const value = carriedValue(call);
-    if (value !== undefined && nestsTooDeep(value)) return Promise.reject(tooDeep(writeName(call), value));
+    const refusal = value === undefined ? undefined : depthRefusal(writeName, call, value);
+    if (refusal !== undefined) return Promise.reject(refusal);
     const id = this.#nextId++;
     const writes = (this.#writes ??= new PostedWrites());
     if (writes.mayPost(call)) {
@@ -71,7 +72,8 @@ export class MainLink {
     if (refused !== undefined) return Promise.reject(refused);
     // refused here, before it crosses to the main side (which checks it again)
     if (!isPlainObject(payload)) return Promise.reject(notAnObject(`broadcast on "${channel}"`, payload));
-    if (nestsTooDeep(payload)) return Promise.reject(tooDeep(`broadcast on "${channel}"`, payload));
+    const refusal = depthRefusal(broadcastName, channel, payload);
+    if (refusal !== undefined) return Promise.reject(refusal);
     const id = this.#nextId++;
     return this.#call({ type: 'broadcast', id, channel, payload }, id, `broadcast on "${channel}"`) as Promise<number>;
   }
@@ -80,7 +82,8 @@ export class MainLink {
     const refused = this.#refusal?.();
     if (refused !== undefined) return Promise.reject(refused);
     // the call wraps the data one level deep
-    if (nestsTooDeep(call, MAX_NESTING + 1)) return Promise.reject(tooDeep(`websocket ${call.op}`, call));
+    const refusal = depthRefusal(socketCallName, call, call, MAX_NESTING + 1);
+    if (refusal !== undefined) return Promise.reject(refusal);
     const id = this.#nextId++;
     return this.#call({ type: 'socket', id, call }, id, `websocket ${call.op}`);
   }
@@ -135,3 +138,6 @@ function postedWrite(call: StateCall): PostedPut | PostedSet {
   const { name, key, value } = call as StateCall & { key: string; value: unknown };
   return [POSTED_SET, name, key, value];
 }
+
+const broadcastName = (channel: string): string => `broadcast on "${channel}"`;
+const socketCallName = (call: SocketCall): string => `websocket ${call.op}`;

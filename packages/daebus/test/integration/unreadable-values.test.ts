@@ -73,6 +73,28 @@ describe('values that throw as they are read', () => {
     expect(t.app.threads.reader).toMatchObject({ state: 'running', restarts: 0 });
   });
 
+  it('a write of a value whose getter throws is refused NOT_CLONEABLE, from a thread and from the main side', async () => {
+    t.app.thread('reader', handlers);
+    await t.start();
+    const outcomes = (await t.app.thread('reader').request('write', {})) as string[];
+    expect(outcomes).toEqual([
+      expect.stringMatching(/^NOT_CLONEABLE: map "m": set\("k"\).*no x today/),
+      expect.stringMatching(/^NOT_CLONEABLE: queue "q".*no x today/),
+      expect.stringMatching(/^NOT_CLONEABLE: list "l".*no x today/),
+    ]);
+    const value = {
+      get x(): never {
+        throw new Error('no x today');
+      },
+    };
+    // before: the getter's own Error, with no code
+    await expect(t.app.map('m').set('k', value)).rejects.toMatchObject({
+      code: 'NOT_CLONEABLE',
+      message: expect.stringContaining('no x today'),
+    });
+    await expect(t.app.map('m').snapshot()).resolves.toEqual({});
+  });
+
   it.each(KINDS)('a thread that crashes with one (%s) is reported with a readable error', async (kind) => {
     t.app.thread('crasher', handlers, { restart: 'temporary' });
     await t.start();

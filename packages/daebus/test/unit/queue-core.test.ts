@@ -74,4 +74,74 @@ describe('QueueCore waits', () => {
     });
     expect(out).toBe('undefined\n');
   });
+
+  describe('an item whose getter runs as it is copied', () => {
+    const json = (log: string[], tag: string): QueueReceiver => ({
+      alive: () => true,
+      deliver: (item) => {
+        log.push(`${tag} got ${JSON.stringify(item)}`);
+        return true;
+      },
+      timedOut: () => log.push(`${tag} timed out`),
+    });
+
+    it('is copied with its getters run once', () => {
+      const jobs = new QueueCore('jobs');
+      let reads = 0;
+      jobs.put(
+        {
+          get x() {
+            reads += 1;
+            return 1;
+          },
+        },
+        true,
+      );
+      // before, twice: a walk for its depth, then the copy
+      expect(reads).toBe(1);
+      expect(jobs.snapshot()).toEqual([{ x: 1 }]);
+    });
+
+    it('that puts another item hands each to a waiter in turn, losing neither and skipping no waiter', () => {
+      for (const port of [false, true]) {
+        const jobs = new QueueCore('jobs');
+        const log: string[] = [];
+        const waiter = (tag: string): QueueReceiver => {
+          const receiver = json(log, tag);
+          if (!port) return receiver;
+          // a thread's wait: its port copies the item as it posts it
+          return { ...receiver, copies: true, deliver: (item, n) => receiver.deliver(structuredClone(item), n) };
+        };
+        for (const tag of ['w1', 'w2', 'w3']) jobs.take(Infinity, waiter(tag));
+        let once = true;
+        const item = {
+          get x() {
+            if (once) {
+              once = false;
+              jobs.put('inner', true);
+            }
+            return 1;
+          },
+        };
+        jobs.put(item, true);
+        // before, w1 got both and w2's wait was dropped unanswered (for a local waiter)
+        expect([port, log]).toEqual([port, ['w1 got "inner"', 'w2 got {"x":1}']]);
+        jobs.put('next');
+        expect(log.at(-1)).toBe('w3 got "next"');
+      }
+    });
+
+    it('that throws is refused as NOT_CLONEABLE with its message, and nothing is queued', () => {
+      const jobs = new QueueCore('jobs');
+      const item = {
+        get x(): number {
+          throw new Error('no x today');
+        },
+      };
+      expect(() => jobs.put(item, true)).toThrow(
+        expect.objectContaining({ code: 'NOT_CLONEABLE', message: expect.stringContaining('no x today') }),
+      );
+      expect(jobs.size).toBe(0);
+    });
+  });
 });

@@ -169,9 +169,20 @@ export class QueueCore {
     while (this.#waiters.length > 0) {
       const waiter = this.#waiters[0] as Waiter;
       const { receiver } = waiter;
+      const alive = receiver.alive();
       // a copy that throws leaves the waiter waiting, first in line
-      const taken = receiver.alive() && offer(receiver, copy ? this.#copyFor(receiver, item) : item);
+      const value = alive && copy ? this.#copyFor(receiver, item) : item;
+      // the item's getters ran as it was copied: one that used this queue (a put) may have served this waiter
+      if (this.#waiters[0] !== waiter) continue;
       takeFirst(this.#waiters);
+      let taken: boolean;
+      try {
+        // out of line while its port copies the item (the getters run again): a put from one goes to the next waiter
+        taken = alive && offer(receiver, value);
+      } catch (err) {
+        this.#waiters.unshift(waiter); // a port that cannot copy it: still first in line
+        throw err;
+      }
       if (waiter.deadline !== undefined) this.#deadlines.remove(waiter.deadline);
       if (taken) return true;
     }
