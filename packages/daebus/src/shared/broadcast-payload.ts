@@ -1,4 +1,5 @@
 import { DaebusError, ErrorCodes } from './errors';
+import { UNREADABLE_VALUE } from './json';
 import { isPlainObject, show } from './validate';
 
 /**
@@ -12,9 +13,12 @@ export function checkBroadcastPayload(where: string, payload: unknown): void {
 
 /** INVALID_ARGUMENT for a broadcast payload that is not (or does not encode to) a JSON object. */
 export function notAnObject(where: string, payload: unknown): DaebusError {
+  const shown = show(payload);
+  // a value that cannot be read (a revoked Proxy) is not worth wrapping
+  const advice = shown === UNREADABLE_VALUE ? 'send plain JSON data' : `wrap the value in one, e.g. { value: ${shown} }`;
   return new DaebusError(
     ErrorCodes.INVALID_ARGUMENT,
-    `${where}: the payload must be a JSON object (got ${show(payload)}); a broadcast is an object, as Python Daebus ` +
-      `sends and reads it: wrap the value in one, e.g. { value: ${show(payload)} }.`,
+    `${where}: the payload must be a JSON object (got ${shown}); a broadcast is an object, as Python Daebus ` +
+      `sends and reads it: ${advice}.`,
   );
 }

@@ -119,7 +119,12 @@ export function isWait(value: unknown): value is number {
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
+  if (value === null || typeof value !== 'object') return false;
+  try {
+    return !Array.isArray(value);
+  } catch {
+    return false; // a revoked Proxy: refused as not an object, rather than a TypeError with no code
+  }
 }
 
 export function isFiniteNumber(value: unknown): value is number {

@@ -95,6 +95,21 @@ describe('values that throw as they are read', () => {
     await expect(t.app.map('m').snapshot()).resolves.toEqual({});
   });
 
+  it('a revoked Proxy given as a request or broadcast payload is refused INVALID_ARGUMENT (before: a TypeError with no code)', async () => {
+    t.app.action('echo', (payload) => payload);
+    await t.start();
+    const revoked = unreadable('revoked');
+    await expect(t.caller().sendRequest('echo', revoked as object)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: 'sendRequest("echo"): payload must be an object (got [a value that cannot be read]).',
+    });
+    await expect(t.app.broadcast(`${t.service}.news`, revoked as object)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('the payload must be a JSON object (got [a value that cannot be read])'),
+    });
+    await expect(t.caller().sendRequest('echo', { a: 1 })).resolves.toEqual({ a: 1 });
+  });
+
   it.each(KINDS)('a thread that crashes with one (%s) is reported with a readable error', async (kind) => {
     t.app.thread('crasher', handlers, { restart: 'temporary' });
     await t.start();
