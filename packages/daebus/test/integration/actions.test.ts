@@ -53,6 +53,31 @@ describe('actions', () => {
     await expect(caller.sendRequest('pooledNull')).resolves.toBeNull();
   });
 
+  it('answers BAD_RESPONSE for a value that is no JSON data (a symbol, a function, a BigInt), returned or sent as an update', async () => {
+    t.app.action('symbol', () => Symbol('s'));
+    t.app.action('function', () => () => 1);
+    t.app.action('bigint', () => 10n);
+    t.app.action('update', () => {
+      response.send(Symbol('s'), false);
+      return { done: true };
+    });
+    await start();
+    // before, a symbol or a function went out as a reply with no payload, which callers read as {}
+    for (const [action, what] of [
+      ['symbol', 'a symbol is not JSON data'],
+      ['function', 'a function is not JSON data'],
+      ['bigint', 'BigInt'],
+    ]) {
+      await expect(caller.sendRequest(action as string)).rejects.toMatchObject({
+        details: { remoteCode: 'BAD_RESPONSE' },
+        message: expect.stringContaining(what as string),
+      });
+    }
+    const updates: unknown[] = [];
+    await expect(caller.sendRequest('update', {}, { onProgress: (p) => updates.push(p) })).resolves.toEqual({ done: true });
+    expect(updates).toEqual([expect.objectContaining({ code: 'BAD_RESPONSE' })]);
+  });
+
   it('logs each of a few distinct failures in a second whole, with its stack and request id', async () => {
     t.app.action('fails', (payload) => {
       throw payload.n === 3 ? new TypeError("Cannot read properties of null (reading 'id')") : new Error(`db down ${String(payload.n)}`);
@@ -629,9 +654,12 @@ describe('a flood of refused requests', () => {
     const replyTo = `caller:${randomUUID()}`;
     const replies: string[] = [];
     await client.subscribe(replyTo, (message) => void replies.push(message));
-    for (let i = 0; i < 50; i++) {
-      await client.publish(t.service, `{"action": "nobody", "payload": {}, "reply_to": "${replyTo}", "request_id": "u${i}"}`);
-    }
+    // in one burst: spread over more than two of the log's one-second windows (a loaded machine), more than twenty are logged whole
+    const texts = Array.from(
+      { length: 50 },
+      (_, i) => `{"action": "nobody", "payload": {}, "reply_to": "${replyTo}", "request_id": "u${i}"}`,
+    );
+    await Promise.all(texts.map((text) => client.publish(t.service, text)));
     await waitFor(() => replies.length === 50, 'an answer to each');
     const each = () => t.records.filter((r) => String(r.message).startsWith('Rejected a request'));
     const summaries = () =>

@@ -6,6 +6,7 @@ import {
   readRequest,
   readResponse,
   refusingPrototypeKeys,
+  replyJson,
   type DecodedRequest,
   type DecodedResponse,
   type WireResponse,
@@ -60,7 +61,7 @@ export class LocalResponse implements ObjectMessage {
 
 /** A reply as an object message: the payload encoded now (it throws as JSON.stringify does). */
 export function localResponse(response: WireResponse): LocalResponse {
-  return new LocalResponse(response.status, JSON.stringify(response.payload), response.requestId, response.final);
+  return new LocalResponse(response.status, replyJson(response.payload), response.requestId, response.final);
 }
 
 /** `decodeRequest` for a message as a transport delivers it: text (maybe not UTF-8, see MessageHandler), or an object message. */

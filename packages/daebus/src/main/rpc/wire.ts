@@ -31,9 +31,22 @@ export interface WireResponse {
 export type DecodedRequest =
   { ok: true; request: WireRequest } | { ok: false; error: DaebusError; replyTo?: string; requestId?: string | number; action?: string };
 
+/**
+ * A reply's payload as JSON; undefined for what JSON leaves out (nothing returned, a toJSON()
+ * giving undefined). A function or a symbol throws: JSON would leave it out too, and the caller
+ * would read `{}` for a value the handler never meant to send (a BigInt throws likewise).
+ */
+export function replyJson(payload: unknown): string | undefined {
+  const json = JSON.stringify(payload) as string | undefined;
+  if (json === undefined && (typeof payload === 'function' || typeof payload === 'symbol')) {
+    throw new TypeError(`a ${typeof payload} is not JSON data`);
+  }
+  return json;
+}
+
 /** Encode a response with Python's key order: status, payload, request_id, final. */
 export function encodeResponse(response: WireResponse): string {
-  const payload = JSON.stringify(response.payload) as string | undefined;
+  const payload = replyJson(response.payload);
   // a payload JSON leaves out (a toJSON() giving undefined) leaves its key out, as an object's would
   if (payload === undefined)
     return JSON.stringify({ status: response.status, request_id: response.requestId ?? null, final: response.final });
