@@ -519,6 +519,24 @@ describe('WebSocket clients and hooks', () => {
     expect(await client.next((f) => f.type === 'from_pool')).toEqual({ type: 'from_pool', data: { b: 2 } });
   });
 
+  it('answer BAD_RESPONSE for a reply that is no JSON data (a BigInt, a function, a symbol), and go on', async () => {
+    t.app.socket('bigint', () => 10n);
+    t.app.socket('function', () => () => 1);
+    t.app.socket('symbol', () => Symbol('s'));
+    t.app.socket('ping', () => 'pong');
+    const client = await connect(await start());
+    // before, a function or a symbol went out as a response frame with no data
+    for (const [type, id] of [
+      ['bigint', 1],
+      ['function', 2],
+      ['symbol', 3],
+    ] as const) {
+      expect(await client.ask({ type, id })).toMatchObject({ type: 'error', code: 'BAD_RESPONSE', id });
+    }
+    await expect(t.app.websocket.broadcastToAll(Symbol('s'))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(await client.ask({ type: 'ping', id: 4 })).toMatchObject({ type: 'response', data: 'pong', id: 4 });
+  });
+
   it('run a blueprint’s socket handlers, and refuse a type registered twice', async () => {
     t.app.socket('chat', () => 'app');
     expect(() => t.app.registerBlueprint(new Blueprint('chat').socket('chat', () => 'bp'))).toThrow(

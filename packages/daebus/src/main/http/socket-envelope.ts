@@ -55,6 +55,8 @@ export function frame(type: string, data: unknown, id?: MessageId): string {
   let text: string | undefined;
   const value = data === undefined ? null : data;
   try {
+    // JSON would leave a function or a symbol out: the client would read a frame with no data
+    if (typeof value === 'function' || typeof value === 'symbol') throw new TypeError(`a ${typeof value} is not JSON data`);
     text = JSON.stringify(id === undefined ? { type, data: value } : { type, data: value, id });
   } catch (err) {
     throw new DaebusError(
