@@ -1,5 +1,8 @@
 // An inline thread's source compiled in its worker: at the place the main side found it written,
 // or, when it found none, named after the thread.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadThreadFunction } from '../../src/thread/load';
 import { inlineOrigin } from '../../src/main/supervisor/inline-origin';
 
@@ -27,6 +30,25 @@ describe('inline thread compilation', () => {
 
   it('names the thread when the place is not known', async () => {
     expect(await stackOf()).toMatch(/inline-thread:w:2:9\)/);
+  });
+
+  it("finds the place whatever the process's Error.prepareStackTrace makes of a stack", () => {
+    // a file that registers a function written in it, as a service registers an inline thread
+    const file = join(mkdtempSync(join(tmpdir(), 'inline-origin-')), 'service.js');
+    writeFileSync(file, 'exports.register = (find) => find((running) => {\n  return running;\n});\n');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the file written just above
+    const { register } = require(file) as { register: (find: typeof inlineOrigin) => unknown };
+    const saved = Error.prepareStackTrace;
+    try {
+      // one that returns no string (before: registration threw a TypeError), and one mapping positions elsewhere
+      for (const prepare of [() => 42, () => 'Error\n    at elsewhere (/nowhere/x.ts:1:1)', undefined]) {
+        Error.prepareStackTrace = prepare;
+        expect(register(inlineOrigin)).toEqual({ file, line: 1, column: 35 });
+        expect(Error.prepareStackTrace).toBe(prepare);
+      }
+    } finally {
+      Error.prepareStackTrace = saved;
+    }
   });
 
   it('finds no place for a function whose text is in no file of the stack', () => {

@@ -4,8 +4,8 @@ import type { InlineOrigin } from '../../shared/protocol/thread';
 
 /** Enough frames to get past the library's own (registration is a few calls deep). */
 const FRAMES = 40;
-/** A stack frame's file, line and column: `at fn (file:line:col)` or `at file:line:col`. */
-const FRAME = /(?:\(|at )((?:file:\/\/|\/|[A-Za-z]:\\)[^()]*?):(\d+):(\d+)\)?$/;
+/** A file a frame may run from: a path or a file URL (not `node:internal/...`, not an eval). */
+const FILE = /^(?:file:\/\/|\/|[A-Za-z]:\\)/;
 
 /**
  * Where an inline thread function is written: the file of a caller on the current stack whose text
@@ -16,21 +16,34 @@ const FRAME = /(?:\(|at )((?:file:\/\/|\/|[A-Za-z]:\\)[^()]*?):(\d+):(\d+)\)?$/;
  */
 export function inlineOrigin(fn: (...args: never[]) => unknown): InlineOrigin | undefined {
   const text = Function.prototype.toString.call(fn);
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = FRAMES;
-  const stack = new Error().stack ?? '';
-  Error.stackTraceLimit = limit;
   const seen = new Set<string>();
-  for (const line of stack.split('\n').slice(1)) {
-    const match = FRAME.exec(line.trim());
-    if (!match) continue;
-    const [, file = '', callLine = '1'] = match;
-    if (seen.has(file)) continue;
+  for (const call of callSites()) {
+    const file = call.getFileName() ?? '';
+    if (!FILE.test(file) || seen.has(file)) continue;
     seen.add(file);
-    const origin = findIn(file, text, Number(callLine));
+    const origin = findIn(file, text, call.getLineNumber() ?? 1);
     if (origin) return origin;
   }
   return undefined;
+}
+
+/**
+ * The current stack as V8's call sites, whatever the process's own `Error.prepareStackTrace`
+ * does (one that returns no string, or maps positions to a source map's: the text searched for
+ * is in the file that runs).
+ */
+function callSites(): NodeJS.CallSite[] {
+  const { stackTraceLimit, prepareStackTrace } = Error;
+  Error.stackTraceLimit = FRAMES;
+  Error.prepareStackTrace = (_err, calls) => calls;
+  try {
+    const holder: { stack?: unknown } = {};
+    Error.captureStackTrace(holder);
+    return Array.isArray(holder.stack) ? (holder.stack as NodeJS.CallSite[]) : [];
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+    Error.prepareStackTrace = prepareStackTrace;
+  }
 }
 
 function findIn(file: string, text: string, callLine: number): InlineOrigin | undefined {
