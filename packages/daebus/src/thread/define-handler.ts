@@ -1,3 +1,4 @@
+import { HANDLER_BRAND } from '../shared/definition-brands';
 import { define, isDefinition, type Definition } from './brand';
 import type { PooledContext } from './pooled-context';
 
@@ -6,8 +7,6 @@ export type PooledHandler<Payload = Record<string, unknown>, Result = unknown> =
   payload: Payload,
   ctx: PooledContext,
 ) => Result | Promise<Result>;
-
-const HANDLER = Symbol.for('daebus.pooledHandler');
 
 /** What `defineHandler(fn)` returns: the handler, marked for the pool; export it from the handler's module. */
 export type PooledHandlerDefinition<Payload = Record<string, unknown>, Result = unknown> = Definition<PooledHandler<Payload, Result>>;
@@ -20,12 +19,12 @@ export type PooledHandlerDefinition<Payload = Record<string, unknown>, Result = 
 export function defineHandler<Payload = Record<string, unknown>, Result = unknown>(
   fn: PooledHandler<Payload, Result>,
 ): PooledHandlerDefinition<Payload, Result> {
-  return define(HANDLER, 'defineHandler(fn)', fn);
+  return define(HANDLER_BRAND, 'defineHandler(fn)', fn);
 }
 
 /** A value made with defineHandler() (by any copy of the library). */
 export function isHandlerDefinition(value: unknown): value is PooledHandlerDefinition {
-  return isDefinition(HANDLER, value);
+  return isDefinition(HANDLER_BRAND, value);
 }
 
 /** The handler a module exports under `exportName`, as a definition or a plain function. */
@@ -36,7 +35,7 @@ export function pickHandler(mod: unknown, exportName: string): PooledHandler | u
   if (inner && typeof inner === 'object') candidates.push(inner[exportName]);
   for (const candidate of candidates) {
     if (typeof candidate === 'function') return candidate as PooledHandler;
-    if (isDefinition<PooledHandler>(HANDLER, candidate)) return candidate.fn as PooledHandler;
+    if (isDefinition<PooledHandler>(HANDLER_BRAND, candidate)) return candidate.fn as PooledHandler;
   }
   return undefined;
 }

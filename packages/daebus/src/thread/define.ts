@@ -1,4 +1,5 @@
 import type { AnyMessages } from '../shared/contract';
+import { THREAD_BRAND } from '../shared/definition-brands';
 import { define, isDefinition, type Definition } from './brand';
 import type { ThreadContext } from './context';
 
@@ -14,8 +15,6 @@ export type ThreadFunction<Data = unknown, Messages extends object = AnyMessages
 /** A thread's body, as a module's default export. `Messages` is kept for `app.thread<Messages>()`. */
 export type ThreadDefinition<Data = unknown, Messages extends object = AnyMessages> = Definition<ThreadFunction<Data, Messages>>;
 
-const THREAD = Symbol.for('daebus.thread');
-
 /**
  * Declare a thread's body; use it as a module's default export:
  * `export default defineThread(async (running, t) => { while (running()) { ... } })`.
@@ -24,9 +23,9 @@ const THREAD = Symbol.for('daebus.thread');
 export function defineThread<Data = unknown, Messages extends object = AnyMessages>(
   fn: ThreadFunction<Data, Messages>,
 ): ThreadDefinition<Data, Messages> {
-  return define(THREAD, 'defineThread(fn)', fn);
+  return define(THREAD_BRAND, 'defineThread(fn)', fn);
 }
 
 export function isThreadDefinition(value: unknown): value is ThreadDefinition {
-  return isDefinition(THREAD, value);
+  return isDefinition(THREAD_BRAND, value);
 }

@@ -2,6 +2,7 @@
 import { dirname } from 'node:path';
 import { fixture, nextEvent, waitFor, type LogRecord } from '../support/helpers';
 import { appPerTest } from '../support/app-per-test';
+import { defineHandler, defineThread } from 'daebus/thread';
 
 const t = appPerTest('registration');
 
@@ -25,6 +26,14 @@ describe('registration', () => {
     expect(() => t.app.thread('dir', dirname(fixture('sleeper.mjs')))).toThrow(/fixtures is a directory; give the module's file/);
     expect(() => t.app.thread('c', new URL('https://example.com/x.js'))).toThrow(/must be a file: URL/);
     expect(() => t.app.thread('d', 42 as never)).toThrow(/entry must be a module path, a file URL or a function/);
+    // a declaration given where its file or its function belongs is named, with where it goes
+    expect(() => t.app.thread('d', defineThread(async () => undefined) as never)).toThrow(
+      "(got object). A defineThread() value is a thread module's default export: give that module's path (app.thread('d', './file.js')), " +
+        'or the function itself, without defineThread, inline.',
+    );
+    expect(() => t.app.thread('d', defineHandler(() => 1) as never)).toThrow(
+      "A defineHandler() value is a pooled action's export: register it with app.action(name, { module, export }).",
+    );
     expect(() => t.app.thread('', fixture('sleeper.mjs'))).toThrow(/\(name\): name must be a non-empty string/);
   });
 

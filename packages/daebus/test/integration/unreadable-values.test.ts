@@ -99,11 +99,11 @@ describe('values that throw as they are read', () => {
     t.app.action('echo', (payload) => payload);
     await t.start();
     const revoked = unreadable('revoked');
-    await expect(t.caller().sendRequest('echo', revoked as object)).rejects.toMatchObject({
+    await expect(t.caller().sendRequest('echo', revoked as Record<string, unknown>)).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
       message: 'sendRequest("echo"): payload must be an object (got [a value that cannot be read]).',
     });
-    await expect(t.app.broadcast(`${t.service}.news`, revoked as object)).rejects.toMatchObject({
+    await expect(t.app.broadcast(`${t.service}.news`, revoked as Record<string, unknown>)).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
       message: expect.stringContaining('the payload must be a JSON object (got [a value that cannot be read])'),
     });

@@ -42,7 +42,7 @@ describe('inline thread compilation', () => {
     try {
       // one that returns no string (before: registration threw a TypeError), and one mapping positions elsewhere
       for (const prepare of [() => 42, () => 'Error\n    at elsewhere (/nowhere/x.ts:1:1)', undefined]) {
-        Error.prepareStackTrace = prepare;
+        Error.prepareStackTrace = prepare as never;
         expect(register(inlineOrigin)).toEqual({ file, line: 1, column: 35 });
         expect(Error.prepareStackTrace).toBe(prepare);
       }
