@@ -58,7 +58,7 @@ describe('actions', () => {
     t.app.action('function', () => () => 1);
     t.app.action('bigint', () => 10n);
     t.app.action('update', () => {
-      response.send(Symbol('s'), false);
+      void response.send(Symbol('s'), false);
       return { done: true };
     });
     await start();
