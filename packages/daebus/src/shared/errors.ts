@@ -267,7 +267,8 @@ export function fromPlainError(plain: PlainError): Error {
       : errors !== undefined && plain.name === 'AggregateError'
         ? new AggregateError(errors, plain.message, options)
         : new Error(plain.message, options);
-  if (plain.code === undefined) err.name = plain.name;
+  // an error with a code of its own (`class MyError { code = 'E_MINE' }`) keeps its name, as its stack says it
+  if (plain.code === undefined || plain.name !== '') err.name = plain.name;
   if (errors !== undefined && !(err instanceof AggregateError)) (err as Error & { errors?: Error[] }).errors = errors;
   // none: a thrown string or object had none, and this one's would be the library's frames
   err.stack = plain.stack;

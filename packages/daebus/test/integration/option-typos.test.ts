@@ -66,6 +66,14 @@ describe('misspelled and missing options', () => {
     expect(() => new DaebusCaller('x', { redis: 'http://localhost:6379' })).toThrow(
       expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('must be a redis:// or rediss:// URL') }),
     );
+    // one with no scheme is read as host:port; one that is none (before: Node's bare "Invalid URL", no code)
+    await expect(t.app.start({ redis: 'not a url' })).rejects.toMatchObject({
+      code: 'INVALID_OPTION',
+      message: 'the redis option is not a Redis URL (got "not a url"); use redis://host:port.',
+    });
+    expect(() => new DaebusCaller('x', { redis: 'pass word@my host' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('(got "***@my host")') }),
+    );
   });
 
   it('shows NaN and Infinity as themselves in messages', () => {

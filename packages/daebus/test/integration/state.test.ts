@@ -671,6 +671,13 @@ describe('messages to a thread', () => {
         th.on('many', () => {
           throw new AggregateError([new Error('one'), new TypeError('two')], 'both failed');
         });
+        th.on('own', () => {
+          class QuotaError extends Error {
+            override name = 'QuotaError';
+            code = 'E_QUOTA';
+          }
+          throw new QuotaError('over quota');
+        });
         while (running()) await th.sleep(0.05);
       },
       { restart: 'temporary' },
@@ -687,6 +694,17 @@ describe('messages to a thread', () => {
       .catch((e: unknown) => e as Error & { errors?: Error[] });
     expect(many).toMatchObject({ message: 'both failed', errors: [{ message: 'one' }, { name: 'TypeError', message: 'two' }] });
     expect(many).toBeInstanceOf(AggregateError);
+    // an error class of the user's with a code keeps its name (before: named DaebusError), as its stack says
+    const own = await t.app
+      .thread('fails')
+      .request('own')
+      .catch((e: unknown) => e as Error & { code?: string });
+    expect(own).toMatchObject({
+      name: 'QuotaError',
+      code: 'E_QUOTA',
+      message: 'over quota',
+      stack: expect.stringMatching(/^QuotaError: over quota/),
+    });
   });
 
   it("a payload left out arrives as {}, as an action's does (before: undefined, and the handler threw)", async () => {

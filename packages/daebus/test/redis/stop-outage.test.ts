@@ -2,6 +2,7 @@
 // published (the transport holds it and retries until it gives up). Before, that reply held the
 // drain open until the publish gave up or drainTimeoutMs passed; now it is let go, with a warning.
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { Daebus, DaebusCaller } from 'daebus';
 import { captureLogger, waitFor } from '../support/helpers';
 import { privateRedis, type PrivateRedis } from '../support/redis-server';
@@ -55,5 +56,64 @@ describe('a stop while Redis is down', () => {
       expect.stringMatching(/^Dropped the replies of 1 finished request\(s\) \(slow\): redis:\/\/.* is unreachable/),
     );
     expect(messages.some((m) => m.startsWith('Gave up on'))).toBe(false);
+  });
+
+  it('of a service whose Redis stalls (connected, not answering) lets go of such a reply too, once the stall shows', async () => {
+    const { logger, records } = captureLogger();
+    const app = new Daebus('stop_stall', { logger, drainTimeoutMs: 600_000 });
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    app.action('slow', async () => {
+      started();
+      await finished;
+      return 'done';
+    });
+    apps.push(app);
+    const service = `stop_stall_${randomUUID()}`;
+    await app.start({ service, redis: server.url });
+    const caller = new DaebusCaller(service, { redis: server.url, timeoutMs: 20_000 });
+    callers.push(caller);
+    caller.sendRequest('slow', {}).catch(() => undefined);
+    await running;
+    const admin = new Redis(server.url);
+    try {
+      // every command waits, PINGs included, for 8 s (the admin's own UNPAUSE would wait too); the drain is 600 s
+      await admin.call('CLIENT', 'PAUSE', '8000', 'ALL');
+      const stopped = app.stop();
+      await waitFor(() => records.some((r) => String(r.message).startsWith('Waiting up to 600 s for 1 request')), 'the drain');
+      finish();
+      // before, the reply (held by the stalled connection) held the drain until Redis answered again
+      await stopped;
+      expect(records.map((r) => String(r.message))).toContainEqual(
+        expect.stringMatching(
+          /^Dropped the replies of 1 finished request\(s\) \(slow\): redis:\/\/.* does not answer, so they may never be sent/,
+        ),
+      );
+    } finally {
+      admin.disconnect();
+    }
+  });
+});
+
+describe('a broadcast while Redis is down', () => {
+  it('fails with TRANSPORT_ERROR after the reconnect grace, saying it was not sent; one after Redis is back goes out', async () => {
+    const { logger, records } = captureLogger();
+    const app = new Daebus('broadcast_outage', { logger });
+    apps.push(app);
+    await app.start({ service: `broadcast_outage_${randomUUID()}`, redis: server.url });
+    await server.stop();
+    await waitFor(() => records.some((r) => /connection .*lost|reconnecting/i.test(String(r.message))), 'the outage to show');
+    // before: after about 10 s (ioredis's twenty reconnect tries), with ioredis's own message
+    await expect(app.broadcast('outage_news', { n: 1 })).rejects.toMatchObject({
+      code: 'TRANSPORT_ERROR',
+      message: expect.stringMatching(
+        /^The broadcast on "outage_news" was not sent: the connection to redis:\/\/.* is down and did not come back within 2 s\.$/,
+      ),
+    });
+    await server.start();
+    await waitFor(() => records.some((r) => /again: service .* takes requests/.test(String(r.message))), 'the connection back', 15_000);
+    await expect(app.broadcast('outage_news', { n: 2 })).resolves.toBe(0);
   });
 });

@@ -187,10 +187,7 @@ export class Dispatcher {
    */
   async drain(timeoutMs: number): Promise<Accepted[]> {
     if (this.#accepted.size > 0) {
-      const replies = onlyStuckReplies(
-        () => this.acceptedRequests(),
-        () => this.#transport.isConnected?.() ?? true,
-      );
+      const replies = onlyStuckReplies(() => this.acceptedRequests(), this.#transport);
       await settlesWithin(Promise.race([new Promise<void>((resolve) => (this.#onIdle = resolve)), replies.stuck]), timeoutMs);
       replies.stop();
       this.#onIdle = undefined;

@@ -17,6 +17,7 @@ import { watchChannelShared } from './shared-channel';
 import { messageJson } from './outgoing-json';
 import { logOutages } from './outage-log';
 import { WriteRefusals, type RefusalReport } from '../transport/write-refusals';
+import { connectedWithin } from '../transport/connected-within';
 
 /** How many unreadable broadcasts a second are logged each; the rest make one warning a second per channel. */
 const DROPPED_FULL_PER_SECOND = 10;
@@ -251,7 +252,9 @@ export class ServiceBus {
   /** Publish `payload` as JSON on `channel`; resolves with the number of receivers. */
   readonly broadcast = async (channel: string, payload: unknown): Promise<number> => {
     if (!isName(channel)) checker('broadcast(channel, payload)', ErrorCodes.INVALID_ARGUMENT).name('channel', channel);
-    return this.transport.publish(channel, messageJson(`broadcast on "${channel}"`, payload));
+    const message = messageJson(`broadcast on "${channel}"`, payload);
+    await connectedWithin(this.transport, `The broadcast on "${channel}"`);
+    return this.transport.publish(channel, message);
   };
 
   async #subscribe(channel: string, handler: MessageHandler): Promise<void> {

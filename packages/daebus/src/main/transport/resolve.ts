@@ -59,9 +59,18 @@ function isTransport(value: unknown): value is Transport {
  * `host:port` or a socket path goes to ioredis as it is; a `unix:` URL is read by RedisTransport.
  */
 function checkRedisUrl(url: string, from: string): void {
-  if (!url.includes('://') || url.startsWith('unix:')) return;
+  if (url.startsWith('unix:') || url.startsWith('/')) return; // a socket's path
   // a password in the URL stays out of the message (it may reach a log)
   const shown = url.replace(/\/\/[^/@]*@/, '//***@');
+  if (!url.includes('://')) {
+    // ioredis reads "host:port" (or a port) as redis://host:port; anything else threw its parser's bare "Invalid URL"
+    if (!URL.canParse(`redis://${url}`))
+      throw new DaebusError(
+        ErrorCodes.INVALID_OPTION,
+        `${from} is not a Redis URL (got "${url.replace(/^[^@]*@/, '***@')}"); use redis://host:port.`,
+      );
+    return;
+  }
   let protocol: string;
   try {
     protocol = new URL(url).protocol;
