@@ -115,5 +115,19 @@ describe('a broadcast while Redis is down', () => {
     await server.start();
     await waitFor(() => records.some((r) => /again: service .* takes requests/.test(String(r.message))), 'the connection back', 15_000);
     await expect(app.broadcast('outage_news', { n: 2 })).resolves.toBe(0);
+    // stalled, connected: before, a broadcast waited for as long as the stall (a task's run with it, and a stop's drain)
+    const admin = new Redis(server.url);
+    try {
+      await admin.call('CLIENT', 'PAUSE', '8000', 'ALL');
+      await waitFor(() => records.some((r) => /has not answered for/.test(String(r.message))), 'the stall to show');
+      await expect(app.broadcast('outage_news', { n: 3 })).rejects.toMatchObject({
+        code: 'TRANSPORT_ERROR',
+        message: expect.stringMatching(
+          /^The broadcast on "outage_news" was not sent: redis:\/\/.* is connected but does not answer \(a stall\)/,
+        ),
+      });
+    } finally {
+      admin.disconnect();
+    }
   });
 });

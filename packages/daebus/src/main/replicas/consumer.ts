@@ -19,8 +19,7 @@ import type { RequestSink } from './request-sink';
 import type { LeftInRedis } from './stop-report';
 import type { WriteRefusals } from '../transport/write-refusals';
 
-/** Entries read from the stream at most at once. */
-const READ_BATCH = 16;
+const READ_BATCH = 16; // entries read from the stream at most at once
 
 /**
  * This replica's reader of the service's durable request stream, one consumer of the group all
@@ -126,9 +125,10 @@ export class RequestConsumer {
   async close(limitMs: number): Promise<LeftInRedis> {
     await this.stopReading(limitMs);
     this.#upkeep.stop();
+    const deadline = Date.now() + limitMs; // one limit for both: a stalled Redis answers neither (before, 3 s each)
     await settlesWithin(Promise.all([this.#confirmations.flush(), ...this.#handingBack]), limitMs);
     // not with Redis down: ioredis would hold it, and the stop with it
-    if (this.#client.status === 'ready') await settlesWithin(this.#group.leave(this.#id), limitMs);
+    if (this.#client.status === 'ready' && Date.now() < deadline) await settlesWithin(this.#group.leave(this.#id), deadline - Date.now());
     const left = {
       notHandedBack: this.#handBacksFailed + this.#handingBack.size,
       unconfirmed: this.#confirmations.abandon(),

@@ -1,19 +1,27 @@
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { RECONNECT_GRACE_MS } from '../support/redis-ready';
-import { settlesWithin } from '../support/timers';
-import type { Transport } from './transport';
+import { transportUp, type Transport } from './transport';
+
+/** How often a send waiting for its transport looks whether it is back. */
+const LOOK_EVERY_MS = 50;
 
 /**
- * Resolves at once while `transport` is connected; while it is not, once it is back within
- * `graceMs`, else rejects with TRANSPORT_ERROR saying `what` was not sent. For what user code
- * sends (a broadcast): without it, a send while Redis is down waited through ioredis's twenty
- * reconnect tries (about 10 s) and failed with ioredis's own words.
+ * Resolves at once while `transport` is up (connected, its server answering); while it is not,
+ * once it is back within `graceMs`, else rejects with TRANSPORT_ERROR saying `what` was not sent
+ * (nothing was written: it cannot go out later). For what user code sends (a broadcast): before,
+ * a send while Redis was down waited through ioredis's twenty reconnect tries (about 10 s) and
+ * failed in ioredis's words, and one while Redis stalled waited for as long as the stall.
  */
 export async function connectedWithin(transport: Transport, what: string, graceMs = RECONNECT_GRACE_MS): Promise<void> {
-  if (transport.isConnected?.() ?? true) return;
-  if (transport.whenReady !== undefined && (await settlesWithin(transport.whenReady(), graceMs))) return;
-  throw new DaebusError(
-    ErrorCodes.TRANSPORT_ERROR,
-    `${what} was not sent: the connection to ${transport.description} is down and did not come back within ${graceMs / 1000} s.`,
-  );
+  if (transportUp(transport)) return;
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, LOOK_EVERY_MS));
+    if (transportUp(transport)) return;
+  }
+  const why =
+    (transport.isConnected?.() ?? true)
+      ? `${transport.description} is connected but does not answer (a stall), and did not within ${graceMs / 1000} s.`
+      : `the connection to ${transport.description} is down and did not come back within ${graceMs / 1000} s.`;
+  throw new DaebusError(ErrorCodes.TRANSPORT_ERROR, `${what} was not sent: ${why}`);
 }
