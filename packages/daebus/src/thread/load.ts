@@ -101,6 +101,17 @@ function sourceUrl(file: string): string {
  * ReferenceError there almost always means it used a variable of that file.
  */
 export function explainInlineError(name: string, err: unknown): unknown {
+  const notFound = unresolvedImport(err);
+  if (notFound !== undefined) {
+    return new DaebusError(
+      ErrorCodes.THREAD_INLINE_SCOPE,
+      `Inline thread "${name}" imports "${notFound}", which is not found from its worker: an inline thread's import() ` +
+        "resolves names from the daebus package's own folder, not from the file that registered it (a package of yours " +
+        "is found there only when the package manager hoists it). Register a module made with defineThread() instead, or " +
+        "import by a resolved URL: pass import.meta.resolve('pkg') in the workerData option and import(t.workerData.url).",
+      { cause: err, details: { specifier: notFound } },
+    );
+  }
   if (!(err instanceof ReferenceError)) return err;
   const match = /^(\S+) is not defined$/.exec(err.message);
   if (!match) return err;
@@ -140,7 +151,7 @@ export function explainInlineError(name: string, err: unknown): unknown {
       'An inline thread function is sent to its worker as source text and cannot see the variables, ' +
       'imports or functions of the file that registered it. Define it inside the function, pass data ' +
       'with the workerData option (t.workerData), use t.log / t.sleep instead of imported helpers, ' +
-      'load modules with `await import(...)` inside the function (in an ES module build), or register a module made with defineThread().' +
+      'load node: modules with `await import(...)` inside the function (in an ES module build), or register a module made with defineThread().' +
       (MINIFIED.test(variable) ? MINIFIED_ADVICE : ''),
     { cause: err, details: { variable } },
   );
@@ -182,4 +193,11 @@ export function loadFailure(what: string, err: unknown, specifier?: string, load
       },
     },
   });
+}
+
+/** The specifier of an import() the worker's own file could not resolve (one of the inline function's, not a package's own). */
+function unresolvedImport(err: unknown): string | undefined {
+  if ((err as { code?: unknown } | null)?.code !== 'ERR_MODULE_NOT_FOUND') return undefined;
+  const match = /^Cannot find (?:package|module) '([^']+)' imported from (.+?)\s*$/m.exec(String((err as Error).message));
+  return match && /[\\/]worker-entry\.m?js$/.test(match[2] as string) ? match[1] : undefined;
 }

@@ -75,6 +75,21 @@ describe('registration', () => {
     expect(t.app.threads.scoped?.restarts).toBe(0);
   });
 
+  it("an inline function whose import() finds no package fails once, saying it resolves from the library's folder", async () => {
+    const failed = nextEvent(t.app, 'failed');
+    // written as source: this test file's own import() would be compiled to a require()
+    const importing = new Function('running', 't', "return import('daebus-no-such-package-here')") as () => Promise<unknown>;
+    t.app.thread('importer', importing, { restart: 'permanent' });
+    await t.app.start();
+    const event = await failed;
+    // before: a crash, restarted five times, naming the library's worker file as the importer
+    expect(event).toMatchObject({ name: 'importer', why: 'failed-to-start', error: { code: 'THREAD_INLINE_SCOPE' } });
+    expect(event.error?.message).toContain(
+      'Inline thread "importer" imports "daebus-no-such-package-here", which is not found from its worker',
+    );
+    expect(t.app.threads.importer?.restarts).toBe(0);
+  });
+
   it("an inline function calling the file's own short helper as go(fn, 'label') fails as undefined, not taken for a minifier's naming helper", async () => {
     const go = (fn: () => number, label: string): string => `${label}: ${fn()}`;
     const failed = nextEvent(t.app, 'failed');

@@ -40,7 +40,8 @@ describe('a stop report', () => {
 
   it('after a forced stop, names what it gave up on (before: "every action finished", its work answered STOPPED by then)', () => {
     const { logger, records } = captureLogger();
-    logStopped(logger, 's', { ...nothing, forced: ['busy x4', 'thread "t" (terminated)'] });
+    // the thread it terminated is named once, as the forced stop's (before: also as one "that ignored the stop")
+    logStopped(logger, 's', { ...nothing, threads: [thread({})], forced: ['busy x4', 'thread "t" (terminated)'] });
     expect(records.at(-1)).toMatchObject({
       level: 'warn',
       message: 'Service "s" stopped; forced to stop, it gave up on busy x4, thread "t" (terminated)',

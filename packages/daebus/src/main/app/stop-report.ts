@@ -35,7 +35,8 @@ export function gaveUpOn(left: StopLeft): boolean {
 
 /** The last line of a stop: what was given up on, or that everything ended by itself (`startFailed`: the stop of a start that failed). */
 export function logStopped(logger: Logger, service: string, left: StopLeft, startFailed = false): void {
-  const results = left.threads;
+  // a forced stop names the threads it terminated itself (`thread "t" (terminated)`): they ignored nothing
+  const results = left.forced?.length ? left.threads.filter((r) => !r.terminated) : left.threads;
   const terminated = results.filter((r) => r.terminated && !r.stillLoading && !r.returned && !r.blocked).map((r) => r.name);
   const held = results.filter((r) => r.terminated && r.returned && !r.blocked).map((r) => r.name);
   const loading = results.filter((r) => r.terminated && r.stillLoading && !r.blocked).map((r) => r.name);
