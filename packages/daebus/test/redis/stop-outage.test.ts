@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Daebus, DaebusCaller } from 'daebus';
-import { captureLogger, waitFor } from '../support/helpers';
+import { captureLogger, waitFor, type LogRecord } from '../support/helpers';
 import { privateRedis, type PrivateRedis } from '../support/redis-server';
 
 jest.setTimeout(30_000);
@@ -22,30 +22,38 @@ afterEach(async () => {
   await server.stop();
 });
 
+/**
+ * A service on the private server whose action "slow" runs until `finish()`, with a request of it
+ * running (a drain far longer than the test: the stop must not wait for it).
+ */
+async function slowRequestRunning(name: string, replicas?: object): Promise<{ app: Daebus; records: LogRecord[]; finish: () => void }> {
+  const { logger, records } = captureLogger();
+  const app = new Daebus(name, { logger, drainTimeoutMs: 600_000 });
+  let started!: () => void;
+  const running = new Promise<void>((resolve) => (started = resolve));
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  app.action('slow', async () => {
+    started();
+    await finished;
+    return 'done';
+  });
+  apps.push(app);
+  const service = `${name}_${randomUUID()}`;
+  await app.start({ service, redis: server.url, ...(replicas ? { replicas } : {}) });
+  const caller = new DaebusCaller(service, { redis: server.url, timeoutMs: 20_000 });
+  callers.push(caller);
+  caller.sendRequest('slow', {}).catch(() => undefined);
+  await running;
+  return { app, records, finish };
+}
+
 describe('a stop while Redis is down', () => {
   it.each([
     ['a service', undefined],
     ['a replica', {}],
   ])('of %s lets go of a finished request whose reply cannot be published, and says so', async (_, replicas) => {
-    const { logger, records } = captureLogger();
-    // a drain far longer than the test: the stop must not wait for it
-    const app = new Daebus('stop_outage', { logger, drainTimeoutMs: 600_000 });
-    let started!: () => void;
-    const running = new Promise<void>((resolve) => (started = resolve));
-    let finish!: () => void;
-    const finished = new Promise<void>((resolve) => (finish = resolve));
-    app.action('slow', async () => {
-      started();
-      await finished;
-      return 'done';
-    });
-    apps.push(app);
-    const service = `stop_outage_${randomUUID()}`;
-    await app.start({ service, redis: server.url, ...(replicas ? { replicas } : {}) });
-    const caller = new DaebusCaller(service, { redis: server.url, timeoutMs: 20_000 });
-    callers.push(caller);
-    caller.sendRequest('slow', {}).catch(() => undefined);
-    await running;
+    const { app, records, finish } = await slowRequestRunning('stop_outage', replicas);
     await server.stop();
     const stopped = app.stop();
     await waitFor(() => records.some((r) => String(r.message).startsWith('Waiting up to 600 s for 1 request')), 'the drain');
@@ -59,24 +67,7 @@ describe('a stop while Redis is down', () => {
   });
 
   it('of a service whose Redis stalls (connected, not answering) lets go of such a reply too, once the stall shows', async () => {
-    const { logger, records } = captureLogger();
-    const app = new Daebus('stop_stall', { logger, drainTimeoutMs: 600_000 });
-    let finish!: () => void;
-    const finished = new Promise<void>((resolve) => (finish = resolve));
-    let started!: () => void;
-    const running = new Promise<void>((resolve) => (started = resolve));
-    app.action('slow', async () => {
-      started();
-      await finished;
-      return 'done';
-    });
-    apps.push(app);
-    const service = `stop_stall_${randomUUID()}`;
-    await app.start({ service, redis: server.url });
-    const caller = new DaebusCaller(service, { redis: server.url, timeoutMs: 20_000 });
-    callers.push(caller);
-    caller.sendRequest('slow', {}).catch(() => undefined);
-    await running;
+    const { app, records, finish } = await slowRequestRunning('stop_stall');
     const admin = new Redis(server.url);
     try {
       // every command waits, PINGs included, for 8 s (the admin's own UNPAUSE would wait too); the drain is 600 s
