@@ -107,7 +107,7 @@ export function explainInlineError(name: string, err: unknown): unknown {
       ErrorCodes.THREAD_INLINE_SCOPE,
       `Inline thread "${name}" imports "${notFound}", which is not found from its worker: an inline thread's import() ` +
         "resolves names from the daebus package's own folder, not from the file that registered it (a package of yours " +
-        "is found there only when the package manager hoists it). Register a module made with defineThread() instead, or " +
+        'is found there only when the package manager hoists it). Register a module made with defineThread() instead, or ' +
         "import by a resolved URL: pass import.meta.resolve('pkg') in the workerData option and import(t.workerData.url).",
       { cause: err, details: { specifier: notFound } },
     );
