@@ -24,6 +24,8 @@ export function jsonCopy(value: unknown, what: string): { value: unknown } | { e
   }
   let json: string | undefined;
   try {
+    // JSON would leave it out: the caller would read {} for a value the handler never meant to send
+    if (typeof value === 'function' || typeof value === 'symbol') throw new TypeError(`a ${typeof value} is not JSON data`);
     json = JSON.stringify(value) as string | undefined;
   } catch (err) {
     const message = `The reply cannot be encoded as JSON (${toPlainError(err).message}); reply with plain JSON data.`;

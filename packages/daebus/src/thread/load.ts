@@ -102,6 +102,10 @@ function sourceUrl(file: string): string {
  */
 export function explainInlineError(name: string, err: unknown): unknown {
   const notFound = unresolvedImport(err);
+  if (notFound?.startsWith('node:')) {
+    const message = `Inline thread "${name}" imports "${notFound}", which is no module of Node's: check its name.`;
+    return new DaebusError(ErrorCodes.THREAD_INLINE_SCOPE, message, { cause: err, details: { specifier: notFound } });
+  }
   if (notFound !== undefined) {
     return new DaebusError(
       ErrorCodes.THREAD_INLINE_SCOPE,
@@ -197,7 +201,10 @@ export function loadFailure(what: string, err: unknown, specifier?: string, load
 
 /** The specifier of an import() the worker's own file could not resolve (one of the inline function's, not a package's own). */
 function unresolvedImport(err: unknown): string | undefined {
-  if ((err as { code?: unknown } | null)?.code !== 'ERR_MODULE_NOT_FOUND') return undefined;
+  const code = (err as { code?: unknown } | null)?.code;
+  // a mistyped built-in (`node:fss`): found from nowhere
+  if (code === 'ERR_UNKNOWN_BUILTIN_MODULE') return /(node:\S+)$/.exec(String((err as Error).message))?.[1];
+  if (code !== 'ERR_MODULE_NOT_FOUND') return undefined;
   const match = /^Cannot find (?:package|module) '([^']+)' imported from (.+?)\s*$/m.exec(String((err as Error).message));
   return match && /[\\/]worker-entry\.m?js$/.test(match[2] as string) ? match[1] : undefined;
 }

@@ -71,6 +71,10 @@ describe('misspelled and missing options', () => {
       code: 'INVALID_OPTION',
       message: 'the redis option is not a Redis URL (got "not a url"); use redis://host:port.',
     });
+    // a database that is no number (before: ioredis sent SELECT NaN, and its refusal ended the process)
+    expect(() => new DaebusCaller('x', { redis: 'redis://127.0.0.1:6379/abc' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('the database after the host must be a number') }),
+    );
     expect(() => new DaebusCaller('x', { redis: 'pass word@my host' })).toThrow(
       expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('(got "***@my host")') }),
     );

@@ -243,6 +243,16 @@ describe('pooled actions', () => {
     await expect(caller.sendRequest('pooled', { big: true })).rejects.toMatchObject(refused);
   });
 
+  it('answer BAD_RESPONSE for a function or a symbol returned, as an ordinary action (before: {} as a success)', async () => {
+    await startWith((a) => a.action('odd', { module: pooled, export: 'nothingJson' }));
+    for (const kind of ['function', 'symbol']) {
+      await expect(caller.sendRequest('odd', { kind })).rejects.toMatchObject({
+        details: expect.objectContaining({ remoteCode: 'BAD_RESPONSE' }),
+        message: expect.stringContaining(`a ${kind} is not JSON data`),
+      });
+    }
+  });
+
   it('stream progress as an ordinary action does: clamped, data wrapped, a percentage not a number refused', async () => {
     await startWith((a) =>
       a.action('pooled', { module: pooled, export: 'progresses' }).action('plain', () => {

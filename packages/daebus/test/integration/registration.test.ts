@@ -88,6 +88,11 @@ describe('registration', () => {
       'Inline thread "importer" imports "daebus-no-such-package-here", which is not found from its worker',
     );
     expect(t.app.threads.importer?.restarts).toBe(0);
+    // a mistyped built-in likewise (before: a crash, restarted)
+    const builtin = nextEvent(t.app, 'failed');
+    t.app.thread('builtin', new Function('running', 't', "return import('node:fs_mistyped')") as () => Promise<unknown>);
+    expect(await builtin).toMatchObject({ name: 'builtin', why: 'failed-to-start', error: { code: 'THREAD_INLINE_SCOPE' } });
+    expect(t.app.threads.builtin?.restarts).toBe(0);
   });
 
   it("an inline function calling the file's own short helper as go(fn, 'label') fails as undefined, not taken for a minifier's naming helper", async () => {
