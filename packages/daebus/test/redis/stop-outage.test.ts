@@ -110,6 +110,13 @@ describe('a broadcast while Redis is down', () => {
     const admin = new Redis(server.url);
     try {
       await admin.call('CLIENT', 'PAUSE', '8000', 'ALL');
+      // sent before the stall shows: it is written, and its answer does not come (before: it waited the whole stall)
+      await expect(app.broadcast('outage_news', { n: 3 })).rejects.toMatchObject({
+        code: 'TRANSPORT_ERROR',
+        message: expect.stringMatching(
+          /^The broadcast on "outage_news" got no answer from redis:\/\/.* within 2 s .*it may still reach its receivers/,
+        ),
+      });
       await waitFor(() => records.some((r) => /has not answered for/.test(String(r.message))), 'the stall to show');
       await expect(app.broadcast('outage_news', { n: 3 })).rejects.toMatchObject({
         code: 'TRANSPORT_ERROR',

@@ -17,7 +17,7 @@ import { watchChannelShared } from './shared-channel';
 import { messageJson } from './outgoing-json';
 import { logOutages } from './outage-log';
 import { WriteRefusals, type RefusalReport } from '../transport/write-refusals';
-import { connectedWithin } from '../transport/connected-within';
+import { answeredWithin, connectedWithin } from '../transport/connected-within';
 
 /** How many unreadable broadcasts a second are logged each; the rest make one warning a second per channel. */
 const DROPPED_FULL_PER_SECOND = 10;
@@ -253,8 +253,9 @@ export class ServiceBus {
   readonly broadcast = async (channel: string, payload: unknown): Promise<number> => {
     if (!isName(channel)) checker('broadcast(channel, payload)', ErrorCodes.INVALID_ARGUMENT).name('channel', channel);
     const message = messageJson(`broadcast on "${channel}"`, payload);
-    await connectedWithin(this.transport, `The broadcast on "${channel}"`);
-    return this.transport.publish(channel, message);
+    const what = `The broadcast on "${channel}"`;
+    await connectedWithin(this.transport, what);
+    return answeredWithin(this.transport.publish(channel, message), this.transport, what);
   };
 
   async #subscribe(channel: string, handler: MessageHandler): Promise<void> {

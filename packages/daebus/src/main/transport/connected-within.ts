@@ -25,3 +25,24 @@ export async function connectedWithin(transport: Transport, what: string, graceM
       : `the connection to ${transport.description} is down and did not come back within ${graceMs / 1000} s.`;
   throw new DaebusError(ErrorCodes.TRANSPORT_ERROR, `${what} was not sent: ${why}`);
 }
+
+/**
+ * `publish` (sent once `connectedWithin` let it go), failed with TRANSPORT_ERROR when its server
+ * does not answer within `graceMs`: Redis died or stalled after the check, and ioredis would wait
+ * through its twenty reconnect tries, or a whole stall. The message was written, and may still
+ * reach its receivers when Redis answers: the error says so. A transport with no server to watch
+ * (in-process) is not timed.
+ */
+export function answeredWithin<T>(publish: Promise<T>, transport: Transport, what: string, graceMs = RECONNECT_GRACE_MS): Promise<T> {
+  if (transport.answering === undefined) return publish;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      const message =
+        `${what} got no answer from ${transport.description} within ${graceMs / 1000} s (it went down or stalled as it was sent); ` +
+        'it may still reach its receivers if Redis answers later.';
+      reject(new DaebusError(ErrorCodes.TRANSPORT_ERROR, message));
+    }, graceMs);
+  });
+  return Promise.race([publish, late]).finally(() => clearTimeout(timer));
+}
