@@ -34,6 +34,10 @@ describe('registration', () => {
     expect(() => t.app.thread('d', defineHandler(() => 1) as never)).toThrow(
       "A defineHandler() value is a pooled action's export: register it with app.action(name, { module, export }).",
     );
+    expect(() => t.app.action('a', defineHandler(() => 1) as never)).toThrow(
+      "(a defineHandler() value is a module's export, given by its name)",
+    );
+    expect(() => t.app.action('a', defineThread(async () => undefined) as never)).toThrow('register it with app.thread()');
     expect(() => t.app.thread('', fixture('sleeper.mjs'))).toThrow(/\(name\): name must be a non-empty string/);
   });
 

@@ -1,3 +1,4 @@
+import { handlerConstraint } from '../../shared/definition-brands';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { checker } from '../../shared/validate';
 import type { ThreadEntrySpec } from '../../shared/protocol/thread';
@@ -89,7 +90,7 @@ export class Registry {
           ...(options.maxQueued === undefined ? {} : { maxQueued: check.count('options.maxQueued', options.maxQueued, 0) }),
         };
         if (isPooledSpec(handler)) return { kind: 'action', name, run: resolvePooledSpec(where, handler), limits };
-        if (typeof handler !== 'function') check.fail('handler', 'a function, or { module } for a handler that runs on the pool', handler);
+        if (typeof handler !== 'function') check.fail('handler', handlerConstraint(handler), handler);
         return { kind: 'action', name, run: handler, limits };
       }
       case 'listen':

@@ -1,3 +1,4 @@
+import { handlerConstraint } from '../../shared/definition-brands';
 import { checker } from '../../shared/validate';
 import { isPooledSpec, resolvePooledSpec, type PooledSpec, type ResolvedPooledSpec } from '../pool/pooled-spec';
 import type { ActionHandler } from '../rpc/dispatcher';
@@ -66,6 +67,6 @@ export function prepareRoute(path: unknown, handler: unknown, options: unknown =
   const methods = parseMethods(where, o.methods);
   const timeoutMs = o.timeoutMs === undefined ? undefined : check.timeout('options.timeoutMs', o.timeoutMs);
   if (isPooledSpec(handler)) return { path: parsed, methods, handler: resolvePooledSpec(where, handler as PooledSpec), timeoutMs };
-  if (typeof handler !== 'function') check.fail('handler', 'a function, or { module } for a handler that runs on the pool', handler);
+  if (typeof handler !== 'function') check.fail('handler', handlerConstraint(handler), handler);
   return { path: parsed, methods, handler: handler as RouteHandler, timeoutMs };
 }

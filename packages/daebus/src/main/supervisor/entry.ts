@@ -1,4 +1,4 @@
-import { HANDLER_BRAND, THREAD_BRAND } from '../../shared/definition-brands';
+import { misplacedDefinition } from '../../shared/definition-brands';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import type { InlineOrigin, ThreadEntrySpec } from '../../shared/protocol/thread';
 import type { ThreadFunction } from '../../thread/define';
@@ -36,14 +36,13 @@ export function toEntrySpec(name: string, entry: ThreadEntry, written?: InlineOr
 
 /** For a declaration given where its function or its file belongs (by their registered brands: any copy of the library). */
 function definitionAdvice(name: string, entry: unknown): string {
-  if (entry === null || typeof entry !== 'object') return '';
-  const branded = (brand: symbol): boolean => (entry as Record<symbol, unknown>)[brand] === true;
-  if (branded(THREAD_BRAND))
+  const declared = misplacedDefinition(entry);
+  if (declared === 'defineThread')
     return (
       ` A defineThread() value is a thread module's default export: give that module's path (app.thread('${name}', './file.js')), ` +
       'or the function itself, without defineThread, inline.'
     );
-  if (branded(HANDLER_BRAND))
+  if (declared === 'defineHandler')
     return " A defineHandler() value is a pooled action's export: register it with app.action(name, { module, export }).";
   return '';
 }
