@@ -29,3 +29,26 @@ describe('a service on database 2', () => {
     expect(records.some((r) => String(r.message).includes(`listening on ${info.transport}`))).toBe(true);
   });
 });
+
+// ioredis reports a refused SELECT only as an 'error' event and goes on in database 0: a service
+// given a database the server does not have read and wrote database 0's keys without a word.
+describe('a database the server does not have', () => {
+  it.each([
+    ['the URL', { redis: `${TEST_REDIS_URL.replace(/\/\d*$/, '')}/99` }],
+    ['ioredis options', { redis: { ...hostAndPort(), db: 99 } }],
+  ])('refuses the start INVALID_OPTION when given in %s, and a caller refuses likewise', async (_how, options) => {
+    const service = `redis_db_missing_${randomUUID()}`;
+    app = new Daebus('db', { logger: captureLogger().logger });
+    await expect(app.start({ service, ...options })).rejects.toMatchObject({
+      code: 'INVALID_OPTION',
+      message: expect.stringMatching(/refused database 99 \("ERR DB index is out of range"\)\. Name a database the server has/),
+    });
+    caller = new DaebusCaller(service, options);
+    await expect(caller.sendRequest('daebus.info', {}, { timeoutMs: 2_000 })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+  });
+});
+
+function hostAndPort(): { host: string; port: number } {
+  const parsed = new URL(TEST_REDIS_URL);
+  return { host: parsed.hostname, port: Number(parsed.port || 6379) };
+}

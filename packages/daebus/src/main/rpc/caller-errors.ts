@@ -16,9 +16,12 @@ export function noSubscriber(service: string, transport: string): DaebusError {
   );
 }
 
+// a wrong option (a database the server refused) is not the transport's failure
+const PASSED_ON: ReadonlySet<string> = new Set([ErrorCodes.TRANSPORT_ERROR, ErrorCodes.INVALID_ARGUMENT, ErrorCodes.INVALID_OPTION]);
+
 /** Why a request of `action` was not sent: the error itself when it says so already, else TRANSPORT_ERROR. */
 export function sendFailure(action: string, err: unknown): DaebusError {
-  if (err instanceof DaebusError && (err.code === ErrorCodes.TRANSPORT_ERROR || err.code === ErrorCodes.INVALID_ARGUMENT)) return err;
+  if (err instanceof DaebusError && PASSED_ON.has(err.code)) return err;
   return new DaebusError(ErrorCodes.TRANSPORT_ERROR, `Could not send "${action}": ${toPlainError(err).message}`, { cause: err });
 }
 

@@ -37,7 +37,7 @@ export async function readyWithin(connections: readonly Redis[], ms: number, des
     timer = setTimeout(() => reject(notReady(connections, ms, description)), ms);
   });
   try {
-    await Promise.race([Promise.all(connections.map(connectOnce)), late]);
+    await Promise.race([Promise.all(connections.map((connection) => readyIn(connection, description))), late]);
   } finally {
     clearTimeout(timer);
   }
@@ -58,10 +58,32 @@ function notReady(connections: readonly Redis[], ms: number, description: string
   });
 }
 
-/** Connect, unless this connection is ready already. */
-async function connectOnce(connection: Redis): Promise<void> {
-  if (connection.status === 'ready') return;
-  await connection.connect();
+/** Connect, unless this connection is ready already; then make sure it uses the database asked for. */
+async function readyIn(connection: Redis, description: string): Promise<void> {
+  if (connection.status !== 'ready') await connection.connect();
+  await checkDatabase(connection, description);
+}
+
+/**
+ * ioredis sends the SELECT of the options' database as it connects, but a refusal (no such
+ * database, or a cluster) only reaches its 'error' event, and the connection goes on in database
+ * 0: the service would read and write another database's keys without a word. Asked again here,
+ * the refusal stops the start.
+ */
+async function checkDatabase(connection: Redis, description: string): Promise<void> {
+  const db = connection.options.db;
+  if (db === undefined || db === 0) return;
+  try {
+    await connection.select(db);
+  } catch (err) {
+    const answer = err instanceof Error ? err.message : String(err);
+    throw new DaebusError(
+      ErrorCodes.INVALID_OPTION,
+      `Redis at ${description} refused database ${db} ("${answer}"). Name a database the server has (0 to one less than its ` +
+        `"databases" setting, 16 unless configured), or none for database 0.`,
+      { cause: err },
+    );
+  }
 }
 
 /**
