@@ -535,6 +535,16 @@ describe('WebSocket clients and hooks', () => {
     }
     await expect(t.app.websocket.broadcastToAll(Symbol('s'))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     expect(await client.ask({ type: 'ping', id: 4 })).toMatchObject({ type: 'response', data: 'pong', id: 4 });
+    expect(t.records.some((r) => r.level === 'warn' && /WebSocket handler "function" failed: .*not JSON data/.test(r.message))).toBe(true);
+  });
+
+  it('keep no registration whose reply is BAD_RESPONSE (the client was told it failed)', async () => {
+    t.app.socket('register', (data: { user: string }) => (data.user === 'bad' ? () => 1 : { ok: true }));
+    const client = await connect(await start());
+    expect(await client.ask({ type: 'register', data: { user: 'bad' }, id: 1 })).toMatchObject({ type: 'error', code: 'BAD_RESPONSE' });
+    expect((await t.app.websocket.clients())[0]?.registration).toBeUndefined();
+    expect(await client.ask({ type: 'register', data: { user: 'ann' }, id: 2 })).toMatchObject({ type: 'response', data: { ok: true } });
+    expect((await t.app.websocket.clients())[0]?.registration).toEqual({ user: 'ann' });
   });
 
   it('run a blueprint’s socket handlers, and refuse a type registered twice', async () => {

@@ -67,10 +67,19 @@ export function frame(type: string, data: unknown, id?: MessageId): string {
   return text;
 }
 
+/** A handler's reply as a frame; BAD_RESPONSE when it cannot be encoded. */
+export function replyFrame(data: unknown, id: MessageId | undefined): string {
+  try {
+    return frame('response', data, id);
+  } catch (err) {
+    throw new DaebusError(ErrorCodes.BAD_RESPONSE, toPlainError(err).message);
+  }
+}
+
 /** A handler's reply, or the error frame saying it cannot be encoded. */
 export function responseFrame(data: unknown, id: MessageId | undefined): string {
   try {
-    return frame('response', data, id);
+    return replyFrame(data, id);
   } catch (err) {
     return errorFrame(toPlainError(err).message, ErrorCodes.BAD_RESPONSE, { id });
   }

@@ -11,7 +11,7 @@ import type { ResolvedWebSocketOptions } from './options';
 import type { SocketHandler } from './socket-handler';
 import { SocketTurn } from './socket-turn';
 import { SocketClient, type ClientSocket, type Handshake } from './socket-client';
-import { closeReason, decodeMessage, errorFrame, frame, frameText, messageId, responseFrame } from './socket-envelope';
+import { closeReason, decodeMessage, errorFrame, frame, frameText, messageId, replyFrame, responseFrame } from './socket-envelope';
 import { clipped } from '../../shared/clipped';
 
 /** Events, not messages: a client cannot send these types. */
@@ -260,8 +260,10 @@ export class SocketHub {
     client.handlingId = id;
     try {
       const value = await client.within(this.#call(handler, client, type, data), `The handler of "${type}"`);
+      // a reply that cannot be sent fails the message: a `register` is not kept
+      const reply = value === undefined ? undefined : replyFrame(value, id);
       if (type === 'register') client.registration = data;
-      if (value !== undefined) client.send(responseFrame(value, id));
+      if (reply !== undefined) client.send(reply);
     } catch (err) {
       ok = false;
       const plain = toPlainError(err);
