@@ -256,6 +256,11 @@ function textOf(value: unknown): string {
   }
 }
 
+// rebuilt as their own class, so that `instanceof TypeError` holds on the other side too
+const BUILTIN_ERRORS = new Map<string, ErrorConstructor>(
+  [TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError].map((kind) => [kind.name, kind]),
+);
+
 /** Rebuild an error from its plain form; known codes come back as {@link DaebusError}. */
 export function fromPlainError(plain: PlainError): Error {
   const cause = plain.cause === undefined ? undefined : fromPlainError(plain.cause);
@@ -266,7 +271,7 @@ export function fromPlainError(plain: PlainError): Error {
       ? new DaebusError(plain.code, plain.message, { cause, details: plain.details })
       : errors !== undefined && plain.name === 'AggregateError'
         ? new AggregateError(errors, plain.message, options)
-        : new Error(plain.message, options);
+        : new (BUILTIN_ERRORS.get(plain.name) ?? Error)(plain.message, options);
   // an error with a code of its own (`class MyError { code = 'E_MINE' }`) keeps its name, as its stack says it
   if (plain.code === undefined || plain.name !== '') err.name = plain.name;
   if (errors !== undefined && !(err instanceof AggregateError)) (err as Error & { errors?: Error[] }).errors = errors;

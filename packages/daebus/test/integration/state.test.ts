@@ -694,6 +694,9 @@ describe('messages to a thread', () => {
       .catch((e: unknown) => e as Error & { errors?: Error[] });
     expect(many).toMatchObject({ message: 'both failed', errors: [{ message: 'one' }, { name: 'TypeError', message: 'two' }] });
     expect(many).toBeInstanceOf(AggregateError);
+    // built-in kinds come back as their own class (before: an Error named TypeError or RangeError)
+    expect((many as AggregateError).errors[1]).toBeInstanceOf(TypeError);
+    expect((failed as Error).cause).toBeInstanceOf(RangeError);
     // an error class of the user's with a code keeps its name (before: named DaebusError), as its stack says
     const own = await t.app
       .thread('fails')
