@@ -39,10 +39,11 @@ export function notCloneable(what: string, err: unknown, value?: unknown): Daebu
     );
   }
   const culprit = value === undefined ? undefined : cloneCulprit(value);
+  // V8's own words only when nothing better is found: for a Proxy they say "#<Object>", or "null" once revoked
   return new DaebusError(
     ErrorCodes.NOT_CLONEABLE,
-    `${what}: the value cannot be copied to another thread (${toPlainError(err).message})` +
-      `${culprit === undefined ? '' : `: ${describeCulprit(culprit)}`}. ${PLAIN_DATA}`,
+    `${what}: the value cannot be copied to another thread` +
+      `${culprit === undefined ? ` (${toPlainError(err).message})` : `: ${describeCulprit(culprit)}`}. ${PLAIN_DATA}`,
     { cause: err, ...(culprit === undefined ? {} : { details: { culprit: culprit.kind, path: culprit.path } }) },
   );
 }

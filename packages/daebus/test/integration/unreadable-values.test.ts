@@ -110,6 +110,14 @@ describe('values that throw as they are read', () => {
     await expect(t.caller().sendRequest('echo', { a: 1 })).resolves.toEqual({ a: 1 });
   });
 
+  it('a revoked Proxy stored is refused NOT_CLONEABLE naming a Proxy, without V8\'s words for it (they said "null")', async () => {
+    await t.start();
+    await expect(t.app.map('m').set('k', { a: [unreadable('revoked')] })).rejects.toMatchObject({
+      code: 'NOT_CLONEABLE',
+      message: expect.stringMatching(/^map "m": set\("k"\): the value cannot be copied to another thread: it holds a Proxy at a\[0\]\. /),
+    });
+  });
+
   it.each(KINDS)('a thread that crashes with one (%s) is reported with a readable error', async (kind) => {
     t.app.thread('crasher', handlers, { restart: 'temporary' });
     await t.start();
