@@ -72,7 +72,13 @@ describe('a caller during a Redis outage', () => {
       ),
     );
     expect(outcomes.every((o) => (o as { code?: string }).code === 'TRANSPORT_ERROR')).toBe(true);
-    expect((outcomes[0] as Error).message).toMatch(/not sent/);
+    expect((outcomes[0] as Error).message).toMatch(/; the request was not sent\.$/);
+    // before: a message (no reply) was said to be "the request"
+    await expect(c.sendMessage(`${service}.news`, { n: 1 })).rejects.toMatchObject({
+      code: 'TRANSPORT_ERROR',
+      message: expect.stringMatching(/; the message was not sent\.$/),
+    });
+    await expect(c.sendMessage(`${service}.news`, [1])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await server.start();
     // only the calls made while connected ran: 1 before, and this one
     expect(await whenServed(c)).toEqual({ handled: 2 });

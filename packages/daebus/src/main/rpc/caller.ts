@@ -229,8 +229,9 @@ export class DaebusCaller<out C extends object = AnyContract> {
   /** Broadcast `payload` (a JSON object) on `channel`; resolves with the number of receivers. */
   async sendMessage(channel: string, payload: object): Promise<number> {
     checker('sendMessage(channel, payload)', ErrorCodes.INVALID_ARGUMENT).name('channel', channel);
+    const text = messageJson(`sendMessage on "${channel}"`, payload); // bad input is told as such, connected or not
     await this.#connectedForMessage();
-    return this.#transport.publish(channel, messageJson(`sendMessage on "${channel}"`, payload));
+    return this.#transport.publish(channel, text);
   }
 
   /** Fire and forget: the payload's fields with `action` added, on the service channel. Resolves with the number of receivers. */
@@ -278,7 +279,7 @@ export class DaebusCaller<out C extends object = AnyContract> {
    * Connected and subscribed to the reply channel by `deadline`? While disconnected, `fail`
    * throws TRANSPORT_ERROR at once; `queue` waits, and resolves false if the deadline passes.
    */
-  async #connected(deadline: number): Promise<boolean> {
+  async #connected(deadline: number, what: 'request' | 'message' = 'request'): Promise<boolean> {
     if (this.#closed) throw closedError();
     for (;;) {
       try {
@@ -293,16 +294,14 @@ export class DaebusCaller<out C extends object = AnyContract> {
     }
     const transport = this.#transport;
     if (transport.isConnected?.() !== false) return true;
-    if (this.#offline === 'fail') {
-      throw notConnected(transport, '', 'request');
-    }
+    if (this.#offline === 'fail') throw notConnected(transport, '', what);
     await settlesWithin(transport.whenReady?.() ?? Promise.resolve(), Math.max(0, deadline - Date.now()));
     return transport.isConnected?.() !== false;
   }
 
   /** For messages without a reply: connected within the caller's timeout, or TRANSPORT_ERROR. */
   async #connectedForMessage(): Promise<void> {
-    if (!(await this.#connected(Date.now() + this.#timeoutMs))) {
+    if (!(await this.#connected(Date.now() + this.#timeoutMs, 'message'))) {
       throw notConnected(this.#transport, ` within ${this.#timeoutMs} ms`, 'message');
     }
   }
