@@ -127,6 +127,19 @@ describe('a caller during a Redis outage', () => {
     expect(warnings).not.toContain('MaxListenersExceededWarning');
   });
 
+  it('with offline: queue, a call that timed out as the caller could not connect says why its last try failed', async () => {
+    const service = await startService();
+    await server.stop();
+    const c = caller(service, { offline: 'queue' });
+    // before: only "the transport did not connect within 500 ms"
+    await expect(c.sendRequest('count', {}, { timeoutMs: 500 })).rejects.toMatchObject({
+      code: 'TIMEOUT',
+      message: expect.stringMatching(/did not connect within 500 ms\. Its last try: Could not connect to Redis at .*ECONNREFUSED/),
+    });
+    await server.start();
+    expect(await whenServed(c)).toEqual({ handled: 1 });
+  });
+
   it('with offline: queue, a call made during a short outage is sent once the server is back', async () => {
     const service = await startService();
     const c = caller(service, { offline: 'queue' });

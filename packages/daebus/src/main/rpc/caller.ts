@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DaebusError, ErrorCodes } from '../../shared/errors';
+import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { ActionsOf, AnyContract, NameOf, PayloadArgs, PayloadOf, ResultOf } from '../../shared/contract';
 import { checker } from '../../shared/validate';
 import type { Callable } from '../ops/builtin-contract';
@@ -52,13 +52,14 @@ export class DaebusCaller<out C extends object = AnyContract> {
     return this.#subscribed && this.#transport.isConnected?.() !== false;
   }
   #subscribed = false;
+  #connectFailure: string | undefined;
   /** The durable stream of a replicated service, and whether requests take it. */
   readonly #stream: RequestStream;
   #closed = false;
   constructor(service: string, options: CallerOptions = {}) {
     const check = callerChecker(options);
     this.service = check.name('service', service);
-    this.#pending = new ReplyTable(this.service);
+    this.#pending = new ReplyTable(this.service, () => this.#connectFailure);
     this.#encoder = new RequestEncoder(this.replyChannel, this.service);
     this.#timeoutMs = check.timeout('options.timeoutMs', options.timeoutMs ?? DEFAULT_CALLER_TIMEOUT_MS);
     this.#offline = check.oneOf('options.offline', options.offline ?? 'fail', ['fail', 'queue']);
@@ -284,9 +285,11 @@ export class DaebusCaller<out C extends object = AnyContract> {
     for (;;) {
       try {
         await (this.#ready ??= this.#connectOnce());
+        this.#connectFailure = undefined;
         break;
       } catch (err) {
         this.#ready = undefined;
+        this.#connectFailure = toPlainError(err).message;
         if (this.#offline === 'fail') throw err;
         if (Date.now() + RECONNECT_POLL_MS >= deadline) return false;
         await new Promise((resolve) => setTimeout(resolve, RECONNECT_POLL_MS));

@@ -26,9 +26,12 @@ export interface Waiting {
 export class ReplyTable {
   readonly #service: string;
   readonly #pending = new PendingCalls<number, unknown, Waiting>();
+  /** Why the caller's last try to connect failed, if it did: a request that timed out unsent says it. */
+  readonly #connectFailure: () => string | undefined;
 
-  constructor(service: string) {
+  constructor(service: string, connectFailure: () => string | undefined = () => undefined) {
     this.#service = service;
+    this.#connectFailure = connectFailure;
   }
 
   /** The promise of the final reply to `requestId` (from the caller's `RequestIds`), which fails with TIMEOUT after `timeoutMs`. */
@@ -61,7 +64,8 @@ export class ReplyTable {
         ? `Service "${this.#service}" did not answer "${action}" within ${timeoutMs} ms.`
         : lookingUp
           ? `"${action}" was not sent to service "${this.#service}": Redis did not answer within ${timeoutMs} ms whether the service runs replicas (it is connected, but stalled or overloaded); it will not be sent.`
-          : `"${action}" was not sent to service "${this.#service}": the transport did not connect within ${timeoutMs} ms.`,
+          : `"${action}" was not sent to service "${this.#service}": the transport did not connect within ${timeoutMs} ms.` +
+            (this.#connectFailure() === undefined ? '' : ` Its last try: ${this.#connectFailure() as string}`),
       { details: { requestId, sent } },
     );
 
