@@ -24,7 +24,7 @@ export function onlyStuckReplies(requests: () => Accepted[], transport: Transpor
   return { stuck, stop: () => clearInterval(timer) };
 }
 
-/** At a stop with the transport down: the finished requests whose replies wait for it are let go (logged). */
+/** At a stop with the transport down or stalled: the finished requests whose replies wait for it are let go (logged). */
 export function dropStuckReplies(accepted: LinkedSet<Accepted>, transport: Transport, logger: Logger): void {
   const stuck = accepted.values().filter((request) => request.replying);
   if (stuck.length === 0 || transportUp(transport)) return;
