@@ -332,7 +332,36 @@ describe('queue joins at a stop', () => {
 });
 
 describe('main-side queue waits', () => {
-  it('end with undefined once the service has stopped, after its threads', async () => {
+  it('end as the drain ends, before the threads stop: a job a stopping thread hands back stays queued', async () => {
+    t.remake({ drainTimeoutMs: 200 });
+    t.app.thread('worker', async (running, th) => {
+      th.onStop(async () => {
+        await th.queue('jobs').put({ id: 'job-42' }); // its unfinished job, handed back
+        await th.map('jobs-seen').set('handed back', true);
+      });
+      while (running()) await th.sleep(50);
+    });
+    t.app.action('next_job', async () => {
+      await t.app.map('jobs-seen').set('asked', true);
+      const first = await t.app.queue('jobs').get();
+      // an action given up on that asks again while the threads stop gets nothing either
+      await t.app.map('jobs-seen').set('asked again', true);
+      return { job: first ?? (await t.app.queue('jobs').get(600_000)) ?? null };
+    });
+    await t.start();
+    const asked = t
+      .caller()
+      .sendRequest('next_job', {}, { timeoutMs: 10_000 })
+      .catch((e: unknown) => e);
+    await waitFor(async () => (await t.app.map('jobs-seen').get('asked')) === true, 'the action waiting on the queue');
+    await t.app.stop();
+    expect(await asked).toMatchObject({ code: 'REMOTE_ERROR', details: { remoteCode: 'STOPPED' } });
+    expect(await t.app.map('jobs-seen').snapshot()).toEqual({ asked: true, 'asked again': true, 'handed back': true });
+    // before: the action given up on took it, and its reply was dropped
+    expect(await t.app.queue('jobs').snapshot()).toEqual([{ id: 'job-42' }]);
+  });
+
+  it('end with undefined once the stop has begun, before its threads stop', async () => {
     t.app.thread('waiter', fixture('queue-waiter.mjs'), { workerData: { queue: 'main-empty' } });
     await t.app.start();
     const ended: string[] = [];
@@ -346,7 +375,6 @@ describe('main-side queue waits', () => {
     await waitFor(async () => (await t.app.map('main-empty-waiter').get('asked')) === true, 'the thread to wait on the queue');
     await t.app.stop();
     await expect(waiting).resolves.toBeUndefined();
-    // the thread's wait ended first, as the stop reached it; the main side's after the threads had stopped
     expect(t.records.find((r) => r.message === 'wait ended')).toMatchObject({ item: 'none' });
     expect(ended).toEqual(['main: undefined']);
     // a get after the stop waits as usual

@@ -52,6 +52,23 @@ describe('service-wide queue waits', () => {
     await expect(jobs.get(5_000)).resolves.toBe('after');
   });
 
+  it('end before the threads stop: a job a stopping thread hands back stays in Redis', async () => {
+    const a = app();
+    const jobs = a.queue<{ id: string }>('jobs', { scope: 'service' });
+    a.thread('worker', async (running, th) => {
+      th.onStop(() => th.queue('jobs').put({ id: 'job-42' })); // its unfinished job, handed back
+      while (running()) await th.sleep(50);
+    });
+    await start(a);
+    const waiting = jobs.get(600_000);
+    await a.queue('other', { scope: 'service' }).put('x'); // the get has reached Redis
+    await a.stop();
+    // before: the main side's get, still waiting as the thread stopped, took the job
+    await expect(waiting).resolves.toBeUndefined();
+    await start(a);
+    await expect(jobs.snapshot()).resolves.toEqual([{ id: 'job-42' }]);
+  });
+
   it('keep their own timeout while waiting for a free reader', async () => {
     const a = app();
     const busy = a.queue<string>('busy', { scope: 'service' });

@@ -68,7 +68,7 @@ describe('QueueCore waits', () => {
     const script =
       `const { StateStore } = require(${built}); const store = new StateStore();` +
       `const got = store.execLocal({ kind: 'queue', name: 'q', op: 'get', timeoutMs: 600000 });` +
-      `store.endLocalWaits(); got.then((item) => console.log(String(item)));`;
+      `store.stopped(); got.then((item) => console.log(String(item)));`;
     const out = await new Promise<string>((resolve, reject) => {
       execFile(process.execPath, ['-e', script], { timeout: 20_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
     });

@@ -291,9 +291,9 @@ export class Runtime {
     }
     await this.#replication?.close();
     this.#replication = undefined;
+    this.store.endMainWaits(); // a thread's put as it stops (a job handed back in onStop) must not go to a handler given up on
     const results = await this.supervisor.stopAll(timeoutMs);
-    this.store.detach();
-    this.store.endLocalWaits();
+    this.store.stopped();
     await this.#pool?.close(`Service "${this.service}" stopped before this pooled run finished.`);
     this.#pool = undefined;
     if (bus) {

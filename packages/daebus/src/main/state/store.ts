@@ -7,6 +7,7 @@ import type { ServiceState } from './service/service-state';
 import type { Logger } from '../support/logger';
 import { noRedisClient, outOfReach } from './out-of-reach';
 import { LocalTake, notHeld } from './local-take';
+import { MainWaits } from './main-waits';
 import { QueueCore, type QueueReceiver } from './queue-core';
 
 export type { QueueReceiver } from './queue-core';
@@ -19,6 +20,7 @@ type Structure = Map<string, unknown> | QueueCore | ListCore;
  */
 export class StateStore {
   readonly #structures = new Map<string, { kind: StructureKind; value: Structure }>();
+  readonly #mainWaits = new MainWaits();
   /** Names declared service-wide (`{ scope: 'service' }`): they live in Redis, not here. */
   readonly #serviceWide = new Map<string, { kind: StructureKind } & ListCap>();
   /** The timeouts of every queue's waits. */
@@ -112,6 +114,7 @@ export class StateStore {
     }
     if (call.kind === 'queue' && (call.op === 'get' || call.op === 'receive')) {
       const { name, timeoutMs, op } = call;
+      if (this.#mainWaits.ended) return DONE;
       return new Promise((resolve) => this.take(name, timeoutMs, new LocalTake(resolve, op === 'receive')));
     }
     if (call.kind === 'queue' && call.op === 'ack') return Promise.resolve(this.#queue(call.name).taskDone());
@@ -132,7 +135,7 @@ export class StateStore {
     // as for an in-process structure and from a thread (past it, JSON's encoder ran out of stack, not saying how deep)
     if (nestsTooDeep(carriedValue(call))) throw tooDeep(writeName(call), carriedValue(call));
     if (call.kind === 'queue' && (call.op === 'get' || call.op === 'receive')) {
-      const taken = await remote.queues.take(call.name, call.timeoutMs, call.op).result;
+      const taken = this.#mainWaits.ended ? undefined : await this.#mainWaits.track(remote.queues.take(call.name, call.timeoutMs, call.op));
       if (taken === undefined) return undefined;
       return call.op === 'get'
         ? taken.item
@@ -252,17 +255,19 @@ export class StateStore {
     throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `Unknown shared-state operation ${JSON.stringify(call)}.`);
   }
 
-  /**
-   * The service stopped: the main side's gets and receives still waiting end with no item, and
-   * its joins with false, as a stopping thread's do (no thread is left to put or finish what they
-   * wait for, and a wait of minutes would keep the process alive). Later ones wait as usual.
-   */
-  endLocalWaits(): void {
-    for (const { value } of this.#structures.values()) {
-      if (!(value instanceof QueueCore)) continue;
-      value.endWaits((receiver) => receiver instanceof LocalTake);
-      value.endJoins();
-    }
+  /** A stop's drain ended: the main side's takes end with no item, and new ones until the stop is over (see MainWaits). */
+  endMainWaits(): void {
+    this.#mainWaits.end(this.#queues());
+  }
+
+  /** The service stopped: service-wide structures are out of reach, and every wait of the main side ends (see MainWaits). */
+  stopped(): void {
+    this.detach();
+    this.#mainWaits.stopped([...this.#queues()]);
+  }
+
+  *#queues(): Generator<QueueCore> {
+    for (const { value } of this.#structures.values()) if (value instanceof QueueCore) yield value;
   }
 
   /** Each in-process queue: items waiting, and items taken and not done (for metrics). */
