@@ -17,6 +17,7 @@ describe('a stop that gives up on running requests', () => {
     let unfinished = [plain, pooled];
     const steps: string[] = [];
     const bus = {
+      service: 'svc',
       get acceptedCount() {
         return unfinished.length;
       },
@@ -33,9 +34,11 @@ describe('a stop that gives up on running requests', () => {
       },
     } as unknown as ServiceBus;
     const pool = { cancelAll: () => new Set<object>([pooled.response]) } as unknown as HandlerPool;
-    const drained = await drainRequests({ bus, pool, logger: captureLogger().logger, service: 'svc', timeoutMs: 200 });
-    // before, the plain request waited out the pooled calls' 1 s grace with them for its reply
-    expect(steps).toEqual(['drain 200 ms: hangs, fib', 'STOPPED: hangs', 'drain 1000 ms: fib']);
+    const waits = { endMainWaits: () => steps.push('main-side takes ended') };
+    const drained = await drainRequests({ bus, pool, logger: captureLogger().logger, timeoutMs: 200, waits });
+    // before, the plain request waited out the pooled calls' 1 s grace with them for its reply; the
+    // main side's queue takes end as the time is up, before a give-up awaits anything
+    expect(steps).toEqual(['drain 200 ms: hangs, fib', 'main-side takes ended', 'STOPPED: hangs', 'drain 1000 ms: fib']);
     expect(drained.abandoned).toEqual(['hangs', 'fib']);
   });
 
@@ -44,6 +47,7 @@ describe('a stop that gives up on running requests', () => {
     const waiting = Object.assign(taken('fib'), { running: false });
     let unfinished = [taken('fib'), taken('fib'), sending, waiting];
     const bus = {
+      service: 'svc',
       get acceptedCount() {
         return unfinished.length;
       },
@@ -52,7 +56,7 @@ describe('a stop that gives up on running requests', () => {
       letGo: async () => undefined,
     } as unknown as ServiceBus;
     const { logger, records } = captureLogger();
-    await drainRequests({ bus, pool: undefined, logger, service: 'svc', timeoutMs: 200 });
+    await drainRequests({ bus, pool: undefined, logger, timeoutMs: 200 });
     // before: "(3 running)", one more than the action's concurrency of 2 could run
     expect(records[0]?.message).toBe('Waiting up to 200 ms for 4 requests (2 running, 1 sending its reply): fib x4 to finish');
   });

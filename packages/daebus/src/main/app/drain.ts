@@ -27,13 +27,17 @@ export async function drainRequests(init: {
   bus: ServiceBus;
   pool: HandlerPool | undefined;
   logger: Logger;
-  service: string;
   timeoutMs: number;
+  /** The main side's queue takes, ended as the time is up (see MainWaits). */
+  waits?: { endMainWaits(): void };
 }): Promise<Drained> {
-  const { bus, pool, logger, service, timeoutMs } = init;
+  const { bus, pool, logger, timeoutMs } = init;
+  const service = bus.service;
   if (bus.acceptedCount === 0) return { abandoned: [], rerun: [] };
   logger.info(`Waiting up to ${waitText(timeoutMs)} for ${describe(bus.acceptedRequests())} to finish`);
   const left = await bus.drain(timeoutMs);
+  // at once, before anything below awaits: a handler given up on must not take an item a thread puts meanwhile
+  init.waits?.endMainWaits();
   // finished, their replies handed to the transport: not given up on, nor answered again (before:
   // counted as answered STOPPED, which they never were)
   const sending = left.filter((r) => r.replying);

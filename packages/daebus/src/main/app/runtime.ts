@@ -287,7 +287,7 @@ export class Runtime {
     if (bus) {
       if (!handedOver) await this.#replication?.stopIntake();
       await bus.stopAccepting(); // no new requests; the ones taken in get the grace period to reply
-      drained = await drainRequests({ bus, pool: this.#pool, logger: this.#logger, service: this.service, timeoutMs: drainMs });
+      drained = await drainRequests({ bus, pool: this.#pool, logger: this.#logger, timeoutMs: drainMs, waits: this.store });
     }
     await this.#replication?.close();
     this.#replication = undefined;
