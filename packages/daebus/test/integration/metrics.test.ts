@@ -325,6 +325,39 @@ describe('the health endpoints and /metrics on the HTTP server', () => {
     await one.close();
   });
 
+  it('counts WebSocket messages refused during a stop under their handler, or (unmatched): a client cannot add labels', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    let entered: () => void = () => undefined;
+    const inside = new Promise<void>((r) => (entered = r));
+    t.app.socket('slow', async () => {
+      entered();
+      await held;
+      return 'done';
+    });
+    t.app.socket('echo', (data) => data);
+    await t.start({ http: LOCAL });
+    const client = await TestSocket.connect(t.app.http.websocketUrl as string);
+    const slow = client.ask({ type: 'slow', id: 0 }); // holds the stop's drain
+    await inside;
+    // queued behind the slow one (a client's messages run one at a time): refused as they come up during the stop
+    const refused = Promise.all(['echo', 'rnd-1', 'rnd-2', 'rnd-3'].map((type, i) => client.ask({ type, id: i + 1 })));
+    await waitFor(async () => (await t.app.websocket.clients())[0]?.messagesReceived === 5, 'the messages to arrive');
+    const stopping = t.app.stop();
+    await waitFor(async () => (await t.app.metrics()).includes('daebus_ready 0'), 'the stop to begin');
+    release();
+    await expect(slow).resolves.toMatchObject({ type: 'response', data: 'done' });
+    expect((await refused).map((f) => (f as { code?: string }).code)).toEqual(['STOPPED', 'STOPPED', 'STOPPED', 'STOPPED']);
+    await stopping;
+    await new Promise((r) => setTimeout(r, 50)); // past the 30 ms in which a scrape answers with the last one's text
+    const text = await t.app.metrics();
+    const messages = (labels: Record<string, string>) => sample(text, 'daebus_websocket_message_duration_seconds_count', labels);
+    expect(messages({ type: 'echo', outcome: 'error' })).toBe(1);
+    expect(messages({ type: '(unmatched)', outcome: 'error' })).toBe(3);
+    // before: one series per type a client sent during the stop
+    expect(text).not.toContain('rnd-');
+  });
+
   it('a route of the app on /healthz takes that path; ops: false serves none of them', async () => {
     t.app.route('/healthz', () => ({ mine: true }));
     await t.start({ http: LOCAL });

@@ -242,7 +242,8 @@ export class SocketHub {
     const { type, data, id } = decoded;
     if (this.#refusal !== undefined) {
       client.send(errorFrame(this.#refusal, ErrorCodes.STOPPED, { id }));
-      observer?.socketMessage(type, false, 0);
+      // a type no handler has is not a label: a client could grow the metrics with each one it sends
+      observer?.socketMessage(this.handlers.has(type) && !EVENTS.has(type) ? type : undefined, false, 0);
       return;
     }
     const handler = EVENTS.has(type) ? undefined : this.handlers.get(type);
