@@ -675,6 +675,35 @@ describe('the HTTP server’s life', () => {
     expect(await stuck).toMatchObject({ status: 503, body: { code: 'STOPPED' } });
   });
 
+  it('takes no queue item for a request given up on while actions still drain: it stays queued', async () => {
+    t.remake({ drainTimeoutMs: 300 });
+    let polling: () => void = () => undefined;
+    const polled = new Promise<void>((r) => (polling = r));
+    t.app.route('/next-job', async () => {
+      polling();
+      return { job: (await t.app.queue('jobs').get()) ?? null }; // a long poll
+    });
+    // an action running through the HTTP drain, which puts a job during the actions' drain
+    let running: () => void = () => undefined;
+    const inAction = new Promise<void>((r) => (running = r));
+    t.app.action('finish', async () => {
+      running();
+      await new Promise((r) => setTimeout(r, 450));
+      await t.app.queue('jobs').put('job-7');
+      return {};
+    });
+    const url = await start();
+    const poll = http(`${url}/next-job`);
+    await polled;
+    const finished = t.caller().sendRequest('finish', {}, { timeoutMs: 10_000 });
+    await inAction;
+    await t.app.stop();
+    expect(await poll).toMatchObject({ status: 503, body: { code: 'STOPPED' } });
+    await expect(finished).resolves.toEqual({});
+    // before: the route's handler, answered 503 already, took it, and it was lost
+    expect(await t.app.queue('jobs').snapshot()).toEqual(['job-7']);
+  });
+
   it('fails start with LISTEN_FAILED when the port is taken, before it connects, and leaves the app stopped', async () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));

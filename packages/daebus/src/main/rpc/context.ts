@@ -32,6 +32,8 @@ export interface AppScope {
  */
 export interface HandlerResponse {
   readonly finalSent: boolean;
+  /** True once the service gave up on the handler (a stop's drain ended first): it takes no more queue items. */
+  readonly givenUp?: boolean;
   send(data: unknown, options?: SendOptions | boolean | number): Promise<void>;
   success(data: unknown): Promise<void>;
   error(errorOrMessage: unknown, statusOrOptions?: number | SendOptions | boolean): Promise<void>;

@@ -30,6 +30,7 @@ export class ActionResponse {
   #endedTooLarge = false;
   #failed = false;
   #warned = false;
+  #givenUp = false;
   /** The final reply's publish (a transport's promise), and the promise `send()` gave the handler for it. */
   #finalPublish: Promise<unknown> | undefined;
   #finalAwaited: Promise<void> | undefined;
@@ -58,6 +59,11 @@ export class ActionResponse {
   /** True once the final reply went out. */
   get finalSent(): boolean {
     return this.#finalSent;
+  }
+
+  /** True once the service gave up on the handler (see `abandon`). */
+  get givenUp(): boolean {
+    return this.#givenUp;
   }
 
   /** The final reply was an error. */
@@ -127,6 +133,7 @@ export class ActionResponse {
    * as the final reply if none went out, and drop what the handler sends later.
    */
   async abandon(error: DaebusError): Promise<void> {
+    this.#givenUp = true;
     // what the handler sends later is expected, and not its fault: no warning (the stop's last line names the actions)
     this.#warned = true;
     if (this.#finalSent) return;

@@ -1,5 +1,6 @@
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import type { Received } from '../../shared/state-ops';
+import { currentScope } from '../rpc/context';
 import type { QueueReceiver } from './queue-core';
 
 /**
@@ -10,14 +11,22 @@ import type { QueueReceiver } from './queue-core';
 export class LocalTake implements QueueReceiver {
   readonly #resolve: (value: unknown) => void;
   readonly #receive: boolean;
+  /** The handler it waits for, if one (made in its async context). */
+  readonly #owner: { readonly givenUp?: boolean } | undefined = currentScope()?.response;
 
   constructor(resolve: (value: unknown) => void, receive: boolean) {
     this.#resolve = resolve;
     this.#receive = receive;
   }
 
+  /**
+   * False once the service gave up on its handler (a stop's drain ended first): the item goes to
+   * the next in line, not to a handler whose reply is dropped, and this wait ends with no item.
+   */
   alive(): boolean {
-    return true;
+    if (this.#owner?.givenUp !== true) return true;
+    this.#resolve(undefined);
+    return false;
   }
 
   deliver(item: unknown, deliveries: number): boolean {

@@ -1,25 +1,32 @@
+import { currentScope } from '../rpc/context';
 import { LocalTake } from './local-take';
 import type { QueueCore } from './queue-core';
 
 /**
  * The main side's queue takes (`get`, `receive` of actions, routes, tasks, the service's own
  * code) during a stop. They end with no item when the stop's drain ends, before the threads stop,
- * and new ones end at once until the stop is over: an action given up on was still waiting then,
- * and an item a stopping thread put (its unfinished job, handed back in `onStop`) went to it and,
- * its reply dropped, was lost.
+ * and new ones end at once until the stop is over; a handler given up on earlier (an HTTP request
+ * answered 503) takes nothing from then on (LocalTake.alive). Before, an action given up on was
+ * still waiting, and an item a stopping thread put (its unfinished job, handed back in `onStop`)
+ * went to it and, its reply dropped, was lost.
  */
 export class MainWaits {
   #ended = false;
   /** How to end each service-wide take the main side waits on (an in-process one is a LocalTake in its queue). */
   readonly #cancels = new Set<() => void>();
 
-  /** True from the drain's end to the stop's end: a take then gets no item. */
-  get ended(): boolean {
-    return this.#ended;
+  /**
+   * True from the drain's end to the stop's end, and for a handler the service gave up on (an
+   * HTTP request answered 503 while actions still drain): a take then gets no item.
+   */
+  refuses(): boolean {
+    return this.#ended || currentScope()?.response?.givenUp === true;
   }
 
-  /** A service-wide take's result; its wait ends with no item at the drain's end. */
-  async track<T>(take: { result: Promise<T | undefined>; cancel: () => void }): Promise<T | undefined> {
+  /** A service-wide take's result (none when `refuses`); its wait ends with no item at the drain's end. */
+  async track<T>(start: () => { result: Promise<T | undefined>; cancel: () => void }): Promise<T | undefined> {
+    if (this.refuses()) return undefined;
+    const take = start();
     this.#cancels.add(take.cancel);
     try {
       return await take.result;
@@ -28,7 +35,7 @@ export class MainWaits {
     }
   }
 
-  /** The drain ended: every main-side take waiting ends with no item, and new ones until `resume`. */
+  /** The drain ended: every main-side take waiting ends with no item, and new ones until `stopped`. */
   end(queues: Iterable<QueueCore>): void {
     this.#ended = true;
     for (const queue of queues) queue.endWaits((receiver) => receiver instanceof LocalTake);

@@ -114,7 +114,7 @@ export class StateStore {
     }
     if (call.kind === 'queue' && (call.op === 'get' || call.op === 'receive')) {
       const { name, timeoutMs, op } = call;
-      if (this.#mainWaits.ended) return DONE;
+      if (this.#mainWaits.refuses()) return DONE;
       return new Promise((resolve) => this.take(name, timeoutMs, new LocalTake(resolve, op === 'receive')));
     }
     if (call.kind === 'queue' && call.op === 'ack') return Promise.resolve(this.#queue(call.name).taskDone());
@@ -135,7 +135,7 @@ export class StateStore {
     // as for an in-process structure and from a thread (past it, JSON's encoder ran out of stack, not saying how deep)
     if (nestsTooDeep(carriedValue(call))) throw tooDeep(writeName(call), carriedValue(call));
     if (call.kind === 'queue' && (call.op === 'get' || call.op === 'receive')) {
-      const taken = this.#mainWaits.ended ? undefined : await this.#mainWaits.track(remote.queues.take(call.name, call.timeoutMs, call.op));
+      const taken = await this.#mainWaits.track(() => remote.queues.take(call.name, call.timeoutMs, call.op));
       if (taken === undefined) return undefined;
       return call.op === 'get'
         ? taken.item
