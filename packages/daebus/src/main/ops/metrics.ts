@@ -62,13 +62,13 @@ export class ServiceMetrics implements ActionObserver {
     this.endpoints = new EndpointMetrics(this.registry, () => view.socketClients());
     this.#rejected = new Counter({
       name: 'daebus_requests_rejected_total',
-      help: 'Messages refused before any action ran (bad request, unknown action, too large), by error code.',
+      help: 'Messages refused before any action ran (bad request, unknown action, too large; a dead letter), by error code.',
       labelNames: ['code'],
       registers,
     });
     this.#restarts = new Counter({
       name: 'daebus_thread_restarts_total',
-      help: 'Restarts of each thread.',
+      help: "The supervisor's restarts of each thread after a crash or a stall (not a start or restart asked for).",
       labelNames: ['thread'],
       registers,
     });
