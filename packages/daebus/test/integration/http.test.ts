@@ -675,6 +675,25 @@ describe('the HTTP server’s life', () => {
     expect(await stuck).toMatchObject({ status: 503, body: { code: 'STOPPED' } });
   });
 
+  it('takes no queue item for a request answered 504: it stays queued for the next poll', async () => {
+    let asked = 0;
+    t.app.route(
+      '/poll',
+      async () => {
+        asked += 1;
+        return { job: (await t.app.queue('polled').get()) ?? null };
+      },
+      { timeoutMs: 200 },
+    );
+    const url = await start();
+    expect(await http(`${url}/poll`)).toMatchObject({ status: 504 });
+    await t.app.queue('polled').put('job-1');
+    // before: the handler answered 504 took it, and it was lost with its answer
+    expect(await t.app.queue('polled').snapshot()).toEqual(['job-1']);
+    expect((await http(`${url}/poll`)).body).toEqual({ job: 'job-1' });
+    expect(asked).toBe(2);
+  });
+
   it('takes no queue item for a request given up on while actions still drain: it stays queued', async () => {
     t.remake({ drainTimeoutMs: 300 });
     let polling: () => void = () => undefined;

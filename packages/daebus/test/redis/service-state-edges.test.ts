@@ -69,6 +69,19 @@ describe('service-wide queue waits', () => {
     await expect(jobs.snapshot()).resolves.toEqual([{ id: 'job-42' }]);
   });
 
+  it('end for a route answered 504: the item read for it goes back, and the next poll gets it', async () => {
+    const a = app();
+    const jobs = a.queue<string>('polled', { scope: 'service' });
+    a.route('/poll', async () => ({ job: (await jobs.get()) ?? null }), { timeoutMs: 200 });
+    await a.start({ service, redis: TEST_REDIS_URL, http: { port: 0, host: '127.0.0.1' } });
+    const url = a.http.url as string;
+    expect((await fetch(`${url}/poll`)).status).toBe(504);
+    await jobs.put('job-1');
+    // before: the handler answered 504, still blocked in Redis, took it, and it was lost with its answer
+    await waitFor(async () => (await jobs.snapshot()).length === 1, 'the item back in the queue');
+    expect(await (await fetch(`${url}/poll`)).json()).toEqual({ job: 'job-1' });
+  });
+
   it('keep their own timeout while waiting for a free reader', async () => {
     const a = app();
     const busy = a.queue<string>('busy', { scope: 'service' });

@@ -44,8 +44,6 @@ export class HttpResponse implements HandlerResponse {
   #lastOnConnection = false;
   /** The answer is an error's `{ error, code }`: JSON, whatever content-type the handler set. */
   #asError = false;
-  /** Set when the service gives up on the request (a stop's drain ended first): the handler takes no more queue items. */
-  givenUp = false;
 
   /** `owner.logger` is the request's logger (made when first read); `onAnswer` hears of the answer going out. */
   constructor(reply: ReplyWriter, owner: { readonly logger: Logger }, onAnswer?: () => void) {

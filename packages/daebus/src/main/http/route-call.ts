@@ -55,6 +55,11 @@ export class RouteCall implements RouteContext, Scope {
     this.response = new HttpResponse(reply, this, onAnswer);
   }
 
+  /** No one reads its answer (see Scope.dropped). */
+  get dropped(): boolean {
+    return this.timedOut || this.givenUp || this.clientLeft;
+  }
+
   /** The app's logger with the route and the request id, made on first use (it costs a few µs). */
   get logger(): Logger {
     return (this.#logger ??= this.#appLogger.child({ route: this.request.action, request_id: this.request.requestId }));

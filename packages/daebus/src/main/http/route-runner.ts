@@ -237,7 +237,6 @@ export class RouteRunner {
       const { request, response } = call;
       if (response.finalSent) continue;
       call.givenUp = true;
-      response.givenUp = true;
       given.push(request.action);
       response.closeConnectionAfter();
       this.#logger.debug(`Gave up on ${request.action} (${request.requestId}): the service stopped`, { request_id: request.requestId });

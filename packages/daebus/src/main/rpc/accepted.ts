@@ -121,6 +121,11 @@ class RequestScope implements HandlerScope {
     return this.#accepted.logger();
   }
 
+  /** Given up on by a stop (see Scope.dropped). */
+  get dropped(): boolean {
+    return this.response.givenUp;
+  }
+
   /**
    * When the request was taken in: a pooled handler's timeout counts from then. Not for a
    * replica's request from the stream: a replica reads one ahead of its free slots, and the wait

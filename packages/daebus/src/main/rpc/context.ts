@@ -32,8 +32,6 @@ export interface AppScope {
  */
 export interface HandlerResponse {
   readonly finalSent: boolean;
-  /** True once the service gave up on the handler (a stop's drain ended first): it takes no more queue items. */
-  readonly givenUp?: boolean;
   send(data: unknown, options?: SendOptions | boolean | number): Promise<void>;
   success(data: unknown): Promise<void>;
   error(errorOrMessage: unknown, statusOrOptions?: number | SendOptions | boolean): Promise<void>;
@@ -52,6 +50,11 @@ export interface Scope {
   readonly response?: HandlerResponse;
   /** A listener runs: the `request`/`response` globals' error says to use its arguments. */
   readonly listener?: true;
+  /**
+   * True once no one will read the handler's answer (a stop gave up on it, it timed out, its
+   * client left): it takes no more queue items, which would be lost with its answer.
+   */
+  readonly dropped?: boolean;
 }
 
 /** An action handler's context as the async context holds it: the public part, and its app. */

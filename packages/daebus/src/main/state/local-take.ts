@@ -12,7 +12,7 @@ export class LocalTake implements QueueReceiver {
   readonly #resolve: (value: unknown) => void;
   readonly #receive: boolean;
   /** The handler it waits for, if one (made in its async context). */
-  readonly #owner: { readonly givenUp?: boolean } | undefined = currentScope()?.response;
+  readonly #owner: { readonly dropped?: boolean } | undefined = currentScope();
 
   constructor(resolve: (value: unknown) => void, receive: boolean) {
     this.#resolve = resolve;
@@ -20,11 +20,12 @@ export class LocalTake implements QueueReceiver {
   }
 
   /**
-   * False once the service gave up on its handler (a stop's drain ended first): the item goes to
-   * the next in line, not to a handler whose reply is dropped, and this wait ends with no item.
+   * False once no one will read its handler's answer (Scope.dropped: given up on by a stop, timed
+   * out, its client gone): the item goes to the next in line, not to a handler whose answer is
+   * lost, and this wait ends with no item.
    */
   alive(): boolean {
-    if (this.#owner?.givenUp !== true) return true;
+    if (this.#owner?.dropped !== true) return true;
     this.#resolve(undefined);
     return false;
   }

@@ -16,17 +16,21 @@ export class MainWaits {
   readonly #cancels = new Set<() => void>();
 
   /**
-   * True from the drain's end to the stop's end, and for a handler the service gave up on (an
-   * HTTP request answered 503 while actions still drain): a take then gets no item.
+   * True from the drain's end to the stop's end, and for a handler whose answer no one will read
+   * (Scope.dropped: an HTTP request answered 503 while actions still drain, or 504): a take then gets no item.
    */
   refuses(): boolean {
-    return this.#ended || currentScope()?.response?.givenUp === true;
+    return this.#ended || currentScope()?.dropped === true;
   }
 
-  /** A service-wide take's result (none when `refuses`); its wait ends with no item at the drain's end. */
-  async track<T>(start: () => { result: Promise<T | undefined>; cancel: () => void }): Promise<T | undefined> {
+  /**
+   * A service-wide take's result (none when `refuses`); its wait ends with no item at the drain's
+   * end, and an item read for a handler dropped meanwhile goes back (`left`).
+   */
+  async track<T>(start: (left: () => boolean) => { result: Promise<T | undefined>; cancel: () => void }): Promise<T | undefined> {
     if (this.refuses()) return undefined;
-    const take = start();
+    const owner = currentScope();
+    const take = start(() => owner?.dropped === true);
     this.#cancels.add(take.cancel);
     try {
       return await take.result;

@@ -35,9 +35,17 @@ export function toRecord(pairs: unknown[]): Record<string, unknown> {
   return out;
 }
 
+/** A take under way: its item (none at its timeout), and how to leave it. */
+export interface PendingTake {
+  result: Promise<Taken | undefined>;
+  cancel: () => void;
+}
+
 /** One get/receive in progress: until when it waits, whether it was left, and the reader it holds. */
 export interface TakeWait {
   until: number;
   cancelled: boolean;
   reader?: Redis | undefined;
+  /** True once no one reads the answer of the handler it waits for: an item read then goes back. */
+  left?: (() => boolean) | undefined;
 }

@@ -4,7 +4,7 @@ import { MAX_TIMEOUT_MS } from '../../../shared/validate';
 import { serviceKeys, type ServiceKeys } from '../../replicas/keys';
 import type { Logger } from '../../support/logger';
 import { ConsumerGroups, GROUP } from './consumer-groups';
-import { entryFields, toTaken, type Entry, type Taken, type TakeWait } from './queue-entries';
+import { entryFields, toTaken, type Entry, type Taken, type TakeWait, type PendingTake } from './queue-entries';
 import { decodedOr, notJsonEntryLine, undelivered, undeliveredCount } from './queue-reads';
 import { untilDropped, whenReady } from '../../support/redis-ready';
 import { leaveGroup, pruneGroup } from '../../support/stream-groups';
@@ -74,8 +74,8 @@ export class ServiceQueues {
    * Wait up to `timeoutMs` for the oldest item (from the call, even while it waits for a free
    * reader); `cancel` ends the wait with undefined, as does the service's stop.
    */
-  take(name: string, timeoutMs: number, mode: 'get' | 'receive'): { result: Promise<Taken | undefined>; cancel: () => void } {
-    const wait: TakeWait = { until: Date.now() + timeoutMs, cancelled: false };
+  take(name: string, timeoutMs: number, mode: 'get' | 'receive', left?: () => boolean): PendingTake {
+    const wait: TakeWait = { until: Date.now() + timeoutMs, cancelled: false, left };
     const cancel = (): void => {
       wait.cancelled = true;
       if (wait.reader) this.#readers.unblock(wait.reader);
@@ -161,8 +161,8 @@ export class ServiceQueues {
     // another replica may have taken the item over meanwhile; what it holds is renewed from here on
     const late = Date.now() - sentAt > this.#visibilityMs / 2;
     if (mode === 'receive' && late && (await this.#own(name, taken.receipt)) === 0) return undefined;
-    if (wait.cancelled) {
-      await this.handBack(name, taken); // the waiter left while the item was on its way
+    if (wait.cancelled || wait.left?.() === true) {
+      await this.handBack(name, taken); // the waiter left (or no one reads its handler's answer) while the item was on its way
       return undefined;
     }
     if (mode === 'receive') this.#hold(name).add(taken.receipt);
