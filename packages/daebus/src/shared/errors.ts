@@ -266,12 +266,14 @@ export function fromPlainError(plain: PlainError): Error {
   const cause = plain.cause === undefined ? undefined : fromPlainError(plain.cause);
   const options = cause === undefined ? undefined : { cause };
   const errors = plain.errors?.map(fromPlainError);
+  const builtin = BUILTIN_ERRORS.get(plain.name);
+  // Node's own TypeErrors carry a code (ERR_INVALID_ARG_TYPE): still a TypeError, the code kept on it
   const err =
-    plain.code !== undefined
+    plain.code !== undefined && builtin === undefined
       ? new DaebusError(plain.code, plain.message, { cause, details: plain.details })
       : errors !== undefined && plain.name === 'AggregateError'
         ? new AggregateError(errors, plain.message, options)
-        : new (BUILTIN_ERRORS.get(plain.name) ?? Error)(plain.message, options);
+        : Object.assign(new (builtin ?? Error)(plain.message, options), plain.code === undefined ? {} : { code: plain.code });
   // an error with a code of its own (`class MyError { code = 'E_MINE' }`) keeps its name, as its stack says it
   if (plain.code === undefined || plain.name !== '') err.name = plain.name;
   if (errors !== undefined && !(err instanceof AggregateError)) (err as Error & { errors?: Error[] }).errors = errors;

@@ -706,6 +706,7 @@ describe('messages to a thread', () => {
           }
           throw new QuotaError('over quota');
         });
+        th.on('node', () => Buffer.alloc(-1)); // Node's RangeError, with its code
         while (running()) await th.sleep(0.05);
       },
       { restart: 'temporary' },
@@ -736,6 +737,13 @@ describe('messages to a thread', () => {
       message: 'over quota',
       stack: expect.stringMatching(/^QuotaError: over quota/),
     });
+    // before: a DaebusError named RangeError
+    const node = await t.app
+      .thread('fails')
+      .request('node')
+      .catch((e: unknown) => e as Error & { code?: string });
+    expect(node).toBeInstanceOf(RangeError);
+    expect(node).toMatchObject({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
   });
 
   it("a payload left out arrives as {}, as an action's does (before: undefined, and the handler threw)", async () => {
