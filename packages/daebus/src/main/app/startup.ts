@@ -66,7 +66,9 @@ export async function connectBus(
       await bus.close().catch(() => undefined);
       const left = deadline - Date.now();
       if (stopped.aborted) throw (err as DaebusError).code === ErrorCodes.STOPPED ? err : stoppedWaiting(bus);
-      // Redis refusing (a permission, a full memory) is said as the start's, not as its own bare reply
+      // Redis refusing (a permission, a full memory) is said as the start's, not as its own bare reply;
+      // a wrong option (a database the server does not have) will not come right by waiting
+      if ((err as DaebusError).code === ErrorCodes.INVALID_OPTION) throw err;
       if (left <= 0) throw isRedisReply(err) ? redisStartError(err, `service "${bus.service}"`) : err;
       // the first try said, then one in WAIT_LINE_EVERY: a start waiting 30 s wrote 30 lines
       if (attempt % WAIT_LINE_EVERY === 1)

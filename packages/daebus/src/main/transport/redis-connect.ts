@@ -60,6 +60,8 @@ function notReady(connections: readonly Redis[], ms: number, description: string
 
 /** Connect, unless this connection is ready already; then make sure it uses the database asked for. */
 async function readyIn(connection: Redis, description: string): Promise<void> {
+  const refused = refusals.get(connection);
+  if (refused !== undefined) throw refused; // for good: a later try (a caller's next request) says so too
   if (connection.status !== 'ready') await connection.connect();
   await checkDatabase(connection, description);
 }
@@ -76,15 +78,21 @@ async function checkDatabase(connection: Redis, description: string): Promise<vo
   try {
     await connection.select(db);
   } catch (err) {
-    const answer = err instanceof Error ? err.message : String(err);
-    throw new DaebusError(
+    // the server's refusal only (a connection lost meanwhile is the transport's failure)
+    if ((err as Error | undefined)?.name !== 'ReplyError') throw err;
+    const refusal = new DaebusError(
       ErrorCodes.INVALID_OPTION,
-      `Redis at ${description} refused database ${db} ("${answer}"). Name a database the server has (0 to one less than its ` +
-        `"databases" setting, 16 unless configured), or none for database 0.`,
+      `Redis at ${description} refused database ${db} ("${(err as Error).message}"). Name a database the server has (0 to one ` +
+        `less than its "databases" setting, 16 unless configured), or none for database 0.`,
       { cause: err },
     );
+    refusals.set(connection, refusal);
+    throw refusal;
   }
 }
+
+/** The database refusal of each connection, once seen. */
+const refusals = new WeakMap<Redis, DaebusError>();
 
 /**
  * End a connection at once and for good, ready or not. ioredis's disconnect ends the socket and
