@@ -614,6 +614,35 @@ describe('the WebSocket endpoint’s life', () => {
     ]);
   });
 
+  it('a handler given up on takes no queue item while actions still drain: it stays queued', async () => {
+    t.remake({ drainTimeoutMs: 200 });
+    let polling: () => void = () => undefined;
+    const polled = new Promise<void>((r) => (polling = r));
+    t.app.socket('next_job', async () => {
+      polling();
+      return { job: (await t.app.queue('jobs').get()) ?? null }; // a long poll
+    });
+    let running: () => void = () => undefined;
+    const inAction = new Promise<void>((r) => (running = r));
+    // an action running through the WebSocket drain, which puts a job during the actions' drain
+    t.app.action('finish', async () => {
+      running();
+      await new Promise((r) => setTimeout(r, 350));
+      await t.app.queue('jobs').put('job-7');
+      return {};
+    });
+    const client = await connect(await start());
+    const poll = client.ask({ type: 'next_job', id: 1 });
+    await polled;
+    const finished = t.caller().sendRequest('finish', {}, { timeoutMs: 10_000 });
+    await inAction;
+    await t.app.stop();
+    expect(await poll).toMatchObject({ type: 'error', code: 'STOPPED', id: 1 });
+    await expect(finished).resolves.toEqual({});
+    // before: the handler given up on took it, and it was lost
+    expect(await t.app.queue('jobs').snapshot()).toEqual(['job-7']);
+  });
+
   it('gives up on a message still handled after drainTimeoutMs: its client is closed, and the last line names it', async () => {
     t.remake({ drainTimeoutMs: 200 });
     greet(t.app);

@@ -28,12 +28,15 @@ export async function drainRequests(init: {
   pool: HandlerPool | undefined;
   logger: Logger;
   timeoutMs: number;
-  /** The main side's queue takes, ended as the time is up (see MainWaits). */
+  /** The main side's queue takes, ended as the time is up, before the threads stop (see MainWaits). */
   waits?: { endMainWaits(): void };
 }): Promise<Drained> {
   const { bus, pool, logger, timeoutMs } = init;
   const service = bus.service;
-  if (bus.acceptedCount === 0) return { abandoned: [], rerun: [] };
+  if (bus.acceptedCount === 0) {
+    init.waits?.endMainWaits();
+    return { abandoned: [], rerun: [] };
+  }
   logger.info(`Waiting up to ${waitText(timeoutMs)} for ${describe(bus.acceptedRequests())} to finish`);
   const left = await bus.drain(timeoutMs);
   // at once, before anything below awaits: a handler given up on must not take an item a thread puts meanwhile

@@ -283,6 +283,7 @@ export class Runtime {
     // HTTP requests and WebSocket messages given up on are abandoned work (named last, exit code 1); no task run starts meanwhile
     const tasks = [...this.tasks.values()].map(({ task }) => task);
     const [httpLeft, tasksLeft] = await Promise.all([this.http.stop(drainMs, this.service), stopTasks(tasks, this.#logger, drainMs)]);
+    this.store.endMainWaits(true); // WebSocket handlers given up on (no async context tells them apart) take nothing more
     let drained: Drained = { abandoned: [], rerun: [] };
     if (bus) {
       if (!handedOver) await this.#replication?.stopIntake();
@@ -291,7 +292,6 @@ export class Runtime {
     }
     await this.#replication?.close();
     this.#replication = undefined;
-    this.store.endMainWaits(); // a thread's put as it stops (a job handed back in onStop) must not go to a handler given up on
     const results = await this.supervisor.stopAll(timeoutMs);
     this.store.stopped();
     await this.#pool?.close(`Service "${this.service}" stopped before this pooled run finished.`);

@@ -19,6 +19,11 @@ export class LocalTake implements QueueReceiver {
     this.#receive = receive;
   }
 
+  /** Made outside any handler's async context (a WebSocket handler, the service's own code). */
+  get unscoped(): boolean {
+    return this.#owner === undefined;
+  }
+
   /**
    * False once no one will read its handler's answer (Scope.dropped: given up on by a stop, timed
    * out, its client gone): the item goes to the next in line, not to a handler whose answer is

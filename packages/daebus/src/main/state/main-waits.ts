@@ -1,37 +1,40 @@
-import { currentScope } from '../rpc/context';
+import { currentScope, type Scope } from '../rpc/context';
 import { LocalTake } from './local-take';
 import type { QueueCore } from './queue-core';
 
 /**
  * The main side's queue takes (`get`, `receive` of actions, routes, tasks, the service's own
- * code) during a stop. They end with no item when the stop's drain ends, before the threads stop,
- * and new ones end at once until the stop is over; a handler given up on earlier (an HTTP request
- * answered 503) takes nothing from then on (LocalTake.alive). Before, an action given up on was
- * still waiting, and an item a stopping thread put (its unfinished job, handed back in `onStop`)
- * went to it and, its reply dropped, was lost.
+ * code) during a stop. Those made outside any handler's async context (WebSocket handlers, the
+ * service's own code) end with no item once the HTTP and WebSocket servers have drained; all of
+ * them once the requests' drain ends, before the threads stop; new ones then end at once until the
+ * stop is over. A handler whose answer no one will read takes nothing from then on
+ * (LocalTake.alive). Before, a handler given up on was still waiting, and an item a stopping
+ * thread put (its unfinished job, handed back in `onStop`) went to it and, its answer dropped,
+ * was lost.
  */
 export class MainWaits {
-  #ended = false;
-  /** How to end each service-wide take the main side waits on (an in-process one is a LocalTake in its queue). */
-  readonly #cancels = new Set<() => void>();
+  #ended: 'none' | 'unscoped' | 'all' = 'none';
+  /** How to end each service-wide take the main side waits on, with the scope it was made in (an in-process one is a LocalTake in its queue). */
+  readonly #cancels = new Map<() => void, Scope | undefined>();
 
   /**
-   * True from the drain's end to the stop's end, and for a handler whose answer no one will read
-   * (Scope.dropped: an HTTP request answered 503 while actions still drain, or 504): a take then gets no item.
+   * True once this phase of a stop ended the takes of the scope it is asked from, and for a
+   * handler whose answer no one will read (Scope.dropped: an HTTP request answered 503 while
+   * actions still drain, or 504): a take then gets no item.
    */
-  refuses(): boolean {
-    return this.#ended || currentScope()?.dropped === true;
+  refuses(scope: Scope | undefined = currentScope()): boolean {
+    return this.#ended === 'all' || (scope === undefined ? this.#ended === 'unscoped' : scope.dropped === true);
   }
 
   /**
-   * A service-wide take's result (none when `refuses`); its wait ends with no item at the drain's
-   * end, and an item read for a handler dropped meanwhile goes back (`left`).
+   * A service-wide take's result (none when `refuses`); its wait ends with no item when its phase
+   * of the stop comes, and an item read for a handler dropped meanwhile goes back (`left`).
    */
   async track<T>(start: (left: () => boolean) => { result: Promise<T | undefined>; cancel: () => void }): Promise<T | undefined> {
-    if (this.refuses()) return undefined;
-    const owner = currentScope();
-    const take = start(() => owner?.dropped === true);
-    this.#cancels.add(take.cancel);
+    const scope = currentScope();
+    if (this.refuses(scope)) return undefined;
+    const take = start(() => scope?.dropped === true);
+    this.#cancels.set(take.cancel, scope);
     try {
       return await take.result;
     } finally {
@@ -39,11 +42,11 @@ export class MainWaits {
     }
   }
 
-  /** The drain ended: every main-side take waiting ends with no item, and new ones until `stopped`. */
-  end(queues: Iterable<QueueCore>): void {
-    this.#ended = true;
-    for (const queue of queues) queue.endWaits((receiver) => receiver instanceof LocalTake);
-    for (const cancel of [...this.#cancels]) cancel();
+  /** End the main side's takes waiting (`unscoped`: only those made outside any handler), and refuse new ones, until `stopped`. */
+  end(queues: Iterable<QueueCore>, unscoped = false): void {
+    if (this.#ended !== 'all') this.#ended = unscoped ? 'unscoped' : 'all';
+    for (const queue of queues) queue.endWaits((receiver) => receiver instanceof LocalTake && (!unscoped || receiver.unscoped));
+    for (const [cancel, scope] of [...this.#cancels]) if (!unscoped || scope === undefined) cancel();
   }
 
   /**
@@ -54,6 +57,6 @@ export class MainWaits {
   stopped(queues: QueueCore[]): void {
     this.end(queues);
     for (const queue of queues) queue.endJoins();
-    this.#ended = false;
+    this.#ended = 'none';
   }
 }

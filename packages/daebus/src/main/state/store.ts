@@ -255,9 +255,9 @@ export class StateStore {
     throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `Unknown shared-state operation ${JSON.stringify(call)}.`);
   }
 
-  /** A stop's drain ended: the main side's takes end with no item, and new ones until the stop is over (see MainWaits). */
-  endMainWaits(): void {
-    this.#mainWaits.end(this.#queues());
+  /** A stop's drain ended (`unscoped`: its HTTP and WebSocket drain): the main side's takes end with no item, and new ones (see MainWaits). */
+  endMainWaits(unscoped = false): void {
+    this.#mainWaits.end(this.#queues(), unscoped);
   }
 
   /** The service stopped: service-wide structures are out of reach, and every wait of the main side ends (see MainWaits). */
