@@ -162,6 +162,7 @@ export class ServiceQueues {
     const late = Date.now() - sentAt > this.#visibilityMs / 2;
     if (mode === 'receive' && late && (await this.#own(name, taken.receipt)) === 0) return undefined;
     if (wait.cancelled || wait.left?.() === true) {
+      wait.cancelled = true; // no read again for it
       await this.handBack(name, taken); // the waiter left (or no one reads its handler's answer) while the item was on its way
       return undefined;
     }
