@@ -38,7 +38,7 @@ export function redisOptions(url: string, connectTimeoutMs: number): RedisOption
   }
   const db = parsed.pathname.replace(/^\//, '');
   if (db !== '' && !/^\d+$/.test(db))
-    throw new CliError(`"${shownUrl(url)}": the database after the host must be a number.`, ExitCodes.USAGE);
+    throw new CliError(`"${shownUrl(url)}": the database after the host must be a database number, 0 or more.`, ExitCodes.USAGE);
   const decoded = (part: 'user' | 'password', text: string): string => {
     try {
       return decodeURIComponent(text);

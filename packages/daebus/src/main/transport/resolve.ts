@@ -89,5 +89,8 @@ function checkRedisUrl(url: string, from: string): void {
   // ioredis would send SELECT NaN, and its refusal ended the process (an uncaught ReplyError)
   const db = protocol === 'unix:' ? '' : new URL(url).pathname.replace(/^\//, '');
   if (db !== '' && !/^\d+$/.test(db))
-    throw new DaebusError(ErrorCodes.INVALID_OPTION, `${from}: the database after the host must be a number (got ${shown}).`);
+    throw new DaebusError(
+      ErrorCodes.INVALID_OPTION,
+      `${from}: the database after the host must be a database number, 0 or more (got ${shown}).`,
+    );
 }
