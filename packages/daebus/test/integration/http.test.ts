@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Blueprint, DaebusHttp, request, response, logger, type HttpOptions } from 'daebus';
 import { appPerTest } from '../support/app-per-test';
-import { fixture, waitFor } from '../support/helpers';
+import { fixture, jobFinisher, waitFor } from '../support/helpers';
 import { http } from '../support/http-client';
 
 const t = appPerTest('http', { drainTimeoutMs: 2_000 });
@@ -703,14 +703,7 @@ describe('the HTTP server’s life', () => {
       return { job: (await t.app.queue('jobs').get()) ?? null }; // a long poll
     });
     // an action running through the HTTP drain, which puts a job during the actions' drain
-    let running: () => void = () => undefined;
-    const inAction = new Promise<void>((r) => (running = r));
-    t.app.action('finish', async () => {
-      running();
-      await new Promise((r) => setTimeout(r, 450));
-      await t.app.queue('jobs').put('job-7');
-      return {};
-    });
+    const inAction = jobFinisher(t.app, 450);
     const url = await start();
     const poll = http(`${url}/next-job`);
     await polled;

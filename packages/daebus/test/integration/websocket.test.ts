@@ -4,7 +4,7 @@
 import { createConnection, type Socket } from 'node:net';
 import { Blueprint, DaebusWebSocket, DEFAULT_HTTP_OPTIONS, type Daebus, type WebSocketOptions } from 'daebus';
 import { appPerTest } from '../support/app-per-test';
-import { fixture, waitFor } from '../support/helpers';
+import { fixture, jobFinisher, waitFor } from '../support/helpers';
 import { connectionRefused, http, TestSocket } from '../support/http-client';
 
 const t = appPerTest('websocket');
@@ -622,15 +622,7 @@ describe('the WebSocket endpoint’s life', () => {
       polling();
       return { job: (await t.app.queue('jobs').get()) ?? null }; // a long poll
     });
-    let running: () => void = () => undefined;
-    const inAction = new Promise<void>((r) => (running = r));
-    // an action running through the WebSocket drain, which puts a job during the actions' drain
-    t.app.action('finish', async () => {
-      running();
-      await new Promise((r) => setTimeout(r, 350));
-      await t.app.queue('jobs').put('job-7');
-      return {};
-    });
+    const inAction = jobFinisher(t.app, 350);
     const client = await connect(await start());
     const poll = client.ask({ type: 'next_job', id: 1 });
     await polled;

@@ -92,3 +92,19 @@ export function onJsonLines(stream: NodeJS.ReadableStream | null | undefined, ta
     }
   });
 }
+
+/**
+ * An action "finish" on `app` that runs `ms`, then puts "job-7" on the in-process queue "jobs":
+ * called as a stop begins, it holds the requests' drain past the HTTP and WebSocket servers'.
+ * Resolves once it runs.
+ */
+export function jobFinisher(app: Daebus, ms: number): Promise<void> {
+  return new Promise((running) => {
+    app.action('finish', async () => {
+      running();
+      await new Promise((r) => setTimeout(r, ms));
+      await app.queue('jobs').put('job-7');
+      return {};
+    });
+  });
+}
