@@ -1,6 +1,5 @@
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import type { Received } from '../../shared/state-ops';
-import { currentScope } from '../rpc/context';
 import type { QueueReceiver } from './queue-core';
 
 /**
@@ -11,12 +10,13 @@ import type { QueueReceiver } from './queue-core';
 export class LocalTake implements QueueReceiver {
   readonly #resolve: (value: unknown) => void;
   readonly #receive: boolean;
-  /** The handler it waits for, if one (made in its async context). */
-  readonly #owner: { readonly dropped?: boolean } | undefined = currentScope();
+  /** The handler it waits for, if one (the async context it was made in). */
+  readonly #owner: { readonly dropped?: boolean } | undefined;
 
-  constructor(resolve: (value: unknown) => void, receive: boolean) {
+  constructor(resolve: (value: unknown) => void, receive: boolean, owner: { readonly dropped?: boolean } | undefined) {
     this.#resolve = resolve;
     this.#receive = receive;
+    this.#owner = owner;
   }
 
   /** Made outside any handler's async context (a WebSocket handler, the service's own code). */

@@ -22,8 +22,15 @@ export class MainWaits {
    * handler whose answer no one will read (Scope.dropped: an HTTP request answered 503 while
    * actions still drain, or 504): a take then gets no item.
    */
-  refuses(scope: Scope | undefined = currentScope()): boolean {
+  refuses(scope: Scope | undefined): boolean {
     return this.#ended === 'all' || (scope === undefined ? this.#ended === 'unscoped' : scope.dropped === true);
+  }
+
+  /** An in-process take of the main side, made in the caller's async context (read once); no item when `refuses`. */
+  takeLocal(queue: QueueCore, timeoutMs: number, receive: boolean): Promise<unknown> {
+    const scope = currentScope();
+    if (this.refuses(scope)) return Promise.resolve(undefined);
+    return new Promise((resolve) => queue.take(timeoutMs, new LocalTake(resolve, receive, scope)));
   }
 
   /**

@@ -6,7 +6,7 @@ import { fixCap, ListCore, type ListCap } from './list-core';
 import type { ServiceState } from './service/service-state';
 import type { Logger } from '../support/logger';
 import { noRedisClient, outOfReach } from './out-of-reach';
-import { LocalTake, notHeld } from './local-take';
+import { notHeld } from './local-take';
 import { MainWaits } from './main-waits';
 import { QueueCore, type QueueReceiver } from './queue-core';
 
@@ -113,9 +113,7 @@ export class StateStore {
       return DONE;
     }
     if (call.kind === 'queue' && (call.op === 'get' || call.op === 'receive')) {
-      const { name, timeoutMs, op } = call;
-      if (this.#mainWaits.refuses()) return DONE;
-      return new Promise((resolve) => this.take(name, timeoutMs, new LocalTake(resolve, op === 'receive')));
+      return this.#mainWaits.takeLocal(this.#queue(call.name), call.timeoutMs, call.op === 'receive');
     }
     if (call.kind === 'queue' && call.op === 'ack') return Promise.resolve(this.#queue(call.name).taskDone());
     if (call.kind === 'queue' && call.op === 'release') {
