@@ -110,6 +110,10 @@ describe('a caller during a Redis outage', () => {
       async () => (await c.sendRequest('count', {}, { timeoutMs: 300 }).catch((e: { code?: string }) => e.code)) === 'TIMEOUT',
       'a first timeout',
     );
+    // before: only "the transport did not connect within 300 ms" once the caller had connected before
+    await expect(c.sendRequest('count', {}, { timeoutMs: 300 })).rejects.toMatchObject({
+      message: expect.stringMatching(/did not connect within 300 ms\. Its last try: .*ECONNREFUSED/),
+    });
     let restarted = false;
     const outcomes = await Promise.all(
       Array.from({ length: 12 }, () =>
@@ -130,11 +134,27 @@ describe('a caller during a Redis outage', () => {
   it('with offline: queue, a call that timed out as the caller could not connect says why its last try failed', async () => {
     const service = await startService();
     await server.stop();
-    const c = caller(service, { offline: 'queue' });
+    const c = caller(service, { offline: 'queue', timeoutMs: 500 });
     // before: only "the transport did not connect within 500 ms"
     await expect(c.sendRequest('count', {}, { timeoutMs: 500 })).rejects.toMatchObject({
       code: 'TIMEOUT',
       message: expect.stringMatching(/did not connect within 500 ms\. Its last try: Could not connect to Redis at .*ECONNREFUSED/),
+    });
+    await expect(c.sendMessage(`${service}.news`, { n: 1 })).rejects.toMatchObject({
+      code: 'TRANSPORT_ERROR',
+      message: expect.stringMatching(
+        /within 500 ms; the message was not sent\. Its last try: Could not connect to Redis at .*ECONNREFUSED/,
+      ),
+    });
+    // a caller that fails at once, made while Redis is down: before, its refusals did not say that nothing was sent
+    const failing = caller(service);
+    await expect(failing.sendMessage(`${service}.news`, { n: 1 })).rejects.toMatchObject({
+      code: 'TRANSPORT_ERROR',
+      message: expect.stringMatching(/^Could not connect to Redis at .*ECONNREFUSED.* The message was not sent\.$/s),
+    });
+    await expect(failing.sendRequest('count')).rejects.toMatchObject({
+      code: 'TRANSPORT_ERROR',
+      message: expect.stringMatching(/^Could not connect to Redis at .*ECONNREFUSED.* The request was not sent\.$/s),
     });
     await server.start();
     expect(await whenServed(c)).toEqual({ handled: 1 });

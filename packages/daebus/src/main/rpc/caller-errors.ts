@@ -48,9 +48,22 @@ export function closedError(): DaebusError {
   return new DaebusError(ErrorCodes.STOPPED, 'This caller is closed; make a new one.');
 }
 
-/** Not connected (`within`: how long it waited), so `what` was not sent; when Redis refuses the reply channel (a permission taken away), its answer. */
-export function notConnected(transport: Transport, within: string, what: 'request' | 'message'): DaebusError {
+/**
+ * Not connected (`within`: how long it waited), so `what` was not sent; when Redis refuses the
+ * reply channel (a permission taken away), its answer; `lastTry`: why the last try to connect failed.
+ */
+export function notConnected(transport: Transport, within: string, what: 'request' | 'message', lastTry?: string): DaebusError {
   const refusal = transport.refusal?.();
   const why = refusal === undefined ? '' : ` (Redis refuses to subscribe its reply channel again: ${refusal.replace(/\.$/, '')})`;
-  return new DaebusError(ErrorCodes.TRANSPORT_ERROR, `Not connected to ${transport.description}${within}${why}; the ${what} was not sent.`);
+  const last = lastTry === undefined ? '' : ` Its last try: ${lastTry}`;
+  return new DaebusError(
+    ErrorCodes.TRANSPORT_ERROR,
+    `Not connected to ${transport.description}${within}${why}; the ${what} was not sent.${last}`,
+  );
+}
+
+/** A request or message refused as the caller could not connect: the error says it was not sent. */
+export function unsent(err: unknown, what: 'request' | 'message'): unknown {
+  if (!(err instanceof DaebusError) || err.code !== ErrorCodes.TRANSPORT_ERROR || /not sent/.test(err.message)) return err;
+  return new DaebusError(ErrorCodes.TRANSPORT_ERROR, `${err.message.replace(/\s+$/, '')} The ${what} was not sent.`, { cause: err });
 }

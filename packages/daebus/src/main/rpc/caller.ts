@@ -17,7 +17,7 @@ import {
   type CallerOptions,
   type RequestOptions,
 } from './caller-options';
-import { closedError, lostInFlight, noSubscriber, notConnected, sendFailure } from './caller-errors';
+import { closedError, lostInFlight, noSubscriber, notConnected, sendFailure, unsent } from './caller-errors';
 import { LocalRequest } from './local-messages';
 import { ReplyTable } from './reply-table';
 import { RequestIds } from './request-ids';
@@ -52,14 +52,16 @@ export class DaebusCaller<out C extends object = AnyContract> {
     return this.#subscribed && this.#transport.isConnected?.() !== false;
   }
   #subscribed = false;
+  /** Why the last try to connect failed: the caller's own first connect, else the transport's reconnect while it is down. */
   #connectFailure: string | undefined;
+  readonly #lastTry = (): string | undefined => this.#connectFailure ?? this.#transport.lastError?.();
   /** The durable stream of a replicated service, and whether requests take it. */
   readonly #stream: RequestStream;
   #closed = false;
   constructor(service: string, options: CallerOptions = {}) {
     const check = callerChecker(options);
     this.service = check.name('service', service);
-    this.#pending = new ReplyTable(this.service, () => this.#connectFailure);
+    this.#pending = new ReplyTable(this.service, this.#lastTry);
     this.#encoder = new RequestEncoder(this.replyChannel, this.service);
     this.#timeoutMs = check.timeout('options.timeoutMs', options.timeoutMs ?? DEFAULT_CALLER_TIMEOUT_MS);
     this.#offline = check.oneOf('options.offline', options.offline ?? 'fail', ['fail', 'queue']);
@@ -290,7 +292,7 @@ export class DaebusCaller<out C extends object = AnyContract> {
       } catch (err) {
         this.#ready = undefined;
         this.#connectFailure = toPlainError(err).message;
-        if (this.#offline === 'fail') throw err;
+        if (this.#offline === 'fail') throw unsent(err, what);
         if (Date.now() + RECONNECT_POLL_MS >= deadline) return false;
         await new Promise((resolve) => setTimeout(resolve, RECONNECT_POLL_MS));
       }
@@ -304,9 +306,8 @@ export class DaebusCaller<out C extends object = AnyContract> {
 
   /** For messages without a reply: connected within the caller's timeout, or TRANSPORT_ERROR. */
   async #connectedForMessage(): Promise<void> {
-    if (!(await this.#connected(Date.now() + this.#timeoutMs, 'message'))) {
-      throw notConnected(this.#transport, ` within ${this.#timeoutMs} ms`, 'message');
-    }
+    const connected = await this.#connected(Date.now() + this.#timeoutMs, 'message');
+    if (!connected) throw notConnected(this.#transport, ` within ${this.#timeoutMs} ms`, 'message', this.#lastTry());
   }
 
   async #connectOnce(): Promise<void> {

@@ -62,8 +62,20 @@ function notReady(connections: readonly Redis[], ms: number, description: string
 async function readyIn(connection: Redis, description: string): Promise<void> {
   const refused = refusals.get(connection);
   if (refused !== undefined) throw refused; // for good: a later try (a caller's next request) says so too
+  // one a failed try dropped may still be closing: ioredis would refuse it "already connecting"
+  if (connection.status !== 'ready' && connection.status !== 'wait' && connection.status !== 'end') await readyOrEnded(connection);
   if (connection.status !== 'ready') await connection.connect();
   await checkDatabase(connection, description);
+}
+
+function readyOrEnded(connection: Redis): Promise<void> {
+  return new Promise((resolve) => {
+    const settle = (): void => {
+      connection.off('ready', settle).off('end', settle);
+      resolve();
+    };
+    connection.on('ready', settle).on('end', settle);
+  });
 }
 
 /**

@@ -39,6 +39,8 @@ export interface Transport {
   refusal?(): string | undefined;
   /** Resolves when the transport can send and receive (after a reconnect, once re-subscribed). */
   whenReady?(): Promise<void>;
+  /** While not connected: the last connection error (ioredis retries by itself; a request that times out unsent says it). */
+  lastError?(): string | undefined;
   /** True while the transport can send and receive now. */
   isConnected?(): boolean;
   /** False while the server leaves the transport's liveness checks unanswered (it stalls, the connection open). */
