@@ -358,6 +358,29 @@ describe('the health endpoints and /metrics on the HTTP server', () => {
     expect(text).not.toContain('rnd-');
   });
 
+  it("counts WebSocket messages refused at the drain's end, queued behind one the stop gave up on", async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    t.app.socket('slow', () => held.then(() => 'late'));
+    t.app.socket('echo', (data) => data);
+    await t.start({ http: LOCAL });
+    const client = await TestSocket.connect(t.app.http.websocketUrl as string);
+    const slow = client.ask({ type: 'slow', id: 0 }); // runs past the drain's 1 s
+    const refused = Promise.all(['echo', 'rnd-x'].map((type, i) => client.ask({ type, id: i + 1 })));
+    await waitFor(async () => (await t.app.websocket.clients())[0]?.messagesReceived === 3, 'the messages to arrive');
+    await t.app.stop();
+    expect(await slow).toMatchObject({ code: 'STOPPED' });
+    expect((await refused).map((f) => (f as { code?: string }).code)).toEqual(['STOPPED', 'STOPPED']);
+    release();
+    await new Promise((r) => setTimeout(r, 50)); // past the 30 ms in which a scrape answers with the last one's text
+    const text = await t.app.metrics();
+    const messages = (labels: Record<string, string>) => sample(text, 'daebus_websocket_message_duration_seconds_count', labels);
+    // before: neither was counted
+    expect(messages({ type: 'echo', outcome: 'error' })).toBe(1);
+    expect(messages({ type: '(unmatched)', outcome: 'error' })).toBe(1);
+    expect(text).not.toContain('rnd-');
+  });
+
   it('a route of the app on /healthz takes that path; ops: false serves none of them', async () => {
     t.app.route('/healthz', () => ({ mine: true }));
     await t.start({ http: LOCAL });

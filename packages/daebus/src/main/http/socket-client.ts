@@ -214,9 +214,14 @@ export class SocketClient implements OutboxOwner {
     return this.#socket.readyState === OPEN;
   }
 
-  /** A stop gave up on the message in hand: those waiting behind it get `answer(raw)` (their STOPPED error), not silence. */
-  refuseWaiting(answer: (raw: string) => string): void {
-    for (const item of this.#waiting.splice(0)) this.send(item instanceof Refusal ? item.frame : answer(item));
+  /**
+   * A stop gave up on the message in hand: those waiting behind it get `answer(raw)` (their
+   * STOPPED error), not silence. Returns them (not those the rate limit refused: counted already).
+   */
+  refuseWaiting(answer: (raw: string) => string): string[] {
+    const waiting = this.#waiting.splice(0);
+    for (const item of waiting) this.send(item instanceof Refusal ? item.frame : answer(item));
+    return waiting.filter((item): item is string => typeof item === 'string');
   }
 
   /** A message is being handled, or the connect hook runs (a stop waits for it before it closes the client). */

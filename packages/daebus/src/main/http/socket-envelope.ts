@@ -50,6 +50,12 @@ export function messageId(raw: string): MessageId | undefined {
   return typeof id === 'string' || typeof id === 'number' ? id : undefined;
 }
 
+/** The type of a message not handled (refused as the service stopped), if it is one. */
+export function typeOf(raw: string): string | undefined {
+  const decoded = decodeMessage(raw);
+  return decoded.ok ? decoded.type : undefined;
+}
+
 /** `{ type, data }` as text; data that is not JSON is refused with INVALID_ARGUMENT. */
 export function frame(type: string, data: unknown, id?: MessageId): string {
   let text: string | undefined;

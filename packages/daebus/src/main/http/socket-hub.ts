@@ -11,8 +11,9 @@ import type { ResolvedWebSocketOptions } from './options';
 import type { SocketHandler } from './socket-handler';
 import { SocketTurn } from './socket-turn';
 import { SocketClient, type ClientSocket, type Handshake } from './socket-client';
-import { closeReason, decodeMessage, errorFrame, frame, frameText, messageId, replyFrame, responseFrame } from './socket-envelope';
+import { closeReason, decodeMessage, errorFrame, frame, frameText, messageId, replyFrame, responseFrame, typeOf } from './socket-envelope';
 import { clipped } from '../../shared/clipped';
+import { DroppedClientsLine } from './dropped-clients-line';
 
 /** Events, not messages: a client cannot send these types. */
 const EVENTS: ReadonlySet<string> = new Set(['connect', 'disconnect']);
@@ -22,8 +23,6 @@ const CLOSE_GRACE_MS = 1_000;
 const CUT_OFF_MS = 200;
 /** How often running handlers are checked against `handlerTimeoutMs`, and clients pinged (a timeout fires up to this late). */
 const SWEEP_MS = 50;
-/** At most one line a second says how many clients were dropped for an unanswered ping. */
-const DROPPED_LINE_MS = 1_000;
 
 /** The service's WebSocket clients and the handlers of their messages, one message of a client at a time. */
 export class SocketHub {
@@ -41,13 +40,12 @@ export class SocketHub {
   /** Set as the service stops: the error a message gets instead of its handler's run. */
   #refusal: string | undefined;
   #sweeper?: NodeJS.Timeout;
-  /** Clients dropped for an unanswered ping since the last line that said so, and when that was. */
-  #dropped = 0;
-  #droppedSaidAt = 0;
+  readonly #dropped: DroppedClientsLine;
 
   constructor(logger: Logger) {
     this.#logger = logger;
     this.#failures = FailureLines.ofSocketMessages(logger);
+    this.#dropped = new DroppedClientsLine(logger);
   }
 
   get count(): number {
@@ -65,7 +63,7 @@ export class SocketHub {
   stopSweeping(): void {
     clearInterval(this.#sweeper);
     this.#sweeper = undefined;
-    if (this.#dropped > 0) this.#sayDropped(Date.now());
+    this.#dropped.flush(Date.now(), this.#limits?.pingTimeoutMs);
   }
 
   /**
@@ -83,16 +81,9 @@ export class SocketHub {
     const now = Date.now();
     for (const client of this.#clients.values()) {
       client.expire(now);
-      if (client.heartbeat(now)) this.#dropped += 1;
+      if (client.heartbeat(now)) this.#dropped.count();
     }
-    // one line a second at most: pings are spread out, and an outage drops clients over many sweeps
-    if (this.#dropped > 0 && now - this.#droppedSaidAt >= DROPPED_LINE_MS) this.#sayDropped(now);
-  }
-
-  #sayDropped(now: number): void {
-    this.#logger.info(`Dropped ${this.#dropped} WebSocket client(s) that did not answer a ping within ${this.#limits?.pingTimeoutMs} ms`);
-    this.#dropped = 0;
-    this.#droppedSaidAt = now;
+    this.#dropped.swept(now, this.#limits?.pingTimeoutMs);
   }
 
   /** A new connection (the @fastify/websocket route's handler). */
@@ -171,7 +162,8 @@ export class SocketHub {
     for (const client of busy) {
       // its handler's answer, should it still come, is dropped: the connection closes now
       if (client.handling !== undefined) client.send(errorFrame(gaveUp, ErrorCodes.STOPPED, { id: client.handlingId }));
-      client.refuseWaiting(stopped);
+      // counted as refused, as those that came up during the drain were (before: not at all)
+      for (const raw of client.refuseWaiting(stopped)) this.observer?.socketMessage(this.#label(typeOf(raw)), false, 0);
     }
     for (const client of clients) client.close(1001, reason);
     const deadline = Date.now() + CLOSE_GRACE_MS;
@@ -242,8 +234,7 @@ export class SocketHub {
     const { type, data, id } = decoded;
     if (this.#refusal !== undefined) {
       client.send(errorFrame(this.#refusal, ErrorCodes.STOPPED, { id }));
-      // a type no handler has is not a label: a client could grow the metrics with each one it sends
-      observer?.socketMessage(this.handlers.has(type) && !EVENTS.has(type) ? type : undefined, false, 0);
+      observer?.socketMessage(this.#label(type), false, 0);
       return;
     }
     const handler = EVENTS.has(type) ? undefined : this.handlers.get(type);
@@ -301,6 +292,11 @@ export class SocketHub {
     );
     this.#leaving.set(run, client.id);
     void run.then(() => this.#leaving.delete(run));
+  }
+
+  /** A message's metric label: none for a type no handler has (a client could grow the metrics with each one it sends). */
+  #label(type: string | undefined): string | undefined {
+    return type !== undefined && this.handlers.has(type) && !EVENTS.has(type) ? type : undefined;
   }
 
   /**
