@@ -670,6 +670,27 @@ describe('the WebSocket endpoint’s life', () => {
     });
   });
 
+  it('names a connect hook still running when a stop begins and when it gives up on it', async () => {
+    t.remake({ drainTimeoutMs: 200 });
+    t.app.socket('connect', () => new Promise(() => undefined));
+    const url = await start();
+    const client = await connect(url);
+    await waitFor(async () => (await t.app.websocket.clients()).length === 1, 'the connect hook to run');
+    await t.app.stop();
+    expect((await client.closed).code).toBe(1001);
+    const said = t.records.map((r) => String(r.message));
+    // before: "for 0 WebSocket message(s)" was not said at all, and the last line named nothing
+    expect(said).toContainEqual(
+      expect.stringMatching(/^Waiting up to 200 ms for 1 WebSocket message\(s\): the connect hook \(client user_/),
+    );
+    expect(t.records.at(-1)).toMatchObject({
+      level: 'warn',
+      message: expect.stringMatching(
+        new RegExp(`^Service "${t.service}" stopped; abandoned WebSocket message\\(s\\): the connect hook \\(client user_`),
+      ),
+    });
+  });
+
   it('lets every disconnect hook finish before the stop resolves, a client cut off after the close grace included', async () => {
     greet(t.app);
     const gone: string[] = [];

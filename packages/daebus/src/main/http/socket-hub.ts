@@ -310,5 +310,8 @@ export class SocketHub {
 }
 
 function handledBy(clients: SocketClient[]): string[] {
-  return clients.filter((c) => c.busy && c.handling !== undefined).map((c) => `"${clipped(c.handling ?? '')}" (client ${c.id})`);
+  // busy with no message in hand: its connect hook runs (before: the stop waited for it, and named nothing)
+  return clients
+    .filter((c) => c.busy)
+    .map((c) => `${c.handling === undefined ? 'the connect hook' : `"${clipped(c.handling)}"`} (client ${c.id})`);
 }
