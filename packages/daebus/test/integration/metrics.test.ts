@@ -325,6 +325,13 @@ describe('the health endpoints and /metrics on the HTTP server', () => {
     await one.close();
   });
 
+  /** A scrape after the stop (past the 30 ms in which a scrape answers with the last one's text), and its WebSocket message counts. */
+  async function socketMessageCounts(): Promise<{ text: string; messages: (labels: Record<string, string>) => number | undefined }> {
+    await new Promise((r) => setTimeout(r, 50));
+    const text = await t.app.metrics();
+    return { text, messages: (labels) => sample(text, 'daebus_websocket_message_duration_seconds_count', labels) };
+  }
+
   it('counts WebSocket messages refused during a stop under their handler, or (unmatched): a client cannot add labels', async () => {
     let release: () => void = () => undefined;
     const held = new Promise<void>((r) => (release = r));
@@ -349,9 +356,7 @@ describe('the health endpoints and /metrics on the HTTP server', () => {
     await expect(slow).resolves.toMatchObject({ type: 'response', data: 'done' });
     expect((await refused).map((f) => (f as { code?: string }).code)).toEqual(['STOPPED', 'STOPPED', 'STOPPED', 'STOPPED']);
     await stopping;
-    await new Promise((r) => setTimeout(r, 50)); // past the 30 ms in which a scrape answers with the last one's text
-    const text = await t.app.metrics();
-    const messages = (labels: Record<string, string>) => sample(text, 'daebus_websocket_message_duration_seconds_count', labels);
+    const { text, messages } = await socketMessageCounts();
     expect(messages({ type: 'echo', outcome: 'error' })).toBe(1);
     expect(messages({ type: '(unmatched)', outcome: 'error' })).toBe(3);
     // before: one series per type a client sent during the stop
@@ -372,9 +377,7 @@ describe('the health endpoints and /metrics on the HTTP server', () => {
     expect(await slow).toMatchObject({ code: 'STOPPED' });
     expect((await refused).map((f) => (f as { code?: string }).code)).toEqual(['STOPPED', 'STOPPED']);
     release();
-    await new Promise((r) => setTimeout(r, 50)); // past the 30 ms in which a scrape answers with the last one's text
-    const text = await t.app.metrics();
-    const messages = (labels: Record<string, string>) => sample(text, 'daebus_websocket_message_duration_seconds_count', labels);
+    const { text, messages } = await socketMessageCounts();
     // before: neither was counted
     expect(messages({ type: 'echo', outcome: 'error' })).toBe(1);
     expect(messages({ type: '(unmatched)', outcome: 'error' })).toBe(1);
