@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { Blueprint, DaebusHttp, request, response, logger, type HttpOptions } from 'daebus';
+import { Blueprint, DaebusError, DaebusHttp, request, response, logger, type HttpOptions } from 'daebus';
 import { appPerTest } from '../support/app-per-test';
 import { fixture, jobFinisher, waitFor } from '../support/helpers';
 import { http } from '../support/http-client';
@@ -216,6 +216,28 @@ describe('HTTP routes', () => {
     // a text status is quoted, as text is in the other messages
     expect(await http(`${url}/text-status`)).toMatchObject({ status: 500, body: { error: expect.stringContaining('(got "200")') } });
     expect(await http(`${url}/not-final`)).toMatchObject({ status: 200, body: { whole: true } });
+  });
+
+  it('answer 503 or 504 for a library error that passes (Redis out of reach, a call timed out), 500 for the rest', async () => {
+    t.app.thread('idle', () => undefined, { autoStart: false });
+    t.app
+      .action('slow', () => new Promise((resolve) => setTimeout(resolve, 200)))
+      .route('/redis-down', () => {
+        throw new DaebusError('TRANSPORT_ERROR', 'Could not publish: not connected');
+      })
+      .route('/called', () => t.caller().sendRequest('slow', {}, { timeoutMs: 50 }))
+      .route('/carried', () => {
+        throw Object.assign(new DaebusError('TRANSPORT_ERROR', 'mine'), { statusCode: 502 });
+      })
+      .route('/thread', () => t.app.thread('idle').request('work'))
+      .route('/invalid', () => t.app.queue('').put(1));
+    const url = await start();
+    // before: 500 for each, which a load balancer or a client cannot tell from a bug
+    expect(await http(`${url}/redis-down`)).toMatchObject({ status: 503, body: { code: 'TRANSPORT_ERROR' } });
+    expect(await http(`${url}/called`)).toMatchObject({ status: 504, body: { code: 'TIMEOUT' } });
+    expect(await http(`${url}/carried`)).toMatchObject({ status: 502, body: { code: 'TRANSPORT_ERROR', error: 'mine' } });
+    expect(await http(`${url}/thread`)).toMatchObject({ status: 503, body: { code: 'THREAD_NOT_RUNNING' } });
+    expect(await http(`${url}/invalid`)).toMatchObject({ status: 500, body: { code: 'INVALID_ARGUMENT' } });
   });
 
   it('answer bad input with JSON errors and the right status, and keep serving', async () => {

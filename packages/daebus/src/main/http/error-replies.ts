@@ -26,15 +26,32 @@ export function isStatus(value: unknown): value is number {
 }
 
 /**
- * What a route handler that threw answers: 500 with the error's message and code
- * (HANDLER_ERROR when it has none), or the status the error carries as `statusCode` or `status`
- * (as http-errors and Fastify's errors do), when that is a 4xx or 5xx.
+ * The status of a library error a handler let through that says "try again later", not "a bug":
+ * Redis (or the service called) out of reach, a stop, a service or thread that cannot take the
+ * call now, a call past its timeout. A load balancer or a client retries a 503 or 504; before,
+ * all were 500.
+ */
+const PASSING_FAILURES: ReadonlyMap<string, number> = new Map([
+  [ErrorCodes.TRANSPORT_ERROR, 503],
+  [ErrorCodes.NO_SUBSCRIBER, 503],
+  [ErrorCodes.STOPPED, 503],
+  [ErrorCodes.BUSY, 503],
+  [ErrorCodes.THREAD_NOT_RUNNING, 503],
+  [ErrorCodes.TIMEOUT, 504],
+]);
+
+/**
+ * What a route handler that threw answers: the status the error carries as `statusCode` or
+ * `status` (as http-errors and Fastify's errors do), when that is a 4xx or 5xx; else 503 or 504
+ * for a library error that passes (PASSING_FAILURES); else 500. The body has the error's message
+ * and code (HANDLER_ERROR when it has none).
  */
 export function thrownReply(err: unknown): { status: number; body: ErrorBody } {
   const plain = toPlainError(err);
   const e = err as { statusCode?: unknown; status?: unknown } | null;
   const carried = e !== null && typeof e === 'object' ? (isErrorStatus(e.statusCode) ? e.statusCode : e.status) : undefined;
-  const status = isErrorStatus(carried) ? carried : 500;
+  const passing = err instanceof DaebusError ? PASSING_FAILURES.get(err.code) : undefined;
+  const status = isErrorStatus(carried) ? carried : (passing ?? 500);
   return { status, body: errorBody(plain.message, plain.code ?? ErrorCodes.HANDLER_ERROR) };
 }
 
