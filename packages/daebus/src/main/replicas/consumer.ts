@@ -296,12 +296,12 @@ export class RequestConsumer {
     let cursor = '0-0';
     const [stream, idleMs] = [this.#keys.requests, this.#options.visibilityTimeoutMs];
     do {
-      const [next, entries] = (await this.#client.xautoclaim(stream, REQUEST_GROUP, this.#id, idleMs, cursor, 'COUNT', 100)) as [
-        string,
-        Entry[],
-      ];
-      cursor = next;
-      for (const entry of entries) {
+      // only what it can start, as a read (before: a survivor took all of a dead replica's entries at once, past maxInFlight)
+      const room = Math.min(this.#options.maxInFlight - this.#held.size, this.#sink.startable(), 100);
+      if (room <= 0) break;
+      const claimed = (await this.#client.xautoclaim(stream, REQUEST_GROUP, this.#id, idleMs, cursor, 'COUNT', room)) as [string, Entry[]];
+      cursor = claimed[0];
+      for (const entry of claimed[1]) {
         // held here, or done here and its confirmation not answered yet (after a stall: it is not idle, just late)
         if (entry[1] === null || this.#held.has(entry[0]) || this.#confirmations.has(entry[0])) continue;
         // after a Redis stall, its replica may have answered and confirmed it since the claim (it

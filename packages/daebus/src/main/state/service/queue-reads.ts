@@ -45,3 +45,26 @@ export async function decodedOr(entry: Entry, bad: (err: unknown) => Promise<voi
     return undefined;
   }
 }
+
+/**
+ * The entries idle past the visibility timeout under any consumer, claimed for this one, page by
+ * page: XAUTOCLAIM scans at most ten times its COUNT of held entries a call, and those of live
+ * consumers (renewed, not idle) are scanned too, so only its cursor reaches the rest (before: one
+ * call from the start, and a dead consumer's items behind 1,000 live ones were never taken back).
+ */
+export async function* idleEntries(claim: (cursor: string) => Promise<unknown>): AsyncGenerator<Entry> {
+  let cursor = '0-0';
+  do {
+    const [next, entries] = (await claim(cursor)) as [string, Entry[]];
+    cursor = next;
+    yield* entries;
+  } while (cursor !== '0-0');
+}
+
+/** The log line of an item taken back from a consumer that held it past the visibility timeout without renewing it. */
+export function takenBackLine(queue: string, taken: Taken, visibilityMs: number): string {
+  return (
+    `Queue "${queue}": entry ${taken.receipt} (delivered ${taken.deliveries} time(s)) was held ${visibilityMs} ms without being ` +
+    `renewed (its process died, or it or Redis stalled past the visibility timeout): delivered again`
+  );
+}

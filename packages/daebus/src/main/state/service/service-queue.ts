@@ -5,7 +5,7 @@ import { serviceKeys, type ServiceKeys } from '../../replicas/keys';
 import type { Logger } from '../../support/logger';
 import { ConsumerGroups, GROUP } from './consumer-groups';
 import { entryFields, toTaken, type Entry, type Taken, type TakeWait, type PendingTake } from './queue-entries';
-import { decodedOr, notJsonEntryLine, undelivered, undeliveredCount } from './queue-reads';
+import { decodedOr, idleEntries, notJsonEntryLine, takenBackLine, undelivered, undeliveredCount } from './queue-reads';
 import { untilDropped, whenReady } from '../../support/redis-ready';
 import { leaveGroup, pruneGroup } from '../../support/stream-groups';
 import { Upkeep } from '../../support/upkeep';
@@ -298,16 +298,17 @@ export class ServiceQueues {
     }
   }
 
-  /** Items held by a consumer that stopped renewing them (its process died): back to the queue. */
+  /** Items held by a consumer that stopped renewing them (its process died, or it stalled): back to the queue. */
   async #reclaim(): Promise<void> {
     for (const name of [...this.#groups.names()]) {
-      const [, entries] = (await this.#groups.with(name, () =>
-        this.#client.xautoclaim(this.key(name), GROUP, this.#consumer, this.#visibilityMs, '0-0', 'COUNT', 100),
-      )) as [string, Entry[]];
-      for (const entry of entries) {
+      const claim = (cursor: string): Promise<unknown> =>
+        this.#groups.with(name, () =>
+          this.#client.xautoclaim(this.key(name), GROUP, this.#consumer, this.#visibilityMs, cursor, 'COUNT', 100),
+        );
+      for await (const entry of idleEntries(claim)) {
         const taken = !entry[1] || this.#hold(name).has(entry[0]) ? undefined : await this.#decoded(name, entry);
         if (taken === undefined) continue;
-        this.#log.warn(`Queue "${name}": an item held by a process that stopped is delivered again`);
+        this.#log.warn(takenBackLine(name, taken, this.#visibilityMs));
         await this.handBack(name, taken);
       }
       // the processes that died and whose items are back in the queue are listed no more
