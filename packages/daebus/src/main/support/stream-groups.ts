@@ -5,10 +5,11 @@ import { toPlainError } from '../../shared/errors';
  * The consumer group (or its whole stream) is not in Redis: NOGROUP from a group command, "no
  * such key" from XINFO, UNBLOCKED for a read that was waiting when the stream was deleted. Redis
  * that restarted without its data (no persistence, a failover) has lost every group; a write
- * since then made the stream again (XADD creates it) but not its group.
+ * since then made the stream again (XADD creates it) but not its group. From a Lua script, Redis
+ * 7 keeps the error's first word, Redis 6.2 puts "ERR Error running script ...: " before it.
  */
 export function groupGone(err: unknown): boolean {
-  return /^(NOGROUP|ERR no such key|UNBLOCKED)/.test(toPlainError(err).message);
+  return /^(NOGROUP|ERR no such key|UNBLOCKED)|^ERR Error running script.*(\bNOGROUP\b|ERR no such key)/.test(toPlainError(err).message);
 }
 
 /**
