@@ -193,3 +193,32 @@ describe('a service-wide queue during a Redis outage', () => {
     expect(records.filter((r) => /upkeep failed/.test(String(r.message)))).toEqual([]);
   });
 });
+
+describe('a service-wide queue after Redis restarts with its data', () => {
+  it('leaves no read behind of a get that failed as Redis went away, to take an item for no one', async () => {
+    // retried every 300 ms: ioredis keeps a command it will send again for 20 retries (at 50 ms, it gave up on it first)
+    const app = await replica(undefined, { retryMs: 300 });
+    const jobs = app.queue<{ n: number }>('jobs');
+    await jobs.put({ n: 0 });
+    await expect(jobs.get(0)).resolves.toEqual({ n: 0 }); // the group is made
+    const waiting = jobs.get().catch((err: unknown) => err); // no timeout: blocked in Redis
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const admin = new Redis(server.url);
+    await admin.save(); // the restart loads it
+    admin.disconnect();
+    await server.stop();
+    await expect(waiting).resolves.toMatchObject({ code: 'TRANSPORT_ERROR' });
+    await server.start();
+    await waitFor(async () => (await jobs.size().catch(() => -1)) === 0, 'the service connected again');
+    const check = new Redis(server.url);
+    try {
+      // before: ioredis sent the failed get's read again after the reconnect, and it took the next item
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(String(await check.client('LIST'))).not.toMatch(/cmd=xreadgroup/);
+      await jobs.put({ n: 1 });
+      await expect(jobs.receive(5_000)).resolves.toMatchObject({ item: { n: 1 }, deliveries: 1, redelivered: false });
+    } finally {
+      check.disconnect();
+    }
+  });
+});

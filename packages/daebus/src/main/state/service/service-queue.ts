@@ -97,8 +97,9 @@ export class ServiceQueues {
       });
       void untilDropped(this.#client, this.#take(name, timeoutMs, mode, wait))
         .then(resolve, (err: unknown) => {
-          // failed here while its read may still be sent again after a reconnect: an item it takes then goes back
+          // Redis gone past the grace: its reader dropped, else ioredis sends its read again once back, to take an item for no one
           wait.cancelled = true;
+          if (wait.reader) this.#readers.discard(wait.reader);
           if (this.#closed) resolve(undefined);
           else reject(stateFailure(`queue "${name}"`, err));
         })
