@@ -55,10 +55,12 @@ it("takes back a dead consumer's queue item behind more than 1,000 items a live 
   for (let i = 0; i < 1_100; i++) adds.xadd(stream, '*', 'v', JSON.stringify({ live: i }));
   adds.xadd(stream, '*', 'v', JSON.stringify({ dead: true }));
   await adds.exec();
-  const [[, held]] = (await redis.xreadgroup('GROUP', 'daebus-queue', 'live', 'COUNT', 1_100, 'STREAMS', stream, '>')) as [
+  const read = (await redis.xreadgroup('GROUP', 'daebus-queue', 'live', 'COUNT', 1_100, 'STREAMS', stream, '>')) as [
     string,
     [string, string[]][],
   ][];
+  const held = read[0]?.[1] ?? [];
+  expect(held).toHaveLength(1_100);
   await redis.xreadgroup('GROUP', 'daebus-queue', 'dead', 'COUNT', 1, 'STREAMS', stream, '>');
   // the live consumer renews what it holds, as a live replica does
   const renew = (): Promise<unknown> => redis.xclaim(stream, 'daebus-queue', 'live', 0, ...held.map(([id]) => id), 'JUSTID');
