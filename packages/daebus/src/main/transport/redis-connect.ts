@@ -68,6 +68,7 @@ async function readyIn(connection: Redis, description: string): Promise<void> {
   await checkDatabase(connection, description);
 }
 
+/** Resolves once `connection` is ready, or has ended for good (closed, with no retry left). */
 function readyOrEnded(connection: Redis): Promise<void> {
   return new Promise((resolve) => {
     const settle = (): void => {
