@@ -221,11 +221,12 @@ describe('HTTP routes', () => {
   it('answer 503 or 504 for a library error that passes (Redis out of reach, a call timed out), 500 for the rest', async () => {
     t.app.thread('idle', () => undefined, { autoStart: false });
     t.app
-      .action('slow', () => new Promise((resolve) => setTimeout(resolve, 200)))
+      .action('slow', () => new Promise((resolve) => setTimeout(resolve, 1_000)), { concurrency: 1, maxQueued: 0 })
       .route('/redis-down', () => {
         throw new DaebusError('TRANSPORT_ERROR', 'Could not publish: not connected');
       })
       .route('/called', () => t.caller().sendRequest('slow', {}, { timeoutMs: 50 }))
+      .route('/busy', () => t.caller().sendRequest('slow'))
       .route('/carried', () => {
         throw Object.assign(new DaebusError('TRANSPORT_ERROR', 'mine'), { statusCode: 502 });
       })
@@ -235,6 +236,8 @@ describe('HTTP routes', () => {
     // before: 500 for each, which a load balancer or a client cannot tell from a bug
     expect(await http(`${url}/redis-down`)).toMatchObject({ status: 503, body: { code: 'TRANSPORT_ERROR' } });
     expect(await http(`${url}/called`)).toMatchObject({ status: 504, body: { code: 'TIMEOUT' } });
+    // the service called is busy (its one slot still taken by the call above): REMOTE_ERROR with remoteCode BUSY
+    expect(await http(`${url}/busy`)).toMatchObject({ status: 503, body: { code: 'REMOTE_ERROR' } });
     expect(await http(`${url}/carried`)).toMatchObject({ status: 502, body: { code: 'TRANSPORT_ERROR', error: 'mine' } });
     expect(await http(`${url}/thread`)).toMatchObject({ status: 503, body: { code: 'THREAD_NOT_RUNNING' } });
     expect(await http(`${url}/invalid`)).toMatchObject({ status: 500, body: { code: 'INVALID_ARGUMENT' } });

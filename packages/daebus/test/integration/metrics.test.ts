@@ -363,7 +363,7 @@ describe('the health endpoints and /metrics on the HTTP server', () => {
     expect(text).not.toContain('rnd-');
   });
 
-  it("counts WebSocket messages refused at the drain's end, queued behind one the stop gave up on", async () => {
+  it('counts the WebSocket message a stop gave up on, and those queued behind it, as errors', async () => {
     let release: () => void = () => undefined;
     const held = new Promise<void>((r) => (release = r));
     t.app.socket('slow', () => held.then(() => 'late'));
@@ -378,9 +378,11 @@ describe('the health endpoints and /metrics on the HTTP server', () => {
     expect((await refused).map((f) => (f as { code?: string }).code)).toEqual(['STOPPED', 'STOPPED']);
     release();
     const { text, messages } = await socketMessageCounts();
-    // before: neither was counted
+    // before: neither was counted, and the one given up on counted "ok" once its handler ended
     expect(messages({ type: 'echo', outcome: 'error' })).toBe(1);
     expect(messages({ type: '(unmatched)', outcome: 'error' })).toBe(1);
+    expect(messages({ type: 'slow', outcome: 'error' })).toBe(1);
+    expect(messages({ type: 'slow', outcome: 'ok' })).toBeUndefined();
     expect(text).not.toContain('rnd-');
   });
 

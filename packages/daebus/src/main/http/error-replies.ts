@@ -40,6 +40,12 @@ const PASSING_FAILURES: ReadonlyMap<string, number> = new Map([
   [ErrorCodes.TIMEOUT, 504],
 ]);
 
+/** A service called that is busy or stopping (REMOTE_ERROR with that `remoteCode`): 503, as the same error here. */
+function remoteStatus(err: DaebusError): number | undefined {
+  const remote = err.code === ErrorCodes.REMOTE_ERROR ? err.details?.['remoteCode'] : undefined;
+  return remote === ErrorCodes.BUSY || remote === ErrorCodes.STOPPED ? 503 : undefined;
+}
+
 /**
  * What a route handler that threw answers: the status the error carries as `statusCode` or
  * `status` (as http-errors and Fastify's errors do), when that is a 4xx or 5xx; else 503 or 504
@@ -50,7 +56,7 @@ export function thrownReply(err: unknown): { status: number; body: ErrorBody } {
   const plain = toPlainError(err);
   const e = err as { statusCode?: unknown; status?: unknown } | null;
   const carried = e !== null && typeof e === 'object' ? (isErrorStatus(e.statusCode) ? e.statusCode : e.status) : undefined;
-  const passing = err instanceof DaebusError ? PASSING_FAILURES.get(err.code) : undefined;
+  const passing = err instanceof DaebusError ? (PASSING_FAILURES.get(err.code) ?? remoteStatus(err)) : undefined;
   const status = isErrorStatus(carried) ? carried : (passing ?? 500);
   return { status, body: errorBody(plain.message, plain.code ?? ErrorCodes.HANDLER_ERROR) };
 }

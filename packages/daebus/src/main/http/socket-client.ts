@@ -63,6 +63,8 @@ export class SocketClient implements OutboxOwner {
   handling: string | undefined = undefined;
   /** That message's id, for the STOPPED error a stop answers it with if it gives up on it. */
   handlingId: MessageId | undefined = undefined;
+  /** A stop gave up on the message in hand (answered it STOPPED, and counted it). */
+  givenUp = false;
   /** A message is being handled (or the connect handler runs): new ones wait. */
   #busy = true;
   #paused = false;

@@ -11,7 +11,8 @@ import type { ResolvedWebSocketOptions } from './options';
 import type { SocketHandler } from './socket-handler';
 import { SocketTurn } from './socket-turn';
 import { SocketClient, type ClientSocket, type Handshake } from './socket-client';
-import { closeReason, decodeMessage, errorFrame, frame, frameText, messageId, replyFrame, responseFrame, typeOf } from './socket-envelope';
+import { closeReason, decodeMessage, errorFrame, frame, frameText, replyFrame, responseFrame } from './socket-envelope';
+import { giveUp } from './socket-give-up';
 import { clipped } from '../../shared/clipped';
 import { DroppedClientsLine } from './dropped-clients-line';
 
@@ -157,14 +158,9 @@ export class SocketHub {
       drainedMs = Date.now() - started;
     }
     const messages = handledBy(clients);
-    const stopped = (raw: string): string => errorFrame(refusal, ErrorCodes.STOPPED, { id: messageId(raw) });
-    const gaveUp = `Service "${service}" stopped before this message was answered.`;
-    for (const client of busy) {
-      // its handler's answer, should it still come, is dropped: the connection closes now
-      if (client.handling !== undefined) client.send(errorFrame(gaveUp, ErrorCodes.STOPPED, { id: client.handlingId }));
-      // counted as refused, as those that came up during the drain were (before: not at all)
-      for (const raw of client.refuseWaiting(stopped)) this.observer?.socketMessage(this.#label(typeOf(raw)), false, 0);
-    }
+    const texts = { gaveUp: `Service "${service}" stopped before this message was answered.`, refusal };
+    const count = (type: string | undefined, seconds: number): void => this.observer?.socketMessage(this.#label(type), false, seconds);
+    for (const client of busy) giveUp(client, texts, drainedMs, count);
     for (const client of clients) client.close(1001, reason);
     const deadline = Date.now() + CLOSE_GRACE_MS;
     while (clients.some((c) => this.#clients.has(c.id)) && Date.now() < deadline) await sleep();
@@ -264,7 +260,7 @@ export class SocketHub {
     } finally {
       client.handling = undefined;
     }
-    observer?.socketMessage(type, ok, (performance.now() - started) / 1000);
+    if (!client.givenUp) observer?.socketMessage(type, ok, (performance.now() - started) / 1000); // else counted by the stop
   };
 
   /** Said once per client: its messages run, their replies carry no id. */
