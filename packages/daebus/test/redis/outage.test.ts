@@ -66,18 +66,22 @@ describe('a caller during a Redis outage', () => {
       async () => (await c.sendRequest('count', {}, { timeoutMs: 2_000 }).catch((e: { code?: string }) => e.code)) === 'TRANSPORT_ERROR',
       'a refusal',
     );
+    await new Promise((resolve) => setTimeout(resolve, 300)); // ioredis's tries to reconnect (every 50 ms) have failed
     const outcomes = await Promise.all(
       Array.from({ length: 12 }, () =>
         c.sendRequest('count', {}, { timeoutMs: 2_000 }).catch((e: { code?: string; message: string }) => e),
       ),
     );
     expect(outcomes.every((o) => (o as { code?: string }).code === 'TRANSPORT_ERROR')).toBe(true);
-    expect((outcomes[0] as Error).message).toMatch(/; the request was not sent\.$/);
+    // before: no word of why (a caller with offline: 'queue' said it)
+    expect((outcomes[0] as Error).message).toMatch(/; the request was not sent\. Its last try: .*ECONNREFUSED/);
     // before: a message (no reply) was said to be "the request"
     await expect(c.sendMessage(`${service}.news`, { n: 1 })).rejects.toMatchObject({
       code: 'TRANSPORT_ERROR',
-      message: expect.stringMatching(/; the message was not sent\.$/),
+      message: expect.stringMatching(/; the message was not sent\. Its last try: .*ECONNREFUSED/),
     });
+    // before: "the message was not sent", of a question to Redis
+    await expect(c.replicas()).rejects.toMatchObject({ message: expect.stringMatching(/; the query was not sent\. Its last try: /) });
     await expect(c.sendMessage(`${service}.news`, [1])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await server.start();
     // only the calls made while connected ran: 1 before, and this one
@@ -140,12 +144,15 @@ describe('a caller during a Redis outage', () => {
       code: 'TIMEOUT',
       message: expect.stringMatching(/did not connect within 500 ms\. Its last try: Could not connect to Redis at .*ECONNREFUSED/),
     });
+    const sentAt = Date.now();
     await expect(c.sendMessage(`${service}.news`, { n: 1 })).rejects.toMatchObject({
       code: 'TRANSPORT_ERROR',
       message: expect.stringMatching(
         /within 500 ms; the message was not sent\. Its last try: Could not connect to Redis at .*ECONNREFUSED/,
       ),
     });
+    // before: it gave up 250 ms early, for want of time for another try
+    expect(Date.now() - sentAt).toBeGreaterThanOrEqual(500);
     // a caller that fails at once, made while Redis is down: before, its refusals did not say that nothing was sent
     const failing = caller(service);
     await expect(failing.sendMessage(`${service}.news`, { n: 1 })).rejects.toMatchObject({

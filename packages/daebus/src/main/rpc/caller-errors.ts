@@ -48,11 +48,14 @@ export function closedError(): DaebusError {
   return new DaebusError(ErrorCodes.STOPPED, 'This caller is closed; make a new one.');
 }
 
+/** What a caller could not send: a request, a message (no reply), or a query of Redis (`replicas()`, `deadLetters()`). */
+export type Unsent = 'request' | 'message' | 'query';
+
 /**
  * Not connected (`within`: how long it waited), so `what` was not sent; when Redis refuses the
  * reply channel (a permission taken away), its answer; `lastTry`: why the last try to connect failed.
  */
-export function notConnected(transport: Transport, within: string, what: 'request' | 'message', lastTry?: string): DaebusError {
+export function notConnected(transport: Transport, within: string, what: Unsent, lastTry?: string): DaebusError {
   const refusal = transport.refusal?.();
   const why = refusal === undefined ? '' : ` (Redis refuses to subscribe its reply channel again: ${refusal.replace(/\.$/, '')})`;
   const last = lastTry === undefined ? '' : ` Its last try: ${lastTry}`;
@@ -62,8 +65,8 @@ export function notConnected(transport: Transport, within: string, what: 'reques
   );
 }
 
-/** A request or message refused as the caller could not connect: the error says it was not sent. */
-export function unsent(err: unknown, what: 'request' | 'message'): unknown {
+/** A request, message or query refused as the caller could not connect: the error says it was not sent. */
+export function unsent(err: unknown, what: Unsent): unknown {
   if (!(err instanceof DaebusError) || err.code !== ErrorCodes.TRANSPORT_ERROR || /not sent/.test(err.message)) return err;
   return new DaebusError(ErrorCodes.TRANSPORT_ERROR, `${err.message.replace(/\s+$/, '')} The ${what} was not sent.`, { cause: err });
 }

@@ -17,7 +17,7 @@ import {
   type CallerOptions,
   type RequestOptions,
 } from './caller-options';
-import { closedError, lostInFlight, noSubscriber, notConnected, sendFailure, unsent } from './caller-errors';
+import { closedError, lostInFlight, noSubscriber, notConnected, sendFailure, unsent, type Unsent } from './caller-errors';
 import { LocalRequest } from './local-messages';
 import { ReplyTable } from './reply-table';
 import { RequestIds } from './request-ids';
@@ -253,14 +253,14 @@ export class DaebusCaller<out C extends object = AnyContract> {
 
   /** The live replicas of the service (none unless it runs replicated, on Redis). */
   async replicas(): Promise<ReplicaInfo[]> {
-    await this.#connectedForMessage();
+    await this.#connectedForMessage('query');
     const client = this.#transport.cache?.();
     return client ? listReplicas(client, this.service) : [];
   }
 
   /** The newest `count` requests a replicated service gave up on (its dead-letter stream), newest first. */
   async deadLetters(count = 100): Promise<DeadLetter[]> {
-    await this.#connectedForMessage();
+    await this.#connectedForMessage('query');
     const client = this.#transport.cache?.();
     return client ? listDeadLetters(client, this.service, count) : [];
   }
@@ -282,7 +282,7 @@ export class DaebusCaller<out C extends object = AnyContract> {
    * Connected and subscribed to the reply channel by `deadline`? While disconnected, `fail`
    * throws TRANSPORT_ERROR at once; `queue` waits, and resolves false if the deadline passes.
    */
-  async #connected(deadline: number, what: 'request' | 'message' = 'request'): Promise<boolean> {
+  async #connected(deadline: number, what: Unsent = 'request'): Promise<boolean> {
     if (this.#closed) throw closedError();
     for (;;) {
       try {
@@ -293,21 +293,21 @@ export class DaebusCaller<out C extends object = AnyContract> {
         this.#ready = undefined;
         this.#connectFailure = toPlainError(err).message;
         if (this.#offline === 'fail') throw unsent(err, what);
-        if (Date.now() + RECONNECT_POLL_MS >= deadline) return false;
-        await new Promise((resolve) => setTimeout(resolve, RECONNECT_POLL_MS));
+        if (Date.now() >= deadline) return false;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(RECONNECT_POLL_MS, deadline - Date.now())));
       }
     }
     const transport = this.#transport;
     if (transport.isConnected?.() !== false) return true;
-    if (this.#offline === 'fail') throw notConnected(transport, '', what);
+    if (this.#offline === 'fail') throw notConnected(transport, '', what, this.#lastTry());
     await settlesWithin(transport.whenReady?.() ?? Promise.resolve(), Math.max(0, deadline - Date.now()));
     return transport.isConnected?.() !== false;
   }
 
-  /** For messages without a reply: connected within the caller's timeout, or TRANSPORT_ERROR. */
-  async #connectedForMessage(): Promise<void> {
-    const connected = await this.#connected(Date.now() + this.#timeoutMs, 'message');
-    if (!connected) throw notConnected(this.#transport, ` within ${this.#timeoutMs} ms`, 'message', this.#lastTry());
+  /** For messages without a reply (and queries of Redis): connected within the caller's timeout, or TRANSPORT_ERROR. */
+  async #connectedForMessage(what: Unsent = 'message'): Promise<void> {
+    const connected = await this.#connected(Date.now() + this.#timeoutMs, what);
+    if (!connected) throw notConnected(this.#transport, ` within ${this.#timeoutMs} ms`, what, this.#lastTry());
   }
 
   async #connectOnce(): Promise<void> {
