@@ -197,6 +197,10 @@ describe('a replicated service', () => {
     const dead = await ours.deadLetters();
     expect(dead).toHaveLength(1);
     expect(dead[0]).toMatchObject({ attempts: 2, message: expect.stringContaining('"action":"poison"') });
+    // the survivor says so once, with the deliveries that ran (before: also 'Took over ... (delivery 3)')
+    const survivor = replicas.find((r) => r.child.exitCode === null);
+    const said = survivor?.lines.map((line) => String(line.message)).filter((message) => message.includes(dead[0]?.requestEntry ?? '?'));
+    expect(said).toEqual([expect.stringMatching(/goes to the dead-letter stream: .*\(2 deliveries; maxAttempts 2\)/)]);
   });
 
   it('answers bad entries on the durable stream with error replies and never blocks the group', async () => {

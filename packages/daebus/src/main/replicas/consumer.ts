@@ -1,12 +1,12 @@
 import type { Redis } from 'ioredis';
-import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+import { toPlainError } from '../../shared/errors';
 import type { Logger } from '../support/logger';
 import { OutageNotice } from '../support/outage-notice';
 import { settlesWithin } from '../support/timers';
 import type { Upkeep } from '../support/upkeep';
 import { drop } from '../transport/redis-connect';
 import { Confirmations } from './confirmations';
-import { addDeadLetter } from './dead-letters';
+import { deadLetter } from './dead-letters';
 import { field, handedBack, takenOver, type Entry } from './entries';
 import { REQUEST_GROUP, serviceKeys, type ServiceKeys } from './keys';
 import { LateReads } from './late-reads';
@@ -57,6 +57,7 @@ export class RequestConsumer {
   readonly #gate = new ReadGate();
   #delivering = false; // an entry is being handed to the dispatcher: a hand-back now is for want of a slot
   readonly #upkeep: Upkeep<'renewals' | 'upkeep', readonly string[]>;
+  readonly #deadLetters: Parameters<typeof deadLetter>[0];
 
   constructor(init: {
     client: Redis;
@@ -88,6 +89,7 @@ export class RequestConsumer {
     this.#upkeep = this.#group.upkeep(init.refusals);
     this.#late = new LateReads({ ...init, stream: this.#keys.requests });
     this.#held = new HeldEntries({ ...init, stream: this.#keys.requests, late: this.#late });
+    this.#deadLetters = { client: init.client, keys: this.#keys, log: init.log, sink: init.sink };
     init.sink.onSlotFreed(() => this.#gate.wake());
   }
 
@@ -205,11 +207,12 @@ export class RequestConsumer {
     }
     // a caller that gave up on the request (its timeout passed) gets no late run
     const expired = timeoutMs > 0 && Number(entryId.split('-')[0]) + timeoutMs < this.#serverNow();
-    if (deliveries > 1) this.#log.warn(takenOver(entryId, attempt, expired));
+    // one given up on is said once, by its dead-letter line (before also: 'Took over ... (delivery 3)')
+    if (deliveries > 1 && (expired || attempt <= this.#options.maxAttempts)) this.#log.warn(takenOver(entryId, attempt, expired));
     if (expired) return this.#settle(entryId);
     if (attempt > this.#options.maxAttempts) {
       const why = `every replica that took it stopped before answering (${attempt - 1} deliveries; maxAttempts ${this.#options.maxAttempts})`;
-      void this.#deadLetter(entryId, raw, attempt - 1, why);
+      void deadLetter(this.#deadLetters, entryId, raw, attempt - 1, why);
       return;
     }
     this.#held.add(entryId);
@@ -234,7 +237,7 @@ export class RequestConsumer {
     } catch (err) {
       // never held for ever (it took a maxInFlight place), nor read again and again: kept for a look
       this.#release(entryId);
-      void this.#deadLetter(entryId, raw, attempt, `this service could not take it (${toPlainError(err).message})`);
+      void deadLetter(this.#deadLetters, entryId, raw, attempt, `this service could not take it (${toPlainError(err).message})`);
     } finally {
       this.#delivering = false;
     }
@@ -271,18 +274,6 @@ export class RequestConsumer {
       });
   }
 
-  async #deadLetter(entryId: string, raw: string, deliveries: number, why: string): Promise<void> {
-    this.#log.error(`Request ${entryId} goes to the dead-letter stream: ${why}`);
-    await addDeadLetter(this.#client, this.#keys, entryId, raw, deliveries, why).catch((err: unknown) =>
-      this.#log.warn(`Could not dead-letter request ${entryId}: ${toPlainError(err).message}`),
-    );
-    try {
-      this.#sink.refuse(raw, new DaebusError(ErrorCodes.DEAD_LETTER, `The request was given up on: ${why}.`));
-    } catch {
-      // its caller cannot be told (its address cannot be read): the entry is in the dead-letter stream
-    }
-  }
-
   #release(entryId: string): void {
     this.#held.delete(entryId);
     this.#gate.wake(); // the read loop waits for room: there may be some now
@@ -292,13 +283,14 @@ export class RequestConsumer {
   async #reclaim(): Promise<readonly string[]> {
     // what Redis refuses to confirm would run, and be taken over, again and again (the log filled): wait meanwhile
     if (!this.#reading || this.#confirmations.refused) return [];
-    const ran = ['xautoclaim'];
+    const ran: string[] = []; // a tick with no room sends none: it shows nothing of what Redis takes
     let cursor = '0-0';
     const [stream, idleMs] = [this.#keys.requests, this.#options.visibilityTimeoutMs];
     do {
       // only what it can start, as a read (before: a survivor took all of a dead replica's entries at once, past maxInFlight)
       const room = Math.min(this.#options.maxInFlight - this.#held.size, this.#sink.startable(), 100);
       if (room <= 0) break;
+      ran.push('xautoclaim');
       const claimed = (await this.#client.xautoclaim(stream, REQUEST_GROUP, this.#id, idleMs, cursor, 'COUNT', room)) as [string, Entry[]];
       cursor = claimed[0];
       for (const entry of claimed[1]) {

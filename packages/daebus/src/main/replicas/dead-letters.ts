@@ -1,4 +1,7 @@
 import type { Redis } from 'ioredis';
+import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+import type { Logger } from '../support/logger';
+import type { RequestSink } from './request-sink';
 import { REQUEST_GROUP, serviceKeys, type ServiceKeys } from './keys';
 
 /** A durable request given up on after too many attempts, as `listDeadLetters` returns it. */
@@ -33,19 +36,29 @@ export async function listDeadLetters(client: Redis, service: string, count = 10
   });
 }
 
-/** Request `entryId` (its message `raw`, delivered `deliveries` times) leaves the request stream for the dead-letter stream, in one transaction. */
-export function addDeadLetter(
-  client: Redis,
-  keys: ServiceKeys,
+/**
+ * Gives request `entryId` up (its message `raw`, run `deliveries` times): said in the log, moved
+ * from the request stream to the dead-letter stream in one transaction, and its caller told.
+ */
+export async function deadLetter(
+  to: { client: Redis; keys: ServiceKeys; log: Logger; sink: RequestSink },
   entryId: string,
   raw: string,
   deliveries: number,
   why: string,
-): Promise<unknown> {
-  return client
+): Promise<void> {
+  const { client, keys, log } = to;
+  log.error(`Request ${entryId} goes to the dead-letter stream: ${why}`);
+  await client
     .multi()
     .xadd(keys.dead, '*', 'm', raw, 'id', entryId, 'attempts', String(deliveries), 'at', String(Date.now()), 'reason', why)
     .xack(keys.requests, REQUEST_GROUP, entryId)
     .xdel(keys.requests, entryId)
-    .exec();
+    .exec()
+    .catch((err: unknown) => log.warn(`Could not dead-letter request ${entryId}: ${toPlainError(err).message}`));
+  try {
+    to.sink.refuse(raw, new DaebusError(ErrorCodes.DEAD_LETTER, `The request was given up on: ${why}.`));
+  } catch {
+    // its caller cannot be told (its address cannot be read): the entry is in the dead-letter stream
+  }
 }
