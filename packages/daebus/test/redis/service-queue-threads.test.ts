@@ -163,3 +163,54 @@ describe('a service-wide get while the main thread is held', () => {
     await expect(waiting).resolves.toBeUndefined();
   });
 });
+
+// Before, ioredis sent a blocking read again by itself after its connection dropped and came back;
+// CLIENT UNBLOCK could not name the new connection (its id unknown), so a stop did not end the
+// wait (the thread was terminated at its deadline) and the read, left blocked, took the next item
+// for no one. The reader whose id is not known is dropped now.
+describe("a thread's wait on a service-wide queue whose reader connected again", () => {
+  let server: PrivateRedis;
+  beforeEach(async () => {
+    server = await privateRedis();
+  });
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.stop()));
+    await server.stop();
+  });
+
+  it('ends at the stop, and leaves no read behind to take the next item', async () => {
+    const app = new Daebus('queue_threads', { logger: captureLogger().logger });
+    app.queue('jobs', { scope: 'service' });
+    app.map('signals');
+    app.thread('waiter', async (running, t) => {
+      const job = await t.queue('jobs').get();
+      await t.map('signals').set('ended', { job: job ?? null, running: running() });
+    });
+    apps.push(app);
+    const url = `redis://127.0.0.1:${server.port}`;
+    await app.start({ service, redis: url });
+    const admin = new Redis(url);
+    try {
+      const blockedReads = async (): Promise<string[]> =>
+        String(await admin.call('CLIENT', 'LIST'))
+          .split('\n')
+          .filter((line) => / flags=b /.test(line) && / cmd=xreadgroup /.test(line))
+          .map((line) => /\bid=(\d+)/.exec(line)?.[1] ?? '?');
+      await waitFor(async () => (await blockedReads()).length === 1, 'the blocking read');
+      const [first] = await blockedReads();
+      await admin.call('CLIENT', 'KILL', 'ID', String(first));
+      // ioredis connects again and sends the read again by itself
+      await waitFor(async () => {
+        const reads = await blockedReads();
+        return reads.length === 1 && reads[0] !== first;
+      }, 'the read sent again');
+      await expect(app.stopThread('waiter', 10_000)).resolves.toMatchObject({ terminated: false });
+      await expect(app.map('signals').get('ended')).resolves.toEqual({ job: null, running: false });
+      await waitFor(async () => (await blockedReads()).length === 0, 'no read left blocked');
+      await app.queue('jobs').put('A');
+      await expect(app.queue('jobs').receive(5_000)).resolves.toMatchObject({ item: 'A', deliveries: 1 });
+    } finally {
+      admin.disconnect();
+    }
+  });
+});

@@ -22,7 +22,11 @@ export function whenReady(connection: Redis, graceMs = RECONNECT_GRACE_MS): Prom
   if (connection.status === 'end') return Promise.reject(new Error('the connection to Redis is closed'));
   let back = comingBack.get(connection);
   if (!back) {
-    back = new Promise<void>((resolve) => connection.once('ready', resolve)).finally(() => comingBack.delete(connection));
+    // closed for good meanwhile (disconnect()): no wait out of the grace
+    back = new Promise<void>((resolve, reject) => {
+      connection.once('ready', resolve);
+      connection.once('end', () => reject(new Error('the connection to Redis is closed')));
+    }).finally(() => comingBack.delete(connection));
     comingBack.set(connection, back);
   }
   let timer: NodeJS.Timeout | undefined;

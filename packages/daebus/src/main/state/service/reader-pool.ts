@@ -48,10 +48,16 @@ export class ReaderPool {
     if (!this.#ids.has(reader)) this.#ids.set(reader, Number(await reader.client('ID')));
   }
 
-  /** End the blocked read of `reader` now (from another connection: the reader is busy in it); it returns no item. */
+  /**
+   * End the blocked read of `reader` now (from another connection: the reader is busy in it); it
+   * returns no item. A reader whose id is not known is dropped instead, its read failing: after a
+   * reconnect ioredis sends the read again by itself, which CLIENT UNBLOCK then cannot name, and
+   * which would block until its timeout (for ever with none) and take an item for no one.
+   */
   unblock(reader: Redis): void {
     const id = this.#ids.get(reader);
-    if (id !== undefined) void this.#client.client('UNBLOCK', id).catch(() => undefined);
+    if (id === undefined) this.discard(reader);
+    else void this.#client.client('UNBLOCK', id).catch(() => undefined);
   }
 
   /** Drop `reader` for good (its read overran: the connection may be stalled); its read fails, and a new one is made when needed. */

@@ -97,11 +97,11 @@ export class ServiceQueues {
       });
       void untilDropped(this.#client, this.#take(name, timeoutMs, mode, wait))
         .then(resolve, (err: unknown) => {
-          // Redis gone past the grace: its reader dropped, else ioredis sends its read again once back, to take an item for no one
+          // cancelled first: no item (see ReaderPool.unblock); either way its reader goes, or ioredis resends its read once back
+          if (this.#closed || wait.cancelled) resolve(undefined);
+          else reject(stateFailure(`queue "${name}"`, err));
           wait.cancelled = true;
           if (wait.reader) this.#readers.discard(wait.reader);
-          if (this.#closed) resolve(undefined);
-          else reject(stateFailure(`queue "${name}"`, err));
         })
         .finally(() => {
           stopOverrun?.();
