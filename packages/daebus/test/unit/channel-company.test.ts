@@ -49,3 +49,38 @@ describe('the channel company warning', () => {
     expect(warnings).toEqual([]);
   });
 });
+
+describe('the look at the channel', () => {
+  it('asks Redis once at a time: a slow answer does not pile the next looks up behind it', () => {
+    jest.useFakeTimers();
+    try {
+      let [asking, most] = [0, 0];
+      const answers: (() => void)[] = [];
+      const slow = {
+        pubsub: () =>
+          new Promise((resolve) => {
+            most = Math.max(most, ++asking);
+            answers.push(() => {
+              asking -= 1;
+              resolve(['svc', 1]);
+            });
+          }),
+      } as unknown as Redis;
+      const company = channelCompany({
+        client: slow,
+        service: 'svc',
+        log: captureLogger().logger,
+        everyMs: 10,
+        stillHolds: async () => true,
+      });
+      company.start();
+      jest.advanceTimersByTime(100); // ten looks' time, the first one not answered
+      company.stop();
+      for (const answer of answers) answer();
+      // before: 10 NUMSUB sent, one per look
+      expect(most).toBe(1);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});

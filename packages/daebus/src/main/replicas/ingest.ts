@@ -200,6 +200,7 @@ export class IngestLeader {
       this.#leading = true;
       this.#confirmedAt = sentAt;
       await this.#transport.subscribe(this.#service, this.#ingest);
+      if (this.#stopped) return; // stopped meanwhile (it unsubscribed and let go): its watch not started again
       this.#log.debug(`Taking pub/sub requests of "${this.#service}" into the request stream`);
       this.#company.start();
     } catch (err) {

@@ -16,6 +16,7 @@ export class SubscriberWatch {
   /** How many others were said last (or were there at the start). */
   #known = 0;
   #seen = 0;
+  #looking = false;
 
   constructor(client: Redis, channel: string, everyMs: number, onMore: (others: number) => boolean | Promise<boolean>) {
     this.#client = client;
@@ -44,11 +45,16 @@ export class SubscriberWatch {
 
   async #look(): Promise<void> {
     const timer = this.#timer;
+    // one look at a time: a slow Redis piled them up (8 at once in a 1.5 s pause, looking every 200 ms)
+    if (this.#looking) return;
     let others: number;
+    this.#looking = true;
     try {
       others = await this.others();
     } catch {
       return; // Redis down or slow: the transport says so
+    } finally {
+      this.#looking = false;
     }
     if (this.#timer !== timer) return;
     if (!(others > this.#known)) {
