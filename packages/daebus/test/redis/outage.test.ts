@@ -267,3 +267,26 @@ describe('a stop while the service waits for Redis at start', () => {
     silent.close();
   });
 });
+
+describe('a stop while Redis is down and a request runs', () => {
+  it('ends without waiting for Redis to take the STOPPED reply (before: until ioredis gave up resending it)', async () => {
+    const { logger, records: lines } = captureLogger();
+    const service = `outage_${randomUUID()}`;
+    const stuck = new Daebus('outage', { logger, drainTimeoutMs: 300 });
+    let began: () => void = () => undefined;
+    const running = new Promise<void>((resolve) => (began = resolve));
+    stuck.action('stuck', () => {
+      began();
+      return new Promise(() => undefined);
+    });
+    // one reconnect try a minute: ioredis holds a command for twenty of them (about 10 s with its default tries)
+    await stuck.start({ service, redis: { host: '127.0.0.1', port: server.port, retryStrategy: () => 60_000 } });
+    caller(service)
+      .sendRequest('stuck', {}, { timeoutMs: 60_000 })
+      .catch(() => undefined);
+    await running;
+    await server.stop();
+    await stuck.stop();
+    expect(lines.filter((r) => /Gave up on 1 request/.test(r.message))).toHaveLength(1);
+  });
+});

@@ -11,6 +11,9 @@ import type { BackgroundTask } from './background';
 /** How long cancelled pooled calls get to send their error replies (the other requests do not wait for it). */
 const CANCEL_GRACE_MS = 1_000;
 
+/** How long the STOPPED replies of the requests a stop gives up on are waited for (a healthy transport takes them at once). */
+const STOPPED_REPLY_MS = 1_000;
+
 /** What a stop's drain gave up on: requests answered STOPPED, and a replica's left in the stream to run again. */
 export interface Drained {
   abandoned: string[];
@@ -99,7 +102,8 @@ export async function abandonAll(bus: ServiceBus, service: string): Promise<stri
 }
 
 async function abandon(bus: ServiceBus, requests: Accepted[], message: string): Promise<void> {
-  if (requests.length > 0) await bus.abandon(requests, new DaebusError(ErrorCodes.STOPPED, message));
+  // not past STOPPED_REPLY_MS: with Redis down, ioredis holds the replies through its reconnect tries (a stop took 10 s and more)
+  if (requests.length > 0) await settlesWithin(bus.abandon(requests, new DaebusError(ErrorCodes.STOPPED, message)), STOPPED_REPLY_MS);
 }
 
 /**

@@ -24,8 +24,16 @@ export function whenReady(connection: Redis, graceMs = RECONNECT_GRACE_MS): Prom
   if (!back) {
     // closed for good meanwhile (disconnect()): no wait out of the grace
     back = new Promise<void>((resolve, reject) => {
-      connection.once('ready', resolve);
-      connection.once('end', () => reject(new Error('the connection to Redis is closed')));
+      // each removes the other: a listener left per outage would pile up over a long life
+      const ready = (): void => {
+        connection.off('end', ended);
+        resolve();
+      };
+      const ended = (): void => {
+        connection.off('ready', ready);
+        reject(new Error('the connection to Redis is closed'));
+      };
+      connection.once('ready', ready).once('end', ended);
     }).finally(() => comingBack.delete(connection));
     comingBack.set(connection, back);
   }
@@ -87,8 +95,11 @@ function failOnDrop(connection: Redis, fails: Set<(err: Error) => void>, graceMs
       for (const fail of failing) fail(err);
     }, graceMs);
   });
-  connection.on('ready', () => {
-    clearTimeout(timer);
-    timer = undefined;
-  });
+  // back, or closed for good (ioredis fails what it held then): the timer would only hold the process up to `graceMs` after a stop
+  for (const settled of ['ready', 'end']) {
+    connection.on(settled, () => {
+      clearTimeout(timer);
+      timer = undefined;
+    });
+  }
 }
