@@ -1,5 +1,6 @@
 // Options a user can misspell in plain JavaScript, where no type checker catches it: each is
 // refused with an error naming the option and the ones there are, and nothing starts or is sent.
+import Redis from 'ioredis';
 import { DaebusCaller } from 'daebus';
 import { show } from '../../src/shared/validate';
 import { appPerTest } from '../support/app-per-test';
@@ -58,6 +59,14 @@ describe('misspelled and missing options', () => {
     expect(() => t.app.thread('x')).toThrow(expect.objectContaining({ code: 'UNKNOWN_THREAD' }));
   });
 
+  it('refuses an ioredis client given as the redis option (before: read as options, and connected to localhost:6379)', async () => {
+    const client = new Redis('redis://127.0.0.1:1/3', { lazyConnect: true });
+    const refusal = { code: 'INVALID_OPTION', message: expect.stringContaining('redis takes a URL or ioredis options, not a client') };
+    await expect(t.app.start({ redis: client as unknown as string })).rejects.toMatchObject(refusal);
+    expect(() => new DaebusCaller('x', { redis: client as unknown as string })).toThrow(expect.objectContaining(refusal));
+    client.disconnect();
+  });
+
   it('refuses a Redis URL that does not parse or names another scheme, without showing its password', async () => {
     await expect(t.app.start({ redis: 'redis://:secret@127.0.0.1:99999' })).rejects.toMatchObject({
       code: 'INVALID_OPTION',
@@ -71,6 +80,13 @@ describe('misspelled and missing options', () => {
       code: 'INVALID_OPTION',
       message: 'the redis option is not a Redis URL (got "not a url"); use redis://host:port.',
     });
+    // Sentinel has no URL here: the refusal says what to give instead
+    expect(() => new DaebusCaller('x', { redis: 'redis-sentinel://127.0.0.1:26379' })).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_OPTION',
+        message: expect.stringContaining('for Sentinel, give ioredis options: { sentinels'),
+      }),
+    );
     // a database that is no number (before: ioredis sent SELECT NaN, and its refusal ended the process)
     expect(() => new DaebusCaller('x', { redis: 'redis://127.0.0.1:6379/abc' })).toThrow(
       expect.objectContaining({

@@ -114,6 +114,27 @@ describe('service-wide queue counts', () => {
     await jobs.taskDone();
     await expect(jobs.join(50)).resolves.toBe(true);
   });
+
+  it('never count below none when the count was lost (evicted), so that join() is honest again for the items put after', async () => {
+    const a = app();
+    const jobs = a.queue<string>('jobs', { scope: 'service' });
+    await start(a);
+    await jobs.put('one');
+    await jobs.put('two');
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      await redis.del(`daebus:{${service}}:queue-unfinished:jobs`); // as an allkeys-lru Redis evicts it
+      for (let i = 0; i < 2; i++) await (await jobs.receive(0))?.ack();
+      // before: -2, and join() true for the next two items put, unfinished
+      expect(Number(await redis.get(`daebus:{${service}}:queue-unfinished:jobs`))).toBe(0);
+      await jobs.put('three');
+      await expect(jobs.join(50)).resolves.toBe(false);
+      await (await jobs.receive(0))?.ack();
+      await expect(jobs.join(50)).resolves.toBe(true);
+    } finally {
+      await redis.quit();
+    }
+  });
 });
 
 describe('service-wide capped lists', () => {

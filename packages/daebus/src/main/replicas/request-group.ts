@@ -75,7 +75,7 @@ export class RequestGroup {
       return false; // the command that found it gone reports its failure
     }
     this.#log.warn(
-      'The consumer group of the request stream was gone (Redis lost its data: a restart without persistence, a failover): ' +
+      'The consumer group of the request stream was gone (Redis lost its data: a restart without persistence, a failover, or an allkeys-* memory policy evicting it): ' +
         'made it again; the requests added since are read now',
     );
     return true;

@@ -1,11 +1,31 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
+import { settlesWithin } from '../support/timers';
 
 /** How long `connect()` waits for Redis to be ready when the options set no connectTimeout. */
 export const CONNECT_TIMEOUT_MS = 5_000;
 
 /** After QUIT the server closes at once: this is only for a socket that will not close. */
 export const DISCONNECT_TIMEOUT_MS = 100;
+
+/**
+ * The options every connection of the transport gets, under the user's own (which win). Through
+ * Sentinel, ioredis's failover detector: without it, a `SENTINEL FAILOVER` left the connections on
+ * the demoted primary until Sentinel made it a replica (about 10 s), and what they wrote there was
+ * lost when it resynchronised.
+ */
+export function connectionDefaults(config: RedisOptions | string): RedisOptions {
+  return {
+    lazyConnect: true,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    // publishes wait through a short outage instead of failing at once
+    maxRetriesPerRequest: 20,
+    // how long ioredis lets a socket it ends close by itself before destroying it: one whose
+    // connect failed (a server that never answered) would otherwise hold the process for 2 s
+    disconnectTimeout: DISCONNECT_TIMEOUT_MS,
+    ...(typeof config === 'object' && (config.sentinels?.length ?? 0) > 0 ? { failoverDetector: true } : {}),
+  };
+}
 
 /** ioredis's own default: 50 ms more per try, at most 2 s. */
 const defaultRetry = (times: number): number => Math.min(times * 50, 2_000);
@@ -31,10 +51,15 @@ export function readyTimeoutMs(connection: Redis): number {
  * only: a server that accepts the connection and never answers would leave the ready check
  * waiting forever. Rejects with TRANSPORT_ERROR naming the address and what was missing.
  */
-export async function readyWithin(connections: readonly Redis[], ms: number, description: string): Promise<void> {
+export async function readyWithin(
+  connections: readonly Redis[],
+  ms: number,
+  description: string,
+  lastError: () => Error | undefined = () => undefined,
+): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(notReady(connections, ms, description)), ms);
+    timer = setTimeout(() => reject(notReady(connections, ms, description, lastError())), ms);
   });
   try {
     await Promise.race([Promise.all(connections.map((connection) => readyIn(connection, description))), late]);
@@ -43,13 +68,15 @@ export async function readyWithin(connections: readonly Redis[], ms: number, des
   }
 }
 
-function notReady(connections: readonly Redis[], ms: number, description: string): DaebusError {
+function notReady(connections: readonly Redis[], ms: number, description: string, last: Error | undefined): DaebusError {
   // 'connect': the socket is open, Redis has not answered the ready check (or AUTH, SELECT)
   const accepted = connections.some((connection) => connection.status === 'connect');
   const tls = description.startsWith('rediss:');
+  // ioredis's own reason, when it gave one ("All sentinels are unreachable", "No such master ...")
+  const why = last === undefined ? '' : ` (its last error: ${last.message.replace(/\.$/, '')})`;
   const reason = accepted
-    ? `it accepted the connection but did not answer within ${ms} ms`
-    : `the connection was not made within ${ms} ms${tls ? ' (no TLS handshake)' : ''}`;
+    ? `it accepted the connection but did not answer within ${ms} ms${why}`
+    : `the connection was not made within ${ms} ms${tls ? ' (no TLS handshake)' : ''}${why}`;
   const hint = tls
     ? 'Check that a Redis server with TLS listens there (or use redis:// for one without), or raise connectTimeout.'
     : 'Check that a Redis server listens there and is not overloaded (rediss:// for one with TLS), or raise connectTimeout.';
@@ -65,8 +92,39 @@ async function readyIn(connection: Redis, description: string): Promise<void> {
   // one a failed try dropped may still be closing: ioredis would refuse it "already connecting"
   if (connection.status !== 'ready' && connection.status !== 'wait' && connection.status !== 'end') await readyOrEnded(connection);
   if (connection.status !== 'ready') await connection.connect();
+  await refuseCluster(connection, description);
   await checkDatabase(connection, description);
 }
+
+/**
+ * Redis Cluster is not supported: a service's keys share one hash slot (the `{service}` tag), but
+ * this client follows no MOVED redirection, and a PUBLISH reaches the subscribers of its node
+ * only. Pointed at a cluster node, a service started or failed with MOVED by where its slot lay,
+ * and broke when the slot moved: it is refused at connect instead. Once per connection.
+ */
+async function refuseCluster(connection: Redis, description: string): Promise<void> {
+  if (clusterChecked.has(connection)) return;
+  let info: string;
+  try {
+    info = String(await connection.info('cluster'));
+  } catch (err) {
+    if ((err as Error | undefined)?.name === 'ReplyError') return; // INFO refused (an ACL, a proxy): not told, not refused
+    throw err;
+  }
+  clusterChecked.add(connection);
+  if (!/^cluster_enabled:1\b/m.test(info)) return;
+  const refusal = new DaebusError(
+    ErrorCodes.INVALID_OPTION,
+    `Redis at ${description} runs in cluster mode, which daebus does not support (it follows no MOVED redirection, and a ` +
+      "publish reaches one node's subscribers only). Use a standalone Redis server, with Sentinel for failover (see the " +
+      "package's docs/operations.md).",
+  );
+  refusals.set(connection, refusal);
+  throw refusal;
+}
+
+/** The connections found not to be cluster nodes. */
+const clusterChecked = new WeakSet<Redis>();
 
 /** Resolves once `connection` is ready, or has ended for good (closed, with no retry left). */
 function readyOrEnded(connection: Redis): Promise<void> {
@@ -117,4 +175,17 @@ export function drop(connection: Redis): void {
   const stream = connection.stream as (Redis['stream'] & { destroyed?: boolean }) | undefined;
   connection.disconnect();
   if (stream !== undefined && !stream.destroyed) stream.destroy();
+}
+
+/** Ready, and its socket still takes writes (a dropped one can read ready until its close is seen). */
+export function usable(connection: Redis): boolean {
+  return connection.status === 'ready' && (connection as unknown as { stream?: { writable?: boolean } }).stream?.writable !== false;
+}
+
+/** QUIT when the server is there; otherwise drop the connection at once instead of retrying. */
+export async function quit(connection: Redis): Promise<void> {
+  if (connection.status === 'end') return;
+  if (connection.status !== 'ready') return drop(connection);
+  await settlesWithin(connection.quit(), 1_000);
+  connection.disconnect();
 }

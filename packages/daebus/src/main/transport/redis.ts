@@ -3,7 +3,8 @@ import type { Redis, RedisOptions } from 'ioredis';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { settlesWithin } from '../support/timers';
 import { RedisProbe } from './redis-probe';
-import { CONNECT_TIMEOUT_MS, DISCONNECT_TIMEOUT_MS, drop, readyTimeoutMs, readyWithin, retryAfterFirstConnect } from './redis-connect';
+import { connectionDefaults, drop, quit, readyTimeoutMs, readyWithin, retryAfterFirstConnect, usable } from './redis-connect';
+import { describeConnection } from './redis-description';
 import type { MessageHandler, RedisClient, Transport, TransportBehaviour } from './transport';
 import { connectHint } from './connect-hint';
 import { unixSocketOptions } from './unix-url';
@@ -44,15 +45,7 @@ export class RedisTransport implements Transport {
 
   constructor(given: RedisConfig, behaviour: TransportBehaviour = {}) {
     const config = typeof given === 'string' && given.startsWith('unix:') ? unixSocketOptions(given) : given;
-    const base: RedisOptions = {
-      lazyConnect: true,
-      connectTimeout: CONNECT_TIMEOUT_MS,
-      // publishes wait through a short outage instead of failing at once
-      maxRetriesPerRequest: 20,
-      // how long ioredis lets a socket it ends close by itself before destroying it: one whose
-      // connect failed (a server that never answered) would otherwise hold the process for 2 s
-      disconnectTimeout: DISCONNECT_TIMEOUT_MS,
-    };
+    const base = connectionDefaults(config);
     // a caller's publish fails at once while disconnected, and is never sent again after a drop
     const strict: RedisOptions =
       behaviour.queueWhileDisconnected === false ? { enableOfflineQueue: false, autoResendUnfulfilledCommands: false } : {};
@@ -67,7 +60,7 @@ export class RedisTransport implements Transport {
     this.#subscriber = make({ autoResubscribe: false });
     this.#publisher = make(strict);
     if (behaviour.queueWhileDisconnected === false) failUnansweredOnClose(this.#publisher);
-    this.description = describe(this.#publisher);
+    this.description = describeConnection(this.#publisher.options);
     this.#probe = new RedisProbe([this.#subscriber, this.#publisher]);
     for (const connection of [this.#subscriber, this.#publisher]) {
       // ioredis logs unhandled 'error' events itself; keep the last one for a clear message instead
@@ -121,7 +114,7 @@ export class RedisTransport implements Transport {
     this.#lastError = undefined;
     const connections = [this.#subscriber, this.#publisher];
     try {
-      await readyWithin(connections, readyTimeoutMs(this.#publisher), this.description);
+      await readyWithin(connections, readyTimeoutMs(this.#publisher), this.description, () => this.#lastError);
     } catch (err) {
       // nothing may stay behind to hold the process: no socket, no retry timer
       for (const connection of connections) drop(connection);
@@ -296,24 +289,4 @@ export class RedisTransport implements Transport {
 function loadIoredis(): typeof import('ioredis').default {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require('ioredis') as typeof import('ioredis')).default;
-}
-
-/** Ready, and its socket still takes writes (a dropped one can read ready until its close is seen). */
-function usable(connection: Redis): boolean {
-  return connection.status === 'ready' && (connection as unknown as { stream?: { writable?: boolean } }).stream?.writable !== false;
-}
-
-/** QUIT when the server is there; otherwise drop the connection at once instead of retrying. */
-async function quit(connection: Redis): Promise<void> {
-  if (connection.status === 'end') return;
-  if (connection.status !== 'ready') return drop(connection);
-  await settlesWithin(connection.quit(), 1_000);
-  connection.disconnect();
-}
-
-/** Where the connection goes, with its database when not 0 (keys of replicas and shared state live there, channels do not). */
-function describe(connection: Redis): string {
-  const { host, port, path, tls, db } = connection.options;
-  if (path) return `unix:${path}${db ? ` (database ${db})` : ''}`;
-  return `${tls ? 'rediss' : 'redis'}://${host ?? '127.0.0.1'}:${port ?? 6379}${db ? `/${db}` : ''}`;
 }

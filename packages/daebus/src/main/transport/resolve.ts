@@ -29,6 +29,13 @@ export function resolveTransport(choice: TransportChoice = {}, behaviour: Transp
   if (redis !== undefined && (redis === null || (typeof redis !== 'string' && typeof redis !== 'object'))) {
     throw new DaebusError(ErrorCodes.INVALID_OPTION, `redis must be a URL string or ioredis options (got ${String(redis)}).`);
   }
+  // a client's options would be read as ioredis options: all defaults, localhost:6379, without a word
+  if (typeof redis === 'object' && typeof (redis as { duplicate?: unknown }).duplicate === 'function') {
+    throw new DaebusError(
+      ErrorCodes.INVALID_OPTION,
+      'redis takes a URL or ioredis options, not a client: daebus makes connections of its own (give it client.options).',
+    );
+  }
   if (isTransport(transport)) return transport;
   if (transport === 'memory') return new MemoryTransport();
   const url = process.env.REDIS_URL;
@@ -83,7 +90,8 @@ function checkRedisUrl(url: string, from: string): void {
   if (protocol !== 'redis:' && protocol !== 'rediss:' && protocol !== 'unix:') {
     throw new DaebusError(
       ErrorCodes.INVALID_OPTION,
-      `${from} must be a redis:// or rediss:// URL, or unix:// for a socket (got ${shown}).`,
+      `${from} must be a redis:// or rediss:// URL, or unix:// for a socket (got ${shown})` +
+        (protocol.includes('sentinel') ? '; for Sentinel, give ioredis options: { sentinels: [{ host, port }], name }.' : '.'),
     );
   }
   // ioredis would send SELECT NaN, and its refusal ended the process (an uncaught ReplyError)

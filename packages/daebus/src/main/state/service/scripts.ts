@@ -68,7 +68,7 @@ return redis.call('INCR', KEYS[2])`,
       2,
       `local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 redis.call('XDEL', KEYS[1], ARGV[2])
-if ARGV[3] == '1' and acked == 1 then redis.call('DECR', KEYS[2]) end
+if ARGV[3] == '1' and acked == 1 and tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then redis.call('DECR', KEYS[2]) end
 return acked`,
     ) as StateScripts['queueDone'], // its `counts` parameter is narrower than a script's strings
     queueHandBack: defineScript(
