@@ -104,7 +104,25 @@ export async function openTransport(globals: GlobalOptions, strict = false): Pro
     await transport.close();
     throw unreachable(err);
   }
+  const primary = await primaryOf(transport);
+  if (primary !== undefined) {
+    // said, not refused: what reads keys works on a replica; requests published there reach no service
+    process.stderr.write(
+      `daebus: Redis at ${shownUrl(globals.redis)} is a read-only replica of ${primary}: services listen on their primary, ` +
+        'so nothing sent here reaches them. Point --redis at the primary.\n',
+    );
+  }
   return transport;
+}
+
+/** `host:port` of the primary when the server is a replica (ROLE), else undefined (ROLE refused too). */
+async function primaryOf(transport: RedisTransport): Promise<string | undefined> {
+  try {
+    const role = (await transport.cache().call('ROLE')) as unknown[];
+    return role[0] === 'slave' ? `${String(role[1])}:${String(role[2])}` : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A caller of `service`, and the transport it uses; close the caller when done (it closes the transport). */
