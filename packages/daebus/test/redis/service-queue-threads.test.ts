@@ -31,6 +31,19 @@ async function started(app: Daebus, visibilityTimeoutMs = 30_000): Promise<Daebu
   return app;
 }
 
+/** A private Redis for each test of the describe block that calls this; its apps stop before it. */
+function privateServerPerTest(): { readonly server: PrivateRedis } {
+  const own = {} as { server: PrivateRedis };
+  beforeEach(async () => {
+    own.server = await privateRedis();
+  });
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.stop()));
+    await own.server.stop();
+  });
+  return own;
+}
+
 /** Entries of the queue's stream delivered and not yet removed (taken by a consumer, not let go). */
 async function pending(queue: string): Promise<number> {
   try {
@@ -113,23 +126,16 @@ describe('a join on a service-wide queue at a stop', () => {
 // the item it waited for was already in its queue: with 32 gets waiting on an empty queue, a get
 // on another queue got nothing within its timeout, or, given none, waited for ever.
 describe('service-wide gets while every blocking reader is busy', () => {
-  let server: PrivateRedis;
-  beforeEach(async () => {
-    server = await privateRedis();
-  });
-  afterEach(async () => {
-    await Promise.all(apps.splice(0).map((app) => app.stop()));
-    await server.stop();
-  });
+  const own = privateServerPerTest();
 
   it('take an item that is there at once, and one put while they wait', async () => {
     const app = new Daebus('queue_threads', { logger: captureLogger().logger });
     app.queue('idle', { scope: 'service' });
     app.queue('work', { scope: 'service' });
     apps.push(app);
-    await app.start({ service, redis: server.url });
+    await app.start({ service, redis: own.server.url });
     const idle = Array.from({ length: 32 }, () => app.queue('idle').get());
-    const info = new Redis(server.url);
+    const info = new Redis(own.server.url);
     try {
       await waitFor(async () => /blocked_clients:32\r?\n/.test(await info.info('clients')), 'every reader to block on the empty queue');
       await app.queue('work').put('job-1');
@@ -169,14 +175,7 @@ describe('a service-wide get while the main thread is held', () => {
 // wait (the thread was terminated at its deadline) and the read, left blocked, took the next item
 // for no one. The reader whose id is not known is dropped now.
 describe("a thread's wait on a service-wide queue whose reader connected again", () => {
-  let server: PrivateRedis;
-  beforeEach(async () => {
-    server = await privateRedis();
-  });
-  afterEach(async () => {
-    await Promise.all(apps.splice(0).map((app) => app.stop()));
-    await server.stop();
-  });
+  const own = privateServerPerTest();
 
   it('ends at the stop, and leaves no read behind to take the next item', async () => {
     const app = new Daebus('queue_threads', { logger: captureLogger().logger });
@@ -187,7 +186,7 @@ describe("a thread's wait on a service-wide queue whose reader connected again",
       await t.map('signals').set('ended', { job: job ?? null, running: running() });
     });
     apps.push(app);
-    const url = `redis://127.0.0.1:${server.port}`;
+    const url = `redis://127.0.0.1:${own.server.port}`;
     await app.start({ service, redis: url });
     const admin = new Redis(url);
     try {
