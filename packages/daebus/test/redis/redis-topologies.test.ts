@@ -104,3 +104,15 @@ describe('a primary found through Sentinel', () => {
     });
   });
 });
+
+describe('a Redis that may evict any key', () => {
+  it("is named at a replicated service's start, with the policy to use instead", async () => {
+    const server = await privateRedis(['--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru']);
+    const { app: service, records } = app();
+    await service.start({ service: `evicting_${randomUUID()}`, redis: server.url, replicas: { heartbeatMs: 200 } });
+    await waitFor(() => records.some((r) => r.level === 'warn' && /maxmemory-policy allkeys-lru/.test(String(r.message))), 'the warning');
+    const warning = records.find((r) => /maxmemory-policy/.test(String(r.message)));
+    expect(warning?.message).toContain(`Redis at ${server.url} has maxmemory-policy allkeys-lru: once full, it evicts`);
+    expect(warning?.message).toContain('Use noeviction or a volatile-* policy');
+  });
+});

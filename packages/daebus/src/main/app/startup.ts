@@ -12,6 +12,7 @@ import type { Logger } from '../support/logger';
 import { settlesBeforeAbort } from '../support/timers';
 import type { Transport } from '../transport/transport';
 import { isRedisReply, redisStartError } from '../transport/start-refusal';
+import { warnOfEviction } from '../replicas/eviction-policy';
 import type { Redis } from 'ioredis';
 
 /** Between two tries to reach the transport at start. */
@@ -52,6 +53,7 @@ export async function connectBus(
       const replication = replicas ? new Replication(bus, replicas, logger) : undefined;
       // on Redis, structures declared service-wide live there
       const client = bus.transport.cache?.();
+      if (replication && client) void warnOfEviction(client, bus.transport.description, logger);
       const state = client
         ? new ServiceState({
             client,
