@@ -1,7 +1,7 @@
 import type { RedisOptions } from 'ioredis';
 import { DaebusCaller } from '../main/rpc/caller';
 import { RedisTransport } from '../main/transport/redis';
-import { toPlainError } from '../shared/errors';
+import { DaebusError, ErrorCodes, toPlainError } from '../shared/errors';
 import { CliError, ExitCodes } from './exit-codes';
 import type { GlobalOptions } from './options';
 import { probeTcp } from './probe';
@@ -87,6 +87,8 @@ export function shownUrl(url: string): string {
 export async function openTransport(globals: GlobalOptions, strict = false): Promise<RedisTransport> {
   const options = { ...redisOptions(globals.redis, globals.connectTimeout), ...tlsOptions(globals) };
   const unreachable = (err: unknown): CliError => {
+    // reached, and refused as the service would be (a Redis Cluster node, a database it lacks): said as it is
+    if (err instanceof DaebusError && err.code === ErrorCodes.INVALID_OPTION) return new CliError(err.message, ExitCodes.UNREACHABLE);
     const cause = err instanceof Error && err.cause !== undefined ? err.cause : err;
     const reason = toPlainError(cause).message.replace(/\.$/, '');
     return new CliError(`cannot reach Redis at ${shownUrl(globals.redis)}: ${reason}`, ExitCodes.UNREACHABLE);
