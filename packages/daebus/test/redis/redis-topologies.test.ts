@@ -1,17 +1,14 @@
 // Redis deployments other than one plain server: a Redis Cluster node is refused at connect, with
 // what to use instead (before: MOVED errors, or a service that worked until its hash slot moved);
 // a primary found through Sentinel is named as such (before: every line said localhost:6379), and
-// a Sentinel that cannot give one says ioredis's reason (before: only that no connection was made).
-import { spawn, type ChildProcess } from 'node:child_process';
+// sentinels that cannot give one fail a start at once, saying why and what to check (before: the
+// sentinels were asked again until the connect timeout ran out, which said only that).
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Daebus, DaebusCaller } from 'daebus';
 import { captureLogger, waitFor } from '../support/helpers';
-import { freePort } from '../support/free-port';
 import { privateRedis } from '../support/redis-server';
-import Redis from 'ioredis';
+import { privateSentinel } from '../support/sentinel';
+import { freePort } from '../support/free-port';
 
 jest.setTimeout(30_000);
 
@@ -50,36 +47,9 @@ describe('a Redis Cluster node', () => {
 });
 
 describe('a primary found through Sentinel', () => {
-  let sentinel: ChildProcess | undefined;
-  afterEach(() => {
-    sentinel?.kill('SIGKILL');
-    sentinel = undefined;
-  });
-
-  async function startSentinel(primaryPort: number): Promise<number> {
-    const port = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), 'daebus-test-sentinel-'));
-    const config = join(dir, 'sentinel.conf');
-    writeFileSync(
-      config,
-      [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor primary 127.0.0.1 ${primaryPort} 1`, ''].join('\n'),
-    );
-    sentinel = spawn('redis-server', [config, '--sentinel'], { stdio: 'ignore' });
-    const probe = new Redis({ port, lazyConnect: true, retryStrategy: () => 50 });
-    try {
-      await waitFor(
-        async () => (await probe.call('SENTINEL', 'get-master-addr-by-name', 'primary').catch(() => null)) !== null,
-        'the sentinel',
-      );
-    } finally {
-      probe.disconnect();
-    }
-    return port;
-  }
-
   it('is named by its Sentinel name and address in the log, and serves as a plain one does', async () => {
     const primary = await privateRedis();
-    const sentinelPort = await startSentinel(primary.port);
+    const sentinelPort = await privateSentinel(primary.port);
     const { app: service, records } = app();
     const redis = { sentinels: [{ host: '127.0.0.1', port: sentinelPort }], name: 'primary' };
     const name = `sentinel_${randomUUID()}`;
@@ -94,14 +64,35 @@ describe('a primary found through Sentinel', () => {
     }
   });
 
-  it("says ioredis's reason when Sentinel has no such primary", async () => {
+  it('says, at once, that Sentinel has no such primary, and to check the name', async () => {
     const primary = await privateRedis();
-    const sentinelPort = await startSentinel(primary.port);
+    const sentinelPort = await privateSentinel(primary.port);
     const redis = { sentinels: [{ host: '127.0.0.1', port: sentinelPort }], name: 'nosuch', connectTimeout: 1_000 };
     await expect(app().app.start({ service: `sentinel_${randomUUID()}`, redis })).rejects.toMatchObject({
       code: 'TRANSPORT_ERROR',
-      message: expect.stringMatching(/^Could not connect to Redis at primary "nosuch" via Sentinel .*its last error: .*No such master/),
+      message: expect.stringMatching(
+        /^Could not connect to Redis at primary "nosuch" via Sentinel .*: no sentinel gave the primary's address \(the last error: ERR No such master.*Check the name option/,
+      ),
     });
+  });
+
+  it('fails a start and a caller at once, with the reason, when no sentinel answers', async () => {
+    // a port nothing listens on; the connect timeout past the test's own: before, ioredis asked the
+    // sentinels again and again until it ran out
+    const redis = { sentinels: [{ host: '127.0.0.1', port: await freePort() }], name: 'primary', connectTimeout: 60_000 };
+    const refusal = {
+      code: 'TRANSPORT_ERROR',
+      message: expect.stringMatching(
+        /^Could not connect to Redis at primary "primary" via Sentinel .*: no sentinel gave the primary's address .*Check that the sentinels listen/,
+      ),
+    };
+    await expect(app().app.start({ service: `sentinel_${randomUUID()}`, redis })).rejects.toMatchObject(refusal);
+    const caller = new DaebusCaller('sentinel', { redis, timeoutMs: 60_000 });
+    try {
+      await expect(caller.sendRequest('ping', {})).rejects.toMatchObject(refusal);
+    } finally {
+      await caller.close();
+    }
   });
 });
 

@@ -27,17 +27,27 @@ export function connectionDefaults(config: RedisOptions | string): RedisOptions 
   };
 }
 
-/** ioredis's own default: 50 ms more per try, at most 2 s. */
+/** ioredis's own defaults: 50 ms more per try, at most 2 s; for the sentinels, 10 ms more, at most 1 s. */
 const defaultRetry = (times: number): number => Math.min(times * 50, 2_000);
+const defaultSentinelRetry = (times: number): number => Math.min(times * 10, 1_000);
 
 /**
- * ioredis's `retryStrategy` for one connection: no retry until the transport's first connect
+ * ioredis's retry strategies for one connection: no retry until the transport's first connect
  * succeeded (it reports that failure itself, and a retry would hold the process), the user's (or
- * ioredis's) strategy afterwards.
+ * ioredis's) strategies afterwards. Through Sentinel too: sentinels that did not answer were
+ * asked again until the connect timeout ran out, and their timer held the process 2 s more.
  */
-export function retryAfterFirstConnect(config: RedisOptions | string, connected: () => boolean): RedisOptions['retryStrategy'] {
-  const own = typeof config === 'object' ? config.retryStrategy : undefined;
-  return (times) => (connected() ? (own ?? defaultRetry)(times) : null);
+export function retriesAfterFirstConnect(
+  config: RedisOptions | string,
+  connected: () => boolean,
+): Pick<RedisOptions, 'retryStrategy' | 'sentinelRetryStrategy'> {
+  const own = typeof config === 'object' ? config : {};
+  const retryStrategy = own.retryStrategy ?? defaultRetry;
+  const sentinelRetryStrategy = own.sentinelRetryStrategy ?? defaultSentinelRetry;
+  return {
+    retryStrategy: (times) => (connected() ? retryStrategy(times) : null),
+    sentinelRetryStrategy: (times) => (connected() ? sentinelRetryStrategy(times) : null),
+  };
 }
 
 /** The time `connect()` may take: the connect timeout of the options, for the whole way to ready. */

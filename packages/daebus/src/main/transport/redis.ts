@@ -3,10 +3,10 @@ import type { Redis, RedisOptions } from 'ioredis';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { settlesWithin } from '../support/timers';
 import { RedisProbe } from './redis-probe';
-import { connectionDefaults, drop, quit, readyTimeoutMs, readyWithin, retryAfterFirstConnect, usable } from './redis-connect';
+import { connectionDefaults, drop, quit, readyTimeoutMs, readyWithin, retriesAfterFirstConnect, usable } from './redis-connect';
 import { describeConnection } from './redis-description';
 import type { MessageHandler, RedisClient, Transport, TransportBehaviour } from './transport';
-import { connectHint } from './connect-hint';
+import { connectHint, shownFailure } from './connect-hint';
 import { unixSocketOptions } from './unix-url';
 import { Resubscription } from './resubscription';
 import { failUnansweredOnClose } from './unanswered';
@@ -50,13 +50,13 @@ export class RedisTransport implements Transport {
     const strict: RedisOptions =
       behaviour.queueWhileDisconnected === false ? { enableOfflineQueue: false, autoResendUnfulfilledCommands: false } : {};
     const RedisClient = loadIoredis();
-    const retryStrategy = retryAfterFirstConnect(config, () => this.#connected);
+    const retries = retriesAfterFirstConnect(config, () => this.#connected);
     // the user's options win over the defaults above (enableAutoPipelining, for one: off by
     // default, since it defers each publish to the next turn and so costs latency)
     const make = (extra: RedisOptions): Redis =>
       typeof config === 'string'
-        ? new RedisClient(config, { ...base, ...extra, retryStrategy })
-        : new RedisClient({ ...base, ...config, ...extra, retryStrategy });
+        ? new RedisClient(config, { ...base, ...extra, ...retries })
+        : new RedisClient({ ...base, ...config, ...extra, ...retries });
     this.#subscriber = make({ autoResubscribe: false });
     this.#publisher = make(strict);
     if (behaviour.queueWhileDisconnected === false) failUnansweredOnClose(this.#publisher);
@@ -279,8 +279,8 @@ export class RedisTransport implements Transport {
   #connectError(err: unknown): DaebusError {
     if (err instanceof DaebusError) return err;
     const cause = this.#lastError ?? (err as Error);
-    const text = toPlainError(cause).message.replace(/\.$/, '');
-    const hint = connectHint(text, this.description.startsWith('rediss:'));
+    const text = shownFailure(toPlainError(cause).message.replace(/\.$/, ''));
+    const hint = connectHint(text, { tls: this.description.startsWith('rediss:'), sentinel: this.description.startsWith('primary "') });
     return new DaebusError(ErrorCodes.TRANSPORT_ERROR, `Could not connect to Redis at ${this.description}: ${text}. ${hint}`, { cause });
   }
 }
