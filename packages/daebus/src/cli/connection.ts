@@ -6,6 +6,9 @@ import { CliError, ExitCodes } from './exit-codes';
 import type { GlobalOptions } from './options';
 import { probeTcp } from './probe';
 import { tlsOptions } from './tls-options';
+import { sentinelAddress, sentinelOptions } from './sentinel-options';
+import { describeConnection } from '../main/transport/redis-description';
+import { shownFailure } from '../main/transport/connect-hint';
 import { unixSocketOptions } from '../main/transport/unix-url';
 
 /**
@@ -66,6 +69,13 @@ function socketOptions(url: string): RedisOptions {
   }
 }
 
+/** Where the command connects, as it may be shown: the URL without its password, or the primary and its sentinels. */
+export function shownRedis(globals: GlobalOptions): string {
+  const { sentinel, sentinelName } = globals;
+  if (sentinel === undefined || sentinel.length === 0) return shownUrl(globals.redis);
+  return describeConnection({ sentinels: sentinel.map(sentinelAddress), name: sentinelName });
+}
+
 /** The URL as it may be shown: in the URL form, without its password. */
 export function shownUrl(url: string): string {
   try {
@@ -85,16 +95,31 @@ export function shownUrl(url: string): string {
  * connection is down fails at once instead of waiting in a queue (what a caller needs).
  */
 export async function openTransport(globals: GlobalOptions, strict = false): Promise<RedisTransport> {
-  const options = { ...redisOptions(globals.redis, globals.connectTimeout), ...tlsOptions(globals) };
+  const direct = { ...redisOptions(globals.redis, globals.connectTimeout), ...tlsOptions(globals) };
+  const viaSentinel = sentinelOptions(globals, direct);
+  const options = viaSentinel ?? direct;
   const unreachable = (err: unknown): CliError => {
     // reached, and refused as the service would be (a Redis Cluster node, a database it lacks): said as it is
     if (err instanceof DaebusError && err.code === ErrorCodes.INVALID_OPTION) return new CliError(err.message, ExitCodes.UNREACHABLE);
     const cause = err instanceof Error && err.cause !== undefined ? err.cause : err;
-    const reason = toPlainError(cause).message.replace(/\.$/, '');
-    return new CliError(`cannot reach Redis at ${shownUrl(globals.redis)}: ${reason}`, ExitCodes.UNREACHABLE);
+    const reason = shownFailure(toPlainError(cause).message.replace(/\.$/, ''));
+    const check = !reason.startsWith('no sentinel gave')
+      ? ''
+      : /No such master/.test(reason)
+        ? ' (check --sentinel-name: SENTINEL MASTERS lists the names)'
+        : /NOAUTH|WRONGPASS/.test(reason)
+          ? " (check --sentinel-password: the sentinels' own password)"
+          : '';
+    return new CliError(`cannot reach Redis at ${shownRedis(globals)}: ${reason}${check}`, ExitCodes.UNREACHABLE);
   };
   try {
-    if (options.path === undefined) await probeTcp(options.host ?? '127.0.0.1', options.port ?? 6379, globals.connectTimeout);
+    // the server, or any one of the sentinels (ioredis asks them in turn); none: the first one's failure
+    if (viaSentinel !== undefined) {
+      const probes = (viaSentinel.sentinels ?? []).map((s) => probeTcp(s.host as string, s.port as number, globals.connectTimeout));
+      await Promise.any(probes).catch((none: AggregateError) =>
+        Promise.reject(new Error(`no sentinel answers: ${toPlainError(none.errors[0]).message}`)),
+      );
+    } else if (options.path === undefined) await probeTcp(options.host ?? '127.0.0.1', options.port ?? 6379, globals.connectTimeout);
   } catch (err) {
     throw unreachable(err);
   }
@@ -110,7 +135,7 @@ export async function openTransport(globals: GlobalOptions, strict = false): Pro
   if (primary !== undefined) {
     // said, not refused: what reads keys works on a replica; requests published there reach no service
     process.stderr.write(
-      `daebus: Redis at ${shownUrl(globals.redis)} is a read-only replica of ${primary}: services listen on their primary, ` +
+      `daebus: Redis at ${shownRedis(globals)} is a read-only replica of ${primary}: services listen on their primary, ` +
         'so nothing sent here reaches them. Point --redis at the primary.\n',
     );
   }

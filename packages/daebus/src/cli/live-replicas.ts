@@ -3,7 +3,7 @@
 // would answer only after the requests queued there, and each replica is asked on its own
 // channel anyway.
 import { DaebusError, ErrorCodes, toPlainError } from '../shared/errors';
-import { shownUrl, type ServiceLink } from './connection';
+import { shownRedis, type ServiceLink } from './connection';
 import type { GlobalOptions } from './options';
 import type { ReplicaInfo } from './queries';
 
@@ -21,7 +21,7 @@ export async function readLiveReplicas({ caller }: ServiceLink, globals: GlobalO
         reject(
           new DaebusError(
             ErrorCodes.TIMEOUT,
-            `Redis at ${shownUrl(globals.redis)} did not list the replicas of "${caller.service}" within ${globals.timeout} ms.`,
+            `Redis at ${shownRedis(globals)} did not list the replicas of "${caller.service}" within ${globals.timeout} ms.`,
           ),
         ),
       globals.timeout,
@@ -34,7 +34,7 @@ export async function readLiveReplicas({ caller }: ServiceLink, globals: GlobalO
     // ioredis's own error (no connection, and no queue to wait in): this command's link is down
     throw new DaebusError(
       ErrorCodes.TRANSPORT_ERROR,
-      `cannot read the replicas of "${caller.service}" from Redis at ${shownUrl(globals.redis)}: ${toPlainError(err).message}`,
+      `cannot read the replicas of "${caller.service}" from Redis at ${shownRedis(globals)}: ${toPlainError(err).message}`,
     );
   } finally {
     clearTimeout(timer);

@@ -9,6 +9,10 @@ export interface GlobalOptions {
   tlsCa?: string;
   tlsCert?: string;
   tlsKey?: string;
+  /** Sentinels to ask for the primary named `sentinelName` (see sentinel-options.ts); `redis` then gives its credentials only. */
+  sentinel?: string[];
+  sentinelName?: string;
+  sentinelPassword?: string;
   /** Only the verbs that list them among their own options take these (see {@link VERB_OPTIONS}). */
   json?: boolean;
   token?: string;

@@ -18,6 +18,7 @@ import { registerPubSub } from './verbs/pubsub';
 import { registerWatch } from './verbs/watch';
 import { commandPath, unknownHelpTopic } from './help-topic';
 import { printError } from './output';
+import { collectSentinel } from './sentinel-options';
 
 /** The `daebus` command and its verbs. */
 export function buildProgram(): Command {
@@ -40,6 +41,15 @@ export function buildProgram(): Command {
       new Option('--connect-timeout <ms>', 'how long to wait for Redis to accept the connection and answer')
         .argParser(wholeNumber(1))
         .default(DEFAULT_CONNECT_TIMEOUT_MS),
+    )
+    .addOption(
+      new Option('--sentinel <host:port>', 'find the primary through this Redis Sentinel (repeatable; with --sentinel-name)').argParser(
+        collectSentinel,
+      ),
+    )
+    .addOption(new Option('--sentinel-name <name>', 'the name the sentinels monitor the primary under'))
+    .addOption(
+      new Option('--sentinel-password <password>', "the sentinels' own password, if they ask for one").env('DAEBUS_SENTINEL_PASSWORD'),
     )
     .addOption(new Option('--tls-ca <file>', 'a private certificate authority (PEM) to trust for TLS to Redis; turns TLS on'))
     .addOption(new Option('--tls-cert <file>', 'a client certificate (PEM) for Redis that asks for one (with --tls-key); turns TLS on'))

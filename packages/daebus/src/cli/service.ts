@@ -2,7 +2,7 @@ import type { DaebusCaller } from '../main/rpc/caller';
 import type { RedisTransport } from '../main/transport/redis';
 import { BuiltinActions } from '../shared/protocol/builtin-actions';
 import { DaebusError, ErrorCodes } from '../shared/errors';
-import { openCaller, shownUrl, type ServiceLink } from './connection';
+import { openCaller, shownRedis, type ServiceLink } from './connection';
 import { CliError, ExitCodes } from './exit-codes';
 import { readLiveReplicas } from './live-replicas';
 import { silentRedisError } from './silent-redis';
@@ -26,8 +26,8 @@ const NO_SERVICE_HINT =
 export function noServiceError(globals: GlobalOptions, service: string, code?: string): CliError {
   const what =
     code === ErrorCodes.NO_SUBSCRIBER
-      ? `listens on ${shownUrl(globals.redis)}`
-      : `answered ${BuiltinActions.ping} on ${shownUrl(globals.redis)} within ${globals.timeout} ms`;
+      ? `listens on ${shownRedis(globals)}`
+      : `answered ${BuiltinActions.ping} on ${shownRedis(globals)} within ${globals.timeout} ms`;
   return new CliError(`no service "${service}" ${what}; ${NO_SERVICE_HINT}`, ExitCodes.NO_ANSWER);
 }
 
@@ -37,7 +37,7 @@ export function noServiceError(globals: GlobalOptions, service: string, code?: s
  */
 export function notNodeServiceError(globals: GlobalOptions, service: string, action: string): CliError {
   return new CliError(
-    `service "${service}" listens on ${shownUrl(globals.redis)} but did not answer ${action} within ${globals.timeout} ms: ` +
+    `service "${service}" listens on ${shownRedis(globals)} but did not answer ${action} within ${globals.timeout} ms: ` +
       'it is not a daebus service for Node (a Python Daebus service has no daebus.* actions; `daebus call` works with it), ' +
       'it is too busy to answer, or Redis refuses its replies (a Redis user without the right to publish on caller:* channels: ' +
       'its log and its /readyz say so).',

@@ -3,7 +3,7 @@
 // fault (`daebus health || restart`) would restart healthy services over a Redis stall.
 import type { RedisTransport } from '../main/transport/redis';
 import { settlesWithin } from '../main/support/timers';
-import { shownUrl } from './connection';
+import { shownRedis } from './connection';
 import { CliError, ExitCodes } from './exit-codes';
 import type { GlobalOptions } from './options';
 
@@ -20,7 +20,7 @@ export async function silentRedis(transport: RedisTransport, globals: GlobalOpti
   if (await settlesWithin(pong, REDIS_PING_MS)) return undefined;
   const unanswered = action === undefined ? 'no replica answered' : `no answer to ${action}`;
   return (
-    `Redis at ${shownUrl(globals.redis)} does not answer (paused, overloaded or stalled): ` +
+    `Redis at ${shownRedis(globals)} does not answer (paused, overloaded or stalled): ` +
     `${unanswered} within ${globals.timeout} ms, and none to a PING within ${REDIS_PING_MS} ms.`
   );
 }

@@ -3,9 +3,10 @@
 // a primary found through Sentinel is named as such (before: every line said localhost:6379), and
 // sentinels that cannot give one fail a start at once, saying why and what to check (before: the
 // sentinels were asked again until the connect timeout ran out, which said only that).
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Daebus, DaebusCaller } from 'daebus';
-import { captureLogger, waitFor } from '../support/helpers';
+import { captureLogger, fixture, waitFor } from '../support/helpers';
 import { privateRedis } from '../support/redis-server';
 import { privateSentinel } from '../support/sentinel';
 import { freePort } from '../support/free-port';
@@ -62,6 +63,23 @@ describe('a primary found through Sentinel', () => {
     } finally {
       await caller.close();
     }
+  });
+
+  it('prints nothing of its own for a sentinel that is down, while another gives the primary', async () => {
+    const primary = await privateRedis();
+    const sentinelPort = await privateSentinel(primary.port);
+    const sentinels = [
+      { host: '127.0.0.1', port: await freePort() },
+      { host: '127.0.0.1', port: sentinelPort },
+    ];
+    // in a process of its own: ioredis prints "[ioredis] Unhandled error event" for an error of
+    // its Node realm only, which jest's sandbox does not see as an Error
+    const ran = spawnSync(process.execPath, [fixture('sentinel-service.cjs'), `sentinel_${randomUUID()}`, JSON.stringify(sentinels)], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(ran.stdout).toContain('{"answered":{"pong":true}}');
+    expect(ran.stderr).toBe('');
   });
 
   it('says, at once, that Sentinel has no such primary, and to check the name', async () => {

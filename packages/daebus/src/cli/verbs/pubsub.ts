@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { openTransport, shownUrl } from '../connection';
+import { openTransport, shownRedis } from '../connection';
 import type { RedisTransport } from '../../main/transport/redis';
 import { isPlainObject } from '../../shared/validate';
 import { clipped } from '../../shared/clipped';
@@ -67,7 +67,7 @@ async function listenUntilStopped(
   // the messages sent while it is down would be missed without a word: say so and end (status 4)
   transport.onDisconnect(() => {
     lost ??= new CliError(
-      `lost the connection to Redis at ${shownUrl(globals.redis)}; messages sent on "${channel}" from now on would be missed. ` +
+      `lost the connection to Redis at ${shownRedis(globals)}; messages sent on "${channel}" from now on would be missed. ` +
         'Run listen again once Redis is back.',
       ExitCodes.UNREACHABLE,
     );
@@ -89,7 +89,7 @@ async function listenUntilStopped(
         () => Promise.resolve(),
       )) === true
     ) {
-      process.stderr.write(`listening on "${channel}" at ${shownUrl(globals.redis)}; Ctrl-C to stop\n`);
+      process.stderr.write(`listening on "${channel}" at ${shownRedis(globals)}; Ctrl-C to stop\n`);
       await interrupt.stopped;
     }
   } finally {

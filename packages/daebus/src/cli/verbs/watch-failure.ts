@@ -1,6 +1,6 @@
 import { BuiltinActions } from '../../shared/protocol/builtin-actions';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
-import { shownUrl, type ServiceLink } from '../connection';
+import { shownRedis, type ServiceLink } from '../connection';
 import type { GlobalOptions } from '../options';
 import { notNodeServiceError, subscribersOf } from '../service';
 import { unheardReplica } from '../replica-targets';
@@ -30,7 +30,7 @@ export async function describeFailure(
   globals: GlobalOptions,
   asked: Asked,
 ): Promise<string> {
-  const url = shownUrl(globals.redis);
+  const url = shownRedis(globals);
   if (err instanceof DaebusError && err.code === ErrorCodes.TRANSPORT_ERROR) {
     return `cannot reach Redis at ${url}: this command's connection to it is down (it reconnects); the service was not asked.`;
   }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { formatThreadTable } from '../../main/ops/thread-table';
 import { formatDuration } from '../../main/ops/units';
 import { toPlainError } from '../../shared/errors';
-import { openCaller, shownUrl, type ServiceLink } from '../connection';
+import { openCaller, shownRedis, type ServiceLink } from '../connection';
 import { describeHealth } from '../describe';
 import { untilInterrupted, unlessStopped } from '../interrupt';
 import { globalsOf, wholeNumber, type GlobalOptions } from '../options';
@@ -233,7 +233,7 @@ async function look(link: ServiceLink, globals: GlobalOptions, asked: Asked): Pr
 function heading(at: number, service: string, globals: GlobalOptions, intervalMs: number, live: boolean): string {
   const stamp = new Date(at).toISOString();
   return live
-    ? `daebus watch "${service}" on ${shownUrl(globals.redis)}, every ${formatDuration(intervalMs)}; Ctrl-C to quit   ${stamp}`
+    ? `daebus watch "${service}" on ${shownRedis(globals)}, every ${formatDuration(intervalMs)}; Ctrl-C to quit   ${stamp}`
     : `--- ${stamp} "${service}" ---`;
 }
 

@@ -4,7 +4,7 @@ import type { Logger } from '../support/logger';
 import { OutageNotice } from '../support/outage-notice';
 import { settlesWithin } from '../support/timers';
 import type { Upkeep } from '../support/upkeep';
-import { drop } from '../transport/redis-connect';
+import { drop, quietFailoverDetector } from '../transport/redis-connect';
 import { Confirmations } from './confirmations';
 import { deadLetter } from './dead-letters';
 import { field, handedBack, takenOver, type Entry } from './entries';
@@ -75,6 +75,7 @@ export class RequestConsumer {
     this.#client = init.client;
     // a blocking read holds its connection: the reader has one of its own
     this.#reader = init.client.duplicate();
+    quietFailoverDetector(this.#reader);
     new OutageNotice(init.log, "This replica's request stream reader", true).watch(this.#reader);
     // a reconnect gives it another id: CLIENT UNBLOCK must never name a stranger's
     this.#reader.on('close', () => (this.#readerId = undefined));

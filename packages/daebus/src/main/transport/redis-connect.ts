@@ -27,6 +27,24 @@ export function connectionDefaults(config: RedisOptions | string): RedisOptions 
   };
 }
 
+/**
+ * ioredis's failover detector (through Sentinel) connects to each sentinel with no 'error'
+ * listener: a sentinel that was down printed "[ioredis] Unhandled error event" for each connection
+ * as it connected, and again at each try, once a minute. The detector's connections are made as
+ * the connection's socket connects, just before its own 'connect' event: each gets one there.
+ */
+export function quietFailoverDetector(connection: Redis): void {
+  if (connection.options.failoverDetector !== true) return;
+  connection.on('connect', () => {
+    type Detector = { sentinels?: { client?: Redis }[] };
+    const detector = (connection as unknown as { connector?: { failoverDetector?: Detector } }).connector?.failoverDetector;
+    for (const { client } of detector?.sentinels ?? []) {
+      // the detector tries again by itself (sentinelReconnectStrategy); its failures are no one's to handle
+      if (client !== undefined && client.listenerCount('error') === 0) client.on('error', () => undefined);
+    }
+  });
+}
+
 /** ioredis's own defaults: 50 ms more per try, at most 2 s; for the sentinels, 10 ms more, at most 1 s. */
 const defaultRetry = (times: number): number => Math.min(times * 50, 2_000);
 const defaultSentinelRetry = (times: number): number => Math.min(times * 10, 1_000);

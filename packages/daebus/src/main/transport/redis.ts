@@ -3,7 +3,16 @@ import type { Redis, RedisOptions } from 'ioredis';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import { settlesWithin } from '../support/timers';
 import { RedisProbe } from './redis-probe';
-import { connectionDefaults, drop, quit, readyTimeoutMs, readyWithin, retriesAfterFirstConnect, usable } from './redis-connect';
+import {
+  connectionDefaults,
+  drop,
+  quit,
+  readyTimeoutMs,
+  readyWithin,
+  retriesAfterFirstConnect,
+  usable,
+  quietFailoverDetector,
+} from './redis-connect';
 import { describeConnection } from './redis-description';
 import type { MessageHandler, RedisClient, Transport, TransportBehaviour } from './transport';
 import { connectHint, shownFailure } from './connect-hint';
@@ -63,6 +72,7 @@ export class RedisTransport implements Transport {
     this.description = describeConnection(this.#publisher.options);
     this.#probe = new RedisProbe([this.#subscriber, this.#publisher]);
     for (const connection of [this.#subscriber, this.#publisher]) {
+      quietFailoverDetector(connection);
       // ioredis logs unhandled 'error' events itself; keep the last one for a clear message instead
       connection.on('error', (err: Error) => {
         this.#lastError = err;

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../support/logger';
 import { OutageNotice } from '../../support/outage-notice';
+import { quietFailoverDetector } from '../../transport/redis-connect';
 
 /** Blocking reads at once; past that, a get/receive polls without blocking (see ServiceQueues). */
 export const MAX_READERS = 32;
@@ -78,6 +79,7 @@ export class ReaderPool {
 
   async #open(): Promise<Redis> {
     const reader = this.#client.duplicate();
+    quietFailoverDetector(reader);
     this.#all.add(reader);
     this.#outages.watch(reader);
     // a reconnect gives it another id: CLIENT UNBLOCK must never name a stranger's
