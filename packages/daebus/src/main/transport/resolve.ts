@@ -39,8 +39,9 @@ export function resolveTransport(choice: TransportChoice = {}, behaviour: Transp
   if (isTransport(transport)) return transport;
   if (transport === 'memory') return new MemoryTransport();
   const url = process.env.REDIS_URL;
-  if (transport === 'redis' || redis !== undefined || (url !== undefined && url !== '')) {
-    const config = redis ?? url ?? 'redis://127.0.0.1:6379';
+  // a blank REDIS_URL is unset, as an empty one is (and as the CLI reads it)
+  if (transport === 'redis' || redis !== undefined || (url !== undefined && url.trim() !== '')) {
+    const config = redis ?? (url?.trim() || 'redis://127.0.0.1:6379');
     if (typeof config === 'string') checkRedisUrl(config, redis === undefined ? 'REDIS_URL' : 'the redis option');
     return new RedisTransport(config, behaviour);
   }
