@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { fixture } from '../support/helpers';
 
-describe('resourceLimits at their floors', () => {
+describe('resourceLimits at their floors and ceilings', () => {
   it('a thread (inline and module) starts or fails to start, and the service process lives on', () => {
     const child = spawnSync(process.execPath, [fixture('resource-floors.cjs')], { encoding: 'utf8', timeout: 60_000 });
     const ended = { status: child.status, signal: child.signal, stderr: child.status === 0 ? '' : child.stderr };
@@ -13,7 +13,9 @@ describe('resourceLimits at their floors', () => {
     const outcomes: { kind: string; limits: Record<string, number>; outcome: string }[] = JSON.parse(
       child.stdout.trim().split('\n').pop() ?? '[]',
     );
-    expect(outcomes).toHaveLength(10); // each of the 4 fields at its floor, then all of them, inline and module
+    // each of the 4 fields at its floor, then all of them, then the code range at its ceiling, inline and module
+    expect(outcomes).toHaveLength(12);
+    expect(outcomes).toContainEqual({ kind: 'module', limits: { codeRangeSizeMb: 4096 }, outcome: 'running' });
     expect(outcomes).toContainEqual({ kind: 'module', limits: { maxOldGenerationSizeMb: 4 }, outcome: expect.any(String) });
     expect(outcomes).toContainEqual({ kind: 'inline', limits: { stackSizeMb: 1 }, outcome: expect.any(String) });
     for (const { outcome } of outcomes) expect(outcome).toMatch(/^running$|^THREAD_START_FAILED: out-of-memory$/);

@@ -86,6 +86,11 @@ describe('thread options', () => {
       { resourceLimits: { stackSizeMb: 0.75 } },
       'options.resourceLimits.stackSizeMb must be at least 1 (megabytes): below it a thread cannot read a value nested 1000 levels deep, as values shared with threads may be (the message would be dropped unread), and below 0.25 Node ends the whole process as the worker starts (got 0.75)',
     ],
+    // before: accepted, and a thread with 1e8 ended the whole process as it started (Fatal process OOM ... CodeRange)
+    [
+      { resourceLimits: { codeRangeSizeMb: 1e8 } },
+      'options.resourceLimits.codeRangeSizeMb must be at most 4096 (megabytes): V8 reserves it all as the thread starts, and a reservation it cannot make ends the whole process (got 100000000)',
+    ],
     [{ workerData: { f: () => 1 } }, 'options.workerData: the value cannot be copied to another thread'],
     [{ env: 'x' }, 'options.env must be an object of strings or SHARE_ENV (got "x")'],
     [{ env: { A: 1 } }, 'options.env.A must be a string (got 1)'],

@@ -51,7 +51,8 @@ export interface ThreadOptions<Data = unknown> {
   /**
    * Passed to the Worker: heap and stack limits. Running out of heap is reported as
    * `out-of-memory`, a stack overflow as `crashed` (a RangeError). At least 4 MB of old
-   * generation and 0.5 MB of stack: below those Node ends the whole process, not just the thread.
+   * generation and 1 MB of stack, at most 4096 MB of code range: past those Node ends the whole
+   * process, not just the thread (or the thread cannot read deeply nested values).
    */
   resourceLimits?: ResourceLimits | undefined;
   /**
