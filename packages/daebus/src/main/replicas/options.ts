@@ -1,4 +1,4 @@
-import { checker, withoutUndefined } from '../../shared/validate';
+import { checker, MAX_TIMEOUT_MS, withoutUndefined } from '../../shared/validate';
 
 /** Options of `app.run({ replicas })` / `app.start({ replicas })`: how this replica takes part. */
 export interface ReplicaOptions {
@@ -35,6 +35,12 @@ export const DEFAULT_REPLICA_OPTIONS = Object.freeze({
   untimedRequestTimeoutMs: 30_000,
 } satisfies ResolvedReplicaOptions);
 
+/**
+ * The longest heartbeat: a replica's timers wait up to three of them, and Node fires a longer timer
+ * at once (a heartbeatMs of 2^30 made the channel's watch poll Redis every millisecond).
+ */
+const MAX_HEARTBEAT_MS = Math.floor(MAX_TIMEOUT_MS / 3);
+
 export function resolveReplicaOptions(options: true | ReplicaOptions): ResolvedReplicaOptions {
   if (options === true) return { ...DEFAULT_REPLICA_OPTIONS };
   const check = checker('start(options): options.replicas');
@@ -42,7 +48,14 @@ export function resolveReplicaOptions(options: true | ReplicaOptions): ResolvedR
   const o = { ...DEFAULT_REPLICA_OPTIONS, ...withoutUndefined(options) };
   check.timeout('visibilityTimeoutMs', o.visibilityTimeoutMs);
   check.count('maxAttempts', o.maxAttempts, 1);
-  check.timeout('heartbeatMs', o.heartbeatMs);
+  // whole (Redis takes three of them as the presence's PX), and three of them within Node's longest timer
+  if (!(Number.isInteger(o.heartbeatMs) && o.heartbeatMs >= 1 && o.heartbeatMs <= MAX_HEARTBEAT_MS)) {
+    check.fail(
+      'heartbeatMs',
+      `a whole number of milliseconds from 1 to ${MAX_HEARTBEAT_MS} (a replica counts as gone after three)`,
+      o.heartbeatMs,
+    );
+  }
   check.count('maxInFlight', o.maxInFlight, 1);
   check.timeout('untimedRequestTimeoutMs', o.untimedRequestTimeoutMs);
   return o;
