@@ -570,5 +570,10 @@ describe('pooled actions', () => {
     expect(() => a.action('x', { module: pooled, timeoutMs: 0 })).toThrow(/timeoutMs must be a number of milliseconds > 0/);
     expect(() => a.action('x', { module: pooled, retries: 3 } as never)).toThrow(/unknown option "retries"/);
     expect(() => new Daebus('p', { maxWorkers: 0 })).toThrow(/options.maxWorkers must be a whole number >= 1/);
+    // before: 1e8 took seconds and gigabytes at start, 1e9 failed it with a RangeError that had no code
+    expect(() => new Daebus('p', { maxWorkers: 1e9 })).toThrow(
+      /options.maxWorkers must be at most 1024 \(threads, each with its own heap\) \(got 1000000000\)/,
+    );
+    expect(new Daebus('p', { maxWorkers: 1024, logger: captureLogger().logger }).name).toBe('p');
   });
 });

@@ -59,6 +59,9 @@ export const DEFAULT_APP_OPTIONS = Object.freeze({
 
 const KNOWN = ['logger', 'random', ...Object.keys(DEFAULT_APP_OPTIONS)];
 
+/** The largest pool daebus makes. */
+const MAX_WORKERS = 1_024;
+
 export function resolveAppOptions(options: DaebusOptions): ResolvedAppOptions {
   const check = checker('new Daebus(name, options)');
   check.knownKeys('options', check.plainObject('options', options), KNOWN);
@@ -73,6 +76,10 @@ export function resolveAppOptions(options: DaebusOptions): ResolvedAppOptions {
   check.count('options.maxReplyBytes', o.maxReplyBytes, 1);
   check.duration('options.drainTimeoutMs', o.drainTimeoutMs);
   check.count('options.maxWorkers', o.maxWorkers, 1);
+  // each worker is a thread with its own heap: past this, a typo (1e9) took seconds and gigabytes
+  // of bookkeeping at start, or failed it with a bare RangeError
+  if (o.maxWorkers > MAX_WORKERS)
+    check.fail('options.maxWorkers', `at most ${MAX_WORKERS} (threads, each with its own heap)`, o.maxWorkers);
   check.count('options.concurrency', o.concurrency, 1);
   check.count('options.maxQueued', o.maxQueued, 0);
   check.flag('options.metrics', o.metrics);
