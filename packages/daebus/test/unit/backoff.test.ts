@@ -4,6 +4,12 @@ import { classifyExit, shouldRestart } from '../../src/main/supervisor/exit';
 const opts = { initialDelayMs: 100, maxDelayMs: 1_000, factor: 2, jitter: 0 };
 
 describe('restartDelay', () => {
+  // before: NaN once factor ** attempt overflowed (a huge factor, or 1025 restarts at the default 2)
+  it('is 0 for every attempt when initialDelayMs is 0, however large the factor or the attempt', () => {
+    expect([1, 2, 3, 4].map((n) => restartDelay(n, { initialDelayMs: 0, factor: 1e308 }))).toEqual([0, 0, 0, 0]);
+    expect(restartDelay(1100, { initialDelayMs: 0 })).toBe(0);
+  });
+
   it('grows by factor from initialDelayMs and caps at maxDelayMs', () => {
     expect([1, 2, 3, 4, 5, 6].map((n) => restartDelay(n, opts))).toEqual([100, 200, 400, 800, 1000, 1000]);
   });

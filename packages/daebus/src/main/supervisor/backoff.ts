@@ -29,6 +29,7 @@ export function restartDelay(attempt: number, options: Partial<BackoffOptions> =
   // those left out are the thread options' defaults
   const { initialDelayMs, maxDelayMs, factor, jitter } = { ...BACKOFF_DEFAULTS, ...withoutUndefined(options) };
   const exponent = Math.max(0, attempt - 1);
-  const base = Math.min(maxDelayMs, initialDelayMs * factor ** exponent);
+  // no delay to grow (0 * Infinity, once factor ** exponent overflows, is NaN)
+  const base = initialDelayMs === 0 ? 0 : Math.min(maxDelayMs, initialDelayMs * factor ** exponent);
   return Math.round(base * (1 - jitter * random()));
 }
