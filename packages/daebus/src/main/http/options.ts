@@ -1,4 +1,4 @@
-import { checker, isPlainObject, type Checker } from '../../shared/validate';
+import { checker, isPlainObject, MAX_TIMEOUT_MS, type Checker } from '../../shared/validate';
 
 /** CORS as Python Daebus configures it (`cors_config`), in camelCase. Unset keys follow the notes. */
 export interface CorsOptions {
@@ -161,7 +161,7 @@ export function resolveHttpOptions(where: string, options: HttpOptions = {}): Re
     cors: options.cors === undefined || options.cors === false ? false : resolveCors(check, options.cors),
     bodyLimit: check.count('options.bodyLimit', options.bodyLimit ?? d.bodyLimit, 1),
     timeoutMs: check.timeout('options.timeoutMs', options.timeoutMs ?? d.timeoutMs),
-    keepAliveTimeoutMs: check.timeout('options.keepAliveTimeoutMs', options.keepAliveTimeoutMs ?? d.keepAliveTimeoutMs),
+    keepAliveTimeoutMs: checkKeepAlive(check, options.keepAliveTimeoutMs ?? d.keepAliveTimeoutMs),
     requestTimeoutMs: check.duration('options.requestTimeoutMs', options.requestTimeoutMs ?? d.requestTimeoutMs),
     sendTimeoutMs: check.duration('options.sendTimeoutMs', options.sendTimeoutMs ?? d.sendTimeoutMs),
     ops: check.flag('options.ops', options.ops ?? d.ops),
@@ -173,7 +173,8 @@ export function resolveWebSocketOptions(where: string, options: WebSocketOptions
   check.knownKeys('options', check.plainObject('options', options), WS_KEYS);
   const d = DEFAULT_HTTP_OPTIONS.websocket;
   const path = check.name('options.path', options.path ?? d.path);
-  if (!path.startsWith('/')) check.fail('options.path', 'a path that starts with "/"', path);
+  // a handshake's path never holds them (the query is apart, the fragment is not sent): every one got 404
+  if (!path.startsWith('/') || /[?#]/.test(path)) check.fail('options.path', 'a path that starts with "/", without "?" or "#"', path);
   return {
     port: options.port === undefined ? undefined : checkPort(check, 'options.port', options.port),
     host: check.name('options.host', options.host ?? d.host),
@@ -188,6 +189,14 @@ export function resolveWebSocketOptions(where: string, options: WebSocketOptions
     pingIntervalMs: check.duration('options.pingIntervalMs', options.pingIntervalMs ?? d.pingIntervalMs),
     pingTimeoutMs: check.duration('options.pingTimeoutMs', options.pingTimeoutMs ?? d.pingTimeoutMs),
   };
+}
+
+/** Node's server adds a second to it for its own timer: at most that much under the longest timer. */
+function checkKeepAlive(check: Checker, value: unknown): number {
+  const ms = check.timeout('options.keepAliveTimeoutMs', value);
+  return ms <= MAX_TIMEOUT_MS - 1_000
+    ? ms
+    : check.fail('options.keepAliveTimeoutMs', `at most ${MAX_TIMEOUT_MS - 1_000} (Node adds 1000 to it)`, value);
 }
 
 function checkPort(check: Checker, what: string, value: unknown): number {
