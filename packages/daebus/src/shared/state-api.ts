@@ -7,7 +7,7 @@
 import { checkValue } from './cloneable';
 import { DaebusError, ErrorCodes } from './errors';
 import { writeName, type ListOp, type MapOp, type QueueOp, type Received, type StateCall, type StructureKind } from './state-ops';
-import { checker, isName, isWait, show } from './validate';
+import { checker, isWait, show } from './validate';
 import { brandClass } from './class-brand';
 
 export type StateExecutor = (call: StateCall) => Promise<unknown>;
@@ -271,15 +271,6 @@ export class SharedList<T = unknown> extends SharedStructure<ListOp, T[]> {
   protected override call(op: ListOp): Promise<unknown> {
     return super.call(this.max === undefined ? op : Object.assign(op, { max: this.max }));
   }
-}
-
-/** Check a list's `max` option where the list is named. */
-export function checkListMax(name: string, max: unknown): number | undefined {
-  return max === undefined ? undefined : checker(`list "${name}"`).count('options.max', max, 1);
-}
-
-export function checkStructureName(kind: string, name: unknown): string {
-  return isName(name) ? name : checker(`${kind}(name)`, ErrorCodes.INVALID_ARGUMENT).name('name', name);
 }
 
 /** A key to read, or (`written`) to store: "__proto__" is refused there, as the library's own decoders refuse it. */

@@ -1,5 +1,6 @@
 import { WebSocketClients } from '../shared/socket-api';
-import { SharedList, SharedMap, SharedQueue, checkListMax, checkStructureName } from '../shared/state-api';
+import { SharedList, SharedMap, SharedQueue } from '../shared/state-api';
+import { checkListMax, checkStructureName } from '../shared/state-checks';
 import { DaebusError, ErrorCodes } from '../shared/errors';
 import { checker } from '../shared/validate';
 import type { MainLink } from './link';

@@ -629,6 +629,10 @@ describe('capped lists', () => {
     expect(await recent.size()).toBe(3);
     expect(() => t.app.list('recent', { max: 4 })).toThrow(/has max 3 \(its first max sets it\); it was opened again with max 4/);
     expect(() => t.app.list('bad', { max: 0 })).toThrow(/options.max must be a whole number >= 1/);
+    // before: taken, and on Redis every append of a service-wide list was refused ("not an integer")
+    expect(() => t.app.list('huge', { max: 1e20 })).toThrow(
+      /options.max must be a whole number from 1 to 9007199254740991 \(got 100000000000000000000\)/,
+    );
   });
 
   it('take their cap from the first side that gives a max, not from a reader that opened them first', async () => {

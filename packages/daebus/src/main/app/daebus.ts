@@ -1,6 +1,7 @@
 import type { ActionsOf, AnyContract, AnyMessages, NameOf, PartOf } from '../../shared/contract';
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
-import { SharedList, SharedMap, SharedQueue, checkListMax, checkStructureName } from '../../shared/state-api';
+import { SharedList, SharedMap, SharedQueue } from '../../shared/state-api';
+import { checkListMax, checkStructureName } from '../../shared/state-checks';
 import { checker } from '../../shared/validate';
 import type { DaebusHttp, DaebusWebSocket, HttpEndpoints, RouteHandler, RouteOptions, WebSocketClients } from '../http/api';
 import type { SocketData, SocketHandler } from '../http/socket-handler';

@@ -1,5 +1,5 @@
 import type { StructureKind } from '../../shared/state-ops';
-import { checkStructureName } from '../../shared/state-api';
+import { checkStructureName } from '../../shared/state-checks';
 import { checker } from '../../shared/validate';
 import type { StateStore } from '../state/store';
 
