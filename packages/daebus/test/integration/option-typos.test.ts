@@ -96,6 +96,12 @@ describe('misspelled and missing options', () => {
     );
     expect(() => new DaebusCaller('x', { redis: 'pass word@my host' })).toThrow(
       expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('(got "***@my host")') }),
+    ); // before: taken, and its requests went over pub/sub without a word
+    expect(() => new DaebusCaller('x', { transport: 'memory', durable: true })).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_OPTION',
+        message: expect.stringMatching(/^new DaebusCaller\(service, \{ durable: true \}\) needs the Redis transport/),
+      }),
     );
   });
 

@@ -25,6 +25,8 @@ export class RequestStream {
   #doubted = false;
 
   constructor(service: string, transport: Transport, durable: boolean | 'auto') {
+    // without a Redis client there is no stream: such requests went over pub/sub without a word
+    if (durable === true && !transport.cache) throw needsRedis();
     this.#transport = transport;
     this.#durable = durable;
     this.#keys = serviceKeys(service);
@@ -85,8 +87,14 @@ export class RequestStream {
 
   #redis(): Redis {
     const client = this.#transport.cache?.();
-    if (!client)
-      throw new DaebusError(ErrorCodes.INVALID_OPTION, 'new DaebusCaller(service, { durable: true }) needs the Redis transport.');
+    if (!client) throw needsRedis();
     return client;
   }
+}
+
+function needsRedis(): DaebusError {
+  return new DaebusError(
+    ErrorCodes.INVALID_OPTION,
+    "new DaebusCaller(service, { durable: true }) needs the Redis transport (a redis option or REDIS_URL): the stream is in Redis. Leave durable out ('auto') for a caller on either.",
+  );
 }
