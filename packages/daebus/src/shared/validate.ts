@@ -16,6 +16,7 @@
  * throw (they are `async`); synchronous operations throw.
  */
 import { DaebusError, ErrorCodes, type ErrorCode } from './errors';
+import { clipped } from './clipped';
 import { safeJson } from './json';
 
 /** The longest timer Node can set (about 24.8 days); a larger delay would fire at once. */
@@ -145,7 +146,8 @@ export function show(value: unknown): string {
   if (typeof value === 'bigint') return `${value}n`;
   // JSON would show NaN and Infinity as null
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  return safeJson(value);
+  // a 10 000-character name or path is not repeated in full in the message
+  return clipped(safeJson(value), 200);
 }
 
 /** `a`, `a or b`, `a, b or c`. */

@@ -1,7 +1,8 @@
 // HTTP and WebSocket options at their limits (before: a keepAliveTimeoutMs within a second of
 // Node's longest timer warned of an overflow on every connection, and a WebSocket path with "?"
-// or "#" was taken, and every handshake then got 404).
+// or "#" was taken, and every handshake then got 404; a long route path came back whole, twice).
 import { resolveHttpOptions, resolveWebSocketOptions } from '../../src/main/http/options';
+import { prepareRoute } from '../../src/main/http/route-entry';
 
 describe('http and websocket options at their limits', () => {
   it('refuses a keepAliveTimeoutMs Node would overflow once it adds its second, and takes the largest it does not', () => {
@@ -21,5 +22,17 @@ describe('http and websocket options at their limits', () => {
         message: expect.stringContaining('a path that starts with "/", without "?" or "#"'),
       }),
     );
+  });
+
+  // before: the 10 000 characters came back twice in the message
+  it('repeats a long route path clipped in its refusal', () => {
+    let message = '';
+    try {
+      prepareRoute(`/${'a'.repeat(10_000)} b`, () => 1);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^Route \/a{119}\.\.\.: path must be a path without spaces, "\?" or "#" \(got "\/a+\.\.\.\)\.$/);
+    expect(message.length).toBeLessThan(400);
   });
 });

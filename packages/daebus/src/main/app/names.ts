@@ -1,3 +1,4 @@
+import { clipped } from '../../shared/clipped';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { parseMethods, parseRoutePath } from '../http/route-path';
 
@@ -27,7 +28,7 @@ export interface Claim {
  */
 export function claimsOf(r: { kind: string; name?: unknown; path?: unknown; options?: unknown }): Claim[] {
   if (r.kind === 'route') {
-    const where = `Route ${String(r.path)}`;
+    const where = `Route ${clipped(String(r.path))}`;
     const path = parseRoutePath(where, r.path);
     const methods = parseMethods(where, (r.options as { methods?: unknown } | undefined)?.methods);
     return methods.map((m) => ({ kind: 'route', name: `${m} ${path.shape}`, label: `The route ${m} ${path.written}` }));

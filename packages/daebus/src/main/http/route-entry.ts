@@ -1,3 +1,4 @@
+import { clipped } from '../../shared/clipped';
 import { handlerConstraint } from '../../shared/definition-brands';
 import { checker } from '../../shared/validate';
 import { isPooledSpec, resolvePooledSpec, type PooledSpec, type ResolvedPooledSpec } from '../pool/pooled-spec';
@@ -59,7 +60,7 @@ export interface PreparedRoute {
 }
 
 export function prepareRoute(path: unknown, handler: unknown, options: unknown = {}): PreparedRoute {
-  const where = `Route ${typeof path === 'string' ? path : String(path)}`;
+  const where = `Route ${clipped(typeof path === 'string' ? path : String(path))}`;
   const check = checker(where);
   const parsed = parseRoutePath(where, path);
   const o = check.plainObject('options', options) as RouteOptions;
