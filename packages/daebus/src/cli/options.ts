@@ -54,9 +54,11 @@ export function wholeNumber(min: number, unit: 'ms' | 'count' = 'ms'): (text: st
   return (text) => {
     // decimal digits only: Number() would also read "0x10", "1e3" and " 5 "
     const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-    if (!Number.isInteger(value) || value < min) throw new InvalidArgumentError(`expected a whole number >= ${min}, got "${text}".`);
     const about = unit === 'ms' ? ' (about 24.8 days)' : '';
-    if (value > MAX_MS) throw new InvalidArgumentError(`expected a whole number <= ${MAX_MS}${about}, got "${text}".`);
+    // one message for every way out of range ("1e12" is no whole number in digits, and past the top too)
+    if (!Number.isInteger(value) || value < min || value > MAX_MS) {
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${MAX_MS}${about}, in digits, got "${text}".`);
+    }
     return value;
   };
 }

@@ -219,25 +219,25 @@ describe("commander's usage errors", () => {
     [['call', 'orders'], `daebus: missing required argument 'action' ${hint}\n`],
     [
       ['ping', 'orders', '--count', 'many'],
-      `daebus: option '-c, --count <n>' argument 'many' is invalid. expected a whole number >= 1, got "many". ${hint}\n`,
+      `daebus: option '-c, --count <n>' argument 'many' is invalid. expected a whole number from 1 to 2147483647, in digits, got "many". ${hint}\n`,
     ],
     // a count is no time: before, "(about 24.8 days)"
     [
       ['ping', 'orders', '--count', '99999999999'],
-      `daebus: option '-c, --count <n>' argument '99999999999' is invalid. expected a whole number <= 2147483647, got "99999999999". ${hint}\n`,
+      `daebus: option '-c, --count <n>' argument '99999999999' is invalid. expected a whole number from 1 to 2147483647, in digits, got "99999999999". ${hint}\n`,
     ],
     ...['--timeout', '--connect-timeout'].map((option): [string[], string] => [
       [option, '3000000000', 'ping', 'orders'],
-      `daebus: option '${option} <ms>' argument '3000000000' is invalid. expected a whole number <= 2147483647 (about 24.8 days), got "3000000000". ${hint}\n`,
+      `daebus: option '${option} <ms>' argument '3000000000' is invalid. expected a whole number from 1 to 2147483647 (about 24.8 days), in digits, got "3000000000". ${hint}\n`,
     ]),
     // decimal digits only: Number() read "0x10" as 16 ms
     [
       ['--timeout', '0x10', 'ping', 'orders'],
-      `daebus: option '--timeout <ms>' argument '0x10' is invalid. expected a whole number >= 1, got "0x10". ${hint}\n`,
+      `daebus: option '--timeout <ms>' argument '0x10' is invalid. expected a whole number from 1 to 2147483647 (about 24.8 days), in digits, got "0x10". ${hint}\n`,
     ],
     [
       ['watch', 'orders', '--interval', '3000000000'],
-      `daebus: option '--interval <ms>' argument '3000000000' is invalid. expected a whole number <= 2147483647 (about 24.8 days), got "3000000000". ${hint}\n`,
+      `daebus: option '--interval <ms>' argument '3000000000' is invalid. expected a whole number from 50 to 2147483647 (about 24.8 days), in digits, got "3000000000". ${hint}\n`,
     ],
     // before: the whole help on stderr, and nothing saying the command is unknown
     [['help', 'nosuch'], 'daebus: no command "nosuch" to show help for (daebus --help lists the commands).\n'],
