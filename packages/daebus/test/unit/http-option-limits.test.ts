@@ -15,6 +15,15 @@ describe('http and websocket options at their limits', () => {
     expect(resolveHttpOptions('http', { keepAliveTimeoutMs: 2_147_482_647 }).keepAliveTimeoutMs).toBe(2_147_482_647);
   });
 
+  it('refuses a blank host, for HTTP and WebSocket', () => {
+    const refusal = expect.objectContaining({
+      code: 'INVALID_OPTION',
+      message: expect.stringContaining('options.host must be a host name or address'),
+    });
+    expect(() => resolveHttpOptions('http', { host: ' ' })).toThrow(refusal);
+    expect(() => resolveWebSocketOptions('websocket', { host: ' ' })).toThrow(refusal);
+  });
+
   it.each(['/ws?x=1', '/ws#a', 'ws'])('refuses the WebSocket path %p', (path) => {
     expect(() => resolveWebSocketOptions('websocket', { path })).toThrow(
       expect.objectContaining({

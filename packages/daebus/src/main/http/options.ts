@@ -157,7 +157,7 @@ export function resolveHttpOptions(where: string, options: HttpOptions = {}): Re
   const d = DEFAULT_HTTP_OPTIONS;
   return {
     port: checkPort(check, 'options.port', options.port ?? d.port),
-    host: check.name('options.host', options.host ?? d.host),
+    host: checkHost(check, options.host ?? d.host),
     cors: options.cors === undefined || options.cors === false ? false : resolveCors(check, options.cors),
     bodyLimit: check.count('options.bodyLimit', options.bodyLimit ?? d.bodyLimit, 1),
     timeoutMs: check.timeout('options.timeoutMs', options.timeoutMs ?? d.timeoutMs),
@@ -177,7 +177,7 @@ export function resolveWebSocketOptions(where: string, options: WebSocketOptions
   if (!path.startsWith('/') || /[?#]/.test(path)) check.fail('options.path', 'a path that starts with "/", without "?" or "#"', path);
   return {
     port: options.port === undefined ? undefined : checkPort(check, 'options.port', options.port),
-    host: check.name('options.host', options.host ?? d.host),
+    host: checkHost(check, options.host ?? d.host),
     path,
     maxPayloadBytes: check.count('options.maxPayloadBytes', options.maxPayloadBytes ?? d.maxPayloadBytes, 1),
     maxBufferedBytes: check.count('options.maxBufferedBytes', options.maxBufferedBytes ?? d.maxBufferedBytes, 1),
@@ -197,6 +197,12 @@ function checkKeepAlive(check: Checker, value: unknown): number {
   return ms <= MAX_TIMEOUT_MS - 1_000
     ? ms
     : check.fail('options.keepAliveTimeoutMs', `at most ${MAX_TIMEOUT_MS - 1_000} (Node adds 1000 to it)`, value);
+}
+
+/** Blank was taken, and the start failed saying it "could not listen on  :0". */
+function checkHost(check: Checker, value: unknown): string {
+  const host = check.name('options.host', value);
+  return host.trim() !== '' ? host : check.fail('options.host', 'a host name or address (e.g. "127.0.0.1", "0.0.0.0")', value);
 }
 
 function checkPort(check: Checker, what: string, value: unknown): number {
