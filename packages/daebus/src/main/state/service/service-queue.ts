@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { DaebusError, ErrorCodes, toPlainError } from '../../../shared/errors';
+import { toPlainError } from '../../../shared/errors';
 import { MAX_TIMEOUT_MS } from '../../../shared/validate';
 import { serviceKeys, type ServiceKeys } from '../../replicas/keys';
 import type { Logger } from '../../support/logger';
@@ -13,7 +13,7 @@ import { ReaderPool } from './reader-pool';
 import type { StateScripts } from './scripts';
 import { pollJoin } from './poll-join';
 import { takeOverrun } from './take-overrun';
-import { stateFailure } from './state-failure';
+import { overDone, stateFailure } from './state-failure';
 
 export type { Taken } from './queue-entries';
 
@@ -230,8 +230,7 @@ export class ServiceQueues {
 
   async taskDone(name: string): Promise<void> {
     // checked and counted in one step: two replicas' last taskDone() cannot both pass the check
-    if ((await this.#scripts.queueTaskDone(this.#keys.unfinished(name))) < 0)
-      throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `queue "${name}": taskDone() called more times than items were put.`);
+    if ((await this.#scripts.queueTaskDone(this.#keys.unfinished(name))) < 0) throw overDone(name);
   }
 
   /** Wait until every item put was done; false at the timeout, when cancelled (`onCancel` is given how), or at the stop. */

@@ -22,3 +22,15 @@ export function stateFailure(where: string, err: unknown): DaebusError {
     : ' Check that Redis is up and reachable; the connection comes back on its own, and the call can be made again then.';
   return new DaebusError(ErrorCodes.TRANSPORT_ERROR, `${where} (service-wide, in Redis): ${text}.${then}`, { cause: err });
 }
+
+/**
+ * A service-wide queue's taskDone() with no item unfinished: called once too often, or Redis lost
+ * the count (a restart without persistence, an eviction) while items were out.
+ */
+export function overDone(name: string): DaebusError {
+  return new DaebusError(
+    ErrorCodes.INVALID_ARGUMENT,
+    `queue "${name}": taskDone() called more times than items were put (or Redis lost the queue's count of unfinished items: a ` +
+      'restart without persistence, or an eviction; see maxmemory-policy).',
+  );
+}
