@@ -201,6 +201,8 @@ describe('a replicated service', () => {
     const survivor = replicas.find((r) => r.child.exitCode === null);
     const said = survivor?.lines.map((line) => String(line.message)).filter((message) => message.includes(dead[0]?.requestEntry ?? '?'));
     expect(said).toEqual([expect.stringMatching(/goes to the dead-letter stream: .*\(2 deliveries; maxAttempts 2\)/)]);
+    // nor as a rejected request (before: 'Rejected a request for "poison": The request was given up on: ...')
+    expect(survivor?.lines.filter((line) => String(line.message).startsWith('Rejected a request'))).toEqual([]);
   });
 
   it('answers bad entries on the durable stream with error replies and never blocks the group', async () => {

@@ -238,7 +238,8 @@ export class RequestConsumer {
     } catch (err) {
       // never held for ever (it took a maxInFlight place), nor read again and again: kept for a look
       this.#release(entryId);
-      void deadLetter(this.#deadLetters, entryId, raw, attempt, `this service could not take it (${toPlainError(err).message})`);
+      // counted as the other path counts: the deliveries before this one, which did not run it
+      void deadLetter(this.#deadLetters, entryId, raw, attempt - 1, `this service could not take it (${toPlainError(err).message})`);
     } finally {
       this.#delivering = false;
     }

@@ -12,7 +12,7 @@ export interface DeadLetter {
   message: string;
   /** Its id in the request stream when it was given up on. */
   requestEntry: string;
-  /** How many times it was delivered before it was given up on. */
+  /** How many deliveries it had before the one that gave it up (which did not run it): the runs that ended unanswered. */
   attempts: number;
   /** When it was given up on (ms since the epoch). */
   at: number;
@@ -37,7 +37,7 @@ export async function listDeadLetters(client: Redis, service: string, count = 10
 }
 
 /**
- * Gives request `entryId` up (its message `raw`, run `deliveries` times): said in the log, moved
+ * Gives request `entryId` up (its message `raw`, delivered `deliveries` times before this delivery): said in the log, moved
  * from the request stream to the dead-letter stream in one transaction, and its caller told.
  */
 export async function deadLetter(
@@ -57,7 +57,8 @@ export async function deadLetter(
     .exec()
     .catch((err: unknown) => log.warn(`Could not dead-letter request ${entryId}: ${toPlainError(err).message}`));
   try {
-    to.sink.refuse(raw, new DaebusError(ErrorCodes.DEAD_LETTER, `The request was given up on: ${why}.`));
+    // said once, by the line above (before: also 'Rejected a request ...: The request was given up on ...')
+    to.sink.refuse(raw, new DaebusError(ErrorCodes.DEAD_LETTER, `The request was given up on: ${why}.`), false);
   } catch {
     // its caller cannot be told (its address cannot be read): the entry is in the dead-letter stream
   }
