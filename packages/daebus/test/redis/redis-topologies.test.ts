@@ -124,4 +124,21 @@ describe('a Redis that may evict any key', () => {
     expect(warning?.message).toContain(`Redis at ${server.url} has maxmemory-policy allkeys-lru: once full, it evicts`);
     expect(warning?.message).toContain('Use noeviction or a volatile-* policy');
   });
+
+  // before: only a replicated service was told, though a service-wide map of one process lives in Redis too
+  it("is named at a service's first service-wide operation when it is not replicated, once", async () => {
+    const server = await privateRedis(['--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru']);
+    const { app: service, records } = app();
+    const totals = service.map<number>('totals', { scope: 'service' });
+    await service.start({ service: `evicting_${randomUUID()}`, redis: server.url });
+    // a start's own round trip: no warning from it, as none is from a service that uses no service-wide structure
+    await expect(service.map<number>('local').get('x')).resolves.toBeUndefined();
+    expect(records.filter((r) => /maxmemory-policy/.test(String(r.message)))).toEqual([]);
+    await totals.set('a', 1);
+    await totals.increment('a');
+    await waitFor(() => records.some((r) => /maxmemory-policy/.test(String(r.message))), 'the warning');
+    await expect(totals.get('a')).resolves.toBe(2);
+    const warnings = records.filter((r) => /maxmemory-policy/.test(String(r.message))).map((r) => String(r.message));
+    expect(warnings).toEqual([expect.stringContaining("it evicts this service's service-wide state (map entries, list and queue items)")]);
+  });
 });

@@ -61,6 +61,8 @@ export async function connectBus(
             consumer: replication?.id ?? randomUUID(),
             visibilityMs: replicas?.visibilityTimeoutMs ?? DEFAULT_REPLICA_OPTIONS.visibilityTimeoutMs,
             log: logger,
+            // a replicated service was told above; another is told at its first service-wide operation, if it has one
+            ...(replication ? {} : { checkEviction: bus.transport.description }),
           })
         : undefined;
       return { bus, ...(replication ? { replication } : {}), ...(state ? { state } : {}) };

@@ -8,6 +8,7 @@ import { checkKey, decodeEntries, decodeValue, encodeValue } from './json-values
 import { stateScripts, type StateScripts } from './scripts';
 import { ServiceQueues } from './service-queue';
 import { stateFailure } from './state-failure';
+import { warnOfEviction } from '../../replicas/eviction-policy';
 
 /** A service-wide list's cap as this process declared it: `explicit` when its `max` was given, not the default. */
 export interface ListCap {
@@ -27,8 +28,14 @@ export class ServiceState {
   readonly #keys: ServiceKeys;
   readonly #scripts: StateScripts;
 
-  constructor(init: { client: Redis; service: string; consumer: string; visibilityMs: number; log: Logger }) {
+  /** Where Redis is, to look at its eviction policy at the first operation; undefined once looked (or told at start). */
+  #evictionUnchecked: string | undefined;
+  readonly #log: Logger;
+
+  constructor(init: { client: Redis; service: string; consumer: string; visibilityMs: number; log: Logger; checkEviction?: string }) {
     this.#client = init.client;
+    this.#log = init.log;
+    this.#evictionUnchecked = init.checkEviction;
     this.#keys = serviceKeys(init.service);
     this.#scripts = stateScripts(init.client);
     this.queues = new ServiceQueues({ ...init, scripts: this.#scripts });
@@ -38,6 +45,10 @@ export class ServiceState {
   async exec(call: StateCall, cap?: ListCap): Promise<unknown> {
     // renewed no more from now: if Redis never gets the ack or release, the item is delivered again after visibilityTimeoutMs
     if (call.kind === 'queue' && (call.op === 'ack' || call.op === 'release')) this.queues.letGo(call.name, String(call.receipt));
+    if (this.#evictionUnchecked !== undefined) {
+      void warnOfEviction(this.#client, this.#evictionUnchecked, this.#log, false);
+      this.#evictionUnchecked = undefined;
+    }
     try {
       await whenReady(this.#client);
       return await untilDropped(this.#client, this.#apply(call, cap));
