@@ -13,7 +13,12 @@ const MAX_KIB = 2 ** 31 - 1;
 export function startHeartbeat(flags: Int32Array, tickMs: number): void {
   const tick = (): void => {
     flags[BEAT_SLOT] = 1;
-    Atomics.store(flags, HEAP_SLOT, Math.min(MAX_KIB, Math.round(process.memoryUsage().heapUsed / 1024)));
+    try {
+      Atomics.store(flags, HEAP_SLOT, Math.min(MAX_KIB, Math.round(process.memoryUsage().heapUsed / 1024)));
+    } catch {
+      // it reads the process's resident size too, which fails while no file descriptor is free
+      // (EMFILE): uncaught, daebus's own timer crashed the thread. The last reading stands.
+    }
   };
   tick();
   setInterval(tick, tickMs).unref();

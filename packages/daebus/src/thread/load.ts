@@ -190,6 +190,8 @@ export function loadFailure(what: string, err: unknown, specifier?: string, load
     details: {
       cause: {
         name: typeof cause?.name === 'string' ? cause.name : 'Error',
+        // a system error's code (EMFILE: no file descriptor free) tells a load worth trying again
+        ...(typeof (cause as { code?: unknown } | null)?.code === 'string' ? { code: (cause as { code: string }).code } : {}),
         message: describe(err),
         ...(typeof cause?.stack === 'string'
           ? { stack: site === undefined || cause.stack.startsWith(site) ? cause.stack : `${site}\n\n${cause.stack}` }

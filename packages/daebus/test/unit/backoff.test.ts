@@ -1,5 +1,7 @@
 import { restartDelay } from '../../src/main/supervisor/backoff';
 import { classifyExit, shouldRestart } from '../../src/main/supervisor/exit';
+import { toPlainError } from '../../src/shared/errors';
+import { loadFailure } from '../../src/thread/load';
 
 const opts = { initialDelayMs: 100, maxDelayMs: 1_000, factor: 2, jitter: 0 };
 
@@ -35,6 +37,27 @@ describe('restartDelay', () => {
 });
 
 describe('exit classification and policies', () => {
+  // before: a moment with no free descriptor failed a module thread's restart for good, as a broken module
+  it('retries a load that failed for want of a descriptor, memory or a process, and gives up on a broken module', () => {
+    const loadFailed = (cause: Record<string, unknown>) => ({
+      code: 1,
+      stopRequested: false,
+      error: {
+        name: 'DaebusError',
+        code: 'THREAD_LOAD_FAILED',
+        message: 'x',
+        details: { cause: { name: 'Error', message: 'x', ...cause } },
+      },
+    });
+    for (const code of ['EMFILE', 'ENFILE', 'EAGAIN', 'ENOMEM']) expect(classifyExit(loadFailed({ code }))).toBe('crashed');
+    expect(classifyExit(loadFailed({ code: 'ENOENT' }))).toBe('failed-to-start');
+    // as the thread side reports it: the system error's code in details.cause
+    const emfile = Object.assign(new Error("EMFILE: too many open files, open '/app/thread.mjs'"), { code: 'EMFILE' });
+    const reported = toPlainError(loadFailure('Thread "t"', emfile));
+    expect(classifyExit({ code: 1, stopRequested: false, error: reported })).toBe('crashed');
+    expect(classifyExit(loadFailed({ name: 'SyntaxError' }))).toBe('failed-to-start');
+  });
+
   it('classifies exits', () => {
     expect(classifyExit({ code: 0, stopRequested: false })).toBe('normal');
     expect(classifyExit({ code: 1, stopRequested: true, error: { name: 'Error', message: 'x' } })).toBe('stopped');

@@ -214,6 +214,11 @@ export function usable(connection: Redis): boolean {
 export async function quit(connection: Redis): Promise<void> {
   if (connection.status === 'end') return;
   if (connection.status !== 'ready') return drop(connection);
+  const ended = new Promise((resolve) => connection.once('end', resolve));
   await settlesWithin(connection.quit(), 1_000);
-  connection.disconnect();
+  // the server closes the socket after its OK: waited for (briefly), so that a stop or a close
+  // resolves with the socket gone, not a few milliseconds before
+  if ((connection.status as string) !== 'end') await settlesWithin(ended, DISCONNECT_TIMEOUT_MS);
+  // not on one ended: ioredis would keep a timer for a socket that is gone already
+  if ((connection.status as string) !== 'end') connection.disconnect();
 }
