@@ -1,14 +1,16 @@
 import { availableParallelism } from 'node:os';
 import type Piscina from 'piscina';
+import { toPlainError } from '../../shared/errors';
+import type { Logger } from '../support/logger';
 import { poolWorkerEntry } from '../workers/worker-path';
 
-/** A piscina pool of up to `maxWorkers` pool workers, each given `workerData`. */
-export function createPiscina(maxWorkers: number, workerData: Record<string, unknown>): Piscina {
+/** A piscina pool of up to `maxWorkers` pool workers, each given `workerData`; its errors go to `logger`. */
+export function createPiscina(logger: Logger, maxWorkers: number, workerData: Record<string, unknown>): Piscina {
   // piscina is loaded on first use: a service without pooled work never starts the pool
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Piscina: PiscinaPool } = require('piscina') as typeof import('piscina');
   // minThreads workers stay up; more start under load and end after idleTimeout
-  return new PiscinaPool({
+  const pool = new PiscinaPool({
     filename: poolWorkerEntry(),
     maxThreads: maxWorkers,
     minThreads: Math.min(maxWorkers, Math.max(1, Math.floor(availableParallelism() / 2))),
@@ -27,4 +29,7 @@ export function createPiscina(maxWorkers: number, workerData: Record<string, unk
     recordTiming: false,
     workerData,
   });
+  // with no listener, a pool 'error' event would end the process
+  pool.on('error', (err: unknown) => logger.error(`The handler pool reported an error: ${toPlainError(err).message}`));
+  return pool;
 }

@@ -24,7 +24,7 @@ import { endWorkers, terminate } from '../workers/ending-workers';
 import { createPiscina } from './create-piscina';
 import { PoolLogGate } from './pool-log';
 import { RunningCall, type PooledCall } from './running-call';
-import { RunningTable } from './running-table';
+import { MAX_CALL_ID, RunningTable } from './running-table';
 import { pooledName, refuseExpired, taskFailedError, timedOutError } from './call-errors';
 import { LoadWatch } from './load-watch';
 import { WorkerPorts } from './worker-ports';
@@ -35,9 +35,6 @@ export type { PoolStats } from './pool-stats';
 
 /** How often running calls are checked against their timeouts (a timeout fires up to this late). */
 const SWEEP_MS = 25;
-
-/** Call ids stay positive int32s: they are written to the pool's shared running table. */
-const MAX_CALL_ID = 0x7fffffff;
 
 /** Turns of the event loop an answer waits for messages its call sent (on a new worker's port: until its hand-over is read). */
 const MAX_DELIVERY_TURNS = 100;
@@ -227,9 +224,13 @@ export class HandlerPool {
     return poolStats(this.#maxWorkers, this.#calls.size, this.#pool, this.#notRuns + (this.#loadWatch?.wakes ?? 0));
   }
 
-  /** Start the pool's workers now, so the first pooled call does not wait for a worker to boot. */
+  /** Start the workers now (the first pooled call does not wait for one to boot); if they cannot, said: each call tries again. */
   warm(): void {
-    this.#ensurePool();
+    try {
+      this.#ensurePool();
+    } catch (err) {
+      this.#logger.error(`The handler pool could not start its workers (${toPlainError(err).message}); each pooled call tries again.`);
+    }
   }
 
   /** Abort every running or queued call, and run none after: each gets an error reply (a stop, after its grace period). */
@@ -301,7 +302,7 @@ export class HandlerPool {
         pool: () => this.#pool,
         stop: (threadId) => this.#stopThread(threadId),
       });
-      const pool = createPiscina(this.#maxWorkers, {
+      const pool = createPiscina(this.#logger, this.#maxWorkers, {
         [POOL_RUNNING_KEY]: this.#running.shared,
         [POOL_PRELOAD_KEY]: preloads,
         [POOL_HUNG_KEY]: hung,
@@ -309,8 +310,6 @@ export class HandlerPool {
       });
       // each worker's port, handed over when it loads (its load is watched from then)
       pool.on('message', (message: unknown) => this.#loadWatch?.watch(this.#ports.adopt(message)));
-      // with no listener, a pool 'error' event would end the process
-      pool.on('error', (err: unknown) => this.#logger.error(`The handler pool reported an error: ${toPlainError(err).message}`));
       this.#pool = pool;
     }
     return this.#pool;

@@ -1,5 +1,8 @@
 import { LOADING_MODULES, RUNNING_SLOT_FIELDS } from '../../shared/protocol/pool';
 
+/** Call ids stay positive int32s: they are written to the table. */
+export const MAX_CALL_ID = 0x7fffffff;
+
 /**
  * The main side of the pool's running table (see POOL_RUNNING_KEY): which worker runs a call.
  * It replaces the abort signal piscina would otherwise get for every call, whose bookkeeping in
