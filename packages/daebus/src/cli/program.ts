@@ -18,7 +18,7 @@ import { registerPubSub } from './verbs/pubsub';
 import { registerWatch } from './verbs/watch';
 import { commandPath, unknownHelpTopic } from './help-topic';
 import { printError } from './output';
-import { collectSentinel } from './sentinel-options';
+import { collectSentinel, refuseLoneSentinelPassword } from './sentinel-options';
 
 /** The `daebus` command and its verbs. */
 export function buildProgram(): Command {
@@ -43,9 +43,10 @@ export function buildProgram(): Command {
         .default(DEFAULT_CONNECT_TIMEOUT_MS),
     )
     .addOption(
-      new Option('--sentinel <host:port>', 'find the primary through this Redis Sentinel (repeatable; with --sentinel-name)').argParser(
-        collectSentinel,
-      ),
+      new Option(
+        '--sentinel <host:port>',
+        'find the primary through this Redis Sentinel (port 26379 if left out; repeatable, or comma-separated; with --sentinel-name)',
+      ).argParser(collectSentinel),
     )
     .addOption(new Option('--sentinel-name <name>', 'the name the sentinels monitor the primary under'))
     .addOption(
@@ -58,7 +59,10 @@ export function buildProgram(): Command {
     .addOption(new Option('--token <token>', 'the admin token (admin verbs only)').env('DAEBUS_ADMIN_TOKEN'))
     .option('--json', 'machine output (info, health, replicas, threads, admin verbs)')
     .option('--replica <id>', 'of a replicated service, the one replica to ask (info, health, threads, watch, admin verbs)')
-    .hook('preAction', (root, verb) => refuseOptionsNotTaken(root, verb))
+    .hook('preAction', (root, verb) => {
+      refuseOptionsNotTaken(root, verb);
+      refuseLoneSentinelPassword(root);
+    })
     // errors come back to run() as exceptions, so it can pick the exit status
     .exitOverride()
     // usage errors as one `daebus: ...` line, like every other error (the verbs inherit this)

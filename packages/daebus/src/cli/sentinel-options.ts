@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import type { RedisOptions } from 'ioredis';
 import { CliError, ExitCodes } from './exit-codes';
 import type { GlobalOptions } from './options';
@@ -14,7 +14,8 @@ export function collectSentinel(text: string, previous: string[] | undefined): s
   const given = text.split(',').map((part) => part.trim());
   for (const address of given) {
     const form = /^[^\s:/[\]]+(:\d{1,5})?$/.test(address) || /^\[[0-9a-fA-F:.]+\](:\d{1,5})?$/.test(address);
-    if (!form || sentinelAddress(address).port > 65_535) {
+    const { port } = sentinelAddress(address);
+    if (!form || port < 1 || port > 65_535) {
       throw new InvalidArgumentError(`expected a sentinel's host:port (port ${SENTINEL_PORT} when left out), got "${text}".`);
     }
   }
@@ -61,4 +62,12 @@ export function sentinelOptions(globals: GlobalOptions, primary: RedisOptions): 
     ...(sentinelPassword !== undefined && sentinelPassword !== '' ? { sentinelPassword } : {}),
     connectTimeout,
   };
+}
+
+/** `--sentinel-password` given on the command line without `--sentinel` (it was ignored); from the environment, it may be. */
+export function refuseLoneSentinelPassword(program: Command): void {
+  const { sentinel } = program.opts<GlobalOptions>();
+  if (program.getOptionValueSource('sentinelPassword') === 'cli' && (sentinel === undefined || sentinel.length === 0)) {
+    throw new CliError('--sentinel-password goes with --sentinel: give the sentinels to ask.', ExitCodes.USAGE);
+  }
 }

@@ -69,9 +69,13 @@ describe('through Sentinel (--sentinel, --sentinel-name)', () => {
     );
   });
 
-  it('refuses --sentinel without --sentinel-name as a usage error (exit 2)', async () => {
+  it('refuses --sentinel without --sentinel-name, and --sentinel-password without --sentinel, as usage errors (exit 2)', async () => {
     const ran = await startCli(['--sentinel', '127.0.0.1:26379', 'health', 'orders']).done;
     expect(ran.code).toBe(2);
     expect(ran.stderr).toContain('--sentinel needs --sentinel-name');
+    // before: ignored, and the command went on to the default Redis
+    const lone = await startCli(['--sentinel-password', 'secret', 'health', 'orders']).done;
+    expect(lone.code).toBe(2);
+    expect(lone.stderr).toContain('--sentinel-password goes with --sentinel');
   });
 });

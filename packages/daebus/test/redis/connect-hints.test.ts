@@ -1,7 +1,7 @@
 // A start that cannot reach Redis says what to check by how the connection failed: a
 // certificate the system does not trust, a plain connection to a port that speaks TLS, a user's
 // wrong password (each ended "Is redis-server running there?", or named only the default user's
-// password form).
+// password form), a Redis at its maxclients limit.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -59,6 +59,21 @@ describe('a start that cannot reach Redis', () => {
     } finally {
       await admin.call('ACL', 'DELUSER', user);
       admin.disconnect();
+    }
+  });
+
+  // before: it said only that a TLS port might be at fault
+  it('names the maxclients limit when Redis closes the connection at once for want of room', async () => {
+    const full = await privateRedis(['--maxclients', '1']);
+    const holder = new Redis(full.url);
+    await holder.ping(); // the one client Redis takes
+    try {
+      const failure = await startFailure(full.url);
+      expect(failure).toContain(`Could not connect to Redis at ${full.url}: `);
+      expect(failure).toContain('it may be at its maxclients limit (redis-cli INFO clients)');
+    } finally {
+      holder.disconnect();
+      await full.stop();
     }
   });
 });

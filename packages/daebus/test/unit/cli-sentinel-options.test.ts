@@ -31,8 +31,8 @@ describe('--sentinel', () => {
     });
   });
 
-  it('refuses an address that is not host[:port], or a port past 65535', () => {
-    for (const bad of ['', 'a b', 'redis://s1:26379', 's1:port', 's1:99999', 's1:26379:1', 's1,']) {
+  it('refuses an address that is not host[:port], or a port out of 1-65535', () => {
+    for (const bad of ['', 'a b', 'redis://s1:26379', 's1:port', 's1:99999', 's1:0', 's1:26379:1', 's1,']) {
       expect(() => collectSentinel(bad, undefined)).toThrow(InvalidArgumentError);
     }
   });

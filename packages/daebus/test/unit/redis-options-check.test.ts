@@ -44,4 +44,14 @@ describe('the redis option', () => {
       else process.env.REDIS_URL = saved;
     }
   });
+
+  // before: ioredis's own "Requires at least one sentinel" or "Requires the name of master", with no code, at connect
+  it('refuses an empty sentinel list, and sentinels without the name of the primary', () => {
+    expect(() => new RedisTransport({ sentinels: [], name: 'm' })).toThrow(
+      'The redis option: sentinels must be a non-empty list of { host, port }',
+    );
+    expect(() => new RedisTransport({ sentinels: [{ host: 's1', port: 26379 }] })).toThrow(
+      'The redis option: name must be the name the sentinels monitor the primary under (with sentinels)',
+    );
+  });
 });

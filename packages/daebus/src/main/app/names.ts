@@ -31,7 +31,7 @@ export function claimsOf(r: { kind: string; name?: unknown; path?: unknown; opti
     const where = `Route ${clipped(String(r.path))}`;
     const path = parseRoutePath(where, r.path);
     const methods = parseMethods(where, (r.options as { methods?: unknown } | undefined)?.methods);
-    return methods.map((m) => ({ kind: 'route', name: `${m} ${path.shape}`, label: `The route ${m} ${path.written}` }));
+    return methods.map((m) => ({ kind: 'route', name: `${m} ${path.shape}`, label: `The route ${m} ${clipped(path.written)}` }));
   }
   if (r.kind in KIND_LABEL && r.kind !== 'listen' && r.kind !== 'onStart') return [{ kind: r.kind as NamedKind, name: String(r.name) }];
   return [];

@@ -202,7 +202,9 @@ function checkKeepAlive(check: Checker, value: unknown): number {
 /** Blank was taken, and the start failed saying it "could not listen on  :0". */
 function checkHost(check: Checker, value: unknown): string {
   const host = check.name('options.host', value);
-  return host.trim() !== '' ? host : check.fail('options.host', 'a host name or address (e.g. "127.0.0.1", "0.0.0.0")', value);
+  // a space around it failed only at the start (getaddrinfo ENOTFOUND " 127.0.0.1")
+  const bare = host.trim() !== '' && host.trim() === host;
+  return bare ? host : check.fail('options.host', 'a host name or address without spaces (e.g. "127.0.0.1", "0.0.0.0")', value);
 }
 
 function checkPort(check: Checker, what: string, value: unknown): number {

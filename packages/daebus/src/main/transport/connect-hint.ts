@@ -17,10 +17,15 @@ export function connectHint(failure: string, where: { tls: boolean; sentinel: bo
       ? 'Check the name option: it must be the name the sentinels monitor the primary under (SENTINEL MASTERS lists them).'
       : 'Check that the sentinels listen at those addresses (sentinels: [{ host, port }], port 26379 unless configured).';
   }
-  if (!where.tls && /ECONNRESET|Connection is closed/i.test(failure)) {
-    return 'Redis closed the connection at once: if that port serves TLS, use rediss:// (or the tls option).';
+  if (!where.tls && /ECONNRESET|EPIPE|Connection is closed/i.test(failure)) {
+    // Redis at its maxclients limit answers "-ERR max number of clients reached" and closes: ioredis says only this
+    return 'Redis closed the connection at once: it may be at its maxclients limit (redis-cli INFO clients), or, if that port serves TLS, use rediss:// (or the tls option).';
   }
-  return 'Is redis-server running there? Set REDIS_URL or the redis option to where it runs.';
+  if (/EMFILE|ENFILE/.test(failure))
+    return 'This process has no file descriptor free (ulimit -n): raise the limit, or close what holds them.';
+  return where.sentinel
+    ? 'Check that the primary the sentinels name is up (SENTINEL get-master-addr-by-name <name>).'
+    : 'Is redis-server running there? Set REDIS_URL or the redis option to where it runs.';
 }
 
 /**
@@ -29,6 +34,9 @@ export function connectHint(failure: string, where: { tls: boolean; sentinel: bo
  * disabled no retry (the transport does not retry a first connect).
  */
 export function shownFailure(failure: string): string {
-  const sentinels = /^All sentinels are unreachable and retry is disabled\. Last error: (.*)$/s.exec(failure);
-  return sentinels ? `no sentinel gave the primary's address (the last error: ${sentinels[1]})` : failure;
+  const sentinels = /^All sentinels are unreachable and retry is disabled\.?(?: Last error: (.*))?$/s.exec(failure);
+  if (!sentinels) return failure;
+  return sentinels[1] === undefined
+    ? "no sentinel gave the primary's address"
+    : `no sentinel gave the primary's address (the last error: ${sentinels[1]})`;
 }

@@ -14,12 +14,18 @@ export function checkRedisOptions(config: RedisOptions | string): void {
     if (config.trim() === '') check.fail('the URL', 'a Redis URL (redis://host:port), or left out', config);
     return;
   }
-  const { connectTimeout, port, sentinels } = config;
+  const { connectTimeout, port, sentinels, name } = config;
+  // ioredis refused these only at connect, with an error of its own that had no code
+  if (sentinels !== undefined && sentinels !== null) {
+    if (!Array.isArray(sentinels) || sentinels.length === 0) check.fail('sentinels', 'a non-empty list of { host, port }', sentinels);
+    if (typeof name !== 'string' || name === '')
+      check.fail('name', 'the name the sentinels monitor the primary under (with sentinels)', name);
+  }
   if (connectTimeout !== undefined && !(isFiniteNumber(connectTimeout) && connectTimeout >= 0 && connectTimeout <= MAX_TIMEOUT_MS)) {
     check.fail('connectTimeout', `a number of milliseconds from 0 to ${MAX_TIMEOUT_MS} (0 or left out: 5000)`, connectTimeout);
   }
   if (port !== undefined) checkPort(check, 'port', port);
-  for (const [i, sentinel] of (Array.isArray(sentinels) ? sentinels : []).entries()) {
+  for (const [i, sentinel] of (sentinels ?? []).entries()) {
     if (sentinel?.port !== undefined) checkPort(check, `sentinels[${i}].port`, sentinel.port);
   }
 }

@@ -256,7 +256,8 @@ export class RedisTransport implements Transport {
   /** Run `listener` when Redis refuses to subscribe the channels again after a drop (tried again every second); `refusal()` says it meanwhile. */
   readonly onRefused = (listener: (err: Error) => void): void => void this.#refusedListeners.add(listener);
   readonly refusal = (): string | undefined => this.#resubscription.refusal?.message;
-  readonly lastError = (): string | undefined => (this.isConnected() ? undefined : this.#lastError?.message);
+  readonly lastError = (): string | undefined =>
+    this.isConnected() || this.#lastError === undefined ? undefined : shownFailure(this.#lastError.message);
 
   async close(): Promise<void> {
     if (this.#closed) return;
