@@ -78,8 +78,23 @@ describe('a primary found through Sentinel', () => {
       encoding: 'utf8',
       timeout: 20_000,
     });
-    expect(ran.stdout).toContain('{"answered":{"pong":true}}');
+    expect(ran.stdout).toContain('{"answered":{"pong":true},');
     expect(ran.stderr).toBe('');
+  });
+
+  // the failover detector's own connections to the sentinels close with the service's (a stop
+  // that skipped ioredis's disconnect on a connection QUIT had ended left them, and their
+  // reconnect timers, holding the process for good)
+  it('lets the process end by itself once stopped', async () => {
+    const primary = await privateRedis();
+    const sentinelPort = await privateSentinel(primary.port);
+    const sentinels = [{ host: '127.0.0.1', port: sentinelPort }];
+    const ran = spawnSync(process.execPath, [fixture('sentinel-service.cjs'), `sentinel_${randomUUID()}`, JSON.stringify(sentinels)], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(ran.stdout).toContain('{"answered":{"pong":true},');
+    expect({ status: ran.status, signal: ran.signal }).toEqual({ status: 0, signal: null });
   });
 
   it('says, at once, that Sentinel has no such primary, and to check the name', async () => {

@@ -219,6 +219,7 @@ export async function quit(connection: Redis): Promise<void> {
   // the server closes the socket after its OK: waited for (briefly), so that a stop or a close
   // resolves with the socket gone, not a few milliseconds before
   if ((connection.status as string) !== 'end') await settlesWithin(ended, DISCONNECT_TIMEOUT_MS);
-  // not on one ended: ioredis would keep a timer for a socket that is gone already
-  if ((connection.status as string) !== 'end') connection.disconnect();
+  // not on one ended (ioredis would keep a 100 ms timer for a socket gone already), unless
+  // Sentinel's failover detector has connections of its own: only this closes them
+  if ((connection.status as string) !== 'end' || connection.options.failoverDetector === true) connection.disconnect();
 }
