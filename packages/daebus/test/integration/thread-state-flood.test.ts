@@ -27,11 +27,13 @@ describe('a thread writing shared state without awaiting', () => {
     await t.start();
     await waitFor(() => Atomics.load(sent, 0) > 20_000, 'the writer well under way');
 
-    // the main thread serves nothing while it is blocked here
+    // the main thread serves nothing while it is blocked here. The writer counts a call just after
+    // sending it, so at this read one call may be sent (and even served) that the count does not
+    // show yet: the bound is the 4096 unserved plus that one.
     const before = Atomics.load(sent, 0);
     const until = Date.now() + 500;
     while (Date.now() < until);
-    expect(Atomics.load(sent, 0) - before).toBeLessThanOrEqual(4096);
+    expect(Atomics.load(sent, 0) - before).toBeLessThanOrEqual(4096 + 1);
 
     // what it wrote arrived, and the thread is still running (its wait is no stall)
     await waitFor(async () => (await t.app.map('m').get('k0')) !== undefined, 'the writes served');
