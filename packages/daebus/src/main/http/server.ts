@@ -22,7 +22,7 @@ import { nodeServerOptions } from './node-server-options';
 import { boundPipelining, MAX_WAITING_PER_CONNECTION } from './pipelining';
 import { UnusedConnections } from './unused-connections';
 import { StalledAnswers } from './stalled-answers';
-import { listenFailed } from './port-check';
+import { listen } from './listen';
 import { forcedLeft, sayStopWait, type HttpLeft } from './http-left';
 
 /** How long the servers get to close their connections once every request is answered. */
@@ -290,14 +290,6 @@ export class HttpServers {
       else answerBesideGet(app, path, this.#routes.takenOn(path), cors, path);
     }
   }
-}
-
-async function listen(app: FastifyInstance, host: string, port: number, what: string): Promise<number> {
-  await app.listen({ host, port }).catch((err: unknown) => {
-    throw listenFailed(what, host, port, err);
-  });
-  const address = app.server.address();
-  return typeof address === 'object' && address !== null ? address.port : port;
 }
 
 /** A request that comes during a stop: its answer ends the keep-alive connection (Node writes `connection: close`). */
