@@ -104,9 +104,23 @@ describe('a reply over maxReplyBytes, over Redis', () => {
     }
   });
 
-  it('the option is checked at construction', () => {
-    expect(() => new Daebus('reply_size_option', { maxReplyBytes: 0 })).toThrow(
-      /options.maxReplyBytes must be a whole number >= 1 \(got 0\)/,
-    );
+  it('the options are checked at construction: below 1 KiB even the built-in actions were refused', () => {
+    for (const key of ['maxReplyBytes', 'maxPayloadBytes']) {
+      expect(() => new Daebus('reply_size_option', { [key]: 1_023 })).toThrow(
+        `options.${key} must be a whole number of bytes >= 1024 (the built-in daebus.ping and daebus.health must fit) (got 1023)`,
+      );
+    }
+  });
+
+  it('leaves the built-in actions answered at the smallest limits', async () => {
+    const service = `reply_size_floor_${randomUUID()}`;
+    app = new Daebus(service, { logger: captureLogger().logger, maxReplyBytes: 1_024, maxPayloadBytes: 1_024 });
+    app.thread('worker', async (running, t) => {
+      while (running()) await t.sleep(20);
+    });
+    await app.start({ redis: server.url });
+    caller = new DaebusCaller(service, { redis: server.url, timeoutMs: 10_000 });
+    await expect(caller.sendRequest('daebus.ping', {})).resolves.toMatchObject({ pong: true });
+    await expect(caller.sendRequest('daebus.health', {})).resolves.toMatchObject({ status: 'ok', ready: true });
   });
 });

@@ -13,10 +13,10 @@ export interface DaebusOptions {
   logger?: Logger | undefined;
   /** Source of randomness for restart jitter (tests). Default `Math.random`. */
   random?: (() => number) | undefined;
-  /** Largest request accepted, in bytes; a larger one gets a PAYLOAD_TOO_LARGE error reply. Default 8 MiB. */
+  /** Largest request accepted, in bytes (at least 1 024); a larger one gets a PAYLOAD_TOO_LARGE error reply. Default 8 MiB. */
   maxPayloadBytes?: number | undefined;
   /**
-   * Largest reply published over Redis, in bytes; a larger one is not sent and its caller gets a
+   * Largest reply published over Redis, in bytes (at least 1 024); a larger one is not sent and its caller gets a
    * PAYLOAD_TOO_LARGE error reply (Redis drops a subscriber whose output buffer passes 32 MiB, by
    * default, which one message of about 28 MiB does: Redis counts the memory it allocates for it).
    * Default 24 MiB.
@@ -59,6 +59,9 @@ export const DEFAULT_APP_OPTIONS = Object.freeze({
 
 const KNOWN = ['logger', 'random', ...Object.keys(DEFAULT_APP_OPTIONS)];
 
+/** The smallest maxPayloadBytes and maxReplyBytes: a request or reply of the built-in actions fits. */
+const MIN_MESSAGE_BYTES = 1_024;
+
 /** The largest pool daebus makes. */
 const MAX_WORKERS = 1_024;
 
@@ -72,8 +75,15 @@ export function resolveAppOptions(options: DaebusOptions): ResolvedAppOptions {
     check.fail('options.logger', 'a winston logger', o.logger);
   }
   if (o.random !== undefined) check.fn('options.random', o.random);
-  check.count('options.maxPayloadBytes', o.maxPayloadBytes, 1);
-  check.count('options.maxReplyBytes', o.maxReplyBytes, 1);
+  // below a kilobyte even the built-in daebus.ping and daebus.health were refused (PAYLOAD_TOO_LARGE)
+  for (const key of ['maxPayloadBytes', 'maxReplyBytes'] as const) {
+    if (!Number.isInteger(o[key]) || o[key] < MIN_MESSAGE_BYTES)
+      check.fail(
+        `options.${key}`,
+        `a whole number of bytes >= ${MIN_MESSAGE_BYTES} (the built-in daebus.ping and daebus.health must fit)`,
+        o[key],
+      );
+  }
   check.duration('options.drainTimeoutMs', o.drainTimeoutMs);
   check.count('options.maxWorkers', o.maxWorkers, 1);
   // each worker is a thread with its own heap: past this, a typo (1e9) took seconds and gigabytes
