@@ -5,7 +5,7 @@
 // sentinels were asked again until the connect timeout ran out, which said only that).
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { Daebus, DaebusCaller } from 'daebus';
+import { Daebus, DaebusCaller, type StartOptions } from 'daebus';
 import { captureLogger, fixture, waitFor } from '../support/helpers';
 import { privateRedis } from '../support/redis-server';
 import { privateSentinel } from '../support/sentinel';
@@ -26,6 +26,21 @@ function app(): { app: Daebus; records: ReturnType<typeof captureLogger>['record
   return { app: made, records };
 }
 
+/** A start on `redis` fails with `refusal`, and so does a caller's first request. */
+async function refusedAtStartAndByACaller(
+  redis: StartOptions['redis'],
+  callerOptions: ConstructorParameters<typeof DaebusCaller>[1],
+  refusal: object,
+): Promise<void> {
+  await expect(app().app.start({ service: `refused_${randomUUID()}`, redis })).rejects.toMatchObject(refusal);
+  const caller = new DaebusCaller('refused', callerOptions);
+  try {
+    await expect(caller.sendRequest('ping', {})).rejects.toMatchObject(refusal);
+  } finally {
+    await caller.close();
+  }
+}
+
 describe('a Redis Cluster node', () => {
   it('is refused at start and by a caller, saying cluster mode is not supported and what to use', async () => {
     const node = await privateRedis(['--cluster-enabled', 'yes']);
@@ -37,13 +52,7 @@ describe('a Redis Cluster node', () => {
         ),
       ),
     };
-    await expect(app().app.start({ service: `cluster_${randomUUID()}`, redis: node.url })).rejects.toMatchObject(refusal);
-    const caller = new DaebusCaller('cluster', { redis: node.url });
-    try {
-      await expect(caller.sendRequest('ping', {})).rejects.toMatchObject(refusal);
-    } finally {
-      await caller.close();
-    }
+    await refusedAtStartAndByACaller(node.url, { redis: node.url }, refusal);
   });
 });
 
@@ -119,13 +128,7 @@ describe('a primary found through Sentinel', () => {
         /^Could not connect to Redis at primary "primary" via Sentinel .*: no sentinel gave the primary's address .*Check that the sentinels listen/,
       ),
     };
-    await expect(app().app.start({ service: `sentinel_${randomUUID()}`, redis })).rejects.toMatchObject(refusal);
-    const caller = new DaebusCaller('sentinel', { redis, timeoutMs: 60_000 });
-    try {
-      await expect(caller.sendRequest('ping', {})).rejects.toMatchObject(refusal);
-    } finally {
-      await caller.close();
-    }
+    await refusedAtStartAndByACaller(redis, { redis, timeoutMs: 60_000 }, refusal);
   });
 });
 
@@ -155,5 +158,15 @@ describe('a Redis that may evict any key', () => {
     await expect(totals.get('a')).resolves.toBe(2);
     const warnings = records.filter((r) => /maxmemory-policy/.test(String(r.message))).map((r) => String(r.message));
     expect(warnings).toEqual([expect.stringContaining("it evicts this service's service-wide state (map entries, list and queue items)")]);
+  });
+
+  // before: a queue's get and receive took another path, and a service whose first use was one was never told
+  it("is named when a service's first service-wide operation is a queue's get", async () => {
+    const server = await privateRedis(['--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lfu']);
+    const { app: service, records } = app();
+    const jobs = service.queue<string>('jobs', { scope: 'service' });
+    await service.start({ service: `evicting_${randomUUID()}`, redis: server.url });
+    await expect(jobs.get(50)).resolves.toBeUndefined();
+    await waitFor(() => records.some((r) => /maxmemory-policy allkeys-lfu/.test(String(r.message))), 'the warning');
   });
 });

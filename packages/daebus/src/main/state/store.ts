@@ -133,7 +133,7 @@ export class StateStore {
     // as for an in-process structure and from a thread (past it, JSON's encoder ran out of stack, not saying how deep)
     if (nestsTooDeep(carriedValue(call))) throw tooDeep(writeName(call), carriedValue(call));
     if (call.kind === 'queue' && (call.op === 'get' || call.op === 'receive')) {
-      const taken = await this.#mainWaits.track((left) => remote.queues.take(call.name, call.timeoutMs, call.op, left));
+      const taken = await this.#mainWaits.track((left) => remote.take(call.name, call.timeoutMs, call.op, left));
       if (taken === undefined) return undefined;
       return call.op === 'get'
         ? taken.item

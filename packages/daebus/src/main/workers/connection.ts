@@ -249,7 +249,7 @@ export class WorkerConnection {
     if (call.kind === 'queue' && (call.op === 'get' || call.op === 'receive')) {
       const { name, op } = call;
       // a get's item too stays pending in Redis until the worker confirms it has it: back to the queue if it dies first
-      const { result, cancel } = store.remote(name, 'queue').queues.take(name, call.timeoutMs, 'receive');
+      const { result, cancel } = store.remote(name, 'queue').take(name, call.timeoutMs, 'receive');
       this.#waits.add(cancel);
       result.then(
         (taken) => {

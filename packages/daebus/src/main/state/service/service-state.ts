@@ -7,6 +7,7 @@ import type { Logger } from '../../support/logger';
 import { checkKey, decodeEntries, decodeValue, encodeValue } from './json-values';
 import { stateScripts, type StateScripts } from './scripts';
 import { ServiceQueues } from './service-queue';
+import type { PendingTake } from './queue-entries';
 import { stateFailure } from './state-failure';
 import { warnOfEviction } from '../../replicas/eviction-policy';
 
@@ -41,14 +42,11 @@ export class ServiceState {
     this.queues = new ServiceQueues({ ...init, scripts: this.#scripts });
   }
 
-  /** Apply any call but a queue's get and receive (served by `queues.take`); with Redis down, fail after a short grace. */
+  /** Apply any call but a queue's get and receive (served by `take`); with Redis down, fail after a short grace. */
   async exec(call: StateCall, cap?: ListCap): Promise<unknown> {
     // renewed no more from now: if Redis never gets the ack or release, the item is delivered again after visibilityTimeoutMs
     if (call.kind === 'queue' && (call.op === 'ack' || call.op === 'release')) this.queues.letGo(call.name, String(call.receipt));
-    if (this.#evictionUnchecked !== undefined) {
-      void warnOfEviction(this.#client, this.#evictionUnchecked, this.#log, false);
-      this.#evictionUnchecked = undefined;
-    }
+    this.#lookAtEviction();
     try {
       await whenReady(this.#client);
       return await untilDropped(this.#client, this.#apply(call, cap));
@@ -57,8 +55,21 @@ export class ServiceState {
     }
   }
 
+  /** A queue's get or receive: it waits for an item (see `ServiceQueues.take`). */
+  take(name: string, timeoutMs: number, mode: 'get' | 'receive', left?: () => boolean): PendingTake {
+    this.#lookAtEviction();
+    return this.queues.take(name, timeoutMs, mode, left);
+  }
+
   close(): void {
     this.queues.close();
+  }
+
+  /** At the first operation of any kind, say once whether Redis may evict the service's keys. */
+  #lookAtEviction(): void {
+    if (this.#evictionUnchecked === undefined) return;
+    void warnOfEviction(this.#client, this.#evictionUnchecked, this.#log, false);
+    this.#evictionUnchecked = undefined;
   }
 
   #apply(call: StateCall, cap: ListCap | undefined): Promise<unknown> {
@@ -171,7 +182,7 @@ export class ServiceState {
         return undefined;
       case 'get':
       case 'receive':
-        throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `queue "${call.name}": ${call.op} waits; it is served by queues.take().`);
+        throw new DaebusError(ErrorCodes.INVALID_ARGUMENT, `queue "${call.name}": ${call.op} waits; it is served by take().`);
     }
   }
 
