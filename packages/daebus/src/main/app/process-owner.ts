@@ -3,7 +3,7 @@ import { ErrorCodes, toPlainError } from '../../shared/errors';
 import type { Logger } from '../support/logger';
 import { blockedWorkers } from '../workers/ending-workers';
 import { endProcess } from './process-exit';
-import { guardProcess } from './process-guards';
+import { joinRuns, leaveRuns } from './process-runs';
 import { installSignalHandlers } from './signals';
 
 export interface RunOptions {
@@ -75,7 +75,9 @@ export async function runOwningProcess(service: Runnable, options: RunOptions): 
           // a worker blocked in a native call would hold a plain process.exit (a Ctrl-C during the last seconds)
           exit: () => endProcess(Number(process.exitCode ?? 0), logger),
         });
-  const removeGuards = options.exitOnUncaughtError === true ? () => undefined : guardProcess(logger);
+  const run = { logger, exitOnUncaughtError: options.exitOnUncaughtError === true };
+  joinRuns(run);
+  let outcome = { code: 1, bounded: false }; // a start that failed ends no process by force
   try {
     try {
       await service.start();
@@ -87,31 +89,37 @@ export async function runOwningProcess(service: Runnable, options: RunOptions): 
         const plain = toPlainError(err);
         const cause = (err as { cause?: unknown }).cause;
         logger.error(plain.message, { error: cause === undefined ? plain : toPlainError(cause) });
-        process.exitCode = 1;
         return 1;
       }
     }
     const { code, gaveUp } = await stopped;
-    process.exitCode = code;
-    if (code !== 0 || gaveUp) {
-      // user code the stop gave up on may still hold timers or sockets (a replica's handler left
-      // to another replica, exit code 0, too): it gets a bounded time
-      setTimeout(() => {
-        // a worker blocked in a native call holds it: endProcess says so instead
-        if (blockedWorkers(0) === 0)
-          logger.warn(`Still running ${EXIT_GRACE_MS / 1000} s after the stop (user code holds the event loop): exiting with code ${code}`);
-        endProcess(code, logger);
-      }, EXIT_GRACE_MS).unref();
-    } else {
-      // the process ends by itself (README): a timer or client of the application's keeps it up, and a
-      // container's stop then ends in SIGKILL, its log saying the stop was clean (unref'd: not said once it ends)
-      setTimeout(() => logger.warn(stillRunning()), CLEAN_EXIT_WARN_MS).unref();
-    }
+    // user code the stop gave up on may still hold timers or sockets (a replica's handler left
+    // to another replica, exit code 0, too): it gets a bounded time
+    outcome = { code, bounded: code !== 0 || gaveUp };
     return code;
   } finally {
     clearInterval(keepAlive);
     removeSignals();
-    removeGuards();
+    // with other apps still running, the process is theirs: the last run to end applies every run's outcome
+    const ended = leaveRuns(run, outcome.code, outcome.bounded);
+    process.exitCode = ended.code;
+    if (ended.last) endsItself(ended, logger);
+  }
+}
+
+/** Once no run is left: a bounded end after a stop that gave up on user code, else a word if the process does not end. */
+function endsItself({ code, bounded }: { code: number; bounded: boolean }, logger: Logger): void {
+  if (bounded) {
+    setTimeout(() => {
+      // a worker blocked in a native call holds it: endProcess says so instead
+      if (blockedWorkers(0) === 0)
+        logger.warn(`Still running ${EXIT_GRACE_MS / 1000} s after the stop (user code holds the event loop): exiting with code ${code}`);
+      endProcess(code, logger);
+    }, EXIT_GRACE_MS).unref();
+  } else if (code === 0) {
+    // the process ends by itself (README): a timer or client of the application's keeps it up, and a
+    // container's stop then ends in SIGKILL, its log saying the stop was clean (unref'd: not said once it ends)
+    setTimeout(() => logger.warn(stillRunning()), CLEAN_EXIT_WARN_MS).unref();
   }
 }
 
