@@ -6,10 +6,12 @@ import { Supervisor } from '../../src/main/supervisor/supervisor';
 import { resolveThreadOptions, type ThreadOptions } from '../../src/main/supervisor/thread-options';
 import type { RunEvents, RunProbe, RunSpec, WorkerRun } from '../../src/main/supervisor/worker-run';
 import { captureLogger } from '../support/helpers';
+import { monotonicMs } from '../../src/shared/clock';
 
 /** A run the test drives: it boots, becomes ready, exits, and obeys a stop only when told to. */
 class FakeRun implements WorkerRun {
   readyAt: number | undefined;
+  readyMonoMs: number | undefined;
   finishing: string | undefined;
   bootMs: number | undefined;
   released = false;
@@ -43,6 +45,7 @@ class FakeRun implements WorkerRun {
 
   ready(): void {
     this.readyAt = Date.now();
+    this.readyMonoMs = monotonicMs();
     this.events.onReady(this);
   }
 
@@ -183,6 +186,25 @@ describe('a thread runner', () => {
     h.last().ready();
     h.last().crash(); // second within a second of the last one
     expect(runner.state).toBe('failed');
+  });
+
+  it('counts the window on the monotonic clock: a wall clock stepped back an hour keeps no old restart in it', async () => {
+    const h = harness();
+    const runner = h.add({ ...quick, maxRestarts: 1, windowMs: 1_000 });
+    void runner.start();
+    h.last().ready();
+    h.last().crash();
+    await jest.advanceTimersByTimeAsync(100);
+    h.last().ready();
+    jest.setSystemTime(Date.now() - 3_600_000); // NTP, a VM resumed: the wall clock only
+    await jest.advanceTimersByTimeAsync(2_000); // the first restart leaves the window
+    h.last().crash(); // before: the first still counted, 2 s "after" it, an hour back: crash-loop
+    expect(runner.state).toBe('backoff');
+    await jest.advanceTimersByTimeAsync(200);
+    h.last().ready();
+    expect(runner.snapshot()).toMatchObject({ state: 'running', restarts: 2 });
+    await jest.advanceTimersByTimeAsync(1_500);
+    expect(runner.snapshot().uptimeMs).toBe(1_500);
   });
 
   it('applies jitter from the random source: up to `jitter` of the delay taken off', () => {

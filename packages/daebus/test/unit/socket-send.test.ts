@@ -5,6 +5,7 @@ import { SocketHub } from '../../src/main/http/socket-hub';
 import { SocketClient, type ClientSocket } from '../../src/main/http/socket-client';
 import { DEFAULT_HTTP_OPTIONS, type ResolvedWebSocketOptions } from '../../src/main/http/options';
 import { captureLogger } from '../support/helpers';
+import { monotonicMs } from '../../src/shared/clock';
 
 interface FakeSocket extends ClientSocket {
   sent: { data: unknown; options: unknown; written: ((err?: Error | null) => void) | undefined }[];
@@ -106,7 +107,7 @@ describe('What is sent to a WebSocket client past maxBufferedBytes', () => {
     expect(client.send('x'.repeat(5_000))).toBe(true); // held
     socket.written(0); // the connection drained: nothing told the outbox
     expect(frames(socket)).toHaveLength(1);
-    client.expire(Date.now()); // the hub's sweep
+    client.expire(monotonicMs()); // the hub's sweep
     expect(frames(socket)).toEqual(['w'.repeat(2_000), 'x'.repeat(5_000)]);
   });
 
@@ -127,9 +128,9 @@ describe('What is sent to a WebSocket client past maxBufferedBytes', () => {
     const client = makeClient(socket, { maxBufferedBytes: 1_000, sendTimeoutMs: 500 });
     client.send('w'.repeat(2_000));
     const held = client.deliver('x'.repeat(5_000));
-    client.expire(Date.now() + 100);
+    client.expire(monotonicMs() + 100);
     expect(socket.closedWith).toBeUndefined();
-    client.expire(Date.now() + 500);
+    client.expire(monotonicMs() + 500);
     expect(socket.closedWith).toMatchObject({ code: 1013, reason: expect.stringMatching(/^Too slow: .* some for 500 ms$/) });
     await expect(held).resolves.toBe(false);
   });

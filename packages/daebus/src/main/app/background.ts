@@ -3,6 +3,7 @@ import { checker, MAX_TIMEOUT_MS } from '../../shared/validate';
 import type { TaskInfo } from '../ops/ops-view';
 import type { Logger } from '../support/logger';
 import { isReported } from '../support/reported';
+import { monotonicMs } from '../../shared/clock';
 
 /** What a background task runs: a function on the main thread (it may be async). */
 export type BackgroundFunction = () => unknown;
@@ -54,7 +55,8 @@ export class BackgroundTask {
 
   /** When the next run is due (ms since the epoch); undefined while a run is in progress or the task is stopped. */
   get nextRunAt(): number | undefined {
-    return this.#timer === undefined ? undefined : this.#nextAt;
+    // kept on the monotonic clock (a wall clock stepped back an hour during a run held the next one an hour)
+    return this.#timer === undefined ? undefined : Math.round(Date.now() + Math.max(0, this.#nextAt - monotonicMs()));
   }
 
   /** True while a run is in progress. */
@@ -101,7 +103,7 @@ export class BackgroundTask {
   start(immediately: boolean): void {
     if (this.#active) return;
     this.#active = true;
-    this.#lastStart = immediately ? 0 : Date.now();
+    this.#lastStart = immediately ? 0 : monotonicMs();
     if (!this.#paused) this.#schedule();
   }
 
@@ -115,14 +117,14 @@ export class BackgroundTask {
 
   #schedule(): void {
     clearTimeout(this.#timer);
-    this.#nextAt = Math.max(Date.now(), this.#lastStart + this.#intervalMs);
-    this.#timer = setTimeout(() => this.#fire(), this.#nextAt - Date.now());
+    this.#nextAt = Math.max(monotonicMs(), this.#lastStart + this.#intervalMs);
+    this.#timer = setTimeout(() => this.#fire(), this.#nextAt - monotonicMs());
   }
 
   #fire(): void {
     this.#timer = undefined;
     if (!this.#active || this.#paused) return;
-    this.#lastStart = Date.now();
+    this.#lastStart = monotonicMs();
     // settled after this assignment, even when the task throws before its first await (as a
     // function that is not async does): a run that ended must never be taken for one in progress
     const run: Promise<void> = this.#runOnce().finally(() => {
@@ -150,8 +152,8 @@ export class BackgroundTask {
       this.lastError = message;
       this.failures += 1;
       // and at most once a second: a task run every few ms logged hundreds of lines a second
-      if (again && Date.now() - this.#saidAt < REPEAT_LINE_MS) return;
-      this.#saidAt = Date.now();
+      if (again && monotonicMs() - this.#saidAt < REPEAT_LINE_MS) return;
+      this.#saidAt = monotonicMs();
       const failed = again ? `failed again (${this.#streak} runs in a row)` : 'failed';
       this.#log.error(
         `Background task "${this.name}" ${failed}: ${message.replace(/\.$/, '')}; it runs again in ${this.intervalSeconds} s`,

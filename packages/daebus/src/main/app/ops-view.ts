@@ -32,6 +32,9 @@ export function opsView(runtime: Runtime, app: string): OpsView {
     get startedAt() {
       return runtime.status().startedAt;
     },
+    get uptimeMs() {
+      return runtime.status().uptimeMs;
+    },
     transport: () => runtime.status().transport,
     stopping: () => runtime.status().stopping,
     actions: () => ownActions(runtime.actions.keys()),

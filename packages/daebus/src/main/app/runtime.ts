@@ -59,7 +59,7 @@ export class Runtime {
   #pool?: HandlerPool;
   /** The pooled handlers registered, by module and export: each pool worker loads them as it starts. */
   readonly #pooled = new Map<string, ResolvedPooledSpec>();
-  #startedAt?: number;
+  #started?: { at: number; mono: number }; // uptime on the monotonic clock: a wall clock step moves none
   readonly #startGate = new StartGate();
   #stopping?: Promise<void>;
   #exitCode = 0;
@@ -150,10 +150,10 @@ export class Runtime {
   }
 
   /** What introspection reads: when it started, whether it stops, its transport, its pool. */
-  status(): { startedAt?: number; stopping: boolean; transport?: TransportStatus; pool: PoolStats | null } {
+  status(): { startedAt?: number; uptimeMs?: number; stopping: boolean; transport?: TransportStatus; pool: PoolStats | null } {
     const bus = this.#bus;
     return {
-      ...(this.#startedAt === undefined ? {} : { startedAt: this.#startedAt }),
+      ...(this.#started && { startedAt: this.#started.at, uptimeMs: Math.round(performance.now() - this.#started.mono) }),
       stopping: this.#phase === 'stopping',
       ...(bus ? { transport: bus.transportStatus() } : {}),
       pool: this.#pooled.size > 0 ? (this.#pool?.stats() ?? null) : null,
@@ -239,7 +239,7 @@ export class Runtime {
     }
     if (stopped.aborted) throw stoppedBeforeStart(this.service);
     await runStartHooks(this.hooks, this.#userScope, this.#logger, stopped, this.service);
-    this.#startedAt = Date.now(); // once the start hooks (warm-ups) are done too: health is not ready before
+    this.#started = { at: Date.now(), mono: performance.now() }; // once the start hooks (warm-ups) are done too: health is not ready before
   }
 
   /** Stop everything (see `Daebus.stop`); a second call while stopping joins the first; a start under way is cut short first. */
@@ -302,7 +302,7 @@ export class Runtime {
       await bus.close().catch((err: unknown) => this.#logger.warn(`Closing the transport failed: ${toPlainError(err).message}`));
     }
     this.#phase = 'idle';
-    this.#startedAt = undefined;
+    this.#started = undefined;
     const left: StopLeft = { ...drained, ...httpLeft, tasks: tasksLeft, threads: results, forced: this.#forced };
     if (wasUp) logStopped(this.#logger, this.service, left, startFailed);
     if (abandonedWork(left)) this.#exitCode = 1;

@@ -14,6 +14,7 @@ import type { Transport } from '../transport/transport';
 import { isRedisReply, redisStartError } from '../transport/start-refusal';
 import { warnOfEviction } from '../replicas/eviction-policy';
 import type { Redis } from 'ioredis';
+import { monotonicMs } from '../../shared/clock';
 
 /** Between two tries to reach the transport at start. */
 const RETRY_MS = 1_000;
@@ -33,7 +34,7 @@ export async function connectBus(
   replicas: ResolvedReplicaOptions | undefined,
   stopped: AbortSignal,
 ): Promise<{ bus: ServiceBus; replication?: Replication; state?: ServiceState }> {
-  const deadline = Date.now() + waitMs;
+  const deadline = monotonicMs() + waitMs;
   // a stop asked for while it connected: the service does not come up, and says so (the stop has nothing else to say)
   const stoppedWaiting = (bus: ServiceBus): DaebusError => {
     logger.info(`Service "${bus.service}" stopped while it was connecting to ${bus.transport.description}; no action or thread had run`);
@@ -68,7 +69,7 @@ export async function connectBus(
       return { bus, ...(replication ? { replication } : {}), ...(state ? { state } : {}) };
     } catch (err) {
       await bus.close().catch(() => undefined);
-      const left = deadline - Date.now();
+      const left = deadline - monotonicMs();
       if (stopped.aborted) throw (err as DaebusError).code === ErrorCodes.STOPPED ? err : stoppedWaiting(bus);
       // Redis refusing (a permission, a full memory) is said as the start's, not as its own bare reply;
       // a wrong option (a database the server does not have) will not come right by waiting

@@ -6,6 +6,7 @@ import type { Logger } from '../support/logger';
 import type { HttpRequest } from './http-request';
 import { HttpResponse } from './http-response';
 import type { RouteContext } from './route-entry';
+import { monotonicMs } from '../../shared/clock';
 
 /**
  * One request being answered: the handler's context and its async context (scope) in one object
@@ -16,6 +17,7 @@ export class RouteCall implements RouteContext, Scope {
   readonly request: HttpRequest;
   readonly response: HttpResponse;
   readonly app: AppScope;
+  /** When it times out, on the monotonic clock (a wall clock step moves no deadline). */
   readonly deadline: number;
   readonly timeoutMs: number;
   /** Which request this is of those read on its connection (1 the first). */
@@ -50,7 +52,7 @@ export class RouteCall implements RouteContext, Scope {
     this.app = app;
     this.#appLogger = appLogger;
     this.timeoutMs = timeoutMs;
-    this.deadline = Date.now() + timeoutMs;
+    this.deadline = monotonicMs() + timeoutMs;
     this.raw = reply.raw;
     this.response = new HttpResponse(reply, this, onAnswer);
   }

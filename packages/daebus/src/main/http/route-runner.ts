@@ -16,6 +16,7 @@ import { ClientWatch } from './client-watch';
 import { FailureLines } from '../support/failure-lines';
 import { RouteTimeouts } from './route-timeouts';
 import { protoFieldMessage } from '../rpc/prototype-keys';
+import { monotonicMs } from '../../shared/clock';
 
 /** How often running routes are checked against their timeouts (a timeout fires up to this late). */
 const SWEEP_MS = 50;
@@ -261,7 +262,7 @@ export class RouteRunner {
   }
 
   #sweep(): void {
-    const now = Date.now();
+    const now = monotonicMs();
     for (const call of this.#inFlight) {
       const { request, response, deadline, timeoutMs } = call;
       if (now < deadline || response.finalSent) continue;

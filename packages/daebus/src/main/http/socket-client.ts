@@ -6,6 +6,7 @@ import { closeReason, errorFrame, messageId, type MessageId } from './socket-env
 import { Outbox, type OutboxOwner } from './socket-outbox';
 import { wsCloseCode } from './ws-close-codes';
 import type { ClientSocket, Handshake } from './client-socket';
+import { monotonicMs } from '../../shared/clock';
 
 export type { ClientSocket, Handshake } from './client-socket';
 
@@ -75,7 +76,7 @@ export class SocketClient implements OutboxOwner {
   /** When the ping waiting for its pong went out; undefined: none waits. */
   #pingSentAt: number | undefined = undefined;
   /** The last pong (or the connect): the next ping is due `pingIntervalMs` after it. */
-  #beatAt = this.connectedAt;
+  #beatAt = monotonicMs();
 
   constructor(init: {
     id: string;
@@ -175,7 +176,7 @@ export class SocketClient implements OutboxOwner {
   /** The client answered a ping. */
   ponged(): void {
     this.#pingSentAt = undefined;
-    this.#beatAt = Date.now();
+    this.#beatAt = monotonicMs();
   }
 
   /**
@@ -253,7 +254,7 @@ export class SocketClient implements OutboxOwner {
    */
   within<T>(work: Promise<T>, what: string, then = NEXT_GOES_ON): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const turn: Turn = { deadline: Date.now() + this.#limits.handlerTimeoutMs, what, then, fail: reject };
+      const turn: Turn = { deadline: monotonicMs() + this.#limits.handlerTimeoutMs, what, then, fail: reject };
       this.#turn = turn;
       work.then(
         (value) => {
@@ -305,7 +306,7 @@ export class SocketClient implements OutboxOwner {
   #overRate(raw: string): Refusal | undefined {
     const limit = this.#limits.rateLimit;
     if (limit === false) return undefined;
-    const now = Date.now();
+    const now = monotonicMs();
     if (now - this.#windowStart >= limit.windowMs) {
       this.#windowStart = now;
       this.#windowCount = 0;

@@ -15,6 +15,7 @@ import { closeReason, decodeMessage, errorFrame, frame, frameText, replyFrame, r
 import { giveUp } from './socket-give-up';
 import { clipped } from '../../shared/clipped';
 import { DroppedClientsLine } from './dropped-clients-line';
+import { monotonicMs } from '../../shared/clock';
 
 /** Events, not messages: a client cannot send these types. */
 const EVENTS: ReadonlySet<string> = new Set(['connect', 'disconnect']);
@@ -64,7 +65,7 @@ export class SocketHub {
   stopSweeping(): void {
     clearInterval(this.#sweeper);
     this.#sweeper = undefined;
-    this.#dropped.flush(Date.now(), this.#limits?.pingTimeoutMs);
+    this.#dropped.flush(monotonicMs(), this.#limits?.pingTimeoutMs);
   }
 
   /**
@@ -79,7 +80,7 @@ export class SocketHub {
   }
 
   #sweep(): void {
-    const now = Date.now();
+    const now = monotonicMs();
     for (const client of this.#clients.values()) {
       client.expire(now);
       if (client.heartbeat(now)) this.#dropped.count();
@@ -145,7 +146,7 @@ export class SocketHub {
     const refusal = `Service "${service}" is stopping: it takes no new messages.`;
     this.#refusal = refusal;
     const clients = [...this.#clients.values()];
-    const started = Date.now();
+    const started = monotonicMs();
     const sleep = (): Promise<unknown> => new Promise((r) => setTimeout(r, 10));
     let busy = clients;
     let drainedMs = 0; // none to wait for: the drain's whole time is left for the rest
@@ -155,19 +156,19 @@ export class SocketHub {
       // none waited for: the time the closes took (a millisecond, at times) is not taken from the drain
       if (busy.length === 0) break;
       await sleep();
-      drainedMs = Date.now() - started;
+      drainedMs = monotonicMs() - started;
     }
     const messages = handledBy(clients);
     const texts = { gaveUp: `Service "${service}" stopped before this message was answered.`, refusal };
     const count = (type: string | undefined, seconds: number): void => this.observer?.socketMessage(this.#label(type), false, seconds);
     for (const client of busy) giveUp(client, texts, drainedMs, count);
     for (const client of clients) client.close(1001, reason);
-    const deadline = Date.now() + CLOSE_GRACE_MS;
-    while (clients.some((c) => this.#clients.has(c.id)) && Date.now() < deadline) await sleep();
+    const deadline = monotonicMs() + CLOSE_GRACE_MS;
+    while (clients.some((c) => this.#clients.has(c.id)) && monotonicMs() < deadline) await sleep();
     this.terminateAll();
     // cut off: gone within a few turns of the event loop, their disconnect hooks started, before the stop counts those
-    const cut = Date.now() + CUT_OFF_MS;
-    while (clients.some((c) => this.#clients.has(c.id)) && Date.now() < cut) await sleep();
+    const cut = monotonicMs() + CUT_OFF_MS;
+    while (clients.some((c) => this.#clients.has(c.id)) && monotonicMs() < cut) await sleep();
     return { messages, drainedMs };
   }
 
@@ -186,9 +187,9 @@ export class SocketHub {
    * of the clients whose hooks still run at the deadline.
    */
   async leftWithin(timeoutMs: number): Promise<string[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.#clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    if (this.#leaving.size > 0) await settlesWithin(Promise.all(this.#leaving.keys()), Math.max(0, deadline - Date.now()));
+    const deadline = monotonicMs() + timeoutMs;
+    while (this.#clients.size > 0 && monotonicMs() < deadline) await new Promise((r) => setTimeout(r, 10));
+    if (this.#leaving.size > 0) await settlesWithin(Promise.all(this.#leaving.keys()), Math.max(0, deadline - monotonicMs()));
     return [...this.#leaving.values()];
   }
 

@@ -1,4 +1,5 @@
 import type { ClientSocket } from './client-socket';
+import { monotonicMs } from '../../shared/clock';
 
 /** ws's readyState for an open connection. */
 const OPEN = 1;
@@ -66,7 +67,7 @@ export class Outbox {
       this.#owner.tooSlow(`Too slow: ${this.waitingBytes} bytes are waiting to be sent to this client`);
       return false;
     }
-    const held: HeldFrame = { bytes, since: Date.now(), done: undefined };
+    const held: HeldFrame = { bytes, since: monotonicMs(), done: undefined };
     this.#held.push(held);
     this.#heldBytes += bytes.length;
     return held;

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from '../support/logger';
+import { monotonicMs } from '../../shared/clock';
 
 /** What a stalled connection was seen holding, and since when it has not changed. */
 interface Seen {
@@ -34,7 +35,7 @@ export class StalledAnswers {
     if (upgrades) server.prependListener('upgrade', (_req: unknown, socket: Socket) => this.#forget(socket));
     // a tenth of the timeout, within 50 ms to 1 s: a stall is closed up to that late
     const every = Math.min(1_000, Math.max(50, Math.round(sendTimeoutMs / 10)));
-    this.#timer = setInterval(() => this.sweep(Date.now()), every).unref();
+    this.#timer = setInterval(() => this.sweep(monotonicMs()), every).unref();
   }
 
   sweep(now: number): void {

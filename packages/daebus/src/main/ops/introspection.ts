@@ -69,7 +69,7 @@ export function serviceInfo(view: OpsView, admin: boolean): ServiceInfo {
     pid: process.pid,
     host: hostname(),
     startedAt,
-    uptimeMs: startedAt === null ? 0 : Date.now() - startedAt,
+    uptimeMs: view.uptimeMs ?? 0,
     transport: view.transport()?.description ?? null,
     actions: view.actions(),
     listeners: view.listeners(),

@@ -29,6 +29,8 @@ export interface OpsView {
   readonly service: string;
   /** When the service last finished starting (ms since the epoch); undefined while not started. */
   readonly startedAt: number | undefined;
+  /** How long since then, on the monotonic clock (a wall clock step moves none); undefined while not started. */
+  readonly uptimeMs: number | undefined;
   /**
    * The transport's description and whether it can send and receive now; undefined while there is
    * none (before it connects, after it closed). It is there while the service starts: `startedAt` says whether it has.

@@ -18,6 +18,7 @@ import { RequestGroup } from './request-group';
 import type { RequestSink } from './request-sink';
 import type { LeftInRedis } from './stop-report';
 import type { WriteRefusals } from '../transport/write-refusals';
+import { monotonicMs } from '../../shared/clock';
 
 const READ_BATCH = 16; // entries read from the stream at most at once
 
@@ -128,10 +129,11 @@ export class RequestConsumer {
   async close(limitMs: number): Promise<LeftInRedis> {
     await this.stopReading(limitMs);
     this.#upkeep.stop();
-    const deadline = Date.now() + limitMs; // one limit for both: a stalled Redis answers neither (before, 3 s each)
+    const deadline = monotonicMs() + limitMs; // one limit for both: a stalled Redis answers neither (before, 3 s each)
     await settlesWithin(Promise.all([this.#confirmations.flush(), ...this.#handingBack]), limitMs);
     // not with Redis down: ioredis would hold it, and the stop with it
-    if (this.#client.status === 'ready' && Date.now() < deadline) await settlesWithin(this.#group.leave(this.#id), deadline - Date.now());
+    if (this.#client.status === 'ready' && monotonicMs() < deadline)
+      await settlesWithin(this.#group.leave(this.#id), deadline - monotonicMs());
     const left = {
       notHandedBack: this.#handBacksFailed + this.#handingBack.size,
       unconfirmed: this.#confirmations.abandon(),
@@ -154,7 +156,7 @@ export class RequestConsumer {
       try {
         this.#readerId ??= Number(await this.#reader.client('ID'));
         // a few at a time, so that requests arriving together spread over the replicas
-        const sentAt = Date.now();
+        const sentAt = monotonicMs();
         const streams = (await this.#reader.xreadgroup(
           'GROUP',
           REQUEST_GROUP,

@@ -4,6 +4,7 @@ import { defineScript } from '../support/redis-script';
 import { REQUEST_GROUP } from './keys';
 import type { Entry } from './entries';
 import type { ResolvedReplicaOptions } from './options';
+import { monotonicMs } from '../../shared/clock';
 
 /** KEYS[1] the request stream, ARGV this replica's consumer then entry ids: those still pending under it, their idle time reset. */
 const KEEP_OURS = `local ours = {}
@@ -45,7 +46,7 @@ export class LateReads {
 
   /** The entries of a read sent at `sentAt` that may have been taken over (none when it was answered in time). */
   suspect(sentAt: number, entries: Entry[]): Entry[] {
-    if (Date.now() - sentAt <= this.#halfMs) return [];
+    if (monotonicMs() - sentAt <= this.#halfMs) return [];
     const now = this.#serverNow();
     return entries.filter(([id]) => now - Number(id.split('-')[0]) > this.#halfMs);
   }
@@ -61,7 +62,7 @@ export class LateReads {
     const lost = new Set(suspect.map(([id]) => id).filter((id) => !ours.has(id)));
     if (lost.size > 0)
       this.#log.warn(
-        `A read of the request stream was answered ${Date.now() - sentAt} ms after it was sent (this replica's event loop was blocked, ` +
+        `A read of the request stream was answered ${monotonicMs() - sentAt} ms after it was sent (this replica's event loop was blocked, ` +
           `or its process stopped): ${lost.size} request(s) it brought were taken over by another replica meanwhile: they run there, not here. ` +
           'Run long synchronous work on the pool.',
       );

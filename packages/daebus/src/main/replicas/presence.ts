@@ -5,6 +5,7 @@ import type { Logger } from '../support/logger';
 import type { WriteRefusals } from '../transport/write-refusals';
 import { ClockOffset } from './clock-offset';
 import { serviceKeys, type ServiceKeys } from './keys';
+import { monotonicMs } from '../../shared/clock';
 
 /** One live replica of a service, as `app.replicas()` and `caller.replicas()` list it. */
 export interface ReplicaInfo {
@@ -145,7 +146,7 @@ export class ReplicaPresence {
   }
 
   async #beat(): Promise<void> {
-    const sentAt = Date.now();
+    const sentAt = monotonicMs();
     const fields = [
       'id',
       this.id,
@@ -173,10 +174,10 @@ export class ReplicaPresence {
         ...fields,
       ),
     );
-    this.#offset.sample(sentAt, now, Date.now());
+    this.#offset.sample(sentAt, now, monotonicMs());
   }
 
-  /** Redis server time minus this process's clock (ms), from the heartbeats. */
+  /** Redis server time minus this process's monotonic clock (ms), from the heartbeats. */
   get serverOffsetMs(): number {
     return this.#offset.ms;
   }

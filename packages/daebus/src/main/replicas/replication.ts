@@ -14,6 +14,7 @@ import { serviceKeys } from './keys';
 import { trackReads, untrackReads } from './read-health';
 import { reportUnfinished } from './stop-report';
 import { redisStartError } from '../transport/start-refusal';
+import { monotonicMs } from '../../shared/clock';
 
 /**
  * How long each half of a stop (intake, then leaving) waits for Redis. While Redis is down,
@@ -87,7 +88,7 @@ export class Replication {
       options,
       sink: bus,
       log,
-      serverNow: () => Date.now() + this.presence.serverOffsetMs,
+      serverNow: () => monotonicMs() + this.presence.serverOffsetMs,
       joinHeldWrites: bus.transport.joinHeldWrites?.bind(bus.transport),
       refusals: bus.refusals,
     });

@@ -122,7 +122,7 @@ export class DaebusCaller<out C extends object = AnyContract> {
   ): Promise<unknown> {
     if (!validRequest(action, payload, timeoutMs, options)) checkRequest(action, payload, timeoutMs, options);
     if (this.#closed) throw closedError();
-    const deadline = Date.now() + timeoutMs;
+    const deadline = performance.now() + timeoutMs;
     const requestId = this.#ids.next();
     const reply = this.#pending.wait(requestId, action, options?.onProgress, timeoutMs, false);
     // the payload as it is now, as the fast path sends it: later changes to the object do not travel
@@ -159,7 +159,7 @@ export class DaebusCaller<out C extends object = AnyContract> {
       return void this.#failSend(requestId, action, err);
     }
     this.#pending.sent(requestId);
-    await this.#publish(action, payload, requestId, Math.max(0, deadline - Date.now()));
+    await this.#publish(action, payload, requestId, Math.max(0, deadline - performance.now()));
   }
 
   /**
@@ -208,13 +208,13 @@ export class DaebusCaller<out C extends object = AnyContract> {
       return this.#stream.add(message, timeLeftMs).catch((err: unknown) => void this.#failSend(requestId, action, err));
     // counted from here, not from the call (no clock read on every request's path): a little
     // later, but the request's own timeout still ends the retries at its time
-    const deadline = Date.now() + timeLeftMs;
+    const end = performance.now() + timeLeftMs;
     try {
       let receivers = 0;
-      while (receivers === 0 && this.#offline === 'queue' && this.#pending.has(requestId) && Date.now() + RECONNECT_POLL_MS < deadline) {
+      while (receivers === 0 && this.#offline === 'queue' && this.#pending.has(requestId) && performance.now() + RECONNECT_POLL_MS < end) {
         await new Promise((resolve) => setTimeout(resolve, RECONNECT_POLL_MS));
         if (!this.#pending.has(requestId)) return;
-        if (!this.#live && !(await this.#connected(deadline))) return;
+        if (!this.#live && !(await this.#connected(end))) return;
         receivers = await this.#send(message);
       }
       if (receivers === 0) this.#pending.reject(requestId, noSubscriber(this.service, this.#transport.description));
@@ -279,7 +279,7 @@ export class DaebusCaller<out C extends object = AnyContract> {
   }
 
   /**
-   * Connected and subscribed to the reply channel by `deadline`? While disconnected, `fail`
+   * Connected and subscribed to the reply channel by `deadline` (performance.now(): a wall clock step moves none)? While disconnected, `fail`
    * throws TRANSPORT_ERROR at once; `queue` waits, and resolves false if the deadline passes.
    */
   async #connected(deadline: number, what: Unsent = 'request'): Promise<boolean> {
@@ -293,20 +293,20 @@ export class DaebusCaller<out C extends object = AnyContract> {
         this.#ready = undefined;
         this.#connectFailure = toPlainError(err).message;
         if (this.#offline === 'fail') throw unsent(err, what);
-        if (Date.now() >= deadline) return false;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(RECONNECT_POLL_MS, deadline - Date.now())));
+        if (performance.now() >= deadline) return false;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(RECONNECT_POLL_MS, deadline - performance.now())));
       }
     }
     const transport = this.#transport;
     if (transport.isConnected?.() !== false) return true;
     if (this.#offline === 'fail') throw notConnected(transport, '', what, this.#lastTry());
-    await settlesWithin(transport.whenReady?.() ?? Promise.resolve(), Math.max(0, deadline - Date.now()));
+    await settlesWithin(transport.whenReady?.() ?? Promise.resolve(), Math.max(0, deadline - performance.now()));
     return transport.isConnected?.() !== false;
   }
 
   /** For messages without a reply (and queries of Redis): connected within the caller's timeout, or TRANSPORT_ERROR. */
   async #connectedForMessage(what: Unsent = 'message'): Promise<void> {
-    const connected = await this.#connected(Date.now() + this.#timeoutMs, what);
+    const connected = await this.#connected(performance.now() + this.#timeoutMs, what);
     if (!connected) throw notConnected(this.#transport, ` within ${this.#timeoutMs} ms`, what, this.#lastTry());
   }
 

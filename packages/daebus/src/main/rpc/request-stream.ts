@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { serviceKeys, type ServiceKeys } from '../replicas/keys';
 import type { Transport } from '../transport/transport';
+import { monotonicMs } from '../../shared/clock';
 
 /** How often a caller looks up whether its service runs replicas ('auto'). */
 const REPLICA_CHECK_MS = 2_000;
@@ -36,7 +37,7 @@ export class RequestStream {
   usedNow(): boolean | undefined {
     if (this.#durable === false || !this.#transport.cache) return false;
     if (this.#durable === true) return true;
-    return Date.now() - this.#checkedAt < REPLICA_CHECK_MS ? this.#replicated : undefined;
+    return monotonicMs() - this.#checkedAt < REPLICA_CHECK_MS ? this.#replicated : undefined;
   }
 
   /**
@@ -45,7 +46,7 @@ export class RequestStream {
    */
   async used(unreceived = false): Promise<boolean> {
     const known = this.usedNow();
-    if (known !== undefined && !(unreceived && this.#durable === 'auto' && Date.now() - this.#checkedAt >= UNRECEIVED_CHECK_MS))
+    if (known !== undefined && !(unreceived && this.#durable === 'auto' && monotonicMs() - this.#checkedAt >= UNRECEIVED_CHECK_MS))
       return known;
     this.#looking ??= this.#look().finally(() => (this.#looking = undefined));
     return this.#looking;
@@ -71,7 +72,7 @@ export class RequestStream {
       this.#doubted = (await redis.zcard(this.#keys.replicas)) > 0;
       this.#replicated = this.#doubted;
     }
-    this.#checkedAt = Date.now();
+    this.#checkedAt = monotonicMs();
     return this.#replicated;
   }
 

@@ -2,8 +2,14 @@ import type { ThreadExit, ThreadState, ThreadStopResult } from './events';
 import { classifyExit } from './exit';
 import type { RunEnding } from './run-stop';
 import type { WorkerRun } from './worker-run';
+import { monotonicMs } from '../../shared/clock';
 
-/** The record of a run that ended with `code` at `now`: why, how, and after how long. */
+/** How long `run` has run since its function started (0 before), on the monotonic clock. */
+export function upFor(run: Pick<WorkerRun, 'readyMonoMs'>): number {
+  return run.readyMonoMs === undefined ? 0 : Math.round(monotonicMs() - run.readyMonoMs);
+}
+
+/** The record of a run that ended with `code` at `now` (the wall clock's time): why, how, and after how long. */
 export function exitRecord(run: WorkerRun, code: number, now: number): ThreadExit {
   const reason = classifyExit({ code, ...(run.error ? { error: run.error } : {}), stopRequested: run.stopRequested });
   return {
@@ -11,7 +17,7 @@ export function exitRecord(run: WorkerRun, code: number, now: number): ThreadExi
     code,
     terminated: run.terminated,
     at: now,
-    uptimeMs: run.readyAt === undefined ? 0 : now - run.readyAt,
+    uptimeMs: upFor(run),
     ...(run.error ? { error: run.error } : {}),
   };
 }

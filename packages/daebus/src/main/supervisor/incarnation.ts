@@ -26,6 +26,7 @@ import { workerEntry } from '../workers/worker-path';
 import { tickIntervalMs } from './stall-watch';
 import { watchLoad } from './load-watch';
 import type { RunEvents, RunProbe, RunSpec, WorkerRun } from './worker-run';
+import { monotonicMs } from '../../shared/clock';
 
 /**
  * One run of a thread in a real worker: its worker, its flag buffer, its port, and what it holds
@@ -37,6 +38,7 @@ export class Incarnation implements WorkerRun {
   readonly flags: Int32Array;
   readonly exited: Promise<void>;
   readyAt: number | undefined;
+  readyMonoMs: number | undefined;
   finishing: string | undefined;
   bootMs: number | undefined;
   error: PlainError | undefined;
@@ -245,6 +247,7 @@ export class Incarnation implements WorkerRun {
       case 'ready':
         this.#loaded();
         this.readyAt = Date.now();
+        this.readyMonoMs = monotonicMs();
         this.#events.onReady(this);
         return;
       case 'reply':

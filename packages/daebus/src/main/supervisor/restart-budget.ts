@@ -1,5 +1,6 @@
 import { restartDelay } from './backoff';
 import type { ResolvedThreadOptions } from './thread-options';
+import { monotonicMs } from '../../shared/clock';
 
 type BudgetOptions = Pick<
   ResolvedThreadOptions,
@@ -33,10 +34,11 @@ export class RestartBudget {
   }
 
   /**
-   * Take one restart after a run of `uptimeMs` that ended at `now`: its attempt number and
-   * delay, or undefined when the intensity limit is reached (the thread has failed).
+   * Take one restart after a run of `uptimeMs` that ended at `now` (the monotonic clock: a wall
+   * clock stepped back an hour kept every restart of that hour in the window): its attempt number
+   * and delay, or undefined when the intensity limit is reached (the thread has failed).
    */
-  take(now: number, uptimeMs: number): { attempt: number; delayMs: number } | undefined {
+  take(uptimeMs: number, now = monotonicMs()): { attempt: number; delayMs: number } | undefined {
     const { windowMs, maxRestarts, resetAfterMs } = this.#options;
     this.#times = this.#times.filter((t) => now - t < windowMs);
     if (this.#times.length >= maxRestarts) return undefined;

@@ -5,7 +5,7 @@ import type { ThreadEvents, ThreadExit, ThreadFailedEvent, ThreadSnapshot, Threa
 import { exitLine, failureLine, notRunningError, spawnError, stallReport, startError, stoppingError } from './reports';
 import { endRun } from './run-stop';
 import { shouldRestart } from './exit';
-import { exitRecord, stopResult } from './exit-record';
+import { exitRecord, stopResult, upFor } from './exit-record';
 import { RestartBudget } from './restart-budget';
 import { ReadyWaiters, type StartReport } from './ready-waiters';
 import { SpareRun } from './spare';
@@ -45,7 +45,7 @@ export class ThreadRunner {
   #current?: WorkerRun;
   #watch?: StallWatch;
   readonly #budget: RestartBudget;
-  #startedAt?: number;
+  #started?: WorkerRun; // the run whose function started, while it runs
   #nextRestartAt?: number;
   #restartTimer?: NodeJS.Timeout;
   readonly #spare: SpareRun;
@@ -81,12 +81,12 @@ export class ThreadRunner {
   }
 
   snapshot(): ThreadSnapshot {
-    const now = Date.now();
     const snap: ThreadSnapshot = { name: this.name, state: this.#state, restarts: this.#budget.restarts };
-    if (this.#startedAt !== undefined) Object.assign(snap, { startedAt: this.#startedAt, uptimeMs: now - this.#startedAt });
+    const started = this.#started;
+    if (started?.readyAt !== undefined) Object.assign(snap, { startedAt: started.readyAt, uptimeMs: upFor(started) });
     const watch = this.#watch;
     if (watch) {
-      const stalledForMs = watch.stalledForMs(now);
+      const stalledForMs = watch.stalledForMs();
       if (stalledForMs !== undefined) snap.stalledForMs = stalledForMs;
       if (watch.eventLoopUtilization !== undefined) snap.eventLoopUtilization = watch.eventLoopUtilization;
       if (watch.heapUsedBytes !== undefined) snap.heapUsedBytes = watch.heapUsedBytes;
@@ -213,7 +213,7 @@ export class ThreadRunner {
 
   #onReady(run: WorkerRun): void {
     if (this.#current !== run || this.#state !== 'starting') return;
-    this.#startedAt = run.readyAt;
+    this.#started = run;
     this.#watch = new StallWatch(run, this.options.stallTimeoutMs, {
       stalled: (stalledForMs) => this.#onStalled(run, stalledForMs),
       recovered: (stalledForMs) => {
@@ -246,7 +246,7 @@ export class ThreadRunner {
     const { reason } = exit;
     this.#lastExit = exit;
     if (run.error) this.#lastError = run.error;
-    this.#startedAt = undefined;
+    this.#started = undefined;
     this.#deps.emit('exit', { name: this.name, ...exit });
     // a start awaited that never reached the thread function: not retried, the same code would fail the same way
     const startFailed = run.readyAt === undefined && this.#ready.waiting;
@@ -271,7 +271,7 @@ export class ThreadRunner {
   }
 
   #scheduleRestart(now: number, exit: ThreadExit): void {
-    const next = this.#budget.take(now, exit.uptimeMs);
+    const next = this.#budget.take(exit.uptimeMs);
     if (next === undefined) {
       this.#fail('crash-loop', exit.error);
       return;

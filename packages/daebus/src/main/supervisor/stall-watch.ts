@@ -1,4 +1,5 @@
 import type { RunProbe, WorkerRun } from './worker-run';
+import { monotonicMs } from '../../shared/clock';
 
 /** Samples at least this often, for the event-loop and heap figures, with stall detection off too. */
 const MAX_SAMPLE_MS = 1_000;
@@ -40,7 +41,7 @@ export class StallWatch {
   #stalledSince?: number;
   #last?: RunProbe;
 
-  constructor(run: WorkerRun, stallTimeoutMs: number, events: StallEvents, now = Date.now()) {
+  constructor(run: WorkerRun, stallTimeoutMs: number, events: StallEvents, now = Math.round(monotonicMs())) {
     this.#run = run;
     this.#timeoutMs = stallTimeoutMs;
     this.#events = events;
@@ -50,7 +51,7 @@ export class StallWatch {
   }
 
   /** Take one sample now (the timer calls this). */
-  sample(now = Date.now()): void {
+  sample(now = Math.round(monotonicMs())): void {
     const probe = this.#run.probe();
     this.#last = probe;
     if (probe.alive) {
@@ -71,7 +72,7 @@ export class StallWatch {
   }
 
   /** Set while stalled: how long since the last beat. */
-  stalledForMs(now = Date.now()): number | undefined {
+  stalledForMs(now = Math.round(monotonicMs())): number | undefined {
     return this.#stalledSince === undefined ? undefined : now - this.#stalledSince;
   }
 

@@ -9,8 +9,10 @@ import type { ResolvedThreadOptions } from './thread-options';
  * it can be driven by a stand-in in unit tests.
  */
 export interface WorkerRun {
-  /** When the thread function started (it reached `ready`). */
+  /** When the thread function started (it reached `ready`): the wall clock's time, for the reports. */
   readonly readyAt: number | undefined;
+  /** The same moment on the monotonic clock, for durations (a wall clock step moves none). */
+  readonly readyMonoMs: number | undefined;
   /** Milliseconds from the spawn to the worker's `booted` (before any user code), once it booted. */
   readonly bootMs: number | undefined;
   /** What the thread, its function returned, still waited for when it last said (its stop hooks, message handlers). */

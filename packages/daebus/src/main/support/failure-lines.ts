@@ -1,6 +1,7 @@
 import { toPlainError } from '../../shared/errors';
 import type { Logger } from './logger';
 import { CountedLines } from './counted-lines';
+import { monotonicMs } from '../../shared/clock';
 
 /** How many failures of one key a second are logged each with their stack; the rest make one line a second. */
 const FULL_PER_SECOND = 10;
@@ -74,7 +75,7 @@ export class FailureLines {
 
   /** `key` failed with `err`, whose message is `message`: written in full by `logger` (with its request id) while among its key's first ten of the second, else counted. */
   failed(key: string, logger: Logger, message: string, err: unknown, fields: Record<string, unknown> = {}): void {
-    const now = Date.now();
+    const now = monotonicMs();
     if (now - this.#windowStart >= WINDOW_MS) {
       this.#windowStart = now;
       this.#full.clear();

@@ -1,3 +1,5 @@
+import { monotonicMs } from '../../shared/clock';
+
 /** How late a timer may fire before the lateness counts as this process's own event-loop lag. */
 const LAG_MS = 50;
 
@@ -11,8 +13,8 @@ const LAG_MS = 50;
 export function lagTolerantTimer(ms: number, graceMs: number, rearms: number, fire: () => void): () => void {
   let timer: NodeJS.Timeout;
   const arm = (after: number, left: number): void => {
-    const due = Date.now() + after;
-    timer = setTimeout(() => (Date.now() - due > LAG_MS && left > 0 ? arm(graceMs, left - 1) : fire()), after);
+    const due = monotonicMs() + after;
+    timer = setTimeout(() => (monotonicMs() - due > LAG_MS && left > 0 ? arm(graceMs, left - 1) : fire()), after);
   };
   arm(ms, rearms);
   return () => clearTimeout(timer);

@@ -1,4 +1,5 @@
 import { CountedLines } from './counted-lines';
+import { monotonicMs } from '../../shared/clock';
 
 const WINDOW_MS = 1_000;
 
@@ -19,7 +20,7 @@ export class BudgetedLines<Last> {
   }
 
   /** True when this line is to be written in full (the caller writes it); else it is counted under `key`, with `last`. */
-  full(key: string, last: Last, now = Date.now()): boolean {
+  full(key: string, last: Last, now = monotonicMs()): boolean {
     if (now - this.#windowStart >= WINDOW_MS) {
       this.#windowStart = now;
       this.#inWindow = 0;

@@ -1,5 +1,6 @@
 import winston from 'winston';
 import type TransportStream from 'winston-transport';
+import { monotonicMs } from '../../shared/clock';
 
 // winston's formats leave the finished line under this key (triple-beam's MESSAGE)
 const MESSAGE = Symbol.for('message');
@@ -60,12 +61,12 @@ const BEHIND_MS = 100;
  * takes the burst within that time, so nothing of it is lost.
  */
 function dropWhileBehind(s: StdoutState, stdout: NodeJS.WriteStream, length: number): boolean {
-  if (stdout.writableLength + length > MAX_BURST) return drop(s, stdout, Date.now());
+  if (stdout.writableLength + length > MAX_BURST) return drop(s, stdout, monotonicMs());
   if (stdout.writableLength < MAX_WAITING_BYTES) {
     s.overSince = undefined;
     return false;
   }
-  const now = Date.now();
+  const now = monotonicMs();
   if (s.overSince === undefined) {
     const since = (s.overSince = now);
     s.turned = false;

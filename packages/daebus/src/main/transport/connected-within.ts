@@ -1,6 +1,7 @@
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { RECONNECT_GRACE_MS } from '../support/redis-ready';
 import { transportUp, type Transport } from './transport';
+import { monotonicMs } from '../../shared/clock';
 
 /** How often a send waiting for its transport looks whether it is back. */
 const LOOK_EVERY_MS = 50;
@@ -14,8 +15,8 @@ const LOOK_EVERY_MS = 50;
  */
 export async function connectedWithin(transport: Transport, what: string, graceMs = RECONNECT_GRACE_MS): Promise<void> {
   if (transportUp(transport)) return;
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline) {
+  const deadline = monotonicMs() + graceMs;
+  while (monotonicMs() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, LOOK_EVERY_MS));
     if (transportUp(transport)) return;
   }

@@ -1,6 +1,7 @@
 import { toPlainError } from '../../shared/errors';
 import type { Logger } from '../support/logger';
 import { isRedisReply, refusalAdvice } from './start-refusal';
+import { monotonicMs } from '../../shared/clock';
 
 /** What a service writes to Redis as it serves, by the name its health report gives each. */
 export type ServiceWrite = 'replies' | 'heartbeats' | 'lease' | 'intake' | 'confirmations' | 'renewals' | 'upkeep';
@@ -59,7 +60,7 @@ const NEEDS_MEMORY: ReadonlySet<ServiceWrite> = new Set(['heartbeats', 'lease', 
 export const REFUSAL_KEPT_MS = 60_000;
 
 interface Streak extends RefusedWrite {
-  lastAt: number;
+  lastAt: number; // on the monotonic clock: a wall clock stepped back kept a refusal current for as long
   /** The command Redis refused last (ioredis names it), when known: a success that did not run it proves nothing. */
   command: string | undefined;
   /** Where the refused writes went, as families of channels (`caller:`): a reply to another family proves nothing of these. */
@@ -110,7 +111,7 @@ export class WriteRefusals {
     if (PASSING.test(error)) return false;
     const command = (reply as { command?: { name?: unknown } }).command?.name;
     const family = familyOf(scope);
-    const now = Date.now();
+    const now = monotonicMs();
     let streak = this.#current(what, now);
     if (streak) {
       streak.count += 1;
@@ -120,7 +121,7 @@ export class WriteRefusals {
       if (!streak.scopes.has(family) && streak.scopes.size < MAX_PLACES)
         this.#log.warn(`Redis at ${this.#where} refuses ${WRITES[what].name}${to(family)} too (${error}).`, { refused: what });
     } else {
-      streak = { what, error, since: now, count: 1, lastAt: now, command: undefined, scopes: new Set() };
+      streak = { what, error, since: Date.now(), count: 1, lastAt: now, command: undefined, scopes: new Set() };
       this.#refused.set(what, streak);
       const { name, loses, failing } = WRITES[what];
       const health =
@@ -170,7 +171,7 @@ export class WriteRefusals {
 
   /** Whether Redis refused the last write of `what` (within REFUSAL_KEPT_MS). */
   refusing(what: ServiceWrite): boolean {
-    return this.#current(what, Date.now()) !== undefined;
+    return this.#current(what, monotonicMs()) !== undefined;
   }
 
   /**
@@ -178,7 +179,7 @@ export class WriteRefusals {
    * when the callers' channels are among them; refused on other channels alone (a request's own
    * `reply_to`), they degrade it: one publisher's request must not take the service out of a load balancer.
    */
-  current(now = Date.now()): RefusalReport[] {
+  current(now = monotonicMs()): RefusalReport[] {
     const shown: RefusalReport[] = [];
     for (const what of this.#refused.keys()) {
       const streak = this.#current(what, now);

@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { monotonicMs } from '../../../shared/clock';
 
 /** How often a join looks at a service-wide queue's count of unfinished items. */
 const JOIN_POLL_MS = 100;
 
 /**
  * Read the count of unfinished items every 100 ms until it is 0 (true), or `until` (a
- * Date.now() time) passes, or `signal` aborts (false). An abort ends the wait at once, even
+ * monotonicMs() time) passes, or `signal` aborts (false). An abort ends the wait at once, even
  * while Redis has not answered: a stop then gets false, not the error of the connection it closes.
  */
 export async function pollJoin(unfinished: () => Promise<string | null>, until: number, signal: AbortSignal): Promise<boolean> {
@@ -17,7 +18,7 @@ export async function pollJoin(unfinished: () => Promise<string | null>, until: 
     const count = await Promise.race([reading, aborted]);
     if (count === 'aborted') return false;
     if (Number(count) <= 0) return true;
-    const left = until - Date.now();
+    const left = until - monotonicMs();
     if (left <= 0) return false;
     await sleep(Math.min(JOIN_POLL_MS, left), undefined, { signal }).catch(() => undefined);
   }

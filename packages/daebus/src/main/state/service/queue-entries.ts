@@ -43,7 +43,7 @@ export interface PendingTake {
 
 /** One get/receive in progress: until when it waits, whether it was left, and the reader it holds. */
 export interface TakeWait {
-  until: number;
+  until: number; // on the monotonic clock
   cancelled: boolean;
   reader?: Redis | undefined;
   /** True once no one reads the answer of the handler it waits for: an item read then goes back. */

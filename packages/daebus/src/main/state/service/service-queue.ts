@@ -14,6 +14,7 @@ import type { StateScripts } from './scripts';
 import { pollJoin } from './poll-join';
 import { takeOverrun } from './take-overrun';
 import { overDone, stateFailure } from './state-failure';
+import { monotonicMs } from '../../../shared/clock';
 
 export type { Taken } from './queue-entries';
 
@@ -75,7 +76,7 @@ export class ServiceQueues {
    * reader); `cancel` ends the wait with undefined, as does the service's stop.
    */
   take(name: string, timeoutMs: number, mode: 'get' | 'receive', left?: () => boolean): PendingTake {
-    const wait: TakeWait = { until: Date.now() + timeoutMs, cancelled: false, left };
+    const wait: TakeWait = { until: monotonicMs() + timeoutMs, cancelled: false, left };
     const cancel = (): void => {
       wait.cancelled = true;
       if (wait.reader) this.#readers.unblock(wait.reader);
@@ -119,7 +120,7 @@ export class ServiceQueues {
     if (now !== undefined || timeoutMs <= 0) return now;
     const until = timeoutMs > MAX_TIMEOUT_MS ? undefined : wait.until;
     for (;;) {
-      if (wait.cancelled || (until !== undefined && Date.now() >= until)) return undefined;
+      if (wait.cancelled || (until !== undefined && monotonicMs() >= until)) return undefined;
       const reader = await this.#readers.acquire();
       if (reader) {
         wait.reader = reader;
@@ -134,7 +135,7 @@ export class ServiceQueues {
         continue;
       }
       // every reader is busy (waiting on other queues, perhaps): look without blocking, every POLL_MS
-      await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, (until ?? Infinity) - Date.now())));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, (until ?? Infinity) - monotonicMs())));
       const polled = await this.#readOne(name, this.#client, mode, wait, undefined);
       if (polled !== undefined) return polled;
     }
@@ -144,12 +145,12 @@ export class ServiceQueues {
   async #readOne(name: string, connection: Redis, mode: 'get' | 'receive', wait: TakeWait, until: number | undefined) {
     if (wait.cancelled) return undefined;
     await whenReady(connection);
-    let sentAt = Date.now();
+    let sentAt = monotonicMs();
     const read = await this.#groups.with(name, async () => {
       if (until !== undefined) await this.#readers.knowId(connection);
       if (wait.cancelled) return null; // left before a read made again
-      const block = until === undefined ? [] : ['BLOCK', until === 0 ? 0 : Math.max(1, Math.ceil(until - Date.now()))];
-      sentAt = Date.now();
+      const block = until === undefined ? [] : ['BLOCK', until === 0 ? 0 : Math.max(1, Math.ceil(until - monotonicMs()))];
+      sentAt = monotonicMs();
       // not bounded here (the caller's wait is, by untilDropped): a read ioredis sends again after a
       // reconnect may take an item, which then goes back (wait.cancelled), and the reader is held until it ends
       return (await connection.call('XREADGROUP', 'GROUP', GROUP, this.#consumer, 'COUNT', 1, ...block, 'STREAMS', this.key(name), '>')) as
@@ -160,7 +161,7 @@ export class ServiceQueues {
     if (taken === undefined) return undefined;
     // answered past half the visibility timeout (this process stopped, or its event loop was held):
     // another replica may have taken the item over meanwhile; what it holds is renewed from here on
-    const late = Date.now() - sentAt > this.#visibilityMs / 2;
+    const late = monotonicMs() - sentAt > this.#visibilityMs / 2;
     if (mode === 'receive' && late && (await this.#own(name, taken.receipt)) === 0) return undefined;
     if (wait.cancelled || wait.left?.() === true) {
       wait.cancelled = true; // no read again for it
@@ -241,7 +242,7 @@ export class ServiceQueues {
     this.#ends.add(end);
     onCancel?.(end);
     try {
-      return await pollJoin(() => this.#client.get(this.#keys.unfinished(name)), Date.now() + timeoutMs, wait.signal);
+      return await pollJoin(() => this.#client.get(this.#keys.unfinished(name)), monotonicMs() + timeoutMs, wait.signal);
     } finally {
       this.#ends.delete(end);
     }
