@@ -23,7 +23,7 @@ export class BackgroundTask {
   #current?: Promise<void>;
   #active = false;
   #paused = false;
-  #lastStart = 0;
+  #lastStart = -Infinity;
   #nextAt = 0;
   /** Completed runs, failed ones included. */
   runs = 0;
@@ -34,7 +34,7 @@ export class BackgroundTask {
   /** Runs in a row that failed with `lastError`. */
   #streak = 0;
   /** When a failure line was last written. */
-  #saidAt = 0;
+  #saidAt = -Infinity;
 
   constructor(name: string, intervalSeconds: number, run: BackgroundFunction, logger: Logger) {
     this.name = name;
@@ -103,7 +103,7 @@ export class BackgroundTask {
   start(immediately: boolean): void {
     if (this.#active) return;
     this.#active = true;
-    this.#lastStart = immediately ? 0 : monotonicMs();
+    this.#lastStart = immediately ? -Infinity : monotonicMs();
     if (!this.#paused) this.#schedule();
   }
 

@@ -10,7 +10,7 @@ const LINE_MS = 1_000;
 export class DroppedClientsLine {
   readonly #logger: Logger;
   #dropped = 0;
-  #saidAt = 0;
+  #saidAt = -Infinity;
 
   constructor(logger: Logger) {
     this.#logger = logger;

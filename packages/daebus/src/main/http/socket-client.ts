@@ -71,7 +71,7 @@ export class SocketClient implements OutboxOwner {
   #paused = false;
   /** The connection closed: messages still waiting are dropped, none starts any more. */
   #gone = false;
-  #windowStart = 0;
+  #windowStart = -Infinity;
   #windowCount = 0;
   /** When the ping waiting for its pong went out; undefined: none waits. */
   #pingSentAt: number | undefined = undefined;

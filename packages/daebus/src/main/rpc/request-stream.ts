@@ -20,7 +20,7 @@ export class RequestStream {
   readonly #keys: ServiceKeys;
   /** Whether the service runs replicas, as last looked up, and when. */
   #replicated = false;
-  #checkedAt = 0;
+  #checkedAt = -Infinity;
   #looking?: Promise<boolean>;
   /** A look found the live key gone while replicas were still listed: the next look decides (see #look). */
   #doubted = false;

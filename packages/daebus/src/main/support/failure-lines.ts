@@ -33,7 +33,7 @@ export class FailureLines {
   readonly #subject: FailureSubject;
   /** Lines written in full this second, by key. */
   readonly #full = new Map<string, number>();
-  #windowStart = 0;
+  #windowStart = -Infinity;
 
   /** Route handlers' failures (answered 5xx). */
   static ofRoutes(logger: Logger): FailureLines {

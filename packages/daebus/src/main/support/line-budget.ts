@@ -11,7 +11,7 @@ const WINDOW_MS = 1_000;
 export class BudgetedLines<Last> {
   readonly #perSecond: number;
   readonly #more: CountedLines<Last>;
-  #windowStart = 0;
+  #windowStart = -Infinity;
   #inWindow = 0;
 
   constructor(perSecond: number, more: CountedLines<Last>) {
