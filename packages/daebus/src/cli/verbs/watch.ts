@@ -13,6 +13,7 @@ import { findService } from '../service';
 import { fetchHealth, fetchInfo, fetchThreads, type Health, type ReplicaInfo, type ServiceInfo, type ThreadsReply } from '../queries';
 import { openReplicaCaller, pickReplicas, replicaHeading } from '../replica-targets';
 import { blamesRedis, describeFailure, type Asked } from './watch-failure';
+import { monotonicMs } from '../../shared/clock';
 
 /**
  * One look at the service: what it answered, or why it did not (`state`: a replica still asked,
@@ -102,7 +103,7 @@ class Watcher {
   /** The replicas of the last look that listed them: while the list cannot be had, their blocks stay. */
   #lastReplicas?: ReplicaInfo[];
   /** Each replica's look still waited for (up to --timeout), and when it was asked: a stalled one is not asked again meanwhile. */
-  readonly #asking = new Map<string, { since: number; sample: Promise<Sample> }>();
+  readonly #asking = new Map<string, { since: number; sample: Promise<Sample> }>(); // since: the monotonic clock
 
   /** `patienceMs`: how long a view waits for a replica's answer before it shows the others without it. */
   constructor(
@@ -118,7 +119,7 @@ class Watcher {
   async look(): Promise<View> {
     const view = await this.#look();
     const samples = view.single ? [view.single] : (view.replicas ?? []).map(({ sample }) => sample);
-    if (samples.some((sample) => 'error' in sample && blamesRedis(sample.error))) this.#redisFailedAt = Date.now();
+    if (samples.some((sample) => 'error' in sample && blamesRedis(sample.error))) this.#redisFailedAt = monotonicMs();
     return view;
   }
 
@@ -137,7 +138,7 @@ class Watcher {
     if (this.only !== undefined) replicas = replicas.filter((replica) => replica.id === this.only);
     await this.#closeLinks(new Set(replicas.map((replica) => replica.id)));
     if (replicas.length === 0 && this.only === undefined) {
-      const redisLately = Date.now() - this.#redisFailedAt < REDIS_GRACE_MS;
+      const redisLately = monotonicMs() - this.#redisFailedAt < REDIS_GRACE_MS;
       const single = await look(this.link, this.globals, { answeredBefore: this.#lastGood.size > 0, redisLately });
       // every replica gone, and nothing answers in their place: their blocks stay, with what they last said
       if ('error' in single && this.#lastReplicas)
@@ -168,7 +169,7 @@ class Watcher {
         (link) => look(link, this.globals, asked),
         (err: unknown): Sample => ({ at: Date.now(), error: toPlainError(err).message }),
       );
-      asking = { since: Date.now(), sample };
+      asking = { since: monotonicMs(), sample };
       this.#asking.set(replica.id, asking);
       void sample.finally(() => this.#asking.delete(replica.id));
     }
@@ -177,7 +178,7 @@ class Watcher {
     const sample = await Promise.race([asking.sample, patience]);
     clearTimeout(timer);
     if (sample !== undefined) return sample;
-    const waited = `asked ${formatDuration(Date.now() - asking.since)} ago, waiting up to ${formatDuration(this.globals.timeout)}`;
+    const waited = `asked ${formatDuration(monotonicMs() - asking.since)} ago, waiting up to ${formatDuration(this.globals.timeout)}`;
     return { at: Date.now(), error: `no answer yet (${waited})`, state: 'waiting' };
   }
 
