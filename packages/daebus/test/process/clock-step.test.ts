@@ -30,7 +30,7 @@ describe('a wall clock step while a service runs', () => {
   });
 
   it('leaves a replica taking requests within their deadline when its clock steps forward', () => {
-    expect(saw('replica')).toEqual({ answers: [1, 2, 3] });
+    expect(saw('replica')).toEqual({ answers: [1, 2, 3], startedBeforeSeen: true });
   });
 
   it("ends a service-wide queue's wait at its timeout, with no item, when the clock steps back", () => {

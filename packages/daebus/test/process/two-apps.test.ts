@@ -23,7 +23,8 @@ function run(scenario: string): { lines: Array<Record<string, unknown>>; status:
 
 describe('two apps in one process, each under run()', () => {
   it('leave the process to the other when one stops giving up on user code, then end in bounded time', () => {
-    const { lines, status } = run('a-gives-up');
+    const { lines, status, stderr } = run('a-gives-up');
+    expect(stderr).not.toContain('TimeoutNegativeWarning'); // Node 24: a task with `immediately` set a timer of -0.01 ms
     expect(lines).toContainEqual({ aResolved: 0 });
     expect(lines).toContainEqual({ bTicking: true });
     expect(lines).toContainEqual({ bResolved: 0, exitCode: 0 });
@@ -38,6 +39,15 @@ describe('two apps in one process, each under run()', () => {
     expect(lines).toContainEqual({ bTicking: true });
     expect(lines).toContainEqual({ bResolved: 0, exitCode: 1 });
     expect(status).toBe(1);
+  });
+
+  it('leave the process to a run begun after the last one ended: no end forced by the earlier stop, no word', () => {
+    const { lines, status } = run('b-after-a');
+    expect(lines).toContainEqual({ aResolved: 0 });
+    expect(lines).toContainEqual({ bTicking: true });
+    expect(lines).toContainEqual({ bResolved: 0, exitCode: 0 });
+    expect(lines.filter((l) => /^Still running/.test(String(l.message)))).toHaveLength(1); // after B's stop only
+    expect(status).toBe(0);
   });
 
   it('log an escaped error once, and go on', () => {

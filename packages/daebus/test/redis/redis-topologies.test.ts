@@ -169,4 +169,15 @@ describe('a Redis that may evict any key', () => {
     await expect(jobs.get(50)).resolves.toBeUndefined();
     await waitFor(() => records.some((r) => /maxmemory-policy allkeys-lfu/.test(String(r.message))), 'the warning');
   });
+
+  it("is named when a service's first service-wide operation is a thread's join", async () => {
+    const server = await privateRedis(['--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru']);
+    const { app: service, records } = app();
+    service.queue<string>('jobs', { scope: 'service' });
+    service.thread('joiner', async (_running, th) => {
+      await th.queue('jobs').join(50);
+    });
+    await service.start({ service: `evicting_${randomUUID()}`, redis: server.url });
+    await waitFor(() => records.some((r) => /maxmemory-policy allkeys-lru/.test(String(r.message))), 'the warning');
+  });
 });

@@ -107,7 +107,7 @@ describe('a reply over maxReplyBytes, over Redis', () => {
   it('the options are checked at construction: below 1 KiB even the built-in actions were refused', () => {
     for (const key of ['maxReplyBytes', 'maxPayloadBytes']) {
       expect(() => new Daebus('reply_size_option', { [key]: 1_023 })).toThrow(
-        `options.${key} must be a whole number of bytes >= 1024 (the built-in daebus.ping and daebus.health must fit) (got 1023)`,
+        `options.${key} must be a whole number of bytes >= 1024 (below, even the built-in daebus.ping and daebus.health were refused) (got 1023)`,
       );
     }
   });

@@ -118,7 +118,7 @@ export class BackgroundTask {
   #schedule(): void {
     clearTimeout(this.#timer);
     this.#nextAt = Math.max(monotonicMs(), this.#lastStart + this.#intervalMs);
-    this.#timer = setTimeout(() => this.#fire(), this.#nextAt - monotonicMs());
+    this.#timer = setTimeout(() => this.#fire(), Math.max(0, this.#nextAt - monotonicMs())); // Node 24 warns of a negative one
   }
 
   #fire(): void {

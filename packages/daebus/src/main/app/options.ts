@@ -59,7 +59,7 @@ export const DEFAULT_APP_OPTIONS = Object.freeze({
 
 const KNOWN = ['logger', 'random', ...Object.keys(DEFAULT_APP_OPTIONS)];
 
-/** The smallest maxPayloadBytes and maxReplyBytes: a request or reply of the built-in actions fits. */
+/** The smallest maxPayloadBytes and maxReplyBytes: a ping or health request fits, and so does their reply (health's names failed threads: long names can still pass it). */
 const MIN_MESSAGE_BYTES = 1_024;
 
 /** The largest pool daebus makes. */
@@ -80,7 +80,7 @@ export function resolveAppOptions(options: DaebusOptions): ResolvedAppOptions {
     if (!Number.isInteger(o[key]) || o[key] < MIN_MESSAGE_BYTES)
       check.fail(
         `options.${key}`,
-        `a whole number of bytes >= ${MIN_MESSAGE_BYTES} (the built-in daebus.ping and daebus.health must fit)`,
+        `a whole number of bytes >= ${MIN_MESSAGE_BYTES} (below, even the built-in daebus.ping and daebus.health were refused)`,
         o[key],
       );
   }

@@ -3,7 +3,7 @@ import { ErrorCodes, toPlainError } from '../../shared/errors';
 import type { Logger } from '../support/logger';
 import { blockedWorkers } from '../workers/ending-workers';
 import { endProcess } from './process-exit';
-import { joinRuns, leaveRuns } from './process-runs';
+import { carryBound, joinRuns, leaveRuns, runsActive } from './process-runs';
 import { installSignalHandlers } from './signals';
 
 export interface RunOptions {
@@ -107,10 +107,15 @@ export async function runOwningProcess(service: Runnable, options: RunOptions): 
   }
 }
 
-/** Once no run is left: a bounded end after a stop that gave up on user code, else a word if the process does not end. */
+/**
+ * Once no run is left: a bounded end after a stop that gave up on user code, else a word if the
+ * process does not end. Neither once `run()` was called again meanwhile: the process is that run's,
+ * and the bound waits for its end.
+ */
 function endsItself({ code, bounded }: { code: number; bounded: boolean }, logger: Logger): void {
   if (bounded) {
     setTimeout(() => {
+      if (runsActive()) return carryBound();
       // a worker blocked in a native call holds it: endProcess says so instead
       if (blockedWorkers(0) === 0)
         logger.warn(`Still running ${EXIT_GRACE_MS / 1000} s after the stop (user code holds the event loop): exiting with code ${code}`);
@@ -119,7 +124,7 @@ function endsItself({ code, bounded }: { code: number; bounded: boolean }, logge
   } else if (code === 0) {
     // the process ends by itself (README): a timer or client of the application's keeps it up, and a
     // container's stop then ends in SIGKILL, its log saying the stop was clean (unref'd: not said once it ends)
-    setTimeout(() => logger.warn(stillRunning()), CLEAN_EXIT_WARN_MS).unref();
+    setTimeout(() => runsActive() || logger.warn(stillRunning()), CLEAN_EXIT_WARN_MS).unref();
   }
 }
 

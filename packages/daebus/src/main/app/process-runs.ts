@@ -28,6 +28,19 @@ let removeGuards: (() => void) | undefined;
 /** The logger of the run that ended last: the guards' counted lines are flushed to it as they go. */
 let leftLast: Logger | undefined;
 
+/** Whether a run owns the process now (one begun after the last ended, too: a stop, then `run()` again). */
+export function runsActive(): boolean {
+  return active.size > 0;
+}
+
+/**
+ * User code a stop gave up on may still hold the process, but a run begun since owns it: the
+ * bounded end waits for that run's, whatever its own outcome.
+ */
+export function carryBound(): void {
+  ended = { ...ended, bounded: true };
+}
+
 /** A run begins. */
 export function joinRuns(run: ActiveRun): void {
   active.add(run);

@@ -32,7 +32,8 @@ export interface ReplicaInfo {
 }
 
 // KEYS: replicas set, replica hash, live key. ARGV: ttl ms, id, the prefix of the replica
-// hashes, then field/value pairs. Scored with the server's clock, so that replicas on machines
+// hashes, how long the replica has run (ms: its startedAt is said in the server's clock, as
+// lastSeen is), then field/value pairs. Scored with the server's clock, so that replicas on machines
 // whose clocks differ agree. A replica may beat less often than this one (its own heartbeatMs):
 // a member long unseen is dropped only once its hash has expired, and the live key's expiry is
 // never shortened, so it lasts as long as the longest-lived replica's presence.
@@ -40,7 +41,7 @@ const HEARTBEAT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ttl = tonumber(ARGV[1])
-redis.call('HSET', KEYS[2], 'lastSeen', now, unpack(ARGV, 4))
+redis.call('HSET', KEYS[2], 'lastSeen', now, 'startedAt', now - tonumber(ARGV[4]), unpack(ARGV, 5))
 redis.call('PEXPIRE', KEYS[2], ttl)
 redis.call('ZADD', KEYS[1], now, ARGV[2])
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - 10 * ttl, 'LIMIT', 0, 100)) do
@@ -78,7 +79,8 @@ return 0`;
  */
 export class ReplicaPresence {
   readonly id: string;
-  readonly startedAt = Date.now();
+  /** When it started, on the monotonic clock: its `startedAt` is said in Redis's clock, as `lastSeen` is (machines' clocks differ). */
+  readonly #startedMono = monotonicMs();
   /** Redis server time minus this process's clock (see ClockOffset). */
   readonly #offset = new ClockOffset();
   readonly #client: Redis;
@@ -154,8 +156,6 @@ export class ReplicaPresence {
       hostname(),
       'pid',
       String(process.pid),
-      'startedAt',
-      String(this.startedAt),
       'inFlight',
       String(this.#inFlight()),
       'actions',
@@ -171,6 +171,7 @@ export class ReplicaPresence {
         String(this.#heartbeatMs * 3),
         this.id,
         this.#keys.replica(''),
+        String(Math.round(sentAt - this.#startedMono)),
         ...fields,
       ),
     );

@@ -294,7 +294,7 @@ export class DaebusCaller<out C extends object = AnyContract> {
         this.#connectFailure = toPlainError(err).message;
         if (this.#offline === 'fail') throw unsent(err, what);
         if (performance.now() >= deadline) return false;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(RECONNECT_POLL_MS, deadline - performance.now())));
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(RECONNECT_POLL_MS, deadline - performance.now()))));
       }
     }
     const transport = this.#transport;

@@ -229,7 +229,7 @@ export class WorkerConnection {
     let cancel: (() => void) | undefined;
     const onCancel = (end: () => void): void => void this.#waits.add((cancel = end));
     const joined = store.serviceWide(queue)
-      ? store.remote(queue, 'queue').queues.join(queue, timeoutMs, onCancel)
+      ? store.remote(queue, 'queue').join(queue, timeoutMs, onCancel)
       : store.join(queue, timeoutMs, onCancel);
     joined.then(
       (done) => {

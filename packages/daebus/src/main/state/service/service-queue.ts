@@ -135,7 +135,7 @@ export class ServiceQueues {
         continue;
       }
       // every reader is busy (waiting on other queues, perhaps): look without blocking, every POLL_MS
-      await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, (until ?? Infinity) - monotonicMs())));
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(POLL_MS, (until ?? Infinity) - monotonicMs()))));
       const polled = await this.#readOne(name, this.#client, mode, wait, undefined);
       if (polled !== undefined) return polled;
     }

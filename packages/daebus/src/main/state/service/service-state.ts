@@ -61,6 +61,12 @@ export class ServiceState {
     return this.queues.take(name, timeoutMs, mode, left);
   }
 
+  /** A queue's join: it waits for every item put to be done (see `ServiceQueues.join`). */
+  join(name: string, timeoutMs: number, onCancel?: (cancel: () => void) => void): Promise<boolean> {
+    this.#lookAtEviction();
+    return this.queues.join(name, timeoutMs, onCancel);
+  }
+
   close(): void {
     this.queues.close();
   }
