@@ -156,7 +156,7 @@ export class SocketHub {
       // none waited for: the time the closes took (a millisecond, at times) is not taken from the drain
       if (busy.length === 0) break;
       await sleep();
-      drainedMs = monotonicMs() - started;
+      drainedMs = Math.round(monotonicMs() - started);
     }
     const messages = handledBy(clients);
     const texts = { gaveUp: `Service "${service}" stopped before this message was answered.`, refusal };

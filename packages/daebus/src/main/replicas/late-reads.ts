@@ -62,7 +62,7 @@ export class LateReads {
     const lost = new Set(suspect.map(([id]) => id).filter((id) => !ours.has(id)));
     if (lost.size > 0)
       this.#log.warn(
-        `A read of the request stream was answered ${monotonicMs() - sentAt} ms after it was sent (this replica's event loop was blocked, ` +
+        `A read of the request stream was answered ${Math.round(monotonicMs() - sentAt)} ms after it was sent (this replica's event loop was blocked, ` +
           `or its process stopped): ${lost.size} request(s) it brought were taken over by another replica meanwhile: they run there, not here. ` +
           'Run long synchronous work on the pool.',
       );
