@@ -41,3 +41,21 @@ export async function readLiveReplicas({ caller }: ServiceLink, globals: GlobalO
     read.catch(() => undefined);
   }
 }
+
+/**
+ * Redis's clock now (ms), to count a replica's uptime and "last seen" against: both are said in
+ * Redis's clock, and this machine's may differ. This machine's clock when Redis does not say
+ * within a second (it just listed the replicas, so it should).
+ */
+export async function redisNow({ transport }: ServiceLink): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const local = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), 1_000)));
+  try {
+    const time = await Promise.race([transport.cache().time(), local]);
+    return time === undefined ? Date.now() : Number(time[0]) * 1000 + Math.round(Number(time[1]) / 1000);
+  } catch {
+    return Date.now();
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { formatThreadTable } from '../../main/ops/thread-table';
+import { redisNow } from '../live-replicas';
 import { withService } from '../service';
 import { describeHealth, describeInfo, describeReplicas } from '../describe';
 import { ExitCodes } from '../exit-codes';
@@ -59,10 +60,11 @@ export function registerInspect(program: Command): void {
     'daebus replicas orders --json',
   ).action(async (service: string, _options: unknown, command: Command) => {
     const globals = globalsOf(command);
-    // as their presence in Redis lists them: what daebus.replicas answers, without waiting in a busy service's stream
-    const replicas = await withService(globals, service, async (_caller, live) => live);
+    // as their presence in Redis lists them: what daebus.replicas answers, without waiting in a busy service's stream;
+    // their ages counted on Redis's clock, which their times are said in
+    const [replicas, now] = await withService(globals, service, async (_caller, live, link) => [live, await redisNow(link)] as const);
     if (globals.json) printJson(replicas);
-    else printLines(describeReplicas(replicas));
+    else printLines(describeReplicas(replicas, now));
   });
 
   const threads = inspectVerb(
