@@ -20,7 +20,6 @@ import {
 import { closedError, lostInFlight, noSubscriber, notConnected, sendFailure, unsent, type Unsent } from './caller-errors';
 import { LocalRequest } from './local-messages';
 import { ReplyTable } from './reply-table';
-import { RequestIds } from './request-ids';
 import { RequestStream } from './request-stream';
 import { RequestEncoder, encodeServiceMessage, messageJson, payloadJson } from './outgoing-json';
 
@@ -44,7 +43,6 @@ export class DaebusCaller<out C extends object = AnyContract> {
   readonly #offline: NonNullable<CallerOptions['offline']>;
   /** Requests waiting for their final reply. */
   readonly #pending: ReplyTable;
-  readonly #ids = new RequestIds();
   readonly #encoder: RequestEncoder;
   #ready?: Promise<void>;
   /** Connected and subscribed, and the transport reports no outage: requests go out at once. */
@@ -95,7 +93,7 @@ export class DaebusCaller<out C extends object = AnyContract> {
     // channel, or a replicated service's stream) known without looking it up
     const viaStream = this.#live && !this.#closed && validRequest(action, payload, timeoutMs, options) ? this.#stream.usedNow() : undefined;
     if (viaStream !== undefined) {
-      const requestId = this.#ids.next();
+      const requestId = this.#pending.nextId();
       const reply = this.#pending.wait(requestId, action, options?.onProgress, timeoutMs, true);
       // a replicated service's lease holder answers daebus.* at once: not queued behind the stream
       if (viaStream && !isReserved(action)) this.#addToStream(action, payload, requestId, timeoutMs);
@@ -123,7 +121,7 @@ export class DaebusCaller<out C extends object = AnyContract> {
     if (!validRequest(action, payload, timeoutMs, options)) checkRequest(action, payload, timeoutMs, options);
     if (this.#closed) throw closedError();
     const deadline = performance.now() + timeoutMs;
-    const requestId = this.#ids.next();
+    const requestId = this.#pending.nextId();
     const reply = this.#pending.wait(requestId, action, options?.onProgress, timeoutMs, false);
     // the payload as it is now, as the fast path sends it: later changes to the object do not travel
     try {

@@ -4,7 +4,7 @@ import { PendingCalls } from '../../shared/pending';
 import type { ObjectMessage } from '../transport/transport';
 import { unreadableReply } from './caller-errors';
 import { decodeResponseMessage } from './local-messages';
-import { idCount } from './request-ids';
+import { idCount, RequestIds } from './request-ids';
 
 /** A request waiting for its final reply: its progress callback, and whether it went out. */
 export interface Waiting {
@@ -26,15 +26,24 @@ export interface Waiting {
 export class ReplyTable {
   readonly #service: string;
   readonly #pending = new PendingCalls<number, unknown, Waiting>();
+  readonly #ids: RequestIds;
   /** Why the caller's last try to connect failed, if it did: a request that timed out unsent says it. */
   readonly #connectFailure: () => string | undefined;
 
-  constructor(service: string, connectFailure: () => string | undefined = () => undefined) {
+  constructor(service: string, connectFailure: () => string | undefined = () => undefined, ids = new RequestIds()) {
     this.#service = service;
     this.#connectFailure = connectFailure;
+    this.#ids = ids;
   }
 
-  /** The promise of the final reply to `requestId` (from the caller's `RequestIds`), which fails with TIMEOUT after `timeoutMs`. */
+  /** An id for a new request, under a counter no waiting request holds. */
+  nextId(): string {
+    return this.#ids.next(this.#taken);
+  }
+
+  readonly #taken = (count: number): boolean => this.#pending.has(count);
+
+  /** The promise of the final reply to `requestId` (from `nextId`), which fails with TIMEOUT after `timeoutMs`. */
   wait(requestId: string, action: string, onProgress: Waiting['onProgress'], timeoutMs: number, sent: boolean): Promise<unknown> {
     return this.#pending.wait(
       idCount(requestId),

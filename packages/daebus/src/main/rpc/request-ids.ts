@@ -12,11 +12,25 @@ const LAST_COUNT = 0x7fffffff;
  * 50 ns and 110 bytes. A Daebus service only echoes the id; a caller matches replies by it.
  */
 export class RequestIds {
+  readonly #lastCount: number;
   #prefix = '';
-  #count = LAST_COUNT;
+  #count: number;
+  /** A new prefix started after the first: a count may then be one a request of the last prefix still waits under. */
+  #wrapped = false;
 
-  next(): string {
-    if (this.#count === LAST_COUNT) this.#renew();
+  /** `lastCount`: where the counter stops and a new prefix starts (lower only in tests). */
+  constructor(lastCount = LAST_COUNT) {
+    this.#lastCount = lastCount;
+    this.#count = lastCount;
+  }
+
+  /**
+   * A new id. `taken(count)`: whether a request still waits under that counter. Only a request of
+   * the last prefix can (2^31 requests ago); its counter is skipped, for a table keyed by the counter.
+   */
+  next(taken?: (count: number) => boolean): string {
+    if (this.#count === this.#lastCount) this.#renew();
+    while (this.#wrapped && taken?.(this.#count) === true && this.#count < this.#lastCount - 1) this.#count++;
     const count = (this.#count++).toString(16);
     return this.#prefix + ZEROS.slice(count.length) + count;
   }
@@ -26,6 +40,7 @@ export class RequestIds {
     bytes[6] = ((bytes[6] as number) & 0x0f) | 0x40; // version 4
     bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80; // RFC 4122 variant
     const hex = Array.from(bytes, (byte) => HEX[byte]).join('');
+    this.#wrapped = this.#prefix !== '';
     this.#prefix = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-`;
     this.#count = 0;
   }
