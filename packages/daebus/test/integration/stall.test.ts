@@ -95,6 +95,23 @@ describe('stall detection', () => {
     },
   );
 
+  it("is not fooled by a test's fake timers: a minute of fake time leaves a live thread running, not stalled", async () => {
+    t.app.thread('sleeper', fixture('sleeper.mjs'), { stallTimeoutMs: STALL_TIMEOUT_MS, onStall: 'restart' });
+    const stalled: ThreadStalledEvent[] = [];
+    t.app.on('stalled', (e) => stalled.push(e));
+    // as a user's test of a minute-long background task does; the stall watch's timer is fake too
+    jest.useFakeTimers();
+    try {
+      await t.start();
+      await jest.advanceTimersByTimeAsync(60_000);
+    } finally {
+      jest.useRealTimers();
+    }
+    // before: stalled for the fake minute, and restarted
+    expect(stalled).toEqual([]);
+    expect(t.app.threads.sleeper).toMatchObject({ state: 'running', restarts: 0 });
+  });
+
   it('checks the options at registration', () => {
     expect(() => t.app.thread('x', fixture('sleeper.mjs'), { stallTimeoutMs: -1 })).toThrow(
       expect.objectContaining({ code: 'INVALID_OPTION' }),

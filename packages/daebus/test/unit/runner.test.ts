@@ -2,6 +2,7 @@
 // time is jest's fake clock, so every policy, delay and limit is checked exactly.
 import type { PlainError } from '../../src/shared/errors';
 import type { ThreadEvents } from '../../src/main/supervisor/events';
+import { stallClock } from '../../src/main/supervisor/stall-watch';
 import { Supervisor } from '../../src/main/supervisor/supervisor';
 import { resolveThreadOptions, type ThreadOptions } from '../../src/main/supervisor/thread-options';
 import type { RunEvents, RunProbe, RunSpec, WorkerRun } from '../../src/main/supervisor/worker-run';
@@ -120,9 +121,12 @@ const quick: ThreadOptions = { initialDelayMs: 100, factor: 2, maxDelayMs: 1_000
 
 beforeEach(() => {
   jest.useFakeTimers({ now: 1_000_000 });
+  // stalls are counted in real time, which fake timers leave alone: here the fake run's beats are fake too
+  jest.spyOn(stallClock, 'now').mockImplementation(() => Math.round(monotonicMs()));
 });
 afterEach(() => {
   jest.useRealTimers();
+  jest.restoreAllMocks();
 });
 
 describe('a thread runner', () => {

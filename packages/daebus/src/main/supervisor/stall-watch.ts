@@ -1,5 +1,11 @@
 import type { RunProbe, WorkerRun } from './worker-run';
-import { monotonicMs } from '../../shared/clock';
+
+/**
+ * The clock a stall is counted on: real time, which the thread lives in. Not `monotonicMs()`:
+ * a test runner's fake timers (jest's, vitest's) move that one, and a minute of fake time made a
+ * live thread look stalled. They leave `process.uptime()` alone. An object, so a test can swap it.
+ */
+export const stallClock = { now: (): number => Math.round(process.uptime() * 1000) };
 
 /** Samples at least this often, for the event-loop and heap figures, with stall detection off too. */
 const MAX_SAMPLE_MS = 1_000;
@@ -41,7 +47,7 @@ export class StallWatch {
   #stalledSince?: number;
   #last?: RunProbe;
 
-  constructor(run: WorkerRun, stallTimeoutMs: number, events: StallEvents, now = Math.round(monotonicMs())) {
+  constructor(run: WorkerRun, stallTimeoutMs: number, events: StallEvents, now = stallClock.now()) {
     this.#run = run;
     this.#timeoutMs = stallTimeoutMs;
     this.#events = events;
@@ -51,7 +57,7 @@ export class StallWatch {
   }
 
   /** Take one sample now (the timer calls this). */
-  sample(now = Math.round(monotonicMs())): void {
+  sample(now = stallClock.now()): void {
     const probe = this.#run.probe();
     this.#last = probe;
     if (probe.alive) {
@@ -72,7 +78,7 @@ export class StallWatch {
   }
 
   /** Set while stalled: how long since the last beat. */
-  stalledForMs(now = Math.round(monotonicMs())): number | undefined {
+  stalledForMs(now = stallClock.now()): number | undefined {
     return this.#stalledSince === undefined ? undefined : now - this.#stalledSince;
   }
 
