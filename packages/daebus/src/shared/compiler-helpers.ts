@@ -33,6 +33,27 @@ export function compilerHelperIn(source: string): string | undefined {
   return HELPERS.exec(source)?.[1];
 }
 
+/**
+ * A function whose whole body hands the call on to a variable outside it: how Babel compiles an
+ * async function for a target below ES2017 (its code moves into `_ref`, made by `_asyncToGenerator`
+ * beside the function). No helper's name is in the function's text, and the variable is not in the worker.
+ */
+const HANDS_ON = /^(?:async\s*)?function\s*[\w$]*\s*\([\w$,\s]*\)\s*\{\s*return\s+([\w$]+)\.apply\(\s*this\s*,\s*arguments\s*\);?\s*\}$/;
+
+/** The variable outside the function that its whole body hands the call on to, if that is all it does. */
+export function handedOnTo(source: string): string | undefined {
+  return HANDS_ON.exec(source.trim())?.[1];
+}
+
+export function handedOnAdvice(where: string, variable: string): string {
+  return (
+    `${where} is an inline function whose whole body is "return ${variable}.apply(this, arguments)": your compiler moved ` +
+    `its code into "${variable}", outside the function (Babel does so with an async function when it targets below ` +
+    'ES2017), so the worker cannot run it. Raise the target (with Babel, `targets: { node: "current" }` in ' +
+    '@babel/preset-env; in tsconfig.json, ES2022 suits Node 20), or register a module made with defineThread() instead.'
+  );
+}
+
 /** Helpers that wrap require(): a CommonJS build rewrote the function's import() into them. */
 const INTEROP =
   /^(__importStar|__importDefault|__toESM|_interop_require_wildcard|_interop_require_default|_interopRequireWildcard|_interopRequireDefault)$/;

@@ -68,6 +68,18 @@ describe('inline threads compiled for an old language level', () => {
   });
 });
 
+describe('inline threads compiled by Babel for an old language level', () => {
+  it('are refused at registration, with advice about the target, though no helper is named in them', () => {
+    // what @babel/preset-env (no targets) writes for an async arrow: its code moves into _ref, beside it
+    const compiled = new Function(
+      'const _ref = async (running) => { await running(); }; return function (_x, _x2) { return _ref.apply(this, arguments); };',
+    )() as (running: () => boolean) => Promise<void>;
+    expect(() => t.app.thread('babel', compiled)).toThrow(
+      expect.objectContaining({ code: 'THREAD_NOT_SHIPPABLE', message: expect.stringContaining('targets: { node: "current" }') }),
+    );
+  });
+});
+
 describe('inline threads compiled by tsx', () => {
   it("run with their inner functions and classes named, though the file's __name helper is not sent", async () => {
     // what tsx (esbuild with keepNames) writes for an inline thread with an inner function, arrow and class

@@ -4,7 +4,7 @@
 import { transformSync as esbuild } from 'esbuild';
 import { transformSync as swc } from '@swc/core';
 import ts from 'typescript';
-import { compilerHelperAdvice, compilerHelperIn } from '../../src/shared/compiler-helpers';
+import { compilerHelperAdvice, compilerHelperIn, handedOnTo } from '../../src/shared/compiler-helpers';
 import { explainInlineError } from '../../src/thread/load';
 
 /** A function that needs helpers below ES2018: async, spread and rest, for await, class fields. */
@@ -99,5 +99,23 @@ describe('an inline thread that uses a variable with a one- or two-letter name',
     expect(explained.message).toContain('usually comes from a minifier');
     expect(explained.message).toContain('Register a module made with defineThread()');
     expect((explainInlineError('t', new ReferenceError('config is not defined')) as Error).message).not.toContain('minifier');
+  });
+});
+
+describe("Babel's wrapper of an async function below ES2017", () => {
+  it('is found by its shape: the whole body hands the call on to a variable outside it', () => {
+    // @babel/preset-env's output (no targets) for an async arrow, and for a named async function
+    expect(handedOnTo('function (_x, _x2) {\n    return _ref.apply(this, arguments);\n  }')).toBe('_ref');
+    expect(handedOnTo('function named(_x3) {\n    return _named.apply(this, arguments);\n  }')).toBe('_named');
+  });
+
+  it('is not seen in a function that does anything else', () => {
+    for (const source of [
+      'async (running, t) => { while (running()) await t.sleep(10); }',
+      'function (a) { log(a); return impl.apply(this, arguments); }',
+      'function (a) { return console.log.apply(this, arguments); }',
+      'function (a) { return impl.call(this, a); }',
+    ])
+      expect(handedOnTo(source)).toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@ import { DaebusError, ErrorCodes } from '../../shared/errors';
 import type { InlineOrigin, ThreadEntrySpec } from '../../shared/protocol/thread';
 import type { ThreadFunction } from '../../thread/define';
 import type { AnyMessages } from '../../shared/contract';
-import { compilerHelperAdvice, compilerHelperIn } from '../../shared/compiler-helpers';
+import { compilerHelperAdvice, compilerHelperIn, handedOnAdvice, handedOnTo } from '../../shared/compiler-helpers';
 import { workerModule } from '../workers/module-path';
 import { checkWorkerFiles } from '../workers/worker-path';
 import { inlineOrigin } from './inline-origin';
@@ -79,6 +79,10 @@ function inlineSource(name: string, text: string): string {
   const helper = compilerHelperIn(text);
   if (helper !== undefined) {
     throw new DaebusError(ErrorCodes.THREAD_NOT_SHIPPABLE, compilerHelperAdvice(`Thread "${name}"`, helper), { details: { helper } });
+  }
+  const variable = handedOnTo(text);
+  if (variable !== undefined) {
+    throw new DaebusError(ErrorCodes.THREAD_NOT_SHIPPABLE, handedOnAdvice(`Thread "${name}"`, variable), { details: { helper: variable } });
   }
   if (/\{\s*\[native code\]\s*\}\s*$/.test(text)) {
     throw new DaebusError(
