@@ -94,6 +94,12 @@ describe('misspelled and missing options', () => {
         message: expect.stringContaining('the database after the host must be a database number, 0 or more'),
       }),
     );
+    // a % in the password that starts no %XX escape (before: ioredis's bare URIError, thrown from the constructor)
+    const escapes = { code: 'INVALID_OPTION', message: expect.stringContaining('the password has a % that starts no %XX escape') };
+    expect(() => new DaebusCaller('x', { redis: 'redis://:s3c%ret@127.0.0.1:6379' })).toThrow(expect.objectContaining(escapes));
+    await expect(t.app.start({ redis: 'redis://:s3c%ret@127.0.0.1:6379' })).rejects.toMatchObject(escapes);
+    expect(() => new DaebusCaller('x', { redis: 'u:s3c%ret@127.0.0.1:6379' })).toThrow(expect.objectContaining(escapes));
+    expect(() => new DaebusCaller('x', { redis: 'redis://:s3c%ret@127.0.0.1:6379' })).toThrow(/got redis:\/\/\*\*\*@127\.0\.0\.1:6379\)/);
     expect(() => new DaebusCaller('x', { redis: 'pass word@my host' })).toThrow(
       expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('(got "***@my host")') }),
     ); // before: taken, and its requests went over pub/sub without a word

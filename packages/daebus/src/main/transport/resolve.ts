@@ -77,6 +77,7 @@ function checkRedisUrl(url: string, from: string): void {
         ErrorCodes.INVALID_OPTION,
         `${from} is not a Redis URL (got "${url.replace(/^[^@]*@/, '***@')}"); use redis://host:port.`,
       );
+    checkEscapes(new URL(`redis://${url}`), from, url.replace(/^[^@]*@/, '***@'));
     return;
   }
   let protocol: string;
@@ -95,6 +96,7 @@ function checkRedisUrl(url: string, from: string): void {
         (protocol.includes('sentinel') ? '; for Sentinel, give ioredis options: { sentinels: [{ host, port }], name }.' : '.'),
     );
   }
+  if (protocol !== 'unix:') checkEscapes(new URL(url), from, shown);
   // ioredis would send SELECT NaN, and its refusal ended the process (an uncaught ReplyError)
   const db = protocol === 'unix:' ? '' : new URL(url).pathname.replace(/^\//, '');
   if (db !== '' && !/^\d+$/.test(db))
@@ -102,4 +104,21 @@ function checkRedisUrl(url: string, from: string): void {
       ErrorCodes.INVALID_OPTION,
       `${from}: the database after the host must be a database number, 0 or more (got ${shown}).`,
     );
+}
+
+/** ioredis decodes the URL's user and password, and threw a bare URIError at a % that starts no %XX escape. */
+function checkEscapes(parsed: URL, from: string, shown: string): void {
+  for (const [part, text] of [
+    ['user', parsed.username],
+    ['password', parsed.password],
+  ] as const) {
+    try {
+      decodeURIComponent(text);
+    } catch {
+      throw new DaebusError(
+        ErrorCodes.INVALID_OPTION,
+        `${from}: the ${part} has a % that starts no %XX escape (got ${shown}); write a literal % as %25.`,
+      );
+    }
+  }
 }
