@@ -3,7 +3,7 @@ import { formatThreadTable } from '../../main/ops/thread-table';
 import { redisNow } from '../live-replicas';
 import { withService } from '../service';
 import { describeHealth, describeInfo, describeReplicas } from '../describe';
-import { ExitCodes } from '../exit-codes';
+import { healthExitCode } from '../health-status';
 import { globalsOf } from '../options';
 import { colourful, Painted, printJson, printLines, type Line } from '../output';
 import { fetchHealth, fetchInfo, fetchThreads, type ThreadsReply } from '../queries';
@@ -46,11 +46,7 @@ export function registerInspect(program: Command): void {
     const globals = globalsOf(command);
     const asked = await askService(globals, service, globals.replica, fetchHealth);
     printAnswers(asked, globals.json, describeHealth);
-    // ready only when every replica asked answered ready; one that did not answer keeps its status (printAnswers)
-    const answered = asked.replicated ? asked.answers.flatMap((answer) => ('value' in answer ? [answer.value] : [])) : [asked.value];
-    if (!asked.replicated || process.exitCode === ExitCodes.OK) {
-      process.exitCode = answered.every((health) => health.ready) ? ExitCodes.OK : ExitCodes.FAILED;
-    }
+    process.exitCode = healthExitCode(asked);
   });
 
   inspectVerb(
