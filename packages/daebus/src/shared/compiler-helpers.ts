@@ -25,6 +25,12 @@ const HELPERS = new RegExp(
     '_asyncToGenerator|_regeneratorRuntime|regeneratorRuntime|_regenerator|_asyncIterator|_awaitAsyncGenerator',
     '_wrapAsyncGenerator|_objectSpread2|_objectSpread|_objectWithoutProperties|_toConsumableArray|_slicedToArray',
     '_defineProperty|_classPrivateFieldGet|_classPrivateFieldSet|_classCallCheck|_createClass|_callSuper',
+    '_createForOfIteratorHelper|_createForOfIteratorHelperLoose|_unsupportedIterableToArray|_arrayLikeToArray|_typeof',
+    '_iterableToArray|_iterableToArrayLimit|_arrayWithHoles|_arrayWithoutHoles|_nonIterableRest|_nonIterableSpread|_toArray',
+    '_inherits|_getPrototypeOf|_setPrototypeOf|_possibleConstructorReturn|_assertThisInitialized|_createSuper|_superPropGet',
+    '_wrapNativeSuper|_isNativeReflectConstruct|_defineProperties|_toPropertyKey|_toPrimitive|_extends|_taggedTemplateLiteral',
+    '_classPrivateFieldInitSpec|_classPrivateMethodInitSpec|_checkPrivateRedeclaration|_assertClassBrand|_readOnlyError',
+    '_objectDestructuringEmpty|_asyncGeneratorDelegate|_OverloadYield|_usingCtx',
   ].join('|')})\\b`,
 );
 
@@ -67,8 +73,8 @@ export function compilerHelperAdvice(where: string, helper: string): string {
   return (
     `${where} is an inline function that uses "${helper}", a helper your compiler added to the file (it targets a ` +
     `language level below what the function is written in${level}). The helper is not part of the function, so the ` +
-    `worker cannot run it. Raise \`target\` in tsconfig.json (${level ? 'ES2017 or later; ' : ''}ES2022 suits Node 20), ` +
-    'or register a module made with defineThread() instead.'
+    `worker cannot run it. Raise \`target\` in tsconfig.json (${level ? 'ES2017 or later; ' : ''}ES2022 suits Node 20); ` +
+    'with Babel, set `targets: { node: "current" }` in @babel/preset-env; or register a module made with defineThread() instead.'
   );
 }
 

@@ -1,7 +1,7 @@
 // Options a user can misspell in plain JavaScript, where no type checker catches it: each is
 // refused with an error naming the option and the ones there are, and nothing starts or is sent.
 import Redis from 'ioredis';
-import { DaebusCaller } from 'daebus';
+import { DaebusCaller, RedisTransport } from 'daebus';
 import { show } from '../../src/shared/validate';
 import { appPerTest } from '../support/app-per-test';
 
@@ -100,6 +100,12 @@ describe('misspelled and missing options', () => {
     await expect(t.app.start({ redis: 'redis://:s3c%ret@127.0.0.1:6379' })).rejects.toMatchObject(escapes);
     expect(() => new DaebusCaller('x', { redis: 'u:s3c%ret@127.0.0.1:6379' })).toThrow(expect.objectContaining(escapes));
     expect(() => new DaebusCaller('x', { redis: 'redis://:s3c%ret@127.0.0.1:6379' })).toThrow(/got redis:\/\/\*\*\*@127\.0\.0\.1:6379\)/);
+    expect(() => new RedisTransport('redis://u%:pw@127.0.0.1:6379')).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_OPTION',
+        message: expect.stringContaining('the URL given to RedisTransport: the user has a %'),
+      }),
+    );
     expect(() => new DaebusCaller('x', { redis: 'pass word@my host' })).toThrow(
       expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('(got "***@my host")') }),
     ); // before: taken, and its requests went over pub/sub without a word

@@ -109,6 +109,14 @@ describe("Babel's wrapper of an async function below ES2017", () => {
     expect(handedOnTo('function named(_x3) {\n    return _named.apply(this, arguments);\n  }')).toBe('_named');
   });
 
+  it("finds Babel's other helpers in a sync function (for...of, typeof), and its advice names Babel's targets", () => {
+    // @babel/preset-env's output (no targets) for a for...of over a Set and a typeof
+    const forOf = 'function f(running, t) { var _iterator = _createForOfIteratorHelper(new Set([1, 2])), _step; return _iterator; }';
+    expect(compilerHelperIn(forOf)).toBe('_createForOfIteratorHelper');
+    expect(compilerHelperIn('function f(running, t) { return _typeof(t.workerData); }')).toBe('_typeof');
+    expect(compilerHelperAdvice('Thread "t"', '_objectSpread')).toContain('targets: { node: "current" }');
+  });
+
   it('is not seen in a function that does anything else', () => {
     for (const source of [
       'async (running, t) => { while (running()) await t.sleep(10); }',

@@ -14,7 +14,7 @@ import {
   quietFailoverDetector,
 } from './redis-connect';
 import { describeConnection } from './redis-description';
-import { checkRedisOptions } from './redis-options-check';
+import { checkRedisOptions, checkRedisUrl } from './redis-options-check';
 import type { MessageHandler, RedisClient, Transport, TransportBehaviour } from './transport';
 import { connectHint, shownFailure } from './connect-hint';
 import { unixSocketOptions } from './unix-url';
@@ -56,6 +56,7 @@ export class RedisTransport implements Transport {
   constructor(given: RedisConfig, behaviour: TransportBehaviour = {}) {
     const config = typeof given === 'string' && given.startsWith('unix:') ? unixSocketOptions(given) : given;
     checkRedisOptions(config);
+    if (typeof given === 'string') checkRedisUrl(given, 'the URL given to RedisTransport');
     const base = connectionDefaults(config);
     // a caller's publish fails at once while disconnected, and is never sent again after a drop
     const strict: RedisOptions =

@@ -1,6 +1,7 @@
 import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { MemoryTransport } from './memory';
 import { RedisTransport, type RedisConfig } from './redis';
+import { checkRedisUrl } from './redis-options-check';
 import type { Transport, TransportBehaviour } from './transport';
 
 /** `'memory'` (in-process), `'redis'` (see {@link TransportChoice.redis}), or a Transport object. */
@@ -59,66 +60,4 @@ function isTransport(value: unknown): value is Transport {
     typeof t.publish === 'function' &&
     typeof t.close === 'function'
   );
-}
-
-/**
- * A URL with a scheme must parse and name Redis: ioredis would throw Node's own URL error for a
- * bad one, and take any other scheme (`http://host:6379`) for a Unix socket path. A bare
- * `host:port` or a socket path goes to ioredis as it is; a `unix:` URL is read by RedisTransport.
- */
-function checkRedisUrl(url: string, from: string): void {
-  if (url.startsWith('unix:') || url.startsWith('/')) return; // a socket's path
-  // a password in the URL stays out of the message (it may reach a log)
-  const shown = url.replace(/\/\/[^/@]*@/, '//***@');
-  if (!url.includes('://')) {
-    // ioredis reads "host:port" (or a port) as redis://host:port; anything else threw its parser's bare "Invalid URL"
-    if (!URL.canParse(`redis://${url}`))
-      throw new DaebusError(
-        ErrorCodes.INVALID_OPTION,
-        `${from} is not a Redis URL (got "${url.replace(/^[^@]*@/, '***@')}"); use redis://host:port.`,
-      );
-    checkEscapes(new URL(`redis://${url}`), from, url.replace(/^[^@]*@/, '***@'));
-    return;
-  }
-  let protocol: string;
-  try {
-    protocol = new URL(url).protocol;
-  } catch {
-    throw new DaebusError(
-      ErrorCodes.INVALID_OPTION,
-      `${from} is not a valid URL (got ${shown}); use redis://host:port, or rediss:// for TLS.`,
-    );
-  }
-  if (protocol !== 'redis:' && protocol !== 'rediss:' && protocol !== 'unix:') {
-    throw new DaebusError(
-      ErrorCodes.INVALID_OPTION,
-      `${from} must be a redis:// or rediss:// URL, or unix:// for a socket (got ${shown})` +
-        (protocol.includes('sentinel') ? '; for Sentinel, give ioredis options: { sentinels: [{ host, port }], name }.' : '.'),
-    );
-  }
-  if (protocol !== 'unix:') checkEscapes(new URL(url), from, shown);
-  // ioredis would send SELECT NaN, and its refusal ended the process (an uncaught ReplyError)
-  const db = protocol === 'unix:' ? '' : new URL(url).pathname.replace(/^\//, '');
-  if (db !== '' && !/^\d+$/.test(db))
-    throw new DaebusError(
-      ErrorCodes.INVALID_OPTION,
-      `${from}: the database after the host must be a database number, 0 or more (got ${shown}).`,
-    );
-}
-
-/** ioredis decodes the URL's user and password, and threw a bare URIError at a % that starts no %XX escape. */
-function checkEscapes(parsed: URL, from: string, shown: string): void {
-  for (const [part, text] of [
-    ['user', parsed.username],
-    ['password', parsed.password],
-  ] as const) {
-    try {
-      decodeURIComponent(text);
-    } catch {
-      throw new DaebusError(
-        ErrorCodes.INVALID_OPTION,
-        `${from}: the ${part} has a % that starts no %XX escape (got ${shown}); write a literal % as %25.`,
-      );
-    }
-  }
 }
