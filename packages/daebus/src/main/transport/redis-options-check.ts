@@ -49,13 +49,11 @@ export function checkRedisUrl(url: string, from: string): void {
   // a password in the URL stays out of the message (it may reach a log)
   const shown = url.replace(/\/\/[^/@]*@/, '//***@');
   if (!url.includes('://')) {
+    const bare = url.replace(/^[^@]*@/, '***@');
     // ioredis reads "host:port" (or a port) as redis://host:port; anything else threw its parser's bare "Invalid URL"
     if (!URL.canParse(`redis://${url}`))
-      throw new DaebusError(
-        ErrorCodes.INVALID_OPTION,
-        `${from} is not a Redis URL (got "${url.replace(/^[^@]*@/, '***@')}"); use redis://host:port.`,
-      );
-    checkEscapes(new URL(`redis://${url}`), from, url.replace(/^[^@]*@/, '***@'));
+      throw new DaebusError(ErrorCodes.INVALID_OPTION, `${from} is not a Redis URL (got "${bare}"); use redis://host:port.`);
+    checkEscapes(new URL(`redis://${url}`), from, bare);
     return;
   }
   let protocol: string;
