@@ -82,8 +82,10 @@ export function compilerHelperAdvice(where: string, helper: string): string {
 export function commonJsImportAdvice(where: string, written: string): string {
   return (
     `${where} is an inline function that uses ${written}: a build that emits CommonJS rewrites import() into ` +
-    'require(), and an inline function runs in its worker without the file that registered it, so without require ' +
-    'or its helpers. Register the thread as a module made with defineThread() (a path to its file), or emit ES ' +
-    'modules ("module": "nodenext" with "type": "module" in package.json).'
+    'require(), and so does a bundler that bundles the imported package in (esbuild, in ES module output too). An ' +
+    'inline function runs in its worker without the file that registered it, so without require or its helpers. ' +
+    'Register the thread as a module made with defineThread() (a path to its file); or emit ES modules ("module": ' +
+    '"nodenext" with "type": "module" in package.json) and, when bundling, leave the package out of the bundle ' +
+    '(esbuild --external:<package> or --packages=external, webpack externals).'
   );
 }

@@ -74,6 +74,16 @@ describe('compiler helper advice', () => {
     expect(explained.message).not.toContain('await import(');
   });
 
+  it("says a bundler that bundled the imported package in (esbuild's __toESM, in ES module output too) is a cause, and to mark it external", () => {
+    // esbuild --bundle --format=esm writes an inline thread's import('ms') as __toESM(require_ms())
+    const advice = compilerHelperAdvice(
+      'Thread "t"',
+      compilerHelperIn('async () => { const m = await Promise.resolve().then(() => __toESM(require_ms(), 1)); }') as string,
+    );
+    expect(advice).toContain('a bundler that bundles the imported package in');
+    expect(advice).toContain('--packages=external');
+  });
+
   it('keeps the ES2017 advice for async helpers', () => {
     const advice = adviceFor(
       tsc('export const f = async (running: () => Promise<void>) => { await running(); };', ts.ScriptTarget.ES2016, false),

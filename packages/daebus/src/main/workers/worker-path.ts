@@ -32,7 +32,8 @@ export function checkWorkerFiles(dir: string | undefined = THREAD_DIR): void {
     ErrorCodes.LIBRARY_FILES_MISSING,
     `daebus cannot start a worker: it looks for its worker files in its own dist/thread folder, and ${where}. ` +
       'This happens when daebus is bundled into your file. When bundling, leave daebus out of the bundle ' +
-      '(esbuild --external:daebus, webpack externals) and ship node_modules/daebus with your service.',
+      '(esbuild --external:daebus, webpack externals) and ship it with your service, with its dependencies (the ' +
+      'production node_modules: npm ci --omit=dev, pnpm deploy --prod).',
     { details: { path: missing ?? null } },
   );
 }
