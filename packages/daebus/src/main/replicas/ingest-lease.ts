@@ -66,26 +66,67 @@ if not current then ${NOT_CURRENT} end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
 return 1`;
 
-// ARGV: the holder. Drops the lease if this replica holds it, and ends its epoch: a late add from
-// this replica cannot take it back.
+// KEYS[3]: the offer. ARGV: the holder. Drops the lease if this replica holds it, and its offer, and ends its epoch: a
+// late add from this replica cannot take it back.
 const RELEASE = `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
+if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
 return redis.call('INCR', KEYS[2])`;
 
-// KEYS[3]: the request stream, KEYS[4]: the last add (epoch:seq). ARGV: the holder, its epoch,
-// ttl ms, the message, the add's number in this process (increasing), then the request's timeout
-// ms if it has one. Adds the message while the lease is this replica's: 1; else as NOT_CURRENT. An add numbered
-// no higher than the last of the same epoch was made already: ioredis sends the commands that
-// were not answered again after a reconnect, in order, and one Redis had run would run twice.
+// KEYS[3]: the request stream, KEYS[4]: the last add (epoch:seq), KEYS[5]: the draining leader's last add (see
+// TAKE_OVER). ARGV: the holder, its epoch, ttl ms, the message, the add's number in this process (increasing), then the
+// request's timeout ms if it has one. Adds the message while the lease is this replica's, or its lease was taken over
+// and it is draining: 1; else as NOT_CURRENT. An add numbered no higher than the last of the same epoch was made
+// already: ioredis sends the commands that were not answered again after a reconnect, in order, and one Redis had run
+// would run twice.
+const XADD = `if ARGV[6] then redis.call('XADD', KEYS[3], '*', 'm', ARGV[4], 't', ARGV[6])
+else redis.call('XADD', KEYS[3], '*', 'm', ARGV[4]) end`;
 const ADD = `${CURRENT}
-if not current then ${NOT_CURRENT} end
-local last = redis.call('GET', KEYS[4])
+local seqKey = KEYS[4]
+if not current then
+  seqKey = KEYS[5]
+  local draining = redis.call('GET', seqKey)
+  if not draining or string.sub(draining, 1, #ARGV[2] + 1) ~= ARGV[2] .. ':' then ${NOT_CURRENT} end
+end
+local last = redis.call('GET', seqKey)
 local at = last and string.find(last, ':', 1, true)
 if at and string.sub(last, 1, at - 1) == ARGV[2] and tonumber(string.sub(last, at + 1)) >= tonumber(ARGV[5]) then return 1 end
-if not holder then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3]) end
-if ARGV[6] then redis.call('XADD', KEYS[3], '*', 'm', ARGV[4], 't', ARGV[6])
-else redis.call('XADD', KEYS[3], '*', 'm', ARGV[4]) end
-redis.call('SET', KEYS[4], ARGV[2] .. ':' .. ARGV[5])
+if current and not holder then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3]) end
+${XADD}
+if current then redis.call('SET', seqKey, ARGV[2] .. ':' .. ARGV[5])
+else redis.call('SET', seqKey, ARGV[2] .. ':' .. ARGV[5], 'PX', ARGV[3]) end
+return 1`;
+
+// KEYS[3]: the offer. ARGV: the holder, its epoch, ttl ms, the hand-off channel. A leaving holder offers its lease
+// (taking it back if it lapsed, as RENEW): the number of other connections told; -1 if the lease is not its own.
+const OFFER = `${CURRENT}
+if not current then return -1 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[3])
+return redis.call('PUBLISH', ARGV[4], 'offer:' .. ARGV[1]) - 1`;
+
+// KEYS[3]: the offer, KEYS[4]: the last add, KEYS[5]: the draining leader's last add. ARGV: the taker, ttl ms, the
+// holder that offered, the hand-off channel. Takes an offered lease still held by the replica that offered it: the new
+// epoch, and a marker on the hand-off channel published in the same step; 0 if not (taken by another, or withdrawn).
+// The old holder keeps adding what it received before the marker (its epoch is kept as draining, with its last add);
+// the taker adds what it receives after: both connections receive the channel's messages and the marker in the order
+// Redis published them, so each message is added once, none missed. (The epoch, near 2e15, is formatted: Lua's own
+// form of such a number is 1.7e+15.)
+const TAKE_OVER = `if redis.call('GET', KEYS[3]) ~= ARGV[3] or redis.call('GET', KEYS[1]) ~= ARGV[3] then return 0 end
+local old = redis.call('GET', KEYS[2])
+if not old then return 0 end
+local last = redis.call('GET', KEYS[4])
+if not (last and string.sub(last, 1, #old + 1) == old .. ':') then last = old .. ':0' end
+redis.call('SET', KEYS[5], last, 'PX', ARGV[2])
+redis.call('DEL', KEYS[3])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+local epoch = redis.call('INCR', KEYS[2])
+redis.call('PUBLISH', ARGV[4], 'taken:' .. ARGV[1] .. ':' .. string.format('%.0f', epoch))
+return epoch`;
+
+// KEYS[1]: the draining leader's last add. ARGV: its epoch. Its adds end (once it has none left on the way).
+const END_DRAINING = `local draining = redis.call('GET', KEYS[1])
+if draining and string.sub(draining, 1, #ARGV[1] + 1) == ARGV[1] .. ':' then redis.call('DEL', KEYS[1]) end
 return 1`;
 
 type Script = (...args: string[]) => Promise<unknown>;
@@ -97,6 +138,9 @@ export class IngestLease {
   readonly #deferredKey: string;
   readonly #stream: string;
   readonly #seqKey: string;
+  readonly #offerKey: string;
+  readonly #drainingKey: string;
+  readonly #handoff: string;
   /** The number of the next add: increasing in this process, so a resent add is known (see ADD). */
   #seq = 0;
   readonly #id: string;
@@ -105,6 +149,9 @@ export class IngestLease {
   readonly #renew: Script;
   readonly #release: Script;
   readonly #add: Script;
+  readonly #offer: Script;
+  readonly #takeOver: Script;
+  readonly #endDraining: Script;
   readonly #refusals: WriteRefusals;
 
   constructor(client: Redis, keys: ServiceKeys, id: string, ttlMs: number, refusals: WriteRefusals) {
@@ -113,12 +160,18 @@ export class IngestLease {
     this.#deferredKey = keys.ingestDeferred;
     this.#stream = keys.requests;
     this.#seqKey = keys.ingestSeq;
+    this.#offerKey = keys.ingestOffer;
+    this.#drainingKey = keys.ingestDraining;
+    this.#handoff = keys.handoff;
     this.#id = id;
     this.#ttl = String(ttlMs);
     this.#acquire = defineScript(client, 'daebusIngestAcquire', 3, ACQUIRE);
     this.#renew = defineScript(client, 'daebusIngestRenew', 2, RENEW);
-    this.#release = defineScript(client, 'daebusIngestRelease', 2, RELEASE);
-    this.#add = defineScript(client, 'daebusIngestAdd', 4, ADD);
+    this.#release = defineScript(client, 'daebusIngestRelease', 3, RELEASE);
+    this.#add = defineScript(client, 'daebusIngestAdd', 5, ADD);
+    this.#offer = defineScript(client, 'daebusIngestOffer', 3, OFFER);
+    this.#takeOver = defineScript(client, 'daebusIngestTakeOver', 5, TAKE_OVER);
+    this.#endDraining = defineScript(client, 'daebusIngestEndDraining', 1, END_DRAINING);
   }
 
   /**
@@ -153,7 +206,24 @@ export class IngestLease {
   }
 
   async release(): Promise<void> {
-    await this.#release(...this.#keys, this.#id);
+    await this.#release(...this.#keys, this.#offerKey, this.#id);
+  }
+
+  /** Offer the lease of `epoch` to the other replicas (see TAKE_OVER): how many other connections heard; -1 if it is not this replica's. */
+  async offer(epoch: string): Promise<number> {
+    return Number(await this.#offer(...this.#keys, this.#offerKey, this.#id, epoch, this.#ttl, this.#handoff));
+  }
+
+  /** Take over the lease `holder` offered: the new epoch, or undefined (another took it, or the offer was withdrawn). */
+  async takeOver(holder: string): Promise<string | undefined> {
+    const keys = [...this.#keys, this.#offerKey, this.#seqKey, this.#drainingKey];
+    const epoch = Number(await this.#kept(this.#takeOver(...keys, this.#id, this.#ttl, holder, this.#handoff)));
+    return epoch > 0 ? String(epoch) : undefined;
+  }
+
+  /** The adds of `epoch`, whose lease was taken over, are over. */
+  async endDraining(epoch: string): Promise<void> {
+    await this.#endDraining(this.#drainingKey, epoch);
   }
 
   /**
@@ -164,7 +234,7 @@ export class IngestLease {
     const [lease, epochKey] = this.#keys;
     const seq = String(++this.#seq);
     return timeoutMs === undefined
-      ? this.#add(lease, epochKey, this.#stream, this.#seqKey, this.#id, epoch, this.#ttl, message, seq)
-      : this.#add(lease, epochKey, this.#stream, this.#seqKey, this.#id, epoch, this.#ttl, message, seq, timeoutMs);
+      ? this.#add(lease, epochKey, this.#stream, this.#seqKey, this.#drainingKey, this.#id, epoch, this.#ttl, message, seq)
+      : this.#add(lease, epochKey, this.#stream, this.#seqKey, this.#drainingKey, this.#id, epoch, this.#ttl, message, seq, timeoutMs);
   }
 }

@@ -3,12 +3,15 @@ import { monotonicMs } from '../../shared/clock';
 import { toPlainError } from '../../shared/errors';
 import { CountedLines } from '../support/counted-lines';
 import type { Logger } from '../support/logger';
+import { SerialRun } from '../support/serial-run';
 import { settlesWithin } from '../support/timers';
 import type { MessageHandler, Transport } from '../transport/transport';
 import type { SubscriberWatch } from '../support/subscriber-watch';
 import { channelCompany } from './channel-company';
 import { IngestLease } from './ingest-lease';
 import { expectsReply } from './expects-reply';
+import { IngestHandoff } from './ingest-handoff';
+import { leaseLostLine, notAddedLine } from './ingest-lines';
 import { serviceKeys, type ServiceKeys } from './keys';
 import type { WriteRefusals } from '../transport/write-refusals';
 
@@ -20,8 +23,8 @@ const MAX_ORPHANS = 10_000;
  * time holds a lease and is the only one subscribed to the channel; it appends each message to
  * the durable request stream, which every replica reads. The lease expires if its holder dies
  * (the next replica takes over within a few heartbeats); a holder that stops hands it over at
- * once. A message published while no replica holds the lease is not delivered (pub/sub keeps
- * nothing): requests over pub/sub stay at-most-once. The add to the stream is fenced (see
+ * once, without a gap (see IngestHandoff). A message published while no replica holds the lease is not
+ * delivered (pub/sub keeps nothing): requests over pub/sub stay at-most-once. The add to the stream is fenced (see
  * ingest-lease.ts): a holder that stalled while another took over adds nothing more. A holder
  * whose lease Redis lost with its data (restarted without it, or flushed) stays subscribed and
  * takes the lease again at once, adding what came meanwhile, unless another replica took it first.
@@ -48,8 +51,13 @@ export class IngestLeader {
   #confirmedAt = 0;
   /** The epoch of the lease this replica took last ('' before: Redis refuses its adds). */
   #epoch = '';
-  #ticking = false;
-  #tickAgain = false;
+  /**
+   * Keep the lease, or try to take it: one try at a time. In an outage ioredis holds each try, and
+   * a try per interval piled up, to be replayed at once on reconnect; a tick asked for while one
+   * is on its way (a hand-off) runs after it.
+   */
+  readonly #ticks = new SerialRun(() => this.#tickOnce());
+  readonly #handoff: IngestHandoff;
   #stopped = false;
   #timer?: NodeJS.Timeout;
   /** Requests from the channel this replica did not add since the last report, by why: the lease was another's, or lost. */
@@ -93,16 +101,16 @@ export class IngestLeader {
     this.#renewMs = init.heartbeatMs;
     this.#untimedTimeout = String(init.untimedRequestTimeoutMs);
     this.#log = init.log;
-    this.#dropped = CountedLines.perKey((why, count) =>
-      init.log.warn(
-        why === 'lost'
-          ? `Did not add ${count} pub/sub request(s) of "${init.service}" received after Redis lost the lease with its data: ` +
-              'another replica took the lease first, and runs those published after it subscribed; those before reached no replica'
-          : `Did not add ${count} pub/sub request(s) of "${init.service}" received after the lease went to another replica: ` +
-              'the new holder runs those published after it subscribed; any published before (while Redis paused, or this process stalled) ' +
-              'reached no replica, and their callers get no answer',
-      ),
-    );
+    this.#dropped = CountedLines.perKey((why, count) => init.log.warn(notAddedLine(init.service, why, count)));
+    this.#handoff = new IngestHandoff({
+      lease: this.#lease,
+      id: init.id,
+      waitMs: init.heartbeatMs,
+      subscribe: () => this.#transport.subscribe(this.#service, this.#ingest),
+      unsubscribe: () => this.#transport.unsubscribe(this.#service, this.#ingest),
+      tick: () => void this.#ticks.run(),
+      took: (epoch) => this.#holding(epoch),
+    });
     this.#company = channelCompany({
       client: init.client,
       service: init.service,
@@ -117,62 +125,47 @@ export class IngestLeader {
   }
 
   async start(): Promise<void> {
-    await this.#transport.subscribe(this.#keys.handoff, this.#onHandoff);
-    await this.#tick();
-    this.#timer = setInterval(() => void this.#tick(), this.#renewMs);
+    await this.#transport.subscribe(this.#keys.handoff, this.#handoff.onMessage);
+    await this.#ticks.run();
+    this.#timer = setInterval(() => void this.#ticks.run(), this.#renewMs);
     this.#timer.unref();
     // back from an outage, the holder renews at once: a Redis that lost its data gives the lease to the first to ask
     this.#client.on('ready', this.#onReady);
   }
 
-  /** Stop taking pub/sub requests; hand the lease to the others at once. False when the lease held could not be released. */
+  /** Stop taking pub/sub requests; hand the lease to another replica at once. False when the lease held could not be released. */
   async stop(): Promise<boolean> {
     this.#stopped = true;
+    this.#handoff.stop();
     clearInterval(this.#timer);
     this.#client.off('ready', this.#onReady);
     this.#company.stop();
-    await this.#transport.unsubscribe(this.#keys.handoff, this.#onHandoff).catch(() => undefined);
+    // a take-over on its way may make this replica the holder: it ends first
+    await settlesWithin(this.#ticks.current, 1_000);
     let released = true;
-    if (this.#leading) {
-      this.#leading = false;
-      await this.#transport.unsubscribe(this.#service, this.#ingest).catch(() => undefined);
+    const epoch = this.#epoch;
+    const held = this.#leading;
+    const handed = held && (await this.#handoff.handOver(epoch));
+    this.#leading = false;
+    await this.#transport.unsubscribe(this.#service, this.#ingest).catch(() => undefined);
+    if (held && !handed) {
+      // no replica took it over: let go of it once nothing more comes in, and tell the others
       released = await this.#lease.release().then(
         () => true,
         () => false,
       );
       if (released) await this.#client.publish(this.#keys.handoff, this.#id).catch(() => undefined);
     }
+    await this.#transport.unsubscribe(this.#keys.handoff, this.#handoff.onMessage).catch(() => undefined);
     // the count said last, once nothing more comes in and every add sent is answered (the process
     // may end right after); not waited for past a second (Redis down: they may never be)
     await settlesWithin(Promise.all([this.#leaving, this.#lastAdd]), 1_000);
+    if (held) await this.#lease.endDraining(epoch).catch(() => undefined);
     this.#dropped.flush();
     return released;
   }
 
-  readonly #onHandoff: MessageHandler = () => void this.#tick();
-  readonly #onReady = (): void => void (this.#leading && this.#tick());
-
-  /**
-   * Keep the lease, or try to take it: one try at a time. In an outage ioredis holds each try, and
-   * a try per interval piled up, to be replayed at once on reconnect; a tick asked for while one
-   * is on its way (a hand-off) runs after it.
-   */
-  async #tick(): Promise<void> {
-    if (this.#ticking) {
-      this.#tickAgain = true;
-      return;
-    }
-    this.#ticking = true;
-    try {
-      await this.#tickOnce();
-    } finally {
-      this.#ticking = false;
-    }
-    if (this.#tickAgain) {
-      this.#tickAgain = false;
-      await this.#tick();
-    }
-  }
+  readonly #onReady = (): void => void (this.#leading && this.#ticks.run());
 
   async #tickOnce(): Promise<void> {
     if (this.#stopped) return;
@@ -187,6 +180,8 @@ export class IngestLeader {
         else this.#lose(epoch, kept);
         return;
       }
+      const offered = this.#handoff.takeOffer();
+      if (offered !== undefined) return await this.#takeOver(offered);
       const sentAt = monotonicMs();
       // a lease another replica held, gone with Redis's data: left to that replica a while, for its retake (see IngestLease)
       const epoch = await this.#lease.acquire(this.#sawLease);
@@ -196,8 +191,8 @@ export class IngestLeader {
         await this.#lease.release();
         return;
       }
-      this.#epoch = epoch;
-      this.#leading = true;
+      this.#holding(epoch);
+      this.#handoff.tookItself();
       this.#confirmedAt = sentAt;
       await this.#transport.subscribe(this.#service, this.#ingest);
       if (this.#stopped) return; // stopped meanwhile (it unsubscribed and let go): its watch not started again
@@ -208,6 +203,23 @@ export class IngestLeader {
       if (this.#client.status !== 'ready' || this.#refusals.took(err)) return;
       this.#log.warn(`The pub/sub lease of "${this.#service}" could not be kept: ${toPlainError(err).message}`);
     }
+  }
+
+  /** Take over the lease `holder` offers as it leaves (see IngestHandoff). */
+  async #takeOver(holder: string): Promise<void> {
+    const taken = await this.#handoff.takeOver(holder);
+    if (taken === undefined) return;
+    // its marker may be on its way still: the lease is this replica's, what came before the marker is not
+    if (!this.#leading) this.#holding(taken.epoch);
+    this.#confirmedAt = taken.sentAt;
+    if (this.#stopped) return; // the stop, waiting for this, hands it over again
+    this.#log.debug(`Took over the pub/sub requests of "${this.#service}" from the replica that left`);
+    this.#company.start();
+  }
+
+  #holding(epoch: string): void {
+    this.#epoch = epoch;
+    this.#leading = true;
   }
 
   /** Renew now: whether this replica still holds the lease (if not, it lets go, as a tick would). */
@@ -227,17 +239,11 @@ export class IngestLeader {
    */
   #lose(epoch: string, why: 'taken' | 'lost'): void {
     // while this replica takes the lease again, its own new epoch refuses its old one: the taking decides
-    if (!this.#leading || epoch !== this.#epoch || (why === 'taken' && this.#retaking !== undefined)) return;
+    // a stop hands the lease over or lets go of it: no loss to tell of
+    if (this.#stopped || !this.#leading || epoch !== this.#epoch || (why === 'taken' && this.#retaking !== undefined)) return;
     this.#leading = false;
     this.#company.stop();
-    const how =
-      why === 'taken'
-        ? 'another replica took it: this process stalled, or Redis did not answer its renewals in time, paused or overloaded'
-        : 'Redis lost it with its data, restarted without persistence or flushed, and another replica took it first';
-    this.#log.warn(
-      `Lost the lease on the pub/sub channel of "${this.#service}" (${how}). What this replica received from the channel ` +
-        'and had not added is not added now: the new holder takes what reaches it, the rest is lost (requests over pub/sub are at-most-once)',
-    );
+    this.#log.warn(leaseLostLine(this.#service, why));
     this.#leaving = this.#transport.unsubscribe(this.#service, this.#ingest).catch((err: unknown) => {
       this.#log.warn(`Could not unsubscribe from the pub/sub channel of "${this.#service}": ${toPlainError(err).message}`);
     });
@@ -245,6 +251,7 @@ export class IngestLeader {
 
   // The fenced add replaces a plain XADD: one script call per request, no extra round trip.
   readonly #ingest: MessageHandler = (raw, _channel, notUtf8) => {
+    if (this.#handoff.ignoring) return;
     // its text has U+FFFD where the bad bytes were: a replica would run what was not sent
     if (notUtf8 === true) return this.#refuse(raw);
     // an admin action only while the lease is surely ours (Redis confirmed it within two

@@ -22,6 +22,10 @@ export interface ServiceKeys {
   ingestDeferred: string;
   /** The last add of the current ingest epoch (`<epoch>:<seq>`): an add ioredis sends again after a reconnect is not made twice. */
   ingestSeq: string;
+  /** The id of an ingest leader that is leaving and offers its lease to another replica (see IngestLeader's hand-off). */
+  ingestOffer: string;
+  /** `<epoch>:<seq>` of the leader whose lease another took over: its adds of what it received before are still taken a while. */
+  ingestDraining: string;
   /** Pub/sub channel on which a leaving ingest leader tells the others to take over. */
   handoff: string;
   /** Pub/sub channel on which one replica answers the built-in actions (daebus.*) about itself. */
@@ -49,6 +53,8 @@ export function serviceKeys(service: string): ServiceKeys {
     ingestEpoch: `${base}ingest-epoch`,
     ingestDeferred: `${base}ingest-deferred`,
     ingestSeq: `${base}ingest-seq`,
+    ingestOffer: `${base}ingest-offer`,
+    ingestDraining: `${base}ingest-draining`,
     handoff: `${base}handoff`,
     replicaActions: (id) => `${base}replica-actions:${id}`,
     structure: (kind, name) => `${base}${kind}:${name}`,
