@@ -141,15 +141,18 @@ export class DaebusError extends Error {
   readonly code: ErrorCode | (string & {});
   /** Facts about the error, when it has any (a REMOTE_ERROR's `remoteCode`, say). */
   readonly details?: Record<string, unknown>;
+  /** The HTTP status a route that throws this error answers with (a 4xx or 5xx; any other is ignored: 500). */
+  readonly statusCode?: number;
 
   constructor(
     code: ErrorCode | (string & {}),
     message: string,
-    options?: { cause?: unknown; details?: Record<string, unknown> | undefined },
+    options?: { cause?: unknown; details?: Record<string, unknown> | undefined; statusCode?: number | undefined },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     if (options?.details !== undefined) this.details = options.details;
+    if (options?.statusCode !== undefined) this.statusCode = options.statusCode;
     Object.defineProperty(this, DAEBUS_ERROR, { value: true });
   }
 }

@@ -473,6 +473,21 @@ describe('actions', () => {
     await expect(t.app.broadcast(`nobody_${randomUUID()}`, {})).resolves.toBe(0);
   });
 
+  it("says that a listener on the service's own channel is never called (before: accepted, and silently never called)", async () => {
+    let heard = 0;
+    t.app.listen(t.service, () => void (heard += 1));
+    t.app.action('ping_me', () => 'pong');
+    await start();
+    await expect(caller.sendRequest('ping_me')).resolves.toBe('pong');
+    expect(heard).toBe(0);
+    expect(t.records.filter((r) => r.message.includes('is never called'))).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        message: expect.stringMatching(/^The listener on ".*" is never called: that is this service's own channel/),
+      }),
+    ]);
+  });
+
   it('logs a listener failing on every broadcast as ten errors with their stack a second, and counts the rest', async () => {
     const channel = `alerts_${randomUUID()}`;
     let heard = 0;

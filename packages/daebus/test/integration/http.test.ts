@@ -230,6 +230,10 @@ describe('HTTP routes', () => {
       .route('/carried', () => {
         throw Object.assign(new DaebusError('TRANSPORT_ERROR', 'mine'), { statusCode: 502 });
       })
+      // given to the constructor (before: no such option; from TypeScript it did not compile, from JavaScript it was dropped)
+      .route('/gone', () => {
+        throw new DaebusError('OUT_OF_STOCK', 'gone', { statusCode: 409 });
+      })
       .route('/thread', () => t.app.thread('idle').request('work'))
       .route('/invalid', () => t.app.queue('').put(1));
     const url = await start();
@@ -239,6 +243,7 @@ describe('HTTP routes', () => {
     // the service called is busy (its one slot still taken by the call above): REMOTE_ERROR with remoteCode BUSY
     expect(await http(`${url}/busy`)).toMatchObject({ status: 503, body: { code: 'REMOTE_ERROR' } });
     expect(await http(`${url}/carried`)).toMatchObject({ status: 502, body: { code: 'TRANSPORT_ERROR', error: 'mine' } });
+    expect(await http(`${url}/gone`)).toMatchObject({ status: 409, body: { code: 'OUT_OF_STOCK', error: 'gone' } });
     expect(await http(`${url}/thread`)).toMatchObject({ status: 503, body: { code: 'THREAD_NOT_RUNNING' } });
     expect(await http(`${url}/invalid`)).toMatchObject({ status: 500, body: { code: 'INVALID_ARGUMENT' } });
   });

@@ -127,11 +127,41 @@ describe.each([
       await new Promise((resolve) => setImmediate(resolve));
       expect(unhandled).toEqual([]);
       expect(records.filter((r) => String(r.message).includes('the reply could not go out'))).toEqual([
-        expect.objectContaining({ level: 'warn', message: 'Could not reply to action "sends": the reply could not go out' }),
+        expect.objectContaining({
+          level: 'warn',
+          message: 'Could not reply to action "sends": the reply could not go out; its caller gets no answer',
+        }),
       ]);
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  });
+});
+
+describe('requests whose replies cannot be published (Redis went away while they ran)', () => {
+  it('are counted as errors, and said once a second, not once each (before: counted ok, and a line per request)', async () => {
+    const inner = new RedisTransport(TEST_REDIS_URL);
+    const failing = repliesThrough(inner, () => Promise.reject(new Error('the connection was lost')));
+    const service = `burst_unsent_${randomUUID()}`;
+    const { logger, records } = captureLogger();
+    app = new Daebus('unsent', { logger, metrics: true });
+    app.action('quick', () => ({ done: true }));
+    await app.start({ service, transport: failing });
+    await burst(service, 'quick', 50);
+    await waitFor(async () => /daebus_requests_total\{action="quick",outcome="error"\} 50/.test(await app.metrics()), '50 errors counted');
+    expect(await app.metrics()).not.toMatch(/daebus_requests_total\{action="quick",outcome="ok"\}/);
+    // the first in full, the rest counted (in one line, unless the burst straddled a second)
+    const said = (): string[] => records.filter((r) => /Could not reply/.test(String(r.message))).map((r) => String(r.message));
+    const counted = (): number => said().reduce((sum, line) => sum + Number(/^Could not reply to (\d+) more/.exec(line)?.[1] ?? 0), 0);
+    await waitFor(() => counted() === 49, 'the other 49 counted');
+    expect(said()[0]).toBe('Could not reply to action "quick": the connection was lost; its caller gets no answer');
+    const countLine =
+      /^Could not reply to \d+ more request\(s\) of action "quick" in a second \(the last: the connection was lost\); their callers get no answer$/;
+    expect(
+      said()
+        .slice(1)
+        .filter((line) => !countLine.test(line)),
+    ).toEqual([]);
   });
 });
 

@@ -20,7 +20,7 @@ beforeEach(() => void ran.splice(0));
 async function replica(): Promise<{ app: Daebus; records: LogRecord[] }> {
   const { logger, records } = captureLogger();
   const app = new Daebus('handoff', { logger });
-  app.action('count', (payload: { n: number }) => void ran.push(payload.n));
+  app.action('count', (payload) => void ran.push(payload.n as number));
   t.apps.push(app);
   await app.start({ service: t.service, redis: TEST_REDIS_URL, replicas: { heartbeatMs: 500 } });
   return { app, records };

@@ -43,7 +43,10 @@ export function parseRoutePath(where: string, path: unknown): RoutePath {
   const segments = written.split('/').map((segment) => {
     const name = paramName(segment);
     if (name === undefined) {
-      if (segment.includes('<') || segment.includes('>') || segment.includes(':') || segment.includes('*')) {
+      // OpenAPI's and FastAPI's form, which Fastify would take as literal text
+      const braced = /^\{(.*)\}$/.exec(segment)?.[1];
+      if (braced !== undefined) check.fail('path', `a path whose parameters are written "<name>" or ":name" (write "<${braced}>")`, path);
+      if (/[<>:*{}]/.test(segment)) {
         check.fail('path', 'made of plain segments and whole-segment parameters ("<name>" or ":name")', path);
       }
       return { fastify: segment, shape: segment };

@@ -7,7 +7,7 @@ import type { Upkeep } from '../support/upkeep';
 import { drop, quietFailoverDetector } from '../transport/redis-connect';
 import { Confirmations } from './confirmations';
 import { deadLetter } from './dead-letters';
-import { field, handedBack, takenOver, type Entry } from './entries';
+import { field, handedBack, requestLabels, takenOver, type Entry } from './entries';
 import { REQUEST_GROUP, serviceKeys, type ServiceKeys } from './keys';
 import { LateReads } from './late-reads';
 import type { ResolvedReplicaOptions } from './options';
@@ -211,7 +211,10 @@ export class RequestConsumer {
     // a caller that gave up on the request (its timeout passed) gets no late run
     const expired = timeoutMs > 0 && Number(entryId.split('-')[0]) + timeoutMs < this.#serverNow();
     // one given up on is said once, by its dead-letter line (before also: 'Took over ... (delivery 3)')
-    if (deliveries > 1 && (expired || attempt <= this.#options.maxAttempts)) this.#log.warn(takenOver(entryId, attempt, expired));
+    if (deliveries > 1 && (expired || attempt <= this.#options.maxAttempts)) {
+      const labels = requestLabels(raw);
+      this.#log.warn(takenOver(entryId, attempt, expired, labels), labels);
+    }
     if (expired) return this.#settle(entryId);
     if (attempt > this.#options.maxAttempts) {
       const why = `every replica that took it stopped before answering (${attempt - 1} deliveries; maxAttempts ${this.#options.maxAttempts})`;

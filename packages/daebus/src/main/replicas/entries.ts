@@ -30,12 +30,30 @@ export function handedBack(entryId: string, fields: string[], now: number, earli
   return kept;
 }
 
+/** The action and request id of a request's text, as its log lines carry them (none it does not have, or text that is not JSON). */
+export function requestLabels(raw: string): { action?: string; request_id?: string } {
+  let request: unknown;
+  try {
+    request = JSON.parse(raw);
+  } catch {
+    return {};
+  }
+  if (request === null || typeof request !== 'object') return {};
+  const { action, request_id: requestId } = request as Record<string, unknown>;
+  return {
+    ...(typeof action === 'string' ? { action } : {}),
+    ...(typeof requestId === 'string' || typeof requestId === 'number' ? { request_id: String(requestId) } : {}),
+  };
+}
+
 /**
  * What the log says of an entry claimed from a replica that stopped answering for it (delivery
- * 2 and on): taken over to run again, or dropped unrun once its caller's timeout had passed.
+ * 2 and on): taken over to run again, or dropped unrun once its caller's timeout had passed. With
+ * the request's action and id, so that its line meets its handler's and its caller's.
  */
-export function takenOver(entryId: string, delivery: number, expired: boolean): string {
+export function takenOver(entryId: string, delivery: number, expired: boolean, labels: { action?: string; request_id?: string }): string {
+  const what = `request ${entryId}${labels.action === undefined ? '' : ` (action "${labels.action}"${labels.request_id === undefined ? '' : `, request_id ${labels.request_id}`})`}`;
   return expired
-    ? `Dropped request ${entryId} unrun: taken over from a replica that stopped answering for it (delivery ${delivery}) after its caller's timeout had passed`
-    : `Took over request ${entryId} from a replica that stopped answering for it (delivery ${delivery})`;
+    ? `Dropped ${what} unrun: taken over from a replica that stopped answering for it (delivery ${delivery}) after its caller's timeout had passed`
+    : `Took over ${what} from a replica that stopped answering for it (delivery ${delivery})`;
 }

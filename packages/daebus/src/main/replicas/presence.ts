@@ -1,11 +1,11 @@
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
+import { monotonicMs } from '../../shared/clock';
 import { toPlainError } from '../../shared/errors';
 import type { Logger } from '../support/logger';
 import type { WriteRefusals } from '../transport/write-refusals';
 import { ClockOffset } from './clock-offset';
 import { serviceKeys, type ServiceKeys } from './keys';
-import { monotonicMs } from '../../shared/clock';
 
 /** One live replica of a service, as `app.replicas()` and `caller.replicas()` list it. */
 export interface ReplicaInfo {
@@ -93,6 +93,8 @@ export class ReplicaPresence {
   #timer?: NodeJS.Timeout;
   /** A heartbeat is on its way: in an outage ioredis holds it, and the next ones would pile up behind it. */
   #beating = false;
+  /** When the heartbeat timer last fired (monotonic ms): a long gap is this process's event loop held. */
+  #lastTick = 0;
 
   constructor(init: {
     client: Redis;
@@ -117,7 +119,9 @@ export class ReplicaPresence {
 
   async start(): Promise<void> {
     await this.#beat();
+    this.#lastTick = monotonicMs();
     this.#timer = setInterval(() => {
+      this.#noteHeldLoop();
       if (this.#beating) return;
       this.#beating = true;
       this.#beat()
@@ -132,6 +136,24 @@ export class ReplicaPresence {
         .finally(() => (this.#beating = false));
     }, this.#heartbeatMs);
     this.#timer.unref();
+  }
+
+  /**
+   * Past three heartbeats without one, the other replicas count this one as gone: they may have
+   * run its requests again and taken its pub/sub lease. When the cause was this process's own
+   * event loop (a long synchronous handler, a GC pause, a stopped process), its log says so, or
+   * nothing on this side would (the other replica's "Took over" line names only its own side).
+   */
+  #noteHeldLoop(): void {
+    const now = monotonicMs();
+    const gap = now - this.#lastTick;
+    this.#lastTick = now;
+    if (gap <= 3 * this.#heartbeatMs) return;
+    this.#log.warn(
+      `This process's event loop was held for ${(gap / 1000).toFixed(1)} s (a long synchronous handler, a GC pause, or the process ` +
+        `was paused): past three heartbeats (${3 * this.#heartbeatMs} ms) the other replicas count this one as gone, and may have run ` +
+        'its requests again and taken its pub/sub lease. Move long synchronous work to a pooled handler or a thread.',
+    );
   }
 
   /** Mark this replica as leaving; true when another live replica is not leaving. */

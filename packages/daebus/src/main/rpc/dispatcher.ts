@@ -280,18 +280,19 @@ export class Dispatcher {
       (err: unknown) => {
         // nothing more can be sent for it; one a stop let go was logged then, a Redis refusal once a streak
         if (accepted.linked && !this.#refusals.refused('replies', err, accepted.request.replyTo))
-          accepted.logger().warn(`Could not reply to action "${accepted.request.action}": ${toPlainError(err).message}`);
-        this.#finish(entry, accepted);
+          this.#reports.unsent(accepted.request.action, accepted.logger(), err);
+        this.#finish(entry, accepted, true);
       },
     );
   }
 
-  #finish(entry: ActionEntry, accepted: Accepted): void {
+  /** `unsent`: its final reply could not be sent (counted as an error: its caller got no answer). */
+  #finish(entry: ActionEntry, accepted: Accepted, unsent = false): void {
     // one a stop gave up on was counted then (ServiceBus.abandon)
     if (accepted.linked)
       this.#observer?.settled(
         accepted.request.action,
-        accepted.response.failed ? 'error' : 'ok',
+        unsent || accepted.response.failed ? 'error' : 'ok',
         (monotonicMs() - accepted.acceptedHr) / 1000,
       );
     this.#accepted.delete(accepted);

@@ -128,7 +128,10 @@ export class ReplyTable {
       const remoteCode = typeof body?.code === 'string' ? body.code : undefined;
       this.#pending.reject(
         count,
-        new DaebusError(ErrorCodes.REMOTE_ERROR, message, { details: { service: this.#service, ...(remoteCode ? { remoteCode } : {}) } }),
+        new DaebusError(ErrorCodes.REMOTE_ERROR, message, {
+          // the request id finds the service's log lines of it
+          details: { service: this.#service, action: waiting.action, requestId: waiting.requestId, ...(remoteCode ? { remoteCode } : {}) },
+        }),
       );
     } else {
       this.#pending.resolve(count, response.payload);

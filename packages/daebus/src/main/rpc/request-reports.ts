@@ -1,4 +1,5 @@
 import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+import { CountedLines } from '../support/counted-lines';
 import { FailureLines } from '../support/failure-lines';
 import type { Logger } from '../support/logger';
 import { isReported } from '../support/reported';
@@ -22,6 +23,8 @@ export class RequestReports {
   readonly #busy: BusyReport;
   readonly #rejects: RejectLog;
   readonly #failures: FailureLines;
+  /** Final replies that could not be sent, per action: a Redis outage fails every reply held. */
+  readonly #unsent: CountedLines<string>;
 
   constructor(
     transport: Transport,
@@ -35,6 +38,17 @@ export class RequestReports {
     this.#busy = new BusyReport(transport, logger, bulkhead);
     this.#rejects = new RejectLog(logger);
     this.#failures = FailureLines.ofActions(logger);
+    this.#unsent = CountedLines.perKey((action, more, last) =>
+      logger.warn(
+        `Could not reply to ${more} more request(s) of action "${action}" in a second (the last: ${last}); their callers get no answer`,
+      ),
+    );
+  }
+
+  /** The final reply of a request could not be sent: said in full the first time a second per action, counted past that. */
+  unsent(action: string, logger: Logger, err: unknown): void {
+    const message = toPlainError(err).message;
+    if (this.#unsent.first(action, message)) logger.warn(`Could not reply to action "${action}": ${message}; its caller gets no answer`);
   }
 
   /** A request its action has no room for: answered BUSY. */
@@ -73,5 +87,6 @@ export class RequestReports {
     this.#busy.flush();
     this.#rejects.flush();
     this.#failures.flush();
+    this.#unsent.flush();
   }
 }

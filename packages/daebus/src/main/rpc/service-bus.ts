@@ -18,6 +18,7 @@ import { messageJson } from './outgoing-json';
 import { logOutages } from './outage-log';
 import { WriteRefusals, type RefusalReport } from '../transport/write-refusals';
 import { answeredWithin, connectedWithin } from '../transport/connected-within';
+import { ownChannelListenerLine } from './own-channel-listener';
 
 /** How many unreadable broadcasts a second are logged each; the rest make one warning a second per channel. */
 const DROPPED_FULL_PER_SECOND = 10;
@@ -117,6 +118,7 @@ export class ServiceBus {
 
   /** Subscribe a listener channel (once, however many handlers it has). */
   async subscribeListeners(channel: string): Promise<void> {
+    if (channel === this.service) return void this.#logger.warn(ownChannelListenerLine(channel));
     if (this.#subscribed.has(channel)) return;
     await this.#subscribe(channel, (raw, _channel, notUtf8) => this.#deliver(channel, raw, notUtf8));
   }

@@ -199,7 +199,11 @@ export class RedisTransport implements Transport {
     } catch (err) {
       const text = toPlainError(err).message;
       // refused before anything was written (no offline queue): say so, it matters to a caller
-      const unsent = /enableOfflineQueue/.test(text) ? 'not connected; the message was not sent' : text;
+      const unsent = /enableOfflineQueue/.test(text)
+        ? 'not connected; the message was not sent'
+        : /max retries per request/.test(text)
+          ? 'the connection was lost, and Redis did not come back while the message waited (ioredis gave up after its retries); it was not sent'
+          : text;
       throw new DaebusError(ErrorCodes.TRANSPORT_ERROR, `Could not publish on "${channel}" to Redis at ${this.description}: ${unsent}`, {
         cause: err,
       });

@@ -1,0 +1,40 @@
+// A replica whose event loop is held past three heartbeats (a long synchronous handler) is
+// counted as gone by the others, which may run its requests again and take its lease. Before,
+// its own log said nothing of it: only the other replica's "Took over" line told.
+import { Daebus } from 'daebus';
+import { captureLogger, waitFor } from '../support/helpers';
+import { TEST_REDIS_URL } from '../support/redis-server';
+import { replicatedPerTest } from '../support/replicated-per-test';
+
+jest.setTimeout(30_000);
+
+const t = replicatedPerTest('held_loop');
+
+function holdEventLoop(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // a synchronous handler's work
+  }
+}
+
+it('says in its own log that its event loop was held past three heartbeats', async () => {
+  const { logger, records } = captureLogger();
+  const app = new Daebus('held_loop', { logger });
+  t.apps.push(app);
+  await app.start({ service: t.service, redis: TEST_REDIS_URL, replicas: { heartbeatMs: 100 } });
+  holdEventLoop(600);
+  await waitFor(() => records.some((r) => /event loop was held/.test(String(r.message))), 'the held loop said');
+  const line = records.find((r) => /event loop was held/.test(String(r.message)));
+  expect(line).toMatchObject({ level: 'warn' });
+  expect(String(line?.message)).toMatch(/^This process's event loop was held for \d+\.\d s .* past three heartbeats \(300 ms\)/);
+});
+
+it('says nothing while the loop keeps its heartbeats', async () => {
+  const { logger, records } = captureLogger();
+  const app = new Daebus('held_loop', { logger });
+  t.apps.push(app);
+  await app.start({ service: t.service, redis: TEST_REDIS_URL, replicas: { heartbeatMs: 1_000 } });
+  holdEventLoop(600); // well under three heartbeats
+  await new Promise((resolve) => setTimeout(resolve, 2_500));
+  expect(records.filter((r) => /event loop was held/.test(String(r.message)))).toEqual([]);
+});
