@@ -275,7 +275,12 @@ export class SharedList<T = unknown> extends SharedStructure<ListOp, T[]> {
 
 /** A key to read, or (`written`) to store: "__proto__" is refused there, as the library's own decoders refuse it. */
 function checkKey(key: unknown, written = false): string {
-  if (typeof key !== 'string') throw invalid(`map keys must be strings (got ${typeof key}); convert numbers with String(key).`);
+  if (typeof key !== 'string') {
+    // a number is a key written as one; undefined is most often a field missing from a message
+    const hint =
+      typeof key === 'number' ? 'convert numbers with String(key)' : 'check where the key comes from (a field missing from a payload?)';
+    throw invalid(`map keys must be strings (got ${typeof key}); ${hint}.`);
+  }
   if (written && key === '__proto__')
     throw invalid(
       'map key "__proto__" is refused: in a snapshot, copied with Object.assign or a merge, it would set an object\'s prototype. Use another key.',

@@ -28,7 +28,10 @@ export function threadExportNames(mod: unknown): string[] {
 /** The export `name` of the module (or of its CommonJS `default`), if it has one. */
 export function exportNamed(mod: unknown, name: string): { value: unknown } | undefined {
   const found = exportsOf(mod).find(([key]) => key === name);
-  return found === undefined ? undefined : { value: found[1] };
+  if (found !== undefined) return { value: found[1] };
+  // an ES module's default export that is a plain object (taken above for a CommonJS module's exports) is still its default
+  const own = mod !== null && typeof mod === 'object' && Object.hasOwn(mod, name);
+  return own ? { value: (mod as Record<string, unknown>)[name] } : undefined;
 }
 
 /**

@@ -289,6 +289,12 @@ describe('HTTP routes', () => {
     expect(t.records.map((r) => r.message)).toContainEqual(expect.stringMatching(/^The HTTP answer cannot be encoded as JSON \(.*BigInt/));
     expect(await http(`${url}/echo`, { method: 'POST', json: { still: 'here' } })).toMatchObject({ status: 200, body: { still: 'here' } });
     expect(t.records.some((r) => r.message === 'Route GET /throws failed: the disk is full')).toBe(true);
+    // the failure's log line and its answer carry one id (before: the id was in the log only)
+    const failedLine = t.records.find((r) => r.message === 'Route GET /throws failed: the disk is full');
+    expect(thrown.headers.get('x-request-id')).toMatch(/^http-[0-9a-f]{8}-\d+$/);
+    expect(failedLine).toMatchObject({ request_id: thrown.headers.get('x-request-id') });
+    // a 4xx is the client's: no id needed, none logged
+    expect((await http(`${url}/forbidden`)).headers.get('x-request-id')).toBeNull();
   });
 
   it('read NaN and Infinity in a JSON body as Python’s json.dumps writes them, and refuse what Fastify refuses', async () => {

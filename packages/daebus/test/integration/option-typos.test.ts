@@ -80,6 +80,13 @@ describe('misspelled and missing options', () => {
       code: 'INVALID_OPTION',
       message: 'the redis option is not a Redis URL (got "not a url"); use redis://host:port.',
     });
+    // a scheme without its colon (before: taken for a socket path, "Could not connect to Redis at unix://127.0.0.1:6379")
+    expect(() => new DaebusCaller('x', { redis: 'redis//127.0.0.1:6379' })).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_OPTION',
+        message: 'the redis option is not a Redis URL (got "redis//127.0.0.1:6379"); use redis://host:port.',
+      }),
+    );
     // Sentinel has no URL here: the refusal says what to give instead
     expect(() => new DaebusCaller('x', { redis: 'redis-sentinel://127.0.0.1:26379' })).toThrow(
       expect.objectContaining({

@@ -84,7 +84,12 @@ describe('shared maps', () => {
     await expect(m.increment('n', NaN)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(m.get(5 as never)).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
-      message: expect.stringContaining('map keys must be strings'),
+      message: 'map keys must be strings (got number); convert numbers with String(key).',
+    });
+    // a field missing from a payload: String(key) would store under "undefined" (before: that was the advice)
+    await expect(m.get(undefined as never)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: 'map keys must be strings (got undefined); check where the key comes from (a field missing from a payload?).',
     });
     expect(await m.size()).toBe(0);
 

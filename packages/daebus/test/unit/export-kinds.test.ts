@@ -33,4 +33,10 @@ describe('the problem of a pooled handler module without the handler', () => {
       'has no function export "run" (it has no export of that name)',
     );
   });
+
+  it('describes a default export that is a plain object as what it is (before: "it has no export of that name")', () => {
+    expect(handlerExportProblem('m.mjs', 'default', { default: { x: 1 } })).toContain(
+      'has no function export "default": that export is a value of type object',
+    );
+  });
 });

@@ -174,7 +174,10 @@ export class RouteRunner {
       body.code = ErrorCodes.BAD_REQUEST;
     }
     if (status >= 500) this.#failures.failed(request.action, call.logger, body.error, err);
-    if (!response.finalSent) response.writeError(status, body);
+    if (response.finalSent) return;
+    // the id the failure's log lines carry (request_id): a client's report finds them
+    if (status >= 500 && request.requestId !== undefined) response.header('x-request-id', request.requestId);
+    response.writeError(status, body);
   }
 
   /**

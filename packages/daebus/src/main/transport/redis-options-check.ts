@@ -51,7 +51,8 @@ export function checkRedisUrl(url: string, from: string): void {
   if (!url.includes('://')) {
     const bare = url.replace(/^[^@]*@/, '***@');
     // ioredis reads "host:port" (or a port) as redis://host:port; anything else threw its parser's bare "Invalid URL"
-    if (!URL.canParse(`redis://${url}`))
+    // a slash: a scheme written without its colon (redis//host), which ioredis took for a socket path
+    if (!URL.canParse(`redis://${url}`) || bare.includes('/'))
       throw new DaebusError(ErrorCodes.INVALID_OPTION, `${from} is not a Redis URL (got "${bare}"); use redis://host:port.`);
     checkEscapes(new URL(`redis://${url}`), from, bare);
     return;
