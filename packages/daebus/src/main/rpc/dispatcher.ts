@@ -1,4 +1,4 @@
-import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
+import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { monotonicMs } from '../../shared/clock';
 import { ownActions } from '../../shared/protocol/builtin-actions';
 import { LinkedSet } from '../../shared/linked-set';

@@ -1,4 +1,4 @@
-import { toPlainError } from '../../shared/errors';
+import { DaebusError, ErrorCodes, toPlainError } from '../../shared/errors';
 import type { Logger } from './logger';
 import { CountedLines } from './counted-lines';
 import { monotonicMs } from '../../shared/clock';
@@ -84,11 +84,19 @@ export class FailureLines {
     this.#full.set(key, written);
     if (written > FULL_PER_SECOND) return this.#lines.count(key, message);
     const { name, level, verb } = this.#subject;
-    logger[level ?? 'warn'](`${name(key)} ${verb ?? 'failed'}: ${message}`, { ...fields, error: toPlainError(err) });
+    logger[level ?? 'warn'](`${name(key)} ${verb ?? 'failed'}: ${message}`, { ...fields, error: withoutTimerStack(err) });
   }
 
   /** Report the failures counted so far (each second, and when the service or server stops). */
   flush(): void {
     this.#lines.flush();
   }
+}
+
+/** A timeout's stack says where the timer fired (inside this library), not where the handler was: left out. */
+function withoutTimerStack(err: unknown): ReturnType<typeof toPlainError> {
+  const plain = toPlainError(err);
+  if (!(err instanceof DaebusError && err.code === ErrorCodes.TIMEOUT)) return plain;
+  const { stack: _stack, ...rest } = plain;
+  return rest;
 }
