@@ -1,6 +1,7 @@
-// A replica whose event loop is held past three heartbeats (a long synchronous handler) is
-// counted as gone by the others, which may run its requests again and take its lease. Before,
-// its own log said nothing of it: only the other replica's "Took over" line told.
+// What a replica's own log says of it. A replica whose event loop is held past three heartbeats (a
+// long synchronous handler) is counted as gone by the others, which may run its requests again and
+// take its lease; before, its own log said nothing of it (only the other replica's "Took over"
+// line told). And its listening line names its id, which ties its log to `daebus replicas`.
 import { Daebus } from 'daebus';
 import { captureLogger, waitFor } from '../support/helpers';
 import { TEST_REDIS_URL } from '../support/redis-server';
@@ -37,4 +38,14 @@ it('says nothing while the loop keeps its heartbeats', async () => {
   holdEventLoop(600); // well under three heartbeats
   await new Promise((resolve) => setTimeout(resolve, 2_500));
   expect(records.filter((r) => /event loop was held/.test(String(r.message)))).toEqual([]);
+});
+
+it("names the replica's id in its listening line, as `daebus replicas` lists it (before: nothing tied a replica's log to its id)", async () => {
+  const { logger, records } = captureLogger();
+  const app = new Daebus('held_loop', { logger });
+  t.apps.push(app);
+  await app.start({ service: t.service, redis: TEST_REDIS_URL, replicas: { heartbeatMs: 1_000 } });
+  const [listed] = await app.replicas();
+  const line = records.find((r) => / listening on /.test(String(r.message)));
+  expect(line).toMatchObject({ replica: listed?.id, message: expect.stringMatching(new RegExp(`as replica ${String(listed?.id)}$`)) });
 });

@@ -221,7 +221,7 @@ export class Runtime {
     const bus = this.#bus;
     this.#phase = 'running';
     addRunningApp(this.scope);
-    this.#logger.info(listeningLine(this.service, bus.transport.description));
+    this.#logger.info(...listeningLine(this.service, bus.transport.description, this.#replication?.id));
     if (this.#pooled.size > 0) this.pool().warm();
     const failed = await startThreads(this.supervisor, stopped, this.service);
     if (failed.length > 0) {

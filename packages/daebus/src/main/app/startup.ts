@@ -91,9 +91,11 @@ export async function connectBus(
  * reaches it: a service ported from Python Daebus (which connects to Redis by default) and started
  * without REDIS_URL was otherwise unreachable with nothing said.
  */
-export function listeningLine(service: string, transport: string): string {
+/** The line that says the service is up, and its fields: a replica's id, which `daebus replicas` shows, ties this process's log to it. */
+export function listeningLine(service: string, transport: string, replica?: string): [string, { replica?: string }] {
   const alone = transport === 'memory' ? ' (this process only: set REDIS_URL, or run({ redis }), for other processes to call it)' : '';
-  return `Service "${service}" listening on ${transport}${alone}`;
+  const as = replica === undefined ? '' : ` as replica ${replica}`;
+  return [`Service "${service}" listening on ${transport}${alone}${as}`, replica === undefined ? {} : { replica }];
 }
 
 /** A start of an app that is not idle: nothing to do when it runs as `requested` (or unnamed), else refused. */
