@@ -27,6 +27,13 @@ export function describeInfo(info: ServiceInfo): string[] {
       pool ? `${pool.threads}/${pool.maxWorkers} workers, ${pool.running} running, ${pool.queued} queued, ${pool.completed} done` : '-',
     ],
     ['replica', info.replica?.id ?? '-'],
+    // undefined from a service of an older daebus
+    [
+      'http',
+      info.http
+        ? [info.http.url && `${info.http.url} (${info.http.routes} routes)`, info.http.websocketUrl].filter(Boolean).join(', ')
+        : '-',
+    ],
     ['admin', info.admin ? 'on' : 'off'],
   ]);
 }

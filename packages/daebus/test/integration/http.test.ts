@@ -29,6 +29,12 @@ describe('HTTP routes', () => {
     expect((await http(`${url}/hello`)).body).toEqual({ hello: 'world' });
   });
 
+  it('are where daebus.info says the service answers HTTP (before: info did not say)', async () => {
+    t.app.route('/a', () => 1).route('/b', () => 2);
+    const url = await start();
+    expect(await t.caller().sendRequest('daebus.info')).toMatchObject({ http: { url, routes: 2 } });
+  });
+
   it('answer with a returned value, a [data, status] pair, response.send(data, status) and response.error', async () => {
     t.app
       .route('/hello', () => ({ hello: 'world' }))

@@ -62,6 +62,7 @@ describe('introspection actions', () => {
       background: [{ name: 'tick', intervalSeconds: 60, paused: false, busy: false, runs: 0 }],
       pool: null,
       replica: null,
+      http: null,
       admin: false,
     });
     expect(info.transport).toEqual(expect.stringContaining('memory'));

@@ -77,6 +77,7 @@ describe('describeInfo', () => {
     background,
     pool: null,
     replica: null,
+    http: null,
     admin: false,
   });
 
@@ -85,6 +86,16 @@ describe('describeInfo', () => {
     expect(describeInfo(info([task])).join('\n')).toMatch(/^background +sync \(every 5 s, 7 runs, 2 failed\)$/m);
     const older = { ...task, failures: undefined as unknown as number };
     expect(describeInfo(info([older])).join('\n')).toMatch(/^background +sync \(every 5 s, 7 runs\)$/m);
+  });
+
+  it('says where the service answers HTTP and WebSocket clients (before: info did not say), and "-" without them or from an older daebus', () => {
+    const http = { url: 'http://0.0.0.0:8080', websocketUrl: 'ws://0.0.0.0:8080/ws', routes: 3 };
+    expect(describeInfo({ ...info([]), http }).join('\n')).toMatch(
+      /^http +http:\/\/0\.0\.0\.0:8080 \(3 routes\), ws:\/\/0\.0\.0\.0:8080\/ws$/m,
+    );
+    expect(describeInfo(info([])).join('\n')).toMatch(/^http +-$/m);
+    const older = { ...info([]), http: undefined as unknown as null };
+    expect(describeInfo(older).join('\n')).toMatch(/^http +-$/m);
   });
 });
 

@@ -51,6 +51,10 @@ export function opsView(runtime: Runtime, app: string): OpsView {
     socketClients: () => runtime.http.hub.count,
     pool: () => runtime.status().pool,
     replicaId: () => runtime.replicaId,
+    http: () => {
+      const { url, websocketUrl } = runtime.http.endpoints;
+      return url === undefined && websocketUrl === undefined ? undefined : { url, websocketUrl, routes: runtime.http.routes.size };
+    },
     requestReads: () => requestReads(runtime.replicaId),
     replicas: async () => (runtime.replicaId === undefined ? [] : listReplicas(runtime.cache(), runtime.service)),
     startThread: async (name) => {

@@ -54,6 +54,8 @@ export interface ServiceInfo {
   pool: ReturnType<OpsView['pool']>;
   /** `{ id }` when it runs as a replica, else null. */
   replica: { id: string } | null;
+  /** Where its HTTP server (`url`) and WebSocket endpoint (`websocketUrl`) answer, and its number of routes; null without them. */
+  http: { url?: string; websocketUrl?: string; routes: number } | null;
   /** Whether the admin actions are on. */
   admin: boolean;
 }
@@ -77,6 +79,7 @@ export function serviceInfo(view: OpsView, admin: boolean): ServiceInfo {
     background: view.tasks(),
     pool: view.pool(),
     replica: replicaId === undefined ? null : { id: replicaId },
+    http: view.http() ?? null,
     admin,
   };
 }

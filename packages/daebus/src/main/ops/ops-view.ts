@@ -54,6 +54,8 @@ export interface OpsView {
   /** Null when the app has no pooled handlers. */
   pool(): PoolStats | null;
   replicaId(): string | undefined;
+  /** Where the HTTP server and WebSocket endpoint answer, and how many routes it has; undefined while none runs. */
+  http(): { url?: string; websocketUrl?: string; routes: number } | undefined;
   /** A replica: whether it reads its request stream (why not when it does not); undefined otherwise. */
   requestReads?(): { reading: boolean; error?: string } | undefined;
   replicas(): Promise<ReplicaInfo[]>;
