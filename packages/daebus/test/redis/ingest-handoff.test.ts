@@ -22,11 +22,16 @@ async function replica(): Promise<{ app: Daebus; records: LogRecord[] }> {
   const app = new Daebus('handoff', { logger });
   app.action('count', (payload) => void ran.push(payload.n as number));
   t.apps.push(app);
-  await app.start({ service: t.service, redis: TEST_REDIS_URL, replicas: { heartbeatMs: 500 } });
+  // a stop waits a heartbeat for a taker: room for a loaded machine
+  await app.start({ service: t.service, redis: TEST_REDIS_URL, replicas: { heartbeatMs: 2_000 } });
   return { app, records };
 }
 
-const warnings = (records: LogRecord[]): string[] => records.filter((r) => r.level === 'warn' || r.level === 'error').map((r) => r.message);
+/** What the replicas said of the lease or of requests not added (a loaded machine may add unrelated lines, as a held event loop's). */
+const warnings = (records: LogRecord[]): string[] =>
+  records
+    .filter((r) => (r.level === 'warn' || r.level === 'error') && /lease|Did not add|could not/i.test(r.message))
+    .map((r) => r.message);
 
 describe('the pub/sub lease at a clean stop', () => {
   it.each([1, 2])('goes over to another replica with no request missed or run twice (%i other replicas)', async (others) => {
