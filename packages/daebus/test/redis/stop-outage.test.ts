@@ -64,6 +64,8 @@ describe('a stop while Redis is down', () => {
       expect.stringMatching(/^Dropped the replies of 1 finished request\(s\) \(slow\): redis:\/\/.* is unreachable/),
     );
     expect(messages.some((m) => m.startsWith('Gave up on'))).toBe(false);
+    // counted as an error: its caller got no answer (before: counted nowhere)
+    expect(await app.metrics()).toMatch(/daebus_requests_total\{action="slow",outcome="error"\} 1/);
   });
 
   it('of a service whose Redis stalls (connected, not answering) lets go of such a reply too, once the stall shows', async () => {

@@ -3,6 +3,7 @@ import { DaebusError, ErrorCodes } from '../../shared/errors';
 import { waitText } from '../ops/units';
 import type { HandlerPool } from '../pool/handler-pool';
 import type { Accepted } from '../rpc/accepted';
+import { actionCounts } from '../rpc/action-counts';
 import type { ServiceBus } from '../rpc/service-bus';
 import type { Logger } from '../support/logger';
 import { settlesWithin } from '../support/timers';
@@ -74,7 +75,7 @@ export async function drainRequests(init: {
     unfinished = await bus.drain(CANCEL_GRACE_MS);
   }
   await abandon(bus, unfinished, why);
-  return { abandoned: summary(answered), rerun: summary(rerun) };
+  return { abandoned: actionCounts(answered), rerun: actionCounts(rerun) };
 }
 
 /** Stop background tasks, waiting up to `timeoutMs` for runs in progress; a run still going then is named and left (resolves with their names). */
@@ -98,7 +99,7 @@ export function runningTasks(entries: Iterable<{ task: BackgroundTask }>): strin
 export async function abandonAll(bus: ServiceBus, service: string): Promise<string[]> {
   const unfinished = bus.acceptedRequests();
   await abandon(bus, unfinished, `Service "${service}" was forced to stop before this action finished.`);
-  return summary(unfinished);
+  return actionCounts(unfinished);
 }
 
 async function abandon(bus: ServiceBus, requests: Accepted[], message: string): Promise<void> {
@@ -119,11 +120,5 @@ function describe(requests: Accepted[]): string {
 
 /** "3 requests: fib x2, slow", with `states` after the count. */
 function counted(requests: Accepted[], states = ''): string {
-  return `${requests.length} request${requests.length === 1 ? '' : 's'}${states}: ${summary(requests).join(', ')}`;
-}
-
-function summary(requests: Accepted[]): string[] {
-  const counts = new Map<string, number>();
-  for (const { request } of requests) counts.set(request.action, (counts.get(request.action) ?? 0) + 1);
-  return [...counts].map(([action, n]) => (n === 1 ? action : `${action} x${n}`));
+  return `${requests.length} request${requests.length === 1 ? '' : 's'}${states}: ${actionCounts(requests).join(', ')}`;
 }

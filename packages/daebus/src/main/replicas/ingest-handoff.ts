@@ -35,12 +35,20 @@ export class IngestHandoff {
   #handedOver?: () => void;
   /** Counts the take-overs: a late look for a lost marker is about its own. */
   #round = 0;
+  /** Messages not added during this take-over, and whether any replica's marker came meanwhile (then they were that lease's). */
+  #skipped = 0;
+  #markerSeen = false;
+  readonly #unadded: (count: number) => void;
   #stopped = false;
 
   constructor(init: {
     lease: IngestLease;
     id: string;
-    /** How long a leaving holder waits for a taker (then it lets go of the lease, as older versions do). */
+    /**
+     * How long a leaving holder waits for a taker (then it lets go of the lease, as older versions do): two and a half
+     * heartbeats, so that a taker busy for two (fewer than the three that count it gone) still takes it before the
+     * offered lease, three heartbeats long, lapses.
+     */
     waitMs: number;
     subscribe: () => Promise<void>;
     unsubscribe: () => Promise<void>;
@@ -48,6 +56,8 @@ export class IngestHandoff {
     tick: () => void;
     /** The lease of `epoch` is this replica's, and what the channel brings from now on its own. */
     took: (epoch: string) => void;
+    /** A take-over failed as the holder let go first: up to `count` messages received meanwhile were not added by either. */
+    unadded: (count: number) => void;
   }) {
     this.#lease = init.lease;
     this.#id = init.id;
@@ -56,6 +66,12 @@ export class IngestHandoff {
     this.#unsubscribe = init.unsubscribe;
     this.#tick = init.tick;
     this.#took = init.took;
+    this.#unadded = init.unadded;
+  }
+
+  /** A message from the channel not added (`ignoring`): counted while this replica takes a lease over. */
+  skip(): void {
+    if (this.#takingOver) this.#skipped++;
   }
 
   /** The offer heard last, once. */
@@ -79,6 +95,7 @@ export class IngestHandoff {
       return this.#tick();
     }
     // a marker: in the channel's order, what comes after it is the taker's
+    this.#markerSeen = true;
     if (said.by === this.#id) return this.#markerCame(said.epoch);
     if (this.#handedOver !== undefined) {
       this.ignoring = true;
@@ -99,6 +116,8 @@ export class IngestHandoff {
   async takeOver(holder: string): Promise<{ epoch: string; sentAt: number } | undefined> {
     this.ignoring = true;
     this.#takingOver = true;
+    this.#skipped = 0;
+    this.#markerSeen = false;
     const round = ++this.#round;
     let epoch: string | undefined;
     const sentAt = monotonicMs();
@@ -109,6 +128,8 @@ export class IngestHandoff {
       // a lease withdrawn is then released, which is told of, and taken as any
       if (epoch === undefined) {
         this.#takingOver = false;
+        // another replica took it over: what came before its marker was the old holder's, after it the taker's
+        if (!this.#markerSeen && this.#skipped > 0) this.#unadded(this.#skipped);
         await this.#unsubscribe().catch(() => undefined);
       }
     }

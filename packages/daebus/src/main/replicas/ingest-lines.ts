@@ -19,3 +19,12 @@ export function leaseLostLine(service: string, why: 'taken' | 'lost'): string {
     'and had not added is not added now: the new holder takes what reaches it, the rest is lost (requests over pub/sub are at-most-once)'
   );
 }
+
+/** What a replica says when its take-over of a lease failed because the holder let go of it first (this replica was busy). */
+export function handOffMissedLine(service: string, count: number): string {
+  return (
+    `Took ${count} pub/sub request(s) of "${service}" from the channel while taking its lease over from a replica that stopped, and added ` +
+    'none: that replica let go of the lease first (this one was busy past the hand-off, two heartbeats), so those it had not added ' +
+    'before it left were lost (requests over pub/sub are at-most-once)'
+  );
+}

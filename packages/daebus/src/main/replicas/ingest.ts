@@ -11,7 +11,7 @@ import { channelCompany } from './channel-company';
 import { IngestLease } from './ingest-lease';
 import { expectsReply } from './expects-reply';
 import { IngestHandoff } from './ingest-handoff';
-import { leaseLostLine, notAddedLine } from './ingest-lines';
+import { handOffMissedLine, leaseLostLine, notAddedLine } from './ingest-lines';
 import { serviceKeys, type ServiceKeys } from './keys';
 import type { WriteRefusals } from '../transport/write-refusals';
 
@@ -105,11 +105,12 @@ export class IngestLeader {
     this.#handoff = new IngestHandoff({
       lease: this.#lease,
       id: init.id,
-      waitMs: init.heartbeatMs,
+      waitMs: 2.5 * init.heartbeatMs,
       subscribe: () => this.#transport.subscribe(this.#service, this.#ingest),
       unsubscribe: () => this.#transport.unsubscribe(this.#service, this.#ingest),
       tick: () => void this.#ticks.run(),
       took: (epoch) => this.#holding(epoch),
+      unadded: (count) => init.log.warn(handOffMissedLine(init.service, count)),
     });
     this.#company = channelCompany({
       client: init.client,
@@ -143,8 +144,7 @@ export class IngestLeader {
     // a take-over on its way may make this replica the holder: it ends first
     await settlesWithin(this.#ticks.current, 1_000);
     let released = true;
-    const epoch = this.#epoch;
-    const held = this.#leading;
+    const [epoch, held] = [this.#epoch, this.#leading];
     const handed = held && (await this.#handoff.handOver(epoch));
     this.#leading = false;
     await this.#transport.unsubscribe(this.#service, this.#ingest).catch(() => undefined);
@@ -251,7 +251,7 @@ export class IngestLeader {
 
   // The fenced add replaces a plain XADD: one script call per request, no extra round trip.
   readonly #ingest: MessageHandler = (raw, _channel, notUtf8) => {
-    if (this.#handoff.ignoring) return;
+    if (this.#handoff.ignoring) return this.#handoff.skip();
     // its text has U+FFFD where the bad bytes were: a replica would run what was not sent
     if (notUtf8 === true) return this.#refuse(raw);
     // an admin action only while the lease is surely ours (Redis confirmed it within two

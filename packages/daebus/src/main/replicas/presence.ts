@@ -95,6 +95,9 @@ export class ReplicaPresence {
   #beating = false;
   /** When the heartbeat timer last fired (monotonic ms): a long gap is this process's event loop held. */
   #lastTick = 0;
+  /** When the held loop was last said, and how many times it was held since. */
+  #heldSaidAt = -Infinity;
+  #heldSince = 0;
 
   constructor(init: {
     client: Redis;
@@ -143,16 +146,20 @@ export class ReplicaPresence {
    * run its requests again and taken its pub/sub lease. When the cause was this process's own
    * event loop (a long synchronous handler, a GC pause, a stopped process), its log says so, or
    * nothing on this side would (the other replica's "Took over" line names only its own side).
+   * Said once a minute at most, with how many more times it happened (a tiny heartbeatMs under load).
    */
   #noteHeldLoop(): void {
     const now = monotonicMs();
     const gap = now - this.#lastTick;
     this.#lastTick = now;
     if (gap <= 3 * this.#heartbeatMs) return;
+    if (now - this.#heldSaidAt < 60_000) return void this.#heldSince++;
+    const more = this.#heldSince > 0 ? ` (and ${this.#heldSince} more time(s) in the minute before)` : '';
+    [this.#heldSaidAt, this.#heldSince] = [now, 0];
     this.#log.warn(
-      `This process's event loop was held for ${(gap / 1000).toFixed(1)} s (a long synchronous handler, a GC pause, or the process ` +
-        `was paused): past three heartbeats (${3 * this.#heartbeatMs} ms) the other replicas count this one as gone, and may have run ` +
-        'its requests again and taken its pub/sub lease. Move long synchronous work to a pooled handler or a thread.',
+      `This replica sent no heartbeat for ${(gap / 1000).toFixed(1)} s${more}: its event loop was held (a long synchronous handler, ` +
+        `a GC pause, or the process was paused). Past three heartbeats (${3 * this.#heartbeatMs} ms) the other replicas count it as ` +
+        'gone, and may have run its requests again and taken its pub/sub lease. Move long synchronous work to a pooled handler or a thread.',
     );
   }
 

@@ -191,7 +191,7 @@ export class Dispatcher {
       await settlesWithin(Promise.race([new Promise<void>((resolve) => (this.#onIdle = resolve)), replies.stuck]), timeoutMs);
       replies.stop();
       this.#onIdle = undefined;
-      dropStuckReplies(this.#accepted, this.#transport, this.#logger);
+      dropStuckReplies(this.#accepted, this.#transport, this.#logger, this.#observer);
     }
     return this.acceptedRequests();
   }

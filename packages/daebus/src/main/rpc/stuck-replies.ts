@@ -1,7 +1,10 @@
 import type { LinkedSet } from '../../shared/linked-set';
 import type { Logger } from '../support/logger';
 import { transportUp, type Transport } from '../transport/transport';
+import { monotonicMs } from '../../shared/clock';
 import type { Accepted } from './accepted';
+import { actionCounts } from './action-counts';
+import type { ActionObserver } from './observer';
 
 /** How often a stop's drain looks whether only unsendable replies hold it. */
 const LOOK_EVERY_MS = 100;
@@ -24,12 +27,18 @@ export function onlyStuckReplies(requests: () => Accepted[], transport: Transpor
   return { stuck, stop: () => clearInterval(timer) };
 }
 
-/** At a stop with the transport down or stalled: the finished requests whose replies wait for it are let go (logged). */
-export function dropStuckReplies(accepted: LinkedSet<Accepted>, transport: Transport, logger: Logger): void {
+/**
+ * At a stop with the transport down or stalled: the finished requests whose replies wait for it
+ * are let go, logged, and counted as errors (their callers get no answer from here).
+ */
+export function dropStuckReplies(accepted: LinkedSet<Accepted>, transport: Transport, logger: Logger, observer?: ActionObserver): void {
   const stuck = accepted.values().filter((request) => request.replying);
   if (stuck.length === 0 || transportUp(transport)) return;
-  for (const request of stuck) accepted.delete(request);
-  const actions = stuck.map((request) => request.request.action).join(', ');
+  for (const request of stuck) {
+    accepted.delete(request);
+    observer?.settled(request.request.action, 'error', (monotonicMs() - request.acceptedHr) / 1000);
+  }
+  const actions = actionCounts(stuck).join(', ');
   // stalled, the connection holds them: they go out if it answers before the process ends
   const why = (transport.isConnected?.() ?? true) ? 'does not answer, so they may never be sent' : 'is unreachable, so they cannot be sent';
   logger.warn(`Dropped the replies of ${stuck.length} finished request(s) (${actions}): ${transport.description} ${why}`);
