@@ -35,9 +35,8 @@ export class IngestHandoff {
   #handedOver?: () => void;
   /** Counts the take-overs: a late look for a lost marker is about its own. */
   #round = 0;
-  /** Messages not added during this take-over, and whether any replica's marker came meanwhile (then they were that lease's). */
+  /** Messages not added during this take-over. */
   #skipped = 0;
-  #markerSeen = false;
   readonly #unadded: (count: number) => void;
   #stopped = false;
 
@@ -95,7 +94,6 @@ export class IngestHandoff {
       return this.#tick();
     }
     // a marker: in the channel's order, what comes after it is the taker's
-    this.#markerSeen = true;
     if (said.by === this.#id) return this.#markerCame(said.epoch);
     if (this.#handedOver !== undefined) {
       this.ignoring = true;
@@ -117,22 +115,22 @@ export class IngestHandoff {
     this.ignoring = true;
     this.#takingOver = true;
     this.#skipped = 0;
-    this.#markerSeen = false;
     const round = ++this.#round;
-    let epoch: string | undefined;
+    let taken: string | 'taken' | 'withdrawn' | undefined;
     const sentAt = monotonicMs();
     try {
       await this.#subscribe();
-      epoch = this.#stopped ? undefined : await this.#lease.takeOver(holder);
+      taken = this.#stopped ? undefined : await this.#lease.takeOver(holder);
     } finally {
-      // a lease withdrawn is then released, which is told of, and taken as any
-      if (epoch === undefined) {
+      if (taken === undefined || taken === 'taken' || taken === 'withdrawn') {
         this.#takingOver = false;
-        // another replica took it over: what came before its marker was the old holder's, after it the taker's
-        if (!this.#markerSeen && this.#skipped > 0) this.#unadded(this.#skipped);
+        // taken by another: what came before its marker was the old holder's, after it the taker's; withdrawn: the holder
+        // let go of it (a lease let go of is told of, and taken as any), and what came after it stopped adding was no one's
+        if (taken === 'withdrawn' && this.#skipped > 0) this.#unadded(this.#skipped);
         await this.#unsubscribe().catch(() => undefined);
       }
     }
+    const epoch = taken === 'taken' || taken === 'withdrawn' ? undefined : taken;
     if (epoch === undefined) return undefined;
     // a marker lost with the subscriber's connection (a reconnect) must not leave the channel unread
     if (this.#takingOver) setTimeout(() => round === this.#round && this.#markerCame(epoch), 2 * this.#waitMs).unref();

@@ -107,12 +107,17 @@ return redis.call('PUBLISH', ARGV[4], 'offer:' .. ARGV[1]) - 1`;
 
 // KEYS[3]: the offer, KEYS[4]: the last add, KEYS[5]: the draining leader's last add. ARGV: the taker, ttl ms, the
 // holder that offered, the hand-off channel. Takes an offered lease still held by the replica that offered it: the new
-// epoch, and a marker on the hand-off channel published in the same step; 0 if not (taken by another, or withdrawn).
+// epoch, and a marker on the hand-off channel published in the same step; else 0 when another replica holds it (it took
+// it over first), -1 when none does (the holder let go of it: withdrawn).
 // The old holder keeps adding what it received before the marker (its epoch is kept as draining, with its last add);
 // the taker adds what it receives after: both connections receive the channel's messages and the marker in the order
 // Redis published them, so each message is added once, none missed. (The epoch, near 2e15, is formatted: Lua's own
 // form of such a number is 1.7e+15.)
-const TAKE_OVER = `if redis.call('GET', KEYS[3]) ~= ARGV[3] or redis.call('GET', KEYS[1]) ~= ARGV[3] then return 0 end
+const TAKE_OVER = `local lease = redis.call('GET', KEYS[1])
+if redis.call('GET', KEYS[3]) ~= ARGV[3] or lease ~= ARGV[3] then
+  if lease and lease ~= ARGV[3] then return 0 end
+  return -1
+end
 local old = redis.call('GET', KEYS[2])
 if not old then return 0 end
 local last = redis.call('GET', KEYS[4])
@@ -214,11 +219,11 @@ export class IngestLease {
     return Number(await this.#offer(...this.#keys, this.#offerKey, this.#id, epoch, this.#ttl, this.#handoff));
   }
 
-  /** Take over the lease `holder` offered: the new epoch, or undefined (another took it, or the offer was withdrawn). */
-  async takeOver(holder: string): Promise<string | undefined> {
+  /** Take over the lease `holder` offered: the new epoch; 'taken' when another replica took it first, 'withdrawn' when its holder let go of it. */
+  async takeOver(holder: string): Promise<string | 'taken' | 'withdrawn'> {
     const keys = [...this.#keys, this.#offerKey, this.#seqKey, this.#drainingKey];
     const epoch = Number(await this.#kept(this.#takeOver(...keys, this.#id, this.#ttl, holder, this.#handoff)));
-    return epoch > 0 ? String(epoch) : undefined;
+    return epoch > 0 ? String(epoch) : epoch === 0 ? 'taken' : 'withdrawn';
   }
 
   /** The adds of `epoch`, whose lease was taken over, are over. */
